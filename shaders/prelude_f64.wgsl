@@ -1,0 +1,53 @@
+// Precision prelude, f64. SPIR-V's transcendental instructions are 32-bit only (on lavapipe an
+// f64 exp() compiles and returns wrong values), so exp and log are written here with f64
+// arithmetic only; the engine checks them against Rust's libm on the adapter at start-up.
+alias real = f64;
+
+const LN2_HI: f64 = 6.93147180369123816490e-01; // ln 2, high part: k * LN2_HI is exact
+const LN2_LO: f64 = 1.90821492927058770002e-10; // ln 2 - LN2_HI
+const INV_LN2: f64 = 1.44269504088896338700e+00;
+
+// e^x: x = k ln2 + r with |r| <= ln2/2, Taylor series of e^r to degree 13 (truncation below
+// 1e-17 relative), then scaled by 2^k built by exact repeated squaring (b*b overflows to
+// infinity only after the last bit is used).
+fn rexp(x: f64) -> f64 {
+    if (x < -708.0) {
+        return 0.0;
+    }
+    let xc = min(x, 709.0);
+    let k = floor(xc * INV_LN2 + 0.5);
+    let r = (xc - k * LN2_HI) - k * LN2_LO;
+    var p: f64 = 1.0 / 6227020800.0;
+    p = fma(p, r, 1.0 / 479001600.0);
+    p = fma(p, r, 1.0 / 39916800.0);
+    p = fma(p, r, 1.0 / 3628800.0);
+    p = fma(p, r, 1.0 / 362880.0);
+    p = fma(p, r, 1.0 / 40320.0);
+    p = fma(p, r, 1.0 / 5040.0);
+    p = fma(p, r, 1.0 / 720.0);
+    p = fma(p, r, 1.0 / 120.0);
+    p = fma(p, r, 1.0 / 24.0);
+    p = fma(p, r, 1.0 / 6.0);
+    p = fma(p, r, 0.5);
+    p = fma(p, r, 1.0);
+    p = fma(p, r, 1.0);
+    // 2^k by binary powering with a fixed trip count and selects: a data-dependent loop here
+    // was miscompiled inside the large reentry kernel on lavapipe (Mesa 22.3).
+    var n = u32(abs(k));
+    var b: f64 = select(f64(2.0), f64(0.5), k < 0.0);
+    var s: f64 = 1.0;
+    for (var j = 0u; j < 11u; j = j + 1u) {
+        s = s * select(f64(1.0), b, (n & 1u) == 1u);
+        b = b * b;
+        n = n >> 1u;
+    }
+    return p * s;
+}
+
+// ln x for x in the f32 normal range: an f32 log seeds one Halley step on e^y = x,
+// y1 = y0 + 2 (x - e^y0) / (x + e^y0), which cubes the seed's error (1e-7 -> 1e-21).
+fn rlog(x: f64) -> f64 {
+    let y0 = f64(log(f32(x)));
+    let e = rexp(y0);
+    return y0 + 2.0 * (x - e) / (x + e);
+}

@@ -1,0 +1,61 @@
+//! `dispersa bench`: trajectories per second for each available backend and precision, on the
+//! same sampled inputs, measured side by side in one process (median of the repeats).
+
+use crate::engine::{BackendChoice, Engine, PrecisionChoice};
+use crate::run::{execute, prepare, RunError, RunOptions};
+use std::path::Path;
+
+pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError> {
+    let out = std::env::temp_dir().join(format!("dispersa-bench-{}", std::process::id()));
+    let opts = RunOptions {
+        config: config.to_path_buf(),
+        samples: Some(samples),
+        seed: None,
+        out: Some(out.clone()),
+        backend: BackendChoice::Auto,
+        precision: PrecisionChoice::Auto,
+        sets: vec![],
+        nominal: false,
+        force: true,
+        quiet: true,
+    };
+    let prep = prepare(&opts)?;
+    let mut engines = Vec::new();
+    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    for p in [PrecisionChoice::F64, PrecisionChoice::F32] {
+        match Engine::select(BackendChoice::Gpu, p, &mut notice) {
+            Ok(e) => engines.push(e),
+            Err(e) => eprintln!("dispersa: skipping gpu {p:?}: {e}"),
+        }
+    }
+    engines.push(Engine::select(
+        BackendChoice::Cpu,
+        PrecisionChoice::Auto,
+        &mut notice,
+    )?);
+    println!("config {}  samples {samples}  repeats {repeats} (median; includes sampling and Parquet output)", config.display());
+    println!(
+        "{:<6} {:<9} {:>14}  adapter",
+        "backend", "precision", "traj/s"
+    );
+    for engine in &engines {
+        let mut rates = Vec::new();
+        for _ in 0..repeats.max(1) {
+            let report = execute(&prep, engine, true)?;
+            rates.push(samples as f64 / report.seconds);
+        }
+        rates.sort_by(f64::total_cmp);
+        let info = engine.info();
+        println!(
+            "{:<7} {:<9} {:>14.0}  {} [{}] {}",
+            info.backend,
+            info.precision.name(),
+            rates[rates.len() / 2],
+            info.adapter,
+            info.adapter_backend,
+            info.driver
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! The command line (clap). Exit codes: 0 ok, 2 bad input (config, CLI), 1 runtime failure.
+
+use crate::engine::{gpu, BackendChoice, PrecisionChoice};
+use crate::run::{run, RunOptions, RunReport};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dispersa",
+    version,
+    about = "GPU Monte Carlo dispersion analysis for spacecraft trajectories"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a Monte Carlo (or, with --nominal, one undispersed trajectory) from a scenario config.
+    Run {
+        /// Scenario config (TOML), e.g. configs/tianwen2_reentry.toml
+        config: PathBuf,
+        /// Number of samples (overrides run.samples)
+        #[arg(long)]
+        samples: Option<u64>,
+        /// Random seed (overrides run.seed)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory [default: results/<run.name>]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        #[arg(long, value_enum, default_value = "auto")]
+        precision: PrecisionChoice,
+        /// Override a config value: --set vehicle.mass_kg=30 (repeatable)
+        #[arg(long = "set", value_name = "DOTTED.KEY=VALUE")]
+        sets: Vec<String>,
+        /// One sample with every dispersion at its nominal value
+        #[arg(long)]
+        nominal: bool,
+        /// Replace an existing output directory
+        #[arg(long)]
+        force: bool,
+        /// No progress bar and no summary on stdout
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// List the GPU adapters wgpu can see, with backend, driver and f64 support.
+    Adapters,
+    /// Trajectories per second on the default reentry config, for each backend and precision.
+    Bench {
+        /// Config to benchmark
+        #[arg(long, default_value = "configs/tianwen2_reentry.toml")]
+        config: PathBuf,
+        /// Samples per measurement
+        #[arg(long, default_value_t = 2000)]
+        samples: u64,
+        /// Measurements per engine (the median is reported)
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+    },
+}
+
+/// Run the CLI; returns the process exit code.
+pub fn main_with(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Run {
+            config,
+            samples,
+            seed,
+            out,
+            backend,
+            precision,
+            sets,
+            nominal,
+            force,
+            quiet,
+        } => {
+            let opts = RunOptions {
+                config,
+                samples,
+                seed,
+                out,
+                backend,
+                precision,
+                sets,
+                nominal,
+                force,
+                quiet,
+            };
+            match run(&opts) {
+                Ok(report) => {
+                    if !quiet {
+                        print_report(&report);
+                    }
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
+                }
+            }
+        }
+        Command::Adapters => {
+            let adapters = gpu::list_adapters();
+            if adapters.is_empty() {
+                println!("no GPU adapters found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers); `dispersa run` will use the CPU backend");
+            }
+            for a in adapters {
+                println!(
+                    "{}\n  backend: {}  type: {}  driver: {}  SHADER_F64: {}",
+                    a.name,
+                    a.backend,
+                    a.device_type,
+                    a.driver,
+                    if a.shader_f64 { "yes" } else { "no" }
+                );
+            }
+            0
+        }
+        Command::Bench {
+            config,
+            samples,
+            repeats,
+        } => match crate::bench::bench(&config, samples, repeats) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("error: {e}");
+                e.exit_code()
+            }
+        },
+    }
+}
+
+fn print_report(r: &RunReport) {
+    println!(
+        "wrote {} ({} samples in {:.1} s, {:.0} samples/s; {} {} [{}], {})",
+        r.out_dir.display(),
+        r.samples,
+        r.seconds,
+        r.samples as f64 / r.seconds,
+        r.engine.backend,
+        r.engine.adapter,
+        r.engine.adapter_backend,
+        r.engine.precision.name()
+    );
+    let [_, landed, skipped, timeout, failed] = r.status_counts;
+    println!("status: landed {landed}, skipped_out {skipped}, timeout {timeout}, failed {failed}");
+    for row in &r.summary {
+        match (row.p50, row.ci_low) {
+            (Some(p50), _) => println!(
+                "  {:<28} p50 {:>12.4}  [p00135 {:.4}, p99865 {:.4}] {}",
+                row.metric,
+                p50,
+                row.p00135.unwrap_or(f64::NAN),
+                row.p99865.unwrap_or(f64::NAN),
+                row.unit
+            ),
+            (None, Some(lo)) => println!(
+                "  {:<28} {:.5}  (95% CI {:.5} .. {:.5})",
+                row.metric,
+                row.mean.unwrap_or(f64::NAN),
+                lo,
+                row.ci_high.unwrap_or(f64::NAN)
+            ),
+            _ if row.metric.starts_with("footprint") => {
+                if let Some(m) = row.mean {
+                    println!("  {:<28} {:.3} {}", row.metric, m, row.unit)
+                }
+            }
+            _ => {}
+        }
+    }
+}

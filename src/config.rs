@@ -1,0 +1,215 @@
+//! Scenario configuration: TOML text -> typed structs, with `--set` overrides applied first.
+//!
+//! Every error names the dotted key it is about; the CLI turns a [`ConfigError`] into exit code 2.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Bad input: a config or command-line value the run cannot start with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Unreadable {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config {path} is not valid TOML: {message}")]
+    Syntax { path: String, message: String },
+    #[error("config key `{key}`: {message}")]
+    Key { key: String, message: String },
+    #[error("{0}")]
+    Cli(String),
+}
+
+impl ConfigError {
+    pub fn key(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError::Key {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The config as read: the original text (for provenance) and the parsed table after overrides.
+#[derive(Debug, Clone)]
+pub struct RawConfig {
+    pub text: String,
+    pub overrides: Vec<String>,
+    pub table: toml::Table,
+}
+
+impl RawConfig {
+    pub fn load(path: &Path, overrides: &[String]) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, &path.display().to_string(), overrides)
+    }
+
+    pub fn parse(text: &str, origin: &str, overrides: &[String]) -> Result<Self, ConfigError> {
+        let mut table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    path: origin.to_string(),
+                    message: e.to_string().trim().to_string(),
+                })?;
+        for spec in overrides {
+            apply_override(&mut table, spec)?;
+        }
+        Ok(RawConfig {
+            text: text.to_string(),
+            overrides: overrides.to_vec(),
+            table,
+        })
+    }
+
+    /// Which scenario the file describes: `run.scenario`, else inferred from its tables.
+    pub fn scenario_kind(&self) -> Result<String, ConfigError> {
+        if let Some(kind) = self
+            .table
+            .get("run")
+            .and_then(|r| r.get("scenario"))
+            .and_then(|s| s.as_str())
+        {
+            return Ok(kind.to_string());
+        }
+        if self.table.contains_key("entry") {
+            Ok("reentry".to_string())
+        } else {
+            Err(ConfigError::key(
+                "run.scenario",
+                "missing; cannot tell which scenario this config describes (expected \"reentry\")",
+            ))
+        }
+    }
+
+    /// Deserialize into a typed config; errors name the dotted key.
+    pub fn typed<T: for<'de> Deserialize<'de>>(&self) -> Result<T, ConfigError> {
+        let de = self.table.clone();
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            let inner = inner.trim().to_string();
+            // serde reports a missing field at the parent; append the field name.
+            if let Some(field) = inner
+                .strip_prefix("missing field `")
+                .and_then(|s| s.strip_suffix('`'))
+            {
+                let key = if path == "." || path.is_empty() {
+                    field.to_string()
+                } else {
+                    format!("{path}.{field}")
+                };
+                return ConfigError::key(key, "required but missing");
+            }
+            ConfigError::key(if path.is_empty() { ".".into() } else { path }, inner)
+        })
+    }
+}
+
+/// `dotted.key=value`: the value is read as a TOML value (number, bool, array, quoted string);
+/// anything that is not valid TOML is taken as a bare string.
+fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError> {
+    let (key, value) = spec.split_once('=').ok_or_else(|| {
+        ConfigError::Cli(format!(
+            "--set {spec}: expected dotted.key=value, e.g. --set vehicle.mass_kg=30"
+        ))
+    })?;
+    let key = key.trim();
+    let value_text = value.trim();
+    let parsed: toml::Value = format!("v = {value_text}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value_text.to_string()));
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(ConfigError::Cli(format!("--set {spec}: empty key segment")));
+    }
+    let mut node = table;
+    for part in &parts[..parts.len() - 1] {
+        let entry = node
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        node = entry.as_table_mut().ok_or_else(|| {
+            ConfigError::key(
+                key,
+                format!("`{part}` is not a table, cannot set a key inside it"),
+            )
+        })?;
+    }
+    node.insert(parts[parts.len() - 1].to_string(), parsed);
+    Ok(())
+}
+
+/// `[run]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    pub name: String,
+    #[serde(default)]
+    pub scenario: Option<String>,
+    pub samples: i64,
+    pub seed: u64,
+    #[serde(default)]
+    pub chunk_size: Option<i64>,
+}
+
+/// One entry of `[dispersions]`, keyed by the dotted path of the parameter it disperses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispersionConfig {
+    pub dist: String,
+    #[serde(default)]
+    pub mean: Option<f64>,
+    #[serde(default)]
+    pub sigma: Option<f64>,
+    #[serde(default)]
+    pub low: Option<f64>,
+    #[serde(default)]
+    pub high: Option<f64>,
+    #[serde(default)]
+    pub median: Option<f64>,
+    #[serde(default)]
+    pub sigma_ln: Option<f64>,
+}
+
+/// One `[[correlated]]` group: a multivariate normal over several parameters.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelatedConfig {
+    pub paths: Vec<String>,
+    pub covariance: Vec<Vec<f64>>,
+    #[serde(default)]
+    pub mean: Option<Vec<f64>>,
+}
+
+pub type Dispersions = BTreeMap<String, DispersionConfig>;
+
+/// Reject NaN and infinities, naming the key.
+pub fn finite(key: &str, value: f64) -> Result<f64, ConfigError> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(ConfigError::key(
+            key,
+            format!("must be a finite number, got {value}"),
+        ))
+    }
+}
+
+/// Require a strictly positive finite number.
+pub fn positive(key: &str, value: f64) -> Result<f64, ConfigError> {
+    finite(key, value)?;
+    if value > 0.0 {
+        Ok(value)
+    } else {
+        Err(ConfigError::key(
+            key,
+            format!("must be positive, got {value}"),
+        ))
+    }
+}

@@ -1,0 +1,63 @@
+//! The GPU engine: WGSL compute shaders through wgpu, one invocation per trajectory.
+
+mod context;
+mod reentry;
+mod selftest;
+
+pub use context::{list_adapters, AdapterDescription, GpuContext};
+pub use reentry::GpuReentry;
+pub use selftest::check_f64_builtins;
+
+use super::Precision;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GpuError {
+    #[error("no GPU adapter: {0}")]
+    NoAdapter(String),
+    #[error("requesting a device: {0}")]
+    Device(String),
+    #[error("shader rejected: {0}")]
+    Shader(String),
+    #[error("{0}")]
+    Precision(String),
+    #[error("GPU runtime error: {0}")]
+    Runtime(String),
+}
+
+/// The WGSL precision prelude for `precision`.
+pub fn prelude(precision: Precision) -> &'static str {
+    match precision {
+        Precision::F64 => include_str!("../../../shaders/prelude_f64.wgsl"),
+        Precision::F32 => include_str!("../../../shaders/prelude_f32.wgsl"),
+    }
+}
+
+/// f64 values as the shader's `real` bytes.
+pub fn to_real_bytes(values: &[f64], precision: Precision) -> Vec<u8> {
+    match precision {
+        Precision::F64 => bytemuck::cast_slice(values).to_vec(),
+        Precision::F32 => {
+            let v: Vec<f32> = values.iter().map(|&x| x as f32).collect();
+            bytemuck::cast_slice(&v).to_vec()
+        }
+    }
+}
+
+/// The shader's `real` bytes as f64 values.
+pub fn from_real_bytes(bytes: &[u8], precision: Precision) -> Vec<f64> {
+    match precision {
+        Precision::F64 => bytemuck::pod_collect_to_vec::<u8, f64>(bytes),
+        Precision::F32 => bytemuck::pod_collect_to_vec::<u8, f32>(bytes)
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+    }
+}
+
+pub fn real_size(precision: Precision) -> u64 {
+    match precision {
+        Precision::F64 => 8,
+        Precision::F32 => 4,
+    }
+}

@@ -1,0 +1,177 @@
+//! Engines: `gpu` (wgpu + shaders/) and `cpu` (the f64 reference). Selection and fallback live
+//! here; the engines themselves only propagate rows of inputs to rows of final states.
+
+pub mod cpu;
+pub mod gpu;
+
+use crate::scenario::reentry::Model;
+use gpu::{AdapterDescription, GpuContext, GpuError, GpuReentry};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendChoice {
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrecisionChoice {
+    Auto,
+    F64,
+    F32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    F64,
+    F32,
+}
+
+impl Precision {
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F64 => "f64",
+            Precision::F32 => "f32",
+        }
+    }
+}
+
+/// A chosen engine, ready to propagate.
+pub enum Engine {
+    Cpu {
+        threads: usize,
+    },
+    Gpu {
+        ctx: Box<GpuContext>,
+        precision: Precision,
+    },
+}
+
+/// What the run metadata records about the engine.
+#[derive(Debug, Clone)]
+pub struct EngineInfo {
+    pub backend: &'static str,
+    pub adapter: String,
+    pub adapter_backend: String,
+    pub driver: String,
+    pub precision: Precision,
+}
+
+impl Engine {
+    /// Pick the engine. `notice` receives one-line messages for the user (fallbacks).
+    pub fn select(
+        backend: BackendChoice,
+        precision: PrecisionChoice,
+        notice: &mut dyn FnMut(String),
+    ) -> Result<Engine, GpuError> {
+        let cpu = || Engine::Cpu {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if backend == BackendChoice::Cpu {
+            return Ok(cpu());
+        }
+        let ctx = match GpuContext::new() {
+            Ok(c) => c,
+            Err(e) if backend == BackendChoice::Auto => {
+                notice(format!(
+                    "{e}; using the CPU backend (f64 reference, slower)"
+                ));
+                return Ok(cpu());
+            }
+            Err(e) => return Err(e),
+        };
+        let precision = match precision {
+            PrecisionChoice::F32 => Precision::F32,
+            PrecisionChoice::F64 => {
+                gpu::check_f64_builtins(&ctx)?;
+                Precision::F64
+            }
+            PrecisionChoice::Auto => match gpu::check_f64_builtins(&ctx) {
+                Ok(()) => Precision::F64,
+                Err(e) => {
+                    notice(format!("{e}; computing in f32"));
+                    Precision::F32
+                }
+            },
+        };
+        Ok(Engine::Gpu {
+            ctx: Box::new(ctx),
+            precision,
+        })
+    }
+
+    pub fn info(&self) -> EngineInfo {
+        match self {
+            Engine::Cpu { threads } => EngineInfo {
+                backend: "cpu",
+                adapter: format!("CPU reference ({threads} threads)"),
+                adapter_backend: "cpu".into(),
+                driver: "rust".into(),
+                precision: Precision::F64,
+            },
+            Engine::Gpu { ctx, precision } => {
+                let a: &AdapterDescription = &ctx.adapter;
+                EngineInfo {
+                    backend: "gpu",
+                    adapter: a.name.clone(),
+                    adapter_backend: a.backend.clone(),
+                    driver: a.driver.clone(),
+                    precision: *precision,
+                }
+            }
+        }
+    }
+
+    /// A runner for the reentry model with room for `chunk` samples per call (clamped to what
+    /// the adapter allows); returns the runner and the chunk size it accepts.
+    pub fn reentry_runner(
+        &self,
+        model: &Model,
+        chunk: usize,
+    ) -> Result<(ReentryRunner<'_>, usize), GpuError> {
+        match self {
+            Engine::Cpu { threads } => Ok((ReentryRunner::Cpu { threads: *threads }, chunk)),
+            Engine::Gpu { ctx, precision } => {
+                let chunk = chunk
+                    .min(GpuReentry::max_chunk(ctx, model, *precision))
+                    .max(1);
+                let gpu = GpuReentry::new(ctx, model, *precision, chunk)?;
+                Ok((
+                    ReentryRunner::Gpu {
+                        ctx,
+                        gpu: Box::new(gpu),
+                    },
+                    chunk,
+                ))
+            }
+        }
+    }
+}
+
+pub enum ReentryRunner<'a> {
+    Cpu {
+        threads: usize,
+    },
+    Gpu {
+        ctx: &'a GpuContext,
+        gpu: Box<GpuReentry>,
+    },
+}
+
+impl ReentryRunner<'_> {
+    /// Final state rows of `n` samples whose input rows are `inputs`.
+    pub fn propagate(
+        &mut self,
+        model: &Model,
+        inputs: &[f64],
+        n: usize,
+        progress: &dyn Fn(u64),
+    ) -> Result<Vec<f64>, GpuError> {
+        match self {
+            ReentryRunner::Cpu { threads } => {
+                Ok(cpu::propagate(model, inputs, n, *threads, progress))
+            }
+            ReentryRunner::Gpu { ctx, gpu } => gpu.propagate(ctx, inputs, n, progress),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! dispersa: GPU-accelerated Monte Carlo dispersion analysis for spacecraft trajectories.
+//!
+//! Data flow, one module each: `config` (TOML) -> `scenario` (typed, validated) -> `sampling`
+//! (per-sample inputs) -> `engine` (`gpu` | `cpu`) -> `stats` -> `output` (Parquet); `run`
+//! orchestrates, `cli` is the command line.
+
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod output;
+pub mod physics;
+pub mod run;
+pub mod sampling;
+pub mod scenario;
+pub mod stats;

@@ -1,0 +1,287 @@
+//! Parquet outputs: samples.parquet streamed chunk by chunk, summary.parquet at the end; ZSTD,
+//! units in field metadata (`unit`), provenance in file key-value metadata. A run writes into a
+//! temporary sibling directory that is renamed onto the output directory only when complete.
+
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputError {
+    #[error("{action}: {source}")]
+    Io {
+        action: String,
+        source: std::io::Error,
+    },
+    #[error("{action}: {source}")]
+    Parquet {
+        action: String,
+        source: parquet::errors::ParquetError,
+    },
+    #[error("{action}: {source}")]
+    Arrow {
+        action: String,
+        source: arrow_schema::ArrowError,
+    },
+}
+
+fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> OutputError {
+    let action = action.into();
+    move |source| OutputError::Io { action, source }
+}
+
+fn field(name: &str, dt: DataType, nullable: bool, unit: Option<&str>) -> Field {
+    let f = Field::new(name, dt, nullable);
+    match unit {
+        Some(u) => f.with_metadata(HashMap::from([("unit".to_string(), u.to_string())])),
+        None => f,
+    }
+}
+
+fn properties(metadata: &[(String, String)]) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).expect("valid zstd level"),
+        ))
+        .set_key_value_metadata(Some(
+            metadata
+                .iter()
+                .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+                .collect(),
+        ))
+        .build()
+}
+
+/// The temporary directory a run writes into, renamed onto `final_dir` by [`RunDir::commit`].
+/// Dropped without commit, it is removed: nothing half-written is left behind.
+pub struct RunDir {
+    pub tmp: PathBuf,
+    pub final_dir: PathBuf,
+    committed: bool,
+}
+
+impl RunDir {
+    pub fn create(final_dir: &Path) -> Result<Self, OutputError> {
+        let parent = final_dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;
+        let name = final_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "run".into());
+        let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(io(format!("removing {}", tmp.display())))?;
+        }
+        std::fs::create_dir(&tmp).map_err(io(format!("creating {}", tmp.display())))?;
+        Ok(RunDir {
+            tmp,
+            final_dir: final_dir.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    /// Replace `final_dir` (which may exist only if the caller allowed it) with the finished run.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        if self.final_dir.exists() {
+            std::fs::remove_dir_all(&self.final_dir)
+                .map_err(io(format!("replacing {}", self.final_dir.display())))?;
+        }
+        std::fs::rename(&self.tmp, &self.final_dir).map_err(io(format!(
+            "moving the finished run to {}",
+            self.final_dir.display()
+        )))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// One Float64 column of samples.parquet: name, unit.
+pub struct ColumnSpec {
+    pub name: String,
+    pub unit: String,
+}
+
+/// Streams samples.parquet: `sample`, the dispersed inputs, the outputs, `status`.
+pub struct SamplesWriter {
+    writer: ArrowWriter<File>,
+    schema: Arc<Schema>,
+    n_inputs: usize,
+    n_outputs: usize,
+}
+
+impl SamplesWriter {
+    pub fn create(
+        path: &Path,
+        inputs: &[ColumnSpec],
+        outputs: &[ColumnSpec],
+        metadata: &[(String, String)],
+    ) -> Result<Self, OutputError> {
+        let mut fields = vec![field("sample", DataType::UInt64, false, None)];
+        for c in inputs {
+            fields.push(field(&c.name, DataType::Float64, false, Some(&c.unit)));
+        }
+        for c in outputs {
+            fields.push(field(&c.name, DataType::Float64, true, Some(&c.unit)));
+        }
+        fields.push(field("status", DataType::Utf8, false, None));
+        let schema = Arc::new(Schema::new(fields));
+        let file = File::create(path).map_err(io(format!("creating {}", path.display())))?;
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties(metadata)))
+            .map_err(|source| OutputError::Parquet {
+                action: format!("starting {}", path.display()),
+                source,
+            })?;
+        Ok(SamplesWriter {
+            writer,
+            schema,
+            n_inputs: inputs.len(),
+            n_outputs: outputs.len(),
+        })
+    }
+
+    /// Append one chunk: sample indices, input columns, output columns (None = null), statuses.
+    pub fn write_chunk(
+        &mut self,
+        samples: Vec<u64>,
+        inputs: Vec<Vec<f64>>,
+        outputs: Vec<Vec<Option<f64>>>,
+        status: Vec<&str>,
+    ) -> Result<(), OutputError> {
+        debug_assert_eq!(inputs.len(), self.n_inputs);
+        debug_assert_eq!(outputs.len(), self.n_outputs);
+        let mut cols: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from(samples))];
+        for c in inputs {
+            cols.push(Arc::new(Float64Array::from(c)));
+        }
+        for c in outputs {
+            cols.push(Arc::new(Float64Array::from(c)));
+        }
+        cols.push(Arc::new(StringArray::from(status)));
+        let batch = RecordBatch::try_new(self.schema.clone(), cols).map_err(|source| {
+            OutputError::Arrow {
+                action: "assembling a chunk of samples".into(),
+                source,
+            }
+        })?;
+        self.writer
+            .write(&batch)
+            .map_err(|source| OutputError::Parquet {
+                action: "writing samples.parquet".into(),
+                source,
+            })
+    }
+
+    pub fn finish(self) -> Result<(), OutputError> {
+        self.writer.close().map_err(|source| OutputError::Parquet {
+            action: "closing samples.parquet".into(),
+            source,
+        })?;
+        Ok(())
+    }
+}
+
+/// One row of summary.parquet.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryRow {
+    pub metric: String,
+    pub unit: String,
+    pub count: u64,
+    pub mean: Option<f64>,
+    pub std: Option<f64>,
+    pub min: Option<f64>,
+    pub p00135: Option<f64>,
+    pub p02275: Option<f64>,
+    pub p50: Option<f64>,
+    pub p97725: Option<f64>,
+    pub p99865: Option<f64>,
+    pub max: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+pub const SUMMARY_COLUMNS: [&str; 14] = [
+    "metric", "unit", "count", "mean", "std", "min", "p00135", "p02275", "p50", "p97725", "p99865",
+    "max", "ci_low", "ci_high",
+];
+
+pub fn write_summary(
+    path: &Path,
+    rows: &[SummaryRow],
+    metadata: &[(String, String)],
+) -> Result<(), OutputError> {
+    let mut fields = vec![
+        field("metric", DataType::Utf8, false, None),
+        field("unit", DataType::Utf8, false, None),
+        field("count", DataType::UInt64, false, None),
+    ];
+    for name in &SUMMARY_COLUMNS[3..] {
+        fields.push(field(name, DataType::Float64, true, None));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let col = |f: fn(&SummaryRow) -> Option<f64>| -> ArrayRef {
+        Arc::new(Float64Array::from(rows.iter().map(f).collect::<Vec<_>>()))
+    };
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r.metric.as_str()).collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r.unit.as_str()).collect::<Vec<_>>(),
+        )),
+        Arc::new(UInt64Array::from(
+            rows.iter().map(|r| r.count).collect::<Vec<_>>(),
+        )),
+        col(|r| r.mean),
+        col(|r| r.std),
+        col(|r| r.min),
+        col(|r| r.p00135),
+        col(|r| r.p02275),
+        col(|r| r.p50),
+        col(|r| r.p97725),
+        col(|r| r.p99865),
+        col(|r| r.max),
+        col(|r| r.ci_low),
+        col(|r| r.ci_high),
+    ];
+    let batch =
+        RecordBatch::try_new(schema.clone(), cols).map_err(|source| OutputError::Arrow {
+            action: "assembling summary.parquet".into(),
+            source,
+        })?;
+    let file = File::create(path).map_err(io(format!("creating {}", path.display())))?;
+    let mut w =
+        ArrowWriter::try_new(file, schema, Some(properties(metadata))).map_err(|source| {
+            OutputError::Parquet {
+                action: "starting summary.parquet".into(),
+                source,
+            }
+        })?;
+    w.write(&batch).map_err(|source| OutputError::Parquet {
+        action: "writing summary.parquet".into(),
+        source,
+    })?;
+    w.close().map_err(|source| OutputError::Parquet {
+        action: "closing summary.parquet".into(),
+        source,
+    })?;
+    Ok(())
+}

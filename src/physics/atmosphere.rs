@@ -1,0 +1,88 @@
+//! Atmosphere on the host: the tabulated U.S. Standard Atmosphere 1976 that both engines
+//! interpolate (`shaders/atmosphere.wgsl`, `engine/cpu`), and the altitude-correlated density
+//! perturbation model.
+//!
+//! Perturbation model (dispersa's choice, stated in the README): the density is multiplied by
+//! exp(sigma(h) z(h) - sigma(h)^2/2), where z(h) is a unit-variance first-order Gauss-Markov
+//! process in altitude, z(h + dh) = phi z(h) + sqrt(1 - phi^2) w, phi = exp(-dh / L), sampled
+//! at nodes every `node_spacing_km` from 0 km and interpolated linearly, and sigma(h) is the
+//! 1-sigma profile of the config. The multiplier has mean 1 at every node and is always positive.
+
+use super::us76::us76_profile;
+use crate::scenario::reentry::PerturbationConfig;
+
+/// (ln density [ln kg/m^3], speed of sound [m/s]) at 0, dh, 2 dh, ... up to `top_m`.
+pub fn us76_table(dh_m: f64, top_m: f64) -> Vec<(f64, f64)> {
+    let n = (top_m / dh_m).round() as usize + 1;
+    let alts: Vec<f64> = (0..n).map(|i| i as f64 * dh_m).collect();
+    us76_profile(&alts)
+        .iter()
+        .map(|p| (p.density_kg_m3.ln(), p.speed_of_sound_m_s))
+        .collect()
+}
+
+/// Linear interpolation in a uniform table with extrapolation from the end segments;
+/// `get(i)` returns node i. The same rule as `table_lerp` in the shader.
+pub fn uniform_lerp(x: f64, x0: f64, dx: f64, n: usize, get: impl Fn(usize) -> f64) -> f64 {
+    let u = (x - x0) / dx;
+    let i = u.floor().clamp(0.0, (n - 2) as f64);
+    let f = u - i;
+    let i = i as usize;
+    let (a, b) = (get(i), get(i + 1));
+    a + f * (b - a)
+}
+
+/// The Gauss-Markov density perturbation of one run (see the module doc).
+#[derive(Debug, Clone)]
+pub struct Perturbation {
+    pub node_spacing_m: f64,
+    pub phi: f64,
+    pub sigma: Vec<f64>,
+}
+
+impl Perturbation {
+    pub fn new(cfg: &PerturbationConfig) -> Self {
+        let n = (cfg.top_km / cfg.node_spacing_km).ceil() as usize + 1;
+        let sigma = (0..n)
+            .map(|k| sigma_at(&cfg.sigma, k as f64 * cfg.node_spacing_km))
+            .collect();
+        Perturbation {
+            node_spacing_m: cfg.node_spacing_km * 1000.0,
+            phi: (-cfg.node_spacing_km / cfg.correlation_length_km).exp(),
+            sigma,
+        }
+    }
+
+    pub fn n_nodes(&self) -> usize {
+        self.sigma.len()
+    }
+
+    /// Turn independent standard normals `w` into the ln density multipliers at the nodes.
+    pub fn ln_factors(&self, w: &[f64], out: &mut [f64]) {
+        let q = (1.0 - self.phi * self.phi).sqrt();
+        let mut z = 0.0;
+        for k in 0..self.sigma.len() {
+            z = if k == 0 {
+                w[0]
+            } else {
+                self.phi * z + q * w[k]
+            };
+            let s = self.sigma[k];
+            out[k] = s * z - 0.5 * s * s;
+        }
+    }
+}
+
+/// sigma profile: linear between rows, held beyond the ends.
+fn sigma_at(rows: &[[f64; 2]], h_km: f64) -> f64 {
+    if h_km <= rows[0][0] {
+        return rows[0][1];
+    }
+    for w in rows.windows(2) {
+        if h_km <= w[1][0] {
+            let f = (h_km - w[0][0]) / (w[1][0] - w[0][0]);
+            return w[0][1] + f * (w[1][1] - w[0][1]);
+        }
+    }
+    rows[rows.len() - 1][1]
+}

@@ -1,0 +1,40 @@
+//! Physical constants, in one place. They reach the shaders through the constants buffer the
+//! host builds (`scenario::reentry::ModelTables`), never retyped in WGSL.
+//! Sources: ../shared/REFERENCE.md (WGS84, IERS, NASA TR R-376, Tauber & Sutton 1991).
+
+/// Standard gravity, defines "g" for peak deceleration [m/s^2].
+pub const G0_M_S2: f64 = 9.80665;
+/// WGS84 semi-major axis [m].
+pub const WGS84_A_M: f64 = 6_378_137.0;
+/// WGS84 flattening.
+pub const WGS84_F: f64 = 1.0 / 298.257_223_563;
+/// WGS84 first eccentricity squared.
+pub const WGS84_E2: f64 = WGS84_F * (2.0 - WGS84_F);
+/// Earth GM (WGS84) [m^3/s^2].
+pub const EARTH_MU_M3_S2: f64 = 3.986_004_418e14;
+/// Earth J2 (EGM2008 / REFERENCE.md).
+pub const EARTH_J2: f64 = 1.082_626_68e-3;
+/// Earth rotation rate (WGS84) [rad/s].
+pub const EARTH_OMEGA_RAD_S: f64 = 7.292_115e-5;
+/// Mean Earth radius used for great-circle downrange/crossrange [m] (IUGG R1).
+pub const EARTH_MEAN_RADIUS_M: f64 = 6_371_008.8;
+/// Sutton-Graves constant for Earth air [kg^0.5/m] (NASA TR R-376).
+pub const SUTTON_GRAVES_K: f64 = 1.7415e-4;
+/// Tauber-Sutton radiative heating constant C (JSR 28(1), 1991).
+pub const TAUBER_SUTTON_C: f64 = 4.736e4;
+/// Tauber-Sutton f(V) table: velocity [m/s] and f [-]; linear between points, held above
+/// 16 km/s, zero below 9 km/s.
+pub const TAUBER_SUTTON_V_M_S: [f64; 19] = [
+    9000.0, 9250.0, 9500.0, 9750.0, 10000.0, 10250.0, 10500.0, 10750.0, 11000.0, 11500.0, 12000.0,
+    12500.0, 13000.0, 13500.0, 14000.0, 14500.0, 15000.0, 15500.0, 16000.0,
+];
+pub const TAUBER_SUTTON_F: [f64; 19] = [
+    1.5, 4.3, 9.7, 19.5, 35.0, 55.0, 81.0, 115.0, 151.0, 238.0, 359.0, 495.0, 660.0, 850.0, 1065.0,
+    1313.0, 1550.0, 1780.0, 2040.0,
+];
+/// Ratio of specific heats of air, for the speed of sound.
+pub const AIR_GAMMA: f64 = 1.4;
+/// Universal gas constant as used by US76 [J/(mol K)].
+pub const R_STAR_J_MOL_K: f64 = 8.31432;
+/// Sea-level mean molar mass of air (US76) [kg/mol].
+pub const AIR_MOLAR_MASS_KG_MOL: f64 = 0.028_964_4;

@@ -1,0 +1,125 @@
+//! Host-side geodesy in f64: WGS84 geodetic <-> Earth-fixed Cartesian, local frames, and
+//! great-circle ranges on the mean sphere. The shader has its own altitude function
+//! (`shaders/geodesy.wgsl`, sqrt-only fixed-point iteration); this file is the f64 reference.
+
+use super::constants::{EARTH_MEAN_RADIUS_M, WGS84_A_M, WGS84_E2};
+
+/// Geodetic latitude/longitude [rad] and height [m] to Earth-fixed Cartesian [m]
+/// on an ellipsoid with semi-major axis `a` and eccentricity squared `e2`.
+pub fn geodetic_to_cartesian_m(lat_rad: f64, lon_rad: f64, h_m: f64, a: f64, e2: f64) -> [f64; 3] {
+    let (s, c) = lat_rad.sin_cos();
+    let n = a / (1.0 - e2 * s * s).sqrt();
+    [
+        (n + h_m) * c * lon_rad.cos(),
+        (n + h_m) * c * lon_rad.sin(),
+        (n * (1.0 - e2) + h_m) * s,
+    ]
+}
+
+/// Earth-fixed Cartesian [m] to geodetic latitude, longitude [rad] and height [m]:
+/// Bowring's parametric-latitude iteration (converges to machine precision in a few steps).
+pub fn cartesian_to_geodetic_m(r: [f64; 3], a: f64, e2: f64) -> (f64, f64, f64) {
+    let lon = r[1].atan2(r[0]);
+    let p = r[0].hypot(r[1]);
+    if e2 == 0.0 {
+        let lat = r[2].atan2(p);
+        return (lat, lon, (p * p + r[2] * r[2]).sqrt() - a);
+    }
+    let b = a * (1.0 - e2).sqrt();
+    let ep2 = e2 / (1.0 - e2);
+    let mut beta = (r[2] * a).atan2(p * b);
+    let mut lat = 0.0;
+    for _ in 0..6 {
+        let (sb, cb) = beta.sin_cos();
+        lat = (r[2] + ep2 * b * sb * sb * sb).atan2(p - e2 * a * cb * cb * cb);
+        let next = ((1.0 - e2).sqrt() * lat.tan()).atan();
+        if (next - beta).abs() < 1e-15 {
+            break;
+        }
+        beta = next;
+    }
+    let (s, c) = lat.sin_cos();
+    let n = a / (1.0 - e2 * s * s).sqrt();
+    // Height along the normal, well conditioned at all latitudes.
+    let h = p * c + r[2] * s - a * a / n;
+    (lat, lon, h)
+}
+
+/// WGS84 shorthand of [`cartesian_to_geodetic_m`], in degrees and metres.
+pub fn wgs84_geodetic_deg(r: [f64; 3]) -> (f64, f64, f64) {
+    let (lat, lon, h) = cartesian_to_geodetic_m(r, WGS84_A_M, WGS84_E2);
+    (lat.to_degrees(), lon.to_degrees(), h)
+}
+
+/// Great-circle distance [km] on the mean-radius sphere (haversine).
+pub fn great_circle_km(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> f64 {
+    central_angle_rad(lat1_deg, lon1_deg, lat2_deg, lon2_deg) * EARTH_MEAN_RADIUS_M / 1000.0
+}
+
+fn central_angle_rad(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> f64 {
+    let (p1, p2) = (lat1_deg.to_radians(), lat2_deg.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2_deg - lon1_deg).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * h.sqrt().min(1.0).asin()
+}
+
+/// Initial bearing [rad] from point 1 to point 2, from north towards east.
+fn bearing_rad(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> f64 {
+    let (p1, p2) = (lat1_deg.to_radians(), lat2_deg.to_radians());
+    let dl = (lon2_deg - lon1_deg).to_radians();
+    let y = dl.sin() * p2.cos();
+    let x = p1.cos() * p2.sin() - p1.sin() * p2.cos() * dl.cos();
+    y.atan2(x)
+}
+
+/// Signed distance [km] of point 2 from the great circle through point 1 along `azimuth_deg`
+/// (from north towards east): positive to the right of the direction of travel.
+pub fn crossrange_km(
+    lat1_deg: f64,
+    lon1_deg: f64,
+    azimuth_deg: f64,
+    lat2_deg: f64,
+    lon2_deg: f64,
+) -> f64 {
+    let d = central_angle_rad(lat1_deg, lon1_deg, lat2_deg, lon2_deg);
+    let theta = bearing_rad(lat1_deg, lon1_deg, lat2_deg, lon2_deg);
+    (d.sin() * (theta - azimuth_deg.to_radians()).sin()).asin() * EARTH_MEAN_RADIUS_M / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn geodetic_round_trip_is_sub_millimetre() {
+        for &(lat, lon, h) in &[
+            (0.0, 0.0, 0.0),
+            (42.0, 111.4, 125_000.0),
+            (-89.9, -170.0, 3.0),
+            (89.99, 10.0, 1e5),
+        ] {
+            let r = geodetic_to_cartesian_m(
+                f64::to_radians(lat),
+                f64::to_radians(lon),
+                h,
+                WGS84_A_M,
+                WGS84_E2,
+            );
+            let (la, lo, hh) = wgs84_geodetic_deg(r);
+            assert!((la - lat).abs() < 1e-10, "lat {la} vs {lat}");
+            assert!((lo - lon).abs() < 1e-10, "lon {lo} vs {lon}");
+            assert!((hh - h).abs() < 1e-3, "h {hh} vs {h}");
+        }
+    }
+
+    #[test]
+    fn crossrange_sign_is_positive_to_the_right() {
+        // Heading north from the equator, a point to the east is on the right.
+        assert!(crossrange_km(0.0, 0.0, 0.0, 1.0, 0.1) > 0.0);
+        assert!(crossrange_km(0.0, 0.0, 0.0, 1.0, -0.1) < 0.0);
+        // 0.1 deg of longitude at the equator is ~11.1 km.
+        let x = crossrange_km(0.0, 0.0, 0.0, 0.0, 0.1);
+        assert!((x - 11.119).abs() < 0.01, "{x}");
+    }
+}

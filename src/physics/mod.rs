@@ -1,0 +1,7 @@
+//! Host-side physical models in f64: constants, geodesy, atmosphere. The per-step models live
+//! twice: in `shaders/` (WGSL) and in `engine/cpu` (the f64 reference).
+
+pub mod atmosphere;
+pub mod constants;
+pub mod geodesy;
+pub mod us76;

@@ -1,0 +1,460 @@
+//! Univariate and correlated (multivariate normal) input distributions.
+//!
+//! Every random draw in the crate goes through this module, and every draw
+//! consumes RNG output deterministically: the same RNG state always yields the
+//! same value, so a run is reproducible from its seed.
+//!
+//! Normal quantities are expressed through the standard normal distribution
+//! function `Phi(z) = erfc(-z / sqrt 2) / 2` and its upper tail
+//! `Q(z) = 1 - Phi(z) = erfc(z / sqrt 2) / 2` (the textbook relation between the
+//! normal law and the complementary error function, e.g. Abramowitz & Stegun
+//! 26.2.29). Computing the upper tail through `erfc` rather than as `1 - Phi`
+//! keeps full relative precision far into the tail.
+
+use std::f64::consts::{PI, SQRT_2};
+
+use rand::distr::Open01;
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+use statrs::distribution::{ContinuousCDF, Normal};
+use statrs::function::erf::erfc;
+
+/// A univariate input distribution. Parameters are validated by the caller
+/// (`sigma > 0`, `low < high`, ...); the methods only `debug_assert!` them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dist {
+    /// Normal (Gaussian) with the given mean and standard deviation.
+    Normal { mean: f64, sigma: f64 },
+    /// Continuous uniform on `[low, high]`.
+    Uniform { low: f64, high: f64 },
+    /// normal(mean, sigma) restricted to [low, high]
+    ///
+    /// Either bound may be infinite (a one-sided truncation).
+    TruncatedNormal {
+        mean: f64,
+        sigma: f64,
+        low: f64,
+        high: f64,
+    },
+    /// value = median * exp(sigma_ln * z), z standard normal
+    LogNormal { median: f64, sigma_ln: f64 },
+}
+
+impl Dist {
+    /// Draws one value.
+    ///
+    /// RNG consumption per variant: `Normal` and `LogNormal` take one
+    /// [`standard_normal`] draw; `Uniform` and `TruncatedNormal` take one `u64`
+    /// (one uniform variate on the open interval (0, 1)).
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.debug_check();
+        match *self {
+            Dist::Normal { mean, sigma } => mean + sigma * standard_normal(rng),
+            Dist::Uniform { low, high } => {
+                let u: f64 = Open01.sample(rng);
+                // Rounding could carry `low + width * u` a hair past `high`.
+                (low + (high - low) * u).min(high)
+            }
+            Dist::TruncatedNormal {
+                mean,
+                sigma,
+                low,
+                high,
+            } => {
+                let u: f64 = Open01.sample(rng);
+                let (a, b) = standardize(mean, sigma, low, high);
+                let z = truncated_std_quantile(a, b, u);
+                // Rounding of `mean + sigma * z` must not leave the interval.
+                (mean + sigma * z).max(low).min(high)
+            }
+            Dist::LogNormal { median, sigma_ln } => {
+                median * (sigma_ln * standard_normal(rng)).exp()
+            }
+        }
+    }
+
+    /// Cumulative distribution function `P(X <= x)`.
+    pub fn cdf(&self, x: f64) -> f64 {
+        self.debug_check();
+        match *self {
+            Dist::Normal { mean, sigma } => phi((x - mean) / sigma),
+            Dist::Uniform { low, high } => ((x - low) / (high - low)).clamp(0.0, 1.0),
+            Dist::TruncatedNormal {
+                mean,
+                sigma,
+                low,
+                high,
+            } => {
+                if x <= low {
+                    return 0.0;
+                }
+                if x >= high {
+                    return 1.0;
+                }
+                let (a, b) = standardize(mean, sigma, low, high);
+                truncated_std_cdf(a, b, (x - mean) / sigma).clamp(0.0, 1.0)
+            }
+            Dist::LogNormal { median, sigma_ln } => {
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    phi((x / median).ln() / sigma_ln)
+                }
+            }
+        }
+    }
+
+    /// Analytic mean.
+    pub fn mean(&self) -> f64 {
+        self.debug_check();
+        match *self {
+            Dist::Normal { mean, .. } => mean,
+            Dist::Uniform { low, high } => 0.5 * (low + high),
+            Dist::TruncatedNormal {
+                mean,
+                sigma,
+                low,
+                high,
+            } => {
+                let (a, b) = standardize(mean, sigma, low, high);
+                mean + sigma * truncated_std_moments(a, b).0
+            }
+            // Lognormal mean median * exp(s^2 / 2) (standard lognormal moments,
+            // E[X^k] = median^k exp(k^2 s^2 / 2)).
+            Dist::LogNormal { median, sigma_ln } => median * (0.5 * sigma_ln * sigma_ln).exp(),
+        }
+    }
+
+    /// Analytic standard deviation.
+    pub fn std(&self) -> f64 {
+        self.debug_check();
+        match *self {
+            Dist::Normal { sigma, .. } => sigma,
+            // Uniform variance (high - low)^2 / 12.
+            Dist::Uniform { low, high } => (high - low) / 12f64.sqrt(),
+            Dist::TruncatedNormal {
+                mean,
+                sigma,
+                low,
+                high,
+            } => {
+                let (a, b) = standardize(mean, sigma, low, high);
+                sigma * truncated_std_moments(a, b).1.max(0.0).sqrt()
+            }
+            // Lognormal variance median^2 exp(s^2) (exp(s^2) - 1), written with
+            // expm1 so that small s keeps its precision.
+            Dist::LogNormal { median, sigma_ln } => {
+                let s2 = sigma_ln * sigma_ln;
+                median * (0.5 * s2).exp() * s2.exp_m1().sqrt()
+            }
+        }
+    }
+
+    fn debug_check(&self) {
+        match *self {
+            Dist::Normal { mean, sigma } => {
+                debug_assert!(mean.is_finite(), "normal mean must be finite");
+                debug_assert!(sigma > 0.0 && sigma.is_finite(), "normal sigma must be > 0");
+            }
+            Dist::Uniform { low, high } => {
+                debug_assert!(low.is_finite() && high.is_finite(), "uniform bounds finite");
+                debug_assert!(low < high, "uniform needs low < high");
+            }
+            Dist::TruncatedNormal {
+                mean,
+                sigma,
+                low,
+                high,
+            } => {
+                debug_assert!(mean.is_finite(), "truncated normal mean must be finite");
+                debug_assert!(sigma > 0.0 && sigma.is_finite(), "truncated sigma > 0");
+                debug_assert!(low < high, "truncated normal needs low < high");
+            }
+            Dist::LogNormal { median, sigma_ln } => {
+                debug_assert!(median > 0.0 && median.is_finite(), "lognormal median > 0");
+                debug_assert!(sigma_ln > 0.0 && sigma_ln.is_finite(), "sigma_ln > 0");
+            }
+        }
+    }
+}
+
+/// One standard normal draw; the single place the crate turns RNG output into
+/// N(0,1). Uses the ziggurat sampler of `rand_distr::StandardNormal`, which
+/// consumes a variable but deterministic amount of RNG output.
+pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    StandardNormal.sample(rng)
+}
+
+/// Multivariate normal distribution, stored as its mean and the lower
+/// triangular Cholesky factor `L` of its covariance (`cov = L L^T`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultiNormal {
+    mean: Vec<f64>,
+    /// Row-major `dim x dim`, zero above the diagonal.
+    chol: Vec<f64>,
+}
+
+impl MultiNormal {
+    /// Err(message) if cov is not square, not symmetric (relative 1e-12), or not positive definite (say which).
+    ///
+    /// Symmetry is checked as `|c_ij - c_ji| <= 1e-12 * s` with
+    /// `s = max(|c_ij|, |c_ji|, sqrt(|c_ii c_jj|))`, so that rounding noise on a
+    /// near-zero covariance is not mistaken for asymmetry. Only the lower
+    /// triangle is used afterwards. Positive definiteness is decided by the
+    /// Cholesky-Banachiewicz factorisation (Golub & Van Loan, "Matrix
+    /// Computations", sec. 4.2): every pivot must be strictly positive, so a
+    /// singular (semi-definite) matrix, e.g. a correlation of exactly 1, is
+    /// rejected.
+    pub fn new(mean: Vec<f64>, cov: Vec<Vec<f64>>) -> Result<Self, String> {
+        let n = cov.len();
+        if n == 0 {
+            return Err("covariance matrix is empty".to_string());
+        }
+        for (i, row) in cov.iter().enumerate() {
+            if row.len() != n {
+                return Err(format!(
+                    "covariance matrix is not square: it has {n} rows but row {i} has {} entries",
+                    row.len()
+                ));
+            }
+        }
+        if mean.len() != n {
+            return Err(format!(
+                "mean has {} entries but the covariance matrix is {n}x{n}",
+                mean.len()
+            ));
+        }
+        if let Some(i) = mean.iter().position(|m| !m.is_finite()) {
+            return Err(format!("mean entry {i} is not finite"));
+        }
+        for i in 0..n {
+            for j in 0..n {
+                if !cov[i][j].is_finite() {
+                    return Err(format!("covariance entry ({i}, {j}) is not finite"));
+                }
+            }
+        }
+        for i in 0..n {
+            for j in 0..i {
+                let (cij, cji) = (cov[i][j], cov[j][i]);
+                let scale = cij
+                    .abs()
+                    .max(cji.abs())
+                    .max((cov[i][i] * cov[j][j]).abs().sqrt());
+                if (cij - cji).abs() > 1e-12 * scale {
+                    return Err(format!(
+                        "covariance matrix is not symmetric: entry ({i}, {j}) = {cij:e} \
+                         but entry ({j}, {i}) = {cji:e}"
+                    ));
+                }
+            }
+        }
+        let mut chol = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..=i {
+                let dot: f64 = (0..j).map(|k| chol[i * n + k] * chol[j * n + k]).sum();
+                let s = cov[i][j] - dot;
+                if i == j {
+                    if !(s > 0.0) {
+                        return Err(format!(
+                            "covariance matrix is not positive definite: Cholesky pivot {i} \
+                             is {s:e} (the leading {k}x{k} block is not positive definite)",
+                            k = i + 1
+                        ));
+                    }
+                    chol[i * n + i] = s.sqrt();
+                } else {
+                    chol[i * n + j] = s / chol[j * n + j];
+                }
+            }
+        }
+        Ok(MultiNormal { mean, chol })
+    }
+
+    /// Number of components.
+    pub fn dim(&self) -> usize {
+        self.mean.len()
+    }
+
+    /// Mean vector.
+    pub fn mean(&self) -> &[f64] {
+        &self.mean
+    }
+
+    /// draws dim() standard normals from rng in order, returns mean + L z
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> Vec<f64> {
+        let n = self.dim();
+        let z: Vec<f64> = (0..n).map(|_| standard_normal(rng)).collect();
+        (0..n)
+            .map(|i| {
+                let row = &self.chol[i * n..i * n + i + 1];
+                self.mean[i] + row.iter().zip(&z).map(|(l, zk)| l * zk).sum::<f64>()
+            })
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Standard normal helpers and the truncated normal.
+// ---------------------------------------------------------------------------
+
+/// Standard normal distribution function `Phi(z)`.
+fn phi(z: f64) -> f64 {
+    0.5 * erfc(-z / SQRT_2)
+}
+
+/// Standard normal upper tail `Q(z) = 1 - Phi(z)`, accurate for large `z`.
+fn upper(z: f64) -> f64 {
+    0.5 * erfc(z / SQRT_2)
+}
+
+/// Standard normal quantile `Phi^-1(p)` for `p` in [0, 1] (statrs, built on
+/// the inverse complementary error function).
+fn phi_inv(p: f64) -> f64 {
+    Normal::standard().inverse_cdf(p)
+}
+
+/// Standard normal density.
+fn pdf(z: f64) -> f64 {
+    (-0.5 * z * z).exp() / (2.0 * PI).sqrt()
+}
+
+/// `z * pdf(z)`, taken as 0 at infinite `z` (its limit) instead of NaN.
+fn z_pdf(z: f64) -> f64 {
+    if z.is_finite() {
+        z * pdf(z)
+    } else {
+        0.0
+    }
+}
+
+fn standardize(mean: f64, sigma: f64, low: f64, high: f64) -> (f64, f64) {
+    ((low - mean) / sigma, (high - mean) / sigma)
+}
+
+/// Truncation interval that lies entirely in the upper tail (`a >= 0`) but
+/// so far out that `Q(a)` is not a normal float (beyond about 37.5 sigma).
+/// There the tail is replaced by its leading asymptotic form, an exponential
+/// of rate `a` (from the Mills-ratio expansion `Q(a) ~ pdf(a) / a`), whose
+/// relative error is O(1 / a^2) < 1e-3.
+fn tail_underflows(a: f64, b: f64) -> bool {
+    upper(a) - upper(b) < f64::MIN_POSITIVE
+}
+
+/// Quantile of the standard normal truncated to `[a, b]` at probability
+/// `u` in (0, 1) (inverse-CDF sampling; Devroye, "Non-Uniform Random Variate
+/// Generation", sec. II.2).
+///
+/// The interval is handled in one of three orientations so that the argument
+/// of `Phi^-1` is always a small tail probability, never `1 - small`:
+/// entirely above the mean (work with `Q`), entirely below (mirror it), or
+/// straddling the mean (split the mass at 0 and anchor each half at its own
+/// tail end).
+fn truncated_std_quantile(a: f64, b: f64, u: f64) -> f64 {
+    let z = if a >= 0.0 {
+        upper_tail_quantile(a, b, u)
+    } else if b <= 0.0 {
+        -upper_tail_quantile(-b, -a, u)
+    } else {
+        let pa = phi(a);
+        let qb = upper(b);
+        let mass_low = 0.5 - pa;
+        let mass_high = 0.5 - qb;
+        let t = u * (mass_low + mass_high);
+        if t < mass_low {
+            phi_inv(pa + t)
+        } else {
+            -phi_inv(qb + (mass_low + mass_high - t))
+        }
+    };
+    // Quantile rounding must not leave the interval (max/min do not panic
+    // on a degenerate interval, unlike clamp).
+    z.max(a).min(b)
+}
+
+/// Quantile on `[a, b]` with `0 <= a < b`: solves `Q(z) = Q(a) - u (Q(a) - Q(b))`.
+fn upper_tail_quantile(a: f64, b: f64, u: f64) -> f64 {
+    if tail_underflows(a, b) {
+        // Exponential tail of rate a truncated to width w = b - a:
+        // z = a - ln(1 - u (1 - exp(-a w))) / a.
+        let w = b - a;
+        let span = -(-a * w).exp_m1();
+        return a - (-u * span).ln_1p() / a;
+    }
+    let qa = upper(a);
+    let qb = upper(b);
+    -phi_inv(qa - u * (qa - qb))
+}
+
+/// CDF of the standard normal truncated to `[a, b]`, for `a < z < b`.
+fn truncated_std_cdf(a: f64, b: f64, z: f64) -> f64 {
+    if a >= 0.0 {
+        if tail_underflows(a, b) {
+            let span = -(-a * (b - a)).exp_m1();
+            return -(-a * (z - a)).exp_m1() / span;
+        }
+        let qa = upper(a);
+        (qa - upper(z)) / (qa - upper(b))
+    } else if b <= 0.0 {
+        if tail_underflows(-b, -a) {
+            // Mirror image of the exponential tail above.
+            let r = -b;
+            let span = -(-r * (b - a)).exp_m1();
+            return (-r * (b - z)).exp() * (-(-r * (z - a)).exp_m1()) / span;
+        }
+        let pa = phi(a);
+        (phi(z) - pa) / (phi(b) - pa)
+    } else {
+        let pa = phi(a);
+        let total = (0.5 - pa) + (0.5 - upper(b));
+        let below = if z <= 0.0 {
+            phi(z) - pa
+        } else {
+            (0.5 - pa) + (0.5 - upper(z))
+        };
+        below / total
+    }
+}
+
+/// Mean and variance of the standard normal truncated to `[a, b]`:
+/// with `Z = Phi(b) - Phi(a)`,
+/// mean `= (pdf(a) - pdf(b)) / Z` and
+/// variance `= 1 + (a pdf(a) - b pdf(b)) / Z - mean^2`
+/// (Johnson, Kotz & Balakrishnan, "Continuous Univariate Distributions",
+/// vol. 1, ch. 13 on the truncated normal).
+fn truncated_std_moments(a: f64, b: f64) -> (f64, f64) {
+    if a >= 0.0 {
+        upper_tail_moments(a, b)
+    } else if b <= 0.0 {
+        let (m, v) = upper_tail_moments(-b, -a);
+        (-m, v)
+    } else {
+        let z = (0.5 - phi(a)) + (0.5 - upper(b));
+        let m = (pdf(a) - pdf(b)) / z;
+        (m, 1.0 + (z_pdf(a) - z_pdf(b)) / z - m * m)
+    }
+}
+
+fn upper_tail_moments(a: f64, b: f64) -> (f64, f64) {
+    if tail_underflows(a, b) {
+        // Exponential of rate r = a truncated to width w: mean offset
+        // 1/r - w / (exp(r w) - 1), variance 1/r^2 - w^2 exp(r w) / (exp(r w) - 1)^2.
+        let r = a;
+        let w = b - a;
+        let rw = r * w;
+        if rw > 700.0 {
+            return (a + 1.0 / r, 1.0 / (r * r));
+        }
+        if rw < 1e-3 {
+            // Nearly flat over a very narrow interval: uniform moments.
+            return (a + 0.5 * w, w * w / 12.0);
+        }
+        let em1 = rw.exp_m1();
+        let m = a + 1.0 / r - w / em1;
+        let v = 1.0 / (r * r) - w * w * (em1 + 1.0) / (em1 * em1);
+        return (m, v);
+    }
+    let z = upper(a) - upper(b);
+    let m = (pdf(a) - pdf(b)) / z;
+    (m, 1.0 + (z_pdf(a) - z_pdf(b)) / z - m * m)
+}

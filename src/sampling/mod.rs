@@ -1,0 +1,270 @@
+//! Per-sample inputs: which parameters are dispersed and how, and the random stream of each sample.
+//!
+//! Determinism: sample `i` of seed `s` draws from its own PCG64 stream (state from SplitMix64 of
+//! the seed, stream selector `i`), in a fixed order: the `[dispersions]` entries in key order,
+//! then the `[[correlated]]` groups in file order, then the scenario's extra standard normals
+//! (the density perturbation profile). Nothing else touches the stream, so a sample's inputs
+//! are the same whatever the chunk size, thread count, shard or backend.
+
+pub mod dist;
+
+use crate::config::{ConfigError, CorrelatedConfig, DispersionConfig, Dispersions};
+use dist::{standard_normal, Dist, MultiNormal};
+use rand_pcg::Pcg64;
+
+/// SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The random stream of one sample.
+pub fn sample_rng(seed: u64, index: u64) -> Pcg64 {
+    let hi = splitmix64(seed);
+    let lo = splitmix64(hi ^ 0x6A09_E667_F3BC_C909);
+    let state = ((hi as u128) << 64) | lo as u128;
+    Pcg64::new(state, index as u128)
+}
+
+/// How one run's samples are drawn.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    seed: u64,
+    singles: Vec<(usize, Dist)>,
+    groups: Vec<(Vec<usize>, MultiNormal)>,
+    n_normals: usize,
+    /// Dotted paths of the dispersed parameters, in output-column order.
+    pub columns: Vec<String>,
+    /// Parameter index of each column.
+    pub column_params: Vec<usize>,
+}
+
+impl Sampler {
+    /// Build from the config's dispersions. `index_of` maps a dotted path to the scenario's
+    /// parameter index, `names` lists them all (for the error message), `nominal` holds their
+    /// nominal values (NaN: not used by this config). `n_normals` extra standard normals are
+    /// drawn after the dispersions.
+    pub fn new(
+        seed: u64,
+        dispersions: &Dispersions,
+        correlated: &[CorrelatedConfig],
+        names: &[&str],
+        nominal: &[f64],
+        n_normals: usize,
+    ) -> Result<Self, ConfigError> {
+        let index_of = |key: &str, path: &str| -> Result<usize, ConfigError> {
+            let i = names.iter().position(|n| *n == path).ok_or_else(|| {
+                ConfigError::key(
+                    key,
+                    format!(
+                        "no parameter `{path}` to disperse; dispersable parameters: {}",
+                        names.join(", ")
+                    ),
+                )
+            })?;
+            if nominal[i].is_nan() {
+                return Err(ConfigError::key(
+                    key,
+                    format!(
+                        "`{path}` is not used by this config's models, so it cannot be dispersed"
+                    ),
+                ));
+            }
+            Ok(i)
+        };
+        let mut used = vec![false; names.len()];
+        let mut claim = |key: &str, i: usize| -> Result<(), ConfigError> {
+            if std::mem::replace(&mut used[i], true) {
+                return Err(ConfigError::key(
+                    key,
+                    format!("`{}` is dispersed twice", names[i]),
+                ));
+            }
+            Ok(())
+        };
+        let mut singles = Vec::new();
+        let mut columns = Vec::new();
+        let mut column_params = Vec::new();
+        for (path, d) in dispersions {
+            let key = format!("dispersions.\"{path}\"");
+            let i = index_of(&key, path)?;
+            claim(&key, i)?;
+            singles.push((i, parse_dist(&key, d, nominal[i])?));
+            columns.push(path.clone());
+            column_params.push(i);
+        }
+        let mut groups = Vec::new();
+        for (g, c) in correlated.iter().enumerate() {
+            let key = format!("correlated[{g}]");
+            if c.paths.is_empty() {
+                return Err(ConfigError::key(
+                    format!("{key}.paths"),
+                    "must list at least one parameter",
+                ));
+            }
+            let mut idx = Vec::new();
+            for p in &c.paths {
+                let i = index_of(&format!("{key}.paths"), p)?;
+                claim(&format!("{key}.paths"), i)?;
+                idx.push(i);
+            }
+            let mean = match &c.mean {
+                Some(m) if m.len() != idx.len() => {
+                    return Err(ConfigError::key(
+                        format!("{key}.mean"),
+                        format!("has {} values for {} paths", m.len(), idx.len()),
+                    ))
+                }
+                Some(m) => m.clone(),
+                None => idx.iter().map(|&i| nominal[i]).collect(),
+            };
+            let cov_key = format!("{key}.covariance");
+            if c.covariance.len() != idx.len() || c.covariance.iter().any(|r| r.len() != idx.len())
+            {
+                return Err(ConfigError::key(
+                    cov_key,
+                    format!(
+                        "must be a {n} x {n} matrix (one row and column per path)",
+                        n = idx.len()
+                    ),
+                ));
+            }
+            if c.covariance
+                .iter()
+                .flatten()
+                .chain(mean.iter())
+                .any(|v| !v.is_finite())
+            {
+                return Err(ConfigError::key(cov_key, "values must be finite"));
+            }
+            let mvn = MultiNormal::new(mean, c.covariance.clone())
+                .map_err(|m| ConfigError::key(cov_key, m))?;
+            for (p, &i) in c.paths.iter().zip(&idx) {
+                columns.push(p.clone());
+                column_params.push(i);
+            }
+            groups.push((idx, mvn));
+        }
+        Ok(Sampler {
+            seed,
+            singles,
+            groups,
+            n_normals,
+            columns,
+            column_params,
+        })
+    }
+
+    /// Draw sample `index`: overwrite the dispersed entries of `params` (which start nominal)
+    /// and fill `normals` with the extra standard normals.
+    pub fn draw(&self, index: u64, params: &mut [f64], normals: &mut [f64]) {
+        debug_assert_eq!(normals.len(), self.n_normals);
+        let mut rng = sample_rng(self.seed, index);
+        for (i, d) in &self.singles {
+            params[*i] = d.draw(&mut rng);
+        }
+        for (idx, mvn) in &self.groups {
+            for (&i, v) in idx.iter().zip(mvn.draw(&mut rng)) {
+                params[i] = v;
+            }
+        }
+        for z in normals.iter_mut() {
+            *z = standard_normal(&mut rng);
+        }
+    }
+}
+
+fn parse_dist(key: &str, d: &DispersionConfig, nominal: f64) -> Result<Dist, ConfigError> {
+    let field = |name: &str, v: Option<f64>| -> Result<f64, ConfigError> {
+        let v = v.ok_or_else(|| {
+            ConfigError::key(
+                format!("{key}.{name}"),
+                format!("required for dist = \"{}\"", d.dist),
+            )
+        })?;
+        crate::config::finite(&format!("{key}.{name}"), v)
+    };
+    let positive = |name: &str, v: Option<f64>| -> Result<f64, ConfigError> {
+        let x = field(name, v)?;
+        if x > 0.0 {
+            Ok(x)
+        } else {
+            Err(ConfigError::key(
+                format!("{key}.{name}"),
+                format!("must be positive, got {x}"),
+            ))
+        }
+    };
+    let unused = |allowed: &[&str]| -> Result<(), ConfigError> {
+        let present = [
+            ("mean", d.mean),
+            ("sigma", d.sigma),
+            ("low", d.low),
+            ("high", d.high),
+            ("median", d.median),
+            ("sigma_ln", d.sigma_ln),
+        ];
+        for (name, v) in present {
+            if v.is_some() && !allowed.contains(&name) {
+                return Err(ConfigError::key(
+                    format!("{key}.{name}"),
+                    format!(
+                        "not a parameter of dist = \"{}\" (it takes {})",
+                        d.dist,
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    };
+    let ordered = |low: f64, high: f64| -> Result<(), ConfigError> {
+        if low < high {
+            Ok(())
+        } else {
+            Err(ConfigError::key(
+                format!("{key}.low"),
+                format!("must be below high ({low} >= {high})"),
+            ))
+        }
+    };
+    let mean = d.mean.map_or(Ok(nominal), |m| {
+        crate::config::finite(&format!("{key}.mean"), m)
+    })?;
+    match d.dist.as_str() {
+        "normal" => {
+            unused(&["mean", "sigma"])?;
+            Ok(Dist::Normal { mean, sigma: positive("sigma", d.sigma)? })
+        }
+        "uniform" => {
+            unused(&["low", "high"])?;
+            let (low, high) = (field("low", d.low)?, field("high", d.high)?);
+            ordered(low, high)?;
+            Ok(Dist::Uniform { low, high })
+        }
+        "truncated_normal" => {
+            unused(&["mean", "sigma", "low", "high"])?;
+            let sigma = positive("sigma", d.sigma)?;
+            let (low, high) = (field("low", d.low)?, field("high", d.high)?);
+            ordered(low, high)?;
+            Ok(Dist::TruncatedNormal { mean, sigma, low, high })
+        }
+        "lognormal" => {
+            unused(&["median", "sigma_ln"])?;
+            let median = d.median.unwrap_or(nominal);
+            if !(median > 0.0 && median.is_finite()) {
+                return Err(ConfigError::key(
+                    format!("{key}.median"),
+                    format!("lognormal needs a positive median (defaults to the nominal value), got {median}"),
+                ));
+            }
+            Ok(Dist::LogNormal { median, sigma_ln: positive("sigma_ln", d.sigma_ln)? })
+        }
+        other => Err(ConfigError::key(
+            format!("{key}.dist"),
+            format!("unknown distribution {other:?}; one of normal, uniform, truncated_normal, lognormal"),
+        )),
+    }
+}

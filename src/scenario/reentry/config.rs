@@ -1,0 +1,410 @@
+//! The reentry config (`configs/tianwen2_reentry.toml` is the worked example) and its validation.
+
+use crate::config::{
+    finite, positive, ConfigError, CorrelatedConfig, Dispersions, RawConfig, RunConfig,
+};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReentryConfig {
+    pub run: RunConfig,
+    pub planet: PlanetConfig,
+    pub atmosphere: AtmosphereConfig,
+    pub vehicle: VehicleConfig,
+    pub entry: EntryConfig,
+    pub events: EventsConfig,
+    #[serde(default)]
+    pub integrator: IntegratorConfig,
+    #[serde(default)]
+    pub dispersions: Dispersions,
+    #[serde(default)]
+    pub correlated: Vec<CorrelatedConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanetModel {
+    /// WGS84 ellipsoid for altitude, point mass + J2 gravity.
+    Wgs84J2,
+    /// Sphere of `radius_m`, point-mass gravity `mu_m3_s2`.
+    Spherical,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanetConfig {
+    pub model: PlanetModel,
+    #[serde(default = "yes")]
+    pub rotation: bool,
+    #[serde(default)]
+    pub mu_m3_s2: Option<f64>,
+    #[serde(default)]
+    pub radius_m: Option<f64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AtmosphereModel {
+    Us76,
+    Exponential,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AtmosphereConfig {
+    pub model: AtmosphereModel,
+    #[serde(default)]
+    pub rho0_kg_m3: Option<f64>,
+    #[serde(default)]
+    pub scale_height_m: Option<f64>,
+    #[serde(default = "one")]
+    pub density_scale: f64,
+    #[serde(default)]
+    pub perturbation: Option<PerturbationConfig>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Altitude-correlated density perturbation: a first-order Gauss-Markov process in altitude
+/// (exponential correlation over `correlation_length_km`) scaled by a 1-sigma profile that grows
+/// with altitude; the density is multiplied by exp(sigma(h) z(h) - sigma(h)^2 / 2), mean 1.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerturbationConfig {
+    pub correlation_length_km: f64,
+    /// [[altitude_km, sigma_fraction], ...], ascending altitude; linear between, held outside.
+    pub sigma: Vec<[f64; 2]>,
+    #[serde(default = "default_node_spacing")]
+    pub node_spacing_km: f64,
+    #[serde(default = "default_top")]
+    pub top_km: f64,
+}
+
+fn default_node_spacing() -> f64 {
+    1.0
+}
+fn default_top() -> f64 {
+    200.0
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VehicleConfig {
+    pub mass_kg: f64,
+    pub diameter_m: f64,
+    pub nose_radius_m: f64,
+    #[serde(default)]
+    pub cd: Option<f64>,
+    /// [[mach, cd], ...], ascending Mach; linear between, held outside.
+    #[serde(default)]
+    pub cd_table: Option<Vec<[f64; 2]>>,
+    #[serde(default = "one")]
+    pub cd_scale: f64,
+    #[serde(default)]
+    pub lift_to_drag: f64,
+    #[serde(default)]
+    pub bank_deg: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryConfig {
+    /// ISO 8601, TDB. Recorded in metadata; the inertial frame is Earth-fixed at this instant.
+    pub epoch: String,
+    pub altitude_km: f64,
+    pub velocity_km_s: f64,
+    pub flight_path_angle_deg: f64,
+    pub azimuth_deg: f64,
+    pub latitude_deg: f64,
+    pub longitude_deg: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsConfig {
+    pub drogue_mach: f64,
+    pub g_limit: f64,
+    pub heat_flux_limit_w_cm2: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegratorConfig {
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Fixed RK4 step while faster than the drogue Mach number [s].
+    #[serde(default = "default_step")]
+    pub step_s: f64,
+    /// Fixed RK4 step after the drogue Mach number is crossed [s].
+    #[serde(default = "default_descent_step")]
+    pub descent_step_s: f64,
+    #[serde(default = "default_time_limit")]
+    pub time_limit_s: f64,
+}
+
+fn default_method() -> String {
+    "rk4".into()
+}
+fn default_step() -> f64 {
+    0.1
+}
+fn default_descent_step() -> f64 {
+    0.5
+}
+fn default_time_limit() -> f64 {
+    3600.0
+}
+
+impl Default for IntegratorConfig {
+    fn default() -> Self {
+        IntegratorConfig {
+            method: default_method(),
+            step_s: default_step(),
+            descent_step_s: default_descent_step(),
+            time_limit_s: default_time_limit(),
+        }
+    }
+}
+
+impl ReentryConfig {
+    pub fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
+        let cfg: ReentryConfig = raw.typed()?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks beyond types: signs, ranges, consistency. Dispersions are checked by the sampler.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.run.samples <= 0 {
+            return Err(ConfigError::key(
+                "run.samples",
+                format!("must be positive, got {}", self.run.samples),
+            ));
+        }
+        if let Some(c) = self.run.chunk_size {
+            if c <= 0 {
+                return Err(ConfigError::key(
+                    "run.chunk_size",
+                    format!("must be positive, got {c}"),
+                ));
+            }
+        }
+        if self.run.scenario.as_deref().is_some_and(|s| s != "reentry") {
+            return Err(ConfigError::key(
+                "run.scenario",
+                "this config has reentry tables; set scenario = \"reentry\" or remove the key",
+            ));
+        }
+        let p = &self.planet;
+        match p.model {
+            PlanetModel::Spherical => {
+                let mu = p.mu_m3_s2.ok_or_else(|| {
+                    ConfigError::key("planet.mu_m3_s2", "required when model = \"spherical\"")
+                })?;
+                if !(finite("planet.mu_m3_s2", mu)? >= 0.0) {
+                    return Err(ConfigError::key("planet.mu_m3_s2", "must be >= 0"));
+                }
+                let r = p.radius_m.ok_or_else(|| {
+                    ConfigError::key("planet.radius_m", "required when model = \"spherical\"")
+                })?;
+                positive("planet.radius_m", r)?;
+            }
+            PlanetModel::Wgs84J2 => {
+                for (k, v) in [
+                    ("planet.mu_m3_s2", p.mu_m3_s2),
+                    ("planet.radius_m", p.radius_m),
+                ] {
+                    if v.is_some() {
+                        return Err(ConfigError::key(
+                            k,
+                            "only for model = \"spherical\"; WGS84 constants are fixed",
+                        ));
+                    }
+                }
+            }
+        }
+        let a = &self.atmosphere;
+        match a.model {
+            AtmosphereModel::Exponential => {
+                let rho0 = a.rho0_kg_m3.ok_or_else(|| {
+                    ConfigError::key(
+                        "atmosphere.rho0_kg_m3",
+                        "required when model = \"exponential\"",
+                    )
+                })?;
+                if !(finite("atmosphere.rho0_kg_m3", rho0)? >= 0.0) {
+                    return Err(ConfigError::key("atmosphere.rho0_kg_m3", "must be >= 0"));
+                }
+                let h = a.scale_height_m.ok_or_else(|| {
+                    ConfigError::key(
+                        "atmosphere.scale_height_m",
+                        "required when model = \"exponential\"",
+                    )
+                })?;
+                positive("atmosphere.scale_height_m", h)?;
+            }
+            AtmosphereModel::Us76 => {
+                for (k, v) in [
+                    ("atmosphere.rho0_kg_m3", a.rho0_kg_m3),
+                    ("atmosphere.scale_height_m", a.scale_height_m),
+                ] {
+                    if v.is_some() {
+                        return Err(ConfigError::key(k, "only for model = \"exponential\""));
+                    }
+                }
+            }
+        }
+        if !(finite("atmosphere.density_scale", a.density_scale)? >= 0.0) {
+            return Err(ConfigError::key("atmosphere.density_scale", "must be >= 0"));
+        }
+        if let Some(pert) = &a.perturbation {
+            positive(
+                "atmosphere.perturbation.correlation_length_km",
+                pert.correlation_length_km,
+            )?;
+            positive(
+                "atmosphere.perturbation.node_spacing_km",
+                pert.node_spacing_km,
+            )?;
+            positive("atmosphere.perturbation.top_km", pert.top_km)?;
+            if pert.top_km / pert.node_spacing_km > 4000.0 {
+                return Err(ConfigError::key(
+                    "atmosphere.perturbation.node_spacing_km",
+                    "too fine for top_km: at most 4000 nodes",
+                ));
+            }
+            check_table("atmosphere.perturbation.sigma", &pert.sigma, true)?;
+        }
+        let v = &self.vehicle;
+        positive("vehicle.mass_kg", v.mass_kg)?;
+        positive("vehicle.diameter_m", v.diameter_m)?;
+        positive("vehicle.nose_radius_m", v.nose_radius_m)?;
+        positive("vehicle.cd_scale", v.cd_scale)?;
+        finite("vehicle.lift_to_drag", v.lift_to_drag)?;
+        finite("vehicle.bank_deg", v.bank_deg)?;
+        match (&v.cd, &v.cd_table) {
+            (Some(cd), None) => {
+                positive("vehicle.cd", *cd)?;
+            }
+            (None, Some(t)) => {
+                check_table("vehicle.cd_table", t, false)?;
+                if t.len() > 64 {
+                    return Err(ConfigError::key("vehicle.cd_table", "at most 64 rows"));
+                }
+            }
+            _ => {
+                return Err(ConfigError::key(
+                    "vehicle.cd",
+                    "give exactly one of vehicle.cd (constant) and vehicle.cd_table",
+                ))
+            }
+        }
+        let e = &self.entry;
+        check_epoch("entry.epoch", &e.epoch)?;
+        positive("entry.altitude_km", e.altitude_km)?;
+        if e.altitude_km > 1000.0 {
+            return Err(ConfigError::key(
+                "entry.altitude_km",
+                "must be at most 1000 km",
+            ));
+        }
+        positive("entry.velocity_km_s", e.velocity_km_s)?;
+        let fpa = finite("entry.flight_path_angle_deg", e.flight_path_angle_deg)?;
+        if fpa >= 0.0 || fpa <= -90.0 {
+            return Err(ConfigError::key(
+                "entry.flight_path_angle_deg",
+                format!("must be negative (descending) and above -90 deg, got {fpa}"),
+            ));
+        }
+        finite("entry.azimuth_deg", e.azimuth_deg)?;
+        let lat = finite("entry.latitude_deg", e.latitude_deg)?;
+        if lat.abs() > 90.0 {
+            return Err(ConfigError::key(
+                "entry.latitude_deg",
+                "must be within [-90, 90]",
+            ));
+        }
+        finite("entry.longitude_deg", e.longitude_deg)?;
+        positive("events.drogue_mach", self.events.drogue_mach)?;
+        positive("events.g_limit", self.events.g_limit)?;
+        positive(
+            "events.heat_flux_limit_w_cm2",
+            self.events.heat_flux_limit_w_cm2,
+        )?;
+        let i = &self.integrator;
+        if i.method != "rk4" {
+            return Err(ConfigError::key(
+                "integrator.method",
+                format!("unknown method {:?}; supported: \"rk4\"", i.method),
+            ));
+        }
+        positive("integrator.step_s", i.step_s)?;
+        positive("integrator.descent_step_s", i.descent_step_s)?;
+        positive("integrator.time_limit_s", i.time_limit_s)?;
+        Ok(())
+    }
+}
+
+/// A table of [x, y] rows: finite, strictly ascending x; y positive (or >= 0 when `allow_zero`).
+fn check_table(key: &str, rows: &[[f64; 2]], allow_zero: bool) -> Result<(), ConfigError> {
+    if rows.is_empty() {
+        return Err(ConfigError::key(key, "must have at least one row"));
+    }
+    for (i, r) in rows.iter().enumerate() {
+        if !r[0].is_finite() || !r[1].is_finite() {
+            return Err(ConfigError::key(
+                key,
+                format!("row {i}: values must be finite"),
+            ));
+        }
+        if r[1] < 0.0 || (!allow_zero && r[1] == 0.0) {
+            return Err(ConfigError::key(
+                key,
+                format!("row {i}: second value must be positive"),
+            ));
+        }
+        if i > 0 && r[0] <= rows[i - 1][0] {
+            return Err(ConfigError::key(
+                key,
+                format!("row {i}: first column must be strictly ascending"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A light ISO 8601 check (YYYY-MM-DDThh:mm:ss[.fff], optional " TDB"/"Z"): the epoch is
+/// provenance for reentry, but a typo should still be caught.
+fn check_epoch(key: &str, s: &str) -> Result<(), ConfigError> {
+    let core = s.trim().trim_end_matches(" TDB").trim_end_matches('Z');
+    let ok = core.len() >= 19
+        && core.is_char_boundary(19)
+        && {
+            let b = core.as_bytes();
+            let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+            digits.iter().all(|&i| b[i].is_ascii_digit())
+                && b[4] == b'-'
+                && b[7] == b'-'
+                && (b[10] == b'T' || b[10] == b' ')
+                && b[13] == b':'
+                && b[16] == b':'
+        }
+        && core[19..]
+            .strip_prefix('.')
+            .map_or(core.len() == 19, |f| f.chars().all(|c| c.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::key(
+            key,
+            format!("{s:?} is not an ISO 8601 date-time like 2027-11-20T03:00:00 TDB"),
+        ))
+    }
+}

@@ -1,0 +1,302 @@
+//! From a validated config to what the engines consume: the dispersable parameters, the model
+//! constants and tables shared by all samples, and each sample's packed input row.
+
+use super::config::{AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig};
+use super::layout::*;
+use crate::physics::constants::*;
+use crate::physics::{atmosphere, geodesy};
+
+/// Every scalar a dispersion may target, by its dotted config path.
+pub const PARAM_NAMES: [&str; 19] = [
+    "planet.mu_m3_s2",
+    "planet.radius_m",
+    "atmosphere.density_scale",
+    "atmosphere.rho0_kg_m3",
+    "atmosphere.scale_height_m",
+    "vehicle.mass_kg",
+    "vehicle.diameter_m",
+    "vehicle.nose_radius_m",
+    "vehicle.cd",
+    "vehicle.cd_scale",
+    "vehicle.lift_to_drag",
+    "vehicle.bank_deg",
+    "entry.altitude_km",
+    "entry.velocity_km_s",
+    "entry.flight_path_angle_deg",
+    "entry.azimuth_deg",
+    "entry.latitude_deg",
+    "entry.longitude_deg",
+    "events.drogue_mach",
+];
+pub const N_PARAMS: usize = PARAM_NAMES.len();
+pub type Params = [f64; N_PARAMS];
+
+const P_MU: usize = 0;
+const P_RADIUS: usize = 1;
+const P_DSCALE: usize = 2;
+const P_RHO0: usize = 3;
+const P_H: usize = 4;
+const P_MASS: usize = 5;
+const P_DIAM: usize = 6;
+const P_RN: usize = 7;
+const P_CD: usize = 8;
+const P_CD_SCALE: usize = 9;
+const P_LD: usize = 10;
+const P_BANK: usize = 11;
+pub const P_ALT: usize = 12;
+const P_VEL: usize = 13;
+const P_FPA: usize = 14;
+pub const P_AZ: usize = 15;
+pub const P_LAT: usize = 16;
+pub const P_LON: usize = 17;
+const P_DROGUE: usize = 18;
+
+/// Cd table type codes for the shader.
+pub const CD_CONSTANT: u32 = 0;
+pub const CD_TABLE: u32 = 1;
+/// Atmosphere model codes for the shader.
+pub const ATM_TABLE: u32 = 0;
+pub const ATM_EXPONENTIAL: u32 = 1;
+
+/// Spacing of the tabulated US76 profile [m]. Linear interpolation of ln(rho) at 50 m spacing
+/// stays within 5e-4 of the model even beside the lapse-rate kinks (tested).
+pub const ATM_TABLE_DH_M: f64 = 50.0;
+pub const ATM_TABLE_TOP_M: f64 = 1_000_000.0;
+/// ln-density floor standing for "zero density" (exp of anything below -700 is taken as 0).
+pub const LN_ZERO: f64 = -1000.0;
+
+/// Everything the engines need that is the same for all samples.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub cfg: ReentryConfig,
+    pub nominal: Params,
+    /// Model constants and tables (see layout C_*), f64.
+    pub consts: Vec<f64>,
+    pub off_ts: usize,
+    pub n_ts: usize,
+    pub off_cd: usize,
+    pub n_cd: usize,
+    pub off_atm: usize,
+    pub n_atm: usize,
+    pub atm_model: u32,
+    pub cd_mode: u32,
+    pub perturbation: Option<atmosphere::Perturbation>,
+}
+
+impl Model {
+    pub fn new(cfg: &ReentryConfig) -> Model {
+        let nominal = nominal_params(cfg);
+        let mut consts = vec![0.0; CONSTS_FIXED];
+        let rotation = cfg.planet.rotation;
+        consts[C_OMEGA] = if rotation { EARTH_OMEGA_RAD_S } else { 0.0 };
+        let ellipsoid = cfg.planet.model == PlanetModel::Wgs84J2;
+        consts[C_J2] = if ellipsoid { EARTH_J2 } else { 0.0 };
+        consts[C_E2] = if ellipsoid { WGS84_E2 } else { 0.0 };
+        consts[C_G0] = G0_M_S2;
+        consts[C_SG_K] = SUTTON_GRAVES_K;
+        consts[C_TS_C] = TAUBER_SUTTON_C;
+        consts[C_DT] = cfg.integrator.step_s;
+        consts[C_DT_DESCENT] = cfg.integrator.descent_step_s;
+        consts[C_T_LIMIT] = cfg.integrator.time_limit_s;
+        consts[C_ATM_H0] = 0.0;
+        consts[C_ATM_DH] = ATM_TABLE_DH_M;
+        consts[C_ATM_TOP] = ATM_TABLE_TOP_M;
+        let perturbation = cfg
+            .atmosphere
+            .perturbation
+            .as_ref()
+            .map(|p: &PerturbationConfig| atmosphere::Perturbation::new(p));
+        consts[C_PERT_DH] = perturbation.as_ref().map_or(1.0, |p| p.node_spacing_m);
+
+        let off_ts = consts.len();
+        for (v, f) in TAUBER_SUTTON_V_M_S.iter().zip(TAUBER_SUTTON_F.iter()) {
+            consts.push(*v);
+            consts.push(*f);
+        }
+        let n_ts = TAUBER_SUTTON_V_M_S.len();
+        let off_cd = consts.len();
+        let (cd_mode, n_cd) = match &cfg.vehicle.cd_table {
+            Some(t) => {
+                for row in t {
+                    consts.extend_from_slice(row);
+                }
+                (CD_TABLE, t.len())
+            }
+            None => (CD_CONSTANT, 0),
+        };
+        let off_atm = consts.len();
+        let (atm_model, n_atm) = match cfg.atmosphere.model {
+            AtmosphereModel::Us76 => {
+                let table = atmosphere::us76_table(ATM_TABLE_DH_M, ATM_TABLE_TOP_M);
+                for (ln_rho, a) in &table {
+                    consts.push(*ln_rho);
+                    consts.push(*a);
+                }
+                (ATM_TABLE, table.len())
+            }
+            AtmosphereModel::Exponential => (ATM_EXPONENTIAL, 0),
+        };
+        Model {
+            cfg: cfg.clone(),
+            nominal,
+            consts,
+            off_ts,
+            n_ts,
+            off_cd,
+            n_cd,
+            off_atm,
+            n_atm,
+            atm_model,
+            cd_mode,
+            perturbation,
+        }
+    }
+
+    pub fn param_index(path: &str) -> Option<usize> {
+        PARAM_NAMES.iter().position(|p| *p == path)
+    }
+
+    /// Number of perturbation nodes (standard normals drawn per sample for the density profile).
+    pub fn n_pert(&self) -> usize {
+        self.perturbation.as_ref().map_or(0, |p| p.n_nodes())
+    }
+
+    pub fn input_len(&self) -> usize {
+        IN_FIXED + self.n_pert()
+    }
+
+    /// Fill one sample's input row from its parameters and perturbation normals
+    /// (`None`: no density perturbation, as for the nominal run).
+    /// A sample whose parameters are unphysical gets a NaN mass: the engines mark it failed.
+    pub fn pack_input(&self, p: &Params, pert_z: Option<&[f64]>, row: &mut [f64]) {
+        debug_assert_eq!(row.len(), self.input_len());
+        let a_eq = p[P_RADIUS];
+        let e2 = self.consts[C_E2];
+        let (lat, lon) = (p[P_LAT].to_radians(), p[P_LON].to_radians());
+        let r0 = geodesy::geodetic_to_cartesian_m(lat, lon, p[P_ALT] * 1000.0, a_eq, e2);
+        let (up, north, east) = local_frame(lat, lon);
+        let (sg, cg) = p[P_FPA].to_radians().sin_cos();
+        let (sa, ca) = p[P_AZ].to_radians().sin_cos();
+        let speed = p[P_VEL] * 1000.0;
+        let mut v0 = [0.0; 3];
+        for k in 0..3 {
+            v0[k] = speed * (sg * up[k] + cg * (ca * north[k] + sa * east[k]));
+        }
+        row[I_R0..I_R0 + 3].copy_from_slice(&r0);
+        row[I_V0..I_V0 + 3].copy_from_slice(&v0);
+        let valid = p[P_MASS] > 0.0
+            && p[P_DIAM] > 0.0
+            && p[P_RN] > 0.0
+            && p[P_CD_SCALE] > 0.0
+            && (self.cd_mode == CD_TABLE || p[P_CD] > 0.0)
+            && p[P_VEL] > 0.0
+            && p[P_DSCALE] >= 0.0
+            && a_eq > 0.0
+            && p[P_MU] >= 0.0
+            && p.iter()
+                .enumerate()
+                .all(|(i, v)| v.is_finite() || is_unused(self, i));
+        row[I_MASS] = if valid { p[P_MASS] } else { f64::NAN };
+        row[I_AREA] = std::f64::consts::PI * p[P_DIAM] * p[P_DIAM] / 4.0;
+        row[I_RN] = p[P_RN];
+        row[I_LN_RN] = p[P_RN].ln();
+        row[I_CD] = if self.cd_mode == CD_CONSTANT {
+            p[P_CD]
+        } else {
+            0.0
+        };
+        row[I_CD_SCALE] = p[P_CD_SCALE];
+        row[I_LD] = p[P_LD];
+        let (sb, cb) = p[P_BANK].to_radians().sin_cos();
+        row[I_COS_BANK] = cb;
+        row[I_SIN_BANK] = sb;
+        row[I_LN_DSCALE] = ln_or_zero(p[P_DSCALE]);
+        if self.atm_model == ATM_EXPONENTIAL {
+            row[I_LN_RHO0] = ln_or_zero(p[P_RHO0]);
+            row[I_INV_H] = 1.0 / p[P_H];
+            // Isothermal atmosphere: H = R T / (M g0), so a = sqrt(gamma g0 H).
+            row[I_A_EXP] = (AIR_GAMMA * G0_M_S2 * p[P_H]).sqrt();
+        } else {
+            row[I_LN_RHO0] = 0.0;
+            row[I_INV_H] = 0.0;
+            row[I_A_EXP] = 0.0;
+        }
+        row[I_MU] = p[P_MU];
+        row[I_AEQ] = a_eq;
+        row[I_DROGUE_MACH] = p[P_DROGUE];
+        row[I_H_ENTRY] = p[P_ALT] * 1000.0;
+        match (&self.perturbation, pert_z) {
+            (Some(pert), Some(z)) => pert.ln_factors(z, &mut row[I_PERT..]),
+            _ => row[I_PERT..].fill(0.0),
+        }
+    }
+
+    /// The initial state row of a sample, from its input row.
+    pub fn initial_state(input: &[f64], state: &mut [f64]) {
+        state.fill(0.0);
+        state[S_R..S_R + 3].copy_from_slice(&input[I_R0..I_R0 + 3]);
+        state[S_V..S_V + 3].copy_from_slice(&input[I_V0..I_V0 + 3]);
+        state[S_PREV_MACH] = 1e30;
+        state[S_DROGUE_ALT] = -1.0;
+        state[S_DROGUE_QDYN] = -1.0;
+        state[S_STATUS] = ST_RUNNING as f64;
+    }
+}
+
+/// Parameters that the chosen models do not use may be NaN.
+fn is_unused(model: &Model, i: usize) -> bool {
+    (i == P_CD && model.cd_mode == CD_TABLE)
+        || ((i == P_RHO0 || i == P_H) && model.atm_model != ATM_EXPONENTIAL)
+}
+
+fn ln_or_zero(x: f64) -> f64 {
+    if x > 0.0 {
+        x.ln().max(LN_ZERO)
+    } else {
+        LN_ZERO
+    }
+}
+
+/// Unit vectors up (ellipsoid normal), north and east at geodetic latitude/longitude [rad].
+fn local_frame(lat: f64, lon: f64) -> ([f64; 3], [f64; 3], [f64; 3]) {
+    let (sp, cp) = lat.sin_cos();
+    let (sl, cl) = lon.sin_cos();
+    (
+        [cp * cl, cp * sl, sp],
+        [-sp * cl, -sp * sl, cp],
+        [-sl, cl, 0.0],
+    )
+}
+
+fn nominal_params(cfg: &ReentryConfig) -> Params {
+    let mut p = [f64::NAN; N_PARAMS];
+    let (mu, radius) = match cfg.planet.model {
+        PlanetModel::Wgs84J2 => (EARTH_MU_M3_S2, WGS84_A_M),
+        PlanetModel::Spherical => (
+            cfg.planet.mu_m3_s2.unwrap_or(f64::NAN),
+            cfg.planet.radius_m.unwrap_or(f64::NAN),
+        ),
+    };
+    p[P_MU] = mu;
+    p[P_RADIUS] = radius;
+    p[P_DSCALE] = cfg.atmosphere.density_scale;
+    p[P_RHO0] = cfg.atmosphere.rho0_kg_m3.unwrap_or(f64::NAN);
+    p[P_H] = cfg.atmosphere.scale_height_m.unwrap_or(f64::NAN);
+    let v = &cfg.vehicle;
+    p[P_MASS] = v.mass_kg;
+    p[P_DIAM] = v.diameter_m;
+    p[P_RN] = v.nose_radius_m;
+    p[P_CD] = v.cd.unwrap_or(f64::NAN);
+    p[P_CD_SCALE] = v.cd_scale;
+    p[P_LD] = v.lift_to_drag;
+    p[P_BANK] = v.bank_deg;
+    let e = &cfg.entry;
+    p[P_ALT] = e.altitude_km;
+    p[P_VEL] = e.velocity_km_s;
+    p[P_FPA] = e.flight_path_angle_deg;
+    p[P_AZ] = e.azimuth_deg;
+    p[P_LAT] = e.latitude_deg;
+    p[P_LON] = e.longitude_deg;
+    p[P_DROGUE] = cfg.events.drogue_mach;
+    p
+}

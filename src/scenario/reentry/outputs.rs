@@ -1,0 +1,98 @@
+//! From an engine's final state row to the per-sample outputs of DESIGN.md, in f64 on the host
+//! (the same code for both engines): status, peaks, drogue, landing point and ranges.
+
+use super::layout::*;
+use super::model::{Model, Params, P_AZ, P_LAT, P_LON};
+use crate::physics::geodesy::cartesian_to_geodetic_m;
+use crate::physics::geodesy::{crossrange_km, great_circle_km, wgs84_geodetic_deg};
+
+/// Output columns after the dispersed inputs: name and unit.
+pub const METRICS: [(&str, &str); 14] = [
+    ("peak_g", "g0 (9.80665 m/s^2)"),
+    ("peak_heat_flux_w_cm2", "W/cm^2"),
+    ("peak_conv_heat_flux_w_cm2", "W/cm^2"),
+    ("peak_rad_heat_flux_w_cm2", "W/cm^2"),
+    ("heat_load_j_cm2", "J/cm^2"),
+    ("time_peak_g_s", "s"),
+    ("time_peak_heat_s", "s"),
+    ("drogue_altitude_km", "km"),
+    ("drogue_dynamic_pressure_pa", "Pa"),
+    ("landing_lat_deg", "deg"),
+    ("landing_lon_deg", "deg"),
+    ("downrange_km", "km"),
+    ("crossrange_km", "km"),
+    ("time_of_flight_s", "s"),
+];
+pub const N_METRICS: usize = METRICS.len();
+pub const M_PEAK_G: usize = 0;
+pub const M_PEAK_Q: usize = 1;
+pub const M_LAT: usize = 9;
+pub const M_LON: usize = 10;
+
+pub const STATUS_NAMES: [&str; 5] = ["running", "landed", "skipped_out", "timeout", "failed"];
+
+/// One sample's outputs; `None` where a metric has no value for the sample's status.
+#[derive(Debug, Clone)]
+pub struct SampleOutputs {
+    pub status: u32,
+    pub metrics: [Option<f64>; N_METRICS],
+}
+
+impl SampleOutputs {
+    pub fn status_name(&self) -> &'static str {
+        STATUS_NAMES[self.status as usize]
+    }
+}
+
+pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
+    let status = s[S_STATUS] as u32;
+    let mut m = [None; N_METRICS];
+    if status == ST_FAILED || status == ST_RUNNING {
+        return SampleOutputs {
+            status: ST_FAILED,
+            metrics: m,
+        };
+    }
+    m[0] = Some(s[S_PEAK_G]);
+    m[1] = Some(s[S_PEAK_Q]);
+    m[2] = Some(s[S_PEAK_QC]);
+    m[3] = Some(s[S_PEAK_QR]);
+    m[4] = Some(s[S_HEAT_LOAD]);
+    m[5] = Some(s[S_T_PEAK_G]);
+    m[6] = Some(s[S_T_PEAK_Q]);
+    if s[S_DROGUE_DONE] != 0.0 {
+        m[7] = Some(s[S_DROGUE_ALT] / 1000.0);
+        m[8] = Some(s[S_DROGUE_QDYN]);
+    }
+    if status == ST_LANDED {
+        let t = s[S_T];
+        let (lat, lon) = landing_point_deg(model, [s[S_R], s[S_R + 1], s[S_R + 2]], t);
+        m[M_LAT] = Some(lat);
+        m[M_LON] = Some(lon);
+        m[11] = Some(great_circle_km(p[P_LAT], p[P_LON], lat, lon));
+        m[12] = Some(crossrange_km(p[P_LAT], p[P_LON], p[P_AZ], lat, lon));
+        m[13] = Some(t);
+    }
+    SampleOutputs { status, metrics: m }
+}
+
+/// Geodetic latitude/longitude [deg] of an inertial position at time t after the epoch: the
+/// inertial frame is Earth-fixed at t = 0, so the Earth has turned by omega t since.
+pub fn landing_point_deg(model: &Model, r_eci: [f64; 3], t: f64) -> (f64, f64) {
+    let th = model.consts[C_OMEGA] * t;
+    let (s, c) = th.sin_cos();
+    let r = [
+        c * r_eci[0] + s * r_eci[1],
+        -s * r_eci[0] + c * r_eci[1],
+        r_eci[2],
+    ];
+    let e2 = model.consts[C_E2];
+    let (lat, lon) = if e2 > 0.0 {
+        let (la, lo, _) = wgs84_geodetic_deg(r);
+        (la, lo)
+    } else {
+        let (la, lo, _) = cartesian_to_geodetic_m(r, 1.0, 0.0);
+        (la.to_degrees(), lo.to_degrees())
+    };
+    (lat, lon)
+}

@@ -1,0 +1,206 @@
+//! Landing (footprint) dispersion ellipse of geodetic landing points.
+
+/// WGS84 semi-major axis, m.
+const WGS84_A: f64 = 6_378_137.0;
+/// WGS84 flattening.
+const WGS84_F: f64 = 1.0 / 298.257_223_563;
+
+/// A confidence ellipse of landing points on the local tangent plane.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ellipse {
+    /// Geodetic latitude of the centre, degrees.
+    pub center_lat_deg: f64,
+    /// Longitude of the centre, degrees in (-180, 180].
+    pub center_lon_deg: f64,
+    pub semi_major_km: f64,
+    pub semi_minor_km: f64,
+    /// Azimuth of the major axis, measured from north towards east, in [0, 180).
+    pub orientation_deg: f64,
+    /// Probability content the ellipse was sized for (under a bivariate normal model).
+    pub probability: f64,
+}
+
+/// Fits the landing ellipse containing `probability` of a bivariate normal
+/// model of the landing points (geodetic WGS84 latitude / longitude in
+/// degrees, at zero height). Returns `None` for fewer than 3 points, and also
+/// when the centre is undefined (non-finite input, or points spread so evenly
+/// over the globe that their mean position vector is the Earth's centre).
+///
+/// Method:
+/// 1. Each point is converted to Earth-centred Earth-fixed (ECEF) coordinates
+///    with the standard geodetic-to-Cartesian formulas (prime-vertical radius
+///    `N = a / sqrt(1 - e^2 sin^2 lat)`, see e.g. the NIMA TR8350.2 WGS84
+///    definition). The centre is the mean ECEF vector converted back to
+///    geodetic latitude and longitude (Bowring's iteration), which is
+///    unaffected by the +-180 degree meridian.
+/// 2. Each point is projected onto the local east/north tangent plane at the
+///    centre: its ECEF offset from the centre's surface point is dotted with
+///    the local east and north unit vectors (the usual ECEF-to-ENU rotation).
+/// 3. The 2x2 sample covariance (n - 1 denominator) of the east/north
+///    coordinates is diagonalised in closed form; the semi-axes are
+///    `sqrt(lambda * k2)` with `k2 = -2 ln(1 - probability)`, the quantile of
+///    the chi-square distribution with 2 degrees of freedom (whose CDF is
+///    `1 - exp(-x / 2)`), so the ellipse holds `probability` of a bivariate
+///    normal. For 0.9973 that is k2 = 11.83 (3.44 sigma per axis), not 3 sigma.
+///
+/// # Panics
+/// If the slices differ in length or `probability` is not in (0, 1).
+pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Option<Ellipse> {
+    assert_eq!(
+        lat_deg.len(),
+        lon_deg.len(),
+        "latitude and longitude slices differ in length"
+    );
+    assert!(
+        probability > 0.0 && probability < 1.0,
+        "ellipse probability {probability} not in (0, 1)"
+    );
+    let n = lat_deg.len();
+    if n < 3 {
+        return None;
+    }
+
+    // Mean ECEF position, accumulated as offsets from the first point so the
+    // sum carries no large common term.
+    let origin = geodetic_to_ecef(lat_deg[0], lon_deg[0]);
+    let mut sum = [0.0f64; 3];
+    for (&lat, &lon) in lat_deg.iter().zip(lon_deg) {
+        let p = geodetic_to_ecef(lat, lon);
+        for k in 0..3 {
+            sum[k] += p[k] - origin[k];
+        }
+    }
+    let mean: [f64; 3] = std::array::from_fn(|k| origin[k] + sum[k] / n as f64);
+    let norm = (mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]).sqrt();
+    if !(norm.is_finite() && norm > 1.0) {
+        return None;
+    }
+    let (lat0, lon0) = ecef_to_geodetic(mean);
+    let centre = geodetic_to_ecef(lat0, lon0);
+
+    // Local east and north unit vectors at the centre.
+    let (sin_lat, cos_lat) = lat0.to_radians().sin_cos();
+    let (sin_lon, cos_lon) = lon0.to_radians().sin_cos();
+    let east = [-sin_lon, cos_lon, 0.0];
+    let north = [-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat];
+
+    let en: Vec<(f64, f64)> = lat_deg
+        .iter()
+        .zip(lon_deg)
+        .map(|(&lat, &lon)| {
+            let p = geodetic_to_ecef(lat, lon);
+            let d = [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]];
+            (dot(&east, &d) / 1000.0, dot(&north, &d) / 1000.0)
+        })
+        .collect();
+
+    // Two-pass sample covariance.
+    let nf = n as f64;
+    let me = en.iter().map(|v| v.0).sum::<f64>() / nf;
+    let mn = en.iter().map(|v| v.1).sum::<f64>() / nf;
+    let (mut see, mut snn, mut sen) = (0.0, 0.0, 0.0);
+    for &(e, nn) in &en {
+        let (de, dn) = (e - me, nn - mn);
+        see += de * de;
+        snn += dn * dn;
+        sen += de * dn;
+    }
+    see /= nf - 1.0;
+    snn /= nf - 1.0;
+    sen /= nf - 1.0;
+
+    // Eigenvalues of the symmetric 2x2 [[see, sen], [sen, snn]]:
+    // (trace / 2) +- sqrt(((see - snn) / 2)^2 + sen^2).
+    let half_trace = 0.5 * (see + snn);
+    let radius = (0.5 * (see - snn)).hypot(sen);
+    let lambda_major = half_trace + radius;
+    let lambda_minor = (half_trace - radius).max(0.0);
+    // The major-axis eigenvector makes the angle
+    // theta = atan2(2 sen, see - snn) / 2 with the east axis; the azimuth
+    // from north towards east is 90 deg - theta.
+    let theta_deg = (0.5 * (2.0 * sen).atan2(see - snn)).to_degrees();
+    let mut orientation = (90.0 - theta_deg).rem_euclid(180.0);
+    if orientation >= 180.0 {
+        orientation = 0.0;
+    }
+
+    let k2 = -2.0 * (-probability).ln_1p();
+    Some(Ellipse {
+        center_lat_deg: lat0,
+        center_lon_deg: lon0,
+        semi_major_km: (lambda_major * k2).sqrt(),
+        semi_minor_km: (lambda_minor * k2).sqrt(),
+        orientation_deg: orientation,
+        probability,
+    })
+}
+
+fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+/// WGS84 first eccentricity squared, `e^2 = f (2 - f)`.
+fn e2() -> f64 {
+    WGS84_F * (2.0 - WGS84_F)
+}
+
+/// Geodetic latitude / longitude (degrees, zero height) to ECEF metres.
+fn geodetic_to_ecef(lat_deg: f64, lon_deg: f64) -> [f64; 3] {
+    let (sin_lat, cos_lat) = lat_deg.to_radians().sin_cos();
+    let (sin_lon, cos_lon) = lon_deg.to_radians().sin_cos();
+    let n = WGS84_A / (1.0 - e2() * sin_lat * sin_lat).sqrt();
+    [
+        n * cos_lat * cos_lon,
+        n * cos_lat * sin_lon,
+        n * (1.0 - e2()) * sin_lat,
+    ]
+}
+
+/// ECEF metres to geodetic latitude / longitude in degrees, by Bowring's
+/// method (Bowring, "Transformation from spatial to geographical
+/// coordinates", Survey Review 1976): with the parametric latitude `beta`,
+/// `tan lat = (z + e'^2 b sin^3 beta) / (p - e^2 a cos^3 beta)`, then
+/// `tan beta = (1 - f) tan lat`, iterated. One step is already sub-millimetre
+/// near the surface; three steps converge to rounding. Well behaved at the
+/// poles (`p = 0`).
+fn ecef_to_geodetic(r: [f64; 3]) -> (f64, f64) {
+    let a = WGS84_A;
+    let b = a * (1.0 - WGS84_F);
+    let e2 = e2();
+    let ep2 = e2 / (1.0 - e2);
+    let p = r[0].hypot(r[1]);
+    let lon = r[1].atan2(r[0]);
+    let mut beta = r[2].atan2((1.0 - WGS84_F) * p);
+    let mut lat = beta;
+    for _ in 0..3 {
+        let (sb, cb) = beta.sin_cos();
+        lat = (r[2] + ep2 * b * sb * sb * sb).atan2(p - e2 * a * cb * cb * cb);
+        let (sl, cl) = lat.sin_cos();
+        beta = ((1.0 - WGS84_F) * sl).atan2(cl);
+    }
+    (lat.to_degrees(), lon.to_degrees())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecef_round_trip() {
+        // Round trip through ECEF must reproduce the input to ~1e-9 deg
+        // (about 0.1 mm), far below any landing-dispersion scale.
+        for &(lat, lon) in &[
+            (0.0, 0.0),
+            (42.0, 111.4),
+            (-33.9, -70.7),
+            (89.999, 179.9),
+            (-90.0, 0.0),
+        ] {
+            let (lat2, lon2) = ecef_to_geodetic(geodetic_to_ecef(lat, lon));
+            assert!((lat2 - lat).abs() < 1e-9, "lat {lat} -> {lat2}");
+            if lat.abs() < 90.0 {
+                assert!((lon2 - lon).abs() < 1e-9, "lon {lon} -> {lon2}");
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Summary statistics of Monte Carlo outputs: moments, exact percentiles,
+//! binomial proportions with confidence intervals, landing ellipses and the
+//! Kolmogorov-Smirnov goodness-of-fit test.
+
+pub mod ellipse;
+pub mod ks;
+
+pub use ellipse::{landing_ellipse, Ellipse};
+pub use ks::{ks_p_value, ks_statistic};
+
+/// Summary of one scalar output metric over the included samples.
+///
+/// The percentile levels are the normal-distribution 3-sigma and 2-sigma
+/// one-sided tail levels (0.135 %, 2.275 %, 97.725 %, 99.865 %) and the median.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricSummary {
+    pub count: u64,
+    pub mean: f64,
+    /// Sample standard deviation (n - 1 denominator; 0 for a single value).
+    pub std: f64,
+    pub min: f64,
+    pub p00135: f64,
+    pub p02275: f64,
+    pub p50: f64,
+    pub p97725: f64,
+    pub p99865: f64,
+    pub max: f64,
+}
+
+/// Summarises `values` (the caller passes only the values to include).
+/// Returns `None` when `values` is empty.
+///
+/// The mean and the sample standard deviation (`stddev_samp`, n - 1
+/// denominator) use the corrected two-pass algorithm (Chan, Golub & LeVeque,
+/// "Algorithms for computing the sample variance", 1983): a compensated first
+/// pass gives a provisional mean `m`, and the second pass accumulates the
+/// deviations `d = x - m`, returning `m + sum(d) / n` and
+/// `(sum(d^2) - sum(d)^2 / n) / (n - 1)`. All sums use Neumaier's compensated
+/// summation, so 1e7 values with a large common offset lose no precision.
+///
+/// Percentiles are exact (a sorted copy) with the interpolation of
+/// [`percentile_sorted`]. Values are expected to be finite; a NaN makes the
+/// mean and std NaN and is sorted by `f64::total_cmp`.
+pub fn summarize(values: &[f64]) -> Option<MetricSummary> {
+    if values.is_empty() {
+        return None;
+    }
+    let n = values.len() as f64;
+    let provisional = neumaier_sum(values.iter().copied()) / n;
+    let dev_sum = neumaier_sum(values.iter().map(|x| x - provisional));
+    let dev_sq_sum = neumaier_sum(values.iter().map(|x| (x - provisional).powi(2)));
+    let mean = provisional + dev_sum / n;
+    let std = if values.len() > 1 {
+        ((dev_sq_sum - dev_sum * dev_sum / n) / (n - 1.0))
+            .max(0.0)
+            .sqrt()
+    } else {
+        0.0
+    };
+
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable_by(f64::total_cmp);
+    Some(MetricSummary {
+        count: values.len() as u64,
+        mean,
+        std,
+        min: sorted[0],
+        p00135: percentile_sorted(&sorted, 0.00135),
+        p02275: percentile_sorted(&sorted, 0.02275),
+        p50: percentile_sorted(&sorted, 0.5),
+        p97725: percentile_sorted(&sorted, 0.97725),
+        p99865: percentile_sorted(&sorted, 0.99865),
+        max: sorted[sorted.len() - 1],
+    })
+}
+
+/// Percentile `p` (in [0, 1]) of ascending `sorted` data by linear
+/// interpolation between order statistics, "type 7" of Hyndman & Fan,
+/// "Sample quantiles in statistical packages" (1996); this is numpy's default
+/// and DuckDB's `quantile_cont`: with `h = (n - 1) p`,
+/// `value = x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])`.
+///
+/// Returns NaN for empty data; `p` outside [0, 1] is clamped.
+pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
+    debug_assert!(
+        (0.0..=1.0).contains(&p),
+        "percentile level {p} not in [0, 1]"
+    );
+    let n = sorted.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor();
+    let i = lo as usize;
+    let frac = h - lo;
+    if i + 1 >= n || frac == 0.0 {
+        return sorted[i.min(n - 1)];
+    }
+    let (x0, x1) = (sorted[i], sorted[i + 1]);
+    if x0 == x1 {
+        // Avoids inf - inf when both neighbours are the same infinity.
+        return x0;
+    }
+    x0 + frac * (x1 - x0)
+}
+
+/// A binomial proportion with its 95 % confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Proportion {
+    pub successes: u64,
+    pub trials: u64,
+    /// Point estimate `successes / trials` (NaN for zero trials).
+    pub p: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+/// Two-sided 95 % standard normal quantile, `Phi^-1(0.975)`.
+const Z95: f64 = 1.959963984540054;
+
+/// Wilson score 95 % interval (Wilson, "Probable inference, the law of
+/// succession, and statistical inference", JASA 1927): with `p = s / n` and
+/// `z = 1.959963984540054`,
+/// centre `= (p + z^2 / (2n)) / (1 + z^2 / n)` and
+/// half-width `= z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / (4 n^2))`.
+///
+/// `trials = 0` gives `p` and both bounds NaN. The bounds are exactly 0 for
+/// zero successes and exactly 1 when every trial succeeds (their analytic
+/// values, which rounding would otherwise miss by an ulp).
+pub fn wilson(successes: u64, trials: u64) -> Proportion {
+    debug_assert!(successes <= trials, "more successes than trials");
+    if trials == 0 {
+        return Proportion {
+            successes,
+            trials,
+            p: f64::NAN,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+        };
+    }
+    let n = trials as f64;
+    let p = successes as f64 / n;
+    let z2 = Z95 * Z95;
+    let denom = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denom;
+    let half = Z95 / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    let ci_low = if successes == 0 {
+        0.0
+    } else {
+        (centre - half).clamp(0.0, 1.0)
+    };
+    let ci_high = if successes >= trials {
+        1.0
+    } else {
+        (centre + half).clamp(0.0, 1.0)
+    };
+    Proportion {
+        successes,
+        trials,
+        p,
+        ci_low,
+        ci_high,
+    }
+}
+
+/// Neumaier's improved Kahan summation (Neumaier, "Rundungsfehleranalyse
+/// einiger Verfahren zur Summation endlicher Summen", 1974).
+fn neumaier_sum(values: impl Iterator<Item = f64>) -> f64 {
+    let mut sum = 0.0f64;
+    let mut comp = 0.0f64;
+    for x in values {
+        let t = sum + x;
+        if sum.abs() >= x.abs() {
+            comp += (sum - t) + x;
+        } else {
+            comp += (x - t) + sum;
+        }
+        sum = t;
+    }
+    sum + comp
+}
