@@ -1,0 +1,253 @@
+//! Bad input: every class exits 2, names the key or flag, and leaves no output directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const DEFAULT: &str = include_str!("../configs/tianwen2_reentry.toml");
+
+/// Run `dispersa run` on `config_text` with extra args; return (exit code, stderr, out dir).
+fn run_with(
+    config_text: Option<&str>,
+    extra: &[&str],
+) -> (i32, String, PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("case.toml");
+    if let Some(t) = config_text {
+        std::fs::write(&cfg, t).unwrap();
+    }
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--backend",
+            "cpu",
+            "--samples",
+            "4",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+        out,
+        dir,
+    )
+}
+
+fn expect_bad(config_text: Option<&str>, extra: &[&str], must_mention: &str) {
+    let (code, err, out, _dir) = run_with(config_text, extra);
+    assert_eq!(code, 2, "exit code for bad input (stderr: {err})");
+    assert!(
+        err.contains(must_mention),
+        "message should name `{must_mention}`: {err}"
+    );
+    assert!(
+        !out.exists() || is_empty(&out),
+        "nothing written on bad input"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary directory left behind");
+}
+
+fn is_empty(p: &Path) -> bool {
+    std::fs::read_dir(p)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(true)
+}
+
+fn replace(from: &str, to: &str) -> String {
+    assert!(DEFAULT.contains(from), "test fixture out of date: {from}");
+    DEFAULT.replacen(from, to, 1)
+}
+
+#[test]
+fn the_default_config_is_accepted() {
+    let (code, err, out, _dir) = run_with(Some(DEFAULT), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.join("samples.parquet").exists() && out.join("summary.parquet").exists());
+}
+
+#[test]
+fn unreadable_file() {
+    expect_bad(None, &[], "cannot read config");
+}
+
+#[test]
+fn toml_syntax_error() {
+    expect_bad(
+        Some(&replace("mass_kg = 40.0", "mass_kg = = 40.0")),
+        &[],
+        "not valid TOML",
+    );
+}
+
+#[test]
+fn unknown_key() {
+    expect_bad(
+        Some(&replace("mass_kg = 40.0", "mass_kg = 40.0\nmas_kg = 1.0")),
+        &[],
+        "mas_kg",
+    );
+}
+
+#[test]
+fn missing_required_key() {
+    expect_bad(
+        Some(&replace("mass_kg = 40.0 ", "# no mass ")),
+        &[],
+        "vehicle.mass_kg",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    expect_bad(
+        Some(&replace("mass_kg = 40.0", "mass_kg = \"heavy\"")),
+        &[],
+        "vehicle.mass_kg",
+    );
+}
+
+#[test]
+fn non_finite_number() {
+    expect_bad(
+        Some(&replace("mass_kg = 40.0", "mass_kg = nan")),
+        &[],
+        "vehicle.mass_kg",
+    );
+    expect_bad(
+        Some(&replace("velocity_km_s = 12.0", "velocity_km_s = inf")),
+        &[],
+        "entry.velocity_km_s",
+    );
+}
+
+#[test]
+fn non_positive_values() {
+    expect_bad(
+        Some(&replace("mass_kg = 40.0", "mass_kg = 0.0")),
+        &[],
+        "vehicle.mass_kg",
+    );
+    expect_bad(
+        Some(&replace("diameter_m = 0.75", "diameter_m = -0.75")),
+        &[],
+        "vehicle.diameter_m",
+    );
+    expect_bad(
+        Some(&replace("nose_radius_m = 0.21", "nose_radius_m = 0.0")),
+        &[],
+        "vehicle.nose_radius_m",
+    );
+    expect_bad(
+        Some(&replace("sigma = 0.05", "sigma = -0.05")),
+        &[],
+        "dispersions.\"entry.flight_path_angle_deg\".sigma",
+    );
+    expect_bad(
+        Some(&replace("samples = 10000", "samples = 0")),
+        &[],
+        "run.samples",
+    );
+    expect_bad(Some(DEFAULT), &["--samples", "0"], "--samples");
+}
+
+#[test]
+fn dispersion_on_a_path_that_does_not_exist() {
+    expect_bad(
+        Some(&replace(
+            "[dispersions.\"vehicle.mass_kg\"]",
+            "[dispersions.\"vehicle.mass_lb\"]",
+        )),
+        &[],
+        "vehicle.mass_lb",
+    );
+}
+
+#[test]
+fn uniform_low_not_below_high() {
+    expect_bad(
+        Some(&replace("low = 39.0", "low = 41.0")),
+        &[],
+        "dispersions.\"vehicle.mass_kg\".low",
+    );
+}
+
+#[test]
+fn covariance_not_positive_definite() {
+    expect_bad(
+        Some(&replace(
+            "[[1.0e-4, 0.5e-4], [0.5e-4, 1.0e-4]]",
+            "[[1.0e-4, 2.0e-4], [2.0e-4, 1.0e-4]]",
+        )),
+        &[],
+        "correlated[0].covariance",
+    );
+}
+
+#[test]
+fn entry_flight_path_angle_not_negative() {
+    expect_bad(
+        Some(&replace(
+            "flight_path_angle_deg = -10.0",
+            "flight_path_angle_deg = 0.0",
+        )),
+        &[],
+        "entry.flight_path_angle_deg",
+    );
+}
+
+#[test]
+fn out_directory_not_empty_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, DEFAULT).unwrap();
+    let out = dir.path().join("busy");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "user data").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--backend",
+            "cpu",
+            "--samples",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("keep.txt")).unwrap(),
+        "user data"
+    );
+    assert!(!out.join("samples.parquet").exists());
+}
+
+#[test]
+fn unknown_backend_or_precision() {
+    expect_bad(Some(DEFAULT), &["--backend", "tpu"], "--backend");
+    expect_bad(Some(DEFAULT), &["--precision", "f16"], "--precision");
+}
+
+#[test]
+fn bad_set_override_names_the_key() {
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "vehicle.mass_kg=-3"],
+        "vehicle.mass_kg",
+    );
+}

@@ -1,0 +1,106 @@
+//! Shared helpers of the integration tests.
+#![allow(dead_code)]
+
+use dispersa::config::RawConfig;
+use dispersa::engine::{BackendChoice, Engine, PrecisionChoice};
+use dispersa::sampling::Sampler;
+use dispersa::scenario::reentry::*;
+
+pub const DEFAULT_CONFIG: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
+
+/// The default config with `--set` style overrides applied.
+pub fn config_with(sets: &[&str]) -> ReentryConfig {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let raw =
+        RawConfig::load(std::path::Path::new(DEFAULT_CONFIG), &sets).expect("default config loads");
+    ReentryConfig::from_raw(&raw).expect("default config is valid")
+}
+
+/// A GPU engine; a missing adapter FAILS the test (CI must run these on lavapipe).
+pub fn gpu(precision: PrecisionChoice) -> Engine {
+    let mut notice = |m: String| eprintln!("{m}");
+    match Engine::select(BackendChoice::Gpu, precision, &mut notice) {
+        Ok(e) => e,
+        Err(e) => panic!(
+            "GPU test needs an adapter ({e}); install mesa-vulkan-drivers and libvulkan1 (lavapipe)"
+        ),
+    }
+}
+
+pub fn cpu() -> Engine {
+    let mut notice = |m: String| eprintln!("{m}");
+    Engine::select(BackendChoice::Cpu, PrecisionChoice::Auto, &mut notice).expect("cpu engine")
+}
+
+/// Sampled parameters and packed inputs of samples 0..n (nominal when `nominal`).
+pub fn sample_inputs(
+    cfg: &ReentryConfig,
+    n: usize,
+    nominal: bool,
+) -> (Model, Vec<Params>, Vec<f64>) {
+    let model = Model::new(cfg);
+    let sampler = if nominal {
+        Sampler::new(
+            cfg.run.seed,
+            &Default::default(),
+            &[],
+            &PARAM_NAMES,
+            &model.nominal,
+            0,
+        )
+        .unwrap()
+    } else {
+        Sampler::new(
+            cfg.run.seed,
+            &cfg.dispersions,
+            &cfg.correlated,
+            &PARAM_NAMES,
+            &model.nominal,
+            model.n_pert(),
+        )
+        .unwrap()
+    };
+    let ni = model.input_len();
+    let mut inputs = vec![0.0; n * ni];
+    let mut params = Vec::new();
+    let mut normals = vec![0.0; if nominal { 0 } else { model.n_pert() }];
+    for i in 0..n {
+        let mut p = model.nominal;
+        sampler.draw(i as u64, &mut p, &mut normals);
+        model.pack_input(
+            &p,
+            (!nominal).then_some(&normals[..]),
+            &mut inputs[i * ni..(i + 1) * ni],
+        );
+        params.push(p);
+    }
+    (model, params, inputs)
+}
+
+/// Propagate on an engine and post-process every sample.
+pub fn outputs(
+    engine: &Engine,
+    model: &Model,
+    params: &[Params],
+    inputs: &[f64],
+) -> Vec<SampleOutputs> {
+    let n = params.len();
+    let (mut runner, chunk) = engine.reentry_runner(model, n).expect("runner");
+    assert!(chunk >= n, "test chunk too large for the adapter");
+    let states = runner
+        .propagate(model, inputs, n, &|_| {})
+        .expect("propagation");
+    params
+        .iter()
+        .enumerate()
+        .map(|(j, p)| sample_outputs(model, p, &states[j * STATE_LEN..(j + 1) * STATE_LEN]))
+        .collect()
+}
+
+/// Great-circle distance between two landing points [m].
+pub fn landing_distance_m(a: &SampleOutputs, b: &SampleOutputs) -> f64 {
+    let (la1, lo1) = (a.metrics[M_LAT].unwrap(), a.metrics[M_LON].unwrap());
+    let (la2, lo2) = (b.metrics[M_LAT].unwrap(), b.metrics[M_LON].unwrap());
+    dispersa::physics::geodesy::great_circle_km(la1, lo1, la2, lo2) * 1000.0
+}
