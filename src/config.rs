@@ -110,6 +110,20 @@ impl RawConfig {
     }
 }
 
+/// Split a TOML dotted key, honouring quoted segments: `dispersions."vehicle.mass_kg".sigma`.
+fn split_dotted_key(key: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut quoted = false;
+    for ch in key.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(String::new()),
+            c => parts.last_mut().expect("non-empty").push(c),
+        }
+    }
+    parts.into_iter().map(|p| p.trim().to_string()).collect()
+}
+
 /// `dotted.key=value`: the value is read as a TOML value (number, bool, array, quoted string);
 /// anything that is not valid TOML is taken as a bare string.
 fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError> {
@@ -125,14 +139,14 @@ fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(value_text.to_string()));
-    let parts: Vec<&str> = key.split('.').collect();
+    let parts = split_dotted_key(key);
     if parts.iter().any(|p| p.is_empty()) {
         return Err(ConfigError::Cli(format!("--set {spec}: empty key segment")));
     }
     let mut node = table;
     for part in &parts[..parts.len() - 1] {
         let entry = node
-            .entry(part.to_string())
+            .entry(part.clone())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         node = entry.as_table_mut().ok_or_else(|| {
             ConfigError::key(
@@ -141,7 +155,7 @@ fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError
             )
         })?;
     }
-    node.insert(parts[parts.len() - 1].to_string(), parsed);
+    node.insert(parts[parts.len() - 1].clone(), parsed);
     Ok(())
 }
 

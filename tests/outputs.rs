@@ -1,0 +1,252 @@
+//! The Parquet outputs: summary.parquet equals statistics recomputed from samples.parquet;
+//! samples are identical whatever the chunk size and the backend.
+
+mod common;
+use arrow_array::{Array, Float64Array, RecordBatch, StringArray};
+use dispersa::engine::{BackendChoice, PrecisionChoice};
+use dispersa::run::{run, RunOptions};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::path::Path;
+
+fn run_to(out: &Path, samples: u64, backend: BackendChoice, sets: &[&str]) {
+    let opts = RunOptions {
+        config: common::DEFAULT_CONFIG.into(),
+        samples: Some(samples),
+        seed: None,
+        out: Some(out.to_path_buf()),
+        backend,
+        precision: PrecisionChoice::Auto,
+        sets: sets.iter().map(|s| s.to_string()).collect(),
+        nominal: false,
+        force: true,
+        quiet: true,
+    };
+    run(&opts).expect("run succeeds");
+}
+
+fn read(path: &Path) -> (RecordBatch, std::collections::HashMap<String, String>) {
+    let f = std::fs::File::open(path).unwrap();
+    let b = ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
+    let kv: std::collections::HashMap<String, String> = b
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .unwrap()
+        .iter()
+        .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+        .collect();
+    let batches: Vec<RecordBatch> = b.build().unwrap().map(|r| r.unwrap()).collect();
+    let schema = batches[0].schema();
+    (arrow_select_concat(&schema, &batches), kv)
+}
+
+fn arrow_select_concat(
+    schema: &std::sync::Arc<arrow_schema::Schema>,
+    batches: &[RecordBatch],
+) -> RecordBatch {
+    // Small helper without the arrow-select dependency: rebuild columns by value.
+    let mut cols: Vec<std::sync::Arc<dyn Array>> = Vec::new();
+    for (i, f) in schema.fields().iter().enumerate() {
+        match f.data_type() {
+            arrow_schema::DataType::Float64 => {
+                let v: Vec<Option<f64>> = batches
+                    .iter()
+                    .flat_map(|b| {
+                        b.column(i)
+                            .as_any()
+                            .downcast_ref::<Float64Array>()
+                            .unwrap()
+                            .iter()
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                cols.push(std::sync::Arc::new(Float64Array::from(v)));
+            }
+            arrow_schema::DataType::Utf8 => {
+                let v: Vec<Option<String>> = batches
+                    .iter()
+                    .flat_map(|b| {
+                        b.column(i)
+                            .as_any()
+                            .downcast_ref::<StringArray>()
+                            .unwrap()
+                            .iter()
+                            .map(|s| s.map(String::from))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                cols.push(std::sync::Arc::new(StringArray::from(v)));
+            }
+            _ => {
+                let v: Vec<u64> = batches
+                    .iter()
+                    .flat_map(|b| {
+                        b.column(i)
+                            .as_any()
+                            .downcast_ref::<arrow_array::UInt64Array>()
+                            .unwrap()
+                            .values()
+                            .to_vec()
+                    })
+                    .collect();
+                cols.push(std::sync::Arc::new(arrow_array::UInt64Array::from(v)));
+            }
+        }
+    }
+    RecordBatch::try_new(schema.clone(), cols).unwrap()
+}
+
+fn f64_col(b: &RecordBatch, name: &str) -> Vec<Option<f64>> {
+    b.column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .unwrap()
+        .iter()
+        .collect()
+}
+
+#[test]
+fn summary_equals_statistics_recomputed_from_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    // A steep FPA spread makes some samples skip out or exceed limits, so nulls are exercised.
+    run_to(
+        &out,
+        400,
+        BackendChoice::Cpu,
+        &[
+            "entry.flight_path_angle_deg=-6.5",
+            "dispersions.\"entry.flight_path_angle_deg\".sigma=1.5",
+        ],
+    );
+    let (samples, kv) = read(&out.join("samples.parquet"));
+    let (summary, _) = read(&out.join("summary.parquet"));
+    assert_eq!(kv["dispersa.precision"], "f64");
+    assert!(kv["dispersa.config"].contains("[vehicle]"));
+    let status: Vec<String> = samples
+        .column_by_name("status")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap().to_string())
+        .collect();
+    assert!(
+        status.iter().any(|s| s == "skipped_out"),
+        "fixture should include skip-outs"
+    );
+    // Units ride in the field metadata.
+    let schema = samples.schema();
+    assert_eq!(
+        schema
+            .field_with_name("peak_heat_flux_w_cm2")
+            .unwrap()
+            .metadata()["unit"],
+        "W/cm^2"
+    );
+    assert_eq!(
+        schema
+            .field_with_name("entry_flight_path_angle_deg")
+            .unwrap()
+            .metadata()["unit"],
+        "deg"
+    );
+    let metrics: Vec<String> = summary
+        .column_by_name("metric")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap().to_string())
+        .collect();
+    let srow = |m: &str, col: &str| -> Option<f64> {
+        let i = metrics
+            .iter()
+            .position(|x| x == m)
+            .unwrap_or_else(|| panic!("row {m}"));
+        f64_col(&summary, col)[i]
+    };
+    for m in [
+        "peak_g",
+        "peak_heat_flux_w_cm2",
+        "heat_load_j_cm2",
+        "landing_lat_deg",
+        "downrange_km",
+        "time_of_flight_s",
+    ] {
+        let mut v: Vec<f64> = f64_col(&samples, m)
+            .iter()
+            .zip(&status)
+            .filter(|(x, s)| x.is_some() && *s != "failed")
+            .map(|(x, _)| x.unwrap())
+            .collect();
+        v.sort_by(f64::total_cmp);
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let std = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let pct = |p: f64| {
+            let h = (n - 1.0) * p;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(v.len() - 1);
+            v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+        };
+        // Same data, different summation order: agreement to ~1e-12 relative.
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1.0);
+        assert!(close(srow(m, "mean").unwrap(), mean), "{m} mean");
+        assert!(close(srow(m, "std").unwrap(), std), "{m} std");
+        for (col, p) in [
+            ("p00135", 0.00135),
+            ("p02275", 0.02275),
+            ("p50", 0.5),
+            ("p97725", 0.97725),
+            ("p99865", 0.99865),
+        ] {
+            assert!(close(srow(m, col).unwrap(), pct(p)), "{m} {col}");
+        }
+        assert_eq!(srow(m, "min").unwrap(), v[0]);
+        assert_eq!(srow(m, "max").unwrap(), *v.last().unwrap());
+    }
+    let n_ok = status.iter().filter(|s| *s != "failed").count() as f64;
+    let skips = status.iter().filter(|s| *s == "skipped_out").count() as f64;
+    assert!((srow("prob_skip_out", "mean").unwrap() - skips / n_ok).abs() < 1e-15);
+    let lo = srow("prob_skip_out", "ci_low").unwrap();
+    let hi = srow("prob_skip_out", "ci_high").unwrap();
+    assert!(lo < skips / n_ok && skips / n_ok < hi);
+    assert!(
+        srow("footprint_semi_major_km", "mean").unwrap()
+            >= srow("footprint_semi_minor_km", "mean").unwrap()
+    );
+}
+
+#[test]
+fn samples_are_identical_whatever_the_chunk_size_and_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let c = dir.path().join("c");
+    run_to(&a, 150, BackendChoice::Cpu, &["run.chunk_size=7"]);
+    run_to(&b, 150, BackendChoice::Cpu, &["run.chunk_size=1000"]);
+    run_to(&c, 150, BackendChoice::Gpu, &["run.chunk_size=64"]);
+    let (sa, _) = read(&a.join("samples.parquet"));
+    let (sb, _) = read(&b.join("samples.parquet"));
+    let (sc, kc) = read(&c.join("samples.parquet"));
+    assert_eq!(kc["dispersa.backend"], "gpu");
+    // Inputs: bit-identical on every backend and chunking; CPU outputs: bit-identical too.
+    assert_eq!(sa, sb, "chunk size changed the CPU samples");
+    for f in sa.schema().fields() {
+        if f.name().starts_with("entry_")
+            || f.name().starts_with("vehicle_")
+            || f.name().starts_with("atmosphere_")
+        {
+            assert_eq!(
+                f64_col(&sa, f.name()),
+                f64_col(&sc, f.name()),
+                "input column {} differs on the GPU",
+                f.name()
+            );
+        }
+    }
+}
