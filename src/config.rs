@@ -227,3 +227,13 @@ pub fn positive(key: &str, value: f64) -> Result<f64, ConfigError> {
         ))
     }
 }
+
+/// Require a finite number >= 0.
+pub fn non_negative(key: &str, value: f64) -> Result<f64, ConfigError> {
+    finite(key, value)?;
+    if value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(ConfigError::key(key, format!("must be >= 0, got {value}")))
+    }
+}

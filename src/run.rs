@@ -140,9 +140,6 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     })
 }
 
-/// Default samples per chunk: large enough to fill a GPU, small enough for a lively progress bar.
-pub const DEFAULT_CHUNK: usize = 65_536;
-
 pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
     let prep = prepare(opts)?;
     let quiet = opts.quiet;
@@ -160,7 +157,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         .cfg
         .run
         .chunk_size
-        .map_or(DEFAULT_CHUNK, |c| c as usize);
+        .map_or(engine.default_chunk(), |c| c as usize);
     let wanted_chunk = wanted_chunk.min(prep.samples as usize).max(1);
     let (mut runner, chunk) = engine.reentry_runner(model, wanted_chunk)?;
 
@@ -214,7 +211,8 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         }
         let done_before = first;
         let states = runner.propagate(model, &inputs, n, &|k| bar.set_position(done_before + k))?;
-        let mut out_cols = vec![Vec::with_capacity(n); N_METRICS];
+        let mut out_cols: Vec<Vec<Option<f64>>> =
+            (0..N_METRICS).map(|_| Vec::with_capacity(n)).collect();
         let mut status = Vec::with_capacity(n);
         for (j, p) in params_all.iter().enumerate() {
             let o = sample_outputs(model, p, &states[j * STATE_LEN..(j + 1) * STATE_LEN]);

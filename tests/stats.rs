@@ -104,19 +104,27 @@ fn summarize_edge_cases() {
 
 #[test]
 fn summarize_is_stable_with_large_offset() {
-    // 2e6 values alternating 1e9 and 1e9 + 1: mean 1e9 + 0.5 and sample
-    // variance n / (4 (n - 1)). A one-pass sum-of-squares formula loses all
-    // digits here (1e18 magnitudes); a naive running sum loses ~1e-7 of the
-    // mean. Tolerance 1e-12 relative: the compensated two-pass result is
-    // accurate to a few ulps.
+    // 2e6 values alternating x0 = 1e9 + 0.1 and x1 = 1e9 + 0.3 (as stored in
+    // f64). Exact statistics of the stored values: mean x0 / 2 + x1 / 2 (both
+    // halvings exact), sample std (x1 - x0) / 2 * sqrt(n / (n - 1)) (x1 - x0
+    // exact by Sterbenz). For comparison, a naive running sum misses this mean
+    // by 0.034 and the one-pass sum-of-squares variance comes out as 6e7
+    // instead of 0.01. Tolerances: 2 ulp of 1e9 (2.4e-7) for the mean; for
+    // the std 1e-12 relative, loose because the deviations from the
+    // provisional mean are exact (Sterbenz) and the corrected two-pass
+    // formula is invariant to that mean's rounding, leaving only the
+    // (compensated) summation error.
     let n = 2_000_000usize;
-    let data: Vec<f64> = (0..n).map(|i| 1e9 + (i % 2) as f64).collect();
+    let (x0, x1) = (1e9 + 0.1, 1e9 + 0.3);
+    let data: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { x0 } else { x1 }).collect();
     let s = summarize(&data).unwrap();
-    assert!(close(s.mean, 1e9 + 0.5, 1e-15), "mean {}", s.mean);
+    let mean = x0 / 2.0 + x1 / 2.0;
+    assert!((s.mean - mean).abs() <= 2.4e-7, "mean {} vs {mean}", s.mean);
     let nf = n as f64;
-    let std = (nf / (4.0 * (nf - 1.0))).sqrt();
-    assert!((s.std - std).abs() < 1e-12, "std {} vs {std}", s.std);
-    assert_eq!(s.p50, 1e9 + 0.5);
+    let std = (x1 - x0) / 2.0 * (nf / (nf - 1.0)).sqrt();
+    assert!((s.std / std - 1.0).abs() < 1e-12, "std {} vs {std}", s.std);
+    assert_eq!((s.min, s.max), (x0, x1));
+    assert_eq!(s.p50, x0 + 0.5 * (x1 - x0));
 }
 
 // ---------------------------------------------------------------------------
@@ -143,11 +151,12 @@ fn wilson_textbook_values() {
     // Exact endpoints for the extreme counts.
     assert_eq!(wilson(0, 10).ci_low, 0.0);
     assert_eq!(wilson(10, 10).ci_high, 1.0);
-    // 1/10 from the formula by hand: centre (0.1 + 0.19207) / 1.38415 =
-    // 0.21101, half-width 1.41600 * sqrt(0.009 + 0.0096) = 0.19313 ->
-    // [0.0179, 0.4042]; 5e-5 as above.
+    // 1/10 from the formula by hand: centre (0.1 + 0.192073) / 1.384146 =
+    // 0.211013, half-width 1.416010 * sqrt(0.009 + 0.0096036) = 0.193137 ->
+    // [0.017876, 0.404150]; tolerance 1e-5 covers the 6-digit hand rounding.
     let w = wilson(1, 10);
-    assert!((w.ci_low - 0.0179).abs() < 5e-5 && (w.ci_high - 0.4042).abs() < 5e-5);
+    assert!((w.ci_low - 0.017876).abs() < 1e-5, "{}", w.ci_low);
+    assert!((w.ci_high - 0.404150).abs() < 1e-5, "{}", w.ci_high);
 }
 
 #[test]

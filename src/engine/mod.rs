@@ -100,6 +100,16 @@ impl Engine {
         })
     }
 
+    /// Samples per chunk when the config sets none: enough to fill a discrete GPU; on CPU-like
+    /// adapters (lavapipe, the CPU backend) small enough for a progress bar that moves every
+    /// few seconds (a chunk's samples finish together).
+    pub fn default_chunk(&self) -> usize {
+        match self {
+            Engine::Gpu { ctx, .. } if ctx.adapter.device_type != "Cpu" => 262_144,
+            _ => 4096,
+        }
+    }
+
     pub fn info(&self) -> EngineInfo {
         match self {
             Engine::Cpu { threads } => EngineInfo {

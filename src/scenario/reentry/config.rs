@@ -1,7 +1,8 @@
 //! The reentry config (`configs/tianwen2_reentry.toml` is the worked example) and its validation.
 
 use crate::config::{
-    finite, positive, ConfigError, CorrelatedConfig, Dispersions, RawConfig, RunConfig,
+    finite, non_negative, positive, ConfigError, CorrelatedConfig, Dispersions, RawConfig,
+    RunConfig,
 };
 use serde::Deserialize;
 
@@ -208,9 +209,7 @@ impl ReentryConfig {
                 let mu = p.mu_m3_s2.ok_or_else(|| {
                     ConfigError::key("planet.mu_m3_s2", "required when model = \"spherical\"")
                 })?;
-                if !(finite("planet.mu_m3_s2", mu)? >= 0.0) {
-                    return Err(ConfigError::key("planet.mu_m3_s2", "must be >= 0"));
-                }
+                non_negative("planet.mu_m3_s2", mu)?;
                 let r = p.radius_m.ok_or_else(|| {
                     ConfigError::key("planet.radius_m", "required when model = \"spherical\"")
                 })?;
@@ -239,9 +238,7 @@ impl ReentryConfig {
                         "required when model = \"exponential\"",
                     )
                 })?;
-                if !(finite("atmosphere.rho0_kg_m3", rho0)? >= 0.0) {
-                    return Err(ConfigError::key("atmosphere.rho0_kg_m3", "must be >= 0"));
-                }
+                non_negative("atmosphere.rho0_kg_m3", rho0)?;
                 let h = a.scale_height_m.ok_or_else(|| {
                     ConfigError::key(
                         "atmosphere.scale_height_m",
@@ -261,9 +258,7 @@ impl ReentryConfig {
                 }
             }
         }
-        if !(finite("atmosphere.density_scale", a.density_scale)? >= 0.0) {
-            return Err(ConfigError::key("atmosphere.density_scale", "must be >= 0"));
-        }
+        non_negative("atmosphere.density_scale", a.density_scale)?;
         if let Some(pert) = &a.perturbation {
             positive(
                 "atmosphere.perturbation.correlation_length_km",
