@@ -1,9 +1,7 @@
 //! Landing (footprint) dispersion ellipse of geodetic landing points.
 
-/// WGS84 semi-major axis, m.
-const WGS84_A: f64 = 6_378_137.0;
-/// WGS84 flattening.
-const WGS84_F: f64 = 1.0 / 298.257_223_563;
+use crate::physics::constants::{WGS84_A_M, WGS84_E2};
+use crate::physics::geodesy;
 
 /// A confidence ellipse of landing points on the local tangent plane.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -139,46 +137,21 @@ fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
-/// WGS84 first eccentricity squared, `e^2 = f (2 - f)`.
-fn e2() -> f64 {
-    WGS84_F * (2.0 - WGS84_F)
-}
-
 /// Geodetic latitude / longitude (degrees, zero height) to ECEF metres.
 fn geodetic_to_ecef(lat_deg: f64, lon_deg: f64) -> [f64; 3] {
-    let (sin_lat, cos_lat) = lat_deg.to_radians().sin_cos();
-    let (sin_lon, cos_lon) = lon_deg.to_radians().sin_cos();
-    let n = WGS84_A / (1.0 - e2() * sin_lat * sin_lat).sqrt();
-    [
-        n * cos_lat * cos_lon,
-        n * cos_lat * sin_lon,
-        n * (1.0 - e2()) * sin_lat,
-    ]
+    geodesy::geodetic_to_cartesian_m(
+        lat_deg.to_radians(),
+        lon_deg.to_radians(),
+        0.0,
+        WGS84_A_M,
+        WGS84_E2,
+    )
 }
 
-/// ECEF metres to geodetic latitude / longitude in degrees, by Bowring's
-/// method (Bowring, "Transformation from spatial to geographical
-/// coordinates", Survey Review 1976): with the parametric latitude `beta`,
-/// `tan lat = (z + e'^2 b sin^3 beta) / (p - e^2 a cos^3 beta)`, then
-/// `tan beta = (1 - f) tan lat`, iterated. One step is already sub-millimetre
-/// near the surface; three steps converge to rounding. Well behaved at the
-/// poles (`p = 0`).
+/// ECEF metres to geodetic latitude / longitude in degrees.
 fn ecef_to_geodetic(r: [f64; 3]) -> (f64, f64) {
-    let a = WGS84_A;
-    let b = a * (1.0 - WGS84_F);
-    let e2 = e2();
-    let ep2 = e2 / (1.0 - e2);
-    let p = r[0].hypot(r[1]);
-    let lon = r[1].atan2(r[0]);
-    let mut beta = r[2].atan2((1.0 - WGS84_F) * p);
-    let mut lat = beta;
-    for _ in 0..3 {
-        let (sb, cb) = beta.sin_cos();
-        lat = (r[2] + ep2 * b * sb * sb * sb).atan2(p - e2 * a * cb * cb * cb);
-        let (sl, cl) = lat.sin_cos();
-        beta = ((1.0 - WGS84_F) * sl).atan2(cl);
-    }
-    (lat.to_degrees(), lon.to_degrees())
+    let (lat, lon, _) = geodesy::wgs84_geodetic_deg(r);
+    (lat, lon)
 }
 
 #[cfg(test)]

@@ -1,0 +1,84 @@
+//! The command line as a new user meets it: fallback without an adapter, nominal runs, adapters.
+
+use std::process::Command;
+
+const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
+
+#[test]
+fn without_an_adapter_auto_falls_back_to_the_cpu_with_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fallback");
+    // No Metal on Linux builds: wgpu finds no adapter for this backend.
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .env("WGPU_BACKEND", "metal")
+        .args([
+            "run",
+            CONFIG,
+            "--samples",
+            "8",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("using the CPU backend"),
+        "one-line notice: {err}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("dispersa:")).count(),
+        1
+    );
+    assert!(out.join("samples.parquet").exists());
+}
+
+#[test]
+fn explicit_gpu_backend_without_an_adapter_is_a_runtime_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("nogpu");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .env("WGPU_BACKEND", "metal")
+        .args([
+            "run",
+            CONFIG,
+            "--samples",
+            "8",
+            "--quiet",
+            "--backend",
+            "gpu",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no GPU adapter"));
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn nominal_run_prints_a_summary_and_the_adapters_command_lists_lavapipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("nominal");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", CONFIG, "--nominal", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout.contains("landed 1"), "{stdout}");
+    assert!(stdout.contains("peak_g"), "{stdout}");
+    let a = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .arg("adapters")
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&a.stdout);
+    // CI installs lavapipe; a machine without any adapter must fail here, not skip.
+    assert!(
+        listing.contains("SHADER_F64"),
+        "no adapter listed: {listing}"
+    );
+}
