@@ -189,6 +189,10 @@ pub struct DispersionConfig {
     pub median: Option<f64>,
     #[serde(default)]
     pub sigma_ln: Option<f64>,
+    #[serde(default)]
+    pub shape: Option<f64>,
+    #[serde(default)]
+    pub scale: Option<f64>,
 }
 
 /// One `[[correlated]]` group: a multivariate normal over several parameters.

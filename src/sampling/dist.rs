@@ -22,6 +22,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use statrs::distribution::{ContinuousCDF, Normal};
 use statrs::function::erf::erfc;
+use statrs::function::gamma::gamma;
 
 /// A univariate input distribution. Parameters are validated by the caller
 /// (`sigma > 0`, `low < high`, ...); the methods only `debug_assert!` them.
@@ -42,6 +43,9 @@ pub enum Dist {
     },
     /// value = median * exp(sigma_ln * z), z standard normal
     LogNormal { median: f64, sigma_ln: f64 },
+    /// Weibull: P(X <= x) = 1 - exp(-(x / scale)^shape), x >= 0 (the form Imken et al. fit to
+    /// spacecraft safe-mode inter-arrival times and outage durations).
+    Weibull { shape: f64, scale: f64 },
 }
 
 impl Dist {
@@ -74,6 +78,11 @@ impl Dist {
             Dist::LogNormal { median, sigma_ln } => {
                 median * (sigma_ln * standard_normal(rng)).exp()
             }
+            // Inverse CDF on u in (0, 1): scale (-ln u)^(1/shape) (u and 1 - u are alike).
+            Dist::Weibull { shape, scale } => {
+                let u: f64 = Open01.sample(rng);
+                scale * (-u.ln()).powf(1.0 / shape)
+            }
         }
     }
 
@@ -105,6 +114,13 @@ impl Dist {
                     phi((x / median).ln() / sigma_ln)
                 }
             }
+            Dist::Weibull { shape, scale } => {
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    -(-(x / scale).powf(shape)).exp_m1()
+                }
+            }
         }
     }
 
@@ -126,6 +142,8 @@ impl Dist {
             // Lognormal mean median * exp(s^2 / 2) (standard lognormal moments,
             // E[X^k] = median^k exp(k^2 s^2 / 2)).
             Dist::LogNormal { median, sigma_ln } => median * (0.5 * sigma_ln * sigma_ln).exp(),
+            // Weibull mean scale Gamma(1 + 1/shape).
+            Dist::Weibull { shape, scale } => scale * gamma(1.0 + 1.0 / shape),
         }
     }
 
@@ -150,6 +168,11 @@ impl Dist {
             Dist::LogNormal { median, sigma_ln } => {
                 let s2 = sigma_ln * sigma_ln;
                 median * (0.5 * s2).exp() * s2.exp_m1().sqrt()
+            }
+            // Weibull variance scale^2 (Gamma(1 + 2/shape) - Gamma(1 + 1/shape)^2).
+            Dist::Weibull { shape, scale } => {
+                let g1 = gamma(1.0 + 1.0 / shape);
+                scale * (gamma(1.0 + 2.0 / shape) - g1 * g1).max(0.0).sqrt()
             }
         }
     }
@@ -177,6 +200,10 @@ impl Dist {
             Dist::LogNormal { median, sigma_ln } => {
                 debug_assert!(median > 0.0 && median.is_finite(), "lognormal median > 0");
                 debug_assert!(sigma_ln > 0.0 && sigma_ln.is_finite(), "sigma_ln > 0");
+            }
+            Dist::Weibull { shape, scale } => {
+                debug_assert!(shape > 0.0 && shape.is_finite(), "weibull shape > 0");
+                debug_assert!(scale > 0.0 && scale.is_finite(), "weibull scale > 0");
             }
         }
     }

@@ -7,6 +7,7 @@
 //! are the same whatever the chunk size, thread count, shard or backend.
 
 pub mod dist;
+pub mod events;
 
 use crate::config::{ConfigError, CorrelatedConfig, DispersionConfig, Dispersions};
 use dist::{standard_normal, Dist, MultiNormal};
@@ -205,6 +206,8 @@ fn parse_dist(key: &str, d: &DispersionConfig, nominal: f64) -> Result<Dist, Con
             ("high", d.high),
             ("median", d.median),
             ("sigma_ln", d.sigma_ln),
+            ("shape", d.shape),
+            ("scale", d.scale),
         ];
         for (name, v) in present {
             if v.is_some() && !allowed.contains(&name) {
@@ -262,9 +265,13 @@ fn parse_dist(key: &str, d: &DispersionConfig, nominal: f64) -> Result<Dist, Con
             }
             Ok(Dist::LogNormal { median, sigma_ln: positive("sigma_ln", d.sigma_ln)? })
         }
+        "weibull" => {
+            unused(&["shape", "scale"])?;
+            Ok(Dist::Weibull { shape: positive("shape", d.shape)?, scale: positive("scale", d.scale)? })
+        }
         other => Err(ConfigError::key(
             format!("{key}.dist"),
-            format!("unknown distribution {other:?}; one of normal, uniform, truncated_normal, lognormal"),
+            format!("unknown distribution {other:?}; one of normal, uniform, truncated_normal, lognormal, weibull"),
         )),
     }
 }
