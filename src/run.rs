@@ -107,10 +107,23 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
             model.n_pert(),
         )?
     };
+    let name = &cfg.run.name;
+    let bad_name = name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']);
+    if bad_name {
+        return Err(ConfigError::key(
+            "run.name",
+            format!(
+                "{name:?} must be a plain directory name (no `/`, `\\`, not starting with `.`)"
+            ),
+        ));
+    }
     let out_dir = opts
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&cfg.run.name));
+    if let Some(msg) = crate::output::check_out_dir(&out_dir) {
+        return Err(ConfigError::Cli(msg));
+    }
     if out_dir.exists() && !opts.force {
         let empty = std::fs::read_dir(&out_dir)
             .map(|mut d| d.next().is_none())

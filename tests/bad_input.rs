@@ -251,3 +251,139 @@ fn bad_set_override_names_the_key() {
         "vehicle.mass_kg",
     );
 }
+
+#[test]
+fn run_name_must_be_a_plain_directory_name() {
+    for bad in ["\"\"", "\"..\"", "\"a/b\"", "\".hidden\""] {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(
+            &cfg,
+            replace("name = \"tianwen2_reentry\"", &format!("name = {bad}")),
+        )
+        .unwrap();
+        // No --out: the default results/<run.name> is what a bad name would endanger.
+        let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .current_dir(dir.path())
+            .args([
+                "run",
+                cfg.to_str().unwrap(),
+                "--quiet",
+                "--backend",
+                "cpu",
+                "--samples",
+                "4",
+                "--force",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "name {bad}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("run.name"));
+        assert!(
+            !dir.path().join("results").exists(),
+            "nothing written for name {bad}"
+        );
+    }
+}
+
+#[test]
+fn force_never_replaces_the_working_directory_or_its_parents() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, DEFAULT).unwrap();
+    let inner = dir.path().join("inner");
+    std::fs::create_dir(&inner).unwrap();
+    std::fs::write(inner.join("user_file.txt"), "keep me").unwrap();
+    for out in [".", "..", inner.to_str().unwrap()] {
+        let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .current_dir(&inner)
+            .args([
+                "run",
+                cfg.to_str().unwrap(),
+                "--out",
+                out,
+                "--force",
+                "--quiet",
+                "--backend",
+                "cpu",
+                "--samples",
+                "4",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "--out {out}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(String::from_utf8_lossy(&o.stderr).contains("--out"));
+    }
+    assert_eq!(
+        std::fs::read_to_string(inner.join("user_file.txt")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn force_replaces_an_earlier_run_only_once_the_new_one_is_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, DEFAULT).unwrap();
+    let out = dir.path().join("run");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("old.txt"), "previous run").unwrap();
+    // A stale temporary of an interrupted run is swept.
+    std::fs::create_dir(dir.path().join(".run.partial-999999")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--force",
+            "--quiet",
+            "--backend",
+            "cpu",
+            "--samples",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.join("samples.parquet").exists() && !out.join("old.txt").exists());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains("partial") && !n.contains("replaced")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn integrator_steps_are_bounded() {
+    expect_bad(
+        Some(&replace("step_s = 0.1 ", "step_s = 5.0 ")),
+        &[],
+        "integrator.step_s",
+    );
+    expect_bad(
+        Some(&replace("step_s = 0.1 ", "step_s = 1e-7 ")),
+        &[],
+        "integrator.time_limit_s",
+    );
+    expect_bad(
+        Some(&replace("descent_step_s = 0.5", "descent_step_s = 60.0")),
+        &[],
+        "integrator.descent_step_s",
+    );
+}

@@ -60,8 +60,7 @@ fn compare(precision: PrecisionChoice) -> (f64, f64, f64, f64) {
 /// Absolute bound on |GPU - CPU| for every output, in the output's unit.
 /// f64: rounding only (see below), so 1e-9 of each output's typical size.
 /// f32: measured worst of 256 samples on lavapipe times ~4 (README, docs/VALIDATION.md): the
-/// state is quantised to 0.5 m in position and 6e-8 relative per update, and the times of peaks
-/// snap to the 0.1 s step grid, so a peak can move by one step.
+/// state is quantised to 0.5 m in position and 6e-8 relative per update.
 fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
     let f64_mode = precision == PrecisionChoice::F64;
     match name {
@@ -93,11 +92,14 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
                 20.0
             }
         }
+        // A maximum is flat: an error eps in the values moves the arg-max by ~tau sqrt(2 eps),
+        // tau ~10 s the pulse width; eps = 2e-3 (the peak bound above) gives 0.6 s. Measured
+        // worst: 0.4 s (4 steps).
         "time_peak_g_s" | "time_peak_heat_s" => {
             if f64_mode {
                 1e-9
             } else {
-                0.21
+                1.0
             }
         }
         "drogue_altitude_km" => {

@@ -250,3 +250,40 @@ fn samples_are_identical_whatever_the_chunk_size_and_backend() {
         }
     }
 }
+
+#[test]
+fn unphysical_sampled_inputs_are_failed_and_kept_out_of_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    // An absurd entry-altitude spread puts some samples underground at the start.
+    run_to(
+        &out,
+        200,
+        BackendChoice::Cpu,
+        &["dispersions.\"entry.altitude_km\"={dist=\"normal\", sigma=100.0}"],
+    );
+    let (samples, _) = read(&out.join("samples.parquet"));
+    let alt = f64_col(&samples, "entry_altitude_km");
+    let status: Vec<String> = samples
+        .column_by_name("status")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap().to_string())
+        .collect();
+    let g = f64_col(&samples, "peak_g");
+    let mut underground = 0;
+    for ((a, s), g) in alt.iter().zip(&status).zip(&g) {
+        if a.unwrap() <= 0.0 {
+            underground += 1;
+            assert_eq!(s, "failed", "a start below ground is failed, not {s}");
+            assert!(g.is_none(), "failed samples carry no outputs");
+        }
+    }
+    assert!(
+        underground > 0,
+        "fixture should start some samples below ground"
+    );
+}

@@ -360,26 +360,30 @@ pub fn propagate(
     let blocks: Vec<std::sync::Mutex<&mut [f64]>> =
         blocks.into_iter().map(std::sync::Mutex::new).collect();
     std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
-            scope.spawn(|| loop {
-                let b = next.fetch_add(1, Ordering::Relaxed);
-                if b >= blocks.len() {
-                    break;
-                }
-                let mut block = blocks[b].lock().expect("block lock");
-                let count = block.len() / STATE_LEN;
-                for j in 0..count {
-                    let i = b * BLOCK + j;
-                    let sm = SampleModel {
-                        model,
-                        input: &inputs[i * ni..(i + 1) * ni],
-                    };
-                    sm.advance(&mut block[j * STATE_LEN..(j + 1) * STATE_LEN], u64::MAX);
-                }
-                done.fetch_add(count as u64, Ordering::Relaxed);
-            });
-        }
-        while done.load(Ordering::Relaxed) < n as u64 {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                scope.spawn(|| loop {
+                    let b = next.fetch_add(1, Ordering::Relaxed);
+                    if b >= blocks.len() {
+                        break;
+                    }
+                    let mut block = blocks[b].lock().expect("block lock");
+                    let count = block.len() / STATE_LEN;
+                    for j in 0..count {
+                        let i = b * BLOCK + j;
+                        let sm = SampleModel {
+                            model,
+                            input: &inputs[i * ni..(i + 1) * ni],
+                        };
+                        sm.advance(&mut block[j * STATE_LEN..(j + 1) * STATE_LEN], u64::MAX);
+                    }
+                    done.fetch_add(count as u64, Ordering::Relaxed);
+                })
+            })
+            .collect();
+        // Report progress until every worker has ended (a panicking worker ends too, and the
+        // scope then propagates its panic instead of hanging here).
+        while !workers.iter().all(|w| w.is_finished()) {
             progress(done.load(Ordering::Relaxed));
             std::thread::sleep(std::time::Duration::from_millis(100));
         }

@@ -36,6 +36,9 @@ impl Precision {
     }
 }
 
+/// Largest chunk the CPU backend takes at once (its states and inputs stay in memory).
+pub const MAX_CPU_CHUNK: usize = 65_536;
+
 /// A chosen engine, ready to propagate.
 pub enum Engine {
     Cpu {
@@ -140,7 +143,11 @@ impl Engine {
         chunk: usize,
     ) -> Result<(ReentryRunner<'_>, usize), GpuError> {
         match self {
-            Engine::Cpu { threads } => Ok((ReentryRunner::Cpu { threads: *threads }, chunk)),
+            // The CPU keeps every state of a chunk in memory: cap the chunk.
+            Engine::Cpu { threads } => Ok((
+                ReentryRunner::Cpu { threads: *threads },
+                chunk.min(MAX_CPU_CHUNK),
+            )),
             Engine::Gpu { ctx, precision } => {
                 let chunk = chunk
                     .min(GpuReentry::max_chunk(ctx, model, *precision))

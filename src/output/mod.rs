@@ -69,6 +69,9 @@ pub struct RunDir {
 }
 
 impl RunDir {
+    /// `final_dir` must have a final component (not `.`, `..` or `/`): the caller checks that
+    /// with [`check_out_dir`] before any work. Stale temporaries of earlier interrupted runs to
+    /// the same directory (`.NAME.partial-*`) are removed here.
     pub fn create(final_dir: &Path) -> Result<Self, OutputError> {
         let parent = final_dir
             .parent()
@@ -78,11 +81,16 @@ impl RunDir {
         let name = final_dir
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "run".into());
-        let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(io(format!("removing {}", tmp.display())))?;
+            .expect("output directory checked to have a final component");
+        let prefix = format!(".{name}.partial-");
+        if let Ok(entries) = std::fs::read_dir(parent) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
         }
+        let tmp = parent.join(format!("{prefix}{}", std::process::id()));
         std::fs::create_dir(&tmp).map_err(io(format!("creating {}", tmp.display())))?;
         Ok(RunDir {
             tmp,
@@ -91,16 +99,30 @@ impl RunDir {
         })
     }
 
-    /// Replace `final_dir` (which may exist only if the caller allowed it) with the finished run.
+    /// Put the finished run at `final_dir`. An existing directory there (allowed by the caller
+    /// with --force) is first renamed aside, then removed only once the new run is in place; if
+    /// the move fails, it is put back.
     pub fn commit(mut self) -> Result<(), OutputError> {
-        if self.final_dir.exists() {
-            std::fs::remove_dir_all(&self.final_dir)
-                .map_err(io(format!("replacing {}", self.final_dir.display())))?;
+        let aside = self.tmp.with_extension("replaced");
+        let had_old = self.final_dir.exists();
+        if had_old {
+            std::fs::rename(&self.final_dir, &aside).map_err(io(format!(
+                "moving the old {} aside",
+                self.final_dir.display()
+            )))?;
         }
-        std::fs::rename(&self.tmp, &self.final_dir).map_err(io(format!(
-            "moving the finished run to {}",
-            self.final_dir.display()
-        )))?;
+        if let Err(e) = std::fs::rename(&self.tmp, &self.final_dir) {
+            if had_old {
+                let _ = std::fs::rename(&aside, &self.final_dir);
+            }
+            return Err(io(format!(
+                "moving the finished run to {}",
+                self.final_dir.display()
+            ))(e));
+        }
+        if had_old {
+            let _ = std::fs::remove_dir_all(&aside);
+        }
         self.committed = true;
         Ok(())
     }
@@ -112,6 +134,27 @@ impl Drop for RunDir {
             let _ = std::fs::remove_dir_all(&self.tmp);
         }
     }
+}
+
+/// Refuse output directories whose replacement would destroy more than a run: `.`, `..`, the
+/// filesystem root, the working directory or any of its ancestors. Returns a message for the
+/// user, or None when the path is acceptable.
+pub fn check_out_dir(out: &Path) -> Option<String> {
+    if out.file_name().is_none() {
+        return Some(format!(
+            "--out {} must name a directory of its own (not `.`, `..` or `/`)",
+            out.display()
+        ));
+    }
+    if let (Ok(cwd), Ok(target)) = (std::env::current_dir(), std::fs::canonicalize(out)) {
+        if cwd.starts_with(&target) {
+            return Some(format!(
+                "--out {} is the working directory or one of its parents; choose a directory of its own",
+                out.display()
+            ));
+        }
+    }
+    None
 }
 
 /// One Float64 column of samples.parquet: name, unit.

@@ -3,5 +3,8 @@
 
 pub mod atmosphere;
 pub mod constants;
+pub mod ephemeris;
+pub mod flyby;
 pub mod geodesy;
+pub mod kepler;
 pub mod us76;

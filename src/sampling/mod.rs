@@ -1,7 +1,7 @@
 //! Per-sample inputs: which parameters are dispersed and how, and the random stream of each sample.
 //!
-//! Determinism: sample `i` of seed `s` draws from its own PCG64 stream (state from SplitMix64 of
-//! the seed, stream selector `i`), in a fixed order: the `[dispersions]` entries in key order,
+//! Determinism: sample `i` of seed `s` draws from its own PCG64 generator (state hashed from
+//! (s, i) by SplitMix64), in a fixed order: the `[dispersions]` entries in key order,
 //! then the `[[correlated]]` groups in file order, then the scenario's extra standard normals
 //! (the density perturbation profile). Nothing else touches the stream, so a sample's inputs
 //! are the same whatever the chunk size, thread count, shard or backend.
@@ -21,13 +21,19 @@ fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The random stream of one sample.
+/// The random stream of one sample: a PCG64 whose whole 128-bit state is a hash of
+/// (seed, index), on PCG's default stream. (Giving every sample the same state on its own
+/// stream `index` would make the first draws of consecutive samples visibly correlated: the
+/// initial states then form a Weyl sequence in the index.)
 pub fn sample_rng(seed: u64, index: u64) -> Pcg64 {
-    let hi = splitmix64(seed);
-    let lo = splitmix64(hi ^ 0x6A09_E667_F3BC_C909);
+    let hi = splitmix64(seed ^ splitmix64(index));
+    let lo = splitmix64(hi ^ splitmix64(index.rotate_left(32) ^ 0x6A09_E667_F3BC_C909));
     let state = ((hi as u128) << 64) | lo as u128;
-    Pcg64::new(state, index as u128)
+    Pcg64::new(state, PCG_DEFAULT_INCREMENT)
 }
+
+/// PCG64's default stream increment (O'Neill's reference implementation).
+const PCG_DEFAULT_INCREMENT: u128 = 0x5851_f42d_4c95_7f2d_1405_7b7e_f767_814f;
 
 /// How one run's samples are drawn.
 #[derive(Debug, Clone)]

@@ -343,6 +343,26 @@ impl ReentryConfig {
         positive("integrator.step_s", i.step_s)?;
         positive("integrator.descent_step_s", i.descent_step_s)?;
         positive("integrator.time_limit_s", i.time_limit_s)?;
+        // Fixed steps: a too-large step loses the entry pulse, a too-small one (or a time
+        // limit far beyond any descent) turns a run into a hang.
+        if i.step_s > 2.0 {
+            return Err(ConfigError::key(
+                "integrator.step_s",
+                "must be at most 2 s (the heating pulse lasts ~10 s)",
+            ));
+        }
+        if i.descent_step_s > 10.0 {
+            return Err(ConfigError::key(
+                "integrator.descent_step_s",
+                "must be at most 10 s",
+            ));
+        }
+        if i.time_limit_s / i.step_s.min(i.descent_step_s) > 1e7 {
+            return Err(ConfigError::key(
+                "integrator.time_limit_s",
+                "over 1e7 steps per trajectory: shorten the time limit or lengthen the steps",
+            ));
+        }
         Ok(())
     }
 }

@@ -190,7 +190,12 @@ impl Model {
             && p[P_CD_SCALE] > 0.0
             && (self.cd_mode == CD_TABLE || p[P_CD] > 0.0)
             && p[P_VEL] > 0.0
+            && p[P_FPA] < 0.0
+            && p[P_FPA] > -90.0
+            && p[P_ALT] > 0.0
+            && p[P_LAT].abs() <= 90.0
             && p[P_DSCALE] >= 0.0
+            && (self.atm_model != ATM_EXPONENTIAL || (p[P_H] > 0.0 && p[P_RHO0] >= 0.0))
             && a_eq > 0.0
             && p[P_MU] >= 0.0
             && p.iter()

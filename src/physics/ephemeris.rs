@@ -1,0 +1,185 @@
+//! Analytic heliocentric positions of the Earth-Moon barycentre, Mars and Jupiter, and the
+//! two-body orbit of comet 311P/PANSTARRS, in the mean ecliptic and equinox of J2000 [m, m/s].
+//!
+//! Planets: E. M. Standish, "Keplerian Elements for Approximate Positions of the Major Planets"
+//! (JPL Solar System Dynamics, https://ssd.jpl.nasa.gov/planets/approx_pos.html), Table 1:
+//! elements and rates per Julian century from J2000, a best fit over 1800-2050. JPL's stated
+//! nominal errors for that interval (heliocentric longitude, latitude, distance):
+//! EM barycentre 20", 8", 6000 km; Mars 40", 2", 25 000 km; Jupiter 400", 10", 600 000 km.
+//! Outside 1800-2050 the elements are not valid (Table 2 would be needed).
+//! 311P/PANSTARRS and the GMs: ../shared/REFERENCE.md.
+
+use super::kepler::{elements_to_state, propagate_kepler, wrap_pi, Elements, AU_M, SUN_MU_M3_S2};
+
+/// J2000.0 epoch, JD 2451545.0 (TDB).
+pub const J2000_JD: f64 = 2_451_545.0;
+/// Days in a Julian century.
+pub const JULIAN_CENTURY_DAYS: f64 = 36_525.0;
+/// Seconds per day.
+pub const DAY_S: f64 = 86_400.0;
+/// TDB - UTC assumed by [`jd_from_calendar_utc`] [s]: TT - UTC = 32.184 s + 37 leap seconds
+/// (in force since 2017-01-01); TDB - TT (< 2 ms, periodic) is neglected.
+pub const TDB_MINUS_UTC_S: f64 = 69.184;
+
+/// Bodies of Standish's Table 1 the cruise needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// Earth-Moon barycentre ("EM Bary" in the table).
+    EarthMoonBary,
+    Mars,
+    /// Jupiter (planet or system barycentre: they differ by far less than the table error).
+    Jupiter,
+}
+
+/// One body's row pair of Table 1: values at J2000 and rates per Julian century, in the table's
+/// units: a [au], e [-], I [deg], L mean longitude [deg], long. of perihelion [deg],
+/// long. of the ascending node [deg].
+struct StandishRow {
+    value: [f64; 6],
+    rate: [f64; 6],
+}
+
+// Table 1, mean ecliptic and equinox of J2000, valid 1800 AD - 2050 AD (JPL, Standish), digit
+// for digit: value at J2000, rate per Julian century.
+//          a [au]       e            I [deg]       L [deg]          long.peri.    long.node.
+#[rustfmt::skip]
+const EM_BARY: StandishRow = StandishRow {
+    value: [ 1.00000261,  0.01671123, -0.00001531,   100.46457166, 102.93768193,   0.0       ],
+    rate:  [ 0.00000562, -0.00004392, -0.01294668, 35999.37244981,   0.32327364,   0.0       ],
+};
+#[rustfmt::skip]
+const MARS: StandishRow = StandishRow {
+    value: [ 1.52371034,  0.09339410,  1.84969142,    -4.55343205, -23.94362959,  49.55953891],
+    rate:  [ 0.00001847,  0.00007882, -0.00813131, 19140.30268499,   0.44441088,  -0.29257343],
+};
+#[rustfmt::skip]
+const JUPITER: StandishRow = StandishRow {
+    value: [ 5.20288700,  0.04838624,  1.30439695,    34.39644051,  14.72847983, 100.47390909],
+    rate:  [-0.00011607, -0.00013253, -0.00183714,  3034.74612775,   0.21252668,   0.20469106],
+};
+
+fn row(body: Body) -> &'static StandishRow {
+    match body {
+        Body::EarthMoonBary => &EM_BARY,
+        Body::Mars => &MARS,
+        Body::Jupiter => &JUPITER,
+    }
+}
+
+/// GM of the body's system [m^3/s^2] (REFERENCE.md): Earth+Moon 4.0350323e14, Mars system
+/// 4.282837e13, Jupiter system 1.26712764e17. For a flyby at Earth itself use the Earth's GM
+/// (`constants::EARTH_MU_M3_S2`); the Moon is far from the periapsis.
+pub fn body_gm_m3_s2(body: Body) -> f64 {
+    match body {
+        Body::EarthMoonBary => 4.035_032_3e14,
+        Body::Mars => 4.282_837e13,
+        Body::Jupiter => 1.267_127_64e17,
+    }
+}
+
+/// Standish Table 1 elements of `body` at `jd_tdb`, as [`Elements`] in metres and radians:
+/// each element is value + rate x T (T in Julian centuries from J2000), then
+/// argp = long.peri - long.node and M = L - long.peri wrapped to [-180, 180) deg. (Table 1 needs
+/// no extra terms in M; those of Table 2b belong to the 3000 BC - 3000 AD fit.)
+/// The EM barycentre's tabulated inclination is slightly negative with node 0; it is kept as
+/// given ([`elements_to_state`] accepts it).
+pub fn body_elements(body: Body, jd_tdb: f64) -> Elements {
+    let t = (jd_tdb - J2000_JD) / JULIAN_CENTURY_DAYS;
+    let r = row(body);
+    let el: [f64; 6] = std::array::from_fn(|k| r.value[k] + r.rate[k] * t);
+    let [a_au, e, i_deg, l_deg, peri_deg, node_deg] = el;
+    Elements {
+        a_m: a_au * AU_M,
+        e,
+        i_rad: i_deg.to_radians(),
+        raan_rad: node_deg.to_radians(),
+        argp_rad: (peri_deg - node_deg).to_radians(),
+        mean_anomaly_rad: wrap_pi((l_deg - peri_deg).to_radians()),
+    }
+}
+
+/// Heliocentric ecliptic-J2000 state of `body` at `jd_tdb`: position [m] from Standish's
+/// Table 1 and velocity [m/s] from the two-body relation on the osculating ellipse of those
+/// elements with mu = Sun GM. The velocity neglects the element rates (the perihelion and node
+/// drift and the difference between the tabulated L rate and the Keplerian mean motion, a few
+/// 1e-6 relative for the EMB, 1.5e-5 for Mars, 4.5e-4 for Jupiter) and the planet's own mass in
+/// mu (5e-4 relative for Jupiter), so it is good to ~1e-5 (EMB, Mars) and ~1e-3 (Jupiter,
+/// ~10 m/s) relative: ample for a patched-conic v_inf budget, not for orbit determination.
+pub fn body_state(body: Body, jd_tdb: f64) -> ([f64; 3], [f64; 3]) {
+    elements_to_state(&body_elements(body, jd_tdb), SUN_MU_M3_S2)
+}
+
+/// Epoch of the 311P/PANSTARRS elements, JD 2457872.5 (2017-04-29.0 TT).
+pub const COMET_311P_EPOCH_JD: f64 = 2_457_872.5;
+
+/// Osculating heliocentric ecliptic-J2000 elements of comet 311P/PANSTARRS and their epoch JD:
+/// a 2.189 au, e 0.11567, i 4.966 deg, node 279.26 deg, argp 143.99 deg, M 337.88 deg at
+/// JD 2457872.5 (REFERENCE.md [confirmed]; MPC/Nakano 2017 give a 2.1886932 au, e 0.1156469,
+/// perihelion 2017-07-10.64 TT, the same orbit to the precision quoted).
+pub fn comet_311p_elements() -> (Elements, f64) {
+    let el = Elements {
+        a_m: 2.189 * AU_M,
+        e: 0.11567,
+        i_rad: 4.966_f64.to_radians(),
+        raan_rad: 279.26_f64.to_radians(),
+        argp_rad: 143.99_f64.to_radians(),
+        mean_anomaly_rad: 337.88_f64.to_radians(),
+    };
+    (el, COMET_311P_EPOCH_JD)
+}
+
+/// Heliocentric ecliptic-J2000 state of 311P/PANSTARRS at `jd_tdb` [m, m/s]: two-body
+/// propagation about the Sun from the epoch elements. Planetary perturbations (Jupiter chiefly)
+/// are neglected, so the difference from the real comet grows with the time from the epoch.
+pub fn comet_311p_state(jd_tdb: f64) -> ([f64; 3], [f64; 3]) {
+    let (el, epoch_jd) = comet_311p_elements();
+    let (r0, v0) = elements_to_state(&el, SUN_MU_M3_S2);
+    propagate_kepler(r0, v0, SUN_MU_M3_S2, (jd_tdb - epoch_jd) * DAY_S)
+}
+
+/// Julian date on the TDB scale for a UTC Gregorian calendar date and time.
+///
+/// Adds the fixed [`TDB_MINUS_UTC_S`] = 69.184 s: exact (to the 2 ms TDB - TT term) as long as
+/// no leap second is added after 2016-12-31, which holds to this day and is the assumption for
+/// 2027-2035; do not use it before 2017. Valid for any Gregorian date (proleptic before 1582);
+/// `month` 1-12, `day` 1-31, `second` may carry a fraction.
+pub fn jd_from_calendar_utc(
+    year: i32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: f64,
+) -> f64 {
+    // Count days in a calendar whose year starts on 1 March, so the leap day ends the year.
+    let y = i64::from(year) - i64::from(month <= 2);
+    let m = i64::from((month + 9) % 12); // March = 0 ... February = 11
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400; // 0..=399
+    let day_of_year = (153 * m + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    // Days from 0000-03-01 (proleptic Gregorian), whose midnight is JD 1721119.5.
+    let days = era * 146_097 + day_of_era;
+    let seconds = f64::from(hour) * 3600.0 + f64::from(minute) * 60.0 + second + TDB_MINUS_UTC_S;
+    1_721_119.5 + days as f64 + seconds / DAY_S
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_dates_map_to_known_julian_dates() {
+        let tdb = TDB_MINUS_UTC_S / DAY_S;
+        // J2000.0 is 2000-01-01 12:00 TT; the 1 Jan 2000 0h UT date is JD 2451544.5.
+        assert!((jd_from_calendar_utc(2000, 1, 1, 12, 0, 0.0) - tdb - J2000_JD).abs() < 1e-9);
+        assert!((jd_from_calendar_utc(2024, 1, 1, 0, 0, 0.0) - tdb - 2_460_310.5).abs() < 1e-9);
+        assert!((jd_from_calendar_utc(2027, 3, 30, 0, 0, 0.0) - tdb - 2_461_494.5).abs() < 1e-9);
+        // The 311P epoch, 2017-04-29.0.
+        assert!((jd_from_calendar_utc(2017, 4, 29, 0, 0, 0.0) - tdb - 2_457_872.5).abs() < 1e-9);
+        // A leap day and the day after.
+        let d = jd_from_calendar_utc(2028, 3, 1, 0, 0, 0.0)
+            - jd_from_calendar_utc(2028, 2, 29, 0, 0, 0.0);
+        assert!((d - 1.0).abs() < 1e-9);
+    }
+}
