@@ -5,7 +5,8 @@ use crate::engine::gpu::GpuError;
 use crate::engine::{BackendChoice, Engine, EngineInfo, PrecisionChoice};
 use crate::output::{write_summary, ColumnSpec, OutputError, RunDir, SamplesWriter, SummaryRow};
 use crate::sampling::Sampler;
-use crate::scenario::reentry::*;
+use crate::scenario::reentry::{Reentry, ReentryConfig};
+use crate::scenario::{Probability, SampleOutputs, Scenario};
 use crate::stats;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -54,15 +55,15 @@ pub struct RunReport {
     pub samples: u64,
     pub engine: EngineInfo,
     pub seconds: f64,
-    pub status_counts: [u64; 5],
+    /// (status name, count) for every status.
+    pub status_counts: Vec<(String, u64)>,
     pub summary: Vec<SummaryRow>,
 }
 
 /// A validated run, before any work: the checks of bad input all happen in here.
 pub struct Prepared {
     pub raw: RawConfig,
-    pub cfg: ReentryConfig,
-    pub model: Model,
+    pub scenario: Box<dyn Scenario>,
     pub sampler: Sampler,
     pub samples: u64,
     pub seed: u64,
@@ -72,42 +73,36 @@ pub struct Prepared {
 
 pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let raw = RawConfig::load(&opts.config, &opts.sets)?;
-    let kind = raw.scenario_kind()?;
-    if kind != "reentry" {
-        return Err(ConfigError::key(
-            "run.scenario",
-            format!("unknown scenario {kind:?}; supported: \"reentry\""),
-        ));
-    }
-    let cfg = ReentryConfig::from_raw(&raw)?;
+    let scenario = build_scenario(&raw)?;
+    let run_cfg = scenario.run_config();
     let samples = match (opts.nominal, opts.samples) {
         (true, _) => 1,
         (false, Some(0)) => return Err(ConfigError::Cli("--samples must be positive".into())),
         (false, Some(n)) => n,
-        (false, None) => cfg.run.samples as u64,
+        (false, None) => run_cfg.samples as u64,
     };
-    let seed = opts.seed.unwrap_or(cfg.run.seed);
-    let model = Model::new(&cfg);
+    let seed = opts.seed.unwrap_or(run_cfg.seed);
+    let (dispersions, correlated) = scenario.dispersions();
     let sampler = if opts.nominal {
         Sampler::new(
             seed,
             &Default::default(),
             &[],
-            &PARAM_NAMES,
-            &model.nominal,
+            scenario.param_names(),
+            scenario.nominal(),
             0,
         )?
     } else {
         Sampler::new(
             seed,
-            &cfg.dispersions,
-            &cfg.correlated,
-            &PARAM_NAMES,
-            &model.nominal,
-            model.n_pert(),
+            dispersions,
+            correlated,
+            scenario.param_names(),
+            scenario.nominal(),
+            scenario.n_normals(),
         )?
     };
-    let name = &cfg.run.name;
+    let name = &run_cfg.name;
     let bad_name = name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']);
     if bad_name {
         return Err(ConfigError::key(
@@ -120,7 +115,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let out_dir = opts
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("results").join(&cfg.run.name));
+        .unwrap_or_else(|| Path::new("results").join(name));
     if let Some(msg) = crate::output::check_out_dir(&out_dir) {
         return Err(ConfigError::Cli(msg));
     }
@@ -143,8 +138,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     }
     Ok(Prepared {
         raw,
-        cfg,
-        model,
+        scenario,
         sampler,
         samples,
         seed,
@@ -165,14 +159,13 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
 pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunReport, RunError> {
     let start = Instant::now();
     let info = engine.info();
-    let model = &prep.model;
-    let wanted_chunk = prep
-        .cfg
-        .run
+    let sc = prep.scenario.as_ref();
+    let wanted_chunk = sc
+        .run_config()
         .chunk_size
         .map_or(engine.default_chunk(), |c| c as usize);
     let wanted_chunk = wanted_chunk.min(prep.samples as usize).max(1);
-    let (mut runner, chunk) = engine.reentry_runner(model, wanted_chunk)?;
+    let (mut runner, chunk) = engine.runner(sc, wanted_chunk)?;
 
     let metadata = metadata(prep, &info, chunk);
     let run_dir = RunDir::create(&prep.out_dir)?;
@@ -185,7 +178,8 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             unit: unit_of_path(p),
         })
         .collect();
-    let output_cols: Vec<ColumnSpec> = METRICS
+    let output_cols: Vec<ColumnSpec> = sc
+        .metrics()
         .iter()
         .map(|(n, u)| ColumnSpec {
             name: n.to_string(),
@@ -200,40 +194,40 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     )?;
 
     let bar = progress_bar(prep.samples, quiet);
-    let mut acc = Accumulator::new(
-        prep.cfg.events.g_limit,
-        prep.cfg.events.heat_flux_limit_w_cm2,
-    );
-    let ni = model.input_len();
-    let n_pert = if prep.nominal { 0 } else { model.n_pert() };
+    let mut acc = Accumulator::new(sc);
+    let (ni, sl, n_metrics) = (sc.input_len(), sc.state_len(), sc.metrics().len());
+    let mut normals = vec![0.0; if prep.nominal { 0 } else { sc.n_normals() }];
     let mut first = 0u64;
     while first < prep.samples {
         let n = ((prep.samples - first) as usize).min(chunk);
         let mut inputs = vec![0.0; n * ni];
-        let mut params_all: Vec<Params> = Vec::with_capacity(n);
-        let mut normals = vec![0.0; n_pert];
+        let mut params_all: Vec<Vec<f64>> = Vec::with_capacity(n);
         for j in 0..n {
-            let mut p = model.nominal;
-            prep.sampler.draw(first + j as u64, &mut p, &mut normals);
-            model.pack_input(
+            let index = first + j as u64;
+            let mut p = sc.nominal().to_vec();
+            prep.sampler.draw(index, &mut p, &mut normals);
+            let normals = (!prep.nominal).then_some(&normals[..]);
+            sc.pack_input(
+                prep.seed,
+                index,
                 &p,
-                (!prep.nominal).then_some(&normals[..]),
+                normals,
                 &mut inputs[j * ni..(j + 1) * ni],
             );
             params_all.push(p);
         }
         let done_before = first;
-        let states = runner.propagate(model, &inputs, n, &|k| bar.set_position(done_before + k))?;
+        let states = runner.propagate(sc, &inputs, n, &|k| bar.set_position(done_before + k))?;
         let mut out_cols: Vec<Vec<Option<f64>>> =
-            (0..N_METRICS).map(|_| Vec::with_capacity(n)).collect();
+            (0..n_metrics).map(|_| Vec::with_capacity(n)).collect();
         let mut status = Vec::with_capacity(n);
         for (j, p) in params_all.iter().enumerate() {
-            let o = sample_outputs(model, p, &states[j * STATE_LEN..(j + 1) * STATE_LEN]);
+            let o = sc.outputs(p, &states[j * sl..(j + 1) * sl]);
             acc.add(&o);
             for (c, v) in out_cols.iter_mut().zip(o.metrics.iter()) {
                 c.push(*v);
             }
-            status.push(o.status_name());
+            status.push(sc.status_names()[o.status as usize]);
         }
         let in_cols: Vec<Vec<f64>> = prep
             .sampler
@@ -260,9 +254,25 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         samples: prep.samples,
         engine: info,
         seconds: start.elapsed().as_secs_f64(),
-        status_counts: acc.status_counts,
+        status_counts: acc
+            .status_names
+            .iter()
+            .map(|n| n.to_string())
+            .zip(acc.status_counts.iter().copied())
+            .collect(),
         summary,
     })
+}
+
+/// The scenario a config describes, validated.
+pub fn build_scenario(raw: &RawConfig) -> Result<Box<dyn Scenario>, ConfigError> {
+    match raw.scenario_kind()?.as_str() {
+        "reentry" => Ok(Box::new(Reentry::new(ReentryConfig::from_raw(raw)?))),
+        other => Err(ConfigError::key(
+            "run.scenario",
+            format!("unknown scenario {other:?}; supported: \"reentry\""),
+        )),
+    }
 }
 
 fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
@@ -299,15 +309,7 @@ pub fn unit_of_path(path: &str) -> String {
 }
 
 fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, String)> {
-    let i = &prep.cfg.integrator;
-    let pert = match &prep.cfg.atmosphere.perturbation {
-        Some(p) if !prep.nominal => format!(
-            "gauss_markov correlation_length_km={} node_spacing_km={} sigma={:?}",
-            p.correlation_length_km, p.node_spacing_km, p.sigma
-        ),
-        _ => "none".into(),
-    };
-    vec![
+    let mut m: Vec<(String, String)> = vec![
         ("dispersa.version".into(), env!("CARGO_PKG_VERSION").into()),
         (
             "dispersa.git_commit".into(),
@@ -315,7 +317,7 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
                 .unwrap_or("unknown")
                 .into(),
         ),
-        ("dispersa.scenario".into(), "reentry".into()),
+        ("dispersa.scenario".into(), prep.scenario.kind().into()),
         ("dispersa.config".into(), prep.raw.text.clone()),
         (
             "dispersa.config_overrides".into(),
@@ -332,44 +334,38 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
         ),
         ("dispersa.driver".into(), info.driver.clone()),
         ("dispersa.precision".into(), info.precision.name().into()),
-        (
-            "dispersa.integrator".into(),
-            format!(
-                "{} step_s={} descent_step_s={} time_limit_s={}",
-                i.method, i.step_s, i.descent_step_s, i.time_limit_s
-            ),
-        ),
         ("dispersa.chunk_size".into(), chunk.to_string()),
-        ("dispersa.epoch".into(), prep.cfg.entry.epoch.clone()),
-        ("dispersa.density_perturbation".into(), pert),
-    ]
+    ];
+    m.extend(prep.scenario.metadata());
+    m
 }
 
 /// Running statistics of a run: kept metric values (for exact percentiles) and counts.
-struct Accumulator {
+struct Accumulator<'a> {
+    scenario: &'a dyn Scenario,
+    status_names: Vec<&'static str>,
     values: Vec<Vec<f64>>,
-    status_counts: [u64; 5],
-    g_exceed: u64,
-    heat_exceed: u64,
-    g_limit: f64,
-    heat_limit: f64,
+    status_counts: Vec<u64>,
+    probability_hits: Vec<u64>,
+    probabilities: Vec<Probability>,
 }
 
-impl Accumulator {
-    fn new(g_limit: f64, heat_limit: f64) -> Self {
+impl<'a> Accumulator<'a> {
+    fn new(scenario: &'a dyn Scenario) -> Self {
+        let probabilities = scenario.probabilities();
         Accumulator {
-            values: vec![Vec::new(); N_METRICS],
-            status_counts: [0; 5],
-            g_exceed: 0,
-            heat_exceed: 0,
-            g_limit,
-            heat_limit,
+            scenario,
+            status_names: scenario.status_names().to_vec(),
+            values: vec![Vec::new(); scenario.metrics().len()],
+            status_counts: vec![0; scenario.status_names().len()],
+            probability_hits: vec![0; probabilities.len()],
+            probabilities,
         }
     }
 
     fn add(&mut self, o: &SampleOutputs) {
         self.status_counts[o.status as usize] += 1;
-        if o.status == ST_FAILED {
+        if o.status == self.scenario.failed_status() {
             return;
         }
         for (k, v) in o.metrics.iter().enumerate() {
@@ -377,17 +373,23 @@ impl Accumulator {
                 self.values[k].push(*x);
             }
         }
-        if o.metrics[M_PEAK_G].is_some_and(|g| g > self.g_limit) {
-            self.g_exceed += 1;
-        }
-        if o.metrics[M_PEAK_Q].is_some_and(|q| q > self.heat_limit) {
-            self.heat_exceed += 1;
+        for (hits, p) in self.probability_hits.iter_mut().zip(&self.probabilities) {
+            let hit = match *p {
+                Probability::Status { status, .. } => o.status == status,
+                Probability::Above { metric, limit, .. } => {
+                    o.metrics[metric].is_some_and(|x| x > limit)
+                }
+                Probability::AtMost { metric, limit, .. } => {
+                    o.metrics[metric].is_some_and(|x| x <= limit)
+                }
+            };
+            *hits += hit as u64;
         }
     }
 
     fn summary(&self) -> Vec<SummaryRow> {
         let mut rows = Vec::new();
-        for (k, (name, unit)) in METRICS.iter().enumerate() {
+        for (k, (name, unit)) in self.scenario.metrics().iter().enumerate() {
             let mut row = SummaryRow {
                 metric: name.to_string(),
                 unit: unit.to_string(),
@@ -407,72 +409,77 @@ impl Accumulator {
             }
             rows.push(row);
         }
-        let trials =
-            self.status_counts.iter().sum::<u64>() - self.status_counts[ST_FAILED as usize];
-        for (name, k) in [
-            ("prob_skip_out", self.status_counts[ST_SKIPPED_OUT as usize]),
-            ("prob_g_exceed", self.g_exceed),
-            ("prob_heat_exceed", self.heat_exceed),
-        ] {
-            let p = stats::wilson(k, trials);
+        let failed = self.scenario.failed_status() as usize;
+        let total: u64 = self.status_counts.iter().sum();
+        let trials = total - self.status_counts[failed];
+        for (p, &k) in self.probabilities.iter().zip(&self.probability_hits) {
+            let name = match p {
+                Probability::Status { name, .. }
+                | Probability::Above { name, .. }
+                | Probability::AtMost { name, .. } => name,
+            };
+            let w = stats::wilson(k, trials);
             rows.push(SummaryRow {
-                metric: name.into(),
+                metric: name.to_string(),
                 unit: "probability".into(),
                 count: trials,
-                mean: Some(p.p).filter(|x| x.is_finite()),
-                ci_low: Some(p.ci_low).filter(|x| x.is_finite()),
-                ci_high: Some(p.ci_high).filter(|x| x.is_finite()),
+                mean: Some(w.p).filter(|x| x.is_finite()),
+                ci_low: Some(w.ci_low).filter(|x| x.is_finite()),
+                ci_high: Some(w.ci_high).filter(|x| x.is_finite()),
                 ..Default::default()
             });
         }
-        let total: u64 = self.status_counts.iter().sum();
-        for s in [ST_LANDED, ST_SKIPPED_OUT, ST_TIMEOUT, ST_FAILED] {
-            let c = self.status_counts[s as usize];
+        for (s, name) in self.status_names.iter().enumerate() {
+            if *name == "running" {
+                continue;
+            }
+            let c = self.status_counts[s];
             rows.push(SummaryRow {
-                metric: format!("status_{}", STATUS_NAMES[s as usize]),
+                metric: format!("status_{name}"),
                 unit: "samples".into(),
                 count: c,
                 mean: Some(c as f64 / total.max(1) as f64),
                 ..Default::default()
             });
         }
-        let lat = &self.values[M_LAT];
-        let lon = &self.values[M_LON];
-        let ellipse = stats::ellipse::landing_ellipse(lat, lon, 0.9973);
-        for (name, unit, v) in [
-            (
-                "footprint_semi_major_km",
-                "km",
-                ellipse.as_ref().map(|e| e.semi_major_km),
-            ),
-            (
-                "footprint_semi_minor_km",
-                "km",
-                ellipse.as_ref().map(|e| e.semi_minor_km),
-            ),
-            (
-                "footprint_orientation_deg",
-                "deg from north towards east",
-                ellipse.as_ref().map(|e| e.orientation_deg),
-            ),
-            (
-                "footprint_center_lat_deg",
-                "deg",
-                ellipse.as_ref().map(|e| e.center_lat_deg),
-            ),
-            (
-                "footprint_center_lon_deg",
-                "deg",
-                ellipse.as_ref().map(|e| e.center_lon_deg),
-            ),
-        ] {
-            rows.push(SummaryRow {
-                metric: name.into(),
-                unit: unit.into(),
-                count: lat.len() as u64,
-                mean: v,
-                ..Default::default()
-            });
+        if let Some((lat_k, lon_k)) = self.scenario.footprint() {
+            let (lat, lon) = (&self.values[lat_k], &self.values[lon_k]);
+            let ellipse = stats::ellipse::landing_ellipse(lat, lon, 0.9973);
+            for (name, unit, v) in [
+                (
+                    "footprint_semi_major_km",
+                    "km",
+                    ellipse.as_ref().map(|e| e.semi_major_km),
+                ),
+                (
+                    "footprint_semi_minor_km",
+                    "km",
+                    ellipse.as_ref().map(|e| e.semi_minor_km),
+                ),
+                (
+                    "footprint_orientation_deg",
+                    "deg from north towards east",
+                    ellipse.as_ref().map(|e| e.orientation_deg),
+                ),
+                (
+                    "footprint_center_lat_deg",
+                    "deg",
+                    ellipse.as_ref().map(|e| e.center_lat_deg),
+                ),
+                (
+                    "footprint_center_lon_deg",
+                    "deg",
+                    ellipse.as_ref().map(|e| e.center_lon_deg),
+                ),
+            ] {
+                rows.push(SummaryRow {
+                    metric: name.into(),
+                    unit: unit.into(),
+                    count: lat.len() as u64,
+                    mean: v,
+                    ..Default::default()
+                });
+            }
         }
         rows
     }

@@ -51,8 +51,8 @@ fn kepler_landing(h0: f64, v0: f64, gamma_deg: f64) -> (f64, f64) {
 
 fn check_vacuum(engine: &Engine) {
     let cfg = vacuum_cfg();
-    let (model, params, inputs) = sample_inputs(&cfg, 1, true);
-    let o = &outputs(engine, &model, &params, &inputs)[0];
+    let (sc, params, inputs) = sample_inputs(&cfg, 1, true);
+    let o = &outputs(engine, &sc, &params, &inputs)[0];
     assert_eq!(o.status, ST_LANDED);
     let (lon, tof) = kepler_landing(125_000.0, 7000.0, -5.0);
     let got_lon = o.metrics[M_LON].unwrap();
@@ -120,10 +120,10 @@ fn allen_eggers_peak(fpa: f64) -> f64 {
 fn allen_eggers_peak_deceleration_and_velocity_at_peak() {
     for fpa in [-10.0, -30.0, -60.0] {
         let cfg = allen_eggers_cfg(fpa);
-        let (model, params, inputs) = sample_inputs(&cfg, 1, true);
+        let (sc, params, inputs) = sample_inputs(&cfg, 1, true);
         // Step the CPU reference by hand to read the speed at the peak.
-        let sm = dispersa::engine::cpu::SampleModel {
-            model: &model,
+        let sm = dispersa::engine::cpu::reentry::SampleModel {
+            model: &sc.model,
             input: &inputs,
         };
         let mut s = vec![0.0; STATE_LEN];
@@ -156,7 +156,7 @@ fn allen_eggers_peak_deceleration_and_velocity_at_peak() {
         assert!(rel < 5e-3, "peak g {} vs Allen-Eggers {want}", s[S_PEAK_G]);
         assert!(v_rel < 5e-3, "speed at peak {v_at_peak} vs {v_want}");
         // And the GPU gives the same peak.
-        let o = &outputs(&gpu(PrecisionChoice::F64), &model, &params, &inputs)[0];
+        let o = &outputs(&gpu(PrecisionChoice::F64), &sc, &params, &inputs)[0];
         let g_rel = (o.metrics[M_PEAK_G].unwrap() - s[S_PEAK_G]).abs() / want;
         assert!(g_rel < 1e-9, "GPU peak g differs from the CPU by {g_rel:e}");
     }

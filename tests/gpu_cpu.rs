@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use dispersa::engine::PrecisionChoice;
 use dispersa::scenario::reentry::*;
+use dispersa::scenario::SampleOutputs;
 
 const N: usize = 256;
 
@@ -20,9 +21,9 @@ fn max_rel(a: &[SampleOutputs], b: &[SampleOutputs], m: usize) -> f64 {
 
 fn compare(precision: PrecisionChoice) -> (f64, f64, f64, f64) {
     let cfg = config_with(&[]);
-    let (model, params, inputs) = sample_inputs(&cfg, N, false);
-    let g = outputs(&gpu(precision), &model, &params, &inputs);
-    let c = outputs(&cpu(), &model, &params, &inputs);
+    let (sc, params, inputs) = sample_inputs(&cfg, N, false);
+    let g = outputs(&gpu(precision), &sc, &params, &inputs);
+    let c = outputs(&cpu(), &sc, &params, &inputs);
     for (x, y) in g.iter().zip(&c) {
         assert_eq!(x.status, y.status, "same status on both engines");
         assert_eq!(x.status, ST_LANDED);

@@ -4,14 +4,15 @@
 mod common;
 use common::*;
 use dispersa::scenario::reentry::*;
+use dispersa::scenario::SampleOutputs;
 
 fn nominal_at(step_s: f64, descent_step_s: f64) -> SampleOutputs {
     let cfg = config_with(&[
         &format!("integrator.step_s={step_s}"),
         &format!("integrator.descent_step_s={descent_step_s}"),
     ]);
-    let (model, params, inputs) = sample_inputs(&cfg, 1, true);
-    outputs(&cpu(), &model, &params, &inputs).remove(0)
+    let (sc, params, inputs) = sample_inputs(&cfg, 1, true);
+    outputs(&cpu(), &sc, &params, &inputs).remove(0)
 }
 
 #[test]

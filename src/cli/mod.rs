@@ -147,8 +147,13 @@ fn print_report(r: &RunReport) {
         r.engine.adapter_backend,
         r.engine.precision.name()
     );
-    let [_, landed, skipped, timeout, failed] = r.status_counts;
-    println!("status: landed {landed}, skipped_out {skipped}, timeout {timeout}, failed {failed}");
+    let counts: Vec<String> = r
+        .status_counts
+        .iter()
+        .filter(|(name, _)| name != "running")
+        .map(|(name, c)| format!("{name} {c}"))
+        .collect();
+    println!("status: {}", counts.join(", "));
     for row in &r.summary {
         match (row.p50, row.ci_low) {
             (Some(p50), _) => println!(

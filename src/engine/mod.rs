@@ -4,8 +4,8 @@
 pub mod cpu;
 pub mod gpu;
 
-use crate::scenario::reentry::Model;
-use gpu::{AdapterDescription, GpuContext, GpuError, GpuReentry};
+use crate::scenario::Scenario;
+use gpu::{AdapterDescription, GpuContext, GpuError, GpuKernel};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BackendChoice {
@@ -135,28 +135,27 @@ impl Engine {
         }
     }
 
-    /// A runner for the reentry model with room for `chunk` samples per call (clamped to what
-    /// the adapter allows); returns the runner and the chunk size it accepts.
-    pub fn reentry_runner(
-        &self,
-        model: &Model,
+    /// A runner for `scenario` with room for `chunk` samples per call (clamped to what the
+    /// adapter allows); returns the runner and the chunk size it accepts.
+    pub fn runner<'a>(
+        &'a self,
+        scenario: &dyn Scenario,
         chunk: usize,
-    ) -> Result<(ReentryRunner<'_>, usize), GpuError> {
+    ) -> Result<(Runner<'a>, usize), GpuError> {
         match self {
             // The CPU keeps every state of a chunk in memory: cap the chunk.
-            Engine::Cpu { threads } => Ok((
-                ReentryRunner::Cpu { threads: *threads },
-                chunk.min(MAX_CPU_CHUNK),
-            )),
+            Engine::Cpu { threads } => {
+                Ok((Runner::Cpu { threads: *threads }, chunk.min(MAX_CPU_CHUNK)))
+            }
             Engine::Gpu { ctx, precision } => {
                 let chunk = chunk
-                    .min(GpuReentry::max_chunk(ctx, model, *precision))
+                    .min(GpuKernel::max_chunk(ctx, scenario, *precision))
                     .max(1);
-                let gpu = GpuReentry::new(ctx, model, *precision, chunk)?;
+                let kernel = GpuKernel::new(ctx, scenario, *precision, chunk)?;
                 Ok((
-                    ReentryRunner::Gpu {
+                    Runner::Gpu {
                         ctx,
-                        gpu: Box::new(gpu),
+                        kernel: Box::new(kernel),
                     },
                     chunk,
                 ))
@@ -165,30 +164,29 @@ impl Engine {
     }
 }
 
-pub enum ReentryRunner<'a> {
+/// An engine bound to a scenario, ready to propagate chunks.
+pub enum Runner<'a> {
     Cpu {
         threads: usize,
     },
     Gpu {
         ctx: &'a GpuContext,
-        gpu: Box<GpuReentry>,
+        kernel: Box<GpuKernel>,
     },
 }
 
-impl ReentryRunner<'_> {
+impl Runner<'_> {
     /// Final state rows of `n` samples whose input rows are `inputs`.
     pub fn propagate(
         &mut self,
-        model: &Model,
+        scenario: &dyn Scenario,
         inputs: &[f64],
         n: usize,
         progress: &dyn Fn(u64),
     ) -> Result<Vec<f64>, GpuError> {
         match self {
-            ReentryRunner::Cpu { threads } => {
-                Ok(cpu::propagate(model, inputs, n, *threads, progress))
-            }
-            ReentryRunner::Gpu { ctx, gpu } => gpu.propagate(ctx, inputs, n, progress),
+            Runner::Cpu { threads } => Ok(cpu::propagate(scenario, inputs, n, *threads, progress)),
+            Runner::Gpu { ctx, kernel } => kernel.propagate(ctx, scenario, inputs, n, progress),
         }
     }
 }

@@ -1,4 +1,85 @@
-//! Scenarios: typed, validated descriptions of what to propagate, and the host-side glue between
-//! config, sampler, engines and outputs.
+//! Scenarios: typed, validated descriptions of what to propagate, and everything the scenario-free
+//! machine (sampler, engines, statistics, Parquet) needs to know about them. Adding a scenario is
+//! implementing [`Scenario`]: a config, a shader, its f64 CPU twin, and its output columns.
 
 pub mod reentry;
+
+use crate::config::{CorrelatedConfig, Dispersions, RunConfig};
+use crate::engine::Precision;
+
+/// One sample's outputs: a status (index into [`Scenario::status_names`]) and one value per
+/// metric, `None` where the metric has no value for that status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleOutputs {
+    pub status: u32,
+    pub metrics: Vec<Option<f64>>,
+}
+
+/// A probability reported in summary.parquet with its Wilson interval, over the samples whose
+/// status is not failed.
+#[derive(Debug, Clone)]
+pub enum Probability {
+    /// Fraction of samples with this status.
+    Status { name: &'static str, status: u32 },
+    /// Fraction of samples whose metric exceeds `limit`.
+    Above {
+        name: &'static str,
+        metric: usize,
+        limit: f64,
+    },
+    /// Fraction of samples whose metric is at most `limit` (a null counts as not).
+    AtMost {
+        name: &'static str,
+        metric: usize,
+        limit: f64,
+    },
+}
+
+pub trait Scenario: Sync {
+    /// `run.scenario` name, recorded in the metadata.
+    fn kind(&self) -> &'static str;
+    fn run_config(&self) -> &RunConfig;
+    fn dispersions(&self) -> (&Dispersions, &[CorrelatedConfig]);
+    /// Dotted paths of every dispersable scalar, and their nominal values (NaN: unused).
+    fn param_names(&self) -> &[&'static str];
+    fn nominal(&self) -> &[f64];
+    /// Extra standard normals each sample draws after its dispersions (perturbation profiles).
+    fn n_normals(&self) -> usize;
+
+    /// Length of a sample's input row.
+    fn input_len(&self) -> usize;
+    /// Fill sample `index`'s input row; `normals` is None for the undispersed nominal run.
+    fn pack_input(
+        &self,
+        seed: u64,
+        index: u64,
+        params: &[f64],
+        normals: Option<&[f64]>,
+        row: &mut [f64],
+    );
+    fn state_len(&self) -> usize;
+    fn initial_state(&self, input: &[f64], state: &mut [f64]);
+    /// The f64 CPU reference: advance one sample by at most `max_steps`; true when finished.
+    fn advance_cpu(&self, input: &[f64], state: &mut [f64], max_steps: u64) -> bool;
+
+    /// Model constants and tables shared by all samples (binding 1 of the kernel).
+    fn consts(&self) -> &[f64];
+    /// The kernel's WGSL (prelude, layout, models, entry point) for a precision.
+    fn gpu_source(&self, precision: Precision) -> String;
+    fn gpu_entry(&self) -> &'static str;
+    /// Uniform words after the common header [n, in_stride, max_steps, pad].
+    fn gpu_dims(&self) -> Vec<u32>;
+    /// Steps each invocation takes per dispatch.
+    fn steps_per_dispatch(&self) -> u32;
+
+    /// Output columns after the dispersed inputs: name and unit.
+    fn metrics(&self) -> &[(&'static str, &'static str)];
+    fn status_names(&self) -> &[&'static str];
+    fn failed_status(&self) -> u32;
+    fn outputs(&self, params: &[f64], state: &[f64]) -> SampleOutputs;
+    fn probabilities(&self) -> Vec<Probability>;
+    /// Metric indices of landing latitude and longitude, for the 99.73% footprint ellipse.
+    fn footprint(&self) -> Option<(usize, usize)>;
+    /// Scenario-specific provenance for the Parquet key-value metadata.
+    fn metadata(&self) -> Vec<(String, String)>;
+}

@@ -5,6 +5,7 @@ use dispersa::config::RawConfig;
 use dispersa::engine::{BackendChoice, Engine, PrecisionChoice};
 use dispersa::sampling::Sampler;
 use dispersa::scenario::reentry::*;
+use dispersa::scenario::{SampleOutputs, Scenario};
 
 pub const DEFAULT_CONFIG: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
@@ -33,20 +34,20 @@ pub fn cpu() -> Engine {
     Engine::select(BackendChoice::Cpu, PrecisionChoice::Auto, &mut notice).expect("cpu engine")
 }
 
-/// Sampled parameters and packed inputs of samples 0..n (nominal when `nominal`).
+/// The scenario, sampled parameters and packed inputs of samples 0..n (nominal when `nominal`).
 pub fn sample_inputs(
     cfg: &ReentryConfig,
     n: usize,
     nominal: bool,
-) -> (Model, Vec<Params>, Vec<f64>) {
-    let model = Model::new(cfg);
+) -> (Reentry, Vec<Vec<f64>>, Vec<f64>) {
+    let sc = Reentry::new(cfg.clone());
     let sampler = if nominal {
         Sampler::new(
             cfg.run.seed,
             &Default::default(),
             &[],
-            &PARAM_NAMES,
-            &model.nominal,
+            sc.param_names(),
+            sc.nominal(),
             0,
         )
         .unwrap()
@@ -55,46 +56,49 @@ pub fn sample_inputs(
             cfg.run.seed,
             &cfg.dispersions,
             &cfg.correlated,
-            &PARAM_NAMES,
-            &model.nominal,
-            model.n_pert(),
+            sc.param_names(),
+            sc.nominal(),
+            sc.n_normals(),
         )
         .unwrap()
     };
-    let ni = model.input_len();
+    let ni = sc.input_len();
     let mut inputs = vec![0.0; n * ni];
     let mut params = Vec::new();
-    let mut normals = vec![0.0; if nominal { 0 } else { model.n_pert() }];
+    let mut normals = vec![0.0; if nominal { 0 } else { sc.n_normals() }];
     for i in 0..n {
-        let mut p = model.nominal;
+        let mut p = sc.nominal().to_vec();
         sampler.draw(i as u64, &mut p, &mut normals);
-        model.pack_input(
+        sc.pack_input(
+            cfg.run.seed,
+            i as u64,
             &p,
             (!nominal).then_some(&normals[..]),
             &mut inputs[i * ni..(i + 1) * ni],
         );
         params.push(p);
     }
-    (model, params, inputs)
+    (sc, params, inputs)
 }
 
 /// Propagate on an engine and post-process every sample.
 pub fn outputs(
     engine: &Engine,
-    model: &Model,
-    params: &[Params],
+    sc: &Reentry,
+    params: &[Vec<f64>],
     inputs: &[f64],
 ) -> Vec<SampleOutputs> {
     let n = params.len();
-    let (mut runner, chunk) = engine.reentry_runner(model, n).expect("runner");
+    let (mut runner, chunk) = engine.runner(sc, n).expect("runner");
     assert!(chunk >= n, "test chunk too large for the adapter");
     let states = runner
-        .propagate(model, inputs, n, &|_| {})
+        .propagate(sc, inputs, n, &|_| {})
         .expect("propagation");
+    let sl = sc.state_len();
     params
         .iter()
         .enumerate()
-        .map(|(j, p)| sample_outputs(model, p, &states[j * STATE_LEN..(j + 1) * STATE_LEN]))
+        .map(|(j, p)| sc.outputs(p, &states[j * sl..(j + 1) * sl]))
         .collect()
 }
 

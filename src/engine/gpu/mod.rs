@@ -1,11 +1,11 @@
 //! The GPU engine: WGSL compute shaders through wgpu, one invocation per trajectory.
 
 mod context;
-mod reentry;
+mod kernel;
 mod selftest;
 
 pub use context::{list_adapters, AdapterDescription, GpuContext};
-pub use reentry::GpuReentry;
+pub use kernel::GpuKernel;
 pub use selftest::check_f64_builtins;
 
 use super::Precision;

@@ -5,6 +5,7 @@ use super::layout::*;
 use super::model::{Model, Params, P_AZ, P_LAT, P_LON};
 use crate::physics::geodesy::cartesian_to_geodetic_m;
 use crate::physics::geodesy::{crossrange_km, great_circle_km, wgs84_geodetic_deg};
+use crate::scenario::SampleOutputs;
 
 /// Output columns after the dispersed inputs: name and unit.
 pub const METRICS: [(&str, &str); 14] = [
@@ -31,22 +32,9 @@ pub const M_LON: usize = 10;
 
 pub const STATUS_NAMES: [&str; 5] = ["running", "landed", "skipped_out", "timeout", "failed"];
 
-/// One sample's outputs; `None` where a metric has no value for the sample's status.
-#[derive(Debug, Clone)]
-pub struct SampleOutputs {
-    pub status: u32,
-    pub metrics: [Option<f64>; N_METRICS],
-}
-
-impl SampleOutputs {
-    pub fn status_name(&self) -> &'static str {
-        STATUS_NAMES[self.status as usize]
-    }
-}
-
 pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     let status = s[S_STATUS] as u32;
-    let mut m = [None; N_METRICS];
+    let mut m = vec![None; N_METRICS];
     if status == ST_FAILED || status == ST_RUNNING {
         return SampleOutputs {
             status: ST_FAILED,

@@ -1,4 +1,4 @@
-//! The f64 CPU reference engine: the oracle for the shader and the fallback without an adapter.
+//! The reentry model of the f64 CPU reference engine.
 //!
 //! Written independently of `shaders/reentry.wgsl` (same physics, same integrator and event
 //! rules, so the two agree to rounding): altitude by Bowring's iteration with `atan2`, `exp` and
@@ -7,7 +7,6 @@
 use crate::physics::atmosphere::uniform_lerp;
 use crate::physics::geodesy::cartesian_to_geodetic_m;
 use crate::scenario::reentry::*;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Aerodynamic and heating quantities at one state.
 #[derive(Debug, Clone, Copy)]
@@ -337,57 +336,4 @@ fn cross(a: &[f64; 3], b: &[f64; 3]) -> [f64; 3] {
         a[2] * b[0] - a[0] * b[2],
         a[0] * b[1] - a[1] * b[0],
     ]
-}
-
-/// Propagate `n` samples to completion on all cores; `progress` is called with the number of
-/// samples finished so far (from the calling thread).
-pub fn propagate(
-    model: &Model,
-    inputs: &[f64],
-    n: usize,
-    threads: usize,
-    progress: &dyn Fn(u64),
-) -> Vec<f64> {
-    let ni = model.input_len();
-    let mut states = vec![0.0; n * STATE_LEN];
-    for (i, s) in states.chunks_mut(STATE_LEN).enumerate() {
-        Model::initial_state(&inputs[i * ni..(i + 1) * ni], s);
-    }
-    const BLOCK: usize = 64;
-    let next = AtomicUsize::new(0);
-    let done = AtomicU64::new(0);
-    let blocks: Vec<&mut [f64]> = states.chunks_mut(BLOCK * STATE_LEN).collect();
-    let blocks: Vec<std::sync::Mutex<&mut [f64]>> =
-        blocks.into_iter().map(std::sync::Mutex::new).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.max(1))
-            .map(|_| {
-                scope.spawn(|| loop {
-                    let b = next.fetch_add(1, Ordering::Relaxed);
-                    if b >= blocks.len() {
-                        break;
-                    }
-                    let mut block = blocks[b].lock().expect("block lock");
-                    let count = block.len() / STATE_LEN;
-                    for j in 0..count {
-                        let i = b * BLOCK + j;
-                        let sm = SampleModel {
-                            model,
-                            input: &inputs[i * ni..(i + 1) * ni],
-                        };
-                        sm.advance(&mut block[j * STATE_LEN..(j + 1) * STATE_LEN], u64::MAX);
-                    }
-                    done.fetch_add(count as u64, Ordering::Relaxed);
-                })
-            })
-            .collect();
-        // Report progress until every worker has ended (a panicking worker ends too, and the
-        // scope then propagates its panic instead of hanging here).
-        while !workers.iter().all(|w| w.is_finished()) {
-            progress(done.load(Ordering::Relaxed));
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    });
-    progress(n as u64);
-    states
 }
