@@ -78,10 +78,12 @@ impl RawConfig {
         }
         if self.table.contains_key("entry") {
             Ok("reentry".to_string())
+        } else if self.table.contains_key("departure") {
+            Ok("cruise".to_string())
         } else {
             Err(ConfigError::key(
                 "run.scenario",
-                "missing; cannot tell which scenario this config describes (expected \"reentry\")",
+                "missing; cannot tell which scenario this config describes (\"reentry\" or \"cruise\")",
             ))
         }
     }

@@ -5,6 +5,7 @@ use crate::engine::gpu::GpuError;
 use crate::engine::{BackendChoice, Engine, EngineInfo, PrecisionChoice};
 use crate::output::{write_summary, ColumnSpec, OutputError, RunDir, SamplesWriter, SummaryRow};
 use crate::sampling::Sampler;
+use crate::scenario::cruise::{Cruise, CruiseConfig};
 use crate::scenario::reentry::{Reentry, ReentryConfig};
 use crate::scenario::{Probability, SampleOutputs, Scenario};
 use crate::stats;
@@ -268,9 +269,10 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
 pub fn build_scenario(raw: &RawConfig) -> Result<Box<dyn Scenario>, ConfigError> {
     match raw.scenario_kind()?.as_str() {
         "reentry" => Ok(Box::new(Reentry::new(ReentryConfig::from_raw(raw)?))),
+        "cruise" => Ok(Box::new(Cruise::new(CruiseConfig::from_raw(raw)?))),
         other => Err(ConfigError::key(
             "run.scenario",
-            format!("unknown scenario {other:?}; supported: \"reentry\""),
+            format!("unknown scenario {other:?}; supported: \"reentry\", \"cruise\""),
         )),
     }
 }

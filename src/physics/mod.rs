@@ -7,4 +7,5 @@ pub mod ephemeris;
 pub mod flyby;
 pub mod geodesy;
 pub mod kepler;
+pub mod qlaw;
 pub mod us76;

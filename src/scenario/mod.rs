@@ -2,6 +2,7 @@
 //! machine (sampler, engines, statistics, Parquet) needs to know about them. Adding a scenario is
 //! implementing [`Scenario`]: a config, a shader, its f64 CPU twin, and its output columns.
 
+pub mod cruise;
 pub mod reentry;
 
 use crate::config::{CorrelatedConfig, Dispersions, RunConfig};

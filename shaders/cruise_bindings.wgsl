@@ -1,0 +1,25 @@
+// Buffers of the cruise kernel; layout constants (I_*, S_*, C_*) come from the host prelude.
+struct Dims {
+    n: u32,            // samples in this chunk
+    in_stride: u32,    // input row length
+    max_steps: u32,    // steps per dispatch
+    pad0: u32,
+    n_bodies: u32,     // perturbing bodies
+    n_eph: u32,        // ephemeris nodes per body
+    off_eph: u32,      // ephemeris table offset in consts: [x y z vx vy vz] per node
+    off_bmu: u32,      // body GMs offset in consts
+    guidance: u32,     // GUIDE_QLAW, GUIDE_TANGENTIAL, GUIDE_INERTIAL
+    power_constant: u32, // 1: array power independent of distance and time
+    max_events: u32,   // outage slots in the input row
+    off_gm: u32,       // thrust-noise nodes offset in the input row
+    n_gm: u32,
+    off_qlaw: u32,     // Q-law constants offset in consts
+    earth_index: u32,  // body index of the Earth (0xffffffff: not perturbing)
+    pad1: u32,
+};
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> consts: array<real>;
+@group(0) @binding(2) var<storage, read> inputs: array<real>;
+@group(0) @binding(3) var<storage, read_write> states: array<real>;
+@group(0) @binding(4) var<storage, read_write> n_running: atomic<u32>;

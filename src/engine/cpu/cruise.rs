@@ -1,0 +1,276 @@
+//! The cruise model of the f64 CPU reference engine: heliocentric point mass, Sun + tabulated
+//! third bodies, solar-electric thrust with outages and noise, guidance; classical RK4 with the
+//! engine state (on/off, Q-law direction) held over each step. The shader twin is
+//! shaders/cruise.wgsl; both read the same constants and input rows (scenario::cruise::layout).
+
+use crate::physics::qlaw::qlaw_direction;
+use crate::scenario::cruise::*;
+
+/// One sample's view of the cruise model.
+pub struct CruiseSample<'a> {
+    pub model: &'a Model,
+    pub input: &'a [f64],
+}
+
+/// What the engine does over one step.
+#[derive(Debug, Clone, Copy)]
+struct Command {
+    on: bool,
+    /// Held inertial direction (Q-law, inertial); None: along the velocity (tangential).
+    dir: Option<[f64; 3]>,
+}
+
+fn add(a: [f64; 3], b: [f64; 3], k: f64) -> [f64; 3] {
+    [a[0] + k * b[0], a[1] + k * b[1], a[2] + k * b[2]]
+}
+fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+fn norm(a: [f64; 3]) -> f64 {
+    dot(a, a).sqrt()
+}
+fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+fn unit(a: [f64; 3]) -> [f64; 3] {
+    let n = norm(a);
+    [a[0] / n, a[1] / n, a[2] / n]
+}
+
+impl CruiseSample<'_> {
+    fn c(&self, i: usize) -> f64 {
+        self.model.consts[i]
+    }
+
+    /// Position of perturbing body `b` at time t: cubic Hermite between the table's nodes.
+    pub fn body_position(&self, b: usize, t: f64) -> [f64; 3] {
+        let m = self.model;
+        let h = self.c(C_EPH_DT);
+        let u = t / h;
+        let k = u.floor().clamp(0.0, (m.n_eph - 2) as f64);
+        let s = u - k;
+        let base = m.off_eph + 6 * (b * m.n_eph + k as usize);
+        let t = &self.model.consts[base..base + 12];
+        let (s2, s3) = (s * s, s * s * s);
+        let h00 = 2.0 * s3 - 3.0 * s2 + 1.0;
+        let h10 = s3 - 2.0 * s2 + s;
+        let h01 = -2.0 * s3 + 3.0 * s2;
+        let h11 = s3 - s2;
+        let mut p = [0.0; 3];
+        for i in 0..3 {
+            p[i] = h00 * t[i] + h10 * h * t[3 + i] + h01 * t[6 + i] + h11 * h * t[9 + i];
+        }
+        p
+    }
+
+    /// Gravity of the Sun and the perturbing bodies (with the indirect term) [m/s^2].
+    pub fn gravity(&self, r: [f64; 3], t: f64) -> [f64; 3] {
+        let rn = norm(r);
+        let mut a = [0.0; 3];
+        a = add(a, r, -self.c(C_SUN_MU) / (rn * rn * rn));
+        for b in 0..self.model.bodies.len() {
+            let rb = self.body_position(b, t);
+            let d = add(rb, r, -1.0);
+            let dn = norm(d);
+            if b as u32 == self.model.earth_index && dn < self.c(C_SOI) {
+                continue;
+            }
+            let mu = self.c(self.model.off_bmu + b);
+            let rbn = norm(rb);
+            a = add(a, d, mu / (dn * dn * dn));
+            a = add(a, rb, -mu / (rbn * rbn * rbn));
+        }
+        a
+    }
+
+    /// Thrusters that the available power runs at (r, t), as a real count (0 when off).
+    pub fn thrusters_on(&self, r: [f64; 3], t: f64) -> f64 {
+        let inp = self.input;
+        let p_array = if self.model.cfg.propulsion.power_model == PowerModel::Solar {
+            let r_au = norm(r) / self.c(C_AU);
+            inp[I_P1AU] / (r_au * r_au) * (inp[I_LN_DEG] * t / self.c(C_YEAR_S)).exp()
+        } else {
+            inp[I_P1AU]
+        };
+        let avail = p_array - inp[I_BUS];
+        if avail < inp[I_PMIN] || avail <= 0.0 {
+            return 0.0;
+        }
+        (avail / inp[I_PTHR]).floor().min(inp[I_NTHR])
+    }
+
+    /// Relative thrust error at t (Gauss-Markov nodes, linear between, held at the ends).
+    fn thrust_noise(&self, t: f64) -> f64 {
+        let n = self.model.n_gm;
+        if n == 0 {
+            return 0.0;
+        }
+        let dt = self.c(C_GM_DT);
+        let u = (t / dt).clamp(0.0, (n - 1) as f64);
+        let k = u.floor().min((n - 2) as f64);
+        let f = u - k;
+        let g = &self.input[self.model.off_gm()..];
+        let k = k as usize;
+        g[k] + f * (g[k + 1] - g[k])
+    }
+
+    fn in_outage(&self, t: f64) -> bool {
+        let n = self.input[I_N_OUT] as usize;
+        (0..n).any(|k| t >= self.input[I_OUT + 2 * k] && t < self.input[I_OUT + 2 * k + 1])
+    }
+
+    /// Apply the sample's constant pointing errors to a unit direction.
+    fn point(&self, u: [f64; 3]) -> [f64; 3] {
+        let (p1, p2) = (self.input[I_PERR1], self.input[I_PERR2]);
+        if p1 == 0.0 && p2 == 0.0 {
+            return u;
+        }
+        let z = if u[2].abs() < 0.9 {
+            [0.0, 0.0, 1.0]
+        } else {
+            [1.0, 0.0, 0.0]
+        };
+        let e1 = unit(cross(u, z));
+        let e2 = cross(u, e1);
+        unit(add(add(u, e1, p1), e2, p2))
+    }
+
+    /// Derivatives of r and v, and the mass flow, under a held command.
+    fn deriv(
+        &self,
+        r: [f64; 3],
+        v: [f64; 3],
+        m: f64,
+        t: f64,
+        cmd: Command,
+    ) -> ([f64; 3], [f64; 3], f64) {
+        let mut a = self.gravity(r, t);
+        let mut mdot = 0.0;
+        if cmd.on {
+            let n_on = self.thrusters_on(r, t);
+            let duty = self.input[I_DUTY];
+            let thrust = n_on * self.input[I_THRUST] * duty * (1.0 + self.thrust_noise(t));
+            mdot = n_on * self.input[I_MDOT] * duty;
+            let dir = self.point(cmd.dir.unwrap_or_else(|| unit(v)));
+            a = add(a, dir, thrust / m);
+        }
+        (v, a, mdot)
+    }
+
+    /// The osculating orbit matches the target's within the tolerances.
+    fn arrived(&self, r: [f64; 3], v: [f64; 3]) -> bool {
+        let mu = self.c(C_SUN_MU);
+        let a = 1.0 / (2.0 / norm(r) - dot(v, v) / mu);
+        let h = cross(r, v);
+        let e = eccentricity_vector(r, v, mu);
+        let de = [
+            e[0] - self.c(C_TGT_E),
+            e[1] - self.c(C_TGT_E + 1),
+            e[2] - self.c(C_TGT_E + 2),
+        ];
+        let ht = [self.c(C_TGT_H), self.c(C_TGT_H + 1), self.c(C_TGT_H + 2)];
+        (a - self.c(C_TGT_A)).abs() <= self.c(C_TOL_A)
+            && norm(de) <= self.c(C_TOL_E)
+            && dot(h, ht) / norm(h) >= self.c(C_COS_TOL_I)
+    }
+
+    /// Advance by at most `max_steps`; true when finished.
+    pub fn advance(&self, s: &mut [f64], max_steps: u64) -> bool {
+        let dry = self.input[I_MASS0] - self.input[I_PROP0];
+        for _ in 0..max_steps {
+            if s[S_STATUS] != ST_RUNNING as f64 {
+                return true;
+            }
+            let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
+            let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
+            let (m, t) = (s[S_M], s[S_T]);
+            if !(r.iter().chain(v.iter()).all(|x| x.is_finite()) && m.is_finite() && m > 0.0) {
+                s[S_STATUS] = ST_FAILED as f64;
+                return true;
+            }
+            let rn = norm(r);
+            s[S_RMIN] = s[S_RMIN].min(rn);
+            s[S_RMAX] = s[S_RMAX].max(rn);
+            if self.arrived(r, v) {
+                s[S_STATUS] = ST_ARRIVED as f64;
+                return true;
+            }
+            if m <= dry {
+                s[S_STATUS] = ST_PROPELLANT_EXHAUSTED as f64;
+                return true;
+            }
+            if t >= self.c(C_T_LIMIT) {
+                s[S_STATUS] = ST_TIMEOUT as f64;
+                return true;
+            }
+            // The command for this step, decided at its start.
+            let powered = self.thrusters_on(r, t) > 0.0;
+            let (wants, dir) = match self.model.guidance {
+                GUIDE_TANGENTIAL => (true, None),
+                GUIDE_INERTIAL => (
+                    true,
+                    Some([self.c(C_DIR), self.c(C_DIR + 1), self.c(C_DIR + 2)]),
+                ),
+                _ => {
+                    let (target, params) = self
+                        .model
+                        .qlaw
+                        .as_ref()
+                        .expect("Q-law guidance has its target");
+                    let n_on = self.thrusters_on(r, t);
+                    let accel = n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
+                    let d =
+                        qlaw_direction(r, v, self.c(C_SUN_MU), accel.max(1e-12), target, params);
+                    (d.thrust, Some(d.direction_inertial))
+                }
+            };
+            let outage = self.in_outage(t);
+            let on = powered && wants && !outage;
+            let dt = self.c(C_DT);
+            if powered && wants && outage {
+                s[S_MISSED] += dt;
+            }
+            if on {
+                s[S_THRUST_ON] += dt;
+            }
+            let cmd = Command { on, dir };
+            // RK4 on (r, v, m).
+            let k1 = self.deriv(r, v, m, t, cmd);
+            let k2 = self.deriv(
+                add(r, k1.0, dt / 2.0),
+                add(v, k1.1, dt / 2.0),
+                m - dt / 2.0 * k1.2,
+                t + dt / 2.0,
+                cmd,
+            );
+            let k3 = self.deriv(
+                add(r, k2.0, dt / 2.0),
+                add(v, k2.1, dt / 2.0),
+                m - dt / 2.0 * k2.2,
+                t + dt / 2.0,
+                cmd,
+            );
+            let k4 = self.deriv(
+                add(r, k3.0, dt),
+                add(v, k3.1, dt),
+                m - dt * k3.2,
+                t + dt,
+                cmd,
+            );
+            let c = dt / 6.0;
+            for i in 0..3 {
+                s[S_R + i] = r[i] + c * (k1.0[i] + 2.0 * k2.0[i] + 2.0 * k3.0[i] + k4.0[i]);
+                s[S_V + i] = v[i] + c * (k1.1[i] + 2.0 * k2.1[i] + 2.0 * k3.1[i] + k4.1[i]);
+            }
+            let used = c * (k1.2 + 2.0 * k2.2 + 2.0 * k3.2 + k4.2);
+            s[S_M] = m - used;
+            s[S_T] = t + dt;
+            s[S_STEPS] += 1.0;
+        }
+        s[S_STATUS] != ST_RUNNING as f64
+    }
+}

@@ -1,0 +1,436 @@
+//! Q-law low-thrust guidance (Petropoulos) in modified equinoctial elements, f64 reference of
+//! `shaders/qlaw.wgsl`. Every step from the Cartesian state to the thrust direction uses only
+//! + - * /, sqrt, abs, min, max, exp and ln, so the WGSL twin computes the same thing on adapters
+//! without f64 trigonometry (lavapipe).
+//!
+//! Sources (equations only):
+//! - Modified equinoctial elements (p, f, g, h, k, L) and their Gauss variational equations in
+//!   the radial / transverse / normal (RTN) frame: Walker, Ireland & Owens, Celest. Mech. 36
+//!   (1985) 409; Betts, "Practical Methods for Optimal Control", 2nd ed., sec. 6.3. The
+//!   semi-major axis rate is the classical da/dt = 2a^2/h (e sin(nu) a_r + (p/r) a_t) with
+//!   e sin(nu) = f sin L - g cos L and p/r = q = 1 + f cos L + g sin L.
+//! - Q-law: Petropoulos, AIAA 2004-5089 and AAS 05-162 (2005); equinoctial form after Varga &
+//!   Perez, J. Astronaut. Sci. 63 (2016) 31:
+//!   Q = (1 + W_p P) sum_i W_i S_i ((oe_i - oe_t,i) / oedot_xx,i)^2 over oe = (a, f, g, h, k),
+//!   P = exp(k_p (1 - r_p / r_p,min)), r_p = a (1 - e), S_a = (1 + |(a - a_t)/(m a_t)|^n)^(1/r),
+//!   S_f = S_g = S_h = S_k = 1. Maximum rates over thrust direction and true longitude, for the
+//!   thrust acceleration F:
+//!   - a: 2 F a sqrt(a/mu) sqrt((1 + e)/(1 - e)) (Petropoulos, exact);
+//!   - f, g: 2 F sqrt(p/mu), the approximation Varga & Perez use (it is the in-plane rate at
+//!     L = 0 or pi, and Petropoulos' exact maximum for e; the true maxima of f and g differ from
+//!     it by O(e) and by the small out-of-plane term);
+//!   - h: (1/2) F sqrt(p/mu) s^2 / (sqrt(1 - g^2) - |f|), k: the same with f and g swapped.
+//!     These are exact maxima over L of |dh/dt|, |dk/dt| (derived here: d/dL of cos L / q
+//!     vanishes where sin L = -g, of sin L / q where cos L = -f), s^2 = 1 + h^2 + k^2.
+//! - Thrust direction: steepest descent of Q, u = -D/|D| with D = sum_i dQ/doe_i B_i (B_i the
+//!   Gauss row of oe_i per unit acceleration). dQ/doe_i is the FULL derivative: the maximum
+//!   rates, S_a and the penalty are differentiated too (holding them constant would turn the
+//!   direction by tens of degrees far from the target: d/da of (a - a_t)^2/a^3 differs from
+//!   2 (a - a_t)/a^3 by the factor 1 - 1.5 (a - a_t)/a). Q does not depend on L, so this u
+//!   minimises dQ/dt exactly. At e = 0 (|e| has a kink) the e-derivatives are taken as 0.
+//! - Coasting: relative effectivity eta_r = (Qdot_n - Qdot_nx) / (Qdot_nn - Qdot_nx), with
+//!   Qdot_n = -F |D(L)| the best rate at L, sampled at N true longitudes L_j = L + 2 pi j / N of
+//!   the osculating orbit (j = 0 is the current L), rotating (cos L, sin L) by a fixed
+//!   (cos, sin)(2 pi / N). F is taken the same all around the orbit: with solar-electric
+//!   propulsion thrust and mass flow both scale with power, so Qdot per unit of propellant is
+//!   |D| times a constant and F cancels from eta_r. When |D| is the same at every sample
+//!   (max - min <= 1e-14 max) eta_r = 1. Thrust when eta_r >= eta_cut.
+//!
+//! Conventions: h = tan(i/2) cos(raan), k = tan(i/2) sin(raan), f = e cos(argp + raan),
+//! g = e sin(argp + raan), L = raan + argp + nu. Retrograde orbits (i near pi, 1 + hhat.z -> 0)
+//! are outside the formulation.
+
+use super::kepler::{cross, dot, elements_to_state, norm, Elements, AU_M};
+
+/// Number of reals in the flat constants array ([`qlaw_consts_flat`], `qlaw_consts_from`).
+pub const QLAW_CONSTS_LEN: usize = 26;
+/// Tiny floor for |e| in divisions f/|e| (f = g = 0 exactly gives 0).
+const E_FLOOR: f64 = 1e-30;
+/// Largest exponent the penalty exp() takes (the WGSL exp saturates near 709).
+const PENALTY_EXP_MAX: f64 = 700.0;
+
+/// Modified equinoctial elements of a state, with the true longitude as (cos L, sin L) and the
+/// semi-major axis a = p / (1 - f^2 - g^2) [m].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Equinoctial {
+    /// Semi-latus rectum [m].
+    pub p: f64,
+    pub f: f64,
+    pub g: f64,
+    pub h: f64,
+    pub k: f64,
+    pub cos_l: f64,
+    pub sin_l: f64,
+    pub a: f64,
+}
+
+/// The orbit to reach: its five slow equinoctial elements, plus its eccentricity vector and
+/// orbit normal for [`arrived`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QLawTarget {
+    pub a_m: f64,
+    pub f: f64,
+    pub g: f64,
+    pub h: f64,
+    pub k: f64,
+    /// Eccentricity vector (in the frame of the states).
+    pub e_vec: [f64; 3],
+    /// Unit orbit normal.
+    pub h_hat: [f64; 3],
+}
+
+impl QLawTarget {
+    /// From classical elements (the mean anomaly is irrelevant), through the Cartesian state, so
+    /// the target follows exactly the conventions of [`equinoctial_from_state`].
+    pub fn from_elements(el: &Elements, mu: f64) -> Self {
+        let (r, v) = elements_to_state(el, mu);
+        let eq = equinoctial_from_state(r, v, mu);
+        let (fh, gh) = equinoctial_frame(eq.h, eq.k);
+        QLawTarget {
+            a_m: eq.a,
+            f: eq.f,
+            g: eq.g,
+            h: eq.h,
+            k: eq.k,
+            e_vec: std::array::from_fn(|i| eq.f * fh[i] + eq.g * gh[i]),
+            h_hat: unit(cross(r, v)),
+        }
+    }
+}
+
+/// Q-law tuning.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QLawParams {
+    /// W_a, W_f, W_g, W_h, W_k.
+    pub weights: [f64; 5],
+    /// Penalty weight W_p.
+    pub wp: f64,
+    /// Penalty sharpness k_p in P = exp(k_p (1 - r_p / r_p,min)).
+    pub penalty_k: f64,
+    /// Minimum periapsis radius r_p,min [m].
+    pub rp_min_m: f64,
+    /// Coast when the relative effectivity is below this.
+    pub eta_cut: f64,
+    /// True longitudes sampled around the orbit for the effectivity (>= 1).
+    pub n_samples: usize,
+    /// S_a = (1 + |(a - a_t)/(m a_t)|^n)^(1/r).
+    pub m: f64,
+    pub n: u32,
+    pub r: f64,
+}
+
+impl Default for QLawParams {
+    /// Unit weights; Petropoulos' W_p = 1, k_p = 100, m = 3, n = 4, r = 2; r_p,min = 0.8 au
+    /// (assumption: well inside the cruise's 1-2.4 au); eta_cut = 0.2; N = 24.
+    fn default() -> Self {
+        QLawParams {
+            weights: [1.0; 5],
+            wp: 1.0,
+            penalty_k: 100.0,
+            rp_min_m: 0.8 * AU_M,
+            eta_cut: 0.2,
+            n_samples: 24,
+            m: 3.0,
+            n: 4,
+            r: 2.0,
+        }
+    }
+}
+
+/// What the guidance commands at one state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QLawDecision {
+    /// Unit thrust direction in (radial, transverse, normal), zero when coasting.
+    pub direction_rtn: [f64; 3],
+    /// The same in the frame of the state, zero when coasting.
+    pub direction_inertial: [f64; 3],
+    /// Q at the state [s^2].
+    pub q: f64,
+    /// Relative effectivity in [0, 1].
+    pub eta_r: f64,
+    pub thrust: bool,
+    /// dQ/dt when thrusting at `accel` along the best direction, -F |D| [s] (<= 0), whether or
+    /// not the decision is to thrust.
+    pub q_dot_best: f64,
+}
+
+fn unit(a: [f64; 3]) -> [f64; 3] {
+    let n = norm(a);
+    [a[0] / n, a[1] / n, a[2] / n]
+}
+
+/// Unit vectors (fhat, ghat) of the equinoctial frame for (h, k).
+pub fn equinoctial_frame(h: f64, k: f64) -> ([f64; 3], [f64; 3]) {
+    let s2 = 1.0 + h * h + k * k;
+    let fh = [(1.0 - k * k + h * h) / s2, 2.0 * h * k / s2, -2.0 * k / s2];
+    let gh = [2.0 * h * k / s2, (1.0 + k * k - h * h) / s2, 2.0 * h / s2];
+    (fh, gh)
+}
+
+/// Modified equinoctial elements of a Cartesian state (position [m], velocity [m/s]), without
+/// trigonometry. Prograde orbits (the orbit normal's z > -1).
+pub fn equinoctial_from_state(r: [f64; 3], v: [f64; 3], mu: f64) -> Equinoctial {
+    let hv = cross(r, v);
+    let h2 = dot(hv, hv);
+    let w = unit(hv);
+    let k = w[0] / (1.0 + w[2]);
+    let h = -w[1] / (1.0 + w[2]);
+    let (fh, gh) = equinoctial_frame(h, k);
+    let rh = unit(r);
+    let vxh = cross(v, hv);
+    let e: [f64; 3] = std::array::from_fn(|i| vxh[i] / mu - rh[i]);
+    let (f, g) = (dot(e, fh), dot(e, gh));
+    let p = h2 / mu;
+    Equinoctial {
+        p,
+        f,
+        g,
+        h,
+        k,
+        cos_l: dot(rh, fh),
+        sin_l: dot(rh, gh),
+        a: p / (1.0 - f * f - g * g),
+    }
+}
+
+/// Gauss rows of (a, f, g, h, k) per unit RTN acceleration at the current true longitude: the
+/// rate of element i is `rows[i] . [a_r, a_t, a_n]`.
+pub fn gauss_rows(eq: &Equinoctial, mu: f64) -> [[f64; 3]; 5] {
+    gauss_rows_at(eq, eq.cos_l, eq.sin_l, mu)
+}
+
+/// Gauss rows on the osculating orbit of `eq` at the true longitude (cos L, sin L) = (c, s).
+fn gauss_rows_at(eq: &Equinoctial, c: f64, s: f64, mu: f64) -> [[f64; 3]; 5] {
+    let (f, g, h, k) = (eq.f, eq.g, eq.h, eq.k);
+    let w = (eq.p / mu).sqrt();
+    let q = 1.0 + f * c + g * s;
+    let s2 = 1.0 + h * h + k * k;
+    let hk = h * s - k * c;
+    // 2 a^2 / sqrt(mu p) = 2 a^2 w / p.
+    let ca = 2.0 * eq.a * eq.a * w / eq.p;
+    [
+        [ca * (f * s - g * c), ca * q, 0.0],
+        [w * s, w * ((q + 1.0) * c + f) / q, -w * hk * g / q],
+        [-w * c, w * ((q + 1.0) * s + g) / q, w * hk * f / q],
+        [0.0, 0.0, w * s2 * c / (2.0 * q)],
+        [0.0, 0.0, w * s2 * s / (2.0 * q)],
+    ]
+}
+
+/// x^n by binary powering with a fixed trip count (n < 256), as in the shader.
+fn ipow(x: f64, n: u32) -> f64 {
+    let (mut b, mut e, mut out) = (x, n, 1.0);
+    for _ in 0..8 {
+        if e & 1 == 1 {
+            out *= b;
+        }
+        b *= b;
+        e >>= 1;
+    }
+    out
+}
+
+/// Q [s^2] and its full gradient with respect to (a, f, g, h, k).
+fn q_and_gradient(
+    eq: &Equinoctial,
+    mu: f64,
+    accel: f64,
+    t: &QLawTarget,
+    pr: &QLawParams,
+) -> (f64, [f64; 5]) {
+    let (a, f, g, h, k) = (eq.a, eq.f, eq.g, eq.h, eq.k);
+    let w = (eq.p / mu).sqrt();
+    let e = (f * f + g * g).sqrt();
+    let (ef, eg) = (f / e.max(E_FLOOR), g / e.max(E_FLOOR));
+    let om = 1.0 - e * e;
+    let s2 = 1.0 + h * h + k * k;
+    let (sg1, sf1) = ((1.0 - g * g).sqrt(), (1.0 - f * f).sqrt());
+    let (dh, dk) = (sg1 - f.abs(), sf1 - g.abs());
+    let sgn_f = if f >= 0.0 { 1.0 } else { -1.0 };
+    let sgn_g = if g >= 0.0 { 1.0 } else { -1.0 };
+
+    // Maximum rates over thrust direction and L.
+    let xa = 2.0 * accel * a * (a / mu).sqrt() * ((1.0 + e) / (1.0 - e)).sqrt();
+    let xf = 2.0 * accel * w;
+    let xh = 0.5 * accel * w * s2 / dh;
+    let xk = 0.5 * accel * w * s2 / dk;
+    let x = [xa, xf, xf, xh, xk];
+    // d ln p / d(a, f, g), p = a (1 - f^2 - g^2).
+    let (lpa, lpf, lpg) = (1.0 / a, -2.0 * f / om, -2.0 * g / om);
+    // d ln X_i / d oe_j.
+    let dlx = [
+        [1.5 / a, ef / om, eg / om, 0.0, 0.0],
+        [0.5 * lpa, 0.5 * lpf, 0.5 * lpg, 0.0, 0.0],
+        [0.5 * lpa, 0.5 * lpf, 0.5 * lpg, 0.0, 0.0],
+        [
+            0.5 * lpa,
+            0.5 * lpf + sgn_f / dh,
+            0.5 * lpg + g / (sg1 * dh),
+            2.0 * h / s2,
+            2.0 * k / s2,
+        ],
+        [
+            0.5 * lpa,
+            0.5 * lpf + f / (sf1 * dk),
+            0.5 * lpg + sgn_g / dk,
+            2.0 * h / s2,
+            2.0 * k / s2,
+        ],
+    ];
+    // S_a and d ln S_a / da.
+    let u = (a - t.a_m) / (pr.m * t.a_m);
+    let base = 1.0 + ipow(u.abs(), pr.n);
+    let sa = (base.ln() / pr.r).exp();
+    let un1 = if pr.n >= 1 {
+        ipow(u.abs(), pr.n - 1)
+    } else {
+        0.0
+    };
+    let sgn_u = if u >= 0.0 { 1.0 } else { -1.0 };
+    let dlsa = f64::from(pr.n) * un1 * sgn_u / (pr.r * base * pr.m * t.a_m);
+
+    let d = [a - t.a_m, f - t.f, g - t.g, h - t.h, k - t.k];
+    let mut sum = 0.0;
+    let mut dsum = [0.0; 5];
+    for i in 0..5 {
+        let si = if i == 0 { sa } else { 1.0 };
+        let ci = pr.weights[i] * si / (x[i] * x[i]);
+        sum += ci * d[i] * d[i];
+        for j in 0..5 {
+            let dls = if i == 0 && j == 0 { dlsa } else { 0.0 };
+            let mut term = d[i] * d[i] * (dls - 2.0 * dlx[i][j]);
+            if i == j {
+                term += 2.0 * d[i];
+            }
+            dsum[j] += ci * term;
+        }
+    }
+    // Penalty on the periapsis radius r_p = a (1 - e).
+    let rp = a * (1.0 - e);
+    let pen = (pr.penalty_k * (1.0 - rp / pr.rp_min_m))
+        .min(PENALTY_EXP_MAX)
+        .exp();
+    let dpen_drp = -pen * pr.penalty_k / pr.rp_min_m;
+    let drp = [1.0 - e, -a * ef, -a * eg, 0.0, 0.0];
+    let outer = 1.0 + pr.wp * pen;
+    let grad = std::array::from_fn(|j| pr.wp * dpen_drp * drp[j] * sum + outer * dsum[j]);
+    (outer * sum, grad)
+}
+
+/// D = sum_i dQ/doe_i B_i: the gradient of dQ/dt with respect to the RTN acceleration.
+fn descent_vector(grad: &[f64; 5], rows: &[[f64; 3]; 5]) -> [f64; 3] {
+    std::array::from_fn(|c| (0..5).map(|i| grad[i] * rows[i][c]).sum())
+}
+
+/// Q [s^2] of a state for the thrust acceleration `accel` [m/s^2].
+pub fn qlaw_q(
+    r: [f64; 3],
+    v: [f64; 3],
+    mu: f64,
+    accel_m_s2: f64,
+    target: &QLawTarget,
+    params: &QLawParams,
+) -> f64 {
+    let eq = equinoctial_from_state(r, v, mu);
+    q_and_gradient(&eq, mu, accel_m_s2, target, params).0
+}
+
+/// The Q-law command at a state: steepest descent of Q, or coast when the relative
+/// effectivity is below `params.eta_cut`.
+pub fn qlaw_direction(
+    r: [f64; 3],
+    v: [f64; 3],
+    mu: f64,
+    accel_m_s2: f64,
+    target: &QLawTarget,
+    params: &QLawParams,
+) -> QLawDecision {
+    let eq = equinoctial_from_state(r, v, mu);
+    let (q, grad) = q_and_gradient(&eq, mu, accel_m_s2, target, params);
+    let d0 = descent_vector(&grad, &gauss_rows(&eq, mu));
+    let n0 = norm(d0);
+    // |D| around the orbit, starting at the current L.
+    let n_samples = params.n_samples.max(1);
+    let (sin_step, cos_step) = (std::f64::consts::TAU / n_samples as f64).sin_cos();
+    let (mut c, mut s) = (eq.cos_l, eq.sin_l);
+    let (mut dmin, mut dmax) = (n0, n0);
+    for _ in 1..n_samples {
+        let c_next = c * cos_step - s * sin_step;
+        s = s * cos_step + c * sin_step;
+        c = c_next;
+        let nj = norm(descent_vector(&grad, &gauss_rows_at(&eq, c, s, mu)));
+        dmin = dmin.min(nj);
+        dmax = dmax.max(nj);
+    }
+    let eta_r = if dmax - dmin <= 1e-14 * dmax {
+        1.0
+    } else {
+        (n0 - dmin) / (dmax - dmin)
+    };
+    let thrust = n0 > 0.0 && eta_r >= params.eta_cut;
+    let (mut rtn, mut inertial) = ([0.0; 3], [0.0; 3]);
+    if thrust {
+        rtn = [-d0[0] / n0, -d0[1] / n0, -d0[2] / n0];
+        let rh = unit(r);
+        let nh = unit(cross(r, v));
+        let th = cross(nh, rh);
+        inertial = std::array::from_fn(|i| rtn[0] * rh[i] + rtn[1] * th[i] + rtn[2] * nh[i]);
+    }
+    QLawDecision {
+        direction_rtn: rtn,
+        direction_inertial: inertial,
+        q,
+        eta_r,
+        thrust,
+        q_dot_best: -accel_m_s2 * n0,
+    }
+}
+
+/// Whether the osculating orbit of the state matches the target: |a - a_t| <= `tol_a_m`,
+/// |e_vec - e_vec_t| <= `tol_e`, and the angle between the orbit normals within the angle whose
+/// cosine is `cos_tol_i` (as 1 - hhat.hhat_t <= 1 - cos_tol_i).
+pub fn arrived(
+    r: [f64; 3],
+    v: [f64; 3],
+    mu: f64,
+    target: &QLawTarget,
+    tol_a_m: f64,
+    tol_e: f64,
+    cos_tol_i: f64,
+) -> bool {
+    let eq = equinoctial_from_state(r, v, mu);
+    let (fh, gh) = equinoctial_frame(eq.h, eq.k);
+    let de: [f64; 3] = std::array::from_fn(|i| eq.f * fh[i] + eq.g * gh[i] - target.e_vec[i]);
+    let nh = unit(cross(r, v));
+    (eq.a - target.a_m).abs() <= tol_a_m
+        && norm(de) <= tol_e
+        && 1.0 - dot(nh, target.h_hat) <= 1.0 - cos_tol_i
+}
+
+/// The target and parameters as the flat array `qlaw_consts_from` in `shaders/qlaw.wgsl`
+/// reads, [`QLAW_CONSTS_LEN`] reals:
+///  0 a_t [m], 1 f_t, 2 g_t, 3 h_t, 4 k_t, 5..=7 e_vec_t, 8..=10 hhat_t,
+///  11..=15 W_a W_f W_g W_h W_k, 16 W_p, 17 k_p, 18 r_p,min [m], 19 eta_cut,
+///  20 N (integer-valued), 21 m, 22 n (integer-valued), 23 r, 24 cos(2 pi / N), 25 sin(2 pi / N).
+pub fn qlaw_consts_flat(target: &QLawTarget, params: &QLawParams) -> Vec<f64> {
+    let n_samples = params.n_samples.max(1);
+    let (sin_step, cos_step) = (std::f64::consts::TAU / n_samples as f64).sin_cos();
+    let mut out = vec![target.a_m, target.f, target.g, target.h, target.k];
+    out.extend_from_slice(&target.e_vec);
+    out.extend_from_slice(&target.h_hat);
+    out.extend_from_slice(&params.weights);
+    out.extend_from_slice(&[
+        params.wp,
+        params.penalty_k,
+        params.rp_min_m,
+        params.eta_cut,
+        n_samples as f64,
+        params.m,
+        f64::from(params.n),
+        params.r,
+        cos_step,
+        sin_step,
+    ]);
+    debug_assert_eq!(out.len(), QLAW_CONSTS_LEN);
+    out
+}

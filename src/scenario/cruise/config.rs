@@ -1,0 +1,422 @@
+//! The cruise config (`configs/tianwen2_cruise_311p.toml` is the worked example) and its
+//! validation.
+
+use crate::config::{
+    finite, non_negative, positive, ConfigError, CorrelatedConfig, Dispersions, RawConfig,
+    RunConfig,
+};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CruiseConfig {
+    pub run: RunConfig,
+    pub departure: DepartureConfig,
+    pub spacecraft: SpacecraftConfig,
+    pub propulsion: PropulsionConfig,
+    pub guidance: GuidanceConfig,
+    pub target: TargetConfig,
+    #[serde(default)]
+    pub perturbations: PerturbationsConfig,
+    #[serde(default)]
+    pub missed_thrust: Option<MissedThrustConfig>,
+    #[serde(default)]
+    pub integrator: CruiseIntegratorConfig,
+    #[serde(default)]
+    pub dispersions: Dispersions,
+    #[serde(default)]
+    pub correlated: Vec<CorrelatedConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DepartureMode {
+    Flyby,
+    State,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartureConfig {
+    pub mode: DepartureMode,
+    /// ISO 8601 date-time, TDB ("2027-11-20T03:00:00 TDB").
+    pub epoch: String,
+    /// Flyby: incoming v-infinity, Earth-relative, ecliptic J2000 [km/s].
+    #[serde(default)]
+    pub vinf_in_km_s: Option<[f64; 3]>,
+    #[serde(default)]
+    pub periapsis_altitude_km: Option<f64>,
+    #[serde(default)]
+    pub bplane_angle_deg: Option<f64>,
+    /// State: heliocentric position [au] and velocity [km/s], ecliptic J2000.
+    #[serde(default)]
+    pub position_au: Option<[f64; 3]>,
+    #[serde(default)]
+    pub velocity_km_s: Option<[f64; 3]>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpacecraftConfig {
+    pub wet_mass_kg: f64,
+    pub propellant_kg: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerModel {
+    /// P = array_power_1au_kw / r_au^2 x (1 - degradation_per_year)^years
+    Solar,
+    /// P = array_power_1au_kw always (validation against constant-thrust solutions)
+    Constant,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PropulsionConfig {
+    pub thrusters: i64,
+    /// Per thruster at full power.
+    pub thrust_mn: f64,
+    pub isp_s: f64,
+    pub power_per_thruster_kw: f64,
+    pub power_model: PowerModel,
+    pub array_power_1au_kw: f64,
+    #[serde(default)]
+    pub degradation_per_year: f64,
+    #[serde(default)]
+    pub bus_power_kw: f64,
+    #[serde(default)]
+    pub min_power_kw: f64,
+    #[serde(default = "one")]
+    pub duty_cycle: f64,
+    /// Multiplier on thrust (a dispersable bias; DS1 ran ~2% low).
+    #[serde(default = "one")]
+    pub thrust_scale: f64,
+    /// Multiplier on Isp (dispersable).
+    #[serde(default = "one")]
+    pub isp_scale: f64,
+    /// Constant pointing errors about two axes perpendicular to the thrust [deg] (dispersable).
+    #[serde(default)]
+    pub pointing_error_1_deg: f64,
+    #[serde(default)]
+    pub pointing_error_2_deg: f64,
+    /// Time-correlated thrust-magnitude error: first-order Gauss-Markov in time.
+    #[serde(default)]
+    pub thrust_noise: Option<ThrustNoiseConfig>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrustNoiseConfig {
+    /// 1-sigma relative thrust error.
+    pub sigma: f64,
+    pub correlation_days: f64,
+    #[serde(default = "ten")]
+    pub node_spacing_days: f64,
+}
+
+fn ten() -> f64 {
+    10.0
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuidanceMode {
+    Qlaw,
+    OpenLoop,
+    Tangential,
+    Inertial,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuidanceConfig {
+    pub mode: GuidanceMode,
+    /// Inertial mode: thrust direction, ecliptic J2000 (normalised).
+    #[serde(default)]
+    pub direction: Option<[f64; 3]>,
+    /// Q-law relative effectivity below which the engine coasts.
+    #[serde(default = "default_eta")]
+    pub eta_cut: f64,
+}
+
+fn default_eta() -> f64 {
+    0.2
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    pub body: String,
+    pub tol_a_au: f64,
+    pub tol_e: f64,
+    pub tol_i_deg: f64,
+    /// Arrival deadline (ISO 8601, TDB) for prob_arrival_by_deadline.
+    pub deadline: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerturbationsConfig {
+    #[serde(default)]
+    pub bodies: Vec<String>,
+}
+
+/// Safe-mode outages (Imken et al.): Weibull time between events and Weibull durations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MissedThrustConfig {
+    pub between_shape: f64,
+    pub between_scale_days: f64,
+    pub duration_shape: f64,
+    pub duration_scale_days: f64,
+    #[serde(default = "default_max_events")]
+    pub max_events: i64,
+}
+
+fn default_max_events() -> i64 {
+    32
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CruiseIntegratorConfig {
+    #[serde(default = "rk4")]
+    pub method: String,
+    #[serde(default = "default_step_days")]
+    pub step_days: f64,
+    #[serde(default = "default_limit_days")]
+    pub time_limit_days: f64,
+}
+
+fn rk4() -> String {
+    "rk4".into()
+}
+fn default_step_days() -> f64 {
+    0.1
+}
+fn default_limit_days() -> f64 {
+    3000.0
+}
+
+impl Default for CruiseIntegratorConfig {
+    fn default() -> Self {
+        CruiseIntegratorConfig {
+            method: rk4(),
+            step_days: default_step_days(),
+            time_limit_days: default_limit_days(),
+        }
+    }
+}
+
+pub const KNOWN_BODIES: [&str; 3] = ["earth", "mars", "jupiter"];
+
+impl CruiseConfig {
+    pub fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
+        let cfg: CruiseConfig = raw.typed()?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.run.samples <= 0 {
+            return Err(ConfigError::key(
+                "run.samples",
+                format!("must be positive, got {}", self.run.samples),
+            ));
+        }
+        if let Some(c) = self.run.chunk_size {
+            if c <= 0 {
+                return Err(ConfigError::key(
+                    "run.chunk_size",
+                    format!("must be positive, got {c}"),
+                ));
+            }
+        }
+        let d = &self.departure;
+        crate::scenario::cruise::epoch::parse_tdb_jd("departure.epoch", &d.epoch)?;
+        match d.mode {
+            DepartureMode::Flyby => {
+                let v = d.vinf_in_km_s.ok_or_else(|| {
+                    ConfigError::key("departure.vinf_in_km_s", "required when mode = \"flyby\"")
+                })?;
+                for x in v {
+                    finite("departure.vinf_in_km_s", x)?;
+                }
+                if v.iter().all(|x| *x == 0.0) {
+                    return Err(ConfigError::key(
+                        "departure.vinf_in_km_s",
+                        "must not be zero",
+                    ));
+                }
+                let h = d.periapsis_altitude_km.ok_or_else(|| {
+                    ConfigError::key(
+                        "departure.periapsis_altitude_km",
+                        "required when mode = \"flyby\"",
+                    )
+                })?;
+                positive("departure.periapsis_altitude_km", h)?;
+                let b = d.bplane_angle_deg.ok_or_else(|| {
+                    ConfigError::key(
+                        "departure.bplane_angle_deg",
+                        "required when mode = \"flyby\"",
+                    )
+                })?;
+                finite("departure.bplane_angle_deg", b)?;
+            }
+            DepartureMode::State => {
+                let r = d.position_au.ok_or_else(|| {
+                    ConfigError::key("departure.position_au", "required when mode = \"state\"")
+                })?;
+                let v = d.velocity_km_s.ok_or_else(|| {
+                    ConfigError::key("departure.velocity_km_s", "required when mode = \"state\"")
+                })?;
+                for x in r {
+                    finite("departure.position_au", x)?;
+                }
+                for x in v {
+                    finite("departure.velocity_km_s", x)?;
+                }
+                if r.iter().map(|x| x * x).sum::<f64>().sqrt() < 0.05 {
+                    return Err(ConfigError::key(
+                        "departure.position_au",
+                        "must be at least 0.05 au from the Sun",
+                    ));
+                }
+            }
+        }
+        let s = &self.spacecraft;
+        positive("spacecraft.wet_mass_kg", s.wet_mass_kg)?;
+        non_negative("spacecraft.propellant_kg", s.propellant_kg)?;
+        if s.propellant_kg >= s.wet_mass_kg {
+            return Err(ConfigError::key(
+                "spacecraft.propellant_kg",
+                "must be less than spacecraft.wet_mass_kg",
+            ));
+        }
+        let p = &self.propulsion;
+        if p.thrusters < 0 || p.thrusters > 16 {
+            return Err(ConfigError::key(
+                "propulsion.thrusters",
+                "must be between 0 and 16",
+            ));
+        }
+        non_negative("propulsion.thrust_mn", p.thrust_mn)?;
+        positive("propulsion.isp_s", p.isp_s)?;
+        positive("propulsion.power_per_thruster_kw", p.power_per_thruster_kw)?;
+        non_negative("propulsion.array_power_1au_kw", p.array_power_1au_kw)?;
+        let deg = non_negative("propulsion.degradation_per_year", p.degradation_per_year)?;
+        if deg >= 1.0 {
+            return Err(ConfigError::key(
+                "propulsion.degradation_per_year",
+                "must be below 1",
+            ));
+        }
+        non_negative("propulsion.bus_power_kw", p.bus_power_kw)?;
+        non_negative("propulsion.min_power_kw", p.min_power_kw)?;
+        let duty = positive("propulsion.duty_cycle", p.duty_cycle)?;
+        if duty > 1.0 {
+            return Err(ConfigError::key(
+                "propulsion.duty_cycle",
+                "must be at most 1",
+            ));
+        }
+        positive("propulsion.thrust_scale", p.thrust_scale)?;
+        positive("propulsion.isp_scale", p.isp_scale)?;
+        finite("propulsion.pointing_error_1_deg", p.pointing_error_1_deg)?;
+        finite("propulsion.pointing_error_2_deg", p.pointing_error_2_deg)?;
+        if let Some(n) = &p.thrust_noise {
+            non_negative("propulsion.thrust_noise.sigma", n.sigma)?;
+            positive(
+                "propulsion.thrust_noise.correlation_days",
+                n.correlation_days,
+            )?;
+            positive(
+                "propulsion.thrust_noise.node_spacing_days",
+                n.node_spacing_days,
+            )?;
+            if self.integrator.time_limit_days / n.node_spacing_days > 4000.0 {
+                return Err(ConfigError::key(
+                    "propulsion.thrust_noise.node_spacing_days",
+                    "too fine: at most 4000 nodes over the time limit",
+                ));
+            }
+        }
+        let g = &self.guidance;
+        if g.mode == GuidanceMode::Inertial {
+            let dir = g.direction.ok_or_else(|| {
+                ConfigError::key("guidance.direction", "required when mode = \"inertial\"")
+            })?;
+            for x in dir {
+                finite("guidance.direction", x)?;
+            }
+            if dir.iter().all(|x| *x == 0.0) {
+                return Err(ConfigError::key("guidance.direction", "must not be zero"));
+            }
+        }
+        if g.mode == GuidanceMode::OpenLoop {
+            return Err(ConfigError::key("guidance.mode", "\"open_loop\" is not implemented yet; use \"qlaw\", \"tangential\" or \"inertial\""));
+        }
+        let e = finite("guidance.eta_cut", g.eta_cut)?;
+        if !(0.0..1.0).contains(&e) {
+            return Err(ConfigError::key("guidance.eta_cut", "must be in [0, 1)"));
+        }
+        let t = &self.target;
+        if t.body != "311P" {
+            return Err(ConfigError::key(
+                "target.body",
+                format!("unknown body {:?}; supported: \"311P\"", t.body),
+            ));
+        }
+        positive("target.tol_a_au", t.tol_a_au)?;
+        positive("target.tol_e", t.tol_e)?;
+        positive("target.tol_i_deg", t.tol_i_deg)?;
+        crate::scenario::cruise::epoch::parse_tdb_jd("target.deadline", &t.deadline)?;
+        for b in &self.perturbations.bodies {
+            if !KNOWN_BODIES.contains(&b.as_str()) {
+                return Err(ConfigError::key(
+                    "perturbations.bodies",
+                    format!("unknown body {b:?}; one of earth, mars, jupiter"),
+                ));
+            }
+        }
+        if let Some(m) = &self.missed_thrust {
+            positive("missed_thrust.between_shape", m.between_shape)?;
+            positive("missed_thrust.between_scale_days", m.between_scale_days)?;
+            positive("missed_thrust.duration_shape", m.duration_shape)?;
+            positive("missed_thrust.duration_scale_days", m.duration_scale_days)?;
+            if m.max_events < 1 || m.max_events > 256 {
+                return Err(ConfigError::key(
+                    "missed_thrust.max_events",
+                    "must be between 1 and 256",
+                ));
+            }
+        }
+        let i = &self.integrator;
+        if i.method != "rk4" {
+            return Err(ConfigError::key(
+                "integrator.method",
+                format!("unknown method {:?}; supported: \"rk4\"", i.method),
+            ));
+        }
+        positive("integrator.step_days", i.step_days)?;
+        positive("integrator.time_limit_days", i.time_limit_days)?;
+        if i.step_days > 5.0 {
+            return Err(ConfigError::key(
+                "integrator.step_days",
+                "must be at most 5 days",
+            ));
+        }
+        if i.time_limit_days / i.step_days > 1e6 || i.time_limit_days > 20.0 * 365.25 {
+            return Err(ConfigError::key(
+                "integrator.time_limit_days",
+                "at most 20 years and 1e6 steps",
+            ));
+        }
+        Ok(())
+    }
+}

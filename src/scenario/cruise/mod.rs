@@ -1,0 +1,169 @@
+//! Low-thrust cruise from an Earth gravity assist to comet 311P/PANSTARRS: heliocentric,
+//! ecliptic J2000; Sun, tabulated planets, solar-electric thrust with Q-law or fixed guidance,
+//! missed-thrust outages and thrust noise.
+
+mod config;
+pub mod epoch;
+mod layout;
+mod model;
+mod outputs;
+
+pub use config::*;
+pub use layout::*;
+pub use model::*;
+pub use outputs::*;
+
+use crate::config::{CorrelatedConfig, Dispersions, RunConfig};
+use crate::engine::cpu::cruise::CruiseSample;
+use crate::engine::gpu::prelude;
+use crate::engine::Precision;
+use crate::scenario::{Probability, SampleOutputs, Scenario};
+
+pub struct Cruise {
+    pub cfg: CruiseConfig,
+    pub model: Model,
+}
+
+impl Cruise {
+    pub fn new(cfg: CruiseConfig) -> Self {
+        let model = Model::new(&cfg);
+        Cruise { cfg, model }
+    }
+}
+
+impl Scenario for Cruise {
+    fn kind(&self) -> &'static str {
+        "cruise"
+    }
+    fn run_config(&self) -> &RunConfig {
+        &self.cfg.run
+    }
+    fn dispersions(&self) -> (&Dispersions, &[CorrelatedConfig]) {
+        (&self.cfg.dispersions, &self.cfg.correlated)
+    }
+    fn param_names(&self) -> &[&'static str] {
+        &PARAM_NAMES
+    }
+    fn nominal(&self) -> &[f64] {
+        &self.model.nominal
+    }
+    fn n_normals(&self) -> usize {
+        self.model.n_gm
+    }
+    fn input_len(&self) -> usize {
+        self.model.input_len()
+    }
+    fn pack_input(
+        &self,
+        seed: u64,
+        index: u64,
+        p: &[f64],
+        normals: Option<&[f64]>,
+        row: &mut [f64],
+    ) {
+        self.model.pack_input(seed, index, p, normals, row)
+    }
+    fn state_len(&self) -> usize {
+        STATE_LEN
+    }
+    fn initial_state(&self, input: &[f64], state: &mut [f64]) {
+        Model::initial_state(input, state)
+    }
+    fn advance_cpu(&self, input: &[f64], state: &mut [f64], max_steps: u64) -> bool {
+        CruiseSample {
+            model: &self.model,
+            input,
+        }
+        .advance(state, max_steps)
+    }
+    fn consts(&self) -> &[f64] {
+        &self.model.consts
+    }
+    fn gpu_source(&self, precision: Precision) -> String {
+        [
+            prelude(precision),
+            &wgsl_layout(),
+            include_str!("../../../shaders/cruise_bindings.wgsl"),
+            include_str!("../../../shaders/qlaw.wgsl"),
+            include_str!("../../../shaders/ephemeris.wgsl"),
+            include_str!("../../../shaders/thrust.wgsl"),
+            include_str!("../../../shaders/cruise.wgsl"),
+        ]
+        .join("\n")
+    }
+    fn gpu_entry(&self) -> &'static str {
+        "cruise_main"
+    }
+    fn gpu_dims(&self) -> Vec<u32> {
+        let m = &self.model;
+        vec![
+            m.bodies.len() as u32,
+            m.n_eph as u32,
+            m.off_eph as u32,
+            m.off_bmu as u32,
+            m.guidance,
+            (m.cfg.propulsion.power_model == PowerModel::Constant) as u32,
+            m.max_events as u32,
+            m.off_gm() as u32,
+            m.n_gm as u32,
+            m.off_qlaw as u32,
+            m.earth_index,
+        ]
+    }
+    fn steps_per_dispatch(&self) -> u32 {
+        2000
+    }
+    fn metrics(&self) -> &[(&'static str, &'static str)] {
+        &METRICS
+    }
+    fn status_names(&self) -> &[&'static str] {
+        &STATUS_NAMES
+    }
+    fn failed_status(&self) -> u32 {
+        ST_FAILED
+    }
+    fn outputs(&self, p: &[f64], state: &[f64]) -> SampleOutputs {
+        sample_outputs(&self.model, p, state)
+    }
+    fn probabilities(&self) -> Vec<Probability> {
+        vec![
+            Probability::AtMost {
+                name: "prob_arrival_by_deadline",
+                metric: M_ARRIVAL_MJD,
+                limit: epoch::mjd_from_jd(self.model.deadline_jd),
+            },
+            Probability::Status {
+                name: "prob_propellant_exhausted",
+                status: ST_PROPELLANT_EXHAUSTED,
+            },
+            Probability::Status {
+                name: "prob_timeout",
+                status: ST_TIMEOUT,
+            },
+        ]
+    }
+    fn footprint(&self) -> Option<(usize, usize)> {
+        None
+    }
+    fn metadata(&self) -> Vec<(String, String)> {
+        let i = &self.cfg.integrator;
+        vec![
+            (
+                "dispersa.integrator".into(),
+                format!(
+                    "{} step_days={} time_limit_days={}",
+                    i.method, i.step_days, i.time_limit_days
+                ),
+            ),
+            ("dispersa.epoch".into(), self.cfg.departure.epoch.clone()),
+            (
+                "dispersa.guidance".into(),
+                format!("{:?}", self.cfg.guidance.mode).to_lowercase(),
+            ),
+            (
+                "dispersa.target_deadline".into(),
+                self.cfg.target.deadline.clone(),
+            ),
+        ]
+    }
+}

@@ -1,0 +1,343 @@
+//! From a validated cruise config to what the engines consume: the dispersable parameters, the
+//! constants (ephemeris table of the perturbing bodies, target orbit, guidance), and each
+//! sample's input row (post-flyby state, propulsion, outages, thrust noise).
+
+use super::config::*;
+use super::epoch::parse_tdb_jd;
+use super::layout::*;
+use crate::physics::constants::{EARTH_MU_M3_S2, G0_M_S2, WGS84_A_M};
+use crate::physics::ephemeris::{body_gm_m3_s2, body_state, comet_311p_elements, Body, DAY_S};
+use crate::physics::flyby::{flyby_turn, heliocentric_after_flyby};
+use crate::physics::kepler::{cross, elements_to_state, norm, AU_M, SUN_MU_M3_S2};
+use crate::physics::qlaw::{qlaw_consts_flat, QLawParams, QLawTarget};
+use crate::sampling::dist::Dist;
+use crate::sampling::events::missed_thrust_outages;
+
+/// Every scalar a dispersion may target, by its dotted config path.
+pub const PARAM_NAMES: [&str; 16] = [
+    "departure.periapsis_altitude_km",
+    "departure.bplane_angle_deg",
+    "spacecraft.wet_mass_kg",
+    "spacecraft.propellant_kg",
+    "propulsion.thrust_mn",
+    "propulsion.isp_s",
+    "propulsion.power_per_thruster_kw",
+    "propulsion.array_power_1au_kw",
+    "propulsion.degradation_per_year",
+    "propulsion.bus_power_kw",
+    "propulsion.min_power_kw",
+    "propulsion.duty_cycle",
+    "propulsion.thrust_scale",
+    "propulsion.isp_scale",
+    "propulsion.pointing_error_1_deg",
+    "propulsion.pointing_error_2_deg",
+];
+pub const N_PARAMS: usize = PARAM_NAMES.len();
+const P_RP_ALT: usize = 0;
+const P_BPLANE: usize = 1;
+const P_WET: usize = 2;
+const P_PROP: usize = 3;
+const P_THRUST: usize = 4;
+const P_ISP: usize = 5;
+const P_PTHR: usize = 6;
+const P_P1AU: usize = 7;
+const P_DEG: usize = 8;
+const P_BUS: usize = 9;
+const P_PMIN: usize = 10;
+const P_DUTY: usize = 11;
+const P_TSCALE: usize = 12;
+const P_ISCALE: usize = 13;
+const P_PERR1: usize = 14;
+const P_PERR2: usize = 15;
+
+/// Earth's sphere of influence about the Sun [m] (Laplace: a (m/M)^(2/5) = 9.25e8 m): inside
+/// it the patched conic has already accounted for the Earth, so its pull is left out there.
+pub const EARTH_SOI_M: f64 = 9.25e8;
+/// Ephemeris table spacing [s]: cubic Hermite between daily nodes errs by < 0.1 m for the EMB.
+pub const EPH_DT_S: f64 = DAY_S;
+pub const JULIAN_YEAR_S: f64 = 365.25 * DAY_S;
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub cfg: CruiseConfig,
+    pub nominal: [f64; N_PARAMS],
+    pub consts: Vec<f64>,
+    pub epoch_jd: f64,
+    pub deadline_jd: f64,
+    pub bodies: Vec<Body>,
+    pub n_eph: usize,
+    pub off_eph: usize,
+    pub off_bmu: usize,
+    pub guidance: u32,
+    pub max_events: usize,
+    pub n_gm: usize,
+    /// Thrust-noise Gauss-Markov coefficient between nodes and 1-sigma.
+    pub gm_phi: f64,
+    pub gm_sigma: f64,
+    /// Index of the Earth among `bodies` (u32::MAX when it is not perturbing).
+    pub earth_index: u32,
+    /// Q-law target and tuning, and their offset in `consts` (Q-law guidance only).
+    pub qlaw: Option<(QLawTarget, QLawParams)>,
+    pub off_qlaw: usize,
+}
+
+impl Model {
+    pub fn new(cfg: &CruiseConfig) -> Model {
+        let epoch_jd = parse_tdb_jd("departure.epoch", &cfg.departure.epoch).expect("validated");
+        let deadline_jd = parse_tdb_jd("target.deadline", &cfg.target.deadline).expect("validated");
+        let mut consts = vec![0.0; CONSTS_FIXED];
+        consts[C_SUN_MU] = SUN_MU_M3_S2;
+        consts[C_AU] = AU_M;
+        consts[C_G0] = G0_M_S2;
+        consts[C_DT] = cfg.integrator.step_days * DAY_S;
+        consts[C_T_LIMIT] = cfg.integrator.time_limit_days * DAY_S;
+        consts[C_EPH_DT] = EPH_DT_S;
+        let noise = cfg.propulsion.thrust_noise.as_ref();
+        consts[C_GM_DT] = noise.map_or(DAY_S, |n| n.node_spacing_days * DAY_S);
+        consts[C_SOI] = EARTH_SOI_M;
+        consts[C_TOL_A] = cfg.target.tol_a_au * AU_M;
+        consts[C_TOL_E] = cfg.target.tol_e;
+        consts[C_COS_TOL_I] = cfg.target.tol_i_deg.to_radians().cos();
+        let (target, _) = comet_311p_elements();
+        let (tr, tv) = elements_to_state(&target, SUN_MU_M3_S2);
+        let h = cross(tr, tv);
+        let e_vec = eccentricity_vector(tr, tv, SUN_MU_M3_S2);
+        consts[C_TGT_A] = target.a_m;
+        consts[C_TGT_E..C_TGT_E + 3].copy_from_slice(&e_vec);
+        let hn = norm(h);
+        consts[C_TGT_H..C_TGT_H + 3].copy_from_slice(&[h[0] / hn, h[1] / hn, h[2] / hn]);
+        if let Some(d) = cfg.guidance.direction {
+            let n = norm(d);
+            consts[C_DIR..C_DIR + 3].copy_from_slice(&[d[0] / n, d[1] / n, d[2] / n]);
+        }
+        consts[C_YEAR_S] = JULIAN_YEAR_S;
+
+        let bodies: Vec<Body> = cfg
+            .perturbations
+            .bodies
+            .iter()
+            .map(|b| match b.as_str() {
+                "earth" => Body::EarthMoonBary,
+                "mars" => Body::Mars,
+                _ => Body::Jupiter,
+            })
+            .collect();
+        let earth_index = bodies
+            .iter()
+            .position(|b| *b == Body::EarthMoonBary)
+            .map_or(u32::MAX, |i| i as u32);
+        let n_eph = (cfg.integrator.time_limit_days * DAY_S / EPH_DT_S).ceil() as usize + 3;
+        let off_bmu = consts.len();
+        for b in &bodies {
+            consts.push(body_gm_m3_s2(*b));
+        }
+        let off_eph = consts.len();
+        for b in &bodies {
+            for k in 0..n_eph {
+                let (r, v) = body_state(*b, epoch_jd + k as f64 * EPH_DT_S / DAY_S);
+                consts.extend_from_slice(&r);
+                consts.extend_from_slice(&v);
+            }
+        }
+        let guidance = match cfg.guidance.mode {
+            GuidanceMode::Tangential => GUIDE_TANGENTIAL,
+            GuidanceMode::Inertial => GUIDE_INERTIAL,
+            GuidanceMode::Qlaw | GuidanceMode::OpenLoop => GUIDE_QLAW,
+        };
+        let off_qlaw = consts.len();
+        let qlaw = (guidance == GUIDE_QLAW).then(|| {
+            let t = QLawTarget::from_elements(&target, SUN_MU_M3_S2);
+            let p = QLawParams {
+                eta_cut: cfg.guidance.eta_cut,
+                ..QLawParams::default()
+            };
+            consts.extend(qlaw_consts_flat(&t, &p));
+            (t, p)
+        });
+        let max_events = cfg
+            .missed_thrust
+            .as_ref()
+            .map_or(0, |m| m.max_events as usize);
+        let (n_gm, gm_phi, gm_sigma) = match noise {
+            Some(n) => (
+                (cfg.integrator.time_limit_days / n.node_spacing_days).ceil() as usize + 2,
+                (-n.node_spacing_days / n.correlation_days).exp(),
+                n.sigma,
+            ),
+            None => (0, 0.0, 0.0),
+        };
+        Model {
+            cfg: cfg.clone(),
+            nominal: nominal_params(cfg),
+            consts,
+            epoch_jd,
+            deadline_jd,
+            bodies,
+            n_eph,
+            off_eph,
+            off_bmu,
+            guidance,
+            max_events,
+            n_gm,
+            gm_phi,
+            gm_sigma,
+            earth_index,
+            qlaw,
+            off_qlaw,
+        }
+    }
+
+    pub fn param_index(path: &str) -> Option<usize> {
+        PARAM_NAMES.iter().position(|p| *p == path)
+    }
+
+    /// Offset of the thrust-noise nodes in the input row.
+    pub fn off_gm(&self) -> usize {
+        I_OUT + 2 * self.max_events
+    }
+
+    pub fn input_len(&self) -> usize {
+        self.off_gm() + self.n_gm
+    }
+
+    /// The heliocentric state after the flyby (or the configured state) for these parameters.
+    pub fn departure_state(&self, p: &[f64]) -> ([f64; 3], [f64; 3], f64) {
+        let d = &self.cfg.departure;
+        match d.mode {
+            DepartureMode::Flyby => {
+                let (re, ve) = body_state(Body::EarthMoonBary, self.epoch_jd);
+                let vin = d.vinf_in_km_s.expect("validated").map(|x| x * 1000.0);
+                let rp = WGS84_A_M + p[P_RP_ALT] * 1000.0;
+                let vout = flyby_turn(vin, rp, p[P_BPLANE].to_radians(), EARTH_MU_M3_S2);
+                (re, heliocentric_after_flyby(ve, vout), norm(vout))
+            }
+            DepartureMode::State => (
+                d.position_au.expect("validated").map(|x| x * AU_M),
+                d.velocity_km_s.expect("validated").map(|x| x * 1000.0),
+                f64::NAN,
+            ),
+        }
+    }
+
+    /// Fill sample `index`'s input row. `normals` (None for the nominal run) drive the thrust
+    /// noise; the outages come from the sample's own missed-thrust stream.
+    pub fn pack_input(
+        &self,
+        seed: u64,
+        index: u64,
+        p: &[f64],
+        normals: Option<&[f64]>,
+        row: &mut [f64],
+    ) {
+        row.fill(0.0);
+        let (r0, v0, _) = self.departure_state(p);
+        row[I_R0..I_R0 + 3].copy_from_slice(&r0);
+        row[I_V0..I_V0 + 3].copy_from_slice(&v0);
+        let valid = p[P_WET] > 0.0
+            && p[P_PROP] >= 0.0
+            && p[P_PROP] < p[P_WET]
+            && p[P_ISP] > 0.0
+            && p[P_ISCALE] > 0.0
+            && p[P_PTHR] > 0.0
+            && p[P_DEG] < 1.0
+            && (self.cfg.departure.mode == DepartureMode::State || p[P_RP_ALT] > 0.0)
+            && p.iter().enumerate().all(|(i, x)| {
+                x.is_finite() || (i <= P_BPLANE && self.cfg.departure.mode == DepartureMode::State)
+            });
+        row[I_MASS0] = if valid { p[P_WET] } else { f64::NAN };
+        row[I_PROP0] = p[P_PROP];
+        row[I_THRUST] = p[P_THRUST] * 1e-3 * p[P_TSCALE];
+        // The flow follows the nominal thrust: a thrust bias is a loss of efficiency.
+        row[I_MDOT] = p[P_THRUST] * 1e-3 / (p[P_ISP] * p[P_ISCALE] * G0_M_S2);
+        row[I_P1AU] = p[P_P1AU];
+        row[I_LN_DEG] = (1.0 - p[P_DEG].min(0.999_999)).ln();
+        row[I_BUS] = p[P_BUS];
+        row[I_PMIN] = p[P_PMIN];
+        row[I_PTHR] = p[P_PTHR];
+        row[I_NTHR] = self.cfg.propulsion.thrusters as f64;
+        row[I_DUTY] = p[P_DUTY].clamp(0.0, 1.0);
+        row[I_PERR1] = p[P_PERR1].to_radians().tan();
+        row[I_PERR2] = p[P_PERR2].to_radians().tan();
+        if let (Some(m), true) = (&self.cfg.missed_thrust, normals.is_some()) {
+            let between = Dist::Weibull {
+                shape: m.between_shape,
+                scale: m.between_scale_days,
+            };
+            let duration = Dist::Weibull {
+                shape: m.duration_shape,
+                scale: m.duration_scale_days,
+            };
+            let (events, _) = missed_thrust_outages(
+                seed,
+                index,
+                &between,
+                &duration,
+                self.cfg.integrator.time_limit_days,
+                self.max_events,
+            );
+            row[I_N_OUT] = events.len() as f64;
+            for (k, e) in events.iter().enumerate() {
+                row[I_OUT + 2 * k] = e.start_days * DAY_S;
+                row[I_OUT + 2 * k + 1] = e.end_days * DAY_S;
+            }
+        }
+        if let (Some(z), true) = (normals, self.n_gm > 0) {
+            let q = (1.0 - self.gm_phi * self.gm_phi).sqrt();
+            let mut x = 0.0;
+            for k in 0..self.n_gm {
+                x = if k == 0 {
+                    z[0]
+                } else {
+                    self.gm_phi * x + q * z[k]
+                };
+                row[self.off_gm() + k] = self.gm_sigma * x;
+            }
+        }
+    }
+
+    pub fn initial_state(input: &[f64], s: &mut [f64]) {
+        s.fill(0.0);
+        s[S_R..S_R + 3].copy_from_slice(&input[I_R0..I_R0 + 3]);
+        s[S_V..S_V + 3].copy_from_slice(&input[I_V0..I_V0 + 3]);
+        s[S_M] = input[I_MASS0];
+        let r = norm([input[I_R0], input[I_R0 + 1], input[I_R0 + 2]]);
+        s[S_RMIN] = r;
+        s[S_RMAX] = r;
+        s[S_STATUS] = ST_RUNNING as f64;
+    }
+}
+
+/// Eccentricity vector (v x h)/mu - r/|r|.
+pub fn eccentricity_vector(r: [f64; 3], v: [f64; 3], mu: f64) -> [f64; 3] {
+    let h = cross(r, v);
+    let vh = cross(v, h);
+    let rn = norm(r);
+    [
+        vh[0] / mu - r[0] / rn,
+        vh[1] / mu - r[1] / rn,
+        vh[2] / mu - r[2] / rn,
+    ]
+}
+
+fn nominal_params(cfg: &CruiseConfig) -> [f64; N_PARAMS] {
+    let mut p = [f64::NAN; N_PARAMS];
+    p[P_RP_ALT] = cfg.departure.periapsis_altitude_km.unwrap_or(f64::NAN);
+    p[P_BPLANE] = cfg.departure.bplane_angle_deg.unwrap_or(f64::NAN);
+    let s = &cfg.spacecraft;
+    p[P_WET] = s.wet_mass_kg;
+    p[P_PROP] = s.propellant_kg;
+    let q = &cfg.propulsion;
+    p[P_THRUST] = q.thrust_mn;
+    p[P_ISP] = q.isp_s;
+    p[P_PTHR] = q.power_per_thruster_kw;
+    p[P_P1AU] = q.array_power_1au_kw;
+    p[P_DEG] = q.degradation_per_year;
+    p[P_BUS] = q.bus_power_kw;
+    p[P_PMIN] = q.min_power_kw;
+    p[P_DUTY] = q.duty_cycle;
+    p[P_TSCALE] = q.thrust_scale;
+    p[P_ISCALE] = q.isp_scale;
+    p[P_PERR1] = q.pointing_error_1_deg;
+    p[P_PERR2] = q.pointing_error_2_deg;
+    p
+}

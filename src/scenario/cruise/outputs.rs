@@ -1,0 +1,87 @@
+//! From an engine's final state row to the cruise's per-sample outputs, in f64 on the host.
+
+use super::epoch::mjd_from_jd;
+use super::layout::*;
+use super::model::Model;
+use crate::physics::ephemeris::{comet_311p_elements, comet_311p_state, DAY_S};
+use crate::physics::kepler::{state_to_elements, wrap_pi, AU_M, SUN_MU_M3_S2};
+use crate::scenario::SampleOutputs;
+
+pub const METRICS: [(&str, &str); 23] = [
+    ("time_of_flight_days", "day"),
+    ("arrival_mjd_tdb", "day (MJD, TDB)"),
+    ("propellant_used_kg", "kg"),
+    ("final_mass_kg", "kg"),
+    ("propellant_margin_kg", "kg"),
+    ("thrust_on_days", "day"),
+    ("missed_thrust_days", "day"),
+    ("a_error_au", "au"),
+    ("e_error", "1"),
+    ("i_error_deg", "deg"),
+    ("node_error_deg", "deg"),
+    ("argp_error_deg", "deg"),
+    ("comet_distance_at_arrival_km", "km"),
+    ("flyby_vinf_out_km_s", "km/s"),
+    ("min_sun_distance_au", "au"),
+    ("max_sun_distance_au", "au"),
+    ("final_epoch_mjd_tdb", "day (MJD, TDB)"),
+    ("final_x_au", "au"),
+    ("final_y_au", "au"),
+    ("final_z_au", "au"),
+    ("final_vx_km_s", "km/s"),
+    ("final_vy_km_s", "km/s"),
+    ("final_vz_km_s", "km/s"),
+];
+pub const M_ARRIVAL_MJD: usize = 1;
+pub const M_PROP_USED: usize = 2;
+pub const M_THRUST_ON: usize = 5;
+
+pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
+    let status = s[S_STATUS] as u32;
+    let mut m = vec![None; METRICS.len()];
+    if status == ST_FAILED || status == ST_RUNNING {
+        return SampleOutputs {
+            status: ST_FAILED,
+            metrics: m,
+        };
+    }
+    let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
+    let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
+    let t = s[S_T];
+    let wet = p[2];
+    let prop = p[3];
+    let used = wet - s[S_M];
+    let jd = model.epoch_jd + t / DAY_S;
+    if status == ST_ARRIVED {
+        m[0] = Some(t / DAY_S);
+        m[1] = Some(mjd_from_jd(jd));
+        let (rc, _) = comet_311p_state(jd);
+        let d = [r[0] - rc[0], r[1] - rc[1], r[2] - rc[2]];
+        m[12] = Some((d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt() / 1000.0);
+    }
+    // Element errors at arrival, or at the final state for the other statuses.
+    {
+        let el = state_to_elements(r, v, SUN_MU_M3_S2);
+        let (tg, _) = comet_311p_elements();
+        m[7] = Some((el.a_m - tg.a_m) / AU_M);
+        m[8] = Some(el.e - tg.e);
+        m[9] = Some((el.i_rad - tg.i_rad).to_degrees());
+        m[10] = Some(wrap_pi(el.raan_rad - tg.raan_rad).to_degrees());
+        m[11] = Some(wrap_pi(el.argp_rad - tg.argp_rad).to_degrees());
+    }
+    m[2] = Some(used);
+    m[3] = Some(s[S_M]);
+    m[4] = Some(prop - used);
+    m[5] = Some(s[S_THRUST_ON] / DAY_S);
+    m[6] = Some(s[S_MISSED] / DAY_S);
+    let (_, _, vinf) = model.departure_state(p);
+    m[13] = Some(vinf / 1000.0).filter(|x| x.is_finite());
+    m[14] = Some(s[S_RMIN] / AU_M);
+    m[15] = Some(s[S_RMAX] / AU_M);
+    m[16] = Some(mjd_from_jd(jd));
+    for i in 0..3 {
+        m[17 + i] = Some(r[i] / AU_M);
+        m[20 + i] = Some(v[i] / 1000.0);
+    }
+    SampleOutputs { status, metrics: m }
+}
