@@ -71,6 +71,8 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var rmin = states[sb + S_RMIN];
     var rmax = states[sb + S_RMAX];
     var steps = states[sb + S_STEPS];
+    var ca_dist = states[sb + S_CA_DIST];
+    var ca_t = states[sb + S_CA_T];
     var status = ST_RUNNING;
     let dry = inputs[ib + I_MASS0] - inputs[ib + I_PROP0];
     let dt = consts[C_DT];
@@ -87,6 +89,12 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let rn = sqrt(dot(r, r));
         rmin = min(rmin, rn);
         rmax = max(rmax, rn);
+        let dc = body_position(dims.n_bodies, t) - r;
+        let dcn = sqrt(dot(dc, dc));
+        if (dcn < ca_dist) {
+            ca_dist = dcn;
+            ca_t = t;
+        }
         if (arrived_at_target(r, v)) {
             status = ST_ARRIVED;
             break;
@@ -109,6 +117,19 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
             cmd.dir = vec3<real>(0.0, 0.0, 0.0);
         } else if (dims.guidance == GUIDE_INERTIAL) {
             cmd.dir = vec3<real>(consts[C_DIR], consts[C_DIR + 1u], consts[C_DIR + 2u]);
+        } else if (dims.guidance == GUIDE_OPEN_LOOP) {
+            // Replay the nominal's command of this step, in its radial/transverse/normal frame.
+            let ks = floor(t / dt + 0.5);
+            wants = false;
+            cmd.dir = vec3<real>(0.0, 0.0, 0.0);
+            if (ks < real(dims.n_ol)) {
+                let e = dims.off_ol + 4u * u32(ks);
+                let rh = unit3(r);
+                let nh = unit3(cross(r, v));
+                let th = cross(nh, rh);
+                wants = consts[e] != 0.0;
+                cmd.dir = consts[e + 1u] * rh + consts[e + 2u] * th + consts[e + 3u] * nh;
+            }
         } else {
             let accel = n_on * inputs[ib + I_THRUST] * inputs[ib + I_DUTY] / m;
             let d = qlaw_direction(r, v, consts[C_SUN_MU], max(accel, 1.0e-12), qc);
@@ -149,6 +170,8 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     states[sb + S_RMIN] = rmin;
     states[sb + S_RMAX] = rmax;
     states[sb + S_STEPS] = steps;
+    states[sb + S_CA_DIST] = ca_dist;
+    states[sb + S_CA_T] = ca_t;
     states[sb + S_STATUS] = real(status);
     if (status == ST_RUNNING) {
         atomicAdd(&n_running, 1u);

@@ -5,6 +5,29 @@ use crate::engine::{BackendChoice, Engine, PrecisionChoice};
 use crate::run::{execute, prepare, RunError, RunOptions};
 use std::path::Path;
 
+/// The default configs benchmarked when none is named, with their default sample counts.
+pub const DEFAULT_BENCH: [(&str, u64); 2] = [
+    ("configs/tianwen2_reentry.toml", 4000),
+    ("configs/tianwen2_cruise_311p.toml", 500),
+];
+
+pub fn bench_all(
+    config: Option<&Path>,
+    samples: Option<u64>,
+    repeats: usize,
+) -> Result<(), RunError> {
+    match config {
+        Some(c) => bench(c, samples.unwrap_or(2000), repeats),
+        None => {
+            for (c, n) in DEFAULT_BENCH {
+                bench(Path::new(c), samples.unwrap_or(n), repeats)?;
+                println!();
+            }
+            Ok(())
+        }
+    }
+}
+
 pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError> {
     let out = std::env::temp_dir().join(format!("dispersa-bench-{}", std::process::id()));
     let opts = RunOptions {
@@ -39,6 +62,15 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         "backend", "precision", "traj/s"
     );
     for engine in &engines {
+        if let Some(why) = prep.scenario.refuses(engine.info().precision) {
+            println!(
+                "{:<7} {:<9} {:>14}  {why}",
+                engine.info().backend,
+                engine.info().precision.name(),
+                "-"
+            );
+            continue;
+        }
         let mut rates = Vec::new();
         for _ in 0..repeats.max(1) {
             let report = execute(&prep, engine, true)?;

@@ -52,12 +52,12 @@ pub enum Command {
     Adapters,
     /// Trajectories per second on the default reentry config, for each backend and precision.
     Bench {
-        /// Config to benchmark
-        #[arg(long, default_value = "configs/tianwen2_reentry.toml")]
-        config: PathBuf,
-        /// Samples per measurement
-        #[arg(long, default_value_t = 2000)]
-        samples: u64,
+        /// Config to benchmark [default: both shipped configs, reentry and cruise]
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Samples per measurement [default: 4000 reentry, 500 cruise]
+        #[arg(long)]
+        samples: Option<u64>,
         /// Measurements per engine (the median is reported)
         #[arg(long, default_value_t = 3)]
         repeats: usize,
@@ -125,7 +125,7 @@ pub fn main_with(cli: Cli) -> i32 {
             config,
             samples,
             repeats,
-        } => match crate::bench::bench(&config, samples, repeats) {
+        } => match crate::bench::bench_all(config.as_deref(), samples, repeats) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -109,7 +109,7 @@ impl Engine {
     pub fn default_chunk(&self) -> usize {
         match self {
             Engine::Gpu { ctx, .. } if ctx.adapter.device_type != "Cpu" => 262_144,
-            _ => 4096,
+            _ => 1024,
         }
     }
 
@@ -148,6 +148,13 @@ impl Engine {
                 Ok((Runner::Cpu { threads: *threads }, chunk.min(MAX_CPU_CHUNK)))
             }
             Engine::Gpu { ctx, precision } => {
+                if let Some(why) = scenario.refuses(*precision) {
+                    return Err(GpuError::Precision(format!(
+                        "{} at {}: {why}",
+                        scenario.kind(),
+                        precision.name()
+                    )));
+                }
                 let chunk = chunk
                     .min(GpuKernel::max_chunk(ctx, scenario, *precision))
                     .max(1);

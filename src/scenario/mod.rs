@@ -81,6 +81,10 @@ pub trait Scenario: Sync {
     fn probabilities(&self) -> Vec<Probability>;
     /// Metric indices of landing latitude and longitude, for the 99.73% footprint ellipse.
     fn footprint(&self) -> Option<(usize, usize)>;
+    /// Why this scenario cannot be computed at `precision`, if it cannot.
+    fn refuses(&self, _precision: Precision) -> Option<String> {
+        None
+    }
     /// Scenario-specific provenance for the Parquet key-value metadata.
     fn metadata(&self) -> Vec<(String, String)>;
 }

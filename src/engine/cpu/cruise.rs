@@ -178,99 +178,134 @@ impl CruiseSample<'_> {
             && dot(h, ht) / norm(h) >= self.c(C_COS_TOL_I)
     }
 
+    /// Distance to 311P at t [m] (311P's positions follow the perturbers in the table).
+    pub fn comet_distance(&self, r: [f64; 3], t: f64) -> f64 {
+        norm(add(r, self.body_position(self.model.bodies.len(), t), -1.0))
+    }
+
+    /// The guidance command at a step start: (wants thrust, held inertial direction or None
+    /// for along the velocity).
+    fn guidance(
+        &self,
+        r: [f64; 3],
+        v: [f64; 3],
+        m: f64,
+        t: f64,
+        n_on: f64,
+    ) -> (bool, Option<[f64; 3]>) {
+        match self.model.guidance {
+            GUIDE_TANGENTIAL => (true, None),
+            GUIDE_INERTIAL => (
+                true,
+                Some([self.c(C_DIR), self.c(C_DIR + 1), self.c(C_DIR + 2)]),
+            ),
+            GUIDE_OPEN_LOOP => {
+                // Replay the nominal's command of this step, in its radial/transverse/normal frame.
+                let k = (t / self.c(C_DT)).round() as usize;
+                if k >= self.model.n_ol {
+                    return (false, None);
+                }
+                let e =
+                    &self.model.consts[self.model.off_ol + 4 * k..self.model.off_ol + 4 * k + 4];
+                let rh = unit(r);
+                let nh = unit(cross(r, v));
+                let th = cross(nh, rh);
+                let dir = add(add(rh.map(|x| x * e[1]), th, e[2]), nh, e[3]);
+                (e[0] != 0.0, Some(dir))
+            }
+            _ => {
+                let (target, params) = self
+                    .model
+                    .qlaw
+                    .as_ref()
+                    .expect("Q-law guidance has its target");
+                let accel = n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
+                let d = qlaw_direction(r, v, self.c(C_SUN_MU), accel.max(1e-12), target, params);
+                (d.thrust, Some(d.direction_inertial))
+            }
+        }
+    }
+
     /// Advance by at most `max_steps`; true when finished.
     pub fn advance(&self, s: &mut [f64], max_steps: u64) -> bool {
+        (0..max_steps).any(|_| self.step(s, None))
+    }
+
+    /// One step; true when the sample has finished. With `record`, the step's command is
+    /// appended as [on, direction in radial/transverse/normal] (for the open-loop profile).
+    pub fn step(&self, s: &mut [f64], record: Option<&mut Vec<f64>>) -> bool {
         let dry = self.input[I_MASS0] - self.input[I_PROP0];
-        for _ in 0..max_steps {
-            if s[S_STATUS] != ST_RUNNING as f64 {
-                return true;
-            }
-            let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
-            let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
-            let (m, t) = (s[S_M], s[S_T]);
-            if !(r.iter().chain(v.iter()).all(|x| x.is_finite()) && m.is_finite() && m > 0.0) {
-                s[S_STATUS] = ST_FAILED as f64;
-                return true;
-            }
-            let rn = norm(r);
-            s[S_RMIN] = s[S_RMIN].min(rn);
-            s[S_RMAX] = s[S_RMAX].max(rn);
-            if self.arrived(r, v) {
-                s[S_STATUS] = ST_ARRIVED as f64;
-                return true;
-            }
-            if m <= dry {
-                s[S_STATUS] = ST_PROPELLANT_EXHAUSTED as f64;
-                return true;
-            }
-            if t >= self.c(C_T_LIMIT) {
-                s[S_STATUS] = ST_TIMEOUT as f64;
-                return true;
-            }
-            // The command for this step, decided at its start.
-            let powered = self.thrusters_on(r, t) > 0.0;
-            let (wants, dir) = match self.model.guidance {
-                GUIDE_TANGENTIAL => (true, None),
-                GUIDE_INERTIAL => (
-                    true,
-                    Some([self.c(C_DIR), self.c(C_DIR + 1), self.c(C_DIR + 2)]),
-                ),
-                _ => {
-                    let (target, params) = self
-                        .model
-                        .qlaw
-                        .as_ref()
-                        .expect("Q-law guidance has its target");
-                    let n_on = self.thrusters_on(r, t);
-                    let accel = n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
-                    let d =
-                        qlaw_direction(r, v, self.c(C_SUN_MU), accel.max(1e-12), target, params);
-                    (d.thrust, Some(d.direction_inertial))
-                }
-            };
-            let outage = self.in_outage(t);
-            let on = powered && wants && !outage;
-            let dt = self.c(C_DT);
-            if powered && wants && outage {
-                s[S_MISSED] += dt;
-            }
-            if on {
-                s[S_THRUST_ON] += dt;
-            }
-            let cmd = Command { on, dir };
-            // RK4 on (r, v, m).
-            let k1 = self.deriv(r, v, m, t, cmd);
-            let k2 = self.deriv(
-                add(r, k1.0, dt / 2.0),
-                add(v, k1.1, dt / 2.0),
-                m - dt / 2.0 * k1.2,
-                t + dt / 2.0,
-                cmd,
-            );
-            let k3 = self.deriv(
-                add(r, k2.0, dt / 2.0),
-                add(v, k2.1, dt / 2.0),
-                m - dt / 2.0 * k2.2,
-                t + dt / 2.0,
-                cmd,
-            );
-            let k4 = self.deriv(
-                add(r, k3.0, dt),
-                add(v, k3.1, dt),
-                m - dt * k3.2,
-                t + dt,
-                cmd,
-            );
-            let c = dt / 6.0;
-            for i in 0..3 {
-                s[S_R + i] = r[i] + c * (k1.0[i] + 2.0 * k2.0[i] + 2.0 * k3.0[i] + k4.0[i]);
-                s[S_V + i] = v[i] + c * (k1.1[i] + 2.0 * k2.1[i] + 2.0 * k3.1[i] + k4.1[i]);
-            }
-            let used = c * (k1.2 + 2.0 * k2.2 + 2.0 * k3.2 + k4.2);
-            s[S_M] = m - used;
-            s[S_T] = t + dt;
-            s[S_STEPS] += 1.0;
+        if s[S_STATUS] != ST_RUNNING as f64 {
+            return true;
         }
-        s[S_STATUS] != ST_RUNNING as f64
+        let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
+        let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
+        let (m, t) = (s[S_M], s[S_T]);
+        if !(r.iter().chain(v.iter()).all(|x| x.is_finite()) && m.is_finite() && m > 0.0) {
+            s[S_STATUS] = ST_FAILED as f64;
+            return true;
+        }
+        let rn = norm(r);
+        s[S_RMIN] = s[S_RMIN].min(rn);
+        s[S_RMAX] = s[S_RMAX].max(rn);
+        let dc = self.comet_distance(r, t);
+        if dc < s[S_CA_DIST] {
+            s[S_CA_DIST] = dc;
+            s[S_CA_T] = t;
+        }
+        if self.arrived(r, v) {
+            s[S_STATUS] = ST_ARRIVED as f64;
+            return true;
+        }
+        if m <= dry {
+            s[S_STATUS] = ST_PROPELLANT_EXHAUSTED as f64;
+            return true;
+        }
+        if t >= self.c(C_T_LIMIT) {
+            s[S_STATUS] = ST_TIMEOUT as f64;
+            return true;
+        }
+        // The command for this step, decided at its start.
+        let n_on = self.thrusters_on(r, t);
+        let powered = n_on > 0.0;
+        let (wants, dir) = self.guidance(r, v, m, t, n_on);
+        let outage = self.in_outage(t);
+        let on = powered && wants && !outage;
+        if let Some(rec) = record {
+            let d = dir.unwrap_or_else(|| unit(v));
+            let rh = unit(r);
+            let nh = unit(cross(r, v));
+            let th = cross(nh, rh);
+            rec.extend_from_slice(&[on as u8 as f64, dot(d, rh), dot(d, th), dot(d, nh)]);
+        }
+        let dt = self.c(C_DT);
+        if powered && wants && outage {
+            s[S_MISSED] += dt;
+        }
+        if on {
+            s[S_THRUST_ON] += dt;
+        }
+        let cmd = Command { on, dir };
+        // RK4 on (r, v, m).
+        let h = dt / 2.0;
+        let k1 = self.deriv(r, v, m, t, cmd);
+        let k2 = self.deriv(add(r, k1.0, h), add(v, k1.1, h), m - h * k1.2, t + h, cmd);
+        let k3 = self.deriv(add(r, k2.0, h), add(v, k2.1, h), m - h * k2.2, t + h, cmd);
+        let k4 = self.deriv(
+            add(r, k3.0, dt),
+            add(v, k3.1, dt),
+            m - dt * k3.2,
+            t + dt,
+            cmd,
+        );
+        let c = dt / 6.0;
+        for i in 0..3 {
+            s[S_R + i] = r[i] + c * (k1.0[i] + 2.0 * k2.0[i] + 2.0 * k3.0[i] + k4.0[i]);
+            s[S_V + i] = v[i] + c * (k1.1[i] + 2.0 * k2.1[i] + 2.0 * k3.1[i] + k4.1[i]);
+        }
+        s[S_M] = m - c * (k1.2 + 2.0 * k2.2 + 2.0 * k3.2 + k4.2);
+        s[S_T] = t + dt;
+        s[S_STEPS] += 1.0;
+        false
     }
 }

@@ -358,9 +358,6 @@ impl CruiseConfig {
                 return Err(ConfigError::key("guidance.direction", "must not be zero"));
             }
         }
-        if g.mode == GuidanceMode::OpenLoop {
-            return Err(ConfigError::key("guidance.mode", "\"open_loop\" is not implemented yet; use \"qlaw\", \"tangential\" or \"inertial\""));
-        }
         let e = finite("guidance.eta_cut", g.eta_cut)?;
         if !(0.0..1.0).contains(&e) {
             return Err(ConfigError::key("guidance.eta_cut", "must be in [0, 1)"));

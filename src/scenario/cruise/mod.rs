@@ -108,6 +108,8 @@ impl Scenario for Cruise {
             m.n_gm as u32,
             m.off_qlaw as u32,
             m.earth_index,
+            m.off_ol as u32,
+            m.n_ol as u32,
         ]
     }
     fn steps_per_dispatch(&self) -> u32 {
@@ -144,6 +146,14 @@ impl Scenario for Cruise {
     }
     fn footprint(&self) -> Option<(usize, usize)> {
         None
+    }
+    fn refuses(&self, precision: Precision) -> Option<String> {
+        (precision == Precision::F32).then(|| {
+            "the heliocentric cruise needs f64: in f32 a position near 2 au is rounded to ~30 km at \
+             every step, which swamps what the thrust changes in a step (metres); use an adapter \
+             with SHADER_F64 or --backend cpu"
+                .to_string()
+        })
     }
     fn metadata(&self) -> Vec<(String, String)> {
         let i = &self.cfg.integrator;

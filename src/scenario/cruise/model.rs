@@ -5,8 +5,11 @@
 use super::config::*;
 use super::epoch::parse_tdb_jd;
 use super::layout::*;
+use crate::engine::cpu::cruise::CruiseSample;
 use crate::physics::constants::{EARTH_MU_M3_S2, G0_M_S2, WGS84_A_M};
-use crate::physics::ephemeris::{body_gm_m3_s2, body_state, comet_311p_elements, Body, DAY_S};
+use crate::physics::ephemeris::{
+    body_gm_m3_s2, body_state, comet_311p_elements, comet_311p_state, Body, DAY_S,
+};
 use crate::physics::flyby::{flyby_turn, heliocentric_after_flyby};
 use crate::physics::kepler::{cross, elements_to_state, norm, AU_M, SUN_MU_M3_S2};
 use crate::physics::qlaw::{qlaw_consts_flat, QLawParams, QLawTarget};
@@ -79,6 +82,9 @@ pub struct Model {
     /// Q-law target and tuning, and their offset in `consts` (Q-law guidance only).
     pub qlaw: Option<(QLawTarget, QLawParams)>,
     pub off_qlaw: usize,
+    /// Open-loop profile: per step [on, direction in radial/transverse/normal].
+    pub off_ol: usize,
+    pub n_ol: usize,
 }
 
 impl Model {
@@ -139,13 +145,20 @@ impl Model {
                 consts.extend_from_slice(&v);
             }
         }
+        // 311P follows the perturbers in the table (no gravity: for distances only).
+        for k in 0..n_eph {
+            let (r, v) = comet_311p_state(epoch_jd + k as f64 * EPH_DT_S / DAY_S);
+            consts.extend_from_slice(&r);
+            consts.extend_from_slice(&v);
+        }
         let guidance = match cfg.guidance.mode {
             GuidanceMode::Tangential => GUIDE_TANGENTIAL,
             GuidanceMode::Inertial => GUIDE_INERTIAL,
             GuidanceMode::Qlaw | GuidanceMode::OpenLoop => GUIDE_QLAW,
         };
+        let open_loop = cfg.guidance.mode == GuidanceMode::OpenLoop;
         let off_qlaw = consts.len();
-        let qlaw = (guidance == GUIDE_QLAW).then(|| {
+        let qlaw = (guidance == GUIDE_QLAW || open_loop).then(|| {
             let t = QLawTarget::from_elements(&target, SUN_MU_M3_S2);
             let p = QLawParams {
                 eta_cut: cfg.guidance.eta_cut,
@@ -166,7 +179,7 @@ impl Model {
             ),
             None => (0, 0.0, 0.0),
         };
-        Model {
+        let mut model = Model {
             cfg: cfg.clone(),
             nominal: nominal_params(cfg),
             consts,
@@ -184,7 +197,35 @@ impl Model {
             earth_index,
             qlaw,
             off_qlaw,
+            off_ol: 0,
+            n_ol: 0,
+        };
+        if open_loop {
+            model.record_open_loop();
         }
+        model
+    }
+
+    /// Fly the undispersed closed-loop (Q-law) cruise on the CPU reference and keep its command
+    /// of every step; dispersed samples then replay it (open-loop guidance).
+    fn record_open_loop(&mut self) {
+        let mut input = vec![0.0; self.input_len()];
+        let nominal = self.nominal;
+        self.pack_input(0, 0, &nominal, None, &mut input);
+        let mut state = vec![0.0; STATE_LEN];
+        Model::initial_state(&input, &mut state);
+        let mut profile = Vec::new();
+        {
+            let sample = CruiseSample {
+                model: self,
+                input: &input,
+            };
+            while !sample.step(&mut state, Some(&mut profile)) {}
+        }
+        self.off_ol = self.consts.len();
+        self.n_ol = profile.len() / 4;
+        self.consts.extend(profile);
+        self.guidance = GUIDE_OPEN_LOOP;
     }
 
     pub fn param_index(path: &str) -> Option<usize> {
@@ -303,6 +344,7 @@ impl Model {
         let r = norm([input[I_R0], input[I_R0 + 1], input[I_R0 + 2]]);
         s[S_RMIN] = r;
         s[S_RMAX] = r;
+        s[S_CA_DIST] = 1e300;
         s[S_STATUS] = ST_RUNNING as f64;
     }
 }

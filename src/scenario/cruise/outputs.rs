@@ -7,7 +7,7 @@ use crate::physics::ephemeris::{comet_311p_elements, comet_311p_state, DAY_S};
 use crate::physics::kepler::{state_to_elements, wrap_pi, AU_M, SUN_MU_M3_S2};
 use crate::scenario::SampleOutputs;
 
-pub const METRICS: [(&str, &str); 23] = [
+pub const METRICS: [(&str, &str); 25] = [
     ("time_of_flight_days", "day"),
     ("arrival_mjd_tdb", "day (MJD, TDB)"),
     ("propellant_used_kg", "kg"),
@@ -31,6 +31,8 @@ pub const METRICS: [(&str, &str); 23] = [
     ("final_vx_km_s", "km/s"),
     ("final_vy_km_s", "km/s"),
     ("final_vz_km_s", "km/s"),
+    ("closest_approach_km", "km"),
+    ("closest_approach_mjd_tdb", "day (MJD, TDB)"),
 ];
 pub const M_ARRIVAL_MJD: usize = 1;
 pub const M_PROP_USED: usize = 2;
@@ -83,5 +85,7 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
         m[17 + i] = Some(r[i] / AU_M);
         m[20 + i] = Some(v[i] / 1000.0);
     }
+    m[23] = Some(s[S_CA_DIST] / 1000.0);
+    m[24] = Some(mjd_from_jd(model.epoch_jd + s[S_CA_T] / DAY_S));
     SampleOutputs { status, metrics: m }
 }
