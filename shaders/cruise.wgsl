@@ -17,7 +17,7 @@ struct CruiseDeriv {
 
 fn cruise_deriv(ib: u32, r: vec3<real>, v: vec3<real>, m: real, t: real, cmd: Command) -> CruiseDeriv {
     var d: CruiseDeriv;
-    var a = cruise_gravity(r, t);
+    var a = cruise_gravity(r, t, inputs[ib + I_T_SOI]);
     d.mdot = 0.0;
     if (cmd.on) {
         let n_on = thrusters_on(ib, r, t);

@@ -20,21 +20,34 @@ fn body_position(b: u32, t: real) -> vec3<real> {
     return h00 * p0 + (h10 * h) * v0 + h01 * p1 + (h11 * h) * v1;
 }
 
-// Sun + perturbing bodies [m/s^2]; the Earth is left out inside its sphere of influence,
-// where the patched-conic flyby has already accounted for it.
-fn cruise_gravity(r: vec3<real>, t: real) -> vec3<real> {
+// Pull of perturbing body b on a spacecraft at r, with the indirect term [m/s^2]; the Earth
+// weighs nothing until the flyby has carried the spacecraft out of its sphere of influence
+// (t_soi, from the host), where the patched conic has already accounted for it.
+fn body_gravity(b: u32, r: vec3<real>, t: real, t_soi: real) -> vec3<real> {
+    if (b == dims.earth_index && t < t_soi) {
+        return vec3<real>(0.0, 0.0, 0.0);
+    }
+    let rb = body_position(b, t);
+    let d = rb - r;
+    let dn = sqrt(dot(d, d));
+    let rbn = sqrt(dot(rb, rb));
+    let mu = consts[dims.off_bmu + b];
+    return (mu / (dn * dn * dn)) * d - (mu / (rbn * rbn * rbn)) * rb;
+}
+
+// Sun + up to three perturbing bodies, unrolled: a loop over the bodies here was miscompiled
+// inside the cruise kernel on lavapipe (Mesa 22.3), losing the second body at some steps.
+fn cruise_gravity(r: vec3<real>, t: real, t_soi: real) -> vec3<real> {
     let rn = sqrt(dot(r, r));
     var a = -consts[C_SUN_MU] / (rn * rn * rn) * r;
-    for (var b = 0u; b < dims.n_bodies; b = b + 1u) {
-        let rb = body_position(b, t);
-        let d = rb - r;
-        let dn = sqrt(dot(d, d));
-        if (b == dims.earth_index && dn < consts[C_SOI]) {
-            continue;
-        }
-        let mu = consts[dims.off_bmu + b];
-        let rbn = sqrt(dot(rb, rb));
-        a = a + (mu / (dn * dn * dn)) * d - (mu / (rbn * rbn * rbn)) * rb;
+    if (dims.n_bodies > 0u) {
+        a = a + body_gravity(0u, r, t, t_soi);
+    }
+    if (dims.n_bodies > 1u) {
+        a = a + body_gravity(1u, r, t, t_soi);
+    }
+    if (dims.n_bodies > 2u) {
+        a = a + body_gravity(2u, r, t, t_soi);
     }
     return a;
 }

@@ -27,14 +27,17 @@ fn thrust_noise(ib: u32, t: real) -> real {
     return inputs[j] + f * (inputs[j + 1u] - inputs[j]);
 }
 
+// Straight-line loop body (no early return): loops with divergent exits were miscompiled in
+// the large kernels on lavapipe (Mesa 22.3).
 fn in_outage(ib: u32, t: real) -> bool {
     let n = u32(inputs[ib + I_N_OUT]);
-    for (var k = 0u; k < n; k = k + 1u) {
-        if (t >= inputs[ib + I_OUT + 2u * k] && t < inputs[ib + I_OUT + 2u * k + 1u]) {
-            return true;
-        }
+    var hit = false;
+    for (var k = 0u; k < dims.max_events; k = k + 1u) {
+        let start = inputs[ib + I_OUT + 2u * k];
+        let end = inputs[ib + I_OUT + 2u * k + 1u];
+        hit = hit || (k < n && t >= start && t < end);
     }
-    return false;
+    return hit;
 }
 
 fn unit3(a: vec3<real>) -> vec3<real> {

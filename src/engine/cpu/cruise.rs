@@ -68,6 +68,8 @@ impl CruiseSample<'_> {
     }
 
     /// Gravity of the Sun and the perturbing bodies (with the indirect term) [m/s^2].
+    /// (The Earth is left out until the sample's flyby has carried it out of the Earth's sphere
+    /// of influence.)
     pub fn gravity(&self, r: [f64; 3], t: f64) -> [f64; 3] {
         let rn = norm(r);
         let mut a = [0.0; 3];
@@ -76,7 +78,7 @@ impl CruiseSample<'_> {
             let rb = self.body_position(b, t);
             let d = add(rb, r, -1.0);
             let dn = norm(d);
-            if b as u32 == self.model.earth_index && dn < self.c(C_SOI) {
+            if b as u32 == self.model.earth_index && t < self.input[I_T_SOI] {
                 continue;
             }
             let mu = self.c(self.model.off_bmu + b);

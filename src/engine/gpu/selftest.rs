@@ -16,7 +16,7 @@ fn selftest_main(@builtin(global_invocation_id) gid: vec3<u32>) {
         return;
     }
     let x = xs[i];
-    let o = i * 13u;
+    let o = i * 14u;
     ys[o] = rexp(x);
     ys[o + 1u] = rlog(abs(x) + 0.5);
     ys[o + 2u] = sqrt(abs(x));
@@ -30,11 +30,13 @@ fn selftest_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     ys[o + 10u] = dot(vec3<real>(x, 1.0, 2.0), vec3<real>(3.0, x, 0.5));
     ys[o + 11u] = min(x, 0.3) + max(x, -0.7);
     ys[o + 12u] = f64(f32(x));
+    let c = cross(vec3<real>(x, 1.0, 2.0), vec3<real>(3.0, x, 0.5));
+    ys[o + 13u] = c.x + 3.0 * c.y + 7.0 * c.z;
 }
 ";
 
 /// What each output slot is, and its reference value.
-fn reference(x: f64) -> [(&'static str, f64); 13] {
+fn reference(x: f64) -> [(&'static str, f64); 14] {
     [
         ("exp (dispersa's f64 routine)", x.exp()),
         ("log (dispersa's f64 routine)", (x.abs() + 0.5).ln()),
@@ -52,6 +54,11 @@ fn reference(x: f64) -> [(&'static str, f64); 13] {
         ("dot", 3.0 * x + x + 1.0),
         ("min and max", x.min(0.3) + x.max(-0.7)),
         ("f64 -> f32 -> f64 conversion", x as f32 as f64),
+        // cross(a, b) = (1*0.5 - 2x, 2*3 - 0.5x, x*x - 3)
+        (
+            "cross",
+            (0.5 - 2.0 * x) + 3.0 * (6.0 - 0.5 * x) + 7.0 * (x * x - 3.0),
+        ),
     ]
 }
 
@@ -100,7 +107,7 @@ pub fn check_f64_builtins(ctx: &GpuContext) -> Result<(), GpuError> {
             contents: bytemuck::cast_slice(&xs),
             usage: wgpu::BufferUsages::STORAGE,
         });
-    let out_size = (xs.len() * 13 * 8) as u64;
+    let out_size = (xs.len() * 14 * 8) as u64;
     let output = ctx.storage_buffer("self-test outputs", out_size, wgpu::BufferUsages::COPY_SRC);
     let staging = ctx.readback_buffer("self-test staging", out_size);
     let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -137,7 +144,7 @@ pub fn check_f64_builtins(ctx: &GpuContext) -> Result<(), GpuError> {
     let ys: Vec<f64> = bytemuck::pod_collect_to_vec(&bytes);
     for (i, &x) in xs.iter().enumerate() {
         for (j, (name, want)) in reference(x).iter().enumerate() {
-            let got = ys[i * 13 + j];
+            let got = ys[i * 14 + j];
             // exp/log: a few ulp from range reduction and Horner rounding.
             // fma: some drivers (lavapipe) round the product before the add, 1 ulp off a fused
             // result, which is harmless for the models. The rest are exact.
@@ -146,7 +153,7 @@ pub fn check_f64_builtins(ctx: &GpuContext) -> Result<(), GpuError> {
                 // log: the Halley correction carries exp's ulp error absolutely, so near
                 // x = 1 the bound is absolute (the models take ln of speeds, ~9.4).
                 1 => 4.0 * f64::EPSILON * want.abs().max(1.0),
-                3 | 10 => 2.0 * f64::EPSILON * (x * x).abs().max(x.abs()).max(1.0),
+                3 | 10 | 13 => 8.0 * f64::EPSILON * (x * x).abs().max(x.abs()).max(1.0) * 8.0,
                 6 | 7 => 2.0 * f64::EPSILON * want.abs(),
                 _ => 0.0,
             };

@@ -53,8 +53,10 @@ const P_ISCALE: usize = 13;
 const P_PERR1: usize = 14;
 const P_PERR2: usize = 15;
 
-/// Earth's sphere of influence about the Sun [m] (Laplace: a (m/M)^(2/5) = 9.25e8 m): inside
-/// it the patched conic has already accounted for the Earth, so its pull is left out there.
+/// Earth's sphere of influence about the Sun [m] (Laplace: a (m/M)^(2/5) = 9.25e8 m). The
+/// patched conic has accounted for the Earth until the spacecraft leaves it, so the Earth's pull
+/// is left out for the time v-infinity takes to cross it (a time, not a distance test: a later
+/// Earth encounter feels the Earth, and the switch is the same on every engine).
 pub const EARTH_SOI_M: f64 = 9.25e8;
 /// Ephemeris table spacing [s]: cubic Hermite between daily nodes errs by < 0.1 m for the EMB.
 pub const EPH_DT_S: f64 = DAY_S;
@@ -271,7 +273,12 @@ impl Model {
         row: &mut [f64],
     ) {
         row.fill(0.0);
-        let (r0, v0, _) = self.departure_state(p);
+        let (r0, v0, vinf) = self.departure_state(p);
+        row[I_T_SOI] = if vinf.is_finite() && vinf > 0.0 {
+            EARTH_SOI_M / vinf
+        } else {
+            0.0
+        };
         row[I_R0..I_R0 + 3].copy_from_slice(&r0);
         row[I_V0..I_V0 + 3].copy_from_slice(&v0);
         let valid = p[P_WET] > 0.0

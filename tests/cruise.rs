@@ -1,0 +1,329 @@
+//! Cruise physics: closed forms, a converged independent integration, CPU vs GPU, bookkeeping,
+//! and the nominal mission. GPU tests fail (not skip) without an adapter.
+
+mod common;
+use dispersa::config::RawConfig;
+use dispersa::engine::{Engine, PrecisionChoice};
+use dispersa::physics::ephemeris::DAY_S;
+use dispersa::physics::kepler::{
+    elements_to_state, propagate_kepler, Elements, AU_M, SUN_MU_M3_S2,
+};
+use dispersa::sampling::Sampler;
+use dispersa::scenario::cruise::*;
+use dispersa::scenario::{SampleOutputs, Scenario};
+
+const CONFIG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/configs/tianwen2_cruise_311p.toml"
+);
+
+fn cruise_with(sets: &[String]) -> Cruise {
+    let raw = RawConfig::load(std::path::Path::new(CONFIG), sets).expect("config loads");
+    Cruise::new(CruiseConfig::from_raw(&raw).expect("valid config"))
+}
+
+/// Propagate samples 0..n (nominal when `nominal`) and return outputs and final states.
+fn run(
+    engine: &Engine,
+    sc: &Cruise,
+    n: usize,
+    nominal: bool,
+) -> (Vec<SampleOutputs>, Vec<Vec<f64>>) {
+    let (d, c) = sc.dispersions();
+    let seed = sc.run_config().seed;
+    let sampler = if nominal {
+        Sampler::new(
+            seed,
+            &Default::default(),
+            &[],
+            sc.param_names(),
+            sc.nominal(),
+            0,
+        )
+        .unwrap()
+    } else {
+        Sampler::new(seed, d, c, sc.param_names(), sc.nominal(), sc.n_normals()).unwrap()
+    };
+    let ni = sc.input_len();
+    let mut inputs = vec![0.0; n * ni];
+    let mut params = Vec::new();
+    let mut normals = vec![0.0; if nominal { 0 } else { sc.n_normals() }];
+    for i in 0..n {
+        let mut p = sc.nominal().to_vec();
+        sampler.draw(i as u64, &mut p, &mut normals);
+        sc.pack_input(
+            seed,
+            i as u64,
+            &p,
+            (!nominal).then_some(&normals[..]),
+            &mut inputs[i * ni..(i + 1) * ni],
+        );
+        params.push(p);
+    }
+    let (mut runner, chunk) = engine.runner(sc, n).unwrap();
+    assert!(chunk >= n);
+    let states = runner.propagate(sc, &inputs, n, &|_| {}).unwrap();
+    let sl = sc.state_len();
+    let outs = params
+        .iter()
+        .enumerate()
+        .map(|(j, p)| sc.outputs(p, &states[j * sl..(j + 1) * sl]))
+        .collect();
+    (outs, states.chunks(sl).map(|s| s.to_vec()).collect())
+}
+
+fn metric(o: &SampleOutputs, name: &str) -> f64 {
+    let k = METRICS.iter().position(|(n, _)| *n == name).unwrap();
+    o.metrics[k].unwrap_or_else(|| panic!("{name} is null"))
+}
+
+/// A heliocentric state given to the config in au and km/s.
+fn state_sets(r: [f64; 3], v: [f64; 3]) -> Vec<String> {
+    vec![
+        "departure.mode=\"state\"".into(),
+        format!(
+            "departure.position_au=[{}, {}, {}]",
+            r[0] / AU_M,
+            r[1] / AU_M,
+            r[2] / AU_M
+        ),
+        format!(
+            "departure.velocity_km_s=[{}, {}, {}]",
+            v[0] / 1e3,
+            v[1] / 1e3,
+            v[2] / 1e3
+        ),
+        "perturbations.bodies=[]".into(),
+        // Far from the target: no accidental arrival.
+        "target.tol_a_au=1e-12".into(),
+    ]
+}
+
+fn zero_thrust_kepler(engine: &Engine) {
+    let el = Elements {
+        a_m: 1.6 * AU_M,
+        e: 0.2,
+        i_rad: 0.1,
+        raan_rad: 1.0,
+        argp_rad: 2.0,
+        mean_anomaly_rad: 0.5,
+    };
+    let (r0, v0) = elements_to_state(&el, SUN_MU_M3_S2);
+    let mut sets = state_sets(r0, v0);
+    sets.extend([
+        "propulsion.thrusters=0".into(),
+        format!("integrator.time_limit_days={}", 8.0 * 365.25),
+    ]);
+    let sc = cruise_with(&sets);
+    let (outs, states) = run(engine, &sc, 1, true);
+    assert_eq!(outs[0].status, ST_TIMEOUT);
+    let s = &states[0];
+    let t = s[S_T];
+    let (rk, _) = propagate_kepler(r0, v0, SUN_MU_M3_S2, t);
+    let err =
+        ((s[S_R] - rk[0]).powi(2) + (s[S_R + 1] - rk[1]).powi(2) + (s[S_R + 2] - rk[2]).powi(2))
+            .sqrt();
+    eprintln!(
+        "zero thrust, {:.1} years at 0.1 day steps: {:.3} m from Kepler",
+        t / DAY_S / 365.25,
+        err
+    );
+    // RK4's global error at 0.1 day on a 1.3-2.0 au orbit, 8 years (measured; README): the
+    // issue's bound is 1 km.
+    assert!(err < 1000.0, "position {err} m from the Kepler solution");
+}
+
+#[test]
+fn cpu_zero_thrust_eight_years_follows_kepler() {
+    zero_thrust_kepler(&common::cpu());
+}
+
+#[test]
+fn gpu_zero_thrust_eight_years_follows_kepler() {
+    zero_thrust_kepler(&common::gpu(PrecisionChoice::F64));
+}
+
+/// 1 au circular, 100 mN tangential at constant power, 1000 kg, Isp 3000 s, one year.
+fn tangential_sets() -> Vec<String> {
+    let v = (SUN_MU_M3_S2 / AU_M).sqrt();
+    let mut sets = state_sets([AU_M, 0.0, 0.0], [0.0, v, 0.0]);
+    sets.extend([
+        "guidance.mode=\"tangential\"".into(),
+        "propulsion.power_model=\"constant\"".into(),
+        "propulsion.thrusters=1".into(),
+        "propulsion.thrust_mn=100.0".into(),
+        "propulsion.isp_s=3000.0".into(),
+        "propulsion.array_power_1au_kw=10.0".into(),
+        "propulsion.bus_power_kw=0.0".into(),
+        "propulsion.min_power_kw=0.0".into(),
+        "propulsion.duty_cycle=1.0".into(),
+        "spacecraft.wet_mass_kg=1000.0".into(),
+        "spacecraft.propellant_kg=300.0".into(),
+        "integrator.time_limit_days=365.25".into(),
+    ]);
+    sets
+}
+
+/// An integration written here, independently of the engine: (r, v, m) with RK4 at `dt`.
+fn independent_tangential(days: f64, dt: f64) -> ([f64; 3], f64) {
+    let (thrust, mdot) = (0.1, 0.1 / (3000.0 * 9.80665));
+    let f = |y: &[f64; 7]| -> [f64; 7] {
+        let r = (y[0] * y[0] + y[1] * y[1] + y[2] * y[2]).sqrt();
+        let v = (y[3] * y[3] + y[4] * y[4] + y[5] * y[5]).sqrt();
+        let g = -SUN_MU_M3_S2 / (r * r * r);
+        let a = thrust / y[6] / v;
+        [
+            y[3],
+            y[4],
+            y[5],
+            g * y[0] + a * y[3],
+            g * y[1] + a * y[4],
+            g * y[2] + a * y[5],
+            -mdot,
+        ]
+    };
+    let v0 = (SUN_MU_M3_S2 / AU_M).sqrt();
+    let mut y = [AU_M, 0.0, 0.0, 0.0, v0, 0.0, 1000.0];
+    let n = (days / dt).round() as usize;
+    let h = dt * DAY_S;
+    for _ in 0..n {
+        let k1 = f(&y);
+        let k2 = f(&std::array::from_fn(|i| y[i] + h / 2.0 * k1[i]));
+        let k3 = f(&std::array::from_fn(|i| y[i] + h / 2.0 * k2[i]));
+        let k4 = f(&std::array::from_fn(|i| y[i] + h * k3[i]));
+        for i in 0..7 {
+            y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+        }
+    }
+    ([y[0], y[1], y[2]], y[6])
+}
+
+#[test]
+fn constant_tangential_thrust_for_a_year_matches_a_converged_independent_solution() {
+    let sc = cruise_with(&tangential_sets());
+    let (outs, states) = run(&common::cpu(), &sc, 1, true);
+    assert_eq!(outs[0].status, ST_TIMEOUT);
+    let s = &states[0];
+    let days = s[S_T] / DAY_S;
+    // Converged: halving the independent step from 0.01 day moves the end point < 1 m.
+    let (ra, ma) = independent_tangential(days, 0.01);
+    let (rb, _) = independent_tangential(days, 0.005);
+    let conv = ((ra[0] - rb[0]).powi(2) + (ra[1] - rb[1]).powi(2) + (ra[2] - rb[2]).powi(2)).sqrt();
+    assert!(conv < 1.0, "independent solution not converged: {conv} m");
+    let err =
+        ((s[S_R] - rb[0]).powi(2) + (s[S_R + 1] - rb[1]).powi(2) + (s[S_R + 2] - rb[2]).powi(2))
+            .sqrt();
+    eprintln!("tangential thrust, 1 year: engine (0.1 day) {err:.3} m from the converged solution");
+    assert!(
+        err < 10_000.0,
+        "{err} m from the converged solution (bound 10 km)"
+    );
+    assert!((s[S_M] - ma).abs() < 1e-6, "mass {} vs {ma}", s[S_M]);
+    // And the GPU lands on the same point.
+    let (_, g) = run(&common::gpu(PrecisionChoice::F64), &sc, 1, true);
+    let d = ((s[S_R] - g[0][S_R]).powi(2) + (s[S_R + 1] - g[0][S_R + 1]).powi(2)).sqrt();
+    assert!(d < 1.0, "GPU {d} m from the CPU");
+}
+
+#[test]
+fn propellant_used_equals_the_integral_of_the_mass_flow() {
+    // Constant power, one thruster: the flow is constant whenever the engine is on.
+    let mut sets = tangential_sets();
+    sets.push("propulsion.duty_cycle=0.9".into());
+    let sc = cruise_with(&sets);
+    let (outs, _) = run(&common::cpu(), &sc, 40, false);
+    let mdot = 0.1 / (3000.0 * 9.80665) * 0.9;
+    let mut with_outages = 0;
+    for o in &outs {
+        assert!(metric(o, "propellant_used_kg") > 0.0);
+        let missed = metric(o, "missed_thrust_days");
+        let total = metric(o, "final_epoch_mjd_tdb") - (sc.model.epoch_jd - 2_400_000.5);
+        // Powered and commanded all along: every step is either thrusting or lost to an outage.
+        assert!(
+            (metric(o, "thrust_on_days") + missed - total).abs() < 1e-6,
+            "on + missed = elapsed"
+        );
+        with_outages += (missed > 0.0) as usize;
+    }
+    assert!(with_outages > 0, "fixture should include safe-mode outages");
+    // Nominal (no dispersion of Isp or thrust): used = mdot x time on, to rounding.
+    let (outs, _) = run(&common::cpu(), &sc, 1, true);
+    let used = metric(&outs[0], "propellant_used_kg");
+    let expected = mdot * metric(&outs[0], "thrust_on_days") * DAY_S;
+    assert!(
+        (used - expected).abs() < 1e-9 * expected,
+        "used {used} vs flow integral {expected}"
+    );
+}
+
+#[test]
+fn nominal_cruise_reaches_311p_before_2036_with_margin() {
+    let sc = cruise_with(&[]);
+    for (name, engine) in [
+        ("cpu", common::cpu()),
+        ("gpu", common::gpu(PrecisionChoice::F64)),
+    ] {
+        let (outs, _) = run(&engine, &sc, 1, true);
+        let o = &outs[0];
+        assert_eq!(o.status, ST_ARRIVED, "{name}: nominal status {}", o.status);
+        let mjd = metric(o, "arrival_mjd_tdb");
+        let margin = metric(o, "propellant_margin_kg");
+        eprintln!(
+            "{name}: arrival MJD {mjd:.1}, margin {margin:.1} kg, {:.0} days",
+            metric(o, "time_of_flight_days")
+        );
+        assert!(
+            mjd < 64_328.0,
+            "arrival after 2036-01-01 (MJD 64328): {mjd}"
+        );
+        assert!(margin > 0.0);
+    }
+}
+
+#[test]
+fn gpu_and_cpu_agree_on_dispersed_cruises() {
+    for mode in ["qlaw", "open_loop"] {
+        agree_on_dispersed(mode);
+    }
+}
+
+fn agree_on_dispersed(mode: &str) {
+    let sc = cruise_with(&[format!("guidance.mode=\"{mode}\"")]);
+    let n = 24;
+    let (c, _) = run(&common::cpu(), &sc, n, false);
+    let (g, _) = run(&common::gpu(PrecisionChoice::F64), &sc, n, false);
+    let (mut worst_t, mut worst_p, mut same) = (0.0f64, 0.0f64, 0);
+    for (x, y) in c.iter().zip(&g) {
+        assert_eq!(x.status, y.status, "same status");
+        let dp = (metric(x, "propellant_used_kg") - metric(y, "propellant_used_kg")).abs();
+        worst_p = worst_p.max(dp);
+        if x.status == ST_ARRIVED {
+            let dt = (metric(x, "arrival_mjd_tdb") - metric(y, "arrival_mjd_tdb")).abs() * 1440.0;
+            worst_t = worst_t.max(dt);
+            same += (dt == 0.0) as usize;
+        }
+    }
+    eprintln!("cruise {mode} GPU vs CPU ({n} samples): arrival {worst_t:.1} min, propellant {:.3} g, {same} identical arrival steps", worst_p * 1e3);
+    // The bounds. Measured on lavapipe: identical (0 min, 0 g); any 1-ulp difference
+    // would show as a whole step (144 min) because arrival is tested at step starts.
+    assert!(
+        worst_t <= 1.0,
+        "{mode}: arrival epochs differ by {worst_t} min"
+    );
+    assert!(
+        worst_p <= 1e-3,
+        "{mode}: propellant differs by {} g",
+        worst_p * 1e3
+    );
+}
+
+#[test]
+fn f32_is_refused_with_the_reason() {
+    let sc = cruise_with(&[]);
+    let engine = common::gpu(PrecisionChoice::F32);
+    let err = engine
+        .runner(&sc, 4)
+        .err()
+        .expect("f32 cruise must be refused");
+    assert!(err.to_string().contains("needs f64"), "{err}");
+}
