@@ -5,6 +5,7 @@ use crate::engine::gpu::GpuError;
 use crate::engine::{BackendChoice, Engine, EngineInfo, PrecisionChoice};
 use crate::output::{write_summary, ColumnSpec, OutputError, RunDir, SamplesWriter, SummaryRow};
 use crate::sampling::Sampler;
+use crate::scenario::cruise::epoch::iso_from_mjd;
 use crate::scenario::cruise::{Cruise, CruiseConfig};
 use crate::scenario::reentry::{Reentry, ReentryConfig};
 use crate::scenario::{Probability, SampleOutputs, Scenario};
@@ -187,10 +188,19 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             unit: u.to_string(),
         })
         .collect();
+    let text_cols: Vec<ColumnSpec> = sc
+        .iso_epochs()
+        .iter()
+        .map(|(n, _)| ColumnSpec {
+            name: n.to_string(),
+            unit: "ISO 8601, TDB".into(),
+        })
+        .collect();
     let mut writer = SamplesWriter::create(
         &run_dir.tmp.join("samples.parquet"),
         &input_cols,
         &output_cols,
+        &text_cols,
         &metadata,
     )?;
 
@@ -236,10 +246,16 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             .iter()
             .map(|&k| params_all.iter().map(|p| p[k]).collect())
             .collect();
+        let texts: Vec<Vec<Option<String>>> = sc
+            .iso_epochs()
+            .iter()
+            .map(|&(_, k)| out_cols[k].iter().map(|v| v.map(iso_from_mjd)).collect())
+            .collect();
         writer.write_chunk(
             (first..first + n as u64).collect(),
             in_cols,
             out_cols,
+            texts,
             status,
         )?;
         first += n as u64;

@@ -169,6 +169,7 @@ pub struct SamplesWriter {
     schema: Arc<Schema>,
     n_inputs: usize,
     n_outputs: usize,
+    n_texts: usize,
 }
 
 impl SamplesWriter {
@@ -176,6 +177,7 @@ impl SamplesWriter {
         path: &Path,
         inputs: &[ColumnSpec],
         outputs: &[ColumnSpec],
+        texts: &[ColumnSpec],
         metadata: &[(String, String)],
     ) -> Result<Self, OutputError> {
         let mut fields = vec![field("sample", DataType::UInt64, false, None)];
@@ -184,6 +186,9 @@ impl SamplesWriter {
         }
         for c in outputs {
             fields.push(field(&c.name, DataType::Float64, true, Some(&c.unit)));
+        }
+        for c in texts {
+            fields.push(field(&c.name, DataType::Utf8, true, Some(&c.unit)));
         }
         fields.push(field("status", DataType::Utf8, false, None));
         let schema = Arc::new(Schema::new(fields));
@@ -198,6 +203,7 @@ impl SamplesWriter {
             schema,
             n_inputs: inputs.len(),
             n_outputs: outputs.len(),
+            n_texts: texts.len(),
         })
     }
 
@@ -207,16 +213,21 @@ impl SamplesWriter {
         samples: Vec<u64>,
         inputs: Vec<Vec<f64>>,
         outputs: Vec<Vec<Option<f64>>>,
+        texts: Vec<Vec<Option<String>>>,
         status: Vec<&str>,
     ) -> Result<(), OutputError> {
         debug_assert_eq!(inputs.len(), self.n_inputs);
         debug_assert_eq!(outputs.len(), self.n_outputs);
+        debug_assert_eq!(texts.len(), self.n_texts);
         let mut cols: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from(samples))];
         for c in inputs {
             cols.push(Arc::new(Float64Array::from(c)));
         }
         for c in outputs {
             cols.push(Arc::new(Float64Array::from(c)));
+        }
+        for c in texts {
+            cols.push(Arc::new(StringArray::from(c)));
         }
         cols.push(Arc::new(StringArray::from(status)));
         let batch = RecordBatch::try_new(self.schema.clone(), cols).map_err(|source| {

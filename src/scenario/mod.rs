@@ -81,6 +81,11 @@ pub trait Scenario: Sync {
     fn probabilities(&self) -> Vec<Probability>;
     /// Metric indices of landing latitude and longitude, for the 99.73% footprint ellipse.
     fn footprint(&self) -> Option<(usize, usize)>;
+    /// Text columns derived from epoch metrics: (column name, metric index of an MJD TDB);
+    /// written as ISO 8601 after the numeric outputs.
+    fn iso_epochs(&self) -> &[(&'static str, usize)] {
+        &[]
+    }
     /// Why this scenario cannot be computed at `precision`, if it cannot.
     fn refuses(&self, _precision: Precision) -> Option<String> {
         None

@@ -63,6 +63,31 @@ pub fn mjd_from_jd(jd: f64) -> f64 {
     jd - 2_400_000.5
 }
 
+/// "YYYY-MM-DDThh:mm:ss TDB" of a Modified Julian Date (TDB), to the nearest second
+/// (Fliegel & Van Flandern's inverse for the date).
+pub fn iso_from_mjd(mjd: f64) -> String {
+    let total_s = (mjd * 86_400.0).round() as i64;
+    let days = total_s.div_euclid(86_400);
+    let sod = total_s.rem_euclid(86_400);
+    let jdn = days + 2_400_001; // Julian Day Number of the civil date
+    let l = jdn + 68_569;
+    let n = 4 * l / 146_097;
+    let l = l - (146_097 * n + 3) / 4;
+    let i = 4000 * (l + 1) / 1_461_001;
+    let l = l - 1461 * i / 4 + 31;
+    let j = 80 * l / 2447;
+    let day = l - 2447 * j / 80;
+    let l = j / 11;
+    let month = j + 2 - 12 * l;
+    let year = 100 * (n - 49) + i + l;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02} TDB",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +107,17 @@ mod tests {
         assert!((utc - parse_tdb_jd("k", "2027-11-20T00:01:09.184 TDB").unwrap()).abs() < 1e-9);
         assert!(parse_tdb_jd("k", "2027-13-01T00:00:00").is_err());
         assert!(parse_tdb_jd("k", "yesterday").is_err());
+    }
+
+    #[test]
+    fn iso_round_trips_through_mjd() {
+        for s in [
+            "2027-11-20T00:00:00 TDB",
+            "2033-12-23T13:45:07 TDB",
+            "2036-02-29T23:59:59 TDB",
+        ] {
+            let mjd = mjd_from_jd(parse_tdb_jd("k", s).unwrap());
+            assert_eq!(iso_from_mjd(mjd), s);
+        }
     }
 }

@@ -147,6 +147,9 @@ impl Scenario for Cruise {
     fn footprint(&self) -> Option<(usize, usize)> {
         None
     }
+    fn iso_epochs(&self) -> &[(&'static str, usize)] {
+        &[("arrival_epoch_tdb", M_ARRIVAL_MJD)]
+    }
     fn refuses(&self, precision: Precision) -> Option<String> {
         (precision == Precision::F32).then(|| {
             "the heliocentric cruise needs f64: in f32 a position near 2 au is rounded to ~30 km at \
