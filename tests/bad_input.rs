@@ -387,3 +387,66 @@ fn integrator_steps_are_bounded() {
         "integrator.descent_step_s",
     );
 }
+
+const CRUISE: &str = include_str!("../configs/tianwen2_cruise_311p.toml");
+
+fn cruise_replace(from: &str, to: &str) -> String {
+    assert!(CRUISE.contains(from), "test fixture out of date: {from}");
+    CRUISE.replacen(from, to, 1)
+}
+
+#[test]
+fn cruise_bad_inputs_name_their_keys() {
+    expect_bad(
+        Some(&cruise_replace("body = \"311P\"", "body = \"Ceres\"")),
+        &[],
+        "target.body",
+    );
+    expect_bad(
+        Some(&cruise_replace("vinf_in_km_s = [0.538, 1.478, 4.323]", "")),
+        &[],
+        "departure.vinf_in_km_s",
+    );
+    expect_bad(
+        Some(&cruise_replace(
+            "propellant_kg = 500.0",
+            "propellant_kg = 1700.0",
+        )),
+        &[],
+        "spacecraft.propellant_kg",
+    );
+    expect_bad(
+        Some(&cruise_replace("step_days = 0.1 ", "step_days = 30.0 ")),
+        &[],
+        "integrator.step_days",
+    );
+    expect_bad(
+        Some(&cruise_replace("mode = \"qlaw\"", "mode = \"inertial\"")),
+        &[],
+        "guidance.direction",
+    );
+    expect_bad(
+        Some(&cruise_replace(
+            "bodies = [\"earth\", \"mars\", \"jupiter\"]",
+            "bodies = [\"venus\"]",
+        )),
+        &[],
+        "perturbations.bodies",
+    );
+    expect_bad(
+        Some(&cruise_replace(
+            "between_shape = 0.9",
+            "between_shape = -0.9",
+        )),
+        &[],
+        "missed_thrust.between_shape",
+    );
+    expect_bad(
+        Some(&cruise_replace(
+            "epoch = \"2027-11-20T00:00:00 TDB\"",
+            "epoch = \"next November\"",
+        )),
+        &[],
+        "departure.epoch",
+    );
+}
