@@ -174,6 +174,26 @@ pub struct RunConfig {
     pub chunk_size: Option<i64>,
 }
 
+impl RunConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.samples <= 0 {
+            return Err(ConfigError::key(
+                "run.samples",
+                format!("must be positive, got {}", self.samples),
+            ));
+        }
+        if let Some(c) = self.chunk_size {
+            if c <= 0 {
+                return Err(ConfigError::key(
+                    "run.chunk_size",
+                    format!("must be positive, got {c}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One entry of `[dispersions]`, keyed by the dotted path of the parameter it disperses.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

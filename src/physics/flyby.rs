@@ -17,7 +17,8 @@
 //! theta = 0 puts B on T (the pass in the ecliptic, turning "leftwards" seen from the ecliptic
 //! north); theta = 90 deg puts B on R (passing below the ecliptic, so v_inf turns northwards).
 
-use super::kepler::{cross, norm};
+use super::vec3::unit;
+use super::vec3::{cross, norm};
 
 /// Turn angle delta [rad] of v_inf for a hyperbolic pass with periapsis radius
 /// `periapsis_radius_m`, excess speed `vinf_m_s` and planet GM `mu_planet` [m^3/s^2].
@@ -68,15 +69,10 @@ pub fn heliocentric_after_flyby(planet_v_m_s: [f64; 3], vinf_out_m_s: [f64; 3]) 
     std::array::from_fn(|k| planet_v_m_s[k] + vinf_out_m_s[k])
 }
 
-fn unit(a: [f64; 3]) -> [f64; 3] {
-    let n = norm(a);
-    [a[0] / n, a[1] / n, a[2] / n]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::physics::kepler::dot;
+    use crate::physics::vec3::dot;
 
     #[test]
     fn bplane_frame_is_right_handed_and_t_lies_in_the_ecliptic() {

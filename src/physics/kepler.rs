@@ -7,6 +7,8 @@
 //! Formulas: the textbook conic (e.g. Vallado, "Fundamentals of Astrodynamics", ch. 2).
 
 /// Sun GM [m^3/s^2] (IAU 2012 / REFERENCE.md).
+use super::vec3::{cross, dot, norm};
+
 pub const SUN_MU_M3_S2: f64 = 1.32712440018e20;
 /// Astronomical unit [m], exact by definition (IAU 2012 / REFERENCE.md).
 pub const AU_M: f64 = 1.495978707e11;
@@ -221,22 +223,6 @@ pub fn propagate_kepler(r: [f64; 3], v: [f64; 3], mu: f64, dt_s: f64) -> ([f64; 
 /// Specific orbital energy v^2/2 - mu/r [J/kg].
 pub fn specific_energy_j_kg(r: [f64; 3], v: [f64; 3], mu: f64) -> f64 {
     0.5 * dot(v, v) - mu / norm(r)
-}
-
-pub(crate) fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-pub(crate) fn norm(a: [f64; 3]) -> f64 {
-    dot(a, a).sqrt()
-}
-
-pub(crate) fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
 }
 
 #[cfg(test)]

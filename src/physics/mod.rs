@@ -9,3 +9,4 @@ pub mod geodesy;
 pub mod kepler;
 pub mod qlaw;
 pub mod us76;
+pub mod vec3;

@@ -42,7 +42,9 @@
 //! g = e sin(argp + raan), L = raan + argp + nu. Retrograde orbits (i near pi, 1 + hhat.z -> 0)
 //! are outside the formulation.
 
-use super::kepler::{cross, dot, elements_to_state, norm, Elements, AU_M};
+use super::kepler::{elements_to_state, Elements, AU_M};
+use super::vec3::unit;
+use super::vec3::{cross, dot, norm};
 
 /// Number of reals in the flat constants array ([`qlaw_consts_flat`], `qlaw_consts_from`).
 pub const QLAW_CONSTS_LEN: usize = 26;
@@ -161,11 +163,6 @@ pub struct QLawDecision {
     /// dQ/dt when thrusting at `accel` along the best direction, -F |D| [s] (<= 0), whether or
     /// not the decision is to thrust.
     pub q_dot_best: f64,
-}
-
-fn unit(a: [f64; 3]) -> [f64; 3] {
-    let n = norm(a);
-    [a[0] / n, a[1] / n, a[2] / n]
 }
 
 /// Unit vectors (fhat, ghat) of the equinoctial frame for (h, k).

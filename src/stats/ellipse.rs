@@ -2,6 +2,7 @@
 
 use crate::physics::constants::{WGS84_A_M, WGS84_E2};
 use crate::physics::geodesy;
+use crate::physics::vec3::dot;
 
 /// A confidence ellipse of landing points on the local tangent plane.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -88,7 +89,7 @@ pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Op
         .map(|(&lat, &lon)| {
             let p = geodetic_to_ecef(lat, lon);
             let d = [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]];
-            (dot(&east, &d) / 1000.0, dot(&north, &d) / 1000.0)
+            (dot(east, d) / 1000.0, dot(north, d) / 1000.0)
         })
         .collect();
 
@@ -131,10 +132,6 @@ pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Op
         orientation_deg: orientation,
         probability,
     })
-}
-
-fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
 /// Geodetic latitude / longitude (degrees, zero height) to ECEF metres.

@@ -4,6 +4,7 @@
 //! shaders/cruise.wgsl; both read the same constants and input rows (scenario::cruise::layout).
 
 use crate::physics::qlaw::qlaw_direction;
+use crate::physics::vec3::{add, cross, dot, norm, unit};
 use crate::scenario::cruise::*;
 
 /// One sample's view of the cruise model.
@@ -18,27 +19,6 @@ struct Command {
     on: bool,
     /// Held inertial direction (Q-law, inertial); None: along the velocity (tangential).
     dir: Option<[f64; 3]>,
-}
-
-fn add(a: [f64; 3], b: [f64; 3], k: f64) -> [f64; 3] {
-    [a[0] + k * b[0], a[1] + k * b[1], a[2] + k * b[2]]
-}
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-fn norm(a: [f64; 3]) -> f64 {
-    dot(a, a).sqrt()
-}
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-fn unit(a: [f64; 3]) -> [f64; 3] {
-    let n = norm(a);
-    [a[0] / n, a[1] / n, a[2] / n]
 }
 
 impl CruiseSample<'_> {

@@ -6,6 +6,7 @@
 
 use crate::physics::atmosphere::uniform_lerp;
 use crate::physics::geodesy::cartesian_to_geodetic_m;
+use crate::physics::vec3::{cross, dot, norm, scale};
 use crate::scenario::reentry::*;
 
 /// Aerodynamic and heating quantities at one state.
@@ -97,21 +98,21 @@ impl SampleModel<'_> {
         let rho = if ln_rho < -700.0 { 0.0 } else { ln_rho.exp() };
         let w = self.c(C_OMEGA);
         let vrel = [v[0] + w * r[1], v[1] - w * r[0], v[2]];
-        let speed = norm(&vrel);
+        let speed = norm(vrel);
         let mach = speed / a_sound;
         let qdyn = 0.5 * rho * speed * speed;
         let drag = qdyn * self.cd(mach) * inp[I_AREA] / inp[I_MASS];
         let ld = inp[I_LD];
         let mut acc = [0.0; 3];
         if speed > 0.0 {
-            let vhat = scale(&vrel, 1.0 / speed);
+            let vhat = scale(vrel, 1.0 / speed);
             for k in 0..3 {
                 acc[k] = -drag * vhat[k];
             }
             if ld != 0.0 {
-                let n = cross(r, &vrel);
-                let nhat = scale(&n, 1.0 / norm(&n));
-                let lift_up = cross(&vhat, &nhat);
+                let n = cross(*r, vrel);
+                let nhat = scale(n, 1.0 / norm(n));
+                let lift_up = cross(vhat, nhat);
                 let (cb, sb) = (inp[I_COS_BANK], inp[I_SIN_BANK]);
                 for k in 0..3 {
                     // Positive bank turns the lift to the right of the air-relative velocity.
@@ -233,7 +234,7 @@ impl SampleModel<'_> {
             s[S_PREV_MACH] = x.mach;
             s[S_PREV_ALT] = x.alt_m;
             s[S_PREV_QDYN] = x.qdyn_pa;
-            if x.alt_m > self.input[I_H_ENTRY] && dot(&r, &v) > 0.0 {
+            if x.alt_m > self.input[I_H_ENTRY] && dot(r, v) > 0.0 {
                 s[S_STATUS] = ST_SKIPPED_OUT as f64;
                 return true;
             }
@@ -290,7 +291,7 @@ fn track_peaks(s: &mut [f64], x: &Aux, t: f64) {
 
 /// Point mass + J2 gravity [m/s^2] (J2 = 0 gives the point mass).
 pub fn gravity(r: &[f64; 3], mu: f64, re: f64, j2: f64) -> [f64; 3] {
-    let r2 = dot(r, r);
+    let r2 = dot(*r, *r);
     let rn = r2.sqrt();
     let k = -mu / (r2 * rn);
     let zz = r[2] * r[2] / r2;
@@ -319,21 +320,4 @@ fn piecewise_linear_held(
         }
     }
     ys(n - 1)
-}
-
-fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-fn norm(a: &[f64; 3]) -> f64 {
-    dot(a, a).sqrt()
-}
-fn scale(a: &[f64; 3], k: f64) -> [f64; 3] {
-    [a[0] * k, a[1] * k, a[2] * k]
-}
-fn cross(a: &[f64; 3], b: &[f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
 }

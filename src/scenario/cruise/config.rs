@@ -223,20 +223,7 @@ impl CruiseConfig {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.run.samples <= 0 {
-            return Err(ConfigError::key(
-                "run.samples",
-                format!("must be positive, got {}", self.run.samples),
-            ));
-        }
-        if let Some(c) = self.run.chunk_size {
-            if c <= 0 {
-                return Err(ConfigError::key(
-                    "run.chunk_size",
-                    format!("must be positive, got {c}"),
-                ));
-            }
-        }
+        self.run.validate()?;
         let d = &self.departure;
         crate::scenario::cruise::epoch::parse_tdb_jd("departure.epoch", &d.epoch)?;
         match d.mode {

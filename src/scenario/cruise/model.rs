@@ -11,8 +11,9 @@ use crate::physics::ephemeris::{
     body_gm_m3_s2, body_state, comet_311p_elements, comet_311p_state, Body, DAY_S,
 };
 use crate::physics::flyby::{flyby_turn, heliocentric_after_flyby};
-use crate::physics::kepler::{cross, elements_to_state, norm, AU_M, SUN_MU_M3_S2};
+use crate::physics::kepler::{elements_to_state, AU_M, SUN_MU_M3_S2};
 use crate::physics::qlaw::{qlaw_consts_flat, QLawParams, QLawTarget};
+use crate::physics::vec3::{cross, norm};
 use crate::sampling::dist::Dist;
 use crate::sampling::events::missed_thrust_outages;
 

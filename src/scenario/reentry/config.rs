@@ -183,20 +183,7 @@ impl ReentryConfig {
 
     /// Checks beyond types: signs, ranges, consistency. Dispersions are checked by the sampler.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.run.samples <= 0 {
-            return Err(ConfigError::key(
-                "run.samples",
-                format!("must be positive, got {}", self.run.samples),
-            ));
-        }
-        if let Some(c) = self.run.chunk_size {
-            if c <= 0 {
-                return Err(ConfigError::key(
-                    "run.chunk_size",
-                    format!("must be positive, got {c}"),
-                ));
-            }
-        }
+        self.run.validate()?;
         if self.run.scenario.as_deref().is_some_and(|s| s != "reentry") {
             return Err(ConfigError::key(
                 "run.scenario",
