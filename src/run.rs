@@ -3,7 +3,9 @@
 use crate::config::{ConfigError, RawConfig};
 use crate::engine::gpu::GpuError;
 use crate::engine::{BackendChoice, Engine, EngineInfo, PrecisionChoice};
-use crate::output::{write_summary, ColumnSpec, OutputError, RunDir, SamplesWriter, SummaryRow};
+use crate::output::{
+    write_sensitivity, write_summary, ColumnSpec, OutputError, RunDir, SamplesWriter, SummaryRow,
+};
 use crate::sampling::Sampler;
 use crate::scenario::cruise::epoch::iso_from_mjd;
 use crate::scenario::cruise::{Cruise, CruiseConfig};
@@ -206,6 +208,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
 
     let bar = progress_bar(prep.samples, quiet);
     let mut acc = Accumulator::new(sc);
+    let mut sens = SensitivityData::new(in_names(prep).len(), sc.metrics().len());
     let (ni, sl, n_metrics) = (sc.input_len(), sc.state_len(), sc.metrics().len());
     let mut normals = vec![0.0; if prep.nominal { 0 } else { sc.n_normals() }];
     let mut first = 0u64;
@@ -246,6 +249,12 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             .iter()
             .map(|&k| params_all.iter().map(|p| p[k]).collect())
             .collect();
+        sens.add(
+            &in_cols,
+            &out_cols,
+            &status,
+            sc.status_names()[sc.failed_status() as usize],
+        );
         let texts: Vec<Vec<Option<String>>> = sc
             .iso_epochs()
             .iter()
@@ -265,6 +274,10 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     writer.finish()?;
     let summary = acc.summary();
     write_summary(&run_dir.tmp.join("summary.parquet"), &summary, &metadata)?;
+    let out_names: Vec<String> = sc.metrics().iter().map(|(n, _)| n.to_string()).collect();
+    let rows =
+        stats::sensitivity::sensitivities(&in_names(prep), &sens.inputs, &out_names, &sens.outputs);
+    write_sensitivity(&run_dir.tmp.join("sensitivity.parquet"), &rows, &metadata)?;
     run_dir.commit()?;
     Ok(RunReport {
         out_dir: prep.out_dir.clone(),
@@ -356,6 +369,57 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
     ];
     m.extend(prep.scenario.metadata());
     m
+}
+
+/// Column names of the dispersed inputs.
+fn in_names(prep: &Prepared) -> Vec<String> {
+    prep.sampler
+        .columns
+        .iter()
+        .map(|p| p.replace('.', "_"))
+        .collect()
+}
+
+/// Samples kept for sensitivity.parquet: the first ones, up to this many (rank correlations
+/// settle to +-0.005 long before; the cap bounds the memory and the sorting of huge runs).
+pub const SENSITIVITY_SAMPLES: usize = 200_000;
+
+/// Inputs and outputs (NaN where undefined or failed) of the samples kept for sensitivity.
+struct SensitivityData {
+    inputs: Vec<Vec<f64>>,
+    outputs: Vec<Vec<f64>>,
+}
+
+impl SensitivityData {
+    fn new(n_inputs: usize, n_outputs: usize) -> Self {
+        SensitivityData {
+            inputs: vec![Vec::new(); n_inputs],
+            outputs: vec![Vec::new(); n_outputs],
+        }
+    }
+
+    fn add(
+        &mut self,
+        inputs: &[Vec<f64>],
+        outputs: &[Vec<Option<f64>>],
+        status: &[&str],
+        failed: &str,
+    ) {
+        let have = self.outputs.first().map_or(0, |c| c.len());
+        let take = status.len().min(SENSITIVITY_SAMPLES.saturating_sub(have));
+        for (dst, src) in self.inputs.iter_mut().zip(inputs) {
+            dst.extend_from_slice(&src[..take]);
+        }
+        for (dst, src) in self.outputs.iter_mut().zip(outputs) {
+            dst.extend(src[..take].iter().zip(status).map(|(v, s)| {
+                if *s == failed {
+                    f64::NAN
+                } else {
+                    v.unwrap_or(f64::NAN)
+                }
+            }));
+        }
+    }
 }
 
 /// Running statistics of a run: kept metric values (for exact percentiles) and counts.

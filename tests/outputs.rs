@@ -287,3 +287,37 @@ fn unphysical_sampled_inputs_are_failed_and_kept_out_of_statistics() {
         "fixture should start some samples below ground"
     );
 }
+
+#[test]
+fn sensitivity_parquet_ranks_what_drives_the_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    run_to(&out, 600, BackendChoice::Cpu, &[]);
+    let (s, _) = read(&out.join("sensitivity.parquet"));
+    let col = |name: &str| -> Vec<String> {
+        s.column_by_name(name)
+            .unwrap()
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap()
+            .iter()
+            .map(|x| x.unwrap().to_string())
+            .collect()
+    };
+    let (inputs, outputs) = (col("input"), col("output"));
+    let rho = f64_col(&s, "spearman");
+    // One row per (dispersed input, output): 9 inputs x 14 outputs in the default config.
+    assert_eq!(s.num_rows(), 9 * 14);
+    let find = |i: &str, o: &str| {
+        let k = inputs
+            .iter()
+            .zip(&outputs)
+            .position(|(a, b)| a == i && b == o)
+            .unwrap();
+        rho[k].unwrap()
+    };
+    // A shallower (less negative) entry flies farther: strong positive rank correlation; a
+    // draggier capsule (cd_scale up) stops sooner.
+    assert!(find("entry_flight_path_angle_deg", "downrange_km") > 0.5);
+    assert!(find("vehicle_cd_scale", "downrange_km") < -0.1);
+}

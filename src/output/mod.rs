@@ -339,3 +339,61 @@ pub fn write_summary(
     })?;
     Ok(())
 }
+
+/// sensitivity.parquet: one row per (input, output) pair.
+pub fn write_sensitivity(
+    path: &Path,
+    rows: &[crate::stats::sensitivity::Sensitivity],
+    metadata: &[(String, String)],
+) -> Result<(), OutputError> {
+    let schema = Arc::new(Schema::new(vec![
+        field("input", DataType::Utf8, false, None),
+        field("output", DataType::Utf8, false, None),
+        field("count", DataType::UInt64, false, None),
+        field("spearman", DataType::Float64, true, None),
+        field("src", DataType::Float64, true, None),
+        field("r2", DataType::Float64, true, None),
+    ]));
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r.input.as_str()).collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r.output.as_str()).collect::<Vec<_>>(),
+        )),
+        Arc::new(UInt64Array::from(
+            rows.iter().map(|r| r.count).collect::<Vec<_>>(),
+        )),
+        Arc::new(Float64Array::from(
+            rows.iter().map(|r| r.spearman).collect::<Vec<_>>(),
+        )),
+        Arc::new(Float64Array::from(
+            rows.iter().map(|r| r.src).collect::<Vec<_>>(),
+        )),
+        Arc::new(Float64Array::from(
+            rows.iter().map(|r| r.r2).collect::<Vec<_>>(),
+        )),
+    ];
+    let batch =
+        RecordBatch::try_new(schema.clone(), cols).map_err(|source| OutputError::Arrow {
+            action: "assembling sensitivity.parquet".into(),
+            source,
+        })?;
+    let file = File::create(path).map_err(io(format!("creating {}", path.display())))?;
+    let mut w =
+        ArrowWriter::try_new(file, schema, Some(properties(metadata))).map_err(|source| {
+            OutputError::Parquet {
+                action: "starting sensitivity.parquet".into(),
+                source,
+            }
+        })?;
+    w.write(&batch).map_err(|source| OutputError::Parquet {
+        action: "writing sensitivity.parquet".into(),
+        source,
+    })?;
+    w.close().map_err(|source| OutputError::Parquet {
+        action: "closing sensitivity.parquet".into(),
+        source,
+    })?;
+    Ok(())
+}

@@ -4,6 +4,7 @@
 
 pub mod ellipse;
 pub mod ks;
+pub mod sensitivity;
 
 pub use ellipse::{landing_ellipse, Ellipse};
 pub use ks::{ks_p_value, ks_statistic};

@@ -1,0 +1,157 @@
+//! What drives what: Spearman rank correlation of every dispersed input with every output, and
+//! the standardised regression coefficients (SRC) of a linear model of each output on all inputs
+//! (Saltelli et al., "Global Sensitivity Analysis: The Primer", 2008, ch. 1). Spearman captures
+//! monotonic influence one input at a time; SRC apportions the variance a linear model explains
+//! (its R^2 says how much that is).
+
+use nalgebra::{DMatrix, DVector};
+
+/// One (input, output) pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensitivity {
+    pub input: String,
+    pub output: String,
+    /// Samples used: those where the output is defined.
+    pub count: u64,
+    pub spearman: Option<f64>,
+    pub src: Option<f64>,
+    /// R^2 of the linear model of this output on all inputs (same on every row of the output).
+    pub r2: Option<f64>,
+}
+
+/// Ranks 1..n with ties given their average rank.
+pub fn ranks(x: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..x.len()).collect();
+    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut r = vec![0.0; x.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            r[k] = avg;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// Pearson correlation; None when either side is constant or there are fewer than 3 points.
+pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len();
+    if n < 3 {
+        return None;
+    }
+    let mx = x.iter().sum::<f64>() / n as f64;
+    let my = y.iter().sum::<f64>() / n as f64;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
+}
+
+pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
+    pearson(&ranks(x), &ranks(y))
+}
+
+fn standardise(x: &[f64]) -> Option<Vec<f64>> {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    let s = (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1.0)).sqrt();
+    (s > 0.0).then(|| x.iter().map(|v| (v - m) / s).collect())
+}
+
+/// Sensitivities of every output to every input. `inputs[j]` and `outputs[k]` hold one value per
+/// sample (NaN where an output is undefined); `names` label them.
+pub fn sensitivities(
+    input_names: &[String],
+    inputs: &[Vec<f64>],
+    output_names: &[String],
+    outputs: &[Vec<f64>],
+) -> Vec<Sensitivity> {
+    let mut rows = Vec::new();
+    for (oname, y_all) in output_names.iter().zip(outputs) {
+        let keep: Vec<usize> = (0..y_all.len()).filter(|&i| y_all[i].is_finite()).collect();
+        let y: Vec<f64> = keep.iter().map(|&i| y_all[i]).collect();
+        let xs: Vec<Vec<f64>> = inputs
+            .iter()
+            .map(|x| keep.iter().map(|&i| x[i]).collect())
+            .collect();
+        let (src, r2) = regression(&xs, &y);
+        for (j, (iname, x)) in input_names.iter().zip(&xs).enumerate() {
+            rows.push(Sensitivity {
+                input: iname.clone(),
+                output: oname.clone(),
+                count: y.len() as u64,
+                spearman: spearman(x, &y),
+                src: src.as_ref().and_then(|b| b[j]),
+                r2,
+            });
+        }
+    }
+    rows
+}
+
+/// Least squares of standardised y on the standardised, non-constant inputs: coefficients (None
+/// for a constant input) and R^2.
+fn regression(xs: &[Vec<f64>], y: &[f64]) -> (Option<Vec<Option<f64>>>, Option<f64>) {
+    let n = y.len();
+    let Some(ys) = standardise(y) else {
+        return (None, None);
+    };
+    let cols: Vec<(usize, Vec<f64>)> = xs
+        .iter()
+        .enumerate()
+        .filter_map(|(j, x)| standardise(x).map(|s| (j, s)))
+        .collect();
+    if cols.is_empty() || n <= cols.len() + 1 {
+        return (None, None);
+    }
+    let a = DMatrix::from_fn(n, cols.len(), |i, c| cols[c].1[i]);
+    let b = DVector::from_vec(ys.clone());
+    let Ok(beta) = a.clone().svd(true, true).solve(&b, 1e-12) else {
+        return (None, None);
+    };
+    let resid = &b - &a * &beta;
+    let r2 = 1.0 - resid.norm_squared() / b.norm_squared();
+    let mut out = vec![None; xs.len()];
+    for (c, (j, _)) in cols.iter().enumerate() {
+        out[*j] = Some(beta[c]);
+    }
+    (Some(out), Some(r2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_average_ties() {
+        assert_eq!(ranks(&[10.0, 20.0, 20.0, 5.0]), vec![2.0, 3.5, 3.5, 1.0]);
+    }
+
+    #[test]
+    fn spearman_is_one_for_any_monotonic_map_and_src_recovers_a_linear_model() {
+        let x1: Vec<f64> = (0..200).map(|i| ((i * 37) % 101) as f64).collect();
+        let x2: Vec<f64> = (0..200).map(|i| ((i * 53) % 97) as f64).collect();
+        let y: Vec<f64> = x1.iter().map(|v| v.powi(3)).collect();
+        assert!((spearman(&x1, &y).unwrap() - 1.0).abs() < 1e-12);
+        // y = 3 x1 - x2 exactly: SRCs are 3 sd1 / sdy and -sd2 / sdy, R^2 = 1.
+        let y: Vec<f64> = x1.iter().zip(&x2).map(|(a, b)| 3.0 * a - b).collect();
+        let (b, r2) = regression(&[x1.clone(), x2.clone()], &y);
+        let b = b.unwrap();
+        let sd = |v: &[f64]| {
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+        };
+        assert!((b[0].unwrap() - 3.0 * sd(&x1) / sd(&y)).abs() < 1e-9);
+        assert!((b[1].unwrap() + sd(&x2) / sd(&y)).abs() < 1e-9);
+        assert!((r2.unwrap() - 1.0).abs() < 1e-12);
+    }
+}
