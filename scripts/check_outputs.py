@@ -40,5 +40,9 @@ mean, p50 = con.execute(
     f"where status <> 'failed' and {metric} is not null").fetchone()
 assert abs(mean - row["mean"]) <= 1e-9 * abs(mean), (mean, row["mean"])
 assert abs(p50 - row["p50"]) <= 1e-9 * abs(p50), (p50, row["p50"])
+# sensitivity.parquet: one row per (input, output), readable by all three.
+sens = f"{run}/sensitivity.parquet"
+assert pq.read_table(sens).num_rows == pl.read_parquet(sens).height
+assert con.execute(f"select count(*) from '{sens}'").fetchone()[0] > 0
 print(f"outputs ok ({scenario}): {df.height} samples, {metric} mean {mean:.4f} p50 {p50:.4f}, "
       f"precision {meta[b'dispersa.precision'].decode()}, adapter {meta[b'dispersa.adapter'].decode()}")

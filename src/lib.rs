@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod corridor;
 pub mod engine;
 pub mod output;
 pub mod physics;

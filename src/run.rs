@@ -306,7 +306,7 @@ pub fn build_scenario(raw: &RawConfig) -> Result<Box<dyn Scenario>, ConfigError>
     }
 }
 
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+pub fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
     }

@@ -48,6 +48,33 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Entry corridor: skip-out and limit-exceedance probabilities against the flight path angle.
+    Corridor {
+        /// Reentry config (TOML)
+        config: PathBuf,
+        /// Angles START:STOP:STEP in degrees, e.g. -14:-6:0.25
+        #[arg(long = "fpa-deg", allow_hyphen_values = true)]
+        fpa_deg: String,
+        /// Dispersed samples at each angle
+        #[arg(long, default_value_t = 500)]
+        samples_per_point: u64,
+        /// Acceptable probability of skip-out, and of exceeding the g or heat-flux limit
+        #[arg(long, default_value_t = 0.00135)]
+        risk: f64,
+        /// Output directory [default: results/<run.name>_corridor]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        #[arg(long, value_enum, default_value = "auto")]
+        precision: PrecisionChoice,
+        #[arg(long = "set", value_name = "DOTTED.KEY=VALUE")]
+        sets: Vec<String>,
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        quiet: bool,
+    },
     /// List the GPU adapters wgpu can see, with backend, driver and f64 support.
     Adapters,
     /// Trajectories per second on the default reentry config, for each backend and precision.
@@ -95,6 +122,43 @@ pub fn main_with(cli: Cli) -> i32 {
                 Ok(report) => {
                     if !quiet {
                         print_report(&report);
+                    }
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
+                }
+            }
+        }
+        Command::Corridor {
+            config,
+            fpa_deg,
+            samples_per_point,
+            risk,
+            out,
+            backend,
+            precision,
+            sets,
+            force,
+            quiet,
+        } => {
+            let opts = crate::corridor::CorridorOptions {
+                config,
+                fpa_deg,
+                samples_per_point,
+                risk,
+                out,
+                backend,
+                precision,
+                sets,
+                force,
+                quiet,
+            };
+            match crate::corridor::corridor(&opts) {
+                Ok((c, dir)) => {
+                    if !quiet {
+                        print_corridor(&c, &dir, risk);
                     }
                     0
                 }
@@ -178,5 +242,65 @@ fn print_report(r: &RunReport) {
             }
             _ => {}
         }
+    }
+}
+
+fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f64) {
+    println!("wrote {}", dir.join("corridor.parquet").display());
+    println!(
+        "{:>9} {:>8} {:>10} {:>10} {:>10} {:>9} {:>11}",
+        "fpa_deg", "samples", "p_skip", "p_g>lim", "p_q>lim", "g_p50", "q_p50_W/cm2"
+    );
+    for p in &c.points {
+        println!(
+            "{:>9.3} {:>8} {:>10.5} {:>10.5} {:>10.5} {:>9.2} {:>11.1}",
+            p.fpa_deg,
+            p.trials,
+            p.skip.p,
+            p.g_exceed.p,
+            p.heat_exceed.p,
+            p.peak_g[0].unwrap_or(f64::NAN),
+            p.peak_heat[0].unwrap_or(f64::NAN)
+        );
+    }
+    let show = |b: crate::corridor::Boundary| match (b.deg, b.low_deg, b.high_deg) {
+        (Some(d), lo, hi) => format!(
+            "{d:.3} deg (range {} .. {})",
+            lo.map_or("none".into(), |v| format!("{v:.3}")),
+            hi.map_or("none".into(), |v| format!("{v:.3}"))
+        ),
+        _ => "none in range".into(),
+    };
+    println!(
+        "risk {risk}: shallow boundary (skip-out) {}",
+        show(c.shallow)
+    );
+    println!(
+        "risk {risk}: steep boundary (g or heat limit) {}",
+        show(c.steep)
+    );
+    if let Some(w) = c.width_deg() {
+        println!("corridor width {w:.3} deg");
+    }
+    let (first, last) = (
+        c.points.first().map(|p| p.fpa_deg),
+        c.points.last().map(|p| p.fpa_deg),
+    );
+    if c.shallow.deg.is_some() && c.shallow.deg == last {
+        println!(
+            "note: the shallow boundary is the shallowest angle tried; extend --fpa-deg towards 0"
+        );
+    }
+    if c.steep.deg.is_some() && c.steep.deg == first {
+        println!(
+            "note: the steep boundary is the steepest angle tried; extend --fpa-deg downwards"
+        );
+    }
+    if c.shallow.low_deg.is_none() || c.steep.high_deg.is_none() {
+        println!(
+            "note: with {} samples per angle the Wilson interval cannot confirm a risk of {risk}; \
+             use more --samples-per-point (about 3/risk)",
+            c.points.first().map_or(0, |p| p.trials)
+        );
     }
 }

@@ -1,0 +1,413 @@
+//! `dispersa corridor`: the entry corridor as probabilities. Every flight-path-angle point gets
+//! its own dispersed samples (sample k of point j is global sample j * N + k of the run's seed,
+//! so each point is deterministic), with the angle itself held at the point's value; all points
+//! go through the same GPU chunks.
+
+use crate::config::{ConfigError, RawConfig};
+use crate::engine::{BackendChoice, Engine, PrecisionChoice};
+use crate::output::{check_out_dir, OutputError, RunDir};
+use crate::run::RunError;
+use crate::sampling::Sampler;
+use crate::scenario::reentry::{
+    Reentry, ReentryConfig, M_PEAK_G, M_PEAK_Q, PARAM_NAMES, ST_FAILED, ST_SKIPPED_OUT,
+};
+use crate::scenario::Scenario;
+use crate::stats::{percentile_sorted, wilson, Proportion};
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A point's (p50, p99865, max) of one output.
+type Percentiles = fn(&CorridorPoint) -> [Option<f64>; 3];
+
+const FPA: &str = "entry.flight_path_angle_deg";
+
+#[derive(Debug, Clone)]
+pub struct CorridorOptions {
+    pub config: PathBuf,
+    /// "START:STOP:STEP" in degrees.
+    pub fpa_deg: String,
+    pub samples_per_point: u64,
+    /// Acceptable probability of skip-out, and of exceeding a limit.
+    pub risk: f64,
+    pub out: Option<PathBuf>,
+    pub backend: BackendChoice,
+    pub precision: PrecisionChoice,
+    pub sets: Vec<String>,
+    pub force: bool,
+    pub quiet: bool,
+}
+
+/// One angle's results.
+#[derive(Debug, Clone)]
+pub struct CorridorPoint {
+    pub fpa_deg: f64,
+    pub trials: u64,
+    pub skip: Proportion,
+    pub g_exceed: Proportion,
+    pub heat_exceed: Proportion,
+    /// g or heat-flux limit exceeded.
+    pub limit_exceed: Proportion,
+    pub peak_g: [Option<f64>; 3],
+    pub peak_heat: [Option<f64>; 3],
+    pub heat_load: [Option<f64>; 3],
+}
+
+/// A corridor boundary: the angle by the point estimates, and the range the Wilson intervals
+/// allow (`None`: no angle qualifies).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Boundary {
+    pub deg: Option<f64>,
+    pub low_deg: Option<f64>,
+    pub high_deg: Option<f64>,
+}
+
+pub struct Corridor {
+    pub points: Vec<CorridorPoint>,
+    /// Shallowest angle with P(skip-out) <= risk.
+    pub shallow: Boundary,
+    /// Steepest angle with P(limit exceeded) <= risk.
+    pub steep: Boundary,
+}
+
+/// Parse "START:STOP:STEP" into the angles, inclusive of STOP (to 1e-9 of a step).
+pub fn parse_range(spec: &str) -> Result<Vec<f64>, ConfigError> {
+    let bad = |m: &str| {
+        ConfigError::Cli(format!(
+            "--fpa-deg {spec}: {m} (expected START:STOP:STEP, e.g. -14:-6:0.25)"
+        ))
+    };
+    let parts: Vec<&str> = spec.split(':').collect();
+    if parts.len() != 3 {
+        return Err(bad("three numbers separated by ':'"));
+    }
+    let v: Result<Vec<f64>, _> = parts.iter().map(|p| p.trim().parse::<f64>()).collect();
+    let v = v.map_err(|_| bad("not numbers"))?;
+    let (start, stop, step) = (v[0], v[1], v[2]);
+    if step.is_nan() || step <= 0.0 || !start.is_finite() || !stop.is_finite() || stop < start {
+        return Err(bad("need START <= STOP and STEP > 0"));
+    }
+    if stop >= 0.0 || start <= -90.0 {
+        return Err(bad("angles must lie in (-90, 0) degrees"));
+    }
+    let n = ((stop - start) / step + 1e-9).floor() as usize + 1;
+    if n > 2000 {
+        return Err(bad("more than 2000 points"));
+    }
+    Ok((0..n).map(|k| start + k as f64 * step).collect())
+}
+
+pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError> {
+    let angles = parse_range(&opts.fpa_deg)?;
+    if opts.samples_per_point == 0 {
+        return Err(ConfigError::Cli("--samples-per-point must be positive".into()).into());
+    }
+    if !(opts.risk > 0.0 && opts.risk < 1.0) {
+        return Err(ConfigError::Cli("--risk must be in (0, 1)".into()).into());
+    }
+    let raw = RawConfig::load(&opts.config, &opts.sets)?;
+    if raw.scenario_kind()? != "reentry" {
+        return Err(ConfigError::key("run.scenario", "the corridor is a reentry analysis").into());
+    }
+    let mut cfg = ReentryConfig::from_raw(&raw)?;
+    // The angle is the swept variable: its own dispersion does not apply.
+    cfg.dispersions.remove(FPA);
+    let sc = Reentry::new(cfg);
+    let seed = sc.cfg.run.seed;
+    let sampler = Sampler::new(
+        seed,
+        &sc.cfg.dispersions,
+        &sc.cfg.correlated,
+        &PARAM_NAMES,
+        sc.nominal(),
+        sc.n_normals(),
+    )?;
+    let p_fpa = PARAM_NAMES
+        .iter()
+        .position(|p| *p == FPA)
+        .expect("known parameter");
+    let out_dir = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(format!("{}_corridor", sc.cfg.run.name)));
+    if let Some(m) = check_out_dir(&out_dir) {
+        return Err(ConfigError::Cli(m).into());
+    }
+    if out_dir.exists()
+        && !opts.force
+        && std::fs::read_dir(&out_dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    {
+        return Err(ConfigError::Cli(format!(
+            "--out {} exists and is not empty; pass --force to replace it",
+            out_dir.display()
+        ))
+        .into());
+    }
+    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let engine = Engine::select(opts.backend, opts.precision, &mut notice)?;
+    let n_per = opts.samples_per_point as usize;
+    let total = angles.len() * n_per;
+    let (mut runner, chunk) = engine.runner(&sc, engine.default_chunk().min(total))?;
+    let bar = crate::run::progress_bar(total as u64, opts.quiet);
+    let (ni, sl) = (sc.input_len(), sc.state_len());
+    let mut normals = vec![0.0; sc.n_normals()];
+    let mut per_point: Vec<Vec<crate::scenario::SampleOutputs>> =
+        vec![Vec::with_capacity(n_per); angles.len()];
+    let mut first = 0usize;
+    while first < total {
+        let n = (total - first).min(chunk);
+        let mut inputs = vec![0.0; n * ni];
+        let mut params = Vec::with_capacity(n);
+        for j in 0..n {
+            let g = first + j;
+            let mut p = sc.nominal().to_vec();
+            sampler.draw(g as u64, &mut p, &mut normals);
+            p[p_fpa] = angles[g / n_per];
+            sc.pack_input(
+                seed,
+                g as u64,
+                &p,
+                Some(&normals),
+                &mut inputs[j * ni..(j + 1) * ni],
+            );
+            params.push(p);
+        }
+        let before = first as u64;
+        let states = runner.propagate(&sc, &inputs, n, &|k| bar.set_position(before + k))?;
+        for (j, p) in params.iter().enumerate() {
+            per_point[(first + j) / n_per].push(sc.outputs(p, &states[j * sl..(j + 1) * sl]));
+        }
+        first += n;
+        bar.set_position(first as u64);
+    }
+    bar.finish_and_clear();
+    let (g_limit, q_limit) = (sc.cfg.events.g_limit, sc.cfg.events.heat_flux_limit_w_cm2);
+    let points: Vec<CorridorPoint> = angles
+        .iter()
+        .zip(&per_point)
+        .map(|(&fpa, outs)| point_stats(fpa, outs, g_limit, q_limit))
+        .collect();
+    let shallow = boundary(&points, opts.risk, true);
+    let steep = boundary(&points, opts.risk, false);
+    let corridor = Corridor {
+        points,
+        shallow,
+        steep,
+    };
+    let info = engine.info();
+    let metadata = vec![
+        (
+            "dispersa.version".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
+        ("dispersa.config".into(), raw.text.clone()),
+        ("dispersa.config_overrides".into(), raw.overrides.join("\n")),
+        ("dispersa.seed".into(), seed.to_string()),
+        ("dispersa.fpa_deg".into(), opts.fpa_deg.clone()),
+        (
+            "dispersa.samples_per_point".into(),
+            opts.samples_per_point.to_string(),
+        ),
+        ("dispersa.risk".into(), opts.risk.to_string()),
+        ("dispersa.adapter".into(), info.adapter.clone()),
+        ("dispersa.precision".into(), info.precision.name().into()),
+        ("dispersa.backend".into(), info.backend.into()),
+    ];
+    let dir = RunDir::create(&out_dir)?;
+    write_corridor(&dir.tmp.join("corridor.parquet"), &corridor, &metadata)?;
+    dir.commit()?;
+    Ok((corridor, out_dir))
+}
+
+fn point_stats(
+    fpa: f64,
+    outs: &[crate::scenario::SampleOutputs],
+    g_limit: f64,
+    q_limit: f64,
+) -> CorridorPoint {
+    let ok: Vec<_> = outs.iter().filter(|o| o.status != ST_FAILED).collect();
+    let trials = ok.len() as u64;
+    let count = |f: &dyn Fn(&crate::scenario::SampleOutputs) -> bool| {
+        ok.iter().filter(|o| f(o)).count() as u64
+    };
+    let g_over =
+        |o: &crate::scenario::SampleOutputs| o.metrics[M_PEAK_G].is_some_and(|g| g > g_limit);
+    let q_over =
+        |o: &crate::scenario::SampleOutputs| o.metrics[M_PEAK_Q].is_some_and(|q| q > q_limit);
+    let pct = |m: usize| -> [Option<f64>; 3] {
+        let mut v: Vec<f64> = ok.iter().filter_map(|o| o.metrics[m]).collect();
+        if v.is_empty() {
+            return [None; 3];
+        }
+        v.sort_by(f64::total_cmp);
+        [
+            Some(percentile_sorted(&v, 0.5)),
+            Some(percentile_sorted(&v, 0.99865)),
+            Some(v[v.len() - 1]),
+        ]
+    };
+    CorridorPoint {
+        fpa_deg: fpa,
+        trials,
+        skip: wilson(count(&|o| o.status == ST_SKIPPED_OUT), trials),
+        g_exceed: wilson(count(&g_over), trials),
+        heat_exceed: wilson(count(&q_over), trials),
+        limit_exceed: wilson(count(&|o| g_over(o) || q_over(o)), trials),
+        peak_g: pct(M_PEAK_G),
+        peak_heat: pct(M_PEAK_Q),
+        heat_load: pct(4),
+    }
+}
+
+/// Shallow boundary: the shallowest (largest) angle with P(skip-out) <= risk; steep boundary:
+/// the steepest (most negative) angle with P(limit exceeded) <= risk. The range comes from the
+/// Wilson intervals: the same rule applied to ci_low (optimistic) and to ci_high (conservative).
+fn boundary(points: &[CorridorPoint], risk: f64, shallow: bool) -> Boundary {
+    let pick = |f: &dyn Fn(&Proportion) -> f64| -> Option<f64> {
+        let ok = points.iter().filter(|p| {
+            let prop = if shallow { &p.skip } else { &p.limit_exceed };
+            p.trials > 0 && f(prop) <= risk
+        });
+        if shallow {
+            ok.map(|p| p.fpa_deg)
+                .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+        } else {
+            ok.map(|p| p.fpa_deg)
+                .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))))
+        }
+    };
+    let point = pick(&|p| p.p);
+    let optimistic = pick(&|p| p.ci_low);
+    let conservative = pick(&|p| p.ci_high);
+    // For the shallow boundary the optimistic angle is the shallower one; for the steep one,
+    // the steeper one.
+    let (low, high) = if shallow {
+        (conservative, optimistic)
+    } else {
+        (optimistic, conservative)
+    };
+    Boundary {
+        deg: point,
+        low_deg: low,
+        high_deg: high,
+    }
+}
+
+fn write_corridor(
+    path: &Path,
+    c: &Corridor,
+    metadata: &[(String, String)],
+) -> Result<(), OutputError> {
+    let f = |name: &str| Field::new(name, DataType::Float64, true);
+    let mut fields = vec![
+        Field::new("fpa_deg", DataType::Float64, false),
+        Field::new("samples", DataType::UInt64, false),
+    ];
+    for p in [
+        "p_skip_out",
+        "p_g_exceed",
+        "p_heat_exceed",
+        "p_limit_exceed",
+    ] {
+        fields.push(f(p));
+        fields.push(f(&format!("{p}_ci_low")));
+        fields.push(f(&format!("{p}_ci_high")));
+    }
+    for m in ["peak_g", "peak_heat_flux_w_cm2", "heat_load_j_cm2"] {
+        for s in ["p50", "p99865", "max"] {
+            fields.push(f(&format!("{m}_{s}")));
+        }
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let pts = &c.points;
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(Float64Array::from(
+            pts.iter().map(|p| p.fpa_deg).collect::<Vec<_>>(),
+        )),
+        Arc::new(UInt64Array::from(
+            pts.iter().map(|p| p.trials).collect::<Vec<_>>(),
+        )),
+    ];
+    let props: [fn(&CorridorPoint) -> &Proportion; 4] = [
+        |p| &p.skip,
+        |p| &p.g_exceed,
+        |p| &p.heat_exceed,
+        |p| &p.limit_exceed,
+    ];
+    for get in props {
+        let fin = |x: f64| Some(x).filter(|v| v.is_finite());
+        cols.push(Arc::new(Float64Array::from(
+            pts.iter().map(|p| fin(get(p).p)).collect::<Vec<_>>(),
+        )));
+        cols.push(Arc::new(Float64Array::from(
+            pts.iter().map(|p| fin(get(p).ci_low)).collect::<Vec<_>>(),
+        )));
+        cols.push(Arc::new(Float64Array::from(
+            pts.iter().map(|p| fin(get(p).ci_high)).collect::<Vec<_>>(),
+        )));
+    }
+    let pcts: [Percentiles; 3] = [|p| p.peak_g, |p| p.peak_heat, |p| p.heat_load];
+    for get in pcts {
+        for k in 0..3 {
+            cols.push(Arc::new(Float64Array::from(
+                pts.iter().map(|p| get(p)[k]).collect::<Vec<_>>(),
+            )));
+        }
+    }
+    let batch =
+        RecordBatch::try_new(schema.clone(), cols).map_err(|source| OutputError::Arrow {
+            action: "assembling corridor.parquet".into(),
+            source,
+        })?;
+    let mut md = metadata.to_vec();
+    let fmt = |x: Option<f64>| x.map_or("none".to_string(), |v| format!("{v}"));
+    for (name, b) in [("shallow", c.shallow), ("steep", c.steep)] {
+        md.push((format!("dispersa.corridor.{name}_boundary_deg"), fmt(b.deg)));
+        md.push((
+            format!("dispersa.corridor.{name}_boundary_low_deg"),
+            fmt(b.low_deg),
+        ));
+        md.push((
+            format!("dispersa.corridor.{name}_boundary_high_deg"),
+            fmt(b.high_deg),
+        ));
+    }
+    md.push(("dispersa.corridor.width_deg".into(), fmt(c.width_deg())));
+    let file = std::fs::File::create(path).map_err(|source| OutputError::Io {
+        action: format!("creating {}", path.display()),
+        source,
+    })?;
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+        .set_key_value_metadata(Some(
+            md.into_iter()
+                .map(|(k, v)| parquet::file::metadata::KeyValue::new(k, v))
+                .collect(),
+        ))
+        .build();
+    let mut w =
+        ArrowWriter::try_new(file, schema, Some(props)).map_err(|source| OutputError::Parquet {
+            action: "starting corridor.parquet".into(),
+            source,
+        })?;
+    w.write(&batch).map_err(|source| OutputError::Parquet {
+        action: "writing corridor.parquet".into(),
+        source,
+    })?;
+    w.close().map_err(|source| OutputError::Parquet {
+        action: "closing corridor.parquet".into(),
+        source,
+    })?;
+    Ok(())
+}
+
+impl Corridor {
+    /// Shallow minus steep boundary [deg], when both exist.
+    pub fn width_deg(&self) -> Option<f64> {
+        Some(self.shallow.deg? - self.steep.deg?)
+    }
+}

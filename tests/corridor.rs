@@ -1,0 +1,75 @@
+//! The entry corridor: boundaries bracket the nominal, and move the way the physics says.
+
+use dispersa::corridor::{corridor, parse_range, CorridorOptions};
+use dispersa::engine::{BackendChoice, PrecisionChoice};
+
+const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
+
+fn run(fpa: &str, n: u64, risk: f64, sets: &[&str]) -> dispersa::corridor::Corridor {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CorridorOptions {
+        config: CONFIG.into(),
+        fpa_deg: fpa.into(),
+        samples_per_point: n,
+        risk,
+        out: Some(dir.path().join("c")),
+        backend: BackendChoice::Auto,
+        precision: PrecisionChoice::Auto,
+        sets: sets.iter().map(|s| s.to_string()).collect(),
+        force: false,
+        quiet: true,
+    };
+    let (c, out) = corridor(&opts).expect("corridor runs");
+    assert!(out.join("corridor.parquet").exists());
+    c
+}
+
+#[test]
+fn corridor_boundaries_bracket_the_nominal_angle() {
+    let c = run("-14:-4:0.5", 80, 0.05, &[]);
+    let (shallow, steep) = (c.shallow.deg.unwrap(), c.steep.deg.unwrap());
+    // The default config enters at -10 deg, inside the corridor.
+    assert!(
+        steep < -10.0 && -10.0 < shallow,
+        "corridor {steep} .. {shallow}"
+    );
+    assert!((c.width_deg().unwrap() - (shallow - steep)).abs() < 1e-12);
+    // Skip-out probability falls as the entry steepens.
+    let p: Vec<f64> = c.points.iter().map(|p| p.skip.p).collect();
+    assert!(p.first().unwrap() < p.last().unwrap());
+}
+
+#[test]
+fn skip_out_boundary_moves_steeper_with_ballistic_coefficient_and_speed() {
+    // The median skip-out angle (risk 0.5), 0.1 deg resolution: a heavier capsule (higher
+    // ballistic coefficient) or a faster one is decelerated less per unit of atmosphere and
+    // needs a steeper entry to be captured.
+    let base = run("-6.6:-4.6:0.1", 60, 0.5, &[]).shallow.deg.unwrap();
+    let heavy = run(
+        "-6.6:-4.6:0.1",
+        60,
+        0.5,
+        &[
+            "vehicle.mass_kg=60",
+            "dispersions.\"vehicle.mass_kg\"={dist=\"uniform\", low=59.0, high=61.0}",
+        ],
+    )
+    .shallow
+    .deg
+    .unwrap();
+    let fast = run("-6.6:-4.6:0.1", 60, 0.5, &["entry.velocity_km_s=12.5"])
+        .shallow
+        .deg
+        .unwrap();
+    eprintln!("skip-out boundary: base {base}, 60 kg {heavy}, 12.5 km/s {fast}");
+    assert!(heavy < base, "heavier capsule: {heavy} vs {base}");
+    assert!(fast < base, "faster entry: {fast} vs {base}");
+}
+
+#[test]
+fn angle_ranges_are_checked() {
+    assert_eq!(parse_range("-14:-6:0.25").unwrap().len(), 33);
+    for bad in ["-6:-14:0.25", "-14:-6:0", "-14:-6", "a:b:c", "-14:1:0.5"] {
+        assert!(parse_range(bad).is_err(), "{bad}");
+    }
+}
