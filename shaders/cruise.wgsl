@@ -17,7 +17,7 @@ struct CruiseDeriv {
 
 fn cruise_deriv(ib: u32, r: vec3<real>, v: vec3<real>, m: real, t: real, cmd: Command) -> CruiseDeriv {
     var d: CruiseDeriv;
-    var a = cruise_gravity(r, t, inputs[ib + I_T_SOI]);
+    var a = cruise_gravity(r, t);
     d.mdot = 0.0;
     if (cmd.on) {
         let n_on = thrusters_on(ib, r, t);
@@ -73,6 +73,7 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var steps = states[sb + S_STEPS];
     var ca_dist = states[sb + S_CA_DIST];
     var ca_t = states[sb + S_CA_T];
+    var out_idx = states[sb + S_OUT_IDX];
     var status = ST_RUNNING;
     let dry = inputs[ib + I_MASS0] - inputs[ib + I_PROP0];
     let dt = consts[C_DT];
@@ -136,7 +137,7 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
             wants = d.thrust;
             cmd.dir = d.dir_inertial;
         }
-        let outage = in_outage(ib, t);
+        let outage = in_outage(ib, t, &out_idx);
         cmd.on = powered && wants && !outage;
         if (powered && wants && outage) {
             missed = missed + dt;
@@ -172,6 +173,7 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     states[sb + S_STEPS] = steps;
     states[sb + S_CA_DIST] = ca_dist;
     states[sb + S_CA_T] = ca_t;
+    states[sb + S_OUT_IDX] = out_idx;
     states[sb + S_STATUS] = real(status);
     if (status == ST_RUNNING) {
         atomicAdd(&n_running, 1u);

@@ -14,12 +14,8 @@ struct Dims {
     off_gm: u32,       // thrust-noise nodes offset in the input row
     n_gm: u32,
     off_qlaw: u32,     // Q-law constants offset in consts
-    earth_index: u32,  // body index of the Earth (0xffffffff: not perturbing)
     off_ol: u32,       // open-loop profile offset in consts: [on, r, t, n] per step
     n_ol: u32,         // steps in the open-loop profile
-    pad1: u32,
-    pad2: u32,
-    pad3: u32,
 };
 
 @group(0) @binding(0) var<uniform> dims: Dims;

@@ -20,13 +20,8 @@ fn body_position(b: u32, t: real) -> vec3<real> {
     return h00 * p0 + (h10 * h) * v0 + h01 * p1 + (h11 * h) * v1;
 }
 
-// Pull of perturbing body b on a spacecraft at r, with the indirect term [m/s^2]; the Earth
-// weighs nothing until the flyby has carried the spacecraft out of its sphere of influence
-// (t_soi, from the host), where the patched conic has already accounted for it.
-fn body_gravity(b: u32, r: vec3<real>, t: real, t_soi: real) -> vec3<real> {
-    if (b == dims.earth_index && t < t_soi) {
-        return vec3<real>(0.0, 0.0, 0.0);
-    }
+// Pull of perturbing body b on a spacecraft at r, with the indirect term [m/s^2].
+fn body_gravity(b: u32, r: vec3<real>, t: real) -> vec3<real> {
     let rb = body_position(b, t);
     let d = rb - r;
     let dn = sqrt(dot(d, d));
@@ -37,17 +32,17 @@ fn body_gravity(b: u32, r: vec3<real>, t: real, t_soi: real) -> vec3<real> {
 
 // Sun + up to three perturbing bodies, unrolled: a loop over the bodies here was miscompiled
 // inside the cruise kernel on lavapipe (Mesa 22.3), losing the second body at some steps.
-fn cruise_gravity(r: vec3<real>, t: real, t_soi: real) -> vec3<real> {
+fn cruise_gravity(r: vec3<real>, t: real) -> vec3<real> {
     let rn = sqrt(dot(r, r));
     var a = -consts[C_SUN_MU] / (rn * rn * rn) * r;
     if (dims.n_bodies > 0u) {
-        a = a + body_gravity(0u, r, t, t_soi);
+        a = a + body_gravity(0u, r, t);
     }
     if (dims.n_bodies > 1u) {
-        a = a + body_gravity(1u, r, t, t_soi);
+        a = a + body_gravity(1u, r, t);
     }
     if (dims.n_bodies > 2u) {
-        a = a + body_gravity(2u, r, t, t_soi);
+        a = a + body_gravity(2u, r, t);
     }
     return a;
 }

@@ -27,17 +27,19 @@ fn thrust_noise(ib: u32, t: real) -> real {
     return inputs[j] + f * (inputs[j + 1u] - inputs[j]);
 }
 
-// Straight-line loop body (no early return): loops with divergent exits were miscompiled in
-// the large kernels on lavapipe (Mesa 22.3).
-fn in_outage(ib: u32, t: real) -> bool {
-    let n = u32(inputs[ib + I_N_OUT]);
-    var hit = false;
-    for (var k = 0u; k < dims.max_events; k = k + 1u) {
-        let start = inputs[ib + I_OUT + 2u * k];
-        let end = inputs[ib + I_OUT + 2u * k + 1u];
-        hit = hit || (k < n && t >= start && t < end);
+// Whether an outage covers t. The outages are sorted and disjoint; idx (kept in the state)
+// points at the current or next one and moves past an outage once it has ended, at most one per
+// step. No loop: a loop over the outages was miscompiled in this kernel on lavapipe (Mesa 22.3).
+fn in_outage(ib: u32, t: real, idx: ptr<function, real>) -> bool {
+    let n = inputs[ib + I_N_OUT];
+    if (*idx < n && t >= inputs[ib + I_OUT + 2u * u32(*idx) + 1u]) {
+        *idx = *idx + 1.0;
     }
-    return hit;
+    if (*idx >= n) {
+        return false;
+    }
+    let k = ib + I_OUT + 2u * u32(*idx);
+    return t >= inputs[k] && t < inputs[k + 1u];
 }
 
 fn unit3(a: vec3<real>) -> vec3<real> {

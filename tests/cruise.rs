@@ -221,7 +221,10 @@ fn constant_tangential_thrust_for_a_year_matches_a_converged_independent_solutio
     assert!((s[S_M] - ma).abs() < 1e-6, "mass {} vs {ma}", s[S_M]);
     // And the GPU lands on the same point.
     let (_, g) = run(&common::gpu(PrecisionChoice::F64), &sc, 1, true);
-    let d = ((s[S_R] - g[0][S_R]).powi(2) + (s[S_R + 1] - g[0][S_R + 1]).powi(2)).sqrt();
+    let d = (0..3)
+        .map(|i| (s[S_R + i] - g[0][S_R + i]).powi(2))
+        .sum::<f64>()
+        .sqrt();
     assert!(d < 1.0, "GPU {d} m from the CPU");
 }
 
@@ -303,6 +306,13 @@ fn agree_on_dispersed(mode: &str) {
             same += (dt == 0.0) as usize;
         }
     }
+    // The comparison must cover arrivals: most Q-law samples arrive; open-loop ones drift, but
+    // some still meet the tolerances.
+    let min_arrived = if mode == "qlaw" { 20 } else { 1 };
+    assert!(
+        c.iter().filter(|o| o.status == ST_ARRIVED).count() >= min_arrived,
+        "{mode}: too few arrivals to compare"
+    );
     eprintln!("cruise {mode} GPU vs CPU ({n} samples): arrival {worst_t:.1} min, propellant {:.3} g, {same} identical arrival steps", worst_p * 1e3);
     // The bounds. Measured on lavapipe: identical (0 min, 0 g); any 1-ulp difference
     // would show as a whole step (144 min) because arrival is tested at step starts.

@@ -48,8 +48,6 @@ impl CruiseSample<'_> {
     }
 
     /// Gravity of the Sun and the perturbing bodies (with the indirect term) [m/s^2].
-    /// (The Earth is left out until the sample's flyby has carried it out of the Earth's sphere
-    /// of influence.)
     pub fn gravity(&self, r: [f64; 3], t: f64) -> [f64; 3] {
         let rn = norm(r);
         let mut a = [0.0; 3];
@@ -58,9 +56,6 @@ impl CruiseSample<'_> {
             let rb = self.body_position(b, t);
             let d = add(rb, r, -1.0);
             let dn = norm(d);
-            if b as u32 == self.model.earth_index && t < self.input[I_T_SOI] {
-                continue;
-            }
             let mu = self.c(self.model.off_bmu + b);
             let rbn = norm(rb);
             a = add(a, d, mu / (dn * dn * dn));
@@ -100,9 +95,17 @@ impl CruiseSample<'_> {
         g[k] + f * (g[k + 1] - g[k])
     }
 
-    fn in_outage(&self, t: f64) -> bool {
-        let n = self.input[I_N_OUT] as usize;
-        (0..n).any(|k| t >= self.input[I_OUT + 2 * k] && t < self.input[I_OUT + 2 * k + 1])
+    /// Whether an outage covers t. The outages are sorted and disjoint; `idx` (kept in the
+    /// state) points at the current or next one and moves past an outage once it has ended, at
+    /// most one per step (an outage shorter than a step may be stepped over, identically on
+    /// every engine). No loop: the WGSL twin's loop over the outages was miscompiled.
+    fn in_outage(&self, t: f64, idx: &mut f64) -> bool {
+        let n = self.input[I_N_OUT];
+        let at = |k: f64, e: usize| self.input[I_OUT + 2 * k as usize + e];
+        if *idx < n && t >= at(*idx, 1) {
+            *idx += 1.0;
+        }
+        *idx < n && t >= at(*idx, 0) && t < at(*idx, 1)
     }
 
     /// Apply the sample's constant pointing errors to a unit direction.
@@ -251,7 +254,7 @@ impl CruiseSample<'_> {
         let n_on = self.thrusters_on(r, t);
         let powered = n_on > 0.0;
         let (wants, dir) = self.guidance(r, v, m, t, n_on);
-        let outage = self.in_outage(t);
+        let outage = self.in_outage(t, &mut s[S_OUT_IDX]);
         let on = powered && wants && !outage;
         if let Some(rec) = record {
             let d = dir.unwrap_or_else(|| unit(v));

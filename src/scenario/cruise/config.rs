@@ -5,6 +5,7 @@ use crate::config::{
     finite, non_negative, positive, ConfigError, CorrelatedConfig, Dispersions, RawConfig,
     RunConfig,
 };
+use crate::sampling::dist::Dist;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -359,7 +360,24 @@ impl CruiseConfig {
         positive("target.tol_a_au", t.tol_a_au)?;
         positive("target.tol_e", t.tol_e)?;
         positive("target.tol_i_deg", t.tol_i_deg)?;
-        crate::scenario::cruise::epoch::parse_tdb_jd("target.deadline", &t.deadline)?;
+        let deadline =
+            crate::scenario::cruise::epoch::parse_tdb_jd("target.deadline", &t.deadline)?;
+        let epoch =
+            crate::scenario::cruise::epoch::parse_tdb_jd("departure.epoch", &self.departure.epoch)?;
+        if deadline <= epoch {
+            return Err(ConfigError::key(
+                "target.deadline",
+                "must be after departure.epoch",
+            ));
+        }
+        // Standish's Table 1 elements hold for 1800-2050.
+        const JD_2050_END: f64 = 2_470_172.5;
+        if epoch < 2_378_496.5 || epoch + self.integrator.time_limit_days > JD_2050_END {
+            return Err(ConfigError::key(
+                "integrator.time_limit_days",
+                "departure.epoch plus the time limit must stay within 1800-2050 (planet ephemeris validity)",
+            ));
+        }
         for b in &self.perturbations.bodies {
             if !KNOWN_BODIES.contains(&b.as_str()) {
                 return Err(ConfigError::key(
@@ -377,6 +395,26 @@ impl CruiseConfig {
                 return Err(ConfigError::key(
                     "missed_thrust.max_events",
                     "must be between 1 and 256",
+                ));
+            }
+            // Outages that do not fit are lost: demand room for well over the expected count.
+            let between = Dist::Weibull {
+                shape: m.between_shape,
+                scale: m.between_scale_days,
+            };
+            let duration = Dist::Weibull {
+                shape: m.duration_shape,
+                scale: m.duration_scale_days,
+            };
+            let expected = self.integrator.time_limit_days / (between.mean() + duration.mean());
+            let needed = (2.0 * expected + 10.0).ceil();
+            if (m.max_events as f64) < needed {
+                return Err(ConfigError::key(
+                    "missed_thrust.max_events",
+                    format!(
+                        "{} slots for ~{expected:.0} expected outages; set at least {needed}",
+                        m.max_events
+                    ),
                 ));
             }
         }

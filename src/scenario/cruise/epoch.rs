@@ -41,6 +41,24 @@ pub fn parse_tdb_jd(key: &str, s: &str) -> Result<f64, ConfigError> {
     {
         return Err(bad());
     }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if da > days_in_month[mo as usize - 1] {
+        return Err(bad());
+    }
     let jd = julian_date(y, mo, da) + (hh as f64 * 3600.0 + mi as f64 * 60.0 + se) / 86_400.0;
     Ok(if utc {
         jd + TDB_MINUS_UTC_S / 86_400.0
@@ -107,6 +125,9 @@ mod tests {
         assert!((utc - parse_tdb_jd("k", "2027-11-20T00:01:09.184 TDB").unwrap()).abs() < 1e-9);
         assert!(parse_tdb_jd("k", "2027-13-01T00:00:00").is_err());
         assert!(parse_tdb_jd("k", "yesterday").is_err());
+        assert!(parse_tdb_jd("k", "2027-11-31T00:00:00").is_err());
+        assert!(parse_tdb_jd("k", "2027-02-29T00:00:00").is_err());
+        assert!(parse_tdb_jd("k", "2028-02-29T00:00:00").is_ok());
     }
 
     #[test]

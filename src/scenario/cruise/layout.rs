@@ -26,10 +26,9 @@ layout! {
     I_DUTY = 16,     // duty cycle
     I_PERR1 = 17,    // tan(pointing error 1)
     I_PERR2 = 18,    // tan(pointing error 2)
-    I_T_SOI = 19,    // time the Earth's pull stays excluded after the flyby [s]
-    I_N_OUT = 20,    // number of outages
-    I_OUT = 21,      // outages: [start_s, end_s] pairs
-    IN_FIXED = 21,
+    I_N_OUT = 19,    // number of outages
+    I_OUT = 20,      // outages: [start_s, end_s] pairs
+    IN_FIXED = 20,
     // ---- state row ----
     S_R = 0,
     S_V = 3,
@@ -43,7 +42,8 @@ layout! {
     S_STEPS = 13,
     S_CA_DIST = 14,  // closest approach to 311P so far [m]
     S_CA_T = 15,     // and its time [s]
-    STATE_LEN = 16,
+    S_OUT_IDX = 16,  // index of the current or next outage
+    STATE_LEN = 17,
     // ---- constants ----
     C_SUN_MU = 0,
     C_AU = 1,
@@ -52,7 +52,7 @@ layout! {
     C_T_LIMIT = 4,   // [s]
     C_EPH_DT = 5,    // ephemeris node spacing [s]
     C_GM_DT = 6,     // thrust-noise node spacing [s]
-    C_SOI = 7,       // Earth sphere of influence [m] (host only: sets I_T_SOI)
+    C_SOI = 7,       // Earth sphere of influence [m], where the heliocentric phase starts
     C_TOL_A = 8,     // [m]
     C_TOL_E = 9,
     C_COS_TOL_I = 10,

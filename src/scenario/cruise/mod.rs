@@ -107,7 +107,6 @@ impl Scenario for Cruise {
             m.off_gm() as u32,
             m.n_gm as u32,
             m.off_qlaw as u32,
-            m.earth_index,
             m.off_ol as u32,
             m.n_ol as u32,
         ]

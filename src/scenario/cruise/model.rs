@@ -55,9 +55,10 @@ const P_PERR1: usize = 14;
 const P_PERR2: usize = 15;
 
 /// Earth's sphere of influence about the Sun [m] (Laplace: a (m/M)^(2/5) = 9.25e8 m). The
-/// patched conic has accounted for the Earth until the spacecraft leaves it, so the Earth's pull
-/// is left out for the time v-infinity takes to cross it (a time, not a distance test: a later
-/// Earth encounter feels the Earth, and the switch is the same on every engine).
+/// heliocentric phase starts on it: the patched conic carries the spacecraft from periapsis to
+/// the sphere along the outgoing asymptote, at the hyperbolic speed there,
+/// sqrt(v_inf^2 + 2 mu / r_soi); from then on the Earth pulls as a third body, so the energy it
+/// takes between the sphere and infinity is counted once.
 pub const EARTH_SOI_M: f64 = 9.25e8;
 /// Ephemeris table spacing [s]: cubic Hermite between daily nodes errs by < 0.1 m for the EMB.
 pub const EPH_DT_S: f64 = DAY_S;
@@ -80,8 +81,6 @@ pub struct Model {
     /// Thrust-noise Gauss-Markov coefficient between nodes and 1-sigma.
     pub gm_phi: f64,
     pub gm_sigma: f64,
-    /// Index of the Earth among `bodies` (u32::MAX when it is not perturbing).
-    pub earth_index: u32,
     /// Q-law target and tuning, and their offset in `consts` (Q-law guidance only).
     pub qlaw: Option<(QLawTarget, QLawParams)>,
     pub off_qlaw: usize,
@@ -131,11 +130,10 @@ impl Model {
                 _ => Body::Jupiter,
             })
             .collect();
-        let earth_index = bodies
-            .iter()
-            .position(|b| *b == Body::EarthMoonBary)
-            .map_or(u32::MAX, |i| i as u32);
-        let n_eph = (cfg.integrator.time_limit_days * DAY_S / EPH_DT_S).ceil() as usize + 3;
+        // Nodes to the time limit plus the last step's final stage, and one to spare.
+        let n_eph = ((cfg.integrator.time_limit_days + cfg.integrator.step_days) * DAY_S / EPH_DT_S)
+            .ceil() as usize
+            + 3;
         let off_bmu = consts.len();
         for b in &bodies {
             consts.push(body_gm_m3_s2(*b));
@@ -197,7 +195,6 @@ impl Model {
             n_gm,
             gm_phi,
             gm_sigma,
-            earth_index,
             qlaw,
             off_qlaw,
             off_ol: 0,
@@ -253,7 +250,19 @@ impl Model {
                 let vin = d.vinf_in_km_s.expect("validated").map(|x| x * 1000.0);
                 let rp = WGS84_A_M + p[P_RP_ALT] * 1000.0;
                 let vout = flyby_turn(vin, rp, p[P_BPLANE].to_radians(), EARTH_MU_M3_S2);
-                (re, heliocentric_after_flyby(ve, vout), norm(vout))
+                let vinf = norm(vout);
+                let u = [vout[0] / vinf, vout[1] / vinf, vout[2] / vinf];
+                let speed = (vinf * vinf + 2.0 * EARTH_MU_M3_S2 / EARTH_SOI_M).sqrt();
+                let r0 = [
+                    re[0] + EARTH_SOI_M * u[0],
+                    re[1] + EARTH_SOI_M * u[1],
+                    re[2] + EARTH_SOI_M * u[2],
+                ];
+                (
+                    r0,
+                    heliocentric_after_flyby(ve, [speed * u[0], speed * u[1], speed * u[2]]),
+                    vinf,
+                )
             }
             DepartureMode::State => (
                 d.position_au.expect("validated").map(|x| x * AU_M),
@@ -274,12 +283,7 @@ impl Model {
         row: &mut [f64],
     ) {
         row.fill(0.0);
-        let (r0, v0, vinf) = self.departure_state(p);
-        row[I_T_SOI] = if vinf.is_finite() && vinf > 0.0 {
-            EARTH_SOI_M / vinf
-        } else {
-            0.0
-        };
+        let (r0, v0, _) = self.departure_state(p);
         row[I_R0..I_R0 + 3].copy_from_slice(&r0);
         row[I_V0..I_V0 + 3].copy_from_slice(&v0);
         let valid = p[P_WET] > 0.0
@@ -289,6 +293,14 @@ impl Model {
             && p[P_ISCALE] > 0.0
             && p[P_PTHR] > 0.0
             && p[P_DEG] < 1.0
+            && p[P_DEG] >= 0.0
+            && p[P_TSCALE] > 0.0
+            && p[P_THRUST] >= 0.0
+            && p[P_P1AU] >= 0.0
+            && p[P_BUS] >= 0.0
+            && p[P_PMIN] >= 0.0
+            && p[P_DUTY] > 0.0
+            && p[P_DUTY] <= 1.0
             && (self.cfg.departure.mode == DepartureMode::State || p[P_RP_ALT] > 0.0)
             && p.iter().enumerate().all(|(i, x)| {
                 x.is_finite() || (i <= P_BPLANE && self.cfg.departure.mode == DepartureMode::State)
@@ -304,7 +316,7 @@ impl Model {
         row[I_PMIN] = p[P_PMIN];
         row[I_PTHR] = p[P_PTHR];
         row[I_NTHR] = self.cfg.propulsion.thrusters as f64;
-        row[I_DUTY] = p[P_DUTY].clamp(0.0, 1.0);
+        row[I_DUTY] = p[P_DUTY];
         row[I_PERR1] = p[P_PERR1].to_radians().tan();
         row[I_PERR2] = p[P_PERR2].to_radians().tan();
         if let (Some(m), true) = (&self.cfg.missed_thrust, normals.is_some()) {
@@ -353,7 +365,9 @@ impl Model {
         s[S_RMIN] = r;
         s[S_RMAX] = r;
         s[S_CA_DIST] = 1e300;
-        s[S_STATUS] = ST_RUNNING as f64;
+        // Unphysical sampled inputs are failed here, on the host, before any engine runs.
+        let ok = input[I_MASS0].is_finite();
+        s[S_STATUS] = if ok { ST_RUNNING } else { ST_FAILED } as f64;
     }
 }
 

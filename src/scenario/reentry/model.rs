@@ -244,7 +244,9 @@ impl Model {
         state[S_PREV_MACH] = 1e30;
         state[S_DROGUE_ALT] = -1.0;
         state[S_DROGUE_QDYN] = -1.0;
-        state[S_STATUS] = ST_RUNNING as f64;
+        // Unphysical sampled inputs (NaN mass) are failed here, on the host, before any engine.
+        let ok = input[I_MASS].is_finite();
+        state[S_STATUS] = if ok { ST_RUNNING } else { ST_FAILED } as f64;
     }
 }
 
