@@ -381,14 +381,7 @@ fn write_corridor(
         action: format!("creating {}", path.display()),
         source,
     })?;
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
-        .set_key_value_metadata(Some(
-            md.into_iter()
-                .map(|(k, v)| parquet::file::metadata::KeyValue::new(k, v))
-                .collect(),
-        ))
-        .build();
+    let props = crate::output::properties(&md);
     let mut w =
         ArrowWriter::try_new(file, schema, Some(props)).map_err(|source| OutputError::Parquet {
             action: "starting corridor.parquet".into(),

@@ -46,7 +46,8 @@ fn field(name: &str, dt: DataType, nullable: bool, unit: Option<&str>) -> Field 
     }
 }
 
-fn properties(metadata: &[(String, String)]) -> WriterProperties {
+/// ZSTD compression and the run's key-value metadata, for every Parquet file of a run.
+pub fn properties(metadata: &[(String, String)]) -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("valid zstd level"),
