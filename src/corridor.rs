@@ -13,9 +13,8 @@ use crate::scenario::reentry::{
 };
 use crate::scenario::Scenario;
 use crate::stats::{percentile_sorted, wilson, Proportion};
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
+use arrow_array::{ArrayRef, Float64Array, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
-use parquet::arrow::ArrowWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -358,11 +357,6 @@ fn write_corridor(
             )));
         }
     }
-    let batch =
-        RecordBatch::try_new(schema.clone(), cols).map_err(|source| OutputError::Arrow {
-            action: "assembling corridor.parquet".into(),
-            source,
-        })?;
     let mut md = metadata.to_vec();
     let fmt = |x: Option<f64>| x.map_or("none".to_string(), |v| format!("{v}"));
     for (name, b) in [("shallow", c.shallow), ("steep", c.steep)] {
@@ -377,25 +371,7 @@ fn write_corridor(
         ));
     }
     md.push(("dispersa.corridor.width_deg".into(), fmt(c.width_deg())));
-    let file = std::fs::File::create(path).map_err(|source| OutputError::Io {
-        action: format!("creating {}", path.display()),
-        source,
-    })?;
-    let props = crate::output::properties(&md);
-    let mut w =
-        ArrowWriter::try_new(file, schema, Some(props)).map_err(|source| OutputError::Parquet {
-            action: "starting corridor.parquet".into(),
-            source,
-        })?;
-    w.write(&batch).map_err(|source| OutputError::Parquet {
-        action: "writing corridor.parquet".into(),
-        source,
-    })?;
-    w.close().map_err(|source| OutputError::Parquet {
-        action: "closing corridor.parquet".into(),
-        source,
-    })?;
-    Ok(())
+    crate::output::write_table(path, schema, cols, &md)
 }
 
 impl Corridor {

@@ -317,27 +317,34 @@ pub fn write_summary(
         col(|r| r.ci_low),
         col(|r| r.ci_high),
     ];
+    write_table(path, schema, cols, metadata)
+}
+
+/// Write one whole table to `path` as a single-batch Parquet file (the run's properties).
+pub fn write_table(
+    path: &Path,
+    schema: Arc<Schema>,
+    cols: Vec<ArrayRef>,
+    metadata: &[(String, String)],
+) -> Result<(), OutputError> {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().to_string(),
+    );
+    let parquet = |what: &str| {
+        let action = format!("{what} {name}");
+        move |source| OutputError::Parquet { action, source }
+    };
     let batch =
         RecordBatch::try_new(schema.clone(), cols).map_err(|source| OutputError::Arrow {
-            action: "assembling summary.parquet".into(),
+            action: format!("assembling {name}"),
             source,
         })?;
     let file = File::create(path).map_err(io(format!("creating {}", path.display())))?;
-    let mut w =
-        ArrowWriter::try_new(file, schema, Some(properties(metadata))).map_err(|source| {
-            OutputError::Parquet {
-                action: "starting summary.parquet".into(),
-                source,
-            }
-        })?;
-    w.write(&batch).map_err(|source| OutputError::Parquet {
-        action: "writing summary.parquet".into(),
-        source,
-    })?;
-    w.close().map_err(|source| OutputError::Parquet {
-        action: "closing summary.parquet".into(),
-        source,
-    })?;
+    let mut w = ArrowWriter::try_new(file, schema, Some(properties(metadata)))
+        .map_err(parquet("starting"))?;
+    w.write(&batch).map_err(parquet("writing"))?;
+    w.close().map_err(parquet("closing"))?;
     Ok(())
 }
 
@@ -375,26 +382,5 @@ pub fn write_sensitivity(
             rows.iter().map(|r| r.r2).collect::<Vec<_>>(),
         )),
     ];
-    let batch =
-        RecordBatch::try_new(schema.clone(), cols).map_err(|source| OutputError::Arrow {
-            action: "assembling sensitivity.parquet".into(),
-            source,
-        })?;
-    let file = File::create(path).map_err(io(format!("creating {}", path.display())))?;
-    let mut w =
-        ArrowWriter::try_new(file, schema, Some(properties(metadata))).map_err(|source| {
-            OutputError::Parquet {
-                action: "starting sensitivity.parquet".into(),
-                source,
-            }
-        })?;
-    w.write(&batch).map_err(|source| OutputError::Parquet {
-        action: "writing sensitivity.parquet".into(),
-        source,
-    })?;
-    w.close().map_err(|source| OutputError::Parquet {
-        action: "closing sensitivity.parquet".into(),
-        source,
-    })?;
-    Ok(())
+    write_table(path, schema, cols, metadata)
 }
