@@ -131,20 +131,8 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("{}_corridor", sc.cfg.run.name)));
-    if let Some(m) = check_out_dir(&out_dir) {
+    if let Some(m) = check_out_dir(&out_dir, opts.force) {
         return Err(ConfigError::Cli(m).into());
-    }
-    if out_dir.exists()
-        && !opts.force
-        && std::fs::read_dir(&out_dir)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(false)
-    {
-        return Err(ConfigError::Cli(format!(
-            "--out {} exists and is not empty; pass --force to replace it",
-            out_dir.display()
-        ))
-        .into());
     }
     let mut notice = |m: String| eprintln!("dispersa: {m}");
     let engine = Engine::select(opts.backend, opts.precision, &mut notice)?;

@@ -120,25 +120,8 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(name));
-    if let Some(msg) = crate::output::check_out_dir(&out_dir) {
+    if let Some(msg) = crate::output::check_out_dir(&out_dir, opts.force) {
         return Err(ConfigError::Cli(msg));
-    }
-    if out_dir.exists() && !opts.force {
-        let empty = std::fs::read_dir(&out_dir)
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(false);
-        if !empty {
-            return Err(ConfigError::Cli(format!(
-                "--out {} exists and is not empty; pass --force to replace it",
-                out_dir.display()
-            )));
-        }
-    }
-    if out_dir.exists() && !out_dir.is_dir() {
-        return Err(ConfigError::Cli(format!(
-            "--out {} exists and is not a directory",
-            out_dir.display()
-        )));
     }
     Ok(Prepared {
         raw,

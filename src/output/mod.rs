@@ -138,9 +138,10 @@ impl Drop for RunDir {
 }
 
 /// Refuse output directories whose replacement would destroy more than a run: `.`, `..`, the
-/// filesystem root, the working directory or any of its ancestors. Returns a message for the
-/// user, or None when the path is acceptable.
-pub fn check_out_dir(out: &Path) -> Option<String> {
+/// filesystem root, the working directory or any of its ancestors, anything that is not a
+/// directory, and (without `force`) a non-empty directory. Returns a message for the user, or
+/// None when the path is acceptable.
+pub fn check_out_dir(out: &Path, force: bool) -> Option<String> {
     if out.file_name().is_none() {
         return Some(format!(
             "--out {} must name a directory of its own (not `.`, `..` or `/`)",
@@ -154,6 +155,19 @@ pub fn check_out_dir(out: &Path) -> Option<String> {
                 out.display()
             ));
         }
+    }
+    if out.exists() && !out.is_dir() {
+        return Some(format!(
+            "--out {} exists and is not a directory",
+            out.display()
+        ));
+    }
+    let non_empty = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some());
+    if non_empty && !force {
+        return Some(format!(
+            "--out {} exists and is not empty; pass --force to replace it",
+            out.display()
+        ));
     }
     None
 }
