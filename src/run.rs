@@ -86,26 +86,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         (false, None) => run_cfg.samples as u64,
     };
     let seed = opts.seed.unwrap_or(run_cfg.seed);
-    let (dispersions, correlated) = scenario.dispersions();
-    let sampler = if opts.nominal {
-        Sampler::new(
-            seed,
-            &Default::default(),
-            &[],
-            scenario.param_names(),
-            scenario.nominal(),
-            0,
-        )?
-    } else {
-        Sampler::new(
-            seed,
-            dispersions,
-            correlated,
-            scenario.param_names(),
-            scenario.nominal(),
-            scenario.n_normals(),
-        )?
-    };
+    let sampler = sampler_for(scenario.as_ref(), seed, opts.nominal)?;
     let name = &run_cfg.name;
     let bad_name = name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']);
     if bad_name {
@@ -132,6 +113,35 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         out_dir,
         nominal: opts.nominal,
     })
+}
+
+/// The sampler of a run of `scenario`: its dispersions, or with `nominal` none at all (every
+/// parameter at its nominal value and no perturbation profile).
+pub fn sampler_for(
+    scenario: &dyn Scenario,
+    seed: u64,
+    nominal: bool,
+) -> Result<Sampler, ConfigError> {
+    let (dispersions, correlated) = scenario.dispersions();
+    if nominal {
+        Sampler::new(
+            seed,
+            &Default::default(),
+            &[],
+            scenario.param_names(),
+            scenario.nominal(),
+            0,
+        )
+    } else {
+        Sampler::new(
+            seed,
+            dispersions,
+            correlated,
+            scenario.param_names(),
+            scenario.nominal(),
+            scenario.n_normals(),
+        )
+    }
 }
 
 pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {

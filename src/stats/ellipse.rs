@@ -134,6 +134,36 @@ pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Op
     })
 }
 
+impl Ellipse {
+    /// `n` points of the ellipse's outline as (latitude, longitude) in degrees: each point is
+    /// placed on the east/north tangent plane at the centre and carried back to the ellipsoid
+    /// along the local vertical (ECEF, then geodetic latitude and longitude).
+    pub fn outline(&self, n: usize) -> Vec<(f64, f64)> {
+        let centre = geodetic_to_ecef(self.center_lat_deg, self.center_lon_deg);
+        let (sin_lat, cos_lat) = self.center_lat_deg.to_radians().sin_cos();
+        let (sin_lon, cos_lon) = self.center_lon_deg.to_radians().sin_cos();
+        let east = [-sin_lon, cos_lon, 0.0];
+        let north = [-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat];
+        // Major axis along the azimuth (from north towards east), minor axis 90 deg clockwise.
+        let (sa, ca) = self.orientation_deg.to_radians().sin_cos();
+        let (major, minor) = ((sa, ca), (ca, -sa));
+        (0..n)
+            .map(|k| {
+                let t = std::f64::consts::TAU * k as f64 / n as f64;
+                let (a, b) = (
+                    1000.0 * self.semi_major_km * t.cos(),
+                    1000.0 * self.semi_minor_km * t.sin(),
+                );
+                let e = a * major.0 + b * minor.0;
+                let nn = a * major.1 + b * minor.1;
+                ecef_to_geodetic(std::array::from_fn(|i| {
+                    centre[i] + e * east[i] + nn * north[i]
+                }))
+            })
+            .collect()
+    }
+}
+
 /// Geodetic latitude / longitude (degrees, zero height) to ECEF metres.
 fn geodetic_to_ecef(lat_deg: f64, lon_deg: f64) -> [f64; 3] {
     geodesy::geodetic_to_cartesian_m(
@@ -171,6 +201,38 @@ mod tests {
             if lat.abs() < 90.0 {
                 assert!((lon2 - lon).abs() < 1e-9, "lon {lon} -> {lon2}");
             }
+        }
+    }
+
+    #[test]
+    fn outline_lies_on_the_ellipse() {
+        // Points drawn around (42 N, 111 E), stretched north-east: the outline, projected back
+        // onto the tangent plane, must satisfy (x.u/a)^2 + (x.v/b)^2 = 1. Tolerance 2e-3: the
+        // outline is carried to the surface along the local vertical, which moves a point
+        // ~100 km out by d*h/R ~ 1e-4 of d horizontally (h = d^2/2R); the rest is rounding.
+        let mut lat = Vec::new();
+        let mut lon = Vec::new();
+        for k in 0..400 {
+            let s = (k as f64 * 0.731).sin();
+            let c = (k as f64 * 1.377).cos();
+            lat.push(42.0 + 0.5 * s + 0.2 * c);
+            lon.push(111.0 + 0.6 * s - 0.1 * c);
+        }
+        let e = landing_ellipse(&lat, &lon, 0.9973).expect("ellipse");
+        let centre = geodetic_to_ecef(e.center_lat_deg, e.center_lon_deg);
+        let (sin_lat, cos_lat) = e.center_lat_deg.to_radians().sin_cos();
+        let (sin_lon, cos_lon) = e.center_lon_deg.to_radians().sin_cos();
+        let east = [-sin_lon, cos_lon, 0.0];
+        let north = [-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat];
+        let (sa, ca) = e.orientation_deg.to_radians().sin_cos();
+        for (la, lo) in e.outline(72) {
+            let p = geodetic_to_ecef(la, lo);
+            let d = [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]];
+            let (x, y) = (dot(east, d) / 1000.0, dot(north, d) / 1000.0);
+            let along = x * sa + y * ca;
+            let across = x * ca - y * sa;
+            let r = (along / e.semi_major_km).powi(2) + (across / e.semi_minor_km).powi(2);
+            assert!((r - 1.0).abs() < 2e-3, "outline point off the ellipse: {r}");
         }
     }
 }
