@@ -5,7 +5,7 @@
 
 use crate::config::{ConfigError, RawConfig};
 use crate::engine::{BackendChoice, Engine, PrecisionChoice};
-use crate::output::{check_out_dir, OutputError, RunDir};
+use crate::output::{check_out_dir, field, OutputError, RunDir};
 use crate::run::RunError;
 use crate::sampling::Sampler;
 use crate::scenario::reentry::{
@@ -14,7 +14,7 @@ use crate::scenario::reentry::{
 use crate::scenario::Scenario;
 use crate::stats::{percentile_sorted, wilson, Proportion};
 use arrow_array::{ArrayRef, Float64Array, UInt64Array};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{DataType, Schema};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -191,6 +191,14 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
             "dispersa.version".to_string(),
             env!("CARGO_PKG_VERSION").to_string(),
         ),
+        (
+            "dispersa.git_commit".into(),
+            option_env!("DISPERSA_GIT_COMMIT")
+                .unwrap_or("unknown")
+                .into(),
+        ),
+        ("dispersa.scenario".into(), "reentry".into()),
+        ("dispersa.analysis".into(), "corridor".into()),
         ("dispersa.config".into(), raw.text.clone()),
         ("dispersa.config_overrides".into(), raw.overrides.join("\n")),
         ("dispersa.seed".into(), seed.to_string()),
@@ -205,7 +213,12 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         ("dispersa.backend".into(), info.backend.into()),
     ];
     let dir = RunDir::create(&out_dir)?;
-    write_corridor(&dir.tmp.join("corridor.parquet"), &corridor, &metadata)?;
+    write_corridor(
+        &dir.tmp.join("corridor.parquet"),
+        &corridor,
+        opts.risk,
+        &metadata,
+    )?;
     dir.commit()?;
     Ok((corridor, out_dir))
 }
@@ -287,12 +300,13 @@ fn boundary(points: &[CorridorPoint], risk: f64, shallow: bool) -> Boundary {
 fn write_corridor(
     path: &Path,
     c: &Corridor,
+    risk: f64,
     metadata: &[(String, String)],
 ) -> Result<(), OutputError> {
-    let f = |name: &str| Field::new(name, DataType::Float64, true);
+    let f = |name: &str, unit: &str| field(name, DataType::Float64, true, Some(unit));
     let mut fields = vec![
-        Field::new("fpa_deg", DataType::Float64, false),
-        Field::new("samples", DataType::UInt64, false),
+        field("fpa_deg", DataType::Float64, false, Some("deg")),
+        field("samples", DataType::UInt64, false, Some("samples")),
     ];
     for p in [
         "p_skip_out",
@@ -300,13 +314,17 @@ fn write_corridor(
         "p_heat_exceed",
         "p_limit_exceed",
     ] {
-        fields.push(f(p));
-        fields.push(f(&format!("{p}_ci_low")));
-        fields.push(f(&format!("{p}_ci_high")));
+        fields.push(f(p, "probability"));
+        fields.push(f(&format!("{p}_ci_low"), "probability"));
+        fields.push(f(&format!("{p}_ci_high"), "probability"));
     }
-    for m in ["peak_g", "peak_heat_flux_w_cm2", "heat_load_j_cm2"] {
+    for (m, unit) in [
+        ("peak_g", "g0 (9.80665 m/s^2)"),
+        ("peak_heat_flux_w_cm2", "W/cm^2"),
+        ("heat_load_j_cm2", "J/cm^2"),
+    ] {
         for s in ["p50", "p99865", "max"] {
-            fields.push(f(&format!("{m}_{s}")));
+            fields.push(f(&format!("{m}_{s}"), unit));
         }
     }
     let schema = Arc::new(Schema::new(fields));
@@ -359,10 +377,49 @@ fn write_corridor(
         ));
     }
     md.push(("dispersa.corridor.width_deg".into(), fmt(c.width_deg())));
+    md.push(("dispersa.corridor.notes".into(), c.notes(risk).join("\n")));
     crate::output::write_table(path, schema, cols, &md)
 }
 
 impl Corridor {
+    /// What a reader must know before trusting the boundaries: a boundary at the end of the
+    /// scanned range may lie beyond it, and too few samples per angle cannot confirm the risk.
+    pub fn notes(&self, risk: f64) -> Vec<String> {
+        let mut notes = Vec::new();
+        let (first, last) = (
+            self.points.first().map(|p| p.fpa_deg),
+            self.points.last().map(|p| p.fpa_deg),
+        );
+        if self.shallow.deg.is_some() && self.shallow.deg == last {
+            notes.push(
+                "the shallow (skip-out) boundary is the shallowest angle tried, so the true one \
+                 may lie shallower: extend --fpa-deg towards 0"
+                    .to_string(),
+            );
+        }
+        if self.steep.deg.is_some() && self.steep.deg == first {
+            notes.push(
+                "the steep (limit) boundary is the steepest angle tried, so the true one may lie \
+                 steeper: extend --fpa-deg downwards"
+                    .to_string(),
+            );
+        }
+        if self.shallow.low_deg.is_none() || self.steep.high_deg.is_none() {
+            let n = self.points.iter().map(|p| p.trials).min().unwrap_or(0);
+            // Wilson's 95% upper bound for zero events in n trials is z^2 / (n + z^2): it falls
+            // to the risk at n = z^2 (1 - risk) / risk.
+            let z2 = 1.959_963_984_540_054f64.powi(2);
+            let bound = z2 / (n as f64 + z2);
+            let need = (z2 * (1.0 - risk) / risk).ceil();
+            notes.push(format!(
+                "with {n} samples per angle even zero events only bound a probability below \
+                 {bound:.4} (95% Wilson), above the risk {risk}, so the conservative side of a \
+                 boundary stays open; --samples-per-point {need} or more can close it"
+            ));
+        }
+        notes
+    }
+
     /// Shallow minus steep boundary [deg], when both exist.
     pub fn width_deg(&self) -> Option<f64> {
         Some(self.shallow.deg? - self.steep.deg?)

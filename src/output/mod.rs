@@ -38,7 +38,8 @@ fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> OutputError {
     move |source| OutputError::Io { action, source }
 }
 
-fn field(name: &str, dt: DataType, nullable: bool, unit: Option<&str>) -> Field {
+/// An Arrow field with its unit in the field metadata (`unit`), as every dispersa file has.
+pub fn field(name: &str, dt: DataType, nullable: bool, unit: Option<&str>) -> Field {
     let f = Field::new(name, dt, nullable);
     match unit {
         Some(u) => f.with_metadata(HashMap::from([("unit".to_string(), u.to_string())])),
