@@ -11,6 +11,7 @@ pub mod corridor;
 pub mod engine;
 pub mod output;
 pub mod physics;
+pub mod report;
 pub mod run;
 pub mod sampling;
 pub mod scenario;

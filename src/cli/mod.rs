@@ -75,6 +75,21 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Figures of a finished run or corridor: report.html (self-contained) plus each figure as
+    /// SVG and PNG, written to RUN_DIR/report.
+    Report {
+        /// Directory written by `dispersa run` or `dispersa corridor`
+        run_dir: PathBuf,
+        /// Output directory [default: RUN_DIR/report, replaced if it holds a report]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Cruise runs: sample trajectories re-propagated for the heliocentric plot
+        #[arg(long, default_value_t = 4)]
+        trajectories: usize,
+        /// Replace a non-empty --out directory
+        #[arg(long)]
+        force: bool,
+    },
     /// List the GPU adapters wgpu can see, with backend, driver and f64 support.
     Adapters,
     /// Trajectories per second on the default reentry config, for each backend and precision.
@@ -160,6 +175,37 @@ pub fn main_with(cli: Cli) -> i32 {
                     if !quiet {
                         print_corridor(&c, &dir, risk);
                     }
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
+                }
+            }
+        }
+        Command::Report {
+            run_dir,
+            out,
+            trajectories,
+            force,
+        } => {
+            let opts = crate::report::ReportOptions {
+                run_dir,
+                out,
+                trajectories,
+                force,
+            };
+            match crate::report::report(&opts) {
+                Ok(r) => {
+                    for n in &r.notes {
+                        eprintln!("dispersa: note: {n}");
+                    }
+                    println!(
+                        "wrote {} ({} figures: {})",
+                        r.dir.join("report.html").display(),
+                        r.figures.len(),
+                        r.figures.join(", ")
+                    );
                     0
                 }
                 Err(e) => {
@@ -282,25 +328,7 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
     if let Some(w) = c.width_deg() {
         println!("corridor width {w:.3} deg");
     }
-    let (first, last) = (
-        c.points.first().map(|p| p.fpa_deg),
-        c.points.last().map(|p| p.fpa_deg),
-    );
-    if c.shallow.deg.is_some() && c.shallow.deg == last {
-        println!(
-            "note: the shallow boundary is the shallowest angle tried; extend --fpa-deg towards 0"
-        );
-    }
-    if c.steep.deg.is_some() && c.steep.deg == first {
-        println!(
-            "note: the steep boundary is the steepest angle tried; extend --fpa-deg downwards"
-        );
-    }
-    if c.shallow.low_deg.is_none() || c.steep.high_deg.is_none() {
-        println!(
-            "note: with {} samples per angle the Wilson interval cannot confirm a risk of {risk}; \
-             use more --samples-per-point (about 3/risk)",
-            c.points.first().map_or(0, |p| p.trials)
-        );
+    for n in c.notes(risk) {
+        println!("note: {n}");
     }
 }

@@ -1,0 +1,798 @@
+//! The report's figures. Each is a [`Plot`] drawn with plotters into SVG (the page and the .svg
+//! file), under a title and, in the files, a caption; the .png is that SVG rasterised.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+pub const WIDTH: u32 = 960;
+pub const HEIGHT: u32 = 600;
+const FONT: &str = "sans-serif";
+/// Margin around a chart and the sizes of its label areas [px]; the equal-aspect figures need
+/// them to know the plotting area before they build the chart.
+const MARGIN: u32 = 14;
+const X_LABELS: u32 = 52;
+const Y_LABELS: u32 = 86;
+
+pub type Area<DB> = DrawingArea<DB, Shift>;
+pub type DrawResult = Result<(), String>;
+
+/// A figure body: draws itself into the area under the title.
+pub trait Plot {
+    fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult;
+}
+
+fn e<T: std::fmt::Display>(err: T) -> String {
+    err.to_string()
+}
+
+/// Text is measured (label areas, legend boxes) with DejaVu Sans, registered here; the SVG names
+/// the family `sans-serif`, so a browser draws it in its own sans-serif.
+pub fn register_fonts() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // The bytes are DejaVu's own TTF files: a failure is a build defect, not user input.
+        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
+            .unwrap_or_else(|_| panic!("DejaVu Sans regular is a valid font"));
+        plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold())
+            .unwrap_or_else(|_| panic!("DejaVu Sans bold is a valid font"));
+    });
+}
+
+/// Split a caption into lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let last = lines.last_mut().expect("one line at least");
+        if !last.is_empty() && last.len() + 1 + word.len() > width {
+            lines.push(word.to_string());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
+fn frame<DB: DrawingBackend, P: Plot>(
+    root: &Area<DB>,
+    title: &str,
+    caption: Option<&str>,
+    plot: &P,
+) -> DrawResult {
+    root.fill(&WHITE).map_err(e)?;
+    let body = root
+        .titled(title, (FONT, 22).into_font().style(FontStyle::Bold))
+        .map_err(e)?;
+    let body = match caption {
+        Some(c) => {
+            let lines = wrap(c, 120);
+            let h = 12 + 19 * lines.len() as i32;
+            let (body, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - h);
+            let style = TextStyle::from((FONT, 15).into_font()).color(&RGBColor(70, 70, 70));
+            for (k, l) in lines.iter().enumerate() {
+                foot.draw_text(l, &style, (16, 4 + 19 * k as i32))
+                    .map_err(e)?;
+            }
+            body
+        }
+        None => body,
+    };
+    plot.draw(&body)
+}
+
+/// The figure as an SVG document (captionless for the page, which has its own caption).
+pub fn render_svg<P: Plot>(plot: &P, title: &str, caption: Option<&str>) -> Result<String, String> {
+    register_fonts();
+    let mut s = String::new();
+    {
+        let root = SVGBackend::with_string(&mut s, (WIDTH, HEIGHT)).into_drawing_area();
+        frame(&root, title, caption, plot)?;
+        root.present().map_err(e)?;
+    }
+    Ok(s)
+}
+
+/// The figure as a PNG: its SVG rasterised by resvg, with DejaVu Sans for the text, so the
+/// bitmap shows exactly what the SVG does on every machine.
+pub fn render_png<P: Plot>(plot: &P, title: &str, caption: &str, path: &Path) -> DrawResult {
+    use resvg::{tiny_skia, usvg};
+    static OPTIONS: std::sync::OnceLock<usvg::Options<'static>> = std::sync::OnceLock::new();
+    let opt = OPTIONS.get_or_init(|| {
+        let mut db = usvg::fontdb::Database::new();
+        db.load_font_data(dejavu::sans::regular().to_vec());
+        db.load_font_data(dejavu::sans::bold().to_vec());
+        db.set_sans_serif_family("DejaVu Sans");
+        usvg::Options {
+            font_family: "DejaVu Sans".into(),
+            fontdb: std::sync::Arc::new(db),
+            ..Default::default()
+        }
+    });
+    let svg = render_svg(plot, title, Some(caption))?;
+    let tree = usvg::Tree::from_str(&svg, opt).map_err(e)?;
+    let mut pixmap = tiny_skia::Pixmap::new(WIDTH, HEIGHT).ok_or("empty figure")?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    let png = pixmap.encode_png().map_err(e)?;
+    std::fs::write(path, png).map_err(|err| format!("writing {}: {err}", path.display()))
+}
+
+/// Axis ranges centred on (cx, cy) spanning at least (sx, sy) with one unit the same length on
+/// both axes, for a plotting area of (pw, ph) pixels.
+fn equal_aspect(
+    (cx, cy): (f64, f64),
+    (sx, sy): (f64, f64),
+    (pw, ph): (u32, u32),
+) -> (std::ops::Range<f64>, std::ops::Range<f64>) {
+    let (pw, ph) = (pw.max(1) as f64, ph.max(1) as f64);
+    let px_per_unit = (pw / sx.max(1e-12)).min(ph / sy.max(1e-12));
+    let (hx, hy) = (0.5 * pw / px_per_unit, 0.5 * ph / px_per_unit);
+    (cx - hx..cx + hx, cy - hy..cy + hy)
+}
+
+fn plot_area<DB: DrawingBackend>(area: &Area<DB>) -> (u32, u32) {
+    let (w, h) = area.dim_in_pixel();
+    (
+        w.saturating_sub(2 * MARGIN + Y_LABELS),
+        h.saturating_sub(2 * MARGIN + X_LABELS),
+    )
+}
+
+fn fmt_tick(v: f64, step: f64) -> String {
+    let decimals = if step >= 1.0 {
+        0
+    } else {
+        (-step.log10()).ceil() as usize
+    };
+    format!("{v:.decimals$}")
+}
+
+const DATA: RGBColor = RGBColor(31, 119, 180);
+const LIMIT: RGBColor = RGBColor(214, 39, 40);
+const GUIDE: RGBColor = RGBColor(90, 90, 90);
+
+/// A vertical line on a histogram: a limit, a deadline, a percentile.
+#[derive(Debug, Clone)]
+pub struct Marker {
+    pub x: f64,
+    pub label: String,
+    pub color: RGBColor,
+}
+
+impl Marker {
+    pub fn limit(x: f64, label: impl Into<String>) -> Marker {
+        Marker {
+            x,
+            label: label.into(),
+            color: LIMIT,
+        }
+    }
+    pub fn guide(x: f64, label: impl Into<String>) -> Marker {
+        Marker {
+            x,
+            label: label.into(),
+            color: GUIDE,
+        }
+    }
+}
+
+/// Histogram of one output over the samples that have it, with vertical markers.
+pub struct Histogram {
+    pub values: Vec<f64>,
+    pub x_desc: String,
+    pub markers: Vec<Marker>,
+}
+
+/// Bin edges and counts: sqrt(n) bins (10 to 80) over the data's range.
+pub fn bins(values: &[f64]) -> Vec<(f64, f64, u64)> {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return Vec::new();
+    }
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let nb = ((finite.len() as f64).sqrt() as usize).clamp(10, 80);
+    let width = if hi > lo {
+        (hi - lo) / nb as f64
+    } else {
+        lo.abs().max(1.0) * 1e-3
+    };
+    let mut counts = vec![0u64; nb];
+    for v in finite {
+        let k = (((v - lo) / width) as usize).min(nb - 1);
+        counts[k] += 1;
+    }
+    counts
+        .into_iter()
+        .enumerate()
+        .map(|(k, c)| (lo + k as f64 * width, lo + (k + 1) as f64 * width, c))
+        .collect()
+}
+
+impl Plot for Histogram {
+    fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        let bins = bins(&self.values);
+        let (mut lo, mut hi) = bins
+            .first()
+            .zip(bins.last())
+            .map_or((0.0, 1.0), |(a, b)| (a.0, b.1));
+        for m in &self.markers {
+            lo = lo.min(m.x);
+            hi = hi.max(m.x);
+        }
+        let pad = 0.04 * (hi - lo).max(1e-9);
+        let (lo, hi) = (lo - pad, hi + pad);
+        let ymax = bins.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64 * 1.25;
+        let mut chart = ChartBuilder::on(area)
+            .margin(MARGIN)
+            .x_label_area_size(X_LABELS)
+            .y_label_area_size(Y_LABELS)
+            .build_cartesian_2d(lo..hi, 0.0..ymax)
+            .map_err(e)?;
+        let step = (hi - lo) / 10.0;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc(self.x_desc.as_str())
+            .y_desc("samples per bin")
+            .x_label_formatter(&|v| fmt_tick(*v, step))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .axis_desc_style((FONT, 17))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(e)?;
+        chart
+            .draw_series(bins.iter().map(|&(a, b, c)| {
+                let mut r = Rectangle::new([(a, 0.0), (b, c as f64)], DATA.mix(0.75).filled());
+                r.set_margin(0, 0, 0, 1);
+                r
+            }))
+            .map_err(e)?;
+        for m in &self.markers {
+            let c = m.color;
+            chart
+                .draw_series(LineSeries::new(
+                    [(m.x, 0.0), (m.x, ymax)],
+                    c.stroke_width(3),
+                ))
+                .map_err(e)?
+                .label(m.label.as_str())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3)));
+        }
+        if !self.markers.is_empty() {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK.mix(0.4))
+                .label_font((FONT, 14))
+                .draw()
+                .map_err(e)?;
+        }
+        Ok(())
+    }
+}
+
+/// Landing points over a latitude/longitude grid with the footprint ellipse, drawn with one
+/// kilometre the same length east-west and north-south.
+pub struct Footprint {
+    /// (latitude, longitude) of the points drawn [deg].
+    pub points: Vec<(f64, f64)>,
+    /// The ellipse's outline and centre [deg], when there is one.
+    pub outline: Vec<(f64, f64)>,
+    pub centre: Option<(f64, f64)>,
+    pub ellipse_label: String,
+}
+
+impl Plot for Footprint {
+    fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        let all: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .chain(&self.outline)
+            .copied()
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .collect();
+        let lat0 = self
+            .centre
+            .map(|c| c.0)
+            .unwrap_or_else(|| all.iter().map(|p| p.0).sum::<f64>() / all.len().max(1) as f64);
+        let k = lat0.to_radians().cos().max(0.05);
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for &(lat, lon) in &all {
+            x0 = x0.min(lon * k);
+            x1 = x1.max(lon * k);
+            y0 = y0.min(lat);
+            y1 = y1.max(lat);
+        }
+        if all.is_empty() {
+            (x0, x1, y0, y1) = (-1.0, 1.0, -1.0, 1.0);
+        }
+        let span = ((x1 - x0) * 1.15, (y1 - y0) * 1.15);
+        let span = (span.0.max(0.02), span.1.max(0.02));
+        let (xr, yr) = equal_aspect((0.5 * (x0 + x1), 0.5 * (y0 + y1)), span, plot_area(area));
+        let xr = xr.start / k..xr.end / k;
+        let (sx, sy) = ((xr.end - xr.start) / 8.0, (yr.end - yr.start) / 8.0);
+        let mut chart = ChartBuilder::on(area)
+            .margin(MARGIN)
+            .x_label_area_size(X_LABELS)
+            .y_label_area_size(Y_LABELS)
+            .build_cartesian_2d(xr, yr)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("longitude [deg E]")
+            .y_desc("geodetic latitude [deg N]")
+            .x_label_formatter(&|v| fmt_tick(*v, sx))
+            .y_label_formatter(&|v| fmt_tick(*v, sy))
+            .axis_desc_style((FONT, 17))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(e)?;
+        chart
+            .draw_series(
+                self.points
+                    .iter()
+                    .map(|&(lat, lon)| Circle::new((lon, lat), 2, DATA.mix(0.45).filled())),
+            )
+            .map_err(e)?
+            .label("landing points")
+            .legend(|(x, y)| Circle::new((x + 12, y), 4, DATA.filled()));
+        if !self.outline.is_empty() {
+            let mut ring: Vec<(f64, f64)> = self.outline.iter().map(|&(a, o)| (o, a)).collect();
+            ring.push(ring[0]);
+            chart
+                .draw_series(LineSeries::new(ring, LIMIT.stroke_width(3)))
+                .map_err(e)?
+                .label(self.ellipse_label.as_str())
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], LIMIT.stroke_width(3)));
+        }
+        if let Some((lat, lon)) = self.centre {
+            chart
+                .draw_series([Cross::new((lon, lat), 8, BLACK.stroke_width(3))])
+                .map_err(e)?
+                .label("mean landing point")
+                .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 14))
+            .draw()
+            .map_err(e)
+    }
+}
+
+/// One bar per input: its Spearman rank correlation with an output (bar) and its standardised
+/// regression coefficient (dot), strongest at the top.
+pub struct Tornado {
+    pub x_desc: String,
+    /// (input, Spearman, SRC), in drawing order from the top.
+    pub rows: Vec<(String, f64, Option<f64>)>,
+}
+
+impl Plot for Tornado {
+    fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        let n = self.rows.len().max(1) as i32;
+        let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
+        let mut chart = ChartBuilder::on(area)
+            .margin(MARGIN)
+            .x_label_area_size(X_LABELS)
+            .y_label_area_size(300)
+            .build_cartesian_2d(-1.0..1.0, (0..n - 1).into_segmented())
+            .map_err(e)?;
+        let label = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(k) if (0..n).contains(k) => {
+                names.get((n - 1 - k) as usize).cloned().unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc(self.x_desc.as_str())
+            .x_label_formatter(&|v| format!("{v:.1}"))
+            .y_label_formatter(&label)
+            .y_labels(n as usize)
+            .axis_desc_style((FONT, 17))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(e)?;
+        let pos = RGBColor(214, 96, 77);
+        let neg = RGBColor(67, 147, 195);
+        chart
+            .draw_series(self.rows.iter().enumerate().map(|(i, r)| {
+                let k = n - 1 - i as i32;
+                let c = if r.1 >= 0.0 { pos } else { neg };
+                let mut rect = Rectangle::new(
+                    [
+                        (0.0, SegmentValue::Exact(k)),
+                        (r.1, SegmentValue::Exact(k + 1)),
+                    ],
+                    c.filled(),
+                );
+                rect.set_margin(5, 5, 0, 0);
+                rect
+            }))
+            .map_err(e)?
+            .label("Spearman rank correlation")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], pos.filled()));
+        chart
+            .draw_series(self.rows.iter().enumerate().filter_map(|(i, r)| {
+                let k = n - 1 - i as i32;
+                r.2.map(|s| {
+                    Circle::new(
+                        (s.clamp(-1.0, 1.0), SegmentValue::CenterOf(k)),
+                        5,
+                        BLACK.filled(),
+                    )
+                })
+            }))
+            .map_err(e)?
+            .label("standardised regression coefficient")
+            .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled()));
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Exact(n))],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(e)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 14))
+            .draw()
+            .map_err(e)
+    }
+}
+
+/// A probability against the flight path angle, with its interval.
+pub struct ProbSeries {
+    pub name: String,
+    pub color: RGBColor,
+    pub p: Vec<f64>,
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+}
+
+/// A corridor boundary: its angle and the interval from the per-point uncertainty.
+pub struct Boundary {
+    pub name: String,
+    pub color: RGBColor,
+    pub deg: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+/// Probabilities against the entry flight path angle on a log axis, with their Wilson bands,
+/// the acceptable risk and the corridor boundaries.
+pub struct CorridorProbabilities {
+    pub fpa: Vec<f64>,
+    pub series: Vec<ProbSeries>,
+    pub risk: f64,
+    pub boundaries: Vec<Boundary>,
+}
+
+/// Lowest probability the log axis shows; zeros are drawn on it.
+pub fn prob_floor(risk: f64) -> f64 {
+    10f64.powf((risk / 10.0).log10().floor()).min(1e-4)
+}
+
+impl Plot for CorridorProbabilities {
+    fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        let floor = prob_floor(self.risk);
+        let (x0, x1) = (
+            self.fpa.iter().copied().fold(f64::INFINITY, f64::min),
+            self.fpa.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        );
+        let pad = 0.02 * (x1 - x0).max(0.1);
+        let mut chart = ChartBuilder::on(area)
+            .margin(MARGIN)
+            .x_label_area_size(X_LABELS)
+            .y_label_area_size(Y_LABELS)
+            .build_cartesian_2d(x0 - pad..x1 + pad, (floor..1.0).log_scale())
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("entry flight path angle [deg]")
+            .y_desc("probability (log scale; 0 drawn at the bottom)")
+            .x_label_formatter(&|v| format!("{v:.1}"))
+            .y_label_formatter(&|v| {
+                if *v >= 0.01 {
+                    format!("{v}")
+                } else {
+                    format!("{v:.0e}")
+                }
+            })
+            .axis_desc_style((FONT, 17))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(e)?;
+        let clamp = |v: f64| v.clamp(floor, 1.0);
+        for b in &self.boundaries {
+            if let (Some(lo), Some(hi)) = (b.low, b.high) {
+                let c = b.color;
+                chart
+                    .draw_series([Rectangle::new(
+                        [(lo - 0.02, floor), (hi + 0.02, 1.0)],
+                        c.mix(0.12).filled(),
+                    )])
+                    .map_err(e)?;
+            }
+        }
+        // Interval bars, each series nudged sideways so overlapping bars stay visible.
+        let step = self
+            .fpa
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(f64::INFINITY, f64::min);
+        let nudge = if step.is_finite() { 0.12 * step } else { 0.0 };
+        let mid = (self.series.len() as f64 - 1.0) / 2.0;
+        for (i, s) in self.series.iter().enumerate() {
+            let c = s.color;
+            let dx = (i as f64 - mid) * nudge;
+            chart
+                .draw_series(
+                    self.fpa
+                        .iter()
+                        .zip(s.lo.iter().zip(&s.hi))
+                        .map(|(&x, (&l, &h))| {
+                            PathElement::new(
+                                [(x + dx, clamp(l)), (x + dx, clamp(h))],
+                                c.mix(0.55).stroke_width(2),
+                            )
+                        }),
+                )
+                .map_err(e)?;
+            let pts: Vec<(f64, f64)> = self
+                .fpa
+                .iter()
+                .zip(&s.p)
+                .map(|(&x, &p)| (x + dx, clamp(p)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
+                .map_err(e)?
+                .label(s.name.as_str())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3)));
+            chart
+                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))
+                .map_err(e)?;
+        }
+        chart
+            .draw_series(LineSeries::new(
+                [(x0 - pad, self.risk), (x1 + pad, self.risk)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(e)?
+            .label(format!("acceptable risk {}", self.risk))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BLACK.stroke_width(1)));
+        for b in &self.boundaries {
+            if let Some(d) = b.deg {
+                let c = b.color;
+                chart
+                    .draw_series(LineSeries::new([(d, floor), (d, 1.0)], c.stroke_width(3)))
+                    .map_err(e)?
+                    .label(format!("{} {d:.2} deg", b.name))
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x + 12, y - 7), (x + 12, y + 7)], c.stroke_width(3))
+                    });
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperMiddle)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 14))
+            .draw()
+            .map_err(e)
+    }
+}
+
+/// A percentile curve against the flight path angle.
+pub struct Curve {
+    pub name: String,
+    pub color: RGBColor,
+    pub y: Vec<Option<f64>>,
+}
+
+/// One panel of curves against the flight path angle with a horizontal limit.
+pub struct CurvePanel {
+    pub y_desc: String,
+    pub curves: Vec<Curve>,
+    pub limit: Option<(f64, String)>,
+}
+
+/// Two panels side by side.
+pub struct TwoPanels {
+    pub fpa: Vec<f64>,
+    pub left: CurvePanel,
+    pub right: CurvePanel,
+}
+
+fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) -> DrawResult {
+    let ys = p.curves.iter().flat_map(|c| c.y.iter().flatten().copied());
+    let ymax = ys
+        .chain(p.limit.iter().map(|l| l.0))
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let (x0, x1) = (
+        fpa.iter().copied().fold(f64::INFINITY, f64::min),
+        fpa.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    );
+    let mut chart = ChartBuilder::on(area)
+        .margin(MARGIN)
+        .x_label_area_size(X_LABELS)
+        .y_label_area_size(Y_LABELS)
+        .build_cartesian_2d(x0..x1, 0.0..ymax)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("entry flight path angle [deg]")
+        .y_desc(p.y_desc.as_str())
+        .x_labels(6)
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .axis_desc_style((FONT, 16))
+        .label_style((FONT, 13))
+        .draw()
+        .map_err(e)?;
+    for c in &p.curves {
+        let col = c.color;
+        let pts: Vec<(f64, f64)> = fpa
+            .iter()
+            .zip(&c.y)
+            .filter_map(|(&x, y)| y.map(|y| (x, y)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(pts, col.stroke_width(2)))
+            .map_err(e)?
+            .label(c.name.as_str())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], col.stroke_width(2)));
+    }
+    if let Some((l, name)) = &p.limit {
+        chart
+            .draw_series(LineSeries::new([(x0, *l), (x1, *l)], LIMIT.stroke_width(3)))
+            .map_err(e)?
+            .label(name.as_str())
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], LIMIT.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 13))
+        .draw()
+        .map_err(e)
+}
+
+impl Plot for TwoPanels {
+    fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        let w = area.dim_in_pixel().0 as i32;
+        let (l, r) = area.split_horizontally(w / 2);
+        draw_panel(&l, &self.fpa, &self.left)?;
+        draw_panel(&r, &self.fpa, &self.right)
+    }
+}
+
+/// The ecliptic plane seen from the north, Sun at the centre: orbits and sample trajectories.
+pub struct Heliocentric {
+    pub earth: Vec<(f64, f64)>,
+    pub comet: Vec<(f64, f64)>,
+    /// (label, points) of each sample trajectory [au].
+    pub tracks: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+impl Plot for Heliocentric {
+    fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        let r = self
+            .earth
+            .iter()
+            .chain(&self.comet)
+            .chain(self.tracks.iter().flat_map(|t| t.1.iter()))
+            .map(|p| p.0.hypot(p.1))
+            .fold(1.0f64, f64::max)
+            * 1.08;
+        let (xr, yr) = equal_aspect((0.0, 0.0), (2.0 * r, 2.0 * r), plot_area(area));
+        let mut chart = ChartBuilder::on(area)
+            .margin(MARGIN)
+            .x_label_area_size(X_LABELS)
+            .y_label_area_size(Y_LABELS)
+            .build_cartesian_2d(xr, yr)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("x, ecliptic J2000 [au]")
+            .y_desc("y, ecliptic J2000 [au]")
+            .x_label_formatter(&|v| format!("{v:.1}"))
+            .y_label_formatter(&|v| format!("{v:.1}"))
+            .axis_desc_style((FONT, 17))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(e)?;
+        let orbit = |pts: &[(f64, f64)]| {
+            let mut v = pts.to_vec();
+            if let Some(&f) = pts.first() {
+                v.push(f);
+            }
+            v
+        };
+        let earth_c = RGBColor(44, 160, 44);
+        let comet_c = RGBColor(148, 103, 189);
+        chart
+            .draw_series(LineSeries::new(orbit(&self.earth), earth_c.stroke_width(2)))
+            .map_err(e)?
+            .label("Earth-Moon barycentre orbit")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], earth_c.stroke_width(2)));
+        chart
+            .draw_series(LineSeries::new(orbit(&self.comet), comet_c.stroke_width(2)))
+            .map_err(e)?
+            .label("311P/PANSTARRS orbit")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], comet_c.stroke_width(2)));
+        for (k, (name, pts)) in self.tracks.iter().enumerate() {
+            let c = Palette99::pick(k + 3).to_rgba();
+            chart
+                .draw_series(LineSeries::new(pts.clone(), c.stroke_width(1)))
+                .map_err(e)?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
+            if let Some(&end) = pts.last() {
+                chart
+                    .draw_series([Circle::new(end, 4, c.filled())])
+                    .map_err(e)?;
+            }
+        }
+        chart
+            .draw_series([Circle::new((0.0, 0.0), 7, RGBColor(255, 180, 0).filled())])
+            .map_err(e)?
+            .label("Sun")
+            .legend(|(x, y)| Circle::new((x + 12, y), 5, RGBColor(255, 180, 0).filled()));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_hold_every_value() {
+        let v: Vec<f64> = (0..1000).map(|k| (k as f64 * 0.37).sin()).collect();
+        let b = bins(&v);
+        assert_eq!(b.len(), 31);
+        assert_eq!(b.iter().map(|x| x.2).sum::<u64>(), 1000);
+        assert!(b.windows(2).all(|w| (w[0].1 - w[1].0).abs() < 1e-12));
+    }
+
+    #[test]
+    fn equal_aspect_gives_equal_scales() {
+        let (x, y) = equal_aspect((10.0, 40.0), (2.0, 1.0), (800, 500));
+        let sx = 800.0 / (x.end - x.start);
+        let sy = 500.0 / (y.end - y.start);
+        assert!((sx - sy).abs() < 1e-9 * sx);
+        assert!(x.end - x.start >= 2.0 && y.end - y.start >= 1.0);
+    }
+
+    #[test]
+    fn captions_wrap_at_spaces() {
+        let lines = wrap("one two three four five six", 9);
+        assert_eq!(lines, ["one two", "three", "four five", "six"]);
+    }
+}

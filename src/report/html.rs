@@ -1,0 +1,161 @@
+//! report.html: one self-contained page (inline CSS and SVG, no scripts, nothing fetched).
+
+use super::data::Table;
+use super::{sig, Figure, Page};
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const STYLE: &str = "
+body { font-family: system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', sans-serif;
+       margin: 0 auto; max-width: 1040px; padding: 1.5em; color: #222; line-height: 1.45; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.25em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
+table { border-collapse: collapse; font-size: 0.9em; }
+td, th { padding: 0.2em 0.7em; border-bottom: 1px solid #eee; text-align: right; }
+td:first-child, th:first-child { text-align: left; }
+table.facts td { text-align: left; }
+nav a { margin-right: 1em; }
+figure.dispersa-figure { margin: 2em 0; }
+figure.dispersa-figure svg { width: 100%; height: auto; display: block;
+       border: 1px solid #e4e4e4; }
+figcaption { color: #444; margin-top: 0.4em; }
+.files { font-size: 0.85em; color: #666; }
+.note { background: #fff4e0; border-left: 4px solid #e8a33d; padding: 0.5em 1em; }
+";
+
+/// Make plotters' SVG scale with the page: keep its viewBox, drop its fixed pixel size.
+fn responsive(svg: &str) -> String {
+    let Some(start) = svg.find("<svg") else {
+        return svg.to_string();
+    };
+    let end = start + svg[start..].find('>').unwrap_or(0);
+    let head = &svg[start..end];
+    let mut new_head = head.to_string();
+    for attr in ["width", "height"] {
+        let key = format!(" {attr}=\"");
+        if let Some(i) = new_head.find(&key) {
+            let j = i + key.len() + new_head[i + key.len()..].find('"').unwrap_or(0) + 1;
+            new_head.replace_range(i..j, "");
+        }
+    }
+    if !new_head.contains("viewBox") {
+        new_head.push_str(&format!(
+            " viewBox=\"0 0 {} {}\"",
+            super::figures::WIDTH,
+            super::figures::HEIGHT
+        ));
+    }
+    new_head.push_str(" role=\"img\"");
+    format!("{}{}{}", &svg[..start], new_head, &svg[end..])
+}
+
+fn summary_table(t: &Table) -> String {
+    let get = |c: &str| t.f64s(c).unwrap_or_else(|_| vec![None; t.rows]);
+    let (metric, unit) = (
+        t.strings("metric").unwrap_or_default(),
+        t.strings("unit").unwrap_or_default(),
+    );
+    let count = get("count");
+    let cols = ["mean", "p00135", "p50", "p99865", "ci_low", "ci_high"];
+    let data: Vec<Vec<Option<f64>>> = cols.iter().map(|c| get(c)).collect();
+    let mut h = String::from(
+        "<table class=\"summary\"><thead><tr><th>metric</th><th>unit</th><th>count</th>\
+         <th>mean</th><th>p0.135</th><th>p50</th><th>p99.865</th><th>95% CI low</th>\
+         <th>95% CI high</th></tr></thead><tbody>\n",
+    );
+    for k in 0..metric.len() {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td>",
+            esc(&metric[k]),
+            esc(unit.get(k).map_or("", |s| s.as_str())),
+            count[k].map_or(String::new(), |c| format!("{c:.0}"))
+        ));
+        for col in &data {
+            h.push_str(&format!("<td>{}</td>", col[k].map_or(String::new(), sig)));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody></table>\n");
+    h
+}
+
+/// The page: facts of the run, notes, the figures (inline SVG), summary.parquet as a table.
+pub fn page(p: &Page, figures: &[(&Figure, String)]) -> String {
+    let mut h = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body data-figures=\"{}\">\n",
+        esc(&p.title),
+        figures.len()
+    );
+    h.push_str(&format!("<h1>{}</h1>\n", esc(&p.title)));
+    h.push_str("<table class=\"facts\">\n");
+    for (k, v) in &p.facts {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td></tr>\n",
+            esc(k),
+            esc(v)
+        ));
+    }
+    h.push_str("</table>\n");
+    for n in &p.notes {
+        h.push_str(&format!("<p class=\"note\">{}</p>\n", esc(n)));
+    }
+    h.push_str("<nav>");
+    for (f, _) in figures {
+        h.push_str(&format!(
+            "<a href=\"#fig-{}\">{}</a> ",
+            esc(&f.name),
+            esc(&f.title)
+        ));
+    }
+    if p.summary.is_some() {
+        h.push_str("<a href=\"#summary\">summary table</a>");
+    }
+    h.push_str("</nav>\n<h2>Figures</h2>\n");
+    for (f, svg) in figures {
+        h.push_str(&format!(
+            "<figure class=\"dispersa-figure\" id=\"fig-{}\">\n{}\n<figcaption>{}</figcaption>\n\
+             <p class=\"files\">Files: <a href=\"{0}.svg\">{0}.svg</a>, \
+             <a href=\"{0}.png\">{0}.png</a></p>\n</figure>\n",
+            esc(&f.name),
+            responsive(svg),
+            esc(&f.caption)
+        ));
+    }
+    if let Some(t) = &p.summary {
+        h.push_str("<h2 id=\"summary\">Summary (summary.parquet)</h2>\n");
+        h.push_str(&summary_table(t));
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responsive_svg_keeps_a_view_box() {
+        let s = responsive(
+            "<svg width=\"960\" height=\"600\" viewBox=\"0 0 960 600\" xmlns=\"x\"><g/></svg>",
+        );
+        assert!(
+            s.starts_with("<svg viewBox=\"0 0 960 600\" xmlns=\"x\" role=\"img\">"),
+            "{s}"
+        );
+        let s = responsive("<svg width=\"960\" height=\"600\"><g/></svg>");
+        assert!(s.contains("viewBox=\"0 0 960 600\""), "{s}");
+        assert!(!s.contains("width="), "{s}");
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(esc("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
+    }
+}

@@ -1,0 +1,936 @@
+//! `dispersa report RUN_DIR`: figures of a finished run (or corridor) read back from its
+//! Parquet files, as a self-contained report.html (figures inline as SVG) plus every figure as
+//! an SVG and a PNG file.
+//!
+//! Data flow: run directory -> `data` (Parquet tables, metadata) -> figure specs (this file,
+//! per scenario) -> `figures` (plotters: SVG and bitmap) -> `html`.
+
+pub mod data;
+pub mod figures;
+mod html;
+
+use crate::config::{ConfigError, RawConfig};
+use crate::output::{OutputError, RunDir};
+use crate::physics::ephemeris::{body_state, comet_311p_elements, comet_311p_state, Body};
+use crate::physics::kepler::AU_M;
+use crate::run::{build_scenario, sampler_for};
+use crate::scenario::cruise::epoch::mjd_from_jd;
+use crate::scenario::reentry::ReentryConfig;
+use crate::scenario::{Probability, Scenario};
+use crate::stats::ellipse::landing_ellipse;
+use data::{ReadError, Table};
+use figures::{
+    Boundary, CorridorProbabilities, Curve, CurvePanel, Footprint, Heliocentric, Histogram, Marker,
+    Plot, ProbSeries, Tornado, TwoPanels,
+};
+use plotters::style::RGBColor;
+use std::path::{Path, PathBuf};
+
+/// Landing points drawn in the footprint at most (the ellipse uses all of them): beyond this
+/// the scatter is a solid blot and the SVG grows by ~100 bytes a point.
+pub const MAX_FOOTPRINT_POINTS: usize = 5000;
+
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub run_dir: PathBuf,
+    /// Output directory [default: RUN_DIR/report].
+    pub out: Option<PathBuf>,
+    /// Cruise runs: sample trajectories re-propagated for the heliocentric plot.
+    pub trajectories: usize,
+    pub force: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("drawing {figure}: {message}")]
+    Draw { figure: String, message: String },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+impl ReportError {
+    /// 2 for bad input (no run there, unreadable files), 1 for a failure while writing.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ReportError::Input(_) | ReportError::Read(_) | ReportError::Config(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A figure of the report: file stem, title, one-line caption on how to read it, and its plot.
+pub struct Figure {
+    pub name: String,
+    pub title: String,
+    pub caption: String,
+    pub plot: AnyPlot,
+}
+
+/// The plot kinds a report holds.
+pub enum AnyPlot {
+    Footprint(Footprint),
+    Histogram(Histogram),
+    Tornado(Tornado),
+    Corridor(CorridorProbabilities),
+    Panels(TwoPanels),
+    Heliocentric(Heliocentric),
+}
+
+impl AnyPlot {
+    fn svg(&self, title: &str, caption: Option<&str>) -> Result<String, String> {
+        match self {
+            AnyPlot::Footprint(p) => figures::render_svg(p, title, caption),
+            AnyPlot::Histogram(p) => figures::render_svg(p, title, caption),
+            AnyPlot::Tornado(p) => figures::render_svg(p, title, caption),
+            AnyPlot::Corridor(p) => figures::render_svg(p, title, caption),
+            AnyPlot::Panels(p) => figures::render_svg(p, title, caption),
+            AnyPlot::Heliocentric(p) => figures::render_svg(p, title, caption),
+        }
+    }
+
+    fn png(&self, title: &str, caption: &str, path: &Path) -> Result<(), String> {
+        fn go<P: Plot>(p: &P, t: &str, c: &str, path: &Path) -> Result<(), String> {
+            figures::render_png(p, t, c, path)
+        }
+        match self {
+            AnyPlot::Footprint(p) => go(p, title, caption, path),
+            AnyPlot::Histogram(p) => go(p, title, caption, path),
+            AnyPlot::Tornado(p) => go(p, title, caption, path),
+            AnyPlot::Corridor(p) => go(p, title, caption, path),
+            AnyPlot::Panels(p) => go(p, title, caption, path),
+            AnyPlot::Heliocentric(p) => go(p, title, caption, path),
+        }
+    }
+}
+
+/// What a report wrote.
+#[derive(Debug, Clone)]
+pub struct ReportSummary {
+    pub dir: PathBuf,
+    pub figures: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// What the report page shows besides figures.
+pub struct Page {
+    pub title: String,
+    /// (label, value) rows describing the run.
+    pub facts: Vec<(String, String)>,
+    /// summary.parquet, when there is one.
+    pub summary: Option<Table>,
+    pub notes: Vec<String>,
+}
+
+pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
+    let dir = &opts.run_dir;
+    if !dir.is_dir() {
+        return Err(ReportError::Input(format!(
+            "{}: no such run directory (give the directory `dispersa run` or `dispersa corridor` wrote)",
+            dir.display()
+        )));
+    }
+    let samples = dir.join("samples.parquet");
+    let corridor = dir.join("corridor.parquet");
+    if !samples.is_file() && !corridor.is_file() {
+        return Err(ReportError::Input(format!(
+            "{}: holds neither samples.parquet (a run) nor corridor.parquet (a corridor)",
+            dir.display()
+        )));
+    }
+    let out = opts.out.clone().unwrap_or_else(|| dir.join("report"));
+    let previous_report = out.join("report.html").is_file();
+    if let Some(m) = crate::output::check_out_dir(&out, opts.force || previous_report) {
+        return Err(ReportError::Input(m));
+    }
+    let mut figs = Vec::new();
+    let mut notes = Vec::new();
+    let mut facts = vec![("run directory".to_string(), dir.display().to_string())];
+    let mut summary = None;
+    let mut title = String::from("dispersa report");
+    if samples.is_file() {
+        let t = Table::read(&samples)?;
+        let sum_path = dir.join("summary.parquet");
+        let sum = sum_path
+            .is_file()
+            .then(|| Table::read(&sum_path))
+            .transpose()?;
+        let sens_path = dir.join("sensitivity.parquet");
+        let sens = sens_path
+            .is_file()
+            .then(|| Table::read(&sens_path))
+            .transpose()?;
+        let raw = config_of(&t)?;
+        let scenario = build_scenario(&raw)?;
+        title = format!("dispersa report: {}", scenario.run_config().name);
+        facts.extend(run_facts(&t));
+        let ctx = RunContext {
+            t: &t,
+            summary: sum.as_ref(),
+            sens: sens.as_ref(),
+            scenario: scenario.as_ref(),
+        };
+        match scenario.kind() {
+            "reentry" => reentry_figures(&ctx, &mut figs)?,
+            "cruise" => cruise_figures(&ctx, &raw, opts.trajectories, &mut figs, &mut notes)?,
+            other => notes.push(format!("no figures are defined for scenario {other:?}")),
+        }
+        summary = sum;
+    }
+    if corridor.is_file() {
+        let t = Table::read(&corridor)?;
+        let raw = config_of(&t)?;
+        let cfg = ReentryConfig::from_raw(&raw)?;
+        if !samples.is_file() {
+            title = format!("dispersa corridor report: {}", cfg.run.name);
+        }
+        facts.extend(corridor_facts(&t));
+        notes.extend(
+            t.meta("dispersa.corridor.notes")
+                .unwrap_or("")
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(|l| format!("corridor: {l}")),
+        );
+        corridor_figures(&t, &cfg, &mut figs)?;
+    }
+    facts.push((
+        "report by".into(),
+        format!("dispersa {}", env!("CARGO_PKG_VERSION")),
+    ));
+
+    figures::register_fonts();
+    let run_dir = RunDir::create(&out)?;
+    let mut rendered = Vec::new();
+    for f in &figs {
+        let draw_err = |message: String| ReportError::Draw {
+            figure: f.name.clone(),
+            message,
+        };
+        let page_svg = f.plot.svg(&f.title, None).map_err(draw_err)?;
+        let file_svg = f.plot.svg(&f.title, Some(&f.caption)).map_err(draw_err)?;
+        std::fs::write(run_dir.tmp.join(format!("{}.svg", f.name)), file_svg).map_err(|e| {
+            OutputError::Io {
+                action: format!("writing {}.svg", f.name),
+                source: e,
+            }
+        })?;
+        f.plot
+            .png(
+                &f.title,
+                &f.caption,
+                &run_dir.tmp.join(format!("{}.png", f.name)),
+            )
+            .map_err(draw_err)?;
+        rendered.push((f, page_svg));
+    }
+    let page = Page {
+        title,
+        facts,
+        summary,
+        notes: notes.clone(),
+    };
+    let html = html::page(&page, &rendered);
+    std::fs::write(run_dir.tmp.join("report.html"), html).map_err(|e| OutputError::Io {
+        action: "writing report.html".into(),
+        source: e,
+    })?;
+    run_dir.commit()?;
+    Ok(ReportSummary {
+        dir: out,
+        figures: figs.iter().map(|f| f.name.clone()).collect(),
+        notes,
+    })
+}
+
+/// The config a file was made from (its text and --set overrides are in its metadata).
+fn config_of(t: &Table) -> Result<RawConfig, ReportError> {
+    let text = t.meta("dispersa.config").ok_or_else(|| {
+        ReportError::Input(format!(
+            "{}: no dispersa.config in its metadata (not written by dispersa?)",
+            t.path.display()
+        ))
+    })?;
+    let overrides: Vec<String> = t
+        .meta("dispersa.config_overrides")
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    let origin = format!("the config stored in {}", t.path.display());
+    Ok(RawConfig::parse(text, &origin, &overrides)?)
+}
+
+fn run_facts(t: &Table) -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    for (label, key) in [
+        ("scenario", "dispersa.scenario"),
+        ("samples", "dispersa.samples"),
+        ("seed", "dispersa.seed"),
+        ("backend", "dispersa.backend"),
+        ("adapter", "dispersa.adapter"),
+        ("precision", "dispersa.precision"),
+        ("dispersa version", "dispersa.version"),
+        ("git commit", "dispersa.git_commit"),
+        ("config overrides", "dispersa.config_overrides"),
+    ] {
+        if let Some(x) = t.meta(key).filter(|x| !x.is_empty()) {
+            v.push((label.to_string(), x.to_string()));
+        }
+    }
+    v
+}
+
+fn corridor_facts(t: &Table) -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    for (label, key) in [
+        ("corridor angles", "dispersa.fpa_deg"),
+        ("samples per angle", "dispersa.samples_per_point"),
+        ("acceptable risk", "dispersa.risk"),
+        (
+            "shallow (skip-out) boundary [deg]",
+            "dispersa.corridor.shallow_boundary_deg",
+        ),
+        (
+            "steep (limit) boundary [deg]",
+            "dispersa.corridor.steep_boundary_deg",
+        ),
+        ("corridor width [deg]", "dispersa.corridor.width_deg"),
+        ("corridor adapter", "dispersa.adapter"),
+        ("corridor precision", "dispersa.precision"),
+    ] {
+        if let Some(x) = t.meta(key).filter(|x| !x.is_empty()) {
+            v.push((label.to_string(), x.to_string()));
+        }
+    }
+    v
+}
+
+struct RunContext<'a> {
+    t: &'a Table,
+    summary: Option<&'a Table>,
+    sens: Option<&'a Table>,
+    scenario: &'a dyn Scenario,
+}
+
+impl RunContext<'_> {
+    /// Samples that did not fail.
+    fn ok_mask(&self) -> Result<Vec<bool>, ReportError> {
+        let failed = self.scenario.status_names()[self.scenario.failed_status() as usize];
+        Ok(self
+            .t
+            .strings("status")?
+            .iter()
+            .map(|s| s != failed)
+            .collect())
+    }
+
+    /// A metric's values over the samples that did not fail and have it.
+    fn values(&self, name: &str) -> Result<Vec<f64>, ReportError> {
+        let ok = self.ok_mask()?;
+        Ok(self
+            .t
+            .f64s(name)?
+            .into_iter()
+            .zip(ok)
+            .filter_map(|(v, ok)| v.filter(|x| ok && x.is_finite()))
+            .collect())
+    }
+
+    fn axis(&self, name: &str, label: &str) -> String {
+        match self.t.unit(name) {
+            "" | "1" => label.to_string(),
+            u => format!("{label} [{u}]"),
+        }
+    }
+
+    /// A summary.parquet cell.
+    fn summary_value(&self, metric: &str, column: &str) -> Option<f64> {
+        let s = self.summary?;
+        let names = s.strings("metric").ok()?;
+        let k = names.iter().position(|n| n == metric)?;
+        s.f64s(column).ok()?.get(k).copied().flatten()
+    }
+
+    /// "P(name) = p (95% CI lo to hi)" from summary.parquet.
+    fn probability_text(&self, metric: &str) -> Option<String> {
+        let p = self.summary_value(metric, "mean")?;
+        let lo = self.summary_value(metric, "ci_low")?;
+        let hi = self.summary_value(metric, "ci_high")?;
+        Some(format!(
+            "{} (95% interval {} to {})",
+            sig(p),
+            sig(lo),
+            sig(hi)
+        ))
+    }
+
+    /// The limit the scenario checks `metric` against, if any.
+    fn limit(&self, metric: &str) -> Option<(f64, &'static str)> {
+        let k = self.scenario.metrics().iter().position(|m| m.0 == metric)?;
+        self.scenario
+            .probabilities()
+            .into_iter()
+            .find_map(|p| match p {
+                Probability::Above {
+                    name,
+                    metric,
+                    limit,
+                    ..
+                }
+                | Probability::AtMost {
+                    name,
+                    metric,
+                    limit,
+                    ..
+                } if metric == k => Some((limit, name)),
+                _ => None,
+            })
+    }
+
+    /// A tornado of every input against `output`, strongest (|Spearman|) first.
+    fn tornado(&self, output: &str, label: &str) -> Result<Option<Figure>, ReportError> {
+        let Some(s) = self.sens else {
+            return Ok(None);
+        };
+        let (inputs, outputs) = (s.strings("input")?, s.strings("output")?);
+        let (rho, src) = (s.f64s("spearman")?, s.f64s("src")?);
+        let r2 = s.f64s("r2")?;
+        let mut rows: Vec<(String, f64, Option<f64>)> = Vec::new();
+        let mut model_r2 = None;
+        for k in 0..inputs.len() {
+            if outputs[k] == output {
+                if let Some(r) = rho[k] {
+                    rows.push((inputs[k].clone(), r, src[k]));
+                }
+                model_r2 = model_r2.or(r2[k]);
+            }
+        }
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        rows.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        rows.truncate(12);
+        let r2_text = model_r2.map_or(String::new(), |r| {
+            let rest = if r < 0.5 {
+                " The rest comes from dispersions that are not input columns (perturbation \
+                 profiles, outages) or from nonlinear effects."
+            } else {
+                ""
+            };
+            format!(
+                " The linear model behind the dots explains R^2 = {r:.2} of the variance.{rest}"
+            )
+        });
+        Ok(Some(Figure {
+            name: format!("sensitivity_{output}"),
+            title: format!("What drives {label}"),
+            caption: format!(
+                "Bars: Spearman rank correlation of each dispersed input with {output} (+1: \
+                 the output rises with the input); dots: standardised regression coefficients, \
+                 the change in output standard deviations per input standard deviation.{r2_text}"
+            ),
+            plot: AnyPlot::Tornado(Tornado {
+                x_desc: format!("correlation with {output} (dimensionless)"),
+                rows,
+            }),
+        }))
+    }
+
+    /// A histogram of a metric with its limit and its 99.865th percentile marked.
+    fn histogram(
+        &self,
+        metric: &str,
+        label: &str,
+        name: &str,
+    ) -> Result<Option<Figure>, ReportError> {
+        let values = self.values(metric)?;
+        if values.is_empty() {
+            return Ok(None);
+        }
+        let mut markers = Vec::new();
+        let mut caption = format!(
+            "{} samples that did not fail; each bar counts the samples in its bin.",
+            values.len()
+        );
+        if let Some(p) = self.summary_value(metric, "p99865") {
+            markers.push(Marker::guide(p, format!("99.865th percentile {}", sig(p))));
+        }
+        if let Some((limit, prob)) = self.limit(metric) {
+            markers.push(Marker::limit(limit, format!("limit {}", sig(limit))));
+            if let Some(txt) = self.probability_text(prob) {
+                caption.push_str(&format!(" Red line: the limit; P(beyond it) = {txt}."));
+            }
+        }
+        Ok(Some(Figure {
+            name: name.to_string(),
+            title: format!("{label}: distribution over the samples"),
+            caption,
+            plot: AnyPlot::Histogram(Histogram {
+                values,
+                x_desc: self.axis(metric, label),
+                markers,
+            }),
+        }))
+    }
+}
+
+fn reentry_figures(ctx: &RunContext, figs: &mut Vec<Figure>) -> Result<(), ReportError> {
+    let (lat, lon) = (
+        ctx.t.f64s("landing_lat_deg")?,
+        ctx.t.f64s("landing_lon_deg")?,
+    );
+    let ok = ctx.ok_mask()?;
+    let pts: Vec<(f64, f64)> = lat
+        .iter()
+        .zip(&lon)
+        .zip(&ok)
+        .filter_map(|((a, o), ok)| match (a, o) {
+            (Some(a), Some(o)) if *ok && a.is_finite() && o.is_finite() => Some((*a, *o)),
+            _ => None,
+        })
+        .collect();
+    if !pts.is_empty() {
+        let (la, lo): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
+        let ellipse = landing_ellipse(&la, &lo, 0.9973);
+        let stride = pts.len().div_ceil(MAX_FOOTPRINT_POINTS);
+        let shown: Vec<(f64, f64)> = pts.iter().copied().step_by(stride).collect();
+        let shown_text = if stride > 1 {
+            format!("every {stride}th of {} landing points drawn", pts.len())
+        } else {
+            format!("{} landing points", pts.len())
+        };
+        let (outline, centre, label, ell_text) = match ellipse {
+            Some(e) => (
+                e.outline(180),
+                Some((e.center_lat_deg, e.center_lon_deg)),
+                format!(
+                    "99.73% ellipse, {:.1} x {:.1} km",
+                    e.semi_major_km, e.semi_minor_km
+                ),
+                format!(
+                    "the red ellipse (from all of them) holds 99.73% of a bivariate normal fitted \
+                     on the local tangent plane: semi-axes {:.1} and {:.1} km, major axis at \
+                     azimuth {:.0} deg",
+                    e.semi_major_km, e.semi_minor_km, e.orientation_deg
+                ),
+            ),
+            None => (
+                Vec::new(),
+                None,
+                String::new(),
+                "too few points for an ellipse".to_string(),
+            ),
+        };
+        figs.push(Figure {
+            name: "footprint".into(),
+            title: "Landing footprint".into(),
+            caption: format!(
+                "{shown_text}; {ell_text}. One kilometre has the same length on both axes."
+            ),
+            plot: AnyPlot::Footprint(Footprint {
+                points: shown,
+                outline,
+                centre,
+                ellipse_label: label,
+            }),
+        });
+    }
+    for (metric, label, name) in [
+        ("peak_g", "peak deceleration", "hist_peak_g"),
+        (
+            "peak_heat_flux_w_cm2",
+            "peak stagnation heat flux",
+            "hist_peak_heat_flux",
+        ),
+        ("heat_load_j_cm2", "stagnation heat load", "hist_heat_load"),
+    ] {
+        figs.extend(ctx.histogram(metric, label, name)?);
+    }
+    for (out, label) in [
+        ("peak_g", "peak deceleration"),
+        ("peak_heat_flux_w_cm2", "peak heat flux"),
+        ("heat_load_j_cm2", "heat load"),
+        ("downrange_km", "downrange"),
+        ("crossrange_km", "crossrange"),
+    ] {
+        figs.extend(ctx.tornado(out, label)?);
+    }
+    Ok(())
+}
+
+/// Calendar year (decimal, TDB) of an MJD: years of 365.25 days from J2000.
+fn year_of_mjd(mjd: f64) -> f64 {
+    2000.0 + (mjd - 51_544.5) / 365.25
+}
+
+fn cruise_figures(
+    ctx: &RunContext,
+    raw: &RawConfig,
+    n_tracks: usize,
+    figs: &mut Vec<Figure>,
+    notes: &mut Vec<String>,
+) -> Result<(), ReportError> {
+    let arrival: Vec<f64> = ctx.values("arrival_mjd_tdb")?;
+    if !arrival.is_empty() {
+        let mut markers = Vec::new();
+        let mut caption = format!(
+            "Arrival (orbit matched with 311P) of the {} samples that arrived, in years (TDB).",
+            arrival.len()
+        );
+        if let Some((limit, prob)) = ctx.limit("arrival_mjd_tdb") {
+            markers.push(Marker::limit(
+                year_of_mjd(limit),
+                format!(
+                    "deadline {}",
+                    crate::scenario::cruise::epoch::iso_from_mjd(limit)
+                ),
+            ));
+            if let Some(txt) = ctx.probability_text(prob) {
+                caption.push_str(&format!(" P(arrival by the red deadline) = {txt}."));
+            }
+        }
+        figs.push(Figure {
+            name: "hist_arrival".into(),
+            title: "Arrival date at 311P/PANSTARRS".into(),
+            caption,
+            plot: AnyPlot::Histogram(Histogram {
+                values: arrival.iter().map(|&m| year_of_mjd(m)).collect(),
+                x_desc: "arrival epoch [calendar year, TDB]".into(),
+                markers,
+            }),
+        });
+    }
+    let used = ctx.values("propellant_used_kg")?;
+    if !used.is_empty() {
+        // Loaded propellant = used + margin (the same for every sample).
+        let loaded = ctx
+            .t
+            .f64s("propellant_used_kg")?
+            .iter()
+            .zip(ctx.t.f64s("propellant_margin_kg")?)
+            .find_map(|(u, m)| Some((*u)? + m?));
+        let mut markers = Vec::new();
+        if let Some(l) = loaded {
+            markers.push(Marker::limit(l, format!("propellant loaded {l:.0} kg")));
+        }
+        if let Some(p) = ctx.summary_value("propellant_used_kg", "p99865") {
+            markers.push(Marker::guide(p, format!("99.865th percentile {p:.1} kg")));
+        }
+        figs.push(Figure {
+            name: "hist_propellant".into(),
+            title: "Propellant used".into(),
+            caption: format!(
+                "{} samples that did not fail (arrived, exhausted or timed out); the distance \
+                 from a bar to the red line is the propellant margin.",
+                used.len()
+            ),
+            plot: AnyPlot::Histogram(Histogram {
+                values: used,
+                x_desc: ctx.axis("propellant_used_kg", "propellant used"),
+                markers,
+            }),
+        });
+    }
+    if n_tracks > 0 {
+        let (plot, caption) = heliocentric(ctx, raw, n_tracks, notes)?;
+        figs.push(Figure {
+            name: "heliocentric".into(),
+            title: "Heliocentric trajectories, ecliptic plane".into(),
+            caption,
+            plot: AnyPlot::Heliocentric(plot),
+        });
+    }
+    for (out, label) in [
+        ("time_of_flight_days", "time of flight"),
+        ("propellant_used_kg", "propellant used"),
+    ] {
+        figs.extend(ctx.tornado(out, label)?);
+    }
+    Ok(())
+}
+
+/// Re-propagate the nominal and the run's first samples on the f64 CPU reference (same config,
+/// seed and sample streams as the run) and check each end point against samples.parquet.
+fn heliocentric(
+    ctx: &RunContext,
+    raw: &RawConfig,
+    n_tracks: usize,
+    notes: &mut Vec<String>,
+) -> Result<(Heliocentric, String), ReportError> {
+    use crate::scenario::cruise::{Cruise, CruiseConfig, S_R};
+    let cruise = Cruise::new(CruiseConfig::from_raw(raw)?);
+    let sc: &dyn Scenario = &cruise;
+    let seed: u64 = ctx
+        .t
+        .meta("dispersa.seed")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(sc.run_config().seed);
+    let was_nominal = ctx.t.meta("dispersa.nominal") == Some("true");
+    let status = ctx.t.strings("status")?;
+    let final_xyz = [
+        ctx.t.f64s("final_x_au")?,
+        ctx.t.f64s("final_y_au")?,
+        ctx.t.f64s("final_z_au")?,
+    ];
+    let mut tracks = Vec::new();
+    let mut worst_km: f64 = 0.0;
+    let runs: Vec<(String, bool, u64)> = std::iter::once(("nominal".to_string(), true, 0))
+        .chain(
+            (0..(n_tracks as u64).min(ctx.t.rows as u64))
+                .filter(|_| !was_nominal)
+                .map(|k| (format!("sample {k} ({})", status[k as usize]), false, k)),
+        )
+        .collect();
+    for (label, nominal, index) in runs {
+        let sampler = sampler_for(sc, seed, nominal)?;
+        let mut p = sc.nominal().to_vec();
+        let mut normals = vec![0.0; if nominal { 0 } else { sc.n_normals() }];
+        sampler.draw(index, &mut p, &mut normals);
+        let mut input = vec![0.0; sc.input_len()];
+        let normals = (!nominal).then_some(&normals[..]);
+        sc.pack_input(seed, index, &p, normals, &mut input);
+        let mut state = vec![0.0; sc.state_len()];
+        sc.initial_state(&input, &mut state);
+        let mut pts = vec![(state[S_R] / AU_M, state[S_R + 1] / AU_M)];
+        while !sc.advance_cpu(&input, &mut state, 4) {
+            pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
+        }
+        pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
+        if !nominal {
+            let k = index as usize;
+            if let (Some(x), Some(y), Some(z)) = (final_xyz[0][k], final_xyz[1][k], final_xyz[2][k])
+            {
+                let d = [
+                    state[S_R] / AU_M - x,
+                    state[S_R + 1] / AU_M - y,
+                    state[S_R + 2] / AU_M - z,
+                ];
+                let km = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt() * AU_M / 1000.0;
+                worst_km = worst_km.max(km);
+            }
+        }
+        tracks.push((label, pts));
+    }
+    let check = if tracks.len() > 1 {
+        if worst_km > 1.0 {
+            notes.push(format!(
+                "the re-propagated trajectories end up to {worst_km:.1} km from the end points \
+                 in samples.parquet: the run and this report's CPU reference disagree"
+            ));
+        }
+        format!(
+            " Their end points agree with samples.parquet to {}.",
+            if worst_km < 1e-3 {
+                "better than a metre".to_string()
+            } else {
+                format!("{worst_km:.3} km")
+            }
+        )
+    } else {
+        String::new()
+    };
+    let jd0 = cruise.model.epoch_jd;
+    let earth: Vec<(f64, f64)> = (0..366)
+        .map(|d| {
+            let (r, _) = body_state(Body::EarthMoonBary, jd0 + d as f64);
+            (r[0] / AU_M, r[1] / AU_M)
+        })
+        .collect();
+    let (el, _) = comet_311p_elements();
+    let period_days = el.period_s(crate::physics::kepler::SUN_MU_M3_S2) / 86_400.0;
+    let comet: Vec<(f64, f64)> = (0..400)
+        .map(|k| {
+            let (r, _) = comet_311p_state(jd0 + period_days * k as f64 / 400.0);
+            (r[0] / AU_M, r[1] / AU_M)
+        })
+        .collect();
+    let start = crate::scenario::cruise::epoch::iso_from_mjd(mjd_from_jd(jd0));
+    let caption = format!(
+        "Seen from ecliptic north, Sun at the centre, from departure ({start}); dots mark where \
+         each trajectory ends. The nominal and the run's first samples were re-propagated on \
+         the f64 CPU reference with the run's config and seed.{check}"
+    );
+    Ok((
+        Heliocentric {
+            earth,
+            comet,
+            tracks,
+        },
+        caption,
+    ))
+}
+
+fn corridor_figures(
+    t: &Table,
+    cfg: &ReentryConfig,
+    figs: &mut Vec<Figure>,
+) -> Result<(), ReportError> {
+    let fpa: Vec<f64> = t
+        .f64s("fpa_deg")?
+        .into_iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect();
+    let col = |n: &str| -> Result<Vec<f64>, ReportError> {
+        Ok(t.f64s(n)?.into_iter().map(|v| v.unwrap_or(0.0)).collect())
+    };
+    let series = |name: &str, key: &str, color: RGBColor| -> Result<ProbSeries, ReportError> {
+        Ok(ProbSeries {
+            name: name.to_string(),
+            color,
+            p: col(key)?,
+            lo: col(&format!("{key}_ci_low"))?,
+            hi: col(&format!("{key}_ci_high"))?,
+        })
+    };
+    let risk: f64 = t
+        .meta("dispersa.risk")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.00135);
+    let num = |k: &str| t.meta(k).and_then(|s| s.parse::<f64>().ok());
+    let skip_c = RGBColor(31, 119, 180);
+    let g_c = RGBColor(214, 39, 40);
+    let q_c = RGBColor(255, 127, 14);
+    let boundaries = vec![
+        Boundary {
+            name: "skip-out boundary".into(),
+            color: skip_c,
+            deg: num("dispersa.corridor.shallow_boundary_deg"),
+            low: num("dispersa.corridor.shallow_boundary_low_deg"),
+            high: num("dispersa.corridor.shallow_boundary_high_deg"),
+        },
+        Boundary {
+            name: "limit boundary".into(),
+            color: RGBColor(120, 20, 20),
+            deg: num("dispersa.corridor.steep_boundary_deg"),
+            low: num("dispersa.corridor.steep_boundary_low_deg"),
+            high: num("dispersa.corridor.steep_boundary_high_deg"),
+        },
+    ];
+    let n = t.meta("dispersa.samples_per_point").unwrap_or("?");
+    let width = t
+        .meta("dispersa.corridor.width_deg")
+        .unwrap_or("none")
+        .to_string();
+    figs.push(Figure {
+        name: "corridor".into(),
+        title: "Entry corridor: probabilities against the flight path angle".into(),
+        caption: format!(
+            "{n} dispersed samples per angle; bars are 95% Wilson intervals. The corridor lies \
+             between the vertical lines, where each probability stays below the black risk line \
+             ({risk}); shaded columns show how far each boundary could move within the \
+             intervals. Width {width} deg."
+        ),
+        plot: AnyPlot::Corridor(CorridorProbabilities {
+            fpa: fpa.clone(),
+            series: vec![
+                series("P(skip-out)", "p_skip_out", skip_c)?,
+                series(
+                    &format!("P(peak g > {})", sig(cfg.events.g_limit)),
+                    "p_g_exceed",
+                    g_c,
+                )?,
+                series(
+                    &format!(
+                        "P(peak heat flux > {} W/cm^2)",
+                        sig(cfg.events.heat_flux_limit_w_cm2)
+                    ),
+                    "p_heat_exceed",
+                    q_c,
+                )?,
+            ],
+            risk,
+            boundaries,
+        }),
+    });
+    let curves = |m: &str| -> Result<Vec<Curve>, ReportError> {
+        Ok(vec![
+            Curve {
+                name: "median".into(),
+                color: RGBColor(31, 119, 180),
+                y: t.f64s(&format!("{m}_p50"))?,
+            },
+            Curve {
+                name: "99.865th percentile".into(),
+                color: RGBColor(255, 127, 14),
+                y: t.f64s(&format!("{m}_p99865"))?,
+            },
+            Curve {
+                name: "maximum".into(),
+                color: RGBColor(90, 90, 90),
+                y: t.f64s(&format!("{m}_max"))?,
+            },
+        ])
+    };
+    figs.push(Figure {
+        name: "corridor_peaks".into(),
+        title: "Peak deceleration and heat flux across the corridor".into(),
+        caption: "Percentiles over each angle's samples (skip-outs included with their peaks \
+                  before leaving); the red lines are the configured limits, crossed on the steep \
+                  side."
+            .into(),
+        plot: AnyPlot::Panels(TwoPanels {
+            fpa,
+            left: CurvePanel {
+                y_desc: "peak deceleration [g0]".into(),
+                curves: curves("peak_g")?,
+                limit: Some((
+                    cfg.events.g_limit,
+                    format!("limit {}", sig(cfg.events.g_limit)),
+                )),
+            },
+            right: CurvePanel {
+                y_desc: "peak heat flux [W/cm^2]".into(),
+                curves: curves("peak_heat_flux_w_cm2")?,
+                limit: Some((
+                    cfg.events.heat_flux_limit_w_cm2,
+                    format!("limit {}", sig(cfg.events.heat_flux_limit_w_cm2)),
+                )),
+            },
+        }),
+    });
+    Ok(())
+}
+
+/// A number to 4 significant digits, without trailing noise.
+pub fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let mag = x.abs().log10().floor() as i32;
+    if !(-4..6).contains(&mag) {
+        return format!("{x:.3e}");
+    }
+    let decimals = (3 - mag).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sig_keeps_four_digits() {
+        assert_eq!(sig(0.0013500), "0.00135");
+        assert_eq!(sig(60.0), "60");
+        assert_eq!(sig(738.456), "738.5");
+        assert_eq!(sig(1.23456e-6), "1.235e-6");
+    }
+
+    #[test]
+    fn year_of_j2000_is_2000() {
+        assert_eq!(year_of_mjd(51_544.5), 2000.0);
+        assert!((year_of_mjd(51_544.5 + 365.25 * 35.5) - 2035.5).abs() < 1e-12);
+    }
+}

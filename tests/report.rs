@@ -1,0 +1,191 @@
+//! `dispersa report`: every figure of a run, a cruise and a corridor is written as SVG, PNG and
+//! inline in a self-contained page; the cruise's re-propagated trajectories reproduce the run;
+//! bad input writes nothing.
+
+use dispersa::corridor::{corridor, CorridorOptions};
+use dispersa::engine::{BackendChoice, PrecisionChoice};
+use dispersa::report::{report, ReportError, ReportOptions};
+use dispersa::run::{run, RunOptions};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const REENTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
+const CRUISE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_cruise_311p.toml");
+
+fn run_to(config: &str, samples: u64, out: &Path) {
+    run(&RunOptions {
+        config: config.into(),
+        samples: Some(samples),
+        seed: None,
+        out: Some(out.to_path_buf()),
+        backend: BackendChoice::Auto,
+        precision: PrecisionChoice::Auto,
+        sets: vec![],
+        nominal: false,
+        force: false,
+        quiet: true,
+    })
+    .expect("run succeeds");
+}
+
+fn opts(dir: &Path) -> ReportOptions {
+    ReportOptions {
+        run_dir: dir.to_path_buf(),
+        out: None,
+        trajectories: 3,
+        force: false,
+    }
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(path: &Path) -> (u32, u32) {
+    let b = std::fs::read(path).unwrap();
+    assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
+    let be = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    (be(16), be(20))
+}
+
+/// Checks every promise of the report directory and returns the page.
+fn check_report(dir: &Path, figures: &[String]) -> String {
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains(&format!("data-figures=\"{}\"", figures.len())));
+    assert_eq!(
+        html.matches("<figure class=\"dispersa-figure\"").count(),
+        figures.len()
+    );
+    // Self-contained: nothing to fetch (the SVG namespace URI is a name, not a request).
+    for banned in ["<script", "<link", "<img", "src=", "url(", "@import"] {
+        assert!(!html.contains(banned), "report.html holds {banned}");
+    }
+    let opt = resvg::usvg::Options::default();
+    for name in figures {
+        let id = format!("id=\"fig-{name}\"");
+        let at = html.find(&id).unwrap_or_else(|| panic!("no figure {name}"));
+        let fig = &html[at..at + html[at..].find("</figure>").unwrap()];
+        assert!(fig.contains("<svg") && fig.contains("<figcaption>"), "{name}");
+        let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
+        let tree = resvg::usvg::Tree::from_str(&svg, &opt)
+            .unwrap_or_else(|e| panic!("{name}.svg does not parse: {e}"));
+        assert!(tree.root().has_children(), "{name}.svg is empty");
+        assert_eq!(png_size(&dir.join(format!("{name}.png"))), (960, 600));
+    }
+    html
+}
+
+#[test]
+fn reentry_report_has_footprint_histograms_and_tornados() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("r");
+    run_to(REENTRY, 300, &run_dir);
+    let r = report(&opts(&run_dir)).expect("report");
+    assert_eq!(r.dir, run_dir.join("report"));
+    for want in [
+        "footprint",
+        "hist_peak_g",
+        "hist_peak_heat_flux",
+        "hist_heat_load",
+        "sensitivity_peak_g",
+        "sensitivity_downrange_km",
+    ] {
+        assert!(r.figures.iter().any(|f| f == want), "missing {want}");
+    }
+    let html = check_report(&r.dir, &r.figures);
+    // The limits are marked where the config puts them, and the summary table is on the page.
+    assert!(html.contains("limit 60"), "g limit of the config");
+    assert!(html.contains("footprint_semi_major_km"));
+    // A second report replaces the first without --force.
+    let again = report(&opts(&run_dir)).expect("report again");
+    assert_eq!(again.figures, r.figures);
+}
+
+#[test]
+fn cruise_report_reproduces_the_run_trajectories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("c");
+    run_to(CRUISE, 6, &run_dir);
+    let r = report(&opts(&run_dir)).expect("report");
+    for want in ["hist_arrival", "hist_propellant", "heliocentric"] {
+        assert!(r.figures.iter().any(|f| f == want), "missing {want}");
+    }
+    // The report re-propagates samples 0..3 on the CPU reference from the stored config and
+    // seed; a note appears when an end point is more than 1 km from samples.parquet.
+    assert!(r.notes.is_empty(), "{:?}", r.notes);
+    let html = check_report(&r.dir, &r.figures);
+    assert!(html.contains("agree with samples.parquet"));
+}
+
+#[test]
+fn corridor_report_has_probability_curves_and_notes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("k");
+    corridor(&CorridorOptions {
+        config: REENTRY.into(),
+        fpa_deg: "-13:-5:1".into(),
+        samples_per_point: 20,
+        risk: 0.00135,
+        out: Some(dir.clone()),
+        backend: BackendChoice::Auto,
+        precision: PrecisionChoice::Auto,
+        sets: vec![],
+        force: false,
+        quiet: true,
+    })
+    .expect("corridor");
+    let r = report(&opts(&dir)).expect("report");
+    assert_eq!(r.figures, ["corridor", "corridor_peaks"]);
+    // 20 samples per angle cannot confirm a 0.00135 risk: the report says so.
+    assert!(
+        r.notes.iter().any(|n| n.contains("--samples-per-point 2842")),
+        "{:?}",
+        r.notes
+    );
+    check_report(&r.dir, &r.figures);
+}
+
+#[test]
+fn bad_report_input_exits_2_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nothing-here");
+    let e = report(&opts(&missing)).unwrap_err();
+    assert!(matches!(e, ReportError::Input(_)) && e.exit_code() == 2, "{e}");
+    assert!(!missing.exists());
+
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let e = report(&opts(&empty)).unwrap_err();
+    assert!(e.to_string().contains("neither samples.parquet"), "{e}");
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+
+    // A file that is not Parquet: a clear message naming it.
+    std::fs::write(empty.join("samples.parquet"), b"not parquet").unwrap();
+    let e = report(&opts(&empty)).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("samples.parquet"), "{e}");
+    assert!(!empty.join("report").exists());
+
+    // The command line: exit code 2 and the message on stderr.
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["report", missing.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no such run directory"));
+}
+
+#[test]
+fn report_refuses_to_replace_a_directory_that_is_not_a_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("r");
+    run_to(REENTRY, 50, &run_dir);
+    let other: PathBuf = tmp.path().join("precious");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), b"keep me").unwrap();
+    let mut o = opts(&run_dir);
+    o.out = Some(other.clone());
+    let e = report(&o).unwrap_err();
+    assert_eq!(e.exit_code(), 2, "{e}");
+    assert!(other.join("notes.txt").exists());
+    o.force = true;
+    report(&o).expect("with --force");
+    assert!(other.join("report.html").exists() && !other.join("notes.txt").exists());
+}
