@@ -499,12 +499,23 @@ fn reentry_figures(ctx: &RunContext, figs: &mut Vec<Figure>) -> Result<(), Repor
     if !pts.is_empty() {
         let (la, lo): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
         let ellipse = landing_ellipse(&la, &lo, 0.9973);
+        // Every stride-th point, and every point outside the ellipse (the ones that matter).
         let stride = pts.len().div_ceil(MAX_FOOTPRINT_POINTS);
-        let shown: Vec<(f64, f64)> = pts.iter().copied().step_by(stride).collect();
+        let outside = |p: &(f64, f64)| ellipse.is_some_and(|e| e.radius2(p.0, p.1) > 1.0);
+        let shown: Vec<(f64, f64)> = pts
+            .iter()
+            .enumerate()
+            .filter(|(k, p)| k % stride == 0 || outside(p))
+            .map(|(_, p)| *p)
+            .collect();
+        let n_out = pts.iter().filter(|p| outside(p)).count();
         let shown_text = if stride > 1 {
-            format!("every {stride}th of {} landing points drawn", pts.len())
+            format!(
+                "every {stride}th of {} landing points drawn, and all {n_out} outside the ellipse",
+                pts.len()
+            )
         } else {
-            format!("{} landing points", pts.len())
+            format!("{} landing points, {n_out} outside the ellipse", pts.len())
         };
         let (outline, centre, label, ell_text) = match ellipse {
             Some(e) => (

@@ -135,6 +135,23 @@ pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Op
 }
 
 impl Ellipse {
+    /// (x/a)^2 + (y/b)^2 of a point in the ellipse's axes on the tangent plane at the centre:
+    /// at most 1 inside the ellipse.
+    pub fn radius2(&self, lat_deg: f64, lon_deg: f64) -> f64 {
+        let centre = geodetic_to_ecef(self.center_lat_deg, self.center_lon_deg);
+        let (sin_lat, cos_lat) = self.center_lat_deg.to_radians().sin_cos();
+        let (sin_lon, cos_lon) = self.center_lon_deg.to_radians().sin_cos();
+        let east = [-sin_lon, cos_lon, 0.0];
+        let north = [-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat];
+        let p = geodetic_to_ecef(lat_deg, lon_deg);
+        let d = [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]];
+        let (x, y) = (dot(east, d) / 1000.0, dot(north, d) / 1000.0);
+        let (sa, ca) = self.orientation_deg.to_radians().sin_cos();
+        let along = x * sa + y * ca;
+        let across = x * ca - y * sa;
+        (along / self.semi_major_km).powi(2) + (across / self.semi_minor_km).powi(2)
+    }
+
     /// `n` points of the ellipse's outline as (latitude, longitude) in degrees: each point is
     /// placed on the east/north tangent plane at the centre and carried back to the ellipsoid
     /// along the local vertical (ECEF, then geodetic latitude and longitude).
@@ -219,20 +236,17 @@ mod tests {
             lon.push(111.0 + 0.6 * s - 0.1 * c);
         }
         let e = landing_ellipse(&lat, &lon, 0.9973).expect("ellipse");
-        let centre = geodetic_to_ecef(e.center_lat_deg, e.center_lon_deg);
-        let (sin_lat, cos_lat) = e.center_lat_deg.to_radians().sin_cos();
-        let (sin_lon, cos_lon) = e.center_lon_deg.to_radians().sin_cos();
-        let east = [-sin_lon, cos_lon, 0.0];
-        let north = [-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat];
-        let (sa, ca) = e.orientation_deg.to_radians().sin_cos();
         for (la, lo) in e.outline(72) {
-            let p = geodetic_to_ecef(la, lo);
-            let d = [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]];
-            let (x, y) = (dot(east, d) / 1000.0, dot(north, d) / 1000.0);
-            let along = x * sa + y * ca;
-            let across = x * ca - y * sa;
-            let r = (along / e.semi_major_km).powi(2) + (across / e.semi_minor_km).powi(2);
+            let r = e.radius2(la, lo);
             assert!((r - 1.0).abs() < 2e-3, "outline point off the ellipse: {r}");
         }
+        // The centre is inside; a point 1.1 semi-major axes out along the major axis is not.
+        assert!(e.radius2(e.center_lat_deg, e.center_lon_deg) < 1e-12);
+        let far = e.outline(4)[0];
+        let out = (
+            e.center_lat_deg + 1.1 * (far.0 - e.center_lat_deg),
+            e.center_lon_deg + 1.1 * (far.1 - e.center_lon_deg),
+        );
+        assert!((e.radius2(out.0, out.1) - 1.21).abs() < 5e-3);
     }
 }
