@@ -1,48 +1,191 @@
-"""Read a run's Parquet with pyarrow, polars and DuckDB; check the documented columns, units
-and that DuckDB's statistics match summary.parquet. Usage: check_outputs.py RUN_DIR"""
+"""Check a dispersa output directory from Python. Usage: check_outputs.py DIR
+
+DIR is a `run` (samples.parquet, summary.parquet, sensitivity.parquet) or a `corridor`
+(corridor.parquet); the kind is told by which files exist. Every Parquet file present is read by
+pyarrow, polars and DuckDB, which must agree on its rows and columns. For a run: the documented
+columns, their units (pyarrow field metadata) and DuckDB's count/avg/stddev/quantile_cont over the
+non-failed samples against summary.parquet. For a corridor: columns, Wilson bounds, percentile
+order and the boundary metadata."""
+import math
 import sys
+from pathlib import Path
 
 import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 
-run = sys.argv[1]
-samples, summary = f"{run}/samples.parquet", f"{run}/summary.parquet"
+CON = duckdb.connect()
+RUN_FILES = ["samples.parquet", "summary.parquet", "sensitivity.parquet"]
+META_KEYS = ["dispersa.config", "dispersa.seed", "dispersa.adapter", "dispersa.precision"]
+# summary.parquet column -> DuckDB aggregate over the non-failed, non-null values of a metric.
+STATS = {"count": "count({c})", "mean": "avg({c})", "std": "stddev_samp({c})", "min": "min({c})",
+         "max": "max({c})", "p00135": "quantile_cont({c}, 0.00135)",
+         "p02275": "quantile_cont({c}, 0.02275)", "p50": "quantile_cont({c}, 0.5)",
+         "p97725": "quantile_cont({c}, 0.97725)", "p99865": "quantile_cont({c}, 0.99865)"}
+SCENARIOS = {  # metrics compared with summary.parquet, and (column, unit) pairs checked
+    "reentry": (["peak_g", "peak_heat_flux_w_cm2", "heat_load_j_cm2"],
+                {"peak_g": "g0 (9.80665 m/s^2)", "peak_heat_flux_w_cm2": "W/cm^2",
+                 "heat_load_j_cm2": "J/cm^2", "landing_lat_deg": "deg", "landing_lon_deg": "deg",
+                 "downrange_km": "km", "crossrange_km": "km", "time_of_flight_s": "s",
+                 "entry_flight_path_angle_deg": "deg"}),
+    "cruise": (["propellant_used_kg", "time_of_flight_days", "propellant_margin_kg"],
+               {"propellant_used_kg": "kg", "propellant_margin_kg": "kg",
+                "time_of_flight_days": "day", "arrival_mjd_tdb": "day (MJD, TDB)",
+                "arrival_epoch_tdb": "ISO 8601, TDB", "final_x_au": "au",
+                "closest_approach_km": "km", "propulsion_thrust_scale": "1"}),
+}
+CORRIDOR_UNITS = {"fpa_deg": "deg", "p_": "probability", "peak_g_": "g0",
+                  "peak_heat_flux_w_cm2_": "W/cm^2", "heat_load_j_cm2_": "J/cm^2"}
 
-t = pq.read_table(samples)
-meta = pq.ParquetFile(samples).metadata.metadata
-for key in [b"dispersa.config", b"dispersa.seed", b"dispersa.adapter", b"dispersa.precision",
-            b"dispersa.scenario"]:
-    assert key in meta, key
-scenario = meta[b"dispersa.scenario"].decode()
-if scenario == "reentry":
-    metric, unit_col, unit = "peak_g", "peak_heat_flux_w_cm2", "W/cm^2"
-    columns = ["entry_flight_path_angle_deg", "peak_g", "peak_heat_flux_w_cm2", "heat_load_j_cm2",
-               "landing_lat_deg", "landing_lon_deg", "downrange_km", "crossrange_km",
-               "time_of_flight_s"]
-else:
-    metric, unit_col, unit = "propellant_used_kg", "propellant_used_kg", "kg"
-    columns = ["propulsion_thrust_scale", "time_of_flight_days", "arrival_mjd_tdb",
-               "arrival_epoch_tdb", "propellant_margin_kg", "final_x_au", "closest_approach_km"]
-got = t.schema.field(unit_col).metadata[b"unit"].decode()
-assert got == unit, (unit_col, got)
-for col in ["sample", "status"] + columns:
-    assert col in t.column_names, col
 
-df = pl.read_parquet(samples)
-sm = pl.read_parquet(summary)
-assert df.height == t.num_rows
-row = sm.filter(pl.col("metric") == metric).row(0, named=True)
+def sql(query, path, many=False):
+    """Runs `query` in DuckDB with $path bound to the Parquet file `path`."""
+    cur = CON.execute(query, {"path": str(path)})
+    return cur.fetchall() if many else cur.fetchone()
 
-con = duckdb.connect()
-mean, p50 = con.execute(
-    f"select avg({metric}), quantile_cont({metric}, 0.5) from '{samples}' "
-    f"where status <> 'failed' and {metric} is not null").fetchone()
-assert abs(mean - row["mean"]) <= 1e-9 * abs(mean), (mean, row["mean"])
-assert abs(p50 - row["p50"]) <= 1e-9 * abs(p50), (p50, row["p50"])
-# sensitivity.parquet: one row per (input, output), readable by all three.
-sens = f"{run}/sensitivity.parquet"
-assert pq.read_table(sens).num_rows == pl.read_parquet(sens).height
-assert con.execute(f"select count(*) from '{sens}'").fetchone()[0] > 0
-print(f"outputs ok ({scenario}): {df.height} samples, {metric} mean {mean:.4f} p50 {p50:.4f}, "
-      f"precision {meta[b'dispersa.precision'].decode()}, adapter {meta[b'dispersa.adapter'].decode()}")
+
+def read_three(path):
+    """Reads `path` with pyarrow, polars and DuckDB; returns (pyarrow table, polars frame)."""
+    table = pq.read_table(path)
+    frame = pl.read_parquet(path)
+    n_duck = sql("select count(*) from read_parquet($path)", path)[0]
+    duck_columns = [c[0] for c in CON.execute("select * from read_parquet($path) limit 0",
+                                              {"path": str(path)}).description]
+    assert table.num_rows == frame.height == n_duck, (
+        f"{path.name}: row counts differ: pyarrow {table.num_rows}, polars {frame.height}, "
+        f"duckdb {n_duck}")
+    assert table.column_names == frame.columns == duck_columns, f"{path.name}: column names differ"
+    return table, frame
+
+
+def file_meta(path):
+    meta = {k.decode(): v.decode() for k, v in (pq.read_metadata(path).metadata or {}).items()}
+    for key in META_KEYS:
+        assert key in meta, f"{path.name}: key-value metadata {key} missing"
+    return meta
+
+
+def unit(table, column):
+    field_meta = table.schema.field(column).metadata or {}
+    return field_meta.get(b"unit", b"").decode() or None
+
+
+def close(a, b, rel=1e-9):
+    return a == b or (a is not None and b is not None and abs(a - b) <= rel * max(abs(a), abs(b)))
+
+
+def check_run(d):
+    for name in RUN_FILES:
+        assert (d / name).is_file(), f"{d}: a run directory needs {name}"
+    tables = {name: read_three(d / name) for name in RUN_FILES}
+    metas = [file_meta(d / name) for name in RUN_FILES]
+    assert all(m["dispersa.config"] == metas[0]["dispersa.config"] for m in metas), \
+        "the three files carry different configs"
+    scenario = metas[0].get("dispersa.scenario")
+    assert scenario in SCENARIOS, f"samples.parquet: unknown dispersa.scenario {scenario!r}"
+    metrics, units = SCENARIOS[scenario]
+    t, _ = tables["samples.parquet"]
+    for col in ["sample", "status", *units]:
+        assert col in t.column_names, f"samples.parquet: column {col} missing"
+    for col in t.column_names:
+        assert col in ("sample", "status") or unit(t, col), f"samples.parquet: {col} has no unit"
+    for col, want in units.items():
+        assert unit(t, col) == want, \
+            f"samples.parquet: unit of {col} is {unit(t, col)!r}, not {want!r}"
+
+    summary = {r["metric"]: r for r in tables["summary.parquet"][1].iter_rows(named=True)}
+    samples = d / "samples.parquet"
+    by_status = sql("select status, count(*) from read_parquet($path) group by 1", samples, True)
+    for status, count in by_status:
+        said = summary.get(f"status_{status}", {}).get("count")
+        assert said == count, f"status {status}: {count} samples, summary.parquet says {said}"
+    for metric in metrics:
+        row = summary[metric]
+        assert row["unit"] == unit(t, metric), f"summary unit of {metric}: {row['unit']!r}"
+        aggregates = ", ".join(s.format(c=metric) for s in STATS.values())
+        # Failed samples carry no statistics; a metric's null values (e.g. no landing) neither.
+        got = sql(f"select {aggregates} from read_parquet($path) "
+                  f"where status <> 'failed' and {metric} is not null", samples)
+        for stat, value in zip(STATS, got):
+            assert close(value, row[stat]), \
+                f"{metric} {stat}: duckdb {value!r}, summary.parquet {row[stat]!r}"
+
+    sens = tables["sensitivity.parquet"][1]
+    assert sens.height > 0, "sensitivity.parquet is empty"
+    assert {"input", "output", "spearman", "src", "r2"} <= set(sens.columns), "sensitivity columns"
+    mean, p50 = summary[metrics[0]]["mean"], summary[metrics[0]]["p50"]
+    return (f"run ({scenario}): {t.num_rows} samples, {metrics[0]} mean {mean:.4f} p50 {p50:.4f}, "
+            f"{len(metrics)} metrics x {len(STATS)} statistics match DuckDB, "
+            f"precision {metas[0]['dispersa.precision']}, adapter {metas[0]['dispersa.adapter']}")
+
+
+def number(text):
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def check_corridor(d):
+    path = d / "corridor.parquet"
+    t, df = read_three(path)
+    meta = file_meta(path)
+    probs = ["p_skip_out", "p_g_exceed", "p_heat_exceed", "p_limit_exceed"]
+    pcts = [f"{m}_{q}" for m in ("peak_g", "peak_heat_flux_w_cm2", "heat_load_j_cm2")
+            for q in ("p50", "p99865", "max")]
+    needed = ["fpa_deg", *[p + s for p in probs for s in ("", "_ci_low", "_ci_high")], *pcts]
+    for col in needed:
+        assert col in df.columns, f"corridor.parquet: column {col} missing"
+    assert df.height > 0 and df["fpa_deg"].n_unique() == df.height, "fpa_deg: empty or repeated"
+    for p in probs:
+        lo, hi = pl.col(p + "_ci_low"), pl.col(p + "_ci_high")
+        ordered = (0 <= lo) & (lo <= pl.col(p)) & (pl.col(p) <= hi) & (hi <= 1)
+        bad = df.filter(~ordered.fill_null(False))  # a null probability fails too
+        assert bad.height == 0, \
+            f"{p}: not 0 <= ci_low <= p <= ci_high <= 1 at fpa {bad['fpa_deg'].to_list()} deg"
+    for m in ("peak_g", "peak_heat_flux_w_cm2", "heat_load_j_cm2"):
+        bad = df.filter(~((pl.col(m + "_p50") <= pl.col(m + "_p99865"))
+                          & (pl.col(m + "_p99865") <= pl.col(m + "_max"))).fill_null(True))
+        assert bad.height == 0, \
+            f"{m}: not p50 <= p99865 <= max at fpa {bad['fpa_deg'].to_list()} deg"
+    with_units = [c for c in t.column_names if unit(t, c)]
+    for col in with_units:  # units are optional here; when present they must be the right ones
+        want = next((u for prefix, u in CORRIDOR_UNITS.items() if col.startswith(prefix)), "")
+        assert unit(t, col).startswith(want), f"corridor.parquet: unit of {col} is {unit(t, col)!r}"
+
+    bounds = {}
+    for key in ("shallow_boundary_deg", "steep_boundary_deg", "width_deg"):
+        assert f"dispersa.corridor.{key}" in meta, \
+            f"corridor.parquet: key-value metadata dispersa.corridor.{key} missing"
+        bounds[key] = number(meta[f"dispersa.corridor.{key}"])  # None for "none"
+    shallow, steep, width = (bounds[k] for k in ("shallow_boundary_deg", "steep_boundary_deg",
+                                                  "width_deg"))
+    if shallow is not None and steep is not None:
+        assert steep < shallow, \
+            f"steep boundary {steep} deg is not steeper than the shallow one, {shallow} deg"
+        assert width is not None and abs(width - (shallow - steep)) < 1e-9, \
+            f"width {width} deg is not shallow - steep = {shallow - steep} deg"
+    said = {k: meta[f"dispersa.corridor.{k}"] for k in bounds}
+    return (f"corridor: {df.height} angles, steep {said['steep_boundary_deg']} deg, shallow "
+            f"{said['shallow_boundary_deg']} deg, width {said['width_deg']} deg, "
+            f"units on {len(with_units)}/{len(t.column_names)} columns")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    d = Path(sys.argv[1])
+    checks = ([check_run] if any((d / f).exists() for f in RUN_FILES) else []) + \
+        ([check_corridor] if (d / "corridor.parquet").exists() else [])
+    if not checks:
+        sys.exit(f"check_outputs: {d} holds neither samples.parquet (a run) nor corridor.parquet")
+    try:
+        for check in checks:
+            print(f"outputs ok, {check(d)}")
+    except AssertionError as e:
+        sys.exit(f"check_outputs: FAILED in {d}: {e}")
+
+
+if __name__ == "__main__":
+    main()

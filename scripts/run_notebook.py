@@ -1,0 +1,47 @@
+"""Execute notebooks/explore.ipynb headless against a run. Usage: run_notebook.py RUN_DIR
+
+Runs every cell with nbclient (kernel python3, 600 s per cell) and DISPERSA_RUN=RUN_DIR, in
+notebooks/ as Jupyter would. The committed notebook is only read: the executed copy stays in
+memory. Exits non-zero with the failing cell's error."""
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "explore.ipynb"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    run = Path(sys.argv[1]).resolve()
+    os.environ["DISPERSA_RUN"] = str(run)  # the kernel inherits this process's environment
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    start = time.monotonic()
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+        for i, cell in enumerate(nb.cells):
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    print(ANSI.sub("", "\n".join(out["traceback"])), file=sys.stderr)
+                    sys.exit(f"run_notebook: {NOTEBOOK.name} cell {i} ({cell.get('id')}) failed "
+                             f"with DISPERSA_RUN={run}: {out['ename']}: {out['evalue']}")
+        print(ANSI.sub("", str(e)), file=sys.stderr)  # a timeout or a dead kernel: no error output
+        sys.exit(f"run_notebook: {NOTEBOOK.name} failed with DISPERSA_RUN={run}: "
+                 f"{type(e).__name__}")
+    code_cells = sum(c.cell_type == "code" for c in nb.cells)
+    print(f"notebook ok: {NOTEBOOK.name}, {code_cells} code cells on {run} "
+          f"in {time.monotonic() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
