@@ -1,8 +1,9 @@
 //! dispersa: GPU-accelerated Monte Carlo dispersion analysis for spacecraft trajectories.
 //!
 //! Data flow, one module each: `config` (TOML) -> `scenario` (typed, validated) -> `sampling`
-//! (per-sample inputs) -> `engine` (`gpu` | `cpu`) -> `stats` -> `output` (Parquet); `run`
-//! orchestrates, `cli` is the command line.
+//! (per-sample inputs) -> `engine` (`gpu` | `cpu`) -> `stats` -> `output` (Parquet) -> `report`
+//! (figures and report.html from the Parquet); `run` orchestrates, `corridor` sweeps the entry
+//! angle, `cli` is the command line.
 
 pub mod bench;
 pub mod cli;

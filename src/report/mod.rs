@@ -835,8 +835,8 @@ fn corridor_figures(
         caption: format!(
             "{n} dispersed samples per angle; bars are 95% Wilson intervals. The corridor lies \
              between the vertical lines, where each probability stays below the black risk line \
-             ({risk}); shaded columns show how far each boundary could move within the \
-             intervals. Width {width} deg."
+             ({risk}); width {width} deg. Where the intervals pin a boundary down on both sides, \
+             a shaded column shows how far it could move."
         ),
         plot: AnyPlot::Corridor(CorridorProbabilities {
             fpa: fpa.clone(),
