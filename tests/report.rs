@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const REENTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
-const CRUISE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_cruise_311p.toml");
+const CRUISE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/configs/tianwen2_cruise_311p.toml"
+);
 
 fn run_to(config: &str, samples: u64, out: &Path) {
     run(&RunOptions {
@@ -40,7 +43,12 @@ fn opts(dir: &Path) -> ReportOptions {
 /// Width and height from a PNG's IHDR chunk.
 fn png_size(path: &Path) -> (u32, u32) {
     let b = std::fs::read(path).unwrap();
-    assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
+    assert_eq!(
+        &b[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} is not a PNG",
+        path.display()
+    );
     let be = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
     (be(16), be(20))
 }
@@ -62,7 +70,10 @@ fn check_report(dir: &Path, figures: &[String]) -> String {
         let id = format!("id=\"fig-{name}\"");
         let at = html.find(&id).unwrap_or_else(|| panic!("no figure {name}"));
         let fig = &html[at..at + html[at..].find("</figure>").unwrap()];
-        assert!(fig.contains("<svg") && fig.contains("<figcaption>"), "{name}");
+        assert!(
+            fig.contains("<svg") && fig.contains("<figcaption>"),
+            "{name}"
+        );
         let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
         let tree = resvg::usvg::Tree::from_str(&svg, &opt)
             .unwrap_or_else(|e| panic!("{name}.svg does not parse: {e}"));
@@ -135,7 +146,9 @@ fn corridor_report_has_probability_curves_and_notes() {
     assert_eq!(r.figures, ["corridor", "corridor_peaks"]);
     // 20 samples per angle cannot confirm a 0.00135 risk: the report says so.
     assert!(
-        r.notes.iter().any(|n| n.contains("--samples-per-point 2842")),
+        r.notes
+            .iter()
+            .any(|n| n.contains("--samples-per-point 2842")),
         "{:?}",
         r.notes
     );
@@ -147,7 +160,10 @@ fn bad_report_input_exits_2_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("nothing-here");
     let e = report(&opts(&missing)).unwrap_err();
-    assert!(matches!(e, ReportError::Input(_)) && e.exit_code() == 2, "{e}");
+    assert!(
+        matches!(e, ReportError::Input(_)) && e.exit_code() == 2,
+        "{e}"
+    );
     assert!(!missing.exists());
 
     let empty = tmp.path().join("empty");
