@@ -509,13 +509,14 @@ fn reentry_figures(ctx: &RunContext, figs: &mut Vec<Figure>) -> Result<(), Repor
             .map(|(_, p)| *p)
             .collect();
         let n_out = pts.iter().filter(|p| outside(p)).count();
-        let shown_text = if stride > 1 {
-            format!(
+        let shown_text = match (stride > 1, ellipse.is_some()) {
+            (true, true) => format!(
                 "every {stride}th of {} landing points drawn, and all {n_out} outside the ellipse",
                 pts.len()
-            )
-        } else {
-            format!("{} landing points, {n_out} outside the ellipse", pts.len())
+            ),
+            (true, false) => format!("every {stride}th of {} landing points drawn", pts.len()),
+            (false, true) => format!("{} landing points, {n_out} outside the ellipse", pts.len()),
+            (false, false) => format!("{} landing point(s)", pts.len()),
         };
         let (outline, centre, label, ell_text) = match ellipse {
             Some(e) => (
