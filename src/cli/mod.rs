@@ -289,6 +289,7 @@ fn print_report(r: &RunReport) {
             _ => {}
         }
     }
+    println!("figures: dispersa report {}", r.out_dir.display());
 }
 
 fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f64) {
@@ -331,4 +332,5 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
     for n in c.notes(risk) {
         println!("note: {n}");
     }
+    println!("figures: dispersa report {}", dir.display());
 }
