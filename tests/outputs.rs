@@ -321,3 +321,50 @@ fn sensitivity_parquet_ranks_what_drives_the_outputs() {
     assert!(find("entry_flight_path_angle_deg", "downrange_km") > 0.5);
     assert!(find("vehicle_cd_scale", "downrange_km") < -0.1);
 }
+
+#[test]
+fn parquet_footers_stay_readable_by_older_readers() {
+    // Column orders newer than TYPE_DEFINED_ORDER (parquet-format's IEEE 754 total order, which
+    // the parquet crate writes for floats from version 60) make polars before 1.43 refuse the
+    // whole file ("Invalid thrift: bad data"). Every file dispersa writes keeps the old order;
+    // with it polars 0.20.31, 1.0 and 1.40 read all four files (checked by hand).
+    use parquet::basic::ColumnOrder;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    run_to(&out, 40, BackendChoice::Cpu, &[]);
+    let corridor = dir.path().join("c");
+    dispersa::corridor::corridor(&dispersa::corridor::CorridorOptions {
+        config: common::DEFAULT_CONFIG.into(),
+        fpa_deg: "-12:-8:2".into(),
+        samples_per_point: 5,
+        risk: 0.1,
+        out: Some(corridor.clone()),
+        backend: BackendChoice::Cpu,
+        precision: PrecisionChoice::Auto,
+        sets: vec![],
+        force: false,
+        quiet: true,
+    })
+    .unwrap();
+    for path in [
+        out.join("samples.parquet"),
+        out.join("summary.parquet"),
+        out.join("sensitivity.parquet"),
+        corridor.join("corridor.parquet"),
+    ] {
+        let r = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let md = r.metadata().file_metadata();
+        for k in 0..md.schema_descr().num_columns() {
+            let order = md.column_order(k);
+            assert!(
+                matches!(
+                    order,
+                    ColumnOrder::TYPE_DEFINED_ORDER(_) | ColumnOrder::UNDEFINED
+                ),
+                "{} column {k}: {order:?}",
+                path.display()
+            );
+        }
+    }
+}
