@@ -201,7 +201,33 @@ fn report_refuses_to_replace_a_directory_that_is_not_a_report() {
     let e = report(&o).unwrap_err();
     assert_eq!(e.exit_code(), 2, "{e}");
     assert!(other.join("notes.txt").exists());
+    // A report.html among other files does not make a directory a report.
+    std::fs::write(other.join("report.html"), b"<html></html>").unwrap();
+    assert_eq!(report(&o).unwrap_err().exit_code(), 2);
+    assert!(other.join("notes.txt").exists());
     o.force = true;
     report(&o).expect("with --force");
     assert!(other.join("report.html").exists() && !other.join("notes.txt").exists());
+
+    // Never over the run itself or a directory holding it, --force or not.
+    for out in [
+        run_dir.clone(),
+        tmp.path().to_path_buf(),
+        run_dir.join(".."),
+    ] {
+        let mut o = opts(&run_dir);
+        o.out = Some(out.clone());
+        o.force = true;
+        let e = report(&o).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{}: {e}", out.display());
+        assert!(run_dir.join("samples.parquet").exists());
+    }
+    // Nor over another run.
+    let second = tmp.path().join("second");
+    run_to(REENTRY, 5, &second);
+    let mut o = opts(&run_dir);
+    o.out = Some(second.clone());
+    o.force = true;
+    assert!(report(&o).unwrap_err().to_string().contains("Parquet"));
+    assert!(second.join("samples.parquet").exists());
 }

@@ -130,8 +130,13 @@ pub struct Page {
 pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let dir = &opts.run_dir;
     if !dir.is_dir() {
+        let what = if dir.exists() {
+            "not a directory"
+        } else {
+            "no such run directory"
+        };
         return Err(ReportError::Input(format!(
-            "{}: no such run directory (give the directory `dispersa run` or `dispersa corridor` wrote)",
+            "{}: {what} (give the directory `dispersa run` or `dispersa corridor` wrote)",
             dir.display()
         )));
     }
@@ -144,8 +149,26 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         )));
     }
     let out = opts.out.clone().unwrap_or_else(|| dir.join("report"));
-    let previous_report = out.join("report.html").is_file();
-    if let Some(m) = crate::output::check_out_dir(&out, opts.force || previous_report) {
+    // Replacing the output directory must never take a run with it.
+    if absolute(dir).starts_with(absolute(&out)) {
+        return Err(ReportError::Input(format!(
+            "--out {}: is the run directory {} or holds it; a report there would replace the \
+             run (choose a new directory)",
+            out.display(),
+            dir.display()
+        )));
+    }
+    if ["samples.parquet", "corridor.parquet"]
+        .iter()
+        .any(|f| out.join(f).exists())
+    {
+        return Err(ReportError::Input(format!(
+            "--out {}: holds a run's Parquet files; a report there would replace them",
+            out.display()
+        )));
+    }
+    let replace = opts.force || is_old_report(&out);
+    if let Some(m) = crate::output::check_out_dir(&out, replace) {
         return Err(ReportError::Input(m));
     }
     let mut figs = Vec::new();
@@ -246,6 +269,38 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         figures: figs.iter().map(|f| f.name.clone()).collect(),
         notes,
     })
+}
+
+/// `p` made absolute with symbolic links and `..` resolved, as far as it exists.
+fn absolute(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    match (p.parent(), p.file_name()) {
+        (Some(parent), Some(name)) => absolute(if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        })
+        .join(name),
+        _ => std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
+    }
+}
+
+/// A directory an earlier `dispersa report` wrote: report.html and nothing but figure files.
+fn is_old_report(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    dir.join("report.html").is_file()
+        && entries.flatten().all(|e| {
+            let path = e.path();
+            path.is_file()
+                && matches!(
+                    path.extension().and_then(|x| x.to_str()),
+                    Some("html" | "svg" | "png")
+                )
+        })
 }
 
 /// The config a file was made from (its text and --set overrides are in its metadata).
