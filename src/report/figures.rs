@@ -11,6 +11,8 @@ const FONT: &str = "sans-serif";
 /// Margin around a chart and the sizes of its label areas [px]; the equal-aspect figures need
 /// them to know the plotting area before they build the chart.
 const MARGIN: u32 = 14;
+/// Right margin: room for half of the last x tick label.
+const MARGIN_RIGHT: u32 = 34;
 const X_LABELS: u32 = 52;
 const Y_LABELS: u32 = 86;
 
@@ -136,7 +138,7 @@ fn equal_aspect(
 fn plot_area<DB: DrawingBackend>(area: &Area<DB>) -> (u32, u32) {
     let (w, h) = area.dim_in_pixel();
     (
-        w.saturating_sub(2 * MARGIN + Y_LABELS),
+        w.saturating_sub(MARGIN + MARGIN_RIGHT + Y_LABELS),
         h.saturating_sub(2 * MARGIN + X_LABELS),
     )
 }
@@ -153,6 +155,36 @@ fn fmt_tick(v: f64, step: f64) -> String {
 const DATA: RGBColor = RGBColor(31, 119, 180);
 const LIMIT: RGBColor = RGBColor(214, 39, 40);
 const GUIDE: RGBColor = RGBColor(90, 90, 90);
+
+/// How a legend entry is drawn.
+#[derive(Debug, Clone, Copy)]
+pub enum Mark {
+    Line(RGBColor),
+    VLine(RGBColor),
+    Dot(RGBColor),
+}
+
+/// Width of a legend drawn beside a chart [px].
+const LEGEND_W: u32 = 250;
+
+/// A legend in its own strip beside the chart, where it cannot cover data.
+fn draw_legend<DB: DrawingBackend>(area: &Area<DB>, entries: &[(String, Mark)]) -> DrawResult {
+    let style = TextStyle::from((FONT, 14).into_font()).color(&BLACK);
+    for (k, (label, mark)) in entries.iter().enumerate() {
+        let y = MARGIN as i32 + 12 + 24 * k as i32;
+        match *mark {
+            Mark::Line(c) => area.draw(&PathElement::new([(4, y), (30, y)], c.stroke_width(3))),
+            Mark::VLine(c) => area.draw(&PathElement::new(
+                [(17, y - 8), (17, y + 8)],
+                c.stroke_width(3),
+            )),
+            Mark::Dot(c) => area.draw(&Circle::new((17, y), 5, c.filled())),
+        }
+        .map_err(e)?;
+        area.draw_text(label, &style, (38, y - 8)).map_err(e)?;
+    }
+    Ok(())
+}
 
 /// A vertical line on a histogram: a limit, a deadline, a percentile.
 #[derive(Debug, Clone)]
@@ -186,8 +218,9 @@ pub struct Histogram {
     pub markers: Vec<Marker>,
 }
 
-/// Bin edges and counts: sqrt(n) bins (10 to 80) over the data's range.
-pub fn bins(values: &[f64]) -> Vec<(f64, f64, u64)> {
+/// Bin edges and counts: sqrt(n) bins (10 to 80) over the data's range, each at least
+/// `min_width` wide (a run whose values are all alike still gets a visible bar).
+pub fn bins(values: &[f64], min_width: f64) -> Vec<(f64, f64, u64)> {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     if finite.is_empty() {
         return Vec::new();
@@ -195,39 +228,59 @@ pub fn bins(values: &[f64]) -> Vec<(f64, f64, u64)> {
     let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let nb = ((finite.len() as f64).sqrt() as usize).clamp(10, 80);
-    let width = if hi > lo {
-        (hi - lo) / nb as f64
-    } else {
-        lo.abs().max(1.0) * 1e-3
-    };
+    let width = ((hi - lo) / nb as f64).max(min_width);
+    if width.is_nan() || width <= 0.0 {
+        return vec![(lo - 0.5, hi + 0.5, finite.len() as u64)];
+    }
+    let nb = (((hi - lo) / width).floor() as usize + 1).min(nb);
+    // Centre the bins on the data when they are wider than it needs.
+    let start = 0.5 * (lo + hi) - 0.5 * nb as f64 * width;
     let mut counts = vec![0u64; nb];
     for v in finite {
-        let k = (((v - lo) / width) as usize).min(nb - 1);
+        let k = (((v - start) / width).max(0.0) as usize).min(nb - 1);
         counts[k] += 1;
     }
     counts
         .into_iter()
         .enumerate()
-        .map(|(k, c)| (lo + k as f64 * width, lo + (k + 1) as f64 * width, c))
+        .map(|(k, c)| (start + k as f64 * width, start + (k + 1) as f64 * width, c))
         .collect()
 }
 
 impl Plot for Histogram {
     fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
-        let bins = bins(&self.values);
-        let (mut lo, mut hi) = bins
-            .first()
-            .zip(bins.last())
-            .map_or((0.0, 1.0), |(a, b)| (a.0, b.1));
+        let finite = self.values.iter().copied().filter(|v| v.is_finite());
+        let (mut lo, mut hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
         for m in &self.markers {
             lo = lo.min(m.x);
             hi = hi.max(m.x);
+        }
+        if lo.is_nan() || hi.is_nan() || lo >= hi {
+            let half = if lo.is_finite() {
+                lo.abs().max(1.0) * 0.01
+            } else {
+                1.0
+            };
+            (lo, hi) = if lo.is_finite() {
+                (lo - half, lo + half)
+            } else {
+                (0.0, 1.0)
+            };
+        }
+        // A bar is at least 1/150 of the axis wide, so a lone value stays visible.
+        let bins = bins(&self.values, (hi - lo) / 150.0);
+        if let (Some(a), Some(b)) = (bins.first(), bins.last()) {
+            lo = lo.min(a.0);
+            hi = hi.max(b.1);
         }
         let pad = 0.04 * (hi - lo).max(1e-9);
         let (lo, hi) = (lo - pad, hi + pad);
         let ymax = bins.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64 * 1.25;
         let mut chart = ChartBuilder::on(area)
             .margin(MARGIN)
+            .margin_right(MARGIN_RIGHT)
             .x_label_area_size(X_LABELS)
             .y_label_area_size(Y_LABELS)
             .build_cartesian_2d(lo..hi, 0.0..ymax)
@@ -239,7 +292,14 @@ impl Plot for Histogram {
             .x_desc(self.x_desc.as_str())
             .y_desc("samples per bin")
             .x_label_formatter(&|v| fmt_tick(*v, step))
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| {
+                // Counts are whole: a fractional tick gets no label.
+                if (v - v.round()).abs() < 1e-9 {
+                    format!("{v:.0}")
+                } else {
+                    String::new()
+                }
+            })
             .axis_desc_style((FONT, 17))
             .label_style((FONT, 14))
             .draw()
@@ -281,6 +341,10 @@ impl Plot for Histogram {
 pub struct Footprint {
     /// (latitude, longitude) of the points drawn [deg].
     pub points: Vec<(f64, f64)>,
+    pub points_label: String,
+    /// Points outside the ellipse, all of them, drawn apart.
+    pub outside: Vec<(f64, f64)>,
+    pub outside_label: String,
     /// The ellipse's outline and centre [deg], when there is one.
     pub outline: Vec<(f64, f64)>,
     pub centre: Option<(f64, f64)>,
@@ -293,6 +357,7 @@ impl Plot for Footprint {
             .points
             .iter()
             .chain(&self.outline)
+            .chain(&self.outside)
             .copied()
             .filter(|p| p.0.is_finite() && p.1.is_finite())
             .collect();
@@ -318,6 +383,7 @@ impl Plot for Footprint {
         let (sx, sy) = ((xr.end - xr.start) / 8.0, (yr.end - yr.start) / 8.0);
         let mut chart = ChartBuilder::on(area)
             .margin(MARGIN)
+            .margin_right(MARGIN_RIGHT)
             .x_label_area_size(X_LABELS)
             .y_label_area_size(Y_LABELS)
             .build_cartesian_2d(xr, yr)
@@ -339,8 +405,20 @@ impl Plot for Footprint {
                     .map(|&(lat, lon)| Circle::new((lon, lat), 2, DATA.mix(0.45).filled())),
             )
             .map_err(e)?
-            .label("landing points")
+            .label(self.points_label.as_str())
             .legend(|(x, y)| Circle::new((x + 12, y), 4, DATA.filled()));
+        if !self.outside.is_empty() {
+            let c = RGBColor(230, 120, 0);
+            chart
+                .draw_series(
+                    self.outside
+                        .iter()
+                        .map(move |&(lat, lon)| TriangleMarker::new((lon, lat), 4, c.filled())),
+                )
+                .map_err(e)?
+                .label(self.outside_label.as_str())
+                .legend(move |(x, y)| TriangleMarker::new((x + 12, y), 5, c.filled()));
+        }
         if !self.outline.is_empty() {
             let mut ring: Vec<(f64, f64)> = self.outline.iter().map(|&(a, o)| (o, a)).collect();
             ring.push(ring[0]);
@@ -382,6 +460,7 @@ impl Plot for Tornado {
         let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
         let mut chart = ChartBuilder::on(area)
             .margin(MARGIN)
+            .margin_right(MARGIN_RIGHT)
             .x_label_area_size(X_LABELS)
             .y_label_area_size(300)
             .build_cartesian_2d(-1.0..1.0, (0..n - 1).into_segmented())
@@ -420,22 +499,28 @@ impl Plot for Tornado {
                 rect
             }))
             .map_err(e)?
-            .label("Spearman rank correlation")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], pos.filled()));
-        chart
-            .draw_series(self.rows.iter().enumerate().filter_map(|(i, r)| {
-                let k = n - 1 - i as i32;
-                r.2.map(|s| {
-                    Circle::new(
-                        (s.clamp(-1.0, 1.0), SegmentValue::CenterOf(k)),
-                        5,
-                        BLACK.filled(),
-                    )
-                })
-            }))
-            .map_err(e)?
-            .label("standardised regression coefficient")
-            .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled()));
+            .label("Spearman rank correlation (red +, blue -)")
+            .legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + Rectangle::new([(0, -6), (10, 6)], pos.filled())
+                    + Rectangle::new([(10, -6), (20, 6)], neg.filled())
+            });
+        if self.rows.iter().any(|r| r.2.is_some()) {
+            chart
+                .draw_series(self.rows.iter().enumerate().filter_map(|(i, r)| {
+                    let k = n - 1 - i as i32;
+                    r.2.map(|s| {
+                        Circle::new(
+                            (s.clamp(-1.0, 1.0), SegmentValue::CenterOf(k)),
+                            5,
+                            BLACK.filled(),
+                        )
+                    })
+                }))
+                .map_err(e)?
+                .label("standardised regression coefficient")
+                .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled()));
+        }
         chart
             .draw_series(LineSeries::new(
                 [(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Exact(n))],
@@ -485,19 +570,38 @@ pub fn prob_floor(risk: f64) -> f64 {
     10f64.powf((risk / 10.0).log10().floor()).min(1e-4)
 }
 
+/// The x range of a plot against the angle: the angles plus half a step (0.5 deg when there is
+/// only one angle) on each side.
+fn angle_range(fpa: &[f64]) -> (f64, f64, f64) {
+    let (x0, x1) = fpa
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    let step = fpa
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .filter(|d| *d > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let step = if step.is_finite() { step } else { 1.0 };
+    if x0.is_nan() || x1.is_nan() || x0 > x1 {
+        return (-1.0, 0.0, step);
+    }
+    (x0 - 0.5 * step, x1 + 0.5 * step, step)
+}
+
 impl Plot for CorridorProbabilities {
     fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
         let floor = prob_floor(self.risk);
-        let (x0, x1) = (
-            self.fpa.iter().copied().fold(f64::INFINITY, f64::min),
-            self.fpa.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        );
-        let pad = 0.02 * (x1 - x0).max(0.1);
-        let mut chart = ChartBuilder::on(area)
+        let w = area.dim_in_pixel().0 as i32;
+        let (area, legend_area) = area.split_horizontally(w - LEGEND_W as i32);
+        let (x0, x1, step) = angle_range(&self.fpa);
+        let mut chart = ChartBuilder::on(&area)
             .margin(MARGIN)
+            .margin_right(MARGIN_RIGHT)
             .x_label_area_size(X_LABELS)
             .y_label_area_size(Y_LABELS)
-            .build_cartesian_2d(x0 - pad..x1 + pad, (floor..1.0).log_scale())
+            .build_cartesian_2d(x0..x1, (floor..1.0).log_scale())
             .map_err(e)?;
         chart
             .configure_mesh()
@@ -516,24 +620,20 @@ impl Plot for CorridorProbabilities {
             .draw()
             .map_err(e)?;
         let clamp = |v: f64| v.clamp(floor, 1.0);
+        let mut legend = Vec::new();
         for b in &self.boundaries {
             if let (Some(lo), Some(hi)) = (b.low, b.high) {
-                let c = b.color;
                 chart
                     .draw_series([Rectangle::new(
                         [(lo - 0.02, floor), (hi + 0.02, 1.0)],
-                        c.mix(0.12).filled(),
+                        b.color.mix(0.12).filled(),
                     )])
                     .map_err(e)?;
             }
         }
-        // Interval bars, each series nudged sideways so overlapping bars stay visible.
-        let step = self
-            .fpa
-            .windows(2)
-            .map(|w| (w[1] - w[0]).abs())
-            .fold(f64::INFINITY, f64::min);
-        let nudge = if step.is_finite() { 0.12 * step } else { 0.0 };
+        // Interval bars nudged sideways per series so that overlapping bars stay visible; the
+        // points and lines stay at their angles.
+        let nudge = 0.1 * step;
         let mid = (self.series.len() as f64 - 1.0) / 2.0;
         for (i, s) in self.series.iter().enumerate() {
             let c = s.color;
@@ -555,45 +655,36 @@ impl Plot for CorridorProbabilities {
                 .fpa
                 .iter()
                 .zip(&s.p)
-                .map(|(&x, &p)| (x + dx, clamp(p)))
+                .map(|(&x, &p)| (x, clamp(p)))
                 .collect();
             chart
                 .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
-                .map_err(e)?
-                .label(s.name.as_str())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3)));
+                .map_err(e)?;
             chart
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))
                 .map_err(e)?;
+            legend.push((s.name.clone(), Mark::Line(c)));
         }
         chart
             .draw_series(LineSeries::new(
-                [(x0 - pad, self.risk), (x1 + pad, self.risk)],
+                [(x0, self.risk), (x1, self.risk)],
                 BLACK.stroke_width(1),
             ))
-            .map_err(e)?
-            .label(format!("acceptable risk {}", self.risk))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BLACK.stroke_width(1)));
+            .map_err(e)?;
+        legend.push((format!("acceptable risk {}", self.risk), Mark::Line(BLACK)));
         for b in &self.boundaries {
             if let Some(d) = b.deg {
-                let c = b.color;
                 chart
-                    .draw_series(LineSeries::new([(d, floor), (d, 1.0)], c.stroke_width(3)))
-                    .map_err(e)?
-                    .label(format!("{} {d:.2} deg", b.name))
-                    .legend(move |(x, y)| {
-                        PathElement::new([(x + 12, y - 7), (x + 12, y + 7)], c.stroke_width(3))
-                    });
+                    .draw_series(LineSeries::new(
+                        [(d, floor), (d, 1.0)],
+                        b.color.stroke_width(3),
+                    ))
+                    .map_err(e)?;
+                legend.push((format!("{} {d:.2} deg", b.name), Mark::VLine(b.color)));
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperMiddle)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 14))
-            .draw()
-            .map_err(e)
+        legend.push(("bars: 95% Wilson intervals".into(), Mark::VLine(GUIDE)));
+        draw_legend(&legend_area, &legend)
     }
 }
 
@@ -625,12 +716,10 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) 
         .fold(0.0f64, f64::max)
         .max(1e-9)
         * 1.1;
-    let (x0, x1) = (
-        fpa.iter().copied().fold(f64::INFINITY, f64::min),
-        fpa.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-    );
+    let (x0, x1, _) = angle_range(fpa);
     let mut chart = ChartBuilder::on(area)
         .margin(MARGIN)
+        .margin_right(MARGIN_RIGHT)
         .x_label_area_size(X_LABELS)
         .y_label_area_size(Y_LABELS)
         .build_cartesian_2d(x0..x1, 0.0..ymax)
@@ -646,6 +735,11 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) 
         .label_style((FONT, 13))
         .draw()
         .map_err(e)?;
+    if let Some((l, _)) = &p.limit {
+        chart
+            .draw_series(LineSeries::new([(x0, *l), (x1, *l)], LIMIT.stroke_width(3)))
+            .map_err(e)?;
+    }
     for c in &p.curves {
         let col = c.color;
         let pts: Vec<(f64, f64)> = fpa
@@ -654,34 +748,31 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) 
             .filter_map(|(&x, y)| y.map(|y| (x, y)))
             .collect();
         chart
-            .draw_series(LineSeries::new(pts, col.stroke_width(2)))
-            .map_err(e)?
-            .label(c.name.as_str())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], col.stroke_width(2)));
-    }
-    if let Some((l, name)) = &p.limit {
+            .draw_series(LineSeries::new(pts.clone(), col.stroke_width(2)))
+            .map_err(e)?;
         chart
-            .draw_series(LineSeries::new([(x0, *l), (x1, *l)], LIMIT.stroke_width(3)))
-            .map_err(e)?
-            .label(name.as_str())
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], LIMIT.stroke_width(3)));
+            .draw_series(pts.iter().map(|&q| Circle::new(q, 3, col.filled())))
+            .map_err(e)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 13))
-        .draw()
-        .map_err(e)
+    Ok(())
 }
 
 impl Plot for TwoPanels {
     fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
         let w = area.dim_in_pixel().0 as i32;
-        let (l, r) = area.split_horizontally(w / 2);
+        let legend_w = 200;
+        let (panels, legend_area) = area.split_horizontally(w - legend_w);
+        let (l, r) = panels.split_horizontally((w - legend_w) / 2);
         draw_panel(&l, &self.fpa, &self.left)?;
-        draw_panel(&r, &self.fpa, &self.right)
+        draw_panel(&r, &self.fpa, &self.right)?;
+        let mut legend: Vec<(String, Mark)> = self
+            .left
+            .curves
+            .iter()
+            .map(|c| (c.name.clone(), Mark::Line(c.color)))
+            .collect();
+        legend.push(("configured limit".into(), Mark::Line(LIMIT)));
+        draw_legend(&legend_area, &legend)
     }
 }
 
@@ -706,6 +797,7 @@ impl Plot for Heliocentric {
         let (xr, yr) = equal_aspect((0.0, 0.0), (2.0 * r, 2.0 * r), plot_area(area));
         let mut chart = ChartBuilder::on(area)
             .margin(MARGIN)
+            .margin_right(MARGIN_RIGHT)
             .x_label_area_size(X_LABELS)
             .y_label_area_size(Y_LABELS)
             .build_cartesian_2d(xr, yr)
@@ -775,10 +867,21 @@ mod tests {
     #[test]
     fn bins_hold_every_value() {
         let v: Vec<f64> = (0..1000).map(|k| (k as f64 * 0.37).sin()).collect();
-        let b = bins(&v);
+        let b = bins(&v, 0.0);
         assert_eq!(b.len(), 31);
         assert_eq!(b.iter().map(|x| x.2).sum::<u64>(), 1000);
         assert!(b.windows(2).all(|w| (w[0].1 - w[1].0).abs() < 1e-12));
+    }
+
+    #[test]
+    fn a_lone_value_gets_one_bar_of_the_minimum_width() {
+        let b = bins(&[42.0], 0.2);
+        assert_eq!(b.len(), 1);
+        assert!((b[0].1 - b[0].0 - 0.2).abs() < 1e-12 && b[0].0 < 42.0 && 42.0 < b[0].1);
+        assert_eq!(b[0].2, 1);
+        let b = bins(&[1.0, 1.05, 1.1], 0.5);
+        assert_eq!(b.iter().map(|x| x.2).sum::<u64>(), 3);
+        assert!(b.iter().all(|x| (x.1 - x.0 - 0.5).abs() < 1e-12));
     }
 
     #[test]

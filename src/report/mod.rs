@@ -199,7 +199,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             scenario: scenario.as_ref(),
         };
         match scenario.kind() {
-            "reentry" => reentry_figures(&ctx, &mut figs)?,
+            "reentry" => reentry_figures(&ctx, &mut figs, &mut notes)?,
             "cruise" => cruise_figures(&ctx, &raw, opts.trajectories, &mut figs, &mut notes)?,
             other => notes.push(format!("no figures are defined for scenario {other:?}")),
         }
@@ -357,8 +357,13 @@ fn corridor_facts(t: &Table) -> Vec<(String, String)> {
             "dispersa.corridor.steep_boundary_deg",
         ),
         ("corridor width [deg]", "dispersa.corridor.width_deg"),
-        ("corridor adapter", "dispersa.adapter"),
-        ("corridor precision", "dispersa.precision"),
+        ("seed", "dispersa.seed"),
+        ("backend", "dispersa.backend"),
+        ("adapter", "dispersa.adapter"),
+        ("precision", "dispersa.precision"),
+        ("dispersa version", "dispersa.version"),
+        ("git commit", "dispersa.git_commit"),
+        ("config overrides", "dispersa.config_overrides"),
     ] {
         if let Some(x) = t.meta(key).filter(|x| !x.is_empty()) {
             v.push((label.to_string(), x.to_string()));
@@ -384,6 +389,26 @@ impl RunContext<'_> {
             .iter()
             .map(|s| s != failed)
             .collect())
+    }
+
+    /// How the samples that have a metric ended, e.g. "landed 9990, skipped_out 10".
+    fn status_mix(&self, name: &str) -> Result<String, ReportError> {
+        let ok = self.ok_mask()?;
+        let status = self.t.strings("status")?;
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for ((v, ok), st) in self.t.f64s(name)?.iter().zip(ok).zip(status) {
+            if ok && v.is_some_and(f64::is_finite) {
+                match counts.iter_mut().find(|c| c.0 == st) {
+                    Some(c) => c.1 += 1,
+                    None => counts.push((st, 1)),
+                }
+            }
+        }
+        Ok(counts
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect::<Vec<_>>()
+            .join(", "))
     }
 
     /// A metric's values over the samples that did not fail and have it.
@@ -457,14 +482,17 @@ impl RunContext<'_> {
         let (inputs, outputs) = (s.strings("input")?, s.strings("output")?);
         let (rho, src) = (s.f64s("spearman")?, s.f64s("src")?);
         let r2 = s.f64s("r2")?;
+        let count = s.f64s("count")?;
         let mut rows: Vec<(String, f64, Option<f64>)> = Vec::new();
         let mut model_r2 = None;
+        let mut n = 0.0f64;
         for k in 0..inputs.len() {
             if outputs[k] == output {
                 if let Some(r) = rho[k] {
                     rows.push((inputs[k].clone(), r, src[k]));
                 }
                 model_r2 = model_r2.or(r2[k]);
+                n = n.max(count[k].unwrap_or(0.0));
             }
         }
         if rows.is_empty() {
@@ -483,13 +511,20 @@ impl RunContext<'_> {
                 " The linear model behind the dots explains R^2 = {r:.2} of the variance.{rest}"
             )
         });
+        // Rank correlations of independent inputs scatter by about 1/sqrt(n - 1) around zero.
+        let noise = 2.0 / (n - 1.0).max(1.0).sqrt();
+        let n_text = if n < 30.0 {
+            format!(" Only {n:.0} samples: correlations below about {noise:.2} are noise.")
+        } else {
+            format!(" Over {n:.0} samples; |correlation| below about {noise:.3} is noise.")
+        };
         Ok(Some(Figure {
             name: format!("sensitivity_{output}"),
             title: format!("What drives {label}"),
             caption: format!(
                 "Bars: Spearman rank correlation of each dispersed input with {output} (+1: \
                  the output rises with the input); dots: standardised regression coefficients, \
-                 the change in output standard deviations per input standard deviation.{r2_text}"
+                 the change in output standard deviations per input standard deviation.{r2_text}{n_text}"
             ),
             plot: AnyPlot::Tornado(Tornado {
                 x_desc: format!("correlation with {output} (dimensionless)"),
@@ -511,17 +546,21 @@ impl RunContext<'_> {
         }
         let mut markers = Vec::new();
         let mut caption = format!(
-            "{} samples that did not fail; each bar counts the samples in its bin.",
-            values.len()
+            "{} samples ({}); each bar counts the samples in its bin.",
+            values.len(),
+            self.status_mix(metric)?
         );
         if let Some(p) = self.summary_value(metric, "p99865") {
             markers.push(Marker::guide(p, format!("99.865th percentile {}", sig(p))));
         }
-        if let Some((limit, prob)) = self.limit(metric) {
-            markers.push(Marker::limit(limit, format!("limit {}", sig(limit))));
-            if let Some(txt) = self.probability_text(prob) {
-                caption.push_str(&format!(" Red line: the limit; P(beyond it) = {txt}."));
+        match self.limit(metric) {
+            Some((limit, prob)) => {
+                markers.push(Marker::limit(limit, format!("limit {}", sig(limit))));
+                if let Some(txt) = self.probability_text(prob) {
+                    caption.push_str(&format!(" Red line: the limit; P(beyond it) = {txt}."));
+                }
             }
+            None => caption.push_str(" No limit on it is configured."),
         }
         Ok(Some(Figure {
             name: name.to_string(),
@@ -536,7 +575,11 @@ impl RunContext<'_> {
     }
 }
 
-fn reentry_figures(ctx: &RunContext, figs: &mut Vec<Figure>) -> Result<(), ReportError> {
+fn reentry_figures(
+    ctx: &RunContext,
+    figs: &mut Vec<Figure>,
+    notes: &mut Vec<String>,
+) -> Result<(), ReportError> {
     let (lat, lon) = (
         ctx.t.f64s("landing_lat_deg")?,
         ctx.t.f64s("landing_lon_deg")?,
@@ -554,23 +597,34 @@ fn reentry_figures(ctx: &RunContext, figs: &mut Vec<Figure>) -> Result<(), Repor
     if !pts.is_empty() {
         let (la, lo): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
         let ellipse = landing_ellipse(&la, &lo, 0.9973);
-        // Every stride-th point, and every point outside the ellipse (the ones that matter).
+        // One in `stride` of the points inside, and every point outside the ellipse (the ones
+        // that matter), marked apart so that their share is not overstated.
         let stride = pts.len().div_ceil(MAX_FOOTPRINT_POINTS);
-        let outside = |p: &(f64, f64)| ellipse.is_some_and(|e| e.radius2(p.0, p.1) > 1.0);
-        let shown: Vec<(f64, f64)> = pts
-            .iter()
-            .enumerate()
-            .filter(|(k, p)| k % stride == 0 || outside(p))
-            .map(|(_, p)| *p)
-            .collect();
-        let n_out = pts.iter().filter(|p| outside(p)).count();
+        let is_out = |p: &(f64, f64)| ellipse.is_some_and(|e| e.radius2(p.0, p.1) > 1.0);
+        let outside: Vec<(f64, f64)> = pts.iter().copied().filter(is_out).collect();
+        let inside: Vec<(f64, f64)> = pts.iter().copied().filter(|p| !is_out(p)).collect();
+        let shown: Vec<(f64, f64)> = inside.iter().copied().step_by(stride).collect();
+        let n_out = outside.len();
+        let points_label = if stride > 1 {
+            format!("1 in {stride} landing points inside")
+        } else {
+            "landing points".to_string()
+        };
+        let outside_label = format!(
+            "all {n_out} outside the ellipse ({:.2}%)",
+            100.0 * n_out as f64 / pts.len() as f64
+        );
         let shown_text = match (stride > 1, ellipse.is_some()) {
             (true, true) => format!(
-                "every {stride}th of {} landing points drawn, and all {n_out} outside the ellipse",
+                "1 in {stride} of the {} landing points inside the ellipse drawn, and all {n_out} \
+                 outside it (triangles)",
+                inside.len()
+            ),
+            (true, false) => format!("1 in {stride} of {} landing points drawn", pts.len()),
+            (false, true) => format!(
+                "{} landing points, the {n_out} outside the ellipse as triangles",
                 pts.len()
             ),
-            (true, false) => format!("every {stride}th of {} landing points drawn", pts.len()),
-            (false, true) => format!("{} landing points, {n_out} outside the ellipse", pts.len()),
             (false, false) => format!("{} landing point(s)", pts.len()),
         };
         let (outline, centre, label, ell_text) = match ellipse {
@@ -603,11 +657,16 @@ fn reentry_figures(ctx: &RunContext, figs: &mut Vec<Figure>) -> Result<(), Repor
             ),
             plot: AnyPlot::Footprint(Footprint {
                 points: shown,
+                points_label,
+                outside,
+                outside_label,
                 outline,
                 centre,
                 ellipse_label: label,
             }),
         });
+    } else {
+        notes.push("no sample landed, so there is no landing footprint".to_string());
     }
     for (metric, label, name) in [
         ("peak_g", "peak deceleration", "hist_peak_g"),
@@ -770,7 +829,9 @@ fn heliocentric(
             pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
         }
         pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
-        if !nominal {
+        // Row `index` of samples.parquet is this trajectory: the samples of a dispersed run, or
+        // the nominal of a --nominal run (its row 0).
+        if !nominal || was_nominal {
             let k = index as usize;
             if let (Some(x), Some(y), Some(z)) = (final_xyz[0][k], final_xyz[1][k], final_xyz[2][k])
             {
@@ -785,15 +846,18 @@ fn heliocentric(
         }
         tracks.push((label, pts));
     }
-    let check = if tracks.len() > 1 {
+    let checked = if was_nominal { 1 } else { tracks.len() - 1 };
+    let check = if checked > 0 && ctx.t.rows > 0 {
         if worst_km > 1.0 {
             notes.push(format!(
-                "the re-propagated trajectories end up to {worst_km:.1} km from the end points \
+                "the re-propagated trajectories end up to {worst_km:.1} km from their end points \
                  in samples.parquet: the run and this report's CPU reference disagree"
             ));
         }
         format!(
-            " Their end points agree with samples.parquet to {}.",
+            " The end point{} agree{} with samples.parquet to {}.",
+            if checked > 1 { "s" } else { "" },
+            if checked > 1 { "" } else { "s" },
             if worst_km < 1e-3 {
                 "better than a metre".to_string()
             } else {
@@ -821,8 +885,13 @@ fn heliocentric(
     let start = crate::scenario::cruise::epoch::iso_from_mjd(mjd_from_jd(jd0));
     let caption = format!(
         "Seen from ecliptic north, Sun at the centre, from departure ({start}); dots mark where \
-         each trajectory ends. The nominal and the run's first samples were re-propagated on \
-         the f64 CPU reference with the run's config and seed.{check}"
+         each trajectory ends. {} re-propagated on the f64 CPU reference with the run's \
+         config and seed.{check}",
+        if tracks.len() > 1 {
+            "The nominal and the run's first samples were"
+        } else {
+            "The nominal was"
+        }
     );
     Ok((
         Heliocentric {
@@ -885,6 +954,21 @@ fn corridor_figures(
         .meta("dispersa.corridor.width_deg")
         .unwrap_or("none")
         .to_string();
+    // The caveats travel with the figure file, not only with the page.
+    let caveats: String = t
+        .meta("dispersa.corridor.notes")
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let mut c = l.chars();
+            let first = c
+                .next()
+                .map(|f| f.to_uppercase().to_string())
+                .unwrap_or_default();
+            format!(" {first}{}.", c.as_str())
+        })
+        .collect();
     figs.push(Figure {
         name: "corridor".into(),
         title: "Entry corridor: probabilities against the flight path angle".into(),
@@ -892,7 +976,7 @@ fn corridor_figures(
             "{n} dispersed samples per angle; bars are 95% Wilson intervals. The corridor lies \
              between the vertical lines, where each probability stays below the black risk line \
              ({risk}); width {width} deg. Where the intervals pin a boundary down on both sides, \
-             a shaded column shows how far it could move."
+             a shaded column shows how far it could move.{caveats}"
         ),
         plot: AnyPlot::Corridor(CorridorProbabilities {
             fpa: fpa.clone(),
@@ -938,10 +1022,17 @@ fn corridor_figures(
     figs.push(Figure {
         name: "corridor_peaks".into(),
         title: "Peak deceleration and heat flux across the corridor".into(),
-        caption: "Percentiles over each angle's samples (skip-outs included with their peaks \
-                  before leaving); the red lines are the configured limits, crossed on the steep \
-                  side."
-            .into(),
+        caption: format!(
+            "Percentiles over each angle's samples (skip-outs included with their peaks before \
+             leaving); red: the configured limits. {} {}",
+            crossing(&fpa, &t.f64s("peak_g_max")?, cfg.events.g_limit, "Peak g"),
+            crossing(
+                &fpa,
+                &t.f64s("peak_heat_flux_w_cm2_max")?,
+                cfg.events.heat_flux_limit_w_cm2,
+                "Peak heat flux"
+            )
+        ),
         plot: AnyPlot::Panels(TwoPanels {
             fpa,
             left: CurvePanel {
@@ -963,6 +1054,31 @@ fn corridor_figures(
         }),
     });
     Ok(())
+}
+
+/// Where a per-angle maximum exceeds its limit, in words.
+fn crossing(fpa: &[f64], max: &[Option<f64>], limit: f64, what: &str) -> String {
+    let over: Vec<f64> = fpa
+        .iter()
+        .zip(max)
+        .filter_map(|(&a, m)| m.filter(|m| *m > limit).map(|_| a))
+        .collect();
+    let top = max
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    match (over.first(), over.last()) {
+        (Some(lo), Some(hi)) => format!(
+            "{what} exceeds its limit {} in some samples from {lo:.2} to {hi:.2} deg.",
+            sig(limit)
+        ),
+        _ => format!(
+            "{what} stays below its limit {} at every angle (highest {}).",
+            sig(limit),
+            sig(top)
+        ),
+    }
 }
 
 /// A number to 4 significant digits, without trailing noise.
