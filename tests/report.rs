@@ -231,3 +231,68 @@ fn report_refuses_to_replace_a_directory_that_is_not_a_report() {
     assert!(report(&o).unwrap_err().to_string().contains("Parquet"));
     assert!(second.join("samples.parquet").exists());
 }
+
+#[test]
+fn degenerate_runs_still_get_a_report() {
+    // One sample (a --nominal run), a corridor of one angle, a run where nothing lands: each
+    // gets its figures or a note saying why one is missing, never an error.
+    let tmp = tempfile::tempdir().unwrap();
+    let nominal = |config: &str, out: &Path, sets: &[&str]| {
+        run(&RunOptions {
+            config: config.into(),
+            samples: None,
+            seed: None,
+            out: Some(out.to_path_buf()),
+            backend: BackendChoice::Cpu,
+            precision: PrecisionChoice::Auto,
+            sets: sets.iter().map(|s| s.to_string()).collect(),
+            nominal: true,
+            force: false,
+            quiet: true,
+        })
+        .expect("nominal run");
+    };
+    let r1 = tmp.path().join("one");
+    nominal(REENTRY, &r1, &[]);
+    let rep = report(&opts(&r1)).expect("report of one sample");
+    assert!(rep.figures.iter().any(|f| f == "footprint"));
+    check_report(&rep.dir, &rep.figures);
+
+    let skip = tmp.path().join("skip");
+    nominal(REENTRY, &skip, &["entry.flight_path_angle_deg=-3"]);
+    let rep = report(&opts(&skip)).expect("report of a skip-out");
+    assert!(!rep.figures.iter().any(|f| f == "footprint"));
+    assert!(
+        rep.notes.iter().any(|n| n.contains("no landing footprint")),
+        "{:?}",
+        rep.notes
+    );
+
+    let cruise = tmp.path().join("cruise");
+    nominal(CRUISE, &cruise, &[]);
+    let rep = report(&opts(&cruise)).expect("report of the nominal cruise");
+    assert!(
+        rep.notes.is_empty(),
+        "the nominal's end point is checked: {:?}",
+        rep.notes
+    );
+    let html = check_report(&rep.dir, &rep.figures);
+    assert!(html.contains("The end point agrees with samples.parquet"));
+
+    let one_angle = tmp.path().join("angle");
+    corridor(&CorridorOptions {
+        config: REENTRY.into(),
+        fpa_deg: "-10:-10:0.25".into(),
+        samples_per_point: 5,
+        risk: 0.00135,
+        out: Some(one_angle.clone()),
+        backend: BackendChoice::Cpu,
+        precision: PrecisionChoice::Auto,
+        sets: vec![],
+        force: false,
+        quiet: true,
+    })
+    .expect("corridor");
+    let rep = report(&opts(&one_angle)).expect("report of one angle");
+    check_report(&rep.dir, &rep.figures);
+}
