@@ -164,6 +164,22 @@ pub enum Mark {
     Dot(RGBColor),
 }
 
+/// plotters' legend box inside the chart, at `pos`.
+fn legend_inside<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    pos: SeriesLabelPosition,
+    font_size: u32,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(pos)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, font_size))
+        .draw()
+        .map_err(e)
+}
+
 /// Width of a legend drawn beside a chart [px].
 const LEGEND_W: u32 = 250;
 
@@ -323,14 +339,7 @@ impl Plot for Histogram {
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3)));
         }
         if !self.markers.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK.mix(0.4))
-                .label_font((FONT, 14))
-                .draw()
-                .map_err(e)?;
+            legend_inside(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
         }
         Ok(())
     }
@@ -435,14 +444,7 @@ impl Plot for Footprint {
                 .label("mean landing point")
                 .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 14))
-            .draw()
-            .map_err(e)
+        legend_inside(&mut chart, SeriesLabelPosition::UpperLeft, 14)
     }
 }
 
@@ -527,14 +529,7 @@ impl Plot for Tornado {
                 BLACK.stroke_width(1),
             ))
             .map_err(e)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 14))
-            .draw()
-            .map_err(e)
+        legend_inside(&mut chart, SeriesLabelPosition::LowerRight, 14)
     }
 }
 
@@ -556,7 +551,7 @@ pub struct Boundary {
     pub high: Option<f64>,
 }
 
-/// Probabilities against the entry flight path angle on a log axis, with their Wilson bands,
+/// Probabilities against the entry flight path angle on a log axis, with their Wilson bars,
 /// the acceptable risk and the corridor boundaries.
 pub struct CorridorProbabilities {
     pub fpa: Vec<f64>,
@@ -849,14 +844,7 @@ impl Plot for Heliocentric {
             .map_err(e)?
             .label("Sun")
             .legend(|(x, y)| Circle::new((x + 12, y), 5, RGBColor(255, 180, 0).filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(e)
+        legend_inside(&mut chart, SeriesLabelPosition::UpperRight, 13)
     }
 }
 

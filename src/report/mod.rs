@@ -322,54 +322,56 @@ fn config_of(t: &Table) -> Result<RawConfig, ReportError> {
     Ok(RawConfig::parse(text, &origin, &overrides)?)
 }
 
+/// Where a file came from: (label, metadata key), shown on every page.
+const PROVENANCE: [(&str, &str); 7] = [
+    ("seed", "dispersa.seed"),
+    ("backend", "dispersa.backend"),
+    ("adapter", "dispersa.adapter"),
+    ("precision", "dispersa.precision"),
+    ("dispersa version", "dispersa.version"),
+    ("git commit", "dispersa.git_commit"),
+    ("config overrides", "dispersa.config_overrides"),
+];
+
+/// (label, value) rows of a file's metadata: `keys`, then its provenance; empty ones left out.
+fn facts(t: &Table, keys: &[(&str, &str)]) -> Vec<(String, String)> {
+    keys.iter()
+        .chain(PROVENANCE.iter())
+        .filter_map(|(label, key)| {
+            let x = t.meta(key).filter(|x| !x.is_empty())?;
+            Some((label.to_string(), x.to_string()))
+        })
+        .collect()
+}
+
 fn run_facts(t: &Table) -> Vec<(String, String)> {
-    let mut v = Vec::new();
-    for (label, key) in [
-        ("scenario", "dispersa.scenario"),
-        ("samples", "dispersa.samples"),
-        ("seed", "dispersa.seed"),
-        ("backend", "dispersa.backend"),
-        ("adapter", "dispersa.adapter"),
-        ("precision", "dispersa.precision"),
-        ("dispersa version", "dispersa.version"),
-        ("git commit", "dispersa.git_commit"),
-        ("config overrides", "dispersa.config_overrides"),
-    ] {
-        if let Some(x) = t.meta(key).filter(|x| !x.is_empty()) {
-            v.push((label.to_string(), x.to_string()));
-        }
-    }
-    v
+    facts(
+        t,
+        &[
+            ("scenario", "dispersa.scenario"),
+            ("samples", "dispersa.samples"),
+        ],
+    )
 }
 
 fn corridor_facts(t: &Table) -> Vec<(String, String)> {
-    let mut v = Vec::new();
-    for (label, key) in [
-        ("corridor angles", "dispersa.fpa_deg"),
-        ("samples per angle", "dispersa.samples_per_point"),
-        ("acceptable risk", "dispersa.risk"),
-        (
-            "shallow (skip-out) boundary [deg]",
-            "dispersa.corridor.shallow_boundary_deg",
-        ),
-        (
-            "steep (limit) boundary [deg]",
-            "dispersa.corridor.steep_boundary_deg",
-        ),
-        ("corridor width [deg]", "dispersa.corridor.width_deg"),
-        ("seed", "dispersa.seed"),
-        ("backend", "dispersa.backend"),
-        ("adapter", "dispersa.adapter"),
-        ("precision", "dispersa.precision"),
-        ("dispersa version", "dispersa.version"),
-        ("git commit", "dispersa.git_commit"),
-        ("config overrides", "dispersa.config_overrides"),
-    ] {
-        if let Some(x) = t.meta(key).filter(|x| !x.is_empty()) {
-            v.push((label.to_string(), x.to_string()));
-        }
-    }
-    v
+    facts(
+        t,
+        &[
+            ("corridor angles", "dispersa.fpa_deg"),
+            ("samples per angle", "dispersa.samples_per_point"),
+            ("acceptable risk", "dispersa.risk"),
+            (
+                "shallow (skip-out) boundary [deg]",
+                "dispersa.corridor.shallow_boundary_deg",
+            ),
+            (
+                "steep (limit) boundary [deg]",
+                "dispersa.corridor.steep_boundary_deg",
+            ),
+            ("corridor width [deg]", "dispersa.corridor.width_deg"),
+        ],
+    )
 }
 
 struct RunContext<'a> {
