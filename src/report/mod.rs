@@ -755,9 +755,10 @@ fn cruise_figures(
             name: "hist_propellant".into(),
             title: "Propellant used".into(),
             caption: format!(
-                "{} samples that did not fail (arrived, exhausted or timed out); the distance \
-                 from a bar to the red line is the propellant margin.",
-                used.len()
+                "{} samples ({}); the distance from a bar to the red line is the propellant \
+                 margin.",
+                used.len(),
+                ctx.status_mix("propellant_used_kg")?
             ),
             plot: AnyPlot::Histogram(Histogram {
                 values: used,
