@@ -66,12 +66,6 @@ impl Table {
         })
     }
 
-    pub fn has(&self, name: &str) -> bool {
-        self.batches
-            .first()
-            .is_some_and(|b| b.schema().index_of(name).is_ok())
-    }
-
     /// A numeric column (Float64 or UInt64) as f64, None where null.
     pub fn f64s(&self, name: &str) -> Result<Vec<Option<f64>>, ReadError> {
         let mut out = Vec::with_capacity(self.rows);

@@ -694,7 +694,7 @@ pub struct Curve {
 pub struct CurvePanel {
     pub y_desc: String,
     pub curves: Vec<Curve>,
-    pub limit: Option<(f64, String)>,
+    pub limit: Option<f64>,
 }
 
 /// Two panels side by side.
@@ -706,11 +706,7 @@ pub struct TwoPanels {
 
 fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) -> DrawResult {
     let ys = p.curves.iter().flat_map(|c| c.y.iter().flatten().copied());
-    let ymax = ys
-        .chain(p.limit.iter().map(|l| l.0))
-        .fold(0.0f64, f64::max)
-        .max(1e-9)
-        * 1.1;
+    let ymax = ys.chain(p.limit).fold(0.0f64, f64::max).max(1e-9) * 1.1;
     let (x0, x1, _) = angle_range(fpa);
     let mut chart = ChartBuilder::on(area)
         .margin(MARGIN)
@@ -730,9 +726,9 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) 
         .label_style((FONT, 13))
         .draw()
         .map_err(e)?;
-    if let Some((l, _)) = &p.limit {
+    if let Some(l) = p.limit {
         chart
-            .draw_series(LineSeries::new([(x0, *l), (x1, *l)], LIMIT.stroke_width(3)))
+            .draw_series(LineSeries::new([(x0, l), (x1, l)], LIMIT.stroke_width(3)))
             .map_err(e)?;
     }
     for c in &p.curves {

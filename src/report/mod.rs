@@ -192,11 +192,15 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         let scenario = build_scenario(&raw)?;
         title = format!("dispersa report: {}", scenario.run_config().name);
         facts.extend(run_facts(&t));
+        let status = t.strings("status")?;
+        let failed = scenario.status_names()[scenario.failed_status() as usize];
         let ctx = RunContext {
             t: &t,
             summary: sum.as_ref(),
             sens: sens.as_ref(),
             scenario: scenario.as_ref(),
+            ok: status.iter().map(|s| s != failed).collect(),
+            status,
         };
         match scenario.kind() {
             "reentry" => reentry_figures(&ctx, &mut figs, &mut notes)?,
@@ -227,7 +231,6 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         format!("dispersa {}", env!("CARGO_PKG_VERSION")),
     ));
 
-    figures::register_fonts();
     let run_dir = RunDir::create(&out)?;
     let mut rendered = Vec::new();
     for f in &figs {
@@ -379,27 +382,17 @@ struct RunContext<'a> {
     summary: Option<&'a Table>,
     sens: Option<&'a Table>,
     scenario: &'a dyn Scenario,
+    /// Each sample's status, read once, and whether it did not fail.
+    status: Vec<String>,
+    ok: Vec<bool>,
 }
 
 impl RunContext<'_> {
-    /// Samples that did not fail.
-    fn ok_mask(&self) -> Result<Vec<bool>, ReportError> {
-        let failed = self.scenario.status_names()[self.scenario.failed_status() as usize];
-        Ok(self
-            .t
-            .strings("status")?
-            .iter()
-            .map(|s| s != failed)
-            .collect())
-    }
-
     /// How the samples that have a metric ended, e.g. "landed 9990, skipped_out 10".
     fn status_mix(&self, name: &str) -> Result<String, ReportError> {
-        let ok = self.ok_mask()?;
-        let status = self.t.strings("status")?;
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        for ((v, ok), st) in self.t.f64s(name)?.iter().zip(ok).zip(status) {
-            if ok && v.is_some_and(f64::is_finite) {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for ((v, ok), st) in self.t.f64s(name)?.iter().zip(&self.ok).zip(&self.status) {
+            if *ok && v.is_some_and(f64::is_finite) {
                 match counts.iter_mut().find(|c| c.0 == st) {
                     Some(c) => c.1 += 1,
                     None => counts.push((st, 1)),
@@ -415,13 +408,12 @@ impl RunContext<'_> {
 
     /// A metric's values over the samples that did not fail and have it.
     fn values(&self, name: &str) -> Result<Vec<f64>, ReportError> {
-        let ok = self.ok_mask()?;
         Ok(self
             .t
             .f64s(name)?
             .into_iter()
-            .zip(ok)
-            .filter_map(|(v, ok)| v.filter(|x| ok && x.is_finite()))
+            .zip(&self.ok)
+            .filter_map(|(v, ok)| v.filter(|x| *ok && x.is_finite()))
             .collect())
     }
 
@@ -586,11 +578,11 @@ fn reentry_figures(
         ctx.t.f64s("landing_lat_deg")?,
         ctx.t.f64s("landing_lon_deg")?,
     );
-    let ok = ctx.ok_mask()?;
+    let ok = &ctx.ok;
     let pts: Vec<(f64, f64)> = lat
         .iter()
         .zip(&lon)
-        .zip(&ok)
+        .zip(ok)
         .filter_map(|((a, o), ok)| match (a, o) {
             (Some(a), Some(o)) if *ok && a.is_finite() && o.is_finite() => Some((*a, *o)),
             _ => None,
@@ -802,7 +794,7 @@ fn heliocentric(
         .and_then(|s| s.parse().ok())
         .unwrap_or(sc.run_config().seed);
     let was_nominal = ctx.t.meta("dispersa.nominal") == Some("true");
-    let status = ctx.t.strings("status")?;
+    let status = &ctx.status;
     let final_xyz = [
         ctx.t.f64s("final_x_au")?,
         ctx.t.f64s("final_y_au")?,
@@ -1041,18 +1033,12 @@ fn corridor_figures(
             left: CurvePanel {
                 y_desc: "peak deceleration [g0]".into(),
                 curves: curves("peak_g")?,
-                limit: Some((
-                    cfg.events.g_limit,
-                    format!("limit {}", sig(cfg.events.g_limit)),
-                )),
+                limit: Some(cfg.events.g_limit),
             },
             right: CurvePanel {
                 y_desc: "peak heat flux [W/cm^2]".into(),
                 curves: curves("peak_heat_flux_w_cm2")?,
-                limit: Some((
-                    cfg.events.heat_flux_limit_w_cm2,
-                    format!("limit {}", sig(cfg.events.heat_flux_limit_w_cm2)),
-                )),
+                limit: Some(cfg.events.heat_flux_limit_w_cm2),
             },
         }),
     });

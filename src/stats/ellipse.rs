@@ -75,22 +75,11 @@ pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Op
         return None;
     }
     let (lat0, lon0) = ecef_to_geodetic(mean);
-    let centre = geodetic_to_ecef(lat0, lon0);
-
-    // Local east and north unit vectors at the centre.
-    let (sin_lat, cos_lat) = lat0.to_radians().sin_cos();
-    let (sin_lon, cos_lon) = lon0.to_radians().sin_cos();
-    let east = [-sin_lon, cos_lon, 0.0];
-    let north = [-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat];
-
+    let plane = TangentPlane::new(lat0, lon0);
     let en: Vec<(f64, f64)> = lat_deg
         .iter()
         .zip(lon_deg)
-        .map(|(&lat, &lon)| {
-            let p = geodetic_to_ecef(lat, lon);
-            let d = [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]];
-            (dot(east, d) / 1000.0, dot(north, d) / 1000.0)
-        })
+        .map(|(&lat, &lon)| plane.project_km(lat, lon))
         .collect();
 
     // Two-pass sample covariance.
@@ -138,14 +127,8 @@ impl Ellipse {
     /// (x/a)^2 + (y/b)^2 of a point in the ellipse's axes on the tangent plane at the centre:
     /// at most 1 inside the ellipse.
     pub fn radius2(&self, lat_deg: f64, lon_deg: f64) -> f64 {
-        let centre = geodetic_to_ecef(self.center_lat_deg, self.center_lon_deg);
-        let (sin_lat, cos_lat) = self.center_lat_deg.to_radians().sin_cos();
-        let (sin_lon, cos_lon) = self.center_lon_deg.to_radians().sin_cos();
-        let east = [-sin_lon, cos_lon, 0.0];
-        let north = [-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat];
-        let p = geodetic_to_ecef(lat_deg, lon_deg);
-        let d = [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]];
-        let (x, y) = (dot(east, d) / 1000.0, dot(north, d) / 1000.0);
+        let (x, y) = TangentPlane::new(self.center_lat_deg, self.center_lon_deg)
+            .project_km(lat_deg, lon_deg);
         let (sa, ca) = self.orientation_deg.to_radians().sin_cos();
         let along = x * sa + y * ca;
         let across = x * ca - y * sa;
@@ -156,11 +139,7 @@ impl Ellipse {
     /// placed on the east/north tangent plane at the centre and carried back to the ellipsoid
     /// along the local vertical (ECEF, then geodetic latitude and longitude).
     pub fn outline(&self, n: usize) -> Vec<(f64, f64)> {
-        let centre = geodetic_to_ecef(self.center_lat_deg, self.center_lon_deg);
-        let (sin_lat, cos_lat) = self.center_lat_deg.to_radians().sin_cos();
-        let (sin_lon, cos_lon) = self.center_lon_deg.to_radians().sin_cos();
-        let east = [-sin_lon, cos_lon, 0.0];
-        let north = [-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat];
+        let plane = TangentPlane::new(self.center_lat_deg, self.center_lon_deg);
         // Major axis along the azimuth (from north towards east), minor axis 90 deg clockwise.
         let (sa, ca) = self.orientation_deg.to_radians().sin_cos();
         let (major, minor) = ((sa, ca), (ca, -sa));
@@ -173,11 +152,43 @@ impl Ellipse {
                 );
                 let e = a * major.0 + b * minor.0;
                 let nn = a * major.1 + b * minor.1;
-                ecef_to_geodetic(std::array::from_fn(|i| {
-                    centre[i] + e * east[i] + nn * north[i]
-                }))
+                plane.to_geodetic_m(e, nn)
             })
             .collect()
+    }
+}
+
+/// The east/north plane tangent to the ellipsoid at a point (zero height).
+struct TangentPlane {
+    centre: [f64; 3],
+    east: [f64; 3],
+    north: [f64; 3],
+}
+
+impl TangentPlane {
+    fn new(lat_deg: f64, lon_deg: f64) -> Self {
+        let (sin_lat, cos_lat) = lat_deg.to_radians().sin_cos();
+        let (sin_lon, cos_lon) = lon_deg.to_radians().sin_cos();
+        TangentPlane {
+            centre: geodetic_to_ecef(lat_deg, lon_deg),
+            east: [-sin_lon, cos_lon, 0.0],
+            north: [-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat],
+        }
+    }
+
+    /// East and north coordinates [km] of a surface point's ECEF offset from the centre.
+    fn project_km(&self, lat_deg: f64, lon_deg: f64) -> (f64, f64) {
+        let p = geodetic_to_ecef(lat_deg, lon_deg);
+        let c = self.centre;
+        let d = [p[0] - c[0], p[1] - c[1], p[2] - c[2]];
+        (dot(self.east, d) / 1000.0, dot(self.north, d) / 1000.0)
+    }
+
+    /// Geodetic latitude and longitude [deg] under the plane's point (east, north) [m].
+    fn to_geodetic_m(&self, east_m: f64, north_m: f64) -> (f64, f64) {
+        ecef_to_geodetic(std::array::from_fn(|i| {
+            self.centre[i] + east_m * self.east[i] + north_m * self.north[i]
+        }))
     }
 }
 
