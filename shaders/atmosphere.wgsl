@@ -1,6 +1,7 @@
 // Atmosphere: tabulated U.S. Standard Atmosphere 1976 (ln density and speed of sound at uniform
-// altitude spacing, built on the host by physics/us76.rs) or an exponential model, times the
-// dispersed density scale and the sample's altitude-correlated perturbation profile.
+// altitude spacing, built on the host by physics/us76.rs) or an exponential model (ATM_MODEL, an
+// override constant), times the dispersed density scale and the sample's altitude-correlated
+// perturbation profile (N_PERT nodes in the sample's input row; 0: none).
 
 struct Air {
     ln_rho: real,
@@ -19,36 +20,44 @@ fn consts_lerp(base: u32, stride: u32, comp: u32, n: u32, x0: real, dx: real, x:
     return lo + f * (hi - lo);
 }
 
-// The sample's ln density multiplier at altitude h, held beyond the node range.
+// The sample's ln density multiplier at altitude h: C1 cubic Hermite through the nodes with
+// Catmull-Rom tangents (one-sided at the ends), held beyond the node range; the host's
+// physics::atmosphere::catmull_rom.
 fn perturbation(ib: u32, h: real) -> real {
-    let n = dims.n_pert;
-    if (n == 0u) {
+    if (N_PERT == 0u) {
         return 0.0;
     }
-    let dh = consts[C_PERT_DH];
-    let hc = clamp(h, 0.0, real(n - 1u) * dh);
-    let u = hc / dh;
-    let fi = clamp(floor(u), 0.0, real(n - 2u));
-    let f = u - fi;
-    let k = ib + I_PERT + u32(fi);
-    return inputs[k] + f * (inputs[k + 1u] - inputs[k]);
+    let u = clamp(h / consts[C_PERT_DH], 0.0, real(N_PERT - 1u));
+    let fk = min(floor(u), real(N_PERT - 2u));
+    let f = u - fk;
+    let k = u32(fk);
+    let b = ib + I_PERT;
+    let p0 = inputs[b + k];
+    let p1 = inputs[b + k + 1u];
+    let pm = select(2.0 * p0 - p1, inputs[b + max(k, 1u) - 1u], k > 0u);
+    let pp = select(2.0 * p1 - p0, inputs[b + min(k + 2u, N_PERT - 1u)], k + 2u < N_PERT);
+    let m0 = 0.5 * (p1 - pm);
+    let m1 = 0.5 * (pp - p0);
+    let f2 = f * f;
+    let f3 = f2 * f;
+    return (2.0 * f3 - 3.0 * f2 + 1.0) * p0 + (f3 - 2.0 * f2 + f) * m0
+        + (-2.0 * f3 + 3.0 * f2) * p1 + (f3 - f2) * m1;
 }
 
-fn atmosphere(ib: u32, h: real) -> Air {
+// Table rows and exponential parameters arrive as arguments: the function reads no sample
+// state but the perturbation nodes of row `ib`.
+fn atmosphere(h: real, ib: u32, ln_dscale: real, ln_rho0: real, inv_h: real, a_exp: real) -> Air {
     var air: Air;
-    if (dims.atm_model == 1u) {
-        air.ln_rho = inputs[ib + I_LN_RHO0] - h * inputs[ib + I_INV_H];
-        air.a_sound = inputs[ib + I_A_EXP];
+    if (ATM_MODEL == 1u) {
+        air.ln_rho = ln_rho0 - h * inv_h;
+        air.a_sound = a_exp;
     } else {
         let h0 = consts[C_ATM_H0];
         let dh = consts[C_ATM_DH];
-        if (h > consts[C_ATM_TOP]) {
-            air.ln_rho = -1000.0;
-        } else {
-            air.ln_rho = consts_lerp(dims.off_atm, 2u, 0u, dims.n_atm, h0, dh, h);
-        }
+        air.ln_rho = consts_lerp(dims.off_atm, 2u, 0u, dims.n_atm, h0, dh, h);
+        air.ln_rho = select(air.ln_rho, LN_ZERO, h > consts[C_ATM_TOP]);
         air.a_sound = consts_lerp(dims.off_atm, 2u, 1u, dims.n_atm, h0, dh, h);
     }
-    air.ln_rho = air.ln_rho + inputs[ib + I_LN_DSCALE] + perturbation(ib, h);
+    air.ln_rho = air.ln_rho + ln_dscale + perturbation(ib, h);
     return air;
 }

@@ -51,10 +51,10 @@ fn finite3(x: vec3<real>) -> bool {
     return abs(x.x) <= 1.0e30 && abs(x.y) <= 1.0e30 && abs(x.z) <= 1.0e30;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x;
-    if (i >= dims.n) {
+    if (i >= dims.n || dims.phase != 0u) {
         return;
     }
     let ib = i * dims.in_stride;

@@ -1,9 +1,11 @@
 // Buffers of the cruise kernel; layout constants (I_*, S_*, C_*) come from the host prelude.
+override WG: u32 = 64u;        // workgroup size
+
 struct Dims {
     n: u32,            // samples in this chunk
     in_stride: u32,    // input row length
     max_steps: u32,    // steps per dispatch
-    pad0: u32,
+    phase: u32,        // 0 integrate; 1 finish (nothing to do: events are located in phase 0)
     n_bodies: u32,     // perturbing bodies
     n_eph: u32,        // ephemeris nodes per body
     off_eph: u32,      // ephemeris table offset in consts: [x y z vx vy vz] per node

@@ -6,11 +6,7 @@ fn convective_heat_flux(rho: real, rn: real, v: real) -> real {
     return consts[C_SG_K] * sqrt(rho / rn) * v * v * v * 1.0e-4;
 }
 
-fn radiative_heat_flux(ib: u32, ln_rho: real, rho: real, v: real) -> real {
-    if (v <= 9000.0 || rho <= 0.0) {
-        return 0.0;
-    }
-    let rn = inputs[ib + I_RN];
+fn radiative_heat_flux(ln_rho: real, rho: real, v: real, rn: real, ln_rn: real) -> real {
     var cap: real = 0.5;
     if (rn < 1.0) {
         cap = 1.0;
@@ -18,6 +14,7 @@ fn radiative_heat_flux(ib: u32, ln_rho: real, rho: real, v: real) -> real {
         cap = 0.6;
     }
     let a = min(1.072e6 * rexp(-1.88 * rlog(v) - 0.325 * ln_rho), cap);
-    let f = consts_held(dims.off_ts, dims.n_ts, v);
-    return consts[C_TS_C] * rexp(a * inputs[ib + I_LN_RN] + 1.22 * ln_rho) * f;
+    let f = consts_held(dims.off_ts, N_TS, TS_STEPS, v);
+    let q = consts[C_TS_C] * rexp(a * ln_rn + 1.22 * ln_rho) * f;
+    return select(q, 0.0, v <= 9000.0 || rho <= 0.0);
 }

@@ -1,7 +1,69 @@
-// Reentry kernel: one invocation owns one trajectory. 3-DOF point mass in the Earth-centred
-// inertial frame (Earth-fixed at the entry epoch), classical RK4 with a fixed step that changes
-// once, at the drogue Mach number; events evaluated at step starts; the zero-altitude crossing
-// found by regula falsi on the last step's length. The f64 CPU twin is engine/cpu.rs.
+// Reentry: one invocation owns one trajectory. 3-DOF point mass in the Earth-centred inertial
+// frame (Earth-fixed at the entry epoch); the state y = (r, v, heat load) is integrated by
+// shaders/integrator.wgsl. Phase 0 integrates, detecting events at step ends and recording the
+// step that brackets each event and each watched maximum; phase 1 (one dispatch when every
+// sample of the chunk has stopped) locates them on those steps' dense output. The f64 CPU twin
+// is scenario/reentry/cpu.rs.
+
+struct Y {
+    r: vec3<real>,
+    v: vec3<real>,
+    q: real,
+};
+
+fn y_add(a: Y, b: Y) -> Y {
+    return Y(a.r + b.r, a.v + b.v, a.q + b.q);
+}
+
+fn y_scale(s: real, a: Y) -> Y {
+    return Y(s * a.r, s * a.v, s * a.q);
+}
+
+fn err_term(e: real, a: real, b: real, rtol: real, atol: real) -> real {
+    let x = e / (atol + rtol * max(abs(a), abs(b)));
+    return x * x;
+}
+
+fn y_err_norm(e: Y, y0: Y, y1: Y, rtol: real, atol: real) -> real {
+    var s = err_term(e.r.x, y0.r.x, y1.r.x, rtol, atol);
+    s = s + err_term(e.r.y, y0.r.y, y1.r.y, rtol, atol);
+    s = s + err_term(e.r.z, y0.r.z, y1.r.z, rtol, atol);
+    s = s + err_term(e.v.x, y0.v.x, y1.v.x, rtol, atol);
+    s = s + err_term(e.v.y, y0.v.y, y1.v.y, rtol, atol);
+    s = s + err_term(e.v.z, y0.v.z, y1.v.z, rtol, atol);
+    s = s + err_term(e.q, y0.q, y1.q, rtol, atol);
+    return sqrt(s / 7.0);
+}
+
+// One sample's parameters, read from its input row once.
+struct P {
+    ib: u32,
+    mass: real,
+    area: real,
+    rn: real,
+    ln_rn: real,
+    cd: real,
+    cd_scale: real,
+    ld: real,
+    cos_bank: real,
+    sin_bank: real,
+    ln_dscale: real,
+    ln_rho0: real,
+    inv_h: real,
+    a_exp: real,
+    mu: real,
+    aeq: real,
+    drogue_mach: real,
+    h_entry: real,
+};
+
+fn load_params(ib: u32) -> P {
+    return P(ib, inputs[ib + I_MASS], inputs[ib + I_AREA], inputs[ib + I_RN],
+        inputs[ib + I_LN_RN], inputs[ib + I_CD], inputs[ib + I_CD_SCALE], inputs[ib + I_LD],
+        inputs[ib + I_COS_BANK], inputs[ib + I_SIN_BANK], inputs[ib + I_LN_DSCALE],
+        inputs[ib + I_LN_RHO0], inputs[ib + I_INV_H], inputs[ib + I_A_EXP], inputs[ib + I_MU],
+        inputs[ib + I_AEQ], inputs[ib + I_DROGUE_MACH], inputs[ib + I_H_ENTRY]);
+}
 
 struct Aux {
     alt: real,
@@ -12,209 +74,353 @@ struct Aux {
     q_rad: real,
 };
 
-struct Deriv {
-    dr: vec3<real>,
-    dv: vec3<real>,
-    dq: real,
+struct Eval {
+    f: Y,
     aux: Aux,
 };
 
-struct Step {
-    r: vec3<real>,
-    v: vec3<real>,
-    dq: real,
-};
+fn altitude_of(r: vec3<real>, p: P) -> real {
+    return geodetic_altitude(r, p.aeq, consts[C_E2]);
+}
 
-fn deriv(ib: u32, r: vec3<real>, v: vec3<real>) -> Deriv {
-    var d: Deriv;
-    let alt = geodetic_altitude(r, inputs[ib + I_AEQ], consts[C_E2]);
-    let air = atmosphere(ib, alt);
-    var rho: real = 0.0;
-    if (air.ln_rho >= -700.0) {
-        rho = rexp(air.ln_rho);
-    }
+fn air_velocity(r: vec3<real>, v: vec3<real>) -> vec3<real> {
     let w = consts[C_OMEGA];
-    let vrel = vec3<real>(v.x + w * r.y, v.y - w * r.x, v.z);
+    return vec3<real>(v.x + w * r.y, v.y - w * r.x, v.z);
+}
+
+fn rhs(t: real, y: Y, p: P) -> Eval {
+    let alt = altitude_of(y.r, p);
+    let air = atmosphere(alt, p.ib, p.ln_dscale, p.ln_rho0, p.inv_h, p.a_exp);
+    let rho = select(0.0, rexp(air.ln_rho), air.ln_rho >= -700.0);
+    let vrel = air_velocity(y.r, y.v);
     let speed = length(vrel);
     let mach = speed / air.a_sound;
     let qdyn = 0.5 * rho * speed * speed;
-    let drag = qdyn * drag_coefficient(ib, mach) * inputs[ib + I_AREA] / inputs[ib + I_MASS];
-    let ld = inputs[ib + I_LD];
-    var acc = gravity(r, inputs[ib + I_MU], inputs[ib + I_AEQ], consts[C_J2]);
-    if (speed > 0.0) {
-        let vhat = vrel / speed;
-        acc = acc - drag * vhat;
-        if (ld != 0.0) {
-            let n = cross(r, vrel);
-            let nhat = n / length(n);
-            let lift_up = cross(vhat, nhat);
-            // Positive bank turns the lift to the right of the air-relative velocity.
-            acc = acc + ld * drag * (inputs[ib + I_COS_BANK] * lift_up - inputs[ib + I_SIN_BANK] * nhat);
-        }
+    let drag = qdyn * drag_coefficient(mach, p.cd, p.cd_scale) * p.area / p.mass;
+    var acc = gravity(y.r, p.mu, p.aeq, consts[C_J2]);
+    let vhat = vrel / max(speed, 1.0e-30);
+    acc = acc - drag * vhat;
+    if (HAS_LIFT == 1u) {
+        let n = cross(y.r, vrel);
+        let nhat = n / length(n);
+        let lift_up = cross(vhat, nhat);
+        // Positive bank turns the lift to the right of the air-relative velocity.
+        acc = acc + p.ld * drag * (p.cos_bank * lift_up - p.sin_bank * nhat);
     }
-    let q_conv = convective_heat_flux(rho, inputs[ib + I_RN], speed);
-    let q_rad = radiative_heat_flux(ib, air.ln_rho, rho, speed);
-    d.dr = v;
-    d.dv = acc;
-    d.dq = q_conv + q_rad;
-    d.aux = Aux(alt, mach, qdyn, drag * sqrt(1.0 + ld * ld) / consts[C_G0], q_conv, q_rad);
-    return d;
+    let q_conv = convective_heat_flux(rho, p.rn, speed);
+    let q_rad = radiative_heat_flux(air.ln_rho, rho, speed, p.rn, p.ln_rn);
+    var e: Eval;
+    e.f = Y(y.v, acc, q_conv + q_rad);
+    e.aux = Aux(alt, mach, qdyn, drag * sqrt(1.0 + p.ld * p.ld) / consts[C_G0], q_conv, q_rad);
+    return e;
 }
 
-fn rk4(ib: u32, r: vec3<real>, v: vec3<real>, k1: Deriv, dt: real) -> Step {
-    let h = 0.5 * dt;
-    let k2 = deriv(ib, r + h * k1.dr, v + h * k1.dv);
-    let k3 = deriv(ib, r + h * k2.dr, v + h * k2.dv);
-    let k4 = deriv(ib, r + dt * k3.dr, v + dt * k3.dv);
-    let c = dt / 6.0;
-    var s: Step;
-    s.r = r + c * (k1.dr + 2.0 * k2.dr + 2.0 * k3.dr + k4.dr);
-    s.v = v + c * (k1.dv + 2.0 * k2.dv + 2.0 * k3.dv + k4.dv);
-    s.dq = c * (k1.dq + 2.0 * k2.dq + 2.0 * k3.dq + k4.dq);
-    return s;
+fn watch(w: u32, a: Aux) -> real {
+    if (w == W_G) {
+        return a.g_load;
+    } else if (w == W_Q) {
+        return a.q_conv + a.q_rad;
+    } else if (w == W_QC) {
+        return a.q_conv;
+    }
+    return a.q_rad;
+}
+
+fn mach_of(y: Y, p: P) -> real {
+    let alt = altitude_of(y.r, p);
+    let air = atmosphere(alt, p.ib, p.ln_dscale, p.ln_rho0, p.inv_h, p.a_exp);
+    return length(air_velocity(y.r, y.v)) / air.a_sound;
 }
 
 fn is_finite(x: real) -> bool {
-    // NaN fails both comparisons; infinities fail the bound.
+    // NaN fails the comparison; infinities fail the bound.
     return abs(x) <= 1.0e30;
 }
 
-fn vec_finite(x: vec3<real>) -> bool {
-    return is_finite(x.x) && is_finite(x.y) && is_finite(x.z);
+fn y_finite(y: Y) -> bool {
+    return is_finite(y.r.x) && is_finite(y.r.y) && is_finite(y.r.z) && is_finite(y.v.x)
+        && is_finite(y.v.y) && is_finite(y.v.z) && is_finite(y.q);
 }
 
-@compute @workgroup_size(64)
+fn load_y(at: u32) -> Y {
+    return Y(vec3<real>(states[at], states[at + 1u], states[at + 2u]),
+             vec3<real>(states[at + 3u], states[at + 4u], states[at + 5u]), states[at + 6u]);
+}
+
+fn store_y(at: u32, y: Y) {
+    states[at] = y.r.x;
+    states[at + 1u] = y.r.y;
+    states[at + 2u] = y.r.z;
+    states[at + 3u] = y.v.x;
+    states[at + 4u] = y.v.y;
+    states[at + 5u] = y.v.z;
+    states[at + 6u] = y.q;
+}
+
+fn set_bracket(at: u32, t0: real, h: real, y0: Y) {
+    states[at + BR_T0] = t0;
+    states[at + BR_H] = h;
+    store_y(at + BR_Y0, y0);
+}
+
+fn trial_of(t: real, y: Y, f0: Y, h: real, p: P) -> Trial {
+    return integ_trial(t, y, f0, h, p, max(consts[C_RTOL], RTOL_FLOOR), consts[C_ATOL]);
+}
+
+// Phase 0: integrate up to dims.max_steps steps (accepted or rejected).
+fn integrate(sb: u32, p: P) {
+    var y = load_y(sb + S_Y);
+    var t = states[sb + S_T];
+    var h = states[sb + S_H];
+    var err_prev = states[sb + S_ERR_PREV];
+    var steps = states[sb + S_STEPS];
+    var rejected = states[sb + S_REJECTED];
+    var drogue_done = states[sb + S_DROGUE_DONE];
+    var status = ST_RUNNING;
+    var e0 = rhs(t, y, p);
+    if (!(y_finite(e0.f) && is_finite(e0.aux.alt))) {
+        status = ST_FAILED;
+    }
+    if (steps == 0.0 && rejected == 0.0) {
+        for (var w = 0u; w < N_WATCH; w = w + 1u) {
+            let b = sb + S_PK + PK_LEN * w;
+            let v = watch(w, e0.aux);
+            states[b + PK_NODE] = v;
+            states[b + PK_EXACT] = v;
+            states[b + PK_EXACT_T] = t;
+        }
+        if (e0.aux.mach <= p.drogue_mach) {
+            drogue_done = 1.0;
+            set_bracket(sb + S_DR, t, 0.0, y);
+        }
+    }
+    let t_limit = consts[C_T_LIMIT];
+    for (var k = 0u; k < dims.max_steps; k = k + 1u) {
+        if (status != ST_RUNNING) {
+            break;
+        }
+        if (t >= t_limit) {
+            status = ST_TIMEOUT;
+            break;
+        }
+        var hs = min(h, consts[C_MAX_STEP]);
+        if (METHOD == METHOD_RK4) {
+            hs = select(consts[C_DT], consts[C_DT_DESCENT], drogue_done != 0.0);
+        }
+        hs = min(hs, t_limit - t);
+        let tr = trial_of(t, y, e0.f, hs, p);
+        let finite = y_finite(tr.f1) && y_finite(tr.y1) && is_finite(tr.aux1.alt);
+        var accept = finite;
+        var h_next = hs;
+        if (METHOD != METHOD_RK4) {
+            var err = tr.err;
+            if (!finite) {
+                err = 1.0e31;
+            }
+            let d = integ_step_factor(err, err_prev);
+            accept = d.x != 0.0;
+            h_next = hs * d.y;
+            if (accept) {
+                err_prev = max(err, 1.0e-4);
+            }
+        }
+        if (!accept) {
+            if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
+                status = ST_FAILED;
+                break;
+            }
+            rejected = rejected + 1.0;
+            h = h_next;
+            continue;
+        }
+        let a1 = tr.aux1;
+        if (drogue_done == 0.0 && a1.mach <= p.drogue_mach) {
+            drogue_done = 1.0;
+            set_bracket(sb + S_DR, t, hs, y);
+        }
+        if (a1.alt <= 0.0) {
+            status = ST_LANDED;
+        } else if (a1.alt > p.h_entry && dot(tr.y1.r, tr.y1.v) > 0.0) {
+            status = ST_SKIPPED_OUT;
+        }
+        steps = steps + 1.0;
+        if (status != ST_RUNNING) {
+            // Not committed: the finishing pass locates the event inside this step.
+            set_bracket(sb + S_EV, t, hs, y);
+            break;
+        }
+        // Where each watched maximum lies: a step whose nodes before its end reach the largest
+        // value so far brackets it.
+        for (var w = 0u; w < N_WATCH; w = w + 1u) {
+            let b = sb + S_PK + PK_LEN * w;
+            let cand = max(max(watch(w, e0.aux), watch(w, tr.n0)),
+                           max(max(watch(w, tr.n1), watch(w, tr.n2)), watch(w, tr.n3)));
+            let node = states[b + PK_NODE];
+            if (cand >= node) {
+                set_bracket(b + PK_BR, t, hs, y);
+            }
+            let v1 = watch(w, a1);
+            states[b + PK_NODE] = max(max(node, cand), v1);
+            if (v1 > states[b + PK_EXACT]) {
+                states[b + PK_EXACT] = v1;
+                states[b + PK_EXACT_T] = t + hs;
+            }
+        }
+        y = tr.y1;
+        t = t + hs;
+        e0.f = tr.f1;
+        e0.aux = a1;
+        h = h_next;
+    }
+    store_y(sb + S_Y, y);
+    states[sb + S_T] = t;
+    states[sb + S_H] = h;
+    states[sb + S_ERR_PREV] = err_prev;
+    states[sb + S_STEPS] = steps;
+    states[sb + S_REJECTED] = rejected;
+    states[sb + S_DROGUE_DONE] = drogue_done;
+    states[sb + S_STATUS] = real(status);
+    if (status == ST_RUNNING) {
+        atomicAdd(&n_running, 1u);
+    }
+}
+
+fn bracket_trial(at: u32, p: P) -> Trial {
+    let t0 = states[at + BR_T0];
+    let y0 = load_y(at + BR_Y0);
+    let e0 = rhs(t0, y0, p);
+    return trial_of(t0, y0, e0.f, states[at + BR_H], p);
+}
+
+// Phase 1: locate the terminal event and the drogue crossing, refine the watched maxima.
+fn finish(sb: u32, p: P) {
+    let status = u32(states[sb + S_STATUS]);
+    if (status == ST_LANDED || status == ST_SKIPPED_OUT) {
+        let level = select(p.h_entry, 0.0, status == ST_LANDED);
+        let tr = bracket_trial(sb + S_EV, p);
+        var br = root_new(altitude_of(tr.y0.r, p) - level, tr.aux1.alt - level);
+        for (var i = 0u; i < ROOT_ITERATIONS; i = i + 1u) {
+            let c = root_next(br);
+            br = root_update(br, c, altitude_of(integ_dense(tr, c).r, p) - level);
+        }
+        let th = root_result(br);
+        store_y(sb + S_Y, integ_dense(tr, th));
+        states[sb + S_T] = tr.t0 + th * tr.h;
+    }
+    if (states[sb + S_DROGUE_DONE] != 0.0) {
+        var yd = load_y(sb + S_DR + BR_Y0);
+        if (states[sb + S_DR + BR_H] > 0.0) {
+            let tr = bracket_trial(sb + S_DR, p);
+            let m_d = p.drogue_mach;
+            var br = root_new(mach_of(tr.y0, p) - m_d, tr.aux1.mach - m_d);
+            for (var i = 0u; i < ROOT_ITERATIONS; i = i + 1u) {
+                let c = root_next(br);
+                br = root_update(br, c, mach_of(integ_dense(tr, c), p) - m_d);
+            }
+            yd = integ_dense(tr, root_result(br));
+        }
+        let a = rhs(0.0, yd, p).aux;
+        if (a.alt >= 0.0) {
+            states[sb + S_DROGUE_ALT] = a.alt;
+            states[sb + S_DROGUE_QDYN] = a.qdyn;
+        } else {
+            // Crossed in the landing step, below the ground: no drogue.
+            states[sb + S_DROGUE_DONE] = 0.0;
+        }
+    }
+    for (var w = 0u; w < N_WATCH; w = w + 1u) {
+        let b = sb + S_PK + PK_LEN * w;
+        var best = states[b + PK_EXACT];
+        var best_t = states[b + PK_EXACT_T];
+        if (states[b + PK_BR + BR_H] > 0.0) {
+            let tr = bracket_trial(b + PK_BR, p);
+            let first = first_vertex(w, tr, p);
+            var x0 = first - MAX_PROBE;
+            var x2 = first + MAX_PROBE;
+            let v0 = watch(w, rhs(0.0, integ_dense(tr, x0), p).aux);
+            let v1 = watch(w, rhs(0.0, integ_dense(tr, first), p).aux);
+            let v2 = watch(w, rhs(0.0, integ_dense(tr, x2), p).aux);
+            var bx = x0;
+            var bv = v0;
+            if (v1 > bv) {
+                bx = first;
+                bv = v1;
+            }
+            if (v2 > bv) {
+                bx = x2;
+                bv = v2;
+            }
+            let x3 = clamp(parabola_vertex(x0, v0, first, v1, x2, v2, first),
+                           first - 2.0 * MAX_PROBE, first + 2.0 * MAX_PROBE);
+            let v3 = watch(w, rhs(0.0, integ_dense(tr, x3), p).aux);
+            if (v3 > bv) {
+                bx = x3;
+                bv = v3;
+            }
+            if (bv > best) {
+                best = bv;
+                best_t = tr.t0 + bx * tr.h;
+            }
+        }
+        states[sb + S_PEAK + w] = best;
+        states[sb + S_T_PEAK + w] = best_t;
+    }
+    states[sb + S_FINISHED] = 1.0;
+}
+
+// The first vertex of integrator::locate_max: parabola through the largest node and its
+// neighbours, nodes being theta = 0, the interior stage nodes, 1.
+fn first_vertex(w: u32, tr: Trial, p: P) -> real {
+    var xs: array<real, 6>;
+    var vs: array<real, 6>;
+    var n = 6u;
+    xs[0] = 0.0;
+    vs[0] = watch(w, rhs(tr.t0, tr.y0, p).aux);
+    xs[1] = integ_node_theta(0u);
+    vs[1] = watch(w, tr.n0);
+    if (METHOD == METHOD_RK4) {
+        n = 3u;
+        xs[2] = 1.0;
+        vs[2] = watch(w, tr.aux1);
+    } else {
+        xs[2] = integ_node_theta(1u);
+        vs[2] = watch(w, tr.n1);
+        xs[3] = integ_node_theta(2u);
+        vs[3] = watch(w, tr.n2);
+        xs[4] = integ_node_theta(3u);
+        vs[4] = watch(w, tr.n3);
+        xs[5] = 1.0;
+        vs[5] = watch(w, tr.aux1);
+    }
+    var j = 0u;
+    for (var k = 1u; k < 6u; k = k + 1u) {
+        if (k < n && vs[k] > vs[j]) {
+            j = k;
+        }
+    }
+    j = clamp(j, 1u, n - 2u);
+    let v = parabola_vertex(xs[j - 1u], vs[j - 1u], xs[j], vs[j], xs[j + 1u], vs[j + 1u], xs[j]);
+    return clamp(v, -0.3, 1.3);
+}
+
+@compute @workgroup_size(WG)
 fn reentry_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x;
     if (i >= dims.n) {
         return;
     }
-    let ib = i * dims.in_stride;
     let sb = i * STATE_LEN;
-    if (states[sb + S_STATUS] != real(ST_RUNNING)) {
-        return;
-    }
-    var r = vec3<real>(states[sb + S_R], states[sb + S_R + 1u], states[sb + S_R + 2u]);
-    var v = vec3<real>(states[sb + S_V], states[sb + S_V + 1u], states[sb + S_V + 2u]);
-    var t = states[sb + S_T];
-    var heat_load = states[sb + S_HEAT_LOAD];
-    var peak_g = states[sb + S_PEAK_G];
-    var t_peak_g = states[sb + S_T_PEAK_G];
-    var peak_q = states[sb + S_PEAK_Q];
-    var t_peak_q = states[sb + S_T_PEAK_Q];
-    var peak_qc = states[sb + S_PEAK_QC];
-    var peak_qr = states[sb + S_PEAK_QR];
-    var drogue_alt = states[sb + S_DROGUE_ALT];
-    var drogue_q = states[sb + S_DROGUE_QDYN];
-    var prev_mach = states[sb + S_PREV_MACH];
-    var prev_alt = states[sb + S_PREV_ALT];
-    var prev_q = states[sb + S_PREV_QDYN];
-    var drogue_done = states[sb + S_DROGUE_DONE];
-    var steps = states[sb + S_STEPS];
-    var status = ST_RUNNING;
-    let drogue_mach = inputs[ib + I_DROGUE_MACH];
-    let h_entry = inputs[ib + I_H_ENTRY];
-
-    for (var k = 0u; k < dims.max_steps; k = k + 1u) {
-        let k1 = deriv(ib, r, v);
-        let x = k1.aux;
-        if (!(vec_finite(r) && vec_finite(v) && vec_finite(k1.dv) && is_finite(x.alt) && is_finite(k1.dq))) {
-            status = ST_FAILED;
-            break;
+    let p = load_params(i * dims.in_stride);
+    if (dims.phase == 0u) {
+        if (states[sb + S_STATUS] != real(ST_RUNNING)) {
+            return;
         }
-        if (x.g_load > peak_g) {
-            peak_g = x.g_load;
-            t_peak_g = t;
+        integrate(sb, p);
+    } else {
+        let st = u32(states[sb + S_STATUS]);
+        if (st == ST_RUNNING || st == ST_FAILED || states[sb + S_FINISHED] != 0.0) {
+            return;
         }
-        let q = x.q_conv + x.q_rad;
-        if (q > peak_q) {
-            peak_q = q;
-            t_peak_q = t;
-        }
-        peak_qc = max(peak_qc, x.q_conv);
-        peak_qr = max(peak_qr, x.q_rad);
-        if (drogue_done == 0.0 && x.mach <= drogue_mach) {
-            if (t == 0.0) {
-                drogue_alt = x.alt;
-                drogue_q = x.qdyn;
-            } else {
-                let f = (prev_mach - drogue_mach) / (prev_mach - x.mach);
-                drogue_alt = prev_alt + f * (x.alt - prev_alt);
-                drogue_q = prev_q + f * (x.qdyn - prev_q);
-            }
-            drogue_done = 1.0;
-        }
-        prev_mach = x.mach;
-        prev_alt = x.alt;
-        prev_q = x.qdyn;
-        if (x.alt > h_entry && dot(r, v) > 0.0) {
-            status = ST_SKIPPED_OUT;
-            break;
-        }
-        if (t >= consts[C_T_LIMIT]) {
-            status = ST_TIMEOUT;
-            break;
-        }
-        var dt = consts[C_DT];
-        if (drogue_done != 0.0) {
-            dt = consts[C_DT_DESCENT];
-        }
-        var s = rk4(ib, r, v, k1, dt);
-        var h1 = geodetic_altitude(s.r, inputs[ib + I_AEQ], consts[C_E2]);
-        var tau = dt;
-        if (h1 <= 0.0) {
-            // Regula falsi on the step length for the zero-altitude crossing.
-            var ta: real = 0.0;
-            var ha = x.alt;
-            var tb = dt;
-            var hb = h1;
-            for (var j = 0; j < 4; j = j + 1) {
-                tau = ta + (tb - ta) * ha / (ha - hb);
-                s = rk4(ib, r, v, k1, tau);
-                h1 = geodetic_altitude(s.r, inputs[ib + I_AEQ], consts[C_E2]);
-                if (h1 > 0.0) {
-                    ta = tau;
-                    ha = h1;
-                } else {
-                    tb = tau;
-                    hb = h1;
-                }
-            }
-            status = ST_LANDED;
-        }
-        r = s.r;
-        v = s.v;
-        t = t + tau;
-        heat_load = heat_load + s.dq;
-        steps = steps + 1.0;
-        if (status != ST_RUNNING) {
-            break;
-        }
-    }
-
-    states[sb + S_R] = r.x;
-    states[sb + S_R + 1u] = r.y;
-    states[sb + S_R + 2u] = r.z;
-    states[sb + S_V] = v.x;
-    states[sb + S_V + 1u] = v.y;
-    states[sb + S_V + 2u] = v.z;
-    states[sb + S_T] = t;
-    states[sb + S_HEAT_LOAD] = heat_load;
-    states[sb + S_PEAK_G] = peak_g;
-    states[sb + S_T_PEAK_G] = t_peak_g;
-    states[sb + S_PEAK_Q] = peak_q;
-    states[sb + S_T_PEAK_Q] = t_peak_q;
-    states[sb + S_PEAK_QC] = peak_qc;
-    states[sb + S_PEAK_QR] = peak_qr;
-    states[sb + S_DROGUE_ALT] = drogue_alt;
-    states[sb + S_DROGUE_QDYN] = drogue_q;
-    states[sb + S_PREV_MACH] = prev_mach;
-    states[sb + S_PREV_ALT] = prev_alt;
-    states[sb + S_PREV_QDYN] = prev_q;
-    states[sb + S_DROGUE_DONE] = drogue_done;
-    states[sb + S_STEPS] = steps;
-    states[sb + S_STATUS] = real(status);
-    if (status == ST_RUNNING) {
-        atomicAdd(&n_running, 1u);
+        finish(sb, p);
     }
 }

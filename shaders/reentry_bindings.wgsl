@@ -1,22 +1,17 @@
-// Buffers of the reentry kernel; layout constants (I_*, S_*, C_*) come from the host prelude.
-struct Dims {
-    n: u32,            // samples in this chunk
-    in_stride: u32,    // input row length
-    max_steps: u32,    // steps per dispatch
-    pad0: u32,
-    n_atm: u32,        // atmosphere table nodes
-    n_cd: u32,         // Cd table rows
-    n_pert: u32,       // perturbation nodes
-    atm_model: u32,    // 0 table, 1 exponential
-    cd_mode: u32,      // 0 constant, 1 table
-    off_ts: u32,       // Tauber-Sutton table offset in consts
-    n_ts: u32,
-    off_cd: u32,
-    off_atm: u32,
-    pad1: u32,
-    pad2: u32,
-    pad3: u32,
-};
+// Buffers of the reentry kernel. The Dims struct, the layout constants (I_*, S_*, C_*) and the
+// codes come from the generated prelude (scenario::reentry::layout); the model switches and
+// table sizes are override constants set by the host when the pipeline is built.
+override WG: u32 = 64u;          // workgroup size
+override METHOD: u32 = 0u;       // integrator: METHOD_DOPRI5, METHOD_RK4
+override SPHERICAL: u32 = 0u;    // 1: altitude above a sphere
+override ATM_MODEL: u32 = 0u;    // 0 US76 table, 1 exponential
+override N_PERT: u32 = 0u;       // density perturbation nodes per sample (0: none)
+override CD_MODE: u32 = 0u;      // 0 constant, 1 table
+override N_CD: u32 = 2u;         // Cd table rows
+override CD_STEPS: u32 = 1u;     // bisection steps for the Cd table
+override N_TS: u32 = 2u;         // Tauber-Sutton table rows
+override TS_STEPS: u32 = 1u;
+override HAS_LIFT: u32 = 0u;     // 1: some sample may have lift
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> consts: array<real>;

@@ -102,6 +102,7 @@ fn allen_eggers_cfg(fpa: f64) -> ReentryConfig {
         "entry.altitude_km=150.0",
         "entry.velocity_km_s=7.0",
         &format!("entry.flight_path_angle_deg={fpa}"),
+        "integrator.method=\"rk4\"",
         "integrator.step_s=0.005",
         "integrator.time_limit_s=400.0",
     ]);
@@ -122,12 +123,12 @@ fn allen_eggers_peak_deceleration_and_velocity_at_peak() {
         let cfg = allen_eggers_cfg(fpa);
         let (sc, params, inputs) = sample_inputs(&cfg, 1, true);
         // Step the CPU reference by hand to read the speed at the peak.
-        let sm = dispersa::engine::cpu::reentry::SampleModel {
+        let sm = dispersa::scenario::reentry::cpu::SampleModel {
             model: &sc.model,
             input: &inputs,
         };
         let mut s = vec![0.0; STATE_LEN];
-        Model::initial_state(&inputs, &mut s);
+        sc.model.initial_state(&inputs, &mut s);
         let (mut best_g, mut v_at_peak) = (0.0, 0.0);
         loop {
             let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
@@ -141,9 +142,13 @@ fn allen_eggers_peak_deceleration_and_velocity_at_peak() {
                 break;
             }
         }
-        assert_eq!(
-            best_g, s[S_PEAK_G],
-            "the engine's peak is the sampled maximum"
+        // The located maximum is the step ends' largest value or just above it (refined on
+        // the dense output between them; 5 ms steps leave < 1e-6 between the two).
+        let refined = (s[S_PEAK_G] - best_g) / best_g;
+        assert!(
+            (0.0..1e-6).contains(&refined),
+            "located peak {} vs largest step-end value {best_g}",
+            s[S_PEAK_G]
         );
         let want = allen_eggers_peak(fpa);
         let rel = (s[S_PEAK_G] - want).abs() / want;

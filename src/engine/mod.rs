@@ -21,20 +21,7 @@ pub enum PrecisionChoice {
     F32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Precision {
-    F64,
-    F32,
-}
-
-impl Precision {
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::F64 => "f64",
-            Precision::F32 => "f32",
-        }
-    }
-}
+pub use crate::wgsl::Precision;
 
 /// Largest chunk the CPU backend takes at once (its states and inputs stay in memory).
 pub const MAX_CPU_CHUNK: usize = 65_536;

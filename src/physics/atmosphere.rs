@@ -5,11 +5,11 @@
 //! Perturbation model (dispersa's choice, stated in the README): the density is multiplied by
 //! exp(sigma(h) z(h) - sigma(h)^2/2), where z(h) is a unit-variance first-order Gauss-Markov
 //! process in altitude, z(h + dh) = phi z(h) + sqrt(1 - phi^2) w, phi = exp(-dh / L), sampled
-//! at nodes every `node_spacing_km` from 0 km and interpolated linearly, and sigma(h) is the
+//! at nodes every `node_spacing_km` from 0 km and interpolated by C1 cubic Hermite splines
+//! (Catmull-Rom tangents, [`catmull_rom`]), and sigma(h) is the
 //! 1-sigma profile of the config. The multiplier has mean 1 at every node and is always positive.
 
 use super::us76::us76_profile;
-use crate::scenario::reentry::PerturbationConfig;
 
 /// (ln density [ln kg/m^3], speed of sound [m/s]) at 0, dh, 2 dh, ... up to `top_m`.
 pub fn us76_table(dh_m: f64, top_m: f64) -> Vec<(f64, f64)> {
@@ -32,6 +32,26 @@ pub fn uniform_lerp(x: f64, x0: f64, dx: f64, n: usize, get: impl Fn(usize) -> f
     a + f * (b - a)
 }
 
+/// C1 interpolation of nodes 0..n at unit spacing (cubic Hermite with Catmull-Rom tangents,
+/// one-sided at the ends), `u` clamped to [0, n - 1]; `get(i)` returns node i. The same rule
+/// as `perturbation` in shaders/atmosphere.wgsl. Linear interpolation would put a kink in the
+/// density at every node, which an adaptive integrator pays for with rejected steps.
+pub fn catmull_rom(u: f64, n: usize, get: impl Fn(usize) -> f64) -> f64 {
+    let uc = u.clamp(0.0, (n - 1) as f64);
+    let k = uc.floor().min((n - 2) as f64);
+    let f = uc - k;
+    let k = k as usize;
+    let (p0, p1) = (get(k), get(k + 1));
+    let pm = if k > 0 { get(k - 1) } else { 2.0 * p0 - p1 };
+    let pp = if k + 2 < n { get(k + 2) } else { 2.0 * p1 - p0 };
+    let (m0, m1) = (0.5 * (p1 - pm), 0.5 * (pp - p0));
+    let (f2, f3) = (f * f, f * f * f);
+    (2.0 * f3 - 3.0 * f2 + 1.0) * p0
+        + (f3 - 2.0 * f2 + f) * m0
+        + (-2.0 * f3 + 3.0 * f2) * p1
+        + (f3 - f2) * m1
+}
+
 /// The Gauss-Markov density perturbation of one run (see the module doc).
 #[derive(Debug, Clone)]
 pub struct Perturbation {
@@ -41,14 +61,21 @@ pub struct Perturbation {
 }
 
 impl Perturbation {
-    pub fn new(cfg: &PerturbationConfig) -> Self {
-        let n = (cfg.top_km / cfg.node_spacing_km).ceil() as usize + 1;
+    /// Nodes every `node_spacing_km` from 0 to `top_km`; `sigma_profile` is
+    /// [[altitude_km, sigma], ...], linear between rows and held outside.
+    pub fn new(
+        correlation_length_km: f64,
+        sigma_profile: &[[f64; 2]],
+        node_spacing_km: f64,
+        top_km: f64,
+    ) -> Self {
+        let n = (top_km / node_spacing_km).ceil() as usize + 1;
         let sigma = (0..n)
-            .map(|k| sigma_at(&cfg.sigma, k as f64 * cfg.node_spacing_km))
+            .map(|k| sigma_at(sigma_profile, k as f64 * node_spacing_km))
             .collect();
         Perturbation {
-            node_spacing_m: cfg.node_spacing_km * 1000.0,
-            phi: (-cfg.node_spacing_km / cfg.correlation_length_km).exp(),
+            node_spacing_m: node_spacing_km * 1000.0,
+            phi: (-node_spacing_km / correlation_length_km).exp(),
             sigma,
         }
     }

@@ -6,7 +6,7 @@ pub mod cruise;
 pub mod reentry;
 
 use crate::config::{CorrelatedConfig, Dispersions, RunConfig};
-use crate::engine::Precision;
+use crate::wgsl::Precision;
 
 /// One sample's outputs: a status (index into [`Scenario::status_names`]) and one value per
 /// metric, `None` where the metric has no value for that status.
@@ -68,8 +68,12 @@ pub trait Scenario: Sync {
     /// The kernel's WGSL (prelude, layout, models, entry point) for a precision.
     fn gpu_source(&self, precision: Precision) -> String;
     fn gpu_entry(&self) -> &'static str;
-    /// Uniform words after the common header [n, in_stride, max_steps, pad].
+    /// Uniform words after the common header [n, in_stride, max_steps, phase].
     fn gpu_dims(&self) -> Vec<u32>;
+    /// Override constants of the kernel (model switches, table sizes), besides `WG`.
+    fn gpu_overrides(&self) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
     /// Steps each invocation takes per dispatch.
     fn steps_per_dispatch(&self) -> u32;
 

@@ -1,9 +1,6 @@
 //! The f64 CPU reference engine: the oracle for the shaders and the fallback without an adapter.
 //! This file only schedules samples over threads; the models are in one file per scenario.
 
-pub mod cruise;
-pub mod reentry;
-
 use crate::scenario::Scenario;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;

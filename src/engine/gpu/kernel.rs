@@ -2,18 +2,30 @@
 //! each chunk advanced by repeated dispatches of `steps_per_dispatch` steps until no sample runs.
 //!
 //! Kernel contract (every scenario's shader follows it): binding 0 a uniform block whose first
-//! words are [n, in_stride, max_steps, pad] then the scenario's own; 1 the model constants; 2 the
-//! input rows; 3 the state rows (read-write, the result); 4 an atomic counter that every
-//! invocation still running at the end of its dispatch increments.
+//! words are [n, in_stride, max_steps, phase] then the scenario's own; 1 the model constants;
+//! 2 the input rows; 3 the state rows (read-write, the result); 4 an atomic counter that every
+//! invocation still running at the end of its dispatch increments. Phase 0 dispatches advance
+//! the samples until none runs; then one phase 1 dispatch lets the kernel finish them (locate
+//! events and maxima on recorded steps). The workgroup size is the override constant `WG`.
 
 use super::{from_real_bytes, real_size, to_real_bytes, GpuContext, GpuError};
 use crate::engine::Precision;
 use crate::scenario::Scenario;
 
-const WORKGROUP: u32 = 64;
+/// Workgroup size (override constant `WG`); `DISPERSA_WORKGROUP` overrides it for measurement.
+pub const WORKGROUP: u32 = 64;
+
+fn workgroup() -> u32 {
+    std::env::var("DISPERSA_WORKGROUP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&w: &u32| (1..=1024).contains(&w))
+        .unwrap_or(WORKGROUP)
+}
 
 pub struct GpuKernel {
     pipeline: wgpu::ComputePipeline,
+    workgroup: u32,
     precision: Precision,
     capacity: usize,
     in_stride: usize,
@@ -38,7 +50,8 @@ impl GpuKernel {
             .max_storage_buffer_binding_size
             .min(ctx.limits.max_buffer_size)
             / row;
-        let by_dispatch = ctx.limits.max_compute_workgroups_per_dimension as u64 * WORKGROUP as u64;
+        let by_dispatch =
+            ctx.limits.max_compute_workgroups_per_dimension as u64 * workgroup() as u64;
         by_binding.min(by_dispatch) as usize
     }
 
@@ -51,7 +64,10 @@ impl GpuKernel {
         let kind = scenario.kind();
         let label = |what: &str| format!("{kind} {what}");
         let source = scenario.gpu_source(precision);
-        let pipeline = ctx.pipeline(kind, &source, scenario.gpu_entry())?;
+        let wg = workgroup();
+        let mut constants = scenario.gpu_overrides();
+        constants.push(("WG", wg as f64));
+        let pipeline = ctx.pipeline(kind, &source, scenario.gpu_entry(), &constants)?;
         let rs = real_size(precision);
         let in_stride = scenario.input_len();
         let state_len = scenario.state_len();
@@ -111,6 +127,7 @@ impl GpuKernel {
         ctx.check_errors(&format!("creating the {kind} buffers"))?;
         Ok(GpuKernel {
             pipeline,
+            workgroup: wg,
             precision,
             capacity,
             in_stride,
@@ -157,27 +174,14 @@ impl GpuKernel {
         ctx.queue
             .write_buffer(&self.states, 0, &to_real_bytes(&states, self.precision));
         self.dims[0] = n as u32;
+        self.dims[3] = 0;
         ctx.queue
             .write_buffer(&self.dims_buf, 0, bytemuck::cast_slice(&self.dims));
-        let groups = (n as u32).div_ceil(WORKGROUP);
+        let groups = (n as u32).div_ceil(self.workgroup);
         loop {
             ctx.queue
                 .write_buffer(&self.running, 0, bytemuck::bytes_of(&0u32));
-            let mut enc = ctx
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                    label: Some("steps"),
-                });
-            {
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("steps"),
-                    timestamp_writes: None,
-                });
-                pass.set_pipeline(&self.pipeline);
-                pass.set_bind_group(0, &self.bind, &[]);
-                pass.dispatch_workgroups(groups, 1, 1);
-            }
-            ctx.queue.submit([enc.finish()]);
+            self.dispatch(ctx, groups);
             let bytes = ctx.read_back(&self.running, &self.running_staging, 4)?;
             ctx.check_errors(&format!("running the {} kernel", scenario.kind()))?;
             let running = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
@@ -186,8 +190,31 @@ impl GpuKernel {
                 break;
             }
         }
+        // Phase 1: the kernel finishes every stopped sample once.
+        self.dims[3] = 1;
+        ctx.queue
+            .write_buffer(&self.dims_buf, 0, bytemuck::cast_slice(&self.dims));
+        self.dispatch(ctx, groups);
         let size = (n * sl) as u64 * real_size(self.precision);
         let bytes = ctx.read_back(&self.states, &self.states_staging, size)?;
         Ok(from_real_bytes(&bytes, self.precision))
+    }
+
+    fn dispatch(&self, ctx: &GpuContext, groups: u32) {
+        let mut enc = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("steps"),
+            });
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("steps"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &self.bind, &[]);
+            pass.dispatch_workgroups(groups, 1, 1);
+        }
+        ctx.queue.submit([enc.finish()]);
     }
 }

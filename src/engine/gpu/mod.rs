@@ -25,13 +25,7 @@ pub enum GpuError {
     Runtime(String),
 }
 
-/// The WGSL precision prelude for `precision`.
-pub fn prelude(precision: Precision) -> &'static str {
-    match precision {
-        Precision::F64 => include_str!("../../../shaders/prelude_f64.wgsl"),
-        Precision::F32 => include_str!("../../../shaders/prelude_f32.wgsl"),
-    }
-}
+pub use crate::wgsl::prelude;
 
 /// f64 values as the shader's `real` bytes.
 pub fn to_real_bytes(values: &[f64], precision: Precision) -> Vec<u8> {

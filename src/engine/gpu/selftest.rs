@@ -99,7 +99,7 @@ pub fn check_f64_builtins(ctx: &GpuContext) -> Result<(), GpuError> {
         xs.push((u - 0.5) * 40.0 + 1e-3 * k as f64);
     }
     let source = format!("{}\n{}", prelude(Precision::F64), SHADER);
-    let pipeline = ctx.pipeline("f64 self-test", &source, "selftest_main")?;
+    let pipeline = ctx.pipeline("f64 self-test", &source, "selftest_main", &[])?;
     let input = ctx
         .device
         .create_buffer_init(&wgpu::util::BufferInitDescriptor {

@@ -3,6 +3,7 @@
 //! missed-thrust outages and thrust noise.
 
 mod config;
+pub mod cpu;
 pub mod epoch;
 mod layout;
 mod model;
@@ -14,10 +15,9 @@ pub use model::*;
 pub use outputs::*;
 
 use crate::config::{CorrelatedConfig, Dispersions, RunConfig};
-use crate::engine::cpu::cruise::CruiseSample;
-use crate::engine::gpu::prelude;
-use crate::engine::Precision;
 use crate::scenario::{Probability, SampleOutputs, Scenario};
+use crate::wgsl::{prelude, Precision};
+use cpu::CruiseSample;
 
 pub struct Cruise {
     pub cfg: CruiseConfig,

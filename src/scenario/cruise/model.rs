@@ -3,9 +3,9 @@
 //! sample's input row (post-flyby state, propulsion, outages, thrust noise).
 
 use super::config::*;
+use super::cpu::CruiseSample;
 use super::epoch::parse_tdb_jd;
 use super::layout::*;
-use crate::engine::cpu::cruise::CruiseSample;
 use crate::physics::constants::{EARTH_MU_M3_S2, G0_M_S2, WGS84_A_M};
 use crate::physics::ephemeris::{
     body_gm_m3_s2, body_state, comet_311p_elements, comet_311p_state, Body, DAY_S,

@@ -138,12 +138,21 @@ pub struct EventsConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntegratorConfig {
+    /// "dopri5" (adaptive, default) or "rk4" (fixed steps, for validation).
     #[serde(default = "default_method")]
     pub method: String,
-    /// Fixed RK4 step while faster than the drogue Mach number [s].
+    /// dopri5: relative and absolute tolerance of the weighted RMS error norm.
+    #[serde(default = "default_rtol")]
+    pub rtol: f64,
+    #[serde(default = "default_atol")]
+    pub atol: f64,
+    /// dopri5: largest step [s].
+    #[serde(default = "default_max_step")]
+    pub max_step_s: f64,
+    /// rk4: fixed step while faster than the drogue Mach number [s].
     #[serde(default = "default_step")]
     pub step_s: f64,
-    /// Fixed RK4 step after the drogue Mach number is crossed [s].
+    /// rk4: fixed step after the drogue Mach number is crossed [s].
     #[serde(default = "default_descent_step")]
     pub descent_step_s: f64,
     #[serde(default = "default_time_limit")]
@@ -151,7 +160,20 @@ pub struct IntegratorConfig {
 }
 
 fn default_method() -> String {
-    "rk4".into()
+    "dopri5".into()
+}
+/// Default tolerances: chosen by measurement against converged solutions so that the
+/// accuracy budget of README "Integration accuracy" holds with margin (tests/integrator.rs).
+pub const DEFAULT_RTOL: f64 = 1e-7;
+pub const DEFAULT_ATOL: f64 = 1e-6;
+fn default_rtol() -> f64 {
+    DEFAULT_RTOL
+}
+fn default_atol() -> f64 {
+    DEFAULT_ATOL
+}
+fn default_max_step() -> f64 {
+    20.0
 }
 fn default_step() -> f64 {
     0.1
@@ -163,13 +185,31 @@ fn default_time_limit() -> f64 {
     3600.0
 }
 
+/// RK4's stability limit on the subsonic fall: there the drag linearises to dv/dt ~ -lambda v
+/// with lambda = 2 g0 / V_terminal, about 0.43 /s at sea level for a small capsule (V_terminal
+/// ~45 m/s), and RK4 is stable for lambda h <= 2.785, so h <= ~6.5 s. 5 s keeps a margin.
+pub const RK4_MAX_DESCENT_STEP_S: f64 = 5.0;
+
 impl Default for IntegratorConfig {
     fn default() -> Self {
         IntegratorConfig {
             method: default_method(),
+            rtol: default_rtol(),
+            atol: default_atol(),
+            max_step_s: default_max_step(),
             step_s: default_step(),
             descent_step_s: default_descent_step(),
             time_limit_s: default_time_limit(),
+        }
+    }
+}
+
+impl IntegratorConfig {
+    pub fn method(&self) -> crate::integrator::Method {
+        if self.method == "rk4" {
+            crate::integrator::Method::Rk4
+        } else {
+            crate::integrator::Method::Dopri5
         }
     }
 }
@@ -321,15 +361,41 @@ impl ReentryConfig {
             self.events.heat_flux_limit_w_cm2,
         )?;
         let i = &self.integrator;
-        if i.method != "rk4" {
+        if i.method != "rk4" && i.method != "dopri5" {
             return Err(ConfigError::key(
                 "integrator.method",
-                format!("unknown method {:?}; supported: \"rk4\"", i.method),
+                format!(
+                    "unknown method {:?}; supported: \"dopri5\" (adaptive), \"rk4\" (fixed step)",
+                    i.method
+                ),
             ));
+        }
+        positive("integrator.time_limit_s", i.time_limit_s)?;
+        {
+            // Below ~1e-13 the error estimate is rounding noise; above 1e-3 peaks and landing
+            // points lose their meaning.
+            if !(i.rtol >= 1e-13 && i.rtol <= 1e-3) {
+                return Err(ConfigError::key(
+                    "integrator.rtol",
+                    format!("{} must be within [1e-13, 1e-3]", i.rtol),
+                ));
+            }
+            if !(i.atol > 0.0 && i.atol <= 1.0) {
+                return Err(ConfigError::key(
+                    "integrator.atol",
+                    format!("{} must be within (0, 1]", i.atol),
+                ));
+            }
+            positive("integrator.max_step_s", i.max_step_s)?;
+            if i.max_step_s > 60.0 {
+                return Err(ConfigError::key(
+                    "integrator.max_step_s",
+                    "must be at most 60 s (a longer step can jump over the entry pulse)",
+                ));
+            }
         }
         positive("integrator.step_s", i.step_s)?;
         positive("integrator.descent_step_s", i.descent_step_s)?;
-        positive("integrator.time_limit_s", i.time_limit_s)?;
         // Fixed steps: a too-large step loses the entry pulse, a too-small one (or a time
         // limit far beyond any descent) turns a run into a hang.
         if i.step_s > 2.0 {
@@ -338,10 +404,14 @@ impl ReentryConfig {
                 "must be at most 2 s (the heating pulse lasts ~10 s)",
             ));
         }
-        if i.descent_step_s > 10.0 {
+        if i.descent_step_s > RK4_MAX_DESCENT_STEP_S {
             return Err(ConfigError::key(
                 "integrator.descent_step_s",
-                "must be at most 10 s",
+                format!(
+                    "must be at most {RK4_MAX_DESCENT_STEP_S} s: RK4 is unstable on the subsonic \
+                     fall above ~6.5 s (drag rate 2 g0 / V_terminal ~ 0.43 /s at sea level, \
+                     stability limit 2.785 / rate)"
+                ),
             ));
         }
         if i.time_limit_s / i.step_s.min(i.descent_step_s) > 1e7 {

@@ -2,6 +2,7 @@
 //! inertial frame that coincides with the Earth-fixed frame at the entry epoch.
 
 mod config;
+pub mod cpu;
 mod layout;
 mod model;
 mod outputs;
@@ -12,10 +13,9 @@ pub use model::*;
 pub use outputs::*;
 
 use crate::config::{CorrelatedConfig, Dispersions, RunConfig};
-use crate::engine::cpu::reentry::SampleModel;
-use crate::engine::gpu::prelude;
-use crate::engine::Precision;
 use crate::scenario::{Probability, SampleOutputs, Scenario};
+use crate::wgsl::{prelude, Precision};
+use cpu::SampleModel;
 
 /// The reentry scenario: a validated config and the model built from it.
 pub struct Reentry {
@@ -70,7 +70,7 @@ impl Scenario for Reentry {
         STATE_LEN
     }
     fn initial_state(&self, input: &[f64], state: &mut [f64]) {
-        Model::initial_state(input, state)
+        self.model.initial_state(input, state)
     }
     fn advance_cpu(&self, input: &[f64], state: &mut [f64], max_steps: u64) -> bool {
         SampleModel {
@@ -93,6 +93,7 @@ impl Scenario for Reentry {
             include_str!("../../../shaders/aero.wgsl"),
             include_str!("../../../shaders/heating.wgsl"),
             include_str!("../../../shaders/reentry.wgsl"),
+            include_str!("../../../shaders/integrator.wgsl"),
         ]
         .join("\n")
     }
@@ -101,20 +102,46 @@ impl Scenario for Reentry {
     }
     fn gpu_dims(&self) -> Vec<u32> {
         let m = &self.model;
+        Dims {
+            n_atm: m.n_atm as u32,
+            off_ts: m.off_ts as u32,
+            off_cd: m.off_cd as u32,
+            off_atm: m.off_atm as u32,
+            ..Default::default()
+        }
+        .words()[4..]
+            .to_vec()
+    }
+    fn gpu_overrides(&self) -> Vec<(&'static str, f64)> {
+        let m = &self.model;
+        let bisect = |n: usize| (n.max(2) - 1).next_power_of_two().trailing_zeros().max(1) as f64;
+        let v = &self.cfg.vehicle;
+        let lift = v.lift_to_drag != 0.0
+            || self
+                .cfg
+                .dispersions
+                .keys()
+                .any(|k| k == "vehicle.lift_to_drag")
+            || self
+                .cfg
+                .correlated
+                .iter()
+                .any(|c| c.paths.iter().any(|k| k == "vehicle.lift_to_drag"));
         vec![
-            m.n_atm as u32,
-            m.n_cd as u32,
-            m.n_pert() as u32,
-            m.atm_model,
-            m.cd_mode,
-            m.off_ts as u32,
-            m.n_ts as u32,
-            m.off_cd as u32,
-            m.off_atm as u32,
+            ("METHOD", m.method as f64),
+            ("SPHERICAL", (m.consts[C_E2] == 0.0) as u32 as f64),
+            ("ATM_MODEL", m.atm_model as f64),
+            ("N_PERT", m.n_pert() as f64),
+            ("CD_MODE", m.cd_mode as f64),
+            ("N_CD", m.n_cd.max(2) as f64),
+            ("CD_STEPS", bisect(m.n_cd)),
+            ("N_TS", m.n_ts as f64),
+            ("TS_STEPS", bisect(m.n_ts)),
+            ("HAS_LIFT", lift as u32 as f64),
         ]
     }
     fn steps_per_dispatch(&self) -> u32 {
-        400
+        2000
     }
     fn metrics(&self) -> &[(&'static str, &'static str)] {
         &METRICS

@@ -65,6 +65,10 @@ pub const ATM_TABLE_TOP_M: f64 = 1_000_000.0;
 /// ln-density floor standing for "zero density" (exp of anything below -700 is taken as 0).
 pub const LN_ZERO: f64 = -1000.0;
 
+/// The adaptive method's first step [s]: the entry interface is quiet, and the controller
+/// settles within a few steps whatever this is.
+pub const FIRST_STEP_S: f64 = 2.0;
+
 /// Everything the engines need that is the same for all samples.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -80,6 +84,8 @@ pub struct Model {
     pub n_atm: usize,
     pub atm_model: u32,
     pub cd_mode: u32,
+    /// integrator::METHOD_*
+    pub method: u32,
     pub perturbation: Option<atmosphere::Perturbation>,
 }
 
@@ -98,6 +104,10 @@ impl Model {
         consts[C_DT] = cfg.integrator.step_s;
         consts[C_DT_DESCENT] = cfg.integrator.descent_step_s;
         consts[C_T_LIMIT] = cfg.integrator.time_limit_s;
+        consts[C_RTOL] = cfg.integrator.rtol;
+        consts[C_ATOL] = cfg.integrator.atol;
+        consts[C_MAX_STEP] = cfg.integrator.max_step_s;
+        consts[C_H0] = FIRST_STEP_S.min(cfg.integrator.max_step_s);
         consts[C_ATM_H0] = 0.0;
         consts[C_ATM_DH] = ATM_TABLE_DH_M;
         consts[C_ATM_TOP] = ATM_TABLE_TOP_M;
@@ -105,7 +115,14 @@ impl Model {
             .atmosphere
             .perturbation
             .as_ref()
-            .map(|p: &PerturbationConfig| atmosphere::Perturbation::new(p));
+            .map(|p: &PerturbationConfig| {
+                atmosphere::Perturbation::new(
+                    p.correlation_length_km,
+                    &p.sigma,
+                    p.node_spacing_km,
+                    p.top_km,
+                )
+            });
         consts[C_PERT_DH] = perturbation.as_ref().map_or(1.0, |p| p.node_spacing_m);
 
         let off_ts = consts.len();
@@ -148,6 +165,7 @@ impl Model {
             n_atm,
             atm_model,
             cd_mode,
+            method: cfg.integrator.method().code(),
             perturbation,
         }
     }
@@ -237,11 +255,12 @@ impl Model {
     }
 
     /// The initial state row of a sample, from its input row.
-    pub fn initial_state(input: &[f64], state: &mut [f64]) {
+    pub fn initial_state(&self, input: &[f64], state: &mut [f64]) {
         state.fill(0.0);
         state[S_R..S_R + 3].copy_from_slice(&input[I_R0..I_R0 + 3]);
         state[S_V..S_V + 3].copy_from_slice(&input[I_V0..I_V0 + 3]);
-        state[S_PREV_MACH] = 1e30;
+        state[S_H] = self.consts[C_H0];
+        state[S_ERR_PREV] = crate::integrator::ERR_PREV_START;
         state[S_DROGUE_ALT] = -1.0;
         state[S_DROGUE_QDYN] = -1.0;
         // Unphysical sampled inputs (NaN mass) are failed here, on the host, before any engine.

@@ -8,7 +8,7 @@ use crate::physics::geodesy::{crossrange_km, great_circle_km, wgs84_geodetic_deg
 use crate::scenario::SampleOutputs;
 
 /// Output columns after the dispersed inputs: name and unit.
-pub const METRICS: [(&str, &str); 14] = [
+pub const METRICS: [(&str, &str); 16] = [
     ("peak_g", "g0 (9.80665 m/s^2)"),
     ("peak_heat_flux_w_cm2", "W/cm^2"),
     ("peak_conv_heat_flux_w_cm2", "W/cm^2"),
@@ -23,6 +23,8 @@ pub const METRICS: [(&str, &str); 14] = [
     ("downrange_km", "km"),
     ("crossrange_km", "km"),
     ("time_of_flight_s", "s"),
+    ("steps", "1"),
+    ("rejected_steps", "1"),
 ];
 pub const N_METRICS: usize = METRICS.len();
 pub const M_PEAK_G: usize = 0;
@@ -61,6 +63,8 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
         m[12] = Some(crossrange_km(p[P_LAT], p[P_LON], p[P_AZ], lat, lon));
         m[13] = Some(t);
     }
+    m[14] = Some(s[S_STEPS]);
+    m[15] = Some(s[S_REJECTED]);
     SampleOutputs { status, metrics: m }
 }
 

@@ -3,9 +3,11 @@
 //! engine state (on/off, Q-law direction) held over each step. The shader twin is
 //! shaders/cruise.wgsl; both read the same constants and input rows (scenario::cruise::layout).
 
+use super::layout::*;
+use super::model::*;
+use super::PowerModel;
 use crate::physics::qlaw::qlaw_direction;
 use crate::physics::vec3::{add, cross, dot, norm, unit};
-use crate::scenario::cruise::*;
 
 /// One sample's view of the cruise model.
 pub struct CruiseSample<'a> {

@@ -1,0 +1,210 @@
+// The integrators, written once for every scenario: the WGSL twin of src/integrator.rs (same
+// methods, controller and locators; change both to change the integrator).
+//
+// The scenario supplies, before this file: `struct Y` (the integrated state) with
+// `y_add(a, b)`, `y_scale(s, a)`, `y_err_norm(e, y0, y1, rtol, atol)`; `struct P` (one sample's
+// parameters); `struct Aux` (observables of a state); `struct Eval { f: Y, aux: Aux }`; and
+// `fn rhs(t: real, y: Y, p: P) -> Eval`. `METHOD` is an override constant (METHOD_DOPRI5 or
+// METHOD_RK4).
+//
+// dopri5: Dormand-Prince 5(4), FSAL, 6 evaluations a step, Hairer's continuous extension, PI
+// step-size control. rk4: classical RK4, cubic Hermite dense output (fixed step).
+
+const METHOD_DOPRI5: u32 = 0u;
+const METHOD_RK4: u32 = 1u;
+
+struct Trial {
+    t0: real,
+    h: real,
+    y0: Y,
+    y1: Y,
+    f1: Y,        // f(t0 + h, y1): the next step's first evaluation
+    aux1: Aux,
+    err: real,    // weighted RMS error norm (0 for rk4); kept when <= 1
+    // Interior stage nodes (dopri5: c2..c5; rk4: 1/2 in n0 only) and their aux.
+    n0: Aux,
+    n1: Aux,
+    n2: Aux,
+    n3: Aux,
+    d2: Y,        // dense output coefficients (Hairer's rcont 2..5)
+    d3: Y,
+    d4: Y,
+    d5: Y,
+};
+
+fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) -> Trial {
+    var tr: Trial;
+    tr.t0 = t0;
+    tr.h = h;
+    tr.y0 = y0;
+    if (METHOD == METHOD_RK4) {
+        let e2 = rhs(t0 + 0.5 * h, y_add(y0, y_scale(0.5 * h, k1)), p);
+        let e3 = rhs(t0 + 0.5 * h, y_add(y0, y_scale(0.5 * h, e2.f)), p);
+        let e4 = rhs(t0 + h, y_add(y0, y_scale(h, e3.f)), p);
+        let s = y_add(y_add(y_scale(1.0 / 6.0, k1), y_scale(1.0 / 3.0, e2.f)),
+                      y_add(y_scale(1.0 / 3.0, e3.f), y_scale(1.0 / 6.0, e4.f)));
+        tr.y1 = y_add(y0, y_scale(h, s));
+        let e7 = rhs(t0 + h, tr.y1, p);
+        tr.f1 = e7.f;
+        tr.aux1 = e7.aux;
+        tr.err = 0.0;
+        tr.n0 = e2.aux;
+        tr.n1 = e2.aux;
+        tr.n2 = e2.aux;
+        tr.n3 = e2.aux;
+        let dy = y_add(tr.y1, y_scale(-1.0, y0));
+        let bspl = y_add(y_scale(h, k1), y_scale(-1.0, dy));
+        tr.d2 = dy;
+        tr.d3 = bspl;
+        tr.d4 = y_add(y_add(dy, y_scale(-h, e7.f)), y_scale(-1.0, bspl));
+        tr.d5 = y_scale(0.0, dy);
+        return tr;
+    }
+    let e2 = rhs(t0 + h / 5.0, y_add(y0, y_scale(h / 5.0, k1)), p);
+    let k2 = e2.f;
+    let e3 = rhs(t0 + 0.3 * h, y_add(y0, y_scale(h, y_add(y_scale(3.0 / 40.0, k1),
+                                                          y_scale(9.0 / 40.0, k2)))), p);
+    let k3 = e3.f;
+    let e4 = rhs(t0 + 0.8 * h, y_add(y0, y_scale(h, y_add(y_add(y_scale(44.0 / 45.0, k1),
+        y_scale(-56.0 / 15.0, k2)), y_scale(32.0 / 9.0, k3)))), p);
+    let k4 = e4.f;
+    let e5 = rhs(t0 + 8.0 / 9.0 * h, y_add(y0, y_scale(h, y_add(y_add(
+        y_scale(19372.0 / 6561.0, k1), y_scale(-25360.0 / 2187.0, k2)),
+        y_add(y_scale(64448.0 / 6561.0, k3), y_scale(-212.0 / 729.0, k4))))), p);
+    let k5 = e5.f;
+    let e6 = rhs(t0 + h, y_add(y0, y_scale(h, y_add(y_add(y_add(
+        y_scale(9017.0 / 3168.0, k1), y_scale(-355.0 / 33.0, k2)),
+        y_add(y_scale(46732.0 / 5247.0, k3), y_scale(49.0 / 176.0, k4))),
+        y_scale(-5103.0 / 18656.0, k5)))), p);
+    let k6 = e6.f;
+    tr.y1 = y_add(y0, y_scale(h, y_add(y_add(y_add(y_scale(35.0 / 384.0, k1),
+        y_scale(500.0 / 1113.0, k3)), y_add(y_scale(125.0 / 192.0, k4),
+        y_scale(-2187.0 / 6784.0, k5))), y_scale(11.0 / 84.0, k6))));
+    let e7 = rhs(t0 + h, tr.y1, p);
+    let k7 = e7.f;
+    tr.f1 = k7;
+    tr.aux1 = e7.aux;
+    let err = y_scale(h, y_add(y_add(y_add(y_scale(71.0 / 57600.0, k1),
+        y_scale(-71.0 / 16695.0, k3)), y_add(y_scale(71.0 / 1920.0, k4),
+        y_scale(-17253.0 / 339200.0, k5))), y_add(y_scale(22.0 / 525.0, k6),
+        y_scale(-1.0 / 40.0, k7))));
+    tr.err = y_err_norm(err, y0, tr.y1, rtol, atol);
+    tr.n0 = e2.aux;
+    tr.n1 = e3.aux;
+    tr.n2 = e4.aux;
+    tr.n3 = e5.aux;
+    let dy = y_add(tr.y1, y_scale(-1.0, y0));
+    let bspl = y_add(y_scale(h, k1), y_scale(-1.0, dy));
+    tr.d2 = dy;
+    tr.d3 = bspl;
+    tr.d4 = y_add(y_add(dy, y_scale(-h, k7)), y_scale(-1.0, bspl));
+    tr.d5 = y_scale(h, y_add(y_add(y_add(
+        y_scale(-12715105075.0 / 11282082432.0, k1),
+        y_scale(87487479700.0 / 32700410799.0, k3)),
+        y_add(y_scale(-10690763975.0 / 1880347072.0, k4),
+        y_scale(701980252875.0 / 199316789632.0, k5))),
+        y_add(y_scale(-1453857185.0 / 822651844.0, k6),
+        y_scale(69997945.0 / 29380423.0, k7))));
+    return tr;
+}
+
+// Node theta of interior node j (dopri5: c2..c5; rk4: 1/2).
+fn integ_node_theta(j: u32) -> real {
+    if (METHOD == METHOD_RK4) {
+        return 0.5;
+    }
+    if (j == 0u) {
+        return 0.2;
+    } else if (j == 1u) {
+        return 0.3;
+    } else if (j == 2u) {
+        return 0.8;
+    }
+    return 8.0 / 9.0;
+}
+
+fn integ_dense(tr: Trial, theta: real) -> Y {
+    let th1 = 1.0 - theta;
+    return y_add(tr.y0, y_scale(theta, y_add(tr.d2, y_scale(th1, y_add(tr.d3,
+        y_scale(theta, y_add(tr.d4, y_scale(th1, tr.d5))))))));
+}
+
+// PI step-size control (safety 0.9, factors in [0.2, 10], beta 0.04), factor in f32 as the
+// host computes it. Returns (1 if kept else 0, factor on h).
+fn integ_step_factor(err: real, err_prev: real) -> vec2<real> {
+    let alpha = 0.2 - 0.75 * 0.04;
+    if (!(err <= 1.0)) {
+        var e = 1.0e10;
+        if (abs(err) <= 1.0e30) {
+            e = f32(err);
+        }
+        let fac = clamp(0.9 / pow(e, alpha), 0.2, 1.0);
+        return vec2<real>(0.0, real(fac));
+    }
+    let e = max(f32(err), 1.0e-10);
+    let fac = 0.9 * pow(f32(err_prev), 0.04) / pow(e, alpha);
+    return vec2<real>(1.0, real(clamp(fac, 0.2, 10.0)));
+}
+
+// Illinois bracket on theta in [0, 1], in the same three steps as integrator::RootBracket.
+struct RootBracket {
+    a: real,
+    b: real,
+    fa: real,
+    fb: real,
+    side: i32,
+};
+
+const ROOT_ITERATIONS: u32 = 12u;
+
+fn root_new(fa: real, fb: real) -> RootBracket {
+    return RootBracket(0.0, 1.0, fa, fb, 0);
+}
+
+fn root_next(br: RootBracket) -> real {
+    let denom = br.fa - br.fb;
+    if (denom != 0.0) {
+        return clamp(br.a + (br.b - br.a) * br.fa / denom, br.a, br.b);
+    }
+    return 0.5 * (br.a + br.b);
+}
+
+fn root_update(br0: RootBracket, c: real, fc: real) -> RootBracket {
+    var br = br0;
+    if ((fc > 0.0) == (br.fa > 0.0)) {
+        br.a = c;
+        br.fa = fc;
+        if (br.side == -1) {
+            br.fb = br.fb * 0.5;
+        }
+        br.side = -1;
+    } else {
+        br.b = c;
+        br.fb = fc;
+        if (br.side == 1) {
+            br.fa = br.fa * 0.5;
+        }
+        br.side = 1;
+    }
+    return br;
+}
+
+fn root_result(br: RootBracket) -> real {
+    if (abs(br.fa) < abs(br.fb)) {
+        return br.a;
+    }
+    return br.b;
+}
+
+// Vertex of the parabola through three points, or `fallback` when it opens upwards.
+fn parabola_vertex(x0: real, y0: real, x1: real, y1: real, x2: real, y2: real, fallback: real) -> real {
+    let d01 = (y1 - y0) / (x1 - x0);
+    let d12 = (y2 - y1) / (x2 - x1);
+    let curv = (d12 - d01) / (x2 - x0);
+    if (curv < 0.0) {
+        return 0.5 * (x0 + x1) - 0.5 * d01 / curv;
+    }
+    return fallback;
+}
+
+const MAX_PROBE: real = 0.05;

@@ -1,0 +1,470 @@
+//! The integrators, written once for every scenario. This file is the f64 reference;
+//! `shaders/integrator.wgsl` is its WGSL twin (same methods, same controller, same locators).
+//! To change the integrator, change these two files.
+//!
+//! A scenario supplies a right-hand side ([`System`]); the integrator takes trial steps, decides
+//! whether to keep them, proposes the next step and offers each step's dense output, on which the
+//! scenario locates its events ([`locate_root`], [`locate_max`]).
+//!
+//! Methods:
+//! - `dopri5` (default): Dormand-Prince 5(4), FSAL, 6 evaluations a step, with the 4th-order
+//!   continuous extension of Hairer, Norsett & Wanner (Solving ODEs I, II.6) and a PI step-size
+//!   controller on the weighted RMS norm of the embedded error estimate over the whole state.
+//! - `rk4`: classical Runge-Kutta with a fixed step (4 evaluations a step), cubic Hermite dense
+//!   output; kept for validation.
+
+/// A right-hand side y' = f(t, y) that also returns auxiliary quantities of the state (the
+/// scenario's observables: altitude, Mach number, heat flux...).
+pub trait System<const N: usize> {
+    type Aux: Copy;
+    fn rhs(&self, t: f64, y: &[f64; N]) -> ([f64; N], Self::Aux);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    Dopri5,
+    Rk4,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Dopri5 => "dopri5",
+            Method::Rk4 => "rk4",
+        }
+    }
+    /// Code passed to the shaders.
+    pub fn code(self) -> u32 {
+        match self {
+            Method::Dopri5 => METHOD_DOPRI5,
+            Method::Rk4 => METHOD_RK4,
+        }
+    }
+}
+
+pub const METHOD_DOPRI5: u32 = 0;
+pub const METHOD_RK4: u32 = 1;
+
+// Dormand-Prince 5(4) tableau.
+const C2: f64 = 1.0 / 5.0;
+const C3: f64 = 3.0 / 10.0;
+const C4: f64 = 4.0 / 5.0;
+const C5: f64 = 8.0 / 9.0;
+const A21: f64 = 1.0 / 5.0;
+const A31: f64 = 3.0 / 40.0;
+const A32: f64 = 9.0 / 40.0;
+const A41: f64 = 44.0 / 45.0;
+const A42: f64 = -56.0 / 15.0;
+const A43: f64 = 32.0 / 9.0;
+const A51: f64 = 19372.0 / 6561.0;
+const A52: f64 = -25360.0 / 2187.0;
+const A53: f64 = 64448.0 / 6561.0;
+const A54: f64 = -212.0 / 729.0;
+const A61: f64 = 9017.0 / 3168.0;
+const A62: f64 = -355.0 / 33.0;
+const A63: f64 = 46732.0 / 5247.0;
+const A64: f64 = 49.0 / 176.0;
+const A65: f64 = -5103.0 / 18656.0;
+const B1: f64 = 35.0 / 384.0;
+const B3: f64 = 500.0 / 1113.0;
+const B4: f64 = 125.0 / 192.0;
+const B5: f64 = -2187.0 / 6784.0;
+const B6: f64 = 11.0 / 84.0;
+// Error estimate: 5th-order minus embedded 4th-order weights.
+const E1: f64 = 71.0 / 57600.0;
+const E3: f64 = -71.0 / 16695.0;
+const E4: f64 = 71.0 / 1920.0;
+const E5: f64 = -17253.0 / 339200.0;
+const E6: f64 = 22.0 / 525.0;
+const E7: f64 = -1.0 / 40.0;
+// Continuous extension.
+const D1: f64 = -12715105075.0 / 11282082432.0;
+const D3: f64 = 87487479700.0 / 32700410799.0;
+const D4: f64 = -10690763975.0 / 1880347072.0;
+const D5: f64 = 701980252875.0 / 199316789632.0;
+const D6: f64 = -1453857185.0 / 822651844.0;
+const D7: f64 = 69997945.0 / 29380423.0;
+
+/// Interior stage nodes reported by a trial (DP5: c2..c5; RK4: 1/2 once).
+pub const MAX_NODES: usize = 4;
+
+/// One trial step from (t0, y0) of length h.
+#[derive(Debug, Clone, Copy)]
+pub struct Trial<const N: usize, A: Copy> {
+    pub t0: f64,
+    pub h: f64,
+    pub y0: [f64; N],
+    pub y1: [f64; N],
+    /// f(t0 + h, y1) and its aux: the next step's first evaluation.
+    pub f1: [f64; N],
+    pub aux1: A,
+    /// Weighted RMS norm of the error estimate (0 for RK4): the step is kept when <= 1.
+    pub err: f64,
+    /// Interior stage nodes: (theta, aux at the stage's state). The stage states are internal
+    /// approximations, good for detecting where a maximum lies, not for its value.
+    pub nodes: [(f64, A); MAX_NODES],
+    pub n_nodes: usize,
+    /// Dense output coefficients (Hairer's rcont 2..5).
+    dense: [[f64; N]; 4],
+}
+
+impl<const N: usize, A: Copy> Trial<N, A> {
+    /// The dense output at theta = (t - t0) / h (accurate on [0, 1]; usable slightly beyond).
+    pub fn dense(&self, theta: f64) -> [f64; N] {
+        let th1 = 1.0 - theta;
+        let [d2, d3, d4, d5] = &self.dense;
+        let mut y = [0.0; N];
+        for i in 0..N {
+            y[i] = self.y0[i] + theta * (d2[i] + th1 * (d3[i] + theta * (d4[i] + th1 * d5[i])));
+        }
+        y
+    }
+
+    pub fn t_at(&self, theta: f64) -> f64 {
+        self.t0 + theta * self.h
+    }
+}
+
+fn axpy<const N: usize>(y: &[f64; N], h: f64, terms: &[(f64, &[f64; N])]) -> [f64; N] {
+    let mut out = *y;
+    for i in 0..N {
+        let mut s = 0.0;
+        for (c, k) in terms {
+            s += c * k[i];
+        }
+        out[i] += h * s;
+    }
+    out
+}
+
+/// Weighted RMS norm of `e` with weights atol + rtol max(|y0|, |y1|), component by component.
+pub fn error_norm<const N: usize>(
+    e: &[f64; N],
+    y0: &[f64; N],
+    y1: &[f64; N],
+    rtol: f64,
+    atol: f64,
+) -> f64 {
+    let mut s = 0.0;
+    for i in 0..N {
+        let w = atol + rtol * y0[i].abs().max(y1[i].abs());
+        let r = e[i] / w;
+        s += r * r;
+    }
+    (s / N as f64).sqrt()
+}
+
+/// A trial step of `method` from (t0, y0), where f0 = f(t0, y0).
+pub fn trial<const N: usize, S: System<N>>(
+    method: Method,
+    sys: &S,
+    t0: f64,
+    y0: &[f64; N],
+    f0: &[f64; N],
+    h: f64,
+    rtol: f64,
+    atol: f64,
+) -> Trial<N, S::Aux> {
+    match method {
+        Method::Dopri5 => dopri5(sys, t0, y0, f0, h, rtol, atol),
+        Method::Rk4 => rk4(sys, t0, y0, f0, h),
+    }
+}
+
+fn dopri5<const N: usize, S: System<N>>(
+    sys: &S,
+    t0: f64,
+    y0: &[f64; N],
+    k1: &[f64; N],
+    h: f64,
+    rtol: f64,
+    atol: f64,
+) -> Trial<N, S::Aux> {
+    let (k2, a2) = sys.rhs(t0 + C2 * h, &axpy(y0, h, &[(A21, k1)]));
+    let (k3, a3) = sys.rhs(t0 + C3 * h, &axpy(y0, h, &[(A31, k1), (A32, &k2)]));
+    let (k4, a4) = sys.rhs(
+        t0 + C4 * h,
+        &axpy(y0, h, &[(A41, k1), (A42, &k2), (A43, &k3)]),
+    );
+    let (k5, a5) = sys.rhs(
+        t0 + C5 * h,
+        &axpy(y0, h, &[(A51, k1), (A52, &k2), (A53, &k3), (A54, &k4)]),
+    );
+    let (k6, _) = sys.rhs(
+        t0 + h,
+        &axpy(
+            y0,
+            h,
+            &[(A61, k1), (A62, &k2), (A63, &k3), (A64, &k4), (A65, &k5)],
+        ),
+    );
+    let y1 = axpy(
+        y0,
+        h,
+        &[(B1, k1), (B3, &k3), (B4, &k4), (B5, &k5), (B6, &k6)],
+    );
+    let (k7, aux1) = sys.rhs(t0 + h, &y1);
+    let e = axpy(
+        &[0.0; N],
+        h,
+        &[
+            (E1, k1),
+            (E3, &k3),
+            (E4, &k4),
+            (E5, &k5),
+            (E6, &k6),
+            (E7, &k7),
+        ],
+    );
+    let err = error_norm(&e, y0, &y1, rtol, atol);
+    let mut dense = [[0.0; N]; 4];
+    for i in 0..N {
+        let dy = y1[i] - y0[i];
+        let bspl = h * k1[i] - dy;
+        dense[0][i] = dy;
+        dense[1][i] = bspl;
+        dense[2][i] = dy - h * k7[i] - bspl;
+        dense[3][i] =
+            h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i] + D7 * k7[i]);
+    }
+    Trial {
+        t0,
+        h,
+        y0: *y0,
+        y1,
+        f1: k7,
+        aux1,
+        err,
+        nodes: [(C2, a2), (C3, a3), (C4, a4), (C5, a5)],
+        n_nodes: 4,
+        dense,
+    }
+}
+
+fn rk4<const N: usize, S: System<N>>(
+    sys: &S,
+    t0: f64,
+    y0: &[f64; N],
+    k1: &[f64; N],
+    h: f64,
+) -> Trial<N, S::Aux> {
+    let (k2, a2) = sys.rhs(t0 + 0.5 * h, &axpy(y0, h, &[(0.5, k1)]));
+    let (k3, _) = sys.rhs(t0 + 0.5 * h, &axpy(y0, h, &[(0.5, &k2)]));
+    let (k4, _) = sys.rhs(t0 + h, &axpy(y0, h, &[(1.0, &k3)]));
+    let y1 = axpy(
+        y0,
+        h,
+        &[
+            (1.0 / 6.0, k1),
+            (1.0 / 3.0, &k2),
+            (1.0 / 3.0, &k3),
+            (1.0 / 6.0, &k4),
+        ],
+    );
+    let (f1, aux1) = sys.rhs(t0 + h, &y1);
+    // Cubic Hermite through (y0, f0) and (y1, f1), in the same form as the DP5 extension.
+    let mut dense = [[0.0; N]; 4];
+    for i in 0..N {
+        let dy = y1[i] - y0[i];
+        let bspl = h * k1[i] - dy;
+        dense[0][i] = dy;
+        dense[1][i] = bspl;
+        dense[2][i] = dy - h * f1[i] - bspl;
+    }
+    Trial {
+        t0,
+        h,
+        y0: *y0,
+        y1,
+        f1,
+        aux1,
+        err: 0.0,
+        nodes: [(0.5, a2); MAX_NODES],
+        n_nodes: 1,
+        dense,
+    }
+}
+
+/// PI step-size control (Hairer & Wanner's dopri5 settings: safety 0.9, factors in [0.2, 10],
+/// beta 0.04). The factor is computed in f32 (as the shader does; the f64 `pow` is not
+/// available there), which changes step sizes by ~1e-7 relative and results by far less.
+#[derive(Debug, Clone, Copy)]
+pub struct Controller {
+    pub err_prev: f64,
+}
+
+pub const ERR_PREV_START: f64 = 1e-4;
+
+impl Controller {
+    pub fn new() -> Self {
+        Controller {
+            err_prev: ERR_PREV_START,
+        }
+    }
+
+    /// Whether a step with error norm `err` is kept, and the next step length (before the
+    /// caller's limits). A rejected step's state is not committed and the caller goes on with
+    /// the shorter step.
+    pub fn decide(&mut self, err: f64, h: f64) -> (bool, f64) {
+        let (accept, fac) = step_factor(err, self.err_prev);
+        if accept {
+            self.err_prev = err.max(ERR_PREV_START);
+        }
+        (accept, h * fac)
+    }
+}
+
+impl Default for Controller {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// (accepted, factor on h) for error norm `err` after a previous accepted norm `err_prev`.
+pub fn step_factor(err: f64, err_prev: f64) -> (bool, f64) {
+    const SAFETY: f32 = 0.9;
+    const BETA: f32 = 0.04;
+    const ALPHA: f32 = 0.2 - 0.75 * BETA;
+    if !(err <= 1.0) {
+        // Also a NaN error: shrink hard.
+        let e = if err.is_finite() { err as f32 } else { 1e10 };
+        let fac = (SAFETY / e.powf(ALPHA)).clamp(0.2, 1.0);
+        return (false, fac as f64);
+    }
+    let e = (err as f32).max(1e-10);
+    let fac = SAFETY * (err_prev as f32).powf(BETA) / e.powf(ALPHA);
+    (true, fac.clamp(0.2, 10.0) as f64)
+}
+
+/// Illinois (modified regula falsi) on theta in [0, 1] for a root of `f` given
+/// fa = f(0) and fb = f(1) of opposite signs (or fb = 0); a fixed number of iterations.
+pub fn locate_root(f: impl Fn(f64) -> f64, fa: f64, fb: f64) -> f64 {
+    let mut br = RootBracket::new(fa, fb);
+    for _ in 0..ROOT_ITERATIONS {
+        let c = br.next();
+        br.update(c, f(c));
+    }
+    br.result()
+}
+
+/// The Illinois bracket on [a, b]; `shaders/integrator.wgsl` has the same three functions.
+#[derive(Debug, Clone, Copy)]
+pub struct RootBracket {
+    a: f64,
+    b: f64,
+    fa: f64,
+    fb: f64,
+    side: i32,
+}
+
+impl RootBracket {
+    pub fn new(fa: f64, fb: f64) -> Self {
+        RootBracket {
+            a: 0.0,
+            b: 1.0,
+            fa,
+            fb,
+            side: 0,
+        }
+    }
+    /// The next point to evaluate: the secant's root, or the midpoint.
+    pub fn next(&self) -> f64 {
+        let denom = self.fa - self.fb;
+        if denom != 0.0 {
+            (self.a + (self.b - self.a) * self.fa / denom).clamp(self.a, self.b)
+        } else {
+            0.5 * (self.a + self.b)
+        }
+    }
+    pub fn update(&mut self, c: f64, fc: f64) {
+        if (fc > 0.0) == (self.fa > 0.0) {
+            self.a = c;
+            self.fa = fc;
+            if self.side == -1 {
+                self.fb *= 0.5;
+            }
+            self.side = -1;
+        } else {
+            self.b = c;
+            self.fb = fc;
+            if self.side == 1 {
+                self.fa *= 0.5;
+            }
+            self.side = 1;
+        }
+    }
+    /// The end with the smaller residual.
+    pub fn result(&self) -> f64 {
+        if self.fa.abs() < self.fb.abs() {
+            self.a
+        } else {
+            self.b
+        }
+    }
+}
+
+/// Root-finder iterations: Illinois converges superlinearly (order ~1.44); 12 iterations take
+/// a step-long bracket below 1e-9 of the step on the smooth event functions used here.
+pub const ROOT_ITERATIONS: usize = 12;
+
+/// Vertex of the parabola through three points (x, y); None when they are collinear.
+pub fn parabola_vertex(p: [(f64, f64); 3]) -> Option<f64> {
+    let [(x0, y0), (x1, y1), (x2, y2)] = p;
+    let d01 = (y1 - y0) / (x1 - x0);
+    let d12 = (y2 - y1) / (x2 - x1);
+    let curv = (d12 - d01) / (x2 - x0);
+    if curv < 0.0 {
+        Some(0.5 * (x0 + x1) - 0.5 * d01 / curv)
+    } else {
+        None
+    }
+}
+
+/// Maximum of w(theta) near a step: `guesses` are (theta, w) at the step's nodes in
+/// ascending theta (exact or approximate), `w` evaluates exactly. A parabola through the best
+/// node and its neighbours gives a first vertex; three exact values around it a second; the
+/// largest exact value seen is returned as (theta, value). Theta stays within [-0.3, 1.3]: the
+/// dense output extrapolates that far with little loss, for a maximum on a step boundary.
+pub fn locate_max(w: impl Fn(f64) -> f64, guesses: &[(f64, f64)]) -> (f64, f64) {
+    let first = first_vertex(guesses);
+    let d = MAX_PROBE;
+    let pts = [first - d, first, first + d].map(|x| (x, w(x)));
+    let mut best = pts[0];
+    for p in &pts[1..] {
+        if p.1 > best.1 {
+            best = *p;
+        }
+    }
+    let x = second_vertex(pts, first);
+    let v = w(x);
+    if v > best.1 {
+        best = (x, v);
+    }
+    best
+}
+
+/// The first vertex of [`locate_max`]: parabola through the largest node and its neighbours.
+pub fn first_vertex(guesses: &[(f64, f64)]) -> f64 {
+    let n = guesses.len();
+    let mut j = 0;
+    for k in 1..n {
+        if guesses[k].1 > guesses[j].1 {
+            j = k;
+        }
+    }
+    let j = j.clamp(1, n - 2);
+    parabola_vertex([guesses[j - 1], guesses[j], guesses[j + 1]])
+        .unwrap_or(guesses[j].0)
+        .clamp(-0.3, 1.3)
+}
+
+/// The second vertex: parabola through the three exact probes, kept within two probe spacings.
+pub fn second_vertex(pts: [(f64, f64); 3], first: f64) -> f64 {
+    parabola_vertex(pts)
+        .unwrap_or(first)
+        .clamp(first - 2.0 * MAX_PROBE, first + 2.0 * MAX_PROBE)
+}
+
+/// Half-spacing (in units of the step) of the exact probes around the first vertex.
+pub const MAX_PROBE: f64 = 0.05;

@@ -1,0 +1,471 @@
+//! The reentry model of the f64 CPU reference engine: right-hand side, events and peaks.
+//!
+//! Written independently of `shaders/reentry.wgsl` (same physics, same integrator and event
+//! rules, so the two agree to rounding): altitude by Bowring's iteration with `atan2`, `exp` and
+//! `ln` from Rust's libm, tables interpolated by the shared host rule. The integrator itself is
+//! `crate::integrator`, shared with every scenario.
+
+use super::layout::*;
+use super::model::{Model, ATM_EXPONENTIAL, CD_TABLE, LN_ZERO};
+use crate::integrator::{self, locate_max, locate_root, Method, System, Trial};
+use crate::physics::atmosphere::{catmull_rom, uniform_lerp};
+use crate::physics::geodesy::cartesian_to_geodetic_m;
+use crate::physics::vec3::{cross, dot, norm, scale};
+
+/// Aerodynamic and heating quantities at one state.
+#[derive(Debug, Clone, Copy)]
+pub struct Aux {
+    pub alt_m: f64,
+    pub mach: f64,
+    pub qdyn_pa: f64,
+    pub g_load: f64,
+    pub q_conv_w_cm2: f64,
+    pub q_rad_w_cm2: f64,
+}
+
+/// State derivative: velocity, acceleration, heat flux; plus the auxiliary quantities.
+#[derive(Debug, Clone, Copy)]
+pub struct Deriv {
+    pub dr: [f64; 3],
+    pub dv: [f64; 3],
+    pub dq: f64,
+    pub aux: Aux,
+}
+
+/// One sample's view of the model: constants, tables and its input row.
+pub struct SampleModel<'a> {
+    pub model: &'a Model,
+    pub input: &'a [f64],
+}
+
+impl SampleModel<'_> {
+    fn c(&self, i: usize) -> f64 {
+        self.model.consts[i]
+    }
+
+    pub fn altitude_m(&self, r: &[f64; 3]) -> f64 {
+        cartesian_to_geodetic_m(*r, self.input[I_AEQ], self.c(C_E2)).2
+    }
+
+    /// ln(density) [ln kg/m^3] and speed of sound [m/s] at geodetic altitude h.
+    pub fn atmosphere(&self, h: f64) -> (f64, f64) {
+        let m = self.model;
+        let (ln_rho, a) = if m.atm_model == ATM_EXPONENTIAL {
+            (
+                self.input[I_LN_RHO0] - h * self.input[I_INV_H],
+                self.input[I_A_EXP],
+            )
+        } else {
+            let (h0, dh, n) = (self.c(C_ATM_H0), self.c(C_ATM_DH), m.n_atm);
+            let t = &m.consts[m.off_atm..];
+            let ln_rho = if h > self.c(C_ATM_TOP) {
+                LN_ZERO
+            } else {
+                uniform_lerp(h, h0, dh, n, |i| t[2 * i])
+            };
+            (ln_rho, uniform_lerp(h, h0, dh, n, |i| t[2 * i + 1]))
+        };
+        let n_pert = m.n_pert();
+        let pert = if n_pert > 0 {
+            let dh = self.c(C_PERT_DH);
+            catmull_rom(h / dh, n_pert, |i| self.input[I_PERT + i])
+        } else {
+            0.0
+        };
+        (ln_rho + self.input[I_LN_DSCALE] + pert, a)
+    }
+
+    fn cd(&self, mach: f64) -> f64 {
+        let m = self.model;
+        let base = if m.cd_mode == CD_TABLE {
+            let t = &m.consts[m.off_cd..m.off_cd + 2 * m.n_cd];
+            piecewise_linear_held(mach, m.n_cd, |i| t[2 * i], |i| t[2 * i + 1])
+        } else {
+            self.input[I_CD]
+        };
+        base * self.input[I_CD_SCALE]
+    }
+
+    fn tauber_sutton_f(&self, v: f64) -> f64 {
+        let m = self.model;
+        let t = &m.consts[m.off_ts..m.off_ts + 2 * m.n_ts];
+        piecewise_linear_held(v, m.n_ts, |i| t[2 * i], |i| t[2 * i + 1])
+    }
+
+    /// Equations of motion and heating at (r, v).
+    pub fn deriv(&self, r: &[f64; 3], v: &[f64; 3]) -> Deriv {
+        let inp = self.input;
+        let alt = self.altitude_m(r);
+        let (ln_rho, a_sound) = self.atmosphere(alt);
+        let rho = if ln_rho < -700.0 { 0.0 } else { ln_rho.exp() };
+        let w = self.c(C_OMEGA);
+        let vrel = [v[0] + w * r[1], v[1] - w * r[0], v[2]];
+        let speed = norm(vrel);
+        let mach = speed / a_sound;
+        let qdyn = 0.5 * rho * speed * speed;
+        let drag = qdyn * self.cd(mach) * inp[I_AREA] / inp[I_MASS];
+        let ld = inp[I_LD];
+        let mut acc = [0.0; 3];
+        if speed > 0.0 {
+            let vhat = scale(vrel, 1.0 / speed);
+            for k in 0..3 {
+                acc[k] = -drag * vhat[k];
+            }
+            if ld != 0.0 {
+                let n = cross(*r, vrel);
+                let nhat = scale(n, 1.0 / norm(n));
+                let lift_up = cross(vhat, nhat);
+                let (cb, sb) = (inp[I_COS_BANK], inp[I_SIN_BANK]);
+                for k in 0..3 {
+                    // Positive bank turns the lift to the right of the air-relative velocity.
+                    acc[k] += ld * drag * (cb * lift_up[k] - sb * nhat[k]);
+                }
+            }
+        }
+        let g = gravity(r, inp[I_MU], inp[I_AEQ], self.c(C_J2));
+        for k in 0..3 {
+            acc[k] += g[k];
+        }
+        // Sutton-Graves convective stagnation heating, W/m^2 -> W/cm^2.
+        let q_conv = self.c(C_SG_K) * (rho / inp[I_RN]).sqrt() * speed.powi(3) * 1e-4;
+        // Tauber-Sutton radiative heating [W/cm^2].
+        let q_rad = if speed > 9000.0 && rho > 0.0 {
+            let a_exp = 1.072e6 * (-1.88 * speed.ln() - 0.325 * ln_rho).exp();
+            let rn = inp[I_RN];
+            let cap = if rn < 1.0 {
+                1.0
+            } else if rn < 2.0 {
+                0.6
+            } else {
+                0.5
+            };
+            let a_exp = a_exp.min(cap);
+            self.c(C_TS_C)
+                * (a_exp * inp[I_LN_RN] + 1.22 * ln_rho).exp()
+                * self.tauber_sutton_f(speed)
+        } else {
+            0.0
+        };
+        let g_load = drag * (1.0 + ld * ld).sqrt() / self.c(C_G0);
+        Deriv {
+            dr: *v,
+            dv: acc,
+            dq: q_conv + q_rad,
+            aux: Aux {
+                alt_m: alt,
+                mach,
+                qdyn_pa: qdyn,
+                g_load,
+                q_conv_w_cm2: q_conv,
+                q_rad_w_cm2: q_rad,
+            },
+        }
+    }
+}
+
+/// Point mass + J2 gravity [m/s^2] (J2 = 0 gives the point mass).
+pub fn gravity(r: &[f64; 3], mu: f64, re: f64, j2: f64) -> [f64; 3] {
+    let r2 = dot(*r, *r);
+    let rn = r2.sqrt();
+    let k = -mu / (r2 * rn);
+    let zz = r[2] * r[2] / r2;
+    let c = 1.5 * j2 * re * re / r2;
+    [
+        k * r[0] * (1.0 - c * (5.0 * zz - 1.0)),
+        k * r[1] * (1.0 - c * (5.0 * zz - 1.0)),
+        k * r[2] * (1.0 - c * (5.0 * zz - 3.0)),
+    ]
+}
+
+/// Linear interpolation in an ascending table, held constant beyond its ends.
+fn piecewise_linear_held(
+    x: f64,
+    n: usize,
+    xs: impl Fn(usize) -> f64,
+    ys: impl Fn(usize) -> f64,
+) -> f64 {
+    if x <= xs(0) {
+        return ys(0);
+    }
+    for i in 1..n {
+        if x < xs(i) {
+            let f = (x - xs(i - 1)) / (xs(i) - xs(i - 1));
+            return ys(i - 1) + f * (ys(i) - ys(i - 1));
+        }
+    }
+    ys(n - 1)
+}
+
+impl System<N_Y> for SampleModel<'_> {
+    type Aux = Aux;
+    fn rhs(&self, _t: f64, y: &[f64; N_Y]) -> ([f64; N_Y], Aux) {
+        let r = [y[0], y[1], y[2]];
+        let v = [y[3], y[4], y[5]];
+        let d = self.deriv(&r, &v);
+        let f = [d.dr[0], d.dr[1], d.dr[2], d.dv[0], d.dv[1], d.dv[2], d.dq];
+        (f, d.aux)
+    }
+}
+
+/// The watched quantity `w` (W_G, W_Q, W_QC, W_QR) of an evaluation.
+pub fn watch(w: usize, a: &Aux) -> f64 {
+    match w {
+        W_G => a.g_load,
+        W_Q => a.q_conv_w_cm2 + a.q_rad_w_cm2,
+        W_QC => a.q_conv_w_cm2,
+        _ => a.q_rad_w_cm2,
+    }
+}
+
+fn finite_eval(f: &[f64; N_Y], a: &Aux) -> bool {
+    f.iter().all(|c| c.is_finite()) && a.alt_m.is_finite()
+}
+
+/// Smallest step the adaptive method may take before the sample is declared failed [s].
+pub const MIN_STEP_S: f64 = 1e-9;
+
+impl SampleModel<'_> {
+    fn method(&self) -> Method {
+        if self.model.method == integrator::METHOD_RK4 {
+            Method::Rk4
+        } else {
+            Method::Dopri5
+        }
+    }
+
+    fn mach_at(&self, y: &[f64; N_Y]) -> f64 {
+        let r = [y[0], y[1], y[2]];
+        let w = self.c(C_OMEGA);
+        let vrel = [y[3] + w * y[1], y[4] - w * y[0], y[5]];
+        let (_, a) = self.atmosphere(self.altitude_m(&r));
+        norm(vrel) / a
+    }
+
+    fn alt_at(&self, y: &[f64; N_Y]) -> f64 {
+        self.altitude_m(&[y[0], y[1], y[2]])
+    }
+
+    fn trial(&self, t: f64, y: &[f64; N_Y], f0: &[f64; N_Y], h: f64) -> Trial<N_Y, Aux> {
+        integrator::trial(
+            self.method(),
+            self,
+            t,
+            y,
+            f0,
+            h,
+            self.c(C_RTOL),
+            self.c(C_ATOL),
+        )
+    }
+
+    /// Advance one sample's state row by at most `max_steps` accepted or rejected steps;
+    /// returns true when it has finished (events located, peaks refined). The loop only
+    /// detects events at step ends and records the step that brackets each; [`Self::finish`]
+    /// locates them on that step's dense output (as the shader's finishing pass does).
+    pub fn advance(&self, s: &mut [f64], max_steps: u64) -> bool {
+        if s[S_STATUS] != ST_RUNNING as f64 {
+            if s[S_STATUS] != ST_FAILED as f64 && s[S_FINISHED] == 0.0 {
+                self.finish(s);
+            }
+            return true;
+        }
+        let rk4 = self.method() == Method::Rk4;
+        let mut y: [f64; N_Y] = s[S_Y..S_Y + N_Y].try_into().expect("state");
+        let mut t = s[S_T];
+        let (mut f0, mut aux0) = self.rhs(t, &y);
+        if !finite_eval(&f0, &aux0) {
+            s[S_STATUS] = ST_FAILED as f64;
+            return true;
+        }
+        let drogue_mach = self.input[I_DROGUE_MACH];
+        let h_entry = self.input[I_H_ENTRY];
+        if s[S_STEPS] == 0.0 && s[S_REJECTED] == 0.0 {
+            for w in 0..N_WATCH {
+                let b = S_PK + PK_LEN * w;
+                let v = watch(w, &aux0);
+                s[b + PK_NODE] = v;
+                s[b + PK_EXACT] = v;
+                s[b + PK_EXACT_T] = t;
+            }
+            if aux0.mach <= drogue_mach {
+                // Already slow at the start: the drogue condition is the initial state's.
+                s[S_DROGUE_DONE] = 1.0;
+                set_bracket(s, S_DR, t, 0.0, &y);
+            }
+        }
+        let mut ctrl = integrator::Controller {
+            err_prev: s[S_ERR_PREV],
+        };
+        let mut h = s[S_H];
+        let t_limit = self.c(C_T_LIMIT);
+        let mut status = ST_RUNNING;
+        for _ in 0..max_steps {
+            if t >= t_limit {
+                status = ST_TIMEOUT;
+                break;
+            }
+            let hs = if rk4 {
+                if s[S_DROGUE_DONE] != 0.0 {
+                    self.c(C_DT_DESCENT)
+                } else {
+                    self.c(C_DT)
+                }
+            } else {
+                h.min(self.c(C_MAX_STEP))
+            }
+            .min(t_limit - t);
+            let tr = self.trial(t, &y, &f0, hs);
+            let finite = finite_eval(&tr.f1, &tr.aux1) && tr.y1.iter().all(|c| c.is_finite());
+            let err = if finite { tr.err } else { f64::INFINITY };
+            let (accept, h_next) = if rk4 {
+                (finite, hs)
+            } else {
+                ctrl.decide(err, hs)
+            };
+            if !accept {
+                if rk4 || h_next < MIN_STEP_S {
+                    status = ST_FAILED;
+                    break;
+                }
+                s[S_REJECTED] += 1.0;
+                h = h_next;
+                continue;
+            }
+            // Events, detected at the step's end and bracketed by the step.
+            let a1 = &tr.aux1;
+            if s[S_DROGUE_DONE] == 0.0 && a1.mach <= drogue_mach {
+                s[S_DROGUE_DONE] = 1.0;
+                set_bracket(s, S_DR, t, hs, &y);
+            }
+            let r1 = [tr.y1[0], tr.y1[1], tr.y1[2]];
+            let v1 = [tr.y1[3], tr.y1[4], tr.y1[5]];
+            if a1.alt_m <= 0.0 {
+                status = ST_LANDED;
+            } else if a1.alt_m > h_entry && dot(r1, v1) > 0.0 {
+                status = ST_SKIPPED_OUT;
+            }
+            s[S_STEPS] += 1.0;
+            if status != ST_RUNNING {
+                // Not committed: the finishing pass locates the event inside this step.
+                set_bracket(s, S_EV, t, hs, &y);
+                break;
+            }
+            self.watch_step(s, &tr, &aux0);
+            y = tr.y1;
+            t += hs;
+            f0 = tr.f1;
+            aux0 = tr.aux1;
+            h = h_next;
+        }
+        s[S_Y..S_Y + N_Y].copy_from_slice(&y);
+        s[S_T] = t;
+        s[S_H] = h;
+        s[S_ERR_PREV] = ctrl.err_prev;
+        if status != ST_RUNNING {
+            s[S_STATUS] = status as f64;
+            if status != ST_FAILED {
+                self.finish(s);
+            }
+            return true;
+        }
+        false
+    }
+
+    /// Track where each watched maximum lies: a step whose nodes before its end reach the
+    /// largest value so far brackets it (its end node is the next step's start).
+    fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, aux0: &Aux) {
+        for w in 0..N_WATCH {
+            let b = S_PK + PK_LEN * w;
+            let mut cand = watch(w, aux0);
+            for (_, a) in &tr.nodes[..tr.n_nodes] {
+                cand = cand.max(watch(w, a));
+            }
+            if cand >= s[b + PK_NODE] {
+                set_bracket(s, b + PK_BR, tr.t0, tr.h, &tr.y0);
+            }
+            let v1 = watch(w, &tr.aux1);
+            s[b + PK_NODE] = s[b + PK_NODE].max(cand).max(v1);
+            if v1 > s[b + PK_EXACT] {
+                s[b + PK_EXACT] = v1;
+                s[b + PK_EXACT_T] = tr.t0 + tr.h;
+            }
+        }
+    }
+
+    /// The trial step a bracket recorded, recomputed (bit for bit the step that was taken).
+    fn bracket_trial(&self, s: &[f64], at: usize) -> (Trial<N_Y, Aux>, Aux) {
+        let t0 = s[at + BR_T0];
+        let y0: [f64; N_Y] = s[at + BR_Y0..at + BR_Y0 + N_Y].try_into().expect("y0");
+        let (f0, a0) = self.rhs(t0, &y0);
+        (self.trial(t0, &y0, &f0, s[at + BR_H]), a0)
+    }
+
+    /// After the last step: locate the terminal event and the drogue crossing on the dense
+    /// output of the steps that bracket them, and refine each watched maximum likewise.
+    pub fn finish(&self, s: &mut [f64]) {
+        let status = s[S_STATUS] as u32;
+        if status == ST_LANDED || status == ST_SKIPPED_OUT {
+            let level = if status == ST_LANDED {
+                0.0
+            } else {
+                self.input[I_H_ENTRY]
+            };
+            let (tr, a0) = self.bracket_trial(s, S_EV);
+            let th = locate_root(
+                |th| self.alt_at(&tr.dense(th)) - level,
+                a0.alt_m - level,
+                tr.aux1.alt_m - level,
+            );
+            s[S_Y..S_Y + N_Y].copy_from_slice(&tr.dense(th));
+            s[S_T] = tr.t_at(th);
+        }
+        if s[S_DROGUE_DONE] != 0.0 {
+            let m_d = self.input[I_DROGUE_MACH];
+            let y = if s[S_DR + BR_H] > 0.0 {
+                let (tr, a0) = self.bracket_trial(s, S_DR);
+                let th = locate_root(
+                    |th| self.mach_at(&tr.dense(th)) - m_d,
+                    a0.mach - m_d,
+                    tr.aux1.mach - m_d,
+                );
+                tr.dense(th)
+            } else {
+                s[S_DR + BR_Y0..S_DR + BR_Y0 + N_Y].try_into().expect("y0")
+            };
+            let a = self.rhs(0.0, &y).1;
+            if a.alt_m >= 0.0 {
+                s[S_DROGUE_ALT] = a.alt_m;
+                s[S_DROGUE_QDYN] = a.qdyn_pa;
+            } else {
+                // Crossed in the landing step, below the ground: no drogue.
+                s[S_DROGUE_DONE] = 0.0;
+            }
+        }
+        for w in 0..N_WATCH {
+            let b = S_PK + PK_LEN * w;
+            let (mut best, mut best_t) = (s[b + PK_EXACT], s[b + PK_EXACT_T]);
+            if s[b + PK_BR + BR_H] > 0.0 {
+                let (tr, a0) = self.bracket_trial(s, b + PK_BR);
+                let mut guesses = vec![(0.0, watch(w, &a0))];
+                for (th, a) in &tr.nodes[..tr.n_nodes] {
+                    guesses.push((*th, watch(w, a)));
+                }
+                guesses.push((1.0, watch(w, &tr.aux1)));
+                let (th, v) = locate_max(|th| watch(w, &self.rhs(0.0, &tr.dense(th)).1), &guesses);
+                if v > best {
+                    best = v;
+                    best_t = tr.t_at(th);
+                }
+            }
+            s[S_PEAK + w] = best;
+            s[S_T_PEAK + w] = best_t;
+        }
+        s[S_FINISHED] = 1.0;
+    }
+}
+
+fn set_bracket(s: &mut [f64], at: usize, t0: f64, h: f64, y0: &[f64; N_Y]) {
+    s[at + BR_T0] = t0;
+    s[at + BR_H] = h;
+    s[at + BR_Y0..at + BR_Y0 + N_Y].copy_from_slice(y0);
+}
