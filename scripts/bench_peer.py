@@ -1,0 +1,590 @@
+#!/usr/bin/env python3
+"""Side-by-side peer benchmark: dispersa against heyoka on the same sampled reentries.
+
+One invocation:
+  1. runs `dispersa run CONFIG --samples N` and times it end to end (sampling, propagation and
+     the Parquet file included): the dispersa rate is N / wall seconds;
+  2. reads the sampled inputs back from samples.parquet and builds the initial Cartesian states
+     exactly as dispersa's `Model::pack_input` does (spherical Earth, e2 = 0);
+  3. propagates them with heyoka's `taylor_adaptive_batch` (tol 1e-6, batch = heyoka's
+     recommended SIMD width), one process per core, with a terminal landing event (altitude 0)
+     and a non-terminal event at the peak of the drag deceleration. The heyoka rate counts
+     propagation only (JIT compilation and process start excluded): N / the slowest worker's
+     propagation wall time;
+  4. checks per sample that both agree on peak g and landing time, on an untimed subset
+     compares heyoka against itself at tol 1e-12 and against dispersa on dispersa's own step
+     grid (a pure model check), and prints both rates, their ratio and a Markdown table row.
+
+Exit status: 0 when every sample agrees, 1 on disagreement, 2 on usage or setup errors.
+
+The problem must be the one heyoka is given here: spherical non-rotating Earth with point-mass
+gravity, exponential atmosphere without perturbation, constant Cd, no lift
+(configs/bench/ballistic_exponential.toml). Install the Python side with
+`pip install -r scripts/requirements-bench.txt`.
+"""
+
+import argparse
+import datetime
+import math
+import multiprocessing as mp
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import traceback
+
+G0 = 9.80665  # standard gravity, dispersa's "g" (src/physics/constants.rs, REFERENCE.md)
+
+# Agreement tolerances: dispersa's accuracy budget, 2e-4 relative on peak g and 0.05 s on event
+# times; the check fails only when dispersa leaves it. heyoka at tol 1e-6 is far inside it: the
+# untimed subset below measures it against itself at tol 1e-12 (~5e-9 on peak g; ~1 ms on the
+# landing time, its error control being relative to |r| ~ 6.4e6 m), and that millisecond is most
+# of the landing-time difference seen here. The peak-g difference is dispersa's own: it takes the
+# peak as the largest value at its step starts, which lies below the continuous peak heyoka's
+# event finds by up to |D''|/D (dt/2)^2 / 2, ~1e-5 relative for its 0.1 s step on this config.
+# Its RK4 error is far smaller still: the subset's model check compares heyoka's drag at
+# dispersa's reported peak time, and dispersa's landing time, against heyoka at tol 1e-12.
+PEAK_G_REL_TOL = 2e-4
+LANDING_TIME_TOL_S = 0.05
+
+# Dispersable parameters this problem uses, by dotted config path, with their defaults when the
+# config leaves them out (src/scenario/reentry/config.rs). A dispersed one is read per sample
+# from its Parquet column (the path with "." -> "_").
+PARAMS = {
+    "planet.mu_m3_s2": None,
+    "planet.radius_m": None,
+    "atmosphere.rho0_kg_m3": None,
+    "atmosphere.scale_height_m": None,
+    "atmosphere.density_scale": 1.0,
+    "vehicle.mass_kg": None,
+    "vehicle.diameter_m": None,
+    "vehicle.cd": None,
+    "vehicle.cd_scale": 1.0,
+    "entry.altitude_km": None,
+    "entry.velocity_km_s": None,
+    "entry.flight_path_angle_deg": None,
+    "entry.azimuth_deg": None,
+    "entry.latitude_deg": None,
+    "entry.longitude_deg": None,
+}
+# Parameters that must stay at these values for heyoka's model to be dispersa's.
+FIXED = {"vehicle.lift_to_drag": 0.0}
+
+N_PARS = 5  # heyoka parameters per lane: k = Cd A / (2 m), rho0 * scale, 1/H, mu, R
+
+
+def die(msg, code=2):
+    print(f"bench_peer: {msg}", file=sys.stderr)
+    sys.exit(code)
+
+
+def import_deps():
+    try:
+        import numpy  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+        import heyoka  # noqa: F401
+    except ImportError as e:
+        die(f"{e}; install the benchmark's Python packages with "
+            "`pip install -r scripts/requirements-bench.txt`")
+
+
+# ---------------------------------------------------------------------------------------------
+# Config and initial states
+
+
+def lookup(cfg, path):
+    node = cfg
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def check_problem(cfg):
+    """Refuse configs whose model is not the one propagated here."""
+    wrong = []
+    planet, atm, veh = cfg.get("planet", {}), cfg.get("atmosphere", {}), cfg.get("vehicle", {})
+    if planet.get("model") != "spherical":
+        wrong.append('planet.model must be "spherical"')
+    if planet.get("rotation", True):
+        wrong.append("planet.rotation must be false (dispersa's default is true)")
+    if atm.get("model") != "exponential":
+        wrong.append('atmosphere.model must be "exponential"')
+    if "perturbation" in atm:
+        wrong.append("no [atmosphere.perturbation]")
+    if "cd_table" in veh or "cd" not in veh:
+        wrong.append("a constant vehicle.cd, no cd_table")
+    for path, value in FIXED.items():
+        v = lookup(cfg, path)
+        if (v if v is not None else 0.0) != value or path in cfg.get("dispersions", {}):
+            wrong.append(f"{path} must be {value} and not dispersed")
+    if wrong:
+        die("the config is not the heyoka benchmark problem: " + "; ".join(wrong))
+
+
+def sample_params(cfg, table, np):
+    """Per-sample value of every parameter in PARAMS: its Parquet column, else the config's."""
+    n = table.num_rows
+    out = {}
+    for path, default in PARAMS.items():
+        col = path.replace(".", "_")
+        if col in table.column_names:
+            out[path] = table.column(col).to_numpy().astype(np.float64)
+        else:
+            v = lookup(cfg, path)
+            if v is None:
+                v = default
+            if v is None:
+                die(f"{path} is neither in the config nor a column of samples.parquet")
+            out[path] = np.full(n, float(v))
+    return out
+
+
+def initial_states(p, np):
+    """Initial position, velocity [m, m/s] as dispersa's Model::pack_input with e2 = 0."""
+    lat = np.radians(p["entry.latitude_deg"])
+    lon = np.radians(p["entry.longitude_deg"])
+    a = p["planet.radius_m"]
+    h = p["entry.altitude_km"] * 1000.0
+    sp, cp = np.sin(lat), np.cos(lat)
+    sl, cl = np.sin(lon), np.cos(lon)
+    # geodetic_to_cartesian_m with e2 = 0: N = a.
+    r0 = np.stack([(a + h) * cp * cl, (a + h) * cp * sl, (a + h) * sp], axis=1)
+    up = np.stack([cp * cl, cp * sl, sp], axis=1)
+    north = np.stack([-sp * cl, -sp * sl, cp], axis=1)
+    east = np.stack([-sl, cl, np.zeros_like(sl)], axis=1)
+    fpa = np.radians(p["entry.flight_path_angle_deg"])[:, None]
+    az = np.radians(p["entry.azimuth_deg"])[:, None]
+    sg, cg, sa, ca = np.sin(fpa), np.cos(fpa), np.sin(az), np.cos(az)
+    speed = (p["entry.velocity_km_s"] * 1000.0)[:, None]
+    v0 = speed * (sg * up + cg * (ca * north + sa * east))
+    area = math.pi * p["vehicle.diameter_m"] ** 2 / 4.0
+    pars = np.stack([
+        0.5 * p["vehicle.cd"] * p["vehicle.cd_scale"] * area / p["vehicle.mass_kg"],
+        p["atmosphere.rho0_kg_m3"] * p["atmosphere.density_scale"],
+        1.0 / p["atmosphere.scale_height_m"],
+        p["planet.mu_m3_s2"],
+        a,
+    ], axis=1)
+    return r0, v0, pars
+
+
+# ---------------------------------------------------------------------------------------------
+# heyoka model
+
+
+def drag_acc(state, pars, np):
+    """Drag deceleration [m/s^2] at states (6, batch) with pars (N_PARS, batch)."""
+    r = np.sqrt(state[0] ** 2 + state[1] ** 2 + state[2] ** 2)
+    s2 = state[3] ** 2 + state[4] ** 2 + state[5] ** 2
+    return pars[0] * pars[1] * np.exp(-(r - pars[4]) * pars[2]) * s2
+
+
+class PeakCallback:
+    """Non-terminal event at dD/dt = 0 going down: keeps each lane's largest drag and its time."""
+
+    def __init__(self, batch, np):
+        # heyoka deep-copies the callback into the integrator: numpy arrays only, no module.
+        self.value = np.zeros(batch)
+        self.t = np.zeros(batch)
+
+    def reset(self):
+        self.value[:] = 0.0
+        self.t[:] = 0.0
+
+    def _drag_at(self, ta, t, lane):
+        tt = ta.time.copy()
+        tt[lane] = t  # the other lanes' entries are ignored
+        ta.update_d_output(tt)
+        x, y, z, vx, vy, vz = ta.d_output[:, lane]
+        k, rho0, inv_h, _, rad = ta.pars[:N_PARS, lane]
+        r = math.sqrt(x * x + y * y + z * z)
+        return k * rho0 * math.exp(-(r - rad) * inv_h) * (vx * vx + vy * vy + vz * vz)
+
+    def __call__(self, ta, t, d_sgn, lane):
+        d = self._drag_at(ta, t, lane)
+        if d > self.value[lane]:
+            self.value[lane] = d
+            self.t[lane] = t
+
+
+class GridCallback(PeakCallback):
+    """Event at t = par[N_PARS] (dispersa's reported peak time): the drag there."""
+
+    def reset(self):
+        self.value[:] = math.nan
+
+    def __call__(self, ta, t, d_sgn, lane):
+        self.value[lane] = self._drag_at(ta, t, lane)
+
+
+def make_integrator(batch, tol, np, grid_event=False):
+    """taylor_adaptive_batch for the ballistic reentry; returns (ta, its event callbacks)."""
+    import heyoka as hy
+
+    x, y, z, vx, vy, vz = hy.make_vars("x", "y", "z", "vx", "vy", "vz")
+    k, rho0, inv_h, mu, rad = (hy.par[i] for i in range(N_PARS))
+    r = hy.sqrt(hy.sum([x * x, y * y, z * z]))
+    s2 = hy.sum([vx * vx, vy * vy, vz * vz])
+    s = hy.sqrt(s2)
+    kr = k * rho0 * hy.exp(-(r - rad) * inv_h)  # dispersa: exp(ln rho0 - h / H), h = |r| - R
+    gk = -mu / (r * r * r)
+    sys_ = [
+        (x, vx), (y, vy), (z, vz),
+        (vx, gk * x - kr * s * vx),
+        (vy, gk * y - kr * s * vy),
+        (vz, gk * z - kr * s * vz),
+    ]
+    # D = kr s^2; dD/dt = kr (-(r.v)/(r H) s^2 + 2 v.a), v.a = -mu (r.v)/r^3 - kr s^3.
+    # Divided by kr > 0, closed form:
+    rv = hy.sum([x * vx, y * vy, z * vz])
+    dd = -inv_h * rv / r * s2 - 2.0 * mu * rv / (r * r * r) - 2.0 * kr * s2 * s
+    nt = [hy.nt_event_batch(dd, PeakCallback(batch, np), direction=hy.event_direction.negative)]
+    n_pars = N_PARS
+    if grid_event:
+        nt.append(hy.nt_event_batch(hy.time - hy.par[N_PARS], GridCallback(batch, np)))
+        n_pars += 1
+    land = hy.t_event_batch(r - rad, direction=hy.event_direction.negative)
+    ta = hy.taylor_adaptive_batch(
+        sys_, np.zeros((6, batch)), pars=np.zeros((n_pars, batch)), tol=tol,
+        t_events=[land], nt_events=nt,
+    )
+    # The integrator holds its own copies of the events: use the callbacks it calls.
+    return ta, [ev.callback for ev in ta.nt_events]
+
+
+def propagate(ta, cbs, r0, v0, pars, t_limit, np):
+    """Propagate samples in batches; returns (peak drag, t_peak, t_land, landed, grid drag)."""
+    import heyoka as hy
+
+    batch = ta.batch_size
+    n = r0.shape[0]
+    peak, t_peak, t_land = np.empty(n), np.empty(n), np.empty(n)
+    landed = np.zeros(n, dtype=bool)
+    grid_d = np.empty(n)
+    zeros = np.zeros(batch)
+    success = hy.taylor_outcome.success
+    for i0 in range(0, n, batch):
+        idx = np.arange(i0, i0 + batch).clip(max=n - 1)  # pad the last batch with its last sample
+        ta.set_time(zeros)
+        ta.state[0:3] = r0[idx].T
+        ta.state[3:6] = v0[idx].T
+        ta.pars[:] = pars[idx].T
+        ta.reset_cooldowns()
+        for cb in cbs:
+            cb.reset()
+        # The largest drag may also lie at an end of the trajectory.
+        start_d = drag_acc(ta.state, ta.pars, np)
+        # A terminal event in one lane stops the whole batch (the other lanes end their step
+        # and report success): each finished lane is then held at its final time and the
+        # batch resumed until every lane has landed or stopped otherwise.
+        t_final = np.full(batch, t_limit)
+        lane_landed = np.zeros(batch, dtype=bool)
+        finished = np.zeros(batch, dtype=bool)
+        while not finished.all():
+            ta.propagate_until(t_final)
+            for lane, res in enumerate(ta.propagate_res):
+                if finished[lane] or res[0] == success:
+                    continue
+                # Outcome -1: terminal event 0, landing; otherwise the time limit or an error.
+                lane_landed[lane] = int(res[0]) == -1
+                finished[lane] = True
+                t_final[lane] = ta.time[lane]
+        end_d = drag_acc(ta.state, ta.pars, np)
+        m = min(batch, n - i0)
+        sl = slice(i0, i0 + m)
+        ev = cbs[0]
+        peak[sl] = np.maximum(ev.value, np.maximum(start_d, end_d))[:m]
+        t_peak[sl] = np.where(ev.value >= np.maximum(start_d, end_d), ev.t,
+                              np.where(start_d >= end_d, 0.0, ta.time))[:m]
+        t_land[sl] = np.where(lane_landed, ta.time, np.nan)[:m]
+        landed[sl] = lane_landed[:m]
+        grid_d[sl] = cbs[1].value[:m] if len(cbs) > 1 else np.nan
+    return peak, t_peak, t_land, landed, grid_d
+
+
+def worker(wid, r0, v0, pars, t_limit, tol, batch, barrier, queue):
+    try:
+        import numpy as np
+
+        t0 = time.perf_counter()
+        ta, cbs = make_integrator(batch, tol, np)
+        jit_s = time.perf_counter() - t0
+        barrier.wait()
+        t1 = time.perf_counter()
+        res = propagate(ta, cbs, r0, v0, pars, t_limit, np)
+        wall_s = time.perf_counter() - t1
+        queue.put(("ok", wid, jit_s, wall_s, res[:4]))
+    except BaseException:
+        try:
+            barrier.abort()
+        except Exception:
+            pass
+        queue.put(("error", wid, traceback.format_exc()))
+
+
+def run_heyoka(r0, v0, pars, t_limit, tol, batch, cores, np):
+    n = r0.shape[0]
+    cores = max(1, min(cores, (n + batch - 1) // batch))
+    # Contiguous slices of whole batches per worker.
+    per = ((n + batch - 1) // batch + cores - 1) // cores * batch
+    bounds = [(i, min(n, i + per)) for i in range(0, n, per)]
+    ctx = mp.get_context("spawn")  # fresh interpreters: no LLVM state shared through fork
+    barrier = ctx.Barrier(len(bounds))
+    queue = ctx.Queue()
+    procs = []
+    for wid, (a, b) in enumerate(bounds):
+        p = ctx.Process(target=worker, args=(wid, r0[a:b], v0[a:b], pars[a:b], t_limit, tol,
+                                             batch, barrier, queue))
+        p.start()
+        procs.append(p)
+    results, errors = {}, []
+    for _ in procs:
+        msg = queue.get()
+        if msg[0] == "ok":
+            results[msg[1]] = msg[2:]
+        else:
+            errors.append(f"worker {msg[1]}:\n{msg[2]}")
+    for p in procs:
+        p.join()
+    if errors:
+        die("heyoka worker failed:\n" + "\n".join(errors))
+    jit = [results[w][0] for w in range(len(bounds))]
+    wall = [results[w][1] for w in range(len(bounds))]
+    cols = [np.concatenate([results[w][2][c] for w in range(len(bounds))]) for c in range(4)]
+    return jit, wall, cols, len(bounds)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run_dispersa(args):
+    cmd = [args.dispersa, "run", args.config, "--samples", str(args.samples),
+           "--out", args.out, "--force", "--quiet"]
+    if args.backend:
+        cmd += ["--backend", args.backend]
+    if args.precision:
+        cmd += ["--precision", args.precision]
+    print("$ " + " ".join(cmd), flush=True)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        die(f"dispersa exited with status {proc.returncode}")
+    return wall
+
+
+def stats(x, np):
+    return f"max {np.max(x):.3e}, median {np.median(x):.3e}"
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dispersa", default="target/release/dispersa", help="dispersa binary")
+    ap.add_argument("--config", default="configs/bench/ballistic_exponential.toml")
+    ap.add_argument("--samples", type=int, default=200000)
+    ap.add_argument("--backend", help="passed to dispersa run (e.g. gpu)")
+    ap.add_argument("--precision", help="passed to dispersa run (e.g. f64)")
+    ap.add_argument("--out", help="dispersa output folder (default: a temporary one, removed)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="skip the dispersa run and read --out/samples.parquet (no dispersa rate)")
+    ap.add_argument("--cores", type=int, default=os.cpu_count(), help="heyoka worker processes")
+    ap.add_argument("--tol", type=float, default=1e-6, help="heyoka tolerance")
+    ap.add_argument("--check-samples", type=int, default=500,
+                    help="untimed subset propagated again at tol 1e-12 with a step-grid event")
+    args = ap.parse_args()
+    if args.samples <= 0 or args.cores <= 0 or args.check_samples < 0:
+        die("--samples and --cores must be positive, --check-samples not negative")
+    if args.reuse and not args.out:
+        die("--reuse needs --out")
+    return args
+
+
+def dispersa_samples(args, pq):
+    """Run dispersa (unless --reuse); returns (wall seconds or None, samples table, metadata)."""
+    if not args.reuse and not (os.path.isfile(args.dispersa) and os.access(args.dispersa, os.X_OK)):
+        die(f"no dispersa binary at {args.dispersa} (cargo build --release, or --dispersa PATH)")
+    tmp = None
+    if not args.out:
+        tmp = tempfile.mkdtemp(prefix="bench_peer_")
+        args.out = os.path.join(tmp, "run")
+    try:
+        wall = None if args.reuse else run_dispersa(args)
+        path = os.path.join(args.out, "samples.parquet")
+        try:
+            table = pq.read_table(path)
+            kv = pq.read_metadata(path).metadata or {}
+        except OSError as e:
+            die(f"cannot read {path}: {e}")
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if not args.reuse and table.num_rows != args.samples:
+        die(f"samples.parquet has {table.num_rows} rows, asked for {args.samples}")
+    return wall, table, {k.decode(): v.decode() for k, v in kv.items()}
+
+
+def subset_check(d, h, r0, v0, pars, t_limit, batch, m, np):
+    """Untimed: the first m samples both landed, again with heyoka at tol 1e-12 and an event at
+    dispersa's reported peak-g time (a step start), where heyoka's drag must equal dispersa's
+    peak g up to dispersa's RK4 error: a model check free of the peak-sampling difference."""
+    sub = np.flatnonzero(d["landed"] & h["landed"])[:m]
+    if sub.size == 0:
+        return None
+    ta, cbs = make_integrator(batch, 1e-12, np, grid_event=True)
+    cpars = np.concatenate([pars[sub], d["t_peak"][sub, None]], axis=1)
+    c_peak, c_tpeak, c_tland, _, c_grid = propagate(ta, cbs, r0[sub], v0[sub], cpars, t_limit, np)
+    return {
+        "n": sub.size,
+        "self_g": np.abs(h["peak_g"][sub] * G0 - c_peak) / c_peak,
+        "self_t": np.abs(h["t_land"][sub] - c_tland),
+        "self_tp": np.abs(h["t_peak"][sub] - c_tpeak),
+        "grid_g": np.abs(d["peak_g"][sub] * G0 - c_grid) / c_grid,
+        "sampling": (c_peak - c_grid) / c_peak,
+        "d_land": np.abs(d["t_land"][sub] - c_tland),
+    }
+
+
+def main():
+    args = parse_args()
+    import_deps()
+    import numpy as np
+    import pyarrow.parquet as pq
+    import heyoka as hy
+
+    try:
+        with open(args.config, "rb") as f:
+            cfg = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        die(f"cannot read config {args.config}: {e}")
+    check_problem(cfg)
+    d_wall, table, meta = dispersa_samples(args, pq)
+    n = table.num_rows
+
+    r0, v0, pars = initial_states(sample_params(cfg, table, np), np)
+    t_limit = float(lookup(cfg, "integrator.time_limit_s") or 3600.0)
+    d = {
+        "peak_g": table.column("peak_g").to_numpy(),
+        "t_peak": table.column("time_peak_g_s").to_numpy(),
+        "t_land": table.column("time_of_flight_s").to_numpy(),
+        "status": np.array(table.column("status").to_pylist()),
+    }
+    d["landed"] = d["status"] == "landed"
+    # Samples dispersa fails up front (unphysical inputs: NaN mass) are not given to heyoka.
+    valid = np.isfinite(pars).all(axis=1) & np.isfinite(r0).all(axis=1) \
+        & np.isfinite(v0).all(axis=1) & (pars[:, 0] > 0)
+    if not valid.any():
+        die("no sample has valid inputs (dispersa failed them all)", code=1)
+
+    batch = hy.recommended_simd_size()
+    print(f"heyoka {hy.__version__}: {valid.sum()} samples, batch {batch}, tol {args.tol:g}, "
+          f"up to {args.cores} processes ...", flush=True)
+    jit, wall, cols, workers = run_heyoka(r0[valid], v0[valid], pars[valid], t_limit, args.tol,
+                                          batch, args.cores, np)
+    h = {"peak_g": np.full(n, np.nan), "t_peak": np.full(n, np.nan),
+         "t_land": np.full(n, np.nan), "landed": np.zeros(n, dtype=bool)}
+    for key, col in zip(("peak_g", "t_peak", "t_land", "landed"), cols):
+        h[key][valid] = col
+    h["peak_g"] /= G0
+    rates = {"d_wall": d_wall, "jit": jit, "wall": wall, "workers": workers, "batch": batch}
+    chk = subset_check(d, h, r0, v0, pars, t_limit, batch, args.check_samples, np)
+    ok = report(args, n, meta, rates, d, h, chk, hy.__version__, np)
+    sys.exit(0 if ok else 1)
+
+
+def report(args, n, meta, rates, d, h, chk, hy_version, np):
+    """Print the rates, the agreement and the Markdown row; returns whether all samples agree."""
+    status_bad = d["landed"] != h["landed"]
+    both = d["landed"] & h["landed"]
+    rel_g = np.abs(d["peak_g"] - h["peak_g"]) / h["peak_g"]
+    dt_land = np.abs(d["t_land"] - h["t_land"])
+    dt_peak = np.abs(d["t_peak"] - h["t_peak"])
+    bad = {"peak g": both & ~(rel_g <= PEAK_G_REL_TOL),
+           "landing time": both & ~(dt_land <= LANDING_TIME_TOL_S),
+           "status": status_bad}
+    ok = both.any() and not any(m.any() for m in bad.values())
+
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    adapter = meta.get("dispersa.adapter", "?")
+    driver = meta.get("dispersa.driver", "?")
+    precision = meta.get("dispersa.precision", "?")
+    h_wall, d_wall, batch, workers = max(rates["wall"]), rates["d_wall"], rates["batch"], \
+        rates["workers"]
+    h_rate = n / h_wall
+    d_rate = n / d_wall if d_wall else None
+    ratio = f"{d_rate / h_rate:.3f}" if d_rate else "n/a"
+    print()
+    print(f"date            {date}")
+    print(f"samples         {n}  (config {args.config})")
+    print(f"host CPU        {cpu_name()}, {os.cpu_count()} logical cores")
+    print(f"dispersa        adapter {adapter!r}, driver {driver!r}, precision {precision}")
+    if d_rate:
+        print(f"dispersa        {d_wall:.2f} s end to end -> {d_rate:,.0f} samples/s")
+    else:
+        print("dispersa        not run (--reuse): no rate")
+    print(f"heyoka          {hy_version}, taylor_adaptive_batch, batch {batch}, "
+          f"tol {args.tol:g}, {workers} processes")
+    print(f"heyoka JIT      {max(rates['jit']):.2f} s per process (max; excluded from the rate)")
+    print(f"heyoka          {h_wall:.2f} s propagation (slowest process; per process "
+          + ", ".join(f"{w:.2f}" for w in rates["wall"]) + f" s) -> {h_rate:,.0f} samples/s")
+    print(f"ratio           {ratio} (dispersa end to end / heyoka propagation only)")
+    print()
+    print(f"landed          dispersa {d['landed'].sum()}, heyoka {h['landed'].sum()}, "
+          f"status mismatches {status_bad.sum()}")
+    if both.any():
+        print(f"peak g          rel diff {stats(rel_g[both], np)}  "
+              f"(tolerance {PEAK_G_REL_TOL:g}); dispersa/heyoka - 1: mean "
+              f"{np.mean(d['peak_g'][both] / h['peak_g'][both] - 1):.3e}")
+        print(f"landing time    |diff| {stats(dt_land[both], np)} s  "
+              f"(tolerance {LANDING_TIME_TOL_S:g} s)")
+        print(f"peak-g time     |diff| {stats(dt_peak[both], np)} s  "
+              f"(dispersa reports a step start; not checked)")
+    if chk:
+        print(f"subset of {chk['n']} samples against heyoka at tol 1e-12 (untimed):")
+        print(f"  heyoka tol {args.tol:g}: peak g rel {stats(chk['self_g'], np)}; "
+              f"landing {stats(chk['self_t'], np)} s; peak time {stats(chk['self_tp'], np)} s")
+        print(f"  dispersa peak g vs heyoka drag at dispersa's peak time (model check): "
+              f"rel {stats(chk['grid_g'], np)}")
+        print(f"  continuous peak above that step-start value: rel {stats(chk['sampling'], np)}")
+        print(f"  dispersa landing time: |diff| {stats(chk['d_land'], np)} s")
+    for name, mask in bad.items():
+        if mask.any():
+            eg = ", ".join(
+                f"{j}: dispersa {d['peak_g'][j]:.6f} g / {d['t_land'][j]:.3f} s / "
+                f"{d['status'][j]}, heyoka {h['peak_g'][j]:.6f} g / {h['t_land'][j]:.3f} s"
+                for j in np.flatnonzero(mask)[:5])
+            print(f"DISAGREE on {name}: {mask.sum()} samples, e.g. sample {eg}")
+    print()
+    print("| date | samples | dispersa adapter (driver, precision) | dispersa samples/s "
+          "(end to end) | heyoka samples/s (propagation; processes x batch, CPU) | ratio "
+          "| max peak g rel diff | max landing time diff [s] |")
+    print("|---|---|---|---|---|---|---|---|")
+    d_rate_s = f"{d_rate:,.0f}" if d_rate else "n/a"
+    g_max = f"{np.max(rel_g[both]):.1e}" if both.any() else "n/a"
+    t_max = f"{np.max(dt_land[both]):.3f}" if both.any() else "n/a"
+    print(f"| {date} | {n:,} | {adapter} ({driver}, {precision}) | {d_rate_s} "
+          f"| {h_rate:,.0f} ({workers} x {batch}, {cpu_name()}) | {ratio} | {g_max} | {t_max} |")
+    print()
+    print("AGREE" if ok else "DISAGREE")
+    return ok
+
+
+if __name__ == "__main__":
+    main()
