@@ -104,6 +104,19 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         repeats: usize,
     },
+    /// Operation throughput on the GPU adapter (fma, sqrt, divide, look-ups, exp, a model
+    /// step; f32 and f64; a workgroup-size sweep): where a kernel's time can go.
+    Microbench {
+        /// Invocations per dispatch
+        #[arg(long, default_value_t = 65_536)]
+        lanes: u32,
+        /// Interleaved rounds (the median is reported)
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        /// Length of one timed dispatch in milliseconds
+        #[arg(long, default_value_t = 60.0)]
+        target_ms: f64,
+    },
 }
 
 /// Run the CLI; returns the process exit code.
@@ -242,6 +255,24 @@ pub fn main_with(cli: Cli) -> i32 {
                 e.exit_code()
             }
         },
+        Command::Microbench {
+            lanes,
+            repeats,
+            target_ms,
+        } => {
+            let opts = gpu::MicrobenchOptions {
+                lanes: lanes.max(1),
+                repeats,
+                target_ms,
+            };
+            match gpu::GpuContext::new().and_then(|ctx| gpu::microbench(&ctx, &opts)) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    1
+                }
+            }
+        }
     }
 }
 

@@ -2,10 +2,12 @@
 
 mod context;
 mod kernel;
+mod microbench;
 mod selftest;
 
 pub use context::{list_adapters, AdapterDescription, GpuContext};
 pub use kernel::GpuKernel;
+pub use microbench::{microbench, MicrobenchOptions};
 pub use selftest::check_f64_builtins;
 
 use super::Precision;
