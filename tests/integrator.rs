@@ -12,7 +12,10 @@ use dispersa::scenario::SampleOutputs;
 const PER_ANGLE: usize = 70;
 
 fn run(fpa: f64, sets: &[&str]) -> Vec<SampleOutputs> {
-    let mut all = vec![format!("entry.flight_path_angle_deg={fpa}")];
+    let mut all = vec![
+        format!("entry.flight_path_angle_deg={fpa}"),
+        "integrator.method=\"dopri5\"".to_string(),
+    ];
     all.extend(sets.iter().map(|s| s.to_string()));
     let all: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
     let cfg = config_with(&all);
