@@ -29,6 +29,7 @@ import math
 import multiprocessing as mp
 import os
 import platform
+import queue
 import resource
 import shutil
 import subprocess
@@ -309,7 +310,7 @@ def propagate(ta, cbs, r0, v0, pars, t_limit, np):
     return peak, t_peak, t_land, landed, grid_d
 
 
-def worker(wid, r0, v0, pars, t_limit, tol, batch, barrier, queue):
+def worker(wid, r0, v0, pars, t_limit, tol, batch, barrier, out):
     try:
         import numpy as np
 
@@ -320,13 +321,13 @@ def worker(wid, r0, v0, pars, t_limit, tol, batch, barrier, queue):
         t1, c1 = time.perf_counter(), time.process_time()
         res = propagate(ta, cbs, r0, v0, pars, t_limit, np)
         wall_s, cpu_s = time.perf_counter() - t1, time.process_time() - c1
-        queue.put(("ok", wid, jit_s, wall_s, cpu_s, res[:4]))
+        out.put(("ok", wid, jit_s, wall_s, cpu_s, res[:4]))
     except BaseException:
         try:
             barrier.abort()
         except Exception:
             pass
-        queue.put(("error", wid, traceback.format_exc()))
+        out.put(("error", wid, traceback.format_exc()))
 
 
 def run_heyoka(r0, v0, pars, t_limit, tol, batch, cores, np):
@@ -337,16 +338,26 @@ def run_heyoka(r0, v0, pars, t_limit, tol, batch, cores, np):
     bounds = [(i, min(n, i + per)) for i in range(0, n, per)]
     ctx = mp.get_context("spawn")  # fresh interpreters: no LLVM state shared through fork
     barrier = ctx.Barrier(len(bounds))
-    queue = ctx.Queue()
+    out = ctx.Queue()
     procs = []
     for wid, (a, b) in enumerate(bounds):
         p = ctx.Process(target=worker, args=(wid, r0[a:b], v0[a:b], pars[a:b], t_limit, tol,
-                                             batch, barrier, queue))
+                                             batch, barrier, out))
         p.start()
         procs.append(p)
     results, errors = {}, []
-    for _ in procs:
-        msg = queue.get()
+    while len(results) + len(errors) < len(procs):
+        try:
+            msg = out.get(timeout=1.0)
+        except queue.Empty:
+            # A worker killed outright (signal, out of memory) sends nothing.
+            dead = [w for w, p in enumerate(procs) if p.exitcode not in (None, 0)]
+            if dead:
+                barrier.abort()
+                for p in procs:
+                    p.kill()
+                die(f"heyoka worker {dead[0]} died with exit code {procs[dead[0]].exitcode}")
+            continue
         if msg[0] == "ok":
             results[msg[1]] = msg[2:]
         else:
@@ -384,7 +395,7 @@ def run_dispersa(args):
 
 
 def stats(x, np):
-    return f"max {np.max(x):.3e}, median {np.median(x):.3e}"
+    return f"max {np.nanmax(x):.3e}, median {np.nanmedian(x):.3e}"
 
 
 def cpu_name():
