@@ -29,6 +29,8 @@ import math
 import multiprocessing as mp
 import os
 import platform
+import queue
+import resource
 import shutil
 import subprocess
 import sys
@@ -308,7 +310,7 @@ def propagate(ta, cbs, r0, v0, pars, t_limit, np):
     return peak, t_peak, t_land, landed, grid_d
 
 
-def worker(wid, r0, v0, pars, t_limit, tol, batch, barrier, queue):
+def worker(wid, r0, v0, pars, t_limit, tol, batch, barrier, out):
     try:
         import numpy as np
 
@@ -316,16 +318,16 @@ def worker(wid, r0, v0, pars, t_limit, tol, batch, barrier, queue):
         ta, cbs = make_integrator(batch, tol, np)
         jit_s = time.perf_counter() - t0
         barrier.wait()
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         res = propagate(ta, cbs, r0, v0, pars, t_limit, np)
-        wall_s = time.perf_counter() - t1
-        queue.put(("ok", wid, jit_s, wall_s, res[:4]))
+        wall_s, cpu_s = time.perf_counter() - t1, time.process_time() - c1
+        out.put(("ok", wid, jit_s, wall_s, cpu_s, res[:4]))
     except BaseException:
         try:
             barrier.abort()
         except Exception:
             pass
-        queue.put(("error", wid, traceback.format_exc()))
+        out.put(("error", wid, traceback.format_exc()))
 
 
 def run_heyoka(r0, v0, pars, t_limit, tol, batch, cores, np):
@@ -336,16 +338,26 @@ def run_heyoka(r0, v0, pars, t_limit, tol, batch, cores, np):
     bounds = [(i, min(n, i + per)) for i in range(0, n, per)]
     ctx = mp.get_context("spawn")  # fresh interpreters: no LLVM state shared through fork
     barrier = ctx.Barrier(len(bounds))
-    queue = ctx.Queue()
+    out = ctx.Queue()
     procs = []
     for wid, (a, b) in enumerate(bounds):
         p = ctx.Process(target=worker, args=(wid, r0[a:b], v0[a:b], pars[a:b], t_limit, tol,
-                                             batch, barrier, queue))
+                                             batch, barrier, out))
         p.start()
         procs.append(p)
     results, errors = {}, []
-    for _ in procs:
-        msg = queue.get()
+    while len(results) + len(errors) < len(procs):
+        try:
+            msg = out.get(timeout=1.0)
+        except queue.Empty:
+            # A worker killed outright (signal, out of memory) sends nothing.
+            dead = [w for w, p in enumerate(procs) if p.exitcode not in (None, 0)]
+            if dead:
+                barrier.abort()
+                for p in procs:
+                    p.kill()
+                die(f"heyoka worker {dead[0]} died with exit code {procs[dead[0]].exitcode}")
+            continue
         if msg[0] == "ok":
             results[msg[1]] = msg[2:]
         else:
@@ -354,10 +366,9 @@ def run_heyoka(r0, v0, pars, t_limit, tol, batch, cores, np):
         p.join()
     if errors:
         die("heyoka worker failed:\n" + "\n".join(errors))
-    jit = [results[w][0] for w in range(len(bounds))]
-    wall = [results[w][1] for w in range(len(bounds))]
-    cols = [np.concatenate([results[w][2][c] for w in range(len(bounds))]) for c in range(4)]
-    return jit, wall, cols, len(bounds)
+    jit, wall, cpu, res = zip(*(results[w] for w in range(len(bounds))))
+    cols = [np.concatenate([r[c] for r in res]) for c in range(4)]
+    return {"jit": jit, "wall": wall, "cpu": cpu, "workers": len(bounds)}, cols
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,17 +382,20 @@ def run_dispersa(args):
     if args.precision:
         cmd += ["--precision", args.precision]
     print("$ " + " ".join(cmd), flush=True)
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         die(f"dispersa exited with status {proc.returncode}")
-    return wall
+    cpu = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
+    return wall, cpu
 
 
 def stats(x, np):
-    return f"max {np.max(x):.3e}, median {np.median(x):.3e}"
+    return f"max {np.nanmax(x):.3e}, median {np.nanmedian(x):.3e}"
 
 
 def cpu_name():
@@ -418,7 +432,7 @@ def parse_args():
 
 
 def dispersa_samples(args, pq):
-    """Run dispersa (unless --reuse); returns (wall seconds or None, samples table, metadata)."""
+    """Run dispersa (unless --reuse); returns ((wall, CPU seconds) or None, table, metadata)."""
     if not args.reuse and not (os.path.isfile(args.dispersa) and os.access(args.dispersa, os.X_OK)):
         die(f"no dispersa binary at {args.dispersa} (cargo build --release, or --dispersa PATH)")
     tmp = None
@@ -426,7 +440,7 @@ def dispersa_samples(args, pq):
         tmp = tempfile.mkdtemp(prefix="bench_peer_")
         args.out = os.path.join(tmp, "run")
     try:
-        wall = None if args.reuse else run_dispersa(args)
+        times = None if args.reuse else run_dispersa(args)
         path = os.path.join(args.out, "samples.parquet")
         try:
             table = pq.read_table(path)
@@ -438,7 +452,7 @@ def dispersa_samples(args, pq):
             shutil.rmtree(tmp, ignore_errors=True)
     if not args.reuse and table.num_rows != args.samples:
         die(f"samples.parquet has {table.num_rows} rows, asked for {args.samples}")
-    return wall, table, {k.decode(): v.decode() for k, v in kv.items()}
+    return times, table, {k.decode(): v.decode() for k, v in kv.items()}
 
 
 def subset_check(d, h, r0, v0, pars, t_limit, batch, m, np):
@@ -475,7 +489,8 @@ def main():
     except (OSError, tomllib.TOMLDecodeError) as e:
         die(f"cannot read config {args.config}: {e}")
     check_problem(cfg)
-    d_wall, table, meta = dispersa_samples(args, pq)
+    load = [os.getloadavg()[0]]
+    d_times, table, meta = dispersa_samples(args, pq)
     n = table.num_rows
 
     r0, v0, pars = initial_states(sample_params(cfg, table, np), np)
@@ -496,14 +511,16 @@ def main():
     batch = hy.recommended_simd_size()
     print(f"heyoka {hy.__version__}: {valid.sum()} samples, batch {batch}, tol {args.tol:g}, "
           f"up to {args.cores} processes ...", flush=True)
-    jit, wall, cols, workers = run_heyoka(r0[valid], v0[valid], pars[valid], t_limit, args.tol,
-                                          batch, args.cores, np)
+    load.append(os.getloadavg()[0])
+    rates, cols = run_heyoka(r0[valid], v0[valid], pars[valid], t_limit, args.tol, batch,
+                             args.cores, np)
     h = {"peak_g": np.full(n, np.nan), "t_peak": np.full(n, np.nan),
          "t_land": np.full(n, np.nan), "landed": np.zeros(n, dtype=bool)}
     for key, col in zip(("peak_g", "t_peak", "t_land", "landed"), cols):
         h[key][valid] = col
     h["peak_g"] /= G0
-    rates = {"d_wall": d_wall, "jit": jit, "wall": wall, "workers": workers, "batch": batch}
+    d_wall, d_cpu = d_times or (None, None)
+    rates.update(batch=batch, load=load, d_wall=d_wall, d_cpu=d_cpu, n_heyoka=int(valid.sum()))
     chk = subset_check(d, h, r0, v0, pars, t_limit, batch, args.check_samples, np)
     ok = report(args, n, meta, rates, d, h, chk, hy.__version__, np)
     sys.exit(0 if ok else 1)
@@ -527,7 +544,7 @@ def report(args, n, meta, rates, d, h, chk, hy_version, np):
     precision = meta.get("dispersa.precision", "?")
     h_wall, d_wall, batch, workers = max(rates["wall"]), rates["d_wall"], rates["batch"], \
         rates["workers"]
-    h_rate = n / h_wall
+    h_rate = rates["n_heyoka"] / h_wall
     d_rate = n / d_wall if d_wall else None
     ratio = f"{d_rate / h_rate:.3f}" if d_rate else "n/a"
     print()
@@ -545,6 +562,14 @@ def report(args, n, meta, rates, d, h, chk, hy_version, np):
     print(f"heyoka          {h_wall:.2f} s propagation (slowest process; per process "
           + ", ".join(f"{w:.2f}" for w in rates["wall"]) + f" s) -> {h_rate:,.0f} samples/s")
     print(f"ratio           {ratio} (dispersa end to end / heyoka propagation only)")
+    # Other work on the host slows both; CPU seconds are the same contention-free measure
+    # for both on a CPU-only host (dispersa's includes the software GPU's threads).
+    h_cpu = sum(rates["cpu"])
+    d_cpu = f"dispersa {rates['d_cpu']:.1f} s ({n / rates['d_cpu']:,.0f} samples per CPU s), " \
+        if d_rate else ""
+    print(f"CPU time        {d_cpu}heyoka {h_cpu:.2f} s ({rates['n_heyoka'] / h_cpu:,.0f} samples per CPU s)")
+    print(f"host load       1-min load average {rates['load'][0]:.2f} before dispersa, "
+          f"{rates['load'][1]:.2f} before heyoka ({os.cpu_count()} cores)")
     print()
     print(f"landed          dispersa {d['landed'].sum()}, heyoka {h['landed'].sum()}, "
           f"status mismatches {status_bad.sum()}")
