@@ -10,9 +10,6 @@
 // dopri5: Dormand-Prince 5(4), FSAL, 6 evaluations a step, Hairer's continuous extension, PI
 // step-size control. rk4: classical RK4, cubic Hermite dense output (fixed step).
 
-const METHOD_DOPRI5: u32 = 0u;
-const METHOD_RK4: u32 = 1u;
-
 struct Trial {
     t0: real,
     h: real,
@@ -31,6 +28,16 @@ struct Trial {
     d4: Y,
     d5: Y,
 };
+
+// Dense-output coefficients d2..d4 (Hairer's form): the cubic Hermite through (y0, f0) and
+// (y1, f1); d5 is DP5's correction towards 4th order.
+fn integ_hermite(tr: ptr<function, Trial>, f0: Y) {
+    let dy = y_add((*tr).y1, y_scale(-1.0, (*tr).y0));
+    let bspl = y_add(y_scale((*tr).h, f0), y_scale(-1.0, dy));
+    (*tr).d2 = dy;
+    (*tr).d3 = bspl;
+    (*tr).d4 = y_add(y_add(dy, y_scale(-(*tr).h, (*tr).f1)), y_scale(-1.0, bspl));
+}
 
 fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) -> Trial {
     var tr: Trial;
@@ -52,12 +59,8 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
         tr.n1 = e2.aux;
         tr.n2 = e2.aux;
         tr.n3 = e2.aux;
-        let dy = y_add(tr.y1, y_scale(-1.0, y0));
-        let bspl = y_add(y_scale(h, k1), y_scale(-1.0, dy));
-        tr.d2 = dy;
-        tr.d3 = bspl;
-        tr.d4 = y_add(y_add(dy, y_scale(-h, e7.f)), y_scale(-1.0, bspl));
-        tr.d5 = y_scale(0.0, dy);
+        integ_hermite(&tr, k1);
+        tr.d5 = y_scale(0.0, k1);
         return tr;
     }
     let e2 = rhs(t0 + h / 5.0, y_add(y0, y_scale(h / 5.0, k1)), p);
@@ -93,11 +96,7 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
     tr.n1 = e3.aux;
     tr.n2 = e4.aux;
     tr.n3 = e5.aux;
-    let dy = y_add(tr.y1, y_scale(-1.0, y0));
-    let bspl = y_add(y_scale(h, k1), y_scale(-1.0, dy));
-    tr.d2 = dy;
-    tr.d3 = bspl;
-    tr.d4 = y_add(y_add(dy, y_scale(-h, k7)), y_scale(-1.0, bspl));
+    integ_hermite(&tr, k1);
     tr.d5 = y_scale(h, y_add(y_add(y_add(
         y_scale(-12715105075.0 / 11282082432.0, k1),
         y_scale(87487479700.0 / 32700410799.0, k3)),
@@ -106,21 +105,6 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
         y_add(y_scale(-1453857185.0 / 822651844.0, k6),
         y_scale(69997945.0 / 29380423.0, k7))));
     return tr;
-}
-
-// Node theta of interior node j (dopri5: c2..c5; rk4: 1/2).
-fn integ_node_theta(j: u32) -> real {
-    if (METHOD == METHOD_RK4) {
-        return 0.5;
-    }
-    if (j == 0u) {
-        return 0.2;
-    } else if (j == 1u) {
-        return 0.3;
-    } else if (j == 2u) {
-        return 0.8;
-    }
-    return 8.0 / 9.0;
 }
 
 fn integ_dense(tr: Trial, theta: real) -> Y {
@@ -154,8 +138,6 @@ struct RootBracket {
     fb: real,
     side: i32,
 };
-
-const ROOT_ITERATIONS: u32 = 12u;
 
 fn root_new(fa: real, fb: real) -> RootBracket {
     return RootBracket(0.0, 1.0, fa, fb, 0);
@@ -196,15 +178,5 @@ fn root_result(br: RootBracket) -> real {
     return br.b;
 }
 
-// Vertex of the parabola through three points, or `fallback` when it opens upwards.
-fn parabola_vertex(x0: real, y0: real, x1: real, y1: real, x2: real, y2: real, fallback: real) -> real {
-    let d01 = (y1 - y0) / (x1 - x0);
-    let d12 = (y2 - y1) / (x2 - x1);
-    let curv = (d12 - d01) / (x2 - x0);
-    if (curv < 0.0) {
-        return 0.5 * (x0 + x1) - 0.5 * d01 / curv;
-    }
-    return fallback;
-}
-
-const MAX_PROBE: real = 0.05;
+// The maximum search of integrator::max_in_window is written by the scenario (WGSL has no
+// closures) with MAX_GRID, GOLDEN_ITERATIONS and GOLDEN from the generated prelude.

@@ -185,9 +185,10 @@ fn integrate(sb: u32, p: P) {
         for (var w = 0u; w < N_WATCH; w = w + 1u) {
             let b = sb + S_PK + PK_LEN * w;
             let v = watch(w, e0.aux);
-            states[b + PK_NODE] = v;
             states[b + PK_EXACT] = v;
             states[b + PK_EXACT_T] = t;
+            states[b + PK_PENDING] = 1.0;
+            states[b + PK_NODE] = v;
         }
         if (e0.aux.mach <= p.drogue_mach) {
             drogue_done = 1.0;
@@ -221,7 +222,7 @@ fn integrate(sb: u32, p: P) {
             accept = d.x != 0.0;
             h_next = hs * d.y;
             if (accept) {
-                err_prev = max(err, 1.0e-4);
+                err_prev = max(err, ERR_PREV_START);
             }
         }
         if (!accept) {
@@ -249,21 +250,27 @@ fn integrate(sb: u32, p: P) {
             set_bracket(sb + S_EV, t, hs, y);
             break;
         }
-        // Where each watched maximum lies: a step whose nodes before its end reach the largest
-        // value so far brackets it.
+        // Where each watched maximum lies: around the largest value at a step end (B1 ends
+        // there, B2 starts there), and in the step whose stage values reach the largest (BN).
         for (var w = 0u; w < N_WATCH; w = w + 1u) {
             let b = sb + S_PK + PK_LEN * w;
-            let cand = max(max(watch(w, e0.aux), watch(w, tr.n0)),
-                           max(max(watch(w, tr.n1), watch(w, tr.n2)), watch(w, tr.n3)));
-            let node = states[b + PK_NODE];
-            if (cand >= node) {
-                set_bracket(b + PK_BR, t, hs, y);
+            let node = max(max(watch(w, tr.n0), watch(w, tr.n1)),
+                           max(watch(w, tr.n2), watch(w, tr.n3)));
+            if (node > states[b + PK_NODE]) {
+                states[b + PK_NODE] = node;
+                set_bracket(b + PK_BN, t, hs, y);
+            }
+            if (states[b + PK_PENDING] != 0.0) {
+                set_bracket(b + PK_B2, t, hs, y);
+                states[b + PK_PENDING] = 0.0;
             }
             let v1 = watch(w, a1);
-            states[b + PK_NODE] = max(max(node, cand), v1);
             if (v1 > states[b + PK_EXACT]) {
                 states[b + PK_EXACT] = v1;
                 states[b + PK_EXACT_T] = t + hs;
+                set_bracket(b + PK_B1, t, hs, y);
+                states[b + PK_B2 + BR_H] = 0.0;
+                states[b + PK_PENDING] = 1.0;
             }
         }
         y = tr.y1;
@@ -332,34 +339,34 @@ fn finish(sb: u32, p: P) {
         let b = sb + S_PK + PK_LEN * w;
         var best = states[b + PK_EXACT];
         var best_t = states[b + PK_EXACT_T];
-        if (states[b + PK_BR + BR_H] > 0.0) {
-            let tr = bracket_trial(b + PK_BR, p);
-            let first = first_vertex(w, tr, p);
-            var x0 = first - MAX_PROBE;
-            var x2 = first + MAX_PROBE;
-            let v0 = watch(w, rhs(0.0, integ_dense(tr, x0), p).aux);
-            let v1 = watch(w, rhs(0.0, integ_dense(tr, first), p).aux);
-            let v2 = watch(w, rhs(0.0, integ_dense(tr, x2), p).aux);
-            var bx = x0;
-            var bv = v0;
-            if (v1 > bv) {
-                bx = first;
-                bv = v1;
+        let h1 = states[b + PK_B1 + BR_H];
+        let h2 = states[b + PK_B2 + BR_H];
+        if (h1 > 0.0 || h2 > 0.0) {
+            // The window: B1 then B2, either may be missing.
+            let tr1 = bracket_trial(b + PK_B1, p);
+            let tr2 = bracket_trial(b + PK_B2, p);
+            var first = tr1;
+            var last = tr2;
+            if (h1 <= 0.0) {
+                first = tr2;
             }
-            if (v2 > bv) {
-                bx = x2;
-                bv = v2;
+            if (h2 <= 0.0) {
+                last = tr1;
             }
-            let x3 = clamp(parabola_vertex(x0, v0, first, v1, x2, v2, first),
-                           first - 2.0 * MAX_PROBE, first + 2.0 * MAX_PROBE);
-            let v3 = watch(w, rhs(0.0, integ_dense(tr, x3), p).aux);
-            if (v3 > bv) {
-                bx = x3;
-                bv = v3;
+            let m = max_in_window(w, first.t0, last.t0 + last.h, first, last, p);
+            if (m.y > best) {
+                best = m.y;
+                best_t = m.x;
             }
-            if (bv > best) {
-                best = bv;
-                best_t = tr.t0 + bx * tr.h;
+        }
+        if (states[b + PK_BN + BR_H] > 0.0) {
+            // The stage-value step, a little beyond its ends.
+            let tr = bracket_trial(b + PK_BN, p);
+            let m = max_in_window(w, tr.t0 - BN_MARGIN * tr.h, tr.t0 + (1.0 + BN_MARGIN) * tr.h,
+                                  tr, tr, p);
+            if (m.y > best) {
+                best = m.y;
+                best_t = m.x;
             }
         }
         states[sb + S_PEAK + w] = best;
@@ -368,39 +375,72 @@ fn finish(sb: u32, p: P) {
     states[sb + S_FINISHED] = 1.0;
 }
 
-// The first vertex of integrator::locate_max: parabola through the largest node and its
-// neighbours, nodes being theta = 0, the interior stage nodes, 1.
-fn first_vertex(w: u32, tr: Trial, p: P) -> real {
-    var xs: array<real, 6>;
-    var vs: array<real, 6>;
-    var n = 6u;
-    xs[0] = 0.0;
-    vs[0] = watch(w, rhs(tr.t0, tr.y0, p).aux);
-    xs[1] = integ_node_theta(0u);
-    vs[1] = watch(w, tr.n0);
-    if (METHOD == METHOD_RK4) {
-        n = 3u;
-        xs[2] = 1.0;
-        vs[2] = watch(w, tr.aux1);
-    } else {
-        xs[2] = integ_node_theta(1u);
-        vs[2] = watch(w, tr.n1);
-        xs[3] = integ_node_theta(2u);
-        vs[3] = watch(w, tr.n2);
-        xs[4] = integ_node_theta(3u);
-        vs[4] = watch(w, tr.n3);
-        xs[5] = 1.0;
-        vs[5] = watch(w, tr.aux1);
-    }
+// Watched quantity w at time t on the dense output of `first` (up to its end) or `last`.
+fn watch_on(w: u32, t: real, first: Trial, last: Trial, p: P) -> real {
+    let ya = integ_dense(first, (t - first.t0) / first.h);
+    let yb = integ_dense(last, (t - last.t0) / last.h);
+    let in_first = t <= first.t0 + first.h;
+    let y = Y(select(yb.r, ya.r, in_first), select(yb.v, ya.v, in_first), select(yb.q, ya.q, in_first));
+    return watch(w, rhs(t, y, p).aux);
+}
+
+// integrator::max_in_window: w on a grid of MAX_GRID + 1 points over [a, b], then golden
+// section between the best point's neighbours; returns (x, w(x)) of the best evaluated.
+fn max_in_window(w: u32, a: real, b: real, first: Trial, last: Trial, p: P) -> vec2<real> {
+    let dx = (b - a) / real(MAX_GRID);
+    var bx = a;
+    var bv = watch_on(w, a, first, last, p);
     var j = 0u;
-    for (var k = 1u; k < 6u; k = k + 1u) {
-        if (k < n && vs[k] > vs[j]) {
-            j = k;
+    for (var i = 1u; i <= MAX_GRID; i = i + 1u) {
+        let x = a + real(i) * dx;
+        let v = watch_on(w, x, first, last, p);
+        if (v > bv) {
+            bx = x;
+            bv = v;
+            j = i;
         }
     }
-    j = clamp(j, 1u, n - 2u);
-    let v = parabola_vertex(xs[j - 1u], vs[j - 1u], xs[j], vs[j], xs[j + 1u], vs[j + 1u], xs[j]);
-    return clamp(v, -0.3, 1.3);
+    var lo = a + real(max(j, 1u) - 1u) * dx;
+    var hi = a + real(min(j + 1u, MAX_GRID)) * dx;
+    var c = hi - GOLDEN * (hi - lo);
+    var d = lo + GOLDEN * (hi - lo);
+    var fc = watch_on(w, c, first, last, p);
+    var fd = watch_on(w, d, first, last, p);
+    var gx = c;
+    var gv = fc;
+    if (fd > fc) {
+        gx = d;
+        gv = fd;
+    }
+    for (var k = 0u; k < GOLDEN_ITERATIONS; k = k + 1u) {
+        var x: real;
+        var v: real;
+        if (fc >= fd) {
+            hi = d;
+            d = c;
+            fd = fc;
+            c = hi - GOLDEN * (hi - lo);
+            fc = watch_on(w, c, first, last, p);
+            x = c;
+            v = fc;
+        } else {
+            lo = c;
+            c = d;
+            fc = fd;
+            d = lo + GOLDEN * (hi - lo);
+            fd = watch_on(w, d, first, last, p);
+            x = d;
+            v = fd;
+        }
+        if (v > gv) {
+            gx = x;
+            gv = v;
+        }
+    }
+    if (gv > bv) {
+        return vec2<real>(gx, gv);
+    }
+    return vec2<real>(bx, bv);
 }
 
 @compute @workgroup_size(WG)

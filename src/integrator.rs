@@ -4,7 +4,7 @@
 //!
 //! A scenario supplies a right-hand side ([`System`]); the integrator takes trial steps, decides
 //! whether to keep them, proposes the next step and offers each step's dense output, on which the
-//! scenario locates its events ([`locate_root`], [`locate_max`]).
+//! scenario locates its events ([`locate_root`], [`max_in_window`]).
 //!
 //! Methods:
 //! - `dopri5` (default): Dormand-Prince 5(4), FSAL, 6 evaluations a step, with the 4th-order
@@ -86,9 +86,6 @@ const D5: f64 = 701980252875.0 / 199316789632.0;
 const D6: f64 = -1453857185.0 / 822651844.0;
 const D7: f64 = 69997945.0 / 29380423.0;
 
-/// Interior stage nodes reported by a trial (DP5: c2..c5; RK4: 1/2 once).
-pub const MAX_NODES: usize = 4;
-
 /// One trial step from (t0, y0) of length h.
 #[derive(Debug, Clone, Copy)]
 pub struct Trial<const N: usize, A: Copy> {
@@ -101,10 +98,10 @@ pub struct Trial<const N: usize, A: Copy> {
     pub aux1: A,
     /// Weighted RMS norm of the error estimate (0 for RK4): the step is kept when <= 1.
     pub err: f64,
-    /// Interior stage nodes: (theta, aux at the stage's state). The stage states are internal
-    /// approximations, good for detecting where a maximum lies, not for its value.
-    pub nodes: [(f64, A); MAX_NODES],
-    pub n_nodes: usize,
+    /// Aux at the interior stages (DP5: c2..c5; RK4: the first half-step stage, repeated).
+    /// The stage states are internal approximations (~1e-3 relative in a scenario's
+    /// observables): good for spotting where a maximum may lie inside a step, not for its value.
+    pub stage_aux: [A; 4],
     /// Dense output coefficients (Hairer's rcont 2..5).
     dense: [[f64; N]; 4],
 }
@@ -155,6 +152,13 @@ pub fn error_norm<const N: usize>(
     (s / N as f64).sqrt()
 }
 
+/// Relative and absolute tolerance of the weighted RMS error norm.
+#[derive(Debug, Clone, Copy)]
+pub struct Tolerance {
+    pub rtol: f64,
+    pub atol: f64,
+}
+
 /// A trial step of `method` from (t0, y0), where f0 = f(t0, y0).
 pub fn trial<const N: usize, S: System<N>>(
     method: Method,
@@ -163,11 +167,10 @@ pub fn trial<const N: usize, S: System<N>>(
     y0: &[f64; N],
     f0: &[f64; N],
     h: f64,
-    rtol: f64,
-    atol: f64,
+    tol: Tolerance,
 ) -> Trial<N, S::Aux> {
     match method {
-        Method::Dopri5 => dopri5(sys, t0, y0, f0, h, rtol, atol),
+        Method::Dopri5 => dopri5(sys, t0, y0, f0, h, tol),
         Method::Rk4 => rk4(sys, t0, y0, f0, h),
     }
 }
@@ -178,8 +181,7 @@ fn dopri5<const N: usize, S: System<N>>(
     y0: &[f64; N],
     k1: &[f64; N],
     h: f64,
-    rtol: f64,
-    atol: f64,
+    tol: Tolerance,
 ) -> Trial<N, S::Aux> {
     let (k2, a2) = sys.rhs(t0 + C2 * h, &axpy(y0, h, &[(A21, k1)]));
     let (k3, a3) = sys.rhs(t0 + C3 * h, &axpy(y0, h, &[(A31, k1), (A32, &k2)]));
@@ -217,17 +219,20 @@ fn dopri5<const N: usize, S: System<N>>(
             (E7, &k7),
         ],
     );
-    let err = error_norm(&e, y0, &y1, rtol, atol);
-    let mut dense = [[0.0; N]; 4];
-    for i in 0..N {
-        let dy = y1[i] - y0[i];
-        let bspl = h * k1[i] - dy;
-        dense[0][i] = dy;
-        dense[1][i] = bspl;
-        dense[2][i] = dy - h * k7[i] - bspl;
-        dense[3][i] =
-            h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i] + D7 * k7[i]);
-    }
+    let err = error_norm(&e, y0, &y1, tol.rtol, tol.atol);
+    let mut dense = hermite_coefficients(h, y0, &y1, k1, &k7);
+    dense[3] = axpy(
+        &[0.0; N],
+        h,
+        &[
+            (D1, k1),
+            (D3, &k3),
+            (D4, &k4),
+            (D5, &k5),
+            (D6, &k6),
+            (D7, &k7),
+        ],
+    );
     Trial {
         t0,
         h,
@@ -236,8 +241,7 @@ fn dopri5<const N: usize, S: System<N>>(
         f1: k7,
         aux1,
         err,
-        nodes: [(C2, a2), (C3, a3), (C4, a4), (C5, a5)],
-        n_nodes: 4,
+        stage_aux: [a2, a3, a4, a5],
         dense,
     }
 }
@@ -263,15 +267,7 @@ fn rk4<const N: usize, S: System<N>>(
         ],
     );
     let (f1, aux1) = sys.rhs(t0 + h, &y1);
-    // Cubic Hermite through (y0, f0) and (y1, f1), in the same form as the DP5 extension.
-    let mut dense = [[0.0; N]; 4];
-    for i in 0..N {
-        let dy = y1[i] - y0[i];
-        let bspl = h * k1[i] - dy;
-        dense[0][i] = dy;
-        dense[1][i] = bspl;
-        dense[2][i] = dy - h * f1[i] - bspl;
-    }
+    let dense = hermite_coefficients(h, y0, &y1, k1, &f1);
     Trial {
         t0,
         h,
@@ -280,10 +276,29 @@ fn rk4<const N: usize, S: System<N>>(
         f1,
         aux1,
         err: 0.0,
-        nodes: [(0.5, a2); MAX_NODES],
-        n_nodes: 1,
+        stage_aux: [a2; 4],
         dense,
     }
+}
+
+/// Dense-output coefficients 2..4 in Hairer's form, the cubic Hermite through (y0, f0) and
+/// (y1, f1); the 4th (DP5's correction towards 4th order) is left zero.
+fn hermite_coefficients<const N: usize>(
+    h: f64,
+    y0: &[f64; N],
+    y1: &[f64; N],
+    f0: &[f64; N],
+    f1: &[f64; N],
+) -> [[f64; N]; 4] {
+    let mut d = [[0.0; N]; 4];
+    for i in 0..N {
+        let dy = y1[i] - y0[i];
+        let bspl = h * f0[i] - dy;
+        d[0][i] = dy;
+        d[1][i] = bspl;
+        d[2][i] = dy - h * f1[i] - bspl;
+    }
+    d
 }
 
 /// PI step-size control (Hairer & Wanner's dopri5 settings: safety 0.9, factors in [0.2, 10],
@@ -326,7 +341,7 @@ pub fn step_factor(err: f64, err_prev: f64) -> (bool, f64) {
     const SAFETY: f32 = 0.9;
     const BETA: f32 = 0.04;
     const ALPHA: f32 = 0.2 - 0.75 * BETA;
-    if !(err <= 1.0) {
+    if err.is_nan() || err > 1.0 {
         // Also a NaN error: shrink hard.
         let e = if err.is_finite() { err as f32 } else { 1e10 };
         let fac = (SAFETY / e.powf(ALPHA)).clamp(0.2, 1.0);
@@ -408,63 +423,87 @@ impl RootBracket {
 /// a step-long bracket below 1e-9 of the step on the smooth event functions used here.
 pub const ROOT_ITERATIONS: usize = 12;
 
-/// Vertex of the parabola through three points (x, y); None when they are collinear.
-pub fn parabola_vertex(p: [(f64, f64); 3]) -> Option<f64> {
-    let [(x0, y0), (x1, y1), (x2, y2)] = p;
-    let d01 = (y1 - y0) / (x1 - x0);
-    let d12 = (y2 - y1) / (x2 - x1);
-    let curv = (d12 - d01) / (x2 - x0);
-    if curv < 0.0 {
-        Some(0.5 * (x0 + x1) - 0.5 * d01 / curv)
+/// Points of the grid that [`max_in_window`] samples first: the maximum is never sought
+/// between samples further apart than (b - a) / MAX_GRID.
+pub const MAX_GRID: usize = 16;
+/// Golden-section iterations after the grid: the grid's best cell pair (2 / MAX_GRID of the
+/// window) shrinks by 0.618^14 ~ 1.2e-3, so a maximum at a kink of a tabulated model (Cd,
+/// Tauber-Sutton) is found within ~1e-4 of the window.
+pub const GOLDEN_ITERATIONS: usize = 14;
+/// 1 / golden ratio.
+pub const GOLDEN: f64 = 0.618_033_988_749_894_8;
+
+/// The largest value of w on [a, b], where w may have several local maxima and kinks: w on a
+/// grid of MAX_GRID + 1 points, then golden-section search between the best point's
+/// neighbours. Returns the best (x, w(x)) evaluated. `shaders/integrator.wgsl` has the same
+/// steps (`max_grid_x`, `golden_*`).
+pub fn max_in_window(w: impl Fn(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
+    let dx = (b - a) / MAX_GRID as f64;
+    let mut best = (a, w(a));
+    let mut j = 0;
+    for i in 1..=MAX_GRID {
+        let x = a + i as f64 * dx;
+        let v = w(x);
+        if v > best.1 {
+            best = (x, v);
+            j = i;
+        }
+    }
+    let lo = a + j.saturating_sub(1) as f64 * dx;
+    let hi = a + (j + 1).min(MAX_GRID) as f64 * dx;
+    let (x, v) = golden_max(w, lo, hi);
+    if v > best.1 {
+        (x, v)
     } else {
-        None
+        best
     }
 }
 
-/// Maximum of w(theta) near a step: `guesses` are (theta, w) at the step's nodes in
-/// ascending theta (exact or approximate), `w` evaluates exactly. A parabola through the best
-/// node and its neighbours gives a first vertex; three exact values around it a second; the
-/// largest exact value seen is returned as (theta, value). Theta stays within [-0.3, 1.3]: the
-/// dense output extrapolates that far with little loss, for a maximum on a step boundary.
-pub fn locate_max(w: impl Fn(f64) -> f64, guesses: &[(f64, f64)]) -> (f64, f64) {
-    let first = first_vertex(guesses);
-    let d = MAX_PROBE;
-    let pts = [first - d, first, first + d].map(|x| (x, w(x)));
-    let mut best = pts[0];
-    for p in &pts[1..] {
-        if p.1 > best.1 {
-            best = *p;
+/// Golden-section search for a maximum of w on [a, b], GOLDEN_ITERATIONS after its first two
+/// points; returns the best (x, w(x)) evaluated.
+pub fn golden_max(w: impl Fn(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
+    let (mut a, mut b) = (a, b);
+    let mut c = b - GOLDEN * (b - a);
+    let mut d = a + GOLDEN * (b - a);
+    let (mut fc, mut fd) = (w(c), w(d));
+    let mut best = if fd > fc { (d, fd) } else { (c, fc) };
+    for _ in 0..GOLDEN_ITERATIONS {
+        let x;
+        if fc >= fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - GOLDEN * (b - a);
+            fc = w(c);
+            x = (c, fc);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + GOLDEN * (b - a);
+            fd = w(d);
+            x = (d, fd);
         }
-    }
-    let x = second_vertex(pts, first);
-    let v = w(x);
-    if v > best.1 {
-        best = (x, v);
+        if x.1 > best.1 {
+            best = x;
+        }
     }
     best
 }
 
-/// The first vertex of [`locate_max`]: parabola through the largest node and its neighbours.
-pub fn first_vertex(guesses: &[(f64, f64)]) -> f64 {
-    let n = guesses.len();
-    let mut j = 0;
-    for k in 1..n {
-        if guesses[k].1 > guesses[j].1 {
-            j = k;
-        }
-    }
-    let j = j.clamp(1, n - 2);
-    parabola_vertex([guesses[j - 1], guesses[j], guesses[j + 1]])
-        .unwrap_or(guesses[j].0)
-        .clamp(-0.3, 1.3)
+/// The integrator's constants as WGSL declarations, for the generated prelude of every kernel
+/// that includes `shaders/integrator.wgsl`.
+pub fn wgsl_constants() -> String {
+    let mut s = crate::wgsl::declare_u32(&[
+        ("METHOD_DOPRI5", METHOD_DOPRI5 as usize),
+        ("METHOD_RK4", METHOD_RK4 as usize),
+        ("ROOT_ITERATIONS", ROOT_ITERATIONS),
+        ("MAX_GRID", MAX_GRID),
+        ("GOLDEN_ITERATIONS", GOLDEN_ITERATIONS),
+    ]);
+    s.push_str(&crate::wgsl::declare_real(&[
+        ("GOLDEN", GOLDEN),
+        ("ERR_PREV_START", ERR_PREV_START),
+    ]));
+    s
 }
-
-/// The second vertex: parabola through the three exact probes, kept within two probe spacings.
-pub fn second_vertex(pts: [(f64, f64); 3], first: f64) -> f64 {
-    parabola_vertex(pts)
-        .unwrap_or(first)
-        .clamp(first - 2.0 * MAX_PROBE, first + 2.0 * MAX_PROBE)
-}
-
-/// Half-spacing (in units of the step) of the exact probes around the first vertex.
-pub const MAX_PROBE: f64 = 0.05;

@@ -39,13 +39,34 @@ fn compare(precision: PrecisionChoice) -> (f64, f64, f64, f64) {
         .map(|(x, y)| (x.metrics[13].unwrap() - y.metrics[13].unwrap()).abs())
         .fold(0.0, f64::max);
     let (pg, pq) = (max_rel(&g, &c, M_PEAK_G), max_rel(&g, &c, M_PEAK_Q));
+    let mut ties = 0;
     for (m, (name, unit)) in METRICS.iter().enumerate() {
+        let bound = every_output_bound(precision, name);
+        // The time of a maximum is ill-conditioned where two local maxima (the perturbed
+        // density makes the curves wiggle near their tops) lie within the engines' value
+        // difference of each other: there either engine may pick either. Such near-ties (the
+        // peak values agree within their bound, the times do not) are counted, not compared.
+        let peak_of = match *name {
+            "time_peak_g_s" => Some(M_PEAK_G),
+            "time_peak_heat_s" => Some(M_PEAK_Q),
+            _ => None,
+        };
         let worst = g
             .iter()
             .zip(&c)
-            .map(|(x, y)| (x.metrics[m].unwrap() - y.metrics[m].unwrap()).abs())
+            .map(|(x, y)| {
+                let d = (x.metrics[m].unwrap() - y.metrics[m].unwrap()).abs();
+                if let Some(k) = peak_of {
+                    let (px, py) = (x.metrics[k].unwrap(), y.metrics[k].unwrap());
+                    let peak_bound = every_output_bound(precision, METRICS[k].0);
+                    if d > bound && (px - py).abs() <= peak_bound {
+                        ties += 1;
+                        return 0.0;
+                    }
+                }
+                d
+            })
             .fold(0.0, f64::max);
-        let bound = every_output_bound(precision, name);
         eprintln!(
             "{precision:?}: {name:<28} max |gpu - cpu| {worst:.3e} {unit} (bound {bound:.1e})"
         );
@@ -54,6 +75,9 @@ fn compare(precision: PrecisionChoice) -> (f64, f64, f64, f64) {
             "{precision:?} {name} differs by {worst} {unit}, bound {bound}"
         );
     }
+    eprintln!("{precision:?}: near-tied peak times (not compared): {ties}");
+    // Rare: at most 1 in 50 of the (sample, peak) pairs.
+    assert!(ties * 50 <= 2 * N, "{ties} near-tied peak times");
     eprintln!("{precision:?}: max rel peak g {pg:.3e}, peak heat {pq:.3e}, landing {landing:.3e} m, tof {tof:.3e} s");
     (pg, pq, landing, tof)
 }
@@ -94,11 +118,13 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
             }
         }
         // A maximum is flat: an error eps in the values moves the arg-max by ~tau sqrt(2 eps),
-        // tau ~10 s the pulse width; eps = 2e-3 (the peak bound above) gives 0.6 s. Measured
-        // worst: 0.4 s (4 steps).
+        // tau ~10 s the pulse width; eps = 2e-3 (the peak bound above) gives 0.6 s. In f64 the
+        // maxima are located by golden section, whose comparisons of values equal to rounding
+        // can go either way: its last bracket is 2/16 x 0.618^14 ~ 1.5e-4 of a two-step window
+        // (0.2 s), 3e-5 s; measured 8.5e-6 s.
         "time_peak_g_s" | "time_peak_heat_s" => {
             if f64_mode {
-                1e-9
+                1e-4
             } else {
                 1.0
             }
@@ -136,6 +162,17 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
                 1e-6
             } else {
                 0.5
+            }
+        }
+        // These runs use the shipped config's fixed RK4 steps: the counts differ only where the
+        // drogue Mach number (which switches 0.1 s to 0.5 s steps) or the ground is crossed in
+        // a different step; in f64 never, in f32 by a few steps (the crossing moves by
+        // ~0.1 s, see the drogue and time-of-flight bounds).
+        "steps" | "rejected_steps" => {
+            if f64_mode {
+                0.0
+            } else {
+                10.0
             }
         }
         other => panic!("no bound for output {other}"),

@@ -306,8 +306,9 @@ fn sensitivity_parquet_ranks_what_drives_the_outputs() {
     };
     let (inputs, outputs) = (col("input"), col("output"));
     let rho = f64_col(&s, "spearman");
-    // One row per (dispersed input, output): 9 inputs x 14 outputs in the default config.
-    assert_eq!(s.num_rows(), 9 * 14);
+    // One row per (dispersed input, output): 9 inputs x 16 outputs in the default config (14
+    // physical outputs, then the integrator's steps and rejected_steps).
+    assert_eq!(s.num_rows(), 9 * 16);
     let find = |i: &str, o: &str| {
         let k = inputs
             .iter()

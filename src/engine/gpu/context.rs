@@ -155,6 +155,30 @@ impl GpuContext {
         Ok(pipeline)
     }
 
+    /// A command buffer of one compute pass that dispatches `groups` workgroups of `pipeline`
+    /// with bind group 0 `bind` (submit it when it suits: the microbenchmark times the submit).
+    pub fn dispatch_commands(
+        &self,
+        label: &str,
+        pipeline: &wgpu::ComputePipeline,
+        bind: &wgpu::BindGroup,
+        groups: u32,
+    ) -> wgpu::CommandBuffer {
+        let mut enc = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(label),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, bind, &[]);
+            pass.dispatch_workgroups(groups, 1, 1);
+        }
+        enc.finish()
+    }
+
     pub fn storage_buffer(
         &self,
         label: &str,

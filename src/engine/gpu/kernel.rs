@@ -201,20 +201,7 @@ impl GpuKernel {
     }
 
     fn dispatch(&self, ctx: &GpuContext, groups: u32) {
-        let mut enc = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("steps"),
-            });
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("steps"),
-                timestamp_writes: None,
-            });
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &self.bind, &[]);
-            pass.dispatch_workgroups(groups, 1, 1);
-        }
-        ctx.queue.submit([enc.finish()]);
+        ctx.queue
+            .submit([ctx.dispatch_commands("steps", &self.pipeline, &self.bind, groups)]);
     }
 }

@@ -181,21 +181,12 @@ impl<'a> Bench<'a> {
         ctx.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| GpuError::Runtime(format!("waiting for the device: {e}")))?;
-        let mut enc = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("microbench"),
-            });
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("microbench"),
-                timestamp_writes: None,
-            });
-            pass.set_pipeline(&t.pipeline);
-            pass.set_bind_group(0, &t.bind, &[]);
-            pass.dispatch_workgroups(self.lanes.div_ceil(t.wg), 1, 1);
-        }
-        let cmd = enc.finish();
+        let cmd = ctx.dispatch_commands(
+            "microbench",
+            &t.pipeline,
+            &t.bind,
+            self.lanes.div_ceil(t.wg),
+        );
         let start = Instant::now();
         ctx.queue.submit([cmd]);
         ctx.device

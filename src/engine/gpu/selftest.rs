@@ -124,21 +124,9 @@ pub fn check_f64_builtins(ctx: &GpuContext) -> Result<(), GpuError> {
             },
         ],
     });
-    let mut enc = ctx
-        .device
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("self-test"),
-        });
-    {
-        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("self-test"),
-            timestamp_writes: None,
-        });
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups((xs.len() as u32).div_ceil(64), 1, 1);
-    }
-    ctx.queue.submit([enc.finish()]);
+    let groups = (xs.len() as u32).div_ceil(64);
+    ctx.queue
+        .submit([ctx.dispatch_commands("self-test", &pipeline, &bind, groups)]);
     let bytes = ctx.read_back(&output, &staging, out_size)?;
     ctx.check_errors("running the f64 self-test")?;
     let ys: Vec<f64> = bytemuck::pod_collect_to_vec(&bytes);

@@ -164,7 +164,7 @@ fn default_method() -> String {
 }
 /// Default tolerances: chosen by measurement against converged solutions so that the
 /// accuracy budget of README "Integration accuracy" holds with margin (tests/integrator.rs).
-pub const DEFAULT_RTOL: f64 = 1e-7;
+pub const DEFAULT_RTOL: f64 = 5e-8;
 pub const DEFAULT_ATOL: f64 = 1e-6;
 fn default_rtol() -> f64 {
     DEFAULT_RTOL

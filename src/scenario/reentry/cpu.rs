@@ -7,7 +7,7 @@
 
 use super::layout::*;
 use super::model::{Model, ATM_EXPONENTIAL, CD_TABLE, LN_ZERO};
-use crate::integrator::{self, locate_max, locate_root, Method, System, Trial};
+use crate::integrator::{self, locate_root, max_in_window, Method, System, Trial};
 use crate::physics::atmosphere::{catmull_rom, uniform_lerp};
 use crate::physics::geodesy::cartesian_to_geodetic_m;
 use crate::physics::vec3::{cross, dot, norm, scale};
@@ -253,8 +253,10 @@ impl SampleModel<'_> {
             y,
             f0,
             h,
-            self.c(C_RTOL),
-            self.c(C_ATOL),
+            integrator::Tolerance {
+                rtol: self.c(C_RTOL),
+                atol: self.c(C_ATOL),
+            },
         )
     }
 
@@ -272,7 +274,7 @@ impl SampleModel<'_> {
         let rk4 = self.method() == Method::Rk4;
         let mut y: [f64; N_Y] = s[S_Y..S_Y + N_Y].try_into().expect("state");
         let mut t = s[S_T];
-        let (mut f0, mut aux0) = self.rhs(t, &y);
+        let (mut f0, aux0) = self.rhs(t, &y);
         if !finite_eval(&f0, &aux0) {
             s[S_STATUS] = ST_FAILED as f64;
             return true;
@@ -282,10 +284,10 @@ impl SampleModel<'_> {
         if s[S_STEPS] == 0.0 && s[S_REJECTED] == 0.0 {
             for w in 0..N_WATCH {
                 let b = S_PK + PK_LEN * w;
-                let v = watch(w, &aux0);
-                s[b + PK_NODE] = v;
-                s[b + PK_EXACT] = v;
+                s[b + PK_EXACT] = watch(w, &aux0);
                 s[b + PK_EXACT_T] = t;
+                s[b + PK_PENDING] = 1.0;
+                s[b + PK_NODE] = s[b + PK_EXACT];
             }
             if aux0.mach <= drogue_mach {
                 // Already slow at the start: the drogue condition is the initial state's.
@@ -350,11 +352,10 @@ impl SampleModel<'_> {
                 set_bracket(s, S_EV, t, hs, &y);
                 break;
             }
-            self.watch_step(s, &tr, &aux0);
+            self.watch_step(s, &tr);
             y = tr.y1;
             t += hs;
             f0 = tr.f1;
-            aux0 = tr.aux1;
             h = h_next;
         }
         s[S_Y..S_Y + N_Y].copy_from_slice(&y);
@@ -371,23 +372,32 @@ impl SampleModel<'_> {
         false
     }
 
-    /// Track where each watched maximum lies: a step whose nodes before its end reach the
-    /// largest value so far brackets it (its end node is the next step's start).
-    fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, aux0: &Aux) {
+    /// Track where each watched maximum lies: around the largest value at a step end, in the
+    /// step that ends there (B1) or the one that starts there (B2); and the step whose stage
+    /// values reach the largest value (BN).
+    fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>) {
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
-            let mut cand = watch(w, aux0);
-            for (_, a) in &tr.nodes[..tr.n_nodes] {
-                cand = cand.max(watch(w, a));
+            let node = tr
+                .stage_aux
+                .iter()
+                .map(|a| watch(w, a))
+                .fold(f64::MIN, f64::max);
+            if node > s[b + PK_NODE] {
+                s[b + PK_NODE] = node;
+                set_bracket(s, b + PK_BN, tr.t0, tr.h, &tr.y0);
             }
-            if cand >= s[b + PK_NODE] {
-                set_bracket(s, b + PK_BR, tr.t0, tr.h, &tr.y0);
+            if s[b + PK_PENDING] != 0.0 {
+                set_bracket(s, b + PK_B2, tr.t0, tr.h, &tr.y0);
+                s[b + PK_PENDING] = 0.0;
             }
             let v1 = watch(w, &tr.aux1);
-            s[b + PK_NODE] = s[b + PK_NODE].max(cand).max(v1);
             if v1 > s[b + PK_EXACT] {
                 s[b + PK_EXACT] = v1;
                 s[b + PK_EXACT_T] = tr.t0 + tr.h;
+                set_bracket(s, b + PK_B1, tr.t0, tr.h, &tr.y0);
+                s[b + PK_B2 + BR_H] = 0.0;
+                s[b + PK_PENDING] = 1.0;
             }
         }
     }
@@ -444,17 +454,41 @@ impl SampleModel<'_> {
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
             let (mut best, mut best_t) = (s[b + PK_EXACT], s[b + PK_EXACT_T]);
-            if s[b + PK_BR + BR_H] > 0.0 {
-                let (tr, a0) = self.bracket_trial(s, b + PK_BR);
-                let mut guesses = vec![(0.0, watch(w, &a0))];
-                for (th, a) in &tr.nodes[..tr.n_nodes] {
-                    guesses.push((*th, watch(w, a)));
-                }
-                guesses.push((1.0, watch(w, &tr.aux1)));
-                let (th, v) = locate_max(|th| watch(w, &self.rhs(0.0, &tr.dense(th)).1), &guesses);
+            let b1 = (s[b + PK_B1 + BR_H] > 0.0).then(|| self.bracket_trial(s, b + PK_B1).0);
+            let b2 = (s[b + PK_B2 + BR_H] > 0.0).then(|| self.bracket_trial(s, b + PK_B2).0);
+            // The window: B1 then B2 (either may be missing: a maximum at the start, or at the
+            // last step end); a time maps to the step that holds it.
+            if let Some(first) = b1.as_ref().or(b2.as_ref()) {
+                let last = b2.as_ref().unwrap_or(first);
+                let y_at = |t: f64| {
+                    let tr = match &b2 {
+                        Some(c) if t > first.t0 + first.h => c,
+                        _ => first,
+                    };
+                    tr.dense((t - tr.t0) / tr.h)
+                };
+                let (t, v) = max_in_window(
+                    |t| watch(w, &self.rhs(t, &y_at(t)).1),
+                    first.t0,
+                    last.t0 + last.h,
+                );
                 if v > best {
                     best = v;
-                    best_t = tr.t_at(th);
+                    best_t = t;
+                }
+            }
+            if s[b + PK_BN + BR_H] > 0.0 {
+                // The stage-value step, a little beyond its ends (the dense output extrapolates
+                // a fraction of a step with little loss).
+                let tr = self.bracket_trial(s, b + PK_BN).0;
+                let (t, v) = max_in_window(
+                    |t| watch(w, &self.rhs(t, &tr.dense((t - tr.t0) / tr.h)).1),
+                    tr.t0 - BN_MARGIN * tr.h,
+                    tr.t0 + (1.0 + BN_MARGIN) * tr.h,
+                );
+                if v > best {
+                    best = v;
+                    best_t = t;
                 }
             }
             s[S_PEAK + w] = best;
@@ -463,6 +497,9 @@ impl SampleModel<'_> {
         s[S_FINISHED] = 1.0;
     }
 }
+
+/// How far beyond its ends (in steps) the stage-value step BN is searched.
+pub const BN_MARGIN: f64 = 0.25;
 
 fn set_bracket(s: &mut [f64], at: usize, t0: f64, h: f64, y0: &[f64; N_Y]) {
     s[at + BR_T0] = t0;

@@ -52,29 +52,34 @@ crate::layout! {
     S_DROGUE_ALT = 33, // [m]; meaningful when S_DROGUE_DONE = 1
     S_DROGUE_QDYN = 34, // [Pa]
     // Watched maxima: deceleration, total, convective and radiative heat flux. Each has a
-    // block of PK_LEN slots at S_PK + PK_LEN w: the largest node value seen (stage nodes
-    // included), the largest exact value at a step end and its time, and the bracket of the
-    // maximum.
+    // block of PK_LEN slots at S_PK + PK_LEN w: the largest value at a step end and its time;
+    // the two steps around that step end (B1 ends there, B2 starts there; PK_PENDING = 1 while
+    // B2 is still to come); and the step whose interior stage values reached the largest value
+    // (BN: stage values are ~1e-3 accurate, but see inside a step). The finishing pass searches
+    // both windows.
     N_WATCH = 4,
     W_G = 0,
     W_Q = 1,
     W_QC = 2,
     W_QR = 3,
     S_PK = 35,
-    PK_NODE = 0,
-    PK_EXACT = 1,
-    PK_EXACT_T = 2,
-    PK_BR = 3, // bracket
-    PK_LEN = 12,
-    S_PEAK = 83, // 4: the located maxima, in watch order
-    S_T_PEAK = 87, // 4: their times [s]
+    PK_EXACT = 0,
+    PK_EXACT_T = 1,
+    PK_PENDING = 2,
+    PK_B1 = 3, // bracket
+    PK_B2 = 12, // bracket
+    PK_NODE = 21, // largest stage value so far
+    PK_BN = 22, // bracket
+    PK_LEN = 31,
+    S_PEAK = 159, // 4: the located maxima, in watch order
+    S_T_PEAK = 163, // 4: their times [s]
     S_PEAK_G = S_PEAK + W_G,
     S_PEAK_Q = S_PEAK + W_Q,
     S_PEAK_QC = S_PEAK + W_QC,
     S_PEAK_QR = S_PEAK + W_QR,
     S_T_PEAK_G = S_T_PEAK + W_G,
     S_T_PEAK_Q = S_T_PEAK + W_Q,
-    STATE_LEN = 91,
+    STATE_LEN = 167,
 
     // ---- model constants buffer (same for every sample of a run) ----
     C_OMEGA = 0, // Earth rotation rate used [rad/s] (0 without rotation)
@@ -133,7 +138,9 @@ pub fn wgsl_layout() -> String {
     s.push_str(&crate::wgsl::declare_real(&[
         ("LN_ZERO", super::model::LN_ZERO),
         ("MIN_STEP_S", super::cpu::MIN_STEP_S),
+        ("BN_MARGIN", super::cpu::BN_MARGIN),
     ]));
     s.push_str(&Dims::wgsl());
+    s.push_str(&crate::integrator::wgsl_constants());
     s
 }
