@@ -167,6 +167,82 @@ fn trial_of(t: real, y: Y, f0: Y, h: real, p: P) -> Trial {
     return integ_trial(t, y, f0, h, p, max(consts[C_RTOL], RTOL_FLOOR), consts[C_ATOL]);
 }
 
+// A step (t0, h, y0) that brackets an event or a maximum.
+struct Bracket {
+    t0: real,
+    h: real,
+    y0: Y,
+};
+
+fn load_bracket(at: u32) -> Bracket {
+    return Bracket(states[at + BR_T0], states[at + BR_H], load_y(at + BR_Y0));
+}
+
+fn store_bracket(at: u32, br: Bracket) {
+    set_bracket(at, br.t0, br.h, br.y0);
+}
+
+// One watched maximum's tracking (the PK_* block), kept in private memory while stepping:
+// storage writes inside per-lane branches cost every lane on every step.
+struct Watch {
+    exact: real,
+    exact_t: real,
+    pending: real,
+    node: real,
+    b1: Bracket,
+    b2: Bracket,
+    bn: Bracket,
+};
+
+fn load_watch(b: u32) -> Watch {
+    return Watch(states[b + PK_EXACT], states[b + PK_EXACT_T], states[b + PK_PENDING],
+        states[b + PK_NODE], load_bracket(b + PK_B1), load_bracket(b + PK_B2),
+        load_bracket(b + PK_BN));
+}
+
+fn store_watch(b: u32, wt: Watch) {
+    states[b + PK_EXACT] = wt.exact;
+    states[b + PK_EXACT_T] = wt.exact_t;
+    states[b + PK_PENDING] = wt.pending;
+    states[b + PK_NODE] = wt.node;
+    store_bracket(b + PK_B1, wt.b1);
+    store_bracket(b + PK_B2, wt.b2);
+    store_bracket(b + PK_BN, wt.bn);
+}
+
+fn watch_start(v: real, t: real, w0: Watch) -> Watch {
+    var wt = w0;
+    wt.exact = v;
+    wt.exact_t = t;
+    wt.pending = 1.0;
+    wt.node = v;
+    return wt;
+}
+
+// Where the maximum of w lies: around the largest value at a step end (B1 ends there, B2
+// starts there), and in the step whose stage values reach the largest (BN).
+fn watch_step(w: u32, w0: Watch, here: Bracket, tr: Trial) -> Watch {
+    var wt = w0;
+    let node = max(max(watch(w, tr.n0), watch(w, tr.n1)), max(watch(w, tr.n2), watch(w, tr.n3)));
+    if (node > wt.node) {
+        wt.node = node;
+        wt.bn = here;
+    }
+    if (wt.pending != 0.0) {
+        wt.b2 = here;
+        wt.pending = 0.0;
+    }
+    let v1 = watch(w, tr.aux1);
+    if (v1 > wt.exact) {
+        wt.exact = v1;
+        wt.exact_t = here.t0 + here.h;
+        wt.b1 = here;
+        wt.b2.h = 0.0;
+        wt.pending = 1.0;
+    }
+    return wt;
+}
+
 // Phase 0: integrate up to dims.max_steps steps (accepted or rejected).
 fn integrate(sb: u32, p: P) {
     var y = load_y(sb + S_Y);
@@ -176,23 +252,25 @@ fn integrate(sb: u32, p: P) {
     var steps = states[sb + S_STEPS];
     var rejected = states[sb + S_REJECTED];
     var drogue_done = states[sb + S_DROGUE_DONE];
+    var dr = load_bracket(sb + S_DR);
+    var ev = load_bracket(sb + S_EV);
+    var wg = load_watch(sb + S_PK + PK_LEN * W_G);
+    var wq = load_watch(sb + S_PK + PK_LEN * W_Q);
+    var wqc = load_watch(sb + S_PK + PK_LEN * W_QC);
+    var wqr = load_watch(sb + S_PK + PK_LEN * W_QR);
     var status = ST_RUNNING;
     var e0 = rhs(t, y, p);
     if (!(y_finite(e0.f) && is_finite(e0.aux.alt))) {
         status = ST_FAILED;
     }
     if (steps == 0.0 && rejected == 0.0) {
-        for (var w = 0u; w < N_WATCH; w = w + 1u) {
-            let b = sb + S_PK + PK_LEN * w;
-            let v = watch(w, e0.aux);
-            states[b + PK_EXACT] = v;
-            states[b + PK_EXACT_T] = t;
-            states[b + PK_PENDING] = 1.0;
-            states[b + PK_NODE] = v;
-        }
+        wg = watch_start(watch(W_G, e0.aux), t, wg);
+        wq = watch_start(watch(W_Q, e0.aux), t, wq);
+        wqc = watch_start(watch(W_QC, e0.aux), t, wqc);
+        wqr = watch_start(watch(W_QR, e0.aux), t, wqr);
         if (e0.aux.mach <= p.drogue_mach) {
             drogue_done = 1.0;
-            set_bracket(sb + S_DR, t, 0.0, y);
+            dr = Bracket(t, 0.0, y);
         }
     }
     let t_limit = consts[C_T_LIMIT];
@@ -235,9 +313,10 @@ fn integrate(sb: u32, p: P) {
             continue;
         }
         let a1 = tr.aux1;
+        let here = Bracket(t, hs, y);
         if (drogue_done == 0.0 && a1.mach <= p.drogue_mach) {
             drogue_done = 1.0;
-            set_bracket(sb + S_DR, t, hs, y);
+            dr = here;
         }
         if (a1.alt <= 0.0) {
             status = ST_LANDED;
@@ -247,32 +326,13 @@ fn integrate(sb: u32, p: P) {
         steps = steps + 1.0;
         if (status != ST_RUNNING) {
             // Not committed: the finishing pass locates the event inside this step.
-            set_bracket(sb + S_EV, t, hs, y);
+            ev = here;
             break;
         }
-        // Where each watched maximum lies: around the largest value at a step end (B1 ends
-        // there, B2 starts there), and in the step whose stage values reach the largest (BN).
-        for (var w = 0u; w < N_WATCH; w = w + 1u) {
-            let b = sb + S_PK + PK_LEN * w;
-            let node = max(max(watch(w, tr.n0), watch(w, tr.n1)),
-                           max(watch(w, tr.n2), watch(w, tr.n3)));
-            if (node > states[b + PK_NODE]) {
-                states[b + PK_NODE] = node;
-                set_bracket(b + PK_BN, t, hs, y);
-            }
-            if (states[b + PK_PENDING] != 0.0) {
-                set_bracket(b + PK_B2, t, hs, y);
-                states[b + PK_PENDING] = 0.0;
-            }
-            let v1 = watch(w, a1);
-            if (v1 > states[b + PK_EXACT]) {
-                states[b + PK_EXACT] = v1;
-                states[b + PK_EXACT_T] = t + hs;
-                set_bracket(b + PK_B1, t, hs, y);
-                states[b + PK_B2 + BR_H] = 0.0;
-                states[b + PK_PENDING] = 1.0;
-            }
-        }
+        wg = watch_step(W_G, wg, here, tr);
+        wq = watch_step(W_Q, wq, here, tr);
+        wqc = watch_step(W_QC, wqc, here, tr);
+        wqr = watch_step(W_QR, wqr, here, tr);
         y = tr.y1;
         t = t + hs;
         e0.f = tr.f1;
@@ -286,6 +346,12 @@ fn integrate(sb: u32, p: P) {
     states[sb + S_STEPS] = steps;
     states[sb + S_REJECTED] = rejected;
     states[sb + S_DROGUE_DONE] = drogue_done;
+    store_bracket(sb + S_DR, dr);
+    store_bracket(sb + S_EV, ev);
+    store_watch(sb + S_PK + PK_LEN * W_G, wg);
+    store_watch(sb + S_PK + PK_LEN * W_Q, wq);
+    store_watch(sb + S_PK + PK_LEN * W_QC, wqc);
+    store_watch(sb + S_PK + PK_LEN * W_QR, wqr);
     states[sb + S_STATUS] = real(status);
     if (status == ST_RUNNING) {
         atomicAdd(&n_running, 1u);
@@ -335,65 +401,45 @@ fn finish(sb: u32, p: P) {
             states[sb + S_DROGUE_DONE] = 0.0;
         }
     }
-    for (var w = 0u; w < N_WATCH; w = w + 1u) {
+    // Each watched maximum in each of its three windows (B1, B2, BN: one step each, a little
+    // beyond its ends), one loop so the search is compiled once.
+    for (var k = 0u; k < 3u * N_WATCH; k = k + 1u) {
+        let w = k / 3u;
         let b = sb + S_PK + PK_LEN * w;
-        var best = states[b + PK_EXACT];
-        var best_t = states[b + PK_EXACT_T];
-        let h1 = states[b + PK_B1 + BR_H];
-        let h2 = states[b + PK_B2 + BR_H];
-        if (h1 > 0.0 || h2 > 0.0) {
-            // The window: B1 then B2, either may be missing.
-            let tr1 = bracket_trial(b + PK_B1, p);
-            let tr2 = bracket_trial(b + PK_B2, p);
-            var first = tr1;
-            var last = tr2;
-            if (h1 <= 0.0) {
-                first = tr2;
-            }
-            if (h2 <= 0.0) {
-                last = tr1;
-            }
-            let m = max_in_window(w, first.t0, last.t0 + last.h, first, last, p);
-            if (m.y > best) {
-                best = m.y;
-                best_t = m.x;
+        let at = b + select(select(PK_BN, PK_B2, k % 3u == 1u), PK_B1, k % 3u == 0u);
+        if (k % 3u == 0u) {
+            states[sb + S_PEAK + w] = states[b + PK_EXACT];
+            states[sb + S_T_PEAK + w] = states[b + PK_EXACT_T];
+        }
+        if (states[at + BR_H] > 0.0) {
+            let tr = bracket_trial(at, p);
+            let m = max_in_window(w, tr.t0 - WINDOW_MARGIN * tr.h,
+                                  tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, tr, p);
+            if (m.y > states[sb + S_PEAK + w]) {
+                states[sb + S_PEAK + w] = m.y;
+                states[sb + S_T_PEAK + w] = m.x;
             }
         }
-        if (states[b + PK_BN + BR_H] > 0.0) {
-            // The stage-value step, a little beyond its ends.
-            let tr = bracket_trial(b + PK_BN, p);
-            let m = max_in_window(w, tr.t0 - BN_MARGIN * tr.h, tr.t0 + (1.0 + BN_MARGIN) * tr.h,
-                                  tr, tr, p);
-            if (m.y > best) {
-                best = m.y;
-                best_t = m.x;
-            }
-        }
-        states[sb + S_PEAK + w] = best;
-        states[sb + S_T_PEAK + w] = best_t;
     }
     states[sb + S_FINISHED] = 1.0;
 }
 
-// Watched quantity w at time t on the dense output of `first` (up to its end) or `last`.
-fn watch_on(w: u32, t: real, first: Trial, last: Trial, p: P) -> real {
-    let ya = integ_dense(first, (t - first.t0) / first.h);
-    let yb = integ_dense(last, (t - last.t0) / last.h);
-    let in_first = t <= first.t0 + first.h;
-    let y = Y(select(yb.r, ya.r, in_first), select(yb.v, ya.v, in_first), select(yb.q, ya.q, in_first));
-    return watch(w, rhs(t, y, p).aux);
+// Watched quantity w at time t on the dense output of `tr`.
+fn watch_on(w: u32, t: real, tr: Trial, p: P) -> real {
+    return watch(w, rhs(t, integ_dense(tr, (t - tr.t0) / tr.h), p).aux);
 }
 
 // integrator::max_in_window: w on a grid of MAX_GRID + 1 points over [a, b], then golden
-// section between the best point's neighbours; returns (x, w(x)) of the best evaluated.
-fn max_in_window(w: u32, a: real, b: real, first: Trial, last: Trial, p: P) -> vec2<real> {
+// section between the best point's neighbours; returns (x, w(x)) of the best evaluated. One
+// evaluation site per loop keeps the inlined kernel small.
+fn max_in_window(w: u32, a: real, b: real, tr: Trial, p: P) -> vec2<real> {
     let dx = (b - a) / real(MAX_GRID);
     var bx = a;
-    var bv = watch_on(w, a, first, last, p);
+    var bv: real = -1.0e30;
     var j = 0u;
-    for (var i = 1u; i <= MAX_GRID; i = i + 1u) {
+    for (var i = 0u; i <= MAX_GRID; i = i + 1u) {
         let x = a + real(i) * dx;
-        let v = watch_on(w, x, first, last, p);
+        let v = watch_on(w, x, tr, p);
         if (v > bv) {
             bx = x;
             bv = v;
@@ -404,34 +450,35 @@ fn max_in_window(w: u32, a: real, b: real, first: Trial, last: Trial, p: P) -> v
     var hi = a + real(min(j + 1u, MAX_GRID)) * dx;
     var c = hi - GOLDEN * (hi - lo);
     var d = lo + GOLDEN * (hi - lo);
-    var fc = watch_on(w, c, first, last, p);
-    var fd = watch_on(w, d, first, last, p);
-    var gx = c;
-    var gv = fc;
-    if (fd > fc) {
-        gx = d;
-        gv = fd;
-    }
-    for (var k = 0u; k < GOLDEN_ITERATIONS; k = k + 1u) {
-        var x: real;
-        var v: real;
-        if (fc >= fd) {
-            hi = d;
-            d = c;
-            fd = fc;
-            c = hi - GOLDEN * (hi - lo);
-            fc = watch_on(w, c, first, last, p);
-            x = c;
-            v = fc;
-        } else {
-            lo = c;
-            c = d;
-            fc = fd;
-            d = lo + GOLDEN * (hi - lo);
-            fd = watch_on(w, d, first, last, p);
+    var fc: real = 0.0;
+    var fd: real = 0.0;
+    var gx: real = 0.0;
+    var gv: real = -1.0e30;
+    // Iterations 0 and 1 evaluate c and d; each later one the new inner point.
+    for (var k = 0u; k < GOLDEN_ITERATIONS + 2u; k = k + 1u) {
+        var x = c;
+        var is_c = k == 0u;
+        if (k == 1u) {
             x = d;
-            v = fd;
+        } else if (k >= 2u) {
+            if (fc >= fd) {
+                hi = d;
+                d = c;
+                fd = fc;
+                c = hi - GOLDEN * (hi - lo);
+                x = c;
+                is_c = true;
+            } else {
+                lo = c;
+                c = d;
+                fc = fd;
+                d = lo + GOLDEN * (hi - lo);
+                x = d;
+            }
         }
+        let v = watch_on(w, x, tr, p);
+        fc = select(fc, v, is_c);
+        fd = select(v, fd, is_c);
         if (v > gv) {
             gx = x;
             gv = v;

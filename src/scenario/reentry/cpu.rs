@@ -454,37 +454,17 @@ impl SampleModel<'_> {
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
             let (mut best, mut best_t) = (s[b + PK_EXACT], s[b + PK_EXACT_T]);
-            let b1 = (s[b + PK_B1 + BR_H] > 0.0).then(|| self.bracket_trial(s, b + PK_B1).0);
-            let b2 = (s[b + PK_B2 + BR_H] > 0.0).then(|| self.bracket_trial(s, b + PK_B2).0);
-            // The window: B1 then B2 (either may be missing: a maximum at the start, or at the
-            // last step end); a time maps to the step that holds it.
-            if let Some(first) = b1.as_ref().or(b2.as_ref()) {
-                let last = b2.as_ref().unwrap_or(first);
-                let y_at = |t: f64| {
-                    let tr = match &b2 {
-                        Some(c) if t > first.t0 + first.h => c,
-                        _ => first,
-                    };
-                    tr.dense((t - tr.t0) / tr.h)
-                };
-                let (t, v) = max_in_window(
-                    |t| watch(w, &self.rhs(t, &y_at(t)).1),
-                    first.t0,
-                    last.t0 + last.h,
-                );
-                if v > best {
-                    best = v;
-                    best_t = t;
+            // Each window is one recorded step, a little beyond its ends (the dense output
+            // extrapolates a fraction of a step with little loss).
+            for at in [b + PK_B1, b + PK_B2, b + PK_BN] {
+                if s[at + BR_H] <= 0.0 {
+                    continue;
                 }
-            }
-            if s[b + PK_BN + BR_H] > 0.0 {
-                // The stage-value step, a little beyond its ends (the dense output extrapolates
-                // a fraction of a step with little loss).
-                let tr = self.bracket_trial(s, b + PK_BN).0;
+                let tr = self.bracket_trial(s, at).0;
                 let (t, v) = max_in_window(
                     |t| watch(w, &self.rhs(t, &tr.dense((t - tr.t0) / tr.h)).1),
-                    tr.t0 - BN_MARGIN * tr.h,
-                    tr.t0 + (1.0 + BN_MARGIN) * tr.h,
+                    tr.t0 - WINDOW_MARGIN * tr.h,
+                    tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h,
                 );
                 if v > best {
                     best = v;
@@ -498,8 +478,8 @@ impl SampleModel<'_> {
     }
 }
 
-/// How far beyond its ends (in steps) the stage-value step BN is searched.
-pub const BN_MARGIN: f64 = 0.25;
+/// How far beyond its ends (in steps) each recorded step is searched for a maximum.
+pub const WINDOW_MARGIN: f64 = 0.25;
 
 fn set_bracket(s: &mut [f64], at: usize, t0: f64, h: f64, y0: &[f64; N_Y]) {
     s[at + BR_T0] = t0;

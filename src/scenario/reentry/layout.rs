@@ -138,7 +138,7 @@ pub fn wgsl_layout() -> String {
     s.push_str(&crate::wgsl::declare_real(&[
         ("LN_ZERO", super::model::LN_ZERO),
         ("MIN_STEP_S", super::cpu::MIN_STEP_S),
-        ("BN_MARGIN", super::cpu::BN_MARGIN),
+        ("WINDOW_MARGIN", super::cpu::WINDOW_MARGIN),
     ]));
     s.push_str(&Dims::wgsl());
     s.push_str(&crate::integrator::wgsl_constants());
