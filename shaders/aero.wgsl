@@ -1,4 +1,17 @@
 // Aerodynamics: Cd constant or Cd(Mach) table (held beyond its ends) times the dispersed scale.
+// CD_MODE: 0 constant, 1 (Mach, Cd) rows searched by bisection, 2 a uniform table.
+
+// Linear interpolation in a uniform table of n values in consts (x0 + k dx), held beyond its
+// ends: one index computation and two loads (physics::table::UniformTable::lookup).
+fn consts_uniform_held(base: u32, n: u32, x0: real, dx: real, x: real) -> real {
+    let last = real(n - 1u);
+    let u = clamp((x - x0) / dx, 0.0, last);
+    let fk = min(floor(u), last - 1.0);
+    let f = u - fk;
+    let k = base + u32(fk);
+    let lo = consts[k];
+    return lo + f * (consts[k + 1u] - lo);
+}
 
 // Linear interpolation in an ascending [x, y] table of n rows in consts, held beyond its ends.
 // The segment is found by bisection with a fixed trip count `steps` >= log2(n - 1) (an
@@ -24,6 +37,8 @@ fn drag_coefficient(mach: real, cd_const: real, cd_scale: real) -> real {
     var cd: real = cd_const;
     if (CD_MODE == 1u) {
         cd = consts_held(dims.off_cd, N_CD, CD_STEPS, mach);
+    } else if (CD_MODE == 2u) {
+        cd = consts_uniform_held(dims.off_cd, N_CD, consts[C_CD_X0], consts[C_CD_DX], mach);
     }
     return cd * cd_scale;
 }

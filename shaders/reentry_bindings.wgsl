@@ -6,11 +6,10 @@ override METHOD: u32 = 0u;       // integrator: METHOD_DOPRI5, METHOD_RK4
 override SPHERICAL: u32 = 0u;    // 1: altitude above a sphere
 override ATM_MODEL: u32 = 0u;    // 0 US76 table, 1 exponential
 override N_PERT: u32 = 0u;       // density perturbation nodes per sample (0: none)
-override CD_MODE: u32 = 0u;      // 0 constant, 1 table
-override N_CD: u32 = 2u;         // Cd table rows
-override CD_STEPS: u32 = 1u;     // bisection steps for the Cd table
-override N_TS: u32 = 2u;         // Tauber-Sutton table rows
-override TS_STEPS: u32 = 1u;
+override CD_MODE: u32 = 0u;      // 0 constant, 1 table rows (bisection), 2 uniform table
+override N_CD: u32 = 2u;         // Cd table rows or uniform points
+override CD_STEPS: u32 = 1u;     // bisection steps for Cd table rows
+override N_TS: u32 = 2u;         // uniform Tauber-Sutton table points
 override HAS_LIFT: u32 = 0u;     // 1: some sample may have lift
 
 @group(0) @binding(0) var<uniform> dims: Dims;

@@ -8,5 +8,6 @@ pub mod flyby;
 pub mod geodesy;
 pub mod kepler;
 pub mod qlaw;
+pub mod table;
 pub mod us76;
 pub mod vec3;

@@ -2,14 +2,17 @@
 //!
 //! Written independently of `shaders/reentry.wgsl` (same physics, same integrator and event
 //! rules, so the two agree to rounding): altitude by Bowring's iteration with `atan2`, `exp` and
-//! `ln` from Rust's libm, tables interpolated by the shared host rule. The integrator itself is
+//! `ln` from Rust's libm, the Cd and Tauber-Sutton tables
+//! interpolated as given (`physics::table::held`), the atmosphere by the shared host rule. The integrator itself is
 //! `crate::integrator`, shared with every scenario.
 
 use super::layout::*;
 use super::model::{Model, ATM_EXPONENTIAL, CD_TABLE, LN_ZERO};
 use crate::integrator::{self, locate_root, max_in_window, Method, System, Trial};
 use crate::physics::atmosphere::{catmull_rom, uniform_lerp};
+use crate::physics::constants::{TAUBER_SUTTON_F, TAUBER_SUTTON_V_M_S};
 use crate::physics::geodesy::cartesian_to_geodetic_m;
+use crate::physics::table;
 use crate::physics::vec3::{cross, dot, norm, scale};
 
 /// Aerodynamic and heating quantities at one state.
@@ -78,8 +81,7 @@ impl SampleModel<'_> {
     fn cd(&self, mach: f64) -> f64 {
         let m = self.model;
         let base = if m.cd_mode == CD_TABLE {
-            let t = &m.consts[m.off_cd..m.off_cd + 2 * m.n_cd];
-            piecewise_linear_held(mach, m.n_cd, |i| t[2 * i], |i| t[2 * i + 1])
+            table::held(mach, &m.cd_mach, &m.cd_values)
         } else {
             self.input[I_CD]
         };
@@ -87,9 +89,7 @@ impl SampleModel<'_> {
     }
 
     fn tauber_sutton_f(&self, v: f64) -> f64 {
-        let m = self.model;
-        let t = &m.consts[m.off_ts..m.off_ts + 2 * m.n_ts];
-        piecewise_linear_held(v, m.n_ts, |i| t[2 * i], |i| t[2 * i + 1])
+        table::held(v, &TAUBER_SUTTON_V_M_S, &TAUBER_SUTTON_F)
     }
 
     /// Equations of motion and heating at (r, v).
@@ -175,25 +175,6 @@ pub fn gravity(r: &[f64; 3], mu: f64, re: f64, j2: f64) -> [f64; 3] {
         k * r[1] * (1.0 - c * (5.0 * zz - 1.0)),
         k * r[2] * (1.0 - c * (5.0 * zz - 3.0)),
     ]
-}
-
-/// Linear interpolation in an ascending table, held constant beyond its ends.
-fn piecewise_linear_held(
-    x: f64,
-    n: usize,
-    xs: impl Fn(usize) -> f64,
-    ys: impl Fn(usize) -> f64,
-) -> f64 {
-    if x <= xs(0) {
-        return ys(0);
-    }
-    for i in 1..n {
-        if x < xs(i) {
-            let f = (x - xs(i - 1)) / (xs(i) - xs(i - 1));
-            return ys(i - 1) + f * (ys(i) - ys(i - 1));
-        }
-    }
-    ys(n - 1)
 }
 
 impl System<N_Y> for SampleModel<'_> {

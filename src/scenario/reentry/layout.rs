@@ -99,7 +99,11 @@ crate::layout! {
     C_ATOL = 14, // dopri5 absolute tolerance
     C_MAX_STEP = 15, // dopri5 largest step [s]
     C_H0 = 16, // dopri5 first step [s]
-    CONSTS_FIXED = 17,
+    C_TS_V0 = 17, // first velocity of the uniform Tauber-Sutton table [m/s]
+    C_TS_DV = 18, // its spacing [m/s]
+    C_CD_X0 = 19, // first Mach number of a uniform Cd table
+    C_CD_DX = 20, // its spacing
+    CONSTS_FIXED = 21,
 
 }
 
@@ -117,8 +121,8 @@ crate::dims! {
         max_steps, // steps per dispatch
         phase,     // 0 integrate, 1 locate events and maxima
         n_atm,     // atmosphere table nodes
-        off_ts,    // Tauber-Sutton table offset in consts
-        off_cd,    // Cd table offset in consts
+        off_ts,    // uniform Tauber-Sutton table offset in consts
+        off_cd,    // Cd table offset in consts (uniform, or (Mach, Cd) rows)
         off_atm,   // atmosphere table offset in consts
     }
 }

@@ -127,16 +127,21 @@ impl Scenario for Reentry {
                 .correlated
                 .iter()
                 .any(|c| c.paths.iter().any(|k| k == "vehicle.lift_to_drag"));
+        // The kernel's Cd modes: 0 constant, 1 table rows by bisection, 2 uniform table.
+        let cd_mode = match (m.cd_mode, m.cd_uniform) {
+            (CD_CONSTANT, _) => 0,
+            (_, false) => 1,
+            (_, true) => 2,
+        };
         vec![
             ("METHOD", m.method as f64),
             ("SPHERICAL", (m.consts[C_E2] == 0.0) as u32 as f64),
             ("ATM_MODEL", m.atm_model as f64),
             ("N_PERT", m.n_pert() as f64),
-            ("CD_MODE", m.cd_mode as f64),
+            ("CD_MODE", cd_mode as f64),
             ("N_CD", m.n_cd.max(2) as f64),
             ("CD_STEPS", bisect(m.n_cd)),
             ("N_TS", m.n_ts as f64),
-            ("TS_STEPS", bisect(m.n_ts)),
             ("HAS_LIFT", lift as u32 as f64),
         ]
     }

@@ -4,6 +4,7 @@
 use super::config::{AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig};
 use super::layout::*;
 use crate::physics::constants::*;
+use crate::physics::table::UniformTable;
 use crate::physics::{atmosphere, geodesy};
 
 /// Every scalar a dispersion may target, by its dotted config path.
@@ -77,13 +78,20 @@ pub struct Model {
     /// Model constants and tables (see layout C_*), f64.
     pub consts: Vec<f64>,
     pub off_ts: usize,
+    /// Points of the kernel's uniform Tauber-Sutton table.
     pub n_ts: usize,
     pub off_cd: usize,
+    /// Points (uniform grid) or rows (bisection) of the kernel's Cd table.
     pub n_cd: usize,
     pub off_atm: usize,
     pub n_atm: usize,
     pub atm_model: u32,
     pub cd_mode: u32,
+    /// The Cd table as configured (empty without one): Mach numbers and Cd.
+    pub cd_mach: Vec<f64>,
+    pub cd_values: Vec<f64>,
+    /// The kernel's Cd table is on a uniform grid (else (Mach, Cd) rows searched by bisection).
+    pub cd_uniform: bool,
     /// integrator::METHOD_*
     pub method: u32,
     pub perturbation: Option<atmosphere::Perturbation>,
@@ -125,21 +133,35 @@ impl Model {
             });
         consts[C_PERT_DH] = perturbation.as_ref().map_or(1.0, |p| p.node_spacing_m);
 
+        // The kernel's copies of the tables, on uniform grids (physics::table); the CPU
+        // reference interpolates the tables as given.
+        let ts = UniformTable::resample(&TAUBER_SUTTON_V_M_S, &TAUBER_SUTTON_F)
+            .expect("the Tauber-Sutton velocities lie on a 250 m/s grid");
+        consts[C_TS_V0] = ts.x0;
+        consts[C_TS_DV] = ts.dx;
         let off_ts = consts.len();
-        for (v, f) in TAUBER_SUTTON_V_M_S.iter().zip(TAUBER_SUTTON_F.iter()) {
-            consts.push(*v);
-            consts.push(*f);
-        }
-        let n_ts = TAUBER_SUTTON_V_M_S.len();
+        consts.extend_from_slice(&ts.ys);
+        let n_ts = ts.ys.len();
         let off_cd = consts.len();
-        let (cd_mode, n_cd) = match &cfg.vehicle.cd_table {
+        let (cd_mode, cd_uniform, n_cd) = match &cfg.vehicle.cd_table {
             Some(t) => {
-                for row in t {
-                    consts.extend_from_slice(row);
+                let (xs, ys): (Vec<f64>, Vec<f64>) = t.iter().map(|r| (r[0], r[1])).unzip();
+                match UniformTable::resample(&xs, &ys) {
+                    Some(u) => {
+                        consts[C_CD_X0] = u.x0;
+                        consts[C_CD_DX] = u.dx;
+                        consts.extend_from_slice(&u.ys);
+                        (CD_TABLE, true, u.ys.len())
+                    }
+                    None => {
+                        for row in t {
+                            consts.extend_from_slice(row);
+                        }
+                        (CD_TABLE, false, t.len())
+                    }
                 }
-                (CD_TABLE, t.len())
             }
-            None => (CD_CONSTANT, 0),
+            None => (CD_CONSTANT, false, 0),
         };
         let off_atm = consts.len();
         let (atm_model, n_atm) = match cfg.atmosphere.model {
@@ -165,6 +187,21 @@ impl Model {
             n_atm,
             atm_model,
             cd_mode,
+            cd_uniform,
+            cd_mach: cfg
+                .vehicle
+                .cd_table
+                .iter()
+                .flatten()
+                .map(|r| r[0])
+                .collect(),
+            cd_values: cfg
+                .vehicle
+                .cd_table
+                .iter()
+                .flatten()
+                .map(|r| r[1])
+                .collect(),
             method: cfg.integrator.method().code(),
             perturbation,
         }
