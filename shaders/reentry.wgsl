@@ -365,25 +365,53 @@ fn bracket_trial(at: u32, p: P) -> Trial {
     return trial_of(t0, y0, e0.f, states[at + BR_H], p);
 }
 
-// Phase 1: locate the terminal event and the drogue crossing, refine the watched maxima.
+// The finishing pass's windows, in order: the terminal event's step, the drogue crossing's
+// step, then each watched maximum's B1, B2 and BN steps.
+const WIN_EVENT: u32 = 0u;
+const WIN_DROGUE: u32 = 1u;
+const WIN_PEAKS: u32 = 2u;
+
+// Phase 1: locate the terminal event and the drogue crossing, refine the watched maxima. One
+// loop over the windows with one step re-integration (`bracket_trial`), so the inlined kernel
+// holds one copy of it rather than one per window.
 fn finish(sb: u32, p: P) {
     let status = u32(states[sb + S_STATUS]);
-    if (status == ST_LANDED || status == ST_SKIPPED_OUT) {
-        let level = select(p.h_entry, 0.0, status == ST_LANDED);
-        let tr = bracket_trial(sb + S_EV, p);
-        var br = root_new(altitude_of(tr.y0.r, p) - level, tr.aux1.alt - level);
-        for (var i = 0u; i < ROOT_ITERATIONS; i = i + 1u) {
-            let c = root_next(br);
-            br = root_update(br, c, altitude_of(integ_dense(tr, c).r, p) - level);
+    let terminal = status == ST_LANDED || status == ST_SKIPPED_OUT;
+    let drogue = states[sb + S_DROGUE_DONE] != 0.0;
+    var yd = load_y(sb + S_DR + BR_Y0);
+    for (var k = 0u; k < WIN_PEAKS + 3u * N_WATCH; k = k + 1u) {
+        let w = (k - WIN_PEAKS) / 3u;
+        let b = sb + S_PK + PK_LEN * w;
+        var at = b + select(select(PK_BN, PK_B2, k % 3u == 0u), PK_B1, k % 3u == 2u);
+        if (k == WIN_EVENT) {
+            at = sb + S_EV;
+        } else if (k == WIN_DROGUE) {
+            at = sb + S_DR;
+        } else if (k % 3u == 2u) {
+            states[sb + S_PEAK + w] = states[b + PK_EXACT];
+            states[sb + S_T_PEAK + w] = states[b + PK_EXACT_T];
         }
-        let th = root_result(br);
-        store_y(sb + S_Y, integ_dense(tr, th));
-        states[sb + S_T] = tr.t0 + th * tr.h;
-    }
-    if (states[sb + S_DROGUE_DONE] != 0.0) {
-        var yd = load_y(sb + S_DR + BR_Y0);
-        if (states[sb + S_DR + BR_H] > 0.0) {
-            let tr = bracket_trial(sb + S_DR, p);
+        var live = states[at + BR_H] > 0.0;
+        if (k == WIN_EVENT) {
+            live = terminal;
+        } else if (k == WIN_DROGUE) {
+            live = live && drogue;
+        }
+        if (!live) {
+            continue;
+        }
+        let tr = bracket_trial(at, p);
+        if (k == WIN_EVENT) {
+            let level = select(p.h_entry, 0.0, status == ST_LANDED);
+            var br = root_new(altitude_of(tr.y0.r, p) - level, tr.aux1.alt - level);
+            for (var i = 0u; i < ROOT_ITERATIONS; i = i + 1u) {
+                let c = root_next(br);
+                br = root_update(br, c, altitude_of(integ_dense(tr, c).r, p) - level);
+            }
+            let th = root_result(br);
+            store_y(sb + S_Y, integ_dense(tr, th));
+            states[sb + S_T] = tr.t0 + th * tr.h;
+        } else if (k == WIN_DROGUE) {
             let m_d = p.drogue_mach;
             var br = root_new(mach_of(tr.y0, p) - m_d, tr.aux1.mach - m_d);
             for (var i = 0u; i < ROOT_ITERATIONS; i = i + 1u) {
@@ -391,7 +419,17 @@ fn finish(sb: u32, p: P) {
                 br = root_update(br, c, mach_of(integ_dense(tr, c), p) - m_d);
             }
             yd = integ_dense(tr, root_result(br));
+        } else {
+            // Each window is one step, searched a little beyond its ends.
+            let m = max_in_window(w, tr.t0 - WINDOW_MARGIN * tr.h,
+                                  tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, tr, p);
+            if (m.y > states[sb + S_PEAK + w]) {
+                states[sb + S_PEAK + w] = m.y;
+                states[sb + S_T_PEAK + w] = m.x;
+            }
         }
+    }
+    if (drogue) {
         let a = rhs(0.0, yd, p).aux;
         if (a.alt >= 0.0) {
             states[sb + S_DROGUE_ALT] = a.alt;
@@ -399,26 +437,6 @@ fn finish(sb: u32, p: P) {
         } else {
             // Crossed in the landing step, below the ground: no drogue.
             states[sb + S_DROGUE_DONE] = 0.0;
-        }
-    }
-    // Each watched maximum in each of its three windows (B1, B2, BN: one step each, a little
-    // beyond its ends), one loop so the search is compiled once.
-    for (var k = 0u; k < 3u * N_WATCH; k = k + 1u) {
-        let w = k / 3u;
-        let b = sb + S_PK + PK_LEN * w;
-        let at = b + select(select(PK_BN, PK_B2, k % 3u == 1u), PK_B1, k % 3u == 0u);
-        if (k % 3u == 0u) {
-            states[sb + S_PEAK + w] = states[b + PK_EXACT];
-            states[sb + S_T_PEAK + w] = states[b + PK_EXACT_T];
-        }
-        if (states[at + BR_H] > 0.0) {
-            let tr = bracket_trial(at, p);
-            let m = max_in_window(w, tr.t0 - WINDOW_MARGIN * tr.h,
-                                  tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, tr, p);
-            if (m.y > states[sb + S_PEAK + w]) {
-                states[sb + S_PEAK + w] = m.y;
-                states[sb + S_T_PEAK + w] = m.x;
-            }
         }
     }
     states[sb + S_FINISHED] = 1.0;

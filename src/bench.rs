@@ -56,33 +56,39 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         PrecisionChoice::Auto,
         &mut notice,
     )?);
-    println!("config {}  samples {samples}  repeats {repeats} (median; includes sampling and Parquet output)", config.display());
+    println!("config {}  samples {samples}  repeats {repeats} (median; includes building the kernel, sampling, Parquet output and statistics)", config.display());
+    println!("host share: the part of the wall time in which the engine was not propagating");
     println!(
-        "{:<6} {:<9} {:>14}  adapter",
-        "backend", "precision", "traj/s"
+        "{:<7} {:<9} {:>10} {:>10}  adapter",
+        "backend", "precision", "traj/s", "host share"
     );
     for engine in &engines {
         if let Some(why) = prep.scenario.refuses(engine.info().precision) {
             println!(
-                "{:<7} {:<9} {:>14}  {why}",
+                "{:<7} {:<9} {:>10} {:>10}  {why}",
                 engine.info().backend,
                 engine.info().precision.name(),
+                "-",
                 "-"
             );
             continue;
         }
         let mut rates = Vec::new();
+        let mut host = Vec::new();
         for _ in 0..repeats.max(1) {
             let report = execute(&prep, engine, true)?;
             rates.push(samples as f64 / report.seconds);
+            host.push(1.0 - report.propagate_seconds / report.seconds);
         }
         rates.sort_by(f64::total_cmp);
+        host.sort_by(f64::total_cmp);
         let info = engine.info();
         println!(
-            "{:<7} {:<9} {:>14.0}  {} [{}] {}",
+            "{:<7} {:<9} {:>10.0} {:>9.1}%  {} [{}] {}",
             info.backend,
             info.precision.name(),
             rates[rates.len() / 2],
+            100.0 * host[host.len() / 2],
             info.adapter,
             info.adapter_backend,
             info.driver

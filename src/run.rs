@@ -59,6 +59,9 @@ pub struct RunReport {
     pub samples: u64,
     pub engine: EngineInfo,
     pub seconds: f64,
+    /// Of `seconds`, the time the engine spent propagating; the rest (building the kernel,
+    /// sampling and writing that did not overlap, the final statistics) is the host's share.
+    pub propagate_seconds: f64,
     /// (status name, count) for every status.
     pub status_counts: Vec<(String, u64)>,
     pub summary: Vec<SummaryRow>,
@@ -202,69 +205,57 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     let bar = progress_bar(prep.samples, quiet);
     let mut acc = Accumulator::new(sc);
     let mut sens = SensitivityData::new(in_names(prep).len(), sc.metrics().len());
-    let (ni, sl, n_metrics) = (sc.input_len(), sc.state_len(), sc.metrics().len());
-    let mut normals = vec![0.0; if prep.nominal { 0 } else { sc.n_normals() }];
-    let mut first = 0u64;
-    while first < prep.samples {
-        let n = ((prep.samples - first) as usize).min(chunk);
-        let mut inputs = vec![0.0; n * ni];
-        let mut params_all: Vec<Vec<f64>> = Vec::with_capacity(n);
-        for j in 0..n {
-            let index = first + j as u64;
-            let mut p = sc.nominal().to_vec();
-            prep.sampler.draw(index, &mut p, &mut normals);
-            let normals = (!prep.nominal).then_some(&normals[..]);
-            sc.pack_input(
-                prep.seed,
-                index,
-                &p,
-                normals,
-                &mut inputs[j * ni..(j + 1) * ni],
-            );
-            params_all.push(p);
-        }
-        let done_before = first;
-        let states = runner.propagate(sc, &inputs, n, &|k| bar.set_position(done_before + k))?;
-        let mut out_cols: Vec<Vec<Option<f64>>> =
-            (0..n_metrics).map(|_| Vec::with_capacity(n)).collect();
-        let mut status = Vec::with_capacity(n);
-        for (j, p) in params_all.iter().enumerate() {
-            let o = sc.outputs(p, &states[j * sl..(j + 1) * sl]);
-            acc.add(&o);
-            for (c, v) in out_cols.iter_mut().zip(o.metrics.iter()) {
-                c.push(*v);
+    // Three stages overlap: a thread samples the next chunk and another turns the previous
+    // chunk's states into outputs and Parquet while this one propagates. Channels of one chunk
+    // bound the memory to about four chunks.
+    let mut propagate_seconds = 0.0;
+    std::thread::scope(|scope| -> Result<(), RunError> {
+        let (to_engine, from_sampler) = std::sync::mpsc::sync_channel::<SampledChunk>(1);
+        let (to_writer, from_engine) = std::sync::mpsc::sync_channel::<(SampledChunk, Vec<f64>)>(1);
+        scope.spawn(move || {
+            let mut first = 0u64;
+            while first < prep.samples {
+                let n = ((prep.samples - first) as usize).min(chunk);
+                if to_engine.send(sample_chunk(prep, first, n)).is_err() {
+                    return; // the run stopped
+                }
+                first += n as u64;
             }
-            status.push(sc.status_names()[o.status as usize]);
+        });
+        let (acc, sens, bar) = (&mut acc, &mut sens, &bar);
+        let writer_stage = scope.spawn(move || -> Result<(), RunError> {
+            for (c, states) in from_engine {
+                write_chunk(sc, prep, &c, &states, acc, sens, &mut writer)?;
+                bar.set_position(c.first + c.n as u64);
+            }
+            writer.finish()?;
+            Ok(())
+        });
+        let mut engine_result = Ok(());
+        for c in from_sampler {
+            let t0 = Instant::now();
+            let done_before = c.first;
+            let states = match runner
+                .propagate(sc, &c.inputs, c.n, &|k| bar.set_position(done_before + k))
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    engine_result = Err(e.into());
+                    break;
+                }
+            };
+            propagate_seconds += t0.elapsed().as_secs_f64();
+            if to_writer.send((c, states)).is_err() {
+                break; // the writer failed: its error is reported below
+            }
         }
-        let in_cols: Vec<Vec<f64>> = prep
-            .sampler
-            .column_params
-            .iter()
-            .map(|&k| params_all.iter().map(|p| p[k]).collect())
-            .collect();
-        sens.add(
-            &in_cols,
-            &out_cols,
-            &status,
-            sc.status_names()[sc.failed_status() as usize],
-        );
-        let texts: Vec<Vec<Option<String>>> = sc
-            .iso_epochs()
-            .iter()
-            .map(|&(_, k)| out_cols[k].iter().map(|v| v.map(iso_from_mjd)).collect())
-            .collect();
-        writer.write_chunk(
-            (first..first + n as u64).collect(),
-            in_cols,
-            out_cols,
-            texts,
-            status,
-        )?;
-        first += n as u64;
-        bar.set_position(first);
-    }
+        drop(to_writer);
+        let written = writer_stage
+            .join()
+            .expect("the writer thread does not panic");
+        engine_result.and(written)
+    })?;
     bar.finish_and_clear();
-    writer.finish()?;
     let summary = acc.summary();
     write_summary(&run_dir.tmp.join("summary.parquet"), &summary, &metadata)?;
     let out_names: Vec<String> = sc.metrics().iter().map(|(n, _)| n.to_string()).collect();
@@ -277,6 +268,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         samples: prep.samples,
         engine: info,
         seconds: start.elapsed().as_secs_f64(),
+        propagate_seconds,
         status_counts: acc
             .status_names
             .iter()
@@ -285,6 +277,88 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             .collect(),
         summary,
     })
+}
+
+/// One chunk of sampled inputs: samples first..first + n.
+struct SampledChunk {
+    first: u64,
+    n: usize,
+    /// n packed input rows.
+    inputs: Vec<f64>,
+    /// n parameter vectors, for the outputs and the input columns.
+    params: Vec<Vec<f64>>,
+}
+
+fn sample_chunk(prep: &Prepared, first: u64, n: usize) -> SampledChunk {
+    let sc = prep.scenario.as_ref();
+    let ni = sc.input_len();
+    let mut normals = vec![0.0; if prep.nominal { 0 } else { sc.n_normals() }];
+    let mut inputs = vec![0.0; n * ni];
+    let mut params = Vec::with_capacity(n);
+    for (j, row) in inputs.chunks_mut(ni).enumerate() {
+        let index = first + j as u64;
+        let mut p = sc.nominal().to_vec();
+        prep.sampler.draw(index, &mut p, &mut normals);
+        let normals = (!prep.nominal).then_some(&normals[..]);
+        sc.pack_input(prep.seed, index, &p, normals, row);
+        params.push(p);
+    }
+    SampledChunk {
+        first,
+        n,
+        inputs,
+        params,
+    }
+}
+
+/// A propagated chunk's outputs into the statistics and samples.parquet.
+fn write_chunk(
+    sc: &dyn Scenario,
+    prep: &Prepared,
+    c: &SampledChunk,
+    states: &[f64],
+    acc: &mut Accumulator,
+    sens: &mut SensitivityData,
+    writer: &mut SamplesWriter,
+) -> Result<(), RunError> {
+    let sl = sc.state_len();
+    let mut out_cols: Vec<Vec<Option<f64>>> = (0..sc.metrics().len())
+        .map(|_| Vec::with_capacity(c.n))
+        .collect();
+    let mut status = Vec::with_capacity(c.n);
+    for (p, state) in c.params.iter().zip(states.chunks(sl)) {
+        let o = sc.outputs(p, state);
+        acc.add(&o);
+        for (col, v) in out_cols.iter_mut().zip(o.metrics.iter()) {
+            col.push(*v);
+        }
+        status.push(sc.status_names()[o.status as usize]);
+    }
+    let in_cols: Vec<Vec<f64>> = prep
+        .sampler
+        .column_params
+        .iter()
+        .map(|&k| c.params.iter().map(|p| p[k]).collect())
+        .collect();
+    sens.add(
+        &in_cols,
+        &out_cols,
+        &status,
+        sc.status_names()[sc.failed_status() as usize],
+    );
+    let texts: Vec<Vec<Option<String>>> = sc
+        .iso_epochs()
+        .iter()
+        .map(|&(_, k)| out_cols[k].iter().map(|v| v.map(iso_from_mjd)).collect())
+        .collect();
+    writer.write_chunk(
+        (c.first..c.first + c.n as u64).collect(),
+        in_cols,
+        out_cols,
+        texts,
+        status,
+    )?;
+    Ok(())
 }
 
 /// The scenario a config describes, validated.

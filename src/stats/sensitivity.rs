@@ -22,7 +22,8 @@ pub struct Sensitivity {
 /// Ranks 1..n with ties given their average rank.
 pub fn ranks(x: &[f64]) -> Vec<f64> {
     let mut idx: Vec<usize> = (0..x.len()).collect();
-    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    // Equal values get their average rank below, so their order here does not matter.
+    idx.sort_unstable_by(|&a, &b| x[a].total_cmp(&x[b]));
     let mut r = vec![0.0; x.len()];
     let mut i = 0;
     while i < idx.len() {
@@ -76,6 +77,8 @@ pub fn sensitivities(
     outputs: &[Vec<f64>],
 ) -> Vec<Sensitivity> {
     let mut rows = Vec::new();
+    // Ranks of each input over every sample, for the outputs defined on every sample.
+    let input_ranks: Vec<Vec<f64>> = inputs.iter().map(|x| ranks(x)).collect();
     for (oname, y_all) in output_names.iter().zip(outputs) {
         let keep: Vec<usize> = (0..y_all.len()).filter(|&i| y_all[i].is_finite()).collect();
         let y: Vec<f64> = keep.iter().map(|&i| y_all[i]).collect();
@@ -84,12 +87,18 @@ pub fn sensitivities(
             .map(|x| keep.iter().map(|&i| x[i]).collect())
             .collect();
         let (src, r2) = regression(&xs, &y);
+        let y_ranks = ranks(&y);
         for (j, (iname, x)) in input_names.iter().zip(&xs).enumerate() {
+            let x_ranks = if keep.len() == y_all.len() {
+                input_ranks[j].clone()
+            } else {
+                ranks(x)
+            };
             rows.push(Sensitivity {
                 input: iname.clone(),
                 output: oname.clone(),
                 count: y.len() as u64,
-                spearman: spearman(x, &y),
+                spearman: pearson(&x_ranks, &y_ranks),
                 src: src.as_ref().and_then(|b| b[j]),
                 r2,
             });
