@@ -57,17 +57,20 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         &mut notice,
     )?);
     println!("config {}  samples {samples}  repeats {repeats} (median; includes building the kernel, sampling, Parquet output and statistics)", config.display());
-    println!("host share: the part of the wall time in which the engine was not propagating");
     println!(
-        "{:<7} {:<9} {:>10} {:>10}  adapter",
-        "backend", "precision", "traj/s", "host share"
+        "host share: the part of the wall time spent neither building the kernel nor propagating"
+    );
+    println!(
+        "{:<7} {:<9} {:>10} {:>10} {:>8}  adapter",
+        "backend", "precision", "traj/s", "host share", "build s"
     );
     for engine in &engines {
         if let Some(why) = prep.scenario.refuses(engine.info().precision) {
             println!(
-                "{:<7} {:<9} {:>10} {:>10}  {why}",
+                "{:<7} {:<9} {:>10} {:>10} {:>8}  {why}",
                 engine.info().backend,
                 engine.info().precision.name(),
+                "-",
                 "-",
                 "-"
             );
@@ -75,20 +78,24 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         }
         let mut rates = Vec::new();
         let mut host = Vec::new();
+        let mut build = Vec::new();
         for _ in 0..repeats.max(1) {
             let report = execute(&prep, engine, true)?;
             rates.push(samples as f64 / report.seconds);
-            host.push(1.0 - report.propagate_seconds / report.seconds);
+            host.push(1.0 - (report.propagate_seconds + report.build_seconds) / report.seconds);
+            build.push(report.build_seconds);
         }
         rates.sort_by(f64::total_cmp);
         host.sort_by(f64::total_cmp);
+        build.sort_by(f64::total_cmp);
         let info = engine.info();
         println!(
-            "{:<7} {:<9} {:>10.0} {:>9.1}%  {} [{}] {}",
+            "{:<7} {:<9} {:>10.0} {:>9.1}% {:>8.2}  {} [{}] {}",
             info.backend,
             info.precision.name(),
             rates[rates.len() / 2],
             100.0 * host[host.len() / 2],
+            build[build.len() / 2],
             info.adapter,
             info.adapter_backend,
             info.driver

@@ -59,8 +59,10 @@ pub struct RunReport {
     pub samples: u64,
     pub engine: EngineInfo,
     pub seconds: f64,
-    /// Of `seconds`, the time the engine spent propagating; the rest (building the kernel,
-    /// sampling and writing that did not overlap, the final statistics) is the host's share.
+    /// Of `seconds`: building the engine's kernel (on lavapipe, compiling it).
+    pub build_seconds: f64,
+    /// Of `seconds`: the engine propagating. The rest (sampling and writing that did not overlap
+    /// propagation, the final statistics) is the host's share.
     pub propagate_seconds: f64,
     /// (status name, count) for every status.
     pub status_counts: Vec<(String, u64)>,
@@ -166,6 +168,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         .map_or(engine.default_chunk(), |c| c as usize);
     let wanted_chunk = wanted_chunk.min(prep.samples as usize).max(1);
     let (mut runner, chunk) = engine.runner(sc, wanted_chunk)?;
+    let build_seconds = start.elapsed().as_secs_f64();
 
     let metadata = metadata(prep, &info, chunk);
     let run_dir = RunDir::create(&prep.out_dir)?;
@@ -268,6 +271,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         samples: prep.samples,
         engine: info,
         seconds: start.elapsed().as_secs_f64(),
+        build_seconds,
         propagate_seconds,
         status_counts: acc
             .status_names
