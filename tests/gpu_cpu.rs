@@ -19,8 +19,8 @@ fn max_rel(a: &[SampleOutputs], b: &[SampleOutputs], m: usize) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn compare(precision: PrecisionChoice) -> (f64, f64, f64, f64) {
-    let cfg = config_with(&[]);
+fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
+    let cfg = config_with(sets);
     let (sc, params, inputs) = sample_inputs(&cfg, N, false);
     let g = outputs(&gpu(precision), &sc, &params, &inputs);
     let c = outputs(&cpu(), &sc, &params, &inputs);
@@ -181,7 +181,7 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
 
 #[test]
 fn gpu_and_cpu_agree_in_f64() {
-    let (pg, pq, landing, tof) = compare(PrecisionChoice::F64);
+    let (pg, pq, landing, tof) = compare(PrecisionChoice::F64, &[]);
     // Same discretisation on both sides; what differs is rounding (exp/log routines, altitude
     // iteration, fused or unfused multiply-add), amplified along ~5000 steps. Measured on
     // lavapipe (256 samples): 3.5e-13 peak g, 2.2e-13 peak heat, 2e-8 m landing, 6e-11 s.
@@ -195,7 +195,7 @@ fn gpu_and_cpu_agree_in_f64() {
 
 #[test]
 fn gpu_f32_stays_within_documented_bounds() {
-    let (pg, pq, landing, tof) = compare(PrecisionChoice::F32);
+    let (pg, pq, landing, tof) = compare(PrecisionChoice::F32, &[]);
     // f32 (24-bit mantissa): positions near 6.4e6 m are quantised to 0.5 m and the time sum
     // and state updates round at 6e-8 relative every step; measured (README): peak g and heat
     // ~1e-3 relative, landing ~1 km. The bounds leave about 3x margin over the worst of 256.
@@ -206,4 +206,26 @@ fn gpu_f32_stays_within_documented_bounds() {
         "f32 landing {landing} m from the f64 reference"
     );
     assert!(tof < 5.0, "f32 time of flight differs by {tof} s");
+}
+
+#[test]
+fn gpu_and_cpu_agree_with_a_cd_table_on_no_uniform_grid() {
+    // The kernel looks a Cd table up on a uniform grid through its nodes (CD_MODE 2, the
+    // default config's table); a node at 1.41421356237 lies on no grid of 65,536 points, so this
+    // table takes the bisection over its rows (CD_MODE 1). Same bounds and reasons as above.
+    let table = "vehicle.cd_table=[[0.0, 0.70], [0.8, 0.85], [1.41421356237, 1.20], \
+                 [3.0, 1.42], [10.0, 1.50], [40.0, 1.50]]";
+    assert!(
+        Model::new(&config_with(&[])).cd_uniform,
+        "the default table is on a grid"
+    );
+    assert!(
+        !Model::new(&config_with(&[table])).cd_uniform,
+        "this table is on none"
+    );
+    let (pg, pq, landing, tof) = compare(PrecisionChoice::F64, &[table]);
+    assert!(pg < 1e-9, "peak g differs by {pg:e}");
+    assert!(pq < 1e-9, "peak heat flux differs by {pq:e}");
+    assert!(landing < 1e-3, "landing points {landing} m apart");
+    assert!(tof < 1e-6, "time of flight differs by {tof} s");
 }
