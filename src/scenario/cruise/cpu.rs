@@ -296,3 +296,25 @@ impl CruiseSample<'_> {
         false
     }
 }
+
+/// Fly the undispersed closed-loop (Q-law) cruise on the CPU reference and keep its command of
+/// every step in the model's constants; dispersed samples then replay it (open-loop guidance).
+pub fn record_open_loop(model: &mut Model) {
+    let mut input = vec![0.0; model.input_len()];
+    let nominal = model.nominal;
+    model.pack_input(0, 0, &nominal, None, &mut input);
+    let mut state = vec![0.0; STATE_LEN];
+    Model::initial_state(&input, &mut state);
+    let mut profile = Vec::new();
+    {
+        let sample = CruiseSample {
+            model,
+            input: &input,
+        };
+        while !sample.step(&mut state, Some(&mut profile)) {}
+    }
+    model.off_ol = model.consts.len();
+    model.n_ol = profile.len() / 4;
+    model.consts.extend(profile);
+    model.guidance = GUIDE_OPEN_LOOP;
+}

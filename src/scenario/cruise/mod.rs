@@ -26,7 +26,10 @@ pub struct Cruise {
 
 impl Cruise {
     pub fn new(cfg: CruiseConfig) -> Self {
-        let model = Model::new(&cfg);
+        let mut model = Model::new(&cfg);
+        if cfg.guidance.mode == GuidanceMode::OpenLoop {
+            cpu::record_open_loop(&mut model);
+        }
         Cruise { cfg, model }
     }
 }

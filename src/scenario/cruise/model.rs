@@ -3,7 +3,6 @@
 //! sample's input row (post-flyby state, propulsion, outages, thrust noise).
 
 use super::config::*;
-use super::cpu::CruiseSample;
 use super::epoch::parse_tdb_jd;
 use super::layout::*;
 use crate::physics::constants::{EARTH_MU_M3_S2, G0_M_S2, WGS84_A_M};
@@ -180,7 +179,7 @@ impl Model {
             ),
             None => (0, 0.0, 0.0),
         };
-        let mut model = Model {
+        let model = Model {
             cfg: cfg.clone(),
             nominal: nominal_params(cfg),
             consts,
@@ -200,32 +199,9 @@ impl Model {
             off_ol: 0,
             n_ol: 0,
         };
-        if open_loop {
-            model.record_open_loop();
-        }
+        // With open-loop guidance the profile is not recorded yet: cpu::record_open_loop flies
+        // the closed-loop nominal on the CPU reference (Cruise::new does it).
         model
-    }
-
-    /// Fly the undispersed closed-loop (Q-law) cruise on the CPU reference and keep its command
-    /// of every step; dispersed samples then replay it (open-loop guidance).
-    fn record_open_loop(&mut self) {
-        let mut input = vec![0.0; self.input_len()];
-        let nominal = self.nominal;
-        self.pack_input(0, 0, &nominal, None, &mut input);
-        let mut state = vec![0.0; STATE_LEN];
-        Model::initial_state(&input, &mut state);
-        let mut profile = Vec::new();
-        {
-            let sample = CruiseSample {
-                model: self,
-                input: &input,
-            };
-            while !sample.step(&mut state, Some(&mut profile)) {}
-        }
-        self.off_ol = self.consts.len();
-        self.n_ol = profile.len() / 4;
-        self.consts.extend(profile);
-        self.guidance = GUIDE_OPEN_LOOP;
     }
 
     pub fn param_index(path: &str) -> Option<usize> {

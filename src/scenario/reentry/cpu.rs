@@ -7,7 +7,7 @@
 //! `crate::integrator`, shared with every scenario.
 
 use super::layout::*;
-use super::model::{Model, ATM_EXPONENTIAL, CD_TABLE, LN_ZERO};
+use super::model::{Model, ATM_EXPONENTIAL, CD_TABLE};
 use crate::integrator::{self, locate_root, max_in_window, Method, System, Trial};
 use crate::physics::atmosphere::{catmull_rom, uniform_lerp};
 use crate::physics::constants::{TAUBER_SUTTON_F, TAUBER_SUTTON_V_M_S};
@@ -201,9 +201,6 @@ pub fn watch(w: usize, a: &Aux) -> f64 {
 fn finite_eval(f: &[f64; N_Y], a: &Aux) -> bool {
     f.iter().all(|c| c.is_finite()) && a.alt_m.is_finite()
 }
-
-/// Smallest step the adaptive method may take before the sample is declared failed [s].
-pub const MIN_STEP_S: f64 = 1e-9;
 
 impl SampleModel<'_> {
     fn method(&self) -> Method {
@@ -458,9 +455,6 @@ impl SampleModel<'_> {
         s[S_FINISHED] = 1.0;
     }
 }
-
-/// How far beyond its ends (in steps) each recorded step is searched for a maximum.
-pub const WINDOW_MARGIN: f64 = 0.25;
 
 fn set_bracket(s: &mut [f64], at: usize, t0: f64, h: f64, y0: &[f64; N_Y]) {
     s[at + BR_T0] = t0;

@@ -107,6 +107,13 @@ crate::layout! {
 
 }
 
+/// ln-density floor standing for "zero density" (exp of anything below -700 is taken as 0).
+pub const LN_ZERO: f64 = -1000.0;
+/// Smallest step the adaptive method may take before the sample is declared failed [s].
+pub const MIN_STEP_S: f64 = 1e-9;
+/// How far beyond its ends (in steps) each recorded step is searched for a maximum.
+pub const WINDOW_MARGIN: f64 = 0.25;
+
 /// Status codes as stored in S_STATUS.
 pub const ST_RUNNING: u32 = 0;
 pub const ST_LANDED: u32 = 1;
@@ -140,9 +147,9 @@ pub fn wgsl_layout() -> String {
     s.push_str(&crate::wgsl::declare_u32(LAYOUT));
     s.push_str(&crate::wgsl::declare_u32(codes));
     s.push_str(&crate::wgsl::declare_real(&[
-        ("LN_ZERO", super::model::LN_ZERO),
-        ("MIN_STEP_S", super::cpu::MIN_STEP_S),
-        ("WINDOW_MARGIN", super::cpu::WINDOW_MARGIN),
+        ("LN_ZERO", LN_ZERO),
+        ("MIN_STEP_S", MIN_STEP_S),
+        ("WINDOW_MARGIN", WINDOW_MARGIN),
     ]));
     s.push_str(&Dims::wgsl());
     s.push_str(&crate::integrator::wgsl_constants());

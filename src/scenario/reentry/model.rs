@@ -63,8 +63,6 @@ pub const ATM_EXPONENTIAL: u32 = 1;
 /// stays within 5e-4 of the model even beside the lapse-rate kinks (tested).
 pub const ATM_TABLE_DH_M: f64 = 50.0;
 pub const ATM_TABLE_TOP_M: f64 = 1_000_000.0;
-/// ln-density floor standing for "zero density" (exp of anything below -700 is taken as 0).
-pub const LN_ZERO: f64 = -1000.0;
 
 /// The adaptive method's first step [s]: the entry interface is quiet, and the controller
 /// settles within a few steps whatever this is.
