@@ -287,31 +287,6 @@ fn lerp_dep(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 // ---- exponentials: dependent chains x = e^-x (converges to 0.567), 4 per iteration ----
 
-// rexp of the prelude with its 2^k loop replaced by ldexp (exact if the driver's ldexp is).
-fn rexp_ldexp(x: real) -> real {
-    if (x < -708.0) {
-        return 0.0;
-    }
-    let xc = min(x, 709.0);
-    let k = floor(xc * 1.44269504088896338700e+00 + 0.5);
-    let r = (xc - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
-    var p: real = 1.0 / 6227020800.0;
-    p = fma(p, r, 1.0 / 479001600.0);
-    p = fma(p, r, 1.0 / 39916800.0);
-    p = fma(p, r, 1.0 / 3628800.0);
-    p = fma(p, r, 1.0 / 362880.0);
-    p = fma(p, r, 1.0 / 40320.0);
-    p = fma(p, r, 1.0 / 5040.0);
-    p = fma(p, r, 1.0 / 720.0);
-    p = fma(p, r, 1.0 / 120.0);
-    p = fma(p, r, 1.0 / 24.0);
-    p = fma(p, r, 1.0 / 6.0);
-    p = fma(p, r, 0.5);
-    p = fma(p, r, 1.0);
-    p = fma(p, r, 1.0);
-    return ldexp(p, i32(k));
-}
-
 @compute @workgroup_size(WG)
 fn exp_rexp(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x;
@@ -324,22 +299,6 @@ fn exp_rexp(@builtin(global_invocation_id) gid: vec3<u32>) {
         x = rexp(-x);
         x = rexp(-x);
         x = rexp(-x);
-    }
-    out[i] = x;
-}
-
-@compute @workgroup_size(WG)
-fn exp_ldexp(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = gid.x;
-    if (i >= params.lanes) {
-        return;
-    }
-    var x = seed(i, 0u) / real(params.table_len);
-    for (var k = 0u; k < params.iters; k = k + 1u) {
-        x = rexp_ldexp(-x);
-        x = rexp_ldexp(-x);
-        x = rexp_ldexp(-x);
-        x = rexp_ldexp(-x);
     }
     out[i] = x;
 }

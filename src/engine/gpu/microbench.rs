@@ -1,7 +1,7 @@
 //! `dispersa microbench`: operation throughput on the adapter in hand (shaders/microbench.wgsl),
 //! to tell where a kernel's time can go: dependent chains of fma, sqrt and divide (latency),
 //! interleaved independent chains (throughput), table look-ups with data-dependent indices,
-//! exponentials (the f64 `rexp` of the prelude, the same with `ldexp`, the f32 builtin), one
+//! exponentials (the f64 `rexp` of the prelude, the f32 builtin), one
 //! whole ballistic Euler step, and a workgroup-size sweep. f32 always, f64 when the adapter
 //! offers SHADER_F64; the f64 `ldexp` is checked bit for bit against Rust.
 //!
@@ -31,7 +31,6 @@ const KERNELS: &[(&str, &str, u32)] = &[
     ("gather_ind", "load, independent indices", 8),
     ("lerp_dep", "US76-style lerp look-up, dependent", 8),
     ("exp_rexp", "rexp (prelude exp), dependent", 4),
-    ("exp_ldexp", "rexp with ldexp for 2^k, dependent", 4),
     ("exp_f32", "f32 exp builtin (f64: cast), dependent", 4),
     ("euler_f32exp", "ballistic Euler step, f32 exp", 1),
     ("euler_rexp", "ballistic Euler step, rexp", 1),
