@@ -2,15 +2,11 @@
 // CD_MODE: 0 constant, 1 (Mach, Cd) rows searched by bisection, 2 a uniform table.
 
 // Linear interpolation in a uniform table of n values in consts (x0 + k dx), held beyond its
-// ends: one index computation and two loads (physics::table::UniformTable::lookup).
+// ends: `consts_lerp` of atmosphere.wgsl at x clamped to the table, one index computation and
+// two loads (physics::table::UniformTable::lookup).
 fn consts_uniform_held(base: u32, n: u32, x0: real, dx: real, x: real) -> real {
-    let last = real(n - 1u);
-    let u = clamp((x - x0) / dx, 0.0, last);
-    let fk = min(floor(u), last - 1.0);
-    let f = u - fk;
-    let k = base + u32(fk);
-    let lo = consts[k];
-    return lo + f * (consts[k + 1u] - lo);
+    let xc = clamp(x, x0, x0 + real(n - 1u) * dx);
+    return consts_lerp(base, 1u, 0u, n, x0, dx, xc);
 }
 
 // Linear interpolation in an ascending [x, y] table of n rows in consts, held beyond its ends.

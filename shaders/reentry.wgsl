@@ -380,22 +380,25 @@ fn finish(sb: u32, p: P) {
     let drogue = states[sb + S_DROGUE_DONE] != 0.0;
     var yd = load_y(sb + S_DR + BR_Y0);
     for (var k = 0u; k < WIN_PEAKS + 3u * N_WATCH; k = k + 1u) {
+        // Peak windows: watch w, slot 0 (B1), 1 (B2) or 2 (BN).
         let w = (k - WIN_PEAKS) / 3u;
+        let slot = (k - WIN_PEAKS) % 3u;
         let b = sb + S_PK + PK_LEN * w;
-        var at = b + select(select(PK_BN, PK_B2, k % 3u == 0u), PK_B1, k % 3u == 2u);
+        var at: u32;
+        var live: bool;
         if (k == WIN_EVENT) {
             at = sb + S_EV;
-        } else if (k == WIN_DROGUE) {
-            at = sb + S_DR;
-        } else if (k % 3u == 2u) {
-            states[sb + S_PEAK + w] = states[b + PK_EXACT];
-            states[sb + S_T_PEAK + w] = states[b + PK_EXACT_T];
-        }
-        var live = states[at + BR_H] > 0.0;
-        if (k == WIN_EVENT) {
             live = terminal;
         } else if (k == WIN_DROGUE) {
-            live = live && drogue;
+            at = sb + S_DR;
+            live = drogue && states[at + BR_H] > 0.0;
+        } else {
+            at = b + select(select(PK_BN, PK_B2, slot == 1u), PK_B1, slot == 0u);
+            live = states[at + BR_H] > 0.0;
+            if (slot == 0u) {
+                states[sb + S_PEAK + w] = states[b + PK_EXACT];
+                states[sb + S_T_PEAK + w] = states[b + PK_EXACT_T];
+            }
         }
         if (!live) {
             continue;

@@ -229,7 +229,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         let writer_stage = scope.spawn(move || -> Result<(), RunError> {
             for (c, states) in from_engine {
                 write_chunk(sc, prep, &c, &states, acc, sens, &mut writer)?;
-                bar.set_position(c.first + c.n as u64);
+                bar.set_position(c.first + c.n() as u64);
             }
             writer.finish()?;
             Ok(())
@@ -239,7 +239,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             let t0 = Instant::now();
             let done_before = c.first;
             let states = match runner
-                .propagate(sc, &c.inputs, c.n, &|k| bar.set_position(done_before + k))
+                .propagate(sc, &c.inputs, c.n(), &|k| bar.set_position(done_before + k))
             {
                 Ok(s) => s,
                 Err(e) => {
@@ -286,11 +286,16 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
 /// One chunk of sampled inputs: samples first..first + n.
 struct SampledChunk {
     first: u64,
-    n: usize,
     /// n packed input rows.
     inputs: Vec<f64>,
     /// n parameter vectors, for the outputs and the input columns.
     params: Vec<Vec<f64>>,
+}
+
+impl SampledChunk {
+    fn n(&self) -> usize {
+        self.params.len()
+    }
 }
 
 fn sample_chunk(prep: &Prepared, first: u64, n: usize) -> SampledChunk {
@@ -309,7 +314,6 @@ fn sample_chunk(prep: &Prepared, first: u64, n: usize) -> SampledChunk {
     }
     SampledChunk {
         first,
-        n,
         inputs,
         params,
     }
@@ -327,9 +331,9 @@ fn write_chunk(
 ) -> Result<(), RunError> {
     let sl = sc.state_len();
     let mut out_cols: Vec<Vec<Option<f64>>> = (0..sc.metrics().len())
-        .map(|_| Vec::with_capacity(c.n))
+        .map(|_| Vec::with_capacity(c.n()))
         .collect();
-    let mut status = Vec::with_capacity(c.n);
+    let mut status = Vec::with_capacity(c.n());
     for (p, state) in c.params.iter().zip(states.chunks(sl)) {
         let o = sc.outputs(p, state);
         acc.add(&o);
@@ -356,7 +360,7 @@ fn write_chunk(
         .map(|&(_, k)| out_cols[k].iter().map(|v| v.map(iso_from_mjd)).collect())
         .collect();
     writer.write_chunk(
-        (c.first..c.first + c.n as u64).collect(),
+        (c.first..c.first + c.n() as u64).collect(),
         in_cols,
         out_cols,
         texts,

@@ -5,6 +5,8 @@
 //! gather on lavapipe, see docs/PERFORMANCE.md). The resampled table is the same function: every
 //! grid point inside a segment lies on that segment's line.
 
+use super::atmosphere::uniform_lerp;
+
 /// Most grid points a resampled table may have (8 bytes each in the constants buffer).
 pub const MAX_UNIFORM_NODES: usize = 65_536;
 
@@ -70,15 +72,12 @@ impl UniformTable {
         None
     }
 
-    /// The look-up the kernels do (`consts_uniform_held` in shaders/aero.wgsl).
+    /// The look-up the kernels do (`consts_uniform_held` in shaders/aero.wgsl): the uniform
+    /// interpolation of the atmosphere table, at x held to the table's range.
     pub fn lookup(&self, x: f64) -> f64 {
         let n = self.ys.len();
-        let last = (n - 1) as f64;
-        let u = ((x - self.x0) / self.dx).clamp(0.0, last);
-        let k = u.floor().min(last - 1.0);
-        let f = u - k;
-        let k = k as usize;
-        self.ys[k] + f * (self.ys[k + 1] - self.ys[k])
+        let last = self.x0 + (n - 1) as f64 * self.dx;
+        uniform_lerp(x.clamp(self.x0, last), self.x0, self.dx, n, |i| self.ys[i])
     }
 }
 

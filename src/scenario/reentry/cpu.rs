@@ -2,8 +2,8 @@
 //!
 //! Written independently of `shaders/reentry.wgsl` (same physics, same integrator and event
 //! rules, so the two agree to rounding): altitude by Bowring's iteration with `atan2`, `exp` and
-//! `ln` from Rust's libm, the Cd and Tauber-Sutton tables
-//! interpolated as given (`physics::table::held`), the atmosphere by the shared host rule. The integrator itself is
+//! `ln` from Rust's libm, the Cd and Tauber-Sutton tables interpolated as given
+//! (`physics::table::held`), the atmosphere by the shared host rule. The integrator itself is
 //! `crate::integrator`, shared with every scenario.
 
 use super::layout::*;

@@ -141,24 +141,24 @@ impl Model {
         consts.extend_from_slice(&ts.ys);
         let n_ts = ts.ys.len();
         let off_cd = consts.len();
+        // The Cd table as configured, as columns (empty without one).
+        let rows = cfg.vehicle.cd_table.iter().flatten();
+        let (cd_mach, cd_values): (Vec<f64>, Vec<f64>) = rows.map(|r| (r[0], r[1])).unzip();
         let (cd_mode, cd_uniform, n_cd) = match &cfg.vehicle.cd_table {
-            Some(t) => {
-                let (xs, ys): (Vec<f64>, Vec<f64>) = t.iter().map(|r| (r[0], r[1])).unzip();
-                match UniformTable::resample(&xs, &ys) {
-                    Some(u) => {
-                        consts[C_CD_X0] = u.x0;
-                        consts[C_CD_DX] = u.dx;
-                        consts.extend_from_slice(&u.ys);
-                        (CD_TABLE, true, u.ys.len())
-                    }
-                    None => {
-                        for row in t {
-                            consts.extend_from_slice(row);
-                        }
-                        (CD_TABLE, false, t.len())
-                    }
+            Some(t) => match UniformTable::resample(&cd_mach, &cd_values) {
+                Some(u) => {
+                    consts[C_CD_X0] = u.x0;
+                    consts[C_CD_DX] = u.dx;
+                    consts.extend_from_slice(&u.ys);
+                    (CD_TABLE, true, u.ys.len())
                 }
-            }
+                None => {
+                    for row in t {
+                        consts.extend_from_slice(row);
+                    }
+                    (CD_TABLE, false, t.len())
+                }
+            },
             None => (CD_CONSTANT, false, 0),
         };
         let off_atm = consts.len();
@@ -186,20 +186,8 @@ impl Model {
             atm_model,
             cd_mode,
             cd_uniform,
-            cd_mach: cfg
-                .vehicle
-                .cd_table
-                .iter()
-                .flatten()
-                .map(|r| r[0])
-                .collect(),
-            cd_values: cfg
-                .vehicle
-                .cd_table
-                .iter()
-                .flatten()
-                .map(|r| r[1])
-                .collect(),
+            cd_mach,
+            cd_values,
             method: cfg.integrator.method().code(),
             perturbation,
         }
