@@ -1,5 +1,5 @@
-// Atmosphere: tabulated U.S. Standard Atmosphere 1976 (ln density and speed of sound at uniform
-// altitude spacing, built on the host by physics/us76.rs) or an exponential model (ATM_MODEL, an
+// Atmosphere: tabulated U.S. Standard Atmosphere 1976 (ln density, cubic, and speed of sound,
+// linear, at uniform altitude spacing, built on the host by physics/us76.rs) or an exponential model (ATM_MODEL, an
 // override constant), times the dispersed density scale and the sample's altitude-correlated
 // perturbation profile (N_PERT nodes in the sample's input row; 0: none).
 
@@ -20,9 +20,33 @@ fn consts_lerp(base: u32, stride: u32, comp: u32, n: u32, x0: real, dx: real, x:
     return lo + f * (hi - lo);
 }
 
-// The sample's ln density multiplier at altitude h: C1 cubic Hermite through the nodes with
-// Catmull-Rom tangents (one-sided at the ends), held beyond the node range; the host's
-// physics::atmosphere::catmull_rom.
+// The cubic through p0 (f = 0) and p1 (f = 1) with slopes m0 and m1 (per unit of f).
+fn hermite(p0: real, p1: real, m0: real, m1: real, f: real) -> real {
+    let f2 = f * f;
+    let f3 = f2 * f;
+    return (2.0 * f3 - 3.0 * f2 + 1.0) * p0 + (f3 - 2.0 * f2 + f) * m0
+        + (-2.0 * f3 + 3.0 * f2) * p1 + (f3 - f2) * m1;
+}
+
+// C1 interpolation in a uniform table of `stride`-wide rows in consts: cubic Hermite with
+// Catmull-Rom tangents (one-sided at the ends), extrapolating the end segments' cubics (the
+// host's physics::atmosphere::uniform_cubic). Linear interpolation puts a kink at every node,
+// which the adaptive integrator pays for in rejected steps.
+fn consts_cubic(base: u32, stride: u32, comp: u32, n: u32, x0: real, dx: real, x: real) -> real {
+    let u = (x - x0) / dx;
+    let fk = clamp(floor(u), 0.0, real(n - 2u));
+    let f = u - fk;
+    let k = u32(fk);
+    let p0 = consts[base + stride * k + comp];
+    let p1 = consts[base + stride * (k + 1u) + comp];
+    let pm = select(2.0 * p0 - p1, consts[base + stride * (max(k, 1u) - 1u) + comp], k > 0u);
+    let pp = select(2.0 * p1 - p0, consts[base + stride * min(k + 2u, n - 1u) + comp],
+                    k + 2u < n);
+    return hermite(p0, p1, 0.5 * (p1 - pm), 0.5 * (pp - p0), f);
+}
+
+// The sample's ln density multiplier at altitude h: the same cubic through the nodes, held
+// beyond the node range; the host's physics::atmosphere::catmull_rom.
 fn perturbation(ib: u32, h: real) -> real {
     if (N_PERT == 0u) {
         return 0.0;
@@ -36,12 +60,7 @@ fn perturbation(ib: u32, h: real) -> real {
     let p1 = inputs[b + k + 1u];
     let pm = select(2.0 * p0 - p1, inputs[b + max(k, 1u) - 1u], k > 0u);
     let pp = select(2.0 * p1 - p0, inputs[b + min(k + 2u, N_PERT - 1u)], k + 2u < N_PERT);
-    let m0 = 0.5 * (p1 - pm);
-    let m1 = 0.5 * (pp - p0);
-    let f2 = f * f;
-    let f3 = f2 * f;
-    return (2.0 * f3 - 3.0 * f2 + 1.0) * p0 + (f3 - 2.0 * f2 + f) * m0
-        + (-2.0 * f3 + 3.0 * f2) * p1 + (f3 - f2) * m1;
+    return hermite(p0, p1, 0.5 * (p1 - pm), 0.5 * (pp - p0), f);
 }
 
 // Table rows and exponential parameters arrive as arguments: the function reads no sample
@@ -54,7 +73,7 @@ fn atmosphere(h: real, ib: u32, ln_dscale: real, ln_rho0: real, inv_h: real, a_e
     } else {
         let h0 = consts[C_ATM_H0];
         let dh = consts[C_ATM_DH];
-        air.ln_rho = consts_lerp(dims.off_atm, 2u, 0u, dims.n_atm, h0, dh, h);
+        air.ln_rho = consts_cubic(dims.off_atm, 2u, 0u, dims.n_atm, h0, dh, h);
         air.ln_rho = select(air.ln_rho, LN_ZERO, h > consts[C_ATM_TOP]);
         air.a_sound = consts_lerp(dims.off_atm, 2u, 1u, dims.n_atm, h0, dh, h);
     }

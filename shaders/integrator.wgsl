@@ -113,21 +113,29 @@ fn integ_dense(tr: Trial, theta: real) -> Y {
         y_scale(theta, y_add(tr.d4, y_scale(th1, tr.d5))))))));
 }
 
-// PI step-size control (safety 0.9, factors in [0.2, 10], beta 0.04), factor in f32 as the
-// host computes it. Returns (1 if kept else 0, factor on h).
-fn integ_step_factor(err: real, err_prev: real) -> vec2<real> {
-    let alpha = 0.2 - 0.75 * 0.04;
+// PI step-size control (safety 0.9, factors in [0.2, 10], beta 0.04), in the working
+// precision with the prelude's exp and log, the next step rounded down to a multiple of
+// STEP_QUANTUM: integrator::Controller::decide. Returns (1 if kept else 0, next step).
+fn integ_next_step(err: real, err_prev: real, h: real) -> vec2<real> {
+    let alpha: real = 0.2 - 0.75 * 0.04;
+    var kept: real = 1.0;
+    var fac: real;
     if (!(err <= 1.0)) {
-        var e = 1.0e10;
-        if (abs(err) <= 1.0e30) {
-            e = f32(err);
+        var e: real = 1.0e10;
+        if (err <= 1.0e10) {
+            e = err;
         }
-        let fac = clamp(0.9 / pow(e, alpha), 0.2, 1.0);
-        return vec2<real>(0.0, real(fac));
+        kept = 0.0;
+        fac = clamp(0.9 * rexp(-alpha * rlog(e)), 0.2, 1.0);
+    } else {
+        let e = max(err, 1.0e-10);
+        fac = clamp(0.9 * rexp(0.04 * rlog(err_prev) - alpha * rlog(e)), 0.2, 10.0);
     }
-    let e = max(f32(err), 1.0e-10);
-    let fac = 0.9 * pow(f32(err_prev), 0.04) / pow(e, alpha);
-    return vec2<real>(1.0, real(clamp(fac, 0.2, 10.0)));
+    let hn = h * fac;
+    if (hn > STEP_QUANTUM) {
+        return vec2<real>(kept, floor(hn / STEP_QUANTUM) * STEP_QUANTUM);
+    }
+    return vec2<real>(kept, hn);
 }
 
 // Illinois bracket on theta in [0, 1], in the same three steps as integrator::RootBracket.
@@ -176,6 +184,21 @@ fn root_result(br: RootBracket) -> real {
         return br.a;
     }
     return br.b;
+}
+
+// integrator::parabola_max: the largest value on [0, 1] of the parabola through (0, v0),
+// (1/2, vm), (1, v1).
+fn integ_parabola_max(v0: real, vm: real, v1: real) -> real {
+    let ends = max(max(v0, vm), v1);
+    let c = 2.0 * (v0 + v1 - 2.0 * vm);
+    let b = 4.0 * vm - 3.0 * v0 - v1;
+    if (c < 0.0) {
+        let x = -b / (2.0 * c);
+        if (x > 0.0 && x < 1.0) {
+            return max(ends, v0 + b * x + c * x * x);
+        }
+    }
+    return ends;
 }
 
 // The maximum search of integrator::max_in_window is written by the scenario (WGSL has no

@@ -188,57 +188,65 @@ struct Watch {
     exact: real,
     exact_t: real,
     pending: real,
-    node: real,
+    p1: real,
     b1: Bracket,
     b2: Bracket,
-    bn: Bracket,
+    p2: real,
+    b3: Bracket,
 };
 
 fn load_watch(b: u32) -> Watch {
     return Watch(states[b + PK_EXACT], states[b + PK_EXACT_T], states[b + PK_PENDING],
-        states[b + PK_NODE], load_bracket(b + PK_B1), load_bracket(b + PK_B2),
-        load_bracket(b + PK_BN));
+        states[b + PK_P1], load_bracket(b + PK_B1), load_bracket(b + PK_B2), states[b + PK_P2],
+        load_bracket(b + PK_B3));
 }
 
 fn store_watch(b: u32, wt: Watch) {
     states[b + PK_EXACT] = wt.exact;
     states[b + PK_EXACT_T] = wt.exact_t;
     states[b + PK_PENDING] = wt.pending;
-    states[b + PK_NODE] = wt.node;
+    states[b + PK_P1] = wt.p1;
     store_bracket(b + PK_B1, wt.b1);
     store_bracket(b + PK_B2, wt.b2);
-    store_bracket(b + PK_BN, wt.bn);
+    states[b + PK_P2] = wt.p2;
+    store_bracket(b + PK_B3, wt.b3);
 }
 
 fn watch_start(v: real, t: real, w0: Watch) -> Watch {
     var wt = w0;
     wt.exact = v;
     wt.exact_t = t;
-    wt.pending = 1.0;
-    wt.node = v;
+    wt.pending = 0.0;
+    wt.p1 = v;
+    wt.p2 = v;
     return wt;
 }
 
-// Where the maximum of w lies: around the largest value at a step end (B1 ends there, B2
-// starts there), and in the step whose stage values reach the largest (BN).
-fn watch_step(w: u32, w0: Watch, here: Bracket, tr: Trial) -> Watch {
+// Where the maximum of w lies (cpu.rs `watch_step`): each step's largest value is predicted by
+// the parabola through w at its start (a0), midpoint (am, on the dense output) and end. B1 is
+// the step predicted highest, B2 the step after it, B3 the runner-up among the others.
+fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, am: Aux, a1: Aux) -> Watch {
     var wt = w0;
-    let node = max(max(watch(w, tr.n0), watch(w, tr.n1)), max(watch(w, tr.n2), watch(w, tr.n3)));
-    if (node > wt.node) {
-        wt.node = node;
-        wt.bn = here;
-    }
-    if (wt.pending != 0.0) {
-        wt.b2 = here;
-        wt.pending = 0.0;
-    }
-    let v1 = watch(w, tr.aux1);
-    if (v1 > wt.exact) {
-        wt.exact = v1;
-        wt.exact_t = here.t0 + here.h;
+    let pr = integ_parabola_max(watch(w, a0), watch(w, am), watch(w, a1));
+    let successor = wt.pending != 0.0;
+    wt.pending = 0.0;
+    if (pr > wt.p1) {
+        wt.b3 = wt.b1;
+        wt.p2 = wt.p1;
+        wt.p1 = pr;
         wt.b1 = here;
         wt.b2.h = 0.0;
         wt.pending = 1.0;
+    } else if (successor) {
+        wt.b2 = here;
+    } else if (pr > wt.p2) {
+        wt.p2 = pr;
+        wt.b3 = here;
+    }
+    let v1 = watch(w, a1);
+    if (v1 > wt.exact) {
+        wt.exact = v1;
+        wt.exact_t = here.t0 + here.h;
     }
     return wt;
 }
@@ -296,9 +304,9 @@ fn integrate(sb: u32, p: P) {
             if (!finite) {
                 err = 1.0e31;
             }
-            let d = integ_step_factor(err, err_prev);
+            let d = integ_next_step(err, err_prev, hs);
             accept = d.x != 0.0;
-            h_next = hs * d.y;
+            h_next = d.y;
             if (accept) {
                 err_prev = max(err, ERR_PREV_START);
             }
@@ -329,10 +337,11 @@ fn integrate(sb: u32, p: P) {
             ev = here;
             break;
         }
-        wg = watch_step(W_G, wg, here, tr);
-        wq = watch_step(W_Q, wq, here, tr);
-        wqc = watch_step(W_QC, wqc, here, tr);
-        wqr = watch_step(W_QR, wqr, here, tr);
+        let am = rhs(t + 0.5 * hs, integ_dense(tr, 0.5), p).aux;
+        wg = watch_step(W_G, wg, here, e0.aux, am, a1);
+        wq = watch_step(W_Q, wq, here, e0.aux, am, a1);
+        wqc = watch_step(W_QC, wqc, here, e0.aux, am, a1);
+        wqr = watch_step(W_QR, wqr, here, e0.aux, am, a1);
         y = tr.y1;
         t = t + hs;
         e0.f = tr.f1;
@@ -366,7 +375,7 @@ fn bracket_trial(at: u32, p: P) -> Trial {
 }
 
 // The finishing pass's windows, in order: the terminal event's step, the drogue crossing's
-// step, then each watched maximum's B1, B2 and BN steps.
+// step, then each watched maximum's B1, B2 and B3 steps.
 const WIN_EVENT: u32 = 0u;
 const WIN_DROGUE: u32 = 1u;
 const WIN_PEAKS: u32 = 2u;
@@ -380,7 +389,7 @@ fn finish(sb: u32, p: P) {
     let drogue = states[sb + S_DROGUE_DONE] != 0.0;
     var yd = load_y(sb + S_DR + BR_Y0);
     for (var k = 0u; k < WIN_PEAKS + 3u * N_WATCH; k = k + 1u) {
-        // Peak windows: watch w, slot 0 (B1), 1 (B2) or 2 (BN).
+        // Peak windows: watch w, slot 0 (B1), 1 (B2) or 2 (B3).
         let w = (k - WIN_PEAKS) / 3u;
         let slot = (k - WIN_PEAKS) % 3u;
         let b = sb + S_PK + PK_LEN * w;
@@ -393,7 +402,7 @@ fn finish(sb: u32, p: P) {
             at = sb + S_DR;
             live = drogue && states[at + BR_H] > 0.0;
         } else {
-            at = b + select(select(PK_BN, PK_B2, slot == 1u), PK_B1, slot == 0u);
+            at = b + select(select(PK_B3, PK_B2, slot == 1u), PK_B1, slot == 0u);
             live = states[at + BR_H] > 0.0;
             if (slot == 0u) {
                 states[sb + S_PEAK + w] = states[b + PK_EXACT];

@@ -302,8 +302,16 @@ fn hermite_coefficients<const N: usize>(
 }
 
 /// PI step-size control (Hairer & Wanner's dopri5 settings: safety 0.9, factors in [0.2, 10],
-/// beta 0.04). The factor is computed in f32 (as the shader does; the f64 `pow` is not
-/// available there), which changes step sizes by ~1e-7 relative and results by far less.
+/// beta 0.04), in f64 with exp and ln (the shader uses its own f64 exp and log), and the next
+/// step rounded down to a multiple of [`STEP_QUANTUM`].
+///
+/// Why the rounding: the scenarios' right-hand sides are only C1 in places (the density
+/// perturbation's spline nodes, table nodes), so the embedded error estimate, and with it the
+/// next step, depends sensitively on where a step falls. Two engines whose arithmetic differs
+/// in the last bits (libm's exp against the shader's) then drift onto different step
+/// sequences within a few dozen steps (measured: every one of 256 samples, peaks differing by
+/// up to 4e-5). Rounded to the quantum, the two take the same steps unless an unrounded step
+/// falls within ~1e-15 of a multiple, and their results agree to rounding as fixed steps do.
 #[derive(Debug, Clone, Copy)]
 pub struct Controller {
     pub err_prev: f64,
@@ -326,7 +334,7 @@ impl Controller {
         if accept {
             self.err_prev = err.max(ERR_PREV_START);
         }
-        (accept, h * fac)
+        (accept, quantize_step(h * fac))
     }
 }
 
@@ -336,20 +344,33 @@ impl Default for Controller {
     }
 }
 
+/// Steps are multiples of this, in the scenario's time unit (2^-20: about 1 us of a reentry,
+/// 0.08 s of a cruise in days), once larger than it; a power of two, so rounding is exact.
+pub const STEP_QUANTUM: f64 = 1.0 / 256.0;
+
+/// `h` rounded down to a multiple of [`STEP_QUANTUM`] (unchanged when smaller).
+pub fn quantize_step(h: f64) -> f64 {
+    if h > STEP_QUANTUM {
+        (h / STEP_QUANTUM).floor() * STEP_QUANTUM
+    } else {
+        h
+    }
+}
+
 /// (accepted, factor on h) for error norm `err` after a previous accepted norm `err_prev`.
 pub fn step_factor(err: f64, err_prev: f64) -> (bool, f64) {
-    const SAFETY: f32 = 0.9;
-    const BETA: f32 = 0.04;
-    const ALPHA: f32 = 0.2 - 0.75 * BETA;
+    const SAFETY: f64 = 0.9;
+    const BETA: f64 = 0.04;
+    const ALPHA: f64 = 0.2 - 0.75 * BETA;
     if err.is_nan() || err > 1.0 {
         // Also a NaN error: shrink hard.
-        let e = if err.is_finite() { err as f32 } else { 1e10 };
-        let fac = (SAFETY / e.powf(ALPHA)).clamp(0.2, 1.0);
-        return (false, fac as f64);
+        let e = if err <= 1e10 { err } else { 1e10 };
+        let fac = (SAFETY * (-ALPHA * e.ln()).exp()).clamp(0.2, 1.0);
+        return (false, fac);
     }
-    let e = (err as f32).max(1e-10);
-    let fac = SAFETY * (err_prev as f32).powf(BETA) / e.powf(ALPHA);
-    (true, fac.clamp(0.2, 10.0) as f64)
+    let e = err.max(1e-10);
+    let fac = SAFETY * (BETA * err_prev.ln() - ALPHA * e.ln()).exp();
+    (true, fac.clamp(0.2, 10.0))
 }
 
 /// Illinois (modified regula falsi) on theta in [0, 1] for a root of `f` given
@@ -459,6 +480,22 @@ pub fn max_in_window(w: impl Fn(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
     }
 }
 
+/// The largest value on [0, 1] of the parabola through (0, v0), (1/2, vm), (1, v1): a step's
+/// maximum predicted from three accurate values, to rank the steps a maximum may lie in.
+pub fn parabola_max(v0: f64, vm: f64, v1: f64) -> f64 {
+    let ends = v0.max(vm).max(v1);
+    // v(x) = v0 + b x + c x^2.
+    let c = 2.0 * (v0 + v1 - 2.0 * vm);
+    let b = 4.0 * vm - 3.0 * v0 - v1;
+    if c < 0.0 {
+        let x = -b / (2.0 * c);
+        if x > 0.0 && x < 1.0 {
+            return ends.max(v0 + b * x + c * x * x);
+        }
+    }
+    ends
+}
+
 /// Golden-section search for a maximum of w on [a, b], GOLDEN_ITERATIONS after its first two
 /// points; returns the best (x, w(x)) evaluated.
 pub fn golden_max(w: impl Fn(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
@@ -504,6 +541,7 @@ pub fn wgsl_constants() -> String {
     s.push_str(&crate::wgsl::declare_real(&[
         ("GOLDEN", GOLDEN),
         ("ERR_PREV_START", ERR_PREV_START),
+        ("STEP_QUANTUM", STEP_QUANTUM),
     ]));
     s
 }

@@ -83,9 +83,15 @@ fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
 }
 
 /// Absolute bound on |GPU - CPU| for every output, in the output's unit.
-/// f64: rounding only (see below), so 1e-9 of each output's typical size.
-/// f32: measured worst of 256 samples on lavapipe times ~4 (README, docs/VALIDATION.md): the
-/// state is quantised to 0.5 m in position and 6e-8 relative per update.
+/// f64: the two engines take the same steps (dopri5's steps are rounded to a quantum, see
+/// integrator::Controller) and differ by rounding, ~1e-12 relative. Rarely (2 of 256 samples
+/// measured) an unrounded step falls within that rounding of a quantum and one engine takes a
+/// step one quantum shorter, a transient of integration-error size: measured worst 3 cm
+/// landing, 1e-4 s time of flight, 4e-5 J/cm^2 heat load. The bounds sit 10-100x above it and
+/// at or below the (peaks 1e-6 relative, landing 1 m).
+/// f32: measured worst of 256 samples on lavapipe times ~3 (README, docs/VALIDATION.md): f32
+/// integrates at rtol 1e-5 (the f32 floor) against the reference's 5e-8, and rounds positions
+/// to 0.5 m.
 fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
     let f64_mode = precision == PrecisionChoice::F64;
     match name {
@@ -93,32 +99,33 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
             if f64_mode {
                 1e-7
             } else {
-                0.1
+                0.4
             }
         }
         "peak_heat_flux_w_cm2" | "peak_conv_heat_flux_w_cm2" => {
             if f64_mode {
                 1e-6
             } else {
-                1.0
+                6.0
             }
         }
         "peak_rad_heat_flux_w_cm2" => {
             if f64_mode {
                 1e-6
             } else {
-                0.5
+                2.0
             }
         }
         "heat_load_j_cm2" => {
             if f64_mode {
-                1e-5
+                1e-3
             } else {
                 20.0
             }
         }
         // A maximum is flat: an error eps in the values moves the arg-max by ~tau sqrt(2 eps),
-        // tau ~10 s the pulse width; eps = 2e-3 (the peak bound above) gives 0.6 s. In f64 the
+        // tau ~10 s the pulse width; eps = 3e-3 (f32, measured) gives 0.8 s, and f32 measured
+        // 1.7 s where two local maxima nearly tie. In f64 the
         // maxima are located by golden section, whose comparisons of values equal to rounding
         // can go either way: its last bracket is 2/16 x 0.618^14 ~ 1.5e-4 of a two-step window
         // (0.2 s), 3e-5 s; measured 8.5e-6 s.
@@ -126,70 +133,70 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
             if f64_mode {
                 1e-4
             } else {
-                1.0
+                5.0
             }
         }
         "drogue_altitude_km" => {
             if f64_mode {
-                1e-9
+                1e-4
             } else {
                 0.05
             }
         }
         "drogue_dynamic_pressure_pa" => {
             if f64_mode {
-                1e-6
+                1e-2
             } else {
                 5.0
             }
         }
         "landing_lat_deg" | "landing_lon_deg" => {
             if f64_mode {
-                1e-10
+                1e-5
             } else {
                 2e-3
             }
         }
         "downrange_km" | "crossrange_km" => {
             if f64_mode {
-                1e-9
+                1e-3
             } else {
                 0.2
             }
         }
         "time_of_flight_s" => {
             if f64_mode {
-                1e-6
+                1e-2
             } else {
                 0.5
             }
         }
-        // These runs use the shipped config's fixed RK4 steps: the counts differ only where the
-        // drogue Mach number (which switches 0.1 s to 0.5 s steps) or the ground is crossed in
-        // a different step; in f64 never, in f32 by a few steps (the crossing moves by
-        // ~0.1 s, see the drogue and time-of-flight bounds).
+        // f64: the same steps but where a step lands one quantum short (measured: one
+        // rejected step more in 2 of 256 samples). f32 runs at rtol 1e-5 against the
+        // reference's 5e-8 (about 100 steps against 290): not comparable.
         "steps" | "rejected_steps" => {
             if f64_mode {
-                0.0
+                3.0
             } else {
-                10.0
+                f64::INFINITY
             }
         }
         other => panic!("no bound for output {other}"),
     }
 }
 
-/// The f64 engines on the default config with `sets`: same discretisation on both sides; what
-/// differs is rounding (exp/log routines, altitude iteration, fused or unfused multiply-add),
-/// amplified along ~5000 steps. Measured on lavapipe (256 samples): 3.5e-13 peak g, 2.2e-13 peak
-/// heat, 2e-8 m landing, 6e-11 s. The bounds are the (1e-6, 1 m) tightened 1000x, still
-/// 1000x above what we see, to leave room for other drivers' rounding.
+/// The f64 engines on the default config (dopri5) with `sets`: the same quantized steps on both
+/// sides; what differs is rounding (exp/log routines, altitude iteration, fused or unfused
+/// multiply-add), and, rarely, a step one quantum short (see `every_output_bound`). Measured on
+/// lavapipe (256 samples, 2026-12-02): 4.8e-13 peak g, 2.9e-13 peak heat, 2.7 cm landing,
+/// 1.0e-4 s time of flight. The bounds are the (peaks 1e-6 relative, landing 1 m),
+/// the peaks' tightened 1000x.
 fn assert_f64_agreement(sets: &[&str]) {
     let (pg, pq, landing, tof) = compare(PrecisionChoice::F64, sets);
     assert!(pg < 1e-9, "peak g differs by {pg:e}");
     assert!(pq < 1e-9, "peak heat flux differs by {pq:e}");
-    assert!(landing < 1e-3, "landing points {landing} m apart");
-    assert!(tof < 1e-6, "time of flight differs by {tof} s");
+    assert!(landing < 1.0, "landing points {landing} m apart");
+    assert!(tof < 1e-2, "time of flight differs by {tof} s");
 }
 
 #[test]
@@ -198,18 +205,29 @@ fn gpu_and_cpu_agree_in_f64() {
 }
 
 #[test]
+fn gpu_and_cpu_agree_in_f64_with_fixed_rk4_steps() {
+    // The validation method: fixed steps, so the two differ by rounding alone (measured
+    // 3.5e-13 peak g, 2e-8 m landing, 6e-11 s; bounds 1000x above).
+    let (pg, pq, landing, tof) = compare(PrecisionChoice::F64, &["integrator.method=\"rk4\""]);
+    assert!(pg < 1e-9 && pq < 1e-9, "peaks differ by {pg:e} / {pq:e}");
+    assert!(landing < 1e-3, "landing points {landing} m apart");
+    assert!(tof < 1e-6, "time of flight differs by {tof} s");
+}
+
+#[test]
 fn gpu_f32_stays_within_documented_bounds() {
     let (pg, pq, landing, tof) = compare(PrecisionChoice::F32, &[]);
-    // f32 (24-bit mantissa): positions near 6.4e6 m are quantised to 0.5 m and the time sum
-    // and state updates round at 6e-8 relative every step; measured (README): peak g and heat
-    // ~1e-3 relative, landing ~1 km. The bounds leave about 3x margin over the worst of 256.
-    assert!(pg < 5e-3, "f32 peak g differs by {pg:e}");
-    assert!(pq < 5e-3, "f32 peak heat differs by {pq:e}");
+    // f32 (24-bit mantissa) integrates at rtol 1e-5, its floor (positions near 6.4e6 m are
+    // quantised to 0.5 m), against the reference's 5e-8; measured (README, 256 samples): peak g
+    // 3.0e-3 and peak heat 2.2e-3 relative, landing 36 m, time of flight 0.07 s. The bounds
+    // leave about 3x margin.
+    assert!(pg < 1e-2, "f32 peak g differs by {pg:e}");
+    assert!(pq < 1e-2, "f32 peak heat differs by {pq:e}");
     assert!(
-        landing < 3000.0,
+        landing < 300.0,
         "f32 landing {landing} m from the f64 reference"
     );
-    assert!(tof < 5.0, "f32 time of flight differs by {tof} s");
+    assert!(tof < 0.5, "f32 time of flight differs by {tof} s");
 }
 
 #[test]

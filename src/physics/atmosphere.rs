@@ -32,24 +32,35 @@ pub fn uniform_lerp(x: f64, x0: f64, dx: f64, n: usize, get: impl Fn(usize) -> f
     a + f * (b - a)
 }
 
-/// C1 interpolation of nodes 0..n at unit spacing (cubic Hermite with Catmull-Rom tangents,
-/// one-sided at the ends), `u` clamped to [0, n - 1]; `get(i)` returns node i. The same rule
-/// as `perturbation` in shaders/atmosphere.wgsl. Linear interpolation would put a kink in the
-/// density at every node, which an adaptive integrator pays for with rejected steps.
-pub fn catmull_rom(u: f64, n: usize, get: impl Fn(usize) -> f64) -> f64 {
-    let uc = u.clamp(0.0, (n - 1) as f64);
-    let k = uc.floor().min((n - 2) as f64);
-    let f = uc - k;
+/// C1 interpolation in a uniform table: the cubic Hermite through the two nodes around x with
+/// Catmull-Rom tangents (one-sided at the ends), extrapolating the end segments' cubics;
+/// `get(i)` returns node i. The same rule as `consts_cubic` in shaders/atmosphere.wgsl. Linear
+/// interpolation would put a kink in the function at every node, which an adaptive integrator
+/// pays for in rejected steps, and through which two engines' step sequences drift apart.
+pub fn uniform_cubic(x: f64, x0: f64, dx: f64, n: usize, get: impl Fn(usize) -> f64) -> f64 {
+    let u = (x - x0) / dx;
+    let k = u.floor().clamp(0.0, (n - 2) as f64);
+    let f = u - k;
     let k = k as usize;
     let (p0, p1) = (get(k), get(k + 1));
     let pm = if k > 0 { get(k - 1) } else { 2.0 * p0 - p1 };
     let pp = if k + 2 < n { get(k + 2) } else { 2.0 * p1 - p0 };
-    let (m0, m1) = (0.5 * (p1 - pm), 0.5 * (pp - p0));
+    hermite(p0, p1, 0.5 * (p1 - pm), 0.5 * (pp - p0), f)
+}
+
+/// The cubic through p0 (f = 0) and p1 (f = 1) with slopes m0 and m1 (per unit of f).
+fn hermite(p0: f64, p1: f64, m0: f64, m1: f64, f: f64) -> f64 {
     let (f2, f3) = (f * f, f * f * f);
     (2.0 * f3 - 3.0 * f2 + 1.0) * p0
         + (f3 - 2.0 * f2 + f) * m0
         + (-2.0 * f3 + 3.0 * f2) * p1
         + (f3 - f2) * m1
+}
+
+/// [`uniform_cubic`] on nodes at unit spacing from 0, `u` held to [0, n - 1]: the density
+/// perturbation's profile (`perturbation` in shaders/atmosphere.wgsl).
+pub fn catmull_rom(u: f64, n: usize, get: impl Fn(usize) -> f64) -> f64 {
+    uniform_cubic(u.clamp(0.0, (n - 1) as f64), 0.0, 1.0, n, get)
 }
 
 /// The Gauss-Markov density perturbation of one run (see the module doc).

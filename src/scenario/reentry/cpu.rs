@@ -8,8 +8,8 @@
 
 use super::layout::*;
 use super::model::{Model, ATM_EXPONENTIAL, CD_TABLE};
-use crate::integrator::{self, locate_root, max_in_window, Method, System, Trial};
-use crate::physics::atmosphere::{catmull_rom, uniform_lerp};
+use crate::integrator::{self, locate_root, max_in_window, parabola_max, Method, System, Trial};
+use crate::physics::atmosphere::{catmull_rom, uniform_cubic, uniform_lerp};
 use crate::physics::constants::{TAUBER_SUTTON_F, TAUBER_SUTTON_V_M_S};
 use crate::physics::geodesy::cartesian_to_geodetic_m;
 use crate::physics::table;
@@ -64,7 +64,7 @@ impl SampleModel<'_> {
             let ln_rho = if h > self.c(C_ATM_TOP) {
                 LN_ZERO
             } else {
-                uniform_lerp(h, h0, dh, n, |i| t[2 * i])
+                uniform_cubic(h, h0, dh, n, |i| t[2 * i])
             };
             (ln_rho, uniform_lerp(h, h0, dh, n, |i| t[2 * i + 1]))
         };
@@ -252,7 +252,7 @@ impl SampleModel<'_> {
         let rk4 = self.method() == Method::Rk4;
         let mut y: [f64; N_Y] = s[S_Y..S_Y + N_Y].try_into().expect("state");
         let mut t = s[S_T];
-        let (mut f0, aux0) = self.rhs(t, &y);
+        let (mut f0, mut aux0) = self.rhs(t, &y);
         if !finite_eval(&f0, &aux0) {
             s[S_STATUS] = ST_FAILED as f64;
             return true;
@@ -264,8 +264,9 @@ impl SampleModel<'_> {
                 let b = S_PK + PK_LEN * w;
                 s[b + PK_EXACT] = watch(w, &aux0);
                 s[b + PK_EXACT_T] = t;
-                s[b + PK_PENDING] = 1.0;
-                s[b + PK_NODE] = s[b + PK_EXACT];
+                s[b + PK_PENDING] = 0.0;
+                s[b + PK_P1] = s[b + PK_EXACT];
+                s[b + PK_P2] = s[b + PK_EXACT];
             }
             if aux0.mach <= drogue_mach {
                 // Already slow at the start: the drogue condition is the initial state's.
@@ -330,10 +331,11 @@ impl SampleModel<'_> {
                 set_bracket(s, S_EV, t, hs, &y);
                 break;
             }
-            self.watch_step(s, &tr);
+            self.watch_step(s, &tr, &aux0);
             y = tr.y1;
             t += hs;
             f0 = tr.f1;
+            aux0 = tr.aux1;
             h = h_next;
         }
         s[S_Y..S_Y + N_Y].copy_from_slice(&y);
@@ -350,32 +352,36 @@ impl SampleModel<'_> {
         false
     }
 
-    /// Track where each watched maximum lies: around the largest value at a step end, in the
-    /// step that ends there (B1) or the one that starts there (B2); and the step whose stage
-    /// values reach the largest value (BN).
-    fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>) {
+    /// Track where each watched maximum lies. Each step's largest value is predicted by the
+    /// parabola through the watched quantity at its start, its end and its midpoint on the
+    /// dense output (all three at accurate states). The finishing pass searches the step
+    /// predicted highest (B1), the step after it (B2) and the runner-up among the others (B3).
+    fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, a0: &Aux) {
+        let am = self.rhs(tr.t_at(0.5), &tr.dense(0.5)).1;
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
-            let node = tr
-                .stage_aux
-                .iter()
-                .map(|a| watch(w, a))
-                .fold(f64::MIN, f64::max);
-            if node > s[b + PK_NODE] {
-                s[b + PK_NODE] = node;
-                set_bracket(s, b + PK_BN, tr.t0, tr.h, &tr.y0);
-            }
-            if s[b + PK_PENDING] != 0.0 {
+            let p = parabola_max(watch(w, a0), watch(w, &am), watch(w, &tr.aux1));
+            let successor = s[b + PK_PENDING] != 0.0;
+            s[b + PK_PENDING] = 0.0;
+            if p > s[b + PK_P1] {
+                // The old best becomes the runner-up (when this step follows it, the pair
+                // brackets the maximum from both sides).
+                s.copy_within(b + PK_B1..b + PK_B1 + BR_LEN, b + PK_B3);
+                s[b + PK_P2] = s[b + PK_P1];
+                s[b + PK_P1] = p;
+                set_bracket(s, b + PK_B1, tr.t0, tr.h, &tr.y0);
+                s[b + PK_B2 + BR_H] = 0.0;
+                s[b + PK_PENDING] = 1.0;
+            } else if successor {
                 set_bracket(s, b + PK_B2, tr.t0, tr.h, &tr.y0);
-                s[b + PK_PENDING] = 0.0;
+            } else if p > s[b + PK_P2] {
+                s[b + PK_P2] = p;
+                set_bracket(s, b + PK_B3, tr.t0, tr.h, &tr.y0);
             }
             let v1 = watch(w, &tr.aux1);
             if v1 > s[b + PK_EXACT] {
                 s[b + PK_EXACT] = v1;
                 s[b + PK_EXACT_T] = tr.t0 + tr.h;
-                set_bracket(s, b + PK_B1, tr.t0, tr.h, &tr.y0);
-                s[b + PK_B2 + BR_H] = 0.0;
-                s[b + PK_PENDING] = 1.0;
             }
         }
     }
@@ -434,7 +440,7 @@ impl SampleModel<'_> {
             let (mut best, mut best_t) = (s[b + PK_EXACT], s[b + PK_EXACT_T]);
             // Each window is one recorded step, a little beyond its ends (the dense output
             // extrapolates a fraction of a step with little loss).
-            for at in [b + PK_B1, b + PK_B2, b + PK_BN] {
+            for at in [b + PK_B1, b + PK_B2, b + PK_B3] {
                 if s[at + BR_H] <= 0.0 {
                     continue;
                 }
