@@ -19,19 +19,13 @@ fn y_scale(s: real, a: Y) -> Y {
     return Y(s * a.r, s * a.v, s * a.q);
 }
 
-fn err_term(e: real, a: real, b: real, rtol: real, atol: real) -> real {
-    let x = e / (atol + rtol * max(abs(a), abs(b)));
-    return x * x;
-}
-
+// cpu.rs `error_norm`: weighted RMS over the 7 components, one weight per vector (from its
+// length) and one for the heat load, so that no weight depends on the frame's orientation.
 fn y_err_norm(e: Y, y0: Y, y1: Y, rtol: real, atol: real) -> real {
-    var s = err_term(e.r.x, y0.r.x, y1.r.x, rtol, atol);
-    s = s + err_term(e.r.y, y0.r.y, y1.r.y, rtol, atol);
-    s = s + err_term(e.r.z, y0.r.z, y1.r.z, rtol, atol);
-    s = s + err_term(e.v.x, y0.v.x, y1.v.x, rtol, atol);
-    s = s + err_term(e.v.y, y0.v.y, y1.v.y, rtol, atol);
-    s = s + err_term(e.v.z, y0.v.z, y1.v.z, rtol, atol);
-    s = s + err_term(e.q, y0.q, y1.q, rtol, atol);
+    let wr = atol + rtol * max(length(y0.r), length(y1.r));
+    let wv = atol + rtol * max(length(y0.v), length(y1.v));
+    let wq = atol + rtol * max(abs(y0.q), abs(y1.q));
+    let s = dot(e.r, e.r) / (wr * wr) + dot(e.v, e.v) / (wv * wv) + (e.q / wq) * (e.q / wq);
     return sqrt(s / 7.0);
 }
 

@@ -18,6 +18,12 @@
 pub trait System<const N: usize> {
     type Aux: Copy;
     fn rhs(&self, t: f64, y: &[f64; N]) -> ([f64; N], Self::Aux);
+    /// The norm of an error estimate `e` of the step y0 -> y1 that decides whether the step is
+    /// kept (<= 1). Component by component unless the scenario knows better (vectors whose
+    /// weight should not depend on the frame's orientation).
+    fn error_norm(&self, e: &[f64; N], y0: &[f64; N], y1: &[f64; N], tol: Tolerance) -> f64 {
+        error_norm(e, y0, y1, tol.rtol, tol.atol)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -219,7 +225,7 @@ fn dopri5<const N: usize, S: System<N>>(
             (E7, &k7),
         ],
     );
-    let err = error_norm(&e, y0, &y1, tol.rtol, tol.atol);
+    let err = sys.error_norm(&e, y0, &y1, tol);
     let mut dense = hermite_coefficients(h, y0, &y1, k1, &k7);
     dense[3] = axpy(
         &[0.0; N],

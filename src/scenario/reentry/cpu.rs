@@ -186,6 +186,30 @@ impl System<N_Y> for SampleModel<'_> {
         let f = [d.dr[0], d.dr[1], d.dr[2], d.dv[0], d.dv[1], d.dv[2], d.dq];
         (f, d.aux)
     }
+
+    /// Weighted RMS over the 7 components, with one weight per vector (position, velocity)
+    /// from its length, and one for the heat load: a component's weight does not depend on
+    /// the frame's orientation (component-wise weights made whichever component passed near
+    /// zero set the step; 12% more steps on the default config).
+    fn error_norm(
+        &self,
+        e: &[f64; N_Y],
+        y0: &[f64; N_Y],
+        y1: &[f64; N_Y],
+        tol: integrator::Tolerance,
+    ) -> f64 {
+        let len = |y: &[f64; N_Y], o: usize| norm([y[o], y[o + 1], y[o + 2]]);
+        let w = |a: f64, b: f64| tol.atol + tol.rtol * a.max(b);
+        let wr = w(len(y0, 0), len(y1, 0));
+        let wv = w(len(y0, 3), len(y1, 3));
+        let wq = w(y0[6].abs(), y1[6].abs());
+        let mut s = 0.0;
+        for (i, ei) in e.iter().enumerate() {
+            let r = ei / [wr, wv, wq][(i >= 3) as usize + (i >= 6) as usize];
+            s += r * r;
+        }
+        (s / N_Y as f64).sqrt()
+    }
 }
 
 /// The watched quantity `w` (W_G, W_Q, W_QC, W_QR) of an evaluation.
