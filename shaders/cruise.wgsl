@@ -35,16 +35,13 @@ fn cruise_deriv(ib: u32, r: vec3<real>, v: vec3<real>, m: real, t: real, cmd: Co
     return d;
 }
 
+// The arrival test of physics::qlaw::arrived (shaders/qlaw.wgsl), against the target orbit in
+// the constants: the one formulation that the tests check.
 fn arrived_at_target(r: vec3<real>, v: vec3<real>) -> bool {
-    let mu = consts[C_SUN_MU];
-    let a = 1.0 / (2.0 / sqrt(dot(r, r)) - dot(v, v) / mu);
-    let h = cross(r, v);
-    let e = cross(v, h) / mu - r / sqrt(dot(r, r));
-    let de = e - vec3<real>(consts[C_TGT_E], consts[C_TGT_E + 1u], consts[C_TGT_E + 2u]);
-    let ht = vec3<real>(consts[C_TGT_H], consts[C_TGT_H + 1u], consts[C_TGT_H + 2u]);
-    return abs(a - consts[C_TGT_A]) <= consts[C_TOL_A]
-        && sqrt(dot(de, de)) <= consts[C_TOL_E]
-        && dot(h, ht) / sqrt(dot(h, h)) >= consts[C_COS_TOL_I];
+    return qlaw_arrived(r, v, consts[C_SUN_MU], consts[C_TGT_A],
+        vec3<real>(consts[C_TGT_E], consts[C_TGT_E + 1u], consts[C_TGT_E + 2u]),
+        vec3<real>(consts[C_TGT_H], consts[C_TGT_H + 1u], consts[C_TGT_H + 2u]),
+        consts[C_TOL_A], consts[C_TOL_E], consts[C_COS_TOL_I]);
 }
 
 fn finite3(x: vec3<real>) -> bool {

@@ -279,11 +279,11 @@ fn qlaw_direction(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawCo
     return o;
 }
 
-fn qlaw_arrived(r: vec3<real>, v: vec3<real>, mu: real, c: QLawConsts, tol_a: real,
-    tol_e: real, cos_tol_i: real) -> bool {
+fn qlaw_arrived(r: vec3<real>, v: vec3<real>, mu: real, a_t: real, e_t: vec3<real>,
+    w_t: vec3<real>, tol_a: real, tol_e: real, cos_tol_i: real) -> bool {
     let eq = qlaw_equinoctial_from_state(r, v, mu);
-    let de = eq.f * qlaw_frame_f(eq.h, eq.k) + eq.g * qlaw_frame_g(eq.h, eq.k) - c.e_t;
+    let de = eq.f * qlaw_frame_f(eq.h, eq.k) + eq.g * qlaw_frame_g(eq.h, eq.k) - e_t;
     let nh = qlaw_unit(qlaw_cross(r, v));
-    return abs(eq.a - c.a_t) <= tol_a && sqrt(dot(de, de)) <= tol_e
-        && 1.0 - dot(nh, c.w_t) <= 1.0 - cos_tol_i;
+    return abs(eq.a - a_t) <= tol_a && sqrt(dot(de, de)) <= tol_e
+        && 1.0 - dot(nh, w_t) <= 1.0 - cos_tol_i;
 }

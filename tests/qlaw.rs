@@ -367,7 +367,8 @@ fn qlaw_test_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let mu = consts[x];
     let eq = qlaw_equinoctial_from_state(r, v, mu);
     let d = qlaw_direction(r, v, mu, states[b + 6u], c);
-    let arr = qlaw_arrived(r, v, mu, c, consts[x + 1u], consts[x + 2u], consts[x + 3u]);
+    let arr = qlaw_arrived(r, v, mu, c.a_t, c.e_t, c.w_t, consts[x + 1u], consts[x + 2u],
+        consts[x + 3u]);
     let vals = array<real, 19>(eq.p, eq.f, eq.g, eq.h, eq.k, eq.cos_l, eq.sin_l, eq.a,
         d.dir_rtn.x, d.dir_rtn.y, d.dir_rtn.z, d.dir_inertial.x, d.dir_inertial.y,
         d.dir_inertial.z, d.q, d.eta_r, select(real(0.0), real(1.0), d.thrust), d.q_dot_best,

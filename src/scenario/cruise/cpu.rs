@@ -6,7 +6,7 @@
 use super::layout::*;
 use super::model::*;
 use super::PowerModel;
-use crate::physics::qlaw::qlaw_direction;
+use crate::physics::qlaw::{arrived, qlaw_direction};
 use crate::physics::vec3::{add, cross, dot, norm, unit};
 
 /// One sample's view of the cruise model.
@@ -148,21 +148,18 @@ impl CruiseSample<'_> {
         (v, a, mdot)
     }
 
-    /// The osculating orbit matches the target's within the tolerances.
+    /// The osculating orbit matches the target's within the tolerances: physics::qlaw::arrived,
+    /// the one formulation that the tests check (the shader calls its twin, qlaw_arrived).
     fn arrived(&self, r: [f64; 3], v: [f64; 3]) -> bool {
-        let mu = self.c(C_SUN_MU);
-        let a = 1.0 / (2.0 / norm(r) - dot(v, v) / mu);
-        let h = cross(r, v);
-        let e = eccentricity_vector(r, v, mu);
-        let de = [
-            e[0] - self.c(C_TGT_E),
-            e[1] - self.c(C_TGT_E + 1),
-            e[2] - self.c(C_TGT_E + 2),
-        ];
-        let ht = [self.c(C_TGT_H), self.c(C_TGT_H + 1), self.c(C_TGT_H + 2)];
-        (a - self.c(C_TGT_A)).abs() <= self.c(C_TOL_A)
-            && norm(de) <= self.c(C_TOL_E)
-            && dot(h, ht) / norm(h) >= self.c(C_COS_TOL_I)
+        arrived(
+            r,
+            v,
+            self.c(C_SUN_MU),
+            &self.model.arrival,
+            self.c(C_TOL_A),
+            self.c(C_TOL_E),
+            self.c(C_COS_TOL_I),
+        )
     }
 
     /// Distance to 311P at t [m] (311P's positions follow the perturbers in the table).

@@ -10,9 +10,9 @@ use crate::physics::ephemeris::{
     body_gm_m3_s2, body_state, comet_311p_elements, comet_311p_state, Body, DAY_S,
 };
 use crate::physics::flyby::{flyby_turn, heliocentric_after_flyby};
-use crate::physics::kepler::{elements_to_state, AU_M, SUN_MU_M3_S2};
+use crate::physics::kepler::{AU_M, SUN_MU_M3_S2};
 use crate::physics::qlaw::{qlaw_consts_flat, QLawParams, QLawTarget};
-use crate::physics::vec3::{cross, norm};
+use crate::physics::vec3::norm;
 use crate::sampling::dist::Dist;
 use crate::sampling::events::missed_thrust_outages;
 
@@ -80,6 +80,9 @@ pub struct Model {
     /// Thrust-noise Gauss-Markov coefficient between nodes and 1-sigma.
     pub gm_phi: f64,
     pub gm_sigma: f64,
+    /// The orbit whose match is "arrived" (311P's), as the arrival test reads it; its a, e
+    /// vector and normal are also C_TGT_* in `consts`, for the shader.
+    pub arrival: QLawTarget,
     /// Q-law target and tuning, and their offset in `consts` (Q-law guidance only).
     pub qlaw: Option<(QLawTarget, QLawParams)>,
     pub off_qlaw: usize,
@@ -106,13 +109,10 @@ impl Model {
         consts[C_TOL_E] = cfg.target.tol_e;
         consts[C_COS_TOL_I] = cfg.target.tol_i_deg.to_radians().cos();
         let (target, _) = comet_311p_elements();
-        let (tr, tv) = elements_to_state(&target, SUN_MU_M3_S2);
-        let h = cross(tr, tv);
-        let e_vec = eccentricity_vector(tr, tv, SUN_MU_M3_S2);
-        consts[C_TGT_A] = target.a_m;
-        consts[C_TGT_E..C_TGT_E + 3].copy_from_slice(&e_vec);
-        let hn = norm(h);
-        consts[C_TGT_H..C_TGT_H + 3].copy_from_slice(&[h[0] / hn, h[1] / hn, h[2] / hn]);
+        let arrival = QLawTarget::from_elements(&target, SUN_MU_M3_S2);
+        consts[C_TGT_A] = arrival.a_m;
+        consts[C_TGT_E..C_TGT_E + 3].copy_from_slice(&arrival.e_vec);
+        consts[C_TGT_H..C_TGT_H + 3].copy_from_slice(&arrival.h_hat);
         if let Some(d) = cfg.guidance.direction {
             let n = norm(d);
             consts[C_DIR..C_DIR + 3].copy_from_slice(&[d[0] / n, d[1] / n, d[2] / n]);
@@ -159,7 +159,7 @@ impl Model {
         let open_loop = cfg.guidance.mode == GuidanceMode::OpenLoop;
         let off_qlaw = consts.len();
         let qlaw = (guidance == GUIDE_QLAW || open_loop).then(|| {
-            let t = QLawTarget::from_elements(&target, SUN_MU_M3_S2);
+            let t = arrival;
             let p = QLawParams {
                 eta_cut: cfg.guidance.eta_cut,
                 ..QLawParams::default()
@@ -194,6 +194,7 @@ impl Model {
             n_gm,
             gm_phi,
             gm_sigma,
+            arrival,
             qlaw,
             off_qlaw,
             off_ol: 0,
@@ -345,18 +346,6 @@ impl Model {
         let ok = input[I_MASS0].is_finite();
         s[S_STATUS] = if ok { ST_RUNNING } else { ST_FAILED } as f64;
     }
-}
-
-/// Eccentricity vector (v x h)/mu - r/|r|.
-pub fn eccentricity_vector(r: [f64; 3], v: [f64; 3], mu: f64) -> [f64; 3] {
-    let h = cross(r, v);
-    let vh = cross(v, h);
-    let rn = norm(r);
-    [
-        vh[0] / mu - r[0] / rn,
-        vh[1] / mu - r[1] / rn,
-        vh[2] / mu - r[2] / rn,
-    ]
 }
 
 fn nominal_params(cfg: &CruiseConfig) -> [f64; N_PARAMS] {
