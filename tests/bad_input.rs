@@ -371,20 +371,29 @@ fn force_replaces_an_earlier_run_only_once_the_new_one_is_complete() {
 
 #[test]
 fn integrator_steps_are_bounded() {
+    // The shipped config is adaptive; the fixed-step keys (method "rk4") are checked too.
+    let rk4 = |key: &str| replace("max_step_s = 20.0", &format!("max_step_s = 20.0\n{key}"));
+    expect_bad(Some(&rk4("step_s = 5.0")), &[], "integrator.step_s");
+    expect_bad(Some(&rk4("step_s = 1e-7")), &[], "integrator.time_limit_s");
     expect_bad(
-        Some(&replace("step_s = 0.1 ", "step_s = 5.0 ")),
-        &[],
-        "integrator.step_s",
-    );
-    expect_bad(
-        Some(&replace("step_s = 0.1 ", "step_s = 1e-7 ")),
-        &[],
-        "integrator.time_limit_s",
-    );
-    expect_bad(
-        Some(&replace("descent_step_s = 0.5", "descent_step_s = 60.0")),
+        Some(&rk4("descent_step_s = 60.0")),
         &[],
         "integrator.descent_step_s",
+    );
+    expect_bad(
+        Some(&replace("max_step_s = 20.0", "max_step_s = 90.0")),
+        &[],
+        "integrator.max_step_s",
+    );
+    expect_bad(
+        Some(&replace("rtol = 5e-8 ", "rtol = 0.1 ")),
+        &[],
+        "integrator.rtol",
+    );
+    expect_bad(
+        Some(&replace("atol = 1e-6", "atol = 0.0")),
+        &[],
+        "integrator.atol",
     );
 }
 
