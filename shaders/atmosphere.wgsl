@@ -45,22 +45,20 @@ fn consts_cubic(base: u32, stride: u32, comp: u32, n: u32, x0: real, dx: real, x
     return hermite(p0, p1, 0.5 * (p1 - pm), 0.5 * (pp - p0), f);
 }
 
-// The sample's ln density multiplier at altitude h: the same cubic through the nodes, held
-// beyond the node range; the host's physics::atmosphere::catmull_rom.
+// The sample's ln density multiplier at altitude h: the natural cubic spline through the nodes
+// (their values, then their second derivatives, in the input row), held beyond the node range;
+// the host's physics::atmosphere::natural_spline.
 fn perturbation(ib: u32, h: real) -> real {
     if (N_PERT == 0u) {
         return 0.0;
     }
     let u = clamp(h / consts[C_PERT_DH], 0.0, real(N_PERT - 1u));
     let fk = min(floor(u), real(N_PERT - 2u));
-    let f = u - fk;
-    let k = u32(fk);
-    let b = ib + I_PERT;
-    let p0 = inputs[b + k];
-    let p1 = inputs[b + k + 1u];
-    let pm = select(2.0 * p0 - p1, inputs[b + max(k, 1u) - 1u], k > 0u);
-    let pp = select(2.0 * p1 - p0, inputs[b + min(k + 2u, N_PERT - 1u)], k + 2u < N_PERT);
-    return hermite(p0, p1, 0.5 * (p1 - pm), 0.5 * (pp - p0), f);
+    let t = u - fk;
+    let k = ib + I_PERT + u32(fk);
+    let a = 1.0 - t;
+    return a * inputs[k] + t * inputs[k + 1u]
+        + ((a * a * a - a) * inputs[k + N_PERT] + (t * t * t - t) * inputs[k + N_PERT + 1u]) / 6.0;
 }
 
 // Table rows and exponential parameters arrive as arguments: the function reads no sample

@@ -114,8 +114,8 @@ fn integ_dense(tr: Trial, theta: real) -> Y {
 }
 
 // PI step-size control (safety 0.9, factors in [0.2, 10], beta 0.04), in the working
-// precision with the prelude's exp and log, the next step rounded down to a multiple of
-// STEP_QUANTUM: integrator::Controller::decide. Returns (1 if kept else 0, next step).
+// precision with the prelude's exp and log, the next step rounded down by integ_quantize:
+// integrator::Controller::decide. Returns (1 if kept else 0, next step).
 fn integ_next_step(err: real, err_prev: real, h: real) -> vec2<real> {
     let alpha: real = 0.2 - 0.75 * 0.04;
     var kept: real = 1.0;
@@ -131,11 +131,23 @@ fn integ_next_step(err: real, err_prev: real, h: real) -> vec2<real> {
         let e = max(err, 1.0e-10);
         fac = clamp(0.9 * rexp(0.04 * rlog(err_prev) - alpha * rlog(e)), 0.2, 10.0);
     }
-    let hn = h * fac;
-    if (hn > STEP_QUANTUM) {
-        return vec2<real>(kept, floor(hn / STEP_QUANTUM) * STEP_QUANTUM);
+    return vec2<real>(kept, integ_quantize(h * fac));
+}
+
+// integrator::quantize_step: h rounded down to a multiple of 2^floor(log2 h) / STEP_BINS.
+fn integ_quantize(h: real) -> real {
+    var p: real = 1073741824.0;
+    for (var i = 0; i < 80; i = i + 1) {
+        if (p > h) {
+            p = p * 0.5;
+        }
     }
-    return vec2<real>(kept, hn);
+    let q = p / STEP_BINS;
+    let hq = floor(h / q) * q;
+    if (hq > 0.0 && p <= h) {
+        return hq;
+    }
+    return h;
 }
 
 // Illinois bracket on theta in [0, 1], in the same three steps as integrator::RootBracket.

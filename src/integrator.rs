@@ -309,7 +309,7 @@ fn hermite_coefficients<const N: usize>(
 
 /// PI step-size control (Hairer & Wanner's dopri5 settings: safety 0.9, factors in [0.2, 10],
 /// beta 0.04), in f64 with exp and ln (the shader uses its own f64 exp and log), and the next
-/// step rounded down to a multiple of [`STEP_QUANTUM`].
+/// step rounded down by [`quantize_step`].
 ///
 /// Why the rounding: the scenarios' right-hand sides are only C1 in places (the density
 /// perturbation's spline nodes, table nodes), so the embedded error estimate, and with it the
@@ -350,14 +350,25 @@ impl Default for Controller {
     }
 }
 
-/// Steps are multiples of this, in the scenario's time unit (2^-20: about 1 us of a reentry,
-/// 0.08 s of a cruise in days), once larger than it; a power of two, so rounding is exact.
-pub const STEP_QUANTUM: f64 = 1.0 / 256.0;
+/// Steps are rounded down to STEP_BINS equal divisions of their binary octave: to a multiple
+/// of 2^floor(log2 h) / STEP_BINS (so by at most 1/STEP_BINS of the step, 1/(2 STEP_BINS) on
+/// average). Every operation is exact in binary floating point.
+pub const STEP_BINS: f64 = 16.0;
 
-/// `h` rounded down to a multiple of [`STEP_QUANTUM`] (unchanged when smaller).
+/// `h` rounded down to a multiple of 2^floor(log2 h) / STEP_BINS. The power of two is found
+/// by halving from 2^30 (a fixed trip count, as the shader must have), so steps from 2^-50 to
+/// 2^30 of the time unit are covered; a step outside is left as it is.
 pub fn quantize_step(h: f64) -> f64 {
-    if h > STEP_QUANTUM {
-        (h / STEP_QUANTUM).floor() * STEP_QUANTUM
+    let mut p = 1073741824.0; // 2^30
+    for _ in 0..80 {
+        if p > h {
+            p *= 0.5;
+        }
+    }
+    let q = p / STEP_BINS;
+    let hq = (h / q).floor() * q;
+    if hq > 0.0 && p <= h {
+        hq
     } else {
         h
     }
@@ -547,7 +558,7 @@ pub fn wgsl_constants() -> String {
     s.push_str(&crate::wgsl::declare_real(&[
         ("GOLDEN", GOLDEN),
         ("ERR_PREV_START", ERR_PREV_START),
-        ("STEP_QUANTUM", STEP_QUANTUM),
+        ("STEP_BINS", STEP_BINS),
     ]));
     s
 }

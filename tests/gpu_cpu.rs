@@ -83,12 +83,13 @@ fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
 }
 
 /// Absolute bound on |GPU - CPU| for every output, in the output's unit.
-/// f64: the two engines take the same steps (dopri5's steps are rounded to a quantum, see
-/// integrator::Controller) and differ by rounding, ~1e-12 relative. Rarely (2 of 256 samples
-/// measured) an unrounded step falls within that rounding of a quantum and one engine takes a
-/// step one quantum shorter, a transient of integration-error size: measured worst 3 cm
-/// landing, 1e-4 s time of flight, 4e-5 J/cm^2 heat load. The bounds sit 10-100x above it and
-/// at or below the (peaks 1e-6 relative, landing 1 m).
+/// f64: the two engines take the same steps (dopri5's steps are rounded down to 1/16 of their
+/// binary octave, integrator::quantize_step) and differ by rounding: measured ~5e-13 relative
+/// in the peaks, 2e-8 m landing, 0 step differences in 1,024 samples. A sample whose unrounded
+/// step fell within rounding of a bin edge would take other steps and differ by integration
+/// error (with a finer rounding, 2^-8 s, 2 of 256 did: up to 4e-6 in peak g, 3 cm landing).
+/// The bounds below are the (peaks 1e-6 relative, landing 1 m) or tighter, above
+/// that case.
 /// f32: measured worst of 256 samples on lavapipe times ~3 (README, docs/VALIDATION.md): f32
 /// integrates at rtol 1e-5 (the f32 floor) against the reference's 5e-8, and rounds positions
 /// to 0.5 m.
@@ -99,14 +100,14 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
             if f64_mode {
                 1e-7
             } else {
-                0.4
+                0.7
             }
         }
         "peak_heat_flux_w_cm2" | "peak_conv_heat_flux_w_cm2" => {
             if f64_mode {
                 1e-6
             } else {
-                6.0
+                11.0
             }
         }
         "peak_rad_heat_flux_w_cm2" => {
@@ -171,9 +172,9 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
                 0.5
             }
         }
-        // f64: the same steps but where a step lands one quantum short (measured: one
-        // rejected step more in 2 of 256 samples). f32 runs at rtol 1e-5 against the
-        // reference's 5e-8 (about 100 steps against 290): not comparable.
+        // f64: the same steps (measured: no difference in 1,024 samples), a few allowed for
+        // the rare sample described above. f32 runs at rtol 1e-5 against the reference's
+        // 5e-8 (about 110 steps against 250): not comparable.
         "steps" | "rejected_steps" => {
             if f64_mode {
                 3.0
@@ -185,12 +186,11 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
     }
 }
 
-/// The f64 engines on the default config (dopri5) with `sets`: the same quantized steps on both
+/// The f64 engines on the default config (dopri5) with `sets`: the same rounded steps on both
 /// sides; what differs is rounding (exp/log routines, altitude iteration, fused or unfused
-/// multiply-add), and, rarely, a step one quantum short (see `every_output_bound`). Measured on
-/// lavapipe (256 samples, 2026-12-02): 4.8e-13 peak g, 2.9e-13 peak heat, 2.7 cm landing,
-/// 1.0e-4 s time of flight. The bounds are the (peaks 1e-6 relative, landing 1 m),
-/// the peaks' tightened 1000x.
+/// multiply-add; see `every_output_bound`). Measured on lavapipe (256 samples, 2026-12-02):
+/// 5.7e-13 peak g, 3.3e-13 peak heat, 1.8e-8 m landing, 6e-11 s time of flight. The bounds are
+/// the (peaks 1e-6 relative, landing 1 m), the peaks' tightened 1000x.
 fn assert_f64_agreement(sets: &[&str]) {
     let (pg, pq, landing, tof) = compare(PrecisionChoice::F64, sets);
     assert!(pg < 1e-9, "peak g differs by {pg:e}");
@@ -219,10 +219,10 @@ fn gpu_f32_stays_within_documented_bounds() {
     let (pg, pq, landing, tof) = compare(PrecisionChoice::F32, &[]);
     // f32 (24-bit mantissa) integrates at rtol 1e-5, its floor (positions near 6.4e6 m are
     // quantised to 0.5 m), against the reference's 5e-8; measured (README, 256 samples): peak g
-    // 3.0e-3 and peak heat 2.2e-3 relative, landing 36 m, time of flight 0.07 s. The bounds
-    // leave about 3x margin.
-    assert!(pg < 1e-2, "f32 peak g differs by {pg:e}");
-    assert!(pq < 1e-2, "f32 peak heat differs by {pq:e}");
+    // 5.2e-3 and peak heat 4.6e-3 relative, landing 50 m, time of flight 0.06 s. The bounds
+    // leave 2-6x margin.
+    assert!(pg < 1.5e-2, "f32 peak g differs by {pg:e}");
+    assert!(pq < 1.5e-2, "f32 peak heat differs by {pq:e}");
     assert!(
         landing < 300.0,
         "f32 landing {landing} m from the f64 reference"

@@ -9,7 +9,7 @@
 use super::layout::*;
 use super::model::{Model, ATM_EXPONENTIAL, CD_TABLE};
 use crate::integrator::{self, locate_root, max_in_window, parabola_max, Method, System, Trial};
-use crate::physics::atmosphere::{catmull_rom, uniform_cubic, uniform_lerp};
+use crate::physics::atmosphere::{natural_spline, uniform_cubic, uniform_lerp};
 use crate::physics::constants::{TAUBER_SUTTON_F, TAUBER_SUTTON_V_M_S};
 use crate::physics::geodesy::cartesian_to_geodetic_m;
 use crate::physics::table;
@@ -71,7 +71,8 @@ impl SampleModel<'_> {
         let n_pert = m.n_pert();
         let pert = if n_pert > 0 {
             let dh = self.c(C_PERT_DH);
-            catmull_rom(h / dh, n_pert, |i| self.input[I_PERT + i])
+            let nodes = &self.input[I_PERT..I_PERT + 2 * n_pert];
+            natural_spline(h / dh, n_pert, |i| nodes[i], |i| nodes[n_pert + i])
         } else {
             0.0
         };

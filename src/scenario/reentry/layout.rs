@@ -23,7 +23,7 @@ crate::layout! {
     I_AEQ = 20, // equatorial radius [m]
     I_DROGUE_MACH = 21,
     I_H_ENTRY = 22, // entry interface altitude [m]
-    I_PERT = 23, // first perturbation node: ln density multiplier
+    I_PERT = 23, // perturbation: N_PERT ln density multipliers, then their spline's second derivatives
     IN_FIXED = 23,
 
     // ---- per-sample state row, kept between dispatches; the engines' result ----

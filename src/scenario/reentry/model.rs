@@ -202,8 +202,10 @@ impl Model {
         self.perturbation.as_ref().map_or(0, |p| p.n_nodes())
     }
 
+    /// The fixed part, then the perturbation's node values and their spline's second
+    /// derivatives (n_pert each).
     pub fn input_len(&self) -> usize {
-        IN_FIXED + self.n_pert()
+        IN_FIXED + 2 * self.n_pert()
     }
 
     /// Fill one sample's input row from its parameters and perturbation normals
