@@ -157,8 +157,11 @@ fn set_bracket(at: u32, t0: real, h: real, y0: Y) {
     store_y(at + BR_Y0, y0);
 }
 
-fn trial_of(t: real, y: Y, f0: Y, h: real, p: P) -> Trial {
-    return integ_trial(t, y, f0, h, p, max(consts[C_RTOL], RTOL_FLOOR), consts[C_ATOL]);
+// A trial step; after the drogue Mach number (`descent`) at the descent's tolerance, which
+// decides only whether the step is kept (cpu.rs `trial`).
+fn trial_of(t: real, y: Y, f0: Y, h: real, p: P, descent: bool) -> Trial {
+    let rtol = select(consts[C_RTOL], consts[C_RTOL_DESCENT], descent);
+    return integ_trial(t, y, f0, h, p, max(rtol, RTOL_FLOOR), consts[C_ATOL]);
 }
 
 // A step (t0, h, y0) that brackets an event or a maximum.
@@ -289,7 +292,7 @@ fn integrate(sb: u32, p: P) {
             hs = select(consts[C_DT], consts[C_DT_DESCENT], drogue_done != 0.0);
         }
         hs = min(hs, t_limit - t);
-        let tr = trial_of(t, y, e0.f, hs, p);
+        let tr = trial_of(t, y, e0.f, hs, p, drogue_done != 0.0);
         let finite = y_finite(tr.f1) && y_finite(tr.y1) && is_finite(tr.aux1.alt);
         var accept = finite;
         var h_next = hs;
@@ -365,7 +368,7 @@ fn bracket_trial(at: u32, p: P) -> Trial {
     let t0 = states[at + BR_T0];
     let y0 = load_y(at + BR_Y0);
     let e0 = rhs(t0, y0, p);
-    return trial_of(t0, y0, e0.f, states[at + BR_H], p);
+    return trial_of(t0, y0, e0.f, states[at + BR_H], p, false);
 }
 
 // The finishing pass's windows, in order: the terminal event's step, the drogue crossing's

@@ -395,6 +395,11 @@ fn integrator_steps_are_bounded() {
         &[],
         "integrator.atol",
     );
+    expect_bad(
+        Some(&replace("descent_rtol = 1e-5 ", "descent_rtol = 0.5 ")),
+        &[],
+        "integrator.descent_rtol",
+    );
 }
 
 const CRUISE: &str = include_str!("../configs/tianwen2_cruise_311p.toml");

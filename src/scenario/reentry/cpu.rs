@@ -248,7 +248,21 @@ impl SampleModel<'_> {
         self.altitude_m(&[y[0], y[1], y[2]])
     }
 
-    fn trial(&self, t: f64, y: &[f64; N_Y], f0: &[f64; N_Y], h: f64) -> Trial<N_Y, Aux> {
+    /// A trial step; `descent`: after the drogue Mach number, at the descent's tolerance (the
+    /// tolerance decides only whether the step is kept, not its values).
+    fn trial(
+        &self,
+        t: f64,
+        y: &[f64; N_Y],
+        f0: &[f64; N_Y],
+        h: f64,
+        descent: bool,
+    ) -> Trial<N_Y, Aux> {
+        let rtol = if descent {
+            self.c(C_RTOL_DESCENT)
+        } else {
+            self.c(C_RTOL)
+        };
         integrator::trial(
             self.method(),
             self,
@@ -257,7 +271,7 @@ impl SampleModel<'_> {
             f0,
             h,
             integrator::Tolerance {
-                rtol: self.c(C_RTOL),
+                rtol,
                 atol: self.c(C_ATOL),
             },
         )
@@ -320,7 +334,7 @@ impl SampleModel<'_> {
                 h.min(self.c(C_MAX_STEP))
             }
             .min(t_limit - t);
-            let tr = self.trial(t, &y, &f0, hs);
+            let tr = self.trial(t, &y, &f0, hs, s[S_DROGUE_DONE] != 0.0);
             let finite = finite_eval(&tr.f1, &tr.aux1) && tr.y1.iter().all(|c| c.is_finite());
             let err = if finite { tr.err } else { f64::INFINITY };
             let (accept, h_next) = if rk4 {
@@ -416,7 +430,7 @@ impl SampleModel<'_> {
         let t0 = s[at + BR_T0];
         let y0: [f64; N_Y] = s[at + BR_Y0..at + BR_Y0 + N_Y].try_into().expect("y0");
         let (f0, a0) = self.rhs(t0, &y0);
-        (self.trial(t0, &y0, &f0, s[at + BR_H]), a0)
+        (self.trial(t0, &y0, &f0, s[at + BR_H], false), a0)
     }
 
     /// After the last step: locate the terminal event and the drogue crossing on the dense

@@ -104,7 +104,8 @@ crate::layout! {
     C_TS_DV = 18, // its spacing [m/s]
     C_CD_X0 = 19, // first Mach number of a uniform Cd table
     C_CD_DX = 20, // its spacing
-    CONSTS_FIXED = 21,
+    C_RTOL_DESCENT = 21, // dopri5 relative tolerance after the drogue Mach number
+    CONSTS_FIXED = 22,
 
 }
 

@@ -112,6 +112,7 @@ impl Model {
         consts[C_T_LIMIT] = cfg.integrator.time_limit_s;
         consts[C_RTOL] = cfg.integrator.rtol;
         consts[C_ATOL] = cfg.integrator.atol;
+        consts[C_RTOL_DESCENT] = cfg.integrator.descent_rtol;
         consts[C_MAX_STEP] = cfg.integrator.max_step_s;
         consts[C_H0] = FIRST_STEP_S.min(cfg.integrator.max_step_s);
         consts[C_ATM_H0] = 0.0;
