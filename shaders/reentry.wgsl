@@ -187,15 +187,13 @@ struct Watch {
     pending: real,
     p1: real,
     b1: Bracket,
-    b2: Bracket,
     p2: real,
-    b3: Bracket,
+    b2: Bracket,
 };
 
 fn load_watch(b: u32) -> Watch {
     return Watch(states[b + PK_EXACT], states[b + PK_EXACT_T], states[b + PK_PENDING],
-        states[b + PK_P1], load_bracket(b + PK_B1), load_bracket(b + PK_B2), states[b + PK_P2],
-        load_bracket(b + PK_B3));
+        states[b + PK_P1], load_bracket(b + PK_B1), states[b + PK_P2], load_bracket(b + PK_B2));
 }
 
 fn store_watch(b: u32, wt: Watch) {
@@ -204,9 +202,8 @@ fn store_watch(b: u32, wt: Watch) {
     states[b + PK_PENDING] = wt.pending;
     states[b + PK_P1] = wt.p1;
     store_bracket(b + PK_B1, wt.b1);
-    store_bracket(b + PK_B2, wt.b2);
     states[b + PK_P2] = wt.p2;
-    store_bracket(b + PK_B3, wt.b3);
+    store_bracket(b + PK_B2, wt.b2);
 }
 
 fn watch_start(v: real, t: real, w0: Watch) -> Watch {
@@ -221,24 +218,21 @@ fn watch_start(v: real, t: real, w0: Watch) -> Watch {
 
 // Where the maximum of w lies (cpu.rs `watch_step`): each step's largest value is predicted by
 // the parabola through w at its start (a0), midpoint (am, on the dense output) and end. B1 is
-// the step predicted highest, B2 the step after it, B3 the runner-up among the others.
+// the step predicted highest, B2 the runner-up among the others but the step right after B1.
 fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, am: Aux, a1: Aux) -> Watch {
     var wt = w0;
     let pr = integ_parabola_max(watch(w, a0), watch(w, am), watch(w, a1));
-    let successor = wt.pending != 0.0;
+    let after_b1 = wt.pending != 0.0;
     wt.pending = 0.0;
     if (pr > wt.p1) {
-        wt.b3 = wt.b1;
+        wt.b2 = wt.b1;
         wt.p2 = wt.p1;
         wt.p1 = pr;
         wt.b1 = here;
-        wt.b2.h = 0.0;
         wt.pending = 1.0;
-    } else if (successor) {
-        wt.b2 = here;
-    } else if (pr > wt.p2) {
+    } else if (!after_b1 && pr > wt.p2) {
         wt.p2 = pr;
-        wt.b3 = here;
+        wt.b2 = here;
     }
     let v1 = watch(w, a1);
     if (v1 > wt.exact) {
@@ -372,7 +366,7 @@ fn bracket_trial(at: u32, p: P) -> Trial {
 }
 
 // The finishing pass's windows, in order: the terminal event's step, the drogue crossing's
-// step, then each watched maximum's B1, B2 and B3 steps.
+// step, then each watched maximum's B1 and B2 steps.
 const WIN_EVENT: u32 = 0u;
 const WIN_DROGUE: u32 = 1u;
 const WIN_PEAKS: u32 = 2u;
@@ -385,10 +379,10 @@ fn finish(sb: u32, p: P) {
     let terminal = status == ST_LANDED || status == ST_SKIPPED_OUT;
     let drogue = states[sb + S_DROGUE_DONE] != 0.0;
     var yd = load_y(sb + S_DR + BR_Y0);
-    for (var k = 0u; k < WIN_PEAKS + 3u * N_WATCH; k = k + 1u) {
-        // Peak windows: watch w, slot 0 (B1), 1 (B2) or 2 (B3).
-        let w = (k - WIN_PEAKS) / 3u;
-        let slot = (k - WIN_PEAKS) % 3u;
+    for (var k = 0u; k < WIN_PEAKS + 2u * N_WATCH; k = k + 1u) {
+        // Peak windows: watch w, slot 0 (B1) or 1 (B2).
+        let w = (k - WIN_PEAKS) / 2u;
+        let slot = (k - WIN_PEAKS) % 2u;
         let b = sb + S_PK + PK_LEN * w;
         var at: u32;
         var live: bool;
@@ -399,7 +393,7 @@ fn finish(sb: u32, p: P) {
             at = sb + S_DR;
             live = drogue && states[at + BR_H] > 0.0;
         } else {
-            at = b + select(select(PK_B3, PK_B2, slot == 1u), PK_B1, slot == 0u);
+            at = b + select(PK_B2, PK_B1, slot == 0u);
             live = states[at + BR_H] > 0.0;
             if (slot == 0u) {
                 states[sb + S_PEAK + w] = states[b + PK_EXACT];

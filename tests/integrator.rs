@@ -115,7 +115,7 @@ fn default_tolerances_meet_the_accuracy_budget_against_converged_solutions() {
     // Ties are rare (none measured in these 2,004 (sample, peak) pairs): at most 1 in 500.
     assert!(ties * 500 <= 2 * steps.len(), "{ties} near-tied peak times");
     // The budget. Measured worst of 1,002 (2026-12-02, rtol 5e-8, descent_rtol 1e-5):
-    // peak g 1.9e-5, peak heat fluxes 1.4e-5 (total) to 5.8e-5 (radiative), heat load 1.9e-5,
+    // peak g 1.9e-5, peak heat fluxes 6.6e-6 (convective) to 3.3e-5 (radiative), heat load 1.9e-5,
     // landing 1.8 m, drogue altitude 0.42 m, time of flight 0.012 s, peak times 0.036 s; median
     // 181 steps and 61 rejected (246 and 67 with rtol 5e-8 in the descent too, landing 1.2 m,
     // time of flight 1e-3 s). At rtol 1e-7 every row still held (radiative 1.2e-4, peak-g time

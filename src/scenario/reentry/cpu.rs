@@ -394,28 +394,26 @@ impl SampleModel<'_> {
     /// Track where each watched maximum lies. Each step's largest value is predicted by the
     /// parabola through the watched quantity at its start, its end and its midpoint on the
     /// dense output (all three at accurate states). The finishing pass searches the step
-    /// predicted highest (B1), the step after it (B2) and the runner-up among the others (B3).
+    /// predicted highest (B1) and the runner-up (B2) among the others but the step right after
+    /// B1, which B1's window reaches into and which, if it held a higher maximum, would most
+    /// likely have been predicted higher itself.
     fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, a0: &Aux) {
         let am = self.rhs(tr.t_at(0.5), &tr.dense(0.5)).1;
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
             let p = parabola_max(watch(w, a0), watch(w, &am), watch(w, &tr.aux1));
-            let successor = s[b + PK_PENDING] != 0.0;
+            let after_b1 = s[b + PK_PENDING] != 0.0;
             s[b + PK_PENDING] = 0.0;
             if p > s[b + PK_P1] {
-                // The old best becomes the runner-up (when this step follows it, the pair
-                // brackets the maximum from both sides).
-                s.copy_within(b + PK_B1..b + PK_B1 + BR_LEN, b + PK_B3);
+                // The old best becomes the runner-up.
+                s.copy_within(b + PK_B1..b + PK_B1 + BR_LEN, b + PK_B2);
                 s[b + PK_P2] = s[b + PK_P1];
                 s[b + PK_P1] = p;
                 set_bracket(s, b + PK_B1, tr.t0, tr.h, &tr.y0);
-                s[b + PK_B2 + BR_H] = 0.0;
                 s[b + PK_PENDING] = 1.0;
-            } else if successor {
-                set_bracket(s, b + PK_B2, tr.t0, tr.h, &tr.y0);
-            } else if p > s[b + PK_P2] {
+            } else if !after_b1 && p > s[b + PK_P2] {
                 s[b + PK_P2] = p;
-                set_bracket(s, b + PK_B3, tr.t0, tr.h, &tr.y0);
+                set_bracket(s, b + PK_B2, tr.t0, tr.h, &tr.y0);
             }
             let v1 = watch(w, &tr.aux1);
             if v1 > s[b + PK_EXACT] {
@@ -479,7 +477,7 @@ impl SampleModel<'_> {
             let (mut best, mut best_t) = (s[b + PK_EXACT], s[b + PK_EXACT_T]);
             // Each window is one recorded step, a little beyond its ends (the dense output
             // extrapolates a fraction of a step with little loss).
-            for at in [b + PK_B1, b + PK_B2, b + PK_B3] {
+            for at in [b + PK_B1, b + PK_B2] {
                 if s[at + BR_H] <= 0.0 {
                     continue;
                 }
