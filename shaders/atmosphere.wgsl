@@ -8,16 +8,26 @@ struct Air {
     a_sound: real,
 };
 
+// The segment of a uniform table (n nodes from x0, spacing dx) that holds x, and x's fraction
+// along it; the end segments extend beyond the table.
+struct Segment {
+    k: u32,
+    f: real,
+};
+
+fn uniform_segment(n: u32, x0: real, dx: real, x: real) -> Segment {
+    let u = (x - x0) / dx;
+    let fk = clamp(floor(u), 0.0, real(n - 2u));
+    return Segment(u32(fk), u - fk);
+}
+
 // Linear interpolation in a uniform table of `stride`-wide rows in consts, extrapolating from
 // the end segments (the host's physics::atmosphere::uniform_lerp).
 fn consts_lerp(base: u32, stride: u32, comp: u32, n: u32, x0: real, dx: real, x: real) -> real {
-    let u = (x - x0) / dx;
-    let fi = clamp(floor(u), 0.0, real(n - 2u));
-    let f = u - fi;
-    let k = u32(fi);
-    let lo = consts[base + stride * k + comp];
-    let hi = consts[base + stride * (k + 1u) + comp];
-    return lo + f * (hi - lo);
+    let sg = uniform_segment(n, x0, dx, x);
+    let lo = consts[base + stride * sg.k + comp];
+    let hi = consts[base + stride * (sg.k + 1u) + comp];
+    return lo + sg.f * (hi - lo);
 }
 
 // The cubic through p0 (f = 0) and p1 (f = 1) with slopes m0 and m1 (per unit of f).
@@ -33,16 +43,14 @@ fn hermite(p0: real, p1: real, m0: real, m1: real, f: real) -> real {
 // host's physics::atmosphere::uniform_cubic). Linear interpolation puts a kink at every node,
 // which the adaptive integrator pays for in rejected steps.
 fn consts_cubic(base: u32, stride: u32, comp: u32, n: u32, x0: real, dx: real, x: real) -> real {
-    let u = (x - x0) / dx;
-    let fk = clamp(floor(u), 0.0, real(n - 2u));
-    let f = u - fk;
-    let k = u32(fk);
+    let sg = uniform_segment(n, x0, dx, x);
+    let k = sg.k;
     let p0 = consts[base + stride * k + comp];
     let p1 = consts[base + stride * (k + 1u) + comp];
     let pm = select(2.0 * p0 - p1, consts[base + stride * (max(k, 1u) - 1u) + comp], k > 0u);
     let pp = select(2.0 * p1 - p0, consts[base + stride * min(k + 2u, n - 1u) + comp],
                     k + 2u < n);
-    return hermite(p0, p1, 0.5 * (p1 - pm), 0.5 * (pp - p0), f);
+    return hermite(p0, p1, 0.5 * (p1 - pm), 0.5 * (pp - p0), sg.f);
 }
 
 // The sample's ln density multiplier at altitude h: the natural cubic spline through the nodes
