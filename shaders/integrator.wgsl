@@ -18,11 +18,6 @@ struct Trial {
     f1: Y,        // f(t0 + h, y1): the next step's first evaluation
     aux1: Aux,
     err: real,    // weighted RMS error norm (0 for rk4); kept when <= 1
-    // Interior stage nodes (dopri5: c2..c5; rk4: 1/2 in n0 only) and their aux.
-    n0: Aux,
-    n1: Aux,
-    n2: Aux,
-    n3: Aux,
     d2: Y,        // dense output coefficients (Hairer's rcont 2..5)
     d3: Y,
     d4: Y,
@@ -55,10 +50,6 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
         tr.f1 = e7.f;
         tr.aux1 = e7.aux;
         tr.err = 0.0;
-        tr.n0 = e2.aux;
-        tr.n1 = e2.aux;
-        tr.n2 = e2.aux;
-        tr.n3 = e2.aux;
         integ_hermite(&tr, k1);
         tr.d5 = y_scale(0.0, k1);
         return tr;
@@ -92,10 +83,6 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
         y_scale(-17253.0 / 339200.0, k5))), y_add(y_scale(22.0 / 525.0, k6),
         y_scale(-1.0 / 40.0, k7))));
     tr.err = y_err_norm(err, y0, tr.y1, rtol, atol);
-    tr.n0 = e2.aux;
-    tr.n1 = e3.aux;
-    tr.n2 = e4.aux;
-    tr.n3 = e5.aux;
     integ_hermite(&tr, k1);
     tr.d5 = y_scale(h, y_add(y_add(y_add(
         y_scale(-12715105075.0 / 11282082432.0, k1),
