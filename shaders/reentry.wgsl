@@ -184,7 +184,6 @@ fn store_bracket(at: u32, br: Bracket) {
 struct Watch {
     exact: real,
     exact_t: real,
-    pending: real,
     p1: real,
     b1: Bracket,
     p2: real,
@@ -192,14 +191,13 @@ struct Watch {
 };
 
 fn load_watch(b: u32) -> Watch {
-    return Watch(states[b + PK_EXACT], states[b + PK_EXACT_T], states[b + PK_PENDING],
-        states[b + PK_P1], load_bracket(b + PK_B1), states[b + PK_P2], load_bracket(b + PK_B2));
+    return Watch(states[b + PK_EXACT], states[b + PK_EXACT_T], states[b + PK_P1],
+        load_bracket(b + PK_B1), states[b + PK_P2], load_bracket(b + PK_B2));
 }
 
 fn store_watch(b: u32, wt: Watch) {
     states[b + PK_EXACT] = wt.exact;
     states[b + PK_EXACT_T] = wt.exact_t;
-    states[b + PK_PENDING] = wt.pending;
     states[b + PK_P1] = wt.p1;
     store_bracket(b + PK_B1, wt.b1);
     states[b + PK_P2] = wt.p2;
@@ -210,7 +208,6 @@ fn watch_start(v: real, t: real, w0: Watch) -> Watch {
     var wt = w0;
     wt.exact = v;
     wt.exact_t = t;
-    wt.pending = 0.0;
     wt.p1 = v;
     wt.p2 = v;
     return wt;
@@ -222,14 +219,13 @@ fn watch_start(v: real, t: real, w0: Watch) -> Watch {
 fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, am: Aux, a1: Aux) -> Watch {
     var wt = w0;
     let pr = integ_parabola_max(watch(w, a0), watch(w, am), watch(w, a1));
-    let after_b1 = wt.pending != 0.0;
-    wt.pending = 0.0;
+    // This step follows B1 when it starts where B1 ends (t advances by exactly h).
+    let after_b1 = wt.b1.h > 0.0 && wt.b1.t0 + wt.b1.h == here.t0;
     if (pr > wt.p1) {
         wt.b2 = wt.b1;
         wt.p2 = wt.p1;
         wt.p1 = pr;
         wt.b1 = here;
-        wt.pending = 1.0;
     } else if (!after_b1 && pr > wt.p2) {
         wt.p2 = pr;
         wt.b2 = here;

@@ -303,7 +303,6 @@ impl SampleModel<'_> {
                 let b = S_PK + PK_LEN * w;
                 s[b + PK_EXACT] = watch(w, &aux0);
                 s[b + PK_EXACT_T] = t;
-                s[b + PK_PENDING] = 0.0;
                 s[b + PK_P1] = s[b + PK_EXACT];
                 s[b + PK_P2] = s[b + PK_EXACT];
             }
@@ -402,15 +401,15 @@ impl SampleModel<'_> {
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
             let p = parabola_max(watch(w, a0), watch(w, &am), watch(w, &tr.aux1));
-            let after_b1 = s[b + PK_PENDING] != 0.0;
-            s[b + PK_PENDING] = 0.0;
+            // This step follows B1 when it starts where B1 ends (t advances by exactly h).
+            let (b1_t0, b1_h) = (s[b + PK_B1 + BR_T0], s[b + PK_B1 + BR_H]);
+            let after_b1 = b1_h > 0.0 && b1_t0 + b1_h == tr.t0;
             if p > s[b + PK_P1] {
                 // The old best becomes the runner-up.
                 s.copy_within(b + PK_B1..b + PK_B1 + BR_LEN, b + PK_B2);
                 s[b + PK_P2] = s[b + PK_P1];
                 s[b + PK_P1] = p;
                 set_bracket(s, b + PK_B1, tr.t0, tr.h, &tr.y0);
-                s[b + PK_PENDING] = 1.0;
             } else if !after_b1 && p > s[b + PK_P2] {
                 s[b + PK_P2] = p;
                 set_bracket(s, b + PK_B2, tr.t0, tr.h, &tr.y0);

@@ -55,8 +55,8 @@ crate::layout! {
     // block of PK_LEN slots at S_PK + PK_LEN w: the largest value at a step end and its time;
     // the step whose predicted maximum is the largest (B1; each step's maximum is predicted by
     // the parabola through the watched value at its start, dense-output midpoint and end) and
-    // the runner-up among the other steps but the one right after B1 (B2; PK_PENDING = 1 while
-    // that step is still to come). The finishing pass searches the two windows.
+    // the runner-up among the other steps but the one right after B1 (B2). The finishing pass
+    // searches the two windows.
     N_WATCH = 4,
     W_G = 0,
     W_Q = 1,
@@ -65,21 +65,20 @@ crate::layout! {
     S_PK = 35,
     PK_EXACT = 0,
     PK_EXACT_T = 1,
-    PK_PENDING = 2,
-    PK_P1 = 3, // the largest predicted step maximum
-    PK_B1 = 4, // bracket: the step predicted highest
-    PK_P2 = 13, // the runner-up's predicted maximum
-    PK_B2 = 14, // bracket: the runner-up
-    PK_LEN = 23,
-    S_PEAK = 127, // 4: the located maxima, in watch order
-    S_T_PEAK = 131, // 4: their times [s]
+    PK_P1 = 2, // the largest predicted step maximum
+    PK_B1 = 3, // bracket: the step predicted highest
+    PK_P2 = 12, // the runner-up's predicted maximum
+    PK_B2 = 13, // bracket: the runner-up
+    PK_LEN = 22,
+    S_PEAK = 123, // 4: the located maxima, in watch order
+    S_T_PEAK = 127, // 4: their times [s]
     S_PEAK_G = S_PEAK + W_G,
     S_PEAK_Q = S_PEAK + W_Q,
     S_PEAK_QC = S_PEAK + W_QC,
     S_PEAK_QR = S_PEAK + W_QR,
     S_T_PEAK_G = S_T_PEAK + W_G,
     S_T_PEAK_Q = S_T_PEAK + W_Q,
-    STATE_LEN = 135,
+    STATE_LEN = 131,
 
     // ---- model constants buffer (same for every sample of a run) ----
     C_OMEGA = 0, // Earth rotation rate used [rad/s] (0 without rotation)
