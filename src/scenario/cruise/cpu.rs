@@ -198,12 +198,13 @@ impl CruiseSample<'_> {
                 (e[0] != 0.0, Some(dir))
             }
             _ => {
-                let (target, params) = self
+                let params = self
                     .model
                     .qlaw
                     .as_ref()
-                    .expect("Q-law guidance has its target");
+                    .expect("Q-law guidance has its tuning");
                 let accel = n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
+                let target = &self.model.arrival;
                 let d = qlaw_direction(r, v, self.c(C_SUN_MU), accel.max(1e-12), target, params);
                 (d.thrust, Some(d.direction_inertial))
             }

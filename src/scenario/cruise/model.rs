@@ -83,8 +83,9 @@ pub struct Model {
     /// The orbit whose match is "arrived" (311P's), as the arrival test reads it; its a, e
     /// vector and normal are also C_TGT_* in `consts`, for the shader.
     pub arrival: QLawTarget,
-    /// Q-law target and tuning, and their offset in `consts` (Q-law guidance only).
-    pub qlaw: Option<(QLawTarget, QLawParams)>,
+    /// Q-law tuning (Q-law guidance only; its target is `arrival`), and the offset of target
+    /// and tuning in `consts`.
+    pub qlaw: Option<QLawParams>,
     pub off_qlaw: usize,
     /// Open-loop profile: per step [on, direction in radial/transverse/normal].
     pub off_ol: usize,
@@ -159,13 +160,12 @@ impl Model {
         let open_loop = cfg.guidance.mode == GuidanceMode::OpenLoop;
         let off_qlaw = consts.len();
         let qlaw = (guidance == GUIDE_QLAW || open_loop).then(|| {
-            let t = arrival;
             let p = QLawParams {
                 eta_cut: cfg.guidance.eta_cut,
                 ..QLawParams::default()
             };
-            consts.extend(qlaw_consts_flat(&t, &p));
-            (t, p)
+            consts.extend(qlaw_consts_flat(&arrival, &p));
+            p
         });
         let max_events = cfg
             .missed_thrust
