@@ -89,16 +89,18 @@ pub fn sensitivities(
         let (src, r2) = regression(&xs, &y);
         let y_ranks = ranks(&y);
         for (j, (iname, x)) in input_names.iter().zip(&xs).enumerate() {
-            let x_ranks = if keep.len() == y_all.len() {
-                input_ranks[j].clone()
+            let own;
+            let x_ranks: &[f64] = if keep.len() == y_all.len() {
+                &input_ranks[j]
             } else {
-                ranks(x)
+                own = ranks(x);
+                &own
             };
             rows.push(Sensitivity {
                 input: iname.clone(),
                 output: oname.clone(),
                 count: y.len() as u64,
-                spearman: pearson(&x_ranks, &y_ranks),
+                spearman: pearson(x_ranks, &y_ranks),
                 src: src.as_ref().and_then(|b| b[j]),
                 r2,
             });
