@@ -1,38 +1,99 @@
-// Cruise kernel: one invocation owns one trajectory from the flyby to 311P's orbit (or to
-// propellant exhaustion or the time limit). Classical RK4 on (r, v, m) with the engine command
-// (on/off and, for Q-law and inertial guidance, the direction) held over each step; events at
-// step starts. The f64 CPU twin is engine/cpu/cruise.rs.
+// Cruise: one invocation owns one trajectory from the flyby to 311P's orbit (or to propellant
+// exhaustion or the time limit). The state y = (r, v, m) is integrated by
+// shaders/integrator.wgsl; the engine mode (thrusters running, guidance wants thrust, outage)
+// is held over each step. Steps end exactly on the known times (outages, thrust-noise nodes
+// while thrusting, open-loop segments, the time limit); a mode change inside a step is located
+// by bisection on the dense output and the step cut back to it; arrival and propellant
+// exhaustion are located on their step's dense output. The f64 CPU twin is
+// scenario/cruise/cpu.rs (its module comment has the details).
 
-struct Command {
+struct Y {
+    r: vec3<real>,
+    v: vec3<real>,
+    m: real,
+};
+
+fn y_add(a: Y, b: Y) -> Y {
+    return Y(a.r + b.r, a.v + b.v, a.m + b.m);
+}
+
+fn y_scale(s: real, a: Y) -> Y {
+    return Y(s * a.r, s * a.v, s * a.m);
+}
+
+// cpu.rs `error_norm`: one weight per vector (from its length) and one for the mass.
+fn y_err_norm(e: Y, y0: Y, y1: Y, rtol: real, atol: real) -> real {
+    let wr = atol + rtol * max(length(y0.r), length(y1.r));
+    let wv = atol + rtol * max(length(y0.v), length(y1.v));
+    let wm = atol + rtol * max(abs(y0.m), abs(y1.m));
+    let s = dot(e.r, e.r) / (wr * wr) + dot(e.v, e.v) / (wv * wv) + (e.m / wm) * (e.m / wm);
+    return sqrt(s / 7.0);
+}
+
+// One sample under the mode held over a step (cpu.rs `Held`).
+struct P {
+    ib: u32,
     on: bool,
-    along_v: bool,
-    dir: vec3<real>,
+    n_on: real,
+    ol_dir: vec3<real>,   // open loop: the segment's direction in radial/transverse/normal
+    qc: QLawConsts,
 };
 
-struct CruiseDeriv {
-    dr: vec3<real>,
-    dv: vec3<real>,
-    mdot: real,
+struct Aux {
+    unused: real,
 };
 
-fn cruise_deriv(ib: u32, r: vec3<real>, v: vec3<real>, m: real, t: real, cmd: Command) -> CruiseDeriv {
-    var d: CruiseDeriv;
-    var a = cruise_gravity(r, t);
-    d.mdot = 0.0;
-    if (cmd.on) {
-        let n_on = thrusters_on(ib, r, t);
-        let duty = inputs[ib + I_DUTY];
-        let thrust = n_on * inputs[ib + I_THRUST] * duty * (1.0 + thrust_noise(ib, t));
-        d.mdot = n_on * inputs[ib + I_MDOT] * duty;
-        var u = cmd.dir;
-        if (cmd.along_v) {
-            u = unit3(v);
-        }
-        a = a + (thrust / m) * point_thrust(ib, u);
+struct Eval {
+    f: Y,
+    aux: Aux,
+};
+
+// cpu.rs `steering`: the guidance's thrust direction at a state (before pointing errors).
+fn steering(r: vec3<real>, v: vec3<real>, m: real, p: P) -> vec3<real> {
+    if (dims.guidance == GUIDE_TANGENTIAL) {
+        return unit3(v);
+    } else if (dims.guidance == GUIDE_INERTIAL) {
+        return vec3<real>(consts[C_DIR], consts[C_DIR + 1u], consts[C_DIR + 2u]);
+    } else if (dims.guidance == GUIDE_OPEN_LOOP) {
+        let rh = unit3(r);
+        let nh = unit3(cross(r, v));
+        let th = cross(nh, rh);
+        return p.ol_dir.x * rh + p.ol_dir.y * th + p.ol_dir.z * nh;
     }
-    d.dr = v;
-    d.dv = a;
-    return d;
+    let accel = p.n_on * inputs[p.ib + I_THRUST] * inputs[p.ib + I_DUTY] / m;
+    return qlaw_steering(r, v, consts[C_SUN_MU], max(accel, 1.0e-12), p.qc);
+}
+
+fn rhs(t: real, y: Y, p: P) -> Eval {
+    var a = cruise_gravity(y.r, t);
+    var mdot: real = 0.0;
+    if (p.on) {
+        let duty = inputs[p.ib + I_DUTY];
+        let thrust = p.n_on * inputs[p.ib + I_THRUST] * duty * (1.0 + thrust_noise(p.ib, t));
+        mdot = p.n_on * inputs[p.ib + I_MDOT] * duty;
+        a = a + (thrust / y.m) * point_thrust(p.ib, steering(y.r, y.v, y.m, p));
+    }
+    var e: Eval;
+    e.f = Y(y.v, a, -mdot);
+    e.aux = Aux(0.0);
+    return e;
+}
+
+// cpu.rs `mode_at`: mode_code of the thrusters the power runs at (y, t) and whether the
+// guidance wants thrust (open loop: the held segment's command); the Q-law's cut is lowered by
+// the hysteresis band while it thrusts (`wanting`).
+fn mode_at(y: Y, t: real, p: P, wanting: bool) -> real {
+    let n_on = thrusters_on(p.ib, y.r, t);
+    var wants = true;
+    if (dims.guidance == GUIDE_QLAW) {
+        let accel = n_on * inputs[p.ib + I_THRUST] * inputs[p.ib + I_DUTY] / y.m;
+        let d = qlaw_direction(y.r, y.v, consts[C_SUN_MU], max(accel, 1.0e-12), p.qc);
+        let cut = p.qc.eta_cut - select(real(0.0), consts[C_ETA_HYST], wanting);
+        wants = d.q_dot_best < 0.0 && d.eta_r >= cut;
+    } else if (dims.guidance == GUIDE_OPEN_LOOP) {
+        wants = p.on;
+    }
+    return 2.0 * n_on + select(real(0.0), real(1.0), wants);
 }
 
 // The arrival test of physics::qlaw::arrived (shaders/qlaw.wgsl), against the target orbit in
@@ -44,8 +105,61 @@ fn arrived_at_target(r: vec3<real>, v: vec3<real>) -> bool {
         consts[C_TOL_A], consts[C_TOL_E], consts[C_COS_TOL_I]);
 }
 
-fn finite3(x: vec3<real>) -> bool {
-    return abs(x.x) <= 1.0e30 && abs(x.y) <= 1.0e30 && abs(x.z) <= 1.0e30;
+fn finite_y(y: Y) -> bool {
+    return abs(y.r.x) <= 1.0e30 && abs(y.r.y) <= 1.0e30 && abs(y.r.z) <= 1.0e30
+        && abs(y.v.x) <= 1.0e30 && abs(y.v.y) <= 1.0e30 && abs(y.v.z) <= 1.0e30
+        && abs(y.m) <= 1.0e30;
+}
+
+fn ol_at(k: u32, j: u32) -> real {
+    return consts[dims.off_ol + OL_ROW * k + j];
+}
+
+// cpu.rs `next_stop`: the earliest time after t that a step must end on exactly.
+fn next_stop(ib: u32, t: real, on: bool, out_idx: real, ol_idx: u32, t_switch: real) -> real {
+    var stop = min(consts[C_T_LIMIT], t_switch);
+    if (out_idx < inputs[ib + I_N_OUT]) {
+        let a = inputs[ib + I_OUT + 2u * u32(out_idx)];
+        let b = inputs[ib + I_OUT + 2u * u32(out_idx) + 1u];
+        stop = min(stop, select(b, a, t < a));
+    }
+    if (on && dims.n_gm > 0u) {
+        let dt = consts[C_GM_DT];
+        var node = (floor(t / dt) + 1.0) * dt;
+        if (node <= t) {
+            node = node + dt;
+        }
+        stop = min(stop, node);
+    }
+    if (dims.guidance == GUIDE_OPEN_LOOP && ol_idx + 1u < dims.n_ol) {
+        stop = min(stop, ol_at(ol_idx + 1u, 0u));
+    }
+    return stop;
+}
+
+// cpu.rs `parabola_min`: the vertex (x, value) of the parabola through (0, v0), (1/2, vm),
+// (1, v1) when it is a minimum inside (0, 1); x = -1 otherwise.
+fn parabola_min(v0: real, vm: real, v1: real) -> vec2<real> {
+    let c = 2.0 * (v0 + v1 - 2.0 * vm);
+    let b = 4.0 * vm - 3.0 * v0 - v1;
+    if (c > 0.0) {
+        let x = -b / (2.0 * c);
+        if (x > 0.0 && x < 1.0) {
+            return vec2<real>(x, v0 + b * x + c * x * x);
+        }
+    }
+    return vec2<real>(-1.0, 0.0);
+}
+
+fn comet_d2(y: Y, t: real) -> real {
+    let d = body_position(dims.n_bodies, t) - y.r;
+    return dot(d, d);
+}
+
+fn load_y(sb: u32) -> Y {
+    return Y(vec3<real>(states[sb + S_R], states[sb + S_R + 1u], states[sb + S_R + 2u]),
+             vec3<real>(states[sb + S_V], states[sb + S_V + 1u], states[sb + S_V + 2u]),
+             states[sb + S_M]);
 }
 
 @compute @workgroup_size(WG)
@@ -59,118 +173,291 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (states[sb + S_STATUS] != real(ST_RUNNING)) {
         return;
     }
-    var r = vec3<real>(states[sb + S_R], states[sb + S_R + 1u], states[sb + S_R + 2u]);
-    var v = vec3<real>(states[sb + S_V], states[sb + S_V + 1u], states[sb + S_V + 2u]);
-    var m = states[sb + S_M];
+    var y = load_y(sb);
     var t = states[sb + S_T];
     var thrust_on = states[sb + S_THRUST_ON];
     var missed = states[sb + S_MISSED];
     var rmin = states[sb + S_RMIN];
     var rmax = states[sb + S_RMAX];
     var steps = states[sb + S_STEPS];
+    var rejected = states[sb + S_REJECTED];
     var ca_dist = states[sb + S_CA_DIST];
     var ca_t = states[sb + S_CA_T];
     var out_idx = states[sb + S_OUT_IDX];
+    var h = states[sb + S_H];
+    var err_prev = states[sb + S_ERR_PREV];
+    // The host sets the first step's mode (Cruise::initial_state).
+    var mode = states[sb + S_MODE];
+    var t_switch = states[sb + S_T_SWITCH];
+    var sw_mode = states[sb + S_SW_MODE];
+    var ol_idx = u32(states[sb + S_OL_IDX]);
     var status = ST_RUNNING;
     let dry = inputs[ib + I_MASS0] - inputs[ib + I_PROP0];
-    let dt = consts[C_DT];
-    var qc: QLawConsts;
+    var p: P;
+    p.ib = ib;
     if (dims.guidance == GUIDE_QLAW) {
-        qc = qlaw_consts_from(dims.off_qlaw);
+        p.qc = qlaw_consts_from(dims.off_qlaw);
     }
+    let tol_rtol = consts[C_RTOL];
+    let tol_atol = consts[C_ATOL];
 
+    // Each iteration does one of two things (phase): take a trial step (0), or evaluate the
+    // engine mode once on the trial just kept (1): at its end, then, if the mode changed, at
+    // the bisection's points. One evaluation site of the guidance's effectivity test, and no
+    // loop around it but this one: a bisection loop around it was miscompiled on lavapipe
+    // (Mesa 22.3). A dispatch that ends inside phase 1 drops the trial; the next dispatch
+    // takes the same step again, identically.
+    var phase = 0u;
+    var tr: Trial;
+    var hs: real = 0.0;
+    var h_next: real = 0.0;
+    var t1: real = 0.0;
+    var reaching_switch = false;
+    var outage = false;
+    var mode0: real = 0.0;
+    var n_on: real = 0.0;
+    var wants = false;
+    var mode1: real = 0.0;
+    var x_eval: real = 1.0;
+    var n_eval = 0u;
+    var lo: real = 0.0;
+    var hi: real = 1.0;
+    var hi_mode: real = 0.0;
     for (var k = 0u; k < dims.max_steps; k = k + 1u) {
-        if (!(finite3(r) && finite3(v) && abs(m) <= 1.0e30 && m > 0.0)) {
-            status = ST_FAILED;
-            break;
+        if (phase == 0u) {
+            if (!(finite_y(y) && y.m > 0.0)) {
+                status = ST_FAILED;
+                break;
+            }
+            let first = steps == 0.0 && rejected == 0.0;
+            if (first && arrived_at_target(y.r, y.v)) {
+                status = ST_ARRIVED;
+                break;
+            }
+            if (first && y.m <= dry) {
+                status = ST_PROPELLANT_EXHAUSTED;
+                break;
+            }
+            if (t >= consts[C_T_LIMIT]) {
+                status = ST_TIMEOUT;
+                break;
+            }
+            // The mode held over this step.
+            outage = in_outage(ib, t, &out_idx);
+            p.on = false;
+            p.ol_dir = vec3<real>(0.0, 0.0, 0.0);
+            if (dims.guidance == GUIDE_OPEN_LOOP) {
+                if (ol_idx + 1u < dims.n_ol && t >= ol_at(ol_idx + 1u, 0u)) {
+                    ol_idx = ol_idx + 1u;
+                }
+                p.on = ol_at(ol_idx, 1u) != 0.0;
+                p.ol_dir = vec3<real>(ol_at(ol_idx, 2u), ol_at(ol_idx, 3u), ol_at(ol_idx, 4u));
+                mode = 2.0 * floor(mode * 0.5) + select(real(0.0), real(1.0), p.on);
+            }
+            mode0 = mode;
+            n_on = floor(mode0 * 0.5);
+            wants = mode0 - 2.0 * n_on != 0.0;
+            p.n_on = n_on;
+            p.on = n_on > 0.0 && wants && !outage;
+
+            // The step: the controller's (or rk4's fixed one), ending exactly on the next stop.
+            hs = min(h, consts[C_MAX_STEP]);
+            if (METHOD == METHOD_RK4) {
+                hs = consts[C_DT];
+            }
+            let stop = next_stop(ib, t, p.on, out_idx, ol_idx, t_switch);
+            let cut = stop - t <= hs;
+            if (cut) {
+                hs = stop - t;
+            }
+            let e0 = rhs(t, y, p);
+            tr = integ_trial(t, y, e0.f, hs, p, tol_rtol, tol_atol);
+            let finite = finite_y(tr.y1) && finite_y(tr.f1);
+            var accept = finite;
+            h_next = hs;
+            if (METHOD != METHOD_RK4) {
+                var err = tr.err;
+                if (!finite) {
+                    err = 1.0e31;
+                }
+                let d = integ_next_step(err, err_prev, hs);
+                accept = d.x != 0.0;
+                h_next = d.y;
+            }
+            if (!accept) {
+                if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
+                    status = ST_FAILED;
+                    break;
+                }
+                rejected = rejected + 1.0;
+                h = h_next;
+                continue;
+            }
+            t1 = t + hs;
+            if (cut) {
+                t1 = stop;
+            }
+            reaching_switch = cut && stop == t_switch;
+            phase = 1u;
+            x_eval = 1.0;
+            n_eval = 0u;
+            lo = 0.0;
+            hi = 1.0;
+            continue;
         }
-        let rn = sqrt(dot(r, r));
-        rmin = min(rmin, rn);
-        rmax = max(rmax, rn);
-        let dc = body_position(dims.n_bodies, t) - r;
-        let dcn = sqrt(dot(dc, dc));
-        if (dcn < ca_dist) {
-            ca_dist = dcn;
+
+        // Phase 1: the mode at the step's end (first evaluation), then bisection for a change.
+        var yx = tr.y1;
+        var tx = t1;
+        if (n_eval > 0u) {
+            yx = integ_dense(tr, x_eval);
+            tx = tr.t0 + x_eval * tr.h;
+        }
+        let md = mode_at(yx, tx, p, wants);
+        var done = false;
+        if (n_eval == 0u) {
+            mode1 = md;
+            hi_mode = md;
+            done = md == mode0 || reaching_switch;
+        } else {
+            if (md != mode0) {
+                hi = x_eval;
+                hi_mode = md;
+            } else {
+                lo = x_eval;
+            }
+            done = n_eval == SWITCH_BISECTIONS;
+        }
+        n_eval = n_eval + 1u;
+        if (!done) {
+            x_eval = 0.5 * (lo + hi);
+            continue;
+        }
+        phase = 0u;
+        let changed = mode1 != mode0 && !reaching_switch;
+        // Cut back to the change (not committed), or to SWITCH_MIN_S when the change is
+        // closer to the start; a step no longer than that is kept as it is.
+        let t_cut = t + max(hi * hs, SWITCH_MIN_S);
+        if (changed && hi < 1.0 && t_cut < t1) {
+            t_switch = t_cut;
+            sw_mode = hi_mode;
+            rejected = rejected + 1.0;
+            continue;
+        }
+        if (reaching_switch) {
+            mode1 = sw_mode;
+            t_switch = NO_SWITCH;
+        }
+        // End conditions inside the step, located on the dense output (the earlier one).
+        var th_end: real = 1.0;
+        var end_status = ST_RUNNING;
+        if (arrived_at_target(tr.y1.r, tr.y1.v)) {
+            var a_lo: real = 0.0;
+            var a_hi: real = 1.0;
+            for (var j = 0u; j < SWITCH_BISECTIONS; j = j + 1u) {
+                let mid = 0.5 * (a_lo + a_hi);
+                let ym = integ_dense(tr, mid);
+                if (arrived_at_target(ym.r, ym.v)) {
+                    a_hi = mid;
+                } else {
+                    a_lo = mid;
+                }
+            }
+            th_end = a_hi;
+            end_status = ST_ARRIVED;
+        }
+        if (tr.y1.m <= dry) {
+            var m_lo: real = 0.0;
+            var m_hi: real = 1.0;
+            for (var j = 0u; j < SWITCH_BISECTIONS; j = j + 1u) {
+                let mid = 0.5 * (m_lo + m_hi);
+                if (integ_dense(tr, mid).m <= dry) {
+                    m_hi = mid;
+                } else {
+                    m_lo = mid;
+                }
+            }
+            if (m_hi < th_end) {
+                th_end = m_hi;
+                end_status = ST_PROPELLANT_EXHAUSTED;
+            }
+        }
+        var y1 = tr.y1;
+        var t_end = t1;
+        var h_done = t1 - t;
+        if (end_status != ST_RUNNING) {
+            y1 = integ_dense(tr, th_end);
+            t_end = tr.t0 + th_end * tr.h;
+            h_done = th_end * hs;
+        }
+        if (p.on) {
+            thrust_on = thrust_on + h_done;
+        }
+        if (n_on > 0.0 && wants && outage) {
+            missed = missed + h_done;
+        }
+        // Closest approach to 311P: the step's ends and the parabola of the squared distance.
+        let a0 = comet_d2(y, t);
+        let am = comet_d2(integ_dense(tr, 0.5 * th_end), t + 0.5 * h_done);
+        let a1 = comet_d2(y1, t_end);
+        let d0 = sqrt(max(a0, 0.0));
+        if (d0 < ca_dist) {
+            ca_dist = d0;
             ca_t = t;
         }
-        if (arrived_at_target(r, v)) {
-            status = ST_ARRIVED;
-            break;
+        let d1 = sqrt(max(a1, 0.0));
+        if (d1 < ca_dist) {
+            ca_dist = d1;
+            ca_t = t + h_done;
         }
-        if (m <= dry) {
-            status = ST_PROPELLANT_EXHAUSTED;
-            break;
-        }
-        if (t >= consts[C_T_LIMIT]) {
-            status = ST_TIMEOUT;
-            break;
-        }
-        let n_on = thrusters_on(ib, r, t);
-        let powered = n_on > 0.0;
-        var cmd: Command;
-        cmd.along_v = false;
-        var wants = true;
-        if (dims.guidance == GUIDE_TANGENTIAL) {
-            cmd.along_v = true;
-            cmd.dir = vec3<real>(0.0, 0.0, 0.0);
-        } else if (dims.guidance == GUIDE_INERTIAL) {
-            cmd.dir = vec3<real>(consts[C_DIR], consts[C_DIR + 1u], consts[C_DIR + 2u]);
-        } else if (dims.guidance == GUIDE_OPEN_LOOP) {
-            // Replay the nominal's command of this step, in its radial/transverse/normal frame.
-            let ks = floor(t / dt + 0.5);
-            wants = false;
-            cmd.dir = vec3<real>(0.0, 0.0, 0.0);
-            if (ks < real(dims.n_ol)) {
-                let e = dims.off_ol + 4u * u32(ks);
-                let rh = unit3(r);
-                let nh = unit3(cross(r, v));
-                let th = cross(nh, rh);
-                wants = consts[e] != 0.0;
-                cmd.dir = consts[e + 1u] * rh + consts[e + 2u] * th + consts[e + 3u] * nh;
+        let pm = parabola_min(a0, am, a1);
+        if (pm.x >= 0.0) {
+            let dm = sqrt(max(pm.y, 0.0));
+            if (dm < ca_dist) {
+                ca_dist = dm;
+                ca_t = t + pm.x * h_done;
             }
-        } else {
-            let accel = n_on * inputs[ib + I_THRUST] * inputs[ib + I_DUTY] / m;
-            let d = qlaw_direction(r, v, consts[C_SUN_MU], max(accel, 1.0e-12), qc);
-            wants = d.thrust;
-            cmd.dir = d.dir_inertial;
         }
-        let outage = in_outage(ib, t, &out_idx);
-        cmd.on = powered && wants && !outage;
-        if (powered && wants && outage) {
-            missed = missed + dt;
-        }
-        if (cmd.on) {
-            thrust_on = thrust_on + dt;
-        }
-        let h = 0.5 * dt;
-        let k1 = cruise_deriv(ib, r, v, m, t, cmd);
-        let k2 = cruise_deriv(ib, r + h * k1.dr, v + h * k1.dv, m - h * k1.mdot, t + h, cmd);
-        let k3 = cruise_deriv(ib, r + h * k2.dr, v + h * k2.dv, m - h * k2.mdot, t + h, cmd);
-        let k4 = cruise_deriv(ib, r + dt * k3.dr, v + dt * k3.dv, m - dt * k3.mdot, t + dt, cmd);
-        let c = dt / 6.0;
-        r = r + c * (k1.dr + 2.0 * k2.dr + 2.0 * k3.dr + k4.dr);
-        v = v + c * (k1.dv + 2.0 * k2.dv + 2.0 * k3.dv + k4.dv);
-        m = m - c * (k1.mdot + 2.0 * k2.mdot + 2.0 * k3.mdot + k4.mdot);
-        t = t + dt;
+        let rn = length(y1.r);
+        rmin = min(rmin, rn);
+        rmax = max(rmax, rn);
+        y = y1;
+        t = t_end;
+        mode = mode1;
         steps = steps + 1.0;
+        if (METHOD != METHOD_RK4) {
+            err_prev = max(tr.err, ERR_PREV_START);
+            h = h_next;
+        }
+        if (end_status != ST_RUNNING) {
+            status = end_status;
+            break;
+        }
     }
 
-    states[sb + S_R] = r.x;
-    states[sb + S_R + 1u] = r.y;
-    states[sb + S_R + 2u] = r.z;
-    states[sb + S_V] = v.x;
-    states[sb + S_V + 1u] = v.y;
-    states[sb + S_V + 2u] = v.z;
-    states[sb + S_M] = m;
+    states[sb + S_R] = y.r.x;
+    states[sb + S_R + 1u] = y.r.y;
+    states[sb + S_R + 2u] = y.r.z;
+    states[sb + S_V] = y.v.x;
+    states[sb + S_V + 1u] = y.v.y;
+    states[sb + S_V + 2u] = y.v.z;
+    states[sb + S_M] = y.m;
     states[sb + S_T] = t;
     states[sb + S_THRUST_ON] = thrust_on;
     states[sb + S_MISSED] = missed;
     states[sb + S_RMIN] = rmin;
     states[sb + S_RMAX] = rmax;
     states[sb + S_STEPS] = steps;
+    states[sb + S_REJECTED] = rejected;
     states[sb + S_CA_DIST] = ca_dist;
     states[sb + S_CA_T] = ca_t;
     states[sb + S_OUT_IDX] = out_idx;
+    states[sb + S_H] = h;
+    states[sb + S_ERR_PREV] = err_prev;
+    states[sb + S_MODE] = mode;
+    states[sb + S_T_SWITCH] = t_switch;
+    states[sb + S_SW_MODE] = sw_mode;
+    states[sb + S_OL_IDX] = real(ol_idx);
     states[sb + S_STATUS] = real(status);
     if (status == ST_RUNNING) {
         atomicAdd(&n_running, 1u);

@@ -1,5 +1,6 @@
 // Buffers of the cruise kernel; layout constants (I_*, S_*, C_*) come from the host prelude.
 override WG: u32 = 64u;        // workgroup size
+override METHOD: u32 = 0u;     // integrator: METHOD_DOPRI5, METHOD_RK4
 
 struct Dims {
     n: u32,            // samples in this chunk
@@ -16,8 +17,8 @@ struct Dims {
     off_gm: u32,       // thrust-noise nodes offset in the input row
     n_gm: u32,
     off_qlaw: u32,     // Q-law constants offset in consts
-    off_ol: u32,       // open-loop profile offset in consts: [on, r, t, n] per step
-    n_ol: u32,         // steps in the open-loop profile
+    off_ol: u32,       // open-loop profile offset in consts: OL_ROW reals per segment
+    n_ol: u32,         // segments in the open-loop profile
 };
 
 @group(0) @binding(0) var<uniform> dims: Dims;

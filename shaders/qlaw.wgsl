@@ -8,6 +8,9 @@
 // qlaw_direction, arrived -> qlaw_arrived, qlaw_q -> qlaw_q; Equinoctial -> QLawEquinoctial,
 // QLawDecision -> QLawDecision (thrust as bool), QLawTarget + QLawParams -> QLawConsts.
 
+// Samples of the effectivity around the orbit (QLawParams::n_samples), set by the host.
+override QLAW_SAMPLES: u32 = 24u;
+
 struct QLawEquinoctial {
     p: real,
     f: real,
@@ -243,6 +246,23 @@ fn qlaw_q(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawConsts) ->
     return qlaw_q_grad(qlaw_equinoctial_from_state(r, v, mu), mu, accel, c).q;
 }
 
+// physics::qlaw::qlaw_steering: the inertial direction of steepest descent of Q, without the
+// effectivity test.
+fn qlaw_steering(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawConsts)
+    -> vec3<real> {
+    let eq = qlaw_equinoctial_from_state(r, v, mu);
+    let gr = qlaw_q_grad(eq, mu, accel, c);
+    let d0 = qlaw_descent(gr, qlaw_gauss_rows(eq, eq.cos_l, eq.sin_l, mu));
+    let n0 = sqrt(dot(d0, d0));
+    if (!(n0 > 0.0)) {
+        return vec3<real>(0.0, 0.0, 0.0);
+    }
+    let rh = qlaw_unit(r);
+    let nh = qlaw_unit(qlaw_cross(r, v));
+    let th = qlaw_cross(nh, rh);
+    return -(d0.x * rh + d0.y * th + d0.z * nh) / n0;
+}
+
 fn qlaw_direction(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawConsts)
     -> QLawDecision {
     let eq = qlaw_equinoctial_from_state(r, v, mu);
@@ -253,7 +273,9 @@ fn qlaw_direction(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawCo
     var sl = eq.sin_l;
     var dmin = n0;
     var dmax = n0;
-    for (var j = 1u; j < c.n_samples; j = j + 1u) {
+    // A fixed trip count (the override constant QLAW_SAMPLES, equal to c.n_samples): a loop
+    // bounded by a value read from a buffer was miscompiled once the cruise kernel grew.
+    for (var j = 1u; j < QLAW_SAMPLES; j = j + 1u) {
         let c_next = cl * c.cos_step - sl * c.sin_step;
         sl = sl * c.cos_step + cl * c.sin_step;
         cl = c_next;

@@ -463,4 +463,13 @@ fn cruise_bad_inputs_name_their_keys() {
         &[],
         "departure.epoch",
     );
+    for (key, value) in [
+        ("integrator.method", "\"euler\""),
+        ("integrator.rtol", "1e-2"),
+        ("integrator.atol", "0.0"),
+        ("integrator.max_step_days", "90.0"),
+        ("guidance.eta_hysteresis", "0.5"),
+    ] {
+        expect_bad(Some(CRUISE), &["--set", &format!("{key}={value}")], key);
+    }
 }

@@ -337,3 +337,97 @@ fn f32_is_refused_with_the_reason() {
         .expect("f32 cruise must be refused");
     assert!(err.to_string().contains("needs f64"), "{err}");
 }
+
+/// The adaptive integrator against converged solutions (CPU engine, f64): arrival epoch and
+/// propellant at arrival, on dispersed samples (thrust, Isp, pointing, power, flyby, safe-mode
+/// outages, thrust noise).
+#[test]
+fn dopri5_arrival_and_propellant_against_converged_solutions() {
+    let n = 200;
+    let with = |rtol: &str| {
+        cruise_with(&[
+            "integrator.method=\"dopri5\"".into(),
+            format!("integrator.rtol={rtol}"),
+        ])
+    };
+    let engine = common::cpu();
+    let (dflt, _) = run(&engine, &with("1e-9"), n, false);
+    let (fine, _) = run(&engine, &with("1e-11"), n, false);
+    let (conv, _) = run(&engine, &with("1e-12"), n, false);
+    let budget_h = 1.0;
+    let budget_g = 10.0;
+    let arrival = |o: &SampleOutputs| metric(o, "arrival_mjd_tdb") * 24.0;
+    let grams = |o: &SampleOutputs| metric(o, "propellant_used_kg") * 1e3;
+    let (mut errs_h, mut errs_g, mut over, mut unsettled, mut arrived) =
+        (Vec::new(), Vec::new(), 0, 0, 0);
+    for i in 0..n {
+        let (d, f, c) = (&dflt[i], &fine[i], &conv[i]);
+        assert_eq!(d.status, c.status, "sample {i}: status");
+        if c.status != ST_ARRIVED || f.status != ST_ARRIVED {
+            continue;
+        }
+        arrived += 1;
+        // Where the two tightest tolerances disagree beyond the budget, the sample's arrival is
+        // decided by a near-tie of the guidance's on/off decisions, not by the integrator: it
+        // has no converged value to compare with.
+        if (arrival(f) - arrival(c)).abs() > budget_h || (grams(f) - grams(c)).abs() > budget_g {
+            unsettled += 1;
+            continue;
+        }
+        let (eh, eg) = ((arrival(d) - arrival(c)).abs(), (grams(d) - grams(c)).abs());
+        over += (eh > budget_h || eg > budget_g) as usize;
+        errs_h.push(eh);
+        errs_g.push(eg);
+    }
+    let pct = |v: &mut Vec<f64>, q: f64| {
+        v.sort_by(f64::total_cmp);
+        v[((v.len() - 1) as f64 * q) as usize]
+    };
+    let settled = errs_h.len();
+    eprintln!(
+        "cruise dopri5 rtol 1e-9 vs 1e-12 ({n} samples, {arrived} arrived, {unsettled} without a \
+         converged value): arrival median {:.3} h, p90 {:.3} h, max {:.1} h; propellant median \
+         {:.3} g, p90 {:.3} g, max {:.1} g; {over} of {settled} over the budget",
+        pct(&mut errs_h, 0.5),
+        pct(&mut errs_h, 0.9),
+        pct(&mut errs_h, 1.0),
+        pct(&mut errs_g, 0.5),
+        pct(&mut errs_g, 0.9),
+        pct(&mut errs_g, 1.0),
+    );
+    assert!(arrived >= n * 9 / 10, "the comparison must cover arrivals");
+    assert!(unsettled * 20 <= arrived, "{unsettled} unsettled samples");
+    // The budget (1 h, 10 g) at the 90th percentile, and at most 1 sample in 20 beyond it.
+    assert!(pct(&mut errs_h, 0.9) <= budget_h && pct(&mut errs_g, 0.9) <= budget_g);
+    assert!(over * 20 <= settled, "{over} of {settled} over the budget");
+}
+
+/// dopri5 on the GPU is refused with its reason unless the development switch is set; with it,
+/// the adaptive kernel reproduces the CPU reference on the nominal (same steps, same arrival).
+#[test]
+fn gpu_dopri5_is_refused_and_its_kernel_matches_the_cpu_on_the_nominal() {
+    let sc = cruise_with(&["integrator.method=\"dopri5\"".into()]);
+    let engine = common::gpu(PrecisionChoice::F64);
+    let err = engine
+        .runner(&sc, 1)
+        .err()
+        .expect("GPU dopri5 must be refused");
+    assert!(err.to_string().contains("--backend cpu"), "{err}");
+    // No other test of this binary reads the variable or runs dopri5 on the GPU.
+    std::env::set_var(GPU_DOPRI5_ENV, "1");
+    let (c, cs) = run(&common::cpu(), &sc, 1, true);
+    let (g, gs) = run(&engine, &sc, 1, true);
+    assert_eq!(c[0].status, ST_ARRIVED);
+    assert_eq!(g[0].status, c[0].status);
+    assert_eq!(gs[0][S_STEPS], cs[0][S_STEPS], "accepted steps");
+    assert_eq!(gs[0][S_REJECTED], cs[0][S_REJECTED], "rejected steps");
+    let dt = (metric(&g[0], "arrival_mjd_tdb") - metric(&c[0], "arrival_mjd_tdb")).abs() * 1440.0;
+    let dp = (metric(&g[0], "propellant_used_kg") - metric(&c[0], "propellant_used_kg")).abs();
+    eprintln!(
+        "cruise dopri5 nominal GPU vs CPU: {} steps, arrival {dt:.2e} min, propellant {:.2e} g",
+        cs[0][S_STEPS],
+        dp * 1e3
+    );
+    // The issue's bounds (1 min, 1 g); the same steps leave only rounding (measured 0).
+    assert!(dt <= 1.0 && dp <= 1e-3);
+}

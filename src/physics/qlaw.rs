@@ -341,6 +341,30 @@ pub fn qlaw_q(
     q_and_gradient(&eq, mu, accel_m_s2, target, params).0
 }
 
+/// The Q-law's steering alone: the inertial unit direction of steepest descent of Q, without
+/// the effectivity test that decides whether to thrust (the right-hand side steers with it
+/// while the engine mode is held over a step; [`qlaw_direction`] decides the mode).
+pub fn qlaw_steering(
+    r: [f64; 3],
+    v: [f64; 3],
+    mu: f64,
+    accel_m_s2: f64,
+    target: &QLawTarget,
+    params: &QLawParams,
+) -> [f64; 3] {
+    let eq = equinoctial_from_state(r, v, mu);
+    let (_, grad) = q_and_gradient(&eq, mu, accel_m_s2, target, params);
+    let d0 = descent_vector(&grad, &gauss_rows(&eq, mu));
+    let n0 = norm(d0);
+    if n0 <= 0.0 {
+        return [0.0; 3];
+    }
+    let rh = unit(r);
+    let nh = unit(cross(r, v));
+    let th = cross(nh, rh);
+    std::array::from_fn(|i| -(d0[0] * rh[i] + d0[1] * th[i] + d0[2] * nh[i]) / n0)
+}
+
 /// The Q-law command at a state: steepest descent of Q, or coast when the relative
 /// effectivity is below `params.eta_cut`.
 pub fn qlaw_direction(

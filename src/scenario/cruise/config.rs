@@ -143,10 +143,21 @@ pub struct GuidanceConfig {
     /// Q-law relative effectivity below which the engine coasts.
     #[serde(default = "default_eta")]
     pub eta_cut: f64,
+    /// Q-law: once thrusting, the engine coasts only when the effectivity falls below
+    /// eta_cut - eta_hysteresis. Without a band the law chatters where thrusting itself lowers
+    /// the effectivity (a sliding mode), and its thrust arcs then depend on the step size.
+    #[serde(default = "default_eta_hysteresis")]
+    pub eta_hysteresis: f64,
 }
 
 fn default_eta() -> f64 {
     0.2
+}
+/// Assumption: a band of 0.02 turns the nominal's sliding episodes into on/off cycles of
+/// several days, as flight software's minimum on and off times do for an ion engine.
+pub const DEFAULT_ETA_HYSTERESIS: f64 = 0.02;
+fn default_eta_hysteresis() -> f64 {
+    DEFAULT_ETA_HYSTERESIS
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -186,16 +197,42 @@ fn default_max_events() -> i64 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CruiseIntegratorConfig {
-    #[serde(default = "rk4")]
+    /// "rk4" (fixed step, default) or "dopri5" (adaptive; CPU engine only for now, see
+    /// `Cruise::refuses`).
+    #[serde(default = "default_method")]
     pub method: String,
+    /// dopri5: relative tolerance of the weighted RMS error norm.
+    #[serde(default = "default_rtol")]
+    pub rtol: f64,
+    /// dopri5: absolute tolerance (m, m/s and kg alike; the relative part dominates).
+    #[serde(default = "default_atol")]
+    pub atol: f64,
+    /// dopri5: largest step [day].
+    #[serde(default = "default_max_step_days")]
+    pub max_step_days: f64,
+    /// rk4: the fixed step [day].
     #[serde(default = "default_step_days")]
     pub step_days: f64,
     #[serde(default = "default_limit_days")]
     pub time_limit_days: f64,
 }
 
-fn rk4() -> String {
+fn default_method() -> String {
     "rk4".into()
+}
+/// Default relative tolerance: chosen by measurement against converged solutions so that the
+/// cruise's accuracy budget (arrival epoch 1 h, propellant 10 g) holds with margin
+/// (tests/cruise_accuracy.rs).
+pub const DEFAULT_RTOL: f64 = 1e-9;
+pub const DEFAULT_ATOL: f64 = 1e-6;
+fn default_rtol() -> f64 {
+    DEFAULT_RTOL
+}
+fn default_atol() -> f64 {
+    DEFAULT_ATOL
+}
+fn default_max_step_days() -> f64 {
+    10.0
 }
 fn default_step_days() -> f64 {
     0.1
@@ -207,9 +244,35 @@ fn default_limit_days() -> f64 {
 impl Default for CruiseIntegratorConfig {
     fn default() -> Self {
         CruiseIntegratorConfig {
-            method: rk4(),
+            method: default_method(),
+            rtol: default_rtol(),
+            atol: default_atol(),
+            max_step_days: default_max_step_days(),
             step_days: default_step_days(),
             time_limit_days: default_limit_days(),
+        }
+    }
+}
+
+impl CruiseIntegratorConfig {
+    pub fn method(&self) -> crate::integrator::Method {
+        if self.method == "rk4" {
+            crate::integrator::Method::Rk4
+        } else {
+            crate::integrator::Method::Dopri5
+        }
+    }
+    /// The configuration as one line, for the run's metadata.
+    pub fn describe(&self) -> String {
+        match self.method() {
+            crate::integrator::Method::Rk4 => format!(
+                "rk4 step_days={} time_limit_days={}",
+                self.step_days, self.time_limit_days
+            ),
+            crate::integrator::Method::Dopri5 => format!(
+                "dopri5 rtol={} atol={} max_step_days={} time_limit_days={}",
+                self.rtol, self.atol, self.max_step_days, self.time_limit_days
+            ),
         }
     }
 }
@@ -350,6 +413,13 @@ impl CruiseConfig {
         if !(0.0..1.0).contains(&e) {
             return Err(ConfigError::key("guidance.eta_cut", "must be in [0, 1)"));
         }
+        let hy = finite("guidance.eta_hysteresis", g.eta_hysteresis)?;
+        if !(0.0..=e).contains(&hy) {
+            return Err(ConfigError::key(
+                "guidance.eta_hysteresis",
+                format!("{hy} must be in [0, eta_cut = {e}]"),
+            ));
+        }
         let t = &self.target;
         if t.body != "311P" {
             return Err(ConfigError::key(
@@ -419,14 +489,38 @@ impl CruiseConfig {
             }
         }
         let i = &self.integrator;
-        if i.method != "rk4" {
+        if i.method != "rk4" && i.method != "dopri5" {
             return Err(ConfigError::key(
                 "integrator.method",
-                format!("unknown method {:?}; supported: \"rk4\"", i.method),
+                format!(
+                    "unknown method {:?}; supported: \"dopri5\" (adaptive), \"rk4\" (fixed step)",
+                    i.method
+                ),
+            ));
+        }
+        positive("integrator.time_limit_days", i.time_limit_days)?;
+        // Below ~1e-13 the error estimate is rounding noise; above 1e-5 the arrival epoch and
+        // the propellant lose the accuracy a mission analysis needs.
+        if !(1e-13..=1e-5).contains(&i.rtol) {
+            return Err(ConfigError::key(
+                "integrator.rtol",
+                format!("{} must be within [1e-13, 1e-5]", i.rtol),
+            ));
+        }
+        if !(i.atol > 0.0 && i.atol <= 1.0) {
+            return Err(ConfigError::key(
+                "integrator.atol",
+                format!("{} must be within (0, 1]", i.atol),
+            ));
+        }
+        positive("integrator.max_step_days", i.max_step_days)?;
+        if i.max_step_days > 30.0 {
+            return Err(ConfigError::key(
+                "integrator.max_step_days",
+                "must be at most 30 days (a longer step can jump over a flyby's pull or an arrival)",
             ));
         }
         positive("integrator.step_days", i.step_days)?;
-        positive("integrator.time_limit_days", i.time_limit_days)?;
         if i.step_days > 5.0 {
             return Err(ConfigError::key(
                 "integrator.step_days",

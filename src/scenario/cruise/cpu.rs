@@ -1,12 +1,26 @@
 //! The cruise model of the f64 CPU reference engine: heliocentric point mass, Sun + tabulated
-//! third bodies, solar-electric thrust with outages and noise, guidance; classical RK4 with the
-//! engine state (on/off, Q-law direction) held over each step. The shader twin is
-//! shaders/cruise.wgsl; both read the same constants and input rows (scenario::cruise::layout).
+//! third bodies, solar-electric thrust with outages and noise, guidance. The state (r, v, m) is
+//! integrated by `crate::integrator` (dopri5 by default, rk4 for validation). The engine mode
+//! (thrusters running, guidance wants thrust, outage) is held over each step, so the
+//! right-hand side is smooth on every step:
+//! - steps end exactly on the times known in advance: outage starts and ends, thrust-noise
+//!   nodes while thrusting, open-loop segments, the time limit;
+//! - a mode change inside a step (power crossing a thruster's threshold, the Q-law's
+//!   effectivity crossing its cut) is located by bisection on the dense output, and the step is
+//!   cut back to it;
+//! - arrival and propellant exhaustion are located on the dense output of their step.
+//!
+//! The Q-law's steering is evaluated inside the right-hand side (it is a continuous function
+//! of the state). The shader twin is shaders/cruise.wgsl; both read the same constants and
+//! input rows (scenario::cruise::layout).
 
 use super::layout::*;
 use super::model::*;
 use super::PowerModel;
-use crate::physics::qlaw::{arrived, qlaw_direction};
+use crate::integrator::{
+    quantize_step, step_factor, trial, Method, System, Tolerance, Trial, ERR_PREV_START,
+};
+use crate::physics::qlaw::{arrived, qlaw_direction, qlaw_steering};
 use crate::physics::vec3::{add, cross, dot, norm, unit};
 
 /// One sample's view of the cruise model.
@@ -15,12 +29,69 @@ pub struct CruiseSample<'a> {
     pub input: &'a [f64],
 }
 
-/// What the engine does over one step.
+/// The engine mode held over one step (decided at its start; a change inside the step is
+/// located and the step cut back to it).
 #[derive(Debug, Clone, Copy)]
-struct Command {
-    on: bool,
-    /// Held inertial direction (Q-law, inertial); None: along the velocity (tangential).
-    dir: Option<[f64; 3]>,
+pub struct Held {
+    /// Thrusting over the step: powered, commanded and not in an outage.
+    pub on: bool,
+    /// Thrusters the power runs.
+    pub n_on: f64,
+    /// Open-loop guidance: the profile segment's direction in radial/transverse/normal.
+    pub ol_dir: [f64; 3],
+}
+
+/// The integrated state: position [m], velocity [m/s], mass [kg].
+pub const N_Y: usize = 7;
+
+/// The right-hand side of one sample under a held mode, for the integrator.
+struct Rhs<'s, 'a> {
+    sample: &'s CruiseSample<'a>,
+    held: Held,
+}
+
+impl System<N_Y> for Rhs<'_, '_> {
+    type Aux = ();
+    fn rhs(&self, t: f64, y: &[f64; N_Y]) -> ([f64; N_Y], ()) {
+        let (r, v, m) = split(y);
+        let (dv, mdot) = self.sample.accel(r, v, m, t, self.held);
+        let mut f = [0.0; N_Y];
+        f[..3].copy_from_slice(&v);
+        f[3..6].copy_from_slice(&dv);
+        f[6] = -mdot;
+        (f, ())
+    }
+    /// One weight per vector (from its length) and one for the mass, so that no weight depends
+    /// on the frame's orientation (the shader's y_err_norm).
+    fn error_norm(&self, e: &[f64; N_Y], y0: &[f64; N_Y], y1: &[f64; N_Y], tol: Tolerance) -> f64 {
+        let len = |y: &[f64; N_Y], k: usize| norm([y[k], y[k + 1], y[k + 2]]);
+        let w = |a: f64, b: f64| tol.atol + tol.rtol * a.max(b);
+        let wr = w(len(y0, 0), len(y1, 0));
+        let wv = w(len(y0, 3), len(y1, 3));
+        let wm = w(y0[6].abs(), y1[6].abs());
+        let s = (e[0] * e[0] + e[1] * e[1] + e[2] * e[2]) / (wr * wr)
+            + (e[3] * e[3] + e[4] * e[4] + e[5] * e[5]) / (wv * wv)
+            + (e[6] / wm) * (e[6] / wm);
+        (s / 7.0).sqrt()
+    }
+}
+
+fn split(y: &[f64; N_Y]) -> ([f64; 3], [f64; 3], f64) {
+    ([y[0], y[1], y[2]], [y[3], y[4], y[5]], y[6])
+}
+
+/// The vertex of the parabola through (0, v0), (1/2, vm), (1, v1) when it is a minimum inside
+/// (0, 1): (x, value); None otherwise (the shader's parabola_min).
+pub fn parabola_min(v0: f64, vm: f64, v1: f64) -> Option<(f64, f64)> {
+    let c = 2.0 * (v0 + v1 - 2.0 * vm);
+    let b = 4.0 * vm - 3.0 * v0 - v1;
+    if c > 0.0 {
+        let x = -b / (2.0 * c);
+        if x > 0.0 && x < 1.0 {
+            return Some((x, v0 + b * x + c * x * x));
+        }
+    }
+    None
 }
 
 impl CruiseSample<'_> {
@@ -99,8 +170,8 @@ impl CruiseSample<'_> {
 
     /// Whether an outage covers t. The outages are sorted and disjoint; `idx` (kept in the
     /// state) points at the current or next one and moves past an outage once it has ended, at
-    /// most one per step (an outage shorter than a step may be stepped over, identically on
-    /// every engine). No loop: the WGSL twin's loop over the outages was miscompiled.
+    /// most one per step (steps end on every outage start and end, so none is stepped over).
+    /// No loop: the WGSL twin's loop over the outages was miscompiled.
     fn in_outage(&self, t: f64, idx: &mut f64) -> bool {
         let n = self.input[I_N_OUT];
         let at = |k: f64, e: usize| self.input[I_OUT + 2 * k as usize + e];
@@ -126,26 +197,43 @@ impl CruiseSample<'_> {
         unit(add(add(u, e1, p1), e2, p2))
     }
 
-    /// Derivatives of r and v, and the mass flow, under a held command.
-    fn deriv(
-        &self,
-        r: [f64; 3],
-        v: [f64; 3],
-        m: f64,
-        t: f64,
-        cmd: Command,
-    ) -> ([f64; 3], [f64; 3], f64) {
+    /// The thrust direction of the guidance at a state (before pointing errors).
+    fn steering(&self, r: [f64; 3], v: [f64; 3], m: f64, held: Held) -> [f64; 3] {
+        match self.model.guidance {
+            GUIDE_TANGENTIAL => unit(v),
+            GUIDE_INERTIAL => [self.c(C_DIR), self.c(C_DIR + 1), self.c(C_DIR + 2)],
+            GUIDE_OPEN_LOOP => {
+                let rh = unit(r);
+                let nh = unit(cross(r, v));
+                let th = cross(nh, rh);
+                let e = held.ol_dir;
+                add(add(rh.map(|x| x * e[0]), th, e[1]), nh, e[2])
+            }
+            _ => {
+                let params = self
+                    .model
+                    .qlaw
+                    .as_ref()
+                    .expect("Q-law guidance has its tuning");
+                let accel = held.n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
+                let target = &self.model.arrival;
+                qlaw_steering(r, v, self.c(C_SUN_MU), accel.max(1e-12), target, params)
+            }
+        }
+    }
+
+    /// Acceleration [m/s^2] and mass flow [kg/s] under a held mode.
+    fn accel(&self, r: [f64; 3], v: [f64; 3], m: f64, t: f64, held: Held) -> ([f64; 3], f64) {
         let mut a = self.gravity(r, t);
         let mut mdot = 0.0;
-        if cmd.on {
-            let n_on = self.thrusters_on(r, t);
+        if held.on {
             let duty = self.input[I_DUTY];
-            let thrust = n_on * self.input[I_THRUST] * duty * (1.0 + self.thrust_noise(t));
-            mdot = n_on * self.input[I_MDOT] * duty;
-            let dir = self.point(cmd.dir.unwrap_or_else(|| unit(v)));
+            let thrust = held.n_on * self.input[I_THRUST] * duty * (1.0 + self.thrust_noise(t));
+            mdot = held.n_on * self.input[I_MDOT] * duty;
+            let dir = self.point(self.steering(r, v, m, held));
             a = add(a, dir, thrust / m);
         }
-        (v, a, mdot)
+        (a, mdot)
     }
 
     /// The osculating orbit matches the target's within the tolerances: physics::qlaw::arrived,
@@ -167,37 +255,15 @@ impl CruiseSample<'_> {
         norm(add(r, self.body_position(self.model.bodies.len(), t), -1.0))
     }
 
-    /// The guidance command at a step start: (wants thrust, held inertial direction or None
-    /// for along the velocity).
-    fn guidance(
-        &self,
-        r: [f64; 3],
-        v: [f64; 3],
-        m: f64,
-        t: f64,
-        n_on: f64,
-    ) -> (bool, Option<[f64; 3]>) {
-        match self.model.guidance {
-            GUIDE_TANGENTIAL => (true, None),
-            GUIDE_INERTIAL => (
-                true,
-                Some([self.c(C_DIR), self.c(C_DIR + 1), self.c(C_DIR + 2)]),
-            ),
-            GUIDE_OPEN_LOOP => {
-                // Replay the nominal's command of this step, in its radial/transverse/normal frame.
-                let k = (t / self.c(C_DT)).round() as usize;
-                if k >= self.model.n_ol {
-                    return (false, None);
-                }
-                let e =
-                    &self.model.consts[self.model.off_ol + 4 * k..self.model.off_ol + 4 * k + 4];
-                let rh = unit(r);
-                let nh = unit(cross(r, v));
-                let th = cross(nh, rh);
-                let dir = add(add(rh.map(|x| x * e[1]), th, e[2]), nh, e[3]);
-                (e[0] != 0.0, Some(dir))
-            }
-            _ => {
+    /// The engine mode at a state (mode_code): the thrusters the power runs there and whether
+    /// the guidance wants thrust (open loop: the held segment's command). The Q-law wants
+    /// thrust when its effectivity reaches eta_cut, or, while it thrusts (`wanting`), until the
+    /// effectivity falls below eta_cut - eta_hysteresis.
+    pub fn mode_at(&self, y: &[f64; N_Y], t: f64, held: Held, wanting: bool) -> f64 {
+        let (r, v, m) = split(y);
+        let n_on = self.thrusters_on(r, t);
+        let wants = match self.model.guidance {
+            GUIDE_QLAW => {
                 let params = self
                     .model
                     .qlaw
@@ -206,43 +272,107 @@ impl CruiseSample<'_> {
                 let accel = n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
                 let target = &self.model.arrival;
                 let d = qlaw_direction(r, v, self.c(C_SUN_MU), accel.max(1e-12), target, params);
-                (d.thrust, Some(d.direction_inertial))
+                let cut = params.eta_cut - if wanting { self.c(C_ETA_HYST) } else { 0.0 };
+                d.q_dot_best < 0.0 && d.eta_r >= cut
             }
+            GUIDE_OPEN_LOOP => held.on,
+            _ => true,
+        };
+        mode_code(n_on, wants)
+    }
+
+    /// The engine mode of the first step (S_MODE), from the initial state: the host sets it so
+    /// that the shader needs no second evaluation site of the guidance's effectivity test.
+    pub fn set_initial_mode(&self, _input: &[f64], s: &mut [f64]) {
+        let y: [f64; N_Y] = std::array::from_fn(|i| s[S_R + i]);
+        let held = Held {
+            on: false,
+            n_on: 0.0,
+            ol_dir: [0.0; 3],
+        };
+        if y.iter().all(|x| x.is_finite()) && y[6] > 0.0 {
+            s[S_MODE] = self.mode_at(&y, s[S_T], held, false);
         }
     }
 
-    /// Advance by at most `max_steps`; true when finished.
+    /// The open-loop profile's segment `k`: [t_start, on, radial, transverse, normal].
+    fn ol_segment(&self, k: usize) -> &[f64] {
+        let b = self.model.off_ol + OL_ROW * k;
+        &self.model.consts[b..b + OL_ROW]
+    }
+
+    /// The earliest time after t that a step must end on exactly: the time limit, the next
+    /// outage start or end, the next thrust-noise node while thrusting, the next open-loop
+    /// segment, a located mode switch. `s` has the outage and segment indices for t.
+    fn next_stop(&self, s: &[f64], t: f64, on: bool) -> f64 {
+        let mut stop = self.c(C_T_LIMIT).min(s[S_T_SWITCH]);
+        let n_out = self.input[I_N_OUT];
+        let k = s[S_OUT_IDX];
+        if k < n_out {
+            let (a, b) = (
+                self.input[I_OUT + 2 * k as usize],
+                self.input[I_OUT + 2 * k as usize + 1],
+            );
+            stop = stop.min(if t < a { a } else { b });
+        }
+        if on && self.model.n_gm > 0 {
+            let dt = self.c(C_GM_DT);
+            let mut node = ((t / dt).floor() + 1.0) * dt;
+            if node <= t {
+                node += dt;
+            }
+            stop = stop.min(node);
+        }
+        if self.model.guidance == GUIDE_OPEN_LOOP {
+            let k = s[S_OL_IDX] as usize;
+            if k + 1 < self.model.n_ol {
+                stop = stop.min(self.ol_segment(k + 1)[0]);
+            }
+        }
+        stop
+    }
+
+    /// Bisection on [0, 1] of the trial's dense output for the first theta where `hit` holds
+    /// (it holds at 1, not at 0): the smallest theta found where it holds.
+    fn first_hit(tr: &Trial<N_Y, ()>, hit: impl Fn(&[f64; N_Y], f64) -> bool) -> f64 {
+        let (mut lo, mut hi) = (0.0, 1.0);
+        for _ in 0..SWITCH_BISECTIONS {
+            let mid = 0.5 * (lo + hi);
+            if hit(&tr.dense(mid), tr.t_at(mid)) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        hi
+    }
+
+    /// Advance by at most `max_steps` trial steps; true when finished.
     pub fn advance(&self, s: &mut [f64], max_steps: u64) -> bool {
         (0..max_steps).any(|_| self.step(s, None))
     }
 
-    /// One step; true when the sample has finished. With `record`, the step's command is
-    /// appended as [on, direction in radial/transverse/normal] (for the open-loop profile).
+    /// One trial step (kept or not); true when the sample has finished. With `record`, a kept
+    /// step appends its open-loop segment [t_start, on, direction at the step's middle in
+    /// radial/transverse/normal].
     pub fn step(&self, s: &mut [f64], record: Option<&mut Vec<f64>>) -> bool {
         let dry = self.input[I_MASS0] - self.input[I_PROP0];
         if s[S_STATUS] != ST_RUNNING as f64 {
             return true;
         }
-        let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
-        let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
-        let (m, t) = (s[S_M], s[S_T]);
-        if !(r.iter().chain(v.iter()).all(|x| x.is_finite()) && m.is_finite() && m > 0.0) {
+        let y0: [f64; N_Y] = std::array::from_fn(|i| s[S_R + i]);
+        let t = s[S_T];
+        let (r, v, m) = split(&y0);
+        if !(y0.iter().all(|x| x.is_finite()) && m > 0.0) {
             s[S_STATUS] = ST_FAILED as f64;
             return true;
         }
-        let rn = norm(r);
-        s[S_RMIN] = s[S_RMIN].min(rn);
-        s[S_RMAX] = s[S_RMAX].max(rn);
-        let dc = self.comet_distance(r, t);
-        if dc < s[S_CA_DIST] {
-            s[S_CA_DIST] = dc;
-            s[S_CA_T] = t;
-        }
-        if self.arrived(r, v) {
+        let first = s[S_STEPS] == 0.0 && s[S_REJECTED] == 0.0;
+        if first && self.arrived(r, v) {
             s[S_STATUS] = ST_ARRIVED as f64;
             return true;
         }
-        if m <= dry {
+        if first && m <= dry {
             s[S_STATUS] = ST_PROPELLANT_EXHAUSTED as f64;
             return true;
         }
@@ -250,53 +380,184 @@ impl CruiseSample<'_> {
             s[S_STATUS] = ST_TIMEOUT as f64;
             return true;
         }
-        // The command for this step, decided at its start.
-        let n_on = self.thrusters_on(r, t);
-        let powered = n_on > 0.0;
-        let (wants, dir) = self.guidance(r, v, m, t, n_on);
+        // The mode held over this step.
         let outage = self.in_outage(t, &mut s[S_OUT_IDX]);
-        let on = powered && wants && !outage;
+        let mut held = Held {
+            on: false,
+            n_on: 0.0,
+            ol_dir: [0.0; 3],
+        };
+        if self.model.guidance == GUIDE_OPEN_LOOP {
+            let mut k = s[S_OL_IDX] as usize;
+            if k + 1 < self.model.n_ol && t >= self.ol_segment(k + 1)[0] {
+                k += 1;
+                s[S_OL_IDX] = k as f64;
+            }
+            let seg = self.ol_segment(k);
+            held.on = seg[1] != 0.0;
+            held.ol_dir = [seg[2], seg[3], seg[4]];
+        }
+        let mut mode0 = s[S_MODE];
+        if mode0 == MODE_UNSET {
+            mode0 = self.mode_at(&y0, t, held, false);
+        }
+        if self.model.guidance == GUIDE_OPEN_LOOP {
+            mode0 = mode_code((mode0 * 0.5).floor(), held.on);
+        }
+        s[S_MODE] = mode0;
+        let n_on = (mode0 * 0.5).floor();
+        let wants = mode0 - 2.0 * n_on != 0.0;
+        held.n_on = n_on;
+        held.on = n_on > 0.0 && wants && !outage;
+
+        // The step: the controller's (or rk4's fixed one), ending exactly on the next stop.
+        let rk4 = self.model.method == Method::Rk4;
+        let mut hs = if rk4 {
+            self.c(C_DT)
+        } else {
+            s[S_H].min(self.c(C_MAX_STEP))
+        };
+        let stop = self.next_stop(s, t, held.on);
+        let cut = stop - t <= hs;
+        if cut {
+            hs = stop - t;
+        }
+        let sys = Rhs { sample: self, held };
+        let (f0, _) = sys.rhs(t, &y0);
+        let tol = Tolerance {
+            rtol: self.c(C_RTOL),
+            atol: self.c(C_ATOL),
+        };
+        let tr = trial(self.model.method, &sys, t, &y0, &f0, hs, tol);
+        let finite = tr.y1.iter().chain(tr.f1.iter()).all(|x| x.is_finite());
+        let (mut accept, mut h_next) = (finite, hs);
+        if !rk4 {
+            let err = if finite { tr.err } else { 1e31 };
+            let (a, fac) = step_factor(err, s[S_ERR_PREV]);
+            accept = a;
+            h_next = quantize_step(hs * fac);
+        }
+        if !accept {
+            if rk4 || h_next < MIN_STEP_S {
+                s[S_STATUS] = ST_FAILED as f64;
+                return true;
+            }
+            s[S_REJECTED] += 1.0;
+            s[S_H] = h_next;
+            return false;
+        }
+        let t1 = if cut { stop } else { t + hs };
+        let reaching_switch = cut && stop == s[S_T_SWITCH];
+        // The mode at the step's end; if it changed, bisection for the change.
+        let mut mode1 = self.mode_at(&tr.y1, t1, held, wants);
+        if !reaching_switch && mode1 != mode0 {
+            let (mut lo, mut hi, mut hi_mode) = (0.0, 1.0, mode1);
+            for _ in 0..SWITCH_BISECTIONS {
+                let x = 0.5 * (lo + hi);
+                let md = self.mode_at(&tr.dense(x), tr.t_at(x), held, wants);
+                if md != mode0 {
+                    hi = x;
+                    hi_mode = md;
+                } else {
+                    lo = x;
+                }
+            }
+            // Cut the step back to the change (not committed), or to SWITCH_MIN_S when the
+            // change is closer to the start; a step no longer than that is kept as it is.
+            let t_cut = t + (hi * hs).max(SWITCH_MIN_S);
+            if hi < 1.0 && t_cut < t1 {
+                s[S_T_SWITCH] = t_cut;
+                s[S_SW_MODE] = hi_mode;
+                s[S_REJECTED] += 1.0;
+                return false;
+            }
+        }
+        if reaching_switch {
+            mode1 = s[S_SW_MODE];
+            s[S_T_SWITCH] = NO_SWITCH;
+        }
+        // End conditions inside the step, located on the dense output: arrival and propellant
+        // exhaustion (the earlier one).
+        let (mut th_end, mut status) = (1.0, ST_RUNNING);
+        let (r1, v1, m1) = split(&tr.y1);
+        if self.arrived(r1, v1) {
+            th_end = Self::first_hit(&tr, |y, _| {
+                let (r, v, _) = split(y);
+                self.arrived(r, v)
+            });
+            status = ST_ARRIVED;
+        }
+        if m1 <= dry {
+            let th = Self::first_hit(&tr, |y, _| y[6] <= dry);
+            if th < th_end {
+                th_end = th;
+                status = ST_PROPELLANT_EXHAUSTED;
+            }
+        }
+        let (y1, t_end, h_done) = if status == ST_RUNNING {
+            (tr.y1, t1, t1 - t)
+        } else {
+            (tr.dense(th_end), tr.t_at(th_end), th_end * hs)
+        };
         if let Some(rec) = record {
-            let d = dir.unwrap_or_else(|| unit(v));
-            let rh = unit(r);
-            let nh = unit(cross(r, v));
+            let ym = tr.dense(0.5);
+            let (rm, vm, mm) = split(&ym);
+            let d = self.steering(rm, vm, mm, held);
+            let rh = unit(rm);
+            let nh = unit(cross(rm, vm));
             let th = cross(nh, rh);
-            rec.extend_from_slice(&[on as u8 as f64, dot(d, rh), dot(d, th), dot(d, nh)]);
+            rec.extend_from_slice(&[t, held.on as u8 as f64, dot(d, rh), dot(d, th), dot(d, nh)]);
         }
-        let dt = self.c(C_DT);
-        if powered && wants && outage {
-            s[S_MISSED] += dt;
+        if held.on {
+            s[S_THRUST_ON] += h_done;
         }
-        if on {
-            s[S_THRUST_ON] += dt;
+        if n_on > 0.0 && wants && outage {
+            s[S_MISSED] += h_done;
         }
-        let cmd = Command { on, dir };
-        // RK4 on (r, v, m).
-        let h = dt / 2.0;
-        let k1 = self.deriv(r, v, m, t, cmd);
-        let k2 = self.deriv(add(r, k1.0, h), add(v, k1.1, h), m - h * k1.2, t + h, cmd);
-        let k3 = self.deriv(add(r, k2.0, h), add(v, k2.1, h), m - h * k2.2, t + h, cmd);
-        let k4 = self.deriv(
-            add(r, k3.0, dt),
-            add(v, k3.1, dt),
-            m - dt * k3.2,
-            t + dt,
-            cmd,
+        // Closest approach to 311P: at the step's ends, and the parabola of the squared
+        // distance through its start, middle and end.
+        let d2 = |y: &[f64; N_Y], tt: f64| {
+            let d = self.comet_distance([y[0], y[1], y[2]], tt);
+            d * d
+        };
+        let (a0, am, a1) = (
+            d2(&y0, t),
+            d2(&tr.dense(0.5 * th_end), t + 0.5 * h_done),
+            d2(&y1, t_end),
         );
-        let c = dt / 6.0;
-        for i in 0..3 {
-            s[S_R + i] = r[i] + c * (k1.0[i] + 2.0 * k2.0[i] + 2.0 * k3.0[i] + k4.0[i]);
-            s[S_V + i] = v[i] + c * (k1.1[i] + 2.0 * k2.1[i] + 2.0 * k3.1[i] + k4.1[i]);
+        for (x, v) in [(0.0, a0), (1.0, a1)]
+            .into_iter()
+            .chain(parabola_min(a0, am, a1))
+        {
+            let d = v.max(0.0).sqrt();
+            if d < s[S_CA_DIST] {
+                s[S_CA_DIST] = d;
+                s[S_CA_T] = t + x * h_done;
+            }
         }
-        s[S_M] = m - c * (k1.2 + 2.0 * k2.2 + 2.0 * k3.2 + k4.2);
-        s[S_T] = t + dt;
+        let rn = norm([y1[0], y1[1], y1[2]]);
+        s[S_RMIN] = s[S_RMIN].min(rn);
+        s[S_RMAX] = s[S_RMAX].max(rn);
+        s[S_R..S_R + N_Y].copy_from_slice(&y1);
+        s[S_T] = t_end;
+        s[S_MODE] = mode1;
         s[S_STEPS] += 1.0;
+        if !rk4 {
+            s[S_ERR_PREV] = tr.err.max(ERR_PREV_START);
+            s[S_H] = h_next;
+        }
+        if status != ST_RUNNING {
+            s[S_STATUS] = status as f64;
+            return true;
+        }
         false
     }
 }
 
 /// Fly the undispersed closed-loop (Q-law) cruise on the CPU reference and keep its command of
-/// every step in the model's constants; dispersed samples then replay it (open-loop guidance).
+/// every step in the model's constants; dispersed samples then replay it (open-loop guidance):
+/// segments [t_start, on, direction at the step's middle in radial/transverse/normal], then a
+/// last coasting segment from the end of the flight.
 pub fn record_open_loop(model: &mut Model) {
     let mut input = vec![0.0; model.input_len()];
     let nominal = model.nominal;
@@ -311,8 +572,9 @@ pub fn record_open_loop(model: &mut Model) {
         };
         while !sample.step(&mut state, Some(&mut profile)) {}
     }
+    profile.extend_from_slice(&[state[S_T], 0.0, 0.0, 0.0, 0.0]);
     model.off_ol = model.consts.len();
-    model.n_ol = profile.len() / 4;
+    model.n_ol = profile.len() / OL_ROW;
     model.consts.extend(profile);
     model.guidance = GUIDE_OPEN_LOOP;
 }

@@ -43,12 +43,19 @@ layout! {
     S_CA_DIST = 14,  // closest approach to 311P so far [m]
     S_CA_T = 15,     // and its time [s]
     S_OUT_IDX = 16,  // index of the current or next outage
-    STATE_LEN = 17,
+    S_H = 17,        // dopri5: the controller's next step [s]
+    S_ERR_PREV = 18, // dopri5: the last accepted step's error norm
+    S_REJECTED = 19, // trial steps not kept (error too large, or cut back to a switch)
+    S_MODE = 20,     // engine mode held over the next step (MODE_* code; MODE_UNSET: evaluate)
+    S_T_SWITCH = 21, // located mode switch the steps are aiming at [s] (NO_SWITCH: none)
+    S_SW_MODE = 22,  // the mode past that switch
+    S_OL_IDX = 23,   // open-loop guidance: the profile segment in force
+    STATE_LEN = 24,
     // ---- constants ----
     C_SUN_MU = 0,
     C_AU = 1,
     C_G0 = 2,
-    C_DT = 3,        // step [s]
+    C_DT = 3,        // rk4: the fixed step [s]
     C_T_LIMIT = 4,   // [s]
     C_EPH_DT = 5,    // ephemeris node spacing [s]
     C_GM_DT = 6,     // thrust-noise node spacing [s]
@@ -61,7 +68,11 @@ layout! {
     C_TGT_H = 15,    // 3: target angular-momentum unit vector
     C_DIR = 18,      // 3: inertial guidance direction
     C_YEAR_S = 21,   // Julian year [s]
-    CONSTS_FIXED = 22,
+    C_RTOL = 22,     // dopri5 tolerances and largest step [s]
+    C_ATOL = 23,
+    C_MAX_STEP = 24,
+    C_ETA_HYST = 25, // Q-law: eta_cut less this stops a thrust arc
+    CONSTS_FIXED = 26,
 }
 
 pub const ST_RUNNING: u32 = 0;
@@ -76,6 +87,26 @@ pub const STATUS_NAMES: [&str; 5] = [
     "timeout",
     "failed",
 ];
+
+/// The engine mode held over a step, as one number: 2 x (thrusters the power runs) + (guidance
+/// wants thrust). A change inside a step is located (bisection on the dense output) and the
+/// step is cut back to it, so that the right-hand side is smooth on every step.
+pub fn mode_code(n_on: f64, wants: bool) -> f64 {
+    2.0 * n_on + wants as u8 as f64
+}
+pub const MODE_UNSET: f64 = -1.0;
+/// Reals per open-loop profile segment: [t_start, on, radial, transverse, normal].
+pub const OL_ROW: usize = 5;
+/// No switch pending.
+pub const NO_SWITCH: f64 = 1e30;
+/// Bisection iterations on a step for a mode switch or an end condition: a step of at most 30
+/// days (integrator.max_step_days' limit) is resolved to 2.6 million s / 2^22 = 0.6 s.
+pub const SWITCH_BISECTIONS: usize = 22;
+/// A switch closer than this to the step start is taken this long after the start [s]: it
+/// bounds the steps a guidance that chatters about its threshold can cost (one per minute).
+pub const SWITCH_MIN_S: f64 = 60.0;
+/// The smallest trial step before a sample is failed [s].
+pub const MIN_STEP_S: f64 = 1e-3;
 
 pub const GUIDE_QLAW: u32 = 0;
 pub const GUIDE_TANGENTIAL: u32 = 1;
@@ -97,8 +128,17 @@ pub fn wgsl_layout() -> String {
         ("GUIDE_TANGENTIAL", GUIDE_TANGENTIAL),
         ("GUIDE_INERTIAL", GUIDE_INERTIAL),
         ("GUIDE_OPEN_LOOP", GUIDE_OPEN_LOOP),
+        ("SWITCH_BISECTIONS", SWITCH_BISECTIONS as u32),
+        ("OL_ROW", OL_ROW as u32),
     ] {
         s.push_str(&format!("const {name}: u32 = {v}u;\n"));
     }
+    s.push_str(&crate::wgsl::declare_real(&[
+        ("MODE_UNSET", MODE_UNSET),
+        ("NO_SWITCH", NO_SWITCH),
+        ("SWITCH_MIN_S", SWITCH_MIN_S),
+        ("MIN_STEP_S", MIN_STEP_S),
+    ]));
+    s.push_str(&crate::integrator::wgsl_constants());
     s
 }

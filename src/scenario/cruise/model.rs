@@ -5,6 +5,7 @@
 use super::config::*;
 use super::epoch::parse_tdb_jd;
 use super::layout::*;
+use crate::integrator::{Method, ERR_PREV_START};
 use crate::physics::constants::{EARTH_MU_M3_S2, G0_M_S2, WGS84_A_M};
 use crate::physics::ephemeris::{
     body_gm_m3_s2, body_state, comet_311p_elements, comet_311p_state, Body, DAY_S,
@@ -75,6 +76,7 @@ pub struct Model {
     pub off_eph: usize,
     pub off_bmu: usize,
     pub guidance: u32,
+    pub method: Method,
     pub max_events: usize,
     pub n_gm: usize,
     /// Thrust-noise Gauss-Markov coefficient between nodes and 1-sigma.
@@ -87,7 +89,8 @@ pub struct Model {
     /// and tuning in `consts`.
     pub qlaw: Option<QLawParams>,
     pub off_qlaw: usize,
-    /// Open-loop profile: per step [on, direction in radial/transverse/normal].
+    /// Open-loop profile: per segment OL_ROW reals [t_start, on, direction in
+    /// radial/transverse/normal].
     pub off_ol: usize,
     pub n_ol: usize,
 }
@@ -119,6 +122,10 @@ impl Model {
             consts[C_DIR..C_DIR + 3].copy_from_slice(&[d[0] / n, d[1] / n, d[2] / n]);
         }
         consts[C_YEAR_S] = JULIAN_YEAR_S;
+        consts[C_RTOL] = cfg.integrator.rtol;
+        consts[C_ATOL] = cfg.integrator.atol;
+        consts[C_MAX_STEP] = cfg.integrator.max_step_days * DAY_S;
+        consts[C_ETA_HYST] = cfg.guidance.eta_hysteresis;
 
         let bodies: Vec<Body> = cfg
             .perturbations
@@ -190,6 +197,7 @@ impl Model {
             off_eph,
             off_bmu,
             guidance,
+            method: cfg.integrator.method(),
             max_events,
             n_gm,
             gm_phi,
@@ -342,6 +350,10 @@ impl Model {
         s[S_RMIN] = r;
         s[S_RMAX] = r;
         s[S_CA_DIST] = 1e300;
+        s[S_H] = DAY_S;
+        s[S_ERR_PREV] = ERR_PREV_START;
+        s[S_MODE] = MODE_UNSET;
+        s[S_T_SWITCH] = NO_SWITCH;
         // Unphysical sampled inputs are failed here, on the host, before any engine runs.
         let ok = input[I_MASS0].is_finite();
         s[S_STATUS] = if ok { ST_RUNNING } else { ST_FAILED } as f64;

@@ -7,7 +7,7 @@ use crate::physics::ephemeris::{comet_311p_elements, comet_311p_state, DAY_S};
 use crate::physics::kepler::{state_to_elements, wrap_pi, AU_M, SUN_MU_M3_S2};
 use crate::scenario::SampleOutputs;
 
-pub const METRICS: [(&str, &str); 25] = [
+pub const METRICS: [(&str, &str); 27] = [
     ("time_of_flight_days", "day"),
     ("arrival_mjd_tdb", "day (MJD, TDB)"),
     ("propellant_used_kg", "kg"),
@@ -33,6 +33,8 @@ pub const METRICS: [(&str, &str); 25] = [
     ("final_vz_km_s", "km/s"),
     ("closest_approach_km", "km"),
     ("closest_approach_mjd_tdb", "day (MJD, TDB)"),
+    ("steps", "1"),
+    ("rejected_steps", "1"),
 ];
 pub const M_ARRIVAL_MJD: usize = 1;
 pub const M_PROP_USED: usize = 2;
@@ -87,5 +89,7 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     }
     m[23] = Some(s[S_CA_DIST] / 1000.0);
     m[24] = Some(mjd_from_jd(model.epoch_jd + s[S_CA_T] / DAY_S));
+    m[25] = Some(s[S_STEPS]);
+    m[26] = Some(s[S_REJECTED]);
     SampleOutputs { status, metrics: m }
 }
