@@ -65,7 +65,11 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         "backend", "precision", "traj/s", "host share", "build s"
     );
     for engine in &engines {
-        if let Some(why) = prep.scenario.refuses(engine.info().precision) {
+        let refused = match engine {
+            Engine::Gpu { precision, .. } => prep.scenario.refuses(*precision),
+            Engine::Cpu { .. } => None,
+        };
+        if let Some(why) = refused {
             println!(
                 "{:<7} {:<9} {:>10} {:>10} {:>8}  {why}",
                 engine.info().backend,

@@ -153,7 +153,11 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
     let prep = prepare(opts)?;
     let quiet = opts.quiet;
     let mut notice = |m: String| eprintln!("dispersa: {m}");
-    let engine = Engine::select(opts.backend, opts.precision, &mut notice)?;
+    let engine = Engine::select(opts.backend, opts.precision, &mut notice)?.fitting(
+        opts.backend,
+        prep.scenario.as_ref(),
+        &mut notice,
+    );
     execute(&prep, &engine, quiet)
 }
 

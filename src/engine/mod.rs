@@ -90,6 +90,27 @@ impl Engine {
         })
     }
 
+    /// With `backend` auto, the CPU engine in place of a GPU one that the scenario refuses
+    /// (its reason goes to `notice`); otherwise the engine as it is.
+    pub fn fitting(
+        self,
+        backend: BackendChoice,
+        scenario: &dyn Scenario,
+        notice: &mut dyn FnMut(String),
+    ) -> Engine {
+        if let Engine::Gpu { precision, .. } = &self {
+            if backend == BackendChoice::Auto {
+                if let Some(why) = scenario.refuses(*precision) {
+                    notice(format!("{why}; using the CPU backend"));
+                    return Engine::Cpu {
+                        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    };
+                }
+            }
+        }
+        self
+    }
+
     /// Samples per chunk when the config sets none: enough to fill a discrete GPU; on CPU-like
     /// adapters (lavapipe, the CPU backend) small enough for a progress bar that moves every
     /// few seconds (a chunk's samples finish together).

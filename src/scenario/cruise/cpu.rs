@@ -283,7 +283,7 @@ impl CruiseSample<'_> {
 
     /// The engine mode of the first step (S_MODE), from the initial state: the host sets it so
     /// that the shader needs no second evaluation site of the guidance's effectivity test.
-    pub fn set_initial_mode(&self, _input: &[f64], s: &mut [f64]) {
+    pub fn set_initial_mode(&self, s: &mut [f64]) {
         let y: [f64; N_Y] = std::array::from_fn(|i| s[S_R + i]);
         let held = Held {
             on: false,

@@ -81,7 +81,7 @@ impl Scenario for Cruise {
                 model: &self.model,
                 input,
             }
-            .set_initial_mode(input, state);
+            .set_initial_mode(state);
         }
     }
     fn advance_cpu(&self, input: &[f64], state: &mut [f64], max_steps: u64) -> bool {
@@ -180,7 +180,7 @@ impl Scenario for Cruise {
                 "integrator.method = \"dopri5\" runs on the CPU engine only for now (use \
                  --backend cpu, or method = \"rk4\" on the GPU): on lavapipe the adaptive \
                  cruise kernel agrees with the CPU reference on the nominal but not on about 1 \
-                 dispersed sample in 10 (docs/PERFORMANCE.md, \"Cruise\")"
+                 dispersed sample in 10 (docs/DESIGN.md, \"The cruise\")"
                     .to_string(),
             );
         }
