@@ -257,10 +257,15 @@ fn qlaw_steering(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawCon
     if (!(n0 > 0.0)) {
         return vec3<real>(0.0, 0.0, 0.0);
     }
+    return qlaw_rtn_to_inertial(r, v, -d0 / n0);
+}
+
+// A direction in the state's radial/transverse/normal frame, in inertial axes.
+fn qlaw_rtn_to_inertial(r: vec3<real>, v: vec3<real>, rtn: vec3<real>) -> vec3<real> {
     let rh = qlaw_unit(r);
     let nh = qlaw_unit(qlaw_cross(r, v));
     let th = qlaw_cross(nh, rh);
-    return -(d0.x * rh + d0.y * th + d0.z * nh) / n0;
+    return rtn.x * rh + rtn.y * th + rtn.z * nh;
 }
 
 fn qlaw_direction(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawConsts)
@@ -293,10 +298,7 @@ fn qlaw_direction(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawCo
     o.dir_inertial = vec3<real>(0.0, 0.0, 0.0);
     if (o.thrust) {
         o.dir_rtn = -d0 / n0;
-        let rh = qlaw_unit(r);
-        let nh = qlaw_unit(qlaw_cross(r, v));
-        let th = qlaw_cross(nh, rh);
-        o.dir_inertial = o.dir_rtn.x * rh + o.dir_rtn.y * th + o.dir_rtn.z * nh;
+        o.dir_inertial = qlaw_rtn_to_inertial(r, v, o.dir_rtn);
     }
     return o;
 }

@@ -254,6 +254,28 @@ pub fn positive(key: &str, value: f64) -> Result<f64, ConfigError> {
     }
 }
 
+/// The adaptive integrator's tolerances: each relative tolerance within [1e-13, `rtol_max`]
+/// (below ~1e-13 the error estimate is rounding noise) and `atol` within (0, 1].
+pub fn tolerances(
+    rtols: &[(&str, f64)],
+    rtol_max: f64,
+    atol: (&str, f64),
+) -> Result<(), ConfigError> {
+    for &(key, v) in rtols {
+        if !(1e-13..=rtol_max).contains(&v) {
+            return Err(ConfigError::key(
+                key,
+                format!("{v} must be within [1e-13, {rtol_max:e}]"),
+            ));
+        }
+    }
+    let (key, v) = atol;
+    if !(v > 0.0 && v <= 1.0) {
+        return Err(ConfigError::key(key, format!("{v} must be within (0, 1]")));
+    }
+    Ok(())
+}
+
 /// Require a finite number >= 0.
 pub fn non_negative(key: &str, value: f64) -> Result<f64, ConfigError> {
     finite(key, value)?;

@@ -359,10 +359,15 @@ pub fn qlaw_steering(
     if n0 <= 0.0 {
         return [0.0; 3];
     }
+    rtn_to_inertial(r, v, [-d0[0] / n0, -d0[1] / n0, -d0[2] / n0])
+}
+
+/// A direction in the state's radial/transverse/normal frame, in inertial axes.
+fn rtn_to_inertial(r: [f64; 3], v: [f64; 3], rtn: [f64; 3]) -> [f64; 3] {
     let rh = unit(r);
     let nh = unit(cross(r, v));
     let th = cross(nh, rh);
-    std::array::from_fn(|i| -(d0[0] * rh[i] + d0[1] * th[i] + d0[2] * nh[i]) / n0)
+    std::array::from_fn(|i| rtn[0] * rh[i] + rtn[1] * th[i] + rtn[2] * nh[i])
 }
 
 /// The Q-law command at a state: steepest descent of Q, or coast when the relative
@@ -401,10 +406,7 @@ pub fn qlaw_direction(
     let (mut rtn, mut inertial) = ([0.0; 3], [0.0; 3]);
     if thrust {
         rtn = [-d0[0] / n0, -d0[1] / n0, -d0[2] / n0];
-        let rh = unit(r);
-        let nh = unit(cross(r, v));
-        let th = cross(nh, rh);
-        inertial = std::array::from_fn(|i| rtn[0] * rh[i] + rtn[1] * th[i] + rtn[2] * nh[i]);
+        inertial = rtn_to_inertial(r, v, rtn);
     }
     QLawDecision {
         direction_rtn: rtn,

@@ -2,8 +2,8 @@
 //! validation.
 
 use crate::config::{
-    finite, non_negative, positive, ConfigError, CorrelatedConfig, Dispersions, RawConfig,
-    RunConfig,
+    finite, non_negative, positive, tolerances, ConfigError, CorrelatedConfig, Dispersions,
+    RawConfig, RunConfig,
 };
 use crate::sampling::dist::Dist;
 use serde::Deserialize;
@@ -499,20 +499,13 @@ impl CruiseConfig {
             ));
         }
         positive("integrator.time_limit_days", i.time_limit_days)?;
-        // Below ~1e-13 the error estimate is rounding noise; above 1e-5 the arrival epoch and
-        // the propellant lose the accuracy a mission analysis needs.
-        if !(1e-13..=1e-5).contains(&i.rtol) {
-            return Err(ConfigError::key(
-                "integrator.rtol",
-                format!("{} must be within [1e-13, 1e-5]", i.rtol),
-            ));
-        }
-        if !(i.atol > 0.0 && i.atol <= 1.0) {
-            return Err(ConfigError::key(
-                "integrator.atol",
-                format!("{} must be within (0, 1]", i.atol),
-            ));
-        }
+        // Above 1e-5 the arrival epoch and the propellant lose the accuracy a mission analysis
+        // needs.
+        tolerances(
+            &[("integrator.rtol", i.rtol)],
+            1e-5,
+            ("integrator.atol", i.atol),
+        )?;
         positive("integrator.max_step_days", i.max_step_days)?;
         if i.max_step_days > 30.0 {
             return Err(ConfigError::key(

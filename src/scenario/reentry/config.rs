@@ -1,8 +1,8 @@
 //! The reentry config (`configs/tianwen2_reentry.toml` is the worked example) and its validation.
 
 use crate::config::{
-    finite, non_negative, positive, ConfigError, CorrelatedConfig, Dispersions, RawConfig,
-    RunConfig,
+    finite, non_negative, positive, tolerances, ConfigError, CorrelatedConfig, Dispersions,
+    RawConfig, RunConfig,
 };
 use serde::Deserialize;
 
@@ -384,25 +384,15 @@ impl ReentryConfig {
         }
         positive("integrator.time_limit_s", i.time_limit_s)?;
         {
-            // Below ~1e-13 the error estimate is rounding noise; above 1e-3 peaks and landing
-            // points lose their meaning.
-            for (key, v) in [
-                ("integrator.rtol", i.rtol),
-                ("integrator.descent_rtol", i.descent_rtol),
-            ] {
-                if !(1e-13..=1e-3).contains(&v) {
-                    return Err(ConfigError::key(
-                        key,
-                        format!("{v} must be within [1e-13, 1e-3]"),
-                    ));
-                }
-            }
-            if !(i.atol > 0.0 && i.atol <= 1.0) {
-                return Err(ConfigError::key(
-                    "integrator.atol",
-                    format!("{} must be within (0, 1]", i.atol),
-                ));
-            }
+            // Above 1e-3 peaks and landing points lose their meaning.
+            tolerances(
+                &[
+                    ("integrator.rtol", i.rtol),
+                    ("integrator.descent_rtol", i.descent_rtol),
+                ],
+                1e-3,
+                ("integrator.atol", i.atol),
+            )?;
             positive("integrator.max_step_s", i.max_step_s)?;
             if i.max_step_s > 60.0 {
                 return Err(ConfigError::key(
