@@ -3,7 +3,7 @@
 // shaders/integrator.wgsl; the engine mode (thrusters running, guidance wants thrust, outage)
 // is held over each step. Steps end exactly on the known times (outages, thrust-noise nodes
 // while thrusting, open-loop segments, the time limit); a mode change inside a step is located
-// by bisection on the dense output and the step cut back to it; arrival and propellant
+// on the dense output (Illinois or bisection) and the step cut back to it; arrival and propellant
 // exhaustion are located on their step's dense output. The f64 CPU twin is
 // scenario/cruise/cpu.rs (its module comment has the details).
 
@@ -79,21 +79,27 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
     return e;
 }
 
-// cpu.rs `mode_at`: mode_code of the thrusters the power runs at (y, t) and whether the
-// guidance wants thrust (open loop: the held segment's command); the Q-law's cut is lowered by
-// the hysteresis band while it thrusts (`wanting`).
-fn mode_at(y: Y, t: real, p: P, wanting: bool) -> real {
+// cpu.rs `mode_at`: (mode_code of the thrusters the power runs at (y, t) and whether the
+// guidance wants thrust (open loop: the held segment's command), the Q-law's effectivity (0 for
+// other guidance)); the Q-law wants thrust when the effectivity reaches mode_cut(wanting).
+fn mode_at(y: Y, t: real, p: P, wanting: bool) -> vec2<real> {
     let n_on = thrusters_on(p.ib, y.r, t);
     var wants = true;
+    var eta: real = 0.0;
     if (dims.guidance == GUIDE_QLAW) {
         let accel = n_on * inputs[p.ib + I_THRUST] * inputs[p.ib + I_DUTY] / y.m;
         let d = qlaw_direction(y.r, y.v, consts[C_SUN_MU], max(accel, 1.0e-12), p.qc);
-        let cut = p.qc.eta_cut - select(real(0.0), consts[C_ETA_HYST], wanting);
-        wants = d.q_dot_best < 0.0 && d.eta_r >= cut;
+        wants = d.q_dot_best < 0.0 && d.eta_r >= mode_cut(p, wanting);
+        eta = d.eta_r;
     } else if (dims.guidance == GUIDE_OPEN_LOOP) {
         wants = p.on;
     }
-    return 2.0 * n_on + select(real(0.0), real(1.0), wants);
+    return vec2<real>(2.0 * n_on + select(real(0.0), real(1.0), wants), eta);
+}
+
+// cpu.rs `cut`: eta_cut, less the hysteresis band while the Q-law thrusts.
+fn mode_cut(p: P, wanting: bool) -> real {
+    return p.qc.eta_cut - select(real(0.0), consts[C_ETA_HYST], wanting);
 }
 
 // The arrival test of physics::qlaw::arrived (shaders/qlaw.wgsl), against the target orbit in
@@ -203,7 +209,7 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
     // Each iteration does one of two things (phase): take a trial step (0), or evaluate the
     // engine mode once on the trial just kept (1): at its end, then, if the mode changed, at
-    // the bisection's points. One evaluation site of the guidance's effectivity test, and no
+    // the root finder's points. One evaluation site of the guidance's effectivity test, and no
     // loop around it but this one: a bisection loop around it was miscompiled on lavapipe
     // (Mesa 22.3). A dispatch that ends inside phase 1 drops the trial; the next dispatch
     // takes the same step again, identically.
@@ -223,6 +229,10 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var lo: real = 0.0;
     var hi: real = 1.0;
     var hi_mode: real = 0.0;
+    var eta0 = states[sb + S_ETA];
+    var eta1: real = 0.0;
+    var illinois = false;
+    var br = root_new(1.0, -1.0);
     for (var k = 0u; k < dims.max_steps; k = k + 1u) {
         if (phase == 0u) {
             if (!(finite_y(y) && y.m > 0.0)) {
@@ -306,19 +316,34 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
             continue;
         }
 
-        // Phase 1: the mode at the step's end (first evaluation), then bisection for a change.
+        // Phase 1: the mode at the step's end (first evaluation); if it changed, Illinois on
+        // the effectivity when only the Q-law's wish changed across its cut (cpu.rs), else
+        // bisection on the mode.
         var yx = tr.y1;
         var tx = t1;
         if (n_eval > 0u) {
             yx = integ_dense(tr, x_eval);
             tx = tr.t0 + x_eval * tr.h;
         }
-        let md = mode_at(yx, tx, p, wants);
+        let me = mode_at(yx, tx, p, wants);
+        let md = me.x;
         var done = false;
         if (n_eval == 0u) {
             mode1 = md;
+            eta1 = me.y;
             hi_mode = md;
             done = md == mode0 || reaching_switch;
+            let g0 = eta0 - mode_cut(p, wants);
+            let g1 = me.y - mode_cut(p, wants);
+            illinois = dims.guidance == GUIDE_QLAW && floor(md * 0.5) == n_on
+                && (g0 >= 0.0) != (g1 >= 0.0);
+            br = root_new(g0, g1);
+        } else if (illinois) {
+            br = root_update(br, x_eval, me.y - mode_cut(p, wants));
+            done = n_eval == SWITCH_ROOT_ITERATIONS;
+            if (done) {
+                hi = -floor(-root_next(br) * SWITCH_GRID) / SWITCH_GRID;
+            }
         } else {
             if (md != mode0) {
                 hi = x_eval;
@@ -330,7 +355,7 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
         n_eval = n_eval + 1u;
         if (!done) {
-            x_eval = 0.5 * (lo + hi);
+            x_eval = select(0.5 * (lo + hi), root_next(br), illinois);
             continue;
         }
         phase = 0u;
@@ -424,6 +449,7 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
         y = y1;
         t = t_end;
         mode = mode1;
+        eta0 = eta1;
         steps = steps + 1.0;
         if (METHOD != METHOD_RK4) {
             err_prev = max(tr.err, ERR_PREV_START);
@@ -458,6 +484,7 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     states[sb + S_T_SWITCH] = t_switch;
     states[sb + S_SW_MODE] = sw_mode;
     states[sb + S_OL_IDX] = real(ol_idx);
+    states[sb + S_ETA] = eta0;
     states[sb + S_STATUS] = real(status);
     if (status == ST_RUNNING) {
         atomicAdd(&n_running, 1u);

@@ -6,8 +6,8 @@
 //! - steps end exactly on the times known in advance: outage starts and ends, thrust-noise
 //!   nodes while thrusting, open-loop segments, the time limit;
 //! - a mode change inside a step (power crossing a thruster's threshold, the Q-law's
-//!   effectivity crossing its cut) is located by bisection on the dense output, and the step is
-//!   cut back to it;
+//!   effectivity crossing its cut) is located on the dense output (Illinois on the
+//!   effectivity, or bisection on the mode), and the step is cut back to it;
 //! - arrival and propellant exhaustion are located on the dense output of their step.
 //!
 //! The Q-law's steering is evaluated inside the right-hand side (it is a continuous function
@@ -18,7 +18,8 @@ use super::layout::*;
 use super::model::*;
 use super::PowerModel;
 use crate::integrator::{
-    quantize_step, step_factor, trial, Method, System, Tolerance, Trial, ERR_PREV_START,
+    quantize_step, step_factor, trial, Method, RootBracket, System, Tolerance, Trial,
+    ERR_PREV_START,
 };
 use crate::physics::qlaw::{arrived, qlaw_direction, qlaw_steering};
 use crate::physics::vec3::{add, cross, dot, norm, unit};
@@ -256,13 +257,13 @@ impl CruiseSample<'_> {
     }
 
     /// The engine mode at a state (mode_code): the thrusters the power runs there and whether
-    /// the guidance wants thrust (open loop: the held segment's command). The Q-law wants
-    /// thrust when its effectivity reaches eta_cut, or, while it thrusts (`wanting`), until the
-    /// effectivity falls below eta_cut - eta_hysteresis.
-    pub fn mode_at(&self, y: &[f64; N_Y], t: f64, held: Held, wanting: bool) -> f64 {
+    /// the guidance wants thrust (open loop: the held segment's command); and the Q-law's
+    /// effectivity there (0 for other guidance). The Q-law wants thrust when its effectivity
+    /// reaches [`Self::cut`].
+    pub fn mode_at(&self, y: &[f64; N_Y], t: f64, held: Held, wanting: bool) -> (f64, f64) {
         let (r, v, m) = split(y);
         let n_on = self.thrusters_on(r, t);
-        let wants = match self.model.guidance {
+        let (wants, eta) = match self.model.guidance {
             GUIDE_QLAW => {
                 let params = self
                     .model
@@ -272,13 +273,19 @@ impl CruiseSample<'_> {
                 let accel = n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
                 let target = &self.model.arrival;
                 let d = qlaw_direction(r, v, self.c(C_SUN_MU), accel.max(1e-12), target, params);
-                let cut = params.eta_cut - if wanting { self.c(C_ETA_HYST) } else { 0.0 };
-                d.q_dot_best < 0.0 && d.eta_r >= cut
+                (d.q_dot_best < 0.0 && d.eta_r >= self.cut(wanting), d.eta_r)
             }
-            GUIDE_OPEN_LOOP => held.on,
-            _ => true,
+            GUIDE_OPEN_LOOP => (held.on, 0.0),
+            _ => (true, 0.0),
         };
-        mode_code(n_on, wants)
+        (mode_code(n_on, wants), eta)
+    }
+
+    /// The Q-law's effectivity cut: eta_cut, or, while it thrusts (`wanting`), eta_cut less
+    /// the hysteresis band.
+    fn cut(&self, wanting: bool) -> f64 {
+        let eta_cut = self.model.qlaw.as_ref().map_or(0.0, |q| q.eta_cut);
+        eta_cut - if wanting { self.c(C_ETA_HYST) } else { 0.0 }
     }
 
     /// The engine mode of the first step (S_MODE), from the initial state: the host sets it so
@@ -291,7 +298,7 @@ impl CruiseSample<'_> {
             ol_dir: [0.0; 3],
         };
         if y.iter().all(|x| x.is_finite()) && y[6] > 0.0 {
-            s[S_MODE] = self.mode_at(&y, s[S_T], held, false);
+            (s[S_MODE], s[S_ETA]) = self.mode_at(&y, s[S_T], held, false);
         }
     }
 
@@ -399,7 +406,7 @@ impl CruiseSample<'_> {
         }
         let mut mode0 = s[S_MODE];
         if mode0 == MODE_UNSET {
-            mode0 = self.mode_at(&y0, t, held, false);
+            (mode0, s[S_ETA]) = self.mode_at(&y0, t, held, false);
         }
         if self.model.guidance == GUIDE_OPEN_LOOP {
             mode0 = mode_code((mode0 * 0.5).floor(), held.on);
@@ -448,18 +455,35 @@ impl CruiseSample<'_> {
         }
         let t1 = if cut { stop } else { t + hs };
         let reaching_switch = cut && stop == s[S_T_SWITCH];
-        // The mode at the step's end; if it changed, bisection for the change.
-        let mut mode1 = self.mode_at(&tr.y1, t1, held, wants);
+        // The mode at the step's end; if it changed, locate the change: Illinois on the
+        // effectivity when only the Q-law's wish changed across its cut, else bisection.
+        let (mut mode1, eta1) = self.mode_at(&tr.y1, t1, held, wants);
         if !reaching_switch && mode1 != mode0 {
-            let (mut lo, mut hi, mut hi_mode) = (0.0, 1.0, mode1);
-            for _ in 0..SWITCH_BISECTIONS {
-                let x = 0.5 * (lo + hi);
-                let md = self.mode_at(&tr.dense(x), tr.t_at(x), held, wants);
-                if md != mode0 {
-                    hi = x;
-                    hi_mode = md;
-                } else {
-                    lo = x;
+            let cut = self.cut(wants);
+            let (g0, g1) = (s[S_ETA] - cut, eta1 - cut);
+            let illinois = self.model.guidance == GUIDE_QLAW
+                && (mode1 * 0.5).floor() == n_on
+                && (g0 >= 0.0) != (g1 >= 0.0);
+            let (mut hi, mut hi_mode) = (1.0, mode1);
+            if illinois {
+                let mut br = RootBracket::new(g0, g1);
+                for _ in 0..SWITCH_ROOT_ITERATIONS {
+                    let x = br.next();
+                    let (_, e) = self.mode_at(&tr.dense(x), tr.t_at(x), held, wants);
+                    br.update(x, e - cut);
+                }
+                hi = -(-br.next() * SWITCH_GRID).floor() / SWITCH_GRID;
+            } else {
+                let mut lo = 0.0;
+                for _ in 0..SWITCH_BISECTIONS {
+                    let x = 0.5 * (lo + hi);
+                    let (md, _) = self.mode_at(&tr.dense(x), tr.t_at(x), held, wants);
+                    if md != mode0 {
+                        hi = x;
+                        hi_mode = md;
+                    } else {
+                        lo = x;
+                    }
                 }
             }
             // Cut the step back to the change (not committed), or to SWITCH_MIN_S when the
@@ -541,6 +565,7 @@ impl CruiseSample<'_> {
         s[S_R..S_R + N_Y].copy_from_slice(&y1);
         s[S_T] = t_end;
         s[S_MODE] = mode1;
+        s[S_ETA] = eta1;
         s[S_STEPS] += 1.0;
         if !rk4 {
             s[S_ERR_PREV] = tr.err.max(ERR_PREV_START);
