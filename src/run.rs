@@ -263,11 +263,25 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         engine_result.and(written)
     })?;
     bar.finish_and_clear();
-    let summary = acc.summary();
-    write_summary(&run_dir.tmp.join("summary.parquet"), &summary, &metadata)?;
+    // The statistics and the sensitivities are independent: computed side by side (on lavapipe
+    // this tail is most of the host's share of a fast run).
     let out_names: Vec<String> = sc.metrics().iter().map(|(n, _)| n.to_string()).collect();
-    let rows =
-        stats::sensitivity::sensitivities(&in_names(prep), &sens.inputs, &out_names, &sens.outputs);
+    let (summary, rows) = std::thread::scope(|scope| {
+        let rows = scope.spawn(|| {
+            stats::sensitivity::sensitivities(
+                &in_names(prep),
+                &sens.inputs,
+                &out_names,
+                &sens.outputs,
+            )
+        });
+        let summary = acc.summary();
+        (
+            summary,
+            rows.join().expect("the sensitivity thread does not panic"),
+        )
+    });
+    write_summary(&run_dir.tmp.join("summary.parquet"), &summary, &metadata)?;
     write_sensitivity(&run_dir.tmp.join("sensitivity.parquet"), &rows, &metadata)?;
     run_dir.commit()?;
     Ok(RunReport {
