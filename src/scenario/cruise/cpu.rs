@@ -17,10 +17,7 @@
 use super::layout::*;
 use super::model::*;
 use super::PowerModel;
-use crate::integrator::{
-    quantize_step, step_factor, trial, Method, RootBracket, System, Tolerance, Trial,
-    ERR_PREV_START,
-};
+use crate::integrator::{trial, Controller, Method, RootBracket, System, Tolerance, Trial};
 use crate::physics::qlaw::{arrived, qlaw_direction, qlaw_steering};
 use crate::physics::vec3::{add, cross, dot, norm, unit};
 
@@ -404,10 +401,8 @@ impl CruiseSample<'_> {
             held.on = seg[1] != 0.0;
             held.ol_dir = [seg[2], seg[3], seg[4]];
         }
+        // Set by set_initial_mode for the first step, by the previous step for the others.
         let mut mode0 = s[S_MODE];
-        if mode0 == MODE_UNSET {
-            (mode0, s[S_ETA]) = self.mode_at(&y0, t, held, false);
-        }
         if self.model.guidance == GUIDE_OPEN_LOOP {
             mode0 = mode_code((mode0 * 0.5).floor(), held.on);
         }
@@ -437,12 +432,13 @@ impl CruiseSample<'_> {
         };
         let tr = trial(self.model.method, &sys, t, &y0, &f0, hs, tol);
         let finite = tr.y1.iter().chain(tr.f1.iter()).all(|x| x.is_finite());
+        // The controller's memory is committed with the step (not on a cut-back below).
+        let mut ctrl = Controller {
+            err_prev: s[S_ERR_PREV],
+        };
         let (mut accept, mut h_next) = (finite, hs);
         if !rk4 {
-            let err = if finite { tr.err } else { 1e31 };
-            let (a, fac) = step_factor(err, s[S_ERR_PREV]);
-            accept = a;
-            h_next = quantize_step(hs * fac);
+            (accept, h_next) = ctrl.decide(if finite { tr.err } else { 1e31 }, hs);
         }
         if !accept {
             if rk4 || h_next < MIN_STEP_S {
@@ -568,7 +564,7 @@ impl CruiseSample<'_> {
         s[S_ETA] = eta1;
         s[S_STEPS] += 1.0;
         if !rk4 {
-            s[S_ERR_PREV] = tr.err.max(ERR_PREV_START);
+            s[S_ERR_PREV] = ctrl.err_prev;
             s[S_H] = h_next;
         }
         if status != ST_RUNNING {
@@ -595,6 +591,7 @@ pub fn record_open_loop(model: &mut Model) {
             model,
             input: &input,
         };
+        sample.set_initial_mode(&mut state);
         while !sample.step(&mut state, Some(&mut profile)) {}
     }
     profile.extend_from_slice(&[state[S_T], 0.0, 0.0, 0.0, 0.0]);

@@ -46,7 +46,7 @@ layout! {
     S_H = 17,        // dopri5: the controller's next step [s]
     S_ERR_PREV = 18, // dopri5: the last accepted step's error norm
     S_REJECTED = 19, // trial steps not kept (error too large, or cut back to a switch)
-    S_MODE = 20,     // engine mode held over the next step (MODE_* code; MODE_UNSET: evaluate)
+    S_MODE = 20,     // engine mode held over the next step (mode_code; MODE_UNSET until set)
     S_T_SWITCH = 21, // located mode switch the steps are aiming at [s] (NO_SWITCH: none)
     S_SW_MODE = 22,  // the mode past that switch
     S_OL_IDX = 23,   // open-loop guidance: the profile segment in force
@@ -145,7 +145,6 @@ pub fn wgsl_layout() -> String {
     }
     s.push_str(&crate::wgsl::declare_real(&[
         ("SWITCH_GRID", SWITCH_GRID),
-        ("MODE_UNSET", MODE_UNSET),
         ("NO_SWITCH", NO_SWITCH),
         ("SWITCH_MIN_S", SWITCH_MIN_S),
         ("MIN_STEP_S", MIN_STEP_S),
