@@ -49,6 +49,16 @@ struct P {
     aeq: real,
     drogue_mach: real,
     h_entry: real,
+    drogue_delay: real,
+    drogue_cda: real,
+    main_level: real,
+    main_delay: real,
+    main_cda: real,
+    terrain: real,
+    // The canopy flown over the step (set by `with_canopy`): drag area, and 1 when the fall is
+    // flown quasi-steadily (layout QS_SETTLE_S).
+    cda: real,
+    qs: u32,
 };
 
 fn load_params(ib: u32) -> P {
@@ -56,7 +66,22 @@ fn load_params(ib: u32) -> P {
         inputs[ib + I_LN_RN], inputs[ib + I_CD], inputs[ib + I_CD_SCALE], inputs[ib + I_LD],
         inputs[ib + I_COS_BANK], inputs[ib + I_SIN_BANK], inputs[ib + I_LN_DSCALE],
         inputs[ib + I_LN_RHO0], inputs[ib + I_INV_H], inputs[ib + I_A_EXP], inputs[ib + I_MU],
-        inputs[ib + I_AEQ], inputs[ib + I_DROGUE_MACH], inputs[ib + I_H_ENTRY]);
+        inputs[ib + I_AEQ], inputs[ib + I_DROGUE_MACH], inputs[ib + I_H_ENTRY],
+        inputs[ib + I_DROGUE_DELAY], inputs[ib + I_DROGUE_CDA], inputs[ib + I_MAIN_LEVEL],
+        inputs[ib + I_MAIN_DELAY], inputs[ib + I_MAIN_CDA], inputs[ib + I_TERRAIN], 0.0, 0u);
+}
+
+// The parameters with canopy mode `chute` (CH_*) flown (cpu.rs `canopy`).
+fn with_canopy(p0: P, chute: u32) -> P {
+    var p = p0;
+    p.cda = 0.0;
+    if (chute == CH_DROGUE) {
+        p.cda = p.drogue_cda;
+    } else if (chute == CH_MAIN || chute == CH_MAIN_QS) {
+        p.cda = p.main_cda;
+    }
+    p.qs = select(0u, 1u, chute == CH_MAIN_QS);
+    return p;
 }
 
 struct Aux {
@@ -77,21 +102,29 @@ fn altitude_of(r: vec3<real>, p: P) -> real {
     return geodetic_altitude(r, p.aeq, consts[C_E2]);
 }
 
-fn air_velocity(r: vec3<real>, v: vec3<real>) -> vec3<real> {
+// Velocity of the air turning with the Earth at r (the inertial frame is Earth-fixed at t = 0).
+fn air_at(r: vec3<real>) -> vec3<real> {
     let w = consts[C_OMEGA];
-    return vec3<real>(v.x + w * r.y, v.y - w * r.x, v.z);
+    return vec3<real>(-w * r.y, w * r.x, 0.0);
+}
+
+fn air_velocity(r: vec3<real>, v: vec3<real>) -> vec3<real> {
+    return v - air_at(r);
 }
 
 fn rhs(t: real, y: Y, p: P) -> Eval {
     let alt = altitude_of(y.r, p);
     let air = atmosphere(alt, p.ib, p.ln_dscale, p.ln_rho0, p.inv_h, p.a_exp);
     let rho = select(0.0, rexp(air.ln_rho), air.ln_rho >= -700.0);
+    let grav = gravity(y.r, p.mu, p.aeq, consts[C_J2]);
     let vrel = air_velocity(y.r, y.v);
     let speed = length(vrel);
     let mach = speed / air.a_sound;
     let qdyn = 0.5 * rho * speed * speed;
-    let drag = qdyn * drag_coefficient(mach, p.cd, p.cd_scale) * p.area / p.mass;
-    var acc = gravity(y.r, p.mu, p.aeq, consts[C_J2]);
+    let cd = drag_coefficient(mach, p.cd, p.cd_scale);
+    let drag_body = qdyn * cd * p.area / p.mass;
+    let drag = drag_body + qdyn * p.cda / p.mass;
+    var acc = grav;
     let vhat = vrel / max(speed, 1.0e-30);
     acc = acc - drag * vhat;
     if (HAS_LIFT == 1u) {
@@ -99,13 +132,26 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
         let nhat = n / length(n);
         let lift_up = cross(vhat, nhat);
         // Positive bank turns the lift to the right of the air-relative velocity.
-        acc = acc + p.ld * drag * (p.cos_bank * lift_up - p.sin_bank * nhat);
+        acc = acc + p.ld * drag_body * (p.cos_bank * lift_up - p.sin_bank * nhat);
     }
     let q_conv = convective_heat_flux(rho, p.rn, speed);
     let q_rad = radiative_heat_flux(air.ln_rho, rho, speed, p.rn, p.ln_rn);
+    let lift = p.ld * drag_body;
     var e: Eval;
     e.f = Y(y.v, acc, q_conv + q_rad);
-    e.aux = Aux(alt, mach, qdyn, drag * sqrt(1.0 + p.ld * p.ld) / consts[C_G0], q_conv, q_rad);
+    e.aux = Aux(alt, mach, qdyn, sqrt(drag * drag + lift * lift) / consts[C_G0], q_conv, q_rad);
+    if (CHUTES == 1u && p.qs != 0u) {
+        // Quasi-steady fall (cpu.rs `deriv_in`): the air's velocity plus the terminal speed
+        // along the effective gravity; v is not used but for the body's Cd. Only arithmetic
+        // here: on lavapipe every lane pays for this branch's body.
+        let w2 = consts[C_OMEGA] * consts[C_OMEGA];
+        let ge = grav + vec3<real>(w2 * y.r.x, w2 * y.r.y, 0.0);
+        let g_mag = length(ge);
+        let vt = sqrt(2.0 * p.mass * g_mag / (rho * (cd * p.area + p.cda)));
+        let qc = convective_heat_flux(rho, p.rn, vt);
+        e.f = Y(air_at(y.r) + vt * (ge * (1.0 / g_mag)), vec3<real>(0.0, 0.0, 0.0), qc);
+        e.aux = Aux(alt, vt / air.a_sound, 0.5 * rho * vt * vt, g_mag / consts[C_G0], qc, 0.0);
+    }
     return e;
 }
 
@@ -157,11 +203,15 @@ fn set_bracket(at: u32, t0: real, h: real, y0: Y) {
     store_y(at + BR_Y0, y0);
 }
 
-// A trial step; after the drogue Mach number (`descent`) at the descent's tolerance, which
-// decides only whether the step is kept (cpu.rs `trial`).
+// A trial step with the canopy in `p`; after the drogue Mach number (`descent`) at the
+// descent's tolerance, which decides only whether the step is kept (cpu.rs `trial`).
 fn trial_of(t: real, y: Y, f0: Y, h: real, p: P, descent: bool) -> Trial {
     let rtol = select(consts[C_RTOL], consts[C_RTOL_DESCENT], descent);
     return integ_trial(t, y, f0, h, p, max(rtol, RTOL_FLOOR), consts[C_ATOL]);
+}
+
+fn alt_of_y(y: Y, p: P) -> real {
+    return altitude_of(y.r, p);
 }
 
 // A step (t0, h, y0) that brackets an event or a maximum.
@@ -238,8 +288,111 @@ fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, am: Aux, a1: Aux) -> Wa
     return wt;
 }
 
+// The canopy plan (cpu.rs `plan_canopy`, `open_canopy`): the canopy flown, when it changes
+// next and to what, when the drogue and the main opened, and whether the main was triggered.
+struct Chutes {
+    chute: u32,
+    t_next: real,
+    next: u32,
+    t_drogue: real,
+    t_main: real,
+    main_done: real,
+};
+
+fn open_canopy(c0: Chutes, t: real) -> Chutes {
+    var c = c0;
+    c.chute = c.next;
+    c.t_next = NO_STOP;
+    if (c.chute == CH_DROGUE) {
+        c.t_drogue = t;
+    } else if (c.chute == CH_MAIN) {
+        c.t_main = t;
+        c.t_next = t + QS_SETTLE_S;
+        c.next = CH_MAIN_QS;
+    }
+    return c;
+}
+
+// A parachute trigger's step: its dense output and the trigger function (less its level) at
+// its ends (layout S_TG).
+struct Trig {
+    t0: real,
+    h: real,
+    g0: real,
+    g1: real,
+    tr: Trial,
+};
+
+fn store_trig(at: u32, tg: Trig) {
+    states[at + TG_T0] = tg.t0;
+    states[at + TG_H] = tg.h;
+    states[at + TG_G0] = tg.g0;
+    states[at + TG_G1] = tg.g1;
+    store_y(at + TG_Y0, tg.tr.y0);
+    store_y(at + TG_D, tg.tr.d2);
+    store_y(at + TG_D + 7u, tg.tr.d3);
+    store_y(at + TG_D + 14u, tg.tr.d4);
+    store_y(at + TG_D + 21u, tg.tr.d5);
+}
+
+fn load_trig(at: u32) -> Trig {
+    var tg: Trig;
+    tg.t0 = states[at + TG_T0];
+    tg.h = states[at + TG_H];
+    tg.g0 = states[at + TG_G0];
+    tg.g1 = states[at + TG_G1];
+    tg.tr.t0 = tg.t0;
+    tg.tr.h = tg.h;
+    tg.tr.y0 = load_y(at + TG_Y0);
+    tg.tr.d2 = load_y(at + TG_D);
+    tg.tr.d3 = load_y(at + TG_D + 7u);
+    tg.tr.d4 = load_y(at + TG_D + 14u);
+    tg.tr.d5 = load_y(at + TG_D + 21u);
+    return tg;
+}
+
+// Altitude, Mach number and dynamic pressure at a state, without a canopy.
+fn air_state(y: Y, p: P) -> vec3<real> {
+    let alt = altitude_of(y.r, p);
+    let air = atmosphere(alt, p.ib, p.ln_dscale, p.ln_rho0, p.inv_h, p.a_exp);
+    let rho = select(0.0, rexp(air.ln_rho), air.ln_rho >= -700.0);
+    let speed = length(air_velocity(y.r, y.v));
+    return vec3<real>(alt, speed / air.a_sound, 0.5 * rho * speed * speed);
+}
+
+// A located trigger: its time, and for the drogue whether it opens (1) or the Mach number was
+// crossed below the terrain (2), with the altitude and dynamic pressure there.
+struct Located {
+    t_c: real,
+    done: real,
+    alt: real,
+    qdyn: real,
+};
+
+// cpu.rs `locate_trigger`: the drogue's Mach number or the main's altitude on the step's dense
+// output.
+fn locate_trig(tg: Trig, drogue: bool, p: P) -> Located {
+    let level = select(p.main_level, p.drogue_mach, drogue);
+    var th: real = 0.0;
+    // The main is triggered at the step's start when the drogue opened below its level.
+    if (tg.g0 > 0.0) {
+        var br = root_new(tg.g0, tg.g1);
+        for (var i = 0u; i < ROOT_ITERATIONS; i = i + 1u) {
+            let c = root_next(br);
+            let a = air_state(integ_dense(tg.tr, c), p);
+            br = root_update(br, c, select(a.x, a.y, drogue) - level);
+        }
+        th = root_result(br);
+    }
+    let a = air_state(integ_dense(tg.tr, th), p);
+    let above = a.x >= p.terrain;
+    let none = real(-1.0);
+    return Located(tg.t0 + th * tg.h, select(real(2.0), real(1.0), above), select(none, a.x, above),
+                   select(none, a.z, above));
+}
+
 // Phase 0: integrate up to dims.max_steps steps (accepted or rejected).
-fn integrate(sb: u32, p: P) {
+fn integrate(sb: u32, p0: P) {
     var y = load_y(sb + S_Y);
     var t = states[sb + S_T];
     var h = states[sb + S_H];
@@ -247,13 +400,19 @@ fn integrate(sb: u32, p: P) {
     var steps = states[sb + S_STEPS];
     var rejected = states[sb + S_REJECTED];
     var drogue_done = states[sb + S_DROGUE_DONE];
-    var dr = load_bracket(sb + S_DR);
+    var drogue_alt = states[sb + S_DROGUE_ALT];
+    var drogue_qdyn = states[sb + S_DROGUE_QDYN];
+    var pend = u32(states[sb + S_PEND]);
+    var ch = Chutes(u32(states[sb + S_CHUTE]), states[sb + S_T_NEXT],
+                    u32(states[sb + S_NEXT_CHUTE]), states[sb + S_T_DROGUE],
+                    states[sb + S_T_MAIN], states[sb + S_MAIN_DONE]);
     var ev = load_bracket(sb + S_EV);
     var wg = load_watch(sb + S_PK + PK_LEN * W_G);
     var wq = load_watch(sb + S_PK + PK_LEN * W_Q);
     var wqc = load_watch(sb + S_PK + PK_LEN * W_QC);
     var wqr = load_watch(sb + S_PK + PK_LEN * W_QR);
     var status = ST_RUNNING;
+    var p = with_canopy(p0, ch.chute);
     var e0 = rhs(t, y, p);
     if (!(y_finite(e0.f) && is_finite(e0.aux.alt))) {
         status = ST_FAILED;
@@ -264,39 +423,77 @@ fn integrate(sb: u32, p: P) {
         wqc = watch_start(watch(W_QC, e0.aux), t, wqc);
         wqr = watch_start(watch(W_QR, e0.aux), t, wqr);
         if (e0.aux.mach <= p.drogue_mach) {
+            // Already slow at the start: the drogue is triggered at the initial state.
             drogue_done = 1.0;
-            dr = Bracket(t, 0.0, y);
+            drogue_alt = e0.aux.alt;
+            drogue_qdyn = e0.aux.qdyn;
+            if (CHUTES == 1u) {
+                ch.t_next = t + p.drogue_delay;
+                ch.next = CH_DROGUE;
+            }
         }
     }
+    if (CHUTES == 1u && pend != 0u) {
+        // Locate the parachute trigger the previous dispatch stopped at, once per dispatch
+        // rather than inside the stepping loop, where every lane would pay for it on every
+        // step.
+        let lt = locate_trig(load_trig(sb + S_TG), pend == 1u, p);
+        if (pend == 1u) {
+            drogue_done = lt.done;
+            drogue_alt = lt.alt;
+            drogue_qdyn = lt.qdyn;
+            if (lt.done == 1.0) {
+                ch.t_next = lt.t_c + p.drogue_delay;
+                ch.next = CH_DROGUE;
+            }
+        } else {
+            ch.main_done = 1.0;
+            ch.t_next = lt.t_c + p.main_delay;
+            ch.next = CH_MAIN;
+        }
+        pend = 0u;
+    }
+    var tg_new: Trig;
+    var tg_set = false;
     let t_limit = consts[C_T_LIMIT];
     for (var k = 0u; k < dims.max_steps; k = k + 1u) {
-        if (status != ST_RUNNING) {
+        if (status != ST_RUNNING || (CHUTES == 1u && pend != 0u)) {
             break;
         }
         if (t >= t_limit) {
             status = ST_TIMEOUT;
             break;
         }
+        if (ch.t_next <= t) {
+            // A canopy opens now (planned at the start, or with no delay).
+            ch = open_canopy(ch, t);
+            p = with_canopy(p0, ch.chute);
+            e0 = rhs(t, y, p);
+        }
         var hs = min(h, consts[C_MAX_STEP]);
         if (METHOD == METHOD_RK4) {
             hs = select(consts[C_DT], consts[C_DT_DESCENT], drogue_done != 0.0);
+            if (ch.chute == CH_MAIN) {
+                hs = RK4_MAIN_STEP_S;
+            }
         }
         hs = min(hs, t_limit - t);
+        let reaching = ch.t_next - t <= hs;
+        if (reaching) {
+            hs = ch.t_next - t;
+        }
         let tr = trial_of(t, y, e0.f, hs, p, drogue_done != 0.0);
         let finite = y_finite(tr.f1) && y_finite(tr.y1) && is_finite(tr.aux1.alt);
         var accept = finite;
         var h_next = hs;
+        var err = tr.err;
         if (METHOD != METHOD_RK4) {
-            var err = tr.err;
             if (!finite) {
                 err = 1.0e31;
             }
             let d = integ_next_step(err, err_prev, hs);
             accept = d.x != 0.0;
             h_next = d.y;
-            if (accept) {
-                err_prev = max(err, ERR_PREV_START);
-            }
         }
         if (!accept) {
             if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
@@ -307,13 +504,34 @@ fn integrate(sb: u32, p: P) {
             h = h_next;
             continue;
         }
+        let t1 = select(t + hs, ch.t_next, reaching);
+        // A parachute trigger reached in this step: not committed; the step's dense output is
+        // kept, the trigger located at the start of the next dispatch, and the step tried
+        // again then (cpu.rs `advance`).
         let a1 = tr.aux1;
-        let here = Bracket(t, hs, y);
-        if (drogue_done == 0.0 && a1.mach <= p.drogue_mach) {
+        let drogue_hit = drogue_done == 0.0 && a1.mach <= p.drogue_mach;
+        let main_hit = ch.chute == CH_DROGUE && ch.main_done == 0.0 && a1.alt <= p.main_level;
+        if (drogue_hit || main_hit) {
+            pend = select(2u, 1u, drogue_hit);
+            tg_new.t0 = t;
+            tg_new.h = hs;
+            tg_new.g0 = select(e0.aux.alt - p.main_level, e0.aux.mach - p.drogue_mach, drogue_hit);
+            tg_new.g1 = select(a1.alt - p.main_level, a1.mach - p.drogue_mach, drogue_hit);
+            tg_new.tr = tr;
+            tg_set = true;
+            if (CHUTES == 1u) {
+                rejected = rejected + 1.0;
+                break;
+            }
+            // Without parachutes the trigger changes nothing: the step is kept and the
+            // finishing pass locates it.
             drogue_done = 1.0;
-            dr = here;
         }
-        if (a1.alt <= 0.0) {
+        if (METHOD != METHOD_RK4) {
+            err_prev = max(err, ERR_PREV_START);
+        }
+        let here = Bracket(t, hs, y);
+        if (a1.alt <= p.terrain) {
             status = ST_LANDED;
         } else if (a1.alt > p.h_entry && dot(tr.y1.r, tr.y1.v) > 0.0) {
             status = ST_SKIPPED_OUT;
@@ -324,16 +542,25 @@ fn integrate(sb: u32, p: P) {
             ev = here;
             break;
         }
-        let am = rhs(t + 0.5 * hs, integ_dense(tr, 0.5), p).aux;
-        wg = watch_step(W_G, wg, here, e0.aux, am, a1);
-        wq = watch_step(W_Q, wq, here, e0.aux, am, a1);
-        wqc = watch_step(W_QC, wqc, here, e0.aux, am, a1);
-        wqr = watch_step(W_QR, wqr, here, e0.aux, am, a1);
+        // The maxima of the entry: watched until a canopy opens (its opening load is not
+        // modelled: canopies open to full area at once).
+        if (ch.chute == CH_NONE) {
+            let am = rhs(t + 0.5 * hs, integ_dense(tr, 0.5), p).aux;
+            wg = watch_step(W_G, wg, here, e0.aux, am, a1);
+            wq = watch_step(W_Q, wq, here, e0.aux, am, a1);
+            wqc = watch_step(W_QC, wqc, here, e0.aux, am, a1);
+            wqr = watch_step(W_QR, wqr, here, e0.aux, am, a1);
+        }
         y = tr.y1;
-        t = t + hs;
+        t = t1;
         e0.f = tr.f1;
         e0.aux = a1;
         h = h_next;
+        if (reaching) {
+            ch = open_canopy(ch, t);
+            p = with_canopy(p0, ch.chute);
+            e0 = rhs(t, y, p);
+        }
     }
     store_y(sb + S_Y, y);
     states[sb + S_T] = t;
@@ -342,7 +569,18 @@ fn integrate(sb: u32, p: P) {
     states[sb + S_STEPS] = steps;
     states[sb + S_REJECTED] = rejected;
     states[sb + S_DROGUE_DONE] = drogue_done;
-    store_bracket(sb + S_DR, dr);
+    states[sb + S_DROGUE_ALT] = drogue_alt;
+    states[sb + S_DROGUE_QDYN] = drogue_qdyn;
+    states[sb + S_CHUTE] = real(ch.chute);
+    states[sb + S_T_NEXT] = ch.t_next;
+    states[sb + S_NEXT_CHUTE] = real(ch.next);
+    states[sb + S_T_DROGUE] = ch.t_drogue;
+    states[sb + S_T_MAIN] = ch.t_main;
+    states[sb + S_MAIN_DONE] = ch.main_done;
+    states[sb + S_PEND] = real(pend);
+    if (tg_set) {
+        store_trig(sb + S_TG, tg_new);
+    }
     store_bracket(sb + S_EV, ev);
     store_watch(sb + S_PK + PK_LEN * W_G, wg);
     store_watch(sb + S_PK + PK_LEN * W_Q, wq);
@@ -361,20 +599,25 @@ fn bracket_trial(at: u32, p: P) -> Trial {
     return trial_of(t0, y0, e0.f, states[at + BR_H], p, false);
 }
 
-// The finishing pass's windows, in order: the terminal event's step, the drogue crossing's
-// step, then each watched maximum's B1 and B2 steps.
+// The finishing pass's windows, in order: the terminal event's step, then each watched
+// maximum's B1 and B2 steps.
 const WIN_EVENT: u32 = 0u;
-const WIN_DROGUE: u32 = 1u;
-const WIN_PEAKS: u32 = 2u;
+const WIN_PEAKS: u32 = 1u;
 
-// Phase 1: locate the terminal event and the drogue crossing, refine the watched maxima. One
-// loop over the windows with one step re-integration (`bracket_trial`), so the inlined kernel
-// holds one copy of it rather than one per window.
-fn finish(sb: u32, p: P) {
+// Phase 1: locate the terminal event, refine the watched maxima (recorded only without a
+// canopy). One loop over the windows with one step re-integration (`bracket_trial`), so the
+// inlined kernel holds one copy of it rather than one per window.
+fn finish(sb: u32, p0: P) {
     let status = u32(states[sb + S_STATUS]);
     let terminal = status == ST_LANDED || status == ST_SKIPPED_OUT;
-    let drogue = states[sb + S_DROGUE_DONE] != 0.0;
-    var yd = load_y(sb + S_DR + BR_Y0);
+    let chute = u32(states[sb + S_CHUTE]);
+    if (CHUTES == 0u && states[sb + S_PEND] == 1.0) {
+        let lt = locate_trig(load_trig(sb + S_TG), true, p0);
+        states[sb + S_DROGUE_DONE] = lt.done;
+        states[sb + S_DROGUE_ALT] = lt.alt;
+        states[sb + S_DROGUE_QDYN] = lt.qdyn;
+        states[sb + S_PEND] = 0.0;
+    }
     for (var k = 0u; k < WIN_PEAKS + 2u * N_WATCH; k = k + 1u) {
         // Peak windows: watch w, slot 0 (B1) or 1 (B2).
         let w = (k - WIN_PEAKS) / 2u;
@@ -382,12 +625,11 @@ fn finish(sb: u32, p: P) {
         let b = sb + S_PK + PK_LEN * w;
         var at: u32;
         var live: bool;
+        var p = p0;
         if (k == WIN_EVENT) {
             at = sb + S_EV;
             live = terminal;
-        } else if (k == WIN_DROGUE) {
-            at = sb + S_DR;
-            live = drogue && states[at + BR_H] > 0.0;
+            p = with_canopy(p0, chute);
         } else {
             at = b + select(PK_B2, PK_B1, slot == 0u);
             live = states[at + BR_H] > 0.0;
@@ -401,23 +643,20 @@ fn finish(sb: u32, p: P) {
         }
         let tr = bracket_trial(at, p);
         if (k == WIN_EVENT) {
-            let level = select(p.h_entry, 0.0, status == ST_LANDED);
+            let level = select(p.h_entry, p.terrain, status == ST_LANDED);
             var br = root_new(altitude_of(tr.y0.r, p) - level, tr.aux1.alt - level);
             for (var i = 0u; i < ROOT_ITERATIONS; i = i + 1u) {
                 let c = root_next(br);
                 br = root_update(br, c, altitude_of(integ_dense(tr, c).r, p) - level);
             }
             let th = root_result(br);
-            store_y(sb + S_Y, integ_dense(tr, th));
-            states[sb + S_T] = tr.t0 + th * tr.h;
-        } else if (k == WIN_DROGUE) {
-            let m_d = p.drogue_mach;
-            var br = root_new(mach_of(tr.y0, p) - m_d, tr.aux1.mach - m_d);
-            for (var i = 0u; i < ROOT_ITERATIONS; i = i + 1u) {
-                let c = root_next(br);
-                br = root_update(br, c, mach_of(integ_dense(tr, c), p) - m_d);
+            var yl = integ_dense(tr, th);
+            if (chute == CH_MAIN_QS) {
+                // Under a quasi-steady canopy the velocity is the quasi-steady one.
+                yl.v = rhs(0.0, yl, p).f.r;
             }
-            yd = integ_dense(tr, root_result(br));
+            store_y(sb + S_Y, yl);
+            states[sb + S_T] = tr.t0 + th * tr.h;
         } else {
             // Each window is one step, searched a little beyond its ends.
             let m = max_in_window(w, tr.t0 - WINDOW_MARGIN * tr.h,
@@ -426,16 +665,6 @@ fn finish(sb: u32, p: P) {
                 states[sb + S_PEAK + w] = m.y;
                 states[sb + S_T_PEAK + w] = m.x;
             }
-        }
-    }
-    if (drogue) {
-        let a = rhs(0.0, yd, p).aux;
-        if (a.alt >= 0.0) {
-            states[sb + S_DROGUE_ALT] = a.alt;
-            states[sb + S_DROGUE_QDYN] = a.qdyn;
-        } else {
-            // Crossed in the landing step, below the ground: no drogue.
-            states[sb + S_DROGUE_DONE] = 0.0;
         }
     }
     states[sb + S_FINISHED] = 1.0;

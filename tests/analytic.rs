@@ -25,6 +25,7 @@ fn vacuum_cfg() -> ReentryConfig {
         "entry.azimuth_deg=90.0",
         "entry.velocity_km_s=7.0",
         "entry.flight_path_angle_deg=-5.0",
+        "landing.terrain_height_m=0.0",
     ])
 }
 

@@ -473,3 +473,75 @@ fn cruise_bad_inputs_name_their_keys() {
         expect_bad(Some(CRUISE), &["--set", &format!("{key}={value}")], key);
     }
 }
+
+#[test]
+fn parachute_and_landing_inputs_name_their_keys() {
+    // A main deployment above where drogues open.
+    expect_bad(
+        Some(&replace(
+            "main_deploy_altitude_km = 1.8",
+            "main_deploy_altitude_km = 45.0",
+        )),
+        &[],
+        "parachutes.main_deploy_altitude_km",
+    );
+    // A negative drag area.
+    expect_bad(
+        Some(&replace(
+            "drogue_cd_area_m2 = 0.30",
+            "drogue_cd_area_m2 = -0.30",
+        )),
+        &[],
+        "parachutes.drogue_cd_area_m2",
+    );
+    // One main key without the other.
+    expect_bad(
+        Some(&replace("main_cd_area_m2 = 36.0", "")),
+        &[],
+        "parachutes.main_cd_area_m2",
+    );
+    // Both spellings of the drogue's Mach number.
+    expect_bad(
+        Some(&replace(
+            "g_limit = 60.0",
+            "g_limit = 60.0\ndrogue_mach = 1.5",
+        )),
+        &[],
+        "events.drogue_mach",
+    );
+    // Neither spelling.
+    expect_bad(
+        Some(&replace("drogue_deploy_mach = 1.5", "")),
+        &[],
+        "parachutes.drogue_deploy_mach",
+    );
+    expect_bad(
+        Some(&replace(
+            "terrain_height_m = 1300.0",
+            "terrain_height_m = 20000.0",
+        )),
+        &[],
+        "landing.terrain_height_m",
+    );
+    expect_bad(
+        Some(&replace("main_delay_s = 0.0", "main_delay_s = -1.0")),
+        &[],
+        "parachutes.main_delay_s",
+    );
+}
+
+#[test]
+fn the_old_drogue_spelling_is_accepted() {
+    // A config with events.drogue_mach and no [parachutes] (the earlier format) still runs.
+    let old = replace("g_limit = 60.0", "g_limit = 60.0\ndrogue_mach = 1.5");
+    let start = old.find("[parachutes]").unwrap();
+    let end = old.find("[landing]").unwrap();
+    let old = format!("{}{}", &old[..start], &old[end..]);
+    // ... and no parachute dispersions.
+    let start = old.find("[dispersions.\"parachutes.").unwrap();
+    let end = old.find("[dispersions.\"vehicle.nose_radius_m\"]").unwrap();
+    let old = format!("{}{}", &old[..start], &old[end..]);
+    let (code, err, out, _dir) = run_with(Some(&old), &[]);
+    assert_eq!(code, 0, "the old spelling runs: {err}");
+    assert!(out.join("samples.parquet").exists());
+}

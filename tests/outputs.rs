@@ -306,9 +306,10 @@ fn sensitivity_parquet_ranks_what_drives_the_outputs() {
     };
     let (inputs, outputs) = (col("input"), col("output"));
     let rho = f64_col(&s, "spearman");
-    // One row per (dispersed input, output): 9 inputs x 16 outputs in the default config (14
-    // physical outputs, then the integrator's steps and rejected_steps).
-    assert_eq!(s.num_rows(), 9 * 16);
+    // One row per (dispersed input, output): 11 inputs x 19 outputs in the default config (14
+    // physical outputs, the integrator's steps and rejected_steps, then the canopies' opening
+    // times and the touchdown speed).
+    assert_eq!(s.num_rows(), 11 * 19);
     let find = |i: &str, o: &str| {
         let k = inputs
             .iter()

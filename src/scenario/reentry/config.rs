@@ -16,6 +16,10 @@ pub struct ReentryConfig {
     pub entry: EntryConfig,
     pub events: EventsConfig,
     #[serde(default)]
+    pub parachutes: Option<ParachutesConfig>,
+    #[serde(default)]
+    pub landing: LandingConfig,
+    #[serde(default)]
     pub integrator: IntegratorConfig,
     #[serde(default)]
     pub dispersions: Dispersions,
@@ -43,6 +47,10 @@ pub struct PlanetConfig {
     #[serde(default)]
     pub radius_m: Option<f64>,
 }
+
+/// The drogue's trigger Mach number as a parameter path, and its old spelling.
+pub const DROGUE_KEY: &str = "parachutes.drogue_deploy_mach";
+pub const OLD_DROGUE_KEY: &str = "events.drogue_mach";
 
 fn yes() -> bool {
     true
@@ -130,9 +138,40 @@ pub struct EntryConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventsConfig {
-    pub drogue_mach: f64,
+    /// The old spelling of `parachutes.drogue_deploy_mach` (accepted when that key is absent).
+    #[serde(default)]
+    pub drogue_mach: Option<f64>,
     pub g_limit: f64,
     pub heat_flux_limit_w_cm2: f64,
+}
+
+/// The parachute sequence. The drogue is triggered when the Mach number falls to
+/// `drogue_deploy_mach` and opens `drogue_delay_s` later; the main is triggered, once the drogue
+/// is open, at `main_deploy_altitude_km` above the terrain and opens `main_delay_s` later, when
+/// the drogue is released. Canopies open to their full drag area at once.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParachutesConfig {
+    #[serde(default)]
+    pub drogue_deploy_mach: Option<f64>,
+    #[serde(default)]
+    pub drogue_delay_s: f64,
+    pub drogue_cd_area_m2: f64,
+    /// Both main keys or neither (a drogue-only descent).
+    #[serde(default)]
+    pub main_deploy_altitude_km: Option<f64>,
+    #[serde(default)]
+    pub main_delay_s: f64,
+    #[serde(default)]
+    pub main_cd_area_m2: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LandingConfig {
+    /// Height of the landing terrain above the ellipsoid (or sphere) [m]: touchdown is there.
+    #[serde(default)]
+    pub terrain_height_m: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -228,9 +267,43 @@ impl IntegratorConfig {
 
 impl ReentryConfig {
     pub fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
-        let cfg: ReentryConfig = raw.typed()?;
+        let mut cfg: ReentryConfig = raw.typed()?;
+        cfg.rename_old_keys()?;
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// `events.drogue_mach` is the old spelling of `parachutes.drogue_deploy_mach`: as a value
+    /// and as a dispersion key.
+    fn rename_old_keys(&mut self) -> Result<(), ConfigError> {
+        if let Some(d) = self.dispersions.remove(OLD_DROGUE_KEY) {
+            if self.dispersions.contains_key(DROGUE_KEY) {
+                return Err(ConfigError::key(
+                    format!("dispersions.\"{OLD_DROGUE_KEY}\""),
+                    format!(
+                        "the old spelling of \"{DROGUE_KEY}\", which is dispersed too: keep one"
+                    ),
+                ));
+            }
+            self.dispersions.insert(DROGUE_KEY.into(), d);
+        }
+        for c in &mut self.correlated {
+            for path in &mut c.paths {
+                if path == OLD_DROGUE_KEY {
+                    *path = DROGUE_KEY.into();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The drogue's trigger Mach number, from whichever spelling the config uses.
+    pub fn drogue_deploy_mach(&self) -> f64 {
+        self.parachutes
+            .as_ref()
+            .and_then(|p| p.drogue_deploy_mach)
+            .or(self.events.drogue_mach)
+            .unwrap_or(f64::NAN)
     }
 
     /// Checks beyond types: signs, ranges, consistency. Dispersions are checked by the sampler.
@@ -366,7 +439,68 @@ impl ReentryConfig {
             ));
         }
         finite("entry.longitude_deg", e.longitude_deg)?;
-        positive("events.drogue_mach", self.events.drogue_mach)?;
+        let new_mach = self.parachutes.as_ref().and_then(|p| p.drogue_deploy_mach);
+        match (new_mach, self.events.drogue_mach) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::key(
+                    OLD_DROGUE_KEY,
+                    format!("the old spelling of {DROGUE_KEY}, which is set too: keep one"),
+                ))
+            }
+            (None, None) => {
+                return Err(ConfigError::key(
+                    DROGUE_KEY,
+                    "required (the drogue's trigger Mach number; old spelling events.drogue_mach)",
+                ))
+            }
+            (Some(m), None) => {
+                positive(DROGUE_KEY, m)?;
+            }
+            (None, Some(m)) => {
+                positive(OLD_DROGUE_KEY, m)?;
+            }
+        }
+        if let Some(pc) = &self.parachutes {
+            non_negative("parachutes.drogue_delay_s", pc.drogue_delay_s)?;
+            non_negative("parachutes.drogue_cd_area_m2", pc.drogue_cd_area_m2)?;
+            non_negative("parachutes.main_delay_s", pc.main_delay_s)?;
+            match (pc.main_deploy_altitude_km, pc.main_cd_area_m2) {
+                (Some(h), Some(a)) => {
+                    positive("parachutes.main_deploy_altitude_km", h)?;
+                    if h > 30.0 {
+                        return Err(ConfigError::key(
+                            "parachutes.main_deploy_altitude_km",
+                            format!(
+                                "{h} km above the terrain is above where drogues open (Stardust: \
+                                 drogue at ~32 km, main at ~3 km); the main is triggered only \
+                                 once the drogue is open, so give at most 30 km"
+                            ),
+                        ));
+                    }
+                    positive("parachutes.main_cd_area_m2", a)?;
+                }
+                (None, None) => {}
+                (Some(_), None) => {
+                    return Err(ConfigError::key(
+                        "parachutes.main_cd_area_m2",
+                        "required with main_deploy_altitude_km (give both, or neither for a drogue-only descent)",
+                    ))
+                }
+                (None, Some(_)) => {
+                    return Err(ConfigError::key(
+                        "parachutes.main_deploy_altitude_km",
+                        "required with main_cd_area_m2 (give both, or neither for a drogue-only descent)",
+                    ))
+                }
+            }
+        }
+        let terrain = finite("landing.terrain_height_m", self.landing.terrain_height_m)?;
+        if !(-500.0..=9000.0).contains(&terrain) {
+            return Err(ConfigError::key(
+                "landing.terrain_height_m",
+                format!("{terrain} m is not a terrain height on Earth (give -500 .. 9000 m)"),
+            ));
+        }
         positive("events.g_limit", self.events.g_limit)?;
         positive(
             "events.heat_flux_limit_w_cm2",

@@ -93,18 +93,70 @@ impl SampleModel<'_> {
         table::held(v, &TAUBER_SUTTON_V_M_S, &TAUBER_SUTTON_F)
     }
 
-    /// Equations of motion and heating at (r, v).
+    /// Equations of motion and heating at (r, v), without a canopy.
     pub fn deriv(&self, r: &[f64; 3], v: &[f64; 3]) -> Deriv {
+        self.deriv_in(r, v, Canopy::NONE)
+    }
+
+    /// The canopy flown in canopy mode `chute` (CH_*).
+    pub fn canopy(&self, chute: u32) -> Canopy {
+        Canopy {
+            cda: match chute {
+                CH_DROGUE => self.input[I_DROGUE_CDA],
+                CH_MAIN | CH_MAIN_QS => self.input[I_MAIN_CDA],
+                _ => 0.0,
+            },
+            quasi_steady: chute == CH_MAIN_QS,
+        }
+    }
+
+    /// Air velocity of the Earth's rotation at r (the inertial frame is Earth-fixed at t = 0).
+    fn air_at(&self, r: &[f64; 3]) -> [f64; 3] {
+        let w = self.c(C_OMEGA);
+        [-w * r[1], w * r[0], 0.0]
+    }
+
+    /// Equations of motion and heating at (r, v) under a canopy. Quasi-steady: the velocity is
+    /// the air's plus the terminal fall along the effective gravity, and the state's v stays
+    /// as it was when the fall became quasi-steady (its derivative is zero; layout
+    /// QS_SETTLE_S). The body's Cd (1 % of the drag area under a main) is then taken at the
+    /// Mach number of that v relative to the air, within ~1e-3 of the terminal fall's.
+    pub fn deriv_in(&self, r: &[f64; 3], v: &[f64; 3], canopy: Canopy) -> Deriv {
         let inp = self.input;
         let alt = self.altitude_m(r);
         let (ln_rho, a_sound) = self.atmosphere(alt);
         let rho = if ln_rho < -700.0 { 0.0 } else { ln_rho.exp() };
-        let w = self.c(C_OMEGA);
-        let vrel = [v[0] + w * r[1], v[1] - w * r[0], v[2]];
+        let air = self.air_at(r);
+        let vrel = [v[0] - air[0], v[1] - air[1], v[2] - air[2]];
         let speed = norm(vrel);
         let mach = speed / a_sound;
         let qdyn = 0.5 * rho * speed * speed;
-        let drag = qdyn * self.cd(mach) * inp[I_AREA] / inp[I_MASS];
+        let cd = self.cd(mach);
+        let g = gravity(r, inp[I_MU], inp[I_AEQ], self.c(C_J2));
+        if canopy.quasi_steady {
+            let (g_dir, g_mag) = self.effective_gravity(r);
+            let vt = (2.0 * inp[I_MASS] * g_mag / (rho * (cd * inp[I_AREA] + canopy.cda))).sqrt();
+            let mut dr = [0.0; 3];
+            for k in 0..3 {
+                dr[k] = air[k] + vt * g_dir[k];
+            }
+            let q_conv = self.c(C_SG_K) * (rho / inp[I_RN]).sqrt() * vt.powi(3) * 1e-4;
+            return Deriv {
+                dr,
+                dv: [0.0; 3],
+                dq: q_conv,
+                aux: Aux {
+                    alt_m: alt,
+                    mach: vt / a_sound,
+                    qdyn_pa: 0.5 * rho * vt * vt,
+                    g_load: g_mag / self.c(C_G0),
+                    q_conv_w_cm2: q_conv,
+                    q_rad_w_cm2: 0.0,
+                },
+            };
+        }
+        let drag_body = qdyn * cd * inp[I_AREA] / inp[I_MASS];
+        let drag = drag_body + qdyn * canopy.cda / inp[I_MASS];
         let ld = inp[I_LD];
         let mut acc = [0.0; 3];
         if speed > 0.0 {
@@ -119,11 +171,10 @@ impl SampleModel<'_> {
                 let (cb, sb) = (inp[I_COS_BANK], inp[I_SIN_BANK]);
                 for k in 0..3 {
                     // Positive bank turns the lift to the right of the air-relative velocity.
-                    acc[k] += ld * drag * (cb * lift_up[k] - sb * nhat[k]);
+                    acc[k] += ld * drag_body * (cb * lift_up[k] - sb * nhat[k]);
                 }
             }
         }
-        let g = gravity(r, inp[I_MU], inp[I_AEQ], self.c(C_J2));
         for k in 0..3 {
             acc[k] += g[k];
         }
@@ -147,7 +198,8 @@ impl SampleModel<'_> {
         } else {
             0.0
         };
-        let g_load = drag * (1.0 + ld * ld).sqrt() / self.c(C_G0);
+        let lift = ld * drag_body;
+        let g_load = (drag * drag + lift * lift).sqrt() / self.c(C_G0);
         Deriv {
             dr: *v,
             dv: acc,
@@ -162,6 +214,31 @@ impl SampleModel<'_> {
             },
         }
     }
+
+    /// Gravity plus the centrifugal acceleration of the Earth's rotation at r: direction and
+    /// magnitude [m/s^2]. A canopy in steady fall relative to the turning air balances it.
+    pub fn effective_gravity(&self, r: &[f64; 3]) -> ([f64; 3], f64) {
+        let inp = self.input;
+        let g = gravity(r, inp[I_MU], inp[I_AEQ], self.c(C_J2));
+        let w2 = self.c(C_OMEGA) * self.c(C_OMEGA);
+        let ge = [g[0] + w2 * r[0], g[1] + w2 * r[1], g[2]];
+        let m = norm(ge);
+        (scale(ge, 1.0 / m), m)
+    }
+}
+
+/// The canopy over a step: its drag area, and whether the fall is flown quasi-steadily.
+#[derive(Debug, Clone, Copy)]
+pub struct Canopy {
+    pub cda: f64,
+    pub quasi_steady: bool,
+}
+
+impl Canopy {
+    pub const NONE: Canopy = Canopy {
+        cda: 0.0,
+        quasi_steady: false,
+    };
 }
 
 /// Point mass + J2 gravity [m/s^2] (J2 = 0 gives the point mass).
@@ -178,12 +255,18 @@ pub fn gravity(r: &[f64; 3], mu: f64, re: f64, j2: f64) -> [f64; 3] {
     ]
 }
 
-impl System<N_Y> for SampleModel<'_> {
+/// One sample flown under one canopy: the system the integrator steps.
+pub struct Flight<'a> {
+    pub sample: &'a SampleModel<'a>,
+    pub canopy: Canopy,
+}
+
+impl System<N_Y> for Flight<'_> {
     type Aux = Aux;
     fn rhs(&self, _t: f64, y: &[f64; N_Y]) -> ([f64; N_Y], Aux) {
         let r = [y[0], y[1], y[2]];
         let v = [y[3], y[4], y[5]];
-        let d = self.deriv(&r, &v);
+        let d = self.sample.deriv_in(&r, &v, self.canopy);
         let f = [d.dr[0], d.dr[1], d.dr[2], d.dv[0], d.dv[1], d.dv[2], d.dq];
         (f, d.aux)
     }
@@ -236,10 +319,18 @@ impl SampleModel<'_> {
         }
     }
 
+    /// The system flown under canopy mode `chute`.
+    fn flight(&self, chute: u32) -> Flight<'_> {
+        Flight {
+            sample: self,
+            canopy: self.canopy(chute),
+        }
+    }
+
     fn mach_at(&self, y: &[f64; N_Y]) -> f64 {
         let r = [y[0], y[1], y[2]];
-        let w = self.c(C_OMEGA);
-        let vrel = [y[3] + w * y[1], y[4] - w * y[0], y[5]];
+        let air = self.air_at(&r);
+        let vrel = [y[3] - air[0], y[4] - air[1], y[5] - air[2]];
         let (_, a) = self.atmosphere(self.altitude_m(&r));
         norm(vrel) / a
     }
@@ -248,10 +339,12 @@ impl SampleModel<'_> {
         self.altitude_m(&[y[0], y[1], y[2]])
     }
 
-    /// A trial step; `descent`: after the drogue Mach number, at the descent's tolerance (the
-    /// tolerance decides only whether the step is kept, not its values).
+    /// A trial step under canopy mode `chute`; `descent`: after the drogue Mach number, at
+    /// the descent's tolerance (the tolerance decides only whether the step is kept, not its
+    /// values).
     fn trial(
         &self,
+        chute: u32,
         t: f64,
         y: &[f64; N_Y],
         f0: &[f64; N_Y],
@@ -265,7 +358,7 @@ impl SampleModel<'_> {
         };
         integrator::trial(
             self.method(),
-            self,
+            &self.flight(chute),
             t,
             y,
             f0,
@@ -277,10 +370,95 @@ impl SampleModel<'_> {
         )
     }
 
+    /// The fixed step of rk4 in a phase of the flight [s].
+    fn rk4_step(&self, s: &[f64]) -> f64 {
+        if s[S_CHUTE] == CH_MAIN as f64 {
+            RK4_MAIN_STEP_S
+        } else if s[S_DROGUE_DONE] != 0.0 {
+            self.c(C_DT_DESCENT)
+        } else {
+            self.c(C_DT)
+        }
+    }
+
+    /// Locate a parachute trigger inside step `tr` (a0: the aux at its start): the drogue's
+    /// Mach number (`drogue`) or the main's altitude, and plan the canopy's opening (S_T_NEXT).
+    /// A drogue Mach number crossed below the terrain opens nothing (S_DROGUE_DONE = 2).
+    fn locate_trigger(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, a0: &Aux, drogue: bool) {
+        let level = if drogue {
+            self.input[I_DROGUE_MACH]
+        } else {
+            self.input[I_MAIN_LEVEL]
+        };
+        let g = |y: &[f64; N_Y]| {
+            if drogue {
+                self.mach_at(y)
+            } else {
+                self.alt_at(y)
+            }
+        };
+        let g0 = if drogue { a0.mach } else { a0.alt_m } - level;
+        let g1 = if drogue { tr.aux1.mach } else { tr.aux1.alt_m } - level;
+        // The main is triggered at the step's start when the drogue opened below its level.
+        let th = if g0 > 0.0 {
+            locate_root(|th| g(&tr.dense(th)) - level, g0, g1)
+        } else {
+            0.0
+        };
+        let t_c = tr.t0 + th * tr.h;
+        if drogue {
+            let (alt, qdyn) = self.alt_qdyn(&tr.dense(th));
+            if alt >= self.input[I_TERRAIN] {
+                s[S_DROGUE_DONE] = 1.0;
+                s[S_DROGUE_ALT] = alt;
+                s[S_DROGUE_QDYN] = qdyn;
+                if self.model.chutes {
+                    s[S_T_NEXT] = t_c + self.input[I_DROGUE_DELAY];
+                    s[S_NEXT_CHUTE] = CH_DROGUE as f64;
+                }
+            } else {
+                s[S_DROGUE_DONE] = 2.0;
+            }
+        } else {
+            s[S_MAIN_DONE] = 1.0;
+            s[S_T_NEXT] = t_c + self.input[I_MAIN_DELAY];
+            s[S_NEXT_CHUTE] = CH_MAIN as f64;
+        }
+    }
+
+    /// Altitude [m] and dynamic pressure [Pa] at a state (no canopy).
+    fn alt_qdyn(&self, y: &[f64; N_Y]) -> (f64, f64) {
+        let r = [y[0], y[1], y[2]];
+        let air = self.air_at(&r);
+        let alt = self.altitude_m(&r);
+        let (ln_rho, _) = self.atmosphere(alt);
+        let rho = if ln_rho < -700.0 { 0.0 } else { ln_rho.exp() };
+        let speed = norm([y[3] - air[0], y[4] - air[1], y[5] - air[2]]);
+        (alt, 0.5 * rho * speed * speed)
+    }
+
+    /// The planned canopy change is reached at t: fly it from now on.
+    fn open_canopy(s: &mut [f64], t: f64) {
+        let chute = s[S_NEXT_CHUTE] as u32;
+        s[S_CHUTE] = chute as f64;
+        s[S_T_NEXT] = NO_STOP;
+        match chute {
+            CH_DROGUE => s[S_T_DROGUE] = t,
+            CH_MAIN => {
+                s[S_T_MAIN] = t;
+                s[S_T_NEXT] = t + QS_SETTLE_S;
+                s[S_NEXT_CHUTE] = CH_MAIN_QS as f64;
+            }
+            _ => {}
+        }
+    }
+
     /// Advance one sample's state row by at most `max_steps` accepted or rejected steps;
-    /// returns true when it has finished (events located, peaks refined). The loop only
-    /// detects events at step ends and records the step that brackets each; [`Self::finish`]
-    /// locates them on that step's dense output (as the shader's finishing pass does).
+    /// returns true when it has finished (events located, peaks refined). The loop detects
+    /// events at step ends. The parachute triggers are located at once on the step's dense
+    /// output, since they change the flight; a step ends exactly where a canopy opens. The
+    /// terminal event and each watched maximum are recorded with the step that brackets them
+    /// and located by [`Self::finish`] (as the shader's finishing pass does).
     pub fn advance(&self, s: &mut [f64], max_steps: u64) -> bool {
         if s[S_STATUS] != ST_RUNNING as f64 {
             if s[S_STATUS] != ST_FAILED as f64 && s[S_FINISHED] == 0.0 {
@@ -291,13 +469,16 @@ impl SampleModel<'_> {
         let rk4 = self.method() == Method::Rk4;
         let mut y: [f64; N_Y] = s[S_Y..S_Y + N_Y].try_into().expect("state");
         let mut t = s[S_T];
-        let (mut f0, mut aux0) = self.rhs(t, &y);
+        let mut chute = s[S_CHUTE] as u32;
+        let (mut f0, mut aux0) = self.flight(chute).rhs(t, &y);
         if !finite_eval(&f0, &aux0) {
             s[S_STATUS] = ST_FAILED as f64;
             return true;
         }
         let drogue_mach = self.input[I_DROGUE_MACH];
         let h_entry = self.input[I_H_ENTRY];
+        let terrain = self.input[I_TERRAIN];
+        let main_level = self.input[I_MAIN_LEVEL];
         if s[S_STEPS] == 0.0 && s[S_REJECTED] == 0.0 {
             for w in 0..N_WATCH {
                 let b = S_PK + PK_LEN * w;
@@ -307,9 +488,14 @@ impl SampleModel<'_> {
                 s[b + PK_P2] = s[b + PK_EXACT];
             }
             if aux0.mach <= drogue_mach {
-                // Already slow at the start: the drogue condition is the initial state's.
+                // Already slow at the start: the drogue is triggered at the initial state.
                 s[S_DROGUE_DONE] = 1.0;
-                set_bracket(s, S_DR, t, 0.0, &y);
+                s[S_DROGUE_ALT] = aux0.alt_m;
+                s[S_DROGUE_QDYN] = aux0.qdyn_pa;
+                if self.model.chutes {
+                    s[S_T_NEXT] = t + self.input[I_DROGUE_DELAY];
+                    s[S_NEXT_CHUTE] = CH_DROGUE as f64;
+                }
             }
         }
         let mut ctrl = integrator::Controller {
@@ -323,19 +509,27 @@ impl SampleModel<'_> {
                 status = ST_TIMEOUT;
                 break;
             }
-            let hs = if rk4 {
-                if s[S_DROGUE_DONE] != 0.0 {
-                    self.c(C_DT_DESCENT)
-                } else {
-                    self.c(C_DT)
-                }
+            if s[S_T_NEXT] <= t {
+                // A canopy opens now (planned at the start, or with no delay).
+                Self::open_canopy(s, t);
+                chute = s[S_CHUTE] as u32;
+                (f0, aux0) = self.flight(chute).rhs(t, &y);
+            }
+            let mut hs = if rk4 {
+                self.rk4_step(s)
             } else {
                 h.min(self.c(C_MAX_STEP))
             }
             .min(t_limit - t);
-            let tr = self.trial(t, &y, &f0, hs, s[S_DROGUE_DONE] != 0.0);
+            let reaching = s[S_T_NEXT] - t <= hs;
+            if reaching {
+                hs = s[S_T_NEXT] - t;
+            }
+            let descent = s[S_DROGUE_DONE] != 0.0;
+            let tr = self.trial(chute, t, &y, &f0, hs, descent);
             let finite = finite_eval(&tr.f1, &tr.aux1) && tr.y1.iter().all(|c| c.is_finite());
             let err = if finite { tr.err } else { f64::INFINITY };
+            let err_before = ctrl.err_prev;
             let (accept, h_next) = if rk4 {
                 (finite, hs)
             } else {
@@ -350,15 +544,29 @@ impl SampleModel<'_> {
                 h = h_next;
                 continue;
             }
-            // Events, detected at the step's end and bracketed by the step.
+            let t1 = if reaching { s[S_T_NEXT] } else { t + hs };
+            // A parachute trigger reached in this step: located on its dense output (the
+            // shader does it at the start of its next dispatch, from the step's dense output
+            // kept in the state row), and the step is tried again, not committed, now with
+            // the canopy's opening planned. The extra dispatch costs the shader ~25 % in
+            // wall time (lanes idle until the chunk's last one stops), so without parachutes
+            // it waits for the finishing pass.
             let a1 = &tr.aux1;
-            if s[S_DROGUE_DONE] == 0.0 && a1.mach <= drogue_mach {
-                s[S_DROGUE_DONE] = 1.0;
-                set_bracket(s, S_DR, t, hs, &y);
+            let drogue_hit = s[S_DROGUE_DONE] == 0.0 && a1.mach <= drogue_mach;
+            let main_hit = chute == CH_DROGUE && s[S_MAIN_DONE] == 0.0 && a1.alt_m <= main_level;
+            if drogue_hit || main_hit {
+                self.locate_trigger(s, &tr, &aux0, drogue_hit);
+                if self.model.chutes {
+                    ctrl.err_prev = err_before;
+                    s[S_REJECTED] += 1.0;
+                    continue;
+                }
+                // Without parachutes the trigger changes nothing: the step is kept (the
+                // shader locates it in its finishing pass).
             }
             let r1 = [tr.y1[0], tr.y1[1], tr.y1[2]];
             let v1 = [tr.y1[3], tr.y1[4], tr.y1[5]];
-            if a1.alt_m <= 0.0 {
+            if a1.alt_m <= terrain {
                 status = ST_LANDED;
             } else if a1.alt_m > h_entry && dot(r1, v1) > 0.0 {
                 status = ST_SKIPPED_OUT;
@@ -369,12 +577,21 @@ impl SampleModel<'_> {
                 set_bracket(s, S_EV, t, hs, &y);
                 break;
             }
-            self.watch_step(s, &tr, &aux0);
+            // The maxima of the entry: watched until a canopy opens (its opening load is not
+            // modelled: canopies open to full area at once).
+            if chute == CH_NONE {
+                self.watch_step(s, &tr, &aux0);
+            }
             y = tr.y1;
-            t += hs;
+            t = t1;
             f0 = tr.f1;
             aux0 = tr.aux1;
             h = h_next;
+            if reaching {
+                Self::open_canopy(s, t);
+                chute = s[S_CHUTE] as u32;
+                (f0, aux0) = self.flight(chute).rhs(t, &y);
+            }
         }
         s[S_Y..S_Y + N_Y].copy_from_slice(&y);
         s[S_T] = t;
@@ -395,9 +612,9 @@ impl SampleModel<'_> {
     /// dense output (all three at accurate states). The finishing pass searches the step
     /// predicted highest (B1) and the runner-up (B2) among the others but the step right after
     /// B1, which B1's window reaches into and which, if it held a higher maximum, would most
-    /// likely have been predicted higher itself.
+    /// likely have been predicted higher itself. Steps without a canopy only.
     fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, a0: &Aux) {
-        let am = self.rhs(tr.t_at(0.5), &tr.dense(0.5)).1;
+        let am = self.flight(CH_NONE).rhs(tr.t_at(0.5), &tr.dense(0.5)).1;
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
             let p = parabola_max(watch(w, a0), watch(w, &am), watch(w, &tr.aux1));
@@ -422,54 +639,40 @@ impl SampleModel<'_> {
         }
     }
 
-    /// The trial step a bracket recorded, recomputed (bit for bit the step that was taken).
-    fn bracket_trial(&self, s: &[f64], at: usize) -> (Trial<N_Y, Aux>, Aux) {
+    /// The trial step a bracket recorded under canopy mode `chute`, recomputed (bit for bit
+    /// the step that was taken).
+    fn bracket_trial(&self, s: &[f64], at: usize, chute: u32) -> (Trial<N_Y, Aux>, Aux) {
         let t0 = s[at + BR_T0];
         let y0: [f64; N_Y] = s[at + BR_Y0..at + BR_Y0 + N_Y].try_into().expect("y0");
-        let (f0, a0) = self.rhs(t0, &y0);
-        (self.trial(t0, &y0, &f0, s[at + BR_H], false), a0)
+        let (f0, a0) = self.flight(chute).rhs(t0, &y0);
+        (self.trial(chute, t0, &y0, &f0, s[at + BR_H], false), a0)
     }
 
-    /// After the last step: locate the terminal event and the drogue crossing on the dense
-    /// output of the steps that bracket them, and refine each watched maximum likewise.
+    /// After the last step: locate the terminal event on the dense output of the step that
+    /// brackets it, and refine each watched maximum likewise. Under a quasi-steady canopy the
+    /// velocity at touchdown is the quasi-steady one there.
     pub fn finish(&self, s: &mut [f64]) {
         let status = s[S_STATUS] as u32;
+        let chute = s[S_CHUTE] as u32;
         if status == ST_LANDED || status == ST_SKIPPED_OUT {
             let level = if status == ST_LANDED {
-                0.0
+                self.input[I_TERRAIN]
             } else {
                 self.input[I_H_ENTRY]
             };
-            let (tr, a0) = self.bracket_trial(s, S_EV);
+            let (tr, a0) = self.bracket_trial(s, S_EV, chute);
             let th = locate_root(
                 |th| self.alt_at(&tr.dense(th)) - level,
                 a0.alt_m - level,
                 tr.aux1.alt_m - level,
             );
-            s[S_Y..S_Y + N_Y].copy_from_slice(&tr.dense(th));
-            s[S_T] = tr.t_at(th);
-        }
-        if s[S_DROGUE_DONE] != 0.0 {
-            let m_d = self.input[I_DROGUE_MACH];
-            let y = if s[S_DR + BR_H] > 0.0 {
-                let (tr, a0) = self.bracket_trial(s, S_DR);
-                let th = locate_root(
-                    |th| self.mach_at(&tr.dense(th)) - m_d,
-                    a0.mach - m_d,
-                    tr.aux1.mach - m_d,
-                );
-                tr.dense(th)
-            } else {
-                s[S_DR + BR_Y0..S_DR + BR_Y0 + N_Y].try_into().expect("y0")
-            };
-            let a = self.rhs(0.0, &y).1;
-            if a.alt_m >= 0.0 {
-                s[S_DROGUE_ALT] = a.alt_m;
-                s[S_DROGUE_QDYN] = a.qdyn_pa;
-            } else {
-                // Crossed in the landing step, below the ground: no drogue.
-                s[S_DROGUE_DONE] = 0.0;
+            let mut y = tr.dense(th);
+            if chute == CH_MAIN_QS {
+                let f = self.flight(chute).rhs(0.0, &y).0;
+                y[3..6].copy_from_slice(&f[0..3]);
             }
+            s[S_Y..S_Y + N_Y].copy_from_slice(&y);
+            s[S_T] = tr.t_at(th);
         }
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
@@ -480,9 +683,14 @@ impl SampleModel<'_> {
                 if s[at + BR_H] <= 0.0 {
                     continue;
                 }
-                let tr = self.bracket_trial(s, at).0;
+                let tr = self.bracket_trial(s, at, CH_NONE).0;
                 let (t, v) = max_in_window(
-                    |t| watch(w, &self.rhs(t, &tr.dense((t - tr.t0) / tr.h)).1),
+                    |t| {
+                        watch(
+                            w,
+                            &self.flight(CH_NONE).rhs(t, &tr.dense((t - tr.t0) / tr.h)).1,
+                        )
+                    },
                     tr.t0 - WINDOW_MARGIN * tr.h,
                     tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h,
                 );

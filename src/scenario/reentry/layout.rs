@@ -21,10 +21,16 @@ crate::layout! {
     I_A_EXP = 18, // exponential model: isothermal speed of sound [m/s]
     I_MU = 19, // gravitational parameter [m^3/s^2]
     I_AEQ = 20, // equatorial radius [m]
-    I_DROGUE_MACH = 21,
+    I_DROGUE_MACH = 21, // the drogue's trigger Mach number
     I_H_ENTRY = 22, // entry interface altitude [m]
-    I_PERT = 23, // perturbation: N_PERT ln density multipliers, then their spline's second derivatives
-    IN_FIXED = 23,
+    I_DROGUE_DELAY = 23, // drogue opens this long after its trigger [s]
+    I_DROGUE_CDA = 24, // drogue drag area Cd A [m^2]
+    I_MAIN_LEVEL = 25, // geodetic altitude of the main's trigger [m] (-1e30: no main)
+    I_MAIN_DELAY = 26, // main opens this long after its trigger [s]
+    I_MAIN_CDA = 27, // main drag area [m^2]
+    I_TERRAIN = 28, // touchdown: geodetic altitude of the terrain [m]
+    I_PERT = 29, // perturbation: N_PERT ln density multipliers, then their spline's second derivatives
+    IN_FIXED = 29,
 
     // ---- per-sample state row, kept between dispatches; the engines' result ----
     // The integrated state y = (r, v, heat load) first, then the integrator's and the events' own.
@@ -39,18 +45,23 @@ crate::layout! {
     S_STATUS = 10, // Status as a number
     S_STEPS = 11, // steps taken
     S_REJECTED = 12, // steps rejected
-    S_DROGUE_DONE = 13,
+    S_DROGUE_DONE = 13, // the drogue's trigger Mach number: 0 not reached, 1 reached, 2 crossed below the terrain
     S_FINISHED = 14, // events located and peaks refined (the finishing pass has run)
+    S_CHUTE = 15, // the canopy flown over the step: CH_*
+    S_T_NEXT = 16, // when the canopy changes next (a step ends there) [s]; NO_STOP if not planned
+    S_NEXT_CHUTE = 17, // the canopy from S_T_NEXT
+    S_T_DROGUE = 18, // when the drogue opened [s]; -1 if it has not
+    S_T_MAIN = 19, // when the main opened [s]; -1 if it has not
+    S_MAIN_DONE = 20, // the main's trigger altitude has been reached
     // Brackets: the step (t0, h, y0) in which an event or a maximum lies, located on that
     // step's dense output by the finishing pass. BR_* are offsets within a bracket.
     BR_T0 = 0,
     BR_H = 1,
     BR_Y0 = 2, // 7
     BR_LEN = 9,
-    S_DR = 15, // bracket of the drogue Mach number crossing
-    S_EV = 24, // bracket of the terminal event (ground, skip-out)
-    S_DROGUE_ALT = 33, // [m]; meaningful when S_DROGUE_DONE = 1
-    S_DROGUE_QDYN = 34, // [Pa]
+    S_EV = 21, // bracket of the terminal event (ground, skip-out)
+    S_DROGUE_ALT = 30, // [m] at the drogue's trigger; meaningful when S_DROGUE_DONE = 1
+    S_DROGUE_QDYN = 31, // [Pa]
     // Watched maxima: deceleration, total, convective and radiative heat flux. Each has a
     // block of PK_LEN slots at S_PK + PK_LEN w: the largest value at a step end and its time;
     // the step whose predicted maximum is the largest (B1; each step's maximum is predicted by
@@ -62,7 +73,18 @@ crate::layout! {
     W_Q = 1,
     W_QC = 2,
     W_QR = 3,
-    S_PK = 35,
+    // A parachute trigger detected at the end of a step, to be located (by the shader at the
+    // start of its next dispatch): which (0 none, 1 drogue, 2 main) and the step's dense output.
+    S_PEND = 32,
+    S_TG = 33,
+    TG_T0 = 0,
+    TG_H = 1,
+    TG_G0 = 2, // the trigger function (less its level) at the step's start and end
+    TG_G1 = 3,
+    TG_Y0 = 4, // 7
+    TG_D = 11, // 28: the dense output's d2, d3, d4, d5
+    TG_LEN = 39,
+    S_PK = 72,
     PK_EXACT = 0,
     PK_EXACT_T = 1,
     PK_P1 = 2, // the largest predicted step maximum
@@ -70,15 +92,15 @@ crate::layout! {
     PK_P2 = 12, // the runner-up's predicted maximum
     PK_B2 = 13, // bracket: the runner-up
     PK_LEN = 22,
-    S_PEAK = 123, // 4: the located maxima, in watch order
-    S_T_PEAK = 127, // 4: their times [s]
+    S_PEAK = 160, // 4: the located maxima, in watch order
+    S_T_PEAK = 164, // 4: their times [s]
     S_PEAK_G = S_PEAK + W_G,
     S_PEAK_Q = S_PEAK + W_Q,
     S_PEAK_QC = S_PEAK + W_QC,
     S_PEAK_QR = S_PEAK + W_QR,
     S_T_PEAK_G = S_T_PEAK + W_G,
     S_T_PEAK_Q = S_T_PEAK + W_Q,
-    STATE_LEN = 131,
+    STATE_LEN = 168,
 
     // ---- model constants buffer (same for every sample of a run) ----
     C_OMEGA = 0, // Earth rotation rate used [rad/s] (0 without rotation)
@@ -114,6 +136,28 @@ pub const MIN_STEP_S: f64 = 1e-9;
 /// How far beyond its ends (in steps) each recorded step is searched for a maximum.
 pub const WINDOW_MARGIN: f64 = 0.25;
 
+/// "No canopy change planned" in S_T_NEXT.
+pub const NO_STOP: f64 = 1e30;
+/// The main is flown dynamically for this long after it opens, then quasi-steadily: falling at
+/// the terminal speed of the local density along the effective gravity and drifting with the
+/// air. Under the main the vertical speed relaxes to terminal at the rate 2 g / V_t (~4 /s for
+/// a 5 m/s canopy) and the horizontal speed to the air's at g / V_t (~2 /s), so 10 s leave
+/// less than e^-20 of the opening's transient; the quasi-steady fall then follows the slow
+/// change of V_t with altitude (dV_t/dt ~ V_t^2 / 2H ~ 1e-3 m/s^2) with a lag of 1 / rate.
+/// An explicit step under the main is stability-limited to ~0.7 s, so flying the whole
+/// ~300 s descent dynamically would triple a trajectory's steps (tests/parachutes.rs compares
+/// the two).
+pub const QS_SETTLE_S: f64 = 10.0;
+/// rk4 while the main is flown dynamically [s]: at the opening the drag rate 2 D / V reaches
+/// ~30 /s (a 36 m^2 canopy at ~40 m/s), and RK4 is stable for rate x step <= 2.785.
+pub const RK4_MAIN_STEP_S: f64 = 0.02;
+
+/// Canopy codes as stored in S_CHUTE.
+pub const CH_NONE: u32 = 0;
+pub const CH_DROGUE: u32 = 1;
+pub const CH_MAIN: u32 = 2;
+pub const CH_MAIN_QS: u32 = 3;
+
 /// Status codes as stored in S_STATUS.
 pub const ST_RUNNING: u32 = 0;
 pub const ST_LANDED: u32 = 1;
@@ -143,13 +187,23 @@ pub fn wgsl_layout() -> String {
         ("ST_TIMEOUT", ST_TIMEOUT as usize),
         ("ST_FAILED", ST_FAILED as usize),
     ];
+    let chutes: &[(&str, usize)] = &[
+        ("CH_NONE", CH_NONE as usize),
+        ("CH_DROGUE", CH_DROGUE as usize),
+        ("CH_MAIN", CH_MAIN as usize),
+        ("CH_MAIN_QS", CH_MAIN_QS as usize),
+    ];
     let mut s = String::from("// generated by scenario::reentry::layout::wgsl_layout\n");
     s.push_str(&crate::wgsl::declare_u32(LAYOUT));
     s.push_str(&crate::wgsl::declare_u32(codes));
+    s.push_str(&crate::wgsl::declare_u32(chutes));
     s.push_str(&crate::wgsl::declare_real(&[
         ("LN_ZERO", LN_ZERO),
         ("MIN_STEP_S", MIN_STEP_S),
         ("WINDOW_MARGIN", WINDOW_MARGIN),
+        ("NO_STOP", NO_STOP),
+        ("QS_SETTLE_S", QS_SETTLE_S),
+        ("RK4_MAIN_STEP_S", RK4_MAIN_STEP_S),
     ]));
     s.push_str(&Dims::wgsl());
     s.push_str(&crate::integrator::wgsl_constants());

@@ -143,6 +143,7 @@ impl Scenario for Reentry {
             ("CD_STEPS", bisect(m.n_cd)),
             ("N_TS", m.n_ts as f64),
             ("HAS_LIFT", lift as u32 as f64),
+            ("CHUTES", m.chutes as u32 as f64),
         ]
     }
     fn steps_per_dispatch(&self) -> u32 {

@@ -8,7 +8,7 @@ use crate::physics::table::UniformTable;
 use crate::physics::{atmosphere, geodesy};
 
 /// Every scalar a dispersion may target, by its dotted config path.
-pub const PARAM_NAMES: [&str; 19] = [
+pub const PARAM_NAMES: [&str; 25] = [
     "planet.mu_m3_s2",
     "planet.radius_m",
     "atmosphere.density_scale",
@@ -27,7 +27,13 @@ pub const PARAM_NAMES: [&str; 19] = [
     "entry.azimuth_deg",
     "entry.latitude_deg",
     "entry.longitude_deg",
-    "events.drogue_mach",
+    "parachutes.drogue_deploy_mach",
+    "parachutes.drogue_delay_s",
+    "parachutes.drogue_cd_area_m2",
+    "parachutes.main_deploy_altitude_km",
+    "parachutes.main_delay_s",
+    "parachutes.main_cd_area_m2",
+    "landing.terrain_height_m",
 ];
 pub const N_PARAMS: usize = PARAM_NAMES.len();
 pub type Params = [f64; N_PARAMS];
@@ -51,6 +57,12 @@ pub const P_AZ: usize = 15;
 pub const P_LAT: usize = 16;
 pub const P_LON: usize = 17;
 const P_DROGUE: usize = 18;
+const P_DROGUE_DELAY: usize = 19;
+const P_DROGUE_CDA: usize = 20;
+const P_MAIN_ALT: usize = 21;
+const P_MAIN_DELAY: usize = 22;
+const P_MAIN_CDA: usize = 23;
+const P_TERRAIN: usize = 24;
 
 /// Cd table type codes for the shader.
 pub const CD_CONSTANT: u32 = 0;
@@ -93,6 +105,10 @@ pub struct Model {
     /// integrator::METHOD_*
     pub method: u32,
     pub perturbation: Option<atmosphere::Perturbation>,
+    /// The parachute sequence is flown ([parachutes] given).
+    pub chutes: bool,
+    /// A main canopy follows the drogue.
+    pub has_main: bool,
 }
 
 impl Model {
@@ -191,6 +207,11 @@ impl Model {
             cd_values,
             method: cfg.integrator.method().code(),
             perturbation,
+            chutes: cfg.parachutes.is_some(),
+            has_main: cfg
+                .parachutes
+                .as_ref()
+                .is_some_and(|p| p.main_deploy_altitude_km.is_some()),
         }
     }
 
@@ -242,6 +263,11 @@ impl Model {
             && (self.atm_model != ATM_EXPONENTIAL || (p[P_H] > 0.0 && p[P_RHO0] >= 0.0))
             && a_eq > 0.0
             && p[P_MU] >= 0.0
+            && p[P_DROGUE] > 0.0
+            && p[P_DROGUE_DELAY] >= 0.0
+            && p[P_DROGUE_CDA] >= 0.0
+            && (!self.has_main
+                || (p[P_MAIN_ALT] > 0.0 && p[P_MAIN_DELAY] >= 0.0 && p[P_MAIN_CDA] > 0.0))
             && p.iter()
                 .enumerate()
                 .all(|(i, v)| v.is_finite() || is_unused(self, i));
@@ -274,6 +300,19 @@ impl Model {
         row[I_AEQ] = a_eq;
         row[I_DROGUE_MACH] = p[P_DROGUE];
         row[I_H_ENTRY] = p[P_ALT] * 1000.0;
+        row[I_DROGUE_DELAY] = p[P_DROGUE_DELAY];
+        row[I_DROGUE_CDA] = p[P_DROGUE_CDA];
+        let terrain = p[P_TERRAIN];
+        row[I_TERRAIN] = terrain;
+        (row[I_MAIN_LEVEL], row[I_MAIN_DELAY], row[I_MAIN_CDA]) = if self.has_main {
+            (
+                terrain + p[P_MAIN_ALT] * 1000.0,
+                p[P_MAIN_DELAY],
+                p[P_MAIN_CDA],
+            )
+        } else {
+            (-NO_STOP, 0.0, 0.0)
+        };
         match (&self.perturbation, pert_z) {
             (Some(pert), Some(z)) => pert.ln_factors(z, &mut row[I_PERT..]),
             _ => row[I_PERT..].fill(0.0),
@@ -289,6 +328,10 @@ impl Model {
         state[S_ERR_PREV] = crate::integrator::ERR_PREV_START;
         state[S_DROGUE_ALT] = -1.0;
         state[S_DROGUE_QDYN] = -1.0;
+        state[S_CHUTE] = CH_NONE as f64;
+        state[S_T_NEXT] = NO_STOP;
+        state[S_T_DROGUE] = -1.0;
+        state[S_T_MAIN] = -1.0;
         // Unphysical sampled inputs (NaN mass) are failed here, on the host, before any engine.
         let ok = input[I_MASS].is_finite();
         state[S_STATUS] = if ok { ST_RUNNING } else { ST_FAILED } as f64;
@@ -299,6 +342,7 @@ impl Model {
 fn is_unused(model: &Model, i: usize) -> bool {
     (i == P_CD && model.cd_mode == CD_TABLE)
         || ((i == P_RHO0 || i == P_H) && model.atm_model != ATM_EXPONENTIAL)
+        || ((i == P_MAIN_ALT || i == P_MAIN_DELAY || i == P_MAIN_CDA) && !model.has_main)
 }
 
 fn ln_or_zero(x: f64) -> f64 {
@@ -349,6 +393,15 @@ fn nominal_params(cfg: &ReentryConfig) -> Params {
     p[P_AZ] = e.azimuth_deg;
     p[P_LAT] = e.latitude_deg;
     p[P_LON] = e.longitude_deg;
-    p[P_DROGUE] = cfg.events.drogue_mach;
+    p[P_DROGUE] = cfg.drogue_deploy_mach();
+    let pc = cfg.parachutes.as_ref();
+    p[P_DROGUE_DELAY] = pc.map_or(0.0, |c| c.drogue_delay_s);
+    p[P_DROGUE_CDA] = pc.map_or(0.0, |c| c.drogue_cd_area_m2);
+    p[P_MAIN_ALT] = pc
+        .and_then(|c| c.main_deploy_altitude_km)
+        .unwrap_or(f64::NAN);
+    p[P_MAIN_DELAY] = pc.map_or(f64::NAN, |c| c.main_delay_s);
+    p[P_MAIN_CDA] = pc.and_then(|c| c.main_cd_area_m2).unwrap_or(f64::NAN);
+    p[P_TERRAIN] = cfg.landing.terrain_height_m;
     p
 }

@@ -8,7 +8,7 @@ use crate::physics::geodesy::{crossrange_km, great_circle_km, wgs84_geodetic_deg
 use crate::scenario::SampleOutputs;
 
 /// Output columns after the dispersed inputs: name and unit.
-pub const METRICS: [(&str, &str); 16] = [
+pub const METRICS: [(&str, &str); 19] = [
     ("peak_g", "g0 (9.80665 m/s^2)"),
     ("peak_heat_flux_w_cm2", "W/cm^2"),
     ("peak_conv_heat_flux_w_cm2", "W/cm^2"),
@@ -25,6 +25,9 @@ pub const METRICS: [(&str, &str); 16] = [
     ("time_of_flight_s", "s"),
     ("steps", "1"),
     ("rejected_steps", "1"),
+    ("drogue_time_s", "s"),
+    ("main_time_s", "s"),
+    ("touchdown_speed_m_s", "m/s"),
 ];
 pub const N_METRICS: usize = METRICS.len();
 pub const M_PEAK_G: usize = 0;
@@ -50,7 +53,7 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     m[4] = Some(s[S_HEAT_LOAD]);
     m[5] = Some(s[S_T_PEAK_G]);
     m[6] = Some(s[S_T_PEAK_Q]);
-    if s[S_DROGUE_DONE] != 0.0 {
+    if s[S_DROGUE_DONE] == 1.0 {
         m[7] = Some(s[S_DROGUE_ALT] / 1000.0);
         m[8] = Some(s[S_DROGUE_QDYN]);
     }
@@ -62,9 +65,21 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
         m[11] = Some(great_circle_km(p[P_LAT], p[P_LON], lat, lon));
         m[12] = Some(crossrange_km(p[P_LAT], p[P_LON], p[P_AZ], lat, lon));
         m[13] = Some(t);
+        // Against the ground (the Earth-fixed frame): the inertial velocity less the
+        // rotation's at the touchdown point.
+        let w = model.consts[C_OMEGA];
+        let (r, v) = (&s[S_R..S_R + 3], &s[S_V..S_V + 3]);
+        let g = [v[0] + w * r[1], v[1] - w * r[0], v[2]];
+        m[18] = Some((g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt());
     }
     m[14] = Some(s[S_STEPS]);
     m[15] = Some(s[S_REJECTED]);
+    if s[S_T_DROGUE] >= 0.0 {
+        m[16] = Some(s[S_T_DROGUE]);
+    }
+    if s[S_T_MAIN] >= 0.0 {
+        m[17] = Some(s[S_T_MAIN]);
+    }
     SampleOutputs { status, metrics: m }
 }
 
