@@ -69,6 +69,30 @@ fn perturbation(ib: u32, h: real) -> real {
         + ((a * a * a - a) * inputs[k + N_PERT] + (t * t * t - t) * inputs[k + N_PERT + 1u]) / 6.0;
 }
 
+// A natural cubic spline through N nodes at spacing dh from 0 m (values at `at`, their second
+// derivatives at `at` + n in the input row), held beyond the node range (the host's
+// physics::atmosphere::natural_spline).
+fn input_spline(at: u32, n: u32, dh: real, h: real) -> real {
+    let u = clamp(h / dh, 0.0, real(n - 1u));
+    let fk = min(floor(u), real(n - 2u));
+    let t = u - fk;
+    let k = at + u32(fk);
+    let a = 1.0 - t;
+    return a * inputs[k] + t * inputs[k + 1u]
+        + ((a * a * a - a) * inputs[k + n] + (t * t * t - t) * inputs[k + n + 1u]) / 6.0;
+}
+
+// The sample's wind [m/s] at altitude h, east and north (N_WIND nodes a component after the
+// density perturbation's in the input row; 0: no wind).
+fn wind_en(ib: u32, h: real) -> vec2<real> {
+    if (N_WIND == 0u) {
+        return vec2<real>(0.0, 0.0);
+    }
+    let at = ib + I_PERT + 2u * N_PERT;
+    let dh = consts[C_WIND_DH];
+    return vec2<real>(input_spline(at, N_WIND, dh, h), input_spline(at + 2u * N_WIND, N_WIND, dh, h));
+}
+
 // Table rows and exponential parameters arrive as arguments: the function reads no sample
 // state but the perturbation nodes of row `ib`.
 fn atmosphere(h: real, ib: u32, ln_dscale: real, ln_rho0: real, inv_h: real, a_exp: real) -> Air {

@@ -5,11 +5,17 @@
 // passes leave dphi ~ 1e-9 rad at entry altitudes and the altitude exact to rounding.
 // SPHERICAL (an override constant, e2 = 0) takes the distance from the centre instead.
 fn geodetic_altitude(r: vec3<real>, a: real, e2: real) -> real {
-    if (SPHERICAL == 1u) {
-        return length(r) - a;
-    }
+    return geodetic_frame(r, a, e2).x;
+}
+
+// The altitude, and the cosine and sine of the geodetic latitude (the normal's direction).
+fn geodetic_frame(r: vec3<real>, a: real, e2: real) -> vec3<real> {
     let p = sqrt(r.x * r.x + r.y * r.y);
     let z = r.z;
+    if (SPHERICAL == 1u) {
+        let rn = length(r);
+        return vec3<real>(rn - a, p / rn, z / rn);
+    }
     var c: real = p * (1.0 - e2);
     var s: real = z;
     var inv: real = 1.0 / sqrt(c * c + s * s);
@@ -23,5 +29,5 @@ fn geodetic_altitude(r: vec3<real>, a: real, e2: real) -> real {
         s = ss * inv;
     }
     let nn = a / sqrt(1.0 - e2 * s * s);
-    return p * c + z * s - a * a / nn;
+    return vec3<real>(p * c + z * s - a * a / nn, c, s);
 }

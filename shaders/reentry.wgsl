@@ -102,22 +102,47 @@ fn altitude_of(r: vec3<real>, p: P) -> real {
     return geodetic_altitude(r, p.aeq, consts[C_E2]);
 }
 
-// Velocity of the air turning with the Earth at r (the inertial frame is Earth-fixed at t = 0).
-fn air_at(r: vec3<real>) -> vec3<real> {
-    let w = consts[C_OMEGA];
-    return vec3<real>(-w * r.y, w * r.x, 0.0);
+// Velocity of the air at r, given its geodetic frame g = (altitude, cos lat, sin lat): the
+// Earth's rotation (the inertial frame is Earth-fixed at t = 0) plus the wind along the local
+// east and north (cpu.rs `air_at`).
+fn air_at(r: vec3<real>, g: vec3<real>, p: P) -> vec3<real> {
+    return air_at_lag(r, g, p, 0.0);
 }
 
-fn air_velocity(r: vec3<real>, v: vec3<real>) -> vec3<real> {
-    return v - air_at(r);
+// As air_at, with the wind taken `lag_m` higher: a quasi-steady canopy carries the wind
+// V_t^2 / g above it (cpu.rs `air_at_lagged`).
+fn air_at_lag(r: vec3<real>, g: vec3<real>, p: P, lag_m: real) -> vec3<real> {
+    let w = consts[C_OMEGA];
+    var air = vec3<real>(-w * r.y, w * r.x, 0.0);
+    if (N_WIND > 0u) {
+        let en = wind_en(p.ib, g.x + lag_m);
+        let rxy = sqrt(r.x * r.x + r.y * r.y);
+        let cl = r.x / rxy;
+        let sl = r.y / rxy;
+        air = air + vec3<real>(-sl * en.x - g.z * cl * en.y, cl * en.x - g.z * sl * en.y,
+                               g.y * en.y);
+    }
+    return air;
+}
+
+fn geodetic_of(r: vec3<real>, p: P) -> vec3<real> {
+    return geodetic_frame(r, p.aeq, consts[C_E2]);
 }
 
 fn rhs(t: real, y: Y, p: P) -> Eval {
-    let alt = altitude_of(y.r, p);
+    let geo = geodetic_of(y.r, p);
+    let alt = geo.x;
     let air = atmosphere(alt, p.ib, p.ln_dscale, p.ln_rho0, p.inv_h, p.a_exp);
     let rho = select(0.0, rexp(air.ln_rho), air.ln_rho >= -700.0);
     let grav = gravity(y.r, p.mu, p.aeq, consts[C_J2]);
-    let vrel = air_velocity(y.r, y.v);
+    // Quasi-steady under a canopy: the wind lags by V_t / g, so it is taken V_t^2 / g =
+    // 2 m / (rho CdA) higher (cpu.rs `air_at_lagged`); one wind look-up either way.
+    var lag: real = 0.0;
+    if (CHUTES == 1u && N_WIND > 0u) {
+        lag = select(0.0, 2.0 * p.mass / (rho * p.cda), p.qs != 0u);
+    }
+    let v_air = air_at_lag(y.r, geo, p, lag);
+    let vrel = y.v - v_air;
     let speed = length(vrel);
     let mach = speed / air.a_sound;
     let qdyn = 0.5 * rho * speed * speed;
@@ -149,7 +174,7 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
         let g_mag = length(ge);
         let vt = sqrt(2.0 * p.mass * g_mag / (rho * (cd * p.area + p.cda)));
         let qc = convective_heat_flux(rho, p.rn, vt);
-        e.f = Y(air_at(y.r) + vt * (ge * (1.0 / g_mag)), vec3<real>(0.0, 0.0, 0.0), qc);
+        e.f = Y(v_air + vt * (ge * (1.0 / g_mag)), vec3<real>(0.0, 0.0, 0.0), qc);
         e.aux = Aux(alt, vt / air.a_sound, 0.5 * rho * vt * vt, g_mag / consts[C_G0], qc, 0.0);
     }
     return e;
@@ -164,12 +189,6 @@ fn watch(w: u32, a: Aux) -> real {
         return a.q_conv;
     }
     return a.q_rad;
-}
-
-fn mach_of(y: Y, p: P) -> real {
-    let alt = altitude_of(y.r, p);
-    let air = atmosphere(alt, p.ib, p.ln_dscale, p.ln_rho0, p.inv_h, p.a_exp);
-    return length(air_velocity(y.r, y.v)) / air.a_sound;
 }
 
 fn is_finite(x: real) -> bool {
@@ -353,11 +372,11 @@ fn load_trig(at: u32) -> Trig {
 
 // Altitude, Mach number and dynamic pressure at a state, without a canopy.
 fn air_state(y: Y, p: P) -> vec3<real> {
-    let alt = altitude_of(y.r, p);
-    let air = atmosphere(alt, p.ib, p.ln_dscale, p.ln_rho0, p.inv_h, p.a_exp);
+    let geo = geodetic_of(y.r, p);
+    let air = atmosphere(geo.x, p.ib, p.ln_dscale, p.ln_rho0, p.inv_h, p.a_exp);
     let rho = select(0.0, rexp(air.ln_rho), air.ln_rho >= -700.0);
-    let speed = length(air_velocity(y.r, y.v));
-    return vec3<real>(alt, speed / air.a_sound, 0.5 * rho * speed * speed);
+    let speed = length(y.v - air_at(y.r, geo, p));
+    return vec3<real>(geo.x, speed / air.a_sound, 0.5 * rho * speed * speed);
 }
 
 // A located trigger: its time, and for the drogue whether it opens (1) or the Mach number was

@@ -6,6 +6,7 @@ override METHOD: u32 = 0u;       // integrator: METHOD_DOPRI5, METHOD_RK4
 override SPHERICAL: u32 = 0u;    // 1: altitude above a sphere
 override ATM_MODEL: u32 = 0u;    // 0 US76 table, 1 exponential
 override N_PERT: u32 = 0u;       // density perturbation nodes per sample (0: none)
+override N_WIND: u32 = 0u;       // wind nodes per component and sample (0: no wind)
 override CD_MODE: u32 = 0u;      // 0 constant, 1 table rows (bisection), 2 uniform table
 override N_CD: u32 = 2u;         // Cd table rows or uniform points
 override CD_STEPS: u32 = 1u;     // bisection steps for Cd table rows

@@ -165,11 +165,14 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
                 0.2
             }
         }
+        // f32: the error norm weighs positions by |r| ~ 6.4e6 m, so at rtol 1e-5 a step may
+        // leave metres of altitude error, and under the main (4.5 m/s) 1 m is 0.22 s; measured
+        // 0.65 s on 256 samples (0.06 s before the parachute descent).
         "time_of_flight_s" => {
             if f64_mode {
                 1e-2
             } else {
-                0.5
+                2.0
             }
         }
         // Canopy opening times: set by the trigger's located time (Mach number, altitude),
@@ -181,14 +184,15 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
                 0.5
             }
         }
-        // The quasi-steady fall's speed at the terrain: f64 rounding (measured 1.3e-9 m/s on
-        // 2,000 samples, 4.5 m/s); f32 resolves the density and the 4.5 m/s to ~1e-6 relative,
-        // the landing altitude to ~0.5 m (a 3e-5 change of density).
+        // The ground speed at touchdown, the canopy's 4.5 m/s and the wind's ~7: f64 rounding
+        // (measured 1.8e-10 m/s on 2,000 samples); f32's metres of altitude error (see
+        // time_of_flight_s) move it along the wind's shear near the ground (~3e-3 /s):
+        // measured 6.7e-3 m/s.
         "touchdown_speed_m_s" => {
             if f64_mode {
                 1e-6
             } else {
-                1e-2
+                3e-2
             }
         }
         // f64: the same steps (measured: no difference in 1,024 samples), a few allowed for
@@ -238,15 +242,15 @@ fn gpu_f32_stays_within_documented_bounds() {
     let (pg, pq, landing, tof) = compare(PrecisionChoice::F32, &[]);
     // f32 (24-bit mantissa) integrates at rtol 1e-5, its floor (positions near 6.4e6 m are
     // quantised to 0.5 m), against the reference's 5e-8; measured (README, 256 samples): peak g
-    // 5.2e-3 and peak heat 4.6e-3 relative, landing 50 m, time of flight 0.06 s. The bounds
-    // leave 2-6x margin.
+    // 5.2e-3 and peak heat 4.6e-3 relative, landing 50 m, time of flight 0.06 s (0.65 s with
+    // the parachute descent: `every_output_bound`). The bounds leave 2-6x margin.
     assert!(pg < 1.5e-2, "f32 peak g differs by {pg:e}");
     assert!(pq < 1.5e-2, "f32 peak heat differs by {pq:e}");
     assert!(
         landing < 300.0,
         "f32 landing {landing} m from the f64 reference"
     );
-    assert!(tof < 0.5, "f32 time of flight differs by {tof} s");
+    assert!(tof < 2.0, "f32 time of flight differs by {tof} s");
 }
 
 #[test]

@@ -130,6 +130,25 @@ impl Perturbation {
     /// Turn independent standard normals `w` into the ln density multipliers at the nodes,
     /// out[..n], and their natural spline's second derivatives, out[n..2 n].
     pub fn ln_factors(&self, w: &[f64], out: &mut [f64]) {
+        self.profile(w, out, |s, z| s * z - 0.5 * s * s);
+    }
+
+    /// Turn independent standard normals `w` into a zero-mean profile sigma z added to `mean`
+    /// at the nodes, out[..n], and its natural spline's second derivatives, out[n..2 n]
+    /// (the wind's random part).
+    pub fn add_to(&self, w: &[f64], mean: &[f64], out: &mut [f64]) {
+        self.profile(w, out, |s, z| s * z);
+        for (o, m) in out.iter_mut().zip(mean) {
+            *o += m;
+        }
+        let n = self.sigma.len();
+        let (y, m) = out.split_at_mut(n);
+        natural_spline_second_derivatives(y, &mut m[..n]);
+    }
+
+    /// The Gauss-Markov values z at the nodes, mapped by `f(sigma, z)` into out[..n], and
+    /// their natural spline's second derivatives into out[n..2 n].
+    fn profile(&self, w: &[f64], out: &mut [f64], f: impl Fn(f64, f64) -> f64) {
         let q = (1.0 - self.phi * self.phi).sqrt();
         let mut z = 0.0;
         for k in 0..self.sigma.len() {
@@ -138,8 +157,7 @@ impl Perturbation {
             } else {
                 self.phi * z + q * w[k]
             };
-            let s = self.sigma[k];
-            out[k] = s * z - 0.5 * s * s;
+            out[k] = f(self.sigma[k], z);
         }
         let n = self.sigma.len();
         let (y, m) = out.split_at_mut(n);
@@ -148,7 +166,7 @@ impl Perturbation {
 }
 
 /// sigma profile: linear between rows, held beyond the ends.
-fn sigma_at(rows: &[[f64; 2]], h_km: f64) -> f64 {
+pub fn sigma_at(rows: &[[f64; 2]], h_km: f64) -> f64 {
     if h_km <= rows[0][0] {
         return rows[0][1];
     }

@@ -20,6 +20,8 @@ pub struct ReentryConfig {
     #[serde(default)]
     pub landing: LandingConfig,
     #[serde(default)]
+    pub winds: Option<WindsConfig>,
+    #[serde(default)]
     pub integrator: IntegratorConfig,
     #[serde(default)]
     pub dispersions: Dispersions,
@@ -164,6 +166,34 @@ pub struct ParachutesConfig {
     pub main_delay_s: f64,
     #[serde(default)]
     pub main_cd_area_m2: Option<f64>,
+}
+
+/// Horizontal wind against altitude: a mean profile, and optionally an altitude-correlated random
+/// part per sample (east and north independent first-order Gauss-Markov processes in altitude,
+/// as the density perturbation). Both are sampled at nodes every `node_spacing_km` from 0 km to
+/// 10 km above the entry interface (held above the profile's last row) and joined by a natural
+/// cubic spline; the wind is held below 0 km.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindsConfig {
+    /// [[altitude_km, east_m_s, north_m_s], ...], ascending altitude; linear between rows.
+    pub profile: Vec<[f64; 3]>,
+    #[serde(default = "default_wind_spacing")]
+    pub node_spacing_km: f64,
+    #[serde(default)]
+    pub perturbation: Option<WindPerturbationConfig>,
+}
+
+fn default_wind_spacing() -> f64 {
+    0.5
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindPerturbationConfig {
+    /// [[altitude_km, sigma_m_s], ...] per component, ascending altitude; linear between rows.
+    pub sigma: Vec<[f64; 2]>,
+    pub correlation_length_km: f64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -492,6 +522,43 @@ impl ReentryConfig {
                         "required with main_cd_area_m2 (give both, or neither for a drogue-only descent)",
                     ))
                 }
+            }
+        }
+        if let Some(w) = &self.winds {
+            let rows: Vec<[f64; 2]> = w.profile.iter().map(|r| [r[0], 1.0]).collect();
+            check_table("winds.profile", &rows, false)?;
+            for (i, r) in w.profile.iter().enumerate() {
+                if !r[1].is_finite()
+                    || !r[2].is_finite()
+                    || r[1].abs() > 200.0
+                    || r[2].abs() > 200.0
+                {
+                    return Err(ConfigError::key(
+                        "winds.profile",
+                        format!("row {i}: east and north must be finite, at most 200 m/s"),
+                    ));
+                }
+            }
+            if w.profile[0][0] < 0.0 {
+                return Err(ConfigError::key(
+                    "winds.profile",
+                    "altitudes start at 0 km or above (the wind is held below the first row)",
+                ));
+            }
+            positive("winds.node_spacing_km", w.node_spacing_km)?;
+            let top = w.profile[w.profile.len() - 1][0].max(self.entry.altitude_km + 10.0);
+            if top / w.node_spacing_km > 2000.0 {
+                return Err(ConfigError::key(
+                    "winds.node_spacing_km",
+                    "too fine: at most 2000 nodes from 0 km to 10 km above the entry interface",
+                ));
+            }
+            if let Some(p) = &w.perturbation {
+                check_table("winds.perturbation.sigma", &p.sigma, true)?;
+                positive(
+                    "winds.perturbation.correlation_length_km",
+                    p.correlation_length_km,
+                )?;
             }
         }
         let terrain = finite("landing.terrain_height_m", self.landing.terrain_height_m)?;

@@ -29,7 +29,7 @@ crate::layout! {
     I_MAIN_DELAY = 26, // main opens this long after its trigger [s]
     I_MAIN_CDA = 27, // main drag area [m^2]
     I_TERRAIN = 28, // touchdown: geodetic altitude of the terrain [m]
-    I_PERT = 29, // perturbation: N_PERT ln density multipliers, then their spline's second derivatives
+    I_PERT = 29, // perturbation: N_PERT ln density multipliers, then their spline's second derivatives; then the wind's nodes (Model::input_len)
     IN_FIXED = 29,
 
     // ---- per-sample state row, kept between dispatches; the engines' result ----
@@ -125,7 +125,8 @@ crate::layout! {
     C_CD_X0 = 19, // first Mach number of a uniform Cd table
     C_CD_DX = 20, // its spacing
     C_RTOL_DESCENT = 21, // dopri5 relative tolerance after the drogue Mach number
-    CONSTS_FIXED = 22,
+    C_WIND_DH = 22, // wind node spacing [m] (nodes start at 0 m)
+    CONSTS_FIXED = 23,
 
 }
 

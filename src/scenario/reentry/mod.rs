@@ -51,7 +51,7 @@ impl Scenario for Reentry {
         &self.model.nominal
     }
     fn n_normals(&self) -> usize {
-        self.model.n_pert()
+        self.model.n_normals()
     }
     fn input_len(&self) -> usize {
         self.model.input_len()
@@ -138,6 +138,7 @@ impl Scenario for Reentry {
             ("SPHERICAL", (m.consts[C_E2] == 0.0) as u32 as f64),
             ("ATM_MODEL", m.atm_model as f64),
             ("N_PERT", m.n_pert() as f64),
+            ("N_WIND", m.n_wind() as f64),
             ("CD_MODE", cd_mode as f64),
             ("N_CD", m.n_cd.max(2) as f64),
             ("CD_STEPS", bisect(m.n_cd)),

@@ -1,7 +1,7 @@
 //! From a validated config to what the engines consume: the dispersable parameters, the model
 //! constants and tables shared by all samples, and each sample's packed input row.
 
-use super::config::{AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig};
+use super::config::{AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig, WindsConfig};
 use super::layout::*;
 use crate::physics::constants::*;
 use crate::physics::table::UniformTable;
@@ -80,6 +80,50 @@ pub const ATM_TABLE_TOP_M: f64 = 1_000_000.0;
 /// settles within a few steps whatever this is.
 pub const FIRST_STEP_S: f64 = 2.0;
 
+/// The wind: the mean profile at nodes every `spacing_m` from 0 m, east and north [m/s], and
+/// the random part's Gauss-Markov process on the same nodes.
+#[derive(Debug, Clone)]
+pub struct Wind {
+    pub spacing_m: f64,
+    pub east: Vec<f64>,
+    pub north: Vec<f64>,
+    pub perturbation: Option<atmosphere::Perturbation>,
+}
+
+impl Wind {
+    /// Nodes from 0 km to 10 km above the entry interface (or the profile's top, if higher):
+    /// the profile and its sigma are held above their last rows, and a spline that ended
+    /// lower would stop with a kink in the flight (at a 35 km top it put a peak-g error of
+    /// 1.4e-4 on steep entries, against 2.5e-5 otherwise).
+    fn new(w: &WindsConfig, entry_km: f64) -> Wind {
+        let top_km = w.profile[w.profile.len() - 1][0].max(entry_km + 10.0);
+        let n = (top_km / w.node_spacing_km).ceil() as usize + 1;
+        let component = |c: usize| -> Vec<f64> {
+            let rows: Vec<[f64; 2]> = w.profile.iter().map(|r| [r[0], r[c]]).collect();
+            (0..n)
+                .map(|k| atmosphere::sigma_at(&rows, k as f64 * w.node_spacing_km))
+                .collect()
+        };
+        Wind {
+            spacing_m: w.node_spacing_km * 1000.0,
+            east: component(1),
+            north: component(2),
+            perturbation: w.perturbation.as_ref().map(|p| {
+                atmosphere::Perturbation::new(
+                    p.correlation_length_km,
+                    &p.sigma,
+                    w.node_spacing_km,
+                    (n - 1) as f64 * w.node_spacing_km,
+                )
+            }),
+        }
+    }
+
+    pub fn n_nodes(&self) -> usize {
+        self.east.len()
+    }
+}
+
 /// Everything the engines need that is the same for all samples.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -105,6 +149,8 @@ pub struct Model {
     /// integrator::METHOD_*
     pub method: u32,
     pub perturbation: Option<atmosphere::Perturbation>,
+    /// The wind profile at its nodes, and its random part ([winds] given).
+    pub wind: Option<Wind>,
     /// The parachute sequence is flown ([parachutes] given).
     pub chutes: bool,
     /// A main canopy follows the drogue.
@@ -147,6 +193,11 @@ impl Model {
                 )
             });
         consts[C_PERT_DH] = perturbation.as_ref().map_or(1.0, |p| p.node_spacing_m);
+        let wind = cfg
+            .winds
+            .as_ref()
+            .map(|w| Wind::new(w, cfg.entry.altitude_km));
+        consts[C_WIND_DH] = wind.as_ref().map_or(1.0, |w| w.spacing_m);
 
         // The kernel's copies of the tables, on uniform grids (physics::table); the CPU
         // reference interpolates the tables as given.
@@ -207,6 +258,7 @@ impl Model {
             cd_values,
             method: cfg.integrator.method().code(),
             perturbation,
+            wind,
             chutes: cfg.parachutes.is_some(),
             has_main: cfg
                 .parachutes
@@ -219,15 +271,28 @@ impl Model {
         PARAM_NAMES.iter().position(|p| *p == path)
     }
 
-    /// Number of perturbation nodes (standard normals drawn per sample for the density profile).
+    /// Number of density perturbation nodes.
     pub fn n_pert(&self) -> usize {
         self.perturbation.as_ref().map_or(0, |p| p.n_nodes())
     }
 
-    /// The fixed part, then the perturbation's node values and their spline's second
-    /// derivatives (n_pert each).
+    /// Number of wind nodes (0 without winds).
+    pub fn n_wind(&self) -> usize {
+        self.wind.as_ref().map_or(0, |w| w.n_nodes())
+    }
+
+    /// Standard normals drawn per sample: the density profile's, then the wind's (east, then
+    /// north) when it has a random part.
+    pub fn n_normals(&self) -> usize {
+        let wind_pert = self.wind.as_ref().is_some_and(|w| w.perturbation.is_some());
+        self.n_pert() + if wind_pert { 2 * self.n_wind() } else { 0 }
+    }
+
+    /// The fixed part; the density perturbation's node values and their spline's second
+    /// derivatives (n_pert each); the wind's east node values, their second derivatives, then
+    /// the same for north (n_wind each), from I_PERT + 2 n_pert.
     pub fn input_len(&self) -> usize {
-        IN_FIXED + 2 * self.n_pert()
+        IN_FIXED + 2 * self.n_pert() + 4 * self.n_wind()
     }
 
     /// Fill one sample's input row from its parameters and perturbation normals
@@ -313,9 +378,28 @@ impl Model {
         } else {
             (-NO_STOP, 0.0, 0.0)
         };
+        let n_pert = self.n_pert();
+        let i_wind = I_PERT + 2 * n_pert;
         match (&self.perturbation, pert_z) {
-            (Some(pert), Some(z)) => pert.ln_factors(z, &mut row[I_PERT..]),
-            _ => row[I_PERT..].fill(0.0),
+            (Some(pert), Some(z)) => pert.ln_factors(z, &mut row[I_PERT..i_wind]),
+            _ => row[I_PERT..i_wind].fill(0.0),
+        }
+        if let Some(w) = &self.wind {
+            let n = w.n_nodes();
+            for (c, mean) in [&w.east, &w.north].into_iter().enumerate() {
+                let out = &mut row[i_wind + 2 * n * c..i_wind + 2 * n * (c + 1)];
+                match (&w.perturbation, pert_z) {
+                    (Some(wp), Some(z)) => {
+                        let zc = &z[n_pert + n * c..n_pert + n * (c + 1)];
+                        wp.add_to(zc, mean, out);
+                    }
+                    _ => {
+                        out[..n].copy_from_slice(mean);
+                        let (y, m) = out.split_at_mut(n);
+                        atmosphere::natural_spline_second_derivatives(y, m);
+                    }
+                }
+            }
         }
     }
 
