@@ -655,6 +655,34 @@ impl<'a> Accumulator<'a> {
                     ..Default::default()
                 });
             }
+            if let Some((t_lat, t_lon)) = self.scenario.target() {
+                let about = stats::ellipse::landing_ellipse_about(lat, lon, t_lat, t_lon, 0.9973);
+                for (name, unit, v) in [
+                    (
+                        "footprint_target_semi_major_km",
+                        "km",
+                        about.as_ref().map(|e| e.semi_major_km),
+                    ),
+                    (
+                        "footprint_target_semi_minor_km",
+                        "km",
+                        about.as_ref().map(|e| e.semi_minor_km),
+                    ),
+                    (
+                        "footprint_target_orientation_deg",
+                        "deg from north towards east",
+                        about.as_ref().map(|e| e.orientation_deg),
+                    ),
+                ] {
+                    rows.push(SummaryRow {
+                        metric: name.into(),
+                        unit: unit.into(),
+                        count: lat.len() as u64,
+                        mean: v,
+                        ..Default::default()
+                    });
+                }
+            }
         }
         rows
     }

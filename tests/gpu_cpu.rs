@@ -158,7 +158,8 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
                 2e-3
             }
         }
-        "downrange_km" | "crossrange_km" => {
+        "downrange_km" | "crossrange_km" | "miss_distance_km" | "miss_downrange_km"
+        | "miss_crossrange_km" => {
             if f64_mode {
                 1e-3
             } else {

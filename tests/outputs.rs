@@ -306,10 +306,10 @@ fn sensitivity_parquet_ranks_what_drives_the_outputs() {
     };
     let (inputs, outputs) = (col("input"), col("output"));
     let rho = f64_col(&s, "spearman");
-    // One row per (dispersed input, output): 11 inputs x 19 outputs in the default config (14
-    // physical outputs, the integrator's steps and rejected_steps, then the canopies' opening
-    // times and the touchdown speed).
-    assert_eq!(s.num_rows(), 11 * 19);
+    // One row per (dispersed input, output): 11 inputs x 22 outputs in the default config (14
+    // physical outputs, the integrator's steps and rejected_steps, the canopies' opening times,
+    // the touchdown speed and the three miss distances).
+    assert_eq!(s.num_rows(), 11 * 22);
     let find = |i: &str, o: &str| {
         let k = inputs
             .iter()

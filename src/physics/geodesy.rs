@@ -73,6 +73,32 @@ fn bearing_rad(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> f6
     y.atan2(x)
 }
 
+/// Bearing [deg, from north towards east, in (-180, 180]] of the great circle from point 1 at
+/// point 2 (its final bearing there).
+pub fn final_bearing_deg(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> f64 {
+    let back = bearing_rad(lat2_deg, lon2_deg, lat1_deg, lon1_deg).to_degrees();
+    if back > 0.0 {
+        back - 180.0
+    } else {
+        back + 180.0
+    }
+}
+
+/// East and north [km] of point 2 on the plane tangent to the WGS84 ellipsoid at point 1
+/// (both at zero height): the ECEF offset dotted with point 1's local east and north.
+pub fn east_north_km(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> (f64, f64) {
+    let ecef = |lat: f64, lon: f64| {
+        geodetic_to_cartesian_m(lat.to_radians(), lon.to_radians(), 0.0, WGS84_A_M, WGS84_E2)
+    };
+    let (a, b) = (ecef(lat1_deg, lon1_deg), ecef(lat2_deg, lon2_deg));
+    let d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+    let (sp, cp) = lat1_deg.to_radians().sin_cos();
+    let (sl, cl) = lon1_deg.to_radians().sin_cos();
+    let east = -sl * d[0] + cl * d[1];
+    let north = -sp * cl * d[0] - sp * sl * d[1] + cp * d[2];
+    (east / 1000.0, north / 1000.0)
+}
+
 /// Signed distance [km] of point 2 from the great circle through point 1 along `azimuth_deg`
 /// (from north towards east): positive to the right of the direction of travel.
 pub fn crossrange_km(

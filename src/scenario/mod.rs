@@ -85,6 +85,10 @@ pub trait Scenario: Sync {
     fn probabilities(&self) -> Vec<Probability>;
     /// Metric indices of landing latitude and longitude, for the 99.73% footprint ellipse.
     fn footprint(&self) -> Option<(usize, usize)>;
+    /// The aim point (latitude, longitude) [deg]: a second footprint ellipse about it.
+    fn target(&self) -> Option<(f64, f64)> {
+        None
+    }
     /// Text columns derived from epoch metrics: (column name, metric index of an MJD TDB);
     /// written as ISO 8601 after the numeric outputs.
     fn iso_epochs(&self) -> &[(&'static str, usize)] {

@@ -96,7 +96,45 @@ pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Op
     see /= nf - 1.0;
     snn /= nf - 1.0;
     sen /= nf - 1.0;
+    Some(from_moments(see, snn, sen, lat0, lon0, probability))
+}
 
+/// The ellipse that holds `probability` of a bivariate normal about a given centre (the aim
+/// point): as [`landing_ellipse`], with the second moments of the points about the centre
+/// (n denominator), so a mean miss widens it. `None` for fewer than 3 points.
+pub fn landing_ellipse_about(
+    lat_deg: &[f64],
+    lon_deg: &[f64],
+    center_lat_deg: f64,
+    center_lon_deg: f64,
+    probability: f64,
+) -> Option<Ellipse> {
+    assert_eq!(lat_deg.len(), lon_deg.len());
+    let n = lat_deg.len();
+    if n < 3 {
+        return None;
+    }
+    let plane = TangentPlane::new(center_lat_deg, center_lon_deg);
+    let (mut see, mut snn, mut sen) = (0.0, 0.0, 0.0);
+    for (&lat, &lon) in lat_deg.iter().zip(lon_deg) {
+        let (e, nn) = plane.project_km(lat, lon);
+        see += e * e;
+        snn += nn * nn;
+        sen += e * nn;
+    }
+    let nf = n as f64;
+    Some(from_moments(
+        see / nf,
+        snn / nf,
+        sen / nf,
+        center_lat_deg,
+        center_lon_deg,
+        probability,
+    ))
+}
+
+/// The ellipse of second moments (east, north, cross) [km^2] at a centre.
+fn from_moments(see: f64, snn: f64, sen: f64, lat0: f64, lon0: f64, probability: f64) -> Ellipse {
     // Eigenvalues of the symmetric 2x2 [[see, sen], [sen, snn]]:
     // (trace / 2) +- sqrt(((see - snn) / 2)^2 + sen^2).
     let half_trace = 0.5 * (see + snn);
@@ -113,14 +151,14 @@ pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Op
     }
 
     let k2 = -2.0 * (-probability).ln_1p();
-    Some(Ellipse {
+    Ellipse {
         center_lat_deg: lat0,
         center_lon_deg: lon0,
         semi_major_km: (lambda_major * k2).sqrt(),
         semi_minor_km: (lambda_minor * k2).sqrt(),
         orientation_deg: orientation,
         probability,
-    })
+    }
 }
 
 impl Ellipse {

@@ -202,6 +202,11 @@ pub struct LandingConfig {
     /// Height of the landing terrain above the ellipsoid (or sphere) [m]: touchdown is there.
     #[serde(default)]
     pub terrain_height_m: f64,
+    /// The aim point on the ground (both or neither): miss distances are measured from it.
+    #[serde(default)]
+    pub target_lat_deg: Option<f64>,
+    #[serde(default)]
+    pub target_lon_deg: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -559,6 +564,31 @@ impl ReentryConfig {
                     "winds.perturbation.correlation_length_km",
                     p.correlation_length_km,
                 )?;
+            }
+        }
+        match (self.landing.target_lat_deg, self.landing.target_lon_deg) {
+            (Some(lat), Some(lon)) => {
+                let lat = finite("landing.target_lat_deg", lat)?;
+                if lat.abs() > 90.0 {
+                    return Err(ConfigError::key(
+                        "landing.target_lat_deg",
+                        "must be within [-90, 90]",
+                    ));
+                }
+                finite("landing.target_lon_deg", lon)?;
+            }
+            (None, None) => {}
+            (Some(_), None) => {
+                return Err(ConfigError::key(
+                    "landing.target_lon_deg",
+                    "required with target_lat_deg (give both, or neither)",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::key(
+                    "landing.target_lat_deg",
+                    "required with target_lon_deg (give both, or neither)",
+                ))
             }
         }
         let terrain = finite("landing.terrain_height_m", self.landing.terrain_height_m)?;

@@ -183,6 +183,9 @@ impl Scenario for Reentry {
     fn footprint(&self) -> Option<(usize, usize)> {
         Some((M_LAT, M_LON))
     }
+    fn target(&self) -> Option<(f64, f64)> {
+        self.model.target.map(|(lat, lon, _)| (lat, lon))
+    }
     fn metadata(&self) -> Vec<(String, String)> {
         let i = &self.cfg.integrator;
         let pert = match &self.cfg.atmosphere.perturbation {

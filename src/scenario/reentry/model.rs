@@ -151,6 +151,9 @@ pub struct Model {
     pub perturbation: Option<atmosphere::Perturbation>,
     /// The wind profile at its nodes, and its random part ([winds] given).
     pub wind: Option<Wind>,
+    /// The aim point and the ground track's heading there: (lat, lon, heading) [deg], the
+    /// heading that of the great circle from the nominal entry point to the target.
+    pub target: Option<(f64, f64, f64)>,
     /// The parachute sequence is flown ([parachutes] given).
     pub chutes: bool,
     /// A main canopy follows the drogue.
@@ -259,6 +262,19 @@ impl Model {
             method: cfg.integrator.method().code(),
             perturbation,
             wind,
+            target: match (cfg.landing.target_lat_deg, cfg.landing.target_lon_deg) {
+                (Some(lat), Some(lon)) => Some((
+                    lat,
+                    lon,
+                    geodesy::final_bearing_deg(
+                        cfg.entry.latitude_deg,
+                        cfg.entry.longitude_deg,
+                        lat,
+                        lon,
+                    ),
+                )),
+                _ => None,
+            },
             chutes: cfg.parachutes.is_some(),
             has_main: cfg
                 .parachutes

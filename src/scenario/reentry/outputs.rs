@@ -4,11 +4,11 @@
 use super::layout::*;
 use super::model::{Model, Params, P_AZ, P_LAT, P_LON};
 use crate::physics::geodesy::cartesian_to_geodetic_m;
-use crate::physics::geodesy::{crossrange_km, great_circle_km, wgs84_geodetic_deg};
+use crate::physics::geodesy::{crossrange_km, east_north_km, great_circle_km, wgs84_geodetic_deg};
 use crate::scenario::SampleOutputs;
 
 /// Output columns after the dispersed inputs: name and unit.
-pub const METRICS: [(&str, &str); 19] = [
+pub const METRICS: [(&str, &str); 22] = [
     ("peak_g", "g0 (9.80665 m/s^2)"),
     ("peak_heat_flux_w_cm2", "W/cm^2"),
     ("peak_conv_heat_flux_w_cm2", "W/cm^2"),
@@ -28,6 +28,9 @@ pub const METRICS: [(&str, &str); 19] = [
     ("drogue_time_s", "s"),
     ("main_time_s", "s"),
     ("touchdown_speed_m_s", "m/s"),
+    ("miss_distance_km", "km"),
+    ("miss_downrange_km", "km"),
+    ("miss_crossrange_km", "km"),
 ];
 pub const N_METRICS: usize = METRICS.len();
 pub const M_PEAK_G: usize = 0;
@@ -71,6 +74,15 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
         let (r, v) = (&s[S_R..S_R + 3], &s[S_V..S_V + 3]);
         let g = [v[0] + w * r[1], v[1] - w * r[0], v[2]];
         m[18] = Some((g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt());
+        // From the target, on the plane tangent at it: along the ground track's heading there
+        // (from the nominal entry point) and across it, positive to the right.
+        if let Some((t_lat, t_lon, heading)) = model.target {
+            let (e, n) = east_north_km(t_lat, t_lon, lat, lon);
+            let (sh, ch) = heading.to_radians().sin_cos();
+            m[19] = Some(e.hypot(n));
+            m[20] = Some(e * sh + n * ch);
+            m[21] = Some(e * ch - n * sh);
+        }
     }
     m[14] = Some(s[S_STEPS]);
     m[15] = Some(s[S_REJECTED]);

@@ -1,0 +1,100 @@
+//! Miss distance from the aim point, and the footprint ellipse about it.
+
+mod common;
+use common::*;
+use dispersa::physics::geodesy::{east_north_km, final_bearing_deg};
+use dispersa::scenario::reentry::*;
+use dispersa::stats::ellipse::{landing_ellipse, landing_ellipse_about};
+
+fn metric(name: &str) -> usize {
+    METRICS.iter().position(|(n, _)| *n == name).unwrap()
+}
+
+/// The point `d_km` from (lat, lon) along `bearing_deg` (sphere of the mean radius; the test
+/// only needs a point a known way off the track).
+fn destination(lat: f64, lon: f64, bearing_deg: f64, d_km: f64) -> (f64, f64) {
+    let (p1, l1, b) = (lat.to_radians(), lon.to_radians(), bearing_deg.to_radians());
+    let d = d_km / 6371.0088;
+    let p2 = (p1.sin() * d.cos() + p1.cos() * d.sin() * b.cos()).asin();
+    let l2 = l1 + (b.sin() * d.sin() * p1.cos()).atan2(d.cos() - p1.sin() * p2.sin());
+    (p2.to_degrees(), l2.to_degrees())
+}
+
+#[test]
+fn miss_components_follow_the_ground_track_at_the_target() {
+    let nominal = |sets: &[&str]| {
+        let cfg = config_with(sets);
+        let (sc, params, inputs) = sample_inputs(&cfg, 1, true);
+        outputs(&cpu(), &sc, &params, &inputs).remove(0)
+    };
+    let o = nominal(&[]);
+    let (lat, lon) = (o.metrics[M_LAT].unwrap(), o.metrics[M_LON].unwrap());
+    let cfg = config_with(&[]);
+    let heading = final_bearing_deg(cfg.entry.latitude_deg, cfg.entry.longitude_deg, lat, lon);
+    // Targets 1 km short of the landing along the track, and 1 km to its left: the landing is
+    // then 1 km long (downrange +1) or 1 km to the right (crossrange +1).
+    for (bearing, down, cross) in [(heading + 180.0, 1.0, 0.0), (heading - 90.0, 0.0, 1.0)] {
+        let (t_lat, t_lon) = destination(lat, lon, bearing, 1.0);
+        let o = nominal(&[
+            &format!("landing.target_lat_deg={t_lat}"),
+            &format!("landing.target_lon_deg={t_lon}"),
+        ]);
+        let m = |n: &str| o.metrics[metric(n)].unwrap();
+        eprintln!(
+            "target {t_lat:.5} {t_lon:.5}: miss {:.4} km, downrange {:.4}, crossrange {:.4}",
+            m("miss_distance_km"),
+            m("miss_downrange_km"),
+            m("miss_crossrange_km")
+        );
+        // 1e-2 km: the test's spherical destination against the ellipsoid's tangent plane
+        // (~0.3 % of 1 km) and the track heading's change with the target (~1e-4 rad).
+        assert!((m("miss_downrange_km") - down).abs() < 1e-2);
+        assert!((m("miss_crossrange_km") - cross).abs() < 1e-2);
+        assert!((m("miss_distance_km") - 1.0).abs() < 1e-2);
+    }
+}
+
+#[test]
+fn the_ellipse_about_the_target_adds_the_mean_miss() {
+    // Points on a 2 x 1 km cross around (42, 111.4), then the same shifted 3 km east.
+    let c = (42.0, 111.4);
+    let pts: Vec<(f64, f64)> = [(2.0, 0.0), (-2.0, 0.0), (0.0, 1.0), (0.0, -1.0)]
+        .iter()
+        .map(|&(e, n): &(f64, f64)| {
+            let (lat, lon) = destination(c.0, c.1, e.atan2(n).to_degrees(), e.hypot(n));
+            (lat, lon)
+        })
+        .collect();
+    let (lat, lon): (Vec<f64>, Vec<f64>) = pts.iter().cloned().unzip();
+    let about = landing_ellipse_about(&lat, &lon, c.0, c.1, 0.9973).unwrap();
+    let mean = landing_ellipse(&lat, &lon, 0.9973).unwrap();
+    // Centred: the same ellipse but for the n against n - 1 denominator.
+    let ratio = about.semi_major_km / mean.semi_major_km;
+    assert!(
+        (ratio - (3.0f64 / 4.0).sqrt()).abs() < 1e-3,
+        "ratio {ratio}"
+    );
+    // Shifted 3 km east of the target: east second moment 2 + 9 = 11 km^2 (n denominator),
+    // so the major axis runs east, sqrt(11 x 11.83) km long.
+    let (lat2, lon2): (Vec<f64>, Vec<f64>) = pts
+        .iter()
+        .map(|&(la, lo)| {
+            let (e, n) = east_north_km(c.0, c.1, la, lo);
+            destination(
+                c.0,
+                c.1,
+                (e + 3.0).atan2(n).to_degrees(),
+                (e + 3.0).hypot(n),
+            )
+        })
+        .unzip();
+    let shifted = landing_ellipse_about(&lat2, &lon2, c.0, c.1, 0.9973).unwrap();
+    let k2 = -2.0 * (-0.9973f64).ln_1p();
+    let want = (11.0 * k2).sqrt();
+    eprintln!(
+        "shifted: {:.4} km (want {want:.4}), orientation {:.2} deg",
+        shifted.semi_major_km, shifted.orientation_deg
+    );
+    assert!((shifted.semi_major_km / want - 1.0).abs() < 1e-2);
+    assert!((shifted.orientation_deg - 90.0).abs() < 1.0);
+}
