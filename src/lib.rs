@@ -18,4 +18,5 @@ pub mod run;
 pub mod sampling;
 pub mod scenario;
 pub mod stats;
+pub mod target;
 pub mod wgsl;

@@ -545,3 +545,17 @@ fn the_old_drogue_spelling_is_accepted() {
     assert_eq!(code, 0, "the old spelling runs: {err}");
     assert!(out.join("samples.parquet").exists());
 }
+
+#[test]
+fn dispersa_target_needs_a_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("no_target.toml");
+    std::fs::write(&cfg, replace("target_lat_deg = 42.0", "")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["target", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("landing.target_lat_deg"), "{err}");
+}

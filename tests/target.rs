@@ -98,3 +98,36 @@ fn the_ellipse_about_the_target_adds_the_mean_miss() {
     assert!((shifted.semi_major_km / want - 1.0).abs() < 1e-2);
     assert!((shifted.orientation_deg - 90.0).abs() < 1.0);
 }
+
+#[test]
+fn dispersa_target_lands_the_nominal_on_the_aim_point() {
+    // From an entry point 0.3 deg off, the aim converges and the nominal flown again with the
+    // printed entry point (an independent run) lands within the 100 m.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_path = dir.path().join("off.toml");
+    let text = std::fs::read_to_string(DEFAULT_CONFIG)
+        .unwrap()
+        .replace("latitude_deg = 40.380318", "latitude_deg = 40.08")
+        .replace("longitude_deg = 104.807673", "longitude_deg = 105.1");
+    std::fs::write(&cfg_path, text).unwrap();
+    let passes = dispersa::target::aim(&cfg_path, &[]).expect("aims");
+    let last = passes.last().unwrap();
+    eprintln!(
+        "{} passes, first miss {:.0} m, last {:.2} m",
+        passes.len(),
+        passes[0].miss_m(),
+        last.miss_m()
+    );
+    assert!(last.miss_m() <= dispersa::target::AIM_TOLERANCE_M);
+    let cfg = config_with(&[
+        &format!("entry.latitude_deg={}", last.entry_lat_deg),
+        &format!("entry.longitude_deg={}", last.entry_lon_deg),
+    ]);
+    let (sc, params, inputs) = sample_inputs(&cfg, 1, true);
+    let o = outputs(&cpu(), &sc, &params, &inputs).remove(0);
+    let miss = o.metrics[metric("miss_distance_km")].unwrap() * 1000.0;
+    assert!(
+        miss < 100.0,
+        "the aimed nominal lands {miss} m from the target"
+    );
+}

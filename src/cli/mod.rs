@@ -75,6 +75,15 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Aim a reentry config: move the entry latitude and longitude until the undispersed
+    /// trajectory lands within 10 m of landing.target_lat_deg / target_lon_deg, and print the
+    /// config lines to use (CPU reference, f64).
+    Target {
+        /// Reentry config (TOML) with a [landing] target
+        config: PathBuf,
+        #[arg(long = "set", value_name = "DOTTED.KEY=VALUE")]
+        sets: Vec<String>,
+    },
     /// Figures of a finished run or corridor: report.html (self-contained) plus each figure as
     /// SVG and PNG, written to RUN_DIR/report.
     Report {
@@ -227,6 +236,33 @@ pub fn main_with(cli: Cli) -> i32 {
                 }
             }
         }
+        Command::Target { config, sets } => match crate::target::aim(&config, &sets) {
+            Ok(passes) => {
+                for (k, p) in passes.iter().enumerate() {
+                    println!(
+                        "pass {}: entry ({:.6}, {:.6}) deg -> lands {:.3} km east, {:.3} km north of the target ({:.1} m)",
+                        k + 1,
+                        p.entry_lat_deg,
+                        p.entry_lon_deg,
+                        p.miss_east_km,
+                        p.miss_north_km,
+                        p.miss_m()
+                    );
+                }
+                let last = passes.last().expect("at least one pass");
+                println!(
+                    "aimed: the nominal lands {:.1} m from the target. In [entry]:\nlatitude_deg = {:.6}\nlongitude_deg = {:.6}",
+                    last.miss_m(),
+                    last.entry_lat_deg,
+                    last.entry_lon_deg
+                );
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                e.exit_code()
+            }
+        },
         Command::Adapters => {
             let adapters = gpu::list_adapters();
             if adapters.is_empty() {
