@@ -107,8 +107,8 @@ fn dispersa_target_lands_the_nominal_on_the_aim_point() {
     let cfg_path = dir.path().join("off.toml");
     let text = std::fs::read_to_string(DEFAULT_CONFIG)
         .unwrap()
-        .replace("latitude_deg = 40.380318", "latitude_deg = 40.08")
-        .replace("longitude_deg = 104.807673", "longitude_deg = 105.1");
+        .replace("latitude_deg = 40.366544", "latitude_deg = 40.08")
+        .replace("longitude_deg = 104.759037", "longitude_deg = 105.1");
     std::fs::write(&cfg_path, text).unwrap();
     let passes = dispersa::target::aim(&cfg_path, &[]).expect("aims");
     let last = passes.last().unwrap();
