@@ -109,6 +109,18 @@ def check_run(d):
         for stat, value in zip(STATS, got):
             assert close(value, row[stat]), \
                 f"{metric} {stat}: duckdb {value!r}, summary.parquet {row[stat]!r}"
+        # Tolerance bounds: the k-th smallest and largest values, k from the binomial tail
+        # (one-sided 99.865 % at 95 %), null below 2,218 values.
+        n = got[0]
+        k = tolerance_rank(n)
+        lo_hi = (row["tolerance_lower_99865_95"], row["tolerance_upper_99865_95"])
+        if k is None:
+            assert lo_hi == (None, None), f"{metric}: tolerance bounds with only {n} values"
+        else:
+            order = sql(f"select {metric} from read_parquet($path) where status <> 'failed' and "
+                        f"{metric} is not null order by {metric}", samples, True)
+            want = (order[k - 1][0], order[n - k][0])
+            assert lo_hi == want, f"{metric}: tolerance bounds {lo_hi}, order statistics {want}"
 
     sens = tables["sensitivity.parquet"][1]
     assert sens.height > 0, "sensitivity.parquet is empty"
@@ -117,6 +129,18 @@ def check_run(d):
     return (f"run ({scenario}): {t.num_rows} samples, {metrics[0]} mean {mean:.4f} p50 {p50:.4f}, "
             f"{len(metrics)} metrics x {len(STATS)} statistics match DuckDB, "
             f"precision {metas[0]['dispersa.precision']}, adapter {metas[0]['dispersa.adapter']}")
+
+
+def tolerance_rank(n, tail=0.00135, confidence=0.95):
+    """Largest k with P(Binomial(n, tail) >= k) >= confidence (None if k = 1 fails)."""
+    pmf, below, best = (1.0 - tail) ** n, 0.0, None
+    for k in range(1, n + 1):
+        below += pmf
+        if 1.0 - below < confidence:
+            break
+        best = k
+        pmf *= (n - (k - 1)) / k * tail / (1.0 - tail)
+    return best
 
 
 def number(text):

@@ -281,7 +281,21 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             rows.join().expect("the sensitivity thread does not panic"),
         )
     });
-    write_summary(&run_dir.tmp.join("summary.parquet"), &summary, &metadata)?;
+    let mut summary_meta = metadata.clone();
+    summary_meta.push((
+        "dispersa.tolerance_bounds".into(),
+        format!(
+            "tolerance_lower_99865_95 / tolerance_upper_99865_95: nonparametric one-sided bounds \
+             (order statistics) on the 0.135th and 99.865th percentiles at 95 % confidence; null \
+             for a metric with fewer than {} values (the count needed)",
+            stats::TOLERANCE_MIN_SAMPLES
+        ),
+    ));
+    write_summary(
+        &run_dir.tmp.join("summary.parquet"),
+        &summary,
+        &summary_meta,
+    )?;
     write_sensitivity(&run_dir.tmp.join("sensitivity.parquet"), &rows, &metadata)?;
     run_dir.commit()?;
     Ok(RunReport {
@@ -581,6 +595,8 @@ impl<'a> Accumulator<'a> {
                 row.p97725 = Some(s.p97725);
                 row.p99865 = Some(s.p99865);
                 row.max = Some(s.max);
+                row.tolerance_lower = s.tol_lower;
+                row.tolerance_upper = s.tol_upper;
             }
             rows.push(row);
         }
@@ -620,6 +636,32 @@ impl<'a> Accumulator<'a> {
         if let Some((lat_k, lon_k)) = self.scenario.footprint() {
             let (lat, lon) = (&self.values[lat_k], &self.values[lon_k]);
             let ellipse = stats::ellipse::landing_ellipse(lat, lon, 0.9973);
+            // Bootstrap intervals of the axes: 1,000 resamples, fewer (not under 200) where
+            // that would pass 2e8 points; seeded from the run's seed.
+            let resamples = (2e8 / lat.len().max(1) as f64).clamp(200.0, 1000.0) as usize;
+            let seed = self.scenario.run_config().seed ^ 0x9E37_79B9_7F4A_7C15;
+            let boot = stats::ellipse::bootstrap_axes(lat, lon, 0.9973, resamples, seed);
+            let axis_ci = |major: bool| {
+                boot.map(|(a, b)| if major { a } else { b })
+                    .map_or((None, None), |(l, h)| (Some(l), Some(h)))
+            };
+            // The share of the landing points inside the ellipse, beside its nominal 99.73 %.
+            let inside = ellipse.as_ref().map(|e| {
+                lat.iter()
+                    .zip(lon.iter())
+                    .filter(|(&la, &lo)| e.radius2(la, lo) <= 1.0)
+                    .count() as u64
+            });
+            let containment = inside.map(|k| stats::wilson(k, lat.len() as u64));
+            rows.push(SummaryRow {
+                metric: "footprint_containment".into(),
+                unit: "fraction".into(),
+                count: lat.len() as u64,
+                mean: containment.map(|w| w.p),
+                ci_low: containment.map(|w| w.ci_low),
+                ci_high: containment.map(|w| w.ci_high),
+                ..Default::default()
+            });
             for (name, unit, v) in [
                 (
                     "footprint_semi_major_km",
@@ -647,11 +689,18 @@ impl<'a> Accumulator<'a> {
                     ellipse.as_ref().map(|e| e.center_lon_deg),
                 ),
             ] {
+                let (ci_low, ci_high) = match name {
+                    "footprint_semi_major_km" => axis_ci(true),
+                    "footprint_semi_minor_km" => axis_ci(false),
+                    _ => (None, None),
+                };
                 rows.push(SummaryRow {
                     metric: name.into(),
                     unit: unit.into(),
                     count: lat.len() as u64,
                     mean: v,
+                    ci_low,
+                    ci_high,
                     ..Default::default()
                 });
             }

@@ -331,16 +331,38 @@ fn print_report(r: &RunReport) {
         .map(|(name, c)| format!("{name} {c}"))
         .collect();
     println!("status: {}", counts.join(", "));
+    let mut short = 0;
     for row in &r.summary {
+        if row.metric.starts_with("footprint") {
+            if let Some(m) = row.mean {
+                match (row.ci_low, row.ci_high) {
+                    (Some(lo), Some(hi)) => println!(
+                        "  {:<28} {:.4} {} (95% CI {:.4} .. {:.4})",
+                        row.metric, m, row.unit, lo, hi
+                    ),
+                    _ => println!("  {:<28} {:.3} {}", row.metric, m, row.unit),
+                }
+            }
+            continue;
+        }
         match (row.p50, row.ci_low) {
-            (Some(p50), _) => println!(
-                "  {:<28} p50 {:>12.4}  [p00135 {:.4}, p99865 {:.4}] {}",
-                row.metric,
-                p50,
-                row.p00135.unwrap_or(f64::NAN),
-                row.p99865.unwrap_or(f64::NAN),
-                row.unit
-            ),
+            (Some(p50), _) => {
+                let tol = match (row.tolerance_lower, row.tolerance_upper) {
+                    (Some(lo), Some(hi)) => format!("  tol [{lo:.4}, {hi:.4}]"),
+                    _ => {
+                        short += 1;
+                        String::new()
+                    }
+                };
+                println!(
+                    "  {:<28} p50 {:>12.4}  [p00135 {:.4}, p99865 {:.4}]{tol} {}",
+                    row.metric,
+                    p50,
+                    row.p00135.unwrap_or(f64::NAN),
+                    row.p99865.unwrap_or(f64::NAN),
+                    row.unit
+                )
+            }
             (None, Some(lo)) => println!(
                 "  {:<28} {:.5}  (95% CI {:.5} .. {:.5})",
                 row.metric,
@@ -348,13 +370,15 @@ fn print_report(r: &RunReport) {
                 lo,
                 row.ci_high.unwrap_or(f64::NAN)
             ),
-            _ if row.metric.starts_with("footprint") => {
-                if let Some(m) = row.mean {
-                    println!("  {:<28} {:.3} {}", row.metric, m, row.unit)
-                }
-            }
             _ => {}
         }
+    }
+    if short > 0 {
+        println!(
+            "  note: tolerance bounds (one-sided 99.865 % at 95 % confidence, tol [lower, upper]) \
+             need at least {} values of a metric; {short} metrics have fewer (null in summary.parquet)",
+            crate::stats::TOLERANCE_MIN_SAMPLES
+        );
     }
     println!("figures: dispersa report {}", r.out_dir.display());
 }

@@ -292,11 +292,27 @@ pub struct SummaryRow {
     pub max: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+    pub tolerance_lower: Option<f64>,
+    pub tolerance_upper: Option<f64>,
 }
 
-pub const SUMMARY_COLUMNS: [&str; 14] = [
-    "metric", "unit", "count", "mean", "std", "min", "p00135", "p02275", "p50", "p97725", "p99865",
-    "max", "ci_low", "ci_high",
+pub const SUMMARY_COLUMNS: [&str; 16] = [
+    "metric",
+    "unit",
+    "count",
+    "mean",
+    "std",
+    "min",
+    "p00135",
+    "p02275",
+    "p50",
+    "p97725",
+    "p99865",
+    "max",
+    "ci_low",
+    "ci_high",
+    "tolerance_lower_99865_95",
+    "tolerance_upper_99865_95",
 ];
 
 pub fn write_summary(
@@ -337,6 +353,8 @@ pub fn write_summary(
         col(|r| r.max),
         col(|r| r.ci_low),
         col(|r| r.ci_high),
+        col(|r| r.tolerance_lower),
+        col(|r| r.tolerance_upper),
     ];
     write_table(path, schema, cols, metadata)
 }

@@ -133,6 +133,61 @@ pub fn landing_ellipse_about(
     ))
 }
 
+/// Bootstrap 95 % percentile intervals of the semi-major and semi-minor axes of
+/// [`landing_ellipse`]: the points are projected once onto the plane at their mean (the
+/// covariance does not depend on the centre to ~1e-6 at footprint scales), then resampled with
+/// replacement `resamples` times from a PCG64 seeded with `seed` (deterministic). Returns
+/// ((major low, major high), (minor low, minor high)); `None` for fewer than 3 points.
+pub fn bootstrap_axes(
+    lat_deg: &[f64],
+    lon_deg: &[f64],
+    probability: f64,
+    resamples: usize,
+    seed: u64,
+) -> Option<((f64, f64), (f64, f64))> {
+    use rand::Rng;
+    use rand_pcg::rand_core::SeedableRng;
+    let e = landing_ellipse(lat_deg, lon_deg, probability)?;
+    let plane = TangentPlane::new(e.center_lat_deg, e.center_lon_deg);
+    let en: Vec<(f64, f64)> = lat_deg
+        .iter()
+        .zip(lon_deg)
+        .map(|(&la, &lo)| plane.project_km(la, lo))
+        .collect();
+    let n = en.len();
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+    let (mut major, mut minor) = (Vec::new(), Vec::new());
+    let mut pick = vec![(0.0, 0.0); n];
+    for _ in 0..resamples {
+        for p in pick.iter_mut() {
+            // Multiply-shift: an index in [0, n), bias below n / 2^64.
+            *p = en[((rng.next_u64() as u128 * n as u128) >> 64) as usize];
+        }
+        let nf = n as f64;
+        let me = pick.iter().map(|v| v.0).sum::<f64>() / nf;
+        let mn = pick.iter().map(|v| v.1).sum::<f64>() / nf;
+        let (mut see, mut snn, mut sen) = (0.0, 0.0, 0.0);
+        for &(x, y) in &pick {
+            let (dx, dy) = (x - me, y - mn);
+            see += dx * dx;
+            snn += dy * dy;
+            sen += dx * dy;
+        }
+        let d = nf - 1.0;
+        let b = from_moments(see / d, snn / d, sen / d, 0.0, 0.0, probability);
+        major.push(b.semi_major_km);
+        minor.push(b.semi_minor_km);
+    }
+    let ci = |mut v: Vec<f64>| {
+        v.sort_unstable_by(f64::total_cmp);
+        (
+            super::percentile_sorted(&v, 0.025),
+            super::percentile_sorted(&v, 0.975),
+        )
+    };
+    Some((ci(major), ci(minor)))
+}
+
 /// The ellipse of second moments (east, north, cross) [km^2] at a centre.
 fn from_moments(see: f64, snn: f64, sen: f64, lat0: f64, lon0: f64, probability: f64) -> Ellipse {
     // Eigenvalues of the symmetric 2x2 [[see, sen], [sen, snn]]:
