@@ -82,21 +82,23 @@ pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Op
         .map(|(&lat, &lon)| plane.project_km(lat, lon))
         .collect();
 
-    // Two-pass sample covariance.
-    let nf = n as f64;
+    let (see, snn, sen) = covariance(&en);
+    Some(from_moments(see, snn, sen, lat0, lon0, probability))
+}
+
+/// Two-pass sample covariance (n - 1 denominator) of east/north pairs: (ee, nn, en).
+fn covariance(en: &[(f64, f64)]) -> (f64, f64, f64) {
+    let nf = en.len() as f64;
     let me = en.iter().map(|v| v.0).sum::<f64>() / nf;
     let mn = en.iter().map(|v| v.1).sum::<f64>() / nf;
     let (mut see, mut snn, mut sen) = (0.0, 0.0, 0.0);
-    for &(e, nn) in &en {
+    for &(e, nn) in en {
         let (de, dn) = (e - me, nn - mn);
         see += de * de;
         snn += dn * dn;
         sen += de * dn;
     }
-    see /= nf - 1.0;
-    snn /= nf - 1.0;
-    sen /= nf - 1.0;
-    Some(from_moments(see, snn, sen, lat0, lon0, probability))
+    (see / (nf - 1.0), snn / (nf - 1.0), sen / (nf - 1.0))
 }
 
 /// The ellipse that holds `probability` of a bivariate normal about a given centre (the aim
@@ -163,18 +165,8 @@ pub fn bootstrap_axes(
             // Multiply-shift: an index in [0, n), bias below n / 2^64.
             *p = en[((rng.next_u64() as u128 * n as u128) >> 64) as usize];
         }
-        let nf = n as f64;
-        let me = pick.iter().map(|v| v.0).sum::<f64>() / nf;
-        let mn = pick.iter().map(|v| v.1).sum::<f64>() / nf;
-        let (mut see, mut snn, mut sen) = (0.0, 0.0, 0.0);
-        for &(x, y) in &pick {
-            let (dx, dy) = (x - me, y - mn);
-            see += dx * dx;
-            snn += dy * dy;
-            sen += dx * dy;
-        }
-        let d = nf - 1.0;
-        let b = from_moments(see / d, snn / d, sen / d, 0.0, 0.0, probability);
+        let (see, snn, sen) = covariance(&pick);
+        let b = from_moments(see, snn, sen, 0.0, 0.0, probability);
         major.push(b.semi_major_km);
         minor.push(b.semi_minor_km);
     }
