@@ -358,6 +358,10 @@ pub struct Footprint {
     pub outline: Vec<(f64, f64)>,
     pub centre: Option<(f64, f64)>,
     pub ellipse_label: String,
+    /// The aim point and the 99.73 % ellipse about it [deg], when the run has a target.
+    pub target: Option<(f64, f64)>,
+    pub target_outline: Vec<(f64, f64)>,
+    pub target_label: String,
 }
 
 impl Plot for Footprint {
@@ -367,6 +371,8 @@ impl Plot for Footprint {
             .iter()
             .chain(&self.outline)
             .chain(&self.outside)
+            .chain(&self.target_outline)
+            .chain(&self.target)
             .copied()
             .filter(|p| p.0.is_finite() && p.1.is_finite())
             .collect();
@@ -437,12 +443,31 @@ impl Plot for Footprint {
                 .label(self.ellipse_label.as_str())
                 .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], LIMIT.stroke_width(3)));
         }
+        if !self.target_outline.is_empty() {
+            let c = RGBColor(120, 40, 160);
+            let mut ring: Vec<(f64, f64)> =
+                self.target_outline.iter().map(|&(a, o)| (o, a)).collect();
+            ring.push(ring[0]);
+            chart
+                .draw_series(DashedLineSeries::new(ring, 8, 5, c.stroke_width(2)))
+                .map_err(e)?
+                .label(self.target_label.as_str())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
+        }
         if let Some((lat, lon)) = self.centre {
             chart
                 .draw_series([Cross::new((lon, lat), 8, BLACK.stroke_width(3))])
                 .map_err(e)?
                 .label("mean landing point")
                 .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
+        }
+        if let Some((lat, lon)) = self.target {
+            let c = RGBColor(120, 40, 160);
+            chart
+                .draw_series([TriangleMarker::new((lon, lat), 9, c.filled())])
+                .map_err(e)?
+                .label("target")
+                .legend(move |(x, y)| TriangleMarker::new((x + 12, y), 6, c.filled()));
         }
         legend_inside(&mut chart, SeriesLabelPosition::UpperLeft, 14)
     }

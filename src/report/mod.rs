@@ -643,11 +643,31 @@ fn reentry_figures(
                 "too few points for an ellipse".to_string(),
             ),
         };
+        let target = ctx.scenario.target();
+        let about = target.and_then(|(t_lat, t_lon)| {
+            crate::stats::ellipse::landing_ellipse_about(&la, &lo, t_lat, t_lon, 0.9973)
+        });
+        let (target_outline, target_label, target_text) = match (target, about) {
+            (Some((t_lat, t_lon)), Some(a)) => (
+                a.outline(180),
+                format!(
+                    "99.73% about the target, {:.1} x {:.1} km",
+                    a.semi_major_km, a.semi_minor_km
+                ),
+                format!(
+                    " The target ({t_lat:.4} N, {t_lon:.4} E, purple triangle) has its own \
+                     ellipse (dashed), from the points' second moments about it: {:.1} x {:.1} km.",
+                    a.semi_major_km, a.semi_minor_km
+                ),
+            ),
+            _ => (Vec::new(), String::new(), String::new()),
+        };
         figs.push(Figure {
             name: "footprint".into(),
             title: "Landing footprint".into(),
             caption: format!(
-                "{shown_text}; {ell_text}. One kilometre has the same length on both axes."
+                "{shown_text}; {ell_text}.{target_text} One kilometre has the same length on \
+                 both axes."
             ),
             plot: AnyPlot::Footprint(Footprint {
                 points: shown,
@@ -657,6 +677,9 @@ fn reentry_figures(
                 outline,
                 centre,
                 ellipse_label: label,
+                target,
+                target_outline,
+                target_label,
             }),
         });
     } else {
