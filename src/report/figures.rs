@@ -869,6 +869,85 @@ impl Plot for Heliocentric {
     }
 }
 
+/// The wind against altitude: the mean profile's east and north components, each with its
+/// +-1 sigma band of the random part.
+pub struct WindProfile {
+    pub altitude_km: Vec<f64>,
+    pub east: Vec<f64>,
+    pub north: Vec<f64>,
+    pub sigma: Vec<f64>,
+}
+
+impl Plot for WindProfile {
+    fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        let lo = self
+            .east
+            .iter()
+            .chain(&self.north)
+            .zip(self.sigma.iter().chain(&self.sigma))
+            .map(|(m, s)| m - s)
+            .fold(0.0f64, f64::min);
+        let hi = self
+            .east
+            .iter()
+            .chain(&self.north)
+            .zip(self.sigma.iter().chain(&self.sigma))
+            .map(|(m, s)| m + s)
+            .fold(0.0f64, f64::max);
+        let pad = 0.05 * (hi - lo).max(1.0);
+        let top = self.altitude_km.last().copied().unwrap_or(1.0).max(1.0);
+        let mut chart = ChartBuilder::on(area)
+            .margin(MARGIN)
+            .margin_right(MARGIN_RIGHT)
+            .x_label_area_size(X_LABELS)
+            .y_label_area_size(Y_LABELS)
+            .build_cartesian_2d(lo - pad..hi + pad, 0.0..top)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("wind [m/s] (east, north positive)")
+            .y_desc("altitude [km]")
+            .axis_desc_style((FONT, 17))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(e)?;
+        let colours = [(DATA, "east"), (RGBColor(120, 40, 160), "north")];
+        for ((mean, c), label) in [&self.east, &self.north]
+            .into_iter()
+            .zip(colours.iter().map(|c| c.0))
+            .zip(colours.iter().map(|c| c.1))
+        {
+            let band: Vec<(f64, f64)> = mean
+                .iter()
+                .zip(&self.sigma)
+                .zip(&self.altitude_km)
+                .map(|((m, s), &h)| (m + s, h))
+                .chain(
+                    mean.iter()
+                        .zip(&self.sigma)
+                        .zip(&self.altitude_km)
+                        .rev()
+                        .map(|((m, s), &h)| (m - s, h)),
+                )
+                .collect();
+            chart
+                .draw_series([Polygon::new(band, c.mix(0.18).filled())])
+                .map_err(e)?;
+            let line: Vec<(f64, f64)> = mean
+                .iter()
+                .zip(&self.altitude_km)
+                .map(|(&m, &h)| (m, h))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line, c.stroke_width(3)))
+                .map_err(e)?
+                .label(format!("{label}: mean, band +-1 sigma"))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3)));
+        }
+        legend_inside(&mut chart, SeriesLabelPosition::UpperRight, 14)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,6 +80,7 @@ pub enum AnyPlot {
     Corridor(CorridorProbabilities),
     Panels(TwoPanels),
     Heliocentric(Heliocentric),
+    Wind(figures::WindProfile),
 }
 
 impl AnyPlot {
@@ -91,6 +92,7 @@ impl AnyPlot {
             AnyPlot::Corridor(p) => figures::render_svg(p, title, caption),
             AnyPlot::Panels(p) => figures::render_svg(p, title, caption),
             AnyPlot::Heliocentric(p) => figures::render_svg(p, title, caption),
+            AnyPlot::Wind(p) => figures::render_svg(p, title, caption),
         }
     }
 
@@ -105,6 +107,7 @@ impl AnyPlot {
             AnyPlot::Corridor(p) => go(p, title, caption, path),
             AnyPlot::Panels(p) => go(p, title, caption, path),
             AnyPlot::Heliocentric(p) => go(p, title, caption, path),
+            AnyPlot::Wind(p) => go(p, title, caption, path),
         }
     }
 }
@@ -203,7 +206,13 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             status,
         };
         match scenario.kind() {
-            "reentry" => reentry_figures(&ctx, &mut figs, &mut notes)?,
+            "reentry" => {
+                reentry_figures(&ctx, &mut figs, &mut notes)?;
+                let rc = ReentryConfig::from_raw(&raw)?;
+                if let Some(w) = &rc.winds {
+                    figs.push(wind_figure(w));
+                }
+            }
             "cruise" => cruise_figures(&ctx, &raw, opts.trajectories, &mut figs, &mut notes)?,
             other => notes.push(format!("no figures are defined for scenario {other:?}")),
         }
@@ -569,6 +578,48 @@ impl RunContext<'_> {
     }
 }
 
+/// The configured wind: the mean profile and the +-1 sigma of its random part.
+fn wind_figure(w: &crate::scenario::reentry::WindsConfig) -> Figure {
+    use crate::physics::atmosphere::sigma_at;
+    let top = w.profile[w.profile.len() - 1][0];
+    let n = (top / 0.25).ceil() as usize + 1;
+    let altitude_km: Vec<f64> = (0..n).map(|k| (k as f64 * 0.25).min(top)).collect();
+    let column = |c: usize| -> Vec<f64> {
+        let rows: Vec<[f64; 2]> = w.profile.iter().map(|r| [r[0], r[c]]).collect();
+        altitude_km.iter().map(|&h| sigma_at(&rows, h)).collect()
+    };
+    let sigma: Vec<f64> = altitude_km
+        .iter()
+        .map(|&h| {
+            w.perturbation
+                .as_ref()
+                .map_or(0.0, |p| sigma_at(&p.sigma, h))
+        })
+        .collect();
+    let pert = match &w.perturbation {
+        Some(p) => format!(
+            "the bands are +-1 sigma of each component's random part (correlated over {} km in \
+             altitude, drawn per sample; none in --nominal runs)",
+            p.correlation_length_km
+        ),
+        None => "no random part is configured".to_string(),
+    };
+    Figure {
+        name: "wind_profile".into(),
+        title: "Wind against altitude".into(),
+        caption: format!(
+            "The configured mean wind, east and north, up to the profile's top at {top} km (held \
+             above it); {pert}. The air's velocity is the Earth's rotation plus this wind."
+        ),
+        plot: AnyPlot::Wind(figures::WindProfile {
+            east: column(1),
+            north: column(2),
+            altitude_km,
+            sigma,
+        }),
+    }
+}
+
 fn reentry_figures(
     ctx: &RunContext,
     figs: &mut Vec<Figure>,
@@ -643,6 +694,23 @@ fn reentry_figures(
                 "too few points for an ellipse".to_string(),
             ),
         };
+        // The descent's timeline, from the medians in summary.parquet.
+        let med = |m: &str| ctx.summary_value(m, "p50");
+        let timeline = match (
+            med("drogue_time_s"),
+            med("main_time_s"),
+            med("time_of_flight_s"),
+        ) {
+            (Some(d), Some(m), Some(t)) => format!(
+                " Descent (medians): drogue open {d:.0} s after entry, main {m:.0} s, touchdown \
+                 {t:.0} s ({:.1} min).",
+                t / 60.0
+            ),
+            (Some(d), None, Some(t)) => {
+                format!(" Descent (medians): drogue open {d:.0} s after entry, touchdown {t:.0} s.")
+            }
+            _ => String::new(),
+        };
         let target = ctx.scenario.target();
         let about = target.and_then(|(t_lat, t_lon)| {
             crate::stats::ellipse::landing_ellipse_about(&la, &lo, t_lat, t_lon, 0.9973)
@@ -666,8 +734,8 @@ fn reentry_figures(
             name: "footprint".into(),
             title: "Landing footprint".into(),
             caption: format!(
-                "{shown_text}; {ell_text}.{target_text} One kilometre has the same length on \
-                 both axes."
+                "{shown_text}; {ell_text}.{target_text}{timeline} One kilometre has the same \
+                 length on both axes."
             ),
             plot: AnyPlot::Footprint(Footprint {
                 points: shown,
