@@ -559,3 +559,49 @@ fn dispersa_target_needs_a_target() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("landing.target_lat_deg"), "{err}");
 }
+
+#[test]
+fn wind_and_target_inputs_name_their_keys() {
+    // A wind table unsorted by altitude.
+    expect_bad(
+        Some(&replace(
+            "[3.0, 12.0, 1.0], [5.0, 20.0, 2.0]",
+            "[5.0, 12.0, 1.0], [3.0, 20.0, 2.0]",
+        )),
+        &[],
+        "winds.profile",
+    );
+    // A wind no atmosphere has.
+    expect_bad(
+        Some(&replace("[11.0, 45.0, 2.0]", "[11.0, 450.0, 2.0]")),
+        &[],
+        "winds.profile",
+    );
+    expect_bad(
+        Some(&replace(
+            "[10.0, 6.0], [20.0, 5.0]",
+            "[10.0, -6.0], [20.0, 5.0]",
+        )),
+        &[],
+        "winds.perturbation.sigma",
+    );
+    expect_bad(
+        Some(&replace(
+            "correlation_length_km = 3.0",
+            "correlation_length_km = 0.0",
+        )),
+        &[],
+        "winds.perturbation.correlation_length_km",
+    );
+    // One target coordinate without the other.
+    expect_bad(
+        Some(&replace("target_lon_deg = 111.4", "")),
+        &[],
+        "landing.target_lon_deg",
+    );
+    expect_bad(
+        Some(&replace("target_lat_deg = 42.0", "target_lat_deg = 142.0")),
+        &[],
+        "landing.target_lat_deg",
+    );
+}
