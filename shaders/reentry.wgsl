@@ -55,6 +55,7 @@ struct P {
     main_delay: real,
     main_cda: real,
     terrain: real,
+    gsw: real,
     // The canopy flown over the step (set by `with_canopy`): drag area, and 1 when the fall is
     // flown quasi-steadily (layout QS_SETTLE_S).
     cda: real,
@@ -68,7 +69,8 @@ fn load_params(ib: u32) -> P {
         inputs[ib + I_LN_RHO0], inputs[ib + I_INV_H], inputs[ib + I_A_EXP], inputs[ib + I_MU],
         inputs[ib + I_AEQ], inputs[ib + I_DROGUE_MACH], inputs[ib + I_H_ENTRY],
         inputs[ib + I_DROGUE_DELAY], inputs[ib + I_DROGUE_CDA], inputs[ib + I_MAIN_LEVEL],
-        inputs[ib + I_MAIN_DELAY], inputs[ib + I_MAIN_CDA], inputs[ib + I_TERRAIN], 0.0, 0u);
+        inputs[ib + I_MAIN_DELAY], inputs[ib + I_MAIN_CDA], inputs[ib + I_TERRAIN],
+        inputs[ib + I_GSW], 0.0, 0u);
 }
 
 // The parameters with canopy mode `chute` (CH_*) flown (cpu.rs `canopy`).
@@ -370,13 +372,30 @@ fn load_trig(at: u32) -> Trig {
     return tg;
 }
 
-// Altitude, Mach number and dynamic pressure at a state, without a canopy.
-fn air_state(y: Y, p: P) -> vec3<real> {
+// Altitude, Mach number, dynamic pressure and (with a g-switch) the deceleration [g0] at a
+// state, without a canopy (cpu.rs `alt_qdyn`, `entry_g`).
+fn air_state(y: Y, p: P) -> vec4<real> {
     let geo = geodetic_of(y.r, p);
     let air = atmosphere(geo.x, p.ib, p.ln_dscale, p.ln_rho0, p.inv_h, p.a_exp);
     let rho = select(0.0, rexp(air.ln_rho), air.ln_rho >= -700.0);
     let speed = length(y.v - air_at(y.r, geo, p));
-    return vec3<real>(geo.x, speed / air.a_sound, 0.5 * rho * speed * speed);
+    let mach = speed / air.a_sound;
+    let qdyn = 0.5 * rho * speed * speed;
+    var g: real = 0.0;
+    if (GSWITCH == 1u) {
+        g = qdyn * drag_coefficient(mach, p.cd, p.cd_scale) * p.area / p.mass
+            * sqrt(1.0 + p.ld * p.ld) / consts[C_G0];
+    }
+    return vec4<real>(geo.x, mach, qdyn, g);
+}
+
+// The trigger as a function that falls through 0 (cpu.rs `locate_trigger`): the Mach number or
+// the altitude less its level, the g-switch's threshold less the deceleration.
+fn trigger_value(a: vec4<real>, drogue: bool, p: P) -> real {
+    if (drogue && GSWITCH == 1u) {
+        return p.gsw - a.w;
+    }
+    return select(a.x - p.main_level, a.y - p.drogue_mach, drogue);
 }
 
 // A located trigger: its time, and for the drogue whether it opens (1) or the Mach number was
@@ -391,7 +410,6 @@ struct Located {
 // cpu.rs `locate_trigger`: the drogue's Mach number or the main's altitude on the step's dense
 // output.
 fn locate_trig(tg: Trig, drogue: bool, p: P) -> Located {
-    let level = select(p.main_level, p.drogue_mach, drogue);
     var th: real = 0.0;
     // The main is triggered at the step's start when the drogue opened below its level.
     if (tg.g0 > 0.0) {
@@ -399,7 +417,7 @@ fn locate_trig(tg: Trig, drogue: bool, p: P) -> Located {
         for (var i = 0u; i < ROOT_ITERATIONS; i = i + 1u) {
             let c = root_next(br);
             let a = air_state(integ_dense(tg.tr, c), p);
-            br = root_update(br, c, select(a.x, a.y, drogue) - level);
+            br = root_update(br, c, trigger_value(a, drogue, p));
         }
         th = root_result(br);
     }
@@ -408,6 +426,12 @@ fn locate_trig(tg: Trig, drogue: bool, p: P) -> Located {
     let none = real(-1.0);
     return Located(tg.t0 + th * tg.h, select(real(2.0), real(1.0), above), select(none, a.x, above),
                    select(none, a.z, above));
+}
+
+// After the drogue's Mach number, or once a canopy is open: the descent's tolerance and rk4
+// step (cpu.rs `descending`; a g-switch triggers before the deceleration pulse).
+fn descending(ch: Chutes, drogue_done: real) -> bool {
+    return ch.chute != CH_NONE || (drogue_done != 0.0 && GSWITCH == 0u);
 }
 
 // Phase 0: integrate up to dims.max_steps steps (accepted or rejected).
@@ -441,7 +465,7 @@ fn integrate(sb: u32, p0: P) {
         wq = watch_start(watch(W_Q, e0.aux), t, wq);
         wqc = watch_start(watch(W_QC, e0.aux), t, wqc);
         wqr = watch_start(watch(W_QR, e0.aux), t, wqr);
-        if (e0.aux.mach <= p.drogue_mach) {
+        if (e0.aux.mach <= p.drogue_mach || e0.aux.g_load >= p.gsw) {
             // Already slow at the start: the drogue is triggered at the initial state.
             drogue_done = 1.0;
             drogue_alt = e0.aux.alt;
@@ -491,7 +515,7 @@ fn integrate(sb: u32, p0: P) {
         }
         var hs = min(h, consts[C_MAX_STEP]);
         if (METHOD == METHOD_RK4) {
-            hs = select(consts[C_DT], consts[C_DT_DESCENT], drogue_done != 0.0);
+            hs = select(consts[C_DT], consts[C_DT_DESCENT], descending(ch, drogue_done));
             if (ch.chute == CH_MAIN) {
                 hs = RK4_MAIN_STEP_S;
             }
@@ -501,7 +525,7 @@ fn integrate(sb: u32, p0: P) {
         if (reaching) {
             hs = ch.t_next - t;
         }
-        let tr = trial_of(t, y, e0.f, hs, p, drogue_done != 0.0);
+        let tr = trial_of(t, y, e0.f, hs, p, descending(ch, drogue_done));
         let finite = y_finite(tr.f1) && y_finite(tr.y1) && is_finite(tr.aux1.alt);
         var accept = finite;
         var h_next = hs;
@@ -528,14 +552,16 @@ fn integrate(sb: u32, p0: P) {
         // kept, the trigger located at the start of the next dispatch, and the step tried
         // again then (cpu.rs `advance`).
         let a1 = tr.aux1;
-        let drogue_hit = drogue_done == 0.0 && a1.mach <= p.drogue_mach;
+        let drogue_hit = drogue_done == 0.0 && (a1.mach <= p.drogue_mach || a1.g_load >= p.gsw);
         let main_hit = ch.chute == CH_DROGUE && ch.main_done == 0.0 && a1.alt <= p.main_level;
         if (drogue_hit || main_hit) {
             pend = select(2u, 1u, drogue_hit);
             tg_new.t0 = t;
             tg_new.h = hs;
-            tg_new.g0 = select(e0.aux.alt - p.main_level, e0.aux.mach - p.drogue_mach, drogue_hit);
-            tg_new.g1 = select(a1.alt - p.main_level, a1.mach - p.drogue_mach, drogue_hit);
+            tg_new.g0 = trigger_value(vec4<real>(e0.aux.alt, e0.aux.mach, e0.aux.qdyn,
+                                                 e0.aux.g_load), drogue_hit, p);
+            tg_new.g1 = trigger_value(vec4<real>(a1.alt, a1.mach, a1.qdyn, a1.g_load), drogue_hit,
+                                      p);
             tg_new.tr = tr;
             tg_set = true;
             if (CHUTES == 1u) {

@@ -605,3 +605,31 @@ fn wind_and_target_inputs_name_their_keys() {
         "landing.target_lat_deg",
     );
 }
+
+#[test]
+fn g_switch_inputs_name_their_keys() {
+    expect_bad(
+        Some(&replace(
+            "drogue_delay_s = 0.0",
+            "drogue_delay_s = 0.0\ndrogue_trigger = \"g_switch\"",
+        )),
+        &[],
+        "parachutes.g_switch_g",
+    );
+    expect_bad(
+        Some(&replace(
+            "drogue_delay_s = 0.0",
+            "drogue_delay_s = 0.0\ndrogue_trigger = \"baro\"",
+        )),
+        &[],
+        "parachutes.drogue_trigger",
+    );
+    expect_bad(
+        Some(&replace(
+            "drogue_delay_s = 0.0",
+            "drogue_delay_s = 0.0\ng_switch_g = 3.0",
+        )),
+        &[],
+        "parachutes.g_switch_g",
+    );
+}

@@ -271,3 +271,13 @@ fn gpu_and_cpu_agree_with_a_cd_table_on_no_uniform_grid() {
     );
     assert_f64_agreement(&[table]);
 }
+
+#[test]
+fn gpu_and_cpu_agree_with_a_g_switch() {
+    // The drogue by a g-switch and its timer: the trigger located on the deceleration.
+    assert_f64_agreement(&[
+        "parachutes.drogue_trigger=\"g_switch\"",
+        "parachutes.g_switch_g=3.0",
+        "parachutes.drogue_delay_s=62.0",
+    ]);
+}

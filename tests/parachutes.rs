@@ -191,3 +191,46 @@ fn a_constant_east_wind_moves_the_landing_east_by_the_drift_under_canopy() {
     );
     assert!(dn.abs() < 0.05 * expected, "moved {dn} m north");
 }
+
+#[test]
+fn a_g_switch_starts_the_drogue_timer_when_the_deceleration_first_reaches_its_threshold() {
+    let sets = [
+        "parachutes.drogue_trigger=\"g_switch\"",
+        "parachutes.g_switch_g=3.0",
+        "parachutes.drogue_delay_s=62.0",
+    ];
+    let cfg = config_with(&sets);
+    let (sc, params, inputs) = sample_inputs(&cfg, 1, true);
+    let o = outputs(&cpu(), &sc, &params, &inputs).remove(0);
+    assert_eq!(o.status, ST_LANDED);
+    let opened = o.metrics[metric("drogue_time_s")].unwrap();
+    // Independently: the entry flown without a canopy by RK4 at 0.01 s, the first crossing of
+    // 3 g interpolated linearly between steps (error ~ 0.01 s x 0.01 s x g'' / g' << 1 ms).
+    let sm = SampleModel {
+        model: &sc.model,
+        input: &inputs,
+    };
+    let flight = Flight {
+        sample: &sm,
+        canopy: sm.canopy(CH_NONE),
+    };
+    let tol = Tolerance {
+        rtol: 1.0,
+        atol: 1.0,
+    };
+    let mut y: [f64; N_Y] = std::array::from_fn(|i| if i < 6 { inputs[I_R0 + i] } else { 0.0 });
+    let (mut t, dt) = (0.0, 0.01);
+    let (mut f, mut a) = flight.rhs(t, &y);
+    let crossing = loop {
+        let tr = trial(Method::Rk4, &flight, t, &y, &f, dt, tol);
+        if tr.aux1.g_load >= 3.0 {
+            break t + dt * (3.0 - a.g_load) / (tr.aux1.g_load - a.g_load);
+        }
+        assert!(t < 200.0, "3 g never reached");
+        (y, t, f, a) = (tr.y1, t + dt, tr.f1, tr.aux1);
+    };
+    eprintln!("3 g first reached at {crossing:.4} s; drogue opened at {opened:.4} s (timer 62 s)");
+    // The engine locates the crossing on its dopri5 steps' dense output (integration error
+    // ~1e-5 s at rtol 5e-8, README "Integration accuracy"): 10 ms.
+    assert!((opened - 62.0 - crossing).abs() < 0.01);
+}

@@ -54,6 +54,10 @@ pub struct PlanetConfig {
 pub const DROGUE_KEY: &str = "parachutes.drogue_deploy_mach";
 pub const OLD_DROGUE_KEY: &str = "events.drogue_mach";
 
+fn default_trigger() -> String {
+    "mach".into()
+}
+
 fn yes() -> bool {
     true
 }
@@ -154,6 +158,13 @@ pub struct EventsConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParachutesConfig {
+    /// "mach" (default): the drogue is triggered at `drogue_deploy_mach`; "g_switch": by a
+    /// g-switch, when the deceleration first rises through `g_switch_g`, with `drogue_delay_s`
+    /// as its timer (the logic Genesis flew).
+    #[serde(default = "default_trigger")]
+    pub drogue_trigger: String,
+    #[serde(default)]
+    pub g_switch_g: Option<f64>,
     #[serde(default)]
     pub drogue_deploy_mach: Option<f64>,
     #[serde(default)]
@@ -332,6 +343,13 @@ impl ReentryConfig {
         Ok(())
     }
 
+    /// The drogue is triggered by a g-switch rather than the Mach number.
+    pub fn g_switch(&self) -> bool {
+        self.parachutes
+            .as_ref()
+            .is_some_and(|p| p.drogue_trigger == "g_switch")
+    }
+
     /// The drogue's trigger Mach number, from whichever spelling the config uses.
     pub fn drogue_deploy_mach(&self) -> f64 {
         self.parachutes
@@ -475,6 +493,31 @@ impl ReentryConfig {
         }
         finite("entry.longitude_deg", e.longitude_deg)?;
         let new_mach = self.parachutes.as_ref().and_then(|p| p.drogue_deploy_mach);
+        if let Some(pc) = &self.parachutes {
+            match (pc.drogue_trigger.as_str(), pc.g_switch_g) {
+                ("mach", None) => {}
+                ("mach", Some(_)) => {
+                    return Err(ConfigError::key(
+                        "parachutes.g_switch_g",
+                        "only with drogue_trigger = \"g_switch\"",
+                    ))
+                }
+                ("g_switch", Some(g)) => positive("parachutes.g_switch_g", g).map(|_| ())?,
+                ("g_switch", None) => {
+                    return Err(ConfigError::key(
+                        "parachutes.g_switch_g",
+                        "required with drogue_trigger = \"g_switch\" (the deceleration [g0] that starts the timer)",
+                    ))
+                }
+                (other, _) => {
+                    return Err(ConfigError::key(
+                        "parachutes.drogue_trigger",
+                        format!("unknown trigger {other:?}; supported: \"mach\", \"g_switch\""),
+                    ))
+                }
+            }
+        }
+        let g_switch = self.g_switch();
         match (new_mach, self.events.drogue_mach) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError::key(
@@ -482,12 +525,13 @@ impl ReentryConfig {
                     format!("the old spelling of {DROGUE_KEY}, which is set too: keep one"),
                 ))
             }
-            (None, None) => {
+            (None, None) if !g_switch => {
                 return Err(ConfigError::key(
                     DROGUE_KEY,
                     "required (the drogue's trigger Mach number; old spelling events.drogue_mach)",
                 ))
             }
+            (None, None) => {}
             (Some(m), None) => {
                 positive(DROGUE_KEY, m)?;
             }

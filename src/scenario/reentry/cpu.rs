@@ -432,7 +432,7 @@ impl SampleModel<'_> {
     fn rk4_step(&self, s: &[f64]) -> f64 {
         if s[S_CHUTE] == CH_MAIN as f64 {
             RK4_MAIN_STEP_S
-        } else if s[S_DROGUE_DONE] != 0.0 {
+        } else if self.descending(s) {
             self.c(C_DT_DESCENT)
         } else {
             self.c(C_DT)
@@ -443,20 +443,35 @@ impl SampleModel<'_> {
     /// Mach number (`drogue`) or the main's altitude, and plan the canopy's opening (S_T_NEXT).
     /// A drogue Mach number crossed below the terrain opens nothing (S_DROGUE_DONE = 2).
     fn locate_trigger(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, a0: &Aux, drogue: bool) {
-        let level = if drogue {
+        // The trigger as a function that falls through 0: the Mach number, or the altitude, less
+        // its level; the g-switch's threshold less the deceleration.
+        let gsw = self.model.g_switch && drogue;
+        let level = if gsw {
+            -self.input[I_GSW]
+        } else if drogue {
             self.input[I_DROGUE_MACH]
         } else {
             self.input[I_MAIN_LEVEL]
         };
         let g = |y: &[f64; N_Y]| {
-            if drogue {
+            if gsw {
+                -self.entry_g(y)
+            } else if drogue {
                 self.mach_at(y)
             } else {
                 self.alt_at(y)
             }
         };
-        let g0 = if drogue { a0.mach } else { a0.alt_m } - level;
-        let g1 = if drogue { tr.aux1.mach } else { tr.aux1.alt_m } - level;
+        let at = |a: &Aux| {
+            if gsw {
+                -a.g_load
+            } else if drogue {
+                a.mach
+            } else {
+                a.alt_m
+            }
+        };
+        let (g0, g1) = (at(a0) - level, at(&tr.aux1) - level);
         // The main is triggered at the step's start when the drogue opened below its level.
         let th = if g0 > 0.0 {
             locate_root(|th| g(&tr.dense(th)) - level, g0, g1)
@@ -482,6 +497,27 @@ impl SampleModel<'_> {
             s[S_T_NEXT] = t_c + self.input[I_MAIN_DELAY];
             s[S_NEXT_CHUTE] = CH_MAIN as f64;
         }
+    }
+
+    /// The deceleration [g0] at a state without a canopy, as the g-switch senses it (the
+    /// shader's `air_state`): drag times sqrt(1 + (L/D)^2).
+    fn entry_g(&self, y: &[f64; N_Y]) -> f64 {
+        let r = [y[0], y[1], y[2]];
+        let air = self.air_at(&r);
+        let (ln_rho, a) = self.atmosphere(self.altitude_m(&r));
+        let rho = if ln_rho < -700.0 { 0.0 } else { ln_rho.exp() };
+        let speed = norm([y[3] - air[0], y[4] - air[1], y[5] - air[2]]);
+        let (inp, ld) = (self.input, self.input[I_LD]);
+        0.5 * rho * speed * speed * self.cd(speed / a) * inp[I_AREA] / inp[I_MASS]
+            * (1.0 + ld * ld).sqrt()
+            / self.c(C_G0)
+    }
+
+    /// After the drogue's Mach number, or once a canopy is open: the descent's tolerance and
+    /// rk4 step. (A g-switch triggers before the deceleration pulse, which still needs the
+    /// entry's tolerance.)
+    fn descending(&self, s: &[f64]) -> bool {
+        s[S_CHUTE] != CH_NONE as f64 || (s[S_DROGUE_DONE] != 0.0 && !self.model.g_switch)
     }
 
     /// Altitude [m] and dynamic pressure [Pa] at a state (no canopy).
@@ -534,6 +570,7 @@ impl SampleModel<'_> {
             return true;
         }
         let drogue_mach = self.input[I_DROGUE_MACH];
+        let gsw = self.input[I_GSW];
         let h_entry = self.input[I_H_ENTRY];
         let terrain = self.input[I_TERRAIN];
         let main_level = self.input[I_MAIN_LEVEL];
@@ -545,7 +582,7 @@ impl SampleModel<'_> {
                 s[b + PK_P1] = s[b + PK_EXACT];
                 s[b + PK_P2] = s[b + PK_EXACT];
             }
-            if aux0.mach <= drogue_mach {
+            if aux0.mach <= drogue_mach || aux0.g_load >= gsw {
                 // Already slow at the start: the drogue is triggered at the initial state.
                 s[S_DROGUE_DONE] = 1.0;
                 s[S_DROGUE_ALT] = aux0.alt_m;
@@ -583,7 +620,7 @@ impl SampleModel<'_> {
             if reaching {
                 hs = s[S_T_NEXT] - t;
             }
-            let descent = s[S_DROGUE_DONE] != 0.0;
+            let descent = self.descending(s);
             let tr = self.trial(chute, t, &y, &f0, hs, descent);
             let finite = finite_eval(&tr.f1, &tr.aux1) && tr.y1.iter().all(|c| c.is_finite());
             let err = if finite { tr.err } else { f64::INFINITY };
@@ -610,7 +647,8 @@ impl SampleModel<'_> {
             // wall time (lanes idle until the chunk's last one stops), so without parachutes
             // it waits for the finishing pass.
             let a1 = &tr.aux1;
-            let drogue_hit = s[S_DROGUE_DONE] == 0.0 && a1.mach <= drogue_mach;
+            let drogue_hit =
+                s[S_DROGUE_DONE] == 0.0 && (a1.mach <= drogue_mach || a1.g_load >= gsw);
             let main_hit = chute == CH_DROGUE && s[S_MAIN_DONE] == 0.0 && a1.alt_m <= main_level;
             if drogue_hit || main_hit {
                 self.locate_trigger(s, &tr, &aux0, drogue_hit);

@@ -29,8 +29,9 @@ crate::layout! {
     I_MAIN_DELAY = 26, // main opens this long after its trigger [s]
     I_MAIN_CDA = 27, // main drag area [m^2]
     I_TERRAIN = 28, // touchdown: geodetic altitude of the terrain [m]
-    I_PERT = 29, // perturbation: N_PERT ln density multipliers, then their spline's second derivatives; then the wind's nodes (Model::input_len)
-    IN_FIXED = 29,
+    I_GSW = 29, // g-switch threshold [g0] (1e30 with the Mach trigger; then I_DROGUE_MACH is -1)
+    I_PERT = 30, // perturbation: N_PERT ln density multipliers, then their spline's second derivatives; then the wind's nodes (Model::input_len)
+    IN_FIXED = 30,
 
     // ---- per-sample state row, kept between dispatches; the engines' result ----
     // The integrated state y = (r, v, heat load) first, then the integrator's and the events' own.

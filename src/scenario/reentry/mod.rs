@@ -145,6 +145,7 @@ impl Scenario for Reentry {
             ("N_TS", m.n_ts as f64),
             ("HAS_LIFT", lift as u32 as f64),
             ("CHUTES", m.chutes as u32 as f64),
+            ("GSWITCH", m.g_switch as u32 as f64),
         ]
     }
     fn steps_per_dispatch(&self) -> u32 {

@@ -8,7 +8,7 @@ use crate::physics::table::UniformTable;
 use crate::physics::{atmosphere, geodesy};
 
 /// Every scalar a dispersion may target, by its dotted config path.
-pub const PARAM_NAMES: [&str; 25] = [
+pub const PARAM_NAMES: [&str; 26] = [
     "planet.mu_m3_s2",
     "planet.radius_m",
     "atmosphere.density_scale",
@@ -34,6 +34,7 @@ pub const PARAM_NAMES: [&str; 25] = [
     "parachutes.main_delay_s",
     "parachutes.main_cd_area_m2",
     "landing.terrain_height_m",
+    "parachutes.g_switch_g",
 ];
 pub const N_PARAMS: usize = PARAM_NAMES.len();
 pub type Params = [f64; N_PARAMS];
@@ -63,6 +64,7 @@ const P_MAIN_ALT: usize = 21;
 const P_MAIN_DELAY: usize = 22;
 const P_MAIN_CDA: usize = 23;
 const P_TERRAIN: usize = 24;
+const P_GSW: usize = 25;
 
 /// Cd table type codes for the shader.
 pub const CD_CONSTANT: u32 = 0;
@@ -156,6 +158,8 @@ pub struct Model {
     pub target: Option<(f64, f64, f64)>,
     /// The parachute sequence is flown ([parachutes] given).
     pub chutes: bool,
+    /// The drogue is triggered by a g-switch (else by the Mach number).
+    pub g_switch: bool,
     /// A main canopy follows the drogue.
     pub has_main: bool,
 }
@@ -276,6 +280,7 @@ impl Model {
                 _ => None,
             },
             chutes: cfg.parachutes.is_some(),
+            g_switch: cfg.g_switch(),
             has_main: cfg
                 .parachutes
                 .as_ref()
@@ -344,7 +349,8 @@ impl Model {
             && (self.atm_model != ATM_EXPONENTIAL || (p[P_H] > 0.0 && p[P_RHO0] >= 0.0))
             && a_eq > 0.0
             && p[P_MU] >= 0.0
-            && p[P_DROGUE] > 0.0
+            && (self.g_switch || p[P_DROGUE] > 0.0)
+            && (!self.g_switch || p[P_GSW] > 0.0)
             && p[P_DROGUE_DELAY] >= 0.0
             && p[P_DROGUE_CDA] >= 0.0
             && (!self.has_main
@@ -379,7 +385,12 @@ impl Model {
         }
         row[I_MU] = p[P_MU];
         row[I_AEQ] = a_eq;
-        row[I_DROGUE_MACH] = p[P_DROGUE];
+        // The g-switch replaces the Mach trigger: no Mach number is at or below -1.
+        (row[I_DROGUE_MACH], row[I_GSW]) = if self.g_switch {
+            (-1.0, p[P_GSW])
+        } else {
+            (p[P_DROGUE], NO_STOP)
+        };
         row[I_H_ENTRY] = p[P_ALT] * 1000.0;
         row[I_DROGUE_DELAY] = p[P_DROGUE_DELAY];
         row[I_DROGUE_CDA] = p[P_DROGUE_CDA];
@@ -443,6 +454,8 @@ fn is_unused(model: &Model, i: usize) -> bool {
     (i == P_CD && model.cd_mode == CD_TABLE)
         || ((i == P_RHO0 || i == P_H) && model.atm_model != ATM_EXPONENTIAL)
         || ((i == P_MAIN_ALT || i == P_MAIN_DELAY || i == P_MAIN_CDA) && !model.has_main)
+        || (i == P_GSW && !model.g_switch)
+        || (i == P_DROGUE && model.g_switch)
 }
 
 fn ln_or_zero(x: f64) -> f64 {
@@ -509,5 +522,6 @@ fn nominal_params(cfg: &ReentryConfig) -> Params {
     p[P_MAIN_DELAY] = pc.map_or(f64::NAN, |c| c.main_delay_s);
     p[P_MAIN_CDA] = pc.and_then(|c| c.main_cd_area_m2).unwrap_or(f64::NAN);
     p[P_TERRAIN] = cfg.landing.terrain_height_m;
+    p[P_GSW] = pc.and_then(|c| c.g_switch_g).unwrap_or(f64::NAN);
     p
 }
