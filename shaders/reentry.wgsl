@@ -231,10 +231,6 @@ fn trial_of(t: real, y: Y, f0: Y, h: real, p: P, descent: bool) -> Trial {
     return integ_trial(t, y, f0, h, p, max(rtol, RTOL_FLOOR), consts[C_ATOL]);
 }
 
-fn alt_of_y(y: Y, p: P) -> real {
-    return altitude_of(y.r, p);
-}
-
 // A step (t0, h, y0) that brackets an event or a maximum.
 struct Bracket {
     t0: real,

@@ -653,84 +653,84 @@ impl<'a> Accumulator<'a> {
                     .count() as u64
             });
             let containment = inside.map(|k| stats::wilson(k, lat.len() as u64));
-            rows.push(SummaryRow {
-                metric: "footprint_containment".into(),
-                unit: "fraction".into(),
-                count: lat.len() as u64,
-                mean: containment.map(|w| w.p),
-                ci_low: containment.map(|w| w.ci_low),
-                ci_high: containment.map(|w| w.ci_high),
-                ..Default::default()
+            let about = self.scenario.target().and_then(|(t_lat, t_lon)| {
+                stats::ellipse::landing_ellipse_about(lat, lon, t_lat, t_lon, 0.9973)
             });
-            for (name, unit, v) in [
+            let az = "deg from north towards east";
+            let none = (None, None);
+            let mut footprint = vec![
+                (
+                    "footprint_containment",
+                    "fraction",
+                    containment.map(|w| w.p),
+                    (
+                        containment.map(|w| w.ci_low),
+                        containment.map(|w| w.ci_high),
+                    ),
+                ),
                 (
                     "footprint_semi_major_km",
                     "km",
-                    ellipse.as_ref().map(|e| e.semi_major_km),
+                    ellipse.map(|e| e.semi_major_km),
+                    axis_ci(true),
                 ),
                 (
                     "footprint_semi_minor_km",
                     "km",
-                    ellipse.as_ref().map(|e| e.semi_minor_km),
+                    ellipse.map(|e| e.semi_minor_km),
+                    axis_ci(false),
                 ),
                 (
                     "footprint_orientation_deg",
-                    "deg from north towards east",
-                    ellipse.as_ref().map(|e| e.orientation_deg),
+                    az,
+                    ellipse.map(|e| e.orientation_deg),
+                    none,
                 ),
                 (
                     "footprint_center_lat_deg",
                     "deg",
-                    ellipse.as_ref().map(|e| e.center_lat_deg),
+                    ellipse.map(|e| e.center_lat_deg),
+                    none,
                 ),
                 (
                     "footprint_center_lon_deg",
                     "deg",
-                    ellipse.as_ref().map(|e| e.center_lon_deg),
+                    ellipse.map(|e| e.center_lon_deg),
+                    none,
                 ),
-            ] {
-                let (ci_low, ci_high) = match name {
-                    "footprint_semi_major_km" => axis_ci(true),
-                    "footprint_semi_minor_km" => axis_ci(false),
-                    _ => (None, None),
-                };
-                rows.push(SummaryRow {
-                    metric: name.into(),
-                    unit: unit.into(),
-                    count: lat.len() as u64,
-                    mean: v,
-                    ci_low,
-                    ci_high,
-                    ..Default::default()
-                });
-            }
-            if let Some((t_lat, t_lon)) = self.scenario.target() {
-                let about = stats::ellipse::landing_ellipse_about(lat, lon, t_lat, t_lon, 0.9973);
-                for (name, unit, v) in [
+            ];
+            if self.scenario.target().is_some() {
+                footprint.extend([
                     (
                         "footprint_target_semi_major_km",
                         "km",
-                        about.as_ref().map(|e| e.semi_major_km),
+                        about.map(|e| e.semi_major_km),
+                        none,
                     ),
                     (
                         "footprint_target_semi_minor_km",
                         "km",
-                        about.as_ref().map(|e| e.semi_minor_km),
+                        about.map(|e| e.semi_minor_km),
+                        none,
                     ),
                     (
                         "footprint_target_orientation_deg",
-                        "deg from north towards east",
-                        about.as_ref().map(|e| e.orientation_deg),
+                        az,
+                        about.map(|e| e.orientation_deg),
+                        none,
                     ),
-                ] {
-                    rows.push(SummaryRow {
-                        metric: name.into(),
-                        unit: unit.into(),
-                        count: lat.len() as u64,
-                        mean: v,
-                        ..Default::default()
-                    });
-                }
+                ]);
+            }
+            for (name, unit, mean, (ci_low, ci_high)) in footprint {
+                rows.push(SummaryRow {
+                    metric: name.into(),
+                    unit: unit.into(),
+                    count: lat.len() as u64,
+                    mean,
+                    ci_low,
+                    ci_high,
+                    ..Default::default()
+                });
             }
         }
         rows

@@ -138,35 +138,11 @@ impl SampleModel<'_> {
         }
     }
 
-    /// Air velocity at r: the Earth's rotation (the inertial frame is Earth-fixed at t = 0)
-    /// plus the wind.
-    pub fn air_at(&self, r: &[f64; 3]) -> [f64; 3] {
-        let (lat, lon, h) = self.geodetic(r);
-        self.air_at_geodetic(r, lat, lon, h)
-    }
-
+    /// Air velocity at r (geodetic latitude, longitude, altitude h): the Earth's rotation
+    /// (the inertial frame is Earth-fixed at t = 0) plus the wind.
     fn air_at_geodetic(&self, r: &[f64; 3], lat: f64, lon: f64, h: f64) -> [f64; 3] {
         let w = self.c(C_OMEGA);
         let wind = self.wind_at(lat, lon, h);
-        [-w * r[1] + wind[0], w * r[0] + wind[1], wind[2]]
-    }
-
-    /// The air velocity a quasi-steady canopy (drag area `cda`, density `rho`) moves with: the
-    /// wind V_t^2 / g = 2 m / (rho CdA) above it (~2 m). Its horizontal velocity relaxes to the
-    /// air's at the rate g / V_t, so as it sinks at V_t it lags the wind's change with
-    /// altitude by V_t / g seconds: to first order it carries the wind from that much higher.
-    /// (Without the lag, a 5.6 m/s change over the main's descent moved the landing 2.8 m.)
-    fn air_at_lagged(
-        &self,
-        r: &[f64; 3],
-        lat: f64,
-        lon: f64,
-        h: f64,
-        rho: f64,
-        cda: f64,
-    ) -> [f64; 3] {
-        let w = self.c(C_OMEGA);
-        let wind = self.wind_at(lat, lon, h + 2.0 * self.input[I_MASS] / (rho * cda));
         [-w * r[1] + wind[0], w * r[0] + wind[1], wind[2]]
     }
 
@@ -180,11 +156,16 @@ impl SampleModel<'_> {
         let (lat, lon, alt) = self.geodetic(r);
         let (ln_rho, a_sound) = self.atmosphere(alt);
         let rho = if ln_rho < -700.0 { 0.0 } else { ln_rho.exp() };
-        let air = if canopy.quasi_steady {
-            self.air_at_lagged(r, lat, lon, alt, rho, canopy.cda)
+        // A quasi-steady canopy carries the wind V_t^2 / g = 2 m / (rho CdA) above it (~2 m):
+        // its horizontal velocity relaxes to the air's at the rate g / V_t, so as it sinks at
+        // V_t it lags the wind's change with altitude by V_t / g seconds. (Without the lag, a
+        // 5.6 m/s change over the main's descent moved the landing 2.8 m.)
+        let lag = if canopy.quasi_steady {
+            2.0 * inp[I_MASS] / (rho * canopy.cda)
         } else {
-            self.air_at_geodetic(r, lat, lon, alt)
+            0.0
         };
+        let air = self.air_at_geodetic(r, lat, lon, alt + lag);
         let vrel = [v[0] - air[0], v[1] - air[1], v[2] - air[2]];
         let speed = norm(vrel);
         let mach = speed / a_sound;
@@ -192,7 +173,7 @@ impl SampleModel<'_> {
         let cd = self.cd(mach);
         let g = gravity(r, inp[I_MU], inp[I_AEQ], self.c(C_J2));
         if canopy.quasi_steady {
-            let (g_dir, g_mag) = self.effective_gravity(r);
+            let (g_dir, g_mag) = self.effective_gravity(r, g);
             let vt = (2.0 * inp[I_MASS] * g_mag / (rho * (cd * inp[I_AREA] + canopy.cda))).sqrt();
             let mut dr = [0.0; 3];
             for k in 0..3 {
@@ -273,11 +254,9 @@ impl SampleModel<'_> {
         }
     }
 
-    /// Gravity plus the centrifugal acceleration of the Earth's rotation at r: direction and
+    /// Gravity `g` plus the centrifugal acceleration of the Earth's rotation at r: direction and
     /// magnitude [m/s^2]. A canopy in steady fall relative to the turning air balances it.
-    pub fn effective_gravity(&self, r: &[f64; 3]) -> ([f64; 3], f64) {
-        let inp = self.input;
-        let g = gravity(r, inp[I_MU], inp[I_AEQ], self.c(C_J2));
+    pub fn effective_gravity(&self, r: &[f64; 3], g: [f64; 3]) -> ([f64; 3], f64) {
         let w2 = self.c(C_OMEGA) * self.c(C_OMEGA);
         let ge = [g[0] + w2 * r[0], g[1] + w2 * r[1], g[2]];
         let m = norm(ge);
@@ -385,12 +364,16 @@ impl SampleModel<'_> {
         }
     }
 
-    fn mach_at(&self, y: &[f64; N_Y]) -> f64 {
+    /// Altitude [m], Mach number and dynamic pressure [Pa] at a state, without a canopy (the
+    /// shader's `air_state`).
+    fn air_state(&self, y: &[f64; N_Y]) -> (f64, f64, f64) {
         let r = [y[0], y[1], y[2]];
-        let air = self.air_at(&r);
-        let vrel = [y[3] - air[0], y[4] - air[1], y[5] - air[2]];
-        let (_, a) = self.atmosphere(self.altitude_m(&r));
-        norm(vrel) / a
+        let (lat, lon, alt) = self.geodetic(&r);
+        let air = self.air_at_geodetic(&r, lat, lon, alt);
+        let (ln_rho, a) = self.atmosphere(alt);
+        let rho = if ln_rho < -700.0 { 0.0 } else { ln_rho.exp() };
+        let speed = norm([y[3] - air[0], y[4] - air[1], y[5] - air[2]]);
+        (alt, speed / a, 0.5 * rho * speed * speed)
     }
 
     fn alt_at(&self, y: &[f64; N_Y]) -> f64 {
@@ -457,7 +440,7 @@ impl SampleModel<'_> {
             if gsw {
                 -self.entry_g(y)
             } else if drogue {
-                self.mach_at(y)
+                self.air_state(y).1
             } else {
                 self.alt_at(y)
             }
@@ -480,7 +463,7 @@ impl SampleModel<'_> {
         };
         let t_c = tr.t0 + th * tr.h;
         if drogue {
-            let (alt, qdyn) = self.alt_qdyn(&tr.dense(th));
+            let (alt, _, qdyn) = self.air_state(&tr.dense(th));
             if alt >= self.input[I_TERRAIN] {
                 s[S_DROGUE_DONE] = 1.0;
                 s[S_DROGUE_ALT] = alt;
@@ -502,15 +485,9 @@ impl SampleModel<'_> {
     /// The deceleration [g0] at a state without a canopy, as the g-switch senses it (the
     /// shader's `air_state`): drag times sqrt(1 + (L/D)^2).
     fn entry_g(&self, y: &[f64; N_Y]) -> f64 {
-        let r = [y[0], y[1], y[2]];
-        let air = self.air_at(&r);
-        let (ln_rho, a) = self.atmosphere(self.altitude_m(&r));
-        let rho = if ln_rho < -700.0 { 0.0 } else { ln_rho.exp() };
-        let speed = norm([y[3] - air[0], y[4] - air[1], y[5] - air[2]]);
+        let (_, mach, qdyn) = self.air_state(y);
         let (inp, ld) = (self.input, self.input[I_LD]);
-        0.5 * rho * speed * speed * self.cd(speed / a) * inp[I_AREA] / inp[I_MASS]
-            * (1.0 + ld * ld).sqrt()
-            / self.c(C_G0)
+        qdyn * self.cd(mach) * inp[I_AREA] / inp[I_MASS] * (1.0 + ld * ld).sqrt() / self.c(C_G0)
     }
 
     /// After the drogue's Mach number, or once a canopy is open: the descent's tolerance and
@@ -518,17 +495,6 @@ impl SampleModel<'_> {
     /// entry's tolerance.)
     fn descending(&self, s: &[f64]) -> bool {
         s[S_CHUTE] != CH_NONE as f64 || (s[S_DROGUE_DONE] != 0.0 && !self.model.g_switch)
-    }
-
-    /// Altitude [m] and dynamic pressure [Pa] at a state (no canopy).
-    fn alt_qdyn(&self, y: &[f64; N_Y]) -> (f64, f64) {
-        let r = [y[0], y[1], y[2]];
-        let air = self.air_at(&r);
-        let alt = self.altitude_m(&r);
-        let (ln_rho, _) = self.atmosphere(alt);
-        let rho = if ln_rho < -700.0 { 0.0 } else { ln_rho.exp() };
-        let speed = norm([y[3] - air[0], y[4] - air[1], y[5] - air[2]]);
-        (alt, 0.5 * rho * speed * speed)
     }
 
     /// The planned canopy change is reached at t: fly it from now on.
