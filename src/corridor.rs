@@ -157,7 +157,7 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
             sc.pack_input(
                 seed,
                 g as u64,
-                &p,
+                &mut p,
                 Some(&normals),
                 &mut inputs[j * ni..(j + 1) * ni],
             );

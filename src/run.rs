@@ -6,8 +6,8 @@ use crate::engine::{BackendChoice, Engine, EngineInfo, PrecisionChoice};
 use crate::output::{
     write_sensitivity, write_summary, ColumnSpec, OutputError, RunDir, SamplesWriter, SummaryRow,
 };
+use crate::physics::epoch::iso_from_mjd;
 use crate::sampling::Sampler;
-use crate::scenario::cruise::epoch::iso_from_mjd;
 use crate::scenario::cruise::{Cruise, CruiseConfig};
 use crate::scenario::reentry::{Reentry, ReentryConfig};
 use crate::scenario::{Probability, SampleOutputs, Scenario};
@@ -128,7 +128,7 @@ pub fn sampler_for(
     nominal: bool,
 ) -> Result<Sampler, ConfigError> {
     let (dispersions, correlated) = scenario.dispersions();
-    if nominal {
+    let mut sampler = if nominal {
         Sampler::new(
             seed,
             &Default::default(),
@@ -146,7 +146,12 @@ pub fn sampler_for(
             scenario.nominal(),
             scenario.n_normals(),
         )
+    }?;
+    for i in scenario.derived_params() {
+        sampler.columns.push(scenario.param_names()[i].to_string());
+        sampler.column_params.push(i);
     }
+    Ok(sampler)
 }
 
 pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
@@ -341,7 +346,7 @@ fn sample_chunk(prep: &Prepared, first: u64, n: usize) -> SampledChunk {
         let mut p = sc.nominal().to_vec();
         prep.sampler.draw(index, &mut p, &mut normals);
         let normals = (!prep.nominal).then_some(&normals[..]);
-        sc.pack_input(prep.seed, index, &p, normals, row);
+        sc.pack_input(prep.seed, index, &mut p, normals, row);
         params.push(p);
     }
     SampledChunk {
@@ -438,6 +443,7 @@ pub fn unit_of_path(path: &str) -> String {
         ("_kg", "kg"),
         ("_km", "km"),
         ("_m", "m"),
+        ("_s", "s"),
     ];
     suffixes
         .iter()

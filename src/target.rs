@@ -1,10 +1,14 @@
-//! `dispersa target`: move the entry point so that the undispersed trajectory lands on the aim
-//! point (`landing.target_lat_deg`, `landing.target_lon_deg`), on the f64 CPU reference.
+//! `dispersa target`: move the aim so that the undispersed trajectory lands on the aim point
+//! (`landing.target_lat_deg`, `landing.target_lon_deg`), on the f64 CPU reference.
 //!
 //! State mode: the entry latitude and longitude are moved by the nominal's miss, turned around,
 //! and the nominal flown again. Near the aim the landing moves with the entry point almost as
 //! a rigid shift (the Earth's rotation, the winds and the meridians' convergence make it
 //! differ by a few per cent), so each pass cuts the miss by a factor of ~20-100.
+//!
+//! Bplane mode: the aim point (B.T, B.R) is moved by Newton's method, the landing's east/north
+//! miss against B differenced by [`B_STEP_KM`] on both axes each pass. B moves the entry point,
+//! the flight path angle and the azimuth at once, so no rigid shift approximates it.
 
 use crate::config::{ConfigError, RawConfig};
 use crate::physics::constants::{WGS84_A_M, WGS84_E2};
@@ -18,12 +22,16 @@ use std::path::Path;
 pub const AIM_TOLERANCE_M: f64 = 10.0;
 /// Passes before giving up.
 pub const MAX_PASSES: usize = 12;
+/// The B-plane difference step [km]: the landing moves ~1 km per km of B near the aim and bends
+/// over hundreds of km, so 1 km is linear to ~1e-3, and far above the landing's 1.5 m error.
+pub const B_STEP_KM: f64 = 1.0;
 
-/// One pass: the entry point flown and where the nominal landed against the target.
+/// One pass: the aim flown and where the nominal landed against the target.
 #[derive(Debug, Clone, Copy)]
 pub struct Pass {
-    pub entry_lat_deg: f64,
-    pub entry_lon_deg: f64,
+    /// The two aim values: entry latitude and longitude [deg] (state mode), or B.T and B.R
+    /// [km] (bplane mode); named by [`aim_keys`].
+    pub aim: [f64; 2],
     /// East and north of the landing from the target [km].
     pub miss_east_km: f64,
     pub miss_north_km: f64,
@@ -53,9 +61,37 @@ impl AimError {
     }
 }
 
-/// Aim the config at `path` (with `--set` overrides): every pass, first to last (the last one
-/// within [`AIM_TOLERANCE_M`]).
-pub fn aim(path: &Path, sets: &[String]) -> Result<Vec<Pass>, AimError> {
+/// The `[entry]` keys that the aim moves, for the config's mode.
+pub fn aim_keys(cfg: &ReentryConfig) -> [&'static str; 2] {
+    if cfg.entry.bplane() {
+        ["b_t_km", "b_r_km"]
+    } else {
+        ["latitude_deg", "longitude_deg"]
+    }
+}
+
+fn get_aim(cfg: &ReentryConfig) -> [f64; 2] {
+    let e = &cfg.entry;
+    let pair = if e.bplane() {
+        [e.b_t_km, e.b_r_km]
+    } else {
+        [e.latitude_deg, e.longitude_deg]
+    };
+    pair.map(|v| v.expect("validated"))
+}
+
+fn set_aim(cfg: &mut ReentryConfig, aim: [f64; 2]) {
+    let e = &mut cfg.entry;
+    if e.bplane() {
+        (e.b_t_km, e.b_r_km) = (Some(aim[0]), Some(aim[1]));
+    } else {
+        (e.latitude_deg, e.longitude_deg) = (Some(aim[0]), Some(aim[1]));
+    }
+}
+
+/// Aim the config at `path` (with `--set` overrides): the `[entry]` keys moved, and every pass,
+/// first to last (the last one within [`AIM_TOLERANCE_M`]).
+pub fn aim(path: &Path, sets: &[String]) -> Result<([&'static str; 2], Vec<Pass>), AimError> {
     let raw = RawConfig::load(path, sets)?;
     if raw.scenario_kind()? != "reentry" {
         return Err(
@@ -71,41 +107,75 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<Vec<Pass>, AimError> {
         )
         .into());
     };
-    let mut passes = Vec::new();
-    for _ in 0..MAX_PASSES {
-        let o = nominal(&cfg);
+    let keys = aim_keys(&cfg);
+    // The nominal's landing east and north of the target [km].
+    let miss = |cfg: &ReentryConfig| -> Result<[f64; 2], AimError> {
+        let o = nominal(cfg);
         if o.status != ST_LANDED {
+            let a = get_aim(cfg);
             return Err(AimError::Failed(format!(
-                "the nominal trajectory from entry ({:.6}, {:.6}) ended {} rather than landing",
-                cfg.entry.latitude_deg, cfg.entry.longitude_deg, STATUS_NAMES[o.status as usize]
+                "the nominal trajectory aimed at {} = {:.6}, {} = {:.6} ended {} rather than \
+                 landing",
+                keys[0], a[0], keys[1], a[1], STATUS_NAMES[o.status as usize]
             )));
         }
         let (lat, lon) = (o.metrics[M_LAT].unwrap(), o.metrics[M_LON].unwrap());
         let (e, n) = east_north_km(t_lat, t_lon, lat, lon);
+        Ok([e, n])
+    };
+    let mut passes = Vec::new();
+    for _ in 0..MAX_PASSES {
+        let aim = get_aim(&cfg);
+        let [e, n] = miss(&cfg)?;
         let pass = Pass {
-            entry_lat_deg: cfg.entry.latitude_deg,
-            entry_lon_deg: cfg.entry.longitude_deg,
+            aim,
             miss_east_km: e,
             miss_north_km: n,
         };
         passes.push(pass);
         if pass.miss_m() <= AIM_TOLERANCE_M {
-            return Ok(passes);
+            return Ok((keys, passes));
         }
-        // Move the entry point by the miss, turned around, in its own east/north plane.
-        let phi = cfg.entry.latitude_deg.to_radians();
-        let w = (1.0 - WGS84_E2 * phi.sin().powi(2)).sqrt();
-        let (n_radius, m_radius) = (WGS84_A_M / w, WGS84_A_M * (1.0 - WGS84_E2) / (w * w * w));
-        cfg.entry.latitude_deg -= (1000.0 * n / m_radius).to_degrees();
-        cfg.entry.longitude_deg -= (1000.0 * e / (n_radius * phi.cos())).to_degrees();
-        if cfg.entry.latitude_deg.abs() >= 90.0 {
-            break;
-        }
+        let next = if cfg.entry.bplane() {
+            // Newton on (B.T, B.R): the Jacobian of (east, north) by forward differences.
+            let mut jac = [[0.0; 2]; 2];
+            for k in 0..2 {
+                let mut probe = cfg.clone();
+                let mut a = aim;
+                a[k] += B_STEP_KM;
+                set_aim(&mut probe, a);
+                let m = miss(&probe)?;
+                jac[0][k] = (m[0] - e) / B_STEP_KM;
+                jac[1][k] = (m[1] - n) / B_STEP_KM;
+            }
+            let det = jac[0][0] * jac[1][1] - jac[0][1] * jac[1][0];
+            if det.abs() < 1e-12 {
+                break;
+            }
+            [
+                aim[0] - (jac[1][1] * e - jac[0][1] * n) / det,
+                aim[1] - (-jac[1][0] * e + jac[0][0] * n) / det,
+            ]
+        } else {
+            // Move the entry point by the miss, turned around, in its own east/north plane.
+            let phi = aim[0].to_radians();
+            let w = (1.0 - WGS84_E2 * phi.sin().powi(2)).sqrt();
+            let (n_radius, m_radius) = (WGS84_A_M / w, WGS84_A_M * (1.0 - WGS84_E2) / (w * w * w));
+            let lat = aim[0] - (1000.0 * n / m_radius).to_degrees();
+            if lat.abs() >= 90.0 {
+                break;
+            }
+            [
+                lat,
+                aim[1] - (1000.0 * e / (n_radius * phi.cos())).to_degrees(),
+            ]
+        };
+        set_aim(&mut cfg, next);
     }
     let last = passes.last().map_or(f64::NAN, Pass::miss_m);
     Err(AimError::Failed(format!(
         "no aim within {AIM_TOLERANCE_M} m after {} passes (last miss {last:.1} m): the landing \
-         does not follow the entry point (a target the trajectory cannot reach?)",
+         does not follow the aim (a target the trajectory cannot reach?)",
         passes.len()
     )))
 }
@@ -113,9 +183,9 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<Vec<Pass>, AimError> {
 /// The undispersed trajectory of a config on the CPU reference.
 fn nominal(cfg: &ReentryConfig) -> SampleOutputs {
     let sc = Reentry::new(cfg.clone());
-    let params = sc.nominal().to_vec();
+    let mut params = sc.nominal().to_vec();
     let mut input = vec![0.0; sc.input_len()];
-    sc.pack_input(cfg.run.seed, 0, &params, None, &mut input);
+    sc.pack_input(cfg.run.seed, 0, &mut params, None, &mut input);
     let mut state = vec![0.0; sc.state_len()];
     sc.initial_state(&input, &mut state);
     while !sc.advance_cpu(&input, &mut state, 10_000) {}

@@ -633,3 +633,87 @@ fn g_switch_inputs_name_their_keys() {
         "parachutes.g_switch_g",
     );
 }
+
+const BPLANE: &str = include_str!("../configs/tianwen2_reentry_bplane.toml");
+
+fn bplane_replace(from: &str, to: &str) -> String {
+    assert!(BPLANE.contains(from), "test fixture out of date: {from}");
+    BPLANE.replacen(from, to, 1)
+}
+
+#[test]
+fn bplane_inputs_name_their_keys() {
+    expect_bad(
+        Some(BPLANE),
+        &["--set", "entry.mode=\"orbit\""],
+        "entry.mode",
+    );
+    // A key of the other mode, either way round.
+    expect_bad(
+        Some(&bplane_replace(
+            "mode = \"bplane\"",
+            "mode = \"bplane\"\nlatitude_deg = 40.0",
+        )),
+        &[],
+        "entry.latitude_deg",
+    );
+    expect_bad(
+        Some(&replace(
+            "azimuth_deg = 70.0",
+            "azimuth_deg = 70.0\nb_t_km = 100.0",
+        )),
+        &[],
+        "entry.b_t_km",
+    );
+    expect_bad(
+        Some(&bplane_replace("asymptote_dec_deg = 81.885683\n", "")),
+        &[],
+        "entry.asymptote_dec_deg",
+    );
+    expect_bad(
+        Some(BPLANE),
+        &["--set", "entry.vinf_km_s=-4.6"],
+        "entry.vinf_km_s",
+    );
+    expect_bad(
+        Some(BPLANE),
+        &["--set", "entry.asymptote_dec_deg=95.0"],
+        "entry.asymptote_dec_deg",
+    );
+    // An aim whose hyperbola passes above the entry interface.
+    expect_bad(
+        Some(BPLANE),
+        &["--set", "entry.b_t_km=60000.0"],
+        "entry.b_t_km",
+    );
+    // Not positive definite (a B.T-B.R correlation above 1), and not 3 x 3.
+    expect_bad(
+        Some(BPLANE),
+        &[
+            "--set",
+            "entry.delivery_covariance=[[6.25, 7.0, 0.0], [7.0, 6.25, 0.0], [0.0, 0.0, 25.0]]",
+        ],
+        "entry.delivery_covariance",
+    );
+    expect_bad(
+        Some(BPLANE),
+        &[
+            "--set",
+            "entry.delivery_covariance=[[6.25, 0.0], [0.0, 6.25]]",
+        ],
+        "entry.delivery_covariance",
+    );
+    // The derived entry state cannot be dispersed, nor the delivery twice.
+    let fpa = "\n[dispersions.\"entry.flight_path_angle_deg\"]\ndist = \"normal\"\nsigma = 0.05\n";
+    expect_bad(
+        Some(&format!("{BPLANE}{fpa}")),
+        &[],
+        "dispersions.\"entry.flight_path_angle_deg\"",
+    );
+    let bt = "\n[dispersions.\"entry.b_t_km\"]\ndist = \"normal\"\nsigma = 1.0\n";
+    expect_bad(
+        Some(&format!("{BPLANE}{bt}")),
+        &[],
+        "dispersions.\"entry.b_t_km\"",
+    );
+}

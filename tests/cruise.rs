@@ -54,7 +54,7 @@ fn run(
         sc.pack_input(
             seed,
             i as u64,
-            &p,
+            &mut p,
             (!nominal).then_some(&normals[..]),
             &mut inputs[i * ni..(i + 1) * ni],
         );

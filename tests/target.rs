@@ -30,7 +30,11 @@ fn miss_components_follow_the_ground_track_at_the_target() {
     let o = nominal(&[]);
     let (lat, lon) = (o.metrics[M_LAT].unwrap(), o.metrics[M_LON].unwrap());
     let cfg = config_with(&[]);
-    let heading = final_bearing_deg(cfg.entry.latitude_deg, cfg.entry.longitude_deg, lat, lon);
+    let (e_lat, e_lon) = (
+        cfg.entry.latitude_deg.unwrap(),
+        cfg.entry.longitude_deg.unwrap(),
+    );
+    let heading = final_bearing_deg(e_lat, e_lon, lat, lon);
     // Targets 1 km short of the landing along the track, and 1 km to its left: the landing is
     // then 1 km long (downrange +1) or 1 km to the right (crossrange +1).
     for (bearing, down, cross) in [(heading + 180.0, 1.0, 0.0), (heading - 90.0, 0.0, 1.0)] {
@@ -110,7 +114,7 @@ fn dispersa_target_lands_the_nominal_on_the_aim_point() {
         .replace("latitude_deg = 40.366544", "latitude_deg = 40.08")
         .replace("longitude_deg = 104.759037", "longitude_deg = 105.1");
     std::fs::write(&cfg_path, text).unwrap();
-    let passes = dispersa::target::aim(&cfg_path, &[]).expect("aims");
+    let (_, passes) = dispersa::target::aim(&cfg_path, &[]).expect("aims");
     let last = passes.last().unwrap();
     eprintln!(
         "{} passes, first miss {:.0} m, last {:.2} m",
@@ -120,8 +124,8 @@ fn dispersa_target_lands_the_nominal_on_the_aim_point() {
     );
     assert!(last.miss_m() <= dispersa::target::AIM_TOLERANCE_M);
     let cfg = config_with(&[
-        &format!("entry.latitude_deg={}", last.entry_lat_deg),
-        &format!("entry.longitude_deg={}", last.entry_lon_deg),
+        &format!("entry.latitude_deg={}", last.aim[0]),
+        &format!("entry.longitude_deg={}", last.aim[1]),
     ]);
     let (sc, params, inputs) = sample_inputs(&cfg, 1, true);
     let o = outputs(&cpu(), &sc, &params, &inputs).remove(0);

@@ -237,13 +237,15 @@ pub fn main_with(cli: Cli) -> i32 {
             }
         }
         Command::Target { config, sets } => match crate::target::aim(&config, &sets) {
-            Ok(passes) => {
+            Ok((keys, passes)) => {
                 for (k, p) in passes.iter().enumerate() {
                     println!(
-                        "pass {}: entry ({:.6}, {:.6}) deg -> lands {:.3} km east, {:.3} km north of the target ({:.1} m)",
+                        "pass {}: {} = {:.6}, {} = {:.6} -> lands {:.3} km east, {:.3} km north of the target ({:.1} m)",
                         k + 1,
-                        p.entry_lat_deg,
-                        p.entry_lon_deg,
+                        keys[0],
+                        p.aim[0],
+                        keys[1],
+                        p.aim[1],
                         p.miss_east_km,
                         p.miss_north_km,
                         p.miss_m()
@@ -251,10 +253,12 @@ pub fn main_with(cli: Cli) -> i32 {
                 }
                 let last = passes.last().expect("at least one pass");
                 println!(
-                    "aimed: the nominal lands {:.1} m from the target. In [entry]:\nlatitude_deg = {:.6}\nlongitude_deg = {:.6}",
+                    "aimed: the nominal lands {:.1} m from the target. In [entry]:\n{} = {:.6}\n{} = {:.6}",
                     last.miss_m(),
-                    last.entry_lat_deg,
-                    last.entry_lon_deg
+                    keys[0],
+                    last.aim[0],
+                    keys[1],
+                    last.aim[1]
                 );
                 0
             }

@@ -2,8 +2,11 @@
 //! twice: in `shaders/` (WGSL) and in `engine/cpu` (the f64 reference).
 
 pub mod atmosphere;
+pub mod bplane;
 pub mod constants;
+pub mod earth_orientation;
 pub mod ephemeris;
+pub mod epoch;
 pub mod flyby;
 pub mod geodesy;
 pub mod kepler;

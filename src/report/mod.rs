@@ -12,9 +12,9 @@ mod html;
 use crate::config::{ConfigError, RawConfig};
 use crate::output::{OutputError, RunDir};
 use crate::physics::ephemeris::{body_state, comet_311p_elements, comet_311p_state, Body};
+use crate::physics::epoch::mjd_from_jd;
 use crate::physics::kepler::AU_M;
 use crate::run::{build_scenario, sampler_for};
-use crate::scenario::cruise::epoch::mjd_from_jd;
 use crate::scenario::reentry::ReentryConfig;
 use crate::scenario::{Probability, Scenario};
 use crate::stats::ellipse::landing_ellipse;
@@ -798,10 +798,7 @@ fn cruise_figures(
         if let Some((limit, prob)) = ctx.limit("arrival_mjd_tdb") {
             markers.push(Marker::limit(
                 year_of_mjd(limit),
-                format!(
-                    "deadline {}",
-                    crate::scenario::cruise::epoch::iso_from_mjd(limit)
-                ),
+                format!("deadline {}", crate::physics::epoch::iso_from_mjd(limit)),
             ));
             if let Some(txt) = ctx.probability_text(prob) {
                 caption.push_str(&format!(" P(arrival by the red deadline) = {txt}."));
@@ -907,7 +904,7 @@ fn heliocentric(
         sampler.draw(index, &mut p, &mut normals);
         let mut input = vec![0.0; sc.input_len()];
         let normals = (!nominal).then_some(&normals[..]);
-        sc.pack_input(seed, index, &p, normals, &mut input);
+        sc.pack_input(seed, index, &mut p, normals, &mut input);
         let mut state = vec![0.0; sc.state_len()];
         sc.initial_state(&input, &mut state);
         let mut pts = vec![(state[S_R] / AU_M, state[S_R + 1] / AU_M)];
@@ -968,7 +965,7 @@ fn heliocentric(
             (r[0] / AU_M, r[1] / AU_M)
         })
         .collect();
-    let start = crate::scenario::cruise::epoch::iso_from_mjd(mjd_from_jd(jd0));
+    let start = crate::physics::epoch::iso_from_mjd(mjd_from_jd(jd0));
     let caption = format!(
         "Seen from ecliptic north, Sun at the centre, from departure ({start}); dots mark where \
          each trajectory ends. {} re-propagated on the f64 CPU reference with the run's \

@@ -50,14 +50,21 @@ pub trait Scenario: Sync {
     /// Length of a sample's input row.
     fn input_len(&self) -> usize;
     /// Fill sample `index`'s input row; `normals` is None for the undispersed nominal run.
+    /// Parameters the scenario derives from others (see `derived_params`) are written into
+    /// `params` first.
     fn pack_input(
         &self,
         seed: u64,
         index: u64,
-        params: &[f64],
+        params: &mut [f64],
         normals: Option<&[f64]>,
         row: &mut [f64],
     );
+    /// Parameters that `pack_input` derives from the sampled ones (indices into
+    /// `param_names`), written as input columns after the dispersed ones.
+    fn derived_params(&self) -> Vec<usize> {
+        Vec::new()
+    }
     fn state_len(&self) -> usize;
     fn initial_state(&self, input: &[f64], state: &mut [f64]);
     /// The f64 CPU reference: advance one sample by at most `max_steps`; true when finished.

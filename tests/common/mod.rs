@@ -72,7 +72,7 @@ pub fn sample_inputs(
         sc.pack_input(
             cfg.run.seed,
             i as u64,
-            &p,
+            &mut p,
             (!nominal).then_some(&normals[..]),
             &mut inputs[i * ni..(i + 1) * ni],
         );

@@ -289,7 +289,7 @@ impl CruiseConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.run.validate()?;
         let d = &self.departure;
-        crate::scenario::cruise::epoch::parse_tdb_jd("departure.epoch", &d.epoch)?;
+        crate::physics::epoch::parse_tdb_jd("departure.epoch", &d.epoch)?;
         match d.mode {
             DepartureMode::Flyby => {
                 let v = d.vinf_in_km_s.ok_or_else(|| {
@@ -430,10 +430,8 @@ impl CruiseConfig {
         positive("target.tol_a_au", t.tol_a_au)?;
         positive("target.tol_e", t.tol_e)?;
         positive("target.tol_i_deg", t.tol_i_deg)?;
-        let deadline =
-            crate::scenario::cruise::epoch::parse_tdb_jd("target.deadline", &t.deadline)?;
-        let epoch =
-            crate::scenario::cruise::epoch::parse_tdb_jd("departure.epoch", &self.departure.epoch)?;
+        let deadline = crate::physics::epoch::parse_tdb_jd("target.deadline", &t.deadline)?;
+        let epoch = crate::physics::epoch::parse_tdb_jd("departure.epoch", &self.departure.epoch)?;
         if deadline <= epoch {
             return Err(ConfigError::key(
                 "target.deadline",

@@ -4,7 +4,6 @@
 
 mod config;
 pub mod cpu;
-pub mod epoch;
 mod layout;
 mod model;
 mod outputs;
@@ -64,7 +63,7 @@ impl Scenario for Cruise {
         &self,
         seed: u64,
         index: u64,
-        p: &[f64],
+        p: &mut [f64],
         normals: Option<&[f64]>,
         row: &mut [f64],
     ) {
@@ -154,7 +153,7 @@ impl Scenario for Cruise {
             Probability::AtMost {
                 name: "prob_arrival_by_deadline",
                 metric: M_ARRIVAL_MJD,
-                limit: epoch::mjd_from_jd(self.model.deadline_jd),
+                limit: crate::physics::epoch::mjd_from_jd(self.model.deadline_jd),
             },
             Probability::Status {
                 name: "prob_propellant_exhausted",

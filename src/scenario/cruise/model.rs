@@ -3,13 +3,13 @@
 //! sample's input row (post-flyby state, propulsion, outages, thrust noise).
 
 use super::config::*;
-use super::epoch::parse_tdb_jd;
 use super::layout::*;
 use crate::integrator::{Method, ERR_PREV_START};
 use crate::physics::constants::{EARTH_MU_M3_S2, G0_M_S2, WGS84_A_M};
 use crate::physics::ephemeris::{
     body_gm_m3_s2, body_state, comet_311p_elements, comet_311p_state, Body, DAY_S,
 };
+use crate::physics::epoch::parse_tdb_jd;
 use crate::physics::flyby::{flyby_turn, heliocentric_after_flyby};
 use crate::physics::kepler::{AU_M, SUN_MU_M3_S2};
 use crate::physics::qlaw::{qlaw_consts_flat, QLawParams, QLawTarget};

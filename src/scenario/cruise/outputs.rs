@@ -1,9 +1,9 @@
 //! From an engine's final state row to the cruise's per-sample outputs, in f64 on the host.
 
-use super::epoch::mjd_from_jd;
 use super::layout::*;
 use super::model::Model;
 use crate::physics::ephemeris::{comet_311p_elements, comet_311p_state, DAY_S};
+use crate::physics::epoch::mjd_from_jd;
 use crate::physics::kepler::{state_to_elements, wrap_pi, AU_M, SUN_MU_M3_S2};
 use crate::scenario::SampleOutputs;
 

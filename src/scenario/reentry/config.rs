@@ -131,14 +131,86 @@ pub struct VehicleConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntryConfig {
-    /// ISO 8601, TDB. Recorded in metadata; the inertial frame is Earth-fixed at this instant.
+    /// "state" (default): the entry state is given. "bplane": it is mapped from a navigation
+    /// delivery, the incoming asymptote and a B-plane aim point (physics::bplane).
+    #[serde(default = "default_entry_mode")]
+    pub mode: String,
+    /// ISO 8601, TDB (or UTC with "Z"/" UTC"). The inertial frame is Earth-fixed at this
+    /// instant; in bplane mode it also orients the Earth under the asymptote.
     pub epoch: String,
+    /// Entry interface, above the ellipsoid.
     pub altitude_km: f64,
-    pub velocity_km_s: f64,
-    pub flight_path_angle_deg: f64,
-    pub azimuth_deg: f64,
-    pub latitude_deg: f64,
-    pub longitude_deg: f64,
+    // State mode: inertial speed, flight path angle from the geocentric horizontal
+    // (sin gamma = r_hat . v_hat), azimuth from north, geodetic latitude and longitude.
+    #[serde(default)]
+    pub velocity_km_s: Option<f64>,
+    #[serde(default)]
+    pub flight_path_angle_deg: Option<f64>,
+    #[serde(default)]
+    pub azimuth_deg: Option<f64>,
+    #[serde(default)]
+    pub latitude_deg: Option<f64>,
+    #[serde(default)]
+    pub longitude_deg: Option<f64>,
+    // Bplane mode: the incoming asymptote (EME2000), the aim point, and the delivery covariance
+    // of (B.T [km], B.R [km], time of flight [s]).
+    #[serde(default)]
+    pub vinf_km_s: Option<f64>,
+    #[serde(default)]
+    pub asymptote_ra_deg: Option<f64>,
+    #[serde(default)]
+    pub asymptote_dec_deg: Option<f64>,
+    #[serde(default)]
+    pub b_t_km: Option<f64>,
+    #[serde(default)]
+    pub b_r_km: Option<f64>,
+    #[serde(default)]
+    pub delivery_covariance: Option<Vec<Vec<f64>>>,
+}
+
+fn default_entry_mode() -> String {
+    "state".into()
+}
+
+/// The keys of each entry mode, and the parameter paths the delivery covariance disperses.
+pub const STATE_ENTRY_KEYS: [&str; 5] = [
+    "velocity_km_s",
+    "flight_path_angle_deg",
+    "azimuth_deg",
+    "latitude_deg",
+    "longitude_deg",
+];
+pub const BPLANE_ENTRY_KEYS: [&str; 6] = [
+    "vinf_km_s",
+    "asymptote_ra_deg",
+    "asymptote_dec_deg",
+    "b_t_km",
+    "b_r_km",
+    "delivery_covariance",
+];
+pub const DELIVERY_PATHS: [&str; 3] = ["entry.b_t_km", "entry.b_r_km", "entry.tof_offset_s"];
+
+impl EntryConfig {
+    pub fn bplane(&self) -> bool {
+        self.mode == "bplane"
+    }
+
+    fn given(&self, key: &str) -> bool {
+        match key {
+            "velocity_km_s" => self.velocity_km_s.is_some(),
+            "flight_path_angle_deg" => self.flight_path_angle_deg.is_some(),
+            "azimuth_deg" => self.azimuth_deg.is_some(),
+            "latitude_deg" => self.latitude_deg.is_some(),
+            "longitude_deg" => self.longitude_deg.is_some(),
+            "vinf_km_s" => self.vinf_km_s.is_some(),
+            "asymptote_ra_deg" => self.asymptote_ra_deg.is_some(),
+            "asymptote_dec_deg" => self.asymptote_dec_deg.is_some(),
+            "b_t_km" => self.b_t_km.is_some(),
+            "b_r_km" => self.b_r_km.is_some(),
+            "delivery_covariance" => self.delivery_covariance.is_some(),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -316,6 +388,14 @@ impl ReentryConfig {
         let mut cfg: ReentryConfig = raw.typed()?;
         cfg.rename_old_keys()?;
         cfg.validate()?;
+        // The delivery covariance is a correlated group over the aim and the time of flight.
+        if let Some(c) = &cfg.entry.delivery_covariance {
+            cfg.correlated.push(CorrelatedConfig {
+                paths: DELIVERY_PATHS.iter().map(|p| p.to_string()).collect(),
+                covariance: c.clone(),
+                mean: None,
+            });
+        }
         Ok(cfg)
     }
 
@@ -357,6 +437,145 @@ impl ReentryConfig {
             .and_then(|p| p.drogue_deploy_mach)
             .or(self.events.drogue_mach)
             .unwrap_or(f64::NAN)
+    }
+
+    /// The entry state's keys for the chosen mode: each present and in range, and none of the
+    /// other mode's.
+    fn validate_entry_mode(&self) -> Result<(), ConfigError> {
+        let e = &self.entry;
+        let (other, other_mode) = match e.mode.as_str() {
+            "state" => (&BPLANE_ENTRY_KEYS[..], "bplane"),
+            "bplane" => (&STATE_ENTRY_KEYS[..], "state"),
+            m => {
+                return Err(ConfigError::key(
+                    "entry.mode",
+                    format!("unknown mode {m:?}; supported: \"state\", \"bplane\""),
+                ))
+            }
+        };
+        if let Some(k) = other.iter().find(|k| e.given(k)) {
+            return Err(ConfigError::key(
+                format!("entry.{k}"),
+                format!(
+                    "belongs to mode = \"{other_mode}\", not to this config's mode = \"{}\"",
+                    e.mode
+                ),
+            ));
+        }
+        let required = |k: &str, v: Option<f64>| -> Result<f64, ConfigError> {
+            let key = format!("entry.{k}");
+            let v = v.ok_or_else(|| {
+                ConfigError::key(&key, format!("required when mode = \"{}\"", e.mode))
+            })?;
+            finite(&key, v)
+        };
+        if !e.bplane() {
+            let v = required("velocity_km_s", e.velocity_km_s)?;
+            positive("entry.velocity_km_s", v)?;
+            let fpa = required("flight_path_angle_deg", e.flight_path_angle_deg)?;
+            if fpa >= 0.0 || fpa <= -90.0 {
+                return Err(ConfigError::key(
+                    "entry.flight_path_angle_deg",
+                    format!("must be negative (descending) and above -90 deg, got {fpa}"),
+                ));
+            }
+            required("azimuth_deg", e.azimuth_deg)?;
+            let lat = required("latitude_deg", e.latitude_deg)?;
+            if lat.abs() > 90.0 {
+                return Err(ConfigError::key(
+                    "entry.latitude_deg",
+                    "must be within [-90, 90]",
+                ));
+            }
+            required("longitude_deg", e.longitude_deg)?;
+            return Ok(());
+        }
+        let vinf = required("vinf_km_s", e.vinf_km_s)?;
+        positive("entry.vinf_km_s", vinf)?;
+        required("asymptote_ra_deg", e.asymptote_ra_deg)?;
+        let dec = required("asymptote_dec_deg", e.asymptote_dec_deg)?;
+        if dec.abs() > 90.0 {
+            return Err(ConfigError::key(
+                "entry.asymptote_dec_deg",
+                "must be within [-90, 90]",
+            ));
+        }
+        let bt = required("b_t_km", e.b_t_km)?;
+        let br = required("b_r_km", e.b_r_km)?;
+        if bt == 0.0 && br == 0.0 {
+            return Err(ConfigError::key(
+                "entry.b_t_km",
+                "B = 0 is a radial fall with no orbit plane; aim off the centre",
+            ));
+        }
+        // The hyperbola must reach the interface: periapsis r_p below it, i.e.
+        // |B| < r sqrt(1 + 2 mu / (r v_inf^2)) (r at the interface over the equator, the
+        // highest it lies; the validation is for the aim, not for every sampled draw).
+        let (mu, a) = match self.planet.model {
+            PlanetModel::Wgs84J2 => (
+                crate::physics::constants::EARTH_MU_M3_S2,
+                crate::physics::constants::WGS84_A_M,
+            ),
+            PlanetModel::Spherical => (
+                self.planet.mu_m3_s2.unwrap_or(f64::NAN),
+                self.planet.radius_m.unwrap_or(f64::NAN),
+            ),
+        };
+        let r = a + self.entry.altitude_km * 1000.0;
+        let vinf = vinf * 1000.0;
+        let b_max_km = r * (1.0 + 2.0 * mu / (r * vinf * vinf)).sqrt() / 1000.0;
+        if bt.hypot(br) >= b_max_km {
+            return Err(ConfigError::key(
+                "entry.b_t_km",
+                format!(
+                    "the aim |B| = {:.1} km passes above the entry interface: at v_inf = {:.3} \
+                     km/s it reaches {:.0} km altitude only for |B| < {b_max_km:.1} km",
+                    bt.hypot(br),
+                    vinf / 1000.0,
+                    self.entry.altitude_km
+                ),
+            ));
+        }
+        // The derived entry state is the model's: a parameter of it cannot be dispersed.
+        let derived = STATE_ENTRY_KEYS.map(|k| format!("entry.{k}"));
+        let dispersed = self
+            .dispersions
+            .keys()
+            .map(|k| (format!("dispersions.\"{k}\""), k));
+        let grouped = self.correlated.iter().enumerate().flat_map(|(g, c)| {
+            c.paths
+                .iter()
+                .map(move |k| (format!("correlated[{g}].paths"), k))
+        });
+        for (key, path) in dispersed.chain(grouped) {
+            if derived.contains(path) {
+                return Err(ConfigError::key(
+                    key,
+                    format!(
+                        "`{path}` is derived from the delivery in mode = \"bplane\"; disperse \
+                         the delivery instead (entry.delivery_covariance)"
+                    ),
+                ));
+            }
+            if e.delivery_covariance.is_some() && DELIVERY_PATHS.contains(&path.as_str()) {
+                return Err(ConfigError::key(
+                    key,
+                    format!("`{path}` is dispersed by entry.delivery_covariance already"),
+                ));
+            }
+        }
+        if let Some(c) = &e.delivery_covariance {
+            let key = "entry.delivery_covariance";
+            if c.len() != 3 || c.iter().any(|r| r.len() != 3) {
+                return Err(ConfigError::key(
+                    key,
+                    "must be a 3 x 3 matrix over (B.T [km], B.R [km], time of flight [s])",
+                ));
+            }
+            crate::sampling::dist::MultiNormal::new(vec![0.0; 3], c.clone())
+                .map_err(|m| ConfigError::key(key, m))?;
+        }
+        Ok(())
     }
 
     /// Checks beyond types: signs, ranges, consistency. Dispersions are checked by the sampler.
@@ -475,23 +694,7 @@ impl ReentryConfig {
                 "must be at most 1000 km",
             ));
         }
-        positive("entry.velocity_km_s", e.velocity_km_s)?;
-        let fpa = finite("entry.flight_path_angle_deg", e.flight_path_angle_deg)?;
-        if fpa >= 0.0 || fpa <= -90.0 {
-            return Err(ConfigError::key(
-                "entry.flight_path_angle_deg",
-                format!("must be negative (descending) and above -90 deg, got {fpa}"),
-            ));
-        }
-        finite("entry.azimuth_deg", e.azimuth_deg)?;
-        let lat = finite("entry.latitude_deg", e.latitude_deg)?;
-        if lat.abs() > 90.0 {
-            return Err(ConfigError::key(
-                "entry.latitude_deg",
-                "must be within [-90, 90]",
-            ));
-        }
-        finite("entry.longitude_deg", e.longitude_deg)?;
+        self.validate_entry_mode()?;
         let new_mach = self.parachutes.as_ref().and_then(|p| p.drogue_deploy_mach);
         if let Some(pc) = &self.parachutes {
             match (pc.drogue_trigger.as_str(), pc.g_switch_g) {

@@ -34,6 +34,10 @@ fn params(p: &[f64]) -> &Params {
     p.try_into().expect("one value per reentry parameter")
 }
 
+fn params_mut(p: &mut [f64]) -> &mut Params {
+    p.try_into().expect("one value per reentry parameter")
+}
+
 impl Scenario for Reentry {
     fn kind(&self) -> &'static str {
         "reentry"
@@ -60,11 +64,18 @@ impl Scenario for Reentry {
         &self,
         _seed: u64,
         _index: u64,
-        p: &[f64],
+        p: &mut [f64],
         normals: Option<&[f64]>,
         row: &mut [f64],
     ) {
-        self.model.pack_input(params(p), normals, row)
+        self.model.pack_input(params_mut(p), normals, row)
+    }
+    fn derived_params(&self) -> Vec<usize> {
+        if self.cfg.entry.bplane() {
+            DERIVED_ENTRY.to_vec()
+        } else {
+            Vec::new()
+        }
     }
     fn state_len(&self) -> usize {
         STATE_LEN

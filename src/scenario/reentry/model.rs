@@ -3,12 +3,13 @@
 
 use super::config::{AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig, WindsConfig};
 use super::layout::*;
+use crate::physics::bplane::{radec_unit, Hyperbola};
 use crate::physics::constants::*;
 use crate::physics::table::UniformTable;
-use crate::physics::{atmosphere, geodesy};
+use crate::physics::{atmosphere, earth_orientation, epoch, geodesy};
 
 /// Every scalar a dispersion may target, by its dotted config path.
-pub const PARAM_NAMES: [&str; 26] = [
+pub const PARAM_NAMES: [&str; 32] = [
     "planet.mu_m3_s2",
     "planet.radius_m",
     "atmosphere.density_scale",
@@ -35,6 +36,12 @@ pub const PARAM_NAMES: [&str; 26] = [
     "parachutes.main_cd_area_m2",
     "landing.terrain_height_m",
     "parachutes.g_switch_g",
+    "entry.vinf_km_s",
+    "entry.asymptote_ra_deg",
+    "entry.asymptote_dec_deg",
+    "entry.b_t_km",
+    "entry.b_r_km",
+    "entry.tof_offset_s",
 ];
 pub const N_PARAMS: usize = PARAM_NAMES.len();
 pub type Params = [f64; N_PARAMS];
@@ -65,6 +72,14 @@ const P_MAIN_DELAY: usize = 22;
 const P_MAIN_CDA: usize = 23;
 const P_TERRAIN: usize = 24;
 const P_GSW: usize = 25;
+const P_VINF: usize = 26;
+const P_RA: usize = 27;
+const P_DEC: usize = 28;
+pub const P_BT: usize = 29;
+pub const P_BR: usize = 30;
+const P_TOF: usize = 31;
+/// The entry state's parameters, which bplane mode derives from the delivery.
+pub const DERIVED_ENTRY: [usize; 5] = [P_LAT, P_LON, P_VEL, P_FPA, P_AZ];
 
 /// Cd table type codes for the shader.
 pub const CD_CONSTANT: u32 = 0;
@@ -162,11 +177,25 @@ pub struct Model {
     pub g_switch: bool,
     /// A main canopy follows the drogue.
     pub has_main: bool,
+    /// Bplane mode: the entry epoch's Julian date (TDB), to orient the Earth under the
+    /// asymptote (None in state mode).
+    pub bplane_epoch_jd: Option<f64>,
 }
 
 impl Model {
     pub fn new(cfg: &ReentryConfig) -> Model {
-        let nominal = nominal_params(cfg);
+        let bplane_epoch_jd = cfg.entry.bplane().then(|| {
+            epoch::parse_tdb_jd("entry.epoch", &cfg.entry.epoch).expect("validated epoch")
+        });
+        let mut nominal = nominal_params(cfg);
+        if let Some(jd) = bplane_epoch_jd {
+            let e2 = if cfg.planet.model == PlanetModel::Wgs84J2 {
+                WGS84_E2
+            } else {
+                0.0
+            };
+            entry_state_from_delivery(&mut nominal, jd, e2);
+        }
         let mut consts = vec![0.0; CONSTS_FIXED];
         let rotation = cfg.planet.rotation;
         consts[C_OMEGA] = if rotation { EARTH_OMEGA_RAD_S } else { 0.0 };
@@ -270,12 +299,7 @@ impl Model {
                 (Some(lat), Some(lon)) => Some((
                     lat,
                     lon,
-                    geodesy::final_bearing_deg(
-                        cfg.entry.latitude_deg,
-                        cfg.entry.longitude_deg,
-                        lat,
-                        lon,
-                    ),
+                    geodesy::final_bearing_deg(nominal[P_LAT], nominal[P_LON], lat, lon),
                 )),
                 _ => None,
             },
@@ -285,6 +309,7 @@ impl Model {
                 .parachutes
                 .as_ref()
                 .is_some_and(|p| p.main_deploy_altitude_km.is_some()),
+            bplane_epoch_jd,
         }
     }
 
@@ -317,10 +342,16 @@ impl Model {
     }
 
     /// Fill one sample's input row from its parameters and perturbation normals
-    /// (`None`: no density perturbation, as for the nominal run).
+    /// (`None`: no density perturbation, as for the nominal run). In bplane mode the entry
+    /// state is first derived from the sampled delivery and written into `p` (DERIVED_ENTRY),
+    /// so that the outputs and the input columns see it.
     /// A sample whose parameters are unphysical gets a NaN mass: the engines mark it failed.
-    pub fn pack_input(&self, p: &Params, pert_z: Option<&[f64]>, row: &mut [f64]) {
+    /// So does a sampled aim whose hyperbola passes above the entry interface.
+    pub fn pack_input(&self, p: &mut Params, pert_z: Option<&[f64]>, row: &mut [f64]) {
         debug_assert_eq!(row.len(), self.input_len());
+        if let Some(jd) = self.bplane_epoch_jd {
+            entry_state_from_delivery(p, jd, self.consts[C_E2]);
+        }
         let a_eq = p[P_RADIUS];
         let e2 = self.consts[C_E2];
         let (lat, lon) = (p[P_LAT].to_radians(), p[P_LON].to_radians());
@@ -449,9 +480,61 @@ impl Model {
     }
 }
 
+/// Bplane mode: the entry state (DERIVED_ENTRY) of the delivery in `p`, at the entry
+/// interface's geodetic altitude: the hyperbola of the asymptote and aim point
+/// (physics::bplane), turned into the Earth-fixed frame of the epoch plus the time-of-flight
+/// offset (physics::earth_orientation). The model's inertial frame is Earth-fixed at that
+/// instant, so the state needs no other rotation. An aim that passes above the interface gets
+/// a NaN flight path angle, which fails the sample.
+pub fn entry_state_from_delivery(p: &mut Params, epoch_jd_tdb: f64, e2: f64) {
+    let a = p[P_RADIUS];
+    let m = earth_orientation::eme2000_to_earth_fixed(epoch_jd_tdb + p[P_TOF] / 86_400.0);
+    let hyp = Hyperbola::from_bplane(
+        radec_unit(p[P_RA], p[P_DEC]),
+        p[P_VINF] * 1000.0,
+        p[P_BT] * 1000.0,
+        p[P_BR] * 1000.0,
+        p[P_MU],
+    );
+    let h = p[P_ALT] * 1000.0;
+    // The radius of the interface's geodetic altitude where the hyperbola crosses it: the
+    // altitude moves with the radius at a rate ~1, so each pass shrinks the error by the
+    // ellipsoid's slope along the track (< e2); 1e-6 m is reached within a few passes.
+    let mut radius = a + h;
+    let mut state = None;
+    for _ in 0..20 {
+        let Some((r, v)) = hyp.and_then(|hy| hy.inbound_at_radius(radius)) else {
+            state = None;
+            break;
+        };
+        let r = earth_orientation::apply(&m, r);
+        let (_, _, alt) = geodesy::cartesian_to_geodetic_m(r, a, e2);
+        state = Some((r, earth_orientation::apply(&m, v)));
+        if (alt - h).abs() < 1e-6 {
+            break;
+        }
+        radius += h - alt;
+    }
+    let Some((r, v)) = state else {
+        p[P_FPA] = f64::NAN;
+        return;
+    };
+    let (lat, lon, _) = geodesy::cartesian_to_geodetic_m(r, a, e2);
+    let (up, north, east) = geocentric_frame(r);
+    let speed = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+    let dot = |u: [f64; 3]| (u[0] * v[0] + u[1] * v[1] + u[2] * v[2]) / speed;
+    p[P_LAT] = lat.to_degrees();
+    p[P_LON] = lon.to_degrees();
+    p[P_VEL] = speed / 1000.0;
+    p[P_FPA] = dot(up).clamp(-1.0, 1.0).asin().to_degrees();
+    p[P_AZ] = dot(east).atan2(dot(north)).to_degrees();
+}
+
 /// Parameters that the chosen models do not use may be NaN.
 fn is_unused(model: &Model, i: usize) -> bool {
-    (i == P_CD && model.cd_mode == CD_TABLE)
+    let delivery = [P_VINF, P_RA, P_DEC, P_BT, P_BR, P_TOF].contains(&i);
+    (delivery && model.bplane_epoch_jd.is_none())
+        || (i == P_CD && model.cd_mode == CD_TABLE)
         || ((i == P_RHO0 || i == P_H) && model.atm_model != ATM_EXPONENTIAL)
         || ((i == P_MAIN_ALT || i == P_MAIN_DELAY || i == P_MAIN_CDA) && !model.has_main)
         || (i == P_GSW && !model.g_switch)
@@ -506,12 +589,19 @@ fn nominal_params(cfg: &ReentryConfig) -> Params {
     p[P_LD] = v.lift_to_drag;
     p[P_BANK] = v.bank_deg;
     let e = &cfg.entry;
+    let nan = f64::NAN;
     p[P_ALT] = e.altitude_km;
-    p[P_VEL] = e.velocity_km_s;
-    p[P_FPA] = e.flight_path_angle_deg;
-    p[P_AZ] = e.azimuth_deg;
-    p[P_LAT] = e.latitude_deg;
-    p[P_LON] = e.longitude_deg;
+    p[P_VEL] = e.velocity_km_s.unwrap_or(nan);
+    p[P_FPA] = e.flight_path_angle_deg.unwrap_or(nan);
+    p[P_AZ] = e.azimuth_deg.unwrap_or(nan);
+    p[P_LAT] = e.latitude_deg.unwrap_or(nan);
+    p[P_LON] = e.longitude_deg.unwrap_or(nan);
+    p[P_VINF] = e.vinf_km_s.unwrap_or(nan);
+    p[P_RA] = e.asymptote_ra_deg.unwrap_or(nan);
+    p[P_DEC] = e.asymptote_dec_deg.unwrap_or(nan);
+    p[P_BT] = e.b_t_km.unwrap_or(nan);
+    p[P_BR] = e.b_r_km.unwrap_or(nan);
+    p[P_TOF] = if e.bplane() { 0.0 } else { nan };
     p[P_DROGUE] = cfg.drogue_deploy_mach();
     let pc = cfg.parachutes.as_ref();
     p[P_DROGUE_DELAY] = pc.map_or(0.0, |c| c.drogue_delay_s);

@@ -1,4 +1,4 @@
-//! Epochs of the cruise: ISO 8601 text <-> Julian Date (TDB) and MJD.
+//! Epochs: ISO 8601 text <-> Julian Date (TDB) and MJD (the cruise's dates, the reentry's entry epoch).
 
 use crate::config::ConfigError;
 use crate::physics::ephemeris::TDB_MINUS_UTC_S;

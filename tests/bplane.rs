@@ -1,0 +1,346 @@
+//! Bplane mode: the entry state mapped from a navigation delivery (asymptote, B-plane aim point,
+//! delivery covariance), and `dispersa target` moving the aim point.
+
+mod common;
+use arrow_array::{Array, Float64Array};
+use dispersa::config::RawConfig;
+use dispersa::engine::{BackendChoice, PrecisionChoice};
+use dispersa::physics::bplane::{bplane_of_state, radec_unit};
+use dispersa::physics::constants::EARTH_MU_M3_S2;
+use dispersa::physics::earth_orientation::{apply_transpose, eme2000_to_earth_fixed};
+use dispersa::physics::epoch::parse_tdb_jd;
+use dispersa::run::sampler_for;
+use dispersa::scenario::reentry::*;
+use dispersa::scenario::Scenario;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::path::Path;
+
+const BPLANE_CONFIG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/configs/tianwen2_reentry_bplane.toml"
+);
+const CRUISE_CONFIG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/configs/tianwen2_cruise_311p.toml"
+);
+
+fn bplane_config(sets: &[String]) -> ReentryConfig {
+    let raw = RawConfig::load(Path::new(BPLANE_CONFIG), sets).expect("bplane config loads");
+    ReentryConfig::from_raw(&raw).expect("bplane config is valid")
+}
+
+fn index(name: &str) -> usize {
+    PARAM_NAMES.iter().position(|n| *n == name).unwrap()
+}
+
+/// The delivery parameters (B.T, B.R, time of flight) and the derived entry state.
+fn delivery() -> [usize; 3] {
+    ["entry.b_t_km", "entry.b_r_km", "entry.tof_offset_s"].map(index)
+}
+
+/// The entry state (DERIVED_ENTRY order) that the model derives from parameters `p`.
+fn entry_of(sc: &Reentry, p: &[f64]) -> [f64; 5] {
+    let mut p = p.to_vec();
+    let mut row = vec![0.0; sc.input_len()];
+    sc.pack_input(0, 0, &mut p, None, &mut row);
+    DERIVED_ENTRY.map(|i| p[i])
+}
+
+#[test]
+fn sampled_entry_states_reproduce_the_aim_and_the_mapped_covariance() {
+    let cfg = bplane_config(&[]);
+    let sc = Reentry::new(cfg.clone());
+    let sampler = sampler_for(&sc, cfg.run.seed, false).unwrap();
+    let n = 20_000;
+    let mut normals = vec![0.0; sc.n_normals()];
+    let mut row = vec![0.0; sc.input_len()];
+    let mut xs = Vec::with_capacity(n);
+    for i in 0..n as u64 {
+        let mut p = sc.nominal().to_vec();
+        sampler.draw(i, &mut p, &mut normals);
+        sc.pack_input(cfg.run.seed, i, &mut p, Some(&normals), &mut row);
+        xs.push(DERIVED_ENTRY.map(|k| p[k]));
+    }
+    // The mapping's Jacobian and Hessian against (B.T, B.R, tof) by central differences, at
+    // steps of 0.1 sigma (truncation ~1e-2 sigma^2 of the third derivative: negligible here).
+    let cov = cfg.entry.delivery_covariance.clone().unwrap();
+    let d = delivery();
+    let step: [f64; 3] = std::array::from_fn(|k| 0.1 * cov[k][k].sqrt());
+    let nominal = sc.nominal().to_vec();
+    let at = |shift: [f64; 3]| {
+        let mut p = nominal.clone();
+        for k in 0..3 {
+            p[d[k]] += shift[k];
+        }
+        entry_of(&sc, &p)
+    };
+    let x0 = at([0.0; 3]);
+    let unit =
+        |k: usize, s: f64| -> [f64; 3] { std::array::from_fn(|j| if j == k { s } else { 0.0 }) };
+    let mut jac = [[0.0; 3]; 5];
+    let mut hess = [[[0.0; 3]; 3]; 5];
+    for a in 0..3 {
+        let (fp, fm) = (at(unit(a, step[a])), at(unit(a, -step[a])));
+        for m in 0..5 {
+            jac[m][a] = (fp[m] - fm[m]) / (2.0 * step[a]);
+            hess[m][a][a] = (fp[m] - 2.0 * x0[m] + fm[m]) / (step[a] * step[a]);
+        }
+        for b in 0..a {
+            let mut s = [[0.0; 3]; 4];
+            for (q, (sa, sb)) in [(1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)]
+                .iter()
+                .enumerate()
+            {
+                s[q][a] = sa * step[a];
+                s[q][b] = sb * step[b];
+            }
+            let f: Vec<[f64; 5]> = s.iter().map(|&v| at(v)).collect();
+            for m in 0..5 {
+                let h = (f[0][m] - f[1][m] - f[2][m] + f[3][m]) / (4.0 * step[a] * step[b]);
+                hess[m][a][b] = h;
+                hess[m][b][a] = h;
+            }
+        }
+    }
+    // Mapped covariance J C J^T, and the mean to second order: x0 + tr(H C) / 2.
+    let mapped: Vec<Vec<f64>> = (0..5)
+        .map(|i| {
+            (0..5)
+                .map(|j| {
+                    (0..3)
+                        .flat_map(|a| (0..3).map(move |b| (a, b)))
+                        .map(|(a, b)| jac[i][a] * cov[a][b] * jac[j][b])
+                        .sum()
+                })
+                .collect()
+        })
+        .collect();
+    let names = ["latitude", "longitude", "speed", "fpa", "azimuth"];
+    let nf = n as f64;
+    let mean: Vec<f64> = (0..5)
+        .map(|m| xs.iter().map(|x| x[m]).sum::<f64>() / nf)
+        .collect();
+    for m in 0..5 {
+        let bias: f64 = (0..3)
+            .flat_map(|a| (0..3).map(move |b| (a, b)))
+            .map(|(a, b)| hess[m][a][b] * cov[a][b] / 2.0)
+            .sum();
+        let se = (mapped[m][m] / nf).sqrt();
+        let off = mean[m] - (x0[m] + bias);
+        eprintln!(
+            "{}: nominal {:.8}, mean {:.8}, curvature bias {bias:.2e}, off {:.2} SE",
+            names[m],
+            x0[m],
+            mean[m],
+            off / se
+        );
+        // 4 standard errors of the mean: a 6e-5 two-sided chance per component.
+        assert!(off.abs() < 4.0 * se, "{} mean is {off} off", names[m]);
+    }
+    for i in 0..5 {
+        for j in 0..=i {
+            let c: f64 = xs
+                .iter()
+                .map(|x| (x[i] - mean[i]) * (x[j] - mean[j]))
+                .sum::<f64>()
+                / (nf - 1.0);
+            let (cii, cjj, cij) = (mapped[i][i], mapped[j][j], mapped[i][j]);
+            // The sample covariance's standard error for a normal: sqrt((Cii Cjj + Cij^2) / n);
+            // the mapping's curvature enters the covariance squared (~1e-5 relative here).
+            let se = ((cii * cjj + cij * cij) / nf).sqrt();
+            eprintln!(
+                "cov {} x {}: sample {c:.4e}, mapped {cij:.4e} ({:.2} SE)",
+                names[i],
+                names[j],
+                (c - cij) / se
+            );
+            assert!((c - cij).abs() < 4.5 * se, "cov {i} {j}: {c} vs {cij}");
+        }
+    }
+    // The delivery moves the entry state, not only the landing: 2.5 km of B is ~0.05 deg of
+    // flight path angle on this aim (the config's comment).
+    let sd_fpa = mapped[3][3].sqrt();
+    assert!((0.03..0.07).contains(&sd_fpa), "fpa sigma {sd_fpa}");
+}
+
+#[test]
+fn a_state_delivered_as_its_bplane_aim_maps_back_to_itself() {
+    // The default config's entry state, turned into EME2000 at its epoch and delivered as an
+    // asymptote and aim point (the inverse map), gives back the same state in bplane mode:
+    // the hyperbola, the Earth's orientation and the geodetic interface, both ways.
+    let state_cfg = common::config_with(&[]);
+    let sc = Reentry::new(state_cfg.clone());
+    let mut p = sc.nominal().to_vec();
+    let mut row = vec![0.0; sc.input_len()];
+    sc.pack_input(0, 0, &mut p, None, &mut row);
+    let jd = parse_tdb_jd("entry.epoch", &state_cfg.entry.epoch).unwrap();
+    let m = eme2000_to_earth_fixed(jd);
+    let r = apply_transpose(&m, [row[I_R0], row[I_R0 + 1], row[I_R0 + 2]]);
+    let v = apply_transpose(&m, [row[I_V0], row[I_V0 + 1], row[I_V0 + 2]]);
+    let (s, vinf, bt, br) = bplane_of_state(r, v, EARTH_MU_M3_S2).unwrap();
+    let ra = s[1].atan2(s[0]).to_degrees();
+    let dec = s[2].asin().to_degrees();
+    let u = radec_unit(ra, dec);
+    assert!((0..3).all(|k| (u[k] - s[k]).abs() < 1e-12));
+    let sets: Vec<String> = vec![
+        format!("entry.epoch=\"{}\"", state_cfg.entry.epoch),
+        format!("entry.vinf_km_s={}", vinf / 1000.0),
+        format!("entry.asymptote_ra_deg={ra}"),
+        format!("entry.asymptote_dec_deg={dec}"),
+        format!("entry.b_t_km={}", bt / 1000.0),
+        format!("entry.b_r_km={}", br / 1000.0),
+    ];
+    let b_sc = Reentry::new(bplane_config(&sets));
+    let got = entry_of(&b_sc, b_sc.nominal());
+    let want = DERIVED_ENTRY.map(|i| p[i]);
+    eprintln!("state {want:?}\nbplane {got:?}");
+    // 1e-9 deg (0.1 mm) and 1e-9 km/s: f64 round trips through the orbit elements.
+    for k in 0..5 {
+        assert!(
+            (got[k] - want[k]).abs() < 1e-9,
+            "component {k}: {} vs {}",
+            got[k],
+            want[k]
+        );
+    }
+}
+
+#[test]
+fn the_capsule_arrives_on_the_cruise_asymptote() {
+    // The bplane config's asymptote is the cruise's Earth-arrival v-infinity (ecliptic J2000)
+    // turned to EME2000 by the J2000 obliquity; the config rounds to 1e-6 deg and 1e-6 km/s.
+    let text = std::fs::read_to_string(CRUISE_CONFIG).unwrap();
+    let table: toml::Table = text.parse().unwrap();
+    let v: Vec<f64> = table["departure"]["vinf_in_km_s"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_float().unwrap())
+        .collect();
+    let eps = 23.439_291_f64.to_radians();
+    let eq = [
+        v[0],
+        eps.cos() * v[1] - eps.sin() * v[2],
+        eps.sin() * v[1] + eps.cos() * v[2],
+    ];
+    let speed = (eq[0] * eq[0] + eq[1] * eq[1] + eq[2] * eq[2]).sqrt();
+    let e = bplane_config(&[]).entry;
+    assert!((e.vinf_km_s.unwrap() - speed).abs() < 1e-6);
+    let ra = eq[1].atan2(eq[0]).to_degrees().rem_euclid(360.0);
+    assert!((e.asymptote_ra_deg.unwrap() - ra).abs() < 1e-6);
+    assert!((e.asymptote_dec_deg.unwrap() - (eq[2] / speed).asin().to_degrees()).abs() < 1e-6);
+}
+
+#[test]
+fn dispersa_target_moves_the_bplane_aim_onto_the_target() {
+    // From an aim 40 km and -30 km off in B (~60 km off on the ground), Newton on (B.T, B.R)
+    // converges, and the nominal flown with the printed aim lands within the issue's 100 m.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("off.toml");
+    let cfg = bplane_config(&[]);
+    let (bt, br) = (cfg.entry.b_t_km.unwrap(), cfg.entry.b_r_km.unwrap());
+    let text = std::fs::read_to_string(BPLANE_CONFIG)
+        .unwrap()
+        .replace(
+            &format!("b_t_km = {bt}"),
+            &format!("b_t_km = {}", bt + 40.0),
+        )
+        .replace(
+            &format!("b_r_km = {br}"),
+            &format!("b_r_km = {}", br - 30.0),
+        );
+    std::fs::write(&path, text).unwrap();
+    let (keys, passes) = dispersa::target::aim(&path, &[]).expect("aims");
+    assert_eq!(keys, ["b_t_km", "b_r_km"]);
+    for p in &passes {
+        eprintln!("aim {:?}: miss {:.1} m", p.aim, p.miss_m());
+    }
+    assert!(
+        passes[0].miss_m() > 10_000.0,
+        "the test starts off the target"
+    );
+    let last = passes.last().unwrap();
+    assert!(last.miss_m() <= dispersa::target::AIM_TOLERANCE_M);
+    let sets = vec![
+        format!("entry.b_t_km={}", last.aim[0]),
+        format!("entry.b_r_km={}", last.aim[1]),
+    ];
+    let sc = Reentry::new(bplane_config(&sets));
+    let cpu = common::cpu();
+    let mut p = sc.nominal().to_vec();
+    let mut input = vec![0.0; sc.input_len()];
+    sc.pack_input(0, 0, &mut p, None, &mut input);
+    let o = common::outputs(&cpu, &sc, &[p], &input).remove(0);
+    let k = METRICS
+        .iter()
+        .position(|(n, _)| *n == "miss_distance_km")
+        .unwrap();
+    let miss = o.metrics[k].unwrap() * 1000.0;
+    assert!(
+        miss < 100.0,
+        "the aimed nominal lands {miss} m from the target"
+    );
+}
+
+#[test]
+fn samples_parquet_holds_the_sampled_delivery_and_the_entry_state_it_maps_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    dispersa::run::run(&dispersa::run::RunOptions {
+        config: BPLANE_CONFIG.into(),
+        samples: Some(50),
+        seed: None,
+        out: Some(out.clone()),
+        backend: BackendChoice::Cpu,
+        precision: PrecisionChoice::Auto,
+        sets: vec![],
+        nominal: false,
+        force: true,
+        quiet: true,
+    })
+    .expect("bplane run succeeds");
+    let f = std::fs::File::open(out.join("samples.parquet")).unwrap();
+    let batch = ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let col = |name: &str| -> Vec<f64> {
+        let c = batch
+            .column_by_name(name)
+            .unwrap_or_else(|| panic!("column {name}"));
+        let a = c.as_any().downcast_ref::<Float64Array>().unwrap();
+        (0..a.len()).map(|i| a.value(i)).collect()
+    };
+    // Each row's entry state is the map of that row's delivery.
+    let sc = Reentry::new(bplane_config(&[]));
+    let d = delivery();
+    let entry_cols = [
+        "entry_latitude_deg",
+        "entry_longitude_deg",
+        "entry_velocity_km_s",
+        "entry_flight_path_angle_deg",
+        "entry_azimuth_deg",
+    ];
+    let (bt, br, tof) = (
+        col("entry_b_t_km"),
+        col("entry_b_r_km"),
+        col("entry_tof_offset_s"),
+    );
+    let entry: Vec<Vec<f64>> = entry_cols.iter().map(|c| col(c)).collect();
+    assert_eq!(bt.len(), 50);
+    assert!(
+        tof.iter().any(|t| t.abs() > 1.0),
+        "the time of flight is dispersed"
+    );
+    for i in 0..bt.len() {
+        let mut p = sc.nominal().to_vec();
+        (p[d[0]], p[d[1]], p[d[2]]) = (bt[i], br[i], tof[i]);
+        let x = entry_of(&sc, &p);
+        for k in 0..5 {
+            assert_eq!(x[k], entry[k][i], "row {i}, {}", entry_cols[k]);
+        }
+    }
+}
