@@ -1,9 +1,14 @@
-// Stagnation-point heating [W/cm^2]. Convective: Sutton & Graves (NASA TR R-376),
-// q = k sqrt(rho / Rn) V^3. Radiative: Tauber & Sutton (JSR 28(1), 1991),
+// Stagnation-point heating [W/cm^2]. Convective: q = K sqrt(rho / Rn) (V / V_ref)^n 1e-4, with
+// Sutton & Graves (NASA TR R-376: n = 3, V_ref = 1, taken as V*V*V) or Detra, Kemp & Riddell
+// (CONV_POW = 1: n = 3.15, through the f64 exp and log). Radiative: Tauber & Sutton (JSR 28(1), 1991),
 // q = C Rn^a rho^1.22 f(V), a = 1.072e6 V^-1.88 rho^-0.325 capped by nose radius; 0 below 9 km/s.
 
 fn convective_heat_flux(rho: real, rn: real, v: real) -> real {
-    return consts[C_SG_K] * sqrt(rho / rn) * v * v * v * 1.0e-4;
+    var f = v * v * v;
+    if (CONV_POW == 1u) {
+        f = select(rexp(consts[C_CONV_N] * rlog(v / consts[C_CONV_V])), 0.0, v <= 0.0);
+    }
+    return consts[C_CONV_K] * sqrt(rho / rn) * f * 1.0e-4;
 }
 
 fn radiative_heat_flux(ln_rho: real, rho: real, v: real, rn: real, ln_rn: real) -> real {

@@ -14,6 +14,7 @@ override N_TS: u32 = 2u;         // uniform Tauber-Sutton table points
 override HAS_LIFT: u32 = 0u;     // 1: some sample may have lift
 override CHUTES: u32 = 0u;       // 1: the parachute sequence is flown
 override GSWITCH: u32 = 0u;      // 1: the drogue is triggered by a g-switch
+override CONV_POW: u32 = 0u;     // convective heating: 0 Sutton-Graves (V^3), 1 a general power
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> consts: array<real>;

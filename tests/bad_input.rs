@@ -717,3 +717,12 @@ fn bplane_inputs_name_their_keys() {
         "dispersions.\"entry.b_t_km\"",
     );
 }
+
+#[test]
+fn an_unknown_convective_correlation_names_its_key() {
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "heating.convective=\"fay_riddell\""],
+        "heating.convective",
+    );
+}

@@ -281,3 +281,9 @@ fn gpu_and_cpu_agree_with_a_g_switch() {
         "parachutes.drogue_delay_s=62.0",
     ]);
 }
+
+#[test]
+fn gpu_and_cpu_agree_with_detra_kemp_riddell_heating() {
+    // The second convective correlation: a power of V through the shader's f64 exp and log.
+    assert_f64_agreement(&["heating.convective=\"detra_kemp_riddell\""]);
+}

@@ -20,6 +20,16 @@ pub const EARTH_OMEGA_RAD_S: f64 = 7.292_115e-5;
 pub const EARTH_MEAN_RADIUS_M: f64 = 6_371_008.8;
 /// Sutton-Graves constant for Earth air [kg^0.5/m] (NASA TR R-376).
 pub const SUTTON_GRAVES_K: f64 = 1.7415e-4;
+/// Detra-Kemp-Riddell convective stagnation heating (Detra, Kemp & Riddell 1957, Jet Propulsion
+/// 27(12); recalled: q sqrt(Rn) = 17,600 BTU/(ft^1.5 s) (rho/rho_SL)^0.5 (V/V_c)^3.15 with
+/// V_c = 26,000 ft/s): in SI, q [W/cm^2] = 11,030 / sqrt(Rn [m]) (rho / 1.225)^0.5
+/// (V / 7,924.8 m/s)^3.15. Its wall-enthalpy factor (h_s - h_w) / (h_s - h_w,300K) is taken as 1
+/// (cold wall). At Stardust's peak-heating state it gives 22 % more than Sutton-Graves,
+/// REFERENCE.md's "about 20 % below Fay-Riddell / Detra-Kemp-Riddell type estimates".
+pub const DKR_Q_W_CM2: f64 = 11_030.0;
+pub const DKR_RHO_SL_KG_M3: f64 = 1.225;
+pub const DKR_V_CIRCULAR_M_S: f64 = 7_924.8;
+pub const DKR_VELOCITY_EXPONENT: f64 = 3.15;
 /// Tauber-Sutton radiative heating constant C (JSR 28(1), 1991).
 pub const TAUBER_SUTTON_C: f64 = 4.736e4;
 /// Tauber-Sutton f(V) table: velocity [m/s] and f [-]; linear between points, held above

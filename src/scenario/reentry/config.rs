@@ -22,6 +22,8 @@ pub struct ReentryConfig {
     #[serde(default)]
     pub winds: Option<WindsConfig>,
     #[serde(default)]
+    pub heating: HeatingConfig,
+    #[serde(default)]
     pub integrator: IntegratorConfig,
     #[serde(default)]
     pub dispersions: Dispersions,
@@ -166,6 +168,30 @@ pub struct EntryConfig {
     pub b_r_km: Option<f64>,
     #[serde(default)]
     pub delivery_covariance: Option<Vec<Vec<f64>>>,
+}
+
+/// Stagnation-point heating models. Radiative heating is Tauber-Sutton's in both cases.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeatingConfig {
+    /// CONVECTIVE_SG (default) or CONVECTIVE_DKR.
+    #[serde(default = "default_convective")]
+    pub convective: String,
+}
+
+pub const CONVECTIVE_SG: &str = "sutton_graves";
+pub const CONVECTIVE_DKR: &str = "detra_kemp_riddell";
+
+fn default_convective() -> String {
+    CONVECTIVE_SG.into()
+}
+
+impl Default for HeatingConfig {
+    fn default() -> Self {
+        HeatingConfig {
+            convective: default_convective(),
+        }
+    }
 }
 
 fn default_entry_mode() -> String {
@@ -695,6 +721,16 @@ impl ReentryConfig {
             ));
         }
         self.validate_entry_mode()?;
+        let conv = self.heating.convective.as_str();
+        if conv != CONVECTIVE_SG && conv != CONVECTIVE_DKR {
+            return Err(ConfigError::key(
+                "heating.convective",
+                format!(
+                    "unknown correlation {conv:?}; supported: \"{CONVECTIVE_SG}\", \
+                     \"{CONVECTIVE_DKR}\""
+                ),
+            ));
+        }
         let new_mach = self.parachutes.as_ref().and_then(|p| p.drogue_deploy_mach);
         if let Some(pc) = &self.parachutes {
             match (pc.drogue_trigger.as_str(), pc.g_switch_g) {

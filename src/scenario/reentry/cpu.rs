@@ -179,7 +179,7 @@ impl SampleModel<'_> {
             for k in 0..3 {
                 dr[k] = air[k] + vt * g_dir[k];
             }
-            let q_conv = self.c(C_SG_K) * (rho / inp[I_RN]).sqrt() * vt.powi(3) * 1e-4;
+            let q_conv = self.convective_heat_flux(rho, inp[I_RN], vt);
             return Deriv {
                 dr,
                 dv: [0.0; 3],
@@ -217,8 +217,7 @@ impl SampleModel<'_> {
         for k in 0..3 {
             acc[k] += g[k];
         }
-        // Sutton-Graves convective stagnation heating, W/m^2 -> W/cm^2.
-        let q_conv = self.c(C_SG_K) * (rho / inp[I_RN]).sqrt() * speed.powi(3) * 1e-4;
+        let q_conv = self.convective_heat_flux(rho, inp[I_RN], speed);
         // Tauber-Sutton radiative heating [W/cm^2].
         let q_rad = if speed > 9000.0 && rho > 0.0 {
             let a_exp = 1.072e6 * (-1.88 * speed.ln() - 0.325 * ln_rho).exp();
@@ -252,6 +251,21 @@ impl SampleModel<'_> {
                 q_rad_w_cm2: q_rad,
             },
         }
+    }
+
+    /// Convective stagnation heating [W/cm^2]: Sutton-Graves, K sqrt(rho / Rn) V^3 1e-4, or
+    /// Detra-Kemp-Riddell, K sqrt(rho / Rn) (V / V_c)^3.15 1e-4 (`shaders/heating.wgsl`).
+    fn convective_heat_flux(&self, rho: f64, rn: f64, v: f64) -> f64 {
+        let f = if self.model.conv_pow {
+            if v > 0.0 {
+                (self.c(C_CONV_N) * (v / self.c(C_CONV_V)).ln()).exp()
+            } else {
+                0.0
+            }
+        } else {
+            v.powi(3)
+        };
+        self.c(C_CONV_K) * (rho / rn).sqrt() * f * 1e-4
     }
 
     /// Gravity `g` plus the centrifugal acceleration of the Earth's rotation at r: direction and

@@ -108,7 +108,7 @@ crate::layout! {
     C_J2 = 1,
     C_E2 = 2, // ellipsoid eccentricity squared (0 for a sphere)
     C_G0 = 3,
-    C_SG_K = 4, // Sutton-Graves constant
+    C_CONV_K = 4, // convective coefficient: q = C_CONV_K sqrt(rho/Rn) (V/C_CONV_V)^C_CONV_N 1e-4 W/cm^2
     C_TS_C = 5, // Tauber-Sutton constant
     C_DT = 6, // rk4: step before the drogue Mach number [s]
     C_DT_DESCENT = 7, // rk4: step after it [s]
@@ -127,7 +127,9 @@ crate::layout! {
     C_CD_DX = 20, // its spacing
     C_RTOL_DESCENT = 21, // dopri5 relative tolerance after the drogue Mach number
     C_WIND_DH = 22, // wind node spacing [m] (nodes start at 0 m)
-    CONSTS_FIXED = 23,
+    C_CONV_V = 23, // convective reference velocity [m/s] (Sutton-Graves: 1)
+    C_CONV_N = 24, // convective velocity exponent (Sutton-Graves: 3, taken as V*V*V)
+    CONSTS_FIXED = 25,
 
 }
 

@@ -157,6 +157,7 @@ impl Scenario for Reentry {
             ("HAS_LIFT", lift as u32 as f64),
             ("CHUTES", m.chutes as u32 as f64),
             ("GSWITCH", m.g_switch as u32 as f64),
+            ("CONV_POW", m.conv_pow as u32 as f64),
         ]
     }
     fn steps_per_dispatch(&self) -> u32 {

@@ -1,7 +1,9 @@
 //! From a validated config to what the engines consume: the dispersable parameters, the model
 //! constants and tables shared by all samples, and each sample's packed input row.
 
-use super::config::{AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig, WindsConfig};
+use super::config::{
+    AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig, WindsConfig, CONVECTIVE_DKR,
+};
 use super::layout::*;
 use crate::physics::bplane::{radec_unit, Hyperbola};
 use crate::physics::constants::*;
@@ -180,6 +182,8 @@ pub struct Model {
     /// Bplane mode: the entry epoch's Julian date (TDB), to orient the Earth under the
     /// asymptote (None in state mode).
     pub bplane_epoch_jd: Option<f64>,
+    /// Convective heating is a general power of V (Detra-Kemp-Riddell), not Sutton-Graves' V^3.
+    pub conv_pow: bool,
 }
 
 impl Model {
@@ -203,7 +207,17 @@ impl Model {
         consts[C_J2] = if ellipsoid { EARTH_J2 } else { 0.0 };
         consts[C_E2] = if ellipsoid { WGS84_E2 } else { 0.0 };
         consts[C_G0] = G0_M_S2;
-        consts[C_SG_K] = SUTTON_GRAVES_K;
+        let conv_pow = cfg.heating.convective == CONVECTIVE_DKR;
+        (consts[C_CONV_K], consts[C_CONV_V], consts[C_CONV_N]) = if conv_pow {
+            // 11,030 W/cm^2 (rho / 1.225)^0.5 / sqrt(Rn), in the 1e-4 W/cm^2 units of K.
+            (
+                DKR_Q_W_CM2 * 1.0e4 / DKR_RHO_SL_KG_M3.sqrt(),
+                DKR_V_CIRCULAR_M_S,
+                DKR_VELOCITY_EXPONENT,
+            )
+        } else {
+            (SUTTON_GRAVES_K, 1.0, 3.0)
+        };
         consts[C_TS_C] = TAUBER_SUTTON_C;
         consts[C_DT] = cfg.integrator.step_s;
         consts[C_DT_DESCENT] = cfg.integrator.descent_step_s;
@@ -310,6 +324,7 @@ impl Model {
                 .as_ref()
                 .is_some_and(|p| p.main_deploy_altitude_km.is_some()),
             bplane_epoch_jd,
+            conv_pow,
         }
     }
 
