@@ -362,6 +362,10 @@ pub struct Footprint {
     pub target: Option<(f64, f64)>,
     pub target_outline: Vec<(f64, f64)>,
     pub target_label: String,
+    /// The mean landing in calm air and with the wind [deg] (the mean wind drift), when the
+    /// run has winds.
+    pub drift: Option<((f64, f64), (f64, f64))>,
+    pub drift_label: String,
 }
 
 impl Plot for Footprint {
@@ -373,6 +377,13 @@ impl Plot for Footprint {
             .chain(&self.outside)
             .chain(&self.target_outline)
             .chain(&self.target)
+            .chain(
+                self.drift
+                    .iter()
+                    .flat_map(|d| [d.0, d.1])
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
             .copied()
             .filter(|p| p.0.is_finite() && p.1.is_finite())
             .collect();
@@ -453,6 +464,28 @@ impl Plot for Footprint {
                 .map_err(e)?
                 .label(self.target_label.as_str())
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
+        }
+        if let Some(((c_lat, c_lon), (w_lat, w_lon))) = self.drift {
+            let c = RGBColor(30, 140, 60);
+            chart
+                .draw_series(LineSeries::new(
+                    [(c_lon, c_lat), (w_lon, w_lat)],
+                    c.stroke_width(3),
+                ))
+                .map_err(e)?
+                .label(self.drift_label.as_str())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3)));
+            // The calm-air end as a hollow circle, the arrow's head at the mean with the wind.
+            chart
+                .draw_series([
+                    EmptyElement::at((c_lon, c_lat)) + Circle::new((0, 0), 5, c.stroke_width(2))
+                ])
+                .map_err(e)?;
+            chart
+                .draw_series([
+                    EmptyElement::at((w_lon, w_lat)) + TriangleMarker::new((0, 0), 7, c.filled())
+                ])
+                .map_err(e)?;
         }
         if let Some((lat, lon)) = self.centre {
             chart

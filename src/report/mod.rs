@@ -8,6 +8,7 @@
 pub mod data;
 pub mod figures;
 mod html;
+pub mod wind_drift;
 
 use crate::config::{ConfigError, RawConfig};
 use crate::output::{OutputError, RunDir};
@@ -207,7 +208,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         };
         match scenario.kind() {
             "reentry" => {
-                reentry_figures(&ctx, &mut figs, &mut notes)?;
+                reentry_figures(&ctx, &raw, &mut figs, &mut notes)?;
                 let rc = ReentryConfig::from_raw(&raw)?;
                 if let Some(w) = &rc.winds {
                     figs.push(wind_figure(w));
@@ -622,6 +623,7 @@ fn wind_figure(w: &crate::scenario::reentry::WindsConfig) -> Figure {
 
 fn reentry_figures(
     ctx: &RunContext,
+    raw: &RawConfig,
     figs: &mut Vec<Figure>,
     notes: &mut Vec<String>,
 ) -> Result<(), ReportError> {
@@ -730,12 +732,33 @@ fn reentry_figures(
             ),
             _ => (Vec::new(), String::new(), String::new()),
         };
+        let drift = wind_drift::wind_drift(raw, ctx.t, &ctx.status)?;
+        let drift_text = drift.map_or(String::new(), |d| {
+            let spread = if ctx.t.meta("dispersa.nominal") == Some("true") {
+                String::new()
+            } else {
+                format!(
+                    "; the drift's scatter about its mean is {:.1} km rms, {:.0}% of the \
+                     landings' variance (trace of the covariance)",
+                    d.spread_km,
+                    100.0 * d.share
+                )
+            };
+            format!(
+                " Wind drift, from the first {} landed samples flown again in calm air on the \
+                 CPU: {:.1} km towards {:.0} deg on average (the green line, from their calm-air \
+                 mean, the circle, to their mean with the wind, the triangle){spread}.",
+                d.n,
+                d.distance_km(),
+                d.towards_deg()
+            )
+        });
         figs.push(Figure {
             name: "footprint".into(),
             title: "Landing footprint".into(),
             caption: format!(
-                "{shown_text}; {ell_text}.{target_text}{timeline} One kilometre has the same \
-                 length on both axes."
+                "{shown_text}; {ell_text}.{target_text}{drift_text}{timeline} One kilometre has \
+                 the same length on both axes."
             ),
             plot: AnyPlot::Footprint(Footprint {
                 points: shown,
@@ -748,6 +771,10 @@ fn reentry_figures(
                 target,
                 target_outline,
                 target_label,
+                drift: drift.map(|d| (d.calm_mean, d.wind_mean)),
+                drift_label: drift.map_or(String::new(), |d| {
+                    format!("mean wind drift, {:.1} km", d.distance_km())
+                }),
             }),
         });
     } else {

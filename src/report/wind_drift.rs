@@ -1,0 +1,156 @@
+//! The wind's part of a reentry footprint: the first landed samples of the run flown again in
+//! calm air (the same sampled inputs but for the wind) on the CPU reference, and the drift of
+//! each landing from its calm-air twin.
+//!
+//! The wind's normals are the last ones a sample draws (after its dispersions and the density
+//! profile's), so a config without `[winds]` draws every other input the same.
+
+use super::data::Table;
+use super::ReportError;
+use crate::config::RawConfig;
+use crate::engine::{BackendChoice, Engine, PrecisionChoice};
+use crate::physics::geodesy::east_north_km;
+use crate::run::sampler_for;
+use crate::scenario::reentry::{Reentry, ReentryConfig, M_LAT, M_LON, ST_LANDED};
+use crate::scenario::Scenario;
+
+/// Samples flown again at most: the drift's mean and spread settle to ~3 % at this count, and
+/// the calm flights take about a second on two cores.
+pub const DRIFT_SAMPLES: usize = 1000;
+
+/// Landings with and without the wind, over the samples flown both ways.
+#[derive(Debug, Clone, Copy)]
+pub struct WindDrift {
+    /// Samples flown both ways (landed both times).
+    pub n: usize,
+    /// Mean landing point in calm air and with the wind [deg]: (lat, lon).
+    pub calm_mean: (f64, f64),
+    pub wind_mean: (f64, f64),
+    /// The mean drift, east and north [km].
+    pub east_km: f64,
+    pub north_km: f64,
+    /// RMS of the drift about its mean [km] (the wind's random part).
+    pub spread_km: f64,
+    /// The drift's variance over the landings' (traces of the covariances on the tangent
+    /// plane): the share of the footprint's scatter that the wind makes.
+    pub share: f64,
+}
+
+impl WindDrift {
+    pub fn distance_km(&self) -> f64 {
+        self.east_km.hypot(self.north_km)
+    }
+
+    /// Direction of the mean drift [deg from north towards east].
+    pub fn towards_deg(&self) -> f64 {
+        self.east_km
+            .atan2(self.north_km)
+            .to_degrees()
+            .rem_euclid(360.0)
+    }
+}
+
+/// The drift of a reentry run with `[winds]` (None without winds or landings).
+pub fn wind_drift(
+    raw: &RawConfig,
+    t: &Table,
+    status: &[String],
+) -> Result<Option<WindDrift>, ReportError> {
+    let cfg = ReentryConfig::from_raw(raw)?;
+    if cfg.winds.is_none() {
+        return Ok(None);
+    }
+    let seed = t
+        .meta("dispersa.seed")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(cfg.run.seed);
+    let nominal = t.meta("dispersa.nominal") == Some("true");
+    let (lat, lon) = (t.f64s("landing_lat_deg")?, t.f64s("landing_lon_deg")?);
+    let rows: Vec<usize> = (0..t.rows)
+        .filter(|&k| status[k] == "landed" && lat[k].is_some() && lon[k].is_some())
+        .take(DRIFT_SAMPLES)
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut calm_cfg = cfg;
+    calm_cfg.winds = None;
+    let sc = Reentry::new(calm_cfg);
+    let sampler = sampler_for(&sc, seed, nominal)?;
+    let ni = sc.input_len();
+    let mut inputs = vec![0.0; rows.len() * ni];
+    let mut params = Vec::with_capacity(rows.len());
+    let mut normals = vec![0.0; if nominal { 0 } else { sc.n_normals() }];
+    for (j, &k) in rows.iter().enumerate() {
+        let mut p = sc.nominal().to_vec();
+        sampler.draw(k as u64, &mut p, &mut normals);
+        let z = (!nominal).then_some(&normals[..]);
+        sc.pack_input(seed, k as u64, &mut p, z, &mut inputs[j * ni..(j + 1) * ni]);
+        params.push(p);
+    }
+    let engine = Engine::select(BackendChoice::Cpu, PrecisionChoice::Auto, &mut |_| {})
+        .map_err(|e| ReportError::Input(format!("the CPU engine: {e}")))?;
+    let (mut runner, _) = engine
+        .runner(&sc, rows.len())
+        .map_err(|e| ReportError::Input(format!("the CPU engine: {e}")))?;
+    let states = runner
+        .propagate(&sc, &inputs, rows.len(), &|_| {})
+        .map_err(|e| ReportError::Input(format!("the CPU engine: {e}")))?;
+    let sl = sc.state_len();
+    // (wind, calm) landing pairs [deg].
+    let mut pairs = Vec::new();
+    for (j, &k) in rows.iter().enumerate() {
+        let o = sc.outputs(&params[j], &states[j * sl..(j + 1) * sl]);
+        if o.status == ST_LANDED {
+            let calm = (o.metrics[M_LAT].unwrap(), o.metrics[M_LON].unwrap());
+            pairs.push(((lat[k].unwrap(), lon[k].unwrap()), calm));
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(None);
+    }
+    let wind: Vec<(f64, f64)> = pairs.iter().map(|p| p.0).collect();
+    let calm: Vec<(f64, f64)> = pairs.iter().map(|p| p.1).collect();
+    let wind_mean = mean_of(&wind);
+    // East/north [km] on the plane tangent at the mean landing with the wind.
+    let en = |q: (f64, f64)| east_north_km(wind_mean.0, wind_mean.1, q.0, q.1);
+    let wind_xy: Vec<(f64, f64)> = wind.iter().map(|&q| en(q)).collect();
+    let drift_xy: Vec<(f64, f64)> = wind_xy
+        .iter()
+        .zip(&calm)
+        .map(|(w, &c)| {
+            let c = en(c);
+            (w.0 - c.0, w.1 - c.1)
+        })
+        .collect();
+    let drift = mean_of(&drift_xy);
+    let (var_wind, var_drift) = (variance(&wind_xy), variance(&drift_xy));
+    Ok(Some(WindDrift {
+        n: pairs.len(),
+        calm_mean: mean_of(&calm),
+        wind_mean,
+        east_km: drift.0,
+        north_km: drift.1,
+        spread_km: var_drift.sqrt(),
+        share: if var_wind > 0.0 {
+            var_drift / var_wind
+        } else {
+            f64::NAN
+        },
+    }))
+}
+
+fn mean_of(pts: &[(f64, f64)]) -> (f64, f64) {
+    let n = pts.len() as f64;
+    let s = pts.iter().fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    (s.0 / n, s.1 / n)
+}
+
+/// The trace of the covariance of plane points [km^2] (population form).
+fn variance(pts: &[(f64, f64)]) -> f64 {
+    let m = mean_of(pts);
+    pts.iter()
+        .map(|q| (q.0 - m.0).powi(2) + (q.1 - m.1).powi(2))
+        .sum::<f64>()
+        / pts.len() as f64
+}
