@@ -219,7 +219,7 @@ impl SampleModel<'_> {
         }
         let q_conv = self.convective_heat_flux(rho, inp[I_RN], speed);
         // Tauber-Sutton radiative heating [W/cm^2].
-        let q_rad = if speed > 9000.0 && rho > 0.0 {
+        let q_rad = if speed > TAUBER_SUTTON_V_M_S[0] && rho > 0.0 {
             let a_exp = 1.072e6 * (-1.88 * speed.ln() - 0.325 * ln_rho).exp();
             let rn = inp[I_RN];
             let cap = if rn < 1.0 {
