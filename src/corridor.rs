@@ -6,12 +6,11 @@
 use crate::config::{ConfigError, RawConfig};
 use crate::engine::{BackendChoice, Engine, PrecisionChoice};
 use crate::output::{check_out_dir, field, OutputError, RunDir};
+use crate::pipeline::{provenance, Samples};
 use crate::run::RunError;
-use crate::sampling::Sampler;
 use crate::scenario::reentry::{
     Reentry, ReentryConfig, M_PEAK_G, M_PEAK_Q, PARAM_NAMES, ST_FAILED, ST_SKIPPED_OUT,
 };
-use crate::scenario::Scenario;
 use crate::stats::{percentile_sorted, wilson, Proportion};
 use arrow_array::{ArrayRef, Float64Array, UInt64Array};
 use arrow_schema::{DataType, Schema};
@@ -111,18 +110,19 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         return Err(ConfigError::key("run.scenario", "the corridor is a reentry analysis").into());
     }
     let mut cfg = ReentryConfig::from_raw(&raw)?;
+    if cfg.entry.bplane() {
+        return Err(ConfigError::key(
+            "entry.mode",
+            "the corridor sweeps entry.flight_path_angle_deg, which mode = \"bplane\" derives \
+             from the delivery: run the corridor on a mode = \"state\" config",
+        )
+        .into());
+    }
     // The angle is the swept variable: its own dispersion does not apply.
     cfg.dispersions.remove(FPA);
     let sc = Reentry::new(cfg);
     let seed = sc.cfg.run.seed;
-    let sampler = Sampler::new(
-        seed,
-        &sc.cfg.dispersions,
-        &sc.cfg.correlated,
-        &PARAM_NAMES,
-        sc.nominal(),
-        sc.n_normals(),
-    )?;
+    let draws = Samples::new(&sc, seed, false)?;
     let p_fpa = PARAM_NAMES
         .iter()
         .position(|p| *p == FPA)
@@ -140,33 +140,18 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     let total = angles.len() * n_per;
     let (mut runner, chunk) = engine.runner(&sc, engine.default_chunk().min(total))?;
     let bar = crate::run::progress_bar(total as u64, opts.quiet);
-    let (ni, sl) = (sc.input_len(), sc.state_len());
-    let mut normals = vec![0.0; sc.n_normals()];
     let mut per_point: Vec<Vec<crate::scenario::SampleOutputs>> =
         vec![Vec::with_capacity(n_per); angles.len()];
     let mut first = 0usize;
     while first < total {
         let n = (total - first).min(chunk);
-        let mut inputs = vec![0.0; n * ni];
-        let mut params = Vec::with_capacity(n);
-        for j in 0..n {
-            let g = first + j;
-            let mut p = sc.nominal().to_vec();
-            sampler.draw(g as u64, &mut p, &mut normals);
-            p[p_fpa] = angles[g / n_per];
-            sc.pack_input(
-                seed,
-                g as u64,
-                &mut p,
-                Some(&normals),
-                &mut inputs[j * ni..(j + 1) * ni],
-            );
-            params.push(p);
-        }
+        // Sample g flies at the angle of point g / n_per, its other inputs dispersed.
+        let at_angle = |g: u64, p: &mut [f64]| p[p_fpa] = angles[g as usize / n_per];
+        let c = draws.draw(&sc, first as u64..(first + n) as u64, Some(&at_angle));
         let before = first as u64;
-        let states = runner.propagate(&sc, &inputs, n, &|k| bar.set_position(before + k))?;
-        for (j, p) in params.iter().enumerate() {
-            per_point[(first + j) / n_per].push(sc.outputs(p, &states[j * sl..(j + 1) * sl]));
+        let states = runner.propagate(&sc, &c.inputs, n, &|k| bar.set_position(before + k))?;
+        for (j, o) in c.outputs(&sc, &states).into_iter().enumerate() {
+            per_point[(first + j) / n_per].push(o);
         }
         first += n;
         bar.set_position(first as u64);
@@ -185,33 +170,16 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         shallow,
         steep,
     };
-    let info = engine.info();
-    let metadata = vec![
-        (
-            "dispersa.version".to_string(),
-            env!("CARGO_PKG_VERSION").to_string(),
-        ),
-        (
-            "dispersa.git_commit".into(),
-            option_env!("DISPERSA_GIT_COMMIT")
-                .unwrap_or("unknown")
-                .into(),
-        ),
-        ("dispersa.scenario".into(), "reentry".into()),
+    let mut metadata = provenance(&sc, &raw, seed, &engine.info());
+    metadata.extend([
         ("dispersa.analysis".into(), "corridor".into()),
-        ("dispersa.config".into(), raw.text.clone()),
-        ("dispersa.config_overrides".into(), raw.overrides.join("\n")),
-        ("dispersa.seed".into(), seed.to_string()),
         ("dispersa.fpa_deg".into(), opts.fpa_deg.clone()),
         (
             "dispersa.samples_per_point".into(),
             opts.samples_per_point.to_string(),
         ),
         ("dispersa.risk".into(), opts.risk.to_string()),
-        ("dispersa.adapter".into(), info.adapter.clone()),
-        ("dispersa.precision".into(), info.precision.name().into()),
-        ("dispersa.backend".into(), info.backend.into()),
-    ];
+    ]);
     let dir = RunDir::create(&out_dir)?;
     write_corridor(
         &dir.tmp.join("corridor.parquet"),

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod integrator;
 pub mod output;
 pub mod physics;
+pub mod pipeline;
 pub mod report;
 pub mod run;
 pub mod sampling;

@@ -11,10 +11,12 @@
 //! the flight path angle and the azimuth at once, so no rigid shift approximates it.
 
 use crate::config::{ConfigError, RawConfig};
+use crate::engine::{BackendChoice, Engine, PrecisionChoice};
 use crate::physics::constants::{WGS84_A_M, WGS84_E2};
 use crate::physics::geodesy::east_north_km;
+use crate::pipeline::Samples;
 use crate::scenario::reentry::{Reentry, ReentryConfig, M_LAT, M_LON, STATUS_NAMES, ST_LANDED};
-use crate::scenario::{SampleOutputs, Scenario};
+use crate::scenario::SampleOutputs;
 use std::path::Path;
 
 /// Stop when the nominal lands this close to the target [m]: well inside the 100 m, and
@@ -110,7 +112,7 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<([&'static str; 2], Vec<Pass>
     let keys = aim_keys(&cfg);
     // The nominal's landing east and north of the target [km].
     let miss = |cfg: &ReentryConfig| -> Result<[f64; 2], AimError> {
-        let o = nominal(cfg);
+        let o = nominal(cfg)?;
         if o.status != ST_LANDED {
             let a = get_aim(cfg);
             return Err(AimError::Failed(format!(
@@ -181,13 +183,12 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<([&'static str; 2], Vec<Pass>
 }
 
 /// The undispersed trajectory of a config on the CPU reference.
-fn nominal(cfg: &ReentryConfig) -> SampleOutputs {
+fn nominal(cfg: &ReentryConfig) -> Result<SampleOutputs, AimError> {
     let sc = Reentry::new(cfg.clone());
-    let mut params = sc.nominal().to_vec();
-    let mut input = vec![0.0; sc.input_len()];
-    sc.pack_input(cfg.run.seed, 0, &mut params, None, &mut input);
-    let mut state = vec![0.0; sc.state_len()];
-    sc.initial_state(&input, &mut state);
-    while !sc.advance_cpu(&input, &mut state, 10_000) {}
-    sc.outputs(&params, &state)
+    let engine = Engine::select(BackendChoice::Cpu, PrecisionChoice::Auto, &mut |_| {})
+        .map_err(|e| AimError::Failed(format!("the CPU engine: {e}")))?;
+    let (_, mut out) = Samples::new(&sc, cfg.run.seed, true)?
+        .fly(&sc, &engine, [0], None)
+        .map_err(|e| AimError::Failed(format!("the CPU engine: {e}")))?;
+    Ok(out.remove(0))
 }

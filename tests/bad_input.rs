@@ -726,3 +726,30 @@ fn an_unknown_convective_correlation_names_its_key() {
         "heating.convective",
     );
 }
+
+#[test]
+fn the_corridor_refuses_a_bplane_config() {
+    // The corridor sweeps the flight path angle, which bplane mode derives from the delivery.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "corridor",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/configs/tianwen2_reentry_bplane.toml"
+            ),
+            "--fpa-deg",
+            "-12:-8:2",
+            "--out",
+            out.to_str().unwrap(),
+            "--backend",
+            "cpu",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("entry.mode"), "{err}");
+    assert!(!out.exists());
+}

@@ -9,7 +9,7 @@ use dispersa::physics::bplane::{bplane_of_state, radec_unit};
 use dispersa::physics::constants::EARTH_MU_M3_S2;
 use dispersa::physics::earth_orientation::{apply_transpose, eme2000_to_earth_fixed};
 use dispersa::physics::epoch::parse_tdb_jd;
-use dispersa::run::sampler_for;
+use dispersa::pipeline::Samples;
 use dispersa::scenario::reentry::*;
 use dispersa::scenario::Scenario;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -50,17 +50,15 @@ fn entry_of(sc: &Reentry, p: &[f64]) -> [f64; 5] {
 fn sampled_entry_states_reproduce_the_aim_and_the_mapped_covariance() {
     let cfg = bplane_config(&[]);
     let sc = Reentry::new(cfg.clone());
-    let sampler = sampler_for(&sc, cfg.run.seed, false).unwrap();
     let n = 20_000;
-    let mut normals = vec![0.0; sc.n_normals()];
-    let mut row = vec![0.0; sc.input_len()];
-    let mut xs = Vec::with_capacity(n);
-    for i in 0..n as u64 {
-        let mut p = sc.nominal().to_vec();
-        sampler.draw(i, &mut p, &mut normals);
-        sc.pack_input(cfg.run.seed, i, &mut p, Some(&normals), &mut row);
-        xs.push(DERIVED_ENTRY.map(|k| p[k]));
-    }
+    let drawn = Samples::new(&sc, cfg.run.seed, false)
+        .unwrap()
+        .draw(&sc, 0..n as u64, None);
+    let xs: Vec<[f64; 5]> = drawn
+        .params
+        .iter()
+        .map(|p| DERIVED_ENTRY.map(|k| p[k]))
+        .collect();
     // The mapping's Jacobian and Hessian against (B.T, B.R, tof) by central differences, at
     // steps of 0.1 sigma (truncation ~1e-2 sigma^2 of the third derivative: negligible here).
     let cov = cfg.entry.delivery_covariance.clone().unwrap();

@@ -8,7 +8,7 @@ use dispersa::physics::ephemeris::DAY_S;
 use dispersa::physics::kepler::{
     elements_to_state, propagate_kepler, Elements, AU_M, SUN_MU_M3_S2,
 };
-use dispersa::sampling::Sampler;
+use dispersa::pipeline::Samples;
 use dispersa::scenario::cruise::*;
 use dispersa::scenario::{SampleOutputs, Scenario};
 
@@ -29,37 +29,11 @@ fn run(
     n: usize,
     nominal: bool,
 ) -> (Vec<SampleOutputs>, Vec<Vec<f64>>) {
-    let (d, c) = sc.dispersions();
     let seed = sc.run_config().seed;
-    let sampler = if nominal {
-        Sampler::new(
-            seed,
-            &Default::default(),
-            &[],
-            sc.param_names(),
-            sc.nominal(),
-            0,
-        )
+    let c = Samples::new(sc, seed, nominal)
         .unwrap()
-    } else {
-        Sampler::new(seed, d, c, sc.param_names(), sc.nominal(), sc.n_normals()).unwrap()
-    };
-    let ni = sc.input_len();
-    let mut inputs = vec![0.0; n * ni];
-    let mut params = Vec::new();
-    let mut normals = vec![0.0; if nominal { 0 } else { sc.n_normals() }];
-    for i in 0..n {
-        let mut p = sc.nominal().to_vec();
-        sampler.draw(i as u64, &mut p, &mut normals);
-        sc.pack_input(
-            seed,
-            i as u64,
-            &mut p,
-            (!nominal).then_some(&normals[..]),
-            &mut inputs[i * ni..(i + 1) * ni],
-        );
-        params.push(p);
-    }
+        .draw(sc, 0..n as u64, None);
+    let (params, inputs) = (c.params, c.inputs);
     let (mut runner, chunk) = engine.runner(sc, n).unwrap();
     assert!(chunk >= n);
     let states = runner.propagate(sc, &inputs, n, &|_| {}).unwrap();

@@ -2,6 +2,7 @@
 //! units in field metadata (`unit`), provenance in file key-value metadata. A run writes into a
 //! temporary sibling directory that is renamed onto the output directory only when complete.
 
+pub use crate::stats::accumulator::SummaryRow;
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
@@ -273,27 +274,6 @@ impl SamplesWriter {
         })?;
         Ok(())
     }
-}
-
-/// One row of summary.parquet.
-#[derive(Debug, Clone, Default)]
-pub struct SummaryRow {
-    pub metric: String,
-    pub unit: String,
-    pub count: u64,
-    pub mean: Option<f64>,
-    pub std: Option<f64>,
-    pub min: Option<f64>,
-    pub p00135: Option<f64>,
-    pub p02275: Option<f64>,
-    pub p50: Option<f64>,
-    pub p97725: Option<f64>,
-    pub p99865: Option<f64>,
-    pub max: Option<f64>,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-    pub tolerance_lower: Option<f64>,
-    pub tolerance_upper: Option<f64>,
 }
 
 pub const SUMMARY_COLUMNS: [&str; 16] = [

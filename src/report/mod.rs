@@ -15,7 +15,8 @@ use crate::output::{OutputError, RunDir};
 use crate::physics::ephemeris::{body_state, comet_311p_elements, comet_311p_state, Body};
 use crate::physics::epoch::mjd_from_jd;
 use crate::physics::kepler::AU_M;
-use crate::run::{build_scenario, sampler_for};
+use crate::pipeline::Samples;
+use crate::run::build_scenario;
 use crate::scenario::reentry::ReentryConfig;
 use crate::scenario::{Probability, Scenario};
 use crate::stats::ellipse::landing_ellipse;
@@ -924,14 +925,13 @@ fn heliocentric(
                 .map(|k| (format!("sample {k} ({})", status[k as usize]), false, k)),
         )
         .collect();
+    let (dispersed, undispersed) = (
+        Samples::new(sc, seed, false)?,
+        Samples::new(sc, seed, true)?,
+    );
     for (label, nominal, index) in runs {
-        let sampler = sampler_for(sc, seed, nominal)?;
-        let mut p = sc.nominal().to_vec();
-        let mut normals = vec![0.0; if nominal { 0 } else { sc.n_normals() }];
-        sampler.draw(index, &mut p, &mut normals);
-        let mut input = vec![0.0; sc.input_len()];
-        let normals = (!nominal).then_some(&normals[..]);
-        sc.pack_input(seed, index, &mut p, normals, &mut input);
+        let draws = if nominal { &undispersed } else { &dispersed };
+        let input = draws.draw(sc, [index], None).inputs;
         let mut state = vec![0.0; sc.state_len()];
         sc.initial_state(&input, &mut state);
         let mut pts = vec![(state[S_R] / AU_M, state[S_R + 1] / AU_M)];

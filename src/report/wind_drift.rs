@@ -10,9 +10,8 @@ use super::ReportError;
 use crate::config::RawConfig;
 use crate::engine::{BackendChoice, Engine, PrecisionChoice};
 use crate::physics::geodesy::east_north_km;
-use crate::run::sampler_for;
+use crate::pipeline::Samples;
 use crate::scenario::reentry::{Reentry, ReentryConfig, M_LAT, M_LON, ST_LANDED};
-use crate::scenario::Scenario;
 
 /// Samples flown again at most: the drift's mean and spread settle to ~3 % at this count, and
 /// the calm flights take about a second on two cores.
@@ -76,31 +75,14 @@ pub fn wind_drift(
     let mut calm_cfg = cfg;
     calm_cfg.winds = None;
     let sc = Reentry::new(calm_cfg);
-    let sampler = sampler_for(&sc, seed, nominal)?;
-    let ni = sc.input_len();
-    let mut inputs = vec![0.0; rows.len() * ni];
-    let mut params = Vec::with_capacity(rows.len());
-    let mut normals = vec![0.0; if nominal { 0 } else { sc.n_normals() }];
-    for (j, &k) in rows.iter().enumerate() {
-        let mut p = sc.nominal().to_vec();
-        sampler.draw(k as u64, &mut p, &mut normals);
-        let z = (!nominal).then_some(&normals[..]);
-        sc.pack_input(seed, k as u64, &mut p, z, &mut inputs[j * ni..(j + 1) * ni]);
-        params.push(p);
-    }
     let engine = Engine::select(BackendChoice::Cpu, PrecisionChoice::Auto, &mut |_| {})
         .map_err(|e| ReportError::Input(format!("the CPU engine: {e}")))?;
-    let (mut runner, _) = engine
-        .runner(&sc, rows.len())
+    let (_, calm) = Samples::new(&sc, seed, nominal)?
+        .fly(&sc, &engine, rows.iter().map(|&k| k as u64), None)
         .map_err(|e| ReportError::Input(format!("the CPU engine: {e}")))?;
-    let states = runner
-        .propagate(&sc, &inputs, rows.len(), &|_| {})
-        .map_err(|e| ReportError::Input(format!("the CPU engine: {e}")))?;
-    let sl = sc.state_len();
     // (wind, calm) landing pairs [deg].
     let mut pairs = Vec::new();
-    for (j, &k) in rows.iter().enumerate() {
-        let o = sc.outputs(&params[j], &states[j * sl..(j + 1) * sl]);
+    for (o, &k) in calm.iter().zip(&rows) {
         if o.status == ST_LANDED {
             let calm = (o.metrics[M_LAT].unwrap(), o.metrics[M_LON].unwrap());
             pairs.push(((lat[k].unwrap(), lon[k].unwrap()), calm));

@@ -2,6 +2,7 @@
 //! binomial proportions with confidence intervals, landing ellipses and the
 //! Kolmogorov-Smirnov goodness-of-fit test.
 
+pub mod accumulator;
 pub mod ellipse;
 pub mod ks;
 pub mod sensitivity;

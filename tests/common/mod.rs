@@ -3,7 +3,7 @@
 
 use dispersa::config::RawConfig;
 use dispersa::engine::{BackendChoice, Engine, PrecisionChoice};
-use dispersa::sampling::Sampler;
+use dispersa::pipeline::Samples;
 use dispersa::scenario::reentry::*;
 use dispersa::scenario::{SampleOutputs, Scenario};
 
@@ -41,43 +41,10 @@ pub fn sample_inputs(
     nominal: bool,
 ) -> (Reentry, Vec<Vec<f64>>, Vec<f64>) {
     let sc = Reentry::new(cfg.clone());
-    let sampler = if nominal {
-        Sampler::new(
-            cfg.run.seed,
-            &Default::default(),
-            &[],
-            sc.param_names(),
-            sc.nominal(),
-            0,
-        )
+    let c = Samples::new(&sc, cfg.run.seed, nominal)
         .unwrap()
-    } else {
-        Sampler::new(
-            cfg.run.seed,
-            &cfg.dispersions,
-            &cfg.correlated,
-            sc.param_names(),
-            sc.nominal(),
-            sc.n_normals(),
-        )
-        .unwrap()
-    };
-    let ni = sc.input_len();
-    let mut inputs = vec![0.0; n * ni];
-    let mut params = Vec::new();
-    let mut normals = vec![0.0; if nominal { 0 } else { sc.n_normals() }];
-    for i in 0..n {
-        let mut p = sc.nominal().to_vec();
-        sampler.draw(i as u64, &mut p, &mut normals);
-        sc.pack_input(
-            cfg.run.seed,
-            i as u64,
-            &mut p,
-            (!nominal).then_some(&normals[..]),
-            &mut inputs[i * ni..(i + 1) * ni],
-        );
-        params.push(p);
-    }
+        .draw(&sc, 0..n as u64, None);
+    let (params, inputs) = (c.params, c.inputs);
     (sc, params, inputs)
 }
 

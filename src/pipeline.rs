@@ -1,0 +1,177 @@
+//! The one sample pipeline, shared by `run`, `corridor`, `report`, `target` and the tests:
+//! draw each sample's parameters and normals from its own stream (`sampling`), pack its input
+//! row (the scenario, which also derives parameters such as bplane mode's entry state),
+//! propagate the rows on an engine, and turn the final states into outputs.
+//!
+//! A sample's inputs depend only on (seed, index), so any subset of indices, in any order or
+//! chunking, draws the same samples.
+
+use crate::config::ConfigError;
+use crate::engine::gpu::GpuError;
+use crate::engine::{Engine, EngineInfo};
+use crate::sampling::Sampler;
+use crate::scenario::{SampleOutputs, Scenario};
+
+/// A change to a sample's drawn parameters before they are packed, given its index.
+pub type Adjust<'a> = &'a dyn Fn(u64, &mut [f64]);
+
+/// How the samples of one scenario are drawn under one seed: dispersed, or (`nominal`) every
+/// parameter at its nominal value and no perturbation profile. The scenario it was built for is
+/// passed to each call.
+pub struct Samples {
+    pub sampler: Sampler,
+    pub seed: u64,
+    pub nominal: bool,
+}
+
+/// Some samples, drawn and packed: indices, input rows, and each one's parameter vector (the
+/// outputs and the input columns read it).
+pub struct SampledChunk {
+    pub indices: Vec<u64>,
+    /// One packed input row per sample, back to back.
+    pub inputs: Vec<f64>,
+    pub params: Vec<Vec<f64>>,
+}
+
+impl SampledChunk {
+    pub fn n(&self) -> usize {
+        self.params.len()
+    }
+
+    /// The outputs of these samples from their final states (back to back, as an engine
+    /// returns them).
+    pub fn outputs(&self, scenario: &dyn Scenario, states: &[f64]) -> Vec<SampleOutputs> {
+        let sl = scenario.state_len();
+        self.params
+            .iter()
+            .zip(states.chunks(sl))
+            .map(|(p, s)| scenario.outputs(p, s))
+            .collect()
+    }
+}
+
+impl Samples {
+    /// The scenario's dispersions (or none, `nominal`), with the parameters the scenario derives
+    /// appended to the input columns after the dispersed ones.
+    pub fn new(scenario: &dyn Scenario, seed: u64, nominal: bool) -> Result<Self, ConfigError> {
+        let (dispersions, correlated) = scenario.dispersions();
+        let (dispersions, correlated, n_normals) = if nominal {
+            (&Default::default(), &[][..], 0)
+        } else {
+            (dispersions, correlated, scenario.n_normals())
+        };
+        let mut sampler = Sampler::new(
+            seed,
+            dispersions,
+            correlated,
+            scenario.param_names(),
+            scenario.nominal(),
+            n_normals,
+        )?;
+        for i in scenario.derived_params() {
+            sampler.columns.push(scenario.param_names()[i].to_string());
+            sampler.column_params.push(i);
+        }
+        Ok(Samples {
+            sampler,
+            seed,
+            nominal,
+        })
+    }
+
+    /// Draw and pack samples `indices`. `adjust` may change a sample's drawn parameters before
+    /// they are packed (the corridor sets its swept angle there).
+    pub fn draw(
+        &self,
+        sc: &dyn Scenario,
+        indices: impl IntoIterator<Item = u64>,
+        adjust: Option<Adjust>,
+    ) -> SampledChunk {
+        let ni = sc.input_len();
+        let mut normals = vec![0.0; if self.nominal { 0 } else { sc.n_normals() }];
+        let indices: Vec<u64> = indices.into_iter().collect();
+        let mut inputs = vec![0.0; indices.len() * ni];
+        let mut params = Vec::with_capacity(indices.len());
+        for (&index, row) in indices.iter().zip(inputs.chunks_mut(ni)) {
+            let mut p = sc.nominal().to_vec();
+            self.sampler.draw(index, &mut p, &mut normals);
+            if let Some(f) = adjust {
+                f(index, &mut p);
+            }
+            let z = (!self.nominal).then_some(&normals[..]);
+            sc.pack_input(self.seed, index, &mut p, z, row);
+            params.push(p);
+        }
+        SampledChunk {
+            indices,
+            inputs,
+            params,
+        }
+    }
+
+    /// Draw, propagate and take the outputs of samples `indices` on `engine`, in chunks the
+    /// engine can hold: for the small jobs (aiming, the report's re-flights, tests).
+    pub fn fly(
+        &self,
+        sc: &dyn Scenario,
+        engine: &Engine,
+        indices: impl IntoIterator<Item = u64>,
+        adjust: Option<Adjust>,
+    ) -> Result<(SampledChunk, Vec<SampleOutputs>), GpuError> {
+        let chunk = self.draw(sc, indices, adjust);
+        let outputs = propagate_all(engine, sc, &chunk)?;
+        Ok((chunk, outputs))
+    }
+}
+
+/// The outputs of a drawn chunk propagated on `engine`, in as many engine chunks as it needs.
+pub fn propagate_all(
+    engine: &Engine,
+    scenario: &dyn Scenario,
+    chunk: &SampledChunk,
+) -> Result<Vec<SampleOutputs>, GpuError> {
+    let n = chunk.n();
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let (mut runner, size) = engine.runner(scenario, n)?;
+    let ni = scenario.input_len();
+    let mut states = Vec::with_capacity(n * scenario.state_len());
+    for first in (0..n).step_by(size.max(1)) {
+        let m = size.min(n - first);
+        let rows = &chunk.inputs[first * ni..(first + m) * ni];
+        states.extend(runner.propagate(scenario, rows, m, &|_| {})?);
+    }
+    Ok(chunk.outputs(scenario, &states))
+}
+
+/// The provenance every Parquet file of a run or a corridor carries: version, commit, scenario,
+/// config text and overrides, seed, and the engine.
+pub fn provenance(
+    scenario: &dyn Scenario,
+    raw: &crate::config::RawConfig,
+    seed: u64,
+    info: &EngineInfo,
+) -> Vec<(String, String)> {
+    vec![
+        ("dispersa.version".into(), env!("CARGO_PKG_VERSION").into()),
+        (
+            "dispersa.git_commit".into(),
+            option_env!("DISPERSA_GIT_COMMIT")
+                .unwrap_or("unknown")
+                .into(),
+        ),
+        ("dispersa.scenario".into(), scenario.kind().into()),
+        ("dispersa.config".into(), raw.text.clone()),
+        ("dispersa.config_overrides".into(), raw.overrides.join("\n")),
+        ("dispersa.seed".into(), seed.to_string()),
+        ("dispersa.backend".into(), info.backend.into()),
+        ("dispersa.adapter".into(), info.adapter.clone()),
+        (
+            "dispersa.adapter_backend".into(),
+            info.adapter_backend.clone(),
+        ),
+        ("dispersa.driver".into(), info.driver.clone()),
+        ("dispersa.precision".into(), info.precision.name().into()),
+    ]
+}

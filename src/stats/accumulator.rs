@@ -1,0 +1,277 @@
+//! What a run accumulates while its chunks stream past: each metric's values and the status
+//! and probability counts for summary.parquet, and the first samples' inputs and outputs for
+//! sensitivity.parquet.
+
+use crate::scenario::{Probability, SampleOutputs, Scenario};
+use crate::stats;
+
+/// One row of summary.parquet.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryRow {
+    pub metric: String,
+    pub unit: String,
+    pub count: u64,
+    pub mean: Option<f64>,
+    pub std: Option<f64>,
+    pub min: Option<f64>,
+    pub p00135: Option<f64>,
+    pub p02275: Option<f64>,
+    pub p50: Option<f64>,
+    pub p97725: Option<f64>,
+    pub p99865: Option<f64>,
+    pub max: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub tolerance_lower: Option<f64>,
+    pub tolerance_upper: Option<f64>,
+}
+
+/// Samples kept for sensitivity.parquet: the first ones, up to this many (rank correlations
+/// settle to +-0.005 long before; the cap bounds the memory and the sorting of huge runs).
+pub const SENSITIVITY_SAMPLES: usize = 200_000;
+
+/// Inputs and outputs (NaN where undefined or failed) of the samples kept for sensitivity.
+pub struct SensitivityData {
+    pub inputs: Vec<Vec<f64>>,
+    pub outputs: Vec<Vec<f64>>,
+}
+
+impl SensitivityData {
+    pub fn new(n_inputs: usize, n_outputs: usize) -> Self {
+        SensitivityData {
+            inputs: vec![Vec::new(); n_inputs],
+            outputs: vec![Vec::new(); n_outputs],
+        }
+    }
+
+    pub fn add(
+        &mut self,
+        inputs: &[Vec<f64>],
+        outputs: &[Vec<Option<f64>>],
+        status: &[&str],
+        failed: &str,
+    ) {
+        let have = self.outputs.first().map_or(0, |c| c.len());
+        let take = status.len().min(SENSITIVITY_SAMPLES.saturating_sub(have));
+        for (dst, src) in self.inputs.iter_mut().zip(inputs) {
+            dst.extend_from_slice(&src[..take]);
+        }
+        for (dst, src) in self.outputs.iter_mut().zip(outputs) {
+            dst.extend(src[..take].iter().zip(status).map(|(v, s)| {
+                if *s == failed {
+                    f64::NAN
+                } else {
+                    v.unwrap_or(f64::NAN)
+                }
+            }));
+        }
+    }
+}
+
+/// Running statistics of a run: kept metric values (for exact percentiles) and counts.
+pub struct Accumulator<'a> {
+    scenario: &'a dyn Scenario,
+    pub status_names: Vec<&'static str>,
+    values: Vec<Vec<f64>>,
+    pub status_counts: Vec<u64>,
+    probability_hits: Vec<u64>,
+    probabilities: Vec<Probability>,
+}
+
+impl<'a> Accumulator<'a> {
+    pub fn new(scenario: &'a dyn Scenario) -> Self {
+        let probabilities = scenario.probabilities();
+        Accumulator {
+            scenario,
+            status_names: scenario.status_names().to_vec(),
+            values: vec![Vec::new(); scenario.metrics().len()],
+            status_counts: vec![0; scenario.status_names().len()],
+            probability_hits: vec![0; probabilities.len()],
+            probabilities,
+        }
+    }
+
+    pub fn add(&mut self, o: &SampleOutputs) {
+        self.status_counts[o.status as usize] += 1;
+        if o.status == self.scenario.failed_status() {
+            return;
+        }
+        for (k, v) in o.metrics.iter().enumerate() {
+            if let Some(x) = v {
+                self.values[k].push(*x);
+            }
+        }
+        for (hits, p) in self.probability_hits.iter_mut().zip(&self.probabilities) {
+            let hit = match *p {
+                Probability::Status { status, .. } => o.status == status,
+                Probability::Above { metric, limit, .. } => {
+                    o.metrics[metric].is_some_and(|x| x > limit)
+                }
+                Probability::AtMost { metric, limit, .. } => {
+                    o.metrics[metric].is_some_and(|x| x <= limit)
+                }
+            };
+            *hits += hit as u64;
+        }
+    }
+
+    pub fn summary(&self) -> Vec<SummaryRow> {
+        let mut rows = Vec::new();
+        for (k, (name, unit)) in self.scenario.metrics().iter().enumerate() {
+            let mut row = SummaryRow {
+                metric: name.to_string(),
+                unit: unit.to_string(),
+                ..Default::default()
+            };
+            if let Some(s) = stats::summarize(&self.values[k]) {
+                row.count = s.count;
+                row.mean = Some(s.mean);
+                row.std = Some(s.std);
+                row.min = Some(s.min);
+                row.p00135 = Some(s.p00135);
+                row.p02275 = Some(s.p02275);
+                row.p50 = Some(s.p50);
+                row.p97725 = Some(s.p97725);
+                row.p99865 = Some(s.p99865);
+                row.max = Some(s.max);
+                row.tolerance_lower = s.tol_lower;
+                row.tolerance_upper = s.tol_upper;
+            }
+            rows.push(row);
+        }
+        let failed = self.scenario.failed_status() as usize;
+        let total: u64 = self.status_counts.iter().sum();
+        let trials = total - self.status_counts[failed];
+        for (p, &k) in self.probabilities.iter().zip(&self.probability_hits) {
+            let name = match p {
+                Probability::Status { name, .. }
+                | Probability::Above { name, .. }
+                | Probability::AtMost { name, .. } => name,
+            };
+            let w = stats::wilson(k, trials);
+            rows.push(SummaryRow {
+                metric: name.to_string(),
+                unit: "probability".into(),
+                count: trials,
+                mean: Some(w.p).filter(|x| x.is_finite()),
+                ci_low: Some(w.ci_low).filter(|x| x.is_finite()),
+                ci_high: Some(w.ci_high).filter(|x| x.is_finite()),
+                ..Default::default()
+            });
+        }
+        for (s, name) in self.status_names.iter().enumerate() {
+            if *name == "running" {
+                continue;
+            }
+            let c = self.status_counts[s];
+            rows.push(SummaryRow {
+                metric: format!("status_{name}"),
+                unit: "samples".into(),
+                count: c,
+                mean: Some(c as f64 / total.max(1) as f64),
+                ..Default::default()
+            });
+        }
+        if let Some((lat_k, lon_k)) = self.scenario.footprint() {
+            let (lat, lon) = (&self.values[lat_k], &self.values[lon_k]);
+            let ellipse = stats::ellipse::landing_ellipse(lat, lon, 0.9973);
+            // Bootstrap intervals of the axes: 1,000 resamples, fewer (not under 200) where
+            // that would pass 2e8 points; seeded from the run's seed.
+            let resamples = (2e8 / lat.len().max(1) as f64).clamp(200.0, 1000.0) as usize;
+            let seed = self.scenario.run_config().seed ^ 0x9E37_79B9_7F4A_7C15;
+            let boot = stats::ellipse::bootstrap_axes(lat, lon, 0.9973, resamples, seed);
+            let axis_ci = |major: bool| {
+                boot.map(|(a, b)| if major { a } else { b })
+                    .map_or((None, None), |(l, h)| (Some(l), Some(h)))
+            };
+            // The share of the landing points inside the ellipse, beside its nominal 99.73 %.
+            let inside = ellipse.as_ref().map(|e| {
+                lat.iter()
+                    .zip(lon.iter())
+                    .filter(|(&la, &lo)| e.radius2(la, lo) <= 1.0)
+                    .count() as u64
+            });
+            let containment = inside.map(|k| stats::wilson(k, lat.len() as u64));
+            let about = self.scenario.target().and_then(|(t_lat, t_lon)| {
+                stats::ellipse::landing_ellipse_about(lat, lon, t_lat, t_lon, 0.9973)
+            });
+            let az = "deg from north towards east";
+            let none = (None, None);
+            let mut footprint = vec![
+                (
+                    "footprint_containment",
+                    "fraction",
+                    containment.map(|w| w.p),
+                    (
+                        containment.map(|w| w.ci_low),
+                        containment.map(|w| w.ci_high),
+                    ),
+                ),
+                (
+                    "footprint_semi_major_km",
+                    "km",
+                    ellipse.map(|e| e.semi_major_km),
+                    axis_ci(true),
+                ),
+                (
+                    "footprint_semi_minor_km",
+                    "km",
+                    ellipse.map(|e| e.semi_minor_km),
+                    axis_ci(false),
+                ),
+                (
+                    "footprint_orientation_deg",
+                    az,
+                    ellipse.map(|e| e.orientation_deg),
+                    none,
+                ),
+                (
+                    "footprint_center_lat_deg",
+                    "deg",
+                    ellipse.map(|e| e.center_lat_deg),
+                    none,
+                ),
+                (
+                    "footprint_center_lon_deg",
+                    "deg",
+                    ellipse.map(|e| e.center_lon_deg),
+                    none,
+                ),
+            ];
+            if self.scenario.target().is_some() {
+                footprint.extend([
+                    (
+                        "footprint_target_semi_major_km",
+                        "km",
+                        about.map(|e| e.semi_major_km),
+                        none,
+                    ),
+                    (
+                        "footprint_target_semi_minor_km",
+                        "km",
+                        about.map(|e| e.semi_minor_km),
+                        none,
+                    ),
+                    (
+                        "footprint_target_orientation_deg",
+                        az,
+                        about.map(|e| e.orientation_deg),
+                        none,
+                    ),
+                ]);
+            }
+            for (name, unit, mean, (ci_low, ci_high)) in footprint {
+                rows.push(SummaryRow {
+                    metric: name.into(),
+                    unit: unit.into(),
+                    count: lat.len() as u64,
+                    mean,
+                    ci_low,
+                    ci_high,
+                    ..Default::default()
+                });
+            }
+        }
+        rows
+    }
+}
