@@ -4,7 +4,8 @@ use crate::config::{ConfigError, RawConfig};
 use crate::engine::gpu::GpuError;
 use crate::engine::{BackendChoice, Engine, EngineInfo, PrecisionChoice};
 use crate::output::{
-    write_sensitivity, write_summary, ColumnSpec, OutputError, RunDir, SamplesWriter, SummaryRow,
+    read_present_rows, write_sensitivity, write_summary, ColumnSpec, OutputError, RunDir,
+    SamplesWriter, SummaryRow,
 };
 use crate::physics::epoch::iso_from_mjd;
 use crate::pipeline::{provenance, SampledChunk, Samples};
@@ -250,12 +251,24 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
                 &sens.outputs,
             )
         });
-        let summary = acc.summary();
+        // Each metric's values read back from the written samples, one metric at a time.
+        let samples_path = run_dir.tmp.join("samples.parquet");
+        let name = |k: usize| sc.metrics()[k].0;
+        let summary = acc.summary(
+            |k| read_present_rows(&samples_path, &[name(k)]).map(|mut v| v.remove(0)),
+            |a, b| {
+                read_present_rows(&samples_path, &[name(a), name(b)]).map(|mut v| {
+                    let second = v.remove(1);
+                    (v.remove(0), second)
+                })
+            },
+        );
         (
             summary,
             rows.join().expect("the sensitivity thread does not panic"),
         )
     });
+    let summary = summary?;
     let mut summary_meta = metadata.clone();
     summary_meta.push((
         "dispersa.tolerance_bounds".into(),

@@ -3,7 +3,7 @@
 //! temporary sibling directory that is renamed onto the output directory only when complete.
 
 pub use crate::stats::accumulator::SummaryRow;
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -40,6 +40,69 @@ fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> OutputError {
     move |source| OutputError::Io { action, source }
 }
 
+/// Rows a row group of samples.parquet holds at most. The writer keeps the open row group's
+/// encoded pages in memory, so this bounds its memory (~10-30 MB); a reader skips or reads
+/// row groups of this size.
+pub const ROW_GROUP_ROWS: usize = 65_536;
+
+/// The values of the Float64 columns `names` of a Parquet file, over the rows where all of them
+/// are non-null, read with only those columns in memory (a batch of them at a time). Exact
+/// statistics take their columns from the written file this way, one metric at a time,
+/// rather than holding every metric of every sample.
+pub fn read_present_rows(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>, OutputError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::arrow::ProjectionMask;
+    let action = || format!("reading {:?} back from {}", names, path.display());
+    let pq = |source| OutputError::Parquet {
+        action: action(),
+        source,
+    };
+    let file = File::open(path).map_err(io(action()))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?;
+    let schema = builder.parquet_schema();
+    let mut leaves = Vec::with_capacity(names.len());
+    for name in names {
+        let i = (0..schema.num_columns())
+            .find(|&i| schema.column(i).name() == *name)
+            .ok_or_else(|| {
+                pq(parquet::errors::ParquetError::General(format!(
+                    "no column {name}"
+                )))
+            })?;
+        leaves.push(i);
+    }
+    let mask = ProjectionMask::leaves(schema, leaves.iter().copied());
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(ROW_GROUP_ROWS)
+        .build()
+        .map_err(pq)?;
+    let mut out: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    for batch in reader {
+        let batch = batch.map_err(|source| OutputError::Arrow {
+            action: action(),
+            source,
+        })?;
+        let cols: Vec<&Float64Array> = names
+            .iter()
+            .map(|n| {
+                batch
+                    .column_by_name(n)
+                    .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
+                    .expect("a Float64 column of samples.parquet")
+            })
+            .collect();
+        for r in 0..batch.num_rows() {
+            if cols.iter().all(|c| c.is_valid(r)) {
+                for (o, c) in out.iter_mut().zip(&cols) {
+                    o.push(c.value(r));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// An Arrow field with its unit in the field metadata (`unit`), as every dispersa file has.
 pub fn field(name: &str, dt: DataType, nullable: bool, unit: Option<&str>) -> Field {
     let f = Field::new(name, dt, nullable);
@@ -60,6 +123,7 @@ pub fn properties(metadata: &[(String, String)]) -> WriterProperties {
         ))
         .set_dictionary_enabled(false)
         .set_column_dictionary_enabled(ColumnPath::from("status"), true)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_key_value_metadata(Some(
             metadata
                 .iter()

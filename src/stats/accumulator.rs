@@ -1,6 +1,8 @@
-//! What a run accumulates while its chunks stream past: each metric's values and the status
-//! and probability counts for summary.parquet, and the first samples' inputs and outputs for
-//! sensitivity.parquet.
+//! What a run accumulates while its chunks stream past: the status and probability counts for
+//! summary.parquet, and the first samples' inputs and outputs for sensitivity.parquet. The
+//! exact percentiles need every value of a metric: `Accumulator::summary` asks for them one
+//! metric at a time (a run reads them back from samples.parquet), so memory does not grow with
+//! the sample count.
 
 use crate::scenario::{Probability, SampleOutputs, Scenario};
 use crate::stats;
@@ -68,11 +70,10 @@ impl SensitivityData {
     }
 }
 
-/// Running statistics of a run: kept metric values (for exact percentiles) and counts.
+/// Running counts of a run: statuses and probability hits.
 pub struct Accumulator<'a> {
     scenario: &'a dyn Scenario,
     pub status_names: Vec<&'static str>,
-    values: Vec<Vec<f64>>,
     pub status_counts: Vec<u64>,
     probability_hits: Vec<u64>,
     probabilities: Vec<Probability>,
@@ -84,7 +85,6 @@ impl<'a> Accumulator<'a> {
         Accumulator {
             scenario,
             status_names: scenario.status_names().to_vec(),
-            values: vec![Vec::new(); scenario.metrics().len()],
             status_counts: vec![0; scenario.status_names().len()],
             probability_hits: vec![0; probabilities.len()],
             probabilities,
@@ -95,11 +95,6 @@ impl<'a> Accumulator<'a> {
         self.status_counts[o.status as usize] += 1;
         if o.status == self.scenario.failed_status() {
             return;
-        }
-        for (k, v) in o.metrics.iter().enumerate() {
-            if let Some(x) = v {
-                self.values[k].push(*x);
-            }
         }
         for (hits, p) in self.probability_hits.iter_mut().zip(&self.probabilities) {
             let hit = match *p {
@@ -115,7 +110,14 @@ impl<'a> Accumulator<'a> {
         }
     }
 
-    pub fn summary(&self) -> Vec<SummaryRow> {
+    /// The rows of summary.parquet. `values(k)` gives metric k's values over the samples that
+    /// did not fail (a failed sample has no metric), `pair(a, b)` metrics a and b over the
+    /// samples that have both (the landing points).
+    pub fn summary<E>(
+        &self,
+        mut values: impl FnMut(usize) -> Result<Vec<f64>, E>,
+        mut pair: impl FnMut(usize, usize) -> Result<(Vec<f64>, Vec<f64>), E>,
+    ) -> Result<Vec<SummaryRow>, E> {
         let mut rows = Vec::new();
         for (k, (name, unit)) in self.scenario.metrics().iter().enumerate() {
             let mut row = SummaryRow {
@@ -123,7 +125,7 @@ impl<'a> Accumulator<'a> {
                 unit: unit.to_string(),
                 ..Default::default()
             };
-            if let Some(s) = stats::summarize(&self.values[k]) {
+            if let Some(s) = stats::summarize_owned(values(k)?) {
                 row.count = s.count;
                 row.mean = Some(s.mean);
                 row.std = Some(s.std);
@@ -173,7 +175,8 @@ impl<'a> Accumulator<'a> {
             });
         }
         if let Some((lat_k, lon_k)) = self.scenario.footprint() {
-            let (lat, lon) = (&self.values[lat_k], &self.values[lon_k]);
+            let (lat, lon) = pair(lat_k, lon_k)?;
+            let (lat, lon) = (&lat, &lon);
             let ellipse = stats::ellipse::landing_ellipse(lat, lon, 0.9973);
             // Bootstrap intervals of the axes: 1,000 resamples, fewer (not under 200) where
             // that would pass 2e8 points; seeded from the run's seed.
@@ -272,6 +275,6 @@ impl<'a> Accumulator<'a> {
                 });
             }
         }
-        rows
+        Ok(rows)
     }
 }

@@ -88,11 +88,16 @@ pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Op
 
 /// Two-pass sample covariance (n - 1 denominator) of east/north pairs: (ee, nn, en).
 fn covariance(en: &[(f64, f64)]) -> (f64, f64, f64) {
-    let nf = en.len() as f64;
-    let me = en.iter().map(|v| v.0).sum::<f64>() / nf;
-    let mn = en.iter().map(|v| v.1).sum::<f64>() / nf;
+    covariance_of(en.len(), |k| en[k])
+}
+
+/// [`covariance`] of the n points `point(0) .. point(n - 1)`, summed in that order.
+fn covariance_of(n: usize, point: impl Fn(usize) -> (f64, f64)) -> (f64, f64, f64) {
+    let nf = n as f64;
+    let me = (0..n).map(|k| point(k).0).sum::<f64>() / nf;
+    let mn = (0..n).map(|k| point(k).1).sum::<f64>() / nf;
     let (mut see, mut snn, mut sen) = (0.0, 0.0, 0.0);
-    for &(e, nn) in en {
+    for (e, nn) in (0..n).map(point) {
         let (de, dn) = (e - me, nn - mn);
         see += de * de;
         snn += dn * dn;
@@ -159,13 +164,15 @@ pub fn bootstrap_axes(
     let n = en.len();
     let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
     let (mut major, mut minor) = (Vec::new(), Vec::new());
-    let mut pick = vec![(0.0, 0.0); n];
+    // The resample as indices (4 bytes a point, not a copy of the 16-byte points).
+    assert!(n <= u32::MAX as usize, "bootstrap of more than 2^32 points");
+    let mut pick = vec![0u32; n];
     for _ in 0..resamples {
         for p in pick.iter_mut() {
             // Multiply-shift: an index in [0, n), bias below n / 2^64.
-            *p = en[((rng.next_u64() as u128 * n as u128) >> 64) as usize];
+            *p = ((rng.next_u64() as u128 * n as u128) >> 64) as u32;
         }
-        let (see, snn, sen) = covariance(&pick);
+        let (see, snn, sen) = covariance_of(n, |k| en[pick[k] as usize]);
         let b = from_moments(see, snn, sen, 0.0, 0.0, probability);
         major.push(b.semi_major_km);
         minor.push(b.semi_minor_km);

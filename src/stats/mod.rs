@@ -83,6 +83,12 @@ pub fn tolerance_rank(n: usize, tail: f64, confidence: f64) -> Option<usize> {
 /// [`percentile_sorted`]. Values are expected to be finite; a NaN makes the
 /// mean and std NaN and is sorted by `f64::total_cmp`.
 pub fn summarize(values: &[f64]) -> Option<MetricSummary> {
+    summarize_owned(values.to_vec())
+}
+
+/// [`summarize`], sorting `values` in place rather than a copy (half the memory for a long
+/// column read back from a run's samples).
+pub fn summarize_owned(mut values: Vec<f64>) -> Option<MetricSummary> {
     if values.is_empty() {
         return None;
     }
@@ -99,10 +105,10 @@ pub fn summarize(values: &[f64]) -> Option<MetricSummary> {
         0.0
     };
 
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable_by(f64::total_cmp);
+    values.sort_unstable_by(f64::total_cmp);
+    let sorted = values;
     Some(MetricSummary {
-        count: values.len() as u64,
+        count: sorted.len() as u64,
         mean,
         std,
         min: sorted[0],
