@@ -21,7 +21,7 @@ pub fn bench_all(
         None => {
             for (c, n) in DEFAULT_BENCH {
                 bench(Path::new(c), samples.unwrap_or(n), repeats)?;
-                println!();
+                say!();
             }
             Ok(())
         }
@@ -56,13 +56,15 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         PrecisionChoice::Auto,
         &mut notice,
     )?);
-    println!("config {}  samples {samples}  repeats {repeats} (median; includes building the kernel, sampling, Parquet output and statistics)", config.display());
-    println!(
-        "host share: the part of the wall time spent neither building the kernel nor propagating"
-    );
-    println!(
+    say!("config {}  samples {samples}  repeats {repeats} (median; includes building the kernel, sampling, Parquet output and statistics)", config.display());
+    say!("host share: the part of the wall time spent neither building the kernel nor propagating");
+    say!(
         "{:<7} {:<9} {:>10} {:>10} {:>8}  adapter",
-        "backend", "precision", "traj/s", "host share", "build s"
+        "backend",
+        "precision",
+        "traj/s",
+        "host share",
+        "build s"
     );
     for engine in &engines {
         let refused = match engine {
@@ -70,7 +72,7 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
             Engine::Cpu { .. } => None,
         };
         if let Some(why) = refused {
-            println!(
+            say!(
                 "{:<7} {:<9} {:>10} {:>10} {:>8}  {why}",
                 engine.info().backend,
                 engine.info().precision.name(),
@@ -93,7 +95,7 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         host.sort_by(f64::total_cmp);
         build.sort_by(f64::total_cmp);
         let info = engine.info();
-        println!(
+        say!(
             "{:<7} {:<9} {:>10.0} {:>9.1}% {:>8.2}  {} [{}] {}",
             info.backend,
             info.precision.name(),

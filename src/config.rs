@@ -32,6 +32,9 @@ impl ConfigError {
     }
 }
 
+/// The largest config file read [bytes]; the shipped ones are under 10 KiB.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 /// The config as read: the original text (for provenance) and the parsed table after overrides.
 #[derive(Debug, Clone)]
 pub struct RawConfig {
@@ -42,9 +45,31 @@ pub struct RawConfig {
 
 impl RawConfig {
     pub fn load(path: &Path, overrides: &[String]) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
+        use std::io::Read;
+        let unreadable = |source| ConfigError::Unreadable {
             path: path.display().to_string(),
             source,
+        };
+        // Read at most MAX_CONFIG_BYTES (+1 to notice more): `/dev/zero` or a data file given
+        // by mistake must not fill the memory.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(unreadable)?;
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(unreadable(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "larger than {} MiB: not a dispersa config",
+                    MAX_CONFIG_BYTES >> 20
+                ),
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            unreadable(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not UTF-8 text",
+            ))
         })?;
         Self::parse(&text, &path.display().to_string(), overrides)
     }
@@ -95,10 +120,11 @@ impl RawConfig {
             let path = e.path().to_string();
             let inner = e.into_inner().to_string();
             let inner = inner.trim().to_string();
-            // serde reports a missing field at the parent; append the field name.
+            // serde reports a missing field at the parent ("missing field `x`", which toml
+            // follows with a second line "in `table`"); append the field name to the path.
             if let Some(field) = inner
                 .strip_prefix("missing field `")
-                .and_then(|s| s.strip_suffix('`'))
+                .and_then(|s| s.split('`').next())
             {
                 let key = if path == "." || path.is_empty() {
                     field.to_string()

@@ -5,6 +5,15 @@
 //! (figures and report.html from the Parquet); `run` orchestrates, `corridor` sweeps the entry
 //! angle, `cli` is the command line.
 
+/// `println!` that ignores a closed or full stdout: what a command writes there is a summary of
+/// outputs already on disk, and a reader that went away (`| head`) is no failure of the run.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -125,6 +125,11 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
 
 pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
     let prep = prepare(opts)?;
+    if let Some(m) =
+        crate::engine::refused_choice(opts.backend, opts.precision, prep.scenario.as_ref())
+    {
+        return Err(ConfigError::Cli(m).into());
+    }
     let quiet = opts.quiet;
     let mut notice = |m: String| eprintln!("dispersa: {m}");
     let engine = Engine::select(opts.backend, opts.precision, &mut notice)?.fitting(

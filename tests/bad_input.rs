@@ -753,3 +753,65 @@ fn the_corridor_refuses_a_bplane_config() {
     assert!(err.contains("entry.mode"), "{err}");
     assert!(!out.exists());
 }
+
+#[test]
+fn small_bad_inputs_of_issue_10_are_refused_before_any_work() {
+    // A precision the backend or the scenario cannot honour.
+    expect_bad(Some(DEFAULT), &["--precision", "f32"], "--precision f32");
+    // A body listed twice would pull twice.
+    expect_bad(
+        Some(&cruise_replace(
+            "bodies = [\"earth\", \"mars\", \"jupiter\"]",
+            "bodies = [\"earth\", \"mars\", \"earth\"]",
+        )),
+        &[],
+        "perturbations.bodies",
+    );
+    // The missing-key message says what is wrong on its first line.
+    let (code, err, _, _dir) = run_with(Some(&replace("g_limit = 60.0", "")), &[]);
+    assert_eq!(code, 2);
+    let first = err.lines().next().unwrap_or("");
+    assert!(
+        first.contains("`events.g_limit`: required but missing"),
+        "first line: {first}"
+    );
+}
+
+#[test]
+fn the_cruise_in_f32_is_bad_input_on_any_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, CRUISE).unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--precision",
+            "f32",
+            "--samples",
+            "2",
+        ])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("needs f64"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_config_file_without_end_is_refused() {
+    // /dev/zero: read up to the size limit, then refused (it used to grow to gigabytes).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", "/dev/zero", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("larger than 1 MiB"), "{err}");
+    assert!(!out.exists());
+}

@@ -82,3 +82,60 @@ fn nominal_run_prints_a_summary_and_the_adapters_command_lists_lavapipe() {
         "no adapter listed: {listing}"
     );
 }
+
+#[test]
+fn a_run_where_every_sample_failed_exits_1_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("all_failed");
+    // Every sampled mass is negative: every sample is unphysical, so failed.
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            CONFIG,
+            "--samples",
+            "6",
+            "--backend",
+            "cpu",
+            "--quiet",
+            "--set",
+            "dispersions.\"vehicle.mass_kg\"={dist=\"uniform\", low=-5.0, high=-4.0}",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("every one of the 6 samples failed"), "{err}");
+    // The inputs stay on disk for the diagnosis.
+    assert!(out.join("samples.parquet").exists());
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    // `dispersa run ... | head -0`: the reader is gone before the summary is printed.
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("closed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            CONFIG,
+            "--samples",
+            "4",
+            "--backend",
+            "cpu",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.join("summary.parquet").exists());
+}

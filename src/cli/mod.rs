@@ -160,6 +160,23 @@ pub fn main_with(cli: Cli) -> i32 {
                     if !quiet {
                         print_report(&report);
                     }
+                    let failed = report
+                        .status_counts
+                        .iter()
+                        .find(|(name, _)| name == "failed")
+                        .map_or(0, |c| c.1);
+                    if failed == report.samples {
+                        // The outputs are written (they hold every sample's inputs), but a run
+                        // with nothing to summarise is no success.
+                        eprintln!(
+                            "error: every one of the {} samples failed (status \"failed\": \
+                             unphysical sampled inputs or a non-finite state); nothing to \
+                             summarise. The inputs are in {}",
+                            report.samples,
+                            report.out_dir.join("samples.parquet").display()
+                        );
+                        return 1;
+                    }
                     0
                 }
                 Err(e) => {
@@ -222,7 +239,7 @@ pub fn main_with(cli: Cli) -> i32 {
                     for n in &r.notes {
                         eprintln!("dispersa: note: {n}");
                     }
-                    println!(
+                    say!(
                         "wrote {} ({} figures: {})",
                         r.dir.join("report.html").display(),
                         r.figures.len(),
@@ -239,7 +256,7 @@ pub fn main_with(cli: Cli) -> i32 {
         Command::Target { config, sets } => match crate::target::aim(&config, &sets) {
             Ok((keys, passes)) => {
                 for (k, p) in passes.iter().enumerate() {
-                    println!(
+                    say!(
                         "pass {}: {} = {:.6}, {} = {:.6} -> lands {:.3} km east, {:.3} km north of the target ({:.1} m)",
                         k + 1,
                         keys[0],
@@ -252,7 +269,7 @@ pub fn main_with(cli: Cli) -> i32 {
                     );
                 }
                 let last = passes.last().expect("at least one pass");
-                println!(
+                say!(
                     "aimed: the nominal lands {:.1} m from the target. In [entry]:\n{} = {:.6}\n{} = {:.6}",
                     last.miss_m(),
                     keys[0],
@@ -270,10 +287,10 @@ pub fn main_with(cli: Cli) -> i32 {
         Command::Adapters => {
             let adapters = gpu::list_adapters();
             if adapters.is_empty() {
-                println!("no GPU adapters found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers); `dispersa run` will use the CPU backend");
+                say!("no GPU adapters found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers); `dispersa run` will use the CPU backend");
             }
             for a in adapters {
-                println!(
+                say!(
                     "{}\n  backend: {}  type: {}  driver: {}  SHADER_F64: {}",
                     a.name,
                     a.backend,
@@ -317,7 +334,7 @@ pub fn main_with(cli: Cli) -> i32 {
 }
 
 fn print_report(r: &RunReport) {
-    println!(
+    say!(
         "wrote {} ({} samples in {:.1} s, {:.0} samples/s; {} {} [{}], {})",
         r.out_dir.display(),
         r.samples,
@@ -334,17 +351,21 @@ fn print_report(r: &RunReport) {
         .filter(|(name, _)| name != "running")
         .map(|(name, c)| format!("{name} {c}"))
         .collect();
-    println!("status: {}", counts.join(", "));
+    say!("status: {}", counts.join(", "));
     let mut short = 0;
     for row in &r.summary {
         if row.metric.starts_with("footprint") {
             if let Some(m) = row.mean {
                 match (row.ci_low, row.ci_high) {
-                    (Some(lo), Some(hi)) => println!(
+                    (Some(lo), Some(hi)) => say!(
                         "  {:<28} {:.4} {} (95% CI {:.4} .. {:.4})",
-                        row.metric, m, row.unit, lo, hi
+                        row.metric,
+                        m,
+                        row.unit,
+                        lo,
+                        hi
                     ),
-                    _ => println!("  {:<28} {:.3} {}", row.metric, m, row.unit),
+                    _ => say!("  {:<28} {:.3} {}", row.metric, m, row.unit),
                 }
             }
             continue;
@@ -358,7 +379,7 @@ fn print_report(r: &RunReport) {
                         String::new()
                     }
                 };
-                println!(
+                say!(
                     "  {:<28} p50 {:>12.4}  [p00135 {:.4}, p99865 {:.4}]{tol} {}",
                     row.metric,
                     p50,
@@ -367,7 +388,7 @@ fn print_report(r: &RunReport) {
                     row.unit
                 )
             }
-            (None, Some(lo)) => println!(
+            (None, Some(lo)) => say!(
                 "  {:<28} {:.5}  (95% CI {:.5} .. {:.5})",
                 row.metric,
                 row.mean.unwrap_or(f64::NAN),
@@ -378,23 +399,29 @@ fn print_report(r: &RunReport) {
         }
     }
     if short > 0 {
-        println!(
+        say!(
             "  note: tolerance bounds (one-sided 99.865 % at 95 % confidence, tol [lower, upper]) \
              need at least {} values of a metric; {short} metrics have fewer (null in summary.parquet)",
             crate::stats::TOLERANCE_MIN_SAMPLES
         );
     }
-    println!("figures: dispersa report {}", r.out_dir.display());
+    say!("figures: dispersa report {}", r.out_dir.display());
 }
 
 fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f64) {
-    println!("wrote {}", dir.join("corridor.parquet").display());
-    println!(
+    say!("wrote {}", dir.join("corridor.parquet").display());
+    say!(
         "{:>9} {:>8} {:>10} {:>10} {:>10} {:>9} {:>11}",
-        "fpa_deg", "samples", "p_skip", "p_g>lim", "p_q>lim", "g_p50", "q_p50_W/cm2"
+        "fpa_deg",
+        "samples",
+        "p_skip",
+        "p_g>lim",
+        "p_q>lim",
+        "g_p50",
+        "q_p50_W/cm2"
     );
     for p in &c.points {
-        println!(
+        say!(
             "{:>9.3} {:>8} {:>10.5} {:>10.5} {:>10.5} {:>9.2} {:>11.1}",
             p.fpa_deg,
             p.trials,
@@ -413,19 +440,19 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
         ),
         _ => "none in range".into(),
     };
-    println!(
+    say!(
         "risk {risk}: shallow boundary (skip-out) {}",
         show(c.shallow)
     );
-    println!(
+    say!(
         "risk {risk}: steep boundary (g or heat limit) {}",
         show(c.steep)
     );
     if let Some(w) = c.width_deg() {
-        println!("corridor width {w:.3} deg");
+        say!("corridor width {w:.3} deg");
     }
     for n in c.notes(risk) {
-        println!("note: {n}");
+        say!("note: {n}");
     }
-    println!("figures: dispersa report {}", dir.display());
+    say!("figures: dispersa report {}", dir.display());
 }

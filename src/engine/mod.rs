@@ -47,6 +47,29 @@ pub struct EngineInfo {
     pub precision: Precision,
 }
 
+/// A backend and precision asked for on the command line that cannot be honoured for this
+/// scenario, as a message for bad input (exit 2): checked before any work. (`auto` precision
+/// is never refused: it falls back with a notice.)
+pub fn refused_choice(
+    backend: BackendChoice,
+    precision: PrecisionChoice,
+    scenario: &dyn Scenario,
+) -> Option<String> {
+    if precision != PrecisionChoice::F32 {
+        return None;
+    }
+    if backend == BackendChoice::Cpu {
+        return Some(
+            "--precision f32: the CPU backend computes in f64 only (it is the f64 reference); \
+             drop --precision, or use --backend gpu"
+                .into(),
+        );
+    }
+    scenario
+        .refuses(Precision::F32)
+        .map(|why| format!("--precision f32: {why}; drop --precision (f64 is the default)"))
+}
+
 impl Engine {
     /// Pick the engine. `notice` receives one-line messages for the user (fallbacks).
     pub fn select(

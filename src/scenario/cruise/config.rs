@@ -446,11 +446,17 @@ impl CruiseConfig {
                 "departure.epoch plus the time limit must stay within 1800-2050 (planet ephemeris validity)",
             ));
         }
-        for b in &self.perturbations.bodies {
+        for (k, b) in self.perturbations.bodies.iter().enumerate() {
             if !KNOWN_BODIES.contains(&b.as_str()) {
                 return Err(ConfigError::key(
                     "perturbations.bodies",
                     format!("unknown body {b:?}; one of earth, mars, jupiter"),
+                ));
+            }
+            if self.perturbations.bodies[..k].contains(b) {
+                return Err(ConfigError::key(
+                    "perturbations.bodies",
+                    format!("{b:?} is listed twice (its pull would count twice)"),
                 ));
             }
         }

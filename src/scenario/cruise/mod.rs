@@ -172,21 +172,21 @@ impl Scenario for Cruise {
         &[("arrival_epoch_tdb", M_ARRIVAL_MJD)]
     }
     fn refuses(&self, precision: Precision) -> Option<String> {
-        if self.model.method == crate::integrator::Method::Dopri5
-            && std::env::var_os(GPU_DOPRI5_ENV).is_none()
-        {
+        if precision == Precision::F32 {
             return Some(
-                "integrator.method = \"dopri5\" runs on the CPU engine only for now (use \
-                 --backend cpu, or method = \"rk4\" on the GPU): on lavapipe the adaptive \
-                 cruise kernel agrees with the CPU reference on the nominal but not on about 1 \
-                 dispersed sample in 10 (docs/DESIGN.md, \"The cruise\")"
+                "the heliocentric cruise needs f64: in f32 a position near 2 au is rounded to \
+                 ~30 km at every step, which swamps what the thrust changes in a step (metres); \
+                 use an adapter with SHADER_F64 or --backend cpu"
                     .to_string(),
             );
         }
-        (precision == Precision::F32).then(|| {
-            "the heliocentric cruise needs f64: in f32 a position near 2 au is rounded to ~30 km at \
-             every step, which swamps what the thrust changes in a step (metres); use an adapter \
-             with SHADER_F64 or --backend cpu"
+        (self.model.method == crate::integrator::Method::Dopri5
+            && std::env::var_os(GPU_DOPRI5_ENV).is_none())
+        .then(|| {
+            "integrator.method = \"dopri5\" runs on the CPU engine only for now (use \
+             --backend cpu, or method = \"rk4\" on the GPU): on lavapipe the adaptive cruise \
+             kernel agrees with the CPU reference on the nominal but not on about 1 dispersed \
+             sample in 10 (docs/DESIGN.md, \"The cruise\")"
                 .to_string()
         })
     }
