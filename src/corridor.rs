@@ -5,7 +5,7 @@
 
 use crate::config::{ConfigError, RawConfig};
 use crate::engine::{BackendChoice, Engine, PrecisionChoice};
-use crate::output::{check_out_dir, field, OutputError, RunDir};
+use crate::output::{claim_out_dir, field, DirKind, OutputError, RunDir};
 use crate::pipeline::{provenance, Samples};
 use crate::run::RunError;
 use crate::scenario::reentry::{
@@ -131,9 +131,8 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("{}_corridor", sc.cfg.run.name)));
-    if let Some(m) = check_out_dir(&out_dir, opts.force) {
-        return Err(ConfigError::Cli(m).into());
-    }
+    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let _lock = claim_out_dir(&out_dir, opts.force, &mut notice).map_err(ConfigError::Cli)?;
     let mut notice = |m: String| eprintln!("dispersa: {m}");
     let engine = Engine::select(opts.backend, opts.precision, &mut notice)?;
     let n_per = opts.samples_per_point as usize;
@@ -180,7 +179,7 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         ),
         ("dispersa.risk".into(), opts.risk.to_string()),
     ]);
-    let dir = RunDir::create(&out_dir)?;
+    let dir = RunDir::create(&out_dir, DirKind::Corridor)?;
     write_corridor(
         &dir.tmp.join("corridor.parquet"),
         &corridor,

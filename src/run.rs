@@ -81,6 +81,8 @@ pub struct Prepared {
     pub seed: u64,
     pub out_dir: PathBuf,
     pub nominal: bool,
+    /// The output directory's lock, held until the run is dropped.
+    _lock: crate::output::OutLock,
 }
 
 pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
@@ -109,9 +111,9 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(name));
-    if let Some(msg) = crate::output::check_out_dir(&out_dir, opts.force) {
-        return Err(ConfigError::Cli(msg));
-    }
+    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let lock = crate::output::claim_out_dir(&out_dir, opts.force, &mut notice)
+        .map_err(ConfigError::Cli)?;
     Ok(Prepared {
         raw,
         scenario,
@@ -120,6 +122,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         seed,
         out_dir,
         nominal: opts.nominal,
+        _lock: lock,
     })
 }
 
@@ -154,7 +157,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     let build_seconds = start.elapsed().as_secs_f64();
 
     let metadata = metadata(prep, &info, chunk);
-    let run_dir = RunDir::create(&prep.out_dir)?;
+    let run_dir = RunDir::create(&prep.out_dir, crate::output::DirKind::Run)?;
     let input_cols: Vec<ColumnSpec> = prep
         .draws
         .sampler

@@ -331,7 +331,9 @@ fn force_replaces_an_earlier_run_only_once_the_new_one_is_complete() {
     let cfg = dir.path().join("c.toml");
     std::fs::write(&cfg, DEFAULT).unwrap();
     let out = dir.path().join("run");
+    // An earlier output of dispersa's (its marker), with a file of the user's in it.
     std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join(".dispersa"), "kind = \"run\"\n").unwrap();
     std::fs::write(out.join("old.txt"), "previous run").unwrap();
     // A stale temporary of an interrupted run is swept.
     std::fs::create_dir(dir.path().join(".run.partial-999999")).unwrap();

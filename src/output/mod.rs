@@ -2,9 +2,12 @@
 //! units in field metadata (`unit`), provenance in file key-value metadata. A run writes into a
 //! temporary sibling directory that is renamed onto the output directory only when complete.
 
+mod dir;
+
 pub use crate::stats::accumulator::SummaryRow;
 use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
+pub use dir::{claim_out_dir, written_by_dispersa, DirKind, OutLock, RunDir, MARKER};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
@@ -12,7 +15,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use std::collections::HashMap;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +38,7 @@ pub enum OutputError {
     },
 }
 
-fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> OutputError {
+pub(crate) fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> OutputError {
     let action = action.into();
     move |source| OutputError::Io { action, source }
 }
@@ -131,117 +134,6 @@ pub fn properties(metadata: &[(String, String)]) -> WriterProperties {
                 .collect(),
         ))
         .build()
-}
-
-/// The temporary directory a run writes into, renamed onto `final_dir` by [`RunDir::commit`].
-/// Dropped without commit, it is removed: nothing half-written is left behind.
-pub struct RunDir {
-    pub tmp: PathBuf,
-    pub final_dir: PathBuf,
-    committed: bool,
-}
-
-impl RunDir {
-    /// `final_dir` must have a final component (not `.`, `..` or `/`): the caller checks that
-    /// with [`check_out_dir`] before any work. Stale temporaries of earlier interrupted runs to
-    /// the same directory (`.NAME.partial-*`) are removed here.
-    pub fn create(final_dir: &Path) -> Result<Self, OutputError> {
-        let parent = final_dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;
-        let name = final_dir
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .expect("output directory checked to have a final component");
-        let prefix = format!(".{name}.partial-");
-        if let Ok(entries) = std::fs::read_dir(parent) {
-            for e in entries.flatten() {
-                if e.file_name().to_string_lossy().starts_with(&prefix) {
-                    let _ = std::fs::remove_dir_all(e.path());
-                }
-            }
-        }
-        let tmp = parent.join(format!("{prefix}{}", std::process::id()));
-        std::fs::create_dir(&tmp).map_err(io(format!("creating {}", tmp.display())))?;
-        Ok(RunDir {
-            tmp,
-            final_dir: final_dir.to_path_buf(),
-            committed: false,
-        })
-    }
-
-    /// Put the finished run at `final_dir`. An existing directory there (allowed by the caller
-    /// with --force) is first renamed aside, then removed only once the new run is in place; if
-    /// the move fails, it is put back.
-    pub fn commit(mut self) -> Result<(), OutputError> {
-        let aside = self.tmp.with_extension("replaced");
-        let had_old = self.final_dir.exists();
-        if had_old {
-            std::fs::rename(&self.final_dir, &aside).map_err(io(format!(
-                "moving the old {} aside",
-                self.final_dir.display()
-            )))?;
-        }
-        if let Err(e) = std::fs::rename(&self.tmp, &self.final_dir) {
-            if had_old {
-                let _ = std::fs::rename(&aside, &self.final_dir);
-            }
-            return Err(io(format!(
-                "moving the finished run to {}",
-                self.final_dir.display()
-            ))(e));
-        }
-        if had_old {
-            let _ = std::fs::remove_dir_all(&aside);
-        }
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for RunDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.tmp);
-        }
-    }
-}
-
-/// Refuse output directories whose replacement would destroy more than a run: `.`, `..`, the
-/// filesystem root, the working directory or any of its ancestors, anything that is not a
-/// directory, and (without `force`) a non-empty directory. Returns a message for the user, or
-/// None when the path is acceptable.
-pub fn check_out_dir(out: &Path, force: bool) -> Option<String> {
-    if out.file_name().is_none() {
-        return Some(format!(
-            "--out {} must name a directory of its own (not `.`, `..` or `/`)",
-            out.display()
-        ));
-    }
-    if let (Ok(cwd), Ok(target)) = (std::env::current_dir(), std::fs::canonicalize(out)) {
-        if cwd.starts_with(&target) {
-            return Some(format!(
-                "--out {} is the working directory or one of its parents; choose a directory of its own",
-                out.display()
-            ));
-        }
-    }
-    if out.exists() && !out.is_dir() {
-        return Some(format!(
-            "--out {} exists and is not a directory",
-            out.display()
-        ));
-    }
-    let non_empty = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some());
-    if non_empty && !force {
-        return Some(format!(
-            "--out {} exists and is not empty; pass --force to replace it",
-            out.display()
-        ));
-    }
-    None
 }
 
 /// One Float64 column of samples.parquet: name, unit.

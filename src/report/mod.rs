@@ -173,9 +173,9 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         )));
     }
     let replace = opts.force || is_old_report(&out);
-    if let Some(m) = crate::output::check_out_dir(&out, replace) {
-        return Err(ReportError::Input(m));
-    }
+    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let _lock =
+        crate::output::claim_out_dir(&out, replace, &mut notice).map_err(ReportError::Input)?;
     let mut figs = Vec::new();
     let mut notes = Vec::new();
     let mut facts = vec![("run directory".to_string(), dir.display().to_string())];
@@ -242,7 +242,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         format!("dispersa {}", env!("CARGO_PKG_VERSION")),
     ));
 
-    let run_dir = RunDir::create(&out)?;
+    let run_dir = RunDir::create(&out, crate::output::DirKind::Report)?;
     let mut rendered = Vec::new();
     for f in &figs {
         let draw_err = |message: String| ReportError::Draw {
@@ -310,10 +310,11 @@ fn is_old_report(dir: &Path) -> bool {
         && entries.flatten().all(|e| {
             let path = e.path();
             path.is_file()
-                && matches!(
-                    path.extension().and_then(|x| x.to_str()),
-                    Some("html" | "svg" | "png")
-                )
+                && (e.file_name() == crate::output::MARKER
+                    || matches!(
+                        path.extension().and_then(|x| x.to_str()),
+                        Some("html" | "svg" | "png")
+                    ))
         })
 }
 

@@ -1,0 +1,339 @@
+//! The output directory, which nothing may damage: checked in every form before any work,
+//! locked against a second writer, written as a hidden temporary sibling and renamed into place
+//! when complete, and recovered after a kill in the middle of that swap.
+//!
+//! Beside `--out NAME` in its parent: `.NAME.lock` (the advisory lock, kept), `.NAME.partial-PID`
+//! (a run in progress) and, for a moment while swapping, `.NAME.partial-PID.replaced` (the
+//! directory being replaced). Every directory dispersa writes holds a [`MARKER`] file naming
+//! what it is, and `--force` replaces nothing else.
+
+use super::{io, OutputError};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// The file that marks a directory dispersa wrote; its text names the kind and the version.
+pub const MARKER: &str = ".dispersa";
+
+/// What a dispersa output directory holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirKind {
+    Run,
+    Corridor,
+    Report,
+}
+
+impl DirKind {
+    fn name(self) -> &'static str {
+        match self {
+            DirKind::Run => "run",
+            DirKind::Corridor => "corridor",
+            DirKind::Report => "report",
+        }
+    }
+}
+
+/// What dispersa wrote `dir` as: its marker, or for directories from before the markers, the
+/// files that only a run, a corridor or a report has.
+pub fn written_by_dispersa(dir: &Path) -> Option<DirKind> {
+    if let Ok(text) = std::fs::read_to_string(dir.join(MARKER)) {
+        for kind in [DirKind::Run, DirKind::Corridor, DirKind::Report] {
+            if text.contains(&format!("kind = \"{}\"", kind.name())) {
+                return Some(kind);
+            }
+        }
+    }
+    if dir.join("samples.parquet").is_file() && dir.join("summary.parquet").is_file() {
+        Some(DirKind::Run)
+    } else if dir.join("corridor.parquet").is_file() {
+        Some(DirKind::Corridor)
+    } else if dir.join("report.html").is_file() {
+        Some(DirKind::Report)
+    } else {
+        None
+    }
+}
+
+/// A run or a corridor somewhere below `dir` (not `dir` itself; reports may be nested, as a
+/// run's `report/` is), looked for 4 levels deep.
+fn nested_run(dir: &Path, depth: usize) -> Option<PathBuf> {
+    if depth == 0 {
+        return None;
+    }
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = e.path();
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if !is_dir {
+            continue;
+        }
+        if matches!(
+            written_by_dispersa(&path),
+            Some(DirKind::Run | DirKind::Corridor)
+        ) {
+            return Some(path);
+        }
+        if let Some(p) = nested_run(&path, depth - 1) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// The advisory lock on an output directory, held until dropped (the process ends).
+#[derive(Debug)]
+pub struct OutLock {
+    _file: File,
+}
+
+fn parent_and_name(out: &Path) -> (PathBuf, String) {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    (parent, name)
+}
+
+/// Take `out` for writing, before any work: refuse every form of `--out` that would fail late
+/// or destroy more than an earlier output (a message for the user, exit 2), lock it against a
+/// second writer, and recover what a kill during an earlier swap left. `replace` allows
+/// replacing a non-empty directory, only one that dispersa wrote and that holds no other run.
+/// Returns the lock; `notice` receives one line for each recovery.
+pub fn claim_out_dir(
+    out: &Path,
+    replace: bool,
+    notice: &mut dyn FnMut(String),
+) -> Result<OutLock, String> {
+    let shown = out.display();
+    let raw = out.as_os_str().to_string_lossy();
+    let last = raw.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    if out.file_name().is_none() || last == "." || last == ".." || raw.is_empty() {
+        return Err(format!(
+            "--out {shown} must name a directory of its own (not `.`, `..` or `/`)"
+        ));
+    }
+    if std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(format!(
+            "--out {shown} is a symbolic link{}; give the directory itself",
+            if out.exists() { "" } else { " to nothing" }
+        ));
+    }
+    let (parent, name) = parent_and_name(out);
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| format!("--out {shown}: cannot create {}: {e}", parent.display()))?;
+    let lock_path = parent.join(format!(".{name}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| {
+            format!(
+                "--out {shown}: cannot create its lock {}: {e}",
+                lock_path.display()
+            )
+        })?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(format!(
+                "--out {shown}: another dispersa process is writing it (it holds {}); wait for \
+                 it to finish, or choose another --out",
+                lock_path.display()
+            ))
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(format!(
+                "--out {shown}: locking {}: {e}",
+                lock_path.display()
+            ))
+        }
+    }
+    let lock = OutLock { _file: file };
+    for note in recover_swap(&parent, &name, out)? {
+        notice(note);
+    }
+    check_target(out, replace)?;
+    Ok(lock)
+}
+
+/// A kill between the two renames of [`RunDir::commit`] leaves the old directory aside
+/// (`.NAME.partial-PID.replaced`): put it back when `out` is missing, else (the new one is in
+/// place) remove it.
+fn recover_swap(parent: &Path, name: &str, out: &Path) -> Result<Vec<String>, String> {
+    let prefix = format!(".{name}.partial-");
+    let mut notes = Vec::new();
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Ok(notes);
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().to_string();
+        if !(file.starts_with(&prefix) && file.ends_with(".replaced")) {
+            continue;
+        }
+        let aside = e.path();
+        if !out.exists() {
+            std::fs::rename(&aside, out).map_err(|err| {
+                format!(
+                    "restoring {} from {}: {err}",
+                    out.display(),
+                    aside.display()
+                )
+            })?;
+            notes.push(format!(
+                "restored {} from {}: an earlier run was stopped while replacing it",
+                out.display(),
+                aside.display()
+            ));
+        } else {
+            std::fs::remove_dir_all(&aside)
+                .map_err(|err| format!("removing {}: {err}", aside.display()))?;
+            notes.push(format!(
+                "removed {}: what {} held before an earlier run replaced it (that run was \
+                 stopped before removing it)",
+                aside.display(),
+                out.display()
+            ));
+        }
+    }
+    Ok(notes)
+}
+
+/// The checks of an existing `out`: not the working directory or a parent of it, a directory,
+/// not a mount point, and either empty or (with `replace`) a dispersa output holding no run.
+fn check_target(out: &Path, replace: bool) -> Result<(), String> {
+    let shown = out.display();
+    if let (Ok(cwd), Ok(target)) = (std::env::current_dir(), std::fs::canonicalize(out)) {
+        if cwd.starts_with(&target) {
+            return Err(format!(
+                "--out {shown} is the working directory or one of its parents; choose a \
+                 directory of its own"
+            ));
+        }
+    }
+    if !out.exists() {
+        return Ok(());
+    }
+    if !out.is_dir() {
+        return Err(format!("--out {shown} exists and is not a directory"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (parent, _) = parent_and_name(out);
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(out), std::fs::metadata(&parent)) {
+            if a.dev() != b.dev() {
+                return Err(format!(
+                    "--out {shown} is a mount point: a finished run is renamed into place, which \
+                     cannot replace a mount; give a directory inside it"
+                ));
+            }
+        }
+    }
+    let non_empty = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some());
+    if !non_empty {
+        return Ok(());
+    }
+    if !replace {
+        return Err(format!(
+            "--out {shown} exists and is not empty; pass --force to replace it"
+        ));
+    }
+    if written_by_dispersa(out).is_none() {
+        return Err(format!(
+            "--out {shown} was not written by dispersa (no {MARKER} marker and no run, corridor \
+             or report files), so --force will not replace it; choose another --out"
+        ));
+    }
+    if let Some(run) = nested_run(out, 4) {
+        return Err(format!(
+            "--out {shown} holds another dispersa output ({}), which --force would delete; \
+             choose another --out",
+            run.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The temporary directory a run writes into, renamed onto `final_dir` by [`RunDir::commit`].
+/// Dropped without commit, it is removed: nothing half-written is left behind.
+pub struct RunDir {
+    pub tmp: PathBuf,
+    pub final_dir: PathBuf,
+    committed: bool,
+}
+
+impl RunDir {
+    /// Call with `final_dir` claimed ([`claim_out_dir`], whose lock the caller holds). Stale
+    /// temporaries of earlier interrupted runs to the same directory (`.NAME.partial-*`, no
+    /// live writer can own one under the lock) are removed here, and the marker is written.
+    pub fn create(final_dir: &Path, kind: DirKind) -> Result<Self, OutputError> {
+        let (parent, name) = parent_and_name(final_dir);
+        std::fs::create_dir_all(&parent).map_err(io(format!("creating {}", parent.display())))?;
+        let prefix = format!(".{name}.partial-");
+        if let Ok(entries) = std::fs::read_dir(&parent) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let tmp = parent.join(format!("{prefix}{}", std::process::id()));
+        std::fs::create_dir(&tmp).map_err(io(format!("creating {}", tmp.display())))?;
+        let marker = tmp.join(MARKER);
+        std::fs::write(
+            &marker,
+            format!(
+                "# written by dispersa: --force may replace this directory\nkind = \"{}\"\nversion = \"{}\"\n",
+                kind.name(),
+                env!("CARGO_PKG_VERSION")
+            ),
+        )
+        .map_err(io(format!("writing {}", marker.display())))?;
+        Ok(RunDir {
+            tmp,
+            final_dir: final_dir.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    /// Put the finished run at `final_dir`. An existing directory there (allowed by the caller
+    /// with --force) is first renamed aside, then removed only once the new run is in place; if
+    /// the move fails, it is put back. A kill between the renames is recovered by the next
+    /// [`claim_out_dir`].
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        let aside = self.tmp.with_extension("replaced");
+        let had_old = self.final_dir.exists();
+        if had_old {
+            std::fs::rename(&self.final_dir, &aside).map_err(io(format!(
+                "moving the old {} aside",
+                self.final_dir.display()
+            )))?;
+        }
+        if let Err(e) = std::fs::rename(&self.tmp, &self.final_dir) {
+            if had_old {
+                let _ = std::fs::rename(&aside, &self.final_dir);
+            }
+            return Err(io(format!(
+                "moving the finished run to {}",
+                self.final_dir.display()
+            ))(e));
+        }
+        if had_old {
+            let _ = std::fs::remove_dir_all(&aside);
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The output directory that nothing can damage (issue 10, point 6): --force replaces only what
+//! dispersa wrote, a second writer is refused, a kill inside the final swap is recovered, and
+//! every late-failing form of --out is refused before any work.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
+
+fn run(cwd: &Path, out: &str, force: bool) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
+    c.current_dir(cwd).args([
+        "run",
+        CONFIG,
+        "--samples",
+        "4",
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--out",
+        out,
+    ]);
+    if force {
+        c.arg("--force");
+    }
+    c.output().unwrap()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+#[test]
+fn force_replaces_only_what_dispersa_wrote_and_nothing_that_holds_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A directory of the user's.
+    std::fs::create_dir(d.join("mine")).unwrap();
+    std::fs::write(d.join("mine/notes.txt"), "keep me").unwrap();
+    let o = run(d, "mine", true);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("not written by dispersa"), "{}", err(&o));
+    assert_eq!(
+        std::fs::read_to_string(d.join("mine/notes.txt")).unwrap(),
+        "keep me"
+    );
+    // A results directory that holds runs.
+    assert_eq!(run(d, "results/a", false).status.code(), Some(0));
+    let o = run(d, "results", true);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(d.join("results/a/samples.parquet").exists());
+    // A run that holds another run.
+    assert_eq!(run(d, "outer", false).status.code(), Some(0));
+    assert_eq!(run(d, "outer/inner", false).status.code(), Some(0));
+    let o = run(d, "outer", true);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("holds another dispersa output"),
+        "{}",
+        err(&o)
+    );
+    assert!(d.join("outer/inner/samples.parquet").exists());
+    // An earlier run of its own: replaced.
+    let o = run(d, "results/a", true);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // `report --out DIR --force` on a directory that holds runs.
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .current_dir(d)
+        .args(["report", "results/a", "--out", "results", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(d.join("results/a/samples.parquet").exists());
+}
+
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("busy");
+    // This test process plays the first writer: it holds the lock.
+    let lock = dispersa::output::claim_out_dir(&out, false, &mut |_| {}).unwrap();
+    let o = run(dir.path(), "busy", true);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("another dispersa process is writing it"),
+        "{}",
+        err(&o)
+    );
+    drop(lock);
+    let o = run(dir.path(), "busy", false);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}
+
+#[test]
+fn a_kill_inside_the_swap_is_recovered_by_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(run(d, "r", false).status.code(), Some(0));
+    // Killed between the two renames: the old run aside, --out absent.
+    std::fs::rename(d.join("r"), d.join(".r.partial-424242.replaced")).unwrap();
+    let o = run(d, "r", false);
+    assert!(err(&o).contains("restored"), "{}", err(&o));
+    // Restored first, so without --force the run is refused and nothing is lost.
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(d.join("r/samples.parquet").exists());
+    assert!(!d.join(".r.partial-424242.replaced").exists());
+    // Killed after the new run was in place but before the old one was removed.
+    std::fs::create_dir(d.join(".r.partial-424243.replaced")).unwrap();
+    std::fs::write(d.join(".r.partial-424243.replaced/old.txt"), "x").unwrap();
+    let o = run(d, "r", true);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(err(&o).contains("removed"), "{}", err(&o));
+    assert!(!d.join(".r.partial-424243.replaced").exists());
+}
+
+#[test]
+fn every_late_failing_out_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::os::unix::fs::symlink(d.join("nowhere"), d.join("dangling")).unwrap();
+    std::fs::create_dir(d.join("y")).unwrap();
+    for (out, says) in [
+        ("y/.", "must name a directory of its own"),
+        ("y/..", "must name a directory of its own"),
+        ("dangling", "symbolic link"),
+    ] {
+        let o = run(d, out, true);
+        assert_eq!(o.status.code(), Some(2), "--out {out}: {}", err(&o));
+        assert!(err(&o).contains(says), "--out {out}: {}", err(&o));
+    }
+    // Nothing was written: the link still dangles, y is still empty.
+    assert!(!d.join("nowhere").exists());
+    assert_eq!(std::fs::read_dir(d.join("y")).unwrap().count(), 0);
+}
