@@ -176,7 +176,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             unit: u.to_string(),
         })
         .collect();
-    let text_cols: Vec<ColumnSpec> = sc
+    let mut text_cols: Vec<ColumnSpec> = sc
         .iso_epochs()
         .iter()
         .map(|(n, _)| ColumnSpec {
@@ -184,6 +184,10 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             unit: "ISO 8601, TDB".into(),
         })
         .collect();
+    text_cols.push(ColumnSpec {
+        name: "failure_reason".into(),
+        unit: "text".into(),
+    });
     let mut writer = SamplesWriter::create(
         &run_dir.tmp.join("samples.parquet"),
         &input_cols,
@@ -347,11 +351,25 @@ fn write_chunk(
         &status,
         sc.status_names()[sc.failed_status() as usize],
     );
-    let texts: Vec<Vec<Option<String>>> = sc
+    let mut texts: Vec<Vec<Option<String>>> = sc
         .iso_epochs()
         .iter()
         .map(|&(_, k)| out_cols[k].iter().map(|v| v.map(iso_from_mjd)).collect())
         .collect();
+    // Why each failed sample failed: a parameter out of range (named), else in flight.
+    let failed = sc.status_names()[sc.failed_status() as usize];
+    texts.push(
+        c.params
+            .iter()
+            .zip(&status)
+            .map(|(p, s)| {
+                (*s == failed).then(|| match sc.unphysical(p) {
+                    Some(why) => format!("unphysical input: {why}"),
+                    None => FAILED_IN_FLIGHT.to_string(),
+                })
+            })
+            .collect(),
+    );
     writer.write_chunk(c.indices.clone(), in_cols, out_cols, texts, status)?;
     Ok(())
 }
@@ -412,6 +430,10 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
     m.extend(prep.scenario.metadata());
     m
 }
+
+/// The `failure_reason` of a sample whose inputs were in range but whose state became
+/// non-finite (or whose integration could not go on) in flight.
+pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
 
 /// Column names of the dispersed inputs.
 fn in_names(prep: &Prepared) -> Vec<String> {

@@ -274,12 +274,29 @@ fn unphysical_sampled_inputs_are_failed_and_kept_out_of_statistics() {
         .map(|s| s.unwrap().to_string())
         .collect();
     let g = f64_col(&samples, "peak_g");
+    let reason: Vec<Option<String>> = samples
+        .column_by_name("failure_reason")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+        .iter()
+        .map(|s| s.map(str::to_string))
+        .collect();
     let mut underground = 0;
-    for ((a, s), g) in alt.iter().zip(&status).zip(&g) {
+    for (((a, s), g), why) in alt.iter().zip(&status).zip(&g).zip(&reason) {
         if a.unwrap() <= 0.0 {
             underground += 1;
             assert_eq!(s, "failed", "a start below ground is failed, not {s}");
             assert!(g.is_none(), "failed samples carry no outputs");
+            // The reason names the parameter and its value.
+            let why = why.as_deref().unwrap_or("");
+            assert!(
+                why.starts_with("unphysical input: entry.altitude_km = "),
+                "{why}"
+            );
+        } else if s != "failed" {
+            assert!(why.is_none(), "only failed samples have a reason");
         }
     }
     assert!(

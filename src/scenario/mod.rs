@@ -98,6 +98,11 @@ pub trait Scenario: Sync {
     }
     /// Text columns derived from epoch metrics: (column name, metric index of an MJD TDB);
     /// written as ISO 8601 after the numeric outputs.
+    /// Why a sample with these parameters is failed before any engine (a parameter outside
+    /// its physical range), if it is: for the `failure_reason` column.
+    fn unphysical(&self, _params: &[f64]) -> Option<String> {
+        None
+    }
     fn iso_epochs(&self) -> &[(&'static str, usize)] {
         &[]
     }

@@ -171,6 +171,9 @@ impl Scenario for Cruise {
     fn iso_epochs(&self) -> &[(&'static str, usize)] {
         &[("arrival_epoch_tdb", M_ARRIVAL_MJD)]
     }
+    fn unphysical(&self, p: &[f64]) -> Option<String> {
+        self.model.unphysical(p)
+    }
     fn refuses(&self, precision: Precision) -> Option<String> {
         if precision == Precision::F32 {
             return Some(

@@ -257,6 +257,33 @@ impl Model {
         }
     }
 
+    /// The first parameter of a sample outside its physical range (`path = value`), or None:
+    /// such a sample is failed before any engine, and this names why (`failure_reason`).
+    pub fn unphysical(&self, p: &[f64]) -> Option<String> {
+        let state = self.cfg.departure.mode == DepartureMode::State;
+        let checks = [
+            (p[P_WET] > 0.0, P_WET),
+            (p[P_PROP] >= 0.0 && p[P_PROP] < p[P_WET], P_PROP),
+            (p[P_ISP] > 0.0, P_ISP),
+            (p[P_ISCALE] > 0.0, P_ISCALE),
+            (p[P_PTHR] > 0.0, P_PTHR),
+            (p[P_DEG] < 1.0 && p[P_DEG] >= 0.0, P_DEG),
+            (p[P_TSCALE] > 0.0, P_TSCALE),
+            (p[P_THRUST] >= 0.0, P_THRUST),
+            (p[P_P1AU] >= 0.0, P_P1AU),
+            (p[P_BUS] >= 0.0, P_BUS),
+            (p[P_PMIN] >= 0.0, P_PMIN),
+            (p[P_DUTY] > 0.0 && p[P_DUTY] <= 1.0, P_DUTY),
+            (state || p[P_RP_ALT] > 0.0, P_RP_ALT),
+        ];
+        let bad = checks
+            .iter()
+            .find(|(ok, _)| !ok)
+            .map(|&(_, i)| i)
+            .or_else(|| (0..p.len()).find(|&i| !(p[i].is_finite() || (i <= P_BPLANE && state))))?;
+        Some(format!("{} = {}", PARAM_NAMES[bad], p[bad]))
+    }
+
     /// Fill sample `index`'s input row. `normals` (None for the nominal run) drive the thrust
     /// noise; the outages come from the sample's own missed-thrust stream.
     pub fn pack_input(
@@ -271,25 +298,7 @@ impl Model {
         let (r0, v0, _) = self.departure_state(p);
         row[I_R0..I_R0 + 3].copy_from_slice(&r0);
         row[I_V0..I_V0 + 3].copy_from_slice(&v0);
-        let valid = p[P_WET] > 0.0
-            && p[P_PROP] >= 0.0
-            && p[P_PROP] < p[P_WET]
-            && p[P_ISP] > 0.0
-            && p[P_ISCALE] > 0.0
-            && p[P_PTHR] > 0.0
-            && p[P_DEG] < 1.0
-            && p[P_DEG] >= 0.0
-            && p[P_TSCALE] > 0.0
-            && p[P_THRUST] >= 0.0
-            && p[P_P1AU] >= 0.0
-            && p[P_BUS] >= 0.0
-            && p[P_PMIN] >= 0.0
-            && p[P_DUTY] > 0.0
-            && p[P_DUTY] <= 1.0
-            && (self.cfg.departure.mode == DepartureMode::State || p[P_RP_ALT] > 0.0)
-            && p.iter().enumerate().all(|(i, x)| {
-                x.is_finite() || (i <= P_BPLANE && self.cfg.departure.mode == DepartureMode::State)
-            });
+        let valid = self.unphysical(p).is_none();
         row[I_MASS0] = if valid { p[P_WET] } else { f64::NAN };
         row[I_PROP0] = p[P_PROP];
         row[I_THRUST] = p[P_THRUST] * 1e-3 * p[P_TSCALE];

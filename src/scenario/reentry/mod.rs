@@ -70,6 +70,9 @@ impl Scenario for Reentry {
     ) {
         self.model.pack_input(params_mut(p), normals, row)
     }
+    fn unphysical(&self, p: &[f64]) -> Option<String> {
+        self.model.unphysical(params(p))
+    }
     fn derived_params(&self) -> Vec<usize> {
         if self.cfg.entry.bplane() {
             DERIVED_ENTRY.to_vec()

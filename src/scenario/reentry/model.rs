@@ -381,29 +381,7 @@ impl Model {
         }
         row[I_R0..I_R0 + 3].copy_from_slice(&r0);
         row[I_V0..I_V0 + 3].copy_from_slice(&v0);
-        let valid = p[P_MASS] > 0.0
-            && p[P_DIAM] > 0.0
-            && p[P_RN] > 0.0
-            && p[P_CD_SCALE] > 0.0
-            && (self.cd_mode == CD_TABLE || p[P_CD] > 0.0)
-            && p[P_VEL] > 0.0
-            && p[P_FPA] < 0.0
-            && p[P_FPA] > -90.0
-            && p[P_ALT] > 0.0
-            && p[P_LAT].abs() <= 90.0
-            && p[P_DSCALE] >= 0.0
-            && (self.atm_model != ATM_EXPONENTIAL || (p[P_H] > 0.0 && p[P_RHO0] >= 0.0))
-            && a_eq > 0.0
-            && p[P_MU] >= 0.0
-            && (self.g_switch || p[P_DROGUE] > 0.0)
-            && (!self.g_switch || p[P_GSW] > 0.0)
-            && p[P_DROGUE_DELAY] >= 0.0
-            && p[P_DROGUE_CDA] >= 0.0
-            && (!self.has_main
-                || (p[P_MAIN_ALT] > 0.0 && p[P_MAIN_DELAY] >= 0.0 && p[P_MAIN_CDA] > 0.0))
-            && p.iter()
-                .enumerate()
-                .all(|(i, v)| v.is_finite() || is_unused(self, i));
+        let valid = self.unphysical(p).is_none();
         row[I_MASS] = if valid { p[P_MASS] } else { f64::NAN };
         row[I_AREA] = std::f64::consts::PI * p[P_DIAM] * p[P_DIAM] / 4.0;
         row[I_RN] = p[P_RN];
@@ -474,6 +452,48 @@ impl Model {
                 }
             }
         }
+    }
+
+    /// The first parameter of a sample outside its physical range (`path = value`), or None.
+    /// Such a sample is failed before any engine (pack_input gives it a NaN mass); this names
+    /// why, for the `failure_reason` column.
+    pub fn unphysical(&self, p: &Params) -> Option<String> {
+        if self.bplane_epoch_jd.is_some() && p[P_FPA].is_nan() {
+            return Some(
+                "the sampled delivery's hyperbola passes above the entry interface".to_string(),
+            );
+        }
+        let exp = self.atm_model == ATM_EXPONENTIAL;
+        let main = self.has_main;
+        let checks = [
+            (p[P_MASS] > 0.0, P_MASS),
+            (p[P_DIAM] > 0.0, P_DIAM),
+            (p[P_RN] > 0.0, P_RN),
+            (p[P_CD_SCALE] > 0.0, P_CD_SCALE),
+            (self.cd_mode == CD_TABLE || p[P_CD] > 0.0, P_CD),
+            (p[P_VEL] > 0.0, P_VEL),
+            (p[P_FPA] < 0.0 && p[P_FPA] > -90.0, P_FPA),
+            (p[P_ALT] > 0.0, P_ALT),
+            (p[P_LAT].abs() <= 90.0, P_LAT),
+            (p[P_DSCALE] >= 0.0, P_DSCALE),
+            (!exp || p[P_H] > 0.0, P_H),
+            (!exp || p[P_RHO0] >= 0.0, P_RHO0),
+            (p[P_RADIUS] > 0.0, P_RADIUS),
+            (p[P_MU] >= 0.0, P_MU),
+            (self.g_switch || p[P_DROGUE] > 0.0, P_DROGUE),
+            (!self.g_switch || p[P_GSW] > 0.0, P_GSW),
+            (p[P_DROGUE_DELAY] >= 0.0, P_DROGUE_DELAY),
+            (p[P_DROGUE_CDA] >= 0.0, P_DROGUE_CDA),
+            (!main || p[P_MAIN_ALT] > 0.0, P_MAIN_ALT),
+            (!main || p[P_MAIN_DELAY] >= 0.0, P_MAIN_DELAY),
+            (!main || p[P_MAIN_CDA] > 0.0, P_MAIN_CDA),
+        ];
+        let bad = checks
+            .iter()
+            .find(|(ok, _)| !ok)
+            .map(|&(_, i)| i)
+            .or_else(|| (0..N_PARAMS).find(|&i| !p[i].is_finite() && !is_unused(self, i)))?;
+        Some(format!("{} = {}", PARAM_NAMES[bad], p[bad]))
     }
 
     /// The initial state row of a sample, from its input row.
