@@ -114,6 +114,22 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let mut notice = |m: String| eprintln!("dispersa: {m}");
     let lock = crate::output::claim_out_dir(&out_dir, opts.force, &mut notice)
         .map_err(ConfigError::Cli)?;
+    // A count whose samples cannot fit on the disk is refused now, not when the disk fills:
+    // every column is 8 bytes a sample before compression, and ZSTD rarely halves noise.
+    let columns = 1 + draws.sampler.columns.len() + scenario.metrics().len() + 2;
+    let at_least = samples as f64 * columns as f64 * 8.0 / 2.0;
+    let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Ok(free) = fs4::available_space(parent.unwrap_or(Path::new("."))) {
+        if at_least > free as f64 {
+            return Err(ConfigError::Cli(format!(
+                "--samples {samples}: samples.parquet would need at least {:.1} GB (half its \
+                 {columns} columns x 8 bytes a sample), and the disk of {} has {:.1} GB free",
+                at_least / 1e9,
+                out_dir.display(),
+                free as f64 / 1e9
+            )));
+        }
+    }
     Ok(Prepared {
         raw,
         scenario,

@@ -817,3 +817,24 @@ fn a_config_file_without_end_is_refused() {
     assert!(err.contains("larger than 1 MiB"), "{err}");
     assert!(!out.exists());
 }
+
+#[test]
+fn a_sample_count_that_cannot_fit_on_the_disk_is_refused_before_any_work() {
+    // 1e15 samples: petabytes of Parquet on any disk here.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("huge");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml"),
+        ])
+        .args(["--samples", "1000000000000000", "--backend", "cpu"])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--samples 1000000000000000"), "{err}");
+    assert!(err.contains("GB free"), "{err}");
+    assert!(!out.exists());
+}
