@@ -838,3 +838,11 @@ fn a_sample_count_that_cannot_fit_on_the_disk_is_refused_before_any_work() {
     assert!(err.contains("GB free"), "{err}");
     assert!(!out.exists());
 }
+
+#[test]
+fn an_entry_epoch_that_does_not_exist_is_bad_input_in_both_modes() {
+    // 30 February passed the old shape check, and bplane mode then panicked parsing it.
+    let bad = "entry.epoch=\"2027-02-30T03:00:00 TDB\"";
+    expect_bad(Some(DEFAULT), &["--set", bad], "entry.epoch");
+    expect_bad(Some(BPLANE), &["--set", bad], "entry.epoch");
+}

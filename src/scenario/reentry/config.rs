@@ -712,7 +712,9 @@ impl ReentryConfig {
             }
         }
         let e = &self.entry;
-        check_epoch("entry.epoch", &e.epoch)?;
+        // Parsed in full, as the model parses it (bplane mode orients the Earth by it): a
+        // date that does not exist is bad input here, not a panic there.
+        crate::physics::epoch::parse_tdb_jd("entry.epoch", &e.epoch)?;
         positive("entry.altitude_km", e.altitude_km)?;
         if e.altitude_km > 1000.0 {
             return Err(ConfigError::key(
@@ -971,33 +973,4 @@ fn check_table(key: &str, rows: &[[f64; 2]], allow_zero: bool) -> Result<(), Con
         }
     }
     Ok(())
-}
-
-/// A light ISO 8601 check (YYYY-MM-DDThh:mm:ss[.fff], optional " TDB"/"Z"): the epoch is
-/// provenance for reentry, but a typo should still be caught.
-fn check_epoch(key: &str, s: &str) -> Result<(), ConfigError> {
-    let core = s.trim().trim_end_matches(" TDB").trim_end_matches('Z');
-    let ok = core.len() >= 19
-        && core.is_char_boundary(19)
-        && {
-            let b = core.as_bytes();
-            let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-            digits.iter().all(|&i| b[i].is_ascii_digit())
-                && b[4] == b'-'
-                && b[7] == b'-'
-                && (b[10] == b'T' || b[10] == b' ')
-                && b[13] == b':'
-                && b[16] == b':'
-        }
-        && core[19..]
-            .strip_prefix('.')
-            .map_or(core.len() == 19, |f| f.chars().all(|c| c.is_ascii_digit()));
-    if ok {
-        Ok(())
-    } else {
-        Err(ConfigError::key(
-            key,
-            format!("{s:?} is not an ISO 8601 date-time like 2027-11-20T03:00:00 TDB"),
-        ))
-    }
 }
