@@ -78,9 +78,7 @@ pub struct Prepared {
     /// How its samples are drawn (the sampler, the seed, nominal or not).
     pub draws: Samples,
     pub samples: u64,
-    pub seed: u64,
     pub out_dir: PathBuf,
-    pub nominal: bool,
     /// The output directory's lock, held until the run is dropped.
     _lock: crate::output::OutLock,
 }
@@ -116,6 +114,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         .map_err(ConfigError::Cli)?;
     // A count whose samples cannot fit on the disk is refused now, not when the disk fills:
     // every column is 8 bytes a sample before compression, and ZSTD rarely halves noise.
+    // Columns: `sample`, the inputs, the metrics, `failure_reason` and `status`.
     let columns = 1 + draws.sampler.columns.len() + scenario.metrics().len() + 2;
     let at_least = samples as f64 * columns as f64 * 8.0 / 2.0;
     let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty());
@@ -135,9 +134,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         scenario,
         draws,
         samples,
-        seed,
         out_dir,
-        nominal: opts.nominal,
         _lock: lock,
     })
 }
@@ -341,13 +338,11 @@ fn write_chunk(
     sens: &mut SensitivityData,
     writer: &mut SamplesWriter,
 ) -> Result<(), RunError> {
-    let sl = sc.state_len();
     let mut out_cols: Vec<Vec<Option<f64>>> = (0..sc.metrics().len())
         .map(|_| Vec::with_capacity(c.n()))
         .collect();
     let mut status = Vec::with_capacity(c.n());
-    for (p, state) in c.params.iter().zip(states.chunks(sl)) {
-        let o = sc.outputs(p, state);
+    for o in c.outputs(sc, states) {
         acc.add(&o);
         for (col, v) in out_cols.iter_mut().zip(o.metrics.iter()) {
             col.push(*v);
@@ -361,19 +356,14 @@ fn write_chunk(
         .iter()
         .map(|&k| c.params.iter().map(|p| p[k]).collect())
         .collect();
-    sens.add(
-        &in_cols,
-        &out_cols,
-        &status,
-        sc.status_names()[sc.failed_status() as usize],
-    );
+    let failed = sc.status_names()[sc.failed_status() as usize];
+    sens.add(&in_cols, &out_cols, &status, failed);
     let mut texts: Vec<Vec<Option<String>>> = sc
         .iso_epochs()
         .iter()
         .map(|&(_, k)| out_cols[k].iter().map(|v| v.map(iso_from_mjd)).collect())
         .collect();
     // Why each failed sample failed: a parameter out of range (named), else in flight.
-    let failed = sc.status_names()[sc.failed_status() as usize];
     texts.push(
         c.params
             .iter()
@@ -437,10 +427,10 @@ pub fn unit_of_path(path: &str) -> String {
 }
 
 fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, String)> {
-    let mut m = provenance(prep.scenario.as_ref(), &prep.raw, prep.seed, info);
+    let mut m = provenance(prep.scenario.as_ref(), &prep.raw, prep.draws.seed, info);
     m.extend([
         ("dispersa.samples".into(), prep.samples.to_string()),
-        ("dispersa.nominal".into(), prep.nominal.to_string()),
+        ("dispersa.nominal".into(), prep.draws.nominal.to_string()),
         ("dispersa.chunk_size".into(), chunk.to_string()),
     ]);
     m.extend(prep.scenario.metadata());

@@ -11,7 +11,7 @@
 //! the flight path angle and the azimuth at once, so no rigid shift approximates it.
 
 use crate::config::{ConfigError, RawConfig};
-use crate::engine::{BackendChoice, Engine, PrecisionChoice};
+use crate::engine::Engine;
 use crate::physics::constants::{WGS84_A_M, WGS84_E2};
 use crate::physics::geodesy::east_north_km;
 use crate::pipeline::Samples;
@@ -185,10 +185,8 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<([&'static str; 2], Vec<Pass>
 /// The undispersed trajectory of a config on the CPU reference.
 fn nominal(cfg: &ReentryConfig) -> Result<SampleOutputs, AimError> {
     let sc = Reentry::new(cfg.clone());
-    let engine = Engine::select(BackendChoice::Cpu, PrecisionChoice::Auto, &mut |_| {})
-        .map_err(|e| AimError::Failed(format!("the CPU engine: {e}")))?;
     let (_, mut out) = Samples::new(&sc, cfg.run.seed, true)?
-        .fly(&sc, &engine, [0], None)
+        .fly(&sc, &Engine::cpu(), [0], None)
         .map_err(|e| AimError::Failed(format!("the CPU engine: {e}")))?;
     Ok(out.remove(0))
 }

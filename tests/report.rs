@@ -327,8 +327,9 @@ fn the_wind_drift_is_each_landing_against_its_calm_air_twin() {
     .expect("run succeeds");
     let t = dispersa::report::data::Table::read(&out.join("samples.parquet")).unwrap();
     let raw = dispersa::config::RawConfig::load(Path::new(REENTRY), &sets).unwrap();
+    let cfg = dispersa::scenario::reentry::ReentryConfig::from_raw(&raw).unwrap();
     let status = t.strings("status").unwrap();
-    let d = dispersa::report::wind_drift::wind_drift(&raw, &t, &status)
+    let d = dispersa::report::wind_drift::wind_drift(&cfg, &t, &status)
         .unwrap()
         .expect("a drift");
     let landed = status.iter().filter(|s| *s == "landed").count();

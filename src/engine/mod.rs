@@ -71,15 +71,20 @@ pub fn refused_choice(
 }
 
 impl Engine {
+    /// The f64 CPU reference on every core.
+    pub fn cpu() -> Engine {
+        Engine::Cpu {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+
     /// Pick the engine. `notice` receives one-line messages for the user (fallbacks).
     pub fn select(
         backend: BackendChoice,
         precision: PrecisionChoice,
         notice: &mut dyn FnMut(String),
     ) -> Result<Engine, GpuError> {
-        let cpu = || Engine::Cpu {
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        let cpu = Engine::cpu;
         if backend == BackendChoice::Cpu {
             return Ok(cpu());
         }
@@ -125,9 +130,7 @@ impl Engine {
             if backend == BackendChoice::Auto {
                 if let Some(why) = scenario.refuses(*precision) {
                     notice(format!("{why}; using the CPU backend"));
-                    return Engine::Cpu {
-                        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-                    };
+                    return Engine::cpu();
                 }
             }
         }

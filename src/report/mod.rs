@@ -209,8 +209,8 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         };
         match scenario.kind() {
             "reentry" => {
-                reentry_figures(&ctx, &raw, &mut figs, &mut notes)?;
                 let rc = ReentryConfig::from_raw(&raw)?;
+                reentry_figures(&ctx, &rc, &mut figs, &mut notes)?;
                 if let Some(w) = &rc.winds {
                     figs.push(wind_figure(w));
                 }
@@ -625,7 +625,7 @@ fn wind_figure(w: &crate::scenario::reentry::WindsConfig) -> Figure {
 
 fn reentry_figures(
     ctx: &RunContext,
-    raw: &RawConfig,
+    cfg: &ReentryConfig,
     figs: &mut Vec<Figure>,
     notes: &mut Vec<String>,
 ) -> Result<(), ReportError> {
@@ -734,7 +734,7 @@ fn reentry_figures(
             ),
             _ => (Vec::new(), String::new(), String::new()),
         };
-        let drift = wind_drift::wind_drift(raw, ctx.t, &ctx.status)?;
+        let drift = wind_drift::wind_drift(cfg, ctx.t, &ctx.status)?;
         let drift_text = drift.map_or(String::new(), |d| {
             let spread = if ctx.t.meta("dispersa.nominal") == Some("true") {
                 String::new()

@@ -7,8 +7,7 @@
 
 use super::data::Table;
 use super::ReportError;
-use crate::config::RawConfig;
-use crate::engine::{BackendChoice, Engine, PrecisionChoice};
+use crate::engine::Engine;
 use crate::physics::geodesy::east_north_km;
 use crate::pipeline::Samples;
 use crate::scenario::reentry::{Reentry, ReentryConfig, M_LAT, M_LON, ST_LANDED};
@@ -51,11 +50,10 @@ impl WindDrift {
 
 /// The drift of a reentry run with `[winds]` (None without winds or landings).
 pub fn wind_drift(
-    raw: &RawConfig,
+    cfg: &ReentryConfig,
     t: &Table,
     status: &[String],
 ) -> Result<Option<WindDrift>, ReportError> {
-    let cfg = ReentryConfig::from_raw(raw)?;
     if cfg.winds.is_none() {
         return Ok(None);
     }
@@ -72,13 +70,11 @@ pub fn wind_drift(
     if rows.is_empty() {
         return Ok(None);
     }
-    let mut calm_cfg = cfg;
+    let mut calm_cfg = cfg.clone();
     calm_cfg.winds = None;
     let sc = Reentry::new(calm_cfg);
-    let engine = Engine::select(BackendChoice::Cpu, PrecisionChoice::Auto, &mut |_| {})
-        .map_err(|e| ReportError::Input(format!("the CPU engine: {e}")))?;
     let (_, calm) = Samples::new(&sc, seed, nominal)?
-        .fly(&sc, &engine, rows.iter().map(|&k| k as u64), None)
+        .fly(&sc, &Engine::cpu(), rows.iter().map(|&k| k as u64), None)
         .map_err(|e| ReportError::Input(format!("the CPU engine: {e}")))?;
     // (wind, calm) landing pairs [deg].
     let mut pairs = Vec::new();

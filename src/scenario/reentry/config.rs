@@ -52,6 +52,23 @@ pub struct PlanetConfig {
     pub radius_m: Option<f64>,
 }
 
+impl PlanetConfig {
+    /// GM [m^3/s^2] and equatorial radius [m] of the planet model (NaN where a spherical
+    /// model lacks them: validation names the key).
+    pub fn mu_radius(&self) -> (f64, f64) {
+        match self.model {
+            PlanetModel::Wgs84J2 => (
+                crate::physics::constants::EARTH_MU_M3_S2,
+                crate::physics::constants::WGS84_A_M,
+            ),
+            PlanetModel::Spherical => (
+                self.mu_m3_s2.unwrap_or(f64::NAN),
+                self.radius_m.unwrap_or(f64::NAN),
+            ),
+        }
+    }
+}
+
 /// The drogue's trigger Mach number as a parameter path, and its old spelling.
 pub const DROGUE_KEY: &str = "parachutes.drogue_deploy_mach";
 pub const OLD_DROGUE_KEY: &str = "events.drogue_mach";
@@ -537,16 +554,7 @@ impl ReentryConfig {
         // The hyperbola must reach the interface: periapsis r_p below it, i.e.
         // |B| < r sqrt(1 + 2 mu / (r v_inf^2)) (r at the interface over the equator, the
         // highest it lies; the validation is for the aim, not for every sampled draw).
-        let (mu, a) = match self.planet.model {
-            PlanetModel::Wgs84J2 => (
-                crate::physics::constants::EARTH_MU_M3_S2,
-                crate::physics::constants::WGS84_A_M,
-            ),
-            PlanetModel::Spherical => (
-                self.planet.mu_m3_s2.unwrap_or(f64::NAN),
-                self.planet.radius_m.unwrap_or(f64::NAN),
-            ),
-        };
+        let (mu, a) = self.planet.mu_radius();
         let r = a + self.entry.altitude_km * 1000.0;
         let vinf = vinf * 1000.0;
         let b_max_km = r * (1.0 + 2.0 * mu / (r * vinf * vinf)).sqrt() / 1000.0;

@@ -192,14 +192,6 @@ impl Model {
             epoch::parse_tdb_jd("entry.epoch", &cfg.entry.epoch).expect("validated epoch")
         });
         let mut nominal = nominal_params(cfg);
-        if let Some(jd) = bplane_epoch_jd {
-            let e2 = if cfg.planet.model == PlanetModel::Wgs84J2 {
-                WGS84_E2
-            } else {
-                0.0
-            };
-            entry_state_from_delivery(&mut nominal, jd, e2);
-        }
         let mut consts = vec![0.0; CONSTS_FIXED];
         let rotation = cfg.planet.rotation;
         consts[C_OMEGA] = if rotation { EARTH_OMEGA_RAD_S } else { 0.0 };
@@ -207,6 +199,9 @@ impl Model {
         consts[C_J2] = if ellipsoid { EARTH_J2 } else { 0.0 };
         consts[C_E2] = if ellipsoid { WGS84_E2 } else { 0.0 };
         consts[C_G0] = G0_M_S2;
+        if let Some(jd) = bplane_epoch_jd {
+            entry_state_from_delivery(&mut nominal, jd, consts[C_E2]);
+        }
         let conv_pow = cfg.heating.convective == CONVECTIVE_DKR;
         (consts[C_CONV_K], consts[C_CONV_V], consts[C_CONV_N]) = if conv_pow {
             // 11,030 W/cm^2 (rho / 1.225)^0.5 / sqrt(Rn), in the 1e-4 W/cm^2 units of K.
@@ -603,15 +598,7 @@ fn geocentric_frame(r: [f64; 3]) -> ([f64; 3], [f64; 3], [f64; 3]) {
 
 fn nominal_params(cfg: &ReentryConfig) -> Params {
     let mut p = [f64::NAN; N_PARAMS];
-    let (mu, radius) = match cfg.planet.model {
-        PlanetModel::Wgs84J2 => (EARTH_MU_M3_S2, WGS84_A_M),
-        PlanetModel::Spherical => (
-            cfg.planet.mu_m3_s2.unwrap_or(f64::NAN),
-            cfg.planet.radius_m.unwrap_or(f64::NAN),
-        ),
-    };
-    p[P_MU] = mu;
-    p[P_RADIUS] = radius;
+    (p[P_MU], p[P_RADIUS]) = cfg.planet.mu_radius();
     p[P_DSCALE] = cfg.atmosphere.density_scale;
     p[P_RHO0] = cfg.atmosphere.rho0_kg_m3.unwrap_or(f64::NAN);
     p[P_H] = cfg.atmosphere.scale_height_m.unwrap_or(f64::NAN);
