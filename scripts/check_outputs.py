@@ -1,17 +1,26 @@
-"""Check a dispersa output directory from Python. Usage: check_outputs.py DIR
+"""Check a dispersa output directory from Python.
 
-DIR is a `run` (samples.parquet, summary.parquet, sensitivity.parquet) or a `corridor`
-(corridor.parquet); the kind is told by which files exist. Every Parquet file present is read by
-pyarrow, polars and DuckDB, which must agree on its rows and columns. For a run: the documented
+Usage: check_outputs.py DIR [--same-as RUN_DIR]
+
+DIR is a `run` (samples.parquet, summary.parquet, sensitivity.parquet), a `corridor`
+(corridor.parquet) or a merged shard dataset (shard=K/part-*.parquet, _summary.parquet,
+_sensitivity.parquet); the kind is told by which files exist. Every Parquet file present is read
+by pyarrow, polars and DuckDB, which must agree on its rows and columns; a shard dataset is read
+by each as one dataset (pyarrow: the directory; polars and DuckDB: the glob
+DIR/shard=*/part-*.parquet with Hive partitioning). For a run or a dataset: the documented
 columns, their units (pyarrow field metadata) and DuckDB's count/avg/stddev/quantile_cont over the
-non-failed samples against summary.parquet. For a corridor: columns, Wilson bounds, percentile
-order and the boundary metadata."""
+non-failed samples against the summary. For a corridor: columns, Wilson bounds, percentile order
+and the boundary metadata. Every file listed in a _manifest.sha256 must match its checksum.
+--same-as: the dataset's merged summary and sensitivity equal RUN_DIR's exactly, and its rows
+are RUN_DIR's samples."""
+import hashlib
 import math
 import sys
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 CON = duckdb.connect()
@@ -94,33 +103,7 @@ def check_run(d):
             f"samples.parquet: unit of {col} is {unit(t, col)!r}, not {want!r}"
 
     summary = {r["metric"]: r for r in tables["summary.parquet"][1].iter_rows(named=True)}
-    samples = d / "samples.parquet"
-    by_status = sql("select status, count(*) from read_parquet($path) group by 1", samples, True)
-    for status, count in by_status:
-        said = summary.get(f"status_{status}", {}).get("count")
-        assert said == count, f"status {status}: {count} samples, summary.parquet says {said}"
-    for metric in metrics:
-        row = summary[metric]
-        assert row["unit"] == unit(t, metric), f"summary unit of {metric}: {row['unit']!r}"
-        aggregates = ", ".join(s.format(c=metric) for s in STATS.values())
-        # Failed samples carry no statistics; a metric's null values (e.g. no landing) neither.
-        got = sql(f"select {aggregates} from read_parquet($path) "
-                  f"where status <> 'failed' and {metric} is not null", samples)
-        for stat, value in zip(STATS, got):
-            assert close(value, row[stat]), \
-                f"{metric} {stat}: duckdb {value!r}, summary.parquet {row[stat]!r}"
-        # Tolerance bounds: the k-th smallest and largest values, k from the binomial tail
-        # (one-sided 99.865 % at 95 %), null below 2,218 values.
-        n = got[0]
-        k = tolerance_rank(n)
-        lo_hi = (row["tolerance_lower_99865_95"], row["tolerance_upper_99865_95"])
-        if k is None:
-            assert lo_hi == (None, None), f"{metric}: tolerance bounds with only {n} values"
-        else:
-            order = sql(f"select {metric} from read_parquet($path) where status <> 'failed' and "
-                        f"{metric} is not null order by {metric}", samples, True)
-            want = (order[k - 1][0], order[n - k][0])
-            assert lo_hi == want, f"{metric}: tolerance bounds {lo_hi}, order statistics {want}"
+    check_summary(summary, "read_parquet($path)", d / "samples.parquet", metrics, t)
 
     sens = tables["sensitivity.parquet"][1]
     assert sens.height > 0, "sensitivity.parquet is empty"
@@ -129,6 +112,95 @@ def check_run(d):
     return (f"run ({scenario}): {t.num_rows} samples, {metrics[0]} mean {mean:.4f} p50 {p50:.4f}, "
             f"{len(metrics)} metrics x {len(STATS)} statistics match DuckDB, "
             f"precision {metas[0]['dispersa.precision']}, adapter {metas[0]['dispersa.adapter']}")
+
+
+def check_summary(summary, source, path, metrics, t):
+    """The status counts and the metrics' statistics in `summary` against DuckDB over `source`
+    (a read_parquet call on $path)."""
+    by_status = sql(f"select status, count(*) from {source} group by 1", path, True)
+    for status, count in by_status:
+        said = summary.get(f"status_{status}", {}).get("count")
+        assert said == count, f"status {status}: {count} samples, the summary says {said}"
+    for metric in metrics:
+        row = summary[metric]
+        assert row["unit"] == unit(t, metric), f"summary unit of {metric}: {row['unit']!r}"
+        aggregates = ", ".join(s.format(c=metric) for s in STATS.values())
+        # Failed samples carry no statistics; a metric's null values (e.g. no landing) neither.
+        got = sql(f"select {aggregates} from {source} "
+                  f"where status <> 'failed' and {metric} is not null", path)
+        for stat, value in zip(STATS, got):
+            assert close(value, row[stat]), \
+                f"{metric} {stat}: duckdb {value!r}, the summary {row[stat]!r}"
+        # Tolerance bounds: the k-th smallest and largest values, k from the binomial tail
+        # (one-sided 99.865 % at 95 %), null below 2,218 values.
+        n = got[0]
+        k = tolerance_rank(n)
+        lo_hi = (row["tolerance_lower_99865_95"], row["tolerance_upper_99865_95"])
+        if k is None:
+            assert lo_hi == (None, None), f"{metric}: tolerance bounds with only {n} values"
+        else:
+            order = sql(f"select {metric} from {source} where status <> 'failed' and "
+                        f"{metric} is not null order by {metric}", path, True)
+            want = (order[k - 1][0], order[n - k][0])
+            assert lo_hi == want, f"{metric}: tolerance bounds {lo_hi}, order statistics {want}"
+
+
+def check_manifest(d):
+    """Every file _manifest.sha256 lists matches its checksum; returns how many."""
+    lines = (d / "_manifest.sha256").read_text().splitlines()
+    for line in lines:
+        digest, name = line.split("  ", 1)
+        actual = hashlib.sha256((d / name).read_bytes()).hexdigest()
+        assert actual == digest, f"{d / name}: sha256 {actual}, the manifest says {digest}"
+    return len(lines)
+
+
+def check_dataset(d, same_as=None):
+    shards = sorted(p for p in d.glob("shard=*") if p.is_dir())
+    files = sum((check_manifest(p) for p in shards), check_manifest(d))
+    glob = str(d / "shard=*" / "part-*.parquet")
+    table = ds.dataset(d, format="parquet", partitioning="hive").to_table()
+    frame = pl.read_parquet(glob, hive_partitioning=True)
+    source = "read_parquet($path, hive_partitioning = true)"
+    n_duck = sql(f"select count(*) from {source}", glob)[0]
+    duck_columns = [c[0] for c in CON.execute(f"select * from {source} limit 0",
+                                              {"path": glob}).description]
+    assert table.num_rows == frame.height == n_duck, (
+        f"dataset rows: pyarrow {table.num_rows}, polars {frame.height}, duckdb {n_duck}")
+    assert set(table.column_names) == set(frame.columns) == set(duck_columns), \
+        "the dataset's columns differ between pyarrow, polars and DuckDB"
+    assert "shard" in duck_columns, "no Hive partition column `shard`"
+    n = table.num_rows
+    got = sql(f"select count(distinct sample), min(sample), max(sample) from {source}", glob)
+    assert got == (n, 0, n - 1), f"sample indices are not 0..{n - 1} each once: {got}"
+    per_shard = sql(f"select shard, min(sample), max(sample), count(*) from {source} "
+                    "group by 1 order by 1", glob, True)
+    assert [r[0] for r in per_shard] == list(range(len(shards))), "shard numbers"
+    for k, lo, hi, count in per_shard:  # contiguous blocks k*n/N .. (k+1)*n/N
+        assert (lo, hi + 1) == (k * n // len(shards), (k + 1) * n // len(shards)), \
+            f"shard {k} holds {lo}..{hi}, not its block"
+    summary = {r["metric"]: r for r in pl.read_parquet(d / "_summary.parquet").iter_rows(named=True)}
+    meta = file_meta(d / "_summary.parquet")
+    scenario = meta.get("dispersa.scenario")
+    metrics, _ = SCENARIOS[scenario]
+    check_summary(summary, source, glob, metrics, table)
+    said = f"dataset ({scenario}): {len(shards)} shards, {n} samples, {files} files match " \
+        f"their checksums, read alike by pyarrow, polars and DuckDB; the merged summary " \
+        f"matches DuckDB"
+    if same_as is not None:
+        for mine, theirs in (("_summary.parquet", "summary.parquet"),
+                             ("_sensitivity.parquet", "sensitivity.parquet")):
+            a, b = pq.read_table(d / mine), pq.read_table(same_as / theirs)
+            assert a.num_rows == b.num_rows and a.column_names == b.column_names and all(
+                a.column(i).equals(b.column(i)) for i in range(a.num_columns)), \
+                f"{mine} differs from {same_as / theirs}"
+        rows = table.drop(["shard"]).sort_by("sample")
+        single = pq.read_table(same_as / "samples.parquet")
+        assert rows.column_names == single.column_names and all(
+            rows.column(c).equals(single.column(c)) for c in single.column_names), \
+            f"the dataset's rows differ from {same_as / 'samples.parquet'}"
+        said += f"; summary, sensitivity and rows equal the single run {same_as}"
+    return said
 
 
 def tolerance_rank(n, tail=0.00135, confidence=0.95):
@@ -197,16 +269,27 @@ def check_corridor(d):
 
 
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    same_as = None
+    if len(args) == 3 and args[1] == "--same-as":
+        same_as = Path(args[2])
+        args = args[:1]
+    if len(args) != 1:
         sys.exit(__doc__)
-    d = Path(sys.argv[1])
-    checks = ([check_run] if any((d / f).exists() for f in RUN_FILES) else []) + \
-        ([check_corridor] if (d / "corridor.parquet").exists() else [])
+    d = Path(args[0])
+    if (d / "_summary.parquet").exists():
+        checks = [lambda d: check_dataset(d, same_as)]
+    else:
+        checks = ([check_run] if any((d / f).exists() for f in RUN_FILES) else []) + \
+            ([check_corridor] if (d / "corridor.parquet").exists() else [])
     if not checks:
-        sys.exit(f"check_outputs: {d} holds neither samples.parquet (a run) nor corridor.parquet")
+        sys.exit(f"check_outputs: {d} holds neither samples.parquet (a run), corridor.parquet "
+                 "nor a merged shard dataset (_summary.parquet)")
     try:
         for check in checks:
             print(f"outputs ok, {check(d)}")
+        if (d / "_manifest.sha256").exists() and not (d / "_summary.parquet").exists():
+            print(f"outputs ok, {check_manifest(d)} files match {d / '_manifest.sha256'}")
     except AssertionError as e:
         sys.exit(f"check_outputs: FAILED in {d}: {e}")
 

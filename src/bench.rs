@@ -41,6 +41,8 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         nominal: false,
         force: true,
         quiet: true,
+        resume: false,
+        shard: None,
     };
     let prep = prepare(&opts)?;
     let mut engines = Vec::new();

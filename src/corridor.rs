@@ -186,6 +186,7 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         opts.risk,
         &metadata,
     )?;
+    crate::output::manifest::write(&dir.tmp, &["corridor.parquet".into()])?;
     dir.commit()?;
     Ok((corridor, out_dir))
 }

@@ -3,8 +3,9 @@
 use crate::config::{ConfigError, RawConfig};
 use crate::engine::gpu::GpuError;
 use crate::engine::{BackendChoice, Engine, EngineInfo, PrecisionChoice};
+use crate::output::parts::{self, Part};
 use crate::output::{
-    read_present_rows, write_sensitivity, write_summary, ColumnSpec, OutputError, RunDir,
+    manifest, write_sensitivity, write_summary, ColumnSpec, DirKind, Identity, OutputError, RunDir,
     SamplesWriter, SummaryRow,
 };
 use crate::physics::epoch::iso_from_mjd;
@@ -13,9 +14,9 @@ use crate::scenario::cruise::{Cruise, CruiseConfig};
 use crate::scenario::reentry::{Reentry, ReentryConfig};
 use crate::scenario::Scenario;
 use crate::stats;
-use crate::stats::accumulator::{Accumulator, SensitivityData};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -32,6 +33,10 @@ pub struct RunOptions {
     pub nominal: bool,
     pub force: bool,
     pub quiet: bool,
+    /// Continue the interrupted run to the same output directory.
+    pub resume: bool,
+    /// `(K, N)`: compute only shard K of N (a contiguous block of sample indices).
+    pub shard: Option<(u64, u64)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +63,11 @@ impl RunError {
 #[derive(Debug, Clone)]
 pub struct RunReport {
     pub out_dir: PathBuf,
+    /// Where its samples are: samples.parquet, or a shard's directory of part files.
+    pub samples_at: PathBuf,
     pub samples: u64,
+    /// Of `samples`: those an interrupted run had finished, which `--resume` kept.
+    pub resumed: u64,
     pub engine: EngineInfo,
     pub seconds: f64,
     /// Of `seconds`: building the engine's kernel (on lavapipe, compiling it).
@@ -77,10 +86,28 @@ pub struct Prepared {
     pub scenario: Box<dyn Scenario>,
     /// How its samples are drawn (the sampler, the seed, nominal or not).
     pub draws: Samples,
+    /// Samples of the whole run (of all shards).
     pub samples: u64,
+    /// The sample indices this process computes: all, or its shard's block.
+    pub range: Range<u64>,
+    /// `[K, N]` for a shard.
+    pub shard: Option<[u64; 2]>,
+    /// The run's directory: `--out`, or for a shard `--out`/shard=K.
     pub out_dir: PathBuf,
+    pub identity: Identity,
+    /// Continue the interrupted run in the output directory's partial directory.
+    pub resume: bool,
     /// The output directory's lock, held until the run is dropped.
     _lock: crate::output::OutLock,
+}
+
+/// The sample indices of shard `k` of `n` of a run of `samples`: the contiguous block
+/// `k * samples / n .. (k + 1) * samples / n`. Blocks, not strides: the shards' part files in
+/// shard order are the samples in index order, which is what makes merged statistics equal a
+/// single run's, and lets a reader of one shard see a plain range.
+pub fn shard_range(samples: u64, k: u64, n: u64) -> Range<u64> {
+    let at = |i: u64| (i as u128 * samples as u128 / n as u128) as u64;
+    at(k)..at(k + 1)
 }
 
 pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
@@ -105,24 +132,77 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
             ),
         ));
     }
-    let out_dir = opts
+    let out = opts
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(name));
+    let shard = match opts.shard {
+        None => None,
+        Some((_, 0)) => return Err(ConfigError::Cli("--shard K/N: N must be positive".into())),
+        Some((k, n)) if k >= n => {
+            return Err(ConfigError::Cli(format!(
+                "--shard {k}/{n}: K counts from 0 and must be less than N (0 to {})",
+                n - 1
+            )))
+        }
+        Some((k, n)) if n > samples => {
+            return Err(ConfigError::Cli(format!(
+                "--shard {k}/{n}: {n} shards of {samples} samples would leave shards empty"
+            )))
+        }
+        Some((k, n)) => Some([k, n]),
+    };
+    let range = shard.map_or(0..samples, |[k, n]| shard_range(samples, k, n));
+    let identity = Identity {
+        config: raw.text.clone(),
+        overrides: raw.overrides.clone(),
+        seed,
+        samples,
+        nominal: opts.nominal,
+        shard,
+    };
+    let out_dir = match shard {
+        Some([k, _]) => {
+            claim_dataset(&out, &identity)?;
+            out.join(format!("shard={k}"))
+        }
+        None => out,
+    };
+    let partial = crate::output::partial_dir(&out_dir);
+    if opts.resume {
+        // Refused before the claim, whose message about an existing directory says less.
+        RunDir::reopen(&out_dir, &identity).map_err(ConfigError::Cli)?;
+    }
     let mut notice = |m: String| eprintln!("dispersa: {m}");
-    let lock = crate::output::claim_out_dir(&out_dir, opts.force, &mut notice)
+    let lock = crate::output::claim_out_dir(&out_dir, opts.force || opts.resume, &mut notice)
         .map_err(ConfigError::Cli)?;
+    if !opts.resume && !opts.force {
+        let done = parts::list(&partial, false, &mut |_| {}).unwrap_or_default();
+        if !done.is_empty() {
+            let n: u64 = done.iter().map(|p| p.rows).sum();
+            return Err(ConfigError::Cli(format!(
+                "--out {}: an interrupted run is in {} ({n} samples finished); pass --resume \
+                 to continue it, or --force to discard it and start again",
+                out_dir.display(),
+                partial.display()
+            )));
+        }
+    }
     // A count whose samples cannot fit on the disk is refused now, not when the disk fills:
     // every column is 8 bytes a sample before compression, and ZSTD rarely halves noise.
     // Columns: `sample`, the inputs, the metrics, `failure_reason` and `status`.
+    // An unsharded run's part files and the samples.parquet joined from them are on the disk
+    // together for a moment.
     let columns = 1 + draws.sampler.columns.len() + scenario.metrics().len() + 2;
-    let at_least = samples as f64 * columns as f64 * 8.0 / 2.0;
+    let copies = if shard.is_some() { 1.0 } else { 2.0 };
+    let at_least = (range.end - range.start) as f64 * columns as f64 * 8.0 / 2.0 * copies;
     let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty());
     if let Ok(free) = fs4::available_space(parent.unwrap_or(Path::new("."))) {
         if at_least > free as f64 {
             return Err(ConfigError::Cli(format!(
-                "--samples {samples}: samples.parquet would need at least {:.1} GB (half its \
-                 {columns} columns x 8 bytes a sample), and the disk of {} has {:.1} GB free",
+                "--samples {samples}: its samples would need at least {:.1} GB (half their \
+                 {columns} columns x 8 bytes a sample, twice while the parts are joined), and \
+                 the disk of {} has {:.1} GB free",
                 at_least / 1e9,
                 out_dir.display(),
                 free as f64 / 1e9
@@ -134,9 +214,66 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         scenario,
         draws,
         samples,
+        range,
+        shard,
         out_dir,
+        identity,
+        resume: opts.resume,
         _lock: lock,
     })
+}
+
+/// A shard's dataset directory `out`: created and marked by the first shard to start, and
+/// refused when it holds anything but shards of this same run. The shards of an array job
+/// start together: the directory appears with its marker already inside (made aside, then
+/// renamed into place), so no shard sees it half made.
+fn claim_dataset(out: &Path, identity: &Identity) -> Result<(), ConfigError> {
+    let shown = out.display();
+    if out.exists() && !out.is_dir() {
+        return Err(ConfigError::Cli(format!(
+            "--out {shown} exists and is not a directory"
+        )));
+    }
+    let empty = |p: &Path| std::fs::read_dir(p).map_or(true, |mut d| d.next().is_none());
+    if empty(out) {
+        let cannot = |e: String| ConfigError::Cli(format!("--out {shown}: cannot create it: {e}"));
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = out
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().to_string());
+        let making = parent.join(format!(".{name}.creating-{}", std::process::id()));
+        std::fs::create_dir_all(&making).map_err(|e| cannot(e.to_string()))?;
+        let mut whole = identity.clone();
+        whole.shard = identity.shard.map(|[_, n]| [0, n]);
+        crate::output::write_marker(&making, DirKind::Shards, Some(&whole))
+            .map_err(|e| cannot(e.to_string()))?;
+        if std::fs::rename(&making, out).is_ok() {
+            return Ok(());
+        }
+        // Another shard made it first: check what it made.
+        let _ = std::fs::remove_dir_all(&making);
+    }
+    match crate::output::written_by_dispersa(out) {
+        Some(DirKind::Shards) => {}
+        _ => {
+            return Err(ConfigError::Cli(format!(
+                "--out {shown} exists and is not a shard dataset dispersa wrote; a shard \
+                 writes OUT/shard=K into a new or empty directory, or one that holds other \
+                 shards of the same run"
+            )))
+        }
+    }
+    if let Some(theirs) = crate::output::read_identity(out) {
+        if let Some(why) = theirs.difference(identity, true) {
+            return Err(ConfigError::Cli(format!(
+                "--out {shown} holds shards of another run: {why}; choose another --out"
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
@@ -157,20 +294,125 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
 }
 
 /// Run a prepared job on an engine.
+///
+/// Each finished chunk becomes a durable part file in the run's partial directory before the
+/// next is counted done, so a run stopped anywhere (kill -9, power loss, a lost device) keeps
+/// its finished chunks and `--resume` computes only the rest. When every sample is there: an
+/// unsharded run joins the parts into samples.parquet, a shard keeps them; the statistics are
+/// computed from the files (`dataset`), the manifest is written, and the directory is renamed
+/// into place.
 pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunReport, RunError> {
     let start = Instant::now();
     let info = engine.info();
     let sc = prep.scenario.as_ref();
+    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let kind = if prep.shard.is_some() {
+        DirKind::Shard
+    } else {
+        DirKind::Run
+    };
+    let run_dir = if prep.resume {
+        RunDir::reopen(&prep.out_dir, &prep.identity).map_err(ConfigError::Cli)?
+    } else {
+        RunDir::create_resumable(&prep.out_dir, kind, &prep.identity)?
+    };
+    let dir = run_dir.tmp.clone();
+    let joined = dir.join("samples.parquet");
+    // What an interrupted run left: its finished samples (joined already, or as parts).
+    let mut done: Vec<Part> = Vec::new();
+    let mut data_complete = false;
+    if prep.resume {
+        let sums = manifest::read(&dir).map_err(|m| ConfigError::Cli(format!("--resume: {m}")))?;
+        let joined_ok = prep.shard.is_none()
+            && sums
+                .get("samples.parquet")
+                .is_some_and(|s| manifest::sha256_file(&joined).is_ok_and(|a| a == *s));
+        for leftover in std::fs::read_dir(&dir)
+            .map_err(crate::output::io(format!("listing {}", dir.display())))?
+            .flatten()
+        {
+            let name = leftover.file_name().to_string_lossy().to_string();
+            let keep = name.starts_with(crate::output::MARKER)
+                || name == manifest::MANIFEST
+                || parts::part_first(&name).is_some()
+                || (joined_ok && name == "samples.parquet");
+            if !keep {
+                let _ = std::fs::remove_file(leftover.path());
+            }
+        }
+        if joined_ok {
+            data_complete = true;
+            for p in parts::list(&dir, false, &mut |_| {})? {
+                let _ = std::fs::remove_file(p.path);
+            }
+            notice(format!(
+                "resuming {}: every sample was finished and joined; computing the statistics",
+                prep.out_dir.display()
+            ));
+        } else {
+            done = parts::list(&dir, true, &mut notice)?;
+            done.retain(|p| {
+                let inside = p.first >= prep.range.start && p.first + p.rows <= prep.range.end;
+                if !inside {
+                    let _ = std::fs::remove_file(&p.path);
+                }
+                inside
+            });
+        }
+    }
+    let resumed = if data_complete {
+        prep.range.end - prep.range.start
+    } else {
+        done.iter().map(|p| p.rows).sum()
+    };
+
     let wanted_chunk = sc
         .run_config()
         .chunk_size
         .map_or(engine.default_chunk(), |c| c as usize);
-    let wanted_chunk = wanted_chunk.min(prep.samples as usize).max(1);
+    let wanted_chunk = wanted_chunk
+        .min((prep.range.end - prep.range.start) as usize)
+        .max(1);
     let (mut runner, chunk) = engine.runner(sc, wanted_chunk)?;
     let build_seconds = start.elapsed().as_secs_f64();
+    // The chunks still to compute: the gaps between the finished parts.
+    let mut todo: Vec<Range<u64>> = Vec::new();
+    if !data_complete {
+        let mut gap = |from: u64, to: u64| {
+            let mut a = from;
+            while a < to {
+                let b = (a + chunk as u64).min(to);
+                todo.push(a..b);
+                a = b;
+            }
+        };
+        let mut cursor = prep.range.start;
+        for p in &done {
+            if p.first < cursor {
+                return Err(OutputError::Io {
+                    action: format!("resuming from {}", dir.display()),
+                    source: std::io::Error::other(format!(
+                        "{} overlaps the part before it",
+                        p.path.display()
+                    )),
+                }
+                .into());
+            }
+            gap(cursor, p.first);
+            cursor = p.first + p.rows;
+        }
+        gap(cursor, prep.range.end);
+    }
+    if prep.resume && !data_complete {
+        let left: u64 = todo.iter().map(|r| r.end - r.start).sum();
+        notice(format!(
+            "resuming {}: {resumed} samples were finished ({} parts); computing the other {left}",
+            prep.out_dir.display(),
+            done.len()
+        ));
+    }
 
     let metadata = metadata(prep, &info, chunk);
-    let run_dir = RunDir::create(&prep.out_dir, crate::output::DirKind::Run)?;
     let input_cols: Vec<ColumnSpec> = prep
         .draws
         .sampler
@@ -201,57 +443,47 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         name: "failure_reason".into(),
         unit: "text".into(),
     });
-    let mut writer = SamplesWriter::create(
-        &run_dir.tmp.join("samples.parquet"),
-        &input_cols,
-        &output_cols,
-        &text_cols,
-        &metadata,
-    )?;
+    let schema = (&input_cols[..], &output_cols[..], &text_cols[..]);
 
-    let bar = progress_bar(prep.samples, quiet);
-    let mut acc = Accumulator::new(sc);
-    let mut sens = SensitivityData::new(in_names(prep).len(), sc.metrics().len());
+    let bar = progress_bar(prep.range.end - prep.range.start, quiet);
+    bar.set_position(resumed);
     // Three stages overlap: a thread samples the next chunk and another turns the previous
-    // chunk's states into outputs and Parquet while this one propagates. Channels of one chunk
-    // bound the memory to about four chunks.
+    // chunk's states into outputs and a part file while this one propagates. Channels of one
+    // chunk bound the memory to about four chunks.
     let mut propagate_seconds = 0.0;
     std::thread::scope(|scope| -> Result<(), RunError> {
         let (to_engine, from_sampler) = std::sync::mpsc::sync_channel::<SampledChunk>(1);
         let (to_writer, from_engine) = std::sync::mpsc::sync_channel::<(SampledChunk, Vec<f64>)>(1);
+        let todo = &todo;
         scope.spawn(move || {
-            let mut first = 0u64;
-            while first < prep.samples {
-                let n = ((prep.samples - first) as usize).min(chunk);
-                let c = prep.draws.draw(sc, first..first + n as u64, None);
+            for r in todo {
+                let c = prep.draws.draw(sc, r.clone(), None);
                 if to_engine.send(c).is_err() {
                     return; // the run stopped
                 }
-                first += n as u64;
             }
         });
-        let (acc, sens, bar) = (&mut acc, &mut sens, &bar);
+        let (dir, metadata) = (&dir, &metadata);
         let writer_stage = scope.spawn(move || -> Result<(), RunError> {
             for (c, states) in from_engine {
-                write_chunk(sc, prep, &c, &states, acc, sens, &mut writer)?;
-                bar.set_position(c.indices[0] + c.n() as u64);
+                write_part(sc, prep, &c, &states, dir, schema, metadata)?;
             }
-            writer.finish()?;
             Ok(())
         });
         let mut engine_result = Ok(());
+        let mut propagated = resumed;
         for c in from_sampler {
             let t0 = Instant::now();
-            let done_before = c.indices[0];
-            let states = match runner
-                .propagate(sc, &c.inputs, c.n(), &|k| bar.set_position(done_before + k))
-            {
-                Ok(s) => s,
-                Err(e) => {
-                    engine_result = Err(e.into());
-                    break;
-                }
-            };
+            let before = propagated;
+            let states =
+                match runner.propagate(sc, &c.inputs, c.n(), &|k| bar.set_position(before + k)) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        engine_result = Err(chunk_error(e, &c, prep));
+                        break;
+                    }
+                };
+            propagated += c.n() as u64;
             propagate_seconds += t0.elapsed().as_secs_f64();
             if to_writer.send((c, states)).is_err() {
                 break; // the writer failed: its error is reported below
@@ -264,36 +496,25 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         engine_result.and(written)
     })?;
     bar.finish_and_clear();
-    // The statistics and the sensitivities are independent: computed side by side (on lavapipe
-    // this tail is most of the host's share of a fast run).
-    let out_names: Vec<String> = sc.metrics().iter().map(|(n, _)| n.to_string()).collect();
-    let (summary, rows) = std::thread::scope(|scope| {
-        let rows = scope.spawn(|| {
-            stats::sensitivity::sensitivities(
-                &in_names(prep),
-                &sens.inputs,
-                &out_names,
-                &sens.outputs,
-            )
-        });
-        // Each metric's values read back from the written samples, one metric at a time.
-        let samples_path = run_dir.tmp.join("samples.parquet");
-        let name = |k: usize| sc.metrics()[k].0;
-        let summary = acc.summary(
-            |k| read_present_rows(&samples_path, &[name(k)]).map(|mut v| v.remove(0)),
-            |a, b| {
-                read_present_rows(&samples_path, &[name(a), name(b)]).map(|mut v| {
-                    let second = v.remove(1);
-                    (v.remove(0), second)
-                })
-            },
-        );
-        (
-            summary,
-            rows.join().expect("the sensitivity thread does not panic"),
-        )
-    });
-    let summary = summary?;
+
+    // Every sample of the range is in a part now (or joined already).
+    let files = if data_complete {
+        vec![joined.clone()]
+    } else {
+        let all = parts::list(&dir, false, &mut |_| {})?;
+        check_coverage(&all, &prep.range, &dir)?;
+        if prep.shard.is_some() {
+            all.iter().map(|p| p.path.clone()).collect()
+        } else {
+            parts::join(&all, &joined, &metadata)?;
+            for p in &all {
+                std::fs::remove_file(&p.path)
+                    .map_err(crate::output::io(format!("removing {}", p.path.display())))?;
+            }
+            vec![joined.clone()]
+        }
+    };
+    let statistics = crate::dataset::statistics(sc, &files)?;
     let mut summary_meta = metadata.clone();
     summary_meta.push((
         "dispersa.tolerance_bounds".into(),
@@ -304,46 +525,100 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             stats::TOLERANCE_MIN_SAMPLES
         ),
     ));
-    write_summary(
-        &run_dir.tmp.join("summary.parquet"),
-        &summary,
-        &summary_meta,
+    // A shard's own statistics start with `_`, so that dataset readers skip them.
+    let prefix = if prep.shard.is_some() { "_" } else { "" };
+    let summary_name = format!("{prefix}summary.parquet");
+    let sensitivity_name = format!("{prefix}sensitivity.parquet");
+    write_summary(&dir.join(&summary_name), &statistics.summary, &summary_meta)?;
+    write_sensitivity(
+        &dir.join(&sensitivity_name),
+        &statistics.sensitivity,
+        &metadata,
     )?;
-    write_sensitivity(&run_dir.tmp.join("sensitivity.parquet"), &rows, &metadata)?;
+    let mut listed: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().to_string()))
+        .collect();
+    listed.extend([summary_name, sensitivity_name]);
+    manifest::write(&dir, &listed)?;
     run_dir.commit()?;
+    let samples_at = if prep.shard.is_some() {
+        prep.out_dir.clone()
+    } else {
+        prep.out_dir.join("samples.parquet")
+    };
     Ok(RunReport {
         out_dir: prep.out_dir.clone(),
-        samples: prep.samples,
+        samples_at,
+        samples: prep.range.end - prep.range.start,
+        resumed,
         engine: info,
         seconds: start.elapsed().as_secs_f64(),
         build_seconds,
         propagate_seconds,
-        status_counts: acc
-            .status_names
-            .iter()
-            .map(|n| n.to_string())
-            .zip(acc.status_counts.iter().copied())
-            .collect(),
-        summary,
+        status_counts: statistics.status_counts,
+        summary: statistics.summary,
     })
 }
 
-/// A propagated chunk's outputs into the statistics and samples.parquet.
-fn write_chunk(
+/// An engine failure, naming the chunk it struck and what was kept.
+fn chunk_error(e: GpuError, c: &SampledChunk, prep: &Prepared) -> RunError {
+    let first = c.indices.first().copied().unwrap_or(0);
+    OutputError::Io {
+        action: format!(
+            "propagating samples {first}..{} (the finished chunks are kept: continue with \
+             `--resume`, on this or another --backend, to the same --out {})",
+            first + c.n() as u64,
+            prep.out_dir.display()
+        ),
+        source: std::io::Error::other(e.to_string()),
+    }
+    .into()
+}
+
+/// The parts must hold exactly the samples of `range`, each once, in order.
+fn check_coverage(all: &[Part], range: &Range<u64>, dir: &Path) -> Result<(), RunError> {
+    let mut cursor = range.start;
+    for p in all {
+        if p.first != cursor {
+            return Err(OutputError::Io {
+                action: format!("joining the parts in {}", dir.display()),
+                source: std::io::Error::other(format!(
+                    "samples from {cursor} are missing or doubled (next part: {})",
+                    p.path.display()
+                )),
+            }
+            .into());
+        }
+        cursor += p.rows;
+    }
+    if cursor != range.end {
+        return Err(OutputError::Io {
+            action: format!("joining the parts in {}", dir.display()),
+            source: std::io::Error::other(format!("samples {cursor}..{} are missing", range.end)),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+type Schema<'a> = (&'a [ColumnSpec], &'a [ColumnSpec], &'a [ColumnSpec]);
+
+/// A propagated chunk's outputs as a durable part file.
+fn write_part(
     sc: &dyn Scenario,
     prep: &Prepared,
     c: &SampledChunk,
     states: &[f64],
-    acc: &mut Accumulator,
-    sens: &mut SensitivityData,
-    writer: &mut SamplesWriter,
+    dir: &Path,
+    (inputs, outputs, texts): Schema,
+    metadata: &[(String, String)],
 ) -> Result<(), RunError> {
     let mut out_cols: Vec<Vec<Option<f64>>> = (0..sc.metrics().len())
         .map(|_| Vec::with_capacity(c.n()))
         .collect();
     let mut status = Vec::with_capacity(c.n());
     for o in c.outputs(sc, states) {
-        acc.add(&o);
         for (col, v) in out_cols.iter_mut().zip(o.metrics.iter()) {
             col.push(*v);
         }
@@ -357,14 +632,13 @@ fn write_chunk(
         .map(|&k| c.params.iter().map(|p| p[k]).collect())
         .collect();
     let failed = sc.status_names()[sc.failed_status() as usize];
-    sens.add(&in_cols, &out_cols, &status, failed);
-    let mut texts: Vec<Vec<Option<String>>> = sc
+    let mut text_values: Vec<Vec<Option<String>>> = sc
         .iso_epochs()
         .iter()
         .map(|&(_, k)| out_cols[k].iter().map(|v| v.map(iso_from_mjd)).collect())
         .collect();
     // Why each failed sample failed: a parameter out of range (named), else in flight.
-    texts.push(
+    text_values.push(
         c.params
             .iter()
             .zip(&status)
@@ -376,7 +650,13 @@ fn write_chunk(
             })
             .collect(),
     );
-    writer.write_chunk(c.indices.clone(), in_cols, out_cols, texts, status)?;
+    let first = c.indices.first().copied().unwrap_or(0);
+    let name = parts::part_name(first);
+    let tmp = dir.join(format!("{name}.tmp"));
+    let mut writer = SamplesWriter::create(&tmp, inputs, outputs, texts, metadata)?;
+    writer.write_chunk(c.indices.clone(), in_cols, out_cols, text_values, status)?;
+    writer.finish()?;
+    parts::make_durable(dir, &tmp, &name)?;
     Ok(())
 }
 
@@ -433,6 +713,15 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
         ("dispersa.nominal".into(), prep.draws.nominal.to_string()),
         ("dispersa.chunk_size".into(), chunk.to_string()),
     ]);
+    if let Some([k, n]) = prep.shard {
+        m.extend([
+            ("dispersa.shard".into(), format!("{k}/{n}")),
+            (
+                "dispersa.shard_samples".into(),
+                format!("{}..{}", prep.range.start, prep.range.end),
+            ),
+        ]);
+    }
     m.extend(prep.scenario.metadata());
     m
 }
@@ -440,13 +729,3 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
 /// The `failure_reason` of a sample whose inputs were in range but whose state became
 /// non-finite (or whose integration could not go on) in flight.
 pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
-
-/// Column names of the dispersed inputs.
-fn in_names(prep: &Prepared) -> Vec<String> {
-    prep.draws
-        .sampler
-        .columns
-        .iter()
-        .map(|p| p.replace('.', "_"))
-        .collect()
-}

@@ -295,6 +295,8 @@ fn samples_parquet_holds_the_sampled_delivery_and_the_entry_state_it_maps_to() {
         nominal: false,
         force: true,
         quiet: true,
+        resume: false,
+        shard: None,
     })
     .expect("bplane run succeeds");
     let f = std::fs::File::open(out.join("samples.parquet")).unwrap();

@@ -132,3 +132,31 @@ fn every_late_failing_out_is_refused_before_any_work() {
     assert!(!d.join("nowhere").exists());
     assert_eq!(std::fs::read_dir(d.join("y")).unwrap().count(), 0);
 }
+
+#[test]
+fn a_flipped_byte_in_a_data_page_is_refused_by_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(run(d, "r", false).status.code(), Some(0));
+    let samples = d.join("r/samples.parquet");
+    let mut bytes = std::fs::read(&samples).unwrap();
+    // Parquet's first 4 bytes are its magic; the data pages follow, the footer ends the file.
+    let at = bytes.len() / 4;
+    bytes[at] ^= 0x10;
+    std::fs::write(&samples, bytes).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["report", "r"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("samples.parquet") && err(&o).contains("checksum"),
+        "{}",
+        err(&o)
+    );
+    assert!(
+        !d.join("r/report").exists(),
+        "a report was drawn from altered data"
+    );
+}

@@ -20,6 +20,8 @@ fn run_to(out: &Path, samples: u64, backend: BackendChoice, sets: &[&str]) {
         nominal: false,
         force: true,
         quiet: true,
+        resume: false,
+        shard: None,
     };
     run(&opts).expect("run succeeds");
 }
@@ -425,12 +427,14 @@ fn samples_parquet_is_written_in_bounded_row_groups_and_read_back_by_column() {
     let r = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
     assert_eq!(r.metadata().num_row_groups(), 3);
     // One column: its non-null values, in row order; two: the rows where both are present.
-    let a = read_present_rows(&path, &["a"]).unwrap().remove(0);
+    let a = read_present_rows(std::slice::from_ref(&path), &["a"])
+        .unwrap()
+        .remove(0);
     let want: Vec<f64> = (0..n).filter(|i| i % 3 != 0).map(|i| i as f64).collect();
     assert_eq!(a, want);
-    let ab = read_present_rows(&path, &["a", "b"]).unwrap();
+    let ab = read_present_rows(std::slice::from_ref(&path), &["a", "b"]).unwrap();
     let rows: Vec<usize> = (0..n).filter(|i| i % 3 != 0 && i % 5 != 0).collect();
     assert_eq!(ab[0], rows.iter().map(|&i| i as f64).collect::<Vec<_>>());
     assert_eq!(ab[1], rows.iter().map(|&i| -(i as f64)).collect::<Vec<_>>());
-    assert!(read_present_rows(&path, &["nope"]).is_err());
+    assert!(read_present_rows(std::slice::from_ref(&path), &["nope"]).is_err());
 }

@@ -27,6 +27,8 @@ fn run_to(config: &str, samples: u64, out: &Path) {
         nominal: false,
         force: false,
         quiet: true,
+        resume: false,
+        shard: None,
     })
     .expect("run succeeds");
 }
@@ -249,6 +251,8 @@ fn degenerate_runs_still_get_a_report() {
             nominal: true,
             force: false,
             quiet: true,
+            resume: false,
+            shard: None,
         })
         .expect("nominal run");
     };
@@ -323,6 +327,8 @@ fn the_wind_drift_is_each_landing_against_its_calm_air_twin() {
         nominal: false,
         force: false,
         quiet: true,
+        resume: false,
+        shard: None,
     })
     .expect("run succeeds");
     let t = dispersa::report::data::Table::read(&out.join("samples.parquet")).unwrap();

@@ -47,6 +47,24 @@ pub enum Command {
         /// No progress bar and no summary on stdout
         #[arg(long)]
         quiet: bool,
+        /// Continue the interrupted run to the same --out (same config, --set, --seed,
+        /// --samples and --shard), computing only the samples it had not finished
+        #[arg(long)]
+        resume: bool,
+        /// Compute only shard K of N (K = 0..N-1): the contiguous block of sample indices
+        /// K*S/N .. (K+1)*S/N, written to OUT/shard=K; join the shards with `dispersa merge OUT`
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<(u64, u64)>,
+    },
+    /// Statistics of a sharded run over all its shards: checks that every shard 0..N-1 is
+    /// there, finished, of the same run and unaltered, then writes OUT/_summary.parquet and
+    /// OUT/_sensitivity.parquet, equal to those of the same run unsharded.
+    Merge {
+        /// The --out of the `dispersa run --shard K/N` runs
+        out: PathBuf,
+        /// No summary on stdout
+        #[arg(long)]
+        quiet: bool,
     },
     /// Entry corridor: skip-out and limit-exceedance probabilities against the flight path angle.
     Corridor {
@@ -142,6 +160,8 @@ pub fn main_with(cli: Cli) -> i32 {
             nominal,
             force,
             quiet,
+            resume,
+            shard,
         } => {
             let opts = RunOptions {
                 config,
@@ -154,6 +174,8 @@ pub fn main_with(cli: Cli) -> i32 {
                 nominal,
                 force,
                 quiet,
+                resume,
+                shard,
             };
             match run(&opts) {
                 Ok(report) => {
@@ -173,7 +195,7 @@ pub fn main_with(cli: Cli) -> i32 {
                              unphysical sampled inputs or a non-finite state); nothing to \
                              summarise. The inputs are in {}",
                             report.samples,
-                            report.out_dir.join("samples.parquet").display()
+                            report.samples_at.display()
                         );
                         return 1;
                     }
@@ -185,6 +207,25 @@ pub fn main_with(cli: Cli) -> i32 {
                 }
             }
         }
+        Command::Merge { out, quiet } => match crate::merge::merge(&out) {
+            Ok(m) => {
+                if !quiet {
+                    say!(
+                        "merged {} shards of {} samples: wrote {} and {}",
+                        m.shards,
+                        m.samples,
+                        m.out.join("_summary.parquet").display(),
+                        m.out.join("_sensitivity.parquet").display()
+                    );
+                    print_statistics(&m.statistics.status_counts, &m.statistics.summary);
+                }
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                e.exit_code()
+            }
+        },
         Command::Corridor {
             config,
             fpa_deg,
@@ -333,27 +374,53 @@ pub fn main_with(cli: Cli) -> i32 {
     }
 }
 
+/// `--shard K/N` as (K, N).
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("{s:?} is not K/N (two whole numbers, e.g. 0/4)");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    Ok((
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
 fn print_report(r: &RunReport) {
+    let resumed = if r.resumed > 0 {
+        format!(", {} of them finished before --resume", r.resumed)
+    } else {
+        String::new()
+    };
     say!(
-        "wrote {} ({} samples in {:.1} s, {:.0} samples/s; {} {} [{}], {})",
+        "wrote {} ({} samples{resumed} in {:.1} s, {:.0} samples/s; {} {} [{}], {})",
         r.out_dir.display(),
         r.samples,
         r.seconds,
-        r.samples as f64 / r.seconds,
+        (r.samples - r.resumed) as f64 / r.seconds,
         r.engine.backend,
         r.engine.adapter,
         r.engine.adapter_backend,
         r.engine.precision.name()
     );
-    let counts: Vec<String> = r
-        .status_counts
+    print_statistics(&r.status_counts, &r.summary);
+    match r.out_dir.parent() {
+        Some(dataset) if r.samples_at == r.out_dir => say!(
+            "this shard's statistics: {}; all shards': dispersa merge {}",
+            r.out_dir.join("_summary.parquet").display(),
+            dataset.display()
+        ),
+        _ => say!("figures: dispersa report {}", r.out_dir.display()),
+    }
+}
+
+fn print_statistics(status_counts: &[(String, u64)], summary: &[crate::output::SummaryRow]) {
+    let counts: Vec<String> = status_counts
         .iter()
         .filter(|(name, _)| name != "running")
         .map(|(name, c)| format!("{name} {c}"))
         .collect();
     say!("status: {}", counts.join(", "));
     let mut short = 0;
-    for row in &r.summary {
+    for row in summary {
         if row.metric.starts_with("footprint") {
             if let Some(m) = row.mean {
                 match (row.ci_low, row.ci_high) {
@@ -405,7 +472,6 @@ fn print_report(r: &RunReport) {
             crate::stats::TOLERANCE_MIN_SAMPLES
         );
     }
-    say!("figures: dispersa report {}", r.out_dir.display());
 }
 
 fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f64) {

@@ -2,12 +2,14 @@
 //! locked against a second writer, written as a hidden temporary sibling and renamed into place
 //! when complete, and recovered after a kill in the middle of that swap.
 //!
-//! Beside `--out NAME` in its parent: `.NAME.lock` (the advisory lock, kept), `.NAME.partial-PID`
-//! (a run in progress) and, for a moment while swapping, `.NAME.partial-PID.replaced` (the
-//! directory being replaced). Every directory dispersa writes holds a [`MARKER`] file naming
-//! what it is, and `--force` replaces nothing else.
+//! Beside `--out NAME` in its parent: `.NAME.lock` (the advisory lock, kept), `.NAME.partial`
+//! (a run in progress, or one interrupted: `--resume` continues it) and, for a moment while
+//! swapping, `.NAME.replaced` (the directory being replaced). Every directory dispersa writes
+//! holds a [`MARKER`] file naming what it is (and, for a run or a shard, which run: its
+//! [`Identity`]), and `--force` replaces nothing else.
 
 use super::{io, OutputError};
+use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -20,7 +22,19 @@ pub enum DirKind {
     Run,
     Corridor,
     Report,
+    /// A sharded run's dataset, `OUT`, holding `shard=K` directories.
+    Shards,
+    /// One shard of it, `OUT/shard=K`.
+    Shard,
 }
+
+const KINDS: [DirKind; 5] = [
+    DirKind::Run,
+    DirKind::Corridor,
+    DirKind::Report,
+    DirKind::Shards,
+    DirKind::Shard,
+];
 
 impl DirKind {
     fn name(self) -> &'static str {
@@ -28,15 +42,106 @@ impl DirKind {
             DirKind::Run => "run",
             DirKind::Corridor => "corridor",
             DirKind::Report => "report",
+            DirKind::Shards => "shards",
+            DirKind::Shard => "shard",
         }
     }
+}
+
+/// Which run a directory holds: what decides its samples. A resumed run, and the shards a
+/// merge joins, must all have the same (shards: but for `shard`'s first number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// The config file's text, and the `--set` overrides, in order.
+    pub config: String,
+    pub overrides: Vec<String>,
+    pub seed: u64,
+    /// Samples of the whole run (of all shards together).
+    pub samples: u64,
+    pub nominal: bool,
+    /// `[K, N]`: shard K of N.
+    pub shard: Option<[u64; 2]>,
+}
+
+impl Identity {
+    /// How `other` differs from this one, named as the user knows it; `None` if it does not.
+    /// `same_run` ignores which shard of the run each is.
+    pub fn difference(&self, other: &Identity, same_run: bool) -> Option<String> {
+        if self.config != other.config {
+            return Some("the config file's text differs".into());
+        }
+        if self.overrides != other.overrides {
+            return Some(format!(
+                "the --set overrides differ ({:?} against {:?})",
+                other.overrides, self.overrides
+            ));
+        }
+        if self.seed != other.seed {
+            return Some(format!(
+                "the seed differs ({} against {})",
+                other.seed, self.seed
+            ));
+        }
+        if self.samples != other.samples {
+            return Some(format!(
+                "the sample count differs ({} against {})",
+                other.samples, self.samples
+            ));
+        }
+        if self.nominal != other.nominal {
+            return Some("one is --nominal, the other is not".into());
+        }
+        let shown =
+            |s: Option<[u64; 2]>| s.map_or("unsharded".into(), |[k, n]| format!("shard {k}/{n}"));
+        let differs = match (self.shard, other.shard) {
+            (Some([_, a]), Some([_, b])) if same_run => a != b,
+            (a, b) => a != b,
+        };
+        differs.then(|| format!("{} against {}", shown(other.shard), shown(self.shard)))
+    }
+}
+
+/// The marker file's content.
+#[derive(Debug, Serialize, Deserialize)]
+struct Marker {
+    kind: String,
+    version: String,
+    identity: Option<Identity>,
+}
+
+/// Write `dir`'s marker (through a temporary file, so a reader never sees half of one).
+pub fn write_marker(
+    dir: &Path,
+    kind: DirKind,
+    identity: Option<&Identity>,
+) -> Result<(), OutputError> {
+    let marker = Marker {
+        kind: kind.name().into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        identity: identity.cloned(),
+    };
+    let text = format!(
+        "# written by dispersa: --force may replace this directory\n{}",
+        toml::to_string(&marker).expect("a marker serialises")
+    );
+    let path = dir.join(MARKER);
+    let tmp = dir.join(format!("{MARKER}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, text)
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(io(format!("writing {}", path.display())))
+}
+
+/// The identity in `dir`'s marker, if it has one.
+pub fn read_identity(dir: &Path) -> Option<Identity> {
+    let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
+    toml::from_str::<Marker>(&text).ok()?.identity
 }
 
 /// What dispersa wrote `dir` as: its marker, or for directories from before the markers, the
 /// files that only a run, a corridor or a report has.
 pub fn written_by_dispersa(dir: &Path) -> Option<DirKind> {
     if let Ok(text) = std::fs::read_to_string(dir.join(MARKER)) {
-        for kind in [DirKind::Run, DirKind::Corridor, DirKind::Report] {
+        for kind in KINDS {
             if text.contains(&format!("kind = \"{}\"", kind.name())) {
                 return Some(kind);
             }
@@ -67,7 +172,7 @@ fn nested_run(dir: &Path, depth: usize) -> Option<PathBuf> {
         }
         if matches!(
             written_by_dispersa(&path),
-            Some(DirKind::Run | DirKind::Corridor)
+            Some(DirKind::Run | DirKind::Corridor | DirKind::Shards | DirKind::Shard)
         ) {
             return Some(path);
         }
@@ -97,30 +202,10 @@ fn parent_and_name(out: &Path) -> (PathBuf, String) {
     (parent, name)
 }
 
-/// Take `out` for writing, before any work: refuse every form of `--out` that would fail late
-/// or destroy more than an earlier output (a message for the user, exit 2), lock it against a
-/// second writer, and recover what a kill during an earlier swap left. `replace` allows
-/// replacing a non-empty directory, only one that dispersa wrote and that holds no other run.
-/// Returns the lock; `notice` receives one line for each recovery.
-pub fn claim_out_dir(
-    out: &Path,
-    replace: bool,
-    notice: &mut dyn FnMut(String),
-) -> Result<OutLock, String> {
+/// The advisory lock of output directory `out` (`.NAME.lock` beside it, created if need be),
+/// taken without waiting: the message says who holds it.
+pub fn lock_out_dir(out: &Path) -> Result<OutLock, String> {
     let shown = out.display();
-    let raw = out.as_os_str().to_string_lossy();
-    let last = raw.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-    if out.file_name().is_none() || last == "." || last == ".." || raw.is_empty() {
-        return Err(format!(
-            "--out {shown} must name a directory of its own (not `.`, `..` or `/`)"
-        ));
-    }
-    if std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(format!(
-            "--out {shown} is a symbolic link{}; give the directory itself",
-            if out.exists() { "" } else { " to nothing" }
-        ));
-    }
     let (parent, name) = parent_and_name(out);
     std::fs::create_dir_all(&parent)
         .map_err(|e| format!("--out {shown}: cannot create {}: {e}", parent.display()))?;
@@ -152,7 +237,35 @@ pub fn claim_out_dir(
             ))
         }
     }
-    let lock = OutLock { _file: file };
+    Ok(OutLock { _file: file })
+}
+
+/// Take `out` for writing, before any work: refuse every form of `--out` that would fail late
+/// or destroy more than an earlier output (a message for the user, exit 2), lock it against a
+/// second writer, and recover what a kill during an earlier swap left. `replace` allows
+/// replacing a non-empty directory, only one that dispersa wrote and that holds no other run.
+/// Returns the lock; `notice` receives one line for each recovery.
+pub fn claim_out_dir(
+    out: &Path,
+    replace: bool,
+    notice: &mut dyn FnMut(String),
+) -> Result<OutLock, String> {
+    let shown = out.display();
+    let raw = out.as_os_str().to_string_lossy();
+    let last = raw.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    if out.file_name().is_none() || last == "." || last == ".." || raw.is_empty() {
+        return Err(format!(
+            "--out {shown} must name a directory of its own (not `.`, `..` or `/`)"
+        ));
+    }
+    if std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(format!(
+            "--out {shown} is a symbolic link{}; give the directory itself",
+            if out.exists() { "" } else { " to nothing" }
+        ));
+    }
+    let (parent, name) = parent_and_name(out);
+    let lock = lock_out_dir(out)?;
     for note in recover_swap(&parent, &name, out)? {
         notice(note);
     }
@@ -161,17 +274,20 @@ pub fn claim_out_dir(
 }
 
 /// A kill between the two renames of [`RunDir::commit`] leaves the old directory aside
-/// (`.NAME.partial-PID.replaced`): put it back when `out` is missing, else (the new one is in
-/// place) remove it.
+/// (`.NAME.replaced`; before 0.1.1, `.NAME.partial-PID.replaced`): put it back when `out` is
+/// missing, else (the new one is in place) remove it.
 fn recover_swap(parent: &Path, name: &str, out: &Path) -> Result<Vec<String>, String> {
-    let prefix = format!(".{name}.partial-");
+    let legacy = format!(".{name}.partial-");
+    let aside_name = format!(".{name}.replaced");
     let mut notes = Vec::new();
     let Ok(entries) = std::fs::read_dir(parent) else {
         return Ok(notes);
     };
     for e in entries.flatten() {
         let file = e.file_name().to_string_lossy().to_string();
-        if !(file.starts_with(&prefix) && file.ends_with(".replaced")) {
+        let is_aside =
+            file == aside_name || (file.starts_with(&legacy) && file.ends_with(".replaced"));
+        if !is_aside {
             continue;
         }
         let aside = e.path();
@@ -258,45 +374,103 @@ fn check_target(out: &Path, replace: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// Where a run to `final_dir` is written until it is complete: `.NAME.partial` beside it.
+pub fn partial_dir(final_dir: &Path) -> PathBuf {
+    let (parent, name) = parent_and_name(final_dir);
+    parent.join(format!(".{name}.partial"))
+}
+
 /// The temporary directory a run writes into, renamed onto `final_dir` by [`RunDir::commit`].
-/// Dropped without commit, it is removed: nothing half-written is left behind.
+/// Dropped without commit, it is removed (nothing half-written is left behind), except a
+/// resumable run's, whose finished chunks `--resume` continues from.
 pub struct RunDir {
     pub tmp: PathBuf,
     pub final_dir: PathBuf,
     committed: bool,
+    keep: bool,
 }
 
 impl RunDir {
-    /// Call with `final_dir` claimed ([`claim_out_dir`], whose lock the caller holds). Stale
-    /// temporaries of earlier interrupted runs to the same directory (`.NAME.partial-*`, no
-    /// live writer can own one under the lock) are removed here, and the marker is written.
+    /// Call with `final_dir` claimed ([`claim_out_dir`], whose lock the caller holds). Earlier
+    /// temporaries to the same directory (no live writer can own one under the lock) are
+    /// removed here, and the marker is written.
     pub fn create(final_dir: &Path, kind: DirKind) -> Result<Self, OutputError> {
+        Self::fresh(final_dir, kind, None)
+    }
+
+    /// As [`RunDir::create`], for a run that `--resume` can continue: the directory is kept
+    /// when the run stops, and its marker holds the run's identity.
+    pub fn create_resumable(
+        final_dir: &Path,
+        kind: DirKind,
+        identity: &Identity,
+    ) -> Result<Self, OutputError> {
+        Self::fresh(final_dir, kind, Some(identity))
+    }
+
+    fn fresh(
+        final_dir: &Path,
+        kind: DirKind,
+        identity: Option<&Identity>,
+    ) -> Result<Self, OutputError> {
         let (parent, name) = parent_and_name(final_dir);
         std::fs::create_dir_all(&parent).map_err(io(format!("creating {}", parent.display())))?;
-        let prefix = format!(".{name}.partial-");
+        let legacy = format!(".{name}.partial-");
+        let tmp = partial_dir(final_dir);
         if let Ok(entries) = std::fs::read_dir(&parent) {
             for e in entries.flatten() {
-                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let file = e.file_name().to_string_lossy().to_string();
+                if file.starts_with(&legacy) || e.path() == tmp {
                     let _ = std::fs::remove_dir_all(e.path());
                 }
             }
         }
-        let tmp = parent.join(format!("{prefix}{}", std::process::id()));
         std::fs::create_dir(&tmp).map_err(io(format!("creating {}", tmp.display())))?;
-        let marker = tmp.join(MARKER);
-        std::fs::write(
-            &marker,
-            format!(
-                "# written by dispersa: --force may replace this directory\nkind = \"{}\"\nversion = \"{}\"\n",
-                kind.name(),
-                env!("CARGO_PKG_VERSION")
-            ),
-        )
-        .map_err(io(format!("writing {}", marker.display())))?;
+        write_marker(&tmp, kind, identity)?;
         Ok(RunDir {
             tmp,
             final_dir: final_dir.to_path_buf(),
             committed: false,
+            keep: identity.is_some(),
+        })
+    }
+
+    /// The interrupted run to `final_dir`, to continue it. The message (for the user, exit 2)
+    /// says why it cannot be: there is none, or it is another run's.
+    pub fn reopen(final_dir: &Path, identity: &Identity) -> Result<Self, String> {
+        let tmp = partial_dir(final_dir);
+        let shown = final_dir.display();
+        if !tmp.is_dir() {
+            let done = if final_dir.is_dir() {
+                format!(" ({shown} is a finished run: nothing to resume)")
+            } else {
+                String::new()
+            };
+            return Err(format!(
+                "--resume: there is no interrupted run to {shown} (no {}){done}",
+                tmp.display()
+            ));
+        }
+        let Some(theirs) = read_identity(&tmp) else {
+            return Err(format!(
+                "--resume: {} is not a partial run dispersa can continue (its {MARKER} marker \
+                 names no run)",
+                tmp.display()
+            ));
+        };
+        if let Some(why) = theirs.difference(identity, false) {
+            return Err(format!(
+                "--resume: {} is a partial run of another job than this one: {why}; resume it \
+                 with the same config, --set, --seed, --samples and --shard, or pass --force \
+                 to discard it",
+                tmp.display()
+            ));
+        }
+        Ok(RunDir {
+            tmp,
+            final_dir: final_dir.to_path_buf(),
+            committed: false,
+            keep: true,
         })
     }
 
@@ -305,7 +479,8 @@ impl RunDir {
     /// the move fails, it is put back. A kill between the renames is recovered by the next
     /// [`claim_out_dir`].
     pub fn commit(mut self) -> Result<(), OutputError> {
-        let aside = self.tmp.with_extension("replaced");
+        let (parent, name) = parent_and_name(&self.final_dir);
+        let aside = parent.join(format!(".{name}.replaced"));
         let had_old = self.final_dir.exists();
         if had_old {
             std::fs::rename(&self.final_dir, &aside).map_err(io(format!(
@@ -332,7 +507,7 @@ impl RunDir {
 
 impl Drop for RunDir {
     fn drop(&mut self) {
-        if !self.committed {
+        if !self.committed && !self.keep {
             let _ = std::fs::remove_dir_all(&self.tmp);
         }
     }

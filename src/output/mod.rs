@@ -3,11 +3,16 @@
 //! temporary sibling directory that is renamed onto the output directory only when complete.
 
 mod dir;
+pub mod manifest;
+pub mod parts;
 
 pub use crate::stats::accumulator::SummaryRow;
 use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
-pub use dir::{claim_out_dir, written_by_dispersa, DirKind, OutLock, RunDir, MARKER};
+pub use dir::{
+    claim_out_dir, lock_out_dir, partial_dir, read_identity, write_marker, written_by_dispersa,
+    DirKind, Identity, OutLock, RunDir, MARKER,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
@@ -15,7 +20,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use std::collections::HashMap;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -48,53 +53,62 @@ pub(crate) fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Ou
 /// row groups of this size.
 pub const ROW_GROUP_ROWS: usize = 65_536;
 
-/// The values of the Float64 columns `names` of a Parquet file, over the rows where all of them
-/// are non-null, read with only those columns in memory (a batch of them at a time). Exact
-/// statistics take their columns from the written file this way, one metric at a time,
-/// rather than holding every metric of every sample.
-pub fn read_present_rows(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>, OutputError> {
+/// Visit the columns `names` of Parquet files `files`, in order, a batch (at most a row group)
+/// at a time, with only those columns in memory.
+pub fn for_each_batch(
+    files: &[PathBuf],
+    names: &[&str],
+    mut visit: impl FnMut(&RecordBatch) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use parquet::arrow::ProjectionMask;
-    let action = || format!("reading {:?} back from {}", names, path.display());
-    let pq = |source| OutputError::Parquet {
-        action: action(),
-        source,
-    };
-    let file = File::open(path).map_err(io(action()))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?;
-    let schema = builder.parquet_schema();
-    let mut leaves = Vec::with_capacity(names.len());
-    for name in names {
-        let i = (0..schema.num_columns())
-            .find(|&i| schema.column(i).name() == *name)
-            .ok_or_else(|| {
-                pq(parquet::errors::ParquetError::General(format!(
-                    "no column {name}"
-                )))
-            })?;
-        leaves.push(i);
-    }
-    let mask = ProjectionMask::leaves(schema, leaves.iter().copied());
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(ROW_GROUP_ROWS)
-        .build()
-        .map_err(pq)?;
-    let mut out: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
-    for batch in reader {
-        let batch = batch.map_err(|source| OutputError::Arrow {
+    for path in files {
+        let action = || format!("reading {:?} back from {}", names, path.display());
+        let pq = |source| OutputError::Parquet {
             action: action(),
             source,
-        })?;
+        };
+        let file = File::open(path).map_err(io(action()))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?;
+        let schema = builder.parquet_schema();
+        let mut leaves = Vec::with_capacity(names.len());
+        for name in names {
+            let i = (0..schema.num_columns())
+                .find(|&i| schema.column(i).name() == *name)
+                .ok_or_else(|| {
+                    pq(parquet::errors::ParquetError::General(format!(
+                        "no column {name}"
+                    )))
+                })?;
+            leaves.push(i);
+        }
+        let mask = ProjectionMask::leaves(schema, leaves.iter().copied());
+        let reader = builder
+            .with_projection(mask)
+            .with_batch_size(ROW_GROUP_ROWS)
+            .build()
+            .map_err(pq)?;
+        for batch in reader {
+            let batch = batch.map_err(|source| OutputError::Arrow {
+                action: action(),
+                source,
+            })?;
+            visit(&batch)?;
+        }
+    }
+    Ok(())
+}
+
+/// The values of the Float64 columns `names` of Parquet files (in order), over the rows where
+/// all of them are non-null. Exact statistics take their columns from the written files this
+/// way, one metric at a time, rather than holding every metric of every sample.
+pub fn read_present_rows(files: &[PathBuf], names: &[&str]) -> Result<Vec<Vec<f64>>, OutputError> {
+    let mut out: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    for_each_batch(files, names, |batch| {
         let cols: Vec<&Float64Array> = names
             .iter()
-            .map(|n| {
-                batch
-                    .column_by_name(n)
-                    .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
-                    .expect("a Float64 column of samples.parquet")
-            })
-            .collect();
+            .map(|n| float_column(batch, n))
+            .collect::<Result<_, _>>()?;
         for r in 0..batch.num_rows() {
             if cols.iter().all(|c| c.is_valid(r)) {
                 for (o, c) in out.iter_mut().zip(&cols) {
@@ -102,8 +116,46 @@ pub fn read_present_rows(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>, O
                 }
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
+}
+
+fn column_error(name: &str, what: &str) -> OutputError {
+    OutputError::Parquet {
+        action: format!("reading column {name}"),
+        source: parquet::errors::ParquetError::General(format!("not a {what} column")),
+    }
+}
+
+/// Column `name` of a batch as Float64.
+pub fn float_column<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<&'a Float64Array, OutputError> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
+        .ok_or_else(|| column_error(name, "Float64"))
+}
+
+/// Column `name` of a batch as text.
+pub fn string_column<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<&'a StringArray, OutputError> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        .ok_or_else(|| column_error(name, "text"))
+}
+
+/// Column `name` of a batch as UInt64.
+pub fn u64_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a UInt64Array, OutputError> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<UInt64Array>())
+        .ok_or_else(|| column_error(name, "UInt64"))
 }
 
 /// An Arrow field with its unit in the field metadata (`unit`), as every dispersa file has.

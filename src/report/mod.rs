@@ -153,6 +153,9 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             dir.display()
         )));
     }
+    // A flipped byte in a data page reads back as a plausible number: check every file
+    // against the run's checksums before drawing anything from it.
+    let verified = crate::output::manifest::verify(dir).map_err(ReportError::Input)?;
     let out = opts.out.clone().unwrap_or_else(|| dir.join("report"));
     // Replacing the output directory must never take a run with it.
     if absolute(dir).starts_with(absolute(&out)) {
@@ -178,6 +181,14 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         crate::output::claim_out_dir(&out, replace, &mut notice).map_err(ReportError::Input)?;
     let mut figs = Vec::new();
     let mut notes = Vec::new();
+    if !verified {
+        notes.push(format!(
+            "{} has no {} (it was written before dispersa wrote checksums): its files were not \
+             verified",
+            dir.display(),
+            crate::output::manifest::MANIFEST
+        ));
+    }
     let mut facts = vec![("run directory".to_string(), dir.display().to_string())];
     let mut summary = None;
     let mut title = String::from("dispersa report");

@@ -46,6 +46,11 @@ impl SensitivityData {
         }
     }
 
+    /// Whether it holds [`SENSITIVITY_SAMPLES`] samples already.
+    pub fn full(&self) -> bool {
+        self.outputs.first().map_or(0, |c| c.len()) >= SENSITIVITY_SAMPLES
+    }
+
     pub fn add(
         &mut self,
         inputs: &[Vec<f64>],

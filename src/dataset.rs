@@ -1,0 +1,124 @@
+//! A run's written samples read back as one dataset: the statistics of summary.parquet and
+//! sensitivity.parquet computed from the files, in sample-index order. A run, a resumed run, a
+//! shard and `dispersa merge` all compute them here, from what is on the disk, so a resumed run
+//! equals an uninterrupted one and merged shards equal one run by construction: the same
+//! values, in the same order, through the same arithmetic.
+
+use crate::output::{for_each_batch, read_present_rows, string_column, OutputError, SummaryRow};
+use crate::scenario::{SampleOutputs, Scenario};
+use crate::stats;
+use crate::stats::accumulator::{Accumulator, SensitivityData};
+use crate::stats::sensitivity::Sensitivity;
+use arrow_array::Array;
+use arrow_array::Float64Array;
+use std::path::PathBuf;
+
+/// What the statistics of a run are.
+pub struct Statistics {
+    pub summary: Vec<SummaryRow>,
+    pub sensitivity: Vec<Sensitivity>,
+    /// (status name, count) for every status.
+    pub status_counts: Vec<(String, u64)>,
+}
+
+/// The input columns of a samples file: its non-nullable Float64 columns (the outputs may be
+/// null, `sample` is an integer).
+pub fn input_columns(file: &std::path::Path) -> Result<Vec<String>, OutputError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let f = std::fs::File::open(file)
+        .map_err(crate::output::io(format!("opening {}", file.display())))?;
+    let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|source| OutputError::Parquet {
+        action: format!("reading the schema of {}", file.display()),
+        source,
+    })?;
+    Ok(b.schema()
+        .fields()
+        .iter()
+        .filter(|f| !f.is_nullable() && *f.data_type() == arrow_schema::DataType::Float64)
+        .map(|f| f.name().clone())
+        .collect())
+}
+
+/// The statistics of the samples in `files` (samples.parquet, or part files in index order).
+pub fn statistics(sc: &dyn Scenario, files: &[PathBuf]) -> Result<Statistics, OutputError> {
+    let Some(first) = files.first() else {
+        return Err(crate::output::io("computing statistics")(
+            std::io::Error::other("no sample files"),
+        ));
+    };
+    let inputs = input_columns(first)?;
+    let metrics: Vec<&str> = sc.metrics().iter().map(|(n, _)| *n).collect();
+    let names = sc.status_names();
+    let failed = names[sc.failed_status() as usize];
+    let mut acc = Accumulator::new(sc);
+    let mut sens = SensitivityData::new(inputs.len(), metrics.len());
+    // One pass for the counts and the first samples' inputs and outputs.
+    let mut columns: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    columns.extend(&metrics);
+    columns.push("status");
+    for_each_batch(files, &columns, |batch| {
+        let status = string_column(batch, "status")?;
+        let outs: Vec<&Float64Array> = metrics
+            .iter()
+            .map(|m| crate::output::float_column(batch, m))
+            .collect::<Result<_, _>>()?;
+        let mut status_names = Vec::with_capacity(batch.num_rows());
+        for r in 0..batch.num_rows() {
+            let name = status.value(r);
+            let index = names.iter().position(|n| *n == name).ok_or_else(|| {
+                crate::output::io("reading statuses")(std::io::Error::other(format!(
+                    "unknown status {name:?} in the samples"
+                )))
+            })?;
+            let o = SampleOutputs {
+                status: index as u32,
+                metrics: outs
+                    .iter()
+                    .map(|c| c.is_valid(r).then(|| c.value(r)))
+                    .collect(),
+            };
+            acc.add(&o);
+            status_names.push(names[index]);
+        }
+        if !sens.full() {
+            let in_cols: Vec<Vec<f64>> = inputs
+                .iter()
+                .map(|n| crate::output::float_column(batch, n).map(|c| c.values().to_vec()))
+                .collect::<Result<_, _>>()?;
+            let out_cols: Vec<Vec<Option<f64>>> = outs.iter().map(|c| c.iter().collect()).collect();
+            sens.add(&in_cols, &out_cols, &status_names, failed);
+        }
+        Ok(())
+    })?;
+    // The statistics and the sensitivities are independent: computed side by side.
+    let (summary, sensitivity) = std::thread::scope(|scope| {
+        let rows = scope.spawn(|| {
+            let out_names: Vec<String> = metrics.iter().map(|n| n.to_string()).collect();
+            stats::sensitivity::sensitivities(&inputs, &sens.inputs, &out_names, &sens.outputs)
+        });
+        // Each metric's values read back from the files, one metric at a time.
+        let summary = acc.summary(
+            |k| read_present_rows(files, &[metrics[k]]).map(|mut v| v.remove(0)),
+            |a, b| {
+                read_present_rows(files, &[metrics[a], metrics[b]]).map(|mut v| {
+                    let second = v.remove(1);
+                    (v.remove(0), second)
+                })
+            },
+        );
+        (
+            summary,
+            rows.join().expect("the sensitivity thread does not panic"),
+        )
+    });
+    Ok(Statistics {
+        summary: summary?,
+        sensitivity,
+        status_counts: acc
+            .status_names
+            .iter()
+            .map(|n| n.to_string())
+            .zip(acc.status_counts.iter().copied())
+            .collect(),
+    })
+}

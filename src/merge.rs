@@ -1,0 +1,246 @@
+//! `dispersa merge OUT`: the statistics of a sharded run, over all its shards. The shards are
+//! checked first (every one of 0..N there, finished, of the same run, each holding exactly its
+//! block of samples, and every file matching its checksum); then the statistics are computed
+//! from all the part files in index order, as a single run computes them from its samples, and
+//! written as `OUT/_summary.parquet` and `OUT/_sensitivity.parquet`.
+
+use crate::config::{ConfigError, RawConfig};
+use crate::dataset::Statistics;
+use crate::output::parts::{self, Part};
+use crate::output::{
+    lock_out_dir, manifest, read_identity, write_sensitivity, write_summary, written_by_dispersa,
+    DirKind, OutputError, MARKER,
+};
+use crate::run::{build_scenario, shard_range};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// The shards cannot be merged (missing, mismatched, altered): exit 2.
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+impl MergeError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            MergeError::Output(_) => 1,
+            _ => 2,
+        }
+    }
+}
+
+pub struct MergeReport {
+    pub out: PathBuf,
+    pub shards: u64,
+    pub samples: u64,
+    pub statistics: Statistics,
+}
+
+/// The shard directories of `out`: index -> path, refusing names that repeat an index.
+fn shard_dirs(out: &Path) -> Result<(BTreeMap<u64, PathBuf>, Vec<u64>), MergeError> {
+    let shown = out.display();
+    let mut found: BTreeMap<u64, PathBuf> = BTreeMap::new();
+    let mut interrupted = Vec::new();
+    let entries = std::fs::read_dir(out)
+        .map_err(|e| MergeError::Input(format!("{shown}: cannot list it: {e}")))?;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if let Some(k) = name
+            .strip_prefix(".shard=")
+            .and_then(|r| r.strip_suffix(".partial"))
+            .and_then(|k| k.parse().ok())
+        {
+            interrupted.push(k);
+            continue;
+        }
+        let Some(k) = name.strip_prefix("shard=") else {
+            continue;
+        };
+        let Ok(index) = k.parse::<u64>() else {
+            return Err(MergeError::Input(format!(
+                "{}: not a shard directory name (shard=K, K a number)",
+                e.path().display()
+            )));
+        };
+        if let Some(other) = found.insert(index, e.path()) {
+            return Err(MergeError::Input(format!(
+                "{shown}: shard {index} is there twice ({} and {})",
+                other.display(),
+                e.path().display()
+            )));
+        }
+    }
+    Ok((found, interrupted))
+}
+
+pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
+    let shown = out.display();
+    if !out.is_dir() {
+        return Err(MergeError::Input(format!(
+            "{shown}: no such directory (give the --out of the `dispersa run --shard K/N` runs)"
+        )));
+    }
+    if written_by_dispersa(out) != Some(DirKind::Shards) {
+        return Err(MergeError::Input(format!(
+            "{shown}: not a shard dataset (its {MARKER} marker does not say `kind = \"shards\"`); \
+             `dispersa merge` joins the OUT of `dispersa run --shard K/N --out OUT`"
+        )));
+    }
+    let Some(whole) = read_identity(out) else {
+        return Err(MergeError::Input(format!(
+            "{shown}: its {MARKER} marker names no run"
+        )));
+    };
+    let n = whole.shard.map_or(0, |[_, n]| n);
+    let _lock = lock_out_dir(out).map_err(MergeError::Input)?;
+    let (found, interrupted) = shard_dirs(out)?;
+    // Each shard must be finished and no shard process running.
+    let mut locks = Vec::new();
+    for k in found.keys() {
+        locks.push(lock_out_dir(&out.join(format!("shard={k}"))).map_err(MergeError::Input)?);
+    }
+    let missing: Vec<u64> = (0..n).filter(|k| !found.contains_key(k)).collect();
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(|k| k.to_string()).collect();
+        let stopped: Vec<String> = missing
+            .iter()
+            .filter(|k| interrupted.contains(k))
+            .map(|k| k.to_string())
+            .collect();
+        let hint = if stopped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (interrupted: {}; continue each with `dispersa run CONFIG --shard K/{n} \
+                 --resume --out {shown}`)",
+                stopped.join(", ")
+            )
+        };
+        return Err(MergeError::Input(format!(
+            "{shown}: {} of {n} shards are missing or unfinished: {}{hint}",
+            missing.len(),
+            list.join(", ")
+        )));
+    }
+    if let Some(extra) = found.keys().find(|&&k| k >= n) {
+        return Err(MergeError::Input(format!(
+            "{shown}: holds shard {extra}, but the run has {n} shards (0 to {})",
+            n - 1
+        )));
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    for (&k, dir) in &found {
+        let theirs = read_identity(dir).ok_or_else(|| {
+            MergeError::Input(format!(
+                "{}: its {MARKER} marker names no run; not a shard dispersa finished",
+                dir.display()
+            ))
+        })?;
+        if let Some(why) = whole.difference(&theirs, true) {
+            return Err(MergeError::Input(format!(
+                "{}: a shard of another run than {shown}'s: {why}",
+                dir.display()
+            )));
+        }
+        if theirs.shard.map(|[i, _]| i) != Some(k) {
+            return Err(MergeError::Input(format!(
+                "{}: its marker says it is shard {:?}, not {k}",
+                dir.display(),
+                theirs.shard.map(|[i, m]| format!("{i}/{m}"))
+            )));
+        }
+        match manifest::verify(dir) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(MergeError::Input(format!(
+                    "{}: has no {}, so its files cannot be checked",
+                    dir.display(),
+                    manifest::MANIFEST
+                )))
+            }
+            Err(m) => return Err(MergeError::Input(m)),
+        }
+        let shard_parts: Vec<Part> = parts::list(dir, false, &mut |_| {})?;
+        let range = shard_range(whole.samples, k, n);
+        let mut cursor = range.start;
+        for p in &shard_parts {
+            if p.first != cursor {
+                return Err(MergeError::Input(format!(
+                    "{}: samples from {cursor} are missing or doubled (next part {})",
+                    dir.display(),
+                    p.path.display()
+                )));
+            }
+            cursor += p.rows;
+        }
+        if cursor != range.end {
+            return Err(MergeError::Input(format!(
+                "{}: holds samples {}..{cursor}, shard {k}/{n} is {}..{}",
+                dir.display(),
+                range.start,
+                range.start,
+                range.end
+            )));
+        }
+        files.extend(shard_parts.into_iter().map(|p| p.path));
+    }
+    let origin = format!("the config stored in {}", out.join(MARKER).display());
+    let raw = RawConfig::parse(&whole.config, &origin, &whole.overrides)?;
+    let scenario = build_scenario(&raw)?;
+    let statistics = crate::dataset::statistics(scenario.as_ref(), &files)?;
+    // The first part's provenance, and what the merge adds.
+    let mut metadata = file_metadata(&files[0])?;
+    metadata.retain(|(k, _)| k.starts_with("dispersa.") && k != "dispersa.shard");
+    metadata.retain(|(k, _)| k != "dispersa.shard_samples");
+    metadata.push(("dispersa.merged_shards".into(), n.to_string()));
+    let tmp_summary = out.join("_summary.parquet.tmp");
+    let tmp_sens = out.join("_sensitivity.parquet.tmp");
+    write_summary(&tmp_summary, &statistics.summary, &metadata)?;
+    write_sensitivity(&tmp_sens, &statistics.sensitivity, &metadata)?;
+    for (tmp, name) in [
+        (&tmp_summary, "_summary.parquet"),
+        (&tmp_sens, "_sensitivity.parquet"),
+    ] {
+        std::fs::rename(tmp, out.join(name)).map_err(crate::output::io(format!(
+            "writing {}",
+            out.join(name).display()
+        )))?;
+    }
+    manifest::write(
+        out,
+        &["_summary.parquet".into(), "_sensitivity.parquet".into()],
+    )?;
+    drop(locks);
+    Ok(MergeReport {
+        out: out.to_path_buf(),
+        shards: n,
+        samples: whole.samples,
+        statistics,
+    })
+}
+
+/// A Parquet file's key-value metadata.
+fn file_metadata(path: &Path) -> Result<Vec<(String, String)>, OutputError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let f = std::fs::File::open(path)
+        .map_err(crate::output::io(format!("opening {}", path.display())))?;
+    let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|source| OutputError::Parquet {
+        action: format!("reading {}", path.display()),
+        source,
+    })?;
+    Ok(b.metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .map(|kv| {
+            kv.iter()
+                .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default())
+}

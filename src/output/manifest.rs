@@ -1,0 +1,123 @@
+//! The checksum manifest of an output directory, `_manifest.sha256`: one line per data file,
+//! `<sha256 hex>  <file name>`, the format `sha256sum -c` reads. A flipped byte inside a data
+//! page decodes as a plausible number; the manifest is how `report`, `merge` and `--resume`
+//! notice it. While a run is in progress the manifest is an append-only log (a later line for
+//! the same file replaces an earlier one); a finished directory's is rewritten whole.
+//!
+//! The name starts with `_` so that dataset readers (pyarrow, Spark) skip it, as they skip
+//! Hive's `_SUCCESS`.
+
+use super::{io, OutputError};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::Path;
+
+pub const MANIFEST: &str = "_manifest.sha256";
+
+/// The SHA-256 of a file, as lowercase hex.
+pub fn sha256_file(path: &Path) -> Result<String, OutputError> {
+    let mut f = std::fs::File::open(path).map_err(io(format!("opening {}", path.display())))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(io(format!("reading {}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(format!("{:x}", h.finalize()))
+}
+
+/// Append `name`'s checksum (a file in `dir`, complete and synced) to `dir`'s manifest, and
+/// sync the manifest: once this returns, the file counts as written.
+pub fn append(dir: &Path, name: &str) -> Result<(), OutputError> {
+    let sum = sha256_file(&dir.join(name))?;
+    let path = dir.join(MANIFEST);
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(io(format!("opening {}", path.display())))?;
+    f.write_all(format!("{sum}  {name}\n").as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(io(format!("writing {}", path.display())))
+}
+
+/// Write `dir`'s manifest over exactly `names` (files in `dir`), replacing any log.
+pub fn write(dir: &Path, names: &[String]) -> Result<(), OutputError> {
+    let mut text = String::new();
+    for n in names {
+        text.push_str(&format!("{}  {n}\n", sha256_file(&dir.join(n))?));
+    }
+    let tmp = dir.join(format!("{MANIFEST}.tmp"));
+    let path = dir.join(MANIFEST);
+    std::fs::write(&tmp, text)
+        .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(io(format!("writing {}", path.display())))
+}
+
+/// The manifest's entries, file name to checksum (the last line for a name wins). An absent
+/// manifest is empty; a line that is not `<64 hex>  <name>` is an error message.
+pub fn read(dir: &Path) -> Result<BTreeMap<String, String>, String> {
+    let path = dir.join(MANIFEST);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        // A line cut short by a kill while it was appended is the last one, and counts as
+        // never written.
+        let Some((sum, name)) = line.split_once("  ") else {
+            if i + 1 == text.lines().count() && !text.ends_with('\n') {
+                break;
+            }
+            return Err(format!(
+                "{}: line {} is not `SHA256  NAME`",
+                path.display(),
+                i + 1
+            ));
+        };
+        let hex = sum.len() == 64 && sum.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex || name.contains('/') || name.is_empty() {
+            if i + 1 == text.lines().count() && !text.ends_with('\n') {
+                break;
+            }
+            return Err(format!(
+                "{}: line {} is not `SHA256  NAME`",
+                path.display(),
+                i + 1
+            ));
+        }
+        out.insert(name.to_string(), sum.to_string());
+    }
+    Ok(out)
+}
+
+/// Check a finished directory: every file its manifest lists is there with the listed
+/// checksum. `Ok(false)`: there is no manifest (a directory written before manifests), so
+/// nothing could be checked. The message names the first file that is missing or altered.
+pub fn verify(dir: &Path) -> Result<bool, String> {
+    let entries = read(dir)?;
+    if entries.is_empty() {
+        return Ok(false);
+    }
+    for (name, sum) in &entries {
+        let path = dir.join(name);
+        let actual = sha256_file(&path).map_err(|e| e.to_string())?;
+        if &actual != sum {
+            return Err(format!(
+                "{}: its checksum differs from the one in {MANIFEST}: the file was altered or \
+                 corrupted after it was written (sha256 {actual}, expected {sum})",
+                path.display()
+            ));
+        }
+    }
+    Ok(true)
+}

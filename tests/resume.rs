@@ -1,0 +1,184 @@
+//! Durable progress and resume (issue 10, point 3): a run killed with SIGKILL at random moments
+//! and continued with `--resume` each time ends with outputs identical, byte for byte, to an
+//! uninterrupted run's; `--resume` refuses what is not an interrupted run of the same job;
+//! a part file damaged on the disk is computed again.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The benchmark's ballistic entry on the CPU engine: 200,000 samples in seconds, so the
+/// kills land among many chunks.
+const CONFIG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/configs/bench/ballistic_exponential.toml"
+);
+
+fn command(out: &Path, samples: u64, extra: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
+    c.args(["run", CONFIG, "--backend", "cpu", "--quiet"])
+        .args(["--samples", &samples.to_string()])
+        .args(["--set", "run.chunk_size=8192", "--out"])
+        .arg(out)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    c
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+const FILES: [&str; 4] = [
+    "samples.parquet",
+    "summary.parquet",
+    "sensitivity.parquet",
+    "_manifest.sha256",
+];
+
+/// A uniform number in [0, 1) from the clock: each test run kills at other moments (they are
+/// printed, to replay a failure).
+fn uniform() -> f64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let x = t.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (t >> 29);
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[test]
+fn three_kills_and_resumes_give_the_uninterrupted_outputs_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = 200_000;
+    let whole = dir.path().join("whole");
+    let t0 = Instant::now();
+    let o = command(&whole, samples, &[]).output().unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let t = t0.elapsed().as_secs_f64();
+
+    let cut = dir.path().join("cut");
+    let mut kills = 0;
+    let mut extra: Vec<&str> = vec![];
+    // Each kill lands 5-30 % of an uninterrupted run's time after its process started: three
+    // take at most 90 %, so no process can have finished first.
+    for _ in 0..3 {
+        let wait = t * (0.05 + 0.25 * uniform());
+        let mut child = command(&cut, samples, &extra).spawn().unwrap();
+        std::thread::sleep(Duration::from_secs_f64(wait));
+        let finished = child.try_wait().unwrap().is_some();
+        assert!(!finished, "the run finished before its kill at {wait:.2} s");
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        kills += 1;
+        eprintln!("kill {kills} at {wait:.2} s (an uninterrupted run takes {t:.2} s)");
+        extra = vec!["--resume"];
+    }
+    assert!(!cut.exists(), "a killed run left no final directory");
+    let o = command(&cut, samples, &["--resume"]).output().unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("resuming"), "{}", err(&o));
+    for f in FILES {
+        let a = std::fs::read(whole.join(f)).unwrap();
+        let b = std::fs::read(cut.join(f)).unwrap();
+        assert!(
+            a == b,
+            "{f} differs between the uninterrupted and the resumed run"
+        );
+    }
+    assert!(!dir.path().join(".cut.partial").exists());
+}
+
+#[test]
+fn resume_refuses_what_is_not_an_interrupted_run_of_this_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    // Nothing there.
+    let o = command(&out, 20_000, &["--resume"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("no interrupted run"), "{}", err(&o));
+    assert!(!out.exists());
+    // An interrupted run (a finished part, as a kill leaves it) of another seed.
+    let mut child = command(&out, 2_000_000, &[]).spawn().unwrap();
+    let partial = dir.path().join(".r.partial");
+    let t0 = Instant::now();
+    while !std::fs::read_to_string(partial.join("_manifest.sha256")).is_ok_and(|m| !m.is_empty()) {
+        assert!(t0.elapsed().as_secs() < 120, "no part was written");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before: Vec<_> = std::fs::read_dir(&partial)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    let o = command(&out, 2_000_000, &["--resume", "--seed", "7"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("the seed differs"), "{}", err(&o));
+    let o = command(&out, 1_000_000, &["--resume"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("sample count differs"), "{}", err(&o));
+    // A new run without --resume does not discard it silently.
+    let o = command(&out, 2_000_000, &[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("pass --resume"), "{}", err(&o));
+    let after: Vec<_> = std::fs::read_dir(&partial)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(before, after, "a refused command changed the partial run");
+    // A finished run is not resumed.
+    let done = dir.path().join("done");
+    assert!(command(&done, 1000, &[]).output().unwrap().status.success());
+    let o = command(&done, 1000, &["--resume"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("finished run"), "{}", err(&o));
+}
+
+#[test]
+fn a_damaged_part_is_computed_again_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = 60_000;
+    let whole = dir.path().join("whole");
+    assert!(command(&whole, samples, &[])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    // Killed once two of its 8 parts are durable.
+    let cut = dir.path().join("cut");
+    let partial = dir.path().join(".cut.partial");
+    let mut child = command(&cut, samples, &[]).spawn().unwrap();
+    let t0 = Instant::now();
+    while std::fs::read_to_string(partial.join("_manifest.sha256")).map_or(0, |m| m.lines().count())
+        < 2
+    {
+        assert!(t0.elapsed().as_secs() < 120, "no parts were written");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!cut.exists(), "the run finished before its kill");
+    // Flip one byte in the middle of the first part's data.
+    let part = partial.join("part-000000000000.parquet");
+    let mut bytes = std::fs::read(&part).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(&part, bytes).unwrap();
+    let o = command(&cut, samples, &["--resume"]).output().unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("computed again"), "{}", err(&o));
+    for f in FILES {
+        let a = std::fs::read(whole.join(f)).unwrap();
+        let b = std::fs::read(cut.join(f)).unwrap();
+        assert!(
+            a == b,
+            "{f} differs after the damaged part was computed again"
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! Shards and merge (issue 10, point 4): four shards run side by side and merged equal one run
+//! (summary and sensitivity value for value, samples row for row), and every way of getting the
+//! shards wrong is refused with exit 2 and nothing changed.
+
+use arrow_array::{Array, Float64Array, StringArray, UInt64Array};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const CONFIG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/configs/bench/ballistic_exponential.toml"
+);
+const SAMPLES: &str = "30000";
+
+fn dispersa(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
+    c.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
+    c
+}
+
+fn run(out: &Path, extra: &[&str]) -> Command {
+    let mut c = dispersa(&["run", CONFIG, "--backend", "cpu", "--quiet"]);
+    c.args([
+        "--samples",
+        SAMPLES,
+        "--set",
+        "run.chunk_size=4096",
+        "--out",
+    ])
+    .arg(out)
+    .args(extra);
+    c
+}
+
+fn merge(out: &Path) -> Output {
+    dispersa(&["merge", "--quiet"]).arg(out).output().unwrap()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Every column of Parquet files read in order, each value as exact text (floats by their
+/// bits), so that equal means equal to the last bit.
+fn columns(files: &[PathBuf]) -> Vec<(String, Vec<String>)> {
+    let mut cols: Vec<(String, Vec<String>)> = Vec::new();
+    for f in files {
+        let r = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(f).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        for batch in r {
+            let batch = batch.unwrap();
+            if cols.is_empty() {
+                cols = batch
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| (f.name().clone(), Vec::new()))
+                    .collect();
+            }
+            for (i, (_, values)) in cols.iter_mut().enumerate() {
+                let c = batch.column(i);
+                for r in 0..c.len() {
+                    values.push(if c.is_null(r) {
+                        "null".into()
+                    } else if let Some(a) = c.as_any().downcast_ref::<Float64Array>() {
+                        format!("{:016x}", a.value(r).to_bits())
+                    } else if let Some(a) = c.as_any().downcast_ref::<UInt64Array>() {
+                        a.value(r).to_string()
+                    } else {
+                        let a = c.as_any().downcast_ref::<StringArray>().unwrap();
+                        a.value(r).to_string()
+                    });
+                }
+            }
+        }
+    }
+    cols
+}
+
+fn parts(shard: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(shard)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("part-")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// Names and sizes of every file below `dir`: to show a refused command changed nothing.
+fn listing(dir: &Path) -> Vec<(PathBuf, u64)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(listing(&e.path()));
+        } else {
+            out.push((e.path(), e.metadata().unwrap().len()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let one = d.join("one");
+    let o = run(&one, &[]).output().unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    // The four shards at once, into one dataset directory, as an array job runs them.
+    let ds = d.join("ds");
+    let children: Vec<_> = (0..4)
+        .map(|k| run(&ds, &["--shard", &format!("{k}/4")]).spawn().unwrap())
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", err(&o));
+    }
+
+    // Bad input first, on copies, so the dataset itself stays as the shards left it.
+    let o = run(&ds, &["--shard", "5/4"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("--shard 5/4"), "{}", err(&o));
+    let o = run(&ds, &["--shard", "1/0"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    let o = run(&ds, &["--shard", "two/4"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    let before = listing(&ds);
+    let o = run(&ds, &["--shard", "1/4", "--seed", "5", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("holds shards of another run"),
+        "{}",
+        err(&o)
+    );
+    let o = run(&ds, &["--shard", "1/3"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert_eq!(before, listing(&ds), "a refused shard changed the dataset");
+
+    let bad = d.join("missing");
+    copy_dir(&ds, &bad);
+    std::fs::remove_dir_all(bad.join("shard=3")).unwrap();
+    let o = merge(&bad);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("missing or unfinished: 3"), "{}", err(&o));
+    assert!(!bad.join("_summary.parquet").exists());
+
+    let bad = d.join("duplicate");
+    copy_dir(&ds, &bad);
+    copy_dir(&ds.join("shard=1"), &bad.join("shard=01"));
+    let o = merge(&bad);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("shard 1 is there twice"), "{}", err(&o));
+
+    let other = d.join("other");
+    let o = run(&other, &["--shard", "2/4", "--seed", "5"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let bad = d.join("mixed");
+    copy_dir(&ds, &bad);
+    std::fs::remove_dir_all(bad.join("shard=2")).unwrap();
+    copy_dir(&other.join("shard=2"), &bad.join("shard=2"));
+    let o = merge(&bad);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("the seed differs"), "{}", err(&o));
+
+    let bad = d.join("corrupt");
+    copy_dir(&ds, &bad);
+    let part = parts(&bad.join("shard=1"))[0].clone();
+    let mut bytes = std::fs::read(&part).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&part, bytes).unwrap();
+    let o = merge(&bad);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("checksum"), "{}", err(&o));
+    assert!(!bad.join("_summary.parquet").exists());
+
+    let o = merge(&one);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("not a shard dataset"), "{}", err(&o));
+
+    // The merge of the four.
+    let o = merge(&ds);
+    assert!(o.status.success(), "{}", err(&o));
+    for (merged, single) in [
+        ("_summary.parquet", "summary.parquet"),
+        ("_sensitivity.parquet", "sensitivity.parquet"),
+    ] {
+        let a = columns(&[ds.join(merged)]);
+        let b = columns(&[one.join(single)]);
+        assert!(!b.is_empty() && b[0].1.len() > 10);
+        assert!(
+            a == b,
+            "merged {merged} differs from the single run's {single}"
+        );
+    }
+    let union: Vec<PathBuf> = (0..4)
+        .flat_map(|k| parts(&ds.join(format!("shard={k}"))))
+        .collect();
+    let a = columns(&union);
+    let b = columns(&[one.join("samples.parquet")]);
+    assert_eq!(b[0].1.len(), 30_000);
+    assert!(
+        a == b,
+        "the shards' rows differ from the single run's samples"
+    );
+}
