@@ -99,10 +99,17 @@ pub fn statistics(sc: &dyn Scenario, files: &[PathBuf]) -> Result<Statistics, Ou
         // Each metric's values read back from the files, one metric at a time.
         let summary = acc.summary(
             |k| read_present_rows(files, &[metrics[k]]).map(|mut v| v.remove(0)),
-            |a, b| {
-                read_present_rows(files, &[metrics[a], metrics[b]]).map(|mut v| {
-                    let second = v.remove(1);
-                    (v.remove(0), second)
+            |a, b, visit| {
+                let (ma, mb) = (metrics[a], metrics[b]);
+                for_each_batch(files, &[ma, mb], |batch| {
+                    let x = crate::output::float_column(batch, ma)?;
+                    let y = crate::output::float_column(batch, mb)?;
+                    for r in 0..batch.num_rows() {
+                        if x.is_valid(r) && y.is_valid(r) {
+                            visit(x.value(r), y.value(r));
+                        }
+                    }
+                    Ok(())
                 })
             },
         );

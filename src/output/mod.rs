@@ -103,7 +103,13 @@ pub fn for_each_batch(
 /// all of them are non-null. Exact statistics take their columns from the written files this
 /// way, one metric at a time, rather than holding every metric of every sample.
 pub fn read_present_rows(files: &[PathBuf], names: &[&str]) -> Result<Vec<Vec<f64>>, OutputError> {
-    let mut out: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    // Sized from the footers: a vector that grows by doubling holds up to twice its values,
+    // and three times while it moves.
+    let mut rows = 0;
+    for f in files {
+        rows += parts::rows_of(f)? as usize;
+    }
+    let mut out: Vec<Vec<f64>> = (0..names.len()).map(|_| Vec::with_capacity(rows)).collect();
     for_each_batch(files, names, |batch| {
         let cols: Vec<&Float64Array> = names
             .iter()

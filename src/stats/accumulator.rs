@@ -116,12 +116,13 @@ impl<'a> Accumulator<'a> {
     }
 
     /// The rows of summary.parquet. `values(k)` gives metric k's values over the samples that
-    /// did not fail (a failed sample has no metric), `pair(a, b)` metrics a and b over the
-    /// samples that have both (the landing points).
+    /// did not fail (a failed sample has no metric). `pairs(a, b, visit)` is one pass over the
+    /// samples that have both metrics a and b (the landing points), in the same order each
+    /// time: the footprint passes over them several times rather than holding them.
     pub fn summary<E>(
         &self,
         mut values: impl FnMut(usize) -> Result<Vec<f64>, E>,
-        mut pair: impl FnMut(usize, usize) -> Result<(Vec<f64>, Vec<f64>), E>,
+        mut pairs: impl FnMut(usize, usize, &mut dyn FnMut(f64, f64)) -> Result<(), E>,
     ) -> Result<Vec<SummaryRow>, E> {
         let mut rows = Vec::new();
         for (k, (name, unit)) in self.scenario.metrics().iter().enumerate() {
@@ -180,29 +181,27 @@ impl<'a> Accumulator<'a> {
             });
         }
         if let Some((lat_k, lon_k)) = self.scenario.footprint() {
-            let (lat, lon) = pair(lat_k, lon_k)?;
-            let (lat, lon) = (&lat, &lon);
-            let ellipse = stats::ellipse::landing_ellipse(lat, lon, 0.9973);
             // Bootstrap intervals of the axes: 1,000 resamples, fewer (not under 200) where
             // that would pass 2e8 points; seeded from the run's seed.
-            let resamples = (2e8 / lat.len().max(1) as f64).clamp(200.0, 1000.0) as usize;
+            let resamples = |n: u64| (2e8 / n.max(1) as f64).clamp(200.0, 1000.0) as usize;
             let seed = self.scenario.run_config().seed ^ 0x9E37_79B9_7F4A_7C15;
-            let boot = stats::ellipse::bootstrap_axes(lat, lon, 0.9973, resamples, seed);
+            let mut pass = |visit: &mut dyn FnMut(f64, f64)| pairs(lat_k, lon_k, visit);
+            let f = stats::ellipse::footprint(
+                &mut pass,
+                0.9973,
+                self.scenario.target(),
+                &resamples,
+                seed,
+            )?;
+            let ellipse = f.ellipse;
             let axis_ci = |major: bool| {
-                boot.map(|(a, b)| if major { a } else { b })
+                f.axes_ci
+                    .map(|(a, b)| if major { a } else { b })
                     .map_or((None, None), |(l, h)| (Some(l), Some(h)))
             };
             // The share of the landing points inside the ellipse, beside its nominal 99.73 %.
-            let inside = ellipse.as_ref().map(|e| {
-                lat.iter()
-                    .zip(lon.iter())
-                    .filter(|(&la, &lo)| e.radius2(la, lo) <= 1.0)
-                    .count() as u64
-            });
-            let containment = inside.map(|k| stats::wilson(k, lat.len() as u64));
-            let about = self.scenario.target().and_then(|(t_lat, t_lon)| {
-                stats::ellipse::landing_ellipse_about(lat, lon, t_lat, t_lon, 0.9973)
-            });
+            let containment = ellipse.map(|_| stats::wilson(f.inside, f.count));
+            let about = f.about_target;
             let az = "deg from north towards east";
             let none = (None, None);
             let mut footprint = vec![
@@ -272,7 +271,7 @@ impl<'a> Accumulator<'a> {
                 rows.push(SummaryRow {
                     metric: name.into(),
                     unit: unit.into(),
-                    count: lat.len() as u64,
+                    count: f.count,
                     mean,
                     ci_low,
                     ci_high,

@@ -50,60 +50,203 @@ pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Op
         lon_deg.len(),
         "latitude and longitude slices differ in length"
     );
+    let mut pass = slices_pass(lat_deg, lon_deg);
+    footprint(&mut pass, probability, None, &|_| 0, 0)
+        .unwrap_or_else(|never: std::convert::Infallible| match never {})
+        .ellipse
+}
+
+/// The passes over two slices of points.
+fn slices_pass<'a>(
+    lat_deg: &'a [f64],
+    lon_deg: &'a [f64],
+) -> impl FnMut(&mut dyn FnMut(f64, f64)) -> Result<(), std::convert::Infallible> + 'a {
+    move |visit: &mut dyn FnMut(f64, f64)| {
+        for (&la, &lo) in lat_deg.iter().zip(lon_deg) {
+            visit(la, lo);
+        }
+        Ok(())
+    }
+}
+
+/// One pass over the landing points: calls its argument with every (latitude, longitude), in
+/// the same order each time. A run passes over the two columns of its files, so that no
+/// statistic of the footprint holds the points in memory.
+pub type Pass<'a, E> = dyn FnMut(&mut dyn FnMut(f64, f64)) -> Result<(), E> + 'a;
+
+/// Everything summary.parquet says of the landing points.
+#[derive(Debug, Clone, Default)]
+pub struct Footprint {
+    pub count: u64,
+    /// [`landing_ellipse`].
+    pub ellipse: Option<Ellipse>,
+    /// Points inside `ellipse`.
+    pub inside: u64,
+    /// [`landing_ellipse_about`] the target.
+    pub about_target: Option<Ellipse>,
+    /// [`bootstrap_axes`]: 95 % intervals of the semi-major and semi-minor axes.
+    pub axes_ci: Option<((f64, f64), (f64, f64))>,
+}
+
+/// The footprint statistics in four passes over the points, holding none of them: (1) their
+/// count and mean ECEF position, (2) the mean of their projection on the tangent plane at its
+/// geodetic point, (3) the deviations' second moments, with in the same pass the moments
+/// about the target and the bootstrap's, (4) the count inside the ellipse. The sums run in the
+/// points' order, as [`landing_ellipse`] over slices does. `resamples(n)`: the bootstrap's
+/// resamples for n points (0: none).
+pub fn footprint<E>(
+    pass: &mut Pass<'_, E>,
+    probability: f64,
+    target: Option<(f64, f64)>,
+    resamples: &dyn Fn(u64) -> usize,
+    seed: u64,
+) -> Result<Footprint, E> {
     assert!(
         probability > 0.0 && probability < 1.0,
         "ellipse probability {probability} not in (0, 1)"
     );
-    let n = lat_deg.len();
-    if n < 3 {
-        return None;
-    }
-
-    // Mean ECEF position, accumulated as offsets from the first point so the
-    // sum carries no large common term.
-    let origin = geodetic_to_ecef(lat_deg[0], lon_deg[0]);
+    // (1) Mean ECEF position, accumulated as offsets from the first point so the sum carries
+    // no large common term.
+    let mut n = 0u64;
+    let mut origin = [0.0; 3];
     let mut sum = [0.0f64; 3];
-    for (&lat, &lon) in lat_deg.iter().zip(lon_deg) {
+    pass(&mut |lat, lon| {
         let p = geodetic_to_ecef(lat, lon);
+        if n == 0 {
+            origin = p;
+        }
         for k in 0..3 {
             sum[k] += p[k] - origin[k];
         }
+        n += 1;
+    })?;
+    let mut out = Footprint {
+        count: n,
+        ..Default::default()
+    };
+    if n < 3 {
+        return Ok(out);
     }
-    let mean: [f64; 3] = std::array::from_fn(|k| origin[k] + sum[k] / n as f64);
+    let nf = n as f64;
+    let resamples = resamples(n);
+    let mean: [f64; 3] = std::array::from_fn(|k| origin[k] + sum[k] / nf);
     let norm = (mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]).sqrt();
     if !(norm.is_finite() && norm > 1.0) {
-        return None;
+        return Ok(out);
     }
     let (lat0, lon0) = ecef_to_geodetic(mean);
     let plane = TangentPlane::new(lat0, lon0);
-    let en: Vec<(f64, f64)> = lat_deg
-        .iter()
-        .zip(lon_deg)
-        .map(|(&lat, &lon)| plane.project_km(lat, lon))
-        .collect();
-
-    let (see, snn, sen) = covariance(&en);
-    Some(from_moments(see, snn, sen, lat0, lon0, probability))
-}
-
-/// Two-pass sample covariance (n - 1 denominator) of east/north pairs: (ee, nn, en).
-fn covariance(en: &[(f64, f64)]) -> (f64, f64, f64) {
-    covariance_of(en.len(), |k| en[k])
-}
-
-/// [`covariance`] of the n points `point(0) .. point(n - 1)`, summed in that order.
-fn covariance_of(n: usize, point: impl Fn(usize) -> (f64, f64)) -> (f64, f64, f64) {
-    let nf = n as f64;
-    let me = (0..n).map(|k| point(k).0).sum::<f64>() / nf;
-    let mn = (0..n).map(|k| point(k).1).sum::<f64>() / nf;
+    // (2) The projection's mean.
+    let (mut se, mut sn) = (0.0, 0.0);
+    pass(&mut |lat, lon| {
+        let (e, nn) = plane.project_km(lat, lon);
+        se += e;
+        sn += nn;
+    })?;
+    let (me, mn) = (se / nf, sn / nf);
+    // (3) Second moments of the deviations (n - 1), about the target (n), and per bootstrap
+    // resample: a Poisson bootstrap (each point weighted by a Poisson(1) count per resample,
+    // Hanley & MacGibbon 2006), which a single pass can draw where the classic resample needs
+    // the points at hand. Weighted sums of the projected points: W, e, n, ee, nn, en.
+    let about_plane = target.map(|(la, lo)| TangentPlane::new(la, lo));
     let (mut see, mut snn, mut sen) = (0.0, 0.0, 0.0);
-    for (e, nn) in (0..n).map(point) {
+    let (mut tee, mut tnn, mut ten) = (0.0, 0.0, 0.0);
+    let mut boot = vec![[0.0f64; 6]; resamples];
+    let mut rng = {
+        use rand_pcg::rand_core::SeedableRng;
+        rand_pcg::Pcg64::seed_from_u64(seed)
+    };
+    pass(&mut |lat, lon| {
+        let (e, nn) = plane.project_km(lat, lon);
         let (de, dn) = (e - me, nn - mn);
         see += de * de;
         snn += dn * dn;
         sen += de * dn;
+        if let Some(tp) = &about_plane {
+            let (e, nn) = tp.project_km(lat, lon);
+            tee += e * e;
+            tnn += nn * nn;
+            ten += e * nn;
+        }
+        for b in boot.iter_mut() {
+            let w = poisson1(&mut rng);
+            if w > 0.0 {
+                b[0] += w;
+                b[1] += w * de;
+                b[2] += w * dn;
+                b[3] += w * de * de;
+                b[4] += w * dn * dn;
+                b[5] += w * de * dn;
+            }
+        }
+    })?;
+    let ellipse = from_moments(
+        see / (nf - 1.0),
+        snn / (nf - 1.0),
+        sen / (nf - 1.0),
+        lat0,
+        lon0,
+        probability,
+    );
+    out.ellipse = Some(ellipse);
+    out.about_target =
+        target.map(|(la, lo)| from_moments(tee / nf, tnn / nf, ten / nf, la, lo, probability));
+    if resamples > 0 {
+        let (mut major, mut minor) = (Vec::new(), Vec::new());
+        for [w, e, nn, ee, nnn, en] in boot {
+            if w < 2.0 {
+                continue;
+            }
+            let c = |s2: f64, a: f64, b: f64| (s2 - a * b / w) / (w - 1.0);
+            let b = from_moments(
+                c(ee, e, e),
+                c(nnn, nn, nn),
+                c(en, e, nn),
+                0.0,
+                0.0,
+                probability,
+            );
+            major.push(b.semi_major_km);
+            minor.push(b.semi_minor_km);
+        }
+        let ci = |mut v: Vec<f64>| {
+            v.sort_unstable_by(f64::total_cmp);
+            (
+                super::percentile_sorted(&v, 0.025),
+                super::percentile_sorted(&v, 0.975),
+            )
+        };
+        if !major.is_empty() {
+            out.axes_ci = Some((ci(major), ci(minor)));
+        }
     }
-    (see / (nf - 1.0), snn / (nf - 1.0), sen / (nf - 1.0))
+    // (4) The share inside.
+    let mut inside = 0u64;
+    pass(&mut |lat, lon| inside += (ellipse.radius2(lat, lon) <= 1.0) as u64)?;
+    out.inside = inside;
+    Ok(out)
+}
+
+/// A Poisson(1) count, by inversion of one uniform against the cumulative probabilities
+/// e^-1 sum_{j<=k} 1/j! (the count is at most 12 but with probability below 1e-9).
+fn poisson1(rng: &mut rand_pcg::Pcg64) -> f64 {
+    use rand::Rng;
+    const CDF: [f64; 12] = [
+        0.367_879_441_171_442_33,
+        0.735_758_882_342_884_6,
+        0.919_698_602_928_605_7,
+        0.981_011_843_123_846_1,
+        0.996_340_153_172_656_2,
+        0.999_405_815_182_418_2,
+        0.999_916_758_850_711_9,
+        0.999_989_750_803_325_3,
+        0.999_998_874_797_402_3,
+        0.999_999_888_574_521_4,
+        0.999_999_989_952_233_3,
+        0.999_999_999_168_389_4,
+    ];
+    let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+    CDF.iter().take_while(|&&c| u >= c).count() as f64
 }
 
 /// The ellipse that holds `probability` of a bivariate normal about a given centre (the aim
@@ -141,10 +284,11 @@ pub fn landing_ellipse_about(
 }
 
 /// Bootstrap 95 % percentile intervals of the semi-major and semi-minor axes of
-/// [`landing_ellipse`]: the points are projected once onto the plane at their mean (the
-/// covariance does not depend on the centre to ~1e-6 at footprint scales), then resampled with
-/// replacement `resamples` times from a PCG64 seeded with `seed` (deterministic). Returns
-/// ((major low, major high), (minor low, minor high)); `None` for fewer than 3 points.
+/// [`landing_ellipse`]: the points are projected onto the plane at their mean (the covariance
+/// does not depend on the centre to ~1e-6 at footprint scales), and `resamples` Poisson
+/// bootstrap resamples are drawn in one pass ([`footprint`]) from a PCG64 seeded with `seed`
+/// (deterministic for points in a given order). Returns ((major low, major high), (minor low,
+/// minor high)); `None` for fewer than 3 points.
 pub fn bootstrap_axes(
     lat_deg: &[f64],
     lon_deg: &[f64],
@@ -152,39 +296,11 @@ pub fn bootstrap_axes(
     resamples: usize,
     seed: u64,
 ) -> Option<((f64, f64), (f64, f64))> {
-    use rand::Rng;
-    use rand_pcg::rand_core::SeedableRng;
-    let e = landing_ellipse(lat_deg, lon_deg, probability)?;
-    let plane = TangentPlane::new(e.center_lat_deg, e.center_lon_deg);
-    let en: Vec<(f64, f64)> = lat_deg
-        .iter()
-        .zip(lon_deg)
-        .map(|(&la, &lo)| plane.project_km(la, lo))
-        .collect();
-    let n = en.len();
-    let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
-    let (mut major, mut minor) = (Vec::new(), Vec::new());
-    // The resample as indices (4 bytes a point, not a copy of the 16-byte points).
-    assert!(n <= u32::MAX as usize, "bootstrap of more than 2^32 points");
-    let mut pick = vec![0u32; n];
-    for _ in 0..resamples {
-        for p in pick.iter_mut() {
-            // Multiply-shift: an index in [0, n), bias below n / 2^64.
-            *p = ((rng.next_u64() as u128 * n as u128) >> 64) as u32;
-        }
-        let (see, snn, sen) = covariance_of(n, |k| en[pick[k] as usize]);
-        let b = from_moments(see, snn, sen, 0.0, 0.0, probability);
-        major.push(b.semi_major_km);
-        minor.push(b.semi_minor_km);
-    }
-    let ci = |mut v: Vec<f64>| {
-        v.sort_unstable_by(f64::total_cmp);
-        (
-            super::percentile_sorted(&v, 0.025),
-            super::percentile_sorted(&v, 0.975),
-        )
-    };
-    Some((ci(major), ci(minor)))
+    assert_eq!(lat_deg.len(), lon_deg.len());
+    let mut pass = slices_pass(lat_deg, lon_deg);
+    footprint(&mut pass, probability, None, &|_| resamples, seed)
+        .unwrap_or_else(|never: std::convert::Infallible| match never {})
+        .axes_ci
 }
 
 /// The ellipse of second moments (east, north, cross) [km^2] at a centre.
