@@ -274,7 +274,7 @@ pub fn claim_out_dir(
 }
 
 /// A kill between the two renames of [`RunDir::commit`] leaves the old directory aside
-/// (`.NAME.replaced`; before 0.1.1, `.NAME.partial-PID.replaced`): put it back when `out` is
+/// (`.NAME.replaced`; earlier builds: `.NAME.partial-PID.replaced`): put it back when `out` is
 /// missing, else (the new one is in place) remove it.
 fn recover_swap(parent: &Path, name: &str, out: &Path) -> Result<Vec<String>, String> {
     let legacy = format!(".{name}.partial-");
