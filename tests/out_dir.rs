@@ -96,15 +96,17 @@ fn a_kill_inside_the_swap_is_recovered_by_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     assert_eq!(run(d, "r", false).status.code(), Some(0));
-    // Killed between the two renames: the old run aside, --out absent.
-    std::fs::rename(d.join("r"), d.join(".r.partial-424242.replaced")).unwrap();
+    // Killed between the two renames: the old run aside (as RunDir::commit names it), --out
+    // absent.
+    std::fs::rename(d.join("r"), d.join(".r.replaced")).unwrap();
     let o = run(d, "r", false);
     assert!(err(&o).contains("restored"), "{}", err(&o));
     // Restored first, so without --force the run is refused and nothing is lost.
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(d.join("r/samples.parquet").exists());
-    assert!(!d.join(".r.partial-424242.replaced").exists());
-    // Killed after the new run was in place but before the old one was removed.
+    assert!(!d.join(".r.replaced").exists());
+    // Killed after the new run was in place but before the old one was removed (the name
+    // earlier builds gave it).
     std::fs::create_dir(d.join(".r.partial-424243.replaced")).unwrap();
     std::fs::write(d.join(".r.partial-424243.replaced/old.txt"), "x").unwrap();
     let o = run(d, "r", true);
