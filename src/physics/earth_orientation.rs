@@ -11,8 +11,6 @@
 //! An analyst who aims with `dispersa target` on the same config absorbs all of these in the
 //! aim point; they matter only when an aim from elsewhere is flown here unchanged.
 
-use super::ephemeris::TDB_MINUS_UTC_S;
-
 /// JD of J2000.0 (TDB, and TT to 2 ms).
 const J2000_JD: f64 = 2_451_545.0;
 const ARCSEC_RAD: f64 = std::f64::consts::PI / (180.0 * 3600.0);
@@ -40,9 +38,9 @@ pub fn precession(jd_tdb: f64) -> Matrix {
 }
 
 /// EME2000 -> Earth-fixed at a TDB Julian date: the mean sidereal rotation after precession.
-/// UT1 is taken as UTC = TDB - 69.184 s (see the module doc for what that leaves out).
+/// UT1 is taken as UTC (hifitime's leap seconds; see the module doc for what that leaves out).
 pub fn eme2000_to_earth_fixed(jd_tdb: f64) -> Matrix {
-    let jd_ut1 = jd_tdb - TDB_MINUS_UTC_S / 86_400.0;
+    let jd_ut1 = hifitime::Epoch::from_jde_tdb(jd_tdb).to_jde_utc_days();
     mul(r3(gmst_rad(jd_ut1)), precession(jd_tdb))
 }
 

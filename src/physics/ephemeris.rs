@@ -17,9 +17,6 @@ pub const J2000_JD: f64 = 2_451_545.0;
 pub const JULIAN_CENTURY_DAYS: f64 = 36_525.0;
 /// Seconds per day.
 pub const DAY_S: f64 = 86_400.0;
-/// TDB - UTC assumed by [`jd_from_calendar_utc`] [s]: TT - UTC = 32.184 s + 37 leap seconds
-/// (in force since 2017-01-01); TDB - TT (< 2 ms, periodic) is neglected.
-pub const TDB_MINUS_UTC_S: f64 = 69.184;
 
 /// Bodies of Standish's Table 1 the cruise needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,12 +134,9 @@ pub fn comet_311p_state(jd_tdb: f64) -> ([f64; 3], [f64; 3]) {
     propagate_kepler(r0, v0, SUN_MU_M3_S2, (jd_tdb - epoch_jd) * DAY_S)
 }
 
-/// Julian date on the TDB scale for a UTC Gregorian calendar date and time.
-///
-/// Adds the fixed [`TDB_MINUS_UTC_S`] = 69.184 s: exact (to the 2 ms TDB - TT term) as long as
-/// no leap second is added after 2016-12-31, which holds to this day and is the assumption for
-/// 2027-2035; do not use it before 2017. Valid for any Gregorian date (proleptic before 1582);
-/// `month` 1-12, `day` 1-31, `second` may carry a fraction.
+/// Julian date on the TDB scale for a UTC Gregorian calendar date and time (hifitime: its
+/// leap-second table for UTC, its TDB for the periodic TDB - TT term). `month` 1-12, `day`
+/// 1-31, `second` may carry a fraction.
 pub fn jd_from_calendar_utc(
     year: i32,
     month: u32,
@@ -151,17 +145,18 @@ pub fn jd_from_calendar_utc(
     minute: u32,
     second: f64,
 ) -> f64 {
-    // Count days in a calendar whose year starts on 1 March, so the leap day ends the year.
-    let y = i64::from(year) - i64::from(month <= 2);
-    let m = i64::from((month + 9) % 12); // March = 0 ... February = 11
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400; // 0..=399
-    let day_of_year = (153 * m + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    // Days from 0000-03-01 (proleptic Gregorian), whose midnight is JD 1721119.5.
-    let days = era * 146_097 + day_of_era;
-    let seconds = f64::from(hour) * 3600.0 + f64::from(minute) * 60.0 + second + TDB_MINUS_UTC_S;
-    1_721_119.5 + days as f64 + seconds / DAY_S
+    let whole = second.floor();
+    let nanos = ((second - whole) * 1e9).round() as u32;
+    hifitime::Epoch::from_gregorian_utc(
+        year,
+        month as u8,
+        day as u8,
+        hour as u8,
+        minute as u8,
+        whole as u8,
+        nanos,
+    )
+    .to_jde_tdb_days()
 }
 
 #[cfg(test)]
@@ -170,13 +165,15 @@ mod tests {
 
     #[test]
     fn calendar_dates_map_to_known_julian_dates() {
-        let tdb = TDB_MINUS_UTC_S / DAY_S;
+        // TDB - UTC: 32.184 s + the leap seconds (32 in 2000, 37 since 2017), to the periodic
+        // TDB - TT term (within 1.7 ms, 2e-8 d).
+        let (then, now) = (64.184 / DAY_S, 69.184 / DAY_S);
         // J2000.0 is 2000-01-01 12:00 TT; the 1 Jan 2000 0h UT date is JD 2451544.5.
-        assert!((jd_from_calendar_utc(2000, 1, 1, 12, 0, 0.0) - tdb - J2000_JD).abs() < 1e-9);
-        assert!((jd_from_calendar_utc(2024, 1, 1, 0, 0, 0.0) - tdb - 2_460_310.5).abs() < 1e-9);
-        assert!((jd_from_calendar_utc(2027, 3, 30, 0, 0, 0.0) - tdb - 2_461_494.5).abs() < 1e-9);
+        assert!((jd_from_calendar_utc(2000, 1, 1, 12, 0, 0.0) - then - J2000_JD).abs() < 2e-8);
+        assert!((jd_from_calendar_utc(2024, 1, 1, 0, 0, 0.0) - now - 2_460_310.5).abs() < 2e-8);
+        assert!((jd_from_calendar_utc(2027, 3, 30, 0, 0, 0.0) - now - 2_461_494.5).abs() < 2e-8);
         // The 311P epoch, 2017-04-29.0.
-        assert!((jd_from_calendar_utc(2017, 4, 29, 0, 0, 0.0) - tdb - 2_457_872.5).abs() < 1e-9);
+        assert!((jd_from_calendar_utc(2017, 4, 29, 0, 0, 0.0) - now - 2_457_872.5).abs() < 2e-8);
         // A leap day and the day after.
         let d = jd_from_calendar_utc(2028, 3, 1, 0, 0, 0.0)
             - jd_from_calendar_utc(2028, 2, 29, 0, 0, 0.0);

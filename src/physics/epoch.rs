@@ -1,109 +1,72 @@
-//! Epochs: ISO 8601 text <-> Julian Date (TDB) and MJD (the cruise's dates, the reentry's entry epoch).
+//! Epochs: ISO 8601 text <-> Julian Date (TDB) and MJD (the cruise's dates, the reentry's entry
+//! epoch), through hifitime (the time-scale library of nyx and anise): its leap-second table
+//! gives UTC, and its TDB carries the periodic TDB - TT term (up to 1.7 ms).
 
 use crate::config::ConfigError;
-use crate::physics::ephemeris::TDB_MINUS_UTC_S;
+use hifitime::{Epoch, TimeScale, Unit};
 
-/// Julian Date (TDB) of "YYYY-MM-DDThh:mm:ss[.fff]" followed by " TDB" (or nothing: TDB), or by
-/// "Z" / " UTC" (then TDB = UTC + 69.184 s, valid while no leap second is added after 2016).
-pub fn parse_tdb_jd(key: &str, s: &str) -> Result<f64, ConfigError> {
-    let bad = || {
+/// The time scales an epoch may name; one without a name is TDB.
+pub const SCALES: [&str; 4] = ["TDB", "TT", "TAI", "UTC"];
+
+/// The epoch of "YYYY-MM-DDThh:mm:ss[.fff]" followed by " TDB" (or nothing: TDB), " TT",
+/// " TAI", or " UTC" / "Z". The message names `key` and what is wrong.
+pub fn parse_epoch(key: &str, s: &str) -> Result<Epoch, ConfigError> {
+    let bad = |why: &str| {
         ConfigError::key(
             key,
-            format!("{s:?} is not an ISO 8601 date-time like 2027-11-20T03:00:00 TDB"),
+            format!(
+                "{s:?} {why}; write an ISO 8601 date-time like 2027-11-20T03:00:00 TDB (time \
+                 scales: TDB, the default, TT, TAI, UTC or Z)"
+            ),
         )
     };
     let t = s.trim();
-    let (core, utc) = if let Some(c) = t.strip_suffix(" TDB") {
-        (c, false)
-    } else if let Some(c) = t.strip_suffix('Z').or_else(|| t.strip_suffix(" UTC")) {
-        (c, true)
+    let (core, scale) = if let Some(c) = t.strip_suffix('Z') {
+        (c, "UTC")
     } else {
-        (t, false)
+        match t.rsplit_once(' ') {
+            Some((c, sc)) if sc.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+                if !SCALES.contains(&sc) {
+                    return Err(bad(&format!("names the time scale {sc:?}")));
+                }
+                (c, sc)
+            }
+            _ => (t, "TDB"),
+        }
     };
-    let (date, time) = core.split_once(['T', ' ']).ok_or_else(bad)?;
-    let d: Vec<&str> = date.split('-').collect();
-    let h: Vec<&str> = time.split(':').collect();
-    if d.len() != 3 || h.len() != 3 {
-        return Err(bad());
+    // Only the calendar form: hifitime also reads "JD ..." and "MJD ...", which a config
+    // should not mix in under a date key.
+    let shape = core.len() >= 19
+        && core.as_bytes()[4] == b'-'
+        && core.as_bytes()[7] == b'-'
+        && matches!(core.as_bytes()[10], b'T' | b' ');
+    if !shape {
+        return Err(bad("is not a date-time"));
     }
-    let y: i32 = d[0].parse().map_err(|_| bad())?;
-    let mo: u32 = d[1].parse().map_err(|_| bad())?;
-    let da: u32 = d[2].parse().map_err(|_| bad())?;
-    let hh: u32 = h[0].parse().map_err(|_| bad())?;
-    let mi: u32 = h[1].parse().map_err(|_| bad())?;
-    let se: f64 = h[2].parse().map_err(|_| bad())?;
-    if !(1900..=2200).contains(&y)
-        || !(1..=12).contains(&mo)
-        || !(1..=31).contains(&da)
-        || hh > 23
-        || mi > 59
-        || !(0.0..61.0).contains(&se)
-    {
-        return Err(bad());
+    let epoch: Epoch = format!("{} {scale}", core.replacen(' ', "T", 1))
+        .parse()
+        .map_err(|e| bad(&format!("is not a valid date-time ({e})")))?;
+    let (year, ..) = epoch.to_gregorian(TimeScale::TDB);
+    if !(1900..=2200).contains(&year) {
+        return Err(bad("is outside the years 1900-2200 the ephemerides cover"));
     }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in_month = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if da > days_in_month[mo as usize - 1] {
-        return Err(bad());
-    }
-    let jd = julian_date(y, mo, da) + (hh as f64 * 3600.0 + mi as f64 * 60.0 + se) / 86_400.0;
-    Ok(if utc {
-        jd + TDB_MINUS_UTC_S / 86_400.0
-    } else {
-        jd
-    })
+    Ok(epoch)
 }
 
-/// Julian Date at 0h of a Gregorian calendar date (Fliegel & Van Flandern's integer form).
-fn julian_date(y: i32, m: u32, d: u32) -> f64 {
-    let (y, m, d) = (y as i64, m as i64, d as i64);
-    let a = (14 - m) / 12;
-    let yy = y + 4800 - a;
-    let mm = m + 12 * a - 3;
-    let jdn = d + (153 * mm + 2) / 5 + 365 * yy + yy / 4 - yy / 100 + yy / 400 - 32045;
-    jdn as f64 - 0.5
+/// Julian Date (TDB) of an epoch as [`parse_epoch`] reads it.
+pub fn parse_tdb_jd(key: &str, s: &str) -> Result<f64, ConfigError> {
+    Ok(parse_epoch(key, s)?.to_jde_tdb_days())
 }
 
 pub fn mjd_from_jd(jd: f64) -> f64 {
     jd - 2_400_000.5
 }
 
-/// "YYYY-MM-DDThh:mm:ss TDB" of a Modified Julian Date (TDB), to the nearest second
-/// (Fliegel & Van Flandern's inverse for the date).
+/// "YYYY-MM-DDThh:mm:ss TDB" of a Modified Julian Date (TDB), to the nearest second.
 pub fn iso_from_mjd(mjd: f64) -> String {
-    let total_s = (mjd * 86_400.0).round() as i64;
-    let days = total_s.div_euclid(86_400);
-    let sod = total_s.rem_euclid(86_400);
-    let jdn = days + 2_400_001; // Julian Day Number of the civil date
-    let l = jdn + 68_569;
-    let n = 4 * l / 146_097;
-    let l = l - (146_097 * n + 3) / 4;
-    let i = 4000 * (l + 1) / 1_461_001;
-    let l = l - 1461 * i / 4 + 31;
-    let j = 80 * l / 2447;
-    let day = l - 2447 * j / 80;
-    let l = j / 11;
-    let month = j + 2 - 12 * l;
-    let year = 100 * (n - 49) + i + l;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02} TDB",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    let e = Epoch::from_mjd_in_time_scale(mjd, TimeScale::TDB).round(Unit::Second * 1);
+    let (y, mo, d, h, mi, s, _) = e.to_gregorian(TimeScale::TDB);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02} TDB")
 }
 
 #[cfg(test)]
@@ -121,8 +84,26 @@ mod tests {
             parse_tdb_jd("k", "2017-04-29T00:00:00").unwrap(),
             2_457_872.5
         );
+        // UTC + 37 leap seconds (since 2017) + 32.184 s = TT; TDB - TT is periodic, within
+        // 1.7 ms (2e-8 d).
         let utc = parse_tdb_jd("k", "2027-11-20T00:00:00Z").unwrap();
-        assert!((utc - parse_tdb_jd("k", "2027-11-20T00:01:09.184 TDB").unwrap()).abs() < 1e-9);
+        let tt = parse_tdb_jd("k", "2027-11-20T00:01:09.184 TT").unwrap();
+        assert_eq!(parse_tdb_jd("k", "2027-11-20T00:00:00 UTC").unwrap(), utc);
+        assert!((utc - tt).abs() < 1e-9, "{}", (utc - tt) * 86400.0);
+        assert!((tt - parse_tdb_jd("k", "2027-11-20T00:01:09.184 TDB").unwrap()).abs() < 2e-8);
+        // Before the 2017 leap second TT - UTC was 68.184 s, in 2000 64.184 s.
+        let jd = |s: &str| parse_tdb_jd("k", s).unwrap();
+        // The same clock reading is later in UTC than in TT by TT - UTC (to 1e-4 s: a JD's
+        // f64 resolves 40 us).
+        let tt_minus_utc = |d: &str| {
+            (jd(&format!("{d}T00:00:00 UTC")) - jd(&format!("{d}T00:00:00 TT"))) * 86400.0
+        };
+        assert!((tt_minus_utc("2016-06-01") - 68.184).abs() < 1e-4);
+        assert!((tt_minus_utc("2000-01-01") - 64.184).abs() < 1e-4);
+        assert!((tt_minus_utc("2030-01-01") - 69.184).abs() < 1e-4);
+        assert!(parse_tdb_jd("k", "2027-11-20T00:00:00 GMT").is_err());
+        assert!(parse_tdb_jd("k", "JD 2461364.5 TDB").is_err());
+        assert!(parse_tdb_jd("k", "1800-01-01T00:00:00").is_err());
         assert!(parse_tdb_jd("k", "2027-13-01T00:00:00").is_err());
         assert!(parse_tdb_jd("k", "yesterday").is_err());
         assert!(parse_tdb_jd("k", "2027-11-31T00:00:00").is_err());
