@@ -103,9 +103,9 @@ pub enum Command {
         sets: Vec<String>,
     },
     /// Figures of a finished run or corridor: report.html (self-contained) plus each figure as
-    /// SVG and PNG, written to RUN_DIR/report.
+    /// SVG and PNG, written to RUN_DIR/report (a merged shard dataset's: OUT/_report).
     Report {
-        /// Directory written by `dispersa run` or `dispersa corridor`
+        /// Directory written by `dispersa run` or `dispersa corridor`, or a merged shard dataset
         run_dir: PathBuf,
         /// Output directory [default: RUN_DIR/report, replaced if it holds a report]
         #[arg(long)]

@@ -1,7 +1,7 @@
 //! Reading a run directory back: the Parquet files `run` and `corridor` wrote, their columns,
 //! units and key-value metadata.
 
-use arrow_array::{Array, Float64Array, RecordBatch, StringArray, UInt64Array};
+use arrow_array::{Array, Float64Array, StringArray, UInt64Array};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,17 +19,32 @@ fn bad(path: &Path, message: impl Into<String>) -> ReadError {
     }
 }
 
-/// One Parquet file, whole in memory: its columns by name, units and metadata.
+/// One Parquet file, or the part files of a shard dataset read as one table in order: metadata
+/// and units from the (first) footer, the rows summed from the footers; each column read from
+/// the files when asked for, alone (a 1,000,000-sample run's whole table would be ~400 MB).
 pub struct Table {
     pub path: PathBuf,
+    files: Vec<PathBuf>,
     pub metadata: HashMap<String, String>,
     pub units: HashMap<String, String>,
-    batches: Vec<RecordBatch>,
+    columns: Vec<String>,
     pub rows: usize,
 }
 
 impl Table {
     pub fn read(path: &Path) -> Result<Table, ReadError> {
+        Self::read_all(&[path.to_path_buf()])
+    }
+
+    /// Files of the same columns, one table in the files' order.
+    pub fn read_all(files: &[PathBuf]) -> Result<Table, ReadError> {
+        let path = files
+            .first()
+            .ok_or_else(|| bad(Path::new("."), "no Parquet files to read"))?;
+        let mut rows = 0;
+        for f in &files[1..] {
+            rows += crate::output::parts::rows_of(f).map_err(|e| bad(f, e.to_string()))? as usize;
+        }
         let file = std::fs::File::open(path).map_err(|e| bad(path, e.to_string()))?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(|e| bad(path, format!("not a readable Parquet file: {e}")))?;
@@ -49,30 +64,47 @@ impl Table {
             .iter()
             .filter_map(|f| Some((f.name().clone(), f.metadata().get("unit")?.clone())))
             .collect();
-        let reader = builder
-            .with_batch_size(65536)
-            .build()
-            .map_err(|e| bad(path, e.to_string()))?;
-        let batches: Vec<RecordBatch> = reader
-            .collect::<Result<_, _>>()
-            .map_err(|e| bad(path, e.to_string()))?;
-        let rows = batches.iter().map(|b| b.num_rows()).sum();
+        let columns = builder
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        rows += builder.metadata().file_metadata().num_rows() as usize;
         Ok(Table {
             path: path.to_path_buf(),
+            files: files.to_vec(),
             metadata,
             units,
-            batches,
+            columns,
             rows,
         })
+    }
+
+    /// Visit column `name`'s batches.
+    fn column(
+        &self,
+        name: &str,
+        mut visit: impl FnMut(&dyn Array) -> Result<(), ReadError>,
+    ) -> Result<(), ReadError> {
+        if !self.columns.iter().any(|c| c == name) {
+            return Err(bad(&self.path, format!("no column {name:?}")));
+        }
+        let mut inner = Ok(());
+        crate::output::for_each_batch(&self.files, &[name], |b| {
+            if inner.is_ok() {
+                inner = visit(b.column(0).as_ref());
+            }
+            Ok(())
+        })
+        .map_err(|e| bad(&self.path, e.to_string()))?;
+        inner
     }
 
     /// A numeric column (Float64 or UInt64) as f64, None where null.
     pub fn f64s(&self, name: &str) -> Result<Vec<Option<f64>>, ReadError> {
         let mut out = Vec::with_capacity(self.rows);
-        for b in &self.batches {
-            let col = b
-                .column_by_name(name)
-                .ok_or_else(|| bad(&self.path, format!("no column {name:?}")))?;
+        self.column(name, |col| {
             if let Some(a) = col.as_any().downcast_ref::<Float64Array>() {
                 out.extend(a.iter());
             } else if let Some(a) = col.as_any().downcast_ref::<UInt64Array>() {
@@ -80,23 +112,22 @@ impl Table {
             } else {
                 return Err(bad(&self.path, format!("column {name:?} is not numeric")));
             }
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
     /// A text column, "" where null.
     pub fn strings(&self, name: &str) -> Result<Vec<String>, ReadError> {
         let mut out = Vec::with_capacity(self.rows);
-        for b in &self.batches {
-            let col = b
-                .column_by_name(name)
-                .ok_or_else(|| bad(&self.path, format!("no column {name:?}")))?;
+        self.column(name, |col| {
             let a = col
                 .as_any()
                 .downcast_ref::<StringArray>()
                 .ok_or_else(|| bad(&self.path, format!("column {name:?} is not text")))?;
             out.extend(a.iter().map(|v| v.unwrap_or("").to_string()));
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 

@@ -147,7 +147,16 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     }
     let samples = dir.join("samples.parquet");
     let corridor = dir.join("corridor.parquet");
-    if !samples.is_file() && !corridor.is_file() {
+    // A merged shard dataset: its parts in index order, its merged statistics.
+    let dataset = crate::output::written_by_dispersa(dir) == Some(crate::output::DirKind::Shards);
+    if dataset && !dir.join("_summary.parquet").is_file() {
+        return Err(ReportError::Input(format!(
+            "{}: a shard dataset not merged yet; run `dispersa merge {}` first",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    if !dataset && !samples.is_file() && !corridor.is_file() {
         return Err(ReportError::Input(format!(
             "{}: holds neither samples.parquet (a run) nor corridor.parquet (a corridor)",
             dir.display()
@@ -155,8 +164,30 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     }
     // A flipped byte in a data page reads back as a plausible number: check every file
     // against the run's checksums before drawing anything from it.
-    let verified = crate::output::manifest::verify(dir).map_err(ReportError::Input)?;
-    let out = opts.out.clone().unwrap_or_else(|| dir.join("report"));
+    let mut verified = crate::output::manifest::verify(dir).map_err(ReportError::Input)?;
+    let (sample_files, stats_prefix) = if dataset {
+        let mut shards: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)
+            .map_err(|e| ReportError::Input(format!("{}: {e}", dir.display())))?
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().to_string();
+                Some((name.strip_prefix("shard=")?.parse().ok()?, e.path()))
+            })
+            .collect();
+        shards.sort();
+        let mut files = Vec::new();
+        for (_, shard) in &shards {
+            verified &= crate::output::manifest::verify(shard).map_err(ReportError::Input)?;
+            let parts = crate::output::parts::list(shard, false, &mut |_| {})?;
+            files.extend(parts.into_iter().map(|p| p.path));
+        }
+        (Some(files), "_")
+    } else {
+        (samples.is_file().then(|| vec![samples.clone()]), "")
+    };
+    // In a shard dataset the report goes to `_report`, which dataset readers skip.
+    let default_name = if dataset { "_report" } else { "report" };
+    let out = opts.out.clone().unwrap_or_else(|| dir.join(default_name));
     // Replacing the output directory must never take a run with it.
     if absolute(dir).starts_with(absolute(&out)) {
         return Err(ReportError::Input(format!(
@@ -192,14 +223,14 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let mut facts = vec![("run directory".to_string(), dir.display().to_string())];
     let mut summary = None;
     let mut title = String::from("dispersa report");
-    if samples.is_file() {
-        let t = Table::read(&samples)?;
-        let sum_path = dir.join("summary.parquet");
+    if let Some(sample_files) = &sample_files {
+        let t = Table::read_all(sample_files)?;
+        let sum_path = dir.join(format!("{stats_prefix}summary.parquet"));
         let sum = sum_path
             .is_file()
             .then(|| Table::read(&sum_path))
             .transpose()?;
-        let sens_path = dir.join("sensitivity.parquet");
+        let sens_path = dir.join(format!("{stats_prefix}sensitivity.parquet"));
         let sens = sens_path
             .is_file()
             .then(|| Table::read(&sens_path))

@@ -75,7 +75,11 @@ pub fn wind_drift(
     let sc = Reentry::new(calm_cfg);
     let (_, calm) = Samples::new(&sc, seed, nominal)?
         .fly(&sc, &Engine::cpu(), rows.iter().map(|&k| k as u64), None)
-        .map_err(|e| ReportError::Input(format!("the CPU engine: {e}")))?;
+        // The engine failing is a runtime failure (exit 1), not bad input.
+        .map_err(|e| ReportError::Draw {
+            figure: "the wind drift (calm-air re-flights on the CPU engine)".into(),
+            message: e.to_string(),
+        })?;
     // (wind, calm) landing pairs [deg].
     let mut pairs = Vec::new();
     for (o, &k) in calm.iter().zip(&rows) {
