@@ -38,7 +38,7 @@ const FILES: [&str; 4] = [
 ];
 
 /// A uniform number in [0, 1) from the clock: each test run kills at other moments (they are
-/// printed, to replay a failure).
+/// printed).
 fn uniform() -> f64 {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -48,31 +48,52 @@ fn uniform() -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// Parts (of 65,536 samples, `run::PART_ROWS`) that the partial directory's manifest lists.
+fn durable_parts(partial: &Path) -> usize {
+    std::fs::read_to_string(partial.join("_manifest.sha256"))
+        .map_or(0, |m| m.lines().filter(|l| l.contains("part-")).count())
+}
+
 #[test]
 fn three_kills_and_resumes_give_the_uninterrupted_outputs_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
-    let samples = 200_000;
+    let samples = 200_000u64;
     let whole = dir.path().join("whole");
     let t0 = Instant::now();
     let o = command(&whole, samples, &[]).output().unwrap();
     assert!(o.status.success(), "{}", err(&o));
-    let t = t0.elapsed().as_secs_f64();
+    // The time one part of 65,536 samples takes.
+    let part_s = t0.elapsed().as_secs_f64() * dispersa::run::PART_ROWS as f64 / samples as f64;
 
     let cut = dir.path().join("cut");
-    let mut kills = 0;
+    let partial = dir.path().join(".cut.partial");
     let mut extra: Vec<&str> = vec![];
-    // Each kill lands 5-30 % of an uninterrupted run's time after its process started: three
-    // take at most 90 %, so no process can have finished first.
-    for _ in 0..3 {
-        let wait = t * (0.05 + 0.25 * uniform());
+    // Kill k lands while part k + 1 is being computed, at a random moment of it: after the
+    // first k parts are durable, plus a uniform share of half a part's time. Each process
+    // has finished parts to keep and a part in flight to lose.
+    for k in 0..3 {
         let mut child = command(&cut, samples, &extra).spawn().unwrap();
+        let t = Instant::now();
+        while durable_parts(&partial) < k {
+            assert!(t.elapsed().as_secs() < 300, "part {k} was never written");
+            assert!(child.try_wait().unwrap().is_none(), "the run ended early");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let wait = 0.5 * part_s * uniform();
         std::thread::sleep(Duration::from_secs_f64(wait));
-        let finished = child.try_wait().unwrap().is_some();
-        assert!(!finished, "the run finished before its kill at {wait:.2} s");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run finished before its kill"
+        );
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        kills += 1;
-        eprintln!("kill {kills} at {wait:.2} s (an uninterrupted run takes {t:.2} s)");
+        eprintln!(
+            "kill {}: {:.2} s into part {} ({} durable; a part takes {part_s:.2} s)",
+            k + 1,
+            wait,
+            k + 1,
+            durable_parts(&partial)
+        );
         extra = vec!["--resume"];
     }
     assert!(!cut.exists(), "a killed run left no final directory");
@@ -87,7 +108,7 @@ fn three_kills_and_resumes_give_the_uninterrupted_outputs_byte_for_byte() {
             "{f} differs between the uninterrupted and the resumed run"
         );
     }
-    assert!(!dir.path().join(".cut.partial").exists());
+    assert!(!partial.exists());
 }
 
 #[test]
@@ -143,21 +164,19 @@ fn resume_refuses_what_is_not_an_interrupted_run_of_this_job() {
 #[test]
 fn a_damaged_part_is_computed_again_on_resume() {
     let dir = tempfile::tempdir().unwrap();
-    let samples = 60_000;
+    let samples = 200_000;
     let whole = dir.path().join("whole");
     assert!(command(&whole, samples, &[])
         .output()
         .unwrap()
         .status
         .success());
-    // Killed once two of its 8 parts are durable.
+    // Killed once two of its 4 parts are durable.
     let cut = dir.path().join("cut");
     let partial = dir.path().join(".cut.partial");
     let mut child = command(&cut, samples, &[]).spawn().unwrap();
     let t0 = Instant::now();
-    while std::fs::read_to_string(partial.join("_manifest.sha256")).map_or(0, |m| m.lines().count())
-        < 2
-    {
+    while durable_parts(&partial) < 2 {
         assert!(t0.elapsed().as_secs() < 120, "no parts were written");
         std::thread::sleep(Duration::from_millis(20));
     }
