@@ -4,7 +4,7 @@
 //! equals an uninterrupted one and merged shards equal one run by construction: the same
 //! values, in the same order, through the same arithmetic.
 
-use crate::output::{for_each_batch, read_present_rows, string_column, OutputError, SummaryRow};
+use crate::output::{for_each_batch, string_column, OutputError, SummaryRow};
 use crate::scenario::{SampleOutputs, Scenario};
 use crate::stats;
 use crate::stats::accumulator::{Accumulator, SensitivityData};
@@ -96,9 +96,19 @@ pub fn statistics(sc: &dyn Scenario, files: &[PathBuf]) -> Result<Statistics, Ou
             let out_names: Vec<String> = metrics.iter().map(|n| n.to_string()).collect();
             stats::sensitivity::sensitivities(&inputs, &sens.inputs, &out_names, &sens.outputs)
         });
-        // Each metric's values read back from the files, one metric at a time.
+        // Each metric's values passed over in the files, one metric at a time.
         let summary = acc.summary(
-            |k| read_present_rows(files, &[metrics[k]]).map(|mut v| v.remove(0)),
+            |k, visit| {
+                for_each_batch(files, &[metrics[k]], |batch| {
+                    let x = crate::output::float_column(batch, metrics[k])?;
+                    for r in 0..batch.num_rows() {
+                        if x.is_valid(r) {
+                            visit(x.value(r));
+                        }
+                    }
+                    Ok(())
+                })
+            },
             |a, b, visit| {
                 let (ma, mb) = (metrics[a], metrics[b]);
                 for_each_batch(files, &[ma, mb], |batch| {

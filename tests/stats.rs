@@ -458,3 +458,65 @@ fn footprint_bootstrap_is_deterministic_and_brackets_the_estimate() {
     let truth = 6.0 * (-2.0 * (-0.9973f64).ln_1p()).sqrt();
     assert!((ma - (mb - ma)..mb + (mb - ma)).contains(&truth), "{truth}");
 }
+
+#[test]
+fn summarize_streamed_equals_the_sort_to_the_last_bit() {
+    use dispersa::stats::{summarize_owned, summarize_streamed};
+    let mut rng = Pcg64::seed_from_u64(5);
+    let normal: Vec<f64> = (0..200_000)
+        .map(|_| 45.0 + 2.0 * standard_normal(&mut rng))
+        .collect();
+    // Heavy tails: most values in a few of the 65,536 buckets, the rest far out.
+    let heavy: Vec<f64> = (0..50_000)
+        .map(|_| {
+            let z = standard_normal(&mut rng);
+            z * z * z * z * z
+        })
+        .collect();
+    // Few distinct values (step counts), and ties across bucket edges.
+    let steps: Vec<f64> = (0..100_000)
+        .map(|_| (230.0 + 8.0 * standard_normal(&mut rng)).round())
+        .collect();
+    let constant = vec![7.25; 3000];
+    let mixed_zero = vec![0.0, -0.0, 0.0, -0.0, 1.0];
+    for (name, v) in [
+        ("normal", normal),
+        ("heavy", heavy),
+        ("steps", steps),
+        ("constant", constant),
+        ("signed zeros", mixed_zero),
+        ("one", vec![3.0]),
+        ("two", vec![2.0, 1.0]),
+        (
+            "tolerance edge",
+            (0..2218).map(|k| (k * 7919 % 2218) as f64).collect(),
+        ),
+    ] {
+        let mut pass = |visit: &mut dyn FnMut(f64)| -> Result<(), ()> {
+            v.iter().for_each(|&x| visit(x));
+            Ok(())
+        };
+        let streamed = summarize_streamed(&mut pass).unwrap().unwrap();
+        let sorted = summarize_owned(v.clone()).unwrap();
+        let bits = |s: &dispersa::stats::MetricSummary| {
+            [
+                s.mean,
+                s.std,
+                s.min,
+                s.p00135,
+                s.p02275,
+                s.p50,
+                s.p97725,
+                s.p99865,
+                s.max,
+                s.tol_lower.unwrap_or(f64::NAN),
+                s.tol_upper.unwrap_or(f64::NAN),
+            ]
+            .map(f64::to_bits)
+        };
+        assert_eq!(streamed.count, sorted.count, "{name}");
+        assert_eq!(bits(&streamed), bits(&sorted), "{name}");
+    }
+    let mut empty = |_: &mut dyn FnMut(f64)| -> Result<(), ()> { Ok(()) };
+    assert!(summarize_streamed(&mut empty).unwrap().is_none());
+}

@@ -115,13 +115,15 @@ impl<'a> Accumulator<'a> {
         }
     }
 
-    /// The rows of summary.parquet. `values(k)` gives metric k's values over the samples that
-    /// did not fail (a failed sample has no metric). `pairs(a, b, visit)` is one pass over the
+    /// The rows of summary.parquet. `values(k, visit)` is one pass over metric k's values, over
+    /// the samples that did not fail (a failed sample has no metric), in the same order each
+    /// time: the exact statistics select their ranks in a few passes rather than holding the
+    /// values. `pairs(a, b, visit)` is one pass over the
     /// samples that have both metrics a and b (the landing points), in the same order each
     /// time: the footprint passes over them several times rather than holding them.
     pub fn summary<E>(
         &self,
-        mut values: impl FnMut(usize) -> Result<Vec<f64>, E>,
+        mut values: impl FnMut(usize, &mut dyn FnMut(f64)) -> Result<(), E>,
         mut pairs: impl FnMut(usize, usize, &mut dyn FnMut(f64, f64)) -> Result<(), E>,
     ) -> Result<Vec<SummaryRow>, E> {
         let mut rows = Vec::new();
@@ -131,7 +133,7 @@ impl<'a> Accumulator<'a> {
                 unit: unit.to_string(),
                 ..Default::default()
             };
-            if let Some(s) = stats::summarize_owned(values(k)?) {
+            if let Some(s) = stats::summarize_streamed(&mut |visit| values(k, visit))? {
                 row.count = s.count;
                 row.mean = Some(s.mean);
                 row.std = Some(s.std);

@@ -133,11 +133,16 @@ pub fn summarize_owned(mut values: Vec<f64>) -> Option<MetricSummary> {
 ///
 /// Returns NaN for empty data; `p` outside [0, 1] is clamped.
 pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
+    percentile_by(sorted.len(), p, |k| sorted[k])
+}
+
+/// [`percentile_sorted`] of n sorted values of which `at(k)` gives the k-th (0-based): the
+/// ranks it reads are [`percentile_ranks`].
+pub fn percentile_by(n: usize, p: f64, at: impl Fn(usize) -> f64) -> f64 {
     debug_assert!(
         (0.0..=1.0).contains(&p),
         "percentile level {p} not in [0, 1]"
     );
-    let n = sorted.len();
     if n == 0 {
         return f64::NAN;
     }
@@ -146,14 +151,21 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
     let i = lo as usize;
     let frac = h - lo;
     if i + 1 >= n || frac == 0.0 {
-        return sorted[i.min(n - 1)];
+        return at(i.min(n - 1));
     }
-    let (x0, x1) = (sorted[i], sorted[i + 1]);
+    let (x0, x1) = (at(i), at(i + 1));
     if x0 == x1 {
         // Avoids inf - inf when both neighbours are the same infinity.
         return x0;
     }
     x0 + frac * (x1 - x0)
+}
+
+/// The ranks (0-based, in sorted order) [`percentile_by`] reads for level `p` of n values.
+fn percentile_ranks(n: usize, p: f64) -> [usize; 2] {
+    let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
+    let i = h.floor() as usize;
+    [i.min(n - 1), (i + 1).min(n - 1)]
 }
 
 /// A binomial proportion with its 95 % confidence interval.
@@ -218,16 +230,168 @@ pub fn wilson(successes: u64, trials: u64) -> Proportion {
 /// Neumaier's improved Kahan summation (Neumaier, "Rundungsfehleranalyse
 /// einiger Verfahren zur Summation endlicher Summen", 1974).
 fn neumaier_sum(values: impl Iterator<Item = f64>) -> f64 {
-    let mut sum = 0.0f64;
-    let mut comp = 0.0f64;
+    let mut acc = Neumaier::default();
     for x in values {
-        let t = sum + x;
-        if sum.abs() >= x.abs() {
-            comp += (sum - t) + x;
-        } else {
-            comp += (x - t) + sum;
-        }
-        sum = t;
+        acc.add(x);
     }
-    sum + comp
+    acc.total()
+}
+
+/// Neumaier's compensated running sum.
+#[derive(Default, Clone, Copy)]
+struct Neumaier {
+    sum: f64,
+    comp: f64,
+}
+
+impl Neumaier {
+    fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        if self.sum.abs() >= x.abs() {
+            self.comp += (self.sum - t) + x;
+        } else {
+            self.comp += (x - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    fn total(&self) -> f64 {
+        self.sum + self.comp
+    }
+}
+
+/// One pass over a metric's values: calls its argument with each, in the same order each time.
+pub type ValuePass<'a, E> = dyn FnMut(&mut dyn FnMut(f64)) -> Result<(), E> + 'a;
+
+/// Buckets of the histogram that [`summarize_streamed`] selects ranks with.
+const SELECT_BUCKETS: usize = 1 << 16;
+
+/// [`summarize_owned`] of the values one pass over them gives (`pass(visit)` calls `visit`
+/// with each value, in the same order every time), holding none of them but the few near the
+/// ranks the statistics read. Equal to [`summarize_owned`] to the last bit: the sums run in the
+/// same order through the same compensated arithmetic, and every percentile and tolerance
+/// bound is the same order statistic, found by selection rather than a sort:
+/// 1. count, compensated sum (the provisional mean), min and max;
+/// 2. the deviations' sums, and a histogram of 65,536 equal buckets between min and max (with
+///    each bucket's least and greatest value);
+/// 3. the values of only the buckets that hold a wanted rank (none where a bucket's least and
+///    greatest are equal: its value is known), sorted.
+///
+/// Memory: 2 MB of histogram plus the values of those buckets (for smooth data a few per
+/// million samples; a metric with few distinct values, e.g. step counts, needs none).
+pub fn summarize_streamed<E>(pass: &mut ValuePass<'_, E>) -> Result<Option<MetricSummary>, E> {
+    let (mut count, mut sum) = (0usize, Neumaier::default());
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    pass(&mut |x| {
+        count += 1;
+        sum.add(x);
+        min = min.min(x);
+        max = max.max(x);
+    })?;
+    if count == 0 {
+        return Ok(None);
+    }
+    if !(min.is_finite() && max.is_finite()) {
+        // Infinite or NaN values: the sorted path, which orders them as summarize_owned does.
+        let mut all = Vec::with_capacity(count);
+        pass(&mut |x| all.push(x))?;
+        return Ok(summarize_owned(all));
+    }
+    let n = count as f64;
+    let provisional = sum.total() / n;
+    let scale = if max > min {
+        SELECT_BUCKETS as f64 / (max - min)
+    } else {
+        0.0
+    };
+    // Monotone in x: a correctly rounded difference, a positive factor, a floor.
+    let bucket = |x: f64| (((x - min) * scale) as usize).min(SELECT_BUCKETS - 1);
+    let (mut dev, mut dev_sq) = (Neumaier::default(), Neumaier::default());
+    let mut counts = vec![0usize; SELECT_BUCKETS];
+    let mut lows = vec![f64::INFINITY; SELECT_BUCKETS];
+    let mut highs = vec![f64::NEG_INFINITY; SELECT_BUCKETS];
+    pass(&mut |x| {
+        dev.add(x - provisional);
+        dev_sq.add((x - provisional).powi(2));
+        let b = bucket(x);
+        counts[b] += 1;
+        // In the sort's order (total_cmp: -0.0 before 0.0).
+        if x.total_cmp(&lows[b]).is_lt() {
+            lows[b] = x;
+        }
+        if x.total_cmp(&highs[b]).is_gt() {
+            highs[b] = x;
+        }
+    })?;
+    let (dev_sum, dev_sq_sum) = (dev.total(), dev_sq.total());
+    let mean = provisional + dev_sum / n;
+    let std = if count > 1 {
+        ((dev_sq_sum - dev_sum * dev_sum / n) / (n - 1.0))
+            .max(0.0)
+            .sqrt()
+    } else {
+        0.0
+    };
+    // The ranks the statistics read, and the bucket of each.
+    let levels = [0.00135, 0.02275, 0.5, 0.97725, 0.99865];
+    let tol = tolerance_rank(count, TOLERANCE_TAIL, TOLERANCE_CONFIDENCE);
+    let mut ranks: Vec<usize> = levels
+        .iter()
+        .flat_map(|&p| percentile_ranks(count, p))
+        .collect();
+    if let Some(k) = tol {
+        ranks.extend([k - 1, count - k]);
+    }
+    // The extremes as order statistics too, so that they match the sort's in every case
+    // (f64::min is free to return either zero of -0.0 and 0.0).
+    ranks.extend([0, count - 1]);
+    let mut first_rank = vec![0usize; SELECT_BUCKETS]; // rank of each bucket's first value
+    let mut below = 0;
+    for (b, c) in counts.iter().enumerate() {
+        first_rank[b] = below;
+        below += c;
+    }
+    let bucket_of_rank = |r: usize| first_rank.partition_point(|&f| f <= r) - 1;
+    let mut wanted: Vec<usize> = ranks
+        .iter()
+        .map(|&r| bucket_of_rank(r))
+        .filter(|&b| lows[b].total_cmp(&highs[b]).is_lt())
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut held: std::collections::BTreeMap<usize, Vec<f64>> = wanted
+        .iter()
+        .map(|&b| (b, Vec::with_capacity(counts[b])))
+        .collect();
+    if !held.is_empty() {
+        pass(&mut |x| {
+            if let Some(v) = held.get_mut(&bucket(x)) {
+                v.push(x);
+            }
+        })?;
+        for v in held.values_mut() {
+            v.sort_unstable_by(f64::total_cmp);
+        }
+    }
+    let at = |r: usize| {
+        let b = bucket_of_rank(r);
+        match held.get(&b) {
+            Some(v) => v[r - first_rank[b]],
+            None => lows[b], // a bucket of one value
+        }
+    };
+    Ok(Some(MetricSummary {
+        count: count as u64,
+        mean,
+        std,
+        min: at(0),
+        p00135: percentile_by(count, 0.00135, at),
+        p02275: percentile_by(count, 0.02275, at),
+        p50: percentile_by(count, 0.5, at),
+        p97725: percentile_by(count, 0.97725, at),
+        p99865: percentile_by(count, 0.99865, at),
+        max: at(count - 1),
+        tol_lower: tol.map(|k| at(k - 1)),
+        tol_upper: tol.map(|k| at(count - k)),
+    }))
 }
