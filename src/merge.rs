@@ -225,7 +225,7 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     })
 }
 
-/// A Parquet file's key-value metadata.
+/// A Parquet file's key-value metadata, sorted by key.
 fn file_metadata(path: &Path) -> Result<Vec<(String, String)>, OutputError> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let f = std::fs::File::open(path)
@@ -234,13 +234,9 @@ fn file_metadata(path: &Path) -> Result<Vec<(String, String)>, OutputError> {
         action: format!("reading {}", path.display()),
         source,
     })?;
-    Ok(b.metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .map(|kv| {
-            kv.iter()
-                .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
-                .collect()
-        })
-        .unwrap_or_default())
+    let mut kv: Vec<(String, String)> = crate::output::key_values(b.metadata().file_metadata())
+        .into_iter()
+        .collect();
+    kv.sort();
+    Ok(kv)
 }

@@ -71,11 +71,18 @@ pub fn read(dir: &Path) -> Result<BTreeMap<String, String>, String> {
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
     let mut out = BTreeMap::new();
+    let lines = text.lines().count();
     for (i, line) in text.lines().enumerate() {
-        // A line cut short by a kill while it was appended is the last one, and counts as
-        // never written.
-        let Some((sum, name)) = line.split_once("  ") else {
-            if i + 1 == text.lines().count() && !text.ends_with('\n') {
+        let entry = line.split_once("  ").filter(|(sum, name)| {
+            sum.len() == 64
+                && sum.bytes().all(|b| b.is_ascii_hexdigit())
+                && !name.is_empty()
+                && !name.contains('/')
+        });
+        let Some((sum, name)) = entry else {
+            // A line cut short by a kill while it was appended is the last one, and counts
+            // as never written.
+            if i + 1 == lines && !text.ends_with('\n') {
                 break;
             }
             return Err(format!(
@@ -84,17 +91,6 @@ pub fn read(dir: &Path) -> Result<BTreeMap<String, String>, String> {
                 i + 1
             ));
         };
-        let hex = sum.len() == 64 && sum.bytes().all(|b| b.is_ascii_hexdigit());
-        if !hex || name.contains('/') || name.is_empty() {
-            if i + 1 == text.lines().count() && !text.ends_with('\n') {
-                break;
-            }
-            return Err(format!(
-                "{}: line {} is not `SHA256  NAME`",
-                path.display(),
-                i + 1
-            ));
-        }
         out.insert(name.to_string(), sum.to_string());
     }
     Ok(out)

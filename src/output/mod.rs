@@ -164,6 +164,18 @@ pub fn u64_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a UInt64Ar
         .ok_or_else(|| column_error(name, "UInt64"))
 }
 
+/// A Parquet footer's key-value metadata.
+pub fn key_values(metadata: &parquet::file::metadata::FileMetaData) -> HashMap<String, String> {
+    metadata
+        .key_value_metadata()
+        .map(|kv| {
+            kv.iter()
+                .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// An Arrow field with its unit in the field metadata (`unit`), as every dispersa file has.
 pub fn field(name: &str, dt: DataType, nullable: bool, unit: Option<&str>) -> Field {
     let f = Field::new(name, dt, nullable);

@@ -48,16 +48,7 @@ impl Table {
         let file = std::fs::File::open(path).map_err(|e| bad(path, e.to_string()))?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(|e| bad(path, format!("not a readable Parquet file: {e}")))?;
-        let metadata = builder
-            .metadata()
-            .file_metadata()
-            .key_value_metadata()
-            .map(|kv| {
-                kv.iter()
-                    .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let metadata = crate::output::key_values(builder.metadata().file_metadata());
         let units = builder
             .schema()
             .fields()
