@@ -2,8 +2,9 @@
 //!
 //! Data flow, one module each: `config` (TOML) -> `scenario` (typed, validated) -> `sampling`
 //! (per-sample inputs) -> `engine` (`gpu` | `cpu`) -> `stats` -> `output` (Parquet) -> `report`
-//! (figures and report.html from the Parquet); `run` orchestrates, `corridor` sweeps the entry
-//! angle, `cli` is the command line.
+//! (figures and report.html from the Parquet); `run` orchestrates (durable part files, resume,
+//! shards), `dataset` computes a run's statistics from its written files, `merge` joins shards,
+//! `corridor` sweeps the entry angle, `cli` is the command line.
 
 /// `println!` that ignores a closed or full stdout: what a command writes there is a summary of
 /// outputs already on disk, and a reader that went away (`| head`) is no failure of the run.
