@@ -491,9 +491,22 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         });
         let mut engine_result = Ok(());
         let mut propagated = resumed;
+        // A failpoint for the tests of a failing engine: the chunk that starts at this sample
+        // index fails as a lost device would.
+        let fail_at: Option<u64> = std::env::var("DISPERSA_FAILPOINT_CHUNK")
+            .ok()
+            .and_then(|v| v.parse().ok());
         for c in from_sampler {
             let t0 = Instant::now();
             let before = propagated;
+            if fail_at.is_some() && fail_at == c.indices.first().copied() {
+                engine_result = Err(chunk_error(
+                    "the device was lost (DISPERSA_FAILPOINT_CHUNK)",
+                    &c,
+                    prep,
+                ));
+                break;
+            }
             let states =
                 match runner.propagate(sc, &c.inputs, c.n(), &|k| bar.set_position(before + k)) {
                     Ok(s) => s,
@@ -581,7 +594,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
 }
 
 /// An engine failure, naming the chunk it struck and what was kept.
-fn chunk_error(e: GpuError, c: &SampledChunk, prep: &Prepared) -> RunError {
+fn chunk_error(e: impl std::fmt::Display, c: &SampledChunk, prep: &Prepared) -> RunError {
     let first = c.indices.first().copied().unwrap_or(0);
     OutputError::Io {
         action: format!(

@@ -201,3 +201,59 @@ fn a_damaged_part_is_computed_again_on_resume() {
         );
     }
 }
+
+#[test]
+fn an_engine_failure_names_its_chunk_keeps_the_rest_and_the_run_resumes_on_another_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let partial = dir.path().join(".r.partial");
+    // On lavapipe, the chunk from sample 139,264 fails as a lost device would (a failpoint).
+    let run = |extra: &[&str], fail: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
+        c.args(["run", CONFIG, "--quiet", "--samples", "200000"])
+            .args(["--set", "run.chunk_size=8192", "--out"])
+            .arg(&out)
+            .args(extra);
+        if fail {
+            c.env("DISPERSA_FAILPOINT_CHUNK", "139264");
+        }
+        c.output().unwrap()
+    };
+    let o = run(&["--backend", "gpu", "--precision", "f64"], true);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(
+        err(&o).contains("samples 139264..147456") && err(&o).contains("--resume"),
+        "{}",
+        err(&o)
+    );
+    // The chunks before it: two whole parts and the part in flight (131,072..139,264), kept.
+    assert_eq!(durable_parts(&partial), 3);
+    let o = run(&["--backend", "cpu", "--resume"], false);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        err(&o).contains("139264 samples were finished"),
+        "{}",
+        err(&o)
+    );
+    let f = std::fs::File::open(out.join("samples.parquet")).unwrap();
+    let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut next = 0u64;
+    for b in r {
+        let b = b.unwrap();
+        let s = b
+            .column_by_name("sample")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow_array::UInt64Array>()
+            .unwrap()
+            .clone();
+        for v in s.values() {
+            assert_eq!(*v, next, "samples out of order or missing");
+            next += 1;
+        }
+    }
+    assert_eq!(next, 200_000);
+}
