@@ -4,7 +4,7 @@
 //! equals an uninterrupted one and merged shards equal one run by construction: the same
 //! values, in the same order, through the same arithmetic.
 
-use crate::output::{for_each_batch, string_column, OutputError, SummaryRow};
+use crate::output::{for_each_batch, for_each_present, string_column, OutputError, SummaryRow};
 use crate::scenario::{SampleOutputs, Scenario};
 use crate::stats;
 use crate::stats::accumulator::{Accumulator, SensitivityData};
@@ -98,30 +98,8 @@ pub fn statistics(sc: &dyn Scenario, files: &[PathBuf]) -> Result<Statistics, Ou
         });
         // Each metric's values passed over in the files, one metric at a time.
         let summary = acc.summary(
-            |k, visit| {
-                for_each_batch(files, &[metrics[k]], |batch| {
-                    let x = crate::output::float_column(batch, metrics[k])?;
-                    for r in 0..batch.num_rows() {
-                        if x.is_valid(r) {
-                            visit(x.value(r));
-                        }
-                    }
-                    Ok(())
-                })
-            },
-            |a, b, visit| {
-                let (ma, mb) = (metrics[a], metrics[b]);
-                for_each_batch(files, &[ma, mb], |batch| {
-                    let x = crate::output::float_column(batch, ma)?;
-                    let y = crate::output::float_column(batch, mb)?;
-                    for r in 0..batch.num_rows() {
-                        if x.is_valid(r) && y.is_valid(r) {
-                            visit(x.value(r), y.value(r));
-                        }
-                    }
-                    Ok(())
-                })
-            },
+            |k, visit| for_each_present(files, &[metrics[k]], |v| visit(v[0])),
+            |a, b, visit| for_each_present(files, &[metrics[a], metrics[b]], |v| visit(v[0], v[1])),
         );
         (
             summary,

@@ -8,11 +8,10 @@ use crate::config::{ConfigError, RawConfig};
 use crate::dataset::Statistics;
 use crate::output::parts::{self, Part};
 use crate::output::{
-    lock_out_dir, manifest, read_identity, write_sensitivity, write_summary, written_by_dispersa,
-    DirKind, OutputError, MARKER,
+    lock_out_dir, manifest, read_identity, shard_dirs, write_sensitivity, write_summary,
+    written_by_dispersa, DirKind, OutputError, MARKER,
 };
 use crate::run::{build_scenario, shard_range};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -42,43 +41,6 @@ pub struct MergeReport {
     pub statistics: Statistics,
 }
 
-/// The shard directories of `out`: index -> path, refusing names that repeat an index.
-fn shard_dirs(out: &Path) -> Result<(BTreeMap<u64, PathBuf>, Vec<u64>), MergeError> {
-    let shown = out.display();
-    let mut found: BTreeMap<u64, PathBuf> = BTreeMap::new();
-    let mut interrupted = Vec::new();
-    let entries = std::fs::read_dir(out)
-        .map_err(|e| MergeError::Input(format!("{shown}: cannot list it: {e}")))?;
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().to_string();
-        if let Some(k) = name
-            .strip_prefix(".shard=")
-            .and_then(|r| r.strip_suffix(".partial"))
-            .and_then(|k| k.parse().ok())
-        {
-            interrupted.push(k);
-            continue;
-        }
-        let Some(k) = name.strip_prefix("shard=") else {
-            continue;
-        };
-        let Ok(index) = k.parse::<u64>() else {
-            return Err(MergeError::Input(format!(
-                "{}: not a shard directory name (shard=K, K a number)",
-                e.path().display()
-            )));
-        };
-        if let Some(other) = found.insert(index, e.path()) {
-            return Err(MergeError::Input(format!(
-                "{shown}: shard {index} is there twice ({} and {})",
-                other.display(),
-                e.path().display()
-            )));
-        }
-    }
-    Ok((found, interrupted))
-}
-
 pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     let shown = out.display();
     if !out.is_dir() {
@@ -99,7 +61,7 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     };
     let n = whole.shard.map_or(0, |[_, n]| n);
     let _lock = lock_out_dir(out).map_err(MergeError::Input)?;
-    let (found, interrupted) = shard_dirs(out)?;
+    let (found, interrupted) = shard_dirs(out).map_err(MergeError::Input)?;
     // Each shard must be finished and no shard process running.
     let mut locks = Vec::new();
     for k in found.keys() {
@@ -168,26 +130,14 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         }
         let shard_parts: Vec<Part> = parts::list(dir, false, &mut |_| {})?;
         let range = shard_range(whole.samples, k, n);
-        let mut cursor = range.start;
-        for p in &shard_parts {
-            if p.first != cursor {
-                return Err(MergeError::Input(format!(
-                    "{}: samples from {cursor} are missing or doubled (next part {})",
-                    dir.display(),
-                    p.path.display()
-                )));
-            }
-            cursor += p.rows;
-        }
-        if cursor != range.end {
-            return Err(MergeError::Input(format!(
-                "{}: holds samples {}..{cursor}, shard {k}/{n} is {}..{}",
+        parts::check_covers(&shard_parts, &range).map_err(|m| {
+            MergeError::Input(format!(
+                "{}: {m} (shard {k}/{n} is samples {}..{})",
                 dir.display(),
                 range.start,
-                range.start,
                 range.end
-            )));
-        }
+            ))
+        })?;
         files.extend(shard_parts.into_iter().map(|p| p.path));
     }
     let origin = format!("the config stored in {}", out.join(MARKER).display());

@@ -163,7 +163,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     };
     let out_dir = match shard {
         Some([k, _]) => {
-            claim_dataset(&out, &identity)?;
+            crate::output::claim_dataset(&out, &identity).map_err(ConfigError::Cli)?;
             out.join(format!("shard={k}"))
         }
         None => out,
@@ -221,59 +221,6 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         resume: opts.resume,
         _lock: lock,
     })
-}
-
-/// A shard's dataset directory `out`: created and marked by the first shard to start, and
-/// refused when it holds anything but shards of this same run. The shards of an array job
-/// start together: the directory appears with its marker already inside (made aside, then
-/// renamed into place), so no shard sees it half made.
-fn claim_dataset(out: &Path, identity: &Identity) -> Result<(), ConfigError> {
-    let shown = out.display();
-    if out.exists() && !out.is_dir() {
-        return Err(ConfigError::Cli(format!(
-            "--out {shown} exists and is not a directory"
-        )));
-    }
-    let empty = |p: &Path| std::fs::read_dir(p).map_or(true, |mut d| d.next().is_none());
-    if empty(out) {
-        let cannot = |e: String| ConfigError::Cli(format!("--out {shown}: cannot create it: {e}"));
-        let parent = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = out
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().to_string());
-        let making = parent.join(format!(".{name}.creating-{}", std::process::id()));
-        std::fs::create_dir_all(&making).map_err(|e| cannot(e.to_string()))?;
-        let mut whole = identity.clone();
-        whole.shard = identity.shard.map(|[_, n]| [0, n]);
-        crate::output::write_marker(&making, DirKind::Shards, Some(&whole))
-            .map_err(|e| cannot(e.to_string()))?;
-        if std::fs::rename(&making, out).is_ok() {
-            return Ok(());
-        }
-        // Another shard made it first: check what it made.
-        let _ = std::fs::remove_dir_all(&making);
-    }
-    match crate::output::written_by_dispersa(out) {
-        Some(DirKind::Shards) => {}
-        _ => {
-            return Err(ConfigError::Cli(format!(
-                "--out {shown} exists and is not a shard dataset dispersa wrote; a shard \
-                 writes OUT/shard=K into a new or empty directory, or one that holds other \
-                 shards of the same run"
-            )))
-        }
-    }
-    if let Some(theirs) = crate::output::read_identity(out) {
-        if let Some(why) = theirs.difference(identity, true) {
-            return Err(ConfigError::Cli(format!(
-                "--out {shown} holds shards of another run: {why}; choose another --out"
-            )));
-        }
-    }
-    Ok(())
 }
 
 pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
@@ -610,28 +557,13 @@ fn chunk_error(e: impl std::fmt::Display, c: &SampledChunk, prep: &Prepared) -> 
 
 /// The parts must hold exactly the samples of `range`, each once, in order.
 fn check_coverage(all: &[Part], range: &Range<u64>, dir: &Path) -> Result<(), RunError> {
-    let mut cursor = range.start;
-    for p in all {
-        if p.first != cursor {
-            return Err(OutputError::Io {
-                action: format!("joining the parts in {}", dir.display()),
-                source: std::io::Error::other(format!(
-                    "samples from {cursor} are missing or doubled (next part: {})",
-                    p.path.display()
-                )),
-            }
-            .into());
-        }
-        cursor += p.rows;
-    }
-    if cursor != range.end {
-        return Err(OutputError::Io {
+    parts::check_covers(all, range).map_err(|m| {
+        OutputError::Io {
             action: format!("joining the parts in {}", dir.display()),
-            source: std::io::Error::other(format!("samples {cursor}..{} are missing", range.end)),
+            source: std::io::Error::other(m),
         }
-        .into());
-    }
-    Ok(())
+        .into()
+    })
 }
 
 type Schema<'a> = (&'a [ColumnSpec], &'a [ColumnSpec], &'a [ColumnSpec]);

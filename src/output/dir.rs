@@ -10,6 +10,7 @@
 
 use super::{io, OutputError};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -372,6 +373,83 @@ fn check_target(out: &Path, replace: bool) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A shard's dataset directory `out`: created and marked by the first shard to start, and
+/// refused (the message, for the user) when it holds anything but shards of this same run.
+/// The shards of an array job start together: the directory appears with its marker already
+/// inside (made aside, then renamed into place), so no shard sees it half made.
+pub fn claim_dataset(out: &Path, identity: &Identity) -> Result<(), String> {
+    let shown = out.display();
+    if out.exists() && !out.is_dir() {
+        return Err(format!("--out {shown} exists and is not a directory"));
+    }
+    let empty = std::fs::read_dir(out).map_or(true, |mut d| d.next().is_none());
+    if empty {
+        let cannot = |e: String| format!("--out {shown}: cannot create it: {e}");
+        let (parent, name) = parent_and_name(out);
+        let making = parent.join(format!(".{name}.creating-{}", std::process::id()));
+        std::fs::create_dir_all(&making).map_err(|e| cannot(e.to_string()))?;
+        let mut whole = identity.clone();
+        whole.shard = identity.shard.map(|[_, n]| [0, n]);
+        write_marker(&making, DirKind::Shards, Some(&whole)).map_err(|e| cannot(e.to_string()))?;
+        if std::fs::rename(&making, out).is_ok() {
+            return Ok(());
+        }
+        // Another shard made it first: check what it made.
+        let _ = std::fs::remove_dir_all(&making);
+    }
+    if written_by_dispersa(out) != Some(DirKind::Shards) {
+        return Err(format!(
+            "--out {shown} exists and is not a shard dataset dispersa wrote; a shard writes \
+             OUT/shard=K into a new or empty directory, or one that holds other shards of the \
+             same run"
+        ));
+    }
+    if let Some(why) = read_identity(out).and_then(|theirs| theirs.difference(identity, true)) {
+        return Err(format!(
+            "--out {shown} holds shards of another run: {why}; choose another --out"
+        ));
+    }
+    Ok(())
+}
+
+/// The shard directories of a shard dataset `out` (`shard=K`): index -> path, refusing names
+/// that repeat an index or are not `shard=` and a number; and the indices of interrupted shards
+/// (`.shard=K.partial`).
+pub fn shard_dirs(out: &Path) -> Result<(BTreeMap<u64, PathBuf>, Vec<u64>), String> {
+    let shown = out.display();
+    let mut found: BTreeMap<u64, PathBuf> = BTreeMap::new();
+    let mut interrupted = Vec::new();
+    let entries = std::fs::read_dir(out).map_err(|e| format!("{shown}: cannot list it: {e}"))?;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if let Some(k) = name
+            .strip_prefix(".shard=")
+            .and_then(|r| r.strip_suffix(".partial"))
+            .and_then(|k| k.parse().ok())
+        {
+            interrupted.push(k);
+            continue;
+        }
+        let Some(k) = name.strip_prefix("shard=") else {
+            continue;
+        };
+        let Ok(index) = k.parse::<u64>() else {
+            return Err(format!(
+                "{}: not a shard directory name (shard=K, K a number)",
+                e.path().display()
+            ));
+        };
+        if let Some(other) = found.insert(index, e.path()) {
+            return Err(format!(
+                "{shown}: shard {index} is there twice ({} and {})",
+                other.display(),
+                e.path().display()
+            ));
+        }
+    }
+    Ok((found, interrupted))
 }
 
 /// Where a run to `final_dir` is written until it is complete: `.NAME.partial` beside it.

@@ -10,8 +10,8 @@ pub use crate::stats::accumulator::SummaryRow;
 use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 pub use dir::{
-    claim_out_dir, lock_out_dir, partial_dir, read_identity, write_marker, written_by_dispersa,
-    DirKind, Identity, OutLock, RunDir, MARKER,
+    claim_dataset, claim_out_dir, lock_out_dir, partial_dir, read_identity, shard_dirs,
+    write_marker, written_by_dispersa, DirKind, Identity, OutLock, RunDir, MARKER,
 };
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -99,9 +99,34 @@ pub fn for_each_batch(
     Ok(())
 }
 
+/// Visit the rows of Parquet files (in order) where the Float64 columns `names` are all
+/// non-null, with their values in the order of `names`: how the exact statistics pass over a
+/// metric's values, or the landing points, without holding them.
+pub fn for_each_present(
+    files: &[PathBuf],
+    names: &[&str],
+    mut visit: impl FnMut(&[f64]),
+) -> Result<(), OutputError> {
+    let mut row = vec![0.0; names.len()];
+    for_each_batch(files, names, |batch| {
+        let cols: Vec<&Float64Array> = names
+            .iter()
+            .map(|n| float_column(batch, n))
+            .collect::<Result<_, _>>()?;
+        for r in 0..batch.num_rows() {
+            if cols.iter().all(|c| c.is_valid(r)) {
+                for (v, c) in row.iter_mut().zip(&cols) {
+                    *v = c.value(r);
+                }
+                visit(&row);
+            }
+        }
+        Ok(())
+    })
+}
+
 /// The values of the Float64 columns `names` of Parquet files (in order), over the rows where
-/// all of them are non-null. Exact statistics take their columns from the written files this
-/// way, one metric at a time, rather than holding every metric of every sample.
+/// all of them are non-null ([`for_each_present`], collected).
 pub fn read_present_rows(files: &[PathBuf], names: &[&str]) -> Result<Vec<Vec<f64>>, OutputError> {
     // Sized from the footers: a vector that grows by doubling holds up to twice its values,
     // and three times while it moves.
@@ -110,19 +135,10 @@ pub fn read_present_rows(files: &[PathBuf], names: &[&str]) -> Result<Vec<Vec<f6
         rows += parts::rows_of(f)? as usize;
     }
     let mut out: Vec<Vec<f64>> = (0..names.len()).map(|_| Vec::with_capacity(rows)).collect();
-    for_each_batch(files, names, |batch| {
-        let cols: Vec<&Float64Array> = names
-            .iter()
-            .map(|n| float_column(batch, n))
-            .collect::<Result<_, _>>()?;
-        for r in 0..batch.num_rows() {
-            if cols.iter().all(|c| c.is_valid(r)) {
-                for (o, c) in out.iter_mut().zip(&cols) {
-                    o.push(c.value(r));
-                }
-            }
+    for_each_present(files, names, |row| {
+        for (o, v) in out.iter_mut().zip(row) {
+            o.push(*v);
         }
-        Ok(())
     })?;
     Ok(out)
 }

@@ -93,6 +93,25 @@ pub fn list(
     Ok(parts)
 }
 
+/// Whether `parts` (in index order) hold exactly the samples of `range`, each once; else what
+/// is missing or doubled.
+pub fn check_covers(parts: &[Part], range: &std::ops::Range<u64>) -> Result<(), String> {
+    let mut cursor = range.start;
+    for p in parts {
+        if p.first != cursor {
+            return Err(format!(
+                "samples from {cursor} are missing or doubled (next part: {})",
+                p.path.display()
+            ));
+        }
+        cursor += p.rows;
+    }
+    if cursor != range.end {
+        return Err(format!("samples {cursor}..{} are missing", range.end));
+    }
+    Ok(())
+}
+
 /// Make `tmp` (a finished file in `dir`) durable as `name`: sync it, rename it, sync the
 /// directory, and enter it in the manifest.
 pub fn make_durable(dir: &Path, tmp: &Path, name: &str) -> Result<(), OutputError> {

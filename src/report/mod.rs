@@ -166,17 +166,9 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     // against the run's checksums before drawing anything from it.
     let mut verified = crate::output::manifest::verify(dir).map_err(ReportError::Input)?;
     let (sample_files, stats_prefix) = if dataset {
-        let mut shards: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)
-            .map_err(|e| ReportError::Input(format!("{}: {e}", dir.display())))?
-            .flatten()
-            .filter_map(|e| {
-                let name = e.file_name().to_string_lossy().to_string();
-                Some((name.strip_prefix("shard=")?.parse().ok()?, e.path()))
-            })
-            .collect();
-        shards.sort();
+        let (shards, _) = crate::output::shard_dirs(dir).map_err(ReportError::Input)?;
         let mut files = Vec::new();
-        for (_, shard) in &shards {
+        for shard in shards.values() {
             verified &= crate::output::manifest::verify(shard).map_err(ReportError::Input)?;
             let parts = crate::output::parts::list(shard, false, &mut |_| {})?;
             files.extend(parts.into_iter().map(|p| p.path));
