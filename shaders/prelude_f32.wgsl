@@ -12,3 +12,7 @@ fn rexp(x: f32) -> f32 {
 fn rlog(x: f32) -> f32 {
     return log(x);
 }
+
+fn ratan2(y: f32, x: f32) -> f32 {
+    return atan2(y, x);
+}

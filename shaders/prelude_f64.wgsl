@@ -45,3 +45,35 @@ fn rlog(x: f64) -> f64 {
     let e = rexp(y0);
     return y0 + 2.0 * (x - e) / (x + e);
 }
+
+// physics::vec3::atan2_arith: atan2 from arithmetic and sqrt (lavapipe's f64 atan2 is only
+// f32-accurate): two half-angle reductions, then the series to u^25.
+fn ratan_unit(u: f64) -> f64 {
+    let u1 = u / (1.0 + sqrt(1.0 + u * u));
+    let u2 = u1 / (1.0 + sqrt(1.0 + u1 * u1));
+    let z = u2 * u2;
+    var s: f64 = 0.0;
+    for (var k = 12; k >= 0; k = k - 1) {
+        var sign: f64 = 1.0;
+        if (k % 2 == 1) {
+            sign = -1.0;
+        }
+        s = sign / f64(2 * k + 1) + z * s;
+    }
+    return 4.0 * u2 * s;
+}
+
+fn ratan2(y: f64, x: f64) -> f64 {
+    let r = sqrt(x * x + y * y);
+    if (r == 0.0) {
+        return 0.0;
+    }
+    if (x >= 0.0) {
+        return 2.0 * ratan_unit(y / (r + x));
+    }
+    let pi: f64 = 3.14159265358979311600e+00;
+    if (y == 0.0) {
+        return pi;
+    }
+    return select(-pi, pi, y > 0.0) - 2.0 * ratan_unit(y / (r - x));
+}
