@@ -39,8 +39,9 @@ SCENARIOS = {  # metrics compared with summary.parquet, and (column, unit) pairs
                  "entry_flight_path_angle_deg": "deg"}),
     "cruise": (["propellant_used_kg", "time_of_flight_days", "propellant_margin_kg"],
                {"propellant_used_kg": "kg", "propellant_margin_kg": "kg",
-                "time_of_flight_days": "day", "arrival_mjd_tdb": "day (MJD, TDB)",
-                "arrival_epoch_tdb": "ISO 8601, TDB", "final_x_au": "au",
+                "time_of_flight_days": "day", "rendezvous_mjd_tdb": "day (MJD, TDB)",
+                "rendezvous_epoch_tdb": "ISO 8601, TDB", "orbit_match_mjd_tdb": "day (MJD, TDB)",
+                "final_distance_km": "km", "final_relative_speed_m_s": "m/s", "final_x_au": "au",
                 "closest_approach_km": "km", "propulsion_thrust_scale": "1"}),
 }
 CORRIDOR_UNITS = {"fpa_deg": "deg", "p_": "probability", "peak_g_": "g0",

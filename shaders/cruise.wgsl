@@ -1,9 +1,10 @@
-// Cruise: one invocation owns one trajectory from the flyby to 311P's orbit (or to propellant
+// Cruise: one invocation owns one trajectory from the flyby to 311P (or to propellant
 // exhaustion or the time limit). The state y = (r, v, m) is integrated by
 // shaders/integrator.wgsl; the engine mode (thrusters running, guidance wants thrust, outage)
 // is held over each step. Steps end exactly on the known times (outages, thrust-noise nodes
 // while thrusting, open-loop segments, the time limit); a mode change inside a step is located
-// on the dense output (Illinois or bisection) and the step cut back to it; arrival and propellant
+// on the dense output (Illinois or bisection) and the step cut back to it; rendezvous, the
+// orbit-match milestone and propellant
 // exhaustion are located on their step's dense output. The f64 CPU twin is
 // scenario/cruise/cpu.rs (its module comment has the details).
 
@@ -37,7 +38,80 @@ struct P {
     n_on: real,
     ol_dir: vec3<real>,   // open loop: the segment's direction in radial/transverse/normal
     qc: QLawConsts,
+    psi0: real,           // the phase still to gain on 311P at the step start, unwrapped
+    ph0: vec2<real>,      // and its (cos, sin)
+    approach: bool,       // the approach stage is in force
 };
+
+fn comet_position(t: real) -> vec3<real> {
+    return body_position(dims.n_bodies, t);
+}
+
+// cpu.rs `phase_cs`: the comet's (cos, sin) phase ahead of the spacecraft, about 311P's
+// orbit normal.
+fn phase_cs(r: vec3<real>, t: real) -> vec2<real> {
+    let h = vec3<real>(consts[C_TGT_H], consts[C_TGT_H + 1u], consts[C_TGT_H + 2u]);
+    let ru = unit3(r);
+    let cu = unit3(comet_position(t));
+    return vec2<real>(dot(ru, cu), dot(cross(ru, cu), h));
+}
+
+// cpu.rs `phase_to_gain`: unwrapped against the step start's phase.
+fn phase_to_gain(r: vec3<real>, t: real, p: P) -> real {
+    let cs = phase_cs(r, t);
+    let c0 = p.ph0.x;
+    let s0 = p.ph0.y;
+    return p.psi0 + ratan2(c0 * cs.y - s0 * cs.x, c0 * cs.x + s0 * cs.y);
+}
+
+// cpu.rs `phased_target`: the Q-law's target with the phasing term on its semi-major axis.
+fn phased_qc(r: vec3<real>, v: vec3<real>, t: real, p: P) -> QLawConsts {
+    var qc = p.qc;
+    let gain = consts[C_PH_GAIN];
+    if (gain > 0.0) {
+        let inv_a = 2.0 / length(r) - dot(v, v) / consts[C_SUN_MU];
+        let ratio = qc.a_t * inv_a;
+        var x = -consts[C_PH_MAX];
+        if (inv_a > 0.0) {
+            x = gain * phase_to_gain(r, t, p) + 2.0 / 3.0 * (1.0 - sqrt(ratio * ratio * ratio));
+        }
+        qc.a_t = qc.a_t * (1.0 - clamp(x, -consts[C_PH_MAX], consts[C_PH_MAX]));
+    }
+    return qc;
+}
+
+// cpu.rs `approach_command`: (unit direction, throttle in [0, 1]) of the approach law.
+fn approach_command(r: vec3<real>, v: vec3<real>, m: real, t: real, p: P) -> vec4<real> {
+    let rc = comet_position(t);
+    let vc = body_velocity(dims.n_bodies, t);
+    let dr = r - rc;
+    let dv = v - vc;
+    let d = length(dr);
+    let a_max = p.n_on * inputs[p.ib + I_THRUST] * inputs[p.ib + I_DUTY] / m;
+    let tau = consts[C_APP_TAU];
+    let mu = consts[C_SUN_MU];
+    let rn = length(r);
+    let rcn = length(rc);
+    let tidal = (-mu / (rn * rn * rn)) * r + (mu / (rcn * rcn * rcn)) * rc;
+    let closing = min(sqrt(2.0 * APPROACH_ACCEL_SHARE * a_max * d), d / tau);
+    var v_ref = vec3<real>(0.0, 0.0, 0.0);
+    if (d > 0.0) {
+        v_ref = (-closing / d) * dr;
+    }
+    let a_cmd = -tidal + (v_ref - dv) / tau;
+    let an = length(a_cmd);
+    if (an <= 0.0 || a_max <= 0.0) {
+        return vec4<real>(0.0, 0.0, 0.0, 0.0);
+    }
+    return vec4<real>(a_cmd / an, min(an / a_max, 1.0));
+}
+
+// cpu.rs `rendezvous`: within the rendezvous distance and relative speed of 311P.
+fn rendezvous(r: vec3<real>, v: vec3<real>, t: real) -> bool {
+    let dr = r - comet_position(t);
+    let dv = v - body_velocity(dims.n_bodies, t);
+    return length(dr) <= consts[C_RDV_D] && length(dv) <= consts[C_RDV_V];
+}
 
 struct Aux {
     unused: real,
@@ -49,7 +123,7 @@ struct Eval {
 };
 
 // cpu.rs `steering`: the guidance's thrust direction at a state (before pointing errors).
-fn steering(r: vec3<real>, v: vec3<real>, m: real, p: P) -> vec3<real> {
+fn steering(r: vec3<real>, v: vec3<real>, m: real, t: real, p: P) -> vec3<real> {
     if (dims.guidance == GUIDE_TANGENTIAL) {
         return unit3(v);
     } else if (dims.guidance == GUIDE_INERTIAL) {
@@ -61,7 +135,7 @@ fn steering(r: vec3<real>, v: vec3<real>, m: real, p: P) -> vec3<real> {
         return p.ol_dir.x * rh + p.ol_dir.y * th + p.ol_dir.z * nh;
     }
     let accel = p.n_on * inputs[p.ib + I_THRUST] * inputs[p.ib + I_DUTY] / m;
-    return qlaw_steering(r, v, consts[C_SUN_MU], max(accel, 1.0e-12), p.qc);
+    return qlaw_steering(r, v, consts[C_SUN_MU], max(accel, 1.0e-12), phased_qc(r, v, t, p));
 }
 
 fn rhs(t: real, y: Y, p: P) -> Eval {
@@ -69,9 +143,16 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
     var mdot: real = 0.0;
     if (p.on) {
         let duty = inputs[p.ib + I_DUTY];
-        let thrust = p.n_on * inputs[p.ib + I_THRUST] * duty * (1.0 + thrust_noise(p.ib, t));
-        mdot = p.n_on * inputs[p.ib + I_MDOT] * duty;
-        a = a + (thrust / y.m) * point_thrust(p.ib, steering(y.r, y.v, y.m, p));
+        var dir_th = vec4<real>(0.0, 0.0, 0.0, 1.0);
+        if (p.approach) {
+            dir_th = approach_command(y.r, y.v, y.m, t, p);
+        } else {
+            dir_th = vec4<real>(steering(y.r, y.v, y.m, t, p), 1.0);
+        }
+        let thrust = dir_th.w * p.n_on * inputs[p.ib + I_THRUST] * duty
+            * (1.0 + thrust_noise(p.ib, t));
+        mdot = dir_th.w * p.n_on * inputs[p.ib + I_MDOT] * duty;
+        a = a + (thrust / y.m) * point_thrust(p.ib, dir_th.xyz);
     }
     var e: Eval;
     e.f = Y(y.v, a, -mdot);
@@ -86,15 +167,25 @@ fn mode_at(y: Y, t: real, p: P, wanting: bool) -> vec2<real> {
     let n_on = thrusters_on(p.ib, y.r, t);
     var wants = true;
     var eta: real = 0.0;
-    if (dims.guidance == GUIDE_QLAW) {
+    // The approach stage: within C_APPROACH of the comet, left beyond twice that.
+    var limit = consts[C_APPROACH];
+    if (p.approach) {
+        limit = 2.0 * limit;
+    }
+    let approach = dims.guidance == GUIDE_QLAW && length(y.r - comet_position(t)) < limit;
+    if (approach) {
+        wants = true;
+    } else if (dims.guidance == GUIDE_QLAW) {
         let accel = n_on * inputs[p.ib + I_THRUST] * inputs[p.ib + I_DUTY] / y.m;
-        let d = qlaw_direction(y.r, y.v, consts[C_SUN_MU], max(accel, 1.0e-12), p.qc);
+        let d = qlaw_direction(y.r, y.v, consts[C_SUN_MU], max(accel, 1.0e-12),
+            phased_qc(y.r, y.v, t, p));
         wants = d.q_dot_best < 0.0 && d.eta_r >= mode_cut(p, wanting);
         eta = d.eta_r;
     } else if (dims.guidance == GUIDE_OPEN_LOOP) {
         wants = p.on;
     }
-    return vec2<real>(2.0 * n_on + select(real(0.0), real(1.0), wants), eta);
+    return vec2<real>(2.0 * n_on + select(real(0.0), real(1.0), wants)
+        + select(real(0.0), APPROACH_MODE, approach), eta);
 }
 
 // cpu.rs `cut`: eta_cut, less the hysteresis band while the Q-law thrusts.
@@ -197,6 +288,9 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var t_switch = states[sb + S_T_SWITCH];
     var sw_mode = states[sb + S_SW_MODE];
     var ol_idx = u32(states[sb + S_OL_IDX]);
+    var psi = states[sb + S_PSI];
+    var ph = vec2<real>(states[sb + S_PH_C], states[sb + S_PH_C + 1u]);
+    var match_t = states[sb + S_MATCH_T];
     var status = ST_RUNNING;
     let dry = inputs[ib + I_MASS0] - inputs[ib + I_PROP0];
     var p: P;
@@ -240,7 +334,7 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
                 break;
             }
             let first = steps == 0.0 && rejected == 0.0;
-            if (first && arrived_at_target(y.r, y.v)) {
+            if (first && rendezvous(y.r, y.v, t)) {
                 status = ST_ARRIVED;
                 break;
             }
@@ -256,6 +350,8 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
             outage = in_outage(ib, t, &out_idx);
             p.on = false;
             p.ol_dir = vec3<real>(0.0, 0.0, 0.0);
+            p.psi0 = psi;
+            p.ph0 = ph;
             if (dims.guidance == GUIDE_OPEN_LOOP) {
                 if (ol_idx + 1u < dims.n_ol && t >= ol_at(ol_idx + 1u, 0u)) {
                     ol_idx = ol_idx + 1u;
@@ -265,8 +361,10 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
                 mode = 2.0 * floor(mode * 0.5) + select(real(0.0), real(1.0), p.on);
             }
             mode0 = mode;
-            n_on = floor(mode0 * 0.5);
-            wants = mode0 - 2.0 * n_on != 0.0;
+            p.approach = mode0 >= APPROACH_MODE;
+            let base = mode0 - select(real(0.0), APPROACH_MODE, p.approach);
+            n_on = floor(base * 0.5);
+            wants = base - 2.0 * n_on != 0.0;
             p.n_on = n_on;
             p.on = n_on > 0.0 && wants && !outage;
 
@@ -335,7 +433,7 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
             done = md == mode0 || reaching_switch;
             let g0 = eta0 - mode_cut(p, wants);
             let g1 = me.y - mode_cut(p, wants);
-            illinois = dims.guidance == GUIDE_QLAW && floor(md * 0.5) == n_on
+            illinois = dims.guidance == GUIDE_QLAW && !p.approach && floor(md * 0.5) == n_on
                 && (g0 >= 0.0) != (g1 >= 0.0);
             br = root_new(g0, g1);
         } else if (illinois) {
@@ -376,13 +474,13 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
         // End conditions inside the step, located on the dense output (the earlier one).
         var th_end: real = 1.0;
         var end_status = ST_RUNNING;
-        if (arrived_at_target(tr.y1.r, tr.y1.v)) {
+        if (rendezvous(tr.y1.r, tr.y1.v, t1)) {
             var a_lo: real = 0.0;
             var a_hi: real = 1.0;
             for (var j = 0u; j < SWITCH_BISECTIONS; j = j + 1u) {
                 let mid = 0.5 * (a_lo + a_hi);
                 let ym = integ_dense(tr, mid);
-                if (arrived_at_target(ym.r, ym.v)) {
+                if (rendezvous(ym.r, ym.v, tr.t0 + mid * tr.h)) {
                     a_hi = mid;
                 } else {
                     a_lo = mid;
@@ -414,6 +512,21 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
             y1 = integ_dense(tr, th_end);
             t_end = tr.t0 + th_end * tr.h;
             h_done = th_end * hs;
+        }
+        // The orbit-match milestone (cpu.rs), located on the dense output.
+        if (match_t < 0.0 && arrived_at_target(y1.r, y1.v)) {
+            var o_lo: real = 0.0;
+            var o_hi: real = 1.0;
+            for (var j = 0u; j < SWITCH_BISECTIONS; j = j + 1u) {
+                let mid = 0.5 * (o_lo + o_hi);
+                let ym = integ_dense(tr, mid);
+                if (arrived_at_target(ym.r, ym.v)) {
+                    o_hi = mid;
+                } else {
+                    o_lo = mid;
+                }
+            }
+            match_t = tr.t0 + min(o_hi, th_end) * tr.h;
         }
         if (p.on) {
             thrust_on = thrust_on + h_done;
@@ -451,6 +564,9 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
         mode = mode1;
         eta0 = eta1;
         steps = steps + 1.0;
+        // The phase to gain (cpu.rs, after the step's commit).
+        psi = phase_to_gain(y1.r, t_end, p);
+        ph = phase_cs(y1.r, t_end);
         if (METHOD != METHOD_RK4) {
             err_prev = max(tr.err, ERR_PREV_START);
             h = h_next;
@@ -485,6 +601,10 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     states[sb + S_SW_MODE] = sw_mode;
     states[sb + S_OL_IDX] = real(ol_idx);
     states[sb + S_ETA] = eta0;
+    states[sb + S_PSI] = psi;
+    states[sb + S_PH_C] = ph.x;
+    states[sb + S_PH_C + 1u] = ph.y;
+    states[sb + S_MATCH_T] = match_t;
     states[sb + S_STATUS] = real(status);
     if (status == ST_RUNNING) {
         atomicAdd(&n_running, 1u);

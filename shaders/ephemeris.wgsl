@@ -46,3 +46,22 @@ fn cruise_gravity(r: vec3<real>, t: real) -> vec3<real> {
     }
     return a;
 }
+
+// Velocity of body b at t: the derivative of body_position's Hermite (cpu.rs body_velocity).
+fn body_velocity(b: u32, t: real) -> vec3<real> {
+    let h = consts[C_EPH_DT];
+    let u = t / h;
+    let k = clamp(floor(u), 0.0, real(dims.n_eph - 2u));
+    let s = u - k;
+    let base = dims.off_eph + 6u * (b * dims.n_eph + u32(k));
+    let p0 = vec3<real>(consts[base], consts[base + 1u], consts[base + 2u]);
+    let v0 = vec3<real>(consts[base + 3u], consts[base + 4u], consts[base + 5u]);
+    let p1 = vec3<real>(consts[base + 6u], consts[base + 7u], consts[base + 8u]);
+    let v1 = vec3<real>(consts[base + 9u], consts[base + 10u], consts[base + 11u]);
+    let s2 = s * s;
+    let d00 = 6.0 * s2 - 6.0 * s;
+    let d10 = 3.0 * s2 - 4.0 * s + 1.0;
+    let d01 = -6.0 * s2 + 6.0 * s;
+    let d11 = 3.0 * s2 - 2.0 * s;
+    return (d00 * p0 + d01 * p1) / h + d10 * v0 + d11 * v1;
+}

@@ -471,6 +471,15 @@ fn cruise_bad_inputs_name_their_keys() {
         ("integrator.atol", "0.0"),
         ("integrator.max_step_days", "90.0"),
         ("guidance.eta_hysteresis", "0.5"),
+        ("guidance.phasing_days", "-1.0"),
+        ("guidance.phasing_max_da", "0.7"),
+        ("guidance.phasing_laps", "11"),
+        ("guidance.approach_km", "0.0"),
+        ("guidance.approach_tau_days", "nan"),
+        ("target.rendezvous_km", "-5.0"),
+        ("target.rendezvous_km", "3e7"),
+        ("target.rendezvous_m_s", "0.0"),
+        ("departure.epoch", "\"2016-01-01T00:00:00 TDB\""),
     ] {
         expect_bad(Some(CRUISE), &["--set", &format!("{key}={value}")], key);
     }

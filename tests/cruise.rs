@@ -245,8 +245,14 @@ fn propellant_used_equals_the_integral_of_the_mass_flow() {
     );
 }
 
+/// The nominal meets 311P (status `arrived`: within target.rendezvous_km and
+/// target.rendezvous_m_s of the comet) with propellant to spare, on both engines; and an
+/// independent propagation of 311P from its published elements (tests/common/comet.rs) puts
+/// the comet within those tolerances of the final state too.
 #[test]
-fn nominal_cruise_reaches_311p_before_2036_with_margin() {
+fn nominal_cruise_meets_311p_with_margin() {
+    let sc = cruise_with(&[]);
+    let (rdv_km, rdv_m_s) = (sc.cfg.target.rendezvous_km, sc.cfg.target.rendezvous_m_s);
     for (name, sc, engine) in [
         ("cpu dopri5", cruise_with(&[]), common::cpu()),
         (
@@ -255,21 +261,63 @@ fn nominal_cruise_reaches_311p_before_2036_with_margin() {
             common::gpu(PrecisionChoice::F64),
         ),
     ] {
-        let (outs, _) = run(&engine, &sc, 1, true);
+        let (outs, states) = run(&engine, &sc, 1, true);
         let o = &outs[0];
         assert_eq!(o.status, ST_ARRIVED, "{name}: nominal status {}", o.status);
-        let mjd = metric(o, "arrival_mjd_tdb");
+        let mjd = metric(o, "rendezvous_mjd_tdb");
         let margin = metric(o, "propellant_margin_kg");
+        let s = &states[0];
+        let jd = sc.model.epoch_jd + s[S_T] / DAY_S;
+        let (rc, vc) = common::comet::comet_at(jd);
+        let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
+        let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
+        let (d_km, dv) = (common::comet::dist(r, rc) / 1e3, common::comet::dist(v, vc));
         eprintln!(
-            "{name}: arrival MJD {mjd:.1}, margin {margin:.1} kg, {:.0} days",
-            metric(o, "time_of_flight_days")
-        );
-        assert!(
-            mjd < 64_328.0,
-            "arrival after 2036-01-01 (MJD 64328): {mjd}"
+            "{name}: rendezvous MJD {mjd:.2} ({:.0} days), margin {margin:.1} kg; by the \
+             independent comet: {d_km:.1} km, {dv:.4} m/s (engine's: {:.1} km, {:.4} m/s); \
+             orbit match MJD {:.2}",
+            metric(o, "time_of_flight_days"),
+            metric(o, "final_distance_km"),
+            metric(o, "final_relative_speed_m_s"),
+            metric(o, "orbit_match_mjd_tdb"),
         );
         assert!(margin > 0.0);
+        // The end is located where the relative speed falls to the tolerance, so it sits on
+        // the boundary: the two ephemerides' agreement (1 km, 0.1 mm/s:
+        // tests/comet_ephemeris.rs) is the allowance.
+        assert!(d_km <= rdv_km + 1.0, "{d_km} km");
+        assert!(dv <= rdv_m_s + 1e-4, "{dv} m/s");
     }
+}
+
+/// A sample is `arrived` only at the comet: every dispersed rendezvous ends within the
+/// tolerances of 311P as the independent propagation (tests/common/comet.rs) places it, and no
+/// sample that did not meet the comet ends inside them.
+#[test]
+fn every_dispersed_rendezvous_is_at_the_comet() {
+    let sc = cruise_with(&[]);
+    let (rdv_km, rdv_m_s) = (sc.cfg.target.rendezvous_km, sc.cfg.target.rendezvous_m_s);
+    let n = 40;
+    let (outs, states) = run(&common::cpu(), &sc, n, false);
+    let mut arrived = 0;
+    for (o, s) in outs.iter().zip(&states) {
+        let jd = sc.model.epoch_jd + s[S_T] / DAY_S;
+        let (rc, vc) = common::comet::comet_at(jd);
+        let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
+        let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
+        let (d_km, dv) = (common::comet::dist(r, rc) / 1e3, common::comet::dist(v, vc));
+        // Allowance: the two ephemerides' agreement (1 km, 0.1 mm/s), as for the nominal.
+        let inside = d_km <= rdv_km + 1.0 && dv <= rdv_m_s + 1e-4;
+        if o.status == ST_ARRIVED {
+            arrived += 1;
+            assert!(inside, "arrived {d_km} km, {dv} m/s from the comet");
+        } else {
+            let outside = d_km > rdv_km - 1.0 || dv > rdv_m_s - 1e-4;
+            assert!(outside, "status {} but {d_km} km, {dv} m/s", o.status);
+        }
+    }
+    eprintln!("{arrived} of {n} dispersed samples met the comet, each within the tolerances");
+    assert!(arrived >= n / 2, "too few rendezvous to check: {arrived}");
 }
 
 #[test]
@@ -289,20 +337,23 @@ fn agree_on_dispersed(mode: &str) {
         assert_eq!(x.status, y.status, "same status");
         let dp = (metric(x, "propellant_used_kg") - metric(y, "propellant_used_kg")).abs();
         worst_p = worst_p.max(dp);
-        if x.status == ST_ARRIVED {
-            let dt = (metric(x, "arrival_mjd_tdb") - metric(y, "arrival_mjd_tdb")).abs() * 1440.0;
-            worst_t = worst_t.max(dt);
-            same += (dt == 0.0) as usize;
-        }
+        // The end: the rendezvous epoch, or the end of the flight (time limit) otherwise.
+        let dt =
+            (metric(x, "final_epoch_mjd_tdb") - metric(y, "final_epoch_mjd_tdb")).abs() * 1440.0;
+        worst_t = worst_t.max(dt);
+        same += (dt == 0.0 && x.status == ST_ARRIVED) as usize;
     }
-    // The comparison must cover arrivals: most Q-law samples arrive; open-loop ones drift, but
-    // some still meet the tolerances.
-    let min_arrived = if mode == "qlaw" { 20 } else { 1 };
-    assert!(
-        c.iter().filter(|o| o.status == ST_ARRIVED).count() >= min_arrived,
-        "{mode}: too few arrivals to compare"
-    );
-    eprintln!("cruise {mode} GPU vs CPU ({n} samples): arrival {worst_t:.1} min, propellant {:.3} g, {same} identical arrival steps", worst_p * 1e3);
+    // The Q-law comparison must cover rendezvous (most samples meet the comet within the time
+    // limit); the open-loop replay of the nominal's commands drifts away from the comet and
+    // times out, and is compared on its whole flight instead.
+    let arrived = c.iter().filter(|o| o.status == ST_ARRIVED).count();
+    if mode == "qlaw" {
+        assert!(
+            arrived >= n / 2,
+            "{mode}: {arrived} rendezvous, too few to compare"
+        );
+    }
+    eprintln!("cruise {mode} GPU vs CPU ({n} samples, {arrived} rendezvous): end epoch {worst_t:.1} min, propellant {:.3} g, {same} identical rendezvous epochs", worst_p * 1e3);
     // The issue's bounds. Measured on lavapipe with RK4: identical (0 min, 0 g): the same
     // steps, switches and located arrivals.
     assert!(
@@ -327,8 +378,8 @@ fn f32_is_refused_with_the_reason() {
     assert!(err.to_string().contains("needs f64"), "{err}");
 }
 
-/// The adaptive integrator against converged solutions (CPU engine, f64): arrival epoch and
-/// propellant at arrival, on dispersed samples (thrust, Isp, pointing, power, flyby, safe-mode
+/// The adaptive integrator against converged solutions (CPU engine, f64): rendezvous epoch and
+/// propellant at rendezvous, on dispersed samples (thrust, Isp, pointing, power, flyby, safe-mode
 /// outages, thrust noise).
 #[test]
 fn dopri5_arrival_and_propellant_against_converged_solutions() {
@@ -345,7 +396,7 @@ fn dopri5_arrival_and_propellant_against_converged_solutions() {
     let (conv, _) = run(&engine, &with("1e-13"), n, false);
     let budget_h = 1.0;
     let budget_g = 10.0;
-    let arrival = |o: &SampleOutputs| metric(o, "arrival_mjd_tdb") * 24.0;
+    let arrival = |o: &SampleOutputs| metric(o, "rendezvous_mjd_tdb") * 24.0;
     let grams = |o: &SampleOutputs| metric(o, "propellant_used_kg") * 1e3;
     let (mut errs_h, mut errs_g, mut over, mut unsettled, mut arrived) =
         (Vec::new(), Vec::new(), 0, 0, 0);
@@ -384,8 +435,14 @@ fn dopri5_arrival_and_propellant_against_converged_solutions() {
         pct(&mut errs_g, 0.9),
         pct(&mut errs_g, 1.0),
     );
-    assert!(arrived >= n * 9 / 10, "the comparison must cover arrivals");
-    assert!(unsettled * 20 <= arrived, "{unsettled} unsettled samples");
+    // Coverage: about 1 sample in 8 times out before meeting the comet (2,000-sample run).
+    assert!(arrived >= n * 3 / 4, "the comparison must cover rendezvous");
+    // Samples without a converged value are knife-edges of the guidance, not integrator error:
+    // an on/off decision that falls the other way at rtol 1e-12 and 1e-13 sends the rest of the
+    // flight elsewhere. A rendezvous flight is twice as long as the old orbit match (~13 years,
+    // its phase hanging on every decision); measured 10 of 179 (3 of 196 at the orbit match):
+    // at most 1 in 10.
+    assert!(unsettled * 10 <= arrived, "{unsettled} unsettled samples");
     // The budget (1 h, 10 g) at the 90th percentile, and at most 1 sample in 20 beyond it.
     assert!(pct(&mut errs_h, 0.9) <= budget_h && pct(&mut errs_g, 0.9) <= budget_g);
     assert!(over * 20 <= settled, "{over} of {settled} over the budget");
@@ -410,7 +467,8 @@ fn gpu_dopri5_is_refused_and_its_kernel_matches_the_cpu_on_the_nominal() {
     assert_eq!(g[0].status, c[0].status);
     assert_eq!(gs[0][S_STEPS], cs[0][S_STEPS], "accepted steps");
     assert_eq!(gs[0][S_REJECTED], cs[0][S_REJECTED], "rejected steps");
-    let dt = (metric(&g[0], "arrival_mjd_tdb") - metric(&c[0], "arrival_mjd_tdb")).abs() * 1440.0;
+    let dt =
+        (metric(&g[0], "rendezvous_mjd_tdb") - metric(&c[0], "rendezvous_mjd_tdb")).abs() * 1440.0;
     let dp = (metric(&g[0], "propellant_used_kg") - metric(&c[0], "propellant_used_kg")).abs();
     eprintln!(
         "cruise dopri5 nominal GPU vs CPU: {} steps, arrival {dt:.2e} min, propellant {:.2e} g",

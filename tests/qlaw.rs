@@ -5,7 +5,8 @@
 
 use dispersa::engine::gpu::{prelude, GpuContext};
 use dispersa::engine::Precision;
-use dispersa::physics::ephemeris::{comet_311p_elements, DAY_S};
+use dispersa::physics::comet::comet_311p_mpc_elements;
+use dispersa::physics::ephemeris::DAY_S;
 use dispersa::physics::kepler::*;
 use dispersa::physics::qlaw::*;
 use rand::{RngExt, SeedableRng};
@@ -60,7 +61,7 @@ fn random_unit(rng: &mut Pcg64) -> [f64; 3] {
     [s * phi.cos(), s * phi.sin(), z]
 }
 fn target_311p() -> QLawTarget {
-    QLawTarget::from_elements(&comet_311p_elements().0, MU)
+    QLawTarget::from_elements(&comet_311p_mpc_elements(), MU)
 }
 /// Equinoctial elements of a classical set, from the textbook relations (with trigonometry).
 fn closed_form(el: &Elements) -> [f64; 8] {
@@ -88,7 +89,7 @@ fn equinoctial_elements_match_the_closed_form_to_1e_12() {
     // 1e-12 (relative for p and a, absolute for the rest, all O(1)): each conversion loses a few
     // ulp; the condition numbers of these orbits (1/(1-e), 1/cos^2(i/2)) are below ~20.
     let cases = [
-        comet_311p_elements().0,
+        comet_311p_mpc_elements(),
         elements(1.0, 0.0167, 0.0005, 174.9, 288.1, 357.5),
         elements(0.9, 0.9, 60.0, 230.0, 315.0, 20.0),
         elements(3.0, 0.3, 140.0, 11.0, 57.0, 178.0),
@@ -111,7 +112,7 @@ fn equinoctial_elements_match_the_closed_form_to_1e_12() {
         }
     }
     // The target carries the same elements, e_vec = e P and hhat = P x Q.
-    let el = comet_311p_elements().0;
+    let el = comet_311p_mpc_elements();
     let t = target_311p();
     let want = closed_form(&el);
     let got = [t.a_m / want[7], t.f, t.g, t.h, t.k];
@@ -256,7 +257,7 @@ fn effectivity_is_in_unit_interval_and_coasting_zeroes_the_direction() {
 
 #[test]
 fn arrival_test_accepts_the_target_orbit_only() {
-    let el = comet_311p_elements().0;
+    let el = comet_311p_mpc_elements();
     let t = target_311p();
     let cos_tol = 0.2f64.to_radians().cos();
     let check = |e: Elements, want: bool| {
@@ -397,7 +398,7 @@ fn wgsl_twin_matches_the_rust_guidance_in_f64() {
     consts.extend_from_slice(&[MU, tol_a, tol_e, cos_tol_i]);
     // 180 random states and 20 on (or within the tolerances of) the target orbit.
     let mut rng = Pcg64::seed_from_u64(4);
-    let el = comet_311p_elements().0;
+    let el = comet_311p_mpc_elements();
     let mut states = Vec::new();
     for n in 0..200 {
         let (r, v) = if n < 180 {

@@ -1,5 +1,5 @@
-//! Analytic heliocentric positions of the Earth-Moon barycentre, Mars and Jupiter, and the
-//! two-body orbit of comet 311P/PANSTARRS, in the mean ecliptic and equinox of J2000 [m, m/s].
+//! Analytic heliocentric positions of the Earth-Moon barycentre, Mars and Jupiter, in the mean
+//! ecliptic and equinox of J2000 [m, m/s] (comet 311P's propagated ephemeris: `comet`).
 //!
 //! Planets: E. M. Standish, "Keplerian Elements for Approximate Positions of the Major Planets"
 //! (JPL Solar System Dynamics, https://ssd.jpl.nasa.gov/planets/approx_pos.html), Table 1:
@@ -7,9 +7,9 @@
 //! nominal errors for that interval (heliocentric longitude, latitude, distance):
 //! EM barycentre 20", 8", 6000 km; Mars 40", 2", 25 000 km; Jupiter 400", 10", 600 000 km.
 //! Outside 1800-2050 the elements are not valid (Table 2 would be needed).
-//! 311P/PANSTARRS and the GMs: ../shared/REFERENCE.md.
+//! The GMs: ../shared/REFERENCE.md.
 
-use super::kepler::{elements_to_state, propagate_kepler, wrap_pi, Elements, AU_M, SUN_MU_M3_S2};
+use super::kepler::{elements_to_state, wrap_pi, Elements, AU_M, SUN_MU_M3_S2};
 
 /// J2000.0 epoch, JD 2451545.0 (TDB).
 pub const J2000_JD: f64 = 2_451_545.0;
@@ -104,34 +104,6 @@ pub fn body_elements(body: Body, jd_tdb: f64) -> Elements {
 /// ~10 m/s) relative: ample for a patched-conic v_inf budget, not for orbit determination.
 pub fn body_state(body: Body, jd_tdb: f64) -> ([f64; 3], [f64; 3]) {
     elements_to_state(&body_elements(body, jd_tdb), SUN_MU_M3_S2)
-}
-
-/// Epoch of the 311P/PANSTARRS elements, JD 2457872.5 (2017-04-29.0 TT).
-pub const COMET_311P_EPOCH_JD: f64 = 2_457_872.5;
-
-/// Osculating heliocentric ecliptic-J2000 elements of comet 311P/PANSTARRS and their epoch JD:
-/// a 2.189 au, e 0.11567, i 4.966 deg, node 279.26 deg, argp 143.99 deg, M 337.88 deg at
-/// JD 2457872.5 (REFERENCE.md [confirmed]; MPC/Nakano 2017 give a 2.1886932 au, e 0.1156469,
-/// perihelion 2017-07-10.64 TT, the same orbit to the precision quoted).
-pub fn comet_311p_elements() -> (Elements, f64) {
-    let el = Elements {
-        a_m: 2.189 * AU_M,
-        e: 0.11567,
-        i_rad: 4.966_f64.to_radians(),
-        raan_rad: 279.26_f64.to_radians(),
-        argp_rad: 143.99_f64.to_radians(),
-        mean_anomaly_rad: 337.88_f64.to_radians(),
-    };
-    (el, COMET_311P_EPOCH_JD)
-}
-
-/// Heliocentric ecliptic-J2000 state of 311P/PANSTARRS at `jd_tdb` [m, m/s]: two-body
-/// propagation about the Sun from the epoch elements. Planetary perturbations (Jupiter chiefly)
-/// are neglected, so the difference from the real comet grows with the time from the epoch.
-pub fn comet_311p_state(jd_tdb: f64) -> ([f64; 3], [f64; 3]) {
-    let (el, epoch_jd) = comet_311p_elements();
-    let (r0, v0) = elements_to_state(&el, SUN_MU_M3_S2);
-    propagate_kepler(r0, v0, SUN_MU_M3_S2, (jd_tdb - epoch_jd) * DAY_S)
 }
 
 /// Julian date on the TDB scale for a UTC Gregorian calendar date and time (hifitime: its

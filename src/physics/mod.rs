@@ -3,6 +3,7 @@
 
 pub mod atmosphere;
 pub mod bplane;
+pub mod comet;
 pub mod constants;
 pub mod earth_orientation;
 pub mod ephemeris;

@@ -902,6 +902,72 @@ impl Plot for Heliocentric {
     }
 }
 
+/// Distance to the comet against time (log scale), one line per re-propagated trajectory.
+pub struct CometDistance {
+    /// (label, (calendar year, distance [km])) of each trajectory.
+    pub tracks: Vec<(String, Vec<(f64, f64)>)>,
+    pub approach_km: f64,
+    pub rendezvous_km: f64,
+}
+
+impl Plot for CometDistance {
+    fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        let pts = || self.tracks.iter().flat_map(|t| t.1.iter());
+        let x0 = pts().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let x1 = pts()
+            .map(|p| p.0)
+            .fold(f64::NEG_INFINITY, f64::max)
+            .max(x0 + 1.0);
+        let y1 = pts().map(|p| p.1).fold(self.approach_km, f64::max) * 2.0;
+        let y0 = pts()
+            .map(|p| p.1)
+            .fold(self.rendezvous_km, f64::min)
+            .max(1.0)
+            * 0.5;
+        let mut chart = ChartBuilder::on(area)
+            .margin(MARGIN)
+            .margin_right(MARGIN_RIGHT)
+            .x_label_area_size(X_LABELS)
+            .y_label_area_size(Y_LABELS)
+            .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch [calendar year, TDB]")
+            .y_desc("distance to 311P [km]")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .axis_desc_style((FONT, 17))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(e)?;
+        for (level, name) in [
+            (self.approach_km, "approach"),
+            (self.rendezvous_km, "rendezvous"),
+        ] {
+            let c = RGBColor(214, 39, 40);
+            chart
+                .draw_series(LineSeries::new(
+                    [(x0, level), (x1, level)],
+                    c.stroke_width(1),
+                ))
+                .map_err(e)?
+                .label(format!("{name} {level:.0} km"))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
+        }
+        for (k, (name, pts)) in self.tracks.iter().enumerate() {
+            let c = Palette99::pick(k + 3).to_rgba();
+            let pts: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, y.max(y0))).collect();
+            chart
+                .draw_series(LineSeries::new(pts, c.stroke_width(1)))
+                .map_err(e)?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
+        }
+        legend_inside(&mut chart, SeriesLabelPosition::UpperRight, 13)
+    }
+}
+
 /// The wind against altitude: the mean profile's east and north components, each with its
 /// +-1 sigma band of the random part.
 pub struct WindProfile {

@@ -12,7 +12,8 @@ pub mod wind_drift;
 
 use crate::config::{ConfigError, RawConfig};
 use crate::output::{OutputError, RunDir};
-use crate::physics::ephemeris::{body_state, comet_311p_elements, comet_311p_state, Body};
+use crate::physics::comet::comet_311p_state;
+use crate::physics::ephemeris::{body_state, Body};
 use crate::physics::epoch::mjd_from_jd;
 use crate::physics::kepler::AU_M;
 use crate::pipeline::Samples;
@@ -83,6 +84,7 @@ pub enum AnyPlot {
     Panels(TwoPanels),
     Heliocentric(Heliocentric),
     Wind(figures::WindProfile),
+    Distance(figures::CometDistance),
 }
 
 impl AnyPlot {
@@ -95,6 +97,7 @@ impl AnyPlot {
             AnyPlot::Panels(p) => figures::render_svg(p, title, caption),
             AnyPlot::Heliocentric(p) => figures::render_svg(p, title, caption),
             AnyPlot::Wind(p) => figures::render_svg(p, title, caption),
+            AnyPlot::Distance(p) => figures::render_svg(p, title, caption),
         }
     }
 
@@ -110,6 +113,7 @@ impl AnyPlot {
             AnyPlot::Panels(p) => go(p, title, caption, path),
             AnyPlot::Heliocentric(p) => go(p, title, caption, path),
             AnyPlot::Wind(p) => go(p, title, caption, path),
+            AnyPlot::Distance(p) => go(p, title, caption, path),
         }
     }
 }
@@ -851,29 +855,30 @@ fn cruise_figures(
     figs: &mut Vec<Figure>,
     notes: &mut Vec<String>,
 ) -> Result<(), ReportError> {
-    let arrival: Vec<f64> = ctx.values("arrival_mjd_tdb")?;
+    let arrival: Vec<f64> = ctx.values("rendezvous_mjd_tdb")?;
     if !arrival.is_empty() {
         let mut markers = Vec::new();
         let mut caption = format!(
-            "Arrival (orbit matched with 311P) of the {} samples that arrived, in years (TDB).",
+            "Rendezvous with 311P (within target.rendezvous_km and target.rendezvous_m_s of the \
+             comet) of the {} samples that reached it, in years (TDB).",
             arrival.len()
         );
-        if let Some((limit, prob)) = ctx.limit("arrival_mjd_tdb") {
+        if let Some((limit, prob)) = ctx.limit("rendezvous_mjd_tdb") {
             markers.push(Marker::limit(
                 year_of_mjd(limit),
                 format!("deadline {}", crate::physics::epoch::iso_from_mjd(limit)),
             ));
             if let Some(txt) = ctx.probability_text(prob) {
-                caption.push_str(&format!(" P(arrival by the red deadline) = {txt}."));
+                caption.push_str(&format!(" P(rendezvous by the red deadline) = {txt}."));
             }
         }
         figs.push(Figure {
             name: "hist_arrival".into(),
-            title: "Arrival date at 311P/PANSTARRS".into(),
+            title: "Rendezvous date with 311P/PANSTARRS".into(),
             caption,
             plot: AnyPlot::Histogram(Histogram {
                 values: arrival.iter().map(|&m| year_of_mjd(m)).collect(),
-                x_desc: "arrival epoch [calendar year, TDB]".into(),
+                x_desc: "rendezvous epoch [calendar year, TDB]".into(),
                 markers,
             }),
         });
@@ -911,12 +916,21 @@ fn cruise_figures(
         });
     }
     if n_tracks > 0 {
-        let (plot, caption) = heliocentric(ctx, raw, n_tracks, notes)?;
+        let (plot, caption, distance) = heliocentric(ctx, raw, n_tracks, notes)?;
         figs.push(Figure {
             name: "heliocentric".into(),
             title: "Heliocentric trajectories, ecliptic plane".into(),
             caption,
             plot: AnyPlot::Heliocentric(plot),
+        });
+        figs.push(Figure {
+            name: "comet_distance".into(),
+            title: "Distance to 311P/PANSTARRS".into(),
+            caption: "The phase gap closing: the distance to the comet (log scale) of the same \
+                      re-propagated trajectories, with the approach distance \
+                      (guidance.approach_km) and the rendezvous distance (target.rendezvous_km)."
+                .into(),
+            plot: AnyPlot::Distance(distance),
         });
     }
     for (out, label) in [
@@ -935,8 +949,8 @@ fn heliocentric(
     raw: &RawConfig,
     n_tracks: usize,
     notes: &mut Vec<String>,
-) -> Result<(Heliocentric, String), ReportError> {
-    use crate::scenario::cruise::{Cruise, CruiseConfig, S_R};
+) -> Result<(Heliocentric, String, figures::CometDistance), ReportError> {
+    use crate::scenario::cruise::{cpu::CruiseSample, Cruise, CruiseConfig, S_R, S_T};
     let cruise = Cruise::new(CruiseConfig::from_raw(raw)?);
     let sc: &dyn Scenario = &cruise;
     let seed: u64 = ctx
@@ -952,6 +966,7 @@ fn heliocentric(
         ctx.t.f64s("final_z_au")?,
     ];
     let mut tracks = Vec::new();
+    let mut distances = Vec::new();
     let mut worst_km: f64 = 0.0;
     let runs: Vec<(String, bool, u64)> = std::iter::once(("nominal".to_string(), true, 0))
         .chain(
@@ -969,11 +984,22 @@ fn heliocentric(
         let input = draws.draw(sc, [index], None).inputs;
         let mut state = vec![0.0; sc.state_len()];
         sc.initial_state(&input, &mut state);
+        let sample = CruiseSample {
+            model: &cruise.model,
+            input: &input,
+        };
+        let year = |s: &[f64]| year_of_mjd(mjd_from_jd(cruise.model.epoch_jd + s[S_T] / 86_400.0));
+        let dist_km =
+            |s: &[f64]| sample.comet_distance([s[S_R], s[S_R + 1], s[S_R + 2]], s[S_T]) / 1e3;
         let mut pts = vec![(state[S_R] / AU_M, state[S_R + 1] / AU_M)];
+        let mut dist = vec![(year(&state), dist_km(&state))];
         while !sc.advance_cpu(&input, &mut state, 4) {
             pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
+            dist.push((year(&state), dist_km(&state)));
         }
         pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
+        dist.push((year(&state), dist_km(&state)));
+        distances.push((label.clone(), dist));
         // Row `index` of samples.parquet is this trajectory: the samples of a dispersed run, or
         // the nominal of a --nominal run (its row 0).
         if !nominal || was_nominal {
@@ -1019,7 +1045,7 @@ fn heliocentric(
             (r[0] / AU_M, r[1] / AU_M)
         })
         .collect();
-    let (el, _) = comet_311p_elements();
+    let el = crate::physics::comet::comet_311p_osculating(jd0);
     let period_days = el.period_s(crate::physics::kepler::SUN_MU_M3_S2) / 86_400.0;
     let comet: Vec<(f64, f64)> = (0..400)
         .map(|k| {
@@ -1045,6 +1071,11 @@ fn heliocentric(
             tracks,
         },
         caption,
+        figures::CometDistance {
+            tracks: distances,
+            approach_km: cruise.cfg.guidance.approach_km,
+            rendezvous_km: cruise.cfg.target.rendezvous_km,
+        },
     ))
 }
 

@@ -1,6 +1,8 @@
 //! Shared helpers of the integration tests.
 #![allow(dead_code)]
 
+pub mod comet;
+
 use dispersa::config::RawConfig;
 use dispersa::engine::{BackendChoice, Engine, PrecisionChoice};
 use dispersa::pipeline::Samples;

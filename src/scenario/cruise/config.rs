@@ -148,6 +148,46 @@ pub struct GuidanceConfig {
     /// the effectivity (a sliding mode), and its thrust arcs then depend on the step size.
     #[serde(default = "default_eta_hysteresis")]
     pub eta_hysteresis: f64,
+    /// Q-law phasing: the law aims at a semi-major axis offset from 311P's by
+    /// -(2/3) psi / (n_t phasing_days), psi the phase still to gain on the comet, so that a
+    /// matched period would close it in phasing_days (0: no phasing term).
+    #[serde(default = "default_phasing_days")]
+    pub phasing_days: f64,
+    /// The offset's bound, relative to 311P's semi-major axis.
+    #[serde(default = "default_phasing_max_da")]
+    pub phasing_max_da: f64,
+    /// Whole laps the spacecraft gains on the comet before the rendezvous (added to the phase
+    /// to gain at departure).
+    #[serde(default)]
+    pub phasing_laps: u32,
+    /// The approach stage (relative-motion law) starts within this distance of 311P [km].
+    #[serde(default = "default_approach_km")]
+    pub approach_km: f64,
+    /// Time constant of the approach's velocity loop [day].
+    #[serde(default = "default_approach_tau_days")]
+    pub approach_tau_days: f64,
+}
+
+/// Assumption: two years, measured on the shipped nominal: with one year the phase overshoots
+/// (the orbit change lags the target by a year or more) and the nominal times out; with two it
+/// settles and meets the comet (docs/VALIDATION.md, "Orbit match and rendezvous").
+fn default_phasing_days() -> f64 {
+    730.5
+}
+/// Assumption: the a target stays within 10 % of 311P's (2.0-2.4 au), inside the range the
+/// solar arrays power.
+fn default_phasing_max_da() -> f64 {
+    0.1
+}
+/// Assumption: 20 million km (~5 deg of phase), measured on the shipped nominal: the phasing
+/// brings the spacecraft there at ~1 km/s, which the approach law brakes in about a year; from
+/// 2 million km the phasing alone oscillates about the comet without entering.
+fn default_approach_km() -> f64 {
+    2.0e7
+}
+/// Assumption: 5 days, short against the approach's weeks.
+fn default_approach_tau_days() -> f64 {
+    5.0
 }
 
 fn default_eta() -> f64 {
@@ -167,8 +207,25 @@ pub struct TargetConfig {
     pub tol_a_au: f64,
     pub tol_e: f64,
     pub tol_i_deg: f64,
-    /// Arrival deadline (ISO 8601, TDB) for prob_arrival_by_deadline.
+    /// Rendezvous deadline (ISO 8601, TDB) for prob_rendezvous_by_deadline.
     pub deadline: String,
+    /// Rendezvous (status `arrived`): within this distance of 311P [km] ...
+    #[serde(default = "default_rendezvous_km")]
+    pub rendezvous_km: f64,
+    /// ... and this relative speed [m/s].
+    #[serde(default = "default_rendezvous_m_s")]
+    pub rendezvous_m_s: f64,
+}
+
+/// Assumption, from approach practice: the low-thrust cruise hands over to optical navigation
+/// within ~10^4 km of the target (Hayabusa2 stopped its ion engines ~3,100 km from Ryugu and
+/// closed the rest with chemical thrusters [recalled]).
+fn default_rendezvous_km() -> f64 {
+    10_000.0
+}
+/// Assumption: 10 m/s, what the approach's chemical or ion manoeuvres remove in hours to a day.
+fn default_rendezvous_m_s() -> f64 {
+    10.0
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -420,7 +477,40 @@ impl CruiseConfig {
                 format!("{hy} must be in [0, eta_cut = {e}]"),
             ));
         }
+        finite("guidance.phasing_days", g.phasing_days)?;
+        if g.phasing_days < 0.0 {
+            return Err(ConfigError::key(
+                "guidance.phasing_days",
+                "must be >= 0 (0: no phasing)",
+            ));
+        }
+        let da = finite("guidance.phasing_max_da", g.phasing_max_da)?;
+        if !(0.0..0.5).contains(&da) {
+            return Err(ConfigError::key(
+                "guidance.phasing_max_da",
+                "must be in [0, 0.5)",
+            ));
+        }
+        if g.phasing_laps > 10 {
+            return Err(ConfigError::key(
+                "guidance.phasing_laps",
+                "must be at most 10",
+            ));
+        }
+        positive("guidance.approach_km", g.approach_km)?;
+        positive("guidance.approach_tau_days", g.approach_tau_days)?;
         let t = &self.target;
+        positive("target.rendezvous_km", t.rendezvous_km)?;
+        positive("target.rendezvous_m_s", t.rendezvous_m_s)?;
+        if t.rendezvous_km >= g.approach_km {
+            return Err(ConfigError::key(
+                "target.rendezvous_km",
+                format!(
+                    "{} must be below guidance.approach_km = {}",
+                    t.rendezvous_km, g.approach_km
+                ),
+            ));
+        }
         if t.body != "311P" {
             return Err(ConfigError::key(
                 "target.body",
@@ -438,8 +528,14 @@ impl CruiseConfig {
                 "must be after departure.epoch",
             ));
         }
-        // Standish's Table 1 elements hold for 1800-2050.
+        // Standish's Table 1 elements hold for 1800-2050; 311P's table starts at its elements.
         const JD_2050_END: f64 = 2_470_172.5;
+        if epoch < crate::physics::comet::COMET_311P_EPOCH_JD {
+            return Err(ConfigError::key(
+                "departure.epoch",
+                "must be on or after 2017-04-29, the epoch of 311P's elements (its ephemeris starts there)",
+            ));
+        }
         if epoch < 2_378_496.5 || epoch + self.integrator.time_limit_days > JD_2050_END {
             return Err(ConfigError::key(
                 "integrator.time_limit_days",

@@ -8,7 +8,11 @@
 //! - a mode change inside a step (power crossing a thruster's threshold, the Q-law's
 //!   effectivity crossing its cut) is located on the dense output (Illinois on the
 //!   effectivity, or bisection on the mode), and the step is cut back to it;
-//! - arrival and propellant exhaustion are located on the dense output of their step.
+//! - the rendezvous (status arrived), the orbit-match milestone and propellant exhaustion are
+//!   located on the dense output of their step;
+//! - the Q-law's target carries a phasing term (the phase still to gain on 311P, unwrapped in
+//!   the state), and within C_APPROACH of the comet an approach law steers and throttles; the
+//!   stage is part of the engine mode, so its changes are located too.
 //!
 //! The Q-law's steering is evaluated inside the right-hand side (it is a continuous function
 //! of the state). The shader twin is shaders/cruise.wgsl; both read the same constants and
@@ -18,8 +22,8 @@ use super::layout::*;
 use super::model::*;
 use super::PowerModel;
 use crate::integrator::{trial, Controller, Method, RootBracket, System, Tolerance, Trial};
-use crate::physics::qlaw::{arrived, qlaw_direction, qlaw_steering};
-use crate::physics::vec3::{add, cross, dot, norm, unit};
+use crate::physics::qlaw::{arrived, qlaw_direction, qlaw_steering, QLawTarget};
+use crate::physics::vec3::{add, atan2_arith, cross, dot, norm, unit};
 
 /// One sample's view of the cruise model.
 pub struct CruiseSample<'a> {
@@ -37,6 +41,26 @@ pub struct Held {
     pub n_on: f64,
     /// Open-loop guidance: the profile segment's direction in radial/transverse/normal.
     pub ol_dir: [f64; 3],
+    /// The phase still to gain on 311P at the step start (unwrapped) and its (cos, sin): the
+    /// phase at a state of the step is unwrapped against them.
+    pub psi0: f64,
+    pub ph0: [f64; 2],
+    /// The approach stage (relative-motion law) is in force.
+    pub approach: bool,
+}
+
+impl Held {
+    /// The mode of a step of a sample in state `s` (thrust off until decided).
+    pub fn from_state(s: &[f64]) -> Held {
+        Held {
+            on: false,
+            n_on: 0.0,
+            ol_dir: [0.0; 3],
+            psi0: s[S_PSI],
+            ph0: [s[S_PH_C], s[S_PH_C + 1]],
+            approach: s[S_MODE] >= APPROACH_MODE,
+        }
+    }
 }
 
 /// The integrated state: position [m], velocity [m/s], mass [kg].
@@ -118,6 +142,27 @@ impl CruiseSample<'_> {
         p
     }
 
+    /// Velocity of body `b` at time t: the derivative of [`Self::body_position`]'s Hermite.
+    pub fn body_velocity(&self, b: usize, t: f64) -> [f64; 3] {
+        let m = self.model;
+        let h = self.c(C_EPH_DT);
+        let u = t / h;
+        let k = u.floor().clamp(0.0, (m.n_eph - 2) as f64);
+        let s = u - k;
+        let base = m.off_eph + 6 * (b * m.n_eph + k as usize);
+        let t = &self.model.consts[base..base + 12];
+        let s2 = s * s;
+        let d00 = 6.0 * s2 - 6.0 * s;
+        let d10 = 3.0 * s2 - 4.0 * s + 1.0;
+        let d01 = -6.0 * s2 + 6.0 * s;
+        let d11 = 3.0 * s2 - 2.0 * s;
+        let mut v = [0.0; 3];
+        for i in 0..3 {
+            v[i] = (d00 * t[i] + d01 * t[6 + i]) / h + d10 * t[3 + i] + d11 * t[9 + i];
+        }
+        v
+    }
+
     /// Gravity of the Sun and the perturbing bodies (with the indirect term) [m/s^2].
     pub fn gravity(&self, r: [f64; 3], t: f64) -> [f64; 3] {
         let rn = norm(r);
@@ -196,7 +241,7 @@ impl CruiseSample<'_> {
     }
 
     /// The thrust direction of the guidance at a state (before pointing errors).
-    fn steering(&self, r: [f64; 3], v: [f64; 3], m: f64, held: Held) -> [f64; 3] {
+    fn steering(&self, r: [f64; 3], v: [f64; 3], m: f64, t: f64, held: Held) -> [f64; 3] {
         match self.model.guidance {
             GUIDE_TANGENTIAL => unit(v),
             GUIDE_INERTIAL => [self.c(C_DIR), self.c(C_DIR + 1), self.c(C_DIR + 2)],
@@ -214,10 +259,89 @@ impl CruiseSample<'_> {
                     .as_ref()
                     .expect("Q-law guidance has its tuning");
                 let accel = held.n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
-                let target = &self.model.arrival;
-                qlaw_steering(r, v, self.c(C_SUN_MU), accel.max(1e-12), target, params)
+                let target = self.phased_target(r, v, t, held);
+                qlaw_steering(r, v, self.c(C_SUN_MU), accel.max(1e-12), &target, params)
             }
         }
+    }
+
+    /// The comet's (cos, sin) phase ahead of the spacecraft at (r, t): in the plane of 311P's
+    /// orbit normal, positive when the comet leads.
+    pub fn phase_cs(&self, r: [f64; 3], t: f64) -> [f64; 2] {
+        let rc = self.comet_position(t);
+        let h = [self.c(C_TGT_H), self.c(C_TGT_H + 1), self.c(C_TGT_H + 2)];
+        let (ru, cu) = (unit(r), unit(rc));
+        [dot(ru, cu), dot(cross(ru, cu), h)]
+    }
+
+    /// The phase still to gain on the comet at (r, t) [rad], unwrapped against the step start's.
+    pub fn phase_to_gain(&self, r: [f64; 3], t: f64, held: Held) -> f64 {
+        let [c, s] = self.phase_cs(r, t);
+        let [c0, s0] = held.ph0;
+        held.psi0 + atan2_arith(c0 * s - s0 * c, c0 * c + s0 * s)
+    }
+
+    /// 311P's orbit with the phasing term: the semi-major axis scaled by 1 - x (x bounded by
+    /// C_PH_MAX), x = g (psi + T (n_t - n)) with g = C_PH_GAIN = (2/3) / (n_t T), T =
+    /// phasing_days, n the spacecraft's osculating mean motion: a lagging spacecraft (psi > 0)
+    /// aims lower and gains on the comet, a leading one higher, and the second term (the
+    /// phase's rate, T ahead) damps the loop, whose orbit change lags by a year or more.
+    /// Linearised (a - a_t = a_t x_a, x_a following its target with lag tau), the phase obeys
+    /// psi'' + (2 / tau) psi' + psi / (T tau) = 0: damping ratio sqrt(T / tau).
+    fn phased_target(&self, r: [f64; 3], v: [f64; 3], t: f64, held: Held) -> QLawTarget {
+        let mut target = self.model.arrival;
+        let gain = self.c(C_PH_GAIN);
+        if gain > 0.0 {
+            let inv_a = 2.0 / norm(r) - dot(v, v) / self.c(C_SUN_MU);
+            let ratio = target.a_m * inv_a;
+            let x = if inv_a > 0.0 {
+                gain * self.phase_to_gain(r, t, held)
+                    + 2.0 / 3.0 * (1.0 - (ratio * ratio * ratio).sqrt())
+            } else {
+                -self.c(C_PH_MAX)
+            };
+            target.a_m *= 1.0 - x.clamp(-self.c(C_PH_MAX), self.c(C_PH_MAX));
+        }
+        target
+    }
+
+    /// The approach stage's command at a state: unit direction and throttle in [0, 1]. The
+    /// relative velocity follows a braking profile toward the comet, closing at
+    /// min(sqrt(2 s a_max d), d / tau) (s = APPROACH_ACCEL_SHARE), with the Sun's tidal
+    /// acceleration between spacecraft and comet cancelled.
+    pub fn approach_command(
+        &self,
+        r: [f64; 3],
+        v: [f64; 3],
+        m: f64,
+        t: f64,
+        n_on: f64,
+    ) -> ([f64; 3], f64) {
+        let (rc, vc) = self.comet_state(t);
+        let dr = add(r, rc, -1.0);
+        let dv = add(v, vc, -1.0);
+        let d = norm(dr);
+        let a_max = n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
+        let tau = self.c(C_APP_TAU);
+        let mu = self.c(C_SUN_MU);
+        let (rn, rcn) = (norm(r), norm(rc));
+        let tidal = add(
+            r.map(|x| -mu * x / (rn * rn * rn)),
+            rc,
+            mu / (rcn * rcn * rcn),
+        );
+        let closing = (2.0 * APPROACH_ACCEL_SHARE * a_max * d).sqrt().min(d / tau);
+        let v_ref = if d > 0.0 {
+            dr.map(|x| -closing * x / d)
+        } else {
+            [0.0; 3]
+        };
+        let a_cmd = add(add([0.0; 3], tidal, -1.0), add(v_ref, dv, -1.0), 1.0 / tau);
+        let an = norm(a_cmd);
+        if an <= 0.0 || a_max <= 0.0 {
+            return ([0.0; 3], 0.0);
+        }
+        (a_cmd.map(|x| x / an), (an / a_max).min(1.0))
     }
 
     /// Acceleration [m/s^2] and mass flow [kg/s] under a held mode.
@@ -226,10 +350,15 @@ impl CruiseSample<'_> {
         let mut mdot = 0.0;
         if held.on {
             let duty = self.input[I_DUTY];
-            let thrust = held.n_on * self.input[I_THRUST] * duty * (1.0 + self.thrust_noise(t));
-            mdot = held.n_on * self.input[I_MDOT] * duty;
-            let dir = self.point(self.steering(r, v, m, held));
-            a = add(a, dir, thrust / m);
+            let (dir, throttle) = if held.approach {
+                self.approach_command(r, v, m, t, held.n_on)
+            } else {
+                (self.steering(r, v, m, t, held), 1.0)
+            };
+            let thrust =
+                throttle * held.n_on * self.input[I_THRUST] * duty * (1.0 + self.thrust_noise(t));
+            mdot = throttle * held.n_on * self.input[I_MDOT] * duty;
+            a = add(a, self.point(dir), thrust / m);
         }
         (a, mdot)
     }
@@ -248,9 +377,28 @@ impl CruiseSample<'_> {
         )
     }
 
-    /// Distance to 311P at t [m] (311P's positions follow the perturbers in the table).
+    /// 311P's position at t (its table follows the perturbers').
+    pub fn comet_position(&self, t: f64) -> [f64; 3] {
+        self.body_position(self.model.bodies.len(), t)
+    }
+
+    /// 311P's position and velocity at t: the table's Hermite and its derivative.
+    pub fn comet_state(&self, t: f64) -> ([f64; 3], [f64; 3]) {
+        (
+            self.comet_position(t),
+            self.body_velocity(self.model.bodies.len(), t),
+        )
+    }
+
+    /// Distance to 311P at t [m].
     pub fn comet_distance(&self, r: [f64; 3], t: f64) -> f64 {
-        norm(add(r, self.body_position(self.model.bodies.len(), t), -1.0))
+        norm(add(r, self.comet_position(t), -1.0))
+    }
+
+    /// Within the rendezvous distance and relative speed of 311P.
+    pub fn rendezvous(&self, r: [f64; 3], v: [f64; 3], t: f64) -> bool {
+        let (rc, vc) = self.comet_state(t);
+        norm(add(r, rc, -1.0)) <= self.c(C_RDV_D) && norm(add(v, vc, -1.0)) <= self.c(C_RDV_V)
     }
 
     /// The engine mode at a state (mode_code): the thrusters the power runs there and whether
@@ -260,7 +408,12 @@ impl CruiseSample<'_> {
     pub fn mode_at(&self, y: &[f64; N_Y], t: f64, held: Held, wanting: bool) -> (f64, f64) {
         let (r, v, m) = split(y);
         let n_on = self.thrusters_on(r, t);
+        // The approach stage: within C_APPROACH of the comet, left beyond twice that.
+        let approach = self.model.guidance == GUIDE_QLAW
+            && self.comet_distance(r, t)
+                < self.c(C_APPROACH) * if held.approach { 2.0 } else { 1.0 };
         let (wants, eta) = match self.model.guidance {
+            GUIDE_QLAW if approach => (true, 0.0),
             GUIDE_QLAW => {
                 let params = self
                     .model
@@ -268,14 +421,15 @@ impl CruiseSample<'_> {
                     .as_ref()
                     .expect("Q-law guidance has its tuning");
                 let accel = n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
-                let target = &self.model.arrival;
-                let d = qlaw_direction(r, v, self.c(C_SUN_MU), accel.max(1e-12), target, params);
+                let target = self.phased_target(r, v, t, held);
+                let d = qlaw_direction(r, v, self.c(C_SUN_MU), accel.max(1e-12), &target, params);
                 (d.q_dot_best < 0.0 && d.eta_r >= self.cut(wanting), d.eta_r)
             }
             GUIDE_OPEN_LOOP => (held.on, 0.0),
             _ => (true, 0.0),
         };
-        (mode_code(n_on, wants), eta)
+        let stage = if approach { APPROACH_MODE } else { 0.0 };
+        (mode_code(n_on, wants) + stage, eta)
     }
 
     /// The Q-law's effectivity cut: eta_cut, or, while it thrusts (`wanting`), eta_cut less
@@ -289,11 +443,14 @@ impl CruiseSample<'_> {
     /// that the shader needs no second evaluation site of the guidance's effectivity test.
     pub fn set_initial_mode(&self, s: &mut [f64]) {
         let y: [f64; N_Y] = std::array::from_fn(|i| s[S_R + i]);
-        let held = Held {
-            on: false,
-            n_on: 0.0,
-            ol_dir: [0.0; 3],
-        };
+        if y.iter().all(|x| x.is_finite()) && y[6] > 0.0 {
+            // The phase to gain: the comet's lead now, plus the laps to gain.
+            let cs = self.phase_cs([y[0], y[1], y[2]], s[S_T]);
+            s[S_PH_C..S_PH_C + 2].copy_from_slice(&cs);
+            s[S_PSI] = atan2_arith(cs[1], cs[0])
+                + std::f64::consts::TAU * self.model.cfg.guidance.phasing_laps as f64;
+        }
+        let held = Held::from_state(s);
         if y.iter().all(|x| x.is_finite()) && y[6] > 0.0 {
             (s[S_MODE], s[S_ETA]) = self.mode_at(&y, s[S_T], held, false);
         }
@@ -372,7 +529,7 @@ impl CruiseSample<'_> {
             return true;
         }
         let first = s[S_STEPS] == 0.0 && s[S_REJECTED] == 0.0;
-        if first && self.arrived(r, v) {
+        if first && self.rendezvous(r, v, t) {
             s[S_STATUS] = ST_ARRIVED as f64;
             return true;
         }
@@ -386,11 +543,7 @@ impl CruiseSample<'_> {
         }
         // The mode held over this step.
         let outage = self.in_outage(t, &mut s[S_OUT_IDX]);
-        let mut held = Held {
-            on: false,
-            n_on: 0.0,
-            ol_dir: [0.0; 3],
-        };
+        let mut held = Held::from_state(s);
         if self.model.guidance == GUIDE_OPEN_LOOP {
             let mut k = s[S_OL_IDX] as usize;
             if k + 1 < self.model.n_ol && t >= self.ol_segment(k + 1)[0] {
@@ -407,8 +560,10 @@ impl CruiseSample<'_> {
             mode0 = mode_code((mode0 * 0.5).floor(), held.on);
         }
         s[S_MODE] = mode0;
-        let n_on = (mode0 * 0.5).floor();
-        let wants = mode0 - 2.0 * n_on != 0.0;
+        held.approach = mode0 >= APPROACH_MODE;
+        let base = mode0 - if held.approach { APPROACH_MODE } else { 0.0 };
+        let n_on = (base * 0.5).floor();
+        let wants = base - 2.0 * n_on != 0.0;
         held.n_on = n_on;
         held.on = n_on > 0.0 && wants && !outage;
 
@@ -458,6 +613,7 @@ impl CruiseSample<'_> {
             let cut = self.cut(wants);
             let (g0, g1) = (s[S_ETA] - cut, eta1 - cut);
             let illinois = self.model.guidance == GUIDE_QLAW
+                && !held.approach
                 && (mode1 * 0.5).floor() == n_on
                 && (g0 >= 0.0) != (g1 >= 0.0);
             let (mut hi, mut hi_mode) = (1.0, mode1);
@@ -496,14 +652,14 @@ impl CruiseSample<'_> {
             mode1 = s[S_SW_MODE];
             s[S_T_SWITCH] = NO_SWITCH;
         }
-        // End conditions inside the step, located on the dense output: arrival and propellant
-        // exhaustion (the earlier one).
+        // End conditions inside the step, located on the dense output: rendezvous and
+        // propellant exhaustion (the earlier one).
         let (mut th_end, mut status) = (1.0, ST_RUNNING);
         let (r1, v1, m1) = split(&tr.y1);
-        if self.arrived(r1, v1) {
-            th_end = Self::first_hit(&tr, |y, _| {
+        if self.rendezvous(r1, v1, t1) {
+            th_end = Self::first_hit(&tr, |y, tt| {
                 let (r, v, _) = split(y);
-                self.arrived(r, v)
+                self.rendezvous(r, v, tt)
             });
             status = ST_ARRIVED;
         }
@@ -519,10 +675,19 @@ impl CruiseSample<'_> {
         } else {
             (tr.dense(th_end), tr.t_at(th_end), th_end * hs)
         };
+        // The orbit-match milestone: the first time the osculating orbit matches 311P's
+        // (physics::qlaw::arrived), located on the dense output.
+        if s[S_MATCH_T] < 0.0 && self.arrived([y1[0], y1[1], y1[2]], [y1[3], y1[4], y1[5]]) {
+            let th = Self::first_hit(&tr, |y, _| {
+                let (r, v, _) = split(y);
+                self.arrived(r, v)
+            });
+            s[S_MATCH_T] = tr.t_at(th.min(th_end));
+        }
         if let Some(rec) = record {
             let ym = tr.dense(0.5);
             let (rm, vm, mm) = split(&ym);
-            let d = self.steering(rm, vm, mm, held);
+            let d = self.steering(rm, vm, mm, tr.t_at(0.5), held);
             let rh = unit(rm);
             let nh = unit(cross(rm, vm));
             let th = cross(nh, rh);
@@ -563,6 +728,10 @@ impl CruiseSample<'_> {
         s[S_MODE] = mode1;
         s[S_ETA] = eta1;
         s[S_STEPS] += 1.0;
+        // The phase to gain, unwrapped at the step's end.
+        let r1 = [y1[0], y1[1], y1[2]];
+        s[S_PSI] = self.phase_to_gain(r1, t_end, held);
+        s[S_PH_C..S_PH_C + 2].copy_from_slice(&self.phase_cs(r1, t_end));
         if !rk4 {
             s[S_ERR_PREV] = ctrl.err_prev;
             s[S_H] = h_next;

@@ -51,7 +51,10 @@ layout! {
     S_SW_MODE = 22,  // the mode past that switch
     S_OL_IDX = 23,   // open-loop guidance: the profile segment in force
     S_ETA = 24,      // Q-law: the effectivity at the current state (0 for other guidance)
-    STATE_LEN = 25,
+    S_PSI = 25,      // phase still to gain on 311P at the step start, unwrapped [rad]
+    S_PH_C = 26,     // 2: (cos, sin) of that phase, wrapped (unwraps the next one)
+    S_MATCH_T = 28,  // first time the orbit matches 311P's (orbit_match_mjd_tdb) [s], or -1
+    STATE_LEN = 29,
     // ---- constants ----
     C_SUN_MU = 0,
     C_AU = 1,
@@ -73,10 +76,17 @@ layout! {
     C_ATOL = 23,
     C_MAX_STEP = 24,
     C_ETA_HYST = 25, // Q-law: eta_cut less this stops a thrust arc
-    CONSTS_FIXED = 26,
+    C_PH_GAIN = 26,  // phasing: relative offset of the Q-law's a target per radian of phase
+    C_PH_MAX = 27,   // phasing: largest relative offset of the a target
+    C_APPROACH = 28, // approach stage from this distance to 311P [m]
+    C_APP_TAU = 29,  // approach: time constant of the velocity loop [s]
+    C_RDV_D = 30,    // rendezvous: within this distance [m]
+    C_RDV_V = 31,    // and this relative speed [m/s]
+    CONSTS_FIXED = 32,
 }
 
 pub const ST_RUNNING: u32 = 0;
+/// Within target.rendezvous_km and target.rendezvous_m_s of 311P.
 pub const ST_ARRIVED: u32 = 1;
 pub const ST_PROPELLANT_EXHAUSTED: u32 = 2;
 pub const ST_TIMEOUT: u32 = 3;
@@ -90,7 +100,7 @@ pub const STATUS_NAMES: [&str; 5] = [
 ];
 
 /// The engine mode held over a step, as one number: 2 x (thrusters the power runs) + (guidance
-/// wants thrust). A change inside a step is located (bisection on the dense output) and the
+/// wants thrust), plus APPROACH_MODE in the approach stage. A change inside a step is located (bisection on the dense output) and the
 /// step is cut back to it, so that the right-hand side is smooth on every step.
 pub fn mode_code(n_on: f64, wants: bool) -> f64 {
     2.0 * n_on + wants as u8 as f64
@@ -116,6 +126,14 @@ pub const SWITCH_GRID: f64 = 4194304.0; // 2^22
 pub const SWITCH_MIN_S: f64 = 60.0;
 /// The smallest trial step before a sample is failed [s].
 pub const MIN_STEP_S: f64 = 1e-3;
+
+/// Added to the mode code in the approach stage (Q-law guidance): within C_APPROACH of 311P the
+/// relative-motion law steers instead of the Q-law, until the distance exceeds twice that. A
+/// stage change is a mode change, located on the dense output like the others.
+pub const APPROACH_MODE: f64 = 64.0;
+/// Fraction of the available acceleration the approach's braking profile plans with: the
+/// closing speed commanded at distance d is sqrt(2 APPROACH_ACCEL_SHARE a_max d).
+pub const APPROACH_ACCEL_SHARE: f64 = 0.5;
 
 pub const GUIDE_QLAW: u32 = 0;
 pub const GUIDE_TANGENTIAL: u32 = 1;
@@ -148,6 +166,8 @@ pub fn wgsl_layout() -> String {
         ("NO_SWITCH", NO_SWITCH),
         ("SWITCH_MIN_S", SWITCH_MIN_S),
         ("MIN_STEP_S", MIN_STEP_S),
+        ("APPROACH_ACCEL_SHARE", APPROACH_ACCEL_SHARE),
+        ("APPROACH_MODE", APPROACH_MODE),
     ]));
     s.push_str(&crate::integrator::wgsl_constants());
     s

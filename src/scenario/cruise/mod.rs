@@ -151,8 +151,13 @@ impl Scenario for Cruise {
     fn probabilities(&self) -> Vec<Probability> {
         vec![
             Probability::AtMost {
-                name: "prob_arrival_by_deadline",
-                metric: M_ARRIVAL_MJD,
+                name: "prob_rendezvous_by_deadline",
+                metric: M_RENDEZVOUS_MJD,
+                limit: crate::physics::epoch::mjd_from_jd(self.model.deadline_jd),
+            },
+            Probability::AtMost {
+                name: "prob_orbit_match_by_deadline",
+                metric: M_ORBIT_MATCH_MJD,
                 limit: crate::physics::epoch::mjd_from_jd(self.model.deadline_jd),
             },
             Probability::Status {
@@ -169,7 +174,10 @@ impl Scenario for Cruise {
         None
     }
     fn iso_epochs(&self) -> &[(&'static str, usize)] {
-        &[("arrival_epoch_tdb", M_ARRIVAL_MJD)]
+        &[
+            ("rendezvous_epoch_tdb", M_RENDEZVOUS_MJD),
+            ("orbit_match_epoch_tdb", M_ORBIT_MATCH_MJD),
+        ]
     }
     fn unphysical(&self, p: &[f64]) -> Option<String> {
         self.model.unphysical(p)

@@ -5,10 +5,9 @@
 use super::config::*;
 use super::layout::*;
 use crate::integrator::{Method, ERR_PREV_START};
+use crate::physics::comet::{comet_311p_osculating, comet_311p_state};
 use crate::physics::constants::{EARTH_MU_M3_S2, G0_M_S2, WGS84_A_M};
-use crate::physics::ephemeris::{
-    body_gm_m3_s2, body_state, comet_311p_elements, comet_311p_state, Body, DAY_S,
-};
+use crate::physics::ephemeris::{body_gm_m3_s2, body_state, Body, DAY_S};
 use crate::physics::epoch::parse_tdb_jd;
 use crate::physics::flyby::{flyby_turn, heliocentric_after_flyby};
 use crate::physics::kepler::{AU_M, SUN_MU_M3_S2};
@@ -82,7 +81,8 @@ pub struct Model {
     /// Thrust-noise Gauss-Markov coefficient between nodes and 1-sigma.
     pub gm_phi: f64,
     pub gm_sigma: f64,
-    /// The orbit whose match is "arrived" (311P's), as the arrival test reads it; its a, e
+    /// 311P's osculating orbit at the deadline: what the Q-law steers to (its a moved by the
+    /// phasing term) and what the orbit-match milestone tests; its a, e
     /// vector and normal are also C_TGT_* in `consts`, for the shader.
     pub arrival: QLawTarget,
     /// Q-law tuning (Q-law guidance only; its target is `arrival`), and the offset of target
@@ -112,7 +112,8 @@ impl Model {
         consts[C_TOL_A] = cfg.target.tol_a_au * AU_M;
         consts[C_TOL_E] = cfg.target.tol_e;
         consts[C_COS_TOL_I] = cfg.target.tol_i_deg.to_radians().cos();
-        let (target, _) = comet_311p_elements();
+        // The orbit the Q-law steers to: the comet's osculating orbit at the deadline.
+        let target = comet_311p_osculating(deadline_jd);
         let arrival = QLawTarget::from_elements(&target, SUN_MU_M3_S2);
         consts[C_TGT_A] = arrival.a_m;
         consts[C_TGT_E..C_TGT_E + 3].copy_from_slice(&arrival.e_vec);
@@ -126,6 +127,16 @@ impl Model {
         consts[C_ATOL] = cfg.integrator.atol;
         consts[C_MAX_STEP] = cfg.integrator.max_step_days * DAY_S;
         consts[C_ETA_HYST] = cfg.guidance.eta_hysteresis;
+        let g = &cfg.guidance;
+        if g.phasing_days > 0.0 {
+            let n_t = (SUN_MU_M3_S2 / arrival.a_m.powi(3)).sqrt();
+            consts[C_PH_GAIN] = 2.0 / 3.0 / (n_t * g.phasing_days * DAY_S);
+        }
+        consts[C_PH_MAX] = g.phasing_max_da;
+        consts[C_APPROACH] = g.approach_km * 1e3;
+        consts[C_APP_TAU] = g.approach_tau_days * DAY_S;
+        consts[C_RDV_D] = cfg.target.rendezvous_km * 1e3;
+        consts[C_RDV_V] = cfg.target.rendezvous_m_s;
 
         let bodies: Vec<Body> = cfg
             .perturbations
@@ -363,6 +374,7 @@ impl Model {
         s[S_ERR_PREV] = ERR_PREV_START;
         s[S_MODE] = MODE_UNSET;
         s[S_T_SWITCH] = NO_SWITCH;
+        s[S_MATCH_T] = -1.0;
         // Unphysical sampled inputs are failed here, on the host, before any engine runs.
         let ok = input[I_MASS0].is_finite();
         s[S_STATUS] = if ok { ST_RUNNING } else { ST_FAILED } as f64;

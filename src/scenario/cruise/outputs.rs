@@ -2,14 +2,15 @@
 
 use super::layout::*;
 use super::model::Model;
-use crate::physics::ephemeris::{comet_311p_elements, comet_311p_state, DAY_S};
+use crate::physics::comet::{comet_311p_osculating, comet_311p_state};
+use crate::physics::ephemeris::DAY_S;
 use crate::physics::epoch::mjd_from_jd;
 use crate::physics::kepler::{state_to_elements, wrap_pi, AU_M, SUN_MU_M3_S2};
 use crate::scenario::SampleOutputs;
 
-pub const METRICS: [(&str, &str); 27] = [
+pub const METRICS: [(&str, &str); 30] = [
     ("time_of_flight_days", "day"),
-    ("arrival_mjd_tdb", "day (MJD, TDB)"),
+    ("rendezvous_mjd_tdb", "day (MJD, TDB)"),
     ("propellant_used_kg", "kg"),
     ("final_mass_kg", "kg"),
     ("propellant_margin_kg", "kg"),
@@ -20,7 +21,7 @@ pub const METRICS: [(&str, &str); 27] = [
     ("i_error_deg", "deg"),
     ("node_error_deg", "deg"),
     ("argp_error_deg", "deg"),
-    ("comet_distance_at_arrival_km", "km"),
+    ("final_distance_km", "km"),
     ("flyby_vinf_out_km_s", "km/s"),
     ("min_sun_distance_au", "au"),
     ("max_sun_distance_au", "au"),
@@ -35,10 +36,14 @@ pub const METRICS: [(&str, &str); 27] = [
     ("closest_approach_mjd_tdb", "day (MJD, TDB)"),
     ("steps", "1"),
     ("rejected_steps", "1"),
+    ("final_relative_speed_m_s", "m/s"),
+    ("orbit_match_mjd_tdb", "day (MJD, TDB)"),
+    ("coast_days", "day"),
 ];
-pub const M_ARRIVAL_MJD: usize = 1;
+pub const M_RENDEZVOUS_MJD: usize = 1;
 pub const M_PROP_USED: usize = 2;
 pub const M_THRUST_ON: usize = 5;
+pub const M_ORBIT_MATCH_MJD: usize = 28;
 
 pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     let status = s[S_STATUS] as u32;
@@ -59,14 +64,23 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     if status == ST_ARRIVED {
         m[0] = Some(t / DAY_S);
         m[1] = Some(mjd_from_jd(jd));
-        let (rc, _) = comet_311p_state(jd);
-        let d = [r[0] - rc[0], r[1] - rc[1], r[2] - rc[2]];
-        m[12] = Some((d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt() / 1000.0);
     }
-    // Element errors at arrival, or at the final state for the other statuses.
+    // Distance and relative speed to 311P at the end (its tabulated ephemeris, as the engines
+    // see it).
+    let (rc, vc) = comet_311p_state(jd);
+    let dist = |a: [f64; 3], b: [f64; 3]| {
+        ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+    };
+    m[12] = Some(dist(r, rc) / 1000.0);
+    m[27] = Some(dist(v, vc));
+    if s[S_MATCH_T] >= 0.0 {
+        m[28] = Some(mjd_from_jd(model.epoch_jd + s[S_MATCH_T] / DAY_S));
+    }
+    m[29] = Some((t - s[S_THRUST_ON]) / DAY_S);
+    // Element errors against 311P's osculating orbit at the end.
     {
         let el = state_to_elements(r, v, SUN_MU_M3_S2);
-        let (tg, _) = comet_311p_elements();
+        let tg = comet_311p_osculating(jd);
         m[7] = Some((el.a_m - tg.a_m) / AU_M);
         m[8] = Some(el.e - tg.e);
         m[9] = Some((el.i_rad - tg.i_rad).to_degrees());
