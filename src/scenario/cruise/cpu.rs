@@ -121,46 +121,40 @@ impl CruiseSample<'_> {
         self.model.consts[i]
     }
 
+    /// The table interval of body `b` at time t: the fraction s of the interval and its nodes
+    /// [r0, v0, r1, v1] (12 reals).
+    fn eph_interval(&self, b: usize, t: f64) -> (f64, &[f64]) {
+        let m = self.model;
+        let u = t / self.c(C_EPH_DT);
+        let k = u.floor().clamp(0.0, (m.n_eph - 2) as f64);
+        let base = m.off_eph + 6 * (b * m.n_eph + k as usize);
+        (u - k, &m.consts[base..base + 12])
+    }
+
     /// Position of perturbing body `b` at time t: cubic Hermite between the table's nodes.
     pub fn body_position(&self, b: usize, t: f64) -> [f64; 3] {
-        let m = self.model;
         let h = self.c(C_EPH_DT);
-        let u = t / h;
-        let k = u.floor().clamp(0.0, (m.n_eph - 2) as f64);
-        let s = u - k;
-        let base = m.off_eph + 6 * (b * m.n_eph + k as usize);
-        let t = &self.model.consts[base..base + 12];
+        let (s, n) = self.eph_interval(b, t);
         let (s2, s3) = (s * s, s * s * s);
         let h00 = 2.0 * s3 - 3.0 * s2 + 1.0;
         let h10 = s3 - 2.0 * s2 + s;
         let h01 = -2.0 * s3 + 3.0 * s2;
         let h11 = s3 - s2;
-        let mut p = [0.0; 3];
-        for i in 0..3 {
-            p[i] = h00 * t[i] + h10 * h * t[3 + i] + h01 * t[6 + i] + h11 * h * t[9 + i];
-        }
-        p
+        std::array::from_fn(|i| {
+            h00 * n[i] + h10 * h * n[3 + i] + h01 * n[6 + i] + h11 * h * n[9 + i]
+        })
     }
 
     /// Velocity of body `b` at time t: the derivative of [`Self::body_position`]'s Hermite.
     pub fn body_velocity(&self, b: usize, t: f64) -> [f64; 3] {
-        let m = self.model;
         let h = self.c(C_EPH_DT);
-        let u = t / h;
-        let k = u.floor().clamp(0.0, (m.n_eph - 2) as f64);
-        let s = u - k;
-        let base = m.off_eph + 6 * (b * m.n_eph + k as usize);
-        let t = &self.model.consts[base..base + 12];
+        let (s, n) = self.eph_interval(b, t);
         let s2 = s * s;
         let d00 = 6.0 * s2 - 6.0 * s;
         let d10 = 3.0 * s2 - 4.0 * s + 1.0;
         let d01 = -6.0 * s2 + 6.0 * s;
         let d11 = 3.0 * s2 - 2.0 * s;
-        let mut v = [0.0; 3];
-        for i in 0..3 {
-            v[i] = (d00 * t[i] + d01 * t[6 + i]) / h + d10 * t[3 + i] + d11 * t[9 + i];
-        }
-        v
+        std::array::from_fn(|i| (d00 * n[i] + d01 * n[6 + i]) / h + d10 * n[3 + i] + d11 * n[9 + i])
     }
 
     /// Gravity of the Sun and the perturbing bodies (with the indirect term) [m/s^2].
