@@ -952,7 +952,7 @@ impl Plot for CometDistance {
                     c.stroke_width(1),
                 ))
                 .map_err(e)?
-                .label(format!("{name} {level:.0} km"))
+                .label(format!("{name} {level:.0e} km"))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
         }
         for (k, (name, pts)) in self.tracks.iter().enumerate() {

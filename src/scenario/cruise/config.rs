@@ -169,8 +169,9 @@ pub struct GuidanceConfig {
 }
 
 /// Assumption: two years, measured on the shipped nominal: with one year the phase overshoots
-/// (the orbit change lags the target by a year or more) and the nominal times out; with two it
-/// settles and meets the comet (docs/VALIDATION.md, "Orbit match and rendezvous").
+/// (the orbit change lags the target by a year or more) and the nominal runs out of
+/// propellant; with two it settles and meets the comet (docs/VALIDATION.md, "Orbit match and
+/// rendezvous").
 fn default_phasing_days() -> f64 {
     730.5
 }
@@ -181,7 +182,7 @@ fn default_phasing_max_da() -> f64 {
 }
 /// Assumption: 20 million km (~5 deg of phase), measured on the shipped nominal: the phasing
 /// brings the spacecraft there at ~1 km/s, which the approach law brakes in about a year; from
-/// 2 million km the phasing alone oscillates about the comet without entering.
+/// 2 million km the phasing alone circles the comet at ~10^7 km for five more years.
 fn default_approach_km() -> f64 {
     2.0e7
 }
