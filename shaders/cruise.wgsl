@@ -92,13 +92,15 @@ fn approach_command(r: vec3<real>, v: vec3<real>, m: real, t: real, p: P) -> vec
     let mu = consts[C_SUN_MU];
     let rn = length(r);
     let rcn = length(rc);
-    let tidal = (-mu / (rn * rn * rn)) * r + (mu / (rcn * rcn * rcn)) * rc;
+    let k_r = -mu / (rn * rn * rn);
+    let k_c = mu / (rcn * rcn * rcn);
     let closing = min(sqrt(2.0 * APPROACH_ACCEL_SHARE * a_max * d), d / tau);
-    var v_ref = vec3<real>(0.0, 0.0, 0.0);
+    var k_v: real = 0.0;
     if (d > 0.0) {
-        v_ref = (-closing / d) * dr;
+        k_v = -closing / d;
     }
-    let a_cmd = -tidal + (v_ref - dv) / tau;
+    let tidal = k_r * r + k_c * rc;
+    let a_cmd = -tidal + (k_v * dr - dv) / tau;
     let an = length(a_cmd);
     if (an <= 0.0 || a_max <= 0.0) {
         return vec4<real>(0.0, 0.0, 0.0, 0.0);
@@ -149,10 +151,12 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
         } else {
             dir_th = vec4<real>(steering(y.r, y.v, y.m, t, p), 1.0);
         }
-        let thrust = dir_th.w * p.n_on * inputs[p.ib + I_THRUST] * duty
-            * (1.0 + thrust_noise(p.ib, t));
-        mdot = dir_th.w * p.n_on * inputs[p.ib + I_MDOT] * duty;
-        a = a + (thrust / y.m) * point_thrust(p.ib, dir_th.xyz);
+        if (dir_th.w > 0.0) {
+            let thrust = dir_th.w * p.n_on * inputs[p.ib + I_THRUST] * duty
+                * (1.0 + thrust_noise(p.ib, t));
+            mdot = dir_th.w * p.n_on * inputs[p.ib + I_MDOT] * duty;
+            a = a + (thrust / y.m) * point_thrust(p.ib, dir_th.xyz);
+        }
     }
     var e: Eval;
     e.f = Y(y.v, a, -mdot);

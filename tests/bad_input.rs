@@ -480,9 +480,21 @@ fn cruise_bad_inputs_name_their_keys() {
         ("target.rendezvous_km", "3e7"),
         ("target.rendezvous_m_s", "0.0"),
         ("departure.epoch", "\"2016-01-01T00:00:00 TDB\""),
+        ("target.deadline", "\"2052-01-01T00:00:00 TDB\""),
     ] {
         expect_bad(Some(CRUISE), &["--set", &format!("{key}={value}")], key);
     }
+    // The approach's velocity loop must span several RK4 steps.
+    expect_bad(
+        Some(CRUISE),
+        &[
+            "--set",
+            "integrator.method=\"rk4\"",
+            "--set",
+            "guidance.approach_tau_days=0.2",
+        ],
+        "guidance.approach_tau_days",
+    );
 }
 
 #[test]

@@ -330,11 +330,18 @@ fn gpu_and_cpu_agree_on_dispersed_cruises() {
 fn agree_on_dispersed(mode: &str) {
     let sc = cruise_with(&[format!("guidance.mode=\"{mode}\""), rk4()]);
     let n = 24;
-    let (c, _) = run(&common::cpu(), &sc, n, false);
-    let (g, _) = run(&common::gpu(PrecisionChoice::F64), &sc, n, false);
-    let (mut worst_t, mut worst_p, mut same) = (0.0f64, 0.0f64, 0);
-    for (x, y) in c.iter().zip(&g) {
+    let (c, cs) = run(&common::cpu(), &sc, n, false);
+    let (g, gs) = run(&common::gpu(PrecisionChoice::F64), &sc, n, false);
+    let (mut worst_t, mut worst_p, mut worst_r, mut same) = (0.0f64, 0.0f64, 0.0f64, 0);
+    for (k, (x, y)) in c.iter().zip(&g).enumerate() {
         assert_eq!(x.status, y.status, "same status");
+        // End positions of flights that end at the time limit (a located rendezvous ends
+        // within the bisection's resolution, 2^-22 of a step, ~0.6 s or ~10 km of heliocentric
+        // motion: its epoch is compared instead).
+        let pos = |s: &[f64]| [s[S_R], s[S_R + 1], s[S_R + 2]];
+        if x.status == ST_TIMEOUT {
+            worst_r = worst_r.max(common::comet::dist(pos(&cs[k]), pos(&gs[k])));
+        }
         let dp = (metric(x, "propellant_used_kg") - metric(y, "propellant_used_kg")).abs();
         worst_p = worst_p.max(dp);
         // The end: the rendezvous epoch, or the end of the flight (time limit) otherwise.
@@ -352,14 +359,23 @@ fn agree_on_dispersed(mode: &str) {
             arrived >= n / 2,
             "{mode}: {arrived} rendezvous, too few to compare"
         );
+    } else {
+        let timeouts = c.iter().filter(|o| o.status == ST_TIMEOUT).count();
+        assert_eq!(timeouts, n, "{mode}: the replay drifts off and times out");
     }
-    eprintln!("cruise {mode} GPU vs CPU ({n} samples, {arrived} rendezvous): end epoch {worst_t:.1} min, propellant {:.3} g, {same} identical rendezvous epochs", worst_p * 1e3);
-    // The issue's bounds. Measured on lavapipe with RK4: identical (0 min, 0 g): the same
-    // steps, switches and located arrivals.
+    eprintln!("cruise {mode} GPU vs CPU ({n} samples, {arrived} rendezvous): end epoch {worst_t:.1} min, final position {worst_r:.3} m, propellant {:.3} g, {same} identical rendezvous epochs", worst_p * 1e3);
+    // The end state of the flights that time out (all of the open-loop replay's): 10 km, a
+    // thousandth of the rendezvous distance that decides the status. Measured: 0.7 m for the
+    // open-loop replay; up to 2.0 km for Q-law samples that spend years phasing about the comet
+    // (the same steps, switches and rejections on both engines, propellant within 3 mg: the
+    // engines' last-bit differences, grown by 15 years of feedback).
     assert!(
-        worst_t <= 1.0,
-        "{mode}: arrival epochs differ by {worst_t} min"
+        worst_r <= 1e4,
+        "{mode}: final positions differ by {worst_r} m"
     );
+    // The issue's bounds (1 min, 1 g; the issue asks 1 h and 10 g). Measured on lavapipe with
+    // RK4: within 0.05 min and 0.003 g, with the same steps, switches and located rendezvous.
+    assert!(worst_t <= 1.0, "{mode}: end epochs differ by {worst_t} min");
     assert!(
         worst_p <= 1e-3,
         "{mode}: propellant differs by {} g",
@@ -382,7 +398,7 @@ fn f32_is_refused_with_the_reason() {
 /// propellant at rendezvous, on dispersed samples (thrust, Isp, pointing, power, flyby, safe-mode
 /// outages, thrust noise).
 #[test]
-fn dopri5_arrival_and_propellant_against_converged_solutions() {
+fn dopri5_rendezvous_and_propellant_against_converged_solutions() {
     let n = 200;
     let with = |rtol: &str| {
         cruise_with(&[
@@ -396,7 +412,7 @@ fn dopri5_arrival_and_propellant_against_converged_solutions() {
     let (conv, _) = run(&engine, &with("1e-13"), n, false);
     let budget_h = 1.0;
     let budget_g = 10.0;
-    let arrival = |o: &SampleOutputs| metric(o, "rendezvous_mjd_tdb") * 24.0;
+    let rdv = |o: &SampleOutputs| metric(o, "rendezvous_mjd_tdb") * 24.0;
     let grams = |o: &SampleOutputs| metric(o, "propellant_used_kg") * 1e3;
     let (mut errs_h, mut errs_g, mut over, mut unsettled, mut arrived) =
         (Vec::new(), Vec::new(), 0, 0, 0);
@@ -407,14 +423,14 @@ fn dopri5_arrival_and_propellant_against_converged_solutions() {
             continue;
         }
         arrived += 1;
-        // Where the two tightest tolerances disagree beyond the budget, the sample's arrival is
+        // Where the two tightest tolerances disagree beyond the budget, the sample's rendezvous is
         // decided by a near-tie of the guidance's on/off decisions, not by the integrator: it
         // has no converged value to compare with.
-        if (arrival(f) - arrival(c)).abs() > budget_h || (grams(f) - grams(c)).abs() > budget_g {
+        if (rdv(f) - rdv(c)).abs() > budget_h || (grams(f) - grams(c)).abs() > budget_g {
             unsettled += 1;
             continue;
         }
-        let (eh, eg) = ((arrival(d) - arrival(c)).abs(), (grams(d) - grams(c)).abs());
+        let (eh, eg) = ((rdv(d) - rdv(c)).abs(), (grams(d) - grams(c)).abs());
         over += (eh > budget_h || eg > budget_g) as usize;
         errs_h.push(eh);
         errs_g.push(eg);
@@ -426,7 +442,7 @@ fn dopri5_arrival_and_propellant_against_converged_solutions() {
     let settled = errs_h.len();
     eprintln!(
         "cruise dopri5 rtol 1e-11 vs 1e-13 ({n} samples, {arrived} arrived, {unsettled} without a \
-         converged value): arrival median {:.3} h, p90 {:.3} h, max {:.1} h; propellant median \
+         converged value): rendezvous epoch median {:.3} h, p90 {:.3} h, max {:.1} h; propellant median \
          {:.3} g, p90 {:.3} g, max {:.1} g; {over} of {settled} over the budget",
         pct(&mut errs_h, 0.5),
         pct(&mut errs_h, 0.9),
@@ -439,17 +455,15 @@ fn dopri5_arrival_and_propellant_against_converged_solutions() {
     assert!(arrived >= n * 3 / 4, "the comparison must cover rendezvous");
     // Samples without a converged value are knife-edges of the guidance, not integrator error:
     // an on/off decision that falls the other way at rtol 1e-12 and 1e-13 sends the rest of the
-    // flight elsewhere. A rendezvous flight is twice as long as the old orbit match (~13 years,
-    // its phase hanging on every decision); measured 10 of 179 (3 of 196 at the orbit match):
-    // at most 1 in 10.
-    assert!(unsettled * 10 <= arrived, "{unsettled} unsettled samples");
+    // flight elsewhere (measured 6 of 176; 3 of 196 when the cruise ended at the orbit match).
+    assert!(unsettled * 20 <= arrived, "{unsettled} unsettled samples");
     // The budget (1 h, 10 g) at the 90th percentile, and at most 1 sample in 20 beyond it.
     assert!(pct(&mut errs_h, 0.9) <= budget_h && pct(&mut errs_g, 0.9) <= budget_g);
     assert!(over * 20 <= settled, "{over} of {settled} over the budget");
 }
 
 /// dopri5 on the GPU is refused with its reason unless the development switch is set; with it,
-/// the adaptive kernel reproduces the CPU reference on the nominal (same steps, same arrival).
+/// the adaptive kernel reproduces the CPU reference on the nominal (same steps, same rendezvous).
 #[test]
 fn gpu_dopri5_is_refused_and_its_kernel_matches_the_cpu_on_the_nominal() {
     let sc = cruise_with(&["integrator.method=\"dopri5\"".into()]);
@@ -471,7 +485,7 @@ fn gpu_dopri5_is_refused_and_its_kernel_matches_the_cpu_on_the_nominal() {
         (metric(&g[0], "rendezvous_mjd_tdb") - metric(&c[0], "rendezvous_mjd_tdb")).abs() * 1440.0;
     let dp = (metric(&g[0], "propellant_used_kg") - metric(&c[0], "propellant_used_kg")).abs();
     eprintln!(
-        "cruise dopri5 nominal GPU vs CPU: {} steps, arrival {dt:.2e} min, propellant {:.2e} g",
+        "cruise dopri5 nominal GPU vs CPU: {} steps, rendezvous {dt:.2e} min, propellant {:.2e} g",
         cs[0][S_STEPS],
         dp * 1e3
     );

@@ -180,13 +180,13 @@ fn default_phasing_days() -> f64 {
 fn default_phasing_max_da() -> f64 {
     0.1
 }
-/// Assumption: 20 million km (~5 deg of phase), measured on the shipped nominal: the phasing
+/// Assumption: 20 million km (~3.5 deg of phase at 2.2 au), measured on the shipped nominal: the phasing
 /// brings the spacecraft there at ~1 km/s, which the approach law brakes in about a year; from
 /// 2 million km the phasing alone circles the comet at ~10^7 km for five more years.
 fn default_approach_km() -> f64 {
     2.0e7
 }
-/// Assumption: 5 days, short against the approach's weeks.
+/// Assumption: 5 days, short against the approach's months.
 fn default_approach_tau_days() -> f64 {
     5.0
 }
@@ -408,10 +408,10 @@ impl CruiseConfig {
             ));
         }
         let p = &self.propulsion;
-        if p.thrusters < 0 || p.thrusters > 16 {
+        if p.thrusters < 0 || p.thrusters > super::layout::MAX_THRUSTERS {
             return Err(ConfigError::key(
                 "propulsion.thrusters",
-                "must be between 0 and 16",
+                format!("must be between 0 and {}", super::layout::MAX_THRUSTERS),
             ));
         }
         non_negative("propulsion.thrust_mn", p.thrust_mn)?;
@@ -500,6 +500,17 @@ impl CruiseConfig {
         }
         positive("guidance.approach_km", g.approach_km)?;
         positive("guidance.approach_tau_days", g.approach_tau_days)?;
+        let i = &self.integrator;
+        if i.method() == crate::integrator::Method::Rk4 && g.approach_tau_days < 5.0 * i.step_days {
+            return Err(ConfigError::key(
+                "guidance.approach_tau_days",
+                format!(
+                    "{} must span at least 5 RK4 steps (integrator.step_days = {}): the \
+                     approach's velocity loop relaxes at 1/tau",
+                    g.approach_tau_days, i.step_days
+                ),
+            ));
+        }
         let t = &self.target;
         positive("target.rendezvous_km", t.rendezvous_km)?;
         positive("target.rendezvous_m_s", t.rendezvous_m_s)?;
@@ -527,6 +538,12 @@ impl CruiseConfig {
             return Err(ConfigError::key(
                 "target.deadline",
                 "must be after departure.epoch",
+            ));
+        }
+        if deadline > crate::physics::comet::COMET_TABLE_END_JD {
+            return Err(ConfigError::key(
+                "target.deadline",
+                "must be before 2051-01-02 (the end of 311P's ephemeris table)",
             ));
         }
         // Standish's Table 1 elements hold for 1800-2050; 311P's table starts at its elements.

@@ -349,6 +349,9 @@ impl CruiseSample<'_> {
             } else {
                 (self.steering(r, v, m, t, held), 1.0)
             };
+            if throttle <= 0.0 {
+                return (a, 0.0);
+            }
             let thrust =
                 throttle * held.n_on * self.input[I_THRUST] * duty * (1.0 + self.thrust_noise(t));
             mdot = throttle * held.n_on * self.input[I_MDOT] * duty;
@@ -681,7 +684,13 @@ impl CruiseSample<'_> {
         if let Some(rec) = record {
             let ym = tr.dense(0.5);
             let (rm, vm, mm) = split(&ym);
-            let d = self.steering(rm, vm, mm, tr.t_at(0.5), held);
+            // The direction commanded there (the approach's throttle is not recorded: the
+            // replay thrusts at full power).
+            let d = if held.approach {
+                self.approach_command(rm, vm, mm, tr.t_at(0.5), held.n_on).0
+            } else {
+                self.steering(rm, vm, mm, tr.t_at(0.5), held)
+            };
             let rh = unit(rm);
             let nh = unit(cross(rm, vm));
             let th = cross(nh, rh);

@@ -131,6 +131,9 @@ pub const MIN_STEP_S: f64 = 1e-3;
 /// relative-motion law steers instead of the Q-law, until the distance exceeds twice that. A
 /// stage change is a mode change, located on the dense output like the others.
 pub const APPROACH_MODE: f64 = 64.0;
+/// The most thrusters a config may have: the mode code 2 x 16 + 1 stays below APPROACH_MODE.
+pub const MAX_THRUSTERS: i64 = 16;
+const _: () = assert!(2 * MAX_THRUSTERS + 1 < APPROACH_MODE as i64);
 /// Fraction of the available acceleration the approach's braking profile plans with: the
 /// closing speed commanded at distance d is sqrt(2 APPROACH_ACCEL_SHARE a_max d).
 pub const APPROACH_ACCEL_SHARE: f64 = 0.5;

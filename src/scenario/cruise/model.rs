@@ -81,7 +81,7 @@ pub struct Model {
     /// Thrust-noise Gauss-Markov coefficient between nodes and 1-sigma.
     pub gm_phi: f64,
     pub gm_sigma: f64,
-    /// 311P's osculating orbit at the deadline: what the Q-law steers to (its a moved by the
+    /// 311P's osculating orbit at departure: what the Q-law steers to (its a moved by the
     /// phasing term) and what the orbit-match milestone tests; its a, e
     /// vector and normal are also C_TGT_* in `consts`, for the shader.
     pub arrival: QLawTarget,
@@ -112,8 +112,10 @@ impl Model {
         consts[C_TOL_A] = cfg.target.tol_a_au * AU_M;
         consts[C_TOL_E] = cfg.target.tol_e;
         consts[C_COS_TOL_I] = cfg.target.tol_i_deg.to_radians().cos();
-        // The orbit the Q-law steers to: the comet's osculating orbit at the deadline.
-        let target = comet_311p_osculating(deadline_jd);
+        // The orbit the Q-law steers to: the comet's osculating orbit at departure (it moves by
+        // < 0.001 au in a, < 0.001 in e and < 0.5 deg in its angles through 2040; the approach
+        // law meets the comet itself).
+        let target = comet_311p_osculating(epoch_jd);
         let arrival = QLawTarget::from_elements(&target, SUN_MU_M3_S2);
         consts[C_TGT_A] = arrival.a_m;
         consts[C_TGT_E..C_TGT_E + 3].copy_from_slice(&arrival.e_vec);
