@@ -56,12 +56,16 @@ fn phase_cs(r: vec3<real>, t: real) -> vec2<real> {
     return vec2<real>(dot(ru, cu), dot(cross(ru, cu), h));
 }
 
-// cpu.rs `phase_to_gain`: unwrapped against the step start's phase.
-fn phase_to_gain(r: vec3<real>, t: real, p: P) -> real {
-    let cs = phase_cs(r, t);
+// cpu.rs `unwrap_phase`: a phase given as (cos, sin), unwrapped against the step start's.
+fn unwrap_phase(cs: vec2<real>, p: P) -> real {
     let c0 = p.ph0.x;
     let s0 = p.ph0.y;
     return p.psi0 + ratan2(c0 * cs.y - s0 * cs.x, c0 * cs.x + s0 * cs.y);
+}
+
+// cpu.rs `phase_to_gain`: the phase still to gain at (r, t).
+fn phase_to_gain(r: vec3<real>, t: real, p: P) -> real {
+    return unwrap_phase(phase_cs(r, t), p);
 }
 
 // cpu.rs `phased_target`: the Q-law's target with the phasing term on its semi-major axis.
@@ -569,8 +573,8 @@ fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
         eta0 = eta1;
         steps = steps + 1.0;
         // The phase to gain (cpu.rs, after the step's commit).
-        psi = phase_to_gain(y1.r, t_end, p);
         ph = phase_cs(y1.r, t_end);
+        psi = unwrap_phase(ph, p);
         if (METHOD != METHOD_RK4) {
             err_prev = max(tr.err, ERR_PREV_START);
             h = h_next;

@@ -102,6 +102,12 @@ fn split(y: &[f64; N_Y]) -> ([f64; 3], [f64; 3], f64) {
     ([y[0], y[1], y[2]], [y[3], y[4], y[5]], y[6])
 }
 
+/// A phase given as (cos, sin), unwrapped against the step start's phase in `held`.
+fn unwrap_phase([c, s]: [f64; 2], held: Held) -> f64 {
+    let [c0, s0] = held.ph0;
+    held.psi0 + atan2_arith(c0 * s - s0 * c, c0 * c + s0 * s)
+}
+
 /// The vertex of the parabola through (0, v0), (1/2, vm), (1, v1) when it is a minimum inside
 /// (0, 1): (x, value); None otherwise (the shader's parabola_min).
 pub fn parabola_min(v0: f64, vm: f64, v1: f64) -> Option<(f64, f64)> {
@@ -270,9 +276,7 @@ impl CruiseSample<'_> {
 
     /// The phase still to gain on the comet at (r, t) [rad], unwrapped against the step start's.
     pub fn phase_to_gain(&self, r: [f64; 3], t: f64, held: Held) -> f64 {
-        let [c, s] = self.phase_cs(r, t);
-        let [c0, s0] = held.ph0;
-        held.psi0 + atan2_arith(c0 * s - s0 * c, c0 * c + s0 * s)
+        unwrap_phase(self.phase_cs(r, t), held)
     }
 
     /// 311P's orbit with the phasing term: the semi-major axis scaled by 1 - x (x bounded by
@@ -338,17 +342,23 @@ impl CruiseSample<'_> {
         (a_cmd.map(|x| x / an), (an / a_max).min(1.0))
     }
 
+    /// The thrust's commanded direction (before pointing errors) and throttle under a held mode:
+    /// the approach law's in the approach stage, the guidance's at full thrust otherwise.
+    fn command(&self, r: [f64; 3], v: [f64; 3], m: f64, t: f64, held: Held) -> ([f64; 3], f64) {
+        if held.approach {
+            self.approach_command(r, v, m, t, held.n_on)
+        } else {
+            (self.steering(r, v, m, t, held), 1.0)
+        }
+    }
+
     /// Acceleration [m/s^2] and mass flow [kg/s] under a held mode.
     fn accel(&self, r: [f64; 3], v: [f64; 3], m: f64, t: f64, held: Held) -> ([f64; 3], f64) {
         let mut a = self.gravity(r, t);
         let mut mdot = 0.0;
         if held.on {
             let duty = self.input[I_DUTY];
-            let (dir, throttle) = if held.approach {
-                self.approach_command(r, v, m, t, held.n_on)
-            } else {
-                (self.steering(r, v, m, t, held), 1.0)
-            };
+            let (dir, throttle) = self.command(r, v, m, t, held);
             if throttle <= 0.0 {
                 return (a, 0.0);
             }
@@ -446,10 +456,7 @@ impl CruiseSample<'_> {
             s[S_PH_C..S_PH_C + 2].copy_from_slice(&cs);
             s[S_PSI] = atan2_arith(cs[1], cs[0])
                 + std::f64::consts::TAU * self.model.cfg.guidance.phasing_laps as f64;
-        }
-        let held = Held::from_state(s);
-        if y.iter().all(|x| x.is_finite()) && y[6] > 0.0 {
-            (s[S_MODE], s[S_ETA]) = self.mode_at(&y, s[S_T], held, false);
+            (s[S_MODE], s[S_ETA]) = self.mode_at(&y, s[S_T], Held::from_state(s), false);
         }
     }
 
@@ -686,11 +693,7 @@ impl CruiseSample<'_> {
             let (rm, vm, mm) = split(&ym);
             // The direction commanded there (the approach's throttle is not recorded: the
             // replay thrusts at full power).
-            let d = if held.approach {
-                self.approach_command(rm, vm, mm, tr.t_at(0.5), held.n_on).0
-            } else {
-                self.steering(rm, vm, mm, tr.t_at(0.5), held)
-            };
+            let (d, _) = self.command(rm, vm, mm, tr.t_at(0.5), held);
             let rh = unit(rm);
             let nh = unit(cross(rm, vm));
             let th = cross(nh, rh);
@@ -732,9 +735,9 @@ impl CruiseSample<'_> {
         s[S_ETA] = eta1;
         s[S_STEPS] += 1.0;
         // The phase to gain, unwrapped at the step's end.
-        let r1 = [y1[0], y1[1], y1[2]];
-        s[S_PSI] = self.phase_to_gain(r1, t_end, held);
-        s[S_PH_C..S_PH_C + 2].copy_from_slice(&self.phase_cs(r1, t_end));
+        let cs = self.phase_cs([y1[0], y1[1], y1[2]], t_end);
+        s[S_PSI] = unwrap_phase(cs, held);
+        s[S_PH_C..S_PH_C + 2].copy_from_slice(&cs);
         if !rk4 {
             s[S_ERR_PREV] = ctrl.err_prev;
             s[S_H] = h_next;

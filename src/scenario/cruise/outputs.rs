@@ -2,10 +2,11 @@
 
 use super::layout::*;
 use super::model::Model;
-use crate::physics::comet::{comet_311p_osculating, comet_311p_state};
+use crate::physics::comet::comet_311p_state;
 use crate::physics::ephemeris::DAY_S;
 use crate::physics::epoch::mjd_from_jd;
 use crate::physics::kepler::{state_to_elements, wrap_pi, AU_M, SUN_MU_M3_S2};
+use crate::physics::vec3::{add, norm};
 use crate::scenario::SampleOutputs;
 
 pub const METRICS: [(&str, &str); 30] = [
@@ -68,11 +69,8 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     // Distance and relative speed to 311P at the end (its tabulated ephemeris, as the engines
     // see it).
     let (rc, vc) = comet_311p_state(jd);
-    let dist = |a: [f64; 3], b: [f64; 3]| {
-        ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
-    };
-    m[12] = Some(dist(r, rc) / 1000.0);
-    m[27] = Some(dist(v, vc));
+    m[12] = Some(norm(add(r, rc, -1.0)) / 1000.0);
+    m[27] = Some(norm(add(v, vc, -1.0)));
     if s[S_MATCH_T] >= 0.0 {
         m[28] = Some(mjd_from_jd(model.epoch_jd + s[S_MATCH_T] / DAY_S));
     }
@@ -80,7 +78,7 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     // Element errors against 311P's osculating orbit at the end.
     {
         let el = state_to_elements(r, v, SUN_MU_M3_S2);
-        let tg = comet_311p_osculating(jd);
+        let tg = state_to_elements(rc, vc, SUN_MU_M3_S2);
         m[7] = Some((el.a_m - tg.a_m) / AU_M);
         m[8] = Some(el.e - tg.e);
         m[9] = Some((el.i_rad - tg.i_rad).to_degrees());
