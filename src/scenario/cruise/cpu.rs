@@ -66,6 +66,51 @@ impl Held {
 /// The integrated state: position [m], velocity [m/s], mass [kg].
 pub const N_Y: usize = 7;
 
+/// A right-hand side already evaluated, f(t, y) under a held mode: dopri5's last evaluation of
+/// a kept step is the next step's first (FSAL), and a trial taken again after a rejection or a
+/// cut-back starts where the last one did. Reused only when time, state and the mode's
+/// thrust (on, thrusters, open-loop direction, approach stage) are the same bits, so results
+/// are bit for bit those of evaluating again: the phase inside the right-hand side is then the
+/// step start's unwrapped phase either way (atan2_arith(0, x > 0) is exactly 0).
+#[derive(Debug, Clone, Copy)]
+pub struct FirstEval {
+    t: f64,
+    y: [f64; N_Y],
+    on: bool,
+    n_on: f64,
+    ol_dir: [f64; 3],
+    approach: bool,
+    f: [f64; N_Y],
+}
+
+impl FirstEval {
+    fn new(t: f64, y: [f64; N_Y], held: Held, f: [f64; N_Y]) -> Self {
+        FirstEval {
+            t,
+            y,
+            on: held.on,
+            n_on: held.n_on,
+            ol_dir: held.ol_dir,
+            approach: held.approach,
+            f,
+        }
+    }
+
+    fn matches(&self, t: f64, y: &[f64; N_Y], held: Held) -> bool {
+        let same = |a: f64, b: f64| a.to_bits() == b.to_bits();
+        same(self.t, t)
+            && self.y.iter().zip(y).all(|(a, b)| same(*a, *b))
+            && self.on == held.on
+            && same(self.n_on, held.n_on)
+            && self
+                .ol_dir
+                .iter()
+                .zip(held.ol_dir)
+                .all(|(a, b)| same(*a, b))
+            && self.approach == held.approach
+    }
+}
+
 /// The right-hand side of one sample under a held mode, for the integrator.
 struct Rhs<'s, 'a> {
     sample: &'s CruiseSample<'a>,
@@ -514,13 +559,20 @@ impl CruiseSample<'_> {
 
     /// Advance by at most `max_steps` trial steps; true when finished.
     pub fn advance(&self, s: &mut [f64], max_steps: u64) -> bool {
-        (0..max_steps).any(|_| self.step(s, None))
+        let mut first_eval = None;
+        (0..max_steps).any(|_| self.step(s, None, &mut first_eval))
     }
 
     /// One trial step (kept or not); true when the sample has finished. With `record`, a kept
     /// step appends its open-loop segment [t_start, on, direction at the step's middle in
-    /// radial/transverse/normal].
-    pub fn step(&self, s: &mut [f64], record: Option<&mut Vec<f64>>) -> bool {
+    /// radial/transverse/normal]. `first_eval` carries the right-hand side that the previous
+    /// trial evaluated last, for reuse as this step's first evaluation ([`FirstEval`]).
+    pub fn step(
+        &self,
+        s: &mut [f64],
+        record: Option<&mut Vec<f64>>,
+        first_eval: &mut Option<FirstEval>,
+    ) -> bool {
         let dry = self.input[I_MASS0] - self.input[I_PROP0];
         if s[S_STATUS] != ST_RUNNING as f64 {
             return true;
@@ -584,7 +636,12 @@ impl CruiseSample<'_> {
             hs = stop - t;
         }
         let sys = Rhs { sample: self, held };
-        let (f0, _) = sys.rhs(t, &y0);
+        let f0 = match *first_eval {
+            Some(fe) if fe.matches(t, &y0, held) => fe.f,
+            _ => sys.rhs(t, &y0).0,
+        };
+        // A trial that is not kept is taken again from the same start, under the same mode.
+        *first_eval = Some(FirstEval::new(t, y0, held, f0));
         let tol = Tolerance {
             rtol: self.c(C_RTOL),
             atol: self.c(C_ATOL),
@@ -656,6 +713,9 @@ impl CruiseSample<'_> {
             mode1 = s[S_SW_MODE];
             s[S_T_SWITCH] = NO_SWITCH;
         }
+        // The kept trial's last evaluation, f(t + hs, y1): the next step's first when it starts
+        // there under the same mode.
+        *first_eval = Some(FirstEval::new(t + hs, tr.y1, held, tr.f1));
         // End conditions inside the step, located on the dense output: rendezvous and
         // propellant exhaustion (the earlier one).
         let (mut th_end, mut status) = (1.0, ST_RUNNING);
@@ -767,7 +827,8 @@ pub fn record_open_loop(model: &mut Model) {
             input: &input,
         };
         sample.set_initial_mode(&mut state);
-        while !sample.step(&mut state, Some(&mut profile)) {}
+        let mut first_eval = None;
+        while !sample.step(&mut state, Some(&mut profile), &mut first_eval) {}
     }
     profile.extend_from_slice(&[state[S_T], 0.0, 0.0, 0.0, 0.0]);
     model.off_ol = model.consts.len();
