@@ -365,16 +365,18 @@ fn agree_on_dispersed(mode: &str) {
     }
     eprintln!("cruise {mode} GPU vs CPU ({n} samples, {arrived} rendezvous): end epoch {worst_t:.1} min, final position {worst_r:.3} m, propellant {:.3} g, {same} identical rendezvous epochs", worst_p * 1e3);
     // The end state of the flights that time out (all of the open-loop replay's): 10 km, a
-    // thousandth of the rendezvous distance that decides the status. Measured: 0.7 m for the
-    // open-loop replay; up to 2.0 km for Q-law samples that spend years phasing about the comet
-    // (the same steps, switches and rejections on both engines, propellant within 3 mg: the
-    // engines' last-bit differences, grown by 15 years of feedback).
+    // thousandth of the rendezvous distance that decides the status. Measured: 0.9 m for the
+    // open-loop replay; with the hysteresis band 0.02, up to 2.0 km for Q-law samples that spent
+    // years phasing about the comet (the same steps, switches and rejections on both engines,
+    // propellant within 3 mg: the engines' last-bit differences, grown by 15 years of
+    // feedback); with the shipped 0.07 all 24 meet the comet.
     assert!(
         worst_r <= 1e4,
         "{mode}: final positions differ by {worst_r} m"
     );
-    // The issue's bounds (1 min, 1 g; the issue asks 1 h and 10 g). Measured on lavapipe with
-    // RK4: within 0.05 min and 0.003 g, with the same steps, switches and located rendezvous.
+    // Bounds 1 min and 1 g (the issue asks 1 h and 10 g). Measured on lavapipe with RK4: within
+    // 0.0 min and 0.000 g, 23 of 24 rendezvous epochs identical, with the same steps, switches
+    // and located rendezvous (on 2,000 samples: within 0.13 s and 0.2 mg, README).
     assert!(worst_t <= 1.0, "{mode}: end epochs differ by {worst_t} min");
     assert!(
         worst_p <= 1e-3,
@@ -451,11 +453,14 @@ fn dopri5_rendezvous_and_propellant_against_converged_solutions() {
         pct(&mut errs_g, 0.9),
         pct(&mut errs_g, 1.0),
     );
-    // Coverage: about 1 sample in 8 times out before meeting the comet (2,000-sample run).
+    // Coverage: about 1 sample in 40 times out before meeting the comet and 1 in 60 runs out
+    // of propellant (2,000-sample run); 198 of these 200 meet it.
     assert!(arrived >= n * 3 / 4, "the comparison must cover rendezvous");
     // Samples without a converged value are knife-edges of the guidance, not integrator error:
     // an on/off decision that falls the other way at rtol 1e-12 and 1e-13 sends the rest of the
-    // flight elsewhere (measured 6 of 176; 3 of 196 when the cruise ended at the orbit match).
+    // flight elsewhere (measured 1 of 198 with the shipped hysteresis band 0.07; 6 of 176 with
+    // 0.02, whose engine switched every few days; 3 of 196 when the cruise ended at the orbit
+    // match).
     assert!(unsettled * 20 <= arrived, "{unsettled} unsettled samples");
     // The budget (1 h, 10 g) at the 90th percentile, and at most 1 sample in 20 beyond it.
     assert!(pct(&mut errs_h, 0.9) <= budget_h && pct(&mut errs_g, 0.9) <= budget_g);
