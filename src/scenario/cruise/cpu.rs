@@ -566,7 +566,8 @@ impl CruiseSample<'_> {
     /// One trial step (kept or not); true when the sample has finished. With `record`, a kept
     /// step appends its open-loop segment [t_start, on, direction at the step's middle in
     /// radial/transverse/normal]. `first_eval` carries the right-hand side that the previous
-    /// trial evaluated last, for reuse as this step's first evaluation ([`FirstEval`]).
+    /// trial evaluated last, for reuse as this step's first evaluation ([`FirstEval`]): start
+    /// each sample with `None` and never share it between samples (it does not compare inputs).
     pub fn step(
         &self,
         s: &mut [f64],
