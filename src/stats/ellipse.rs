@@ -151,11 +151,7 @@ pub fn footprint<E>(
     let about_plane = target.map(|(la, lo)| TangentPlane::new(la, lo));
     let (mut see, mut snn, mut sen) = (0.0, 0.0, 0.0);
     let (mut tee, mut tnn, mut ten) = (0.0, 0.0, 0.0);
-    let mut boot = vec![[0.0f64; 6]; resamples];
-    let mut rng = {
-        use rand_pcg::rand_core::SeedableRng;
-        rand_pcg::Pcg64::seed_from_u64(seed)
-    };
+    let mut boot = PoissonBootstrap::new(resamples, seed);
     pass(&mut |lat, lon| {
         let (e, nn) = plane.project_km(lat, lon);
         let (de, dn) = (e - me, nn - mn);
@@ -168,17 +164,7 @@ pub fn footprint<E>(
             tnn += nn * nn;
             ten += e * nn;
         }
-        for b in boot.iter_mut() {
-            let w = poisson1(&mut rng);
-            if w > 0.0 {
-                b[0] += w;
-                b[1] += w * de;
-                b[2] += w * dn;
-                b[3] += w * de * de;
-                b[4] += w * dn * dn;
-                b[5] += w * de * dn;
-            }
-        }
+        boot.add(de, dn);
     })?;
     let ellipse = from_moments(
         see / (nf - 1.0),
@@ -193,7 +179,7 @@ pub fn footprint<E>(
         target.map(|(la, lo)| from_moments(tee / nf, tnn / nf, ten / nf, la, lo, probability));
     if resamples > 0 {
         let (mut major, mut minor) = (Vec::new(), Vec::new());
-        for [w, e, nn, ee, nnn, en] in boot {
+        for [w, e, nn, ee, nnn, en] in boot.sums() {
             if w < 2.0 {
                 continue;
             }
@@ -227,10 +213,95 @@ pub fn footprint<E>(
     Ok(out)
 }
 
-/// A Poisson(1) count, by inversion of one uniform against the cumulative probabilities
-/// e^-1 sum_{j<=k} 1/j! (the count is at most 12 but with probability below 1e-9).
-fn poisson1(rng: &mut rand_pcg::Pcg64) -> f64 {
-    use rand::Rng;
+/// The Poisson bootstrap's weighted sums, W, e, n, ee, nn and en for each resample. Each point
+/// draws one Poisson(1) count per resample, by inversion of one uniform (53 bits of one PCG64
+/// stream, point after point, resample after resample within a point) against the cumulative
+/// probabilities e^-1 sum_{j<=k} 1/j!: the count is the number of those at or below it (at
+/// most 12, but with probability below 1e-9).
+///
+/// The resamples are split into contiguous ranges, one per thread. Each range has its own copy
+/// of the generator, advanced past the other ranges' draws, so that every count is the one a
+/// single thread drawing in order would draw: the results do not depend on the thread count.
+/// Points are buffered in blocks (bounded memory) and each block is shared out once.
+struct PoissonBootstrap {
+    parts: Vec<BootPart>,
+    block: Vec<(f64, f64)>,
+}
+
+/// A contiguous range of resamples: its generator, its sums (one array per sum), and a buffer
+/// for one point's uniforms, then counts.
+struct BootPart {
+    rng: rand_pcg::Pcg64,
+    /// Draws of the other ranges between two points of this one.
+    skip: u128,
+    w: Vec<f64>,
+    sums: [Vec<f64>; 6],
+}
+
+/// Points buffered before the parts run over them: 16 bytes each.
+const BOOT_BLOCK: usize = 8192;
+
+impl PoissonBootstrap {
+    fn new(resamples: usize, seed: u64) -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // A range of fewer than 100 resamples is not worth a thread.
+        Self::with_parts(resamples, seed, threads.min(resamples / 100).max(1))
+    }
+
+    fn with_parts(resamples: usize, seed: u64, count: usize) -> Self {
+        use rand_pcg::rand_core::SeedableRng;
+        let parts = (0..count)
+            .map(|k| {
+                let (start, end) = (resamples * k / count, resamples * (k + 1) / count);
+                let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+                rng.advance(start as u128);
+                BootPart {
+                    rng,
+                    skip: (resamples - (end - start)) as u128,
+                    w: vec![0.0; end - start],
+                    sums: std::array::from_fn(|_| vec![0.0; end - start]),
+                }
+            })
+            .collect();
+        Self {
+            parts,
+            block: Vec::with_capacity(BOOT_BLOCK),
+        }
+    }
+
+    /// One point's deviations from the mean (finite), weighted by a fresh count in every
+    /// resample.
+    fn add(&mut self, de: f64, dn: f64) {
+        self.block.push((de, dn));
+        if self.block.len() == BOOT_BLOCK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let block = &self.block;
+        if let [only] = self.parts.as_mut_slice() {
+            block.iter().for_each(|&(de, dn)| only.add(de, dn));
+        } else {
+            std::thread::scope(|scope| {
+                for part in self.parts.iter_mut() {
+                    scope.spawn(move || block.iter().for_each(|&(de, dn)| part.add(de, dn)));
+                }
+            });
+        }
+        self.block.clear();
+    }
+
+    /// Each resample's sums, in resample order: W, e, n, ee, nn, en.
+    fn sums(mut self) -> impl Iterator<Item = [f64; 6]> {
+        self.flush();
+        self.parts
+            .into_iter()
+            .flat_map(|p| (0..p.w.len()).map(move |k| std::array::from_fn(|j| p.sums[j][k])))
+    }
+}
+
+impl BootPart {
     const CDF: [f64; 12] = [
         0.367_879_441_171_442_33,
         0.735_758_882_342_884_6,
@@ -245,8 +316,44 @@ fn poisson1(rng: &mut rand_pcg::Pcg64) -> f64 {
         0.999_999_989_952_233_3,
         0.999_999_999_168_389_4,
     ];
-    let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-    CDF.iter().take_while(|&&c| u >= c).count() as f64
+
+    /// One point in this range's resamples, in three loops so that only the first (the
+    /// generator's) runs one draw at a time:
+    /// - the uniforms;
+    /// - the counts, compared without branches against the first three thresholds; the 2 % of
+    ///   uniforms at or above the fourth are marked and counted against all twelve after;
+    /// - the sums. A zero count adds a signed zero, which leaves a sum as it was: no branch
+    ///   that the draws decide.
+    fn add(&mut self, de: f64, dn: f64) {
+        use rand::Rng;
+        for u in self.w.iter_mut() {
+            *u = (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        }
+        self.rng.advance(self.skip);
+        let c = &Self::CDF;
+        let mut tail = false;
+        for u in self.w.iter_mut() {
+            let x = *u;
+            tail |= x >= c[3];
+            let low = ((x >= c[0]) as u32 + (x >= c[1]) as u32 + (x >= c[2]) as u32) as f64;
+            *u = if x >= c[3] { -x } else { low };
+        }
+        if tail {
+            for u in self.w.iter_mut().filter(|u| **u < 0.0) {
+                let x = -*u;
+                *u = c.iter().map(|&t| (x >= t) as u32).sum::<u32>() as f64;
+            }
+        }
+        let [s0, s1, s2, s3, s4, s5] = &mut self.sums;
+        for (k, &w) in self.w.iter().enumerate() {
+            s0[k] += w;
+            s1[k] += w * de;
+            s2[k] += w * dn;
+            s3[k] += w * de * de;
+            s4[k] += w * dn * dn;
+            s5[k] += w * de * dn;
+        }
+    }
 }
 
 /// The ellipse that holds `probability` of a bivariate normal about a given centre (the aim
@@ -420,6 +527,60 @@ fn ecef_to_geodetic(r: [f64; 3]) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bootstrap's sums, split over 1 to 7 threads across block boundaries, against one
+    /// generator drawing every count in order by the plain inversion (the first threshold
+    /// above the uniform): bit for bit.
+    #[test]
+    fn poisson_bootstrap_parts_draw_the_single_stream() {
+        use rand::Rng;
+        use rand_pcg::rand_core::SeedableRng;
+        let (resamples, seed) = (350, 11);
+        let points: Vec<(f64, f64)> = (0..BOOT_BLOCK + 1_234)
+            .map(|i| {
+                let x = i as f64;
+                ((0.37 * x).sin() * 3.0, (0.11 * x).cos() * 2.0 - 0.5)
+            })
+            .collect();
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+        let mut want = vec![[0.0f64; 6]; resamples];
+        let mut tail = 0;
+        for &(de, dn) in &points {
+            for b in want.iter_mut() {
+                let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+                let w = BootPart::CDF.iter().take_while(|&&c| u >= c).count() as f64;
+                tail += (w >= 4.0) as usize;
+                if w > 0.0 {
+                    b[0] += w;
+                    b[1] += w * de;
+                    b[2] += w * dn;
+                    b[3] += w * de * de;
+                    b[4] += w * dn * dn;
+                    b[5] += w * de * dn;
+                }
+            }
+        }
+        // Counts of 4 and more (the tail, ~1.9 % of 3.3 million draws) must occur, or the test
+        // would not see that path.
+        assert!(tail > 10_000, "{tail} tail draws");
+        for parts in [1, 2, 3, 7] {
+            let mut boot = PoissonBootstrap::with_parts(resamples, seed, parts);
+            for &(de, dn) in &points {
+                boot.add(de, dn);
+            }
+            let got: Vec<[f64; 6]> = boot.sums().collect();
+            assert_eq!(got.len(), resamples);
+            for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+                for j in 0..6 {
+                    assert_eq!(
+                        g[j].to_bits(),
+                        w[j].to_bits(),
+                        "{parts} parts, resample {k}, sum {j}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn ecef_round_trip() {
