@@ -272,21 +272,24 @@ impl PoissonBootstrap {
     /// One point's deviations from the mean (finite), weighted by a fresh count in every
     /// resample.
     fn add(&mut self, de: f64, dn: f64) {
+        debug_assert!(de.is_finite() && dn.is_finite(), "({de}, {dn})");
         self.block.push((de, dn));
         if self.block.len() == BOOT_BLOCK {
             self.flush();
         }
     }
 
+    /// The buffered points through every range: the first range on this thread, the others
+    /// on threads of their own.
     fn flush(&mut self) {
         let block = &self.block;
-        if let [only] = self.parts.as_mut_slice() {
-            block.iter().for_each(|&(de, dn)| only.add(de, dn));
-        } else {
+        let run = |part: &mut BootPart| block.iter().for_each(|&(de, dn)| part.add(de, dn));
+        if let Some((first, others)) = self.parts.split_first_mut() {
             std::thread::scope(|scope| {
-                for part in self.parts.iter_mut() {
-                    scope.spawn(move || block.iter().for_each(|&(de, dn)| part.add(de, dn)));
+                for part in others {
+                    scope.spawn(move || run(part));
                 }
+                run(first);
             });
         }
         self.block.clear();
