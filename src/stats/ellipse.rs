@@ -151,7 +151,8 @@ pub fn footprint<E>(
     let about_plane = target.map(|(la, lo)| TangentPlane::new(la, lo));
     let (mut see, mut snn, mut sen) = (0.0, 0.0, 0.0);
     let (mut tee, mut tnn, mut ten) = (0.0, 0.0, 0.0);
-    let mut boot = PoissonBootstrap::new(resamples, seed);
+    // None without resamples (`landing_ellipse`): no generator, no threads, no buffered points.
+    let mut boot = (resamples > 0).then(|| PoissonBootstrap::new(resamples, seed));
     pass(&mut |lat, lon| {
         let (e, nn) = plane.project_km(lat, lon);
         let (de, dn) = (e - me, nn - mn);
@@ -164,7 +165,9 @@ pub fn footprint<E>(
             tnn += nn * nn;
             ten += e * nn;
         }
-        boot.add(de, dn);
+        if let Some(b) = boot.as_mut() {
+            b.add(de, dn);
+        }
     })?;
     let ellipse = from_moments(
         see / (nf - 1.0),
@@ -177,7 +180,7 @@ pub fn footprint<E>(
     out.ellipse = Some(ellipse);
     out.about_target =
         target.map(|(la, lo)| from_moments(tee / nf, tnn / nf, ten / nf, la, lo, probability));
-    if resamples > 0 {
+    if let Some(boot) = boot {
         let (mut major, mut minor) = (Vec::new(), Vec::new());
         for [w, e, nn, ee, nnn, en] in boot.sums() {
             if w < 2.0 {
