@@ -268,9 +268,9 @@ fn load_y(sb: u32) -> Y {
 }
 
 @compute @workgroup_size(WG)
-fn cruise_main(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x;
-    if (i >= dims.n || dims.phase != 0u) {
+    if (i >= dims.n) {
         return;
     }
     let ib = i * dims.in_stride;

@@ -6,7 +6,7 @@ struct Dims {
     n: u32,            // samples in this chunk
     in_stride: u32,    // input row length
     max_steps: u32,    // steps per dispatch
-    phase: u32,        // 0 integrate; 1 finish (nothing to do: events are located in phase 0)
+    reserved: u32,     // unused (events are located while stepping: no finishing pass)
     n_bodies: u32,     // perturbing bodies
     n_eph: u32,        // ephemeris nodes per body
     off_eph: u32,      // ephemeris table offset in consts: [x y z vx vy vz] per node

@@ -1,8 +1,9 @@
 // Reentry: one invocation owns one trajectory. 3-DOF point mass in the Earth-centred inertial
 // frame (Earth-fixed at the entry epoch); the state y = (r, v, heat load) is integrated by
-// shaders/integrator.wgsl. Phase 0 integrates, detecting events at step ends and recording the
-// step that brackets each event and each watched maximum; phase 1 (one dispatch when every
-// sample of the chunk has stopped) locates them on those steps' dense output. The f64 CPU twin
+// shaders/integrator.wgsl. The stepping pass (entry point reentry_step) integrates, detecting
+// events at step ends and recording the step that brackets each event and each watched maximum;
+// the finishing pass (reentry_finish, one dispatch when every sample of the chunk has stopped)
+// locates them on those steps' dense output. The f64 CPU twin
 // is scenario/reentry/cpu.rs.
 
 struct Y {
@@ -430,7 +431,7 @@ fn descending(ch: Chutes, drogue_done: real) -> bool {
     return ch.chute != CH_NONE || (drogue_done != 0.0 && GSWITCH == 0u);
 }
 
-// Phase 0: integrate up to dims.max_steps steps (accepted or rejected).
+// The stepping pass: integrate up to dims.max_steps steps (accepted or rejected).
 fn integrate(sb: u32, p0: P) {
     var y = load_y(sb + S_Y);
     var t = states[sb + S_T];
@@ -645,7 +646,7 @@ fn bracket_trial(at: u32, p: P) -> Trial {
 const WIN_EVENT: u32 = 0u;
 const WIN_PEAKS: u32 = 1u;
 
-// Phase 1: locate the terminal event, refine the watched maxima (recorded only without a
+// The finishing pass: locate the terminal event, refine the watched maxima (recorded only without a
 // canopy). One loop over the windows with one step re-integration (`bracket_trial`), so the
 // inlined kernel holds one copy of it rather than one per window.
 fn finish(sb: u32, p0: P) {
@@ -777,24 +778,31 @@ fn max_in_window(w: u32, a: real, b: real, tr: Trial, p: P) -> vec2<real> {
     return vec2<real>(bx, bv);
 }
 
+// Two entry points, built as two pipelines (engine/gpu/kernel.rs): the stepping pass, dispatched
+// until every sample has stopped, and the finishing pass, dispatched once.
 @compute @workgroup_size(WG)
-fn reentry_main(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn reentry_step(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x;
     if (i >= dims.n) {
         return;
     }
     let sb = i * STATE_LEN;
-    let p = load_params(i * dims.in_stride);
-    if (dims.phase == 0u) {
-        if (states[sb + S_STATUS] != real(ST_RUNNING)) {
-            return;
-        }
-        integrate(sb, p);
-    } else {
-        let st = u32(states[sb + S_STATUS]);
-        if (st == ST_RUNNING || st == ST_FAILED || states[sb + S_FINISHED] != 0.0) {
-            return;
-        }
-        finish(sb, p);
+    if (states[sb + S_STATUS] != real(ST_RUNNING)) {
+        return;
     }
+    integrate(sb, load_params(i * dims.in_stride));
+}
+
+@compute @workgroup_size(WG)
+fn reentry_finish(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x;
+    if (i >= dims.n) {
+        return;
+    }
+    let sb = i * STATE_LEN;
+    let st = u32(states[sb + S_STATUS]);
+    if (st == ST_RUNNING || st == ST_FAILED || states[sb + S_FINISHED] != 0.0) {
+        return;
+    }
+    finish(sb, load_params(i * dims.in_stride));
 }

@@ -74,8 +74,13 @@ pub trait Scenario: Sync {
     fn consts(&self) -> &[f64];
     /// The kernel's WGSL (prelude, layout, models, entry point) for a precision.
     fn gpu_source(&self, precision: Precision) -> String;
+    /// The stepping pass's entry point, dispatched until no sample runs.
     fn gpu_entry(&self) -> &'static str;
-    /// Uniform words after the common header [n, in_stride, max_steps, phase].
+    /// The finishing pass's entry point, dispatched once after the stepping pass, if any.
+    fn gpu_finish_entry(&self) -> Option<&'static str> {
+        None
+    }
+    /// Uniform words after the common header [n, in_stride, max_steps, reserved].
     fn gpu_dims(&self) -> Vec<u32>;
     /// Override constants of the kernel (model switches, table sizes), besides `WG`.
     fn gpu_overrides(&self) -> Vec<(&'static str, f64)> {

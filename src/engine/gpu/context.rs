@@ -129,6 +129,22 @@ impl GpuContext {
         entry: &str,
         constants: &[(&str, f64)],
     ) -> Result<wgpu::ComputePipeline, GpuError> {
+        let mut v = self.pipelines(label, source, &[entry], constants, None)?;
+        Ok(v.remove(0))
+    }
+
+    /// Compile one pipeline per entry point of one module, each on its own thread: the driver
+    /// compiles each entry point's call graph apart (lavapipe: most of the build time), and
+    /// the passes of one kernel build side by side. `layout` None: each pipeline's own, from
+    /// the bindings its entry point uses.
+    pub fn pipelines(
+        &self,
+        label: &str,
+        source: &str,
+        entries: &[&str],
+        constants: &[(&str, f64)],
+        layout: Option<&wgpu::PipelineLayout>,
+    ) -> Result<Vec<wgpu::ComputePipeline>, GpuError> {
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = self
             .device
@@ -136,23 +152,43 @@ impl GpuContext {
                 label: Some(label),
                 source: wgpu::ShaderSource::Wgsl(source.into()),
             });
-        let pipeline = self
-            .device
-            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(label),
-                layout: None,
-                module: &module,
-                entry_point: Some(entry),
-                compilation_options: wgpu::PipelineCompilationOptions {
-                    constants,
-                    ..Default::default()
-                },
-                cache: None,
-            });
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(GpuError::Shader(format!("{label}: {e}")));
         }
-        Ok(pipeline)
+        let build = |entry: &str| {
+            // Error scopes are per thread.
+            let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+            let pipeline = self
+                .device
+                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(&format!("{label} {entry}")),
+                    layout,
+                    module: &module,
+                    entry_point: Some(entry),
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        constants,
+                        ..Default::default()
+                    },
+                    cache: None,
+                });
+            match pollster::block_on(scope.pop()) {
+                Some(e) => Err(GpuError::Shader(format!("{label} ({entry}): {e}"))),
+                None => Ok(pipeline),
+            }
+        };
+        let Some((first, rest)) = entries.split_first() else {
+            return Ok(Vec::new());
+        };
+        std::thread::scope(|s| {
+            let others: Vec<_> = rest.iter().map(|e| s.spawn(|| build(e))).collect();
+            let mut built = vec![build(first)];
+            built.extend(
+                others
+                    .into_iter()
+                    .map(|h| h.join().expect("a pipeline build thread panicked")),
+            );
+            built.into_iter().collect()
+        })
     }
 
     /// A command buffer of one compute pass that dispatches `groups` workgroups of `pipeline`

@@ -2,11 +2,13 @@
 //! each chunk advanced by repeated dispatches of `steps_per_dispatch` steps until no sample runs.
 //!
 //! Kernel contract (every scenario's shader follows it): binding 0 a uniform block whose first
-//! words are [n, in_stride, max_steps, phase] then the scenario's own; 1 the model constants;
-//! 2 the input rows; 3 the state rows (read-write, the result); 4 an atomic counter that every
-//! invocation still running at the end of its dispatch increments. Phase 0 dispatches advance
-//! the samples until none runs; then one phase 1 dispatch lets the kernel finish them (locate
-//! events and maxima on recorded steps). The workgroup size is the override constant `WG`.
+//! words are [n, in_stride, max_steps, reserved] then the scenario's own; 1 the model
+//! constants; 2 the input rows; 3 the state rows (read-write, the result); 4 an atomic counter
+//! that every invocation still running at the end of its dispatch increments. The stepping
+//! entry point is dispatched until no sample runs; then the finishing entry point, where the
+//! scenario has one, is dispatched once (locate events and maxima on recorded steps). The two
+//! are separate pipelines of one module, built side by side. The workgroup size is the
+//! override constant `WG`.
 
 use super::{from_real_bytes, real_size, to_real_bytes, GpuContext, GpuError};
 use crate::engine::Precision;
@@ -24,7 +26,8 @@ fn workgroup() -> u32 {
 }
 
 pub struct GpuKernel {
-    pipeline: wgpu::ComputePipeline,
+    step: wgpu::ComputePipeline,
+    finish: Option<wgpu::ComputePipeline>,
     workgroup: u32,
     precision: Precision,
     capacity: usize,
@@ -67,7 +70,21 @@ impl GpuKernel {
         let wg = workgroup();
         let mut constants = scenario.gpu_overrides();
         constants.push(("WG", wg as f64));
-        let pipeline = ctx.pipeline(kind, &source, scenario.gpu_entry(), &constants)?;
+        let layout = bind_layout(ctx, kind);
+        let pipeline_layout = ctx
+            .device
+            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(&label("pipeline layout")),
+                bind_group_layouts: &[Some(&layout)],
+                immediate_size: 0,
+            });
+        let mut entries = vec![scenario.gpu_entry()];
+        entries.extend(scenario.gpu_finish_entry());
+        let mut pipelines = ctx
+            .pipelines(kind, &source, &entries, &constants, Some(&pipeline_layout))?
+            .into_iter();
+        let step = pipelines.next().expect("the stepping pipeline");
+        let finish = pipelines.next();
         let rs = real_size(precision);
         let in_stride = scenario.input_len();
         let state_len = scenario.state_len();
@@ -100,7 +117,7 @@ impl GpuKernel {
         });
         let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some(&label("bindings")),
-            layout: &pipeline.get_bind_group_layout(0),
+            layout: &layout,
             entries: &[
                 wgpu::BindGroupEntry {
                     binding: 0,
@@ -126,7 +143,8 @@ impl GpuKernel {
         });
         ctx.check_errors(&format!("creating the {kind} buffers"))?;
         Ok(GpuKernel {
-            pipeline,
+            step,
+            finish,
             workgroup: wg,
             precision,
             capacity,
@@ -174,14 +192,13 @@ impl GpuKernel {
         ctx.queue
             .write_buffer(&self.states, 0, &to_real_bytes(&states, self.precision));
         self.dims[0] = n as u32;
-        self.dims[3] = 0;
         ctx.queue
             .write_buffer(&self.dims_buf, 0, bytemuck::cast_slice(&self.dims));
         let groups = (n as u32).div_ceil(self.workgroup);
         loop {
             ctx.queue
                 .write_buffer(&self.running, 0, bytemuck::bytes_of(&0u32));
-            self.dispatch(ctx, groups);
+            self.dispatch(ctx, &self.step, groups);
             let bytes = ctx.read_back(&self.running, &self.running_staging, 4)?;
             ctx.check_errors(&format!("running the {} kernel", scenario.kind()))?;
             let running = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
@@ -190,18 +207,43 @@ impl GpuKernel {
                 break;
             }
         }
-        // Phase 1: the kernel finishes every stopped sample once.
-        self.dims[3] = 1;
-        ctx.queue
-            .write_buffer(&self.dims_buf, 0, bytemuck::cast_slice(&self.dims));
-        self.dispatch(ctx, groups);
+        // The finishing pass: every stopped sample once.
+        if let Some(finish) = &self.finish {
+            self.dispatch(ctx, finish, groups);
+        }
         let size = (n * sl) as u64 * real_size(self.precision);
         let bytes = ctx.read_back(&self.states, &self.states_staging, size)?;
         Ok(from_real_bytes(&bytes, self.precision))
     }
 
-    fn dispatch(&self, ctx: &GpuContext, groups: u32) {
+    fn dispatch(&self, ctx: &GpuContext, pipeline: &wgpu::ComputePipeline, groups: u32) {
         ctx.queue
-            .submit([ctx.dispatch_commands("steps", &self.pipeline, &self.bind, groups)]);
+            .submit([ctx.dispatch_commands("steps", pipeline, &self.bind, groups)]);
     }
+}
+
+/// The bindings of the kernel contract (module doc), shared by both passes' pipelines.
+fn bind_layout(ctx: &GpuContext, kind: &str) -> wgpu::BindGroupLayout {
+    let entry = |binding: u32, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty,
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    };
+    let storage = |read_only| wgpu::BufferBindingType::Storage { read_only };
+    ctx.device
+        .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some(&format!("{kind} bindings")),
+            entries: &[
+                entry(0, wgpu::BufferBindingType::Uniform),
+                entry(1, storage(true)),
+                entry(2, storage(true)),
+                entry(3, storage(false)),
+                entry(4, storage(false)),
+            ],
+        })
 }

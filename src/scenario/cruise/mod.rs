@@ -107,7 +107,7 @@ impl Scenario for Cruise {
         .join("\n")
     }
     fn gpu_entry(&self) -> &'static str {
-        "cruise_main"
+        "cruise_step"
     }
     fn gpu_dims(&self) -> Vec<u32> {
         let m = &self.model;

@@ -174,7 +174,7 @@ crate::dims! {
         n,         // samples in this chunk
         in_stride, // input row length
         max_steps, // steps per dispatch
-        phase,     // 0 integrate, 1 locate events and maxima
+        reserved,  // unused (each pass has its own entry point)
         n_atm,     // atmosphere table nodes
         off_ts,    // uniform Tauber-Sutton table offset in consts
         off_cd,    // Cd table offset in consts (uniform, or (Mach, Cd) rows)

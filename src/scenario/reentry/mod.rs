@@ -112,7 +112,10 @@ impl Scenario for Reentry {
         .join("\n")
     }
     fn gpu_entry(&self) -> &'static str {
-        "reentry_main"
+        "reentry_step"
+    }
+    fn gpu_finish_entry(&self) -> Option<&'static str> {
+        Some("reentry_finish")
     }
     fn gpu_dims(&self) -> Vec<u32> {
         let m = &self.model;
