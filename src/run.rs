@@ -476,24 +476,38 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     })?;
     bar.finish_and_clear();
 
-    // Every sample of the range is in a part now (or joined already).
-    let files = if data_complete {
-        vec![joined.clone()]
+    // Every sample of the range is in a part now (or joined already). A whole run's parts are
+    // joined into samples.parquet on a thread of its own while the statistics read the parts:
+    // the same values in the same order as the joined file holds.
+    let (files, statistics) = if data_complete {
+        let files = vec![joined.clone()];
+        let statistics = crate::dataset::statistics(sc, &files)?;
+        (files, statistics)
     } else {
         let all = parts::list(&dir, false, &mut |_| {})?;
         check_coverage(&all, &prep.range, &dir)?;
+        let part_files: Vec<_> = all.iter().map(|p| p.path.clone()).collect();
         if prep.shard.is_some() {
-            all.iter().map(|p| p.path.clone()).collect()
+            let statistics = crate::dataset::statistics(sc, &part_files)?;
+            (part_files, statistics)
         } else {
-            parts::join(&all, &joined, &metadata)?;
+            let (join, statistics) = std::thread::scope(|scope| {
+                let join = scope.spawn(|| parts::join(&all, &joined, &metadata));
+                let statistics = crate::dataset::statistics(sc, &part_files);
+                (
+                    join.join().expect("the joining thread does not panic"),
+                    statistics,
+                )
+            });
+            join?;
+            let statistics = statistics?;
             for p in &all {
                 std::fs::remove_file(&p.path)
                     .map_err(crate::output::io(format!("removing {}", p.path.display())))?;
             }
-            vec![joined.clone()]
+            (vec![joined.clone()], statistics)
         }
     };
-    let statistics = crate::dataset::statistics(sc, &files)?;
     let mut summary_meta = metadata.clone();
     summary_meta.push((
         "dispersa.tolerance_bounds".into(),
