@@ -117,7 +117,7 @@ fn cruise_report_reproduces_the_run_trajectories() {
     let run_dir = tmp.path().join("c");
     run_to(CRUISE, 6, &run_dir);
     let r = report(&opts(&run_dir)).expect("report");
-    for want in ["hist_arrival", "hist_propellant", "heliocentric"] {
+    for want in ["hist_rendezvous", "hist_propellant", "heliocentric"] {
         assert!(r.figures.iter().any(|f| f == want), "missing {want}");
     }
     // The report re-propagates samples 0..3 on the CPU reference from the stored config and

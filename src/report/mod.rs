@@ -873,7 +873,7 @@ fn cruise_figures(
             }
         }
         figs.push(Figure {
-            name: "hist_arrival".into(),
+            name: "hist_rendezvous".into(),
             title: "Rendezvous date with 311P/PANSTARRS".into(),
             caption,
             plot: AnyPlot::Histogram(Histogram {

@@ -133,10 +133,11 @@ impl GpuContext {
         Ok(v.remove(0))
     }
 
-    /// Compile one pipeline per entry point of one module, each on its own thread: the driver
-    /// compiles each entry point's call graph apart (lavapipe: most of the build time), and
-    /// the passes of one kernel build side by side. `layout` None: each pipeline's own, from
-    /// the bindings its entry point uses.
+    /// Build one pipeline per entry point of one module, each on its own thread: the driver
+    /// translates and optimises each entry point's call graph apart (on lavapipe most of the
+    /// time pipeline creation takes; llvmpipe then compiles the machine code at the first
+    /// dispatch), and the passes of one kernel build side by side. `layout` None: each
+    /// pipeline's own, from the bindings its entry point uses.
     pub fn pipelines(
         &self,
         label: &str,

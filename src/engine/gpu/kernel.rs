@@ -213,6 +213,7 @@ impl GpuKernel {
         }
         let size = (n * sl) as u64 * real_size(self.precision);
         let bytes = ctx.read_back(&self.states, &self.states_staging, size)?;
+        ctx.check_errors(&format!("finishing the {} kernel", scenario.kind()))?;
         Ok(from_real_bytes(&bytes, self.precision))
     }
 
