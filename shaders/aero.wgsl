@@ -1,14 +1,6 @@
 // Aerodynamics: Cd constant or Cd(Mach) table (held beyond its ends) times the dispersed scale.
 // CD_MODE: 0 constant, 1 (Mach, Cd) rows searched by bisection, 2 a uniform table.
 
-// Linear interpolation in a uniform table of n values in consts (x0 + k dx), held beyond its
-// ends: `consts_lerp` of atmosphere.wgsl at x clamped to the table, one index computation and
-// two loads (physics::table::UniformTable::lookup).
-fn consts_uniform_held(base: u32, n: u32, x0: real, dx: real, x: real) -> real {
-    let xc = clamp(x, x0, x0 + real(n - 1u) * dx);
-    return consts_lerp(base, 1u, 0u, n, x0, dx, xc);
-}
-
 // Linear interpolation in an ascending [x, y] table of n rows in consts, held beyond its ends.
 // The segment is found by bisection with a fixed trip count `steps` >= log2(n - 1) (an
 // override constant, so the loop unrolls; data-dependent loops are avoided in these kernels).
@@ -34,7 +26,7 @@ fn drag_coefficient(mach: real, cd_const: real, cd_scale: real) -> real {
     if (CD_MODE == 1u) {
         cd = consts_held(dims.off_cd, N_CD, CD_STEPS, mach);
     } else if (CD_MODE == 2u) {
-        cd = consts_uniform_held(dims.off_cd, N_CD, consts[C_CD_X0], consts[C_CD_DX], mach);
+        cd = consts4_uniform_held(dims.off_cd, N_CD, consts[C_CD_X0], consts[C_CD_DX], mach);
     }
     return cd * cd_scale;
 }

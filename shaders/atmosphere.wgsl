@@ -21,13 +21,13 @@ fn uniform_segment(n: u32, x0: real, dx: real, x: real) -> Segment {
     return Segment(u32(fk), u - fk);
 }
 
-// Linear interpolation in a uniform table of `stride`-wide rows in consts, extrapolating from
-// the end segments (the host's physics::atmosphere::uniform_lerp).
-fn consts_lerp(base: u32, stride: u32, comp: u32, n: u32, x0: real, dx: real, x: real) -> real {
-    let sg = uniform_segment(n, x0, dx, x);
-    let lo = consts[base + stride * sg.k + comp];
-    let hi = consts[base + stride * (sg.k + 1u) + comp];
-    return lo + sg.f * (hi - lo);
+// Linear interpolation in a uniform table of n values in consts4 from vec4 `base4`, one a segment
+// (its ends), held beyond its ends (physics::table::UniformTable::lookup): one load.
+fn consts4_uniform_held(base4: u32, n: u32, x0: real, dx: real, x: real) -> real {
+    let xc = clamp(x, x0, x0 + real(n - 1u) * dx);
+    let sg = uniform_segment(n, x0, dx, xc);
+    let s = consts4[base4 + sg.k];
+    return s.x + sg.f * (s.y - s.x);
 }
 
 // The cubic through p0 (f = 0) and p1 (f = 1) with slopes m0 and m1 (per unit of f).
@@ -38,24 +38,9 @@ fn hermite(p0: real, p1: real, m0: real, m1: real, f: real) -> real {
         + (-2.0 * f3 + 3.0 * f2) * p1 + (f3 - f2) * m1;
 }
 
-// C1 interpolation in a uniform table of `stride`-wide rows in consts: cubic Hermite with
-// Catmull-Rom tangents (one-sided at the ends), extrapolating the end segments' cubics (the
-// host's physics::atmosphere::uniform_cubic). Linear interpolation puts a kink at every node,
-// which the adaptive integrator pays for in rejected steps.
-fn consts_cubic(base: u32, stride: u32, comp: u32, n: u32, x0: real, dx: real, x: real) -> real {
-    let sg = uniform_segment(n, x0, dx, x);
-    let k = sg.k;
-    let p0 = consts[base + stride * k + comp];
-    let p1 = consts[base + stride * (k + 1u) + comp];
-    let pm = select(2.0 * p0 - p1, consts[base + stride * (max(k, 1u) - 1u) + comp], k > 0u);
-    let pp = select(2.0 * p1 - p0, consts[base + stride * min(k + 2u, n - 1u) + comp],
-                    k + 2u < n);
-    return hermite(p0, p1, 0.5 * (p1 - pm), 0.5 * (pp - p0), sg.f);
-}
-
-// The sample's ln density multiplier at altitude h: the natural cubic spline through the nodes
-// (their values, then their second derivatives, in the input row), held beyond the node range;
-// the host's physics::atmosphere::natural_spline.
+// The sample's ln density multiplier at altitude h: the natural cubic spline through N_PERT nodes,
+// held beyond the node range (the host's physics::atmosphere::natural_spline); its segments are
+// vec4s of the input row from PERT_OFF (Model::input_len).
 fn perturbation(ib: u32, h: real) -> real {
     if (N_PERT == 0u) {
         return 0.0;
@@ -63,34 +48,33 @@ fn perturbation(ib: u32, h: real) -> real {
     let u = clamp(h / consts[C_PERT_DH], 0.0, real(N_PERT - 1u));
     let fk = min(floor(u), real(N_PERT - 2u));
     let t = u - fk;
-    let k = ib + I_PERT + u32(fk);
+    // The segment's lower node (value, second derivative), then its upper node: one load.
+    let s = inputs4[(ib + PERT_OFF) / 4u + u32(fk)];
     let a = 1.0 - t;
-    return a * inputs[k] + t * inputs[k + 1u]
-        + ((a * a * a - a) * inputs[k + N_PERT] + (t * t * t - t) * inputs[k + N_PERT + 1u]) / 6.0;
+    return a * s.x + t * s.z + ((a * a * a - a) * s.y + (t * t * t - t) * s.w) / 6.0;
 }
 
-// A natural cubic spline through N nodes at spacing dh from 0 m (values at `at`, their second
-// derivatives at `at` + n in the input row), held beyond the node range (the host's
-// physics::atmosphere::natural_spline).
-fn input_spline(at: u32, n: u32, dh: real, h: real) -> real {
-    let u = clamp(h / dh, 0.0, real(n - 1u));
-    let fk = min(floor(u), real(n - 2u));
-    let t = u - fk;
-    let k = at + u32(fk);
-    let a = 1.0 - t;
-    return a * inputs[k] + t * inputs[k + 1u]
-        + ((a * a * a - a) * inputs[k + n] + (t * t * t - t) * inputs[k + n + 1u]) / 6.0;
-}
-
-// The sample's wind [m/s] at altitude h, east and north (N_WIND nodes a component after the
-// density perturbation's in the input row; 0: no wind).
+// The sample's wind [m/s] at altitude h, east and north: natural cubic splines through N_WIND
+// nodes at spacing C_WIND_DH from 0 m, held beyond them (the host's
+// physics::atmosphere::natural_spline). Each node is one vec4 of the input row (east, its second
+// derivative, north, its second derivative) from WIND_OFF, a multiple of four: a look-up is two
+// loads, each of which lavapipe runs as one loop over the lanes for all four components, rather
+// than eight (0: no wind).
 fn wind_en(ib: u32, h: real) -> vec2<real> {
     if (N_WIND == 0u) {
         return vec2<real>(0.0, 0.0);
     }
-    let at = ib + I_PERT + 2u * N_PERT;
-    let dh = consts[C_WIND_DH];
-    return vec2<real>(input_spline(at, N_WIND, dh, h), input_spline(at + 2u * N_WIND, N_WIND, dh, h));
+    let u = clamp(h / consts[C_WIND_DH], 0.0, real(N_WIND - 1u));
+    let fk = min(floor(u), real(N_WIND - 2u));
+    let t = u - fk;
+    let k = (ib + WIND_OFF) / 4u + u32(fk);
+    let n0 = inputs4[k];
+    let n1 = inputs4[k + 1u];
+    let a = 1.0 - t;
+    let a3 = a * a * a - a;
+    let t3 = t * t * t - t;
+    return vec2<real>(a * n0.x + t * n1.x + (a3 * n0.y + t3 * n1.y) / 6.0,
+                      a * n0.z + t * n1.z + (a3 * n0.w + t3 * n1.w) / 6.0);
 }
 
 // Table rows and exponential parameters arrive as arguments: the function reads no sample
@@ -101,11 +85,17 @@ fn atmosphere(h: real, ib: u32, ln_dscale: real, ln_rho0: real, inv_h: real, a_e
         air.ln_rho = ln_rho0 - h * inv_h;
         air.a_sound = a_exp;
     } else {
-        let h0 = consts[C_ATM_H0];
-        let dh = consts[C_ATM_DH];
-        air.ln_rho = consts_cubic(dims.off_atm, 2u, 0u, dims.n_atm, h0, dh, h);
+        // ln density: C1 interpolation, the cubic Hermite with Catmull-Rom tangents (one-sided
+        // at the ends), extrapolating the end segments (the host's
+        // physics::atmosphere::uniform_cubic); the speed of sound linear. Linear interpolation
+        // of ln density would put a kink at every node, which the adaptive integrator pays for
+        // in rejected steps. Two vec4s a segment (Model: off_atm4): two loads.
+        let sg = uniform_segment(dims.n_atm, consts[C_ATM_H0], consts[C_ATM_DH], h);
+        let q = consts4[dims.off_atm + 2u * sg.k];
+        let w = consts4[dims.off_atm + 2u * sg.k + 1u];
+        air.ln_rho = hermite(q.y, q.z, 0.5 * (q.z - q.x), 0.5 * (q.w - q.y), sg.f);
         air.ln_rho = select(air.ln_rho, LN_ZERO, h > consts[C_ATM_TOP]);
-        air.a_sound = consts_lerp(dims.off_atm, 2u, 1u, dims.n_atm, h0, dh, h);
+        air.a_sound = w.x + sg.f * (w.y - w.x);
     }
     air.ln_rho = air.ln_rho + ln_dscale + perturbation(ib, h);
     return air;

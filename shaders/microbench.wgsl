@@ -253,8 +253,9 @@ fn gather_ind(@builtin(global_invocation_id) gid: vec3<u32>) {
     out[i] = s0 + s1;
 }
 
-// The US76 look-up as the reentry kernel does it (atmosphere.wgsl consts_lerp): scale, floor,
-// clamp, two loads, interpolate; the next altitude depends on the value looked up.
+// The US76 look-up as the reentry kernel did it until 2026-12-03 (a linear look-up of two scalar
+// loads; the kernel now loads a table segment as vec4s): scale, floor, clamp, two loads,
+// interpolate; the next altitude depends on the value looked up.
 fn lerp_lookup(x: real) -> real {
     let u = (x - 0.25) / real(params.one);
     let fi = clamp(floor(u), 0.0, real(params.table_len - 2u));

@@ -15,9 +15,16 @@ override HAS_LIFT: u32 = 0u;     // 1: some sample may have lift
 override CHUTES: u32 = 0u;       // 1: the parachute sequence is flown
 override GSWITCH: u32 = 0u;      // 1: the drogue is triggered by a g-switch
 override CONV_POW: u32 = 0u;     // convective heating: 0 Sutton-Graves (V^3), 1 a general power
+override PERT_OFF: u32 = 0u;     // where the perturbation's segments start in the input row (a multiple of 4)
+override WIND_OFF: u32 = 0u;     // where the wind's nodes start in the input row (a multiple of 4)
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> consts: array<real>;
 @group(0) @binding(2) var<storage, read> inputs: array<real>;
 @group(0) @binding(3) var<storage, read_write> states: array<real>;
 @group(0) @binding(4) var<storage, read_write> n_running: atomic<u32>;
+// The input rows again, four values at a time (the rows' length is a multiple of 4): a wind
+// node or a perturbation segment in one load.
+@group(0) @binding(5) var<storage, read> inputs4: array<vec4<real>>;
+// The model constants again, four at a time: a table segment in one load.
+@group(0) @binding(6) var<storage, read> consts4: array<vec4<real>>;

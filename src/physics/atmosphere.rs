@@ -23,7 +23,8 @@ pub fn us76_table(dh_m: f64, top_m: f64) -> Vec<(f64, f64)> {
 }
 
 /// Linear interpolation in a uniform table with extrapolation from the end segments;
-/// `get(i)` returns node i. The same rule as `table_lerp` in the shader.
+/// `get(i)` returns node i. The same rule as the kernel's speed of sound (`atmosphere` in
+/// shaders/atmosphere.wgsl) and `consts4_uniform_held`.
 pub fn uniform_lerp(x: f64, x0: f64, dx: f64, n: usize, get: impl Fn(usize) -> f64) -> f64 {
     let u = (x - x0) / dx;
     let i = u.floor().clamp(0.0, (n - 2) as f64);
@@ -35,7 +36,8 @@ pub fn uniform_lerp(x: f64, x0: f64, dx: f64, n: usize, get: impl Fn(usize) -> f
 
 /// C1 interpolation in a uniform table: the cubic Hermite through the two nodes around x with
 /// Catmull-Rom tangents (one-sided at the ends), extrapolating the end segments' cubics;
-/// `get(i)` returns node i. The same rule as `consts_cubic` in shaders/atmosphere.wgsl. Linear
+/// `get(i)` returns node i. The same rule as the kernel's ln density (`atmosphere` in
+/// shaders/atmosphere.wgsl, from the segments `Model` lays out for it). Linear
 /// interpolation would put a kink in the function at every node, which an adaptive integrator
 /// pays for in rejected steps, and through which two engines' step sequences drift apart.
 pub fn uniform_cubic(x: f64, x0: f64, dx: f64, n: usize, get: impl Fn(usize) -> f64) -> f64 {

@@ -1,9 +1,9 @@
 //! Piecewise-linear tables held constant beyond their ends (Cd against Mach, Tauber-Sutton's
 //! f(V)). The CPU reference interpolates the tables as given ([`held`]); the kernels read a copy
-//! resampled onto a uniform grid that contains every node ([`UniformTable`]), so a look-up is
-//! one index computation and two loads instead of a bisection (each storage load is a per-lane
-//! gather on lavapipe, see docs/PERFORMANCE.md). The resampled table is the same function: every
-//! grid point inside a segment lies on that segment's line.
+//! resampled onto a uniform grid that contains every node ([`UniformTable`]), laid out a segment
+//! per vec4, so a look-up is one index computation and one load instead of a bisection (each
+//! storage load is a loop over the lanes on lavapipe, see docs/PERFORMANCE.md). The resampled
+//! table is the same function: every grid point inside a segment lies on that segment's line.
 
 use super::atmosphere::uniform_lerp;
 
@@ -72,8 +72,8 @@ impl UniformTable {
         None
     }
 
-    /// The look-up the kernels do (`consts_uniform_held` in shaders/aero.wgsl): the uniform
-    /// interpolation of the atmosphere table, at x held to the table's range.
+    /// The look-up the kernels do (`consts4_uniform_held` in shaders/atmosphere.wgsl, on the
+    /// table's segments): linear interpolation, at x held to the table's range.
     pub fn lookup(&self, x: f64) -> f64 {
         let n = self.ys.len();
         let last = self.x0 + (n - 1) as f64 * self.dx;

@@ -4,7 +4,9 @@
 //! Kernel contract (every scenario's shader follows it): binding 0 a uniform block whose first
 //! words are [n, in_stride, max_steps, reserved] then the scenario's own; 1 the model
 //! constants; 2 the input rows; 3 the state rows (read-write, the result); 4 an atomic counter
-//! that every invocation still running at the end of its dispatch increments. The stepping
+//! that every invocation still running at the end of its dispatch increments; 5 and 6 the input
+//! rows and the model constants again, for a shader that reads them four values at a time
+//! (`array<vec4<real>>`; a scenario that does keeps its rows' length a multiple of 4). The stepping
 //! entry point is dispatched until no sample runs; then the finishing entry point, where the
 //! scenario has one, is dispatched once (locate events and maxima on recorded steps). The two
 //! are separate pipelines of one module, built side by side. The workgroup size is the
@@ -139,6 +141,14 @@ impl GpuKernel {
                     binding: 4,
                     resource: running.as_entire_binding(),
                 },
+                wgpu::BindGroupEntry {
+                    binding: 5,
+                    resource: inputs.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 6,
+                    resource: consts.as_entire_binding(),
+                },
             ],
         });
         ctx.check_errors(&format!("creating the {kind} buffers"))?;
@@ -245,6 +255,8 @@ fn bind_layout(ctx: &GpuContext, kind: &str) -> wgpu::BindGroupLayout {
                 entry(2, storage(true)),
                 entry(3, storage(false)),
                 entry(4, storage(false)),
+                entry(5, storage(true)),
+                entry(6, storage(true)),
             ],
         })
 }

@@ -64,11 +64,12 @@ impl SampleModel<'_> {
         if n == 0 {
             return [0.0; 3];
         }
-        let b = I_PERT + 2 * self.model.n_pert();
+        let b = self.model.wind_offset();
         let u = h / self.c(C_WIND_DH);
+        // Node after node: east, its second derivative, north, its second derivative.
         let nodes = &self.input[b..b + 4 * n];
-        let east = natural_spline(u, n, |i| nodes[i], |i| nodes[n + i]);
-        let north = natural_spline(u, n, |i| nodes[2 * n + i], |i| nodes[3 * n + i]);
+        let east = natural_spline(u, n, |i| nodes[4 * i], |i| nodes[4 * i + 1]);
+        let north = natural_spline(u, n, |i| nodes[4 * i + 2], |i| nodes[4 * i + 3]);
         let (sp, cp) = lat.sin_cos();
         let (sl, cl) = lon.sin_cos();
         [
@@ -99,8 +100,13 @@ impl SampleModel<'_> {
         let n_pert = m.n_pert();
         let pert = if n_pert > 0 {
             let dh = self.c(C_PERT_DH);
-            let nodes = &self.input[I_PERT..I_PERT + 2 * n_pert];
-            natural_spline(h / dh, n_pert, |i| nodes[i], |i| nodes[n_pert + i])
+            // Segment after segment: lower node's value and second derivative, then the
+            // upper node's; node i is the lower node of segment i, the last the upper of the
+            // last segment.
+            let at = m.pert_offset();
+            let segs = &self.input[at..at + 4 * (n_pert - 1)];
+            let node = |i: usize| 4 * i.min(n_pert - 2) + if i == n_pert - 1 { 2 } else { 0 };
+            natural_spline(h / dh, n_pert, |i| segs[node(i)], |i| segs[node(i) + 1])
         } else {
             0.0
         };

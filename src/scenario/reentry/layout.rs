@@ -2,7 +2,8 @@
 //! input row, each sample's state row, and the model-constants buffer. The shader receives these
 //! as a generated WGSL prelude ([`wgsl_layout`]), so they are written once, here.
 
-// ---- per-sample input row (length IN_FIXED + number of perturbation nodes) ----
+// ---- per-sample input row: the fixed part, then the density perturbation's and the wind's
+// profiles at multiples of four (Model::input_len, pert_offset, wind_offset) ----
 crate::layout! {
     I_R0 = 0, // 3: initial ECI position [m]
     I_V0 = 3, // 3: initial ECI velocity [m/s]
@@ -30,7 +31,6 @@ crate::layout! {
     I_MAIN_CDA = 27, // main drag area [m^2]
     I_TERRAIN = 28, // touchdown: geodetic altitude of the terrain [m]
     I_GSW = 29, // g-switch threshold [g0] (1e30 with the Mach trigger; then I_DROGUE_MACH is -1)
-    I_PERT = 30, // perturbation: N_PERT ln density multipliers, then their spline's second derivatives; then the wind's nodes (Model::input_len)
     IN_FIXED = 30,
 
     // ---- per-sample state row, kept between dispatches; the engines' result ----
@@ -176,9 +176,9 @@ crate::dims! {
         max_steps, // steps per dispatch
         reserved,  // unused (each pass has its own entry point)
         n_atm,     // atmosphere table nodes
-        off_ts,    // uniform Tauber-Sutton table offset in consts
-        off_cd,    // Cd table offset in consts (uniform, or (Mach, Cd) rows)
-        off_atm,   // atmosphere table offset in consts
+        off_ts,    // uniform Tauber-Sutton table in consts4 (vec4 index, one a segment)
+        off_cd,    // Cd table: uniform, in consts4 (one a segment); (Mach, Cd) rows, in consts
+        off_atm,   // atmosphere table in consts4 (vec4 index, two a segment)
     }
 }
 

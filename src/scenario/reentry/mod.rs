@@ -123,7 +123,7 @@ impl Scenario for Reentry {
             n_atm: m.n_atm as u32,
             off_ts: m.off_ts as u32,
             off_cd: m.off_cd as u32,
-            off_atm: m.off_atm as u32,
+            off_atm: m.off_atm4 as u32,
             ..Default::default()
         }
         .words()[4..]
@@ -156,6 +156,8 @@ impl Scenario for Reentry {
             ("ATM_MODEL", m.atm_model as f64),
             ("N_PERT", m.n_pert() as f64),
             ("N_WIND", m.n_wind() as f64),
+            ("PERT_OFF", m.pert_offset() as f64),
+            ("WIND_OFF", m.wind_offset() as f64),
             ("CD_MODE", cd_mode as f64),
             ("N_CD", m.n_cd.max(2) as f64),
             ("CD_STEPS", bisect(m.n_cd)),

@@ -143,6 +143,19 @@ impl Wind {
     }
 }
 
+/// Append the uniform table `ys` for the kernel, one vec4 a segment (its two ends, then two
+/// zeros), at a multiple of four; returns its index in vec4s. On lavapipe each load with a
+/// per-lane address is a loop over the lanes, whatever its width: one load a look-up instead
+/// of two (docs/PERFORMANCE.md).
+fn push_segments(consts: &mut Vec<f64>, ys: &[f64]) -> usize {
+    consts.resize(consts.len().div_ceil(4) * 4, 0.0);
+    let at = consts.len() / 4;
+    for w in ys.windows(2) {
+        consts.extend([w[0], w[1], 0.0, 0.0]);
+    }
+    at
+}
+
 /// Everything the engines need that is the same for all samples.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -150,13 +163,18 @@ pub struct Model {
     pub nominal: Params,
     /// Model constants and tables (see layout C_*), f64.
     pub consts: Vec<f64>,
+    /// The kernel's uniform Tauber-Sutton table: its index in vec4s (one a segment).
     pub off_ts: usize,
     /// Points of the kernel's uniform Tauber-Sutton table.
     pub n_ts: usize,
+    /// The kernel's Cd table: its index in vec4s (uniform grid, one a segment), or in reals
+    /// ((Mach, Cd) rows).
     pub off_cd: usize,
     /// Points (uniform grid) or rows (bisection) of the kernel's Cd table.
     pub n_cd: usize,
     pub off_atm: usize,
+    /// The kernel's copy of the atmosphere table: its index in vec4s (two a segment).
+    pub off_atm4: usize,
     pub n_atm: usize,
     pub atm_model: u32,
     pub cd_mode: u32,
@@ -244,16 +262,15 @@ impl Model {
             .map(|w| Wind::new(w, cfg.entry.altitude_km));
         consts[C_WIND_DH] = wind.as_ref().map_or(1.0, |w| w.spacing_m);
 
-        // The kernel's copies of the tables, on uniform grids (physics::table); the CPU
-        // reference interpolates the tables as given.
+        // The kernel's copies of the tables, on uniform grids (physics::table), segment by
+        // segment (`push_segments`); the CPU reference interpolates the tables as given.
         let ts = UniformTable::resample(&TAUBER_SUTTON_V_M_S, &TAUBER_SUTTON_F)
             .expect("the Tauber-Sutton velocities lie on a 250 m/s grid");
         consts[C_TS_V0] = ts.x0;
         consts[C_TS_DV] = ts.dx;
-        let off_ts = consts.len();
-        consts.extend_from_slice(&ts.ys);
+        let off_ts = push_segments(&mut consts, &ts.ys);
         let n_ts = ts.ys.len();
-        let off_cd = consts.len();
+        let mut off_cd = consts.len();
         // The Cd table as configured, as columns (empty without one).
         let rows = cfg.vehicle.cd_table.iter().flatten();
         let (cd_mach, cd_values): (Vec<f64>, Vec<f64>) = rows.map(|r| (r[0], r[1])).unzip();
@@ -262,7 +279,7 @@ impl Model {
                 Some(u) => {
                     consts[C_CD_X0] = u.x0;
                     consts[C_CD_DX] = u.dx;
-                    consts.extend_from_slice(&u.ys);
+                    off_cd = push_segments(&mut consts, &u.ys);
                     (CD_TABLE, true, u.ys.len())
                 }
                 None => {
@@ -275,6 +292,7 @@ impl Model {
             None => (CD_CONSTANT, false, 0),
         };
         let off_atm = consts.len();
+        let mut off_atm4 = 0;
         let (atm_model, n_atm) = match cfg.atmosphere.model {
             AtmosphereModel::Us76 => {
                 let table = atmosphere::us76_table(ATM_TABLE_DH_M, ATM_TABLE_TOP_M);
@@ -282,10 +300,24 @@ impl Model {
                     consts.push(*ln_rho);
                     consts.push(*a);
                 }
-                (ATM_TABLE, table.len())
+                // The kernel's copy, two vec4s a segment: the four ln densities of its cubic
+                // (Catmull-Rom: the nodes around it, extrapolated linearly at the ends, as
+                // `uniform_cubic` does) and its two speeds of sound.
+                consts.resize(consts.len().div_ceil(4) * 4, 0.0);
+                off_atm4 = consts.len() / 4;
+                let n = table.len();
+                let p = |k: usize| table[k].0;
+                for k in 0..n - 1 {
+                    let (p0, p1) = (p(k), p(k + 1));
+                    let pm = if k > 0 { p(k - 1) } else { 2.0 * p0 - p1 };
+                    let pp = if k + 2 < n { p(k + 2) } else { 2.0 * p1 - p0 };
+                    consts.extend([pm, p0, p1, pp, table[k].1, table[k + 1].1, 0.0, 0.0]);
+                }
+                (ATM_TABLE, n)
             }
             AtmosphereModel::Exponential => (ATM_EXPONENTIAL, 0),
         };
+        consts.resize(consts.len().div_ceil(4) * 4, 0.0);
         Model {
             cfg: cfg.clone(),
             nominal,
@@ -295,6 +327,7 @@ impl Model {
             off_cd,
             n_cd,
             off_atm,
+            off_atm4,
             n_atm,
             atm_model,
             cd_mode,
@@ -344,11 +377,26 @@ impl Model {
         self.n_pert() + if wind_pert { 2 * self.n_wind() } else { 0 }
     }
 
-    /// The fixed part; the density perturbation's node values and their spline's second
-    /// derivatives (n_pert each); the wind's east node values, their second derivatives, then
-    /// the same for north (n_wind each), from I_PERT + 2 n_pert.
+    /// The fixed part; from `pert_offset()` the density perturbation's spline, one segment
+    /// (n_pert - 1 of them) after another, each four values: the ln density multiplier at its
+    /// lower node, that node's second derivative, the same at its upper node; from
+    /// `wind_offset()` the wind's nodes (n_wind), each four values: east, its second
+    /// derivative, north, its second derivative. The row's length and both offsets are
+    /// multiples of four, so that the kernel reads a segment or a node as one vec4 (`inputs4`
+    /// in shaders/reentry_bindings.wgsl): on lavapipe each load with a per-lane address is a
+    /// loop over the lanes, whatever its width (docs/PERFORMANCE.md).
     pub fn input_len(&self) -> usize {
-        IN_FIXED + 2 * self.n_pert() + 4 * self.n_wind()
+        self.wind_offset() + 4 * self.n_wind()
+    }
+
+    /// Where the density perturbation's segments start in the input row.
+    pub fn pert_offset(&self) -> usize {
+        IN_FIXED.div_ceil(4) * 4
+    }
+
+    /// Where the wind's nodes start in the input row.
+    pub fn wind_offset(&self) -> usize {
+        self.pert_offset() + 4 * self.n_pert().saturating_sub(1)
     }
 
     /// Fill one sample's input row from its parameters and perturbation normals
@@ -425,13 +473,27 @@ impl Model {
             (-NO_STOP, 0.0, 0.0)
         };
         let n_pert = self.n_pert();
-        let i_wind = I_PERT + 2 * n_pert;
-        match (&self.perturbation, pert_z) {
-            (Some(pert), Some(z)) => pert.ln_factors(z, &mut row[I_PERT..i_wind]),
-            _ => row[I_PERT..i_wind].fill(0.0),
+        row[IN_FIXED..].fill(0.0);
+        if let (Some(pert), Some(z)) = (&self.perturbation, pert_z) {
+            // Node values, then second derivatives; written out segment by segment.
+            let mut nodes = vec![0.0; 2 * n_pert];
+            pert.ln_factors(z, &mut nodes);
+            let at = self.pert_offset();
+            for (k, seg) in row[at..at + 4 * (n_pert - 1)]
+                .chunks_exact_mut(4)
+                .enumerate()
+            {
+                seg.copy_from_slice(&[
+                    nodes[k],
+                    nodes[n_pert + k],
+                    nodes[k + 1],
+                    nodes[n_pert + k + 1],
+                ]);
+            }
         }
         if let Some(w) = &self.wind {
             let n = w.n_nodes();
+            let i_wind = self.wind_offset();
             for (c, mean) in [&w.east, &w.north].into_iter().enumerate() {
                 let out = &mut row[i_wind + 2 * n * c..i_wind + 2 * n * (c + 1)];
                 match (&w.perturbation, pert_z) {
@@ -444,6 +506,14 @@ impl Model {
                         let (y, m) = out.split_at_mut(n);
                         atmosphere::natural_spline_second_derivatives(y, m);
                     }
+                }
+            }
+            // [east.., east''.., north.., north''..] -> node after node.
+            let block = &mut row[i_wind..i_wind + 4 * n];
+            let by_part = block.to_vec();
+            for (k, node) in block.chunks_exact_mut(4).enumerate() {
+                for (c, v) in node.iter_mut().enumerate() {
+                    *v = by_part[c * n + k];
                 }
             }
         }
