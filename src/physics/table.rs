@@ -7,7 +7,8 @@
 
 use super::atmosphere::uniform_lerp;
 
-/// Most grid points a resampled table may have (8 bytes each in the constants buffer).
+/// Most grid points a resampled table may have (the kernel's copy takes a vec4 a segment in the
+/// constants buffer: 32 bytes in f64, 16 in f32).
 pub const MAX_UNIFORM_NODES: usize = 65_536;
 
 /// Linear interpolation in the ascending table (xs, ys), held constant beyond its ends.

@@ -68,6 +68,14 @@ impl GpuKernel {
     ) -> Result<Self, GpuError> {
         let kind = scenario.kind();
         let label = |what: &str| format!("{kind} {what}");
+        let storage = ctx.limits.max_storage_buffers_per_shader_stage;
+        if storage < STORAGE_BINDINGS {
+            return Err(GpuError::Device(format!(
+                "the adapter {} allows {storage} storage buffers per shader stage; the {kind} \
+                 kernel binds {STORAGE_BINDINGS} (use another adapter, or --backend cpu)",
+                ctx.adapter.one_line()
+            )));
+        }
         let source = scenario.gpu_source(precision);
         let wg = workgroup();
         let mut constants = scenario.gpu_overrides();
@@ -232,6 +240,9 @@ impl GpuKernel {
             .submit([ctx.dispatch_commands("steps", pipeline, &self.bind, groups)]);
     }
 }
+
+/// Storage buffers in the kernel contract (bindings 1 to 6).
+const STORAGE_BINDINGS: u32 = 6;
 
 /// The bindings of the kernel contract (module doc), shared by both passes' pipelines.
 fn bind_layout(ctx: &GpuContext, kind: &str) -> wgpu::BindGroupLayout {

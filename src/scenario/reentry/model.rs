@@ -172,6 +172,7 @@ pub struct Model {
     pub off_cd: usize,
     /// Points (uniform grid) or rows (bisection) of the kernel's Cd table.
     pub n_cd: usize,
+    /// The atmosphere table as (ln density, speed of sound) pairs, for the CPU reference.
     pub off_atm: usize,
     /// The kernel's copy of the atmosphere table: its index in vec4s (two a segment).
     pub off_atm4: usize,

@@ -1,0 +1,130 @@
+//! The reentry's input row and constants as the kernel reads them four values at a time
+//! (`Model::input_len`, `pert_offset`, `wind_offset`): every offset a multiple of four, and a
+//! packed row read back by the CPU reference through its spline look-ups gives the profiles'
+//! node values. The GPU reads the same rows; tests/gpu_cpu.rs holds the two engines together.
+
+mod common;
+use common::*;
+use dispersa::config::RawConfig;
+use dispersa::scenario::reentry::cpu::SampleModel;
+use dispersa::scenario::reentry::*;
+
+fn config(path: &str) -> ReentryConfig {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    ReentryConfig::from_raw(&RawConfig::load(&p, &[]).expect("config loads")).expect("valid")
+}
+
+/// Deterministic standard-normal-sized values, not all alike.
+fn normals(n: usize) -> Vec<f64> {
+    (0..n).map(|k| (0.7 * k as f64 + 0.3).sin() * 1.3).collect()
+}
+
+fn assert_aligned(m: &Model, what: &str) {
+    for (name, v) in [
+        ("input_len", m.input_len()),
+        ("pert_offset", m.pert_offset()),
+        ("wind_offset", m.wind_offset()),
+        ("consts.len()", m.consts.len()),
+    ] {
+        assert_eq!(v % 4, 0, "{what}: {name} = {v} is not a multiple of 4");
+    }
+    assert!(
+        m.pert_offset() >= IN_FIXED,
+        "{what}: the profiles overlap the fixed part"
+    );
+}
+
+#[test]
+fn every_offset_the_kernel_reads_as_vec4_is_a_multiple_of_four() {
+    for path in [
+        "configs/tianwen2_reentry.toml",
+        "configs/tianwen2_reentry_bplane.toml",
+        "configs/bench/ballistic_exponential.toml",
+    ] {
+        assert_aligned(&Model::new(&config(path)), path);
+    }
+    // Without the profiles: the ballistic config has neither; the default has both.
+    let bare = Model::new(&config("configs/bench/ballistic_exponential.toml"));
+    assert_eq!((bare.n_pert(), bare.n_wind()), (0, 0));
+    assert_eq!(bare.input_len(), bare.pert_offset());
+}
+
+#[test]
+fn a_packed_row_reads_back_the_profiles_at_their_nodes() {
+    let m = Model::new(&config_with(&[]));
+    let (n_pert, n_wind) = (m.n_pert(), m.n_wind());
+    assert!(
+        n_pert >= 2 && n_wind >= 2,
+        "the default config has both profiles"
+    );
+    let z = normals(m.n_normals());
+    let pack = |z: Option<&[f64]>| {
+        let mut p = m.nominal;
+        let mut row = vec![f64::NAN; m.input_len()];
+        m.pack_input(&mut p, z, &mut row);
+        row
+    };
+    let (row, calm_row) = (pack(Some(&z)), pack(None));
+    assert!(
+        row.iter().all(|v| v.is_finite()),
+        "every value of the row written"
+    );
+
+    // The density perturbation: ln factors at its nodes, from the perturbation itself.
+    let pert = m.perturbation.as_ref().unwrap();
+    let mut want = vec![0.0; 2 * n_pert];
+    pert.ln_factors(&z[..n_pert], &mut want);
+    let (with, without) = (
+        SampleModel {
+            model: &m,
+            input: &row,
+        },
+        SampleModel {
+            model: &m,
+            input: &calm_row,
+        },
+    );
+    for k in 0..n_pert {
+        let h = k as f64 * pert.node_spacing_m;
+        let got = with.atmosphere(h).0 - without.atmosphere(h).0;
+        // At a node the spline is the node's value; the difference of two ln densities of
+        // magnitude < 30 carries f64 rounding of ~1e-14.
+        assert!(
+            (got - want[k]).abs() < 1e-12,
+            "perturbation node {k} ({h} m): read {got}, packed {}",
+            want[k]
+        );
+    }
+
+    // The wind: east and north at its nodes (at latitude and longitude 0 the local east is y,
+    // north z), mean plus the random part drawn from the normals after the perturbation's.
+    let w = m.wind.as_ref().unwrap();
+    let wp = w.perturbation.as_ref().unwrap();
+    let mut east = vec![0.0; 2 * n_wind];
+    let mut north = vec![0.0; 2 * n_wind];
+    wp.add_to(&z[n_pert..n_pert + n_wind], &w.east, &mut east);
+    wp.add_to(
+        &z[n_pert + n_wind..n_pert + 2 * n_wind],
+        &w.north,
+        &mut north,
+    );
+    for k in 0..n_wind {
+        let h = k as f64 * w.spacing_m;
+        let v = with.wind_at(0.0, 0.0, h);
+        let calm = without.wind_at(0.0, 0.0, h);
+        // Exact at a node but for the spline's (a^3 - a) m / 6 terms, which are 0 there.
+        assert!(
+            (v[1] - east[k]).abs() < 1e-12 && (v[2] - north[k]).abs() < 1e-12,
+            "wind node {k} ({h} m): read ({}, {}), packed ({}, {})",
+            v[1],
+            v[2],
+            east[k],
+            north[k]
+        );
+        assert!(
+            (calm[1] - w.east[k]).abs() < 1e-12 && (calm[2] - w.north[k]).abs() < 1e-12,
+            "mean wind node {k}"
+        );
+        assert_eq!(v[0], 0.0, "no vertical wind at the equator's node {k}");
+    }
+}
