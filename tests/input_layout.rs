@@ -84,15 +84,14 @@ fn a_packed_row_reads_back_the_profiles_at_their_nodes() {
             input: &calm_row,
         },
     );
-    for k in 0..n_pert {
+    for (k, packed) in want[..n_pert].iter().enumerate() {
         let h = k as f64 * pert.node_spacing_m;
         let got = with.atmosphere(h).0 - without.atmosphere(h).0;
         // At a node the spline is the node's value; the difference of two ln densities of
         // magnitude < 30 carries f64 rounding of ~1e-14.
         assert!(
-            (got - want[k]).abs() < 1e-12,
-            "perturbation node {k} ({h} m): read {got}, packed {}",
-            want[k]
+            (got - packed).abs() < 1e-12,
+            "perturbation node {k} ({h} m): read {got}, packed {packed}"
         );
     }
 
