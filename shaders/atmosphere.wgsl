@@ -38,43 +38,48 @@ fn hermite(p0: real, p1: real, m0: real, m1: real, f: real) -> real {
         + (-2.0 * f3 + 3.0 * f2) * p1 + (f3 - f2) * m1;
 }
 
+// The segment of n nodes at spacing dh from 0 m that holds h, held beyond the node range, and
+// h's fraction along it (the host's physics::atmosphere::natural_spline).
+fn held_segment(n: u32, dh: real, h: real) -> Segment {
+    let u = clamp(h / dh, 0.0, real(n - 1u));
+    let fk = min(floor(u), real(n - 2u));
+    return Segment(u32(fk), u - fk);
+}
+
+// A natural cubic spline's segment at fraction t: the values y0, y1 and second derivatives m0,
+// m1 at its lower and upper nodes (unit spacing).
+fn spline_at(t: real, y0: real, m0: real, y1: real, m1: real) -> real {
+    let a = 1.0 - t;
+    return a * y0 + t * y1 + ((a * a * a - a) * m0 + (t * t * t - t) * m1) / 6.0;
+}
+
 // The sample's ln density multiplier at altitude h: the natural cubic spline through N_PERT nodes,
-// held beyond the node range (the host's physics::atmosphere::natural_spline); its segments are
-// vec4s of the input row from PERT_OFF (Model::input_len).
+// held beyond the node range; its segments are vec4s of the input row from PERT_OFF (the lower
+// node's value and second derivative, then the upper node's: one load; Model::input_len).
 fn perturbation(ib: u32, h: real) -> real {
     if (N_PERT == 0u) {
         return 0.0;
     }
-    let u = clamp(h / consts[C_PERT_DH], 0.0, real(N_PERT - 1u));
-    let fk = min(floor(u), real(N_PERT - 2u));
-    let t = u - fk;
-    // The segment's lower node (value, second derivative), then its upper node: one load.
-    let s = inputs4[(ib + PERT_OFF) / 4u + u32(fk)];
-    let a = 1.0 - t;
-    return a * s.x + t * s.z + ((a * a * a - a) * s.y + (t * t * t - t) * s.w) / 6.0;
+    let sg = held_segment(N_PERT, consts[C_PERT_DH], h);
+    let s = inputs4[(ib + PERT_OFF) / 4u + sg.k];
+    return spline_at(sg.f, s.x, s.y, s.z, s.w);
 }
 
 // The sample's wind [m/s] at altitude h, east and north: natural cubic splines through N_WIND
-// nodes at spacing C_WIND_DH from 0 m, held beyond them (the host's
-// physics::atmosphere::natural_spline). Each node is one vec4 of the input row (east, its second
-// derivative, north, its second derivative) from WIND_OFF, a multiple of four: a look-up is two
-// loads, each of which lavapipe runs as one loop over the lanes for all four components, rather
-// than eight (0: no wind).
+// nodes at spacing C_WIND_DH from 0 m, held beyond them. Each node is one vec4 of the input row
+// (east, its second derivative, north, its second derivative) from WIND_OFF, a multiple of four:
+// a look-up is two loads, each of which lavapipe runs as one loop over the lanes for all four
+// components, rather than eight (0: no wind).
 fn wind_en(ib: u32, h: real) -> vec2<real> {
     if (N_WIND == 0u) {
         return vec2<real>(0.0, 0.0);
     }
-    let u = clamp(h / consts[C_WIND_DH], 0.0, real(N_WIND - 1u));
-    let fk = min(floor(u), real(N_WIND - 2u));
-    let t = u - fk;
-    let k = (ib + WIND_OFF) / 4u + u32(fk);
+    let sg = held_segment(N_WIND, consts[C_WIND_DH], h);
+    let k = (ib + WIND_OFF) / 4u + sg.k;
     let n0 = inputs4[k];
     let n1 = inputs4[k + 1u];
-    let a = 1.0 - t;
-    let a3 = a * a * a - a;
-    let t3 = t * t * t - t;
-    return vec2<real>(a * n0.x + t * n1.x + (a3 * n0.y + t3 * n1.y) / 6.0,
-                      a * n0.z + t * n1.z + (a3 * n0.w + t3 * n1.w) / 6.0);
+    return vec2<real>(spline_at(sg.f, n0.x, n0.y, n1.x, n1.y),
+                      spline_at(sg.f, n0.z, n0.w, n1.z, n1.w));
 }
 
 // Table rows and exponential parameters arrive as arguments: the function reads no sample

@@ -479,34 +479,35 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     // Every sample of the range is in a part now (or joined already). A whole run's parts are
     // joined into samples.parquet on a thread of its own while the statistics read the parts:
     // the same values in the same order as the joined file holds.
-    let (files, statistics) = if data_complete {
-        let files = vec![joined.clone()];
-        let statistics = crate::dataset::statistics(sc, &files)?;
-        (files, statistics)
+    let all = if data_complete {
+        Vec::new()
     } else {
         let all = parts::list(&dir, false, &mut |_| {})?;
         check_coverage(&all, &prep.range, &dir)?;
-        let part_files: Vec<_> = all.iter().map(|p| p.path.clone()).collect();
-        if prep.shard.is_some() {
-            let statistics = crate::dataset::statistics(sc, &part_files)?;
-            (part_files, statistics)
-        } else {
-            let (join, statistics) = std::thread::scope(|scope| {
-                let join = scope.spawn(|| parts::join(&all, &joined, &metadata));
-                let statistics = crate::dataset::statistics(sc, &part_files);
-                (
-                    join.join().expect("the joining thread does not panic"),
-                    statistics,
-                )
-            });
-            join?;
-            let statistics = statistics?;
-            for p in &all {
-                std::fs::remove_file(&p.path)
-                    .map_err(crate::output::io(format!("removing {}", p.path.display())))?;
-            }
-            (vec![joined.clone()], statistics)
+        all
+    };
+    let read = if data_complete {
+        vec![joined.clone()]
+    } else {
+        all.iter().map(|p| p.path.clone()).collect()
+    };
+    let join_parts = !data_complete && prep.shard.is_none();
+    let (join, statistics) = std::thread::scope(|scope| {
+        let join = join_parts.then(|| scope.spawn(|| parts::join(&all, &joined, &metadata)));
+        let statistics = crate::dataset::statistics(sc, &read);
+        let join = join.map(|h| h.join().expect("the joining thread does not panic"));
+        (join, statistics)
+    });
+    join.transpose()?;
+    let statistics = statistics?;
+    let files = if join_parts {
+        for p in &all {
+            std::fs::remove_file(&p.path)
+                .map_err(crate::output::io(format!("removing {}", p.path.display())))?;
         }
+        vec![joined.clone()]
+    } else {
+        read
     };
     let mut summary_meta = metadata.clone();
     summary_meta.push((

@@ -148,12 +148,17 @@ impl Wind {
 /// per-lane address is a loop over the lanes, whatever its width: one load a look-up instead
 /// of two (docs/PERFORMANCE.md).
 fn push_segments(consts: &mut Vec<f64>, ys: &[f64]) -> usize {
-    consts.resize(consts.len().div_ceil(4) * 4, 0.0);
-    let at = consts.len() / 4;
+    let at = align4(consts);
     for w in ys.windows(2) {
         consts.extend([w[0], w[1], 0.0, 0.0]);
     }
     at
+}
+
+/// Pad `consts` with zeros to a multiple of four; returns its length in vec4s.
+fn align4(consts: &mut Vec<f64>) -> usize {
+    consts.resize(consts.len().div_ceil(4) * 4, 0.0);
+    consts.len() / 4
 }
 
 /// Everything the engines need that is the same for all samples.
@@ -304,8 +309,7 @@ impl Model {
                 // The kernel's copy, two vec4s a segment: the four ln densities of its cubic
                 // (Catmull-Rom: the nodes around it, extrapolated linearly at the ends, as
                 // `uniform_cubic` does) and its two speeds of sound.
-                consts.resize(consts.len().div_ceil(4) * 4, 0.0);
-                off_atm4 = consts.len() / 4;
+                off_atm4 = align4(&mut consts);
                 let n = table.len();
                 let p = |k: usize| table[k].0;
                 for k in 0..n - 1 {
@@ -318,7 +322,7 @@ impl Model {
             }
             AtmosphereModel::Exponential => (ATM_EXPONENTIAL, 0),
         };
-        consts.resize(consts.len().div_ceil(4) * 4, 0.0);
+        align4(&mut consts);
         Model {
             cfg: cfg.clone(),
             nominal,
