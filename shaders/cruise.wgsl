@@ -614,7 +614,5 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
     states[sb + S_PH_C + 1u] = ph.y;
     states[sb + S_MATCH_T] = match_t;
     states[sb + S_STATUS] = real(status);
-    if (status == ST_RUNNING) {
-        atomicAdd(&n_running, 1u);
-    }
+    end_invocation(status == ST_RUNNING);
 }

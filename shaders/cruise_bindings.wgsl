@@ -6,7 +6,7 @@ struct Dims {
     n: u32,            // samples in this chunk
     in_stride: u32,    // input row length
     max_steps: u32,    // steps per dispatch
-    reserved: u32,     // unused (events are located while stepping: no finishing pass)
+    canary: u32,       // the loop-limit canary's trip count (kernel_contract.wgsl)
     n_bodies: u32,     // perturbing bodies
     n_eph: u32,        // ephemeris nodes per body
     off_eph: u32,      // ephemeris table offset in consts: [x y z vx vy vz] per node
@@ -25,4 +25,3 @@ struct Dims {
 @group(0) @binding(1) var<storage, read> consts: array<real>;
 @group(0) @binding(2) var<storage, read> inputs: array<real>;
 @group(0) @binding(3) var<storage, read_write> states: array<real>;
-@group(0) @binding(4) var<storage, read_write> n_running: atomic<u32>;

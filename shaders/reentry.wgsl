@@ -431,8 +431,9 @@ fn descending(ch: Chutes, drogue_done: real) -> bool {
     return ch.chute != CH_NONE || (drogue_done != 0.0 && GSWITCH == 0u);
 }
 
-// The stepping pass: integrate up to dims.max_steps steps (accepted or rejected).
-fn integrate(sb: u32, p0: P) {
+// The stepping pass: integrate up to dims.max_steps steps (accepted or rejected); whether the
+// sample still runs.
+fn integrate(sb: u32, p0: P) -> bool {
     var y = load_y(sb + S_Y);
     var t = states[sb + S_T];
     var h = states[sb + S_H];
@@ -629,9 +630,7 @@ fn integrate(sb: u32, p0: P) {
     store_watch(sb + S_PK + PK_LEN * W_QC, wqc);
     store_watch(sb + S_PK + PK_LEN * W_QR, wqr);
     states[sb + S_STATUS] = real(status);
-    if (status == ST_RUNNING) {
-        atomicAdd(&n_running, 1u);
-    }
+    return status == ST_RUNNING;
 }
 
 fn bracket_trial(at: u32, p: P) -> Trial {
@@ -790,7 +789,7 @@ fn reentry_step(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (states[sb + S_STATUS] != real(ST_RUNNING)) {
         return;
     }
-    integrate(sb, load_params(i * dims.in_stride));
+    end_invocation(integrate(sb, load_params(i * dims.in_stride)));
 }
 
 @compute @workgroup_size(WG)
@@ -805,4 +804,5 @@ fn reentry_finish(@builtin(global_invocation_id) gid: vec3<u32>) {
         return;
     }
     finish(sb, load_params(i * dims.in_stride));
+    end_invocation(false);
 }

@@ -22,7 +22,6 @@ override WIND_OFF: u32 = 0u;     // where the wind's nodes start in the input ro
 @group(0) @binding(1) var<storage, read> consts: array<real>;
 @group(0) @binding(2) var<storage, read> inputs: array<real>;
 @group(0) @binding(3) var<storage, read_write> states: array<real>;
-@group(0) @binding(4) var<storage, read_write> n_running: atomic<u32>;
 // The input rows again, four values at a time (the rows' length is a multiple of 4): a wind
 // node or a perturbation segment in one load.
 @group(0) @binding(5) var<storage, read> inputs4: array<vec4<real>>;

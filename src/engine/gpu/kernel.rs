@@ -2,15 +2,23 @@
 //! each chunk advanced by repeated dispatches of `steps_per_dispatch` steps until no sample runs.
 //!
 //! Kernel contract (every scenario's shader follows it): binding 0 a uniform block whose first
-//! words are [n, in_stride, max_steps, reserved] then the scenario's own; 1 the model
-//! constants; 2 the input rows; 3 the state rows (read-write, the result); 4 an atomic counter
-//! that every invocation still running at the end of its dispatch increments; 5 and 6 the input
+//! words are [n, in_stride, max_steps, canary] then the scenario's own; 1 the model
+//! constants; 2 the input rows; 3 the state rows (read-write, the result); 4 two atomic
+//! counters, declared by `shaders/kernel_contract.wgsl`, which the host appends to the
+//! scenario's source: every entry point ends with its `end_invocation`; 5 and 6 the input
 //! rows and the model constants again, for a shader that reads them four values at a time
 //! (`array<vec4<real>>`; a scenario that does keeps its rows' length a multiple of 4). The stepping
 //! entry point is dispatched until no sample runs; then the finishing entry point, where the
 //! scenario has one, is dispatched once (locate events and maxima on recorded steps). The two
 //! are separate pipelines of one module, built side by side. The workgroup size is the
 //! override constant `WG`.
+//!
+//! The driver's loop limit: llvmpipe ends every loop of an invocation once the invocation has
+//! run 65,535 loop iterations in all (those of loops it did not unroll), and the invocation
+//! goes on with wrong values. The contract's canary reports it (counters[1]); a stepping
+//! dispatch that reports it is undone (the states are copied aside before each dispatch) and
+//! taken again with half the steps, and the chunks after it keep the smaller count. A
+//! finishing pass that reports it is an error.
 
 use super::{from_real_bytes, real_size, to_real_bytes, GpuContext, GpuError};
 use crate::engine::Precision;
@@ -18,6 +26,12 @@ use crate::scenario::Scenario;
 
 /// Workgroup size (override constant `WG`); `DISPERSA_WORKGROUP` overrides it for measurement.
 pub const WORKGROUP: u32 = 64;
+
+/// Trip count of the loop-limit canary (dims word 3; `shaders/kernel_contract.wgsl`).
+const CANARY_TRIPS: u32 = 2;
+
+/// The contract's counters: [running, cut short].
+const COUNTERS_BYTES: u64 = 8;
 
 fn workgroup() -> u32 {
     std::env::var("DISPERSA_WORKGROUP")
@@ -40,9 +54,11 @@ pub struct GpuKernel {
     dims_buf: wgpu::Buffer,
     inputs: wgpu::Buffer,
     states: wgpu::Buffer,
-    running: wgpu::Buffer,
+    /// The states before the current stepping dispatch, to take it again when it was cut short.
+    states_before: wgpu::Buffer,
+    counters: wgpu::Buffer,
     states_staging: wgpu::Buffer,
-    running_staging: wgpu::Buffer,
+    counters_staging: wgpu::Buffer,
     bind: wgpu::BindGroup,
 }
 
@@ -76,7 +92,11 @@ impl GpuKernel {
                 ctx.adapter.one_line()
             )));
         }
-        let source = scenario.gpu_source(precision);
+        let source = format!(
+            "{}\n{}",
+            scenario.gpu_source(precision),
+            include_str!("../../../shaders/kernel_contract.wgsl")
+        );
         let wg = workgroup();
         let mut constants = scenario.gpu_overrides();
         constants.push(("WG", wg as f64));
@@ -113,10 +133,25 @@ impl GpuKernel {
         let state_bytes = (capacity * state_len) as u64 * rs;
         let states =
             ctx.storage_buffer(&label("states"), state_bytes, wgpu::BufferUsages::COPY_SRC);
-        let running = ctx.storage_buffer(&label("running count"), 4, wgpu::BufferUsages::COPY_SRC);
+        let states_before = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(&label("states before the dispatch")),
+            size: state_bytes.max(16),
+            usage: wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let counters = ctx.storage_buffer(
+            &label("counters"),
+            COUNTERS_BYTES,
+            wgpu::BufferUsages::COPY_SRC,
+        );
         let states_staging = ctx.readback_buffer(&label("states read-back"), state_bytes);
-        let running_staging = ctx.readback_buffer(&label("running read-back"), 4);
-        let mut dims = vec![0, in_stride as u32, scenario.steps_per_dispatch(), 0];
+        let counters_staging = ctx.readback_buffer(&label("counters read-back"), COUNTERS_BYTES);
+        let mut dims = vec![
+            0,
+            in_stride as u32,
+            scenario.steps_per_dispatch(),
+            CANARY_TRIPS,
+        ];
         dims.extend(scenario.gpu_dims());
         dims.resize(dims.len().div_ceil(4) * 4, 0);
         let dims_buf = ctx.device.create_buffer(&wgpu::BufferDescriptor {
@@ -147,7 +182,7 @@ impl GpuKernel {
                 },
                 wgpu::BindGroupEntry {
                     binding: 4,
-                    resource: running.as_entire_binding(),
+                    resource: counters.as_entire_binding(),
                 },
                 wgpu::BindGroupEntry {
                     binding: 5,
@@ -172,9 +207,10 @@ impl GpuKernel {
             dims_buf,
             inputs,
             states,
-            running,
+            states_before,
+            counters,
             states_staging,
-            running_staging,
+            counters_staging,
             bind,
         })
     }
@@ -213,13 +249,46 @@ impl GpuKernel {
         ctx.queue
             .write_buffer(&self.dims_buf, 0, bytemuck::cast_slice(&self.dims));
         let groups = (n as u32).div_ceil(self.workgroup);
+        let state_bytes = (n * sl) as u64 * real_size(self.precision);
         loop {
             ctx.queue
-                .write_buffer(&self.running, 0, bytemuck::bytes_of(&0u32));
-            self.dispatch(ctx, &self.step, groups);
-            let bytes = ctx.read_back(&self.running, &self.running_staging, 4)?;
+                .write_buffer(&self.counters, 0, &[0u8; COUNTERS_BYTES as usize]);
+            let mut enc = ctx
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("states aside"),
+                });
+            enc.copy_buffer_to_buffer(&self.states, 0, &self.states_before, 0, state_bytes);
+            ctx.queue.submit([
+                enc.finish(),
+                ctx.dispatch_commands("steps", &self.step, &self.bind, groups),
+            ]);
+            let [running, cut] = self.read_counters(ctx)?;
             ctx.check_errors(&format!("running the {} kernel", scenario.kind()))?;
-            let running = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+            if cut > 0 {
+                // The driver's loop limit cut some invocation short (module doc): undo the
+                // dispatch and take it again with half the steps.
+                let steps = self.dims[2];
+                if steps <= 1 {
+                    return Err(GpuError::Runtime(format!(
+                        "the {} kernel ran into the driver's loop limit within a single step \
+                         ({cut} samples); its results would be wrong (use --backend cpu)",
+                        scenario.kind()
+                    )));
+                }
+                self.dims[2] = steps / 2;
+                let mut enc = ctx
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                        label: Some("states back"),
+                    });
+                enc.copy_buffer_to_buffer(&self.states_before, 0, &self.states, 0, state_bytes);
+                ctx.queue.submit([enc.finish()]);
+                ctx.queue
+                    .write_buffer(&self.dims_buf, 0, bytemuck::cast_slice(&self.dims));
+                continue;
+            }
+            let running = running as usize;
             progress((n - running.min(n)) as u64);
             if running == 0 {
                 break;
@@ -227,12 +296,29 @@ impl GpuKernel {
         }
         // The finishing pass: every stopped sample once.
         if let Some(finish) = &self.finish {
+            ctx.queue
+                .write_buffer(&self.counters, 0, &[0u8; COUNTERS_BYTES as usize]);
             self.dispatch(ctx, finish, groups);
+            let [_, cut] = self.read_counters(ctx)?;
+            if cut > 0 {
+                return Err(GpuError::Runtime(format!(
+                    "the {} kernel's finishing pass ran into the driver's loop limit ({cut} \
+                     samples); its results would be wrong (use --backend cpu)",
+                    scenario.kind()
+                )));
+            }
         }
-        let size = (n * sl) as u64 * real_size(self.precision);
-        let bytes = ctx.read_back(&self.states, &self.states_staging, size)?;
+        let bytes = ctx.read_back(&self.states, &self.states_staging, state_bytes)?;
         ctx.check_errors(&format!("finishing the {} kernel", scenario.kind()))?;
         Ok(from_real_bytes(&bytes, self.precision))
+    }
+
+    /// The contract's counters after the last dispatch: [still running, cut short].
+    fn read_counters(&self, ctx: &GpuContext) -> Result<[u32; 2], GpuError> {
+        let b = ctx.read_back(&self.counters, &self.counters_staging, COUNTERS_BYTES)?;
+        let word =
+            |k: usize| u32::from_le_bytes([b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]]);
+        Ok([word(0), word(1)])
     }
 
     fn dispatch(&self, ctx: &GpuContext, pipeline: &wgpu::ComputePipeline, groups: u32) {
