@@ -323,13 +323,23 @@ fn every_dispersed_rendezvous_is_at_the_comet() {
 #[test]
 fn gpu_and_cpu_agree_on_dispersed_cruises() {
     for mode in ["qlaw", "open_loop"] {
-        agree_on_dispersed(mode);
+        agree_on_dispersed(mode, &rk4(), 24);
     }
 }
 
-fn agree_on_dispersed(mode: &str) {
-    let sc = cruise_with(&[format!("guidance.mode=\"{mode}\""), rk4()]);
-    let n = 24;
+/// The adaptive kernel: it spends llvmpipe's loop budget at 1,000 steps a dispatch, and before
+/// the engine took such dispatches again (engine/gpu/kernel.rs) 10 of 64 dispersed samples
+/// ended up to 260 h and 0.8 kg away from the CPU reference.
+#[test]
+fn gpu_and_cpu_agree_on_dispersed_adaptive_cruises() {
+    // The Q-law only: with dopri5 the open-loop replay takes 35,000-110,000 steps a sample
+    // (about as many trials are cut back to a command change), 53 s on lavapipe for 8 samples;
+    // the RK4 comparison above covers the replay's kernel path.
+    agree_on_dispersed("qlaw", "integrator.method=\"dopri5\"", 48);
+}
+
+fn agree_on_dispersed(mode: &str, method: &str, n: usize) {
+    let sc = cruise_with(&[format!("guidance.mode=\"{mode}\""), method.to_string()]);
     let (c, cs) = run(&common::cpu(), &sc, n, false);
     let (g, gs) = run(&common::gpu(PrecisionChoice::F64), &sc, n, false);
     let (mut worst_t, mut worst_p, mut worst_r, mut same) = (0.0f64, 0.0f64, 0.0f64, 0);
@@ -363,7 +373,7 @@ fn agree_on_dispersed(mode: &str) {
         let timeouts = c.iter().filter(|o| o.status == ST_TIMEOUT).count();
         assert_eq!(timeouts, n, "{mode}: the replay drifts off and times out");
     }
-    eprintln!("cruise {mode} GPU vs CPU ({n} samples, {arrived} rendezvous): end epoch {worst_t:.1} min, final position {worst_r:.3} m, propellant {:.3} g, {same} identical rendezvous epochs", worst_p * 1e3);
+    eprintln!("cruise {mode} {method} GPU vs CPU ({n} samples, {arrived} rendezvous): end epoch {worst_t:.3} min, final position {worst_r:.3} m, propellant {:.3} g, {same} identical rendezvous epochs", worst_p * 1e3);
     // The end state of the flights that time out (all of the open-loop replay's): 10 km, a
     // thousandth of the rendezvous distance that decides the status. Measured: 0.9 m for the
     // open-loop replay; with the hysteresis band 0.02, up to 2.0 km for Q-law samples that spent
@@ -376,7 +386,9 @@ fn agree_on_dispersed(mode: &str) {
     );
     // Bounds 1 min and 1 g (the issue asks 1 h and 10 g). Measured on lavapipe with RK4: within
     // 0.0 min and 0.000 g, 23 of 24 rendezvous epochs identical, with the same steps, switches
-    // and located rendezvous (on 2,000 samples: within 0.13 s and 0.2 mg, README).
+    // and located rendezvous (on 2,000 samples: within 0.13 s and 0.2 mg, README). With dopri5
+    // (48 samples): within 0.041 min and 0.008 g, 46 of 48 identical; on 400 samples of the
+    // default config 397 took the same steps, the others ended within 2.6 s and 1.9 mg.
     assert!(worst_t <= 1.0, "{mode}: end epochs differ by {worst_t} min");
     assert!(
         worst_p <= 1e-3,
@@ -467,33 +479,24 @@ fn dopri5_rendezvous_and_propellant_against_converged_solutions() {
     assert!(over * 20 <= settled, "{over} of {settled} over the budget");
 }
 
-/// dopri5 on the GPU is refused with its reason unless the development switch is set; with it,
-/// the adaptive kernel reproduces the CPU reference on the nominal (same steps, same rendezvous).
+/// The auto backend flies the cruise on the CPU engine when the adapter is a software one
+/// (measured about 5 times faster there), and on the GPU otherwise; `--backend gpu` is obeyed.
 #[test]
-fn gpu_dopri5_is_refused_and_its_kernel_matches_the_cpu_on_the_nominal() {
-    let sc = cruise_with(&["integrator.method=\"dopri5\"".into()]);
-    let engine = common::gpu(PrecisionChoice::F64);
-    let err = engine
-        .runner(&sc, 1)
-        .err()
-        .expect("GPU dopri5 must be refused");
-    assert!(err.to_string().contains("--backend cpu"), "{err}");
-    // No other test of this binary reads the variable or runs dopri5 on the GPU.
-    std::env::set_var(GPU_DOPRI5_ENV, "1");
-    let (c, cs) = run(&common::cpu(), &sc, 1, true);
-    let (g, gs) = run(&engine, &sc, 1, true);
-    assert_eq!(c[0].status, ST_ARRIVED);
-    assert_eq!(g[0].status, c[0].status);
-    assert_eq!(gs[0][S_STEPS], cs[0][S_STEPS], "accepted steps");
-    assert_eq!(gs[0][S_REJECTED], cs[0][S_REJECTED], "rejected steps");
-    let dt =
-        (metric(&g[0], "rendezvous_mjd_tdb") - metric(&c[0], "rendezvous_mjd_tdb")).abs() * 1440.0;
-    let dp = (metric(&g[0], "propellant_used_kg") - metric(&c[0], "propellant_used_kg")).abs();
-    eprintln!(
-        "cruise dopri5 nominal GPU vs CPU: {} steps, rendezvous {dt:.2e} min, propellant {:.2e} g",
-        cs[0][S_STEPS],
-        dp * 1e3
+fn auto_backend_prefers_the_cpu_engine_to_a_software_adapter() {
+    use dispersa::engine::BackendChoice;
+    let sc = cruise_with(&[]);
+    let gpu = common::gpu(PrecisionChoice::F64);
+    let software = match &gpu {
+        Engine::Gpu { ctx, .. } => ctx.adapter.is_software(),
+        Engine::Cpu { .. } => panic!("a GPU engine was asked for"),
+    };
+    let mut notices = Vec::new();
+    let auto = gpu.fitting(BackendChoice::Auto, &sc, &mut |m| notices.push(m));
+    assert_eq!(matches!(auto, Engine::Cpu { .. }), software);
+    assert_eq!(
+        notices.iter().any(|m| m.contains("software adapter")),
+        software
     );
-    // The issue's bounds (1 min, 1 g); the same steps leave only rounding (measured 0).
-    assert!(dt <= 1.0 && dp <= 1e-3);
+    let explicit = common::gpu(PrecisionChoice::F64).fitting(BackendChoice::Gpu, &sc, &mut |_| {});
+    assert!(matches!(explicit, Engine::Gpu { .. }));
 }

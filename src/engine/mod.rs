@@ -118,17 +118,24 @@ impl Engine {
         })
     }
 
-    /// With `backend` auto, the CPU engine in place of a GPU one that the scenario refuses
-    /// (its reason goes to `notice`); otherwise the engine as it is.
+    /// With `backend` auto, the CPU engine in place of a GPU one that the scenario refuses, or
+    /// of a software adapter that the scenario runs slower than the CPU engine (the reason goes
+    /// to `notice`); otherwise the engine as it is.
     pub fn fitting(
         self,
         backend: BackendChoice,
         scenario: &dyn Scenario,
         notice: &mut dyn FnMut(String),
     ) -> Engine {
-        if let Engine::Gpu { precision, .. } = &self {
+        if let Engine::Gpu { ctx, precision } = &self {
             if backend == BackendChoice::Auto {
-                if let Some(why) = scenario.refuses(*precision) {
+                let why = scenario.refuses(*precision).or_else(|| {
+                    ctx.adapter
+                        .is_software()
+                        .then(|| scenario.slower_on_software_adapters())
+                        .flatten()
+                });
+                if let Some(why) = why {
                     notice(format!("{why}; using the CPU backend"));
                     return Engine::cpu();
                 }
@@ -142,7 +149,7 @@ impl Engine {
     /// few seconds (a chunk's samples finish together).
     pub fn default_chunk(&self) -> usize {
         match self {
-            Engine::Gpu { ctx, .. } if ctx.adapter.device_type != "Cpu" => 262_144,
+            Engine::Gpu { ctx, .. } if !ctx.adapter.is_software() => 262_144,
             _ => 1024,
         }
     }

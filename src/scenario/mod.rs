@@ -115,6 +115,11 @@ pub trait Scenario: Sync {
     fn refuses(&self, _precision: Precision) -> Option<String> {
         None
     }
+    /// Why the auto backend runs this scenario on the CPU engine rather than on a software
+    /// adapter (lavapipe), if it does: measured slower there.
+    fn slower_on_software_adapters(&self) -> Option<String> {
+        None
+    }
     /// Scenario-specific provenance for the Parquet key-value metadata.
     fn metadata(&self) -> Vec<(String, String)>;
 }

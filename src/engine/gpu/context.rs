@@ -15,6 +15,11 @@ pub struct AdapterDescription {
 }
 
 impl AdapterDescription {
+    /// A software adapter (wgpu's device type Cpu: lavapipe's llvmpipe and the like).
+    pub fn is_software(&self) -> bool {
+        self.device_type == "Cpu"
+    }
+
     fn from_adapter(adapter: &wgpu::Adapter) -> Self {
         let info = adapter.get_info();
         let driver = if info.driver_info.is_empty() {

@@ -256,8 +256,7 @@ fn default_max_events() -> i64 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CruiseIntegratorConfig {
-    /// "dopri5" (adaptive, default; CPU engine only for now, see `Cruise::refuses`) or "rk4"
-    /// (fixed step, for validation and the GPU).
+    /// "dopri5" (adaptive, default) or "rk4" (fixed step, for validation).
     #[serde(default = "default_method")]
     pub method: String,
     /// dopri5: relative tolerance of the weighted RMS error norm.
