@@ -6,7 +6,7 @@ struct Dims {
     n: u32,            // samples in this chunk
     in_stride: u32,    // input row length
     max_steps: u32,    // steps per dispatch
-    canary: u32,       // the loop-limit canary's trip count (kernel_contract.wgsl)
+    reserved: u32,     // unused
     n_bodies: u32,     // perturbing bodies
     n_eph: u32,        // ephemeris nodes per body
     off_eph: u32,      // ephemeris table offset in consts: [x y z vx vy vz] per node

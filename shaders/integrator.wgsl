@@ -121,14 +121,28 @@ fn integ_next_step(err: real, err_prev: real, h: real) -> vec2<real> {
     return vec2<real>(kept, integ_quantize(h * fac));
 }
 
-// integrator::quantize_step: h rounded down to a multiple of 2^floor(log2 h) / STEP_BINS.
+// integrator::quantize_step: h rounded down to a multiple of 2^floor(log2 h) / STEP_BINS. The
+// power of two by binary lifting from 2^30 (at most 80 halvings), without a loop: llvmpipe
+// counts every loop iteration against the invocation's budget (shaders/kernel_contract.wgsl).
+fn integ_lift(p: ptr<function, real>, n: ptr<function, u32>, k: u32, below: real, step: real,
+    h: real) {
+    if (*n + k <= 80u && *p * below > h) {
+        *p = *p * step;
+        *n = *n + k;
+    }
+}
+
 fn integ_quantize(h: real) -> real {
     var p: real = 1073741824.0;
-    for (var i = 0; i < 80; i = i + 1) {
-        if (p > h) {
-            p = p * 0.5;
-        }
-    }
+    var n = 0u;
+    // (k, 2^-(k-1), 2^-k): halve k more times when k - 1 more halvings leave p above h.
+    integ_lift(&p, &n, 64u, 1.0842021724855044e-19, 5.421010862427522e-20, h);
+    integ_lift(&p, &n, 32u, 4.656612873077393e-10, 2.3283064365386963e-10, h);
+    integ_lift(&p, &n, 16u, 3.0517578125e-05, 1.52587890625e-05, h);
+    integ_lift(&p, &n, 8u, 0.0078125, 0.00390625, h);
+    integ_lift(&p, &n, 4u, 0.125, 0.0625, h);
+    integ_lift(&p, &n, 2u, 0.5, 0.25, h);
+    integ_lift(&p, &n, 1u, 1.0, 0.5, h);
     let q = p / STEP_BINS;
     let hq = floor(h / q) * q;
     if (hq > 0.0 && p <= h) {

@@ -350,14 +350,19 @@ impl Default for Controller {
 /// average). Every operation is exact in binary floating point.
 pub const STEP_BINS: f64 = 16.0;
 
-/// `h` rounded down to a multiple of 2^floor(log2 h) / STEP_BINS. The power of two is found
-/// by halving from 2^30 (a fixed trip count, as the shader must have), so steps from 2^-50 to
-/// 2^30 of the time unit are covered; a step outside is left as it is.
+/// `h` rounded down to a multiple of 2^floor(log2 h) / STEP_BINS. The power of two is the
+/// first of 2^30, 2^29, ... that is not above h, at most 80 halvings down (so steps from 2^-50
+/// to 2^30 of the time unit are covered; a step outside is left as it is). It is found by
+/// binary lifting, 7 tests of exact powers of two, as `shaders/integrator.wgsl` does without a
+/// loop (on llvmpipe every loop iteration counts against the invocation's budget).
 pub fn quantize_step(h: f64) -> f64 {
     let mut p = 1073741824.0; // 2^30
-    for _ in 0..80 {
-        if p > h {
-            p *= 0.5;
+    let mut n = 0;
+    for k in [64, 32, 16, 8, 4, 2, 1] {
+        // Halve k more times when k - 1 more halvings still leave p above h.
+        if n + k <= 80 && p * 0.5f64.powi(k - 1) > h {
+            p *= 0.5f64.powi(k);
+            n += k;
         }
     }
     let q = p / STEP_BINS;
@@ -556,4 +561,61 @@ pub fn wgsl_constants() -> String {
         ("STEP_BINS", STEP_BINS),
     ]));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{quantize_step, STEP_BINS};
+
+    /// The definition: halve from 2^30 while above h, at most 80 times.
+    fn by_halving(h: f64) -> f64 {
+        let mut p = 1073741824.0;
+        for _ in 0..80 {
+            if p > h {
+                p *= 0.5;
+            }
+        }
+        let q = p / STEP_BINS;
+        let hq = (h / q).floor() * q;
+        if hq > 0.0 && p <= h {
+            hq
+        } else {
+            h
+        }
+    }
+
+    #[test]
+    fn quantize_step_is_the_halving_definition_bit_for_bit() {
+        let mut hs = vec![
+            0.0,
+            -0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e-300,
+        ];
+        for e in -60..=40 {
+            let p = 2f64.powi(e);
+            hs.extend([
+                p,
+                p * (1.0 + f64::EPSILON),
+                p * (1.0 - f64::EPSILON / 2.0),
+                1.5 * p,
+            ]);
+        }
+        // A deterministic spread of steps over the range and beyond it.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            hs.push(2f64.powf(-60.0 + 100.0 * u));
+        }
+        for h in hs {
+            let (a, b) = (quantize_step(h), by_halving(h));
+            assert!(a.to_bits() == b.to_bits(), "h = {h:e}: {a:e} against {b:e}");
+        }
+    }
 }

@@ -73,7 +73,7 @@ fn state_sets(r: [f64; 3], v: [f64; 3]) -> Vec<String> {
     ]
 }
 
-/// The GPU runs the cruise with RK4 (it refuses dopri5: `Cruise::refuses`).
+/// Fixed RK4 steps (the validation method; dopri5 is the default).
 fn rk4() -> String {
     "integrator.method=\"rk4\"".into()
 }
@@ -327,9 +327,10 @@ fn gpu_and_cpu_agree_on_dispersed_cruises() {
     }
 }
 
-/// The adaptive kernel: it spends llvmpipe's loop budget at 1,000 steps a dispatch, and before
-/// the engine took such dispatches again (engine/gpu/kernel.rs) 10 of 64 dispersed samples
-/// ended up to 260 h and 0.8 kg away from the CPU reference.
+/// The adaptive kernel at its shipped 500 loop iterations a dispatch (at 2,000, with the step
+/// quantizer's former loop, it spent llvmpipe's loop budget and 10 of 64 dispersed samples
+/// ended up to 260 h and 0.8 kg away from the CPU reference; the engine's retry of such
+/// dispatches: tests/loop_limit.rs).
 #[test]
 fn gpu_and_cpu_agree_on_dispersed_adaptive_cruises() {
     // The Q-law only: with dopri5 the open-loop replay takes 35,000-110,000 steps a sample

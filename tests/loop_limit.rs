@@ -1,10 +1,17 @@
-//! The kernel contract's loop-limit canary (shaders/kernel_contract.wgsl): it reports an
-//! invocation whose loops the driver cut short, and only such an invocation. On llvmpipe
-//! (lavapipe) every invocation has one budget of 65,535 loop iterations for all its loops; a
-//! kernel that spends it goes on with wrong values (the adaptive cruise kernel did, on about 1
-//! dispersed sample in 10, until the engine took such dispatches again with fewer steps).
+//! The kernel contract's loop-limit canary (shaders/kernel_contract.wgsl) and the engine's
+//! answer to it. On llvmpipe (lavapipe) every invocation, with the other lanes of its SIMD
+//! group, has one budget of 65,535 loop iterations for all its loops; a kernel that spends it
+//! goes on with wrong values (the adaptive cruise kernel did, on about 1 dispersed sample in
+//! 10, until the engine took such dispatches again with fewer steps). GPU tests fail (not
+//! skip) without an adapter.
 
+mod common;
+use dispersa::config::RawConfig;
 use dispersa::engine::gpu::GpuContext;
+use dispersa::engine::{PrecisionChoice, Runner};
+use dispersa::pipeline::Samples;
+use dispersa::scenario::cruise::{Cruise, CruiseConfig, METRICS};
+use dispersa::scenario::Scenario;
 use wgpu::util::DeviceExt;
 
 /// A kernel that counts `dims.max_steps` loop iterations (a count no compiler can unroll) and
@@ -14,7 +21,7 @@ struct Dims {
     n: u32,
     in_stride: u32,
     max_steps: u32,
-    canary: u32,
+    reserved: u32,
 };
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(3) var<storage, read_write> counts: array<u32>;
@@ -36,11 +43,18 @@ fn burn(ctx: &GpuContext, pipeline: &wgpu::ComputePipeline, trips: u32) -> (Vec<
         .device
         .create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("loop limit dims"),
-            contents: bytemuck::cast_slice(&[8u32, 0, trips, 2]),
+            contents: bytemuck::cast_slice(&[8u32, 0, trips, 0]),
             usage: wgpu::BufferUsages::UNIFORM,
         });
     let counts = ctx.storage_buffer("loop counts", 32, wgpu::BufferUsages::COPY_SRC);
-    let counters = ctx.storage_buffer("loop counters", 8, wgpu::BufferUsages::COPY_SRC);
+    // As the engine starts every dispatch: [running, cut short, the canary's trips, unused].
+    let counters = ctx
+        .device
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("loop counters"),
+            contents: bytemuck::cast_slice(&[0u32, 0, 2, 0]),
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        });
     let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("loop limit"),
         layout: &pipeline.get_bind_group_layout(0),
@@ -72,8 +86,11 @@ fn burn(ctx: &GpuContext, pipeline: &wgpu::ComputePipeline, trips: u32) -> (Vec<
     (c, [k[0], k[1]])
 }
 
+/// Every lane of the test's one SIMD group runs the same loop, so the group's budget and each
+/// lane's are the same thing here; with mixed lanes a lane that ran short loops of its own is
+/// reported with its group (harmless: its dispatch is taken again).
 #[test]
-fn the_canary_reports_exactly_the_invocations_whose_loops_were_cut_short() {
+fn the_canary_reports_the_invocations_whose_loops_were_cut_short() {
     let ctx = GpuContext::new().unwrap_or_else(|e| {
         panic!("GPU test needs an adapter ({e}); install mesa-vulkan-drivers (lavapipe)")
     });
@@ -89,7 +106,7 @@ fn the_canary_reports_exactly_the_invocations_whose_loops_were_cut_short() {
     assert_eq!(counts, vec![1000; 8]);
     assert_eq!((running, cut), (8, 0));
     // Beyond llvmpipe's budget: the canary reports an invocation if and only if its loop ran
-    // short, on any adapter.
+    // short, on any adapter (on one without a budget, none runs short and none is reported).
     let trips = 100_000;
     let (counts, [running, cut]) = burn(&ctx, &pipeline, trips);
     let short = counts.iter().filter(|&&c| c < trips).count() as u32;
@@ -108,4 +125,80 @@ fn the_canary_reports_exactly_the_invocations_whose_loops_were_cut_short() {
         // later Mesa lift the budget, the engine's retry becomes dead code, not wrong.
         assert_eq!(counts, vec![65_535; 8], "llvmpipe's loop budget");
     }
+}
+
+/// The engine's answer, on a kernel that spends the budget: the adaptive cruise at 100,000
+/// loop iterations a dispatch, more than a whole flight's (on llvmpipe it comes down to 1,562).
+/// Before the engine took such dispatches again, 2,000 a dispatch left 10 of 64 dispersed
+/// samples up to 260 h and 0.8 kg from the CPU reference; taken again, they agree as the
+/// shipped 500 a dispatch do.
+#[test]
+fn a_dispatch_cut_short_is_taken_again_with_fewer_steps() {
+    // More than a whole flight's loop iterations (trials and mode evaluations) in a dispatch.
+    const START: u32 = 100_000;
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/tianwen2_cruise_311p.toml"
+    );
+    let raw = RawConfig::load(std::path::Path::new(config), &[]).expect("config loads");
+    let sc = Cruise::new(CruiseConfig::from_raw(&raw).expect("valid config"));
+    let n = 32;
+    let chunk = Samples::new(&sc, sc.run_config().seed, false)
+        .expect("sampler")
+        .draw(&sc, 0..n as u64, None);
+    let fly = |engine: &dispersa::engine::Engine, steps: Option<u32>| {
+        let (mut runner, _) = engine.runner(&sc, n).expect("runner");
+        if let (Runner::Gpu { kernel, .. }, Some(s)) = (&mut runner, steps) {
+            kernel.set_steps_per_dispatch(s);
+        }
+        let states = runner
+            .propagate(&sc, &chunk.inputs, n, &|_| {})
+            .expect("propagates");
+        let after = match &runner {
+            Runner::Gpu { kernel, .. } => kernel.steps_per_dispatch(),
+            Runner::Cpu { .. } => 0,
+        };
+        let sl = sc.state_len();
+        let outs: Vec<_> = (0..n)
+            .map(|j| sc.outputs(&chunk.params[j], &states[j * sl..(j + 1) * sl]))
+            .collect();
+        (outs, after)
+    };
+    let gpu = common::gpu(PrecisionChoice::F64);
+    let software = match &gpu {
+        dispersa::engine::Engine::Gpu { ctx, .. } => ctx.adapter.name.contains("llvmpipe"),
+        _ => false,
+    };
+    let (g, after) = fly(&gpu, Some(START));
+    let (c, _) = fly(&common::cpu(), None);
+    let metric = |o: &dispersa::scenario::SampleOutputs, name: &str| {
+        let k = METRICS
+            .iter()
+            .position(|(m, _)| *m == name)
+            .expect("metric");
+        o.metrics[k].unwrap_or(f64::NAN)
+    };
+    let (mut worst_t, mut worst_p) = (0.0f64, 0.0f64);
+    for (x, y) in c.iter().zip(&g) {
+        assert_eq!(x.status, y.status, "same status");
+        let dt = (metric(x, "final_epoch_mjd_tdb") - metric(y, "final_epoch_mjd_tdb")).abs();
+        let dp = (metric(x, "propellant_used_kg") - metric(y, "propellant_used_kg")).abs();
+        worst_t = worst_t.max(dt * 1440.0);
+        worst_p = worst_p.max(dp);
+    }
+    eprintln!(
+        "{START} loop iterations a dispatch became {after}; {n} cruises GPU vs CPU: end epoch \
+         {worst_t:.3} min, propellant {:.4} g",
+        worst_p * 1e3
+    );
+    if software {
+        assert!(
+            after < 2000,
+            "llvmpipe's budget must have cut 2,000 a dispatch short"
+        );
+    }
+    // The bounds of tests/cruise.rs's GPU-vs-CPU comparison (1 min, 1 g; the issue asks 1 h
+    // and 10 g): without the retry the worst sample was 260 h and 819 g off.
+    assert!(worst_t <= 1.0, "end epochs differ by {worst_t} min");
+    assert!(worst_p <= 1e-3, "propellant differs by {} g", worst_p * 1e3);
 }

@@ -88,6 +88,11 @@ pub trait Scenario: Sync {
     }
     /// Steps each invocation takes per dispatch.
     fn steps_per_dispatch(&self) -> u32;
+    /// The fewest loop iterations a dispatch may have and still make progress (the engine
+    /// lowers the count when the driver's loop limit cuts a dispatch short, down to this).
+    fn min_steps_per_dispatch(&self) -> u32 {
+        1
+    }
 
     /// Output columns after the dispersed inputs: name and unit.
     fn metrics(&self) -> &[(&'static str, &'static str)];

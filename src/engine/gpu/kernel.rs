@@ -2,10 +2,10 @@
 //! each chunk advanced by repeated dispatches of `steps_per_dispatch` steps until no sample runs.
 //!
 //! Kernel contract (every scenario's shader follows it): binding 0 a uniform block whose first
-//! words are [n, in_stride, max_steps, canary] then the scenario's own; 1 the model
-//! constants; 2 the input rows; 3 the state rows (read-write, the result); 4 two atomic
+//! words are [n, in_stride, max_steps, reserved] then the scenario's own; 1 the model
+//! constants; 2 the input rows; 3 the state rows (read-write, the result); 4 the contract's
 //! counters, declared by `shaders/kernel_contract.wgsl`, which the host appends to the
-//! scenario's source: every entry point ends with its `end_invocation`; 5 and 6 the input
+//! scenario's source: every entry point that did work ends with its `end_invocation`; 5 and 6 the input
 //! rows and the model constants again, for a shader that reads them four values at a time
 //! (`array<vec4<real>>`; a scenario that does keeps its rows' length a multiple of 4). The stepping
 //! entry point is dispatched until no sample runs; then the finishing entry point, where the
@@ -13,12 +13,13 @@
 //! are separate pipelines of one module, built side by side. The workgroup size is the
 //! override constant `WG`.
 //!
-//! The driver's loop limit: llvmpipe ends every loop of an invocation once the invocation has
-//! run 65,535 loop iterations in all (those of loops it did not unroll), and the invocation
-//! goes on with wrong values. The contract's canary reports it (counters[1]); a stepping
-//! dispatch that reports it is undone (the states are copied aside before each dispatch) and
-//! taken again with half the steps, and the chunks after it keep the smaller count. A
-//! finishing pass that reports it is an error.
+//! The driver's loop limit: llvmpipe ends every loop of an invocation once the invocation (with
+//! its SIMD group) has run 65,535 loop iterations in all (those of loops it did not unroll),
+//! and the invocation goes on with wrong values. The contract's canary reports it
+//! (counters[1]); a stepping dispatch that reports it is undone (the states are copied aside
+//! before each dispatch) and taken again with half the steps, down to the scenario's
+//! `min_steps_per_dispatch`, and the chunks after it keep the smaller count. A finishing pass
+//! that reports it, or a dispatch at the least count, is an error.
 
 use super::{from_real_bytes, real_size, to_real_bytes, GpuContext, GpuError};
 use crate::engine::Precision;
@@ -27,11 +28,10 @@ use crate::scenario::Scenario;
 /// Workgroup size (override constant `WG`); `DISPERSA_WORKGROUP` overrides it for measurement.
 pub const WORKGROUP: u32 = 64;
 
-/// Trip count of the loop-limit canary (dims word 3; `shaders/kernel_contract.wgsl`).
-const CANARY_TRIPS: u32 = 2;
-
-/// The contract's counters: [running, cut short].
-const COUNTERS_BYTES: u64 = 8;
+/// The contract's counters as each dispatch starts: [running, cut short, the canary's trip
+/// count, unused] (`shaders/kernel_contract.wgsl`).
+const COUNTERS_START: [u32; 4] = [0, 0, 2, 0];
+const COUNTERS_BYTES: u64 = 16;
 
 fn workgroup() -> u32 {
     std::env::var("DISPERSA_WORKGROUP")
@@ -45,6 +45,8 @@ pub struct GpuKernel {
     step: wgpu::ComputePipeline,
     finish: Option<wgpu::ComputePipeline>,
     workgroup: u32,
+    /// The least steps a dispatch (the scenario's `min_steps_per_dispatch`).
+    min_steps: u32,
     precision: Precision,
     capacity: usize,
     in_stride: usize,
@@ -146,11 +148,12 @@ impl GpuKernel {
         );
         let states_staging = ctx.readback_buffer(&label("states read-back"), state_bytes);
         let counters_staging = ctx.readback_buffer(&label("counters read-back"), COUNTERS_BYTES);
+        let min_steps = scenario.min_steps_per_dispatch().max(1);
         let mut dims = vec![
             0,
             in_stride as u32,
-            scenario.steps_per_dispatch(),
-            CANARY_TRIPS,
+            scenario.steps_per_dispatch().max(min_steps),
+            0,
         ];
         dims.extend(scenario.gpu_dims());
         dims.resize(dims.len().div_ceil(4) * 4, 0);
@@ -199,6 +202,7 @@ impl GpuKernel {
             step,
             finish,
             workgroup: wg,
+            min_steps,
             precision,
             capacity,
             in_stride,
@@ -252,7 +256,7 @@ impl GpuKernel {
         let state_bytes = (n * sl) as u64 * real_size(self.precision);
         loop {
             ctx.queue
-                .write_buffer(&self.counters, 0, &[0u8; COUNTERS_BYTES as usize]);
+                .write_buffer(&self.counters, 0, bytemuck::cast_slice(&COUNTERS_START));
             let mut enc = ctx
                 .device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -269,14 +273,15 @@ impl GpuKernel {
                 // The driver's loop limit cut some invocation short (module doc): undo the
                 // dispatch and take it again with half the steps.
                 let steps = self.dims[2];
-                if steps <= 1 {
+                if steps <= self.min_steps {
                     return Err(GpuError::Runtime(format!(
-                        "the {} kernel ran into the driver's loop limit within a single step \
-                         ({cut} samples); its results would be wrong (use --backend cpu)",
+                        "the {} kernel runs into the driver's loop limit even at {steps} loop \
+                         iterations a dispatch ({cut} invocations cut short); its results \
+                         would be wrong (use --backend cpu)",
                         scenario.kind()
                     )));
                 }
-                self.dims[2] = steps / 2;
+                self.dims[2] = (steps / 2).max(self.min_steps);
                 let mut enc = ctx
                     .device
                     .create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -297,13 +302,13 @@ impl GpuKernel {
         // The finishing pass: every stopped sample once.
         if let Some(finish) = &self.finish {
             ctx.queue
-                .write_buffer(&self.counters, 0, &[0u8; COUNTERS_BYTES as usize]);
+                .write_buffer(&self.counters, 0, bytemuck::cast_slice(&COUNTERS_START));
             self.dispatch(ctx, finish, groups);
             let [_, cut] = self.read_counters(ctx)?;
             if cut > 0 {
                 return Err(GpuError::Runtime(format!(
                     "the {} kernel's finishing pass ran into the driver's loop limit ({cut} \
-                     samples); its results would be wrong (use --backend cpu)",
+                     invocations cut short); its results would be wrong (use --backend cpu)",
                     scenario.kind()
                 )));
             }
@@ -311,6 +316,18 @@ impl GpuKernel {
         let bytes = ctx.read_back(&self.states, &self.states_staging, state_bytes)?;
         ctx.check_errors(&format!("finishing the {} kernel", scenario.kind()))?;
         Ok(from_real_bytes(&bytes, self.precision))
+    }
+
+    /// Loop iterations a stepping dispatch takes now (lowered when the driver's loop limit
+    /// cut one short).
+    pub fn steps_per_dispatch(&self) -> u32 {
+        self.dims[2]
+    }
+
+    /// Set the loop iterations a stepping dispatch takes (at least the scenario's least), for
+    /// measurement and tests.
+    pub fn set_steps_per_dispatch(&mut self, steps: u32) {
+        self.dims[2] = steps.max(self.min_steps);
     }
 
     /// The contract's counters after the last dispatch: [still running, cut short].

@@ -130,10 +130,16 @@ impl Scenario for Cruise {
         ]
     }
     fn steps_per_dispatch(&self) -> u32 {
-        // Loop iterations (trials and mode evaluations) a dispatch. On llvmpipe 2,000 and
-        // 1,000 spend its loop budget on the default config (engine/gpu/kernel.rs takes such a
-        // dispatch again with half); 500 does not.
+        // Loop iterations (trials and mode evaluations) a dispatch. On llvmpipe, while the
+        // step quantizer was an 80-iteration loop, 2,000 and 1,000 spent its loop budget on
+        // the default config; now about 1,500 do not (tests/loop_limit.rs). 500 leaves room
+        // for configs with more loops (engine/gpu/kernel.rs lowers the count if not).
         500
+    }
+    fn min_steps_per_dispatch(&self) -> u32 {
+        // A step that locates a switch takes its trial and up to SWITCH_BISECTIONS + 1 mode
+        // evaluations in one dispatch; a dispatch that ends inside them takes the step again.
+        layout::SWITCH_BISECTIONS as u32 + 2
     }
     fn metrics(&self) -> &[(&'static str, &'static str)] {
         &METRICS

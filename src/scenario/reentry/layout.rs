@@ -174,7 +174,7 @@ crate::dims! {
         n,         // samples in this chunk
         in_stride, // input row length
         max_steps, // steps per dispatch
-        canary,    // the loop-limit canary's trip count (shaders/kernel_contract.wgsl)
+        reserved,  // unused (each pass has its own entry point)
         n_atm,     // atmosphere table nodes
         off_ts,    // uniform Tauber-Sutton table in consts4 (vec4 index, one a segment)
         off_cd,    // Cd table: uniform, in consts4 (one a segment); (Mach, Cd) rows, in consts
