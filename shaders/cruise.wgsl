@@ -190,7 +190,7 @@ fn mode_at(y: Y, t: real, p: P, wanting: bool) -> vec2<real> {
         wants = d.q_dot_best < 0.0 && d.eta_r >= mode_cut(p, wanting);
         eta = d.eta_r;
     } else if (dims.guidance == GUIDE_OPEN_LOOP) {
-        wants = p.on;
+        wants = wanting; // the held segment's command (cpu.rs)
     }
     return vec2<real>(2.0 * n_on + select(real(0.0), real(1.0), wants)
         + select(real(0.0), APPROACH_MODE, approach), eta);

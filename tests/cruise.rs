@@ -333,10 +333,9 @@ fn gpu_and_cpu_agree_on_dispersed_cruises() {
 /// dispatches: tests/loop_limit.rs).
 #[test]
 fn gpu_and_cpu_agree_on_dispersed_adaptive_cruises() {
-    // The Q-law only: with dopri5 the open-loop replay takes 35,000-110,000 steps a sample
-    // (about as many trials are cut back to a command change), 53 s on lavapipe for 8 samples;
-    // the RK4 comparison above covers the replay's kernel path.
-    agree_on_dispersed("qlaw", "integrator.method=\"dopri5\"", 48);
+    let dopri5 = "integrator.method=\"dopri5\"";
+    agree_on_dispersed("qlaw", dopri5, 48);
+    agree_on_dispersed("open_loop", dopri5, 24);
 }
 
 fn agree_on_dispersed(mode: &str, method: &str, n: usize) {

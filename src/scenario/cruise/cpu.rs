@@ -477,7 +477,10 @@ impl CruiseSample<'_> {
                 let d = qlaw_direction(r, v, self.c(C_SUN_MU), accel.max(1e-12), &target, params);
                 (d.q_dot_best < 0.0 && d.eta_r >= self.cut(wanting), d.eta_r)
             }
-            GUIDE_OPEN_LOOP => (held.on, 0.0),
+            // The held segment's command (a step ends at every command change); not
+            // `held.on`, which is also off in an outage or without power: that made every step
+            // of an outage look like a mode change and cut it back to SWITCH_MIN_S.
+            GUIDE_OPEN_LOOP => (wanting, 0.0),
             _ => (true, 0.0),
         };
         let stage = if approach { APPROACH_MODE } else { 0.0 };
