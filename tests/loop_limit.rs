@@ -146,31 +146,22 @@ fn a_dispatch_cut_short_is_taken_again_with_fewer_steps() {
     let chunk = Samples::new(&sc, sc.run_config().seed, false)
         .expect("sampler")
         .draw(&sc, 0..n as u64, None);
-    let fly = |engine: &dispersa::engine::Engine, steps: Option<u32>| {
-        let (mut runner, _) = engine.runner(&sc, n).expect("runner");
-        if let (Runner::Gpu { kernel, .. }, Some(s)) = (&mut runner, steps) {
-            kernel.set_steps_per_dispatch(s);
-        }
-        let states = runner
-            .propagate(&sc, &chunk.inputs, n, &|_| {})
-            .expect("propagates");
-        let after = match &runner {
-            Runner::Gpu { kernel, .. } => kernel.steps_per_dispatch(),
-            Runner::Cpu { .. } => 0,
-        };
-        let sl = sc.state_len();
-        let outs: Vec<_> = (0..n)
-            .map(|j| sc.outputs(&chunk.params[j], &states[j * sl..(j + 1) * sl]))
-            .collect();
-        (outs, after)
-    };
     let gpu = common::gpu(PrecisionChoice::F64);
     let software = match &gpu {
         dispersa::engine::Engine::Gpu { ctx, .. } => ctx.adapter.name.contains("llvmpipe"),
         _ => false,
     };
-    let (g, after) = fly(&gpu, Some(START));
-    let (c, _) = fly(&common::cpu(), None);
+    let (g, runner) = common::outputs_with(&gpu, &sc, &chunk.params, &chunk.inputs, |r| {
+        if let Runner::Gpu { kernel, .. } = r {
+            kernel.set_steps_per_dispatch(START);
+        }
+    });
+    let Runner::Gpu { kernel, .. } = &runner else {
+        panic!("a GPU runner was asked for")
+    };
+    let after = kernel.steps_per_dispatch();
+    let cpu = common::cpu();
+    let (c, _) = common::outputs_with(&cpu, &sc, &chunk.params, &chunk.inputs, |_| {});
     let metric = |o: &dispersa::scenario::SampleOutputs, name: &str| {
         let k = METRICS
             .iter()

@@ -4,7 +4,7 @@
 pub mod comet;
 
 use dispersa::config::RawConfig;
-use dispersa::engine::{BackendChoice, Engine, PrecisionChoice};
+use dispersa::engine::{BackendChoice, Engine, PrecisionChoice, Runner};
 use dispersa::pipeline::Samples;
 use dispersa::scenario::reentry::*;
 use dispersa::scenario::{SampleOutputs, Scenario};
@@ -57,18 +57,32 @@ pub fn outputs(
     params: &[Vec<f64>],
     inputs: &[f64],
 ) -> Vec<SampleOutputs> {
+    outputs_with(engine, sc, params, inputs, |_| {}).0
+}
+
+/// The same for any scenario, with `tweak` applied to the runner before it propagates; the
+/// runner is returned for inspection.
+pub fn outputs_with<'e>(
+    engine: &'e Engine,
+    sc: &dyn Scenario,
+    params: &[Vec<f64>],
+    inputs: &[f64],
+    tweak: impl FnOnce(&mut Runner<'e>),
+) -> (Vec<SampleOutputs>, Runner<'e>) {
     let n = params.len();
     let (mut runner, chunk) = engine.runner(sc, n).expect("runner");
     assert!(chunk >= n, "test chunk too large for the adapter");
+    tweak(&mut runner);
     let states = runner
         .propagate(sc, inputs, n, &|_| {})
         .expect("propagation");
     let sl = sc.state_len();
-    params
+    let outs = params
         .iter()
         .enumerate()
         .map(|(j, p)| sc.outputs(p, &states[j * sl..(j + 1) * sl]))
-        .collect()
+        .collect();
+    (outs, runner)
 }
 
 /// Great-circle distance between two landing points [m].

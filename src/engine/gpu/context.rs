@@ -244,6 +244,21 @@ impl GpuContext {
         })
     }
 
+    /// Commands that copy the first `size` bytes of `src` into `dst`.
+    pub fn copy_commands(
+        &self,
+        label: &str,
+        src: &wgpu::Buffer,
+        dst: &wgpu::Buffer,
+        size: u64,
+    ) -> wgpu::CommandBuffer {
+        let mut enc = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+        enc.copy_buffer_to_buffer(src, 0, dst, 0, size);
+        enc.finish()
+    }
+
     /// Copy `size` bytes of `src` into `staging`, wait, and return them.
     pub fn read_back(
         &self,
@@ -251,13 +266,8 @@ impl GpuContext {
         staging: &wgpu::Buffer,
         size: u64,
     ) -> Result<Vec<u8>, GpuError> {
-        let mut enc = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("read back"),
-            });
-        enc.copy_buffer_to_buffer(src, 0, staging, 0, size);
-        self.queue.submit([enc.finish()]);
+        self.queue
+            .submit([self.copy_commands("read back", src, staging, size)]);
         let slice = staging.slice(0..size);
         let (tx, rx) = std::sync::mpsc::channel();
         slice.map_async(wgpu::MapMode::Read, move |r| {

@@ -257,14 +257,13 @@ impl GpuKernel {
         loop {
             ctx.queue
                 .write_buffer(&self.counters, 0, bytemuck::cast_slice(&COUNTERS_START));
-            let mut enc = ctx
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                    label: Some("states aside"),
-                });
-            enc.copy_buffer_to_buffer(&self.states, 0, &self.states_before, 0, state_bytes);
             ctx.queue.submit([
-                enc.finish(),
+                ctx.copy_commands(
+                    "states aside",
+                    &self.states,
+                    &self.states_before,
+                    state_bytes,
+                ),
                 ctx.dispatch_commands("steps", &self.step, &self.bind, groups),
             ]);
             let [running, cut] = self.read_counters(ctx)?;
@@ -282,13 +281,12 @@ impl GpuKernel {
                     )));
                 }
                 self.dims[2] = (steps / 2).max(self.min_steps);
-                let mut enc = ctx
-                    .device
-                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                        label: Some("states back"),
-                    });
-                enc.copy_buffer_to_buffer(&self.states_before, 0, &self.states, 0, state_bytes);
-                ctx.queue.submit([enc.finish()]);
+                ctx.queue.submit([ctx.copy_commands(
+                    "states back",
+                    &self.states_before,
+                    &self.states,
+                    state_bytes,
+                )]);
                 ctx.queue
                     .write_buffer(&self.dims_buf, 0, bytemuck::cast_slice(&self.dims));
                 continue;
@@ -333,9 +331,8 @@ impl GpuKernel {
     /// The contract's counters after the last dispatch: [still running, cut short].
     fn read_counters(&self, ctx: &GpuContext) -> Result<[u32; 2], GpuError> {
         let b = ctx.read_back(&self.counters, &self.counters_staging, COUNTERS_BYTES)?;
-        let word =
-            |k: usize| u32::from_le_bytes([b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]]);
-        Ok([word(0), word(1)])
+        let words: Vec<u32> = bytemuck::pod_collect_to_vec(&b);
+        Ok([words[0], words[1]])
     }
 
     fn dispatch(&self, ctx: &GpuContext, pipeline: &wgpu::ComputePipeline, groups: u32) {
