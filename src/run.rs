@@ -475,6 +475,9 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         engine_result.and(written)
     })?;
     bar.finish_and_clear();
+    if let Some(m) = runner.note(sc) {
+        notice(m);
+    }
 
     // Every sample of the range is in a part now (or joined already). A whole run's parts are
     // joined into samples.parquet on a thread of its own while the statistics read the parts:

@@ -187,9 +187,55 @@ fn a_dispatch_cut_short_is_taken_again_with_fewer_steps() {
             after < 2000,
             "llvmpipe's budget must have cut 2,000 a dispatch short"
         );
+        assert!(kernel.dispatches_retaken() > 0, "the retries are counted");
+        let note = kernel
+            .loop_limit_note("cruise")
+            .expect("a note for the user");
+        assert!(
+            note.contains(&format!("{START} a dispatch at first, {after} now")),
+            "{note}"
+        );
     }
     // The bounds of tests/cruise.rs's GPU-vs-CPU comparison (1 min, 1 g; the issue asks 1 h
     // and 10 g): without the retry the worst sample was 260 h and 819 g off.
     assert!(worst_t <= 1.0, "end epochs differ by {worst_t} min");
     assert!(worst_p <= 1e-3, "propellant differs by {} g", worst_p * 1e3);
+}
+
+/// The user is told when the loop limit made a run take dispatches again (results unaffected,
+/// the run slower), and not otherwise. `DISPERSA_STEPS_PER_DISPATCH` starts the cruise's
+/// dispatches at more loop iterations than llvmpipe allows; on an adapter without the limit
+/// nothing is cut and the notice must not appear either.
+#[test]
+fn a_run_says_when_the_loop_limit_made_it_take_dispatches_again() {
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/tianwen2_cruise_311p.toml"
+    );
+    let run = |steps: Option<&str>| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run");
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"));
+        cmd.args(["run", config, "--samples", "4", "--backend", "gpu", "--out"])
+            .arg(&out)
+            .env_remove("DISPERSA_STEPS_PER_DISPATCH");
+        if let Some(s) = steps {
+            cmd.env("DISPERSA_STEPS_PER_DISPATCH", s);
+        }
+        let o = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(0), "{stderr}");
+        assert!(out.join("samples.parquet").exists());
+        // The run names its adapter ("wrote ... (4 samples ...; gpu llvmpipe ...)").
+        let software = String::from_utf8_lossy(&o.stdout).contains("gpu llvmpipe");
+        (software, stderr)
+    };
+    let (software, forced) = run(Some("100000"));
+    assert_eq!(
+        forced.contains("taken again with half the steps"),
+        software,
+        "{forced}"
+    );
+    let (_, shipped) = run(None);
+    assert!(!shipped.contains("taken again"), "{shipped}");
 }

@@ -237,4 +237,13 @@ impl Runner<'_> {
             Runner::Gpu { ctx, kernel } => kernel.propagate(ctx, scenario, inputs, n, progress),
         }
     }
+
+    /// What the user should know of how the chunks ran (the GPU kernel's loop-limit retries),
+    /// once the run is over.
+    pub fn note(&self, scenario: &dyn Scenario) -> Option<String> {
+        match self {
+            Runner::Cpu { .. } => None,
+            Runner::Gpu { kernel, .. } => kernel.loop_limit_note(scenario.kind()),
+        }
+    }
 }

@@ -33,6 +33,17 @@ pub const WORKGROUP: u32 = 64;
 const COUNTERS_START: [u32; 4] = [0, 0, 2, 0];
 const COUNTERS_BYTES: u64 = 16;
 
+/// Loop iterations a stepping dispatch starts at: the scenario's, or `DISPERSA_STEPS_PER_DISPATCH`
+/// for measurement and for the tests of the loop limit's notice (never below the scenario's least).
+fn start_steps(scenario: &dyn Scenario, min_steps: u32) -> u32 {
+    std::env::var("DISPERSA_STEPS_PER_DISPATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&s: &u32| s >= 1)
+        .unwrap_or(scenario.steps_per_dispatch())
+        .max(min_steps)
+}
+
 fn workgroup() -> u32 {
     std::env::var("DISPERSA_WORKGROUP")
         .ok()
@@ -47,6 +58,10 @@ pub struct GpuKernel {
     workgroup: u32,
     /// The least steps a dispatch (the scenario's `min_steps_per_dispatch`).
     min_steps: u32,
+    /// Stepping dispatches that the driver's loop limit cut short and that were taken again.
+    retaken: u32,
+    /// The steps a dispatch before any was cut short.
+    first_steps: u32,
     precision: Precision,
     capacity: usize,
     in_stride: usize,
@@ -149,12 +164,8 @@ impl GpuKernel {
         let states_staging = ctx.readback_buffer(&label("states read-back"), state_bytes);
         let counters_staging = ctx.readback_buffer(&label("counters read-back"), COUNTERS_BYTES);
         let min_steps = scenario.min_steps_per_dispatch().max(1);
-        let mut dims = vec![
-            0,
-            in_stride as u32,
-            scenario.steps_per_dispatch().max(min_steps),
-            0,
-        ];
+        let first_steps = start_steps(scenario, min_steps);
+        let mut dims = vec![0, in_stride as u32, first_steps, 0];
         dims.extend(scenario.gpu_dims());
         dims.resize(dims.len().div_ceil(4) * 4, 0);
         let dims_buf = ctx.device.create_buffer(&wgpu::BufferDescriptor {
@@ -203,6 +214,8 @@ impl GpuKernel {
             finish,
             workgroup: wg,
             min_steps,
+            retaken: 0,
+            first_steps,
             precision,
             capacity,
             in_stride,
@@ -281,6 +294,7 @@ impl GpuKernel {
                     )));
                 }
                 self.dims[2] = (steps / 2).max(self.min_steps);
+                self.retaken += 1;
                 ctx.queue.submit([ctx.copy_commands(
                     "states back",
                     &self.states_before,
@@ -326,6 +340,27 @@ impl GpuKernel {
     /// measurement and tests.
     pub fn set_steps_per_dispatch(&mut self, steps: u32) {
         self.dims[2] = steps.max(self.min_steps);
+        self.first_steps = self.dims[2];
+    }
+
+    /// Stepping dispatches that the driver's loop limit cut short and that were undone and
+    /// taken again with fewer steps, since the kernel was built.
+    pub fn dispatches_retaken(&self) -> u32 {
+        self.retaken
+    }
+
+    /// A line for the user when the loop limit cut a dispatch short: the results are the
+    /// right ones, but the run took longer than it had to. `None` when none was.
+    pub fn loop_limit_note(&self, kind: &str) -> Option<String> {
+        (self.retaken > 0).then(|| {
+            format!(
+                "the driver's loop limit (llvmpipe ends an invocation's loops after 65,535 \
+                 iterations in all) cut {} of the {kind} kernel's dispatches short; each was \
+                 undone and taken again with half the steps ({} a dispatch at first, {} now): \
+                 the results are unaffected, the run only took longer",
+                self.retaken, self.first_steps, self.dims[2]
+            )
+        })
     }
 
     /// The contract's counters after the last dispatch: [still running, cut short].
