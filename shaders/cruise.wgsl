@@ -60,7 +60,7 @@ fn phase_cs(r: vec3<real>, t: real) -> vec2<real> {
 fn unwrap_phase(cs: vec2<real>, p: P) -> real {
     let c0 = p.ph0.x;
     let s0 = p.ph0.y;
-    return p.psi0 + ratan2(c0 * cs.y - s0 * cs.x, c0 * cs.x + s0 * cs.y);
+    return p.psi0 + ratan2_small(c0 * cs.y - s0 * cs.x, c0 * cs.x + s0 * cs.y);
 }
 
 // cpu.rs `phase_to_gain`: the phase still to gain at (r, t).

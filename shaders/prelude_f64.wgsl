@@ -63,6 +63,27 @@ fn ratan_unit(u: f64) -> f64 {
     return 4.0 * u2 * s;
 }
 
+// physics::vec3::atan2_small: for x > 0 and |tan(theta/2)| <= 1/16, the series to u^13
+// without the further reductions; ratan2 otherwise.
+fn ratan2_small(y: f64, x: f64) -> f64 {
+    if (x > 0.0) {
+        let u = y / (sqrt(x * x + y * y) + x);
+        if (abs(u) <= 0.0625) {
+            let z = u * u;
+            var s: f64 = 0.0;
+            for (var k = 6; k >= 0; k = k - 1) {
+                var sign: f64 = 1.0;
+                if (k % 2 == 1) {
+                    sign = -1.0;
+                }
+                s = sign / f64(2 * k + 1) + z * s;
+            }
+            return 2.0 * u * s;
+        }
+    }
+    return ratan2(y, x);
+}
+
 fn ratan2(y: f64, x: f64) -> f64 {
     let r = sqrt(x * x + y * y);
     if (r == 0.0) {

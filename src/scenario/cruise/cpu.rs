@@ -23,7 +23,7 @@ use super::model::*;
 use super::PowerModel;
 use crate::integrator::{trial, Controller, Method, RootBracket, System, Tolerance, Trial};
 use crate::physics::qlaw::{arrived, qlaw_direction, qlaw_steering, QLawTarget};
-use crate::physics::vec3::{add, atan2_arith, cross, dot, norm, unit};
+use crate::physics::vec3::{add, atan2_arith, atan2_small, cross, dot, norm, unit};
 
 /// One sample's view of the cruise model.
 pub struct CruiseSample<'a> {
@@ -71,7 +71,7 @@ pub const N_Y: usize = 7;
 /// cut-back starts where the last one did. Reused only when time, state and the mode's
 /// thrust (on, thrusters, open-loop direction, approach stage) are the same bits, so results
 /// are bit for bit those of evaluating again: the phase inside the right-hand side is then the
-/// step start's unwrapped phase either way (atan2_arith(0, x > 0) is exactly 0).
+/// step start's unwrapped phase either way (atan2_small(0, x > 0) is exactly 0).
 #[derive(Debug, Clone, Copy)]
 pub struct FirstEval {
     t: f64,
@@ -150,7 +150,7 @@ fn split(y: &[f64; N_Y]) -> ([f64; 3], [f64; 3], f64) {
 /// A phase given as (cos, sin), unwrapped against the step start's phase in `held`.
 fn unwrap_phase([c, s]: [f64; 2], held: Held) -> f64 {
     let [c0, s0] = held.ph0;
-    held.psi0 + atan2_arith(c0 * s - s0 * c, c0 * c + s0 * s)
+    held.psi0 + atan2_small(c0 * s - s0 * c, c0 * c + s0 * s)
 }
 
 /// The vertex of the parabola through (0, v0), (1/2, vm), (1, v1) when it is a minimum inside
