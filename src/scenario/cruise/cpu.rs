@@ -175,25 +175,45 @@ impl CruiseSample<'_> {
     /// The table interval of body `b` at time t: the fraction s of the interval and its nodes
     /// [r0, v0, r1, v1] (12 reals).
     fn eph_interval(&self, b: usize, t: f64) -> (f64, &[f64]) {
-        let m = self.model;
+        let (k, s) = self.eph_at(t);
+        (s, self.eph_nodes(b, k))
+    }
+
+    /// The table interval at time t, the same for every body: its index and the fraction s.
+    fn eph_at(&self, t: f64) -> (usize, f64) {
         let u = t / self.c(C_EPH_DT);
-        let k = u.floor().clamp(0.0, (m.n_eph - 2) as f64);
-        let base = m.off_eph + 6 * (b * m.n_eph + k as usize);
-        (u - k, &m.consts[base..base + 12])
+        let k = u.floor().clamp(0.0, (self.model.n_eph - 2) as f64);
+        (k as usize, u - k)
+    }
+
+    /// Body `b`'s nodes [r0, v0, r1, v1] of table interval `k`.
+    fn eph_nodes(&self, b: usize, k: usize) -> &[f64] {
+        let m = self.model;
+        let base = m.off_eph + 6 * (b * m.n_eph + k);
+        &m.consts[base..base + 12]
+    }
+
+    /// The cubic Hermite's weights at the fraction s of an interval: h00, h10 h, h01, h11 h.
+    fn hermite_weights(&self, s: f64) -> [f64; 4] {
+        let h = self.c(C_EPH_DT);
+        let (s2, s3) = (s * s, s * s * s);
+        [
+            2.0 * s3 - 3.0 * s2 + 1.0,
+            (s3 - 2.0 * s2 + s) * h,
+            -2.0 * s3 + 3.0 * s2,
+            (s3 - s2) * h,
+        ]
+    }
+
+    /// A body's position from its interval's nodes and the Hermite's weights.
+    fn hermite_position(n: &[f64], w: [f64; 4]) -> [f64; 3] {
+        std::array::from_fn(|i| w[0] * n[i] + w[1] * n[3 + i] + w[2] * n[6 + i] + w[3] * n[9 + i])
     }
 
     /// Position of perturbing body `b` at time t: cubic Hermite between the table's nodes.
     pub fn body_position(&self, b: usize, t: f64) -> [f64; 3] {
-        let h = self.c(C_EPH_DT);
-        let (s, n) = self.eph_interval(b, t);
-        let (s2, s3) = (s * s, s * s * s);
-        let h00 = 2.0 * s3 - 3.0 * s2 + 1.0;
-        let h10 = s3 - 2.0 * s2 + s;
-        let h01 = -2.0 * s3 + 3.0 * s2;
-        let h11 = s3 - s2;
-        std::array::from_fn(|i| {
-            h00 * n[i] + h10 * h * n[3 + i] + h01 * n[6 + i] + h11 * h * n[9 + i]
-        })
+        let (k, s) = self.eph_at(t);
+        Self::hermite_position(self.eph_nodes(b, k), self.hermite_weights(s))
     }
 
     /// Velocity of body `b` at time t: the derivative of [`Self::body_position`]'s Hermite.
@@ -213,8 +233,12 @@ impl CruiseSample<'_> {
         let rn = norm(r);
         let mut a = [0.0; 3];
         a = add(a, r, -self.c(C_SUN_MU) / (rn * rn * rn));
+        // One interval and one set of weights for every body (the same bits as
+        // body_position's).
+        let (k, s) = self.eph_at(t);
+        let w = self.hermite_weights(s);
         for b in 0..self.model.bodies.len() {
-            let rb = self.body_position(b, t);
+            let rb = Self::hermite_position(self.eph_nodes(b, k), w);
             let d = add(rb, r, -1.0);
             let dn = norm(d);
             let mu = self.c(self.model.off_bmu + b);
