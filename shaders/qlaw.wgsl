@@ -276,8 +276,9 @@ fn qlaw_direction(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawCo
     let n0 = sqrt(dot(d0, d0));
     var cl = eq.cos_l;
     var sl = eq.sin_l;
-    var dmin = n0;
-    var dmax = n0;
+    // Compared by |D|^2, one sqrt each at the end (physics::qlaw::qlaw_direction).
+    var min_sq = dot(d0, d0);
+    var max_sq = min_sq;
     // A fixed trip count (the override constant QLAW_SAMPLES, equal to c.n_samples): a loop
     // bounded by a value read from a buffer was miscompiled once the cruise kernel grew.
     for (var j = 1u; j < QLAW_SAMPLES; j = j + 1u) {
@@ -285,10 +286,12 @@ fn qlaw_direction(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawCo
         sl = sl * c.cos_step + cl * c.sin_step;
         cl = c_next;
         let dj = qlaw_descent(gr, qlaw_gauss_rows(eq, cl, sl, mu));
-        let nj = sqrt(dot(dj, dj));
-        dmin = min(dmin, nj);
-        dmax = max(dmax, nj);
+        let nj_sq = dot(dj, dj);
+        min_sq = min(min_sq, nj_sq);
+        max_sq = max(max_sq, nj_sq);
     }
+    let dmin = sqrt(min_sq);
+    let dmax = sqrt(max_sq);
     var o: QLawDecision;
     o.eta_r = select((n0 - dmin) / (dmax - dmin), real(1.0), dmax - dmin <= 1e-14 * dmax);
     o.thrust = n0 > 0.0 && o.eta_r >= c.eta_cut;

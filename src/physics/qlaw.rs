@@ -384,19 +384,24 @@ pub fn qlaw_direction(
     let (q, grad) = q_and_gradient(&eq, mu, accel_m_s2, target, params);
     let d0 = descent_vector(&grad, &gauss_rows(&eq, mu));
     let n0 = norm(d0);
-    // |D| around the orbit, starting at the current L.
+    // |D| around the orbit, starting at the current L, compared by its square: sqrt is
+    // correctly rounded and so monotonic, and the square roots of the least and greatest
+    // |D|^2 are the least and greatest |D| to the bit, for one sqrt each instead of one a point.
     let n_samples = params.n_samples.max(1);
     let (sin_step, cos_step) = (std::f64::consts::TAU / n_samples as f64).sin_cos();
     let (mut c, mut s) = (eq.cos_l, eq.sin_l);
-    let (mut dmin, mut dmax) = (n0, n0);
+    let n0_sq = dot(d0, d0);
+    let (mut min_sq, mut max_sq) = (n0_sq, n0_sq);
     for _ in 1..n_samples {
         let c_next = c * cos_step - s * sin_step;
         s = s * cos_step + c * sin_step;
         c = c_next;
-        let nj = norm(descent_vector(&grad, &gauss_rows_at(&eq, c, s, mu)));
-        dmin = dmin.min(nj);
-        dmax = dmax.max(nj);
+        let dj = descent_vector(&grad, &gauss_rows_at(&eq, c, s, mu));
+        let nj_sq = dot(dj, dj);
+        min_sq = min_sq.min(nj_sq);
+        max_sq = max_sq.max(nj_sq);
     }
+    let (dmin, dmax) = (min_sq.sqrt(), max_sq.sqrt());
     let eta_r = if dmax - dmin <= 1e-14 * dmax {
         1.0
     } else {
