@@ -156,6 +156,9 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         bar.set_position(first as u64);
     }
     bar.finish_and_clear();
+    if let Some(m) = runner.note(&sc) {
+        notice(m);
+    }
     let (g_limit, q_limit) = (sc.cfg.events.g_limit, sc.cfg.events.heat_flux_limit_w_cm2);
     let points: Vec<CorridorPoint> = angles
         .iter()

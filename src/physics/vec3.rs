@@ -50,7 +50,7 @@ pub fn atan2_arith(y: f64, x: f64) -> f64 {
 
 /// The small angles of [`atan2_arith`] with less work: when x > 0 and |tan(theta/2)| <= 1/16
 /// (|theta| <= 7.15 deg), the series of atan(tan(theta/2)) to u^13 without the two further
-/// half-angle reductions (the first term left out, u^15/15, is below 2^-60 |u|, under half an
+/// half-angle reductions (the first term left out, u^15/15, is below 2^-59 |u|, under half an
 /// ulp); `atan2_arith` otherwise. For the phase's change within a step, which is a few degrees
 /// at most (prelude_f64.wgsl `ratan2_small`, the same operations).
 pub fn atan2_small(y: f64, x: f64) -> f64 {

@@ -341,10 +341,11 @@ impl GpuKernel {
     pub fn set_steps_per_dispatch(&mut self, steps: u32) {
         self.dims[2] = steps.max(self.min_steps);
         self.first_steps = self.dims[2];
+        self.retaken = 0;
     }
 
     /// Stepping dispatches that the driver's loop limit cut short and that were undone and
-    /// taken again with fewer steps, since the kernel was built.
+    /// taken again with fewer steps, since the kernel was built or its count last set.
     pub fn dispatches_retaken(&self) -> u32 {
         self.retaken
     }
