@@ -204,7 +204,14 @@ fn qlaw_q_grad(eq: QLawEquinoctial, mu: real, accel: real, c: QLawConsts) -> QLa
 
     let u = (a - c.a_t) / (c.m * c.a_t);
     let base = 1.0 + qlaw_ipow(abs(u), c.n);
-    let sa = rexp(rlog(base) / c.r);
+    // r = 2 (the default): a square root (physics::qlaw::q_and_gradient). The branch is the
+    // same for every lane.
+    var sa: real;
+    if (c.r == 2.0) {
+        sa = sqrt(base);
+    } else {
+        sa = rexp(rlog(base) / c.r);
+    }
     let un1 = select(real(0.0), qlaw_ipow(abs(u), max(c.n, 1u) - 1u), c.n >= 1u);
     let dlsa = real(c.n) * un1 * qlaw_sign(u) / (c.r * base * c.m * c.a_t);
 

@@ -286,7 +286,12 @@ fn q_and_gradient(
     // S_a and d ln S_a / da.
     let u = (a - t.a_m) / (pr.m * t.a_m);
     let base = 1.0 + ipow(u.abs(), pr.n);
-    let sa = (base.ln() / pr.r).exp();
+    // r = 2 (Petropoulos', the default): a square root, exact and without a log and an exp.
+    let sa = if pr.r == 2.0 {
+        base.sqrt()
+    } else {
+        (base.ln() / pr.r).exp()
+    };
     let un1 = if pr.n >= 1 {
         ipow(u.abs(), pr.n - 1)
     } else {
