@@ -51,16 +51,22 @@ fn rlog(x: f64) -> f64 {
 fn ratan_unit(u: f64) -> f64 {
     let u1 = u / (1.0 + sqrt(1.0 + u * u));
     let u2 = u1 / (1.0 + sqrt(1.0 + u1 * u1));
-    let z = u2 * u2;
+    return 4.0 * u2 * ratan_series(u2 * u2, 13);
+}
+
+// physics::vec3::atan_series: sum_{k < terms} (-1)^k z^k / (2k + 1) by Horner, so that
+// atan(u) = u ratan_series(u * u, terms). Every call passes a literal count, which the driver
+// unrolls after inlining.
+fn ratan_series(z: f64, terms: i32) -> f64 {
     var s: f64 = 0.0;
-    for (var k = 12; k >= 0; k = k - 1) {
+    for (var k = terms - 1; k >= 0; k = k - 1) {
         var sign: f64 = 1.0;
         if (k % 2 == 1) {
             sign = -1.0;
         }
         s = sign / f64(2 * k + 1) + z * s;
     }
-    return 4.0 * u2 * s;
+    return s;
 }
 
 // physics::vec3::atan2_small: for x > 0 and |tan(theta/2)| <= 1/16, the series to u^13
@@ -69,16 +75,7 @@ fn ratan2_small(y: f64, x: f64) -> f64 {
     if (x > 0.0) {
         let u = y / (sqrt(x * x + y * y) + x);
         if (abs(u) <= 0.0625) {
-            let z = u * u;
-            var s: f64 = 0.0;
-            for (var k = 6; k >= 0; k = k - 1) {
-                var sign: f64 = 1.0;
-                if (k % 2 == 1) {
-                    sign = -1.0;
-                }
-                s = sign / f64(2 * k + 1) + z * s;
-            }
-            return 2.0 * u * s;
+            return 2.0 * u * ratan_series(u * u, 7);
         }
     }
     return ratan2(y, x);

@@ -57,13 +57,7 @@ pub fn atan2_small(y: f64, x: f64) -> f64 {
     if x > 0.0 {
         let u = y / ((x * x + y * y).sqrt() + x);
         if u.abs() <= SMALL_TAN_HALF {
-            let z = u * u;
-            let mut s = 0.0;
-            for k in (0..7).rev() {
-                let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
-                s = sign / (2 * k + 1) as f64 + z * s;
-            }
-            return 2.0 * u * s;
+            return 2.0 * u * atan_series(u * u, 7);
         }
     }
     atan2_arith(y, x)
@@ -76,13 +70,18 @@ const SMALL_TAN_HALF: f64 = 0.0625;
 fn atan_unit(u: f64) -> f64 {
     let u1 = u / (1.0 + (1.0 + u * u).sqrt());
     let u2 = u1 / (1.0 + (1.0 + u1 * u1).sqrt());
-    let z = u2 * u2;
+    4.0 * u2 * atan_series(u2 * u2, 13)
+}
+
+/// sum_{k < terms} (-1)^k z^k / (2k + 1) by Horner, so that atan(u) = u atan_series(u^2, terms)
+/// (prelude_f64.wgsl `ratan_series`, the same operations).
+fn atan_series(z: f64, terms: i32) -> f64 {
     let mut s = 0.0;
-    for k in (0..13).rev() {
+    for k in (0..terms).rev() {
         let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
         s = sign / (2 * k + 1) as f64 + z * s;
     }
-    4.0 * u2 * s
+    s
 }
 
 #[cfg(test)]
