@@ -280,12 +280,13 @@ fn qlaw_direction(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawCo
     let eq = qlaw_equinoctial_from_state(r, v, mu);
     let gr = qlaw_q_grad(eq, mu, accel, c);
     let d0 = qlaw_descent(gr, qlaw_gauss_rows(eq, eq.cos_l, eq.sin_l, mu));
-    let n0 = sqrt(dot(d0, d0));
+    let n0_sq = dot(d0, d0);
+    let n0 = sqrt(n0_sq);
     var cl = eq.cos_l;
     var sl = eq.sin_l;
     // Compared by |D|^2, one sqrt each at the end (physics::qlaw::qlaw_direction).
-    var min_sq = dot(d0, d0);
-    var max_sq = min_sq;
+    var min_sq = n0_sq;
+    var max_sq = n0_sq;
     // A fixed trip count (the override constant QLAW_SAMPLES, equal to c.n_samples): a loop
     // bounded by a value read from a buffer was miscompiled once the cruise kernel grew.
     for (var j = 1u; j < QLAW_SAMPLES; j = j + 1u) {

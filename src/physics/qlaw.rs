@@ -388,14 +388,14 @@ pub fn qlaw_direction(
     let eq = equinoctial_from_state(r, v, mu);
     let (q, grad) = q_and_gradient(&eq, mu, accel_m_s2, target, params);
     let d0 = descent_vector(&grad, &gauss_rows(&eq, mu));
-    let n0 = norm(d0);
+    let n0_sq = dot(d0, d0);
+    let n0 = n0_sq.sqrt();
     // |D| around the orbit, starting at the current L, compared by its square: sqrt is
     // correctly rounded and so monotonic, and the square roots of the least and greatest
     // |D|^2 are the least and greatest |D| to the bit, for one sqrt each instead of one a point.
     let n_samples = params.n_samples.max(1);
     let (sin_step, cos_step) = (std::f64::consts::TAU / n_samples as f64).sin_cos();
     let (mut c, mut s) = (eq.cos_l, eq.sin_l);
-    let n0_sq = dot(d0, d0);
     let (mut min_sq, mut max_sq) = (n0_sq, n0_sq);
     for _ in 1..n_samples {
         let c_next = c * cos_step - s * sin_step;
