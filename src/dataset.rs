@@ -8,6 +8,7 @@ use crate::output::{for_each_batch, for_each_present, string_column, OutputError
 use crate::scenario::{SampleOutputs, Scenario};
 use crate::stats;
 use crate::stats::accumulator::{Accumulator, SensitivityData};
+use crate::stats::ellipse::FootprintBootstrap;
 use crate::stats::sensitivity::Sensitivity;
 use arrow_array::Array;
 use arrow_array::Float64Array;
@@ -40,7 +41,13 @@ pub fn input_columns(file: &std::path::Path) -> Result<Vec<String>, OutputError>
 }
 
 /// The statistics of the samples in `files` (samples.parquet, or part files in index order).
-pub fn statistics(sc: &dyn Scenario, files: &[PathBuf]) -> Result<Statistics, OutputError> {
+/// `bootstrap`: the footprint's bootstrap, when it was fed every landing point of the files
+/// already, in order ([`crate::stats::accumulator::Accumulator::summary`]).
+pub fn statistics(
+    sc: &dyn Scenario,
+    files: &[PathBuf],
+    bootstrap: Option<FootprintBootstrap>,
+) -> Result<Statistics, OutputError> {
     let Some(first) = files.first() else {
         return Err(crate::output::io("computing statistics")(
             std::io::Error::other("no sample files"),
@@ -100,6 +107,7 @@ pub fn statistics(sc: &dyn Scenario, files: &[PathBuf]) -> Result<Statistics, Ou
         let summary = acc.summary(
             |k, visit| for_each_present(files, &[metrics[k]], |v| visit(v[0])),
             |a, b, visit| for_each_present(files, &[metrics[a], metrics[b]], |v| visit(v[0], v[1])),
+            bootstrap,
         );
         (
             summary,

@@ -14,6 +14,8 @@ use crate::scenario::cruise::{Cruise, CruiseConfig};
 use crate::scenario::reentry::{Reentry, ReentryConfig};
 use crate::scenario::Scenario;
 use crate::stats;
+use crate::stats::accumulator::footprint_bootstrap;
+use crate::stats::ellipse::FootprintBootstrap;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::ops::Range;
@@ -398,6 +400,25 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     // chunk's states into outputs and a part file while this one propagates. Channels of one
     // chunk bound the memory to about four chunks.
     let mut propagate_seconds = 0.0;
+    // The footprint's bootstrap is drawn as the chunks are written, beside the propagation,
+    // when they are all of the run's samples (not a resumed run's remainder) and a GPU engine
+    // propagates them: the statistics' pass over the files would draw the same sums after the
+    // last chunk. On lavapipe that moves it into the propagation's window at no measurable
+    // cost in wall time; beside the CPU engine, which keeps every core busy, it would only
+    // take their time, so there it stays after the last chunk, where it has the cores alone.
+    // DISPERSA_BOOTSTRAP_IN_FLIGHT=1 (or 0) forces it beside (or after): how the tests
+    // compare the two.
+    let beside = match std::env::var("DISPERSA_BOOTSTRAP_IN_FLIGHT").as_deref() {
+        Ok("1") => true,
+        Ok("0") => false,
+        _ => matches!(engine, Engine::Gpu { .. }),
+    };
+    let bootstrap = if beside && resumed == 0 && !data_complete {
+        footprint_bootstrap(sc, prep.range.end - prep.range.start)
+    } else {
+        None
+    };
+    let mut streamed = None;
     std::thread::scope(|scope| -> Result<(), RunError> {
         let (to_engine, from_sampler) = std::sync::mpsc::sync_channel::<SampledChunk>(1);
         let (to_writer, from_engine) = std::sync::mpsc::sync_channel::<(SampledChunk, Vec<f64>)>(1);
@@ -411,8 +432,9 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             }
         });
         let (dir, metadata) = (&dir, &metadata);
-        let writer_stage = scope.spawn(move || -> Result<(), RunError> {
+        let writer_stage = scope.spawn(move || -> Result<Option<FootprintBootstrap>, RunError> {
             let mut part: Option<OpenPart> = None;
+            let mut boot = bootstrap;
             for (c, states) in from_engine {
                 let first = c.indices.first().copied().unwrap_or(0);
                 // A part holds consecutive samples: one that a gap of a resumed run would
@@ -424,7 +446,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
                     part = Some(OpenPart::new(first, dir, schema, metadata)?);
                 }
                 let p = part.as_mut().expect("opened above");
-                write_chunk(sc, prep, &c, &states, &mut p.writer)?;
+                write_chunk(sc, prep, &c, &states, &mut p.writer, boot.as_mut())?;
                 p.next = first + c.n() as u64;
                 if p.next - p.first >= PART_ROWS {
                     part.take().expect("open").close(dir)?;
@@ -434,7 +456,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             if let Some(p) = part {
                 p.close(dir)?;
             }
-            Ok(())
+            Ok(boot)
         });
         let mut engine_result = Ok(());
         let mut propagated = resumed;
@@ -472,7 +494,8 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         let written = writer_stage
             .join()
             .expect("the writer thread does not panic");
-        engine_result.and(written)
+        streamed = engine_result.and(written)?;
+        Ok(())
     })?;
     bar.finish_and_clear();
     if let Some(m) = runner.note(sc) {
@@ -497,7 +520,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     let join_parts = !data_complete && prep.shard.is_none();
     let (join, statistics) = std::thread::scope(|scope| {
         let join = join_parts.then(|| scope.spawn(|| parts::join(&all, &joined, &metadata)));
-        let statistics = crate::dataset::statistics(sc, &read);
+        let statistics = crate::dataset::statistics(sc, &read, streamed);
         let join = join.map(|h| h.join().expect("the joining thread does not panic"));
         (join, statistics)
     });
@@ -631,6 +654,7 @@ fn write_chunk(
     c: &SampledChunk,
     states: &[f64],
     writer: &mut SamplesWriter,
+    bootstrap: Option<&mut FootprintBootstrap>,
 ) -> Result<(), RunError> {
     let mut out_cols: Vec<Vec<Option<f64>>> = (0..sc.metrics().len())
         .map(|_| Vec::with_capacity(c.n()))
@@ -641,6 +665,14 @@ fn write_chunk(
             col.push(*v);
         }
         status.push(sc.status_names()[o.status as usize]);
+    }
+    // The landing points as the files will hold them: the samples with both coordinates.
+    if let (Some(b), Some((la, lo))) = (bootstrap, sc.footprint()) {
+        for (a, o) in out_cols[la].iter().zip(&out_cols[lo]) {
+            if let (Some(a), Some(o)) = (a, o) {
+                b.add(*a, *o);
+            }
+        }
     }
     let in_cols: Vec<Vec<f64>> = prep
         .draws

@@ -6,6 +6,15 @@
 
 use crate::scenario::{Probability, SampleOutputs, Scenario};
 use crate::stats;
+use crate::stats::ellipse::{bootstrap_resamples, FootprintBootstrap};
+
+/// The footprint's bootstrap for a run of `samples` samples (`None` for a scenario without a
+/// footprint): [`bootstrap_resamples`] resamples, seeded from the run's seed.
+pub fn footprint_bootstrap(sc: &dyn Scenario, samples: u64) -> Option<FootprintBootstrap> {
+    sc.footprint()?;
+    let seed = sc.run_config().seed ^ 0x9E37_79B9_7F4A_7C15;
+    Some(FootprintBootstrap::new(bootstrap_resamples(samples), seed))
+}
 
 /// One row of summary.parquet.
 #[derive(Debug, Clone, Default)]
@@ -121,10 +130,14 @@ impl<'a> Accumulator<'a> {
     /// values. `pairs(a, b, visit)` is one pass over the
     /// samples that have both metrics a and b (the landing points), in the same order each
     /// time: the footprint passes over them several times rather than holding them.
+    /// `bootstrap`: the footprint's bootstrap when it was fed every landing point already, in
+    /// order, as the chunks were written ([`footprint_bootstrap`]); else the footprint draws it
+    /// in its own pass, with the same result.
     pub fn summary<E>(
         &self,
         mut values: impl FnMut(usize, &mut dyn FnMut(f64)) -> Result<(), E>,
         mut pairs: impl FnMut(usize, usize, &mut dyn FnMut(f64, f64)) -> Result<(), E>,
+        bootstrap: Option<FootprintBootstrap>,
     ) -> Result<Vec<SummaryRow>, E> {
         let mut rows = Vec::new();
         for (k, (name, unit)) in self.scenario.metrics().iter().enumerate() {
@@ -183,18 +196,10 @@ impl<'a> Accumulator<'a> {
             });
         }
         if let Some((lat_k, lon_k)) = self.scenario.footprint() {
-            // Bootstrap intervals of the axes: 1,000 resamples, fewer (not under 200) where
-            // that would pass 2e8 points; seeded from the run's seed.
-            let resamples = |n: u64| (2e8 / n.max(1) as f64).clamp(200.0, 1000.0) as usize;
-            let seed = self.scenario.run_config().seed ^ 0x9E37_79B9_7F4A_7C15;
+            let bootstrap = bootstrap.or_else(|| footprint_bootstrap(self.scenario, total));
             let mut pass = |visit: &mut dyn FnMut(f64, f64)| pairs(lat_k, lon_k, visit);
-            let f = stats::ellipse::footprint(
-                &mut pass,
-                0.9973,
-                self.scenario.target(),
-                &resamples,
-                seed,
-            )?;
+            let f =
+                stats::ellipse::footprint(&mut pass, 0.9973, self.scenario.target(), bootstrap)?;
             let ellipse = f.ellipse;
             let axis_ci = |major: bool| {
                 f.axes_ci

@@ -51,7 +51,7 @@ pub fn landing_ellipse(lat_deg: &[f64], lon_deg: &[f64], probability: f64) -> Op
         "latitude and longitude slices differ in length"
     );
     let mut pass = slices_pass(lat_deg, lon_deg);
-    footprint(&mut pass, probability, None, &|_| 0, 0)
+    footprint(&mut pass, probability, None, None)
         .unwrap_or_else(|never: std::convert::Infallible| match never {})
         .ellipse
 }
@@ -92,14 +92,14 @@ pub struct Footprint {
 /// count and mean ECEF position, (2) the mean of their projection on the tangent plane at its
 /// geodetic point, (3) the deviations' second moments, with in the same pass the moments
 /// about the target and the bootstrap's, (4) the count inside the ellipse. The sums run in the
-/// points' order, as [`landing_ellipse`] over slices does. `resamples(n)`: the bootstrap's
-/// resamples for n points (0: none).
+/// points' order, as [`landing_ellipse`] over slices does. `bootstrap`: none, one fed no point
+/// yet (pass 3 feeds it), or one fed these very points in this order already (a run's, as its
+/// chunks were written): the same intervals either way.
 pub fn footprint<E>(
     pass: &mut Pass<'_, E>,
     probability: f64,
     target: Option<(f64, f64)>,
-    resamples: &dyn Fn(u64) -> usize,
-    seed: u64,
+    bootstrap: Option<FootprintBootstrap>,
 ) -> Result<Footprint, E> {
     assert!(
         probability > 0.0 && probability < 1.0,
@@ -128,7 +128,6 @@ pub fn footprint<E>(
         return Ok(out);
     }
     let nf = n as f64;
-    let resamples = resamples(n);
     let mean: [f64; 3] = std::array::from_fn(|k| origin[k] + sum[k] / nf);
     let norm = (mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]).sqrt();
     if !(norm.is_finite() && norm > 1.0) {
@@ -144,15 +143,22 @@ pub fn footprint<E>(
         sn += nn;
     })?;
     let (me, mn) = (se / nf, sn / nf);
-    // (3) Second moments of the deviations (n - 1), about the target (n), and per bootstrap
-    // resample: a Poisson bootstrap (each point weighted by a Poisson(1) count per resample,
-    // Hanley & MacGibbon 2006), which a single pass can draw where the classic resample needs
-    // the points at hand. Weighted sums of the projected points: W, e, n, ee, nn, en.
+    // (3) Second moments of the deviations (n - 1), about the target (n), and the bootstrap's
+    // sums unless they were drawn already, as the points streamed past (the same points in the
+    // same order: the same sums).
     let about_plane = target.map(|(la, lo)| TangentPlane::new(la, lo));
     let (mut see, mut snn, mut sen) = (0.0, 0.0, 0.0);
     let (mut tee, mut tnn, mut ten) = (0.0, 0.0, 0.0);
-    // None without resamples (`landing_ellipse`): no generator, no threads, no buffered points.
-    let mut boot = (resamples > 0).then(|| PoissonBootstrap::new(resamples, seed));
+    let mut drawn = None;
+    let mut boot = None;
+    match bootstrap {
+        Some(b) if b.count == n => drawn = Some(b),
+        Some(b) => {
+            debug_assert_eq!(b.count, 0, "a bootstrap fed other points than the pass's");
+            boot = Some(b.restarted());
+        }
+        None => {}
+    }
     pass(&mut |lat, lon| {
         let (e, nn) = plane.project_km(lat, lon);
         let (de, dn) = (e - me, nn - mn);
@@ -166,7 +172,7 @@ pub fn footprint<E>(
             ten += e * nn;
         }
         if let Some(b) = boot.as_mut() {
-            b.add(de, dn);
+            b.add(lat, lon);
         }
     })?;
     let ellipse = from_moments(
@@ -180,34 +186,8 @@ pub fn footprint<E>(
     out.ellipse = Some(ellipse);
     out.about_target =
         target.map(|(la, lo)| from_moments(tee / nf, tnn / nf, ten / nf, la, lo, probability));
-    if let Some(boot) = boot {
-        let (mut major, mut minor) = (Vec::new(), Vec::new());
-        for [w, e, nn, ee, nnn, en] in boot.sums() {
-            if w < 2.0 {
-                continue;
-            }
-            let c = |s2: f64, a: f64, b: f64| (s2 - a * b / w) / (w - 1.0);
-            let b = from_moments(
-                c(ee, e, e),
-                c(nnn, nn, nn),
-                c(en, e, nn),
-                0.0,
-                0.0,
-                probability,
-            );
-            major.push(b.semi_major_km);
-            minor.push(b.semi_minor_km);
-        }
-        let ci = |mut v: Vec<f64>| {
-            v.sort_unstable_by(f64::total_cmp);
-            (
-                super::percentile_sorted(&v, 0.025),
-                super::percentile_sorted(&v, 0.975),
-            )
-        };
-        if !major.is_empty() {
-            out.axes_ci = Some((ci(major), ci(minor)));
-        }
+    if let Some(boot) = drawn.or(boot) {
+        out.axes_ci = boot.axes_ci(&plane, probability);
     }
     // (4) The share inside.
     let mut inside = 0u64;
@@ -216,11 +196,108 @@ pub fn footprint<E>(
     Ok(out)
 }
 
-/// The Poisson bootstrap's weighted sums, W, e, n, ee, nn and en for each resample. Each point
-/// draws one Poisson(1) count per resample, by inversion of one uniform (53 bits of one PCG64
-/// stream, point after point, resample after resample within a point) against the cumulative
-/// probabilities e^-1 sum_{j<=k} 1/j!: the count is the number of those at or below it (at
-/// most 12, but with probability below 1e-9).
+/// The footprint bootstrap's resamples for a run of `samples` samples: 1,000, fewer (not under
+/// 200) where that would pass 2e8 point-resamples. Set by the run's sample count, known before
+/// its first chunk, so that the bootstrap can be drawn while the chunks are propagated.
+pub fn bootstrap_resamples(samples: u64) -> usize {
+    (2e8 / samples.max(1) as f64).clamp(200.0, 1000.0) as usize
+}
+
+/// A Poisson bootstrap of the footprint's axes (each landing point weighted by a Poisson(1)
+/// count per resample, Hanley & MacGibbon 2006), fed one point at a time: a single pass draws
+/// it, where the classic resample needs the points at hand. It sums each resample's weighted
+/// first and second moments of the points' ECEF offsets [km] from the first point, so it needs
+/// no centre: the tangent plane at the points' mean, known only after the last point, is
+/// applied at the end (the projection is linear in ECEF, so the plane's covariance is the
+/// ECEF covariance seen through its east and north vectors). A run feeds it as its chunks are
+/// written; [`footprint`] feeds it in its pass over the files when it was not.
+pub struct FootprintBootstrap {
+    resamples: usize,
+    seed: u64,
+    /// ECEF [m] of the first point.
+    origin: Option<[f64; 3]>,
+    count: u64,
+    draws: PoissonBootstrap,
+}
+
+impl FootprintBootstrap {
+    /// `resamples` resamples ([`bootstrap_resamples`]) drawn from a PCG64 seeded with `seed`:
+    /// deterministic for points in a given order, whatever the core count.
+    pub fn new(resamples: usize, seed: u64) -> Self {
+        FootprintBootstrap {
+            resamples,
+            seed,
+            origin: None,
+            count: 0,
+            draws: PoissonBootstrap::new(resamples, seed),
+        }
+    }
+
+    /// The same resamples and seed, fed no point yet.
+    fn restarted(&self) -> Self {
+        Self::new(self.resamples, self.seed)
+    }
+
+    /// Points fed so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// One landing point (geodetic, degrees; finite).
+    pub fn add(&mut self, lat_deg: f64, lon_deg: f64) {
+        let p = geodetic_to_ecef(lat_deg, lon_deg);
+        let o = *self.origin.get_or_insert(p);
+        self.count += 1;
+        self.draws
+            .add(std::array::from_fn(|k| (p[k] - o[k]) / 1000.0));
+    }
+
+    /// Each resample's (semi-major, semi-minor) axes [km] of the ellipse holding `probability`
+    /// on `plane`, in resample order; a resample of total weight under 2 has none.
+    fn axes(self, plane: &TangentPlane, probability: f64) -> Vec<(f64, f64)> {
+        let (e, nv) = (plane.east, plane.north);
+        self.draws
+            .sums()
+            .filter(|s| s[0] >= 2.0)
+            .map(|[w, x, y, z, xx, yy, zz, xy, xz, yz]| {
+                let s = [x, y, z];
+                let m = [[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]];
+                // The resample's ECEF covariance (W - 1 denominator) seen through u and v.
+                let c = |u: [f64; 3], v: [f64; 3]| {
+                    let mut acc = 0.0;
+                    for i in 0..3 {
+                        for j in 0..3 {
+                            acc += u[i] * v[j] * (m[i][j] - s[i] * s[j] / w);
+                        }
+                    }
+                    acc / (w - 1.0)
+                };
+                let b = from_moments(c(e, e), c(nv, nv), c(e, nv), 0.0, 0.0, probability);
+                (b.semi_major_km, b.semi_minor_km)
+            })
+            .collect()
+    }
+
+    /// 95 % percentile intervals of the semi-major and semi-minor axes on `plane`.
+    fn axes_ci(self, plane: &TangentPlane, probability: f64) -> Option<((f64, f64), (f64, f64))> {
+        let (major, minor): (Vec<f64>, Vec<f64>) =
+            self.axes(plane, probability).into_iter().unzip();
+        let ci = |mut v: Vec<f64>| {
+            v.sort_unstable_by(f64::total_cmp);
+            (
+                super::percentile_sorted(&v, 0.025),
+                super::percentile_sorted(&v, 0.975),
+            )
+        };
+        (!major.is_empty()).then(|| (ci(major), ci(minor)))
+    }
+}
+
+/// The Poisson bootstrap's weighted sums of 3-vectors, W, x, y, z, xx, yy, zz, xy, xz and yz
+/// for each resample. Each point draws one Poisson(1) count per resample, by inversion of one
+/// uniform (53 bits of one PCG64 stream, point after point, resample after resample within a
+/// point) against the cumulative probabilities e^-1 sum_{j<=k} 1/j!: the count is the number
+/// of those at or below it (at most 12, but with probability below 1e-9).
 ///
 /// The resamples are split into contiguous ranges, one per thread. Each range has its own copy
 /// of the generator, advanced past the other ranges' draws, so that every count is the one a
@@ -228,7 +305,7 @@ pub fn footprint<E>(
 /// Points are buffered in blocks (bounded memory) and each block is shared out once.
 struct PoissonBootstrap {
     parts: Vec<BootPart>,
-    block: Vec<(f64, f64)>,
+    block: Vec<[f64; 3]>,
 }
 
 /// A contiguous range of resamples: its generator, its sums (one array per sum), and a buffer
@@ -238,10 +315,10 @@ struct BootPart {
     /// Draws of the other ranges between two points of this one.
     skip: u128,
     w: Vec<f64>,
-    sums: [Vec<f64>; 6],
+    sums: [Vec<f64>; 10],
 }
 
-/// Points buffered before the parts run over them: 16 bytes each.
+/// Points buffered before the parts run over them: 24 bytes each.
 const BOOT_BLOCK: usize = 8192;
 
 impl PoissonBootstrap {
@@ -272,11 +349,10 @@ impl PoissonBootstrap {
         }
     }
 
-    /// One point's deviations from the mean (finite), weighted by a fresh count in every
-    /// resample.
-    fn add(&mut self, de: f64, dn: f64) {
-        debug_assert!(de.is_finite() && dn.is_finite(), "({de}, {dn})");
-        self.block.push((de, dn));
+    /// One point (finite), weighted by a fresh count in every resample.
+    fn add(&mut self, d: [f64; 3]) {
+        debug_assert!(d.iter().all(|x| x.is_finite()), "{d:?}");
+        self.block.push(d);
         if self.block.len() == BOOT_BLOCK {
             self.flush();
         }
@@ -286,7 +362,7 @@ impl PoissonBootstrap {
     /// on threads of their own.
     fn flush(&mut self) {
         let block = &self.block;
-        let run = |part: &mut BootPart| block.iter().for_each(|&(de, dn)| part.add(de, dn));
+        let run = |part: &mut BootPart| block.iter().for_each(|&d| part.add(d));
         if let Some((first, others)) = self.parts.split_first_mut() {
             std::thread::scope(|scope| {
                 for part in others {
@@ -298,12 +374,12 @@ impl PoissonBootstrap {
         self.block.clear();
     }
 
-    /// Each resample's sums, in resample order: W, e, n, ee, nn, en.
-    fn sums(mut self) -> impl Iterator<Item = [f64; 6]> {
+    /// Each resample's sums, in resample order: W, x, y, z, xx, yy, zz, xy, xz, yz.
+    fn sums(mut self) -> impl Iterator<Item = [f64; 10]> {
         self.flush();
         self.parts
             .into_iter()
-            .flat_map(|p| (0..p.w.len()).map(move |k| std::array::from_fn(|j| p.sums[j][k])))
+            .flat_map(|p| (0..p.sums[0].len()).map(move |k| std::array::from_fn(|j| p.sums[j][k])))
     }
 }
 
@@ -330,7 +406,7 @@ impl BootPart {
     ///   uniforms at or above the fourth are marked and counted against all twelve after;
     /// - the sums. A zero count adds a signed zero, which leaves a sum as it was: no branch
     ///   that the draws decide.
-    fn add(&mut self, de: f64, dn: f64) {
+    fn add(&mut self, [x, y, z]: [f64; 3]) {
         use rand::Rng;
         for u in self.w.iter_mut() {
             *u = (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
@@ -350,14 +426,19 @@ impl BootPart {
                 *u = c.iter().map(|&t| (x >= t) as u32).sum::<u32>() as f64;
             }
         }
-        let [s0, s1, s2, s3, s4, s5] = &mut self.sums;
+        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9] = &mut self.sums;
         for (k, &w) in self.w.iter().enumerate() {
+            let (wx, wy, wz) = (w * x, w * y, w * z);
             s0[k] += w;
-            s1[k] += w * de;
-            s2[k] += w * dn;
-            s3[k] += w * de * de;
-            s4[k] += w * dn * dn;
-            s5[k] += w * de * dn;
+            s1[k] += wx;
+            s2[k] += wy;
+            s3[k] += wz;
+            s4[k] += wx * x;
+            s5[k] += wy * y;
+            s6[k] += wz * z;
+            s7[k] += wx * y;
+            s8[k] += wx * z;
+            s9[k] += wy * z;
         }
     }
 }
@@ -397,10 +478,10 @@ pub fn landing_ellipse_about(
 }
 
 /// Bootstrap 95 % percentile intervals of the semi-major and semi-minor axes of
-/// [`landing_ellipse`]: the points are projected onto the plane at their mean (the covariance
-/// does not depend on the centre to ~1e-6 at footprint scales), and `resamples` Poisson
-/// bootstrap resamples are drawn in one pass ([`footprint`]) from a PCG64 seeded with `seed`
-/// (deterministic for points in a given order). Returns ((major low, major high), (minor low,
+/// [`landing_ellipse`], on the plane at the points' mean (the covariance does not depend on the
+/// centre to ~1e-6 at footprint scales): `resamples` Poisson bootstrap resamples
+/// ([`FootprintBootstrap`]) drawn in one pass from a PCG64 seeded with `seed` (deterministic
+/// for points in a given order). Returns ((major low, major high), (minor low,
 /// minor high)); `None` for fewer than 3 points.
 pub fn bootstrap_axes(
     lat_deg: &[f64],
@@ -411,7 +492,8 @@ pub fn bootstrap_axes(
 ) -> Option<((f64, f64), (f64, f64))> {
     assert_eq!(lat_deg.len(), lon_deg.len());
     let mut pass = slices_pass(lat_deg, lon_deg);
-    footprint(&mut pass, probability, None, &|_| resamples, seed)
+    let boot = FootprintBootstrap::new(resamples, seed);
+    footprint(&mut pass, probability, None, Some(boot))
         .unwrap_or_else(|never: std::convert::Infallible| match never {})
         .axes_ci
 }
@@ -542,27 +624,41 @@ mod tests {
         use rand::Rng;
         use rand_pcg::rand_core::SeedableRng;
         let (resamples, seed) = (350, 11);
-        let points: Vec<(f64, f64)> = (0..BOOT_BLOCK + 1_234)
+        let points: Vec<[f64; 3]> = (0..BOOT_BLOCK + 1_234)
             .map(|i| {
                 let x = i as f64;
-                ((0.37 * x).sin() * 3.0, (0.11 * x).cos() * 2.0 - 0.5)
+                [
+                    (0.37 * x).sin() * 3.0,
+                    (0.11 * x).cos() * 2.0 - 0.5,
+                    (0.23 * x).sin() * 0.7 + 0.2,
+                ]
             })
             .collect();
         let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
-        let mut want = vec![[0.0f64; 6]; resamples];
+        let mut want = vec![[0.0f64; 10]; resamples];
         let mut tail = 0;
-        for &(de, dn) in &points {
+        for &[x, y, z] in &points {
             for b in want.iter_mut() {
                 let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
                 let w = BootPart::CDF.iter().take_while(|&&c| u >= c).count() as f64;
                 tail += (w >= 4.0) as usize;
                 if w > 0.0 {
-                    b[0] += w;
-                    b[1] += w * de;
-                    b[2] += w * dn;
-                    b[3] += w * de * de;
-                    b[4] += w * dn * dn;
-                    b[5] += w * de * dn;
+                    let (wx, wy, wz) = (w * x, w * y, w * z);
+                    let add = [
+                        w,
+                        wx,
+                        wy,
+                        wz,
+                        wx * x,
+                        wy * y,
+                        wz * z,
+                        wx * y,
+                        wx * z,
+                        wy * z,
+                    ];
+                    for (s, a) in b.iter_mut().zip(add) {
+                        *s += a;
+                    }
                 }
             }
         }
@@ -571,19 +667,73 @@ mod tests {
         assert!(tail > 10_000, "{tail} tail draws");
         for parts in [1, 2, 3, 7] {
             let mut boot = PoissonBootstrap::with_parts(resamples, seed, parts);
-            for &(de, dn) in &points {
-                boot.add(de, dn);
+            for &d in &points {
+                boot.add(d);
             }
-            let got: Vec<[f64; 6]> = boot.sums().collect();
+            let got: Vec<[f64; 10]> = boot.sums().collect();
             assert_eq!(got.len(), resamples);
             for (k, (g, w)) in got.iter().zip(&want).enumerate() {
-                for j in 0..6 {
+                for j in 0..10 {
                     assert_eq!(
                         g[j].to_bits(),
                         w[j].to_bits(),
                         "{parts} parts, resample {k}, sum {j}"
                     );
                 }
+            }
+        }
+    }
+
+    /// The resamples' axes from the ECEF sums, seen through the tangent plane at the end,
+    /// against each resample's weighted covariance of the points projected on that plane
+    /// first (the formulation before the bootstrap could stream), with the same counts.
+    /// Landing points spread ~10 km about (42.3 N, 111.5 E), with an outlier 300 km off as the
+    /// first point (the sums' origin). Tolerance 1e-9 relative: both are f64 sums of ~2,000
+    /// terms; the ECEF form subtracts s s^T / W from second moments about the first point,
+    /// up to ~(300 km / 5 km)^2 = 3,600 times the covariance, which costs ~4 of its 16 digits.
+    #[test]
+    fn bootstrap_in_ecef_equals_the_projected_bootstrap() {
+        use rand::Rng;
+        use rand_pcg::rand_core::SeedableRng;
+        let (resamples, seed, p) = (40, 5, 0.9973);
+        let mut pts: Vec<(f64, f64)> = vec![(44.9, 113.1)];
+        pts.extend((0..2_000).map(|i| {
+            let t = i as f64;
+            (
+                42.3 + 0.05 * (0.71 * t).sin() + 0.02 * (1.3 * t).cos(),
+                111.5 + 0.12 * (0.37 * t).cos() - 0.04 * (2.1 * t).sin(),
+            )
+        }));
+        let (la, lo): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
+        let centre = landing_ellipse(&la, &lo, p).expect("ellipse");
+        let plane = TangentPlane::new(centre.center_lat_deg, centre.center_lon_deg);
+        let mut boot = FootprintBootstrap::new(resamples, seed);
+        for &(a, b) in &pts {
+            boot.add(a, b);
+        }
+        assert_eq!(boot.count(), pts.len() as u64);
+        let got = boot.axes(&plane, p);
+        assert_eq!(got.len(), resamples);
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+        let mut sums = vec![[0.0f64; 6]; resamples];
+        for &(a, b) in &pts {
+            let (e, n) = plane.project_km(a, b);
+            for s in sums.iter_mut() {
+                let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+                let w = BootPart::CDF.iter().take_while(|&&c| u >= c).count() as f64;
+                for (acc, v) in s
+                    .iter_mut()
+                    .zip([w, w * e, w * n, w * e * e, w * n * n, w * e * n])
+                {
+                    *acc += v;
+                }
+            }
+        }
+        for (k, ([w, e, n, ee, nn, en], (major, minor))) in sums.iter().zip(&got).enumerate() {
+            let c = |s2: f64, a: f64, b: f64| (s2 - a * b / w) / (w - 1.0);
+            let want = from_moments(c(*ee, *e, *e), c(*nn, *n, *n), c(*en, *e, *n), 0.0, 0.0, p);
+            for (g, w) in [(*major, want.semi_major_km), (*minor, want.semi_minor_km)] {
+                assert!((g - w).abs() <= 1e-9 * w, "resample {k}: {g} against {w}");
             }
         }
     }
