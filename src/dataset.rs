@@ -2,12 +2,14 @@
 //! sensitivity.parquet computed from the files, in sample-index order. A run, a resumed run, a
 //! shard and `dispersa merge` all compute them here, from what is on the disk, so a resumed run
 //! equals an uninterrupted one and merged shards equal one run by construction: the same
-//! values, in the same order, through the same arithmetic.
+//! values, in the same order, through the same arithmetic. A GPU run gathers the first pass
+//! and the footprint's bootstrap from its chunks as it writes them ([`InFlight`]): the same
+//! values again, so the same results.
 
 use crate::output::{for_each_batch, for_each_present, string_column, OutputError, SummaryRow};
 use crate::scenario::{SampleOutputs, Scenario};
 use crate::stats;
-use crate::stats::accumulator::{Accumulator, SensitivityData};
+use crate::stats::accumulator::{footprint_bootstrap, Accumulator, SensitivityData};
 use crate::stats::ellipse::FootprintBootstrap;
 use crate::stats::sensitivity::Sensitivity;
 use arrow_array::Array;
@@ -40,13 +42,59 @@ pub fn input_columns(file: &std::path::Path) -> Result<Vec<String>, OutputError>
         .collect())
 }
 
+/// What the first pass over the samples gathers (the counts, the first samples for the
+/// sensitivities) and the footprint's bootstrap, gathered from the chunks as a run writes
+/// them, in the order the files will hold them: the statistics then skip that pass and draw.
+pub struct InFlight<'a> {
+    acc: Accumulator<'a>,
+    sens: SensitivityData,
+    bootstrap: Option<FootprintBootstrap>,
+}
+
+impl<'a> InFlight<'a> {
+    /// For a run of `samples` samples of `sc`.
+    pub fn new(sc: &'a dyn Scenario, samples: u64, inputs: usize) -> Self {
+        InFlight {
+            acc: Accumulator::new(sc),
+            sens: SensitivityData::new(inputs, sc.metrics().len()),
+            bootstrap: footprint_bootstrap(sc, samples),
+        }
+    }
+
+    /// One chunk's samples as written: each sample's outputs, the input columns, the output
+    /// columns (None: null) and the status names.
+    pub fn add(
+        &mut self,
+        sc: &dyn Scenario,
+        outputs: &[SampleOutputs],
+        inputs: &[Vec<f64>],
+        columns: &[Vec<Option<f64>>],
+        status: &[&str],
+    ) {
+        for o in outputs {
+            self.acc.add(o);
+        }
+        if !self.sens.full() {
+            let failed = sc.status_names()[sc.failed_status() as usize];
+            self.sens.add(inputs, columns, status, failed);
+        }
+        if let (Some(b), Some((la, lo))) = (self.bootstrap.as_mut(), sc.footprint()) {
+            for (a, o) in columns[la].iter().zip(&columns[lo]) {
+                if let (Some(a), Some(o)) = (a, o) {
+                    b.add(*a, *o);
+                }
+            }
+        }
+    }
+}
+
 /// The statistics of the samples in `files` (samples.parquet, or part files in index order).
-/// `bootstrap`: the footprint's bootstrap, when it was fed every landing point of the files
-/// already, in order ([`crate::stats::accumulator::Accumulator::summary`]).
+/// `gathered`: what the chunks gave as they were written, when they were every sample of the
+/// files, in order; else the first pass reads it from the files, with the same result.
 pub fn statistics(
     sc: &dyn Scenario,
     files: &[PathBuf],
-    bootstrap: Option<FootprintBootstrap>,
+    gathered: Option<InFlight<'_>>,
 ) -> Result<Statistics, OutputError> {
     let Some(first) = files.first() else {
         return Err(crate::output::io("computing statistics")(
@@ -55,13 +103,57 @@ pub fn statistics(
     };
     let inputs = input_columns(first)?;
     let metrics: Vec<&str> = sc.metrics().iter().map(|(n, _)| *n).collect();
+    let (acc, sens, bootstrap) = match gathered {
+        // The written input columns are the sampler's: gathered from the same values.
+        Some(g) if g.sens.inputs.len() == inputs.len() => (g.acc, g.sens, g.bootstrap),
+        _ => {
+            let (acc, sens) = first_pass(sc, files, &inputs, &metrics)?;
+            (acc, sens, None)
+        }
+    };
+    // The statistics and the sensitivities are independent: computed side by side.
+    let (summary, sensitivity) = std::thread::scope(|scope| {
+        let rows = scope.spawn(|| {
+            let out_names: Vec<String> = metrics.iter().map(|n| n.to_string()).collect();
+            stats::sensitivity::sensitivities(&inputs, &sens.inputs, &out_names, &sens.outputs)
+        });
+        // Each metric's values passed over in the files, one metric at a time.
+        let summary = acc.summary(
+            |k, visit| for_each_present(files, &[metrics[k]], |v| visit(v[0])),
+            |a, b, visit| for_each_present(files, &[metrics[a], metrics[b]], |v| visit(v[0], v[1])),
+            bootstrap,
+        );
+        (
+            summary,
+            rows.join().expect("the sensitivity thread does not panic"),
+        )
+    });
+    Ok(Statistics {
+        summary: summary?,
+        sensitivity,
+        status_counts: acc
+            .status_names
+            .iter()
+            .map(|n| n.to_string())
+            .zip(acc.status_counts.iter().copied())
+            .collect(),
+    })
+}
+
+/// The counts and the first samples' inputs and outputs, in one pass over the files.
+fn first_pass<'a>(
+    sc: &'a dyn Scenario,
+    files: &[PathBuf],
+    inputs: &[String],
+    metrics: &[&str],
+) -> Result<(Accumulator<'a>, SensitivityData), OutputError> {
     let names = sc.status_names();
     let failed = names[sc.failed_status() as usize];
     let mut acc = Accumulator::new(sc);
     let mut sens = SensitivityData::new(inputs.len(), metrics.len());
     // One pass for the counts and the first samples' inputs and outputs.
     let mut columns: Vec<&str> = inputs.iter().map(String::as_str).collect();
-    columns.extend(&metrics);
+    columns.extend(metrics);
     columns.push("status");
     for_each_batch(files, &columns, |batch| {
         let status = string_column(batch, "status")?;
@@ -97,31 +189,5 @@ pub fn statistics(
         }
         Ok(())
     })?;
-    // The statistics and the sensitivities are independent: computed side by side.
-    let (summary, sensitivity) = std::thread::scope(|scope| {
-        let rows = scope.spawn(|| {
-            let out_names: Vec<String> = metrics.iter().map(|n| n.to_string()).collect();
-            stats::sensitivity::sensitivities(&inputs, &sens.inputs, &out_names, &sens.outputs)
-        });
-        // Each metric's values passed over in the files, one metric at a time.
-        let summary = acc.summary(
-            |k, visit| for_each_present(files, &[metrics[k]], |v| visit(v[0])),
-            |a, b, visit| for_each_present(files, &[metrics[a], metrics[b]], |v| visit(v[0], v[1])),
-            bootstrap,
-        );
-        (
-            summary,
-            rows.join().expect("the sensitivity thread does not panic"),
-        )
-    });
-    Ok(Statistics {
-        summary: summary?,
-        sensitivity,
-        status_counts: acc
-            .status_names
-            .iter()
-            .map(|n| n.to_string())
-            .zip(acc.status_counts.iter().copied())
-            .collect(),
-    })
+    Ok((acc, sens))
 }

@@ -1,6 +1,7 @@
 //! `dispersa run`: config -> sampler -> engine (in chunks) -> outputs and statistics.
 
 use crate::config::{ConfigError, RawConfig};
+use crate::dataset::InFlight;
 use crate::engine::gpu::GpuError;
 use crate::engine::{BackendChoice, Engine, EngineInfo, PrecisionChoice};
 use crate::output::parts::{self, Part};
@@ -14,8 +15,6 @@ use crate::scenario::cruise::{Cruise, CruiseConfig};
 use crate::scenario::reentry::{Reentry, ReentryConfig};
 use crate::scenario::Scenario;
 use crate::stats;
-use crate::stats::accumulator::footprint_bootstrap;
-use crate::stats::ellipse::FootprintBootstrap;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::ops::Range;
@@ -400,24 +399,27 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     // chunk's states into outputs and a part file while this one propagates. Channels of one
     // chunk bound the memory to about four chunks.
     let mut propagate_seconds = 0.0;
-    // The footprint's bootstrap is drawn as the chunks are written, beside the propagation,
-    // when they are all of the run's samples (not a resumed run's remainder) and a GPU engine
-    // propagates them: the statistics' pass over the files would draw the same sums after the
-    // last chunk. On lavapipe that moves it into the propagation's window at no measurable
-    // cost in wall time; beside the CPU engine, which keeps every core busy, it would only
-    // take their time, so there it stays after the last chunk, where it has the cores alone.
-    // DISPERSA_BOOTSTRAP_IN_FLIGHT=1 (or 0) forces it beside (or after): how the tests
-    // compare the two.
-    let beside = match std::env::var("DISPERSA_BOOTSTRAP_IN_FLIGHT").as_deref() {
+    // The statistics' first pass (the counts, the sensitivities' samples) and the footprint's
+    // bootstrap are gathered as the chunks are written, beside the propagation, when they are
+    // all of the run's samples (not a resumed run's remainder) and a GPU engine propagates
+    // them: the pass over the files would gather the same after the last chunk. On lavapipe
+    // that moves the work into the propagation's window at no measurable cost in wall time;
+    // beside the CPU engine, which keeps every core busy, it would only take their time, so
+    // there it stays after the last chunk, where it has the cores alone.
+    // DISPERSA_GATHER_IN_FLIGHT=1 (or 0) forces it beside (or after): how the tests compare
+    // the two.
+    let beside = match std::env::var("DISPERSA_GATHER_IN_FLIGHT").as_deref() {
         Ok("1") => true,
         Ok("0") => false,
         _ => matches!(engine, Engine::Gpu { .. }),
     };
-    let bootstrap = if beside && resumed == 0 && !data_complete {
-        footprint_bootstrap(sc, prep.range.end - prep.range.start)
-    } else {
-        None
-    };
+    let gather = (beside && resumed == 0 && !data_complete).then(|| {
+        InFlight::new(
+            sc,
+            prep.range.end - prep.range.start,
+            prep.draws.sampler.column_params.len(),
+        )
+    });
     let mut streamed = None;
     std::thread::scope(|scope| -> Result<(), RunError> {
         let (to_engine, from_sampler) = std::sync::mpsc::sync_channel::<SampledChunk>(1);
@@ -432,9 +434,9 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             }
         });
         let (dir, metadata) = (&dir, &metadata);
-        let writer_stage = scope.spawn(move || -> Result<Option<FootprintBootstrap>, RunError> {
+        let writer_stage = scope.spawn(move || -> Result<Option<InFlight>, RunError> {
             let mut part: Option<OpenPart> = None;
-            let mut boot = bootstrap;
+            let mut gathered = gather;
             for (c, states) in from_engine {
                 let first = c.indices.first().copied().unwrap_or(0);
                 // A part holds consecutive samples: one that a gap of a resumed run would
@@ -446,7 +448,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
                     part = Some(OpenPart::new(first, dir, schema, metadata)?);
                 }
                 let p = part.as_mut().expect("opened above");
-                write_chunk(sc, prep, &c, &states, &mut p.writer, boot.as_mut())?;
+                write_chunk(sc, prep, &c, &states, &mut p.writer, gathered.as_mut())?;
                 p.next = first + c.n() as u64;
                 if p.next - p.first >= PART_ROWS {
                     part.take().expect("open").close(dir)?;
@@ -456,7 +458,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             if let Some(p) = part {
                 p.close(dir)?;
             }
-            Ok(boot)
+            Ok(gathered)
         });
         let mut engine_result = Ok(());
         let mut propagated = resumed;
@@ -654,25 +656,18 @@ fn write_chunk(
     c: &SampledChunk,
     states: &[f64],
     writer: &mut SamplesWriter,
-    bootstrap: Option<&mut FootprintBootstrap>,
+    gathered: Option<&mut InFlight>,
 ) -> Result<(), RunError> {
     let mut out_cols: Vec<Vec<Option<f64>>> = (0..sc.metrics().len())
         .map(|_| Vec::with_capacity(c.n()))
         .collect();
     let mut status = Vec::with_capacity(c.n());
-    for o in c.outputs(sc, states) {
+    let outputs = c.outputs(sc, states);
+    for o in &outputs {
         for (col, v) in out_cols.iter_mut().zip(o.metrics.iter()) {
             col.push(*v);
         }
         status.push(sc.status_names()[o.status as usize]);
-    }
-    // The landing points as the files will hold them: the samples with both coordinates.
-    if let (Some(b), Some((la, lo))) = (bootstrap, sc.footprint()) {
-        for (a, o) in out_cols[la].iter().zip(&out_cols[lo]) {
-            if let (Some(a), Some(o)) = (a, o) {
-                b.add(*a, *o);
-            }
-        }
     }
     let in_cols: Vec<Vec<f64>> = prep
         .draws
@@ -681,6 +676,9 @@ fn write_chunk(
         .iter()
         .map(|&k| c.params.iter().map(|p| p[k]).collect())
         .collect();
+    if let Some(g) = gathered {
+        g.add(sc, &outputs, &in_cols, &out_cols, &status);
+    }
     let failed = sc.status_names()[sc.failed_status() as usize];
     let mut text_values: Vec<Vec<Option<String>>> = sc
         .iso_epochs()

@@ -258,18 +258,18 @@ fn an_engine_failure_names_its_chunk_keeps_the_rest_and_the_run_resumes_on_anoth
     assert_eq!(next, 200_000);
 }
 
-/// The footprint's bootstrap drawn in the writer thread as the chunks are written (a run on a
-/// GPU engine) and drawn in the pass over the files after the last chunk (the CPU engine, a
-/// resumed run, a merge): the same outputs byte for byte. 20,000 samples in
-/// chunks of 3,000, so that chunks and the bootstrap's blocks of 8,192 points fall across each
-/// other.
+/// The statistics' first pass (counts, probabilities, the sensitivities' samples) and the
+/// footprint's bootstrap gathered in the writer thread as the chunks are written (a run on a
+/// GPU engine) and gathered in passes over the files after the last chunk (the CPU engine, a
+/// resumed run, a merge): the same outputs byte for byte. 20,000 samples in chunks of 3,000, so
+/// that chunks and the bootstrap's blocks of 8,192 points fall across each other.
 #[test]
-fn the_footprint_bootstrap_beside_the_propagation_equals_the_one_after_it() {
+fn statistics_gathered_beside_the_propagation_equal_those_gathered_after_it() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, beside: &str| {
         let out = dir.path().join(name);
         let o = command(&out, 20_000, &["--set", "run.chunk_size=3000"])
-            .env("DISPERSA_BOOTSTRAP_IN_FLIGHT", beside)
+            .env("DISPERSA_GATHER_IN_FLIGHT", beside)
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", err(&o));
