@@ -49,15 +49,25 @@ pub struct InFlight<'a> {
     acc: Accumulator<'a>,
     sens: SensitivityData,
     bootstrap: Option<FootprintBootstrap>,
+    /// Whether gathered values that the files contradict are an error (the tests that compare
+    /// the two ways) rather than gathered again from the files.
+    strict: bool,
 }
 
 impl<'a> InFlight<'a> {
-    /// For a run of `samples` samples of `sc`.
-    pub fn new(sc: &'a dyn Scenario, samples: u64, inputs: usize) -> Self {
+    /// For a run of `samples` samples of `sc` with `inputs` input columns; `strict`: see the
+    /// field.
+    pub fn new(sc: &'a dyn Scenario, samples: u64, inputs: usize, strict: bool) -> Self {
+        let bootstrap = footprint_bootstrap(sc, samples);
         InFlight {
             acc: Accumulator::new(sc),
             sens: SensitivityData::new(inputs, sc.metrics().len()),
-            bootstrap: footprint_bootstrap(sc, samples),
+            bootstrap: if strict {
+                bootstrap.map(FootprintBootstrap::strict)
+            } else {
+                bootstrap
+            },
+            strict,
         }
     }
 
@@ -106,7 +116,15 @@ pub fn statistics(
     let (acc, sens, bootstrap) = match gathered {
         // The written input columns are the sampler's: gathered from the same values.
         Some(g) if g.sens.inputs.len() == inputs.len() => (g.acc, g.sens, g.bootstrap),
-        _ => {
+        other => {
+            if let Some(g) = &other {
+                assert!(
+                    !g.strict,
+                    "the run gathered {} input columns; the files hold {}",
+                    g.sens.inputs.len(),
+                    inputs.len()
+                );
+            }
             let (acc, sens) = first_pass(sc, files, &inputs, &metrics)?;
             (acc, sens, None)
         }

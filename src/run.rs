@@ -247,8 +247,9 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
 /// next is counted done, so a run stopped anywhere (kill -9, power loss, a lost device) keeps
 /// its finished chunks and `--resume` computes only the rest. When every sample is there: an
 /// unsharded run joins the parts into samples.parquet, a shard keeps them; the statistics are
-/// computed from the files (`dataset`), the manifest is written, and the directory is renamed
-/// into place.
+/// computed from the files (`dataset`; on a GPU run their first pass and the footprint's
+/// bootstrap gathered from the chunks as they were written), the manifest is written, and the
+/// directory is renamed into place.
 pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunReport, RunError> {
     let start = Instant::now();
     let info = engine.info();
@@ -402,15 +403,18 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     // The statistics' first pass (the counts, the sensitivities' samples) and the footprint's
     // bootstrap are gathered as the chunks are written, beside the propagation, when they are
     // all of the run's samples (not a resumed run's remainder) and a GPU engine propagates
-    // them: the pass over the files would gather the same after the last chunk. On lavapipe
-    // that moves the work into the propagation's window at no measurable cost in wall time;
-    // beside the CPU engine, which keeps every core busy, it would only take their time, so
-    // there it stays after the last chunk, where it has the cores alone.
-    // DISPERSA_GATHER_IN_FLIGHT=1 (or 0) forces it beside (or after): how the tests compare
-    // the two.
-    let beside = match std::env::var("DISPERSA_GATHER_IN_FLIGHT").as_deref() {
-        Ok("1") => true,
-        Ok("0") => false,
+    // them: the pass over the files would gather the same after the last chunk. On lavapipe,
+    // whose threads are this machine's cores, that moves the work into the propagation's
+    // window and costs a few per cent of wall time in contention (docs/PERFORMANCE.md); on a
+    // GPU with its own silicon it takes the work off the wall clock while the writer keeps
+    // up. Beside the CPU engine, which keeps every core busy, it would only take their time,
+    // so there it stays after the last chunk, where it has the cores alone.
+    // DISPERSA_GATHER_IN_FLIGHT=1 (or 0) forces it beside (or after), and makes gathered
+    // values that the files contradict a panic: how the tests compare the two.
+    let forced = std::env::var("DISPERSA_GATHER_IN_FLIGHT").ok();
+    let beside = match forced.as_deref() {
+        Some("1") => true,
+        Some("0") => false,
         _ => matches!(engine, Engine::Gpu { .. }),
     };
     let gather = (beside && resumed == 0 && !data_complete).then(|| {
@@ -418,6 +422,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             sc,
             prep.range.end - prep.range.start,
             prep.draws.sampler.column_params.len(),
+            forced.is_some(),
         )
     });
     let mut streamed = None;

@@ -261,27 +261,45 @@ fn an_engine_failure_names_its_chunk_keeps_the_rest_and_the_run_resumes_on_anoth
 /// The statistics' first pass (counts, probabilities, the sensitivities' samples) and the
 /// footprint's bootstrap gathered in the writer thread as the chunks are written (a run on a
 /// GPU engine) and gathered in passes over the files after the last chunk (the CPU engine, a
-/// resumed run, a merge): the same outputs byte for byte. 20,000 samples in chunks of 3,000, so
-/// that chunks and the bootstrap's blocks of 8,192 points fall across each other.
+/// resumed run, a merge): the same outputs byte for byte. Forced either way, a run panics where
+/// the gathered values disagree with the files rather than falling back to them, so equal files
+/// mean the gathered values were used. Two configs: the ballistic bench at 20,000 samples in
+/// chunks of 3,000, so that chunks and the bootstrap's blocks of 8,192 points fall across each
+/// other; the default Tianwen-2 config (a target, probabilities, winds) at 9,000 samples.
 #[test]
 fn statistics_gathered_beside_the_propagation_equal_those_gathered_after_it() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |name: &str, beside: &str| {
-        let out = dir.path().join(name);
-        let o = command(&out, 20_000, &["--set", "run.chunk_size=3000"])
-            .env("DISPERSA_GATHER_IN_FLIGHT", beside)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", err(&o));
-        out
-    };
-    let (beside, after) = (run("beside", "1"), run("after", "0"));
-    for f in FILES {
-        let a = std::fs::read(beside.join(f)).unwrap();
-        let b = std::fs::read(after.join(f)).unwrap();
-        assert!(a == b, "{f} differs");
+    let tianwen2 = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
+    for (config, samples, chunk) in [(CONFIG, 20_000, 3_000), (tianwen2, 9_000, 2_000)] {
+        let run = |name: &str, beside: &str| {
+            let out = dir.path().join(name);
+            let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+                .args(["run", config, "--backend", "cpu", "--quiet"])
+                .args(["--samples", &samples.to_string()])
+                .args(["--set", &format!("run.chunk_size={chunk}"), "--out"])
+                .arg(&out)
+                .env("DISPERSA_GATHER_IN_FLIGHT", beside)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{config}: {}", err(&o));
+            out
+        };
+        let tag = samples.to_string();
+        let (beside, after) = (run(&format!("b{tag}"), "1"), run(&format!("a{tag}"), "0"));
+        for f in FILES {
+            let a = std::fs::read(beside.join(f)).unwrap();
+            let b = std::fs::read(after.join(f)).unwrap();
+            assert!(a == b, "{config}: {f} differs");
+        }
+        check_intervals(&after);
     }
-    // The intervals exist (a summary without them would be equal too).
+}
+
+/// The footprint's bootstrap intervals exist in a run's summary (a summary without them would
+/// compare equal too).
+fn check_intervals(after: &Path) {
     let f = std::fs::File::open(after.join("summary.parquet")).unwrap();
     let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
         .unwrap()

@@ -154,7 +154,11 @@ pub fn footprint<E>(
     match bootstrap {
         Some(b) if b.count == n => drawn = Some(b),
         Some(b) => {
-            debug_assert_eq!(b.count, 0, "a bootstrap fed other points than the pass's");
+            assert!(
+                b.count == 0 || !b.strict,
+                "the footprint's bootstrap was fed {} points; the pass holds {n}",
+                b.count
+            );
             boot = Some(b.restarted());
         }
         None => {}
@@ -197,7 +201,7 @@ pub fn footprint<E>(
 }
 
 /// The footprint bootstrap's resamples for a run of `samples` samples: 1,000, fewer (not under
-/// 200) where that would pass 2e8 point-resamples. Set by the run's sample count, known before
+/// 200) where that would pass 2e8 sample-resamples. Set by the run's sample count, known before
 /// its first chunk, so that the bootstrap can be drawn while the chunks are propagated.
 pub fn bootstrap_resamples(samples: u64) -> usize {
     (2e8 / samples.max(1) as f64).clamp(200.0, 1000.0) as usize
@@ -206,17 +210,24 @@ pub fn bootstrap_resamples(samples: u64) -> usize {
 /// A Poisson bootstrap of the footprint's axes (each landing point weighted by a Poisson(1)
 /// count per resample, Hanley & MacGibbon 2006), fed one point at a time: a single pass draws
 /// it, where the classic resample needs the points at hand. It sums each resample's weighted
-/// first and second moments of the points' ECEF offsets [km] from the first point, so it needs
-/// no centre: the tangent plane at the points' mean, known only after the last point, is
-/// applied at the end (the projection is linear in ECEF, so the plane's covariance is the
-/// ECEF covariance seen through its east and north vectors). A run feeds it as its chunks are
-/// written; [`footprint`] feeds it in its pass over the files when it was not.
+/// first and second moments of the points' ECEF offsets [km] from an origin (the mean of the
+/// first [`BOOT_BLOCK`] points, which wait until it is known, so that a stray first point
+/// costs the sums no digits), so it needs no centre: the tangent plane at the points' mean,
+/// known only after the last point, is applied at the end (the projection is linear in ECEF,
+/// so the plane's covariance is the ECEF covariance seen through its east and north vectors).
+/// A run feeds it as its chunks are written; [`footprint`] feeds it in its pass over the files
+/// when it was not.
 pub struct FootprintBootstrap {
     resamples: usize,
     seed: u64,
-    /// ECEF [m] of the first point.
+    /// ECEF [m] of the sums' origin, once known.
     origin: Option<[f64; 3]>,
+    /// ECEF [m] of the points fed before the origin was known, in order.
+    waiting: Vec<[f64; 3]>,
     count: u64,
+    /// Whether a bootstrap fed other points than the footprint's pass holds is an error (the
+    /// tests that compare a run's gathering with the files') rather than drawn again.
+    strict: bool,
     draws: PoissonBootstrap,
 }
 
@@ -228,9 +239,17 @@ impl FootprintBootstrap {
             resamples,
             seed,
             origin: None,
+            waiting: Vec::new(),
             count: 0,
+            strict: false,
             draws: PoissonBootstrap::new(resamples, seed),
         }
+    }
+
+    /// The same, with a mismatch against the footprint's points a panic ([`footprint`]).
+    pub fn strict(mut self) -> Self {
+        self.strict = true;
+        self
     }
 
     /// The same resamples and seed, fed no point yet.
@@ -243,18 +262,49 @@ impl FootprintBootstrap {
         self.count
     }
 
-    /// One landing point (geodetic, degrees; finite).
+    /// One landing point (geodetic, degrees). A non-finite one is counted and left out of the
+    /// sums: the footprint has no centre then, and no intervals ([`footprint`]).
     pub fn add(&mut self, lat_deg: f64, lon_deg: f64) {
-        let p = geodetic_to_ecef(lat_deg, lon_deg);
-        let o = *self.origin.get_or_insert(p);
         self.count += 1;
-        self.draws
-            .add(std::array::from_fn(|k| (p[k] - o[k]) / 1000.0));
+        if !(lat_deg.is_finite() && lon_deg.is_finite()) {
+            return;
+        }
+        let p = geodetic_to_ecef(lat_deg, lon_deg);
+        match self.origin {
+            Some(o) => self.draws.add(offset_km(p, o)),
+            None => {
+                self.waiting.push(p);
+                if self.waiting.len() == BOOT_BLOCK {
+                    self.settle();
+                }
+            }
+        }
+    }
+
+    /// The origin from the points waiting (their mean, as offsets from the first so that the
+    /// sum carries no large common term), and those points into the sums.
+    fn settle(&mut self) {
+        let Some(&first) = self.waiting.first() else {
+            return;
+        };
+        let n = self.waiting.len() as f64;
+        let mut sum = [0.0f64; 3];
+        for p in &self.waiting {
+            for k in 0..3 {
+                sum[k] += p[k] - first[k];
+            }
+        }
+        let o: [f64; 3] = std::array::from_fn(|k| first[k] + sum[k] / n);
+        self.origin = Some(o);
+        for p in std::mem::take(&mut self.waiting) {
+            self.draws.add(offset_km(p, o));
+        }
     }
 
     /// Each resample's (semi-major, semi-minor) axes [km] of the ellipse holding `probability`
     /// on `plane`, in resample order; a resample of total weight under 2 has none.
-    fn axes(self, plane: &TangentPlane, probability: f64) -> Vec<(f64, f64)> {
+    fn axes(mut self, plane: &TangentPlane, probability: f64) -> Vec<(f64, f64)> {
+        self.settle();
         let (e, nv) = (plane.east, plane.north);
         self.draws
             .sums()
@@ -291,6 +341,11 @@ impl FootprintBootstrap {
         };
         (!major.is_empty()).then(|| (ci(major), ci(minor)))
     }
+}
+
+/// `p - o` [m] in km.
+fn offset_km(p: [f64; 3], o: [f64; 3]) -> [f64; 3] {
+    std::array::from_fn(|k| (p[k] - o[k]) / 1000.0)
 }
 
 /// The Poisson bootstrap's weighted sums of 3-vectors, W, x, y, z, xx, yy, zz, xy, xz and yz
@@ -688,16 +743,18 @@ mod tests {
     /// against each resample's weighted covariance of the points projected on that plane
     /// first (the formulation before the bootstrap could stream), with the same counts.
     /// Landing points spread ~10 km about (42.3 N, 111.5 E), with an outlier 300 km off as the
-    /// first point (the sums' origin). Tolerance 1e-9 relative: both are f64 sums of ~2,000
-    /// terms; the ECEF form subtracts s s^T / W from second moments about the first point,
-    /// up to ~(300 km / 5 km)^2 = 3,600 times the covariance, which costs ~4 of its 16 digits.
+    /// first point. Tolerance 1e-9 relative: both are f64 sums of ~9,000 terms; the ECEF form
+    /// subtracts s s^T / W from second moments about its origin (the first 8,192 points' mean,
+    /// within a few km of the resamples' means): measured within 4e-15; with the outlier as the
+    /// origin, as a first version had it, 7e-12 ((300 km / 5 km)^2 = 3,600 times the rounding).
     #[test]
     fn bootstrap_in_ecef_equals_the_projected_bootstrap() {
         use rand::Rng;
         use rand_pcg::rand_core::SeedableRng;
         let (resamples, seed, p) = (40, 5, 0.9973);
         let mut pts: Vec<(f64, f64)> = vec![(44.9, 113.1)];
-        pts.extend((0..2_000).map(|i| {
+        // More points than a block, so that the origin is settled before the last of them.
+        pts.extend((0..BOOT_BLOCK + 808).map(|i| {
             let t = i as f64;
             (
                 42.3 + 0.05 * (0.71 * t).sin() + 0.02 * (1.3 * t).cos(),
