@@ -4,7 +4,7 @@
 //! monotonic influence one input at a time; SRC apportions the variance a linear model explains
 //! (its R^2 says how much that is).
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{DMatrix, DVector, Dyn, SVD};
 
 /// One (input, output) pair.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,18 +21,28 @@ pub struct Sensitivity {
 
 /// Ranks 1..n with ties given their average rank.
 pub fn ranks(x: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..x.len()).collect();
-    // Equal values get their average rank below, so their order here does not matter.
-    idx.sort_unstable_by(|&a, &b| x[a].total_cmp(&x[b]));
+    // The indices sorted by value, as (key, index) pairs: the key orders as f64::total_cmp
+    // does, and pairs sort faster than indices compared through the slice. Equal values get
+    // their average rank below, so their order here does not matter.
+    let key = |v: f64| {
+        let b = v.to_bits();
+        if b >> 63 == 1 {
+            !b
+        } else {
+            b | 1 << 63
+        }
+    };
+    let mut pairs: Vec<(u64, usize)> = x.iter().enumerate().map(|(i, &v)| (key(v), i)).collect();
+    pairs.sort_unstable_by_key(|p| p.0);
     let mut r = vec![0.0; x.len()];
     let mut i = 0;
-    while i < idx.len() {
+    while i < pairs.len() {
         let mut j = i;
-        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
+        while j + 1 < pairs.len() && x[pairs[j + 1].1] == x[pairs[i].1] {
             j += 1;
         }
         let avg = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
+        for &(_, k) in &pairs[i..=j] {
             r[k] = avg;
         }
         i = j + 1;
@@ -79,6 +89,9 @@ pub fn sensitivities(
     let mut rows = Vec::new();
     // Ranks of each input over every sample, for the outputs defined on every sample.
     let input_ranks: Vec<Vec<f64>> = inputs.iter().map(|x| ranks(x)).collect();
+    // The regression's factorisation over every sample, shared by the outputs defined on every
+    // sample (the same matrix: the same factors), made at the first of them.
+    let mut every: Option<Option<Design>> = None;
     for (oname, y_all) in output_names.iter().zip(outputs) {
         let keep: Vec<usize> = (0..y_all.len()).filter(|&i| y_all[i].is_finite()).collect();
         let y: Vec<f64> = keep.iter().map(|&i| y_all[i]).collect();
@@ -86,11 +99,19 @@ pub fn sensitivities(
             .iter()
             .map(|x| keep.iter().map(|&i| x[i]).collect())
             .collect();
-        let (src, r2) = regression(&xs, &y);
+        let whole = keep.len() == y_all.len();
+        let own_design;
+        let design = if whole {
+            every.get_or_insert_with(|| Design::new(&xs)).as_ref()
+        } else {
+            own_design = Design::new(&xs);
+            own_design.as_ref()
+        };
+        let (src, r2) = regression(design, xs.len(), &y);
         let y_ranks = ranks(&y);
         for (j, (iname, x)) in input_names.iter().zip(&xs).enumerate() {
             let own;
-            let x_ranks: &[f64] = if keep.len() == y_all.len() {
+            let x_ranks: &[f64] = if whole {
                 &input_ranks[j]
             } else {
                 own = ranks(x);
@@ -109,31 +130,56 @@ pub fn sensitivities(
     rows
 }
 
-/// Least squares of standardised y on the standardised, non-constant inputs: coefficients (None
-/// for a constant input) and R^2.
-fn regression(xs: &[Vec<f64>], y: &[f64]) -> (Option<Vec<Option<f64>>>, Option<f64>) {
-    let n = y.len();
-    let Some(ys) = standardise(y) else {
-        return (None, None);
-    };
-    let cols: Vec<(usize, Vec<f64>)> = xs
-        .iter()
-        .enumerate()
-        .filter_map(|(j, x)| standardise(x).map(|s| (j, s)))
-        .collect();
-    if cols.is_empty() || n <= cols.len() + 1 {
-        return (None, None);
+/// The standardised, non-constant inputs over a set of samples (their indices among all the
+/// inputs, and the matrix), and its singular value decomposition: what the regression of
+/// every output defined on those samples needs.
+struct Design {
+    cols: Vec<usize>,
+    a: DMatrix<f64>,
+    svd: SVD<f64, Dyn, Dyn>,
+}
+
+impl Design {
+    /// None where no input varies or there are too few samples for the fit.
+    fn new(xs: &[Vec<f64>]) -> Option<Design> {
+        let n = xs.first()?.len();
+        let cols: Vec<(usize, Vec<f64>)> = xs
+            .iter()
+            .enumerate()
+            .filter_map(|(j, x)| standardise(x).map(|s| (j, s)))
+            .collect();
+        if cols.is_empty() || n <= cols.len() + 1 {
+            return None;
+        }
+        let a = DMatrix::from_fn(n, cols.len(), |i, c| cols[c].1[i]);
+        let svd = a.clone().svd(true, true);
+        Some(Design {
+            cols: cols.into_iter().map(|(j, _)| j).collect(),
+            a,
+            svd,
+        })
     }
-    let a = DMatrix::from_fn(n, cols.len(), |i, c| cols[c].1[i]);
-    let b = DVector::from_vec(ys.clone());
-    let Ok(beta) = a.clone().svd(true, true).solve(&b, 1e-12) else {
+}
+
+/// Least squares of standardised y on the design's standardised, non-constant inputs (of
+/// `n_inputs`): coefficients (None for a constant input) and R^2.
+fn regression(
+    design: Option<&Design>,
+    n_inputs: usize,
+    y: &[f64],
+) -> (Option<Vec<Option<f64>>>, Option<f64>) {
+    let (Some(ys), Some(d)) = (standardise(y), design) else {
         return (None, None);
     };
-    let resid = &b - &a * &beta;
+    let b = DVector::from_vec(ys);
+    let Ok(beta) = d.svd.solve(&b, 1e-12) else {
+        return (None, None);
+    };
+    let resid = &b - &d.a * &beta;
     let r2 = 1.0 - resid.norm_squared() / b.norm_squared();
-    let mut out = vec![None; xs.len()];
-    for (c, (j, _)) in cols.iter().enumerate() {
-        out[*j] = Some(beta[c]);
+    let mut out = vec![None; n_inputs];
+    for (c, &j) in d.cols.iter().enumerate() {
+        out[j] = Some(beta[c]);
     }
     (Some(out), Some(r2))
 }
@@ -147,6 +193,28 @@ mod tests {
         assert_eq!(ranks(&[10.0, 20.0, 20.0, 5.0]), vec![2.0, 3.5, 3.5, 1.0]);
     }
 
+    /// Ranks against their definition (count below plus the average place among equals) on
+    /// values with many ties, signed zeros among them.
+    #[test]
+    fn ranks_match_their_definition() {
+        let x: Vec<f64> = (0..2_000)
+            .map(|i| {
+                let v = (((i * 7_919) % 257) as f64 - 128.0) / 8.0;
+                if i % 11 == 0 {
+                    -0.0
+                } else {
+                    v
+                }
+            })
+            .collect();
+        let r = ranks(&x);
+        for (i, &v) in x.iter().enumerate() {
+            let below = x.iter().filter(|&&w| w < v).count() as f64;
+            let equal = x.iter().filter(|&&w| w == v).count() as f64;
+            assert_eq!(r[i], below + (equal + 1.0) / 2.0, "value {v}");
+        }
+    }
+
     #[test]
     fn spearman_is_one_for_any_monotonic_map_and_src_recovers_a_linear_model() {
         let x1: Vec<f64> = (0..200).map(|i| ((i * 37) % 101) as f64).collect();
@@ -155,7 +223,8 @@ mod tests {
         assert!((spearman(&x1, &y).unwrap() - 1.0).abs() < 1e-12);
         // y = 3 x1 - x2 exactly: SRCs are 3 sd1 / sdy and -sd2 / sdy, R^2 = 1.
         let y: Vec<f64> = x1.iter().zip(&x2).map(|(a, b)| 3.0 * a - b).collect();
-        let (b, r2) = regression(&[x1.clone(), x2.clone()], &y);
+        let xs = [x1.clone(), x2.clone()];
+        let (b, r2) = regression(Design::new(&xs).as_ref(), 2, &y);
         let b = b.unwrap();
         let sd = |v: &[f64]| {
             let m = v.iter().sum::<f64>() / v.len() as f64;
