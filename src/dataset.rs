@@ -42,6 +42,10 @@ pub fn input_columns(file: &std::path::Path) -> Result<Vec<String>, OutputError>
         .collect())
 }
 
+/// Samples up to which the statistics hold one metric's values in memory (8 bytes each, 32 MB
+/// at most) rather than read them from the files for each pass of the exact percentiles.
+const HELD_VALUES_MAX: u64 = 4_000_000;
+
 /// What the first pass over the samples gathers (the counts, the first samples for the
 /// sensitivities) and the footprint's bootstrap, gathered from the chunks as a run writes
 /// them, in the order the files will hold them: the statistics then skip that pass and draw.
@@ -135,9 +139,33 @@ pub fn statistics(
             let out_names: Vec<String> = metrics.iter().map(|n| n.to_string()).collect();
             stats::sensitivity::sensitivities(&inputs, &sens.inputs, &out_names, &sens.outputs)
         });
-        // Each metric's values passed over in the files, one metric at a time.
+        // Each metric's values passed over, one metric at a time: read from the files once and
+        // held for the selection's later passes where the run is small enough
+        // (HELD_VALUES_MAX), else read again for each pass. DISPERSA_GATHER_IN_FLIGHT=0 (the
+        // tests' switch to the files for everything, run.rs) reads them for each pass too.
+        let hold = acc.status_counts.iter().sum::<u64>() <= HELD_VALUES_MAX
+            && std::env::var("DISPERSA_GATHER_IN_FLIGHT").as_deref() != Ok("0");
+        let mut held: Option<(usize, Vec<f64>)> = None;
         let summary = acc.summary(
-            |k, visit| for_each_present(files, &[metrics[k]], |v| visit(v[0])),
+            |k, visit| {
+                if let Some((hk, v)) = &held {
+                    if *hk == k {
+                        v.iter().for_each(|&x| visit(x));
+                        return Ok(());
+                    }
+                }
+                if !hold {
+                    return for_each_present(files, &[metrics[k]], |v| visit(v[0]));
+                }
+                let mut v = held.take().map_or_else(Vec::new, |(_, mut v)| {
+                    v.clear();
+                    v
+                });
+                for_each_present(files, &[metrics[k]], |x| v.push(x[0]))?;
+                v.iter().for_each(|&x| visit(x));
+                held = Some((k, v));
+                Ok(())
+            },
             |a, b, visit| for_each_present(files, &[metrics[a], metrics[b]], |v| visit(v[0], v[1])),
             bootstrap,
         );

@@ -409,8 +409,9 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     // GPU with its own silicon it takes the work off the wall clock while the writer keeps
     // up. Beside the CPU engine, which keeps every core busy, it would only take their time,
     // so there it stays after the last chunk, where it has the cores alone.
-    // DISPERSA_GATHER_IN_FLIGHT=1 (or 0) forces it beside (or after), and makes gathered
-    // values that the files contradict a panic: how the tests compare the two.
+    // DISPERSA_GATHER_IN_FLIGHT=1 (or 0) forces it beside (or after, with every pass of the
+    // percentiles read from the files: `dataset::statistics`), and makes gathered values that
+    // the files contradict a panic: how the tests compare the two.
     let forced = std::env::var("DISPERSA_GATHER_IN_FLIGHT").ok();
     let beside = match forced.as_deref() {
         Some("1") => true,

@@ -261,7 +261,9 @@ fn an_engine_failure_names_its_chunk_keeps_the_rest_and_the_run_resumes_on_anoth
 /// The statistics' first pass (counts, probabilities, the sensitivities' samples) and the
 /// footprint's bootstrap gathered in the writer thread as the chunks are written (a run on a
 /// GPU engine) and gathered in passes over the files after the last chunk (the CPU engine, a
-/// resumed run, a merge): the same outputs byte for byte. Forced either way, a run panics where
+/// resumed run, a merge), and each metric's values held for the exact percentiles' passes or
+/// read from the files for each (the switch's 0 does the latter): the same outputs byte for
+/// byte. Forced either way, a run panics where
 /// the gathered values disagree with the files rather than falling back to them, so equal files
 /// mean the gathered values were used. Two configs: the ballistic bench at 20,000 samples in
 /// chunks of 3,000, so that chunks and the bootstrap's blocks of 8,192 points fall across each
