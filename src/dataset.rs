@@ -105,10 +105,13 @@ impl<'a> InFlight<'a> {
 /// The statistics of the samples in `files` (samples.parquet, or part files in index order).
 /// `gathered`: what the chunks gave as they were written, when they were every sample of the
 /// files, in order; else the first pass reads it from the files, with the same result.
+/// `reread`: read each metric from the files for every pass of its percentiles even where it
+/// could be held ([`HELD_VALUES_MAX`]), with the same result (how the tests compare the two).
 pub fn statistics(
     sc: &dyn Scenario,
     files: &[PathBuf],
     gathered: Option<InFlight<'_>>,
+    reread: bool,
 ) -> Result<Statistics, OutputError> {
     let Some(first) = files.first() else {
         return Err(crate::output::io("computing statistics")(
@@ -141,10 +144,8 @@ pub fn statistics(
         });
         // Each metric's values passed over, one metric at a time: read from the files once and
         // held for the selection's later passes where the run is small enough
-        // (HELD_VALUES_MAX), else read again for each pass. DISPERSA_GATHER_IN_FLIGHT=0 (the
-        // tests' switch to the files for everything, run.rs) reads them for each pass too.
-        let hold = acc.status_counts.iter().sum::<u64>() <= HELD_VALUES_MAX
-            && std::env::var("DISPERSA_GATHER_IN_FLIGHT").as_deref() != Ok("0");
+        // (HELD_VALUES_MAX), else (or `reread`) read again for each pass.
+        let hold = !reread && acc.status_counts.iter().sum::<u64>() <= HELD_VALUES_MAX;
         let mut held: Option<(usize, Vec<f64>)> = None;
         let summary = acc.summary(
             |k, visit| {

@@ -143,7 +143,7 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     let origin = format!("the config stored in {}", out.join(MARKER).display());
     let raw = RawConfig::parse(&whole.config, &origin, &whole.overrides)?;
     let scenario = build_scenario(&raw)?;
-    let statistics = crate::dataset::statistics(scenario.as_ref(), &files, None)?;
+    let statistics = crate::dataset::statistics(scenario.as_ref(), &files, None, false)?;
     // The first part's provenance, and what the merge adds.
     let mut metadata = file_metadata(&files[0])?;
     metadata.retain(|(k, _)| k.starts_with("dispersa.") && k != "dispersa.shard");

@@ -410,7 +410,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     // up. Beside the CPU engine, which keeps every core busy, it would only take their time,
     // so there it stays after the last chunk, where it has the cores alone.
     // DISPERSA_GATHER_IN_FLIGHT=1 (or 0) forces it beside (or after, with every pass of the
-    // percentiles read from the files: `dataset::statistics`), and makes gathered values that
+    // percentiles read from the files: `dataset::statistics`'s `reread`), and makes gathered values that
     // the files contradict a panic: how the tests compare the two.
     let forced = std::env::var("DISPERSA_GATHER_IN_FLIGHT").ok();
     let beside = match forced.as_deref() {
@@ -528,7 +528,8 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     let join_parts = !data_complete && prep.shard.is_none();
     let (join, statistics) = std::thread::scope(|scope| {
         let join = join_parts.then(|| scope.spawn(|| parts::join(&all, &joined, &metadata)));
-        let statistics = crate::dataset::statistics(sc, &read, streamed);
+        let reread = forced.as_deref() == Some("0");
+        let statistics = crate::dataset::statistics(sc, &read, streamed, reread);
         let join = join.map(|h| h.join().expect("the joining thread does not panic"));
         (join, statistics)
     });

@@ -105,21 +105,10 @@ pub fn footprint<E>(
         probability > 0.0 && probability < 1.0,
         "ellipse probability {probability} not in (0, 1)"
     );
-    // (1) Mean ECEF position, accumulated as offsets from the first point so the sum carries
-    // no large common term.
-    let mut n = 0u64;
-    let mut origin = [0.0; 3];
-    let mut sum = [0.0f64; 3];
-    pass(&mut |lat, lon| {
-        let p = geodetic_to_ecef(lat, lon);
-        if n == 0 {
-            origin = p;
-        }
-        for k in 0..3 {
-            sum[k] += p[k] - origin[k];
-        }
-        n += 1;
-    })?;
+    // (1) Mean ECEF position.
+    let mut acc = MeanEcef::default();
+    pass(&mut |lat, lon| acc.add(geodetic_to_ecef(lat, lon)))?;
+    let n = acc.n;
     let mut out = Footprint {
         count: n,
         ..Default::default()
@@ -128,7 +117,7 @@ pub fn footprint<E>(
         return Ok(out);
     }
     let nf = n as f64;
-    let mean: [f64; 3] = std::array::from_fn(|k| origin[k] + sum[k] / nf);
+    let mean = acc.mean();
     let norm = (mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]).sqrt();
     if !(norm.is_finite() && norm > 1.0) {
         return Ok(out);
@@ -164,19 +153,20 @@ pub fn footprint<E>(
         None => {}
     }
     pass(&mut |lat, lon| {
-        let (e, nn) = plane.project_km(lat, lon);
+        let p = geodetic_to_ecef(lat, lon);
+        let (e, nn) = plane.project_ecef_km(p);
         let (de, dn) = (e - me, nn - mn);
         see += de * de;
         snn += dn * dn;
         sen += de * dn;
         if let Some(tp) = &about_plane {
-            let (e, nn) = tp.project_km(lat, lon);
+            let (e, nn) = tp.project_ecef_km(p);
             tee += e * e;
             tnn += nn * nn;
             ten += e * nn;
         }
         if let Some(b) = boot.as_mut() {
-            b.add(lat, lon);
+            b.add_ecef(p);
         }
     })?;
     let ellipse = from_moments(
@@ -265,11 +255,17 @@ impl FootprintBootstrap {
     /// One landing point (geodetic, degrees). A non-finite one is counted and left out of the
     /// sums: the footprint has no centre then, and no intervals ([`footprint`]).
     pub fn add(&mut self, lat_deg: f64, lon_deg: f64) {
-        self.count += 1;
-        if !(lat_deg.is_finite() && lon_deg.is_finite()) {
-            return;
+        if lat_deg.is_finite() && lon_deg.is_finite() {
+            self.add_ecef(geodetic_to_ecef(lat_deg, lon_deg));
+        } else {
+            self.count += 1;
         }
-        let p = geodetic_to_ecef(lat_deg, lon_deg);
+    }
+
+    /// One landing point as ECEF [m] (from finite latitude and longitude: [`footprint`] stops
+    /// before its bootstrap pass where a point is not).
+    fn add_ecef(&mut self, p: [f64; 3]) {
+        self.count += 1;
         match self.origin {
             Some(o) => self.draws.add(offset_km(p, o)),
             None => {
@@ -284,17 +280,12 @@ impl FootprintBootstrap {
     /// The origin from the points waiting (their mean, as offsets from the first so that the
     /// sum carries no large common term), and those points into the sums.
     fn settle(&mut self) {
-        let Some(&first) = self.waiting.first() else {
+        if self.waiting.is_empty() {
             return;
-        };
-        let n = self.waiting.len() as f64;
-        let mut sum = [0.0f64; 3];
-        for p in &self.waiting {
-            for k in 0..3 {
-                sum[k] += p[k] - first[k];
-            }
         }
-        let o: [f64; 3] = std::array::from_fn(|k| first[k] + sum[k] / n);
+        let mut acc = MeanEcef::default();
+        self.waiting.iter().for_each(|&p| acc.add(p));
+        let o = acc.mean();
         self.origin = Some(o);
         for p in std::mem::take(&mut self.waiting) {
             self.draws.add(offset_km(p, o));
@@ -340,6 +331,32 @@ impl FootprintBootstrap {
             )
         };
         (!major.is_empty()).then(|| (ci(major), ci(minor)))
+    }
+}
+
+/// The mean of ECEF positions, summed as offsets from the first so that the sum carries no
+/// large common term.
+#[derive(Default)]
+struct MeanEcef {
+    n: u64,
+    first: [f64; 3],
+    sum: [f64; 3],
+}
+
+impl MeanEcef {
+    fn add(&mut self, p: [f64; 3]) {
+        if self.n == 0 {
+            self.first = p;
+        }
+        for ((s, &x), &f) in self.sum.iter_mut().zip(&p).zip(&self.first) {
+            *s += x - f;
+        }
+        self.n += 1;
+    }
+
+    fn mean(&self) -> [f64; 3] {
+        let nf = self.n as f64;
+        std::array::from_fn(|k| self.first[k] + self.sum[k] / nf)
     }
 }
 
@@ -636,7 +653,11 @@ impl TangentPlane {
 
     /// East and north coordinates [km] of a surface point's ECEF offset from the centre.
     fn project_km(&self, lat_deg: f64, lon_deg: f64) -> (f64, f64) {
-        let p = geodetic_to_ecef(lat_deg, lon_deg);
+        self.project_ecef_km(geodetic_to_ecef(lat_deg, lon_deg))
+    }
+
+    /// The same of a surface point given as ECEF [m].
+    fn project_ecef_km(&self, p: [f64; 3]) -> (f64, f64) {
         let c = self.centre;
         let d = [p[0] - c[0], p[1] - c[1], p[2] - c[2]];
         (dot(self.east, d) / 1000.0, dot(self.north, d) / 1000.0)
