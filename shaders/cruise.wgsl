@@ -37,6 +37,7 @@ struct P {
     on: bool,
     n_on: real,
     ol_dir: vec3<real>,   // open loop: the segment's direction in radial/transverse/normal
+    ol_thr: real,         // and its throttle (1 under other guidance)
     qc: QLawConsts,
     psi0: real,           // the phase still to gain on 311P at the step start, unwrapped
     ph0: vec2<real>,      // and its (cos, sin)
@@ -153,7 +154,7 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
         if (p.approach) {
             dir_th = approach_command(y.r, y.v, y.m, t, p);
         } else {
-            dir_th = vec4<real>(steering(y.r, y.v, y.m, t, p), 1.0);
+            dir_th = vec4<real>(steering(y.r, y.v, y.m, t, p), p.ol_thr);
         }
         if (dir_th.w > 0.0) {
             let thrust = dir_th.w * p.n_on * inputs[p.ib + I_THRUST] * duty
@@ -366,6 +367,7 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
                 }
                 p.on = ol_at(ol_idx, 1u) != 0.0;
                 p.ol_dir = vec3<real>(ol_at(ol_idx, 2u), ol_at(ol_idx, 3u), ol_at(ol_idx, 4u));
+                p.ol_thr = ol_at(ol_idx, 5u);
                 mode = 2.0 * floor(mode * 0.5) + select(real(0.0), real(1.0), p.on);
             }
             mode0 = mode;

@@ -39,8 +39,10 @@ pub struct Held {
     pub on: bool,
     /// Thrusters the power runs.
     pub n_on: f64,
-    /// Open-loop guidance: the profile segment's direction in radial/transverse/normal.
+    /// Open-loop guidance: the profile segment's direction in radial/transverse/normal, and
+    /// its throttle (1 under other guidance).
     pub ol_dir: [f64; 3],
+    pub ol_throttle: f64,
     /// The phase still to gain on 311P at the step start (unwrapped) and its (cos, sin): the
     /// phase at a state of the step is unwrapped against them.
     pub psi0: f64,
@@ -56,6 +58,7 @@ impl Held {
             on: false,
             n_on: 0.0,
             ol_dir: [0.0; 3],
+            ol_throttle: 1.0,
             psi0: s[S_PSI],
             ph0: [s[S_PH_C], s[S_PH_C + 1]],
             approach: s[S_MODE] >= APPROACH_MODE,
@@ -79,6 +82,7 @@ pub struct FirstEval {
     on: bool,
     n_on: f64,
     ol_dir: [f64; 3],
+    ol_throttle: f64,
     approach: bool,
     f: [f64; N_Y],
 }
@@ -91,6 +95,7 @@ impl FirstEval {
             on: held.on,
             n_on: held.n_on,
             ol_dir: held.ol_dir,
+            ol_throttle: held.ol_throttle,
             approach: held.approach,
             f,
         }
@@ -107,6 +112,7 @@ impl FirstEval {
                 .iter()
                 .zip(held.ol_dir)
                 .all(|(a, b)| same(*a, b))
+            && same(self.ol_throttle, held.ol_throttle)
             && self.approach == held.approach
     }
 }
@@ -412,12 +418,13 @@ impl CruiseSample<'_> {
     }
 
     /// The thrust's commanded direction (before pointing errors) and throttle under a held mode:
-    /// the approach law's in the approach stage, the guidance's at full thrust otherwise.
+    /// the approach law's in the approach stage, the guidance's otherwise, at full thrust or at
+    /// the open-loop segment's throttle.
     fn command(&self, r: [f64; 3], v: [f64; 3], m: f64, t: f64, held: Held) -> ([f64; 3], f64) {
         if held.approach {
             self.approach_command(r, v, m, t, held.n_on)
         } else {
-            (self.steering(r, v, m, t, held), 1.0)
+            (self.steering(r, v, m, t, held), held.ol_throttle)
         }
     }
 
@@ -637,6 +644,7 @@ impl CruiseSample<'_> {
             let seg = self.ol_segment(k);
             held.on = seg[1] != 0.0;
             held.ol_dir = [seg[2], seg[3], seg[4]];
+            held.ol_throttle = seg[5];
         }
         // Set by set_initial_mode for the first step, by the previous step for the others.
         let mut mode0 = s[S_MODE];
@@ -779,13 +787,19 @@ impl CruiseSample<'_> {
         if let Some(rec) = record {
             let ym = tr.dense(0.5);
             let (rm, vm, mm) = split(&ym);
-            // The direction commanded there (the approach's throttle is not recorded: the
-            // replay thrusts at full power).
-            let (d, _) = self.command(rm, vm, mm, tr.t_at(0.5), held);
+            // The direction and throttle commanded there (the approach law throttles).
+            let (d, throttle) = self.command(rm, vm, mm, tr.t_at(0.5), held);
             let rh = unit(rm);
             let nh = unit(cross(rm, vm));
             let th = cross(nh, rh);
-            rec.extend_from_slice(&[t, held.on as u8 as f64, dot(d, rh), dot(d, th), dot(d, nh)]);
+            rec.extend_from_slice(&[
+                t,
+                held.on as u8 as f64,
+                dot(d, rh),
+                dot(d, th),
+                dot(d, nh),
+                throttle,
+            ]);
         }
         if held.on {
             s[S_THRUST_ON] += h_done;
@@ -840,8 +854,8 @@ impl CruiseSample<'_> {
 
 /// Fly the undispersed closed-loop (Q-law) cruise on the CPU reference and keep its command of
 /// every step in the model's constants; dispersed samples then replay it (open-loop guidance):
-/// segments [t_start, on, direction at the step's middle in radial/transverse/normal], then a
-/// last coasting segment from the end of the flight.
+/// segments [t_start, on, direction at the step's middle in radial/transverse/normal, throttle
+/// there], then a last coasting segment from the end of the flight.
 pub fn record_open_loop(model: &mut Model) {
     let mut input = vec![0.0; model.input_len()];
     let nominal = model.nominal;
@@ -858,7 +872,7 @@ pub fn record_open_loop(model: &mut Model) {
         let mut first_eval = None;
         while !sample.step(&mut state, Some(&mut profile), &mut first_eval) {}
     }
-    profile.extend_from_slice(&[state[S_T], 0.0, 0.0, 0.0, 0.0]);
+    profile.extend_from_slice(&[state[S_T], 0.0, 0.0, 0.0, 0.0, 0.0]);
     model.off_ol = model.consts.len();
     model.n_ol = profile.len() / OL_ROW;
     model.consts.extend(profile);

@@ -106,8 +106,8 @@ pub fn mode_code(n_on: f64, wants: bool) -> f64 {
     2.0 * n_on + wants as u8 as f64
 }
 pub const MODE_UNSET: f64 = -1.0;
-/// Reals per open-loop profile segment: [t_start, on, radial, transverse, normal].
-pub const OL_ROW: usize = 5;
+/// Reals per open-loop profile segment: [t_start, on, radial, transverse, normal, throttle].
+pub const OL_ROW: usize = 6;
 /// No switch pending.
 pub const NO_SWITCH: f64 = 1e30;
 /// Bisection iterations on a step for a mode switch or an end condition: a step of at most 30

@@ -90,7 +90,7 @@ pub struct Model {
     pub qlaw: Option<QLawParams>,
     pub off_qlaw: usize,
     /// Open-loop profile: per segment OL_ROW reals [t_start, on, direction in
-    /// radial/transverse/normal].
+    /// radial/transverse/normal, throttle].
     pub off_ol: usize,
     pub n_ol: usize,
 }
