@@ -50,6 +50,7 @@ const HELD_VALUES_MAX: u64 = 4_000_000;
 /// sensitivities) and the footprint's bootstrap, gathered from the chunks as a run writes
 /// them, in the order the files will hold them: the statistics then skip that pass and draw.
 pub struct InFlight<'a> {
+    sc: &'a dyn Scenario,
     acc: Accumulator<'a>,
     sens: SensitivityData,
     bootstrap: Option<FootprintBootstrap>,
@@ -64,6 +65,7 @@ impl<'a> InFlight<'a> {
     pub fn new(sc: &'a dyn Scenario, samples: u64, inputs: usize, strict: bool) -> Self {
         let bootstrap = footprint_bootstrap(sc, samples);
         InFlight {
+            sc,
             acc: Accumulator::new(sc),
             sens: SensitivityData::new(inputs, sc.metrics().len()),
             bootstrap: if strict {
@@ -79,7 +81,6 @@ impl<'a> InFlight<'a> {
     /// columns (None: null) and the status names.
     pub fn add(
         &mut self,
-        sc: &dyn Scenario,
         outputs: &[SampleOutputs],
         inputs: &[Vec<f64>],
         columns: &[Vec<Option<f64>>],
@@ -88,6 +89,7 @@ impl<'a> InFlight<'a> {
         for o in outputs {
             self.acc.add(o);
         }
+        let sc = self.sc;
         if !self.sens.full() {
             let failed = sc.status_names()[sc.failed_status() as usize];
             self.sens.add(inputs, columns, status, failed);

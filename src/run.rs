@@ -684,7 +684,7 @@ fn write_chunk(
         .map(|&k| c.params.iter().map(|p| p[k]).collect())
         .collect();
     if let Some(g) = gathered {
-        g.add(sc, &outputs, &in_cols, &out_cols, &status);
+        g.add(&outputs, &in_cols, &out_cols, &status);
     }
     let failed = sc.status_names()[sc.failed_status() as usize];
     let mut text_values: Vec<Vec<Option<String>>> = sc
