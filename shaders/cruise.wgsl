@@ -359,6 +359,7 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             outage = in_outage(ib, t, &out_idx);
             p.on = false;
             p.ol_dir = vec3<real>(0.0, 0.0, 0.0);
+            p.ol_thr = 1.0;
             p.psi0 = psi;
             p.ph0 = ph;
             if (dims.guidance == GUIDE_OPEN_LOOP) {
