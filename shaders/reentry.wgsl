@@ -505,105 +505,122 @@ fn integrate(sb: u32, p0: P) -> bool {
             status = ST_TIMEOUT;
             break;
         }
-        if (ch.t_next <= t) {
-            // A canopy opens now (planned at the start, or with no delay).
+        // A canopy opens now (planned at the start, or reached by the last step): this
+        // iteration takes no step and only evaluates the right-hand side under it (below).
+        let opening = CHUTES == 1u && ch.t_next <= t;
+        var tr: Trial;
+        var hs: real = 0.0;
+        var t1 = t;
+        var h_next = h;
+        var here: Bracket;
+        if (!opening) {
+            hs = min(h, consts[C_MAX_STEP]);
+            if (METHOD == METHOD_RK4) {
+                hs = select(consts[C_DT], consts[C_DT_DESCENT], descending(ch, drogue_done));
+                if (ch.chute == CH_MAIN) {
+                    hs = RK4_MAIN_STEP_S;
+                }
+            }
+            hs = min(hs, t_limit - t);
+            let reaching = ch.t_next - t <= hs;
+            if (reaching) {
+                hs = ch.t_next - t;
+            }
+            tr = trial_of(t, y, e0.f, hs, p, descending(ch, drogue_done));
+            let finite = y_finite(tr.f1) && y_finite(tr.y1) && is_finite(tr.aux1.alt);
+            var accept = finite;
+            h_next = hs;
+            var err = tr.err;
+            if (METHOD != METHOD_RK4) {
+                if (!finite) {
+                    err = 1.0e31;
+                }
+                let d = integ_next_step(err, err_prev, hs);
+                accept = d.x != 0.0;
+                h_next = d.y;
+            }
+            if (!accept) {
+                if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
+                    status = ST_FAILED;
+                    break;
+                }
+                rejected = rejected + 1.0;
+                h = h_next;
+                continue;
+            }
+            t1 = select(t + hs, ch.t_next, reaching);
+            // A parachute trigger reached in this step: not committed; the step's dense output
+            // is kept, the trigger located at the start of the next dispatch, and the step
+            // tried again then (cpu.rs `advance`).
+            let a1 = tr.aux1;
+            let drogue_hit = drogue_done == 0.0
+                && (a1.mach <= p.drogue_mach || a1.g_load >= p.gsw);
+            let main_hit = ch.chute == CH_DROGUE && ch.main_done == 0.0
+                && a1.alt <= p.main_level;
+            if (drogue_hit || main_hit) {
+                pend = select(2u, 1u, drogue_hit);
+                tg_new.t0 = t;
+                tg_new.h = hs;
+                tg_new.g0 = trigger_value(vec4<real>(e0.aux.alt, e0.aux.mach, e0.aux.qdyn,
+                                                     e0.aux.g_load), drogue_hit, p);
+                tg_new.g1 = trigger_value(vec4<real>(a1.alt, a1.mach, a1.qdyn, a1.g_load),
+                                          drogue_hit, p);
+                tg_new.tr = tr;
+                tg_set = true;
+                if (CHUTES == 1u) {
+                    rejected = rejected + 1.0;
+                    break;
+                }
+                // Without parachutes the trigger changes nothing: the step is kept and the
+                // finishing pass locates it.
+                drogue_done = 1.0;
+            }
+            if (METHOD != METHOD_RK4) {
+                err_prev = max(err, ERR_PREV_START);
+            }
+            here = Bracket(t, hs, y);
+            if (a1.alt <= p.terrain) {
+                status = ST_LANDED;
+            } else if (a1.alt > p.h_entry && dot(tr.y1.r, tr.y1.v) > 0.0) {
+                status = ST_SKIPPED_OUT;
+            }
+            steps = steps + 1.0;
+            if (status != ST_RUNNING) {
+                // Not committed: the finishing pass locates the event inside this step.
+                ev = here;
+                break;
+            }
+        }
+        // One more evaluation an iteration, at one call site: the opening canopy's first, or
+        // the kept step's midpoint for the watched maxima. llvmpipe predicates branches
+        // instead of taking them, so every call site in the loop costs every lane an
+        // evaluation on every iteration, used or not (docs/PERFORMANCE.md).
+        var tx = t + 0.5 * hs;
+        var yx = integ_dense(tr, 0.5);
+        if (opening) {
             ch = open_canopy(ch, t);
             p = with_canopy(p0, ch.chute);
-            e0 = rhs(t, y, p);
+            tx = t;
+            yx = y;
         }
-        var hs = min(h, consts[C_MAX_STEP]);
-        if (METHOD == METHOD_RK4) {
-            hs = select(consts[C_DT], consts[C_DT_DESCENT], descending(ch, drogue_done));
-            if (ch.chute == CH_MAIN) {
-                hs = RK4_MAIN_STEP_S;
-            }
-        }
-        hs = min(hs, t_limit - t);
-        let reaching = ch.t_next - t <= hs;
-        if (reaching) {
-            hs = ch.t_next - t;
-        }
-        let tr = trial_of(t, y, e0.f, hs, p, descending(ch, drogue_done));
-        let finite = y_finite(tr.f1) && y_finite(tr.y1) && is_finite(tr.aux1.alt);
-        var accept = finite;
-        var h_next = hs;
-        var err = tr.err;
-        if (METHOD != METHOD_RK4) {
-            if (!finite) {
-                err = 1.0e31;
-            }
-            let d = integ_next_step(err, err_prev, hs);
-            accept = d.x != 0.0;
-            h_next = d.y;
-        }
-        if (!accept) {
-            if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
-                status = ST_FAILED;
-                break;
-            }
-            rejected = rejected + 1.0;
-            h = h_next;
+        let ex = rhs(tx, yx, p);
+        if (opening) {
+            e0 = ex;
             continue;
-        }
-        let t1 = select(t + hs, ch.t_next, reaching);
-        // A parachute trigger reached in this step: not committed; the step's dense output is
-        // kept, the trigger located at the start of the next dispatch, and the step tried
-        // again then (cpu.rs `advance`).
-        let a1 = tr.aux1;
-        let drogue_hit = drogue_done == 0.0 && (a1.mach <= p.drogue_mach || a1.g_load >= p.gsw);
-        let main_hit = ch.chute == CH_DROGUE && ch.main_done == 0.0 && a1.alt <= p.main_level;
-        if (drogue_hit || main_hit) {
-            pend = select(2u, 1u, drogue_hit);
-            tg_new.t0 = t;
-            tg_new.h = hs;
-            tg_new.g0 = trigger_value(vec4<real>(e0.aux.alt, e0.aux.mach, e0.aux.qdyn,
-                                                 e0.aux.g_load), drogue_hit, p);
-            tg_new.g1 = trigger_value(vec4<real>(a1.alt, a1.mach, a1.qdyn, a1.g_load), drogue_hit,
-                                      p);
-            tg_new.tr = tr;
-            tg_set = true;
-            if (CHUTES == 1u) {
-                rejected = rejected + 1.0;
-                break;
-            }
-            // Without parachutes the trigger changes nothing: the step is kept and the
-            // finishing pass locates it.
-            drogue_done = 1.0;
-        }
-        if (METHOD != METHOD_RK4) {
-            err_prev = max(err, ERR_PREV_START);
-        }
-        let here = Bracket(t, hs, y);
-        if (a1.alt <= p.terrain) {
-            status = ST_LANDED;
-        } else if (a1.alt > p.h_entry && dot(tr.y1.r, tr.y1.v) > 0.0) {
-            status = ST_SKIPPED_OUT;
-        }
-        steps = steps + 1.0;
-        if (status != ST_RUNNING) {
-            // Not committed: the finishing pass locates the event inside this step.
-            ev = here;
-            break;
         }
         // The maxima of the entry: watched until a canopy opens (its opening load is not
         // modelled: canopies open to full area at once).
         if (ch.chute == CH_NONE) {
-            let am = rhs(t + 0.5 * hs, integ_dense(tr, 0.5), p).aux;
-            wg = watch_step(W_G, wg, here, e0.aux, am, a1);
-            wq = watch_step(W_Q, wq, here, e0.aux, am, a1);
-            wqc = watch_step(W_QC, wqc, here, e0.aux, am, a1);
-            wqr = watch_step(W_QR, wqr, here, e0.aux, am, a1);
+            wg = watch_step(W_G, wg, here, e0.aux, ex.aux, tr.aux1);
+            wq = watch_step(W_Q, wq, here, e0.aux, ex.aux, tr.aux1);
+            wqc = watch_step(W_QC, wqc, here, e0.aux, ex.aux, tr.aux1);
+            wqr = watch_step(W_QR, wqr, here, e0.aux, ex.aux, tr.aux1);
         }
         y = tr.y1;
         t = t1;
         e0.f = tr.f1;
-        e0.aux = a1;
+        e0.aux = tr.aux1;
         h = h_next;
-        if (reaching) {
-            ch = open_canopy(ch, t);
-            p = with_canopy(p0, ch.chute);
-            e0 = rhs(t, y, p);
-        }
     }
     store_y(sb + S_Y, y);
     states[sb + S_T] = t;

@@ -591,7 +591,7 @@ impl SampleModel<'_> {
                 break;
             }
             if s[S_T_NEXT] <= t {
-                // A canopy opens now (planned at the start, or with no delay).
+                // A canopy opens now (planned at the start, or reached by the last step).
                 Self::open_canopy(s, t);
                 chute = s[S_CHUTE] as u32;
                 (f0, aux0) = self.flight(chute).rhs(t, &y);
@@ -669,11 +669,8 @@ impl SampleModel<'_> {
             f0 = tr.f1;
             aux0 = tr.aux1;
             h = h_next;
-            if reaching {
-                Self::open_canopy(s, t);
-                chute = s[S_CHUTE] as u32;
-                (f0, aux0) = self.flight(chute).rhs(t, &y);
-            }
+            // A canopy reached by this step opens at the top of the next iteration, as the
+            // shader opens it (in an iteration of its own).
         }
         s[S_Y..S_Y + N_Y].copy_from_slice(&y);
         s[S_T] = t;
