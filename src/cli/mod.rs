@@ -93,9 +93,10 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Aim a reentry config: move the entry latitude and longitude until the undispersed
-    /// trajectory lands within 10 m of landing.target_lat_deg / target_lon_deg, and print the
-    /// config lines to use (CPU reference, f64).
+    /// Aim a reentry config: move the aim (the entry latitude and longitude in state mode, the
+    /// B-plane point B.T, B.R in bplane mode) until the undispersed trajectory lands within
+    /// 10 m of landing.target_lat_deg / target_lon_deg, and print the config lines to use (CPU
+    /// reference, f64).
     Target {
         /// Reentry config (TOML) with a [landing] target
         config: PathBuf,
@@ -119,7 +120,7 @@ pub enum Command {
     },
     /// List the GPU adapters wgpu can see, with backend, driver and f64 support.
     Adapters,
-    /// Trajectories per second on the default reentry config, for each backend and precision.
+    /// Trajectories per second on the shipped configs (or one), for each backend and precision.
     Bench {
         /// Config to benchmark [default: both shipped configs, reentry and cruise]
         #[arg(long)]
