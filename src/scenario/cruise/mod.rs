@@ -199,10 +199,10 @@ impl Scenario for Cruise {
         None
     }
     fn slower_on_software_adapters(&self) -> Option<String> {
-        // Measured 2026-12-03 on the 2-core machine, 400 dispersed samples of the default
-        // config, one after the other: llvmpipe 10.5 s, the CPU engine 2.1 s (docs/PERFORMANCE.md).
+        // Measured 2026-12-03 on the 2-core machine: `dispersa bench`, 500 dispersed samples of
+        // the default config, llvmpipe f64 81/s, the CPU engine 483/s (README's speed table).
         Some(
-            "on a software adapter the CPU engine flies the cruise about 5 times faster than \
+            "on a software adapter the CPU engine flies the cruise about 6 times faster than \
              the GPU kernel (--backend gpu runs it there anyway)"
                 .to_string(),
         )
