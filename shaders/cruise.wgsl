@@ -310,12 +310,14 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
     let tol_rtol = consts[C_RTOL];
     let tol_atol = consts[C_ATOL];
 
-    // Each iteration does one of two things (phase): take a trial step (0), or evaluate the
-    // engine mode once on the trial just kept (1): at its end, then, if the mode changed, at
-    // the root finder's points. One evaluation site of the guidance's effectivity test, and no
-    // loop around it but this one: a bisection loop around it was miscompiled on lavapipe
-    // (Mesa 22.3). A dispatch that ends inside phase 1 drops the trial; the next dispatch
-    // takes the same step again, identically.
+    // An iteration in phase 0 takes a trial step and, when it is kept, evaluates the engine
+    // mode at its end; an iteration in phase 1 (the mode changed over the step) evaluates the
+    // mode at one of the root finder's points. One evaluation site of the guidance's
+    // effectivity test, and no loop around it but this one: a bisection loop around it was
+    // miscompiled on lavapipe (Mesa 22.3). (The end-of-step evaluation had an iteration of its
+    // own until 2026-12-03: llvmpipe runs both phases' code on every iteration, so a kept step
+    // cost two trials' worth.) A dispatch that ends inside phase 1 drops the trial; the next
+    // dispatch takes the same step again, identically.
     var phase = 0u;
     var tr: Trial;
     var hs: real = 0.0;
@@ -422,7 +424,7 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             n_eval = 0u;
             lo = 0.0;
             hi = 1.0;
-            continue;
+            // On to the mode at the step's end in this same iteration.
         }
 
         // Phase 1: the mode at the step's end (first evaluation); if it changed, Illinois on

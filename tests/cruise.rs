@@ -510,7 +510,7 @@ fn dopri5_rendezvous_and_propellant_against_converged_solutions() {
 }
 
 /// The auto backend flies the cruise on the CPU engine when the adapter is a software one
-/// (measured about 6 times faster there: `dispersa bench`, 483 against 81 samples/s), and on the GPU otherwise; `--backend gpu` is obeyed.
+/// (measured about 4 times faster there: `dispersa bench`, 484 against 115 samples/s), and on the GPU otherwise; `--backend gpu` is obeyed.
 #[test]
 fn auto_backend_prefers_the_cpu_engine_to_a_software_adapter() {
     use dispersa::engine::BackendChoice;

@@ -200,9 +200,9 @@ impl Scenario for Cruise {
     }
     fn slower_on_software_adapters(&self) -> Option<String> {
         // Measured 2026-12-03 on the 2-core machine: `dispersa bench`, 500 dispersed samples of
-        // the default config, llvmpipe f64 81/s, the CPU engine 483/s (README's speed table).
+        // the default config, llvmpipe f64 115/s, the CPU engine 484/s (docs/PERFORMANCE.md).
         Some(
-            "on a software adapter the CPU engine flies the cruise about 6 times faster than \
+            "on a software adapter the CPU engine flies the cruise about 4 times faster than \
              the GPU kernel (--backend gpu runs it there anyway)"
                 .to_string(),
         )
