@@ -394,18 +394,9 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             let e0 = rhs(t, y, p);
             tr = integ_trial(t, y, e0.f, hs, p, tol_rtol, tol_atol);
             let finite = finite_y(tr.y1) && finite_y(tr.f1);
-            var accept = finite;
-            h_next = hs;
-            if (METHOD != METHOD_RK4) {
-                var err = tr.err;
-                if (!finite) {
-                    err = 1.0e31;
-                }
-                let d = integ_next_step(err, err_prev, hs);
-                accept = d.x != 0.0;
-                h_next = d.y;
-            }
-            if (!accept) {
+            let d = integ_decide(finite, tr.err, err_prev, hs);
+            h_next = d.y;
+            if (d.x == 0.0) {
                 if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
                     status = ST_FAILED;
                     break;

@@ -121,6 +121,16 @@ fn integ_next_step(err: real, err_prev: real, h: real) -> vec2<real> {
     return vec2<real>(kept, integ_quantize(h * fac));
 }
 
+// Whether a trial is kept (1) or not (0), and the next step (integrator::Controller::decide):
+// rk4 keeps every finite trial at its fixed step; dopri5 asks the controller, a trial that is
+// not finite counting as an error of 1e31.
+fn integ_decide(finite: bool, err: real, err_prev: real, hs: real) -> vec2<real> {
+    if (METHOD == METHOD_RK4) {
+        return vec2<real>(select(real(0.0), real(1.0), finite), hs);
+    }
+    return integ_next_step(select(real(1.0e31), err, finite), err_prev, hs);
+}
+
 // integrator::quantize_step: h rounded down to a multiple of 2^floor(log2 h) / STEP_BINS. The
 // power of two by binary lifting from 2^30 (at most 80 halvings), without a loop: llvmpipe
 // counts every loop iteration against the invocation's budget (shaders/kernel_contract.wgsl).

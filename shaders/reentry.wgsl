@@ -528,18 +528,9 @@ fn integrate(sb: u32, p0: P) -> bool {
             }
             tr = trial_of(t, y, e0.f, hs, p, descending(ch, drogue_done));
             let finite = y_finite(tr.f1) && y_finite(tr.y1) && is_finite(tr.aux1.alt);
-            var accept = finite;
-            h_next = hs;
-            var err = tr.err;
-            if (METHOD != METHOD_RK4) {
-                if (!finite) {
-                    err = 1.0e31;
-                }
-                let d = integ_next_step(err, err_prev, hs);
-                accept = d.x != 0.0;
-                h_next = d.y;
-            }
-            if (!accept) {
+            let d = integ_decide(finite, tr.err, err_prev, hs);
+            h_next = d.y;
+            if (d.x == 0.0) {
                 if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
                     status = ST_FAILED;
                     break;
@@ -576,7 +567,7 @@ fn integrate(sb: u32, p0: P) -> bool {
                 drogue_done = 1.0;
             }
             if (METHOD != METHOD_RK4) {
-                err_prev = max(err, ERR_PREV_START);
+                err_prev = max(tr.err, ERR_PREV_START);
             }
             here = Bracket(t, hs, y);
             if (a1.alt <= p.terrain) {
