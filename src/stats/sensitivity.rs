@@ -94,22 +94,34 @@ pub fn sensitivities(
     let mut every: Option<Option<Design>> = None;
     for (oname, y_all) in output_names.iter().zip(outputs) {
         let keep: Vec<usize> = (0..y_all.len()).filter(|&i| y_all[i].is_finite()).collect();
-        let y: Vec<f64> = keep.iter().map(|&i| y_all[i]).collect();
-        let xs: Vec<Vec<f64>> = inputs
-            .iter()
-            .map(|x| keep.iter().map(|&i| x[i]).collect())
-            .collect();
         let whole = keep.len() == y_all.len();
+        // The samples where the output is defined: all of them (no copy), or those kept.
+        let (kept_y, kept_xs): (Vec<f64>, Vec<Vec<f64>>) = if whole {
+            (Vec::new(), Vec::new())
+        } else {
+            (
+                keep.iter().map(|&i| y_all[i]).collect(),
+                inputs
+                    .iter()
+                    .map(|x| keep.iter().map(|&i| x[i]).collect())
+                    .collect(),
+            )
+        };
+        let (y, xs): (&[f64], &[Vec<f64>]) = if whole {
+            (y_all, inputs)
+        } else {
+            (&kept_y, &kept_xs)
+        };
         let own_design;
         let design = if whole {
-            every.get_or_insert_with(|| Design::new(&xs)).as_ref()
+            every.get_or_insert_with(|| Design::new(xs)).as_ref()
         } else {
-            own_design = Design::new(&xs);
+            own_design = Design::new(xs);
             own_design.as_ref()
         };
-        let (src, r2) = regression(design, xs.len(), &y);
-        let y_ranks = ranks(&y);
-        for (j, (iname, x)) in input_names.iter().zip(&xs).enumerate() {
+        let (src, r2) = regression(design, xs.len(), y);
+        let y_ranks = ranks(y);
+        for (j, (iname, x)) in input_names.iter().zip(xs).enumerate() {
             let own;
             let x_ranks: &[f64] = if whole {
                 &input_ranks[j]
