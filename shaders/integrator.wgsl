@@ -17,6 +17,10 @@ struct Trial {
     y1: Y,
     f1: Y,        // f(t0 + h, y1): the next step's first evaluation
     aux1: Aux,
+    auxc: Aux,    // aux at two inner stages, at t0 + thc h and t0 + thd h (approximate
+    thc: real,    // states: to rank steps by their largest values)
+    auxd: Aux,
+    thd: real,
     err: real,    // weighted RMS error norm (0 for rk4); kept when <= 1
     d2: Y,        // dense output coefficients (Hairer's rcont 2..5)
     d3: Y,
@@ -42,6 +46,10 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
     if (METHOD == METHOD_RK4) {
         let e2 = rhs(t0 + 0.5 * h, y_add(y0, y_scale(0.5 * h, k1)), p);
         let e3 = rhs(t0 + 0.5 * h, y_add(y0, y_scale(0.5 * h, e2.f)), p);
+        tr.auxc = e3.aux;
+        tr.thc = 0.5;
+        tr.auxd = e3.aux;
+        tr.thd = 0.5;
         let e4 = rhs(t0 + h, y_add(y0, y_scale(h, e3.f)), p);
         let s = y_add(y_add(y_scale(1.0 / 6.0, k1), y_scale(1.0 / 3.0, e2.f)),
                       y_add(y_scale(1.0 / 3.0, e3.f), y_scale(1.0 / 6.0, e4.f)));
@@ -59,9 +67,13 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
     let e3 = rhs(t0 + 0.3 * h, y_add(y0, y_scale(h, y_add(y_scale(3.0 / 40.0, k1),
                                                           y_scale(9.0 / 40.0, k2)))), p);
     let k3 = e3.f;
+    tr.auxc = e3.aux;
+    tr.thc = 0.3;
     let e4 = rhs(t0 + 0.8 * h, y_add(y0, y_scale(h, y_add(y_add(y_scale(44.0 / 45.0, k1),
         y_scale(-56.0 / 15.0, k2)), y_scale(32.0 / 9.0, k3)))), p);
     let k4 = e4.f;
+    tr.auxd = e4.aux;
+    tr.thd = 0.8;
     let e5 = rhs(t0 + 8.0 / 9.0 * h, y_add(y0, y_scale(h, y_add(y_add(
         y_scale(19372.0 / 6561.0, k1), y_scale(-25360.0 / 2187.0, k2)),
         y_add(y_scale(64448.0 / 6561.0, k3), y_scale(-212.0 / 729.0, k4))))), p);
@@ -210,15 +222,16 @@ fn root_result(br: RootBracket) -> real {
 }
 
 // integrator::parabola_max: the largest value on [0, 1] of the parabola through (0, v0),
-// (1/2, vm), (1, v1).
-fn integ_parabola_max(v0: real, vm: real, v1: real) -> real {
-    let ends = max(max(v0, vm), v1);
-    let c = 2.0 * (v0 + v1 - 2.0 * vm);
-    let b = 4.0 * vm - 3.0 * v0 - v1;
-    if (c < 0.0) {
-        let x = -b / (2.0 * c);
+// (c, vc), (1, v1), 0 < c < 1.
+fn integ_parabola_max(v0: real, vc: real, v1: real, c: real) -> real {
+    let ends = max(max(v0, vc), v1);
+    // v(x) = v0 + b x + a x^2.
+    let a = (vc - v0 - c * (v1 - v0)) / (c * (c - 1.0));
+    let b = v1 - v0 - a;
+    if (a < 0.0) {
+        let x = -b / (2.0 * a);
         if (x > 0.0 && x < 1.0) {
-            return max(ends, v0 + b * x + c * x * x);
+            return max(ends, v0 + b * x + a * x * x);
         }
     }
     return ends;

@@ -282,11 +282,16 @@ fn watch_start(v: real, t: real, w0: Watch) -> Watch {
 }
 
 // Where the maximum of w lies (cpu.rs `watch_step`): each step's largest value is predicted by
-// the parabola through w at its start (a0), midpoint (am, on the dense output) and end. B1 is
-// the step predicted highest, B2 the runner-up among the others but the step right after B1.
-fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, am: Aux, a1: Aux) -> Watch {
+// the parabolas through w at its start (a0), its end and each of two inner stages of the trial
+// (approximate states: the loop evaluates nothing beyond the trial). B1 is the step predicted
+// highest, B2 the runner-up among the others but the step right after B1.
+fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, tr: Trial) -> Watch {
     var wt = w0;
-    let pr = integ_parabola_max(watch(w, a0), watch(w, am), watch(w, a1));
+    let a1 = tr.aux1;
+    let v0 = watch(w, a0);
+    let v1 = watch(w, a1);
+    let pr = max(integ_parabola_max(v0, watch(w, tr.auxc), v1, tr.thc),
+                 integ_parabola_max(v0, watch(w, tr.auxd), v1, tr.thd));
     // This step follows B1 when it starts where B1 ends (t advances by exactly h).
     let after_b1 = wt.b1.h > 0.0 && wt.b1.t0 + wt.b1.h == here.t0;
     if (pr > wt.p1) {
@@ -298,7 +303,6 @@ fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, am: Aux, a1: Aux) -> Wa
         wt.p2 = pr;
         wt.b2 = here;
     }
-    let v1 = watch(w, a1);
     if (v1 > wt.exact) {
         wt.exact = v1;
         wt.exact_t = here.t0 + here.h;
@@ -506,14 +510,15 @@ fn integrate(sb: u32, p0: P) -> bool {
             break;
         }
         // A canopy opens now (planned at the start, or reached by the last step): this
-        // iteration takes no step and only evaluates the right-hand side under it (below).
+        // iteration takes no step and only evaluates the right-hand side under it (a trial of
+        // length zero, below).
         let opening = CHUTES == 1u && ch.t_next <= t;
-        var tr: Trial;
         var hs: real = 0.0;
-        var t1 = t;
-        var h_next = h;
-        var here: Bracket;
-        if (!opening) {
+        var reaching = false;
+        if (opening) {
+            ch = open_canopy(ch, t);
+            p = with_canopy(p0, ch.chute);
+        } else {
             hs = min(h, consts[C_MAX_STEP]);
             if (METHOD == METHOD_RK4) {
                 hs = select(consts[C_DT], consts[C_DT_DESCENT], descending(ch, drogue_done));
@@ -522,90 +527,82 @@ fn integrate(sb: u32, p0: P) -> bool {
                 }
             }
             hs = min(hs, t_limit - t);
-            let reaching = ch.t_next - t <= hs;
+            reaching = ch.t_next - t <= hs;
             if (reaching) {
                 hs = ch.t_next - t;
             }
-            tr = trial_of(t, y, e0.f, hs, p, descending(ch, drogue_done));
-            let finite = y_finite(tr.f1) && y_finite(tr.y1) && is_finite(tr.aux1.alt);
-            let d = integ_decide(finite, tr.err, err_prev, hs);
-            h_next = d.y;
-            if (d.x == 0.0) {
-                if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
-                    status = ST_FAILED;
-                    break;
-                }
-                rejected = rejected + 1.0;
-                h = h_next;
-                continue;
-            }
-            t1 = select(t + hs, ch.t_next, reaching);
-            // A parachute trigger reached in this step: not committed; the step's dense output
-            // is kept, the trigger located at the start of the next dispatch, and the step
-            // tried again then (cpu.rs `advance`).
-            let a1 = tr.aux1;
-            let drogue_hit = drogue_done == 0.0
-                && (a1.mach <= p.drogue_mach || a1.g_load >= p.gsw);
-            let main_hit = ch.chute == CH_DROGUE && ch.main_done == 0.0
-                && a1.alt <= p.main_level;
-            if (drogue_hit || main_hit) {
-                pend = select(2u, 1u, drogue_hit);
-                tg_new.t0 = t;
-                tg_new.h = hs;
-                tg_new.g0 = trigger_value(vec4<real>(e0.aux.alt, e0.aux.mach, e0.aux.qdyn,
-                                                     e0.aux.g_load), drogue_hit, p);
-                tg_new.g1 = trigger_value(vec4<real>(a1.alt, a1.mach, a1.qdyn, a1.g_load),
-                                          drogue_hit, p);
-                tg_new.tr = tr;
-                tg_set = true;
-                if (CHUTES == 1u) {
-                    rejected = rejected + 1.0;
-                    break;
-                }
-                // Without parachutes the trigger changes nothing: the step is kept and the
-                // finishing pass locates it.
-                drogue_done = 1.0;
-            }
-            if (METHOD != METHOD_RK4) {
-                err_prev = max(tr.err, ERR_PREV_START);
-            }
-            here = Bracket(t, hs, y);
-            if (a1.alt <= p.terrain) {
-                status = ST_LANDED;
-            } else if (a1.alt > p.h_entry && dot(tr.y1.r, tr.y1.v) > 0.0) {
-                status = ST_SKIPPED_OUT;
-            }
-            steps = steps + 1.0;
-            if (status != ST_RUNNING) {
-                // Not committed: the finishing pass locates the event inside this step.
-                ev = here;
+        }
+        // The loop's one call site of the right-hand side: a trial. An opening canopy's first
+        // evaluation is a trial of length zero under it, whose last stage is f(t, y) to the
+        // bit. llvmpipe predicates branches instead of taking them, so every call site in the
+        // loop would cost every lane on every iteration, used or not (docs/PERFORMANCE.md).
+        let tr = trial_of(t, y, e0.f, hs, p, descending(ch, drogue_done));
+        if (opening) {
+            e0.f = tr.f1;
+            e0.aux = tr.aux1;
+            continue;
+        }
+        let finite = y_finite(tr.f1) && y_finite(tr.y1) && is_finite(tr.aux1.alt);
+        let d = integ_decide(finite, tr.err, err_prev, hs);
+        let h_next = d.y;
+        if (d.x == 0.0) {
+            if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
+                status = ST_FAILED;
                 break;
             }
-        }
-        // One more evaluation an iteration, at one call site: the opening canopy's first, or
-        // the kept step's midpoint for the watched maxima. llvmpipe predicates branches
-        // instead of taking them, so every call site in the loop costs every lane an
-        // evaluation on every iteration, used or not (docs/PERFORMANCE.md).
-        var tx = t + 0.5 * hs;
-        var yx = integ_dense(tr, 0.5);
-        if (opening) {
-            ch = open_canopy(ch, t);
-            p = with_canopy(p0, ch.chute);
-            tx = t;
-            yx = y;
-        }
-        let ex = rhs(tx, yx, p);
-        if (opening) {
-            e0 = ex;
+            rejected = rejected + 1.0;
+            h = h_next;
             continue;
+        }
+        let t1 = select(t + hs, ch.t_next, reaching);
+        // A parachute trigger reached in this step: not committed; the step's dense output
+        // is kept, the trigger located at the start of the next dispatch, and the step
+        // tried again then (cpu.rs `advance`).
+        let a1 = tr.aux1;
+        let drogue_hit = drogue_done == 0.0
+            && (a1.mach <= p.drogue_mach || a1.g_load >= p.gsw);
+        let main_hit = ch.chute == CH_DROGUE && ch.main_done == 0.0
+            && a1.alt <= p.main_level;
+        if (drogue_hit || main_hit) {
+            pend = select(2u, 1u, drogue_hit);
+            tg_new.t0 = t;
+            tg_new.h = hs;
+            tg_new.g0 = trigger_value(vec4<real>(e0.aux.alt, e0.aux.mach, e0.aux.qdyn,
+                                                 e0.aux.g_load), drogue_hit, p);
+            tg_new.g1 = trigger_value(vec4<real>(a1.alt, a1.mach, a1.qdyn, a1.g_load),
+                                      drogue_hit, p);
+            tg_new.tr = tr;
+            tg_set = true;
+            if (CHUTES == 1u) {
+                rejected = rejected + 1.0;
+                break;
+            }
+            // Without parachutes the trigger changes nothing: the step is kept and the
+            // finishing pass locates it.
+            drogue_done = 1.0;
+        }
+        if (METHOD != METHOD_RK4) {
+            err_prev = max(tr.err, ERR_PREV_START);
+        }
+        let here = Bracket(t, hs, y);
+        if (a1.alt <= p.terrain) {
+            status = ST_LANDED;
+        } else if (a1.alt > p.h_entry && dot(tr.y1.r, tr.y1.v) > 0.0) {
+            status = ST_SKIPPED_OUT;
+        }
+        steps = steps + 1.0;
+        if (status != ST_RUNNING) {
+            // Not committed: the finishing pass locates the event inside this step.
+            ev = here;
+            break;
         }
         // The maxima of the entry: watched until a canopy opens (its opening load is not
         // modelled: canopies open to full area at once).
         if (ch.chute == CH_NONE) {
-            wg = watch_step(W_G, wg, here, e0.aux, ex.aux, tr.aux1);
-            wq = watch_step(W_Q, wq, here, e0.aux, ex.aux, tr.aux1);
-            wqc = watch_step(W_QC, wqc, here, e0.aux, ex.aux, tr.aux1);
-            wqr = watch_step(W_QR, wqr, here, e0.aux, ex.aux, tr.aux1);
+            wg = watch_step(W_G, wg, here, e0.aux, tr);
+            wq = watch_step(W_Q, wq, here, e0.aux, tr);
+            wqc = watch_step(W_QC, wqc, here, e0.aux, tr);
+            wqr = watch_step(W_QR, wqr, here, e0.aux, tr);
         }
         y = tr.y1;
         t = t1;

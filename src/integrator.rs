@@ -102,6 +102,13 @@ pub struct Trial<const N: usize, A: Copy> {
     /// f(t0 + h, y1) and its aux: the next step's first evaluation.
     pub f1: [f64; N],
     pub aux1: A,
+    /// The aux of two inner stages, at theta = `thc` and `thd`: approximate states (dopri5's
+    /// third and fourth stages, second order; rk4's third twice), good enough to rank steps by
+    /// their largest values.
+    pub auxc: A,
+    pub thc: f64,
+    pub auxd: A,
+    pub thd: f64,
     /// Weighted RMS norm of the error estimate (0 for RK4): the step is kept when <= 1.
     pub err: f64,
     /// Dense output coefficients (Hairer's rcont 2..5).
@@ -186,8 +193,8 @@ fn dopri5<const N: usize, S: System<N>>(
     tol: Tolerance,
 ) -> Trial<N, S::Aux> {
     let (k2, _) = sys.rhs(t0 + C2 * h, &axpy(y0, h, &[(A21, k1)]));
-    let (k3, _) = sys.rhs(t0 + C3 * h, &axpy(y0, h, &[(A31, k1), (A32, &k2)]));
-    let (k4, _) = sys.rhs(
+    let (k3, auxc) = sys.rhs(t0 + C3 * h, &axpy(y0, h, &[(A31, k1), (A32, &k2)]));
+    let (k4, auxd) = sys.rhs(
         t0 + C4 * h,
         &axpy(y0, h, &[(A41, k1), (A42, &k2), (A43, &k3)]),
     );
@@ -242,6 +249,10 @@ fn dopri5<const N: usize, S: System<N>>(
         y1,
         f1: k7,
         aux1,
+        auxc,
+        thc: C3,
+        auxd,
+        thd: C4,
         err,
         dense,
     }
@@ -255,7 +266,7 @@ fn rk4<const N: usize, S: System<N>>(
     h: f64,
 ) -> Trial<N, S::Aux> {
     let (k2, _) = sys.rhs(t0 + 0.5 * h, &axpy(y0, h, &[(0.5, k1)]));
-    let (k3, _) = sys.rhs(t0 + 0.5 * h, &axpy(y0, h, &[(0.5, &k2)]));
+    let (k3, auxc) = sys.rhs(t0 + 0.5 * h, &axpy(y0, h, &[(0.5, &k2)]));
     let (k4, _) = sys.rhs(t0 + h, &axpy(y0, h, &[(1.0, &k3)]));
     let y1 = axpy(
         y0,
@@ -276,6 +287,10 @@ fn rk4<const N: usize, S: System<N>>(
         y1,
         f1,
         aux1,
+        auxc,
+        thc: 0.5,
+        auxd: auxc,
+        thd: 0.5,
         err: 0.0,
         dense,
     }
@@ -497,17 +512,18 @@ pub fn max_in_window(w: impl Fn(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
     }
 }
 
-/// The largest value on [0, 1] of the parabola through (0, v0), (1/2, vm), (1, v1): a step's
-/// maximum predicted from three accurate values, to rank the steps a maximum may lie in.
-pub fn parabola_max(v0: f64, vm: f64, v1: f64) -> f64 {
-    let ends = v0.max(vm).max(v1);
-    // v(x) = v0 + b x + c x^2.
-    let c = 2.0 * (v0 + v1 - 2.0 * vm);
-    let b = 4.0 * vm - 3.0 * v0 - v1;
-    if c < 0.0 {
-        let x = -b / (2.0 * c);
+/// The largest value on [0, 1] of the parabola through (0, v0), (c, vc), (1, v1), 0 < c < 1:
+/// a step's maximum predicted from its ends and an inner value, to rank the steps a maximum
+/// may lie in.
+pub fn parabola_max(v0: f64, vc: f64, v1: f64, c: f64) -> f64 {
+    let ends = v0.max(vc).max(v1);
+    // v(x) = v0 + b x + a x^2.
+    let a = (vc - v0 - c * (v1 - v0)) / (c * (c - 1.0));
+    let b = v1 - v0 - a;
+    if a < 0.0 {
+        let x = -b / (2.0 * a);
         if x > 0.0 && x < 1.0 {
-            return ends.max(v0 + b * x + c * x * x);
+            return ends.max(v0 + b * x + a * x * x);
         }
     }
     ends
@@ -565,7 +581,28 @@ pub fn wgsl_constants() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{quantize_step, STEP_BINS};
+    use super::{parabola_max, quantize_step, STEP_BINS};
+
+    /// Through three points of a parabola, at any inner node, the vertex when it lies inside
+    /// [0, 1] and the larger end otherwise. Tolerance: a few units of f64 rounding on values
+    /// of order 1 (the divided difference divides by c (c - 1) >= 0.09 here).
+    #[test]
+    fn parabola_max_finds_the_vertex_from_any_inner_node() {
+        for (x0, top) in [(0.37, 2.5), (0.9, -1.0), (0.05, 10.0)] {
+            let v = |x: f64| top - 3.0 * (x - x0) * (x - x0);
+            for c in [0.1, 0.3, 0.5, 0.8, 0.9] {
+                let p = parabola_max(v(0.0), v(c), v(1.0), c);
+                assert!((p - top).abs() < 1e-13, "x0 {x0}, c {c}: {p} against {top}");
+            }
+        }
+        // Vertex beyond the step, or a convex parabola: the largest of the three values.
+        for c in [0.3, 0.8] {
+            let v = |x: f64| 1.0 - (x - 1.4) * (x - 1.4);
+            assert_eq!(parabola_max(v(0.0), v(c), v(1.0), c), v(1.0));
+            let u = |x: f64| (x - 0.5) * (x - 0.5);
+            assert_eq!(parabola_max(u(0.0), u(c), u(1.0), c), u(0.0).max(u(1.0)));
+        }
+    }
 
     /// The definition: halve from 2^30 while above h, at most 80 times.
     fn by_halving(h: f64) -> f64 {

@@ -687,16 +687,22 @@ impl SampleModel<'_> {
     }
 
     /// Track where each watched maximum lies. Each step's largest value is predicted by the
-    /// parabola through the watched quantity at its start, its end and its midpoint on the
-    /// dense output (all three at accurate states). The finishing pass searches the step
+    /// parabola through the watched quantity at its start, its end and an inner stage of the
+    /// trial (`Trial::auxc`, at an approximate state: no evaluation beyond the trial's own,
+    /// as the shader's loop has no call site for one). The finishing pass searches the step
     /// predicted highest (B1) and the runner-up (B2) among the others but the step right after
     /// B1, which B1's window reaches into and which, if it held a higher maximum, would most
     /// likely have been predicted higher itself. Steps without a canopy only.
     fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, a0: &Aux) {
-        let am = self.flight(CH_NONE).rhs(tr.t_at(0.5), &tr.dense(0.5)).1;
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
-            let p = parabola_max(watch(w, a0), watch(w, &am), watch(w, &tr.aux1));
+            let (v0, v1) = (watch(w, a0), watch(w, &tr.aux1));
+            let p = parabola_max(v0, watch(w, &tr.auxc), v1, tr.thc).max(parabola_max(
+                v0,
+                watch(w, &tr.auxd),
+                v1,
+                tr.thd,
+            ));
             // This step follows B1 when it starts where B1 ends (t advances by exactly h).
             let (b1_t0, b1_h) = (s[b + PK_B1 + BR_T0], s[b + PK_B1 + BR_H]);
             let after_b1 = b1_h > 0.0 && b1_t0 + b1_h == tr.t0;
