@@ -64,6 +64,17 @@ impl Held {
             approach: s[S_MODE] >= APPROACH_MODE,
         }
     }
+
+    /// The same thrust, bit for bit: on, thrusters, open-loop direction and throttle, approach
+    /// stage (not the phase reference, psi0 and ph0).
+    fn same_thrust(&self, o: &Held) -> bool {
+        let same = |a: f64, b: f64| a.to_bits() == b.to_bits();
+        self.on == o.on
+            && same(self.n_on, o.n_on)
+            && self.ol_dir.iter().zip(o.ol_dir).all(|(a, b)| same(*a, b))
+            && same(self.ol_throttle, o.ol_throttle)
+            && self.approach == o.approach
+    }
 }
 
 /// The integrated state: position [m], velocity [m/s], mass [kg].
@@ -72,48 +83,30 @@ pub const N_Y: usize = 7;
 /// A right-hand side already evaluated, f(t, y) under a held mode: dopri5's last evaluation of
 /// a kept step is the next step's first (FSAL), and a trial taken again after a rejection or a
 /// cut-back starts where the last one did. Reused only when time, state and the mode's
-/// thrust (on, thrusters, open-loop direction, approach stage) are the same bits, so results
+/// thrust ([`Held::same_thrust`]) are the same bits, so results
 /// are bit for bit those of evaluating again: the phase inside the right-hand side is then the
 /// step start's unwrapped phase either way (atan2_small(0, x > 0) is exactly 0).
 #[derive(Debug, Clone, Copy)]
 pub struct FirstEval {
     t: f64,
     y: [f64; N_Y],
-    on: bool,
-    n_on: f64,
-    ol_dir: [f64; 3],
-    ol_throttle: f64,
-    approach: bool,
+    held: Held,
     f: [f64; N_Y],
 }
 
 impl FirstEval {
     fn new(t: f64, y: [f64; N_Y], held: Held, f: [f64; N_Y]) -> Self {
-        FirstEval {
-            t,
-            y,
-            on: held.on,
-            n_on: held.n_on,
-            ol_dir: held.ol_dir,
-            ol_throttle: held.ol_throttle,
-            approach: held.approach,
-            f,
-        }
+        FirstEval { t, y, held, f }
     }
 
     fn matches(&self, t: f64, y: &[f64; N_Y], held: Held) -> bool {
-        let same = |a: f64, b: f64| a.to_bits() == b.to_bits();
-        same(self.t, t)
-            && self.y.iter().zip(y).all(|(a, b)| same(*a, *b))
-            && self.on == held.on
-            && same(self.n_on, held.n_on)
+        self.t.to_bits() == t.to_bits()
             && self
-                .ol_dir
+                .y
                 .iter()
-                .zip(held.ol_dir)
-                .all(|(a, b)| same(*a, b))
-            && same(self.ol_throttle, held.ol_throttle)
-            && self.approach == held.approach
+                .zip(y)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+            && self.held.same_thrust(&held)
     }
 }
 
