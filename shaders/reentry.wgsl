@@ -284,7 +284,7 @@ fn watch_start(v: real, t: real, w0: Watch) -> Watch {
 // Where the maximum of w lies (cpu.rs `watch_step`): each step's largest value is predicted by
 // the parabolas through w at its start (a0), its end and each of two inner stages of the trial
 // (approximate states: the loop evaluates nothing beyond the trial). B1 is the step predicted
-// highest, B2 the runner-up among the others but the step right after B1.
+// highest, B2 the runner-up among all the others.
 fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, tr: Trial) -> Watch {
     var wt = w0;
     let a1 = tr.aux1;
@@ -292,14 +292,12 @@ fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, tr: Trial) -> Watch {
     let v1 = watch(w, a1);
     let pr = max(integ_parabola_max(v0, watch(w, tr.auxc), v1, tr.thc),
                  integ_parabola_max(v0, watch(w, tr.auxd), v1, tr.thd));
-    // This step follows B1 when it starts where B1 ends (t advances by exactly h).
-    let after_b1 = wt.b1.h > 0.0 && wt.b1.t0 + wt.b1.h == here.t0;
     if (pr > wt.p1) {
         wt.b2 = wt.b1;
         wt.p2 = wt.p1;
         wt.p1 = pr;
         wt.b1 = here;
-    } else if (!after_b1 && pr > wt.p2) {
+    } else if (pr > wt.p2) {
         wt.p2 = pr;
         wt.b2 = here;
     }

@@ -151,3 +151,49 @@ fn rk4_agrees_with_dopri5_at_the_converged_tolerance() {
         assert!(landing_distance_m(x, y) < 5.0);
     }
 }
+
+#[test]
+fn every_sample_of_the_default_run_locates_its_peaks_within_the_budget() {
+    // The 10,000 samples that `dispersa run configs/tianwen2_reentry.toml` flies, default
+    // tolerances against rtol 1e-12, peaks only: a located maximum is as good as the steps its
+    // windows search (docs/DESIGN.md, "Call sites, not calls"), and a miss is a sample in
+    // thousands. Measured 2026-12-04, worst of 10,000: peak g 3.9e-5, total 5.0e-5, convective
+    // 1.3e-5, radiative 4.6e-5. Excluding the step right after B1 from B2 missed 2.0e-4 there
+    // (sample 6371); ranking steps by a dense-output midpoint instead of the trial's stages,
+    // 7.9e-4 (a sample among the first 4,000). Budget: the issue's 2e-4.
+    let cfg = config_with(&[]);
+    let n = cfg.run.samples as usize;
+    let (sc, params, inputs) = sample_inputs(&cfg, n, false);
+    let a = outputs(&cpu(), &sc, &params, &inputs);
+    let tight = config_with(&[
+        "integrator.rtol=1e-12",
+        "integrator.descent_rtol=1e-12",
+        "integrator.atol=1e-9",
+    ]);
+    let (sc, params, inputs) = sample_inputs(&tight, n, false);
+    let b = outputs(&cpu(), &sc, &params, &inputs);
+    let mut worst = [0.0f64; 4];
+    let mut compared = 0;
+    for (x, y) in a.iter().zip(&b) {
+        if x.status != ST_LANDED || y.status != ST_LANDED {
+            continue;
+        }
+        compared += 1;
+        for (m, w) in worst.iter_mut().enumerate() {
+            let (p, q) = (x.metrics[m].unwrap(), y.metrics[m].unwrap());
+            // The radiative flux is zero below 8.75 km/s (slow samples): relative only above 1.
+            if q > 1.0 {
+                *w = w.max(((p - q) / q).abs());
+            }
+        }
+    }
+    eprintln!(
+        "default run vs converged, worst of {compared}: peak g, total, convective, radiative \
+         {:.2e} {:.2e} {:.2e} {:.2e}",
+        worst[0], worst[1], worst[2], worst[3]
+    );
+    assert!(compared * 10 >= n * 9, "{compared} of {n} landed in both");
+    for (m, w) in worst.iter().enumerate() {
+        assert!(*w <= 2e-4, "peak metric {m}: {w:e} over the budget 2e-4");
+    }
+}

@@ -687,12 +687,13 @@ impl SampleModel<'_> {
     }
 
     /// Track where each watched maximum lies. Each step's largest value is predicted by the
-    /// parabola through the watched quantity at its start, its end and an inner stage of the
-    /// trial (`Trial::auxc`, at an approximate state: no evaluation beyond the trial's own,
-    /// as the shader's loop has no call site for one). The finishing pass searches the step
-    /// predicted highest (B1) and the runner-up (B2) among the others but the step right after
-    /// B1, which B1's window reaches into and which, if it held a higher maximum, would most
-    /// likely have been predicted higher itself. Steps without a canopy only.
+    /// larger of the parabolas through the watched quantity at its start, its end and each of
+    /// two inner stages of the trial (`Trial::auxc`, `auxd`, at approximate states: no
+    /// evaluation beyond the trial's own, as the shader's loop has no call site for one). The
+    /// finishing pass searches the step predicted highest (B1) and the runner-up among all the
+    /// others (B2), the step right after B1 included: near a kink of a tabulated model the
+    /// parabolas overshoot, and a step can be ranked first while the maximum lies in the next
+    /// one, beyond B1's window (tests/integrator.rs). Steps without a canopy only.
     fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, a0: &Aux) {
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
@@ -703,16 +704,13 @@ impl SampleModel<'_> {
                 v1,
                 tr.thd,
             ));
-            // This step follows B1 when it starts where B1 ends (t advances by exactly h).
-            let (b1_t0, b1_h) = (s[b + PK_B1 + BR_T0], s[b + PK_B1 + BR_H]);
-            let after_b1 = b1_h > 0.0 && b1_t0 + b1_h == tr.t0;
             if p > s[b + PK_P1] {
                 // The old best becomes the runner-up.
                 s.copy_within(b + PK_B1..b + PK_B1 + BR_LEN, b + PK_B2);
                 s[b + PK_P2] = s[b + PK_P1];
                 s[b + PK_P1] = p;
                 set_bracket(s, b + PK_B1, tr.t0, tr.h, &tr.y0);
-            } else if !after_b1 && p > s[b + PK_P2] {
+            } else if p > s[b + PK_P2] {
                 s[b + PK_P2] = p;
                 set_bracket(s, b + PK_B2, tr.t0, tr.h, &tr.y0);
             }

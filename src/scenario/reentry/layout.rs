@@ -66,8 +66,8 @@ crate::layout! {
     // Watched maxima: deceleration, total, convective and radiative heat flux. Each has a
     // block of PK_LEN slots at S_PK + PK_LEN w: the largest value at a step end and its time;
     // the step whose predicted maximum is the largest (B1; each step's maximum is predicted by
-    // the parabola through the watched value at its start, dense-output midpoint and end) and
-    // the runner-up among the other steps but the one right after B1 (B2). The finishing pass
+    // the parabolas through the watched value at its start and end and at each of two inner
+    // stages of its trial) and the runner-up among the other steps (B2). The finishing pass
     // searches the two windows.
     N_WATCH = 4,
     W_G = 0,
