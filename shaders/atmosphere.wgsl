@@ -50,7 +50,7 @@ fn held_segment(n: u32, dh: real, h: real) -> Segment {
 // m1 at its lower and upper nodes (unit spacing).
 fn spline_at(t: real, y0: real, m0: real, y1: real, m1: real) -> real {
     let a = 1.0 - t;
-    return a * y0 + t * y1 + ((a * a * a - a) * m0 + (t * t * t - t) * m1) / 6.0;
+    return a * y0 + t * y1 + ((a * a * a - a) * m0 + (t * t * t - t) * m1) * (1.0 / 6.0);
 }
 
 // The sample's ln density multiplier at altitude h: the natural cubic spline through N_PERT nodes,

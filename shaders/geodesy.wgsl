@@ -28,6 +28,6 @@ fn geodetic_frame(r: vec3<real>, a: real, e2: real) -> vec3<real> {
         c = p * inv;
         s = ss * inv;
     }
-    let nn = a / sqrt(1.0 - e2 * s * s);
-    return vec3<real>(p * c + z * s - a * a / nn, c, s);
+    // a^2 / N = a sqrt(1 - e2 sin^2 phi).
+    return vec3<real>(p * c + z * s - a * sqrt(1.0 - e2 * s * s), c, s);
 }

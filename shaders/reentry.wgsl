@@ -119,9 +119,9 @@ fn air_at_lag(r: vec3<real>, g: vec3<real>, p: P, lag_m: real) -> vec3<real> {
     var air = vec3<real>(-w * r.y, w * r.x, 0.0);
     if (N_WIND > 0u) {
         let en = wind_en(p.ib, g.x + lag_m);
-        let rxy = sqrt(r.x * r.x + r.y * r.y);
-        let cl = r.x / rxy;
-        let sl = r.y / rxy;
+        let inv_rxy = 1.0 / sqrt(r.x * r.x + r.y * r.y);
+        let cl = r.x * inv_rxy;
+        let sl = r.y * inv_rxy;
         air = air + vec3<real>(-sl * en.x - g.z * cl * en.y, cl * en.x - g.z * sl * en.y,
                                g.y * en.y);
     }
@@ -150,14 +150,15 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
     let mach = speed / air.a_sound;
     let qdyn = 0.5 * rho * speed * speed;
     let cd = drag_coefficient(mach, p.cd, p.cd_scale);
-    let drag_body = qdyn * cd * p.area / p.mass;
-    let drag = drag_body + qdyn * p.cda / p.mass;
+    let qm = qdyn / p.mass;
+    let drag_body = qm * cd * p.area;
+    let drag = drag_body + qm * p.cda;
     var acc = grav;
-    let vhat = vrel / max(speed, 1.0e-30);
+    let vhat = vrel * (1.0 / max(speed, 1.0e-30));
     acc = acc - drag * vhat;
     if (HAS_LIFT == 1u) {
         let n = cross(y.r, vrel);
-        let nhat = n / length(n);
+        let nhat = n * (1.0 / length(n));
         let lift_up = cross(vhat, nhat);
         // Positive bank turns the lift to the right of the air-relative velocity.
         acc = acc + p.ld * drag_body * (p.cos_bank * lift_up - p.sin_bank * nhat);
