@@ -26,7 +26,8 @@ fn drag_coefficient(mach: real, cd_const: real, cd_scale: real) -> real {
     if (CD_MODE == 1u) {
         cd = consts_held(dims.off_cd, N_CD, CD_STEPS, mach);
     } else if (CD_MODE == 2u) {
-        cd = consts4_uniform_held(dims.off_cd, N_CD, consts[C_CD_X0], consts[C_CD_DX], mach);
+        cd = consts4_uniform_held(dims.off_cd, N_CD, consts[C_CD_X0], consts[C_CD_DX],
+                                  consts[C_CD_INV_DX], mach);
     }
     return cd * cd_scale;
 }

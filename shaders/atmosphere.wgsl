@@ -8,24 +8,24 @@ struct Air {
     a_sound: real,
 };
 
-// The segment of a uniform table (n nodes from x0, spacing dx) that holds x, and x's fraction
-// along it; the end segments extend beyond the table.
+// The segment of a uniform table (n nodes from x0, spacing dx = 1 / inv_dx) that holds x, and
+// x's fraction along it; the end segments extend beyond the table.
 struct Segment {
     k: u32,
     f: real,
 };
 
-fn uniform_segment(n: u32, x0: real, dx: real, x: real) -> Segment {
-    let u = (x - x0) / dx;
+fn uniform_segment(n: u32, x0: real, inv_dx: real, x: real) -> Segment {
+    let u = (x - x0) * inv_dx;
     let fk = clamp(floor(u), 0.0, real(n - 2u));
     return Segment(u32(fk), u - fk);
 }
 
 // Linear interpolation in a uniform table of n values in consts4 from vec4 `base4`, one a segment
 // (its ends), held beyond its ends (physics::table::UniformTable::lookup): one load.
-fn consts4_uniform_held(base4: u32, n: u32, x0: real, dx: real, x: real) -> real {
+fn consts4_uniform_held(base4: u32, n: u32, x0: real, dx: real, inv_dx: real, x: real) -> real {
     let xc = clamp(x, x0, x0 + real(n - 1u) * dx);
-    let sg = uniform_segment(n, x0, dx, xc);
+    let sg = uniform_segment(n, x0, inv_dx, xc);
     let s = consts4[base4 + sg.k];
     return s.x + sg.f * (s.y - s.x);
 }
@@ -38,10 +38,10 @@ fn hermite(p0: real, p1: real, m0: real, m1: real, f: real) -> real {
         + (-2.0 * f3 + 3.0 * f2) * p1 + (f3 - f2) * m1;
 }
 
-// The segment of n nodes at spacing dh from 0 m that holds h, held beyond the node range, and
-// h's fraction along it (the host's physics::atmosphere::natural_spline).
-fn held_segment(n: u32, dh: real, h: real) -> Segment {
-    let u = clamp(h / dh, 0.0, real(n - 1u));
+// The segment of n nodes at spacing 1 / inv_dh from 0 m that holds h, held beyond the node
+// range, and h's fraction along it (the host's physics::atmosphere::natural_spline).
+fn held_segment(n: u32, inv_dh: real, h: real) -> Segment {
+    let u = clamp(h * inv_dh, 0.0, real(n - 1u));
     let fk = min(floor(u), real(n - 2u));
     return Segment(u32(fk), u - fk);
 }
@@ -60,7 +60,7 @@ fn perturbation(ib: u32, h: real) -> real {
     if (N_PERT == 0u) {
         return 0.0;
     }
-    let sg = held_segment(N_PERT, consts[C_PERT_DH], h);
+    let sg = held_segment(N_PERT, consts[C_PERT_INV_DH], h);
     let s = inputs4[(ib + PERT_OFF) / 4u + sg.k];
     return spline_at(sg.f, s.x, s.y, s.z, s.w);
 }
@@ -74,7 +74,7 @@ fn wind_en(ib: u32, h: real) -> vec2<real> {
     if (N_WIND == 0u) {
         return vec2<real>(0.0, 0.0);
     }
-    let sg = held_segment(N_WIND, consts[C_WIND_DH], h);
+    let sg = held_segment(N_WIND, consts[C_WIND_INV_DH], h);
     let k = (ib + WIND_OFF) / 4u + sg.k;
     let n0 = inputs4[k];
     let n1 = inputs4[k + 1u];
@@ -95,7 +95,7 @@ fn atmosphere(h: real, ib: u32, ln_dscale: real, ln_rho0: real, inv_h: real, a_e
         // physics::atmosphere::uniform_cubic); the speed of sound linear. Linear interpolation
         // of ln density would put a kink at every node, which the adaptive integrator pays for
         // in rejected steps. Two vec4s a segment (Model: off_atm4): two loads.
-        let sg = uniform_segment(dims.n_atm, consts[C_ATM_H0], consts[C_ATM_DH], h);
+        let sg = uniform_segment(dims.n_atm, consts[C_ATM_H0], consts[C_ATM_INV_DH], h);
         let q = consts4[dims.off_atm + 2u * sg.k];
         let w = consts4[dims.off_atm + 2u * sg.k + 1u];
         air.ln_rho = hermite(q.y, q.z, 0.5 * (q.z - q.x), 0.5 * (q.w - q.y), sg.f);

@@ -20,7 +20,8 @@ fn radiative_heat_flux(ln_rho: real, rho: real, v: real, rn: real, ln_rn: real) 
         cap = 0.6;
     }
     let a = min(1.072e6 * rexp(-1.88 * rlog(v) - 0.325 * ln_rho), cap);
-    let f = consts4_uniform_held(dims.off_ts, N_TS, consts[C_TS_V0], consts[C_TS_DV], v);
+    let f = consts4_uniform_held(dims.off_ts, N_TS, consts[C_TS_V0], consts[C_TS_DV],
+                                 consts[C_TS_INV_DV], v);
     let q = consts[C_TS_C] * rexp(a * ln_rn + 1.22 * ln_rho) * f;
     return select(q, 0.0, v <= consts[C_TS_V0] || rho <= 0.0);
 }

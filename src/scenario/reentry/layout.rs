@@ -129,7 +129,14 @@ crate::layout! {
     C_WIND_DH = 22, // wind node spacing [m] (nodes start at 0 m)
     C_CONV_V = 23, // convective reference velocity [m/s] (Sutton-Graves: 1)
     C_CONV_N = 24, // convective velocity exponent (Sutton-Graves: 3, taken as V*V*V)
-    CONSTS_FIXED = 25,
+    // The reciprocals of the uniform grids' spacings: the shader multiplies where it would
+    // divide at every evaluation (an f64 division costs llvmpipe several multiplications).
+    C_ATM_INV_DH = 25,
+    C_PERT_INV_DH = 26,
+    C_WIND_INV_DH = 27,
+    C_TS_INV_DV = 28,
+    C_CD_INV_DX = 29,
+    CONSTS_FIXED = 30,
 
 }
 

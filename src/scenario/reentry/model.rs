@@ -248,6 +248,7 @@ impl Model {
         consts[C_H0] = FIRST_STEP_S.min(cfg.integrator.max_step_s);
         consts[C_ATM_H0] = 0.0;
         consts[C_ATM_DH] = ATM_TABLE_DH_M;
+        consts[C_ATM_INV_DH] = 1.0 / ATM_TABLE_DH_M;
         consts[C_ATM_TOP] = ATM_TABLE_TOP_M;
         let perturbation = cfg
             .atmosphere
@@ -262,11 +263,13 @@ impl Model {
                 )
             });
         consts[C_PERT_DH] = perturbation.as_ref().map_or(1.0, |p| p.node_spacing_m);
+        consts[C_PERT_INV_DH] = 1.0 / consts[C_PERT_DH];
         let wind = cfg
             .winds
             .as_ref()
             .map(|w| Wind::new(w, cfg.entry.altitude_km));
         consts[C_WIND_DH] = wind.as_ref().map_or(1.0, |w| w.spacing_m);
+        consts[C_WIND_INV_DH] = 1.0 / consts[C_WIND_DH];
 
         // The kernel's copies of the tables, on uniform grids (physics::table), segment by
         // segment (`push_segments`); the CPU reference interpolates the tables as given.
@@ -274,6 +277,7 @@ impl Model {
             .expect("the Tauber-Sutton velocities lie on a 250 m/s grid");
         consts[C_TS_V0] = ts.x0;
         consts[C_TS_DV] = ts.dx;
+        consts[C_TS_INV_DV] = 1.0 / ts.dx;
         let off_ts = push_segments(&mut consts, &ts.ys);
         let n_ts = ts.ys.len();
         let mut off_cd = consts.len();
@@ -285,6 +289,7 @@ impl Model {
                 Some(u) => {
                     consts[C_CD_X0] = u.x0;
                     consts[C_CD_DX] = u.dx;
+                    consts[C_CD_INV_DX] = 1.0 / u.dx;
                     off_cd = push_segments(&mut consts, &u.ys);
                     (CD_TABLE, true, u.ys.len())
                 }
