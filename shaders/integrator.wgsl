@@ -237,5 +237,11 @@ fn integ_parabola_max(v0: real, vc: real, v1: real, c: real) -> real {
     return ends;
 }
 
+// Trial::predicted_max: a step's largest value of a watched quantity from its values at the
+// step's start (v0), its two inner stages (vc at thc, vd at thd) and its end (v1).
+fn integ_predicted_max(tr: Trial, v0: real, vc: real, vd: real, v1: real) -> real {
+    return max(integ_parabola_max(v0, vc, v1, tr.thc), integ_parabola_max(v0, vd, v1, tr.thd));
+}
+
 // The maximum search of integrator::max_in_window is written by the scenario (WGSL has no
 // closures) with MAX_GRID, GOLDEN_ITERATIONS and GOLDEN from the generated prelude.

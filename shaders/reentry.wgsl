@@ -288,11 +288,8 @@ fn watch_start(v: real, t: real, w0: Watch) -> Watch {
 // highest, B2 the runner-up among all the others.
 fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, tr: Trial) -> Watch {
     var wt = w0;
-    let a1 = tr.aux1;
-    let v0 = watch(w, a0);
-    let v1 = watch(w, a1);
-    let pr = max(integ_parabola_max(v0, watch(w, tr.auxc), v1, tr.thc),
-                 integ_parabola_max(v0, watch(w, tr.auxd), v1, tr.thd));
+    let v1 = watch(w, tr.aux1);
+    let pr = integ_predicted_max(tr, watch(w, a0), watch(w, tr.auxc), watch(w, tr.auxd), v1);
     if (pr > wt.p1) {
         wt.b2 = wt.b1;
         wt.p2 = wt.p1;

@@ -130,6 +130,19 @@ impl<const N: usize, A: Copy> Trial<N, A> {
     pub fn t_at(&self, theta: f64) -> f64 {
         self.t0 + theta * self.h
     }
+
+    /// The step's largest value of a watched quantity `w` of the aux, predicted from its value
+    /// `v0` at the step's start, at its end and at the two inner stages: the larger of the two
+    /// parabolas ([`parabola_max`]). To rank steps, not to locate the maximum.
+    pub fn predicted_max(&self, v0: f64, w: impl Fn(&A) -> f64) -> f64 {
+        let v1 = w(&self.aux1);
+        parabola_max(v0, w(&self.auxc), v1, self.thc).max(parabola_max(
+            v0,
+            w(&self.auxd),
+            v1,
+            self.thd,
+        ))
+    }
 }
 
 fn axpy<const N: usize>(y: &[f64; N], h: f64, terms: &[(f64, &[f64; N])]) -> [f64; N] {

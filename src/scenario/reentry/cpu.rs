@@ -8,7 +8,7 @@
 
 use super::layout::*;
 use super::model::{Model, ATM_EXPONENTIAL, CD_TABLE};
-use crate::integrator::{self, locate_root, max_in_window, parabola_max, Method, System, Trial};
+use crate::integrator::{self, locate_root, max_in_window, Method, System, Trial};
 use crate::physics::atmosphere::{natural_spline, uniform_cubic, uniform_lerp};
 use crate::physics::constants::{TAUBER_SUTTON_F, TAUBER_SUTTON_V_M_S};
 use crate::physics::geodesy::cartesian_to_geodetic_m;
@@ -697,13 +697,7 @@ impl SampleModel<'_> {
     fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, a0: &Aux) {
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
-            let (v0, v1) = (watch(w, a0), watch(w, &tr.aux1));
-            let p = parabola_max(v0, watch(w, &tr.auxc), v1, tr.thc).max(parabola_max(
-                v0,
-                watch(w, &tr.auxd),
-                v1,
-                tr.thd,
-            ));
+            let p = tr.predicted_max(watch(w, a0), |a| watch(w, a));
             if p > s[b + PK_P1] {
                 // The old best becomes the runner-up.
                 s.copy_within(b + PK_B1..b + PK_B1 + BR_LEN, b + PK_B2);
