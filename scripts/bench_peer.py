@@ -6,11 +6,11 @@ One invocation:
      the Parquet file included): the dispersa rate is N / wall seconds;
   2. reads the sampled inputs back from samples.parquet and builds the initial Cartesian states
      exactly as dispersa's `Model::pack_input` does (spherical Earth, e2 = 0);
-  3. propagates them with heyoka's `taylor_adaptive_batch` (tol 1e-6, batch = heyoka's
-     recommended SIMD width), one process per core, with a terminal landing event (altitude 0)
-     and a non-terminal event at the peak of the drag deceleration. The heyoka rate counts
-     propagation only (JIT compilation and process start excluded): N / the slowest worker's
-     propagation wall time;
+  3. propagates them with heyoka's `taylor_adaptive_batch` (tol 1e-6, --batch lanes), one
+     process per core, with an event at landing (altitude 0) and one at the peak of the drag
+     deceleration, one `propagate_until` call a batch. The heyoka rate counts propagation only
+     (JIT compilation and process start excluded): N / the slowest worker's propagation wall
+     time;
   4. checks per sample that both agree on peak g and landing time, on an untimed subset
      compares heyoka against itself at tol 1e-12 and against dispersa on dispersa's own step
      grid (a pure model check), and prints both rates, their ratio and a Markdown table row.
@@ -49,11 +49,22 @@ G0 = 9.80665  # standard gravity, dispersa's "g" (src/physics/constants.rs, REFE
 # output (docs/DESIGN.md); the subset's model check compares heyoka's drag at dispersa's reported
 # peak time, and dispersa's landing time, against heyoka at tol 1e-12.
 #
-# Harness cost: the landing event stops the whole SIMD batch and the peak event calls back into
-# Python, so the heyoka rate below includes Python work per batch. Measured 2026-12-02 on the
-# 2-core machine, one process: this harness 11,351 samples/s; the same integration with no events,
-# one propagate_until per batch, 167,152 samples/s. The rate printed here is therefore a lower
-# bound on what heyoka can do (docs/PERFORMANCE.md).
+# Harness cost: heyoka.py calls event callbacks in Python, so the harness keeps the Python work
+# per batch small (docs/PERFORMANCE.md, "The peer's harness made lean"):
+# - one propagate_until a batch: the landing event's callback records the lane's time and
+#   freezes the lane (its right-hand side is multiplied by a parameter set to 0), so the other
+#   lanes go on, where a stopping event would return to Python once per lane;
+# - the peak is the first crossing of dD/dt = 0 downwards, a terminal event that continues with
+#   a cooldown longer than the flight: on the subsonic fall the drag hovers at the weight and
+#   dD/dt crosses zero several times more (3.4 crossings a trajectory were measured), each a
+#   Python call. The deceleration's largest value on a ballistic entry is its first maximum
+#   (the flight's ends are compared besides), and the per-sample agreement with dispersa, which
+#   takes the largest over the whole flight, checks it;
+# - batches of --batch lanes (several SIMD vectors) spread the per-batch Python over more lanes.
+# Measured 2026-12-04 on the 2-core machine, 200,000 samples, 2 processes: the harness before
+# (a stopping landing event, every crossing calling back, batch 4) 42,135 and 42,346 samples/s,
+# this one 117,152 and 115,186 (alternating); this one at batch 4, 8, 16 and 32: 76,433, 99,722,
+# 114,654 and 111,611. One process without any event: 167,000 (8,000 samples).
 PEAK_G_REL_TOL = 2e-4
 LANDING_TIME_TOL_S = 0.05
 
@@ -81,6 +92,10 @@ PARAMS = {
 FIXED = {"vehicle.lift_to_drag": 0.0}
 
 N_PARS = 5  # heyoka parameters per lane: k = Cd A / (2 m), rho0 * scale, 1/H, mu, R
+ALIVE = N_PARS  # then 1 while the lane flies, 0 once it has landed (the lane frozen)
+GRID_T = N_PARS + 1  # then, in the untimed check only, dispersa's peak-g time
+# Cooldown of the peak event [s]: longer than any flight, so only the first maximum counts.
+PEAK_COOLDOWN_S = 1.0e6
 
 
 def die(msg, code=2):
@@ -191,8 +206,17 @@ def drag_acc(state, pars, np):
     return pars[0] * pars[1] * np.exp(-(r - pars[4]) * pars[2]) * s2
 
 
+def drag_at(state, pars):
+    """Drag deceleration [m/s^2] of one lane's state (6 numbers) and parameters."""
+    x, y, z, vx, vy, vz = state
+    k, rho0, inv_h, _, rad = pars[:N_PARS]
+    r = math.sqrt(x * x + y * y + z * z)
+    return k * rho0 * math.exp(-(r - rad) * inv_h) * (vx * vx + vy * vy + vz * vz)
+
+
 class PeakCallback:
-    """Non-terminal event at dD/dt = 0 going down: keeps each lane's largest drag and its time."""
+    """Terminal event at dD/dt = 0 going down that lets the integration go on: keeps each lane's
+    largest drag and its time. A terminal event's callback sees the lane at the event's time."""
 
     def __init__(self, batch, np):
         # heyoka deep-copies the callback into the integrator: numpy arrays only, no module.
@@ -203,115 +227,146 @@ class PeakCallback:
         self.value[:] = 0.0
         self.t[:] = 0.0
 
-    def _drag_at(self, ta, t, lane):
-        tt = ta.time.copy()
-        tt[lane] = t  # the other lanes' entries are ignored
-        ta.update_d_output(tt)
-        x, y, z, vx, vy, vz = ta.d_output[:, lane]
-        k, rho0, inv_h, _, rad = ta.pars[:N_PARS, lane]
-        r = math.sqrt(x * x + y * y + z * z)
-        return k * rho0 * math.exp(-(r - rad) * inv_h) * (vx * vx + vy * vy + vz * vz)
-
-    def __call__(self, ta, t, d_sgn, lane):
-        d = self._drag_at(ta, t, lane)
+    def __call__(self, ta, d_sgn, lane):
+        d = drag_at(ta.state[:, lane], ta.pars[:, lane])
         if d > self.value[lane]:
             self.value[lane] = d
-            self.t[lane] = t
+            self.t[lane] = ta.time[lane]
+        return True
 
 
-class GridCallback(PeakCallback):
-    """Event at t = par[N_PARS] (dispersa's reported peak time): the drag there."""
+class LandCallback:
+    """Terminal event at altitude 0 going down: records the lane's time and freezes the lane."""
+
+    def __init__(self, batch, np):
+        self.t = np.full(batch, math.nan)
+
+    def reset(self):
+        self.t[:] = math.nan
+
+    def __call__(self, ta, d_sgn, lane):
+        self.t[lane] = ta.time[lane]
+        ta.pars[ALIVE, lane] = 0.0
+        return True
+
+
+class GridCallback:
+    """Non-terminal event at t = par[GRID_T] (dispersa's reported peak time): the drag there."""
+
+    def __init__(self, batch, np):
+        self.value = np.full(batch, math.nan)
 
     def reset(self):
         self.value[:] = math.nan
 
     def __call__(self, ta, t, d_sgn, lane):
-        self.value[lane] = self._drag_at(ta, t, lane)
+        tt = ta.time.copy()
+        tt[lane] = t  # the other lanes' entries are ignored
+        ta.update_d_output(tt)
+        self.value[lane] = drag_at(ta.d_output[:, lane], ta.pars[:, lane])
 
 
 def make_integrator(batch, tol, np, grid_event=False):
-    """taylor_adaptive_batch for the ballistic reentry; returns (ta, its event callbacks)."""
+    """taylor_adaptive_batch for the ballistic reentry; returns (ta, landing, peak and grid
+    callbacks, the last None without grid_event)."""
     import heyoka as hy
 
     x, y, z, vx, vy, vz = hy.make_vars("x", "y", "z", "vx", "vy", "vz")
     k, rho0, inv_h, mu, rad = (hy.par[i] for i in range(N_PARS))
+    alive = hy.par[ALIVE]
     r = hy.sqrt(hy.sum([x * x, y * y, z * z]))
     s2 = hy.sum([vx * vx, vy * vy, vz * vz])
     s = hy.sqrt(s2)
     kr = k * rho0 * hy.exp(-(r - rad) * inv_h)  # dispersa: exp(ln rho0 - h / H), h = |r| - R
     gk = -mu / (r * r * r)
     sys_ = [
-        (x, vx), (y, vy), (z, vz),
-        (vx, gk * x - kr * s * vx),
-        (vy, gk * y - kr * s * vy),
-        (vz, gk * z - kr * s * vz),
+        (x, alive * vx), (y, alive * vy), (z, alive * vz),
+        (vx, alive * (gk * x - kr * s * vx)),
+        (vy, alive * (gk * y - kr * s * vy)),
+        (vz, alive * (gk * z - kr * s * vz)),
     ]
     # D = kr s^2; dD/dt = kr (-(r.v)/(r H) s^2 + 2 v.a), v.a = -mu (r.v)/r^3 - kr s^3.
     # Divided by kr > 0, closed form:
     rv = hy.sum([x * vx, y * vy, z * vz])
     dd = -inv_h * rv / r * s2 - 2.0 * mu * rv / (r * r * r) - 2.0 * kr * s2 * s
-    nt = [hy.nt_event_batch(dd, PeakCallback(batch, np), direction=hy.event_direction.negative)]
-    n_pars = N_PARS
+    down = hy.event_direction.negative
+    t_events = [
+        hy.t_event_batch(r - rad, callback=LandCallback(batch, np), direction=down),
+        hy.t_event_batch(dd, callback=PeakCallback(batch, np), direction=down,
+                         cooldown=PEAK_COOLDOWN_S),
+    ]
+    nt = []
+    n_pars = N_PARS + 1
     if grid_event:
-        nt.append(hy.nt_event_batch(hy.time - hy.par[N_PARS], GridCallback(batch, np)))
+        nt.append(hy.nt_event_batch(hy.time - hy.par[GRID_T], GridCallback(batch, np)))
         n_pars += 1
-    land = hy.t_event_batch(r - rad, direction=hy.event_direction.negative)
     ta = hy.taylor_adaptive_batch(
         sys_, np.zeros((6, batch)), pars=np.zeros((n_pars, batch)), tol=tol,
-        t_events=[land], nt_events=nt,
+        t_events=t_events, nt_events=nt,
     )
     # The integrator holds its own copies of the events: use the callbacks it calls.
-    return ta, [ev.callback for ev in ta.nt_events]
+    land, peak = (ev.callback for ev in ta.t_events)
+    return ta, (land, peak, ta.nt_events[0].callback if grid_event else None)
 
 
 def propagate(ta, cbs, r0, v0, pars, t_limit, np):
-    """Propagate samples in batches; returns (peak drag, t_peak, t_land, landed, grid drag)."""
+    """Propagate samples in batches; returns (peak drag, t_peak, t_land, landed, grid drag).
+    pars: (n, N_PARS) or, with a grid event, (n, N_PARS + 1) with dispersa's peak time last."""
     import heyoka as hy
 
+    land, peak, grid = cbs
     batch = ta.batch_size
     n = r0.shape[0]
-    peak, t_peak, t_land = np.empty(n), np.empty(n), np.empty(n)
+    out_peak, t_peak, t_land = np.empty(n), np.empty(n), np.empty(n)
     landed = np.zeros(n, dtype=bool)
     grid_d = np.empty(n)
     zeros = np.zeros(batch)
-    success = hy.taylor_outcome.success
+    t_limits = np.full(batch, t_limit)
+    time_limit = int(hy.taylor_outcome.time_limit)
+    err_nf = int(hy.taylor_outcome.err_nf_state)
     for i0 in range(0, n, batch):
         idx = np.arange(i0, i0 + batch).clip(max=n - 1)  # pad the last batch with its last sample
         ta.set_time(zeros)
         ta.state[0:3] = r0[idx].T
         ta.state[3:6] = v0[idx].T
-        ta.pars[:] = pars[idx].T
+        ta.pars[:N_PARS] = pars[idx, :N_PARS].T
+        ta.pars[ALIVE] = 1.0
+        if grid is not None:
+            ta.pars[GRID_T] = pars[idx, N_PARS]
+            grid.reset()
         ta.reset_cooldowns()
-        for cb in cbs:
-            cb.reset()
+        land.reset()
+        peak.reset()
         # The largest drag may also lie at an end of the trajectory.
         start_d = drag_acc(ta.state, ta.pars, np)
-        # A terminal event in one lane stops the whole batch (the other lanes end their step
-        # and report success): each finished lane is then held at its final time and the
-        # batch resumed until every lane has landed or stopped otherwise.
-        t_final = np.full(batch, t_limit)
-        lane_landed = np.zeros(batch, dtype=bool)
-        finished = np.zeros(batch, dtype=bool)
-        while not finished.all():
+        t_final = t_limits.copy()
+        # One call flies the batch: a landed lane is frozen and the others go on. A lane that
+        # fails (a non-finite state) stops the call; it is held where it stopped and the batch
+        # resumed.
+        while True:
             ta.propagate_until(t_final)
-            for lane, res in enumerate(ta.propagate_res):
-                if finished[lane] or res[0] == success:
-                    continue
-                # Outcome -1: terminal event 0, landing; otherwise the time limit or an error.
-                lane_landed[lane] = int(res[0]) == -1
-                finished[lane] = True
+            res = [int(r[0]) for r in ta.propagate_res]
+            if all(o == time_limit for o in res):
+                break
+            failed = [lane for lane, o in enumerate(res) if o == err_nf]
+            if not failed:
+                die(f"heyoka stopped a batch with outcomes {res}")
+            for lane in failed:
                 t_final[lane] = ta.time[lane]
+                ta.pars[ALIVE, lane] = 0.0
         end_d = drag_acc(ta.state, ta.pars, np)
         m = min(batch, n - i0)
         sl = slice(i0, i0 + m)
-        ev = cbs[0]
-        peak[sl] = np.maximum(ev.value, np.maximum(start_d, end_d))[:m]
-        t_peak[sl] = np.where(ev.value >= np.maximum(start_d, end_d), ev.t,
-                              np.where(start_d >= end_d, 0.0, ta.time))[:m]
-        t_land[sl] = np.where(lane_landed, ta.time, np.nan)[:m]
+        ends = np.maximum(start_d, end_d)
+        out_peak[sl] = np.maximum(peak.value, ends)[:m]
+        lane_landed = np.isfinite(land.t)
+        t_end = np.where(lane_landed, land.t, ta.time)
+        t_peak[sl] = np.where(peak.value >= ends, peak.t,
+                              np.where(start_d >= end_d, 0.0, t_end))[:m]
+        t_land[sl] = land.t[:m]
         landed[sl] = lane_landed[:m]
-        grid_d[sl] = cbs[1].value[:m] if len(cbs) > 1 else np.nan
-    return peak, t_peak, t_land, landed, grid_d
+        grid_d[sl] = grid.value[:m] if grid is not None else np.nan
+    return out_peak, t_peak, t_land, landed, grid_d
 
 
 def worker(wid, r0, v0, pars, t_limit, tol, batch, barrier, out):
@@ -425,11 +480,14 @@ def parse_args():
                     help="skip the dispersa run and read --out/samples.parquet (no dispersa rate)")
     ap.add_argument("--cores", type=int, default=os.cpu_count(), help="heyoka worker processes")
     ap.add_argument("--tol", type=float, default=1e-6, help="heyoka tolerance")
+    ap.add_argument("--batch", type=int, default=16,
+                    help="heyoka batch lanes (default 16: four AVX2 vectors, the fastest of "
+                         "4, 8 and 16 measured; 0: heyoka's recommended SIMD width)")
     ap.add_argument("--check-samples", type=int, default=500,
                     help="untimed subset propagated again at tol 1e-12 with a step-grid event")
     args = ap.parse_args()
-    if args.samples <= 0 or args.cores <= 0 or args.check_samples < 0:
-        die("--samples and --cores must be positive, --check-samples not negative")
+    if args.samples <= 0 or args.cores <= 0 or args.check_samples < 0 or args.batch < 0:
+        die("--samples and --cores must be positive, --check-samples and --batch not negative")
     if args.reuse and not args.out:
         die("--reuse needs --out")
     return args
@@ -512,7 +570,7 @@ def main():
     if not valid.any():
         die("no sample has valid inputs (dispersa failed them all)", code=1)
 
-    batch = hy.recommended_simd_size()
+    batch = args.batch or hy.recommended_simd_size()
     print(f"heyoka {hy.__version__}: {valid.sum()} samples, batch {batch}, tol {args.tol:g}, "
           f"up to {args.cores} processes ...", flush=True)
     load.append(os.getloadavg()[0])
