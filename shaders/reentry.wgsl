@@ -102,7 +102,7 @@ struct Eval {
 };
 
 fn altitude_of(r: vec3<real>, p: P) -> real {
-    return geodetic_altitude(r, p.aeq, consts[C_E2]);
+    return geodetic_altitude(r, p.aeq, consts[C_E2], consts[C_E2_B], consts[C_E2_EP]);
 }
 
 // Velocity of the air at r, given its geodetic frame g = (altitude, cos lat, sin lat): the
@@ -129,7 +129,7 @@ fn air_at_lag(r: vec3<real>, g: vec3<real>, p: P, lag_m: real) -> vec3<real> {
 }
 
 fn geodetic_of(r: vec3<real>, p: P) -> vec3<real> {
-    return geodetic_frame(r, p.aeq, consts[C_E2]);
+    return geodetic_frame(r, p.aeq, consts[C_E2], consts[C_E2_B], consts[C_E2_EP]);
 }
 
 fn rhs(t: real, y: Y, p: P) -> Eval {

@@ -136,7 +136,11 @@ crate::layout! {
     C_WIND_INV_DH = 27,
     C_TS_INV_DV = 28,
     C_CD_INV_DX = 29,
-    CONSTS_FIXED = 30,
+    // The ellipsoid's sqrt(1 - e2) = b / a and e2 / sqrt(1 - e2) = e'^2 b / a, for the shader's
+    // geodetic altitude (Bowring's form; 1 and 0 for a sphere).
+    C_E2_B = 30,
+    C_E2_EP = 31,
+    CONSTS_FIXED = 32,
 
 }
 

@@ -222,6 +222,8 @@ impl Model {
         let ellipsoid = cfg.planet.model == PlanetModel::Wgs84J2;
         consts[C_J2] = if ellipsoid { EARTH_J2 } else { 0.0 };
         consts[C_E2] = if ellipsoid { WGS84_E2 } else { 0.0 };
+        consts[C_E2_B] = (1.0 - consts[C_E2]).sqrt();
+        consts[C_E2_EP] = consts[C_E2] / consts[C_E2_B];
         consts[C_G0] = G0_M_S2;
         if let Some(jd) = bplane_epoch_jd {
             entry_state_from_delivery(&mut nominal, jd, consts[C_E2]);
