@@ -1,6 +1,7 @@
 //! Host-side geodesy in f64: WGS84 geodetic <-> Earth-fixed Cartesian, local frames, and
 //! great-circle ranges on the mean sphere. The shader has its own altitude function
-//! (`shaders/geodesy.wgsl`, sqrt-only fixed-point iteration); this file is the f64 reference.
+//! (`shaders/geodesy.wgsl`, one Bowring step with sqrt and division only); this file is the f64
+//! reference, iterated to convergence (tests/geodesy.rs compares the two).
 
 use super::constants::{EARTH_MEAN_RADIUS_M, WGS84_A_M, WGS84_E2};
 
