@@ -4,13 +4,14 @@
 //! to far above the entry interface. The GPU test needs an adapter (lavapipe in CI) and FAILS
 //! without one.
 
-use dispersa::engine::gpu::{prelude, GpuContext};
+mod common;
+
+use dispersa::engine::gpu::prelude;
 use dispersa::engine::Precision;
 use dispersa::physics::constants::{WGS84_A_M, WGS84_E2};
 use dispersa::physics::geodesy::{cartesian_to_geodetic_m, geodetic_to_cartesian_m};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
-use wgpu::util::DeviceExt;
 
 const KERNEL: &str = "
 const SPHERICAL: u32 = 0u;
@@ -34,14 +35,7 @@ fn geodesy_test_main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 #[test]
 fn the_shaders_geodetic_altitude_matches_the_reference_at_every_latitude() {
-    let ctx = GpuContext::new().unwrap_or_else(|e| {
-        panic!("GPU test needs an adapter ({e}); install mesa-vulkan-drivers (lavapipe)")
-    });
-    assert!(
-        ctx.adapter.shader_f64,
-        "adapter {} lacks SHADER_F64",
-        ctx.adapter.one_line()
-    );
+    let ctx = common::gpu_context_f64();
     let (a, e2) = (WGS84_A_M, WGS84_E2);
     // As the reentry model fills them (C_E2, C_E2_B, C_E2_EP).
     let eb = (1.0 - e2).sqrt();
@@ -81,44 +75,15 @@ fn the_shaders_geodetic_altitude_matches_the_reference_at_every_latitude() {
     let source32 = source.replacen(prelude(Precision::F64), prelude(Precision::F32), 1);
     ctx.pipeline("geodesy test f32", &source32, "geodesy_test_main", &[])
         .expect("geodesy.wgsl compiles in f32");
-    let pipeline = ctx
-        .pipeline("geodesy test", &source, "geodesy_test_main", &[])
-        .expect("geodesy.wgsl compiles");
-    let init = |label: &str, data: &[f64]| {
-        ctx.device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents: bytemuck::cast_slice(data),
-                usage: wgpu::BufferUsages::STORAGE,
-            })
-    };
-    let (cbuf, pbuf) = (
-        init("geodesy consts", &consts),
-        init("geodesy points", &points),
+    let gpu = common::run_test_kernel(
+        &ctx,
+        "geodesy test",
+        &source,
+        "geodesy_test_main",
+        &[&consts, &points],
+        points.len(),
+        geo.len(),
     );
-    let out_size = (points.len() * 8) as u64;
-    let obuf = ctx.storage_buffer("geodesy outs", out_size, wgpu::BufferUsages::COPY_SRC);
-    let staging = ctx.readback_buffer("geodesy staging", out_size);
-    let entries: Vec<wgpu::BindGroupEntry> = [&cbuf, &pbuf, &obuf]
-        .iter()
-        .enumerate()
-        .map(|(i, b)| wgpu::BindGroupEntry {
-            binding: i as u32,
-            resource: b.as_entire_binding(),
-        })
-        .collect();
-    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("geodesy test"),
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &entries,
-    });
-    let groups = (geo.len() as u32).div_ceil(64);
-    ctx.queue
-        .submit([ctx.dispatch_commands("geodesy test", &pipeline, &bind, groups)]);
-    let bytes = ctx.read_back(&obuf, &staging, out_size).expect("read back");
-    ctx.check_errors("geodesy test kernel")
-        .expect("no device error");
-    let gpu: Vec<f64> = bytemuck::pod_collect_to_vec(&bytes);
 
     // Bounds: the altitude is a difference of ~6.4e6 m quantities whose ulp is 9.3e-10 m, and
     // an f64 emulation of the shader's arithmetic measured 4.7e-9 m over -1..200 km: 2e-8 m

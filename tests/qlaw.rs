@@ -3,7 +3,9 @@
 //! orbit, and GPU-CPU agreement. The GPU test needs an adapter (lavapipe in CI) and FAILS
 //! without one.
 
-use dispersa::engine::gpu::{prelude, GpuContext};
+mod common;
+
+use dispersa::engine::gpu::prelude;
 use dispersa::engine::Precision;
 use dispersa::physics::comet::comet_311p_mpc_elements;
 use dispersa::physics::ephemeris::DAY_S;
@@ -12,7 +14,6 @@ use dispersa::physics::qlaw::*;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 use std::f64::consts::{PI, TAU};
-use wgpu::util::DeviceExt;
 
 const MU: f64 = SUN_MU_M3_S2;
 
@@ -382,14 +383,7 @@ fn qlaw_test_main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 #[test]
 fn wgsl_twin_matches_the_rust_guidance_in_f64() {
-    let ctx = GpuContext::new().unwrap_or_else(|e| {
-        panic!("GPU test needs an adapter ({e}); install mesa-vulkan-drivers (lavapipe)")
-    });
-    assert!(
-        ctx.adapter.shader_f64,
-        "adapter {} lacks SHADER_F64",
-        ctx.adapter.one_line()
-    );
+    let ctx = common::gpu_context_f64();
     let t = target_311p();
     let params = QLawParams::default();
     let (tol_a, tol_e, cos_tol_i) = (0.01 * AU_M, 0.01, 0.2f64.to_radians().cos());
@@ -428,46 +422,15 @@ fn wgsl_twin_matches_the_rust_guidance_in_f64() {
     let source32 = source.replacen(prelude(Precision::F64), prelude(Precision::F32), 1);
     ctx.pipeline("qlaw test f32", &source32, "qlaw_test_main", &[])
         .expect("qlaw.wgsl compiles in f32");
-    let pipeline = ctx
-        .pipeline("qlaw test", &source, "qlaw_test_main", &[])
-        .expect("qlaw.wgsl compiles");
-    let init = |label: &str, data: &[f64]| {
-        ctx.device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents: bytemuck::cast_slice(data),
-                usage: wgpu::BufferUsages::STORAGE,
-            })
-    };
-    let (cbuf, sbuf) = (init("qlaw consts", &consts), init("qlaw states", &states));
-    let out_size = (n_states * 19 * 8) as u64;
-    let obuf = ctx.storage_buffer("qlaw outs", out_size, wgpu::BufferUsages::COPY_SRC);
-    let staging = ctx.readback_buffer("qlaw staging", out_size);
-    let entries: Vec<wgpu::BindGroupEntry> = [&cbuf, &sbuf, &obuf]
-        .iter()
-        .enumerate()
-        .map(|(i, b)| wgpu::BindGroupEntry {
-            binding: i as u32,
-            resource: b.as_entire_binding(),
-        })
-        .collect();
-    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("qlaw test"),
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &entries,
-    });
-    let mut enc = ctx.device.create_command_encoder(&Default::default());
-    {
-        let mut pass = enc.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups((n_states as u32).div_ceil(64), 1, 1);
-    }
-    ctx.queue.submit([enc.finish()]);
-    let bytes = ctx.read_back(&obuf, &staging, out_size).expect("read back");
-    ctx.check_errors("qlaw test kernel")
-        .expect("no device error");
-    let gpu: Vec<f64> = bytemuck::pod_collect_to_vec(&bytes);
+    let gpu = common::run_test_kernel(
+        &ctx,
+        "qlaw test",
+        &source,
+        "qlaw_test_main",
+        &[&consts, &states],
+        n_states * 19,
+        n_states,
+    );
 
     // 1e-10: both sides run the same f64 operations in the same order except the prelude's
     // exp/log (a few ulp) and the driver's fma contraction; the largest amplification is the

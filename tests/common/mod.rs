@@ -91,3 +91,68 @@ pub fn landing_distance_m(a: &SampleOutputs, b: &SampleOutputs) -> f64 {
     let (la2, lo2) = (b.metrics[M_LAT].unwrap(), b.metrics[M_LON].unwrap());
     dispersa::physics::geodesy::great_circle_km(la1, lo1, la2, lo2) * 1000.0
 }
+
+/// A GPU context with SHADER_F64; a missing adapter FAILS the test (CI runs these on lavapipe).
+pub fn gpu_context_f64() -> dispersa::engine::gpu::GpuContext {
+    let ctx = dispersa::engine::gpu::GpuContext::new().unwrap_or_else(|e| {
+        panic!("GPU test needs an adapter ({e}); install mesa-vulkan-drivers (lavapipe)")
+    });
+    assert!(
+        ctx.adapter.shader_f64,
+        "adapter {} lacks SHADER_F64",
+        ctx.adapter.one_line()
+    );
+    ctx
+}
+
+/// Runs entry point `entry` of a test kernel over `lanes` invocations (workgroups of 64): the
+/// `inputs` bound read-only at bindings 0, 1, ..., an output of `out_len` values after them;
+/// returns the output.
+pub fn run_test_kernel(
+    ctx: &dispersa::engine::gpu::GpuContext,
+    label: &str,
+    source: &str,
+    entry: &str,
+    inputs: &[&[f64]],
+    out_len: usize,
+    lanes: usize,
+) -> Vec<f64> {
+    use wgpu::util::DeviceExt;
+    let pipeline = ctx
+        .pipeline(label, source, entry, &[])
+        .unwrap_or_else(|e| panic!("{label}: the kernel compiles ({e})"));
+    let bufs: Vec<wgpu::Buffer> = inputs
+        .iter()
+        .map(|data| {
+            ctx.device
+                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some(label),
+                    contents: bytemuck::cast_slice(data),
+                    usage: wgpu::BufferUsages::STORAGE,
+                })
+        })
+        .collect();
+    let out_size = (out_len * 8) as u64;
+    let out = ctx.storage_buffer(label, out_size, wgpu::BufferUsages::COPY_SRC);
+    let staging = ctx.readback_buffer(label, out_size);
+    let entries: Vec<wgpu::BindGroupEntry> = bufs
+        .iter()
+        .chain(std::iter::once(&out))
+        .enumerate()
+        .map(|(i, b)| wgpu::BindGroupEntry {
+            binding: i as u32,
+            resource: b.as_entire_binding(),
+        })
+        .collect();
+    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(label),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    });
+    let groups = (lanes as u32).div_ceil(64);
+    ctx.queue
+        .submit([ctx.dispatch_commands(label, &pipeline, &bind, groups)]);
+    let bytes = ctx.read_back(&out, &staging, out_size).expect("read back");
+    ctx.check_errors(label).expect("no device error");
+    bytemuck::pod_collect_to_vec(&bytes)
+}
