@@ -199,19 +199,12 @@ def initial_states(p, np):
 # heyoka model
 
 
-def drag_acc(state, pars, np):
-    """Drag deceleration [m/s^2] at states (6, batch) with pars (N_PARS, batch)."""
-    r = np.sqrt(state[0] ** 2 + state[1] ** 2 + state[2] ** 2)
+def drag_acc(state, pars, xp):
+    """Drag deceleration [m/s^2] at states (6, batch) with pars (N_PARS, batch), xp = numpy; or
+    of one lane (6 numbers, its parameters), xp = math (the event callbacks hold no numpy)."""
+    r = xp.sqrt(state[0] ** 2 + state[1] ** 2 + state[2] ** 2)
     s2 = state[3] ** 2 + state[4] ** 2 + state[5] ** 2
-    return pars[0] * pars[1] * np.exp(-(r - pars[4]) * pars[2]) * s2
-
-
-def drag_at(state, pars):
-    """Drag deceleration [m/s^2] of one lane's state (6 numbers) and parameters."""
-    x, y, z, vx, vy, vz = state
-    k, rho0, inv_h, _, rad = pars[:N_PARS]
-    r = math.sqrt(x * x + y * y + z * z)
-    return k * rho0 * math.exp(-(r - rad) * inv_h) * (vx * vx + vy * vy + vz * vz)
+    return pars[0] * pars[1] * xp.exp(-(r - pars[4]) * pars[2]) * s2
 
 
 class PeakCallback:
@@ -228,7 +221,7 @@ class PeakCallback:
         self.t[:] = 0.0
 
     def __call__(self, ta, d_sgn, lane):
-        d = drag_at(ta.state[:, lane], ta.pars[:, lane])
+        d = drag_acc(ta.state[:, lane], ta.pars[:, lane], math)
         if d > self.value[lane]:
             self.value[lane] = d
             self.t[lane] = ta.time[lane]
@@ -263,7 +256,7 @@ class GridCallback:
         tt = ta.time.copy()
         tt[lane] = t  # the other lanes' entries are ignored
         ta.update_d_output(tt)
-        self.value[lane] = drag_at(ta.d_output[:, lane], ta.pars[:, lane])
+        self.value[lane] = drag_acc(ta.d_output[:, lane], ta.pars[:, lane], math)
 
 
 def make_integrator(batch, tol, np, grid_event=False):
