@@ -18,7 +18,11 @@ fn rexp(x: f64) -> f64 {
     }
     let xc = min(x, 709.0);
     let k = floor(xc * INV_LN2 + 0.5);
-    let r = (xc - k * LN2_HI) - k * LN2_LO;
+    // Two explicit fmas, not (xc - k * LN2_HI) - k * LN2_LO: NVIDIA's Vulkan compiler (driver
+    // 580, H200) folded that expression into xc - k * (LN2_HI + LN2_LO), which loses the split
+    // and puts k ulp(ln 2) into r (exp(88.5) was 13 ulp off and failed the start-up check).
+    // k * LN2_HI is exact, so fused or not, both forms give the same bits on lavapipe.
+    let r = fma(-k, LN2_LO, fma(-k, LN2_HI, xc));
     // The Taylor polynomial to r^13 as 1 + r + r^2 T(r), T by Estrin's scheme (pairs, then
     // quadruples and the octet): six dependent steps where Horner's form takes thirteen, and
     // within 0.96 ulp of exp against Horner's 1.05 (50,000 arguments in -700..700, unfused
