@@ -13,7 +13,7 @@ use crate::sampling::Sampler;
 use crate::scenario::{SampleOutputs, Scenario};
 
 /// A change to a sample's drawn parameters before they are packed, given its index.
-pub type Adjust<'a> = &'a dyn Fn(u64, &mut [f64]);
+pub type Adjust<'a> = &'a (dyn Fn(u64, &mut [f64]) + Sync);
 
 /// How the samples of one scenario are drawn under one seed: dispersed, or (`nominal`) every
 /// parameter at its nominal value and no perturbation profile. The scenario it was built for is
@@ -23,6 +23,10 @@ pub struct Samples {
     pub seed: u64,
     pub nominal: bool,
 }
+
+/// Below this many samples per thread a chunk is drawn on one thread: a thread's start costs
+/// about what drawing a few dozen ballistic samples does.
+const MIN_SAMPLES_PER_THREAD: usize = 256;
 
 /// Some samples, drawn and packed: indices, input rows, and each one's parameter vector (the
 /// outputs and the input columns read it).
@@ -80,7 +84,10 @@ impl Samples {
     }
 
     /// Draw and pack samples `indices`. `adjust` may change a sample's drawn parameters before
-    /// they are packed (the corridor sets its swept angle there).
+    /// they are packed (the corridor sets its swept angle there). A large chunk is drawn by
+    /// several threads, each a contiguous block of it: every sample comes from its own stream,
+    /// so the result is the same. Drawing a reentry sample (its perturbation profiles) costs as
+    /// much host time as a real GPU takes to propagate ten (docs/PERFORMANCE.md).
     pub fn draw(
         &self,
         sc: &dyn Scenario,
@@ -88,25 +95,64 @@ impl Samples {
         adjust: Option<Adjust>,
     ) -> SampledChunk {
         let ni = sc.input_len();
-        let mut normals = vec![0.0; if self.nominal { 0 } else { sc.n_normals() }];
         let indices: Vec<u64> = indices.into_iter().collect();
         let mut inputs = vec![0.0; indices.len() * ni];
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |t| t.get())
+            .min(indices.len() / MIN_SAMPLES_PER_THREAD)
+            .max(1);
+        let params = if threads == 1 {
+            self.draw_into(sc, &indices, adjust, &mut inputs)
+        } else {
+            let per = indices.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let blocks: Vec<_> = indices
+                    .chunks(per)
+                    .zip(inputs.chunks_mut(per * ni.max(1)))
+                    .map(|(ix, rows)| scope.spawn(move || self.draw_into(sc, ix, adjust, rows)))
+                    .collect();
+                blocks
+                    .into_iter()
+                    .flat_map(|b| b.join().expect("a drawing thread does not panic"))
+                    .collect()
+            })
+        };
+        SampledChunk {
+            indices,
+            inputs,
+            params,
+        }
+    }
+
+    /// Draw samples `indices` and pack their rows into `inputs` (their rows, back to back);
+    /// returns their parameter vectors.
+    fn draw_into(
+        &self,
+        sc: &dyn Scenario,
+        indices: &[u64],
+        adjust: Option<Adjust>,
+        inputs: &mut [f64],
+    ) -> Vec<Vec<f64>> {
+        let ni = sc.input_len();
+        let mut normals = vec![0.0; if self.nominal { 0 } else { sc.n_normals() }];
         let mut params = Vec::with_capacity(indices.len());
-        for (&index, row) in indices.iter().zip(inputs.chunks_mut(ni)) {
+        for (k, &index) in indices.iter().enumerate() {
             let mut p = sc.nominal().to_vec();
             self.sampler.draw(index, &mut p, &mut normals);
             if let Some(f) = adjust {
                 f(index, &mut p);
             }
             let z = (!self.nominal).then_some(&normals[..]);
-            sc.pack_input(self.seed, index, &mut p, z, row);
+            sc.pack_input(
+                self.seed,
+                index,
+                &mut p,
+                z,
+                &mut inputs[k * ni..(k + 1) * ni],
+            );
             params.push(p);
         }
-        SampledChunk {
-            indices,
-            inputs,
-            params,
-        }
+        params
     }
 
     /// Draw, propagate and take the outputs of samples `indices` on `engine`, in chunks the

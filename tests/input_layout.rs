@@ -127,3 +127,31 @@ fn a_packed_row_reads_back_the_profiles_at_their_nodes() {
         assert_eq!(v[0], 0.0, "no vertical wind at the equator's node {k}");
     }
 }
+
+/// A chunk large enough to be drawn by several threads packs exactly the rows and parameters
+/// that drawing its samples one at a time does: every sample has its own stream, and the
+/// blocks are put back in order. (On a one-core machine both sides take one thread.)
+#[test]
+fn a_chunk_drawn_on_several_threads_equals_its_samples_drawn_one_by_one() {
+    use dispersa::pipeline::Samples;
+    let sc = Reentry::new(config_with(&[]));
+    let draws = Samples::new(&sc, 20271120, false).expect("samples");
+    let first = 5_000u64;
+    let chunk = draws.draw(&sc, first..first + 3_000, None);
+    let ni = dispersa::scenario::Scenario::input_len(&sc);
+    assert_eq!(chunk.inputs.len(), 3_000 * ni);
+    for k in (0..3_000).step_by(7).chain([2_999]) {
+        let one = draws.draw(&sc, [first + k as u64], None);
+        assert_eq!(chunk.indices[k], first + k as u64);
+        // Bit for bit: unused parameter slots hold NaN.
+        let same = |a: &[f64], b: &[f64]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+        };
+        assert!(
+            same(&chunk.params[k], &one.params[0]),
+            "sample {k}: parameters"
+        );
+        let row = &chunk.inputs[k * ni..(k + 1) * ni];
+        assert!(same(row, &one.inputs), "sample {k}: packed row");
+    }
+}
