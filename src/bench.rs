@@ -60,13 +60,16 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
     )?);
     say!("config {}  samples {samples}  repeats {repeats} (median; includes building the kernel, sampling, Parquet output and statistics)", config.display());
     say!("host share: the part of the wall time spent neither building the kernel nor propagating");
+    say!("draw us, write us: the sampling and writing stages' busy time a trajectory, each on a thread beside the propagation; the host feeds no engine faster than 1e6 / the larger");
     say!(
-        "{:<7} {:<9} {:>10} {:>10} {:>8}  adapter",
+        "{:<7} {:<9} {:>10} {:>10} {:>8} {:>8} {:>8}  adapter",
         "backend",
         "precision",
         "traj/s",
         "host share",
-        "build s"
+        "build s",
+        "draw us",
+        "write us"
     );
     for engine in &engines {
         let refused = match engine {
@@ -75,9 +78,11 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         };
         if let Some(why) = refused {
             say!(
-                "{:<7} {:<9} {:>10} {:>10} {:>8}  {why}",
+                "{:<7} {:<9} {:>10} {:>10} {:>8} {:>8} {:>8}  {why}",
                 engine.info().backend,
                 engine.info().precision.name(),
+                "-",
+                "-",
                 "-",
                 "-",
                 "-"
@@ -87,23 +92,29 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         let mut rates = Vec::new();
         let mut host = Vec::new();
         let mut build = Vec::new();
+        let (mut draw, mut write) = (Vec::new(), Vec::new());
         for _ in 0..repeats.max(1) {
             let report = execute(&prep, engine, true)?;
             rates.push(samples as f64 / report.seconds);
             host.push(1.0 - (report.propagate_seconds + report.build_seconds) / report.seconds);
             build.push(report.build_seconds);
+            draw.push(1e6 * report.sample_seconds / samples as f64);
+            write.push(1e6 * report.write_seconds / samples as f64);
         }
-        rates.sort_by(f64::total_cmp);
-        host.sort_by(f64::total_cmp);
-        build.sort_by(f64::total_cmp);
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
         let info = engine.info();
         say!(
-            "{:<7} {:<9} {:>10.0} {:>9.1}% {:>8.2}  {} [{}] {}",
+            "{:<7} {:<9} {:>10.0} {:>9.1}% {:>8.2} {:>8.2} {:>8.2}  {} [{}] {}",
             info.backend,
             info.precision.name(),
-            rates[rates.len() / 2],
-            100.0 * host[host.len() / 2],
-            build[build.len() / 2],
+            median(rates),
+            100.0 * median(host),
+            median(build),
+            median(draw),
+            median(write),
             info.adapter,
             info.adapter_backend,
             info.driver

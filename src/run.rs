@@ -76,6 +76,11 @@ pub struct RunReport {
     /// Of `seconds`: the engine propagating. The rest (sampling and writing that did not overlap
     /// propagation, the final statistics) is the host's share.
     pub propagate_seconds: f64,
+    /// The time the sampling stage and the writing stage (outputs, the statistics gathered in
+    /// flight, Parquet) were busy, each on its own thread beside the propagation: whichever is
+    /// longer bounds the rate that the host can feed an engine, however fast it propagates.
+    pub sample_seconds: f64,
+    pub write_seconds: f64,
     /// (status name, count) for every status.
     pub status_counts: Vec<(String, u64)>,
     pub summary: Vec<SummaryRow>,
@@ -427,23 +432,30 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         )
     });
     let mut streamed = None;
+    let (mut sample_seconds, mut write_seconds) = (0.0, 0.0);
     std::thread::scope(|scope| -> Result<(), RunError> {
         let (to_engine, from_sampler) = std::sync::mpsc::sync_channel::<SampledChunk>(1);
         let (to_writer, from_engine) = std::sync::mpsc::sync_channel::<(SampledChunk, Vec<f64>)>(1);
         let todo = &todo;
-        scope.spawn(move || {
+        let sampler = scope.spawn(move || {
+            let mut busy = 0.0;
             for r in todo {
+                let t0 = Instant::now();
                 let c = prep.draws.draw(sc, r.clone(), None);
+                busy += t0.elapsed().as_secs_f64();
                 if to_engine.send(c).is_err() {
-                    return; // the run stopped
+                    break; // the run stopped
                 }
             }
+            busy
         });
         let (dir, metadata) = (&dir, &metadata);
-        let writer_stage = scope.spawn(move || -> Result<Option<InFlight>, RunError> {
+        let writer_stage = scope.spawn(move || -> Result<(Option<InFlight>, f64), RunError> {
             let mut part: Option<OpenPart> = None;
             let mut gathered = gather;
+            let mut busy = 0.0;
             for (c, states) in from_engine {
+                let t0 = Instant::now();
                 let first = c.indices.first().copied().unwrap_or(0);
                 // A part holds consecutive samples: one that a gap of a resumed run would
                 // break is closed first.
@@ -459,12 +471,14 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
                 if p.next - p.first >= PART_ROWS {
                     part.take().expect("open").close(dir)?;
                 }
+                busy += t0.elapsed().as_secs_f64();
             }
             // The engine stopped (done, or failed): what was propagated is kept.
+            let t0 = Instant::now();
             if let Some(p) = part {
                 p.close(dir)?;
             }
-            Ok(gathered)
+            Ok((gathered, busy + t0.elapsed().as_secs_f64()))
         });
         let mut engine_result = Ok(());
         let mut propagated = resumed;
@@ -502,7 +516,9 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         let written = writer_stage
             .join()
             .expect("the writer thread does not panic");
-        streamed = engine_result.and(written)?;
+        sample_seconds = sampler.join().expect("the sampler thread does not panic");
+        let (gathered, busy) = engine_result.and(written)?;
+        (streamed, write_seconds) = (gathered, busy);
         Ok(())
     })?;
     bar.finish_and_clear();
@@ -585,6 +601,8 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         seconds: start.elapsed().as_secs_f64(),
         build_seconds,
         propagate_seconds,
+        sample_seconds,
+        write_seconds,
         status_counts: statistics.status_counts,
         summary: statistics.summary,
     })
