@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# dispersa on a real GPU: the adapters, `dispersa bench` and a 10,000,000-sample reentry on the
-# first discrete adapter, with nvidia-smi before, during (1 s samples) and after, and wall time
-# and peak memory from /usr/bin/time. Nothing else depends on this script.
+# dispersa on a real GPU: the adapters, the adapter against the f64 CPU reference sample by
+# sample, `dispersa bench` and a 10,000,000-sample reentry on the first discrete adapter, with
+# nvidia-smi before, during (1 s samples) and after, and wall time and peak memory from
+# /usr/bin/time. Nothing else depends on this script.
 #
 #   scripts/gpu_bench.sh [REPORT_DIR]
 #
 # REPORT_DIR (default gpu_bench_report) receives small text files only: machine.txt,
-# adapters.txt, bench.txt, reentry_10m.txt (the run's summary on stdout), reentry_10m_time.txt
-# and nvidia_smi_during.csv. The 10 M run's Parquet files (a few GB) go to $RUN_DIR (default
+# adapters.txt, agree.txt, bench.txt, reentry_10m.txt (the run's summary on stdout),
+# reentry_10m_time.txt and nvidia_smi_during.csv. The 10 M run's Parquet files (a few GB) go to $RUN_DIR (default
 # a temporary folder, removed at the end; set KEEP_RUN=1 to keep them).
 # DISPERSA: the binary to use (default: target/release/dispersa, built when missing).
 # SAMPLES: the large run's size (default 10000000). ADAPTER_TYPE: the adapter type to pick
 # (default DiscreteGpu; Cpu picks lavapipe, to try the script on a machine without a GPU).
-# BALLISTIC_SAMPLES: the ballistic bench's size (default 1000000; every backend runs it, the
-# CPU reference included).
+# BALLISTIC_SAMPLES: the ballistic bench's size (default 200000; every backend runs it, the
+# CPU reference included: at 1,000,000 its three repeats took 5 minutes on an H200 machine's
+# 16 virtual CPUs). COMPARE_SAMPLES: the tianwen2 samples flown on the adapter (f64, then f32)
+# and on the CPU reference for agree.txt (default 20000; needs python3 with pyarrow and numpy,
+# scripts/compare_runs.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,8 +55,23 @@ fi
 export WGPU_ADAPTER_NAME="$name"
 echo "adapter: $name" | tee -a "$REPORT/machine.txt"
 
+# The adapter against the CPU reference on the same sampled inputs: on a machine without cargo
+# this stands in for tests/gpu_cpu.rs. A refused f64 (the start-up self-test) shows here first.
+n=${COMPARE_SAMPLES:-20000}
+cmp_dir=$(mktemp -d)
+{
+    "$BIN" run configs/tianwen2_reentry.toml --samples "$n" --backend cpu --out "$cmp_dir/cpu" --quiet
+    for p in f64 f32; do
+        echo "== the adapter in $p against the CPU reference (f64), $n samples"
+        "$BIN" run configs/tianwen2_reentry.toml --samples "$n" --backend gpu --precision "$p" \
+            --out "$cmp_dir/$p" --quiet
+        python3 scripts/compare_runs.py "$cmp_dir/$p" "$cmp_dir/cpu" || true
+    done
+} > "$REPORT/agree.txt" 2>&1 || echo "gpu_bench.sh: the comparison failed (see $REPORT/agree.txt)" >&2
+rm -rf "$cmp_dir"
+
 "$BIN" bench | tee "$REPORT/bench.txt"
-"$BIN" bench --config configs/bench/ballistic_exponential.toml --samples "${BALLISTIC_SAMPLES:-1000000}" \
+"$BIN" bench --config configs/bench/ballistic_exponential.toml --samples "${BALLISTIC_SAMPLES:-200000}" \
     | tee -a "$REPORT/bench.txt"
 
 RUN_DIR=${RUN_DIR:-$(mktemp -d)}
