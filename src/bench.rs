@@ -60,16 +60,17 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
     )?);
     say!("config {}  samples {samples}  repeats {repeats} (median; includes building the kernel, sampling, Parquet output and statistics)", config.display());
     say!("host share: the part of the wall time spent neither building the kernel nor propagating");
-    say!("draw us, write us: the sampling and writing stages' busy time a trajectory, each on a thread beside the propagation; the host feeds no engine faster than 1e6 / the larger");
+    say!("draw, write, gather us: the sampling, writing (Parquet) and gathering (in-flight statistics, GPU engines) stages' busy time a trajectory, each on a thread beside the propagation; the host feeds no engine faster than 1e6 / the largest");
     say!(
-        "{:<7} {:<9} {:>10} {:>10} {:>8} {:>8} {:>8}  adapter",
+        "{:<7} {:<9} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}  adapter",
         "backend",
         "precision",
         "traj/s",
         "host share",
         "build s",
         "draw us",
-        "write us"
+        "write us",
+        "gather us"
     );
     for engine in &engines {
         let refused = match engine {
@@ -78,9 +79,10 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         };
         if let Some(why) = refused {
             say!(
-                "{:<7} {:<9} {:>10} {:>10} {:>8} {:>8} {:>8}  {why}",
+                "{:<7} {:<9} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}  {why}",
                 engine.info().backend,
                 engine.info().precision.name(),
+                "-",
                 "-",
                 "-",
                 "-",
@@ -92,7 +94,7 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         let mut rates = Vec::new();
         let mut host = Vec::new();
         let mut build = Vec::new();
-        let (mut draw, mut write) = (Vec::new(), Vec::new());
+        let (mut draw, mut write, mut gather) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..repeats.max(1) {
             let report = execute(&prep, engine, true)?;
             rates.push(samples as f64 / report.seconds);
@@ -100,6 +102,7 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
             build.push(report.build_seconds);
             draw.push(1e6 * report.sample_seconds / samples as f64);
             write.push(1e6 * report.write_seconds / samples as f64);
+            gather.push(1e6 * report.gather_seconds / samples as f64);
         }
         let median = |mut v: Vec<f64>| {
             v.sort_by(f64::total_cmp);
@@ -107,7 +110,7 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
         };
         let info = engine.info();
         say!(
-            "{:<7} {:<9} {:>10.0} {:>9.1}% {:>8.2} {:>8.2} {:>8.2}  {} [{}] {}",
+            "{:<7} {:<9} {:>10.0} {:>9.1}% {:>8.2} {:>8.2} {:>8.2} {:>9.2}  {} [{}] {}",
             info.backend,
             info.precision.name(),
             median(rates),
@@ -115,6 +118,7 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
             median(build),
             median(draw),
             median(write),
+            median(gather),
             info.adapter,
             info.adapter_backend,
             info.driver

@@ -76,11 +76,13 @@ pub struct RunReport {
     /// Of `seconds`: the engine propagating. The rest (sampling and writing that did not overlap
     /// propagation, the final statistics) is the host's share.
     pub propagate_seconds: f64,
-    /// The time the sampling stage and the writing stage (outputs, the statistics gathered in
-    /// flight, Parquet) were busy, each on its own thread beside the propagation: whichever is
-    /// longer bounds the rate that the host can feed an engine, however fast it propagates.
+    /// The time the sampling stage, the writing stage (outputs and Parquet) and the gathering
+    /// stage (the statistics gathered in flight, on a GPU engine) were busy, each on its own
+    /// thread beside the propagation: the longest bounds the rate at which the host can feed an
+    /// engine, however fast it propagates.
     pub sample_seconds: f64,
     pub write_seconds: f64,
+    pub gather_seconds: f64,
     /// (status name, count) for every status.
     pub status_counts: Vec<(String, u64)>,
     pub summary: Vec<SummaryRow>,
@@ -432,7 +434,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         )
     });
     let mut streamed = None;
-    let (mut sample_seconds, mut write_seconds) = (0.0, 0.0);
+    let (mut sample_seconds, mut write_seconds, mut gather_seconds) = (0.0, 0.0, 0.0);
     std::thread::scope(|scope| -> Result<(), RunError> {
         let (to_engine, from_sampler) = std::sync::mpsc::sync_channel::<SampledChunk>(1);
         let (to_writer, from_engine) = std::sync::mpsc::sync_channel::<(SampledChunk, Vec<f64>)>(1);
@@ -449,10 +451,28 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             }
             busy
         });
+        // The statistics gathered in flight take a thread of their own beside the writer's
+        // Parquet: on a real GPU the writing stage is the host's next limit after sampling
+        // (docs/PERFORMANCE.md, "A real GPU: NVIDIA H200").
+        let (to_gather, gather_stage) = match gather {
+            Some(mut g) => {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Gathered>(1);
+                let stage = scope.spawn(move || {
+                    let mut busy = 0.0;
+                    for (outputs, ins, outs, status) in rx {
+                        let t0 = Instant::now();
+                        g.add(&outputs, &ins, &outs, &status);
+                        busy += t0.elapsed().as_secs_f64();
+                    }
+                    (g, busy)
+                });
+                (Some(tx), Some(stage))
+            }
+            None => (None, None),
+        };
         let (dir, metadata) = (&dir, &metadata);
-        let writer_stage = scope.spawn(move || -> Result<(Option<InFlight>, f64), RunError> {
+        let writer_stage = scope.spawn(move || -> Result<f64, RunError> {
             let mut part: Option<OpenPart> = None;
-            let mut gathered = gather;
             let mut busy = 0.0;
             for (c, states) in from_engine {
                 let t0 = Instant::now();
@@ -466,7 +486,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
                     part = Some(OpenPart::new(first, dir, schema, metadata)?);
                 }
                 let p = part.as_mut().expect("opened above");
-                write_chunk(sc, prep, &c, &states, &mut p.writer, gathered.as_mut())?;
+                write_chunk(sc, prep, &c, &states, &mut p.writer, to_gather.as_ref())?;
                 p.next = first + c.n() as u64;
                 if p.next - p.first >= PART_ROWS {
                     part.take().expect("open").close(dir)?;
@@ -478,7 +498,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             if let Some(p) = part {
                 p.close(dir)?;
             }
-            Ok((gathered, busy + t0.elapsed().as_secs_f64()))
+            Ok(busy + t0.elapsed().as_secs_f64())
         });
         let mut engine_result = Ok(());
         let mut propagated = resumed;
@@ -517,8 +537,12 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             .join()
             .expect("the writer thread does not panic");
         sample_seconds = sampler.join().expect("the sampler thread does not panic");
-        let (gathered, busy) = engine_result.and(written)?;
-        (streamed, write_seconds) = (gathered, busy);
+        // The writer's sender is dropped with its thread: the gathering thread ends.
+        if let Some(stage) = gather_stage {
+            let (g, busy) = stage.join().expect("the gathering thread does not panic");
+            (streamed, gather_seconds) = (Some(g), busy);
+        }
+        write_seconds = engine_result.and(written)?;
         Ok(())
     })?;
     bar.finish_and_clear();
@@ -603,6 +627,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         propagate_seconds,
         sample_seconds,
         write_seconds,
+        gather_seconds,
         status_counts: statistics.status_counts,
         summary: statistics.summary,
     })
@@ -674,6 +699,14 @@ impl OpenPart {
     }
 }
 
+/// A chunk's outputs, input columns, output columns and statuses, for the gathering thread.
+type Gathered = (
+    Vec<crate::scenario::SampleOutputs>,
+    Vec<Vec<f64>>,
+    Vec<Vec<Option<f64>>>,
+    Vec<&'static str>,
+);
+
 /// A propagated chunk's outputs into the open part file.
 fn write_chunk(
     sc: &dyn Scenario,
@@ -681,7 +714,7 @@ fn write_chunk(
     c: &SampledChunk,
     states: &[f64],
     writer: &mut SamplesWriter,
-    gathered: Option<&mut InFlight>,
+    gather: Option<&std::sync::mpsc::SyncSender<Gathered>>,
 ) -> Result<(), RunError> {
     let mut out_cols: Vec<Vec<Option<f64>>> = (0..sc.metrics().len())
         .map(|_| Vec::with_capacity(c.n()))
@@ -701,8 +734,9 @@ fn write_chunk(
         .iter()
         .map(|&k| c.params.iter().map(|p| p[k]).collect())
         .collect();
-    if let Some(g) = gathered {
-        g.add(&outputs, &in_cols, &out_cols, &status);
+    if let Some(g) = gather {
+        // A send fails only if the gathering thread is gone, which it is not before the end.
+        let _ = g.send((outputs, in_cols.clone(), out_cols.clone(), status.clone()));
     }
     let failed = sc.status_names()[sc.failed_status() as usize];
     let mut text_values: Vec<Vec<Option<String>>> = sc
