@@ -101,14 +101,15 @@ impl Samples {
             .map_or(1, |t| t.get())
             .min(indices.len() / MIN_SAMPLES_PER_THREAD)
             .max(1);
-        let params = if threads == 1 {
+        // A scenario without inputs (none ships) would give no rows to split: one thread.
+        let params = if threads == 1 || ni == 0 {
             self.draw_into(sc, &indices, adjust, &mut inputs)
         } else {
             let per = indices.len().div_ceil(threads);
             std::thread::scope(|scope| {
                 let blocks: Vec<_> = indices
                     .chunks(per)
-                    .zip(inputs.chunks_mut(per * ni.max(1)))
+                    .zip(inputs.chunks_mut(per * ni))
                     .map(|(ix, rows)| scope.spawn(move || self.draw_into(sc, ix, adjust, rows)))
                     .collect();
                 blocks
