@@ -58,16 +58,22 @@ echo "adapter: $name" | tee -a "$REPORT/machine.txt"
 # The adapter against the CPU reference on the same sampled inputs: on a machine without cargo
 # this stands in for tests/gpu_cpu.rs. A refused f64 (the start-up self-test) shows here first.
 n=${COMPARE_SAMPLES:-20000}
+# A failed step is noted and the script goes on (set -e does not act inside this group).
 cmp_dir=$(mktemp -d)
+cmp_failed=0
 {
-    "$BIN" run configs/tianwen2_reentry.toml --samples "$n" --backend cpu --out "$cmp_dir/cpu" --quiet
+    "$BIN" run configs/tianwen2_reentry.toml --samples "$n" --backend cpu --out "$cmp_dir/cpu" \
+        --quiet || cmp_failed=1
     for p in f64 f32; do
         echo "== the adapter in $p against the CPU reference (f64), $n samples"
         "$BIN" run configs/tianwen2_reentry.toml --samples "$n" --backend gpu --precision "$p" \
-            --out "$cmp_dir/$p" --quiet
-        python3 scripts/compare_runs.py "$cmp_dir/$p" "$cmp_dir/cpu" || true
+            --out "$cmp_dir/$p" --quiet || cmp_failed=1
+        python3 scripts/compare_runs.py "$cmp_dir/$p" "$cmp_dir/cpu" || cmp_failed=1
     done
-} > "$REPORT/agree.txt" 2>&1 || echo "gpu_bench.sh: the comparison failed (see $REPORT/agree.txt)" >&2
+} > "$REPORT/agree.txt" 2>&1
+if [ "$cmp_failed" != 0 ]; then
+    echo "gpu_bench.sh: a step of the comparison failed (see $REPORT/agree.txt)" >&2
+fi
 rm -rf "$cmp_dir"
 
 "$BIN" bench | tee "$REPORT/bench.txt"

@@ -21,7 +21,8 @@ fn rexp(x: f64) -> f64 {
     // Two explicit fmas, not (xc - k * LN2_HI) - k * LN2_LO: NVIDIA's Vulkan compiler (driver
     // 580, H200) folded that expression into xc - k * (LN2_HI + LN2_LO), which loses the split
     // and puts k ulp(ln 2) into r (exp(88.5) was 13 ulp off and failed the start-up check).
-    // k * LN2_HI is exact, so fused or not, both forms give the same bits on lavapipe.
+    // On lavapipe, whose fma is unfused, both forms give the same bits (k * LN2_HI is exact);
+    // with a fused fma the outer one may round k * LN2_LO's product differently, a last bit.
     let r = fma(-k, LN2_LO, fma(-k, LN2_HI, xc));
     // The Taylor polynomial to r^13 as 1 + r + r^2 T(r), T by Estrin's scheme (pairs, then
     // quadruples and the octet): six dependent steps where Horner's form takes thirteen, and

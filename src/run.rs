@@ -404,8 +404,9 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     let bar = progress_bar(prep.range.end - prep.range.start, quiet);
     bar.set_position(resumed);
     // Three stages overlap: a thread samples the next chunk and another turns the previous
-    // chunk's states into outputs and a part file while this one propagates. Channels of one
-    // chunk bound the memory to about four chunks.
+    // chunk's states into outputs and a part file while this one propagates (on a GPU engine a
+    // fourth gathers the statistics from the written chunks). Channels of one chunk bound the
+    // memory to about four chunks of input rows, and two more of outputs and columns.
     let mut propagate_seconds = 0.0;
     // The statistics' first pass (the counts, the sensitivities' samples) and the footprint's
     // bootstrap are gathered as the chunks are written, beside the propagation, when they are
@@ -486,12 +487,12 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
                     part = Some(OpenPart::new(first, dir, schema, metadata)?);
                 }
                 let p = part.as_mut().expect("opened above");
-                write_chunk(sc, prep, &c, &states, &mut p.writer, to_gather.as_ref())?;
+                let waited = write_chunk(sc, prep, &c, &states, &mut p.writer, to_gather.as_ref())?;
                 p.next = first + c.n() as u64;
                 if p.next - p.first >= PART_ROWS {
                     part.take().expect("open").close(dir)?;
                 }
-                busy += t0.elapsed().as_secs_f64();
+                busy += t0.elapsed().as_secs_f64() - waited;
             }
             // The engine stopped (done, or failed): what was propagated is kept.
             let t0 = Instant::now();
@@ -715,7 +716,7 @@ fn write_chunk(
     states: &[f64],
     writer: &mut SamplesWriter,
     gather: Option<&std::sync::mpsc::SyncSender<Gathered>>,
-) -> Result<(), RunError> {
+) -> Result<f64, RunError> {
     let mut out_cols: Vec<Vec<Option<f64>>> = (0..sc.metrics().len())
         .map(|_| Vec::with_capacity(c.n()))
         .collect();
@@ -734,9 +735,15 @@ fn write_chunk(
         .iter()
         .map(|&k| c.params.iter().map(|p| p[k]).collect())
         .collect();
+    // The time spent waiting for the gathering thread to take the chunk, which is not the
+    // writer's own work (returned, so that the writer's busy time leaves it out).
+    let mut waited = 0.0;
     if let Some(g) = gather {
+        let msg = (outputs, in_cols.clone(), out_cols.clone(), status.clone());
+        let t0 = Instant::now();
         // A send fails only if the gathering thread is gone, which it is not before the end.
-        let _ = g.send((outputs, in_cols.clone(), out_cols.clone(), status.clone()));
+        let _ = g.send(msg);
+        waited = t0.elapsed().as_secs_f64();
     }
     let failed = sc.status_names()[sc.failed_status() as usize];
     let mut text_values: Vec<Vec<Option<String>>> = sc
@@ -758,7 +765,7 @@ fn write_chunk(
             .collect(),
     );
     writer.write_chunk(c.indices.clone(), in_cols, out_cols, text_values, status)?;
-    Ok(())
+    Ok(waited)
 }
 
 /// The scenario a config describes, validated.
