@@ -67,33 +67,31 @@ pub fn natural_spline_second_derivatives(y: &[f64], m: &mut [f64]) {
     SplineSolver::new(y.len()).second_derivatives(y, m);
 }
 
-/// [`natural_spline_second_derivatives`] for one node count, with the Thomas algorithm's
-/// eliminated super-diagonal and pivots' reciprocals, which depend on the count alone, worked
-/// out once: each solve is then multiplies and adds, without the two divisions per node in its
-/// dependent chain. The sampler solves three splines per reentry sample (about 250 nodes), and
-/// they were 44 % of its time (docs/PERFORMANCE.md).
+/// [`natural_spline_second_derivatives`] for one node count, with the Thomas algorithm's pivot
+/// reciprocals, which depend on the count alone, worked out once: each solve is then
+/// multiplies and adds, without the two divisions per node in its dependent chain. The
+/// sampler solves three splines per reentry sample (about 250 nodes), and they were 44 % of
+/// its time (docs/PERFORMANCE.md).
 #[derive(Debug, Clone)]
 pub struct SplineSolver {
-    /// c[i]: the eliminated super-diagonal; inv[i]: 1 / (4 - c[i - 1]).
-    c: Vec<f64>,
+    /// inv[i] = 1 / (4 - inv[i - 1]) inside, 0 at the ends. The off-diagonal is 1, so it is
+    /// also the eliminated super-diagonal of row i.
     inv: Vec<f64>,
 }
 
 impl SplineSolver {
     pub fn new(n: usize) -> Self {
-        let mut c = vec![0.0; n];
         let mut inv = vec![0.0; n];
         for i in 1..n.saturating_sub(1) {
-            inv[i] = 1.0 / (4.0 - c[i - 1]);
-            c[i] = inv[i];
+            inv[i] = 1.0 / (4.0 - inv[i - 1]);
         }
-        SplineSolver { c, inv }
+        SplineSolver { inv }
     }
 
     /// The second derivatives of the spline through `y` (of the solver's length) into `m`.
     pub fn second_derivatives(&self, y: &[f64], m: &mut [f64]) {
         let n = y.len();
-        debug_assert_eq!(n, self.c.len());
+        debug_assert_eq!(n, self.inv.len());
         m[..n].fill(0.0);
         if n < 3 {
             return;
@@ -106,7 +104,7 @@ impl SplineSolver {
         }
         m[n - 1] = 0.0;
         for i in (1..n - 1).rev() {
-            m[i] -= self.c[i] * m[i + 1];
+            m[i] -= self.inv[i] * m[i + 1];
         }
     }
 }
