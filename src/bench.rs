@@ -15,12 +15,13 @@ pub fn bench_all(
     config: Option<&Path>,
     samples: Option<u64>,
     repeats: usize,
+    backends: BackendChoice,
 ) -> Result<(), RunError> {
     match config {
-        Some(c) => bench(c, samples.unwrap_or(2000), repeats),
+        Some(c) => bench(c, samples.unwrap_or(2000), repeats, backends),
         None => {
             for (c, n) in DEFAULT_BENCH {
-                bench(Path::new(c), samples.unwrap_or(n), repeats)?;
+                bench(Path::new(c), samples.unwrap_or(n), repeats, backends)?;
                 say!();
             }
             Ok(())
@@ -28,7 +29,15 @@ pub fn bench_all(
     }
 }
 
-pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError> {
+/// `backends`: which engines are measured; `Auto` is all of them (a GPU engine that cannot be
+/// had is noted and skipped), `Gpu` the GPU's two precisions (an error where there is no
+/// adapter), `Cpu` the CPU reference alone.
+pub fn bench(
+    config: &Path,
+    samples: u64,
+    repeats: usize,
+    backends: BackendChoice,
+) -> Result<(), RunError> {
     let out = std::env::temp_dir().join(format!("dispersa-bench-{}", std::process::id()));
     let opts = RunOptions {
         config: config.to_path_buf(),
@@ -47,17 +56,24 @@ pub fn bench(config: &Path, samples: u64, repeats: usize) -> Result<(), RunError
     let prep = prepare(&opts)?;
     let mut engines = Vec::new();
     let mut notice = |m: String| eprintln!("dispersa: {m}");
-    for p in [PrecisionChoice::F64, PrecisionChoice::F32] {
-        match Engine::select(BackendChoice::Gpu, p, &mut notice) {
-            Ok(e) => engines.push(e),
-            Err(e) => eprintln!("dispersa: skipping gpu {p:?}: {e}"),
+    if backends != BackendChoice::Cpu {
+        for p in [PrecisionChoice::F64, PrecisionChoice::F32] {
+            match Engine::select(BackendChoice::Gpu, p, &mut notice) {
+                Ok(e) => engines.push(e),
+                Err(e) if backends == BackendChoice::Auto => {
+                    eprintln!("dispersa: skipping gpu {p:?}: {e}")
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     }
-    engines.push(Engine::select(
-        BackendChoice::Cpu,
-        PrecisionChoice::Auto,
-        &mut notice,
-    )?);
+    if backends != BackendChoice::Gpu {
+        engines.push(Engine::select(
+            BackendChoice::Cpu,
+            PrecisionChoice::Auto,
+            &mut notice,
+        )?);
+    }
     say!("config {}  samples {samples}  repeats {repeats} (median; includes building the kernel, sampling, Parquet output and statistics)", config.display());
     say!("host share: the part of the wall time spent neither building the kernel nor propagating");
     say!("draw, write, gather us: the sampling, writing (Parquet) and gathering (in-flight statistics, GPU engines) stages' busy time a trajectory, each on a thread beside the propagation; the host feeds no engine faster than 1e6 / the largest");

@@ -131,6 +131,10 @@ pub enum Command {
         /// Measurements per engine (the median is reported)
         #[arg(long, default_value_t = 3)]
         repeats: usize,
+        /// Engines to measure: auto (the GPU in f64 and f32, and the CPU reference), gpu (the
+        /// GPU's precisions only) or cpu
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
     },
     /// Operation throughput on the GPU adapter (fma, sqrt, divide, look-ups, exp, a model
     /// step; f32 and f64; a workgroup-size sweep): where a kernel's time can go.
@@ -347,7 +351,8 @@ pub fn main_with(cli: Cli) -> i32 {
             config,
             samples,
             repeats,
-        } => match crate::bench::bench_all(config.as_deref(), samples, repeats) {
+            backend,
+        } => match crate::bench::bench_all(config.as_deref(), samples, repeats, backend) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("error: {e}");
