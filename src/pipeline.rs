@@ -94,9 +94,33 @@ impl Samples {
         indices: impl IntoIterator<Item = u64>,
         adjust: Option<Adjust>,
     ) -> SampledChunk {
+        self.draw_reusing(sc, indices, adjust, Vec::new())
+    }
+
+    /// [`Samples::draw`], packing the rows into `rows`, an earlier chunk's input rows that the
+    /// engine is done with, when it has room: the same chunk as a fresh draw gives. A real
+    /// GPU's chunks are up to gigabytes of rows, and memory the process has touched already
+    /// costs no page faults (a fresh allocation of that size is mapped from the kernel anew).
+    pub fn draw_reusing(
+        &self,
+        sc: &dyn Scenario,
+        indices: impl IntoIterator<Item = u64>,
+        adjust: Option<Adjust>,
+        rows: Vec<f64>,
+    ) -> SampledChunk {
         let ni = sc.input_len();
         let indices: Vec<u64> = indices.into_iter().collect();
-        let mut inputs = vec![0.0; indices.len() * ni];
+        let len = indices.len() * ni;
+        // `Scenario::pack_input` writes every value of a row: what a reused buffer held is
+        // overwritten (tests/input_layout.rs).
+        let mut inputs = if rows.capacity() >= len {
+            let mut rows = rows;
+            rows.truncate(len);
+            rows.resize(len, 0.0);
+            rows
+        } else {
+            vec![0.0; len]
+        };
         let threads = std::thread::available_parallelism()
             .map_or(1, |t| t.get())
             .min(indices.len() / MIN_SAMPLES_PER_THREAD)

@@ -439,12 +439,16 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     std::thread::scope(|scope| -> Result<(), RunError> {
         let (to_engine, from_sampler) = std::sync::mpsc::sync_channel::<SampledChunk>(1);
         let (to_writer, from_engine) = std::sync::mpsc::sync_channel::<(SampledChunk, Vec<f64>)>(1);
+        // The input rows of propagated chunks go back to the sampler to be packed again
+        // (`Samples::draw_reusing`): two at most wait there; one more is dropped.
+        let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<f64>>(2);
         let todo = &todo;
         let sampler = scope.spawn(move || {
             let mut busy = 0.0;
             for r in todo {
                 let t0 = Instant::now();
-                let c = prep.draws.draw(sc, r.clone(), None);
+                let rows = recycled.try_recv().unwrap_or_default();
+                let c = prep.draws.draw_reusing(sc, r.clone(), None, rows);
                 busy += t0.elapsed().as_secs_f64();
                 if to_engine.send(c).is_err() {
                     break; // the run stopped
@@ -508,7 +512,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         let fail_at: Option<u64> = std::env::var("DISPERSA_FAILPOINT_CHUNK")
             .ok()
             .and_then(|v| v.parse().ok());
-        for c in from_sampler {
+        for mut c in from_sampler {
             let t0 = Instant::now();
             let before = propagated;
             if fail_at.is_some() && fail_at == c.indices.first().copied() {
@@ -529,6 +533,8 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
                 };
             propagated += c.n() as u64;
             propagate_seconds += t0.elapsed().as_secs_f64();
+            // The rows are the engine's alone: the outputs read the parameters and states.
+            let _ = recycle.try_send(std::mem::take(&mut c.inputs));
             if to_writer.send((c, states)).is_err() {
                 break; // the writer failed: its error is reported below
             }

@@ -155,3 +155,46 @@ fn a_chunk_drawn_on_several_threads_equals_its_samples_drawn_one_by_one() {
         assert!(same(row, &one.inputs), "sample {k}: packed row");
     }
 }
+
+/// A chunk packed into an earlier chunk's rows (the run hands the engine's rows back to the
+/// sampler, `Samples::draw_reusing`) is the chunk a fresh draw gives, bit for bit, whatever
+/// the buffer held: every shipped scenario's `pack_input` writes every value of its row. A
+/// larger buffer full of a marker value, one of exactly the size, and one too small to reuse;
+/// dispersed and nominal (no perturbation profiles drawn).
+#[test]
+fn a_chunk_drawn_into_reused_rows_equals_a_fresh_draw() {
+    use dispersa::pipeline::Samples;
+    let marker = f64::from_bits(0x7ff8_dead_beef_0001);
+    for path in [
+        "configs/tianwen2_reentry.toml",
+        "configs/tianwen2_reentry_bplane.toml",
+        "configs/tianwen2_cruise_311p.toml",
+        "configs/bench/ballistic_exponential.toml",
+    ] {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let raw = RawConfig::load(&p, &[]).expect("config loads");
+        let sc = dispersa::run::build_scenario(&raw).expect("valid");
+        let ni = sc.input_len();
+        let range = 9_000u64..9_600;
+        for nominal in [false, true] {
+            let draws = Samples::new(sc.as_ref(), 20271120, nominal).expect("samples");
+            let fresh = draws.draw(sc.as_ref(), range.clone(), None);
+            for len in [2_000 * ni, 600 * ni, 100 * ni] {
+                let rows = vec![marker; len];
+                let got = draws.draw_reusing(sc.as_ref(), range.clone(), None, rows);
+                assert_eq!(got.inputs.len(), fresh.inputs.len(), "{path}");
+                let differ = got
+                    .inputs
+                    .iter()
+                    .zip(&fresh.inputs)
+                    .filter(|(a, b)| a.to_bits() != b.to_bits())
+                    .count();
+                assert_eq!(
+                    differ, 0,
+                    "{path}, nominal {nominal}, buffer of {len}: {differ} values differ"
+                );
+                assert_eq!(got.indices, fresh.indices);
+            }
+        }
+    }
+}

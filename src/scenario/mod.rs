@@ -49,7 +49,9 @@ pub trait Scenario: Sync {
 
     /// Length of a sample's input row.
     fn input_len(&self) -> usize;
-    /// Fill sample `index`'s input row; `normals` is None for the undispersed nominal run.
+    /// Fill sample `index`'s input row, every value of it (a run packs rows into buffers that
+    /// held an earlier chunk's: `Samples::draw_reusing`); `normals` is None for the
+    /// undispersed nominal run.
     /// Parameters the scenario derives from others (see `derived_params`) are written into
     /// `params` first.
     fn pack_input(

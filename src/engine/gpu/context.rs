@@ -266,6 +266,18 @@ impl GpuContext {
         staging: &wgpu::Buffer,
         size: u64,
     ) -> Result<Vec<u8>, GpuError> {
+        self.read_back_with(src, staging, size, <[u8]>::to_vec)
+    }
+
+    /// Copy `size` bytes of `src` into `staging`, wait, and return what `f` makes of them,
+    /// read in place from the mapped staging buffer.
+    pub fn read_back_with<T>(
+        &self,
+        src: &wgpu::Buffer,
+        staging: &wgpu::Buffer,
+        size: u64,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<T, GpuError> {
         self.queue
             .submit([self.copy_commands("read back", src, staging, size)]);
         let slice = staging.slice(0..size);
@@ -279,13 +291,13 @@ impl GpuContext {
         rx.recv()
             .map_err(|e| GpuError::Runtime(format!("map callback lost: {e}")))?
             .map_err(|e| GpuError::Runtime(format!("mapping a read-back buffer: {e}")))?;
-        let bytes = {
+        let out = {
             let view = slice
                 .get_mapped_range()
                 .map_err(|e| GpuError::Runtime(format!("reading a mapped buffer: {e}")))?;
-            view.to_vec()
+            f(&view)
         };
         staging.unmap();
-        Ok(bytes)
+        Ok(out)
     }
 }

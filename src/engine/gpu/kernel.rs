@@ -325,9 +325,12 @@ impl GpuKernel {
                 )));
             }
         }
-        let bytes = ctx.read_back(&self.states, &self.states_staging, state_bytes)?;
+        let precision = self.precision;
+        let states = ctx.read_back_with(&self.states, &self.states_staging, state_bytes, |b| {
+            from_real_bytes(b, precision)
+        })?;
         ctx.check_errors(&format!("finishing the {} kernel", scenario.kind()))?;
-        Ok(from_real_bytes(&bytes, self.precision))
+        Ok(states)
     }
 
     /// Loop iterations a stepping dispatch takes now (lowered when the driver's loop limit

@@ -29,13 +29,14 @@ pub enum GpuError {
 
 pub use crate::wgsl::prelude;
 
-/// f64 values as the shader's `real` bytes.
-pub fn to_real_bytes(values: &[f64], precision: Precision) -> Vec<u8> {
+/// f64 values as the shader's `real` bytes: in f64 the values' own bytes, not a copy (a real
+/// GPU's chunk of reentry inputs is gigabytes, and each copy costs the host page faults).
+pub fn to_real_bytes(values: &[f64], precision: Precision) -> std::borrow::Cow<'_, [u8]> {
     match precision {
-        Precision::F64 => bytemuck::cast_slice(values).to_vec(),
+        Precision::F64 => std::borrow::Cow::Borrowed(bytemuck::cast_slice(values)),
         Precision::F32 => {
             let v: Vec<f32> = values.iter().map(|&x| x as f32).collect();
-            bytemuck::cast_slice(&v).to_vec()
+            std::borrow::Cow::Owned(bytemuck::cast_slice(&v).to_vec())
         }
     }
 }
