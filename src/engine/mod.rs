@@ -26,6 +26,16 @@ pub use crate::wgsl::Precision;
 /// Largest chunk the CPU backend takes at once (its states and inputs stay in memory).
 pub const MAX_CPU_CHUNK: usize = 65_536;
 
+/// The most bytes of input rows a default chunk on a discrete GPU holds ([`Engine::default_chunk`]).
+pub const GPU_CHUNK_INPUT_BYTES: usize = 1 << 30;
+
+/// A discrete GPU's default chunk for input rows of `row_bytes` bytes: the largest power of two
+/// from 1,024 to 262,144 whose rows take at most [`GPU_CHUNK_INPUT_BYTES`].
+pub fn discrete_gpu_chunk(row_bytes: usize) -> usize {
+    let fit = (GPU_CHUNK_INPUT_BYTES / row_bytes.max(1)).clamp(1024, 262_144);
+    1 << fit.ilog2()
+}
+
 /// A chosen engine, ready to propagate.
 pub enum Engine {
     Cpu {
@@ -144,12 +154,19 @@ impl Engine {
         self
     }
 
-    /// Samples per chunk when the config sets none: enough to fill a discrete GPU; on CPU-like
-    /// adapters (lavapipe, the CPU backend) small enough for a progress bar that moves every
-    /// few seconds (a chunk's samples finish together).
-    pub fn default_chunk(&self) -> usize {
+    /// Samples per chunk when the config sets none, for a scenario whose input rows hold
+    /// `input_len` values. On a discrete GPU the largest power of two up to 262,144 whose
+    /// input rows take at most [`GPU_CHUNK_INPUT_BYTES`]: enough samples to fill the device,
+    /// few enough bytes that the host's copies of a chunk stay cheap (docs/PERFORMANCE.md, "A
+    /// real GPU: NVIDIA H200": tianwen2's 9.4 KB rows ran at 111,000/s in chunks of 65,536,
+    /// against 80,000/s in chunks of 262,144). On CPU-like adapters (lavapipe, the CPU
+    /// backend) small enough for a progress bar that moves every few seconds (a chunk's
+    /// samples finish together).
+    pub fn default_chunk(&self, input_len: usize) -> usize {
         match self {
-            Engine::Gpu { ctx, .. } if !ctx.adapter.is_software() => 262_144,
+            Engine::Gpu { ctx, precision } if !ctx.adapter.is_software() => {
+                discrete_gpu_chunk(input_len * gpu::real_size(*precision) as usize)
+            }
             _ => 1024,
         }
     }
@@ -245,5 +262,22 @@ impl Runner<'_> {
             Runner::Cpu { .. } => None,
             Runner::Gpu { kernel, .. } => kernel.loop_limit_note(scenario.kind()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::discrete_gpu_chunk;
+
+    /// The chunks measured on an H200: tianwen2's f64 rows (1,176 values, 9,408 bytes) in
+    /// chunks of 65,536; a ballistic row (tens of values) in the largest, 262,144; a row too
+    /// large for 1,024 in 1 GiB still gets 1,024.
+    #[test]
+    fn discrete_gpu_chunks_follow_the_row_size() {
+        assert_eq!(discrete_gpu_chunk(1176 * 8), 65_536);
+        assert_eq!(discrete_gpu_chunk(1176 * 4), 131_072);
+        assert_eq!(discrete_gpu_chunk(40 * 8), 262_144);
+        assert_eq!(discrete_gpu_chunk(4 << 20), 1024);
+        assert_eq!(discrete_gpu_chunk(0), 262_144);
     }
 }
