@@ -6,14 +6,19 @@
 
 use crate::scenario::{Probability, SampleOutputs, Scenario};
 use crate::stats;
-use crate::stats::ellipse::{bootstrap_resamples, FootprintBootstrap};
+use crate::stats::ellipse::{bootstrap_group, FootprintBootstrap, BOOT_RESAMPLES};
 
 /// The footprint's bootstrap for a run of `samples` samples (`None` for a scenario without a
-/// footprint): [`bootstrap_resamples`] resamples, seeded from the run's seed.
+/// footprint): [`BOOT_RESAMPLES`] resamples of [`bootstrap_group`] points a unit, seeded
+/// from the run's seed.
 pub fn footprint_bootstrap(sc: &dyn Scenario, samples: u64) -> Option<FootprintBootstrap> {
     sc.footprint()?;
     let seed = sc.run_config().seed ^ 0x9E37_79B9_7F4A_7C15;
-    Some(FootprintBootstrap::new(bootstrap_resamples(samples), seed))
+    Some(FootprintBootstrap::new(
+        BOOT_RESAMPLES,
+        seed,
+        bootstrap_group(samples),
+    ))
 }
 
 /// One row of summary.parquet.

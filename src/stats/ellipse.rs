@@ -190,16 +190,34 @@ pub fn footprint<E>(
     Ok(out)
 }
 
-/// The footprint bootstrap's resamples for a run of `samples` samples: 1,000, fewer (not under
-/// 200) where that would pass 2e8 sample-resamples. Set by the run's sample count, known before
-/// its first chunk, so that the bootstrap can be drawn while the chunks are propagated.
-pub fn bootstrap_resamples(samples: u64) -> usize {
-    (2e8 / samples.max(1) as f64).clamp(200.0, 1000.0) as usize
+/// The footprint bootstrap's resamples.
+pub const BOOT_RESAMPLES: usize = 1000;
+
+/// Resampled units the footprint bootstrap keeps at least, for runs of at least this many
+/// samples ([`bootstrap_group`]).
+pub const BOOT_UNITS: u64 = 4096;
+
+/// Landing points per resampled unit of the footprint bootstrap for a run of `samples`
+/// samples: one up to 2 x [`BOOT_UNITS`] samples, then `samples / BOOT_UNITS`, so that a run
+/// has between 4,096 and 8,191 units. The points of a run are independent draws, so groups of
+/// consecutive points are too, and the axes are a smooth function of the moments' means: the
+/// bootstrap of the groups' moment sums has the points' variance (each group's sum has m times
+/// a point's) with thousands of units, and costs 1 / m of the points' (the
+/// `grouped_bootstrap_spread_matches_the_asymptotic_standard_error` test). Set by the run's
+/// sample count, known before its first chunk, so that the bootstrap can be drawn while the
+/// chunks are propagated.
+pub fn bootstrap_group(samples: u64) -> usize {
+    if samples < 2 * BOOT_UNITS {
+        1
+    } else {
+        (samples / BOOT_UNITS) as usize
+    }
 }
 
-/// A Poisson bootstrap of the footprint's axes (each landing point weighted by a Poisson(1)
-/// count per resample, Hanley & MacGibbon 2006), fed one point at a time: a single pass draws
-/// it, where the classic resample needs the points at hand. It sums each resample's weighted
+/// A Poisson bootstrap of the footprint's axes (each unit, a landing point or a group of
+/// consecutive ones ([`bootstrap_group`]), weighted by a Poisson(1) count per resample, Hanley
+/// & MacGibbon 2006), fed one point at a time: a single pass draws it, where the classic
+/// resample needs the points at hand. It sums each resample's weighted
 /// first and second moments of the points' ECEF offsets [km] from an origin (the mean of the
 /// first [`BOOT_BLOCK`] points, which wait until it is known, so that a stray first point
 /// costs the sums no digits), so it needs no centre: the tangent plane at the points' mean,
@@ -210,6 +228,7 @@ pub fn bootstrap_resamples(samples: u64) -> usize {
 pub struct FootprintBootstrap {
     resamples: usize,
     seed: u64,
+    group: usize,
     /// ECEF [m] of the sums' origin, once known.
     origin: Option<[f64; 3]>,
     /// ECEF [m] of the points fed before the origin was known, in order.
@@ -222,17 +241,19 @@ pub struct FootprintBootstrap {
 }
 
 impl FootprintBootstrap {
-    /// `resamples` resamples ([`bootstrap_resamples`]) drawn from a PCG64 seeded with `seed`:
-    /// deterministic for points in a given order, whatever the core count.
-    pub fn new(resamples: usize, seed: u64) -> Self {
+    /// `resamples` resamples of units of `group` consecutive points ([`bootstrap_group`])
+    /// drawn from a PCG64 seeded with `seed`: deterministic for points in a given order,
+    /// whatever the core count.
+    pub fn new(resamples: usize, seed: u64, group: usize) -> Self {
         FootprintBootstrap {
             resamples,
             seed,
+            group,
             origin: None,
             waiting: Vec::new(),
             count: 0,
             strict: false,
-            draws: PoissonBootstrap::new(resamples, seed),
+            draws: PoissonBootstrap::new(resamples, seed, group),
         }
     }
 
@@ -244,7 +265,7 @@ impl FootprintBootstrap {
 
     /// The same resamples and seed, fed no point yet.
     fn restarted(&self) -> Self {
-        Self::new(self.resamples, self.seed)
+        Self::new(self.resamples, self.seed, self.group)
     }
 
     /// Points fed so far.
@@ -366,18 +387,24 @@ fn offset_km(p: [f64; 3], o: [f64; 3]) -> [f64; 3] {
 }
 
 /// The Poisson bootstrap's weighted sums of 3-vectors, W, x, y, z, xx, yy, zz, xy, xz and yz
-/// for each resample. Each point draws one Poisson(1) count per resample, by inversion of one
-/// uniform (53 bits of one PCG64 stream, point after point, resample after resample within a
-/// point) against the cumulative probabilities e^-1 sum_{j<=k} 1/j!: the count is the number
-/// of those at or below it (at most 12, but with probability below 1e-9).
+/// for each resample. The points are summed in units of `group` consecutive points (the last
+/// unit may hold fewer): a unit's sums are n, x, y, z, xx, ..., yz over its points. Each unit
+/// draws one Poisson(1) count per resample, by inversion of one uniform (53 bits of one PCG64
+/// stream, unit after unit, resample after resample within a unit) against the cumulative
+/// probabilities e^-1 sum_{j<=k} 1/j!: the count is the number of those at or below it (at
+/// most 12, but with probability below 1e-9), and it multiplies each of the unit's sums.
 ///
 /// The resamples are split into contiguous ranges, one per thread. Each range has its own copy
 /// of the generator, advanced past the other ranges' draws, so that every count is the one a
 /// single thread drawing in order would draw: the results do not depend on the thread count.
-/// Points are buffered in blocks (bounded memory) and each block is shared out once.
+/// Units are buffered in blocks (bounded memory) and each block is shared out once.
 struct PoissonBootstrap {
     parts: Vec<BootPart>,
-    block: Vec<[f64; 3]>,
+    block: Vec<[f64; 10]>,
+    group: usize,
+    /// The unit being summed and its point count.
+    unit: [f64; 10],
+    in_unit: usize,
 }
 
 /// A contiguous range of resamples: its generator, its sums (one array per sum), and a buffer
@@ -390,17 +417,18 @@ struct BootPart {
     sums: [Vec<f64>; 10],
 }
 
-/// Points buffered before the parts run over them: 24 bytes each.
+/// Points the footprint's origin waits for, and units buffered before the parts run over
+/// them (80 bytes each).
 const BOOT_BLOCK: usize = 8192;
 
 impl PoissonBootstrap {
-    fn new(resamples: usize, seed: u64) -> Self {
+    fn new(resamples: usize, seed: u64, group: usize) -> Self {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         // A range of fewer than 100 resamples is not worth a thread.
-        Self::with_parts(resamples, seed, threads.min(resamples / 100).max(1))
+        Self::with_parts(resamples, seed, group, threads.min(resamples / 100).max(1))
     }
 
-    fn with_parts(resamples: usize, seed: u64, count: usize) -> Self {
+    fn with_parts(resamples: usize, seed: u64, group: usize, count: usize) -> Self {
         use rand_pcg::rand_core::SeedableRng;
         let parts = (0..count)
             .map(|k| {
@@ -418,15 +446,35 @@ impl PoissonBootstrap {
         Self {
             parts,
             block: Vec::with_capacity(BOOT_BLOCK),
+            group: group.max(1),
+            unit: [0.0; 10],
+            in_unit: 0,
         }
     }
 
-    /// One point (finite), weighted by a fresh count in every resample.
-    fn add(&mut self, d: [f64; 3]) {
-        debug_assert!(d.iter().all(|x| x.is_finite()), "{d:?}");
-        self.block.push(d);
-        if self.block.len() == BOOT_BLOCK {
-            self.flush();
+    /// One point (finite), into the unit being summed; a full unit is weighted by a fresh
+    /// count in every resample.
+    fn add(&mut self, [x, y, z]: [f64; 3]) {
+        debug_assert!([x, y, z].iter().all(|v| v.is_finite()), "{x} {y} {z}");
+        let point = [1.0, x, y, z, x * x, y * y, z * z, x * y, x * z, y * z];
+        for (u, p) in self.unit.iter_mut().zip(point) {
+            *u += p;
+        }
+        self.in_unit += 1;
+        if self.in_unit == self.group {
+            self.end_unit();
+        }
+    }
+
+    /// The unit being summed (if it holds a point) into the block.
+    fn end_unit(&mut self) {
+        if self.in_unit > 0 {
+            self.block
+                .push(std::mem::replace(&mut self.unit, [0.0; 10]));
+            self.in_unit = 0;
+            if self.block.len() == BOOT_BLOCK {
+                self.flush();
+            }
         }
     }
 
@@ -434,7 +482,7 @@ impl PoissonBootstrap {
     /// on threads of their own.
     fn flush(&mut self) {
         let block = &self.block;
-        let run = |part: &mut BootPart| block.iter().for_each(|&d| part.add(d));
+        let run = |part: &mut BootPart| block.iter().for_each(|d| part.add(d));
         if let Some((first, others)) = self.parts.split_first_mut() {
             std::thread::scope(|scope| {
                 for part in others {
@@ -448,6 +496,7 @@ impl PoissonBootstrap {
 
     /// Each resample's sums, in resample order: W, x, y, z, xx, yy, zz, xy, xz, yz.
     fn sums(mut self) -> impl Iterator<Item = [f64; 10]> {
+        self.end_unit();
         self.flush();
         self.parts
             .into_iter()
@@ -471,14 +520,14 @@ impl BootPart {
         0.999_999_999_168_389_4,
     ];
 
-    /// One point in this range's resamples, in three loops so that only the first (the
+    /// One unit's sums in this range's resamples, in three loops so that only the first (the
     /// generator's) runs one draw at a time:
     /// - the uniforms;
     /// - the counts, compared without branches against the first three thresholds; the 2 % of
     ///   uniforms at or above the fourth are marked and counted against all twelve after;
     /// - the sums. A zero count adds a signed zero, which leaves a sum as it was: no branch
     ///   that the draws decide.
-    fn add(&mut self, [x, y, z]: [f64; 3]) {
+    fn add(&mut self, unit: &[f64; 10]) {
         use rand::Rng;
         for u in self.w.iter_mut() {
             *u = (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
@@ -498,19 +547,10 @@ impl BootPart {
                 *u = c.iter().map(|&t| (x >= t) as u32).sum::<u32>() as f64;
             }
         }
-        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9] = &mut self.sums;
-        for (k, &w) in self.w.iter().enumerate() {
-            let (wx, wy, wz) = (w * x, w * y, w * z);
-            s0[k] += w;
-            s1[k] += wx;
-            s2[k] += wy;
-            s3[k] += wz;
-            s4[k] += wx * x;
-            s5[k] += wy * y;
-            s6[k] += wz * z;
-            s7[k] += wx * y;
-            s8[k] += wx * z;
-            s9[k] += wy * z;
+        for (sum, &v) in self.sums.iter_mut().zip(unit) {
+            for (acc, &w) in sum.iter_mut().zip(&self.w) {
+                *acc += w * v;
+            }
         }
     }
 }
@@ -564,7 +604,7 @@ pub fn bootstrap_axes(
 ) -> Option<((f64, f64), (f64, f64))> {
     assert_eq!(lat_deg.len(), lon_deg.len());
     let mut pass = slices_pass(lat_deg, lon_deg);
-    let boot = FootprintBootstrap::new(resamples, seed);
+    let boot = FootprintBootstrap::new(resamples, seed, 1);
     footprint(&mut pass, probability, None, Some(boot))
         .unwrap_or_else(|never: std::convert::Infallible| match never {})
         .axes_ci
@@ -694,13 +734,14 @@ mod tests {
 
     /// The bootstrap's sums, split over 1 to 7 threads across block boundaries, against one
     /// generator drawing every count in order by the plain inversion (the first threshold
-    /// above the uniform): bit for bit.
+    /// above the uniform), for units of one point and of three (the last unit short): bit for
+    /// bit.
     #[test]
     fn poisson_bootstrap_parts_draw_the_single_stream() {
         use rand::Rng;
         use rand_pcg::rand_core::SeedableRng;
         let (resamples, seed) = (350, 11);
-        let points: Vec<[f64; 3]> = (0..BOOT_BLOCK + 1_234)
+        let points: Vec<[f64; 3]> = (0..3 * BOOT_BLOCK + 1_234)
             .map(|i| {
                 let x = i as f64;
                 [
@@ -710,51 +751,51 @@ mod tests {
                 ]
             })
             .collect();
-        let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
-        let mut want = vec![[0.0f64; 10]; resamples];
-        let mut tail = 0;
-        for &[x, y, z] in &points {
-            for b in want.iter_mut() {
-                let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-                let w = BootPart::CDF.iter().take_while(|&&c| u >= c).count() as f64;
-                tail += (w >= 4.0) as usize;
-                if w > 0.0 {
-                    let (wx, wy, wz) = (w * x, w * y, w * z);
-                    let add = [
-                        w,
-                        wx,
-                        wy,
-                        wz,
-                        wx * x,
-                        wy * y,
-                        wz * z,
-                        wx * y,
-                        wx * z,
-                        wy * z,
-                    ];
-                    for (s, a) in b.iter_mut().zip(add) {
-                        *s += a;
+        for group in [1, 3] {
+            let units: Vec<[f64; 10]> = points
+                .chunks(group)
+                .map(|c| {
+                    let mut u = [0.0; 10];
+                    for &[x, y, z] in c {
+                        let p = [1.0, x, y, z, x * x, y * y, z * z, x * y, x * z, y * z];
+                        u.iter_mut().zip(p).for_each(|(a, b)| *a += b);
+                    }
+                    u
+                })
+                .collect();
+            let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+            let mut want = vec![[0.0f64; 10]; resamples];
+            let mut tail = 0;
+            for u in &units {
+                for b in want.iter_mut() {
+                    let r = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+                    let w = BootPart::CDF.iter().take_while(|&&c| r >= c).count() as f64;
+                    tail += (w >= 4.0) as usize;
+                    if w > 0.0 {
+                        for (s, a) in b.iter_mut().zip(u) {
+                            *s += w * a;
+                        }
                     }
                 }
             }
-        }
-        // Counts of 4 and more (the tail, ~1.9 % of 3.3 million draws) must occur, or the test
-        // would not see that path.
-        assert!(tail > 10_000, "{tail} tail draws");
-        for parts in [1, 2, 3, 7] {
-            let mut boot = PoissonBootstrap::with_parts(resamples, seed, parts);
-            for &d in &points {
-                boot.add(d);
-            }
-            let got: Vec<[f64; 10]> = boot.sums().collect();
-            assert_eq!(got.len(), resamples);
-            for (k, (g, w)) in got.iter().zip(&want).enumerate() {
-                for j in 0..10 {
-                    assert_eq!(
-                        g[j].to_bits(),
-                        w[j].to_bits(),
-                        "{parts} parts, resample {k}, sum {j}"
-                    );
+            // Counts of 4 and more (the tail, ~1.9 % of the draws) must occur, or the test
+            // would not see that path.
+            assert!(tail > 10_000, "{tail} tail draws");
+            for parts in [1, 2, 3, 7] {
+                let mut boot = PoissonBootstrap::with_parts(resamples, seed, group, parts);
+                for &d in &points {
+                    boot.add(d);
+                }
+                let got: Vec<[f64; 10]> = boot.sums().collect();
+                assert_eq!(got.len(), resamples);
+                for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+                    for j in 0..10 {
+                        assert_eq!(
+                            g[j].to_bits(),
+                            w[j].to_bits(),
+                            "group {group}, {parts} parts, resample {k}, sum {j}"
+                        );
+                    }
                 }
             }
         }
@@ -785,7 +826,7 @@ mod tests {
         let (la, lo): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
         let centre = landing_ellipse(&la, &lo, p).expect("ellipse");
         let plane = TangentPlane::new(centre.center_lat_deg, centre.center_lon_deg);
-        let mut boot = FootprintBootstrap::new(resamples, seed);
+        let mut boot = FootprintBootstrap::new(resamples, seed, 1);
         for &(a, b) in &pts {
             boot.add(a, b);
         }
@@ -812,6 +853,64 @@ mod tests {
             let want = from_moments(c(*ee, *e, *e), c(*nn, *n, *n), c(*en, *e, *n), 0.0, 0.0, p);
             for (g, w) in [(*major, want.semi_major_km), (*minor, want.semi_minor_km)] {
                 assert!((g - w).abs() <= 1e-9 * w, "resample {k}: {g} against {w}");
+            }
+        }
+    }
+
+    /// The bootstrap's spread of the axes against their asymptotic standard error, for the
+    /// grouped units a run of 100,000 samples uses (24 points a unit) and for single points.
+    /// 100,000 landing points, normal with 6 km east and 2 km north standard deviations: the
+    /// semi-major axis is sqrt(chi2 lambda_major), and lambda_major, a sample variance
+    /// of normal data, has the relative standard error sqrt(2 / n) (the eigenvalues are 9
+    /// times apart, so the other direction's share is second order); the axis has half that,
+    /// sqrt(1 / (2 n)) = 0.224 %, and so has the semi-minor axis. The spread of 2,000
+    /// resamples has its own relative standard error 1 / sqrt(2 x 1,999) = 1.6 %: the bound, 7 %,
+    /// is 4.4 of those.
+    #[test]
+    fn grouped_bootstrap_spread_matches_the_asymptotic_standard_error() {
+        use rand_distr::{Distribution, StandardNormal};
+        use rand_pcg::rand_core::SeedableRng;
+        let n = 100_000u64;
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(7);
+        let pts: Vec<(f64, f64)> = (0..n)
+            .map(|_| {
+                let e: f64 = StandardNormal.sample(&mut rng);
+                let nn: f64 = StandardNormal.sample(&mut rng);
+                (
+                    42.0 + 2.0 * nn / 111.0,
+                    111.4 + 6.0 * e / (111.3 * 42f64.to_radians().cos()),
+                )
+            })
+            .collect();
+        let (la, lo): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
+        let centre = landing_ellipse(&la, &lo, 0.9973).expect("ellipse");
+        let plane = TangentPlane::new(centre.center_lat_deg, centre.center_lon_deg);
+        let want = (1.0 / (2.0 * n as f64)).sqrt();
+        assert_eq!(bootstrap_group(n), 24);
+        for group in [bootstrap_group(n), 1] {
+            let mut boot = FootprintBootstrap::new(2000, 3, group);
+            for &(a, b) in &pts {
+                boot.add(a, b);
+            }
+            let axes = boot.axes(&plane, 0.9973);
+            assert_eq!(axes.len(), 2000);
+            let spread = |v: Vec<f64>, axis: f64| {
+                let m = v.iter().sum::<f64>() / v.len() as f64;
+                let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64;
+                var.sqrt() / axis
+            };
+            let (major, minor): (Vec<f64>, Vec<f64>) = axes.into_iter().unzip();
+            for (name, got) in [
+                ("semi-major", spread(major, centre.semi_major_km)),
+                ("semi-minor", spread(minor, centre.semi_minor_km)),
+            ] {
+                eprintln!(
+                    "group {group}, {name}: relative spread {got:.3e}, asymptotic {want:.3e}"
+                );
+                assert!(
+                    (got / want - 1.0).abs() < 0.07,
+                    "group {group}, {name}: {got} against {want}"
+                );
             }
         }
     }
