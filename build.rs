@@ -8,7 +8,9 @@ fn main() {
         .ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    if let Some(c) = commit.filter(|c| !c.is_empty()) {
-        println!("cargo:rustc-env=DISPERSA_GIT_COMMIT={c}");
-    }
+    // Always set, so that `dispersa --version` can name it ("unknown" outside a checkout).
+    let commit = commit
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=DISPERSA_GIT_COMMIT={commit}");
 }

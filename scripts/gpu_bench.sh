@@ -39,7 +39,7 @@ fi
 {
     echo "date (UTC): $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "host: $(uname -srm), $(nproc) CPUs"
-    echo "dispersa: $("$BIN" --version) ($(git rev-parse --short HEAD 2>/dev/null || echo 'no git'))"
+    echo "dispersa: $("$BIN" --version) (the binary's build commit)"
     if [ "$have_smi" = 1 ]; then nvidia-smi; else echo "nvidia-smi: not found"; fi
 } > "$REPORT/machine.txt"
 

@@ -228,9 +228,7 @@ pub fn provenance(
         ("dispersa.version".into(), env!("CARGO_PKG_VERSION").into()),
         (
             "dispersa.git_commit".into(),
-            option_env!("DISPERSA_GIT_COMMIT")
-                .unwrap_or("unknown")
-                .into(),
+            env!("DISPERSA_GIT_COMMIT").into(),
         ),
         ("dispersa.scenario".into(), scenario.kind().into()),
         ("dispersa.config".into(), raw.text.clone()),

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "dispersa",
-    version,
+    // The build's commit with the version: `dispersa --version` names the binary that
+    // measured (scripts/gpu_bench.sh runs a carried binary where no checkout may be current).
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("DISPERSA_GIT_COMMIT"), ")"),
     about = "GPU Monte Carlo dispersion analysis for spacecraft trajectories"
 )]
 pub struct Cli {
