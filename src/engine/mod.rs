@@ -157,8 +157,8 @@ impl Engine {
     /// Samples per chunk when the config sets none, for a scenario whose input rows hold
     /// `input_len` values. On a discrete GPU the largest power of two up to 262,144 whose
     /// input rows take at most [`GPU_CHUNK_INPUT_BYTES`]: enough samples to fill the device,
-    /// few enough bytes that the host's copies of a chunk stay cheap (docs/PERFORMANCE.md, "A
-    /// real GPU: NVIDIA H200": tianwen2's 9.4 KB rows ran at 111,000/s in chunks of 65,536,
+    /// few enough bytes that the host's copies of a chunk stay cheap (docs/PERFORMANCE.md, "The
+    /// H200 again": tianwen2's 9.4 KB rows ran at 111,000/s in chunks of 65,536,
     /// against 80,000/s in chunks of 262,144). On CPU-like adapters (lavapipe, the CPU
     /// backend) small enough for a progress bar that moves every few seconds (a chunk's
     /// samples finish together).
