@@ -34,9 +34,13 @@ pub use crate::wgsl::prelude;
 pub fn to_real_bytes(values: &[f64], precision: Precision) -> std::borrow::Cow<'_, [u8]> {
     match precision {
         Precision::F64 => std::borrow::Cow::Borrowed(bytemuck::cast_slice(values)),
+        // One pass into one allocation (not a Vec<f32> copied again as bytes).
         Precision::F32 => {
-            let v: Vec<f32> = values.iter().map(|&x| x as f32).collect();
-            std::borrow::Cow::Owned(bytemuck::cast_slice(&v).to_vec())
+            let mut bytes = Vec::with_capacity(values.len() * 4);
+            for &x in values {
+                bytes.extend_from_slice(&(x as f32).to_ne_bytes());
+            }
+            std::borrow::Cow::Owned(bytes)
         }
     }
 }
