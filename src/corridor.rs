@@ -137,12 +137,7 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     let engine = Engine::select(opts.backend, opts.precision, &mut notice)?;
     let n_per = opts.samples_per_point as usize;
     let total = angles.len() * n_per;
-    let (mut runner, chunk) = engine.runner(
-        &sc,
-        engine
-            .default_chunk(crate::scenario::Scenario::input_len(&sc))
-            .min(total),
-    )?;
+    let (mut runner, chunk) = engine.runner(&sc, engine.default_chunk(&sc).min(total))?;
     let bar = crate::run::progress_bar(total as u64, opts.quiet);
     let mut per_point: Vec<Vec<crate::scenario::SampleOutputs>> =
         vec![Vec::with_capacity(n_per); angles.len()];

@@ -325,7 +325,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     let wanted_chunk = sc
         .run_config()
         .chunk_size
-        .map_or(engine.default_chunk(sc.input_len()), |c| c as usize);
+        .map_or(engine.default_chunk(sc), |c| c as usize);
     let wanted_chunk = wanted_chunk
         .min((prep.range.end - prep.range.start) as usize)
         .max(1);

@@ -154,18 +154,17 @@ impl Engine {
         self
     }
 
-    /// Samples per chunk when the config sets none, for a scenario whose input rows hold
-    /// `input_len` values. On a discrete GPU the largest power of two up to 262,144 whose
+    /// Samples per chunk of `scenario` when the config sets none. On a discrete GPU the largest power of two up to 262,144 whose
     /// input rows take at most [`GPU_CHUNK_INPUT_BYTES`]: enough samples to fill the device,
     /// few enough bytes that the host's copies of a chunk stay cheap (docs/PERFORMANCE.md, "The
     /// H200 again": tianwen2's 9.4 KB rows ran at 111,000/s in chunks of 65,536,
     /// against 80,000/s in chunks of 262,144). On CPU-like adapters (lavapipe, the CPU
     /// backend) small enough for a progress bar that moves every few seconds (a chunk's
     /// samples finish together).
-    pub fn default_chunk(&self, input_len: usize) -> usize {
+    pub fn default_chunk(&self, scenario: &dyn Scenario) -> usize {
         match self {
             Engine::Gpu { ctx, precision } if !ctx.adapter.is_software() => {
-                discrete_gpu_chunk(input_len * gpu::real_size(*precision) as usize)
+                discrete_gpu_chunk(scenario.input_len() * gpu::real_size(*precision) as usize)
             }
             _ => 1024,
         }

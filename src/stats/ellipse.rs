@@ -402,9 +402,8 @@ struct PoissonBootstrap {
     parts: Vec<BootPart>,
     block: Vec<[f64; 10]>,
     group: usize,
-    /// The unit being summed and its point count.
+    /// The sums of the unit being summed (the first is its point count).
     unit: [f64; 10],
-    in_unit: usize,
 }
 
 /// A contiguous range of resamples: its generator, its sums (one array per sum), and a buffer
@@ -448,7 +447,6 @@ impl PoissonBootstrap {
             block: Vec::with_capacity(BOOT_BLOCK),
             group: group.max(1),
             unit: [0.0; 10],
-            in_unit: 0,
         }
     }
 
@@ -460,18 +458,16 @@ impl PoissonBootstrap {
         for (u, p) in self.unit.iter_mut().zip(point) {
             *u += p;
         }
-        self.in_unit += 1;
-        if self.in_unit == self.group {
+        if self.unit[0] as usize == self.group {
             self.end_unit();
         }
     }
 
     /// The unit being summed (if it holds a point) into the block.
     fn end_unit(&mut self) {
-        if self.in_unit > 0 {
+        if self.unit[0] > 0.0 {
             self.block
                 .push(std::mem::replace(&mut self.unit, [0.0; 10]));
-            self.in_unit = 0;
             if self.block.len() == BOOT_BLOCK {
                 self.flush();
             }
@@ -895,9 +891,7 @@ mod tests {
             let axes = boot.axes(&plane, 0.9973);
             assert_eq!(axes.len(), 2000);
             let spread = |v: Vec<f64>, axis: f64| {
-                let m = v.iter().sum::<f64>() / v.len() as f64;
-                let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64;
-                var.sqrt() / axis
+                crate::stats::summarize_owned(v).expect("resamples").std / axis
             };
             let (major, minor): (Vec<f64>, Vec<f64>) = axes.into_iter().unzip();
             for (name, got) in [
