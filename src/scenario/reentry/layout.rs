@@ -140,7 +140,8 @@ crate::layout! {
     // geodetic altitude (Bowring's form; 1 and 0 for a sphere).
     C_E2_B = 30,
     C_E2_EP = 31,
-    CONSTS_FIXED = 32,
+    C_TS_F_END = 32, // the Tauber-Sutton f held above the uniform table's last velocity
+    CONSTS_FIXED = 33,
 
 }
 

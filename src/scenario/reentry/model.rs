@@ -155,6 +155,36 @@ fn push_segments(consts: &mut Vec<f64>, ys: &[f64]) -> usize {
     at
 }
 
+/// The Tauber-Sutton f(V) on the shader's uniform grid, its last value held from 16 km/s to
+/// twice the first velocity (17.5 km/s), so that every speed from there up to 140 km/s halves
+/// into the table by one to three halvings (`radiative_heat_flux` in shaders/heating.wgsl).
+pub fn tauber_sutton_table() -> UniformTable {
+    let mut ts = UniformTable::resample(&TAUBER_SUTTON_V_M_S, &TAUBER_SUTTON_F)
+        .expect("the Tauber-Sutton velocities lie on a 250 m/s grid");
+    let f_end = *ts.ys.last().expect("a Tauber-Sutton table");
+    while ts.x0 + (ts.ys.len() - 1) as f64 * ts.dx < 2.0 * ts.x0 {
+        ts.ys.push(f_end);
+    }
+    assert_eq!(
+        ts.x0 + (ts.ys.len() - 1) as f64 * ts.dx,
+        2.0 * ts.x0,
+        "the grid reaches twice its first velocity"
+    );
+    ts
+}
+
+/// A uniform table's segments, one vec4 each: its two end values, and ln x and 1 / x at the
+/// segment's middle x, from which the shader takes ln of a speed in the segment by a short
+/// series (no f64 logarithm or exponential). Returns the first segment's vec4 index.
+fn push_log_segments(consts: &mut Vec<f64>, t: &UniformTable) -> usize {
+    let at = align4(consts);
+    for (k, w) in t.ys.windows(2).enumerate() {
+        let mid = t.x0 + (k as f64 + 0.5) * t.dx;
+        consts.extend([w[0], w[1], mid.ln(), 1.0 / mid]);
+    }
+    at
+}
+
 /// Pad `consts` with zeros to a multiple of four; returns its length in vec4s.
 fn align4(consts: &mut Vec<f64>) -> usize {
     consts.resize(consts.len().div_ceil(4) * 4, 0.0);
@@ -275,12 +305,12 @@ impl Model {
 
         // The kernel's copies of the tables, on uniform grids (physics::table), segment by
         // segment (`push_segments`); the CPU reference interpolates the tables as given.
-        let ts = UniformTable::resample(&TAUBER_SUTTON_V_M_S, &TAUBER_SUTTON_F)
-            .expect("the Tauber-Sutton velocities lie on a 250 m/s grid");
+        let ts = tauber_sutton_table();
         consts[C_TS_V0] = ts.x0;
         consts[C_TS_DV] = ts.dx;
         consts[C_TS_INV_DV] = 1.0 / ts.dx;
-        let off_ts = push_segments(&mut consts, &ts.ys);
+        consts[C_TS_F_END] = *ts.ys.last().expect("a Tauber-Sutton table");
+        let off_ts = push_log_segments(&mut consts, &ts);
         let n_ts = ts.ys.len();
         let mut off_cd = consts.len();
         // The Cd table as configured, as columns (empty without one).
