@@ -15,6 +15,10 @@ One invocation:
      compares heyoka against itself at tol 1e-12 and against dispersa on dispersa's own step
      grid (a pure model check), and prints both rates, their ratio and a Markdown table row.
 
+With --rounds N both sides are timed N times, alternating, on the same inputs (this machine's
+rates move from run to run by several per cent); the row then carries the median rates and the
+median of the rounds' ratios.
+
 Exit status: 0 when every sample agrees, 1 on disagreement, 2 on usage or setup errors.
 
 The problem must be the one heyoka is given here: spherical non-rotating Earth with point-mass
@@ -476,11 +480,17 @@ def parse_args():
     ap.add_argument("--batch", type=int, default=16,
                     help="heyoka batch lanes (default 16: four AVX2 vectors, the fastest of "
                          "4, 8 and 16 measured; 0: heyoka's recommended SIMD width)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time both sides this many times, alternating (dispersa, heyoka, "
+                         "dispersa, ...), on the same inputs, and report the median ratio "
+                         "(each round's rates and ratio are printed too)")
     ap.add_argument("--check-samples", type=int, default=500,
                     help="untimed subset propagated again at tol 1e-12 with a step-grid event")
     args = ap.parse_args()
-    if args.samples <= 0 or args.cores <= 0 or args.check_samples < 0 or args.batch < 0:
-        die("--samples and --cores must be positive, --check-samples and --batch not negative")
+    if args.samples <= 0 or args.cores <= 0 or args.check_samples < 0 or args.batch < 0 \
+            or args.rounds <= 0:
+        die("--samples, --cores and --rounds must be positive, --check-samples and --batch not "
+            "negative")
     if args.reuse and not args.out:
         die("--reuse needs --out")
     return args
@@ -545,6 +555,7 @@ def main():
         die(f"cannot read config {args.config}: {e}")
     check_problem(cfg)
     load = [os.getloadavg()[0]]
+    user_out = args.out
     d_times, table, meta = dispersa_samples(args, pq)
     n = table.num_rows
 
@@ -576,6 +587,23 @@ def main():
     h["peak_g"] /= G0
     d_wall, d_cpu = d_times or (None, None)
     rates.update(batch=batch, load=load, d_wall=d_wall, d_cpu=d_cpu, n_heyoka=int(valid.sum()))
+    # More rounds, alternating, on the same inputs: (dispersa wall or None, heyoka wall).
+    walls = [(d_wall, max(rates["wall"]))]
+    for k in range(2, args.rounds + 1):
+        print(f"round {k} of {args.rounds} ...", flush=True)
+        dw = None
+        if not args.reuse:
+            tmp = None if user_out else tempfile.mkdtemp(prefix="bench_peer_")
+            args.out = user_out or os.path.join(tmp, "run")
+            try:
+                dw = run_dispersa(args)[0]
+            finally:
+                if tmp:
+                    shutil.rmtree(tmp, ignore_errors=True)
+        hr, _ = run_heyoka(r0[valid], v0[valid], pars[valid], t_limit, args.tol, batch,
+                           args.cores, np)
+        walls.append((dw, max(hr["wall"])))
+    rates["rounds"] = walls
     chk = subset_check(d, h, r0, v0, pars, t_limit, batch, args.check_samples, np)
     ok = report(args, n, meta, rates, d, h, chk, hy.__version__, np)
     sys.exit(0 if ok else 1)
@@ -602,27 +630,49 @@ def report(args, n, meta, rates, d, h, chk, hy_version, np):
     h_rate = rates["n_heyoka"] / h_wall
     d_rate = n / d_wall if d_wall else None
     ratio = f"{d_rate / h_rate:.3f}" if d_rate else "n/a"
+    rounds = rates["rounds"]
+    if len(rounds) > 1:
+        # Each round's dispersa and heyoka rates and their ratio; the medians are reported.
+        h_rates = [rates["n_heyoka"] / hw for _, hw in rounds]
+        d_rates = [n / dw for dw, _ in rounds] if d_rate else None
+        h_rate = float(np.median(h_rates))
+        if d_rates:
+            ratios = [a / b for a, b in zip(d_rates, h_rates)]
+            d_rate = float(np.median(d_rates))
+            ratio = f"{float(np.median(ratios)):.3f}"
     print()
     print(f"date            {date}")
     print(f"samples         {n}  (config {args.config})")
     print(f"host CPU        {cpu_name()}, {os.cpu_count()} logical cores")
     print(f"dispersa        adapter {adapter!r}, driver {driver!r}, precision {precision}")
+    first = " (round 1)" if len(rates["rounds"]) > 1 else ""
     if d_rate:
-        print(f"dispersa        {d_wall:.2f} s end to end -> {d_rate:,.0f} samples/s")
+        print(f"dispersa        {d_wall:.2f} s end to end -> {n / d_wall:,.0f} samples/s{first}")
     else:
         print("dispersa        not run (--reuse): no rate")
     print(f"heyoka          {hy_version}, taylor_adaptive_batch, batch {batch}, "
           f"tol {args.tol:g}, {workers} processes")
     print(f"heyoka JIT      {max(rates['jit']):.2f} s per process (max; excluded from the rate)")
     print(f"heyoka          {h_wall:.2f} s propagation (slowest process; per process "
-          + ", ".join(f"{w:.2f}" for w in rates["wall"]) + f" s) -> {h_rate:,.0f} samples/s")
-    print(f"ratio           {ratio} (dispersa end to end / heyoka propagation only)")
+          + ", ".join(f"{w:.2f}" for w in rates["wall"])
+          + f" s) -> {rates['n_heyoka'] / h_wall:,.0f} samples/s{first}")
+    if len(rounds) > 1:
+        for k, hr in enumerate(h_rates):
+            dr = f"dispersa {d_rates[k]:,.0f}/s, " if d_rates else ""
+            rr = f", ratio {ratios[k]:.3f}" if d_rates else ""
+            print(f"round {k + 1:<9} {dr}heyoka {hr:,.0f}/s{rr}")
+        print(f"medians         " + (f"dispersa {d_rate:,.0f}/s, " if d_rates else "")
+              + f"heyoka {h_rate:,.0f}/s ({len(rounds)} rounds, alternating)")
+        print(f"ratio           {ratio} (median of the rounds' ratios; dispersa end to end / "
+              f"heyoka propagation only)")
+    else:
+        print(f"ratio           {ratio} (dispersa end to end / heyoka propagation only)")
     # Other work on the host slows both; CPU seconds are the same contention-free measure
     # for both on a CPU-only host (dispersa's includes the software GPU's threads).
     h_cpu = sum(rates["cpu"])
     d_cpu = f"dispersa {rates['d_cpu']:.1f} s ({n / rates['d_cpu']:,.0f} samples per CPU s), " \
         if d_rate else ""
-    print(f"CPU time        {d_cpu}heyoka {h_cpu:.2f} s ({rates['n_heyoka'] / h_cpu:,.0f} samples per CPU s)")
+    print(f"CPU time        {d_cpu}heyoka {h_cpu:.2f} s ({rates['n_heyoka'] / h_cpu:,.0f} samples per CPU s){first}")
     print(f"host load       1-min load average {rates['load'][0]:.2f} before dispersa, "
           f"{rates['load'][1]:.2f} before heyoka ({os.cpu_count()} cores)")
     print()
