@@ -292,6 +292,8 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
     var out_idx = states[sb + S_OUT_IDX];
     var h = states[sb + S_H];
     var err_prev = states[sb + S_ERR_PREV];
+    let ln_start = rlog(ERR_PREV_START);
+    var ln_prev = rlog(err_prev);
     // The host sets the first step's mode (Cruise::initial_state).
     var mode = states[sb + S_MODE];
     var t_switch = states[sb + S_T_SWITCH];
@@ -322,6 +324,7 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
     var tr: Trial;
     var hs: real = 0.0;
     var h_next: real = 0.0;
+    var ln_err: real = 0.0; // the log of the last decision's clamped error (integ_decide)
     var t1: real = 0.0;
     var reaching_switch = false;
     var outage = false;
@@ -394,8 +397,9 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             let e0 = rhs(t, y, p);
             tr = integ_trial(t, y, e0.f, hs, p, tol_rtol, tol_atol);
             let finite = finite_y(tr.y1) && finite_y(tr.f1);
-            let d = integ_decide(finite, tr.err, err_prev, hs);
+            let d = integ_decide(finite, tr.err, ln_prev, hs);
             h_next = d.y;
+            ln_err = d.z;
             if (d.x == 0.0) {
                 if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
                     status = ST_FAILED;
@@ -573,6 +577,7 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
         psi = unwrap_phase(ph, p);
         if (METHOD != METHOD_RK4) {
             err_prev = max(tr.err, ERR_PREV_START);
+            ln_prev = select(ln_err, ln_start, tr.err < ERR_PREV_START);
             h = h_next;
         }
         if (end_status != ST_RUNNING) {

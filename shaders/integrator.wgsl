@@ -114,33 +114,35 @@ fn integ_dense(tr: Trial, theta: real) -> Y {
 
 // PI step-size control (safety 0.9, factors in [0.2, 10], beta 0.04), in the working
 // precision with the prelude's exp and log, the next step rounded down by integ_quantize:
-// integrator::Controller::decide. Returns (1 if kept else 0, next step).
-fn integ_next_step(err: real, err_prev: real, h: real) -> vec2<real> {
+// integrator::Controller::decide (step_factor). Both of its cases in one log and one
+// exponential (llvmpipe would run both sides of a branch): the error clamped to [1e-10, 1e10]
+// is each case's own clamp where that case applies, and the previous kept error's log,
+// `ln_prev`, is carried by the caller (integ_ln_prev). Returns (1 if kept else 0, next step,
+// the log of the clamped error).
+fn integ_next_step(err: real, ln_prev: real, h: real) -> vec3<real> {
     let alpha: real = 0.2 - 0.75 * 0.04;
-    var kept: real = 1.0;
-    var fac: real;
-    if (!(err <= 1.0)) {
-        var e: real = 1.0e10;
-        if (err <= 1.0e10) {
-            e = err;
-        }
-        kept = 0.0;
-        fac = clamp(0.9 * rexp(-alpha * rlog(e)), 0.2, 1.0);
-    } else {
-        let e = max(err, 1.0e-10);
-        fac = clamp(0.9 * rexp(0.04 * rlog(err_prev) - alpha * rlog(e)), 0.2, 10.0);
-    }
-    return vec2<real>(kept, integ_quantize(h * fac));
+    let kept = err <= 1.0;
+    let ln_e = rlog(clamp(err, 1.0e-10, 1.0e10));
+    let x = select(-alpha * ln_e, 0.04 * ln_prev - alpha * ln_e, kept);
+    let fac = clamp(0.9 * rexp(x), 0.2, select(real(1.0), real(10.0), kept));
+    return vec3<real>(select(real(0.0), real(1.0), kept), integ_quantize(h * fac), ln_e);
 }
 
-// Whether a trial is kept (1) or not (0), and the next step (integrator::Controller::decide):
-// rk4 keeps every finite trial at its fixed step; dopri5 asks the controller, a trial that is
-// not finite counting as an error of 1e31.
-fn integ_decide(finite: bool, err: real, err_prev: real, hs: real) -> vec2<real> {
+// Whether a trial is kept (1) or not (0), the next step, and the log of its clamped error
+// (integrator::Controller::decide): rk4 keeps every finite trial at its fixed step; dopri5
+// asks the controller, a trial that is not finite counting as an error of 1e31.
+fn integ_decide(finite: bool, err: real, ln_prev: real, hs: real) -> vec3<real> {
     if (METHOD == METHOD_RK4) {
-        return vec2<real>(select(real(0.0), real(1.0), finite), hs);
+        return vec3<real>(select(real(0.0), real(1.0), finite), hs, 0.0);
     }
-    return integ_next_step(select(real(1.0e31), err, finite), err_prev, hs);
+    return integ_next_step(select(real(1.0e31), err, finite), ln_prev, hs);
+}
+
+// The log of the error a kept trial leaves for the next decision, max(err, ERR_PREV_START)
+// (integrator::Controller::decide), from the decision's own log (d.z) and ln_start =
+// rlog(ERR_PREV_START): the same value as rlog(max(err, ERR_PREV_START)).
+fn integ_ln_prev(err: real, d: vec3<real>, ln_start: real) -> real {
+    return select(d.z, ln_start, err < ERR_PREV_START);
 }
 
 // integrator::quantize_step: h rounded down to a multiple of 2^floor(log2 h) / STEP_BINS. The

@@ -438,6 +438,8 @@ fn integrate(sb: u32, p0: P) -> bool {
     var t = states[sb + S_T];
     var h = states[sb + S_H];
     var err_prev = states[sb + S_ERR_PREV];
+    let ln_start = rlog(ERR_PREV_START);
+    var ln_prev = rlog(err_prev);
     var steps = states[sb + S_STEPS];
     var rejected = states[sb + S_REJECTED];
     var drogue_done = states[sb + S_DROGUE_DONE];
@@ -539,7 +541,7 @@ fn integrate(sb: u32, p0: P) -> bool {
             continue;
         }
         let finite = y_finite(tr.f1) && y_finite(tr.y1) && is_finite(tr.aux1.alt);
-        let d = integ_decide(finite, tr.err, err_prev, hs);
+        let d = integ_decide(finite, tr.err, ln_prev, hs);
         let h_next = d.y;
         if (d.x == 0.0) {
             if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
@@ -579,6 +581,7 @@ fn integrate(sb: u32, p0: P) -> bool {
         }
         if (METHOD != METHOD_RK4) {
             err_prev = max(tr.err, ERR_PREV_START);
+            ln_prev = integ_ln_prev(tr.err, d, ln_start);
         }
         let here = Bracket(t, hs, y);
         if (a1.alt <= p.terrain) {

@@ -403,6 +403,9 @@ pub fn quantize_step(h: f64) -> f64 {
 }
 
 /// (accepted, factor on h) for error norm `err` after a previous accepted norm `err_prev`.
+/// The shader (`integ_next_step`) computes both cases with one log of the error clamped to
+/// [1e-10, 1e10] (each case's own clamp where it applies) and one exponential, and carries the
+/// previous error's log from step to step: the same values.
 pub fn step_factor(err: f64, err_prev: f64) -> (bool, f64) {
     const SAFETY: f64 = 0.9;
     const BETA: f64 = 0.04;
