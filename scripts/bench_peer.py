@@ -672,7 +672,8 @@ def report(args, n, meta, rates, d, h, chk, hy_version, np):
     h_cpu = sum(rates["cpu"])
     d_cpu = f"dispersa {rates['d_cpu']:.1f} s ({n / rates['d_cpu']:,.0f} samples per CPU s), " \
         if d_rate else ""
-    print(f"CPU time        {d_cpu}heyoka {h_cpu:.2f} s ({rates['n_heyoka'] / h_cpu:,.0f} samples per CPU s){first}")
+    print(f"CPU time        {d_cpu}heyoka {h_cpu:.2f} s "
+          f"({rates['n_heyoka'] / h_cpu:,.0f} samples per CPU s){first}")
     print(f"host load       1-min load average {rates['load'][0]:.2f} before dispersa, "
           f"{rates['load'][1]:.2f} before heyoka ({os.cpu_count()} cores)")
     print()

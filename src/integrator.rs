@@ -498,10 +498,11 @@ pub const MAX_GRID: usize = 16;
 /// Golden-section iterations after the grid: the grid's best cell pair (2 / MAX_GRID of the
 /// window) shrinks by 0.618^8 ~ 0.021, to 2.7e-3 of the window, so a maximum at a kink of a
 /// tabulated model (Cd, Tauber-Sutton) is found within 1.0e-3 of the window (a few ms of a
-/// step of seconds; unit test below). Against 14 iterations, on the default tianwen2 run's 10,000 samples the
-/// located peaks moved by at most 1.3e-7 relative and their times by 1 ms, on 20,000
-/// ballistic bench samples by 7.8e-7 (the radiative flux) and 4 ms: far inside the accuracy
-/// budget's 2e-4 and 0.05 s (docs/PERFORMANCE.md, "Fewer golden-section iterations").
+/// step of seconds; unit test below). Against 14 iterations, the located peaks moved by at
+/// most 1.3e-7 relative and their times by 1 ms on the default tianwen2 run's 10,000
+/// samples, by 7.8e-7 (the radiative flux) and 4 ms on 20,000 ballistic bench samples: far
+/// inside the accuracy budget's 2e-4 and 0.05 s (docs/PERFORMANCE.md, "Fewer golden-section
+/// iterations").
 pub const GOLDEN_ITERATIONS: usize = 8;
 /// 1 / golden ratio.
 pub const GOLDEN: f64 = 0.618_033_988_749_894_8;
