@@ -577,7 +577,7 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
         psi = unwrap_phase(ph, p);
         if (METHOD != METHOD_RK4) {
             err_prev = max(tr.err, ERR_PREV_START);
-            ln_prev = select(ln_err, ln_start, tr.err < ERR_PREV_START);
+            ln_prev = integ_ln_prev(tr.err, ln_err, ln_start);
             h = h_next;
         }
         if (end_status != ST_RUNNING) {

@@ -139,10 +139,10 @@ fn integ_decide(finite: bool, err: real, ln_prev: real, hs: real) -> vec3<real> 
 }
 
 // The log of the error a kept trial leaves for the next decision, max(err, ERR_PREV_START)
-// (integrator::Controller::decide), from the decision's own log (d.z) and ln_start =
-// rlog(ERR_PREV_START): the same value as rlog(max(err, ERR_PREV_START)).
-fn integ_ln_prev(err: real, d: vec3<real>, ln_start: real) -> real {
-    return select(d.z, ln_start, err < ERR_PREV_START);
+// (integrator::Controller::decide), from the decision's own log `ln_e` (integ_decide's z) and
+// ln_start = rlog(ERR_PREV_START): the same value as rlog(max(err, ERR_PREV_START)).
+fn integ_ln_prev(err: real, ln_e: real, ln_start: real) -> real {
+    return select(ln_e, ln_start, err < ERR_PREV_START);
 }
 
 // integrator::quantize_step: h rounded down to a multiple of 2^floor(log2 h) / STEP_BINS. The

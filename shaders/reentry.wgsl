@@ -581,7 +581,7 @@ fn integrate(sb: u32, p0: P) -> bool {
         }
         if (METHOD != METHOD_RK4) {
             err_prev = max(tr.err, ERR_PREV_START);
-            ln_prev = integ_ln_prev(tr.err, d, ln_start);
+            ln_prev = integ_ln_prev(tr.err, d.z, ln_start);
         }
         let here = Bracket(t, hs, y);
         if (a1.alt <= p.terrain) {

@@ -115,8 +115,7 @@ impl Samples {
         // overwritten (tests/input_layout.rs).
         let mut inputs = if rows.capacity() >= len {
             let mut rows = rows;
-            rows.truncate(len);
-            rows.resize(len, 0.0);
+            rows.resize(len, 0.0); // shortens, or grows within the capacity
             rows
         } else {
             vec![0.0; len]

@@ -26,7 +26,8 @@ pub use crate::wgsl::Precision;
 /// Largest chunk the CPU backend takes at once (its states and inputs stay in memory).
 pub const MAX_CPU_CHUNK: usize = 65_536;
 
-/// The most bytes of input rows a default chunk on a discrete GPU holds ([`Engine::default_chunk`]).
+/// The most bytes of input rows a default chunk on a discrete GPU holds
+/// ([`Engine::default_chunk`]).
 pub const GPU_CHUNK_INPUT_BYTES: usize = 1 << 30;
 
 /// A discrete GPU's default chunk for input rows of `row_bytes` bytes: the largest power of two
@@ -154,8 +155,9 @@ impl Engine {
         self
     }
 
-    /// Samples per chunk of `scenario` when the config sets none. On a discrete GPU the largest power of two up to 262,144 whose
-    /// input rows take at most [`GPU_CHUNK_INPUT_BYTES`]: enough samples to fill the device,
+    /// Samples per chunk of `scenario` when the config sets none. On a discrete GPU the
+    /// largest power of two up to 262,144 whose input rows take at most
+    /// [`GPU_CHUNK_INPUT_BYTES`]: enough samples to fill the device,
     /// few enough bytes that the host's copies of a chunk stay cheap (docs/PERFORMANCE.md, "The
     /// H200 again": tianwen2's 9.4 KB rows ran at 111,000/s in chunks of 65,536,
     /// against 80,000/s in chunks of 262,144). On CPU-like adapters (lavapipe, the CPU

@@ -143,14 +143,15 @@ impl Wind {
     }
 }
 
-/// Append the uniform table `ys` for the kernel, one vec4 a segment (its two ends, then two
-/// zeros), at a multiple of four; returns its index in vec4s. On lavapipe each load with a
-/// per-lane address is a loop over the lanes, whatever its width: one load a look-up instead
-/// of two (docs/PERFORMANCE.md).
-fn push_segments(consts: &mut Vec<f64>, ys: &[f64]) -> usize {
+/// Append the uniform table `ys` for the kernel, one vec4 a segment (its two ends, then
+/// `extra(k)`, two more values of segment k), at a multiple of four; returns its index in
+/// vec4s. On lavapipe each load with a per-lane address is a loop over the lanes, whatever its
+/// width: one load a look-up instead of two (docs/PERFORMANCE.md).
+fn push_segments(consts: &mut Vec<f64>, ys: &[f64], extra: impl Fn(usize) -> [f64; 2]) -> usize {
     let at = align4(consts);
-    for w in ys.windows(2) {
-        consts.extend([w[0], w[1], 0.0, 0.0]);
+    for (k, w) in ys.windows(2).enumerate() {
+        let [a, b] = extra(k);
+        consts.extend([w[0], w[1], a, b]);
     }
     at
 }
@@ -158,7 +159,7 @@ fn push_segments(consts: &mut Vec<f64>, ys: &[f64]) -> usize {
 /// The Tauber-Sutton f(V) on the shader's uniform grid, its last value held from 16 km/s to
 /// twice the first velocity (17.5 km/s), so that every speed from there up to 140 km/s halves
 /// into the table by one to three halvings (`radiative_heat_flux` in shaders/heating.wgsl).
-pub fn tauber_sutton_table() -> UniformTable {
+fn tauber_sutton_table() -> UniformTable {
     let mut ts = UniformTable::resample(&TAUBER_SUTTON_V_M_S, &TAUBER_SUTTON_F)
         .expect("the Tauber-Sutton velocities lie on a 250 m/s grid");
     let f_end = *ts.ys.last().expect("a Tauber-Sutton table");
@@ -171,18 +172,6 @@ pub fn tauber_sutton_table() -> UniformTable {
         "the grid reaches twice its first velocity"
     );
     ts
-}
-
-/// A uniform table's segments, one vec4 each: its two end values, and ln x and 1 / x at the
-/// segment's middle x, from which the shader takes ln of a speed in the segment by a short
-/// series (no f64 logarithm or exponential). Returns the first segment's vec4 index.
-fn push_log_segments(consts: &mut Vec<f64>, t: &UniformTable) -> usize {
-    let at = align4(consts);
-    for (k, w) in t.ys.windows(2).enumerate() {
-        let mid = t.x0 + (k as f64 + 0.5) * t.dx;
-        consts.extend([w[0], w[1], mid.ln(), 1.0 / mid]);
-    }
-    at
 }
 
 /// Pad `consts` with zeros to a multiple of four; returns its length in vec4s.
@@ -310,7 +299,12 @@ impl Model {
         consts[C_TS_DV] = ts.dx;
         consts[C_TS_INV_DV] = 1.0 / ts.dx;
         consts[C_TS_F_END] = *ts.ys.last().expect("a Tauber-Sutton table");
-        let off_ts = push_log_segments(&mut consts, &ts);
+        // With ln V and 1 / V at each segment's middle, from which the shader takes the
+        // radiative exponent's ln V by a short series (no f64 logarithm or exponential).
+        let off_ts = push_segments(&mut consts, &ts.ys, |k| {
+            let mid = ts.x0 + (k as f64 + 0.5) * ts.dx;
+            [mid.ln(), 1.0 / mid]
+        });
         let n_ts = ts.ys.len();
         let mut off_cd = consts.len();
         // The Cd table as configured, as columns (empty without one).
@@ -322,7 +316,7 @@ impl Model {
                     consts[C_CD_X0] = u.x0;
                     consts[C_CD_DX] = u.dx;
                     consts[C_CD_INV_DX] = 1.0 / u.dx;
-                    off_cd = push_segments(&mut consts, &u.ys);
+                    off_cd = push_segments(&mut consts, &u.ys, |_| [0.0, 0.0]);
                     (CD_TABLE, true, u.ys.len())
                 }
                 None => {
