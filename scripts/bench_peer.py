@@ -645,7 +645,7 @@ def report(args, n, meta, rates, d, h, chk, hy_version, np):
     print(f"samples         {n}  (config {args.config})")
     print(f"host CPU        {cpu_name()}, {os.cpu_count()} logical cores")
     print(f"dispersa        adapter {adapter!r}, driver {driver!r}, precision {precision}")
-    first = " (round 1)" if len(rates["rounds"]) > 1 else ""
+    first = " (round 1)" if len(rounds) > 1 else ""
     if d_rate:
         print(f"dispersa        {d_wall:.2f} s end to end -> {n / d_wall:,.0f} samples/s{first}")
     else:
@@ -661,7 +661,7 @@ def report(args, n, meta, rates, d, h, chk, hy_version, np):
             dr = f"dispersa {d_rates[k]:,.0f}/s, " if d_rates else ""
             rr = f", ratio {ratios[k]:.3f}" if d_rates else ""
             print(f"round {k + 1:<9} {dr}heyoka {hr:,.0f}/s{rr}")
-        print(f"medians         " + (f"dispersa {d_rate:,.0f}/s, " if d_rates else "")
+        print("medians         " + (f"dispersa {d_rate:,.0f}/s, " if d_rates else "")
               + f"heyoka {h_rate:,.0f}/s ({len(rounds)} rounds, alternating)")
         print(f"ratio           {ratio} (median of the rounds' ratios; dispersa end to end / "
               f"heyoka propagation only)")
