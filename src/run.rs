@@ -574,13 +574,18 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     };
     let join_parts = !data_complete && prep.shard.is_none();
     let (join, statistics) = std::thread::scope(|scope| {
-        let join = join_parts.then(|| scope.spawn(|| parts::join(&all, &joined, &metadata)));
+        // The joined file's checksum for the manifest, on the joining thread too.
+        let join = join_parts.then(|| {
+            scope.spawn(|| {
+                parts::join(&all, &joined, &metadata).and_then(|()| manifest::sha256_file(&joined))
+            })
+        });
         let reread = forced.as_deref() == Some("0");
         let statistics = crate::dataset::statistics(sc, &read, streamed, reread);
         let join = join.map(|h| h.join().expect("the joining thread does not panic"));
         (join, statistics)
     });
-    join.transpose()?;
+    let joined_sum = join.transpose()?;
     let statistics = statistics?;
     let files = if join_parts {
         for p in &all {
@@ -616,7 +621,11 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().to_string()))
         .collect();
     listed.extend([summary_name, sensitivity_name]);
-    manifest::write(&dir, &listed)?;
+    let known = joined_sum
+        .map(|s| ("samples.parquet".to_string(), s))
+        .into_iter()
+        .collect();
+    manifest::write_known(&dir, &listed, &known)?;
     run_dir.commit()?;
     let samples_at = if prep.shard.is_some() {
         prep.out_dir.clone()

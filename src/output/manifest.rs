@@ -49,9 +49,23 @@ pub fn append(dir: &Path, name: &str) -> Result<(), OutputError> {
 
 /// Write `dir`'s manifest over exactly `names` (files in `dir`), replacing any log.
 pub fn write(dir: &Path, names: &[String]) -> Result<(), OutputError> {
+    write_known(dir, names, &BTreeMap::new())
+}
+
+/// [`write`], with the checksums of some of the files known already (`known`: name to
+/// checksum, each of the complete file as it is on the disk): those files are not read again.
+pub fn write_known(
+    dir: &Path,
+    names: &[String],
+    known: &BTreeMap<String, String>,
+) -> Result<(), OutputError> {
     let mut text = String::new();
     for n in names {
-        text.push_str(&format!("{}  {n}\n", sha256_file(&dir.join(n))?));
+        let sum = match known.get(n) {
+            Some(s) => s.clone(),
+            None => sha256_file(&dir.join(n))?,
+        };
+        text.push_str(&format!("{sum}  {n}\n"));
     }
     let tmp = dir.join(format!("{MANIFEST}.tmp"));
     let path = dir.join(MANIFEST);

@@ -7,6 +7,10 @@
 use super::{io, manifest, properties, OutputError};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
+use parquet::column::writer::ColumnCloseResult;
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData, ParquetMetaDataReader};
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -134,9 +138,101 @@ pub fn sync_dir(dir: &Path) -> Result<(), OutputError> {
 }
 
 /// Join `parts` (in order) into one Parquet file `dest` with the run's `metadata`, through a
-/// temporary name; the columns and their units are the parts'.
+/// temporary name; the columns and their units are the parts'. Row groups of
+/// [`ROW_GROUP_ROWS`](super::ROW_GROUP_ROWS) samples, as every samples.parquet has.
+///
+/// Where each part is one such row group (all but the last full), as an uninterrupted run and
+/// a run resumed after kills leave them, the parts' encoded column chunks (with their page
+/// indexes) are copied as they are, under the first part's footer metadata (the run's and the
+/// Arrow schema with the units): nothing is decoded or compressed again. Other parts (a run
+/// resumed after an engine failure closed one early) are read and written again.
 pub fn join(parts: &[Part], dest: &Path, metadata: &[(String, String)]) -> Result<(), OutputError> {
     let tmp = dest.with_extension("parquet.tmp");
+    if copy_row_groups(parts, &tmp)? {
+        return finish_join(&tmp, dest);
+    }
+    encode_again(parts, &tmp, dest, metadata)?;
+    finish_join(&tmp, dest)
+}
+
+fn finish_join(tmp: &Path, dest: &Path) -> Result<(), OutputError> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    make_durable(dir, tmp, &name)
+}
+
+/// The parts' column chunks copied into `tmp` as row groups, when each part is one row group
+/// of `ROW_GROUP_ROWS` samples (the last may hold fewer) with the first part's schema and
+/// footer metadata; `false` (and nothing written) otherwise.
+fn copy_row_groups(parts: &[Part], tmp: &Path) -> Result<bool, OutputError> {
+    let pq = |action: String| move |source| OutputError::Parquet { action, source };
+    let mut opened = Vec::with_capacity(parts.len());
+    for (i, part) in parts.iter().enumerate() {
+        let file = std::fs::File::open(&part.path)
+            .map_err(io(format!("opening {}", part.path.display())))?;
+        let meta = ParquetMetaDataReader::new()
+            .with_page_index_policy(PageIndexPolicy::Optional)
+            .parse_and_finish(&file)
+            .map_err(pq(format!("reading the footer of {}", part.path.display())))?;
+        let full = meta.row_groups().len() == 1
+            && (i + 1 == parts.len()
+                || meta.file_metadata().num_rows() == super::ROW_GROUP_ROWS as i64);
+        let same = opened.first().is_none_or(|(_, m): &(_, ParquetMetaData)| {
+            m.file_metadata().schema_descr() == meta.file_metadata().schema_descr()
+                && m.file_metadata().key_value_metadata()
+                    == meta.file_metadata().key_value_metadata()
+        });
+        if !full || !same {
+            return Ok(false);
+        }
+        opened.push((file, meta));
+    }
+    let Some((_, first)) = opened.first() else {
+        return Ok(false);
+    };
+    let props = WriterProperties::builder()
+        .set_key_value_metadata(first.file_metadata().key_value_metadata().cloned())
+        .build();
+    let schema = first.file_metadata().schema_descr().root_schema_ptr();
+    let out = std::fs::File::create(tmp).map_err(io(format!("creating {}", tmp.display())))?;
+    let written = tmp.display().to_string();
+    let mut writer = SerializedFileWriter::new(out, schema, Arc::new(props))
+        .map_err(pq(format!("starting {written}")))?;
+    for ((file, meta), part) in opened.iter().zip(parts) {
+        let rg = &meta.row_groups()[0];
+        let mut group = writer
+            .next_row_group()
+            .map_err(pq(format!("writing {written}")))?;
+        for (c, column) in rg.columns().iter().enumerate() {
+            let close = ColumnCloseResult {
+                bytes_written: column.compressed_size() as u64,
+                rows_written: rg.num_rows() as u64,
+                metadata: column.clone(),
+                bloom_filter: None,
+                column_index: meta.column_index().map(|ci| ci[0][c].clone()),
+                offset_index: meta.offset_index().map(|oi| oi[0][c].clone()),
+            };
+            group.append_column(file, close).map_err(pq(format!(
+                "copying {} into {written}",
+                part.path.display()
+            )))?;
+        }
+        group.close().map_err(pq(format!("writing {written}")))?;
+    }
+    writer.close().map_err(pq(format!("closing {written}")))?;
+    Ok(true)
+}
+
+/// The parts read and encoded again into `tmp`, in row groups of `ROW_GROUP_ROWS` samples.
+fn encode_again(
+    parts: &[Part],
+    tmp: &Path,
+    dest: &Path,
+    metadata: &[(String, String)],
+) -> Result<(), OutputError> {
     let pq = |action: String| move |source| OutputError::Parquet { action, source };
     let mut writer: Option<ArrowWriter<std::fs::File>> = None;
     let mut schema = None;
@@ -159,7 +255,7 @@ pub fn join(parts: &[Part], dest: &Path, metadata: &[(String, String)]) -> Resul
                 Arc::new(arrow_schema::Schema::new(batch.schema().fields().clone()))
             });
             if writer.is_none() {
-                let f = std::fs::File::create(&tmp)
+                let f = std::fs::File::create(tmp)
                     .map_err(io(format!("creating {}", tmp.display())))?;
                 writer = Some(
                     ArrowWriter::try_new(f, s.clone(), Some(properties(metadata)))
@@ -186,10 +282,142 @@ pub fn join(parts: &[Part], dest: &Path, metadata: &[(String, String)]) -> Resul
     writer
         .close()
         .map_err(pq(format!("closing {}", dest.display())))?;
-    let dir = dest.parent().unwrap_or(Path::new("."));
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    make_durable(dir, &tmp, &name)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::{ColumnSpec, SamplesWriter, ROW_GROUP_ROWS};
+    use arrow_array::{Array, Float64Array, RecordBatch, StringArray, UInt64Array};
+
+    /// Part files of samples `first..first + rows`, each written in chunks of 1,000 samples as
+    /// a run writes them: an input, an output with nulls, a text column and the status.
+    fn write_part(dir: &Path, first: u64, rows: u64) -> Part {
+        let spec = |n: &str, u: &str| ColumnSpec {
+            name: n.into(),
+            unit: u.into(),
+        };
+        let path = dir.join(part_name(first));
+        let meta = vec![("dispersa.seed".to_string(), "7".to_string())];
+        let mut w = SamplesWriter::create(
+            &path,
+            &[spec("mass_kg", "kg")],
+            &[spec("peak_g", "g0")],
+            &[spec("epoch", "ISO 8601")],
+            &meta,
+        )
+        .unwrap();
+        let mut at = first;
+        while at < first + rows {
+            let n = 1_000.min(first + rows - at);
+            let idx: Vec<u64> = (at..at + n).collect();
+            let x = |i: u64| ((i * 7_919) % 10_007) as f64 / 7.0;
+            w.write_chunk(
+                idx.clone(),
+                vec![idx.iter().map(|&i| x(i)).collect()],
+                vec![idx
+                    .iter()
+                    .map(|&i| (i % 5 != 0).then(|| x(i) * 3.0))
+                    .collect()],
+                vec![idx.iter().map(|&i| Some(format!("t{i}"))).collect()],
+                idx.iter()
+                    .map(|&i| if i % 5 == 0 { "failed" } else { "landed" })
+                    .collect(),
+            )
+            .unwrap();
+            at += n;
+        }
+        w.finish().unwrap();
+        Part { first, rows, path }
+    }
+
+    fn read(path: &Path) -> (Vec<RecordBatch>, Vec<usize>) {
+        let b =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap()).unwrap();
+        let groups = (0..b.metadata().num_row_groups())
+            .map(|g| b.metadata().row_group(g).num_rows() as usize)
+            .collect();
+        (b.build().unwrap().map(|r| r.unwrap()).collect(), groups)
+    }
+
+    /// The samples of a joined file in order, checked value by value against how they were
+    /// written, with the units and the run's metadata.
+    fn check_joined(path: &Path, samples: u64) {
+        let file = std::fs::File::open(path).unwrap();
+        let footer = ParquetMetaDataReader::new()
+            .parse_and_finish(&file)
+            .unwrap();
+        let kv = footer.file_metadata().key_value_metadata().unwrap();
+        assert!(kv
+            .iter()
+            .any(|e| e.key == "dispersa.seed" && e.value.as_deref() == Some("7")));
+        let (batches, _) = read(path);
+        let mut next = 0u64;
+        for b in &batches {
+            assert_eq!(b.schema().field(1).metadata()["unit"], "kg");
+            let idx = b.column(0).as_any().downcast_ref::<UInt64Array>().unwrap();
+            let x = b.column(1).as_any().downcast_ref::<Float64Array>().unwrap();
+            let y = b.column(2).as_any().downcast_ref::<Float64Array>().unwrap();
+            let t = b.column(3).as_any().downcast_ref::<StringArray>().unwrap();
+            for r in 0..b.num_rows() {
+                let i = idx.value(r);
+                assert_eq!(i, next);
+                let xi = ((i * 7_919) % 10_007) as f64 / 7.0;
+                assert_eq!(x.value(r), xi);
+                assert_eq!(y.is_valid(r), i % 5 != 0);
+                if y.is_valid(r) {
+                    assert_eq!(y.value(r), xi * 3.0);
+                }
+                assert_eq!(t.value(r), format!("t{i}"));
+                next += 1;
+            }
+        }
+        assert_eq!(next, samples);
+    }
+
+    #[test]
+    fn parts_of_whole_row_groups_are_copied_and_others_encoded_again_with_the_same_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = ROW_GROUP_ROWS as u64;
+        let meta = [("dispersa.seed".to_string(), "7".to_string())];
+
+        // As a run leaves them: full parts, then a shorter last one. Copied as they are.
+        let a = dir.path().join("a");
+        std::fs::create_dir(&a).unwrap();
+        let parts = [
+            write_part(&a, 0, full),
+            write_part(&a, full, full),
+            write_part(&a, 2 * full, 1_234),
+        ];
+        let tmp = a.join("copied.parquet");
+        assert!(copy_row_groups(&parts, &tmp).unwrap());
+        check_joined(&tmp, 2 * full + 1_234);
+        let (_, groups) = read(&tmp);
+        assert_eq!(groups, vec![ROW_GROUP_ROWS, ROW_GROUP_ROWS, 1_234]);
+        // The same rows and footer as encoding them again gives.
+        let dest = a.join("joined.parquet");
+        let again = a.join("again.parquet");
+        encode_again(&parts, &again, &dest, &meta).unwrap();
+        assert_eq!(read(&tmp).0, read(&again).0);
+        join(&parts, &dest, &meta).unwrap();
+        assert_eq!(read(&dest).0, read(&again).0);
+
+        // A part closed early (an engine failed) and the gap computed on resume: not whole
+        // row groups, so read and written again in row groups of ROW_GROUP_ROWS.
+        let b = dir.path().join("b");
+        std::fs::create_dir(&b).unwrap();
+        let parts = [
+            write_part(&b, 0, 3_000),
+            write_part(&b, 3_000, full),
+            write_part(&b, 3_000 + full, 500),
+        ];
+        assert!(!copy_row_groups(&parts, &b.join("not.parquet")).unwrap());
+        assert!(!b.join("not.parquet").exists());
+        let dest = b.join("samples.parquet");
+        join(&parts, &dest, &meta).unwrap();
+        check_joined(&dest, 3_500 + full);
+        let (_, groups) = read(&dest);
+        assert_eq!(groups, vec![ROW_GROUP_ROWS, 3_500]);
+    }
 }
