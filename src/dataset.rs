@@ -46,6 +46,14 @@ pub fn input_columns(file: &std::path::Path) -> Result<Vec<String>, OutputError>
 /// at most) rather than read them from the files for each pass of the exact percentiles.
 const HELD_VALUES_MAX: u64 = 4_000_000;
 
+/// Threads that the metrics' summaries and the footprint take, and as many again the
+/// sensitivities (side by side): the cores, up to 8. Each summary thread holds one metric's
+/// values at a time (at most [`HELD_VALUES_MAX`] values) where the sensitivities do not hold
+/// them all.
+fn statistics_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().min(8))
+}
+
 /// What the first pass over the samples gathers (the counts, the first samples for the
 /// sensitivities) and the footprint's bootstrap, gathered from the chunks as a run writes
 /// them, in the order the files will hold them: the statistics then skip that pass and draw.
@@ -139,38 +147,76 @@ pub fn statistics(
         }
     };
     // The statistics and the sensitivities are independent: computed side by side.
+    let workers = statistics_workers();
     let (summary, sensitivity) = std::thread::scope(|scope| {
         let rows = scope.spawn(|| {
             let out_names: Vec<String> = metrics.iter().map(|n| n.to_string()).collect();
-            stats::sensitivity::sensitivities(&inputs, &sens.inputs, &out_names, &sens.outputs)
+            stats::sensitivity::sensitivities(
+                &inputs,
+                &sens.inputs,
+                &out_names,
+                &sens.outputs,
+                workers,
+            )
         });
-        // Each metric's values passed over, one metric at a time: read from the files once and
-        // held for the selection's later passes where the run is small enough
-        // (HELD_VALUES_MAX), else (or `reread`) read again for each pass.
-        let hold = !reread && acc.status_counts.iter().sum::<u64>() <= HELD_VALUES_MAX;
-        let mut held: Option<(usize, Vec<f64>)> = None;
+        // Each metric's values passed over, one metric at a time on each of the workers. Where
+        // the sensitivities hold every sample's outputs (NaN standing for absent, and no value
+        // a NaN), from there; else read from the files once and held for the selection's later
+        // passes where the run is small enough (HELD_VALUES_MAX), else (or `reread`) read again
+        // for each pass.
+        let total = acc.status_counts.iter().sum::<u64>();
+        let held_all = !reread
+            && !sens.nan_values
+            && sens
+                .outputs
+                .first()
+                .is_some_and(|c| c.len() as u64 == total);
+        let outputs = &sens.outputs;
+        let hold = !reread && total <= HELD_VALUES_MAX;
+        let metrics = &metrics;
         let summary = acc.summary(
-            |k, visit| {
-                if let Some((hk, v)) = &held {
-                    if *hk == k {
-                        v.iter().for_each(|&x| visit(x));
+            || {
+                let mut held: Option<(usize, Vec<f64>)> = None;
+                move |k: usize, visit: &mut dyn FnMut(f64)| {
+                    if held_all {
+                        outputs[k]
+                            .iter()
+                            .filter(|x| !x.is_nan())
+                            .for_each(|&x| visit(x));
                         return Ok(());
                     }
+                    if let Some((hk, v)) = &held {
+                        if *hk == k {
+                            v.iter().for_each(|&x| visit(x));
+                            return Ok(());
+                        }
+                    }
+                    if !hold {
+                        return for_each_present(files, &[metrics[k]], |v| visit(v[0]));
+                    }
+                    let mut v = held.take().map_or_else(Vec::new, |(_, mut v)| {
+                        v.clear();
+                        v
+                    });
+                    for_each_present(files, &[metrics[k]], |x| v.push(x[0]))?;
+                    v.iter().for_each(|&x| visit(x));
+                    held = Some((k, v));
+                    Ok(())
                 }
-                if !hold {
-                    return for_each_present(files, &[metrics[k]], |v| visit(v[0]));
-                }
-                let mut v = held.take().map_or_else(Vec::new, |(_, mut v)| {
-                    v.clear();
-                    v
-                });
-                for_each_present(files, &[metrics[k]], |x| v.push(x[0]))?;
-                v.iter().for_each(|&x| visit(x));
-                held = Some((k, v));
-                Ok(())
             },
-            |a, b, visit| for_each_present(files, &[metrics[a], metrics[b]], |v| visit(v[0], v[1])),
+            |a, b, visit| {
+                if held_all {
+                    for (&x, &y) in outputs[a].iter().zip(&outputs[b]) {
+                        if !(x.is_nan() || y.is_nan()) {
+                            visit(x, y);
+                        }
+                    }
+                    return Ok(());
+                }
+                for_each_present(files, &[metrics[a], metrics[b]], |v| visit(v[0], v[1]))
+            },
             bootstrap,
+            workers,
         );
         (
             summary,

@@ -1,7 +1,8 @@
 //! What a run accumulates while its chunks stream past: the status and probability counts for
 //! summary.parquet, and the first samples' inputs and outputs for sensitivity.parquet. The
 //! exact percentiles need every value of a metric: `Accumulator::summary` asks for them one
-//! metric at a time (a run reads them back from samples.parquet), so memory does not grow with
+//! metric at a time on each of its threads (a run passes over the sensitivities' sample where
+//! that holds every sample, else reads them back from the files), so memory does not grow with
 //! the sample count.
 
 use crate::scenario::{Probability, SampleOutputs, Scenario};
@@ -50,6 +51,9 @@ pub const SENSITIVITY_SAMPLES: usize = 200_000;
 pub struct SensitivityData {
     pub inputs: Vec<Vec<f64>>,
     pub outputs: Vec<Vec<f64>>,
+    /// Whether an output of a sample that did not fail was a NaN value, which `outputs`
+    /// cannot tell from an undefined one.
+    pub nan_values: bool,
 }
 
 impl SensitivityData {
@@ -57,6 +61,7 @@ impl SensitivityData {
         SensitivityData {
             inputs: vec![Vec::new(); n_inputs],
             outputs: vec![Vec::new(); n_outputs],
+            nan_values: false,
         }
     }
 
@@ -82,6 +87,7 @@ impl SensitivityData {
                 if *s == failed {
                     f64::NAN
                 } else {
+                    self.nan_values |= v.is_some_and(f64::is_nan);
                     v.unwrap_or(f64::NAN)
                 }
             }));
@@ -129,29 +135,69 @@ impl<'a> Accumulator<'a> {
         }
     }
 
-    /// The rows of summary.parquet. `values(k, visit)` is one pass over metric k's values, over
-    /// the samples that did not fail (a failed sample has no metric), in the same order each
-    /// time: the exact statistics select their ranks in a few passes rather than holding the
-    /// values. `pairs(a, b, visit)` is one pass over the
-    /// samples that have both metrics a and b (the landing points), in the same order each
-    /// time: the footprint passes over them several times rather than holding them.
-    /// `bootstrap`: the footprint's bootstrap when it was fed every landing point already, in
-    /// order, as the chunks were written ([`footprint_bootstrap`]); else the footprint draws it
-    /// in its own pass, with the same result.
-    pub fn summary<E>(
+    /// The rows of summary.parquet. `values()` makes one worker's pass function: `pass(k,
+    /// visit)` is one pass over metric k's values, over the samples that did not fail (a failed
+    /// sample has no metric), in the same order each time: the exact statistics select their
+    /// ranks in a few passes rather than holding the values (a pass function may hold the
+    /// metric it last read). `pairs(a, b, visit)` is one pass over the samples that have both
+    /// metrics a and b (the landing points), in the same order each time: the footprint passes
+    /// over them several times rather than holding them. `bootstrap`: the footprint's bootstrap
+    /// when it was fed every landing point already, in order, as the chunks were written
+    /// ([`footprint_bootstrap`]); else the footprint draws it in its own pass, with the same
+    /// result.
+    ///
+    /// The metrics and the footprint are independent: `workers` threads take them one at a
+    /// time ([`stats::par_jobs`]; the footprint, the longest, first). Each result is the same on
+    /// any thread.
+    pub fn summary<E: Send, P>(
         &self,
-        mut values: impl FnMut(usize, &mut dyn FnMut(f64)) -> Result<(), E>,
-        mut pairs: impl FnMut(usize, usize, &mut dyn FnMut(f64, f64)) -> Result<(), E>,
+        values: impl Fn() -> P + Sync,
+        pairs: impl Fn(usize, usize, &mut dyn FnMut(f64, f64)) -> Result<(), E> + Sync,
         bootstrap: Option<FootprintBootstrap>,
-    ) -> Result<Vec<SummaryRow>, E> {
+        workers: usize,
+    ) -> Result<Vec<SummaryRow>, E>
+    where
+        P: FnMut(usize, &mut dyn FnMut(f64)) -> Result<(), E>,
+    {
+        let metrics = self.scenario.metrics();
+        let total: u64 = self.status_counts.iter().sum();
+        let footprint_keys = self.scenario.footprint();
+        // Job 0 is the footprint (when the scenario has one), job 1 + k metric k.
+        let skip = usize::from(footprint_keys.is_none());
+        let bootstrap = std::sync::Mutex::new(bootstrap);
+        let done = stats::par_jobs(metrics.len() + 1 - skip, workers, &values, |pass, job| {
+            let job = job + skip;
+            if job > 0 {
+                let k = job - 1;
+                return Ok((
+                    stats::summarize_streamed(&mut |visit| pass(k, visit))?,
+                    None,
+                ));
+            }
+            let (lat_k, lon_k) = footprint_keys.expect("job 0 is the footprint");
+            let given = bootstrap.lock().expect("not poisoned").take();
+            let bootstrap = given.or_else(|| footprint_bootstrap(self.scenario, total));
+            let mut pass = |visit: &mut dyn FnMut(f64, f64)| pairs(lat_k, lon_k, visit);
+            let target = self.scenario.target();
+            let f = stats::ellipse::footprint(&mut pass, 0.9973, target, bootstrap)?;
+            Ok((None, Some(f)))
+        });
+        let mut summaries = Vec::with_capacity(metrics.len());
+        let mut footprint = None;
+        for d in done {
+            match d? {
+                (_, Some(f)) => footprint = Some(f),
+                (s, None) => summaries.push(s),
+            }
+        }
         let mut rows = Vec::new();
-        for (k, (name, unit)) in self.scenario.metrics().iter().enumerate() {
+        for ((name, unit), s) in metrics.iter().zip(summaries) {
             let mut row = SummaryRow {
                 metric: name.to_string(),
                 unit: unit.to_string(),
                 ..Default::default()
             };
-            if let Some(s) = stats::summarize_streamed(&mut |visit| values(k, visit))? {
+            if let Some(s) = s {
                 row.count = s.count;
                 row.mean = Some(s.mean);
                 row.std = Some(s.std);
@@ -168,7 +214,6 @@ impl<'a> Accumulator<'a> {
             rows.push(row);
         }
         let failed = self.scenario.failed_status() as usize;
-        let total: u64 = self.status_counts.iter().sum();
         let trials = total - self.status_counts[failed];
         for (p, &k) in self.probabilities.iter().zip(&self.probability_hits) {
             let name = match p {
@@ -200,11 +245,7 @@ impl<'a> Accumulator<'a> {
                 ..Default::default()
             });
         }
-        if let Some((lat_k, lon_k)) = self.scenario.footprint() {
-            let bootstrap = bootstrap.or_else(|| footprint_bootstrap(self.scenario, total));
-            let mut pass = |visit: &mut dyn FnMut(f64, f64)| pairs(lat_k, lon_k, visit);
-            let f =
-                stats::ellipse::footprint(&mut pass, 0.9973, self.scenario.target(), bootstrap)?;
+        if let Some(f) = footprint {
             let ellipse = f.ellipse;
             let axis_ci = |major: bool| {
                 f.axes_ci

@@ -260,6 +260,41 @@ impl Neumaier {
     }
 }
 
+/// `f(state, job)` for each job of `0..jobs`, on `workers` threads (the calling one among them)
+/// that each make their own `state` with `init()` and take the next job as they come free; the
+/// results in job order. How the statistics after the last chunk spread over the cores.
+pub fn par_jobs<S, T: Send>(
+    jobs: usize,
+    workers: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize) -> T + Sync,
+) -> Vec<T> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut state = init();
+        let mut done = Vec::new();
+        loop {
+            let job = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if job >= jobs {
+                return done;
+            }
+            done.push((job, f(&mut state, job)));
+        }
+    };
+    let mut all: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..workers.clamp(1, jobs.max(1)))
+            .map(|_| scope.spawn(work))
+            .collect();
+        let mut all = work();
+        for h in others {
+            all.extend(h.join().expect("a statistics worker does not panic"));
+        }
+        all
+    });
+    all.sort_unstable_by_key(|(job, _)| *job);
+    all.into_iter().map(|(_, t)| t).collect()
+}
+
 /// One pass over a metric's values: calls its argument with each, in the same order each time.
 pub type ValuePass<'a, E> = dyn FnMut(&mut dyn FnMut(f64)) -> Result<(), E> + 'a;
 
@@ -277,7 +312,7 @@ const SELECT_BUCKETS: usize = 1 << 16;
 /// 3. the values of only the buckets that hold a wanted rank (none where a bucket's least and
 ///    greatest are equal: its value is known), sorted.
 ///
-/// Memory: 2 MB of histogram plus the values of those buckets (for smooth data a few per
+/// Memory: 2 MB of histogram (and 64 kB naming the held buckets) plus the values of those buckets (for smooth data a few per
 /// million samples; a metric with few distinct values, e.g. step counts, needs none).
 pub fn summarize_streamed<E>(pass: &mut ValuePass<'_, E>) -> Result<Option<MetricSummary>, E> {
     let (mut count, mut sum) = (0usize, Neumaier::default());
@@ -359,25 +394,30 @@ pub fn summarize_streamed<E>(pass: &mut ValuePass<'_, E>) -> Result<Option<Metri
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let mut held: std::collections::BTreeMap<usize, Vec<f64>> = wanted
-        .iter()
-        .map(|&b| (b, Vec::with_capacity(counts[b])))
-        .collect();
+    // Each bucket's place in `held` (NONE: not held), looked up for every value of the pass.
+    const NONE: u8 = u8::MAX;
+    let mut slot = vec![NONE; SELECT_BUCKETS];
+    let mut held: Vec<Vec<f64>> = Vec::with_capacity(wanted.len());
+    for &b in &wanted {
+        slot[b] = held.len() as u8;
+        held.push(Vec::with_capacity(counts[b]));
+    }
     if !held.is_empty() {
         pass(&mut |x| {
-            if let Some(v) = held.get_mut(&bucket(x)) {
-                v.push(x);
+            let s = slot[bucket(x)];
+            if s != NONE {
+                held[s as usize].push(x);
             }
         })?;
-        for v in held.values_mut() {
+        for v in &mut held {
             v.sort_unstable_by(f64::total_cmp);
         }
     }
     let at = |r: usize| {
         let b = bucket_of_rank(r);
-        match held.get(&b) {
-            Some(v) => v[r - first_rank[b]],
-            None => lows[b], // a bucket of one value
+        match slot[b] {
+            NONE => lows[b], // a bucket of one value
+            s => held[s as usize][r - first_rank[b]],
         }
     };
     Ok(Some(MetricSummary {

@@ -34,11 +34,14 @@ pub fn ranks(x: &[f64]) -> Vec<f64> {
     };
     let mut pairs: Vec<(u64, usize)> = x.iter().enumerate().map(|(i, &v)| (key(v), i)).collect();
     pairs.sort_unstable_by_key(|p| p.0);
+    // The value back from its key (the inverse of `key`), so that runs of equal values are
+    // found in the sorted pairs rather than through the slice in their order.
+    let value = |k: u64| f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k });
     let mut r = vec![0.0; x.len()];
     let mut i = 0;
     while i < pairs.len() {
         let mut j = i;
-        while j + 1 < pairs.len() && x[pairs[j + 1].1] == x[pairs[i].1] {
+        while j + 1 < pairs.len() && value(pairs[j + 1].0) == value(pairs[i].0) {
             j += 1;
         }
         let avg = (i + j) as f64 / 2.0 + 1.0;
@@ -79,67 +82,81 @@ fn standardise(x: &[f64]) -> Option<Vec<f64>> {
 }
 
 /// Sensitivities of every output to every input. `inputs[j]` and `outputs[k]` hold one value per
-/// sample (NaN where an output is undefined); `names` label them.
+/// sample (NaN where an output is undefined); `names` label them. The outputs are taken one at
+/// a time by `workers` threads ([`super::par_jobs`]); the rows are in output order.
 pub fn sensitivities(
     input_names: &[String],
     inputs: &[Vec<f64>],
     output_names: &[String],
     outputs: &[Vec<f64>],
+    workers: usize,
 ) -> Vec<Sensitivity> {
-    let mut rows = Vec::new();
-    // Ranks of each input over every sample, for the outputs defined on every sample.
+    let whole = |y: &[f64]| y.iter().all(|v| v.is_finite());
+    // Ranks of each input over every sample, and the regression's factorisation over every
+    // sample, shared by the outputs defined on every sample (the same matrix: the same
+    // factors).
     let input_ranks: Vec<Vec<f64>> = inputs.iter().map(|x| ranks(x)).collect();
-    // The regression's factorisation over every sample, shared by the outputs defined on every
-    // sample (the same matrix: the same factors), made at the first of them.
-    let mut every: Option<Option<Design>> = None;
-    for (oname, y_all) in output_names.iter().zip(outputs) {
-        let keep: Vec<usize> = (0..y_all.len()).filter(|&i| y_all[i].is_finite()).collect();
-        let whole = keep.len() == y_all.len();
-        // The samples where the output is defined: all of them (no copy), or those kept.
-        let (kept_y, kept_xs): (Vec<f64>, Vec<Vec<f64>>) = if whole {
-            (Vec::new(), Vec::new())
-        } else {
-            (
-                keep.iter().map(|&i| y_all[i]).collect(),
-                inputs
-                    .iter()
-                    .map(|x| keep.iter().map(|&i| x[i]).collect())
-                    .collect(),
-            )
-        };
-        let (y, xs): (&[f64], &[Vec<f64>]) = if whole {
-            (y_all, inputs)
-        } else {
-            (&kept_y, &kept_xs)
-        };
-        let own_design;
-        let design = if whole {
-            every.get_or_insert_with(|| Design::new(xs)).as_ref()
-        } else {
-            own_design = Design::new(xs);
-            own_design.as_ref()
-        };
-        let (src, r2) = regression(design, xs.len(), y);
-        let y_ranks = ranks(y);
-        for (j, (iname, x)) in input_names.iter().zip(xs).enumerate() {
-            let own;
-            let x_ranks: &[f64] = if whole {
-                &input_ranks[j]
+    let every = outputs
+        .iter()
+        .any(|y| whole(y))
+        .then(|| Design::new(inputs))
+        .flatten();
+    let per_output = super::par_jobs(
+        output_names.len().min(outputs.len()),
+        workers,
+        || (),
+        |(), k| {
+            let (oname, y_all) = (&output_names[k], &outputs[k]);
+            let keep: Vec<usize> = (0..y_all.len()).filter(|&i| y_all[i].is_finite()).collect();
+            let whole = keep.len() == y_all.len();
+            // The samples where the output is defined: all of them (no copy), or those kept.
+            let (kept_y, kept_xs): (Vec<f64>, Vec<Vec<f64>>) = if whole {
+                (Vec::new(), Vec::new())
             } else {
-                own = ranks(x);
-                &own
+                (
+                    keep.iter().map(|&i| y_all[i]).collect(),
+                    inputs
+                        .iter()
+                        .map(|x| keep.iter().map(|&i| x[i]).collect())
+                        .collect(),
+                )
             };
-            rows.push(Sensitivity {
-                input: iname.clone(),
-                output: oname.clone(),
-                count: y.len() as u64,
-                spearman: pearson(x_ranks, &y_ranks),
-                src: src.as_ref().and_then(|b| b[j]),
-                r2,
-            });
-        }
-    }
-    rows
+            let (y, xs): (&[f64], &[Vec<f64>]) = if whole {
+                (y_all, inputs)
+            } else {
+                (&kept_y, &kept_xs)
+            };
+            let own_design;
+            let design = if whole {
+                every.as_ref()
+            } else {
+                own_design = Design::new(xs);
+                own_design.as_ref()
+            };
+            let (src, r2) = regression(design, xs.len(), y);
+            let y_ranks = ranks(y);
+            let mut rows = Vec::with_capacity(xs.len());
+            for (j, (iname, x)) in input_names.iter().zip(xs).enumerate() {
+                let own;
+                let x_ranks: &[f64] = if whole {
+                    &input_ranks[j]
+                } else {
+                    own = ranks(x);
+                    &own
+                };
+                rows.push(Sensitivity {
+                    input: iname.clone(),
+                    output: oname.clone(),
+                    count: y.len() as u64,
+                    spearman: pearson(x_ranks, &y_ranks),
+                    src: src.as_ref().and_then(|b| b[j]),
+                    r2,
+                });
+            }
+            rows
+        },
+    );
+    per_output.into_iter().flatten().collect()
 }
 
 /// The standardised, non-constant inputs over a set of samples (their indices among all the
