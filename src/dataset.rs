@@ -42,8 +42,8 @@ pub fn input_columns(file: &std::path::Path) -> Result<Vec<String>, OutputError>
         .collect())
 }
 
-/// Samples up to which the statistics hold one metric's values in memory (8 bytes each, 32 MB
-/// at most) rather than read them from the files for each pass of the exact percentiles.
+/// Samples up to which each summary thread holds one metric's values in memory (8 bytes each,
+/// 32 MB at most) rather than read them from the files for each pass of the exact percentiles.
 const HELD_VALUES_MAX: u64 = 4_000_000;
 
 /// Threads that the metrics' summaries and the footprint take, and as many again the
