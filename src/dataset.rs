@@ -46,10 +46,9 @@ pub fn input_columns(file: &std::path::Path) -> Result<Vec<String>, OutputError>
 /// 32 MB at most) rather than read them from the files for each pass of the exact percentiles.
 const HELD_VALUES_MAX: u64 = 4_000_000;
 
-/// Threads that the metrics' summaries and the footprint take, and as many again the
-/// sensitivities (side by side): the cores, up to 8. Each summary thread holds one metric's
-/// values at a time (at most [`HELD_VALUES_MAX`] values) where the sensitivities do not hold
-/// them all.
+/// Threads that the metrics' summaries and the footprint take (the sensitivities take up to
+/// two beside them): the cores, up to 8. Each summary thread holds one metric's values at a
+/// time (at most [`HELD_VALUES_MAX`] values) where the sensitivities do not hold them all.
 fn statistics_workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().min(8))
 }
@@ -151,12 +150,15 @@ pub fn statistics(
     let (summary, sensitivity) = std::thread::scope(|scope| {
         let rows = scope.spawn(|| {
             let out_names: Vec<String> = metrics.iter().map(|n| n.to_string()).collect();
+            // Two outputs at a time: one defined on only some samples copies the inputs it
+            // keeps for its own regression and ranks (about 90 MB for tianwen2's 11 inputs
+            // at 200,000 samples).
             stats::sensitivity::sensitivities(
                 &inputs,
                 &sens.inputs,
                 &out_names,
                 &sens.outputs,
-                workers,
+                workers.min(2),
             )
         });
         // Each metric's values passed over, one metric at a time on each of the workers. Where

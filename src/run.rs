@@ -574,12 +574,8 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     };
     let join_parts = !data_complete && prep.shard.is_none();
     let (join, statistics) = std::thread::scope(|scope| {
-        // The joined file's checksum for the manifest, on the joining thread too.
-        let join = join_parts.then(|| {
-            scope.spawn(|| {
-                parts::join(&all, &joined, &metadata).and_then(|()| manifest::sha256_file(&joined))
-            })
-        });
+        // The joined file's checksum for the manifest comes from the joining thread.
+        let join = join_parts.then(|| scope.spawn(|| parts::join(&all, &joined, &metadata)));
         let reread = forced.as_deref() == Some("0");
         let statistics = crate::dataset::statistics(sc, &read, streamed, reread);
         let join = join.map(|h| h.join().expect("the joining thread does not panic"));

@@ -487,6 +487,8 @@ fn summarize_streamed_equals_the_sort_to_the_last_bit() {
         ("signed zeros", mixed_zero),
         ("one", vec![3.0]),
         ("two", vec![2.0, 1.0]),
+        // A NaN among finite values: min and max skip it; the sort orders it last.
+        ("a NaN", vec![4.0, f64::NAN, 1.0, 3.0, 2.0]),
         (
             "tolerance edge",
             (0..2218).map(|k| (k * 7919 % 2218) as f64).collect(),

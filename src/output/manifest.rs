@@ -33,8 +33,8 @@ pub fn sha256_file(path: &Path) -> Result<String, OutputError> {
 }
 
 /// Append `name`'s checksum (a file in `dir`, complete and synced) to `dir`'s manifest, and
-/// sync the manifest: once this returns, the file counts as written.
-pub fn append(dir: &Path, name: &str) -> Result<(), OutputError> {
+/// sync the manifest: once this returns, the file counts as written. Returns the checksum.
+pub fn append(dir: &Path, name: &str) -> Result<String, OutputError> {
     let sum = sha256_file(&dir.join(name))?;
     let path = dir.join(MANIFEST);
     let mut f = std::fs::OpenOptions::new()
@@ -44,7 +44,8 @@ pub fn append(dir: &Path, name: &str) -> Result<(), OutputError> {
         .map_err(io(format!("opening {}", path.display())))?;
     f.write_all(format!("{sum}  {name}\n").as_bytes())
         .and_then(|_| f.sync_all())
-        .map_err(io(format!("writing {}", path.display())))
+        .map_err(io(format!("writing {}", path.display())))?;
+    Ok(sum)
 }
 
 /// Write `dir`'s manifest over exactly `names` (files in `dir`), replacing any log.

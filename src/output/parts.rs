@@ -7,8 +7,9 @@
 use super::{io, manifest, properties, OutputError};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::ARROW_SCHEMA_META_KEY;
 use parquet::column::writer::ColumnCloseResult;
-use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData, ParquetMetaDataReader};
+use parquet::file::metadata::{KeyValue, PageIndexPolicy, ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use std::path::{Path, PathBuf};
@@ -117,8 +118,8 @@ pub fn check_covers(parts: &[Part], range: &std::ops::Range<u64>) -> Result<(), 
 }
 
 /// Make `tmp` (a finished file in `dir`) durable as `name`: sync it, rename it, sync the
-/// directory, and enter it in the manifest.
-pub fn make_durable(dir: &Path, tmp: &Path, name: &str) -> Result<(), OutputError> {
+/// directory, and enter it in the manifest. Returns its checksum.
+pub fn make_durable(dir: &Path, tmp: &Path, name: &str) -> Result<String, OutputError> {
     let path = dir.join(name);
     std::fs::File::open(tmp)
         .and_then(|f| f.sync_all())
@@ -138,38 +139,51 @@ pub fn sync_dir(dir: &Path) -> Result<(), OutputError> {
 }
 
 /// Join `parts` (in order) into one Parquet file `dest` with the run's `metadata`, through a
-/// temporary name; the columns and their units are the parts'. Row groups of
+/// temporary name, and make it durable; returns its checksum (as the manifest has it). The
+/// columns and their units are the parts'. Row groups of
 /// [`ROW_GROUP_ROWS`](super::ROW_GROUP_ROWS) samples, as every samples.parquet has.
 ///
-/// Where each part is one such row group (all but the last full), as an uninterrupted run and
-/// a run resumed after kills leave them, the parts' encoded column chunks (with their page
-/// indexes) are copied as they are, under the first part's footer metadata (the run's and the
-/// Arrow schema with the units): nothing is decoded or compressed again. Other parts (a run
-/// resumed after an engine failure closed one early) are read and written again.
-pub fn join(parts: &[Part], dest: &Path, metadata: &[(String, String)]) -> Result<(), OutputError> {
+/// Where the parts' row groups are all of that size (but the last part's last), and the parts
+/// were written with the run's `metadata`, as an uninterrupted run and a run resumed after
+/// kills leave them, their encoded column chunks (with their statistics and page indexes) are
+/// copied as they are: nothing is decoded or compressed again. Other parts (a run resumed
+/// after an engine failure closed one early, or on another engine, build or chunk size) are
+/// read and written again.
+pub fn join(
+    parts: &[Part],
+    dest: &Path,
+    metadata: &[(String, String)],
+) -> Result<String, OutputError> {
     let tmp = dest.with_extension("parquet.tmp");
-    if copy_row_groups(parts, &tmp)? {
-        return finish_join(&tmp, dest);
+    if !copy_row_groups(parts, &tmp, metadata)? {
+        encode_again(parts, &tmp, dest, metadata)?;
     }
-    encode_again(parts, &tmp, dest, metadata)?;
-    finish_join(&tmp, dest)
-}
-
-fn finish_join(tmp: &Path, dest: &Path) -> Result<(), OutputError> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    make_durable(dir, tmp, &name)
+    make_durable(dir, &tmp, &name)
 }
 
-/// The parts' column chunks copied into `tmp` as row groups, when each part is one row group
-/// of `ROW_GROUP_ROWS` samples (the last may hold fewer) with the first part's schema and
-/// footer metadata; `false` (and nothing written) otherwise.
-fn copy_row_groups(parts: &[Part], tmp: &Path) -> Result<bool, OutputError> {
+/// The parts' row groups copied into `tmp` as they are, when every one holds `ROW_GROUP_ROWS`
+/// samples (the last part's last may hold fewer) and each part's footer has the run's
+/// `metadata` (beside the Arrow schema, the same in every part); `false`, with nothing written,
+/// otherwise. One part file is open at a time.
+fn copy_row_groups(
+    parts: &[Part],
+    tmp: &Path,
+    metadata: &[(String, String)],
+) -> Result<bool, OutputError> {
     let pq = |action: String| move |source| OutputError::Parquet { action, source };
-    let mut opened = Vec::with_capacity(parts.len());
+    let full = super::ROW_GROUP_ROWS as i64;
+    let runs = |kv: &[KeyValue]| {
+        kv.iter()
+            .filter(|e| e.key != ARROW_SCHEMA_META_KEY)
+            .map(|e| (e.key.as_str(), e.value.as_deref()))
+            .eq(metadata.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))))
+    };
+    let mut footers: Vec<ParquetMetaData> = Vec::with_capacity(parts.len());
     for (i, part) in parts.iter().enumerate() {
         let file = std::fs::File::open(&part.path)
             .map_err(io(format!("opening {}", part.path.display())))?;
@@ -177,20 +191,24 @@ fn copy_row_groups(parts: &[Part], tmp: &Path) -> Result<bool, OutputError> {
             .with_page_index_policy(PageIndexPolicy::Optional)
             .parse_and_finish(&file)
             .map_err(pq(format!("reading the footer of {}", part.path.display())))?;
-        let full = meta.row_groups().len() == 1
-            && (i + 1 == parts.len()
-                || meta.file_metadata().num_rows() == super::ROW_GROUP_ROWS as i64);
-        let same = opened.first().is_none_or(|(_, m): &(_, ParquetMetaData)| {
+        let groups = meta.row_groups();
+        let last = i + 1 == parts.len();
+        let whole = !groups.is_empty()
+            && groups
+                .iter()
+                .enumerate()
+                .all(|(g, rg)| rg.num_rows() == full || (last && g + 1 == groups.len()));
+        let kv = meta.file_metadata().key_value_metadata();
+        let same = footers.first().is_none_or(|m| {
             m.file_metadata().schema_descr() == meta.file_metadata().schema_descr()
-                && m.file_metadata().key_value_metadata()
-                    == meta.file_metadata().key_value_metadata()
+                && m.file_metadata().key_value_metadata() == kv
         });
-        if !full || !same {
+        if !(whole && same && kv.is_some_and(|kv| runs(kv))) {
             return Ok(false);
         }
-        opened.push((file, meta));
+        footers.push(meta);
     }
-    let Some((_, first)) = opened.first() else {
+    let Some(first) = footers.first() else {
         return Ok(false);
     };
     let props = WriterProperties::builder()
@@ -201,26 +219,29 @@ fn copy_row_groups(parts: &[Part], tmp: &Path) -> Result<bool, OutputError> {
     let written = tmp.display().to_string();
     let mut writer = SerializedFileWriter::new(out, schema, Arc::new(props))
         .map_err(pq(format!("starting {written}")))?;
-    for ((file, meta), part) in opened.iter().zip(parts) {
-        let rg = &meta.row_groups()[0];
-        let mut group = writer
-            .next_row_group()
-            .map_err(pq(format!("writing {written}")))?;
-        for (c, column) in rg.columns().iter().enumerate() {
-            let close = ColumnCloseResult {
-                bytes_written: column.compressed_size() as u64,
-                rows_written: rg.num_rows() as u64,
-                metadata: column.clone(),
-                bloom_filter: None,
-                column_index: meta.column_index().map(|ci| ci[0][c].clone()),
-                offset_index: meta.offset_index().map(|oi| oi[0][c].clone()),
-            };
-            group.append_column(file, close).map_err(pq(format!(
-                "copying {} into {written}",
-                part.path.display()
-            )))?;
+    for (meta, part) in footers.iter().zip(parts) {
+        let file = std::fs::File::open(&part.path)
+            .map_err(io(format!("opening {}", part.path.display())))?;
+        for (g, rg) in meta.row_groups().iter().enumerate() {
+            let mut group = writer
+                .next_row_group()
+                .map_err(pq(format!("writing {written}")))?;
+            for (c, column) in rg.columns().iter().enumerate() {
+                let close = ColumnCloseResult {
+                    bytes_written: column.compressed_size() as u64,
+                    rows_written: rg.num_rows() as u64,
+                    metadata: column.clone(),
+                    bloom_filter: None,
+                    column_index: meta.column_index().map(|ci| ci[g][c].clone()),
+                    offset_index: meta.offset_index().map(|oi| oi[g][c].clone()),
+                };
+                group.append_column(&file, close).map_err(pq(format!(
+                    "copying {} into {written}",
+                    part.path.display()
+                )))?;
+            }
+            group.close().map_err(pq(format!("writing {written}")))?;
         }
-        group.close().map_err(pq(format!("writing {written}")))?;
     }
     writer.close().map_err(pq(format!("closing {written}")))?;
     Ok(true)
@@ -391,7 +412,11 @@ mod tests {
             write_part(&a, 2 * full, 1_234),
         ];
         let tmp = a.join("copied.parquet");
-        assert!(copy_row_groups(&parts, &tmp).unwrap());
+        // Parts written with another run's metadata (resumed on another engine) are not.
+        let other = [("dispersa.seed".to_string(), "8".to_string())];
+        assert!(!copy_row_groups(&parts, &tmp, &other).unwrap());
+        assert!(!tmp.exists());
+        assert!(copy_row_groups(&parts, &tmp, &meta).unwrap());
         check_joined(&tmp, 2 * full + 1_234);
         let (_, groups) = read(&tmp);
         assert_eq!(groups, vec![ROW_GROUP_ROWS, ROW_GROUP_ROWS, 1_234]);
@@ -412,12 +437,36 @@ mod tests {
             write_part(&b, 3_000, full),
             write_part(&b, 3_000 + full, 500),
         ];
-        assert!(!copy_row_groups(&parts, &b.join("not.parquet")).unwrap());
+        assert!(!copy_row_groups(&parts, &b.join("not.parquet"), &meta).unwrap());
         assert!(!b.join("not.parquet").exists());
         let dest = b.join("samples.parquet");
         join(&parts, &dest, &meta).unwrap();
         check_joined(&dest, 3_500 + full);
         let (_, groups) = read(&dest);
         assert_eq!(groups, vec![ROW_GROUP_ROWS, 3_500]);
+
+        // Parts of several row groups each (chunks larger than a row group): copied.
+        let c = dir.path().join("c");
+        std::fs::create_dir(&c).unwrap();
+        let parts = [
+            write_part(&c, 0, 2 * full),
+            write_part(&c, 2 * full, full + 10),
+        ];
+        assert!(copy_row_groups(&parts, &c.join("copied.parquet"), &meta).unwrap());
+        let dest = c.join("samples.parquet");
+        let sum = join(&parts, &dest, &meta).unwrap();
+        assert_eq!(sum, manifest::sha256_file(&dest).unwrap());
+        check_joined(&dest, 3 * full + 10);
+        let (_, groups) = read(&dest);
+        assert_eq!(
+            groups,
+            vec![ROW_GROUP_ROWS; 3]
+                .into_iter()
+                .chain([10])
+                .collect::<Vec<_>>()
+        );
+        let again = c.join("again.parquet");
+        encode_again(&parts, &again, &dest, &meta).unwrap();
+        assert_eq!(read(&dest).0, read(&again).0);
     }
 }

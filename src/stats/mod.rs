@@ -317,17 +317,20 @@ const SELECT_BUCKETS: usize = 1 << 16;
 pub fn summarize_streamed<E>(pass: &mut ValuePass<'_, E>) -> Result<Option<MetricSummary>, E> {
     let (mut count, mut sum) = (0usize, Neumaier::default());
     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut nan = false;
     pass(&mut |x| {
         count += 1;
         sum.add(x);
         min = min.min(x);
         max = max.max(x);
+        nan |= x.is_nan();
     })?;
     if count == 0 {
         return Ok(None);
     }
-    if !(min.is_finite() && max.is_finite()) {
-        // Infinite or NaN values: the sorted path, which orders them as summarize_owned does.
+    if nan || !(min.is_finite() && max.is_finite()) {
+        // Infinite or NaN values (min and max skip a NaN): the sorted path, which orders them
+        // as summarize_owned does.
         let mut all = Vec::with_capacity(count);
         pass(&mut |x| all.push(x))?;
         return Ok(summarize_owned(all));
