@@ -27,6 +27,11 @@ pub fn part_first(name: &str) -> Option<u64> {
         .flatten()
 }
 
+/// A Parquet error while doing `action`, as [`io`] makes an I/O error.
+fn pq(action: String) -> impl FnOnce(parquet::errors::ParquetError) -> OutputError {
+    move |source| OutputError::Parquet { action, source }
+}
+
 /// One part file: its first sample index, rows and path.
 #[derive(Debug, Clone)]
 pub struct Part {
@@ -38,11 +43,8 @@ pub struct Part {
 /// The rows of a Parquet file, from its footer.
 pub fn rows_of(path: &Path) -> Result<u64, OutputError> {
     let file = std::fs::File::open(path).map_err(io(format!("opening {}", path.display())))?;
-    let b =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| OutputError::Parquet {
-            action: format!("reading the footer of {}", path.display()),
-            source,
-        })?;
+    let b = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(pq(format!("reading the footer of {}", path.display())))?;
     Ok(b.metadata().file_metadata().num_rows() as u64)
 }
 
@@ -175,7 +177,6 @@ fn copy_row_groups(
     tmp: &Path,
     metadata: &[(String, String)],
 ) -> Result<bool, OutputError> {
-    let pq = |action: String| move |source| OutputError::Parquet { action, source };
     let full = super::ROW_GROUP_ROWS as i64;
     let runs = |kv: &[KeyValue]| {
         kv.iter()
@@ -254,7 +255,6 @@ fn encode_again(
     dest: &Path,
     metadata: &[(String, String)],
 ) -> Result<(), OutputError> {
-    let pq = |action: String| move |source| OutputError::Parquet { action, source };
     let mut writer: Option<ArrowWriter<std::fs::File>> = None;
     let mut schema = None;
     for part in parts {

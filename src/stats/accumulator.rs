@@ -165,14 +165,16 @@ impl<'a> Accumulator<'a> {
         // Job 0 is the footprint (when the scenario has one), job 1 + k metric k.
         let skip = usize::from(footprint_keys.is_none());
         let bootstrap = std::sync::Mutex::new(bootstrap);
+        enum Done {
+            Metric(Option<stats::MetricSummary>),
+            Footprint(stats::ellipse::Footprint),
+        }
         let done = stats::par_jobs(metrics.len() + 1 - skip, workers, &values, |pass, job| {
             let job = job + skip;
             if job > 0 {
                 let k = job - 1;
-                return Ok((
-                    stats::summarize_streamed(&mut |visit| pass(k, visit))?,
-                    None,
-                ));
+                let s = stats::summarize_streamed(&mut |visit| pass(k, visit))?;
+                return Ok(Done::Metric(s));
             }
             let (lat_k, lon_k) = footprint_keys.expect("job 0 is the footprint");
             let given = bootstrap.lock().expect("not poisoned").take();
@@ -180,14 +182,14 @@ impl<'a> Accumulator<'a> {
             let mut pass = |visit: &mut dyn FnMut(f64, f64)| pairs(lat_k, lon_k, visit);
             let target = self.scenario.target();
             let f = stats::ellipse::footprint(&mut pass, 0.9973, target, bootstrap)?;
-            Ok((None, Some(f)))
+            Ok(Done::Footprint(f))
         });
         let mut summaries = Vec::with_capacity(metrics.len());
         let mut footprint = None;
         for d in done {
             match d? {
-                (_, Some(f)) => footprint = Some(f),
-                (s, None) => summaries.push(s),
+                Done::Metric(s) => summaries.push(s),
+                Done::Footprint(f) => footprint = Some(f),
             }
         }
         let mut rows = Vec::new();

@@ -312,8 +312,9 @@ const SELECT_BUCKETS: usize = 1 << 16;
 /// 3. the values of only the buckets that hold a wanted rank (none where a bucket's least and
 ///    greatest are equal: its value is known), sorted.
 ///
-/// Memory: 2 MB of histogram (and 64 kB naming the held buckets) plus the values of those buckets (for smooth data a few per
-/// million samples; a metric with few distinct values, e.g. step counts, needs none).
+/// Memory: 2 MB of histogram (and 64 kB naming the held buckets) plus the values of those
+/// buckets (for smooth data a few per million samples; a metric with few distinct values, e.g.
+/// step counts, needs none).
 pub fn summarize_streamed<E>(pass: &mut ValuePass<'_, E>) -> Result<Option<MetricSummary>, E> {
     let (mut count, mut sum) = (0usize, Neumaier::default());
     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);

@@ -107,12 +107,12 @@ pub fn sensitivities(
         || (),
         |(), k| {
             let (oname, y_all) = (&output_names[k], &outputs[k]);
-            let keep: Vec<usize> = (0..y_all.len()).filter(|&i| y_all[i].is_finite()).collect();
-            let whole = keep.len() == y_all.len();
+            let whole = whole(y_all);
             // The samples where the output is defined: all of them (no copy), or those kept.
             let (kept_y, kept_xs): (Vec<f64>, Vec<Vec<f64>>) = if whole {
                 (Vec::new(), Vec::new())
             } else {
+                let keep: Vec<usize> = (0..y_all.len()).filter(|&i| y_all[i].is_finite()).collect();
                 (
                     keep.iter().map(|&i| y_all[i]).collect(),
                     inputs
