@@ -28,6 +28,7 @@ gravity, exponential atmosphere without perturbation, constant Cd, no lift
 """
 
 import argparse
+import contextlib
 import datetime
 import math
 import multiprocessing as mp
@@ -430,9 +431,22 @@ def run_heyoka(r0, v0, pars, t_limit, tol, batch, cores, np):
 # ---------------------------------------------------------------------------------------------
 
 
-def run_dispersa(args):
+@contextlib.contextmanager
+def output_dir(out):
+    """The run's output directory: --out when given, else a temporary one, removed after."""
+    if out:
+        yield out
+        return
+    tmp = tempfile.mkdtemp(prefix="bench_peer_")
+    try:
+        yield os.path.join(tmp, "run")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_dispersa(args, out):
     cmd = [args.dispersa, "run", args.config, "--samples", str(args.samples),
-           "--out", args.out, "--force", "--quiet"]
+           "--out", out, "--force", "--quiet"]
     if args.backend:
         cmd += ["--backend", args.backend]
     if args.precision:
@@ -500,21 +514,14 @@ def dispersa_samples(args, pq):
     """Run dispersa (unless --reuse); returns ((wall, CPU seconds) or None, table, metadata)."""
     if not args.reuse and not (os.path.isfile(args.dispersa) and os.access(args.dispersa, os.X_OK)):
         die(f"no dispersa binary at {args.dispersa} (cargo build --release, or --dispersa PATH)")
-    tmp = None
-    if not args.out:
-        tmp = tempfile.mkdtemp(prefix="bench_peer_")
-        args.out = os.path.join(tmp, "run")
-    try:
-        times = None if args.reuse else run_dispersa(args)
-        path = os.path.join(args.out, "samples.parquet")
+    with output_dir(args.out) as out:
+        times = None if args.reuse else run_dispersa(args, out)
+        path = os.path.join(out, "samples.parquet")
         try:
             table = pq.read_table(path)
             kv = pq.read_metadata(path).metadata or {}
         except OSError as e:
             die(f"cannot read {path}: {e}")
-    finally:
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
     if not args.reuse and table.num_rows != args.samples:
         die(f"samples.parquet has {table.num_rows} rows, asked for {args.samples}")
     return times, table, {k.decode(): v.decode() for k, v in kv.items()}
@@ -555,7 +562,6 @@ def main():
         die(f"cannot read config {args.config}: {e}")
     check_problem(cfg)
     load = [os.getloadavg()[0]]
-    user_out = args.out
     d_times, table, meta = dispersa_samples(args, pq)
     n = table.num_rows
 
@@ -593,13 +599,8 @@ def main():
         print(f"round {k} of {args.rounds} ...", flush=True)
         dw = None
         if not args.reuse:
-            tmp = None if user_out else tempfile.mkdtemp(prefix="bench_peer_")
-            args.out = user_out or os.path.join(tmp, "run")
-            try:
-                dw = run_dispersa(args)[0]
-            finally:
-                if tmp:
-                    shutil.rmtree(tmp, ignore_errors=True)
+            with output_dir(args.out) as out:
+                dw = run_dispersa(args, out)[0]
         hr, _ = run_heyoka(r0[valid], v0[valid], pars[valid], t_limit, args.tol, batch,
                            args.cores, np)
         walls.append((dw, max(hr["wall"])))
