@@ -249,6 +249,51 @@ fn qlaw_descent(gr: QLawGrad, rows: QLawRows) -> vec3<real> {
         + gr.d[4] * rows.k;
 }
 
+// physics::qlaw::DescentAround: D(L) round the osculating orbit from coefficients gathered
+// once, one division a longitude.
+struct QLawAround {
+    f: real,
+    g: real,
+    t0: real,
+    tc: real,
+    ts: real,
+    u0: real,
+    wf: real,
+    wg: real,
+    nc: real,
+    ns: real,
+}
+
+fn qlaw_around(eq: QLawEquinoctial, gr: QLawGrad, mu: real) -> QLawAround {
+    let w = sqrt(eq.p / mu);
+    let ca = 2.0 * eq.a * eq.a * w / eq.p;
+    let s2 = 1.0 + eq.h * eq.h + eq.k * eq.k;
+    var o: QLawAround;
+    o.f = eq.f;
+    o.g = eq.g;
+    o.t0 = ca * gr.d[0];
+    o.wf = w * gr.d[1];
+    o.wg = w * gr.d[2];
+    let x = w * (gr.d[2] * eq.f - gr.d[1] * eq.g);
+    let wh = 0.5 * w * s2 * gr.d[3];
+    let wk = 0.5 * w * s2 * gr.d[4];
+    o.tc = o.t0 * eq.f + o.wf;
+    o.ts = o.t0 * eq.g + o.wg;
+    o.u0 = o.wf * eq.f + o.wg * eq.g;
+    o.nc = wh - eq.k * x;
+    o.ns = wk + eq.h * x;
+    return o;
+}
+
+// |D|^2 at the true longitude (cos L, sin L) = (c, s).
+fn qlaw_around_norm_sq(ar: QLawAround, c: real, s: real) -> real {
+    let iq = 1.0 / (1.0 + ar.f * c + ar.g * s);
+    let dr = ar.tc * s - ar.ts * c;
+    let dt = ar.t0 + ar.tc * c + ar.ts * s + (ar.u0 + ar.wf * c + ar.wg * s) * iq;
+    let dn = (ar.nc * c + ar.ns * s) * iq;
+    return dr * dr + dt * dt + dn * dn;
+}
+
 fn qlaw_q(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawConsts) -> real {
     return qlaw_q_grad(qlaw_equinoctial_from_state(r, v, mu), mu, accel, c).q;
 }
@@ -282,6 +327,7 @@ fn qlaw_direction(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawCo
     let d0 = qlaw_descent(gr, qlaw_gauss_rows(eq, eq.cos_l, eq.sin_l, mu));
     let n0_sq = dot(d0, d0);
     let n0 = sqrt(n0_sq);
+    let ar = qlaw_around(eq, gr, mu);
     var cl = eq.cos_l;
     var sl = eq.sin_l;
     // Compared by |D|^2, one sqrt each at the end (physics::qlaw::qlaw_direction).
@@ -293,8 +339,7 @@ fn qlaw_direction(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawCo
         let c_next = cl * c.cos_step - sl * c.sin_step;
         sl = sl * c.cos_step + cl * c.sin_step;
         cl = c_next;
-        let dj = qlaw_descent(gr, qlaw_gauss_rows(eq, cl, sl, mu));
-        let nj_sq = dot(dj, dj);
+        let nj_sq = qlaw_around_norm_sq(ar, cl, sl);
         min_sq = min(min_sq, nj_sq);
         max_sq = max(max_sq, nj_sq);
     }

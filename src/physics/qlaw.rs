@@ -333,6 +333,63 @@ fn descent_vector(grad: &[f64; 5], rows: &[[f64; 3]; 5]) -> [f64; 3] {
     std::array::from_fn(|c| (0..5).map(|i| grad[i] * rows[i][c]).sum())
 }
 
+/// D(L) = sum_i dQ/doe_i B_i(L) round the osculating orbit, with its coefficients gathered
+/// once: with q = 1 + f c + g s (c, s = cos L, sin L) the Gauss rows make
+///   D_r = t_c s - t_s c,
+///   D_t = t_0 + t_c c + t_s s + (u_0 + w g_f c + w g_g s) / q,
+///   D_n = (n_c c + n_s s) / q,
+/// where t_0 = ca g_a, t_c = t_0 f + w g_f, t_s = t_0 g + w g_g, u_0 = w (g_f f + g_g g),
+/// n_c = w (s^2 g_h / 2 - k x), n_s = w (s^2 g_k / 2 + h x), x = g_g f - g_f g (ca and w as in
+/// `gauss_rows_at`, g_i = dQ/doe_i). One division a longitude instead of the rows' five and a
+/// square root; equal to `descent_vector(grad, gauss_rows_at(..))` up to rounding.
+#[derive(Debug, Clone, Copy)]
+struct DescentAround {
+    f: f64,
+    g: f64,
+    t0: f64,
+    tc: f64,
+    ts: f64,
+    u0: f64,
+    wf: f64,
+    wg: f64,
+    nc: f64,
+    ns: f64,
+}
+
+impl DescentAround {
+    fn new(eq: &Equinoctial, grad: &[f64; 5], mu: f64) -> Self {
+        let (f, g, h, k) = (eq.f, eq.g, eq.h, eq.k);
+        let w = (eq.p / mu).sqrt();
+        let ca = 2.0 * eq.a * eq.a * w / eq.p;
+        let s2 = 1.0 + h * h + k * k;
+        let t0 = ca * grad[0];
+        let (wf, wg) = (w * grad[1], w * grad[2]);
+        let x = w * (grad[2] * f - grad[1] * g);
+        let (wh, wk) = (0.5 * w * s2 * grad[3], 0.5 * w * s2 * grad[4]);
+        DescentAround {
+            f,
+            g,
+            t0,
+            tc: t0 * f + wf,
+            ts: t0 * g + wg,
+            u0: wf * f + wg * g,
+            wf,
+            wg,
+            nc: wh - k * x,
+            ns: wk + h * x,
+        }
+    }
+
+    /// |D|^2 at the true longitude (cos L, sin L) = (c, s).
+    fn norm_sq(&self, c: f64, s: f64) -> f64 {
+        let iq = 1.0 / (1.0 + self.f * c + self.g * s);
+        let dr = self.tc * s - self.ts * c;
+        let dt = self.t0 + self.tc * c + self.ts * s + (self.u0 + self.wf * c + self.wg * s) * iq;
+        let dn = (self.nc * c + self.ns * s) * iq;
+        dr * dr + dt * dt + dn * dn
+    }
+}
+
 /// Q [s^2] of a state for the thrust acceleration `accel` [m/s^2].
 pub fn qlaw_q(
     r: [f64; 3],
@@ -395,14 +452,14 @@ pub fn qlaw_direction(
     // |D|^2 are the least and greatest |D| to the bit, for one sqrt each instead of one a point.
     let n_samples = params.n_samples.max(1);
     let (sin_step, cos_step) = (std::f64::consts::TAU / n_samples as f64).sin_cos();
+    let around = DescentAround::new(&eq, &grad, mu);
     let (mut c, mut s) = (eq.cos_l, eq.sin_l);
     let (mut min_sq, mut max_sq) = (n0_sq, n0_sq);
     for _ in 1..n_samples {
         let c_next = c * cos_step - s * sin_step;
         s = s * cos_step + c * sin_step;
         c = c_next;
-        let dj = descent_vector(&grad, &gauss_rows_at(&eq, c, s, mu));
-        let nj_sq = dot(dj, dj);
+        let nj_sq = around.norm_sq(c, s);
         min_sq = min_sq.min(nj_sq);
         max_sq = max_sq.max(nj_sq);
     }
@@ -475,4 +532,70 @@ pub fn qlaw_consts_flat(target: &QLawTarget, params: &QLawParams) -> Vec<f64> {
     ]);
     debug_assert_eq!(out.len(), QLAW_CONSTS_LEN);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gathered coefficients give the Gauss rows' |D|^2 round the orbit, on orbits from
+    /// near-circular to e = 0.6 and inclined, with gradients of mixed signs. Tolerance: both are
+    /// sums of a few f64 products of the same magnitude, whose rounding (a few eps of the
+    /// largest term) the comparison allows 1e-12 relative to the largest |D|^2 for.
+    #[test]
+    fn descent_around_the_orbit_matches_the_gauss_rows() {
+        let mu = 1.327_124_400_18e20;
+        let cases = [
+            (1.0, 0.001, 0.30, 2.0, 0.05),
+            (1.6, 0.2, 0.10, 5.0, 0.3),
+            (2.4, 0.6, 0.02, 1.0, 2.0),
+            (3.1, 0.45, 0.25, 4.0, 3.5),
+        ];
+        let mut compared = 0;
+        for (a_au, e, i_rad, argp, raan) in cases {
+            let el = Elements {
+                a_m: a_au * AU_M,
+                e,
+                i_rad,
+                raan_rad: raan,
+                argp_rad: argp,
+                mean_anomaly_rad: 0.7,
+            };
+            let (r, v) = elements_to_state(&el, mu);
+            let eq = equinoctial_from_state(r, v, mu);
+            let target = QLawTarget::from_elements(
+                &Elements {
+                    a_m: 2.2 * AU_M,
+                    e: 0.12,
+                    i_rad: 0.09,
+                    raan_rad: 1.0,
+                    argp_rad: 2.0,
+                    mean_anomaly_rad: 0.0,
+                },
+                mu,
+            );
+            let (_, grad) = q_and_gradient(&eq, mu, 1e-4, &target, &QLawParams::default());
+            let around = DescentAround::new(&eq, &grad, mu);
+            let n = 48;
+            let from_rows: Vec<f64> = (0..n)
+                .map(|j| {
+                    let th = std::f64::consts::TAU * j as f64 / n as f64;
+                    let d = descent_vector(&grad, &gauss_rows_at(&eq, th.cos(), th.sin(), mu));
+                    dot(d, d)
+                })
+                .collect();
+            let scale = from_rows.iter().cloned().fold(0.0, f64::max);
+            assert!(scale > 0.0);
+            for (j, want) in from_rows.iter().enumerate() {
+                let th = std::f64::consts::TAU * j as f64 / n as f64;
+                let got = around.norm_sq(th.cos(), th.sin());
+                assert!(
+                    (got - want).abs() <= 1e-12 * scale,
+                    "e {e}, L {th}: {got} against {want}"
+                );
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 4 * 48);
+    }
 }
