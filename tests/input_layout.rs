@@ -109,8 +109,10 @@ fn a_packed_row_reads_back_the_profiles_at_their_nodes() {
     );
     for k in 0..n_wind {
         let h = k as f64 * w.spacing_m;
-        let v = with.wind_at(0.0, 0.0, h);
-        let calm = without.wind_at(0.0, 0.0, h);
+        // Latitude and longitude 0: east is +y, north +z.
+        let r = [6.4e6, 0.0, 0.0];
+        let v = with.wind_at(&r, 1.0, 0.0, h);
+        let calm = without.wind_at(&r, 1.0, 0.0, h);
         // Exact at a node but for the spline's (a^3 - a) m / 6 terms, which are 0 there.
         assert!(
             (v[1] - east[k]).abs() < 1e-12 && (v[2] - north[k]).abs() < 1e-12,

@@ -1,7 +1,8 @@
 //! Host-side geodesy in f64: WGS84 geodetic <-> Earth-fixed Cartesian, local frames, and
 //! great-circle ranges on the mean sphere. The shader has its own altitude function
 //! (`shaders/geodesy.wgsl`, one Bowring step with sqrt and division only); this file is the f64
-//! reference, iterated to convergence (tests/geodesy.rs compares the two).
+//! reference, iterated to convergence (tests/geodesy.rs compares the two), and has the shader's
+//! formula's twin, [`geodetic_frame`], for the CPU engine's right-hand side.
 
 use super::constants::{EARTH_MEAN_RADIUS_M, WGS84_A_M, WGS84_E2};
 
@@ -44,6 +45,34 @@ pub fn cartesian_to_geodetic_m(r: [f64; 3], a: f64, e2: f64) -> (f64, f64, f64) 
     // Height along the normal, well conditioned at all latitudes.
     let h = p * c + r[2] * s - a * a / n;
     (lat, lon, h)
+}
+
+/// The shaders' geodetic frame (`geodetic_frame` in `shaders/geodesy.wgsl`), operation for
+/// operation: one step of Bowring's method from the parametric latitude of the point's own
+/// direction, square roots and divisions only. Returns the altitude [m] and the cosine and sine
+/// of the geodetic latitude; `eb` = sqrt(1 - e2), `ep` = e2 / eb (the reentry model's C_E2_B,
+/// C_E2_EP); e2 = 0 is the sphere (the distance from the centre). The CPU engine's right-hand
+/// side uses it so that both engines see the same altitude to the last bit: the converged
+/// [`cartesian_to_geodetic_m`] differs from it by up to 4.7e-9 m, enough to put one sample in
+/// a few thousand on another step sequence (docs/VALIDATION.md). tests/geodesy.rs compares it
+/// with the converged reference and with the shader.
+pub fn geodetic_frame(r: [f64; 3], a: f64, e2: f64, eb: f64, ep: f64) -> (f64, f64, f64) {
+    let p = (r[0] * r[0] + r[1] * r[1]).sqrt();
+    let z = r[2];
+    if e2 == 0.0 {
+        let rn = (r[0] * r[0] + r[1] * r[1] + r[2] * r[2]).sqrt();
+        return (rn - a, p / rn, z / rn);
+    }
+    let pb = eb * p;
+    let inv_b = 1.0 / (pb * pb + z * z).sqrt();
+    let cb = pb * inv_b;
+    let sb = z * inv_b;
+    let num = z + ep * a * sb * sb * sb;
+    let den = p - e2 * a * cb * cb * cb;
+    let inv = 1.0 / (num * num + den * den).sqrt();
+    let c = den * inv;
+    let s = num * inv;
+    (p * c + z * s - a * (1.0 - e2 * s * s).sqrt(), c, s)
 }
 
 /// WGS84 shorthand of [`cartesian_to_geodetic_m`], in degrees and metres.

@@ -11,7 +11,7 @@ use super::model::{Model, ATM_EXPONENTIAL, CD_TABLE};
 use crate::integrator::{self, locate_root, max_in_window, Method, System, Trial};
 use crate::physics::atmosphere::{natural_spline, uniform_cubic, uniform_lerp};
 use crate::physics::constants::{TAUBER_SUTTON_F, TAUBER_SUTTON_V_M_S};
-use crate::physics::geodesy::cartesian_to_geodetic_m;
+use crate::physics::geodesy::geodetic_frame;
 use crate::physics::table;
 use crate::physics::vec3::{cross, dot, norm, scale};
 
@@ -47,19 +47,27 @@ impl SampleModel<'_> {
     }
 
     pub fn altitude_m(&self, r: &[f64; 3]) -> f64 {
-        self.geodetic(r).2
+        self.geodetic(r).0
     }
 
-    /// Geodetic latitude, longitude (of the inertial position: the local directions are the
-    /// same) [rad] and altitude [m].
+    /// Altitude [m] and the cosine and sine of the geodetic latitude (of the inertial position:
+    /// the local directions are the same), as the shader computes them
+    /// ([`geodetic_frame`]: the same bits on both engines).
     fn geodetic(&self, r: &[f64; 3]) -> (f64, f64, f64) {
-        cartesian_to_geodetic_m(*r, self.input[I_AEQ], self.c(C_E2))
+        geodetic_frame(
+            *r,
+            self.input[I_AEQ],
+            self.c(C_E2),
+            self.c(C_E2_B),
+            self.c(C_E2_EP),
+        )
     }
 
-    /// The wind [m/s] at geodetic (lat, lon, h), inertial: the sample's east and north
-    /// profiles (natural splines through their nodes, held outside) along the local east and
-    /// north.
-    pub fn wind_at(&self, lat: f64, lon: f64, h: f64) -> [f64; 3] {
+    /// The wind [m/s] at r, of geodetic latitude (cos, sin) = (cp, sp) and altitude h,
+    /// inertial: the sample's east and north profiles (natural splines through their nodes,
+    /// held outside) along the local east and north (the longitude's cosine and sine from r,
+    /// as the shader's `air_at_lag`).
+    pub fn wind_at(&self, r: &[f64; 3], cp: f64, sp: f64, h: f64) -> [f64; 3] {
         let n = self.model.n_wind();
         if n == 0 {
             return [0.0; 3];
@@ -70,8 +78,9 @@ impl SampleModel<'_> {
         let nodes = &self.input[b..b + 4 * n];
         let east = natural_spline(u, n, |i| nodes[4 * i], |i| nodes[4 * i + 1]);
         let north = natural_spline(u, n, |i| nodes[4 * i + 2], |i| nodes[4 * i + 3]);
-        let (sp, cp) = lat.sin_cos();
-        let (sl, cl) = lon.sin_cos();
+        let inv_rxy = 1.0 / (r[0] * r[0] + r[1] * r[1]).sqrt();
+        let cl = r[0] * inv_rxy;
+        let sl = r[1] * inv_rxy;
         [
             -sl * east - sp * cl * north,
             cl * east - sp * sl * north,
@@ -144,11 +153,11 @@ impl SampleModel<'_> {
         }
     }
 
-    /// Air velocity at r (geodetic latitude, longitude, altitude h): the Earth's rotation
-    /// (the inertial frame is Earth-fixed at t = 0) plus the wind.
-    fn air_at_geodetic(&self, r: &[f64; 3], lat: f64, lon: f64, h: f64) -> [f64; 3] {
+    /// Air velocity at r (geodetic latitude's cosine and sine, altitude h): the Earth's
+    /// rotation (the inertial frame is Earth-fixed at t = 0) plus the wind.
+    fn air_at_geodetic(&self, r: &[f64; 3], cp: f64, sp: f64, h: f64) -> [f64; 3] {
         let w = self.c(C_OMEGA);
-        let wind = self.wind_at(lat, lon, h);
+        let wind = self.wind_at(r, cp, sp, h);
         [-w * r[1] + wind[0], w * r[0] + wind[1], wind[2]]
     }
 
@@ -159,7 +168,7 @@ impl SampleModel<'_> {
     /// Mach number of that v relative to the air, within ~1e-3 of the terminal fall's.
     pub fn deriv_in(&self, r: &[f64; 3], v: &[f64; 3], canopy: Canopy) -> Deriv {
         let inp = self.input;
-        let (lat, lon, alt) = self.geodetic(r);
+        let (alt, cp, sp) = self.geodetic(r);
         let (ln_rho, a_sound) = self.atmosphere(alt);
         let rho = if ln_rho < -700.0 { 0.0 } else { ln_rho.exp() };
         // A quasi-steady canopy carries the wind V_t^2 / g = 2 m / (rho CdA) above it (~2 m):
@@ -171,7 +180,7 @@ impl SampleModel<'_> {
         } else {
             0.0
         };
-        let air = self.air_at_geodetic(r, lat, lon, alt + lag);
+        let air = self.air_at_geodetic(r, cp, sp, alt + lag);
         let vrel = [v[0] - air[0], v[1] - air[1], v[2] - air[2]];
         let speed = norm(vrel);
         let mach = speed / a_sound;
@@ -388,8 +397,8 @@ impl SampleModel<'_> {
     /// shader's `air_state`).
     fn air_state(&self, y: &[f64; N_Y]) -> (f64, f64, f64) {
         let r = [y[0], y[1], y[2]];
-        let (lat, lon, alt) = self.geodetic(&r);
-        let air = self.air_at_geodetic(&r, lat, lon, alt);
+        let (alt, cp, sp) = self.geodetic(&r);
+        let air = self.air_at_geodetic(&r, cp, sp, alt);
         let (ln_rho, a) = self.atmosphere(alt);
         let rho = if ln_rho < -700.0 { 0.0 } else { ln_rho.exp() };
         let speed = norm([y[3] - air[0], y[4] - air[1], y[5] - air[2]]);
