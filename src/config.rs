@@ -99,6 +99,22 @@ impl RawConfig {
             .and_then(|r| r.get("scenario"))
             .and_then(|s| s.as_str())
         {
+            // A scenario that the file's own tables contradict is named here, not by the
+            // first table the other scenario does not know.
+            for (given, table, other) in [
+                ("cruise", "entry", "reentry"),
+                ("reentry", "departure", "cruise"),
+            ] {
+                if kind == given && self.table.contains_key(table) {
+                    return Err(ConfigError::key(
+                        "run.scenario",
+                        format!(
+                            "\"{given}\", but the config has an [{table}] table, which \
+                             describes the {other} scenario"
+                        ),
+                    ));
+                }
+            }
             return Ok(kind.to_string());
         }
         if self.table.contains_key("entry") {

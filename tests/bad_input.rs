@@ -53,9 +53,15 @@ fn expect_bad(config_text: Option<&str>, extra: &[&str], must_mention: &str) {
     let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().to_string();
+            n.contains("partial") || n.ends_with(".lock")
+        })
         .collect();
-    assert!(leftovers.is_empty(), "no temporary directory left behind");
+    assert!(
+        leftovers.is_empty(),
+        "no temporary directory or lock file left behind: {leftovers:?}"
+    );
 }
 
 fn is_empty(p: &Path) -> bool {
@@ -781,6 +787,12 @@ fn the_corridor_refuses_a_bplane_config() {
 fn small_bad_inputs_of_issue_10_are_refused_before_any_work() {
     // A precision the backend or the scenario cannot honour.
     expect_bad(Some(DEFAULT), &["--precision", "f32"], "--precision f32");
+    // A scenario that the config's own tables contradict is named as such.
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "run.scenario=\"cruise\""],
+        "`run.scenario`: \"cruise\", but the config has an [entry] table",
+    );
     // A body listed twice would pull twice.
     expect_bad(
         Some(&cruise_replace(

@@ -37,6 +37,14 @@ fn force_replaces_only_what_dispersa_wrote_and_nothing_that_holds_runs() {
     // A directory of the user's.
     std::fs::create_dir(d.join("mine")).unwrap();
     std::fs::write(d.join("mine/notes.txt"), "keep me").unwrap();
+    // Without --force the message must not suggest the flag that would be refused next.
+    let o = run(d, "mine", false);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("not written by dispersa") && !err(&o).contains("pass --force"),
+        "{}",
+        err(&o)
+    );
     let o = run(d, "mine", true);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("not written by dispersa"), "{}", err(&o));
@@ -71,6 +79,15 @@ fn force_replaces_only_what_dispersa_wrote_and_nothing_that_holds_runs() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(d.join("results/a/samples.parquet").exists());
+    // Refused or done, no command leaves its lock file behind.
+    for dir in [d.to_path_buf(), d.join("results"), d.join("outer")] {
+        let locks: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".lock"))
+            .collect();
+        assert!(locks.is_empty(), "{}: {locks:?}", dir.display());
+    }
 }
 
 #[test]

@@ -131,7 +131,7 @@ pub enum Command {
         #[arg(long)]
         samples: Option<u64>,
         /// Measurements per engine (the median is reported)
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 3, value_parser = parse_count)]
         repeats: usize,
         /// Engines to measure: auto (the GPU in f64 and f32, and the CPU reference), gpu (the
         /// GPU's precisions only) or cpu
@@ -142,13 +142,13 @@ pub enum Command {
     /// step; f32 and f64; a workgroup-size sweep): where a kernel's time can go.
     Microbench {
         /// Invocations per dispatch
-        #[arg(long, default_value_t = 65_536)]
+        #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1..))]
         lanes: u32,
         /// Interleaved rounds (the median is reported)
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 5, value_parser = parse_count)]
         repeats: usize,
         /// Length of one timed dispatch in milliseconds
-        #[arg(long, default_value_t = 60.0)]
+        #[arg(long, default_value_t = 60.0, value_parser = parse_positive_ms)]
         target_ms: f64,
     },
 }
@@ -367,7 +367,7 @@ pub fn main_with(cli: Cli) -> i32 {
             target_ms,
         } => {
             let opts = gpu::MicrobenchOptions {
-                lanes: lanes.max(1),
+                lanes,
                 repeats,
                 target_ms,
             };
@@ -383,6 +383,22 @@ pub fn main_with(cli: Cli) -> i32 {
 }
 
 /// `--shard K/N` as (K, N).
+/// A count of at least 1 (a median of no measurements is no measurement).
+fn parse_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s:?} is not a whole number of at least 1")),
+    }
+}
+
+/// A finite duration above zero, in milliseconds.
+fn parse_positive_ms(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("{s:?} is not a duration above 0 ms")),
+    }
+}
+
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     let bad = || format!("{s:?} is not K/N (two whole numbers, e.g. 0/4)");
     let (k, n) = s.split_once('/').ok_or_else(bad)?;

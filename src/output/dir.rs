@@ -2,7 +2,8 @@
 //! locked against a second writer, written as a hidden temporary sibling and renamed into place
 //! when complete, and recovered after a kill in the middle of that swap.
 //!
-//! Beside `--out NAME` in its parent: `.NAME.lock` (the advisory lock, kept), `.NAME.partial`
+//! Beside `--out NAME` in its parent: `.NAME.lock` (the advisory lock, removed by its holder at
+//! the end), `.NAME.partial`
 //! (a run in progress, or one interrupted: `--resume` continues it) and, for a moment while
 //! swapping, `.NAME.replaced` (the directory being replaced). Every directory dispersa writes
 //! holds a [`MARKER`] file naming what it is (and, for a run or a shard, which run: its
@@ -184,10 +185,33 @@ fn nested_run(dir: &Path, depth: usize) -> Option<PathBuf> {
     None
 }
 
-/// The advisory lock on an output directory, held until dropped (the process ends).
+/// The advisory lock on an output directory, held until dropped. Dropping it removes the lock
+/// file (still holding the lock), so that nothing is left beside `--out` once the command ends,
+/// whether it wrote the directory or refused its input. A process that opened the file before
+/// it went and locks it afterwards finds the path gone or another file there, and opens it again
+/// ([`lock_out_dir`]): two processes never both hold the lock of one directory.
 #[derive(Debug)]
 pub struct OutLock {
-    _file: File,
+    file: File,
+    path: PathBuf,
+}
+
+impl Drop for OutLock {
+    fn drop(&mut self) {
+        // Only the file this lock holds: never one that another process has created since.
+        if same_file(&self.file, &self.path) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Whether `path` names the file open as `file` (the same device and inode).
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }
 
 fn parent_and_name(out: &Path) -> (PathBuf, String) {
@@ -211,34 +235,49 @@ pub fn lock_out_dir(out: &Path) -> Result<OutLock, String> {
     std::fs::create_dir_all(&parent)
         .map_err(|e| format!("--out {shown}: cannot create {}: {e}", parent.display()))?;
     let lock_path = parent.join(format!(".{name}.lock"));
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| {
-            format!(
-                "--out {shown}: cannot create its lock {}: {e}",
-                lock_path.display()
-            )
-        })?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(format!(
-                "--out {shown}: another dispersa process is writing it (it holds {}); wait for \
-                 it to finish, or choose another --out",
-                lock_path.display()
-            ))
+    // A holder that ends removes the file after this process may have opened it: the lock is
+    // then on a file no longer at the path, and the path is opened again (a few times at most:
+    // each retry needs another process to have come and gone in between).
+    for _ in 0..8 {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| {
+                format!(
+                    "--out {shown}: cannot create its lock {}: {e}",
+                    lock_path.display()
+                )
+            })?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(format!(
+                    "--out {shown}: another dispersa process is writing it (it holds {}); wait \
+                     for it to finish, or choose another --out",
+                    lock_path.display()
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(format!(
+                    "--out {shown}: locking {}: {e}",
+                    lock_path.display()
+                ))
+            }
         }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(format!(
-                "--out {shown}: locking {}: {e}",
-                lock_path.display()
-            ))
+        if same_file(&file, &lock_path) {
+            return Ok(OutLock {
+                file,
+                path: lock_path,
+            });
         }
     }
-    Ok(OutLock { _file: file })
+    Err(format!(
+        "--out {shown}: its lock {} keeps changing hands; wait for the other dispersa processes \
+         writing it to finish",
+        lock_path.display()
+    ))
 }
 
 /// Take `out` for writing, before any work: refuse every form of `--out` that would fail late
@@ -354,11 +393,6 @@ fn check_target(out: &Path, replace: bool) -> Result<(), String> {
     if !non_empty {
         return Ok(());
     }
-    if !replace {
-        return Err(format!(
-            "--out {shown} exists and is not empty; pass --force to replace it"
-        ));
-    }
     if written_by_dispersa(out).is_none() {
         return Err(format!(
             "--out {shown} was not written by dispersa (no {MARKER} marker and no run, corridor \
@@ -370,6 +404,12 @@ fn check_target(out: &Path, replace: bool) -> Result<(), String> {
             "--out {shown} holds another dispersa output ({}), which --force would delete; \
              choose another --out",
             run.display()
+        ));
+    }
+    if !replace {
+        return Err(format!(
+            "--out {shown} exists and is not empty (an earlier dispersa output); pass --force \
+             to replace it"
         ));
     }
     Ok(())
