@@ -808,13 +808,24 @@ pub fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
 
 /// Unit of a dispersed parameter, read from the suffix of its name.
 pub fn unit_of_path(path: &str) -> String {
+    // The longer suffix first where one ends another ("_m_s" before "_s").
     let suffixes = [
         ("_m3_s2", "m^3/s^2"),
         ("_kg_m3", "kg/m^3"),
+        ("_w_cm2", "W/cm^2"),
+        ("_j_cm2", "J/cm^2"),
         ("_km_s", "km/s"),
+        ("_m_s", "m/s"),
+        ("_per_year", "1/yr"),
+        ("_days", "day"),
         ("_deg", "deg"),
+        ("_m2", "m^2"),
+        ("_kw", "kW"),
+        ("_mn", "mN"),
         ("_kg", "kg"),
         ("_km", "km"),
+        ("_au", "au"),
+        ("_pa", "Pa"),
         ("_m", "m"),
         ("_s", "s"),
     ];
@@ -848,3 +859,32 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
 /// The `failure_reason` of a sample whose inputs were in range but whose state became
 /// non-finite (or whose integration could not go on) in flight.
 pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
+
+#[cfg(test)]
+mod tests {
+    use super::unit_of_path;
+
+    /// Every suffix that the shipped configs' dispersed keys carry, and the names without one.
+    #[test]
+    fn units_come_from_the_names_suffix() {
+        for (path, unit) in [
+            ("entry.velocity_km_s", "km/s"),
+            ("parachutes.drogue_cd_area_m2", "m^2"),
+            ("propulsion.array_power_1au_kw", "kW"),
+            ("propulsion.thrust_mn", "mN"),
+            ("propulsion.degradation_per_year", "1/yr"),
+            ("target.rendezvous_m_s", "m/s"),
+            ("parachutes.drogue_delay_s", "s"),
+            ("landing.terrain_height_m", "m"),
+            ("departure.periapsis_altitude_km", "km"),
+            ("planet.mu_m3_s2", "m^3/s^2"),
+            ("atmosphere.rho0_kg_m3", "kg/m^3"),
+            ("vehicle.mass_kg", "kg"),
+            ("entry.flight_path_angle_deg", "deg"),
+            ("propulsion.thrust_scale", "1"),
+            ("vehicle.cd_scale", "1"),
+        ] {
+            assert_eq!(unit_of_path(path), unit, "{path}");
+        }
+    }
+}

@@ -424,6 +424,21 @@ impl IntegratorConfig {
             crate::integrator::Method::Dopri5
         }
     }
+
+    /// The settings the method uses, as one line, for the run's metadata.
+    pub fn describe(&self) -> String {
+        match self.method() {
+            crate::integrator::Method::Rk4 => format!(
+                "rk4 step_s={} descent_step_s={} time_limit_s={}",
+                self.step_s, self.descent_step_s, self.time_limit_s
+            ),
+            crate::integrator::Method::Dopri5 => format!(
+                "dopri5 rtol={} atol={} descent_rtol={} max_step_s={} time_limit_s={} \
+                 (in f32 both tolerances are at least 1e-5)",
+                self.rtol, self.atol, self.descent_rtol, self.max_step_s, self.time_limit_s
+            ),
+        }
+    }
 }
 
 impl ReentryConfig {

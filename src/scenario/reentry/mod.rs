@@ -217,13 +217,7 @@ impl Scenario for Reentry {
             None => "none".into(),
         };
         vec![
-            (
-                "dispersa.integrator".into(),
-                format!(
-                    "{} step_s={} descent_step_s={} time_limit_s={}",
-                    i.method, i.step_s, i.descent_step_s, i.time_limit_s
-                ),
-            ),
+            ("dispersa.integrator".into(), i.describe()),
             ("dispersa.epoch".into(), self.cfg.entry.epoch.clone()),
             ("dispersa.density_perturbation".into(), pert),
         ]
