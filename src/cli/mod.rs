@@ -37,7 +37,7 @@ pub enum Command {
         backend: BackendChoice,
         #[arg(long, value_enum, default_value = "auto")]
         precision: PrecisionChoice,
-        /// Override a config value: --set vehicle.mass_kg=30 (repeatable)
+        /// Override a config value: --set events.g_limit=50 (repeatable)
         #[arg(long = "set", value_name = "DOTTED.KEY=VALUE")]
         sets: Vec<String>,
         /// One sample with every dispersion at its nominal value
@@ -84,14 +84,19 @@ pub enum Command {
         /// Output directory [default: results/<run.name>_corridor]
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Engine, as for `dispersa run`
         #[arg(long, value_enum, default_value = "auto")]
         backend: BackendChoice,
+        /// Arithmetic on the GPU, as for `dispersa run`
         #[arg(long, value_enum, default_value = "auto")]
         precision: PrecisionChoice,
+        /// Override a config value: --set events.g_limit=50 (repeatable)
         #[arg(long = "set", value_name = "DOTTED.KEY=VALUE")]
         sets: Vec<String>,
+        /// Replace an existing output directory
         #[arg(long)]
         force: bool,
+        /// No progress bar and no table on stdout
         #[arg(long)]
         quiet: bool,
     },
@@ -102,6 +107,7 @@ pub enum Command {
     Target {
         /// Reentry config (TOML) with a [landing] target
         config: PathBuf,
+        /// Override a config value: --set events.g_limit=50 (repeatable)
         #[arg(long = "set", value_name = "DOTTED.KEY=VALUE")]
         sets: Vec<String>,
     },
