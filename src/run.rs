@@ -123,6 +123,13 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let scenario = build_scenario(&raw)?;
     let run_cfg = scenario.run_config();
     let samples = match (opts.nominal, opts.samples) {
+        (true, Some(n)) if n != 1 => {
+            eprintln!(
+                "dispersa: note: --nominal flies the one undispersed sample; --samples {n} is \
+                 not used"
+            );
+            1
+        }
         (true, _) => 1,
         (false, Some(0)) => return Err(ConfigError::Cli("--samples must be positive".into())),
         (false, Some(n)) => n,

@@ -71,6 +71,16 @@ fn nominal_run_prints_a_summary_and_the_adapters_command_lists_lavapipe() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout.contains("landed 1"), "{stdout}");
     assert!(stdout.contains("peak_g"), "{stdout}");
+    // --samples beside --nominal is not silently dropped.
+    let again = dir.path().join("nominal_samples");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", CONFIG, "--nominal", "--samples", "100", "--quiet"])
+        .args(["--out", again.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("--samples 100 is not used"), "{stderr}");
     let a = Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .arg("adapters")
         .output()
