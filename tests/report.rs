@@ -168,6 +168,22 @@ fn bad_report_input_exits_2_and_writes_nothing() {
     );
     assert!(!missing.exists());
 
+    // A run still being written (or interrupted): said so, not "no such run directory".
+    let busy = tmp.path().join("busy");
+    std::fs::create_dir(tmp.path().join(".busy.partial")).unwrap();
+    let e = report(&opts(&busy)).unwrap_err();
+    assert!(
+        e.to_string().contains("being written, or was interrupted"),
+        "{e}"
+    );
+    assert!(!busy.exists());
+
+    // One shard's directory: pointed at the whole run.
+    let shard = tmp.path().join("sharded/shard=0");
+    std::fs::create_dir_all(&shard).unwrap();
+    let e = report(&opts(&shard)).unwrap_err();
+    assert!(e.to_string().contains("one shard of a sharded run"), "{e}");
+
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let e = report(&opts(&empty)).unwrap_err();

@@ -138,6 +138,15 @@ pub struct Page {
 
 pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let dir = &opts.run_dir;
+    let partial = crate::output::partial_dir(dir);
+    if !dir.exists() && partial.is_dir() {
+        return Err(ReportError::Input(format!(
+            "{}: not there yet: its run is being written, or was interrupted ({} holds it); \
+             wait for it to finish, or continue it with `dispersa run ... --resume`",
+            dir.display(),
+            partial.display()
+        )));
+    }
     if !dir.is_dir() {
         let what = if dir.exists() {
             "not a directory"
@@ -161,6 +170,19 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         )));
     }
     if !dataset && !samples.is_file() && !corridor.is_file() {
+        // One shard of a sharded run: the report is of the merged dataset.
+        if let Some(parent) = dir.parent().filter(|_| {
+            dir.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("shard="))
+        }) {
+            return Err(ReportError::Input(format!(
+                "{}: one shard of a sharded run; report the whole run instead: `dispersa merge \
+                 {}` (once every shard is done), then `dispersa report {}`",
+                dir.display(),
+                parent.display(),
+                parent.display()
+            )));
+        }
         return Err(ReportError::Input(format!(
             "{}: holds neither samples.parquet (a run) nor corridor.parquet (a corridor)",
             dir.display()
