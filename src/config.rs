@@ -173,7 +173,7 @@ fn split_dotted_key(key: &str) -> Vec<String> {
 fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError> {
     let (key, value) = spec.split_once('=').ok_or_else(|| {
         ConfigError::Cli(format!(
-            "--set {spec}: expected dotted.key=value, e.g. --set vehicle.mass_kg=30"
+            "--set {spec}: expected dotted.key=value, e.g. --set events.g_limit=50"
         ))
     })?;
     let key = key.trim();

@@ -257,9 +257,10 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
 
 /// Run a prepared job on an engine.
 ///
-/// Each finished chunk becomes a durable part file in the run's partial directory before the
-/// next is counted done, so a run stopped anywhere (kill -9, power loss, a lost device) keeps
-/// its finished chunks and `--resume` computes only the rest. When every sample is there: an
+/// Finished chunks are written into durable part files in the run's partial directory, a part
+/// closed at the first chunk boundary at or past [`PART_ROWS`] samples (and when the engine
+/// fails), so a run stopped anywhere (kill -9, power loss) keeps its closed parts and `--resume`
+/// computes only the rest. When every sample is there: an
 /// unsharded run joins the parts into samples.parquet, a shard keeps them; the statistics are
 /// computed from the files (`dataset`; on a GPU run their first pass and the footprint's
 /// bootstrap gathered from the chunks as they were written), the manifest is written, and the

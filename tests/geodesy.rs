@@ -87,6 +87,32 @@ fn the_shaders_geodetic_altitude_matches_the_reference_at_every_latitude() {
         geo.len(),
     );
 
+    // The spherical planet (the SPHERICAL override, e2 = 0): the CPU twin's distance from the
+    // centre and direction give the shader's bits as well.
+    let sphere = common::run_test_kernel(
+        &ctx,
+        "geodesy test, sphere",
+        &source.replacen(
+            "const SPHERICAL: u32 = 0u;",
+            "const SPHERICAL: u32 = 1u;",
+            1,
+        ),
+        "geodesy_test_main",
+        &[&[a, 0.0, 1.0, 0.0], &points],
+        points.len(),
+        geo.len(),
+    );
+    if ctx.adapter.is_software() {
+        for (n, r) in points.chunks(3).enumerate() {
+            let twin = geodetic_frame([r[0], r[1], r[2]], a, 0.0, 1.0, 0.0);
+            assert_eq!(
+                [twin.0, twin.1, twin.2].map(f64::to_bits),
+                [sphere[3 * n], sphere[3 * n + 1], sphere[3 * n + 2]].map(f64::to_bits),
+                "sphere, point {n}: the CPU twin {twin:?}"
+            );
+        }
+    }
+
     // Bounds: the altitude is a difference of ~6.4e6 m quantities whose ulp is 9.3e-10 m, and
     // an f64 emulation of the shader's arithmetic measured 4.7e-9 m over -1..200 km: 2e-8 m
     // is ~20 ulp. The latitude: one Bowring step leaves ~5e-11 rad up to 200 km (the same

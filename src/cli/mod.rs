@@ -388,7 +388,6 @@ pub fn main_with(cli: Cli) -> i32 {
     }
 }
 
-/// `--shard K/N` as (K, N).
 /// A count of at least 1 (a median of no measurements is no measurement).
 fn parse_count(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
@@ -405,6 +404,7 @@ fn parse_positive_ms(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `--shard K/N` as (K, N).
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     let bad = || format!("{s:?} is not K/N (two whole numbers, e.g. 0/4)");
     let (k, n) = s.split_once('/').ok_or_else(bad)?;

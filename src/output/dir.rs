@@ -2,8 +2,8 @@
 //! locked against a second writer, written as a hidden temporary sibling and renamed into place
 //! when complete, and recovered after a kill in the middle of that swap.
 //!
-//! Beside `--out NAME` in its parent: `.NAME.lock` (the advisory lock, removed by its holder at
-//! the end), `.NAME.partial`
+//! Beside `--out NAME` in its parent: `.NAME.lock` (the advisory lock, removed by its holder
+//! when the command ends; a killed process leaves it, and the next takes it over), `.NAME.partial`
 //! (a run in progress, or one interrupted: `--resume` continues it) and, for a moment while
 //! swapping, `.NAME.replaced` (the directory being replaced). Every directory dispersa writes
 //! holds a [`MARKER`] file naming what it is (and, for a run or a shard, which run: its
@@ -198,20 +198,28 @@ pub struct OutLock {
 
 impl Drop for OutLock {
     fn drop(&mut self) {
-        // Only the file this lock holds: never one that another process has created since.
-        if same_file(&self.file, &self.path) {
+        // Only the file this lock holds: never one that another process has created since
+        // (where the inode cannot be compared, the file is kept).
+        if cfg!(unix) && same_file(&self.file, &self.path) {
             let _ = std::fs::remove_file(&self.path);
         }
     }
 }
 
 /// Whether `path` names the file open as `file` (the same device and inode).
+#[cfg(unix)]
 fn same_file(file: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (file.metadata(), std::fs::metadata(path)) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
     }
+}
+
+/// Elsewhere the path is taken to name the file (and [`OutLock`] keeps the file).
+#[cfg(not(unix))]
+fn same_file(_file: &File, _path: &Path) -> bool {
+    true
 }
 
 fn parent_and_name(out: &Path) -> (PathBuf, String) {
@@ -500,7 +508,7 @@ pub fn partial_dir(final_dir: &Path) -> PathBuf {
 
 /// The temporary directory a run writes into, renamed onto `final_dir` by [`RunDir::commit`].
 /// Dropped without commit, it is removed (nothing half-written is left behind), except a
-/// resumable run's, whose finished chunks `--resume` continues from.
+/// resumable run's, whose finished parts `--resume` continues from.
 pub struct RunDir {
     pub tmp: PathBuf,
     pub final_dir: PathBuf,

@@ -1,5 +1,7 @@
 //! A run's samples as part files, `part-FIRST.parquet` (FIRST: the first sample index, 12
-//! digits, so that names sort in index order), one per finished chunk. Each is written under a
+//! digits, so that names sort in index order), each of whole chunks and at least
+//! `run::PART_ROWS` samples (the run's last, and one a resume's gap closes, may hold fewer).
+//! Each is written under a
 //! temporary name, synced, renamed and then entered in the manifest: a part the manifest lists
 //! with its checksum survived a kill -9 or a power loss whole. `--resume` continues from them;
 //! a shard keeps them as its data; an unsharded run joins them into samples.parquet.

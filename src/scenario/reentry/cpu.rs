@@ -1,8 +1,10 @@
 //! The reentry model of the f64 CPU reference engine: right-hand side, events and peaks.
 //!
 //! Written independently of `shaders/reentry.wgsl` (same physics, same integrator and event
-//! rules, so the two agree to rounding): altitude by Bowring's iteration with `atan2`, `exp` and
-//! `ln` from Rust's libm, the Cd and Tauber-Sutton tables interpolated as given
+//! rules, so the two agree to rounding): `exp` and `ln` from Rust's libm; the geodetic altitude
+//! by the shader's own one-step formula (`physics::geodesy::geodetic_frame`, so that its last
+//! bits cannot put the engines on different steps: docs/DESIGN.md, "The same steps on both
+//! engines"), the Cd and Tauber-Sutton tables interpolated as given
 //! (`physics::table::held`), the atmosphere by the shared host rule. The integrator itself is
 //! `crate::integrator`, shared with every scenario.
 
