@@ -37,7 +37,7 @@ fn opts(dir: &Path) -> ReportOptions {
     ReportOptions {
         run_dir: dir.to_path_buf(),
         out: None,
-        trajectories: 3,
+        trajectories: Some(3),
         force: false,
     }
 }
@@ -92,6 +92,14 @@ fn reentry_report_has_footprint_histograms_and_tornados() {
     run_to(REENTRY, 300, &run_dir);
     let r = report(&opts(&run_dir)).expect("report");
     assert_eq!(r.dir, run_dir.join("report"));
+    // The options ask for cruise trajectories, which a reentry report does not draw: said so.
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("--trajectories is for cruise runs")),
+        "{:?}",
+        r.notes
+    );
     for want in [
         "footprint",
         "hist_peak_g",

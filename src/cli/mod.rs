@@ -119,9 +119,9 @@ pub enum Command {
         /// Output directory [default: RUN_DIR/report, replaced if it holds a report]
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Cruise runs: sample trajectories re-propagated for the heliocentric plot
-        #[arg(long, default_value_t = 4)]
-        trajectories: usize,
+        /// Cruise runs: sample trajectories re-propagated for the heliocentric plot [default: 4]
+        #[arg(long)]
+        trajectories: Option<usize>,
         /// Replace a non-empty --out directory
         #[arg(long)]
         force: bool,

@@ -33,13 +33,17 @@ use std::path::{Path, PathBuf};
 /// the scatter is a solid blot and the SVG grows by ~100 bytes a point.
 pub const MAX_FOOTPRINT_POINTS: usize = 5000;
 
+/// Trajectories a cruise report re-propagates unless told otherwise.
+pub const DEFAULT_TRAJECTORIES: usize = 4;
+
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
     pub run_dir: PathBuf,
     /// Output directory [default: RUN_DIR/report].
     pub out: Option<PathBuf>,
-    /// Cruise runs: sample trajectories re-propagated for the heliocentric plot.
-    pub trajectories: usize,
+    /// Cruise runs: sample trajectories re-propagated for the heliocentric plot [default:
+    /// [`DEFAULT_TRAJECTORIES`]]. Given for another kind of run, a note says it is not used.
+    pub trajectories: Option<usize>,
     pub force: bool,
 }
 
@@ -241,6 +245,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let mut facts = vec![("run directory".to_string(), dir.display().to_string())];
     let mut summary = None;
     let mut title = String::from("dispersa report");
+    let mut cruise_run = false;
     if let Some(sample_files) = &sample_files {
         let t = Table::read_all(sample_files)?;
         let sum_path = dir.join(format!("{stats_prefix}summary.parquet"));
@@ -275,10 +280,17 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
                     figs.push(wind_figure(w));
                 }
             }
-            "cruise" => cruise_figures(&ctx, &raw, opts.trajectories, &mut figs, &mut notes)?,
+            "cruise" => {
+                cruise_run = true;
+                let n = opts.trajectories.unwrap_or(DEFAULT_TRAJECTORIES);
+                cruise_figures(&ctx, &raw, n, &mut figs, &mut notes)?
+            }
             other => notes.push(format!("no figures are defined for scenario {other:?}")),
         }
         summary = sum;
+    }
+    if opts.trajectories.is_some() && !cruise_run {
+        notes.push("--trajectories is for cruise runs; this report does not use it".into());
     }
     if corridor.is_file() {
         let t = Table::read(&corridor)?;
