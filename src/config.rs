@@ -91,6 +91,51 @@ impl RawConfig {
         })
     }
 
+    /// Notes for `--set` overrides that the run will not use: an integrator key of the method
+    /// the config does not integrate with (`step_s` under dopri5, `rtol` under rk4). The
+    /// config file may carry both methods' keys (the shipped ones do); an override names one
+    /// on purpose, so it is worth a word when it has no effect.
+    pub fn unused_override_notes(&self) -> Vec<String> {
+        const RK4_ONLY: [&str; 3] = ["step_s", "descent_step_s", "step_days"];
+        const DOPRI5_ONLY: [&str; 5] = [
+            "rtol",
+            "atol",
+            "descent_rtol",
+            "max_step_s",
+            "max_step_days",
+        ];
+        let method = self
+            .table
+            .get("integrator")
+            .and_then(|i| i.get("method"))
+            .and_then(|m| m.as_str())
+            .unwrap_or("dopri5");
+        let mut notes = Vec::new();
+        for spec in &self.overrides {
+            let key = spec
+                .split_once('=')
+                .map_or(spec.as_str(), |(k, _)| k)
+                .trim();
+            let Some(field) = key.strip_prefix("integrator.") else {
+                continue;
+            };
+            let wants = if RK4_ONLY.contains(&field) {
+                "rk4"
+            } else if DOPRI5_ONLY.contains(&field) {
+                "dopri5"
+            } else {
+                continue;
+            };
+            if wants != method {
+                notes.push(format!(
+                    "--set {key}: applies to integrator.method = \"{wants}\"; this run \
+                     integrates with \"{method}\", so it is not used"
+                ));
+            }
+        }
+        notes
+    }
+
     /// Which scenario the file describes: `run.scenario`, else inferred from its tables.
     pub fn scenario_kind(&self) -> Result<String, ConfigError> {
         if let Some(kind) = self

@@ -149,3 +149,40 @@ fn a_closed_stdout_is_not_a_crash() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.join("summary.parquet").exists());
 }
+
+/// An integrator override of the method the config does not use is pointed out, not dropped
+/// without a word; the method's own keys and other overrides are not.
+#[test]
+fn an_integrator_override_for_the_other_method_is_noted() {
+    use dispersa::config::RawConfig;
+    let text = "[integrator]\nmethod = \"dopri5\"\nrtol = 5e-8\nstep_s = 0.1\n";
+    let sets = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let raw = RawConfig::parse(
+        text,
+        "t",
+        &sets(&["integrator.step_s=0.5", "integrator.rtol=1e-7"]),
+    )
+    .unwrap();
+    let notes = raw.unused_override_notes();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("integrator.step_s") && notes[0].contains("\"rk4\""),
+        "{notes:?}"
+    );
+    let raw = RawConfig::parse(
+        text,
+        "t",
+        &sets(&[
+            "integrator.method=\"rk4\"",
+            "integrator.rtol=1e-7",
+            "events.g_limit=50",
+        ]),
+    )
+    .unwrap();
+    let notes = raw.unused_override_notes();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("integrator.rtol") && notes[0].contains("\"dopri5\""),
+        "{notes:?}"
+    );
+}
