@@ -247,6 +247,7 @@ pub fn lock_out_dir(out: &Path) -> Result<OutLock, String> {
     // then on a file no longer at the path, and the path is opened again (a few times at most:
     // each retry needs another process to have come and gone in between).
     for _ in 0..8 {
+        let existed = lock_path.exists();
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -268,10 +269,15 @@ pub fn lock_out_dir(out: &Path) -> Result<OutLock, String> {
                 ))
             }
             Err(std::fs::TryLockError::Error(e)) => {
+                // Nothing left behind by a refusal: the file this attempt created goes (a
+                // process that opened it meanwhile finds it gone and opens the path again).
+                if !existed {
+                    let _ = std::fs::remove_file(&lock_path);
+                }
                 return Err(format!(
                     "--out {shown}: locking {}: {e}",
                     lock_path.display()
-                ))
+                ));
             }
         }
         if same_file(&file, &lock_path) {
