@@ -787,6 +787,12 @@ fn the_corridor_refuses_a_bplane_config() {
 fn small_bad_inputs_of_issue_10_are_refused_before_any_work() {
     // A precision the backend or the scenario cannot honour.
     expect_bad(Some(DEFAULT), &["--precision", "f32"], "--precision f32");
+    // A negative seed is named as a bad value, not taken for an unknown flag.
+    expect_bad(
+        Some(DEFAULT),
+        &["--seed", "-1"],
+        "'--seed <SEED>': \"-1\" is not a whole number",
+    );
     // A scenario that the config's own tables contradict is named as such.
     expect_bad(
         Some(DEFAULT),

@@ -25,10 +25,10 @@ pub enum Command {
         /// Scenario config (TOML), e.g. configs/tianwen2_reentry.toml
         config: PathBuf,
         /// Number of samples (overrides run.samples)
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_whole)]
         samples: Option<u64>,
         /// Random seed (overrides run.seed)
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_whole)]
         seed: Option<u64>,
         /// Output directory [default: results/<run.name>]
         #[arg(long)]
@@ -386,6 +386,14 @@ pub fn main_with(cli: Cli) -> i32 {
             }
         }
     }
+}
+
+/// A whole number from 0 to 2^64 - 1 (a sample count, a seed); a negative one is named as such
+/// rather than taken for a flag.
+fn parse_whole(s: &str) -> Result<u64, String> {
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("{s:?} is not a whole number from 0 to 18446744073709551615"))
 }
 
 /// A count of at least 1 (a median of no measurements is no measurement).
