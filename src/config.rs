@@ -112,16 +112,18 @@ impl RawConfig {
             .unwrap_or("dopri5");
         let mut notes = Vec::new();
         for spec in &self.overrides {
+            // The key as `apply_override` reads it (quoted segments, spaces about the dots).
             let key = spec
                 .split_once('=')
                 .map_or(spec.as_str(), |(k, _)| k)
                 .trim();
-            let Some(field) = key.strip_prefix("integrator.") else {
-                continue;
+            let field = match split_dotted_key(key).as_slice() {
+                [table, field] if table == "integrator" => field.clone(),
+                _ => continue,
             };
-            let wants = if RK4_ONLY.contains(&field) {
+            let wants = if RK4_ONLY.contains(&field.as_str()) {
                 "rk4"
-            } else if DOPRI5_ONLY.contains(&field) {
+            } else if DOPRI5_ONLY.contains(&field.as_str()) {
                 "dopri5"
             } else {
                 continue;
