@@ -44,7 +44,7 @@ import time
 import tomllib
 import traceback
 
-G0 = 9.80665  # standard gravity, dispersa's "g" (src/physics/constants.rs, REFERENCE.md)
+G0 = 9.80665  # standard gravity, dispersa's "g" (src/physics/constants.rs, docs/SOURCES.md)
 
 # Agreement tolerances: dispersa's accuracy budget, 2e-4 relative on peak g and 0.05 s on event
 # times; the check fails only when dispersa leaves it. heyoka at tol 1e-6 is far inside it: the

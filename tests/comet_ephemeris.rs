@@ -5,7 +5,7 @@
 //! Measured (2026-12-02): with Jupiter the independent propagation puts the 2024 and 2027
 //! perihelia on the published dates (0.8 and -0.1 day from 0h of each); the two-body orbit from
 //! the same elements is 1.05 million km and 51 m/s from it at the end of 2036, and the 4-digit
-//! element set of REFERENCE.md 1.9 million km. Neither two-body ephemeris can judge a rendezvous
+//! element set of docs/SOURCES.md 1.9 million km. Neither two-body ephemeris can judge a rendezvous
 //! to 10,000 km.
 
 mod common;
@@ -32,7 +32,7 @@ fn the_two_body_comet_drifts_far_beyond_a_rendezvous_tolerance() {
         dist(rk, rkep)
     );
 
-    // With Jupiter, the perihelia fall on the published dates (REFERENCE.md: 2024-01-01 and
+    // With Jupiter, the perihelia fall on the published dates (docs/SOURCES.md: 2024-01-01 and
     // 2027-03-30, to the day).
     let day = |y, m, d| jd_from_calendar_utc(y, m, d, 0, 0, 0.0);
     for (y, m, d) in [(2024, 1, 1), (2027, 3, 30)] {
@@ -56,7 +56,7 @@ fn the_two_body_comet_drifts_far_beyond_a_rendezvous_tolerance() {
     let off_m_s = dist(vj, vkep);
     eprintln!("2036-12-31: two-body is {off_km:.0} km and {off_m_s:.1} m/s from the propagation");
     assert!(off_km > 1e5, "{off_km} km");
-    // The 4-digit element set of REFERENCE.md, two-body (the cruise's comet until issue 11).
+    // The 4-digit element set of docs/SOURCES.md, two-body (the cruise's comet until issue 11).
     let four = Elements {
         a_m: 2.189 * AU_M,
         e: 0.11567,

@@ -291,7 +291,7 @@ fn perihelion_near_jd(jd_guess: f64) -> f64 {
 
 #[test]
 fn comet_311p_perihelia_fall_on_2024_01_01_and_2027_03_30() {
-    // REFERENCE.md: perihelia 2024-01-01 and 2027-03-30, given to the day; the MPC/Nakano
+    // docs/SOURCES.md: perihelia 2024-01-01 and 2027-03-30, given to the day; the MPC/Nakano
     // 2017 perihelion 2017-07-10.64354 TT (JD 2457945.14354). The product's ephemeris
     // (physics::comet, propagated with the planets) within a day of the later two; the 2017 one
     // to 0.05 day: the osculating perihelion time of the elements against the propagated

@@ -49,7 +49,7 @@ fn sutton_graves_and_detra_kemp_riddell_follow_their_formulas() {
         // Detra-Kemp-Riddell: 11,030 / sqrt(Rn) (rho / 1.225)^0.5 (V / 7,924.8)^3.15 W/cm^2.
         let want = 11_030.0 / rn.sqrt() * (rho / 1.225).sqrt() * (v / 7_924.8).powf(3.15);
         assert!((dkr / want - 1.0).abs() < 1e-12, "DKR {dkr} vs {want}");
-        // REFERENCE.md: Sutton-Graves runs about 20 % below DKR-type estimates at 11-13 km/s
+        // docs/SOURCES.md: Sutton-Graves runs about 20 % below DKR-type estimates at 11-13 km/s
         // (the ratio depends on V alone: 0.83 at 11 km/s, 0.81 at 13).
         if v >= 11_000.0 {
             let ratio = sg / dkr;

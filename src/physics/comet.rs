@@ -4,10 +4,10 @@
 //! daily nodes and read by cubic Hermite interpolation, as the cruise tabulates the planets.
 //!
 //! Why not two-body: from the same elements the two-body orbit is 1.05 million km and 51 m/s
-//! from this propagation by the end of 2036, and the 4-digit element set of REFERENCE.md
+//! from this propagation by the end of 2036, and the 4-digit element set of docs/SOURCES.md
 //! 1.9 million km (tests/comet_ephemeris.rs). A rendezvous is judged to thousands of km.
 //!
-//! What is left out, and what it is worth: Saturn (not in the Standish table of REFERENCE.md;
+//! What is left out, and what it is worth: Saturn (not in the Standish table of docs/SOURCES.md;
 //! its tidal pull on the comet is ~(M_S / M_J) (d_J / d_S)^3 ~ 5 % of Jupiter's, so of order
 //! 5 % of Jupiter's 1 million km over 19 years), the other planets, and the comet's
 //! non-gravitational forces (not published for 311P). The modelled comet is the target the
@@ -27,7 +27,7 @@ pub const COMET_TABLE_END_JD: f64 = 2_470_174.5;
 /// Node spacing of the table [day]: cubic Hermite between daily nodes errs by < 1 m.
 pub const COMET_TABLE_DT_DAYS: f64 = 1.0;
 
-/// The MPC/Nakano 2017 osculating elements of 311P (REFERENCE.md): a 2.1886932 au,
+/// The MPC/Nakano 2017 osculating elements of 311P (docs/SOURCES.md): a 2.1886932 au,
 /// e 0.1156469, i 4.96661 deg, node 279.25823 deg, peri 143.98595 deg, perihelion
 /// 2017-07-10.64354 TT; the mean anomaly at the epoch follows from the perihelion time
 /// (TT = TDB to 2 ms).

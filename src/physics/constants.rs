@@ -1,6 +1,6 @@
 //! Physical constants, in one place. They reach the shaders through the constants buffer the
 //! host builds (`scenario::reentry::ModelTables`), never retyped in WGSL.
-//! Sources: ../shared/REFERENCE.md (WGS84, IERS, NASA TR R-376, Tauber & Sutton 1991).
+//! Sources: docs/SOURCES.md (WGS84, IERS, NASA TR R-376, Tauber & Sutton 1991).
 
 /// Standard gravity, defines "g" for peak deceleration [m/s^2].
 pub const G0_M_S2: f64 = 9.80665;
@@ -12,7 +12,7 @@ pub const WGS84_F: f64 = 1.0 / 298.257_223_563;
 pub const WGS84_E2: f64 = WGS84_F * (2.0 - WGS84_F);
 /// Earth GM (WGS84) [m^3/s^2].
 pub const EARTH_MU_M3_S2: f64 = 3.986_004_418e14;
-/// Earth J2 (EGM2008 / REFERENCE.md).
+/// Earth J2 (EGM2008 / docs/SOURCES.md).
 pub const EARTH_J2: f64 = 1.082_626_68e-3;
 /// Earth rotation rate (WGS84) [rad/s].
 pub const EARTH_OMEGA_RAD_S: f64 = 7.292_115e-5;
@@ -25,7 +25,7 @@ pub const SUTTON_GRAVES_K: f64 = 1.7415e-4;
 /// V_c = 26,000 ft/s): in SI, q [W/cm^2] = 11,030 / sqrt(Rn [m]) (rho / 1.225)^0.5
 /// (V / 7,924.8 m/s)^3.15. Its wall-enthalpy factor (h_s - h_w) / (h_s - h_w,300K) is taken as 1
 /// (cold wall). At Stardust's peak-heating state it gives 22 % more than Sutton-Graves,
-/// REFERENCE.md's "about 20 % below Fay-Riddell / Detra-Kemp-Riddell type estimates".
+/// docs/SOURCES.md's "about 20 % below Fay-Riddell / Detra-Kemp-Riddell type estimates".
 pub const DKR_Q_W_CM2: f64 = 11_030.0;
 pub const DKR_RHO_SL_KG_M3: f64 = 1.225;
 pub const DKR_V_CIRCULAR_M_S: f64 = 7_924.8;

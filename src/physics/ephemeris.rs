@@ -7,7 +7,7 @@
 //! nominal errors for that interval (heliocentric longitude, latitude, distance):
 //! EM barycentre 20", 8", 6000 km; Mars 40", 2", 25 000 km; Jupiter 400", 10", 600 000 km.
 //! Outside 1800-2050 the elements are not valid (Table 2 would be needed).
-//! The GMs: ../shared/REFERENCE.md.
+//! The GMs: docs/SOURCES.md.
 
 use super::kepler::{elements_to_state, wrap_pi, Elements, AU_M, SUN_MU_M3_S2};
 
@@ -63,7 +63,7 @@ fn row(body: Body) -> &'static StandishRow {
     }
 }
 
-/// GM of the body's system [m^3/s^2] (REFERENCE.md): Earth+Moon 4.0350323e14, Mars system
+/// GM of the body's system [m^3/s^2] (docs/SOURCES.md): Earth+Moon 4.0350323e14, Mars system
 /// 4.282837e13, Jupiter system 1.26712764e17. For a flyby at Earth itself use the Earth's GM
 /// (`constants::EARTH_MU_M3_S2`); the Moon is far from the periapsis.
 pub fn body_gm_m3_s2(body: Body) -> f64 {

@@ -1,5 +1,5 @@
 //! An independent propagation of comet 311P/PANSTARRS for the tests: fixed-step RK4 at
-//! 0.25 day, heliocentric, from the MPC/Nakano 2017 elements typed here from REFERENCE.md,
+//! 0.25 day, heliocentric, from the MPC/Nakano 2017 elements typed here from docs/SOURCES.md,
 //! under the Sun and the given planets (Standish positions from the crate, each with its direct
 //! and indirect pull). It shares with the product only the planets' positions and the Kepler
 //! conversion of the epoch elements.
@@ -20,7 +20,7 @@ pub fn dist(a: V, b: V) -> f64 {
     norm(std::array::from_fn(|k| a[k] - b[k]))
 }
 
-/// The MPC/Nakano 2017 elements (REFERENCE.md): a 2.1886932 au, e 0.1156469, i 4.96661 deg,
+/// The MPC/Nakano 2017 elements (docs/SOURCES.md): a 2.1886932 au, e 0.1156469, i 4.96661 deg,
 /// node 279.25823 deg, peri 143.98595 deg, perihelion 2017-07-10.64354 TT (TT = TDB to 2 ms);
 /// the mean anomaly at the epoch follows from the perihelion time.
 pub fn mpc_elements() -> Elements {

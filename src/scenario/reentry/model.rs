@@ -687,7 +687,7 @@ fn ln_or_zero(x: f64) -> f64 {
 
 /// Unit vectors up, north and east of the geocentric horizon at r: up along r (so the flight
 /// path angle has sin gamma = r_hat . v_hat, the convention of navigation and entry tools,
-/// REFERENCE.md), east along the parallel, north completing the frame. Against the geodetic
+/// docs/SOURCES.md), east along the parallel, north completing the frame. Against the geodetic
 /// horizon the two differ by up to ~0.19 deg at mid-latitudes (4.4 km in the default landing).
 fn geocentric_frame(r: [f64; 3]) -> ([f64; 3], [f64; 3], [f64; 3]) {
     let rn = (r[0] * r[0] + r[1] * r[1] + r[2] * r[2]).sqrt();
