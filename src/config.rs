@@ -138,6 +138,13 @@ impl RawConfig {
         notes
     }
 
+    /// [`Self::unused_override_notes`] on stderr, as `run`, `corridor` and `target` give them.
+    pub fn print_unused_override_notes(&self) {
+        for note in self.unused_override_notes() {
+            eprintln!("dispersa: note: {note}");
+        }
+    }
+
     /// Which scenario the file describes: `run.scenario`, else inferred from its tables.
     pub fn scenario_kind(&self) -> Result<String, ConfigError> {
         if let Some(kind) = self

@@ -106,9 +106,7 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         return Err(ConfigError::Cli("--risk must be in (0, 1)".into()).into());
     }
     let raw = RawConfig::load(&opts.config, &opts.sets)?;
-    for note in raw.unused_override_notes() {
-        eprintln!("dispersa: note: {note}");
-    }
+    raw.print_unused_override_notes();
     if raw.scenario_kind()? != "reentry" {
         return Err(ConfigError::key("run.scenario", "the corridor is a reentry analysis").into());
     }
