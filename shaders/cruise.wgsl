@@ -243,23 +243,15 @@ fn next_stop(ib: u32, t: real, on: bool, out_idx: real, ol_idx: u32, t_switch: r
     return stop;
 }
 
-// cpu.rs `parabola_min`: the vertex (x, value) of the parabola through (0, v0), (1/2, vm),
-// (1, v1) when it is a minimum inside (0, 1); x = -1 otherwise.
-fn parabola_min(v0: real, vm: real, v1: real) -> vec2<real> {
-    let c = 2.0 * (v0 + v1 - 2.0 * vm);
-    let b = 4.0 * vm - 3.0 * v0 - v1;
-    if (c > 0.0) {
-        let x = -b / (2.0 * c);
-        if (x > 0.0 && x < 1.0) {
-            return vec2<real>(x, v0 + b * x + c * x * x);
-        }
-    }
-    return vec2<real>(-1.0, 0.0);
-}
-
 fn comet_d2(y: Y, t: real) -> real {
     let d = body_position(dims.n_bodies, t) - y.r;
     return dot(d, d);
+}
+
+// cpu.rs `range_rate` in the step's commit: (r - r_311P) . (v - v_311P).
+fn comet_range_rate(y: Y, t: real) -> real {
+    let n = dims.n_bodies;
+    return dot(y.r - body_position(n, t), y.v - body_velocity(n, t));
 }
 
 fn load_y(sb: u32) -> Y {
@@ -542,26 +534,50 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
         if (n_on > 0.0 && wants && outage) {
             missed = missed + h_done;
         }
-        // Closest approach to 311P: the step's ends and the parabola of the squared distance.
-        let a0 = comet_d2(y, t);
-        let am = comet_d2(integ_dense(tr, 0.5 * th_end), t + 0.5 * h_done);
-        let a1 = comet_d2(y1, t_end);
-        let d0 = sqrt(max(a0, 0.0));
+        // Closest approach to 311P: the step's ends, and inside the step when the range rate
+        // changes sign over it, located by golden section (cpu.rs `closest_in_step`).
+        let d0 = sqrt(comet_d2(y, t));
         if (d0 < ca_dist) {
             ca_dist = d0;
             ca_t = t;
         }
-        let d1 = sqrt(max(a1, 0.0));
+        let d1 = sqrt(comet_d2(y1, t_end));
         if (d1 < ca_dist) {
             ca_dist = d1;
             ca_t = t + h_done;
         }
-        let pm = parabola_min(a0, am, a1);
-        if (pm.x >= 0.0) {
-            let dm = sqrt(max(pm.y, 0.0));
+        if (comet_range_rate(y, t) < 0.0 && comet_range_rate(y1, t_end) > 0.0) {
+            var g_a: real = 0.0;
+            var g_b: real = 1.0;
+            var g_c = g_b - GOLDEN * (g_b - g_a);
+            var g_d = g_a + GOLDEN * (g_b - g_a);
+            var f_c = comet_d2(integ_dense(tr, g_c * th_end), t + g_c * h_done);
+            var f_d = comet_d2(integ_dense(tr, g_d * th_end), t + g_d * h_done);
+            for (var j = 0u; j < CA_ITERATIONS; j = j + 1u) {
+                if (f_c <= f_d) {
+                    g_b = g_d;
+                    g_d = g_c;
+                    f_d = f_c;
+                    g_c = g_b - GOLDEN * (g_b - g_a);
+                    f_c = comet_d2(integ_dense(tr, g_c * th_end), t + g_c * h_done);
+                } else {
+                    g_a = g_c;
+                    g_c = g_d;
+                    f_c = f_d;
+                    g_d = g_a + GOLDEN * (g_b - g_a);
+                    f_d = comet_d2(integ_dense(tr, g_d * th_end), t + g_d * h_done);
+                }
+            }
+            var g_x = g_d;
+            var g_f = f_d;
+            if (f_c <= f_d) {
+                g_x = g_c;
+                g_f = f_c;
+            }
+            let dm = sqrt(g_f);
             if (dm < ca_dist) {
                 ca_dist = dm;
-                ca_t = t + pm.x * h_done;
+                ca_t = t + g_x * h_done;
             }
         }
         let rn = length(y1.r);

@@ -21,7 +21,7 @@
 use super::layout::*;
 use super::model::*;
 use super::PowerModel;
-use crate::integrator::{trial, Controller, Method, RootBracket, System, Tolerance, Trial};
+use crate::integrator::{trial, Controller, Method, RootBracket, System, Tolerance, Trial, GOLDEN};
 use crate::physics::qlaw::{arrived, qlaw_direction, qlaw_steering, QLawTarget};
 use crate::physics::vec3::{add, atan2_arith, atan2_small, cross, dot, norm, unit};
 
@@ -152,18 +152,38 @@ fn unwrap_phase([c, s]: [f64; 2], held: Held) -> f64 {
     held.psi0 + atan2_small(c0 * s - s0 * c, c0 * c + s0 * s)
 }
 
-/// The vertex of the parabola through (0, v0), (1/2, vm), (1, v1) when it is a minimum inside
-/// (0, 1): (x, value); None otherwise (the shader's parabola_min).
-pub fn parabola_min(v0: f64, vm: f64, v1: f64) -> Option<(f64, f64)> {
-    let c = 2.0 * (v0 + v1 - 2.0 * vm);
-    let b = 4.0 * vm - 3.0 * v0 - v1;
-    if c > 0.0 {
-        let x = -b / (2.0 * c);
-        if x > 0.0 && x < 1.0 {
-            return Some((x, v0 + b * x + c * x * x));
+/// The closest approach inside a step: the least of `d2` (the squared distance at a fraction
+/// x of the step, from the dense output) on (0, 1), as (x, d2), when the distance falls at the
+/// step's start and grows at its end (range rates `rr0` < 0 < `rr1`); None otherwise, when
+/// the least distance is at an end. Located by golden-section search ([`CA_ITERATIONS`]), the
+/// shader's loop in `cruise_step`. Until 2026-12-05 the vertex of the parabola through the
+/// squared distance at the step's start, middle and end stood for it: near the comet the
+/// approach law's thrust bends the relative path within a step, and that vertex fell up to
+/// 84 km off, below zero (written as 0 km) for 8 % of dispersed rendezvous.
+pub fn closest_in_step(rr0: f64, rr1: f64, d2: impl Fn(f64) -> f64) -> Option<(f64, f64)> {
+    if !(rr0 < 0.0 && rr1 > 0.0) {
+        return None;
+    }
+    let (mut a, mut b) = (0.0, 1.0);
+    let mut c = b - GOLDEN * (b - a);
+    let mut d = a + GOLDEN * (b - a);
+    let (mut fc, mut fd) = (d2(c), d2(d));
+    for _ in 0..CA_ITERATIONS {
+        if fc <= fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - GOLDEN * (b - a);
+            fc = d2(c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + GOLDEN * (b - a);
+            fd = d2(d);
         }
     }
-    None
+    Some(if fc <= fd { (c, fc) } else { (d, fd) })
 }
 
 impl CruiseSample<'_> {
@@ -800,22 +820,25 @@ impl CruiseSample<'_> {
         if n_on > 0.0 && wants && outage {
             s[S_MISSED] += h_done;
         }
-        // Closest approach to 311P: at the step's ends, and the parabola of the squared
-        // distance through its start, middle and end.
+        // Closest approach to 311P: at the step's ends, and inside the step when the range
+        // rate changes sign over it (`closest_in_step`).
         let d2 = |y: &[f64; N_Y], tt: f64| {
             let d = self.comet_distance([y[0], y[1], y[2]], tt);
             d * d
         };
-        let (a0, am, a1) = (
-            d2(&y0, t),
-            d2(&tr.dense(0.5 * th_end), t + 0.5 * h_done),
-            d2(&y1, t_end),
-        );
-        for (x, v) in [(0.0, a0), (1.0, a1)]
+        let range_rate = |y: &[f64; N_Y], tt: f64| {
+            let (rc, vc) = self.comet_state(tt);
+            let (r, v, _) = split(y);
+            dot(add(r, rc, -1.0), add(v, vc, -1.0))
+        };
+        let inside = closest_in_step(range_rate(&y0, t), range_rate(&y1, t_end), |x| {
+            d2(&tr.dense(x * th_end), t + x * h_done)
+        });
+        for (x, v) in [(0.0, d2(&y0, t)), (1.0, d2(&y1, t_end))]
             .into_iter()
-            .chain(parabola_min(a0, am, a1))
+            .chain(inside)
         {
-            let d = v.max(0.0).sqrt();
+            let d = v.sqrt();
             if d < s[S_CA_DIST] {
                 s[S_CA_DIST] = d;
                 s[S_CA_T] = t + x * h_done;
