@@ -179,6 +179,25 @@ fn dispersion_on_a_path_that_does_not_exist() {
     );
 }
 
+/// The WGS84 constants are fixed: neither `--set` nor a dispersion may change them (a new user
+/// dispersed the radius, and each sample's ellipsoid followed it).
+#[test]
+fn wgs84_constants_cannot_be_dispersed() {
+    for path in ["planet.radius_m", "planet.mu_m3_s2"] {
+        let table = format!("dispersions.\"{path}\"");
+        expect_bad(
+            Some(DEFAULT),
+            &[
+                "--set",
+                &format!("{table}.dist=\"normal\""),
+                "--set",
+                &format!("{table}.sigma=1000"),
+            ],
+            &table,
+        );
+    }
+}
+
 #[test]
 fn uniform_low_not_below_high() {
     expect_bad(

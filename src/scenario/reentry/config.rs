@@ -587,16 +587,7 @@ impl ReentryConfig {
         }
         // The derived entry state is the model's: a parameter of it cannot be dispersed.
         let derived = STATE_ENTRY_KEYS.map(|k| format!("entry.{k}"));
-        let dispersed = self
-            .dispersions
-            .keys()
-            .map(|k| (format!("dispersions.\"{k}\""), k));
-        let grouped = self.correlated.iter().enumerate().flat_map(|(g, c)| {
-            c.paths
-                .iter()
-                .map(move |k| (format!("correlated[{g}].paths"), k))
-        });
-        for (key, path) in dispersed.chain(grouped) {
+        for (key, path) in self.dispersed_paths() {
             if derived.contains(path) {
                 return Err(ConfigError::key(
                     key,
@@ -625,6 +616,21 @@ impl ReentryConfig {
                 .map_err(|m| ConfigError::key(key, m))?;
         }
         Ok(())
+    }
+
+    /// Every dispersed parameter path, with the config key that disperses it (a single
+    /// dispersion, or a correlated group).
+    fn dispersed_paths(&self) -> impl Iterator<Item = (String, &String)> {
+        let dispersed = self
+            .dispersions
+            .keys()
+            .map(|k| (format!("dispersions.\"{k}\""), k));
+        let grouped = self.correlated.iter().enumerate().flat_map(|(g, c)| {
+            c.paths
+                .iter()
+                .map(move |k| (format!("correlated[{g}].paths"), k))
+        });
+        dispersed.chain(grouped)
     }
 
     /// Checks beyond types: signs, ranges, consistency. Dispersions are checked by the sampler.
@@ -657,6 +663,19 @@ impl ReentryConfig {
                         return Err(ConfigError::key(
                             k,
                             "only for model = \"spherical\"; WGS84 constants are fixed",
+                        ));
+                    }
+                }
+                // Nor can they be dispersed: a dispersed radius would be each sample's
+                // ellipsoid (tried by a new user: accepted, and the landing followed it).
+                for (key, path) in self.dispersed_paths() {
+                    if path == "planet.mu_m3_s2" || path == "planet.radius_m" {
+                        return Err(ConfigError::key(
+                            key,
+                            format!(
+                                "`{path}` can be dispersed only for planet.model = \"spherical\"; \
+                                 WGS84 constants are fixed"
+                            ),
                         ));
                     }
                 }
