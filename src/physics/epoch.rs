@@ -9,7 +9,8 @@ use hifitime::{Epoch, TimeScale, Unit};
 pub const SCALES: [&str; 4] = ["TDB", "TT", "TAI", "UTC"];
 
 /// The epoch of "YYYY-MM-DDThh:mm:ss[.fff]" followed by " TDB" (or nothing: TDB), " TT",
-/// " TAI", or " UTC" / "Z". The message names `key` and what is wrong.
+/// " TAI", or " UTC" / "Z"; or followed by an offset from UTC ("+08:00"), on UTC. The message
+/// names `key` and what is wrong.
 pub fn parse_epoch(key: &str, s: &str) -> Result<Epoch, ConfigError> {
     let bad = |why: &str| {
         ConfigError::key(
@@ -21,18 +22,30 @@ pub fn parse_epoch(key: &str, s: &str) -> Result<Epoch, ConfigError> {
         )
     };
     let t = s.trim();
-    let (core, scale) = if let Some(c) = t.strip_suffix('Z') {
-        (c, "UTC")
+    let (core, scale, named) = if let Some(c) = t.strip_suffix('Z') {
+        (c, "UTC", true)
     } else {
         match t.rsplit_once(' ') {
             Some((c, sc)) if sc.chars().all(|ch| ch.is_ascii_alphabetic()) => {
                 if !SCALES.contains(&sc) {
                     return Err(bad(&format!("names the time scale {sc:?}")));
                 }
-                (c, sc)
+                (c, sc, true)
             }
-            _ => (t, "TDB"),
+            _ => (t, "TDB", false),
         }
+    };
+    // An offset from UTC (ISO 8601's "+08:00") is civil time: it reads on UTC, and on no other
+    // scale (hifitime would apply it to TDB as readily, 69 s from what was meant in 2027).
+    let offset = core.get(19..).is_some_and(|tail| tail.contains(['+', '-']));
+    let scale = match (offset, named, scale) {
+        (true, true, sc) if sc != "UTC" => {
+            return Err(bad(&format!(
+                "gives an offset from UTC on the {sc} scale; drop the offset, or the scale name                  (an offset reads on UTC)"
+            )))
+        }
+        (true, _, _) => "UTC",
+        (false, _, sc) => sc,
     };
     // Only the calendar form: hifitime also reads "JD ..." and "MJD ...", which a config
     // should not mix in under a date key.
@@ -72,6 +85,21 @@ pub fn iso_from_mjd(mjd: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_offset_from_utc_reads_on_utc_and_on_no_other_scale() {
+        let z = parse_tdb_jd("k", "2027-11-19T19:00:00Z").unwrap();
+        for s in ["2027-11-20T03:00:00+08:00", "2027-11-20T03:00:00+08:00 UTC"] {
+            assert_eq!(parse_tdb_jd("k", s).unwrap(), z, "{s}");
+        }
+        let west = parse_tdb_jd("k", "2027-11-19T14:00:00.000-05:00").unwrap();
+        assert_eq!(west, z);
+        let e = parse_tdb_jd("k", "2027-11-20T03:00:00+08:00 TDB").unwrap_err();
+        assert!(
+            e.to_string().contains("offset from UTC on the TDB scale"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn j2000_and_a_known_date() {
