@@ -198,6 +198,19 @@ fn wgs84_constants_cannot_be_dispersed() {
     }
 }
 
+/// A time limit that makes the thrust noise's nodes too many names both keys: the user may
+/// have changed either.
+#[test]
+fn too_many_thrust_noise_nodes_names_the_time_limit_too() {
+    let cruise = include_str!("../configs/tianwen2_cruise_311p.toml");
+    let long = cruise.replace("time_limit_days = 5500.0", "time_limit_days = 50000.0");
+    assert_ne!(long, cruise, "the cruise config sets time_limit_days = 5500.0");
+    let (code, err, out, _dir) = run_with(Some(&long), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("node_spacing_days") && err.contains("integrator.time_limit_days"));
+    assert!(!out.exists(), "nothing written");
+}
+
 #[test]
 fn uniform_low_not_below_high() {
     expect_bad(

@@ -448,10 +448,15 @@ impl CruiseConfig {
                 "propulsion.thrust_noise.node_spacing_days",
                 n.node_spacing_days,
             )?;
-            if self.integrator.time_limit_days / n.node_spacing_days > 4000.0 {
+            let nodes = self.integrator.time_limit_days / n.node_spacing_days;
+            if nodes > 4000.0 {
                 return Err(ConfigError::key(
                     "propulsion.thrust_noise.node_spacing_days",
-                    "too fine: at most 4000 nodes over the time limit",
+                    format!(
+                        "too fine for integrator.time_limit_days: {} days / {} days = {nodes:.0} \
+                         nodes, at most 4000; widen the spacing or shorten the time limit",
+                        self.integrator.time_limit_days, n.node_spacing_days
+                    ),
                 ));
             }
         }
