@@ -91,11 +91,33 @@ impl RawConfig {
         })
     }
 
-    /// Notes for `--set` overrides that the run will not use: an integrator key of the method
-    /// the config does not integrate with (`step_s` under dopri5, `rtol` under rk4). The
-    /// config file may carry both methods' keys (the shipped ones do); an override names one
-    /// on purpose, so it is worth a word when it has no effect.
+    /// Notes for `--set` overrides that the run will not use (or not wholly):
+    /// - an integrator key of the method the config does not integrate with (`step_s` under
+    ///   dopri5, `rtol` under rk4). The config file may carry both methods' keys (the shipped
+    ///   ones do); an override names one on purpose, so it is worth a word when it has no effect.
+    /// - a nominal value whose dispersion draws without it (uniform and Weibull, a normal with
+    ///   its own `mean`, a lognormal with its own `median`, a correlated group with its own
+    ///   `mean`): only the `--nominal` run uses it.
     pub fn unused_override_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        for spec in &self.overrides {
+            // The key as `apply_override` reads it (quoted segments, spaces about the dots).
+            let key = spec
+                .split_once('=')
+                .map_or(spec.as_str(), |(k, _)| k)
+                .trim();
+            let parts = split_dotted_key(key);
+            if let Some(note) = self
+                .other_method_note(key, &parts)
+                .or_else(|| self.dispersed_nominal_note(key, &parts))
+            {
+                notes.push(note);
+            }
+        }
+        notes
+    }
+
+    fn other_method_note(&self, key: &str, parts: &[String]) -> Option<String> {
         const RK4_ONLY: [&str; 3] = ["step_s", "descent_step_s", "step_days"];
         const DOPRI5_ONLY: [&str; 5] = [
             "rtol",
@@ -104,38 +126,65 @@ impl RawConfig {
             "max_step_s",
             "max_step_days",
         ];
+        let [table, field] = parts else { return None };
+        if table != "integrator" {
+            return None;
+        }
+        let wants = if RK4_ONLY.contains(&field.as_str()) {
+            "rk4"
+        } else if DOPRI5_ONLY.contains(&field.as_str()) {
+            "dopri5"
+        } else {
+            return None;
+        };
         let method = self
             .table
             .get("integrator")
             .and_then(|i| i.get("method"))
             .and_then(|m| m.as_str())
             .unwrap_or("dopri5");
-        let mut notes = Vec::new();
-        for spec in &self.overrides {
-            // The key as `apply_override` reads it (quoted segments, spaces about the dots).
-            let key = spec
-                .split_once('=')
-                .map_or(spec.as_str(), |(k, _)| k)
-                .trim();
-            let field = match split_dotted_key(key).as_slice() {
-                [table, field] if table == "integrator" => field.clone(),
-                _ => continue,
-            };
-            let wants = if RK4_ONLY.contains(&field.as_str()) {
-                "rk4"
-            } else if DOPRI5_ONLY.contains(&field.as_str()) {
-                "dopri5"
-            } else {
-                continue;
-            };
-            if wants != method {
-                notes.push(format!(
-                    "--set {key}: applies to integrator.method = \"{wants}\"; this run \
-                     integrates with \"{method}\", so it is not used"
-                ));
-            }
+        (wants != method).then(|| {
+            format!(
+                "--set {key}: applies to integrator.method = \"{wants}\"; this run integrates \
+                 with \"{method}\", so it is not used"
+            )
+        })
+    }
+
+    fn dispersed_nominal_note(&self, key: &str, parts: &[String]) -> Option<String> {
+        if parts.len() < 2 || parts[0] == "dispersions" || parts[0] == "correlated" {
+            return None;
         }
-        notes
+        let path = parts.join(".");
+        let unused = "so the dispersed samples do not use this value (a --nominal run does)";
+        if let Some(d) = self
+            .table
+            .get("dispersions")
+            .and_then(|t| t.get(&path))
+            .and_then(|d| d.as_table())
+        {
+            let dist = d.get("dist").and_then(|v| v.as_str()).unwrap_or("");
+            let own = match dist {
+                "uniform" => Some("its own low and high"),
+                "weibull" => Some("its own shape and scale"),
+                "normal" | "truncated_normal" if d.contains_key("mean") => Some("its own mean"),
+                "lognormal" if d.contains_key("median") => Some("its own median"),
+                _ => None,
+            }?;
+            return Some(format!(
+                "--set {key}: dispersions.\"{path}\" ({dist}) draws from {own}, {unused}"
+            ));
+        }
+        let groups = self.table.get("correlated").and_then(|c| c.as_array())?;
+        groups.iter().enumerate().find_map(|(g, group)| {
+            let in_group = group
+                .get("paths")
+                .and_then(|p| p.as_array())
+                .is_some_and(|p| p.iter().any(|x| x.as_str() == Some(path.as_str())));
+            (in_group && group.get("mean").is_some()).then(|| {
+                format!("--set {key}: correlated[{g}] draws it about its own mean, {unused}")
+            })
+        })
     }
 
     /// [`Self::unused_override_notes`] on stderr, as `run`, `corridor` and `target` give them.

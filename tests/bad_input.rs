@@ -204,7 +204,10 @@ fn wgs84_constants_cannot_be_dispersed() {
 fn too_many_thrust_noise_nodes_names_the_time_limit_too() {
     let cruise = include_str!("../configs/tianwen2_cruise_311p.toml");
     let long = cruise.replace("time_limit_days = 5500.0", "time_limit_days = 50000.0");
-    assert_ne!(long, cruise, "the cruise config sets time_limit_days = 5500.0");
+    assert_ne!(
+        long, cruise,
+        "the cruise config sets time_limit_days = 5500.0"
+    );
     let (code, err, out, _dir) = run_with(Some(&long), &[]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("node_spacing_days") && err.contains("integrator.time_limit_days"));

@@ -186,3 +186,66 @@ fn an_integrator_override_for_the_other_method_is_noted() {
         "{notes:?}"
     );
 }
+
+/// A nominal value that its dispersion draws without (a uniform's own low and high, a normal's
+/// own mean, a correlated group's own mean) is pointed out when `--set` changes it: only the
+/// `--nominal` run uses it. A normal about the nominal uses it, and gets no note.
+#[test]
+fn a_nominal_override_that_the_dispersion_ignores_is_noted() {
+    use dispersa::config::RawConfig;
+    let text = r#"
+[vehicle]
+mass_kg = 40.0
+cd = 1.5
+nose_radius_m = 0.2
+[entry]
+velocity_km_s = 12.0
+flight_path_angle_deg = -10.0
+[dispersions."vehicle.mass_kg"]
+dist = "uniform"
+low = 39.0
+high = 41.0
+[dispersions."vehicle.cd"]
+dist = "normal"
+sigma = 0.05
+[dispersions."vehicle.nose_radius_m"]
+dist = "normal"
+mean = 0.21
+sigma = 0.01
+[[correlated]]
+paths = ["entry.velocity_km_s", "entry.flight_path_angle_deg"]
+covariance = [[1e-4, 0.0], [0.0, 1e-4]]
+mean = [12.0, -10.0]
+"#;
+    let sets: Vec<String> = [
+        "vehicle.mass_kg=50",
+        "vehicle.cd=1.4",
+        "vehicle.nose_radius_m=0.3",
+        "entry.velocity_km_s=12.5",
+        "entry.flight_path_angle_deg=-9",
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
+    let notes = RawConfig::parse(text, "t", &sets)
+        .unwrap()
+        .unused_override_notes();
+    let noted = |key: &str| {
+        notes
+            .iter()
+            .any(|n| n.starts_with(&format!("--set {key}:")))
+    };
+    assert!(
+        noted("vehicle.mass_kg") && noted("vehicle.nose_radius_m"),
+        "{notes:?}"
+    );
+    assert!(
+        noted("entry.velocity_km_s") && noted("entry.flight_path_angle_deg"),
+        "{notes:?}"
+    );
+    assert!(
+        !noted("vehicle.cd"),
+        "a normal about the nominal uses it: {notes:?}"
+    );
+    assert_eq!(notes.len(), 4, "{notes:?}");
+}
