@@ -252,9 +252,56 @@ impl RawConfig {
                 };
                 return ConfigError::key(key, "required but missing");
             }
-            ConfigError::key(if path.is_empty() { ".".into() } else { path }, inner)
+            ConfigError::key(
+                if path.is_empty() {
+                    ".".into()
+                } else {
+                    path.clone()
+                },
+                readable_type_error(&path, &inner),
+            )
         })
     }
+}
+
+/// A deserializer's message in the config's terms: toml's second line ("in `table`", which
+/// repeats the key) dropped, "expected struct EventsConfig" said as "expected a table" and
+/// "expected f64" as "expected a number", and
+/// a dispersion whose parameter path was not quoted (`dispersions.entry.x.sigma`, read as
+/// nested tables) shown how to quote it.
+fn readable_type_error(path: &str, inner: &str) -> String {
+    let mut msg = inner
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("in `"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Some(i) = msg.find("expected struct ") {
+        let name_end = msg[i + 16..]
+            .find(|c: char| !c.is_alphanumeric() && c != '_')
+            .map_or(msg.len(), |j| i + 16 + j);
+        msg.replace_range(i..name_end, "expected a table");
+    }
+    for (rust, said) in [
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+        ("expected u64", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected usize", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+    ] {
+        if msg.ends_with(rust) || msg.contains(&format!("{rust};")) {
+            msg = msg.replacen(rust, said, 1);
+        }
+    }
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.len() >= 3 && parts[0] == "dispersions" {
+        let param = format!("{}.{}", parts[1], parts[2]);
+        msg.push_str(&format!(
+            "; a dispersion's parameter path is one quoted key: dispersions.\"{param}\" (on the \
+             command line: --set 'dispersions.\"{param}\".sigma=...')"
+        ));
+    }
+    msg
 }
 
 /// Split a TOML dotted key, honouring quoted segments: `dispersions."vehicle.mass_kg".sigma`.

@@ -214,6 +214,31 @@ fn too_many_thrust_noise_nodes_names_the_time_limit_too() {
     assert!(!out.exists(), "nothing written");
 }
 
+/// Type errors speak the config's language: no Rust type names, and an unquoted dispersion
+/// path (read by TOML as nested tables) is shown quoted.
+#[test]
+fn type_errors_name_config_types_and_show_how_to_quote_a_dispersion() {
+    let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--set", "events=1"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("expected a table") && !err.contains("Config"),
+        "{err}"
+    );
+    let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--set", "vehicle.mass_kg=\"x\""]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("expected a number") && !err.contains("f64"),
+        "{err}"
+    );
+    let unquoted = "dispersions.entry.flight_path_angle_deg.sigma=0.1";
+    let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--set", unquoted]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("dispersions.\"entry.flight_path_angle_deg\""),
+        "the quoted form is shown: {err}"
+    );
+}
+
 #[test]
 fn uniform_low_not_below_high() {
     expect_bad(
