@@ -43,7 +43,7 @@ pub enum Command {
         /// One sample with every dispersion at its nominal value
         #[arg(long)]
         nominal: bool,
-        /// Replace an existing output directory
+        /// Replace an existing output directory that dispersa wrote (never one it did not)
         #[arg(long)]
         force: bool,
         /// No progress bar and no summary on stdout
@@ -93,7 +93,7 @@ pub enum Command {
         /// Override a config value: --set events.g_limit=50 (repeatable)
         #[arg(long = "set", value_name = "DOTTED.KEY=VALUE")]
         sets: Vec<String>,
-        /// Replace an existing output directory
+        /// Replace an existing output directory that dispersa wrote (never one it did not)
         #[arg(long)]
         force: bool,
         /// No progress bar and no table on stdout
@@ -122,7 +122,8 @@ pub enum Command {
         /// Cruise runs: sample trajectories re-propagated for the heliocentric plot [default: 4]
         #[arg(long)]
         trajectories: Option<usize>,
-        /// Replace a non-empty --out directory
+        /// Replace a non-empty --out directory that dispersa wrote (an earlier report is
+        /// replaced without it; a directory dispersa did not write never is)
         #[arg(long)]
         force: bool,
     },
