@@ -69,9 +69,13 @@ def read_three(path):
 
 
 def file_meta(path):
+    """The footer's key-value metadata, which the Arrow schema must carry too (pyarrow's
+    read_table(...).schema.metadata restores it from ARROW:schema, not from the footer)."""
     meta = {k.decode(): v.decode() for k, v in (pq.read_metadata(path).metadata or {}).items()}
+    on_schema = {k.decode(): v.decode() for k, v in (pq.read_schema(path).metadata or {}).items()}
     for key in META_KEYS:
         assert key in meta, f"{path.name}: key-value metadata {key} missing"
+        assert on_schema.get(key) == meta[key], f"{path.name}: {key} not on the Arrow schema"
     return meta
 
 

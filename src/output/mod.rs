@@ -222,6 +222,13 @@ pub fn properties(metadata: &[(String, String)]) -> WriterProperties {
         .build()
 }
 
+/// A schema with the run's metadata on it as well: readers that restore the Arrow schema from
+/// the file's `ARROW:schema` (pyarrow's `read_table(f).schema.metadata`) find the metadata
+/// there, as `read_metadata(f).metadata` finds it in the footer ([`properties`]).
+pub fn with_run_metadata(schema: Schema, metadata: &[(String, String)]) -> Arc<Schema> {
+    Arc::new(schema.with_metadata(metadata.iter().cloned().collect()))
+}
+
 /// One Float64 column of samples.parquet: name, unit.
 pub struct ColumnSpec {
     pub name: String,
@@ -256,7 +263,7 @@ impl SamplesWriter {
             fields.push(field(&c.name, DataType::Utf8, true, Some(&c.unit)));
         }
         fields.push(field("status", DataType::Utf8, false, None));
-        let schema = Arc::new(Schema::new(fields));
+        let schema = with_run_metadata(Schema::new(fields), metadata);
         let file = File::create(path).map_err(io(format!("creating {}", path.display())))?;
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties(metadata)))
             .map_err(|source| OutputError::Parquet {
@@ -396,6 +403,7 @@ pub fn write_table(
         let action = format!("{what} {name}");
         move |source| OutputError::Parquet { action, source }
     };
+    let schema = with_run_metadata(schema.as_ref().clone(), metadata);
     let batch =
         RecordBatch::try_new(schema.clone(), cols).map_err(|source| OutputError::Arrow {
             action: format!("assembling {name}"),

@@ -272,10 +272,11 @@ fn encode_again(
                 action: format!("reading {}", part.path.display()),
                 source,
             })?;
-            // The fields with their units, without the schema-level metadata the reader
-            // copies from the part's footer (the writer adds the run's own).
+            // The fields with their units, and the run's metadata in place of the schema-level
+            // metadata the reader copies from the part's footer.
             let s = schema.get_or_insert_with(|| {
-                Arc::new(arrow_schema::Schema::new(batch.schema().fields().clone()))
+                let fields = arrow_schema::Schema::new(batch.schema().fields().clone());
+                super::with_run_metadata(fields, metadata)
             });
             if writer.is_none() {
                 let f = std::fs::File::create(tmp)
