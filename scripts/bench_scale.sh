@@ -4,6 +4,7 @@
 #
 #   scripts/bench_scale.sh [SAMPLES] [CONFIG] [-- dispersa run arguments]
 #   scripts/bench_scale.sh 10000000                      # the ballistic bench config, auto backend
+#   scripts/bench_scale.sh 200000 -- --backend cpu       # the same config on the CPU engine
 #   scripts/bench_scale.sh 1000000 configs/tianwen2_reentry.toml -- --backend gpu --precision f64
 #
 # Prints one line: samples, wall time, samples/s, peak RSS, the engine (backend, adapter,
@@ -11,10 +12,19 @@
 # same disk as results/ (a 10^7-sample ballistic run is about 1.3 GB) and removes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-samples="${1:-10000000}"
-config="${2:-configs/bench/ballistic_exponential.toml}"
-shift $(( $# < 2 ? $# : 2 ))
+# Positional arguments until "--" (either may be left out: SAMPLES -- ARGS keeps the default
+# config).
+samples=10000000
+config=configs/bench/ballistic_exponential.toml
+for slot in samples config; do
+    [ $# -eq 0 ] || [ "$1" = "--" ] && break
+    printf -v "$slot" '%s' "$1"
+    shift
+done
 [ "${1:-}" = "--" ] && shift
+case "$samples" in
+    ''|*[!0-9]*) echo "bench_scale: SAMPLES must be a whole number, got '$samples'" >&2; exit 2 ;;
+esac
 if [ ! -x /usr/bin/time ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
 fi
