@@ -212,7 +212,7 @@ impl RawConfig {
                     return Err(ConfigError::key(
                         "run.scenario",
                         format!(
-                            "\"{given}\", but the config has an [{table}] table, which \
+                            "\"{given}\", but the config has the table [{table}], which \
                              describes the {other} scenario"
                         ),
                     ));

@@ -807,9 +807,16 @@ pub fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} samples  {per_sec}  ETA {eta}",
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} samples  {rate}  ETA {eta}",
         )
-        .expect("valid progress template"),
+        .expect("valid progress template")
+        // Whole samples a second ({per_sec} prints four decimals).
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} samples/s", state.per_sec());
+            },
+        ),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar

@@ -853,11 +853,19 @@ fn small_bad_inputs_of_issue_10_are_refused_before_any_work() {
         &["--seed", "-1"],
         "'--seed <SEED>': \"-1\" is not a whole number",
     );
+    // A sample count says it must be at least 1, not "from 0".
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", "configs/tianwen2_reentry.toml", "--samples", "1e3"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("\"1e3\" is not a whole number of at least 1"), "{err}");
     // A scenario that the config's own tables contradict is named as such.
     expect_bad(
         Some(DEFAULT),
         &["--set", "run.scenario=\"cruise\""],
-        "`run.scenario`: \"cruise\", but the config has an [entry] table",
+        "`run.scenario`: \"cruise\", but the config has the table [entry]",
     );
     // A body listed twice would pull twice.
     expect_bad(

@@ -25,7 +25,7 @@ pub enum Command {
         /// Scenario config (TOML), e.g. configs/tianwen2_reentry.toml
         config: PathBuf,
         /// Number of samples (overrides run.samples)
-        #[arg(long, allow_negative_numbers = true, value_parser = parse_whole)]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_samples)]
         samples: Option<u64>,
         /// Random seed (overrides run.seed)
         #[arg(long, allow_negative_numbers = true, value_parser = parse_whole)]
@@ -395,6 +395,14 @@ fn parse_whole(s: &str) -> Result<u64, String> {
     s.trim()
         .parse::<u64>()
         .map_err(|_| format!("{s:?} is not a whole number from 0 to 18446744073709551615"))
+}
+
+/// A sample count: a whole number of at least 1.
+fn parse_samples(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s:?} is not a whole number of at least 1")),
+    }
 }
 
 /// A count of at least 1 (a median of no measurements is no measurement).
