@@ -860,7 +860,10 @@ fn small_bad_inputs_of_issue_10_are_refused_before_any_work() {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("\"1e3\" is not a whole number of at least 1"), "{err}");
+    assert!(
+        err.contains("\"1e3\" is not a whole number of at least 1"),
+        "{err}"
+    );
     // A scenario that the config's own tables contradict is named as such.
     expect_bad(
         Some(DEFAULT),

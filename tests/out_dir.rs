@@ -138,10 +138,12 @@ fn every_late_failing_out_is_refused_before_any_work() {
     let d = dir.path();
     std::os::unix::fs::symlink(d.join("nowhere"), d.join("dangling")).unwrap();
     std::fs::create_dir(d.join("y")).unwrap();
+    std::fs::write(d.join("a_file"), "not a directory").unwrap();
     for (out, says) in [
         ("y/.", "must name a directory of its own"),
         ("y/..", "must name a directory of its own"),
         ("dangling", "symbolic link"),
+        ("a_file/sub/run", "a_file is a file, not a directory"),
     ] {
         let o = run(d, out, true);
         assert_eq!(o.status.code(), Some(2), "--out {out}: {}", err(&o));

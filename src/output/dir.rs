@@ -240,8 +240,15 @@ fn parent_and_name(out: &Path) -> (PathBuf, String) {
 pub fn lock_out_dir(out: &Path) -> Result<OutLock, String> {
     let shown = out.display();
     let (parent, name) = parent_and_name(out);
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| format!("--out {shown}: cannot create {}: {e}", parent.display()))?;
+    std::fs::create_dir_all(&parent).map_err(|e| {
+        // A file on the way is named as such ("File exists" named the wrong problem).
+        match parent.ancestors().find(|a| a.exists()) {
+            Some(a) if !a.is_dir() => {
+                format!("--out {shown}: {} is a file, not a directory", a.display())
+            }
+            _ => format!("--out {shown}: cannot create {}: {e}", parent.display()),
+        }
+    })?;
     let lock_path = parent.join(format!(".{name}.lock"));
     // A holder that ends removes the file after this process may have opened it: the lock is
     // then on a file no longer at the path, and the path is opened again (a few times at most:
