@@ -236,7 +236,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let mut notes = Vec::new();
     if !verified {
         notes.push(format!(
-            "{} has no {} (it was written before dispersa wrote checksums): its files were not \
+            "{} has no {} (written before dispersa wrote checksums, or removed since): its files were not \
              verified",
             dir.display(),
             crate::output::manifest::MANIFEST
