@@ -94,7 +94,11 @@ pub fn parse_range(spec: &str) -> Result<Vec<f64>, ConfigError> {
     if n > 2000 {
         return Err(bad("more than 2000 points"));
     }
-    Ok((0..n).map(|k| start + k as f64 * step).collect())
+    // Each angle rounded to 1e-9 deg, so that -14 + 37 x 0.25 is written -4.75, and -6 + 13 x
+    // 0.1 -4.7 rather than -4.700000000000001 (a nanodegree moves an entry by 0.1 mm).
+    Ok((0..n)
+        .map(|k| ((start + k as f64 * step) * 1e9).round() / 1e9)
+        .collect())
 }
 
 pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError> {

@@ -69,6 +69,9 @@ fn skip_out_boundary_moves_steeper_with_ballistic_coefficient_and_speed() {
 #[test]
 fn angle_ranges_are_checked() {
     assert_eq!(parse_range("-14:-6:0.25").unwrap().len(), 33);
+    // The angles are the decimal ones, not their accumulated binary rounding.
+    let a = parse_range("-8:-4:0.1").unwrap();
+    assert_eq!((a.len(), a[33], a[40]), (41, -4.7, -4.0), "{a:?}");
     for bad in ["-6:-14:0.25", "-14:-6:0", "-14:-6", "a:b:c", "-14:1:0.5"] {
         assert!(parse_range(bad).is_err(), "{bad}");
     }
