@@ -239,6 +239,25 @@ fn type_errors_name_config_types_and_show_how_to_quote_a_dispersion() {
     );
 }
 
+/// Sizes that cannot describe the flight: a density perturbation that stops below the entry
+/// interface (frozen above it), a wind sigma beyond what the mean profile may hold.
+#[test]
+fn perturbation_top_below_the_interface_and_a_wind_sigma_beyond_200_m_s() {
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "atmosphere.perturbation.top_km=100"],
+        "atmosphere.perturbation.top_km",
+    );
+    expect_bad(
+        Some(DEFAULT),
+        &[
+            "--set",
+            "winds.perturbation.sigma=[[0.0, 3.0], [10.0, 300.0]]",
+        ],
+        "winds.perturbation.sigma",
+    );
+}
+
 #[test]
 fn uniform_low_not_below_high() {
     expect_bad(

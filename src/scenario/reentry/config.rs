@@ -721,6 +721,16 @@ impl ReentryConfig {
                 pert.node_spacing_km,
             )?;
             positive("atmosphere.perturbation.top_km", pert.top_km)?;
+            if pert.top_km < self.entry.altitude_km {
+                return Err(ConfigError::key(
+                    "atmosphere.perturbation.top_km",
+                    format!(
+                        "{} km is below the entry interface ({} km): the perturbation's nodes \
+                         must cover the whole flight",
+                        pert.top_km, self.entry.altitude_km
+                    ),
+                ));
+            }
             if pert.top_km / pert.node_spacing_km > 4000.0 {
                 return Err(ConfigError::key(
                     "atmosphere.perturbation.node_spacing_km",
@@ -887,6 +897,12 @@ impl ReentryConfig {
             }
             if let Some(p) = &w.perturbation {
                 check_table("winds.perturbation.sigma", &p.sigma, true)?;
+                if let Some((i, _)) = p.sigma.iter().enumerate().find(|(_, r)| r[1] > 200.0) {
+                    return Err(ConfigError::key(
+                        "winds.perturbation.sigma",
+                        format!("row {i}: at most 200 m/s, as the mean profile"),
+                    ));
+                }
                 positive(
                     "winds.perturbation.correlation_length_km",
                     p.correlation_length_km,
