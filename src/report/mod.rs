@@ -818,11 +818,15 @@ fn reentry_figures(
                     100.0 * d.share
                 )
             };
+            let whose = if d.n == 1 {
+                "the landed sample".to_string()
+            } else {
+                format!("the first {} landed samples", d.n)
+            };
             format!(
-                " Wind drift, from the first {} landed samples flown again in calm air on the \
-                 CPU: {:.1} km towards {:.0} deg on average (the green line, from their calm-air \
-                 mean, the circle, to their mean with the wind, the triangle){spread}.",
-                d.n,
+                " Wind drift, from {whose} flown again in calm air on the CPU: {:.1} km towards \
+                 {:.0} deg on average (the green line, from the calm-air mean, the circle, to \
+                 the mean with the wind, the triangle){spread}.",
                 d.distance_km(),
                 d.towards_deg()
             )
