@@ -553,26 +553,38 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             var g_d = g_a + GOLDEN * (g_b - g_a);
             var f_c = comet_d2(integ_dense(tr, g_c * th_end), t + g_c * h_done);
             var f_d = comet_d2(integ_dense(tr, g_d * th_end), t + g_d * h_done);
+            // The best point evaluated, as integrator::golden_max_n keeps it.
+            var g_x = g_c;
+            var g_f = f_c;
+            if (f_d < f_c) {
+                g_x = g_d;
+                g_f = f_d;
+            }
             for (var j = 0u; j < CA_ITERATIONS; j = j + 1u) {
-                if (f_c <= f_d) {
+                // One evaluation site: the new point's distance is taken after the branch.
+                let left = f_c <= f_d;
+                if (left) {
                     g_b = g_d;
                     g_d = g_c;
                     f_d = f_c;
                     g_c = g_b - GOLDEN * (g_b - g_a);
-                    f_c = comet_d2(integ_dense(tr, g_c * th_end), t + g_c * h_done);
                 } else {
                     g_a = g_c;
                     g_c = g_d;
                     f_c = f_d;
                     g_d = g_a + GOLDEN * (g_b - g_a);
-                    f_d = comet_d2(integ_dense(tr, g_d * th_end), t + g_d * h_done);
                 }
-            }
-            var g_x = g_d;
-            var g_f = f_d;
-            if (f_c <= f_d) {
-                g_x = g_c;
-                g_f = f_c;
+                let x_new = select(g_d, g_c, left);
+                let f_new = comet_d2(integ_dense(tr, x_new * th_end), t + x_new * h_done);
+                if (left) {
+                    f_c = f_new;
+                } else {
+                    f_d = f_new;
+                }
+                if (f_new < g_f) {
+                    g_x = x_new;
+                    g_f = f_new;
+                }
             }
             let dm = sqrt(g_f);
             if (dm < ca_dist) {

@@ -553,12 +553,17 @@ pub fn parabola_max(v0: f64, vc: f64, v1: f64, c: f64) -> f64 {
 /// Golden-section search for a maximum of w on [a, b], GOLDEN_ITERATIONS after its first two
 /// points; returns the best (x, w(x)) evaluated.
 pub fn golden_max(w: impl Fn(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
+    golden_max_n(w, a, b, GOLDEN_ITERATIONS)
+}
+
+/// [`golden_max`] with `iterations` after its first two points.
+pub fn golden_max_n(w: impl Fn(f64) -> f64, a: f64, b: f64, iterations: usize) -> (f64, f64) {
     let (mut a, mut b) = (a, b);
     let mut c = b - GOLDEN * (b - a);
     let mut d = a + GOLDEN * (b - a);
     let (mut fc, mut fd) = (w(c), w(d));
     let mut best = if fd > fc { (d, fd) } else { (c, fc) };
-    for _ in 0..GOLDEN_ITERATIONS {
+    for _ in 0..iterations {
         let x;
         if fc >= fd {
             b = d;

@@ -21,7 +21,9 @@
 use super::layout::*;
 use super::model::*;
 use super::PowerModel;
-use crate::integrator::{trial, Controller, Method, RootBracket, System, Tolerance, Trial, GOLDEN};
+use crate::integrator::{
+    golden_max_n, trial, Controller, Method, RootBracket, System, Tolerance, Trial,
+};
 use crate::physics::qlaw::{arrived, qlaw_direction, qlaw_steering, QLawTarget};
 use crate::physics::vec3::{add, atan2_arith, atan2_small, cross, dot, norm, unit};
 
@@ -164,26 +166,8 @@ pub fn closest_in_step(rr0: f64, rr1: f64, d2: impl Fn(f64) -> f64) -> Option<(f
     if !(rr0 < 0.0 && rr1 > 0.0) {
         return None;
     }
-    let (mut a, mut b) = (0.0, 1.0);
-    let mut c = b - GOLDEN * (b - a);
-    let mut d = a + GOLDEN * (b - a);
-    let (mut fc, mut fd) = (d2(c), d2(d));
-    for _ in 0..CA_ITERATIONS {
-        if fc <= fd {
-            b = d;
-            d = c;
-            fd = fc;
-            c = b - GOLDEN * (b - a);
-            fc = d2(c);
-        } else {
-            a = c;
-            c = d;
-            fc = fd;
-            d = a + GOLDEN * (b - a);
-            fd = d2(d);
-        }
-    }
-    Some(if fc <= fd { (c, fc) } else { (d, fd) })
+    let (x, v) = golden_max_n(|x| -d2(x), 0.0, 1.0, CA_ITERATIONS);
+    Some((x, -v))
 }
 
 impl CruiseSample<'_> {
