@@ -35,6 +35,17 @@ impl ConfigError {
 /// The largest config file read [bytes]; the shipped ones are under 10 KiB.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
+/// What a command flies, for the notes on `--set` overrides it does not use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flights {
+    /// Dispersed samples, or the nominal with `--nominal` (`run`).
+    Samples,
+    /// Dispersed samples at each swept entry angle (`corridor`).
+    SweptAngle,
+    /// The undispersed nominal alone (`target`).
+    Nominal,
+}
+
 /// The config as read: the original text (for provenance) and the parsed table after overrides.
 #[derive(Debug, Clone)]
 pub struct RawConfig {
@@ -91,14 +102,15 @@ impl RawConfig {
         })
     }
 
-    /// Notes for `--set` overrides that the run will not use (or not wholly):
+    /// Notes for `--set` overrides that a command flying `flights` will not use (or not
+    /// wholly):
     /// - an integrator key of the method the config does not integrate with (`step_s` under
     ///   dopri5, `rtol` under rk4). The config file may carry both methods' keys (the shipped
     ///   ones do); an override names one on purpose, so it is worth a word when it has no effect.
-    /// - a nominal value whose dispersion draws without it (uniform and Weibull, a normal with
-    ///   its own `mean`, a lognormal with its own `median`, a correlated group with its own
-    ///   `mean`): only the `--nominal` run uses it.
-    pub fn unused_override_notes(&self) -> Vec<String> {
+    /// - for dispersed samples, a nominal value whose dispersion draws without it (uniform and
+    ///   Weibull, a normal with its own `mean`, a lognormal with its own `median`, a correlated
+    ///   group with its own `mean`); for the corridor, the entry angle it sweeps.
+    pub fn unused_override_notes(&self, flights: Flights) -> Vec<String> {
         let mut notes = Vec::new();
         for spec in &self.overrides {
             // The key as `apply_override` reads it (quoted segments, spaces about the dots).
@@ -107,12 +119,20 @@ impl RawConfig {
                 .map_or(spec.as_str(), |(k, _)| k)
                 .trim();
             let parts = split_dotted_key(key);
-            if let Some(note) = self
+            let note = self
                 .other_method_note(key, &parts)
-                .or_else(|| self.dispersed_nominal_note(key, &parts))
-            {
-                notes.push(note);
-            }
+                .or_else(|| match flights {
+                    Flights::Nominal => None,
+                    Flights::Samples => self.dispersed_nominal_note(key, &parts, flights),
+                    Flights::SweptAngle if parts.join(".") == "entry.flight_path_angle_deg" => {
+                        Some(format!(
+                            "--set {key}: the corridor sweeps the entry angle (--fpa-deg), so it \
+                         is not used"
+                        ))
+                    }
+                    Flights::SweptAngle => self.dispersed_nominal_note(key, &parts, flights),
+                });
+            notes.extend(note);
         }
         notes
     }
@@ -151,12 +171,21 @@ impl RawConfig {
         })
     }
 
-    fn dispersed_nominal_note(&self, key: &str, parts: &[String]) -> Option<String> {
+    fn dispersed_nominal_note(
+        &self,
+        key: &str,
+        parts: &[String],
+        flights: Flights,
+    ) -> Option<String> {
         if parts.len() < 2 || parts[0] == "dispersions" || parts[0] == "correlated" {
             return None;
         }
         let path = parts.join(".");
-        let unused = "so the dispersed samples do not use this value (a --nominal run does)";
+        let unused = if flights == Flights::SweptAngle {
+            "so the corridor's dispersed samples do not use this value"
+        } else {
+            "so the dispersed samples do not use this value (a --nominal run does)"
+        };
         if let Some(d) = self
             .table
             .get("dispersions")
@@ -188,8 +217,8 @@ impl RawConfig {
     }
 
     /// [`Self::unused_override_notes`] on stderr, as `run`, `corridor` and `target` give them.
-    pub fn print_unused_override_notes(&self) {
-        for note in self.unused_override_notes() {
+    pub fn print_unused_override_notes(&self, flights: Flights) {
+        for note in self.unused_override_notes(flights) {
             eprintln!("dispersa: note: {note}");
         }
     }
@@ -258,7 +287,7 @@ impl RawConfig {
                 } else {
                     path.clone()
                 },
-                readable_type_error(&path, &inner),
+                readable_type_error(&path, &inner, &self.table),
             )
         })
     }
@@ -269,7 +298,7 @@ impl RawConfig {
 /// "expected f64" as "expected a number", and
 /// a dispersion whose parameter path was not quoted (`dispersions.entry.x.sigma`, read as
 /// nested tables) shown how to quote it.
-fn readable_type_error(path: &str, inner: &str) -> String {
+fn readable_type_error(path: &str, inner: &str, table: &toml::Table) -> String {
     let mut msg = inner
         .lines()
         .filter(|l| !l.trim_start().starts_with("in `"))
@@ -293,8 +322,16 @@ fn readable_type_error(path: &str, inner: &str) -> String {
             msg = msg.replacen(rust, said, 1);
         }
     }
+    // serde's path prints a quoted key unquoted, so the nested form is told by the table: a
+    // dispersion's key holds a dot, a nested table's first segment does not.
     let parts: Vec<&str> = path.split('.').collect();
-    if parts.len() >= 3 && parts[0] == "dispersions" {
+    let nested = parts.len() >= 3
+        && parts[0] == "dispersions"
+        && table
+            .get("dispersions")
+            .and_then(|d| d.get(parts[1]))
+            .is_some();
+    if nested {
         let param = format!("{}.{}", parts[1], parts[2]);
         msg.push_str(&format!(
             "; a dispersion's parameter path is one quoted key: dispersions.\"{param}\" (on the \

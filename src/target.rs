@@ -95,7 +95,7 @@ fn set_aim(cfg: &mut ReentryConfig, aim: [f64; 2]) {
 /// first to last (the last one within [`AIM_TOLERANCE_M`]).
 pub fn aim(path: &Path, sets: &[String]) -> Result<([&'static str; 2], Vec<Pass>), AimError> {
     let raw = RawConfig::load(path, sets)?;
-    raw.print_unused_override_notes();
+    raw.print_unused_override_notes(crate::config::Flights::Nominal);
     if raw.scenario_kind()? != "reentry" {
         return Err(
             ConfigError::key("run.scenario", "dispersa target aims a reentry config").into(),

@@ -237,6 +237,14 @@ fn type_errors_name_config_types_and_show_how_to_quote_a_dispersion() {
         err.contains("dispersions.\"entry.flight_path_angle_deg\""),
         "the quoted form is shown: {err}"
     );
+    // A quoted path with a bad value gets no such hint.
+    let quoted = "dispersions.\"vehicle.mass_kg\".low=\"x\"";
+    let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--set", quoted]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("expected a number") && !err.contains("one quoted key"),
+        "{err}"
+    );
 }
 
 /// Sizes that cannot describe the flight: a density perturbation that stops below the entry

@@ -154,7 +154,7 @@ fn a_closed_stdout_is_not_a_crash() {
 /// without a word; the method's own keys and other overrides are not.
 #[test]
 fn an_integrator_override_for_the_other_method_is_noted() {
-    use dispersa::config::RawConfig;
+    use dispersa::config::{Flights, RawConfig};
     let text = "[integrator]\nmethod = \"dopri5\"\nrtol = 5e-8\nstep_s = 0.1\n";
     let sets = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     let raw = RawConfig::parse(
@@ -163,7 +163,7 @@ fn an_integrator_override_for_the_other_method_is_noted() {
         &sets(&["integrator.step_s=0.5", "integrator.rtol=1e-7"]),
     )
     .unwrap();
-    let notes = raw.unused_override_notes();
+    let notes = raw.unused_override_notes(Flights::Samples);
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
         notes[0].contains("integrator.step_s") && notes[0].contains("\"rk4\""),
@@ -179,7 +179,7 @@ fn an_integrator_override_for_the_other_method_is_noted() {
         ]),
     )
     .unwrap();
-    let notes = raw.unused_override_notes();
+    let notes = raw.unused_override_notes(Flights::Samples);
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
         notes[0].contains("integrator.rtol") && notes[0].contains("\"dopri5\""),
@@ -192,7 +192,7 @@ fn an_integrator_override_for_the_other_method_is_noted() {
 /// `--nominal` run uses it. A normal about the nominal uses it, and gets no note.
 #[test]
 fn a_nominal_override_that_the_dispersion_ignores_is_noted() {
-    use dispersa::config::RawConfig;
+    use dispersa::config::{Flights, RawConfig};
     let text = r#"
 [vehicle]
 mass_kg = 40.0
@@ -227,9 +227,18 @@ mean = [12.0, -10.0]
     .iter()
     .map(|x| x.to_string())
     .collect();
-    let notes = RawConfig::parse(text, "t", &sets)
-        .unwrap()
-        .unused_override_notes();
+    let raw = RawConfig::parse(text, "t", &sets).unwrap();
+    // `target` flies the nominal alone: every one of these values is used there.
+    assert!(raw.unused_override_notes(Flights::Nominal).is_empty());
+    // The corridor sweeps the entry angle: its override is not used, for that reason.
+    let swept = raw.unused_override_notes(Flights::SweptAngle);
+    assert!(
+        swept
+            .iter()
+            .any(|n| n.starts_with("--set entry.flight_path_angle_deg:") && n.contains("sweeps")),
+        "{swept:?}"
+    );
+    let notes = raw.unused_override_notes(Flights::Samples);
     let noted = |key: &str| {
         notes
             .iter()
