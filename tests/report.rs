@@ -285,6 +285,13 @@ fn degenerate_runs_still_get_a_report() {
     let rep = report(&opts(&r1)).expect("report of one sample");
     assert!(rep.figures.iter().any(|f| f == "footprint"));
     check_report(&rep.dir, &rep.figures);
+    // One dispersed sample: its caption speaks of it alone, with no scatter (it read "the first
+    // 1 landed samples" and "NaN% of the landings' variance").
+    let d1 = tmp.path().join("one_dispersed");
+    run_to(REENTRY, 1, &d1);
+    let rep = report(&opts(&d1)).expect("report of one dispersed sample");
+    let html = check_report(&rep.dir, &rep.figures);
+    assert!(html.contains("from the landed sample flown again") && !html.contains("NaN"));
 
     let skip = tmp.path().join("skip");
     nominal(REENTRY, &skip, &["entry.flight_path_angle_deg=-3"]);

@@ -7,8 +7,8 @@
 //! from this propagation by the end of 2036, and the 4-digit element set of docs/SOURCES.md
 //! 1.9 million km (tests/comet_ephemeris.rs). A rendezvous is judged to thousands of km.
 //!
-//! What is left out, and what it is worth: Saturn (not in the Standish table of docs/SOURCES.md;
-//! its tidal pull on the comet is ~(M_S / M_J) (d_J / d_S)^3 ~ 5 % of Jupiter's, so of order
+//! What is left out, and what it is worth: Saturn (in Standish's Table 1, but not transcribed in
+//! `ephemeris.rs`; its tidal pull on the comet is ~(M_S / M_J) (d_J / d_S)^3 ~ 5 % of Jupiter's, so of order
 //! 5 % of Jupiter's 1 million km over 19 years), the other planets, and the comet's
 //! non-gravitational forces (not published for 311P). The modelled comet is the target the
 //! Monte Carlo flies to; the real one is found by optical navigation on approach.

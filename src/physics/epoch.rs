@@ -17,7 +17,8 @@ pub fn parse_epoch(key: &str, s: &str) -> Result<Epoch, ConfigError> {
             key,
             format!(
                 "{s:?} {why}; write an ISO 8601 date-time like 2027-11-20T03:00:00 TDB (time \
-                 scales: TDB, the default, TT, TAI, UTC or Z)"
+                 scales: TDB, the default, TT, TAI, UTC or Z; or an offset from UTC such as \
+                 +08:00)"
             ),
         )
     };
@@ -41,7 +42,8 @@ pub fn parse_epoch(key: &str, s: &str) -> Result<Epoch, ConfigError> {
     let scale = match (offset, named, scale) {
         (true, true, sc) if sc != "UTC" => {
             return Err(bad(&format!(
-                "gives an offset from UTC on the {sc} scale; drop the offset, or the scale name                  (an offset reads on UTC)"
+                "gives an offset from UTC on the {sc} scale; drop the offset, or the scale name \
+                 (an offset reads on UTC)"
             )))
         }
         (true, _, _) => "UTC",

@@ -808,7 +808,8 @@ fn reentry_figures(
         };
         let drift = wind_drift::wind_drift(cfg, ctx.t, &ctx.status)?;
         let drift_text = drift.map_or(String::new(), |d| {
-            let spread = if ctx.t.meta("dispersa.nominal") == Some("true") {
+            // One sample (a nominal run, or --samples 1) has no scatter to speak of.
+            let spread = if d.n < 2 || !d.share.is_finite() {
                 String::new()
             } else {
                 format!(
@@ -818,15 +819,19 @@ fn reentry_figures(
                     100.0 * d.share
                 )
             };
-            let whose = if d.n == 1 {
-                "the landed sample".to_string()
+            let (whose, on_average, point) = if d.n == 1 {
+                ("the landed sample".to_string(), "", "landing")
             } else {
-                format!("the first {} landed samples", d.n)
+                (
+                    format!("the first {} landed samples", d.n),
+                    " on average",
+                    "mean",
+                )
             };
             format!(
                 " Wind drift, from {whose} flown again in calm air on the CPU: {:.1} km towards \
-                 {:.0} deg on average (the green line, from the calm-air mean, the circle, to \
-                 the mean with the wind, the triangle){spread}.",
+                 {:.0} deg{on_average} (the green line, from the calm-air {point}, the circle, \
+                 to the {point} with the wind, the triangle){spread}.",
                 d.distance_km(),
                 d.towards_deg()
             )

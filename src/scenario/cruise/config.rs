@@ -448,17 +448,6 @@ impl CruiseConfig {
                 "propulsion.thrust_noise.node_spacing_days",
                 n.node_spacing_days,
             )?;
-            let nodes = self.integrator.time_limit_days / n.node_spacing_days;
-            if nodes > 4000.0 {
-                return Err(ConfigError::key(
-                    "propulsion.thrust_noise.node_spacing_days",
-                    format!(
-                        "too fine for integrator.time_limit_days: {} days / {} days = {nodes:.0} \
-                         nodes, at most 4000; widen the spacing or shorten the time limit",
-                        self.integrator.time_limit_days, n.node_spacing_days
-                    ),
-                ));
-            }
         }
         let g = &self.guidance;
         if g.mode == GuidanceMode::Inertial {
@@ -648,6 +637,20 @@ impl CruiseConfig {
                 "integrator.time_limit_days",
                 "at most 20 years and 1e6 steps",
             ));
+        }
+        // The thrust noise's nodes over the time limit, once the limit itself is known good.
+        if let Some(n) = &self.propulsion.thrust_noise {
+            let nodes = self.integrator.time_limit_days / n.node_spacing_days;
+            if nodes > 4000.0 {
+                return Err(ConfigError::key(
+                    "propulsion.thrust_noise.node_spacing_days",
+                    format!(
+                        "too fine for integrator.time_limit_days: {} days / {} days = {nodes:.0} \
+                     nodes, at most 4000; widen the spacing or shorten the time limit",
+                        self.integrator.time_limit_days, n.node_spacing_days
+                    ),
+                ));
+            }
         }
         Ok(())
     }
