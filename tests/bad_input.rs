@@ -256,6 +256,22 @@ fn perturbation_top_below_the_interface_and_a_wind_sigma_beyond_200_m_s() {
         &["--set", "atmosphere.perturbation.top_km=100"],
         "atmosphere.perturbation.top_km",
     );
+    // The same for a dispersed interface that can start a sample above the top.
+    let alt = "dispersions.\"entry.altitude_km\"";
+    expect_bad(
+        Some(DEFAULT),
+        &[
+            "--set",
+            "atmosphere.perturbation.top_km=130",
+            "--set",
+            &format!("{alt}.dist=\"uniform\""),
+            "--set",
+            &format!("{alt}.low=120"),
+            "--set",
+            &format!("{alt}.high=135"),
+        ],
+        alt,
+    );
     expect_bad(
         Some(DEFAULT),
         &[

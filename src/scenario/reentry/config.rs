@@ -618,6 +618,38 @@ impl ReentryConfig {
         Ok(())
     }
 
+    /// The highest entry interface a dispersion of `entry.altitude_km` can draw [km], with the
+    /// key that disperses it: a bounded distribution's `high`, a normal's or a correlated
+    /// group's mean plus 6 sigma, a lognormal's median times exp(6 sigma_ln); None when the
+    /// altitude is not dispersed.
+    fn highest_entry_altitude_km(&self) -> Option<(String, f64)> {
+        const PATH: &str = "entry.altitude_km";
+        let nominal = self.entry.altitude_km;
+        if let Some(d) = self.dispersions.get(PATH) {
+            let key = format!("dispersions.\"{PATH}\"");
+            let high = match d.dist.as_str() {
+                "uniform" | "truncated_normal" => d.high?,
+                "normal" => d.mean.unwrap_or(nominal) + 6.0 * d.sigma?,
+                "lognormal" => d.median.unwrap_or(nominal) * (6.0 * d.sigma_ln?).exp(),
+                _ => return None,
+            };
+            return Some((key, high));
+        }
+        self.correlated.iter().enumerate().find_map(|(g, c)| {
+            let i = c.paths.iter().position(|p| p == PATH)?;
+            let mean = c
+                .mean
+                .as_ref()
+                .and_then(|m| m.get(i).copied())
+                .unwrap_or(nominal);
+            let var = *c.covariance.get(i)?.get(i)?;
+            Some((
+                format!("correlated[{g}].paths"),
+                mean + 6.0 * var.max(0.0).sqrt(),
+            ))
+        })
+    }
+
     /// Every dispersed parameter path, with the config key that disperses it (a single
     /// dispersion, or a correlated group).
     fn dispersed_paths(&self) -> impl Iterator<Item = (String, &String)> {
@@ -730,6 +762,18 @@ impl ReentryConfig {
                         pert.top_km, self.entry.altitude_km
                     ),
                 ));
+            }
+            if let Some((key, high)) = self.highest_entry_altitude_km() {
+                if high > pert.top_km {
+                    return Err(ConfigError::key(
+                        key,
+                        format!(
+                            "reaches {high:.1} km, above atmosphere.perturbation.top_km = {} km: \
+                             the perturbation's nodes must cover every sample's flight",
+                            pert.top_km
+                        ),
+                    ));
+                }
             }
             if pert.top_km / pert.node_spacing_km > 4000.0 {
                 return Err(ConfigError::key(
