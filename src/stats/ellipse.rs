@@ -132,7 +132,7 @@ pub fn footprint<E>(
         sn += nn;
     })?;
     let (me, mn) = (se / nf, sn / nf);
-    // (3) Second moments of the deviations (n - 1), about the target (n), and the bootstrap's
+    // (3) Second moments of the deviations and about the target (both over n - 1), and the bootstrap's
     // sums unless they were drawn already, as the points streamed past (the same points in the
     // same order: the same sums).
     let about_plane = target.map(|(la, lo)| TangentPlane::new(la, lo));
@@ -178,8 +178,14 @@ pub fn footprint<E>(
         probability,
     );
     out.ellipse = Some(ellipse);
-    out.about_target =
-        target.map(|(la, lo)| from_moments(tee / nf, tnn / nf, ten / nf, la, lo, probability));
+    // About the target with the same n - 1 as about the mean, so that the sums' identity
+    // (about the target = about the mean + n x the mean miss squared) makes the target's
+    // ellipse never the smaller one; over n it came out 1e-4 smaller than the mean's when the
+    // mean miss was small (an audit of 3,000 samples).
+    out.about_target = target.map(|(la, lo)| {
+        let m = nf - 1.0;
+        from_moments(tee / m, tnn / m, ten / m, la, lo, probability)
+    });
     if let Some(boot) = drawn.or(boot) {
         out.axes_ci = boot.axes_ci(&plane, probability);
     }
@@ -553,7 +559,7 @@ impl BootPart {
 
 /// The ellipse that holds `probability` of a bivariate normal about a given centre (the aim
 /// point): as [`landing_ellipse`], with the second moments of the points about the centre
-/// (n denominator), so a mean miss widens it. `None` for fewer than 3 points.
+/// (over n - 1, as about the mean), so a mean miss widens it. `None` for fewer than 3 points.
 pub fn landing_ellipse_about(
     lat_deg: &[f64],
     lon_deg: &[f64],
@@ -574,11 +580,12 @@ pub fn landing_ellipse_about(
         snn += nn * nn;
         sen += e * nn;
     }
-    let nf = n as f64;
+    // n - 1, as about the mean (see `footprint`).
+    let m = n as f64 - 1.0;
     Some(from_moments(
-        see / nf,
-        snn / nf,
-        sen / nf,
+        see / m,
+        snn / m,
+        sen / m,
         center_lat_deg,
         center_lon_deg,
         probability,
