@@ -74,6 +74,17 @@ pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
     pearson(&ranks(x), &ranks(y))
 }
 
+/// Whether `y`'s values differ by no more than f64 rounding could make them: a spread of at
+/// most 1e-12 of their magnitude (some thousand ulps), constant in all but the last bits.
+pub fn rounding_only(y: &[f64]) -> bool {
+    let (lo, hi) = y
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    hi - lo <= 1e-12 * lo.abs().max(hi.abs())
+}
+
 fn standardise(x: &[f64]) -> Option<Vec<f64>> {
     let n = x.len() as f64;
     let m = x.iter().sum::<f64>() / n;
@@ -133,6 +144,21 @@ pub fn sensitivities(
                 own_design = Design::new(xs);
                 own_design.as_ref()
             };
+            // An output that varies by rounding alone (a patched-conic flyby's v-infinity out
+            // spread 3e-16 of its value) ranks and regresses on noise: no sensitivity rows.
+            if rounding_only(y) {
+                return input_names
+                    .iter()
+                    .map(|iname| Sensitivity {
+                        input: iname.clone(),
+                        output: oname.clone(),
+                        count: y.len() as u64,
+                        spearman: None,
+                        src: None,
+                        r2: None,
+                    })
+                    .collect();
+            }
             let (src, r2) = regression(design, xs.len(), y);
             let y_ranks = ranks(y);
             let mut rows = Vec::with_capacity(xs.len());
@@ -216,6 +242,22 @@ fn regression(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_output_constant_but_for_rounding_has_no_sensitivity() {
+        let x: Vec<f64> = (0..50).map(|i| i as f64).collect();
+        // 4.600245 km/s in its last bits, correlated with x to rank 1 by construction.
+        let y: Vec<f64> = (0..50).map(|i| 4.600245 + i as f64 * 1e-16 * 4.6).collect();
+        assert!(rounding_only(&y) && !rounding_only(&x));
+        let rows = sensitivities(&["x".into()], &[x.clone()], &["y".into()], &[y], 1);
+        assert!(rows[0].spearman.is_none() && rows[0].src.is_none() && rows[0].r2.is_none());
+        let y: Vec<f64> = x.iter().map(|v| 4.6 + 1e-6 * v).collect();
+        let rows = sensitivities(&["x".into()], &[x], &["y".into()], &[y], 1);
+        assert!(
+            (rows[0].spearman.unwrap() - 1.0).abs() < 1e-12,
+            "a real 1e-6 variation counts"
+        );
+    }
 
     #[test]
     fn ranks_average_ties() {
