@@ -249,7 +249,13 @@ mod tests {
         // 4.600245 km/s in its last bits, correlated with x to rank 1 by construction.
         let y: Vec<f64> = (0..50).map(|i| 4.600245 + i as f64 * 1e-16 * 4.6).collect();
         assert!(rounding_only(&y) && !rounding_only(&x));
-        let rows = sensitivities(&["x".into()], &[x.clone()], &["y".into()], &[y], 1);
+        let rows = sensitivities(
+            &["x".into()],
+            std::slice::from_ref(&x),
+            &["y".into()],
+            &[y],
+            1,
+        );
         assert!(rows[0].spearman.is_none() && rows[0].src.is_none() && rows[0].r2.is_none());
         let y: Vec<f64> = x.iter().map(|v| 4.6 + 1e-6 * v).collect();
         let rows = sensitivities(&["x".into()], &[x], &["y".into()], &[y], 1);
