@@ -254,6 +254,69 @@ fn comet_range_rate(y: Y, t: real) -> real {
     return dot(y.r - body_position(n, t), y.v - body_velocity(n, t));
 }
 
+// cpu.rs `rendezvous_ratios`: distance / rendezvous_km and relative speed / rendezvous_m_s.
+fn rdv_ratios(y: Y, t: real) -> vec2<real> {
+    let n = dims.n_bodies;
+    return vec2<real>(length(y.r - body_position(n, t)) / consts[C_RDV_D],
+                      length(y.v - body_velocity(n, t)) / consts[C_RDV_V]);
+}
+
+// What a step's golden-section search minimises at the fraction x of its search: the squared
+// distance to 311P (OBJ_DISTANCE: the closest approach) or the rendezvous margin
+// (OBJ_RDV_MARGIN: cpu.rs `rendezvous_inside`), at the dense output's fraction x a and the time
+// t + x b.
+const OBJ_DISTANCE: u32 = 0u;
+const OBJ_RDV_MARGIN: u32 = 1u;
+fn step_objective(obj: u32, tr: Trial, t: real, a: real, b: real, x: real) -> real {
+    let y = integ_dense(tr, x * a);
+    let tt = t + x * b;
+    if (obj == OBJ_DISTANCE) {
+        return comet_d2(y, tt);
+    }
+    let q = rdv_ratios(y, tt);
+    return max(q.x, q.y);
+}
+
+// integrator::golden_max_n on minus the objective over x in [0, 1], CA_ITERATIONS after its
+// first two points: the best (x, value) evaluated. One evaluation site in the loop.
+fn golden_min_in_step(obj: u32, tr: Trial, t: real, a: real, b: real) -> vec2<real> {
+    var g_a: real = 0.0;
+    var g_b: real = 1.0;
+    var g_c = g_b - GOLDEN * (g_b - g_a);
+    var g_d = g_a + GOLDEN * (g_b - g_a);
+    var f_c = step_objective(obj, tr, t, a, b, g_c);
+    var f_d = step_objective(obj, tr, t, a, b, g_d);
+    var best = vec2<real>(g_c, f_c);
+    if (f_d < f_c) {
+        best = vec2<real>(g_d, f_d);
+    }
+    for (var j = 0u; j < CA_ITERATIONS; j = j + 1u) {
+        let left = f_c <= f_d;
+        if (left) {
+            g_b = g_d;
+            g_d = g_c;
+            f_d = f_c;
+            g_c = g_b - GOLDEN * (g_b - g_a);
+        } else {
+            g_a = g_c;
+            g_c = g_d;
+            f_c = f_d;
+            g_d = g_a + GOLDEN * (g_b - g_a);
+        }
+        let x_new = select(g_d, g_c, left);
+        let f_new = step_objective(obj, tr, t, a, b, x_new);
+        if (left) {
+            f_c = f_new;
+        } else {
+            f_d = f_new;
+        }
+        if (f_new < best.y) {
+            best = vec2<real>(x_new, f_new);
+        }
+    }
+    return best;
+}
+
 fn load_y(sb: u32) -> Y {
     return Y(vec3<real>(states[sb + S_R], states[sb + S_R + 1u], states[sb + S_R + 2u]),
              vec3<real>(states[sb + S_V], states[sb + S_V + 1u], states[sb + S_V + 2u]),
@@ -488,6 +551,30 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             }
             th_end = a_hi;
             end_status = ST_ARRIVED;
+        } else {
+            // cpu.rs `rendezvous_inside`: the rendezvous held inside the step though not at
+            // its end.
+            let q0 = rdv_ratios(y, tr.t0);
+            let q1 = rdv_ratios(tr.y1, tr.t0 + tr.h);
+            if (min(q0.x, q1.x) <= 2.0 && min(q0.y, q1.y) <= 2.0) {
+                let g = golden_min_in_step(OBJ_RDV_MARGIN, tr, tr.t0, 1.0, tr.h);
+                let yg = integ_dense(tr, g.x);
+                if (rendezvous(yg.r, yg.v, tr.t0 + g.x * tr.h)) {
+                    var i_lo: real = 0.0;
+                    var i_hi = g.x;
+                    for (var j = 0u; j < SWITCH_BISECTIONS; j = j + 1u) {
+                        let mid = 0.5 * (i_lo + i_hi);
+                        let ym = integ_dense(tr, mid);
+                        if (rendezvous(ym.r, ym.v, tr.t0 + mid * tr.h)) {
+                            i_hi = mid;
+                        } else {
+                            i_lo = mid;
+                        }
+                    }
+                    th_end = i_hi;
+                    end_status = ST_ARRIVED;
+                }
+            }
         }
         if (tr.y1.m <= dry) {
             var m_lo: real = 0.0;
@@ -547,49 +634,11 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             ca_t = t + h_done;
         }
         if (comet_range_rate(y, t) < 0.0 && comet_range_rate(y1, t_end) > 0.0) {
-            var g_a: real = 0.0;
-            var g_b: real = 1.0;
-            var g_c = g_b - GOLDEN * (g_b - g_a);
-            var g_d = g_a + GOLDEN * (g_b - g_a);
-            var f_c = comet_d2(integ_dense(tr, g_c * th_end), t + g_c * h_done);
-            var f_d = comet_d2(integ_dense(tr, g_d * th_end), t + g_d * h_done);
-            // The best point evaluated, as integrator::golden_max_n keeps it.
-            var g_x = g_c;
-            var g_f = f_c;
-            if (f_d < f_c) {
-                g_x = g_d;
-                g_f = f_d;
-            }
-            for (var j = 0u; j < CA_ITERATIONS; j = j + 1u) {
-                // One evaluation site: the new point's distance is taken after the branch.
-                let left = f_c <= f_d;
-                if (left) {
-                    g_b = g_d;
-                    g_d = g_c;
-                    f_d = f_c;
-                    g_c = g_b - GOLDEN * (g_b - g_a);
-                } else {
-                    g_a = g_c;
-                    g_c = g_d;
-                    f_c = f_d;
-                    g_d = g_a + GOLDEN * (g_b - g_a);
-                }
-                let x_new = select(g_d, g_c, left);
-                let f_new = comet_d2(integ_dense(tr, x_new * th_end), t + x_new * h_done);
-                if (left) {
-                    f_c = f_new;
-                } else {
-                    f_d = f_new;
-                }
-                if (f_new < g_f) {
-                    g_x = x_new;
-                    g_f = f_new;
-                }
-            }
-            let dm = sqrt(g_f);
+            let g = golden_min_in_step(OBJ_DISTANCE, tr, t, th_end, h_done);
+            let dm = sqrt(g.y);
             if (dm < ca_dist) {
                 ca_dist = dm;
-                ca_t = t + g_x * h_done;
+                ca_t = t + g.x * h_done;
             }
         }
         let rn = length(y1.r);

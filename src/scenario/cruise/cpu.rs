@@ -481,6 +481,55 @@ impl CruiseSample<'_> {
         norm(add(r, rc, -1.0)) <= self.c(C_RDV_D) && norm(add(v, vc, -1.0)) <= self.c(C_RDV_V)
     }
 
+    /// Distance / `rendezvous_km` and relative speed / `rendezvous_m_s` at a state: both at
+    /// most 1 inside the rendezvous.
+    fn rendezvous_ratios(&self, y: &[f64; N_Y], t: f64) -> (f64, f64) {
+        let (rc, vc) = self.comet_state(t);
+        let (r, v, _) = split(y);
+        (
+            norm(add(r, rc, -1.0)) / self.c(C_RDV_D),
+            norm(add(v, vc, -1.0)) / self.c(C_RDV_V),
+        )
+    }
+
+    /// The first fraction of a step at which the rendezvous holds, when it holds inside the
+    /// step but not at its end (the shader's twin in `cruise_step`). The conditions can hold
+    /// together for hours only (leaving the rendezvous distance at 10 m/s while slowing
+    /// through the rendezvous speed), inside a step of days: tested at step ends alone, such a
+    /// window was flown through and the rendezvous taken a week later (sample 499 of the
+    /// default seed, found by an audit). Searched where the step's ends come within twice the
+    /// distance and twice the speed: the least margin by golden section (it falls while the
+    /// speed does and rises as the distance does), then the first entry by bisection.
+    fn rendezvous_inside(&self, tr: &Trial<N_Y, ()>, y0: &[f64; N_Y]) -> Option<f64> {
+        let ((d0, s0), (d1, s1)) = (
+            self.rendezvous_ratios(y0, tr.t_at(0.0)),
+            self.rendezvous_ratios(&tr.y1, tr.t_at(1.0)),
+        );
+        if d0.min(d1) > 2.0 || s0.min(s1) > 2.0 {
+            return None;
+        }
+        let margin = |x: f64| {
+            let (d, s) = self.rendezvous_ratios(&tr.dense(x), tr.t_at(x));
+            d.max(s)
+        };
+        let (x, _) = golden_max_n(|x| -margin(x), 0.0, 1.0, CA_ITERATIONS);
+        let (r, v, _) = split(&tr.dense(x));
+        if !self.rendezvous(r, v, tr.t_at(x)) {
+            return None;
+        }
+        let (mut lo, mut hi) = (0.0, x);
+        for _ in 0..SWITCH_BISECTIONS {
+            let mid = 0.5 * (lo + hi);
+            let (r, v, _) = split(&tr.dense(mid));
+            if self.rendezvous(r, v, tr.t_at(mid)) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Some(hi)
+    }
+
     /// The engine mode at a state (mode_code): the thrusters the power runs there and whether
     /// the guidance wants thrust (open loop: the held segment's command); and the Q-law's
     /// effectivity there (0 for other guidance). The Q-law wants thrust when its effectivity
@@ -758,6 +807,9 @@ impl CruiseSample<'_> {
                 let (r, v, _) = split(y);
                 self.rendezvous(r, v, tt)
             });
+            status = ST_ARRIVED;
+        } else if let Some(th) = self.rendezvous_inside(&tr, &y0) {
+            th_end = th;
             status = ST_ARRIVED;
         }
         if m1 <= dry {

@@ -116,11 +116,12 @@ pub const NO_SWITCH: f64 = 1e30;
 /// by Illinois root finding on the effectivity, SWITCH_ROOT_ITERATIONS evaluations.
 pub const SWITCH_BISECTIONS: usize = 22;
 pub const SWITCH_ROOT_ITERATIONS: usize = 12;
-/// Golden-section iterations of the closest approach's search inside a step
-/// (`cpu::closest_in_step`): the bracket shrinks to 0.618^30 = 5.4e-7 of the step, 0.02 s of
-/// the half-day steps near the comet (0.5 s of the 10-day cap). The distance found is then at
-/// most w dt above the least, at relative speed w and bracket dt, and (w dt)^2 / (2 d) for a
-/// pass d away: for the nominal's 14 m/s pass 175 m from the comet, 0.3 m and 3e-4 m.
+/// Golden-section iterations of the searches inside a step (`cpu::closest_in_step`, the
+/// closest approach; `cpu::rendezvous_inside`, the rendezvous margin): the bracket shrinks to
+/// 0.618^30 = 5.4e-7 of the step, 0.02 s of the half-day steps near the comet (0.5 s of the
+/// 10-day cap). The closest distance found is then at most w dt above the least, at relative
+/// speed w and bracket dt: 0.3 m for the nominal's 14 m/s pass within a metre of the comet's
+/// centre, and (w dt)^2 / (2 d) for a pass d away (3 mm at 10 m).
 pub const CA_ITERATIONS: usize = 30;
 /// The located root is rounded up to a multiple of 1/SWITCH_GRID of the step (exact
 /// operations), so that the engines' last-bit differences in the effectivity do not move the
