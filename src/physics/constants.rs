@@ -1,6 +1,7 @@
 //! Physical constants, in one place. They reach the shaders through the constants buffer the
 //! host builds (`scenario::reentry::ModelTables`), never retyped in WGSL.
-//! Sources: docs/SOURCES.md (WGS84, IERS, NASA TR R-376, Tauber & Sutton 1991).
+//! Sources: docs/SOURCES.md (WGS84, EGM96, IUGG, NASA TR R-376, Detra-Kemp-Riddell 1957,
+//! Tauber & Sutton 1991, US76).
 
 /// Standard gravity, defines "g" for peak deceleration [m/s^2].
 pub const G0_M_S2: f64 = 9.80665;
@@ -12,7 +13,7 @@ pub const WGS84_F: f64 = 1.0 / 298.257_223_563;
 pub const WGS84_E2: f64 = WGS84_F * (2.0 - WGS84_F);
 /// Earth GM (WGS84) [m^3/s^2].
 pub const EARTH_MU_M3_S2: f64 = 3.986_004_418e14;
-/// Earth J2 (EGM2008 / docs/SOURCES.md).
+/// Earth J2 (EGM96, -C20 sqrt 5; docs/SOURCES.md).
 pub const EARTH_J2: f64 = 1.082_626_68e-3;
 /// Earth rotation rate (WGS84) [rad/s].
 pub const EARTH_OMEGA_RAD_S: f64 = 7.292_115e-5;

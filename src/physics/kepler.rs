@@ -6,9 +6,9 @@
 //! (0 <= e < 1); hyperbolic arcs (planetary flybys) are handled in `physics::flyby`.
 //! Formulas: the textbook conic (e.g. Vallado, "Fundamentals of Astrodynamics", ch. 2).
 
-/// Sun GM [m^3/s^2] (IAU 2012 / docs/SOURCES.md).
 use super::vec3::{cross, dot, norm};
 
+/// Sun GM [m^3/s^2] (JPL DE405; docs/SOURCES.md).
 pub const SUN_MU_M3_S2: f64 = 1.32712440018e20;
 /// Astronomical unit [m], exact by definition (IAU 2012 / docs/SOURCES.md).
 pub const AU_M: f64 = 1.495978707e11;
