@@ -735,6 +735,40 @@ fn ecef_to_geodetic(r: [f64; 3]) -> (f64, f64) {
 mod tests {
     use super::*;
 
+    /// The summary's ellipse about the target (the streaming `footprint`) is the report's
+    /// (`landing_ellipse_about`, over slices): both over n - 1, as the ellipse about the mean.
+    /// With the points centred on the target it matches the mean's; shifted, it is larger.
+    #[test]
+    fn the_footprint_about_the_target_is_over_n_minus_1_as_about_the_mean() {
+        let (lat0, lon0) = (42.0, 111.4);
+        let pts: Vec<(f64, f64)> = (0..40)
+            .map(|i| {
+                let a = i as f64 * 0.7;
+                (lat0 + 0.05 * a.sin(), lon0 + 0.12 * (1.3 * a).cos())
+            })
+            .collect();
+        let (lat, lon): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
+        let mean_lat = lat.iter().sum::<f64>() / lat.len() as f64;
+        let mean_lon = lon.iter().sum::<f64>() / lon.len() as f64;
+        for (t, shifted) in [((mean_lat, mean_lon), false), ((lat0 - 0.1, lon0), true)] {
+            let mut pass = slices_pass(&lat, &lon);
+            let f = footprint(&mut pass, 0.9973, Some(t), None)
+                .unwrap_or_else(|never: std::convert::Infallible| match never {});
+            let (about, mean) = (f.about_target.unwrap(), f.ellipse.unwrap());
+            let slices = landing_ellipse_about(&lat, &lon, t.0, t.1, 0.9973).unwrap();
+            // The two paths project through the same plane in another order: 1e-12.
+            assert!((about.semi_major_km / slices.semi_major_km - 1.0).abs() < 1e-12);
+            assert!((about.semi_minor_km / slices.semi_minor_km - 1.0).abs() < 1e-12);
+            let ratio = about.semi_major_km / mean.semi_major_km;
+            if shifted {
+                assert!(ratio > 1.1, "a mean miss widens it: {ratio}");
+            } else {
+                // Tangent planes at the mean and at the geodetic mean point: 1e-4.
+                assert!((ratio - 1.0).abs() < 1e-4, "centred, the same: {ratio}");
+            }
+        }
+    }
+
     /// The bootstrap's sums, split over 1 to 7 threads across block boundaries, against one
     /// generator drawing every count in order by the plain inversion (the first threshold
     /// above the uniform), for units of one point and of three (the last unit short): bit for

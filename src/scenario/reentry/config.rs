@@ -618,36 +618,18 @@ impl ReentryConfig {
         Ok(())
     }
 
-    /// The highest entry interface a dispersion of `entry.altitude_km` can draw [km], with the
-    /// key that disperses it: a bounded distribution's `high`, a normal's or a correlated
-    /// group's mean plus 6 sigma, a lognormal's median times exp(6 sigma_ln); None when the
-    /// altitude is not dispersed.
+    /// The highest entry interface a bounded dispersion of `entry.altitude_km` (uniform,
+    /// truncated normal) can draw [km], with the key that disperses it. An unbounded one is
+    /// not held to it: its far tail is the per-sample checks' business (a start underground is
+    /// failed with its reason), and above the perturbation's top the air is too thin for a
+    /// held perturbation to matter.
     fn highest_entry_altitude_km(&self) -> Option<(String, f64)> {
         const PATH: &str = "entry.altitude_km";
-        let nominal = self.entry.altitude_km;
-        if let Some(d) = self.dispersions.get(PATH) {
-            let key = format!("dispersions.\"{PATH}\"");
-            let high = match d.dist.as_str() {
-                "uniform" | "truncated_normal" => d.high?,
-                "normal" => d.mean.unwrap_or(nominal) + 6.0 * d.sigma?,
-                "lognormal" => d.median.unwrap_or(nominal) * (6.0 * d.sigma_ln?).exp(),
-                _ => return None,
-            };
-            return Some((key, high));
+        let d = self.dispersions.get(PATH)?;
+        match d.dist.as_str() {
+            "uniform" | "truncated_normal" => Some((format!("dispersions.\"{PATH}\""), d.high?)),
+            _ => None,
         }
-        self.correlated.iter().enumerate().find_map(|(g, c)| {
-            let i = c.paths.iter().position(|p| p == PATH)?;
-            let mean = c
-                .mean
-                .as_ref()
-                .and_then(|m| m.get(i).copied())
-                .unwrap_or(nominal);
-            let var = *c.covariance.get(i)?.get(i)?;
-            Some((
-                format!("correlated[{g}].paths"),
-                mean + 6.0 * var.max(0.0).sqrt(),
-            ))
-        })
     }
 
     /// Every dispersed parameter path, with the config key that disperses it (a single
