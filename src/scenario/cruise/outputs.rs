@@ -102,8 +102,16 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
         m[17 + i] = Some(r[i] / AU_M);
         m[20 + i] = Some(v[i] / 1000.0);
     }
-    m[23] = Some(s[S_CA_DIST] / 1000.0);
-    m[24] = Some(mjd_from_jd(model.epoch_jd + s[S_CA_T] / DAY_S));
+    // The closest approach includes the end, as the host reads it: the engine's own distance
+    // there may differ in the last bits (the shader's arithmetic; 6 um seen on lavapipe).
+    let end_km = norm(add(r, rc, -1.0)) / 1000.0;
+    let (ca_km, ca_t) = if end_km < s[S_CA_DIST] / 1000.0 {
+        (end_km, t)
+    } else {
+        (s[S_CA_DIST] / 1000.0, s[S_CA_T])
+    };
+    m[23] = Some(ca_km);
+    m[24] = Some(mjd_from_jd(model.epoch_jd + ca_t / DAY_S));
     m[25] = Some(s[S_STEPS]);
     m[26] = Some(s[S_REJECTED]);
     SampleOutputs { status, metrics: m }
