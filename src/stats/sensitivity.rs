@@ -137,13 +137,6 @@ pub fn sensitivities(
             } else {
                 (&kept_y, &kept_xs)
             };
-            let own_design;
-            let design = if whole {
-                every.as_ref()
-            } else {
-                own_design = Design::new(xs);
-                own_design.as_ref()
-            };
             // An output that varies by rounding alone (a patched-conic flyby's v-infinity out
             // spread 3e-16 of its value) ranks and regresses on noise: no sensitivity rows.
             if rounding_only(y) {
@@ -159,6 +152,13 @@ pub fn sensitivities(
                     })
                     .collect();
             }
+            let own_design;
+            let design = if whole {
+                every.as_ref()
+            } else {
+                own_design = Design::new(xs);
+                own_design.as_ref()
+            };
             let (src, r2) = regression(design, xs.len(), y);
             let y_ranks = ranks(y);
             let mut rows = Vec::with_capacity(xs.len());
