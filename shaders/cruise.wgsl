@@ -211,6 +211,14 @@ fn arrived_at_target(r: vec3<real>, v: vec3<real>) -> bool {
         consts[C_TOL_A], consts[C_TOL_E], consts[C_COS_TOL_I]);
 }
 
+// cpu.rs `match_ratios`: the orbit match's criteria as fractions of their tolerances.
+fn match_ratios_at(y: Y) -> vec3<real> {
+    return qlaw_match_ratios(y.r, y.v, consts[C_SUN_MU], consts[C_TGT_A],
+        vec3<real>(consts[C_TGT_E], consts[C_TGT_E + 1u], consts[C_TGT_E + 2u]),
+        vec3<real>(consts[C_TGT_H], consts[C_TGT_H + 1u], consts[C_TGT_H + 2u]),
+        consts[C_TOL_A], consts[C_TOL_E], consts[C_COS_TOL_I]);
+}
+
 fn finite_y(y: Y) -> bool {
     return abs(y.r.x) <= 1.0e30 && abs(y.r.y) <= 1.0e30 && abs(y.r.z) <= 1.0e30
         && abs(y.v.x) <= 1.0e30 && abs(y.v.y) <= 1.0e30 && abs(y.v.z) <= 1.0e30
@@ -262,16 +270,21 @@ fn rdv_ratios(y: Y, t: real) -> vec2<real> {
 }
 
 // What a step's golden-section search minimises at the fraction x of its search: the squared
-// distance to 311P (OBJ_DISTANCE: the closest approach) or the rendezvous margin
-// (OBJ_RDV_MARGIN: cpu.rs `rendezvous_inside`), at the dense output's fraction x a and the time
-// t + x b.
+// distance to 311P (OBJ_DISTANCE: the closest approach), the rendezvous margin
+// (OBJ_RDV_MARGIN: cpu.rs `rendezvous_inside`) or the orbit match's (OBJ_MATCH_MARGIN:
+// `match_inside`), at the dense output's fraction x a and the time t + x b.
 const OBJ_DISTANCE: u32 = 0u;
 const OBJ_RDV_MARGIN: u32 = 1u;
+const OBJ_MATCH_MARGIN: u32 = 2u;
 fn step_objective(obj: u32, tr: Trial, t: real, a: real, b: real, x: real) -> real {
     let y = integ_dense(tr, x * a);
     let tt = t + x * b;
     if (obj == OBJ_DISTANCE) {
         return comet_d2(y, tt);
+    }
+    if (obj == OBJ_MATCH_MARGIN) {
+        let m = match_ratios_at(y);
+        return max(max(m.x, m.y), m.z);
     }
     let q = rdv_ratios(y, tt);
     return max(q.x, q.y);
@@ -614,6 +627,29 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
                 }
             }
             match_t = tr.t0 + min(o_hi, th_end) * tr.h;
+        } else if (match_t < 0.0) {
+            // cpu.rs `match_inside`: a match inside the step though not at its ends.
+            let q0 = match_ratios_at(y);
+            let q1 = match_ratios_at(integ_dense(tr, th_end));
+            let qn = min(q0, q1);
+            if (qn.x <= 2.0 && qn.y <= 2.0 && qn.z <= 2.0) {
+                let g = golden_min_in_step(OBJ_MATCH_MARGIN, tr, t, th_end, 0.0);
+                let yg = integ_dense(tr, g.x * th_end);
+                if (arrived_at_target(yg.r, yg.v)) {
+                    var n_lo: real = 0.0;
+                    var n_hi = g.x * th_end;
+                    for (var j = 0u; j < SWITCH_BISECTIONS; j = j + 1u) {
+                        let mid = 0.5 * (n_lo + n_hi);
+                        let ym = integ_dense(tr, mid);
+                        if (arrived_at_target(ym.r, ym.v)) {
+                            n_hi = mid;
+                        } else {
+                            n_lo = mid;
+                        }
+                    }
+                    match_t = tr.t0 + n_hi * tr.h;
+                }
+            }
         }
         if (p.on) {
             thrust_on = thrust_on + h_done;

@@ -506,6 +506,31 @@ pub fn arrived(
         && 1.0 - dot(nh, target.h_hat) <= 1.0 - cos_tol_i
 }
 
+/// How far the osculating orbit of a state is from matching the target, each criterion of
+/// [`arrived`] as a fraction of its tolerance: |a - a_t| / `tol_a_m`, |e_vec - e_vec_t| /
+/// `tol_e`, and (1 - hhat.hhat_t) / (1 - `cos_tol_i`); all at most 1 (to rounding) where
+/// [`arrived`] holds. The objective of the cruise's search for a match inside a step
+/// (`qlaw_match_ratios` in shaders/qlaw.wgsl).
+pub fn match_ratios(
+    r: [f64; 3],
+    v: [f64; 3],
+    mu: f64,
+    target: &QLawTarget,
+    tol_a_m: f64,
+    tol_e: f64,
+    cos_tol_i: f64,
+) -> [f64; 3] {
+    let eq = equinoctial_from_state(r, v, mu);
+    let (fh, gh) = equinoctial_frame(eq.h, eq.k);
+    let de: [f64; 3] = std::array::from_fn(|i| eq.f * fh[i] + eq.g * gh[i] - target.e_vec[i]);
+    let nh = unit(cross(r, v));
+    [
+        (eq.a - target.a_m).abs() / tol_a_m,
+        norm(de) / tol_e,
+        (1.0 - dot(nh, target.h_hat)) / (1.0 - cos_tol_i),
+    ]
+}
+
 /// The target and parameters as the flat array `qlaw_consts_from` in `shaders/qlaw.wgsl`
 /// reads, [`QLAW_CONSTS_LEN`] reals:
 ///  0 a_t [m], 1 f_t, 2 g_t, 3 h_t, 4 k_t, 5..=7 e_vec_t, 8..=10 hhat_t,
