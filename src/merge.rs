@@ -112,9 +112,11 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         }
         if theirs.shard.map(|[i, _]| i) != Some(k) {
             return Err(MergeError::Input(format!(
-                "{}: its marker says it is shard {:?}, not {k}",
+                "{}: its marker says it is shard {}, not {k}",
                 dir.display(),
-                theirs.shard.map(|[i, m]| format!("{i}/{m}"))
+                theirs
+                    .shard
+                    .map_or("none".to_string(), |[i, m]| format!("{i}/{m}"))
             )));
         }
         match manifest::verify(dir) {
@@ -140,18 +142,68 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         })?;
         files.extend(shard_parts.into_iter().map(|p| p.path));
     }
+    // The shards' engines: one precision (samples of two precisions are not one dataset), and
+    // the backends and adapters as they were, joined where they differ.
+    let mut engines: Vec<(u64, Vec<(String, String)>)> = Vec::new();
+    for (&k, dir) in &found {
+        let first = parts::list(dir, false, &mut |_| {})?;
+        if let Some(p) = first.first() {
+            engines.push((k, crate::output::file_metadata(&p.path)?));
+        }
+    }
+    let value = |kv: &[(String, String)], key: &str| {
+        kv.iter()
+            .find(|(k, _)| k == key)
+            .map_or(String::new(), |(_, v)| v.clone())
+    };
+    if let Some((k0, kv0)) = engines.first() {
+        let p0 = value(kv0, "dispersa.precision");
+        if let Some((k, kv)) = engines
+            .iter()
+            .find(|(_, kv)| value(kv, "dispersa.precision") != p0)
+        {
+            return Err(MergeError::Input(format!(
+                "{shown}: shard {k} was computed in {}, shard {k0} in {p0}; run shard {k} again \
+                 with --precision {p0} (--force), as one dataset is one precision",
+                value(kv, "dispersa.precision")
+            )));
+        }
+    }
     let origin = format!("the config stored in {}", out.join(MARKER).display());
     let raw = RawConfig::parse(&whole.config, &origin, &whole.overrides)?;
     let scenario = build_scenario(&raw)?;
     let statistics = crate::dataset::statistics(scenario.as_ref(), &files, None, false)?;
     // The first part's provenance, and what the merge adds.
-    let mut metadata = file_metadata(&files[0])?;
+    let mut metadata = crate::output::file_metadata(&files[0])?;
     metadata.retain(|(k, _)| k.starts_with("dispersa.") && k != "dispersa.shard");
     metadata.retain(|(k, _)| k != "dispersa.shard_samples");
     metadata.push(("dispersa.merged_shards".into(), n.to_string()));
+    for key in [
+        "dispersa.backend",
+        "dispersa.adapter",
+        "dispersa.adapter_backend",
+        "dispersa.driver",
+    ] {
+        let mut seen: Vec<String> = Vec::new();
+        for (_, kv) in &engines {
+            let v = value(kv, key);
+            if !seen.contains(&v) {
+                seen.push(v);
+            }
+        }
+        if seen.len() > 1 {
+            for (k, v) in metadata.iter_mut() {
+                if k == key {
+                    *v = seen.join("; ");
+                }
+            }
+        }
+    }
     let tmp_summary = out.join("_summary.parquet.tmp");
     let tmp_sens = out.join("_sensitivity.parquet.tmp");
-    write_summary(&tmp_summary, &statistics.summary, &metadata)?;
+    let mut summary_meta = metadata.clone();
+    summary_meta.push(crate::run::tolerance_bounds_note());
+    write_summary(&tmp_summary, &statistics.summary, &summary_meta)?;
     write_sensitivity(&tmp_sens, &statistics.sensitivity, &metadata)?;
     for (tmp, name) in [
         (&tmp_summary, "_summary.parquet"),
@@ -173,20 +225,4 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         samples: whole.samples,
         statistics,
     })
-}
-
-/// A Parquet file's key-value metadata, sorted by key.
-fn file_metadata(path: &Path) -> Result<Vec<(String, String)>, OutputError> {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    let f = std::fs::File::open(path)
-        .map_err(crate::output::io(format!("opening {}", path.display())))?;
-    let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|source| OutputError::Parquet {
-        action: format!("reading {}", path.display()),
-        source,
-    })?;
-    let mut kv: Vec<(String, String)> = crate::output::key_values(b.metadata().file_metadata())
-        .into_iter()
-        .collect();
-    kv.sort();
-    Ok(kv)
 }

@@ -331,6 +331,24 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         done.iter().map(|p| p.rows).sum()
     };
 
+    // One run is one precision: resumed in another, the whole run would carry its label.
+    if resumed > 0 {
+        let first = if data_complete {
+            joined.clone()
+        } else {
+            done[0].path.clone()
+        };
+        let kv = crate::output::file_metadata(&first)?;
+        if let Some((_, p)) = kv.iter().find(|(k, _)| k == "dispersa.precision") {
+            if p != info.precision.name() {
+                return Err(ConfigError::Cli(format!(
+                    "--resume: the {resumed} finished samples were computed in {p}; resume with \
+                     --precision {p} (one run is one precision)"
+                ))
+                .into());
+            }
+        }
+    }
     let wanted_chunk = sc
         .run_config()
         .chunk_size
@@ -602,15 +620,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         read
     };
     let mut summary_meta = metadata.clone();
-    summary_meta.push((
-        "dispersa.tolerance_bounds".into(),
-        format!(
-            "tolerance_lower_99865_95 / tolerance_upper_99865_95: nonparametric one-sided bounds \
-             (order statistics) on the 0.135th and 99.865th percentiles at 95 % confidence; null \
-             for a metric with fewer than {} values (the count needed)",
-            stats::TOLERANCE_MIN_SAMPLES
-        ),
-    ));
+    summary_meta.push(tolerance_bounds_note());
     // A shard's own statistics start with `_`, so that dataset readers skip them.
     let prefix = if prep.shard.is_some() { "_" } else { "" };
     let summary_name = format!("{prefix}summary.parquet");
@@ -903,4 +913,18 @@ mod tests {
             assert_eq!(unit_of_path(path), unit, "{path}");
         }
     }
+}
+
+/// summary.parquet's `dispersa.tolerance_bounds` metadata: what its tolerance columns are (a
+/// run's, a shard's and a merged dataset's alike).
+pub fn tolerance_bounds_note() -> (String, String) {
+    (
+        "dispersa.tolerance_bounds".into(),
+        format!(
+            "tolerance_lower_99865_95 / tolerance_upper_99865_95: nonparametric one-sided bounds \
+             (order statistics) on the 0.135th and 99.865th percentiles at 95 % confidence; null \
+             for a metric with fewer than {} values (the count needed)",
+            stats::TOLERANCE_MIN_SAMPLES
+        ),
+    )
 }

@@ -143,6 +143,22 @@ fn resume_refuses_what_is_not_an_interrupted_run_of_this_job() {
     let o = command(&out, 1_000_000, &["--resume"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("sample count differs"), "{}", err(&o));
+    // Nor in another precision: the run would carry one label over samples of two.
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", CONFIG, "--quiet", "--samples", "2000000"])
+        .args([
+            "--set",
+            "run.chunk_size=8192",
+            "--precision",
+            "f32",
+            "--resume",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("computed in f64"), "{}", err(&o));
     // A new run without --resume does not discard it silently.
     let o = command(&out, 2_000_000, &[]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));

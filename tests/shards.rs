@@ -231,3 +231,50 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
         "the shards' rows differ from the single run's samples"
     );
 }
+
+/// Shards of two precisions are not one dataset: the merge refuses them (it labelled the whole
+/// dataset with shard 0's precision), and joins the backends and adapters of shards that
+/// differ in those alone.
+#[test]
+fn shards_of_two_precisions_are_refused_and_mixed_engines_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mixed");
+    let shard = |k: &str, engine: &[&str]| {
+        let o = dispersa(&["run", CONFIG, "--quiet", "--samples", "600", "--shard", k])
+            .args(engine)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "shard {k}: {}", err(&o));
+    };
+    shard("0/2", &["--backend", "cpu"]);
+    shard("1/2", &["--backend", "gpu", "--precision", "f32"]);
+    let o = merge(&out);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("shard 1 was computed in f32"),
+        "{}",
+        err(&o)
+    );
+    shard(
+        "1/2",
+        &["--backend", "gpu", "--precision", "f64", "--force"],
+    );
+    let o = merge(&out);
+    assert!(o.status.success(), "{}", err(&o));
+    let f = std::fs::File::open(out.join("_summary.parquet")).unwrap();
+    let meta = parquet::file::reader::SerializedFileReader::new(f).unwrap();
+    use parquet::file::reader::FileReader;
+    let kv = meta
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .unwrap();
+    let get = |k: &str| kv.iter().find(|e| e.key == k).and_then(|e| e.value.clone());
+    assert_eq!(get("dispersa.backend").as_deref(), Some("cpu; gpu"));
+    assert!(
+        get("dispersa.tolerance_bounds").is_some(),
+        "the merged summary names its bounds"
+    );
+}

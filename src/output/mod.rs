@@ -453,3 +453,18 @@ pub fn write_sensitivity(
     ];
     write_table(path, schema, cols, metadata)
 }
+
+/// A Parquet file's key-value metadata, sorted by key.
+pub fn file_metadata(path: &Path) -> Result<Vec<(String, String)>, OutputError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let f = std::fs::File::open(path).map_err(io(format!("opening {}", path.display())))?;
+    let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|source| OutputError::Parquet {
+        action: format!("reading {}", path.display()),
+        source,
+    })?;
+    let mut kv: Vec<(String, String)> = key_values(b.metadata().file_metadata())
+        .into_iter()
+        .collect();
+    kv.sort();
+    Ok(kv)
+}
