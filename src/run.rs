@@ -642,6 +642,29 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         .collect();
     manifest::write_known(&dir, &listed, &known)?;
     run_dir.commit()?;
+    // A shard computed (again) after a merge: the dataset's merged statistics no longer
+    // describe its shards, so they go, with a word (the report would have read them as they
+    // were).
+    if prep.shard.is_some() {
+        if let Some(dataset) = prep.out_dir.parent() {
+            let merged = [
+                "_summary.parquet",
+                "_sensitivity.parquet",
+                manifest::MANIFEST,
+            ];
+            if dataset.join(merged[0]).exists() {
+                for name in merged {
+                    let _ = std::fs::remove_file(dataset.join(name));
+                }
+                notice(format!(
+                    "{}: its merged statistics described the shards before this one; removed \
+                     them (run `dispersa merge {}` again)",
+                    dataset.display(),
+                    dataset.display()
+                ));
+            }
+        }
+    }
     let samples_at = if prep.shard.is_some() {
         prep.out_dir.clone()
     } else {

@@ -277,4 +277,10 @@ fn shards_of_two_precisions_are_refused_and_mixed_engines_named() {
         get("dispersa.tolerance_bounds").is_some(),
         "the merged summary names its bounds"
     );
+    // A shard computed again after the merge takes the merged statistics away with it (the
+    // report read them against the new samples).
+    shard("1/2", &["--backend", "cpu", "--force"]);
+    assert!(!out.join("_summary.parquet").exists() && !out.join("_sensitivity.parquet").exists());
+    assert!(merge(&out).status.success());
+    assert!(out.join("_summary.parquet").exists());
 }
