@@ -909,6 +909,20 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
 /// non-finite (or whose integration could not go on) in flight.
 pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
 
+/// summary.parquet's `dispersa.tolerance_bounds` metadata: what its tolerance columns are (a
+/// run's, a shard's and a merged dataset's alike).
+pub fn tolerance_bounds_note() -> (String, String) {
+    (
+        "dispersa.tolerance_bounds".into(),
+        format!(
+            "tolerance_lower_99865_95 / tolerance_upper_99865_95: nonparametric one-sided bounds \
+             (order statistics) on the 0.135th and 99.865th percentiles at 95 % confidence; null \
+             for a metric with fewer than {} values (the count needed)",
+            stats::TOLERANCE_MIN_SAMPLES
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::unit_of_path;
@@ -936,18 +950,4 @@ mod tests {
             assert_eq!(unit_of_path(path), unit, "{path}");
         }
     }
-}
-
-/// summary.parquet's `dispersa.tolerance_bounds` metadata: what its tolerance columns are (a
-/// run's, a shard's and a merged dataset's alike).
-pub fn tolerance_bounds_note() -> (String, String) {
-    (
-        "dispersa.tolerance_bounds".into(),
-        format!(
-            "tolerance_lower_99865_95 / tolerance_upper_99865_95: nonparametric one-sided bounds \
-             (order statistics) on the 0.135th and 99.865th percentiles at 95 % confidence; null \
-             for a metric with fewer than {} values (the count needed)",
-            stats::TOLERANCE_MIN_SAMPLES
-        ),
-    )
 }
