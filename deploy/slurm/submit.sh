@@ -21,9 +21,18 @@ if [ $# -gt 0 ] && [ "$1" != "--" ]; then
     shift
 fi
 [ "${1:-}" = "--" ] && shift
-case "$shards$throttle" in
-    *[!0-9]*) echo "submit.sh: SHARDS and THROTTLE are whole numbers" >&2; exit 2 ;;
-esac
+for n in "$shards" "$throttle"; do
+    case "$n" in
+        ''|*[!0-9]*|0*) echo "submit.sh: SHARDS and THROTTLE are whole numbers of at least 1, got '$n'" >&2; exit 2 ;;
+    esac
+done
+# The run arguments reach the tasks as one string split at spaces (DISPERSA_ARGS): an argument
+# that holds a space would be cut in two, so it is refused here.
+for a in "$@"; do
+    case "$a" in
+        *[[:space:]]*) echo "submit.sh: run argument '$a' holds a space; write it without (--set key=value)" >&2; exit 2 ;;
+    esac
+done
 [ -f "$config" ] || { echo "submit.sh: no config file $config" >&2; exit 2; }
 # The tasks may start in another directory: absolute paths.
 DISPERSA_CONFIG="$(realpath "$config")"
