@@ -78,10 +78,18 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         let hint = if stopped.is_empty() {
             String::new()
         } else {
+            let sets: String = whole
+                .overrides
+                .iter()
+                .map(|o| format!(" --set '{o}'"))
+                .collect();
             format!(
                 " (interrupted: {}; continue each with `dispersa run CONFIG --shard K/{n} \
-                 --resume --out {shown}`)",
-                stopped.join(", ")
+                 --samples {} --seed {}{sets} --resume --out {shown}`, with the options it was \
+                 started with)",
+                stopped.join(", "),
+                whole.samples,
+                whole.seed
             )
         };
         return Err(MergeError::Input(format!(
