@@ -643,6 +643,13 @@ fn angle_range(fpa: &[f64]) -> (f64, f64, f64) {
     (x0 - 0.5 * step, x1 + 0.5 * step, step)
 }
 
+/// Decimals for the angle axis's tick labels: enough that ticks about a tenth of the range
+/// apart read differently (one decimal labelled a 0.05-degree sweep -5.9, -5.9, -5.8, ...).
+fn angle_decimals(x0: f64, x1: f64) -> usize {
+    let tick = ((x1 - x0) / 10.0).max(1e-9);
+    ((-tick.log10()).ceil().max(1.0) as usize).min(4)
+}
+
 impl Plot for CorridorProbabilities {
     fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
         let floor = prob_floor(self.risk);
@@ -660,7 +667,7 @@ impl Plot for CorridorProbabilities {
             .configure_mesh()
             .x_desc("entry flight path angle [deg]")
             .y_desc("probability (log scale; 0 drawn at the bottom)")
-            .x_label_formatter(&|v| format!("{v:.1}"))
+            .x_label_formatter(&|v| format!("{v:.*}", angle_decimals(x0, x1)))
             .y_label_formatter(&|v| {
                 if *v >= 0.01 {
                     format!("{v}")
@@ -778,7 +785,7 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) 
         .x_desc("entry flight path angle [deg]")
         .y_desc(p.y_desc.as_str())
         .x_labels(6)
-        .x_label_formatter(&|v| format!("{v:.1}"))
+        .x_label_formatter(&|v| format!("{v:.*}", angle_decimals(x0, x1)))
         .y_label_formatter(&|v| format!("{v:.0}"))
         .axis_desc_style((FONT, 16))
         .label_style((FONT, 13))
@@ -1050,6 +1057,13 @@ impl Plot for WindProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn angle_ticks_read_differently_on_a_fine_sweep() {
+        assert_eq!(angle_decimals(-14.125, -5.875), 1);
+        assert_eq!(angle_decimals(-5.925, -5.475), 2);
+        assert_eq!(angle_decimals(-0.35, -0.05), 2);
+    }
 
     #[test]
     fn bins_hold_every_value() {
