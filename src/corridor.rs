@@ -380,6 +380,23 @@ impl Corridor {
                     .to_string(),
             );
         }
+        if !self.points.is_empty() && self.points.iter().all(|p| p.skip.p > risk) {
+            notes.push(format!(
+                "every angle in the range skips out more often than the risk {risk}: there is no \
+                 corridor here; it lies steeper (extend --fpa-deg downwards)"
+            ));
+        }
+        if !self.points.is_empty()
+            && self
+                .points
+                .iter()
+                .all(|p| p.g_exceed.p.max(p.heat_exceed.p) > risk)
+        {
+            notes.push(format!(
+                "every angle in the range exceeds the g or heat limit more often than the risk \
+                 {risk}: there is no corridor here; it lies shallower (extend --fpa-deg towards 0)"
+            ));
+        }
         if self.shallow.low_deg.is_none() || self.steep.high_deg.is_none() {
             let n = self.points.iter().map(|p| p.trials).min().unwrap_or(0);
             // Wilson's 95% upper bound for zero events in n trials is z^2 / (n + z^2): it falls

@@ -76,3 +76,21 @@ fn angle_ranges_are_checked() {
         assert!(parse_range(bad).is_err(), "{bad}");
     }
 }
+
+/// A range where every angle skips out says so, and which way the corridor lies (it printed
+/// "shallow boundary none in range" and a "width none" caption).
+#[test]
+fn a_range_that_only_skips_out_says_where_the_corridor_lies() {
+    let c = run("-5:-3:1", 40, 0.05, &[]);
+    assert!(
+        c.points.iter().all(|p| p.skip.p > 0.05),
+        "every angle skips out here"
+    );
+    let notes = c.notes(0.05);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("every angle in the range skips out") && n.contains("steeper")),
+        "{notes:?}"
+    );
+}
