@@ -21,7 +21,22 @@ pub fn bench_all(
         Some(c) => bench(c, samples.unwrap_or(2000), repeats, backends),
         None => {
             for (c, n) in DEFAULT_BENCH {
-                bench(Path::new(c), samples.unwrap_or(n), repeats, backends)?;
+                // From the repository root, or from where this binary was built (an installed
+                // one run elsewhere).
+                let built = Path::new(env!("CARGO_MANIFEST_DIR")).join(c);
+                let path = if Path::new(c).is_file() {
+                    Path::new(c).to_path_buf()
+                } else if built.is_file() {
+                    built
+                } else {
+                    return Err(crate::config::ConfigError::Cli(format!(
+                        "dispersa bench without --config measures the shipped {c}, which is not \
+                         under the working directory: run it from the repository root, or pass \
+                         --config"
+                    ))
+                    .into());
+                };
+                bench(&path, samples.unwrap_or(n), repeats, backends)?;
                 say!();
             }
             Ok(())

@@ -134,7 +134,7 @@ pub enum Command {
         /// Config to benchmark [default: both shipped configs, reentry and cruise]
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Samples per measurement [default: 4000 reentry, 500 cruise]
+        /// Samples per measurement [default: 4000 reentry, 500 cruise; 2000 with --config]
         #[arg(long)]
         samples: Option<u64>,
         /// Measurements per engine (the median is reported)
