@@ -155,10 +155,26 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<([&'static str; 2], Vec<Pass>
             if det.abs() < 1e-12 {
                 break;
             }
-            [
-                aim[0] - (jac[1][1] * e - jac[0][1] * n) / det,
-                aim[1] - (-jac[1][0] * e + jac[0][0] * n) / det,
-            ]
+            let full = [
+                -(jac[1][1] * e - jac[0][1] * n) / det,
+                -(-jac[1][0] * e + jac[0][0] * n) / det,
+            ];
+            // Damped: the step halved (up to DAMPING times) while the aim it reaches does not
+            // land or lands farther off; far from the target the full step can leave the
+            // corridor (a target 700 km off skipped out on the first step).
+            let mut scale = 1.0;
+            for _ in 0..DAMPING {
+                let mut probe = cfg.clone();
+                set_aim(
+                    &mut probe,
+                    [aim[0] + scale * full[0], aim[1] + scale * full[1]],
+                );
+                match miss(&probe) {
+                    Ok(m) if m[0].hypot(m[1]) < e.hypot(n) => break,
+                    _ => scale *= 0.5,
+                }
+            }
+            [aim[0] + scale * full[0], aim[1] + scale * full[1]]
         } else {
             // Move the entry point by the miss, turned around, in its own east/north plane.
             let phi = aim[0].to_radians();
@@ -182,6 +198,9 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<([&'static str; 2], Vec<Pass>
         passes.len()
     )))
 }
+
+/// Halvings of a B-plane Newton step at most, each one nominal trajectory.
+const DAMPING: usize = 6;
 
 /// The undispersed trajectory of a config on the CPU reference.
 fn nominal(cfg: &ReentryConfig) -> Result<SampleOutputs, AimError> {

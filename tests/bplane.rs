@@ -344,3 +344,18 @@ fn samples_parquet_holds_the_sampled_delivery_and_the_entry_state_it_maps_to() {
         }
     }
 }
+
+/// A target ~700 km from where the shipped aim lands: the undamped Newton step left the
+/// corridor (the nominal skipped out and the command failed); the damped one halves a step
+/// that does not land closer, and converges.
+#[test]
+fn dispersa_target_reaches_a_far_target_in_bplane_mode() {
+    let sets = vec!["landing.target_lon_deg=120".to_string()];
+    let (_, passes) =
+        dispersa::target::aim(std::path::Path::new(BPLANE_CONFIG), &sets).expect("aims");
+    for p in &passes {
+        eprintln!("aim {:?}: miss {:.1} m", p.aim, p.miss_m());
+    }
+    assert!(passes[0].miss_m() > 500_000.0, "the test starts far off");
+    assert!(passes.last().unwrap().miss_m() <= dispersa::target::AIM_TOLERANCE_M);
+}
