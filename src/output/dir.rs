@@ -469,7 +469,8 @@ pub fn claim_dataset(out: &Path, identity: &Identity) -> Result<(), String> {
     }
     if let Some(why) = read_identity(out).and_then(|theirs| theirs.difference(identity, true)) {
         return Err(format!(
-            "--out {shown} holds shards of another run: {why}; choose another --out"
+            "--out {shown} holds shards of another run: {why}; to add to that run, give the \
+             options it was started with (--samples, --seed, --set), or choose another --out"
         ));
     }
     Ok(())
