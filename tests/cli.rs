@@ -258,3 +258,19 @@ mean = [12.0, -10.0]
     );
     assert_eq!(notes.len(), 4, "{notes:?}");
 }
+
+/// Too many microbenchmark lanes for the adapter is bad input, named with the adapter's limit
+/// (it was a bare "Validation Error" from wgpu). Needs an adapter, as every GPU test.
+#[test]
+fn microbench_lanes_beyond_the_adapter_are_refused() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["microbench", "--lanes", "100000000"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--lanes 100000000: this adapter takes at most"),
+        "{err}"
+    );
+}

@@ -378,7 +378,23 @@ pub fn main_with(cli: Cli) -> i32 {
                 repeats,
                 target_ms,
             };
-            match gpu::GpuContext::new().and_then(|ctx| gpu::microbench(&ctx, &opts)) {
+            let ctx = match gpu::GpuContext::new() {
+                Ok(ctx) => ctx,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 1;
+                }
+            };
+            let most = gpu::max_lanes(&ctx);
+            if u64::from(opts.lanes) > most {
+                eprintln!(
+                    "error: --lanes {}: this adapter takes at most {most} (its dispatch and \
+                     storage-binding limits)",
+                    opts.lanes
+                );
+                return 2;
+            }
+            match gpu::microbench(&ctx, &opts) {
                 Ok(()) => 0,
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -318,6 +318,15 @@ fn fmt_rate(r: Option<f64>) -> String {
     }
 }
 
+/// The most lanes this adapter takes: one dispatch of the smallest swept workgroup, and an f64
+/// output buffer within one storage binding.
+pub fn max_lanes(ctx: &GpuContext) -> u64 {
+    let by_dispatch =
+        ctx.limits.max_compute_workgroups_per_dimension as u64 * SWEEP_SIZES[0] as u64;
+    let by_binding = ctx.limits.max_storage_buffer_binding_size / 8;
+    by_dispatch.min(by_binding)
+}
+
 pub fn microbench(ctx: &GpuContext, opts: &MicrobenchOptions) -> Result<(), GpuError> {
     let target = opts.target_ms / 1e3;
     let mut precisions = vec![Precision::F32];

@@ -7,7 +7,7 @@ mod selftest;
 
 pub use context::{list_adapters, AdapterDescription, GpuContext};
 pub use kernel::GpuKernel;
-pub use microbench::{microbench, MicrobenchOptions};
+pub use microbench::{max_lanes, microbench, MicrobenchOptions};
 pub use selftest::check_f64_builtins;
 
 use super::Precision;
