@@ -359,21 +359,24 @@ fn qlaw_direction(r: vec3<real>, v: vec3<real>, mu: real, accel: real, c: QLawCo
     return o;
 }
 
-// physics::qlaw::match_ratios: qlaw_arrived's criteria as fractions of their tolerances.
-fn qlaw_match_ratios(r: vec3<real>, v: vec3<real>, mu: real, a_t: real, e_t: vec3<real>,
-    w_t: vec3<real>, tol_a: real, tol_e: real, cos_tol_i: real) -> vec3<real> {
+// physics::qlaw::match_errors: |a - a_t|, |e_vec - e_vec_t| and 1 - hhat.hhat_t.
+fn qlaw_match_errors(r: vec3<real>, v: vec3<real>, mu: real, a_t: real, e_t: vec3<real>,
+    w_t: vec3<real>) -> vec3<real> {
     let eq = qlaw_equinoctial_from_state(r, v, mu);
     let de = eq.f * qlaw_frame_f(eq.h, eq.k) + eq.g * qlaw_frame_g(eq.h, eq.k) - e_t;
     let nh = qlaw_unit(qlaw_cross(r, v));
-    return vec3<real>(abs(eq.a - a_t) / tol_a, sqrt(dot(de, de)) / tol_e,
-        (1.0 - dot(nh, w_t)) / (1.0 - cos_tol_i));
+    return vec3<real>(abs(eq.a - a_t), sqrt(dot(de, de)), 1.0 - dot(nh, w_t));
+}
+
+// physics::qlaw::match_ratios: qlaw_arrived's criteria as fractions of their tolerances.
+fn qlaw_match_ratios(r: vec3<real>, v: vec3<real>, mu: real, a_t: real, e_t: vec3<real>,
+    w_t: vec3<real>, tol_a: real, tol_e: real, cos_tol_i: real) -> vec3<real> {
+    let m = qlaw_match_errors(r, v, mu, a_t, e_t, w_t);
+    return vec3<real>(m.x / tol_a, m.y / tol_e, m.z / (1.0 - cos_tol_i));
 }
 
 fn qlaw_arrived(r: vec3<real>, v: vec3<real>, mu: real, a_t: real, e_t: vec3<real>,
     w_t: vec3<real>, tol_a: real, tol_e: real, cos_tol_i: real) -> bool {
-    let eq = qlaw_equinoctial_from_state(r, v, mu);
-    let de = eq.f * qlaw_frame_f(eq.h, eq.k) + eq.g * qlaw_frame_g(eq.h, eq.k) - e_t;
-    let nh = qlaw_unit(qlaw_cross(r, v));
-    return abs(eq.a - a_t) <= tol_a && sqrt(dot(de, de)) <= tol_e
-        && 1.0 - dot(nh, w_t) <= 1.0 - cos_tol_i;
+    let m = qlaw_match_errors(r, v, mu, a_t, e_t, w_t);
+    return m.x <= tol_a && m.y <= tol_e && m.z <= 1.0 - cos_tol_i;
 }

@@ -485,6 +485,20 @@ pub fn qlaw_direction(
     }
 }
 
+/// The orbit match's three errors at a state: |a - a_t| [m], |e_vec - e_vec_t|, and
+/// 1 - hhat.hhat_t (the orbit normals' angle, as one minus its cosine).
+fn match_errors(r: [f64; 3], v: [f64; 3], mu: f64, target: &QLawTarget) -> [f64; 3] {
+    let eq = equinoctial_from_state(r, v, mu);
+    let (fh, gh) = equinoctial_frame(eq.h, eq.k);
+    let de: [f64; 3] = std::array::from_fn(|i| eq.f * fh[i] + eq.g * gh[i] - target.e_vec[i]);
+    let nh = unit(cross(r, v));
+    [
+        (eq.a - target.a_m).abs(),
+        norm(de),
+        1.0 - dot(nh, target.h_hat),
+    ]
+}
+
 /// Whether the osculating orbit of the state matches the target: |a - a_t| <= `tol_a_m`,
 /// |e_vec - e_vec_t| <= `tol_e`, and the angle between the orbit normals within the angle whose
 /// cosine is `cos_tol_i` (as 1 - hhat.hhat_t <= 1 - cos_tol_i).
@@ -497,13 +511,8 @@ pub fn arrived(
     tol_e: f64,
     cos_tol_i: f64,
 ) -> bool {
-    let eq = equinoctial_from_state(r, v, mu);
-    let (fh, gh) = equinoctial_frame(eq.h, eq.k);
-    let de: [f64; 3] = std::array::from_fn(|i| eq.f * fh[i] + eq.g * gh[i] - target.e_vec[i]);
-    let nh = unit(cross(r, v));
-    (eq.a - target.a_m).abs() <= tol_a_m
-        && norm(de) <= tol_e
-        && 1.0 - dot(nh, target.h_hat) <= 1.0 - cos_tol_i
+    let [da, de, di] = match_errors(r, v, mu, target);
+    da <= tol_a_m && de <= tol_e && di <= 1.0 - cos_tol_i
 }
 
 /// How far the osculating orbit of a state is from matching the target, each criterion of
@@ -520,15 +529,8 @@ pub fn match_ratios(
     tol_e: f64,
     cos_tol_i: f64,
 ) -> [f64; 3] {
-    let eq = equinoctial_from_state(r, v, mu);
-    let (fh, gh) = equinoctial_frame(eq.h, eq.k);
-    let de: [f64; 3] = std::array::from_fn(|i| eq.f * fh[i] + eq.g * gh[i] - target.e_vec[i]);
-    let nh = unit(cross(r, v));
-    [
-        (eq.a - target.a_m).abs() / tol_a_m,
-        norm(de) / tol_e,
-        (1.0 - dot(nh, target.h_hat)) / (1.0 - cos_tol_i),
-    ]
+    let [da, de, di] = match_errors(r, v, mu, target);
+    [da / tol_a_m, de / tol_e, di / (1.0 - cos_tol_i)]
 }
 
 /// The target and parameters as the flat array `qlaw_consts_from` in `shaders/qlaw.wgsl`
