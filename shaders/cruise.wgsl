@@ -550,9 +550,25 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
         // End conditions inside the step, located on the dense output (the earlier one).
         var th_end: real = 1.0;
         var end_status = ST_RUNNING;
+        // The bracket of the rendezvous's first entry: the whole step when its end is in
+        // rendezvous, else up to a point inside found by cpu.rs `rendezvous_inside`'s search;
+        // then one bisection (cpu.rs `first_hit_before`).
+        var a_hi: real = -1.0;
         if (rendezvous(tr.y1.r, tr.y1.v, t1)) {
+            a_hi = 1.0;
+        } else {
+            let q0 = rdv_ratios(y, tr.t0);
+            let q1 = rdv_ratios(tr.y1, tr.t0 + tr.h);
+            if (min(q0.x, q1.x) <= 2.0 && min(q0.y, q1.y) <= 2.0) {
+                let g = golden_min_in_step(OBJ_RDV_MARGIN, tr, tr.t0, 1.0, tr.h);
+                let yg = integ_dense(tr, g.x);
+                if (rendezvous(yg.r, yg.v, tr.t0 + g.x * tr.h)) {
+                    a_hi = g.x;
+                }
+            }
+        }
+        if (a_hi > 0.0) {
             var a_lo: real = 0.0;
-            var a_hi: real = 1.0;
             for (var j = 0u; j < SWITCH_BISECTIONS; j = j + 1u) {
                 let mid = 0.5 * (a_lo + a_hi);
                 let ym = integ_dense(tr, mid);
@@ -564,30 +580,6 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             }
             th_end = a_hi;
             end_status = ST_ARRIVED;
-        } else {
-            // cpu.rs `rendezvous_inside`: the rendezvous held inside the step though not at
-            // its end.
-            let q0 = rdv_ratios(y, tr.t0);
-            let q1 = rdv_ratios(tr.y1, tr.t0 + tr.h);
-            if (min(q0.x, q1.x) <= 2.0 && min(q0.y, q1.y) <= 2.0) {
-                let g = golden_min_in_step(OBJ_RDV_MARGIN, tr, tr.t0, 1.0, tr.h);
-                let yg = integ_dense(tr, g.x);
-                if (rendezvous(yg.r, yg.v, tr.t0 + g.x * tr.h)) {
-                    var i_lo: real = 0.0;
-                    var i_hi = g.x;
-                    for (var j = 0u; j < SWITCH_BISECTIONS; j = j + 1u) {
-                        let mid = 0.5 * (i_lo + i_hi);
-                        let ym = integ_dense(tr, mid);
-                        if (rendezvous(ym.r, ym.v, tr.t0 + mid * tr.h)) {
-                            i_hi = mid;
-                        } else {
-                            i_lo = mid;
-                        }
-                    }
-                    th_end = i_hi;
-                    end_status = ST_ARRIVED;
-                }
-            }
         }
         if (tr.y1.m <= dry) {
             var m_lo: real = 0.0;
@@ -613,42 +605,37 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             t_end = tr.t0 + th_end * tr.h;
             h_done = th_end * hs;
         }
-        // The orbit-match milestone (cpu.rs), located on the dense output.
-        if (match_t < 0.0 && arrived_at_target(y1.r, y1.v)) {
-            var o_lo: real = 0.0;
-            var o_hi: real = 1.0;
-            for (var j = 0u; j < SWITCH_BISECTIONS; j = j + 1u) {
-                let mid = 0.5 * (o_lo + o_hi);
-                let ym = integ_dense(tr, mid);
-                if (arrived_at_target(ym.r, ym.v)) {
-                    o_hi = mid;
-                } else {
-                    o_lo = mid;
+        // The orbit-match milestone (cpu.rs), located on the dense output: bracketed by the
+        // whole step when its end matches, else up to a point inside found by cpu.rs
+        // `match_inside`'s search; then one bisection (a point inside lies before th_end).
+        if (match_t < 0.0) {
+            var o_hi: real = -1.0;
+            if (arrived_at_target(y1.r, y1.v)) {
+                o_hi = 1.0;
+            } else {
+                let q0 = match_ratios_at(y);
+                let q1 = match_ratios_at(integ_dense(tr, th_end));
+                let qn = min(q0, q1);
+                if (qn.x <= 2.0 && qn.y <= 2.0 && qn.z <= 2.0) {
+                    let g = golden_min_in_step(OBJ_MATCH_MARGIN, tr, t, th_end, 0.0);
+                    let yg = integ_dense(tr, g.x * th_end);
+                    if (arrived_at_target(yg.r, yg.v)) {
+                        o_hi = g.x * th_end;
+                    }
                 }
             }
-            match_t = tr.t0 + min(o_hi, th_end) * tr.h;
-        } else if (match_t < 0.0) {
-            // cpu.rs `match_inside`: a match inside the step though not at its ends.
-            let q0 = match_ratios_at(y);
-            let q1 = match_ratios_at(integ_dense(tr, th_end));
-            let qn = min(q0, q1);
-            if (qn.x <= 2.0 && qn.y <= 2.0 && qn.z <= 2.0) {
-                let g = golden_min_in_step(OBJ_MATCH_MARGIN, tr, t, th_end, 0.0);
-                let yg = integ_dense(tr, g.x * th_end);
-                if (arrived_at_target(yg.r, yg.v)) {
-                    var n_lo: real = 0.0;
-                    var n_hi = g.x * th_end;
-                    for (var j = 0u; j < SWITCH_BISECTIONS; j = j + 1u) {
-                        let mid = 0.5 * (n_lo + n_hi);
-                        let ym = integ_dense(tr, mid);
-                        if (arrived_at_target(ym.r, ym.v)) {
-                            n_hi = mid;
-                        } else {
-                            n_lo = mid;
-                        }
+            if (o_hi > 0.0) {
+                var o_lo: real = 0.0;
+                for (var j = 0u; j < SWITCH_BISECTIONS; j = j + 1u) {
+                    let mid = 0.5 * (o_lo + o_hi);
+                    let ym = integ_dense(tr, mid);
+                    if (arrived_at_target(ym.r, ym.v)) {
+                        o_hi = mid;
+                    } else {
+                        o_lo = mid;
                     }
-                    match_t = tr.t0 + n_hi * tr.h;
                 }
+                match_t = tr.t0 + min(o_hi, th_end) * tr.h;
             }
         }
         if (p.on) {

@@ -531,16 +531,10 @@ impl CruiseSample<'_> {
         if !matched(x * th_end) {
             return None;
         }
-        let (mut lo, mut hi) = (0.0, x * th_end);
-        for _ in 0..SWITCH_BISECTIONS {
-            let mid = 0.5 * (lo + hi);
-            if matched(mid) {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        Some(hi)
+        Some(Self::first_hit_before(tr, x * th_end, |y, _| {
+            let (r, v, _) = split(y);
+            self.arrived(r, v)
+        }))
     }
 
     /// The first fraction of a step at which the rendezvous holds, when it holds inside the
@@ -568,17 +562,10 @@ impl CruiseSample<'_> {
         if !self.rendezvous(r, v, tr.t_at(x)) {
             return None;
         }
-        let (mut lo, mut hi) = (0.0, x);
-        for _ in 0..SWITCH_BISECTIONS {
-            let mid = 0.5 * (lo + hi);
-            let (r, v, _) = split(&tr.dense(mid));
-            if self.rendezvous(r, v, tr.t_at(mid)) {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        Some(hi)
+        Some(Self::first_hit_before(tr, x, |y, tt| {
+            let (r, v, _) = split(y);
+            self.rendezvous(r, v, tt)
+        }))
     }
 
     /// The engine mode at a state (mode_code): the thrusters the power runs there and whether
@@ -676,7 +663,16 @@ impl CruiseSample<'_> {
     /// Bisection on [0, 1] of the trial's dense output for the first theta where `hit` holds
     /// (it holds at 1, not at 0): the smallest theta found where it holds.
     fn first_hit(tr: &Trial<N_Y, ()>, hit: impl Fn(&[f64; N_Y], f64) -> bool) -> f64 {
-        let (mut lo, mut hi) = (0.0, 1.0);
+        Self::first_hit_before(tr, 1.0, hit)
+    }
+
+    /// [`Self::first_hit`] on [0, `until`] (`hit` holds at `until`, not at 0).
+    fn first_hit_before(
+        tr: &Trial<N_Y, ()>,
+        until: f64,
+        hit: impl Fn(&[f64; N_Y], f64) -> bool,
+    ) -> f64 {
+        let (mut lo, mut hi) = (0.0, until);
         for _ in 0..SWITCH_BISECTIONS {
             let mid = 0.5 * (lo + hi);
             if hit(&tr.dense(mid), tr.t_at(mid)) {
