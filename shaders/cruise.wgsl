@@ -99,13 +99,22 @@ fn approach_command(r: vec3<real>, v: vec3<real>, m: real, t: real, p: P) -> vec
     let rcn = length(rc);
     let k_r = -mu / (rn * rn * rn);
     let k_c = mu / (rcn * rcn * rcn);
-    let closing = min(sqrt(2.0 * APPROACH_ACCEL_SHARE * a_max * d), d / tau);
-    var k_v: real = 0.0;
+    // v_ref = -g(d) dr; its rate along the flight, -g dv - (g'(d) / d) (dr . dv) dr, is fed
+    // forward (cpu.rs).
+    let braking = sqrt(2.0 * APPROACH_ACCEL_SHARE * a_max * d);
+    var g: real = 0.0;
+    var dg_d: real = 0.0;
     if (d > 0.0) {
-        k_v = -closing / d;
+        if (braking < d / tau) {
+            g = braking / d;
+            dg_d = -0.5 * braking / (d * d * d);
+        } else {
+            g = 1.0 / tau;
+        }
     }
     let tidal = k_r * r + k_c * rc;
-    let a_cmd = -tidal + (k_v * dr - dv) / tau;
+    let ff = -g * dv - (dg_d * dot(dr, dv)) * dr;
+    let a_cmd = ff - tidal + (-g * dr - dv) / tau;
     let an = length(a_cmd);
     if (an <= 0.0 || a_max <= 0.0) {
         return vec4<real>(0.0, 0.0, 0.0, 0.0);

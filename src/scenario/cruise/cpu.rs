@@ -378,7 +378,10 @@ impl CruiseSample<'_> {
     /// The approach stage's command at a state: unit direction and throttle in [0, 1]. The
     /// relative velocity follows a braking profile toward the comet, closing at
     /// min(sqrt(2 s a_max d), d / tau) (s = APPROACH_ACCEL_SHARE), with the Sun's tidal
-    /// acceleration between spacecraft and comet cancelled.
+    /// acceleration between spacecraft and comet cancelled. The profile's own rate along the
+    /// flight is fed forward and the velocity error decays with time constant tau: the
+    /// distance then falls monotonically (critically damped where d / tau rules). Fed back
+    /// alone (until 2026-12-05) the loop was damped at 0.5 and flew through the comet.
     pub fn approach_command(
         &self,
         r: [f64; 3],
@@ -400,13 +403,19 @@ impl CruiseSample<'_> {
             rc,
             mu / (rcn * rcn * rcn),
         );
-        let closing = (2.0 * APPROACH_ACCEL_SHARE * a_max * d).sqrt().min(d / tau);
-        let v_ref = if d > 0.0 {
-            dr.map(|x| -closing * x / d)
+        // v_ref = -g(d) dr, g = closing / d; its rate along the flight, -g dv - g' (dr.dv / d) dr,
+        // is fed forward so that the velocity follows the profile without lag.
+        let braking = (2.0 * APPROACH_ACCEL_SHARE * a_max * d).sqrt();
+        let (g, dg_d) = if d <= 0.0 {
+            (0.0, 0.0)
+        } else if braking < d / tau {
+            (braking / d, -0.5 * braking / (d * d * d))
         } else {
-            [0.0; 3]
+            (1.0 / tau, 0.0)
         };
-        let a_cmd = add(add([0.0; 3], tidal, -1.0), add(v_ref, dv, -1.0), 1.0 / tau);
+        let v_ref = dr.map(|x| -g * x);
+        let ff = add(dv.map(|x| -g * x), dr, -dg_d * dot(dr, dv));
+        let a_cmd = add(add(ff, tidal, -1.0), add(v_ref, dv, -1.0), 1.0 / tau);
         let an = norm(a_cmd);
         if an <= 0.0 || a_max <= 0.0 {
             return ([0.0; 3], 0.0);
