@@ -26,6 +26,7 @@ figure.dispersa-figure svg { width: 100%; height: auto; display: block;
 figcaption { color: #444; margin-top: 0.4em; }
 .files { font-size: 0.85em; color: #666; }
 .note { background: #fff4e0; border-left: 4px solid #e8a33d; padding: 0.5em 1em; }
+.wide { overflow-x: auto; }
 ";
 
 /// Make plotters' SVG scale with the page: keep its viewBox, drop its fixed pixel size.
@@ -61,13 +62,30 @@ fn summary_table(t: &Table) -> String {
         t.strings("unit").unwrap_or_default(),
     );
     let count = get("count");
-    let cols = ["mean", "p00135", "p50", "p99865", "ci_low", "ci_high"];
-    let data: Vec<Vec<Option<f64>>> = cols.iter().map(|c| get(c)).collect();
+    // Every statistic of summary.parquet, in its order.
+    let cols = [
+        ("mean", "mean"),
+        ("std", "std"),
+        ("min", "min"),
+        ("p00135", "p0.135"),
+        ("p02275", "p2.275"),
+        ("p50", "p50"),
+        ("p97725", "p97.725"),
+        ("p99865", "p99.865"),
+        ("max", "max"),
+        ("ci_low", "95% CI low"),
+        ("ci_high", "95% CI high"),
+        ("tolerance_lower_99865_95", "lower bound 99.865%/95%"),
+        ("tolerance_upper_99865_95", "upper bound 99.865%/95%"),
+    ];
+    let data: Vec<Vec<Option<f64>>> = cols.iter().map(|c| get(c.0)).collect();
     let mut h = String::from(
-        "<table class=\"summary\"><thead><tr><th>metric</th><th>unit</th><th>count</th>\
-         <th>mean</th><th>p0.135</th><th>p50</th><th>p99.865</th><th>95% CI low</th>\
-         <th>95% CI high</th></tr></thead><tbody>\n",
+        "<table class=\"summary\"><thead><tr><th>metric</th><th>unit</th><th>count</th>",
     );
+    for (_, head) in cols {
+        h.push_str(&format!("<th>{}</th>", esc(head)));
+    }
+    h.push_str("</tr></thead><tbody>\n");
     for k in 0..metric.len() {
         h.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td>",
@@ -130,7 +148,10 @@ pub fn page(p: &Page, figures: &[(&Figure, String)]) -> String {
     }
     if let Some(t) = &p.summary {
         h.push_str("<h2 id=\"summary\">Summary (summary.parquet)</h2>\n");
+        // Fifteen columns: the table scrolls sideways rather than widen the page.
+        h.push_str("<div class=\"wide\">");
         h.push_str(&summary_table(t));
+        h.push_str("</div>\n");
     }
     h.push_str("</body>\n</html>\n");
     h

@@ -521,8 +521,14 @@ impl RunContext<'_> {
         let p = self.summary_value(metric, "mean")?;
         let lo = self.summary_value(metric, "ci_low")?;
         let hi = self.summary_value(metric, "ci_high")?;
+        // The trials: every sample that did not fail (not only those that reached the event).
+        let over = self
+            .summary_value(metric, "count")
+            .map_or(String::new(), |n| {
+                format!(" over the {n:.0} samples that did not fail")
+            });
         Some(format!(
-            "{} (95% interval {} to {})",
+            "{}{over} (95% interval {} to {})",
             sig(p),
             sig(lo),
             sig(hi)
@@ -770,20 +776,33 @@ fn reentry_figures(
                 "too few points for an ellipse".to_string(),
             ),
         };
-        // The descent's timeline, from the medians in summary.parquet.
-        let med = |m: &str| ctx.summary_value(m, "p50");
+        // The descent's timeline: medians over the landed samples alone, one population for
+        // the three events (summary.parquet's cover every sample that has the value: a timeout
+        // has a drogue time and no touchdown).
+        let med = |m: &str| {
+            let col = ctx.t.f64s(m).ok()?;
+            let mut v: Vec<f64> = (0..ctx.t.rows)
+                .filter(|&k| ctx.status[k] == "landed")
+                .filter_map(|k| col[k])
+                .collect();
+            v.sort_by(f64::total_cmp);
+            (!v.is_empty()).then(|| crate::stats::percentile_sorted(&v, 0.5))
+        };
         let timeline = match (
             med("drogue_time_s"),
             med("main_time_s"),
             med("time_of_flight_s"),
         ) {
             (Some(d), Some(m), Some(t)) => format!(
-                " Descent (medians): drogue open {d:.0} s after entry, main {m:.0} s, touchdown \
-                 {t:.0} s ({:.1} min).",
+                " Descent (medians of the landings): drogue open {d:.0} s after entry, main \
+                 {m:.0} s, touchdown {t:.0} s ({:.1} min).",
                 t / 60.0
             ),
             (Some(d), None, Some(t)) => {
-                format!(" Descent (medians): drogue open {d:.0} s after entry, touchdown {t:.0} s.")
+                format!(
+                    " Descent (medians of the landings): drogue open {d:.0} s after entry, \
+                     touchdown {t:.0} s."
+                )
             }
             _ => String::new(),
         };
@@ -809,14 +828,15 @@ fn reentry_figures(
         let drift = wind_drift::wind_drift(cfg, ctx.t, &ctx.status)?;
         let drift_text = drift.map_or(String::new(), |d| {
             // One sample (a nominal run, or --samples 1) has no scatter to speak of.
-            let spread = if d.n < 2 || !d.share.is_finite() {
+            let spread = if d.n < 2 || !d.added_share().is_finite() {
                 String::new()
             } else {
                 format!(
-                    "; the drift's scatter about its mean is {:.1} km rms, {:.0}% of the \
-                     landings' variance (trace of the covariance)",
+                    "; the drift's scatter about its mean is {:.1} km rms, and the wind adds \
+                     {:.0}% of the landings' variance (1 - calm over windy, traces of the \
+                     covariances)",
                     d.spread_km,
-                    100.0 * d.share
+                    100.0 * d.added_share()
                 )
             };
             let (whose, on_average, point) = if d.n == 1 {
@@ -874,13 +894,29 @@ fn reentry_figures(
     ] {
         figs.extend(ctx.histogram(metric, label, name)?);
     }
+    // With a target, the miss along and across the nominal track at the target: downrange_km
+    // and crossrange_km are measured from each sample's own entry point and azimuth, which
+    // hides what moves the landing (on the default run the azimuth's Spearman is 0.44 on the
+    // crossrange miss and -0.01 on crossrange_km; a review, 2026-12-05).
+    let range = if ctx.scenario.target().is_some() {
+        [
+            ("miss_downrange_km", "downrange miss"),
+            ("miss_crossrange_km", "crossrange miss"),
+        ]
+    } else {
+        [
+            ("downrange_km", "downrange"),
+            ("crossrange_km", "crossrange"),
+        ]
+    };
     for (out, label) in [
         ("peak_g", "peak deceleration"),
         ("peak_heat_flux_w_cm2", "peak heat flux"),
         ("heat_load_j_cm2", "heat load"),
-        ("downrange_km", "downrange"),
-        ("crossrange_km", "crossrange"),
-    ] {
+    ]
+    .into_iter()
+    .chain(range)
+    {
         figs.extend(ctx.tornado(out, label)?);
     }
     Ok(())

@@ -29,12 +29,27 @@ pub struct WindDrift {
     pub north_km: f64,
     /// RMS of the drift about its mean [km] (the wind's random part).
     pub spread_km: f64,
-    /// The drift's variance over the landings' (traces of the covariances on the tangent
-    /// plane): the share of the footprint's scatter that the wind makes.
-    pub share: f64,
+    /// The landings' variance with the wind and in calm air [km^2] (traces of the covariances
+    /// on the tangent plane, over the same samples).
+    pub var_wind_km2: f64,
+    pub var_calm_km2: f64,
 }
 
 impl WindDrift {
+    /// The share of the landings' variance that the wind adds: 1 - var(calm) / var(wind).
+    /// Not the drift's variance over the landings' (spread_km^2 / var_wind_km2): the drift
+    /// correlates with the calm-air landing (a sample that lands long in calm air hangs less
+    /// long under its canopies), so that ratio overstated the wind's part (22 % against 16 %
+    /// on the default config; a review, 2026-12-05). Negative where the wind narrows the
+    /// footprint.
+    pub fn added_share(&self) -> f64 {
+        if self.var_wind_km2 > 0.0 {
+            1.0 - self.var_calm_km2 / self.var_wind_km2
+        } else {
+            f64::NAN
+        }
+    }
+
     pub fn distance_km(&self) -> f64 {
         self.east_km.hypot(self.north_km)
     }
@@ -106,19 +121,16 @@ pub fn wind_drift(
         })
         .collect();
     let drift = mean_of(&drift_xy);
-    let (var_wind, var_drift) = (variance(&wind_xy), variance(&drift_xy));
+    let calm_xy: Vec<(f64, f64)> = calm.iter().map(|&q| en(q)).collect();
     Ok(Some(WindDrift {
         n: pairs.len(),
         calm_mean: mean_of(&calm),
         wind_mean,
         east_km: drift.0,
         north_km: drift.1,
-        spread_km: var_drift.sqrt(),
-        share: if var_wind > 0.0 {
-            var_drift / var_wind
-        } else {
-            f64::NAN
-        },
+        spread_km: variance(&drift_xy).sqrt(),
+        var_wind_km2: variance(&wind_xy),
+        var_calm_km2: variance(&calm_xy),
     }))
 }
 
