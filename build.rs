@@ -1,16 +1,34 @@
-// Records the git commit for the outputs' provenance metadata, when built from a checkout.
+// Records the git commit for the outputs' provenance metadata, when built from a checkout, with
+// "-modified" when tracked files differ from it (a build of uncommitted changes must not stamp
+// its outputs as the commit's).
 fn main() {
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/refs");
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "--short=12", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    println!("cargo:rerun-if-changed=.git/index");
+    // What the binary is built from: an edit here changes the tree's state.
+    for path in ["src", "shaders", "build.rs", "Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={path}");
+    }
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
     // Always set, so that `dispersa --version` can name it ("unknown" outside a checkout).
-    let commit = commit
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| "unknown".into());
+    let commit = match git(&["rev-parse", "--short=12", "HEAD"]).filter(|c| !c.is_empty()) {
+        Some(c) => {
+            let modified = git(&["status", "--porcelain", "--untracked-files=no"])
+                .is_some_and(|s| !s.is_empty());
+            if modified {
+                format!("{c}-modified")
+            } else {
+                c
+            }
+        }
+        None => "unknown".into(),
+    };
     println!("cargo:rustc-env=DISPERSA_GIT_COMMIT={commit}");
 }

@@ -178,6 +178,8 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         steep,
     };
     let mut metadata = provenance(&sc, &raw, seed, &engine.info());
+    // The integrator, epoch and density perturbation, as a run's files carry them.
+    metadata.extend(crate::scenario::Scenario::metadata(&sc));
     metadata.extend([
         ("dispersa.analysis".into(), "corridor".into()),
         ("dispersa.fpa_deg".into(), opts.fpa_deg.clone()),

@@ -43,13 +43,20 @@ impl SampledChunk {
     }
 
     /// The outputs of these samples from their final states (back to back, as an engine
-    /// returns them).
+    /// returns them). A value that is not finite is undefined, as a null is: it becomes one,
+    /// so that the samples, the statistics and the sensitivities all leave it out alike.
     pub fn outputs(&self, scenario: &dyn Scenario, states: &[f64]) -> Vec<SampleOutputs> {
         let sl = scenario.state_len();
         self.params
             .iter()
             .zip(states.chunks(sl))
-            .map(|(p, s)| scenario.outputs(p, s))
+            .map(|(p, s)| {
+                let mut o = scenario.outputs(p, s);
+                for m in &mut o.metrics {
+                    *m = m.filter(|x| x.is_finite());
+                }
+                o
+            })
             .collect()
     }
 }

@@ -20,7 +20,20 @@ fn run(fpa: &str, n: u64, risk: f64, sets: &[&str]) -> dispersa::corridor::Corri
         quiet: true,
     };
     let (c, out) = corridor(&opts).expect("corridor runs");
-    assert!(out.join("corridor.parquet").exists());
+    // The file names how it was integrated, as a run's files do.
+    let f = std::fs::File::open(out.join("corridor.parquet")).unwrap();
+    let b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
+    let keys: Vec<String> = b
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .unwrap()
+        .iter()
+        .map(|k| k.key.clone())
+        .collect();
+    for want in ["dispersa.integrator", "dispersa.epoch", "dispersa.analysis"] {
+        assert!(keys.iter().any(|k| k == want), "no {want} in {keys:?}");
+    }
     c
 }
 

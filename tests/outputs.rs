@@ -223,6 +223,28 @@ fn summary_equals_statistics_recomputed_from_samples() {
     );
 }
 
+/// One sample has a mean and no sample standard deviation: `std` is null (as DuckDB's
+/// stddev_samp), where it was 0.0 (a review, 2026-12-05).
+#[test]
+fn one_sample_has_no_standard_deviation() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    run_to(&out, 1, BackendChoice::Cpu, &[]);
+    let (summary, _) = read(&out.join("summary.parquet"));
+    let metric: Vec<String> = summary
+        .column_by_name("metric")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap().to_string())
+        .collect();
+    let k = metric.iter().position(|m| m == "peak_g").unwrap();
+    assert!(f64_col(&summary, "mean")[k].is_some());
+    assert_eq!(f64_col(&summary, "std")[k], None);
+}
+
 #[test]
 fn samples_are_identical_whatever_the_chunk_size_and_backend() {
     let dir = tempfile::tempdir().unwrap();

@@ -459,6 +459,29 @@ fn footprint_bootstrap_is_deterministic_and_brackets_the_estimate() {
     assert!((ma - (mb - ma)..mb + (mb - ma)).contains(&truth), "{truth}");
 }
 
+/// Too few landings for a bootstrap interval get none: with 3, a resample that drew one point
+/// twice made a zero axis, and the interval ran from 0 km (a review, 2026-12-05).
+#[test]
+fn footprint_bootstrap_needs_twenty_landings() {
+    use dispersa::stats::ellipse::{bootstrap_axes, BOOT_MIN_POINTS};
+    let pts = |n: usize| -> (Vec<f64>, Vec<f64>) {
+        (0..n)
+            .map(|k| {
+                let x = k as f64;
+                (
+                    42.0 + 0.01 * (x * 0.7).sin(),
+                    111.4 + 0.02 * (x * 1.3).cos(),
+                )
+            })
+            .unzip()
+    };
+    let (lat, lon) = pts(BOOT_MIN_POINTS - 1);
+    assert_eq!(bootstrap_axes(&lat, &lon, 0.9973, 200, 1), None);
+    let (lat, lon) = pts(BOOT_MIN_POINTS);
+    let ((lo, _), _) = bootstrap_axes(&lat, &lon, 0.9973, 200, 1).expect("an interval");
+    assert!(lo > 0.0, "{lo}");
+}
+
 #[test]
 fn summarize_streamed_equals_the_sort_to_the_last_bit() {
     use dispersa::stats::{summarize_owned, summarize_streamed};

@@ -202,7 +202,8 @@ impl<'a> Accumulator<'a> {
             if let Some(s) = s {
                 row.count = s.count;
                 row.mean = Some(s.mean);
-                row.std = Some(s.std);
+                // One value has no sample standard deviation (DuckDB's stddev_samp: NULL).
+                row.std = (s.count > 1).then_some(s.std);
                 row.min = Some(s.min);
                 row.p00135 = Some(s.p00135);
                 row.p02275 = Some(s.p02275);
