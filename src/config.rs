@@ -121,6 +121,7 @@ impl RawConfig {
             let parts = split_dotted_key(key);
             let note = self
                 .other_method_note(key, &parts)
+                .or_else(|| self.other_mode_note(key, &parts))
                 .or_else(|| match flights {
                     Flights::Nominal => None,
                     Flights::Samples => self.dispersed_nominal_note(key, &parts, flights),
@@ -167,6 +168,49 @@ impl RawConfig {
             format!(
                 "--set {key}: applies to integrator.method = \"{wants}\"; this run integrates \
                  with \"{method}\", so it is not used"
+            )
+        })
+    }
+
+    /// The cruise's keys that one mode reads and the others ignore: the departure's state or
+    /// flyby keys, the inertial guidance's direction, the Q-law's settings (open loop replays
+    /// the Q-law's flight, so it reads them too). Given in the file they are allowed (a
+    /// config may switch modes with `--set`); an override of one the run does not read is
+    /// noted, where it went unremarked until 2026-12-05.
+    fn other_mode_note(&self, key: &str, parts: &[String]) -> Option<String> {
+        const MODE_KEYS: [(&str, &str, &[&str]); 13] = [
+            ("departure", "position_au", &["state"]),
+            ("departure", "velocity_km_s", &["state"]),
+            ("departure", "vinf_in_km_s", &["flyby"]),
+            ("departure", "periapsis_altitude_km", &["flyby"]),
+            ("departure", "bplane_angle_deg", &["flyby"]),
+            ("guidance", "direction", &["inertial"]),
+            ("guidance", "eta_cut", &["qlaw", "open_loop"]),
+            ("guidance", "eta_hysteresis", &["qlaw", "open_loop"]),
+            ("guidance", "phasing_days", &["qlaw", "open_loop"]),
+            ("guidance", "phasing_max_da", &["qlaw", "open_loop"]),
+            ("guidance", "phasing_laps", &["qlaw", "open_loop"]),
+            ("guidance", "approach_km", &["qlaw", "open_loop"]),
+            ("guidance", "approach_tau_days", &["qlaw", "open_loop"]),
+        ];
+        let [table, field] = parts else { return None };
+        let (_, _, modes) = MODE_KEYS
+            .iter()
+            .find(|(t, f, _)| t == table && f == field)?;
+        let mode = self
+            .table
+            .get(table.as_str())
+            .and_then(|t| t.get("mode"))
+            .and_then(|m| m.as_str())?;
+        let wants = modes
+            .iter()
+            .map(|m| format!("\"{m}\""))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        (!modes.contains(&mode)).then(|| {
+            format!(
+                "--set {key}: applies to {table}.mode = {wants}; this config's is \"{mode}\", \
+                 so it is not used"
             )
         })
     }

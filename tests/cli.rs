@@ -187,6 +187,35 @@ fn an_integrator_override_for_the_other_method_is_noted() {
     );
 }
 
+/// A cruise override of a key that only another mode reads is pointed out: the departure's
+/// state keys under a flyby, the inertial direction and the Q-law's settings under tangential
+/// guidance (an audit found them dropped without a word, 2026-12-05). The mode's own keys and
+/// a mode switched by `--set` itself are judged by the mode the run flies.
+#[test]
+fn a_cruise_override_for_another_mode_is_noted() {
+    use dispersa::config::{Flights, RawConfig};
+    let text = "[departure]\nmode = \"flyby\"\n[guidance]\nmode = \"qlaw\"\neta_cut = 0.2\n";
+    let sets = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let notes = |s: &[&str]| {
+        RawConfig::parse(text, "t", &sets(s))
+            .unwrap()
+            .unused_override_notes(Flights::Samples)
+    };
+    let n = notes(&[
+        "departure.position_au=[1, 0, 0]",
+        "departure.periapsis_altitude_km=3000",
+        "guidance.direction=[1, 0, 0]",
+        "guidance.phasing_days=100",
+    ]);
+    assert_eq!(n.len(), 2, "{n:?}");
+    assert!(n[0].contains("departure.position_au") && n[0].contains("\"state\""));
+    assert!(n[1].contains("guidance.direction") && n[1].contains("\"inertial\""));
+    let n = notes(&["guidance.mode=\"tangential\"", "guidance.eta_cut=0.3"]);
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert!(n[0].contains("guidance.eta_cut") && n[0].contains("\"tangential\""));
+    assert!(notes(&["guidance.mode=\"open_loop\"", "guidance.eta_cut=0.3"]).is_empty());
+}
+
 /// A nominal value that its dispersion draws without (a uniform's own low and high, a normal's
 /// own mean, a correlated group's own mean) is pointed out when `--set` changes it: only the
 /// `--nominal` run uses it. A normal about the nominal uses it, and gets no note.
