@@ -652,14 +652,21 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
                 "_sensitivity.parquet",
                 manifest::MANIFEST,
             ];
-            if dataset.join(merged[0]).exists() {
+            // The dataset's report was drawn from those statistics: it goes too.
+            let report = dataset.join("_report");
+            let stale_report = crate::output::written_by_dispersa(&report) == Some(DirKind::Report);
+            if dataset.join(merged[0]).exists() || stale_report {
                 for name in merged {
                     let _ = std::fs::remove_file(dataset.join(name));
                 }
+                if stale_report {
+                    let _ = std::fs::remove_dir_all(&report);
+                }
                 notice(format!(
-                    "{}: its merged statistics described the shards before this one; removed \
+                    "{}: its merged statistics{} described the shards before this one; removed \
                      them (run `dispersa merge {}` again)",
                     dataset.display(),
+                    if stale_report { " and report" } else { "" },
                     dataset.display()
                 ));
             }

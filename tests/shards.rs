@@ -201,6 +201,21 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
     assert!(err(&o).contains("checksum"), "{}", err(&o));
     assert!(!bad.join("_summary.parquet").exists());
 
+    // A part the shard's manifest does not list (unreadable, too): refused by name, exit 2,
+    // where reading its footer failed with exit 1 (a docs audit, 2026-12-05).
+    let bad = d.join("stray");
+    copy_dir(&ds, &bad);
+    let stray = bad.join("shard=2").join("part-000000099999.parquet");
+    std::fs::write(&stray, b"not parquet").unwrap();
+    let o = merge(&bad);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("part-000000099999.parquet: not in the shard's"),
+        "{}",
+        err(&o)
+    );
+    assert!(!bad.join("_summary.parquet").exists());
+
     let o = merge(&one);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("not a shard dataset"), "{}", err(&o));
@@ -278,9 +293,18 @@ fn shards_of_two_precisions_are_refused_and_mixed_engines_named() {
         "the merged summary names its bounds"
     );
     // A shard computed again after the merge takes the merged statistics away with it (the
-    // report read them against the new samples).
+    // report read them against the new samples), and the report drawn from them.
+    let o = dispersa(&["report", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out.join("_report").join("report.html").exists());
     shard("1/2", &["--backend", "cpu", "--force"]);
     assert!(!out.join("_summary.parquet").exists() && !out.join("_sensitivity.parquet").exists());
+    assert!(
+        !out.join("_report").exists(),
+        "the report of the old statistics is left"
+    );
     assert!(merge(&out).status.success());
     assert!(out.join("_summary.parquet").exists());
 }
