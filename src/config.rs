@@ -309,7 +309,7 @@ impl RawConfig {
     pub fn typed<T: for<'de> Deserialize<'de>>(&self) -> Result<T, ConfigError> {
         let de = self.table.clone();
         serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
+            let path = quoted_path(&e.path().to_string(), &self.table);
             let inner = e.into_inner().to_string();
             let inner = inner.trim().to_string();
             // serde reports a missing field at the parent ("missing field `x`", which toml
@@ -335,6 +335,24 @@ impl RawConfig {
             )
         })
     }
+}
+
+/// serde's path with a dispersion's parameter path quoted as the config writes it:
+/// `dispersions."atmosphere.density_scale".foo`, where serde prints the key's dots bare.
+fn quoted_path(path: &str, table: &toml::Table) -> String {
+    let Some(rest) = path.strip_prefix("dispersions.") else {
+        return path.to_string();
+    };
+    let Some(d) = table.get("dispersions").and_then(|d| d.as_table()) else {
+        return path.to_string();
+    };
+    d.keys()
+        .filter(|k| k.contains('.'))
+        .find_map(|k| {
+            let tail = rest.strip_prefix(k.as_str())?;
+            (tail.is_empty() || tail.starts_with('.')).then(|| format!("dispersions.\"{k}\"{tail}"))
+        })
+        .unwrap_or_else(|| path.to_string())
 }
 
 /// A deserializer's message in the config's terms: toml's second line ("in `table`", which

@@ -245,6 +245,11 @@ fn type_errors_name_config_types_and_show_how_to_quote_a_dispersion() {
         err.contains("expected a number") && !err.contains("one quoted key"),
         "{err}"
     );
+    // and its key is named as the config writes it, quoted.
+    assert!(
+        err.contains("`dispersions.\"vehicle.mass_kg\".low`"),
+        "{err}"
+    );
 }
 
 /// Sizes that cannot describe the flight: a density perturbation that stops below the entry
