@@ -140,16 +140,26 @@ pub fn bench(
             v[v.len() / 2]
         };
         let info = engine.info();
+        // The CPU engine builds no kernel and gathers nothing beside the propagation: "-", as
+        // the README's table has it, not a measured 0.00.
+        let gpu = matches!(engine, Engine::Gpu { .. });
+        let shown = |v: Vec<f64>| {
+            if gpu {
+                format!("{:.2}", median(v))
+            } else {
+                "-".to_string()
+            }
+        };
         say!(
-            "{:<7} {:<9} {:>10.0} {:>9.1}% {:>8.2} {:>8.2} {:>8.2} {:>9.2}  {} [{}] {}",
+            "{:<7} {:<9} {:>10.0} {:>9.1}% {:>8} {:>8.2} {:>8.2} {:>9}  {} [{}] {}",
             info.backend,
             info.precision.name(),
             median(rates),
             100.0 * median(host),
-            median(build),
+            shown(build),
             median(draw),
             median(write),
-            median(gather),
+            shown(gather),
             info.adapter,
             info.adapter_backend,
             info.driver

@@ -203,27 +203,8 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     metadata.retain(|(k, _)| k.starts_with("dispersa.") && k != "dispersa.shard");
     metadata.retain(|(k, _)| k != "dispersa.shard_samples");
     metadata.push(("dispersa.merged_shards".into(), n.to_string()));
-    for key in [
-        "dispersa.backend",
-        "dispersa.adapter",
-        "dispersa.adapter_backend",
-        "dispersa.driver",
-    ] {
-        let mut seen: Vec<String> = Vec::new();
-        for (_, kv) in &engines {
-            let v = value(kv, key);
-            if !seen.contains(&v) {
-                seen.push(v);
-            }
-        }
-        if seen.len() > 1 {
-            for (k, v) in metadata.iter_mut() {
-                if k == key {
-                    *v = seen.join("; ");
-                }
-            }
-        }
-    }
+    let sources: Vec<Vec<(String, String)>> = engines.iter().map(|(_, kv)| kv.clone()).collect();
+    crate::output::join_engine_labels(&mut metadata, &sources);
     let tmp_summary = out.join("_summary.parquet.tmp");
     let tmp_sens = out.join("_sensitivity.parquet.tmp");
     let mut summary_meta = metadata.clone();

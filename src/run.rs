@@ -395,7 +395,21 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         ));
     }
 
-    let metadata = metadata(prep, &info, chunk);
+    let mut metadata = metadata(prep, &info, chunk);
+    // Resumed on another engine, the run names both (as a merge of such shards does), where it
+    // carried the last one's label alone.
+    if resumed > 0 {
+        let mut sources = Vec::new();
+        if data_complete {
+            sources.push(crate::output::file_metadata(&joined)?);
+        } else {
+            for p in &done {
+                sources.push(crate::output::file_metadata(&p.path)?);
+            }
+        }
+        sources.push(metadata.clone());
+        crate::output::join_engine_labels(&mut metadata, &sources);
+    }
     let input_cols: Vec<ColumnSpec> = prep
         .draws
         .sampler

@@ -252,10 +252,20 @@ fn an_engine_failure_names_its_chunk_keeps_the_rest_and_the_run_resumes_on_anoth
         err(&o)
     );
     let f = std::fs::File::open(out.join("samples.parquet")).unwrap();
-    let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+    let builder =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
+    // Both engines computed the run, and its files say so, as a merge of such shards does (it
+    // carried the last engine's label alone until 2026-12-05).
+    let backend = builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
         .unwrap()
-        .build()
-        .unwrap();
+        .iter()
+        .find(|k| k.key == "dispersa.backend")
+        .and_then(|k| k.value.clone());
+    assert_eq!(backend.as_deref(), Some("gpu; cpu"));
+    let r = builder.build().unwrap();
     let mut next = 0u64;
     for b in r {
         let b = b.unwrap();

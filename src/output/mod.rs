@@ -454,6 +454,37 @@ pub fn write_sensitivity(
     write_table(path, schema, cols, metadata)
 }
 
+/// The engine's keys of a file's metadata, which differ between parts computed by different
+/// engines (shards, or a run resumed on another backend).
+pub const ENGINE_KEYS: [&str; 4] = [
+    "dispersa.backend",
+    "dispersa.adapter",
+    "dispersa.adapter_backend",
+    "dispersa.driver",
+];
+
+/// Set each of [`ENGINE_KEYS`] in `metadata` to every value `sources` hold for it, in order of
+/// first appearance, joined by "; " ("cpu; gpu"); a value that is itself such a join is split
+/// first, so that joining again adds only what is new.
+pub fn join_engine_labels(metadata: &mut [(String, String)], sources: &[Vec<(String, String)>]) {
+    for key in ENGINE_KEYS {
+        let mut seen: Vec<String> = Vec::new();
+        for kv in sources {
+            let v = kv.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v);
+            for part in v.split("; ") {
+                if !seen.iter().any(|s| s == part) {
+                    seen.push(part.to_string());
+                }
+            }
+        }
+        if let Some((_, v)) = metadata.iter_mut().find(|(k, _)| k == key) {
+            if !seen.is_empty() {
+                *v = seen.join("; ");
+            }
+        }
+    }
+}
+
 /// A Parquet file's key-value metadata, sorted by key.
 pub fn file_metadata(path: &Path) -> Result<Vec<(String, String)>, OutputError> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
