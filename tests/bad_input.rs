@@ -525,6 +525,45 @@ fn cruise_replace(from: &str, to: &str) -> String {
     CRUISE.replacen(from, to, 1)
 }
 
+/// A state departure refuses what it cannot fly: a start inside the Earth's sphere of influence
+/// (a new-user trial's start at the Earth took 7 million steps a sample and meant nothing), and
+/// a dispersion of the flyby's keys, which it does not read (they were drawn, written and
+/// ranked by the tornado).
+#[test]
+fn a_state_departure_refuses_the_earth_and_the_flyby_dispersions() {
+    use dispersa::physics::ephemeris::{body_state, Body};
+    use dispersa::physics::epoch::parse_tdb_jd;
+    use dispersa::physics::kepler::AU_M;
+    let jd = parse_tdb_jd("t", "2027-11-20T00:00:00 TDB").unwrap();
+    let (re, _) = body_state(Body::EarthMoonBary, jd);
+    // 500,000 km from the Earth along x: inside its 925,000 km sphere.
+    let at = |dx: f64| {
+        format!(
+            "departure.position_au=[{}, {}, {}]",
+            (re[0] + dx) / AU_M,
+            re[1] / AU_M,
+            re[2] / AU_M
+        )
+    };
+    let state = "departure.mode=\"state\"";
+    let v = "departure.velocity_km_s=[-20.0, 20.0, 0.0]";
+    let near = at(5e8);
+    expect_bad(
+        Some(CRUISE),
+        &["--set", state, "--set", &near, "--set", v],
+        "departure.position_au",
+    );
+    let (_, err, _, _dir) = run_with(Some(CRUISE), &["--set", state, "--set", &near, "--set", v]);
+    assert!(err.contains("sphere of influence"), "{err}");
+    // Outside the sphere the state is accepted, but the shipped config disperses the flyby.
+    let far = at(2e9);
+    expect_bad(
+        Some(CRUISE),
+        &["--set", state, "--set", &far, "--set", v],
+        "is not used by this config's models",
+    );
+}
+
 #[test]
 fn cruise_bad_inputs_name_their_keys() {
     expect_bad(

@@ -18,7 +18,24 @@ const CONFIG: &str = concat!(
 );
 
 fn cruise_with(sets: &[String]) -> Cruise {
-    let raw = RawConfig::load(std::path::Path::new(CONFIG), sets).expect("config loads");
+    let mut raw = RawConfig::load(std::path::Path::new(CONFIG), sets).expect("config loads");
+    // Switched to a state departure, the shipped config's flyby dispersions go: a state
+    // departure does not read those keys and refuses to disperse them.
+    let state = raw
+        .table
+        .get("departure")
+        .and_then(|d| d.get("mode"))
+        .and_then(|m| m.as_str())
+        == Some("state");
+    if state {
+        if let Some(d) = raw
+            .table
+            .get_mut("dispersions")
+            .and_then(|d| d.as_table_mut())
+        {
+            d.retain(|k, _| !k.starts_with("departure."));
+        }
+    }
     Cruise::new(CruiseConfig::from_raw(&raw).expect("valid config"))
 }
 

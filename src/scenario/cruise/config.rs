@@ -396,6 +396,32 @@ impl CruiseConfig {
                         "must be at least 0.05 au from the Sun",
                     ));
                 }
+                // Inside the Earth's sphere of influence, with the Earth a third body, the
+                // heliocentric integration follows a planetocentric orbit: a new-user trial's
+                // start at the Earth took 7 million steps (15 s a sample) and meant nothing.
+                if self.perturbations.bodies.iter().any(|b| b == "earth") {
+                    use crate::physics::ephemeris::{body_state, Body};
+                    use crate::physics::kepler::AU_M;
+                    let jd = crate::physics::epoch::parse_tdb_jd("departure.epoch", &d.epoch)?;
+                    let (re, _) = body_state(Body::EarthMoonBary, jd);
+                    let d_m = (0..3)
+                        .map(|k| (r[k] * AU_M - re[k]).powi(2))
+                        .sum::<f64>()
+                        .sqrt();
+                    let soi = crate::physics::constants::EARTH_SOI_M;
+                    if d_m < soi {
+                        return Err(ConfigError::key(
+                            "departure.position_au",
+                            format!(
+                                "is {:.0} km from the Earth at departure.epoch, inside its sphere \
+                                 of influence ({:.0} km), which a heliocentric state cannot start \
+                                 in; start outside it, or use mode = \"flyby\"",
+                                d_m / 1e3,
+                                soi / 1e3
+                            ),
+                        ));
+                    }
+                }
             }
         }
         let s = &self.spacecraft;

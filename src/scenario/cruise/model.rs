@@ -53,12 +53,7 @@ const P_ISCALE: usize = 13;
 const P_PERR1: usize = 14;
 const P_PERR2: usize = 15;
 
-/// Earth's sphere of influence about the Sun [m] (Laplace: a (m/M)^(2/5) = 9.25e8 m). The
-/// heliocentric phase starts on it: the patched conic carries the spacecraft from periapsis to
-/// the sphere along the outgoing asymptote, at the hyperbolic speed there,
-/// sqrt(v_inf^2 + 2 mu / r_soi); from then on the Earth pulls as a third body, so the energy it
-/// takes between the sphere and infinity is counted once.
-pub const EARTH_SOI_M: f64 = 9.25e8;
+pub use crate::physics::constants::EARTH_SOI_M;
 /// Ephemeris table spacing [s]: cubic Hermite between daily nodes errs by < 0.1 m for the EMB.
 pub const EPH_DT_S: f64 = DAY_S;
 pub const JULIAN_YEAR_S: f64 = 365.25 * DAY_S;
@@ -385,8 +380,13 @@ impl Model {
 
 fn nominal_params(cfg: &CruiseConfig) -> [f64; N_PARAMS] {
     let mut p = [f64::NAN; N_PARAMS];
-    p[P_RP_ALT] = cfg.departure.periapsis_altitude_km.unwrap_or(f64::NAN);
-    p[P_BPLANE] = cfg.departure.bplane_angle_deg.unwrap_or(f64::NAN);
+    // The flyby's keys only where the departure is a flyby: a state departure does not read
+    // them, so they cannot be dispersed there (a file that keeps them for a `--set
+    // departure.mode` switch drew and wrote them, ranked by the tornado, until 2026-12-05).
+    if cfg.departure.mode == DepartureMode::Flyby {
+        p[P_RP_ALT] = cfg.departure.periapsis_altitude_km.unwrap_or(f64::NAN);
+        p[P_BPLANE] = cfg.departure.bplane_angle_deg.unwrap_or(f64::NAN);
+    }
     let s = &cfg.spacecraft;
     p[P_WET] = s.wet_mass_kg;
     p[P_PROP] = s.propellant_kg;
