@@ -566,6 +566,12 @@ fn a_state_departure_refuses_the_earth_and_the_flyby_dispersions() {
 
 #[test]
 fn cruise_bad_inputs_name_their_keys() {
+    // A departure past the ephemerides is named as such, not as a deadline before it.
+    expect_bad(
+        Some(CRUISE),
+        &["--set", "departure.epoch=\"2060-01-01T00:00:00 TDB\""],
+        "`departure.epoch`: must be before 2051",
+    );
     expect_bad(
         Some(&cruise_replace("body = \"311P\"", "body = \"Ceres\"")),
         &[],

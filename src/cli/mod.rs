@@ -502,19 +502,29 @@ fn print_statistics(status_counts: &[(String, u64)], summary: &[crate::output::S
         }
         match (row.p50, row.ci_low) {
             (Some(p50), _) => {
+                // Four decimals, without the sign of a value that rounds to zero (an exhausted
+                // sample's margin, -1.8e-7 kg, printed "-0.0000").
+                let f4 = |x: f64| {
+                    let t = format!("{x:.4}");
+                    if t == "-0.0000" {
+                        "0.0000".to_string()
+                    } else {
+                        t
+                    }
+                };
                 let tol = match (row.tolerance_lower, row.tolerance_upper) {
-                    (Some(lo), Some(hi)) => format!("  tol [{lo:.4}, {hi:.4}]"),
+                    (Some(lo), Some(hi)) => format!("  tol [{}, {}]", f4(lo), f4(hi)),
                     _ => {
                         short += 1;
                         String::new()
                     }
                 };
                 say!(
-                    "  {:<28} p50 {:>12.4}  [p00135 {:.4}, p99865 {:.4}]{tol} {}",
+                    "  {:<28} p50 {:>12}  [p00135 {}, p99865 {}]{tol} {}",
                     row.metric,
-                    p50,
-                    row.p00135.unwrap_or(f64::NAN),
-                    row.p99865.unwrap_or(f64::NAN),
+                    f4(p50),
+                    f4(row.p00135.unwrap_or(f64::NAN)),
+                    f4(row.p99865.unwrap_or(f64::NAN)),
                     row.unit
                 )
             }

@@ -554,6 +554,21 @@ impl CruiseConfig {
         positive("target.tol_i_deg", t.tol_i_deg)?;
         let deadline = crate::physics::epoch::parse_tdb_jd("target.deadline", &t.deadline)?;
         let epoch = crate::physics::epoch::parse_tdb_jd("departure.epoch", &self.departure.epoch)?;
+        // Standish's Table 1 elements hold for 1800-2050; 311P's table starts at its elements.
+        // The departure's own range first, so that a departure past it is named as such.
+        const JD_2050_END: f64 = 2_470_172.5;
+        if epoch < crate::physics::comet::COMET_311P_EPOCH_JD {
+            return Err(ConfigError::key(
+                "departure.epoch",
+                "must be on or after 2017-04-29, the epoch of 311P's elements (its ephemeris starts there)",
+            ));
+        }
+        if epoch >= JD_2050_END {
+            return Err(ConfigError::key(
+                "departure.epoch",
+                "must be before 2051-01-01 (the planets' elements hold for 1800-2050)",
+            ));
+        }
         if deadline <= epoch {
             return Err(ConfigError::key(
                 "target.deadline",
@@ -566,15 +581,7 @@ impl CruiseConfig {
                 "must be before 2051-01-02 (the end of 311P's ephemeris table)",
             ));
         }
-        // Standish's Table 1 elements hold for 1800-2050; 311P's table starts at its elements.
-        const JD_2050_END: f64 = 2_470_172.5;
-        if epoch < crate::physics::comet::COMET_311P_EPOCH_JD {
-            return Err(ConfigError::key(
-                "departure.epoch",
-                "must be on or after 2017-04-29, the epoch of 311P's elements (its ephemeris starts there)",
-            ));
-        }
-        if epoch < 2_378_496.5 || epoch + self.integrator.time_limit_days > JD_2050_END {
+        if epoch + self.integrator.time_limit_days > JD_2050_END {
             return Err(ConfigError::key(
                 "integrator.time_limit_days",
                 "departure.epoch plus the time limit must stay within 1800-2050 (planet ephemeris validity)",
