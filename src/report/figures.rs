@@ -155,6 +155,17 @@ fn fmt_tick(v: f64, step: f64) -> String {
 const DATA: RGBColor = RGBColor(31, 119, 180);
 const LIMIT: RGBColor = RGBColor(214, 39, 40);
 const GUIDE: RGBColor = RGBColor(90, 90, 90);
+/// The cruise's trajectories, apart from the colours the figures give the Earth (green), 311P
+/// (purple), the Sun (yellow) and the limits (red, orange): Palette99 gave sample 1 the
+/// comet's purple (a new-user trial).
+const TRACK_COLOURS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
 
 /// How a legend entry is drawn.
 #[derive(Debug, Clone, Copy)]
@@ -888,7 +899,7 @@ impl Plot for Heliocentric {
             .label("311P/PANSTARRS orbit")
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], comet_c.stroke_width(2)));
         for (k, (name, pts)) in self.tracks.iter().enumerate() {
-            let c = Palette99::pick(k + 3).to_rgba();
+            let c = TRACK_COLOURS[k % TRACK_COLOURS.len()];
             chart
                 .draw_series(LineSeries::new(pts.clone(), c.stroke_width(1)))
                 .map_err(e)?
@@ -948,11 +959,10 @@ impl Plot for CometDistance {
             .label_style((FONT, 14))
             .draw()
             .map_err(e)?;
-        for (level, name) in [
-            (self.approach_km, "approach"),
-            (self.rendezvous_km, "rendezvous"),
+        for (level, name, c) in [
+            (self.approach_km, "approach", RGBColor(230, 120, 0)),
+            (self.rendezvous_km, "rendezvous", LIMIT),
         ] {
-            let c = RGBColor(214, 39, 40);
             chart
                 .draw_series(LineSeries::new(
                     [(x0, level), (x1, level)],
@@ -963,7 +973,7 @@ impl Plot for CometDistance {
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
         }
         for (k, (name, pts)) in self.tracks.iter().enumerate() {
-            let c = Palette99::pick(k + 3).to_rgba();
+            let c = TRACK_COLOURS[k % TRACK_COLOURS.len()];
             let pts: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, y.max(y0))).collect();
             chart
                 .draw_series(LineSeries::new(pts, c.stroke_width(1)))
