@@ -1,8 +1,10 @@
-"""Execute notebooks/explore.ipynb headless against a run. Usage: run_notebook.py RUN_DIR
+"""Execute the run's notebook headless against it. Usage: run_notebook.py RUN_DIR
 
-Runs every cell with nbclient (kernel python3, 600 s per cell) and DISPERSA_RUN=RUN_DIR, in
-notebooks/ as Jupyter would. The committed notebook is only read: the executed copy stays in
-memory. Exits non-zero with the failing cell's error."""
+The notebook is the scenario's, read from samples.parquet's metadata: notebooks/explore.ipynb
+for a reentry run, notebooks/cruise.ipynb for a cruise run. Runs every cell with nbclient
+(kernel python3, 600 s per cell) and DISPERSA_RUN=RUN_DIR, in notebooks/ as Jupyter would. The
+committed notebook is only read: the executed copy stays in memory. Exits non-zero with the
+failing cell's error."""
 import os
 import re
 import sys
@@ -13,7 +15,10 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "explore.ipynb"
+import pyarrow.parquet as pq
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+BY_SCENARIO = {"reentry": "explore.ipynb", "cruise": "cruise.ipynb"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -21,10 +26,16 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     run = Path(sys.argv[1]).resolve()
+    meta = pq.read_metadata(run / "samples.parquet").metadata or {}
+    scenario = meta.get(b"dispersa.scenario", b"?").decode()
+    if scenario not in BY_SCENARIO:
+        sys.exit(f"run_notebook: {run} is a {scenario} run; notebooks exist for "
+                 f"{', '.join(BY_SCENARIO)}")
+    notebook = NOTEBOOKS / BY_SCENARIO[scenario]
     os.environ["DISPERSA_RUN"] = str(run)  # the kernel inherits this process's environment
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = nbformat.read(notebook, as_version=4)
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+                            resources={"metadata": {"path": str(notebook.parent)}})
     start = time.monotonic()
     try:
         client.execute()
@@ -33,13 +44,13 @@ def main():
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error":
                     print(ANSI.sub("", "\n".join(out["traceback"])), file=sys.stderr)
-                    sys.exit(f"run_notebook: {NOTEBOOK.name} cell {i} ({cell.get('id')}) failed "
+                    sys.exit(f"run_notebook: {notebook.name} cell {i} ({cell.get('id')}) failed "
                              f"with DISPERSA_RUN={run}: {out['ename']}: {out['evalue']}")
         print(ANSI.sub("", str(e)), file=sys.stderr)  # a timeout or a dead kernel: no error output
-        sys.exit(f"run_notebook: {NOTEBOOK.name} failed with DISPERSA_RUN={run}: "
+        sys.exit(f"run_notebook: {notebook.name} failed with DISPERSA_RUN={run}: "
                  f"{type(e).__name__}")
     code_cells = sum(c.cell_type == "code" for c in nb.cells)
-    print(f"notebook ok: {NOTEBOOK.name}, {code_cells} code cells on {run} "
+    print(f"notebook ok: {notebook.name}, {code_cells} code cells on {run} "
           f"in {time.monotonic() - start:.1f} s")
 
 
