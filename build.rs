@@ -1,6 +1,6 @@
 // Records the git commit for the outputs' provenance metadata, when built from a checkout, with
-// "-modified" when tracked files differ from it (a build of uncommitted changes must not stamp
-// its outputs as the commit's).
+// "-modified" when the files it is built from (src, shaders, build.rs, Cargo.toml, Cargo.lock)
+// differ from it: a build of uncommitted changes must not stamp its outputs as the commit's.
 fn main() {
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/refs");
@@ -20,8 +20,21 @@ fn main() {
     // Always set, so that `dispersa --version` can name it ("unknown" outside a checkout).
     let commit = match git(&["rev-parse", "--short=12", "HEAD"]).filter(|c| !c.is_empty()) {
         Some(c) => {
-            let modified = git(&["status", "--porcelain", "--untracked-files=no"])
-                .is_some_and(|s| !s.is_empty());
+            // Only the files the binary is built from, and without refreshing the index
+            // (which this script watches: a refresh would run it again on every build).
+            let modified = git(&[
+                "--no-optional-locks",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                "src",
+                "shaders",
+                "build.rs",
+                "Cargo.toml",
+                "Cargo.lock",
+            ])
+            .is_some_and(|s| !s.is_empty());
             if modified {
                 format!("{c}-modified")
             } else {

@@ -168,11 +168,11 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         files.extend(shard_parts.into_iter().map(|p| p.path));
     }
     // The shards' engines: one precision (samples of two precisions are not one dataset), and
-    // the backends and adapters as they were, joined where they differ.
+    // the backends and adapters as they were, joined where they differ. Every part is read: a
+    // shard resumed on another engine names both only in the parts written after the resume.
     let mut engines: Vec<(u64, Vec<(String, String)>)> = Vec::new();
     for (&k, dir) in &found {
-        let first = parts::list(dir, false, &mut |_| {})?;
-        if let Some(p) = first.first() {
+        for p in parts::list(dir, false, &mut |_| {})? {
             engines.push((k, crate::output::file_metadata(&p.path)?));
         }
     }

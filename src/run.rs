@@ -397,7 +397,8 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
 
     let mut metadata = metadata(prep, &info, chunk);
     // Resumed on another engine, the run names both (as a merge of such shards does), where it
-    // carried the last one's label alone.
+    // carried the last one's label alone; an engine that computes no sample (a resume that
+    // finds every sample done) is not named.
     if resumed > 0 {
         let mut sources = Vec::new();
         if data_complete {
@@ -407,7 +408,9 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
                 sources.push(crate::output::file_metadata(&p.path)?);
             }
         }
-        sources.push(metadata.clone());
+        if resumed < prep.range.end - prep.range.start {
+            sources.push(metadata.clone());
+        }
         crate::output::join_engine_labels(&mut metadata, &sources);
     }
     let input_cols: Vec<ColumnSpec> = prep
@@ -669,7 +672,8 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             // The dataset's report was drawn from those statistics: it goes too.
             let report = dataset.join("_report");
             let stale_report = crate::output::written_by_dispersa(&report) == Some(DirKind::Report);
-            if dataset.join(merged[0]).exists() || stale_report {
+            let stale_stats = dataset.join(merged[0]).exists();
+            if stale_stats || stale_report {
                 for name in merged {
                     let _ = std::fs::remove_file(dataset.join(name));
                 }
@@ -677,10 +681,14 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
                     let _ = std::fs::remove_dir_all(&report);
                 }
                 notice(format!(
-                    "{}: its merged statistics{} described the shards before this one; removed \
-                     them (run `dispersa merge {}` again)",
+                    "{}: its {} described the shards before this one; removed (run `dispersa \
+                     merge {}` again)",
                     dataset.display(),
-                    if stale_report { " and report" } else { "" },
+                    match (stale_stats, stale_report) {
+                        (true, true) => "merged statistics and report",
+                        (true, false) => "merged statistics",
+                        _ => "report",
+                    },
                     dataset.display()
                 ));
             }

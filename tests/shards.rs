@@ -308,3 +308,52 @@ fn shards_of_two_precisions_are_refused_and_mixed_engines_named() {
     assert!(merge(&out).status.success());
     assert!(out.join("_summary.parquet").exists());
 }
+
+/// A shard resumed on another engine names both in the parts it wrote after the resume, and the
+/// merge reads every part's engine, not only each shard's first (a review found the merged
+/// files naming the GPU alone, 2026-12-05). Shard 0 of 140,000 samples closes its first part
+/// at 65,536 on lavapipe, fails at the next chunk (the failpoint), and is finished on the CPU.
+#[test]
+fn a_shard_resumed_on_another_engine_is_merged_with_both_named() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("ds");
+    let shard = |k: &str, backend: &str, extra: &[&str], fail: bool| {
+        let mut c = dispersa(&["run", CONFIG, "--quiet", "--samples", "140000"]);
+        c.args([
+            "--shard",
+            k,
+            "--backend",
+            backend,
+            "--set",
+            "run.chunk_size=8192",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .args(extra);
+        if fail {
+            c.env("DISPERSA_FAILPOINT_CHUNK", "65536");
+        }
+        c.output().unwrap()
+    };
+    let o = shard("0/2", "gpu", &["--precision", "f64"], true);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let o = shard("0/2", "cpu", &["--resume"], false);
+    assert!(o.status.success(), "{}", err(&o));
+    let o = shard("1/2", "gpu", &["--precision", "f64"], false);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(merge(&out).status.success());
+    let f = std::fs::File::open(out.join("_summary.parquet")).unwrap();
+    let kv = ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .cloned()
+        .unwrap();
+    let backend = kv.iter().find(|e| e.key == "dispersa.backend");
+    assert_eq!(
+        backend.and_then(|e| e.value.as_deref()),
+        Some("gpu; cpu"),
+        "the merged files name both engines"
+    );
+}

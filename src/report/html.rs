@@ -148,7 +148,7 @@ pub fn page(p: &Page, figures: &[(&Figure, String)]) -> String {
     }
     if let Some(t) = &p.summary {
         h.push_str("<h2 id=\"summary\">Summary (summary.parquet)</h2>\n");
-        // Fifteen columns: the table scrolls sideways rather than widen the page.
+        // Sixteen columns: the table scrolls sideways rather than widen the page.
         h.push_str("<div class=\"wide\">");
         h.push_str(&summary_table(t));
         h.push_str("</div>\n");

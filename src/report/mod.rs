@@ -831,12 +831,23 @@ fn reentry_figures(
             let spread = if d.n < 2 || !d.added_share().is_finite() {
                 String::new()
             } else {
+                let share = d.added_share();
+                let part = if share >= 0.0 {
+                    format!(
+                        "the wind makes {:.0}% of the landings' variance (1 - calm over windy, \
+                         traces of the covariances)",
+                        100.0 * share
+                    )
+                } else {
+                    format!(
+                        "the wind narrows the landings' variance, to {:.0}% of the calm-air \
+                         one (traces of the covariances)",
+                        100.0 * d.var_wind_km2 / d.var_calm_km2
+                    )
+                };
                 format!(
-                    "; the drift's scatter about its mean is {:.1} km rms, and the wind adds \
-                     {:.0}% of the landings' variance (1 - calm over windy, traces of the \
-                     covariances)",
-                    d.spread_km,
-                    100.0 * d.added_share()
+                    "; the drift's scatter about its mean is {:.1} km rms, and {part}",
+                    d.spread_km
                 )
             };
             let (whose, on_average, point) = if d.n == 1 {

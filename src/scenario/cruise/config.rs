@@ -575,7 +575,7 @@ impl CruiseConfig {
                 "must be after departure.epoch",
             ));
         }
-        if deadline > crate::physics::comet::COMET_TABLE_END_JD {
+        if deadline >= crate::physics::comet::COMET_TABLE_END_JD {
             return Err(ConfigError::key(
                 "target.deadline",
                 "must be before 2051-01-02 (the end of 311P's ephemeris table)",
