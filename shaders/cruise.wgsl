@@ -87,36 +87,36 @@ fn phased_qc(r: vec3<real>, v: vec3<real>, t: real, p: P) -> QLawConsts {
 
 // cpu.rs `approach_command`: (unit direction, throttle in [0, 1]) of the approach law.
 fn approach_command(r: vec3<real>, v: vec3<real>, m: real, t: real, p: P) -> vec4<real> {
+    let a_max = p.n_on * inputs[p.ib + I_THRUST] * inputs[p.ib + I_DUTY] / m;
+    if (a_max <= 0.0) {
+        return vec4<real>(0.0, 0.0, 0.0, 0.0);
+    }
     let rc = comet_position(t);
     let vc = body_velocity(dims.n_bodies, t);
     let dr = r - rc;
     let dv = v - vc;
     let d = length(dr);
-    let a_max = p.n_on * inputs[p.ib + I_THRUST] * inputs[p.ib + I_DUTY] / m;
     let tau = consts[C_APP_TAU];
     let mu = consts[C_SUN_MU];
     let rn = length(r);
     let rcn = length(rc);
     let k_r = -mu / (rn * rn * rn);
     let k_c = mu / (rcn * rcn * rcn);
-    // v_ref = -g(d) dr; its rate along the flight, -g dv - (g'(d) / d) (dr . dv) dr, is fed
-    // forward (cpu.rs).
-    let braking = sqrt(2.0 * APPROACH_ACCEL_SHARE * a_max * d);
-    var g: real = 0.0;
+    // The profile c(d) = sqrt(k (d + d0)) - sqrt(k d0), v_ref = -g dr with g = k / (s1 + s0),
+    // and its rate along the flight fed forward (cpu.rs).
+    let k = 2.0 * APPROACH_ACCEL_SHARE * a_max;
+    let s0 = 0.5 * k * tau;
+    let s1 = sqrt(k * d + s0 * s0);
+    let g = k / (s1 + s0);
     var dg_d: real = 0.0;
     if (d > 0.0) {
-        if (braking < d / tau) {
-            g = braking / d;
-            dg_d = -0.5 * braking / (d * d * d);
-        } else {
-            g = 1.0 / tau;
-        }
+        dg_d = -k * k / (2.0 * s1 * (s1 + s0) * (s1 + s0) * d);
     }
     let tidal = k_r * r + k_c * rc;
     let ff = -g * dv - (dg_d * dot(dr, dv)) * dr;
     let a_cmd = ff - tidal + (-g * dr - dv) / tau;
     let an = length(a_cmd);
-    if (an <= 0.0 || a_max <= 0.0) {
+    if (an <= 0.0) {
         return vec4<real>(0.0, 0.0, 0.0, 0.0);
     }
     return vec4<real>(a_cmd / an, min(an / a_max, 1.0));

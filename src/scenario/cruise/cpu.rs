@@ -377,11 +377,16 @@ impl CruiseSample<'_> {
 
     /// The approach stage's command at a state: unit direction and throttle in [0, 1]. The
     /// relative velocity follows a braking profile toward the comet, closing at
-    /// min(sqrt(2 s a_max d), d / tau) (s = APPROACH_ACCEL_SHARE), with the Sun's tidal
-    /// acceleration between spacecraft and comet cancelled. The profile's own rate along the
-    /// flight is fed forward and the velocity error decays with time constant tau: the
-    /// distance then falls monotonically (critically damped where d / tau rules). Fed back
-    /// alone (until 2026-12-05) the loop was damped at 0.5 and flew through the comet.
+    /// c(d) = sqrt(k (d + d0)) - sqrt(k d0), k = 2 s a_max (s = APPROACH_ACCEL_SHARE),
+    /// d0 = k tau^2 / 4: far out it brakes at s a_max, near the comet it closes at d / tau,
+    /// and in between its deceleration, (k / 2)(1 - sqrt(d0 / (d + d0))), rises smoothly and
+    /// never passes s a_max, which leaves the rest of the thrust to the feedback and the tidal
+    /// term. The Sun's tidal acceleration between spacecraft and comet is cancelled, the
+    /// profile's own rate along the flight is fed forward, and the velocity error decays with
+    /// time constant tau: the distance then falls monotonically. Fed back alone (until
+    /// 2026-12-05) the loop was damped at 0.5 and flew through the comet; with
+    /// min(sqrt(k d), d / tau) the deceleration the profile asked for doubled where the two
+    /// met, to all of the thrust (a review, the same day).
     pub fn approach_command(
         &self,
         r: [f64; 3],
@@ -390,11 +395,14 @@ impl CruiseSample<'_> {
         t: f64,
         n_on: f64,
     ) -> ([f64; 3], f64) {
+        let a_max = n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
+        if a_max <= 0.0 {
+            return ([0.0; 3], 0.0);
+        }
         let (rc, vc) = self.comet_state(t);
         let dr = add(r, rc, -1.0);
         let dv = add(v, vc, -1.0);
         let d = norm(dr);
-        let a_max = n_on * self.input[I_THRUST] * self.input[I_DUTY] / m;
         let tau = self.c(C_APP_TAU);
         let mu = self.c(C_SUN_MU);
         let (rn, rcn) = (norm(r), norm(rc));
@@ -403,21 +411,22 @@ impl CruiseSample<'_> {
             rc,
             mu / (rcn * rcn * rcn),
         );
-        // v_ref = -g(d) dr, g = closing / d; its rate along the flight, -g dv - g' (dr.dv / d) dr,
-        // is fed forward so that the velocity follows the profile without lag.
-        let braking = (2.0 * APPROACH_ACCEL_SHARE * a_max * d).sqrt();
-        let (g, dg_d) = if d <= 0.0 {
-            (0.0, 0.0)
-        } else if braking < d / tau {
-            (braking / d, -0.5 * braking / (d * d * d))
+        // v_ref = -g(d) dr, g = c / d = k / (s1 + s0) (no cancellation near the comet, 1 / tau
+        // at it); its rate along the flight, -g dv - (g' / d)(dr . dv) dr, is fed forward.
+        let k = 2.0 * APPROACH_ACCEL_SHARE * a_max;
+        let s0 = 0.5 * k * tau;
+        let s1 = (k * d + s0 * s0).sqrt();
+        let g = k / (s1 + s0);
+        let dg_d = if d > 0.0 {
+            -k * k / (2.0 * s1 * (s1 + s0) * (s1 + s0) * d)
         } else {
-            (1.0 / tau, 0.0)
+            0.0
         };
         let v_ref = dr.map(|x| -g * x);
         let ff = add(dv.map(|x| -g * x), dr, -dg_d * dot(dr, dv));
         let a_cmd = add(add(ff, tidal, -1.0), add(v_ref, dv, -1.0), 1.0 / tau);
         let an = norm(a_cmd);
-        if an <= 0.0 || a_max <= 0.0 {
+        if an <= 0.0 {
             return ([0.0; 3], 0.0);
         }
         (a_cmd.map(|x| x / an), (an / a_max).min(1.0))

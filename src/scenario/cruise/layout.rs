@@ -141,8 +141,9 @@ pub const APPROACH_MODE: f64 = 64.0;
 /// The most thrusters a config may have: the mode code 2 x 16 + 1 stays below APPROACH_MODE.
 pub const MAX_THRUSTERS: i64 = 16;
 const _: () = assert!(2 * MAX_THRUSTERS + 1 < APPROACH_MODE as i64);
-/// Fraction of the available acceleration the approach's braking profile plans with: the
-/// closing speed commanded at distance d is sqrt(2 APPROACH_ACCEL_SHARE a_max d).
+/// Fraction of the available acceleration the approach's braking profile plans with: far from
+/// the comet the closing speed commanded at distance d is about sqrt(2 APPROACH_ACCEL_SHARE
+/// a_max d), and the profile never asks for more deceleration (cpu.rs `approach_command`).
 pub const APPROACH_ACCEL_SHARE: f64 = 0.5;
 
 pub const GUIDE_QLAW: u32 = 0;
