@@ -98,6 +98,18 @@ fn arrow_select_concat(
     RecordBatch::try_new(schema.clone(), cols).unwrap()
 }
 
+/// A text column whose every value is present.
+fn str_col(b: &RecordBatch, name: &str) -> Vec<String> {
+    b.column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap().to_string())
+        .collect()
+}
+
 fn f64_col(b: &RecordBatch, name: &str) -> Vec<Option<f64>> {
     b.column_by_name(name)
         .unwrap()
@@ -126,15 +138,7 @@ fn summary_equals_statistics_recomputed_from_samples() {
     let (summary, _) = read(&out.join("summary.parquet"));
     assert_eq!(kv["dispersa.precision"], "f64");
     assert!(kv["dispersa.config"].contains("[vehicle]"));
-    let status: Vec<String> = samples
-        .column_by_name("status")
-        .unwrap()
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .unwrap()
-        .iter()
-        .map(|s| s.unwrap().to_string())
-        .collect();
+    let status = str_col(&samples, "status");
     assert!(
         status.iter().any(|s| s == "skipped_out"),
         "fixture should include skip-outs"
@@ -155,15 +159,7 @@ fn summary_equals_statistics_recomputed_from_samples() {
             .metadata()["unit"],
         "deg"
     );
-    let metrics: Vec<String> = summary
-        .column_by_name("metric")
-        .unwrap()
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .unwrap()
-        .iter()
-        .map(|s| s.unwrap().to_string())
-        .collect();
+    let metrics = str_col(&summary, "metric");
     let srow = |m: &str, col: &str| -> Option<f64> {
         let i = metrics
             .iter()
@@ -231,15 +227,7 @@ fn one_sample_has_no_standard_deviation() {
     let out = dir.path().join("run");
     run_to(&out, 1, BackendChoice::Cpu, &[]);
     let (summary, _) = read(&out.join("summary.parquet"));
-    let metric: Vec<String> = summary
-        .column_by_name("metric")
-        .unwrap()
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .unwrap()
-        .iter()
-        .map(|s| s.unwrap().to_string())
-        .collect();
+    let metric = str_col(&summary, "metric");
     let k = metric.iter().position(|m| m == "peak_g").unwrap();
     assert!(f64_col(&summary, "mean")[k].is_some());
     assert_eq!(f64_col(&summary, "std")[k], None);
@@ -288,15 +276,7 @@ fn unphysical_sampled_inputs_are_failed_and_kept_out_of_statistics() {
     );
     let (samples, _) = read(&out.join("samples.parquet"));
     let alt = f64_col(&samples, "entry_altitude_km");
-    let status: Vec<String> = samples
-        .column_by_name("status")
-        .unwrap()
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .unwrap()
-        .iter()
-        .map(|s| s.unwrap().to_string())
-        .collect();
+    let status = str_col(&samples, "status");
     let g = f64_col(&samples, "peak_g");
     let reason: Vec<Option<String>> = samples
         .column_by_name("failure_reason")
