@@ -672,7 +672,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             // The dataset's report was drawn from those statistics: it goes too.
             let report = dataset.join("_report");
             let stale_report = crate::output::written_by_dispersa(&report) == Some(DirKind::Report);
-            let stale_stats = dataset.join(merged[0]).exists();
+            let stale_stats = merged.iter().any(|name| dataset.join(name).exists());
             if stale_stats || stale_report {
                 for name in merged {
                     let _ = std::fs::remove_file(dataset.join(name));

@@ -181,8 +181,8 @@ fn default_phasing_max_da() -> f64 {
     0.1
 }
 /// Assumption: 20 million km (~3.5 deg of phase at 2.2 au), measured on the shipped nominal:
-/// the phasing brings the spacecraft there at ~1 km/s, which the approach law brakes in about
-/// a year; from 2 million km the phasing alone circles the comet at ~10^7 km for 4.5 more
+/// the phasing brings the spacecraft there at ~1.3 km/s, which the approach law brakes in about
+/// 600 days; from 2 million km the phasing alone circles the comet at ~10^7 km for 4.5 more
 /// years.
 fn default_approach_km() -> f64 {
     2.0e7
