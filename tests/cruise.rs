@@ -780,3 +780,22 @@ fn auto_backend_prefers_the_cpu_engine_to_a_software_adapter() {
     let explicit = common::gpu(PrecisionChoice::F64).fitting(BackendChoice::Gpu, &sc, &mut |_| {});
     assert!(matches!(explicit, Engine::Gpu { .. }));
 }
+
+/// The files carry the deadline on the MJD columns' scale, so that a notebook recounts
+/// `prob_rendezvous_by_deadline` without converting time scales: a UTC deadline reads 69.184 s
+/// later in TDB (37 leap seconds and TT - TAI).
+#[test]
+fn the_deadline_is_in_the_metadata_on_the_mjd_scale() {
+    let sc = cruise_with(&["target.deadline=\"2040-01-01T00:00:00 UTC\"".into()]);
+    let md = dispersa::scenario::Scenario::metadata(&sc);
+    let mjd: f64 = md
+        .iter()
+        .find(|(k, _)| k == "dispersa.target_deadline_mjd_tdb")
+        .expect("the deadline's MJD")
+        .1
+        .parse()
+        .unwrap();
+    // MJD 66154 is 2040-01-01. Allowance 3e-8 day (2.6 ms): TDB - TT is periodic within
+    // 1.7 ms, and the printed value has nine decimals (86 us).
+    assert!((mjd - (66_154.0 + 69.184 / DAY_S)).abs() < 3e-8, "{mjd}");
+}

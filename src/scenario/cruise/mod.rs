@@ -220,6 +220,15 @@ impl Scenario for Cruise {
                 "dispersa.target_deadline".into(),
                 self.cfg.target.deadline.clone(),
             ),
+            // The same on the MJD columns' scale, as prob_rendezvous_by_deadline compares it:
+            // a notebook recounts without converting time scales.
+            (
+                "dispersa.target_deadline_mjd_tdb".into(),
+                format!(
+                    "{:.9}",
+                    crate::physics::epoch::mjd_from_jd(self.model.deadline_jd)
+                ),
+            ),
         ]
     }
 }
