@@ -475,6 +475,12 @@ impl CruiseSample<'_> {
         )
     }
 
+    /// [`Self::arrived`] at a state vector.
+    fn arrived_y(&self, y: &[f64; N_Y]) -> bool {
+        let (r, v, _) = split(y);
+        self.arrived(r, v)
+    }
+
     /// 311P's position at t (its table follows the perturbers').
     pub fn comet_position(&self, t: f64) -> [f64; 3] {
         self.body_position(self.model.bodies.len(), t)
@@ -497,6 +503,12 @@ impl CruiseSample<'_> {
     pub fn rendezvous(&self, r: [f64; 3], v: [f64; 3], t: f64) -> bool {
         let (rc, vc) = self.comet_state(t);
         norm(add(r, rc, -1.0)) <= self.c(C_RDV_D) && norm(add(v, vc, -1.0)) <= self.c(C_RDV_V)
+    }
+
+    /// [`Self::rendezvous`] at a state vector.
+    fn rendezvous_y(&self, y: &[f64; N_Y], t: f64) -> bool {
+        let (r, v, _) = split(y);
+        self.rendezvous(r, v, t)
     }
 
     /// Distance / `rendezvous_km` and relative speed / `rendezvous_m_s` at a state: both at
@@ -541,17 +553,12 @@ impl CruiseSample<'_> {
             let q = self.match_ratios(&tr.dense(x * th_end));
             q[0].max(q[1]).max(q[2])
         };
-        let matched = |th: f64| {
-            let (r, v, _) = split(&tr.dense(th));
-            self.arrived(r, v)
-        };
         let (x, _) = golden_max_n(|x| -margin(x), 0.0, 1.0, CA_ITERATIONS);
-        if !matched(x * th_end) {
+        if !self.arrived_y(&tr.dense(x * th_end)) {
             return None;
         }
         Some(Self::first_hit_before(tr, x * th_end, |y, _| {
-            let (r, v, _) = split(y);
-            self.arrived(r, v)
+            self.arrived_y(y)
         }))
     }
 
@@ -576,13 +583,11 @@ impl CruiseSample<'_> {
             d.max(s)
         };
         let (x, _) = golden_max_n(|x| -margin(x), 0.0, 1.0, CA_ITERATIONS);
-        let (r, v, _) = split(&tr.dense(x));
-        if !self.rendezvous(r, v, tr.t_at(x)) {
+        if !self.rendezvous_y(&tr.dense(x), tr.t_at(x)) {
             return None;
         }
         Some(Self::first_hit_before(tr, x, |y, tt| {
-            let (r, v, _) = split(y);
-            self.rendezvous(r, v, tt)
+            self.rendezvous_y(y, tt)
         }))
     }
 
@@ -866,18 +871,14 @@ impl CruiseSample<'_> {
         // End conditions inside the step, located on the dense output: rendezvous and
         // propellant exhaustion (the earlier one).
         let (mut th_end, mut status) = (1.0, ST_RUNNING);
-        let (r1, v1, m1) = split(&tr.y1);
-        if self.rendezvous(r1, v1, t1) {
-            th_end = Self::first_hit(&tr, |y, tt| {
-                let (r, v, _) = split(y);
-                self.rendezvous(r, v, tt)
-            });
+        if self.rendezvous_y(&tr.y1, t1) {
+            th_end = Self::first_hit(&tr, |y, tt| self.rendezvous_y(y, tt));
             status = ST_ARRIVED;
         } else if let Some(th) = self.rendezvous_inside(&tr, &y0) {
             th_end = th;
             status = ST_ARRIVED;
         }
-        if m1 <= dry {
+        if tr.y1[6] <= dry {
             let th = Self::first_hit(&tr, |y, _| y[6] <= dry);
             if th < th_end {
                 th_end = th;
@@ -891,11 +892,8 @@ impl CruiseSample<'_> {
         };
         // The orbit-match milestone: the first time the osculating orbit matches 311P's
         // (physics::qlaw::arrived), located on the dense output.
-        if s[S_MATCH_T] < 0.0 && self.arrived([y1[0], y1[1], y1[2]], [y1[3], y1[4], y1[5]]) {
-            let th = Self::first_hit(&tr, |y, _| {
-                let (r, v, _) = split(y);
-                self.arrived(r, v)
-            });
+        if s[S_MATCH_T] < 0.0 && self.arrived_y(&y1) {
+            let th = Self::first_hit(&tr, |y, _| self.arrived_y(y));
             s[S_MATCH_T] = tr.t_at(th.min(th_end));
         } else if s[S_MATCH_T] < 0.0 {
             if let Some(th) = self.match_inside(&tr, &y0, th_end) {

@@ -72,7 +72,8 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     // rendezvous distance and a closest approach 3 cm beyond the final distance at the same
     // epoch.)
     let (rc, vc) = CruiseSample { model, input: &[] }.comet_state(t);
-    m[12] = Some(norm(add(r, rc, -1.0)) / 1000.0);
+    let end_km = norm(add(r, rc, -1.0)) / 1000.0;
+    m[12] = Some(end_km);
     m[27] = Some(norm(add(v, vc, -1.0)));
     if s[S_MATCH_T] >= 0.0 {
         m[28] = Some(mjd_from_jd(model.epoch_jd + s[S_MATCH_T] / DAY_S));
@@ -104,7 +105,6 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     }
     // The closest approach includes the end, as the host reads it: the engine's own distance
     // there may differ in the last bits (the shader's arithmetic; 6 um seen on lavapipe).
-    let end_km = norm(add(r, rc, -1.0)) / 1000.0;
     let (ca_km, ca_t) = if end_km < s[S_CA_DIST] / 1000.0 {
         (end_km, t)
     } else {
