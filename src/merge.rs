@@ -105,6 +105,7 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         )));
     }
     let mut files: Vec<PathBuf> = Vec::new();
+    let mut engines: Vec<(u64, Vec<(String, String)>)> = Vec::new();
     for (&k, dir) in &found {
         let theirs = read_identity(dir).ok_or_else(|| {
             MergeError::Input(format!(
@@ -165,17 +166,15 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
                 range.end
             ))
         })?;
+        // Every part's engine: a shard resumed on another engine names both only in the parts
+        // written after the resume.
+        for p in &shard_parts {
+            engines.push((k, crate::output::file_metadata(&p.path)?));
+        }
         files.extend(shard_parts.into_iter().map(|p| p.path));
     }
     // The shards' engines: one precision (samples of two precisions are not one dataset), and
-    // the backends and adapters as they were, joined where they differ. Every part is read: a
-    // shard resumed on another engine names both only in the parts written after the resume.
-    let mut engines: Vec<(u64, Vec<(String, String)>)> = Vec::new();
-    for (&k, dir) in &found {
-        for p in parts::list(dir, false, &mut |_| {})? {
-            engines.push((k, crate::output::file_metadata(&p.path)?));
-        }
-    }
+    // the backends and adapters as they were, joined where they differ.
     let value = |kv: &[(String, String)], key: &str| {
         kv.iter()
             .find(|(k, _)| k == key)

@@ -331,14 +331,16 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         done.iter().map(|p| p.rows).sum()
     };
 
+    // The finished samples' provenance, read once: the joined file, or each part.
+    let earlier: Vec<Vec<(String, String)>> = if data_complete {
+        vec![crate::output::file_metadata(&joined)?]
+    } else {
+        done.iter()
+            .map(|p| crate::output::file_metadata(&p.path))
+            .collect::<Result<_, _>>()?
+    };
     // One run is one precision: resumed in another, the whole run would carry its label.
-    if resumed > 0 {
-        let first = if data_complete {
-            joined.clone()
-        } else {
-            done[0].path.clone()
-        };
-        let kv = crate::output::file_metadata(&first)?;
+    if let Some(kv) = earlier.first() {
         if let Some((_, p)) = kv.iter().find(|(k, _)| k == "dispersa.precision") {
             if p != info.precision.name() {
                 return Err(ConfigError::Cli(format!(
@@ -400,14 +402,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     // carried the last one's label alone; an engine that computes no sample (a resume that
     // finds every sample done) is not named.
     if resumed > 0 {
-        let mut sources = Vec::new();
-        if data_complete {
-            sources.push(crate::output::file_metadata(&joined)?);
-        } else {
-            for p in &done {
-                sources.push(crate::output::file_metadata(&p.path)?);
-            }
-        }
+        let mut sources = earlier;
         if resumed < prep.range.end - prep.range.start {
             sources.push(metadata.clone());
         }
