@@ -533,6 +533,25 @@ fn end_columns_agree(outs: &[SampleOutputs], rdv_km: f64, rdv_m_s: f64) {
     assert!(arrived >= 60, "{arrived} arrivals to check");
 }
 
+/// One sample flown on each engine with the shipped 10-day step cap and with 0.5 day:
+/// (engine, outputs with the cap, outputs with 0.5-day steps).
+fn with_and_without_long_steps(sample: u64) -> Vec<(&'static str, SampleOutputs, SampleOutputs)> {
+    let short = "integrator.max_step_days=0.5".to_string();
+    [
+        ("cpu", common::cpu()),
+        ("gpu", common::gpu(PrecisionChoice::F64)),
+    ]
+    .into_iter()
+    .map(|(name, engine)| {
+        let fly = |sets: &[String]| {
+            let (mut o, _) = run_range(&engine, &cruise_with(sets), sample..sample + 1, false);
+            o.remove(0)
+        };
+        (name, fly(&[]), fly(std::slice::from_ref(&short)))
+    })
+    .collect()
+}
+
 /// A rendezvous that holds for a few hours inside a step of days (leaving the rendezvous
 /// distance at 10 m/s while slowing through the rendezvous speed) is found inside the step, on
 /// both engines: sample 499 of the default seed meets the comet at the same epoch with the
@@ -541,17 +560,14 @@ fn end_columns_agree(outs: &[SampleOutputs], rdv_km: f64, rdv_m_s: f64) {
 /// 7-8 days late; an audit found it).
 #[test]
 fn a_rendezvous_inside_a_long_step_is_not_flown_through() {
-    let short = "integrator.max_step_days=0.5".to_string();
-    for (name, engine) in [
-        ("cpu", common::cpu()),
-        ("gpu", common::gpu(PrecisionChoice::F64)),
-    ] {
-        let epoch = |sets: &[String]| {
-            let (o, _) = run_range(&engine, &cruise_with(sets), 499..500, false);
-            assert_eq!(o[0].status, ST_ARRIVED, "{name} {sets:?}");
-            metric(&o[0], "rendezvous_mjd_tdb")
-        };
-        let (capped, fine) = (epoch(&[]), epoch(std::slice::from_ref(&short)));
+    for (name, capped, fine) in with_and_without_long_steps(499) {
+        for o in [&capped, &fine] {
+            assert_eq!(o.status, ST_ARRIVED, "{name}");
+        }
+        let (capped, fine) = (
+            metric(&capped, "rendezvous_mjd_tdb"),
+            metric(&fine, "rendezvous_mjd_tdb"),
+        );
         let hours = (capped - fine).abs() * 24.0;
         eprintln!(
             "{name}: sample 499 meets the comet at MJD {capped:.4} / {fine:.4} ({hours:.4} h)"
@@ -568,16 +584,11 @@ fn a_rendezvous_inside_a_long_step_is_not_flown_through() {
 /// samples 400-450 days late; sample 288 even with 0.5-day steps).
 #[test]
 fn an_orbit_match_inside_a_long_step_is_found_there() {
-    let short = "integrator.max_step_days=0.5".to_string();
-    for (name, engine) in [
-        ("cpu", common::cpu()),
-        ("gpu", common::gpu(PrecisionChoice::F64)),
-    ] {
-        let epoch = |sets: &[String]| {
-            let (o, _) = run_range(&engine, &cruise_with(sets), 47..48, false);
-            metric(&o[0], "orbit_match_mjd_tdb")
-        };
-        let (capped, fine) = (epoch(&[]), epoch(std::slice::from_ref(&short)));
+    for (name, capped, fine) in with_and_without_long_steps(47) {
+        let (capped, fine) = (
+            metric(&capped, "orbit_match_mjd_tdb"),
+            metric(&fine, "orbit_match_mjd_tdb"),
+        );
         let hours = (capped - fine).abs() * 24.0;
         eprintln!(
             "{name}: sample 47 matches 311P's orbit at MJD {capped:.4} / {fine:.4} ({hours:.4} h)"
