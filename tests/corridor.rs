@@ -21,15 +21,10 @@ fn run(fpa: &str, n: u64, risk: f64, sets: &[&str]) -> dispersa::corridor::Corri
     };
     let (c, out) = corridor(&opts).expect("corridor runs");
     // The file names how it was integrated, as a run's files do.
-    let f = std::fs::File::open(out.join("corridor.parquet")).unwrap();
-    let b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
-    let keys: Vec<String> = b
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
+    let keys: Vec<String> = dispersa::output::file_metadata(&out.join("corridor.parquet"))
         .unwrap()
-        .iter()
-        .map(|k| k.key.clone())
+        .into_iter()
+        .map(|(k, _)| k)
         .collect();
     for want in ["dispersa.integrator", "dispersa.epoch", "dispersa.analysis"] {
         assert!(keys.iter().any(|k| k == want), "no {want} in {keys:?}");

@@ -278,16 +278,9 @@ fn shards_of_two_precisions_are_refused_and_mixed_engines_named() {
     );
     let o = merge(&out);
     assert!(o.status.success(), "{}", err(&o));
-    let f = std::fs::File::open(out.join("_summary.parquet")).unwrap();
-    let meta = parquet::file::reader::SerializedFileReader::new(f).unwrap();
-    use parquet::file::reader::FileReader;
-    let kv = meta
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .unwrap();
-    let get = |k: &str| kv.iter().find(|e| e.key == k).and_then(|e| e.value.clone());
-    assert_eq!(get("dispersa.backend").as_deref(), Some("cpu; gpu"));
+    let kv = dispersa::output::file_metadata(&out.join("_summary.parquet")).unwrap();
+    let get = |k: &str| kv.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    assert_eq!(get("dispersa.backend"), Some("cpu; gpu"));
     assert!(
         get("dispersa.tolerance_bounds").is_some(),
         "the merged summary names its bounds"
@@ -342,17 +335,10 @@ fn a_shard_resumed_on_another_engine_is_merged_with_both_named() {
     let o = shard("1/2", "gpu", &["--precision", "f64"], false);
     assert!(o.status.success(), "{}", err(&o));
     assert!(merge(&out).status.success());
-    let f = std::fs::File::open(out.join("_summary.parquet")).unwrap();
-    let kv = ParquetRecordBatchReaderBuilder::try_new(f)
-        .unwrap()
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .cloned()
-        .unwrap();
-    let backend = kv.iter().find(|e| e.key == "dispersa.backend");
+    let kv = dispersa::output::file_metadata(&out.join("_summary.parquet")).unwrap();
+    let backend = kv.iter().find(|(k, _)| k == "dispersa.backend");
     assert_eq!(
-        backend.and_then(|e| e.value.as_deref()),
+        backend.map(|(_, v)| v.as_str()),
         Some("gpu; cpu"),
         "the merged files name both engines"
     );
