@@ -658,6 +658,17 @@ fn cruise_bad_inputs_name_their_keys() {
 
 #[test]
 fn parachute_and_landing_inputs_name_their_keys() {
+    // An entry interface under the terrain, or under the main's deployment above it.
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "entry.altitude_km=1.0"],
+        "`entry.altitude_km`: 1 km is not above the terrain",
+    );
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "entry.altitude_km=2.5"],
+        "parachutes.main_deploy_altitude_km = 1.8 km",
+    );
     // A main deployment above where drogues open.
     expect_bad(
         Some(&replace(
@@ -1048,4 +1059,49 @@ fn an_entry_epoch_that_does_not_exist_is_bad_input_in_both_modes() {
     let bad = "entry.epoch=\"2027-02-30T03:00:00 TDB\"";
     expect_bad(Some(DEFAULT), &["--set", bad], "entry.epoch");
     expect_bad(Some(BPLANE), &["--set", bad], "entry.epoch");
+}
+
+/// The corridor's and the report's numeric options: a negative number, a probability outside
+/// (0, 1), a sweep too large to hold and more trajectories than the figure names are refused
+/// with the option named, exit 2, before any work (a new-user trial: "unexpected argument '-1'",
+/// and a 32 GB allocation that aborted with exit 134 and left its lock file behind).
+#[test]
+fn corridor_and_report_options_name_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, DEFAULT).unwrap();
+    let out = dir.path().join("out");
+    let cases: [(&[&str], &str); 5] = [
+        (&["--samples-per-point", "-1"], "--samples-per-point"),
+        (&["--samples-per-point", "0"], "--samples-per-point"),
+        (&["--risk", "-0.1"], "--risk"),
+        (&["--risk", "1"], "--risk"),
+        (
+            &["--samples-per-point", "1000000000"],
+            "the corridor holds every output in memory",
+        ),
+    ];
+    for (extra, must) in cases {
+        let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["corridor", cfg.to_str().unwrap(), "--fpa-deg", "-14:-8:1"])
+            .args(["--out", out.to_str().unwrap(), "--quiet", "--backend", "cpu"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(must), "{extra:?} should name {must}: {err}");
+        assert!(!out.exists(), "{extra:?} wrote {}", out.display());
+        let lock = dir.path().join(".out.lock");
+        assert!(!lock.exists(), "{extra:?} left its lock file");
+    }
+    for n in ["-1", "13"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["report", dir.path().to_str().unwrap(), "--trajectories", n])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "--trajectories {n}: {err}");
+        assert!(err.contains("--trajectories"), "{err}");
+    }
 }

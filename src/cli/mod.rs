@@ -76,10 +76,10 @@ pub enum Command {
         #[arg(long = "fpa-deg", allow_hyphen_values = true)]
         fpa_deg: String,
         /// Dispersed samples at each angle
-        #[arg(long, default_value_t = 500)]
+        #[arg(long, default_value_t = 500, allow_negative_numbers = true, value_parser = parse_samples)]
         samples_per_point: u64,
         /// Acceptable probability of skip-out, and of exceeding the g or heat-flux limit
-        #[arg(long, default_value_t = 0.00135)]
+        #[arg(long, default_value_t = 0.00135, allow_negative_numbers = true, value_parser = parse_probability)]
         risk: f64,
         /// Output directory [default: results/<run.name>_corridor]
         #[arg(long)]
@@ -119,8 +119,9 @@ pub enum Command {
         /// Output directory [default: RUN_DIR/report, replaced if it holds a report]
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Cruise runs: sample trajectories re-propagated for the heliocentric plot [default: 4]
-        #[arg(long)]
+        /// Cruise runs: sample trajectories re-propagated for the heliocentric plot, at most
+        /// 12 (the figure's legend names each) [default: 4]
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_trajectories)]
         trajectories: Option<usize>,
         /// Replace a non-empty --out directory that dispersa wrote (an earlier report is
         /// replaced without it; a directory dispersa did not write never is)
@@ -418,6 +419,28 @@ fn parse_samples(s: &str) -> Result<u64, String> {
     match s.trim().parse::<u64>() {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(format!("{s:?} is not a whole number of at least 1")),
+    }
+}
+
+/// A probability strictly between 0 and 1.
+fn parse_probability(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(p) if p > 0.0 && p < 1.0 => Ok(p),
+        _ => Err(format!(
+            "{s:?} is not a probability strictly between 0 and 1"
+        )),
+    }
+}
+
+/// The report's cruise trajectories: 0 to [`crate::report::MAX_TRAJECTORIES`].
+fn parse_trajectories(s: &str) -> Result<usize, String> {
+    let max = crate::report::MAX_TRAJECTORIES;
+    match s.trim().parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(format!(
+            "{s:?} is not a whole number from 0 to {max} (the heliocentric figure's legend names \
+             each trajectory)"
+        )),
     }
 }
 

@@ -35,6 +35,8 @@ pub const MAX_FOOTPRINT_POINTS: usize = 5000;
 
 /// Trajectories a cruise report re-propagates unless told otherwise.
 pub const DEFAULT_TRAJECTORIES: usize = 4;
+/// The most cruise trajectories the heliocentric figure draws (its legend names each).
+pub const MAX_TRAJECTORIES: usize = 12;
 
 #[derive(Debug, Clone)]
 pub struct ReportOptions {

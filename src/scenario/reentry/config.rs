@@ -967,6 +967,34 @@ impl ReentryConfig {
                 format!("{terrain} m is not a terrain height on Earth (give -500 .. 9000 m)"),
             ));
         }
+        // The descent starts at the interface: below the terrain it starts underground, and
+        // below the main's deployment height the parachute sequence cannot run (a new-user
+        // trial's interface at 1 km "landed" every sample at 127,000 g).
+        let main_km = self
+            .parachutes
+            .as_ref()
+            .and_then(|pc| pc.main_deploy_altitude_km)
+            .unwrap_or(0.0);
+        let floor_km = terrain / 1000.0 + main_km;
+        if self.entry.altitude_km <= floor_km {
+            return Err(ConfigError::key(
+                "entry.altitude_km",
+                format!(
+                    "{} km is not above the terrain ({terrain} m, landing.terrain_height_m){}: \
+                     the entry interface starts the descent from above both (flight \
+                     programmes use 120-125 km)",
+                    self.entry.altitude_km,
+                    if main_km > 0.0 {
+                        format!(
+                            " plus the main's deployment height \
+                             (parachutes.main_deploy_altitude_km = {main_km} km)"
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
         positive("events.g_limit", self.events.g_limit)?;
         positive(
             "events.heat_flux_limit_w_cm2",
