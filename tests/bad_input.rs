@@ -983,6 +983,15 @@ fn small_bad_inputs_of_issue_10_are_refused_before_any_work() {
         &[],
         "perturbations.bodies",
     );
+    // A flyby starts on the Earth's sphere of influence, where the Earth must still pull.
+    expect_bad(
+        Some(&cruise_replace(
+            "bodies = [\"earth\", \"mars\", \"jupiter\"]",
+            "bodies = [\"mars\", \"jupiter\"]",
+        )),
+        &[],
+        "`perturbations.bodies`: must include \"earth\" when departure.mode = \"flyby\"",
+    );
     // The missing-key message says what is wrong on its first line.
     let (code, err, _, _dir) = run_with(Some(&replace("g_limit = 60.0", "")), &[]);
     assert_eq!(code, 2);

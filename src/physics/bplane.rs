@@ -48,6 +48,18 @@ impl Hyperbola {
     ) -> Option<Hyperbola> {
         let (s, t, r) = bplane_frame(s_hat);
         let b_vec: [f64; 3] = std::array::from_fn(|k| b_t_m * t[k] + b_r_m * r[k]);
+        Self::from_b_vector(s, vinf_m_s, b_vec, mu)
+    }
+
+    /// The hyperbola of incoming asymptote `s` (unit) at `vinf_m_s` whose asymptote passes at
+    /// `b_vec` (perpendicular to `s`) from the centre [m]. None for B = 0 or a non-positive
+    /// v_inf.
+    pub fn from_b_vector(
+        s: [f64; 3],
+        vinf_m_s: f64,
+        b_vec: [f64; 3],
+        mu: f64,
+    ) -> Option<Hyperbola> {
         let b = norm(b_vec);
         if !(b > 0.0 && vinf_m_s > 0.0 && mu > 0.0) {
             return None;
@@ -84,6 +96,43 @@ impl Hyperbola {
         let r = std::array::from_fn(|i| radius_m * (cn * self.p_hat[i] + sn * self.q_hat[i]));
         let v = std::array::from_fn(|i| vk * (-sn * self.p_hat[i] + (self.e + cn) * self.q_hat[i]));
         Some((r, v))
+    }
+}
+
+impl Hyperbola {
+    /// The state [m, m/s] on the outgoing leg at `radius_m` from the centre: the incoming leg's
+    /// mirror image in the periapsis line (true anomaly +nu for -nu), with the velocity's
+    /// radial part reversed. None as for [`Self::inbound_at_radius`].
+    pub fn outbound_at_radius(&self, radius_m: f64) -> Option<([f64; 3], [f64; 3])> {
+        let (r, v) = self.inbound_at_radius(radius_m)?;
+        // Mirror in the periapsis line: keep the P parts, flip the Q parts; the velocity's
+        // P part flips too (the radial motion reverses), its Q part stays.
+        let (rp, rq) = (dot(r, self.p_hat), dot(r, self.q_hat));
+        let (vp, vq) = (dot(v, self.p_hat), dot(v, self.q_hat));
+        Some((
+            std::array::from_fn(|i| rp * self.p_hat[i] - rq * self.q_hat[i]),
+            std::array::from_fn(|i| -vp * self.p_hat[i] + vq * self.q_hat[i]),
+        ))
+    }
+
+    /// The time [s] from periapsis to `radius_m` (either leg): Kepler's hyperbolic equation,
+    /// t = sqrt(a^3 / mu) (e sinh F - F) with a = p / (e^2 - 1) and cosh F = (1 + r / a) / e.
+    /// None when the periapsis lies above the radius.
+    pub fn time_from_periapsis_s(&self, radius_m: f64) -> Option<f64> {
+        if self.periapsis_radius_m() > radius_m {
+            return None;
+        }
+        let a = self.p / (self.e * self.e - 1.0);
+        let cosh_f = ((1.0 + radius_m / a) / self.e).max(1.0);
+        let f = cosh_f.acosh();
+        Some((a * a * a / self.mu).sqrt() * (self.e * f.sinh() - f))
+    }
+
+    /// The outgoing asymptote's unit vector: the velocity's direction far out on the outgoing
+    /// leg, (-P + sqrt(e^2 - 1) Q) / e.
+    pub fn outgoing_asymptote(&self) -> [f64; 3] {
+        let root = (self.e * self.e - 1.0).sqrt();
+        std::array::from_fn(|i| (-self.p_hat[i] + root * self.q_hat[i]) / self.e)
     }
 }
 
@@ -172,6 +221,60 @@ mod tests {
                 "{bt2} {br2}"
             );
         }
+    }
+
+    /// Run back from the outgoing leg's point at a radius for the time Kepler's equation gives,
+    /// a two-body RK4 integration lands on the periapsis.
+    #[test]
+    fn the_outbound_leg_runs_back_to_periapsis_in_keplers_time() {
+        let s = radec_unit(40.0, 25.0);
+        let (vinf, bt, br) = (4.6e3, 12.0e6, -9.0e6);
+        let hyp = Hyperbola::from_bplane(s, vinf, bt, br, MU).unwrap();
+        let radius = 9.25e8;
+        let (r1, v1) = hyp.outbound_at_radius(radius).unwrap();
+        assert!((norm(r1) - radius).abs() < 1e-6 * radius);
+        assert!(dot(r1, v1) > 0.0, "outbound: receding");
+        // Energy and angular momentum as on the inbound leg.
+        let energy = dot(v1, v1) / 2.0 - MU / radius;
+        assert!((energy - vinf * vinf / 2.0).abs() < 1e-9 * energy);
+        let (ri, vi) = hyp.inbound_at_radius(radius).unwrap();
+        let (hi, ho) = (cross(ri, vi), cross(r1, v1));
+        for k in 0..3 {
+            assert!((hi[k] - ho[k]).abs() < 1e-9 * norm(hi));
+        }
+        // Far out the velocity turns to the outgoing asymptote.
+        let (_, vf) = hyp.outbound_at_radius(1e13).unwrap();
+        assert!(dot(unit(vf), hyp.outgoing_asymptote()) > 1.0 - 1e-9);
+        // Backwards for the time from periapsis: 40,000 RK4 steps of ~5 s (the periapsis's own
+        // time scale, sqrt(rp^3 / mu), is ~1,400 s here: RK4's error at h / T ~ 4e-3 is far
+        // below the metre).
+        let t = hyp.time_from_periapsis_s(radius).unwrap();
+        let n = 40_000;
+        let h = -t / n as f64;
+        let f = |y: [f64; 6]| {
+            let r = [y[0], y[1], y[2]];
+            let k = -MU / norm(r).powi(3);
+            [y[3], y[4], y[5], k * r[0], k * r[1], k * r[2]]
+        };
+        let mut y = [r1[0], r1[1], r1[2], v1[0], v1[1], v1[2]];
+        for _ in 0..n {
+            let k1 = f(y);
+            let k2 = f(std::array::from_fn(|i| y[i] + 0.5 * h * k1[i]));
+            let k3 = f(std::array::from_fn(|i| y[i] + 0.5 * h * k2[i]));
+            let k4 = f(std::array::from_fn(|i| y[i] + h * k3[i]));
+            y = std::array::from_fn(|i| {
+                y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+            });
+        }
+        let (rp, vp) = ([y[0], y[1], y[2]], [y[3], y[4], y[5]]);
+        let rp_want = hyp.periapsis_radius_m();
+        assert!(
+            (norm(rp) - rp_want).abs() < 1.0,
+            "{} against {rp_want}",
+            norm(rp)
+        );
+        // At periapsis the radial speed vanishes: 1 m of the radius corresponds to ~1e-3 m/s.
+        assert!(dot(unit(rp), vp).abs() < 1e-2, "{}", dot(unit(rp), vp));
     }
 
     #[test]

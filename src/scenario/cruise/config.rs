@@ -376,6 +376,17 @@ impl CruiseConfig {
                     )
                 })?;
                 finite("departure.bplane_angle_deg", b)?;
+                // The heliocentric phase starts on the sphere of influence at the hyperbolic
+                // speed there (Model::departure_state): without the Earth pulling from then on,
+                // the spacecraft would leave ~90 m/s faster than its v_inf.
+                if !self.perturbations.bodies.iter().any(|b| b == "earth") {
+                    return Err(ConfigError::key(
+                        "perturbations.bodies",
+                        "must include \"earth\" when departure.mode = \"flyby\": the \
+                         heliocentric phase starts on the Earth's sphere of influence, where the \
+                         Earth still pulls",
+                    ));
+                }
             }
             DepartureMode::State => {
                 let r = d.position_au.ok_or_else(|| {

@@ -11,7 +11,7 @@ macro_rules! layout {
 
 layout! {
     // ---- input row (fixed part; outages and thrust-noise nodes follow, offsets in dims) ----
-    I_R0 = 0,        // 3: heliocentric position after the flyby [m]
+    I_R0 = 0,        // 3: heliocentric position where the phase starts [m]
     I_V0 = 3,        // 3: velocity [m/s]
     I_MASS0 = 6,     // wet mass [kg]
     I_PROP0 = 7,     // propellant [kg]
@@ -27,13 +27,14 @@ layout! {
     I_PERR1 = 17,    // tan(pointing error 1)
     I_PERR2 = 18,    // tan(pointing error 2)
     I_N_OUT = 19,    // number of outages
-    I_OUT = 20,      // outages: [start_s, end_s] pairs
-    IN_FIXED = 20,
+    I_T0 = 20,       // time since departure.epoch where the heliocentric phase starts [s]
+    I_OUT = 21,      // outages: [start_s, end_s] pairs
+    IN_FIXED = 21,
     // ---- state row ----
     S_R = 0,
     S_V = 3,
     S_M = 6,
-    S_T = 7,         // time since departure [s]
+    S_T = 7,         // time since departure.epoch [s]
     S_THRUST_ON = 8, // [s]
     S_MISSED = 9,    // thrust lost to outages [s]
     S_RMIN = 10,     // [m]

@@ -5,6 +5,7 @@
 use super::config::*;
 use super::layout::*;
 use crate::integrator::{Method, ERR_PREV_START};
+use crate::physics::bplane::{bplane_of_state, Hyperbola};
 use crate::physics::comet::{comet_311p_osculating, comet_311p_state};
 use crate::physics::constants::{EARTH_MU_M3_S2, G0_M_S2, WGS84_A_M};
 use crate::physics::ephemeris::{body_gm_m3_s2, body_state, Body, DAY_S};
@@ -12,7 +13,7 @@ use crate::physics::epoch::parse_tdb_jd;
 use crate::physics::flyby::{flyby_turn, heliocentric_after_flyby};
 use crate::physics::kepler::{AU_M, SUN_MU_M3_S2};
 use crate::physics::qlaw::{qlaw_consts_flat, QLawParams, QLawTarget};
-use crate::physics::vec3::norm;
+use crate::physics::vec3::{norm, scale, unit};
 use crate::sampling::dist::Dist;
 use crate::sampling::events::missed_thrust_outages;
 
@@ -234,34 +235,33 @@ impl Model {
         self.off_gm() + self.n_gm
     }
 
-    /// The heliocentric state after the flyby (or the configured state) for these parameters.
-    pub fn departure_state(&self, p: &[f64]) -> ([f64; 3], [f64; 3], f64) {
+    /// Where the heliocentric phase starts for these parameters: the time since
+    /// `departure.epoch` [s], the heliocentric state there [m, m/s], and the flyby's outgoing
+    /// v_inf [m/s] (NaN for a state departure, which starts at the epoch).
+    ///
+    /// A flyby's periapsis is at the epoch. The hyperbola about the Earth's GM (the turn of
+    /// [`flyby_turn`]) carries the spacecraft to the sphere of influence, which it reaches
+    /// `Hyperbola::time_from_periapsis_s` later (about 2.2 days on the default config). There
+    /// the engines take over with the Earth-Moon barycentre as a third body of the system's
+    /// GM, so the start is the point at that radius of the hyperbola about that GM with the
+    /// same outgoing asymptote, v_inf and aim (B): the v_inf the engines reach far from the
+    /// Earth is the turned one. The centre is the barycentre: the ephemeris has no Moon.
+    pub fn departure_state(&self, p: &[f64]) -> Departure {
         let d = &self.cfg.departure;
         match d.mode {
             DepartureMode::Flyby => {
-                let (re, ve) = body_state(Body::EarthMoonBary, self.epoch_jd);
                 let vin = d.vinf_in_km_s.expect("validated").map(|x| x * 1000.0);
                 let rp = WGS84_A_M + p[P_RP_ALT] * 1000.0;
-                let vout = flyby_turn(vin, rp, p[P_BPLANE].to_radians(), EARTH_MU_M3_S2);
-                let vinf = norm(vout);
-                let u = [vout[0] / vinf, vout[1] / vinf, vout[2] / vinf];
-                let speed = (vinf * vinf + 2.0 * EARTH_MU_M3_S2 / EARTH_SOI_M).sqrt();
-                let r0 = [
-                    re[0] + EARTH_SOI_M * u[0],
-                    re[1] + EARTH_SOI_M * u[1],
-                    re[2] + EARTH_SOI_M * u[2],
-                ];
-                (
-                    r0,
-                    heliocentric_after_flyby(ve, [speed * u[0], speed * u[1], speed * u[2]]),
-                    vinf,
-                )
+                flyby_departure(vin, rp, p[P_BPLANE].to_radians(), |t| {
+                    body_state(Body::EarthMoonBary, self.epoch_jd + t / DAY_S)
+                })
             }
-            DepartureMode::State => (
-                d.position_au.expect("validated").map(|x| x * AU_M),
-                d.velocity_km_s.expect("validated").map(|x| x * 1000.0),
-                f64::NAN,
-            ),
+            DepartureMode::State => Departure {
+                t0_s: 0.0,
+                r: d.position_au.expect("validated").map(|x| x * AU_M),
+                v: d.velocity_km_s.expect("validated").map(|x| x * 1000.0),
+                vinf_out_m_s: f64::NAN,
+            },
         }
     }
 
@@ -303,9 +303,10 @@ impl Model {
         row: &mut [f64],
     ) {
         row.fill(0.0);
-        let (r0, v0, _) = self.departure_state(p);
-        row[I_R0..I_R0 + 3].copy_from_slice(&r0);
-        row[I_V0..I_V0 + 3].copy_from_slice(&v0);
+        let dep = self.departure_state(p);
+        row[I_R0..I_R0 + 3].copy_from_slice(&dep.r);
+        row[I_V0..I_V0 + 3].copy_from_slice(&dep.v);
+        row[I_T0] = dep.t0_s;
         let valid = self.unphysical(p).is_none();
         row[I_MASS0] = if valid { p[P_WET] } else { f64::NAN };
         row[I_PROP0] = p[P_PROP];
@@ -363,6 +364,7 @@ impl Model {
         s[S_R..S_R + 3].copy_from_slice(&input[I_R0..I_R0 + 3]);
         s[S_V..S_V + 3].copy_from_slice(&input[I_V0..I_V0 + 3]);
         s[S_M] = input[I_MASS0];
+        s[S_T] = input[I_T0];
         let r = norm([input[I_R0], input[I_R0 + 1], input[I_R0 + 2]]);
         s[S_RMIN] = r;
         s[S_RMAX] = r;
@@ -375,6 +377,59 @@ impl Model {
         // Unphysical sampled inputs are failed here, on the host, before any engine runs.
         let ok = input[I_MASS0].is_finite();
         s[S_STATUS] = if ok { ST_RUNNING } else { ST_FAILED } as f64;
+    }
+}
+
+/// Where the heliocentric phase starts ([`Model::departure_state`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Departure {
+    /// Time since `departure.epoch` [s].
+    pub t0_s: f64,
+    /// Heliocentric position [m] and velocity [m/s] there.
+    pub r: [f64; 3],
+    pub v: [f64; 3],
+    /// The flyby's outgoing v_inf [m/s]; NaN for a state departure.
+    pub vinf_out_m_s: f64,
+}
+
+/// A patched-conic Earth flyby with periapsis at t = 0 ([`Model::departure_state`]): incoming
+/// v_inf `vin` [m/s], periapsis radius `rp` [m], B-plane angle `theta` [rad]; `emb(t)` is the
+/// Earth-Moon barycentre's heliocentric state at t [s].
+pub fn flyby_departure(
+    vin: [f64; 3],
+    rp: f64,
+    theta: f64,
+    emb: impl Fn(f64) -> ([f64; 3], [f64; 3]),
+) -> Departure {
+    let vinf = norm(vin);
+    let vout = flyby_turn(vin, rp, theta, EARTH_MU_M3_S2);
+    // The aim whose periapsis is rp: B = rp sqrt(1 + 2 mu / (rp v_inf^2)).
+    let b = rp * (1.0 + 2.0 * EARTH_MU_M3_S2 / (rp * vinf * vinf)).sqrt();
+    let inbound = Hyperbola::from_bplane(
+        unit(vin),
+        vinf,
+        b * theta.cos(),
+        b * theta.sin(),
+        EARTH_MU_M3_S2,
+    );
+    let start = inbound.and_then(|h| {
+        let t0 = h.time_from_periapsis_s(EARTH_SOI_M)?;
+        let (r, v) = h.outbound_at_radius(EARTH_SOI_M)?;
+        // The same outgoing leg about the Earth-Moon GM: run backwards it is an incoming
+        // hyperbola of asymptote -S_out and the same B.
+        let (s, vi, bt, br) = bplane_of_state(r, scale(v, -1.0), EARTH_MU_M3_S2)?;
+        let (r, v) = Hyperbola::from_bplane(s, vi, bt, br, body_gm_m3_s2(Body::EarthMoonBary))?
+            .inbound_at_radius(EARTH_SOI_M)?;
+        Some((t0, r, scale(v, -1.0)))
+    });
+    // A degenerate aim (no B: v_inf 0) leaves NaN, which fails the sample before any engine.
+    let (t0, r, v) = start.unwrap_or((f64::NAN, [f64::NAN; 3], [f64::NAN; 3]));
+    let (re, ve) = emb(t0);
+    Departure {
+        t0_s: t0,
+        r: std::array::from_fn(|k| re[k] + r[k]),
+        v: heliocentric_after_flyby(ve, v),
+        vinf_out_m_s: norm(vout),
     }
 }
 
@@ -404,4 +459,64 @@ fn nominal_params(cfg: &CruiseConfig) -> [f64; N_PARAMS] {
     p[P_PERR1] = q.pointing_error_1_deg;
     p[P_PERR2] = q.pointing_error_2_deg;
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::physics::flyby::bplane_frame;
+    use crate::physics::vec3::{cross, dot};
+
+    /// The start on the sphere, Earth-relative (the barycentre held at the origin): on the
+    /// sphere, with the Earth-Moon GM's energy of the turned v_inf, on a leg whose outgoing
+    /// asymptote is the turn's and whose aim is the flyby's B, reached after the time from
+    /// periapsis.
+    #[test]
+    fn the_flyby_starts_on_the_sphere_on_the_turned_asymptote() {
+        let mu_em = body_gm_m3_s2(Body::EarthMoonBary);
+        let vin = [538.0, 1478.0, 4323.0];
+        let vinf = norm(vin);
+        for (alt_km, theta_deg) in [(3000.0, 350.0), (300.0, 90.0), (20_000.0, 200.0)] {
+            let rp = WGS84_A_M + alt_km * 1e3;
+            let theta = f64::to_radians(theta_deg);
+            let d = flyby_departure(vin, rp, theta, |_| ([0.0; 3], [0.0; 3]));
+            // 1e-9: a few square roots and a Kepler inversion in f64.
+            assert!((norm(d.r) - EARTH_SOI_M).abs() < 1e-9 * EARTH_SOI_M);
+            let energy = dot(d.v, d.v) / 2.0 - mu_em / EARTH_SOI_M;
+            assert!((energy - vinf * vinf / 2.0).abs() < 1e-9 * energy);
+            assert!((d.vinf_out_m_s - vinf).abs() < 1e-9 * vinf);
+            // The leg run backwards comes in along minus the turned v_inf, aimed at the flyby's
+            // B (|B| = rp sqrt(1 + 2 mu_E / (rp v_inf^2)), from the crate-independent formula).
+            let (s, vi, bt, br) = bplane_of_state(d.r, scale(d.v, -1.0), mu_em).unwrap();
+            let out = flyby_turn(vin, rp, theta, EARTH_MU_M3_S2);
+            assert!(dot(s, scale(unit(out), -1.0)) > 1.0 - 1e-12);
+            assert!((vi - vinf).abs() < 1e-9 * vinf);
+            let b = rp * (1.0 + 2.0 * EARTH_MU_M3_S2 / (rp * vinf * vinf)).sqrt();
+            assert!((bt.hypot(br) - b).abs() < 1e-6 * b, "{} {b}", bt.hypot(br));
+            // The same plane as the incoming leg: h along B_in x S_in.
+            let (s_in, t_in, r_in) = bplane_frame(vin);
+            let b_in: [f64; 3] =
+                std::array::from_fn(|k| theta.cos() * t_in[k] + theta.sin() * r_in[k]);
+            assert!(dot(unit(cross(d.r, d.v)), unit(cross(b_in, s_in))) > 1.0 - 1e-9);
+            // The time from periapsis lies between the sphere's radius over the speeds at its
+            // two ends (the speed falls monotonically along the outgoing leg).
+            let v_p = (vinf * vinf + 2.0 * EARTH_MU_M3_S2 / rp).sqrt();
+            assert!(d.t0_s > (EARTH_SOI_M - rp) / v_p && d.t0_s < EARTH_SOI_M / vinf);
+        }
+    }
+
+    /// The barycentre's state is read at the start's time and added.
+    #[test]
+    fn the_start_is_relative_to_the_barycentre_then() {
+        let vin = [538.0, 1478.0, 4323.0];
+        let rp = WGS84_A_M + 3e6;
+        let at_origin = flyby_departure(vin, rp, 1.0, |_| ([0.0; 3], [0.0; 3]));
+        let moved = flyby_departure(vin, rp, 1.0, |t| ([t, 2.0 * t, 0.0], [1.0, 0.0, t]));
+        let t = at_origin.t0_s;
+        assert_eq!(moved.t0_s, t);
+        for k in 0..3 {
+            assert_eq!(moved.r[k], at_origin.r[k] + [t, 2.0 * t, 0.0][k]);
+            assert_eq!(moved.v[k], at_origin.v[k] + [1.0, 0.0, t][k]);
+        }
+    }
 }
