@@ -341,62 +341,80 @@ fn the_wind_drift_is_each_landing_against_its_calm_air_twin() {
     // A constant 10 m/s east wind and no random part: each sample drifts east by about
     // 10 m/s x its time from the peak deceleration to touchdown (tests/parachutes.rs: 0.3 % on
     // the nominal), so the mean drift is the mean of those, and the drift's scatter is the
-    // spread of those times alone (a few %), a small share of the footprint's.
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let sets: Vec<String> = [
-        "winds.profile=[[0.0, 10.0, 0.0], [200.0, 10.0, 0.0]]",
-        "winds.perturbation.sigma=[[0.0, 0.0]]",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    run(&RunOptions {
-        config: REENTRY.into(),
-        samples: Some(40),
-        seed: None,
-        out: Some(out.clone()),
-        backend: BackendChoice::Cpu,
-        precision: PrecisionChoice::Auto,
-        sets: sets.clone(),
-        nominal: false,
-        force: false,
-        quiet: true,
-        resume: false,
-        shard: None,
-    })
-    .expect("run succeeds");
-    let t = dispersa::report::data::Table::read(&out.join("samples.parquet")).unwrap();
-    let raw = dispersa::config::RawConfig::load(Path::new(REENTRY), &sets).unwrap();
-    let cfg = dispersa::scenario::reentry::ReentryConfig::from_raw(&raw).unwrap();
-    let status = t.strings("status").unwrap();
-    let d = dispersa::report::wind_drift::wind_drift(&cfg, &t, &status)
-        .unwrap()
-        .expect("a drift");
-    let landed = status.iter().filter(|s| *s == "landed").count();
-    assert_eq!(d.n, landed);
-    let (tof, tpg) = (
-        t.f64s("time_of_flight_s").unwrap(),
-        t.f64s("time_peak_g_s").unwrap(),
-    );
-    let expect_km = (0..t.rows)
-        .filter(|&k| status[k] == "landed")
-        .map(|k| 10.0 * (tof[k].unwrap() - tpg[k].unwrap()) / 1000.0)
-        .sum::<f64>()
-        / landed as f64;
-    eprintln!(
-        "drift {:.3} km east, {:.3} north (expect ~{expect_km:.3} east); spread {:.3} km, \
-         added share {:.3}",
-        d.east_km,
-        d.north_km,
-        d.spread_km,
-        d.added_share()
-    );
-    // 2 %: the drift against 10 m/s x the time after the pulse was 0.3 % on the nominal, and
-    // the samples' parachute and entry dispersions move it by less than that spread again.
-    assert!((d.east_km / expect_km - 1.0).abs() < 0.02);
-    assert!(d.north_km.abs() < 0.02 * expect_km);
-    assert!((d.towards_deg() - 90.0).abs() < 2.0);
-    // A drift nearly the same for every sample hardly changes the footprint's variance.
-    assert!(d.added_share().abs() < 0.1, "share {}", d.added_share());
+    // spread of those times alone (a few %), a small share of the footprint's. The same again
+    // with the entry moved 68.6 deg east, so that the landings straddle the antimeridian
+    // (nothing in the models depends on longitude): drawn from the longitudes as written, the
+    // drift pointed west (270 deg, a new-user trial).
+    for moved in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("r");
+        let mut sets: Vec<String> = [
+            "winds.profile=[[0.0, 10.0, 0.0], [200.0, 10.0, 0.0]]",
+            "winds.perturbation.sigma=[[0.0, 0.0]]",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if moved {
+            sets.push("entry.longitude_deg=173.359037".into());
+            sets.push("landing.target_lon_deg=180.0".into());
+        }
+        run(&RunOptions {
+            config: REENTRY.into(),
+            samples: Some(40),
+            seed: None,
+            out: Some(out.clone()),
+            backend: BackendChoice::Cpu,
+            precision: PrecisionChoice::Auto,
+            sets: sets.clone(),
+            nominal: false,
+            force: false,
+            quiet: true,
+            resume: false,
+            shard: None,
+        })
+        .expect("run succeeds");
+        let t = dispersa::report::data::Table::read(&out.join("samples.parquet")).unwrap();
+        let raw = dispersa::config::RawConfig::load(Path::new(REENTRY), &sets).unwrap();
+        let cfg = dispersa::scenario::reentry::ReentryConfig::from_raw(&raw).unwrap();
+        let status = t.strings("status").unwrap();
+        let d = dispersa::report::wind_drift::wind_drift(&cfg, &t, &status)
+            .unwrap()
+            .expect("a drift");
+        let landed = status.iter().filter(|s| *s == "landed").count();
+        assert_eq!(d.n, landed);
+        let lon = t.f64s("landing_lon_deg").unwrap();
+        if moved {
+            let east = lon.iter().flatten().filter(|&&x| x > 0.0).count();
+            assert!(
+                east > 0 && east < landed,
+                "{east} of {landed} east of 180 W"
+            );
+        }
+        let (tof, tpg) = (
+            t.f64s("time_of_flight_s").unwrap(),
+            t.f64s("time_peak_g_s").unwrap(),
+        );
+        let expect_km = (0..t.rows)
+            .filter(|&k| status[k] == "landed")
+            .map(|k| 10.0 * (tof[k].unwrap() - tpg[k].unwrap()) / 1000.0)
+            .sum::<f64>()
+            / landed as f64;
+        eprintln!(
+            "moved {moved}: drift {:.3} km east, {:.3} north (expect ~{expect_km:.3} east); \
+             spread {:.3} km, added share {:.3}",
+            d.east_km,
+            d.north_km,
+            d.spread_km,
+            d.added_share()
+        );
+        // 2 %: the drift against 10 m/s x the time after the pulse was 0.3 % on the nominal,
+        // and the samples' parachute and entry dispersions move it by less than that spread
+        // again.
+        assert!((d.east_km / expect_km - 1.0).abs() < 0.02);
+        assert!(d.north_km.abs() < 0.02 * expect_km);
+        assert!((d.towards_deg() - 90.0).abs() < 2.0);
+        // A drift nearly the same for every sample hardly changes the footprint's variance.
+        assert!(d.added_share().abs() < 0.1, "share {}", d.added_share());
+    }
 }

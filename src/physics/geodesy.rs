@@ -114,6 +114,12 @@ pub fn final_bearing_deg(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: 
     }
 }
 
+/// `lon` [deg] moved by whole turns to within 180 degrees of `reference`: longitudes about a
+/// point read continuously across the antimeridian.
+pub fn unwrap_lon_deg(lon: f64, reference: f64) -> f64 {
+    reference + (lon - reference + 180.0).rem_euclid(360.0) - 180.0
+}
+
 /// East and north [km] of point 2 on the plane tangent to the WGS84 ellipsoid at point 1
 /// (both at zero height): the ECEF offset dotted with point 1's local east and north.
 pub fn east_north_km(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> (f64, f64) {
@@ -177,5 +183,23 @@ mod tests {
         // 0.1 deg of longitude at the equator is ~11.1 km.
         let x = crossrange_km(0.0, 0.0, 0.0, 0.0, 0.1);
         assert!((x - 11.119).abs() < 0.01, "{x}");
+    }
+
+    #[test]
+    fn longitudes_unwrap_about_a_reference_across_the_antimeridian() {
+        // Exact: whole turns of 360 on values that f64 holds exactly.
+        for (lon, reference, want) in [
+            (-179.5, 179.0, 180.5),
+            (179.5, -179.0, -180.5),
+            (10.0, 20.0, 10.0),
+            (-170.0, 10.0, -170.0),
+            (190.0, 0.0, -170.0),
+        ] {
+            assert_eq!(
+                unwrap_lon_deg(lon, reference),
+                want,
+                "{lon} about {reference}"
+            );
+        }
     }
 }

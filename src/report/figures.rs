@@ -1,6 +1,7 @@
 //! The report's figures. Each is a [`Plot`] drawn with plotters into SVG (the page and the .svg
 //! file), under a title and, in the files, a caption; the .png is that SVG rasterised.
 
+use crate::physics::geodesy::unwrap_lon_deg;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -377,6 +378,39 @@ pub struct Footprint {
     /// run has winds.
     pub drift: Option<((f64, f64), (f64, f64))>,
     pub drift_label: String,
+}
+
+impl Footprint {
+    /// Every longitude within 180 degrees of the ellipse's centre (else the first point's), so
+    /// that a footprint across the antimeridian is drawn in one piece (east of 180 E reads
+    /// above 180): drawn as given, such a footprint spanned -180 to 180 and its ellipse
+    /// flattened to a line (a new-user trial).
+    pub fn unwrapped(mut self) -> Self {
+        let Some(reference) = self
+            .centre
+            .map(|c| c.1)
+            .or_else(|| self.points.first().map(|p| p.1))
+        else {
+            return self;
+        };
+        let fix = |p: &mut (f64, f64)| p.1 = unwrap_lon_deg(p.1, reference);
+        for list in [
+            &mut self.points,
+            &mut self.outside,
+            &mut self.outline,
+            &mut self.target_outline,
+        ] {
+            list.iter_mut().for_each(fix);
+        }
+        for p in [&mut self.centre, &mut self.target].into_iter().flatten() {
+            fix(p);
+        }
+        if let Some((calm, wind)) = &mut self.drift {
+            fix(calm);
+            fix(wind);
+        }
+        self
+    }
 }
 
 impl Plot for Footprint {
@@ -1108,5 +1142,34 @@ mod tests {
     fn captions_wrap_at_spaces() {
         let lines = wrap("one two three four five six", 9);
         assert_eq!(lines, ["one two", "three", "four five", "six"]);
+    }
+
+    /// A footprint across the antimeridian is drawn in one piece, about its centre.
+    #[test]
+    fn a_footprint_across_the_antimeridian_is_unwrapped_about_its_centre() {
+        let f = Footprint {
+            points: vec![(42.0, 179.9), (42.1, -179.9)],
+            points_label: String::new(),
+            outside: vec![(41.9, -179.8)],
+            outside_label: String::new(),
+            outline: vec![(42.0, 179.8), (42.0, -179.8)],
+            centre: Some((42.0, -179.95)),
+            ellipse_label: String::new(),
+            target: Some((42.0, 180.0)),
+            target_outline: vec![(42.0, 179.7)],
+            target_label: String::new(),
+            drift: Some(((42.0, 179.99), (42.0, -179.99))),
+            drift_label: String::new(),
+        }
+        .unwrapped();
+        let mut lons: Vec<f64> = f.points.iter().chain(&f.outside).map(|p| p.1).collect();
+        lons.extend(f.outline.iter().chain(&f.target_outline).map(|p| p.1));
+        lons.extend([f.centre.unwrap().1, f.target.unwrap().1]);
+        let (c, w) = f.drift.unwrap();
+        lons.extend([c.1, w.1]);
+        let centre = f.centre.unwrap().1;
+        for x in lons {
+            assert!((x - centre).abs() < 0.5, "{x} against {centre}");
+        }
     }
 }

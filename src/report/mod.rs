@@ -876,22 +876,25 @@ fn reentry_figures(
                 "{shown_text}; {ell_text}.{target_text}{drift_text}{timeline} One kilometre has \
                  the same length on both axes."
             ),
-            plot: AnyPlot::Footprint(Footprint {
-                points: shown,
-                points_label,
-                outside,
-                outside_label,
-                outline,
-                centre,
-                ellipse_label: label,
-                target,
-                target_outline,
-                target_label,
-                drift: drift.map(|d| (d.calm_mean, d.wind_mean)),
-                drift_label: drift.map_or(String::new(), |d| {
-                    format!("mean wind drift, {:.1} km", d.distance_km())
-                }),
-            }),
+            plot: AnyPlot::Footprint(
+                Footprint {
+                    points: shown,
+                    points_label,
+                    outside,
+                    outside_label,
+                    outline,
+                    centre,
+                    ellipse_label: label,
+                    target,
+                    target_outline,
+                    target_label,
+                    drift: drift.map(|d| (d.calm_mean, d.wind_mean)),
+                    drift_label: drift.map_or(String::new(), |d| {
+                        format!("mean wind drift, {:.1} km", d.distance_km())
+                    }),
+                }
+                .unwrapped(),
+            ),
         });
     } else {
         notes.push("no sample landed, so there is no landing footprint".to_string());

@@ -8,7 +8,7 @@
 use super::data::Table;
 use super::ReportError;
 use crate::engine::Engine;
-use crate::physics::geodesy::east_north_km;
+use crate::physics::geodesy::{east_north_km, unwrap_lon_deg};
 use crate::pipeline::Samples;
 use crate::scenario::reentry::{Reentry, ReentryConfig, M_LAT, M_LON, ST_LANDED};
 
@@ -106,8 +106,12 @@ pub fn wind_drift(
     if pairs.is_empty() {
         return Ok(None);
     }
-    let wind: Vec<(f64, f64)> = pairs.iter().map(|p| p.0).collect();
-    let calm: Vec<(f64, f64)> = pairs.iter().map(|p| p.1).collect();
+    // Longitudes within 180 degrees of the first landing's: the means of a footprint across
+    // the antimeridian are then near it (they fell near 0 E, and the drift's bearing with them).
+    let reference = pairs[0].0 .1;
+    let unwrap = |q: (f64, f64)| (q.0, unwrap_lon_deg(q.1, reference));
+    let wind: Vec<(f64, f64)> = pairs.iter().map(|p| unwrap(p.0)).collect();
+    let calm: Vec<(f64, f64)> = pairs.iter().map(|p| unwrap(p.1)).collect();
     let wind_mean = mean_of(&wind);
     // East/north [km] on the plane tangent at the mean landing with the wind.
     let en = |q: (f64, f64)| east_north_km(wind_mean.0, wind_mean.1, q.0, q.1);
