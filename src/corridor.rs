@@ -154,7 +154,8 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("{}_corridor", sc.cfg.run.name)));
     let mut notice = |m: String| eprintln!("dispersa: {m}");
-    let _lock = claim_out_dir(&out_dir, opts.force, &mut notice).map_err(ConfigError::Cli)?;
+    let _lock = claim_out_dir(&out_dir, DirKind::Corridor, opts.force, &mut notice)
+        .map_err(ConfigError::Cli)?;
     let mut notice = |m: String| eprintln!("dispersa: {m}");
     let engine = Engine::select(opts.backend, opts.precision, &mut notice)?;
     let n_per = opts.samples_per_point as usize;

@@ -70,6 +70,9 @@ pub struct RunReport {
     /// Of `samples`: those an interrupted run had finished, which `--resume` kept.
     pub resumed: u64,
     pub engine: EngineInfo,
+    /// A resumed run's engines, before and after the interruption, as its files name them
+    /// (`dispersa.adapter`, "A; B"), where they differ; None otherwise.
+    pub engines_joined: Option<String>,
     pub seconds: f64,
     /// Of `seconds`: building the engine's kernel (on lavapipe, compiling it).
     pub build_seconds: f64,
@@ -190,7 +193,12 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         RunDir::reopen(&out_dir, &identity).map_err(ConfigError::Cli)?;
     }
     let mut notice = |m: String| eprintln!("dispersa: {m}");
-    let lock = crate::output::claim_out_dir(&out_dir, opts.force || opts.resume, &mut notice)
+    let kind = if shard.is_some() {
+        DirKind::Shard
+    } else {
+        DirKind::Run
+    };
+    let lock = crate::output::claim_out_dir(&out_dir, kind, opts.force || opts.resume, &mut notice)
         .map_err(ConfigError::Cli)?;
     if !opts.resume && !opts.force {
         let done = parts::list(&partial, false, &mut |_| {}).unwrap_or_default();
@@ -215,13 +223,18 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty());
     if let Ok(free) = fs4::available_space(parent.unwrap_or(Path::new("."))) {
         if at_least > free as f64 {
+            let source = if opts.samples.is_some() {
+                format!("--samples {samples}")
+            } else {
+                format!("run.samples = {samples}")
+            };
             return Err(ConfigError::Cli(format!(
-                "--samples {samples}: its samples would need at least {:.1} GB (half their \
-                 {columns} columns x 8 bytes a sample, twice while the parts are joined), and \
-                 the disk of {} has {:.1} GB free",
-                at_least / 1e9,
+                "{source}: its samples would need at least {} (half their {columns} columns x \
+                 8 bytes a sample, twice while the parts are joined), and the disk of {} has {} \
+                 free",
+                bytes_text(at_least),
                 out_dir.display(),
-                free as f64 / 1e9
+                bytes_text(free as f64)
             )));
         }
     }
@@ -408,6 +421,11 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         }
         crate::output::join_engine_labels(&mut metadata, &sources);
     }
+    let engines_joined = metadata
+        .iter()
+        .find(|(k, _)| k == "dispersa.adapter")
+        .map(|(_, v)| v.clone())
+        .filter(|v| v.contains("; "));
     let input_cols: Vec<ColumnSpec> = prep
         .draws
         .sampler
@@ -700,6 +718,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         samples: prep.range.end - prep.range.start,
         resumed,
         engine: info,
+        engines_joined,
         seconds: start.elapsed().as_secs_f64(),
         build_seconds,
         propagate_seconds,
@@ -945,6 +964,15 @@ pub fn tolerance_bounds_note() -> (String, String) {
             stats::TOLERANCE_MIN_SAMPLES
         ),
     )
+}
+
+/// A size for a message: GB from 1 GB up, MB below (a 2 MiB disk read "0.0 GB" twice).
+fn bytes_text(bytes: f64) -> String {
+    if bytes >= 1e9 {
+        format!("{:.1} GB", bytes / 1e9)
+    } else {
+        format!("{:.1} MB", bytes / 1e6)
+    }
 }
 
 #[cfg(test)]

@@ -1093,7 +1093,13 @@ fn corridor_and_report_options_name_themselves() {
     for (extra, must) in cases {
         let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
             .args(["corridor", cfg.to_str().unwrap(), "--fpa-deg", "-14:-8:1"])
-            .args(["--out", out.to_str().unwrap(), "--quiet", "--backend", "cpu"])
+            .args([
+                "--out",
+                out.to_str().unwrap(),
+                "--quiet",
+                "--backend",
+                "cpu",
+            ])
             .args(extra)
             .output()
             .unwrap();
@@ -1113,4 +1119,44 @@ fn corridor_and_report_options_name_themselves() {
         assert_eq!(o.status.code(), Some(2), "--trajectories {n}: {err}");
         assert!(err.contains("--trajectories"), "{err}");
     }
+}
+
+/// An output inside another dispersa output is refused, but for the layout's own (a report in
+/// the run it shows): a new-user trial wrote a run over a run's report, and then neither the
+/// report nor the run could be redone.
+#[test]
+fn an_output_inside_another_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, DEFAULT).unwrap();
+    let bin = env!("CARGO_BIN_EXE_dispersa");
+    let run = |out: &Path| {
+        Command::new(bin)
+            .args(["run", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .args(["--quiet", "--backend", "cpu", "--samples", "4"])
+            .output()
+            .unwrap()
+    };
+    let outer = dir.path().join("outer");
+    assert_eq!(run(&outer).status.code(), Some(0));
+    for inner in [outer.join("report"), outer.join("a").join("b")] {
+        let o = run(&inner);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("lies inside"), "{err}");
+        assert!(!inner.exists(), "{} written", inner.display());
+    }
+    // The layout's own: the run's report, and nothing inside that report.
+    let report = |args: &[&str]| Command::new(bin).arg("report").args(args).output().unwrap();
+    let o = report(&[outer.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let nested = outer.join("report").join("x");
+    let o = report(&[outer.to_str().unwrap(), "--out", nested.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("lies inside"));
 }

@@ -226,12 +226,12 @@ fn an_engine_failure_names_its_chunk_keeps_the_rest_and_the_run_resumes_on_anoth
     // On lavapipe, the chunk from sample 139,264 fails as a lost device would (a failpoint).
     let run = |extra: &[&str], fail: bool| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
-        c.args(["run", CONFIG, "--quiet", "--samples", "200000"])
+        c.args(["run", CONFIG, "--samples", "200000"])
             .args(["--set", "run.chunk_size=8192", "--out"])
             .arg(&out)
             .args(extra);
         if fail {
-            c.env("DISPERSA_FAILPOINT_CHUNK", "139264");
+            c.env("DISPERSA_FAILPOINT_CHUNK", "139264").arg("--quiet");
         }
         c.output().unwrap()
     };
@@ -250,6 +250,13 @@ fn an_engine_failure_names_its_chunk_keeps_the_rest_and_the_run_resumes_on_anoth
         err(&o).contains("139264 samples were finished"),
         "{}",
         err(&o)
+    );
+    // The summary names both engines too, where it named the last one alone.
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("the run's samples were computed by: ")
+            && said.contains("; CPU reference"),
+        "{said}"
     );
     let f = std::fs::File::open(out.join("samples.parquet")).unwrap();
     let builder =

@@ -487,6 +487,9 @@ fn print_report(r: &RunReport) {
         r.engine.adapter_backend,
         r.engine.precision.name()
     );
+    if let Some(all) = &r.engines_joined {
+        say!("the run's samples were computed by: {all} (its files name them all)");
+    }
     print_statistics(&r.status_counts, &r.summary);
     match r.out_dir.parent() {
         Some(dataset) if r.samples_at == r.out_dir => say!(

@@ -308,10 +308,12 @@ pub fn lock_out_dir(out: &Path) -> Result<OutLock, String> {
 /// Returns the lock; `notice` receives one line for each recovery.
 pub fn claim_out_dir(
     out: &Path,
+    kind: DirKind,
     replace: bool,
     notice: &mut dyn FnMut(String),
 ) -> Result<OutLock, String> {
     let shown = out.display();
+    check_not_inside_output(out, kind)?;
     let raw = out.as_os_str().to_string_lossy();
     let last = raw.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     if out.file_name().is_none() || last == "." || last == ".." || raw.is_empty() {
@@ -332,6 +334,43 @@ pub fn claim_out_dir(
     }
     check_target(out, replace)?;
     Ok(lock)
+}
+
+/// `out` may lie inside another dispersa output only where the layout puts it: a shard in its
+/// dataset, a report in the run, corridor or dataset it shows (`RUN/report`, `OUT/_report`),
+/// as the directory's own child. Anywhere else the outer directory could no longer be
+/// reported or replaced (it "holds another dispersa output"), and its files would be taken
+/// for the inner one's (a new-user trial wrote a run over a run's report, and then neither
+/// could be redone).
+fn check_not_inside_output(out: &Path, kind: DirKind) -> Result<(), String> {
+    let Ok(abs) = std::path::absolute(out) else {
+        return Ok(());
+    };
+    for (depth, anc) in abs.ancestors().skip(1).enumerate() {
+        let Some(outer) = written_by_dispersa(anc) else {
+            continue;
+        };
+        let allowed = depth == 0
+            && match kind {
+                DirKind::Shard => outer == DirKind::Shards,
+                DirKind::Report => {
+                    matches!(outer, DirKind::Run | DirKind::Corridor | DirKind::Shards)
+                }
+                _ => false,
+            };
+        if !allowed {
+            return Err(format!(
+                "--out {} lies inside {}, which dispersa wrote (a {}): a {} there would be \
+                 taken for part of it, and it could no longer be reported or replaced; write \
+                 it beside it instead",
+                out.display(),
+                anc.display(),
+                outer.name(),
+                kind.name()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A kill between the two renames of [`RunDir::commit`] leaves the old directory aside

@@ -233,7 +233,8 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let replace = opts.force || is_old_report(&out);
     let mut notice = |m: String| eprintln!("dispersa: {m}");
     let _lock =
-        crate::output::claim_out_dir(&out, replace, &mut notice).map_err(ReportError::Input)?;
+        crate::output::claim_out_dir(&out, crate::output::DirKind::Report, replace, &mut notice)
+            .map_err(ReportError::Input)?;
     let mut figs = Vec::new();
     let mut notes = Vec::new();
     if !verified {
