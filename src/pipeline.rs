@@ -79,6 +79,29 @@ impl Samples {
             scenario.nominal(),
             n_normals,
         )?;
+        // A bounded dispersion whose whole range is unphysical would fail every sample: bad
+        // input, refused here (a new-user trial's mass from -5 to -1 kg ran and failed them
+        // all). Its ends and middle are tried with every other parameter nominal.
+        let nominal_params = scenario.nominal();
+        if scenario.unphysical(nominal_params).is_none() {
+            for (i, low, high) in sampler.bounded() {
+                let at = |x: f64| {
+                    let mut p = nominal_params.to_vec();
+                    p[i] = x;
+                    scenario.unphysical(&p)
+                };
+                if let (Some(why), Some(_), Some(_)) = (at(low), at(0.5 * (low + high)), at(high)) {
+                    let path = scenario.param_names()[i];
+                    return Err(ConfigError::key(
+                        format!("dispersions.\"{path}\""),
+                        format!(
+                            "draws from {low} to {high}, where every value is unphysical \
+                             ({why} is refused): every sample would fail"
+                        ),
+                    ));
+                }
+            }
+        }
         for i in scenario.derived_params() {
             sampler.columns.push(scenario.param_names()[i].to_string());
             sampler.column_params.push(i);

@@ -658,6 +658,17 @@ fn cruise_bad_inputs_name_their_keys() {
 
 #[test]
 fn parachute_and_landing_inputs_name_their_keys() {
+    // A dispersion whose whole range is unphysical: every sample would fail.
+    expect_bad(
+        Some(DEFAULT),
+        &[
+            "--set",
+            "dispersions.\"vehicle.mass_kg\".low=-5",
+            "--set",
+            "dispersions.\"vehicle.mass_kg\".high=-1",
+        ],
+        "`dispersions.\"vehicle.mass_kg\"`: draws from -5 to -1, where every value is unphysical",
+    );
     // An entry interface under the terrain, or under the main's deployment above it.
     expect_bad(
         Some(DEFAULT),

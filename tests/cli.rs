@@ -97,7 +97,9 @@ fn nominal_run_prints_a_summary_and_the_adapters_command_lists_lavapipe() {
 fn a_run_where_every_sample_failed_exits_1_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("all_failed");
-    // Every sampled mass is negative: every sample is unphysical, so failed.
+    // Every sampled mass is negative: every sample is unphysical, so failed. (A normal
+    // dispersion: a bounded one wholly below zero is refused as bad input before any work,
+    // tests/bad_input.rs.)
     let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .args([
             "run",
@@ -108,7 +110,7 @@ fn a_run_where_every_sample_failed_exits_1_and_says_so() {
             "cpu",
             "--quiet",
             "--set",
-            "dispersions.\"vehicle.mass_kg\"={dist=\"uniform\", low=-5.0, high=-4.0}",
+            "dispersions.\"vehicle.mass_kg\"={dist=\"normal\", mean=-5.0, sigma=0.01}",
             "--out",
             out.to_str().unwrap(),
         ])

@@ -49,6 +49,16 @@ pub struct Sampler {
 }
 
 impl Sampler {
+    /// The bounded single dispersions (uniform, truncated normal): parameter index, low, high.
+    pub fn bounded(&self) -> impl Iterator<Item = (usize, f64, f64)> + '_ {
+        self.singles.iter().filter_map(|(i, d)| match *d {
+            Dist::Uniform { low, high } | Dist::TruncatedNormal { low, high, .. } => {
+                Some((*i, low, high))
+            }
+            _ => None,
+        })
+    }
+
     /// Build from the config's dispersions. `index_of` maps a dotted path to the scenario's
     /// parameter index, `names` lists them all (for the error message), `nominal` holds their
     /// nominal values (NaN: not used by this config). `n_normals` extra standard normals are
