@@ -15,10 +15,11 @@ const CRUISE: &str = concat!(
     "/configs/tianwen2_cruise_311p.toml"
 );
 
-fn run_to(config: &str, samples: u64, out: &Path) {
-    run(&RunOptions {
+/// A quiet run of `config` to `out` on the auto backend, as `dispersa run` with no options.
+fn options(config: &str, out: &Path) -> RunOptions {
+    RunOptions {
         config: config.into(),
-        samples: Some(samples),
+        samples: None,
         seed: None,
         out: Some(out.to_path_buf()),
         backend: BackendChoice::Auto,
@@ -29,6 +30,13 @@ fn run_to(config: &str, samples: u64, out: &Path) {
         quiet: true,
         resume: false,
         shard: None,
+    }
+}
+
+fn run_to(config: &str, samples: u64, out: &Path) {
+    run(&RunOptions {
+        samples: Some(samples),
+        ..options(config, out)
     })
     .expect("run succeeds");
 }
@@ -269,18 +277,10 @@ fn degenerate_runs_still_get_a_report() {
     let tmp = tempfile::tempdir().unwrap();
     let nominal = |config: &str, out: &Path, sets: &[&str]| {
         run(&RunOptions {
-            config: config.into(),
-            samples: None,
-            seed: None,
-            out: Some(out.to_path_buf()),
             backend: BackendChoice::Cpu,
-            precision: PrecisionChoice::Auto,
             sets: sets.iter().map(|s| s.to_string()).collect(),
             nominal: true,
-            force: false,
-            quiet: true,
-            resume: false,
-            shard: None,
+            ..options(config, out)
         })
         .expect("nominal run");
     };
@@ -360,18 +360,10 @@ fn the_wind_drift_is_each_landing_against_its_calm_air_twin() {
             sets.push("landing.target_lon_deg=180.0".into());
         }
         run(&RunOptions {
-            config: REENTRY.into(),
             samples: Some(40),
-            seed: None,
-            out: Some(out.clone()),
             backend: BackendChoice::Cpu,
-            precision: PrecisionChoice::Auto,
             sets: sets.clone(),
-            nominal: false,
-            force: false,
-            quiet: true,
-            resume: false,
-            shard: None,
+            ..options(REENTRY, &out)
         })
         .expect("run succeeds");
         let t = dispersa::report::data::Table::read(&out.join("samples.parquet")).unwrap();
