@@ -994,6 +994,15 @@ fn small_bad_inputs_of_issue_10_are_refused_before_any_work() {
         &[],
         "perturbations.bodies",
     );
+    // A periapsis beyond the sphere of influence, where the flight would start.
+    expect_bad(
+        Some(&cruise_replace(
+            "periapsis_altitude_km = 3000.0",
+            "periapsis_altitude_km = 1000000.0",
+        )),
+        &[],
+        "`departure.periapsis_altitude_km`: 1000000 km puts the periapsis outside",
+    );
     // A flyby starts on the Earth's sphere of influence, where the Earth must still pull.
     expect_bad(
         Some(&cruise_replace(

@@ -369,6 +369,17 @@ impl CruiseConfig {
                     )
                 })?;
                 positive("departure.periapsis_altitude_km", h)?;
+                let soi = crate::physics::constants::EARTH_SOI_M;
+                if crate::physics::constants::WGS84_A_M + h * 1000.0 >= soi {
+                    return Err(ConfigError::key(
+                        "departure.periapsis_altitude_km",
+                        format!(
+                            "{h} km puts the periapsis outside the Earth's sphere of influence \
+                             ({:.0} km from the centre), where the heliocentric phase starts",
+                            soi / 1e3
+                        ),
+                    ));
+                }
                 let b = d.bplane_angle_deg.ok_or_else(|| {
                     ConfigError::key(
                         "departure.bplane_angle_deg",

@@ -286,7 +286,10 @@ impl Model {
             (p[P_BUS] >= 0.0, P_BUS),
             (p[P_PMIN] >= 0.0, P_PMIN),
             (p[P_DUTY] > 0.0 && p[P_DUTY] <= 1.0, P_DUTY),
-            (state || p[P_RP_ALT] > 0.0, P_RP_ALT),
+            (
+                state || (p[P_RP_ALT] > 0.0 && WGS84_A_M + p[P_RP_ALT] * 1e3 < EARTH_SOI_M),
+                P_RP_ALT,
+            ),
         ];
         let bad = checks
             .iter()
@@ -343,6 +346,14 @@ impl Model {
                 self.cfg.integrator.time_limit_days,
                 self.max_events,
             );
+            // Drawn from the epoch; the flight starts t0 later (the flyby's climb to the
+            // sphere of influence). Outages over by then are dropped: the engines move past at
+            // most one ended outage a step, and two behind the start made a negative step
+            // (a review).
+            let events: Vec<_> = events
+                .into_iter()
+                .filter(|e| e.end_days * DAY_S > dep.t0_s)
+                .collect();
             row[I_N_OUT] = events.len() as f64;
             for (k, e) in events.iter().enumerate() {
                 row[I_OUT + 2 * k] = e.start_days * DAY_S;
