@@ -204,6 +204,19 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     metadata.push(("dispersa.merged_shards".into(), n.to_string()));
     let sources: Vec<Vec<(String, String)>> = engines.iter().map(|(_, kv)| kv.clone()).collect();
     crate::output::join_engine_labels(&mut metadata, &sources);
+    // Parts of more than one build (a shard rerun or resumed after a rebuild): the joined
+    // commit lists them.
+    let builds = metadata
+        .iter()
+        .find(|(k, _)| k == "dispersa.git_commit")
+        .map(|(_, v)| v.clone())
+        .filter(|v| v.contains("; "));
+    if let Some(builds) = builds {
+        eprintln!(
+            "dispersa: note: the shards were computed by more than one build ({builds}): if \
+             the models changed between them, the dataset mixes both"
+        );
+    }
     let tmp_summary = out.join("_summary.parquet.tmp");
     let tmp_sens = out.join("_sensitivity.parquet.tmp");
     let mut summary_meta = metadata.clone();

@@ -61,6 +61,9 @@ impl SampledChunk {
     }
 }
 
+/// The draws that confirm a dispersion whose range looks wholly unphysical ([`Samples::new`]).
+const SUSPECT_DRAWS: u64 = 64;
+
 impl Samples {
     /// The scenario's dispersions (or none, `nominal`), with the parameters the scenario derives
     /// appended to the input columns after the dispersed ones.
@@ -81,8 +84,11 @@ impl Samples {
         )?;
         // A bounded dispersion whose whole range is unphysical would fail every sample: bad
         // input, refused here (a new-user trial's mass from -5 to -1 kg ran and failed them
-        // all). Its ends and middle are tried with every other parameter nominal.
+        // all). Its ends and middle are tried with every other parameter nominal; where they
+        // all fail, the run's first draws decide, since a limit may couple two parameters
+        // (propellant below the wet mass: both dispersed, most samples can be valid).
         let nominal_params = scenario.nominal();
+        let mut suspect = None;
         if scenario.unphysical(nominal_params).is_none() {
             for (i, low, high) in sampler.bounded() {
                 let at = |x: f64| {
@@ -91,14 +97,8 @@ impl Samples {
                     scenario.unphysical(&p)
                 };
                 if let (Some(why), Some(_), Some(_)) = (at(low), at(0.5 * (low + high)), at(high)) {
-                    let path = scenario.param_names()[i];
-                    return Err(ConfigError::key(
-                        format!("dispersions.\"{path}\""),
-                        format!(
-                            "draws from {low} to {high}, where every value is unphysical \
-                             ({why} is refused): every sample would fail"
-                        ),
-                    ));
+                    suspect = Some((i, low, high, why));
+                    break;
                 }
             }
         }
@@ -106,11 +106,30 @@ impl Samples {
             sampler.columns.push(scenario.param_names()[i].to_string());
             sampler.column_params.push(i);
         }
-        Ok(Samples {
+        let samples = Samples {
             sampler,
             seed,
             nominal,
-        })
+        };
+        if let Some((i, low, high, why)) = suspect {
+            let drawn = samples.draw(scenario, 0..SUSPECT_DRAWS, None);
+            if drawn
+                .params
+                .iter()
+                .all(|p| scenario.unphysical(p).is_some())
+            {
+                let path = scenario.param_names()[i];
+                return Err(ConfigError::key(
+                    format!("dispersions.\"{path}\""),
+                    format!(
+                        "draws from {low} to {high}, where every value is unphysical ({why} is \
+                         refused, and so is each of the run's first {SUSPECT_DRAWS} samples): \
+                         every sample would fail"
+                    ),
+                ));
+            }
+        }
+        Ok(samples)
     }
 
     /// Draw and pack samples `indices`. `adjust` may change a sample's drawn parameters before

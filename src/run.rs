@@ -182,6 +182,10 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     };
     let out_dir = match shard {
         Some([k, _]) => {
+            // Checked before the dataset is made and marked: a refused shard left a marked
+            // dataset inside another output, which then could not be replaced (a review).
+            crate::output::check_not_inside_output(&out, DirKind::Shards)
+                .map_err(ConfigError::Cli)?;
             crate::output::claim_dataset(&out, &identity).map_err(ConfigError::Cli)?;
             out.join(format!("shard={k}"))
         }
@@ -352,6 +356,9 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             .map(|p| crate::output::file_metadata(&p.path))
             .collect::<Result<_, _>>()?
     };
+    if let Some(note) = crate::output::other_builds_note(&earlier, "the finished samples were") {
+        notice(note);
+    }
     // One run is one precision: resumed in another, the whole run would carry its label.
     if let Some(kv) = earlier.first() {
         if let Some((_, p)) = kv.iter().find(|(k, _)| k == "dispersa.precision") {

@@ -658,6 +658,19 @@ fn cruise_bad_inputs_name_their_keys() {
 
 #[test]
 fn parachute_and_landing_inputs_name_their_keys() {
+    // Not refused: a range that is unphysical only beside the nominal of a parameter it is
+    // coupled to, itself dispersed (propellant below the wet mass; a review).
+    let (code, err, _, _dir) = run_with(
+        Some(&cruise_replace(
+            "[dispersions.\"propulsion.thrust_scale\"]",
+            "[dispersions.\"spacecraft.wet_mass_kg\"]\ndist = \"uniform\"\nlow = 1500.0\n\
+             high = 2500.0\n\n[dispersions.\"spacecraft.propellant_kg\"]\ndist = \
+             \"uniform\"\nlow = 1700.0\nhigh = 1900.0\n\n\
+             [dispersions.\"propulsion.thrust_scale\"]",
+        )),
+        &["--set", "integrator.time_limit_days=5"],
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
     // A dispersion whose whole range is unphysical: every sample would fail.
     expect_bad(
         Some(DEFAULT),
@@ -1166,6 +1179,32 @@ fn an_output_inside_another_is_refused() {
         assert!(err.contains("lies inside"), "{err}");
         assert!(!inner.exists(), "{} written", inner.display());
     }
+    // A shard's dataset inside the run is refused before it is made (it was left behind,
+    // marked, and the run could no longer be replaced).
+    let ds = outer.join("ds");
+    let o = Command::new(bin)
+        .args(["run", cfg.to_str().unwrap(), "--out", ds.to_str().unwrap()])
+        .args([
+            "--quiet",
+            "--backend",
+            "cpu",
+            "--samples",
+            "4",
+            "--shard",
+            "0/2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!ds.exists(), "the refused shard left {}", ds.display());
+    // Beside the run through `..` is beside it; and a user's own report.html above a run is
+    // not a dispersa output (only a .dispersa marker makes one).
+    let sib = outer.join("..").join("sib");
+    assert_eq!(run(&sib).status.code(), Some(0));
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("report.html"), "<html>mine</html>").unwrap();
+    assert_eq!(run(&project.join("r")).status.code(), Some(0));
     // The layout's own: the run's report, and nothing inside that report.
     let report = |args: &[&str]| Command::new(bin).arg("report").args(args).output().unwrap();
     let o = report(&[outer.to_str().unwrap()]);

@@ -254,8 +254,7 @@ fn an_engine_failure_names_its_chunk_keeps_the_rest_and_the_run_resumes_on_anoth
     // The summary names both engines too, where it named the last one alone.
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(
-        said.contains("the run's samples were computed by: ")
-            && said.contains("; CPU reference"),
+        said.contains("the run's samples were computed by: ") && said.contains("; CPU reference"),
         "{said}"
     );
     let f = std::fs::File::open(out.join("samples.parquet")).unwrap();

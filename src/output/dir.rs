@@ -139,15 +139,19 @@ pub fn read_identity(dir: &Path) -> Option<Identity> {
     toml::from_str::<Marker>(&text).ok()?.identity
 }
 
+/// The kind `dir`'s `.dispersa` marker names, if it has one.
+fn marker_kind(dir: &Path) -> Option<DirKind> {
+    let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
+    KINDS
+        .into_iter()
+        .find(|kind| text.contains(&format!("kind = \"{}\"", kind.name())))
+}
+
 /// What dispersa wrote `dir` as: its marker, or for directories from before the markers, the
 /// files that only a run, a corridor or a report has.
 pub fn written_by_dispersa(dir: &Path) -> Option<DirKind> {
-    if let Ok(text) = std::fs::read_to_string(dir.join(MARKER)) {
-        for kind in KINDS {
-            if text.contains(&format!("kind = \"{}\"", kind.name())) {
-                return Some(kind);
-            }
-        }
+    if let Some(kind) = marker_kind(dir) {
+        return Some(kind);
     }
     if dir.join("samples.parquet").is_file() && dir.join("summary.parquet").is_file() {
         Some(DirKind::Run)
@@ -342,12 +346,27 @@ pub fn claim_out_dir(
 /// reported or replaced (it "holds another dispersa output"), and its files would be taken
 /// for the inner one's (a new-user trial wrote a run over a run's report, and then neither
 /// could be redone).
-fn check_not_inside_output(out: &Path, kind: DirKind) -> Result<(), String> {
+///
+/// Only a `.dispersa` marker marks an enclosing directory: the file names that stand for one
+/// in directories from before the markers (`written_by_dispersa`) are common enough in a
+/// project folder that a `report.html` of the user's refused every run below it (a review).
+/// The path is made absolute and its `..` resolved first (`RUN/../sib` is beside RUN).
+pub fn check_not_inside_output(out: &Path, kind: DirKind) -> Result<(), String> {
     let Ok(abs) = std::path::absolute(out) else {
         return Ok(());
     };
-    for (depth, anc) in abs.ancestors().skip(1).enumerate() {
-        let Some(outer) = written_by_dispersa(anc) else {
+    let mut clean = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    for (depth, anc) in clean.ancestors().skip(1).enumerate() {
+        let Some(outer) = marker_kind(anc) else {
             continue;
         };
         let allowed = depth == 0

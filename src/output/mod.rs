@@ -10,8 +10,9 @@ pub use crate::stats::accumulator::SummaryRow;
 use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 pub use dir::{
-    claim_dataset, claim_out_dir, lock_out_dir, partial_dir, read_identity, shard_dirs,
-    write_marker, written_by_dispersa, DirKind, Identity, OutLock, RunDir, MARKER,
+    check_not_inside_output, claim_dataset, claim_out_dir, lock_out_dir, partial_dir,
+    read_identity, shard_dirs, write_marker, written_by_dispersa, DirKind, Identity, OutLock,
+    RunDir, MARKER,
 };
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -455,13 +456,41 @@ pub fn write_sensitivity(
 }
 
 /// The engine's keys of a file's metadata, which differ between parts computed by different
-/// engines (shards, or a run resumed on another backend).
-pub const ENGINE_KEYS: [&str; 4] = [
+/// engines (shards, or a run resumed on another backend), and the build's commit, which
+/// differs between parts computed by different builds (a run resumed after a rebuild): a
+/// joined commit says the run may mix two versions of the models.
+pub const ENGINE_KEYS: [&str; 5] = [
     "dispersa.backend",
     "dispersa.adapter",
     "dispersa.adapter_backend",
     "dispersa.driver",
+    "dispersa.git_commit",
 ];
+
+/// A note for samples of `sources` computed by another build than this one: a resume or a
+/// merge across a rebuild mixes the two builds' models (the cruise's departure moved a
+/// nominal rendezvous by 97 days between two commits of 2026-12-05). None when all match.
+pub fn other_builds_note(sources: &[Vec<(String, String)>], what: &str) -> Option<String> {
+    let this = env!("DISPERSA_GIT_COMMIT");
+    let mut others: Vec<&str> = Vec::new();
+    for kv in sources {
+        if let Some((_, v)) = kv.iter().find(|(k, _)| k == "dispersa.git_commit") {
+            for c in v.split("; ") {
+                if c != this && !others.contains(&c) {
+                    others.push(c);
+                }
+            }
+        }
+    }
+    (!others.is_empty()).then(|| {
+        format!(
+            "note: {what} computed by build {} and this is build {this}: if the models changed \
+             between them, the results mix both (their files name every build, \
+             dispersa.git_commit)",
+            others.join(", ")
+        )
+    })
+}
 
 /// Set each of [`ENGINE_KEYS`] in `metadata` to every value `sources` hold for it, in order of
 /// first appearance, joined by "; " ("cpu; gpu"); a value that is itself such a join is split
@@ -498,4 +527,24 @@ pub fn file_metadata(path: &Path) -> Result<Vec<(String, String)>, OutputError> 
         .collect();
     kv.sort();
     Ok(kv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Samples of another build are named (a resume or merge across a rebuild), those of this
+    /// one are not, and the joined commit keeps every build once.
+    #[test]
+    fn other_builds_are_noted_and_joined() {
+        let this = env!("DISPERSA_GIT_COMMIT");
+        let kv = |c: &str| vec![("dispersa.git_commit".to_string(), c.to_string())];
+        assert!(other_builds_note(&[kv(this)], "x").is_none());
+        let note = other_builds_note(&[kv(this), kv("0123abc")], "the finished samples were")
+            .expect("a note");
+        assert!(note.contains("build 0123abc") && note.contains(this), "{note}");
+        let mut meta = kv(this);
+        join_engine_labels(&mut meta, &[kv("0123abc"), kv(this), kv("0123abc")]);
+        assert_eq!(meta[0].1, format!("0123abc; {this}"));
+    }
 }
