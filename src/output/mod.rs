@@ -469,7 +469,7 @@ pub const ENGINE_KEYS: [&str; 5] = [
 
 /// A note for samples of `sources` computed by another build than this one: a resume or a
 /// merge across a rebuild mixes the two builds' models (the cruise's departure moved a
-/// nominal rendezvous by 97 days between two commits of 2026-12-05). None when all match.
+/// nominal rendezvous by 96 days between two commits of 2026-12-05). None when all match.
 pub fn other_builds_note(sources: &[Vec<(String, String)>], what: &str) -> Option<String> {
     let this = env!("DISPERSA_GIT_COMMIT");
     let mut others: Vec<&str> = Vec::new();
@@ -542,7 +542,10 @@ mod tests {
         assert!(other_builds_note(&[kv(this)], "x").is_none());
         let note = other_builds_note(&[kv(this), kv("0123abc")], "the finished samples were")
             .expect("a note");
-        assert!(note.contains("build 0123abc") && note.contains(this), "{note}");
+        assert!(
+            note.contains("build 0123abc") && note.contains(this),
+            "{note}"
+        );
         let mut meta = kv(this);
         join_engine_labels(&mut meta, &[kv("0123abc"), kv(this), kv("0123abc")]);
         assert_eq!(meta[0].1, format!("0123abc; {this}"));
