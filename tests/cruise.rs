@@ -679,7 +679,7 @@ fn agree_on_dispersed(mode: &str, method: &str, n: usize) {
     );
     // Bounds 1 min and 1 g (the issue asks 1 h and 10 g). Measured on lavapipe with RK4: within
     // 0.0 min and 0.000 g, 23 of 24 rendezvous epochs identical, with the same steps, switches
-    // and located rendezvous (on 2,000 samples: within 0.13 s and 0.2 mg, README). With dopri5
+    // and located rendezvous (on 2,000 samples: within 0.30 s and 0.5 mg, README). With dopri5
     // (48 samples): within 0.0 min and 0.000 g, 47 of 48 identical (0.041 min, 0.008 g and 46
     // while the Q-law's S_a took a log and an exp, which differ between the engines in the last
     // bits); on 400 samples of the default config 397 took the same steps, the others ended
