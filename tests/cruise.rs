@@ -327,8 +327,10 @@ fn nominal_cruise_meets_311p_with_margin() {
 /// point (10,000 km; measured 7,914 km).
 ///
 /// The separation oscillates along the track (22 km at day 100, 642 km at 800, 407 km at
-/// 1,000; 2026-12-05) and does not shrink with shorter steps (with `max_step_days` 1 it is 548
-/// km at day 1,000): it is not the held command's error alone. Until 2026-12-05 the test
+/// 1,000; 2026-12-05). At day 100 it is the held command's error, second order in the step (7.3,
+/// 1.9 and 0.5 km with `max_step_days` 1, 0.5 and 0.25), but from about day 600 a part stays as
+/// the steps shrink (with 0.5, 0.25 and 0.125: 191, 187 and 186 km at day 700, 237-242 km at
+/// day 1,000): something the replay does differently there, not found yet. Until 2026-12-05 the test
 /// checked day 1,000 alone against 300 km, where the flight of the departure before the
 /// sphere-of-influence fix happened to be 132 km off (411 km at day 700).
 ///
