@@ -456,7 +456,11 @@ impl RootBracket {
     pub fn next(&self) -> f64 {
         let denom = self.fa - self.fb;
         if denom != 0.0 {
-            (self.a + (self.b - self.a) * self.fa / denom).clamp(self.a, self.b)
+            // max/min, not clamp: a NaN bracket (a state gone non-finite) must fail the sample,
+            // not stop the program (a new-user trial's radial start panicked here).
+            (self.a + (self.b - self.a) * self.fa / denom)
+                .max(self.a)
+                .min(self.b)
         } else {
             0.5 * (self.a + self.b)
         }

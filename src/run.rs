@@ -855,14 +855,18 @@ fn write_chunk(
         .map(|&(_, k)| out_cols[k].iter().map(|v| v.map(iso_from_mjd)).collect())
         .collect();
     // Why each failed sample failed: a parameter out of range (named), else in flight.
+    let len = sc.state_len();
     text_values.push(
         c.params
             .iter()
             .zip(&status)
-            .map(|(p, s)| {
+            .enumerate()
+            .map(|(j, (p, s))| {
                 (*s == failed).then(|| match sc.unphysical(p) {
                     Some(why) => format!("unphysical input: {why}"),
-                    None => FAILED_IN_FLIGHT.to_string(),
+                    None => sc
+                        .failed_in_flight(&states[j * len..(j + 1) * len])
+                        .unwrap_or_else(|| FAILED_IN_FLIGHT.to_string()),
                 })
             })
             .collect(),

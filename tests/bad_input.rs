@@ -555,6 +555,23 @@ fn a_state_departure_refuses_the_earth_and_the_flyby_dispersions() {
     );
     let (_, err, _, _dir) = run_with(Some(CRUISE), &["--set", state, "--set", &near, "--set", v]);
     assert!(err.contains("sphere of influence"), "{err}");
+    // A zero or radial velocity: no orbit plane (the Q-law stopped the program on a NaN).
+    let far_x = at(2e9);
+    for bad_v in [
+        "departure.velocity_km_s=[0.0, 0.0, 0.0]".to_string(),
+        format!(
+            "departure.velocity_km_s=[{}, {}, {}]",
+            (re[0] + 2e9) / 1e9,
+            re[1] / 1e9,
+            re[2] / 1e9
+        ),
+    ] {
+        expect_bad(
+            Some(CRUISE),
+            &["--set", state, "--set", &far_x, "--set", &bad_v],
+            "`departure.velocity_km_s`: is zero or along the position",
+        );
+    }
     // Outside the sphere the state is accepted, but the shipped config disperses the flyby.
     let far = at(2e9);
     expect_bad(

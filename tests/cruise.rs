@@ -851,3 +851,34 @@ fn outages_over_before_the_flight_starts_do_not_fail_it() {
         }
     }
 }
+
+/// A flight that falls inside 0.05 au of the Sun is failed, with the reason its final state
+/// gives: the point-mass Sun and the power and thrust models do not hold there (a new-user
+/// trial's radial start passed 7 m from the Sun's centre and was reported as out of
+/// propellant). Unpowered from 1.2 au at 2 km/s, the conic's perihelion is ~0.003 au.
+#[test]
+fn a_flight_into_the_sun_is_failed_and_says_why() {
+    let r = [1.2 * AU_M, 0.0, 0.0];
+    let v = [0.0, 2.0e3, 0.0];
+    let mut sets = state_sets(r, v);
+    sets.extend([
+        "propulsion.thrusters=0".into(),
+        "integrator.time_limit_days=200".into(),
+    ]);
+    let sc = cruise_with(&sets);
+    let (outs, states) = run(&common::cpu(), &sc, 1, true);
+    assert_eq!(outs[0].status, ST_FAILED);
+    let why = sc.failed_in_flight(&states[0]).expect("a reason");
+    assert!(
+        why.contains("from the Sun's centre, inside 0.05 au"),
+        "{why}"
+    );
+    // The same start at 8 km/s (perihelion 0.054 au) is a flight like any other.
+    let mut sets = state_sets(r, [0.0, 8.0e3, 0.0]);
+    sets.extend([
+        "propulsion.thrusters=0".into(),
+        "integrator.time_limit_days=200".into(),
+    ]);
+    let (outs, _) = run(&common::cpu(), &cruise_with(&sets), 1, true);
+    assert_eq!(outs[0].status, ST_TIMEOUT);
+}

@@ -115,6 +115,11 @@ pub trait Scenario: Sync {
     fn unphysical(&self, _params: &[f64]) -> Option<String> {
         None
     }
+    /// Why a sample whose inputs were in range failed in flight, from its final state, where
+    /// the scenario can say more than "non-finite state in flight".
+    fn failed_in_flight(&self, _state: &[f64]) -> Option<String> {
+        None
+    }
     fn iso_epochs(&self) -> &[(&'static str, usize)] {
         &[]
     }

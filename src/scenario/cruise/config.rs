@@ -412,10 +412,28 @@ impl CruiseConfig {
                 for x in v {
                     finite("departure.velocity_km_s", x)?;
                 }
-                if r.iter().map(|x| x * x).sum::<f64>().sqrt() < 0.05 {
+                let floor = super::outputs::SUN_FLOOR_AU;
+                let rn = r.iter().map(|x| x * x).sum::<f64>().sqrt();
+                if rn < floor {
                     return Err(ConfigError::key(
                         "departure.position_au",
-                        "must be at least 0.05 au from the Sun",
+                        format!("must be at least {floor} au from the Sun"),
+                    ));
+                }
+                // No orbit plane: a zero or radial velocity falls straight at the Sun, and the
+                // Q-law's frame is undefined (it stopped the program on a NaN, a new-user
+                // trial).
+                let vn = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+                let h = [
+                    r[1] * v[2] - r[2] * v[1],
+                    r[2] * v[0] - r[0] * v[2],
+                    r[0] * v[1] - r[1] * v[0],
+                ];
+                let hn = h.iter().map(|x| x * x).sum::<f64>().sqrt();
+                if hn <= 1e-6 * rn * vn {
+                    return Err(ConfigError::key(
+                        "departure.velocity_km_s",
+                        "is zero or along the position (a radial fall, with no orbit plane)",
                     ));
                 }
                 // Inside the Earth's sphere of influence, with the Earth a third body, the
@@ -645,6 +663,21 @@ impl CruiseConfig {
             };
             let expected = self.integrator.time_limit_days / (between.mean() + duration.mean());
             let needed = (2.0 * expected + 10.0).ceil();
+            if needed > 256.0 {
+                return Err(ConfigError::key(
+                    "missed_thrust.between_scale_days",
+                    format!(
+                        "with {} days between outages and {} days each, ~{expected:.0} are \
+                         expected over integrator.time_limit_days = {}, more than the 256 \
+                         outages a sample can carry (max_events at most 256, and at least \
+                         twice the expected count plus 10); give rarer or longer outages, or a \
+                         shorter time limit",
+                        m.between_scale_days,
+                        m.duration_scale_days,
+                        self.integrator.time_limit_days
+                    ),
+                ));
+            }
             if (m.max_events as f64) < needed {
                 return Err(ConfigError::key(
                     "missed_thrust.max_events",

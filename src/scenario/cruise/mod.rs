@@ -187,6 +187,9 @@ impl Scenario for Cruise {
     fn unphysical(&self, p: &[f64]) -> Option<String> {
         self.model.unphysical(p)
     }
+    fn failed_in_flight(&self, state: &[f64]) -> Option<String> {
+        sun_pass(state)
+    }
     fn refuses(&self, precision: Precision) -> Option<String> {
         if precision == Precision::F32 {
             return Some(

@@ -46,10 +46,27 @@ pub const M_PROP_USED: usize = 2;
 pub const M_THRUST_ON: usize = 5;
 pub const M_ORBIT_MATCH_MJD: usize = 28;
 
+/// The least distance from the Sun [au] a flight may reach: a state departure must start
+/// beyond it, and a flight that passes inside it is failed (`sun_pass`). The point-mass Sun,
+/// the 1/r^2 array power and the thrust models do not hold there (a new-user trial's radial
+/// start passed 7 m from the Sun's centre and was reported as out of propellant).
+pub const SUN_FLOOR_AU: f64 = 0.05;
+
+/// Why a flight that ended in `s` is failed for passing too near the Sun, if it did.
+pub fn sun_pass(s: &[f64]) -> Option<String> {
+    let least = s[S_RMIN] / AU_M;
+    (least < SUN_FLOOR_AU).then(|| {
+        format!(
+            "passed {least:.4} au from the Sun's centre, inside {SUN_FLOOR_AU} au, where the \
+             models do not hold"
+        )
+    })
+}
+
 pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     let status = s[S_STATUS] as u32;
     let mut m = vec![None; METRICS.len()];
-    if status == ST_FAILED || status == ST_RUNNING {
+    if status == ST_FAILED || status == ST_RUNNING || sun_pass(s).is_some() {
         return SampleOutputs {
             status: ST_FAILED,
             metrics: m,
