@@ -588,11 +588,19 @@ impl RunContext<'_> {
         rows.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         rows.truncate(12);
         let r2_text = model_r2.map_or(String::new(), |r| {
-            let rest = if r < 0.5 {
-                " The rest comes from dispersions that are not input columns (perturbation \
-                 profiles, outages) or from nonlinear effects."
+            // Each scenario's random parts that are not input columns.
+            let hidden = if self.scenario.kind() == "cruise" {
+                "the thrust noise, safe-mode outages"
             } else {
-                ""
+                "the density and wind perturbation profiles"
+            };
+            let rest = if r < 0.5 {
+                format!(
+                    " The rest comes from dispersions that are not input columns ({hidden}) \
+                     or from nonlinear effects."
+                )
+            } else {
+                String::new()
             };
             format!(
                 " The linear model behind the dots explains R^2 = {r:.2} of the variance.{rest}"
