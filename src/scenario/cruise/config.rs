@@ -8,6 +8,13 @@ use crate::config::{
 use crate::sampling::dist::Dist;
 use serde::Deserialize;
 
+/// The least distance from the Sun [au] a flight may reach: a state departure must start
+/// beyond it, and a flight that passes inside it is failed (`outputs::sun_pass`). The
+/// point-mass Sun, the 1/r^2 array power and the thrust models do not hold there (a new-user
+/// trial's radial start passed 7 m from the Sun's centre and was reported as out of
+/// propellant).
+pub const SUN_FLOOR_AU: f64 = 0.05;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CruiseConfig {
@@ -412,7 +419,7 @@ impl CruiseConfig {
                 for x in v {
                     finite("departure.velocity_km_s", x)?;
                 }
-                let floor = super::outputs::SUN_FLOOR_AU;
+                let floor = SUN_FLOOR_AU;
                 let rn = r.iter().map(|x| x * x).sum::<f64>().sqrt();
                 if rn < floor {
                     return Err(ConfigError::key(

@@ -1,5 +1,6 @@
 //! From an engine's final state row to the cruise's per-sample outputs, in f64 on the host.
 
+use super::config::SUN_FLOOR_AU;
 use super::cpu::CruiseSample;
 use super::layout::*;
 use super::model::Model;
@@ -45,12 +46,6 @@ pub const M_RENDEZVOUS_MJD: usize = 1;
 pub const M_PROP_USED: usize = 2;
 pub const M_THRUST_ON: usize = 5;
 pub const M_ORBIT_MATCH_MJD: usize = 28;
-
-/// The least distance from the Sun [au] a flight may reach: a state departure must start
-/// beyond it, and a flight that passes inside it is failed (`sun_pass`). The point-mass Sun,
-/// the 1/r^2 array power and the thrust models do not hold there (a new-user trial's radial
-/// start passed 7 m from the Sun's centre and was reported as out of propellant).
-pub const SUN_FLOOR_AU: f64 = 0.05;
 
 /// Why a flight that ended in `s` is failed for passing too near the Sun, if it did.
 pub fn sun_pass(s: &[f64]) -> Option<String> {
