@@ -410,3 +410,36 @@ fn the_wind_drift_is_each_landing_against_its_calm_air_twin() {
         assert!(d.added_share().abs() < 0.1, "share {}", d.added_share());
     }
 }
+
+/// The comet-distance figure draws and names the approach law's hand-over distance only where
+/// the guidance has one (Q-law and its open-loop replay): a tangential run's caption named
+/// guidance.approach_km, which it does not use (a new user's trial).
+#[test]
+fn the_approach_distance_is_shown_only_for_the_guidance_that_has_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (mode, shown) in [("qlaw", true), ("tangential", false)] {
+        let out = tmp.path().join(mode);
+        run(&RunOptions {
+            backend: BackendChoice::Cpu,
+            sets: vec![
+                format!("guidance.mode=\"{mode}\""),
+                "integrator.time_limit_days=300".into(),
+            ],
+            nominal: true,
+            ..options(CRUISE, &out)
+        })
+        .expect("run succeeds");
+        let rep = report(&ReportOptions {
+            trajectories: Some(1),
+            ..opts(&out)
+        })
+        .expect("report");
+        let html = std::fs::read_to_string(rep.dir.join("report.html")).unwrap();
+        let caption = html
+            .split("The phase gap closing")
+            .nth(1)
+            .expect("the comet-distance caption");
+        let said = caption[..200].contains("guidance.approach_km");
+        assert_eq!(said, shown, "{mode}: {}", &caption[..200]);
+    }
+}

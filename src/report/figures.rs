@@ -958,7 +958,9 @@ impl Plot for Heliocentric {
 pub struct CometDistance {
     /// (label, (calendar year, distance [km])) of each trajectory.
     pub tracks: Vec<(String, Vec<(f64, f64)>)>,
-    pub approach_km: f64,
+    /// The approach law's hand-over distance, where the guidance has one (Q-law and its
+    /// open-loop replay; not tangential or inertial thrust).
+    pub approach_km: Option<f64>,
     pub rendezvous_km: f64,
 }
 
@@ -970,7 +972,8 @@ impl Plot for CometDistance {
             .map(|p| p.0)
             .fold(f64::NEG_INFINITY, f64::max)
             .max(x0 + 1.0);
-        let y1 = pts().map(|p| p.1).fold(self.approach_km, f64::max) * 2.0;
+        let top = self.approach_km.unwrap_or(self.rendezvous_km);
+        let y1 = pts().map(|p| p.1).fold(top, f64::max) * 2.0;
         let y0 = pts()
             .map(|p| p.1)
             .fold(self.rendezvous_km, f64::min)
@@ -993,10 +996,14 @@ impl Plot for CometDistance {
             .label_style((FONT, 14))
             .draw()
             .map_err(e)?;
-        for (level, name, c) in [
-            (self.approach_km, "approach", RGBColor(230, 120, 0)),
-            (self.rendezvous_km, "rendezvous", LIMIT),
-        ] {
+        let approach = self
+            .approach_km
+            .map(|a| (a, "approach", RGBColor(230, 120, 0)));
+        for (level, name, c) in
+            approach
+                .into_iter()
+                .chain([(self.rendezvous_km, "rendezvous", LIMIT)])
+        {
             chart
                 .draw_series(LineSeries::new(
                     [(x0, level), (x1, level)],

@@ -1027,13 +1027,19 @@ fn cruise_figures(
             caption,
             plot: AnyPlot::Heliocentric(plot),
         });
+        let approach = if distance.approach_km.is_some() {
+            "the approach distance (guidance.approach_km) and "
+        } else {
+            ""
+        };
         figs.push(Figure {
             name: "comet_distance".into(),
             title: "Distance to 311P/PANSTARRS".into(),
-            caption: "The phase gap closing: the distance to the comet (log scale) of the same \
-                      re-propagated trajectories, with the approach distance \
-                      (guidance.approach_km) and the rendezvous distance (target.rendezvous_km)."
-                .into(),
+            caption: format!(
+                "The phase gap closing: the distance to the comet (log scale) of the same \
+                 re-propagated trajectories, with {approach}the rendezvous distance \
+                 (target.rendezvous_km)."
+            ),
             plot: AnyPlot::Distance(distance),
         });
     }
@@ -1177,7 +1183,12 @@ fn heliocentric(
         caption,
         figures::CometDistance {
             tracks: distances,
-            approach_km: cruise.cfg.guidance.approach_km,
+            approach_km: matches!(
+                cruise.cfg.guidance.mode,
+                crate::scenario::cruise::GuidanceMode::Qlaw
+                    | crate::scenario::cruise::GuidanceMode::OpenLoop
+            )
+            .then_some(cruise.cfg.guidance.approach_km),
             rendezvous_km: cruise.cfg.target.rendezvous_km,
         },
     ))
