@@ -330,7 +330,10 @@ fn nominal_cruise_meets_311p_with_margin() {
 /// 1,000; 2026-12-05). At day 100 it is the held command's error, second order in the step (7.3,
 /// 1.9 and 0.5 km with `max_step_days` 1, 0.5 and 0.25), but from about day 600 a part stays as
 /// the steps shrink (with 0.5, 0.25 and 0.125: 191, 187 and 186 km at day 700, 237-242 km at
-/// day 1,000): something the replay does differently there, not found yet. Until 2026-12-05 the test
+/// day 1,000). That part starts at one event: between day 182.65 and 182.70 the replay uses
+/// 77.5 mg more propellant than the Q-law flight and leaves it at 1.48 mm/s, the same with
+/// 1-day and 1/16-day caps: one thruster's flow for 57 s, a mode switch (the thruster count?)
+/// that the replay takes at another time. Not found yet. Until 2026-12-05 the test
 /// checked day 1,000 alone against 300 km, where the flight of the departure before the
 /// sphere-of-influence fix happened to be 132 km off (411 km at day 700).
 ///
