@@ -332,8 +332,11 @@ fn nominal_cruise_meets_311p_with_margin() {
 /// the steps shrink (with 0.5, 0.25 and 0.125: 191, 187 and 186 km at day 700, 237-242 km at
 /// day 1,000). That part starts at one event: between day 182.65 and 182.70 the replay uses
 /// 77.5 mg more propellant than the Q-law flight and leaves it at 1.48 mm/s, the same with
-/// 1-day and 1/16-day caps: one thruster's flow for 57 s, a mode switch (the thruster count?)
-/// that the replay takes at another time. Not found yet. Until 2026-12-05 the test
+/// 1-day and 1/16-day caps: one thruster's flow for 57 s. It is `SWITCH_MIN_S`: a mode switch
+/// closer than 60 s to a step's start is taken 60 s after it, and the two flights start their
+/// steps at different times, so one of them takes this thruster-count switch up to a minute
+/// late. A scratch build with 1 s left 1.3 mg there and 6-9 km at days 700-1,000 instead of
+/// 190-240 km (2026-12-05). Until 2026-12-05 the test
 /// checked day 1,000 alone against 300 km, where the flight of the departure before the
 /// sphere-of-influence fix happened to be 132 km off (411 km at day 700).
 ///
