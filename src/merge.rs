@@ -206,12 +206,7 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     crate::output::join_engine_labels(&mut metadata, &sources);
     // Parts of more than one build (a shard rerun or resumed after a rebuild): the joined
     // commit lists them.
-    let builds = metadata
-        .iter()
-        .find(|(k, _)| k == "dispersa.git_commit")
-        .map(|(_, v)| v.clone())
-        .filter(|v| v.contains("; "));
-    if let Some(builds) = builds {
+    if let Some(builds) = crate::output::joined_value(&metadata, "dispersa.git_commit") {
         eprintln!(
             "dispersa: note: the shards were computed by more than one build ({builds}): if \
              the models changed between them, the dataset mixes both"

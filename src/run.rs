@@ -428,11 +428,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         }
         crate::output::join_engine_labels(&mut metadata, &sources);
     }
-    let engines_joined = metadata
-        .iter()
-        .find(|(k, _)| k == "dispersa.adapter")
-        .map(|(_, v)| v.clone())
-        .filter(|v| v.contains("; "));
+    let engines_joined = crate::output::joined_value(&metadata, "dispersa.adapter");
     let input_cols: Vec<ColumnSpec> = prep
         .draws
         .sampler

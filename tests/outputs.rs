@@ -315,17 +315,7 @@ fn sensitivity_parquet_ranks_what_drives_the_outputs() {
     let out = dir.path().join("run");
     run_to(&out, 600, BackendChoice::Cpu, &[]);
     let (s, _) = read(&out.join("sensitivity.parquet"));
-    let col = |name: &str| -> Vec<String> {
-        s.column_by_name(name)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .unwrap()
-            .iter()
-            .map(|x| x.unwrap().to_string())
-            .collect()
-    };
-    let (inputs, outputs) = (col("input"), col("output"));
+    let (inputs, outputs) = (str_col(&s, "input"), str_col(&s, "output"));
     let rho = f64_col(&s, "spearman");
     // One row per (dispersed input, output): 11 inputs x 22 outputs in the default config (14
     // physical outputs, the integrator's steps and rejected_steps, the canopies' opening times,

@@ -340,9 +340,9 @@ pub fn claim_out_dir(
     Ok(lock)
 }
 
-/// `out` may lie inside another dispersa output only where the layout puts it: a shard in its
-/// dataset, a report in the run, corridor or dataset it shows (`RUN/report`, `OUT/_report`),
-/// as the directory's own child. Anywhere else the outer directory could no longer be
+/// `out` may lie inside another dispersa output only where the layout puts it, as the
+/// directory's own child: a shard in its dataset, a report in a run, corridor or dataset
+/// (`RUN/report`, `OUT/_report`). Anywhere else the outer directory could no longer be
 /// reported or replaced (it "holds another dispersa output"), and its files would be taken
 /// for the inner one's (a new-user trial wrote a run over a run's report, and then neither
 /// could be redone).

@@ -492,6 +492,16 @@ pub fn other_builds_note(sources: &[Vec<(String, String)>], what: &str) -> Optio
     })
 }
 
+/// The value of `key` in `metadata` where [`join_engine_labels`] joined more than one ("gpu;
+/// cpu"), else None.
+pub fn joined_value(metadata: &[(String, String)], key: &str) -> Option<String> {
+    metadata
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .filter(|v| v.contains("; "))
+}
+
 /// Set each of [`ENGINE_KEYS`] in `metadata` to every value `sources` hold for it, in order of
 /// first appearance, joined by "; " ("cpu; gpu"); a value that is itself such a join is split
 /// first, so that joining again adds only what is new.
