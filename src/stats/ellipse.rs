@@ -211,7 +211,8 @@ pub const BOOT_UNITS: u64 = 4096;
 
 /// Landing points per resampled unit of the footprint bootstrap for a run of `samples`
 /// samples: one up to 2 x [`BOOT_UNITS`] samples, then `samples / BOOT_UNITS`, so that a run
-/// has between 4,096 and 8,191 units. The points of a run are independent draws, so groups of
+/// whose samples all land has between 4,096 and 8,191 units (fewer when some do not: the
+/// groups are sized by the sample count, which is known before the first chunk). The points of a run are independent draws, so groups of
 /// consecutive points are too, and the axes are a smooth function of the moments' means: the
 /// bootstrap of the groups' moment sums has the points' variance (each group's sum has m times
 /// a point's) with thousands of units, and costs 1 / m of the points' (the

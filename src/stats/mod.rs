@@ -18,7 +18,8 @@ pub use ks::{ks_p_value, ks_statistic};
 pub struct MetricSummary {
     pub count: u64,
     pub mean: f64,
-    /// Sample standard deviation (n - 1 denominator; 0 for a single value).
+    /// Sample standard deviation (n - 1 denominator; 0 for a single value here,
+    /// written as null to summary.parquet: `accumulator`).
     pub std: f64,
     pub min: f64,
     pub p00135: f64,
