@@ -543,9 +543,11 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
         phase = 0u;
         let changed = mode1 != mode0 && !reaching_switch;
-        // Cut back to the change (not committed), or to SWITCH_MIN_S when the change is
-        // closer to the start; a step no longer than that is kept as it is.
-        let t_cut = t + max(hi * hs, SWITCH_MIN_S);
+        // Cut back to the change (not committed), or to the switch's floor when the change is
+        // closer to the start (layout.rs switch_floor_s: SWITCH_MIN_S for the Q-law's wish
+        // alone, else MIN_STEP_S); a step no longer than that is kept as it is.
+        let wish_only = floor(mode0 * 0.5) == floor(hi_mode * 0.5);
+        let t_cut = t + max(hi * hs, select(MIN_STEP_S, SWITCH_MIN_S, wish_only));
         if (changed && hi < 1.0 && t_cut < t1) {
             t_switch = t_cut;
             sw_mode = hi_mode;

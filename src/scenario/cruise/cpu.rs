@@ -851,9 +851,10 @@ impl CruiseSample<'_> {
                     }
                 }
             }
-            // Cut the step back to the change (not committed), or to SWITCH_MIN_S when the
-            // change is closer to the start; a step no longer than that is kept as it is.
-            let t_cut = t + (hi * hs).max(SWITCH_MIN_S);
+            // Cut the step back to the change (not committed), or to the switch's floor when
+            // the change is closer to the start (SWITCH_MIN_S for the Q-law's wish alone); a
+            // step no longer than that is kept as it is.
+            let t_cut = t + (hi * hs).max(switch_floor_s(mode0, hi_mode));
             if hi < 1.0 && t_cut < t1 {
                 s[S_T_SWITCH] = t_cut;
                 s[S_SW_MODE] = hi_mode;

@@ -129,9 +129,25 @@ pub const CA_ITERATIONS: usize = 30;
 /// switch: unrounded, the GPU's RK4 cruise differed from the CPU's by more than a minute in 6
 /// arrivals of 200; the bisection's points lie on the same grid.
 pub const SWITCH_GRID: f64 = 4194304.0; // 2^22
-/// A switch closer than this to the step start is taken this long after the start [s]: it
-/// bounds the steps a guidance that chatters about its threshold can cost (one per minute).
+/// A switch of the Q-law's wish alone (the same thrusters, the same stage) closer than this to
+/// the step start is taken this long after the start [s]: it bounds the steps a guidance that
+/// chatters about its threshold can cost (one per minute). The power's thruster count and the
+/// approach stage do not chatter, and their switches are taken where located, at least
+/// MIN_STEP_S after the start: with this floor on every switch, a thruster-count change met
+/// just after a step's start was taken up to a minute late (77.5 mg and 1.5 mm/s in one
+/// flight; `tests/cruise.rs`, the open-loop replay's drift).
 pub const SWITCH_MIN_S: f64 = 60.0;
+
+/// The least delay after a step's start at which a located switch is taken [s]: 60 s for a
+/// switch of the Q-law's wish alone (mode codes that differ in the lowest bit only), MIN_STEP_S
+/// for any other.
+pub fn switch_floor_s(mode0: f64, mode1: f64) -> f64 {
+    if (mode0 * 0.5).floor() == (mode1 * 0.5).floor() {
+        SWITCH_MIN_S
+    } else {
+        MIN_STEP_S
+    }
+}
 /// The smallest trial step before a sample is failed [s].
 pub const MIN_STEP_S: f64 = 1e-3;
 
