@@ -84,16 +84,19 @@ pub fn parse_range(spec: &str) -> Result<Vec<f64>, ConfigError> {
     let v: Result<Vec<f64>, _> = parts.iter().map(|p| p.trim().parse::<f64>()).collect();
     let v = v.map_err(|_| bad("not numbers"))?;
     let (start, stop, step) = (v[0], v[1], v[2]);
-    if step.is_nan() || step <= 0.0 || !start.is_finite() || !stop.is_finite() || stop < start {
-        return Err(bad("need START <= STOP and STEP > 0"));
+    let finite = step.is_finite() && start.is_finite() && stop.is_finite();
+    if !(finite && step > 0.0 && stop >= start) {
+        return Err(bad("need START <= STOP and a finite STEP > 0"));
     }
     if stop >= 0.0 || start <= -90.0 {
         return Err(bad("angles must lie in (-90, 0) degrees"));
     }
-    let n = ((stop - start) / step + 1e-9).floor() as usize + 1;
-    if n > 2000 {
+    // Counted in f64 first: a tiny STEP would overflow the cast.
+    let n = ((stop - start) / step + 1e-9).floor() + 1.0;
+    if n > 2000.0 {
         return Err(bad("more than 2000 points"));
     }
+    let n = n as usize;
     // Each angle rounded to 1e-9 deg, so that -14 + 37 x 0.25 is written -4.75, and -6 + 13 x
     // 0.1 -4.7 rather than -4.700000000000001 (a nanodegree moves an entry by 0.1 mm).
     Ok((0..n)

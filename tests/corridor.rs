@@ -80,7 +80,19 @@ fn angle_ranges_are_checked() {
     // The angles are the decimal ones, not their accumulated binary rounding.
     let a = parse_range("-8:-4:0.1").unwrap();
     assert_eq!((a.len(), a[33], a[40]), (41, -4.7, -4.0), "{a:?}");
-    for bad in ["-6:-14:0.25", "-14:-6:0", "-14:-6", "a:b:c", "-14:1:0.5"] {
+    // An infinite STEP, and one so small that the point count overflowed its cast (it wrote
+    // one NaN angle, or an empty corridor, with exit 0), are refused too.
+    for bad in [
+        "-6:-14:0.25",
+        "-14:-6:0",
+        "-14:-6",
+        "a:b:c",
+        "-14:1:0.5",
+        "-13:-5:inf",
+        "-13:-5:1e-300",
+        "-13:-5:NaN",
+        "-14:-6:0.001",
+    ] {
         assert!(parse_range(bad).is_err(), "{bad}");
     }
 }
