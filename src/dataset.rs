@@ -153,9 +153,22 @@ pub fn statistics(
             // Two outputs at a time: one defined on only some samples copies the inputs it
             // keeps for its own regression and ranks (about 90 MB for tianwen2's 11 inputs
             // at 200,000 samples).
+            // The columns the scenario derives from the sampled ones (bplane mode's entry
+            // state) are ranked but not regressed; with no sampled input at all (bplane mode's
+            // undispersed nominal writes only derived ones) there is nothing to rank against.
+            let derived_names: Vec<String> = sc
+                .derived_params()
+                .iter()
+                .map(|&i| sc.param_names()[i].replace('.', "_"))
+                .collect();
+            let derived: Vec<bool> = inputs.iter().map(|n| derived_names.contains(n)).collect();
+            if derived.iter().all(|&d| d) {
+                return Vec::new();
+            }
             stats::sensitivity::sensitivities(
                 &inputs,
                 &sens.inputs,
+                &derived,
                 &out_names,
                 &sens.outputs,
                 workers.min(2),

@@ -93,11 +93,15 @@ fn standardise(x: &[f64]) -> Option<Vec<f64>> {
 }
 
 /// Sensitivities of every output to every input. `inputs[j]` and `outputs[k]` hold one value per
-/// sample (NaN where an output is undefined); `names` label them. The outputs are taken one at
-/// a time by `workers` threads ([`super::par_jobs`]); the rows are in output order.
+/// sample (NaN where an output is undefined); `names` label them. An input that is `derived`
+/// (a function of the others, as bplane mode's entry state is of the sampled delivery) has its
+/// Spearman correlation but stays out of the regression, whose design it would make singular
+/// (its SRC is None). The outputs are taken one at a time by `workers` threads
+/// ([`super::par_jobs`]); the rows are in output order.
 pub fn sensitivities(
     input_names: &[String],
     inputs: &[Vec<f64>],
+    derived: &[bool],
     output_names: &[String],
     outputs: &[Vec<f64>],
     workers: usize,
@@ -110,7 +114,7 @@ pub fn sensitivities(
     let every = outputs
         .iter()
         .any(|y| whole(y))
-        .then(|| Design::new(inputs))
+        .then(|| Design::new(inputs, derived))
         .flatten();
     let per_output = super::par_jobs(
         output_names.len().min(outputs.len()),
@@ -156,7 +160,7 @@ pub fn sensitivities(
             let design = if whole {
                 every.as_ref()
             } else {
-                own_design = Design::new(xs);
+                own_design = Design::new(xs, derived);
                 own_design.as_ref()
             };
             let (src, r2) = regression(design, xs.len(), y);
@@ -185,9 +189,9 @@ pub fn sensitivities(
     per_output.into_iter().flatten().collect()
 }
 
-/// The standardised, non-constant inputs over a set of samples (their indices among all the
-/// inputs, and the matrix), and its singular value decomposition: what the regression of
-/// every output defined on those samples needs.
+/// The standardised, non-constant inputs that are not derived, over a set of samples (their
+/// indices among all the inputs, and the matrix), and its singular value decomposition: what
+/// the regression of every output defined on those samples needs.
 struct Design {
     cols: Vec<usize>,
     a: DMatrix<f64>,
@@ -196,11 +200,12 @@ struct Design {
 
 impl Design {
     /// None where no input varies or there are too few samples for the fit.
-    fn new(xs: &[Vec<f64>]) -> Option<Design> {
+    fn new(xs: &[Vec<f64>], derived: &[bool]) -> Option<Design> {
         let n = xs.first()?.len();
         let cols: Vec<(usize, Vec<f64>)> = xs
             .iter()
             .enumerate()
+            .filter(|&(j, _)| !derived.get(j).copied().unwrap_or(false))
             .filter_map(|(j, x)| standardise(x).map(|s| (j, s)))
             .collect();
         if cols.is_empty() || n <= cols.len() + 1 {
@@ -252,17 +257,50 @@ mod tests {
         let rows = sensitivities(
             &["x".into()],
             std::slice::from_ref(&x),
+            &[false],
             &["y".into()],
             &[y],
             1,
         );
         assert!(rows[0].spearman.is_none() && rows[0].src.is_none() && rows[0].r2.is_none());
         let y: Vec<f64> = x.iter().map(|v| 4.6 + 1e-6 * v).collect();
-        let rows = sensitivities(&["x".into()], &[x], &["y".into()], &[y], 1);
+        let rows = sensitivities(&["x".into()], &[x], &[false], &["y".into()], &[y], 1);
         assert!(
             (rows[0].spearman.unwrap() - 1.0).abs() < 1e-12,
             "a real 1e-6 variation counts"
         );
+    }
+
+    /// A derived input (here x1 + x2, as bplane mode's entry state is a function of the sampled
+    /// delivery) keeps its Spearman correlation and stays out of the regression: the sampled
+    /// inputs' SRCs are those of the model without it. In the regression it made the design
+    /// singular and the SRCs of order 1e6 (bplane mode's entry latitude, before 2026-12-05).
+    #[test]
+    fn a_derived_input_is_ranked_but_not_regressed() {
+        let x1: Vec<f64> = (0..300).map(|i| ((i * 37) % 101) as f64).collect();
+        let x2: Vec<f64> = (0..300).map(|i| ((i * 53) % 97) as f64).collect();
+        let sum: Vec<f64> = x1
+            .iter()
+            .zip(&x2)
+            .map(|(a, b)| a + b + 1e-13 * a * b)
+            .collect();
+        let y: Vec<f64> = x1.iter().zip(&x2).map(|(a, b)| 2.0 * a - b).collect();
+        let names = ["x1".to_string(), "x2".into(), "sum".into()];
+        let xs = [x1, x2, sum];
+        let rows = sensitivities(
+            &names,
+            &xs,
+            &[false, false, true],
+            &["y".into()],
+            std::slice::from_ref(&y),
+            1,
+        );
+        let (alone, _) = regression(Design::new(&xs[..2], &[false, false]).as_ref(), 2, &y);
+        let alone = alone.unwrap();
+        assert!((rows[0].src.unwrap() - alone[0].unwrap()).abs() < 1e-12);
+        assert!((rows[1].src.unwrap() - alone[1].unwrap()).abs() < 1e-12);
+        assert!(rows[2].src.is_none() && rows[2].spearman.is_some());
+        assert!((rows[0].r2.unwrap() - 1.0).abs() < 1e-12);
     }
 
     #[test]
@@ -301,7 +339,7 @@ mod tests {
         // y = 3 x1 - x2 exactly: SRCs are 3 sd1 / sdy and -sd2 / sdy, R^2 = 1.
         let y: Vec<f64> = x1.iter().zip(&x2).map(|(a, b)| 3.0 * a - b).collect();
         let xs = [x1.clone(), x2.clone()];
-        let (b, r2) = regression(Design::new(&xs).as_ref(), 2, &y);
+        let (b, r2) = regression(Design::new(&xs, &[false, false]).as_ref(), 2, &y);
         let b = b.unwrap();
         let sd = |v: &[f64]| {
             let m = v.iter().sum::<f64>() / v.len() as f64;
