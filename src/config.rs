@@ -230,33 +230,57 @@ impl RawConfig {
         } else {
             "so the dispersed samples do not use this value (a --nominal run does)"
         };
+        self.own_centre(&path)
+            .map(|(draws, _)| format!("--set {key}: {draws}, {unused}"))
+    }
+
+    /// Whether the dispersed samples draw the value at `path` (e.g. `entry.longitude_deg`) about
+    /// a centre of their own rather than the config's value: what draws it and how, e.g.
+    /// `dispersions."entry.longitude_deg" (uniform) draws from its own low and high`, and that
+    /// centre where it is one number (a uniform's midpoint, a normal's mean, a lognormal's
+    /// median, a correlated group's mean; not a Weibull's).
+    pub fn own_centre(&self, path: &str) -> Option<(String, Option<f64>)> {
+        let num = |v: Option<&toml::Value>| {
+            v.and_then(|x| x.as_float().or_else(|| x.as_integer().map(|i| i as f64)))
+        };
         if let Some(d) = self
             .table
             .get("dispersions")
-            .and_then(|t| t.get(&path))
+            .and_then(|t| t.get(path))
             .and_then(|d| d.as_table())
         {
             let dist = d.get("dist").and_then(|v| v.as_str()).unwrap_or("");
-            let own = match dist {
-                "uniform" => Some("its own low and high"),
-                "weibull" => Some("its own shape and scale"),
-                "normal" | "truncated_normal" if d.contains_key("mean") => Some("its own mean"),
-                "lognormal" if d.contains_key("median") => Some("its own median"),
-                _ => None,
-            }?;
-            return Some(format!(
-                "--set {key}: dispersions.\"{path}\" ({dist}) draws from {own}, {unused}"
+            let (own, centre) = match dist {
+                "uniform" => (
+                    "its own low and high",
+                    num(d.get("low"))
+                        .zip(num(d.get("high")))
+                        .map(|(l, h)| 0.5 * (l + h)),
+                ),
+                "weibull" => ("its own shape and scale", None),
+                "normal" | "truncated_normal" if d.contains_key("mean") => {
+                    ("its own mean", num(d.get("mean")))
+                }
+                "lognormal" if d.contains_key("median") => ("its own median", num(d.get("median"))),
+                _ => return None,
+            };
+            return Some((
+                format!("dispersions.\"{path}\" ({dist}) draws from {own}"),
+                centre,
             ));
         }
         let groups = self.table.get("correlated").and_then(|c| c.as_array())?;
         groups.iter().enumerate().find_map(|(g, group)| {
-            let in_group = group
+            let k = group
                 .get("paths")
-                .and_then(|p| p.as_array())
-                .is_some_and(|p| p.iter().any(|x| x.as_str() == Some(path.as_str())));
-            (in_group && group.get("mean").is_some()).then(|| {
-                format!("--set {key}: correlated[{g}] draws it about its own mean, {unused}")
-            })
+                .and_then(|p| p.as_array())?
+                .iter()
+                .position(|x| x.as_str() == Some(path))?;
+            let mean = group.get("mean")?;
+            Some((
+                format!("correlated[{g}] draws it about its own mean"),
+                num(mean.as_array().and_then(|m| m.get(k))),
+            ))
         })
     }
 

@@ -23,7 +23,11 @@ use std::path::Path;
 /// far above the landing's integration error (1.5 m worst, README "Integration accuracy").
 pub const AIM_TOLERANCE_M: f64 = 10.0;
 /// Passes before giving up.
-pub const MAX_PASSES: usize = 12;
+pub const MAX_PASSES: usize = 16;
+/// The most a state-mode pass moves the entry point [km]: the rigid shift holds near the aim,
+/// and over thousands of km the meridians' convergence breaks it (a target 15,344 km off moved
+/// the latitude past the pole in one pass). A target an ocean away takes a pass per 3,000 km.
+pub const MAX_MOVE_KM: f64 = 3000.0;
 /// The B-plane difference step [km]: the landing moves ~1 km per km of B near the aim and bends
 /// over hundreds of km, so 1 km is linear to ~1e-3, and far above the landing's 1.5 m error.
 pub const B_STEP_KM: f64 = 1.0;
@@ -91,17 +95,27 @@ fn set_aim(cfg: &mut ReentryConfig, aim: [f64; 2]) {
     }
 }
 
-/// Aim the config at `path` (with `--set` overrides): the `[entry]` keys moved, and every pass,
-/// first to last (the last one within [`AIM_TOLERANCE_M`]).
-pub fn aim(path: &Path, sets: &[String]) -> Result<([&'static str; 2], Vec<Pass>), AimError> {
+/// A config aimed: the `[entry]` keys moved, every pass first to last (the last one within
+/// [`AIM_TOLERANCE_M`]), and a note for each key that the dispersed samples draw about a centre
+/// of their own (a uniform's bounds, a normal's or a correlated group's mean), which the aim
+/// printed does not move.
+#[derive(Debug, Clone)]
+pub struct Aimed {
+    pub keys: [&'static str; 2],
+    pub passes: Vec<Pass>,
+    pub notes: Vec<String>,
+}
+
+/// Aim the config at `path` (with `--set` overrides).
+pub fn aim(path: &Path, sets: &[String]) -> Result<Aimed, AimError> {
     let raw = RawConfig::load(path, sets)?;
-    raw.print_unused_override_notes(crate::config::Flights::Nominal);
     if raw.scenario_kind()? != "reentry" {
         return Err(
             ConfigError::key("run.scenario", "dispersa target aims a reentry config").into(),
         );
     }
     let mut cfg = ReentryConfig::from_raw(&raw)?;
+    raw.print_unused_override_notes(crate::config::Flights::Nominal);
     let (Some(t_lat), Some(t_lon)) = (cfg.landing.target_lat_deg, cfg.landing.target_lon_deg)
     else {
         return Err(ConfigError::key(
@@ -137,7 +151,27 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<([&'static str; 2], Vec<Pass>
         };
         passes.push(pass);
         if pass.miss_m() <= AIM_TOLERANCE_M {
-            return Ok((keys, passes));
+            let notes = (0..2)
+                .filter_map(|k| {
+                    let (draws, centre) = raw.own_centre(&format!("entry.{}", keys[k]))?;
+                    let what = match centre {
+                        Some(c) => {
+                            format!("move that centre, {c}, by {:+.6} to the aim", aim[k] - c)
+                        }
+                        None => "centre those draws on the aim".to_string(),
+                    };
+                    Some(format!(
+                        "entry.{}: {draws}, so the dispersed samples are not centred on this \
+                         aim: {what}",
+                        keys[k]
+                    ))
+                })
+                .collect();
+            return Ok(Aimed {
+                keys,
+                passes,
+                notes,
+            });
         }
         let next = if cfg.entry.bplane() {
             // Newton on (B.T, B.R): the Jacobian of (east, north) by forward differences.
@@ -176,7 +210,10 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<([&'static str; 2], Vec<Pass>
             }
             [aim[0] + scale * full[0], aim[1] + scale * full[1]]
         } else {
-            // Move the entry point by the miss, turned around, in its own east/north plane.
+            // Move the entry point by the miss, turned around, in its own east/north plane (at
+            // most MAX_MOVE_KM).
+            let cap = (MAX_MOVE_KM / e.hypot(n)).min(1.0);
+            let (e, n) = (e * cap, n * cap);
             let phi = aim[0].to_radians();
             let w = (1.0 - WGS84_E2 * phi.sin().powi(2)).sqrt();
             let (n_radius, m_radius) = (WGS84_A_M / w, WGS84_A_M * (1.0 - WGS84_E2) / (w * w * w));
@@ -184,10 +221,9 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<([&'static str; 2], Vec<Pass>
             if lat.abs() >= 90.0 {
                 break;
             }
-            [
-                lat,
-                aim[1] - (1000.0 * e / (n_radius * phi.cos())).to_degrees(),
-            ]
+            // Longitude kept in [-180, 180).
+            let lon = aim[1] - (1000.0 * e / (n_radius * phi.cos())).to_degrees();
+            [lat, (lon + 180.0).rem_euclid(360.0) - 180.0]
         };
         set_aim(&mut cfg, next);
     }

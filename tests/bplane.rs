@@ -248,7 +248,8 @@ fn dispersa_target_moves_the_bplane_aim_onto_the_target() {
             &format!("b_r_km = {}", br - 30.0),
         );
     std::fs::write(&path, text).unwrap();
-    let (keys, passes) = dispersa::target::aim(&path, &[]).expect("aims");
+    let dispersa::target::Aimed { keys, passes, .. } =
+        dispersa::target::aim(&path, &[]).expect("aims");
     assert_eq!(keys, ["b_t_km", "b_r_km"]);
     for p in &passes {
         eprintln!("aim {:?}: miss {:.1} m", p.aim, p.miss_m());
@@ -351,8 +352,9 @@ fn samples_parquet_holds_the_sampled_delivery_and_the_entry_state_it_maps_to() {
 #[test]
 fn dispersa_target_reaches_a_far_target_in_bplane_mode() {
     let sets = vec!["landing.target_lon_deg=120".to_string()];
-    let (_, passes) =
-        dispersa::target::aim(std::path::Path::new(BPLANE_CONFIG), &sets).expect("aims");
+    let passes = dispersa::target::aim(std::path::Path::new(BPLANE_CONFIG), &sets)
+        .expect("aims")
+        .passes;
     for p in &passes {
         eprintln!("aim {:?}: miss {:.1} m", p.aim, p.miss_m());
     }

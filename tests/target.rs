@@ -112,7 +112,7 @@ fn dispersa_target_lands_the_nominal_on_the_aim_point() {
         .replace("latitude_deg = 40.366544", "latitude_deg = 40.08")
         .replace("longitude_deg = 104.759037", "longitude_deg = 105.1");
     std::fs::write(&cfg_path, text).unwrap();
-    let (_, passes) = dispersa::target::aim(&cfg_path, &[]).expect("aims");
+    let passes = dispersa::target::aim(&cfg_path, &[]).expect("aims").passes;
     let last = passes.last().unwrap();
     eprintln!(
         "{} passes, first miss {:.0} m, last {:.2} m",
@@ -132,4 +132,60 @@ fn dispersa_target_lands_the_nominal_on_the_aim_point() {
         miss < 100.0,
         "the aimed nominal lands {miss} m from the target"
     );
+}
+
+/// Where the dispersed samples draw the aim's keys about a centre of their own (here the
+/// correlated entry-point group's `mean`), the aim printed does not move them: `target` says so
+/// for each key, with the shift to apply. It printed the aim alone, and a dispersed run of the
+/// aimed config missed by a median 78 km (a new user's trial, 2026-12-05).
+#[test]
+fn dispersa_target_says_when_the_dispersions_keep_their_own_centre() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_path = dir.path().join("own_mean.toml");
+    let text = std::fs::read_to_string(DEFAULT_CONFIG)
+        .unwrap()
+        .replace("latitude_deg = 40.366544", "latitude_deg = 40.08")
+        .replace(
+            "paths = [\"entry.latitude_deg\", \"entry.longitude_deg\"]",
+            "paths = [\"entry.latitude_deg\", \"entry.longitude_deg\"]\nmean = [40.08, 104.759037]",
+        );
+    std::fs::write(&cfg_path, text).unwrap();
+    let aimed = dispersa::target::aim(&cfg_path, &[]).expect("aims");
+    let (first, last) = (aimed.passes[0].aim, aimed.passes.last().unwrap().aim);
+    assert_eq!(aimed.notes.len(), 2, "{:?}", aimed.notes);
+    for (k, note) in aimed.notes.iter().enumerate() {
+        assert!(note.contains("correlated[0]"), "{note}");
+        assert!(
+            note.contains(&format!("{:+.6}", last[k] - first[k])),
+            "{note}"
+        );
+    }
+    // Without a centre of its own (the shipped config) there is nothing to say.
+    let plain = dispersa::target::aim(std::path::Path::new(DEFAULT_CONFIG), &[]).expect("aims");
+    assert!(plain.notes.is_empty(), "{:?}", plain.notes);
+}
+
+/// A target an ocean away (the equator at 70 W, 15,344 km from the shipped target): the first
+/// pass's miss is the distance along the Earth (the great circle's within 0.6 %, the
+/// ellipsoid's curvature against the mean sphere), and the aim converges, a pass per 3,000 km.
+/// The tangent plane's projection read that miss as 4,247 km; the uncapped shift then moved the
+/// entry latitude past the pole in one pass.
+#[test]
+fn dispersa_target_reaches_a_target_an_ocean_away() {
+    let sets = vec![
+        "landing.target_lat_deg=0".to_string(),
+        "landing.target_lon_deg=-70".to_string(),
+    ];
+    let passes = dispersa::target::aim(std::path::Path::new(DEFAULT_CONFIG), &sets)
+        .expect("aims")
+        .passes;
+    // The shipped aim lands within 10 m of the shipped target, (42.0, 111.4).
+    let gc_km = dispersa::physics::geodesy::great_circle_km(42.0, 111.4, 0.0, -70.0);
+    let first_km = passes[0].miss_m() / 1000.0;
+    eprintln!(
+        "{} passes, first miss {first_km:.0} km (great circle {gc_km:.0} km)",
+        passes.len()
+    );
+    assert!((first_km / gc_km - 1.0).abs() < 6e-3, "{first_km} km");
+    assert!(passes.last().unwrap().miss_m() <= dispersa::target::AIM_TOLERANCE_M);
 }

@@ -310,7 +310,11 @@ pub fn main_with(cli: Cli) -> i32 {
             }
         }
         Command::Target { config, sets } => match crate::target::aim(&config, &sets) {
-            Ok((keys, passes)) => {
+            Ok(crate::target::Aimed {
+                keys,
+                passes,
+                notes,
+            }) => {
                 for (k, p) in passes.iter().enumerate() {
                     say!(
                         "pass {}: {} = {:.6}, {} = {:.6} -> lands {:.3} km east, {:.3} km north of the target ({:.1} m)",
@@ -333,6 +337,9 @@ pub fn main_with(cli: Cli) -> i32 {
                     keys[1],
                     last.aim[1]
                 );
+                for note in notes {
+                    eprintln!("dispersa: note: {note}");
+                }
                 0
             }
             Err(e) => {
