@@ -456,9 +456,25 @@ fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(value_text.to_string()));
+    if key.matches('"').count() % 2 == 1 {
+        return Err(ConfigError::Cli(format!(
+            "--set {spec}: unbalanced `\"` in the key (quote a dispersion's parameter path \
+             whole: --set 'dispersions.\"vehicle.mass_kg\".sigma=0.5')"
+        )));
+    }
     let parts = split_dotted_key(key);
     if parts.iter().any(|p| p.is_empty()) {
         return Err(ConfigError::Cli(format!("--set {spec}: empty key segment")));
+    }
+    // `dispersions.entry.x.sigma`: the parameter path unquoted, read as nested tables, which
+    // the config's check would blame on a valid key.
+    if parts.len() >= 4 && parts[0] == "dispersions" && !parts[1].contains('.') {
+        let param = format!("{}.{}", parts[1], parts[2]);
+        let rest = parts[3..].join(".");
+        return Err(ConfigError::Cli(format!(
+            "--set {spec}: a dispersion's parameter path is one quoted key: \
+             --set 'dispersions.\"{param}\".{rest}={value_text}'"
+        )));
     }
     let mut node = table;
     for part in &parts[..parts.len() - 1] {

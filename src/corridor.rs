@@ -130,11 +130,11 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         return Err(ConfigError::Cli("--risk must be in (0, 1)".into()).into());
     }
     let raw = RawConfig::load(&opts.config, &opts.sets)?;
-    raw.print_unused_override_notes(crate::config::Flights::SweptAngle);
     if raw.scenario_kind()? != "reentry" {
         return Err(ConfigError::key("run.scenario", "the corridor is a reentry analysis").into());
     }
     let mut cfg = ReentryConfig::from_raw(&raw)?;
+    raw.print_unused_override_notes(crate::config::Flights::SweptAngle);
     if cfg.entry.bplane() {
         return Err(ConfigError::key(
             "entry.mode",

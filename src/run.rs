@@ -123,8 +123,9 @@ pub fn shard_range(samples: u64, k: u64, n: u64) -> Range<u64> {
 
 pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let raw = RawConfig::load(&opts.config, &opts.sets)?;
-    raw.print_unused_override_notes(crate::config::Flights::Samples);
     let scenario = build_scenario(&raw)?;
+    // After validation: a note about a value that is then refused only distracts.
+    raw.print_unused_override_notes(crate::config::Flights::Samples);
     let run_cfg = scenario.run_config();
     let samples = match (opts.nominal, opts.samples) {
         (true, Some(n)) if n != 1 => {

@@ -233,10 +233,17 @@ fn type_errors_name_config_types_and_show_how_to_quote_a_dispersion() {
     let unquoted = "dispersions.entry.flight_path_angle_deg.sigma=0.1";
     let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--set", unquoted]);
     assert_eq!(code, 2);
+    // The quoted form is shown, as the command line takes it; the message named a valid key
+    // (`flight_path_angle_deg` "unknown") until 2026-12-05.
     assert!(
-        err.contains("dispersions.\"entry.flight_path_angle_deg\""),
+        err.contains("--set 'dispersions.\"entry.flight_path_angle_deg\".sigma=0.1'")
+            && !err.contains("unknown field"),
         "the quoted form is shown: {err}"
     );
+    let unbalanced = "dispersions.\"entry.flight_path_angle_deg.sigma=0.1";
+    let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--set", unbalanced]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unbalanced"), "{err}");
     // A quoted path with a bad value gets no such hint.
     let quoted = "dispersions.\"vehicle.mass_kg\".low=\"x\"";
     let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--set", quoted]);
@@ -1235,4 +1242,51 @@ fn an_output_inside_another_is_refused() {
     let o = report(&[outer.to_str().unwrap(), "--out", nested.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("lies inside"));
+}
+
+/// Values past what the physics allows, found by a new user's trial (2026-12-05): an entry at
+/// 1,200 km/s (faster than anything bound to the Sun meets the Earth, 72.8 km/s: a unit slip)
+/// "landed" at 341,358 g; a longitude of 404 deg was taken as it was; an entry interface above
+/// 1,000 km was blamed on the density perturbation's `top_km`.
+#[test]
+fn entry_speeds_and_longitudes_beyond_the_physical_are_refused() {
+    let b = include_str!("../configs/tianwen2_reentry_bplane.toml");
+    let cases: [(Option<&str>, &str, &str); 6] = [
+        (None, "entry.velocity_km_s=1200", "entry.velocity_km_s"),
+        (Some(b), "entry.vinf_km_s=4600", "entry.vinf_km_s"),
+        (None, "entry.longitude_deg=404", "entry.longitude_deg"),
+        (
+            None,
+            "landing.target_lon_deg=-404",
+            "landing.target_lon_deg",
+        ),
+        (None, "entry.altitude_km=5000", "entry.altitude_km"),
+        (Some(b), "entry.altitude_km=5000", "entry.altitude_km"),
+    ];
+    for (text, set, key) in cases {
+        expect_bad(Some(text.unwrap_or(DEFAULT)), &["--set", set], key);
+    }
+    // Just inside: the fastest solar-system entry is flown.
+    let (code, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &["--set", "entry.velocity_km_s=72", "--nominal"],
+    );
+    assert!(code == 0 || code == 1, "72 km/s accepted: {err}");
+}
+
+/// An unknown perturbing body is named as such, not answered with the flyby's "must include
+/// earth" (a new user's trial, 2026-12-05); and a note about an overridden value is not printed
+/// before the error that refuses it.
+#[test]
+fn an_unknown_body_is_named_and_notes_wait_for_a_valid_config() {
+    let (code, err, _, _dir) =
+        run_with(Some(CRUISE), &["--set", "perturbations.bodies=[\"venus\"]"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown body \"venus\""), "{err}");
+    let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--set", "vehicle.mass_kg=nan"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("vehicle.mass_kg") && !err.contains("note"),
+        "{err}"
+    );
 }

@@ -353,6 +353,22 @@ impl CruiseConfig {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.run.validate()?;
+        // The bodies first: the flyby's check that the Earth is among them would otherwise
+        // answer an unknown body.
+        for (k, b) in self.perturbations.bodies.iter().enumerate() {
+            if !KNOWN_BODIES.contains(&b.as_str()) {
+                return Err(ConfigError::key(
+                    "perturbations.bodies",
+                    format!("unknown body {b:?}; one of earth, mars, jupiter"),
+                ));
+            }
+            if self.perturbations.bodies[..k].contains(b) {
+                return Err(ConfigError::key(
+                    "perturbations.bodies",
+                    format!("{b:?} is listed twice (its pull would count twice)"),
+                ));
+            }
+        }
         let d = &self.departure;
         crate::physics::epoch::parse_tdb_jd("departure.epoch", &d.epoch)?;
         match d.mode {
@@ -633,20 +649,6 @@ impl CruiseConfig {
                 "integrator.time_limit_days",
                 "departure.epoch plus the time limit must stay within 1800-2050 (planet ephemeris validity)",
             ));
-        }
-        for (k, b) in self.perturbations.bodies.iter().enumerate() {
-            if !KNOWN_BODIES.contains(&b.as_str()) {
-                return Err(ConfigError::key(
-                    "perturbations.bodies",
-                    format!("unknown body {b:?}; one of earth, mars, jupiter"),
-                ));
-            }
-            if self.perturbations.bodies[..k].contains(b) {
-                return Err(ConfigError::key(
-                    "perturbations.bodies",
-                    format!("{b:?} is listed twice (its pull would count twice)"),
-                ));
-            }
         }
         if let Some(m) = &self.missed_thrust {
             positive("missed_thrust.between_shape", m.between_shape)?;

@@ -6,6 +6,13 @@ use crate::config::{
 };
 use serde::Deserialize;
 
+/// The fastest an Earth entry can be for a body bound to the Sun [km/s]: the solar escape speed
+/// at 1 au (42.1 km/s) met head-on by the Earth's orbital speed (29.8 km/s) gives a v-infinity
+/// of at most 71.9 km/s, and with the Earth's escape speed at the interface (11.1 km/s) in
+/// quadrature, 72.8 km/s. Faster is a unit slip (m/s for km/s), refused as bad input.
+pub const MAX_VINF_KM_S: f64 = 72.0;
+pub const MAX_ENTRY_SPEED_KM_S: f64 = 73.0;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReentryConfig {
@@ -530,6 +537,15 @@ impl ReentryConfig {
         if !e.bplane() {
             let v = required("velocity_km_s", e.velocity_km_s)?;
             positive("entry.velocity_km_s", v)?;
+            if v > MAX_ENTRY_SPEED_KM_S {
+                return Err(ConfigError::key(
+                    "entry.velocity_km_s",
+                    format!(
+                        "{v} km/s is faster than anything bound to the Sun meets the Earth \
+                         (at most {MAX_ENTRY_SPEED_KM_S} km/s); the unit is km/s"
+                    ),
+                ));
+            }
             let fpa = required("flight_path_angle_deg", e.flight_path_angle_deg)?;
             if fpa >= 0.0 || fpa <= -90.0 {
                 return Err(ConfigError::key(
@@ -545,11 +561,26 @@ impl ReentryConfig {
                     "must be within [-90, 90]",
                 ));
             }
-            required("longitude_deg", e.longitude_deg)?;
+            let lon = required("longitude_deg", e.longitude_deg)?;
+            if lon.abs() > 360.0 {
+                return Err(ConfigError::key(
+                    "entry.longitude_deg",
+                    "must be within [-360, 360]",
+                ));
+            }
             return Ok(());
         }
         let vinf = required("vinf_km_s", e.vinf_km_s)?;
         positive("entry.vinf_km_s", vinf)?;
+        if vinf > MAX_VINF_KM_S {
+            return Err(ConfigError::key(
+                "entry.vinf_km_s",
+                format!(
+                    "{vinf} km/s is faster than anything bound to the Sun approaches the Earth \
+                     (at most {MAX_VINF_KM_S} km/s); the unit is km/s"
+                ),
+            ));
+        }
         required("asymptote_ra_deg", e.asymptote_ra_deg)?;
         let dec = required("asymptote_dec_deg", e.asymptote_dec_deg)?;
         if dec.abs() > 90.0 {
@@ -654,6 +685,16 @@ impl ReentryConfig {
             return Err(ConfigError::key(
                 "run.scenario",
                 "this config has reentry tables; set scenario = \"reentry\" or remove the key",
+            ));
+        }
+        // The entry altitude first: the perturbation's and the parachutes' checks compare
+        // with it, and would blame their own keys for an entry interface out of range.
+        let e_alt = self.entry.altitude_km;
+        positive("entry.altitude_km", e_alt)?;
+        if e_alt > 1000.0 {
+            return Err(ConfigError::key(
+                "entry.altitude_km",
+                "must be at most 1000 km",
             ));
         }
         let p = &self.planet;
@@ -793,13 +834,6 @@ impl ReentryConfig {
         // Parsed in full, as the model parses it (bplane mode orients the Earth by it): a
         // date that does not exist is bad input here, not a panic there.
         crate::physics::epoch::parse_tdb_jd("entry.epoch", &e.epoch)?;
-        positive("entry.altitude_km", e.altitude_km)?;
-        if e.altitude_km > 1000.0 {
-            return Err(ConfigError::key(
-                "entry.altitude_km",
-                "must be at most 1000 km",
-            ));
-        }
         self.validate_entry_mode()?;
         let conv = self.heating.convective.as_str();
         if conv != CONVECTIVE_SG && conv != CONVECTIVE_DKR {
@@ -944,7 +978,12 @@ impl ReentryConfig {
                         "must be within [-90, 90]",
                     ));
                 }
-                finite("landing.target_lon_deg", lon)?;
+                if finite("landing.target_lon_deg", lon)?.abs() > 360.0 {
+                    return Err(ConfigError::key(
+                        "landing.target_lon_deg",
+                        "must be within [-360, 360]",
+                    ));
+                }
             }
             (None, None) => {}
             (Some(_), None) => {
