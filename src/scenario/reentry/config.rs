@@ -13,6 +13,21 @@ use serde::Deserialize;
 pub const MAX_VINF_KM_S: f64 = 72.0;
 pub const MAX_ENTRY_SPEED_KM_S: f64 = 73.0;
 
+/// A speed [km/s] positive and at most `max` (one of the two bounds above).
+fn solar_system_speed(key: &str, v: f64, max: f64) -> Result<(), ConfigError> {
+    positive(key, v)?;
+    if v > max {
+        return Err(ConfigError::key(
+            key,
+            format!(
+                "{v} km/s is faster than anything bound to the Sun meets the Earth (at most \
+                 {max} km/s); the unit is km/s"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReentryConfig {
@@ -536,16 +551,7 @@ impl ReentryConfig {
         };
         if !e.bplane() {
             let v = required("velocity_km_s", e.velocity_km_s)?;
-            positive("entry.velocity_km_s", v)?;
-            if v > MAX_ENTRY_SPEED_KM_S {
-                return Err(ConfigError::key(
-                    "entry.velocity_km_s",
-                    format!(
-                        "{v} km/s is faster than anything bound to the Sun meets the Earth \
-                         (at most {MAX_ENTRY_SPEED_KM_S} km/s); the unit is km/s"
-                    ),
-                ));
-            }
+            solar_system_speed("entry.velocity_km_s", v, MAX_ENTRY_SPEED_KM_S)?;
             let fpa = required("flight_path_angle_deg", e.flight_path_angle_deg)?;
             if fpa >= 0.0 || fpa <= -90.0 {
                 return Err(ConfigError::key(
@@ -571,16 +577,7 @@ impl ReentryConfig {
             return Ok(());
         }
         let vinf = required("vinf_km_s", e.vinf_km_s)?;
-        positive("entry.vinf_km_s", vinf)?;
-        if vinf > MAX_VINF_KM_S {
-            return Err(ConfigError::key(
-                "entry.vinf_km_s",
-                format!(
-                    "{vinf} km/s is faster than anything bound to the Sun approaches the Earth \
-                     (at most {MAX_VINF_KM_S} km/s); the unit is km/s"
-                ),
-            ));
-        }
+        solar_system_speed("entry.vinf_km_s", vinf, MAX_VINF_KM_S)?;
         required("asymptote_ra_deg", e.asymptote_ra_deg)?;
         let dec = required("asymptote_dec_deg", e.asymptote_dec_deg)?;
         if dec.abs() > 90.0 {
