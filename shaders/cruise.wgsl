@@ -545,9 +545,9 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
         let changed = mode1 != mode0 && !reaching_switch;
         // Cut back to the change (not committed), or to the switch's floor when the change is
         // closer to the start (layout.rs switch_floor_s: SWITCH_MIN_S for the Q-law's wish
-        // alone, else MIN_STEP_S); a step no longer than that is kept as it is.
+        // alone, else SWITCH_MIN_OTHER_S); a step no longer than that is kept as it is.
         let wish_only = floor(mode0 * 0.5) == floor(hi_mode * 0.5);
-        let t_cut = t + max(hi * hs, select(MIN_STEP_S, SWITCH_MIN_S, wish_only));
+        let t_cut = t + max(hi * hs, select(SWITCH_MIN_OTHER_S, SWITCH_MIN_S, wish_only));
         if (changed && hi < 1.0 && t_cut < t1) {
             t_switch = t_cut;
             sw_mode = hi_mode;
@@ -615,6 +615,10 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             y1 = integ_dense(tr, th_end);
             t_end = tr.t0 + th_end * tr.h;
             h_done = th_end * hs;
+        }
+        // Exhausted: the mass is the dry mass (cpu.rs: the bracket ends just past it).
+        if (end_status == ST_PROPELLANT_EXHAUSTED) {
+            y1.m = dry;
         }
         // The orbit-match milestone (cpu.rs), located on the dense output: bracketed by the
         // whole step when its end matches, else up to a point inside found by cpu.rs

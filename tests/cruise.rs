@@ -242,6 +242,27 @@ fn constant_tangential_thrust_for_a_year_matches_a_converged_independent_solutio
     assert!(d < 1.0, "GPU {d} m from the CPU");
 }
 
+/// A flight that runs dry ends at the dry mass exactly, on both engines: the margin is 0 and the
+/// propellant used is the load. The exhaustion is located by bisection on the dense output,
+/// whose bracket ends just past it; until 2026-12-05 the mass was taken there, up to one
+/// bracket's flow (~6e-8 kg) below the dry mass, and margins of -7.6e-8 kg were written.
+#[test]
+fn a_flight_that_runs_dry_ends_at_the_dry_mass() {
+    // The undispersed flight with 15 kW at 1 au runs out of propellant (measured 2026-12-05).
+    let sc = cruise_with(&["propulsion.array_power_1au_kw=15".to_string()]);
+    let load = sc.cfg.spacecraft.propellant_kg;
+    for engine in [common::cpu(), common::gpu(PrecisionChoice::F64)] {
+        let (o, _) = run(&engine, &sc, 1, true);
+        assert_eq!(
+            o[0].status, ST_PROPELLANT_EXHAUSTED,
+            "status {}",
+            o[0].status
+        );
+        assert_eq!(metric(&o[0], "propellant_margin_kg"), 0.0);
+        assert_eq!(metric(&o[0], "propellant_used_kg"), load);
+    }
+}
+
 #[test]
 fn propellant_used_equals_the_integral_of_the_mass_flow() {
     // Constant power, one thruster: the flow is constant whenever the engine is on.

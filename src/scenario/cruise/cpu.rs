@@ -886,11 +886,16 @@ impl CruiseSample<'_> {
                 status = ST_PROPELLANT_EXHAUSTED;
             }
         }
-        let (y1, t_end, h_done) = if status == ST_RUNNING {
+        let (mut y1, t_end, h_done) = if status == ST_RUNNING {
             (tr.y1, t1, t1 - t)
         } else {
             (tr.dense(th_end), tr.t_at(th_end), th_end * hs)
         };
+        // The bisection's bracket ends just past exhaustion (up to one bracket's flow, ~6e-8
+        // kg, below the dry mass): the tank is empty there, so the mass is the dry mass.
+        if status == ST_PROPELLANT_EXHAUSTED {
+            y1[6] = dry;
+        }
         // The orbit-match milestone: the first time the osculating orbit matches 311P's
         // (physics::qlaw::arrived), located on the dense output.
         if s[S_MATCH_T] < 0.0 && self.arrived_y(&y1) {

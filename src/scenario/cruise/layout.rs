@@ -133,19 +133,22 @@ pub const SWITCH_GRID: f64 = 4194304.0; // 2^22
 /// the step start is taken this long after the start [s]: it bounds the steps a guidance that
 /// chatters about its threshold can cost (one per minute). The power's thruster count and the
 /// approach stage do not chatter, and their switches are taken where located, at least
-/// MIN_STEP_S after the start: with this floor on every switch, a thruster-count change met
-/// just after a step's start was taken up to a minute late (77.5 mg and 1.5 mm/s in one
+/// SWITCH_MIN_OTHER_S after the start: with this floor on every switch, a thruster-count change
+/// met just after a step's start was taken up to a minute late (77.5 mg and 1.5 mm/s in one
 /// flight; `tests/cruise.rs`, the open-loop replay's drift).
 pub const SWITCH_MIN_S: f64 = 60.0;
+/// The floor of the other switches [s]: ten times MIN_STEP_S, so that a trial cut back to it
+/// and then rejected is tried again shorter rather than failing the sample.
+pub const SWITCH_MIN_OTHER_S: f64 = 10.0 * MIN_STEP_S;
 
-/// The least delay after a step's start at which a located switch is taken [s]: 60 s for a
-/// switch of the Q-law's wish alone (mode codes that differ in the lowest bit only), MIN_STEP_S
-/// for any other.
+/// The least delay after a step's start at which a located switch is taken [s]: SWITCH_MIN_S
+/// for a switch of the Q-law's wish alone (mode codes that differ in the lowest bit only),
+/// SWITCH_MIN_OTHER_S for any other.
 pub fn switch_floor_s(mode0: f64, mode1: f64) -> f64 {
     if (mode0 * 0.5).floor() == (mode1 * 0.5).floor() {
         SWITCH_MIN_S
     } else {
-        MIN_STEP_S
+        SWITCH_MIN_OTHER_S
     }
 }
 /// The smallest trial step before a sample is failed [s].
@@ -194,6 +197,7 @@ pub fn wgsl_layout() -> String {
         ("SWITCH_GRID", SWITCH_GRID),
         ("NO_SWITCH", NO_SWITCH),
         ("SWITCH_MIN_S", SWITCH_MIN_S),
+        ("SWITCH_MIN_OTHER_S", SWITCH_MIN_OTHER_S),
         ("MIN_STEP_S", MIN_STEP_S),
         ("APPROACH_ACCEL_SHARE", APPROACH_ACCEL_SHARE),
         ("APPROACH_MODE", APPROACH_MODE),
