@@ -234,6 +234,12 @@ impl RawConfig {
             .map(|(draws, _)| format!("--set {key}: {draws}, {unused}"))
     }
 
+    /// The `dist` of the dispersion of the value at `path` (e.g. `entry.longitude_deg`), if any.
+    pub fn dispersion_dist(&self, path: &str) -> Option<String> {
+        let d = self.table.get("dispersions")?.get(path)?;
+        Some(d.get("dist")?.as_str()?.to_string())
+    }
+
     /// Whether the dispersed samples draw the value at `path` (e.g. `entry.longitude_deg`) about
     /// a centre of their own rather than the config's value: what draws it and how, e.g.
     /// `dispersions."entry.longitude_deg" (uniform) draws from its own low and high`, and that
@@ -428,17 +434,32 @@ fn readable_type_error(path: &str, inner: &str, table: &toml::Table) -> String {
 }
 
 /// Split a TOML dotted key, honouring quoted segments: `dispersions."vehicle.mass_kg".sigma`.
+/// TOML's single quotes (literal keys) as well as double.
 fn split_dotted_key(key: &str) -> Vec<String> {
     let mut parts = vec![String::new()];
-    let mut quoted = false;
+    let mut quote: Option<char> = None;
     for ch in key.chars() {
-        match ch {
-            '"' => quoted = !quoted,
-            '.' if !quoted => parts.push(String::new()),
-            c => parts.last_mut().expect("non-empty").push(c),
+        match (ch, quote) {
+            ('"' | '\'', None) => quote = Some(ch),
+            (c, Some(q)) if c == q => quote = None,
+            ('.', None) => parts.push(String::new()),
+            (c, _) => parts.last_mut().expect("non-empty").push(c),
         }
     }
     parts.into_iter().map(|p| p.trim().to_string()).collect()
+}
+
+/// Whether a quote opened in `key` (double or single, as TOML's) is left unclosed.
+fn unbalanced_quote(key: &str) -> bool {
+    let mut quote: Option<char> = None;
+    for ch in key.chars() {
+        match (ch, quote) {
+            ('"' | '\'', None) => quote = Some(ch),
+            (c, Some(q)) if c == q => quote = None,
+            _ => {}
+        }
+    }
+    quote.is_some()
 }
 
 /// `dotted.key=value`: the value is read as a TOML value (number, bool, array, quoted string);
@@ -456,7 +477,7 @@ fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(value_text.to_string()));
-    if key.matches('"').count() % 2 == 1 {
+    if unbalanced_quote(key) {
         return Err(ConfigError::Cli(format!(
             "--set {spec}: unbalanced `\"` in the key (quote a dispersion's parameter path \
              whole: --set 'dispersions.\"vehicle.mass_kg\".sigma=0.5')"

@@ -134,7 +134,6 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         return Err(ConfigError::key("run.scenario", "the corridor is a reentry analysis").into());
     }
     let mut cfg = ReentryConfig::from_raw(&raw)?;
-    raw.print_unused_override_notes(crate::config::Flights::SweptAngle);
     if cfg.entry.bplane() {
         return Err(ConfigError::key(
             "entry.mode",
@@ -148,6 +147,8 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     let sc = Reentry::new(cfg);
     let seed = sc.cfg.run.seed;
     let draws = Samples::new(&sc, seed, false)?;
+    // After the config and its dispersions validate (run.rs::prepare).
+    raw.print_unused_override_notes(crate::config::Flights::SweptAngle);
     let p_fpa = PARAM_NAMES
         .iter()
         .position(|p| *p == FPA)

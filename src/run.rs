@@ -124,8 +124,6 @@ pub fn shard_range(samples: u64, k: u64, n: u64) -> Range<u64> {
 pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let raw = RawConfig::load(&opts.config, &opts.sets)?;
     let scenario = build_scenario(&raw)?;
-    // After validation: a note about a value that is then refused only distracts.
-    raw.print_unused_override_notes(crate::config::Flights::Samples);
     let run_cfg = scenario.run_config();
     let samples = match (opts.nominal, opts.samples) {
         (true, Some(n)) if n != 1 => {
@@ -142,6 +140,9 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     };
     let seed = opts.seed.unwrap_or(run_cfg.seed);
     let draws = Samples::new(scenario.as_ref(), seed, opts.nominal)?;
+    // After the config and its dispersions validate: a note about a value that is then refused
+    // only distracts.
+    raw.print_unused_override_notes(crate::config::Flights::Samples);
     let name = &run_cfg.name;
     let bad_name = name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']);
     if bad_name {

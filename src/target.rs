@@ -97,8 +97,8 @@ fn set_aim(cfg: &mut ReentryConfig, aim: [f64; 2]) {
 
 /// A config aimed: the `[entry]` keys moved, every pass first to last (the last one within
 /// [`AIM_TOLERANCE_M`]), and a note for each key that the dispersed samples draw about a centre
-/// of their own (a uniform's bounds, a normal's or a correlated group's mean), which the aim
-/// printed does not move.
+/// of their own (a uniform's bounds, a normal's or a correlated group's mean) or clip to bounds
+/// of their own (a truncated normal's), which the aim printed does not move ([`aim_notes`]).
 #[derive(Debug, Clone)]
 pub struct Aimed {
     pub keys: [&'static str; 2],
@@ -151,22 +151,7 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<Aimed, AimError> {
         };
         passes.push(pass);
         if pass.miss_m() <= AIM_TOLERANCE_M {
-            let notes = (0..2)
-                .filter_map(|k| {
-                    let (draws, centre) = raw.own_centre(&format!("entry.{}", keys[k]))?;
-                    let what = match centre {
-                        Some(c) => {
-                            format!("move that centre, {c}, by {:+.6} to the aim", aim[k] - c)
-                        }
-                        None => "centre those draws on the aim".to_string(),
-                    };
-                    Some(format!(
-                        "entry.{}: {draws}, so the dispersed samples are not centred on this \
-                         aim: {what}",
-                        keys[k]
-                    ))
-                })
-                .collect();
+            let notes = aim_notes(&raw, keys, aim, passes[0].aim, cfg.entry.bplane());
             return Ok(Aimed {
                 keys,
                 passes,
@@ -233,6 +218,67 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<Aimed, AimError> {
          does not follow the aim (a target the trajectory cannot reach?)",
         passes.len()
     )))
+}
+
+/// Notes for the aim's keys that the dispersed samples draw about a centre of their own (that
+/// centre and the shift to the aim), or clip to bounds of their own (a truncated normal's low
+/// and high, and how far the aim moved from the config's `first`); none where that centre is
+/// already the aim, to the printed digits. Longitude shifts are taken the short way round.
+fn aim_notes(
+    raw: &RawConfig,
+    keys: [&'static str; 2],
+    aim: [f64; 2],
+    first: [f64; 2],
+    bplane: bool,
+) -> Vec<String> {
+    // Below the printed precision (6 decimals).
+    const SAME: f64 = 5e-7;
+    (0..2)
+        .filter_map(|k| {
+            let path = format!("entry.{}", keys[k]);
+            let wrap = |d: f64| {
+                if !bplane && k == 1 {
+                    (d + 180.0).rem_euclid(360.0) - 180.0
+                } else {
+                    d
+                }
+            };
+            let moved = wrap(aim[k] - first[k]);
+            let truncated = raw.dispersion_dist(&path).as_deref() == Some("truncated_normal");
+            let bounds_too = if truncated {
+                ", and its low and high by the same"
+            } else {
+                ""
+            };
+            let (draws, what) = match raw.own_centre(&path) {
+                Some((draws, Some(c))) => {
+                    let shift = wrap(aim[k] - c);
+                    (shift.abs() >= SAME).then_some(())?;
+                    let what = format!("move that centre, {c}, by {shift:+.6} to the aim");
+                    (draws, what + bounds_too)
+                }
+                Some((draws, None)) => {
+                    (moved.abs() >= SAME).then_some(())?;
+                    (
+                        draws,
+                        format!("shift them by {moved:+.6}, as the aim moved"),
+                    )
+                }
+                None if truncated => {
+                    (moved.abs() >= SAME).then_some(())?;
+                    let draws = format!(
+                        "dispersions.\"{path}\" (truncated_normal) clips the draws to its own \
+                         low and high"
+                    );
+                    (draws, format!("move them by {moved:+.6}, as the aim moved"))
+                }
+                None => return None,
+            };
+            Some(format!(
+                "{path}: {draws}, so the dispersed samples do not follow this aim: {what}"
+            ))
+        })
+        .collect()
 }
 
 /// Halvings of a B-plane Newton step at most, each one nominal trajectory.

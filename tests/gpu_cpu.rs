@@ -292,7 +292,7 @@ fn gpu_and_cpu_agree_with_detra_kemp_riddell_heating() {
 fn gpu_and_cpu_agree_on_radiative_heating_far_beyond_the_table() {
     // The shader takes ln V for the radiative exponent from the Tauber-Sutton table's segment,
     // V halved into the table's span above 17.5 km/s (shaders/heating.wgsl): no halving at 17
-    // km/s, one at 30, two at 60, three at 72 (entry speeds stop at 73 km/s, the fastest
+    // km/s, one at 30, two at 60, three at 72 (entry speeds stop at 74 km/s, the fastest
     // anything bound to the Sun meets the Earth; this test flew 130 until 2026-12-05). Measured
     // on lavapipe (2026-12-04, 256 samples each): peaks within 7.9e-13 relative, landing 6.8e-8
     // m; without the halvings the peak heat flux was off by 8.3e-6 at 30 km/s and 6.0e-2 at 60

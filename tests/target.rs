@@ -163,6 +163,36 @@ fn dispersa_target_says_when_the_dispersions_keep_their_own_centre() {
     // Without a centre of its own (the shipped config) there is nothing to say.
     let plain = dispersa::target::aim(std::path::Path::new(DEFAULT_CONFIG), &[]).expect("aims");
     assert!(plain.notes.is_empty(), "{:?}", plain.notes);
+    // Nor once the centre is the aim: the group's mean set to it as the note says.
+    let fixed = std::fs::read_to_string(&cfg_path).unwrap().replace(
+        "mean = [40.08, 104.759037]",
+        &format!("mean = [{:.6}, {:.6}]", last[0], last[1]),
+    );
+    let fixed_path = dir.path().join("fixed.toml");
+    std::fs::write(&fixed_path, fixed).unwrap();
+    let again = dispersa::target::aim(&fixed_path, &[]).expect("aims");
+    assert!(again.notes.is_empty(), "{:?}", again.notes);
+    // A truncated normal about the config's value clips to bounds of its own: the aim moved
+    // 0.28 deg north of them, and the note says by how much to move them.
+    let truncated = std::fs::read_to_string(DEFAULT_CONFIG)
+        .unwrap()
+        .replace("latitude_deg = 40.366544", "latitude_deg = 40.08")
+        + "\n[dispersions.\"entry.latitude_deg\"]\ndist = \"truncated_normal\"\nsigma = 0.01\n\
+           low = 40.0\nhigh = 40.16\n";
+    let truncated = truncated.replace(
+        "paths = [\"entry.latitude_deg\", \"entry.longitude_deg\"]\ncovariance = [[1.0e-4, 0.5e-4], [0.5e-4, 1.0e-4]]",
+        "paths = [\"entry.longitude_deg\"]\ncovariance = [[1.0e-4]]",
+    );
+    let t_path = dir.path().join("truncated.toml");
+    std::fs::write(&t_path, truncated).unwrap();
+    let t = dispersa::target::aim(&t_path, &[]).expect("aims");
+    let moved = t.passes.last().unwrap().aim[0] - t.passes[0].aim[0];
+    assert_eq!(t.notes.len(), 1, "{:?}", t.notes);
+    assert!(
+        t.notes[0].contains("clips the draws") && t.notes[0].contains(&format!("{moved:+.6}")),
+        "{:?}",
+        t.notes
+    );
 }
 
 /// A target an ocean away (the equator at 70 W, 15,344 km from the shipped target): the first

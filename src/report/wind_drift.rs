@@ -30,7 +30,7 @@ pub struct WindDrift {
     /// RMS of the drift about its mean [km] (the wind's random part).
     pub spread_km: f64,
     /// The landings' variance with the wind and in calm air [km^2] (traces of the covariances
-    /// on the tangent plane, over the same samples).
+    /// on the azimuthal equidistant map about the mean landing, over the same samples).
     pub var_wind_km2: f64,
     pub var_calm_km2: f64,
 }
@@ -113,7 +113,7 @@ pub fn wind_drift(
     let wind: Vec<(f64, f64)> = pairs.iter().map(|p| unwrap(p.0)).collect();
     let calm: Vec<(f64, f64)> = pairs.iter().map(|p| unwrap(p.1)).collect();
     let wind_mean = mean_of(&wind);
-    // East/north [km] on the plane tangent at the mean landing with the wind.
+    // East/north [km] of the mean landing with the wind (azimuthal equidistant about it).
     let en = |q: (f64, f64)| east_north_km(wind_mean.0, wind_mean.1, q.0, q.1);
     let wind_xy: Vec<(f64, f64)> = wind.iter().map(|&q| en(q)).collect();
     let drift_xy: Vec<(f64, f64)> = wind_xy

@@ -6,12 +6,13 @@ use crate::config::{
 };
 use serde::Deserialize;
 
-/// The fastest an Earth entry can be for a body bound to the Sun [km/s]: the solar escape speed
-/// at 1 au (42.1 km/s) met head-on by the Earth's orbital speed (29.8 km/s) gives a v-infinity
-/// of at most 71.9 km/s, and with the Earth's escape speed at the interface (11.1 km/s) in
-/// quadrature, 72.8 km/s. Faster is a unit slip (m/s for km/s), refused as bad input.
-pub const MAX_VINF_KM_S: f64 = 72.0;
-pub const MAX_ENTRY_SPEED_KM_S: f64 = 73.0;
+/// The fastest an Earth entry can be for a body bound to the Sun [km/s]: at perihelion (0.983
+/// au) the solar escape speed (42.5 km/s) met head-on by the Earth's orbital speed (30.3 km/s)
+/// gives a v-infinity of at most 72.8 km/s, and with the Earth's escape speed at the interface
+/// (11.1 km/s) in quadrature, 73.6 km/s. Faster is a unit slip (m/s for km/s), refused as bad
+/// input.
+pub const MAX_VINF_KM_S: f64 = 73.0;
+pub const MAX_ENTRY_SPEED_KM_S: f64 = 74.0;
 
 /// A speed [km/s] positive and at most `max` (one of the two bounds above).
 fn solar_system_speed(key: &str, v: f64, max: f64) -> Result<(), ConfigError> {

@@ -74,7 +74,7 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
         let (r, v) = (&s[S_R..S_R + 3], &s[S_V..S_V + 3]);
         let g = [v[0] + w * r[1], v[1] - w * r[0], v[2]];
         m[18] = Some((g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt());
-        // From the target, on the plane tangent at it: along the ground track's heading there
+        // From the target, azimuthal equidistant about it: along the ground track's heading there
         // (from the nominal entry point) and across it, positive to the right.
         if let Some((t_lat, t_lon, heading)) = model.target {
             let (e, n) = east_north_km(t_lat, t_lon, lat, lon);
