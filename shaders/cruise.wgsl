@@ -51,7 +51,7 @@ fn comet_position(t: real) -> vec3<real> {
 // cpu.rs `phase_cs`: the comet's (cos, sin) phase ahead of the spacecraft, about 311P's
 // orbit normal.
 fn phase_cs(r: vec3<real>, t: real) -> vec2<real> {
-    let h = vec3<real>(consts[C_TGT_H], consts[C_TGT_H + 1u], consts[C_TGT_H + 2u]);
+    let h = target_h_hat();
     let ru = unit3(r);
     let cu = unit3(comet_position(t));
     return vec2<real>(dot(ru, cu), dot(cross(ru, cu), h));
@@ -214,18 +214,23 @@ fn mode_cut(p: P, wanting: bool) -> real {
 // The arrival test of physics::qlaw::arrived (shaders/qlaw.wgsl), against the target orbit in
 // the constants: the one formulation that the tests check.
 fn arrived_at_target(r: vec3<real>, v: vec3<real>) -> bool {
-    return qlaw_arrived(r, v, consts[C_SUN_MU], consts[C_TGT_A],
-        vec3<real>(consts[C_TGT_E], consts[C_TGT_E + 1u], consts[C_TGT_E + 2u]),
-        vec3<real>(consts[C_TGT_H], consts[C_TGT_H + 1u], consts[C_TGT_H + 2u]),
+    return qlaw_arrived(r, v, consts[C_SUN_MU], consts[C_TGT_A], target_e_vec(), target_h_hat(),
         consts[C_TOL_A], consts[C_TOL_E], consts[C_COS_TOL_I]);
 }
 
 // cpu.rs `match_ratios`: the orbit match's criteria as fractions of their tolerances.
 fn match_ratios_at(y: Y) -> vec3<real> {
-    return qlaw_match_ratios(y.r, y.v, consts[C_SUN_MU], consts[C_TGT_A],
-        vec3<real>(consts[C_TGT_E], consts[C_TGT_E + 1u], consts[C_TGT_E + 2u]),
-        vec3<real>(consts[C_TGT_H], consts[C_TGT_H + 1u], consts[C_TGT_H + 2u]),
-        consts[C_TOL_A], consts[C_TOL_E], consts[C_COS_TOL_I]);
+    return qlaw_match_ratios(y.r, y.v, consts[C_SUN_MU], consts[C_TGT_A], target_e_vec(),
+        target_h_hat(), consts[C_TOL_A], consts[C_TOL_E], consts[C_COS_TOL_I]);
+}
+
+// The orbit match's target eccentricity vector and orbit normal (physics::qlaw::QLawTarget).
+fn target_e_vec() -> vec3<real> {
+    return vec3<real>(consts[C_TGT_E], consts[C_TGT_E + 1u], consts[C_TGT_E + 2u]);
+}
+
+fn target_h_hat() -> vec3<real> {
+    return vec3<real>(consts[C_TGT_H], consts[C_TGT_H + 1u], consts[C_TGT_H + 2u]);
 }
 
 fn finite_y(y: Y) -> bool {

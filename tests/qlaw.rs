@@ -264,7 +264,17 @@ fn arrival_test_accepts_the_target_orbit_only() {
     let check = |e: Elements, want: bool| {
         let (r, v) = elements_to_state(&e, MU);
         assert_eq!(
-            arrived(r, v, MU, &t, 0.01 * AU_M, 0.01, cos_tol),
+            arrived(
+                r,
+                v,
+                MU,
+                &t,
+                &MatchTolerance {
+                    a_m: 0.01 * AU_M,
+                    e: 0.01,
+                    cos_i: cos_tol
+                }
+            ),
             want,
             "{e:?}"
         );
@@ -318,7 +328,17 @@ fn closed_loop_transfer_from_1_au_reaches_311p_orbit_within_6_years() {
     let (mut steps, mut burning, mut done) = (0, 0, false);
     while steps < max_steps {
         let (r, v) = ([s[0], s[1], s[2]], [s[3], s[4], s[5]]);
-        if arrived(r, v, MU, &t, tol_a, tol_e, cos_tol_i) {
+        if arrived(
+            r,
+            v,
+            MU,
+            &t,
+            &MatchTolerance {
+                a_m: tol_a,
+                e: tol_e,
+                cos_i: cos_tol_i,
+            },
+        ) {
             done = true;
             break;
         }
@@ -442,7 +462,17 @@ fn wgsl_twin_matches_the_rust_guidance_in_f64() {
         let (r, v) = ([s[0], s[1], s[2]], [s[3], s[4], s[5]]);
         let eq = as_array(&equinoctial_from_state(r, v, MU));
         let d = qlaw_direction(r, v, MU, s[6], &t, &params);
-        let arr = arrived(r, v, MU, &t, tol_a, tol_e, cos_tol_i);
+        let arr = arrived(
+            r,
+            v,
+            MU,
+            &t,
+            &MatchTolerance {
+                a_m: tol_a,
+                e: tol_e,
+                cos_i: cos_tol_i,
+            },
+        );
         let mut cpu = eq.to_vec();
         cpu.extend_from_slice(&d.direction_rtn);
         cpu.extend_from_slice(&d.direction_inertial);

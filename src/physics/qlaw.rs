@@ -499,38 +499,42 @@ fn match_errors(r: [f64; 3], v: [f64; 3], mu: f64, target: &QLawTarget) -> [f64;
     ]
 }
 
-/// Whether the osculating orbit of the state matches the target: |a - a_t| <= `tol_a_m`,
-/// |e_vec - e_vec_t| <= `tol_e`, and the angle between the orbit normals within the angle whose
-/// cosine is `cos_tol_i` (as 1 - hhat.hhat_t <= 1 - cos_tol_i).
+/// The orbit match's tolerances: |a - a_t| at most `a_m` [m], |e_vec - e_vec_t| at most `e`,
+/// and the angle between the orbit normals within the angle whose cosine is `cos_i`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatchTolerance {
+    pub a_m: f64,
+    pub e: f64,
+    pub cos_i: f64,
+}
+
+/// Whether the osculating orbit of the state matches the target within `tol` (the normals'
+/// criterion as 1 - hhat.hhat_t <= 1 - cos_i).
 pub fn arrived(
     r: [f64; 3],
     v: [f64; 3],
     mu: f64,
     target: &QLawTarget,
-    tol_a_m: f64,
-    tol_e: f64,
-    cos_tol_i: f64,
+    tol: &MatchTolerance,
 ) -> bool {
     let [da, de, di] = match_errors(r, v, mu, target);
-    da <= tol_a_m && de <= tol_e && di <= 1.0 - cos_tol_i
+    da <= tol.a_m && de <= tol.e && di <= 1.0 - tol.cos_i
 }
 
 /// How far the osculating orbit of a state is from matching the target, each criterion of
-/// [`arrived`] as a fraction of its tolerance: |a - a_t| / `tol_a_m`, |e_vec - e_vec_t| /
-/// `tol_e`, and (1 - hhat.hhat_t) / (1 - `cos_tol_i`); all at most 1 (to rounding) where
-/// [`arrived`] holds. The objective of the cruise's search for a match inside a step
+/// [`arrived`] as a fraction of its tolerance: |a - a_t| / `a_m`, |e_vec - e_vec_t| / `e`,
+/// and (1 - hhat.hhat_t) / (1 - `cos_i`); all at most 1 (to rounding) where [`arrived`]
+/// holds. The objective of the cruise's search for a match inside a step
 /// (`qlaw_match_ratios` in shaders/qlaw.wgsl).
 pub fn match_ratios(
     r: [f64; 3],
     v: [f64; 3],
     mu: f64,
     target: &QLawTarget,
-    tol_a_m: f64,
-    tol_e: f64,
-    cos_tol_i: f64,
+    tol: &MatchTolerance,
 ) -> [f64; 3] {
     let [da, de, di] = match_errors(r, v, mu, target);
-    [da / tol_a_m, de / tol_e, di / (1.0 - cos_tol_i)]
+    [da / tol.a_m, de / tol.e, di / (1.0 - tol.cos_i)]
 }
 
 /// The target and parameters as the flat array `qlaw_consts_from` in `shaders/qlaw.wgsl`

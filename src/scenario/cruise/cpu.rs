@@ -24,7 +24,9 @@ use super::PowerModel;
 use crate::integrator::{
     golden_max_n, trial, Controller, Method, RootBracket, System, Tolerance, Trial,
 };
-use crate::physics::qlaw::{arrived, match_ratios, qlaw_direction, qlaw_steering, QLawTarget};
+use crate::physics::qlaw::{
+    arrived, match_ratios, qlaw_direction, qlaw_steering, MatchTolerance, QLawTarget,
+};
 use crate::physics::vec3::{add, atan2_arith, atan2_small, cross, dot, norm, unit};
 
 /// One sample's view of the cruise model.
@@ -469,10 +471,17 @@ impl CruiseSample<'_> {
             v,
             self.c(C_SUN_MU),
             &self.model.arrival,
-            self.c(C_TOL_A),
-            self.c(C_TOL_E),
-            self.c(C_COS_TOL_I),
+            &self.match_tolerance(),
         )
+    }
+
+    /// The orbit match's tolerances, from the model's constants.
+    fn match_tolerance(&self) -> MatchTolerance {
+        MatchTolerance {
+            a_m: self.c(C_TOL_A),
+            e: self.c(C_TOL_E),
+            cos_i: self.c(C_COS_TOL_I),
+        }
     }
 
     /// [`Self::arrived`] at a state vector.
@@ -531,9 +540,7 @@ impl CruiseSample<'_> {
             v,
             self.c(C_SUN_MU),
             &self.model.arrival,
-            self.c(C_TOL_A),
-            self.c(C_TOL_E),
-            self.c(C_COS_TOL_I),
+            &self.match_tolerance(),
         )
     }
 
