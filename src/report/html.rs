@@ -93,8 +93,12 @@ fn summary_table(t: &Table) -> String {
             esc(unit.get(k).map_or("", |s| s.as_str())),
             count[k].map_or(String::new(), |c| format!("{c:.0}"))
         ));
+        // Angles to 1e-6 deg (0.1 m on the ground): 4 significant digits of a latitude or
+        // longitude are ~10 km, more than a footprint's minor axis.
+        let deg = unit.get(k).is_some_and(|u| u == "deg");
+        let fmt = |x: f64| if deg { format!("{x:.6}") } else { sig(x) };
         for col in &data {
-            h.push_str(&format!("<td>{}</td>", col[k].map_or(String::new(), sig)));
+            h.push_str(&format!("<td>{}</td>", col[k].map_or(String::new(), fmt)));
         }
         h.push_str("</tr>\n");
     }

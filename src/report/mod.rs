@@ -770,7 +770,7 @@ fn reentry_figures(
                 e.outline(180),
                 Some((e.center_lat_deg, e.center_lon_deg)),
                 format!(
-                    "99.73% ellipse, {:.1} x {:.1} km",
+                    "99.73% ellipse, semi-axes {:.1} x {:.1} km",
                     e.semi_major_km, e.semi_minor_km
                 ),
                 format!(
@@ -825,12 +825,13 @@ fn reentry_figures(
             (Some((t_lat, t_lon)), Some(a)) => (
                 a.outline(180),
                 format!(
-                    "99.73% about the target, {:.1} x {:.1} km",
+                    "99.73% about the target, semi-axes {:.1} x {:.1} km",
                     a.semi_major_km, a.semi_minor_km
                 ),
                 format!(
                     " The target ({t_lat:.4} N, {t_lon:.4} E, purple triangle) has its own \
-                     ellipse (dashed), from the points' second moments about it: {:.1} x {:.1} km.",
+                     ellipse (dashed), from the points' second moments about it: semi-axes {:.1} \
+                     and {:.1} km.",
                     a.semi_major_km, a.semi_minor_km
                 ),
             ),
@@ -912,7 +913,7 @@ fn reentry_figures(
         ("peak_g", "peak deceleration", "hist_peak_g"),
         (
             "peak_heat_flux_w_cm2",
-            "peak stagnation heat flux",
+            "peak stagnation heat flux (convective + radiative)",
             "hist_peak_heat_flux",
         ),
         ("heat_load_j_cm2", "stagnation heat load", "hist_heat_load"),
@@ -1008,7 +1009,7 @@ fn cruise_figures(
             title: "Propellant used".into(),
             caption: format!(
                 "{} samples ({}); the distance from a bar to the red line is the propellant \
-                 margin.",
+                 margin (a timeout's is not final: it was still flying).",
                 used.len(),
                 ctx.status_mix("propellant_used_kg")?
             ),
@@ -1274,7 +1275,7 @@ fn corridor_figures(
             series: vec![
                 series("P(skip-out)", "p_skip_out", skip_c)?,
                 series(
-                    &format!("P(peak g > {})", sig(cfg.events.g_limit)),
+                    &format!("P(peak g > {} g0)", sig(cfg.events.g_limit)),
                     "p_g_exceed",
                     g_c,
                 )?,
