@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 
 /// Epoch of the elements, JD 2457872.5 (2017-04-29.0 TT).
 pub const COMET_311P_EPOCH_JD: f64 = 2_457_872.5;
-/// JD 2470174.5 = 2051-01-02.0: the end of the table (Standish's Table 1 spans 1800-2050; the
+/// JD 2470174.5 = 2051-01-03.0: the end of the table (Standish's Table 1 spans 1800-2050; the
 /// cruise's config stops at the end of 2050).
 pub const COMET_TABLE_END_JD: f64 = 2_470_174.5;
 /// Node spacing of the table [day]: cubic Hermite between daily nodes errs by < 1 m.

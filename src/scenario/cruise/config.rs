@@ -641,7 +641,7 @@ impl CruiseConfig {
         if deadline >= crate::physics::comet::COMET_TABLE_END_JD {
             return Err(ConfigError::key(
                 "target.deadline",
-                "must be before 2051-01-02 (the end of 311P's ephemeris table)",
+                "must be before 2051-01-03T00:00 TDB (the end of 311P's ephemeris table)",
             ));
         }
         if epoch + self.integrator.time_limit_days > JD_2050_END {
