@@ -152,6 +152,13 @@ pub fn page(p: &Page, figures: &[(&Figure, String)]) -> String {
     }
     if let Some(t) = &p.summary {
         h.push_str("<h2 id=\"summary\">Summary (summary.parquet)</h2>\n");
+        h.push_str(
+            "<p>Each metric over the samples that have it. Rows <code>status_*</code>: count \
+             in samples, mean the fraction of all samples. Rows <code>prob_*</code>: mean the \
+             probability, with its Wilson 95% interval. Rows <code>footprint_*</code> (a reentry's): \
+             the 99.73% ellipse's semi-axes, orientation from north, centre and the share of \
+             landings inside it (README, \"summary.parquet\").</p>\n",
+        );
         // Sixteen columns: the table scrolls sideways rather than widen the page.
         h.push_str("<div class=\"wide\">");
         h.push_str(&summary_table(t));
