@@ -779,14 +779,29 @@ impl Plot for CorridorProbabilities {
         legend.push((format!("acceptable risk {}", self.risk), Mark::Line(BLACK)));
         for b in &self.boundaries {
             if let Some(d) = b.deg {
-                chart
-                    .draw_series(LineSeries::new(
-                        [(d, floor), (d, 1.0)],
-                        b.color.stroke_width(3),
-                    ))
-                    .map_err(e)?;
+                // Solid where the Wilson intervals pin the boundary down on both sides (the
+                // shaded column), dashed where they do not: at that sample count the point
+                // estimates place it, but the intervals do not confirm it.
+                let pinned = b.low.is_some() && b.high.is_some();
+                let line = [(d, floor), (d, 1.0)];
+                if pinned {
+                    chart
+                        .draw_series(LineSeries::new(line, b.color.stroke_width(3)))
+                        .map_err(e)?;
+                } else {
+                    chart
+                        .draw_series(DashedLineSeries::new(line, 10, 6, b.color.stroke_width(3)))
+                        .map_err(e)?;
+                }
                 legend.push((format!("{} {d:.2} deg", b.name), Mark::VLine(b.color)));
             }
+        }
+        if self
+            .boundaries
+            .iter()
+            .any(|b| b.deg.is_some() && (b.low.is_none() || b.high.is_none()))
+        {
+            legend.push(("dashed: not confirmed".into(), Mark::VLine(GUIDE)));
         }
         legend.push(("bars: 95% Wilson intervals".into(), Mark::VLine(GUIDE)));
         draw_legend(&legend_area, &legend)

@@ -1268,7 +1268,8 @@ fn corridor_figures(
             "{n} dispersed samples per angle; bars are 95% Wilson intervals. The corridor lies \
              between the vertical lines, where each probability stays below the black risk line \
              ({risk}); width {width} deg. Where the intervals pin a boundary down on both sides, \
-             a shaded column shows how far it could move.{caveats}"
+             a shaded column shows how far it could move; where they do not, its line is \
+             dashed: the point estimates place it, the intervals do not confirm it.{caveats}"
         ),
         plot: AnyPlot::Corridor(CorridorProbabilities {
             fpa: fpa.clone(),
