@@ -874,7 +874,7 @@ fn reentry_figures(
             format!(
                 " Wind drift, from {whose} flown again in calm air on the CPU: {:.1} km towards \
                  {:.0} deg{on_average} (the green line, from the calm-air {point}, the circle, \
-                 to the {point} with the wind, the triangle){spread}.",
+                 to the {point} with the wind, its other end, near the mean landing point){spread}.",
                 d.distance_km(),
                 d.towards_deg()
             )
