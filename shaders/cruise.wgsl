@@ -166,8 +166,9 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
             dir_th = vec4<real>(steering(y.r, y.v, y.m, t, p), p.ol_thr);
         }
         if (dir_th.w > 0.0) {
+            // cpu.rs: the noise's factor held at zero.
             let thrust = dir_th.w * p.n_on * inputs[p.ib + I_THRUST] * duty
-                * (1.0 + thrust_noise(p.ib, t));
+                * max(1.0 + thrust_noise(p.ib, t), 0.0);
             mdot = dir_th.w * p.n_on * inputs[p.ib + I_MDOT] * duty;
             a = a + (thrust / y.m) * point_thrust(p.ib, dir_th.xyz);
         }

@@ -1307,3 +1307,58 @@ fn an_unknown_body_is_named_and_notes_wait_for_a_valid_config() {
         "{err}"
     );
 }
+
+/// The cruise's limits a trajectory analyst's trial found unchecked (2026-12-05), each refused
+/// with its key: a pointing error of 90 deg or more (applied through its tangent, 180 deg read
+/// as 0); an inclination tolerance above 180 deg (at 360 the match's criterion divided by
+/// zero); a thrust noise above 100 % (its tail reversed the thrust); the degradation dispersed
+/// under constant power, which does not read it (its column was drawn, written and ranked).
+/// And two checks that applied to modes that do not read their keys now let those run.
+#[test]
+fn cruise_limits_and_mode_bound_checks() {
+    for (set, key) in [
+        (
+            "propulsion.pointing_error_1_deg=180",
+            "propulsion.pointing_error_1_deg",
+        ),
+        (
+            "propulsion.pointing_error_2_deg=-90",
+            "propulsion.pointing_error_2_deg",
+        ),
+        ("target.tol_i_deg=360", "target.tol_i_deg"),
+        (
+            "propulsion.thrust_noise.sigma=2.0",
+            "propulsion.thrust_noise.sigma",
+        ),
+        (
+            "propulsion.power_model=\"constant\"",
+            "propulsion.degradation_per_year",
+        ),
+    ] {
+        expect_bad(Some(CRUISE), &["--set", set], key);
+    }
+    // Tangential guidance reads no approach law: its tau need not span 5 RK4 steps.
+    let tangential = [
+        "--set",
+        "guidance.mode=\"tangential\"",
+        "--set",
+        "integrator.method=\"rk4\"",
+        "--set",
+        "integrator.step_days=2",
+        "--nominal",
+        "--set",
+        "integrator.time_limit_days=30",
+    ];
+    let (code, err, _, _dir) = run_with(Some(CRUISE), &tangential);
+    assert_eq!(code, 0, "{err}");
+    // dopri5 reads no step_days: the RK4 step count's limit does not apply.
+    let dopri = [
+        "--set",
+        "integrator.step_days=0.005",
+        "--nominal",
+        "--set",
+        "integrator.time_limit_days=30",
+    ];
+    let (code, err, _, _dir) = run_with(Some(CRUISE), &dopri);
+    assert_eq!(code, 0, "{err}");
+}

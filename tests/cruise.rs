@@ -20,21 +20,27 @@ const CONFIG: &str = concat!(
 fn cruise_with(sets: &[String]) -> Cruise {
     let mut raw = RawConfig::load(std::path::Path::new(CONFIG), sets).expect("config loads");
     // Switched to a state departure, the shipped config's flyby dispersions go: a state
-    // departure does not read those keys and refuses to disperse them.
-    let state = raw
+    // departure does not read those keys and refuses to disperse them. So does the
+    // degradation's under constant power.
+    let mode = |table: &str, key: &str| {
+        raw.table
+            .get(table)
+            .and_then(|d| d.get(key))
+            .and_then(|m| m.as_str())
+            .map(str::to_string)
+    };
+    let state = mode("departure", "mode").as_deref() == Some("state");
+    let constant = mode("propulsion", "power_model").as_deref() == Some("constant");
+    if let Some(d) = raw
         .table
-        .get("departure")
-        .and_then(|d| d.get("mode"))
-        .and_then(|m| m.as_str())
-        == Some("state");
-    if state {
-        if let Some(d) = raw
-            .table
-            .get_mut("dispersions")
-            .and_then(|d| d.as_table_mut())
-        {
-            d.retain(|k, _| !k.starts_with("departure."));
-        }
+        .get_mut("dispersions")
+        .and_then(|d| d.as_table_mut())
+    {
+        d.retain(|k, _| {
+            let unread = (state && k.starts_with("departure."))
+                || (constant && k == "propulsion.degradation_per_year");
+            !unread
+        });
     }
     Cruise::new(CruiseConfig::from_raw(&raw).expect("valid config"))
 }

@@ -525,10 +525,22 @@ impl CruiseConfig {
         }
         positive("propulsion.thrust_scale", p.thrust_scale)?;
         positive("propulsion.isp_scale", p.isp_scale)?;
-        finite("propulsion.pointing_error_1_deg", p.pointing_error_1_deg)?;
-        finite("propulsion.pointing_error_2_deg", p.pointing_error_2_deg)?;
+        for (key, deg) in [
+            ("propulsion.pointing_error_1_deg", p.pointing_error_1_deg),
+            ("propulsion.pointing_error_2_deg", p.pointing_error_2_deg),
+        ] {
+            // Applied through its tangent: 180 deg would read as 0, 135 as -45.
+            if finite(key, deg)?.abs() >= 90.0 {
+                return Err(ConfigError::key(key, "must be within (-90, 90) deg"));
+            }
+        }
         if let Some(n) = &p.thrust_noise {
-            non_negative("propulsion.thrust_noise.sigma", n.sigma)?;
+            if non_negative("propulsion.thrust_noise.sigma", n.sigma)? > 1.0 {
+                return Err(ConfigError::key(
+                    "propulsion.thrust_noise.sigma",
+                    "must be at most 1 (a relative 1-sigma of 100 %)",
+                ));
+            }
             positive(
                 "propulsion.thrust_noise.correlation_days",
                 n.correlation_days,
@@ -584,7 +596,12 @@ impl CruiseConfig {
         positive("guidance.approach_km", g.approach_km)?;
         positive("guidance.approach_tau_days", g.approach_tau_days)?;
         let i = &self.integrator;
-        if i.method() == crate::integrator::Method::Rk4 && g.approach_tau_days < 5.0 * i.step_days {
+        // The approach law steers the Q-law flight, and the open-loop replay of it.
+        let approaches = matches!(g.mode, GuidanceMode::Qlaw | GuidanceMode::OpenLoop);
+        if approaches
+            && i.method() == crate::integrator::Method::Rk4
+            && g.approach_tau_days < 5.0 * i.step_days
+        {
             return Err(ConfigError::key(
                 "guidance.approach_tau_days",
                 format!(
@@ -614,7 +631,12 @@ impl CruiseConfig {
         }
         positive("target.tol_a_au", t.tol_a_au)?;
         positive("target.tol_e", t.tol_e)?;
-        positive("target.tol_i_deg", t.tol_i_deg)?;
+        if positive("target.tol_i_deg", t.tol_i_deg)? > 180.0 {
+            return Err(ConfigError::key(
+                "target.tol_i_deg",
+                "must be at most 180 deg (the angle between the orbit normals)",
+            ));
+        }
         let deadline = crate::physics::epoch::parse_tdb_jd("target.deadline", &t.deadline)?;
         let epoch = crate::physics::epoch::parse_tdb_jd("departure.epoch", &self.departure.epoch)?;
         // Standish's Table 1 elements hold for 1800-2050; 311P's table starts at its elements.
@@ -729,7 +751,8 @@ impl CruiseConfig {
                 "must be at most 5 days",
             ));
         }
-        if i.time_limit_days / i.step_days > 1e6 || i.time_limit_days > 20.0 * 365.25 {
+        let rk4 = i.method() == crate::integrator::Method::Rk4;
+        if (rk4 && i.time_limit_days / i.step_days > 1e6) || i.time_limit_days > 20.0 * 365.25 {
             return Err(ConfigError::key(
                 "integrator.time_limit_days",
                 "at most 20 years and 1e6 steps",

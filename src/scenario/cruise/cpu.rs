@@ -455,8 +455,10 @@ impl CruiseSample<'_> {
             if throttle <= 0.0 {
                 return (a, 0.0);
             }
-            let thrust =
-                throttle * held.n_on * self.input[I_THRUST] * duty * (1.0 + self.thrust_noise(t));
+            // The noise's factor held at zero: no noise reverses the thrust (a sigma near 1
+            // would, in its tail).
+            let noise = (1.0 + self.thrust_noise(t)).max(0.0);
+            let thrust = throttle * held.n_on * self.input[I_THRUST] * duty * noise;
             mdot = throttle * held.n_on * self.input[I_MDOT] * duty;
             a = add(a, self.point(dir), thrust / m);
         }

@@ -273,13 +273,17 @@ impl Model {
     /// such a sample is failed before any engine, and this names why (`failure_reason`).
     pub fn unphysical(&self, p: &[f64]) -> Option<String> {
         let state = self.cfg.departure.mode == DepartureMode::State;
+        let solar = self.cfg.propulsion.power_model == PowerModel::Solar;
         let checks = [
             (p[P_WET] > 0.0, P_WET),
             (p[P_PROP] >= 0.0 && p[P_PROP] < p[P_WET], P_PROP),
             (p[P_ISP] > 0.0, P_ISP),
             (p[P_ISCALE] > 0.0, P_ISCALE),
             (p[P_PTHR] > 0.0, P_PTHR),
-            (p[P_DEG] < 1.0 && p[P_DEG] >= 0.0, P_DEG),
+            (!solar || (p[P_DEG] < 1.0 && p[P_DEG] >= 0.0), P_DEG),
+            // Applied through their tangents (config.rs says why).
+            (p[P_PERR1].abs() < 90.0, P_PERR1),
+            (p[P_PERR2].abs() < 90.0, P_PERR2),
             (p[P_TSCALE] > 0.0, P_TSCALE),
             (p[P_THRUST] >= 0.0, P_THRUST),
             (p[P_P1AU] >= 0.0, P_P1AU),
@@ -295,7 +299,12 @@ impl Model {
             .iter()
             .find(|(ok, _)| !ok)
             .map(|&(_, i)| i)
-            .or_else(|| (0..p.len()).find(|&i| !(p[i].is_finite() || (i <= P_BPLANE && state))))?;
+            .or_else(|| {
+                // Unused, and NaN: the flyby's keys for a state departure, the degradation
+                // under constant power.
+                let unused = |i: usize| (i <= P_BPLANE && state) || (i == P_DEG && !solar);
+                (0..p.len()).find(|&i| !(p[i].is_finite() || unused(i)))
+            })?;
         Some(format!("{} = {}", PARAM_NAMES[bad], p[bad]))
     }
 
@@ -321,7 +330,12 @@ impl Model {
         // The flow follows the nominal thrust: a thrust bias is a loss of efficiency.
         row[I_MDOT] = p[P_THRUST] * 1e-3 / (p[P_ISP] * p[P_ISCALE] * G0_M_S2);
         row[I_P1AU] = p[P_P1AU];
-        row[I_LN_DEG] = (1.0 - p[P_DEG].min(0.999_999)).ln();
+        // Constant power reads no degradation (its parameter is NaN there).
+        row[I_LN_DEG] = if p[P_DEG].is_nan() {
+            0.0
+        } else {
+            (1.0 - p[P_DEG].min(0.999_999)).ln()
+        };
         row[I_BUS] = p[P_BUS];
         row[I_PMIN] = p[P_PMIN];
         row[I_PTHR] = p[P_PTHR];
@@ -465,7 +479,11 @@ fn nominal_params(cfg: &CruiseConfig) -> [f64; N_PARAMS] {
     p[P_ISP] = q.isp_s;
     p[P_PTHR] = q.power_per_thruster_kw;
     p[P_P1AU] = q.array_power_1au_kw;
-    p[P_DEG] = q.degradation_per_year;
+    // Only solar power degrades: under constant power it is not read, so it cannot be
+    // dispersed (a dispersion of it drew and wrote a column that the tornado ranked).
+    if q.power_model == PowerModel::Solar {
+        p[P_DEG] = q.degradation_per_year;
+    }
     p[P_BUS] = q.bus_power_kw;
     p[P_PMIN] = q.min_power_kw;
     p[P_DUTY] = q.duty_cycle;
