@@ -321,24 +321,18 @@ fn closed_loop_transfer_from_1_au_reaches_311p_orbit_within_6_years() {
     let mdot = -thrust_n / (isp_s * 9.80665);
     let t = target_311p();
     let params = QLawParams::default();
-    let (tol_a, tol_e, cos_tol_i) = (0.01 * AU_M, 0.01, 0.2f64.to_radians().cos());
+    let tol = MatchTolerance {
+        a_m: 0.01 * AU_M,
+        e: 0.01,
+        cos_i: 0.2f64.to_radians().cos(),
+    };
     let mut s = [AU_M, 0.0, 0.0, 0.0, (MU / AU_M).sqrt(), 0.0, m0];
     let h = 0.5 * DAY_S;
     let max_steps = (6.0 * 365.25 / 0.5) as usize;
     let (mut steps, mut burning, mut done) = (0, 0, false);
     while steps < max_steps {
         let (r, v) = ([s[0], s[1], s[2]], [s[3], s[4], s[5]]);
-        if arrived(
-            r,
-            v,
-            MU,
-            &t,
-            &MatchTolerance {
-                a_m: tol_a,
-                e: tol_e,
-                cos_i: cos_tol_i,
-            },
-        ) {
+        if arrived(r, v, MU, &t, &tol) {
             done = true;
             break;
         }
@@ -406,10 +400,14 @@ fn wgsl_twin_matches_the_rust_guidance_in_f64() {
     let ctx = common::gpu_context_f64();
     let t = target_311p();
     let params = QLawParams::default();
-    let (tol_a, tol_e, cos_tol_i) = (0.01 * AU_M, 0.01, 0.2f64.to_radians().cos());
+    let tol = MatchTolerance {
+        a_m: 0.01 * AU_M,
+        e: 0.01,
+        cos_i: 0.2f64.to_radians().cos(),
+    };
     let mut consts = qlaw_consts_flat(&t, &params);
     assert_eq!(consts.len(), QLAW_CONSTS_LEN);
-    consts.extend_from_slice(&[MU, tol_a, tol_e, cos_tol_i]);
+    consts.extend_from_slice(&[MU, tol.a_m, tol.e, tol.cos_i]);
     // 180 random states and 20 on (or within the tolerances of) the target orbit.
     let mut rng = Pcg64::seed_from_u64(4);
     let el = comet_311p_mpc_elements();
@@ -462,17 +460,7 @@ fn wgsl_twin_matches_the_rust_guidance_in_f64() {
         let (r, v) = ([s[0], s[1], s[2]], [s[3], s[4], s[5]]);
         let eq = as_array(&equinoctial_from_state(r, v, MU));
         let d = qlaw_direction(r, v, MU, s[6], &t, &params);
-        let arr = arrived(
-            r,
-            v,
-            MU,
-            &t,
-            &MatchTolerance {
-                a_m: tol_a,
-                e: tol_e,
-                cos_i: cos_tol_i,
-            },
-        );
+        let arr = arrived(r, v, MU, &t, &tol);
         let mut cpu = eq.to_vec();
         cpu.extend_from_slice(&d.direction_rtn);
         cpu.extend_from_slice(&d.direction_inertial);
