@@ -1351,10 +1351,11 @@ fn cruise_limits_and_mode_bound_checks() {
     ];
     let (code, err, _, _dir) = run_with(Some(CRUISE), &tangential);
     assert_eq!(code, 0, "{err}");
-    // dopri5 reads no step_days: the RK4 step count's limit does not apply.
+    // dopri5 reads no step_days: the RK4 step count's limit does not apply (30 days of
+    // 1e-5-day steps would be 3e6).
     let dopri = [
         "--set",
-        "integrator.step_days=0.005",
+        "integrator.step_days=1e-5",
         "--nominal",
         "--set",
         "integrator.time_limit_days=30",

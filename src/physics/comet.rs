@@ -126,7 +126,7 @@ pub fn comet_311p_table() -> &'static CometTable {
 
 /// Heliocentric ecliptic-J2000 state of 311P at `jd_tdb` [m, m/s]: cubic Hermite on the
 /// table's position and velocity nodes, its derivative for the velocity. Valid from the
-/// elements' epoch (2017-04-29) to 2051-01-02; outside, the end intervals are extrapolated.
+/// elements' epoch (2017-04-29) to 2051-01-03; outside, the end intervals are extrapolated.
 pub fn comet_311p_state(jd_tdb: f64) -> ([f64; 3], [f64; 3]) {
     let table = comet_311p_table();
     let h = COMET_TABLE_DT_DAYS * DAY_S;

@@ -173,6 +173,8 @@ const TRACK_COLOURS: [RGBColor; 6] = [
 pub enum Mark {
     Line(RGBColor),
     VLine(RGBColor),
+    /// A vertical line drawn in two dashes.
+    DashedVLine(RGBColor),
     Dot(RGBColor),
 }
 
@@ -206,6 +208,17 @@ fn draw_legend<DB: DrawingBackend>(area: &Area<DB>, entries: &[(String, Mark)]) 
                 [(17, y - 8), (17, y + 8)],
                 c.stroke_width(3),
             )),
+            Mark::DashedVLine(c) => area
+                .draw(&PathElement::new(
+                    [(17, y - 9), (17, y - 3)],
+                    c.stroke_width(3),
+                ))
+                .and_then(|_| {
+                    area.draw(&PathElement::new(
+                        [(17, y + 3), (17, y + 9)],
+                        c.stroke_width(3),
+                    ))
+                }),
             Mark::Dot(c) => area.draw(&Circle::new((17, y), 5, c.filled())),
         }
         .map_err(e)?;
@@ -793,7 +806,12 @@ impl Plot for CorridorProbabilities {
                         .draw_series(DashedLineSeries::new(line, 10, 6, b.color.stroke_width(3)))
                         .map_err(e)?;
                 }
-                legend.push((format!("{} {d:.2} deg", b.name), Mark::VLine(b.color)));
+                let mark = if pinned {
+                    Mark::VLine(b.color)
+                } else {
+                    Mark::DashedVLine(b.color)
+                };
+                legend.push((format!("{} {d:.2} deg", b.name), mark));
             }
         }
         if self
@@ -801,7 +819,7 @@ impl Plot for CorridorProbabilities {
             .iter()
             .any(|b| b.deg.is_some() && (b.low.is_none() || b.high.is_none()))
         {
-            legend.push(("dashed: not confirmed".into(), Mark::VLine(GUIDE)));
+            legend.push(("dashed: not confirmed".into(), Mark::DashedVLine(GUIDE)));
         }
         legend.push(("bars: 95% Wilson intervals".into(), Mark::VLine(GUIDE)));
         draw_legend(&legend_area, &legend)

@@ -507,12 +507,15 @@ impl CruiseConfig {
         positive("propulsion.isp_s", p.isp_s)?;
         positive("propulsion.power_per_thruster_kw", p.power_per_thruster_kw)?;
         non_negative("propulsion.array_power_1au_kw", p.array_power_1au_kw)?;
-        let deg = non_negative("propulsion.degradation_per_year", p.degradation_per_year)?;
-        if deg >= 1.0 {
-            return Err(ConfigError::key(
-                "propulsion.degradation_per_year",
-                "must be below 1",
-            ));
+        // Read by solar power alone.
+        if p.power_model == PowerModel::Solar {
+            let deg = non_negative("propulsion.degradation_per_year", p.degradation_per_year)?;
+            if deg >= 1.0 {
+                return Err(ConfigError::key(
+                    "propulsion.degradation_per_year",
+                    "must be below 1",
+                ));
+            }
         }
         non_negative("propulsion.bus_power_kw", p.bus_power_kw)?;
         non_negative("propulsion.min_power_kw", p.min_power_kw)?;
@@ -755,7 +758,11 @@ impl CruiseConfig {
         if (rk4 && i.time_limit_days / i.step_days > 1e6) || i.time_limit_days > 20.0 * 365.25 {
             return Err(ConfigError::key(
                 "integrator.time_limit_days",
-                "at most 20 years and 1e6 steps",
+                if rk4 {
+                    "at most 20 years and 1e6 RK4 steps"
+                } else {
+                    "at most 20 years"
+                },
             ));
         }
         // The thrust noise's nodes over the time limit, once the limit itself is known good.
