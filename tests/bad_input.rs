@@ -1334,6 +1334,9 @@ fn cruise_limits_and_mode_bound_checks() {
             "propulsion.power_model=\"constant\"",
             "propulsion.degradation_per_year",
         ),
+        // Shorter than the flyby's 2.2-day leg to the sphere of influence: the flight ended
+        // past departure plus the limit.
+        ("integrator.time_limit_days=2", "integrator.time_limit_days"),
     ] {
         expect_bad(Some(CRUISE), &["--set", set], key);
     }

@@ -351,6 +351,26 @@ impl CruiseConfig {
         Ok(cfg)
     }
 
+    /// The undispersed flyby's outbound leg from periapsis to the sphere of influence [days]
+    /// (model::flyby_departure's t0), where the heliocentric flight starts; None for a state
+    /// departure or a flyby whose keys are not all given.
+    fn flyby_leg_days(&self) -> Option<f64> {
+        use crate::physics::bplane::Hyperbola;
+        use crate::physics::constants::{EARTH_MU_M3_S2, EARTH_SOI_M, WGS84_A_M};
+        let d = &self.departure;
+        if d.mode != DepartureMode::Flyby {
+            return None;
+        }
+        let vin = d.vinf_in_km_s?.map(|x| x * 1000.0);
+        let vinf = (vin[0] * vin[0] + vin[1] * vin[1] + vin[2] * vin[2]).sqrt();
+        let rp = WGS84_A_M + d.periapsis_altitude_km? * 1000.0;
+        // The time from periapsis does not depend on where B points: B along T.
+        let b = rp * (1.0 + 2.0 * EARTH_MU_M3_S2 / (rp * vinf * vinf)).sqrt();
+        let s_hat = vin.map(|x| x / vinf);
+        let h = Hyperbola::from_bplane(s_hat, vinf, b, 0.0, EARTH_MU_M3_S2)?;
+        Some(h.time_from_periapsis_s(EARTH_SOI_M)? / 86_400.0)
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.run.validate()?;
         // The bodies first: the flyby's check that the Earth is among them would otherwise
@@ -733,6 +753,19 @@ impl CruiseConfig {
             ));
         }
         positive("integrator.time_limit_days", i.time_limit_days)?;
+        if let Some(leg_days) = self.flyby_leg_days() {
+            if i.time_limit_days <= leg_days {
+                return Err(ConfigError::key(
+                    "integrator.time_limit_days",
+                    format!(
+                        "{} days ends before the flyby's outbound leg reaches the Earth's sphere \
+                         of influence, {leg_days:.1} days after periapsis, where the flight \
+                         starts",
+                        i.time_limit_days
+                    ),
+                ));
+            }
+        }
         // Above 1e-5 the arrival epoch and the propellant lose the accuracy a mission analysis
         // needs.
         tolerances(
