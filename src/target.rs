@@ -12,8 +12,7 @@
 
 use crate::config::{ConfigError, RawConfig};
 use crate::engine::Engine;
-use crate::physics::constants::{WGS84_A_M, WGS84_E2};
-use crate::physics::geodesy::east_north_km;
+use crate::physics::geodesy::{east_north_km, radii_of_curvature_m};
 use crate::pipeline::Samples;
 use crate::scenario::reentry::{Reentry, ReentryConfig, M_LAT, M_LON, STATUS_NAMES, ST_LANDED};
 use crate::scenario::SampleOutputs;
@@ -200,8 +199,7 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<Aimed, AimError> {
             let cap = (MAX_MOVE_KM / e.hypot(n)).min(1.0);
             let (e, n) = (e * cap, n * cap);
             let phi = aim[0].to_radians();
-            let w = (1.0 - WGS84_E2 * phi.sin().powi(2)).sqrt();
-            let (n_radius, m_radius) = (WGS84_A_M / w, WGS84_A_M * (1.0 - WGS84_E2) / (w * w * w));
+            let (m_radius, n_radius) = radii_of_curvature_m(aim[0]);
             let lat = aim[0] - (1000.0 * n / m_radius).to_degrees();
             if lat.abs() >= 90.0 {
                 break;

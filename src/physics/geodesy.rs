@@ -137,10 +137,7 @@ pub fn east_north_km(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64)
     let east = -sl * d[0] + cl * d[1];
     let north = -sp * cl * d[0] - sp * sl * d[1] + cp * d[2];
     let up = cp * cl * d[0] + cp * sl * d[1] + sp * d[2];
-    // Meridian (M) and prime-vertical (N) radii of curvature at point 1.
-    let w2 = 1.0 - WGS84_E2 * sp * sp;
-    let n_radius = WGS84_A_M / w2.sqrt();
-    let m_radius = n_radius * (1.0 - WGS84_E2) / w2;
+    let (m_radius, n_radius) = radii_of_curvature_m(lat1_deg);
     let r = (m_radius * n_radius).sqrt();
     let h = east.hypot(north);
     if h == 0.0 {
@@ -154,6 +151,16 @@ pub fn east_north_km(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64)
     }
     let scale = r * h.atan2(r + up) / h;
     (east * scale / 1000.0, north * scale / 1000.0)
+}
+
+/// The WGS84 ellipsoid's meridian (M) and prime-vertical (N) radii of curvature [m] at a
+/// geodetic latitude: a metre north is 1 / M radians of latitude there, a metre east
+/// 1 / (N cos lat) of longitude.
+pub fn radii_of_curvature_m(lat_deg: f64) -> (f64, f64) {
+    let sp = lat_deg.to_radians().sin();
+    let w2 = 1.0 - WGS84_E2 * sp * sp;
+    let n_radius = WGS84_A_M / w2.sqrt();
+    (n_radius * (1.0 - WGS84_E2) / w2, n_radius)
 }
 
 /// Signed distance [km] of point 2 from the great circle through point 1 along `azimuth_deg`
