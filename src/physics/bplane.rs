@@ -139,6 +139,12 @@ impl Hyperbola {
 /// The delivery of a state on a hyperbola (EME2000): asymptote unit vector, v_inf [m/s], and
 /// (B.T, B.R) [m]. The inverse of [`Hyperbola::from_bplane`] then
 /// [`Hyperbola::inbound_at_radius`], for states with positive orbital energy.
+/// The aim |B| [m] whose hyperbola at `vinf_m_s` about `mu` has its periapsis at `rp_m` from
+/// the centre: B = r_p sqrt(1 + 2 mu / (r_p v_inf^2)) (angular momentum B v_inf = r_p v_p).
+pub fn b_for_periapsis_m(rp_m: f64, vinf_m_s: f64, mu: f64) -> f64 {
+    rp_m * (1.0 + 2.0 * mu / (rp_m * vinf_m_s * vinf_m_s)).sqrt()
+}
+
 pub fn bplane_of_state(r: [f64; 3], v: [f64; 3], mu: f64) -> Option<([f64; 3], f64, f64, f64)> {
     let rn = norm(r);
     let energy = dot(v, v) / 2.0 - mu / rn;

@@ -5,6 +5,7 @@ use crate::config::{
     finite, non_negative, positive, tolerances, ConfigError, CorrelatedConfig, Dispersions,
     RawConfig, RunConfig,
 };
+use crate::physics::vec3::{cross, norm, unit};
 use crate::sampling::dist::Dist;
 use serde::Deserialize;
 
@@ -355,19 +356,18 @@ impl CruiseConfig {
     /// (model::flyby_departure's t0), where the heliocentric flight starts; None for a state
     /// departure or a flyby whose keys are not all given.
     fn flyby_leg_days(&self) -> Option<f64> {
-        use crate::physics::bplane::Hyperbola;
+        use crate::physics::bplane::{b_for_periapsis_m, Hyperbola};
         use crate::physics::constants::{EARTH_MU_M3_S2, EARTH_SOI_M, WGS84_A_M};
         let d = &self.departure;
         if d.mode != DepartureMode::Flyby {
             return None;
         }
         let vin = d.vinf_in_km_s?.map(|x| x * 1000.0);
-        let vinf = (vin[0] * vin[0] + vin[1] * vin[1] + vin[2] * vin[2]).sqrt();
+        let vinf = norm(vin);
         let rp = WGS84_A_M + d.periapsis_altitude_km? * 1000.0;
         // The time from periapsis does not depend on where B points: B along T.
-        let b = rp * (1.0 + 2.0 * EARTH_MU_M3_S2 / (rp * vinf * vinf)).sqrt();
-        let s_hat = vin.map(|x| x / vinf);
-        let h = Hyperbola::from_bplane(s_hat, vinf, b, 0.0, EARTH_MU_M3_S2)?;
+        let b = b_for_periapsis_m(rp, vinf, EARTH_MU_M3_S2);
+        let h = Hyperbola::from_bplane(unit(vin), vinf, b, 0.0, EARTH_MU_M3_S2)?;
         Some(h.time_from_periapsis_s(EARTH_SOI_M)? / 86_400.0)
     }
 
@@ -456,7 +456,7 @@ impl CruiseConfig {
                     finite("departure.velocity_km_s", x)?;
                 }
                 let floor = SUN_FLOOR_AU;
-                let rn = r.iter().map(|x| x * x).sum::<f64>().sqrt();
+                let rn = norm(r);
                 if rn < floor {
                     return Err(ConfigError::key(
                         "departure.position_au",
@@ -466,14 +466,7 @@ impl CruiseConfig {
                 // No orbit plane: a zero or radial velocity falls straight at the Sun, and the
                 // Q-law's frame is undefined (it stopped the program on a NaN, a new-user
                 // trial).
-                let vn = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-                let h = [
-                    r[1] * v[2] - r[2] * v[1],
-                    r[2] * v[0] - r[0] * v[2],
-                    r[0] * v[1] - r[1] * v[0],
-                ];
-                let hn = h.iter().map(|x| x * x).sum::<f64>().sqrt();
-                if hn <= 1e-6 * rn * vn {
+                if norm(cross(r, v)) <= 1e-6 * rn * norm(v) {
                     return Err(ConfigError::key(
                         "departure.velocity_km_s",
                         "is zero or along the position (a radial fall, with no orbit plane)",

@@ -5,7 +5,7 @@
 use super::config::*;
 use super::layout::*;
 use crate::integrator::{Method, ERR_PREV_START};
-use crate::physics::bplane::{bplane_of_state, Hyperbola};
+use crate::physics::bplane::{b_for_periapsis_m, bplane_of_state, Hyperbola};
 use crate::physics::comet::{comet_311p_osculating, comet_311p_state};
 use crate::physics::constants::{EARTH_MU_M3_S2, G0_M_S2, WGS84_A_M};
 use crate::physics::ephemeris::{body_gm_m3_s2, body_state_tabulated, Body, DAY_S};
@@ -432,8 +432,7 @@ pub fn flyby_departure(
 ) -> Departure {
     let vinf = norm(vin);
     let vout = flyby_turn(vin, rp, theta, EARTH_MU_M3_S2);
-    // The aim whose periapsis is rp: B = rp sqrt(1 + 2 mu / (rp v_inf^2)).
-    let b = rp * (1.0 + 2.0 * EARTH_MU_M3_S2 / (rp * vinf * vinf)).sqrt();
+    let b = b_for_periapsis_m(rp, vinf, EARTH_MU_M3_S2);
     let inbound = Hyperbola::from_bplane(
         unit(vin),
         vinf,

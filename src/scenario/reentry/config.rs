@@ -601,7 +601,7 @@ impl ReentryConfig {
         let (mu, a) = self.planet.mu_radius();
         let r = a + self.entry.altitude_km * 1000.0;
         let vinf = vinf * 1000.0;
-        let b_max_km = r * (1.0 + 2.0 * mu / (r * vinf * vinf)).sqrt() / 1000.0;
+        let b_max_km = crate::physics::bplane::b_for_periapsis_m(r, vinf, mu) / 1000.0;
         if bt.hypot(br) >= b_max_km {
             return Err(ConfigError::key(
                 "entry.b_t_km",
