@@ -1184,12 +1184,12 @@ fn heliocentric(
         caption,
         figures::CometDistance {
             tracks: distances,
-            approach_km: matches!(
-                cruise.cfg.guidance.mode,
-                crate::scenario::cruise::GuidanceMode::Qlaw
-                    | crate::scenario::cruise::GuidanceMode::OpenLoop
-            )
-            .then_some(cruise.cfg.guidance.approach_km),
+            approach_km: cruise
+                .cfg
+                .guidance
+                .mode
+                .has_approach_law()
+                .then_some(cruise.cfg.guidance.approach_km),
             rendezvous_km: cruise.cfg.target.rendezvous_km,
         },
     ))

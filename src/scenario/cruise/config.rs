@@ -141,6 +141,14 @@ pub enum GuidanceMode {
     Inertial,
 }
 
+impl GuidanceMode {
+    /// Whether the approach law (`approach_km`, `approach_tau_days`) steers: the Q-law flight,
+    /// and the open-loop replay of it; not tangential or inertial thrust.
+    pub fn has_approach_law(self) -> bool {
+        matches!(self, GuidanceMode::Qlaw | GuidanceMode::OpenLoop)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GuidanceConfig {
@@ -612,9 +620,7 @@ impl CruiseConfig {
         positive("guidance.approach_km", g.approach_km)?;
         positive("guidance.approach_tau_days", g.approach_tau_days)?;
         let i = &self.integrator;
-        // The approach law steers the Q-law flight, and the open-loop replay of it.
-        let approaches = matches!(g.mode, GuidanceMode::Qlaw | GuidanceMode::OpenLoop);
-        if approaches
+        if g.mode.has_approach_law()
             && i.method() == crate::integrator::Method::Rk4
             && g.approach_tau_days < 5.0 * i.step_days
         {
