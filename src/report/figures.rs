@@ -667,6 +667,14 @@ pub struct Boundary {
     pub high: Option<f64>,
 }
 
+impl Boundary {
+    /// Whether the Wilson intervals pin the boundary down on both sides (its shaded column):
+    /// else the point estimates place it, but the intervals do not confirm it.
+    fn confirmed(&self) -> bool {
+        self.low.is_some() && self.high.is_some()
+    }
+}
+
 /// Probabilities against the entry flight path angle on a log axis, with their Wilson bars,
 /// the acceptable risk and the corridor boundaries.
 pub struct CorridorProbabilities {
@@ -792,10 +800,8 @@ impl Plot for CorridorProbabilities {
         legend.push((format!("acceptable risk {}", self.risk), Mark::Line(BLACK)));
         for b in &self.boundaries {
             if let Some(d) = b.deg {
-                // Solid where the Wilson intervals pin the boundary down on both sides (the
-                // shaded column), dashed where they do not: at that sample count the point
-                // estimates place it, but the intervals do not confirm it.
-                let pinned = b.low.is_some() && b.high.is_some();
+                // Solid where confirmed (the shaded column), dashed where not.
+                let pinned = b.confirmed();
                 let line = [(d, floor), (d, 1.0)];
                 if pinned {
                     chart
@@ -817,7 +823,7 @@ impl Plot for CorridorProbabilities {
         if self
             .boundaries
             .iter()
-            .any(|b| b.deg.is_some() && (b.low.is_none() || b.high.is_none()))
+            .any(|b| b.deg.is_some() && !b.confirmed())
         {
             legend.push(("dashed: not confirmed".into(), Mark::DashedVLine(GUIDE)));
         }
