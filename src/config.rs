@@ -118,7 +118,10 @@ impl RawConfig {
                 .split_once('=')
                 .map_or(spec.as_str(), |(k, _)| k)
                 .trim();
-            let parts = split_dotted_key(key);
+            // Applied already, so its quotes are balanced.
+            let Some(parts) = split_dotted_key(key) else {
+                continue;
+            };
             let note = self
                 .other_method_note(key, &parts)
                 .or_else(|| self.other_mode_note(key, &parts))
@@ -433,9 +436,9 @@ fn readable_type_error(path: &str, inner: &str, table: &toml::Table) -> String {
     msg
 }
 
-/// Split a TOML dotted key, honouring quoted segments: `dispersions."vehicle.mass_kg".sigma`.
-/// TOML's single quotes (literal keys) as well as double.
-fn split_dotted_key(key: &str) -> Vec<String> {
+/// Split a TOML dotted key, honouring quoted segments: `dispersions."vehicle.mass_kg".sigma`,
+/// TOML's single quotes (literal keys) as well as double. None where a quote is left open.
+fn split_dotted_key(key: &str) -> Option<Vec<String>> {
     let mut parts = vec![String::new()];
     let mut quote: Option<char> = None;
     for ch in key.chars() {
@@ -446,20 +449,9 @@ fn split_dotted_key(key: &str) -> Vec<String> {
             (c, _) => parts.last_mut().expect("non-empty").push(c),
         }
     }
-    parts.into_iter().map(|p| p.trim().to_string()).collect()
-}
-
-/// Whether a quote opened in `key` (double or single, as TOML's) is left unclosed.
-fn unbalanced_quote(key: &str) -> bool {
-    let mut quote: Option<char> = None;
-    for ch in key.chars() {
-        match (ch, quote) {
-            ('"' | '\'', None) => quote = Some(ch),
-            (c, Some(q)) if c == q => quote = None,
-            _ => {}
-        }
-    }
-    quote.is_some()
+    quote
+        .is_none()
+        .then(|| parts.into_iter().map(|p| p.trim().to_string()).collect())
 }
 
 /// `dotted.key=value`: the value is read as a TOML value (number, bool, array, quoted string);
@@ -477,13 +469,12 @@ fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(value_text.to_string()));
-    if unbalanced_quote(key) {
-        return Err(ConfigError::Cli(format!(
+    let parts = split_dotted_key(key).ok_or_else(|| {
+        ConfigError::Cli(format!(
             "--set {spec}: unbalanced `\"` in the key (quote a dispersion's parameter path \
              whole: --set 'dispersions.\"vehicle.mass_kg\".sigma=0.5')"
-        )));
-    }
-    let parts = split_dotted_key(key);
+        ))
+    })?;
     if parts.iter().any(|p| p.is_empty()) {
         return Err(ConfigError::Cli(format!("--set {spec}: empty key segment")));
     }
