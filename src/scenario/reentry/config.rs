@@ -14,6 +14,17 @@ use serde::Deserialize;
 pub const MAX_VINF_KM_S: f64 = 73.0;
 pub const MAX_ENTRY_SPEED_KM_S: f64 = 74.0;
 
+/// An angle [deg] finite and within [-`limit`, `limit`] (a latitude's 90, a longitude's 360).
+fn within_deg(key: &str, v: f64, limit: f64) -> Result<f64, ConfigError> {
+    if finite(key, v)?.abs() > limit {
+        return Err(ConfigError::key(
+            key,
+            format!("must be within [-{limit}, {limit}]"),
+        ));
+    }
+    Ok(v)
+}
+
 /// A speed [km/s] positive and at most `max` (one of the two bounds above).
 fn solar_system_speed(key: &str, v: f64, max: f64) -> Result<(), ConfigError> {
     positive(key, v)?;
@@ -562,31 +573,16 @@ impl ReentryConfig {
             }
             required("azimuth_deg", e.azimuth_deg)?;
             let lat = required("latitude_deg", e.latitude_deg)?;
-            if lat.abs() > 90.0 {
-                return Err(ConfigError::key(
-                    "entry.latitude_deg",
-                    "must be within [-90, 90]",
-                ));
-            }
+            within_deg("entry.latitude_deg", lat, 90.0)?;
             let lon = required("longitude_deg", e.longitude_deg)?;
-            if lon.abs() > 360.0 {
-                return Err(ConfigError::key(
-                    "entry.longitude_deg",
-                    "must be within [-360, 360]",
-                ));
-            }
+            within_deg("entry.longitude_deg", lon, 360.0)?;
             return Ok(());
         }
         let vinf = required("vinf_km_s", e.vinf_km_s)?;
         solar_system_speed("entry.vinf_km_s", vinf, MAX_VINF_KM_S)?;
         required("asymptote_ra_deg", e.asymptote_ra_deg)?;
         let dec = required("asymptote_dec_deg", e.asymptote_dec_deg)?;
-        if dec.abs() > 90.0 {
-            return Err(ConfigError::key(
-                "entry.asymptote_dec_deg",
-                "must be within [-90, 90]",
-            ));
-        }
+        within_deg("entry.asymptote_dec_deg", dec, 90.0)?;
         let bt = required("b_t_km", e.b_t_km)?;
         let br = required("b_r_km", e.b_r_km)?;
         if bt == 0.0 && br == 0.0 {
@@ -969,19 +965,8 @@ impl ReentryConfig {
         }
         match (self.landing.target_lat_deg, self.landing.target_lon_deg) {
             (Some(lat), Some(lon)) => {
-                let lat = finite("landing.target_lat_deg", lat)?;
-                if lat.abs() > 90.0 {
-                    return Err(ConfigError::key(
-                        "landing.target_lat_deg",
-                        "must be within [-90, 90]",
-                    ));
-                }
-                if finite("landing.target_lon_deg", lon)?.abs() > 360.0 {
-                    return Err(ConfigError::key(
-                        "landing.target_lon_deg",
-                        "must be within [-360, 360]",
-                    ));
-                }
+                within_deg("landing.target_lat_deg", lat, 90.0)?;
+                within_deg("landing.target_lon_deg", lon, 360.0)?;
             }
             (None, None) => {}
             (Some(_), None) => {
