@@ -1340,29 +1340,22 @@ fn cruise_limits_and_mode_bound_checks() {
     ] {
         expect_bad(Some(CRUISE), &["--set", set], key);
     }
-    // Tangential guidance reads no approach law: its tau need not span 5 RK4 steps.
-    let tangential = [
-        "--set",
-        "guidance.mode=\"tangential\"",
-        "--set",
-        "integrator.method=\"rk4\"",
-        "--set",
-        "integrator.step_days=2",
-        "--nominal",
-        "--set",
-        "integrator.time_limit_days=30",
-    ];
-    let (code, err, _, _dir) = run_with(Some(CRUISE), &tangential);
-    assert_eq!(code, 0, "{err}");
-    // dopri5 reads no step_days: the RK4 step count's limit does not apply (30 days of
-    // 1e-5-day steps would be 3e6).
-    let dopri = [
-        "--set",
-        "integrator.step_days=1e-5",
-        "--nominal",
-        "--set",
-        "integrator.time_limit_days=30",
-    ];
-    let (code, err, _, _dir) = run_with(Some(CRUISE), &dopri);
-    assert_eq!(code, 0, "{err}");
+    // Accepted, each a 30-day nominal: tangential guidance reads no approach law, so its tau
+    // need not span 5 RK4 steps; dopri5 reads no step_days, so the RK4 step count's limit does
+    // not apply (30 days of 1e-5-day steps would be 3e6).
+    for sets in [
+        &[
+            "guidance.mode=\"tangential\"",
+            "integrator.method=\"rk4\"",
+            "integrator.step_days=2",
+        ][..],
+        &["integrator.step_days=1e-5"][..],
+    ] {
+        let mut args = vec!["--nominal", "--set", "integrator.time_limit_days=30"];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        let (code, err, _, _dir) = run_with(Some(CRUISE), &args);
+        assert_eq!(code, 0, "{sets:?}: {err}");
+    }
 }

@@ -101,18 +101,27 @@ fn the_ellipse_about_the_target_adds_the_mean_miss() {
     assert!((shifted.orientation_deg - 90.0).abs() < 1.0);
 }
 
+/// The shipped config with its entry latitude 0.3 deg off the aim (40.08 for 40.366544).
+fn entry_off_the_aim() -> String {
+    std::fs::read_to_string(DEFAULT_CONFIG)
+        .unwrap()
+        .replace("latitude_deg = 40.366544", "latitude_deg = 40.08")
+}
+
+/// `dispersa target` on `text`, written to `name` in `dir`.
+fn aim_text(dir: &tempfile::TempDir, name: &str, text: &str) -> dispersa::target::Aimed {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    dispersa::target::aim(&path, &[]).expect("aims")
+}
+
 #[test]
 fn dispersa_target_lands_the_nominal_on_the_aim_point() {
     // From an entry point 0.3 deg off, the aim converges and the nominal flown again with the
     // printed entry point (an independent run) lands within the issue's 100 m.
     let dir = tempfile::tempdir().unwrap();
-    let cfg_path = dir.path().join("off.toml");
-    let text = std::fs::read_to_string(DEFAULT_CONFIG)
-        .unwrap()
-        .replace("latitude_deg = 40.366544", "latitude_deg = 40.08")
-        .replace("longitude_deg = 104.759037", "longitude_deg = 105.1");
-    std::fs::write(&cfg_path, text).unwrap();
-    let passes = dispersa::target::aim(&cfg_path, &[]).expect("aims").passes;
+    let text = entry_off_the_aim().replace("longitude_deg = 104.759037", "longitude_deg = 105.1");
+    let passes = aim_text(&dir, "off.toml", &text).passes;
     let last = passes.last().unwrap();
     eprintln!(
         "{} passes, first miss {:.0} m, last {:.2} m",
@@ -141,16 +150,11 @@ fn dispersa_target_lands_the_nominal_on_the_aim_point() {
 #[test]
 fn dispersa_target_says_when_the_dispersions_keep_their_own_centre() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg_path = dir.path().join("own_mean.toml");
-    let text = std::fs::read_to_string(DEFAULT_CONFIG)
-        .unwrap()
-        .replace("latitude_deg = 40.366544", "latitude_deg = 40.08")
-        .replace(
-            "paths = [\"entry.latitude_deg\", \"entry.longitude_deg\"]",
-            "paths = [\"entry.latitude_deg\", \"entry.longitude_deg\"]\nmean = [40.08, 104.759037]",
-        );
-    std::fs::write(&cfg_path, text).unwrap();
-    let aimed = dispersa::target::aim(&cfg_path, &[]).expect("aims");
+    let text = entry_off_the_aim().replace(
+        "paths = [\"entry.latitude_deg\", \"entry.longitude_deg\"]",
+        "paths = [\"entry.latitude_deg\", \"entry.longitude_deg\"]\nmean = [40.08, 104.759037]",
+    );
+    let aimed = aim_text(&dir, "own_mean.toml", &text);
     let (first, last) = (aimed.passes[0].aim, aimed.passes.last().unwrap().aim);
     assert_eq!(aimed.notes.len(), 2, "{:?}", aimed.notes);
     for (k, note) in aimed.notes.iter().enumerate() {
@@ -164,28 +168,22 @@ fn dispersa_target_says_when_the_dispersions_keep_their_own_centre() {
     let plain = dispersa::target::aim(std::path::Path::new(DEFAULT_CONFIG), &[]).expect("aims");
     assert!(plain.notes.is_empty(), "{:?}", plain.notes);
     // Nor once the centre is the aim: the group's mean set to it as the note says.
-    let fixed = std::fs::read_to_string(&cfg_path).unwrap().replace(
+    let fixed = text.replace(
         "mean = [40.08, 104.759037]",
         &format!("mean = [{:.6}, {:.6}]", last[0], last[1]),
     );
-    let fixed_path = dir.path().join("fixed.toml");
-    std::fs::write(&fixed_path, fixed).unwrap();
-    let again = dispersa::target::aim(&fixed_path, &[]).expect("aims");
+    let again = aim_text(&dir, "fixed.toml", &fixed);
     assert!(again.notes.is_empty(), "{:?}", again.notes);
     // A truncated normal about the config's value clips to bounds of its own: the aim moved
     // 0.28 deg north of them, and the note says by how much to move them.
-    let truncated = std::fs::read_to_string(DEFAULT_CONFIG)
-        .unwrap()
-        .replace("latitude_deg = 40.366544", "latitude_deg = 40.08")
+    let truncated = entry_off_the_aim()
         + "\n[dispersions.\"entry.latitude_deg\"]\ndist = \"truncated_normal\"\nsigma = 0.01\n\
            low = 40.0\nhigh = 40.16\n";
     let truncated = truncated.replace(
         "paths = [\"entry.latitude_deg\", \"entry.longitude_deg\"]\ncovariance = [[1.0e-4, 0.5e-4], [0.5e-4, 1.0e-4]]",
         "paths = [\"entry.longitude_deg\"]\ncovariance = [[1.0e-4]]",
     );
-    let t_path = dir.path().join("truncated.toml");
-    std::fs::write(&t_path, truncated).unwrap();
-    let t = dispersa::target::aim(&t_path, &[]).expect("aims");
+    let t = aim_text(&dir, "truncated.toml", &truncated);
     let moved = t.passes.last().unwrap().aim[0] - t.passes[0].aim[0];
     assert_eq!(t.notes.len(), 1, "{:?}", t.notes);
     assert!(
