@@ -11,6 +11,7 @@ pub mod epoch;
 pub mod flyby;
 pub mod geodesy;
 pub mod kepler;
+pub mod moon;
 pub mod qlaw;
 pub mod table;
 pub mod us76;

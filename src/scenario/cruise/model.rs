@@ -12,6 +12,7 @@ use crate::physics::ephemeris::{body_gm_m3_s2, body_state_tabulated, Body, DAY_S
 use crate::physics::epoch::parse_tdb_jd;
 use crate::physics::flyby::{flyby_turn, heliocentric_after_flyby};
 use crate::physics::kepler::{AU_M, SUN_MU_M3_S2};
+use crate::physics::moon::earth_state;
 use crate::physics::qlaw::{qlaw_consts_flat, QLawParams, QLawTarget};
 use crate::physics::vec3::{norm, scale, unit};
 use crate::sampling::dist::Dist;
@@ -249,7 +250,9 @@ impl Model {
     /// the engines take over with the Earth-Moon barycentre as a third body of the system's
     /// GM, so the start is the point at that radius of the hyperbola about that GM with the
     /// same outgoing asymptote, v_inf and aim (B): the v_inf the engines reach far from the
-    /// Earth is the turned one. The centre is the barycentre: the ephemeris has no Moon.
+    /// Earth is the turned one. The hyperbola's centre is the Earth
+    /// ([`crate::physics::moon::earth_state`]: the barycentre's table and the Earth's offset
+    /// from it by a lunar series).
     pub fn departure_state(&self, p: &[f64]) -> Departure {
         let d = &self.cfg.departure;
         match d.mode {
@@ -257,7 +260,7 @@ impl Model {
                 let vin = d.vinf_in_km_s.expect("validated").map(|x| x * 1000.0);
                 let rp = WGS84_A_M + p[P_RP_ALT] * 1000.0;
                 flyby_departure(vin, rp, p[P_BPLANE].to_radians(), |t| {
-                    body_state_tabulated(Body::EarthMoonBary, self.epoch_jd + t / DAY_S)
+                    earth_state(self.epoch_jd + t / DAY_S)
                 })
             }
             DepartureMode::State => Departure {
@@ -422,13 +425,13 @@ pub struct Departure {
 }
 
 /// A patched-conic Earth flyby with periapsis at t = 0 ([`Model::departure_state`]): incoming
-/// v_inf `vin` [m/s], periapsis radius `rp` [m], B-plane angle `theta` [rad]; `emb(t)` is the
-/// Earth-Moon barycentre's heliocentric state at t [s].
+/// v_inf `vin` [m/s], periapsis radius `rp` [m], B-plane angle `theta` [rad]; `earth(t)` is the
+/// Earth's heliocentric state at t [s].
 pub fn flyby_departure(
     vin: [f64; 3],
     rp: f64,
     theta: f64,
-    emb: impl Fn(f64) -> ([f64; 3], [f64; 3]),
+    earth: impl Fn(f64) -> ([f64; 3], [f64; 3]),
 ) -> Departure {
     let vinf = norm(vin);
     let vout = flyby_turn(vin, rp, theta, EARTH_MU_M3_S2);
@@ -452,7 +455,7 @@ pub fn flyby_departure(
     });
     // A degenerate aim (no B: v_inf 0) leaves NaN, which fails the sample before any engine.
     let (t0, r, v) = start.unwrap_or((f64::NAN, [f64::NAN; 3], [f64::NAN; 3]));
-    let (re, ve) = emb(t0);
+    let (re, ve) = earth(t0);
     Departure {
         t0_s: t0,
         r: std::array::from_fn(|k| re[k] + r[k]),
@@ -499,7 +502,7 @@ mod tests {
     use crate::physics::flyby::bplane_frame;
     use crate::physics::vec3::{cross, dot};
 
-    /// The start on the sphere, Earth-relative (the barycentre held at the origin): on the
+    /// The start on the sphere, Earth-relative (the Earth held at the origin): on the
     /// sphere, with the Earth-Moon GM's energy of the turned v_inf, on a leg whose outgoing
     /// asymptote is the turn's and whose aim is the flyby's B, reached after the time from
     /// periapsis.
@@ -537,9 +540,9 @@ mod tests {
         }
     }
 
-    /// The barycentre's state is read at the start's time and added.
+    /// The Earth's state is read at the start's time and added.
     #[test]
-    fn the_start_is_relative_to_the_barycentre_then() {
+    fn the_start_is_relative_to_the_earth_then() {
         let vin = [538.0, 1478.0, 4323.0];
         let rp = WGS84_A_M + 3e6;
         let at_origin = flyby_departure(vin, rp, 1.0, |_| ([0.0; 3], [0.0; 3]));
