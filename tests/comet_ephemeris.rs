@@ -23,11 +23,12 @@ fn the_two_body_comet_drifts_far_beyond_a_rendezvous_tolerance() {
     let jd_end = jd_from_calendar_utc(2036, 12, 31, 0, 0, 0.0);
     let (rj, vj, perihelia) = propagate(r0, v0, jd_end, &[Body::Jupiter]);
     // The integrator against Kepler over the same 19.7 years, without planets: RK4's error at
-    // 0.25 day is far below the effects measured (bound: 1 km).
+    // 0.25 day, measured 0.80 m (2026-12-05), far below the effects measured; bound 10 m.
     let (rk, _, _) = propagate(r0, v0, jd_end, &[]);
     let (rkep, vkep) = propagate_kepler(r0, v0, SUN_MU_M3_S2, (jd_end - EPOCH_JD) * DAY_S);
+    eprintln!("RK4 against Kepler, 19.7 years: {:.3} m", dist(rk, rkep));
     assert!(
-        dist(rk, rkep) < 1e3,
+        dist(rk, rkep) < 10.0,
         "RK4 against Kepler: {} m",
         dist(rk, rkep)
     );
@@ -91,10 +92,9 @@ fn the_product_ephemeris_is_the_mpc_orbit_at_its_epoch() {
 #[test]
 fn the_product_ephemeris_agrees_with_the_independent_propagation() {
     // Through the cruise's span (2027-2042), every third year: two integrations of the same
-    // forces. Bound 1 km: the RK4 path's own error bound (against Kepler above, 1 km over 19.7
-    // years); 0.1 mm/s: that position error at the comet's mean motion (6e-8 rad/s, 0.06 mm/s
-    // per km). dopri5 at rtol 1e-12 and the Hermite table (< 1 m) add far less. Measured: 4 m
-    // and 0.04 mm/s.
+    // forces (RK4 at 0.25 day here, dopri5 at rtol 1e-12 and the Hermite table in the product).
+    // Measured 4 m and 0.038 mm/s (2026-12-05); bounds 40 m and 0.1 mm/s. The cruise's tests
+    // allow the same between the engine's comet and the independent one.
     let mut worst = (0.0f64, 0.0f64);
     for year in (2027..=2042).step_by(3) {
         let jd = jd_from_calendar_utc(year, 6, 1, 0, 0, 0.0) + 0.37;
@@ -107,5 +107,5 @@ fn the_product_ephemeris_agrees_with_the_independent_propagation() {
         worst.0 / 1e3,
         worst.1 * 1e3
     );
-    assert!(worst.0 < 1e3 && worst.1 < 1e-4, "{worst:?}");
+    assert!(worst.0 < 40.0 && worst.1 < 1e-4, "{worst:?}");
 }

@@ -142,9 +142,14 @@ fn zero_thrust_kepler(engine: &Engine, method: &str) {
         t / DAY_S / 365.25,
         err
     );
-    // The global error on a 1.3-2.0 au orbit, 8 years (measured: RK4 at 0.1 day 0.09 m,
-    // dopri5 at the default rtol 1e-11 0.77 km): the issue's bound is 1 km.
-    assert!(err < 1000.0, "position {err} m from the Kepler solution");
+    // The global error on a 1.3-2.0 au orbit, 8 years. dopri5 at the default rtol 1e-11: the
+    // issue's bound, 1 km (measured 0.77 km). RK4 at 0.1 day: 3 m, ten times the measured
+    // 0.27 m (CPU) and 0.28 m (lavapipe), 2026-12-05.
+    let bound = if method == "rk4" { 3.0 } else { 1000.0 };
+    assert!(
+        err < bound,
+        "position {err} m from the Kepler solution (bound {bound} m)"
+    );
 }
 
 #[test]
@@ -229,11 +234,17 @@ fn constant_tangential_thrust_for_a_year_matches_a_converged_independent_solutio
         ((s[S_R] - rb[0]).powi(2) + (s[S_R + 1] - rb[1]).powi(2) + (s[S_R + 2] - rb[2]).powi(2))
             .sqrt();
     eprintln!("tangential thrust, 1 year: engine (dopri5) {err:.3} m from the converged solution");
+    // dopri5 at rtol 1e-11 over the year: measured 11.0 m (2026-12-05); the bound is about
+    // nine times that.
     assert!(
-        err < 10_000.0,
-        "{err} m from the converged solution (bound 10 km)"
+        err < 100.0,
+        "{err} m from the converged solution (bound 100 m)"
     );
-    assert!((s[S_M] - ma).abs() < 1e-6, "mass {} vs {ma}", s[S_M]);
+    // The mass is linear in time in both: they differ by the rounding of the independent
+    // solution's 36,525 sums of one step's flow (each within half an ulp of 1,000 kg, 5.7e-14
+    // kg: 2.1e-9 kg at worst); measured 2.1e-10 kg.
+    eprintln!("mass {:e} kg from the independent one", s[S_M] - ma);
+    assert!((s[S_M] - ma).abs() < 1e-8, "mass {} vs {ma}", s[S_M]);
     // And with RK4 the GPU lands on the CPU's point.
     let mut sets = tangential_sets();
     sets.push(rk4());
@@ -245,7 +256,11 @@ fn constant_tangential_thrust_for_a_year_matches_a_converged_independent_solutio
         .map(|i| (s[S_R + i] - g[0][S_R + i]).powi(2))
         .sum::<f64>()
         .sqrt();
-    assert!(d < 1.0, "GPU {d} m from the CPU");
+    // The same 3,653 RK4 steps on both: the engines' f64 rounding alone (lavapipe does not fuse
+    // fma), grown over a year of an orbit; measured 1.4 mm on lavapipe (2026-12-05). 2 cm
+    // leaves room for an adapter whose f64 division and square root round otherwise.
+    eprintln!("RK4: GPU {d:e} m from the CPU");
+    assert!(d < 0.02, "GPU {d} m from the CPU");
 }
 
 /// A flight that runs dry ends at the dry mass exactly, on both engines: the margin is 0 and the
@@ -338,10 +353,13 @@ fn nominal_cruise_meets_311p_with_margin() {
         );
         assert!(margin > 0.0);
         // The end is located where the relative speed falls to the tolerance, so it sits on
-        // the boundary: the two ephemerides' agreement (1 km, 0.1 mm/s:
-        // tests/comet_ephemeris.rs) is the allowance.
-        assert!(d_km <= rdv_km + 1.0, "{d_km} km");
+        // the boundary: the two ephemerides' agreement (40 m, 0.1 mm/s:
+        // tests/comet_ephemeris.rs) is the allowance, here and against the engine's own
+        // distance and speed at the end.
+        assert!(d_km <= rdv_km + 0.04, "{d_km} km");
         assert!(dv <= rdv_m_s + 1e-4, "{dv} m/s");
+        assert!((d_km - metric(o, "final_distance_km")).abs() <= 0.04);
+        assert!((dv - metric(o, "final_relative_speed_m_s")).abs() <= 1e-4);
     }
 }
 
@@ -445,13 +463,13 @@ fn every_dispersed_rendezvous_is_at_the_comet() {
         let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
         let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
         let (d_km, dv) = (common::comet::dist(r, rc) / 1e3, common::comet::dist(v, vc));
-        // Allowance: the two ephemerides' agreement (1 km, 0.1 mm/s), as for the nominal.
-        let inside = d_km <= rdv_km + 1.0 && dv <= rdv_m_s + 1e-4;
+        // Allowance: the two ephemerides' agreement (40 m, 0.1 mm/s), as for the nominal.
+        let inside = d_km <= rdv_km + 0.04 && dv <= rdv_m_s + 1e-4;
         if o.status == ST_ARRIVED {
             arrived += 1;
             assert!(inside, "arrived {d_km} km, {dv} m/s from the comet");
         } else {
-            let outside = d_km > rdv_km - 1.0 || dv > rdv_m_s - 1e-4;
+            let outside = d_km > rdv_km - 0.04 || dv > rdv_m_s - 1e-4;
             assert!(outside, "status {} but {d_km} km, {dv} m/s", o.status);
         }
     }
@@ -724,20 +742,21 @@ fn agree_on_dispersed(mode: &str, method: &str, n: usize) {
         assert_eq!(timeouts, n, "{mode}: the replay drifts off and times out");
     }
     eprintln!("cruise {mode} {method} GPU vs CPU ({n} samples, {arrived} rendezvous): end epoch {worst_t:.3} min, final position {worst_r:.3} m, propellant {:.3} g, {same} identical rendezvous epochs, closest approach {worst_ca:.3} m", worst_p * 1e3);
-    // The end state of the flights that time out (all of the open-loop replay's): 10 km, a
-    // thousandth of the rendezvous distance that decides the status. Measured: 0.9 m for the
-    // open-loop replay; with the hysteresis band 0.02, up to 2.0 km for Q-law samples that spent
-    // years phasing about the comet (the same steps, switches and rejections on both engines,
-    // propellant within 3 mg: the engines' last-bit differences, grown by 15 years of
-    // feedback); with the shipped 0.07 all 24 meet the comet.
+    // The end state of the flights that time out (all of the open-loop replay's). Measured
+    // (2026-12-05, lavapipe): 0.41 m for the RK4 replay, 0.19 m for the dopri5 replay, 0.05 m
+    // for the Q-law's samples that time out: the engines' last-bit differences grown over the
+    // flight. 10 m is 25 times the largest, for an adapter whose f64 rounds otherwise. (With
+    // the hysteresis band 0.02, not shipped, Q-law samples that spent years phasing about the
+    // comet differed by up to 2.0 km, the same steps and switches on both engines.)
     assert!(
-        worst_r <= 1e4,
+        worst_r <= 10.0,
         "{mode}: final positions differ by {worst_r} m"
     );
-    // Bounds 1 min and 1 g (the issue asks 1 h and 10 g). Measured on lavapipe with RK4: within
-    // 0.0 min and 0.000 g, 23 of 24 rendezvous epochs identical, with the same steps, switches
-    // and located rendezvous (on 2,000 samples: within 0.30 s and 0.5 mg, README). With dopri5
-    // (48 samples): within 0.0 min and 0.000 g, 47 of 48 identical (0.041 min, 0.008 g and 46
+    // Bounds 1 min and 1 g (the issue asks 1 h and 10 g). Measured on lavapipe with RK4
+    // (2026-12-05): within 0.001 min and 0.000 g, 19 of 23 rendezvous epochs identical, with
+    // the same steps, switches and located rendezvous (on 2,000 samples: within 0.27 s and 0.4
+    // mg, README). With dopri5 (48 samples): within 0.002 min and 0.000 g, 44 of 46 identical
+    // (earlier, 47 of 48; 0.041 min, 0.008 g and 46
     // while the Q-law's S_a took a log and an exp, which differ between the engines in the last
     // bits); on 400 samples of the default config 397 took the same steps, the others ended
     // within 2.6 s and 1.9 mg.
@@ -830,11 +849,15 @@ fn dopri5_rendezvous_and_propellant_against_converged_solutions() {
     assert!(arrived >= n * 3 / 4, "the comparison must cover rendezvous");
     // Samples without a converged value are knife-edges of the guidance, not integrator error:
     // an on/off decision that falls the other way at rtol 1e-12 and 1e-13 sends the rest of the
-    // flight elsewhere (measured 1 of 198 with the shipped hysteresis band 0.07; 6 of 176 with
-    // 0.02, whose engine switched every few days; 3 of 196 when the cruise ended at the orbit
-    // match).
+    // flight elsewhere (measured 2 of 195 with the shipped hysteresis band 0.07, 2026-12-05;
+    // 6 of 176 with 0.02, whose engine switched every few days; 3 of 196 when the cruise ended
+    // at the orbit match).
     assert!(unsettled * 20 <= arrived, "{unsettled} unsettled samples");
     // The budget (1 h, 10 g) at the 90th percentile, and at most 1 sample in 20 beyond it.
+    // Not every sample: the same knife-edges sit between rtol 1e-11 and 1e-13 too, and there
+    // the outcome moves by up to years (measured 2026-12-05: p90 0.029 h and 0.114 g; 3 of 193
+    // beyond, by up to 2,256 h and 9.0 kg, each a decision that falls the other way, not a
+    // drift of the integrator; the README says so beside the figures).
     assert!(pct(&mut errs_h, 0.9) <= budget_h && pct(&mut errs_g, 0.9) <= budget_g);
     assert!(over * 20 <= settled, "{over} of {settled} over the budget");
 }
