@@ -1312,8 +1312,9 @@ fn an_unknown_body_is_named_and_notes_wait_for_a_valid_config() {
 /// with its key: a pointing error of 90 deg or more (applied through its tangent, 180 deg read
 /// as 0); an inclination tolerance above 180 deg (at 360 the match's criterion divided by
 /// zero); a thrust noise above 100 % (its tail reversed the thrust); the degradation dispersed
-/// under constant power, which does not read it (its column was drawn, written and ranked).
-/// And two checks that applied to modes that do not read their keys now let those run.
+/// under constant power, which does not read it (its column was drawn, written and ranked); a
+/// thrust of 0 mN, which counted thrusting time on a coast (2026-12-05: `thrusters = 0` is the
+/// coast). And two checks that applied to modes that do not read their keys now let those run.
 #[test]
 fn cruise_limits_and_mode_bound_checks() {
     for (set, key) in [
@@ -1337,6 +1338,7 @@ fn cruise_limits_and_mode_bound_checks() {
         // Shorter than the flyby's 2.2-day leg to the sphere of influence: the flight ended
         // past departure plus the limit.
         ("integrator.time_limit_days=2", "integrator.time_limit_days"),
+        ("propulsion.thrust_mn=0", "propulsion.thrust_mn"),
     ] {
         expect_bad(Some(CRUISE), &["--set", set], key);
     }

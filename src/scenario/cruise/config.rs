@@ -524,7 +524,16 @@ impl CruiseConfig {
                 format!("must be between 0 and {}", super::layout::MAX_THRUSTERS),
             ));
         }
-        non_negative("propulsion.thrust_mn", p.thrust_mn)?;
+        // Zero thrust with thrusters on would count thrusting time and switches for a coast.
+        if non_negative("propulsion.thrust_mn", p.thrust_mn)? == 0.0 {
+            return Err(ConfigError::key(
+                "propulsion.thrust_mn",
+                format!(
+                    "must be positive, got {} (a flight without thrust: propulsion.thrusters = 0)",
+                    p.thrust_mn
+                ),
+            ));
+        }
         positive("propulsion.isp_s", p.isp_s)?;
         positive("propulsion.power_per_thruster_kw", p.power_per_thruster_kw)?;
         non_negative("propulsion.array_power_1au_kw", p.array_power_1au_kw)?;

@@ -288,7 +288,7 @@ impl Model {
             (p[P_PERR1].abs() < 90.0, P_PERR1),
             (p[P_PERR2].abs() < 90.0, P_PERR2),
             (p[P_TSCALE] > 0.0, P_TSCALE),
-            (p[P_THRUST] >= 0.0, P_THRUST),
+            (p[P_THRUST] > 0.0, P_THRUST),
             (p[P_P1AU] >= 0.0, P_P1AU),
             (p[P_BUS] >= 0.0, P_BUS),
             (p[P_PMIN] >= 0.0, P_PMIN),
