@@ -1,5 +1,8 @@
 //! Physical constants, in one place. They reach the shaders through the constants buffer the
-//! host builds (`scenario::reentry::ModelTables`), never retyped in WGSL.
+//! host builds (`scenario::reentry::ModelTables`), not retyped in WGSL, with one exception: the
+//! Tauber-Sutton exponent's fit (1.072e6, -1.88, -0.325), its caps (1.0, 0.6, 0.5) and the
+//! density exponent 1.22 are written in `shaders/heating.wgsl` and in its CPU twin
+//! (`scenario/reentry/cpu.rs`), which the GPU-vs-CPU tests hold together.
 //! Sources: docs/SOURCES.md (WGS84, EGM96, IUGG, NASA TR R-376, Detra-Kemp-Riddell 1957,
 //! Tauber & Sutton 1991, US76).
 
@@ -39,8 +42,10 @@ pub const TAUBER_SUTTON_C: f64 = 4.736e4;
 /// that the heat flux has no jump: a jump in the heating rate is a discontinuity in the heat
 /// load's derivative, which cost the adaptive integrator ~11 rejected steps a sample (a
 /// rejection cascade where every trial step straddled 9 km/s). What it adds is at most 1.5
-/// units of f (under 1 W/cm^2 on the shipped capsules) over the 0.2 s it takes to slow from
-/// 9 to 8.75 km/s.
+/// units of f, about 4.6 W/cm^2 on the Tianwen-2 capsule at 9 km/s (near 54 km: rho 6.4e-4
+/// kg/m^3, a = 0.43; a hand estimate, as an audit's planar one), over the 0.6-0.7 s it takes
+/// to slow from 9 to 8.75 km/s near peak deceleration: about 1.5 J/cm^2 of a heat load of
+/// about 16,500 (this comment said under 1 W/cm^2 and 0.2 s until 2026-12-05).
 pub const TAUBER_SUTTON_V_M_S: [f64; 20] = [
     8750.0, 9000.0, 9250.0, 9500.0, 9750.0, 10000.0, 10250.0, 10500.0, 10750.0, 11000.0, 11500.0,
     12000.0, 12500.0, 13000.0, 13500.0, 14000.0, 14500.0, 15000.0, 15500.0, 16000.0,
