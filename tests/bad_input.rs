@@ -545,7 +545,9 @@ fn a_state_departure_refuses_the_earth_and_the_flyby_dispersions() {
     use dispersa::physics::ephemeris::{body_state, Body};
     use dispersa::physics::epoch::parse_tdb_jd;
     use dispersa::physics::kepler::AU_M;
-    let jd = parse_tdb_jd("t", "2027-11-20T00:00:00 TDB").unwrap();
+    let shipped: toml::Table = CRUISE.parse().unwrap();
+    let epoch = shipped["departure"]["epoch"].as_str().unwrap();
+    let jd = parse_tdb_jd("t", epoch).unwrap();
     let (re, _) = body_state(Body::EarthMoonBary, jd);
     // 500,000 km from the Earth along x: inside its 925,000 km sphere.
     let at = |dx: f64| {
@@ -646,7 +648,7 @@ fn cruise_bad_inputs_name_their_keys() {
     );
     expect_bad(
         Some(&cruise_replace(
-            "epoch = \"2027-11-20T00:00:00 TDB\"",
+            "epoch = \"2027-11-20T03:10:00 TDB\"",
             "epoch = \"next November\"",
         )),
         &[],

@@ -229,6 +229,63 @@ fn the_capsule_arrives_on_the_cruise_asymptote() {
     assert!((e.asymptote_dec_deg.unwrap() - (eq[2] / speed).asin().to_degrees()).abs() < 1e-6);
 }
 
+/// The two legs are joined in time: on the shared asymptote the capsule meets the entry
+/// interface at the bplane config's epoch, 10 minutes before the spacecraft's flyby periapsis at
+/// the cruise config's (README, "How the two legs connect"). Both hyperbolas are timed from the
+/// Earth's sphere of influence, which the two cross together (they part in the B-plane, by
+/// their different B); from 0.5 or 2 million km instead the offset is 9.7 or 10.1 min, so the
+/// bound is 1 minute. (Until 2026-12-05 the cruise's periapsis was 3 h 10 min earlier.)
+#[test]
+fn the_capsule_meets_the_interface_minutes_before_the_flyby_periapsis() {
+    use dispersa::physics::bplane::{b_for_periapsis_m, Hyperbola};
+    use dispersa::physics::constants::{EARTH_SOI_M, WGS84_A_M, WGS84_E2};
+    use dispersa::physics::geodesy::geodetic_to_cartesian_m;
+    let cfg = bplane_config(&[]);
+    let e = &cfg.entry;
+    let vinf = e.vinf_km_s.unwrap() * 1e3;
+    let s_hat = radec_unit(e.asymptote_ra_deg.unwrap(), e.asymptote_dec_deg.unwrap());
+    let capsule = Hyperbola::from_bplane(
+        s_hat,
+        vinf,
+        e.b_t_km.unwrap() * 1e3,
+        e.b_r_km.unwrap() * 1e3,
+        EARTH_MU_M3_S2,
+    )
+    .unwrap();
+    // The interface's geocentric radius at the entry point the aim maps to.
+    let sc = Reentry::new(cfg.clone());
+    let entry = entry_of(&sc, sc.nominal());
+    let r_ei = geodetic_to_cartesian_m(
+        entry[0].to_radians(),
+        entry[1].to_radians(),
+        e.altitude_km * 1e3,
+        WGS84_A_M,
+        WGS84_E2,
+    );
+    let r_ei = r_ei.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let to_interface = capsule.time_from_periapsis_s(EARTH_SOI_M).unwrap()
+        - capsule.time_from_periapsis_s(r_ei).unwrap();
+
+    let table: toml::Table = std::fs::read_to_string(CRUISE_CONFIG)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let d = &table["departure"];
+    let rp = WGS84_A_M + d["periapsis_altitude_km"].as_float().unwrap() * 1e3;
+    let b = b_for_periapsis_m(rp, vinf, EARTH_MU_M3_S2);
+    let craft = Hyperbola::from_bplane(s_hat, vinf, b, 0.0, EARTH_MU_M3_S2).unwrap();
+    let to_periapsis = craft.time_from_periapsis_s(EARTH_SOI_M).unwrap();
+
+    let cruise_jd = parse_tdb_jd("departure.epoch", d["epoch"].as_str().unwrap()).unwrap();
+    let entry_jd = parse_tdb_jd("entry.epoch", &e.epoch).unwrap();
+    let configs_min = (cruise_jd - entry_jd) * 1440.0;
+    let flown_min = (to_periapsis - to_interface) / 60.0;
+    eprintln!(
+        "the periapsis after the interface: configs {configs_min:.2} min, flown {flown_min:.2} min"
+    );
+    assert!((configs_min - flown_min).abs() < 1.0);
+}
+
 #[test]
 fn dispersa_target_moves_the_bplane_aim_onto_the_target() {
     // From an aim 40 km and -30 km off in B (~60 km off on the ground), Newton on (B.T, B.R)
