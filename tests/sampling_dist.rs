@@ -235,11 +235,91 @@ fn truncated_normal_narrow_far_tail_window() {
     check_truncated("truncated 8..8.5 sigma", &dist, 17, 8.0, 8.5);
 }
 
+/// Mean offset above the bound and std of the standard normal truncated below
+/// at `a`, `lambda(a) - a` and `sqrt(1 + a lambda - lambda^2)` with
+/// `lambda = pdf(a) / Q(a)`, evaluated with mpmath 1.3 at 50 significant
+/// digits (Q through `erfc`), independently of the crate's code, each rounded
+/// to the nearest f64.
+const TAIL_MOMENTS_MPMATH: [(f64, f64, f64); 4] = [
+    // (a, lambda(a) - a, std)
+    (35.5, 0.028124486560967863, 0.028102319144917398),
+    // Q(35.7834) = 1.0008e-280 and Q(35.7835) = 0.9972e-280: the two sides
+    // of the floor 1e-280 below which the crate switches from the ordinary
+    // formula to the asymptotic series.
+    (35.7834, 0.027902438433400643, 0.02788079072985019),
+    (35.7835, 0.027902360699767696, 0.027880713176723523),
+    (40.0, 0.024968847207263722, 0.024953323998846103),
+];
+
+#[test]
+fn truncated_normal_tail_moments_match_mpmath() {
+    // The moments on both sides of the switch to the asymptotic series and
+    // deep beyond it, against the mpmath values above. The offset lambda - a
+    // is compared (not the mean, which would hide an error in it behind a),
+    // relative to itself.
+    //
+    // Offset: taken as mean() - a, whose rounding (half an ulp of the mean,
+    // 3.6e-15 at 36) is 1.3e-13 of the offset 0.028. Measured at most 7.2e-14;
+    // bound 5e-13 (4 ulps of the mean).
+    // Std, asymptotic series (a >= 35.7835): truncation below 3e-13 of the
+    // variance (the first omitted term). Measured at most 1.6e-13; bound 1e-12.
+    // Std, ordinary formula (a <= 35.7834): 1 + a lambda - lambda^2 cancels
+    // terms of 1,280 down to 7.8e-4, so a relative error e in lambda becomes
+    // a^2 / (2 var) e = 8e5 e in the std; half an ulp of lambda (e = 1.1e-16)
+    // gives 9e-11. Measured 2.4e-11 (a = 35.5) and 7.9e-11 (a = 35.7834);
+    // bound 5e-10 (about 5 ulps of lambda).
+    // The exponential moments the series branch replaced (offset 1/a, std
+    // 1/a) err by 1.3e-3 and 1.9e-3 relative at a = 40 and fail every bound.
+    let moments = |a: f64| {
+        let dist = Dist::TruncatedNormal {
+            mean: 0.0,
+            sigma: 1.0,
+            low: a,
+            high: f64::INFINITY,
+        };
+        (dist.mean() - a, dist.std())
+    };
+    let errors: Vec<(f64, f64, f64)> = TAIL_MOMENTS_MPMATH
+        .iter()
+        .map(|&(a, offset_ref, std_ref)| {
+            let (offset, std) = moments(a);
+            let offset_err = offset / offset_ref - 1.0;
+            let std_err = std / std_ref - 1.0;
+            eprintln!("a = {a}: offset rel err {offset_err:.2e}, std rel err {std_err:.2e}");
+            (a, offset_err, std_err)
+        })
+        .collect();
+    for (a, offset_err, std_err) in errors {
+        let std_bound = if a < 35.78342 { 5e-10 } else { 1e-12 };
+        assert!(
+            offset_err.abs() < 5e-13,
+            "a = {a}: offset rel err {offset_err:e}"
+        );
+        assert!(
+            std_err.abs() < std_bound,
+            "a = {a}: std rel err {std_err:e}"
+        );
+    }
+    // Continuity across the switch at a = 35.78342 (between the second and
+    // third rows): the jump over the step of 1e-4, less the change the mpmath
+    // values show, is the difference of the two sides' errors, so it is
+    // bounded by the sum of their bounds: 1e-12 (offset) and 5e-10 (std),
+    // relative. The exponential moments jumped by 1.6e-3 and 2.4e-3 here.
+    let [_, lo, hi, _] = TAIL_MOMENTS_MPMATH;
+    let (offset_lo, std_lo) = moments(lo.0);
+    let (offset_hi, std_hi) = moments(hi.0);
+    let offset_jump = ((offset_hi - offset_lo) - (hi.1 - lo.1)) / lo.1;
+    let std_jump = ((std_hi - std_lo) - (hi.2 - lo.2)) / lo.2;
+    eprintln!("relative jump at the switch: offset {offset_jump:.2e}, std {std_jump:.2e}");
+    assert!(offset_jump.abs() < 1e-12, "offset jump {offset_jump:e}");
+    assert!(std_jump.abs() < 5e-10, "std jump {std_jump:e}");
+}
+
 #[test]
 fn truncated_normal_beyond_underflow() {
     // At 40 sigma the normal tail mass underflows; the sampler must still
-    // return finite values inside the bounds, with the exponential-tail
-    // asymptotics: mean ~ a + 1/a, std ~ 1/a in standard units.
+    // return finite values inside the bounds. Its moments are checked against
+    // mpmath in truncated_normal_tail_moments_match_mpmath; here the draws.
     let (a, sigma) = (40.0, 3.0);
     let dist = Dist::TruncatedNormal {
         mean: 0.0,
@@ -249,17 +329,23 @@ fn truncated_normal_beyond_underflow() {
     };
     let x = draws(&dist, 18);
     assert!(x.iter().all(|v| v.is_finite() && *v >= a * sigma));
-    // 1e-3 relative: the exponential approximation has O(1/a^2) error.
-    let m_expected = sigma * (a + 1.0 / a);
-    assert!((dist.mean() - m_expected).abs() < 1e-3 * sigma / a);
-    assert!((dist.std() - sigma / a).abs() < 1e-3 * sigma / a);
     let (m, v) = mean_var(&x);
-    // The draws follow the same exponential: 4 standard errors.
+    // The sampler draws the exponential of rate a (see TAIL_MASS_FLOOR in
+    // src/sampling/dist.rs), whose mean is 2 sigma / a^3 = 9.4e-5 above the
+    // normal's (0.4 standard errors at this N) and whose std is 3 / a^2 =
+    // 1.9e-3 relative above it (0.2 standard errors of the variance); 4
+    // standard errors of the exponential's statistics.
     let se = sigma / a / (N as f64).sqrt();
+    eprintln!(
+        "draws: mean - mean() = {:.2e} ({:.2} SE), var / std()^2 - 1 = {:.2e}",
+        m - dist.mean(),
+        (m - dist.mean()) / se,
+        v / dist.std().powi(2) - 1.0
+    );
     assert!((m - dist.mean()).abs() < 4.0 * se, "mean {m}");
     // Exponential variance SE: sqrt((mu4 - s^4) / n) with mu4 = 9 s^4.
     let s2 = (sigma / a).powi(2);
-    assert!((v - s2).abs() < 4.0 * (8.0 * s2 * s2 / N as f64).sqrt());
+    assert!((v - dist.std().powi(2)).abs() < 4.0 * (8.0 * s2 * s2 / N as f64).sqrt());
     // The CDF is continuous and spans [0, 1] on the support.
     assert_eq!(dist.cdf(a * sigma), 0.0);
     assert!((dist.cdf(1e9) - 1.0).abs() < 1e-15);
