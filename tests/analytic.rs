@@ -60,19 +60,29 @@ fn check_vacuum(engine: &Engine) {
     let got_lat = o.metrics[M_LAT].unwrap();
     let err_m = (got_lon - lon).to_radians().abs() * R;
     let t_err = (o.metrics[13].unwrap() - tof).abs();
-    eprintln!("vacuum: landing {err_m:.3e} m off the conic, time of flight {t_err:.3e} s");
-    // RK4 at 0.1 s on a 250 s arc: local error ~(dt/T)^5 per step, measured ~1e-6 m; the
-    // landing search (regula falsi, 4 passes) converges below 1e-6 m. Bounds: 1 m and 1 ms.
+    eprintln!(
+        "vacuum: landing {err_m:.3e} m off the conic, time of flight {t_err:.3e} s, \
+         latitude {got_lat:.1e} deg"
+    );
+    // The default dopri5 (rtol 5e-8, max step 20 s) on the 250 s arc, the landing located on
+    // the last step's dense output by 12 Illinois iterations, which leave the time within
+    // ~1e-9 of the step (src/integrator.rs, ROOT_ITERATIONS): ~1e-8 s on a step of ~10 s,
+    // ~1e-4 m along track at 7 km/s. Measured 8.4e-5 m and 1.2e-8 s (CPU and GPU alike);
+    // with rtol 1e-12 (shorter steps) 2.2e-5 m and 3.4e-9 s, so the event location, not the
+    // step control, dominates. Bounds ~10x the measured: 1e-3 m, 1e-7 s.
     assert!(
-        err_m < 1.0,
+        err_m < 1e-3,
         "landing {err_m} m from the Keplerian landing point"
     );
+    // By symmetry the arc stays in the equatorial plane; only the rounding of cos(90 deg)
+    // (6.1e-17) in the entry velocity tilts it, by at most 3.5e-15 deg. Measured 6.2e-16 deg;
+    // bound 1e-14 deg.
     assert!(
-        got_lat.abs() < 1e-9,
+        got_lat.abs() < 1e-14,
         "equatorial arc stays on the equator: {got_lat}"
     );
     assert!(
-        t_err < 1e-3,
+        t_err < 1e-7,
         "time of flight off by {t_err} s (Kepler {tof})"
     );
 }
@@ -88,8 +98,10 @@ fn gpu_vacuum_fall_follows_the_keplerian_conic() {
 }
 
 /// Allen & Eggers (NACA TR-1381): straight-line ballistic entry, exponential atmosphere, no
-/// gravity: peak deceleration V_E^2 sin|gamma| / (2 e H), reached at V = V_E / sqrt(e).
-/// A 1000x Earth radius makes the path straight (horizon turns 3e-5 rad over the pass).
+/// gravity (mu = 0), no wind: peak deceleration V_E^2 sin|gamma| / (2 e H), reached at
+/// V = V_E / sqrt(e). A 1000x Earth radius makes the path nearly straight relative to the
+/// horizon: the local horizon turns by the downrange angle x / R, and with x = (h_E - h) /
+/// tan|gamma| that is 9e-5 rad (-10 deg) to 1e-5 rad (-60 deg) between the entry and the peak.
 fn allen_eggers_cfg(fpa: f64) -> ReentryConfig {
     let mut cfg = config_with(&[
         "planet.model=\"spherical\"",
@@ -100,6 +112,7 @@ fn allen_eggers_cfg(fpa: f64) -> ReentryConfig {
         "atmosphere.rho0_kg_m3=1.225",
         "atmosphere.scale_height_m=7000.0",
         "atmosphere.perturbation.sigma=[[0.0, 0.0]]",
+        "winds.profile=[[0.0, 0.0, 0.0]]",
         "entry.altitude_km=150.0",
         "entry.velocity_km_s=7.0",
         &format!("entry.flight_path_angle_deg={fpa}"),
@@ -130,15 +143,19 @@ fn allen_eggers_peak_deceleration_and_velocity_at_peak() {
         };
         let mut s = vec![0.0; STATE_LEN];
         sc.model.initial_state(&inputs, &mut s);
-        let (mut best_g, mut v_at_peak) = (0.0, 0.0);
+        let (mut best_g, mut v_at_peak, mut h_at_peak) = (0.0, 0.0, 0.0);
+        let (mut steps, mut steps_to_peak) = (0, 0);
         loop {
             let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
             let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
-            let g = sm.deriv(&r, &v).aux.g_load;
-            if g > best_g {
-                best_g = g;
+            let aux = sm.deriv(&r, &v).aux;
+            if aux.g_load > best_g {
+                best_g = aux.g_load;
                 v_at_peak = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+                h_at_peak = aux.alt_m;
+                steps_to_peak = steps;
             }
+            steps += 1;
             if sm.advance(&mut s, 1) {
                 break;
             }
@@ -155,15 +172,46 @@ fn allen_eggers_peak_deceleration_and_velocity_at_peak() {
         let rel = (s[S_PEAK_G] - want).abs() / want;
         let v_want = 7000.0 / std::f64::consts::E.sqrt();
         let v_rel = (v_at_peak - v_want).abs() / v_want;
-        eprintln!("fpa {fpa}: peak g {:.4} vs {want:.4} ({rel:.2e}); v at peak {v_at_peak:.1} vs {v_want:.1} ({v_rel:.2e})", s[S_PEAK_G]);
-        // Allen-Eggers is exact for this straight, gravity-free path; what remains is the
-        // sampling of the peak at 5 ms steps (< 1e-4 relative) and the 0.28 deg turn of the
-        // horizon... none of which approaches the issue's 0.5% bound.
-        assert!(rel < 5e-3, "peak g {} vs Allen-Eggers {want}", s[S_PEAK_G]);
-        assert!(v_rel < 5e-3, "speed at peak {v_at_peak} vs {v_want}");
-        // And the GPU gives the same peak.
+        // Allen-Eggers is exact for a straight path at a constant angle to the horizon. Here
+        // the horizon turns by dgamma = (h_E - h_peak) / (R tan|gamma|) between the entry and
+        // the peak (the path is straight, so |gamma| shrinks by that much), and the peak,
+        // proportional to sin|gamma|, falls by cot|gamma| dgamma relative:
+        // (h_E - h_peak) / (R tan^2 gamma) = 5.2e-4, 5.2e-5, 6.0e-6 at -10, -30, -60 deg
+        // (h_peak 47, 40, 36 km from the run). Measured 4.8e-4, 4.9e-5, 5.5e-6. The sampling
+        // of the peak at 5 ms steps adds < 1e-6 (above). Bound: 3x the estimate, per angle;
+        // all are far inside the issue's 0.5% requirement. (With the default config's winds,
+        // which this test flew before it set them calm, -10 deg measured 1.8e-3.)
+        let curvature = (150e3 - h_at_peak) / (6.378137e9 * fpa.to_radians().tan().powi(2));
+        // The speed is read at the step end with the largest g, at most one step from the
+        // peak; the speed changes by (peak deceleration) x 5 ms in a step, 2.6e-4, 7.6e-4 and
+        // 1.3e-3 of V at -10, -30, -60 deg, against which the horizon's turn (through the
+        // last scale height, < 1e-5 rad) is negligible. Measured 1.2e-4, 9.1e-5, 5.5e-4.
+        // Bound: one step's change in speed.
+        let v_step = want * 9.80665 * 0.005 / v_want;
+        eprintln!(
+            "fpa {fpa}: peak g {:.4} vs {want:.4} ({rel:.2e}, horizon estimate {curvature:.2e}, \
+             peak at {:.1} km); v at peak {v_at_peak:.1} vs {v_want:.1} ({v_rel:.2e}, one step \
+             {v_step:.2e})",
+            s[S_PEAK_G],
+            h_at_peak / 1e3
+        );
+        assert!(
+            rel < 3.0 * curvature,
+            "peak g {} vs Allen-Eggers {want}: {rel:e}, horizon estimate {curvature:e}",
+            s[S_PEAK_G]
+        );
+        assert!(rel < 5e-3, "issue requirement: 0.5%");
+        assert!(v_rel < v_step, "speed at peak {v_at_peak} vs {v_want}");
+        // And the GPU gives the same peak: the same fixed RK4 steps, so only rounding
+        // differs (the shader's own f64 exp and sqrt against the CPU's), accumulated over the
+        // steps to the peak (1.8e4, 6.5e3 and 3.9e3 at -10, -30, -60 deg). Measured 5.1e-11,
+        // 6.5e-16, 0 at -10, -30, -60 deg; bound 5e-10.
         let o = &outputs(&gpu(PrecisionChoice::F64), &sc, &params, &inputs)[0];
         let g_rel = (o.metrics[M_PEAK_G].unwrap() - s[S_PEAK_G]).abs() / want;
-        assert!(g_rel < 1e-9, "GPU peak g differs from the CPU by {g_rel:e}");
+        eprintln!("fpa {fpa}: GPU peak g vs CPU {g_rel:.2e} after {steps_to_peak} steps");
+        assert!(
+            g_rel < 5e-10,
+            "GPU peak g differs from the CPU by {g_rel:e}"
+        );
     }
 }
