@@ -9,14 +9,24 @@ use dispersa::scenario::SampleOutputs;
 
 const N: usize = 256;
 
-fn max_rel(a: &[SampleOutputs], b: &[SampleOutputs], m: usize) -> f64 {
-    a.iter()
-        .zip(b)
+fn max_rel(pairs: &[(&SampleOutputs, &SampleOutputs)], m: usize) -> f64 {
+    pairs
+        .iter()
         .map(|(x, y)| {
             let (x, y) = (x.metrics[m].unwrap(), y.metrics[m].unwrap());
             ((x - y) / y).abs()
         })
         .fold(0.0, f64::max)
+}
+
+fn metric(name: &str) -> usize {
+    METRICS.iter().position(|m| m.0 == name).unwrap()
+}
+
+/// Whether the two engines took the same accepted and rejected steps on a sample.
+fn same_steps(x: &SampleOutputs, y: &SampleOutputs) -> bool {
+    let (ms, mr) = (metric("steps"), metric("rejected_steps"));
+    x.metrics[ms] == y.metrics[ms] && x.metrics[mr] == y.metrics[mr]
 }
 
 fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
@@ -28,17 +38,45 @@ fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
         assert_eq!(x.status, y.status, "same status on both engines");
         assert_eq!(x.status, ST_LANDED);
     }
-    let landing = g
+    let f64_mode = precision == PrecisionChoice::F64;
+    // f64: the rounding bounds of `every_output_bound` hold for samples on the same steps. A
+    // sample on other steps differs by integration error instead; such samples are counted
+    // and held to the issue's bars (peak g and heat fluxes 1e-6 relative, landing 1 m).
+    // Their rate: 34 of 100,000 samples of the shipped config on lavapipe (docs/VALIDATION.md),
+    // 0.09 expected in 256, so 3 or more has a Poisson probability of 1.1e-4. Measured: 1 of
+    // the 2,048 samples of the eight f64 runs below (60 km/s: one more rejected step, the
+    // same accepted steps, every output within the rounding bounds).
+    let (pairs, other): (Vec<_>, Vec<_>) = g
         .iter()
         .zip(&c)
+        .partition(|(x, y)| !f64_mode || same_steps(x, y));
+    eprintln!("{precision:?}: samples on other steps: {}", other.len());
+    assert!(other.len() <= 2, "{} samples on other steps", other.len());
+    for (x, y) in &other {
+        for m in [
+            M_PEAK_G,
+            metric("peak_heat_flux_w_cm2"),
+            metric("peak_conv_heat_flux_w_cm2"),
+            metric("peak_rad_heat_flux_w_cm2"),
+        ] {
+            let (a, b) = (x.metrics[m].unwrap(), y.metrics[m].unwrap());
+            assert!(
+                (a - b).abs() <= 1e-6 * b.abs(),
+                "{}: {a} vs {b} on other steps",
+                METRICS[m].0
+            );
+        }
+        assert!(landing_distance_m(x, y) < 1.0, "landing on other steps");
+    }
+    let landing = pairs
+        .iter()
         .map(|(x, y)| landing_distance_m(x, y))
         .fold(0.0, f64::max);
-    let tof = g
+    let tof = pairs
         .iter()
-        .zip(&c)
         .map(|(x, y)| (x.metrics[13].unwrap() - y.metrics[13].unwrap()).abs())
         .fold(0.0, f64::max);
-    let (pg, pq) = (max_rel(&g, &c, M_PEAK_G), max_rel(&g, &c, M_PEAK_Q));
+    let (pg, pq) = (max_rel(&pairs, M_PEAK_G), max_rel(&pairs, M_PEAK_Q));
     let mut ties = 0;
     for (m, (name, unit)) in METRICS.iter().enumerate() {
         let bound = every_output_bound(precision, name);
@@ -51,15 +89,15 @@ fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
             "time_peak_heat_s" => Some(M_PEAK_Q),
             _ => None,
         };
-        let worst = g
+        let worst = pairs
             .iter()
-            .zip(&c)
             .map(|(x, y)| {
                 let d = (x.metrics[m].unwrap() - y.metrics[m].unwrap()).abs();
                 if let Some(k) = peak_of {
                     let (px, py) = (x.metrics[k].unwrap(), y.metrics[k].unwrap());
                     let peak_bound = every_output_bound(precision, METRICS[k].0);
                     if d > bound && (px - py).abs() <= peak_bound {
+                        eprintln!("{precision:?}: {name} near-tie: {d:.3} {unit}");
                         ties += 1;
                         return 0.0;
                     }
@@ -84,124 +122,138 @@ fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
 
 /// Absolute bound on |GPU - CPU| for every output, in the output's unit.
 /// f64: the two engines take the same steps (dopri5's steps are rounded down to 1/16 of their
-/// binary octave, integrator::quantize_step) and differ by rounding: measured ~5e-13 relative
-/// in the peaks, 2e-8 m landing, 0 step differences in 1,024 samples. A sample whose unrounded
-/// step fell within rounding of a bin edge would take other steps and differ by integration
-/// error (with a finer rounding, 2^-8 s, 2 of 256 did: up to 4e-6 in peak g, 3 cm landing).
-/// The bounds below are the issue's (peaks 1e-6 relative, landing 1 m) or tighter, above
-/// that case.
-/// f32: measured worst of 256 samples on lavapipe times ~3 (README, docs/VALIDATION.md): f32
-/// integrates at rtol 1e-5 (the f32 floor) against the reference's 5e-8, and rounds positions
-/// to 0.5 m.
+/// binary octave, integrator::quantize_step) and differ by rounding. These bounds are rounding
+/// bounds and hold only for samples on the same steps: `compare` holds a sample on other
+/// steps (whose unrounded step fell within rounding of a bin edge; with a finer rounding,
+/// 2^-8 s, 2 of 256 did, up to 4e-6 in peak g and 3 cm landing) to the issue's bars instead.
+/// Each f64 bound is ~10x the worst of the eight f64 runs of this file on lavapipe (256
+/// samples each, 2026-12-05), quoted with it.
+/// f32: integrates at rtol 1e-5 (the f32 floor) against the reference's 5e-8, and rounds
+/// positions to 0.5 m; its bounds are the measured worst of the test's 256 samples on
+/// lavapipe (2026-12-05) times 2.5 to 9 (times of peaks: see there), quoted with each. That
+/// worst grows with the sample count (README: over 2,000 samples peak g reached 1.3e-2
+/// relative, against 6.2e-3 here), so the margins cover these fixed samples, not f32's far
+/// tail.
 fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
     let f64_mode = precision == PrecisionChoice::F64;
     match name {
+        // f64 measured 3.6e-10 g; f32 0.27 g.
         "peak_g" => {
             if f64_mode {
-                1e-7
+                4e-9
             } else {
                 0.7
             }
         }
+        // f64 measured 2.9e-8 and 3.2e-8 W/cm^2; f32 1.9 and 2.1.
         "peak_heat_flux_w_cm2" | "peak_conv_heat_flux_w_cm2" => {
             if f64_mode {
-                1e-6
+                4e-7
             } else {
                 11.0
             }
         }
+        // f64 measured 2.2e-8 W/cm^2; f32 0.61.
         "peak_rad_heat_flux_w_cm2" => {
             if f64_mode {
-                1e-6
+                3e-7
             } else {
                 2.0
             }
         }
+        // f64 measured 8.0e-9 J/cm^2; f32 4.3.
         "heat_load_j_cm2" => {
             if f64_mode {
-                1e-3
+                1e-7
             } else {
                 20.0
             }
         }
         // A maximum is flat: an error eps in the values moves the arg-max by ~tau sqrt(2 eps),
-        // tau ~10 s the pulse width; eps = 3e-3 (f32, measured) gives 0.8 s, and f32 measured
-        // 1.7 s where two local maxima nearly tie. In f64 the
-        // maxima are located by golden section, whose comparisons of values equal to rounding
-        // can go either way: its last bracket is 2/16 x 0.618^14 ~ 1.5e-4 of a two-step window
-        // (0.2 s), 3e-5 s; measured 8.5e-6 s.
+        // tau ~10 s the pulse width; f32's worst eps = 6.2e-3 gives 1.1 s, and the bound is
+        // 2 s. Beyond it f32 measured 4.2 s and 3.1 s in time of peak g, on two samples where
+        // two local maxima nearly tie (counted as near-ties in `compare`); the worst of the
+        // others 1.3 s (peak g), 0.38 s (peak heat). In f64 the maxima are located by golden
+        // section, whose comparisons of values equal to rounding can go either way: its last
+        // bracket is 2/16 x 0.618^14 ~ 1.5e-4 of a two-step window (0.2 s), 3e-5 s; measured 0
+        // (8.5e-6 s in an earlier build), bound 3x the bracket.
         "time_peak_g_s" | "time_peak_heat_s" => {
             if f64_mode {
                 1e-4
             } else {
-                5.0
+                2.0
             }
         }
+        // f64 measured 3.7e-12 km; f32 2.7e-3.
         "drogue_altitude_km" => {
             if f64_mode {
-                1e-4
+                4e-11
             } else {
-                0.05
+                0.02
             }
         }
+        // f64 measured 9.0e-10 Pa; f32 0.55.
         "drogue_dynamic_pressure_pa" => {
             if f64_mode {
-                1e-2
+                1e-8
             } else {
                 5.0
             }
         }
+        // f64 measured 9.2e-14 (lat), 4.7e-13 deg (lon); f32 1.1e-4, 3.7e-4.
         "landing_lat_deg" | "landing_lon_deg" => {
             if f64_mode {
-                1e-5
+                5e-12
             } else {
                 2e-3
             }
         }
+        // f64 measured 3.8e-11 km; f32 3.2e-2.
         "downrange_km" | "crossrange_km" | "miss_distance_km" | "miss_downrange_km"
         | "miss_crossrange_km" => {
             if f64_mode {
-                1e-3
+                4e-10
             } else {
                 0.2
             }
         }
         // f32: the error norm weighs positions by |r| ~ 6.4e6 m, so at rtol 1e-5 a step may
         // leave metres of altitude error, and under the main (4.5 m/s) 1 m is 0.22 s; measured
-        // 0.65 s on 256 samples (0.06 s before the parachute descent).
+        // 0.53 s on 256 samples (0.06 s before the parachute descent). f64 measured 1.1e-9 s.
         "time_of_flight_s" => {
             if f64_mode {
-                1e-2
+                1e-8
             } else {
                 2.0
             }
         }
         // Canopy opening times: set by the trigger's located time (Mach number, altitude),
-        // as the drogue altitude and the time of flight are: the same bounds as the latter.
+        // as the drogue altitude and the time of flight are. f64 measured 8.1e-11 s; f32
+        // 1.3e-2 (drogue) and 5.7e-2 s (main).
         "drogue_time_s" | "main_time_s" => {
             if f64_mode {
-                1e-2
+                1e-9
             } else {
                 0.5
             }
         }
         // The ground speed at touchdown, the canopy's 4.5 m/s and the wind's ~7: f64 rounding
-        // (measured 1.8e-10 m/s on 2,000 samples); f32's metres of altitude error (see
-        // time_of_flight_s) move it along the wind's shear near the ground (~3e-3 /s):
-        // measured 6.7e-3 m/s.
+        // (measured 1.4e-11 m/s here, 1.8e-10 m/s on 2,000 samples); f32's metres of altitude
+        // error (see time_of_flight_s) move it along the wind's shear near the ground
+        // (~3e-3 /s): measured 4.9e-3 m/s (6.7e-3 on 2,000 samples).
         "touchdown_speed_m_s" => {
             if f64_mode {
-                1e-6
+                2e-9
             } else {
                 3e-2
             }
         }
-        // f64: the same steps (measured: no difference in 1,024 samples), a few allowed for
-        // the rare sample described above. f32 runs at rtol 1e-5 against the reference's
-        // 5e-8 (about 110 steps against 250): not comparable.
+        // f64: `compare` compares only samples on the same steps (and counts the others).
+        // f32 runs at rtol 1e-5 against the reference's 5e-8 (about 110 steps against 250):
+        // not comparable.
         "steps" | "rejected_steps" => {
             if f64_mode {
-                3.0
+                0.0
             } else {
                 f64::INFINITY
             }
@@ -210,17 +262,18 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
     }
 }
 
-/// The f64 engines on the default config (dopri5) with `sets`: the same rounded steps on both
-/// sides; what differs is rounding (exp/log routines, altitude iteration, fused or unfused
-/// multiply-add; see `every_output_bound`). Measured on lavapipe (256 samples, 2026-12-02):
-/// 5.7e-13 peak g, 3.3e-13 peak heat, 1.8e-8 m landing, 6e-11 s time of flight. The bounds are
-/// the issue's (peaks 1e-6 relative, landing 1 m), the peaks' tightened 1000x.
+/// The f64 engines with `sets`, on the samples on the same steps (see `compare`): what differs
+/// is rounding (exp/log routines, altitude iteration, fused or unfused multiply-add; see
+/// `every_output_bound`). Measured on lavapipe, worst of the eight f64 runs of this file (256
+/// samples each, 2026-12-05): 4.2e-13 peak g, 3.3e-13 peak heat, 3.9e-8 m landing, 1.1e-9 s
+/// time of flight. Bounds ~10x that: 5e-12, 4e-12, 4e-7 m, 1e-8 s (the issue asks 1e-6 and
+/// 1 m).
 fn assert_f64_agreement(sets: &[&str]) {
     let (pg, pq, landing, tof) = compare(PrecisionChoice::F64, sets);
-    assert!(pg < 1e-9, "peak g differs by {pg:e}");
-    assert!(pq < 1e-9, "peak heat flux differs by {pq:e}");
-    assert!(landing < 1.0, "landing points {landing} m apart");
-    assert!(tof < 1e-2, "time of flight differs by {tof} s");
+    assert!(pg < 5e-12, "peak g differs by {pg:e}");
+    assert!(pq < 4e-12, "peak heat flux differs by {pq:e}");
+    assert!(landing < 4e-7, "landing points {landing} m apart");
+    assert!(tof < 1e-8, "time of flight differs by {tof} s");
 }
 
 #[test]
@@ -231,20 +284,20 @@ fn gpu_and_cpu_agree_in_f64() {
 #[test]
 fn gpu_and_cpu_agree_in_f64_with_fixed_rk4_steps() {
     // The validation method: fixed steps, so the two differ by rounding alone (measured
-    // 3.5e-13 peak g, 2e-8 m landing, 6e-11 s; bounds 1000x above).
-    let (pg, pq, landing, tof) = compare(PrecisionChoice::F64, &["integrator.method=\"rk4\""]);
-    assert!(pg < 1e-9 && pq < 1e-9, "peaks differ by {pg:e} / {pq:e}");
-    assert!(landing < 1e-3, "landing points {landing} m apart");
-    assert!(tof < 1e-6, "time of flight differs by {tof} s");
+    // 2.8e-13 peak g, 1.6e-13 peak heat, 2.1e-8 m landing, 9.0e-10 s): the bounds of
+    // `assert_f64_agreement`.
+    assert_f64_agreement(&["integrator.method=\"rk4\""]);
 }
 
 #[test]
 fn gpu_f32_stays_within_documented_bounds() {
     let (pg, pq, landing, tof) = compare(PrecisionChoice::F32, &[]);
     // f32 (24-bit mantissa) integrates at rtol 1e-5, its floor (positions near 6.4e6 m are
-    // quantised to 0.5 m), against the reference's 5e-8; measured (README, 256 samples,
-    // 2026-12-04): peak g 6.2e-3 and peak heat 2.2e-3 relative, landing 33 m, time of flight
-    // 0.53 s with the parachute descent (`every_output_bound`). The bounds leave 2.4-9x margin.
+    // quantised to 0.5 m), against the reference's 5e-8. Measured on the test's 256 samples
+    // (lavapipe, 2026-12-05): peak g 6.2e-3 and peak heat 2.2e-3 relative, landing 33 m, time
+    // of flight 0.53 s with the parachute descent. The bounds are 2.4x, 6.7x, 9x and 3.8x
+    // those; over 2,000 samples the worst were 1.3e-2, 6.8e-3, 78 m and 0.83 s (README), so
+    // the margins cover these fixed samples, not f32's far tail.
     assert!(pg < 1.5e-2, "f32 peak g differs by {pg:e}");
     assert!(pq < 1.5e-2, "f32 peak heat differs by {pq:e}");
     assert!(
