@@ -46,9 +46,13 @@ fn touchdown_speed_is_the_terminal_velocity_under_the_main() {
     let expected = (2.0 * cfg.vehicle.mass_kg * g / (rho * cda)).sqrt();
     let rel = (v - expected).abs() / expected;
     eprintln!("touchdown {v:.4} m/s, sqrt(2 m g / (rho Cd A)) {expected:.4} m/s, rel {rel:.2e}");
-    // The issue's 2 %. Expected differences: J2 gravity against normal gravity (~1e-4), the
-    // US76 table's interpolation (5e-4 in density, 2.5e-4 in speed).
-    assert!(rel < 0.02, "touchdown speed {v} m/s against {expected} m/s");
+    // The issue requires 2 %. The formula's expected differences, in the speed (which goes as
+    // sqrt(g / rho)): J2 gravity against normal gravity (~1e-4 in g, 5e-5), the US76 table's
+    // interpolation (its bound 5e-4 in density, tests/atmosphere_table.rs: 2.5e-4), and the
+    // lag of the speed behind the falling terminal velocity (dV_t/dt over the relaxation rate
+    // 2 g / V_t, ~2.5e-4 m/s: 6e-5). Budget 3.6e-4; measured 2.0e-5. Bound 5e-4.
+    assert!(rel < 5e-4, "touchdown speed {v} m/s against {expected} m/s");
+    assert!(rel < 0.02, "the issue's 2 %");
     // Canopies opened in order, the drogue near Stardust's ~32 km.
     let (td, tm) = (
         o.metrics[metric("drogue_time_s")].unwrap(),
@@ -124,18 +128,18 @@ fn quasi_steady_main_matches_a_dynamic_descent() {
     let dv = (qs.metrics[spd].unwrap() / dy.metrics[spd].unwrap() - 1.0).abs();
     eprintln!(
         "quasi-steady against dynamic, {:.0} s under the main: landing {dist:.3} m apart, \
-         time of flight {dt_land:.4} s, touchdown speed {dv:.2e} relative",
+         time of flight {dt_land:.2e} s, touchdown speed {dv:.2e} relative",
         tl - t0
     );
     // The default config's wind changes by ~5.6 m/s over the main's descent; the quasi-steady
     // fall takes its first-order lag into account (the wind V_t^2 / g higher; without it the
     // landing moved 2.8 m). What is left: the vertical lag (dV_t/dt) / rate ~ 3e-4 m/s, the
     // Coriolis term on the slow relative velocity (~3e-4 m/s), the lag's second order: ~0.1 m
-    // over the ~380 s descent, ~0.03 s; the integrator's own errors (descent rtol 1e-5) are of
-    // the same order. Measured 0.18 m, 0.001 s, 3e-5. Bounds ~10x above: 2 m, 0.3 s, 1e-3.
+    // over the ~380 s descent; the integrator's own errors (descent rtol 1e-5) are of the same
+    // order. Measured 0.185 m, 8.3e-4 s, 2.7e-5. Bounds ~10x: 2 m, 1e-2 s, 3e-4.
     assert!(dist < 2.0, "landings {dist} m apart");
-    assert!(dt_land < 0.3, "times of flight differ by {dt_land} s");
-    assert!(dv < 1e-3, "touchdown speeds differ by {dv:e}");
+    assert!(dt_land < 1e-2, "times of flight differ by {dt_land} s");
+    assert!(dv < 3e-4, "touchdown speeds differ by {dv:e}");
 }
 
 /// East and north displacement [m] from (lat1, lon1) to (lat2, lon2) [deg] on WGS84, local.
@@ -229,8 +233,19 @@ fn a_g_switch_starts_the_drogue_timer_when_the_deceleration_first_reaches_its_th
         assert!(t < 200.0, "3 g never reached");
         (y, t, f, a) = (tr.y1, t + dt, tr.f1, tr.aux1);
     };
-    eprintln!("3 g first reached at {crossing:.4} s; drogue opened at {opened:.4} s (timer 62 s)");
-    // The engine locates the crossing on its dopri5 steps' dense output (integration error
-    // ~1e-5 s at rtol 5e-8, README "Integration accuracy"): 10 ms.
-    assert!((opened - 62.0 - crossing).abs() < 0.01);
+    eprintln!(
+        "3 g first reached at {crossing:.4} s; drogue opened at {opened:.4} s (timer 62 s): \
+         difference {:.2e} s",
+        opened - 62.0 - crossing
+    );
+    // The reference's linear interpolation between 0.01 s steps errs by ~dt^2/8 g''/g', with
+    // g''/g' ~ V sin|gamma| / H ~ 0.3 /s as the density rises: ~4e-6 s. The engine locates
+    // the crossing on its dopri5 steps' dense output at rtol 5e-8 (12 Illinois iterations,
+    // ~1e-9 of a step). Measured 1.5e-6 s; bound 2e-5 s (~10x; the f64 rounding of times near
+    // 87 s, 1.4e-14 s, is far below).
+    let diff = opened - 62.0 - crossing;
+    assert!(
+        diff.abs() < 2e-5,
+        "drogue opened {diff:e} s after crossing + 62 s"
+    );
 }
