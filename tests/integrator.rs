@@ -130,7 +130,9 @@ fn default_tolerances_meet_the_accuracy_budget_against_converged_solutions() {
 #[test]
 fn rk4_agrees_with_dopri5_at_the_converged_tolerance() {
     // The fixed-step method stays available for validation: at 0.02 s it reproduces the
-    // converged adaptive solution (RK4's error at that step, measured: < 1e-6 in peak g).
+    // converged adaptive solution. Measured, worst of the 20 samples: 8.4e-10 in peak g,
+    // 1.1 cm in landing (the landing carries the error of the whole ~13-minute flight). Bounds
+    // ~10x: 1e-8 and 0.1 m.
     let a = run(
         -10.0,
         &["integrator.method=\"rk4\"", "integrator.step_s=0.02"],
@@ -143,13 +145,19 @@ fn rk4_agrees_with_dopri5_at_the_converged_tolerance() {
             "integrator.atol=1e-9",
         ],
     );
+    let (mut worst_g, mut worst_land) = (0.0f64, 0.0f64);
     for (x, y) in a.iter().zip(&b).take(20) {
         let rel = ((x.metrics[M_PEAK_G].unwrap() - y.metrics[M_PEAK_G].unwrap())
             / y.metrics[M_PEAK_G].unwrap())
         .abs();
-        assert!(rel < 1e-5, "rk4 peak g off by {rel:e}");
-        assert!(landing_distance_m(x, y) < 5.0);
+        worst_g = worst_g.max(rel);
+        worst_land = worst_land.max(landing_distance_m(x, y));
     }
+    eprintln!(
+        "rk4 at 0.02 s vs converged, worst of 20: peak g {worst_g:.2e}, landing {worst_land:.3e} m"
+    );
+    assert!(worst_g < 1e-8, "rk4 peak g off by {worst_g:e}");
+    assert!(worst_land < 0.1, "rk4 landing {worst_land} m off");
 }
 
 #[test]
