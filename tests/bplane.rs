@@ -152,6 +152,11 @@ fn sampled_entry_states_reproduce_the_aim_and_the_mapped_covariance() {
                 names[j],
                 (c - cij) / se
             );
+            // 4.5 standard errors where the means take 4: there are 15 entries, and 4.5 keeps
+            // the union bound on a false alarm at 15 x 6.8e-6 = 1.0e-4, no more than the
+            // five means' 5 x 6.3e-5 = 3.2e-4 (the entries are correlated, all being
+            // functions of the three inputs' sample covariance, so the true chance is lower).
+            // Measured at most 1.72 SE.
             assert!((c - cij).abs() < 4.5 * se, "cov {i} {j}: {c} vs {cij}");
         }
     }
