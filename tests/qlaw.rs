@@ -358,9 +358,6 @@ fn closed_loop_transfer_from_1_au_reaches_311p_orbit_within_6_years() {
          dv {dv:.0} m/s, propellant {prop:.1} kg"
     );
     assert!(done, "not arrived within 6 years");
-    // The rocket equation for the propellant burned, a consistency check of the bookkeeping.
-    let burn_s = burning as f64 * h;
-    assert!((prop - burn_s * -mdot).abs() < 1e-6 * prop);
 }
 
 /// Test kernel: per state (r, v, accel) -> equinoctial elements, the decision and arrival.
@@ -450,9 +447,11 @@ fn wgsl_twin_matches_the_rust_guidance_in_f64() {
         n_states,
     );
 
-    // 1e-10: both sides run the same f64 operations in the same order except the prelude's
-    // exp/log (a few ulp) and the driver's fma contraction; the largest amplification is the
+    // Both sides run the same f64 operations in the same order except the prelude's exp/log
+    // (a few ulp) and the driver's fma contraction; the largest amplification is the
     // effectivity's (|D| - min)/(max - min), worth ~1e3 ulp here. Relative for p, a, q, q_dot.
+    // Measured on lavapipe: at most 1.6e-13 (q; eta 8.0e-14, q_dot 4.8e-14, the directions
+    // 2.4e-14, the elements 3.4e-16). Bound 2e-12, ~10x.
     let mut worst = [0.0_f64; 19];
     let (mut thrusting, mut arrivals) = (0, 0);
     for n in 0..n_states {
@@ -478,7 +477,7 @@ fn wgsl_twin_matches_the_rust_guidance_in_f64() {
             let err = (g - cpu[j]).abs() / scale;
             worst[j] = worst[j].max(err);
             assert!(
-                err <= 1e-10,
+                err <= 2e-12,
                 "state {n} output {j}: gpu {g:e} cpu {:e}",
                 cpu[j]
             );
