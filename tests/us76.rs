@@ -252,15 +252,15 @@ fn speed_of_sound_uses_mean_molar_mass_above_86_km() {
     assert!((at_km(80.0).speed_of_sound_m_s - 282.54).abs() < 0.01);
 }
 
+/// The profile of many altitudes is pointwise identical to the model at each (its documented
+/// contract). Its speed (the upper table integrated once for the process) is not asserted
+/// here: the project measures speed in benchmarks, not in timed tests.
 #[test]
-fn profile_of_4000_points_is_fast() {
+fn profile_of_4000_points_equals_the_pointwise_model() {
     let altitudes: Vec<f64> = (0..4000).map(|i| f64::from(i) * 250.0).collect();
-    let start = std::time::Instant::now();
     let profile = us76_profile(&altitudes);
-    let elapsed = start.elapsed();
     assert_eq!(profile.len(), 4000);
-    assert!(
-        elapsed.as_millis() < 50,
-        "4000-point profile took {elapsed:?}"
-    );
+    for (&z, p) in altitudes.iter().zip(&profile) {
+        assert_eq!(*p, us76(z), "profile at {z} m");
+    }
 }
