@@ -238,8 +238,8 @@ fn the_capsule_arrives_on_the_cruise_asymptote() {
 /// interface at the bplane config's epoch, 10 minutes before the spacecraft's flyby periapsis at
 /// the cruise config's (README, "How the two legs connect"). Both hyperbolas are timed from the
 /// Earth's sphere of influence, which the two cross together (they part in the B-plane, by
-/// their different B); from 0.5 or 2 million km instead the offset is 9.7 or 10.1 min, so the
-/// bound is 1 minute. (Until 2026-12-05 the cruise's periapsis was 3 h 10 min earlier.)
+/// their different B); from 0.5 or 2 million km instead the offset is 9.6 or 10.1 min, and
+/// 10.2 min in the limit of a common start far out, so the bound is 1 minute. (Until 2026-12-05 the cruise's periapsis was 3 h 10 min earlier.)
 #[test]
 fn the_capsule_meets_the_interface_minutes_before_the_flyby_periapsis() {
     use dispersa::physics::bplane::{b_for_periapsis_m, Hyperbola};

@@ -364,6 +364,52 @@ fn nominal_cruise_meets_311p_with_margin() {
     }
 }
 
+/// The flyby starts about the Earth: the shipped nominal's start, less the same start built
+/// about the Earth-Moon barycentre, is the Earth's offset from the barycentre at the start's
+/// time (`physics::moon`). Until 2026-12-05 the two were the same. Far out, against the
+/// barycentre that then pulls, the v_inf differs from the turned one by at most that offset's
+/// speed.
+#[test]
+fn the_flyby_departs_from_the_earth_beside_the_barycentre() {
+    use dispersa::physics::constants::WGS84_A_M;
+    use dispersa::physics::ephemeris::{body_gm_m3_s2, body_state_tabulated, Body};
+    use dispersa::physics::moon::earth_from_barycentre;
+    let sc = cruise_with(&[]);
+    let d = sc.model.departure_state(sc.nominal());
+    let dep = &sc.cfg.departure;
+    let jd0 = sc.model.epoch_jd;
+    let emb = |t: f64| body_state_tabulated(Body::EarthMoonBary, jd0 + t / DAY_S);
+    let on_emb = flyby_departure(
+        dep.vinf_in_km_s.unwrap().map(|x| x * 1e3),
+        WGS84_A_M + dep.periapsis_altitude_km.unwrap() * 1e3,
+        dep.bplane_angle_deg.unwrap().to_radians(),
+        emb,
+    );
+    assert_eq!(d.t0_s, on_emb.t0_s);
+    let (ro, vo) = earth_from_barycentre(jd0 + d.t0_s / DAY_S);
+    // The two starts share every term but the offset: rounding of 1.5e11 m sums (ulp 3e-5 m)
+    // and of 3e4 m/s ones (ulp 4e-12 m/s).
+    for k in 0..3 {
+        assert!((d.r[k] - on_emb.r[k] - ro[k]).abs() < 1e-3, "position {k}");
+        assert!((d.v[k] - on_emb.v[k] - vo[k]).abs() < 1e-8, "velocity {k}");
+    }
+    let norm = |x: [f64; 3]| (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]).sqrt();
+    let (off_km, off_m_s) = (norm(ro) / 1e3, norm(vo));
+    assert!((4_300.0..4_950.0).contains(&off_km) && (11.6..13.3).contains(&off_m_s));
+    // The v_inf against the barycentre, from the start's energy about the system's GM.
+    let (rb, vb) = emb(d.t0_s);
+    let r_rel: [f64; 3] = std::array::from_fn(|k| d.r[k] - rb[k]);
+    let v_rel: [f64; 3] = std::array::from_fn(|k| d.v[k] - vb[k]);
+    let mu = body_gm_m3_s2(Body::EarthMoonBary);
+    let vinf_emb = (norm(v_rel).powi(2) - 2.0 * mu / norm(r_rel)).sqrt();
+    eprintln!(
+        "the start {off_km:.0} km and {off_m_s:.2} m/s from the barycentre's; v_inf against the \
+         barycentre {vinf_emb:.2} m/s, the turned one {:.2} m/s",
+        d.vinf_out_m_s
+    );
+    assert!((vinf_emb - d.vinf_out_m_s).abs() <= off_m_s + 0.01);
+}
+
 /// The open-loop replay of the undispersed Q-law flight's commands (on/off, direction and
 /// throttle at each step's middle, held over the step) retraces that flight: flown undispersed
 /// to the Q-law flight's rendezvous epoch, where its recorded commands end, it has used the same

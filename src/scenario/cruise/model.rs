@@ -249,10 +249,12 @@ impl Model {
     /// `Hyperbola::time_from_periapsis_s` later (about 2.2 days on the default config). There
     /// the engines take over with the Earth-Moon barycentre as a third body of the system's
     /// GM, so the start is the point at that radius of the hyperbola about that GM with the
-    /// same outgoing asymptote, v_inf and aim (B): the v_inf the engines reach far from the
-    /// Earth is the turned one. The hyperbola's centre is the Earth
+    /// same outgoing asymptote, v_inf and aim (B), relative to the Earth
     /// ([`crate::physics::moon::earth_state`]: the barycentre's table and the Earth's offset
-    /// from it by a lunar series).
+    /// from it by a lunar series). Far out, the v_inf against the barycentre that then pulls is
+    /// the turned one plus the Earth's velocity about the barycentre (up to 13.2 m/s; +3.3 m/s
+    /// in magnitude on the nominal), the size of what the Moon's own pull, not modelled, would
+    /// change over the 2.2 days.
     pub fn departure_state(&self, p: &[f64]) -> Departure {
         let d = &self.cfg.departure;
         match d.mode {
@@ -288,7 +290,10 @@ impl Model {
             (p[P_PERR1].abs() < 90.0, P_PERR1),
             (p[P_PERR2].abs() < 90.0, P_PERR2),
             (p[P_TSCALE] > 0.0, P_TSCALE),
-            (p[P_THRUST] > 0.0, P_THRUST),
+            (
+                p[P_THRUST] > 0.0 || self.cfg.propulsion.thrusters == 0,
+                P_THRUST,
+            ),
             (p[P_P1AU] >= 0.0, P_P1AU),
             (p[P_BUS] >= 0.0, P_BUS),
             (p[P_PMIN] >= 0.0, P_PMIN),
