@@ -1315,8 +1315,9 @@ fn an_unknown_body_is_named_and_notes_wait_for_a_valid_config() {
 /// as 0); an inclination tolerance above 180 deg (at 360 the match's criterion divided by
 /// zero); a thrust noise above 100 % (its tail reversed the thrust); the degradation dispersed
 /// under constant power, which does not read it (its column was drawn, written and ranked); a
-/// thrust of 0 mN, which counted thrusting time on a coast (2026-12-05: `thrusters = 0` is the
-/// coast). And two checks that applied to modes that do not read their keys now let those run.
+/// thrust of 0 mN with thrusters on, which counted thrusting time on a coast (2026-12-05:
+/// `thrusters = 0` is the coast, and with it a thrust of 0 runs). And two checks that applied
+/// to modes that do not read their keys now let those run.
 #[test]
 fn cruise_limits_and_mode_bound_checks() {
     for (set, key) in [
@@ -1354,6 +1355,7 @@ fn cruise_limits_and_mode_bound_checks() {
             "integrator.step_days=2",
         ][..],
         &["integrator.step_days=1e-5"][..],
+        &["propulsion.thrusters=0", "propulsion.thrust_mn=0"][..],
     ] {
         let mut args = vec!["--nominal", "--set", "integrator.time_limit_days=30"];
         for s in sets {

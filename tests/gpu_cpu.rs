@@ -114,8 +114,10 @@ fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
         );
     }
     eprintln!("{precision:?}: near-tied peak times (not compared): {ties}");
-    // Rare: at most 1 in 50 of the (sample, peak) pairs.
-    assert!(ties * 50 <= 2 * N, "{ties} near-tied peak times");
+    // Rare: measured 2 of the 512 (sample, peak) pairs in f32 on lavapipe, none in f64
+    // (2026-12-05); at most 4, room for an adapter that rounds otherwise. (At most 1 in 50 until
+    // then, which let the time bound pass whatever the times were on 10 samples.)
+    assert!(ties <= 4, "{ties} near-tied peak times");
     eprintln!("{precision:?}: max rel peak g {pg:.3e}, peak heat {pq:.3e}, landing {landing:.3e} m, tof {tof:.3e} s");
     (pg, pq, landing, tof)
 }
@@ -248,7 +250,8 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
                 3e-2
             }
         }
-        // f64: `compare` compares only samples on the same steps (and counts the others).
+        // f64: `compare` compares only samples on the same steps (and counts the others), so
+        // the bound 0 here is met by construction; the check is that count.
         // f32 runs at rtol 1e-5 against the reference's 5e-8 (about 110 steps against 250):
         // not comparable.
         "steps" | "rejected_steps" => {

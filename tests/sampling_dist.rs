@@ -332,9 +332,10 @@ fn truncated_normal_beyond_underflow() {
     let (m, v) = mean_var(&x);
     // The sampler draws the exponential of rate a (see TAIL_MASS_FLOOR in
     // src/sampling/dist.rs), whose mean is 2 sigma / a^3 = 9.4e-5 above the
-    // normal's (0.4 standard errors at this N) and whose std is 3 / a^2 =
-    // 1.9e-3 relative above it (0.2 standard errors of the variance); 4
-    // standard errors of the exponential's statistics.
+    // normal's (0.4 standard errors at this N) and whose variance is 6 / a^2
+    // = 3.8e-3 relative above it (0.42 standard errors of the variance, whose
+    // relative SE is sqrt(8 / N) = 8.9e-3); 4 standard errors of the
+    // exponential's statistics.
     let se = sigma / a / (N as f64).sqrt();
     eprintln!(
         "draws: mean - mean() = {:.2e} ({:.2} SE), var / std()^2 - 1 = {:.2e}",

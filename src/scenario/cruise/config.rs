@@ -525,13 +525,11 @@ impl CruiseConfig {
             ));
         }
         // Zero thrust with thrusters on would count thrusting time and switches for a coast.
-        if non_negative("propulsion.thrust_mn", p.thrust_mn)? == 0.0 {
+        if non_negative("propulsion.thrust_mn", p.thrust_mn)? == 0.0 && p.thrusters > 0 {
             return Err(ConfigError::key(
                 "propulsion.thrust_mn",
-                format!(
-                    "must be positive, got {} (a flight without thrust: propulsion.thrusters = 0)",
-                    p.thrust_mn
-                ),
+                "must be positive with thrusters on, got 0 (a flight without thrust: \
+                 propulsion.thrusters = 0)",
             ));
         }
         positive("propulsion.isp_s", p.isp_s)?;
