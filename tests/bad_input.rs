@@ -600,7 +600,7 @@ fn cruise_bad_inputs_name_their_keys() {
     expect_bad(
         Some(CRUISE),
         &["--set", "departure.epoch=\"2060-01-01T00:00:00 TDB\""],
-        "`departure.epoch`: must be before 2051",
+        "`departure.epoch`: \"2060-01-01T00:00:00 TDB\" is outside 2017-04-29 to 2050",
     );
     expect_bad(
         Some(&cruise_replace("body = \"311P\"", "body = \"Ceres\"")),
@@ -1342,6 +1342,26 @@ fn cruise_limits_and_mode_bound_checks() {
         // past departure plus the limit.
         ("integrator.time_limit_days=2", "integrator.time_limit_days"),
         ("propulsion.thrust_mn=0", "propulsion.thrust_mn"),
+        // A flyby through the atmosphere: the patched conic has no drag (an analyst's trial
+        // flew 100 km and 50 km to a rendezvous).
+        (
+            "departure.periapsis_altitude_km=100",
+            "`departure.periapsis_altitude_km`: must be at least 125 km",
+        ),
+        // An epoch outside the cruise's span names that span, not the years any epoch may take
+        // (1850 was told 1900-2200, 1950 "on or after 2017-04-29", 2100 "before 2051").
+        (
+            "departure.epoch=\"1850-01-01T00:00:00 TDB\"",
+            "is outside 2017-04-29 to 2050",
+        ),
+        (
+            "departure.epoch=\"2100-01-01T00:00:00 TDB\"",
+            "is outside 2017-04-29 to 2050",
+        ),
+        (
+            "target.deadline=\"2060-01-01T00:00:00 TDB\"",
+            "`target.deadline`: \"2060-01-01T00:00:00 TDB\" is outside 2017-04-29 to 2051-01-03",
+        ),
     ] {
         expect_bad(Some(CRUISE), &["--set", set], key);
     }

@@ -9,9 +9,37 @@ use hifitime::{Epoch, TimeScale, Unit};
 pub const SCALES: [&str; 4] = ["TDB", "TT", "TAI", "UTC"];
 
 /// The epoch of "YYYY-MM-DDThh:mm:ss[.fff]" followed by " TDB" (or nothing: TDB), " TT",
-/// " TAI", or " UTC" / "Z"; or followed by an offset from UTC ("+08:00"), on UTC. The message
-/// names `key` and what is wrong.
+/// " TAI", or " UTC" / "Z"; or followed by an offset from UTC ("+08:00"), on UTC; in the years
+/// 1900-2200. The message names `key` and what is wrong.
 pub fn parse_epoch(key: &str, s: &str) -> Result<Epoch, ConfigError> {
+    let epoch = parse_any_year(key, s)?;
+    let (year, ..) = epoch.to_gregorian(TimeScale::TDB);
+    if !(1900..=2200).contains(&year) {
+        return Err(ConfigError::key(
+            key,
+            format!("{s:?} is outside the years 1900-2200 that dispersa reads an epoch in"),
+        ));
+    }
+    Ok(epoch)
+}
+
+/// Julian Date (TDB) of an epoch as [`parse_epoch`] reads it, but within `[lo_jd, hi_jd)`,
+/// which `span` names for the message: a scenario's own range, named first.
+pub fn parse_tdb_jd_within(
+    key: &str,
+    s: &str,
+    lo_jd: f64,
+    hi_jd: f64,
+    span: &str,
+) -> Result<f64, ConfigError> {
+    let jd = parse_any_year(key, s)?.to_jde_tdb_days();
+    if !(lo_jd..hi_jd).contains(&jd) {
+        return Err(ConfigError::key(key, format!("{s:?} is outside {span}")));
+    }
+    Ok(jd)
+}
+
+fn parse_any_year(key: &str, s: &str) -> Result<Epoch, ConfigError> {
     let bad = |why: &str| {
         ConfigError::key(
             key,
@@ -27,7 +55,11 @@ pub fn parse_epoch(key: &str, s: &str) -> Result<Epoch, ConfigError> {
         (c, "UTC", true)
     } else {
         match t.rsplit_once(' ') {
-            Some((c, sc)) if sc.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+            // A scale's name: letters, then letters or digits ("UT1", "GPST").
+            Some((c, sc))
+                if sc.starts_with(|ch: char| ch.is_ascii_alphabetic())
+                    && sc.chars().all(|ch| ch.is_ascii_alphanumeric()) =>
+            {
                 if !SCALES.contains(&sc) {
                     return Err(bad(&format!("names the time scale {sc:?}")));
                 }
@@ -58,14 +90,9 @@ pub fn parse_epoch(key: &str, s: &str) -> Result<Epoch, ConfigError> {
     if !shape {
         return Err(bad("is not a date-time"));
     }
-    let epoch: Epoch = format!("{} {scale}", core.replacen(' ', "T", 1))
+    format!("{} {scale}", core.replacen(' ', "T", 1))
         .parse()
-        .map_err(|e| bad(&format!("is not a valid date-time ({e})")))?;
-    let (year, ..) = epoch.to_gregorian(TimeScale::TDB);
-    if !(1900..=2200).contains(&year) {
-        return Err(bad("is outside the years 1900-2200 the ephemerides cover"));
-    }
-    Ok(epoch)
+        .map_err(|e| bad(&format!("is not a valid date-time ({e})")))
 }
 
 /// Julian Date (TDB) of an epoch as [`parse_epoch`] reads it.
@@ -132,6 +159,23 @@ mod tests {
         assert!((tt_minus_utc("2000-01-01") - 64.184).abs() < 1e-4);
         assert!((tt_minus_utc("2030-01-01") - 69.184).abs() < 1e-4);
         assert!(parse_tdb_jd("k", "2027-11-20T00:00:00 GMT").is_err());
+        // A scale with a digit in its name is a scale still, named as such (UT1 read as a
+        // malformed date-time until 2026-12-05).
+        let e = parse_tdb_jd("k", "2027-11-20T00:00:00 UT1").unwrap_err();
+        assert!(
+            e.to_string().contains("names the time scale \"UT1\""),
+            "{e}"
+        );
+        // A span of the caller's, named as such.
+        let span = "2020 to 2030, the span";
+        let e = parse_tdb_jd_within("k", "2040-01-01T00:00:00", 2_458_849.5, 2_462_502.5, span);
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("is outside 2020 to 2030"));
+        assert!(
+            parse_tdb_jd_within("k", "2025-01-01T00:00:00", 2_458_849.5, 2_462_502.5, span).is_ok()
+        );
         assert!(parse_tdb_jd("k", "JD 2461364.5 TDB").is_err());
         assert!(parse_tdb_jd("k", "1800-01-01T00:00:00").is_err());
         assert!(parse_tdb_jd("k", "2027-13-01T00:00:00").is_err());

@@ -10,7 +10,7 @@
 //!
 //! Measured against ELP2000 (heyoka 7.13's `elp2000_cartesian_e2000`, untruncated, a scratch
 //! script) every 1.37 days from 2026 to 2050: 185 km median and 518 km largest in position,
-//! 2.8 m/s largest in velocity; over the whole span the cruise accepts, 1800-2050 (every 3.7
+//! 2.8 m/s largest in velocity; over Standish's whole span, 1800-2050 (every 3.7
 //! days), 574 km at most. The Earth sits the Moon's mass share (0.0122) of that from where the
 //! series puts it: 7 km and 0.03 m/s at most.
 

@@ -1164,9 +1164,16 @@ fn heliocentric(
             (r[0] / AU_M, r[1] / AU_M)
         })
         .collect();
-    let start = crate::physics::epoch::iso_from_mjd(mjd_from_jd(jd0));
+    let epoch = crate::physics::epoch::iso_from_mjd(mjd_from_jd(jd0));
+    // A flyby's heliocentric flight starts on the sphere of influence, days after its periapsis.
+    let start = match cruise.cfg.flyby_leg_days() {
+        Some(days) => format!(
+            "the sphere of influence, {days:.1} days after the flyby's periapsis at {epoch}"
+        ),
+        None => format!("departure ({epoch})"),
+    };
     let caption = format!(
-        "Seen from ecliptic north, Sun at the centre, from departure ({start}); dots mark where \
+        "Seen from ecliptic north, Sun at the centre, from {start}; dots mark where \
          each trajectory ends. {} re-propagated on the f64 CPU reference with the run's \
          config and seed.{check}",
         if tracks.len() > 1 {

@@ -353,7 +353,28 @@ impl CruiseIntegratorConfig {
 
 pub const KNOWN_BODIES: [&str; 3] = ["earth", "mars", "jupiter"];
 
+/// The lowest flyby periapsis [km]: the reentry's entry interface, where the atmosphere the
+/// drag-free patched conic leaves out begins to matter.
+pub const MIN_PERIAPSIS_ALTITUDE_KM: f64 = 125.0;
+
+/// The end of 2050 (JD, TDB), where Standish's Table 1 elements stop holding.
+const JD_2050_END: f64 = 2_470_172.5;
+
 impl CruiseConfig {
+    /// `departure.epoch` as a Julian Date (TDB), within the span the cruise flies in:
+    /// 311P's ephemeris starts at its elements' epoch, and the planets' elements hold for
+    /// 1800-2050.
+    pub fn departure_jd(&self) -> Result<f64, ConfigError> {
+        crate::physics::epoch::parse_tdb_jd_within(
+            "departure.epoch",
+            &self.departure.epoch,
+            crate::physics::comet::COMET_311P_EPOCH_JD,
+            JD_2050_END,
+            "2017-04-29 to 2050, where the cruise flies: 311P's ephemeris starts at its \
+             elements' epoch (2017-04-29) and the planets' elements hold for 1800-2050",
+        )
+    }
+
     pub fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
         let cfg: CruiseConfig = raw.typed()?;
         cfg.validate()?;
@@ -363,7 +384,7 @@ impl CruiseConfig {
     /// The undispersed flyby's outbound leg from periapsis to the sphere of influence [days]
     /// (model::flyby_departure's t0), where the heliocentric flight starts; None for a state
     /// departure or a flyby whose keys are not all given.
-    fn flyby_leg_days(&self) -> Option<f64> {
+    pub fn flyby_leg_days(&self) -> Option<f64> {
         use crate::physics::bplane::{b_for_periapsis_m, Hyperbola};
         use crate::physics::constants::{EARTH_MU_M3_S2, EARTH_SOI_M, WGS84_A_M};
         let d = &self.departure;
@@ -398,7 +419,7 @@ impl CruiseConfig {
             }
         }
         let d = &self.departure;
-        crate::physics::epoch::parse_tdb_jd("departure.epoch", &d.epoch)?;
+        let epoch = self.departure_jd()?;
         match d.mode {
             DepartureMode::Flyby => {
                 let v = d.vinf_in_km_s.ok_or_else(|| {
@@ -419,7 +440,16 @@ impl CruiseConfig {
                         "required when mode = \"flyby\"",
                     )
                 })?;
-                positive("departure.periapsis_altitude_km", h)?;
+                if finite("departure.periapsis_altitude_km", h)? < MIN_PERIAPSIS_ALTITUDE_KM {
+                    return Err(ConfigError::key(
+                        "departure.periapsis_altitude_km",
+                        format!(
+                            "must be at least {MIN_PERIAPSIS_ALTITUDE_KM} km, got {h}: the flyby is \
+                             a drag-free patched conic, and below the 125 km entry interface it \
+                             would be an atmospheric entry"
+                        ),
+                    ));
+                }
                 let soi = crate::physics::constants::EARTH_SOI_M;
                 if crate::physics::constants::WGS84_A_M + h * 1000.0 >= soi {
                     return Err(ConfigError::key(
@@ -480,14 +510,14 @@ impl CruiseConfig {
                         "is zero or along the position (a radial fall, with no orbit plane)",
                     ));
                 }
-                // Inside the Earth's sphere of influence, with the Earth a third body, the
+                // Inside the Earth's sphere of influence, with the Earth a third body (the
+                // barycentre of the Earth-Moon system, which is what the engines pull with), the
                 // heliocentric integration follows a planetocentric orbit: a new-user trial's
                 // start at the Earth took 7 million steps (15 s a sample) and meant nothing.
                 if self.perturbations.bodies.iter().any(|b| b == "earth") {
                     use crate::physics::ephemeris::{body_state, Body};
                     use crate::physics::kepler::AU_M;
-                    let jd = crate::physics::epoch::parse_tdb_jd("departure.epoch", &d.epoch)?;
-                    let (re, _) = body_state(Body::EarthMoonBary, jd);
+                    let (re, _) = body_state(Body::EarthMoonBary, epoch);
                     let d_m = (0..3)
                         .map(|k| (r[k] * AU_M - re[k]).powi(2))
                         .sum::<f64>()
@@ -497,8 +527,9 @@ impl CruiseConfig {
                         return Err(ConfigError::key(
                             "departure.position_au",
                             format!(
-                                "is {:.0} km from the Earth at departure.epoch, inside its sphere \
-                                 of influence ({:.0} km), which a heliocentric state cannot start \
+                                "is {:.0} km from the Earth-Moon barycentre (the body the engines \
+                                 pull with) at departure.epoch, inside the Earth's sphere of \
+                                 influence ({:.0} km), which a heliocentric state cannot start \
                                  in; start outside it, or use mode = \"flyby\"",
                                 d_m / 1e3,
                                 soi / 1e3
@@ -666,33 +697,19 @@ impl CruiseConfig {
                 "must be at most 180 deg (the angle between the orbit normals)",
             ));
         }
-        let deadline = crate::physics::epoch::parse_tdb_jd("target.deadline", &t.deadline)?;
-        let epoch = crate::physics::epoch::parse_tdb_jd("departure.epoch", &self.departure.epoch)?;
-        // Standish's Table 1 elements hold for 1800-2050; 311P's table starts at its elements.
-        // The departure's own range first, so that a departure past it is named as such.
-        const JD_2050_END: f64 = 2_470_172.5;
-        if epoch < crate::physics::comet::COMET_311P_EPOCH_JD {
-            return Err(ConfigError::key(
-                "departure.epoch",
-                "must be on or after 2017-04-29, the epoch of 311P's elements (its ephemeris starts there)",
-            ));
-        }
-        if epoch >= JD_2050_END {
-            return Err(ConfigError::key(
-                "departure.epoch",
-                "must be before 2051-01-01 (the planets' elements hold for 1800-2050)",
-            ));
-        }
+        // 311P's table ends on 2051-01-03 (the departure's own range: `departure_jd`, read
+        // first, so that a departure past it is named as such).
+        let deadline = crate::physics::epoch::parse_tdb_jd_within(
+            "target.deadline",
+            &t.deadline,
+            crate::physics::comet::COMET_311P_EPOCH_JD,
+            crate::physics::comet::COMET_TABLE_END_JD,
+            "2017-04-29 to 2051-01-03T00:00 TDB, 311P's ephemeris table",
+        )?;
         if deadline <= epoch {
             return Err(ConfigError::key(
                 "target.deadline",
                 "must be after departure.epoch",
-            ));
-        }
-        if deadline >= crate::physics::comet::COMET_TABLE_END_JD {
-            return Err(ConfigError::key(
-                "target.deadline",
-                "must be before 2051-01-03T00:00 TDB (the end of 311P's ephemeris table)",
             ));
         }
         if epoch + self.integrator.time_limit_days > JD_2050_END {
@@ -765,7 +782,7 @@ impl CruiseConfig {
                     "integrator.time_limit_days",
                     format!(
                         "{} days ends before the flyby's outbound leg reaches the Earth's sphere \
-                         of influence, {leg_days:.1} days after periapsis, where the flight \
+                         of influence, {leg_days:.3} days after periapsis, where the flight \
                          starts",
                         i.time_limit_days
                     ),

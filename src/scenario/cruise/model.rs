@@ -98,7 +98,7 @@ pub struct Model {
 
 impl Model {
     pub fn new(cfg: &CruiseConfig) -> Model {
-        let epoch_jd = parse_tdb_jd("departure.epoch", &cfg.departure.epoch).expect("validated");
+        let epoch_jd = cfg.departure_jd().expect("validated");
         let deadline_jd = parse_tdb_jd("target.deadline", &cfg.target.deadline).expect("validated");
         let mut consts = vec![0.0; CONSTS_FIXED];
         consts[C_SUN_MU] = SUN_MU_M3_S2;
@@ -291,7 +291,7 @@ impl Model {
             (p[P_PERR2].abs() < 90.0, P_PERR2),
             (p[P_TSCALE] > 0.0, P_TSCALE),
             (
-                p[P_THRUST] > 0.0 || self.cfg.propulsion.thrusters == 0,
+                p[P_THRUST] > 0.0 || (p[P_THRUST] == 0.0 && self.cfg.propulsion.thrusters == 0),
                 P_THRUST,
             ),
             (p[P_P1AU] >= 0.0, P_P1AU),
@@ -299,7 +299,9 @@ impl Model {
             (p[P_PMIN] >= 0.0, P_PMIN),
             (p[P_DUTY] > 0.0 && p[P_DUTY] <= 1.0, P_DUTY),
             (
-                state || (p[P_RP_ALT] > 0.0 && WGS84_A_M + p[P_RP_ALT] * 1e3 < EARTH_SOI_M),
+                state
+                    || (p[P_RP_ALT] >= MIN_PERIAPSIS_ALTITUDE_KM
+                        && WGS84_A_M + p[P_RP_ALT] * 1e3 < EARTH_SOI_M),
                 P_RP_ALT,
             ),
         ];
