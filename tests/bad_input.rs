@@ -600,7 +600,7 @@ fn cruise_bad_inputs_name_their_keys() {
     expect_bad(
         Some(CRUISE),
         &["--set", "departure.epoch=\"2060-01-01T00:00:00 TDB\""],
-        "`departure.epoch`: \"2060-01-01T00:00:00 TDB\" is outside 2017-04-29 to 2050",
+        "`departure.epoch`: \"2060-01-01T00:00:00 TDB\" is outside 2017-04-29T00:00 TDB to before 2051",
     );
     expect_bad(
         Some(&cruise_replace("body = \"311P\"", "body = \"Ceres\"")),
@@ -1352,15 +1352,15 @@ fn cruise_limits_and_mode_bound_checks() {
         // (1850 was told 1900-2200, 1950 "on or after 2017-04-29", 2100 "before 2051").
         (
             "departure.epoch=\"1850-01-01T00:00:00 TDB\"",
-            "is outside 2017-04-29 to 2050",
+            "is outside 2017-04-29T00:00 TDB to before 2051-01-01T00:00 TDB",
         ),
         (
             "departure.epoch=\"2100-01-01T00:00:00 TDB\"",
-            "is outside 2017-04-29 to 2050",
+            "is outside 2017-04-29T00:00 TDB to before 2051-01-01T00:00 TDB",
         ),
         (
             "target.deadline=\"2060-01-01T00:00:00 TDB\"",
-            "`target.deadline`: \"2060-01-01T00:00:00 TDB\" is outside 2017-04-29 to 2051-01-03",
+            "`target.deadline`: \"2060-01-01T00:00:00 TDB\" is outside 2017-04-29T00:00 TDB to before 2051-01-03",
         ),
     ] {
         expect_bad(Some(CRUISE), &["--set", set], key);

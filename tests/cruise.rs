@@ -410,6 +410,23 @@ fn the_flyby_departs_from_the_earth_beside_the_barycentre() {
     assert!((vinf_emb - d.vinf_out_m_s).abs() <= off_m_s + 0.01);
 }
 
+/// A sampled flyby periapsis below the 125 km floor (the drag-free patched conic's) fails its
+/// sample, and the reason names the floor; at the floor it flies.
+#[test]
+fn a_sampled_periapsis_below_the_floor_fails_and_says_why() {
+    let sc = cruise_with(&[]);
+    let i = PARAM_NAMES
+        .iter()
+        .position(|n| *n == "departure.periapsis_altitude_km")
+        .unwrap();
+    let mut p = sc.nominal().to_vec();
+    p[i] = 124.9;
+    let why = sc.model.unphysical(&p).expect("below the floor");
+    assert!(why.contains("below the 125 km floor"), "{why}");
+    p[i] = 125.0;
+    assert_eq!(sc.model.unphysical(&p), None);
+}
+
 /// The open-loop replay of the undispersed Q-law flight's commands (on/off, direction and
 /// throttle at each step's middle, held over the step) retraces that flight: flown undispersed
 /// to the Q-law flight's rendezvous epoch, where its recorded commands end, it has used the same

@@ -28,7 +28,7 @@ pub const SUTTON_GRAVES_K: f64 = 1.7415e-4;
 /// 27(12); recalled: q sqrt(Rn) = 17,600 BTU/(ft^1.5 s) (rho/rho_SL)^0.5 (V/V_c)^3.15 with
 /// V_c = 26,000 ft/s): in SI, q [W/cm^2] = 11,030 / sqrt(Rn [m]) (rho / 1.225)^0.5
 /// (V / 7,924.8 m/s)^3.15. (17,600 BTU/(ft^1.5 s) converts to 11,035 with the international
-/// BTU and 11,027 with the thermochemical one: 11,030 is within 0.04 % of either, far inside the
+/// BTU and 11,027 with the thermochemical one: 11,030 is within 0.05 % of either, far inside the
 /// correlation's own scatter.) Its wall-enthalpy factor (h_s - h_w) / (h_s - h_w,300K) is taken as 1
 /// (cold wall). At Stardust's peak-heating state it gives 22 % more than Sutton-Graves,
 /// docs/SOURCES.md's "about 20 % below Fay-Riddell / Detra-Kemp-Riddell type estimates".

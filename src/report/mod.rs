@@ -1168,7 +1168,7 @@ fn heliocentric(
     // A flyby's heliocentric flight starts on the sphere of influence, days after its periapsis.
     let start = match cruise.cfg.flyby_leg_days() {
         Some(days) => format!(
-            "the sphere of influence, {days:.1} days after the flyby's periapsis at {epoch}"
+            "the Earth's sphere of influence, {days:.1} days after the flyby's periapsis at {epoch}"
         ),
         None => format!("departure ({epoch})"),
     };

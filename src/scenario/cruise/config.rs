@@ -370,8 +370,9 @@ impl CruiseConfig {
             &self.departure.epoch,
             crate::physics::comet::COMET_311P_EPOCH_JD,
             JD_2050_END,
-            "2017-04-29 to 2050, where the cruise flies: 311P's ephemeris starts at its \
-             elements' epoch (2017-04-29) and the planets' elements hold for 1800-2050",
+            "2017-04-29T00:00 TDB to before 2051-01-01T00:00 TDB, where the cruise flies: \
+             311P's ephemeris starts at its elements' epoch and the planets' elements hold for \
+             1800-2050",
         )
     }
 
@@ -511,7 +512,7 @@ impl CruiseConfig {
                     ));
                 }
                 // Inside the Earth's sphere of influence, with the Earth a third body (the
-                // barycentre of the Earth-Moon system, which is what the engines pull with), the
+                // barycentre of the Earth-Moon system, whose gravity the integration applies), the
                 // heliocentric integration follows a planetocentric orbit: a new-user trial's
                 // start at the Earth took 7 million steps (15 s a sample) and meant nothing.
                 if self.perturbations.bodies.iter().any(|b| b == "earth") {
@@ -527,8 +528,8 @@ impl CruiseConfig {
                         return Err(ConfigError::key(
                             "departure.position_au",
                             format!(
-                                "is {:.0} km from the Earth-Moon barycentre (the body the engines \
-                                 pull with) at departure.epoch, inside the Earth's sphere of \
+                                "is {:.0} km from the Earth-Moon barycentre (whose gravity the \
+                                 integration applies) at departure.epoch, inside the Earth's sphere of \
                                  influence ({:.0} km), which a heliocentric state cannot start \
                                  in; start outside it, or use mode = \"flyby\"",
                                 d_m / 1e3,
@@ -704,7 +705,7 @@ impl CruiseConfig {
             &t.deadline,
             crate::physics::comet::COMET_311P_EPOCH_JD,
             crate::physics::comet::COMET_TABLE_END_JD,
-            "2017-04-29 to 2051-01-03T00:00 TDB, 311P's ephemeris table",
+            "2017-04-29T00:00 TDB to before 2051-01-03T00:00 TDB, 311P's ephemeris table",
         )?;
         if deadline <= epoch {
             return Err(ConfigError::key(
@@ -715,7 +716,7 @@ impl CruiseConfig {
         if epoch + self.integrator.time_limit_days > JD_2050_END {
             return Err(ConfigError::key(
                 "integrator.time_limit_days",
-                "departure.epoch plus the time limit must stay within 1800-2050 (planet ephemeris validity)",
+                "departure.epoch plus the time limit must end before 2051-01-01T00:00 TDB (the planets' elements hold for 1800-2050)",
             ));
         }
         if let Some(m) = &self.missed_thrust {
@@ -782,9 +783,10 @@ impl CruiseConfig {
                     "integrator.time_limit_days",
                     format!(
                         "{} days ends before the flyby's outbound leg reaches the Earth's sphere \
-                         of influence, {leg_days:.3} days after periapsis, where the flight \
-                         starts",
-                        i.time_limit_days
+                         of influence, {:.3} days after periapsis, where the flight starts: \
+                         it must be longer than that",
+                        i.time_limit_days,
+                        (leg_days * 1000.0).ceil() / 1000.0
                     ),
                 ));
             }

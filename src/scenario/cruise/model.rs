@@ -315,7 +315,12 @@ impl Model {
                 let unused = |i: usize| (i <= P_BPLANE && state) || (i == P_DEG && !solar);
                 (0..p.len()).find(|&i| !(p[i].is_finite() || unused(i)))
             })?;
-        Some(format!("{} = {}", PARAM_NAMES[bad], p[bad]))
+        let floor = if bad == P_RP_ALT && p[bad] < MIN_PERIAPSIS_ALTITUDE_KM {
+            format!(" (below the {MIN_PERIAPSIS_ALTITUDE_KM} km floor of the drag-free flyby)")
+        } else {
+            String::new()
+        };
+        Some(format!("{} = {}{floor}", PARAM_NAMES[bad], p[bad]))
     }
 
     /// Fill sample `index`'s input row. `normals` (None for the nominal run) drive the thrust
