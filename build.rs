@@ -3,6 +3,7 @@
 // differ from it: a build of uncommitted changes must not stamp its outputs as the commit's.
 fn main() {
     println!("cargo:rerun-if-changed=.git/HEAD");
+    println!("cargo:rerun-if-env-changed=DISPERSA_GIT_COMMIT");
     println!("cargo:rerun-if-changed=.git/refs");
     println!("cargo:rerun-if-changed=.git/index");
     // What the binary is built from: an edit here changes the tree's state.
@@ -41,7 +42,11 @@ fn main() {
                 c
             }
         }
-        None => "unknown".into(),
+        // Outside a checkout (a container build without .git), the commit the builder names.
+        None => std::env::var("DISPERSA_GIT_COMMIT")
+            .ok()
+            .filter(|c| !c.trim().is_empty())
+            .map_or_else(|| "unknown".into(), |c| c.trim().to_string()),
     };
     println!("cargo:rustc-env=DISPERSA_GIT_COMMIT={commit}");
 }
