@@ -145,10 +145,12 @@ fn unique_tag() -> String {
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_default();
+    // At most 32 characters of it, so that the name stays far inside a file name's 255.
     let host: String = host
         .trim()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(32)
         .collect();
     // Seeded at random for each process by the standard library.
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
