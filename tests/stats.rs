@@ -428,20 +428,27 @@ fn tolerance_bounds_are_the_order_statistics_wilks_gives() {
     assert!(cov > 0.95 - 4.0 * 0.0035, "coverage {cov}");
 }
 
-#[test]
-fn footprint_bootstrap_is_deterministic_and_brackets_the_estimate() {
-    use dispersa::stats::ellipse::{bootstrap_axes, landing_ellipse};
+/// `n` landing points (latitudes, longitudes) near 42 N 111.4 E, normal with 6 km east and 2 km
+/// north standard deviations, drawn from `seed`.
+fn normal_landings(seed: u64, n: usize) -> (Vec<f64>, Vec<f64>) {
     use rand_distr::{Distribution, StandardNormal};
     use rand_pcg::rand_core::SeedableRng;
-    // 5,000 landing points, normal with 6 km east and 2 km north standard deviations.
-    let mut rng = rand_pcg::Pcg64::seed_from_u64(11);
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
     let (mut lat, mut lon) = (Vec::new(), Vec::new());
-    for _ in 0..5000 {
+    for _ in 0..n {
         let e: f64 = StandardNormal.sample(&mut rng);
         let n: f64 = StandardNormal.sample(&mut rng);
         lat.push(42.0 + 2.0 * n / 111.0);
         lon.push(111.4 + 6.0 * e / (111.3 * 42f64.to_radians().cos()));
     }
+    (lat, lon)
+}
+
+#[test]
+fn footprint_bootstrap_is_deterministic_and_brackets_the_estimate() {
+    use dispersa::stats::ellipse::{bootstrap_axes, landing_ellipse};
+    // 5,000 landing points, normal with 6 km east and 2 km north standard deviations.
+    let (lat, lon) = normal_landings(11, 5000);
     let e = landing_ellipse(&lat, &lon, 0.9973).unwrap();
     let a = bootstrap_axes(&lat, &lon, 0.9973, 400, 3).unwrap();
     let b = bootstrap_axes(&lat, &lon, 0.9973, 400, 3).unwrap();
@@ -473,8 +480,6 @@ fn footprint_bootstrap_is_deterministic_and_brackets_the_estimate() {
 #[test]
 fn footprint_bootstrap_intervals_cover_the_true_axes_95_percent_of_the_time() {
     use dispersa::stats::ellipse::bootstrap_axes;
-    use rand_distr::{Distribution, StandardNormal};
-    use rand_pcg::rand_core::SeedableRng;
     // 200 data sets of 2,000 landing points (6 km east, 2 km north standard deviations), each
     // with its 400-resample interval. The count of intervals that contain the true axis is
     // binomial(200, 0.95) for exact intervals: sd sqrt(0.95 x 0.05 / 200) = 0.0154. Bound:
@@ -485,14 +490,7 @@ fn footprint_bootstrap_intervals_cover_the_true_axes_95_percent_of_the_time() {
     let trials = 200;
     let (mut major_in, mut minor_in) = (0, 0);
     for seed in 0..trials {
-        let mut rng = rand_pcg::Pcg64::seed_from_u64(1000 + seed);
-        let (mut lat, mut lon) = (Vec::new(), Vec::new());
-        for _ in 0..2000 {
-            let e: f64 = StandardNormal.sample(&mut rng);
-            let n: f64 = StandardNormal.sample(&mut rng);
-            lat.push(42.0 + 2.0 * n / 111.0);
-            lon.push(111.4 + 6.0 * e / (111.3 * 42f64.to_radians().cos()));
-        }
+        let (lat, lon) = normal_landings(1000 + seed, 2000);
         let ((ma, mb), (na, nb)) = bootstrap_axes(&lat, &lon, 0.9973, 400, seed).unwrap();
         major_in += (ma..mb).contains(&(6.0 * k)) as usize;
         minor_in += (na..nb).contains(&(2.0 * k)) as usize;
