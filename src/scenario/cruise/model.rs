@@ -274,6 +274,26 @@ impl Model {
         }
     }
 
+    /// The flyby's outgoing v_inf [m/s] for parameters `p` (NaN for a state departure): the
+    /// turn alone, as [`Self::departure_state`] reports it, without the leg to the sphere of
+    /// influence and the Earth's state that the start needs.
+    pub fn vinf_out_m_s(&self, p: &[f64]) -> f64 {
+        let d = &self.cfg.departure;
+        match d.mode {
+            DepartureMode::Flyby => {
+                let vin = d.vinf_in_km_s.expect("validated").map(|x| x * 1000.0);
+                let rp = WGS84_A_M + p[P_RP_ALT] * 1000.0;
+                norm(flyby_turn(
+                    vin,
+                    rp,
+                    p[P_BPLANE].to_radians(),
+                    EARTH_MU_M3_S2,
+                ))
+            }
+            DepartureMode::State => f64::NAN,
+        }
+    }
+
     /// The first parameter of a sample outside its physical range (`path = value`), or None:
     /// such a sample is failed before any engine, and this names why (`failure_reason`).
     pub fn unphysical(&self, p: &[f64]) -> Option<String> {

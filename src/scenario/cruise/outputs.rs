@@ -106,7 +106,8 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     m[4] = Some(prop - used);
     m[5] = Some(s[S_THRUST_ON] / DAY_S);
     m[6] = Some(s[S_MISSED] / DAY_S);
-    let vinf = model.departure_state(p).vinf_out_m_s;
+    // The turn alone: the start was computed when the input row was packed.
+    let vinf = model.vinf_out_m_s(p);
     m[13] = Some(vinf / 1000.0).filter(|x| x.is_finite());
     m[14] = Some(s[S_RMIN] / AU_M);
     m[15] = Some(s[S_RMAX] / AU_M);
