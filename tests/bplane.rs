@@ -267,7 +267,7 @@ fn the_capsule_meets_the_interface_minutes_before_the_flyby_periapsis() {
         WGS84_A_M,
         WGS84_E2,
     );
-    let r_ei = r_ei.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let r_ei = dispersa::physics::vec3::norm(r_ei);
     let to_interface = capsule.time_from_periapsis_s(EARTH_SOI_M).unwrap()
         - capsule.time_from_periapsis_s(r_ei).unwrap();
 

@@ -374,8 +374,11 @@ fn the_flyby_departs_from_the_earth_beside_the_barycentre() {
     use dispersa::physics::constants::WGS84_A_M;
     use dispersa::physics::ephemeris::{body_gm_m3_s2, body_state_tabulated, Body};
     use dispersa::physics::moon::earth_from_barycentre;
+    use dispersa::physics::vec3::norm;
     let sc = cruise_with(&[]);
     let d = sc.model.departure_state(sc.nominal());
+    // The outputs' v_inf, from the turn alone, is the departure's.
+    assert_eq!(sc.model.vinf_out_m_s(sc.nominal()), d.vinf_out_m_s);
     let dep = &sc.cfg.departure;
     let jd0 = sc.model.epoch_jd;
     let emb = |t: f64| body_state_tabulated(Body::EarthMoonBary, jd0 + t / DAY_S);
@@ -393,7 +396,6 @@ fn the_flyby_departs_from_the_earth_beside_the_barycentre() {
         assert!((d.r[k] - on_emb.r[k] - ro[k]).abs() < 1e-3, "position {k}");
         assert!((d.v[k] - on_emb.v[k] - vo[k]).abs() < 1e-8, "velocity {k}");
     }
-    let norm = |x: [f64; 3]| (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]).sqrt();
     let (off_km, off_m_s) = (norm(ro) / 1e3, norm(vo));
     assert!((4_300.0..4_950.0).contains(&off_km) && (11.6..13.3).contains(&off_m_s));
     // The v_inf against the barycentre, from the start's energy about the system's GM.
