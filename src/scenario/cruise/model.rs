@@ -259,11 +259,8 @@ impl Model {
         let d = &self.cfg.departure;
         match d.mode {
             DepartureMode::Flyby => {
-                let vin = d.vinf_in_km_s.expect("validated").map(|x| x * 1000.0);
-                let rp = WGS84_A_M + p[P_RP_ALT] * 1000.0;
-                flyby_departure(vin, rp, p[P_BPLANE].to_radians(), |t| {
-                    earth_state(self.epoch_jd + t / DAY_S)
-                })
+                let (vin, rp, theta) = self.flyby_aim(p);
+                flyby_departure(vin, rp, theta, |t| earth_state(self.epoch_jd + t / DAY_S))
             }
             DepartureMode::State => Departure {
                 t0_s: 0.0,
@@ -278,20 +275,24 @@ impl Model {
     /// turn alone, as [`Self::departure_state`] reports it, without the leg to the sphere of
     /// influence and the Earth's state that the start needs.
     pub fn vinf_out_m_s(&self, p: &[f64]) -> f64 {
-        let d = &self.cfg.departure;
-        match d.mode {
+        match self.cfg.departure.mode {
             DepartureMode::Flyby => {
-                let vin = d.vinf_in_km_s.expect("validated").map(|x| x * 1000.0);
-                let rp = WGS84_A_M + p[P_RP_ALT] * 1000.0;
-                norm(flyby_turn(
-                    vin,
-                    rp,
-                    p[P_BPLANE].to_radians(),
-                    EARTH_MU_M3_S2,
-                ))
+                let (vin, rp, theta) = self.flyby_aim(p);
+                norm(flyby_turn(vin, rp, theta, EARTH_MU_M3_S2))
             }
             DepartureMode::State => f64::NAN,
         }
+    }
+
+    /// A flyby's incoming v_inf [m/s], periapsis radius [m] and B-plane angle [rad] for
+    /// parameters `p`.
+    fn flyby_aim(&self, p: &[f64]) -> ([f64; 3], f64, f64) {
+        let vin = self.cfg.departure.vinf_in_km_s.expect("validated");
+        (
+            vin.map(|x| x * 1000.0),
+            WGS84_A_M + p[P_RP_ALT] * 1000.0,
+            p[P_BPLANE].to_radians(),
+        )
     }
 
     /// The first parameter of a sample outside its physical range (`path = value`), or None:
