@@ -408,9 +408,9 @@ fn readable_type_error(path: &str, inner: &str, table: &toml::Table) -> String {
     for (rust, said) in [
         ("expected f64", "expected a number"),
         ("expected f32", "expected a number"),
-        ("expected u64", "expected a whole number"),
-        ("expected u32", "expected a whole number"),
-        ("expected usize", "expected a whole number"),
+        ("expected u64", "expected a whole number of 0 or more"),
+        ("expected u32", "expected a whole number of 0 or more"),
+        ("expected usize", "expected a whole number of 0 or more"),
         ("expected i64", "expected a whole number"),
     ] {
         if msg.ends_with(rust) || msg.contains(&format!("{rust};")) {

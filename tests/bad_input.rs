@@ -296,6 +296,12 @@ fn perturbation_top_below_the_interface_and_a_wind_sigma_beyond_200_m_s() {
         ],
         "winds.perturbation.sigma",
     );
+    // A density factor of exp(5 z) flies most samples through near vacuum.
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "atmosphere.perturbation.sigma=[[0.0, 5.0]]"],
+        "atmosphere.perturbation.sigma",
+    );
 }
 
 #[test]

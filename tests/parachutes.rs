@@ -252,3 +252,91 @@ fn a_g_switch_starts_the_drogue_timer_when_the_deceleration_first_reaches_its_th
         "drogue opened {diff:e} s after crossing + 62 s"
     );
 }
+
+/// A drogue that opens inside the deceleration pulse (a g-switch without its timer, or a
+/// trigger Mach number above the entry's) would cut the peaks short, as they are watched only
+/// until the first canopy opens: such a sample is failed with its reason, on both engines (the
+/// test compares the time of the largest watched value at a step's end with the opening's, so
+/// the shader's step must end exactly where its canopy opens too). The same config with the
+/// timer the g-switch test uses lands, its peaks past.
+#[test]
+fn a_drogue_opened_inside_the_deceleration_pulse_fails_the_sample_and_says_why() {
+    let cases: [(&[&str], bool); 3] = [
+        (
+            &[
+                "parachutes.drogue_trigger=\"g_switch\"",
+                "parachutes.g_switch_g=3.0",
+                "parachutes.drogue_delay_s=0.0",
+            ],
+            true,
+        ),
+        (&["parachutes.drogue_deploy_mach=45.0"], true),
+        (
+            &[
+                "parachutes.drogue_trigger=\"g_switch\"",
+                "parachutes.g_switch_g=3.0",
+                "parachutes.drogue_delay_s=62.0",
+            ],
+            false,
+        ),
+    ];
+    for engine in [cpu(), gpu(dispersa::engine::PrecisionChoice::F64)] {
+        for (sets, cut) in cases {
+            let cfg = config_with(sets);
+            let (sc, params, inputs) = sample_inputs(&cfg, 4, false);
+            let n = params.len();
+            let (mut runner, _) = engine.runner(&sc, n).expect("runner");
+            let states = runner
+                .propagate(&sc, &inputs, n, &|_| {})
+                .expect("propagation");
+            let sl = sc.state_len();
+            for (j, p) in params.iter().enumerate() {
+                let s = &states[j * sl..(j + 1) * sl];
+                let o = sc.outputs(p, s);
+                let why = sc.failed_in_flight(s);
+                if cut {
+                    assert_eq!(o.status, ST_FAILED, "{sets:?} sample {j}");
+                    let why = why.expect("a reason");
+                    assert!(
+                        why.contains("before the deceleration had passed its peak"),
+                        "{why}"
+                    );
+                } else {
+                    assert_eq!(o.status, ST_LANDED, "{sets:?} sample {j}: {why:?}");
+                    assert!(why.is_none());
+                }
+            }
+        }
+    }
+}
+
+/// A dispersed terrain height outside the range the config accepts for it (-500 .. 9000 m)
+/// fails the sample and names the value, as any other unphysical draw: a 254 km "terrain" had
+/// landed a sample 0.3 s after entry.
+#[test]
+fn a_sampled_terrain_height_off_the_earth_fails_the_sample() {
+    let cfg =
+        config_with(&["dispersions.\"landing.terrain_height_m\"={dist=\"normal\", sigma=3000.0}"]);
+    let (sc, params, _) = sample_inputs(&cfg, 400, false);
+    let k = PARAM_NAMES
+        .iter()
+        .position(|n| *n == "landing.terrain_height_m")
+        .unwrap();
+    let (mut outside, mut inside) = (0, 0);
+    for p in &params {
+        let why = sc.unphysical(p);
+        if (TERRAIN_MIN_M..=TERRAIN_MAX_M).contains(&p[k]) {
+            inside += 1;
+            assert!(why.is_none(), "{} m: {why:?}", p[k]);
+        } else {
+            outside += 1;
+            let why = why.expect("a reason");
+            assert!(why.starts_with("landing.terrain_height_m = "), "{why}");
+        }
+    }
+    // About 1 in 3 of N(1300, 3000) lies outside (-500, 9000): both kinds are drawn.
+    assert!(
+        outside > 50 && inside > 50,
+        "{outside} outside, {inside} inside"
+    );
+}

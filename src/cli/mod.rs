@@ -206,9 +206,9 @@ pub fn main_with(cli: Cli) -> i32 {
                         // The outputs are written (they hold every sample's inputs), but a run
                         // with nothing to summarise is no success.
                         eprintln!(
-                            "error: every one of the {} samples failed (status \"failed\": \
-                             unphysical sampled inputs or a non-finite state); nothing to \
-                             summarise. The inputs are in {}",
+                            "error: every one of the {} samples failed; nothing to summarise. \
+                             Their inputs, and why each failed (the failure_reason column), are \
+                             in {}",
                             report.samples,
                             report.samples_at.display()
                         );
@@ -498,7 +498,13 @@ fn print_report(r: &RunReport) {
         say!("the run's samples were computed by: {all} (its files name them all)");
     }
     print_statistics(&r.status_counts, &r.summary);
+    let all_failed = r
+        .status_counts
+        .iter()
+        .any(|(name, n)| name == "failed" && *n == r.samples);
     match r.out_dir.parent() {
+        // Nothing to draw: the caller says so.
+        _ if all_failed => {}
         Some(dataset) if r.samples_at == r.out_dir => say!(
             "this shard's statistics: {}; all shards': dispersa merge {}",
             r.out_dir.join("_summary.parquet").display(),

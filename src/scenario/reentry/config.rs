@@ -104,6 +104,10 @@ impl PlanetConfig {
 }
 
 /// The drogue's trigger Mach number as a parameter path, and its old spelling.
+/// The range of `landing.terrain_height_m` [m]: the Dead Sea shore to above Everest. A sampled
+/// value outside it fails the sample (model.rs `unphysical`).
+pub const TERRAIN_MIN_M: f64 = -500.0;
+pub const TERRAIN_MAX_M: f64 = 9000.0;
 pub const DROGUE_KEY: &str = "parachutes.drogue_deploy_mach";
 pub const OLD_DROGUE_KEY: &str = "events.drogue_mach";
 
@@ -799,6 +803,17 @@ impl ReentryConfig {
                 ));
             }
             check_table("atmosphere.perturbation.sigma", &pert.sigma, true)?;
+            if let Some((i, r)) = pert.sigma.iter().enumerate().find(|(_, r)| r[1] > 1.0) {
+                return Err(ConfigError::key(
+                    "atmosphere.perturbation.sigma",
+                    format!(
+                        "row {i}: {} is more than 1 (sigma is the standard deviation of ln \
+                         density: 1 is already a factor e at one sigma, and 5 flies most \
+                         samples through near vacuum)",
+                        r[1]
+                    ),
+                ));
+            }
         }
         let v = &self.vehicle;
         positive("vehicle.mass_kg", v.mass_kg)?;
@@ -983,10 +998,13 @@ impl ReentryConfig {
             }
         }
         let terrain = finite("landing.terrain_height_m", self.landing.terrain_height_m)?;
-        if !(-500.0..=9000.0).contains(&terrain) {
+        if !(TERRAIN_MIN_M..=TERRAIN_MAX_M).contains(&terrain) {
             return Err(ConfigError::key(
                 "landing.terrain_height_m",
-                format!("{terrain} m is not a terrain height on Earth (give -500 .. 9000 m)"),
+                format!(
+                    "{terrain} m is not a terrain height on Earth (give {TERRAIN_MIN_M} .. \
+                     {TERRAIN_MAX_M} m)"
+                ),
             ));
         }
         // The descent starts at the interface: below the terrain it starts underground, and
@@ -1094,9 +1112,14 @@ fn check_table(key: &str, rows: &[[f64; 2]], allow_zero: bool) -> Result<(), Con
             ));
         }
         if r[1] < 0.0 || (!allow_zero && r[1] == 0.0) {
+            let want = if allow_zero {
+                "zero or more"
+            } else {
+                "positive"
+            };
             return Err(ConfigError::key(
                 key,
-                format!("row {i}: second value must be positive"),
+                format!("row {i}: second value must be {want}"),
             ));
         }
         if i > 0 && r[0] <= rows[i - 1][0] {

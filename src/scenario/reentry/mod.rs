@@ -73,6 +73,9 @@ impl Scenario for Reentry {
     fn unphysical(&self, p: &[f64]) -> Option<String> {
         self.model.unphysical(params(p))
     }
+    fn failed_in_flight(&self, state: &[f64]) -> Option<String> {
+        outputs::pulse_cut(state)
+    }
     fn derived_params(&self) -> Vec<usize> {
         if self.cfg.entry.bplane() {
             DERIVED_ENTRY.to_vec()

@@ -3,6 +3,7 @@
 
 use super::config::{
     AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig, WindsConfig, CONVECTIVE_DKR,
+    TERRAIN_MAX_M, TERRAIN_MIN_M,
 };
 use super::layout::*;
 use crate::physics::bplane::{radec_unit, Hyperbola};
@@ -588,6 +589,11 @@ impl Model {
             (!main || p[P_MAIN_ALT] > 0.0, P_MAIN_ALT),
             (!main || p[P_MAIN_DELAY] >= 0.0, P_MAIN_DELAY),
             (!main || p[P_MAIN_CDA] > 0.0, P_MAIN_CDA),
+            // The range the config refuses outside (config.rs, landing.terrain_height_m).
+            (
+                (TERRAIN_MIN_M..=TERRAIN_MAX_M).contains(&p[P_TERRAIN]),
+                P_TERRAIN,
+            ),
         ];
         let bad = checks
             .iter()

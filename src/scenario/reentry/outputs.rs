@@ -40,10 +40,40 @@ pub const M_LON: usize = 10;
 
 pub const STATUS_NAMES: [&str; 5] = ["running", "landed", "skipped_out", "timeout", "failed"];
 
+/// The watched maxima's names, in W_* order, for messages.
+const WATCH_NAMES: [&str; N_WATCH] = [
+    "deceleration",
+    "total heat flux",
+    "convective heat flux",
+    "radiative heat flux",
+];
+
+/// Why a sample's peaks are not its entry's: the drogue opened before a watched quantity had
+/// passed its peak. The maxima are watched only until the first canopy opens (a canopy adds
+/// its whole drag area at once, with no opening load to watch), so an opening inside the
+/// deceleration pulse (a trigger Mach number above the pulse's, or a g-switch with a short
+/// timer) would report the pulse cut off at the opening. Such a sample is failed, with this
+/// reason. The test: the largest value at the watched steps' ends is the one at the last of
+/// them, which ends where the drogue opens (relative 1e-6 covers f32's rounding of t0 + h).
+pub fn pulse_cut(s: &[f64]) -> Option<String> {
+    let t_open = s[S_T_DROGUE];
+    if t_open < 0.0 {
+        return None;
+    }
+    let at_opening = |t: f64| (t - t_open).abs() <= 1e-6 * t_open.max(1.0);
+    let w = (0..N_WATCH).find(|&w| at_opening(s[S_PK + PK_LEN * w + PK_EXACT_T]))?;
+    Some(format!(
+        "the drogue opened at {t_open:.2} s, before the {} had passed its peak (the peaks are \
+         watched until the first canopy opens): give a lower parachutes.drogue_deploy_mach or \
+         a longer parachutes.drogue_delay_s",
+        WATCH_NAMES[w]
+    ))
+}
+
 pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     let status = s[S_STATUS] as u32;
     let mut m = vec![None; N_METRICS];
-    if status == ST_FAILED || status == ST_RUNNING {
+    if status == ST_FAILED || status == ST_RUNNING || pulse_cut(s).is_some() {
         return SampleOutputs {
             status: ST_FAILED,
             metrics: m,
