@@ -459,7 +459,7 @@ fn split_dotted_key(key: &str) -> Option<Vec<String>> {
 fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError> {
     let (key, value) = spec.split_once('=').ok_or_else(|| {
         ConfigError::Cli(format!(
-            "--set {spec}: expected dotted.key=value, e.g. --set events.g_limit=50"
+            "--set {spec}: expected dotted.key=value, e.g. --set run.seed=7"
         ))
     })?;
     let key = key.trim();

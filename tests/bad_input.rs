@@ -159,6 +159,12 @@ fn non_positive_values() {
         &[],
         "dispersions.\"entry.flight_path_angle_deg\".sigma",
     );
+    // The same under --nominal, which draws nothing but must write only what `report` reads.
+    expect_bad(
+        Some(&replace("sigma = 0.05", "sigma = -0.05")),
+        &["--nominal"],
+        "dispersions.\"entry.flight_path_angle_deg\".sigma",
+    );
     expect_bad(
         Some(&replace("samples = 10000", "samples = 0")),
         &[],

@@ -352,7 +352,14 @@ impl Plot for Histogram {
                 r
             }))
             .map_err(e)?;
-        for m in &self.markers {
+        // Limits last, so that a percentile on a limit (a propellant p99.865 on the load of a
+        // run where samples run dry) does not hide it.
+        let limits_last = self
+            .markers
+            .iter()
+            .filter(|m| m.color != LIMIT)
+            .chain(self.markers.iter().filter(|m| m.color == LIMIT));
+        for m in limits_last {
             let c = m.color;
             chart
                 .draw_series(LineSeries::new(

@@ -185,8 +185,8 @@ pub struct GuidanceConfig {
 }
 
 /// Assumption: two years, measured on the shipped nominal: with one year the phase overshoots
-/// (the orbit change lags the target by a year or more) and the nominal runs out of
-/// propellant; with two it settles and meets the comet (docs/VALIDATION.md, "Orbit match and
+/// (the orbit change lags the target by a year or more) and the nominal does not arrive (out of
+/// propellant by 6,500 days); with two it settles and meets the comet (docs/VALIDATION.md, "Orbit match and
 /// rendezvous").
 fn default_phasing_days() -> f64 {
     730.5
@@ -198,8 +198,8 @@ fn default_phasing_max_da() -> f64 {
 }
 /// Assumption: 20 million km (~3.5 deg of phase at 2.2 au), measured on the shipped nominal:
 /// the phasing brings the spacecraft there at ~1.3 km/s, which the approach law brakes in about
-/// 600 days; from 2 million km the phasing alone circles the comet at ~10^7 km for 4.5 more
-/// years.
+/// 600 days; from 2 million km the phasing alone circles the comet at ~10^7 km for 2.4 more
+/// years (docs/VALIDATION.md's sweep).
 fn default_approach_km() -> f64 {
     2.0e7
 }

@@ -379,7 +379,8 @@ pub struct IntegratorConfig {
     /// "dopri5" (adaptive, default) or "rk4" (fixed steps, for validation).
     #[serde(default = "default_method")]
     pub method: String,
-    /// dopri5: relative and absolute tolerance of the weighted RMS error norm.
+    /// dopri5: relative and absolute tolerance of the weighted RMS error norm (atol in the
+    /// state's units: m, m/s and J/cm^2).
     #[serde(default = "default_rtol")]
     pub rtol: f64,
     #[serde(default = "default_atol")]
