@@ -333,7 +333,9 @@ impl RawConfig {
         } else {
             Err(ConfigError::key(
                 "run.scenario",
-                "missing; cannot tell which scenario this config describes (\"reentry\" or \"cruise\")",
+                "missing, and the config has neither an [entry] table (a reentry) nor a \
+                 [departure] table (a cruise): give one of them, or run.scenario = \"reentry\" \
+                 or \"cruise\"",
             ))
         }
     }

@@ -499,8 +499,9 @@ fn check_target(out: &Path, replace: bool) -> Result<(), String> {
     }
     if written_by_dispersa(out).is_none() {
         return Err(format!(
-            "--out {shown} was not written by dispersa (no {MARKER} marker and no run, corridor \
-             or report files), so --force will not replace it; choose another --out"
+            "--out {shown} is not empty and was not written by dispersa (no {MARKER} marker and \
+             no run, corridor or report files), so neither a run nor --force will replace it; \
+             choose another --out"
         ));
     }
     if let Some(run) = nested_run(out, 4) {
