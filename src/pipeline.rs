@@ -70,18 +70,11 @@ impl Samples {
     pub fn new(scenario: &dyn Scenario, seed: u64, nominal: bool) -> Result<Self, ConfigError> {
         let (dispersions, correlated) = scenario.dispersions();
         if nominal {
-            // The dispersions are checked as a dispersed run checks them, though none is drawn:
-            // a run that `run --nominal` accepted must also be one that `report` reads (a
-            // new-user trial's --nominal run with a negative sigma was written, and its report
-            // refused).
-            Sampler::new(
-                seed,
-                dispersions,
-                correlated,
-                scenario.param_names(),
-                scenario.nominal(),
-                scenario.n_normals(),
-            )?;
+            // The dispersions are checked as a dispersed run checks them (their parameters, and
+            // a range whose every value is unphysical), though none is drawn: a run that
+            // `run --nominal` accepted must also be one that `report` reads (a new-user
+            // trial's --nominal run with a negative sigma was written, and its report refused).
+            Samples::new(scenario, seed, false)?;
         }
         let (dispersions, correlated, n_normals) = if nominal {
             (&Default::default(), &[][..], 0)

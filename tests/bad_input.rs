@@ -724,6 +724,18 @@ fn parachute_and_landing_inputs_name_their_keys() {
         ],
         "`dispersions.\"vehicle.mass_kg\"`: draws from -5 to -1, where every value is unphysical",
     );
+    // The same under --nominal, whose run `dispersa report` would otherwise refuse.
+    expect_bad(
+        Some(DEFAULT),
+        &[
+            "--nominal",
+            "--set",
+            "dispersions.\"vehicle.mass_kg\".low=-5",
+            "--set",
+            "dispersions.\"vehicle.mass_kg\".high=-1",
+        ],
+        "`dispersions.\"vehicle.mass_kg\"`: draws from -5 to -1, where every value is unphysical",
+    );
     // An entry interface under the terrain, or under the main's deployment above it.
     expect_bad(
         Some(DEFAULT),

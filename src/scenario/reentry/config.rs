@@ -103,11 +103,11 @@ impl PlanetConfig {
     }
 }
 
-/// The drogue's trigger Mach number as a parameter path, and its old spelling.
 /// The range of `landing.terrain_height_m` [m]: the Dead Sea shore to above Everest. A sampled
 /// value outside it fails the sample (model.rs `unphysical`).
 pub const TERRAIN_MIN_M: f64 = -500.0;
 pub const TERRAIN_MAX_M: f64 = 9000.0;
+/// The drogue's trigger Mach number as a parameter path, and its old spelling.
 pub const DROGUE_KEY: &str = "parachutes.drogue_deploy_mach";
 pub const OLD_DROGUE_KEY: &str = "events.drogue_mach";
 

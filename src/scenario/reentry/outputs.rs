@@ -53,19 +53,26 @@ const WATCH_NAMES: [&str; N_WATCH] = [
 /// its whole drag area at once, with no opening load to watch), so an opening inside the
 /// deceleration pulse (a trigger Mach number above the pulse's, or a g-switch with a short
 /// timer) would report the pulse cut off at the opening. Such a sample is failed, with this
-/// reason. The test: the largest value at the watched steps' ends is the one at the last of
-/// them, which ends where the drogue opens (relative 1e-6 covers f32's rounding of t0 + h).
-pub fn pulse_cut(s: &[f64]) -> Option<String> {
+/// reason. The test, once the finishing pass has refined the maxima: a maximum located at or
+/// after the opening (its search window reaches a quarter step past the last watched step,
+/// which ends where the drogue opens, so a quantity still rising there peaks beyond it; a
+/// peak passed inside that step is located before it). Relative 1e-6 covers f32's rounding.
+/// A second pulse after the opening (a lofting entry whose drogue opens in the loft) is not
+/// seen: it is never watched.
+pub fn pulse_cut(s: &[f64], g_switch: bool) -> Option<String> {
     let t_open = s[S_T_DROGUE];
-    if t_open < 0.0 {
+    if t_open < 0.0 || s[S_FINISHED] != 1.0 {
         return None;
     }
-    let at_opening = |t: f64| (t - t_open).abs() <= 1e-6 * t_open.max(1.0);
-    let w = (0..N_WATCH).find(|&w| at_opening(s[S_PK + PK_LEN * w + PK_EXACT_T]))?;
+    let w = (0..N_WATCH).find(|&w| s[S_T_PEAK + w] >= t_open - 1e-6 * t_open.max(1.0))?;
+    let advice = if g_switch {
+        "a longer parachutes.drogue_delay_s"
+    } else {
+        "a lower parachutes.drogue_deploy_mach or a longer parachutes.drogue_delay_s"
+    };
     Some(format!(
         "the drogue opened at {t_open:.2} s, before the {} had passed its peak (the peaks are \
-         watched until the first canopy opens): give a lower parachutes.drogue_deploy_mach or \
-         a longer parachutes.drogue_delay_s",
+         watched until the first canopy opens): give {advice}",
         WATCH_NAMES[w]
     ))
 }
@@ -73,7 +80,7 @@ pub fn pulse_cut(s: &[f64]) -> Option<String> {
 pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     let status = s[S_STATUS] as u32;
     let mut m = vec![None; N_METRICS];
-    if status == ST_FAILED || status == ST_RUNNING || pulse_cut(s).is_some() {
+    if status == ST_FAILED || status == ST_RUNNING || pulse_cut(s, model.g_switch).is_some() {
         return SampleOutputs {
             status: ST_FAILED,
             metrics: m,
