@@ -44,7 +44,8 @@ SCENARIOS = {  # metrics compared with summary.parquet, and (column, unit) pairs
                 "final_distance_km": "km", "final_relative_speed_m_s": "m/s", "final_x_au": "au",
                 "closest_approach_km": "km", "propulsion_thrust_scale": "1"}),
 }
-CORRIDOR_UNITS = {"fpa_deg": "deg", "p_": "probability", "peak_g_": "g0",
+CORRIDOR_UNITS = {"fpa_deg": "deg", "samples": "samples", "failed": "samples",
+                  "p_": "probability", "peak_g_": "g0",
                   "peak_heat_flux_w_cm2_": "W/cm^2", "heat_load_j_cm2_": "J/cm^2"}
 
 
@@ -235,7 +236,7 @@ def check_corridor(d):
     probs = ["p_skip_out", "p_g_exceed", "p_heat_exceed", "p_limit_exceed"]
     pcts = [f"{m}_{q}" for m in ("peak_g", "peak_heat_flux_w_cm2", "heat_load_j_cm2")
             for q in ("p50", "p99865", "max")]
-    needed = ["fpa_deg", *[p + s for p in probs for s in ("", "_ci_low", "_ci_high")], *pcts]
+    needed = ["fpa_deg", "samples", "failed", *[p + s for p in probs for s in ("", "_ci_low", "_ci_high")], *pcts]
     for col in needed:
         assert col in df.columns, f"corridor.parquet: column {col} missing"
     assert df.height > 0 and df["fpa_deg"].n_unique() == df.height, "fpa_deg: empty or repeated"
@@ -262,11 +263,13 @@ def check_corridor(d):
         bounds[key] = number(meta[f"dispersa.corridor.{key}"])  # None for "none"
     shallow, steep, width = (bounds[k] for k in ("shallow_boundary_deg", "steep_boundary_deg",
                                                   "width_deg"))
-    if shallow is not None and steep is not None:
-        assert steep < shallow, \
-            f"steep boundary {steep} deg is not steeper than the shallow one, {shallow} deg"
+    if shallow is not None and steep is not None and steep <= shallow:
         assert width is not None and abs(width - (shallow - steep)) < 1e-9, \
             f"width {width} deg is not shallow - steep = {shallow - steep} deg"
+    elif shallow is not None and steep is not None:  # crossed: no angle meets both risks
+        assert width is None, f"crossed boundaries ({steep} > {shallow} deg) with width {width}"
+        assert "no corridor here" in meta.get("dispersa.corridor.notes", ""), \
+            "crossed boundaries without the note that there is no corridor"
     said = {k: meta[f"dispersa.corridor.{k}"] for k in bounds}
     return (f"corridor: {df.height} angles, steep {said['steep_boundary_deg']} deg, shallow "
             f"{said['shallow_boundary_deg']} deg, width {said['width_deg']} deg, "

@@ -42,7 +42,10 @@ pub struct CorridorOptions {
 #[derive(Debug, Clone)]
 pub struct CorridorPoint {
     pub fpa_deg: f64,
+    /// The samples that flew (not failed): the probabilities' denominator.
     pub trials: u64,
+    /// The samples that failed (unphysical inputs, or in flight), left out.
+    pub failed: u64,
     pub skip: Proportion,
     pub g_exceed: Proportion,
     pub heat_exceed: Proportion,
@@ -253,6 +256,7 @@ fn point_stats(
     CorridorPoint {
         fpa_deg: fpa,
         trials,
+        failed: outs.len() as u64 - trials,
         skip: wilson(count(&|o| o.status == ST_SKIPPED_OUT), trials),
         g_exceed: wilson(count(&g_over), trials),
         heat_exceed: wilson(count(&q_over), trials),
@@ -307,6 +311,7 @@ fn write_corridor(
     let mut fields = vec![
         field("fpa_deg", DataType::Float64, false, Some("deg")),
         field("samples", DataType::UInt64, false, Some("samples")),
+        field("failed", DataType::UInt64, false, Some("samples")),
     ];
     for p in [
         "p_skip_out",
@@ -335,6 +340,9 @@ fn write_corridor(
         )),
         Arc::new(UInt64Array::from(
             pts.iter().map(|p| p.trials).collect::<Vec<_>>(),
+        )),
+        Arc::new(UInt64Array::from(
+            pts.iter().map(|p| p.failed).collect::<Vec<_>>(),
         )),
     ];
     let props: [fn(&CorridorPoint) -> &Proportion; 4] = [
@@ -421,6 +429,25 @@ impl Corridor {
                  {risk}: there is no corridor here; it lies shallower (extend --fpa-deg towards 0)"
             ));
         }
+        let failed: u64 = self.points.iter().map(|p| p.failed).sum();
+        if failed > 0 {
+            let flown = self.points.iter().map(|p| p.trials).min().unwrap_or(0);
+            notes.push(format!(
+                "{failed} samples failed (unphysical inputs, or in flight: a `dispersa run` of \
+                 the config names why in failure_reason) and are left out of the probabilities, \
+                 which count the samples that flew (the `samples` column, at least {flown} an \
+                 angle; `failed` beside it)"
+            ));
+        }
+        if let (Some(sh), Some(st)) = (self.shallow.deg, self.steep.deg) {
+            if sh < st {
+                notes.push(format!(
+                    "the skip-out boundary ({sh:.3} deg) is steeper than the limit boundary \
+                     ({st:.3} deg): no angle in the range meets both the skip-out risk and the \
+                     limits at the risk {risk}, so there is no corridor here"
+                ));
+            }
+        }
         if self.shallow.low_deg.is_none() || self.steep.high_deg.is_none() {
             let n = self.points.iter().map(|p| p.trials).min().unwrap_or(0);
             // Wilson's 95% upper bound for zero events in n trials is z^2 / (n + z^2): it falls
@@ -437,8 +464,10 @@ impl Corridor {
         notes
     }
 
-    /// Shallow minus steep boundary [deg], when both exist.
+    /// Shallow minus steep boundary [deg], when both exist and the shallow one is not the
+    /// steeper (then no angle meets both risks: there is no corridor, and no width).
     pub fn width_deg(&self) -> Option<f64> {
-        Some(self.shallow.deg? - self.steep.deg?)
+        let w = self.shallow.deg? - self.steep.deg?;
+        (w >= 0.0).then_some(w)
     }
 }

@@ -114,3 +114,46 @@ fn a_range_that_only_skips_out_says_where_the_corridor_lies() {
         "{notes:?}"
     );
 }
+
+/// With a g limit so low that every angle steep enough not to skip out exceeds it, the two
+/// boundaries cross: the skip-out one lies steeper than the limit one. That is no corridor, not
+/// a negative width (an audit's -8:-4:0.5 at 12 g reported "corridor width -0.500 deg").
+#[test]
+fn crossed_boundaries_are_no_corridor() {
+    let c = run("-8:-4:0.5", 200, 0.00135, &["events.g_limit=12"]);
+    let (shallow, steep) = (c.shallow.deg.unwrap(), c.steep.deg.unwrap());
+    assert!(
+        shallow < steep,
+        "boundaries {steep} .. {shallow} do not cross"
+    );
+    assert_eq!(c.width_deg(), None);
+    assert!(
+        c.notes(0.00135)
+            .iter()
+            .any(|n| n.contains("no corridor here")),
+        "{:?}",
+        c.notes(0.00135)
+    );
+}
+
+/// Failed samples (here a drogue area dispersed wide enough to draw negative areas) are left
+/// out of an angle's probabilities, counted in `failed` beside `samples`, and noted.
+#[test]
+fn failed_samples_are_counted_and_noted() {
+    let c = run(
+        "-10:-10:1",
+        200,
+        0.00135,
+        &["dispersions.\"parachutes.drogue_cd_area_m2\".sigma=0.25"],
+    );
+    let p = &c.points[0];
+    assert_eq!(p.trials + p.failed, 200);
+    assert!(p.failed > 0, "no sample failed");
+    assert!(
+        c.notes(0.00135)
+            .iter()
+            .any(|n| n.starts_with(&format!("{} samples failed", p.failed))),
+        "{:?}",
+        c.notes(0.00135)
+    );
+}

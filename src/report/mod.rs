@@ -1249,10 +1249,10 @@ fn corridor_figures(
         },
     ];
     let n = t.meta("dispersa.samples_per_point").unwrap_or("?");
-    let width = t
-        .meta("dispersa.corridor.width_deg")
-        .unwrap_or("none")
-        .to_string();
+    let width = match t.meta("dispersa.corridor.width_deg") {
+        Some(w) if w.parse::<f64>().is_ok() => format!("width {w} deg"),
+        _ => "no width: no corridor was found in the range (the notes say why)".to_string(),
+    };
     // The caveats travel with the figure file, not only with the page.
     let caveats: String = t
         .meta("dispersa.corridor.notes")
@@ -1274,7 +1274,7 @@ fn corridor_figures(
         caption: format!(
             "{n} dispersed samples per angle; bars are 95% Wilson intervals. The corridor lies \
              between the vertical lines, where each probability stays below the black risk line \
-             ({risk}); width {width} deg. Where the intervals pin a boundary down on both sides, \
+             ({risk}); {width}. Where the intervals pin a boundary down on both sides, \
              a shaded column shows how far it could move; where they do not, its line is \
              dashed: the point estimates place it, the intervals do not confirm it.{caveats}"
         ),
