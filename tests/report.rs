@@ -443,3 +443,31 @@ fn the_approach_distance_is_shown_only_for_the_guidance_that_has_one() {
         assert_eq!(said, shown, "{mode}: {}", &caption[..200]);
     }
 }
+
+/// Failed samples are in no figure, and the report says how many and why the first failed; the
+/// heliocentric figure draws the first samples that flew (an audit found a failed sample's
+/// missing end point drawn where the Earth is). Here a flyby periapsis dispersed by 2,000 km
+/// draws some below the 125 km floor, sample 0 among them.
+#[test]
+fn a_report_names_its_failed_samples_and_draws_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mix");
+    run(&RunOptions {
+        samples: Some(30),
+        sets: vec!["dispersions.\"departure.periapsis_altitude_km\".sigma=2000.0".into()],
+        ..options(CRUISE, &dir)
+    })
+    .expect("run");
+    let rep = report(&opts(&dir)).expect("report");
+    let note = rep
+        .notes
+        .iter()
+        .find(|n| n.contains("of the 30 samples failed"))
+        .unwrap_or_else(|| panic!("no note of the failures: {:?}", rep.notes));
+    assert!(
+        note.contains("sample 0: unphysical input: departure.periapsis_altitude_km"),
+        "{note}"
+    );
+    let html = check_report(&rep.dir, &rep.figures);
+    assert!(!html.contains("(failed)"), "a failed sample is drawn");
+}

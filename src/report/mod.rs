@@ -275,6 +275,25 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             ok: status.iter().map(|s| s != failed).collect(),
             status,
         };
+        // Failed samples are in no figure: say how many, and why the first one failed (runs
+        // written before failure_reason existed say nothing more).
+        let n_failed = ctx.ok.iter().filter(|ok| !**ok).count();
+        if n_failed > 0 {
+            let why = t.strings("failure_reason").ok().and_then(|r| {
+                let k = ctx.ok.iter().position(|ok| !ok)?;
+                Some(format!("; sample {k}: {}", r[k]))
+            });
+            let all = if n_failed == t.rows {
+                format!("every one of the {} samples failed", t.rows)
+            } else {
+                format!("{n_failed} of the {} samples failed", t.rows)
+            };
+            notes.push(format!(
+                "{all} and {} in no figure (failure_reason in samples.parquet says why{})",
+                if n_failed == 1 { "is" } else { "are" },
+                why.unwrap_or_default()
+            ));
+        }
         match scenario.kind() {
             "reentry" => {
                 let rc = ReentryConfig::from_raw(&raw)?;
@@ -586,7 +605,20 @@ impl RunContext<'_> {
             return Ok(None);
         }
         rows.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        // What the drawing leaves out or bends, said in the caption (an audit of the report).
+        let regressed = rows.iter().filter(|r| r.2.is_some()).count();
+        let mut drawn = String::new();
+        if rows.len() > 12 {
+            drawn += &format!(" The 12 strongest of {} inputs are drawn.", rows.len());
+        }
         rows.truncate(12);
+        if rows.iter().any(|r| r.2.is_none()) {
+            drawn += " Inputs without a dot are not in the regression: they are derived from \
+                      other inputs (a B-plane delivery's entry state) or constant.";
+        }
+        if rows.iter().any(|r| r.2.is_some_and(|s| s.abs() > 1.0)) {
+            drawn += " Dots beyond +-1 are drawn at the edge.";
+        }
         let r2_text = model_r2.map_or(String::new(), |r| {
             // Each scenario's random parts that are not input columns.
             let hidden = if self.scenario.kind() == "cruise" {
@@ -602,8 +634,19 @@ impl RunContext<'_> {
             } else {
                 String::new()
             };
+            // R^2 of a fit to noise is about p / (n - 1) for p regressors and n samples.
+            let chance = regressed as f64 / (n - 1.0).max(1.0);
+            let few = if n < 10.0 * regressed as f64 {
+                format!(
+                    " With {n:.0} samples for {regressed} inputs, even pure noise would give \
+                     about {:.2}: the fit says little.",
+                    chance.min(1.0)
+                )
+            } else {
+                String::new()
+            };
             format!(
-                " The linear model behind the dots explains R^2 = {r:.2} of the variance.{rest}"
+                " The linear model behind the dots explains R^2 = {r:.2} of the variance.{rest}{few}"
             )
         });
         // Rank correlations of independent inputs scatter by about 1/sqrt(n - 1) around zero.
@@ -619,7 +662,7 @@ impl RunContext<'_> {
             caption: format!(
                 "Bars: Spearman rank correlation of each dispersed input with {output} (+1: \
                  the output rises with the input); dots: standardised regression coefficients, \
-                 the change in output standard deviations per input standard deviation.{r2_text}{n_text}"
+                 the change in output standard deviations per input standard deviation.{drawn}{r2_text}{n_text}"
             ),
             plot: AnyPlot::Tornado(Tornado {
                 x_desc: format!("correlation with {output} (dimensionless)"),
@@ -1079,10 +1122,13 @@ fn heliocentric(
     let mut tracks = Vec::new();
     let mut distances = Vec::new();
     let mut worst_km: f64 = 0.0;
+    // The first samples that flew: a failed one (an unphysical input) has no trajectory, and
+    // its end point is null in samples.parquet (an audit found one drawn where the Earth is).
     let runs: Vec<(String, bool, u64)> = std::iter::once(("nominal".to_string(), true, 0))
         .chain(
-            (0..(n_tracks as u64).min(ctx.t.rows as u64))
-                .filter(|_| !was_nominal)
+            (0..ctx.t.rows as u64)
+                .filter(|&k| !was_nominal && ctx.ok[k as usize])
+                .take(n_tracks)
                 .map(|k| (format!("sample {k} ({})", status[k as usize]), false, k)),
         )
         .collect();
@@ -1177,7 +1223,7 @@ fn heliocentric(
          each trajectory ends. {} re-propagated on the f64 CPU reference with the run's \
          config and seed.{check}",
         if tracks.len() > 1 {
-            "The nominal and the run's first samples were"
+            "The nominal and the run's first samples that did not fail were"
         } else {
             "The nominal was"
         }
