@@ -79,6 +79,10 @@ fn summary_table(t: &Table) -> String {
         ("tolerance_upper_99865_95", "upper bound 99.865%/95%"),
     ];
     let data: Vec<Vec<Option<f64>>> = cols.iter().map(|c| get(c.0)).collect();
+    let std_col = cols
+        .iter()
+        .position(|c| c.0 == "std")
+        .expect("std is a column");
     let mut h = String::from(
         "<table class=\"summary\"><thead><tr><th>metric</th><th>unit</th><th>count</th>",
     );
@@ -96,7 +100,27 @@ fn summary_table(t: &Table) -> String {
         // Angles to 1e-6 deg (0.1 m on the ground): 4 significant digits of a latitude or
         // longitude are ~10 km, more than a footprint's minor axis.
         let deg = unit.get(k).is_some_and(|u| u == "deg");
-        let fmt = |x: f64| if deg { format!("{x:.6}") } else { sig(x) };
+        // Other rows to 4 significant digits, or finer where the row's spread is smaller than
+        // their last digit (an audit: min_sun_distance_au, std 1.1e-5, read 0.988 in every
+        // column), so that the standard deviation shows in two digits; MJDs to 0.01 day.
+        let spread = data[std_col][k].filter(|s| s.is_finite() && *s > 0.0);
+        let mjd = metric[k].contains("_mjd");
+        let fine = spread.map_or(0, |s| (1 - s.log10().floor() as i32).max(0) as usize);
+        let fmt = |x: f64| {
+            if deg {
+                format!("{x:.6}")
+            } else if mjd {
+                format!("{x:.2}")
+            } else {
+                let coarse = sig(x);
+                let shown = coarse.split('.').nth(1).map_or(0, str::len);
+                if fine > shown && !coarse.contains('e') {
+                    format!("{x:.fine$}")
+                } else {
+                    coarse
+                }
+            }
+        };
         for col in &data {
             h.push_str(&format!("<td>{}</td>", col[k].map_or(String::new(), fmt)));
         }
