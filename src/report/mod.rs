@@ -1353,24 +1353,38 @@ fn corridor_figures(
                 color: RGBColor(31, 119, 180),
                 y: t.f64s(&format!("{m}_p50"))?,
             },
-            Curve {
-                name: "99.865th percentile".into(),
-                color: RGBColor(255, 127, 14),
-                y: t.f64s(&format!("{m}_p99865"))?,
-            },
+            // The percentile after the maximum, so that it is drawn over it: with few samples
+            // an angle the two nearly coincide (an audit found the percentile hidden).
             Curve {
                 name: "maximum".into(),
                 color: RGBColor(90, 90, 90),
                 y: t.f64s(&format!("{m}_max"))?,
             },
+            Curve {
+                name: "99.865th percentile".into(),
+                color: RGBColor(255, 127, 14),
+                y: t.f64s(&format!("{m}_p99865"))?,
+            },
         ])
+    };
+    // Type-7 percentiles: with n samples the 99.865th interpolates between the two largest
+    // values while (n - 1) x 0.00135 < 1, that is below 742 samples.
+    let near_max = match t
+        .meta("dispersa.samples_per_point")
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        Some(n) if n < 742 => format!(
+            " With {n} samples an angle the 99.865th percentile lies between the two largest \
+             values, on or near the maximum."
+        ),
+        _ => String::new(),
     };
     figs.push(Figure {
         name: "corridor_peaks".into(),
         title: "Peak deceleration and heat flux across the corridor".into(),
         caption: format!(
             "Percentiles over each angle's samples (skip-outs included with their peaks before \
-             leaving); red: the configured limits. {} {}",
+             leaving); red: the configured limits.{near_max} {} {}",
             crossing(&fpa, &t.f64s("peak_g_max")?, cfg.events.g_limit, "Peak g"),
             crossing(
                 &fpa,
