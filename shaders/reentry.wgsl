@@ -445,6 +445,8 @@ fn integrate(sb: u32, p0: P) -> bool {
     var drogue_done = states[sb + S_DROGUE_DONE];
     var drogue_alt = states[sb + S_DROGUE_ALT];
     var drogue_qdyn = states[sb + S_DROGUE_QDYN];
+    var open_mach = states[sb + S_DROGUE_OPEN_MACH];
+    var open_qdyn = states[sb + S_DROGUE_OPEN_QDYN];
     var pend = u32(states[sb + S_PEND]);
     var ch = Chutes(u32(states[sb + S_CHUTE]), states[sb + S_T_NEXT],
                     u32(states[sb + S_NEXT_CHUTE]), states[sb + S_T_DROGUE],
@@ -538,6 +540,11 @@ fn integrate(sb: u32, p0: P) -> bool {
         if (opening) {
             e0.f = tr.f1;
             e0.aux = tr.aux1;
+            // The drogue's opening conditions (cpu.rs `advance`).
+            if (ch.chute == CH_DROGUE) {
+                open_mach = tr.aux1.mach;
+                open_qdyn = tr.aux1.qdyn;
+            }
             continue;
         }
         let finite = y_finite(tr.f1) && y_finite(tr.y1) && is_finite(tr.aux1.alt);
@@ -618,6 +625,8 @@ fn integrate(sb: u32, p0: P) -> bool {
     states[sb + S_DROGUE_DONE] = drogue_done;
     states[sb + S_DROGUE_ALT] = drogue_alt;
     states[sb + S_DROGUE_QDYN] = drogue_qdyn;
+    states[sb + S_DROGUE_OPEN_MACH] = open_mach;
+    states[sb + S_DROGUE_OPEN_QDYN] = open_qdyn;
     states[sb + S_CHUTE] = real(ch.chute);
     states[sb + S_T_NEXT] = ch.t_next;
     states[sb + S_NEXT_CHUTE] = real(ch.next);

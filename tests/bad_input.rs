@@ -302,6 +302,12 @@ fn perturbation_top_below_the_interface_and_a_wind_sigma_beyond_200_m_s() {
         ],
         "winds.perturbation.sigma",
     );
+    // A hypersonic drogue: no parachute model holds, and the peaks would be cut off.
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "parachutes.drogue_deploy_mach=45"],
+        "parachutes.drogue_deploy_mach",
+    );
     // A density factor of exp(5 z) flies most samples through near vacuum.
     expect_bad(
         Some(DEFAULT),

@@ -606,6 +606,10 @@ impl SampleModel<'_> {
                 Self::open_canopy(s, t);
                 chute = s[S_CHUTE] as u32;
                 (f0, aux0) = self.flight(chute).rhs(t, &y);
+                if chute == CH_DROGUE {
+                    s[S_DROGUE_OPEN_MACH] = aux0.mach;
+                    s[S_DROGUE_OPEN_QDYN] = aux0.qdyn_pa;
+                }
             }
             let mut hs = if rk4 {
                 self.rk4_step(s)

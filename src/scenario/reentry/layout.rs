@@ -101,7 +101,9 @@ crate::layout! {
     S_PEAK_QR = S_PEAK + W_QR,
     S_T_PEAK_G = S_T_PEAK + W_G,
     S_T_PEAK_Q = S_T_PEAK + W_Q,
-    STATE_LEN = 168,
+    S_DROGUE_OPEN_MACH = 168, // the Mach number where the drogue opened; -1 if it has not
+    S_DROGUE_OPEN_QDYN = 169, // the dynamic pressure there [Pa]; -1 if it has not
+    STATE_LEN = 170,
 
     // ---- model constants buffer (same for every sample of a run) ----
     C_OMEGA = 0, // Earth rotation rate used [rad/s] (0 without rotation)

@@ -74,7 +74,7 @@ impl Scenario for Reentry {
         self.model.unphysical(params(p))
     }
     fn failed_in_flight(&self, state: &[f64]) -> Option<String> {
-        outputs::pulse_cut(state, self.model.g_switch)
+        outputs::drogue_misopened(state, self.model.g_switch)
     }
     fn derived_params(&self) -> Vec<usize> {
         if self.cfg.entry.bplane() {

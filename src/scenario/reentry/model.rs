@@ -3,7 +3,7 @@
 
 use super::config::{
     AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig, WindsConfig, CONVECTIVE_DKR,
-    TERRAIN_MAX_M, TERRAIN_MIN_M,
+    DROGUE_MAX_MACH, TERRAIN_MAX_M, TERRAIN_MIN_M,
 };
 use super::layout::*;
 use crate::physics::bplane::{radec_unit, Hyperbola};
@@ -582,7 +582,10 @@ impl Model {
             (!exp || p[P_RHO0] >= 0.0, P_RHO0),
             (p[P_RADIUS] > 0.0, P_RADIUS),
             (p[P_MU] >= 0.0, P_MU),
-            (self.g_switch || p[P_DROGUE] > 0.0, P_DROGUE),
+            (
+                self.g_switch || (p[P_DROGUE] > 0.0 && p[P_DROGUE] <= DROGUE_MAX_MACH),
+                P_DROGUE,
+            ),
             (!self.g_switch || p[P_GSW] > 0.0, P_GSW),
             (p[P_DROGUE_DELAY] >= 0.0, P_DROGUE_DELAY),
             (p[P_DROGUE_CDA] >= 0.0, P_DROGUE_CDA),
@@ -616,6 +619,8 @@ impl Model {
         state[S_T_NEXT] = NO_STOP;
         state[S_T_DROGUE] = -1.0;
         state[S_T_MAIN] = -1.0;
+        state[S_DROGUE_OPEN_MACH] = -1.0;
+        state[S_DROGUE_OPEN_QDYN] = -1.0;
         // Unphysical sampled inputs (NaN mass) are failed here, on the host, before any engine.
         let ok = input[I_MASS].is_finite();
         state[S_STATUS] = if ok { ST_RUNNING } else { ST_FAILED } as f64;

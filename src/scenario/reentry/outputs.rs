@@ -1,6 +1,7 @@
 //! From an engine's final state row to the per-sample outputs of DESIGN.md, in f64 on the host
 //! (the same code for both engines): status, peaks, drogue, landing point and ranges.
 
+use super::config::DROGUE_MAX_MACH;
 use super::layout::*;
 use super::model::{Model, Params, P_AZ, P_LAT, P_LON};
 use crate::physics::geodesy::cartesian_to_geodetic_m;
@@ -8,7 +9,7 @@ use crate::physics::geodesy::{crossrange_km, east_north_km, great_circle_km, wgs
 use crate::scenario::SampleOutputs;
 
 /// Output columns after the dispersed inputs: name and unit.
-pub const METRICS: [(&str, &str); 22] = [
+pub const METRICS: [(&str, &str); 24] = [
     ("peak_g", "g0 (9.80665 m/s^2)"),
     ("peak_heat_flux_w_cm2", "W/cm^2"),
     ("peak_conv_heat_flux_w_cm2", "W/cm^2"),
@@ -31,6 +32,8 @@ pub const METRICS: [(&str, &str); 22] = [
     ("miss_distance_km", "km"),
     ("miss_downrange_km", "km"),
     ("miss_crossrange_km", "km"),
+    ("drogue_open_mach", "1"),
+    ("drogue_open_dynamic_pressure_pa", "Pa"),
 ];
 pub const N_METRICS: usize = METRICS.len();
 pub const M_PEAK_G: usize = 0;
@@ -48,8 +51,9 @@ const WATCH_NAMES: [&str; N_WATCH] = [
     "radiative heat flux",
 ];
 
-/// Why a sample's peaks are not its entry's: the drogue opened before a watched quantity had
-/// passed its peak. The maxima are watched only until the first canopy opens (a canopy adds
+/// Why a sample's drogue opened where its outputs cannot be trusted: above
+/// [`DROGUE_MAX_MACH`] (hypersonic: a lofting entry's drogue opening in the loft left its
+/// second pulse unwatched, an audit found), or before a watched quantity had passed its peak. The maxima are watched only until the first canopy opens (a canopy adds
 /// its whole drag area at once, with no opening load to watch), so an opening inside the
 /// deceleration pulse (a trigger Mach number above the pulse's, or a g-switch with a short
 /// timer) would report the pulse cut off at the opening. Such a sample is failed, with this
@@ -59,10 +63,23 @@ const WATCH_NAMES: [&str; N_WATCH] = [
 /// peak passed inside that step is located before it). Relative 1e-6 covers f32's rounding.
 /// A second pulse after the opening (a lofting entry whose drogue opens in the loft) is not
 /// seen: it is never watched.
-pub fn pulse_cut(s: &[f64], g_switch: bool) -> Option<String> {
+pub fn drogue_misopened(s: &[f64], g_switch: bool) -> Option<String> {
     let t_open = s[S_T_DROGUE];
     if t_open < 0.0 || s[S_FINISHED] != 1.0 {
         return None;
+    }
+    let mach = s[S_DROGUE_OPEN_MACH];
+    if mach > DROGUE_MAX_MACH {
+        return Some(format!(
+            "the drogue opened at Mach {mach:.1} ({t_open:.2} s), above Mach \
+             {DROGUE_MAX_MACH}, where no parachute model holds and a later pulse would go \
+             unwatched (the peaks are watched until the first canopy opens): give {}",
+            if g_switch {
+                "a longer parachutes.drogue_delay_s"
+            } else {
+                "a lower parachutes.drogue_deploy_mach"
+            }
+        ));
     }
     let w = (0..N_WATCH).find(|&w| s[S_T_PEAK + w] >= t_open - 1e-6 * t_open.max(1.0))?;
     let advice = if g_switch {
@@ -80,7 +97,8 @@ pub fn pulse_cut(s: &[f64], g_switch: bool) -> Option<String> {
 pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     let status = s[S_STATUS] as u32;
     let mut m = vec![None; N_METRICS];
-    if status == ST_FAILED || status == ST_RUNNING || pulse_cut(s, model.g_switch).is_some() {
+    if status == ST_FAILED || status == ST_RUNNING || drogue_misopened(s, model.g_switch).is_some()
+    {
         return SampleOutputs {
             status: ST_FAILED,
             metrics: m,
@@ -128,6 +146,10 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     }
     if s[S_T_MAIN] >= 0.0 {
         m[17] = Some(s[S_T_MAIN]);
+    }
+    if s[S_T_DROGUE] >= 0.0 {
+        m[22] = Some(s[S_DROGUE_OPEN_MACH]);
+        m[23] = Some(s[S_DROGUE_OPEN_QDYN]);
     }
     SampleOutputs { status, metrics: m }
 }
