@@ -158,14 +158,23 @@ const LIMIT: RGBColor = RGBColor(214, 39, 40);
 const GUIDE: RGBColor = RGBColor(90, 90, 90);
 /// The cruise's trajectories, apart from the colours the figures give the Earth (green), 311P
 /// (purple), the Sun (yellow) and the limits (red, orange): Palette99 gave sample 1 the
-/// comet's purple (a new-user trial).
-const TRACK_COLOURS: [RGBColor; 6] = [
+/// comet's purple (a new-user trial). One colour a track for the nominal and the most samples
+/// a report draws (an audit found 13 tracks sharing 10 colours, which the legend could not
+/// tell apart).
+const TRACK_COLOURS: [RGBColor; 1 + crate::report::MAX_TRAJECTORIES] = [
     RGBColor(31, 119, 180),
     RGBColor(140, 86, 75),
     RGBColor(227, 119, 194),
     RGBColor(127, 127, 127),
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
+    RGBColor(0, 0, 0),
+    RGBColor(0, 0, 128),
+    RGBColor(0, 128, 128),
+    RGBColor(210, 180, 140),
+    RGBColor(166, 206, 227),
+    RGBColor(64, 64, 64),
+    RGBColor(128, 0, 0),
 ];
 
 /// How a legend entry is drawn.
