@@ -429,3 +429,49 @@ fn a_drogue_opened_just_after_the_peak_keeps_it_and_just_before_fails() {
         );
     }
 }
+
+/// At the allowed edge, a trigger at Mach 5 with no delay opens there, within the located
+/// trigger's error either side of it: no sample fails (a review found 413 of 1,000 failed when
+/// the rule compared the opening's Mach number with 5 exactly). A bare fall (no canopy) keeps
+/// any trigger Mach number: it only marks the drogue conditions there.
+#[test]
+fn a_drogue_triggered_at_mach_5_opens_and_a_bare_fall_takes_any_trigger() {
+    let cfg = config_with(&["parachutes.drogue_deploy_mach=5.0"]);
+    let (sc, params, inputs) = sample_inputs(&cfg, 40, false);
+    for engine in [cpu(), gpu(dispersa::engine::PrecisionChoice::F64)] {
+        let outs = outputs(&engine, &sc, &params, &inputs);
+        for (j, o) in outs.iter().enumerate() {
+            assert_eq!(o.status, ST_LANDED, "sample {j}");
+            let mach = o.metrics[metric("drogue_open_mach")].unwrap();
+            assert!(
+                (mach - 5.0).abs() < 5e-3,
+                "sample {j} opened at Mach {mach}"
+            );
+        }
+    }
+    // The ballistic bench config falls bare, its drogue Mach number an event only.
+    let bench = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/bench/ballistic_exponential.toml"
+    );
+    let with = |m: &str| {
+        let raw = dispersa::config::RawConfig::load(
+            std::path::Path::new(bench),
+            &[format!("events.drogue_mach={m}")],
+        )
+        .expect("loads");
+        ReentryConfig::from_raw(&raw)
+    };
+    assert!(with("6.0").is_ok(), "a bare fall's trigger Mach 6 refused");
+    // With parachutes the same number is refused, naming the key.
+    let raw = dispersa::config::RawConfig::load(
+        std::path::Path::new(DEFAULT_CONFIG),
+        &["parachutes.drogue_deploy_mach=6.0".to_string()],
+    )
+    .expect("loads");
+    let err = ReentryConfig::from_raw(&raw).expect_err("Mach 6 with parachutes");
+    assert!(
+        err.to_string().contains("parachutes.drogue_deploy_mach"),
+        "{err}"
+    );
+}

@@ -103,7 +103,9 @@ fn summary_table(t: &Table) -> String {
         // Other rows to 4 significant digits, or finer where the row's spread is smaller than
         // their last digit (an audit: min_sun_distance_au, std 1.1e-5, read 0.988 in every
         // column), so that the standard deviation shows in two digits; MJDs to 0.01 day.
-        let spread = data[std_col][k].filter(|s| s.is_finite() && *s > 0.0);
+        // A spread at f64 rounding of the values (a constant output's 3e-16) is none.
+        let level = data[0][k].map_or(0.0, f64::abs);
+        let spread = data[std_col][k].filter(|s| s.is_finite() && *s > 1e-12 * level);
         let mjd = metric[k].contains("_mjd");
         let fine = spread.map_or(0, |s| (1 - s.log10().floor() as i32).max(0) as usize);
         let fmt = |x: f64| {

@@ -289,8 +289,8 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
                 format!("{n_failed} of the {} samples failed", t.rows)
             };
             notes.push(format!(
-                "{all} and {} in no figure (failure_reason in samples.parquet says why{})",
-                if n_failed == 1 { "is" } else { "are" },
+                "{all}; the figures leave failed samples out (failure_reason in samples.parquet \
+                 says why{})",
                 why.unwrap_or_default()
             ));
         }
@@ -1368,14 +1368,17 @@ fn corridor_figures(
         ])
     };
     // Type-7 percentiles: with n samples the 99.865th interpolates between the two largest
-    // values while (n - 1) x 0.00135 < 1, that is below 742 samples.
-    let near_max = match t
-        .meta("dispersa.samples_per_point")
-        .and_then(|s| s.parse::<u64>().ok())
-    {
+    // values while (n - 1) x 0.00135 < 1, that is below 742 samples; n counts the samples that
+    // flew (an angle's `samples`; failed ones are left out).
+    let flown = t
+        .f64s("samples")
+        .ok()
+        .and_then(|v| v.into_iter().flatten().reduce(f64::min))
+        .map(|n| n as u64);
+    let near_max = match flown {
         Some(n) if n < 742 => format!(
-            " With {n} samples an angle the 99.865th percentile lies between the two largest \
-             values, on or near the maximum."
+            " With {n} samples an angle (the fewest that flew) the 99.865th percentile lies \
+             between the two largest values, on or near the maximum."
         ),
         _ => String::new(),
     };

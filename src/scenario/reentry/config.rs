@@ -109,9 +109,10 @@ pub const TERRAIN_MIN_M: f64 = -500.0;
 pub const TERRAIN_MAX_M: f64 = 9000.0;
 /// The highest Mach number a drogue may open at [1]. Supersonic parachutes have flown to about
 /// Mach 2-3 (disk-gap-band, ringsail); above Mach 5, hypersonic, no parachute model holds, and
-/// the peaks, watched until the first canopy opens, would miss the pulse still to come. A
-/// configured or sampled trigger Mach number above it is refused or fails the sample; a
-/// drogue that opens above it (a g-switch's timer) fails the sample (reentry/outputs.rs).
+/// the peaks, watched until the first canopy opens, would miss the pulse still to come. With
+/// parachutes, a configured or sampled trigger Mach number above it is refused or fails the
+/// sample; a drogue that opens above it (a g-switch's timer) fails the sample, with a margin
+/// for the located opening's error (reentry/outputs.rs).
 pub const DROGUE_MAX_MACH: f64 = 5.0;
 /// The drogue's trigger Mach number as a parameter path, and its old spelling.
 pub const DROGUE_KEY: &str = "parachutes.drogue_deploy_mach";
@@ -902,10 +903,10 @@ impl ReentryConfig {
             }
             (None, None) => {}
             (Some(m), None) => {
-                drogue_mach(DROGUE_KEY, m)?;
+                drogue_mach(DROGUE_KEY, m, self.parachutes.is_some())?;
             }
             (None, Some(m)) => {
-                drogue_mach(OLD_DROGUE_KEY, m)?;
+                drogue_mach(OLD_DROGUE_KEY, m, self.parachutes.is_some())?;
             }
         }
         if let Some(pc) = &self.parachutes {
@@ -1106,11 +1107,11 @@ impl ReentryConfig {
     }
 }
 
-/// A table of [x, y] rows: finite, strictly ascending x; y positive (or >= 0 when `allow_zero`).
-/// A drogue trigger Mach number: positive, at most [`DROGUE_MAX_MACH`].
-fn drogue_mach(key: &str, m: f64) -> Result<(), ConfigError> {
+/// A drogue trigger Mach number: positive, and with parachutes at most [`DROGUE_MAX_MACH`]
+/// (a bare fall only marks the drogue conditions there).
+fn drogue_mach(key: &str, m: f64, chutes: bool) -> Result<(), ConfigError> {
     positive(key, m)?;
-    if m > DROGUE_MAX_MACH {
+    if chutes && m > DROGUE_MAX_MACH {
         return Err(ConfigError::key(
             key,
             format!(
@@ -1123,6 +1124,7 @@ fn drogue_mach(key: &str, m: f64) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// A table of [x, y] rows: finite, strictly ascending x; y positive (or >= 0 when `allow_zero`).
 fn check_table(key: &str, rows: &[[f64; 2]], allow_zero: bool) -> Result<(), ConfigError> {
     if rows.is_empty() {
         return Err(ConfigError::key(key, "must have at least one row"));

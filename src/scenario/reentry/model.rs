@@ -583,7 +583,8 @@ impl Model {
             (p[P_RADIUS] > 0.0, P_RADIUS),
             (p[P_MU] >= 0.0, P_MU),
             (
-                self.g_switch || (p[P_DROGUE] > 0.0 && p[P_DROGUE] <= DROGUE_MAX_MACH),
+                self.g_switch
+                    || (p[P_DROGUE] > 0.0 && (!self.chutes || p[P_DROGUE] <= DROGUE_MAX_MACH)),
                 P_DROGUE,
             ),
             (!self.g_switch || p[P_GSW] > 0.0, P_GSW),
@@ -603,7 +604,12 @@ impl Model {
             .find(|(ok, _)| !ok)
             .map(|&(_, i)| i)
             .or_else(|| (0..N_PARAMS).find(|&i| !p[i].is_finite() && !is_unused(self, i)))?;
-        Some(format!("{} = {}", PARAM_NAMES[bad], p[bad]))
+        let why = if bad == P_DROGUE && p[bad] > DROGUE_MAX_MACH {
+            format!(" (above Mach {DROGUE_MAX_MACH}, where no parachute model holds)")
+        } else {
+            String::new()
+        };
+        Some(format!("{} = {}{why}", PARAM_NAMES[bad], p[bad]))
     }
 
     /// The initial state row of a sample, from its input row.

@@ -68,10 +68,12 @@ pub fn drogue_misopened(s: &[f64], g_switch: bool) -> Option<String> {
     if t_open < 0.0 || s[S_FINISHED] != 1.0 {
         return None;
     }
+    // A trigger at Mach 5 opens there within the located trigger's error (f64 measured 3e-6
+    // relative, f32 3e-4: tests/parachutes.rs, tests/gpu_cpu.rs): 1e-3 keeps it clear.
     let mach = s[S_DROGUE_OPEN_MACH];
-    if mach > DROGUE_MAX_MACH {
+    if mach > DROGUE_MAX_MACH * (1.0 + 1e-3) {
         return Some(format!(
-            "the drogue opened at Mach {mach:.1} ({t_open:.2} s), above Mach \
+            "the drogue opened at Mach {mach:.3} ({t_open:.2} s), above Mach \
              {DROGUE_MAX_MACH}, where no parachute model holds and a later pulse would go \
              unwatched (the peaks are watched until the first canopy opens): give {}",
             if g_switch {
