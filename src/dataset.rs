@@ -24,6 +24,22 @@ pub struct Statistics {
     pub status_counts: Vec<(String, u64)>,
 }
 
+/// Every column name of a samples file, in order.
+pub fn column_names(file: &std::path::Path) -> Result<Vec<String>, OutputError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let f = std::fs::File::open(file)
+        .map_err(crate::output::io(format!("opening {}", file.display())))?;
+    let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|source| OutputError::Parquet {
+        action: format!("reading the schema of {}", file.display()),
+        source,
+    })?;
+    Ok(b.schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect())
+}
+
 /// The input columns of a samples file: its non-nullable Float64 columns (the outputs may be
 /// null, `sample` is an integer).
 pub fn input_columns(file: &std::path::Path) -> Result<Vec<String>, OutputError> {

@@ -462,6 +462,35 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         unit: "text".into(),
     });
     let schema = (&input_cols[..], &output_cols[..], &text_cols[..]);
+    // Finished samples written by a build with other columns (outputs added or removed between
+    // builds) cannot be joined with this build's: refused before any work, where the join
+    // would fail at the end with Arrow's "number of columns must match".
+    let first_done = if data_complete {
+        Some(joined.clone())
+    } else {
+        done.first().map(|p| p.path.clone())
+    };
+    if let Some(file) = first_done {
+        let theirs = crate::dataset::column_names(&file)?;
+        let ours: Vec<String> = std::iter::once("sample".to_string())
+            .chain(
+                [&input_cols, &output_cols, &text_cols]
+                    .iter()
+                    .flat_map(|c| c.iter().map(|s| s.name.clone())),
+            )
+            .chain(std::iter::once("status".to_string()))
+            .collect();
+        if theirs != ours {
+            let missing: Vec<&String> = ours.iter().filter(|c| !theirs.contains(c)).collect();
+            let extra: Vec<&String> = theirs.iter().filter(|c| !ours.contains(c)).collect();
+            return Err(ConfigError::Cli(format!(
+                "--resume: the {resumed} finished samples have other columns than this build \
+                 writes (theirs lack {missing:?}, and have {extra:?} besides): another build of \
+                 dispersa wrote them; pass --force instead of --resume to run it again"
+            ))
+            .into());
+        }
+    }
 
     let bar = progress_bar(prep.range.end - prep.range.start, quiet);
     bar.set_position(resumed);
