@@ -24,8 +24,8 @@ pub struct Statistics {
     pub status_counts: Vec<(String, u64)>,
 }
 
-/// Every column name of a samples file, in order.
-pub fn column_names(file: &std::path::Path) -> Result<Vec<String>, OutputError> {
+/// The Arrow schema of a samples file.
+fn file_schema(file: &std::path::Path) -> Result<arrow_schema::SchemaRef, OutputError> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let f = std::fs::File::open(file)
         .map_err(crate::output::io(format!("opening {}", file.display())))?;
@@ -33,7 +33,12 @@ pub fn column_names(file: &std::path::Path) -> Result<Vec<String>, OutputError> 
         action: format!("reading the schema of {}", file.display()),
         source,
     })?;
-    Ok(b.schema()
+    Ok(b.schema().clone())
+}
+
+/// Every column name of a samples file, in order.
+pub fn column_names(file: &std::path::Path) -> Result<Vec<String>, OutputError> {
+    Ok(file_schema(file)?
         .fields()
         .iter()
         .map(|f| f.name().clone())
@@ -43,14 +48,7 @@ pub fn column_names(file: &std::path::Path) -> Result<Vec<String>, OutputError> 
 /// The input columns of a samples file: its non-nullable Float64 columns (the outputs may be
 /// null, `sample` is an integer).
 pub fn input_columns(file: &std::path::Path) -> Result<Vec<String>, OutputError> {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    let f = std::fs::File::open(file)
-        .map_err(crate::output::io(format!("opening {}", file.display())))?;
-    let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|source| OutputError::Parquet {
-        action: format!("reading the schema of {}", file.display()),
-        source,
-    })?;
-    Ok(b.schema()
+    Ok(file_schema(file)?
         .fields()
         .iter()
         .filter(|f| !f.is_nullable() && *f.data_type() == arrow_schema::DataType::Float64)
