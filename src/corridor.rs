@@ -429,9 +429,10 @@ impl Corridor {
                  {risk}: there is no corridor here; it lies shallower (extend --fpa-deg towards 0)"
             ));
         }
+        // The fewest samples that flew at an angle.
+        let flown = self.points.iter().map(|p| p.trials).min().unwrap_or(0);
         let failed: u64 = self.points.iter().map(|p| p.failed).sum();
         if failed > 0 {
-            let flown = self.points.iter().map(|p| p.trials).min().unwrap_or(0);
             notes.push(format!(
                 "{failed} samples failed (unphysical inputs, or in flight: a `dispersa run` of \
                  the config names why in failure_reason) and are left out of the probabilities, \
@@ -449,7 +450,7 @@ impl Corridor {
             }
         }
         if self.shallow.low_deg.is_none() || self.steep.high_deg.is_none() {
-            let n = self.points.iter().map(|p| p.trials).min().unwrap_or(0);
+            let n = flown;
             // Wilson's 95% upper bound for zero events in n trials is z^2 / (n + z^2): it falls
             // to the risk at n = z^2 (1 - risk) / risk.
             let z2 = 1.959_963_984_540_054f64.powi(2);

@@ -91,6 +91,15 @@ pub struct RunReport {
     pub summary: Vec<SummaryRow>,
 }
 
+impl RunReport {
+    /// Whether every sample of the run failed (nothing to summarise or draw).
+    pub fn all_failed(&self) -> bool {
+        self.status_counts
+            .iter()
+            .any(|(name, n)| name == "failed" && *n == self.samples)
+    }
+}
+
 /// A validated run, before any work: the checks of bad input all happen in here.
 pub struct Prepared {
     pub raw: RawConfig,
@@ -472,14 +481,12 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     };
     if let Some(file) = first_done {
         let theirs = crate::dataset::column_names(&file)?;
-        let ours: Vec<String> = std::iter::once("sample".to_string())
-            .chain(
-                [&input_cols, &output_cols, &text_cols]
-                    .iter()
-                    .flat_map(|c| c.iter().map(|s| s.name.clone())),
-            )
-            .chain(std::iter::once("status".to_string()))
-            .collect();
+        let ours: Vec<String> =
+            crate::output::samples_schema(&input_cols, &output_cols, &text_cols)
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
         if theirs != ours {
             let missing: Vec<&String> = ours.iter().filter(|c| !theirs.contains(c)).collect();
             let extra: Vec<&String> = theirs.iter().filter(|c| !ours.contains(c)).collect();

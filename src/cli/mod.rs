@@ -197,12 +197,7 @@ pub fn main_with(cli: Cli) -> i32 {
                     if !quiet {
                         print_report(&report);
                     }
-                    let failed = report
-                        .status_counts
-                        .iter()
-                        .find(|(name, _)| name == "failed")
-                        .map_or(0, |c| c.1);
-                    if failed == report.samples {
+                    if report.all_failed() {
                         // The outputs are written (they hold every sample's inputs), but a run
                         // with nothing to summarise is no success.
                         eprintln!(
@@ -498,13 +493,9 @@ fn print_report(r: &RunReport) {
         say!("the run's samples were computed by: {all} (its files name them all)");
     }
     print_statistics(&r.status_counts, &r.summary);
-    let all_failed = r
-        .status_counts
-        .iter()
-        .any(|(name, n)| name == "failed" && *n == r.samples);
     match r.out_dir.parent() {
         // Nothing to draw: the caller says so.
-        _ if all_failed => {}
+        _ if r.all_failed() => {}
         Some(dataset) if r.samples_at == r.out_dir => say!(
             "this shard's statistics: {}; all shards': dispersa merge {}",
             r.out_dir.join("_summary.parquet").display(),

@@ -245,6 +245,28 @@ pub struct SamplesWriter {
     n_texts: usize,
 }
 
+/// The columns of samples.parquet, in order: `sample`, the dispersed inputs, the outputs, the
+/// text columns, `status` (what [`SamplesWriter`] writes, and what `--resume` compares a
+/// finished part's columns with).
+pub fn samples_schema(
+    inputs: &[ColumnSpec],
+    outputs: &[ColumnSpec],
+    texts: &[ColumnSpec],
+) -> Schema {
+    let mut fields = vec![field("sample", DataType::UInt64, false, None)];
+    for c in inputs {
+        fields.push(field(&c.name, DataType::Float64, false, Some(&c.unit)));
+    }
+    for c in outputs {
+        fields.push(field(&c.name, DataType::Float64, true, Some(&c.unit)));
+    }
+    for c in texts {
+        fields.push(field(&c.name, DataType::Utf8, true, Some(&c.unit)));
+    }
+    fields.push(field("status", DataType::Utf8, false, None));
+    Schema::new(fields)
+}
+
 impl SamplesWriter {
     pub fn create(
         path: &Path,
@@ -253,18 +275,7 @@ impl SamplesWriter {
         texts: &[ColumnSpec],
         metadata: &[(String, String)],
     ) -> Result<Self, OutputError> {
-        let mut fields = vec![field("sample", DataType::UInt64, false, None)];
-        for c in inputs {
-            fields.push(field(&c.name, DataType::Float64, false, Some(&c.unit)));
-        }
-        for c in outputs {
-            fields.push(field(&c.name, DataType::Float64, true, Some(&c.unit)));
-        }
-        for c in texts {
-            fields.push(field(&c.name, DataType::Utf8, true, Some(&c.unit)));
-        }
-        fields.push(field("status", DataType::Utf8, false, None));
-        let schema = with_run_metadata(Schema::new(fields), metadata);
+        let schema = with_run_metadata(samples_schema(inputs, outputs, texts), metadata);
         let file = File::create(path).map_err(io(format!("creating {}", path.display())))?;
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties(metadata)))
             .map_err(|source| OutputError::Parquet {

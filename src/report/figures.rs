@@ -159,7 +159,7 @@ const GUIDE: RGBColor = RGBColor(90, 90, 90);
 /// The cruise's trajectories, apart from the colours the figures give the Earth (green), 311P
 /// (purple), the Sun (yellow) and the limits (red, orange): Palette99 gave sample 1 the
 /// comet's purple (a new-user trial). One colour a track for the nominal and the most samples
-/// a report draws (an audit found 13 tracks sharing 10 colours, which the legend could not
+/// a report draws (an audit found 13 tracks sharing 6 colours, which the legend could not
 /// tell apart).
 const TRACK_COLOURS: [RGBColor; 1 + crate::report::MAX_TRAJECTORIES] = [
     RGBColor(31, 119, 180),

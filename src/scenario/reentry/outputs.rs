@@ -51,18 +51,17 @@ const WATCH_NAMES: [&str; N_WATCH] = [
     "radiative heat flux",
 ];
 
-/// Why a sample's drogue opened where its outputs cannot be trusted: above
-/// [`DROGUE_MAX_MACH`] (hypersonic: a lofting entry's drogue opening in the loft left its
-/// second pulse unwatched, an audit found), or before a watched quantity had passed its peak. The maxima are watched only until the first canopy opens (a canopy adds
-/// its whole drag area at once, with no opening load to watch), so an opening inside the
-/// deceleration pulse (a trigger Mach number above the pulse's, or a g-switch with a short
-/// timer) would report the pulse cut off at the opening. Such a sample is failed, with this
-/// reason. The test, once the finishing pass has refined the maxima: a maximum located at or
-/// after the opening (its search window reaches a quarter step past the last watched step,
-/// which ends where the drogue opens, so a quantity still rising there peaks beyond it; a
-/// peak passed inside that step is located before it). Relative 1e-6 covers f32's rounding.
-/// A second pulse after the opening (a lofting entry whose drogue opens in the loft) is not
-/// seen: it is never watched.
+/// Why a sample's drogue opened where its outputs cannot be trusted, if it did; such a sample
+/// is failed with this reason. The maxima are watched only until the first canopy opens (a
+/// canopy adds its whole drag area at once, with no opening load to watch), so:
+/// - above [`DROGUE_MAX_MACH`], hypersonic, no parachute model holds, and a pulse still to
+///   come would go unwatched (a lofting entry's drogue opening in the loft, a review found);
+/// - before a watched quantity has passed its peak (a g-switch with a short timer), the pulse
+///   would be reported cut off at the opening. The test, once the finishing pass has refined
+///   the maxima: a maximum located at or after the opening. Its search window reaches a
+///   quarter step past the last watched step, which ends where the drogue opens, so a
+///   quantity still rising there peaks beyond it, and a peak passed inside that step is
+///   located before it. Relative 1e-6 covers f32's rounding.
 pub fn drogue_misopened(s: &[f64], g_switch: bool) -> Option<String> {
     let t_open = s[S_T_DROGUE];
     if t_open < 0.0 || s[S_FINISHED] != 1.0 {
@@ -145,13 +144,11 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     m[15] = Some(s[S_REJECTED]);
     if s[S_T_DROGUE] >= 0.0 {
         m[16] = Some(s[S_T_DROGUE]);
+        m[22] = Some(s[S_DROGUE_OPEN_MACH]);
+        m[23] = Some(s[S_DROGUE_OPEN_QDYN]);
     }
     if s[S_T_MAIN] >= 0.0 {
         m[17] = Some(s[S_T_MAIN]);
-    }
-    if s[S_T_DROGUE] >= 0.0 {
-        m[22] = Some(s[S_DROGUE_OPEN_MACH]);
-        m[23] = Some(s[S_DROGUE_OPEN_QDYN]);
     }
     SampleOutputs { status, metrics: m }
 }
