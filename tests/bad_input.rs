@@ -805,6 +805,13 @@ fn parachute_and_landing_inputs_name_their_keys() {
         &[],
         "parachutes.main_delay_s",
     );
+    // A glider's L/D, which a constant bank cannot fly (an audit's L/D 100 skipped every
+    // sample out, with exit 0).
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "vehicle.lift_to_drag=100.0"],
+        "`vehicle.lift_to_drag`: 100 is beyond +/-1",
+    );
 }
 
 #[test]

@@ -376,6 +376,38 @@ fn a_sampled_terrain_height_off_the_earth_fails_the_sample() {
     );
 }
 
+/// A dispersed L/D beyond what the model flies (|L/D| <= 1, a glider's beyond) fails the
+/// sample and names the value; one within it does not.
+#[test]
+fn a_sampled_glider_lift_to_drag_fails_the_sample() {
+    let cfg = config_with(&[
+        "vehicle.lift_to_drag=0.3",
+        "dispersions.\"vehicle.lift_to_drag\"={dist=\"normal\", sigma=0.6}",
+    ]);
+    let (sc, params, _) = sample_inputs(&cfg, 400, false);
+    let k = PARAM_NAMES
+        .iter()
+        .position(|n| *n == "vehicle.lift_to_drag")
+        .unwrap();
+    let (mut outside, mut inside) = (0, 0);
+    for p in &params {
+        let why = sc.unphysical(p);
+        if p[k].abs() <= 1.0 {
+            inside += 1;
+            assert!(why.is_none(), "L/D {}: {why:?}", p[k]);
+        } else {
+            outside += 1;
+            let why = why.expect("a reason");
+            assert!(why.starts_with("vehicle.lift_to_drag = "), "{why}");
+        }
+    }
+    // N(0.3, 0.6) lies beyond +/-1 with probability 0.16 + 0.015: both kinds are drawn.
+    assert!(
+        outside > 30 && inside > 200,
+        "{outside} outside, {inside} inside"
+    );
+}
+
 /// The same rule at its edge, on a slow entry (1.5 km/s at -30 deg: its pulse peaks below
 /// Mach 5, so the hypersonic rule stays out of it): a g-switch whose timer opens the drogue
 /// 0.1 s after the deceleration's peak lands with that peak (it was located inside the last

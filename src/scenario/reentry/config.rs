@@ -107,6 +107,12 @@ impl PlanetConfig {
 /// value outside it fails the sample (model.rs `unphysical`).
 pub const TERRAIN_MIN_M: f64 = -500.0;
 pub const TERRAIN_MAX_M: f64 = 9000.0;
+/// The largest `vehicle.lift_to_drag` magnitude [1]. Capsules trim at 0-0.4 (Apollo about 0.3);
+/// lifting bodies reach about 1 hypersonic. Above it the vehicle is a glider, which flies by
+/// bank modulation (guidance) and not the constant bank this model gives it: L/D 100 skipped
+/// out every sample (an audit). A configured value beyond it is refused, a sampled one fails
+/// the sample (model.rs `unphysical`).
+pub const LIFT_TO_DRAG_MAX: f64 = 1.0;
 /// The highest Mach number a drogue may open at [1]. Supersonic parachutes have flown to about
 /// Mach 2-3 (disk-gap-band, ringsail); above Mach 5, hypersonic, no parachute model holds, and
 /// the peaks, watched until the first canopy opens, would miss the pulse still to come. With
@@ -829,6 +835,17 @@ impl ReentryConfig {
         positive("vehicle.nose_radius_m", v.nose_radius_m)?;
         positive("vehicle.cd_scale", v.cd_scale)?;
         finite("vehicle.lift_to_drag", v.lift_to_drag)?;
+        if v.lift_to_drag.abs() > LIFT_TO_DRAG_MAX {
+            return Err(ConfigError::key(
+                "vehicle.lift_to_drag",
+                format!(
+                    "{} is beyond +/-{LIFT_TO_DRAG_MAX}: capsules trim at 0-0.4 and lifting \
+                     bodies at about 1; a higher L/D is a glider flown by bank modulation, \
+                     which this model (a constant bank_deg) does not have",
+                    v.lift_to_drag
+                ),
+            ));
+        }
         finite("vehicle.bank_deg", v.bank_deg)?;
         match (&v.cd, &v.cd_table) {
             (Some(cd), None) => {

@@ -3,7 +3,7 @@
 
 use super::config::{
     AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig, WindsConfig, CONVECTIVE_DKR,
-    DROGUE_MAX_MACH, TERRAIN_MAX_M, TERRAIN_MIN_M,
+    DROGUE_MAX_MACH, LIFT_TO_DRAG_MAX, TERRAIN_MAX_M, TERRAIN_MIN_M,
 };
 use super::layout::*;
 use crate::physics::bplane::{radec_unit, Hyperbola};
@@ -572,6 +572,7 @@ impl Model {
             (p[P_DIAM] > 0.0, P_DIAM),
             (p[P_RN] > 0.0, P_RN),
             (p[P_CD_SCALE] > 0.0, P_CD_SCALE),
+            (p[P_LD].abs() <= LIFT_TO_DRAG_MAX, P_LD),
             (self.cd_mode == CD_TABLE || p[P_CD] > 0.0, P_CD),
             (p[P_VEL] > 0.0, P_VEL),
             (p[P_FPA] < 0.0 && p[P_FPA] > -90.0, P_FPA),
@@ -606,6 +607,8 @@ impl Model {
             .or_else(|| (0..N_PARAMS).find(|&i| !p[i].is_finite() && !is_unused(self, i)))?;
         let why = if bad == P_DROGUE && p[bad] > DROGUE_MAX_MACH {
             format!(" (above Mach {DROGUE_MAX_MACH}, where no parachute model holds)")
+        } else if bad == P_LD {
+            format!(" (beyond +/-{LIFT_TO_DRAG_MAX}, a glider's, which needs guidance)")
         } else {
             String::new()
         };
