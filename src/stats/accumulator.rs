@@ -291,13 +291,13 @@ impl<'a> Accumulator<'a> {
                 (
                     "footprint_center_lat_deg",
                     "deg",
-                    ellipse.map(|e| e.center_lat_deg),
+                    f.centre.map(|c| c.0),
                     none,
                 ),
                 (
                     "footprint_center_lon_deg",
                     "deg",
-                    ellipse.map(|e| e.center_lon_deg),
+                    f.centre.map(|c| c.1),
                     none,
                 ),
             ];

@@ -78,6 +78,10 @@ pub type Pass<'a, E> = dyn FnMut(&mut dyn FnMut(f64, f64)) -> Result<(), E> + 'a
 #[derive(Debug, Clone, Default)]
 pub struct Footprint {
     pub count: u64,
+    /// The mean landing point (geodetic latitude, longitude [deg]): the geodetic point of the
+    /// mean ECEF position, the ellipse's centre. Defined from one point on, where the ellipse
+    /// needs three.
+    pub centre: Option<(f64, f64)>,
     /// [`landing_ellipse`].
     pub ellipse: Option<Ellipse>,
     /// Points inside `ellipse`.
@@ -113,7 +117,7 @@ pub fn footprint<E>(
         count: n,
         ..Default::default()
     };
-    if n < 3 {
+    if n == 0 {
         return Ok(out);
     }
     let nf = n as f64;
@@ -123,6 +127,10 @@ pub fn footprint<E>(
         return Ok(out);
     }
     let (lat0, lon0) = ecef_to_geodetic(mean);
+    out.centre = Some((lat0, lon0));
+    if n < 3 {
+        return Ok(out);
+    }
     let plane = TangentPlane::new(lat0, lon0);
     // (2) The projection's mean.
     let (mut se, mut sn) = (0.0, 0.0);
@@ -774,6 +782,32 @@ mod tests {
                 assert!((ratio - 1.0).abs() < 1e-4, "centred, the same: {ratio}");
             }
         }
+    }
+
+    /// The mean landing point is there from one landing on, where the ellipse needs three (an
+    /// audit found summary.parquet's centre null with one or two landings): one point is its
+    /// own centre, two on a meridian centre half way between them (geodetic, not geocentric,
+    /// latitude: within 1e-4 deg on a 0.2 deg arc).
+    #[test]
+    fn the_centre_is_there_from_one_landing() {
+        for (lat, lon) in [
+            (vec![42.0], vec![111.4]),
+            (vec![41.9, 42.1], vec![111.4, 111.4]),
+        ] {
+            let mut pass = slices_pass(&lat, &lon);
+            let f = footprint(&mut pass, 0.9973, None, None)
+                .unwrap_or_else(|never: std::convert::Infallible| match never {});
+            assert!(f.ellipse.is_none());
+            let (c_lat, c_lon) = f.centre.expect("a centre");
+            assert!(
+                (c_lat - 42.0).abs() < 1e-4 && (c_lon - 111.4).abs() < 1e-9,
+                "{c_lat} {c_lon}"
+            );
+        }
+        let mut pass = slices_pass(&[], &[]);
+        let f = footprint(&mut pass, 0.9973, None, None)
+            .unwrap_or_else(|never: std::convert::Infallible| match never {});
+        assert!(f.centre.is_none());
     }
 
     /// The bootstrap's sums, split over 1 to 7 threads across block boundaries, against one
