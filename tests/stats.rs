@@ -593,3 +593,65 @@ fn summarize_streamed_equals_the_sort_to_the_last_bit() {
     let mut empty = |_: &mut dyn FnMut(f64)| -> Result<(), ()> { Ok(()) };
     assert!(summarize_streamed(&mut empty).unwrap().is_none());
 }
+
+/// Longitudes across the antimeridian (an audit: `landing_lon_deg`'s statistics did not wrap,
+/// where the ellipse did): a footprint centred on 180 deg with 0.3 deg of spread gets its
+/// mean and median near +/-180 and its spread 0.3 deg, where the plain statistics give a mean
+/// near 0 and a spread near 180 deg. The same values shifted away from 180 deg give the same
+/// spread and percentiles 180 deg apart, within the shift's rounding (1e-9 deg); and a
+/// footprint away from the antimeridian is summarised to the last bit as before.
+#[test]
+fn longitude_statistics_wrap_at_the_antimeridian() {
+    use dispersa::stats::{summarize_longitude_streamed, summarize_streamed};
+    let mut rng = Pcg64::seed_from_u64(9);
+    let offsets: Vec<f64> = (0..5000).map(|_| 0.3 * standard_normal(&mut rng)).collect();
+    let wrap = |x: f64| if x > 180.0 { x - 360.0 } else { x };
+    let across: Vec<f64> = offsets.iter().map(|d| wrap(180.0 + d)).collect();
+    let away = offsets.clone();
+    let summary = |v: &[f64], lon: bool| {
+        let mut pass = |visit: &mut dyn FnMut(f64)| -> Result<(), ()> {
+            v.iter().for_each(|&x| visit(x));
+            Ok(())
+        };
+        if lon {
+            summarize_longitude_streamed(&mut pass).unwrap().unwrap()
+        } else {
+            summarize_streamed(&mut pass).unwrap().unwrap()
+        }
+    };
+    let plain = summary(&across, false);
+    assert!(
+        plain.std > 100.0,
+        "the plain spread is the bug: {}",
+        plain.std
+    );
+    let (w, a) = (summary(&across, true), summary(&away, false));
+    // Distance on the circle between two longitudes.
+    let arc = |x: f64, y: f64| {
+        let d = (x - y).rem_euclid(360.0);
+        d.min(360.0 - d)
+    };
+    assert!((w.std - a.std).abs() < 1e-9, "{} against {}", w.std, a.std);
+    for (x, y, name) in [
+        (w.mean, a.mean, "mean"),
+        (w.min, a.min, "min"),
+        (w.p00135, a.p00135, "p00135"),
+        (w.p50, a.p50, "p50"),
+        (w.p99865, a.p99865, "p99865"),
+        (w.max, a.max, "max"),
+        (
+            w.tol_upper.unwrap(),
+            a.tol_upper.unwrap(),
+            "tolerance_upper",
+        ),
+    ] {
+        assert!((-180.0..=180.0).contains(&x), "{name} {x}");
+        assert!((arc(x, y) - 180.0).abs() < 1e-9, "{name}: {x} against {y}");
+    }
+    // West of 180 is the minimum, east of it (negative) the maximum: 5,000 draws of
+    // N(0, 0.3 deg) reach about 3.7 sigma, 1.1 deg, and stay within 2 deg.
+    assert!(w.min > 178.0 && w.max < -178.0, "{} {}", w.min, w.max);
+    let near: Vec<f64> = offsets.iter().map(|d| 111.4 + d).collect();
+    let (x, y) = (summary(&near, true), summary(&near, false));
+    assert_eq!(x, y);
+}

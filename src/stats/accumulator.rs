@@ -173,7 +173,11 @@ impl<'a> Accumulator<'a> {
             let job = job + skip;
             if job > 0 {
                 let k = job - 1;
-                let s = stats::summarize_streamed(&mut |visit| pass(k, visit))?;
+                let s = if footprint_keys.is_some_and(|(_, lon_k)| lon_k == k) {
+                    stats::summarize_longitude_streamed(&mut |visit| pass(k, visit))?
+                } else {
+                    stats::summarize_streamed(&mut |visit| pass(k, visit))?
+                };
                 return Ok(Done::Metric(s));
             }
             let (lat_k, lon_k) = footprint_keys.expect("job 0 is the footprint");

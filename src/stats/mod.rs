@@ -440,3 +440,40 @@ pub fn summarize_streamed<E>(pass: &mut ValuePass<'_, E>) -> Result<Option<Metri
         tol_upper: tol.map(|k| at(count - k)),
     }))
 }
+
+/// [`summarize_streamed`] of a longitude [deg, -180..180], continuous across the antimeridian:
+/// when the values read in 0..360 span less than in -180..180 (a footprint across 180 deg),
+/// they are summarised there and every statistic but the spread is wrapped back into
+/// -180..180. Then `min` is the westernmost value and `max` the easternmost, and `min` can be
+/// the greater number. Otherwise the values are summarised as they are, to the last bit.
+pub fn summarize_longitude_streamed<E>(
+    pass: &mut ValuePass<'_, E>,
+) -> Result<Option<MetricSummary>, E> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    let (mut lo360, mut hi360) = (f64::INFINITY, f64::NEG_INFINITY);
+    let east = |x: f64| if x < 0.0 { x + 360.0 } else { x };
+    pass(&mut |x| {
+        lo = lo.min(x);
+        hi = hi.max(x);
+        lo360 = lo360.min(east(x));
+        hi360 = hi360.max(east(x));
+    })?;
+    if !(hi360 - lo360 < hi - lo) {
+        return summarize_streamed(pass);
+    }
+    let wrap = |x: f64| if x > 180.0 { x - 360.0 } else { x };
+    let s = summarize_streamed(&mut |visit: &mut dyn FnMut(f64)| pass(&mut |x| visit(east(x))))?;
+    Ok(s.map(|s| MetricSummary {
+        mean: wrap(s.mean),
+        min: wrap(s.min),
+        p00135: wrap(s.p00135),
+        p02275: wrap(s.p02275),
+        p50: wrap(s.p50),
+        p97725: wrap(s.p97725),
+        p99865: wrap(s.p99865),
+        max: wrap(s.max),
+        tol_lower: s.tol_lower.map(wrap),
+        tol_upper: s.tol_upper.map(wrap),
+        ..s
+    }))
+}
