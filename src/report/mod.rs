@@ -792,8 +792,8 @@ fn reentry_figures(
             "landing points".to_string()
         };
         let outside_label = format!(
-            "all {n_out} outside the ellipse ({:.2}%)",
-            100.0 * n_out as f64 / pts.len() as f64
+            "all {n_out} outside the ellipse ({}%)",
+            percent(100.0 * n_out as f64 / pts.len() as f64, 2)
         );
         let shown_text = match (stride > 1, ellipse.is_some()) {
             (true, true) => format!(
@@ -889,15 +889,15 @@ fn reentry_figures(
                 let share = d.added_share();
                 let part = if share >= 0.0 {
                     format!(
-                        "the wind makes {:.0}% of the landings' variance (1 - calm over windy, \
+                        "the wind makes {}% of the landings' variance (1 - calm over windy, \
                          traces of the covariances)",
-                        100.0 * share
+                        percent(100.0 * share, 0)
                     )
                 } else {
                     format!(
-                        "the wind narrows the landings' variance, to {:.0}% of the calm-air \
+                        "the wind narrows the landings' variance, to {}% of the calm-air \
                          one (traces of the covariances)",
-                        100.0 * d.var_wind_km2 / d.var_calm_km2
+                        percent(100.0 * d.var_wind_km2 / d.var_calm_km2, 0)
                     )
                 };
                 format!(
@@ -1438,6 +1438,24 @@ fn crossing(fpa: &[f64], max: &[Option<f64>], limit: f64, what: &str) -> String 
     }
 }
 
+/// A percentage with at least `min_decimals` decimals, and more (up to 4) where fewer would
+/// round a value that is not 0 or 100 to "0" or "100" (an audit read "narrows the variance
+/// to 100 %"); beyond that, "under" or "over" the smallest step.
+pub fn percent(p: f64, min_decimals: usize) -> String {
+    for d in min_decimals..=4.max(min_decimals) {
+        let s = format!("{p:.d$}");
+        let r: f64 = s.parse().unwrap_or(p);
+        if (r != 0.0 || p == 0.0) && (r != 100.0 || p == 100.0) {
+            return s;
+        }
+    }
+    if p < 50.0 {
+        "under 0.0001".to_string()
+    } else {
+        "over 99.9999".to_string()
+    }
+}
+
 /// A number to 4 significant digits, without trailing noise.
 pub fn sig(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
@@ -1466,6 +1484,17 @@ mod tests {
         assert_eq!(sig(60.0), "60");
         assert_eq!(sig(738.456), "738.5");
         assert_eq!(sig(1.23456e-6), "1.235e-6");
+    }
+
+    #[test]
+    fn percentages_never_round_to_their_ends() {
+        assert_eq!(percent(37.4, 0), "37");
+        assert_eq!(percent(99.7, 0), "99.7");
+        assert_eq!(percent(99.996, 0), "99.996");
+        assert_eq!(percent(0.004, 2), "0.004");
+        assert_eq!(percent(100.0, 0), "100");
+        assert_eq!(percent(0.0, 2), "0.00");
+        assert_eq!(percent(1e-9, 0), "under 0.0001");
     }
 
     #[test]
