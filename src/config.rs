@@ -38,11 +38,11 @@ pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 /// What a command flies, for the notes on `--set` overrides it does not use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flights {
-    /// Dispersed samples, or the nominal with `--nominal` (`run`).
+    /// Dispersed samples (`run`).
     Samples,
     /// Dispersed samples at each swept entry angle (`corridor`).
     SweptAngle,
-    /// The undispersed nominal alone (`target`).
+    /// The undispersed nominal alone (`run --nominal`, `target`).
     Nominal,
 }
 
@@ -126,7 +126,7 @@ impl RawConfig {
                 .other_method_note(key, &parts)
                 .or_else(|| self.other_mode_note(key, &parts))
                 .or_else(|| match flights {
-                    Flights::Nominal => None,
+                    Flights::Nominal => Self::nominal_note(key, &parts),
                     Flights::Samples => self.dispersed_nominal_note(key, &parts, flights),
                     Flights::SweptAngle if parts.join(".") == "entry.flight_path_angle_deg" => {
                         Some(format!(
@@ -216,6 +216,27 @@ impl RawConfig {
                  so it is not used"
             )
         })
+    }
+
+    /// What a nominal flight (`run --nominal`, `target`) draws none of: the dispersions, the
+    /// density and wind perturbations, the thrust noise and the safe-mode outages. An override
+    /// of one of their keys is validated and then not used (an audit's `--nominal --set
+    /// propulsion.thrust_noise.sigma=...` went unremarked).
+    fn nominal_note(key: &str, parts: &[String]) -> Option<String> {
+        const DRAWN: [(&[&str], &str); 6] = [
+            (&["dispersions"], "the dispersions"),
+            (&["correlated"], "the correlated dispersions"),
+            (&["atmosphere", "perturbation"], "the density perturbation"),
+            (&["winds", "perturbation"], "the wind perturbation"),
+            (&["propulsion", "thrust_noise"], "the thrust noise"),
+            (&["missed_thrust"], "the safe-mode outages"),
+        ];
+        let (_, what) = DRAWN.iter().find(|(prefix, _)| {
+            parts.len() > prefix.len() && prefix.iter().zip(parts).all(|(a, b)| a == b)
+        })?;
+        Some(format!(
+            "--set {key}: a nominal flight draws none of {what}, so it is not used"
+        ))
     }
 
     fn dispersed_nominal_note(

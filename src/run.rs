@@ -151,7 +151,11 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let draws = Samples::new(scenario.as_ref(), seed, opts.nominal)?;
     // After the config and its dispersions validate: a note about a value that is then refused
     // only distracts.
-    raw.print_unused_override_notes(crate::config::Flights::Samples);
+    raw.print_unused_override_notes(if opts.nominal {
+        crate::config::Flights::Nominal
+    } else {
+        crate::config::Flights::Samples
+    });
     let name = &run_cfg.name;
     let bad_name = name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']);
     if bad_name {

@@ -288,6 +288,39 @@ mean = [12.0, -10.0]
         "a normal about the nominal uses it: {notes:?}"
     );
     assert_eq!(notes.len(), 4, "{notes:?}");
+    // A nominal flight (`run --nominal`, `target`) draws no dispersion, perturbation, thrust
+    // noise or outage: an override of their keys is noted, the model's own values are not.
+    let sets: Vec<String> = [
+        "dispersions.\"vehicle.cd\".sigma=0.1",
+        "atmosphere.perturbation.sigma=[[0.0, 0.1]]",
+        "winds.perturbation.correlation_length_km=3.0",
+        "propulsion.thrust_noise.sigma=0.02",
+        "missed_thrust.max_events=40",
+        "vehicle.cd=1.4",
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
+    let raw = RawConfig::parse(text, "t", &sets).unwrap();
+    let nominal = raw.unused_override_notes(Flights::Nominal);
+    for (key, what) in [
+        ("dispersions.\"vehicle.cd\".sigma", "the dispersions"),
+        ("atmosphere.perturbation.sigma", "the density perturbation"),
+        (
+            "winds.perturbation.correlation_length_km",
+            "the wind perturbation",
+        ),
+        ("propulsion.thrust_noise.sigma", "the thrust noise"),
+        ("missed_thrust.max_events", "the safe-mode outages"),
+    ] {
+        assert!(
+            nominal
+                .iter()
+                .any(|n| n.starts_with(&format!("--set {key}:")) && n.contains(what)),
+            "{key}: {nominal:?}"
+        );
+    }
+    assert_eq!(nominal.len(), 5, "vehicle.cd is used: {nominal:?}");
 }
 
 /// Too many microbenchmark lanes for the adapter is bad input, named with the adapter's limit
