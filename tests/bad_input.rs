@@ -610,6 +610,13 @@ fn a_state_departure_refuses_the_earth_and_the_flyby_dispersions() {
         &["--set", state, "--set", &far, "--set", v],
         "is not used by this config's models",
     );
+    // A longer time limit needs more outage slots: the message names the limit that asks for
+    // them (it named only max_events, an audit).
+    expect_bad(
+        Some(CRUISE),
+        &["--set", "integrator.time_limit_days=7500"],
+        "outages expected over integrator.time_limit_days = 7500; set at least",
+    );
 }
 
 #[test]

@@ -760,8 +760,10 @@ impl CruiseConfig {
                 return Err(ConfigError::key(
                     "missed_thrust.max_events",
                     format!(
-                        "{} slots for ~{expected:.0} expected outages; set at least {needed}",
-                        m.max_events
+                        "{} slots for the ~{expected:.0} outages expected over \
+                         integrator.time_limit_days = {}; set at least {needed} (twice the \
+                         expected count plus 10), or a shorter time limit",
+                        m.max_events, self.integrator.time_limit_days
                     ),
                 ));
             }
