@@ -812,6 +812,30 @@ fn parachute_and_landing_inputs_name_their_keys() {
         &[],
         "parachutes.main_delay_s",
     );
+    // Profile altitudes given in metres (a new user's trial: accepted, and flown stretched).
+    for (key, table) in [
+        ("winds.profile", "[[0.0, 5.0, 0.0], [1500.0, 7.0, 0.0]]"),
+        ("winds.perturbation.sigma", "[[0.0, 3.0], [10000.0, 6.0]]"),
+        (
+            "atmosphere.perturbation.sigma",
+            "[[0.0, 0.02], [30000.0, 0.03]]",
+        ),
+    ] {
+        expect_bad(
+            Some(DEFAULT),
+            &["--set", &format!("{key}={table}")],
+            &format!(
+                "`{key}`: row 1: {} km is above the atmosphere",
+                if key == "winds.profile" {
+                    1500
+                } else if key.starts_with("winds") {
+                    10000
+                } else {
+                    30000
+                }
+            ),
+        );
+    }
     // A glider's L/D, which a constant bank cannot fly (an audit's L/D 100 skipped every
     // sample out, with exit 0).
     expect_bad(

@@ -817,6 +817,10 @@ impl ReentryConfig {
                 ));
             }
             check_table("atmosphere.perturbation.sigma", &pert.sigma, true)?;
+            altitudes_km(
+                "atmosphere.perturbation.sigma",
+                pert.sigma.iter().map(|r| r[0]),
+            )?;
             if let Some((i, r)) = pert.sigma.iter().enumerate().find(|(_, r)| r[1] > 1.0) {
                 return Err(ConfigError::key(
                     "atmosphere.perturbation.sigma",
@@ -963,6 +967,7 @@ impl ReentryConfig {
         if let Some(w) = &self.winds {
             let rows: Vec<[f64; 2]> = w.profile.iter().map(|r| [r[0], 1.0]).collect();
             check_table("winds.profile", &rows, false)?;
+            altitudes_km("winds.profile", w.profile.iter().map(|r| r[0]))?;
             for (i, r) in w.profile.iter().enumerate() {
                 if !r[1].is_finite()
                     || !r[2].is_finite()
@@ -986,11 +991,15 @@ impl ReentryConfig {
             if top / w.node_spacing_km > 2000.0 {
                 return Err(ConfigError::key(
                     "winds.node_spacing_km",
-                    "too fine: at most 2000 nodes from 0 km to 10 km above the entry interface",
+                    format!(
+                        "too fine: at most 2000 nodes from 0 km to {top} km (the higher of \
+                         winds.profile's top row and 10 km above the entry interface)"
+                    ),
                 ));
             }
             if let Some(p) = &w.perturbation {
                 check_table("winds.perturbation.sigma", &p.sigma, true)?;
+                altitudes_km("winds.perturbation.sigma", p.sigma.iter().map(|r| r[0]))?;
                 if let Some((i, _)) = p.sigma.iter().enumerate().find(|(_, r)| r[1] > 200.0) {
                     return Err(ConfigError::key(
                         "winds.perturbation.sigma",
@@ -1142,6 +1151,27 @@ fn drogue_mach(key: &str, m: f64, chutes: bool) -> Result<(), ConfigError> {
 }
 
 /// A table of [x, y] rows: finite, strictly ascending x; y positive (or >= 0 when `allow_zero`).
+/// The highest altitude [km] a profile row may name: the atmosphere's top (US76 ends at
+/// 1,000 km). A table given in metres (a new user's 30000 for 30 km) was accepted and flew its
+/// profile stretched 1,000 times, with exit 0.
+const PROFILE_TOP_KM: f64 = 1000.0;
+
+/// Every altitude of a profile's rows within 0..[`PROFILE_TOP_KM`], with a hint at metres.
+fn altitudes_km(key: &str, altitudes: impl Iterator<Item = f64>) -> Result<(), ConfigError> {
+    for (i, h) in altitudes.enumerate() {
+        if h > PROFILE_TOP_KM {
+            return Err(ConfigError::key(
+                key,
+                format!(
+                    "row {i}: {h} km is above the atmosphere's top ({PROFILE_TOP_KM} km); \
+                     altitudes are in km (was it given in metres?)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_table(key: &str, rows: &[[f64; 2]], allow_zero: bool) -> Result<(), ConfigError> {
     if rows.is_empty() {
         return Err(ConfigError::key(key, "must have at least one row"));
