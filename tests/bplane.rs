@@ -423,3 +423,24 @@ fn dispersa_target_reaches_a_far_target_in_bplane_mode() {
     assert!(passes[0].miss_m() > 500_000.0, "the test starts far off");
     assert!(passes.last().unwrap().miss_m() <= dispersa::target::AIM_TOLERANCE_M);
 }
+
+/// A delivery whose hyperbola passes above the entry interface has no entry state: every
+/// derived column is NaN (four of them held the nominal's values, a new user's trial found),
+/// and the sample fails naming why.
+#[test]
+fn a_delivery_that_misses_the_interface_has_no_entry_state() {
+    let sc = Reentry::new(bplane_config(&[]));
+    let d = delivery();
+    let mut p = sc.nominal().to_vec();
+    // 10,000 km of B-plane offset: the periapsis is far above the 125 km interface.
+    p[d[0]] += 10_000.0;
+    let x = entry_of(&sc, &p);
+    assert!(x.iter().all(|v| v.is_nan()), "{x:?}");
+    let mut p2 = p.clone();
+    let mut row = vec![0.0; sc.input_len()];
+    sc.pack_input(0, 0, &mut p2, None, &mut row);
+    let why = sc.unphysical(&p2).expect("failed");
+    assert!(why.contains("passes above the entry interface"), "{why}");
+    // The nominal aim has one.
+    assert!(entry_of(&sc, sc.nominal()).iter().all(|v| v.is_finite()));
+}

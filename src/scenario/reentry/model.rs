@@ -672,7 +672,11 @@ pub fn entry_state_from_delivery(p: &mut Params, epoch_jd_tdb: f64, e2: f64) {
         radius += h - alt;
     }
     let Some((r, v)) = state else {
-        p[P_FPA] = f64::NAN;
+        // No entry state: every derived column NaN (they held the nominal's, but for the
+        // angle: a new user's trial), and the NaN angle fails the sample (`unphysical`).
+        for i in DERIVED_ENTRY {
+            p[i] = f64::NAN;
+        }
         return;
     };
     let (lat, lon, _) = geodesy::cartesian_to_geodetic_m(r, a, e2);
