@@ -4,7 +4,9 @@
 //! State mode: the entry latitude and longitude are moved by the nominal's miss, turned around,
 //! and the nominal flown again. Near the aim the landing moves with the entry point almost as
 //! a rigid shift (the Earth's rotation, the winds and the meridians' convergence make it
-//! differ by a few per cent), so each pass cuts the miss by a factor of ~20-100.
+//! differ by a few per cent), so each pass cuts the miss by a factor of ~20-100. The longitude
+//! moves by the east miss measured on the landing's parallel: a change of entry longitude
+//! turns the whole trajectory about the polar axis.
 //!
 //! Bplane mode: the aim point (B.T, B.R) is moved by Newton's method, the landing's east/north
 //! miss against B differenced by [`B_STEP_KM`] on both axes each pass. B moves the entry point,
@@ -14,7 +16,10 @@ use crate::config::{ConfigError, RawConfig};
 use crate::engine::Engine;
 use crate::physics::geodesy::{east_north_km, radii_of_curvature_m};
 use crate::pipeline::Samples;
-use crate::scenario::reentry::{Reentry, ReentryConfig, M_LAT, M_LON, STATUS_NAMES, ST_LANDED};
+use crate::scenario::reentry::{
+    Reentry, ReentryConfig, M_LAT, M_LON, M_PEAK_G, M_PEAK_Q, P_AZ, P_FPA, P_LAT, P_LON, P_VEL,
+    STATUS_NAMES, ST_LANDED,
+};
 use crate::scenario::SampleOutputs;
 use std::path::Path;
 
@@ -103,10 +108,35 @@ pub struct Aimed {
     pub keys: [&'static str; 2],
     pub passes: Vec<Pass>,
     pub notes: Vec<String>,
+    /// The aimed nominal, what an analyst checks before taking the aim.
+    pub nominal: AimedNominal,
+}
+
+/// The aimed nominal trajectory: its entry state (in bplane mode the one the aim maps to),
+/// its peaks, and a warning for each limit it breaks. An aim can land on the target through an
+/// entry no capsule survives (a new user's far target converged at -49.5 deg and 291 g, exit
+/// 0, with nothing said).
+#[derive(Debug, Clone)]
+pub struct AimedNominal {
+    /// Geodetic latitude and longitude [deg], speed [km/s], geocentric flight path angle and
+    /// azimuth [deg] at the entry interface.
+    pub entry: [f64; 5],
+    pub peak_g: f64,
+    pub peak_heat_flux_w_cm2: f64,
+    pub warnings: Vec<String>,
 }
 
 /// Aim the config at `path` (with `--set` overrides).
 pub fn aim(path: &Path, sets: &[String]) -> Result<Aimed, AimError> {
+    aim_with(path, sets, &mut |_, _| {})
+}
+
+/// [`aim`], calling `on_pass` with each pass as it is flown (its number from 1), for progress.
+pub fn aim_with(
+    path: &Path,
+    sets: &[String],
+    on_pass: &mut dyn FnMut(usize, &Pass),
+) -> Result<Aimed, AimError> {
     let raw = RawConfig::load(path, sets)?;
     if raw.scenario_kind()? != "reentry" {
         return Err(
@@ -124,8 +154,8 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<Aimed, AimError> {
         .into());
     };
     let keys = aim_keys(&cfg);
-    // The nominal's landing east and north of the target [km].
-    let miss = |cfg: &ReentryConfig| -> Result<[f64; 2], AimError> {
+    // The nominal's landing east and north of the target [km], and its latitude [deg].
+    let miss = |cfg: &ReentryConfig| -> Result<[f64; 3], AimError> {
         let o = nominal(cfg)?;
         if o.status != ST_LANDED {
             let a = get_aim(cfg);
@@ -137,24 +167,27 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<Aimed, AimError> {
         }
         let (lat, lon) = (o.metrics[M_LAT].unwrap(), o.metrics[M_LON].unwrap());
         let (e, n) = east_north_km(t_lat, t_lon, lat, lon);
-        Ok([e, n])
+        Ok([e, n, lat])
     };
     let mut passes = Vec::new();
     for _ in 0..MAX_PASSES {
         let aim = get_aim(&cfg);
-        let [e, n] = miss(&cfg)?;
+        let [e, n, landed_lat] = miss(&cfg)?;
         let pass = Pass {
             aim,
             miss_east_km: e,
             miss_north_km: n,
         };
         passes.push(pass);
+        on_pass(passes.len(), &pass);
         if pass.miss_m() <= AIM_TOLERANCE_M {
             let notes = aim_notes(&raw, keys, aim, passes[0].aim, cfg.entry.bplane());
+            let nominal = aimed_nominal(&cfg)?;
             return Ok(Aimed {
                 keys,
                 passes,
                 notes,
+                nominal,
             });
         }
         let next = if cfg.entry.bplane() {
@@ -198,24 +231,77 @@ pub fn aim(path: &Path, sets: &[String]) -> Result<Aimed, AimError> {
             // most MAX_MOVE_KM).
             let cap = (MAX_MOVE_KM / e.hypot(n)).min(1.0);
             let (e, n) = (e * cap, n * cap);
-            let phi = aim[0].to_radians();
-            let (m_radius, n_radius) = radii_of_curvature_m(aim[0]);
+            let (m_radius, _) = radii_of_curvature_m(aim[0]);
             let lat = aim[0] - (1000.0 * n / m_radius).to_degrees();
             if lat.abs() >= 90.0 {
                 break;
             }
-            // Longitude kept in [-180, 180).
-            let lon = aim[1] - (1000.0 * e / (n_radius * phi.cos())).to_degrees();
+            // A change of the entry longitude turns the trajectory about the polar axis, so
+            // the landing's longitude changes by as much: the east miss is turned into degrees
+            // on the landing's parallel, not the entry point's (at the entry's, a target at
+            // 86 N closed less than half its miss a pass and gave up at 56 m, a new user's
+            // trial). Longitude kept in [-180, 180).
+            let (_, n_landed) = radii_of_curvature_m(landed_lat);
+            let parallel_m = (n_landed * landed_lat.to_radians().cos()).max(1.0);
+            let turn = (1000.0 * e / parallel_m).to_degrees().clamp(-180.0, 180.0);
+            let lon = aim[1] - turn;
             [lat, (lon + 180.0).rem_euclid(360.0) - 180.0]
         };
         set_aim(&mut cfg, next);
     }
     let last = passes.last().map_or(f64::NAN, Pass::miss_m);
+    // The closest aim flown, which may serve where the tolerance is only missed.
+    let best = passes
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.miss_m().total_cmp(&b.1.miss_m()))
+        .map_or(String::new(), |(k, p)| {
+            format!(
+                "; the closest aim, pass {}: {} = {:.6}, {} = {:.6} ({:.1} m)",
+                k + 1,
+                keys[0],
+                p.aim[0],
+                keys[1],
+                p.aim[1],
+                p.miss_m()
+            )
+        });
     Err(AimError::Failed(format!(
-        "no aim within {AIM_TOLERANCE_M} m after {} passes (last miss {last:.1} m): the landing \
-         does not follow the aim (a target the trajectory cannot reach?)",
+        "no aim within {AIM_TOLERANCE_M} m after {} passes (last miss {last:.1} m{best}): the \
+         landing does not follow the aim closely enough here (near a pole the entry point's \
+         longitude moves the landing little), or the target cannot be reached",
         passes.len()
     )))
+}
+
+/// The aimed nominal's entry state, peaks, and the limits it breaks.
+fn aimed_nominal(cfg: &ReentryConfig) -> Result<AimedNominal, AimError> {
+    let (p, o) = nominal_with_params(cfg)?;
+    let (peak_g, peak_q) = (
+        o.metrics[M_PEAK_G].unwrap_or(f64::NAN),
+        o.metrics[M_PEAK_Q].unwrap_or(f64::NAN),
+    );
+    let ev = &cfg.events;
+    let mut warnings = Vec::new();
+    if peak_g > ev.g_limit {
+        warnings.push(format!(
+            "the aimed nominal's peak deceleration, {peak_g:.1} g, is above events.g_limit = {} g",
+            ev.g_limit
+        ));
+    }
+    if peak_q > ev.heat_flux_limit_w_cm2 {
+        warnings.push(format!(
+            "the aimed nominal's peak heat flux, {peak_q:.0} W/cm^2, is above \
+             events.heat_flux_limit_w_cm2 = {} W/cm^2",
+            ev.heat_flux_limit_w_cm2
+        ));
+    }
+    Ok(AimedNominal {
+        entry: [p[P_LAT], p[P_LON], p[P_VEL], p[P_FPA], p[P_AZ]],
+        peak_g,
+        peak_heat_flux_w_cm2: peak_q,
+        warnings,
+    })
 }
 
 /// Notes for the aim's keys that the dispersed samples draw about a centre of their own (that
@@ -284,9 +370,14 @@ const DAMPING: usize = 6;
 
 /// The undispersed trajectory of a config on the CPU reference.
 fn nominal(cfg: &ReentryConfig) -> Result<SampleOutputs, AimError> {
+    nominal_with_params(cfg).map(|(_, o)| o)
+}
+
+/// [`nominal`], with its parameters (in bplane mode, the entry state derived from the aim).
+fn nominal_with_params(cfg: &ReentryConfig) -> Result<(Vec<f64>, SampleOutputs), AimError> {
     let sc = Reentry::new(cfg.clone());
-    let (_, mut out) = Samples::new(&sc, cfg.run.seed, true)?
+    let (mut chunk, mut out) = Samples::new(&sc, cfg.run.seed, true)?
         .fly(&sc, &Engine::cpu(), [0], None)
         .map_err(|e| AimError::Failed(format!("the CPU engine: {e}")))?;
-    Ok(out.remove(0))
+    Ok((chunk.params.remove(0), out.remove(0)))
 }

@@ -217,3 +217,58 @@ fn dispersa_target_reaches_a_target_an_ocean_away() {
     assert!((first_km / gc_km - 1.0).abs() < 6e-3, "{first_km} km");
     assert!(passes.last().unwrap().miss_m() <= dispersa::target::AIM_TOLERANCE_M);
 }
+
+/// A target near the pole (86 N, on the entry's meridian): the entry longitude's move is
+/// turned into degrees on the landing's parallel, where the landing moves; on the entry
+/// point's, each pass closed less than half the miss and the aim gave up at 56 m after 16
+/// passes (a new user's trial).
+#[test]
+fn dispersa_target_reaches_a_target_near_the_pole() {
+    let sets: Vec<String> = [
+        "landing.target_lat_deg=86",
+        "landing.target_lon_deg=0",
+        "landing.terrain_height_m=0",
+        "entry.azimuth_deg=0",
+    ]
+    .map(String::from)
+    .to_vec();
+    let passes = dispersa::target::aim(std::path::Path::new(DEFAULT_CONFIG), &sets)
+        .expect("aims")
+        .passes;
+    eprintln!("{} passes", passes.len());
+    assert!(passes.last().unwrap().miss_m() <= dispersa::target::AIM_TOLERANCE_M);
+}
+
+/// The aimed nominal is reported with its entry state and peaks, and a limit it breaks is
+/// warned of: a bplane target in South Australia is reached through a -49 deg entry at
+/// ~290 g (a new user's trial: exit 0 with nothing said). The shipped aim breaks none.
+#[test]
+fn dispersa_target_warns_of_an_aim_that_breaks_the_limits() {
+    let bplane = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/tianwen2_reentry_bplane.toml"
+    );
+    let sets: Vec<String> = [
+        "landing.target_lat_deg=-31.15",
+        "landing.target_lon_deg=136.8",
+    ]
+    .map(String::from)
+    .to_vec();
+    let steep = dispersa::target::aim(std::path::Path::new(bplane), &sets).expect("aims");
+    let n = &steep.nominal;
+    assert!(n.entry[3] < -30.0, "entry angle {}", n.entry[3]);
+    assert!(n.peak_g > 60.0, "{} g", n.peak_g);
+    assert!(
+        n.warnings.iter().any(|w| w.contains("events.g_limit")),
+        "{:?}",
+        n.warnings
+    );
+    let shipped = dispersa::target::aim(std::path::Path::new(bplane), &[]).expect("aims");
+    assert!(
+        shipped.nominal.warnings.is_empty(),
+        "{:?}",
+        shipped.nominal.warnings
+    );
+    // Its entry angle is the shallow one the config was aimed for.
+    assert!(shipped.nominal.entry[3] > -15.0 && shipped.nominal.entry[3] < -5.0);
+}

@@ -304,27 +304,34 @@ pub fn main_with(cli: Cli) -> i32 {
                 }
             }
         }
-        Command::Target { config, sets } => match crate::target::aim(&config, &sets) {
-            Ok(crate::target::Aimed {
-                keys,
-                passes,
-                notes,
-            }) => {
-                for (k, p) in passes.iter().enumerate() {
-                    say!(
-                        "pass {}: {} = {:.6}, {} = {:.6} -> lands {:.3} km east, {:.3} km north of the target ({:.1} m)",
-                        k + 1,
-                        keys[0],
-                        p.aim[0],
-                        keys[1],
-                        p.aim[1],
-                        p.miss_east_km,
-                        p.miss_north_km,
-                        p.miss_m()
-                    );
-                }
-                let last = passes.last().expect("at least one pass");
+        Command::Target { config, sets } => {
+            // The keys the passes move, named as each pass is printed (a failed aim printed
+            // none of its passes, a new user's trial).
+            let keys = crate::config::RawConfig::load(&config, &sets)
+                .ok()
+                .and_then(|raw| crate::scenario::reentry::ReentryConfig::from_raw(&raw).ok())
+                .map_or(["aim[0]", "aim[1]"], |cfg| crate::target::aim_keys(&cfg));
+            let mut on_pass = |k: usize, p: &crate::target::Pass| {
                 say!(
+                    "pass {k}: {} = {:.6}, {} = {:.6} -> lands {:.3} km east, {:.3} km north of the target ({:.1} m)",
+                    keys[0],
+                    p.aim[0],
+                    keys[1],
+                    p.aim[1],
+                    p.miss_east_km,
+                    p.miss_north_km,
+                    p.miss_m()
+                );
+            };
+            match crate::target::aim_with(&config, &sets, &mut on_pass) {
+                Ok(crate::target::Aimed {
+                    keys,
+                    passes,
+                    notes,
+                    nominal,
+                }) => {
+                    let last = passes.last().expect("at least one pass");
+                    say!(
                     "aimed: the nominal lands {:.1} m from the target. In [entry]:\n{} = {:.6}\n{} = {:.6}",
                     last.miss_m(),
                     keys[0],
@@ -332,16 +339,28 @@ pub fn main_with(cli: Cli) -> i32 {
                     keys[1],
                     last.aim[1]
                 );
-                for note in notes {
-                    eprintln!("dispersa: note: {note}");
+                    let [lat, lon, v, fpa, az] = nominal.entry;
+                    say!(
+                    "the aimed nominal: entry at {lat:.4} N, {lon:.4} E, {v:.4} km/s, flight path \
+                     angle {fpa:.4} deg (geocentric), azimuth {az:.3} deg; peak {:.2} g, peak \
+                     heat flux {:.1} W/cm^2",
+                    nominal.peak_g,
+                    nominal.peak_heat_flux_w_cm2
+                );
+                    for w in &nominal.warnings {
+                        eprintln!("dispersa: warning: {w}");
+                    }
+                    for note in notes {
+                        eprintln!("dispersa: note: {note}");
+                    }
+                    0
                 }
-                0
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
+                }
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                e.exit_code()
-            }
-        },
+        }
         Command::Adapters => {
             let adapters = gpu::list_adapters();
             if adapters.is_empty() {
