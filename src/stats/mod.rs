@@ -458,7 +458,8 @@ pub fn summarize_longitude_streamed<E>(
         lo360 = lo360.min(east(x));
         hi360 = hi360.max(east(x));
     })?;
-    if !(hi360 - lo360 < hi - lo) {
+    // Not narrower in 0..360 (or NaN among the values): as they are.
+    if (hi360 - lo360).partial_cmp(&(hi - lo)) != Some(std::cmp::Ordering::Less) {
         return summarize_streamed(pass);
     }
     let wrap = |x: f64| if x > 180.0 { x - 360.0 } else { x };
