@@ -836,6 +836,23 @@ fn parachute_and_landing_inputs_name_their_keys() {
             ),
         );
     }
+    // Sizes past any capsule's: a unit slip (a new user's trial timed out every sample).
+    for (set, want) in [
+        (
+            "vehicle.diameter_m=75",
+            "`vehicle.diameter_m`: 75 is above 10 m",
+        ),
+        (
+            "parachutes.main_cd_area_m2=36000",
+            "`parachutes.main_cd_area_m2`: 36000 is above 10000 m^2",
+        ),
+        (
+            "parachutes.drogue_cd_area_m2=900",
+            "`parachutes.drogue_cd_area_m2`: 900 is above 500 m^2",
+        ),
+    ] {
+        expect_bad(Some(DEFAULT), &["--set", set], want);
+    }
     // A glider's L/D, which a constant bank cannot fly (an audit's L/D 100 skipped every
     // sample out, with exit 0).
     expect_bad(

@@ -836,6 +836,12 @@ impl ReentryConfig {
         let v = &self.vehicle;
         positive("vehicle.mass_kg", v.mass_kg)?;
         positive("vehicle.diameter_m", v.diameter_m)?;
+        at_most(
+            "vehicle.diameter_m",
+            v.diameter_m,
+            MAX_DIAMETER_M,
+            "m, more than any capsule (Orion is 5 m; was it given in cm?)",
+        )?;
         positive("vehicle.nose_radius_m", v.nose_radius_m)?;
         positive("vehicle.cd_scale", v.cd_scale)?;
         finite("vehicle.lift_to_drag", v.lift_to_drag)?;
@@ -917,10 +923,15 @@ impl ReentryConfig {
                 ))
             }
             (None, None) if !g_switch => {
-                return Err(ConfigError::key(
-                    DROGUE_KEY,
-                    "required (the drogue's trigger Mach number; old spelling events.drogue_mach)",
-                ))
+                let why = if self.parachutes.is_some() {
+                    "required (the drogue's trigger Mach number; old spelling events.drogue_mach)"
+                } else {
+                    "required, or with no [parachutes] table its old spelling \
+                     events.drogue_mach: the Mach number below which a fall with no parachutes \
+                     is integrated at the descent's integrator.descent_rtol (rk4: \
+                     descent_step_s)"
+                };
+                return Err(ConfigError::key(DROGUE_KEY, why));
             }
             (None, None) => {}
             (Some(m), None) => {
@@ -933,6 +944,12 @@ impl ReentryConfig {
         if let Some(pc) = &self.parachutes {
             non_negative("parachutes.drogue_delay_s", pc.drogue_delay_s)?;
             non_negative("parachutes.drogue_cd_area_m2", pc.drogue_cd_area_m2)?;
+            at_most(
+                "parachutes.drogue_cd_area_m2",
+                pc.drogue_cd_area_m2,
+                MAX_DROGUE_CDA_M2,
+                "m^2, more than any drogue (Orion's two give about 40 m^2): a unit slip?",
+            )?;
             non_negative("parachutes.main_delay_s", pc.main_delay_s)?;
             match (pc.main_deploy_altitude_km, pc.main_cd_area_m2) {
                 (Some(h), Some(a)) => {
@@ -948,6 +965,13 @@ impl ReentryConfig {
                         ));
                     }
                     positive("parachutes.main_cd_area_m2", a)?;
+                    at_most(
+                        "parachutes.main_cd_area_m2",
+                        a,
+                        MAX_MAIN_CDA_M2,
+                        "m^2, more than any main (Orion's three give about 2,500 m^2): a unit \
+                         slip?",
+                    )?;
                 }
                 (None, None) => {}
                 (Some(_), None) => {
@@ -1151,6 +1175,25 @@ fn drogue_mach(key: &str, m: f64, chutes: bool) -> Result<(), ConfigError> {
 }
 
 /// A table of [x, y] rows: finite, strictly ascending x; y positive (or >= 0 when `allow_zero`).
+/// Plausibility bounds on sizes, against a unit slip (a new user's trial: a diameter of 75,
+/// centimetres, or a main's drag area of 36,000 timed out every sample with exit 0): the
+/// largest capsule flown (Orion, 5 m) and its canopies (three mains of ~35 m, C_D A about
+/// 2,500 m^2; two drogues, about 40 m^2), each with a margin of two or more.
+const MAX_DIAMETER_M: f64 = 10.0;
+const MAX_DROGUE_CDA_M2: f64 = 500.0;
+const MAX_MAIN_CDA_M2: f64 = 10_000.0;
+
+/// `value` at most `max`, or an error naming `key`, the value and `what` follows it.
+fn at_most(key: &str, value: f64, max: f64, what: &str) -> Result<(), ConfigError> {
+    if value > max {
+        return Err(ConfigError::key(
+            key,
+            format!("{value} is above {max} {what}"),
+        ));
+    }
+    Ok(())
+}
+
 /// The highest altitude [km] a profile row may name: the atmosphere's top (US76 ends at
 /// 1,000 km). A table given in metres (a new user's 30000 for 30 km) was accepted and flew its
 /// profile stretched 1,000 times, with exit 0.
