@@ -792,14 +792,24 @@ fn reentry_figures(
             "landing points".to_string()
         };
         let outside_label = format!(
-            "all {n_out} outside the ellipse ({}%)",
+            "{} outside the ellipse ({}%)",
+            if n_out == 1 {
+                "the 1".to_string()
+            } else {
+                format!("all {n_out}")
+            },
             percent(100.0 * n_out as f64 / pts.len() as f64, 2)
         );
         let shown_text = match (stride > 1, ellipse.is_some()) {
             (true, true) => format!(
-                "1 in {stride} of the {} landing points inside the ellipse drawn, and all {n_out} \
-                 outside it (triangles)",
-                inside.len()
+                "1 in {stride} of the {} landing points inside the ellipse drawn, and {} outside \
+                 it (triangles)",
+                inside.len(),
+                if n_out == 1 {
+                    "the 1".to_string()
+                } else {
+                    format!("all {n_out}")
+                }
             ),
             (true, false) => format!("1 in {stride} of {} landing points drawn", pts.len()),
             (false, true) => format!(
@@ -872,10 +882,13 @@ fn reentry_figures(
                     a.semi_major_km, a.semi_minor_km
                 ),
                 format!(
-                    " The target ({t_lat:.4} N, {t_lon:.4} E, purple triangle) has its own \
+                    " The target ({t_lat:.4} N, {:.4} E, purple triangle) has its own \
                      ellipse (dashed), from the points' second moments about it: semi-axes {:.1} \
                      and {:.1} km.",
-                    a.semi_major_km, a.semi_minor_km
+                    // As the landing longitudes are written, in [-180, 180).
+                    (t_lon + 180.0).rem_euclid(360.0) - 180.0,
+                    a.semi_major_km,
+                    a.semi_minor_km
                 ),
             ),
             _ => (Vec::new(), String::new(), String::new()),
