@@ -185,6 +185,11 @@ pub enum Mark {
     /// A vertical line drawn in two dashes.
     DashedVLine(RGBColor),
     Dot(RGBColor),
+    /// A horizontal line drawn in two dashes.
+    DashedLine(RGBColor),
+    /// A filled triangle.
+    Triangle(RGBColor),
+    Cross(RGBColor),
 }
 
 /// plotters' legend box inside the chart, at `pos`.
@@ -205,12 +210,68 @@ fn legend_inside<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslat
 
 /// Width of a legend drawn beside a chart [px].
 const LEGEND_W: u32 = 250;
+/// Where a legend's labels start, right of the marks' column [px].
+const LEGEND_TEXT_X: i32 = 38;
+/// Room right of a legend's widest label [px].
+const LEGEND_PAD: u32 = 10;
+/// Space between a legend's entries and between the lines of a wrapped label [px].
+const LEGEND_ROW: i32 = 24;
+const LEGEND_LINE: i32 = 17;
 
-/// A legend in its own strip beside the chart, where it cannot cover data.
+fn legend_style() -> TextStyle<'static> {
+    TextStyle::from((FONT, 14).into_font()).color(&BLACK)
+}
+
+/// A legend's label as lines at most `width` px wide, broken at spaces where it is wider (a
+/// single word wider than that stays whole on its own line).
+fn legend_lines<DB: DrawingBackend>(
+    area: &Area<DB>,
+    label: &str,
+    width: u32,
+) -> Result<Vec<String>, String> {
+    let style = legend_style();
+    let fits = |lines: &[String]| -> Result<bool, String> {
+        for l in lines {
+            if area.estimate_text_size(l, &style).map_err(e)?.0 > width {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    let chars = label.chars().count();
+    for limit in (1..=chars).rev() {
+        let lines = wrap(label, limit);
+        if fits(&lines)? {
+            return Ok(lines);
+        }
+    }
+    Ok(wrap(label, 1))
+}
+
+/// The chart's area and a strip on its right for a legend of these entries: as wide as the
+/// widest label needs, at most `max_w` px (a longer label is wrapped by [`draw_legend`]).
+fn legend_strip<DB: DrawingBackend>(
+    area: &Area<DB>,
+    entries: &[(String, Mark)],
+    max_w: u32,
+) -> Result<(Area<DB>, Area<DB>), String> {
+    let style = legend_style();
+    let mut widest = 0;
+    for (label, _) in entries {
+        widest = widest.max(area.estimate_text_size(label, &style).map_err(e)?.0);
+    }
+    let strip = (LEGEND_TEXT_X as u32 + widest + LEGEND_PAD).min(max_w);
+    let w = area.dim_in_pixel().0;
+    Ok(area.split_horizontally(w.saturating_sub(strip) as i32))
+}
+
+/// A legend in its own strip beside the chart, where it cannot cover data; a label wider than
+/// the strip is wrapped onto more lines.
 fn draw_legend<DB: DrawingBackend>(area: &Area<DB>, entries: &[(String, Mark)]) -> DrawResult {
-    let style = TextStyle::from((FONT, 14).into_font()).color(&BLACK);
-    for (k, (label, mark)) in entries.iter().enumerate() {
-        let y = MARGIN as i32 + 12 + 24 * k as i32;
+    let style = legend_style();
+    let text_w = (area.dim_in_pixel().0 as i32 - LEGEND_TEXT_X - LEGEND_PAD as i32).max(1) as u32;
+    let mut y = MARGIN as i32 + 12;
+    for (label, mark) in entries {
         match *mark {
             Mark::Line(c) => area.draw(&PathElement::new([(4, y), (30, y)], c.stroke_width(3))),
             Mark::VLine(c) => area.draw(&PathElement::new(
@@ -229,9 +290,19 @@ fn draw_legend<DB: DrawingBackend>(area: &Area<DB>, entries: &[(String, Mark)]) 
                     ))
                 }),
             Mark::Dot(c) => area.draw(&Circle::new((17, y), 5, c.filled())),
+            Mark::DashedLine(c) => area
+                .draw(&PathElement::new([(4, y), (13, y)], c.stroke_width(2)))
+                .and_then(|_| area.draw(&PathElement::new([(21, y), (30, y)], c.stroke_width(2)))),
+            Mark::Triangle(c) => area.draw(&TriangleMarker::new((17, y), 6, c.filled())),
+            Mark::Cross(c) => area.draw(&Cross::new((17, y), 6, c.stroke_width(2))),
         }
         .map_err(e)?;
-        area.draw_text(label, &style, (38, y - 8)).map_err(e)?;
+        let lines = legend_lines(area, label, text_w)?;
+        for (k, l) in lines.iter().enumerate() {
+            area.draw_text(l, &style, (LEGEND_TEXT_X, y - 8 + LEGEND_LINE * k as i32))
+                .map_err(e)?;
+        }
+        y += LEGEND_ROW + LEGEND_LINE * (lines.len() as i32 - 1);
     }
     Ok(())
 }
@@ -444,6 +515,35 @@ impl Footprint {
 
 impl Plot for Footprint {
     fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        // The legend in a strip of its own: inside the chart it covered landing points and the
+        // ellipse's arc in whichever corner it went (on the default run every corner holds
+        // some).
+        let (orange, purple, green) = (
+            RGBColor(230, 120, 0),
+            RGBColor(120, 40, 160),
+            RGBColor(30, 140, 60),
+        );
+        let mut legend = vec![(self.points_label.clone(), Mark::Dot(DATA))];
+        if !self.outside.is_empty() {
+            legend.push((self.outside_label.clone(), Mark::Triangle(orange)));
+        }
+        if !self.outline.is_empty() {
+            legend.push((self.ellipse_label.clone(), Mark::Line(LIMIT)));
+        }
+        if !self.target_outline.is_empty() {
+            legend.push((self.target_label.clone(), Mark::DashedLine(purple)));
+        }
+        if self.drift.is_some() {
+            legend.push((self.drift_label.clone(), Mark::Line(green)));
+        }
+        if self.centre.is_some() {
+            legend.push(("mean landing point".into(), Mark::Cross(BLACK)));
+        }
+        if self.target.is_some() {
+            legend.push(("target".into(), Mark::Triangle(purple)));
+        }
+        // The equal-aspect ranges are those of the chart's area, beside the strip.
+        let (area, legend_area) = legend_strip(area, &legend, LEGEND_W)?;
         let all: Vec<(f64, f64)> = self
             .points
             .iter()
@@ -478,41 +578,10 @@ impl Plot for Footprint {
         }
         let span = ((x1 - x0) * 1.15, (y1 - y0) * 1.15);
         let span = (span.0.max(0.02), span.1.max(0.02));
-        let (xr, yr) = equal_aspect((0.5 * (x0 + x1), 0.5 * (y0 + y1)), span, plot_area(area));
+        let (xr, yr) = equal_aspect((0.5 * (x0 + x1), 0.5 * (y0 + y1)), span, plot_area(&area));
         let xr = xr.start / k..xr.end / k;
         let (sx, sy) = ((xr.end - xr.start) / 8.0, (yr.end - yr.start) / 8.0);
-        // The legend goes in the corner that hides the fewest points and outline vertices (it
-        // spans about 45 % of the width and 45 % of the height; an audit found it over 94
-        // landing points and the ellipse's arc in the upper left).
-        let hidden = |right: bool, top: bool| {
-            let (w, h) = (0.45 * (xr.end - xr.start), 0.45 * (yr.end - yr.start));
-            all.iter()
-                .filter(|&&(lat, lon)| {
-                    let inx = if right {
-                        lon > xr.end - w
-                    } else {
-                        lon < xr.start + w
-                    };
-                    let iny = if top {
-                        lat > yr.end - h
-                    } else {
-                        lat < yr.start + h
-                    };
-                    inx && iny
-                })
-                .count()
-        };
-        let corners = [
-            (SeriesLabelPosition::UpperLeft, false, true),
-            (SeriesLabelPosition::UpperRight, true, true),
-            (SeriesLabelPosition::LowerLeft, false, false),
-            (SeriesLabelPosition::LowerRight, true, false),
-        ];
-        let legend_at = corners
-            .into_iter()
-            .min_by_key(|&(_, right, top)| hidden(right, top))
-            .map_or(SeriesLabelPosition::UpperLeft, |c| c.0);
-        let mut chart = ChartBuilder::on(area)
+        let mut chart = ChartBuilder::on(&area)
             .margin(MARGIN)
             .margin_right(MARGIN_RIGHT)
             .x_label_area_size(X_LABELS)
@@ -535,79 +604,59 @@ impl Plot for Footprint {
                     .iter()
                     .map(|&(lat, lon)| Circle::new((lon, lat), 2, DATA.mix(0.45).filled())),
             )
-            .map_err(e)?
-            .label(self.points_label.as_str())
-            .legend(|(x, y)| Circle::new((x + 12, y), 4, DATA.filled()));
+            .map_err(e)?;
         if !self.outside.is_empty() {
-            let c = RGBColor(230, 120, 0);
             chart
                 .draw_series(
-                    self.outside
-                        .iter()
-                        .map(move |&(lat, lon)| TriangleMarker::new((lon, lat), 4, c.filled())),
+                    self.outside.iter().map(move |&(lat, lon)| {
+                        TriangleMarker::new((lon, lat), 4, orange.filled())
+                    }),
                 )
-                .map_err(e)?
-                .label(self.outside_label.as_str())
-                .legend(move |(x, y)| TriangleMarker::new((x + 12, y), 5, c.filled()));
+                .map_err(e)?;
         }
         if !self.outline.is_empty() {
             let mut ring: Vec<(f64, f64)> = self.outline.iter().map(|&(a, o)| (o, a)).collect();
             ring.push(ring[0]);
             chart
                 .draw_series(LineSeries::new(ring, LIMIT.stroke_width(3)))
-                .map_err(e)?
-                .label(self.ellipse_label.as_str())
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], LIMIT.stroke_width(3)));
+                .map_err(e)?;
         }
         if !self.target_outline.is_empty() {
-            let c = RGBColor(120, 40, 160);
             let mut ring: Vec<(f64, f64)> =
                 self.target_outline.iter().map(|&(a, o)| (o, a)).collect();
             ring.push(ring[0]);
             chart
-                .draw_series(DashedLineSeries::new(ring, 8, 5, c.stroke_width(2)))
-                .map_err(e)?
-                .label(self.target_label.as_str())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
+                .draw_series(DashedLineSeries::new(ring, 8, 5, purple.stroke_width(2)))
+                .map_err(e)?;
         }
         if let Some(((c_lat, c_lon), (w_lat, w_lon))) = self.drift {
-            let c = RGBColor(30, 140, 60);
             chart
                 .draw_series(LineSeries::new(
                     [(c_lon, c_lat), (w_lon, w_lat)],
-                    c.stroke_width(3),
+                    green.stroke_width(3),
                 ))
-                .map_err(e)?
-                .label(self.drift_label.as_str())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3)));
+                .map_err(e)?;
             // The calm-air end as a hollow circle, the arrow's head at the mean with the wind.
             chart
-                .draw_series([
-                    EmptyElement::at((c_lon, c_lat)) + Circle::new((0, 0), 5, c.stroke_width(2))
-                ])
+                .draw_series([EmptyElement::at((c_lon, c_lat))
+                    + Circle::new((0, 0), 5, green.stroke_width(2))])
                 .map_err(e)?;
             chart
-                .draw_series([
-                    EmptyElement::at((w_lon, w_lat)) + TriangleMarker::new((0, 0), 7, c.filled())
-                ])
+                .draw_series([EmptyElement::at((w_lon, w_lat))
+                    + TriangleMarker::new((0, 0), 7, green.filled())])
                 .map_err(e)?;
         }
         if let Some((lat, lon)) = self.centre {
             chart
                 .draw_series([Cross::new((lon, lat), 8, BLACK.stroke_width(3))])
-                .map_err(e)?
-                .label("mean landing point")
-                .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
+                .map_err(e)?;
         }
         if let Some((lat, lon)) = self.target {
-            let c = RGBColor(120, 40, 160);
             chart
-                .draw_series([TriangleMarker::new((lon, lat), 9, c.filled())])
-                .map_err(e)?
-                .label("target")
-                .legend(move |(x, y)| TriangleMarker::new((x + 12, y), 6, c.filled()));
+                .draw_series([TriangleMarker::new((lon, lat), 9, purple.filled())])
+                .map_err(e)?;
         }
-        legend_inside(&mut chart, legend_at, 14)
+        draw_legend(&legend_area, &legend)
     }
 }
 
