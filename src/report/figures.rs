@@ -1101,6 +1101,26 @@ pub struct CometDistance {
 
 impl Plot for CometDistance {
     fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        // The legend in a strip of its own: in the upper right it covered the trajectory that
+        // arrives last, on the default run.
+        let approach = self
+            .approach_km
+            .map(|a| (a, "approach", RGBColor(230, 120, 0)));
+        let levels: Vec<(f64, &str, RGBColor)> = approach
+            .into_iter()
+            .chain([(self.rendezvous_km, "rendezvous", LIMIT)])
+            .collect();
+        let legend: Vec<(String, Mark)> = levels
+            .iter()
+            .map(|&(level, name, c)| (format!("{name} {level:.0e} km"), Mark::Line(c)))
+            .chain(self.tracks.iter().enumerate().map(|(k, t)| {
+                (
+                    t.0.clone(),
+                    Mark::Line(TRACK_COLOURS[k % TRACK_COLOURS.len()]),
+                )
+            }))
+            .collect();
+        let (area, legend_area) = legend_strip(area, &legend, LEGEND_W)?;
         let pts = || self.tracks.iter().flat_map(|t| t.1.iter());
         let x0 = pts().map(|p| p.0).fold(f64::INFINITY, f64::min);
         let x1 = pts()
@@ -1114,7 +1134,7 @@ impl Plot for CometDistance {
             .fold(self.rendezvous_km, f64::min)
             .max(1.0)
             * 0.5;
-        let mut chart = ChartBuilder::on(area)
+        let mut chart = ChartBuilder::on(&area)
             .margin(MARGIN)
             .margin_right(MARGIN_RIGHT)
             .x_label_area_size(X_LABELS)
@@ -1131,33 +1151,22 @@ impl Plot for CometDistance {
             .label_style((FONT, 14))
             .draw()
             .map_err(e)?;
-        let approach = self
-            .approach_km
-            .map(|a| (a, "approach", RGBColor(230, 120, 0)));
-        for (level, name, c) in
-            approach
-                .into_iter()
-                .chain([(self.rendezvous_km, "rendezvous", LIMIT)])
-        {
+        for &(level, _, c) in &levels {
             chart
                 .draw_series(LineSeries::new(
                     [(x0, level), (x1, level)],
                     c.stroke_width(1),
                 ))
-                .map_err(e)?
-                .label(format!("{name} {level:.0e} km"))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
+                .map_err(e)?;
         }
-        for (k, (name, pts)) in self.tracks.iter().enumerate() {
+        for (k, (_, pts)) in self.tracks.iter().enumerate() {
             let c = TRACK_COLOURS[k % TRACK_COLOURS.len()];
             let pts: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, y.max(y0))).collect();
             chart
                 .draw_series(LineSeries::new(pts, c.stroke_width(1)))
-                .map_err(e)?
-                .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2)));
+                .map_err(e)?;
         }
-        legend_inside(&mut chart, SeriesLabelPosition::UpperRight, 13)
+        draw_legend(&legend_area, &legend)
     }
 }
 
