@@ -190,6 +190,8 @@ pub enum Mark {
     /// A filled triangle.
     Triangle(RGBColor),
     Cross(RGBColor),
+    /// A bar in two colours, side by side (positive, negative).
+    Bars(RGBColor, RGBColor),
 }
 
 /// plotters' legend box inside the chart, at `pos`.
@@ -295,6 +297,9 @@ fn draw_legend<DB: DrawingBackend>(area: &Area<DB>, entries: &[(String, Mark)]) 
                 .and_then(|_| area.draw(&PathElement::new([(21, y), (30, y)], c.stroke_width(2)))),
             Mark::Triangle(c) => area.draw(&TriangleMarker::new((17, y), 6, c.filled())),
             Mark::Cross(c) => area.draw(&Cross::new((17, y), 6, c.stroke_width(2))),
+            Mark::Bars(a, b) => area
+                .draw(&Rectangle::new([(5, y - 6), (17, y + 6)], a.filled()))
+                .and_then(|_| area.draw(&Rectangle::new([(17, y - 6), (29, y + 6)], b.filled()))),
         }
         .map_err(e)?;
         let lines = legend_lines(area, label, text_w)?;
@@ -672,11 +677,32 @@ impl Plot for Tornado {
     fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
         let n = self.rows.len().max(1) as i32;
         let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
-        let mut chart = ChartBuilder::on(area)
+        let pos = RGBColor(214, 96, 77);
+        let neg = RGBColor(67, 147, 195);
+        // The legend in a strip of its own: in the lower right it covered the bottom rows.
+        let mut legend = vec![(
+            "Spearman rank correlation (red +, blue -)".to_string(),
+            Mark::Bars(pos, neg),
+        )];
+        if self.rows.iter().any(|r| r.2.is_some()) {
+            legend.push((
+                "standardised regression coefficient".to_string(),
+                Mark::Dot(BLACK),
+            ));
+        }
+        let (area, legend_area) = legend_strip(area, &legend, LEGEND_W)?;
+        // The names' column as wide as the widest name needs (up to the 300 px it had), to
+        // give the bars back the width the legend's strip takes.
+        let name_style = TextStyle::from((FONT, 14).into_font());
+        let mut widest = 0;
+        for name in &names {
+            widest = widest.max(area.estimate_text_size(name, &name_style).map_err(e)?.0);
+        }
+        let mut chart = ChartBuilder::on(&area)
             .margin(MARGIN)
             .margin_right(MARGIN_RIGHT)
             .x_label_area_size(X_LABELS)
-            .y_label_area_size(300)
+            .y_label_area_size((widest + 24).min(300))
             .build_cartesian_2d(-1.0..1.0, (0..n - 1).into_segmented())
             .map_err(e)?;
         let label = |v: &SegmentValue<i32>| match v {
@@ -696,8 +722,6 @@ impl Plot for Tornado {
             .label_style((FONT, 14))
             .draw()
             .map_err(e)?;
-        let pos = RGBColor(214, 96, 77);
-        let neg = RGBColor(67, 147, 195);
         chart
             .draw_series(self.rows.iter().enumerate().map(|(i, r)| {
                 let k = n - 1 - i as i32;
@@ -712,13 +736,7 @@ impl Plot for Tornado {
                 rect.set_margin(5, 5, 0, 0);
                 rect
             }))
-            .map_err(e)?
-            .label("Spearman rank correlation (red +, blue -)")
-            .legend(move |(x, y)| {
-                EmptyElement::at((x, y))
-                    + Rectangle::new([(0, -6), (10, 6)], pos.filled())
-                    + Rectangle::new([(10, -6), (20, 6)], neg.filled())
-            });
+            .map_err(e)?;
         if self.rows.iter().any(|r| r.2.is_some()) {
             chart
                 .draw_series(self.rows.iter().enumerate().filter_map(|(i, r)| {
@@ -731,9 +749,7 @@ impl Plot for Tornado {
                         )
                     })
                 }))
-                .map_err(e)?
-                .label("standardised regression coefficient")
-                .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled()));
+                .map_err(e)?;
         }
         chart
             .draw_series(LineSeries::new(
@@ -741,7 +757,7 @@ impl Plot for Tornado {
                 BLACK.stroke_width(1),
             ))
             .map_err(e)?;
-        legend_inside(&mut chart, SeriesLabelPosition::LowerRight, 14)
+        draw_legend(&legend_area, &legend)
     }
 }
 
