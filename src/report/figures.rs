@@ -224,8 +224,10 @@ fn legend_style() -> TextStyle<'static> {
     TextStyle::from((FONT, 14).into_font()).color(&BLACK)
 }
 
-/// A legend's label as lines at most `width` px wide, broken at spaces where it is wider (a
-/// single word wider than that stays whole on its own line).
+/// A legend's label as lines at most `width` px wide, broken at spaces where it is wider: as
+/// few lines as fit, as even as can be ("99.73% ellipse," over "semi-axes 16.7 x 7.6 km", not
+/// "99.73% ellipse, semi-axes 16.7 x" over "7.6 km"). A single word wider than that stays whole
+/// on its own line.
 fn legend_lines<DB: DrawingBackend>(
     area: &Area<DB>,
     label: &str,
@@ -240,14 +242,26 @@ fn legend_lines<DB: DrawingBackend>(
         }
         Ok(true)
     };
-    let chars = label.chars().count();
+    let chars = label.len();
+    let mut fewest = None;
     for limit in (1..=chars).rev() {
         let lines = wrap(label, limit);
         if fits(&lines)? {
+            fewest = Some(lines);
+            break;
+        }
+    }
+    let Some(fewest) = fewest else {
+        return Ok(wrap(label, 1));
+    };
+    // The shortest line length that still needs no more lines evens them out.
+    for limit in 1..=chars {
+        let lines = wrap(label, limit);
+        if lines.len() <= fewest.len() && fits(&lines)? {
             return Ok(lines);
         }
     }
-    Ok(wrap(label, 1))
+    Ok(fewest)
 }
 
 /// The chart's area and a strip on its right for a legend of these entries: as wide as the
@@ -1309,6 +1323,28 @@ mod tests {
     fn captions_wrap_at_spaces() {
         let lines = wrap("one two three four five six", 9);
         assert_eq!(lines, ["one two", "three", "four five", "six"]);
+    }
+
+    /// A legend label wider than its strip is wrapped into lines that fit, as even as can be,
+    /// keeping every word; one that fits stays whole.
+    #[test]
+    fn legend_labels_wrap_into_even_lines_that_fit() {
+        register_fonts();
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (400, 100)).into_drawing_area();
+        let style = legend_style();
+        let width = |l: &str| area.estimate_text_size(l, &style).unwrap().0;
+        let label = "99.73% ellipse, semi-axes 16.7 x 7.6 km";
+        assert_eq!(legend_lines(&area, label, width(label)).unwrap(), [label]);
+        let narrow = width(label) * 3 / 4;
+        let lines = legend_lines(&area, label, narrow).unwrap();
+        assert_eq!(lines, ["99.73% ellipse,", "semi-axes 16.7 x 7.6 km"]);
+        assert!(lines.iter().all(|l| width(l) <= narrow));
+        // A word wider than the strip stays whole.
+        assert_eq!(
+            legend_lines(&area, "a propulsion_degradation_per_year", 40).unwrap(),
+            ["a", "propulsion_degradation_per_year"]
+        );
     }
 
     /// A footprint across the antimeridian is drawn in one piece, about its centre.
