@@ -389,6 +389,26 @@ pub fn bins(values: &[f64], min_width: f64) -> Vec<(f64, f64, u64)> {
 
 impl Plot for Histogram {
     fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        // Limits last, so that a percentile on a limit (a propellant p99.865 on the load of a
+        // run where samples run dry) does not hide it.
+        let limits_last: Vec<&Marker> = self
+            .markers
+            .iter()
+            .filter(|m| m.color != LIMIT)
+            .chain(self.markers.iter().filter(|m| m.color == LIMIT))
+            .collect();
+        // The markers' legend in a strip of its own: in the upper right of the chart it hid the
+        // top of the limit or percentile lines there (four of the five default histograms).
+        let legend: Vec<(String, Mark)> = limits_last
+            .iter()
+            .map(|m| (m.label.clone(), Mark::Line(m.color)))
+            .collect();
+        let (area, legend_area) = if legend.is_empty() {
+            (area.clone(), None)
+        } else {
+            let (a, l) = legend_strip(area, &legend, LEGEND_W)?;
+            (a, Some(l))
+        };
         let finite = self.values.iter().copied().filter(|v| v.is_finite());
         let (mut lo, mut hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(v), b.max(v))
@@ -418,7 +438,7 @@ impl Plot for Histogram {
         let pad = 0.04 * (hi - lo).max(1e-9);
         let (lo, hi) = (lo - pad, hi + pad);
         let ymax = bins.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64 * 1.25;
-        let mut chart = ChartBuilder::on(area)
+        let mut chart = ChartBuilder::on(&area)
             .margin(MARGIN)
             .margin_right(MARGIN_RIGHT)
             .x_label_area_size(X_LABELS)
@@ -451,13 +471,6 @@ impl Plot for Histogram {
                 r
             }))
             .map_err(e)?;
-        // Limits last, so that a percentile on a limit (a propellant p99.865 on the load of a
-        // run where samples run dry) does not hide it.
-        let limits_last = self
-            .markers
-            .iter()
-            .filter(|m| m.color != LIMIT)
-            .chain(self.markers.iter().filter(|m| m.color == LIMIT));
         for m in limits_last {
             let c = m.color;
             chart
@@ -465,14 +478,12 @@ impl Plot for Histogram {
                     [(m.x, 0.0), (m.x, ymax)],
                     c.stroke_width(3),
                 ))
-                .map_err(e)?
-                .label(m.label.as_str())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3)));
+                .map_err(e)?;
         }
-        if !self.markers.is_empty() {
-            legend_inside(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
+        match legend_area {
+            Some(l) => draw_legend(&l, &legend),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
