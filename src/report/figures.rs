@@ -210,7 +210,8 @@ fn legend_inside<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslat
         .map_err(e)
 }
 
-/// Width of a legend drawn beside a chart [px].
+/// Width of a legend drawn beside a chart, and the most a strip sized to its labels takes
+/// (a longer label wraps) [px].
 const LEGEND_W: u32 = 250;
 /// Where a legend's labels start, right of the marks' column [px].
 const LEGEND_TEXT_X: i32 = 38;
