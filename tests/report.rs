@@ -471,3 +471,31 @@ fn a_report_names_its_failed_samples_and_draws_none() {
     let html = check_report(&rep.dir, &rep.figures);
     assert!(!html.contains("(failed)"), "a failed sample is drawn");
 }
+
+/// A footprint of a minority of the samples says so: a time limit that ends most flights
+/// under the main canopy leaves few landings, and the caption names how many and how the
+/// others ended (a new user's trial: 89 landings of 200, and the caption did not say).
+#[test]
+fn a_footprint_of_few_landings_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("few");
+    run(&RunOptions {
+        samples: Some(40),
+        sets: vec![
+            "parachutes.main_deploy_altitude_km=25".into(),
+            "integrator.time_limit_s=2950".into(),
+        ],
+        ..options(REENTRY, &dir)
+    })
+    .expect("run");
+    let rep = report(&opts(&dir)).expect("report");
+    let html = check_report(&rep.dir, &rep.figures);
+    let at = html
+        .find(" of the 40 samples landed (")
+        .expect("the minority note");
+    assert!(
+        html[at..].contains("the others: timeout "),
+        "{}",
+        &html[at..at + 200]
+    );
+}

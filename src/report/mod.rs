@@ -800,6 +800,28 @@ fn reentry_figures(
             },
             percent(100.0 * n_out as f64 / pts.len() as f64, 2)
         );
+        // Where many samples did not land, the footprint is of the ones that did (a new
+        // user's trial: 89 landings of 200, the rest timed out, and the caption did not say).
+        let total = ctx.status.len();
+        let minority = if 10 * pts.len() < 9 * total {
+            let mut others: Vec<(&str, usize)> = Vec::new();
+            for st in ctx.status.iter().filter(|s| s.as_str() != "landed") {
+                match others.iter_mut().find(|c| c.0 == st) {
+                    Some(c) => c.1 += 1,
+                    None => others.push((st, 1)),
+                }
+            }
+            let others: Vec<String> = others.iter().map(|(s, n)| format!("{s} {n}")).collect();
+            format!(
+                " Only {} of the {total} samples landed ({}%; the others: {}): the footprint \
+                 describes those that landed alone.",
+                pts.len(),
+                percent(100.0 * pts.len() as f64 / total as f64, 0),
+                others.join(", ")
+            )
+        } else {
+            String::new()
+        };
         let shown_text = match (stride > 1, ellipse.is_some()) {
             (true, true) => format!(
                 "1 in {stride} of the {} landing points inside the ellipse drawn, and {} outside \
@@ -939,7 +961,8 @@ fn reentry_figures(
             name: "footprint".into(),
             title: "Landing footprint".into(),
             caption: format!(
-                "{shown_text}; {ell_text}.{target_text}{drift_text}{timeline} One kilometre has \
+                "{shown_text}; {ell_text}.{minority}{target_text}{drift_text}{timeline} One \
+                 kilometre has \
                  the same length on both axes."
             ),
             plot: AnyPlot::Footprint(
