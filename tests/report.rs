@@ -499,3 +499,32 @@ fn a_footprint_of_few_landings_says_so() {
         &html[at..at + 200]
     );
 }
+
+/// A target thousands of km from the landings is left off the footprint figure and named in
+/// the caption with its distance (drawn, it shrank the landings to a dot and its ellipse was
+/// 16,834 km across: a new user's trial).
+#[test]
+fn a_far_target_is_named_off_the_figure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("far");
+    run(&RunOptions {
+        samples: Some(60),
+        sets: vec!["landing.target_lat_deg=10.0".into()],
+        ..options(REENTRY, &dir)
+    })
+    .expect("run");
+    let rep = report(&opts(&dir)).expect("report");
+    let html = check_report(&rep.dir, &rep.figures);
+    let named = "The target (10.0000 N, 111.4000 E) is ";
+    let at = html.find(named).expect("named");
+    // 32 deg of latitude: about 3,560 km.
+    let km: f64 = html[at + named.len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((km - 3560.0).abs() < 30.0, "{km} km");
+    assert!(html[at..].contains("off this figure"));
+    assert!(!html.contains("purple triangle"), "the far target is drawn");
+}

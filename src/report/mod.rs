@@ -896,7 +896,28 @@ fn reentry_figures(
         let about = target.and_then(|(t_lat, t_lon)| {
             crate::stats::ellipse::landing_ellipse_about(&la, &lo, t_lat, t_lon, 0.9973)
         });
+        // A target far from the landings (a footprint flown elsewhere than its aim) would
+        // shrink them to a dot and draw an ellipse about it thousands of km across (a new
+        // user's trial): left off the figure and named in the caption instead, beyond ten
+        // times the ellipse's semi-major axis (or 100 km without one).
+        let off_figure = target.and_then(|(t_lat, t_lon)| {
+            let (c_lat, c_lon) = centre?;
+            let d = crate::physics::geodesy::great_circle_km(c_lat, c_lon, t_lat, t_lon);
+            let reach = ellipse.map_or(100.0, |e| 10.0 * e.semi_major_km);
+            (d > reach).then_some(d)
+        });
         let (target_outline, target_label, target_text) = match (target, about) {
+            (Some((t_lat, t_lon)), Some(_)) if off_figure.is_some() => (
+                Vec::new(),
+                String::new(),
+                format!(
+                    " The target ({t_lat:.4} N, {:.4} E) is {:.0} km from the mean landing point, \
+                     off this figure (miss_distance_km in samples.parquet, and the ellipse about \
+                     it in summary.parquet).",
+                    (t_lon + 180.0).rem_euclid(360.0) - 180.0,
+                    off_figure.unwrap_or(f64::NAN)
+                ),
+            ),
             (Some((t_lat, t_lon)), Some(a)) => (
                 a.outline(180),
                 format!(
@@ -974,7 +995,7 @@ fn reentry_figures(
                     outline,
                     centre,
                     ellipse_label: label,
-                    target,
+                    target: target.filter(|_| off_figure.is_none()),
                     target_outline,
                     target_label,
                     drift: drift.map(|d| (d.calm_mean, d.wind_mean)),
