@@ -440,7 +440,9 @@ impl Plot for Histogram {
         }
         let pad = 0.04 * (hi - lo).max(1e-9);
         let (lo, hi) = (lo - pad, hi + pad);
-        let ymax = bins.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64 * 1.25;
+        // A little headroom over the tallest bar (the legend, beside the chart since
+        // 2026-12-06, needs none).
+        let ymax = bins.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64 * 1.08;
         let mut chart = ChartBuilder::on(&area)
             .margin(MARGIN)
             .margin_right(MARGIN_RIGHT)
