@@ -69,13 +69,18 @@ impl Samples {
     /// appended to the input columns after the dispersed ones.
     pub fn new(scenario: &dyn Scenario, seed: u64, nominal: bool) -> Result<Self, ConfigError> {
         let (dispersions, correlated) = scenario.dispersions();
-        if nominal {
-            // The dispersions are checked as a dispersed run checks them (their parameters, and
-            // a range whose every value is unphysical), though none is drawn: a run that
-            // `run --nominal` accepted must also be one that `report` reads (a new-user
-            // trial's --nominal run with a negative sigma was written, and its report refused).
-            Samples::new(scenario, seed, false)?;
-        }
+        // The dispersions are checked as a dispersed run checks them (their parameters, and a
+        // range whose every value is unphysical), though none is drawn: a run that `run
+        // --nominal` accepted must also be one that `report` reads (a new-user trial's
+        // --nominal run with a negative sigma was written, and its report refused). Its
+        // columns are the nominal's too, at their nominal values: a nominal written without
+        // them could not be concatenated with a dispersed run, nor pass check_outputs.py (a
+        // notebook user's trial).
+        let dispersed = if nominal {
+            Some(Samples::new(scenario, seed, false)?)
+        } else {
+            None
+        };
         let (dispersions, correlated, n_normals) = if nominal {
             (&Default::default(), &[][..], 0)
         } else {
@@ -109,9 +114,17 @@ impl Samples {
                 }
             }
         }
-        for i in scenario.derived_params() {
-            sampler.columns.push(scenario.param_names()[i].to_string());
-            sampler.column_params.push(i);
+        match dispersed {
+            Some(d) => {
+                sampler.columns = d.sampler.columns;
+                sampler.column_params = d.sampler.column_params;
+            }
+            None => {
+                for i in scenario.derived_params() {
+                    sampler.columns.push(scenario.param_names()[i].to_string());
+                    sampler.column_params.push(i);
+                }
+            }
         }
         let samples = Samples {
             sampler,

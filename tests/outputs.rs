@@ -436,3 +436,36 @@ fn samples_parquet_is_written_in_bounded_row_groups_and_read_back_by_column() {
     assert_eq!(ab[1], rows.iter().map(|&i| -(i as f64)).collect::<Vec<_>>());
     assert!(read_present_rows(std::slice::from_ref(&path), &["nope"]).is_err());
 }
+
+/// A --nominal run writes the dispersed run's columns, its inputs at their nominal values, so
+/// that the two concatenate (a notebook user's trial: the nominal had 27 columns against 38,
+/// and check_outputs.py refused it).
+#[test]
+fn a_nominal_run_has_the_dispersed_runs_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dispersed, nominal) = (dir.path().join("d"), dir.path().join("n"));
+    run_to(&dispersed, 3, BackendChoice::Cpu, &[]);
+    run(&RunOptions {
+        config: common::DEFAULT_CONFIG.into(),
+        samples: None,
+        seed: None,
+        out: Some(nominal.clone()),
+        backend: BackendChoice::Cpu,
+        precision: PrecisionChoice::Auto,
+        sets: vec![],
+        nominal: true,
+        force: true,
+        quiet: true,
+        resume: false,
+        shard: None,
+    })
+    .expect("nominal run");
+    let (d, _) = read(&dispersed.join("samples.parquet"));
+    let (n, _) = read(&nominal.join("samples.parquet"));
+    assert_eq!(d.schema().fields(), n.schema().fields());
+    // The shipped entry angle, -10 deg (dispersed about it in the other run).
+    assert_eq!(
+        f64_col(&n, "entry_flight_path_angle_deg"),
+        vec![Some(-10.0)]
+    );
+}
