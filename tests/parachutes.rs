@@ -408,6 +408,45 @@ fn a_sampled_glider_lift_to_drag_fails_the_sample() {
     );
 }
 
+/// Sizes beyond any capsule's fail their sample when sampled, as they are refused when
+/// configured (a review: a diameter dispersed about 75, centimetres for metres, timed out
+/// every sample with exit 0).
+#[test]
+fn sampled_sizes_past_any_capsules_fail_the_sample() {
+    for (path, nominal, sigma, max) in [
+        ("vehicle.diameter_m", 0.8, 6.0, MAX_DIAMETER_M),
+        (
+            "parachutes.drogue_cd_area_m2",
+            0.3,
+            300.0,
+            MAX_DROGUE_CDA_M2,
+        ),
+        ("parachutes.main_cd_area_m2", 36.0, 6000.0, MAX_MAIN_CDA_M2),
+    ] {
+        let cfg = config_with(&[
+            &format!("{path}={nominal}"),
+            &format!("dispersions.\"{path}\"={{dist=\"normal\", sigma={sigma}}}"),
+        ]);
+        let (sc, params, _) = sample_inputs(&cfg, 400, false);
+        let k = PARAM_NAMES.iter().position(|n| *n == path).unwrap();
+        let mut above = 0;
+        for p in &params {
+            let why = sc.unphysical(p);
+            if p[k] > max {
+                above += 1;
+                let why = why.expect("a reason");
+                assert!(why.starts_with(&format!("{path} = ")), "{why}");
+                assert!(why.contains("unit slip"), "{why}");
+            } else if p[k] > 0.0 && why.is_some() {
+                // Another parameter's draw may fail it; this one must not be named.
+                assert!(!why.unwrap().starts_with(path), "{path} {}", p[k]);
+            }
+        }
+        // N(nominal, sigma) beyond max: 6 % (the diameter), 5 % (the areas) of 400.
+        assert!(above > 5, "{path}: {above} above {max}");
+    }
+}
+
 /// The same rule at its edge, on a slow entry (1.5 km/s at -30 deg: its pulse peaks below
 /// Mach 5, so the hypersonic rule stays out of it): a g-switch whose timer opens the drogue
 /// 0.1 s after the deceleration's peak lands with that peak (it was located inside the last

@@ -458,8 +458,11 @@ pub fn summarize_longitude_streamed<E>(
         lo360 = lo360.min(east(x));
         hi360 = hi360.max(east(x));
     })?;
-    // Not narrower in 0..360 (or NaN among the values): as they are.
-    if (hi360 - lo360).partial_cmp(&(hi - lo)) != Some(std::cmp::Ordering::Less) {
+    // As they are unless they span more than half the circle and less in 0..360: a span
+    // under 180 deg cannot be the short way across 180 deg, and the shifted spans of
+    // longitudes all west of Greenwich can round below their own (a review: Stardust's
+    // minimum moved by 1e-14).
+    if !(hi - lo > 180.0 && hi360 - lo360 < hi - lo) {
         return summarize_streamed(pass);
     }
     let wrap = |x: f64| if x > 180.0 { x - 360.0 } else { x };

@@ -1178,10 +1178,11 @@ fn drogue_mach(key: &str, m: f64, chutes: bool) -> Result<(), ConfigError> {
 /// Plausibility bounds on sizes, against a unit slip (a new user's trial: a diameter of 75,
 /// centimetres, or a main's drag area of 36,000 timed out every sample with exit 0): the
 /// largest capsule flown (Orion, 5 m) and its canopies (three mains of ~35 m, C_D A about
-/// 2,500 m^2; two drogues, about 40 m^2), each with a margin of two or more.
-const MAX_DIAMETER_M: f64 = 10.0;
-const MAX_DROGUE_CDA_M2: f64 = 500.0;
-const MAX_MAIN_CDA_M2: f64 = 10_000.0;
+/// 2,500 m^2; two drogues, about 40 m^2), each with a margin of two or more. A configured
+/// value beyond is refused, a sampled one fails its sample (model.rs `unphysical`).
+pub const MAX_DIAMETER_M: f64 = 10.0;
+pub const MAX_DROGUE_CDA_M2: f64 = 500.0;
+pub const MAX_MAIN_CDA_M2: f64 = 10_000.0;
 
 /// `value` at most `max`, or an error naming `key`, the value and `what` follows it.
 fn at_most(key: &str, value: f64, max: f64, what: &str) -> Result<(), ConfigError> {
