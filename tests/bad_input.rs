@@ -876,6 +876,13 @@ fn the_old_drogue_spelling_is_accepted() {
     let (code, err, out, _dir) = run_with(Some(&old), &[]);
     assert_eq!(code, 0, "the old spelling runs: {err}");
     assert!(out.join("samples.parquet").exists());
+    // Without it either, the message names the old spelling, the key a bare fall gives (the
+    // new one would create a [parachutes] table: a review).
+    expect_bad(
+        Some(&old.replace("drogue_mach = 1.5", "")),
+        &[],
+        "`events.drogue_mach`: required with no [parachutes] table",
+    );
 }
 
 #[test]

@@ -923,15 +923,22 @@ impl ReentryConfig {
                 ))
             }
             (None, None) if !g_switch => {
-                let why = if self.parachutes.is_some() {
-                    "required (the drogue's trigger Mach number; old spelling events.drogue_mach)"
+                // With no [parachutes] table, the key to give is the old spelling: giving the
+                // new one creates the table, and a descent under a drogue (a review).
+                return Err(if self.parachutes.is_some() {
+                    ConfigError::key(
+                        DROGUE_KEY,
+                        "required (the drogue's trigger Mach number; old spelling \
+                         events.drogue_mach)",
+                    )
                 } else {
-                    "required, or with no [parachutes] table its old spelling \
-                     events.drogue_mach: the Mach number below which a fall with no parachutes \
-                     is integrated at the descent's integrator.descent_rtol (rk4: \
-                     descent_step_s)"
-                };
-                return Err(ConfigError::key(DROGUE_KEY, why));
+                    ConfigError::key(
+                        OLD_DROGUE_KEY,
+                        "required with no [parachutes] table: the Mach number below which the \
+                         bare fall is integrated at integrator.descent_rtol (rk4: \
+                         descent_step_s), where the drogue conditions are recorded",
+                    )
+                });
             }
             (None, None) => {}
             (Some(m), None) => {
