@@ -235,7 +235,8 @@ impl RawConfig {
             parts.len() > prefix.len() && prefix.iter().zip(parts).all(|(a, b)| a == b)
         })?;
         Some(format!(
-            "--set {key}: a nominal flight draws none of {what}, so it is not used"
+            "--set {key}: this nominal flight draws none of {what}, so it does not use it \
+             (a dispersed run of the config does)"
         ))
     }
 

@@ -172,7 +172,9 @@ pub fn aim_with(
     let mut passes = Vec::new();
     for _ in 0..MAX_PASSES {
         let aim = get_aim(&cfg);
-        let [e, n, landed_lat] = miss(&cfg)?;
+        let [e, n, landed_lat] = miss(&cfg).map_err(|err| {
+            after_passes(err, &format!("pass {}", passes.len() + 1), &passes, keys)
+        })?;
         let pass = Pass {
             aim,
             miss_east_km: e,
@@ -198,7 +200,14 @@ pub fn aim_with(
                 let mut a = aim;
                 a[k] += B_STEP_KM;
                 set_aim(&mut probe, a);
-                let m = miss(&probe)?;
+                let m = miss(&probe).map_err(|err| {
+                    let what = format!(
+                        "the {B_STEP_KM} km difference probe of {} after pass {}",
+                        keys[k],
+                        passes.len()
+                    );
+                    after_passes(err, &what, &passes, keys)
+                })?;
                 jac[0][k] = (m[0] - e) / B_STEP_KM;
                 jac[1][k] = (m[1] - n) / B_STEP_KM;
             }
@@ -250,8 +259,19 @@ pub fn aim_with(
         set_aim(&mut cfg, next);
     }
     let last = passes.last().map_or(f64::NAN, Pass::miss_m);
-    // The closest aim flown, which may serve where the tolerance is only missed.
-    let best = passes
+    let best = closest(&passes, keys);
+    Err(AimError::Failed(format!(
+        "no aim within {AIM_TOLERANCE_M} m after {} passes (last miss {last:.1} m{best}): the \
+         landing does not follow the aim closely enough here (near a pole the entry point's \
+         longitude moves the landing little), or the target cannot be reached",
+        passes.len()
+    )))
+}
+
+/// The closest aim flown, which may serve where the tolerance is only missed: "; the closest
+/// aim, pass k: ...", or nothing before the first pass.
+fn closest(passes: &[Pass], keys: [&'static str; 2]) -> String {
+    passes
         .iter()
         .enumerate()
         .min_by(|a, b| a.1.miss_m().total_cmp(&b.1.miss_m()))
@@ -265,13 +285,19 @@ pub fn aim_with(
                 p.aim[1],
                 p.miss_m()
             )
-        });
-    Err(AimError::Failed(format!(
-        "no aim within {AIM_TOLERANCE_M} m after {} passes (last miss {last:.1} m{best}): the \
-         landing does not follow the aim closely enough here (near a pole the entry point's \
-         longitude moves the landing little), or the target cannot be reached",
-        passes.len()
-    )))
+        })
+}
+
+/// A trajectory of the aim that did not land, named (`what`: the pass, or a difference probe)
+/// with the closest aim flown before it; a review found the probe's aim named as if it were a
+/// pass, and the passes before it forgotten.
+fn after_passes(err: AimError, what: &str, passes: &[Pass], keys: [&'static str; 2]) -> AimError {
+    match err {
+        AimError::Failed(msg) => {
+            AimError::Failed(format!("{what}: {msg}{}", closest(passes, keys)))
+        }
+        other => other,
+    }
 }
 
 /// The aimed nominal's entry state, peaks, and the limits it breaks.

@@ -272,3 +272,25 @@ fn dispersa_target_warns_of_an_aim_that_breaks_the_limits() {
     // Its entry angle is the shallow one the config was aimed for.
     assert!(shipped.nominal.entry[3] > -15.0 && shipped.nominal.entry[3] < -5.0);
 }
+
+/// An aim whose difference probe skips out names the probe, not a pass, and the closest aim
+/// flown before it (a review: the probe's aim was named as if it were a pass, and the four
+/// passes before it were forgotten).
+#[test]
+fn a_failed_aim_names_what_failed_and_the_closest_aim() {
+    let bplane = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/tianwen2_reentry_bplane.toml"
+    );
+    let sets: Vec<String> = ["landing.target_lat_deg=60", "landing.target_lon_deg=-100"]
+        .map(String::from)
+        .to_vec();
+    let err = dispersa::target::aim(std::path::Path::new(bplane), &sets)
+        .expect_err("unreachable in bplane mode")
+        .to_string();
+    assert!(
+        err.contains("difference probe of b_t_km after pass"),
+        "{err}"
+    );
+    assert!(err.contains("; the closest aim, pass "), "{err}");
+}

@@ -816,7 +816,8 @@ fn reentry_figures(
                 " Only {} of the {total} samples landed ({}%; the others: {}): the footprint \
                  describes those that landed alone.",
                 pts.len(),
-                percent(100.0 * pts.len() as f64 / total as f64, 0),
+                // One decimal at least: 89.5 % must not read "90".
+                percent(100.0 * pts.len() as f64 / total as f64, 1),
                 others.join(", ")
             )
         } else {
@@ -914,7 +915,7 @@ fn reentry_figures(
                     " The target ({t_lat:.4} N, {:.4} E) is {:.0} km from the mean landing point, \
                      off this figure (miss_distance_km in samples.parquet, and the ellipse about \
                      it in summary.parquet).",
-                    (t_lon + 180.0).rem_euclid(360.0) - 180.0,
+                    180.0 - (180.0 - t_lon).rem_euclid(360.0),
                     off_figure.unwrap_or(f64::NAN)
                 ),
             ),
@@ -928,8 +929,8 @@ fn reentry_figures(
                     " The target ({t_lat:.4} N, {:.4} E, purple triangle) has its own \
                      ellipse (dashed), from the points' second moments about it: semi-axes {:.1} \
                      and {:.1} km.",
-                    // As the landing longitudes are written, in [-180, 180).
-                    (t_lon + 180.0).rem_euclid(360.0) - 180.0,
+                    // As the landing longitudes are written (atan2), in (-180, 180].
+                    180.0 - (180.0 - t_lon).rem_euclid(360.0),
                     a.semi_major_km,
                     a.semi_minor_km
                 ),

@@ -1181,7 +1181,6 @@ fn drogue_mach(key: &str, m: f64, chutes: bool) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// A table of [x, y] rows: finite, strictly ascending x; y positive (or >= 0 when `allow_zero`).
 /// Plausibility bounds on sizes, against a unit slip (a new user's trial: a diameter of 75,
 /// centimetres, or a main's drag area of 36,000 timed out every sample with exit 0): the
 /// largest capsule flown (Orion, 5 m) and its canopies (three mains of ~35 m, C_D A about
@@ -1207,7 +1206,8 @@ fn at_most(key: &str, value: f64, max: f64, what: &str) -> Result<(), ConfigErro
 /// profile stretched 1,000 times, with exit 0.
 const PROFILE_TOP_KM: f64 = 1000.0;
 
-/// Every altitude of a profile's rows within 0..[`PROFILE_TOP_KM`], with a hint at metres.
+/// Every altitude of a profile's rows at most [`PROFILE_TOP_KM`], with a hint at metres (the
+/// lower end is each table's own check).
 fn altitudes_km(key: &str, altitudes: impl Iterator<Item = f64>) -> Result<(), ConfigError> {
     for (i, h) in altitudes.enumerate() {
         if h > PROFILE_TOP_KM {
@@ -1223,6 +1223,7 @@ fn altitudes_km(key: &str, altitudes: impl Iterator<Item = f64>) -> Result<(), C
     Ok(())
 }
 
+/// A table of [x, y] rows: finite, strictly ascending x; y positive (or >= 0 when `allow_zero`).
 fn check_table(key: &str, rows: &[[f64; 2]], allow_zero: bool) -> Result<(), ConfigError> {
     if rows.is_empty() {
         return Err(ConfigError::key(key, "must have at least one row"));
