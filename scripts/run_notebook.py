@@ -26,6 +26,12 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     run = Path(sys.argv[1]).resolve()
+    if not (run / "samples.parquet").is_file():
+        shards = sorted(run.glob("shard=*"))
+        hint = (f"; it holds {len(shards)} shards, whose samples are a Parquet dataset (hive "
+                f"partitioning, README \"Running on a cluster\"), not one run's samples.parquet"
+                if shards else "")
+        sys.exit(f"run_notebook: no samples.parquet in {run}{hint}")
     meta = pq.read_metadata(run / "samples.parquet").metadata or {}
     scenario = meta.get(b"dispersa.scenario", b"?").decode()
     if scenario not in BY_SCENARIO:
