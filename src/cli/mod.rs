@@ -497,12 +497,20 @@ fn print_report(r: &RunReport) {
     } else {
         String::new()
     };
+    // A resume with nothing left to fly has no rate to give (it read "0 samples/s").
+    let rate = if r.samples > r.resumed {
+        format!(
+            "{:.0} samples/s",
+            (r.samples - r.resumed) as f64 / r.seconds
+        )
+    } else {
+        "nothing left to fly".to_string()
+    };
     say!(
-        "wrote {} ({} samples{resumed} in {:.1} s, {:.0} samples/s; {} {} [{}], {})",
+        "wrote {} ({} samples{resumed} in {:.1} s, {rate}; {} {} [{}], {})",
         r.out_dir.display(),
         r.samples,
         r.seconds,
-        (r.samples - r.resumed) as f64 / r.seconds,
         r.engine.backend,
         r.engine.adapter,
         r.engine.adapter_backend,
