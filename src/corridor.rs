@@ -12,7 +12,7 @@ use crate::scenario::reentry::{
     Reentry, ReentryConfig, M_PEAK_G, M_PEAK_Q, PARAM_NAMES, ST_FAILED, ST_SKIPPED_OUT,
 };
 use crate::stats::{percentile_sorted, wilson, Proportion};
-use arrow_array::{ArrayRef, Float64Array, UInt64Array};
+use arrow_array::{ArrayRef, Float64Array, Int64Array};
 use arrow_schema::{DataType, Schema};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -310,8 +310,9 @@ fn write_corridor(
     let f = |name: &str, unit: &str| field(name, DataType::Float64, true, Some(unit));
     let mut fields = vec![
         field("fpa_deg", DataType::Float64, false, Some("deg")),
-        field("samples", DataType::UInt64, false, Some("samples")),
-        field("failed", DataType::UInt64, false, Some("samples")),
+        // Signed, as every count dispersa writes (output::samples_schema).
+        field("samples", DataType::Int64, false, Some("samples")),
+        field("failed", DataType::Int64, false, Some("samples")),
     ];
     for p in [
         "p_skip_out",
@@ -338,11 +339,11 @@ fn write_corridor(
         Arc::new(Float64Array::from(
             pts.iter().map(|p| p.fpa_deg).collect::<Vec<_>>(),
         )),
-        Arc::new(UInt64Array::from(
-            pts.iter().map(|p| p.trials).collect::<Vec<_>>(),
+        Arc::new(Int64Array::from_iter_values(
+            pts.iter().map(|p| p.trials as i64),
         )),
-        Arc::new(UInt64Array::from(
-            pts.iter().map(|p| p.failed).collect::<Vec<_>>(),
+        Arc::new(Int64Array::from_iter_values(
+            pts.iter().map(|p| p.failed as i64),
         )),
     ];
     let props: [fn(&CorridorPoint) -> &Proportion; 4] = [

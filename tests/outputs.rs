@@ -80,18 +80,18 @@ fn arrow_select_concat(
                 cols.push(std::sync::Arc::new(StringArray::from(v)));
             }
             _ => {
-                let v: Vec<u64> = batches
+                let v: Vec<i64> = batches
                     .iter()
                     .flat_map(|b| {
                         b.column(i)
                             .as_any()
-                            .downcast_ref::<arrow_array::UInt64Array>()
+                            .downcast_ref::<arrow_array::Int64Array>()
                             .unwrap()
                             .values()
                             .to_vec()
                     })
                     .collect();
-                cols.push(std::sync::Arc::new(arrow_array::UInt64Array::from(v)));
+                cols.push(std::sync::Arc::new(arrow_array::Int64Array::from(v)));
             }
         }
     }

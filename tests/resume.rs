@@ -284,11 +284,11 @@ fn an_engine_failure_names_its_chunk_keeps_the_rest_and_the_run_resumes_on_anoth
             .column_by_name("sample")
             .unwrap()
             .as_any()
-            .downcast_ref::<arrow_array::UInt64Array>()
+            .downcast_ref::<arrow_array::Int64Array>()
             .unwrap()
             .clone();
         for v in s.values() {
-            assert_eq!(*v, next, "samples out of order or missing");
+            assert_eq!(*v as u64, next, "samples out of order or missing");
             next += 1;
         }
     }

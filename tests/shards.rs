@@ -2,7 +2,7 @@
 //! (summary and sensitivity value for value, samples row for row), and every way of getting the
 //! shards wrong is refused with exit 2 and nothing changed.
 
-use arrow_array::{Array, Float64Array, StringArray, UInt64Array};
+use arrow_array::{Array, Float64Array, Int64Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -67,7 +67,7 @@ fn columns(files: &[PathBuf]) -> Vec<(String, Vec<String>)> {
                         "null".into()
                     } else if let Some(a) = c.as_any().downcast_ref::<Float64Array>() {
                         format!("{:016x}", a.value(r).to_bits())
-                    } else if let Some(a) = c.as_any().downcast_ref::<UInt64Array>() {
+                    } else if let Some(a) = c.as_any().downcast_ref::<Int64Array>() {
                         a.value(r).to_string()
                     } else {
                         let a = c.as_any().downcast_ref::<StringArray>().unwrap();

@@ -7,7 +7,7 @@ pub mod manifest;
 pub mod parts;
 
 pub use crate::stats::accumulator::SummaryRow;
-use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
+use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 pub use dir::{
     check_not_inside_output, claim_dataset, claim_out_dir, lock_out_dir, partial_dir,
@@ -173,14 +173,6 @@ pub fn string_column<'a>(
         .ok_or_else(|| column_error(name, "text"))
 }
 
-/// Column `name` of a batch as UInt64.
-pub fn u64_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a UInt64Array, OutputError> {
-    batch
-        .column_by_name(name)
-        .and_then(|c| c.as_any().downcast_ref::<UInt64Array>())
-        .ok_or_else(|| column_error(name, "UInt64"))
-}
-
 /// A Parquet footer's key-value metadata.
 pub fn key_values(metadata: &parquet::file::metadata::FileMetaData) -> HashMap<String, String> {
     metadata
@@ -253,7 +245,10 @@ pub fn samples_schema(
     outputs: &[ColumnSpec],
     texts: &[ColumnSpec],
 ) -> Schema {
-    let mut fields = vec![field("sample", DataType::UInt64, false, None)];
+    // Counts and indices are signed 64-bit: unsigned ones wrap in pandas and polars when
+    // subtracted from, and overflow in DuckDB (`sample - 1` at sample 0), a notebook user's
+    // trial found.
+    let mut fields = vec![field("sample", DataType::Int64, false, None)];
     for c in inputs {
         fields.push(field(&c.name, DataType::Float64, false, Some(&c.unit)));
     }
@@ -303,7 +298,9 @@ impl SamplesWriter {
         debug_assert_eq!(inputs.len(), self.n_inputs);
         debug_assert_eq!(outputs.len(), self.n_outputs);
         debug_assert_eq!(texts.len(), self.n_texts);
-        let mut cols: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from(samples))];
+        let mut cols: Vec<ArrayRef> = vec![Arc::new(Int64Array::from_iter_values(
+            samples.into_iter().map(|i| i as i64),
+        ))];
         for c in inputs {
             cols.push(Arc::new(Float64Array::from(c)));
         }
@@ -364,7 +361,7 @@ pub fn write_summary(
     let mut fields = vec![
         field("metric", DataType::Utf8, false, None),
         field("unit", DataType::Utf8, false, None),
-        field("count", DataType::UInt64, false, None),
+        field("count", DataType::Int64, false, None),
     ];
     for name in &SUMMARY_COLUMNS[3..] {
         fields.push(field(name, DataType::Float64, true, None));
@@ -380,8 +377,8 @@ pub fn write_summary(
         Arc::new(StringArray::from(
             rows.iter().map(|r| r.unit.as_str()).collect::<Vec<_>>(),
         )),
-        Arc::new(UInt64Array::from(
-            rows.iter().map(|r| r.count).collect::<Vec<_>>(),
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|r| r.count as i64),
         )),
         col(|r| r.mean),
         col(|r| r.std),
@@ -438,7 +435,7 @@ pub fn write_sensitivity(
     let schema = Arc::new(Schema::new(vec![
         field("input", DataType::Utf8, false, None),
         field("output", DataType::Utf8, false, None),
-        field("count", DataType::UInt64, false, None),
+        field("count", DataType::Int64, false, None),
         field("spearman", DataType::Float64, true, None),
         field("src", DataType::Float64, true, None),
         field("r2", DataType::Float64, true, None),
@@ -450,8 +447,8 @@ pub fn write_sensitivity(
         Arc::new(StringArray::from(
             rows.iter().map(|r| r.output.as_str()).collect::<Vec<_>>(),
         )),
-        Arc::new(UInt64Array::from(
-            rows.iter().map(|r| r.count).collect::<Vec<_>>(),
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|r| r.count as i64),
         )),
         Arc::new(Float64Array::from(
             rows.iter().map(|r| r.spearman).collect::<Vec<_>>(),

@@ -313,7 +313,7 @@ fn encode_again(
 mod tests {
     use super::*;
     use crate::output::{ColumnSpec, SamplesWriter, ROW_GROUP_ROWS};
-    use arrow_array::{Array, Float64Array, RecordBatch, StringArray, UInt64Array};
+    use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, StringArray};
 
     /// Part files of samples `first..first + rows`, each written in chunks of 1,000 samples as
     /// a run writes them: an input, an output with nulls, a text column and the status.
@@ -380,16 +380,16 @@ mod tests {
         let mut next = 0u64;
         for b in &batches {
             assert_eq!(b.schema().field(1).metadata()["unit"], "kg");
-            let idx = b.column(0).as_any().downcast_ref::<UInt64Array>().unwrap();
+            let idx = b.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
             let x = b.column(1).as_any().downcast_ref::<Float64Array>().unwrap();
             let y = b.column(2).as_any().downcast_ref::<Float64Array>().unwrap();
             let t = b.column(3).as_any().downcast_ref::<StringArray>().unwrap();
             for r in 0..b.num_rows() {
-                let i = idx.value(r);
+                let i = idx.value(r) as u64;
                 assert_eq!(i, next);
                 let xi = ((i * 7_919) % 10_007) as f64 / 7.0;
                 assert_eq!(x.value(r), xi);
-                assert_eq!(y.is_valid(r), i % 5 != 0);
+                assert_eq!(y.is_valid(r), !i.is_multiple_of(5));
                 if y.is_valid(r) {
                     assert_eq!(y.value(r), xi * 3.0);
                 }

@@ -1,7 +1,7 @@
 //! Reading a run directory back: the Parquet files `run` and `corridor` wrote, their columns,
 //! units and key-value metadata.
 
-use arrow_array::{Array, Float64Array, StringArray, UInt64Array};
+use arrow_array::{Array, Float64Array, Int64Array, StringArray, UInt64Array};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -92,12 +92,15 @@ impl Table {
         inner
     }
 
-    /// A numeric column (Float64 or UInt64) as f64, None where null.
+    /// A numeric column (Float64, Int64, or UInt64 as builds before 2026-12-06 wrote counts)
+    /// as f64, None where null.
     pub fn f64s(&self, name: &str) -> Result<Vec<Option<f64>>, ReadError> {
         let mut out = Vec::with_capacity(self.rows);
         self.column(name, |col| {
             if let Some(a) = col.as_any().downcast_ref::<Float64Array>() {
                 out.extend(a.iter());
+            } else if let Some(a) = col.as_any().downcast_ref::<Int64Array>() {
+                out.extend(a.iter().map(|v| v.map(|x| x as f64)));
             } else if let Some(a) = col.as_any().downcast_ref::<UInt64Array>() {
                 out.extend(a.iter().map(|v| v.map(|x| x as f64)));
             } else {
