@@ -474,6 +474,19 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         name: "failure_reason".into(),
         unit: "text".into(),
     });
+    // Each column's unit in the file's key-value metadata too, one `column=unit` a line: the
+    // fields' own unit metadata lives in ARROW:schema, which DuckDB's parquet_schema() and
+    // polars do not show (a notebook user's trial).
+    metadata.push((
+        "dispersa.units".into(),
+        input_cols
+            .iter()
+            .chain(&output_cols)
+            .chain(&text_cols)
+            .map(|c| format!("{}={}", c.name, c.unit))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    ));
     let schema = (&input_cols[..], &output_cols[..], &text_cols[..]);
     // Finished samples written by a build with other columns (outputs added or removed between
     // builds) cannot be joined with this build's: refused before any work, where the join

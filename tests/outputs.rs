@@ -469,3 +469,35 @@ fn a_nominal_run_has_the_dispersed_runs_columns() {
         vec![Some(-10.0)]
     );
 }
+
+/// The file's `dispersa.units` metadata gives every column's unit as its field metadata does,
+/// for readers that see the footer's key-value pairs but not the Arrow fields' metadata (DuckDB,
+/// polars: a notebook user's trial).
+#[test]
+fn the_units_are_in_the_key_value_metadata_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("u");
+    run_to(&out, 3, BackendChoice::Cpu, &[]);
+    let (b, kv) = read(&out.join("samples.parquet"));
+    let listed: std::collections::HashMap<&str, &str> = kv["dispersa.units"]
+        .lines()
+        .map(|l| l.split_once('=').expect("column=unit"))
+        .collect();
+    let mut with_unit = 0;
+    for f in b.schema().fields() {
+        match f.metadata().get("unit") {
+            Some(u) => {
+                with_unit += 1;
+                assert_eq!(
+                    listed.get(f.name().as_str()),
+                    Some(&u.as_str()),
+                    "{}",
+                    f.name()
+                );
+            }
+            None => assert!(!listed.contains_key(f.name().as_str()), "{}", f.name()),
+        }
+    }
+    assert_eq!(listed.len(), with_unit);
+    assert_eq!(listed["peak_g"], "g0 (9.80665 m/s^2)");
+}
