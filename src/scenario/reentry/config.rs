@@ -835,6 +835,13 @@ impl ReentryConfig {
         }
         let v = &self.vehicle;
         positive("vehicle.mass_kg", v.mass_kg)?;
+        at_most(
+            "vehicle.mass_kg",
+            v.mass_kg,
+            MAX_MASS_KG,
+            "kg, more than any capsule (Orion's crew module is about 10,000 kg; was it given in \
+             grams?)",
+        )?;
         positive("vehicle.diameter_m", v.diameter_m)?;
         at_most(
             "vehicle.diameter_m",
@@ -843,6 +850,12 @@ impl ReentryConfig {
             "m, more than any capsule (Orion is 5 m; was it given in cm?)",
         )?;
         positive("vehicle.nose_radius_m", v.nose_radius_m)?;
+        at_most(
+            "vehicle.nose_radius_m",
+            v.nose_radius_m,
+            MAX_NOSE_RADIUS_M,
+            "m, more than any capsule's (Orion's heat shield is about 6 m; was it given in cm?)",
+        )?;
         positive("vehicle.cd_scale", v.cd_scale)?;
         finite("vehicle.lift_to_drag", v.lift_to_drag)?;
         if v.lift_to_drag.abs() > LIFT_TO_DRAG_MAX {
@@ -950,6 +963,12 @@ impl ReentryConfig {
         }
         if let Some(pc) = &self.parachutes {
             non_negative("parachutes.drogue_delay_s", pc.drogue_delay_s)?;
+            at_most(
+                "parachutes.drogue_delay_s",
+                pc.drogue_delay_s,
+                MAX_DELAY_S,
+                "s (Genesis's timer was about a minute; was it given in ms?)",
+            )?;
             non_negative("parachutes.drogue_cd_area_m2", pc.drogue_cd_area_m2)?;
             at_most(
                 "parachutes.drogue_cd_area_m2",
@@ -958,6 +977,12 @@ impl ReentryConfig {
                 "m^2, more than any drogue (Orion's two give about 40 m^2): a unit slip?",
             )?;
             non_negative("parachutes.main_delay_s", pc.main_delay_s)?;
+            at_most(
+                "parachutes.main_delay_s",
+                pc.main_delay_s,
+                MAX_DELAY_S,
+                "s (was it given in ms?)",
+            )?;
             match (pc.main_deploy_altitude_km, pc.main_cd_area_m2) {
                 (Some(h), Some(a)) => {
                     positive("parachutes.main_deploy_altitude_km", h)?;
@@ -1189,6 +1214,11 @@ fn drogue_mach(key: &str, m: f64, chutes: bool) -> Result<(), ConfigError> {
 pub const MAX_DIAMETER_M: f64 = 10.0;
 pub const MAX_DROGUE_CDA_M2: f64 = 500.0;
 pub const MAX_MAIN_CDA_M2: f64 = 10_000.0;
+/// The same for the mass (Orion's crew module, about 10,000 kg at entry), the nose radius (its
+/// heat shield's, about 6 m) and a canopy's delay (Genesis's g-switch timer, about a minute).
+pub const MAX_MASS_KG: f64 = 20_000.0;
+pub const MAX_NOSE_RADIUS_M: f64 = 20.0;
+pub const MAX_DELAY_S: f64 = 600.0;
 
 /// `value` at most `max`, or an error naming `key`, the value and `what` follows it.
 fn at_most(key: &str, value: f64, max: f64, what: &str) -> Result<(), ConfigError> {

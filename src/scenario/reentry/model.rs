@@ -3,8 +3,8 @@
 
 use super::config::{
     AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig, WindsConfig, CONVECTIVE_DKR,
-    DROGUE_MAX_MACH, LIFT_TO_DRAG_MAX, MAX_DIAMETER_M, MAX_DROGUE_CDA_M2, MAX_MAIN_CDA_M2,
-    TERRAIN_MAX_M, TERRAIN_MIN_M,
+    DROGUE_MAX_MACH, LIFT_TO_DRAG_MAX, MAX_DELAY_S, MAX_DIAMETER_M, MAX_DROGUE_CDA_M2,
+    MAX_MAIN_CDA_M2, MAX_MASS_KG, MAX_NOSE_RADIUS_M, TERRAIN_MAX_M, TERRAIN_MIN_M,
 };
 use super::layout::*;
 use crate::physics::bplane::{radec_unit, Hyperbola};
@@ -569,9 +569,9 @@ impl Model {
         let exp = self.atm_model == ATM_EXPONENTIAL;
         let main = self.has_main;
         let checks = [
-            (p[P_MASS] > 0.0, P_MASS),
+            (p[P_MASS] > 0.0 && p[P_MASS] <= MAX_MASS_KG, P_MASS),
             (p[P_DIAM] > 0.0 && p[P_DIAM] <= MAX_DIAMETER_M, P_DIAM),
-            (p[P_RN] > 0.0, P_RN),
+            (p[P_RN] > 0.0 && p[P_RN] <= MAX_NOSE_RADIUS_M, P_RN),
             (p[P_CD_SCALE] > 0.0, P_CD_SCALE),
             (p[P_LD].abs() <= LIFT_TO_DRAG_MAX, P_LD),
             (self.cd_mode == CD_TABLE || p[P_CD] > 0.0, P_CD),
@@ -590,13 +590,19 @@ impl Model {
                 P_DROGUE,
             ),
             (!self.g_switch || p[P_GSW] > 0.0, P_GSW),
-            (p[P_DROGUE_DELAY] >= 0.0, P_DROGUE_DELAY),
+            (
+                (0.0..=MAX_DELAY_S).contains(&p[P_DROGUE_DELAY]),
+                P_DROGUE_DELAY,
+            ),
             (
                 p[P_DROGUE_CDA] >= 0.0 && (!self.chutes || p[P_DROGUE_CDA] <= MAX_DROGUE_CDA_M2),
                 P_DROGUE_CDA,
             ),
             (!main || p[P_MAIN_ALT] > 0.0, P_MAIN_ALT),
-            (!main || p[P_MAIN_DELAY] >= 0.0, P_MAIN_DELAY),
+            (
+                !main || (0.0..=MAX_DELAY_S).contains(&p[P_MAIN_DELAY]),
+                P_MAIN_DELAY,
+            ),
             (
                 !main || (p[P_MAIN_CDA] > 0.0 && p[P_MAIN_CDA] <= MAX_MAIN_CDA_M2),
                 P_MAIN_CDA,
@@ -614,8 +620,10 @@ impl Model {
             .or_else(|| (0..N_PARAMS).find(|&i| !p[i].is_finite() && !is_unused(self, i)))?;
         let why = if bad == P_DROGUE && p[bad] > DROGUE_MAX_MACH {
             format!(" (above Mach {DROGUE_MAX_MACH}, where no parachute model holds)")
-        } else if [P_DIAM, P_DROGUE_CDA, P_MAIN_CDA].contains(&bad) && p[bad] > 0.0 {
+        } else if [P_DIAM, P_DROGUE_CDA, P_MAIN_CDA, P_MASS, P_RN].contains(&bad) && p[bad] > 0.0 {
             " (larger than any capsule's: a unit slip?)".to_string()
+        } else if [P_DROGUE_DELAY, P_MAIN_DELAY].contains(&bad) && p[bad] > 0.0 {
+            format!(" (above {MAX_DELAY_S} s: a unit slip?)")
         } else if bad == P_LD {
             format!(" (beyond +/-{LIFT_TO_DRAG_MAX}, a glider's, which needs guidance)")
         } else {
