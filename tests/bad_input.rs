@@ -850,8 +850,14 @@ fn parachute_and_landing_inputs_name_their_keys() {
             "parachutes.drogue_cd_area_m2=900",
             "`parachutes.drogue_cd_area_m2`: 900 is above 500 m^2",
         ),
-        ("vehicle.mass_kg=46000", "`vehicle.mass_kg`: 46000 is above 20000 kg"),
-        ("vehicle.nose_radius_m=22", "`vehicle.nose_radius_m`: 22 is above 20 m"),
+        (
+            "vehicle.mass_kg=46000",
+            "`vehicle.mass_kg`: 46000 is above 20000 kg",
+        ),
+        (
+            "vehicle.nose_radius_m=22",
+            "`vehicle.nose_radius_m`: 22 is above 20 m",
+        ),
         (
             "parachutes.drogue_delay_s=62000",
             "`parachutes.drogue_delay_s`: 62000 is above 600 s",

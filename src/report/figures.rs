@@ -681,14 +681,21 @@ impl Plot for Footprint {
                     + TriangleMarker::new((0, 0), 7, green.filled())])
                 .map_err(e)?;
         }
+        // The target under the mean landing's cross and larger than it: on a well-aimed run
+        // the two coincide, and a smaller triangle drawn last hid under the cross's arms (a
+        // helper's look at the default report).
+        if let Some((lat, lon)) = self.target {
+            chart
+                .draw_series([TriangleMarker::new(
+                    (lon, lat),
+                    14,
+                    purple.mix(0.85).filled(),
+                )])
+                .map_err(e)?;
+        }
         if let Some((lat, lon)) = self.centre {
             chart
                 .draw_series([Cross::new((lon, lat), 8, BLACK.stroke_width(3))])
-                .map_err(e)?;
-        }
-        if let Some((lat, lon)) = self.target {
-            chart
-                .draw_series([TriangleMarker::new((lon, lat), 9, purple.filled())])
                 .map_err(e)?;
         }
         draw_legend(&legend_area, &legend)
