@@ -45,6 +45,17 @@ pub fn column_names(file: &std::path::Path) -> Result<Vec<String>, OutputError> 
         .collect())
 }
 
+/// The columns of a Parquet file with their types.
+pub fn column_types(
+    file: &std::path::Path,
+) -> Result<Vec<(String, arrow_schema::DataType)>, OutputError> {
+    Ok(file_schema(file)?
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().clone()))
+        .collect())
+}
+
 /// The input columns of a samples file: its non-nullable Float64 columns (the outputs may be
 /// null, `sample` is an integer).
 pub fn input_columns(file: &std::path::Path) -> Result<Vec<String>, OutputError> {

@@ -514,6 +514,26 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
             ))
             .into());
         }
+        // The same columns of other types (builds before 2026-12-06 wrote `sample` as
+        // uint64): refused here too, where the join would fail after the work (a review).
+        let ours = crate::output::samples_schema(&input_cols, &output_cols, &text_cols);
+        let typed = crate::dataset::column_types(&file)?;
+        if let Some((name, theirs)) = typed
+            .iter()
+            .zip(ours.fields())
+            .find(|((_, t), f)| t != f.data_type())
+            .map(|((n, t), _)| (n, t))
+        {
+            let want = ours.field_with_name(name).map(|f| f.data_type().clone());
+            return Err(ConfigError::Cli(format!(
+                "--resume: the {resumed} finished samples hold column {name} as {theirs}, where \
+                 this build writes {}: another build of dispersa wrote them (before \
+                 2026-12-06, counts were uint64); pass --force instead of --resume to run it \
+                 again",
+                want.map_or("another type".to_string(), |t| t.to_string())
+            ))
+            .into());
+        }
     }
 
     let bar = progress_bar(prep.range.end - prep.range.start, quiet);

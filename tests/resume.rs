@@ -369,17 +369,17 @@ fn check_intervals(after: &Path) {
     assert!(found, "no footprint row");
 }
 
-/// Finished samples that another build wrote with other columns (an output added between the
-/// interruption and the resume) are refused before any work, naming the difference; the join
-/// had failed at the end with Arrow's "number of columns must match" (a review, simulated as
-/// here: the first part rewritten without one column, its checksum entered again).
-#[test]
-fn a_resume_refuses_parts_with_other_columns() {
+/// An interrupted run (GPU, f64, 200,000 samples of the ballistic config, cut at its third
+/// part) whose first part is rewritten by `change` (its checksum entered again), resumed on the
+/// CPU: the resume's exit code and message, with the part's name and the partial directory.
+fn resume_after_rewriting_the_first_part(
+    dir: &Path,
+    change: impl Fn(arrow_array::RecordBatch) -> arrow_array::RecordBatch,
+) -> (Output, std::path::PathBuf, std::path::PathBuf) {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use parquet::arrow::ArrowWriter;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let partial = dir.path().join(".r.partial");
+    let out = dir.join("r");
+    let partial = dir.join(".r.partial");
     let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
     c.args(["run", CONFIG, "--samples", "200000", "--backend", "gpu"])
         .args(["--precision", "f64", "--quiet"])
@@ -397,18 +397,8 @@ fn a_resume_refuses_parts_with_other_columns() {
         .key_value_metadata()
         .cloned()
         .unwrap_or_default();
-    let dropped = "failure_reason";
-    let batches: Vec<arrow_array::RecordBatch> = b
-        .build()
-        .unwrap()
-        .map(|r| {
-            let r = r.unwrap();
-            let keep: Vec<usize> = (0..r.num_columns())
-                .filter(|&i| r.schema().field(i).name() != dropped)
-                .collect();
-            r.project(&keep).unwrap()
-        })
-        .collect();
+    let batches: Vec<arrow_array::RecordBatch> =
+        b.build().unwrap().map(|r| change(r.unwrap())).collect();
     let props = parquet::file::properties::WriterProperties::builder()
         .set_key_value_metadata(Some(kv))
         .build();
@@ -436,13 +426,67 @@ fn a_resume_refuses_parts_with_other_columns() {
     .args(["--set", "run.chunk_size=8192", "--out"])
     .arg(&out)
     .arg("--resume");
-    let o = c.output().unwrap();
+    (c.output().unwrap(), part, out)
+}
+
+/// Finished samples that another build wrote with other columns (an output added between the
+/// interruption and the resume) are refused before any work, naming the difference; the join
+/// had failed at the end with Arrow's "number of columns must match" (a review, simulated as
+/// here: the first part rewritten without one column).
+#[test]
+fn a_resume_refuses_parts_with_other_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let dropped = "failure_reason";
+    let (o, part, out) = resume_after_rewriting_the_first_part(dir.path(), |r| {
+        let keep: Vec<usize> = (0..r.num_columns())
+            .filter(|&i| r.schema().field(i).name() != dropped)
+            .collect();
+        r.project(&keep).unwrap()
+    });
     assert_ne!(o.status.code(), Some(0), "resumed: {}", err(&o));
     assert!(
         err(&o).contains("other columns than this build writes") && err(&o).contains(dropped),
         "{}",
         err(&o)
     );
-    assert!(partial.join(name).exists(), "the partial run was discarded");
+    assert!(part.exists(), "the partial run was discarded");
+    assert!(!out.exists());
+}
+
+/// The same columns of another type, as builds before 2026-12-06 wrote `sample` (uint64), are
+/// refused before any work too: the join had failed after the work with Arrow's "column types
+/// must match", and every later resume the same way (a review).
+#[test]
+fn a_resume_refuses_parts_with_other_column_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, part, out) = resume_after_rewriting_the_first_part(dir.path(), |r| {
+        let mut fields: Vec<arrow_schema::Field> = r
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields[0] = arrow_schema::Field::new("sample", arrow_schema::DataType::UInt64, false);
+        let mut cols = r.columns().to_vec();
+        let idx = cols[0]
+            .as_any()
+            .downcast_ref::<arrow_array::Int64Array>()
+            .unwrap();
+        cols[0] = std::sync::Arc::new(arrow_array::UInt64Array::from_iter_values(
+            idx.values().iter().map(|&i| i as u64),
+        ));
+        arrow_array::RecordBatch::try_new(
+            std::sync::Arc::new(arrow_schema::Schema::new(fields)),
+            cols,
+        )
+        .unwrap()
+    });
+    assert_ne!(o.status.code(), Some(0), "resumed: {}", err(&o));
+    assert!(
+        err(&o).contains("hold column sample as UInt64, where this build writes Int64"),
+        "{}",
+        err(&o)
+    );
+    assert!(part.exists(), "the partial run was discarded");
     assert!(!out.exists());
 }
