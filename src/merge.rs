@@ -106,6 +106,7 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     }
     let mut files: Vec<PathBuf> = Vec::new();
     let mut engines: Vec<(u64, Vec<(String, String)>)> = Vec::new();
+    let mut types: Option<Vec<(String, arrow_schema::DataType)>> = None;
     for (&k, dir) in &found {
         let theirs = read_identity(dir).ok_or_else(|| {
             MergeError::Input(format!(
@@ -170,6 +171,31 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         // written after the resume.
         for p in &shard_parts {
             engines.push((k, crate::output::file_metadata(&p.path)?));
+            // Parts of one dataset have one schema: builds before 2026-12-06 wrote `sample` as
+            // uint64, and a merge beside this build's int64 parts was accepted, with a dataset
+            // that polars and check_outputs.py then refused (a review).
+            let typed = crate::dataset::column_types(&p.path)?;
+            let first = types.get_or_insert_with(|| typed.clone());
+            let sample = typed.iter().find(|(n, _)| n == "sample").map(|(_, t)| t);
+            let other = typed
+                .iter()
+                .zip(first.iter())
+                .find(|(a, b)| a != b)
+                .map(|(a, _)| format!("column {} as {}", a.0, a.1));
+            let other = match sample {
+                Some(t) if *t != arrow_schema::DataType::Int64 => Some(format!(
+                    "column sample as {t}, where this build writes Int64"
+                )),
+                _ => other
+                    .or_else(|| (typed.len() != first.len()).then(|| "other columns".to_string())),
+            };
+            if let Some(what) = other {
+                return Err(MergeError::Input(format!(
+                    "{}: holds {what} (another build of dispersa wrote it; before 2026-12-06 \
+                     counts were uint64); run shard {k} again with --force",
+                    p.path.display()
+                )));
+            }
         }
         files.extend(shard_parts.into_iter().map(|p| p.path));
     }
