@@ -664,6 +664,19 @@ impl Plot for Footprint {
                 .draw_series(DashedLineSeries::new(ring, 8, 5, purple.stroke_width(2)))
                 .map_err(e)?;
         }
+        // The target under the wind drift's arrow and the mean landing's cross, and larger
+        // than the cross: on a well-aimed run they coincide, and a smaller triangle drawn last
+        // hid under the cross's arms (a helper's look at the default report); drawn after the
+        // arrow, it hid the arrow's head (a review).
+        if let Some((lat, lon)) = self.target {
+            chart
+                .draw_series([TriangleMarker::new(
+                    (lon, lat),
+                    14,
+                    purple.mix(0.85).filled(),
+                )])
+                .map_err(e)?;
+        }
         if let Some(((c_lat, c_lon), (w_lat, w_lon))) = self.drift {
             chart
                 .draw_series(LineSeries::new(
@@ -679,18 +692,6 @@ impl Plot for Footprint {
             chart
                 .draw_series([EmptyElement::at((w_lon, w_lat))
                     + TriangleMarker::new((0, 0), 7, green.filled())])
-                .map_err(e)?;
-        }
-        // The target under the mean landing's cross and larger than it: on a well-aimed run
-        // the two coincide, and a smaller triangle drawn last hid under the cross's arms (a
-        // helper's look at the default report).
-        if let Some((lat, lon)) = self.target {
-            chart
-                .draw_series([TriangleMarker::new(
-                    (lon, lat),
-                    14,
-                    purple.mix(0.85).filled(),
-                )])
                 .map_err(e)?;
         }
         if let Some((lat, lon)) = self.centre {

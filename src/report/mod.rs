@@ -816,8 +816,12 @@ fn reentry_figures(
                 " Only {} of the {total} samples landed ({}%; the others: {}): the footprint \
                  describes those that landed alone.",
                 pts.len(),
-                // One decimal at least: 89.5 % must not read "90".
-                percent(100.0 * pts.len() as f64 / total as f64, 1),
+                // Rounded down to a tenth: a share under 90 % must not read "90" (89.5 %) nor
+                // "90.0" (89.96 %).
+                format!(
+                    "{:.1}",
+                    (1000.0 * pts.len() as f64 / total as f64).floor() / 10.0
+                ),
                 others.join(", ")
             )
         } else {
@@ -902,21 +906,31 @@ fn reentry_figures(
         // user's trial): left off the figure and named in the caption instead, beyond ten
         // times the ellipse's semi-major axis (or 100 km without one).
         let off_figure = target.and_then(|(t_lat, t_lon)| {
-            let (c_lat, c_lon) = centre?;
+            // With too few landings for an ellipse (a nominal run), from the first landing.
+            let (c_lat, c_lon) = centre.or_else(|| pts.first().copied())?;
             let d = crate::physics::geodesy::great_circle_km(c_lat, c_lon, t_lat, t_lon);
             let reach = ellipse.map_or(100.0, |e| 10.0 * e.semi_major_km);
             (d > reach).then_some(d)
         });
         let (target_outline, target_label, target_text) = match (target, about) {
-            (Some((t_lat, t_lon)), Some(_)) if off_figure.is_some() => (
+            (Some((t_lat, t_lon)), _) if off_figure.is_some() => (
                 Vec::new(),
                 String::new(),
                 format!(
-                    " The target ({t_lat:.4} N, {:.4} E) is {:.0} km from the mean landing point, \
-                     off this figure (miss_distance_km in samples.parquet, and the ellipse about \
-                     it in summary.parquet).",
+                    " The target ({t_lat:.4} N, {:.4} E) is {:.0} km from the {}, off this \
+                     figure (miss_distance_km in samples.parquet{}).",
                     180.0 - (180.0 - t_lon).rem_euclid(360.0),
-                    off_figure.unwrap_or(f64::NAN)
+                    off_figure.unwrap_or(f64::NAN),
+                    if centre.is_some() {
+                        "mean landing point"
+                    } else {
+                        "landing"
+                    },
+                    if about.is_some() {
+                        ", and the ellipse about it in summary.parquet"
+                    } else {
+                        ""
+                    }
                 ),
             ),
             (Some((t_lat, t_lon)), Some(a)) => (
