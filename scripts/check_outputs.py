@@ -107,6 +107,16 @@ def check_run(d):
     for col, want in units.items():
         assert unit(t, col) == want, \
             f"samples.parquet: unit of {col} is {unit(t, col)!r}, not {want!r}"
+    # Counts and indices are int64 (unsigned ones wrap in pandas and overflow in DuckDB), and
+    # dispersa.units repeats every field's unit for readers that do not show field metadata.
+    assert str(t.schema.field("sample").type) == "int64", \
+        f"samples.parquet: sample is {t.schema.field('sample').type}, not int64"
+    assert "dispersa.units" in metas[0], "samples.parquet: key-value metadata dispersa.units missing"
+    listed = dict(line.split("=", 1) for line in metas[0]["dispersa.units"].splitlines())
+    fielded = {c: unit(t, c) for c in t.column_names if unit(t, c)}
+    assert listed == fielded, "samples.parquet: dispersa.units differs from the fields' units"
+    assert all(m.get("dispersa.units") == metas[0]["dispersa.units"] for m in metas), \
+        "the three files carry different dispersa.units"
 
     summary = {r["metric"]: r for r in tables["summary.parquet"][1].iter_rows(named=True)}
     check_summary(summary, "read_parquet($path)", d / "samples.parquet", metrics, t)
@@ -176,6 +186,8 @@ def check_dataset(d, same_as=None):
     assert set(table.column_names) == set(frame.columns) == set(duck_columns), \
         "the dataset's columns differ between pyarrow, polars and DuckDB"
     assert "shard" in duck_columns, "no Hive partition column `shard`"
+    assert str(table.schema.field("sample").type) == "int64", \
+        f"the dataset's sample is {table.schema.field('sample').type}, not int64"
     n = table.num_rows
     got = sql(f"select count(distinct sample), min(sample), max(sample) from {source}", glob)
     assert got == (n, 0, n - 1), f"sample indices are not 0..{n - 1} each once: {got}"

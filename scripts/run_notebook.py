@@ -27,10 +27,20 @@ def main():
         sys.exit(__doc__)
     run = Path(sys.argv[1]).resolve()
     if not (run / "samples.parquet").is_file():
+        # The notebooks read one run's samples.parquet; say what the directory is instead, and
+        # where to look (a review).
         shards = sorted(run.glob("shard=*"))
-        hint = (f"; it holds {len(shards)} shards, whose samples are a Parquet dataset (hive "
-                f"partitioning, README \"Running on a cluster\"), not one run's samples.parquet"
-                if shards else "")
+        if shards:
+            hint = (f"; it holds {len(shards)} shards, whose samples are a Parquet dataset (hive "
+                    f"partitioning, README \"Running on a cluster\"): read them with DuckDB or "
+                    f"pyarrow.dataset, or see `dispersa report {run}`")
+        elif run.name.startswith("shard=") or list(run.glob("part-*.parquet")):
+            hint = ("; it is one shard, whose samples are part files: read the whole dataset "
+                    f"from {run.parent} with DuckDB or pyarrow.dataset")
+        elif (run / "corridor.parquet").is_file():
+            hint = f"; it is a corridor: see `dispersa report {run}`"
+        else:
+            hint = ""
         sys.exit(f"run_notebook: no samples.parquet in {run}{hint}")
     meta = pq.read_metadata(run / "samples.parquet").metadata or {}
     scenario = meta.get(b"dispersa.scenario", b"?").decode()
