@@ -179,8 +179,9 @@ pub fn statistics(
             // keeps for its own regression and ranks (about 90 MB for tianwen2's 11 inputs
             // at 200,000 samples).
             // The columns the scenario derives from the sampled ones (bplane mode's entry
-            // state) are ranked but not regressed; with no sampled input at all (bplane mode's
-            // undispersed nominal writes only derived ones) there is nothing to rank against.
+            // state) are ranked but not regressed; with no sampled input at all (a bplane
+            // config that disperses nothing writes only derived ones) there is nothing to rank
+            // against.
             let derived_names: Vec<String> = sc
                 .derived_params()
                 .iter()
