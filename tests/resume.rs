@@ -3,6 +3,8 @@
 //! uninterrupted run's; `--resume` refuses what is not an interrupted run of the same job;
 //! a part file damaged on the disk is computed again.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -376,8 +378,6 @@ fn resume_after_rewriting_the_first_part(
     dir: &Path,
     change: impl Fn(arrow_array::RecordBatch) -> arrow_array::RecordBatch,
 ) -> (Output, std::path::PathBuf, std::path::PathBuf) {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    use parquet::arrow::ArrowWriter;
     let out = dir.join("r");
     let partial = dir.join(".r.partial");
     let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
@@ -390,28 +390,7 @@ fn resume_after_rewriting_the_first_part(
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     let name = "part-000000000000.parquet";
     let part = partial.join(name);
-    let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&part).unwrap()).unwrap();
-    let kv = b
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .cloned()
-        .unwrap_or_default();
-    let batches: Vec<arrow_array::RecordBatch> =
-        b.build().unwrap().map(|r| change(r.unwrap())).collect();
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_key_value_metadata(Some(kv))
-        .build();
-    let mut w = ArrowWriter::try_new(
-        std::fs::File::create(&part).unwrap(),
-        batches[0].schema(),
-        Some(props),
-    )
-    .unwrap();
-    for r in &batches {
-        w.write(r).unwrap();
-    }
-    w.close().unwrap();
+    common::rewrite_parquet(&part, change);
     dispersa::output::manifest::append(&partial, name).unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
     c.args([
@@ -459,28 +438,8 @@ fn a_resume_refuses_parts_with_other_columns() {
 #[test]
 fn a_resume_refuses_parts_with_other_column_types() {
     let dir = tempfile::tempdir().unwrap();
-    let (o, part, out) = resume_after_rewriting_the_first_part(dir.path(), |r| {
-        let mut fields: Vec<arrow_schema::Field> = r
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.as_ref().clone())
-            .collect();
-        fields[0] = arrow_schema::Field::new("sample", arrow_schema::DataType::UInt64, false);
-        let mut cols = r.columns().to_vec();
-        let idx = cols[0]
-            .as_any()
-            .downcast_ref::<arrow_array::Int64Array>()
-            .unwrap();
-        cols[0] = std::sync::Arc::new(arrow_array::UInt64Array::from_iter_values(
-            idx.values().iter().map(|&i| i as u64),
-        ));
-        arrow_array::RecordBatch::try_new(
-            std::sync::Arc::new(arrow_schema::Schema::new(fields)),
-            cols,
-        )
-        .unwrap()
-    });
+    let (o, part, out) =
+        resume_after_rewriting_the_first_part(dir.path(), common::sample_as_uint64);
     assert_ne!(o.status.code(), Some(0), "resumed: {}", err(&o));
     assert!(
         err(&o).contains("hold column sample as UInt64, where this build writes Int64"),

@@ -2,6 +2,8 @@
 //! (summary and sensitivity value for value, samples row for row), and every way of getting the
 //! shards wrong is refused with exit 2 and nothing changed.
 
+mod common;
+
 use arrow_array::{Array, Float64Array, Int64Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::path::{Path, PathBuf};
@@ -94,53 +96,6 @@ fn parts(shard: &Path) -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-/// A part file rewritten with its `sample` column as uint64, as builds before 2026-12-06
-/// wrote it, its key-value metadata kept.
-fn rewrite_sample_as_uint64(part: &Path) {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(part).unwrap()).unwrap();
-    let kv = b
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .cloned()
-        .unwrap_or_default();
-    let batches: Vec<arrow_array::RecordBatch> = b
-        .build()
-        .unwrap()
-        .map(|r| {
-            let r = r.unwrap();
-            let mut fields: Vec<arrow_schema::Field> = r
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| f.as_ref().clone())
-                .collect();
-            fields[0] = arrow_schema::Field::new("sample", arrow_schema::DataType::UInt64, false);
-            let mut cols = r.columns().to_vec();
-            let idx = cols[0].as_any().downcast_ref::<Int64Array>().unwrap();
-            cols[0] = std::sync::Arc::new(arrow_array::UInt64Array::from_iter_values(
-                idx.values().iter().map(|&i| i as u64),
-            ));
-            let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
-            arrow_array::RecordBatch::try_new(schema, cols).unwrap()
-        })
-        .collect();
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_key_value_metadata(Some(kv))
-        .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(part).unwrap(),
-        batches[0].schema(),
-        Some(props),
-    )
-    .unwrap();
-    for r in &batches {
-        w.write(r).unwrap();
-    }
-    w.close().unwrap();
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -269,7 +224,7 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
     let bad = d.join("uint64");
     copy_dir(&ds, &bad);
     let part = parts(&bad.join("shard=1"))[0].clone();
-    rewrite_sample_as_uint64(&part);
+    common::rewrite_parquet(&part, common::sample_as_uint64);
     dispersa::output::manifest::append(
         &bad.join("shard=1"),
         &part.file_name().unwrap().to_string_lossy(),

@@ -812,16 +812,13 @@ fn reentry_figures(
                 }
             }
             let others: Vec<String> = others.iter().map(|(s, n)| format!("{s} {n}")).collect();
+            // Rounded down to a tenth: a share under 90 % must not read "90" (89.5 %) nor
+            // "90.0" (89.96 %).
+            let share = (1000.0 * pts.len() as f64 / total as f64).floor() / 10.0;
             format!(
-                " Only {} of the {total} samples landed ({}%; the others: {}): the footprint \
-                 describes those that landed alone.",
+                " Only {} of the {total} samples landed ({share:.1}%; the others: {}): the \
+                 footprint describes those that landed alone.",
                 pts.len(),
-                // Rounded down to a tenth: a share under 90 % must not read "90" (89.5 %) nor
-                // "90.0" (89.96 %).
-                format!(
-                    "{:.1}",
-                    (1000.0 * pts.len() as f64 / total as f64).floor() / 10.0
-                ),
                 others.join(", ")
             )
         } else {

@@ -156,3 +156,57 @@ pub fn run_test_kernel(
     ctx.check_errors(label).expect("no device error");
     bytemuck::pod_collect_to_vec(&bytes)
 }
+
+/// A Parquet file (a run's part) rewritten with each record batch passed through `change`,
+/// its key-value metadata kept: to simulate a part another build wrote.
+pub fn rewrite_parquet(
+    path: &std::path::Path,
+    change: impl Fn(arrow_array::RecordBatch) -> arrow_array::RecordBatch,
+) {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap()).unwrap();
+    let kv = b
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .cloned()
+        .unwrap_or_default();
+    let batches: Vec<arrow_array::RecordBatch> =
+        b.build().unwrap().map(|r| change(r.unwrap())).collect();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_key_value_metadata(Some(kv))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(path).unwrap(),
+        batches[0].schema(),
+        Some(props),
+    )
+    .unwrap();
+    for r in &batches {
+        w.write(r).unwrap();
+    }
+    w.close().unwrap();
+}
+
+/// A batch of samples.parquet with its `sample` column (the first) as uint64, as builds before
+/// 2026-12-06 wrote it.
+pub fn sample_as_uint64(r: arrow_array::RecordBatch) -> arrow_array::RecordBatch {
+    use arrow_array::Array;
+    let mut fields: Vec<arrow_schema::Field> = r
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields[0] = arrow_schema::Field::new("sample", arrow_schema::DataType::UInt64, false);
+    let mut cols = r.columns().to_vec();
+    let idx = cols[0]
+        .as_any()
+        .downcast_ref::<arrow_array::Int64Array>()
+        .unwrap();
+    cols[0] = std::sync::Arc::new(arrow_array::UInt64Array::from_iter_values(
+        idx.values().iter().map(|&i| i as u64),
+    ));
+    let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+    arrow_array::RecordBatch::try_new(schema, cols).unwrap()
+}
