@@ -425,8 +425,14 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     }
     if prep.resume && !data_complete {
         let left: u64 = todo.iter().map(|r| r.end - r.start).sum();
+        // Every sample finished, the parts only to join: "computing the other 0" read oddly.
+        let rest = if left == 0 {
+            "joining them".to_string()
+        } else {
+            format!("computing the other {left}")
+        };
         notice(format!(
-            "resuming {}: {resumed} samples were finished ({} parts); computing the other {left}",
+            "resuming {}: {resumed} samples were finished ({} parts); {rest}",
             prep.out_dir.display(),
             done.len()
         ));
