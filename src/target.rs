@@ -128,14 +128,15 @@ pub struct AimedNominal {
 
 /// Aim the config at `path` (with `--set` overrides).
 pub fn aim(path: &Path, sets: &[String]) -> Result<Aimed, AimError> {
-    aim_with(path, sets, &mut |_, _| {})
+    aim_with(path, sets, &mut |_, _, _| {})
 }
 
-/// [`aim`], calling `on_pass` with each pass as it is flown (its number from 1), for progress.
+/// [`aim`], calling `on_pass` with each pass as it is flown (its number from 1, and the names of
+/// the two aim values), for progress.
 pub fn aim_with(
     path: &Path,
     sets: &[String],
-    on_pass: &mut dyn FnMut(usize, &Pass),
+    on_pass: &mut dyn FnMut(usize, &Pass, [&'static str; 2]),
 ) -> Result<Aimed, AimError> {
     let raw = RawConfig::load(path, sets)?;
     if raw.scenario_kind()? != "reentry" {
@@ -154,9 +155,10 @@ pub fn aim_with(
         .into());
     };
     let keys = aim_keys(&cfg);
-    // The nominal's landing east and north of the target [km], and its latitude [deg].
-    let miss = |cfg: &ReentryConfig| -> Result<[f64; 3], AimError> {
-        let o = nominal(cfg)?;
+    // The nominal's landing east and north of the target [km] and its latitude [deg], with the
+    // flight itself (its parameters and outputs: the converged pass's are reported).
+    let miss = |cfg: &ReentryConfig| -> Result<([f64; 3], Flight), AimError> {
+        let (p, o) = nominal(cfg)?;
         if o.status != ST_LANDED {
             let a = get_aim(cfg);
             return Err(AimError::Failed(format!(
@@ -167,12 +169,12 @@ pub fn aim_with(
         }
         let (lat, lon) = (o.metrics[M_LAT].unwrap(), o.metrics[M_LON].unwrap());
         let (e, n) = east_north_km(t_lat, t_lon, lat, lon);
-        Ok([e, n, lat])
+        Ok(([e, n, lat], (p, o)))
     };
     let mut passes = Vec::new();
     for _ in 0..MAX_PASSES {
         let aim = get_aim(&cfg);
-        let [e, n, landed_lat] = miss(&cfg).map_err(|err| {
+        let ([e, n, landed_lat], flown) = miss(&cfg).map_err(|err| {
             after_passes(err, &format!("pass {}", passes.len() + 1), &passes, keys)
         })?;
         let pass = Pass {
@@ -181,10 +183,10 @@ pub fn aim_with(
             miss_north_km: n,
         };
         passes.push(pass);
-        on_pass(passes.len(), &pass);
+        on_pass(passes.len(), &pass, keys);
         if pass.miss_m() <= AIM_TOLERANCE_M {
             let notes = aim_notes(&raw, keys, aim, passes[0].aim, cfg.entry.bplane());
-            let nominal = aimed_nominal(&cfg)?;
+            let nominal = aimed_nominal(&cfg, flown);
             return Ok(Aimed {
                 keys,
                 passes,
@@ -200,7 +202,7 @@ pub fn aim_with(
                 let mut a = aim;
                 a[k] += B_STEP_KM;
                 set_aim(&mut probe, a);
-                let m = miss(&probe).map_err(|err| {
+                let (m, _) = miss(&probe).map_err(|err| {
                     let what = format!(
                         "the {B_STEP_KM} km difference probe of {} after pass {}",
                         keys[k],
@@ -230,7 +232,7 @@ pub fn aim_with(
                     [aim[0] + scale * full[0], aim[1] + scale * full[1]],
                 );
                 match miss(&probe) {
-                    Ok(m) if m[0].hypot(m[1]) < e.hypot(n) => break,
+                    Ok((m, _)) if m[0].hypot(m[1]) < e.hypot(n) => break,
                     _ => scale *= 0.5,
                 }
             }
@@ -300,9 +302,8 @@ fn after_passes(err: AimError, what: &str, passes: &[Pass], keys: [&'static str;
     }
 }
 
-/// The aimed nominal's entry state, peaks, and the limits it breaks.
-fn aimed_nominal(cfg: &ReentryConfig) -> Result<AimedNominal, AimError> {
-    let (p, o) = nominal_with_params(cfg)?;
+/// The aimed nominal's entry state, peaks, and the limits it breaks, from its flight.
+fn aimed_nominal(cfg: &ReentryConfig, (p, o): Flight) -> AimedNominal {
     let (peak_g, peak_q) = (
         o.metrics[M_PEAK_G].unwrap_or(f64::NAN),
         o.metrics[M_PEAK_Q].unwrap_or(f64::NAN),
@@ -322,12 +323,12 @@ fn aimed_nominal(cfg: &ReentryConfig) -> Result<AimedNominal, AimError> {
             ev.heat_flux_limit_w_cm2
         ));
     }
-    Ok(AimedNominal {
+    AimedNominal {
         entry: [p[P_LAT], p[P_LON], p[P_VEL], p[P_FPA], p[P_AZ]],
         peak_g,
         peak_heat_flux_w_cm2: peak_q,
         warnings,
-    })
+    }
 }
 
 /// Notes for the aim's keys that the dispersed samples draw about a centre of their own (that
@@ -394,13 +395,12 @@ fn aim_notes(
 /// Halvings of a B-plane Newton step at most, each one nominal trajectory.
 const DAMPING: usize = 6;
 
-/// The undispersed trajectory of a config on the CPU reference.
-fn nominal(cfg: &ReentryConfig) -> Result<SampleOutputs, AimError> {
-    nominal_with_params(cfg).map(|(_, o)| o)
-}
+/// One flight of the nominal: its parameters (in bplane mode, with the entry state derived
+/// from the aim) and its outputs.
+type Flight = (Vec<f64>, SampleOutputs);
 
-/// [`nominal`], with its parameters (in bplane mode, the entry state derived from the aim).
-fn nominal_with_params(cfg: &ReentryConfig) -> Result<(Vec<f64>, SampleOutputs), AimError> {
+/// The undispersed trajectory of a config on the CPU reference.
+fn nominal(cfg: &ReentryConfig) -> Result<Flight, AimError> {
     let sc = Reentry::new(cfg.clone());
     let (mut chunk, mut out) = Samples::new(&sc, cfg.run.seed, true)?
         .fly(&sc, &Engine::cpu(), [0], None)

@@ -305,13 +305,9 @@ pub fn main_with(cli: Cli) -> i32 {
             }
         }
         Command::Target { config, sets } => {
-            // The keys the passes move, named as each pass is printed (a failed aim printed
-            // none of its passes, a new user's trial).
-            let keys = crate::config::RawConfig::load(&config, &sets)
-                .ok()
-                .and_then(|raw| crate::scenario::reentry::ReentryConfig::from_raw(&raw).ok())
-                .map_or(["aim[0]", "aim[1]"], |cfg| crate::target::aim_keys(&cfg));
-            let mut on_pass = |k: usize, p: &crate::target::Pass| {
+            // Each pass printed as it is flown (a failed aim printed none of its passes, a new
+            // user's trial).
+            let mut on_pass = |k: usize, p: &crate::target::Pass, keys: [&str; 2]| {
                 say!(
                     "pass {k}: {} = {:.6}, {} = {:.6} -> lands {:.3} km east, {:.3} km north of the target ({:.1} m)",
                     keys[0],
@@ -340,10 +336,14 @@ pub fn main_with(cli: Cli) -> i32 {
                     last.aim[1]
                 );
                     let [lat, lon, v, fpa, az] = nominal.entry;
+                    let ns = if lat < 0.0 { 'S' } else { 'N' };
+                    let ew = if lon < 0.0 { 'W' } else { 'E' };
                     say!(
-                    "the aimed nominal: entry at {lat:.4} N, {lon:.4} E, {v:.4} km/s, flight path \
-                     angle {fpa:.4} deg (geocentric), azimuth {az:.3} deg; peak {:.2} g, peak \
-                     heat flux {:.1} W/cm^2",
+                    "the aimed nominal: entry at {:.4} {ns}, {:.4} {ew}, {v:.4} km/s inertial, \
+                     flight path angle {fpa:.4} deg (inertial, from the geocentric horizon), \
+                     azimuth {az:.3} deg; peak {:.2} g, peak heat flux {:.1} W/cm^2",
+                    lat.abs(),
+                    lon.abs(),
                     nominal.peak_g,
                     nominal.peak_heat_flux_w_cm2
                 );
