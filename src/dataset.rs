@@ -36,15 +36,6 @@ fn file_schema(file: &std::path::Path) -> Result<arrow_schema::SchemaRef, Output
     Ok(b.schema().clone())
 }
 
-/// Every column name of a samples file, in order.
-pub fn column_names(file: &std::path::Path) -> Result<Vec<String>, OutputError> {
-    Ok(file_schema(file)?
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect())
-}
-
 /// The columns of a Parquet file with their types.
 pub fn column_types(
     file: &std::path::Path,

@@ -177,17 +177,24 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
             let typed = crate::dataset::column_types(&p.path)?;
             let first = types.get_or_insert_with(|| typed.clone());
             let sample = typed.iter().find(|(n, _)| n == "sample").map(|(_, t)| t);
-            let other = typed
-                .iter()
-                .zip(first.iter())
-                .find(|(a, b)| a != b)
-                .map(|(a, _)| format!("column {} as {}", a.0, a.1));
-            let other = match sample {
-                Some(t) if *t != arrow_schema::DataType::Int64 => Some(format!(
+            let other = if let Some(t) = sample.filter(|t| **t != arrow_schema::DataType::Int64) {
+                Some(format!(
                     "column sample as {t}, where this build writes Int64"
-                )),
-                _ => other
-                    .or_else(|| (typed.len() != first.len()).then(|| "other columns".to_string())),
+                ))
+            } else if typed != *first {
+                // The first column that differs, or (one list a prefix of the other) the count.
+                Some(
+                    typed
+                        .iter()
+                        .zip(first.iter())
+                        .find(|(a, b)| a != b)
+                        .map_or_else(
+                            || "other columns".to_string(),
+                            |(a, _)| format!("column {} as {}", a.0, a.1),
+                        ),
+                )
+            } else {
+                None
             };
             if let Some(what) = other {
                 return Err(MergeError::Input(format!(

@@ -503,16 +503,13 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         done.first().map(|p| p.path.clone())
     };
     if let Some(file) = first_done {
-        let theirs = crate::dataset::column_names(&file)?;
-        let ours: Vec<String> =
-            crate::output::samples_schema(&input_cols, &output_cols, &text_cols)
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .collect();
-        if theirs != ours {
-            let missing: Vec<&String> = ours.iter().filter(|c| !theirs.contains(c)).collect();
-            let extra: Vec<&String> = theirs.iter().filter(|c| !ours.contains(c)).collect();
+        let ours = crate::output::samples_schema(&input_cols, &output_cols, &text_cols);
+        let typed = crate::dataset::column_types(&file)?;
+        let theirs: Vec<&String> = typed.iter().map(|(n, _)| n).collect();
+        let names: Vec<&String> = ours.fields().iter().map(|f| f.name()).collect();
+        if theirs != names {
+            let missing: Vec<&&String> = names.iter().filter(|c| !theirs.contains(c)).collect();
+            let extra: Vec<&&String> = theirs.iter().filter(|c| !names.contains(c)).collect();
             return Err(ConfigError::Cli(format!(
                 "--resume: the {resumed} finished samples have other columns than this build \
                  writes (theirs lack {missing:?}, and have {extra:?} besides): another build of \
@@ -522,21 +519,17 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         }
         // The same columns of other types (builds before 2026-12-06 wrote `sample` as
         // uint64): refused here too, where the join would fail after the work (a review).
-        let ours = crate::output::samples_schema(&input_cols, &output_cols, &text_cols);
-        let typed = crate::dataset::column_types(&file)?;
-        if let Some((name, theirs)) = typed
+        if let Some(((name, theirs), f)) = typed
             .iter()
             .zip(ours.fields())
             .find(|((_, t), f)| t != f.data_type())
-            .map(|((n, t), _)| (n, t))
         {
-            let want = ours.field_with_name(name).map(|f| f.data_type().clone());
             return Err(ConfigError::Cli(format!(
                 "--resume: the {resumed} finished samples hold column {name} as {theirs}, where \
                  this build writes {}: another build of dispersa wrote them (before \
                  2026-12-06, counts were uint64); pass --force instead of --resume to run it \
                  again",
-                want.map_or("another type".to_string(), |t| t.to_string())
+                f.data_type()
             ))
             .into());
         }
