@@ -496,20 +496,15 @@ struct RunContext<'a> {
 impl RunContext<'_> {
     /// How the samples that have a metric ended, e.g. "landed 9990, skipped_out 10".
     fn status_mix(&self, name: &str) -> Result<String, ReportError> {
-        let mut counts: Vec<(&str, usize)> = Vec::new();
-        for ((v, ok), st) in self.t.f64s(name)?.iter().zip(&self.ok).zip(&self.status) {
-            if *ok && v.is_some_and(f64::is_finite) {
-                match counts.iter_mut().find(|c| c.0 == st) {
-                    Some(c) => c.1 += 1,
-                    None => counts.push((st, 1)),
-                }
-            }
-        }
-        Ok(counts
-            .iter()
-            .map(|(s, n)| format!("{s} {n}"))
-            .collect::<Vec<_>>()
-            .join(", "))
+        let values = self.t.f64s(name)?;
+        Ok(tally(
+            values
+                .iter()
+                .zip(&self.ok)
+                .zip(&self.status)
+                .filter(|((v, ok), _)| **ok && v.is_some_and(f64::is_finite))
+                .map(|(_, st)| st.as_str()),
+        ))
     }
 
     /// A metric's values over the samples that did not fail and have it.
@@ -804,14 +799,12 @@ fn reentry_figures(
         // user's trial: 89 landings of 200, the rest timed out, and the caption did not say).
         let total = ctx.status.len();
         let minority = if 10 * pts.len() < 9 * total {
-            let mut others: Vec<(&str, usize)> = Vec::new();
-            for st in ctx.status.iter().filter(|s| s.as_str() != "landed") {
-                match others.iter_mut().find(|c| c.0 == st) {
-                    Some(c) => c.1 += 1,
-                    None => others.push((st, 1)),
-                }
-            }
-            let others: Vec<String> = others.iter().map(|(s, n)| format!("{s} {n}")).collect();
+            let others = tally(
+                ctx.status
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|s| *s != "landed"),
+            );
             // Rounded down to a tenth: a share under 90 % must not read "90" (89.5 %) nor
             // "90.0" (89.96 %).
             let share = (1000.0 * pts.len() as f64 / total as f64).floor() / 10.0;
@@ -819,7 +812,7 @@ fn reentry_figures(
                 " Only {} of the {total} samples landed ({share:.1}%; the others: {}): the \
                  footprint describes those that landed alone.",
                 pts.len(),
-                others.join(", ")
+                others
             )
         } else {
             String::new()
@@ -1523,6 +1516,22 @@ pub fn percent(p: f64, min_decimals: usize) -> String {
     } else {
         "over 99.9999".to_string()
     }
+}
+
+/// Statuses counted in order of first appearance, e.g. "landed 9990, skipped_out 10".
+fn tally<'a>(statuses: impl Iterator<Item = &'a str>) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for st in statuses {
+        match counts.iter_mut().find(|c| c.0 == st) {
+            Some(c) => c.1 += 1,
+            None => counts.push((st, 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A number to 4 significant digits, without trailing noise.
