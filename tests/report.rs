@@ -174,6 +174,17 @@ fn corridor_report_has_probability_curves_and_notes() {
         "{:?}",
         r.notes
     );
+    // At 20 samples an angle the heat-flux limit is never exceeded: its zero-event intervals
+    // are grey ticks at their upper bound, named in the legend, and the log axis's floor,
+    // where zeros are drawn, is labelled 0.
+    let svg = std::fs::read_to_string(r.dir.join("corridor.svg")).unwrap();
+    assert!(svg.contains("no event: 95% upper bound"), "legend");
+    assert!(
+        svg.split("<text")
+            .filter_map(|t| t.split('>').nth(1)?.split('<').next())
+            .any(|label| label.trim() == "0"),
+        "no label 0 at the floor"
+    );
     check_report(&r.dir, &r.figures);
 }
 

@@ -908,25 +908,35 @@ impl Plot for CorridorProbabilities {
             }
         }
         // Interval bars nudged sideways per series so that overlapping bars stay visible; the
-        // points and lines stay at their angles.
+        // points and lines stay at their angles. Where no sample had the event the interval
+        // runs from 0 to 3.84 / (n + 3.84): drawn as bars, three an angle from the floor up,
+        // they filled the plot (a trial), so such an interval is one grey tick an angle at
+        // its upper end, shared by the series (the same n).
         let nudge = 0.1 * step;
         let mid = (self.series.len() as f64 - 1.0) / 2.0;
+        let mut zero_bound = vec![None::<f64>; self.fpa.len()];
+        let mut any_bar = false;
         for (i, s) in self.series.iter().enumerate() {
             let c = s.color;
             let dx = (i as f64 - mid) * nudge;
-            chart
-                .draw_series(
-                    self.fpa
-                        .iter()
-                        .zip(s.lo.iter().zip(&s.hi))
-                        .map(|(&x, (&l, &h))| {
-                            PathElement::new(
-                                [(x + dx, clamp(l)), (x + dx, clamp(h))],
-                                c.mix(0.55).stroke_width(2),
-                            )
-                        }),
-                )
-                .map_err(e)?;
+            let mut bars = Vec::new();
+            for (k, (&x, (&p, (&l, &h)))) in self
+                .fpa
+                .iter()
+                .zip(s.p.iter().zip(s.lo.iter().zip(&s.hi)))
+                .enumerate()
+            {
+                if p == 0.0 && h.is_finite() {
+                    zero_bound[k] = Some(zero_bound[k].map_or(h, |b: f64| b.max(h)));
+                } else {
+                    bars.push(PathElement::new(
+                        [(x + dx, clamp(l)), (x + dx, clamp(h))],
+                        c.mix(0.55).stroke_width(2),
+                    ));
+                }
+            }
+            any_bar |= !bars.is_empty();
+            chart.draw_series(bars).map_err(e)?;
             let pts: Vec<(f64, f64)> = self
                 .fpa
                 .iter()
@@ -941,6 +951,16 @@ impl Plot for CorridorProbabilities {
                 .map_err(e)?;
             legend.push((s.name.clone(), Mark::Line(c)));
         }
+        chart
+            .draw_series(self.fpa.iter().zip(&zero_bound).filter_map(|(&x, b)| {
+                b.map(|h| {
+                    PathElement::new(
+                        [(x - 0.3 * step, clamp(h)), (x + 0.3 * step, clamp(h))],
+                        GUIDE.stroke_width(2),
+                    )
+                })
+            }))
+            .map_err(e)?;
         chart
             .draw_series(LineSeries::new(
                 [(x0, self.risk), (x1, self.risk)],
@@ -977,7 +997,23 @@ impl Plot for CorridorProbabilities {
         {
             legend.push(("dashed: not confirmed".into(), Mark::DashedVLine(GUIDE)));
         }
-        legend.push(("bars: 95% Wilson intervals".into(), Mark::VLine(GUIDE)));
+        if any_bar {
+            legend.push(("bars: 95% Wilson intervals".into(), Mark::VLine(GUIDE)));
+        }
+        if zero_bound.iter().any(Option::is_some) {
+            legend.push(("no event: 95% upper bound".into(), Mark::Line(GUIDE)));
+        }
+        // The floor, where zeros are drawn, labelled "0": the log axis labels only its decades.
+        let (px, py) = chart.backend_coord(&(x0, floor));
+        let (bx, by) = area.get_base_pixel();
+        let style = TextStyle::from((FONT, 14).into_font()).color(&BLACK);
+        let (tw, th) = area.estimate_text_size("0", &style).map_err(e)?;
+        area.draw_text(
+            "0",
+            &style,
+            (px - bx - 10 - tw as i32, py - by - th as i32 / 2),
+        )
+        .map_err(e)?;
         draw_legend(&legend_area, &legend)
     }
 }

@@ -1380,7 +1380,9 @@ fn corridor_figures(
         name: "corridor".into(),
         title: "Entry corridor: probabilities against the flight path angle".into(),
         caption: format!(
-            "{n} dispersed samples per angle; bars are 95% Wilson intervals. The corridor lies \
+            "{n} dispersed samples per angle; bars are 95% Wilson intervals, and where no sample \
+             had the event a grey tick marks its upper bound (3.84 / (n + 3.84) for n samples \
+             flown). The corridor lies \
              between the vertical lines, where each probability stays below the black risk line \
              ({risk}); {width}. Where the intervals pin a boundary down on both sides, \
              a shaded column shows how far it could move; where they do not, its line is \
