@@ -20,37 +20,54 @@ pub fn propagate(
     for (i, s) in states.chunks_mut(sl).enumerate() {
         scenario.initial_state(&inputs[i * ni..(i + 1) * ni], s);
     }
-    const BLOCK: usize = 64;
+    // Blocks of at most 64 samples, small enough that every thread gets work in a small chunk
+    // (a chunk of 64 or fewer ran on one thread, a trial found) and at least four blocks a
+    // thread where the chunk allows, so that threads finish together.
+    let block_len = n.div_ceil(4 * threads.max(1)).clamp(1, 64);
     let next = AtomicUsize::new(0);
     let done = AtomicU64::new(0);
-    let blocks: Vec<Mutex<&mut [f64]>> = states.chunks_mut(BLOCK * sl).map(Mutex::new).collect();
+    let blocks: Vec<Mutex<&mut [f64]>> =
+        states.chunks_mut(block_len * sl).map(Mutex::new).collect();
+    let (tick, ticks) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.max(1))
-            .map(|_| {
-                scope.spawn(|| loop {
-                    let b = next.fetch_add(1, Ordering::Relaxed);
-                    if b >= blocks.len() {
-                        break;
-                    }
-                    let mut block = blocks[b].lock().expect("block lock");
-                    let count = block.len() / sl;
-                    for j in 0..count {
-                        let i = b * BLOCK + j;
-                        scenario.advance_cpu(
-                            &inputs[i * ni..(i + 1) * ni],
-                            &mut block[j * sl..(j + 1) * sl],
-                            u64::MAX,
-                        );
-                    }
-                    done.fetch_add(count as u64, Ordering::Relaxed);
-                })
-            })
-            .collect();
-        // Report progress until every worker has ended (a panicking worker ends too, and the
-        // scope then propagates its panic instead of hanging here).
-        while !workers.iter().all(|w| w.is_finished()) {
-            progress(done.load(Ordering::Relaxed));
-            std::thread::sleep(std::time::Duration::from_millis(100));
+        for _ in 0..threads.max(1) {
+            let tick = tick.clone();
+            let (next, done, blocks) = (&next, &done, &blocks);
+            scope.spawn(move || loop {
+                let b = next.fetch_add(1, Ordering::Relaxed);
+                if b >= blocks.len() {
+                    break;
+                }
+                let mut block = blocks[b].lock().expect("block lock");
+                let count = block.len() / sl;
+                for j in 0..count {
+                    let i = b * block_len + j;
+                    scenario.advance_cpu(
+                        &inputs[i * ni..(i + 1) * ni],
+                        &mut block[j * sl..(j + 1) * sl],
+                        u64::MAX,
+                    );
+                }
+                done.fetch_add(count as u64, Ordering::Relaxed);
+                let _ = tick.send(());
+            });
+        }
+        drop(tick);
+        // Report progress at most every 100 ms until every worker has ended: the channel
+        // disconnects when the last worker's sender drops, at once (it polled on a 100 ms
+        // sleep, which every chunk then waited out, a trial found). A panicking worker drops
+        // its sender too, and the scope then propagates its panic instead of hanging here.
+        let period = std::time::Duration::from_millis(100);
+        let mut last = std::time::Instant::now();
+        loop {
+            match ticks.recv_timeout(period) {
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                _ if last.elapsed() >= period => {
+                    progress(done.load(Ordering::Relaxed));
+                    last = std::time::Instant::now();
+                }
+                _ => {}
+            }
         }
     });
     progress(n as u64);
