@@ -1,8 +1,6 @@
-//! Against flight: Stardust's capsule (15 January 2006), as docs/VALIDATION.md compares it.
-//! The operational Monte Carlo's size (2,000 samples) of `configs/validation/stardust.toml` on the
-//! CPU reference; a published figure is met when it lies inside the dispersed flights' 99.73 %
-//! range (p00135 to p99865, the bounds the analysts' dispersions were set to cover), with the
-//! published figure's own rounding added where it is stated in whole units.
+//! Against published figures: Stardust's capsule (15 January 2006), as docs/VALIDATION.md
+//! compares it, on the CPU reference. Which figure is a flight outcome and which a pre-flight
+//! prediction is said at each check; docs/SOURCES.md gives where each comes from.
 
 mod common;
 use common::*;
@@ -14,19 +12,21 @@ const STARDUST: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/configs/validation/stardust.toml"
 );
+const DKR: &str = "heating.convective=\"detra_kemp_riddell\"";
 
 fn metric(name: &str) -> usize {
     METRICS.iter().position(|(n, _)| *n == name).unwrap()
 }
 
-/// The config's 2,000 dispersed flights on the CPU reference, with `sets` applied.
-fn flights(sets: &[&str]) -> Vec<SampleOutputs> {
+/// The config's flights with `sets` applied: its 2,000 dispersed samples (the operational Monte
+/// Carlo's size), or the nominal alone.
+fn flights(sets: &[&str], nominal: bool) -> Vec<SampleOutputs> {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     let raw = RawConfig::load(std::path::Path::new(STARDUST), &sets).expect("config loads");
     let cfg = ReentryConfig::from_raw(&raw).expect("config is valid");
-    let n = cfg.run.samples as usize;
-    assert_eq!(n, 2000, "the operational Monte Carlo size");
-    let (sc, params, inputs) = sample_inputs(&cfg, n, false);
+    let n = if nominal { 1 } else { cfg.run.samples as usize };
+    assert!(nominal || n == 2000, "the operational Monte Carlo size");
+    let (sc, params, inputs) = sample_inputs(&cfg, n, nominal);
     let outs = outputs(&cpu(), &sc, &params, &inputs);
     assert!(
         outs.iter().all(|o| o.status == ST_LANDED),
@@ -35,73 +35,77 @@ fn flights(sets: &[&str]) -> Vec<SampleOutputs> {
     outs
 }
 
-/// p00135, p50 and p99865 of a metric (linear between order statistics, as summary.parquet).
-fn range(outs: &[SampleOutputs], name: &str) -> [f64; 3] {
-    let k = metric(name);
-    let mut v: Vec<f64> = outs.iter().map(|o| o.metrics[k].unwrap()).collect();
+fn value(o: &SampleOutputs, name: &str) -> f64 {
+    o.metrics[metric(name)].unwrap()
+}
+
+/// The published figure lies between p00135 and p99865 of the dispersed flights (linear between
+/// order statistics, as summary.parquet): the 99.73 % range the dispersions stand for.
+fn inside(outs: &[SampleOutputs], name: &str, published: f64) {
+    let mut v: Vec<f64> = outs.iter().map(|o| value(o, name)).collect();
     v.sort_by(f64::total_cmp);
     let q = |p: f64| {
         let h = (v.len() - 1) as f64 * p;
         let (i, f) = (h.floor() as usize, h - h.floor());
         v[i] + f * (v[(i + 1).min(v.len() - 1)] - v[i])
     };
-    [q(0.00135), q(0.5), q(0.99865)]
+    let (lo, mid, hi) = (q(0.00135), q(0.5), q(0.99865));
+    eprintln!("{name}: p50 {mid:.4} [{lo:.4}, {hi:.4}], published {published}");
+    assert!(
+        lo <= published && published <= hi,
+        "{name}: published {published} outside the dispersed range [{lo}, {hi}] (p50 {mid})"
+    );
 }
 
-fn inside(outs: &[SampleOutputs], name: &str, published: f64, rounding: f64) -> [f64; 3] {
-    let r = range(outs, name);
-    eprintln!(
-        "{name}: p50 {:.4} [{:.4}, {:.4}], flight {published}",
-        r[1], r[0], r[2]
-    );
-    assert!(
-        r[0] - rounding <= published && published <= r[2] + rounding,
-        "{name}: the flight's {published} outside the dispersed range [{}, {}] (p50 {})",
-        r[0],
-        r[2],
-        r[1]
-    );
-    r
-}
+/// How far the nominal may land from the recovery site along its track [km], the sum of what
+/// the comparison cannot resolve:
+/// - the interface point read from the release's words (whole kilometres from the coast and the
+///   border, and the coast's longitude to 0.02 deg): 2.2 km;
+/// - the published 12.9 km/s, rounded to 0.05 km/s: 2.2 km (measured on this config);
+/// - -8.2 deg designed against -8.21 deg targeted: 1.9 km (measured);
+/// - the release's point lies on the flight planned to the aim point, and the capsule came down
+///   8.1 km from that aim point: 8.1 km;
+/// - no winds are flown: a mean 10 m/s along the track under the canopies, about 700 s: 7 km.
+const SITE_BUDGET_KM: f64 = 22.0;
 
 #[test]
-fn stardust_flew_inside_the_dispersed_flights() {
+fn stardust_meets_its_published_figures() {
     // Detra-Kemp-Riddell: Sutton-Graves' known low bias at 12.9 km/s puts the convective peak
-    // and the heat load 13-18 % under the flight's, outside this range (docs/VALIDATION.md).
-    let outs = flights(&["heating.convective=\"detra_kemp_riddell\""]);
-    // Peak deceleration "about 34 g" (docs/SOURCES.md, recalled).
-    inside(&outs, "peak_g", 34.0, 0.0);
-    // Peak convective flux ~855 W/cm^2 and heat load 27,600 J/cm^2 (secondary).
-    inside(&outs, "peak_conv_heat_flux_w_cm2", 855.0, 0.0);
-    inside(&outs, "heat_load_j_cm2", 27_600.0, 0.0);
-    // Peak heating "entry + 52 seconds" in the release's whole seconds: half a second either way.
-    inside(&outs, "time_peak_heat_s", 52.0, 0.5);
-    // The recovery site, from the interface point of the release along the track through it
-    // (the azimuth is the config's one fitted value: crossrange is zero by construction, the
-    // distance flown is not). No winds are flown; January's westerlies would carry a capsule
-    // on this eastward track further, towards the site.
-    inside(&outs, "miss_downrange_km", 0.0, 0.0);
-    // Entry at 09:57 and touchdown at 10:10 UTC, both to the minute: 13 minutes, +-1.
-    let tof = range(&outs, "time_of_flight_s")[1];
+    // 17 % under the published one, outside the dispersed range (docs/VALIDATION.md).
+    let outs = flights(&[DKR], false);
+    // Peak deceleration "about 34 g" (docs/SOURCES.md: recalled).
+    inside(&outs, "peak_g", 34.0);
+    // Peak convective flux ~855 W/cm^2 (a pre-flight benchmark less its radiative part).
+    inside(&outs, "peak_conv_heat_flux_w_cm2", 855.0);
+
+    let nominal = &flights(&[DKR], true)[0];
+    // The recovery site, a flight outcome, from the release's interface point along the track
+    // through it (the azimuth is the config's one fitted value: crossrange is zero by
+    // construction, the distance flown is not).
+    let miss = value(nominal, "miss_downrange_km");
+    eprintln!("nominal: {miss:.2} km from the recovery site along the track");
+    assert!(
+        miss.abs() <= SITE_BUDGET_KM,
+        "{miss} km from the site along the track"
+    );
+    // Interface at 09:57 and touchdown at 10:10 UTC, both to the minute: 13 minutes, +-1.
+    let tof = value(nominal, "time_of_flight_s");
     assert!(
         (720.0..=840.0).contains(&tof),
-        "median time of flight {tof} s, not 13 +- 1 min"
+        "time of flight {tof} s, not 13 +- 1 min"
     );
 }
 
 #[test]
 fn the_interface_above_the_ellipsoid_lands_far_short_of_the_site() {
-    // The same flights from 125 km above the ellipsoid, instead of the radius a + 125 km that
-    // the config reads the interface as: the distance flown falls ~130 km short, far outside
-    // the dispersed range, and peak heating comes ~11 s early. This is the evidence for the
-    // config's reading (docs/VALIDATION.md, "The entry interface").
-    let outs = flights(&["entry.altitude_km=125.0"]);
-    let r = range(&outs, "miss_downrange_km");
-    eprintln!(
-        "125 km above the ellipsoid: miss downrange p50 {:.1} [{:.1}, {:.1}] km",
-        r[1], r[0], r[2]
+    // The same flight from 125 km above the ellipsoid, instead of the radius a + 125 km that the
+    // config reads the interface as: short of the site by far more than the comparison's budget.
+    // The evidence for the config's reading (docs/VALIDATION.md, "The entry interface").
+    let nominal = &flights(&["entry.altitude_km=125.0"], true)[0];
+    let miss = value(nominal, "miss_downrange_km");
+    eprintln!("125 km above the ellipsoid: {miss:.1} km from the site along the track");
+    assert!(
+        miss < -5.0 * SITE_BUDGET_KM,
+        "{miss} km: within five budgets"
     );
-    assert!(r[2] < -50.0, "short of the site by {} km at most", -r[2]);
-    let t = range(&outs, "time_peak_heat_s");
-    assert!(t[2] < 52.0 - 5.0, "peak heating by {} s", t[2]);
 }
