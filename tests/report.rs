@@ -483,6 +483,75 @@ fn a_report_names_its_failed_samples_and_draws_none() {
     assert!(!html.contains("(failed)"), "a failed sample is drawn");
 }
 
+/// A dispersed propellant load: the propellant figure draws the least and the most loaded, and
+/// its caption says each margin is the sample's own and how many ran dry (a trial found the first
+/// sample's load drawn as everyone's, with a caption that read the distance to it as the margin).
+/// Then too little propellant for any rendezvous: the report says why the rendezvous figures are
+/// missing.
+#[test]
+fn a_dispersed_load_and_a_run_without_arrivals_are_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("load");
+    run(&RunOptions {
+        samples: Some(40),
+        backend: BackendChoice::Cpu,
+        sets: vec![
+            "dispersions.\"spacecraft.propellant_kg\".dist=\"uniform\"".into(),
+            "dispersions.\"spacecraft.propellant_kg\".low=380.0".into(),
+            "dispersions.\"spacecraft.propellant_kg\".high=520.0".into(),
+        ],
+        ..options(CRUISE, &dir)
+    })
+    .expect("run");
+    let rep = report(&ReportOptions {
+        trajectories: Some(0),
+        ..opts(&dir)
+    })
+    .expect("report");
+    let samples = dispersa::report::data::Table::read(&dir.join("samples.parquet")).unwrap();
+    let status = samples.strings("status").unwrap();
+    let dry = status
+        .iter()
+        .filter(|s| *s == "propellant_exhausted")
+        .count();
+    assert!(dry > 0, "the load's low end runs dry");
+    let html = check_report(&rep.dir, &rep.figures);
+    assert!(
+        html.contains(&format!(
+            "not the distance to a line; {dry} of them ran dry"
+        )),
+        "caption of the propellant figure ({dry} dry)"
+    );
+    let svg = std::fs::read_to_string(rep.dir.join("hist_propellant.svg")).unwrap();
+    assert!(svg.contains("least loaded 3") && svg.contains("most loaded 5"));
+
+    let none = tmp.path().join("none");
+    run(&RunOptions {
+        samples: Some(8),
+        backend: BackendChoice::Cpu,
+        sets: vec!["spacecraft.propellant_kg=20.0".into()],
+        ..options(CRUISE, &none)
+    })
+    .expect("run");
+    let rep = report(&ReportOptions {
+        trajectories: Some(0),
+        ..opts(&none)
+    })
+    .expect("report");
+    assert!(
+        !rep.figures.iter().any(|f| f == "hist_rendezvous"),
+        "{:?}",
+        rep.figures
+    );
+    assert!(
+        rep.notes
+            .iter()
+            .any(|n| n.contains("no sample reached the rendezvous")),
+        "{:?}",
+        rep.notes
+    );
+}
+
 /// A footprint of a minority of the samples says so: a time limit that ends most flights
 /// under the main canopy leaves few landings, and the caption names how many and how the
 /// others ended (a new user's trial: 89 landings of 200, and the caption did not say).

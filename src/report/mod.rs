@@ -615,19 +615,19 @@ impl RunContext<'_> {
             drawn += " Dots beyond +-1 are drawn at the edge.";
         }
         let r2_text = model_r2.map_or(String::new(), |r| {
-            // Each scenario's random parts that are not input columns.
-            let hidden = if self.scenario.kind() == "cruise" {
-                "the thrust noise, safe-mode outages"
-            } else {
-                "the density and wind perturbation profiles"
-            };
-            let rest = if r < 0.5 {
-                format!(
-                    " The rest comes from dispersions that are not input columns ({hidden}) \
-                     or from nonlinear effects."
-                )
-            } else {
-                String::new()
+            // The config's random parts that are not input columns (a trial found the cruise's
+            // two named for a config that had neither).
+            let hidden = self.scenario.unlisted_randomness();
+            let rest = match (r < 0.5, hidden.is_empty()) {
+                (false, _) => String::new(),
+                (true, true) => " The rest comes from nonlinear effects: every random part of \
+                                 this config is an input column."
+                    .to_string(),
+                (true, false) => format!(
+                    " The rest comes from dispersions that are not input columns ({}) or from \
+                     nonlinear effects.",
+                    hidden.join(", ")
+                ),
             };
             // R^2 of a fit to noise is about p / (n - 1) for p regressors and n samples.
             let chance = regressed as f64 / (n - 1.0).max(1.0);
@@ -1066,7 +1066,14 @@ fn cruise_figures(
     notes: &mut Vec<String>,
 ) -> Result<(), ReportError> {
     let arrival: Vec<f64> = ctx.values("rendezvous_mjd_tdb")?;
-    if !arrival.is_empty() {
+    if arrival.is_empty() {
+        // Said, not left out silently (a trial found both figures gone without a word).
+        notes.push(
+            "no sample reached the rendezvous: the rendezvous-date histogram and the time of \
+             flight's sensitivities are not drawn"
+                .into(),
+        );
+    } else {
         let mut markers = Vec::new();
         let mut caption = format!(
             "Rendezvous with 311P (within target.rendezvous_km and target.rendezvous_m_s of the \
@@ -1095,17 +1102,52 @@ fn cruise_figures(
     }
     let used = ctx.values("propellant_used_kg")?;
     if !used.is_empty() {
-        // Loaded propellant = used + margin (the same for every sample).
-        let loaded = ctx
+        // Loaded propellant = used + margin, per sample: one line when every sample loaded the
+        // same, else the least and the most loaded (a trial dispersed the load, and the line
+        // of the first sample's load, with a caption calling the distance to it the margin,
+        // hid the samples that ran dry).
+        let margins = ctx.t.f64s("propellant_margin_kg")?;
+        let loads: Vec<f64> = ctx
             .t
             .f64s("propellant_used_kg")?
             .iter()
-            .zip(ctx.t.f64s("propellant_margin_kg")?)
-            .find_map(|(u, m)| Some((*u)? + m?));
+            .zip(&margins)
+            .filter_map(|(u, m)| Some((*u)? + (*m)?))
+            .collect();
+        let (least, most) = loads
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &l| {
+                (a.min(l), b.max(l))
+            });
         let mut markers = Vec::new();
-        if let Some(l) = loaded {
-            markers.push(Marker::limit(l, format!("propellant loaded {l:.0} kg")));
-        }
+        let margin_text = if loads.is_empty() {
+            String::new()
+        } else if most - least <= 1e-9 * most.abs() {
+            markers.push(Marker::limit(
+                least,
+                format!("propellant loaded {least:.0} kg"),
+            ));
+            "; the distance from a bar to the red line is the propellant margin (a timeout's is \
+             not final: it was still flying)"
+                .to_string()
+        } else {
+            markers.push(Marker::limit(least, format!("least loaded {least:.0} kg")));
+            markers.push(Marker::limit(most, format!("most loaded {most:.0} kg")));
+            // By status: a dry sample's margin is zero only to rounding (+-1e-13 kg).
+            let dry = ctx
+                .status
+                .iter()
+                .filter(|s| {
+                    use crate::scenario::cruise::{STATUS_NAMES, ST_PROPELLANT_EXHAUSTED};
+                    *s == STATUS_NAMES[ST_PROPELLANT_EXHAUSTED as usize]
+                })
+                .count();
+            format!(
+                "; the propellant loaded is dispersed ({least:.0}-{most:.0} kg, the red lines), \
+                 so each sample's margin is its own load less its use (propellant_margin_kg), \
+                 not the distance to a line; {dry} of them ran dry"
+            )
+        };
         if let Some(p) = ctx.summary_value("propellant_used_kg", "p99865") {
             markers.push(Marker::guide(p, format!("99.865th percentile {p:.1} kg")));
         }
@@ -1113,8 +1155,7 @@ fn cruise_figures(
             name: "hist_propellant".into(),
             title: "Propellant used".into(),
             caption: format!(
-                "{} samples ({}); the distance from a bar to the red line is the propellant \
-                 margin (a timeout's is not final: it was still flying).",
+                "{} samples ({}){margin_text}.",
                 used.len(),
                 ctx.status_mix("propellant_used_kg")?
             ),

@@ -46,6 +46,9 @@ pub trait Scenario: Sync {
     fn nominal(&self) -> &[f64];
     /// Extra standard normals each sample draws after its dispersions (perturbation profiles).
     fn n_normals(&self) -> usize;
+    /// The random parts of a sample that are not input columns, as the config has them (for
+    /// the report's captions): empty when there are none.
+    fn unlisted_randomness(&self) -> Vec<&'static str>;
 
     /// Length of a sample's input row.
     fn input_len(&self) -> usize;

@@ -52,6 +52,16 @@ impl Scenario for Cruise {
     fn n_normals(&self) -> usize {
         self.model.n_gm
     }
+    fn unlisted_randomness(&self) -> Vec<&'static str> {
+        let p = &self.cfg.propulsion;
+        [
+            (p.thrust_noise.is_some(), "the thrust noise"),
+            (self.cfg.missed_thrust.is_some(), "the safe-mode outages"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
     fn input_len(&self) -> usize {
         self.model.input_len()
     }

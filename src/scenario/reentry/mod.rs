@@ -57,6 +57,22 @@ impl Scenario for Reentry {
     fn n_normals(&self) -> usize {
         self.model.n_normals()
     }
+    fn unlisted_randomness(&self) -> Vec<&'static str> {
+        let winds = self.cfg.winds.as_ref();
+        [
+            (
+                self.cfg.atmosphere.perturbation.is_some(),
+                "the density perturbation profile",
+            ),
+            (
+                winds.is_some_and(|w| w.perturbation.is_some()),
+                "the wind perturbation profile",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
     fn input_len(&self) -> usize {
         self.model.input_len()
     }
