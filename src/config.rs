@@ -632,7 +632,7 @@ pub fn tolerances(
         if !(1e-13..=rtol_max).contains(&v) {
             return Err(ConfigError::key(
                 key,
-                format!("{v} must be within [1e-13, {rtol_max:e}]"),
+                format!("{v:e} must be within [1e-13, {rtol_max:e}]"),
             ));
         }
     }

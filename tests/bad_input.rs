@@ -650,6 +650,26 @@ fn cruise_bad_inputs_name_their_keys() {
         &[],
         "integrator.step_days",
     );
+    // A zero sigma, meant as "no dispersion": refused, with how to fly the parameter undispersed.
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "dispersions.\"entry.velocity_km_s\".sigma=0.0"],
+        "`dispersions.\"entry.velocity_km_s\".sigma`: must be positive, got 0 (to fly \
+         entry.velocity_km_s undispersed, leave out the table",
+    );
+    // Too many RK4 steps: named after the step the user set, with the count and the step needed
+    // (the message named the time limit, which the user had not touched).
+    expect_bad(
+        Some(CRUISE),
+        &[
+            "--set",
+            "integrator.method=\"rk4\"",
+            "--set",
+            "integrator.step_days=0.005",
+        ],
+        "`integrator.step_days`: 0.005 days over integrator.time_limit_days = 5500 is 1.100e6 RK4 \
+         steps, more than 1e6: give a step of at least 0.0055 days",
+    );
     expect_bad(
         Some(&cruise_replace("mode = \"qlaw\"", "mode = \"inertial\"")),
         &[],

@@ -208,9 +208,19 @@ fn parse_dist(key: &str, d: &DispersionConfig, nominal: f64) -> Result<Dist, Con
         if x > 0.0 {
             Ok(x)
         } else {
+            // How to fly the parameter undispersed, which a zero here was meant to do (a trial).
+            let hint = if x == 0.0 {
+                let param = key.trim_start_matches("dispersions.").trim_matches('"');
+                format!(
+                    " (to fly {param} undispersed, leave out the table [{key}]; `--nominal` \
+                     flies every parameter so)"
+                )
+            } else {
+                String::new()
+            };
             Err(ConfigError::key(
                 format!("{key}.{name}"),
-                format!("must be positive, got {x}"),
+                format!("must be positive, got {x}{hint}"),
             ))
         }
     };

@@ -814,15 +814,26 @@ impl CruiseConfig {
                 "must be at most 5 days",
             ));
         }
-        let rk4 = i.method() == crate::integrator::Method::Rk4;
-        if (rk4 && i.time_limit_days / i.step_days > 1e6) || i.time_limit_days > 20.0 * 365.25 {
+        if i.time_limit_days > 20.0 * 365.25 {
             return Err(ConfigError::key(
                 "integrator.time_limit_days",
-                if rk4 {
-                    "at most 20 years and 1e6 RK4 steps"
-                } else {
-                    "at most 20 years"
-                },
+                format!("{} days: at most 20 years", i.time_limit_days),
+            ));
+        }
+        // Named after whichever of the two the user set: the step (a trial set only the step
+        // and was told about the time limit).
+        let rk4 = i.method() == crate::integrator::Method::Rk4;
+        if rk4 && i.time_limit_days / i.step_days > 1e6 {
+            return Err(ConfigError::key(
+                "integrator.step_days",
+                format!(
+                    "{} days over integrator.time_limit_days = {} is {:.3e} RK4 steps, more than \
+                     1e6: give a step of at least {:.4} days, or a shorter time limit",
+                    i.step_days,
+                    i.time_limit_days,
+                    i.time_limit_days / i.step_days,
+                    i.time_limit_days / 1e6
+                ),
             ));
         }
         // The thrust noise's nodes over the time limit, once the limit itself is known good.
