@@ -364,52 +364,73 @@ fn nominal_cruise_meets_311p_with_margin() {
     }
 }
 
-/// The flyby starts about the Earth: the shipped nominal's start, less the same start built
-/// about the Earth-Moon barycentre, is the Earth's offset from the barycentre at the start's
-/// time (`physics::moon`). Until 2026-12-05 the two were the same. Far out, against the
-/// barycentre that then pulls, the v_inf differs from the turned one by at most that offset's
-/// speed.
+/// The flyby's leg to the sphere of influence (`scenario::cruise::departure`), three ways:
+/// - the Earth alone, a point mass: the leg ends on the two-body hyperbola's outgoing leg at the
+///   sphere, where Kepler's equation puts it (the integrator's error over ~200 steps);
+/// - the shipped forces at the leg's tolerance against the same forces at 1e-13, with the
+///   Moon's and the Sun's series read directly rather than from the hourly tables: within a
+///   metre;
+/// - the start (`Model::departure_state`) is the Earth's state at the leg's end plus the leg's.
 #[test]
-fn the_flyby_departs_from_the_earth_beside_the_barycentre() {
-    use dispersa::physics::constants::WGS84_A_M;
-    use dispersa::physics::ephemeris::{body_gm_m3_s2, body_state_tabulated, Body};
-    use dispersa::physics::moon::earth_from_barycentre;
-    use dispersa::physics::vec3::norm;
+fn the_flyby_leg_is_the_hyperbola_alone_and_converged_with_the_moon_and_sun() {
+    use dispersa::integrator::Tolerance;
+    use dispersa::physics::bplane::{b_for_periapsis_m, Hyperbola};
+    use dispersa::physics::constants::{EARTH_MU_M3_S2, WGS84_A_M};
+    use dispersa::physics::moon::earth_state;
+    use dispersa::physics::vec3::{norm, unit};
+    use dispersa::scenario::cruise::departure::{fly_leg, leg_time_s, LegBodies, LEG_TOL};
     let sc = cruise_with(&[]);
-    let d = sc.model.departure_state(sc.nominal());
-    // The outputs' v_inf, from the turn alone, is the departure's.
-    assert_eq!(sc.model.vinf_out_m_s(sc.nominal()), d.vinf_out_m_s);
     let dep = &sc.cfg.departure;
+    let vin = dep.vinf_in_km_s.unwrap().map(|x| x * 1e3);
+    let rp = WGS84_A_M + dep.periapsis_altitude_km.unwrap() * 1e3;
+    let theta = dep.bplane_angle_deg.unwrap().to_radians();
+    let t0 = leg_time_s(vin, rp).unwrap();
+    let dist = |a: [f64; 3], b: [f64; 3]| norm(std::array::from_fn(|k| a[k] - b[k]));
+
+    // The Earth alone against Kepler.
+    let (r, v, trials) = fly_leg(vin, rp, theta, t0, None, false, LEG_TOL).unwrap();
+    let b = b_for_periapsis_m(rp, norm(vin), EARTH_MU_M3_S2);
+    let h = Hyperbola::from_bplane(
+        unit(vin),
+        norm(vin),
+        b * theta.cos(),
+        b * theta.sin(),
+        EARTH_MU_M3_S2,
+    )
+    .unwrap();
+    let (rk, vk) = h.outbound_at_radius(EARTH_SOI_M).unwrap();
+    let (dr, dv) = (dist(r, rk), dist(v, vk));
+    eprintln!("Earth alone: {trials} trials, {dr:.3} m and {dv:.2e} m/s from Kepler at the sphere");
+    // rtol 1e-11 on 9.25e8 m is 9 mm a step; 1 m and 1e-6 m/s leave ~100 steps of it.
+    assert!(dr < 1.0 && dv < 1e-6, "{dr} m, {dv} m/s");
+
+    // The shipped forces, converged, and the tables against the series.
     let jd0 = sc.model.epoch_jd;
-    let emb = |t: f64| body_state_tabulated(Body::EarthMoonBary, jd0 + t / DAY_S);
-    let on_emb = flyby_departure(
-        dep.vinf_in_km_s.unwrap().map(|x| x * 1e3),
-        WGS84_A_M + dep.periapsis_altitude_km.unwrap() * 1e3,
-        dep.bplane_angle_deg.unwrap().to_radians(),
-        emb,
-    );
-    assert_eq!(d.t0_s, on_emb.t0_s);
-    let (ro, vo) = earth_from_barycentre(jd0 + d.t0_s / DAY_S);
-    // The two starts share every term but the offset: rounding of 1.5e11 m sums (ulp 3e-5 m)
-    // and of 3e4 m/s ones (ulp 4e-12 m/s).
-    for k in 0..3 {
-        assert!((d.r[k] - on_emb.r[k] - ro[k]).abs() < 1e-3, "position {k}");
-        assert!((d.v[k] - on_emb.v[k] - vo[k]).abs() < 1e-8, "velocity {k}");
-    }
-    let (off_km, off_m_s) = (norm(ro) / 1e3, norm(vo));
-    assert!((4_300.0..4_950.0).contains(&off_km) && (11.6..13.3).contains(&off_m_s));
-    // The v_inf against the barycentre, from the start's energy about the system's GM.
-    let (rb, vb) = emb(d.t0_s);
-    let r_rel: [f64; 3] = std::array::from_fn(|k| d.r[k] - rb[k]);
-    let v_rel: [f64; 3] = std::array::from_fn(|k| d.v[k] - vb[k]);
-    let mu = body_gm_m3_s2(Body::EarthMoonBary);
-    let vinf_emb = (norm(v_rel).powi(2) - 2.0 * mu / norm(r_rel)).sqrt();
+    let tables = sc.model.leg.as_ref().expect("a flyby has its tables");
+    let (r1, v1, trials) = fly_leg(vin, rp, theta, t0, Some(tables), true, LEG_TOL).unwrap();
+    let direct = LegBodies::new(jd0, 0.0);
+    let fine = Tolerance {
+        rtol: 1e-13,
+        atol: 1e-9,
+    };
+    let (r2, v2, fine_trials) = fly_leg(vin, rp, theta, t0, Some(&direct), true, fine).unwrap();
+    let (dr, dv) = (dist(r1, r2), dist(v1, v2));
     eprintln!(
-        "the start {off_km:.0} km and {off_m_s:.2} m/s from the barycentre's; v_inf against the \
-         barycentre {vinf_emb:.2} m/s, the turned one {:.2} m/s",
-        d.vinf_out_m_s
+        "Moon, Sun and J2: {trials} trials against {fine_trials} at 1e-13 from the series: \
+         {dr:.3} m, {dv:.2e} m/s; the leg's end {:.0} km and {:.2} m/s from Kepler's",
+        dist(r1, rk) / 1e3,
+        dist(v1, vk)
     );
-    assert!((vinf_emb - d.vinf_out_m_s).abs() <= off_m_s + 0.01);
+    assert!(dr < 1.0 && dv < 1e-5, "{dr} m, {dv} m/s");
+
+    // The start is the Earth's state then, plus the leg's end.
+    let d = sc.model.departure_state(sc.nominal());
+    assert_eq!(d.t0_s, t0);
+    let (re, ve) = earth_state(jd0 + t0 / DAY_S);
+    for k in 0..3 {
+        assert_eq!(d.r[k], re[k] + r1[k]);
+        assert_eq!(d.v[k], ve[k] + v1[k]);
+    }
 }
 
 /// A sampled flyby periapsis below the 125 km floor (the drag-free patched conic's) fails its

@@ -4,6 +4,7 @@
 
 mod config;
 pub mod cpu;
+pub mod departure;
 mod layout;
 mod model;
 mod outputs;

@@ -3,18 +3,18 @@
 //! sample's input row (post-flyby state, propulsion, outages, thrust noise).
 
 use super::config::*;
+use super::departure::{fly_leg, leg_time_s, LegBodies, LEG_TOL};
 use super::layout::*;
 use crate::integrator::{Method, ERR_PREV_START};
-use crate::physics::bplane::{b_for_periapsis_m, bplane_of_state, Hyperbola};
 use crate::physics::comet::{comet_311p_osculating, comet_311p_state};
 use crate::physics::constants::{EARTH_MU_M3_S2, G0_M_S2, WGS84_A_M};
 use crate::physics::ephemeris::{body_gm_m3_s2, body_state_tabulated, Body, DAY_S};
 use crate::physics::epoch::parse_tdb_jd;
-use crate::physics::flyby::{flyby_turn, heliocentric_after_flyby};
+use crate::physics::flyby::flyby_turn;
 use crate::physics::kepler::{AU_M, SUN_MU_M3_S2};
 use crate::physics::moon::earth_state;
 use crate::physics::qlaw::{qlaw_consts_flat, QLawParams, QLawTarget};
-use crate::physics::vec3::{norm, scale, unit};
+use crate::physics::vec3::norm;
 use crate::sampling::dist::Dist;
 use crate::sampling::events::missed_thrust_outages;
 
@@ -94,6 +94,9 @@ pub struct Model {
     /// radial/transverse/normal, throttle].
     pub off_ol: usize,
     pub n_ol: usize,
+    /// The Moon's and the Sun's tables for a flyby's leg to the sphere of influence
+    /// ([`super::departure`]); None for a state departure.
+    pub leg: Option<LegBodies>,
 }
 
 impl Model {
@@ -221,6 +224,7 @@ impl Model {
             off_qlaw,
             off_ol: 0,
             n_ol: 0,
+            leg: flyby_leg_bodies(cfg, epoch_jd),
         };
         // With open-loop guidance the profile is not recorded yet: cpu::record_open_loop flies
         // the closed-loop nominal on the CPU reference (Cruise::new does it).
@@ -244,23 +248,31 @@ impl Model {
     /// `departure.epoch` [s], the heliocentric state there [m, m/s], and the flyby's outgoing
     /// v_inf [m/s] (NaN for a state departure, which starts at the epoch).
     ///
-    /// A flyby's periapsis is at the epoch. The hyperbola about the Earth's GM (the turn of
-    /// [`flyby_turn`]) carries the spacecraft to the sphere of influence, which it reaches
-    /// `Hyperbola::time_from_periapsis_s` later (about 2.2 days on the default config). There
-    /// the engines take over with the Earth-Moon barycentre as a third body of the system's
-    /// GM, so the start is the point at that radius of the hyperbola about that GM with the
-    /// same outgoing asymptote, v_inf and aim (B), relative to the Earth
+    /// A flyby's periapsis is at the epoch, on the hyperbola aimed about the Earth's GM. From
+    /// there the leg is flown on the host ([`super::departure`]: the Earth with J2, the Moon
+    /// and the Sun) for the time the two-body hyperbola takes to the sphere of influence (about
+    /// 2.2 days on the default config); its end, relative to the Earth
     /// ([`crate::physics::moon::earth_state`]: the barycentre's table and the Earth's offset
-    /// from it by a lunar series). Far out, the v_inf against the barycentre that then pulls is
-    /// the turned one plus the Earth's velocity about the barycentre (up to 13.2 m/s; +3.3 m/s
-    /// in magnitude on the nominal), the size of what the Moon's own pull, not modelled, would
-    /// change over the 2.2 days.
+    /// from it by a lunar series), is the start. From then on the engines pull with the
+    /// Earth-Moon barycentre as one body of the system's GM.
     pub fn departure_state(&self, p: &[f64]) -> Departure {
         let d = &self.cfg.departure;
         match d.mode {
             DepartureMode::Flyby => {
                 let (vin, rp, theta) = self.flyby_aim(p);
-                flyby_departure(vin, rp, theta, |t| earth_state(self.epoch_jd + t / DAY_S))
+                let leg = leg_time_s(vin, rp).and_then(|t0| {
+                    let (r, v, _) = fly_leg(vin, rp, theta, t0, self.leg.as_ref(), true, LEG_TOL)?;
+                    Some((t0, r, v))
+                });
+                // A degenerate aim leaves NaN, which fails the sample before any engine.
+                let (t0, r, v) = leg.unwrap_or((f64::NAN, [f64::NAN; 3], [f64::NAN; 3]));
+                let (re, ve) = earth_state(self.epoch_jd + t0 / DAY_S);
+                Departure {
+                    t0_s: t0,
+                    r: std::array::from_fn(|k| re[k] + r[k]),
+                    v: std::array::from_fn(|k| ve[k] + v[k]),
+                    vinf_out_m_s: self.vinf_out_m_s(p),
+                }
             }
             DepartureMode::State => Departure {
                 t0_s: 0.0,
@@ -457,44 +469,20 @@ pub struct Departure {
     pub vinf_out_m_s: f64,
 }
 
-/// A patched-conic Earth flyby with periapsis at t = 0 ([`Model::departure_state`]): incoming
-/// v_inf `vin` [m/s], periapsis radius `rp` [m], B-plane angle `theta` [rad]; `earth(t)` is the
-/// Earth's heliocentric state at t [s].
-pub fn flyby_departure(
-    vin: [f64; 3],
-    rp: f64,
-    theta: f64,
-    earth: impl Fn(f64) -> ([f64; 3], [f64; 3]),
-) -> Departure {
-    let vinf = norm(vin);
-    let vout = flyby_turn(vin, rp, theta, EARTH_MU_M3_S2);
-    let b = b_for_periapsis_m(rp, vinf, EARTH_MU_M3_S2);
-    let inbound = Hyperbola::from_bplane(
-        unit(vin),
-        vinf,
-        b * theta.cos(),
-        b * theta.sin(),
-        EARTH_MU_M3_S2,
-    );
-    let start = inbound.and_then(|h| {
-        let t0 = h.time_from_periapsis_s(EARTH_SOI_M)?;
-        let (r, v) = h.outbound_at_radius(EARTH_SOI_M)?;
-        // The same outgoing leg about the Earth-Moon GM: run backwards it is an incoming
-        // hyperbola of asymptote -S_out and the same B.
-        let (s, vi, bt, br) = bplane_of_state(r, scale(v, -1.0), EARTH_MU_M3_S2)?;
-        let (r, v) = Hyperbola::from_bplane(s, vi, bt, br, body_gm_m3_s2(Body::EarthMoonBary))?
-            .inbound_at_radius(EARTH_SOI_M)?;
-        Some((t0, r, scale(v, -1.0)))
-    });
-    // A degenerate aim (no B: v_inf 0) leaves NaN, which fails the sample before any engine.
-    let (t0, r, v) = start.unwrap_or((f64::NAN, [f64::NAN; 3], [f64::NAN; 3]));
-    let (re, ve) = earth(t0);
-    Departure {
-        t0_s: t0,
-        r: std::array::from_fn(|k| re[k] + r[k]),
-        v: heliocentric_after_flyby(ve, v),
-        vinf_out_m_s: norm(vout),
+/// The Moon's and the Sun's tables over a flyby's leg: 1.5 times the nominal aim's time to the
+/// sphere and a day (a dispersed periapsis changes it by little; beyond, the leg evaluates the
+/// series directly).
+fn flyby_leg_bodies(cfg: &CruiseConfig, epoch_jd: f64) -> Option<LegBodies> {
+    let d = &cfg.departure;
+    if d.mode != DepartureMode::Flyby {
+        return None;
     }
+    let vin = d.vinf_in_km_s?.map(|x| x * 1000.0);
+    let rp = WGS84_A_M + d.periapsis_altitude_km? * 1000.0;
+    let span = leg_time_s(vin, rp)
+        .filter(|t| t.is_finite())
+        .unwrap_or(3.0 * DAY_S);
+    Some(LegBodies::new(epoch_jd, 1.5 * span + DAY_S))
 }
 
 fn nominal_params(cfg: &CruiseConfig) -> [f64; N_PARAMS] {
@@ -532,61 +520,6 @@ fn nominal_params(cfg: &CruiseConfig) -> [f64; N_PARAMS] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::physics::flyby::bplane_frame;
-    use crate::physics::vec3::{cross, dot};
-
-    /// The start on the sphere, Earth-relative (the Earth held at the origin): on the
-    /// sphere, with the Earth-Moon GM's energy of the turned v_inf, on a leg whose outgoing
-    /// asymptote is the turn's and whose aim is the flyby's B, reached after the time from
-    /// periapsis.
-    #[test]
-    fn the_flyby_starts_on_the_sphere_on_the_turned_asymptote() {
-        let mu_em = body_gm_m3_s2(Body::EarthMoonBary);
-        let vin = [538.0, 1478.0, 4323.0];
-        let vinf = norm(vin);
-        for (alt_km, theta_deg) in [(3000.0, 350.0), (300.0, 90.0), (20_000.0, 200.0)] {
-            let rp = WGS84_A_M + alt_km * 1e3;
-            let theta = f64::to_radians(theta_deg);
-            let d = flyby_departure(vin, rp, theta, |_| ([0.0; 3], [0.0; 3]));
-            // 1e-9: a few square roots and a Kepler inversion in f64.
-            assert!((norm(d.r) - EARTH_SOI_M).abs() < 1e-9 * EARTH_SOI_M);
-            let energy = dot(d.v, d.v) / 2.0 - mu_em / EARTH_SOI_M;
-            assert!((energy - vinf * vinf / 2.0).abs() < 1e-9 * energy);
-            assert!((d.vinf_out_m_s - vinf).abs() < 1e-9 * vinf);
-            // The leg run backwards comes in along minus the turned v_inf, aimed at the flyby's
-            // B (|B| = rp sqrt(1 + 2 mu_E / (rp v_inf^2)), from the crate-independent formula).
-            let (s, vi, bt, br) = bplane_of_state(d.r, scale(d.v, -1.0), mu_em).unwrap();
-            let out = flyby_turn(vin, rp, theta, EARTH_MU_M3_S2);
-            assert!(dot(s, scale(unit(out), -1.0)) > 1.0 - 1e-12);
-            assert!((vi - vinf).abs() < 1e-9 * vinf);
-            let b = rp * (1.0 + 2.0 * EARTH_MU_M3_S2 / (rp * vinf * vinf)).sqrt();
-            assert!((bt.hypot(br) - b).abs() < 1e-6 * b, "{} {b}", bt.hypot(br));
-            // The same plane as the incoming leg: h along B_in x S_in.
-            let (s_in, t_in, r_in) = bplane_frame(vin);
-            let b_in: [f64; 3] =
-                std::array::from_fn(|k| theta.cos() * t_in[k] + theta.sin() * r_in[k]);
-            assert!(dot(unit(cross(d.r, d.v)), unit(cross(b_in, s_in))) > 1.0 - 1e-9);
-            // The time from periapsis lies between the sphere's radius over the speeds at its
-            // two ends (the speed falls monotonically along the outgoing leg).
-            let v_p = (vinf * vinf + 2.0 * EARTH_MU_M3_S2 / rp).sqrt();
-            assert!(d.t0_s > (EARTH_SOI_M - rp) / v_p && d.t0_s < EARTH_SOI_M / vinf);
-        }
-    }
-
-    /// The Earth's state is read at the start's time and added.
-    #[test]
-    fn the_start_is_relative_to_the_earth_then() {
-        let vin = [538.0, 1478.0, 4323.0];
-        let rp = WGS84_A_M + 3e6;
-        let at_origin = flyby_departure(vin, rp, 1.0, |_| ([0.0; 3], [0.0; 3]));
-        let moved = flyby_departure(vin, rp, 1.0, |t| ([t, 2.0 * t, 0.0], [1.0, 0.0, t]));
-        let t = at_origin.t0_s;
-        assert_eq!(moved.t0_s, t);
-        for k in 0..3 {
-            assert_eq!(moved.r[k], at_origin.r[k] + [t, 2.0 * t, 0.0][k]);
-            assert_eq!(moved.v[k], at_origin.v[k] + [1.0, 0.0, t][k]);
-        }
-    }
 
     /// What the engines' cubic Hermite between daily nodes makes of a body's elements: within
     /// 100 m of their positions over 11 years (measured 39 m for the EMB, the cubic's own
