@@ -63,8 +63,8 @@ pub const R_STAR_J_MOL_K: f64 = 8.31432;
 /// Sea-level mean molar mass of air (US76) [kg/mol].
 pub const AIR_MOLAR_MASS_KG_MOL: f64 = 0.028_964_4;
 /// Earth's sphere of influence about the Sun [m] (Laplace: a (m/M)^(2/5) = 9.25e8 m). The
-/// cruise's heliocentric phase starts on it: the outgoing hyperbola carries the spacecraft from
-/// periapsis to the sphere (`scenario::cruise::model::flyby_departure`); from then on the
-/// Earth-Moon barycentre pulls as a third body, so the energy it takes between the sphere and
-/// infinity is counted once.
+/// cruise's heliocentric phase starts on it: the flyby's leg carries the spacecraft from
+/// periapsis to the sphere (`scenario::cruise::departure`); from then on the Earth-Moon
+/// barycentre pulls as a third body, so the energy it takes between the sphere and infinity is
+/// counted once.
 pub const EARTH_SOI_M: f64 = 9.25e8;

@@ -2,8 +2,8 @@
 //! hyperbola that turns its hyperbolic excess velocity v_inf without changing its magnitude;
 //! outside, the heliocentric velocity is the planet's plus v_inf. The turn here is the
 //! instantaneous one at the planet's centre (the usual patched-conic limits); the cruise's
-//! departure (`scenario::cruise::model::flyby_departure`) adds the hyperbola's flight from
-//! periapsis to the sphere of influence.
+//! departure (`scenario::cruise::departure`) flies the leg from periapsis to the sphere of
+//! influence with the Moon, the Sun and J2.
 //!
 //! B-plane frame (the convention of Kizner's B-plane targeting, with the ecliptic J2000 pole as
 //! reference): S = v_inf_in / |v_inf_in| along the incoming asymptote; T = unit(S x k), k the

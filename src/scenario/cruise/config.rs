@@ -383,7 +383,7 @@ impl CruiseConfig {
     }
 
     /// The undispersed flyby's outbound leg from periapsis to the sphere of influence [days]
-    /// (model::flyby_departure's t0), where the heliocentric flight starts; None for a state
+    /// (`departure::leg_time_s`), where the heliocentric flight starts; None for a state
     /// departure or a flyby whose keys are not all given.
     pub fn flyby_leg_days(&self) -> Option<f64> {
         use crate::physics::bplane::{b_for_periapsis_m, Hyperbola};

@@ -5,8 +5,9 @@
 //! barycentre takes over as one body.
 //!
 //! The shipped flyby passes 48,000 km from the Moon 0.8 days after periapsis; flown as a
-//! two-body hyperbola (until 2026-12-06) the start was 4,800 km and 42 m/s off, and the
-//! nominal met 311P 12 days late (a physics audit; docs/DESIGN.md, "The cruise's departure").
+//! two-body hyperbola (until 2026-12-06) the leg ended 4,443 km and 40.4 m/s from where these
+//! forces take it, and the nominal met 311P 10 days late (a physics audit; docs/DESIGN.md,
+//! "The cruise's departure").
 
 use crate::integrator::{trial, Controller, Method, System, Tolerance};
 use crate::physics::bplane::Hyperbola;
@@ -16,9 +17,16 @@ use crate::physics::kepler::SUN_MU_M3_S2;
 use crate::physics::moon::{earth_state, moon_state};
 use crate::physics::vec3::norm;
 
-/// The mean obliquity of the ecliptic at J2000 (IAU 1976, 84,381.448"): the Earth's pole in the
-/// ecliptic frame is (0, -sin, cos) of it, for J2.
+/// The mean obliquity of the ecliptic at J2000 (IAU 1976, 84,381.448").
 pub const OBLIQUITY_J2000_RAD: f64 = 84_381.448 / 3600.0 * std::f64::consts::PI / 180.0;
+
+/// The Earth's pole (the mean equator's, J2000) in ecliptic J2000 coordinates, for J2: the
+/// equatorial z axis turned back by the obliquity about x, (0, sin, cos). (Until a review the
+/// sign of its y was wrong, the ecliptic's pole in equatorial coordinates instead, which moved
+/// the leg's end by 368 km, as much as J2's whole effect.)
+pub fn earth_pole_ecliptic() -> [f64; 3] {
+    [0.0, OBLIQUITY_J2000_RAD.sin(), OBLIQUITY_J2000_RAD.cos()]
+}
 
 /// Tolerance of the leg's dopri5 (rtol on the position's and the velocity's lengths): against
 /// 1e-13 the start moves by under a metre (tests/cruise.rs).
@@ -41,6 +49,16 @@ pub struct LegBodies {
 }
 
 impl LegBodies {
+    /// No tables: every time is evaluated from the series directly (a reference for the
+    /// tables, and what a time beyond them gets).
+    pub fn direct(epoch_jd: f64) -> Self {
+        LegBodies {
+            epoch_jd,
+            moon: Vec::new(),
+            sun: Vec::new(),
+        }
+    }
+
     /// Tables from periapsis (`epoch_jd`, TDB) over `span_s`; a time beyond is evaluated
     /// directly.
     pub fn new(epoch_jd: f64, span_s: f64) -> Self {
@@ -161,7 +179,7 @@ pub fn fly_leg(
     let sys = Leg {
         bodies,
         mu_moon: body_gm_m3_s2(Body::EarthMoonBary) - EARTH_MU_M3_S2,
-        pole: [0.0, -OBLIQUITY_J2000_RAD.sin(), OBLIQUITY_J2000_RAD.cos()],
+        pole: earth_pole_ecliptic(),
         j2: if j2 { EARTH_J2 } else { 0.0 },
     };
     let mut y = [r0[0], r0[1], r0[2], v0[0], v0[1], v0[2]];
