@@ -364,6 +364,37 @@ fn nominal_cruise_meets_311p_with_margin() {
     }
 }
 
+/// The shipped flyby's aim (incoming v_inf [m/s], periapsis radius [m], B-plane angle [rad]),
+/// the leg's time to the sphere [s] and the aimed hyperbola about the Earth's GM.
+fn shipped_flyby(
+    sc: &Cruise,
+) -> (
+    [f64; 3],
+    f64,
+    f64,
+    f64,
+    dispersa::physics::bplane::Hyperbola,
+) {
+    use dispersa::physics::bplane::{b_for_periapsis_m, Hyperbola};
+    use dispersa::physics::constants::{EARTH_MU_M3_S2, WGS84_A_M};
+    use dispersa::physics::vec3::{norm, unit};
+    let dep = &sc.cfg.departure;
+    let vin = dep.vinf_in_km_s.unwrap().map(|x| x * 1e3);
+    let rp = WGS84_A_M + dep.periapsis_altitude_km.unwrap() * 1e3;
+    let theta = dep.bplane_angle_deg.unwrap().to_radians();
+    let t0 = dispersa::scenario::cruise::departure::leg_time_s(vin, rp).unwrap();
+    let b = b_for_periapsis_m(rp, norm(vin), EARTH_MU_M3_S2);
+    let h = Hyperbola::from_bplane(
+        unit(vin),
+        norm(vin),
+        b * theta.cos(),
+        b * theta.sin(),
+        EARTH_MU_M3_S2,
+    )
+    .unwrap();
+    (vin, rp, theta, t0, h)
+}
+
 /// The flyby's leg to the sphere of influence (`scenario::cruise::departure`), three ways:
 /// - the Earth alone, a point mass: the leg ends on the two-body hyperbola's outgoing leg at the
 ///   sphere, where Kepler's equation puts it (the integrator's error over ~200 steps);
@@ -374,30 +405,15 @@ fn nominal_cruise_meets_311p_with_margin() {
 #[test]
 fn the_flyby_leg_is_the_hyperbola_alone_and_converged_with_the_moon_and_sun() {
     use dispersa::integrator::Tolerance;
-    use dispersa::physics::bplane::{b_for_periapsis_m, Hyperbola};
-    use dispersa::physics::constants::{EARTH_MU_M3_S2, WGS84_A_M};
     use dispersa::physics::moon::earth_state;
-    use dispersa::physics::vec3::{norm, unit};
-    use dispersa::scenario::cruise::departure::{fly_leg, leg_time_s, LegBodies, LEG_TOL};
+    use dispersa::physics::vec3::norm;
+    use dispersa::scenario::cruise::departure::{fly_leg, LegBodies, LEG_TOL};
     let sc = cruise_with(&[]);
-    let dep = &sc.cfg.departure;
-    let vin = dep.vinf_in_km_s.unwrap().map(|x| x * 1e3);
-    let rp = WGS84_A_M + dep.periapsis_altitude_km.unwrap() * 1e3;
-    let theta = dep.bplane_angle_deg.unwrap().to_radians();
-    let t0 = leg_time_s(vin, rp).unwrap();
+    let (vin, rp, theta, t0, h) = shipped_flyby(&sc);
     let dist = |a: [f64; 3], b: [f64; 3]| norm(std::array::from_fn(|k| a[k] - b[k]));
 
     // The Earth alone against Kepler.
     let (r, v, trials) = fly_leg(vin, rp, theta, t0, None, false, LEG_TOL).unwrap();
-    let b = b_for_periapsis_m(rp, norm(vin), EARTH_MU_M3_S2);
-    let h = Hyperbola::from_bplane(
-        unit(vin),
-        norm(vin),
-        b * theta.cos(),
-        b * theta.sin(),
-        EARTH_MU_M3_S2,
-    )
-    .unwrap();
     let (rk, vk) = h.outbound_at_radius(EARTH_SOI_M).unwrap();
     let (dr, dv) = (dist(r, rk), dist(v, vk));
     eprintln!("Earth alone: {trials} trials, {dr:.3} m and {dv:.2e} m/s from Kepler at the sphere");
@@ -442,14 +458,11 @@ fn the_flyby_leg_is_the_hyperbola_alone_and_converged_with_the_moon_and_sun() {
 /// mismatch between the ephemeris's Earth and the point masses' pull on it, and RK4's error.
 #[test]
 fn the_flyby_leg_agrees_with_a_heliocentric_integration_of_the_same_bodies() {
-    use dispersa::physics::bplane::{b_for_periapsis_m, Hyperbola};
     use dispersa::physics::constants::{EARTH_J2, EARTH_MU_M3_S2, WGS84_A_M};
     use dispersa::physics::ephemeris::{body_gm_m3_s2, Body};
     use dispersa::physics::moon::{earth_state, moon_position};
-    use dispersa::physics::vec3::{norm, unit};
-    use dispersa::scenario::cruise::departure::{
-        earth_pole_ecliptic, fly_leg, leg_time_s, LegBodies, LEG_TOL,
-    };
+    use dispersa::physics::vec3::norm;
+    use dispersa::scenario::cruise::departure::{earth_pole_ecliptic, fly_leg, LegBodies, LEG_TOL};
     // The pole: the equatorial z axis, which the ecliptic-to-equatorial turn must give back.
     let eps = 23.439_291_f64.to_radians();
     let p = earth_pole_ecliptic();
@@ -461,25 +474,12 @@ fn the_flyby_leg_agrees_with_a_heliocentric_integration_of_the_same_bodies() {
     assert!(eq[0].abs() < 1e-12 && eq[1].abs() < 1e-8 && (eq[2] - 1.0).abs() < 1e-12);
 
     let sc = cruise_with(&[]);
-    let dep = &sc.cfg.departure;
-    let vin = dep.vinf_in_km_s.unwrap().map(|x| x * 1e3);
-    let rp = WGS84_A_M + dep.periapsis_altitude_km.unwrap() * 1e3;
-    let theta = dep.bplane_angle_deg.unwrap().to_radians();
-    let t0 = leg_time_s(vin, rp).unwrap();
+    let (vin, rp, theta, t0, h) = shipped_flyby(&sc);
     let jd0 = sc.model.epoch_jd;
     let direct = LegBodies::direct(jd0);
     let (rg, vg, _) = fly_leg(vin, rp, theta, t0, Some(&direct), true, LEG_TOL).unwrap();
 
     // Periapsis, from the same aim.
-    let b = b_for_periapsis_m(rp, norm(vin), EARTH_MU_M3_S2);
-    let h = Hyperbola::from_bplane(
-        unit(vin),
-        norm(vin),
-        b * theta.cos(),
-        b * theta.sin(),
-        EARTH_MU_M3_S2,
-    )
-    .unwrap();
     let (r0, v0) = h.inbound_at_radius(h.periapsis_radius_m()).unwrap();
     let mu_sun = dispersa::physics::kepler::SUN_MU_M3_S2;
     let mu_moon = body_gm_m3_s2(Body::EarthMoonBary) - EARTH_MU_M3_S2;
