@@ -21,6 +21,10 @@ pub enum ConfigError {
     Key { key: String, message: String },
     #[error("{0}")]
     Cli(String),
+    /// `dispersa run --resume` of a run that this job finished already: nothing to do, and no
+    /// failure (exit 0).
+    #[error("{0}")]
+    Finished(String),
 }
 
 impl ConfigError {

@@ -51,9 +51,10 @@ pub enum RunError {
 }
 
 impl RunError {
-    /// 2 for bad input, 1 for a runtime failure.
+    /// 2 for bad input, 1 for a runtime failure, 0 for a `--resume` with nothing left to do.
     pub fn exit_code(&self) -> i32 {
         match self {
+            RunError::Config(ConfigError::Finished(_)) => 0,
             RunError::Config(_) => 2,
             _ => 1,
         }
@@ -208,6 +209,20 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     };
     let partial = crate::output::partial_dir(&out_dir);
     if opts.resume {
+        // A run this job finished already has nothing left to resume: exit 0, so that a
+        // cluster's requeued or resubmitted task succeeds on it. Another job's finished run is
+        // refused as before (a shard's dataset said so above; a run's identity here), so a
+        // resubmission with other inputs cannot pass off the old results (a trial found the
+        // deploy scripts' "finished" skip doing that).
+        if !partial.is_dir() && out_dir.join(crate::output::MARKER).is_file() {
+            let theirs = crate::output::read_identity(&out_dir);
+            if theirs.is_some_and(|t| t.difference(&identity, false).is_none()) {
+                return Err(ConfigError::Finished(format!(
+                    "{} is a finished run of this job: nothing to resume",
+                    out_dir.display()
+                )));
+            }
+        }
         // Refused before the claim, whose message about an existing directory says less.
         RunDir::reopen(&out_dir, &identity).map_err(ConfigError::Cli)?;
     }

@@ -176,12 +176,29 @@ fn resume_refuses_what_is_not_an_interrupted_run_of_this_job() {
         .map(|e| e.file_name())
         .collect();
     assert_eq!(before, after, "a refused command changed the partial run");
-    // A finished run is not resumed.
+    // A finished run of this job has nothing to resume: said, exit 0, the run untouched (a
+    // cluster's requeued task succeeds on it). Another job's finished run is refused.
     let done = dir.path().join("done");
     assert!(command(&done, 1000, &[]).output().unwrap().status.success());
+    let manifest = std::fs::read(done.join("_manifest.sha256")).unwrap();
     let o = command(&done, 1000, &["--resume"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(
+        err(&o).contains("is a finished run of this job: nothing to resume"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(
+        std::fs::read(done.join("_manifest.sha256")).unwrap(),
+        manifest
+    );
+    let o = command(&done, 999, &["--resume"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
-    assert!(err(&o).contains("finished run"), "{}", err(&o));
+    assert!(
+        err(&o).contains("is a finished run of another job"),
+        "{}",
+        err(&o)
+    );
 }
 
 #[test]

@@ -28,9 +28,12 @@ for n in "$shards" "$throttle"; do
 done
 # The run arguments reach the tasks as one string split at spaces (DISPERSA_ARGS): an argument
 # that holds a space would be cut in two, so it is refused here.
+# The tasks pass --quiet, --out, --shard and --resume themselves; given twice, dispersa would
+# refuse every task (a trial queued such a job).
 for a in "$@"; do
     case "$a" in
         *[[:space:]]*) echo "submit.sh: run argument '$a' holds a space; write it without (--set key=value)" >&2; exit 2 ;;
+        --quiet|--out|--out=*|--shard|--shard=*|--resume) echo "submit.sh: the tasks pass $a themselves (OUT and SHARDS are submit.sh's arguments); leave it out" >&2; exit 2 ;;
     esac
 done
 [ -f "$config" ] || { echo "submit.sh: no config file $config" >&2; exit 2; }

@@ -211,6 +211,11 @@ pub fn main_with(cli: Cli) -> i32 {
                     }
                     0
                 }
+                // `--resume` of a run this job finished: said, and no failure.
+                Err(e) if e.exit_code() == 0 => {
+                    eprintln!("dispersa: {e}");
+                    0
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     e.exit_code()

@@ -666,7 +666,10 @@ impl RunDir {
         let shown = final_dir.display();
         if !tmp.is_dir() {
             let done = if final_dir.is_dir() {
-                format!(" ({shown} is a finished run: nothing to resume)")
+                match read_identity(final_dir).and_then(|t| t.difference(identity, false)) {
+                    Some(why) => format!(" ({shown} is a finished run of another job: {why})"),
+                    None => format!(" ({shown} is a finished run: nothing to resume)"),
+                }
             } else {
                 String::new()
             };
