@@ -608,3 +608,35 @@ fn a_far_target_is_named_off_the_figure() {
     assert!(html[at..].contains("off this figure"));
     assert!(!html.contains("purple triangle"), "the far target is drawn");
 }
+
+/// The tornado's caption names the random parts of a sample that are not input columns as the
+/// config has them (`Scenario::unlisted_randomness`): a trial found the cruise's thrust noise and
+/// outages named for configs without them.
+#[test]
+fn the_unlisted_random_parts_are_the_configs_own() {
+    use dispersa::config::RawConfig;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let parts = |config: &str| {
+        let raw = RawConfig::load(&Path::new(root).join(config), &[]).expect("config loads");
+        dispersa::run::build_scenario(&raw)
+            .expect("valid")
+            .unlisted_randomness()
+    };
+    assert_eq!(
+        parts("configs/tianwen2_reentry.toml"),
+        [
+            "the density perturbation profile",
+            "the wind perturbation profile"
+        ]
+    );
+    // Stardust flies the density perturbation and no winds; the ballistic bench neither.
+    assert_eq!(
+        parts("configs/validation/stardust.toml"),
+        ["the density perturbation profile"]
+    );
+    assert!(parts("configs/bench/ballistic_exponential.toml").is_empty());
+    assert_eq!(
+        parts("configs/tianwen2_cruise_311p.toml"),
+        ["the thrust noise", "the safe-mode outages"]
+    );
+}

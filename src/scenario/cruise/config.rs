@@ -5,7 +5,7 @@ use crate::config::{
     finite, non_negative, positive, tolerances, ConfigError, CorrelatedConfig, Dispersions,
     RawConfig, RunConfig,
 };
-use crate::physics::vec3::{cross, norm, unit};
+use crate::physics::vec3::{cross, norm};
 use crate::sampling::dist::Dist;
 use serde::Deserialize;
 
@@ -386,19 +386,13 @@ impl CruiseConfig {
     /// (`departure::leg_time_s`), where the heliocentric flight starts; None for a state
     /// departure or a flyby whose keys are not all given.
     pub fn flyby_leg_days(&self) -> Option<f64> {
-        use crate::physics::bplane::{b_for_periapsis_m, Hyperbola};
-        use crate::physics::constants::{EARTH_MU_M3_S2, EARTH_SOI_M, WGS84_A_M};
         let d = &self.departure;
         if d.mode != DepartureMode::Flyby {
             return None;
         }
         let vin = d.vinf_in_km_s?.map(|x| x * 1000.0);
-        let vinf = norm(vin);
-        let rp = WGS84_A_M + d.periapsis_altitude_km? * 1000.0;
-        // The time from periapsis does not depend on where B points: B along T.
-        let b = b_for_periapsis_m(rp, vinf, EARTH_MU_M3_S2);
-        let h = Hyperbola::from_bplane(unit(vin), vinf, b, 0.0, EARTH_MU_M3_S2)?;
-        Some(h.time_from_periapsis_s(EARTH_SOI_M)? / 86_400.0)
+        let rp = crate::physics::constants::WGS84_A_M + d.periapsis_altitude_km? * 1000.0;
+        Some(super::departure::leg_time_s(vin, rp)? / 86_400.0)
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -820,19 +814,22 @@ impl CruiseConfig {
                 format!("{} days: at most 20 years", i.time_limit_days),
             ));
         }
-        // Named after whichever of the two the user set: the step (a trial set only the step
-        // and was told about the time limit).
+        // Named after the step, with the time limit it is over (a trial set only the step and
+        // was told about the time limit); the least step rounded up at 3 significant digits, so
+        // that the step suggested is accepted (a review found one rounded down and refused).
         let rk4 = i.method() == crate::integrator::Method::Rk4;
         if rk4 && i.time_limit_days / i.step_days > 1e6 {
+            let least = i.time_limit_days / 1e6;
+            let scale = 10f64.powi(2 - least.log10().floor() as i32);
             return Err(ConfigError::key(
                 "integrator.step_days",
                 format!(
                     "{} days over integrator.time_limit_days = {} is {:.3e} RK4 steps, more than \
-                     1e6: give a step of at least {:.4} days, or a shorter time limit",
+                     1e6: give a step of at least {} days, or a shorter time limit",
                     i.step_days,
                     i.time_limit_days,
                     i.time_limit_days / i.step_days,
-                    i.time_limit_days / 1e6
+                    (least * scale).ceil() / scale
                 ),
             ));
         }

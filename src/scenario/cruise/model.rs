@@ -367,11 +367,22 @@ impl Model {
         row: &mut [f64],
     ) {
         row.fill(0.0);
-        let dep = self.departure_state(p);
+        let valid = self.unphysical(p).is_none();
+        // A sample failed for its inputs is not flown, so its flyby leg is not either (about
+        // 100 us of the host a sample): NaN, as a degenerate aim leaves.
+        let dep = if valid {
+            self.departure_state(p)
+        } else {
+            Departure {
+                t0_s: f64::NAN,
+                r: [f64::NAN; 3],
+                v: [f64::NAN; 3],
+                vinf_out_m_s: f64::NAN,
+            }
+        };
         row[I_R0..I_R0 + 3].copy_from_slice(&dep.r);
         row[I_V0..I_V0 + 3].copy_from_slice(&dep.v);
         row[I_T0] = dep.t0_s;
-        let valid = self.unphysical(p).is_none();
         row[I_MASS0] = if valid { p[P_WET] } else { f64::NAN };
         row[I_PROP0] = p[P_PROP];
         row[I_THRUST] = p[P_THRUST] * 1e-3 * p[P_TSCALE];
