@@ -70,13 +70,24 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     let missing: Vec<u64> = (0..n).filter(|k| !found.contains_key(k)).collect();
     if !missing.is_empty() {
         let list: Vec<String> = missing.iter().map(|k| k.to_string()).collect();
-        let stopped: Vec<String> = missing
+        // A shard with a partial directory is still running when its process holds its lock
+        // (a trial merged while one ran, and was told to resume it): said apart.
+        let (running, stopped): (Vec<u64>, Vec<u64>) = missing
             .iter()
             .filter(|k| interrupted.contains(k))
-            .map(|k| k.to_string())
-            .collect();
-        let hint = if stopped.is_empty() {
+            .partition(|k| lock_out_dir(&out.join(format!("shard={k}"))).is_err());
+        let names = |ks: &[u64]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        let (running, stopped) = (names(&running), names(&stopped));
+        let still = if running.is_empty() {
             String::new()
+        } else {
+            format!(
+                " (still running: {}; merge once it finishes)",
+                running.join(", ")
+            )
+        };
+        let hint = if stopped.is_empty() {
+            still
         } else {
             let sets: String = whole
                 .overrides
@@ -84,7 +95,7 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
                 .map(|o| format!(" --set '{o}'"))
                 .collect();
             format!(
-                " (interrupted: {}; continue each with `dispersa run CONFIG --shard K/{n} \
+                "{still} (interrupted: {}; continue each with `dispersa run CONFIG --shard K/{n} \
                  --samples {} --seed {}{sets} --resume --out {shown}`, with the options it was \
                  started with)",
                 stopped.join(", "),

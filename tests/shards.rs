@@ -366,3 +366,38 @@ fn a_shard_resumed_on_another_engine_is_merged_with_both_named() {
         "the merged files name both engines"
     );
 }
+
+/// A shard whose process is still writing (it holds its lock) is named as running, not as
+/// interrupted with a `--resume` to run: a trial merged while a shard ran and was told to
+/// resume it.
+#[test]
+fn a_merge_names_a_running_shard_apart_from_an_interrupted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("busy");
+    let o = dispersa(&[
+        "run",
+        CONFIG,
+        "--quiet",
+        "--backend",
+        "cpu",
+        "--samples",
+        "600",
+    ])
+    .args(["--shard", "1/2", "--out"])
+    .arg(&out)
+    .output()
+    .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    // Shard 0 as a running process leaves it: its partial directory, and its lock held.
+    std::fs::create_dir(out.join(".shard=0.partial")).unwrap();
+    let lock = dispersa::output::lock_out_dir(&out.join("shard=0")).unwrap();
+    let o = merge(&out);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("still running: 0"), "{}", err(&o));
+    assert!(!err(&o).contains("interrupted"), "{}", err(&o));
+    drop(lock);
+    let o = merge(&out);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("(interrupted: 0;"), "{}", err(&o));
+    assert!(!err(&o).contains("still running"), "{}", err(&o));
+}
