@@ -203,6 +203,18 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
     assert!(err(&o).contains("checksum"), "{}", err(&o));
     assert!(!bad.join("_summary.parquet").exists());
 
+    // A file of a finished shard gone: named as missing, with what to do.
+    let bad = d.join("gone");
+    copy_dir(&ds, &bad);
+    std::fs::remove_file(bad.join("shard=1").join("_summary.parquet")).unwrap();
+    let o = merge(&bad);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("_summary.parquet: listed in _manifest.sha256 but missing"),
+        "{}",
+        err(&o)
+    );
+
     // A part the shard's manifest does not list (unreadable, too): refused by name, exit 2,
     // where reading its footer failed with exit 1 (a docs audit, 2026-12-05).
     let bad = d.join("stray");

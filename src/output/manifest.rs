@@ -121,6 +121,15 @@ pub fn verify(dir: &Path) -> Result<bool, String> {
     }
     for (name, sum) in &entries {
         let path = dir.join(name);
+        // A file gone since it was written, said as such (a trial got a bare "No such file").
+        if !path.is_file() {
+            return Err(format!(
+                "{}: listed in {MANIFEST} but missing: the run's files were deleted or moved \
+                 after it was written; run it again with the options it was started with and \
+                 --force",
+                path.display()
+            ));
+        }
         let actual = sha256_file(&path).map_err(|e| e.to_string())?;
         if &actual != sum {
             return Err(format!(
