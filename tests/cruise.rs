@@ -375,24 +375,10 @@ fn shipped_flyby(
     f64,
     dispersa::physics::bplane::Hyperbola,
 ) {
-    use dispersa::physics::bplane::{b_for_periapsis_m, Hyperbola};
-    use dispersa::physics::constants::{EARTH_MU_M3_S2, WGS84_A_M};
-    use dispersa::physics::vec3::{norm, unit};
-    let dep = &sc.cfg.departure;
-    let vin = dep.vinf_in_km_s.unwrap().map(|x| x * 1e3);
-    let rp = WGS84_A_M + dep.periapsis_altitude_km.unwrap() * 1e3;
-    let theta = dep.bplane_angle_deg.unwrap().to_radians();
-    let t0 = dispersa::scenario::cruise::departure::leg_time_s(vin, rp).unwrap();
-    let b = b_for_periapsis_m(rp, norm(vin), EARTH_MU_M3_S2);
-    let h = Hyperbola::from_bplane(
-        unit(vin),
-        norm(vin),
-        b * theta.cos(),
-        b * theta.sin(),
-        EARTH_MU_M3_S2,
-    )
-    .unwrap();
-    (vin, rp, theta, t0, h)
+    use dispersa::scenario::cruise::departure::{aimed_hyperbola, leg_time_s};
+    let (vin, rp, theta) = sc.model.flyby_aim(sc.nominal());
+    let h = aimed_hyperbola(vin, rp, theta).unwrap();
+    (vin, rp, theta, leg_time_s(vin, rp).unwrap(), h)
 }
 
 /// The flyby's leg to the sphere of influence (`scenario::cruise::departure`), three ways:

@@ -171,10 +171,7 @@ pub fn fly_leg(
     j2: bool,
     tol: Tolerance,
 ) -> Option<([f64; 3], [f64; 3], u32)> {
-    let vinf = norm(vin);
-    let b = crate::physics::bplane::b_for_periapsis_m(rp, vinf, EARTH_MU_M3_S2);
-    let s = crate::physics::vec3::unit(vin);
-    let h = Hyperbola::from_bplane(s, vinf, b * theta.cos(), b * theta.sin(), EARTH_MU_M3_S2)?;
+    let h = aimed_hyperbola(vin, rp, theta)?;
     let (r0, v0) = h.inbound_at_radius(h.periapsis_radius_m())?;
     let sys = Leg {
         bodies,
@@ -208,11 +205,18 @@ pub fn fly_leg(
     ))
 }
 
-/// The time [s] the two-body hyperbola of this aim takes from periapsis to the sphere of
-/// influence, where the leg ends; None for a degenerate aim.
-pub fn leg_time_s(vin: [f64; 3], rp: f64) -> Option<f64> {
+/// The hyperbola about the Earth's GM aimed by incoming v_inf `vin` [m/s], periapsis radius
+/// `rp` [m] and B-plane angle `theta` [rad]; None for a degenerate aim.
+pub fn aimed_hyperbola(vin: [f64; 3], rp: f64, theta: f64) -> Option<Hyperbola> {
     let vinf = norm(vin);
     let b = crate::physics::bplane::b_for_periapsis_m(rp, vinf, EARTH_MU_M3_S2);
     let s = crate::physics::vec3::unit(vin);
-    Hyperbola::from_bplane(s, vinf, b, 0.0, EARTH_MU_M3_S2)?.time_from_periapsis_s(EARTH_SOI_M)
+    Hyperbola::from_bplane(s, vinf, b * theta.cos(), b * theta.sin(), EARTH_MU_M3_S2)
+}
+
+/// The time [s] the two-body hyperbola of this aim takes from periapsis to the sphere of
+/// influence, where the leg ends (it does not depend on where B points: B along T); None for a
+/// degenerate aim.
+pub fn leg_time_s(vin: [f64; 3], rp: f64) -> Option<f64> {
+    aimed_hyperbola(vin, rp, 0.0)?.time_from_periapsis_s(EARTH_SOI_M)
 }

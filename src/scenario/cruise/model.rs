@@ -298,7 +298,7 @@ impl Model {
 
     /// A flyby's incoming v_inf [m/s], periapsis radius [m] and B-plane angle [rad] for
     /// parameters `p`.
-    fn flyby_aim(&self, p: &[f64]) -> ([f64; 3], f64, f64) {
+    pub fn flyby_aim(&self, p: &[f64]) -> ([f64; 3], f64, f64) {
         let vin = self.cfg.departure.vinf_in_km_s.expect("validated");
         (
             vin.map(|x| x * 1000.0),
@@ -484,16 +484,13 @@ pub struct Departure {
 /// sphere and a day (a dispersed periapsis changes it by little; beyond, the leg evaluates the
 /// series directly).
 fn flyby_leg_bodies(cfg: &CruiseConfig, epoch_jd: f64) -> Option<LegBodies> {
-    let d = &cfg.departure;
-    if d.mode != DepartureMode::Flyby {
-        return None;
-    }
-    let vin = d.vinf_in_km_s?.map(|x| x * 1000.0);
-    let rp = WGS84_A_M + d.periapsis_altitude_km? * 1000.0;
-    let span = leg_time_s(vin, rp)
-        .filter(|t| t.is_finite())
-        .unwrap_or(3.0 * DAY_S);
-    Some(LegBodies::new(epoch_jd, 1.5 * span + DAY_S))
+    (cfg.departure.mode == DepartureMode::Flyby).then(|| {
+        let span = cfg
+            .flyby_leg_days()
+            .filter(|d| d.is_finite())
+            .map_or(3.0 * DAY_S, |d| d * DAY_S);
+        LegBodies::new(epoch_jd, 1.5 * span + DAY_S)
+    })
 }
 
 fn nominal_params(cfg: &CruiseConfig) -> [f64; N_PARAMS] {
