@@ -214,14 +214,11 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         // refused as before (a shard's dataset said so above; a run's identity here), so a
         // resubmission with other inputs cannot pass off the old results (a trial found the
         // deploy scripts' "finished" skip doing that).
-        if !partial.is_dir() && out_dir.join(crate::output::MARKER).is_file() {
-            let theirs = crate::output::read_identity(&out_dir);
-            if theirs.is_some_and(|t| t.difference(&identity, false).is_none()) {
-                return Err(ConfigError::Finished(format!(
-                    "{} is a finished run of this job: nothing to resume",
-                    out_dir.display()
-                )));
-            }
+        if !partial.is_dir() && crate::output::finished_by(&out_dir, &identity) == Some(None) {
+            return Err(ConfigError::Finished(format!(
+                "{} is a finished run of this job: nothing to resume",
+                out_dir.display()
+            )));
         }
         // Refused before the claim, whose message about an existing directory says less.
         RunDir::reopen(&out_dir, &identity).map_err(ConfigError::Cli)?;

@@ -164,6 +164,14 @@ pub fn read_identity(dir: &Path) -> Option<Identity> {
     toml::from_str::<Marker>(&text).ok()?.identity
 }
 
+/// What a finished output directory is to a job: `Some(None)` a run of this job,
+/// `Some(Some(why))` another job's (why: the first difference), None when its marker names no
+/// run (or there is none). `--resume` succeeds on the first with nothing to do and names the
+/// second.
+pub fn finished_by(dir: &Path, identity: &Identity) -> Option<Option<String>> {
+    read_identity(dir).map(|theirs| theirs.difference(identity, false))
+}
+
 /// The kind `dir`'s `.dispersa` marker names, if it has one.
 fn marker_kind(dir: &Path) -> Option<DirKind> {
     let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
@@ -666,9 +674,11 @@ impl RunDir {
         let shown = final_dir.display();
         if !tmp.is_dir() {
             let done = if final_dir.is_dir() {
-                match read_identity(final_dir).and_then(|t| t.difference(identity, false)) {
-                    Some(why) => format!(" ({shown} is a finished run of another job: {why})"),
-                    None => format!(" ({shown} is a finished run: nothing to resume)"),
+                match finished_by(final_dir, identity) {
+                    Some(Some(why)) => {
+                        format!(" ({shown} is a finished run of another job: {why})")
+                    }
+                    _ => format!(" ({shown} is a finished run: nothing to resume)"),
                 }
             } else {
                 String::new()

@@ -10,7 +10,7 @@ pub use crate::stats::accumulator::SummaryRow;
 use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 pub use dir::{
-    check_not_inside_output, claim_dataset, claim_out_dir, lock_out_dir, partial_dir,
+    check_not_inside_output, claim_dataset, claim_out_dir, finished_by, lock_out_dir, partial_dir,
     read_identity, shard_dirs, write_marker, written_by_dispersa, DirKind, Identity, OutLock,
     RunDir, MARKER,
 };
