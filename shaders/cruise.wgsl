@@ -443,6 +443,10 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
                 status = ST_TIMEOUT;
                 break;
             }
+            if (METHOD != METHOD_RK4 && steps + rejected >= consts[C_MAX_TRIALS]) {
+                status = ST_FAILED;
+                break;
+            }
             // The mode held over this step.
             outage = in_outage(ib, t, &out_idx);
             p.on = false;
@@ -486,6 +490,10 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             if (d.x == 0.0) {
                 if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
                     status = ST_FAILED;
+                    // The step the control asked for, for the failure's reason.
+                    if (METHOD != METHOD_RK4) {
+                        h = h_next;
+                    }
                     break;
                 }
                 rejected = rejected + 1.0;

@@ -603,6 +603,20 @@ fn a_state_departure_refuses_the_earth_and_the_flyby_dispersions() {
             "`departure.velocity_km_s`: is zero or along the position",
         );
     }
+    // Retrograde in the ecliptic, where the Q-law's equinoctial elements are singular (a
+    // flight there took 100,000 trial steps in under 3 years, or its direction was not finite).
+    let (x, y) = (re[0] + 2e9, re[1]);
+    let rn = x.hypot(y);
+    let retro = format!(
+        "departure.velocity_km_s=[{}, {}, 0.0]",
+        29.78 * y / rn,
+        -29.78 * x / rn
+    );
+    expect_bad(
+        Some(CRUISE),
+        &["--set", state, "--set", &far_x, "--set", &retro],
+        "`departure.velocity_km_s`: starts retrograde in the ecliptic (inclination 179.99",
+    );
     // Outside the sphere the state is accepted, but the shipped config disperses the flyby.
     let far = at(2e9);
     expect_bad(
@@ -670,6 +684,10 @@ fn cruise_bad_inputs_name_their_keys() {
         "`integrator.step_days`: 0.005 days over integrator.time_limit_days = 5500 is 1.100e6 RK4 \
          steps, more than 1e6: give a step of at least 0.0055 days",
     );
+    // The trial cap: a whole number from 100.
+    for bad in ["integrator.max_trials=50", "integrator.max_trials=1000.5"] {
+        expect_bad(Some(CRUISE), &["--set", bad], "`integrator.max_trials`: ");
+    }
     expect_bad(
         Some(&cruise_replace("mode = \"qlaw\"", "mode = \"inertial\"")),
         &[],

@@ -289,6 +289,10 @@ pub struct CruiseIntegratorConfig {
     pub step_days: f64,
     #[serde(default = "default_limit_days")]
     pub time_limit_days: f64,
+    /// dopri5: the most trial steps (kept and rejected) a sample may take before it is failed
+    /// as stalled (`outputs::stalled`).
+    #[serde(default = "default_max_trials")]
+    pub max_trials: f64,
 }
 
 fn default_method() -> String {
@@ -308,6 +312,14 @@ fn default_atol() -> f64 {
 fn default_max_step_days() -> f64 {
     10.0
 }
+/// The default config's 2,000 samples took 1,811-3,895 trials; a state start retrograde in the
+/// ecliptic, where the Q-law's equinoctial elements are singular, took about a million (2.8 s
+/// of a core) before its time limit. 100,000 fail such a sample in about 0.3 s. RK4's count is
+/// bounded by the config instead (time_limit_days / step_days at most 1e6).
+pub const DEFAULT_MAX_TRIALS: f64 = 100_000.0;
+fn default_max_trials() -> f64 {
+    DEFAULT_MAX_TRIALS
+}
 fn default_step_days() -> f64 {
     0.1
 }
@@ -324,6 +336,7 @@ impl Default for CruiseIntegratorConfig {
             max_step_days: default_max_step_days(),
             step_days: default_step_days(),
             time_limit_days: default_limit_days(),
+            max_trials: default_max_trials(),
         }
     }
 }
@@ -344,8 +357,8 @@ impl CruiseIntegratorConfig {
                 self.step_days, self.time_limit_days
             ),
             crate::integrator::Method::Dopri5 => format!(
-                "dopri5 rtol={} atol={} max_step_days={} time_limit_days={}",
-                self.rtol, self.atol, self.max_step_days, self.time_limit_days
+                "dopri5 rtol={} atol={} max_step_days={} time_limit_days={} max_trials={}",
+                self.rtol, self.atol, self.max_step_days, self.time_limit_days, self.max_trials
             ),
         }
     }
@@ -503,6 +516,22 @@ impl CruiseConfig {
                     return Err(ConfigError::key(
                         "departure.velocity_km_s",
                         "is zero or along the position (a radial fall, with no orbit plane)",
+                    ));
+                }
+                // The Q-law's equinoctial elements are singular at 180 degrees of inclination.
+                // Within 0.05 degrees of it a flight took 100,000 trial steps (steps of seconds)
+                // in under 3 years; at 180 exactly its direction was not finite, and the engines
+                // disagreed on the sample (2026-12-06). 0.1 degrees leaves a margin.
+                let h = cross(r, v);
+                let i_deg = (h[2] / norm(h)).clamp(-1.0, 1.0).acos().to_degrees();
+                if self.guidance.mode == GuidanceMode::Qlaw && i_deg > 179.9 {
+                    return Err(ConfigError::key(
+                        "departure.velocity_km_s",
+                        format!(
+                            "starts retrograde in the ecliptic (inclination {i_deg:.3} deg), \
+                             within 0.1 deg of 180, where the Q-law guidance's equinoctial elements \
+                             are singular; tilt the start, or use other guidance"
+                        ),
                     ));
                 }
                 // Inside the Earth's sphere of influence, with the Earth a third body (the
@@ -799,6 +828,16 @@ impl CruiseConfig {
             return Err(ConfigError::key(
                 "integrator.max_step_days",
                 "must be at most 30 days (a longer step can jump over a flyby's pull or an arrival)",
+            ));
+        }
+        if !(i.max_trials >= 100.0 && i.max_trials <= 1e8 && i.max_trials.fract() == 0.0) {
+            return Err(ConfigError::key(
+                "integrator.max_trials",
+                format!(
+                    "{}: must be a whole number from 100 to 1e8 (default {DEFAULT_MAX_TRIALS:.0}; \
+                     the default config's flights take 2,000-4,000 trial steps)",
+                    i.max_trials
+                ),
             ));
         }
         positive("integrator.step_days", i.step_days)?;

@@ -757,6 +757,10 @@ impl CruiseSample<'_> {
             s[S_STATUS] = ST_TIMEOUT as f64;
             return true;
         }
+        if self.model.method != Method::Rk4 && s[S_STEPS] + s[S_REJECTED] >= self.c(C_MAX_TRIALS) {
+            s[S_STATUS] = ST_FAILED as f64;
+            return true;
+        }
         // The mode held over this step.
         let outage = self.in_outage(t, &mut s[S_OUT_IDX]);
         let mut held = Held::from_state(s);
@@ -820,6 +824,10 @@ impl CruiseSample<'_> {
         if !accept {
             if rk4 || h_next < MIN_STEP_S {
                 s[S_STATUS] = ST_FAILED as f64;
+                // The step the control asked for, for the failure's reason.
+                if !rk4 {
+                    s[S_H] = h_next;
+                }
                 return true;
             }
             s[S_REJECTED] += 1.0;

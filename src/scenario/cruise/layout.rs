@@ -83,7 +83,8 @@ layout! {
     C_APP_TAU = 29,  // approach: time constant of the velocity loop [s]
     C_RDV_D = 30,    // rendezvous: within this distance [m]
     C_RDV_V = 31,    // and this relative speed [m/s]
-    CONSTS_FIXED = 32,
+    C_MAX_TRIALS = 32, // dopri5: trial steps before a sample is failed (integrator.max_trials)
+    CONSTS_FIXED = 33,
 }
 
 pub const ST_RUNNING: u32 = 0;

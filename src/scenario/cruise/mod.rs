@@ -199,7 +199,7 @@ impl Scenario for Cruise {
         self.model.unphysical(p)
     }
     fn failed_in_flight(&self, state: &[f64]) -> Option<String> {
-        sun_pass(state)
+        sun_pass(state).or_else(|| stalled(&self.model, state))
     }
     fn refuses(&self, precision: Precision) -> Option<String> {
         if precision == Precision::F32 {

@@ -132,6 +132,7 @@ impl Model {
         consts[C_RTOL] = cfg.integrator.rtol;
         consts[C_ATOL] = cfg.integrator.atol;
         consts[C_MAX_STEP] = cfg.integrator.max_step_days * DAY_S;
+        consts[C_MAX_TRIALS] = cfg.integrator.max_trials;
         consts[C_ETA_HYST] = cfg.guidance.eta_hysteresis;
         let g = &cfg.guidance;
         if g.phasing_days > 0.0 {

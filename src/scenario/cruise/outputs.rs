@@ -4,6 +4,7 @@ use super::config::SUN_FLOOR_AU;
 use super::cpu::CruiseSample;
 use super::layout::*;
 use super::model::Model;
+use crate::integrator::Method;
 use crate::physics::ephemeris::DAY_S;
 use crate::physics::epoch::mjd_from_jd;
 use crate::physics::kepler::{state_to_elements, wrap_pi, AU_M, SUN_MU_M3_S2};
@@ -54,6 +55,44 @@ pub fn sun_pass(s: &[f64]) -> Option<String> {
         format!(
             "passed {least:.4} au from the Sun's centre, inside {SUN_FLOOR_AU} au, where the \
              models do not hold"
+        )
+    })
+}
+
+/// Why a failed dopri5 flight in `s` could not go on, if its step control gave up: it took
+/// integrator.max_trials trial steps, or it cut the step below MIN_STEP_S.
+pub fn stalled(model: &Model, s: &[f64]) -> Option<String> {
+    if model.method == Method::Rk4 {
+        return None;
+    }
+    let at = format!("{:.1} days after the departure", s[S_T] / DAY_S);
+    let cap = model.consts[C_MAX_TRIALS];
+    if s[S_STEPS] + s[S_REJECTED] >= cap {
+        return Some(format!(
+            "stalled: {cap:.0} trial steps ({} kept; integrator.max_trials) by {at}, without \
+             arriving, running out of propellant or reaching the time limit (the default \
+             config's flights take 2,000-4,000)",
+            s[S_STEPS]
+        ));
+    }
+    (s[S_H] < MIN_STEP_S).then(|| {
+        // The Q-law's equinoctial elements are singular at 180 degrees of inclination: its
+        // direction there is not finite, and neither is a trial that thrusts.
+        let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
+        let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
+        let i_deg = state_to_elements(r, v, SUN_MU_M3_S2).i_rad.to_degrees();
+        let why = if model.guidance == GUIDE_QLAW && i_deg > 179.0 {
+            format!(
+                "the orbit there is retrograde in the ecliptic (inclination {i_deg:.2} deg), where \
+                 the Q-law's equinoctial elements are singular"
+            )
+        } else {
+            "no shorter step passed the error test, or the right-hand side was not finite".into()
+        };
+        format!(
+            "stalled: the error control cut the step to {:.1e} s, below {MIN_STEP_S} s, at {at}: \
+             {why}",
+            s[S_H]
         )
     })
 }
