@@ -467,12 +467,15 @@ pub fn write_sensitivity(
 /// engines (shards, or a run resumed on another backend), and the build's commit, which
 /// differs between parts computed by different builds (a run resumed after a rebuild): a
 /// joined commit says the run may mix two versions of the models.
-pub const ENGINE_KEYS: [&str; 5] = [
+pub const ENGINE_KEYS: [&str; 6] = [
     "dispersa.backend",
     "dispersa.adapter",
     "dispersa.adapter_backend",
     "dispersa.driver",
     "dispersa.git_commit",
+    // The engine sizes its chunks (1,024 on the CPU engine, 65,536 on lavapipe): a merge
+    // named shard 0's alone.
+    "dispersa.chunk_size",
 ];
 
 /// A note for samples of `sources` computed by another build than this one: a resume or a
@@ -567,5 +570,15 @@ mod tests {
         let mut meta = kv(this);
         join_engine_labels(&mut meta, &[kv("0123abc"), kv(this), kv("0123abc")]);
         assert_eq!(meta[0].1, format!("0123abc; {this}"));
+    }
+
+    /// The chunk sizes of a merge's shards are every engine's (it wrote shard 0's alone): a
+    /// GPU's 65,536 beside the CPU engine's 1,024.
+    #[test]
+    fn chunk_sizes_are_joined() {
+        let kv = |c: &str| vec![("dispersa.chunk_size".to_string(), c.to_string())];
+        let mut meta = kv("65536");
+        join_engine_labels(&mut meta, &[kv("65536"), kv("1024"), kv("65536")]);
+        assert_eq!(meta[0].1, "65536; 1024");
     }
 }
