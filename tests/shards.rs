@@ -326,7 +326,9 @@ fn shards_of_two_precisions_are_refused_and_mixed_engines_named() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", err(&o));
-    assert!(out.join("_report").join("report.html").exists());
+    // The report names both engines too (it named shard 0's, a new-user trial).
+    let html = std::fs::read_to_string(out.join("_report").join("report.html")).unwrap();
+    assert!(html.contains("cpu; gpu"), "the report names one backend");
     shard("1/2", &["--backend", "cpu", "--force"]);
     assert!(!out.join("_summary.parquet").exists() && !out.join("_sensitivity.parquet").exists());
     assert!(

@@ -48,7 +48,21 @@ impl Table {
         let file = std::fs::File::open(path).map_err(|e| bad(path, e.to_string()))?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(|e| bad(path, format!("not a readable Parquet file: {e}")))?;
-        let metadata = crate::output::key_values(builder.metadata().file_metadata());
+        let mut metadata = crate::output::key_values(builder.metadata().file_metadata());
+        // The engines of every part, as a merge joins them: the first part's alone named
+        // shard 0's backend for a dataset half computed on another (a new-user trial).
+        if files.len() > 1 {
+            let mut sources = Vec::with_capacity(files.len());
+            for f in files {
+                sources.push(crate::output::file_metadata(f).map_err(|e| bad(f, e.to_string()))?);
+            }
+            let mut joined: Vec<(String, String)> = crate::output::ENGINE_KEYS
+                .iter()
+                .filter_map(|k| Some((k.to_string(), metadata.get(*k)?.clone())))
+                .collect();
+            crate::output::join_engine_labels(&mut joined, &sources);
+            metadata.extend(joined);
+        }
         let units = builder
             .schema()
             .fields()
