@@ -299,7 +299,13 @@ fn degenerate_runs_still_get_a_report() {
     nominal(REENTRY, &r1, &[]);
     let rep = report(&opts(&r1)).expect("report of one sample");
     assert!(rep.figures.iter().any(|f| f == "footprint"));
-    check_report(&rep.dir, &rep.figures);
+    let html = check_report(&rep.dir, &rep.figures);
+    // The wind figure of a --nominal run draws no sigma bands, and says why (its caption said
+    // "none in --nominal runs" beside the bands, a new-user trial).
+    assert!(
+        html.contains("this --nominal run flew the mean wind alone"),
+        "the nominal's wind caption"
+    );
     // One dispersed sample: its caption speaks of it alone, with no scatter (it read "the first
     // 1 landed samples" and "NaN% of the landings' variance").
     let d1 = tmp.path().join("one_dispersed");

@@ -119,8 +119,9 @@ pub enum Command {
         /// Output directory [default: RUN_DIR/report, replaced if it holds a report]
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Cruise runs: sample trajectories re-propagated for the heliocentric plot, at most
-        /// 12 (the figure's legend names each) [default: 4]
+        /// Cruise runs: sample trajectories re-propagated, beside the nominal, for the
+        /// heliocentric and comet-distance figures, at most 12 (the figure's legend names
+        /// each); 0 leaves both figures out [default: 4]
         #[arg(long, allow_negative_numbers = true, value_parser = parse_trajectories)]
         trajectories: Option<usize>,
         /// Replace a non-empty --out directory that dispersa wrote (an earlier report is

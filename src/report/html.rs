@@ -18,7 +18,7 @@ h2 { font-size: 1.25em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; ma
 table { border-collapse: collapse; font-size: 0.9em; }
 td, th { padding: 0.2em 0.7em; border-bottom: 1px solid #eee; text-align: right; }
 td:first-child, th:first-child { text-align: left; }
-table.facts td { text-align: left; }
+table.facts td { text-align: left; white-space: pre-wrap; }
 nav a { margin-right: 1em; }
 figure.dispersa-figure { margin: 2em 0; }
 figure.dispersa-figure svg { width: 100%; height: auto; display: block;
@@ -183,7 +183,7 @@ pub fn page(p: &Page, figures: &[(&Figure, String)]) -> String {
              in samples, mean the fraction of all samples. Rows <code>prob_*</code>: mean the \
              probability, with its Wilson 95% interval. Rows <code>footprint_*</code> (a reentry's): \
              the 99.73% ellipse's semi-axes, orientation from north, centre and the share of \
-             landings inside it (README, \"summary.parquet\").</p>\n",
+             landings inside it (README, \"Outputs\").</p>\n",
         );
         // Sixteen columns: the table scrolls sideways rather than widen the page.
         h.push_str("<div class=\"wide\">");

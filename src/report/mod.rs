@@ -299,7 +299,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
                 let rc = ReentryConfig::from_raw(&raw)?;
                 reentry_figures(&ctx, &rc, &mut figs, &mut notes)?;
                 if let Some(w) = &rc.winds {
-                    figs.push(wind_figure(w));
+                    figs.push(wind_figure(w, t.meta("dispersa.nominal") == Some("true")));
                 }
             }
             "cruise" => {
@@ -708,10 +708,17 @@ impl RunContext<'_> {
     }
 }
 
-/// The configured wind: the mean profile and the +-1 sigma of its random part.
-fn wind_figure(w: &crate::scenario::reentry::WindsConfig) -> Figure {
+/// The configured wind: the mean profile and the +-1 sigma of its random part (none drawn for
+/// a --nominal run, which flew the mean alone), up to the higher of the two profiles' tops.
+fn wind_figure(w: &crate::scenario::reentry::WindsConfig, nominal: bool) -> Figure {
     use crate::physics::atmosphere::sigma_at;
-    let top = w.profile[w.profile.len() - 1][0];
+    let mean_top = w.profile[w.profile.len() - 1][0];
+    let sigma_top = w
+        .perturbation
+        .as_ref()
+        .and_then(|p| p.sigma.last())
+        .map_or(0.0, |r| r[0]);
+    let top = mean_top.max(sigma_top);
     let n = (top / 0.25).ceil() as usize + 1;
     let altitude_km: Vec<f64> = (0..n).map(|k| (k as f64 * 0.25).min(top)).collect();
     let column = |c: usize| -> Vec<f64> {
@@ -723,13 +730,19 @@ fn wind_figure(w: &crate::scenario::reentry::WindsConfig) -> Figure {
         .map(|&h| {
             w.perturbation
                 .as_ref()
+                .filter(|_| !nominal)
                 .map_or(0.0, |p| sigma_at(&p.sigma, h))
         })
         .collect();
     let pert = match &w.perturbation {
+        Some(_) if nominal => {
+            "the configured random part is not drawn: this --nominal run flew the mean wind alone"
+                .to_string()
+        }
         Some(p) => format!(
             "the bands are +-1 sigma of each component's random part (correlated over {} km in \
-             altitude, drawn per sample; none in --nominal runs)",
+             altitude, drawn per sample; none in --nominal runs), to the sigma profile's top at \
+             {sigma_top} km (held above it)",
             p.correlation_length_km
         ),
         None => "no random part is configured".to_string(),
@@ -738,8 +751,8 @@ fn wind_figure(w: &crate::scenario::reentry::WindsConfig) -> Figure {
         name: "wind_profile".into(),
         title: "Wind against altitude".into(),
         caption: format!(
-            "The configured mean wind, east and north, up to the profile's top at {top} km (held \
-             above it); {pert}. The air's velocity is the Earth's rotation plus this wind."
+            "The configured mean wind, east and north, up to the profile's top at {mean_top} km \
+             (held above it); {pert}. The air's velocity is the Earth's rotation plus this wind."
         ),
         plot: AnyPlot::Wind(figures::WindProfile {
             east: column(1),
