@@ -961,7 +961,7 @@ fn write_chunk(
 pub fn build_scenario(raw: &RawConfig) -> Result<Box<dyn Scenario>, ConfigError> {
     match raw.scenario_kind()?.as_str() {
         "reentry" => Ok(Box::new(Reentry::new(ReentryConfig::from_raw(raw)?))),
-        "cruise" => Ok(Box::new(Cruise::new(CruiseConfig::from_raw(raw)?))),
+        "cruise" => Ok(Box::new(Cruise::checked(CruiseConfig::from_raw(raw)?)?)),
         other => Err(ConfigError::key(
             "run.scenario",
             format!("unknown scenario {other:?}; supported: \"reentry\", \"cruise\""),
@@ -1041,9 +1041,7 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
     m
 }
 
-/// The `failure_reason` of a sample whose inputs were in range but whose state became
-/// non-finite (or whose integration could not go on) in flight.
-pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
+pub use crate::scenario::FAILED_IN_FLIGHT;
 
 /// summary.parquet's `dispersa.tolerance_bounds` metadata: what its tolerance columns are (a
 /// run's, a shard's and a merged dataset's alike).

@@ -617,6 +617,22 @@ fn a_state_departure_refuses_the_earth_and_the_flyby_dispersions() {
         &["--set", state, "--set", &far_x, "--set", &retro],
         "`departure.velocity_km_s`: starts retrograde in the ecliptic (inclination 179.99",
     );
+    // Open-loop guidance records its profile under the Q-law: refused the same (a review found
+    // it accepted, its recording stalled, and every sample timed out with no reason).
+    expect_bad(
+        Some(CRUISE),
+        &[
+            "--set",
+            state,
+            "--set",
+            &far_x,
+            "--set",
+            &retro,
+            "--set",
+            "guidance.mode=\"open_loop\"",
+        ],
+        "`departure.velocity_km_s`: starts retrograde in the ecliptic (inclination 179.99",
+    );
     // Outside the sphere the state is accepted, but the shipped config disperses the flyby.
     let far = at(2e9);
     expect_bad(
@@ -683,6 +699,19 @@ fn cruise_bad_inputs_name_their_keys() {
         ],
         "`integrator.step_days`: 0.005 days over integrator.time_limit_days = 5500 is 1.100e6 RK4 \
          steps, more than 1e6: give a step of at least 0.0055 days",
+    );
+    // An open-loop profile whose recording flight failed (here at a trial cap below the
+    // nominal's ~2,400) is refused with the recording's reason: it would end in a coast there.
+    expect_bad(
+        Some(CRUISE),
+        &[
+            "--set",
+            "guidance.mode=\"open_loop\"",
+            "--set",
+            "integrator.max_trials=500",
+        ],
+        "`guidance.mode`: \"open_loop\" replays the nominal flight under the Q-law, and that \
+         flight failed (stalled: 500 trial steps (",
     );
     // The trial cap: a whole number from 100.
     for bad in ["integrator.max_trials=50", "integrator.max_trials=1000.5"] {

@@ -1170,3 +1170,51 @@ fn a_flight_at_the_trial_cap_is_failed_and_says_why() {
     let (outs, _) = run(&common::cpu(), &cruise_with(&[]), 1, true);
     assert_eq!(outs[0].status, ST_ARRIVED);
 }
+
+/// `outputs::stalled` reads the reason from the final state: the trial cap, a step cut below
+/// MIN_STEP_S (the engines store the step asked for in S_H), the Q-law's singularity near 180
+/// degrees of inclination; never for RK4, whose steps are fixed. On a made-up state: no config
+/// the engines accept reaches the short step (the one known, a Q-law start at 180 degrees, is
+/// refused, tests/bad_input.rs).
+#[test]
+fn the_stalled_reason_is_read_from_the_final_state() {
+    let sc = cruise_with(&[]);
+    let (_, states) = run(&common::cpu(), &sc, 1, true);
+    let mut s = states[0].clone();
+    s[S_STATUS] = ST_FAILED as f64;
+    s[S_T] = 100.0 * DAY_S;
+    assert_eq!(sc.failed_in_flight(&s), None, "a finished flight's state");
+    let (kept, rejected) = (s[S_STEPS], s[S_REJECTED]);
+    s[S_REJECTED] = 100_000.0 - kept;
+    let why = sc.failed_in_flight(&s).expect("the cap");
+    assert!(
+        why.starts_with(&format!(
+            "stalled: 100000 trial steps ({kept} kept; integrator.max_trials) by 100.0 days \
+             after the departure: without arriving"
+        )),
+        "{why}"
+    );
+    s[S_REJECTED] = rejected;
+    s[S_H] = 2.4e-4;
+    let why = sc.failed_in_flight(&s).expect("the short step");
+    assert!(
+        why.starts_with(
+            "stalled: the error control cut the step to 2.4e-4 s, below 0.001 s, at \
+             100.0 days after the departure: no shorter step passed"
+        ),
+        "{why}"
+    );
+    // Retrograde in the ecliptic: the Q-law's singularity is named.
+    for k in 0..3 {
+        s[S_V + k] = -s[S_V + k];
+    }
+    s[S_V + 2] = 0.0;
+    s[S_R + 2] = 0.0;
+    let why = sc.failed_in_flight(&s).expect("the short step");
+    assert!(
+        why.contains("retrograde in the ecliptic (inclination 180.00 deg)"),
+        "{why}"
+    );
+    let rk4 = cruise_with(&[rk4()]);
+    assert_eq!(rk4.failed_in_flight(&s), None, "RK4 does not stall");
+}

@@ -36,6 +36,10 @@ pub enum Probability {
     },
 }
 
+/// The `failure_reason` of a sample whose inputs were in range but whose state became
+/// non-finite (or whose integration could not go on) in flight.
+pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
+
 pub trait Scenario: Sync {
     /// `run.scenario` name, recorded in the metadata.
     fn kind(&self) -> &'static str;

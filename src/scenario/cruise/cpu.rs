@@ -998,7 +998,7 @@ impl CruiseSample<'_> {
 /// every step in the model's constants; dispersed samples then replay it (open-loop guidance):
 /// segments [t_start, on, direction at the step's middle in radial/transverse/normal, throttle
 /// there], then a last coasting segment from the end of the flight.
-pub fn record_open_loop(model: &mut Model) {
+pub fn record_open_loop(model: &mut Model) -> Vec<f64> {
     let mut input = vec![0.0; model.input_len()];
     let nominal = model.nominal;
     model.pack_input(0, 0, &nominal, None, &mut input);
@@ -1019,4 +1019,5 @@ pub fn record_open_loop(model: &mut Model) {
     model.n_ol = profile.len() / OL_ROW;
     model.consts.extend(profile);
     model.guidance = GUIDE_OPEN_LOOP;
+    state
 }

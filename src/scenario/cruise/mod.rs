@@ -14,7 +14,7 @@ pub use layout::*;
 pub use model::*;
 pub use outputs::*;
 
-use crate::config::{CorrelatedConfig, Dispersions, RunConfig};
+use crate::config::{ConfigError, CorrelatedConfig, Dispersions, RunConfig};
 use crate::scenario::{Probability, SampleOutputs, Scenario};
 use crate::wgsl::{prelude, Precision};
 use cpu::CruiseSample;
@@ -22,15 +22,54 @@ use cpu::CruiseSample;
 pub struct Cruise {
     pub cfg: CruiseConfig,
     pub model: Model,
+    /// Open-loop guidance: why the nominal Q-law flight that records the profile failed, if
+    /// it did ([`Cruise::checked`] refuses such a config).
+    pub recording_failed: Option<String>,
 }
 
 impl Cruise {
     pub fn new(cfg: CruiseConfig) -> Self {
         let mut model = Model::new(&cfg);
+        let mut recording_failed = None;
         if cfg.guidance.mode == GuidanceMode::OpenLoop {
-            cpu::record_open_loop(&mut model);
+            // The reason is read with the recording's own guidance, the Q-law.
+            let qlaw = model.guidance;
+            let end = cpu::record_open_loop(&mut model);
+            // A recording that failed (stalled, or not finite) would end the profile in a coast
+            // there, which every sample would replay and time out on, with no reason given (a
+            // review).
+            if end[S_STATUS] == ST_FAILED as f64 {
+                let recording = Model {
+                    guidance: qlaw,
+                    ..model.clone()
+                };
+                recording_failed = Some(
+                    sun_pass(&end)
+                        .or_else(|| stalled(&recording, &end))
+                        .unwrap_or_else(|| crate::scenario::FAILED_IN_FLIGHT.to_string()),
+                );
+            }
         }
-        Cruise { cfg, model }
+        Cruise {
+            cfg,
+            model,
+            recording_failed,
+        }
+    }
+
+    /// [`Cruise::new`], refusing open-loop guidance whose recording flight failed.
+    pub fn checked(cfg: CruiseConfig) -> Result<Self, ConfigError> {
+        let c = Cruise::new(cfg);
+        match &c.recording_failed {
+            Some(why) => Err(ConfigError::key(
+                "guidance.mode",
+                format!(
+                    "\"open_loop\" replays the nominal flight under the Q-law, and that flight \
+                     failed ({why}); its profile would end there"
+                ),
+            )),
+            None => Ok(c),
+        }
     }
 }
 
