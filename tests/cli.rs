@@ -123,6 +123,53 @@ fn a_run_where_every_sample_failed_exits_1_and_says_so() {
     assert!(out.join("samples.parquet").exists());
 }
 
+/// A run where some samples failed prints the first one's reason beside the counts (it printed
+/// "failed 9" alone, and failed samples leave the statistics). Cruises capped at 2,500 trial
+/// steps: the dispersed flights take 1,772-5,049, so some stall; the first of these 20 is
+/// sample 2.
+#[test]
+fn a_run_with_failed_samples_names_the_first_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("some_failed");
+    let cruise = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/tianwen2_cruise_311p.toml"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            cruise,
+            "--samples",
+            "20",
+            "--backend",
+            "cpu",
+            "--set",
+            "integrator.max_trials=2500",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let failed = text
+        .lines()
+        .find(|l| l.starts_with("status:"))
+        .and_then(|l| l.split("failed ").nth(1))
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .expect("a failed count");
+    assert!(failed > 0 && failed < 20, "{text}");
+    assert!(
+        text.contains("  first failed: sample 2: stalled: 2500 trial steps ("),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_closed_stdout_is_not_a_crash() {
     // `dispersa run ... | head -0`: the reader is gone before the summary is printed.

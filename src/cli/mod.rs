@@ -526,6 +526,9 @@ fn print_report(r: &RunReport) {
         say!("the run's samples were computed by: {all} (its files name them all)");
     }
     print_statistics(&r.status_counts, &r.summary);
+    if let Some((k, why)) = first_failure(r) {
+        say!("  first failed: sample {k}: {why} (failure_reason in samples.parquet)");
+    }
     match r.out_dir.parent() {
         // Nothing to draw: the caller says so.
         _ if r.all_failed() => {}
@@ -536,6 +539,30 @@ fn print_report(r: &RunReport) {
         ),
         _ => say!("figures: dispersa report {}", r.out_dir.display()),
     }
+}
+
+/// The first failed sample of a run and its `failure_reason`, read back from its samples (a
+/// run's own, or a shard's parts), if any failed: the counts alone said "failed 9" (a review of
+/// the cruise's trial cap, whose failed samples leave the statistics).
+fn first_failure(r: &crate::run::RunReport) -> Option<(i64, String)> {
+    let failed = r.status_counts.iter().find(|(n, _)| n == "failed")?.1;
+    if failed == 0 {
+        return None;
+    }
+    let files: Vec<PathBuf> = if r.samples_at.is_file() {
+        vec![r.samples_at.clone()]
+    } else {
+        crate::output::parts::list(&r.samples_at, false, &mut |_| {})
+            .ok()?
+            .into_iter()
+            .map(|p| p.path)
+            .collect()
+    };
+    let t = crate::report::data::Table::read_all(&files).ok()?;
+    let reasons = t.strings("failure_reason").ok()?;
+    let samples = t.f64s("sample").ok()?;
+    let k = reasons.iter().position(|w| !w.is_empty())?;
+    Some((samples[k]? as i64, reasons[k].clone()))
 }
 
 fn print_statistics(status_counts: &[(String, u64)], summary: &[crate::output::SummaryRow]) {
