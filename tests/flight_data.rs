@@ -1,5 +1,5 @@
-//! Against published figures: Stardust's capsule (15 January 2006), as docs/VALIDATION.md
-//! compares it, on the CPU reference. Which figure is a flight outcome and which a pre-flight
+//! Against published figures: Stardust's capsule (15 January 2006) and Hayabusa's (13 June
+//! 2010), as docs/VALIDATION.md compares them, on the CPU reference. Which figure is a flight outcome and which a pre-flight
 //! prediction is said at each check; docs/SOURCES.md gives where each comes from.
 
 mod common;
@@ -12,6 +12,10 @@ const STARDUST: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/configs/validation/stardust.toml"
 );
+const HAYABUSA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/configs/validation/hayabusa.toml"
+);
 const DKR: &str = "heating.convective=\"detra_kemp_riddell\"";
 
 fn metric(name: &str) -> usize {
@@ -21,8 +25,13 @@ fn metric(name: &str) -> usize {
 /// The config's flights with `sets` applied: its 2,000 dispersed samples (the operational Monte
 /// Carlo's size), or the nominal alone.
 fn flights(sets: &[&str], nominal: bool) -> Vec<SampleOutputs> {
+    flights_of(STARDUST, sets, nominal)
+}
+
+/// [`flights`] of the config at `path`.
+fn flights_of(path: &str, sets: &[&str], nominal: bool) -> Vec<SampleOutputs> {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    let raw = RawConfig::load(std::path::Path::new(STARDUST), &sets).expect("config loads");
+    let raw = RawConfig::load(std::path::Path::new(path), &sets).expect("config loads");
     let cfg = ReentryConfig::from_raw(&raw).expect("config is valid");
     let n = if nominal { 1 } else { cfg.run.samples as usize };
     assert!(nominal || n == 2000, "the operational Monte Carlo size");
@@ -107,5 +116,45 @@ fn the_interface_above_the_ellipsoid_lands_far_short_of_the_site() {
     assert!(
         miss < -5.0 * SITE_BUDGET_KM,
         "{miss} km: within five budgets"
+    );
+}
+
+/// How far Hayabusa's nominal peak heat flux may lie from the published "about 14 MW/m^2" (a
+/// fraction of it), the sum of what the comparison cannot resolve, each measured on this config
+/// (Detra-Kemp-Riddell, 2026-12-06) but the last two:
+/// - the nose radius, recalled as 0.20 m; +-0.02 m: 3.9 %;
+/// - the hypersonic Cd, assumed 1.1 within 1.0-1.15: 4.9 %;
+/// - "about -12 deg": +-0.5 deg, 5.8 %;
+/// - 12.2 km/s, rounded to 0.05 km/s: 2.0 %;
+/// - "about 14": +-0.5 MW/m^2, 3.6 %;
+/// - the radiative part (Tauber-Sutton, 263 W/cm^2 at the peak) outside its stated range below
+///   a 0.3 m nose: +-50 % of it, 8.7 %.
+const HAYABUSA_HEAT_BUDGET: f64 = 0.29;
+
+#[test]
+fn hayabusa_peak_heat_flux_meets_the_published_figure() {
+    // "About 14 MW/m^2" (Yamada, Inatani & Ishii 2012, after the flight; the design's 14-15 in
+    // docs/SOURCES.md). With Detra-Kemp-Riddell, as the Stardust case; a factor-of-two error in
+    // the heating or the trajectory, or the secondary 5.3 + 1 MW/m^2 "reconstruction", lies far
+    // outside (docs/VALIDATION.md, "Flight data: Hayabusa").
+    let nominal = &flights_of(HAYABUSA, &[DKR], true)[0];
+    let q = value(nominal, "peak_heat_flux_w_cm2");
+    let off = q / 1400.0 - 1.0;
+    eprintln!(
+        "Hayabusa nominal peak heat flux {q:.0} W/cm^2, {:+.1} %",
+        100.0 * off
+    );
+    assert!(
+        off.abs() <= HAYABUSA_HEAT_BUDGET,
+        "{q} W/cm^2 against about 1,400"
+    );
+    // The Earth's rotation: the capsule came in heading east; the same entry heading west meets
+    // the air 0.76 km/s faster and heats far more than the budget allows, so the direction the
+    // sources give is what the comparison rests on.
+    let west = &flights_of(HAYABUSA, &[DKR, "entry.azimuth_deg=280.0"], true)[0];
+    let qw = value(west, "peak_heat_flux_w_cm2");
+    assert!(
+        qw / 1400.0 - 1.0 > HAYABUSA_HEAT_BUDGET,
+        "heading west: {qw} W/cm^2"
     );
 }
