@@ -164,8 +164,14 @@ fn a_run_with_failed_samples_names_the_first_reason() {
         .and_then(|n| n.trim().parse::<u64>().ok())
         .expect("a failed count");
     assert!(failed > 0 && failed < 20, "{text}");
+    // Beside the counts: the line after them.
+    let after = text
+        .lines()
+        .skip_while(|l| !l.starts_with("status:"))
+        .nth(1)
+        .unwrap_or("");
     assert!(
-        text.contains("  first failed: sample 2: stalled: 2500 trial steps ("),
+        after.starts_with("  first failed: sample 2: stalled: 2500 trial steps ("),
         "{text}"
     );
 }

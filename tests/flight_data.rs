@@ -123,13 +123,13 @@ fn the_interface_above_the_ellipsoid_lands_far_short_of_the_site() {
 /// fraction of it), the sum of what the comparison cannot resolve, each measured on this config
 /// (Detra-Kemp-Riddell, 2026-12-06) but the last two:
 /// - the nose radius, recalled as 0.20 m; +-0.02 m: 3.9 %;
-/// - the hypersonic Cd, assumed 1.1 within 1.0-1.15: 4.9 %;
+/// - the hypersonic Cd, assumed 1.1 within 1.0-1.15: 5.7 % (at 1.0);
 /// - "about -12 deg": +-0.5 deg, 5.8 %;
-/// - 12.2 km/s, rounded to 0.05 km/s: 2.0 %;
+/// - 12.2 km/s, +-0.05 km/s (rounding): 2.0 %;
 /// - "about 14": +-0.5 MW/m^2, 3.6 %;
 /// - the radiative part (Tauber-Sutton, 263 W/cm^2 at the peak) outside its stated range below
 ///   a 0.3 m nose: +-50 % of it, 8.7 %.
-const HAYABUSA_HEAT_BUDGET: f64 = 0.29;
+const HAYABUSA_HEAT_BUDGET: f64 = 0.30;
 
 #[test]
 fn hayabusa_peak_heat_flux_meets_the_published_figure() {
@@ -149,8 +149,9 @@ fn hayabusa_peak_heat_flux_meets_the_published_figure() {
         "{q} W/cm^2 against about 1,400"
     );
     // The Earth's rotation: the capsule came in heading east; the same entry heading west meets
-    // the air 0.76 km/s faster and heats far more than the budget allows, so the direction the
-    // sources give is what the comparison rests on.
+    // the air 0.81 km/s faster, and with this correlation heats 46 % above the published figure,
+    // outside the budget (with Sutton-Graves, +27 %, just inside): the direction the sources
+    // give matters as much as the correlation.
     let west = &flights_of(HAYABUSA, &[DKR, "entry.azimuth_deg=280.0"], true)[0];
     let qw = value(west, "peak_heat_flux_w_cm2");
     assert!(

@@ -233,7 +233,7 @@ pub fn main_with(cli: Cli) -> i32 {
                         m.out.join("_summary.parquet").display(),
                         m.out.join("_sensitivity.parquet").display()
                     );
-                    print_statistics(&m.statistics.status_counts, &m.statistics.summary);
+                    print_statistics(&m.statistics.status_counts, &m.statistics.summary, None);
                 }
                 0
             }
@@ -525,10 +525,13 @@ fn print_report(r: &RunReport) {
     if let Some(all) = &r.engines_joined {
         say!("the run's samples were computed by: {all} (its files name them all)");
     }
-    print_statistics(&r.status_counts, &r.summary);
-    if let Some((k, why)) = first_failure(r) {
-        say!("  first failed: sample {k}: {why} (failure_reason in samples.parquet)");
-    }
+    let first = first_failure(r).map(|(k, why)| {
+        format!(
+            "  first failed: sample {k}: {why} (failure_reason in {})",
+            r.samples_at.display()
+        )
+    });
+    print_statistics(&r.status_counts, &r.summary, first);
     match r.out_dir.parent() {
         // Nothing to draw: the caller says so.
         _ if r.all_failed() => {}
@@ -543,8 +546,10 @@ fn print_report(r: &RunReport) {
 
 /// The first failed sample of a run and its `failure_reason`, read back from its samples (a
 /// run's own, or a shard's parts), if any failed: the counts alone said "failed 9" (a review of
-/// the cruise's trial cap, whose failed samples leave the statistics).
+/// the cruise's trial cap, whose failed samples leave the statistics). Batch by batch, keeping
+/// only the first: the whole columns cost 40 bytes a sample (400 MB at 10 million, a review).
 fn first_failure(r: &crate::run::RunReport) -> Option<(i64, String)> {
+    use arrow_array::{Array, Int64Array, StringArray};
     let failed = r.status_counts.iter().find(|(n, _)| n == "failed")?.1;
     if failed == 0 {
         return None;
@@ -558,20 +563,44 @@ fn first_failure(r: &crate::run::RunReport) -> Option<(i64, String)> {
             .map(|p| p.path)
             .collect()
     };
-    let t = crate::report::data::Table::read_all(&files).ok()?;
-    let reasons = t.strings("failure_reason").ok()?;
-    let samples = t.f64s("sample").ok()?;
-    let k = reasons.iter().position(|w| !w.is_empty())?;
-    Some((samples[k]? as i64, reasons[k].clone()))
+    let mut first = None;
+    crate::output::for_each_batch(&files, &["sample", "failure_reason"], |b| {
+        if first.is_some() {
+            return Ok(());
+        }
+        let sample = b
+            .column_by_name("sample")
+            .and_then(|c| c.as_any().downcast_ref::<Int64Array>());
+        let why = b
+            .column_by_name("failure_reason")
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>());
+        if let (Some(sample), Some(why)) = (sample, why) {
+            first = (0..why.len())
+                .find(|&k| why.is_valid(k))
+                .map(|k| (sample.value(k), why.value(k).to_string()));
+        }
+        Ok(())
+    })
+    .ok()?;
+    first
 }
 
-fn print_statistics(status_counts: &[(String, u64)], summary: &[crate::output::SummaryRow]) {
+/// The status counts (then `first_failed`, a line naming the first failed sample, if given) and
+/// each metric's percentiles.
+fn print_statistics(
+    status_counts: &[(String, u64)],
+    summary: &[crate::output::SummaryRow],
+    first_failed: Option<String>,
+) {
     let counts: Vec<String> = status_counts
         .iter()
         .filter(|(name, _)| name != "running")
         .map(|(name, c)| format!("{name} {c}"))
         .collect();
     say!("status: {}", counts.join(", "));
+    if let Some(line) = first_failed {
+        say!("{line}");
+    }
     let mut short = 0;
     for row in summary {
         if row.metric.starts_with("footprint") {

@@ -82,8 +82,8 @@ pub fn stalled(model: &Model, s: &[f64]) -> Option<String> {
     let cap = model.consts[C_MAX_TRIALS];
     if s[S_STEPS] + s[S_REJECTED] >= cap {
         let why = singular.unwrap_or_else(|| {
-            "without arriving, running out of propellant or reaching the time limit (the \
-             shipped config's 10,000 flights took 1,772-5,049)"
+            "without arriving, running out of propellant or reaching the time limit (for scale: \
+             the shipped config's 10,000 flights took 1,772-5,049)"
                 .into()
         });
         return Some(format!(
