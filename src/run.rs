@@ -960,7 +960,7 @@ fn write_chunk(
 /// The scenario a config describes, validated.
 pub fn build_scenario(raw: &RawConfig) -> Result<Box<dyn Scenario>, ConfigError> {
     match raw.scenario_kind()?.as_str() {
-        "reentry" => Ok(Box::new(Reentry::new(ReentryConfig::from_raw(raw)?))),
+        "reentry" => Ok(Box::new(Reentry::checked(ReentryConfig::from_raw(raw)?)?)),
         "cruise" => Ok(Box::new(Cruise::checked(CruiseConfig::from_raw(raw)?)?)),
         other => Err(ConfigError::key(
             "run.scenario",

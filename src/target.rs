@@ -18,7 +18,7 @@ use crate::physics::geodesy::{east_north_km, radii_of_curvature_m};
 use crate::pipeline::Samples;
 use crate::scenario::reentry::{
     Reentry, ReentryConfig, M_LAT, M_LON, M_PEAK_G, M_PEAK_Q, P_AZ, P_FPA, P_LAT, P_LON, P_VEL,
-    STATUS_NAMES, ST_LANDED,
+    STATUS_NAMES, ST_FAILED, ST_LANDED,
 };
 use crate::scenario::SampleOutputs;
 use std::path::Path;
@@ -145,6 +145,8 @@ pub fn aim_with(
         );
     }
     let mut cfg = ReentryConfig::from_raw(&raw)?;
+    // The starting aim must reach the interface (the config's bound is the equator's).
+    Reentry::checked(cfg.clone())?;
     raw.print_unused_override_notes(crate::config::Flights::Nominal);
     let (Some(t_lat), Some(t_lon)) = (cfg.landing.target_lat_deg, cfg.landing.target_lon_deg)
     else {
@@ -161,9 +163,17 @@ pub fn aim_with(
         let (p, o) = nominal(cfg)?;
         if o.status != ST_LANDED {
             let a = get_aim(cfg);
+            // A failed flight says why (a B-plane aim above the interface said nothing).
+            let why = (o.status == ST_FAILED)
+                .then(|| {
+                    let sc = Reentry::new(cfg.clone());
+                    sc.model.unphysical(p.as_slice().try_into().ok()?)
+                })
+                .flatten()
+                .map_or(String::new(), |w| format!(" ({w})"));
             return Err(AimError::Failed(format!(
                 "the nominal trajectory aimed at {} = {:.6}, {} = {:.6} ended {} rather than \
-                 landing",
+                 landing{why}",
                 keys[0], a[0], keys[1], a[1], STATUS_NAMES[o.status as usize]
             )));
         }
@@ -225,6 +235,7 @@ pub fn aim_with(
             // land or lands farther off; far from the target the full step can leave the
             // corridor (a target 700 km off skipped out on the first step).
             let mut scale = 1.0;
+            let mut closer = false;
             for _ in 0..DAMPING {
                 let mut probe = cfg.clone();
                 set_aim(
@@ -232,9 +243,26 @@ pub fn aim_with(
                     [aim[0] + scale * full[0], aim[1] + scale * full[1]],
                 );
                 match miss(&probe) {
-                    Ok((m, _)) if m[0].hypot(m[1]) < e.hypot(n) => break,
+                    Ok((m, _)) if m[0].hypot(m[1]) < e.hypot(n) => {
+                        closer = true;
+                        break;
+                    }
                     _ => scale *= 0.5,
                 }
+            }
+            // No step along Newton's direction lands closer: stop here rather than take the
+            // smallest one anyway (the miss grew on every pass from 284 to 1,417 km, a new
+            // user's trial of an unreachable target).
+            if !closer {
+                return Err(AimError::Failed(format!(
+                    "after pass {}: no step towards the target, down to 1/{} of Newton's, lands \
+                     closer than {:.1} km: the target is out of reach of this asymptote, or the \
+                     landing does not follow the aim smoothly here{}",
+                    passes.len(),
+                    1u32 << DAMPING,
+                    e.hypot(n),
+                    closest(&passes, keys)
+                )));
             }
             [aim[0] + scale * full[0], aim[1] + scale * full[1]]
         } else {

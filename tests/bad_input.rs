@@ -1108,6 +1108,20 @@ fn bplane_inputs_name_their_keys() {
         &["--set", "entry.b_t_km=60000.0"],
         "entry.b_t_km",
     );
+    // ... also just inside the equator's bound (16,949 km on this asymptote) but above the
+    // interface where the hyperbola meets it (16,929 km): the shipped aim's direction at
+    // |B| = 16,945 km was accepted and every sample failed (a new-user trial).
+    expect_bad(
+        Some(BPLANE),
+        &[
+            "--set",
+            "entry.b_t_km=15043.919306",
+            "--set",
+            "entry.b_r_km=-7798.302181",
+        ],
+        "`entry.b_t_km`: the aim |B| = 16945.0 km passes above the entry interface: its \
+         hyperbola's periapsis lies above 125 km where it would cross it",
+    );
     // Not positive definite (a B.T-B.R correlation above 1), and not 3 x 3.
     expect_bad(
         Some(BPLANE),

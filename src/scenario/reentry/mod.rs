@@ -28,6 +28,32 @@ impl Reentry {
         let model = Model::new(&cfg);
         Reentry { cfg, model }
     }
+
+    /// [`Reentry::new`], refusing a bplane aim whose undispersed hyperbola passes above the
+    /// entry interface. The config's own check bounds |B| with the interface over the equator,
+    /// where it lies highest; where the hyperbola meets it, the bound is lower, and an aim
+    /// between the two (16,930-16,949 km on the shipped asymptote) was accepted and every
+    /// sample failed (a new-user trial).
+    pub fn checked(cfg: ReentryConfig) -> Result<Self, crate::config::ConfigError> {
+        let sc = Reentry::new(cfg);
+        if let Some(jd) = sc.model.bplane_epoch_jd {
+            let mut p = sc.model.nominal;
+            entry_state_from_delivery(&mut p, jd, sc.model.consts[C_E2]);
+            if p[P_FPA].is_nan() {
+                return Err(crate::config::ConfigError::key(
+                    "entry.b_t_km",
+                    format!(
+                        "the aim |B| = {:.1} km passes above the entry interface: its \
+                         hyperbola's periapsis lies above {} km where it would cross it; aim \
+                         closer to the Earth (a smaller |B|)",
+                        p[P_BT].hypot(p[P_BR]),
+                        sc.cfg.entry.altitude_km
+                    ),
+                ));
+            }
+        }
+        Ok(sc)
+    }
 }
 
 fn params(p: &[f64]) -> &Params {
