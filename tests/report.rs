@@ -306,6 +306,12 @@ fn degenerate_runs_still_get_a_report() {
         html.contains("this --nominal run flew the mean wind alone"),
         "the nominal's wind caption"
     );
+    // The ground, above the ellipsoid as the profile's altitudes are: the shipped profile's
+    // 0 km row lies below it.
+    assert!(
+        html.contains("the brown line is the ground (landing.terrain_height_m, 1.3 km)"),
+        "the wind figure's ground"
+    );
     // One dispersed sample: its caption speaks of it alone, with no scatter (it read "the first
     // 1 landed samples" and "NaN% of the landings' variance").
     let d1 = tmp.path().join("one_dispersed");

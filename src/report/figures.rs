@@ -1267,6 +1267,8 @@ pub struct WindProfile {
     pub east: Vec<f64>,
     pub north: Vec<f64>,
     pub sigma: Vec<f64>,
+    /// The terrain above the ellipsoid [km], drawn as a line when above zero.
+    pub ground_km: f64,
 }
 
 impl Plot for WindProfile {
@@ -1334,6 +1336,19 @@ impl Plot for WindProfile {
                 .map_err(e)?
                 .label(format!("{label}: mean, band +-1 sigma"))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3)));
+        }
+        if self.ground_km > 0.0 {
+            let brown = RGBColor(130, 85, 40);
+            chart
+                .draw_series(LineSeries::new(
+                    [(lo - pad, self.ground_km), (hi + pad, self.ground_km)],
+                    brown.stroke_width(2),
+                ))
+                .map_err(e)?
+                .label("ground")
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 24, y)], brown.stroke_width(2))
+                });
         }
         legend_inside(&mut chart, SeriesLabelPosition::UpperRight, 14)
     }

@@ -299,7 +299,11 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
                 let rc = ReentryConfig::from_raw(&raw)?;
                 reentry_figures(&ctx, &rc, &mut figs, &mut notes)?;
                 if let Some(w) = &rc.winds {
-                    figs.push(wind_figure(w, t.meta("dispersa.nominal") == Some("true")));
+                    figs.push(wind_figure(
+                        w,
+                        t.meta("dispersa.nominal") == Some("true"),
+                        rc.landing.terrain_height_m / 1000.0,
+                    ));
                 }
             }
             "cruise" => {
@@ -709,8 +713,9 @@ impl RunContext<'_> {
 }
 
 /// The configured wind: the mean profile and the +-1 sigma of its random part (none drawn for
-/// a --nominal run, which flew the mean alone), up to the higher of the two profiles' tops.
-fn wind_figure(w: &crate::scenario::reentry::WindsConfig, nominal: bool) -> Figure {
+/// a --nominal run, which flew the mean alone), up to the higher of the two profiles' tops, with
+/// the ground at `ground_km` above the ellipsoid, below which nothing is flown.
+fn wind_figure(w: &crate::scenario::reentry::WindsConfig, nominal: bool, ground_km: f64) -> Figure {
     use crate::physics::atmosphere::sigma_at;
     let mean_top = w.profile[w.profile.len() - 1][0];
     let sigma_top = w
@@ -752,13 +757,23 @@ fn wind_figure(w: &crate::scenario::reentry::WindsConfig, nominal: bool) -> Figu
         title: "Wind against altitude".into(),
         caption: format!(
             "The configured mean wind, east and north, up to the profile's top at {mean_top} km \
-             (held above it); {pert}. The air's velocity is the Earth's rotation plus this wind."
+             (held above it); {pert}. The air's velocity is the Earth's rotation plus this wind. \
+             Altitudes are above the ellipsoid{ground}.",
+            ground = if ground_km > 0.0 {
+                format!(
+                    "; the brown line is the ground (landing.terrain_height_m, {ground_km} km), \
+                     below which nothing is flown"
+                )
+            } else {
+                String::new()
+            }
         ),
         plot: AnyPlot::Wind(figures::WindProfile {
             east: column(1),
             north: column(2),
             altitude_km,
             sigma,
+            ground_km,
         }),
     }
 }
