@@ -474,8 +474,7 @@ pub const ENGINE_KEYS: [&str; 6] = [
     "dispersa.driver",
     "dispersa.git_commit",
     // The engine sizes its chunks (1,024 on the CPU engine and software adapters, 65,536 for
-    // the tianwen2 reentry on a discrete GPU): a merge
-    // named shard 0's alone.
+    // the tianwen2 reentry on a discrete GPU): a merge named shard 0's alone.
     "dispersa.chunk_size",
 ];
 

@@ -32,20 +32,14 @@ impl Cruise {
         let mut model = Model::new(&cfg);
         let mut recording_failed = None;
         if cfg.guidance.mode == GuidanceMode::OpenLoop {
-            // The reason is read with the recording's own guidance, the Q-law.
-            let qlaw = model.guidance;
             let end = cpu::record_open_loop(&mut model);
             // A recording that failed (stalled, or not finite) would end the profile in a coast
             // there, which every sample would replay and time out on, with no reason given (a
-            // review).
+            // review). The recording flew under the Q-law.
             if end[S_STATUS] == ST_FAILED as f64 {
-                let recording = Model {
-                    guidance: qlaw,
-                    ..model.clone()
-                };
                 recording_failed = Some(
                     sun_pass(&end)
-                        .or_else(|| stalled(&recording, &end))
+                        .or_else(|| stalled(&model, true, &end))
                         .unwrap_or_else(|| crate::scenario::FAILED_IN_FLIGHT.to_string()),
                 );
             }
@@ -238,7 +232,8 @@ impl Scenario for Cruise {
         self.model.unphysical(p)
     }
     fn failed_in_flight(&self, state: &[f64]) -> Option<String> {
-        sun_pass(state).or_else(|| stalled(&self.model, state))
+        let qlaw = self.model.guidance == GUIDE_QLAW;
+        sun_pass(state).or_else(|| stalled(&self.model, qlaw, state))
     }
     fn refuses(&self, precision: Precision) -> Option<String> {
         if precision == Precision::F32 {

@@ -61,9 +61,9 @@ pub fn sun_pass(s: &[f64]) -> Option<String> {
 
 /// Why a failed dopri5 flight in `s` could not go on, if its step control gave up: it took
 /// integrator.max_trials trial steps, or it cut the step below MIN_STEP_S. Near 180 degrees
-/// of inclination under the Q-law (the open-loop profile is recorded under it), the reason
-/// names the Q-law's singularity.
-pub fn stalled(model: &Model, s: &[f64]) -> Option<String> {
+/// of inclination of a flight under the Q-law (`qlaw`: the model's guidance, or the recording
+/// of an open-loop profile), the reason names the Q-law's singularity.
+pub fn stalled(model: &Model, qlaw: bool, s: &[f64]) -> Option<String> {
     if model.method == Method::Rk4 {
         return None;
     }
@@ -73,7 +73,7 @@ pub fn stalled(model: &Model, s: &[f64]) -> Option<String> {
     let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
     let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
     let i_deg = state_to_elements(r, v, SUN_MU_M3_S2).i_rad.to_degrees();
-    let singular = (model.guidance == GUIDE_QLAW && i_deg > 179.0).then(|| {
+    let singular = (qlaw && i_deg > 179.0).then(|| {
         format!(
             "the orbit there is retrograde in the ecliptic (inclination {i_deg:.2} deg), where \
              the Q-law's equinoctial elements are singular"
