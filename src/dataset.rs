@@ -314,7 +314,7 @@ fn first_pass<'a>(
             let out_cols: Vec<Vec<Option<f64>>> = outs.iter().map(|c| c.iter().collect()).collect();
             sens.add(&in_cols, &out_cols, &status_names, failed);
         }
-        Ok(())
+        Ok(std::ops::ControlFlow::Continue(()))
     })?;
     Ok((acc, sens))
 }

@@ -565,9 +565,6 @@ fn first_failure(r: &crate::run::RunReport) -> Option<(i64, String)> {
     };
     let mut first = None;
     crate::output::for_each_batch(&files, &["sample", "failure_reason"], |b| {
-        if first.is_some() {
-            return Ok(());
-        }
         let sample = b
             .column_by_name("sample")
             .and_then(|c| c.as_any().downcast_ref::<Int64Array>());
@@ -579,7 +576,11 @@ fn first_failure(r: &crate::run::RunReport) -> Option<(i64, String)> {
                 .find(|&k| why.is_valid(k))
                 .map(|k| (sample.value(k), why.value(k).to_string()));
         }
-        Ok(())
+        Ok(if first.is_some() {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        })
     })
     .ok()?;
     first

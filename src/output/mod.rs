@@ -21,6 +21,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use std::collections::HashMap;
 use std::fs::File;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -55,11 +56,11 @@ pub(crate) fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Ou
 pub const ROW_GROUP_ROWS: usize = 65_536;
 
 /// Visit the columns `names` of Parquet files `files`, in order, a batch (at most a row group)
-/// at a time, with only those columns in memory.
+/// at a time, with only those columns in memory, until `visit` breaks.
 pub fn for_each_batch(
     files: &[PathBuf],
     names: &[&str],
-    mut visit: impl FnMut(&RecordBatch) -> Result<(), OutputError>,
+    mut visit: impl FnMut(&RecordBatch) -> Result<ControlFlow<()>, OutputError>,
 ) -> Result<(), OutputError> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use parquet::arrow::ProjectionMask;
@@ -94,7 +95,9 @@ pub fn for_each_batch(
                 action: action(),
                 source,
             })?;
-            visit(&batch)?;
+            if visit(&batch)?.is_break() {
+                return Ok(());
+            }
         }
     }
     Ok(())
@@ -122,7 +125,7 @@ pub fn for_each_present(
                 visit(&row);
             }
         }
-        Ok(())
+        Ok(ControlFlow::Continue(()))
     })
 }
 

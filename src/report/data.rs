@@ -41,20 +41,25 @@ impl Table {
         let path = files
             .first()
             .ok_or_else(|| bad(Path::new("."), "no Parquet files to read"))?;
-        let mut rows = 0;
-        for f in &files[1..] {
-            rows += crate::output::parts::rows_of(f).map_err(|e| bad(f, e.to_string()))? as usize;
-        }
-        let file = std::fs::File::open(path).map_err(|e| bad(path, e.to_string()))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|e| bad(path, format!("not a readable Parquet file: {e}")))?;
+        let open = |f: &PathBuf| {
+            let file = std::fs::File::open(f).map_err(|e| bad(f, e.to_string()))?;
+            ParquetRecordBatchReaderBuilder::try_new(file)
+                .map_err(|e| bad(f, format!("not a readable Parquet file: {e}")))
+        };
+        let builder = open(path)?;
         let mut metadata = crate::output::key_values(builder.metadata().file_metadata());
+        let mut rows = builder.metadata().file_metadata().num_rows() as usize;
         // The engines of every part, as a merge joins them: the first part's alone named
-        // shard 0's backend for a dataset half computed on another (a new-user trial).
+        // shard 0's backend for a dataset half computed on another (a new-user trial). Each
+        // footer is read once, for its rows and its metadata.
         if files.len() > 1 {
             let mut sources = Vec::with_capacity(files.len());
-            for f in files {
-                sources.push(crate::output::file_metadata(f).map_err(|e| bad(f, e.to_string()))?);
+            sources.push(metadata.clone().into_iter().collect::<Vec<_>>());
+            for f in &files[1..] {
+                let part = open(f)?;
+                let meta = part.metadata().file_metadata();
+                rows += meta.num_rows() as usize;
+                sources.push(crate::output::key_values(meta).into_iter().collect());
             }
             let mut joined: Vec<(String, String)> = crate::output::ENGINE_KEYS
                 .iter()
@@ -75,7 +80,6 @@ impl Table {
             .iter()
             .map(|f| f.name().clone())
             .collect();
-        rows += builder.metadata().file_metadata().num_rows() as usize;
         Ok(Table {
             path: path.to_path_buf(),
             files: files.to_vec(),
@@ -97,10 +101,11 @@ impl Table {
         }
         let mut inner = Ok(());
         crate::output::for_each_batch(&self.files, &[name], |b| {
-            if inner.is_ok() {
-                inner = visit(b.column(0).as_ref());
-            }
-            Ok(())
+            inner = visit(b.column(0).as_ref());
+            Ok(match inner {
+                Ok(()) => std::ops::ControlFlow::Continue(()),
+                Err(_) => std::ops::ControlFlow::Break(()),
+            })
         })
         .map_err(|e| bad(&self.path, e.to_string()))?;
         inner
