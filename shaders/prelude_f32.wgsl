@@ -1,9 +1,8 @@
 // Precision prelude, f32: every quantity in single precision, builtin transcendentals.
 alias real = f32;
 
-// Tightest relative tolerance the adaptive integrator is given at this precision: f32 rounds
-// positions near 6,400 km to 0.5 m, so tighter error norms would be rounding noise.
-const RTOL_FLOOR: f32 = 1.0e-5;
+// RTOL_FLOOR, the tightest relative tolerance at this precision, follows from Rust
+// (Precision::rtol_floor).
 
 fn rexp(x: f32) -> f32 {
     return exp(x);

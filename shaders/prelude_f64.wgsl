@@ -3,8 +3,8 @@
 // arithmetic only; the engine checks them against Rust's libm on the adapter at start-up.
 alias real = f64;
 
-// Tightest relative tolerance the adaptive integrator is given at this precision.
-const RTOL_FLOOR: f64 = 1.0e-13;
+// RTOL_FLOOR, the tightest relative tolerance at this precision, follows from Rust
+// (Precision::rtol_floor).
 
 const LN2_HI: f64 = 6.93147180369123816490e-01; // ln 2, high part: k * LN2_HI is exact
 const LN2_LO: f64 = 1.90821492927058770002e-10; // ln 2 - LN2_HI

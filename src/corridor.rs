@@ -202,9 +202,10 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         shallow,
         steep,
     };
-    let mut metadata = provenance(&sc, &raw, seed, &engine.info());
+    let info = engine.info();
+    let mut metadata = provenance(&sc, &raw, seed, &info);
     // The integrator, epoch and density perturbation, as a run's files carry them.
-    metadata.extend(crate::scenario::Scenario::metadata(&sc));
+    metadata.extend(crate::scenario::Scenario::metadata(&sc, info.precision));
     metadata.extend([
         ("dispersa.analysis".into(), "corridor".into()),
         ("dispersa.fpa_deg".into(), opts.fpa_deg.clone()),

@@ -1037,7 +1037,7 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
             ),
         ]);
     }
-    m.extend(prep.scenario.metadata());
+    m.extend(prep.scenario.metadata(info.precision));
     m
 }
 

@@ -15,14 +15,29 @@ impl Precision {
             Precision::F32 => "f32",
         }
     }
+
+    /// The tightest relative tolerance the adaptive integrators fly at this precision, the
+    /// shaders' `RTOL_FLOOR` ([`prelude`]). In f32 a position near 6,400 km rounds to
+    /// 0.5 m, so a tighter error norm would be rounding noise.
+    pub fn rtol_floor(self) -> f64 {
+        match self {
+            Precision::F64 => 1.0e-13,
+            Precision::F32 => 1.0e-5,
+        }
+    }
 }
 
-/// The WGSL precision prelude for `precision` (the `real` alias and its exp/log).
-pub fn prelude(precision: Precision) -> &'static str {
-    match precision {
+/// The WGSL precision prelude for `precision`: the `real` alias, its exp/log, and
+/// `RTOL_FLOOR` ([`Precision::rtol_floor`]).
+pub fn prelude(precision: Precision) -> String {
+    let text = match precision {
         Precision::F64 => include_str!("../shaders/prelude_f64.wgsl"),
         Precision::F32 => include_str!("../shaders/prelude_f32.wgsl"),
-    }
+    };
+    format!(
+        "{text}\n{}",
+        declare_real(&[("RTOL_FLOOR", precision.rtol_floor())])
+    )
 }
 
 /// Offsets (usize) and codes declared once: `layout! { NAME = value, ... }` defines each as a

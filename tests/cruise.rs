@@ -1073,7 +1073,7 @@ fn auto_backend_prefers_the_cpu_engine_to_a_software_adapter() {
 #[test]
 fn the_deadline_is_in_the_metadata_on_the_mjd_scale() {
     let sc = cruise_with(&["target.deadline=\"2040-01-01T00:00:00 UTC\"".into()]);
-    let md = dispersa::scenario::Scenario::metadata(&sc);
+    let md = dispersa::scenario::Scenario::metadata(&sc, dispersa::engine::Precision::F64);
     let mjd: f64 = md
         .iter()
         .find(|(k, _)| k == "dispersa.target_deadline_mjd_tdb")

@@ -74,7 +74,7 @@ fn the_shaders_geodetic_altitude_matches_the_reference_at_every_latitude() {
         KERNEL
     );
     // The same file must also compile with the f32 prelude (the engine's f32 mode).
-    let source32 = source.replacen(prelude(Precision::F64), prelude(Precision::F32), 1);
+    let source32 = source.replacen(&prelude(Precision::F64), &prelude(Precision::F32), 1);
     ctx.pipeline("geodesy test f32", &source32, "geodesy_test_main", &[])
         .expect("geodesy.wgsl compiles in f32");
     let gpu = common::run_test_kernel(

@@ -434,7 +434,7 @@ fn wgsl_twin_matches_the_rust_guidance_in_f64() {
         KERNEL
     );
     // The same file must also compile with the f32 prelude (the engine's f32 mode).
-    let source32 = source.replacen(prelude(Precision::F64), prelude(Precision::F32), 1);
+    let source32 = source.replacen(&prelude(Precision::F64), &prelude(Precision::F32), 1);
     ctx.pipeline("qlaw test f32", &source32, "qlaw_test_main", &[])
         .expect("qlaw.wgsl compiles in f32");
     let gpu = common::run_test_kernel(

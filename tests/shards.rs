@@ -300,6 +300,19 @@ fn shards_of_two_precisions_are_refused_and_mixed_engines_named() {
     };
     shard("0/2", &["--backend", "cpu"]);
     shard("1/2", &["--backend", "gpu", "--precision", "f32"]);
+    // The f32 shard names the tolerances it flew: rtol floored at 1e-5 (its metadata quoted
+    // the configured 1e-6 until 2026-12-06), descent_rtol 1e-4 as configured.
+    let kv = dispersa::output::file_metadata(&parts(&out.join("shard=1"))[0]).unwrap();
+    let integrator = &kv
+        .iter()
+        .find(|(k, _)| k == "dispersa.integrator")
+        .unwrap()
+        .1;
+    assert!(
+        integrator.contains("rtol=0.00001 (configured 0.000001; the f32 floor)")
+            && integrator.contains("descent_rtol=0.0001 "),
+        "{integrator}"
+    );
     let o = merge(&out);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(

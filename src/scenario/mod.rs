@@ -139,6 +139,7 @@ pub trait Scenario: Sync {
     fn slower_on_software_adapters(&self) -> Option<String> {
         None
     }
-    /// Scenario-specific provenance for the Parquet key-value metadata.
-    fn metadata(&self) -> Vec<(String, String)>;
+    /// Scenario-specific provenance for the Parquet key-value metadata, of a run at
+    /// `precision`.
+    fn metadata(&self, precision: Precision) -> Vec<(String, String)>;
 }

@@ -135,7 +135,7 @@ impl Scenario for Cruise {
     }
     fn gpu_source(&self, precision: Precision) -> String {
         [
-            prelude(precision),
+            &prelude(precision),
             &wgsl_layout(),
             include_str!("../../../shaders/cruise_bindings.wgsl"),
             include_str!("../../../shaders/qlaw.wgsl"),
@@ -255,7 +255,8 @@ impl Scenario for Cruise {
                 .to_string(),
         )
     }
-    fn metadata(&self) -> Vec<(String, String)> {
+    fn metadata(&self, _precision: Precision) -> Vec<(String, String)> {
+        // The cruise flies in f64 only (its f32 is refused), at the configured tolerances.
         let i = &self.cfg.integrator;
         vec![
             ("dispersa.integrator".into(), i.describe()),

@@ -477,18 +477,33 @@ impl IntegratorConfig {
         }
     }
 
-    /// The settings the method uses, as one line, for the run's metadata.
-    pub fn describe(&self) -> String {
+    /// The settings the method flies at `precision`, as one line, for the run's metadata: the
+    /// relative tolerances as flown, at least the precision's floor (1e-5 in f32), with the
+    /// configured ones beside any that the floor raised.
+    pub fn describe(&self, precision: crate::wgsl::Precision) -> String {
         match self.method() {
             crate::integrator::Method::Rk4 => format!(
                 "rk4 step_s={} descent_step_s={} time_limit_s={}",
                 self.step_s, self.descent_step_s, self.time_limit_s
             ),
-            crate::integrator::Method::Dopri5 => format!(
-                "dopri5 rtol={} atol={} descent_rtol={} max_step_s={} time_limit_s={} \
-                 (in f32 both tolerances are at least 1e-5)",
-                self.rtol, self.atol, self.descent_rtol, self.max_step_s, self.time_limit_s
-            ),
+            crate::integrator::Method::Dopri5 => {
+                let floor = precision.rtol_floor();
+                let flown = |v: f64| {
+                    if v < floor {
+                        format!("{floor} (configured {v}; the {} floor)", precision.name())
+                    } else {
+                        v.to_string()
+                    }
+                };
+                format!(
+                    "dopri5 rtol={} atol={} descent_rtol={} max_step_s={} time_limit_s={}",
+                    flown(self.rtol),
+                    self.atol,
+                    flown(self.descent_rtol),
+                    self.max_step_s,
+                    self.time_limit_s
+                )
+            }
         }
     }
 }

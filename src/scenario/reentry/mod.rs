@@ -143,7 +143,7 @@ impl Scenario for Reentry {
     }
     fn gpu_source(&self, precision: Precision) -> String {
         [
-            prelude(precision),
+            &prelude(precision),
             &wgsl_layout(),
             include_str!("../../../shaders/reentry_bindings.wgsl"),
             include_str!("../../../shaders/geodesy.wgsl"),
@@ -252,7 +252,7 @@ impl Scenario for Reentry {
     fn target(&self) -> Option<(f64, f64)> {
         self.model.target.map(|(lat, lon, _)| (lat, lon))
     }
-    fn metadata(&self) -> Vec<(String, String)> {
+    fn metadata(&self, precision: Precision) -> Vec<(String, String)> {
         let i = &self.cfg.integrator;
         let pert = match &self.cfg.atmosphere.perturbation {
             Some(p) => format!(
@@ -262,7 +262,7 @@ impl Scenario for Reentry {
             None => "none".into(),
         };
         vec![
-            ("dispersa.integrator".into(), i.describe()),
+            ("dispersa.integrator".into(), i.describe(precision)),
             ("dispersa.epoch".into(), self.cfg.entry.epoch.clone()),
             ("dispersa.density_perturbation".into(), pert),
         ]
