@@ -182,12 +182,18 @@ pub fn statistics(
             if derived.iter().all(|&d| d) {
                 return Vec::new();
             }
+            let fixed_names = sc.fixed_outputs();
+            let fixed: Vec<bool> = out_names
+                .iter()
+                .map(|n| fixed_names.contains(&n.as_str()))
+                .collect();
             stats::sensitivity::sensitivities(
                 &inputs,
                 &sens.inputs,
                 &derived,
                 &out_names,
                 &sens.outputs,
+                &fixed,
                 workers.min(2),
             )
         });

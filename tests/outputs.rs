@@ -339,6 +339,29 @@ fn sensitivity_parquet_ranks_what_drives_the_outputs() {
     // draggier capsule (cd_scale up) stops sooner.
     assert!(find("entry_flight_path_angle_deg", "downrange_km") > 0.5);
     assert!(find("vehicle_cd_scale", "downrange_km") < -0.1);
+    // The drogue opens at its trigger Mach number (no delay): 1.5 but for the integrator's
+    // tolerance, noise that ranked as sensitivities of 0.01-0.04 to every input (stop 42's
+    // note). Its rows are null.
+    let open_mach: Vec<usize> = (0..outputs.len())
+        .filter(|&k| outputs[k] == "drogue_open_mach")
+        .collect();
+    assert_eq!(open_mach.len(), 11);
+    assert!(open_mach.iter().all(|&k| rho[k].is_none()));
+    // Opened 5 s after the trigger, its Mach number is the flight's (1.30 +- 0.009 on 600
+    // samples, mostly the density perturbation's, which is no input column): ranked again.
+    run_to(
+        &out,
+        600,
+        BackendChoice::Cpu,
+        &["parachutes.drogue_delay_s=5"],
+    );
+    let (s, _) = read(&out.join("sensitivity.parquet"));
+    let (outputs, rho) = (str_col(&s, "output"), f64_col(&s, "spearman"));
+    let open_mach: Vec<usize> = (0..outputs.len())
+        .filter(|&k| outputs[k] == "drogue_open_mach")
+        .collect();
+    assert_eq!(open_mach.len(), 11);
+    assert!(open_mach.iter().all(|&k| rho[k].is_some()));
 }
 
 #[test]

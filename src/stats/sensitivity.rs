@@ -96,7 +96,9 @@ fn standardise(x: &[f64]) -> Option<Vec<f64>> {
 /// sample (NaN where an output is undefined); `names` label them. An input that is `derived`
 /// (a function of the others, as bplane mode's entry state is of the sampled delivery) has its
 /// Spearman correlation but stays out of the regression, whose design it would make singular
-/// (its SRC is None). The outputs are taken one at a time by `workers` threads
+/// (its SRC is None). An output that is `fixed` (by the configuration, its spread the
+/// integrator's tolerance: `Scenario::fixed_outputs`) gets rows of nulls, as one that varies by
+/// rounding alone. The outputs are taken one at a time by `workers` threads
 /// ([`super::par_jobs`]); the rows are in output order.
 pub fn sensitivities(
     input_names: &[String],
@@ -104,6 +106,7 @@ pub fn sensitivities(
     derived: &[bool],
     output_names: &[String],
     outputs: &[Vec<f64>],
+    fixed: &[bool],
     workers: usize,
 ) -> Vec<Sensitivity> {
     let whole = |y: &[f64]| y.iter().all(|v| v.is_finite());
@@ -142,8 +145,9 @@ pub fn sensitivities(
                 (&kept_y, &kept_xs)
             };
             // An output that varies by rounding alone (a patched-conic flyby's v-infinity out
-            // spread 3e-16 of its value) ranks and regresses on noise: no sensitivity rows.
-            if rounding_only(y) {
+            // spread 3e-16 of its value), or by the integrator's tolerance about a value the
+            // configuration fixes, ranks and regresses on noise: no sensitivity rows.
+            if fixed.get(k).copied().unwrap_or(false) || rounding_only(y) {
                 return input_names
                     .iter()
                     .map(|iname| Sensitivity {
@@ -260,15 +264,30 @@ mod tests {
             &[false],
             &["y".into()],
             &[y],
+            &[false],
             1,
         );
         assert!(rows[0].spearman.is_none() && rows[0].src.is_none() && rows[0].r2.is_none());
         let y: Vec<f64> = x.iter().map(|v| 4.6 + 1e-6 * v).collect();
-        let rows = sensitivities(&["x".into()], &[x], &[false], &["y".into()], &[y], 1);
+        let one = |fixed: bool| {
+            sensitivities(
+                &["x".into()],
+                std::slice::from_ref(&x),
+                &[false],
+                &["y".into()],
+                std::slice::from_ref(&y),
+                &[fixed],
+                1,
+            )
+        };
+        let rows = one(false);
         assert!(
             (rows[0].spearman.unwrap() - 1.0).abs() < 1e-12,
             "a real 1e-6 variation counts"
         );
+        // Unless the configuration fixes the output (its spread is the integrator's).
+        let rows = one(true);
+        assert!(rows[0].spearman.is_none() && rows[0].src.is_none() && rows[0].r2.is_none());
     }
 
     /// A derived input (here x1 + x2, as bplane mode's entry state is a function of the sampled
@@ -293,6 +312,7 @@ mod tests {
             &[false, false, true],
             &["y".into()],
             std::slice::from_ref(&y),
+            &[false],
             1,
         );
         let (alone, _) = regression(Design::new(&xs[..2], &[false, false]).as_ref(), 2, &y);

@@ -548,6 +548,23 @@ impl ReentryConfig {
         Ok(())
     }
 
+    /// Whether `path` (a parameter path, `parachutes.drogue_delay_s`) is dispersed, alone or in
+    /// a correlated group.
+    pub fn disperses(&self, path: &str) -> bool {
+        self.dispersed_paths().any(|(_, p)| p == path)
+    }
+
+    /// The drogue opens at its trigger Mach number, the same on every sample: a Mach trigger,
+    /// no delay, and neither dispersed.
+    pub fn drogue_opens_at_fixed_mach(&self) -> bool {
+        self.parachutes.as_ref().is_some_and(|p| {
+            p.drogue_trigger == "mach"
+                && p.drogue_delay_s == 0.0
+                && !self.disperses(DROGUE_KEY)
+                && !self.disperses("parachutes.drogue_delay_s")
+        })
+    }
+
     /// The drogue is triggered by a g-switch rather than the Mach number.
     pub fn g_switch(&self) -> bool {
         self.parachutes

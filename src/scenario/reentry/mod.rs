@@ -125,6 +125,13 @@ impl Scenario for Reentry {
             Vec::new()
         }
     }
+    fn fixed_outputs(&self) -> Vec<&'static str> {
+        if self.cfg.drogue_opens_at_fixed_mach() {
+            vec!["drogue_open_mach"]
+        } else {
+            Vec::new()
+        }
+    }
     fn state_len(&self) -> usize {
         STATE_LEN
     }
