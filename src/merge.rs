@@ -11,7 +11,7 @@ use crate::output::{
     lock_out_dir, manifest, read_identity, shard_dirs, write_sensitivity, write_summary,
     written_by_dispersa, DirKind, OutputError, MARKER,
 };
-use crate::run::{build_scenario, shard_range};
+use crate::run::{scenario_of_results, shard_range};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -239,7 +239,7 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     }
     let origin = format!("the config stored in {}", out.join(MARKER).display());
     let raw = RawConfig::parse(&whole.config, &origin, &whole.overrides)?;
-    let scenario = build_scenario(&raw)?;
+    let scenario = scenario_of_results(&raw)?;
     let statistics = crate::dataset::statistics(scenario.as_ref(), &files, None, false)?;
     // The first part's provenance, and what the merge adds.
     let mut metadata = crate::output::file_metadata(&files[0])?;

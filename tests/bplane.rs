@@ -444,3 +444,25 @@ fn a_delivery_that_misses_the_interface_has_no_entry_state() {
     // The nominal aim has one.
     assert!(entry_of(&sc, sc.nominal()).iter().all(|v| v.is_finite()));
 }
+
+/// Results already written are read with the config stored in them, without the checks that
+/// refuse a flight: a run whose aim a later build refuses (here one above the interface where
+/// its hyperbola meets it, which builds before 2026-12-06 flew) can still be reported and
+/// merged. A run of it is still refused.
+#[test]
+fn results_of_an_aim_now_refused_are_still_read() {
+    let sets = [
+        "entry.b_t_km=15043.919306".to_string(),
+        "entry.b_r_km=-7798.302181".into(),
+    ];
+    let raw = RawConfig::load(Path::new(BPLANE_CONFIG), &sets).unwrap();
+    let refused = dispersa::run::build_scenario(&raw).err().expect("refused");
+    assert!(
+        refused
+            .to_string()
+            .contains("passes above the entry interface"),
+        "{refused}"
+    );
+    let sc = dispersa::run::scenario_of_results(&raw).expect("read");
+    assert_eq!(sc.kind(), "reentry");
+}

@@ -17,7 +17,7 @@ use crate::physics::ephemeris::{body_state, Body};
 use crate::physics::epoch::mjd_from_jd;
 use crate::physics::kepler::AU_M;
 use crate::pipeline::Samples;
-use crate::run::build_scenario;
+use crate::run::scenario_of_results;
 use crate::scenario::reentry::ReentryConfig;
 use crate::scenario::{Probability, Scenario};
 use crate::stats::ellipse::landing_ellipse;
@@ -262,7 +262,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             .then(|| Table::read(&sens_path))
             .transpose()?;
         let raw = config_of(&t)?;
-        let scenario = build_scenario(&raw)?;
+        let scenario = scenario_of_results(&raw)?;
         title = format!("dispersa report: {}", scenario.run_config().name);
         facts.extend(run_facts(&t));
         let status = t.strings("status")?;
