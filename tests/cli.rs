@@ -165,13 +165,24 @@ fn a_run_with_failed_samples_names_the_first_reason() {
         .expect("a failed count");
     assert!(failed > 0 && failed < 20, "{text}");
     // Beside the counts: the line after them.
-    let after = text
-        .lines()
-        .skip_while(|l| !l.starts_with("status:"))
-        .nth(1)
-        .unwrap_or("");
+    let after_status = |k: usize| {
+        text.lines()
+            .skip_while(|l| !l.starts_with("status:"))
+            .nth(k)
+            .unwrap_or("")
+    };
     assert!(
-        after.starts_with("  first failed: sample 2: stalled: 2500 trial steps ("),
+        after_status(1).starts_with("  first failed: sample 2: stalled: 2500 trial steps ("),
+        "{text}"
+    );
+    // And that the statistics leave them out.
+    assert_eq!(
+        after_status(2),
+        format!(
+            "  the statistics below are of the {} samples that did not fail: the {failed} failed \
+             ones are in no percentile and no probability",
+            20 - failed
+        ),
         "{text}"
     );
 }
