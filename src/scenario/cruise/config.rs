@@ -142,6 +142,16 @@ pub enum GuidanceMode {
 }
 
 impl GuidanceMode {
+    /// The mode as the config spells it (`open_loop`), for the run's metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            GuidanceMode::Qlaw => "qlaw",
+            GuidanceMode::OpenLoop => "open_loop",
+            GuidanceMode::Tangential => "tangential",
+            GuidanceMode::Inertial => "inertial",
+        }
+    }
+
     /// Whether the approach law (`approach_km`, `approach_tau_days`) steers: the Q-law flight,
     /// and the open-loop replay of it; not tangential or inertial thrust.
     pub fn has_approach_law(self) -> bool {
@@ -895,5 +905,25 @@ impl CruiseConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GuidanceMode;
+
+    /// The metadata's spelling of each mode is the config's (it wrote `openloop` for
+    /// `open_loop`, a new user's trial).
+    #[test]
+    fn guidance_mode_names_read_back_as_the_same_mode() {
+        #[derive(serde::Deserialize)]
+        struct G {
+            mode: GuidanceMode,
+        }
+        use GuidanceMode::*;
+        for m in [Qlaw, OpenLoop, Tangential, Inertial] {
+            let g: G = toml::from_str(&format!("mode = \"{}\"", m.name())).unwrap();
+            assert_eq!(g.mode, m);
+        }
     }
 }

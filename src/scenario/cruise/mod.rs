@@ -263,7 +263,7 @@ impl Scenario for Cruise {
             ("dispersa.epoch".into(), self.cfg.departure.epoch.clone()),
             (
                 "dispersa.guidance".into(),
-                format!("{:?}", self.cfg.guidance.mode).to_lowercase(),
+                self.cfg.guidance.mode.name().into(),
             ),
             (
                 "dispersa.target_deadline".into(),
