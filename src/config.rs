@@ -147,12 +147,13 @@ impl RawConfig {
 
     fn other_method_note(&self, key: &str, parts: &[String]) -> Option<String> {
         const RK4_ONLY: [&str; 3] = ["step_s", "descent_step_s", "step_days"];
-        const DOPRI5_ONLY: [&str; 5] = [
+        const DOPRI5_ONLY: [&str; 6] = [
             "rtol",
             "atol",
             "descent_rtol",
             "max_step_s",
             "max_step_days",
+            "max_trials",
         ];
         let [table, field] = parts else { return None };
         if table != "integrator" {

@@ -242,13 +242,19 @@ fn an_integrator_override_for_the_other_method_is_noted() {
             "integrator.method=\"rk4\"",
             "integrator.rtol=1e-7",
             "events.g_limit=50",
+            "integrator.max_trials=500",
         ]),
     )
     .unwrap();
     let notes = raw.unused_override_notes(Flights::Samples);
-    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(
         notes[0].contains("integrator.rtol") && notes[0].contains("\"dopri5\""),
+        "{notes:?}"
+    );
+    // The trial cap is dopri5's too (RK4's steps are bounded by the config): it went unnoted.
+    assert!(
+        notes[1].contains("integrator.max_trials") && notes[1].contains("\"dopri5\""),
         "{notes:?}"
     );
 }
