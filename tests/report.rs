@@ -340,6 +340,13 @@ fn degenerate_runs_still_get_a_report() {
     );
     let html = check_report(&rep.dir, &rep.figures);
     assert!(html.contains("The end point agrees with samples.parquet"));
+    // A failed nominal has no end point in samples.parquet: nothing is compared, and the
+    // caption claims no agreement (it said "better than a metre", a new user's trial).
+    let stalled = tmp.path().join("stalled");
+    nominal(CRUISE, &stalled, &["integrator.max_trials=1000"]);
+    let rep = report(&opts(&stalled)).expect("report of a failed nominal cruise");
+    let html = check_report(&rep.dir, &rep.figures);
+    assert!(html.contains("nominal") && !html.contains("agrees with samples.parquet"));
 
     let one_angle = tmp.path().join("angle");
     corridor(&CorridorOptions {
