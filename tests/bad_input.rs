@@ -752,6 +752,8 @@ fn cruise_bad_inputs_name_their_keys() {
         ("integrator.atol", "0.0"),
         ("integrator.max_step_days", "90.0"),
         ("guidance.eta_hysteresis", "0.5"),
+        // No band under a cut: every sample stalled (a new user's trial).
+        ("guidance.eta_hysteresis", "0.0"),
         ("guidance.phasing_days", "-1.0"),
         ("guidance.phasing_max_da", "0.7"),
         ("guidance.phasing_laps", "11"),

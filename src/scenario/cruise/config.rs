@@ -677,6 +677,21 @@ impl CruiseConfig {
                 format!("{hy} must be in [0, eta_cut = {e}]"),
             ));
         }
+        // With a cut and no band, thrusting itself lowers the effectivity below the cut: the
+        // engine switches at every step (a sliding mode) and the step control stalls. The
+        // shipped cruise's nominal stalled at 100,000 trial steps by day 979, and at a million
+        // by day 3,033 (a new user's trial); 0.0005 flew in 50,500 trials, 0.01 in 4,400.
+        if hy == 0.0 && e > 0.0 {
+            return Err(ConfigError::key(
+                "guidance.eta_hysteresis",
+                format!(
+                    "must be above 0 with eta_cut = {e}: without a band the engine switches \
+                     between thrust and coast at every step where thrusting lowers the \
+                     effectivity below the cut, and the integrator stalls (0.02 is the default, \
+                     the shipped cruise has 0.07)"
+                ),
+            ));
+        }
         finite("guidance.phasing_days", g.phasing_days)?;
         if g.phasing_days < 0.0 {
             return Err(ConfigError::key(
