@@ -754,6 +754,8 @@ fn cruise_bad_inputs_name_their_keys() {
         ("guidance.eta_hysteresis", "0.5"),
         // No band under a cut: every sample stalled (a new user's trial).
         ("guidance.eta_hysteresis", "0.0"),
+        // 40 mN at 3,000 s carry 0.59 kW in the jet: 0.5 kW is an efficiency above 1.
+        ("propulsion.power_per_thruster_kw", "0.5"),
         ("guidance.phasing_days", "-1.0"),
         ("guidance.phasing_max_da", "0.7"),
         ("guidance.phasing_laps", "11"),

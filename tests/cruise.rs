@@ -174,6 +174,8 @@ fn tangential_sets() -> Vec<String> {
         "propulsion.thrusters=1".into(),
         "propulsion.thrust_mn=100.0".into(),
         "propulsion.isp_s=3000.0".into(),
+        // 1.47 kW in the jet: the thruster must draw more (it is the only one on).
+        "propulsion.power_per_thruster_kw=2.0".into(),
         "propulsion.array_power_1au_kw=10.0".into(),
         "propulsion.bus_power_kw=0.0".into(),
         "propulsion.min_power_kw=0.0".into(),

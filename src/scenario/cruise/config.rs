@@ -607,6 +607,21 @@ impl CruiseConfig {
         }
         positive("propulsion.isp_s", p.isp_s)?;
         positive("propulsion.power_per_thruster_kw", p.power_per_thruster_kw)?;
+        // A thruster's jet carries T g0 Isp / 2 of power: more than its electrical power is an
+        // efficiency above 1 (0.5 kW for 40 mN at 3,000 s flew, and arrived four years early,
+        // a new user's trial).
+        let jet_kw = p.thrust_mn * 1e-3 * crate::physics::constants::G0_M_S2 * p.isp_s / 2e3;
+        if p.thrusters > 0 && jet_kw > p.power_per_thruster_kw {
+            return Err(ConfigError::key(
+                "propulsion.power_per_thruster_kw",
+                format!(
+                    "{} kW is less than one thruster's jet power, thrust_mn x g0 x isp_s / 2 = \
+                     {jet_kw:.3} kW: an efficiency of {:.2}, above 1",
+                    p.power_per_thruster_kw,
+                    jet_kw / p.power_per_thruster_kw
+                ),
+            ));
+        }
         non_negative("propulsion.array_power_1au_kw", p.array_power_1au_kw)?;
         // Read by solar power alone.
         if p.power_model == PowerModel::Solar {
