@@ -24,23 +24,29 @@ pub enum Command {
     Run {
         /// Scenario config (TOML), e.g. configs/tianwen2_reentry.toml
         config: PathBuf,
-        /// Number of samples (overrides run.samples)
+        /// Number of samples (overrides run.samples, which the config still sets)
         #[arg(long, allow_negative_numbers = true, value_parser = parse_samples)]
         samples: Option<u64>,
-        /// Random seed (overrides run.seed)
+        /// Random seed (overrides run.seed, which the config still sets)
         #[arg(long, allow_negative_numbers = true, value_parser = parse_whole)]
         seed: Option<u64>,
         /// Output directory [default: results/<run.name>]
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Engine: auto (a GPU adapter when there is one, with the cruise on the CPU on a
+        /// software adapter), gpu, or cpu (the f64 CPU reference)
         #[arg(long, value_enum, default_value = "auto")]
         backend: BackendChoice,
+        /// Arithmetic on the GPU: auto (f64 where the adapter has it), f64, or f32 (the
+        /// reentry only)
         #[arg(long, value_enum, default_value = "auto")]
         precision: PrecisionChoice,
-        /// Override a config value: --set events.g_limit=50 (repeatable)
+        /// Override a config value: --set integrator.rtol=1e-7 (repeatable)
         #[arg(long = "set", value_name = "DOTTED.KEY=VALUE")]
         sets: Vec<String>,
-        /// One sample with every dispersion at its nominal value
+        /// One sample with every dispersion at its nominal value, and with no random part: no
+        /// density or wind perturbation (reentry), no thrust noise or safe-mode outages
+        /// (cruise)
         #[arg(long)]
         nominal: bool,
         /// Replace an existing output directory that dispersa wrote (never one it did not)
