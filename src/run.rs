@@ -957,10 +957,10 @@ fn write_chunk(
     Ok(waited)
 }
 
-/// The scenario a config describes, validated.
 /// The scenario of results already written (a report, a merge), from the config stored with
-/// them: the checks that refuse to start a flight ([`build_scenario`]'s `checked`: a B-plane aim
-/// above the interface, an open-loop recording that failed) are not made again. The samples
+/// them, its keys validated: the checks that refuse to start a flight ([`build_scenario`]'s
+/// `checked`: a B-plane aim above the interface, `CruiseConfig::flight_checks`, an open-loop
+/// recording that failed) are not made again. The samples
 /// exist, whatever a later build thinks of their aim (a report of a B-plane run whose aim a
 /// later build refused could not be drawn).
 pub fn scenario_of_results(raw: &RawConfig) -> Result<Box<dyn Scenario>, ConfigError> {
@@ -971,8 +971,8 @@ pub fn scenario_of_results(raw: &RawConfig) -> Result<Box<dyn Scenario>, ConfigE
     }
 }
 
-/// The scenario of a config about to fly, checked: an aim or a recording that cannot fly is
-/// refused with the key that sets it.
+/// The scenario a config describes, validated, and checked to fly: an aim, a guidance, a
+/// thruster or a recording that cannot fly is refused with the key that sets it.
 pub fn build_scenario(raw: &RawConfig) -> Result<Box<dyn Scenario>, ConfigError> {
     match raw.scenario_kind()?.as_str() {
         "reentry" => Ok(Box::new(Reentry::checked(ReentryConfig::from_raw(raw)?)?)),

@@ -769,6 +769,12 @@ fn cruise_bad_inputs_name_their_keys() {
     ] {
         expect_bad(Some(CRUISE), &["--set", &format!("{key}={value}")], key);
     }
+    // So is the thrust 1.5 times at the same flow (1.32 kW in the jet).
+    expect_bad(
+        Some(CRUISE),
+        &["--set", "propulsion.thrust_scale=1.5"],
+        "`propulsion.power_per_thruster_kw`: 1 kW is less than one thruster's jet power",
+    );
     // The approach's velocity loop must span several RK4 steps.
     expect_bad(
         Some(CRUISE),

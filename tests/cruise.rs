@@ -545,6 +545,67 @@ fn a_sampled_periapsis_below_the_floor_fails_and_says_why() {
     assert_eq!(sc.model.unphysical(&p), None);
 }
 
+/// A sampled thruster whose jet carries more than it draws (thrust_mn x thrust_scale^2 x g0 x
+/// isp_s x isp_scale / 2 above power_per_thruster_kw: an efficiency above 1) fails its sample,
+/// and the reason says so; the shipped thruster's 40 mN at 3,000 s carry 0.588 kW of its 1 kW.
+#[test]
+fn a_sampled_thruster_above_unit_efficiency_fails_and_says_why() {
+    let sc = cruise_with(&[]);
+    let i = |name: &str| PARAM_NAMES.iter().position(|n| *n == name).unwrap();
+    let mut p = sc.nominal().to_vec();
+    assert_eq!(sc.model.unphysical(&p), None);
+    // 1.30^2 x 0.5884 = 0.994 kW: within; 1.31^2 x 0.5884 = 1.010 kW: above.
+    p[i("propulsion.thrust_scale")] = 1.30;
+    assert_eq!(sc.model.unphysical(&p), None);
+    p[i("propulsion.thrust_scale")] = 1.31;
+    let why = sc.model.unphysical(&p).expect("above unit efficiency");
+    assert!(
+        why.contains("jet carries 1.010 kW, more than the 1.000 kW"),
+        "{why}"
+    );
+    // As by a higher Isp at the same thrust (the flow falls, the jet's speed rises).
+    p[i("propulsion.thrust_scale")] = 1.0;
+    p[i("propulsion.isp_scale")] = 1.75;
+    assert!(sc.model.unphysical(&p).is_some());
+}
+
+/// The checks that refuse a config that cannot fly hold where it cannot, and only there: no
+/// hysteresis band stalls dopri5 under the Q-law, not RK4 (which flies it, in 1.1 million
+/// steps) nor tangential guidance (no cut); and they are not made on a config read back with
+/// results (`scenario_of_results`: a report of a run that a build before 2026-12-06 flew).
+#[test]
+fn flight_checks_refuse_only_what_cannot_fly() {
+    let checked = |sets: &[&str]| {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let raw = RawConfig::load(std::path::Path::new(CONFIG), &sets).unwrap();
+        CruiseConfig::from_raw(&raw).unwrap().flight_checks()
+    };
+    // Each refusal names its key and its measure.
+    for (set, names) in [
+        (
+            "guidance.eta_hysteresis=0",
+            ["guidance.eta_hysteresis", "dopri5"],
+        ),
+        (
+            "propulsion.thrust_scale=1.5",
+            ["propulsion.power_per_thruster_kw", "1.32"],
+        ),
+    ] {
+        let err = checked(&[set]).unwrap_err().to_string();
+        assert!(names.iter().all(|n| err.contains(n)), "{err}");
+    }
+    assert!(checked(&["guidance.eta_hysteresis=0", "integrator.method=\"rk4\""]).is_ok());
+    assert!(checked(&["guidance.eta_hysteresis=0", "guidance.mode=\"tangential\""]).is_ok());
+    assert!(checked(&["guidance.eta_hysteresis=0", "guidance.eta_cut=0"]).is_ok());
+    let raw = RawConfig::load(
+        std::path::Path::new(CONFIG),
+        &["propulsion.power_per_thruster_kw=0.5".to_string()],
+    )
+    .unwrap();
+    assert!(dispersa::run::build_scenario(&raw).is_err());
+    assert!(dispersa::run::scenario_of_results(&raw).is_ok());
+}
+
 /// The open-loop replay of the undispersed Q-law flight's commands (on/off, direction and
 /// throttle at each step's middle, held over the step) retraces that flight: flown undispersed
 /// to the Q-law flight's rendezvous epoch, where its recorded commands end, it has used the same
@@ -1219,4 +1280,15 @@ fn the_stalled_reason_is_read_from_the_final_state() {
     );
     let rk4 = cruise_with(&[rk4()]);
     assert_eq!(rk4.failed_in_flight(&s), None, "RK4 does not stall");
+    // A narrow hysteresis band is named at the cap (no band stalled every sample, and the
+    // reason pointed at max_trials alone: a new user's trial).
+    let narrow = cruise_with(&["guidance.eta_hysteresis=0.0005".into()]);
+    let mut s = states[0].clone();
+    s[S_STATUS] = ST_FAILED as f64;
+    s[S_REJECTED] = 100_000.0 - s[S_STEPS];
+    let why = narrow.failed_in_flight(&s).expect("the cap");
+    assert!(
+        why.contains("the Q-law's hysteresis band is narrow (guidance.eta_hysteresis = 0.0005)"),
+        "{why}"
+    );
 }

@@ -607,23 +607,20 @@ fn print_statistics(
     say!("status: {}", counts.join(", "));
     if let Some(line) = first_failed {
         say!("{line}");
-        // The statistics below are of the others: a cap or a model that fails some flights
-        // biases them (a cap of trial steps fails the longest flights first).
-        let count = |name: &str| {
-            status_counts
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or(0, |(_, c)| *c)
-        };
-        let total: u64 = status_counts.iter().map(|(_, c)| c).sum();
-        let failed = count("failed");
-        if failed < total {
-            say!(
-                "  the statistics below are of the {} samples that did not fail: the {failed} \
+    }
+    // The statistics below are of the others (a run's and a merge's alike): a cap or a model
+    // that fails some flights biases them (a cap of trial steps fails the longest first).
+    let total: u64 = status_counts.iter().map(|(_, c)| c).sum();
+    let failed = status_counts
+        .iter()
+        .find(|(n, _)| n == "failed")
+        .map_or(0, |(_, c)| *c);
+    if failed > 0 && failed < total {
+        say!(
+            "  the statistics below are of the {} samples that did not fail: the {failed} \
              failed ones are in no percentile and no probability",
-                total - failed
-            );
-        }
+            total - failed
+        );
     }
     let mut short = 0;
     for row in summary {

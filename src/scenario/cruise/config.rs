@@ -374,6 +374,19 @@ impl CruiseIntegratorConfig {
     }
 }
 
+/// One thruster's jet power [kW]: thrust T' = thrust_mn x thrust_scale at the flow of the
+/// nominal thrust, T / (g0 Isp isp_scale), carries T'^2 / (2 flow).
+pub fn jet_power_kw(thrust_mn: f64, thrust_scale: f64, isp_s: f64, isp_scale: f64) -> f64 {
+    thrust_mn
+        * 1e-3
+        * thrust_scale
+        * thrust_scale
+        * crate::physics::constants::G0_M_S2
+        * isp_s
+        * isp_scale
+        / 2e3
+}
+
 pub const KNOWN_BODIES: [&str; 3] = ["earth", "mars", "jupiter"];
 
 /// The lowest flyby periapsis [km]: the reentry's entry interface, where the atmosphere the
@@ -403,6 +416,80 @@ impl CruiseConfig {
         let cfg: CruiseConfig = raw.typed()?;
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// What a config must hold to fly, beyond what its keys are (`validate`): checked before a
+    /// run, a resume or a recording (`Cruise::checked`), not when results already written are
+    /// read (a report or a merge of runs from builds that flew such a config).
+    pub fn flight_checks(&self) -> Result<(), ConfigError> {
+        let (g, p) = (&self.guidance, &self.propulsion);
+        // Open-loop guidance records its profile from a Q-law flight.
+        let qlaw = g.mode.has_approach_law();
+        // The Q-law's equinoctial elements are singular at 180 degrees of inclination. Within
+        // 0.05 degrees of it a flight took 100,000 trial steps (steps of seconds) in under 3
+        // years; at 180 exactly its direction was not finite, and the engines disagreed on the
+        // sample (2026-12-06). Starts at 1 au tilted further (time-outs of 5,500 days, the
+        // shipped flights' 1,772-5,049 trials): 0.10 deg took about 60,000-100,000 (a review),
+        // 0.13 deg 17,000, 0.19 deg 8,900, 0.38 deg 4,200.
+        if let (DepartureMode::State, Some(r), Some(v)) = (
+            self.departure.mode,
+            self.departure.position_au,
+            self.departure.velocity_km_s,
+        ) {
+            let h = cross(r, v);
+            let i_deg = (h[2] / norm(h)).clamp(-1.0, 1.0).acos().to_degrees();
+            if qlaw && i_deg > 179.5 {
+                return Err(ConfigError::key(
+                    "departure.velocity_km_s",
+                    format!(
+                        "starts retrograde in the ecliptic (inclination {i_deg:.3} deg), within \
+                         0.5 deg of 180, where the Q-law guidance's equinoctial elements are \
+                         singular (open-loop guidance records its profile under the Q-law); \
+                         tilt the start, or use tangential or inertial guidance"
+                    ),
+                ));
+            }
+        }
+        // With a cut and no band, thrusting itself lowers the effectivity below the cut: the
+        // engine switches at every step (a sliding mode) and dopri5's step control stalls. The
+        // shipped cruise's nominal stalled at 100,000 trial steps by day 979, with or without
+        // the phasing, and at a million by day 3,033 (a new user's trial); 0.0005 flew in
+        // 50,500 trials, 0.01 in 4,400. RK4 flies it (1.1 million steps); tangential and
+        // inertial guidance have no cut.
+        if qlaw
+            && self.integrator.method() == crate::integrator::Method::Dopri5
+            && g.eta_hysteresis == 0.0
+            && g.eta_cut > 0.0
+        {
+            return Err(ConfigError::key(
+                "guidance.eta_hysteresis",
+                format!(
+                    "must be above 0 under the Q-law with eta_cut = {} and dopri5: without a \
+                     band the engine switches between thrust and coast at every step where \
+                     thrusting lowers the effectivity below the cut, and the step control \
+                     stalls (0.02 is the default, the shipped cruise has 0.07)",
+                    g.eta_cut
+                ),
+            ));
+        }
+        // A thruster's jet carries T' v_e / 2 of power, with T' = thrust_mn x thrust_scale and
+        // the flow at the nominal thrust (model.rs): thrust_mn x thrust_scale^2 x g0 x isp_s x
+        // isp_scale / 2. More than it draws is an efficiency above 1 (0.5 kW for 40 mN at
+        // 3,000 s flew, and arrived four years early, a new user's trial). A dispersed sample
+        // past it fails (`Model::unphysical`).
+        let jet_kw = jet_power_kw(p.thrust_mn, p.thrust_scale, p.isp_s, p.isp_scale);
+        if p.thrusters > 0 && jet_kw > p.power_per_thruster_kw {
+            return Err(ConfigError::key(
+                "propulsion.power_per_thruster_kw",
+                format!(
+                    "{} kW is less than one thruster's jet power, thrust_mn x thrust_scale^2 x \
+                     g0 x isp_s x isp_scale / 2 = {jet_kw:.3} kW: an efficiency of {:.2}, above 1",
+                    p.power_per_thruster_kw,
+                    jet_kw / p.power_per_thruster_kw
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The undispersed flyby's outbound leg from periapsis to the sphere of influence [days]
@@ -528,30 +615,6 @@ impl CruiseConfig {
                         "is zero or along the position (a radial fall, with no orbit plane)",
                     ));
                 }
-                // The Q-law's equinoctial elements are singular at 180 degrees of inclination.
-                // Within 0.05 degrees of it a flight took 100,000 trial steps (steps of seconds)
-                // in under 3 years; at 180 exactly its direction was not finite, and the engines
-                // disagreed on the sample (2026-12-06). Starts at 1 au tilted further (time-outs
-                // of 5,500 days, the shipped flights' 1,772-5,049 trials): 0.10 deg took about
-                // 60,000-100,000 (a review), 0.13 deg 17,000, 0.19 deg 8,900, 0.38 deg 4,200.
-                let h = cross(r, v);
-                let i_deg = (h[2] / norm(h)).clamp(-1.0, 1.0).acos().to_degrees();
-                // Open-loop guidance records its profile from a Q-law flight.
-                let qlaw = matches!(
-                    self.guidance.mode,
-                    GuidanceMode::Qlaw | GuidanceMode::OpenLoop
-                );
-                if qlaw && i_deg > 179.5 {
-                    return Err(ConfigError::key(
-                        "departure.velocity_km_s",
-                        format!(
-                            "starts retrograde in the ecliptic (inclination {i_deg:.3} deg), \
-                             within 0.5 deg of 180, where the Q-law guidance's equinoctial elements \
-                             are singular (open-loop guidance records its profile under the \
-                             Q-law); tilt the start, or use tangential or inertial guidance"
-                        ),
-                    ));
-                }
                 // Inside the Earth's sphere of influence, with the Earth a third body (the
                 // barycentre of the Earth-Moon system, whose gravity the integration applies), the
                 // heliocentric integration follows a planetocentric orbit: a new-user trial's
@@ -607,21 +670,6 @@ impl CruiseConfig {
         }
         positive("propulsion.isp_s", p.isp_s)?;
         positive("propulsion.power_per_thruster_kw", p.power_per_thruster_kw)?;
-        // A thruster's jet carries T g0 Isp / 2 of power: more than its electrical power is an
-        // efficiency above 1 (0.5 kW for 40 mN at 3,000 s flew, and arrived four years early,
-        // a new user's trial).
-        let jet_kw = p.thrust_mn * 1e-3 * crate::physics::constants::G0_M_S2 * p.isp_s / 2e3;
-        if p.thrusters > 0 && jet_kw > p.power_per_thruster_kw {
-            return Err(ConfigError::key(
-                "propulsion.power_per_thruster_kw",
-                format!(
-                    "{} kW is less than one thruster's jet power, thrust_mn x g0 x isp_s / 2 = \
-                     {jet_kw:.3} kW: an efficiency of {:.2}, above 1",
-                    p.power_per_thruster_kw,
-                    jet_kw / p.power_per_thruster_kw
-                ),
-            ));
-        }
         non_negative("propulsion.array_power_1au_kw", p.array_power_1au_kw)?;
         // Read by solar power alone.
         if p.power_model == PowerModel::Solar {
@@ -690,21 +738,6 @@ impl CruiseConfig {
             return Err(ConfigError::key(
                 "guidance.eta_hysteresis",
                 format!("{hy} must be in [0, eta_cut = {e}]"),
-            ));
-        }
-        // With a cut and no band, thrusting itself lowers the effectivity below the cut: the
-        // engine switches at every step (a sliding mode) and the step control stalls. The
-        // shipped cruise's nominal stalled at 100,000 trial steps by day 979, and at a million
-        // by day 3,033 (a new user's trial); 0.0005 flew in 50,500 trials, 0.01 in 4,400.
-        if hy == 0.0 && e > 0.0 {
-            return Err(ConfigError::key(
-                "guidance.eta_hysteresis",
-                format!(
-                    "must be above 0 with eta_cut = {e}: without a band the engine switches \
-                     between thrust and coast at every step where thrusting lowers the \
-                     effectivity below the cut, and the integrator stalls (0.02 is the default, \
-                     the shipped cruise has 0.07)"
-                ),
             ));
         }
         finite("guidance.phasing_days", g.phasing_days)?;

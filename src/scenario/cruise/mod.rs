@@ -51,8 +51,10 @@ impl Cruise {
         }
     }
 
-    /// [`Cruise::new`], refusing open-loop guidance whose recording flight failed.
+    /// [`Cruise::new`], refusing a config that cannot fly ([`CruiseConfig::flight_checks`]) and
+    /// open-loop guidance whose recording flight failed.
     pub fn checked(cfg: CruiseConfig) -> Result<Self, ConfigError> {
+        cfg.flight_checks()?;
         let c = Cruise::new(cfg);
         match &c.recording_failed {
             Some(why) => Err(ConfigError::key(

@@ -348,7 +348,20 @@ impl Model {
                 // under constant power.
                 let unused = |i: usize| (i <= P_BPLANE && state) || (i == P_DEG && !solar);
                 (0..p.len()).find(|&i| !(p[i].is_finite() || unused(i)))
-            })?;
+            });
+        let Some(bad) = bad else {
+            // A sample whose thrusters' jets carry more than they draw (an efficiency above 1;
+            // the undispersed config is refused for it: CruiseConfig::flight_checks).
+            let jet = jet_power_kw(p[P_THRUST], p[P_TSCALE], p[P_ISP], p[P_ISCALE]);
+            return (self.cfg.propulsion.thrusters > 0 && jet > p[P_PTHR]).then(|| {
+                format!(
+                    "a thruster's jet carries {jet:.3} kW, more than the {:.3} kW it draws \
+                     (propulsion.power_per_thruster_kw; thrust_mn = {}, thrust_scale = {}, \
+                     isp_s = {}, isp_scale = {})",
+                    p[P_PTHR], p[P_THRUST], p[P_TSCALE], p[P_ISP], p[P_ISCALE]
+                )
+            });
+        };
         let floor = if bad == P_RP_ALT && p[bad] < MIN_PERIAPSIS_ALTITUDE_KM {
             format!(" (below the {MIN_PERIAPSIS_ALTITUDE_KM} km floor of the drag-free flyby)")
         } else {

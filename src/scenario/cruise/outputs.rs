@@ -79,9 +79,22 @@ pub fn stalled(model: &Model, qlaw: bool, s: &[f64]) -> Option<String> {
              the Q-law's equinoctial elements are singular"
         )
     });
+    // A narrow hysteresis band lets the engine switch at nearly every step (at 0.0005 the
+    // shipped nominal took 50,500 trials; with none it stalled: a new user's trial).
+    let band = model.consts[C_ETA_HYST];
+    let narrow = || {
+        let cut = model.qlaw.as_ref().map_or(0.0, |q| q.eta_cut);
+        (qlaw && cut > 0.0 && band < 0.01).then(|| {
+            format!(
+                "the Q-law's hysteresis band is narrow (guidance.eta_hysteresis = {band}): the \
+                 engine can switch between thrust and coast at nearly every step (0.02 is the \
+                 default)"
+            )
+        })
+    };
     let cap = model.consts[C_MAX_TRIALS];
     if s[S_STEPS] + s[S_REJECTED] >= cap {
-        let why = singular.unwrap_or_else(|| {
+        let why = singular.or_else(narrow).unwrap_or_else(|| {
             "without arriving, running out of propellant or reaching the time limit (for scale: \
              the shipped config's 10,000 flights took 1,772-5,049)"
                 .into()
