@@ -185,6 +185,30 @@ fn dispersion_on_a_path_that_does_not_exist() {
     );
 }
 
+/// A truncated normal centred outside its bounds draws every sample at a bound: a nose radius
+/// set to 0.42 m under the shipped bounds of 0.195-0.225 flew 0.2244-0.2250 with nothing said,
+/// in runs and corridors alike (a new user's trial); so did a mean of its own far outside.
+/// Refused, naming the dispersion; at the bound it is a half-normal, and flies.
+#[test]
+fn a_truncated_normal_centred_outside_its_bounds() {
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "vehicle.nose_radius_m=0.42"],
+        "`dispersions.\"vehicle.nose_radius_m\"`: the value it disperses, 0.42, lies outside its \
+         bounds [0.195, 0.225]",
+    );
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "dispersions.\"vehicle.cd_scale\".mean=5"],
+        "`dispersions.\"vehicle.cd_scale\"`: its mean 5 lies outside its bounds",
+    );
+    let (code, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &["--nominal", "--set", "vehicle.nose_radius_m=0.225"],
+    );
+    assert_eq!(code, 0, "{err}");
+}
+
 /// The WGS84 constants are fixed: neither `--set` nor a dispersion may change them (a new user
 /// dispersed the radius, and each sample's ellipsoid followed it).
 #[test]

@@ -278,6 +278,23 @@ fn parse_dist(key: &str, d: &DispersionConfig, nominal: f64) -> Result<Dist, Con
             let sigma = positive("sigma", d.sigma)?;
             let (low, high) = (field("low", d.low)?, field("high", d.high)?);
             ordered(low, high)?;
+            // A centre outside the bounds draws every sample from the tail at one bound: a
+            // nose radius set to 0.42 m under bounds of 0.195-0.225 flew 0.2244-0.2250, with
+            // nothing said (a new user's trial).
+            if !(low..=high).contains(&mean) {
+                let whose = if d.mean.is_some() {
+                    format!("its mean {mean}")
+                } else {
+                    format!("the value it disperses, {mean},")
+                };
+                return Err(ConfigError::key(
+                    key.to_string(),
+                    format!(
+                        "{whose} lies outside its bounds [{low}, {high}]: every sample would be \
+                         drawn at the bound; move low and high with the value"
+                    ),
+                ));
+            }
             Ok(Dist::TruncatedNormal { mean, sigma, low, high })
         }
         "lognormal" => {
