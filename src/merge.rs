@@ -239,10 +239,14 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     }
     let origin = format!("the config stored in {}", out.join(MARKER).display());
     let raw = RawConfig::parse(&whole.config, &origin, &whole.overrides)?;
-    let scenario = scenario_of_results(&raw)?;
-    let statistics = crate::dataset::statistics(scenario.as_ref(), &files, None, false)?;
     // The first part's provenance, and what the merge adds.
     let mut metadata = crate::output::file_metadata(&files[0])?;
+    let written_by = metadata
+        .iter()
+        .find(|(k, _)| k == "dispersa.git_commit")
+        .map(|(_, v)| v.clone());
+    let scenario = scenario_of_results(&raw, written_by.as_deref())?;
+    let statistics = crate::dataset::statistics(scenario.as_ref(), &files, None, false)?;
     metadata.retain(|(k, _)| k.starts_with("dispersa.") && k != "dispersa.shard");
     metadata.retain(|(k, _)| k != "dispersa.shard_samples");
     metadata.push(("dispersa.merged_shards".into(), n.to_string()));

@@ -963,12 +963,27 @@ fn write_chunk(
 /// recording that failed) are not made again. The samples
 /// exist, whatever a later build thinks of their aim (a report of a B-plane run whose aim a
 /// later build refused could not be drawn).
-pub fn scenario_of_results(raw: &RawConfig) -> Result<Box<dyn Scenario>, ConfigError> {
-    match raw.scenario_kind()?.as_str() {
-        "reentry" => Ok(Box::new(Reentry::new(ReentryConfig::from_raw(raw)?))),
-        "cruise" => Ok(Box::new(Cruise::new(CruiseConfig::from_raw(raw)?))),
-        _ => build_scenario(raw),
-    }
+/// A stored config that this build's validation refuses (a key it tightened since) is named as
+/// such, with the build that wrote the results (`written_by`, their `dispersa.git_commit`).
+pub fn scenario_of_results(
+    raw: &RawConfig,
+    written_by: Option<&str>,
+) -> Result<Box<dyn Scenario>, ConfigError> {
+    let read = || -> Result<Box<dyn Scenario>, ConfigError> {
+        match raw.scenario_kind()?.as_str() {
+            "reentry" => Ok(Box::new(Reentry::new(ReentryConfig::from_raw(raw)?))),
+            "cruise" => Ok(Box::new(Cruise::new(CruiseConfig::from_raw(raw)?))),
+            _ => build_scenario(raw),
+        }
+    };
+    read().map_err(|e| match e {
+        ConfigError::Key { .. } => ConfigError::Cli(format!(
+            "this build refuses the config stored with these results ({e}); they were written \
+             by build {}: read them with that build, or run the config again",
+            written_by.unwrap_or("unknown")
+        )),
+        other => other,
+    })
 }
 
 /// The scenario a config describes, validated, and checked to fly: an aim, a guidance, a

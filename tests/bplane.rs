@@ -463,6 +463,6 @@ fn results_of_an_aim_now_refused_are_still_read() {
             .contains("passes above the entry interface"),
         "{refused}"
     );
-    let sc = dispersa::run::scenario_of_results(&raw).expect("read");
+    let sc = dispersa::run::scenario_of_results(&raw, None).expect("read");
     assert_eq!(sc.kind(), "reentry");
 }

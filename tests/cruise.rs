@@ -603,7 +603,25 @@ fn flight_checks_refuse_only_what_cannot_fly() {
     )
     .unwrap();
     assert!(dispersa::run::build_scenario(&raw).is_err());
-    assert!(dispersa::run::scenario_of_results(&raw).is_ok());
+    assert!(dispersa::run::scenario_of_results(&raw, None).is_ok());
+    // A stored config whose keys this build refuses (one it tightened since) is named as the
+    // stored one, with the build that wrote it.
+    let raw = RawConfig::load(
+        std::path::Path::new(CONFIG),
+        &["guidance.eta_hysteresis=0.5".to_string()],
+    )
+    .unwrap();
+    let err = dispersa::run::scenario_of_results(&raw, Some("abc1234"))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.starts_with(
+            "this build refuses the config stored with these results (config key \
+             `guidance.eta_hysteresis`"
+        ) && err.contains("written by build abc1234"),
+        "{err}"
+    );
 }
 
 /// The open-loop replay of the undispersed Q-law flight's commands (on/off, direction and

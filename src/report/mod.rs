@@ -262,7 +262,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             .then(|| Table::read(&sens_path))
             .transpose()?;
         let raw = config_of(&t)?;
-        let scenario = scenario_of_results(&raw)?;
+        let scenario = scenario_of_results(&raw, t.meta("dispersa.git_commit"))?;
         title = format!("dispersa report: {}", scenario.run_config().name);
         facts.extend(run_facts(&t));
         let status = t.strings("status")?;
