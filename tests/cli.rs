@@ -71,6 +71,24 @@ fn nominal_run_prints_a_summary_and_the_adapters_command_lists_lavapipe() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout.contains("landed 1"), "{stdout}");
     assert!(stdout.contains("peak_g"), "{stdout}");
+    assert!(!stdout.contains("came at the entry interface"), "{stdout}");
+    // An interface inside the heating pulse: its peaks at t = 0 are pointed out (they were
+    // reported with nothing said, an entry analyst's trial).
+    let low = dir.path().join("low_interface");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", CONFIG, "--nominal", "--set", "entry.altitude_km=50"])
+        .args(["--out", low.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout.contains(
+            "  note: time_peak_heat_s = 0 on some samples: their peak came at the entry \
+             interface"
+        ),
+        "{stdout}"
+    );
     // --samples beside --nominal is not silently dropped.
     let again = dir.path().join("nominal_samples");
     let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))

@@ -685,6 +685,20 @@ fn print_statistics(
             crate::stats::TOLERANCE_MIN_SAMPLES
         );
     }
+    // A peak at the interface: the pulse began above it (an interface set inside the heating
+    // pulse, 50 km, reported its peaks at t = 0 with nothing said: an entry analyst's trial).
+    let at_entry: Vec<&str> = summary
+        .iter()
+        .filter(|r| r.metric.starts_with("time_peak_") && r.min == Some(0.0))
+        .map(|r| r.metric.as_str())
+        .collect();
+    if !at_entry.is_empty() {
+        say!(
+            "  note: {} = 0 on some samples: their peak came at the entry interface, so the \
+             pulse may have begun above it (entry.altitude_km) and the peak be cut",
+            at_entry.join(" and ")
+        );
+    }
 }
 
 fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f64) {
