@@ -150,6 +150,11 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     let sc = Reentry::new(cfg);
     let seed = sc.cfg.run.seed;
     let draws = Samples::new(&sc, seed, false)?;
+    crate::sampling::check_centres(
+        &sc.cfg.dispersions,
+        &PARAM_NAMES,
+        crate::scenario::Scenario::nominal(&sc),
+    )?;
     // After the config and its dispersions validate (run.rs::prepare).
     raw.print_unused_override_notes(crate::config::Flights::SweptAngle);
     let p_fpa = PARAM_NAMES

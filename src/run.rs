@@ -150,6 +150,11 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     };
     let seed = opts.seed.unwrap_or(run_cfg.seed);
     let draws = Samples::new(scenario.as_ref(), seed, opts.nominal)?;
+    crate::sampling::check_centres(
+        scenario.dispersions().0,
+        scenario.param_names(),
+        scenario.nominal(),
+    )?;
     // After the config and its dispersions validate: a note about a value that is then refused
     // only distracts.
     raw.print_unused_override_notes(if opts.nominal {

@@ -207,6 +207,27 @@ fn a_truncated_normal_centred_outside_its_bounds() {
         &["--nominal", "--set", "vehicle.nose_radius_m=0.225"],
     );
     assert_eq!(code, 0, "{err}");
+    // The corridor as well, before any work.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "corridor",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml"),
+            "--fpa-deg",
+            "-10:-9:1",
+        ])
+        .args(["--set", "vehicle.nose_radius_m=0.42", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("dispersions.\"vehicle.nose_radius_m\""),
+        "{err}"
+    );
+    assert!(!out.exists());
 }
 
 /// The WGS84 constants are fixed: neither `--set` nor a dispersion may change them (a new user
