@@ -12,7 +12,6 @@ use dispersa::physics::epoch::parse_tdb_jd;
 use dispersa::pipeline::Samples;
 use dispersa::scenario::reentry::*;
 use dispersa::scenario::Scenario;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::path::Path;
 
 const BPLANE_CONFIG: &str = concat!(
@@ -362,14 +361,7 @@ fn samples_parquet_holds_the_sampled_delivery_and_the_entry_state_it_maps_to() {
         shard: None,
     })
     .expect("bplane run succeeds");
-    let f = std::fs::File::open(out.join("samples.parquet")).unwrap();
-    let batch = ParquetRecordBatchReaderBuilder::try_new(f)
-        .unwrap()
-        .build()
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap();
+    let batch = common::first_batch(&out.join("samples.parquet"));
     let col = |name: &str| -> Vec<f64> {
         let c = batch
             .column_by_name(name)

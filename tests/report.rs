@@ -2,6 +2,7 @@
 //! inline in a self-contained page; the cruise's re-propagated trajectories reproduce the run;
 //! bad input writes nothing.
 
+mod common;
 use dispersa::corridor::{corridor, CorridorOptions};
 use dispersa::engine::{BackendChoice, PrecisionChoice};
 use dispersa::report::{report, ReportError, ReportOptions};
@@ -658,5 +659,45 @@ fn the_unlisted_random_parts_are_the_configs_own() {
     assert_eq!(
         parts("configs/tianwen2_cruise_311p.toml"),
         ["the thrust noise", "the safe-mode outages"]
+    );
+}
+
+/// A run with nothing dispersed lands every sample on one point: no 99.73 % ellipse encloses an
+/// area there, so summary.parquet has no containment and the footprint draws no ellipse (a
+/// trial's 100 identical landings read a containment of 0 beside a caption of none outside).
+#[test]
+fn landings_on_one_point_have_no_ellipse_and_no_containment() {
+    use arrow_array::{Array, Float64Array, StringArray};
+    let shipped = std::fs::read_to_string(REENTRY).unwrap();
+    let cut = |text: &str, from: &str, to: &str| {
+        let (a, b) = (text.find(from).unwrap(), text.find(to).unwrap());
+        format!("{}{}", &text[..a], &text[b..])
+    };
+    // No dispersions, no density or wind perturbation.
+    let text = shipped[..shipped.find("[dispersions.").unwrap()].to_string();
+    let text = cut(&text, "[atmosphere.perturbation]", "[vehicle]");
+    let text = cut(&text, "[winds.perturbation]", "[landing]");
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("undispersed.toml");
+    std::fs::write(&config, text).unwrap();
+    let out = tmp.path().join("run");
+    run_to(config.to_str().unwrap(), 20, &out);
+    let batch = common::first_batch(&out.join("summary.parquet"));
+    let metric = batch.column_by_name("metric").unwrap();
+    let metric = metric.as_any().downcast_ref::<StringArray>().unwrap();
+    let mean = batch.column_by_name("mean").unwrap();
+    let mean = mean.as_any().downcast_ref::<Float64Array>().unwrap();
+    let row = |name: &str| {
+        (0..metric.len())
+            .find(|&k| metric.value(k) == name)
+            .unwrap()
+    };
+    assert!(mean.is_null(row("footprint_containment")));
+    assert!(mean.value(row("footprint_semi_major_km")) < 1e-3);
+    let rep = report(&opts(&out)).expect("report");
+    let html = check_report(&rep.dir, &rep.figures);
+    assert!(
+        !html.contains("outside the ellipse"),
+        "no ellipse to be outside of"
     );
 }

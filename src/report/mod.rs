@@ -800,7 +800,8 @@ fn reentry_figures(
         .collect();
     if !pts.is_empty() {
         let (la, lo): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
-        let ellipse = landing_ellipse(&la, &lo, 0.9973);
+        // No ellipse is drawn about landings that spread less than a metre (`has_area`).
+        let ellipse = landing_ellipse(&la, &lo, 0.9973).filter(|e| e.has_area());
         // One in `stride` of the points inside, and every point outside the ellipse (the ones
         // that matter), marked apart so that their share is not overstated.
         let stride = pts.len().div_ceil(MAX_FOOTPRINT_POINTS);

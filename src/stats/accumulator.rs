@@ -262,7 +262,9 @@ impl<'a> Accumulator<'a> {
                     .map_or((None, None), |(l, h)| (Some(l), Some(h)))
             };
             // The share of the landing points inside the ellipse, beside its nominal 99.73 %.
-            let containment = ellipse.map(|_| stats::wilson(f.inside, f.count));
+            let containment = ellipse
+                .filter(|e| e.has_area())
+                .map(|_| stats::wilson(f.inside, f.count));
             let about = f.about_target;
             let az = "deg from north towards east";
             let none = (None, None);

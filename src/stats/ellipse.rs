@@ -657,6 +657,15 @@ fn from_moments(see: f64, snn: f64, sen: f64, lat0: f64, lon0: f64, probability:
 }
 
 impl Ellipse {
+    /// Whether the ellipse encloses an area that a landing's position resolves: both axes at
+    /// least 1 m (the GPU and CPU engines agree on a landing within 1 m). Landings that spread
+    /// less (a run with nothing dispersed) have no share inside: 0/0 and rounding over a zero
+    /// axis put them inside or outside by accident (a trial's 100 identical landings read a
+    /// containment of 0 beside a caption of none outside).
+    pub fn has_area(&self) -> bool {
+        self.semi_minor_km >= 1e-3
+    }
+
     /// (x/a)^2 + (y/b)^2 of a point in the ellipse's axes on the tangent plane at the centre:
     /// at most 1 inside the ellipse.
     pub fn radius2(&self, lat_deg: f64, lon_deg: f64) -> f64 {

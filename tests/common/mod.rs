@@ -210,3 +210,16 @@ pub fn sample_as_uint64(r: arrow_array::RecordBatch) -> arrow_array::RecordBatch
     let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
     arrow_array::RecordBatch::try_new(schema, cols).unwrap()
 }
+
+/// The first record batch of the Parquet file at `path` (a summary's rows, a small run's
+/// samples).
+pub fn first_batch(path: &std::path::Path) -> arrow_array::RecordBatch {
+    let f = std::fs::File::open(path).unwrap();
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+}
