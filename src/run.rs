@@ -162,6 +162,9 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     } else {
         crate::config::Flights::Samples
     });
+    for note in scenario.run_notes() {
+        eprintln!("dispersa: note: {note}");
+    }
     let name = &run_cfg.name;
     let bad_name = name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']);
     if bad_name {

@@ -426,3 +426,42 @@ fn microbench_lanes_beyond_the_adapter_are_refused() {
         "{err}"
     );
 }
+
+/// A cruise whose time limit ends the flights before `target.deadline` says so before it flies:
+/// what arrives after the limit is never counted, so the probabilities by the deadline are lower
+/// bounds (the default 3,000-day limit under a deadline 10 years out timed every sample out two
+/// years early, and nothing said so: a trial). The shipped config's limit reaches its deadline.
+#[test]
+fn a_cruise_time_limit_before_the_deadline_is_noted() {
+    let cruise = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/tianwen2_cruise_311p.toml"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = |sets: &[&str], out: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
+        c.args(["run", cruise, "--nominal", "--quiet", "--backend", "cpu"]);
+        for s in sets {
+            c.args(["--set", s]);
+        }
+        let o = c.arg("--out").arg(dir.path().join(out)).output().unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    let late = stderr(
+        &[
+            "integrator.time_limit_days=3000",
+            "target.deadline=\"2040-01-01T00:00:00 TDB\"",
+        ],
+        "late",
+    );
+    assert!(
+        late.contains(
+            "note: integrator.time_limit_days = 3000 ends the flights at 2036-02-06T03:10:00 TDB, \
+             1425 days before target.deadline"
+        ) && late.contains("at least 4425 days"),
+        "{late}"
+    );
+    let shipped = stderr(&[], "shipped");
+    assert!(!shipped.contains("time_limit_days"), "{shipped}");
+}

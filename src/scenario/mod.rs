@@ -81,6 +81,11 @@ pub trait Scenario: Sync {
     fn fixed_outputs(&self) -> Vec<&'static str> {
         Vec::new()
     }
+    /// What a run of this config should know before it flies, printed as notes: settings that
+    /// are valid but limit what the outputs mean.
+    fn run_notes(&self) -> Vec<String> {
+        Vec::new()
+    }
     fn state_len(&self) -> usize;
     fn initial_state(&self, input: &[f64], state: &mut [f64]);
     /// The f64 CPU reference: advance one sample by at most `max_steps`; true when finished.

@@ -248,6 +248,33 @@ impl Scenario for Cruise {
         }
         None
     }
+    fn run_notes(&self) -> Vec<String> {
+        // Flights that stop before the deadline cannot be counted as arriving by it: with the
+        // default 3,000-day limit and a deadline 10 years out, every sample timed out two
+        // years early and the probabilities read as if measured to the deadline (a trial).
+        let (Ok(epoch), Ok(deadline)) = (
+            self.cfg.departure_jd(),
+            crate::physics::epoch::parse_tdb_jd("target.deadline", &self.cfg.target.deadline),
+        ) else {
+            return Vec::new();
+        };
+        let limit = self.cfg.integrator.time_limit_days;
+        if epoch + limit >= deadline {
+            return Vec::new();
+        }
+        let iso =
+            |jd: f64| crate::physics::epoch::iso_from_mjd(crate::physics::epoch::mjd_from_jd(jd));
+        vec![format!(
+            "integrator.time_limit_days = {limit} ends the flights at {}, {:.0} days before \
+             target.deadline ({}): prob_rendezvous_by_deadline and prob_orbit_match_by_deadline \
+             count only what arrives by the time limit (a lower bound); raise the limit to at \
+             least {:.0} days to measure them to the deadline",
+            iso(epoch + limit),
+            deadline - epoch - limit,
+            self.cfg.target.deadline,
+            (deadline - epoch).ceil()
+        )]
+    }
     fn slower_on_software_adapters(&self) -> Option<String> {
         // Measured 2026-12-03 on the 2-core machine: `dispersa bench`, 500 dispersed samples of
         // the default config, llvmpipe f64 115/s, the CPU engine 484/s (docs/PERFORMANCE.md).
