@@ -183,6 +183,21 @@ fn dispersion_on_a_path_that_does_not_exist() {
         &[],
         "vehicle.mass_lb",
     );
+    // The list offered is of what this config can disperse: a state-mode entry's has no
+    // B-plane keys, which it would refuse (a trial).
+    let (_, err, _, _dir) = run_with(
+        Some(&replace(
+            "[dispersions.\"vehicle.mass_kg\"]",
+            "[dispersions.\"vehicle.mass_lb\"]",
+        )),
+        &[],
+    );
+    assert!(
+        err.contains("this config's dispersable parameters: ")
+            && err.contains("entry.flight_path_angle_deg")
+            && !err.contains("entry.b_t_km"),
+        "{err}"
+    );
 }
 
 /// A truncated normal centred outside its bounds draws every sample at a bound: a nose radius

@@ -73,11 +73,20 @@ impl Sampler {
     ) -> Result<Self, ConfigError> {
         let index_of = |key: &str, path: &str| -> Result<usize, ConfigError> {
             let i = names.iter().position(|n| *n == path).ok_or_else(|| {
+                // Those this config's models use (a state departure listed the flyby's keys,
+                // then refused them: a trial).
+                let usable: Vec<&str> = names
+                    .iter()
+                    .zip(nominal)
+                    .filter(|(_, v)| !v.is_nan())
+                    .map(|(n, _)| *n)
+                    .collect();
                 ConfigError::key(
                     key,
                     format!(
-                        "no parameter `{path}` to disperse; dispersable parameters: {}",
-                        names.join(", ")
+                        "no parameter `{path}` to disperse; this config's dispersable parameters: \
+                         {}",
+                        usable.join(", ")
                     ),
                 )
             })?;
