@@ -465,3 +465,40 @@ fn a_cruise_time_limit_before_the_deadline_is_noted() {
     let shipped = stderr(&[], "shipped");
     assert!(!shipped.contains("time_limit_days"), "{shipped}");
 }
+
+/// The README's configs from scratch (configs/examples) hold only the required keys and run as
+/// they stand: a dispersed reentry lands, a cruise flies to its end.
+#[test]
+fn the_minimal_example_configs_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, status) in [
+        ("minimal_reentry", "landed 20"),
+        ("minimal_cruise", "propellant_exhausted 20"),
+    ] {
+        let config = format!(
+            "{}/configs/examples/{name}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args([
+                "run",
+                &config,
+                "--samples",
+                "20",
+                "--backend",
+                "cpu",
+                "--out",
+            ])
+            .arg(dir.path().join(name))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(stdout.contains(status), "{name}: {stdout}");
+    }
+}
