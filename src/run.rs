@@ -150,11 +150,16 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     };
     let seed = opts.seed.unwrap_or(run_cfg.seed);
     let draws = Samples::new(scenario.as_ref(), seed, opts.nominal)?;
-    crate::sampling::check_centres(
-        scenario.dispersions().0,
-        scenario.param_names(),
-        scenario.nominal(),
-    )?;
+    // A resume continues a run that was accepted when it began (--resume refuses anything
+    // else): one that a build before this check flew goes on drawing as it did, and a finished
+    // one still exits 0 for a cluster's requeue (a review found it refused with exit 2).
+    if !opts.resume {
+        crate::sampling::check_centres(
+            scenario.dispersions().0,
+            scenario.param_names(),
+            scenario.nominal(),
+        )?;
+    }
     // After the config and its dispersions validate: a note about a value that is then refused
     // only distracts.
     raw.print_unused_override_notes(if opts.nominal {
@@ -984,14 +989,20 @@ pub fn scenario_of_results(
             _ => build_scenario(raw),
         }
     };
-    read().map_err(|e| match e {
+    read().map_err(|e| stored_config_error(e, written_by))
+}
+
+/// A config-key error met while reading results already written, named as the stored config's,
+/// with the build that wrote them (`written_by`, their `dispersa.git_commit`, if known).
+pub fn stored_config_error(e: ConfigError, written_by: Option<&str>) -> ConfigError {
+    match e {
         ConfigError::Key { .. } => ConfigError::Cli(format!(
             "this build refuses the config stored with these results ({e}); they were written \
-             by build {}: read them with that build, or run the config again",
-            written_by.unwrap_or("unknown")
+             by {}: read them with that build, or run the config again",
+            written_by.map_or("an unknown build".to_string(), |c| format!("build {c}"))
         )),
         other => other,
-    })
+    }
 }
 
 /// The scenario a config describes, validated, and checked to fly: an aim, a guidance, a

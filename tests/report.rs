@@ -701,3 +701,54 @@ fn landings_on_one_point_have_no_ellipse_and_no_containment() {
         "no ellipse to be outside of"
     );
 }
+
+/// A cruise run whose inputs this build finds unphysical, though the build that wrote it flew
+/// them (here a thruster whose jet carries more than it draws, a check added on 2026-12-06):
+/// the report draws no trajectory of them and says why, rather than plotting a track of NaNs,
+/// which never ended (a review).
+#[test]
+fn a_cruise_run_this_build_would_not_fly_is_reported_without_its_tracks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("old");
+    let sets = [
+        "propulsion.thrust_scale=1.2",
+        "propulsion.power_per_thruster_kw=0.9",
+    ];
+    run(&RunOptions {
+        samples: Some(3),
+        backend: BackendChoice::Cpu,
+        sets: sets.iter().map(|s| s.to_string()).collect(),
+        ..options(CRUISE, &out)
+    })
+    .expect("0.847 kW in the jet of 0.9 kW flies");
+    // As a build before the check wrote it: 0.8 kW drawn.
+    common::set_parquet_metadata(
+        &out.join("samples.parquet"),
+        "dispersa.config_overrides",
+        "propulsion.thrust_scale=1.2\npropulsion.power_per_thruster_kw=0.8",
+    );
+    std::fs::remove_file(out.join("_manifest.sha256")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["report", out.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed().as_secs() > 120 {
+            child.kill().unwrap();
+            panic!("the report did not end in 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains(
+            "nominal is not drawn: this build finds its inputs unphysical (a thruster's jet"
+        ),
+        "{err}"
+    );
+    assert!(!out.join("report").join("heliocentric.svg").exists());
+}

@@ -321,7 +321,8 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     if corridor.is_file() {
         let t = Table::read(&corridor)?;
         let raw = config_of(&t)?;
-        let cfg = ReentryConfig::from_raw(&raw)?;
+        let cfg = ReentryConfig::from_raw(&raw)
+            .map_err(|e| crate::run::stored_config_error(e, t.meta("dispersa.git_commit")))?;
         if !samples.is_file() {
             title = format!("dispersa corridor report: {}", cfg.run.name);
         }
@@ -1195,8 +1196,14 @@ fn cruise_figures(
             }),
         });
     }
-    if n_tracks > 0 {
-        let (plot, caption, distance) = heliocentric(ctx, raw, n_tracks, notes)?;
+    let flown = if n_tracks > 0 {
+        Some(heliocentric(ctx, raw, n_tracks, notes)?)
+    } else {
+        None
+    };
+    // No trajectory to draw: every one this build would fly again it finds unphysical (the
+    // notes say which); the comet-distance axes of no track never ended (a review).
+    if let Some((plot, caption, distance)) = flown.filter(|(p, _, _)| !p.tracks.is_empty()) {
         figs.push(Figure {
             name: "heliocentric".into(),
             title: "Heliocentric trajectories, ecliptic plane".into(),
@@ -1237,7 +1244,8 @@ fn heliocentric(
     notes: &mut Vec<String>,
 ) -> Result<(Heliocentric, String, figures::CometDistance), ReportError> {
     use crate::scenario::cruise::{cpu::CruiseSample, Cruise, CruiseConfig, S_R, S_T};
-    let cruise = Cruise::new(CruiseConfig::from_raw(raw)?);
+    let stored = |e| crate::run::stored_config_error(e, ctx.t.meta("dispersa.git_commit"));
+    let cruise = Cruise::new(CruiseConfig::from_raw(raw).map_err(stored)?);
     let sc: &dyn Scenario = &cruise;
     let seed: u64 = ctx
         .t
@@ -1268,12 +1276,23 @@ fn heliocentric(
         )
         .collect();
     let (dispersed, undispersed) = (
-        Samples::new(sc, seed, false)?,
-        Samples::new(sc, seed, true)?,
+        Samples::new(sc, seed, false).map_err(stored)?,
+        Samples::new(sc, seed, true).map_err(stored)?,
     );
     for (label, nominal, index) in runs {
         let draws = if nominal { &undispersed } else { &dispersed };
-        let input = draws.draw(sc, [index], None).inputs;
+        let drawn = draws.draw(sc, [index], None);
+        // Inputs that this build finds unphysical, though the build that wrote the run flew
+        // them (a check added since): their start is not finite, and a track of NaNs hung
+        // the plotting (a review).
+        if let Some(why) = drawn.params.first().and_then(|p| sc.unphysical(p)) {
+            notes.push(format!(
+                "{label} is not drawn: this build finds its inputs unphysical ({why}), though \
+                 the build that wrote the run flew them"
+            ));
+            continue;
+        }
+        let input = drawn.inputs;
         let mut state = vec![0.0; sc.state_len()];
         sc.initial_state(&input, &mut state);
         let sample = CruiseSample {

@@ -76,7 +76,7 @@ pub trait Scenario: Sync {
     }
     /// Outputs that the configuration fixes to one value, whose spread is then the
     /// integrator's tolerance alone (the drogue's Mach number at a Mach trigger with no delay:
-    /// 1.5 within 5e-5 over 2,000 samples). They get no sensitivity rows: ranked and regressed,
+    /// 1.5 within 6e-5 over 1,000 samples in f64). They get no sensitivity rows: ranked and regressed,
     /// that noise read as small sensitivities to every input.
     fn fixed_outputs(&self) -> Vec<&'static str> {
         Vec::new()

@@ -163,14 +163,24 @@ pub fn rewrite_parquet(
     path: &std::path::Path,
     change: impl Fn(arrow_array::RecordBatch) -> arrow_array::RecordBatch,
 ) {
+    rewrite_parquet_with(path, change, |_| {});
+}
+
+/// [`rewrite_parquet`], with the key-value metadata passed through `change_kv` too.
+fn rewrite_parquet_with(
+    path: &std::path::Path,
+    change: impl Fn(arrow_array::RecordBatch) -> arrow_array::RecordBatch,
+    change_kv: impl Fn(&mut Vec<parquet::file::metadata::KeyValue>),
+) {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap()).unwrap();
-    let kv = b
+    let mut kv = b
         .metadata()
         .file_metadata()
         .key_value_metadata()
         .cloned()
         .unwrap_or_default();
+    change_kv(&mut kv);
     let batches: Vec<arrow_array::RecordBatch> =
         b.build().unwrap().map(|r| change(r.unwrap())).collect();
     let props = parquet::file::properties::WriterProperties::builder()
@@ -222,4 +232,20 @@ pub fn first_batch(path: &std::path::Path) -> arrow_array::RecordBatch {
         .next()
         .unwrap()
         .unwrap()
+}
+
+/// A Parquet file rewritten with its key-value metadata `key` set to `value`: to simulate a file
+/// another build wrote with another config.
+pub fn set_parquet_metadata(path: &std::path::Path, key: &str, value: &str) {
+    rewrite_parquet_with(
+        path,
+        |r| r,
+        |kv| {
+            kv.retain(|e| e.key != key);
+            kv.push(parquet::file::metadata::KeyValue::new(
+                key.to_string(),
+                value.to_string(),
+            ));
+        },
+    );
 }
