@@ -1310,6 +1310,15 @@ fn heliocentric(
         }
         pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
         dist.push((year(&state), dist_km(&state)));
+        // Only finite points reach the axes, whose key points never end on a NaN range.
+        pts.retain(|p| p.0.is_finite() && p.1.is_finite());
+        dist.retain(|p| p.0.is_finite() && p.1.is_finite());
+        if pts.is_empty() || dist.is_empty() {
+            notes.push(format!(
+                "{label} is not drawn: its re-propagated state is not finite"
+            ));
+            continue;
+        }
         distances.push((label.clone(), dist));
         // Row `index` of samples.parquet is this trajectory: the samples of a dispersed run, or
         // the nominal of a --nominal run (its row 0).
