@@ -152,8 +152,9 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let draws = Samples::new(scenario.as_ref(), seed, opts.nominal)?;
     // A resume continues a run that was accepted when it began (--resume refuses anything
     // else): one that a build before this check flew goes on drawing as it did, and a finished
-    // one still exits 0 for a cluster's requeue (a review found it refused with exit 2).
-    if !opts.resume {
+    // one still exits 0 for a cluster's requeue (a review found it refused with exit 2). A
+    // --nominal run draws nothing, and notes a --set of the bounds as unused.
+    if !opts.resume && !opts.nominal {
         crate::sampling::check_centres(
             scenario.dispersions().0,
             scenario.param_names(),

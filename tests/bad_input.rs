@@ -222,6 +222,12 @@ fn a_truncated_normal_centred_outside_its_bounds() {
         &["--nominal", "--set", "vehicle.nose_radius_m=0.225"],
     );
     assert_eq!(code, 0, "{err}");
+    // A --nominal run draws nothing: it flies the value set.
+    let (code, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &["--nominal", "--set", "vehicle.nose_radius_m=0.42"],
+    );
+    assert_eq!(code, 0, "{err}");
     // The corridor as well, before any work.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("c");

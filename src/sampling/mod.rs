@@ -205,8 +205,9 @@ impl Sampler {
 /// Refuse a truncated normal centred outside its bounds: every sample would be drawn from the
 /// tail at one bound. A nose radius set to 0.42 m under bounds of 0.195-0.225 flew
 /// 0.2244-0.2250 in runs and corridors, with nothing said (a new user's trial). Checked before a
-/// run or a corridor flies, not in `Sampler::new`: `dispersa target` moves the value it aims
-/// past such bounds and says by how much to move them, and results already written are read
+/// dispersed run or a corridor flies, not in `Sampler::new`: `dispersa target` moves the value
+/// it aims past such bounds and says by how much to move them, a `--nominal` run draws
+/// nothing, a `--resume` goes on as its run began, and results already written are read
 /// whatever their config.
 pub fn check_centres(
     dispersions: &Dispersions,
