@@ -210,24 +210,33 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         nominal: opts.nominal,
         shard,
     };
+    // Every refusal that does not need the directory comes before a shard's dataset is made
+    // and marked: a refused shard (too many samples for the disk, a --resume of nothing) left
+    // its marker, and the corrected command was then refused as another run's (a trial).
     let out_dir = match shard {
         Some([k, _]) => {
             // Checked before the dataset is made and marked: a refused shard left a marked
             // dataset inside another output, which then could not be replaced (a review).
             crate::output::check_not_inside_output(&out, DirKind::Shards)
                 .map_err(ConfigError::Cli)?;
-            crate::output::claim_dataset(&out, &identity).map_err(ConfigError::Cli)?;
             out.join(format!("shard={k}"))
         }
-        None => out,
+        None => out.clone(),
     };
     let partial = crate::output::partial_dir(&out_dir);
     if opts.resume {
         // A run this job finished already has nothing left to resume: exit 0, so that a
         // cluster's requeued or resubmitted task succeeds on it. Another job's finished run is
-        // refused as before (a shard's dataset said so above; a run's identity here), so a
+        // refused as before (a shard's dataset said so below; a run's identity here), so a
         // resubmission with other inputs cannot pass off the old results (a trial found the
         // deploy scripts' "finished" skip doing that).
+        if shard.is_some() {
+            // The dataset's own identity first, where there is one: a shard of another run is
+            // named as such (an empty or missing --out is not marked here).
+            if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+                crate::output::claim_dataset(&out, &identity).map_err(ConfigError::Cli)?;
+            }
+        }
         if !partial.is_dir() && crate::output::finished_by(&out_dir, &identity) == Some(None) {
             return Err(ConfigError::Finished(format!(
                 "{} is a finished run of this job: nothing to resume",
@@ -236,6 +245,45 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         }
         // Refused before the claim, whose message about an existing directory says less.
         RunDir::reopen(&out_dir, &identity).map_err(ConfigError::Cli)?;
+    }
+    // A count whose samples cannot fit on the disk is refused now, not when the disk fills:
+    // every column is 8 bytes a sample before compression, and ZSTD rarely halves noise.
+    // Columns: `sample`, the inputs, the metrics, `failure_reason` and `status`.
+    // An unsharded run's part files and the samples.parquet joined from them are on the disk
+    // together for a moment; a shard's parts stay apart.
+    let columns = 1 + draws.sampler.columns.len() + scenario.metrics().len() + 2;
+    let copies = if shard.is_some() { 1.0 } else { 2.0 };
+    let at_least = (range.end - range.start) as f64 * columns as f64 * 8.0 / 2.0 * copies;
+    // The free space of the nearest directory that exists (a shard's dataset may not yet).
+    let existing = out_dir
+        .ancestors()
+        .skip(1)
+        .find(|p| p.as_os_str().is_empty() || p.is_dir())
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(free) = fs4::available_space(existing) {
+        if at_least > free as f64 {
+            let source = if opts.samples.is_some() {
+                format!("--samples {samples}")
+            } else {
+                format!("run.samples = {samples}")
+            };
+            let joined = if shard.is_some() {
+                ""
+            } else {
+                ", twice while the parts are joined"
+            };
+            return Err(ConfigError::Cli(format!(
+                "{source}: its samples would need at least {} (half their {columns} columns x \
+                 8 bytes a sample{joined}), and the disk of {} has {} free",
+                bytes_text(at_least),
+                existing.display(),
+                bytes_text(free as f64)
+            )));
+        }
+    }
+    if shard.is_some() {
+        crate::output::claim_dataset(&out, &identity).map_err(ConfigError::Cli)?;
     }
     let mut notice = |m: String| eprintln!("dispersa: {m}");
     let kind = if shard.is_some() {
@@ -254,32 +302,6 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
                  to continue it, or --force to discard it and start again",
                 out_dir.display(),
                 partial.display()
-            )));
-        }
-    }
-    // A count whose samples cannot fit on the disk is refused now, not when the disk fills:
-    // every column is 8 bytes a sample before compression, and ZSTD rarely halves noise.
-    // Columns: `sample`, the inputs, the metrics, `failure_reason` and `status`.
-    // An unsharded run's part files and the samples.parquet joined from them are on the disk
-    // together for a moment.
-    let columns = 1 + draws.sampler.columns.len() + scenario.metrics().len() + 2;
-    let copies = if shard.is_some() { 1.0 } else { 2.0 };
-    let at_least = (range.end - range.start) as f64 * columns as f64 * 8.0 / 2.0 * copies;
-    let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Ok(free) = fs4::available_space(parent.unwrap_or(Path::new("."))) {
-        if at_least > free as f64 {
-            let source = if opts.samples.is_some() {
-                format!("--samples {samples}")
-            } else {
-                format!("run.samples = {samples}")
-            };
-            return Err(ConfigError::Cli(format!(
-                "{source}: its samples would need at least {} (half their {columns} columns x \
-                 8 bytes a sample, twice while the parts are joined), and the disk of {} has {} \
-                 free",
-                bytes_text(at_least),
-                out_dir.display(),
-                bytes_text(free as f64)
             )));
         }
     }

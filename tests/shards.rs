@@ -428,3 +428,40 @@ fn a_merge_names_a_running_shard_apart_from_an_interrupted_one() {
     assert!(err(&o).contains("(interrupted: 0;"), "{}", err(&o));
     assert!(!err(&o).contains("still running"), "{}", err(&o));
 }
+
+/// A refused shard writes nothing, so the corrected command is not taken for another run: a
+/// shard of more samples than the disk holds, or a --resume of nothing, left the dataset's
+/// marker with its settings, and every corrected resubmission was refused as "holds shards of
+/// another run" until the directory was removed by hand (a cluster trial).
+#[test]
+fn a_refused_shard_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ds");
+    for refused in [
+        &["--samples", "100000000000"][..],
+        &["--samples", "600", "--seed", "7", "--resume"][..],
+    ] {
+        let o = dispersa(&["run", CONFIG, "--quiet", "--shard", "0/2"])
+            .args(refused)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+        assert!(!out.exists(), "a refused shard left {}", out.display());
+    }
+    let o = dispersa(&[
+        "run",
+        CONFIG,
+        "--quiet",
+        "--samples",
+        "600",
+        "--shard",
+        "0/2",
+    ])
+    .arg("--out")
+    .arg(&out)
+    .output()
+    .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+}
