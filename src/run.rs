@@ -238,6 +238,37 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
             }
         }
         if !partial.is_dir() && crate::output::finished_by(&out_dir, &identity) == Some(None) {
+            // One run is one precision, finished or not: a resubmission that asks for another
+            // was told "nothing to resume" and exited 0, and the merge then wrote the old
+            // precision's results with nothing said (a cluster trial).
+            let asked = match opts.precision {
+                crate::engine::PrecisionChoice::F64 => Some("f64"),
+                crate::engine::PrecisionChoice::F32 => Some("f32"),
+                crate::engine::PrecisionChoice::Auto => None,
+            };
+            let first = if out_dir.join("samples.parquet").is_file() {
+                Some(out_dir.join("samples.parquet"))
+            } else {
+                parts::list(&out_dir, false, &mut |_| {})
+                    .ok()
+                    .and_then(|v| v.first().map(|p| p.path.clone()))
+            };
+            let done = first
+                .and_then(|f| crate::output::file_metadata(&f).ok())
+                .and_then(|kv| {
+                    kv.into_iter()
+                        .find(|(k, _)| k == "dispersa.precision")
+                        .map(|(_, v)| v)
+                });
+            if let (Some(asked), Some(done)) = (asked, done) {
+                if asked != done {
+                    return Err(ConfigError::Cli(format!(
+                        "--resume: {} is a finished run of this job computed in {done}, not \
+                         --precision {asked}: pass --force to compute it again in {asked}",
+                        out_dir.display()
+                    )));
+                }
+            }
             return Err(ConfigError::Finished(format!(
                 "{} is a finished run of this job: nothing to resume",
                 out_dir.display()

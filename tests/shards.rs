@@ -464,4 +464,32 @@ fn a_refused_shard_leaves_nothing_behind() {
     .output()
     .unwrap();
     assert!(o.status.success(), "{}", err(&o));
+    // Finished in f64, a resubmission in f32 is refused (it was told "nothing to resume" and
+    // the merge then wrote f64 results: a cluster trial); in the same precision, or auto, it
+    // exits 0.
+    let resume = |precision: &[&str]| {
+        dispersa(&[
+            "run",
+            CONFIG,
+            "--quiet",
+            "--samples",
+            "600",
+            "--shard",
+            "0/2",
+        ])
+        .args(["--resume", "--out"])
+        .arg(&out)
+        .args(precision)
+        .output()
+        .unwrap()
+    };
+    let o = resume(&["--precision", "f32"]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("computed in f64, not --precision f32"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(resume(&["--precision", "f64"]).status.code(), Some(0));
+    assert_eq!(resume(&[]).status.code(), Some(0));
 }
