@@ -150,17 +150,6 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     };
     let seed = opts.seed.unwrap_or(run_cfg.seed);
     let draws = Samples::new(scenario.as_ref(), seed, opts.nominal)?;
-    // A resume continues a run that was accepted when it began (--resume refuses anything
-    // else): one that a build before this check flew goes on drawing as it did, and a finished
-    // one still exits 0 for a cluster's requeue (a review found it refused with exit 2). A
-    // --nominal run draws nothing, and notes a --set of the bounds as unused.
-    if !opts.resume && !opts.nominal {
-        crate::sampling::check_centres(
-            scenario.dispersions().0,
-            scenario.param_names(),
-            scenario.nominal(),
-        )?;
-    }
     // After the config and its dispersions validate: a note about a value that is then refused
     // only distracts.
     raw.print_unused_override_notes(if opts.nominal {
@@ -224,7 +213,23 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         None => out.clone(),
     };
     let partial = crate::output::partial_dir(&out_dir);
-    if opts.resume {
+    // --force with --resume computes again what there is no interrupted run of to continue (a
+    // finished run: the cluster scripts add --resume to a shard that holds a marker, and a
+    // --force among their arguments was then ignored, a cluster trial); an interrupted run is
+    // continued, which a requeued task of a forced run needs.
+    let resume = opts.resume && (partial.is_dir() || !opts.force);
+    // A resume continues a run that was accepted when it began (--resume refuses anything
+    // else): one that a build before this check flew goes on drawing as it did, and a finished
+    // one still exits 0 for a cluster's requeue (a review found it refused with exit 2). A
+    // --nominal run draws nothing, and notes a --set of the bounds as unused.
+    if !resume && !opts.nominal {
+        crate::sampling::check_centres(
+            scenario.dispersions().0,
+            scenario.param_names(),
+            scenario.nominal(),
+        )?;
+    }
+    if resume {
         // A run this job finished already has nothing left to resume: exit 0, so that a
         // cluster's requeued or resubmitted task succeeds on it. Another job's finished run is
         // refused as before (a shard's dataset said so below; a run's identity here), so a
@@ -322,9 +327,9 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     } else {
         DirKind::Run
     };
-    let lock = crate::output::claim_out_dir(&out_dir, kind, opts.force || opts.resume, &mut notice)
+    let lock = crate::output::claim_out_dir(&out_dir, kind, opts.force || resume, &mut notice)
         .map_err(ConfigError::Cli)?;
-    if !opts.resume && !opts.force {
+    if !resume && !opts.force {
         let done = parts::list(&partial, false, &mut |_| {}).unwrap_or_default();
         if !done.is_empty() {
             let n: u64 = done.iter().map(|p| p.rows).sum();
@@ -345,7 +350,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         shard,
         out_dir,
         identity,
-        resume: opts.resume,
+        resume,
         _lock: lock,
     })
 }

@@ -492,4 +492,19 @@ fn a_refused_shard_leaves_nothing_behind() {
     );
     assert_eq!(resume(&["--precision", "f64"]).status.code(), Some(0));
     assert_eq!(resume(&[]).status.code(), Some(0));
+    assert!(err(&resume(&[])).contains("nothing to resume"));
+    // With --force as well, a finished shard is computed again (the cluster scripts add
+    // --resume to a shard that holds a marker, and a --force among their arguments was
+    // ignored: a cluster trial), here in f32 as asked.
+    let o = resume(&["--force", "--precision", "f32"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!err(&o).contains("nothing to resume"), "{}", err(&o));
+    let part = std::fs::read_dir(out.join("shard=0"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .unwrap();
+    let kv = dispersa::output::file_metadata(&part).unwrap();
+    assert!(kv.contains(&("dispersa.precision".to_string(), "f32".to_string())));
 }
