@@ -109,6 +109,21 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
             list.join(", ")
         )));
     }
+    // A finished shard with an interrupted run beside it: a --force rerun stopped part-way,
+    // meant to replace it (the merge passed over it and used the old, a cluster trial).
+    let pending: Vec<String> = found
+        .keys()
+        .filter(|k| interrupted.contains(k))
+        .map(|k| k.to_string())
+        .collect();
+    if !pending.is_empty() {
+        return Err(MergeError::Input(format!(
+            "{shown}: shard {} has an interrupted run beside its finished one (.shard=K.partial, \
+             a --force rerun stopped part-way): finish it with `dispersa run ... --shard K/{n} \
+             --resume`, or remove .shard=K.partial to merge the finished one",
+            pending.join(", ")
+        )));
+    }
     if let Some(extra) = found.keys().find(|&&k| k >= n) {
         return Err(MergeError::Input(format!(
             "{shown}: holds shard {extra}, but the run has {n} shards (0 to {})",

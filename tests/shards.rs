@@ -508,3 +508,30 @@ fn a_refused_shard_leaves_nothing_behind() {
     let kv = dispersa::output::file_metadata(&part).unwrap();
     assert!(kv.contains(&("dispersa.precision".to_string(), "f32".to_string())));
 }
+
+/// A finished shard with an interrupted run beside it (a --force rerun stopped part-way) is not
+/// merged as if the rerun had not been asked for: the merge names it and says how to go on (it
+/// passed over it and used the old shard, a cluster trial).
+#[test]
+fn a_merge_refuses_a_shard_whose_rerun_was_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ds");
+    for k in ["0/2", "1/2"] {
+        let o = dispersa(&["run", CONFIG, "--quiet", "--samples", "600", "--shard", k])
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", err(&o));
+    }
+    std::fs::create_dir(out.join(".shard=1.partial")).unwrap();
+    let o = merge(&out);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("shard 1 has an interrupted run beside its finished one"),
+        "{}",
+        err(&o)
+    );
+    std::fs::remove_dir(out.join(".shard=1.partial")).unwrap();
+    assert!(merge(&out).status.success());
+}
