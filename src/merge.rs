@@ -275,6 +275,14 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
              the models changed between them, the dataset mixes both"
         );
     }
+    // And of more than one engine: said as the builds are (it showed in the metadata alone,
+    // a cluster trial). Their samples agree within the GPU-CPU bounds (docs/VALIDATION.md).
+    if let Some(backends) = crate::output::joined_value(&metadata, "dispersa.backend") {
+        eprintln!(
+            "dispersa: note: the shards were computed on more than one engine ({backends}; \
+             dispersa.backend and dispersa.adapter name them)"
+        );
+    }
     let tmp_summary = out.join("_summary.parquet.tmp");
     let tmp_sens = out.join("_sensitivity.parquet.tmp");
     let mut summary_meta = metadata.clone();

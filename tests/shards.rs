@@ -326,6 +326,12 @@ fn shards_of_two_precisions_are_refused_and_mixed_engines_named() {
     );
     let o = merge(&out);
     assert!(o.status.success(), "{}", err(&o));
+    // Said on the command line too (the metadata alone showed it, a cluster trial).
+    assert!(
+        err(&o).contains("the shards were computed on more than one engine (cpu; gpu"),
+        "{}",
+        err(&o)
+    );
     let kv = dispersa::output::file_metadata(&out.join("_summary.parquet")).unwrap();
     let get = |k: &str| kv.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     assert_eq!(get("dispersa.backend"), Some("cpu; gpu"));
