@@ -235,6 +235,17 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         // refused as before (a shard's dataset said so below; a run's identity here), so a
         // resubmission with other inputs cannot pass off the old results (a trial found the
         // deploy scripts' "finished" skip doing that).
+        // A shard dataset resumed as one run: it was called "a finished run of another job:
+        // unsharded against shard 0/2" (a cluster trial).
+        if shard.is_none() && crate::output::written_by_dispersa(&out_dir) == Some(DirKind::Shards)
+        {
+            return Err(ConfigError::Cli(format!(
+                "--resume: {} holds the shards of a sharded run: resume each with --shard K/N, \
+                 or join the finished ones with `dispersa merge {}`",
+                out_dir.display(),
+                out_dir.display()
+            )));
+        }
         if shard.is_some() {
             // The dataset's own identity first, where there is one: a shard of another run is
             // named as such (an empty or missing --out is not marked here).

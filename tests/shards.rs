@@ -530,6 +530,19 @@ fn a_merge_refuses_a_shard_whose_rerun_was_interrupted() {
             .unwrap();
         assert!(o.status.success(), "{}", err(&o));
     }
+    // Resumed as one run, the dataset is named as shards (it was called another job's finished
+    // run, "unsharded against shard 0/2": a cluster trial).
+    let o = dispersa(&["run", CONFIG, "--quiet", "--samples", "600", "--resume"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("holds the shards of a sharded run: resume each with --shard K/N"),
+        "{}",
+        err(&o)
+    );
     std::fs::create_dir(out.join(".shard=1.partial")).unwrap();
     let o = merge(&out);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
