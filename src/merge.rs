@@ -235,9 +235,9 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     // The shards' engines: one precision (samples of two precisions are not one dataset), and
     // the backends and adapters as they were, joined where they differ.
     let value = |kv: &[(String, String)], key: &str| {
-        kv.iter()
-            .find(|(k, _)| k == key)
-            .map_or(String::new(), |(_, v)| v.clone())
+        crate::output::meta_value(kv, key)
+            .unwrap_or_default()
+            .to_string()
     };
     if let Some((k0, kv0)) = engines.first() {
         let p0 = value(kv0, "dispersa.precision");
@@ -256,10 +256,8 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     let raw = RawConfig::parse(&whole.config, &origin, &whole.overrides)?;
     // The first part's provenance, and what the merge adds.
     let mut metadata = crate::output::file_metadata(&files[0])?;
-    let written_by = metadata
-        .iter()
-        .find(|(k, _)| k == "dispersa.git_commit")
-        .map(|(_, v)| v.clone());
+    let written_by =
+        crate::output::meta_value(&metadata, "dispersa.git_commit").map(str::to_string);
     let scenario = scenario_of_results(&raw, written_by.as_deref())?;
     let statistics = crate::dataset::statistics(scenario.as_ref(), &files, None, false)?;
     metadata.retain(|(k, _)| k.starts_with("dispersa.") && k != "dispersa.shard");

@@ -262,19 +262,12 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
                 crate::engine::PrecisionChoice::F32 => Some("f32"),
                 crate::engine::PrecisionChoice::Auto => None,
             };
-            let first = if out_dir.join("samples.parquet").is_file() {
-                Some(out_dir.join("samples.parquet"))
-            } else {
-                parts::list(&out_dir, false, &mut |_| {})
-                    .ok()
-                    .and_then(|v| v.first().map(|p| p.path.clone()))
-            };
-            let done = first
+            let done = parts::sample_files(&out_dir)
+                .ok()
+                .and_then(|files| files.into_iter().next())
                 .and_then(|f| crate::output::file_metadata(&f).ok())
                 .and_then(|kv| {
-                    kv.into_iter()
-                        .find(|(k, _)| k == "dispersa.precision")
-                        .map(|(_, v)| v)
+                    crate::output::meta_value(&kv, "dispersa.precision").map(str::to_string)
                 });
             if let (Some(asked), Some(done)) = (asked, done) {
                 if asked != done {
@@ -471,7 +464,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     }
     // One run is one precision: resumed in another, the whole run would carry its label.
     if let Some(kv) = earlier.first() {
-        if let Some((_, p)) = kv.iter().find(|(k, _)| k == "dispersa.precision") {
+        if let Some(p) = crate::output::meta_value(kv, "dispersa.precision") {
             if p != info.precision.name() {
                 return Err(ConfigError::Cli(format!(
                     "--resume: the {resumed} finished samples were computed in {p}; resume with \

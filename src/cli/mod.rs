@@ -560,15 +560,7 @@ fn first_failure(r: &crate::run::RunReport) -> Option<(i64, String)> {
     if failed == 0 {
         return None;
     }
-    let files: Vec<PathBuf> = if r.samples_at.is_file() {
-        vec![r.samples_at.clone()]
-    } else {
-        crate::output::parts::list(&r.samples_at, false, &mut |_| {})
-            .ok()?
-            .into_iter()
-            .map(|p| p.path)
-            .collect()
-    };
+    let files = crate::output::parts::sample_files(&r.out_dir).ok()?;
     let mut first = None;
     crate::output::for_each_batch(&files, &["sample", "failure_reason"], |b| {
         let sample = b

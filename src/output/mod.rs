@@ -488,7 +488,7 @@ pub fn other_builds_note(sources: &[Vec<(String, String)>], what: &str) -> Optio
     let this = env!("DISPERSA_GIT_COMMIT");
     let mut others: Vec<&str> = Vec::new();
     for kv in sources {
-        if let Some((_, v)) = kv.iter().find(|(k, _)| k == "dispersa.git_commit") {
+        if let Some(v) = meta_value(kv, "dispersa.git_commit") {
             for c in v.split("; ") {
                 if c != this && !others.contains(&c) {
                     others.push(c);
@@ -506,14 +506,17 @@ pub fn other_builds_note(sources: &[Vec<(String, String)>], what: &str) -> Optio
     })
 }
 
+/// The value of `key` in key-value metadata `kv` (a file's, as [`file_metadata`] reads it).
+pub fn meta_value<'a>(kv: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    kv.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
 /// The value of `key` in `metadata` where [`join_engine_labels`] joined more than one ("gpu;
 /// cpu"), else None.
 pub fn joined_value(metadata: &[(String, String)], key: &str) -> Option<String> {
-    metadata
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
+    meta_value(metadata, key)
         .filter(|v| v.contains("; "))
+        .map(str::to_string)
 }
 
 /// Set each of [`ENGINE_KEYS`] in `metadata` to every value `sources` hold for it, in order of
@@ -523,7 +526,7 @@ pub fn join_engine_labels(metadata: &mut [(String, String)], sources: &[Vec<(Str
     for key in ENGINE_KEYS {
         let mut seen: Vec<String> = Vec::new();
         for kv in sources {
-            let v = kv.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v);
+            let v = meta_value(kv, key).unwrap_or("");
             for part in v.split("; ") {
                 if !seen.iter().any(|s| s == part) {
                     seen.push(part.to_string());

@@ -42,6 +42,19 @@ pub struct Part {
     pub path: PathBuf,
 }
 
+/// The sample files of a finished run or shard directory `dir`, in order: its samples.parquet
+/// where the parts were joined (an unsharded run), else its part files (a shard).
+pub fn sample_files(dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    let joined = dir.join("samples.parquet");
+    if joined.is_file() {
+        return Ok(vec![joined]);
+    }
+    Ok(list(dir, false, &mut |_| {})?
+        .into_iter()
+        .map(|p| p.path)
+        .collect())
+}
+
 /// The rows of a Parquet file, from its footer.
 pub fn rows_of(path: &Path) -> Result<u64, OutputError> {
     let file = std::fs::File::open(path).map_err(io(format!("opening {}", path.display())))?;

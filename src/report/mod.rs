@@ -1338,8 +1338,7 @@ fn heliocentric(
         }
         tracks.push((label, pts));
     }
-    let checked = compared;
-    let check = if checked > 0 {
+    let check = if compared > 0 {
         if worst_km > 1.0 {
             notes.push(format!(
                 "the re-propagated trajectories end up to {worst_km:.1} km from their end points \
@@ -1348,8 +1347,8 @@ fn heliocentric(
         }
         format!(
             " The end point{} agree{} with samples.parquet to {}.",
-            if checked > 1 { "s" } else { "" },
-            if checked > 1 { "" } else { "s" },
+            if compared > 1 { "s" } else { "" },
+            if compared > 1 { "" } else { "s" },
             if worst_km < 1e-3 {
                 "better than a metre".to_string()
             } else {
