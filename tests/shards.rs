@@ -435,6 +435,16 @@ fn a_merge_names_a_running_shard_apart_from_an_interrupted_one() {
     assert!(!err(&o).contains("still running"), "{}", err(&o));
 }
 
+/// `dispersa run CONFIG --quiet ARGS --out OUT`.
+fn run_out(args: &[&str], out: &Path) -> Output {
+    dispersa(&["run", CONFIG, "--quiet"])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 /// A refused shard writes nothing, so the corrected command is not taken for another run: a
 /// shard of more samples than the disk holds, or a --resume of nothing, left the dataset's
 /// marker with its settings, and every corrected resubmission was refused as "holds shards of
@@ -444,51 +454,28 @@ fn a_refused_shard_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ds");
     for refused in [
-        &["--samples", "100000000000"][..],
-        &["--samples", "600", "--seed", "7", "--resume"][..],
+        &["--shard", "0/2", "--samples", "100000000000"][..],
+        &[
+            "--shard",
+            "0/2",
+            "--samples",
+            "600",
+            "--seed",
+            "7",
+            "--resume",
+        ][..],
     ] {
-        let o = dispersa(&["run", CONFIG, "--quiet", "--shard", "0/2"])
-            .args(refused)
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
+        let o = run_out(refused, &out);
         assert_eq!(o.status.code(), Some(2), "{}", err(&o));
         assert!(!out.exists(), "a refused shard left {}", out.display());
     }
-    let o = dispersa(&[
-        "run",
-        CONFIG,
-        "--quiet",
-        "--samples",
-        "600",
-        "--shard",
-        "0/2",
-    ])
-    .arg("--out")
-    .arg(&out)
-    .output()
-    .unwrap();
+    let shard0 = ["--samples", "600", "--shard", "0/2"];
+    let o = run_out(&shard0, &out);
     assert!(o.status.success(), "{}", err(&o));
     // Finished in f64, a resubmission in f32 is refused (it was told "nothing to resume" and
     // the merge then wrote f64 results: a cluster trial); in the same precision, or auto, it
     // exits 0.
-    let resume = |precision: &[&str]| {
-        dispersa(&[
-            "run",
-            CONFIG,
-            "--quiet",
-            "--samples",
-            "600",
-            "--shard",
-            "0/2",
-        ])
-        .args(["--resume", "--out"])
-        .arg(&out)
-        .args(precision)
-        .output()
-        .unwrap()
-    };
+    let resume = |extra: &[&str]| run_out(&[&shard0[..], &["--resume"], extra].concat(), &out);
     let o = resume(&["--precision", "f32"]);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(
@@ -505,13 +492,7 @@ fn a_refused_shard_leaves_nothing_behind() {
     let o = resume(&["--force", "--precision", "f32"]);
     assert!(o.status.success(), "{}", err(&o));
     assert!(!err(&o).contains("nothing to resume"), "{}", err(&o));
-    let part = std::fs::read_dir(out.join("shard=0"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
-        .unwrap();
-    let kv = dispersa::output::file_metadata(&part).unwrap();
+    let kv = dispersa::output::file_metadata(&parts(&out.join("shard=0"))[0]).unwrap();
     assert!(kv.contains(&("dispersa.precision".to_string(), "f32".to_string())));
 }
 
@@ -523,20 +504,12 @@ fn a_merge_refuses_a_shard_whose_rerun_was_interrupted() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ds");
     for k in ["0/2", "1/2"] {
-        let o = dispersa(&["run", CONFIG, "--quiet", "--samples", "600", "--shard", k])
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
+        let o = run_out(&["--samples", "600", "--shard", k], &out);
         assert!(o.status.success(), "{}", err(&o));
     }
     // Resumed as one run, the dataset is named as shards (it was called another job's finished
     // run, "unsharded against shard 0/2": a cluster trial).
-    let o = dispersa(&["run", CONFIG, "--quiet", "--samples", "600", "--resume"])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = run_out(&["--samples", "600", "--resume"], &out);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(
         err(&o).contains("holds the shards of a sharded run: resume each with --shard K/N"),
