@@ -358,45 +358,209 @@ impl RawConfig {
         } else if self.table.contains_key("departure") {
             Ok("cruise".to_string())
         } else {
+            // A misspelt [entry] or [departure] is the likely cause: name it.
+            let near = self.table.keys().find_map(|k| {
+                ["entry", "departure"]
+                    .into_iter()
+                    .find(|t| strsim::damerau_levenshtein(k, t) <= 2)
+                    .map(|t| format!(" (is [{k}] a misspelt [{t}]?)"))
+            });
             Err(ConfigError::key(
                 "run.scenario",
-                "missing, and the config has neither an [entry] table (a reentry) nor a \
-                 [departure] table (a cruise): give one of them, or run.scenario = \"reentry\" \
-                 or \"cruise\"",
+                format!(
+                    "missing, and the config has neither an [entry] table (a reentry) nor a \
+                     [departure] table (a cruise){}: give one of them, or run.scenario = \
+                     \"reentry\" or \"cruise\"",
+                    near.unwrap_or_default()
+                ),
             ))
         }
     }
 
-    /// Deserialize into a typed config; errors name the dotted key.
+    /// Deserialize into a typed config; errors name the dotted key. A missing key is reported
+    /// with every other key the config lacks, found by filling each in turn with a stand-in
+    /// value and deserializing again, so that a config written from scratch learns them all
+    /// in one run.
     pub fn typed<T: for<'de> Deserialize<'de>>(&self) -> Result<T, ConfigError> {
-        let de = self.table.clone();
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = quoted_path(&e.path().to_string(), &self.table);
-            let inner = e.into_inner().to_string();
-            let inner = inner.trim().to_string();
-            // serde reports a missing field at the parent ("missing field `x`", which toml
-            // follows with a second line "in `table`"); append the field name to the path.
-            if let Some(field) = inner
-                .strip_prefix("missing field `")
-                .and_then(|s| s.split('`').next())
-            {
-                let key = if path == "." || path.is_empty() {
-                    field.to_string()
+        match deserialize_or_error::<T>(&self.table) {
+            Ok(cfg) => Ok(cfg),
+            Err(TypedError::Other(e)) => Err(e),
+            Err(TypedError::Missing(first)) => {
+                let others = other_missing_keys::<T>(&self.table, &first);
+                let message = if others.is_empty() {
+                    "required but missing".to_string()
                 } else {
-                    format!("{path}.{field}")
+                    format!(
+                        "required but missing; so {} {}",
+                        if others.len() == 1 { "is" } else { "are" },
+                        others
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 };
-                return ConfigError::key(key, "required but missing");
+                Err(ConfigError::key(first, message))
             }
-            ConfigError::key(
-                if path.is_empty() {
-                    ".".into()
-                } else {
-                    path.clone()
-                },
-                readable_type_error(&path, &inner, &self.table),
-            )
-        })
+        }
     }
+}
+
+/// Why a table did not deserialize: a required key it lacks (its dotted path), or any other
+/// error, already in the config's terms.
+enum TypedError {
+    Missing(String),
+    Other(ConfigError),
+}
+
+fn deserialize_or_error<T: for<'de> Deserialize<'de>>(
+    table: &toml::Table,
+) -> Result<T, TypedError> {
+    serde_path_to_error::deserialize(table.clone()).map_err(|e| {
+        let path = quoted_path(&e.path().to_string(), table);
+        let inner = e.into_inner().to_string();
+        let inner = inner.trim().to_string();
+        // serde reports a missing field at the parent ("missing field `x`", which toml
+        // follows with a second line "in `table`"); append the field name to the path.
+        if let Some(field) = inner
+            .strip_prefix("missing field `")
+            .and_then(|s| s.split('`').next())
+        {
+            return TypedError::Missing(if path == "." || path.is_empty() {
+                field.to_string()
+            } else {
+                format!("{path}.{field}")
+            });
+        }
+        TypedError::Other(ConfigError::key(
+            if path.is_empty() {
+                ".".into()
+            } else {
+                path.clone()
+            },
+            readable_type_error(&path, &inner, table),
+        ))
+    })
+}
+
+/// The required keys a config lacks besides `first`, in the order serde meets them: each
+/// missing key is filled with the first stand-in (a number, a whole number, a string, a
+/// table, an array, or the first name a choice lists) that its type takes, and the table
+/// deserialized again. A missing table is named by the keys it lacks. The search stops at
+/// any other error, at a key no stand-in satisfies, or after 64 keys.
+fn other_missing_keys<T: for<'de> Deserialize<'de>>(
+    table: &toml::Table,
+    first: &str,
+) -> Vec<String> {
+    let mut filled = table.clone();
+    let mut missing = first.to_string();
+    let mut found = Vec::new();
+    while found.len() < 64 {
+        let Some((trial, key, was_table)) = fill_one::<T>(&filled, &missing) else {
+            found.push(missing);
+            break;
+        };
+        if !(was_table && key.starts_with(&format!("{missing}."))) {
+            found.push(missing);
+        }
+        filled = trial;
+        missing = key;
+    }
+    found.retain(|k| k != first);
+    found
+}
+
+/// `table` with a stand-in at `missing`, the next key it lacks, and whether the stand-in was
+/// a table; None when no stand-in is taken, or when the table with one deserializes or fails
+/// for another reason.
+fn fill_one<T: for<'de> Deserialize<'de>>(
+    table: &toml::Table,
+    missing: &str,
+) -> Option<(toml::Table, String, bool)> {
+    let mut candidates = vec![
+        toml::Value::Float(1.0),
+        toml::Value::Integer(1),
+        toml::Value::String(String::new()),
+        toml::Value::Table(toml::Table::new()),
+        toml::Value::Array(Vec::new()),
+    ];
+    let mut i = 0;
+    while i < candidates.len() {
+        let stand_in = candidates[i].clone();
+        i += 1;
+        let mut trial = table.clone();
+        insert_at(&mut trial, missing, stand_in.clone())?;
+        match deserialize_or_error::<T>(&trial) {
+            Ok(_) => return None,
+            Err(TypedError::Missing(key)) if key != missing => {
+                return Some((trial, key, stand_in.is_table()));
+            }
+            Err(TypedError::Missing(_)) => {}
+            Err(TypedError::Other(ConfigError::Key { key, message })) if key == missing => {
+                // A named choice takes the first of the names it lists.
+                if let Some(name) = first_expected_variant(&message) {
+                    if !candidates.iter().any(|c| c.as_str() == Some(name.as_str())) {
+                        candidates.push(toml::Value::String(name));
+                    }
+                }
+            }
+            // The stand-in was taken and something else is wrong: that is for the next run
+            // to report, once the missing keys are given.
+            Err(TypedError::Other(_)) => return None,
+        }
+    }
+    None
+}
+
+/// The first name in "unknown variant ``, expected one of `a`, `b`" (or "expected `a`").
+fn first_expected_variant(message: &str) -> Option<String> {
+    let after = &message[message.find("expected")?..];
+    let start = after.find('`')? + 1;
+    let len = after[start..].find('`')?;
+    Some(after[start..start + len].to_string())
+}
+
+/// Sets the value at a dotted key as [`ConfigError`] names it (`a.b.c`, `a."x.y".c`,
+/// `a.b[2].c`), making none of the tables on the way; None when the path does not lead to a
+/// table.
+fn insert_at(table: &mut toml::Table, path: &str, value: toml::Value) -> Option<()> {
+    let mut here = table;
+    let mut rest = path;
+    loop {
+        let (key, tail) = match rest.strip_prefix('"') {
+            Some(quoted) => {
+                let end = quoted.find('"')?;
+                (&quoted[..end], &quoted[end + 1..])
+            }
+            None => {
+                let end = rest.find(['.', '[']).unwrap_or(rest.len());
+                (&rest[..end], &rest[end..])
+            }
+        };
+        if tail.is_empty() {
+            here.insert(key.to_string(), value);
+            return Some(());
+        }
+        (here, rest) = descend(here.get_mut(key)?, tail)?;
+    }
+}
+
+/// From a value and the path after its key (`.c`, `[2].c`), the table it leads to and the
+/// path left.
+fn descend<'a, 'p>(
+    value: &'a mut toml::Value,
+    tail: &'p str,
+) -> Option<(&'a mut toml::Table, &'p str)> {
+    let mut value = value;
+    let mut tail = tail;
+    while let Some(index) = tail.strip_prefix('[') {
+        let close = index.find(']')?;
+        let i: usize = index[..close].parse().ok()?;
+        value = value.as_array_mut()?.get_mut(i)?;
+        tail = &index[close + 1..];
+    }
+    let rest = tail.strip_prefix('.')?;
+    Some((value.as_table_mut()?, rest))
 }
 
 /// serde's path with a dispersion's parameter path quoted as the config writes it:
@@ -655,5 +819,33 @@ pub fn non_negative(key: &str, value: f64) -> Result<f64, ConfigError> {
         Ok(value)
     } else {
         Err(ConfigError::key(key, format!("must be >= 0, got {value}")))
+    }
+}
+
+/// A number to 4 significant digits, without trailing noise.
+pub fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let mag = x.abs().log10().floor() as i32;
+    if !(-4..6).contains(&mag) {
+        return format!("{x:.3e}");
+    }
+    let decimals = (3 - mag).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A number in full, as `{}` prints it, but in exponent form where that would run to more
+/// than 16 digits (a unit slip of 1e300 prints as 1e300).
+pub fn full(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e16).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }

@@ -155,6 +155,10 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         &PARAM_NAMES,
         crate::scenario::Scenario::nominal(&sc),
     )?;
+    // A backend and precision that cannot be honoured, as `run` refuses them.
+    if let Some(m) = crate::engine::refused_choice(opts.backend, opts.precision, &sc) {
+        return Err(ConfigError::Cli(m).into());
+    }
     // After the config and its dispersions validate (run.rs::prepare).
     raw.print_unused_override_notes(crate::config::Flights::SweptAngle);
     let p_fpa = PARAM_NAMES

@@ -131,22 +131,28 @@ impl Samples {
             seed,
             nominal,
         };
-        if let Some((i, low, high, why)) = suspect {
+        // Any other dispersion (a normal's mean, a Weibull's scale, a correlated group's
+        // means) is judged by the run's first draws: when every one is unphysical, the
+        // parameter whose draws alone are all refused is named.
+        if !nominal && scenario.unphysical(nominal_params).is_none() {
             let drawn = samples.draw(scenario, 0..SUSPECT_DRAWS, None);
             if drawn
                 .params
                 .iter()
                 .all(|p| scenario.unphysical(p).is_some())
             {
-                let path = scenario.param_names()[i];
-                return Err(ConfigError::key(
-                    format!("dispersions.\"{path}\""),
-                    format!(
-                        "draws from {low} to {high}, where every value is unphysical ({why} is \
-                         refused, and so is each of the run's first {SUSPECT_DRAWS} samples): \
-                         every sample would fail"
-                    ),
-                ));
+                if let Some((i, low, high, why)) = suspect {
+                    let path = scenario.param_names()[i];
+                    return Err(ConfigError::key(
+                        format!("dispersions.\"{path}\""),
+                        format!(
+                            "draws from {low} to {high}, where every value is unphysical ({why} \
+                             is refused, and so is each of the run's first {SUSPECT_DRAWS} \
+                             samples): every sample would fail"
+                        ),
+                    ));
+                }
+                return Err(every_draw_unphysical(scenario, &drawn.params));
             }
         }
         Ok(samples)
@@ -311,4 +317,57 @@ pub fn provenance(
         ("dispersa.driver".into(), info.driver.clone()),
         ("dispersa.precision".into(), info.precision.name().into()),
     ]
+}
+
+/// The error of a run whose first draws are all unphysical: the dispersed parameter whose
+/// drawn values are refused on their own, every other parameter nominal (its range of draws
+/// and the first reason), else the first sample's reason, where parameters only fail
+/// together.
+fn every_draw_unphysical(scenario: &dyn Scenario, drawn: &[Vec<f64>]) -> ConfigError {
+    let nominal = scenario.nominal();
+    let alone = |i: usize, x: f64| {
+        let mut p = nominal.to_vec();
+        p[i] = x;
+        scenario.unphysical(&p)
+    };
+    // A derived parameter (a B-plane entry's speed) fails from its inputs: name those.
+    let derived = scenario.derived_params();
+    for i in (0..nominal.len()).filter(|i| !derived.contains(i)) {
+        let values: Vec<f64> = drawn.iter().map(|p| p[i]).collect();
+        if values.iter().all(|&x| x.to_bits() == nominal[i].to_bits()) {
+            continue;
+        }
+        let reasons: Vec<Option<String>> = values.iter().map(|&x| alone(i, x)).collect();
+        if reasons.iter().all(|r| r.is_some()) {
+            let (lo, hi) = values
+                .iter()
+                .filter(|x| x.is_finite())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
+            let range = if lo <= hi {
+                format!("{} to {}", crate::config::sig(lo), crate::config::sig(hi))
+            } else {
+                "none finite".to_string()
+            };
+            let path = scenario.param_names()[i];
+            return ConfigError::key(
+                format!("dispersions.\"{path}\""),
+                format!(
+                    "each of the run's first {SUSPECT_DRAWS} draws ({range}) is unphysical ({} \
+                     is refused): every sample would fail; check the distribution's centre and \
+                     spread",
+                    reasons[0].as_deref().unwrap_or("")
+                ),
+            );
+        }
+    }
+    ConfigError::key(
+        "dispersions",
+        format!(
+            "each of the run's first {SUSPECT_DRAWS} samples is unphysical (the first: {}): \
+             every sample would fail",
+            scenario.unphysical(&drawn[0]).unwrap_or_default()
+        ),
+    )
 }

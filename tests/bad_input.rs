@@ -115,6 +115,58 @@ fn missing_required_key() {
 }
 
 #[test]
+fn every_missing_key_is_named_at_once() {
+    // A reentry written from scratch with two keys: every required key it lacks is in the
+    // one message, past choices (`planet.model`) that the search fills with a listed name.
+    let (code, err, out, _dir) = run_with(
+        Some("[run]\nsamples = 4\nseed = 1\n[entry]\naltitude_km = 125.0\n"),
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(!out.exists() || is_empty(&out), "nothing written");
+    for key in [
+        "`entry.epoch`: required but missing; so are",
+        "`run.name`",
+        "`planet.model`",
+        "`atmosphere.model`",
+        "`vehicle.mass_kg`",
+        "`vehicle.nose_radius_m`",
+        "`events.g_limit`",
+        "`events.heat_flux_limit_w_cm2`",
+    ] {
+        assert!(err.contains(key), "message should name {key}: {err}");
+    }
+    // A missing table is named by its keys, not as itself too.
+    assert!(!err.contains("`planet`,"), "{err}");
+    // The entry state's keys, which its mode requires, are named together.
+    let state = replace("velocity_km_s = 12.0 ", "# ").replace("azimuth_deg = 70.0", "# azimuth");
+    let (code, err, _, _dir) = run_with(Some(&state), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "`entry.velocity_km_s`: required when mode = \"state\"; so is `entry.azimuth_deg`"
+        ),
+        "{err}"
+    );
+    // The cruise's, across its tables and its choices.
+    let (code, err, _, _dir) = run_with(
+        Some("[run]\nscenario = \"cruise\"\nsamples = 4\nseed = 1\n"),
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    for key in [
+        "`departure.epoch`",
+        "`spacecraft.wet_mass_kg`",
+        "`propulsion.power_model`",
+        "`propulsion.array_power_1au_kw`",
+        "`guidance.mode`",
+        "`target.deadline`",
+    ] {
+        assert!(err.contains(key), "message should name {key}: {err}");
+    }
+}
+
+#[test]
 fn wrong_type() {
     expect_bad(
         Some(&replace("mass_kg = 40.0", "mass_kg = \"heavy\"")),
@@ -892,6 +944,46 @@ fn parachute_and_landing_inputs_name_their_keys() {
         ],
         "`dispersions.\"vehicle.mass_kg\"`: draws from -5 to -1, where every value is unphysical",
     );
+    // An unbounded dispersion whose draws are all unphysical (a fuzzing trial's normal with a
+    // positive mean on the flight path angle ran, failed every sample and wrote them all).
+    expect_bad(
+        Some(DEFAULT),
+        &[
+            "--set",
+            "dispersions.\"entry.flight_path_angle_deg\".mean=10.0",
+        ],
+        "`dispersions.\"entry.flight_path_angle_deg\"`: each of the run's first 64 draws",
+    );
+    expect_bad(
+        Some(CRUISE),
+        &[
+            "--set",
+            "dispersions.\"propulsion.isp_s\"={dist=\"normal\", mean=-3000.0, sigma=1.0}",
+        ],
+        "`dispersions.\"propulsion.isp_s\"`: each of the run's first 64 draws",
+    );
+    // Dispersed values past the limits the config's own keys are held to: an interface under
+    // the terrain, a speed in m/s, a main triggered above where drogues open. Each flew and
+    // "landed" (at up to 32 million g) before.
+    for (path, low, high, says) in [
+        ("entry.altitude_km", 0.5, 1.0, "not above the terrain"),
+        ("entry.velocity_km_s", 11000.0, 12000.0, "the unit is km/s"),
+        (
+            "parachutes.main_deploy_altitude_km",
+            40.0,
+            50.0,
+            "above 30 km",
+        ),
+    ] {
+        expect_bad(
+            Some(DEFAULT),
+            &[
+                "--set",
+                &format!("dispersions.\"{path}\"={{dist=\"uniform\", low={low:?}, high={high:?}}}"),
+            ],
+            says,
+        );
+    }
     // An entry interface under the terrain, or under the main's deployment above it.
     expect_bad(
         Some(DEFAULT),
@@ -1239,31 +1331,48 @@ fn an_unknown_convective_correlation_names_its_key() {
     );
 }
 
-#[test]
-fn the_corridor_refuses_a_bplane_config() {
-    // The corridor sweeps the flight path angle, which bplane mode derives from the delivery.
+/// `dispersa corridor` on a shipped config with `extra` flags, on the CPU, into a fresh
+/// directory: refused with exit 2, a message that says `says`, and nothing written.
+fn expect_corridor_refused(config: &str, extra: &[&str], says: &str) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("c");
     let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .args([
             "corridor",
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/configs/tianwen2_reentry_bplane.toml"
-            ),
+            &format!("{}/configs/{config}", env!("CARGO_MANIFEST_DIR")),
+        ])
+        .args([
             "--fpa-deg",
             "-12:-8:2",
-            "--out",
-            out.to_str().unwrap(),
+            "--samples-per-point",
+            "4",
             "--backend",
             "cpu",
         ])
+        .args(["--out", out.to_str().unwrap()])
+        .args(extra)
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("entry.mode"), "{err}");
+    assert!(err.contains(says), "{err}");
     assert!(!out.exists());
+}
+
+#[test]
+fn the_corridor_refuses_a_bplane_config() {
+    // The corridor sweeps the flight path angle, which bplane mode derives from the delivery.
+    expect_corridor_refused("tianwen2_reentry_bplane.toml", &[], "entry.mode");
+}
+
+#[test]
+fn the_corridor_refuses_f32_on_the_cpu_as_run_does() {
+    // It ran in f64 and said nothing (a fuzzing trial); `run` refuses the same flags.
+    expect_corridor_refused(
+        "tianwen2_reentry.toml",
+        &["--precision", "f32"],
+        "--precision f32: the CPU backend computes in f64 only",
+    );
 }
 
 #[test]
@@ -1649,4 +1758,72 @@ fn cruise_limits_and_mode_bound_checks() {
         let (code, err, _, _dir) = run_with(Some(CRUISE), &args);
         assert_eq!(code, 0, "{sets:?}: {err}");
     }
+}
+
+/// Values a unit slip gives (km for m, N for mN, m/s for km/s, km for au), refused with the
+/// unit named: each flew before (a fuzzing trial), to 681,861 g on a 6.4 km planet or to a
+/// timeout at 4,600 km/s.
+#[test]
+fn unit_slips_are_named_as_such() {
+    let minimal_cruise = include_str!("../configs/examples/minimal_cruise.toml");
+    for (config, set, says) in [
+        (
+            DEFAULT,
+            vec![
+                "planet.model=\"spherical\"",
+                "planet.mu_m3_s2=3.986e14",
+                "planet.radius_m=6371.0",
+            ],
+            "`planet.radius_m`: 6371 m is smaller than any world",
+        ),
+        (
+            DEFAULT,
+            vec![
+                "atmosphere.model=\"exponential\"",
+                "atmosphere.rho0_kg_m3=1.225",
+                "atmosphere.scale_height_m=7.2",
+            ],
+            "`atmosphere.scale_height_m`: 7.2 m is below any planet's",
+        ),
+        (
+            CRUISE,
+            vec!["propulsion.thrust_mn=40000.0"],
+            "`propulsion.thrust_mn`: 40000 mN is above any electric thruster's",
+        ),
+        (
+            CRUISE,
+            vec!["propulsion.isp_s=3e9"],
+            "`propulsion.isp_s`: 3000000000 s is above any thruster's",
+        ),
+        (
+            CRUISE,
+            vec!["departure.vinf_in_km_s=[538.0, 1478.0, 4323.0]"],
+            "`departure.vinf_in_km_s`: 4600.2 km/s is faster",
+        ),
+        (
+            minimal_cruise,
+            vec!["departure.position_au=[1.496e8, 0.0, 0.0]"],
+            "`departure.position_au`: 1.4960e8 au from the Sun is beyond 100 au",
+        ),
+        (
+            minimal_cruise,
+            vec!["departure.velocity_km_s=[0.0, 29800.0, 0.0]"],
+            "`departure.velocity_km_s`: 29800.0 km/s is faster than any heliocentric craft",
+        ),
+    ] {
+        let args: Vec<&str> = set.iter().flat_map(|s| ["--set", *s]).collect();
+        expect_bad(Some(config), &args, says);
+    }
+}
+
+/// A config that names no scenario and misspells its [entry] or [departure] table is told
+/// which table it likely meant, not only that run.scenario is missing.
+#[test]
+fn a_misspelt_scenario_table_is_named() {
+    let text = include_str!("../configs/examples/minimal_reentry.toml").replacen(
+        "\n[entry]",
+        "\n[entryy]",
+        1,
+    );
+    expect_bad(Some(&text), &[], "(is [entryy] a misspelt [entry]?)");
 }

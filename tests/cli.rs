@@ -115,20 +115,24 @@ fn nominal_run_prints_a_summary_and_the_adapters_command_lists_lavapipe() {
 fn a_run_where_every_sample_failed_exits_1_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("all_failed");
-    // Every sampled mass is negative: every sample is unphysical, so failed. (A normal
-    // dispersion: a bounded one wholly below zero is refused as bad input before any work,
+    // Every cruise stalls at a cap of 100 trial steps, in flight, so fails. (A dispersion
+    // whose draws are all unphysical is refused as bad input before any work,
     // tests/bad_input.rs.)
+    let cruise = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/tianwen2_cruise_311p.toml"
+    );
     let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .args([
             "run",
-            CONFIG,
+            cruise,
             "--samples",
             "6",
             "--backend",
             "cpu",
             "--quiet",
             "--set",
-            "dispersions.\"vehicle.mass_kg\"={dist=\"normal\", mean=-5.0, sigma=0.01}",
+            "integrator.max_trials=100",
             "--out",
             out.to_str().unwrap(),
         ])

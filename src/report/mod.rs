@@ -10,6 +10,7 @@ pub mod figures;
 mod html;
 pub mod wind_drift;
 
+pub use crate::config::sig;
 use crate::config::{ConfigError, RawConfig};
 use crate::output::{OutputError, RunDir};
 use crate::physics::comet::comet_311p_state;
@@ -1635,24 +1636,6 @@ fn tally<'a>(statuses: impl Iterator<Item = &'a str>) -> String {
         .map(|(s, n)| format!("{s} {n}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// A number to 4 significant digits, without trailing noise.
-pub fn sig(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let mag = x.abs().log10().floor() as i32;
-    if !(-4..6).contains(&mag) {
-        return format!("{x:.3e}");
-    }
-    let decimals = (3 - mag).max(0) as usize;
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
 }
 
 #[cfg(test)]

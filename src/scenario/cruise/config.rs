@@ -374,6 +374,18 @@ impl CruiseIntegratorConfig {
     }
 }
 
+/// The largest thrust a thruster is taken to give [mN]: above it, a unit slip (N for mN).
+pub const MAX_THRUST_MN: f64 = 10_000.0;
+/// The highest specific impulse accepted [s].
+pub const MAX_ISP_S: f64 = 30_000.0;
+/// The fastest hyperbolic excess speed at the Earth accepted [km/s]: the Sun's escape speed at
+/// 1 au plus the Earth's orbital speed, as the reentry's B-plane delivery (`entry.vinf_km_s`).
+pub const MAX_VINF_IN_KM_S: f64 = 73.0;
+/// The farthest state departure from the Sun accepted [au].
+pub const MAX_START_AU: f64 = 100.0;
+/// The fastest state departure accepted [km/s].
+pub const MAX_START_SPEED_KM_S: f64 = 250.0;
+
 /// One thruster's jet power [kW]: thrust T' = thrust_mn x thrust_scale at the flow of the
 /// nominal thrust, T / (g0 Isp isp_scale), carries T'^2 / (2 flow).
 pub fn jet_power_kw(thrust_mn: f64, thrust_scale: f64, isp_s: f64, isp_scale: f64) -> f64 {
@@ -539,6 +551,16 @@ impl CruiseConfig {
                         "must not be zero",
                     ));
                 }
+                let vinf = norm(v);
+                if vinf > MAX_VINF_IN_KM_S {
+                    return Err(ConfigError::key(
+                        "departure.vinf_in_km_s",
+                        format!(
+                            "{vinf:.1} km/s is faster than anything bound to the Sun meets the \
+                             Earth (at most {MAX_VINF_IN_KM_S} km/s): the unit is km/s"
+                        ),
+                    ));
+                }
                 let h = d.periapsis_altitude_km.ok_or_else(|| {
                     ConfigError::key(
                         "departure.periapsis_altitude_km",
@@ -606,6 +628,26 @@ impl CruiseConfig {
                         format!("must be at least {floor} au from the Sun"),
                     ));
                 }
+                if rn > MAX_START_AU {
+                    return Err(ConfigError::key(
+                        "departure.position_au",
+                        format!(
+                            "{rn:.4e} au from the Sun is beyond {MAX_START_AU} au, past the planets \
+                             and the Kuiper belt: was it given in km? The unit is au"
+                        ),
+                    ));
+                }
+                if norm(v) > MAX_START_SPEED_KM_S {
+                    return Err(ConfigError::key(
+                        "departure.velocity_km_s",
+                        format!(
+                            "{:.1} km/s is faster than any heliocentric craft (Parker Solar Probe \
+                             peaks near 190 km/s; at most {MAX_START_SPEED_KM_S} km/s): was it \
+                             given in m/s? The unit is km/s",
+                            norm(v)
+                        ),
+                    ));
+                }
                 // No orbit plane: a zero or radial velocity falls straight at the Sun, and the
                 // Q-law's frame is undefined (it stopped the program on a NaN, a new-user
                 // trial).
@@ -668,7 +710,27 @@ impl CruiseConfig {
                  propulsion.thrusters = 0)",
             ));
         }
-        positive("propulsion.isp_s", p.isp_s)?;
+        // Slips of a unit, told before the efficiency check would blame the power.
+        if p.thrust_mn > MAX_THRUST_MN {
+            return Err(ConfigError::key(
+                "propulsion.thrust_mn",
+                format!(
+                    "{} mN is above any electric thruster's ({MAX_THRUST_MN} mN; the largest Hall \
+                     thrusters give ~5 N): was it given in N? The unit is mN",
+                    p.thrust_mn
+                ),
+            ));
+        }
+        if positive("propulsion.isp_s", p.isp_s)? > MAX_ISP_S {
+            return Err(ConfigError::key(
+                "propulsion.isp_s",
+                format!(
+                    "{} s is above any thruster's specific impulse ({MAX_ISP_S} s; gridded ion \
+                     engines reach ~10,000 s): the unit is s",
+                    p.isp_s
+                ),
+            ));
+        }
         positive("propulsion.power_per_thruster_kw", p.power_per_thruster_kw)?;
         non_negative("propulsion.array_power_1au_kw", p.array_power_1au_kw)?;
         // Read by solar power alone.

@@ -367,7 +367,11 @@ impl Model {
         } else {
             String::new()
         };
-        Some(format!("{} = {}{floor}", PARAM_NAMES[bad], p[bad]))
+        Some(format!(
+            "{} = {}{floor}",
+            PARAM_NAMES[bad],
+            crate::config::full(p[bad])
+        ))
     }
 
     /// Fill sample `index`'s input row. `normals` (None for the nominal run) drive the thrust

@@ -13,6 +13,14 @@ use serde::Deserialize;
 /// input.
 pub const MAX_VINF_KM_S: f64 = 73.0;
 pub const MAX_ENTRY_SPEED_KM_S: f64 = 74.0;
+/// The smallest spherical planet accepted [m]: below it, a unit slip (km for m).
+pub const MIN_PLANET_RADIUS_M: f64 = 100_000.0;
+/// The smallest exponential atmosphere's scale height accepted [m]: below it, a unit slip.
+pub const MIN_SCALE_HEIGHT_M: f64 = 1_000.0;
+/// The highest entry interface accepted [km].
+pub const MAX_ENTRY_ALTITUDE_KM: f64 = 1000.0;
+/// The highest main-canopy trigger above the terrain [km]: drogues open near 30 km.
+pub const MAX_MAIN_ALTITUDE_KM: f64 = 30.0;
 
 /// An angle [deg] finite and within [-`limit`, `limit`] (a latitude's 90, a longitude's 360).
 fn within_deg(key: &str, v: f64, limit: f64) -> Result<f64, ConfigError> {
@@ -612,6 +620,45 @@ impl ReentryConfig {
             })?;
             finite(&key, v)
         };
+        // Every key the mode needs and the config lacks, named at once.
+        let needed: &[(&str, Option<f64>)] = if e.bplane() {
+            &[
+                ("vinf_km_s", e.vinf_km_s),
+                ("asymptote_ra_deg", e.asymptote_ra_deg),
+                ("asymptote_dec_deg", e.asymptote_dec_deg),
+                ("b_t_km", e.b_t_km),
+                ("b_r_km", e.b_r_km),
+            ]
+        } else {
+            &[
+                ("velocity_km_s", e.velocity_km_s),
+                ("flight_path_angle_deg", e.flight_path_angle_deg),
+                ("azimuth_deg", e.azimuth_deg),
+                ("latitude_deg", e.latitude_deg),
+                ("longitude_deg", e.longitude_deg),
+            ]
+        };
+        let absent: Vec<&str> = needed
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| *k)
+            .collect();
+        if let [first, rest @ ..] = absent.as_slice() {
+            if !rest.is_empty() {
+                return Err(ConfigError::key(
+                    format!("entry.{first}"),
+                    format!(
+                        "required when mode = \"{}\"; so {} {}",
+                        e.mode,
+                        if rest.len() == 1 { "is" } else { "are" },
+                        rest.iter()
+                            .map(|k| format!("`entry.{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
         if !e.bplane() {
             let v = required("velocity_km_s", e.velocity_km_s)?;
             solar_system_speed("entry.velocity_km_s", v, MAX_ENTRY_SPEED_KM_S)?;
@@ -736,10 +783,10 @@ impl ReentryConfig {
         // with it, and would blame their own keys for an entry interface out of range.
         let e_alt = self.entry.altitude_km;
         positive("entry.altitude_km", e_alt)?;
-        if e_alt > 1000.0 {
+        if e_alt > MAX_ENTRY_ALTITUDE_KM {
             return Err(ConfigError::key(
                 "entry.altitude_km",
-                "must be at most 1000 km",
+                format!("must be at most {MAX_ENTRY_ALTITUDE_KM} km"),
             ));
         }
         let p = &self.planet;
@@ -752,7 +799,16 @@ impl ReentryConfig {
                 let r = p.radius_m.ok_or_else(|| {
                     ConfigError::key("planet.radius_m", "required when model = \"spherical\"")
                 })?;
-                positive("planet.radius_m", r)?;
+                if positive("planet.radius_m", r)? < MIN_PLANET_RADIUS_M {
+                    return Err(ConfigError::key(
+                        "planet.radius_m",
+                        format!(
+                            "{r} m is smaller than any world with an atmosphere to enter (at \
+                             least {MIN_PLANET_RADIUS_M} m; Pluto's, the smallest, is 1,188 km): \
+                             was it given in km? The unit is m"
+                        ),
+                    ));
+                }
             }
             PlanetModel::Wgs84J2 => {
                 for (k, v) in [
@@ -797,7 +853,15 @@ impl ReentryConfig {
                         "required when model = \"exponential\"",
                     )
                 })?;
-                positive("atmosphere.scale_height_m", h)?;
+                if positive("atmosphere.scale_height_m", h)? < MIN_SCALE_HEIGHT_M {
+                    return Err(ConfigError::key(
+                        "atmosphere.scale_height_m",
+                        format!(
+                            "{h} m is below any planet's density scale height ({MIN_SCALE_HEIGHT_M} \
+                             m; the Earth's is 7-8.5 km): was it given in km? The unit is m"
+                        ),
+                    ));
+                }
             }
             AtmosphereModel::Us76 => {
                 for (k, v) in [
@@ -1019,13 +1083,14 @@ impl ReentryConfig {
             match (pc.main_deploy_altitude_km, pc.main_cd_area_m2) {
                 (Some(h), Some(a)) => {
                     positive("parachutes.main_deploy_altitude_km", h)?;
-                    if h > 30.0 {
+                    if h > MAX_MAIN_ALTITUDE_KM {
                         return Err(ConfigError::key(
                             "parachutes.main_deploy_altitude_km",
                             format!(
                                 "{h} km above the terrain is above where drogues open (Stardust: \
                                  drogue at ~32 km, main at ~3 km); the main is triggered only \
-                                 once the drogue is open, so give at most 30 km"
+                                 once the drogue is open, so give at most \
+                                 {MAX_MAIN_ALTITUDE_KM} km"
                             ),
                         ));
                     }

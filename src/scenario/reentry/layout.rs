@@ -46,7 +46,7 @@ crate::layout! {
     S_STATUS = 10, // Status as a number
     S_STEPS = 11, // steps taken
     S_REJECTED = 12, // steps rejected
-    S_DROGUE_DONE = 13, // the drogue's trigger Mach number: 0 not reached, 1 reached, 2 crossed below the terrain
+    S_DROGUE_DONE = 13, // the drogue's trigger (Mach number or g-switch): 0 not reached, 1 reached, 2 crossed below the terrain
     S_FINISHED = 14, // events located and peaks refined (the finishing pass has run)
     S_CHUTE = 15, // the canopy flown over the step: CH_*
     S_T_NEXT = 16, // when the canopy changes next (a step ends there) [s]; NO_STOP if not planned

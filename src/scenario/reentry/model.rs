@@ -4,7 +4,9 @@
 use super::config::{
     AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig, WindsConfig, CONVECTIVE_DKR,
     DROGUE_MAX_MACH, LIFT_TO_DRAG_MAX, MAX_DELAY_S, MAX_DIAMETER_M, MAX_DROGUE_CDA_M2,
-    MAX_MAIN_CDA_M2, MAX_MASS_KG, MAX_NOSE_RADIUS_M, TERRAIN_MAX_M, TERRAIN_MIN_M,
+    MAX_ENTRY_ALTITUDE_KM, MAX_ENTRY_SPEED_KM_S, MAX_MAIN_ALTITUDE_KM, MAX_MAIN_CDA_M2,
+    MAX_MASS_KG, MAX_NOSE_RADIUS_M, MAX_VINF_KM_S, MIN_PLANET_RADIUS_M, MIN_SCALE_HEIGHT_M,
+    TERRAIN_MAX_M, TERRAIN_MIN_M,
 };
 use super::layout::*;
 use crate::physics::bplane::{radec_unit, Hyperbola};
@@ -92,8 +94,9 @@ pub const CD_TABLE: u32 = 1;
 pub const ATM_TABLE: u32 = 0;
 pub const ATM_EXPONENTIAL: u32 = 1;
 
-/// Spacing of the tabulated US76 profile [m]. Linear interpolation of ln(rho) at 50 m spacing
-/// stays within 5e-4 of the model even beside the lapse-rate kinks (tested).
+/// Spacing of the tabulated US76 profile [m]. The cubic Hermite of ln(rho) at 50 m spacing
+/// (Catmull-Rom slopes) stays within 5e-4 of the model even beside the lapse-rate kinks
+/// (tests/atmosphere_table.rs).
 pub const ATM_TABLE_DH_M: f64 = 50.0;
 pub const ATM_TABLE_TOP_M: f64 = 1_000_000.0;
 
@@ -575,14 +578,24 @@ impl Model {
             (p[P_CD_SCALE] > 0.0, P_CD_SCALE),
             (p[P_LD].abs() <= LIFT_TO_DRAG_MAX, P_LD),
             (self.cd_mode == CD_TABLE || p[P_CD] > 0.0, P_CD),
-            (p[P_VEL] > 0.0, P_VEL),
+            (p[P_VEL] > 0.0 && p[P_VEL] <= MAX_ENTRY_SPEED_KM_S, P_VEL),
+            (
+                self.bplane_epoch_jd.is_none() || (p[P_VINF] > 0.0 && p[P_VINF] <= MAX_VINF_KM_S),
+                P_VINF,
+            ),
             (p[P_FPA] < 0.0 && p[P_FPA] > -90.0, P_FPA),
-            (p[P_ALT] > 0.0, P_ALT),
+            // Above the terrain and the main's trigger, as the config is refused otherwise.
+            (
+                p[P_ALT] > 0.0
+                    && p[P_ALT] <= MAX_ENTRY_ALTITUDE_KM
+                    && p[P_ALT] > p[P_TERRAIN] / 1000.0 + if main { p[P_MAIN_ALT] } else { 0.0 },
+                P_ALT,
+            ),
             (p[P_LAT].abs() <= 90.0, P_LAT),
             (p[P_DSCALE] >= 0.0, P_DSCALE),
-            (!exp || p[P_H] > 0.0, P_H),
+            (!exp || p[P_H] >= MIN_SCALE_HEIGHT_M, P_H),
             (!exp || p[P_RHO0] >= 0.0, P_RHO0),
-            (p[P_RADIUS] > 0.0, P_RADIUS),
+            (p[P_RADIUS] >= MIN_PLANET_RADIUS_M, P_RADIUS),
             (p[P_MU] >= 0.0, P_MU),
             (
                 self.g_switch
@@ -598,7 +611,10 @@ impl Model {
                 p[P_DROGUE_CDA] >= 0.0 && (!self.chutes || p[P_DROGUE_CDA] <= MAX_DROGUE_CDA_M2),
                 P_DROGUE_CDA,
             ),
-            (!main || p[P_MAIN_ALT] > 0.0, P_MAIN_ALT),
+            (
+                !main || (p[P_MAIN_ALT] > 0.0 && p[P_MAIN_ALT] <= MAX_MAIN_ALTITUDE_KM),
+                P_MAIN_ALT,
+            ),
             (
                 !main || (0.0..=MAX_DELAY_S).contains(&p[P_MAIN_DELAY]),
                 P_MAIN_DELAY,
@@ -624,12 +640,36 @@ impl Model {
             " (larger than any capsule's: a unit slip?)".to_string()
         } else if [P_DROGUE_DELAY, P_MAIN_DELAY].contains(&bad) && p[bad] > 0.0 {
             format!(" (above {MAX_DELAY_S} s: a unit slip?)")
+        } else if [P_VEL, P_VINF].contains(&bad) && p[bad] > 0.0 {
+            " (faster than anything bound to the Sun meets the Earth; the unit is km/s)".to_string()
+        } else if bad == P_ALT && p[bad] > MAX_ENTRY_ALTITUDE_KM {
+            format!(" (above {MAX_ENTRY_ALTITUDE_KM} km)")
+        } else if bad == P_ALT && p[bad] > 0.0 {
+            format!(
+                " (not above the terrain, {} m{}: the descent would start underground)",
+                p[P_TERRAIN],
+                if main {
+                    format!(", plus the main's trigger, {} km", p[P_MAIN_ALT])
+                } else {
+                    String::new()
+                }
+            )
+        } else if bad == P_RADIUS && p[bad] > 0.0 {
+            format!(" (below {MIN_PLANET_RADIUS_M} m: a unit slip?)")
+        } else if bad == P_H && p[bad] > 0.0 {
+            format!(" (below {MIN_SCALE_HEIGHT_M} m: a unit slip?)")
+        } else if bad == P_MAIN_ALT && p[bad] > 0.0 {
+            format!(" (above {MAX_MAIN_ALTITUDE_KM} km, where drogues open)")
         } else if bad == P_LD {
             format!(" (beyond +/-{LIFT_TO_DRAG_MAX}, a glider's, which needs guidance)")
         } else {
             String::new()
         };
-        Some(format!("{} = {}{why}", PARAM_NAMES[bad], p[bad]))
+        Some(format!(
+            "{} = {}{why}",
+            PARAM_NAMES[bad],
+            crate::config::full(p[bad])
+        ))
     }
 
     /// The initial state row of a sample, from its input row.
