@@ -166,23 +166,8 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
             }
             Err(m) => return Err(MergeError::Input(m)),
         }
-        // Every part must be one the shard wrote: a file its manifest does not list (copied in,
-        // left from another run) is refused before any is read, where its unreadable footer
-        // was an error (exit 1).
-        let listed = manifest::read(dir).map_err(MergeError::Input)?;
-        let stray = std::fs::read_dir(dir)
-            .map_err(|e| MergeError::Input(format!("listing {}: {e}", dir.display())))?
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().to_string())
-            .find(|name| parts::part_first(name).is_some() && !listed.contains_key(name));
-        if let Some(stray) = stray {
-            return Err(MergeError::Input(format!(
-                "{}: not in the shard's {}, so the shard did not write it; remove it (or run \
-                 the shard again with --force)",
-                dir.join(stray).display(),
-                manifest::MANIFEST
-            )));
-        }
+        // manifest::verify also refused any Parquet file the shard's manifest does not list
+        // (copied in, left from another run), before any is read.
         let shard_parts: Vec<Part> = parts::list(dir, false, &mut |_| {})?;
         let range = shard_range(whole.samples, k, n);
         parts::check_covers(&shard_parts, &range).map_err(|m| {

@@ -184,3 +184,45 @@ fn a_flipped_byte_in_a_data_page_is_refused_by_report() {
         "a report was drawn from altered data"
     );
 }
+
+/// Another run's samples copied in over the line taken out of the manifest, and a manifest
+/// emptied: report refuses both (it drew the other run's samples beside this run's summary,
+/// and called the emptied file missing; a fuzzing trial).
+#[test]
+fn a_samples_file_not_in_the_manifest_or_an_emptied_manifest_is_refused_by_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(run(d, "r", false).status.code(), Some(0));
+    let manifest = d.join("r/_manifest.sha256");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let report = || {
+        Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["report", "r"])
+            .current_dir(d)
+            .output()
+            .unwrap()
+    };
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.ends_with("  samples.parquet"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(kept, text, "the manifest lists samples.parquet");
+    std::fs::write(&manifest, kept).unwrap();
+    let o = report();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("samples.parquet: not in _manifest.sha256"),
+        "{}",
+        err(&o)
+    );
+    std::fs::write(&manifest, "").unwrap();
+    let o = report();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("_manifest.sha256: lists no file"),
+        "{}",
+        err(&o)
+    );
+    assert!(!d.join("r/report").exists(), "no report drawn");
+}

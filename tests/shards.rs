@@ -224,7 +224,7 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
     let o = merge(&bad);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(
-        err(&o).contains("part-000000099999.parquet: not in the shard's"),
+        err(&o).contains("part-000000099999.parquet: not in _manifest.sha256"),
         "{}",
         err(&o)
     );

@@ -112,12 +112,35 @@ pub fn read(dir: &Path) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// Check a finished directory: every file its manifest lists is there with the listed
-/// checksum. `Ok(false)`: there is no manifest (a directory written before manifests), so
-/// nothing could be checked. The message names the first file that is missing or altered.
+/// checksum, and every Parquet file in it is listed. `Ok(false)`: there is no manifest (a
+/// directory written before manifests), so nothing could be checked. The message names the
+/// first file that is missing, altered or not the run's, or a manifest that lists nothing.
 pub fn verify(dir: &Path) -> Result<bool, String> {
     let entries = read(dir)?;
+    let path = dir.join(MANIFEST);
     if entries.is_empty() {
+        if path.exists() {
+            return Err(format!(
+                "{}: lists no file, so the run's files cannot be checked: it was emptied or cut \
+                 short after the run; run it again with the options it was started with and \
+                 --force",
+                path.display()
+            ));
+        }
         return Ok(false);
+    }
+    // A Parquet file that the run did not write (one copied in over a line taken out of the
+    // manifest) would be read as the run's.
+    let listing = std::fs::read_dir(dir).map_err(|e| format!("listing {}: {e}", dir.display()))?;
+    for entry in listing.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.ends_with(".parquet") && entry.path().is_file() && !entries.contains_key(&name) {
+            return Err(format!(
+                "{}: not in {MANIFEST}, so the run did not write it (or its line was removed); \
+                 remove it, or run again with --force",
+                entry.path().display()
+            ));
+        }
     }
     for (name, sum) in &entries {
         let path = dir.join(name);
