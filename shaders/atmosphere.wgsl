@@ -22,7 +22,8 @@ fn uniform_segment(n: u32, x0: real, inv_dx: real, x: real) -> Segment {
 }
 
 // Linear interpolation in a uniform table of n values in consts4 from vec4 `base4`, one a segment
-// (its ends), held beyond its ends (physics::table::UniformTable::lookup): one load.
+// (its ends), held beyond its ends: one load. The CPU twin interpolates the config's own rows
+// (physics::table::held, in scenario/reentry/cpu.rs); tests/gpu_cpu.rs compares the two.
 fn consts4_uniform_held(base4: u32, n: u32, x0: real, dx: real, inv_dx: real, x: real) -> real {
     let xc = clamp(x, x0, x0 + real(n - 1u) * dx);
     let sg = uniform_segment(n, x0, inv_dx, xc);

@@ -1,10 +1,13 @@
 //! dispersa: GPU-accelerated Monte Carlo dispersion analysis for spacecraft trajectories.
 //!
 //! Data flow, one module each: `config` (TOML) -> `scenario` (typed, validated) -> `sampling`
-//! (per-sample inputs) -> `engine` (`gpu` | `cpu`) -> `stats` -> `output` (Parquet) -> `report`
-//! (figures and report.html from the Parquet); `run` orchestrates (durable part files, resume,
-//! shards), `dataset` computes a run's statistics from its written files, `merge` joins shards,
-//! `corridor` sweeps the entry angle, `cli` is the command line.
+//! (per-sample inputs) -> `pipeline` (draw, pack) -> `engine` (`gpu` | `cpu`, stepping with
+//! `integrator` and the shaders' `wgsl` prelude) -> the scenario's outputs -> `output` (Parquet
+//! part files) -> `dataset` (the written samples read back) -> `stats` -> `output` (summary and
+//! sensitivity) -> `report` (figures and report.html from the Parquet). `run` orchestrates
+//! (durable part files, resume, shards), `merge` joins shards, `corridor` sweeps the entry
+//! angle, `target` aims the entry, `physics` holds the host-side models, `bench` measures,
+//! `cli` is the command line.
 
 /// `println!` that ignores a closed or full stdout: what a command writes there is a summary of
 /// outputs already on disk, and a reader that went away (`| head`) is no failure of the run.

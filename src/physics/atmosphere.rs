@@ -1,5 +1,5 @@
 //! Atmosphere on the host: the tabulated U.S. Standard Atmosphere 1976 that both engines
-//! interpolate (`shaders/atmosphere.wgsl`, `engine/cpu`), and the altitude-correlated density
+//! interpolate (`shaders/atmosphere.wgsl`, `scenario/reentry/cpu.rs`), and the altitude-correlated density
 //! perturbation model.
 //!
 //! Perturbation model (dispersa's choice, stated in the README): the density is multiplied by
