@@ -112,30 +112,30 @@ fn integ_dense(tr: Trial, theta: real) -> Y {
         y_scale(theta, y_add(tr.d4, y_scale(th1, tr.d5))))))));
 }
 
-// PI step-size control (safety 0.9, factors in [0.2, 10], beta 0.04), in the working
-// precision with the prelude's exp and log, the next step rounded down by integ_quantize:
-// integrator::Controller::decide (step_factor). Both of its cases in one log and one
-// exponential (llvmpipe would run both sides of a branch): the error clamped to [1e-10, 1e10]
-// is each case's own clamp where that case applies, and the previous kept error's log,
+// PI step-size control (STEP_SAFETY, factors in [STEP_FAC_MIN, STEP_FAC_MAX], STEP_BETA and
+// STEP_ALPHA: integrator.rs declares them), in the working precision with the prelude's exp
+// and log, the next step rounded down by integ_quantize: integrator::Controller::decide
+// (step_factor). Both of its cases in one log and one exponential (llvmpipe would run both
+// sides of a branch): the error clamped to [ERR_MIN, ERR_MAX] is each case's own clamp where
+// that case applies, and the previous kept error's log,
 // `ln_prev`, is carried by the caller (integ_ln_prev). Returns (1 if kept else 0, next step,
 // the log of the clamped error).
 fn integ_next_step(err: real, ln_prev: real, h: real) -> vec3<real> {
-    let alpha: real = 0.2 - 0.75 * 0.04;
     let kept = err <= 1.0;
-    let ln_e = rlog(clamp(err, 1.0e-10, 1.0e10));
-    let x = select(-alpha * ln_e, 0.04 * ln_prev - alpha * ln_e, kept);
-    let fac = clamp(0.9 * rexp(x), 0.2, select(real(1.0), real(10.0), kept));
+    let ln_e = rlog(clamp(err, ERR_MIN, ERR_MAX));
+    let x = select(-STEP_ALPHA * ln_e, STEP_BETA * ln_prev - STEP_ALPHA * ln_e, kept);
+    let fac = clamp(STEP_SAFETY * rexp(x), STEP_FAC_MIN, select(real(1.0), STEP_FAC_MAX, kept));
     return vec3<real>(select(real(0.0), real(1.0), kept), integ_quantize(h * fac), ln_e);
 }
 
 // Whether a trial is kept (1) or not (0), the next step, and the log of its clamped error
 // (integrator::Controller::decide): rk4 keeps every finite trial at its fixed step; dopri5
-// asks the controller, a trial that is not finite counting as an error of 1e31.
+// asks the controller, a trial that is not finite counting as an error of ERR_NONFINITE.
 fn integ_decide(finite: bool, err: real, ln_prev: real, hs: real) -> vec3<real> {
     if (METHOD == METHOD_RK4) {
         return vec3<real>(select(real(0.0), real(1.0), finite), hs, 0.0);
     }
-    return integ_next_step(select(real(1.0e31), err, finite), ln_prev, hs);
+    return integ_next_step(select(ERR_NONFINITE, err, finite), ln_prev, hs);
 }
 
 // The log of the error a kept trial leaves for the next decision, max(err, ERR_PREV_START)

@@ -156,16 +156,19 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
     var acc = grav;
     let vhat = vrel * (1.0 / max(speed, 1.0e-30));
     acc = acc - drag * vhat;
+    // The body's lift is its hypersonic trim's: none once a canopy opens (cpu.rs `deriv_in`).
+    var ld: real = 0.0;
     if (HAS_LIFT == 1u) {
+        ld = select(p.ld, 0.0, p.cda > 0.0);
         let n = cross(y.r, vrel);
         let nhat = n * (1.0 / length(n));
         let lift_up = cross(vhat, nhat);
         // Positive bank turns the lift to the right of the air-relative velocity.
-        acc = acc + p.ld * drag_body * (p.cos_bank * lift_up - p.sin_bank * nhat);
+        acc = acc + ld * drag_body * (p.cos_bank * lift_up - p.sin_bank * nhat);
     }
     let q_conv = convective_heat_flux(rho, p.rn, speed);
     let q_rad = radiative_heat_flux(air.ln_rho, rho, speed, p.rn, p.ln_rn);
-    let lift = p.ld * drag_body;
+    let lift = ld * drag_body;
     var e: Eval;
     e.f = Y(y.v, acc, q_conv + q_rad);
     e.aux = Aux(alt, mach, qdyn, sqrt(drag * drag + lift * lift) / consts[C_G0], q_conv, q_rad);

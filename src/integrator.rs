@@ -402,23 +402,36 @@ pub fn quantize_step(h: f64) -> f64 {
     }
 }
 
+/// The PI controller's safety factor on the next step.
+pub const STEP_SAFETY: f64 = 0.9;
+/// The PI controller's weight of the previous kept error (its I term).
+pub const STEP_BETA: f64 = 0.04;
+/// The PI controller's weight of this error: 1/5 (the pair's order 4, plus 1) less 0.75 beta.
+pub const STEP_ALPHA: f64 = 0.2 - 0.75 * STEP_BETA;
+/// The smallest and largest factors on a step (a rejected step's largest is 1).
+pub const STEP_FAC_MIN: f64 = 0.2;
+pub const STEP_FAC_MAX: f64 = 10.0;
+/// The error norm is clamped to [ERR_MIN, ERR_MAX] before its log.
+pub const ERR_MIN: f64 = 1e-10;
+pub const ERR_MAX: f64 = 1e10;
+/// The error norm given to the controller for a trial whose state is not finite: any value
+/// above ERR_MAX shrinks the step by STEP_FAC_MIN's bound alone, on both engines.
+pub const ERR_NONFINITE: f64 = 1e31;
+
 /// (accepted, factor on h) for error norm `err` after a previous accepted norm `err_prev`.
 /// The shader (`integ_next_step`) computes both cases with one log of the error clamped to
-/// [1e-10, 1e10] (each case's own clamp where it applies) and one exponential, and carries the
-/// previous error's log from step to step: the same values.
+/// [ERR_MIN, ERR_MAX] (each case's own clamp where it applies) and one exponential, and
+/// carries the previous error's log from step to step: the same values.
 pub fn step_factor(err: f64, err_prev: f64) -> (bool, f64) {
-    const SAFETY: f64 = 0.9;
-    const BETA: f64 = 0.04;
-    const ALPHA: f64 = 0.2 - 0.75 * BETA;
     if err.is_nan() || err > 1.0 {
         // Also a NaN error: shrink hard.
-        let e = if err <= 1e10 { err } else { 1e10 };
-        let fac = (SAFETY * (-ALPHA * e.ln()).exp()).clamp(0.2, 1.0);
+        let e = if err <= ERR_MAX { err } else { ERR_MAX };
+        let fac = (STEP_SAFETY * (-STEP_ALPHA * e.ln()).exp()).clamp(STEP_FAC_MIN, 1.0);
         return (false, fac);
     }
-    let e = err.max(1e-10);
-    let fac = SAFETY * (BETA * err_prev.ln() - ALPHA * e.ln()).exp();
-    (true, fac.clamp(0.2, 10.0))
+    let e = err.max(ERR_MIN);
+    let fac = STEP_SAFETY * (STEP_BETA * err_prev.ln() - STEP_ALPHA * e.ln()).exp();
+    (true, fac.clamp(STEP_FAC_MIN, STEP_FAC_MAX))
 }
 
 /// Illinois (modified regula falsi) on theta in [0, 1] for a root of `f` given
@@ -605,6 +618,14 @@ pub fn wgsl_constants() -> String {
         ("GOLDEN", GOLDEN),
         ("ERR_PREV_START", ERR_PREV_START),
         ("STEP_BINS", STEP_BINS),
+        ("STEP_SAFETY", STEP_SAFETY),
+        ("STEP_BETA", STEP_BETA),
+        ("STEP_ALPHA", STEP_ALPHA),
+        ("STEP_FAC_MIN", STEP_FAC_MIN),
+        ("STEP_FAC_MAX", STEP_FAC_MAX),
+        ("ERR_MIN", ERR_MIN),
+        ("ERR_MAX", ERR_MAX),
+        ("ERR_NONFINITE", ERR_NONFINITE),
     ]));
     s
 }

@@ -374,3 +374,22 @@ fn gpu_and_cpu_agree_on_radiative_heating_far_beyond_the_table() {
         assert_f64_agreement(&[format!("entry.velocity_km_s={v}").as_str()]);
     }
 }
+
+#[test]
+fn gpu_and_cpu_agree_with_lift_and_bank() {
+    // A lifting capsule: the lift along the air-relative velocity's normal, turned by the bank
+    // angle (shaders/reentry.wgsl's HAS_LIFT branch), to either side. No GPU test flew it
+    // (a newcomer's audit); every sample of these lands (L/D 0.2, bank 60 deg: peak g p50 39.6
+    // on 200 samples, against 45.5 ballistic). Its first run found the lift flown beneath the
+    // canopies too: with the lift below the horizon (bank -120) the near-vertical fall
+    // chattered about the vertical, at ~2,000 steps a sample against ~250, and no sample of
+    // the 256 took the same steps on both engines. The body now flies no lift once a canopy
+    // opens; measured within 4.4e-13 in peak g and 2.2e-8 m in landing (lavapipe, 2026-12-06),
+    // the bounds of `assert_f64_agreement`.
+    for bank in ["60.0", "-120.0"] {
+        assert_f64_agreement(&[
+            "vehicle.lift_to_drag=0.2",
+            format!("vehicle.bank_deg={bank}").as_str(),
+        ]);
+    }
+}

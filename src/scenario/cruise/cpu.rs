@@ -22,7 +22,7 @@ use super::layout::*;
 use super::model::*;
 use super::PowerModel;
 use crate::integrator::{
-    golden_max_n, trial, Controller, Method, RootBracket, System, Tolerance, Trial,
+    golden_max_n, trial, Controller, Method, RootBracket, System, Tolerance, Trial, ERR_NONFINITE,
 };
 use crate::physics::qlaw::{
     arrived, match_ratios, qlaw_direction, qlaw_steering, MatchTolerance, QLawTarget,
@@ -819,7 +819,7 @@ impl CruiseSample<'_> {
         };
         let (mut accept, mut h_next) = (finite, hs);
         if !rk4 {
-            (accept, h_next) = ctrl.decide(if finite { tr.err } else { 1e31 }, hs);
+            (accept, h_next) = ctrl.decide(if finite { tr.err } else { ERR_NONFINITE }, hs);
         }
         if !accept {
             if rk4 || h_next < MIN_STEP_S {

@@ -10,7 +10,7 @@
 
 use super::layout::*;
 use super::model::{Model, ATM_EXPONENTIAL, CD_TABLE};
-use crate::integrator::{self, locate_root, max_in_window, Method, System, Trial};
+use crate::integrator::{self, locate_root, max_in_window, Method, System, Trial, ERR_NONFINITE};
 use crate::physics::atmosphere::{natural_spline, uniform_cubic, uniform_lerp};
 use crate::physics::constants::{TAUBER_SUTTON_F, TAUBER_SUTTON_V_M_S};
 use crate::physics::geodesy::geodetic_frame;
@@ -213,7 +213,12 @@ impl SampleModel<'_> {
         }
         let drag_body = qdyn * cd * inp[I_AREA] / inp[I_MASS];
         let drag = drag_body + qdyn * canopy.cda / inp[I_MASS];
-        let ld = inp[I_LD];
+        // The body's lift is its hypersonic trim's: once a canopy opens, the capsule hangs
+        // from its riser and flies none. (Its direction, from the plane of r and the relative
+        // velocity, is also undefined in the near-vertical fall beneath a canopy, where a
+        // constant bank with the lift below the horizon chattered about the vertical and took
+        // ten times the steps.)
+        let ld = if canopy.cda > 0.0 { 0.0 } else { inp[I_LD] };
         let mut acc = [0.0; 3];
         if speed > 0.0 {
             let vhat = scale(vrel, 1.0 / speed);
@@ -624,7 +629,7 @@ impl SampleModel<'_> {
             let descent = self.descending(s);
             let tr = self.trial(chute, t, &y, &f0, hs, descent);
             let finite = finite_eval(&tr.f1, &tr.aux1) && tr.y1.iter().all(|c| c.is_finite());
-            let err = if finite { tr.err } else { f64::INFINITY };
+            let err = if finite { tr.err } else { ERR_NONFINITE };
             let err_before = ctrl.err_prev;
             let (accept, h_next) = if rk4 {
                 (finite, hs)
