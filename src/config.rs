@@ -686,11 +686,17 @@ fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError
         let entry = node
             .entry(part.clone())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let is_array = entry.is_array();
         node = entry.as_table_mut().ok_or_else(|| {
-            ConfigError::key(
-                key,
-                format!("`{part}` is not a table, cannot set a key inside it"),
-            )
+            let what = if is_array {
+                format!(
+                    "`{part}` is an array (of tables); --set cannot reach inside one: set the \
+                     whole array (--set '{part}=[...]') or edit the config"
+                )
+            } else {
+                format!("`{part}` is not a table, cannot set a key inside it")
+            };
+            ConfigError::key(key, what)
         })?;
     }
     node.insert(parts[parts.len() - 1].clone(), parsed);

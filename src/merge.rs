@@ -44,8 +44,13 @@ pub struct MergeReport {
 pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     let shown = out.display();
     if !out.is_dir() {
+        let what = if out.exists() {
+            "not a directory"
+        } else {
+            "no such directory"
+        };
         return Err(MergeError::Input(format!(
-            "{shown}: no such directory (give the --out of the `dispersa run --shard K/N` runs)"
+            "{shown}: {what} (give the --out of the `dispersa run --shard K/N` runs)"
         )));
     }
     if written_by_dispersa(out) != Some(DirKind::Shards) {

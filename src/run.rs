@@ -302,6 +302,15 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     if let Ok(free) = fs4::available_space(existing) {
+        // No space at all: a full disk, or no disk (a pseudo-filesystem such as /proc).
+        if free == 0 {
+            return Err(ConfigError::Cli(format!(
+                "--out {}: the file system of {} has no free space (full, or not a disk one can \
+                 write a run to)",
+                out_dir.display(),
+                existing.display()
+            )));
+        }
         if at_least > free as f64 {
             let source = if opts.samples.is_some() {
                 format!("--samples {samples}")

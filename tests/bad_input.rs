@@ -1827,3 +1827,73 @@ fn a_misspelt_scenario_table_is_named() {
     );
     expect_bad(Some(&text), &[], "(is [entryy] a misspelt [entry]?)");
 }
+
+/// Odd values a fuzzing trial found accepted, each refused naming its key: angles of a
+/// million degrees, a Cd table from Mach -1, a sigma profile below the ground, a density a
+/// million times the model's, a perturbation top of 1e9 km (which blamed the node spacing), a
+/// node spacing past the top, outages longer than the flight; and a --set into an array of
+/// tables, a zero Weibull shape (no zero spread), a merge of a file.
+#[test]
+fn odd_values_name_their_keys() {
+    for (set, says) in [
+        (
+            "entry.azimuth_deg=1e6",
+            "`entry.azimuth_deg`: must be within [-360, 360]",
+        ),
+        (
+            "vehicle.bank_deg=1e9",
+            "`vehicle.bank_deg`: must be within [-360, 360]",
+        ),
+        (
+            "vehicle.cd_table=[[-1.0, 0.7], [1.0, 1.0], [40.0, 1.5]]",
+            "`vehicle.cd_table`: row 0: Mach -1 is negative",
+        ),
+        (
+            "atmosphere.perturbation.sigma=[[-10.0, 0.05], [125.0, 0.2]]",
+            "`atmosphere.perturbation.sigma`: row 0: -10 km: altitudes start at 0 km",
+        ),
+        (
+            "atmosphere.density_scale=1e6",
+            "`atmosphere.density_scale`: 1000000 is more than 10 times",
+        ),
+        (
+            "atmosphere.perturbation.top_km=1e9",
+            "`atmosphere.perturbation.top_km`: 1000000000 km is above the atmosphere's top",
+        ),
+        (
+            "atmosphere.perturbation.node_spacing_km=1e6",
+            "`atmosphere.perturbation.node_spacing_km`: 1000000 km is above top_km",
+        ),
+        (
+            "correlated.0.mean=[1.0, 2.0]",
+            "`correlated` is an array (of tables); --set cannot reach inside one",
+        ),
+    ] {
+        expect_bad(Some(DEFAULT), &["--set", set], says);
+    }
+    // A zero shape is told no hint about flying undispersed, which a zero spread gets.
+    let (_, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &[
+            "--set",
+            "dispersions.\"vehicle.mass_kg\"={dist=\"weibull\", shape=0.0, scale=1.0}",
+        ],
+    );
+    assert!(err.contains(".shape`: must be positive, got 0"), "{err}");
+    assert!(!err.contains("undispersed"), "{err}");
+    expect_bad(
+        Some(CRUISE),
+        &["--set", "missed_thrust.duration_scale_days=7e6"],
+        "`missed_thrust.duration_scale_days`: 7000000 days is above 365 days",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a_file");
+    std::fs::write(&file, "x").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["merge", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("a_file: not a directory"), "{err}");
+}

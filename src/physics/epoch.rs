@@ -51,7 +51,11 @@ fn parse_any_year(key: &str, s: &str) -> Result<Epoch, ConfigError> {
         )
     };
     let t = s.trim();
-    let (core, scale, named) = if let Some(c) = t.strip_suffix('Z') {
+    // ISO's "Z" follows the seconds' last digit; a name ending in Z ("XYZ") is a scale's.
+    let zulu = t
+        .strip_suffix('Z')
+        .filter(|c| c.ends_with(|ch: char| ch.is_ascii_digit()));
+    let (core, scale, named) = if let Some(c) = zulu {
         (c, "UTC", true)
     } else {
         match t.rsplit_once(' ') {
@@ -81,6 +85,19 @@ fn parse_any_year(key: &str, s: &str) -> Result<Epoch, ConfigError> {
         (true, _, _) => "UTC",
         (false, _, sc) => sc,
     };
+    // Time zones lie within +-14:00 of UTC (hifitime reads +25:00 as readily).
+    if let Some(at) = core.get(19..).and_then(|tail| tail.find(['+', '-'])) {
+        let zone = &core[19 + at + 1..];
+        let minutes = zone
+            .split_once(':')
+            .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
+            .map(|(h, m)| (m < 60).then_some(h * 60 + m));
+        if let Some(Some(total)) = minutes {
+            if total > 14 * 60 {
+                return Err(bad("gives an offset beyond the +-14:00 of any time zone"));
+            }
+        }
+    }
     // Only the calendar form: hifitime also reads "JD ..." and "MJD ...", which a config
     // should not mix in under a date key.
     let shape = core.len() >= 19
@@ -114,6 +131,21 @@ pub fn iso_from_mjd(mjd: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scale_name_ending_in_z_and_an_offset_past_any_zone_are_named() {
+        // "XYZ" was read as the Zulu suffix and failed as "invalid seconds" (a fuzzing trial).
+        let e = parse_tdb_jd("k", "2027-11-20T03:00:00 XYZ").unwrap_err();
+        assert!(
+            e.to_string().contains("names the time scale \"XYZ\""),
+            "{e}"
+        );
+        // +25:00 was read; time zones stop at +-14:00.
+        let e = parse_tdb_jd("k", "2027-11-20T03:00:00+25:00").unwrap_err();
+        assert!(e.to_string().contains("beyond the +-14:00"), "{e}");
+        assert!(parse_tdb_jd("k", "2027-11-20T03:00:00+14:00").is_ok());
+        assert!(parse_tdb_jd("k", "2027-11-20T03:00:00-09:30").is_ok());
+    }
 
     #[test]
     fn an_offset_from_utc_reads_on_utc_and_on_no_other_scale() {

@@ -257,8 +257,10 @@ fn parse_dist(key: &str, d: &DispersionConfig, nominal: f64) -> Result<Dist, Con
         if x > 0.0 {
             Ok(x)
         } else {
-            // How to fly the parameter undispersed, which a zero here was meant to do (a trial).
-            let hint = if x == 0.0 {
+            // How to fly the parameter undispersed, which a zero spread was meant to do (a
+            // trial); a zero shape is no zero spread.
+            let spread = ["sigma", "scale", "scale_days"].contains(&name);
+            let hint = if x == 0.0 && spread {
                 let param = key.trim_start_matches("dispersions.").trim_matches('"');
                 format!(
                     " (to fly {param} undispersed, leave out the table [{key}]; `--nominal` \

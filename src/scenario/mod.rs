@@ -155,3 +155,23 @@ pub trait Scenario: Sync {
     /// `precision`.
     fn metadata(&self, precision: Precision) -> Vec<(String, String)>;
 }
+
+/// The index of `name` in `names`, evaluated at compile time where used in a `const`: a name
+/// not in the list fails the build (the scenarios' `P_*` parameter indices, by path).
+pub const fn index_of(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        let (a, b) = (names[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut k = 0;
+            while k < a.len() && a[k] == b[k] {
+                k += 1;
+            }
+            if k == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("no such name in the list")
+}

@@ -381,6 +381,8 @@ pub const MAX_ISP_S: f64 = 30_000.0;
 /// The fastest hyperbolic excess speed at the Earth accepted [km/s]: the Sun's escape speed at
 /// 1 au plus the Earth's orbital speed, as the reentry's B-plane delivery (`entry.vinf_km_s`).
 pub const MAX_VINF_IN_KM_S: f64 = 73.0;
+/// The largest scale of a safe-mode outage's duration accepted [days].
+pub const MAX_OUTAGE_SCALE_DAYS: f64 = 365.0;
 /// The farthest state departure from the Sun accepted [au].
 pub const MAX_START_AU: f64 = 100.0;
 /// The fastest state departure accepted [km/s].
@@ -890,6 +892,18 @@ impl CruiseConfig {
             positive("missed_thrust.between_scale_days", m.between_scale_days)?;
             positive("missed_thrust.duration_shape", m.duration_shape)?;
             positive("missed_thrust.duration_scale_days", m.duration_scale_days)?;
+            // Outages of years are no safe-mode outages but a dead engine (a fuzzing trial's
+            // 7e6 days: 19,000 years).
+            if m.duration_scale_days > MAX_OUTAGE_SCALE_DAYS {
+                return Err(ConfigError::key(
+                    "missed_thrust.duration_scale_days",
+                    format!(
+                        "{} days is above {MAX_OUTAGE_SCALE_DAYS} days: safe-mode outages last \
+                         days to weeks; for a flight without thrust set propulsion.thrusters = 0",
+                        m.duration_scale_days
+                    ),
+                ));
+            }
             if m.max_events < 1 || m.max_events > 256 {
                 return Err(ConfigError::key(
                     "missed_thrust.max_events",

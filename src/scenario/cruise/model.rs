@@ -38,22 +38,26 @@ pub const PARAM_NAMES: [&str; 16] = [
     "propulsion.pointing_error_2_deg",
 ];
 pub const N_PARAMS: usize = PARAM_NAMES.len();
-const P_RP_ALT: usize = 0;
-const P_BPLANE: usize = 1;
-const P_WET: usize = 2;
-const P_PROP: usize = 3;
-const P_THRUST: usize = 4;
-const P_ISP: usize = 5;
-const P_PTHR: usize = 6;
-const P_P1AU: usize = 7;
-const P_DEG: usize = 8;
-const P_BUS: usize = 9;
-const P_PMIN: usize = 10;
-const P_DUTY: usize = 11;
-const P_TSCALE: usize = 12;
-const P_ISCALE: usize = 13;
-const P_PERR1: usize = 14;
-const P_PERR2: usize = 15;
+/// A parameter's index in [`PARAM_NAMES`], by its path: a misspelt path fails the build.
+const fn param(path: &str) -> usize {
+    crate::scenario::index_of(&PARAM_NAMES, path)
+}
+const P_RP_ALT: usize = param("departure.periapsis_altitude_km");
+const P_BPLANE: usize = param("departure.bplane_angle_deg");
+const P_WET: usize = param("spacecraft.wet_mass_kg");
+const P_PROP: usize = param("spacecraft.propellant_kg");
+const P_THRUST: usize = param("propulsion.thrust_mn");
+const P_ISP: usize = param("propulsion.isp_s");
+const P_PTHR: usize = param("propulsion.power_per_thruster_kw");
+const P_P1AU: usize = param("propulsion.array_power_1au_kw");
+const P_DEG: usize = param("propulsion.degradation_per_year");
+const P_BUS: usize = param("propulsion.bus_power_kw");
+const P_PMIN: usize = param("propulsion.min_power_kw");
+const P_DUTY: usize = param("propulsion.duty_cycle");
+const P_TSCALE: usize = param("propulsion.thrust_scale");
+const P_ISCALE: usize = param("propulsion.isp_scale");
+const P_PERR1: usize = param("propulsion.pointing_error_1_deg");
+const P_PERR2: usize = param("propulsion.pointing_error_2_deg");
 
 pub use crate::physics::constants::EARTH_SOI_M;
 /// Ephemeris table spacing [s]: the cubic Hermite between daily nodes (positions and the

@@ -17,6 +17,9 @@ pub const MAX_ENTRY_SPEED_KM_S: f64 = 74.0;
 pub const MIN_PLANET_RADIUS_M: f64 = 100_000.0;
 /// The smallest exponential atmosphere's scale height accepted [m]: below it, a unit slip.
 pub const MIN_SCALE_HEIGHT_M: f64 = 1_000.0;
+/// The largest `atmosphere.density_scale` accepted: the density's day-to-day departures are
+/// tens of per cent.
+pub const MAX_DENSITY_SCALE: f64 = 10.0;
 /// The highest entry interface accepted [km].
 pub const MAX_ENTRY_ALTITUDE_KM: f64 = 1000.0;
 /// The highest main-canopy trigger above the terrain [km]: drogues open near 30 km.
@@ -669,7 +672,8 @@ impl ReentryConfig {
                     format!("must be negative (descending) and above -90 deg, got {fpa}"),
                 ));
             }
-            required("azimuth_deg", e.azimuth_deg)?;
+            let az = required("azimuth_deg", e.azimuth_deg)?;
+            within_deg("entry.azimuth_deg", az, 360.0)?;
             let lat = required("latitude_deg", e.latitude_deg)?;
             within_deg("entry.latitude_deg", lat, 90.0)?;
             let lon = required("longitude_deg", e.longitude_deg)?;
@@ -678,7 +682,8 @@ impl ReentryConfig {
         }
         let vinf = required("vinf_km_s", e.vinf_km_s)?;
         solar_system_speed("entry.vinf_km_s", vinf, MAX_VINF_KM_S)?;
-        required("asymptote_ra_deg", e.asymptote_ra_deg)?;
+        let ra = required("asymptote_ra_deg", e.asymptote_ra_deg)?;
+        within_deg("entry.asymptote_ra_deg", ra, 360.0)?;
         let dec = required("asymptote_dec_deg", e.asymptote_dec_deg)?;
         within_deg("entry.asymptote_dec_deg", dec, 90.0)?;
         let bt = required("b_t_km", e.b_t_km)?;
@@ -874,7 +879,17 @@ impl ReentryConfig {
                 }
             }
         }
-        non_negative("atmosphere.density_scale", a.density_scale)?;
+        if non_negative("atmosphere.density_scale", a.density_scale)? > MAX_DENSITY_SCALE {
+            return Err(ConfigError::key(
+                "atmosphere.density_scale",
+                format!(
+                    "{} is more than {MAX_DENSITY_SCALE} times the model's density, which no day \
+                     of the Earth's atmosphere departs by; for another atmosphere set the model's \
+                     own (model = \"exponential\", rho0_kg_m3)",
+                    a.density_scale
+                ),
+            ));
+        }
         if let Some(pert) = &a.perturbation {
             positive(
                 "atmosphere.perturbation.correlation_length_km",
@@ -885,6 +900,24 @@ impl ReentryConfig {
                 pert.node_spacing_km,
             )?;
             positive("atmosphere.perturbation.top_km", pert.top_km)?;
+            if pert.top_km > PROFILE_TOP_KM {
+                return Err(ConfigError::key(
+                    "atmosphere.perturbation.top_km",
+                    format!(
+                        "{} km is above the atmosphere's top ({PROFILE_TOP_KM} km); the unit is km",
+                        pert.top_km
+                    ),
+                ));
+            }
+            if pert.node_spacing_km > pert.top_km {
+                return Err(ConfigError::key(
+                    "atmosphere.perturbation.node_spacing_km",
+                    format!(
+                        "{} km is above top_km ({} km): the profile needs two nodes or more",
+                        pert.node_spacing_km, pert.top_km
+                    ),
+                ));
+            }
             if pert.top_km < self.entry.altitude_km {
                 return Err(ConfigError::key(
                     "atmosphere.perturbation.top_km",
@@ -966,13 +999,22 @@ impl ReentryConfig {
                 ),
             ));
         }
-        finite("vehicle.bank_deg", v.bank_deg)?;
+        within_deg("vehicle.bank_deg", v.bank_deg, 360.0)?;
         match (&v.cd, &v.cd_table) {
             (Some(cd), None) => {
                 positive("vehicle.cd", *cd)?;
             }
             (None, Some(t)) => {
                 check_table("vehicle.cd_table", t, false)?;
+                if t[0][0] < 0.0 {
+                    return Err(ConfigError::key(
+                        "vehicle.cd_table",
+                        format!(
+                            "row 0: Mach {} is negative; Mach numbers start at 0",
+                            t[0][0]
+                        ),
+                    ));
+                }
                 if t.len() > 64 {
                     return Err(ConfigError::key("vehicle.cd_table", "at most 64 rows"));
                 }
@@ -1338,6 +1380,15 @@ const PROFILE_TOP_KM: f64 = 1000.0;
 /// lower end is each table's own check).
 fn altitudes_km(key: &str, altitudes: impl Iterator<Item = f64>) -> Result<(), ConfigError> {
     for (i, h) in altitudes.enumerate() {
+        if h < 0.0 {
+            return Err(ConfigError::key(
+                key,
+                format!(
+                    "row {i}: {h} km: altitudes start at 0 km or above (the profile is held \
+                     below its first row)"
+                ),
+            ));
+        }
         if h > PROFILE_TOP_KM {
             return Err(ConfigError::key(
                 key,

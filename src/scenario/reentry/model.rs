@@ -3,10 +3,10 @@
 
 use super::config::{
     AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig, WindsConfig, CONVECTIVE_DKR,
-    DROGUE_MAX_MACH, LIFT_TO_DRAG_MAX, MAX_DELAY_S, MAX_DIAMETER_M, MAX_DROGUE_CDA_M2,
-    MAX_ENTRY_ALTITUDE_KM, MAX_ENTRY_SPEED_KM_S, MAX_MAIN_ALTITUDE_KM, MAX_MAIN_CDA_M2,
-    MAX_MASS_KG, MAX_NOSE_RADIUS_M, MAX_VINF_KM_S, MIN_PLANET_RADIUS_M, MIN_SCALE_HEIGHT_M,
-    TERRAIN_MAX_M, TERRAIN_MIN_M,
+    DROGUE_MAX_MACH, LIFT_TO_DRAG_MAX, MAX_DELAY_S, MAX_DENSITY_SCALE, MAX_DIAMETER_M,
+    MAX_DROGUE_CDA_M2, MAX_ENTRY_ALTITUDE_KM, MAX_ENTRY_SPEED_KM_S, MAX_MAIN_ALTITUDE_KM,
+    MAX_MAIN_CDA_M2, MAX_MASS_KG, MAX_NOSE_RADIUS_M, MAX_VINF_KM_S, MIN_PLANET_RADIUS_M,
+    MIN_SCALE_HEIGHT_M, TERRAIN_MAX_M, TERRAIN_MIN_M,
 };
 use super::layout::*;
 use crate::physics::bplane::{radec_unit, Hyperbola};
@@ -50,40 +50,44 @@ pub const PARAM_NAMES: [&str; 32] = [
     "entry.tof_offset_s",
 ];
 pub const N_PARAMS: usize = PARAM_NAMES.len();
+/// A parameter's index in [`PARAM_NAMES`], by its path: a misspelt path fails the build.
+const fn param(path: &str) -> usize {
+    crate::scenario::index_of(&PARAM_NAMES, path)
+}
 pub type Params = [f64; N_PARAMS];
 
-const P_MU: usize = 0;
-const P_RADIUS: usize = 1;
-const P_DSCALE: usize = 2;
-const P_RHO0: usize = 3;
-const P_H: usize = 4;
-const P_MASS: usize = 5;
-const P_DIAM: usize = 6;
-const P_RN: usize = 7;
-const P_CD: usize = 8;
-const P_CD_SCALE: usize = 9;
-const P_LD: usize = 10;
-const P_BANK: usize = 11;
-pub const P_ALT: usize = 12;
-pub const P_VEL: usize = 13;
-pub const P_FPA: usize = 14;
-pub const P_AZ: usize = 15;
-pub const P_LAT: usize = 16;
-pub const P_LON: usize = 17;
-const P_DROGUE: usize = 18;
-const P_DROGUE_DELAY: usize = 19;
-const P_DROGUE_CDA: usize = 20;
-const P_MAIN_ALT: usize = 21;
-const P_MAIN_DELAY: usize = 22;
-const P_MAIN_CDA: usize = 23;
-const P_TERRAIN: usize = 24;
-const P_GSW: usize = 25;
-const P_VINF: usize = 26;
-const P_RA: usize = 27;
-const P_DEC: usize = 28;
-pub const P_BT: usize = 29;
-pub const P_BR: usize = 30;
-const P_TOF: usize = 31;
+const P_MU: usize = param("planet.mu_m3_s2");
+const P_RADIUS: usize = param("planet.radius_m");
+const P_DSCALE: usize = param("atmosphere.density_scale");
+const P_RHO0: usize = param("atmosphere.rho0_kg_m3");
+const P_H: usize = param("atmosphere.scale_height_m");
+const P_MASS: usize = param("vehicle.mass_kg");
+const P_DIAM: usize = param("vehicle.diameter_m");
+const P_RN: usize = param("vehicle.nose_radius_m");
+const P_CD: usize = param("vehicle.cd");
+const P_CD_SCALE: usize = param("vehicle.cd_scale");
+const P_LD: usize = param("vehicle.lift_to_drag");
+const P_BANK: usize = param("vehicle.bank_deg");
+pub const P_ALT: usize = param("entry.altitude_km");
+pub const P_VEL: usize = param("entry.velocity_km_s");
+pub const P_FPA: usize = param("entry.flight_path_angle_deg");
+pub const P_AZ: usize = param("entry.azimuth_deg");
+pub const P_LAT: usize = param("entry.latitude_deg");
+pub const P_LON: usize = param("entry.longitude_deg");
+const P_DROGUE: usize = param("parachutes.drogue_deploy_mach");
+const P_DROGUE_DELAY: usize = param("parachutes.drogue_delay_s");
+const P_DROGUE_CDA: usize = param("parachutes.drogue_cd_area_m2");
+const P_MAIN_ALT: usize = param("parachutes.main_deploy_altitude_km");
+const P_MAIN_DELAY: usize = param("parachutes.main_delay_s");
+const P_MAIN_CDA: usize = param("parachutes.main_cd_area_m2");
+const P_TERRAIN: usize = param("landing.terrain_height_m");
+const P_GSW: usize = param("parachutes.g_switch_g");
+const P_VINF: usize = param("entry.vinf_km_s");
+const P_RA: usize = param("entry.asymptote_ra_deg");
+const P_DEC: usize = param("entry.asymptote_dec_deg");
+pub const P_BT: usize = param("entry.b_t_km");
+pub const P_BR: usize = param("entry.b_r_km");
+const P_TOF: usize = param("entry.tof_offset_s");
 /// The entry state's parameters, which bplane mode derives from the delivery.
 pub const DERIVED_ENTRY: [usize; 5] = [P_LAT, P_LON, P_VEL, P_FPA, P_AZ];
 
@@ -592,7 +596,10 @@ impl Model {
                 P_ALT,
             ),
             (p[P_LAT].abs() <= 90.0, P_LAT),
-            (p[P_DSCALE] >= 0.0, P_DSCALE),
+            (
+                p[P_DSCALE] >= 0.0 && p[P_DSCALE] <= MAX_DENSITY_SCALE,
+                P_DSCALE,
+            ),
             (!exp || p[P_H] >= MIN_SCALE_HEIGHT_M, P_H),
             (!exp || p[P_RHO0] >= 0.0, P_RHO0),
             (p[P_RADIUS] >= MIN_PLANET_RADIUS_M, P_RADIUS),
