@@ -161,7 +161,8 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
     if (HAS_LIFT == 1u) {
         ld = select(p.ld, 0.0, p.cda > 0.0);
         let n = cross(y.r, vrel);
-        let nhat = n * (1.0 / length(n));
+        // Guarded: r x v_rel is 0 in an exactly vertical fall, where a canopy's ld is 0.
+        let nhat = n * (1.0 / max(length(n), 1.0e-30));
         let lift_up = cross(vhat, nhat);
         // Positive bank turns the lift to the right of the air-relative velocity.
         acc = acc + ld * drag_body * (p.cos_bank * lift_up - p.sin_bank * nhat);

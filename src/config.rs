@@ -378,9 +378,10 @@ impl RawConfig {
     }
 
     /// Deserialize into a typed config; errors name the dotted key. A missing key is reported
-    /// with every other key the config lacks, found by filling each in turn with a stand-in
-    /// value and deserializing again, so that a config written from scratch learns them all
-    /// in one run.
+    /// with every other key the tables require that the config lacks, found by filling each in
+    /// turn with a stand-in value and deserializing again, so that a config written from
+    /// scratch learns them in one run. (Keys that a choice requires, checked after this, follow
+    /// once the choice is given.)
     pub fn typed<T: for<'de> Deserialize<'de>>(&self) -> Result<T, ConfigError> {
         match deserialize_or_error::<T>(&self.table) {
             Ok(cfg) => Ok(cfg),
@@ -690,8 +691,8 @@ fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError
         node = entry.as_table_mut().ok_or_else(|| {
             let what = if is_array {
                 format!(
-                    "`{part}` is an array (of tables); --set cannot reach inside one: set the \
-                     whole array (--set '{part}=[...]') or edit the config"
+                    "`{part}` is an array; --set cannot reach inside one: set the whole array \
+                     (--set '{part}=[...]') or edit the config"
                 )
             } else {
                 format!("`{part}` is not a table, cannot set a key inside it")

@@ -330,7 +330,9 @@ fn every_draw_unphysical(scenario: &dyn Scenario, drawn: &[Vec<f64>]) -> ConfigE
         p[i] = x;
         scenario.unphysical(&p)
     };
-    // A derived parameter (a B-plane entry's speed) fails from its inputs: name those.
+    // A derived parameter (a B-plane entry's speed) fails from its inputs, which are tried
+    // alone with the derived ones nominal: they are named below, by the key that disperses
+    // them.
     let derived = scenario.derived_params();
     for i in (0..nominal.len()).filter(|i| !derived.contains(i)) {
         let values: Vec<f64> = drawn.iter().map(|p| p[i]).collect();
@@ -362,8 +364,10 @@ fn every_draw_unphysical(scenario: &dyn Scenario, drawn: &[Vec<f64>]) -> ConfigE
             );
         }
     }
+    // No parameter fails alone: the derived ones' inputs (a B-plane delivery's covariance),
+    // or parameters that fail only together.
     ConfigError::key(
-        "dispersions",
+        scenario.derived_dispersion_key().unwrap_or("dispersions"),
         format!(
             "each of the run's first {SUSPECT_DRAWS} samples is unphysical (the first: {}): \
              every sample would fail",

@@ -1792,6 +1792,12 @@ fn unit_slips_are_named_as_such() {
         ),
         (
             CRUISE,
+            vec!["propulsion.thrust_mn=0.04"],
+            "`propulsion.thrust_mn`: 0.04 mN is below any propulsion thruster's (1 mN; ion \
+             engines give 20-250 mN): was it given in N?",
+        ),
+        (
+            CRUISE,
             vec!["propulsion.isp_s=3e9"],
             "`propulsion.isp_s`: 3000000000 s is above any thruster's",
         ),
@@ -1866,7 +1872,7 @@ fn odd_values_name_their_keys() {
         ),
         (
             "correlated.0.mean=[1.0, 2.0]",
-            "`correlated` is an array (of tables); --set cannot reach inside one",
+            "`correlated` is an array; --set cannot reach inside one",
         ),
     ] {
         expect_bad(Some(DEFAULT), &["--set", set], says);
@@ -1896,4 +1902,37 @@ fn odd_values_name_their_keys() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("a_file: not a directory"), "{err}");
+}
+
+/// A B-plane delivery whose covariance (1e12 km^2) misses the interface on every draw: the
+/// refusal names the covariance, which no parameter alone stands for (it named `dispersions`,
+/// a review).
+#[test]
+fn a_delivery_covariance_that_misses_on_every_draw_is_named() {
+    expect_bad(
+        Some(&BPLANE.replacen(
+            "delivery_covariance = [[6.25, 1.875, 0.0], [1.875, 6.25, 0.0], [0.0, 0.0, 25.0]]",
+            "delivery_covariance = [[1e12, 0.0, 0.0], [0.0, 1e12, 0.0], [0.0, 0.0, 25.0]]",
+            1,
+        )),
+        &[],
+        "`entry.delivery_covariance`: each of the run's first 64 samples is unphysical (the \
+         first: the sampled delivery's hyperbola passes above the entry interface)",
+    );
+}
+
+/// Files beside a run that no reader takes as the run's (a user's notes.parquet, a copy's
+/// ._ files) do not stop its report; a samples file the manifest does not list does
+/// (tests/out_dir.rs).
+#[test]
+fn a_users_own_parquet_beside_a_run_is_no_bar_to_its_report() {
+    let (code, err, out, _dir) = run_with(Some(DEFAULT), &[]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::copy(out.join("samples.parquet"), out.join("notes.parquet")).unwrap();
+    std::fs::write(out.join("._samples.parquet"), b"resource fork").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["report", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }

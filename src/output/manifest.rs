@@ -111,6 +111,21 @@ pub fn read(dir: &Path) -> Result<BTreeMap<String, String>, String> {
     Ok(out)
 }
 
+/// Whether readers take a file of this name as the run's: its samples, statistics, corridor
+/// table or part files (`part-*.parquet`, the pattern alone: parts.rs reads the manifest, so
+/// it is not asked here).
+fn is_read_as_the_runs(name: &str) -> bool {
+    const READ: [&str; 6] = [
+        "samples.parquet",
+        "summary.parquet",
+        "sensitivity.parquet",
+        "corridor.parquet",
+        "_summary.parquet",
+        "_sensitivity.parquet",
+    ];
+    READ.contains(&name) || (name.starts_with("part-") && name.ends_with(".parquet"))
+}
+
 /// Check a finished directory: every file its manifest lists is there with the listed
 /// checksum, and every Parquet file in it is listed. `Ok(false)`: there is no manifest (a
 /// directory written before manifests), so nothing could be checked. The message names the
@@ -129,15 +144,16 @@ pub fn verify(dir: &Path) -> Result<bool, String> {
         }
         return Ok(false);
     }
-    // A Parquet file that the run did not write (one copied in over a line taken out of the
-    // manifest) would be read as the run's.
+    // A file a reader takes as the run's (its samples, statistics or parts) that the run did
+    // not write, one copied in over a line taken out of the manifest, would be read as the
+    // run's. Other files beside it (a user's notes.parquet, a copy's ._ files) are not read.
     let listing = std::fs::read_dir(dir).map_err(|e| format!("listing {}: {e}", dir.display()))?;
     for entry in listing.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        if name.ends_with(".parquet") && entry.path().is_file() && !entries.contains_key(&name) {
+        if is_read_as_the_runs(&name) && entry.path().is_file() && !entries.contains_key(&name) {
             return Err(format!(
                 "{}: not in {MANIFEST}, so the run did not write it (or its line was removed); \
-                 remove it, or run again with --force",
+                 move it away, or run the job again",
                 entry.path().display()
             ));
         }

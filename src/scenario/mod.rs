@@ -74,6 +74,11 @@ pub trait Scenario: Sync {
     fn derived_params(&self) -> Vec<usize> {
         Vec::new()
     }
+    /// The config key that disperses the derived parameters' inputs besides `[dispersions]`
+    /// (a B-plane delivery's covariance), for a message about draws that all fail.
+    fn derived_dispersion_key(&self) -> Option<&'static str> {
+        None
+    }
     /// Outputs that the configuration fixes to one value, whose spread is then the
     /// integrator's tolerance alone (the drogue's Mach number at a Mach trigger with no delay:
     /// 1.5 within 6e-5 over 1,000 samples in f64). They get no sensitivity rows: ranked and regressed,
@@ -174,4 +179,18 @@ pub const fn index_of(names: &[&str], name: &str) -> usize {
         i += 1;
     }
     panic!("no such name in the list")
+}
+
+/// The names of a scenario's output columns, `(name, unit)` pairs, for [`index_of`] in a
+/// `const`: each column's index by its name.
+pub const fn column_names<const N: usize>(
+    columns: &[(&'static str, &'static str); N],
+) -> [&'static str; N] {
+    let mut names = [""; N];
+    let mut i = 0;
+    while i < N {
+        names[i] = columns[i].0;
+        i += 1;
+    }
+    names
 }

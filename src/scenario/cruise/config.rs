@@ -374,8 +374,11 @@ impl CruiseIntegratorConfig {
     }
 }
 
-/// The largest thrust a thruster is taken to give [mN]: above it, a unit slip (N for mN).
+/// The largest thrust a thruster is taken to give [mN]: above it, a unit slip (uN for mN).
 pub const MAX_THRUST_MN: f64 = 10_000.0;
+/// The smallest [mN]: below it, a unit slip (N for mN). Micro-newton thrusters (colloid,
+/// FEEP) hold attitude; none flies a cruise.
+pub const MIN_THRUST_MN: f64 = 1.0;
 /// The highest specific impulse accepted [s].
 pub const MAX_ISP_S: f64 = 30_000.0;
 /// The fastest hyperbolic excess speed at the Earth accepted [km/s]: the Sun's escape speed at
@@ -718,7 +721,17 @@ impl CruiseConfig {
                 "propulsion.thrust_mn",
                 format!(
                     "{} mN is above any electric thruster's ({MAX_THRUST_MN} mN; the largest Hall \
-                     thrusters give ~5 N): was it given in N? The unit is mN",
+                     thrusters give ~5 N): was it given in uN? The unit is mN",
+                    p.thrust_mn
+                ),
+            ));
+        }
+        if p.thrust_mn > 0.0 && p.thrust_mn < MIN_THRUST_MN {
+            return Err(ConfigError::key(
+                "propulsion.thrust_mn",
+                format!(
+                    "{} mN is below any propulsion thruster's ({MIN_THRUST_MN} mN; ion engines \
+                     give 20-250 mN): was it given in N? The unit is mN",
                     p.thrust_mn
                 ),
             ));

@@ -125,6 +125,13 @@ impl Scenario for Reentry {
             Vec::new()
         }
     }
+    fn derived_dispersion_key(&self) -> Option<&'static str> {
+        self.cfg
+            .entry
+            .delivery_covariance
+            .is_some()
+            .then_some("entry.delivery_covariance")
+    }
     fn fixed_outputs(&self) -> Vec<&'static str> {
         if self.cfg.drogue_opens_at_fixed_mach() {
             vec!["drogue_open_mach"]
