@@ -59,7 +59,11 @@ fn check_vacuum(engine: &Engine) {
     let got_lon = o.metrics[M_LON].unwrap();
     let got_lat = o.metrics[M_LAT].unwrap();
     let err_m = (got_lon - lon).to_radians().abs() * R;
-    let t_err = (o.metrics[13].unwrap() - tof).abs();
+    let m_tof = METRICS
+        .iter()
+        .position(|m| m.0 == "time_of_flight_s")
+        .unwrap();
+    let t_err = (o.metrics[m_tof].unwrap() - tof).abs();
     eprintln!(
         "vacuum: landing {err_m:.3e} m off the conic, time of flight {t_err:.3e} s, \
          latitude {got_lat:.1e} deg"

@@ -74,7 +74,10 @@ fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
         .fold(0.0, f64::max);
     let tof = pairs
         .iter()
-        .map(|(x, y)| (x.metrics[13].unwrap() - y.metrics[13].unwrap()).abs())
+        .map(|(x, y)| {
+            let tof = metric("time_of_flight_s");
+            (x.metrics[tof].unwrap() - y.metrics[tof].unwrap()).abs()
+        })
         .fold(0.0, f64::max);
     let (pg, pq) = (max_rel(&pairs, M_PEAK_G), max_rel(&pairs, M_PEAK_Q));
     let mut ties = 0;

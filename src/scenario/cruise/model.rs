@@ -44,8 +44,8 @@ const fn param(path: &str) -> usize {
 }
 const P_RP_ALT: usize = param("departure.periapsis_altitude_km");
 const P_BPLANE: usize = param("departure.bplane_angle_deg");
-const P_WET: usize = param("spacecraft.wet_mass_kg");
-const P_PROP: usize = param("spacecraft.propellant_kg");
+pub(super) const P_WET: usize = param("spacecraft.wet_mass_kg");
+pub(super) const P_PROP: usize = param("spacecraft.propellant_kg");
 const P_THRUST: usize = param("propulsion.thrust_mn");
 const P_ISP: usize = param("propulsion.isp_s");
 const P_PTHR: usize = param("propulsion.power_per_thruster_kw");

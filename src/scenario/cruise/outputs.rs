@@ -3,7 +3,7 @@
 use super::config::SUN_FLOOR_AU;
 use super::cpu::CruiseSample;
 use super::layout::*;
-use super::model::Model;
+use super::model::{Model, P_PROP, P_WET};
 use crate::integrator::Method;
 use crate::physics::ephemeris::DAY_S;
 use crate::physics::epoch::mjd_from_jd;
@@ -43,10 +43,19 @@ pub const METRICS: [(&str, &str); 30] = [
     ("orbit_match_mjd_tdb", "day (MJD, TDB)"),
     ("coast_days", "day"),
 ];
-pub const M_RENDEZVOUS_MJD: usize = 1;
-pub const M_PROP_USED: usize = 2;
-pub const M_THRUST_ON: usize = 5;
-pub const M_ORBIT_MATCH_MJD: usize = 28;
+const METRIC_NAMES: [&str; METRICS.len()] = crate::scenario::column_names(&METRICS);
+/// A column's index by its name, at compile time: a misspelt name fails the build.
+const fn col(name: &str) -> usize {
+    crate::scenario::index_of(&METRIC_NAMES, name)
+}
+pub const M_RENDEZVOUS_MJD: usize = col("rendezvous_mjd_tdb");
+pub const M_PROP_USED: usize = col("propellant_used_kg");
+pub const M_THRUST_ON: usize = col("thrust_on_days");
+pub const M_ORBIT_MATCH_MJD: usize = col("orbit_match_mjd_tdb");
+// The final state's columns are written as two runs of three.
+const _: () = assert!(
+    col("final_z_au") == col("final_x_au") + 2 && col("final_vz_km_s") == col("final_vx_km_s") + 2
+);
 
 /// Why a flight that ended in `s` is failed for passing too near the Sun, if it did.
 pub fn sun_pass(s: &[f64]) -> Option<String> {
@@ -128,13 +137,13 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
     let v = [s[S_V], s[S_V + 1], s[S_V + 2]];
     let t = s[S_T];
-    let wet = p[2];
-    let prop = p[3];
+    let wet = p[P_WET];
+    let prop = p[P_PROP];
     let used = wet - s[S_M];
     let jd = model.epoch_jd + t / DAY_S;
     if status == ST_ARRIVED {
-        m[0] = Some(t / DAY_S);
-        m[1] = Some(mjd_from_jd(jd));
+        m[col("time_of_flight_days")] = Some(t / DAY_S);
+        m[col("rendezvous_mjd_tdb")] = Some(mjd_from_jd(jd));
     }
     // Distance and relative speed to 311P at the end: the engines' own table, read at the
     // engines' time in seconds. (Read from the daily table at the absolute Julian date, whose
@@ -143,36 +152,36 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     // epoch.)
     let (rc, vc) = CruiseSample { model, input: &[] }.comet_state(t);
     let end_km = norm(add(r, rc, -1.0)) / 1000.0;
-    m[12] = Some(end_km);
-    m[27] = Some(norm(add(v, vc, -1.0)));
+    m[col("final_distance_km")] = Some(end_km);
+    m[col("final_relative_speed_m_s")] = Some(norm(add(v, vc, -1.0)));
     if s[S_MATCH_T] >= 0.0 {
-        m[28] = Some(mjd_from_jd(model.epoch_jd + s[S_MATCH_T] / DAY_S));
+        m[col("orbit_match_mjd_tdb")] = Some(mjd_from_jd(model.epoch_jd + s[S_MATCH_T] / DAY_S));
     }
-    m[29] = Some((t - s[S_THRUST_ON]) / DAY_S);
+    m[col("coast_days")] = Some((t - s[S_THRUST_ON]) / DAY_S);
     // Element errors against 311P's osculating orbit at the end.
     {
         let el = state_to_elements(r, v, SUN_MU_M3_S2);
         let tg = state_to_elements(rc, vc, SUN_MU_M3_S2);
-        m[7] = Some((el.a_m - tg.a_m) / AU_M);
-        m[8] = Some(el.e - tg.e);
-        m[9] = Some((el.i_rad - tg.i_rad).to_degrees());
-        m[10] = Some(wrap_pi(el.raan_rad - tg.raan_rad).to_degrees());
-        m[11] = Some(wrap_pi(el.argp_rad - tg.argp_rad).to_degrees());
+        m[col("a_error_au")] = Some((el.a_m - tg.a_m) / AU_M);
+        m[col("e_error")] = Some(el.e - tg.e);
+        m[col("i_error_deg")] = Some((el.i_rad - tg.i_rad).to_degrees());
+        m[col("node_error_deg")] = Some(wrap_pi(el.raan_rad - tg.raan_rad).to_degrees());
+        m[col("argp_error_deg")] = Some(wrap_pi(el.argp_rad - tg.argp_rad).to_degrees());
     }
-    m[2] = Some(used);
-    m[3] = Some(s[S_M]);
-    m[4] = Some(prop - used);
-    m[5] = Some(s[S_THRUST_ON] / DAY_S);
-    m[6] = Some(s[S_MISSED] / DAY_S);
+    m[col("propellant_used_kg")] = Some(used);
+    m[col("final_mass_kg")] = Some(s[S_M]);
+    m[col("propellant_margin_kg")] = Some(prop - used);
+    m[col("thrust_on_days")] = Some(s[S_THRUST_ON] / DAY_S);
+    m[col("missed_thrust_days")] = Some(s[S_MISSED] / DAY_S);
     // The turn alone: the start was computed when the input row was packed.
     let vinf = model.vinf_out_m_s(p);
-    m[13] = Some(vinf / 1000.0).filter(|x| x.is_finite());
-    m[14] = Some(s[S_RMIN] / AU_M);
-    m[15] = Some(s[S_RMAX] / AU_M);
-    m[16] = Some(mjd_from_jd(jd));
+    m[col("flyby_vinf_out_km_s")] = Some(vinf / 1000.0).filter(|x| x.is_finite());
+    m[col("min_sun_distance_au")] = Some(s[S_RMIN] / AU_M);
+    m[col("max_sun_distance_au")] = Some(s[S_RMAX] / AU_M);
+    m[col("final_epoch_mjd_tdb")] = Some(mjd_from_jd(jd));
     for i in 0..3 {
-        m[17 + i] = Some(r[i] / AU_M);
-        m[20 + i] = Some(v[i] / 1000.0);
+        m[col("final_x_au") + i] = Some(r[i] / AU_M);
+        m[col("final_vx_km_s") + i] = Some(v[i] / 1000.0);
     }
     // The closest approach includes the end, as the host reads it: the engine's own distance
     // there may differ in the last bits (the shader's arithmetic; 6 um seen on lavapipe).
@@ -181,9 +190,9 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     } else {
         (s[S_CA_DIST] / 1000.0, s[S_CA_T])
     };
-    m[23] = Some(ca_km);
-    m[24] = Some(mjd_from_jd(model.epoch_jd + ca_t / DAY_S));
-    m[25] = Some(s[S_STEPS]);
-    m[26] = Some(s[S_REJECTED]);
+    m[col("closest_approach_km")] = Some(ca_km);
+    m[col("closest_approach_mjd_tdb")] = Some(mjd_from_jd(model.epoch_jd + ca_t / DAY_S));
+    m[col("steps")] = Some(s[S_STEPS]);
+    m[col("rejected_steps")] = Some(s[S_REJECTED]);
     SampleOutputs { status, metrics: m }
 }

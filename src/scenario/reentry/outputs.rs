@@ -36,10 +36,15 @@ pub const METRICS: [(&str, &str); 24] = [
     ("drogue_open_dynamic_pressure_pa", "Pa"),
 ];
 pub const N_METRICS: usize = METRICS.len();
-pub const M_PEAK_G: usize = 0;
-pub const M_PEAK_Q: usize = 1;
-pub const M_LAT: usize = 9;
-pub const M_LON: usize = 10;
+const METRIC_NAMES: [&str; N_METRICS] = crate::scenario::column_names(&METRICS);
+/// A column's index by its name, at compile time: a misspelt name fails the build.
+const fn col(name: &str) -> usize {
+    crate::scenario::index_of(&METRIC_NAMES, name)
+}
+pub const M_PEAK_G: usize = col("peak_g");
+pub const M_PEAK_Q: usize = col("peak_heat_flux_w_cm2");
+pub const M_LAT: usize = col("landing_lat_deg");
+pub const M_LON: usize = col("landing_lon_deg");
 
 pub const STATUS_NAMES: [&str; 5] = ["running", "landed", "skipped_out", "timeout", "failed"];
 
@@ -105,50 +110,50 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
             metrics: m,
         };
     }
-    m[0] = Some(s[S_PEAK_G]);
-    m[1] = Some(s[S_PEAK_Q]);
-    m[2] = Some(s[S_PEAK_QC]);
-    m[3] = Some(s[S_PEAK_QR]);
-    m[4] = Some(s[S_HEAT_LOAD]);
-    m[5] = Some(s[S_T_PEAK_G]);
-    m[6] = Some(s[S_T_PEAK_Q]);
+    m[col("peak_g")] = Some(s[S_PEAK_G]);
+    m[col("peak_heat_flux_w_cm2")] = Some(s[S_PEAK_Q]);
+    m[col("peak_conv_heat_flux_w_cm2")] = Some(s[S_PEAK_QC]);
+    m[col("peak_rad_heat_flux_w_cm2")] = Some(s[S_PEAK_QR]);
+    m[col("heat_load_j_cm2")] = Some(s[S_HEAT_LOAD]);
+    m[col("time_peak_g_s")] = Some(s[S_T_PEAK_G]);
+    m[col("time_peak_heat_s")] = Some(s[S_T_PEAK_Q]);
     if s[S_DROGUE_DONE] == 1.0 {
-        m[7] = Some(s[S_DROGUE_ALT] / 1000.0);
-        m[8] = Some(s[S_DROGUE_QDYN]);
+        m[col("drogue_altitude_km")] = Some(s[S_DROGUE_ALT] / 1000.0);
+        m[col("drogue_dynamic_pressure_pa")] = Some(s[S_DROGUE_QDYN]);
     }
     if status == ST_LANDED {
         let t = s[S_T];
         let (lat, lon) = landing_point_deg(model, [s[S_R], s[S_R + 1], s[S_R + 2]], t);
         m[M_LAT] = Some(lat);
         m[M_LON] = Some(lon);
-        m[11] = Some(great_circle_km(p[P_LAT], p[P_LON], lat, lon));
-        m[12] = Some(crossrange_km(p[P_LAT], p[P_LON], p[P_AZ], lat, lon));
-        m[13] = Some(t);
+        m[col("downrange_km")] = Some(great_circle_km(p[P_LAT], p[P_LON], lat, lon));
+        m[col("crossrange_km")] = Some(crossrange_km(p[P_LAT], p[P_LON], p[P_AZ], lat, lon));
+        m[col("time_of_flight_s")] = Some(t);
         // Against the ground (the Earth-fixed frame): the inertial velocity less the
         // rotation's at the touchdown point.
         let w = model.consts[C_OMEGA];
         let (r, v) = (&s[S_R..S_R + 3], &s[S_V..S_V + 3]);
         let g = [v[0] + w * r[1], v[1] - w * r[0], v[2]];
-        m[18] = Some((g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt());
+        m[col("touchdown_speed_m_s")] = Some((g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt());
         // From the target, azimuthal equidistant about it: along the ground track's heading there
         // (from the nominal entry point) and across it, positive to the right.
         if let Some((t_lat, t_lon, heading)) = model.target {
             let (e, n) = east_north_km(t_lat, t_lon, lat, lon);
             let (sh, ch) = heading.to_radians().sin_cos();
-            m[19] = Some(e.hypot(n));
-            m[20] = Some(e * sh + n * ch);
-            m[21] = Some(e * ch - n * sh);
+            m[col("miss_distance_km")] = Some(e.hypot(n));
+            m[col("miss_downrange_km")] = Some(e * sh + n * ch);
+            m[col("miss_crossrange_km")] = Some(e * ch - n * sh);
         }
     }
-    m[14] = Some(s[S_STEPS]);
-    m[15] = Some(s[S_REJECTED]);
+    m[col("steps")] = Some(s[S_STEPS]);
+    m[col("rejected_steps")] = Some(s[S_REJECTED]);
     if s[S_T_DROGUE] >= 0.0 {
-        m[16] = Some(s[S_T_DROGUE]);
-        m[22] = Some(s[S_DROGUE_OPEN_MACH]);
-        m[23] = Some(s[S_DROGUE_OPEN_QDYN]);
+        m[col("drogue_time_s")] = Some(s[S_T_DROGUE]);
+        m[col("drogue_open_mach")] = Some(s[S_DROGUE_OPEN_MACH]);
+        m[col("drogue_open_dynamic_pressure_pa")] = Some(s[S_DROGUE_OPEN_QDYN]);
     }
     if s[S_T_MAIN] >= 0.0 {
-        m[17] = Some(s[S_T_MAIN]);
+        m[col("main_time_s")] = Some(s[S_T_MAIN]);
     }
     SampleOutputs { status, metrics: m }
 }
