@@ -159,11 +159,14 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
     // The body's lift is its hypersonic trim's: none once a canopy opens (cpu.rs `deriv_in`).
     var ld: real = 0.0;
     if (HAS_LIFT == 1u) {
-        ld = select(p.ld, 0.0, p.cda > 0.0);
         let n = cross(y.r, vrel);
-        // Guarded: r x v_rel is 0 in an exactly vertical fall, where a canopy's ld is 0.
-        let nhat = n * (1.0 / max(length(n), 1.0e-30));
+        let n_len = length(n);
+        // Guarded: r x v_rel is 0 in an exactly vertical fall, where the fade below is 0.
+        let nhat = n * (1.0 / max(n_len, 1.0e-30));
         let lift_up = cross(vhat, nhat);
+        // Faded within 10 deg of vertical flight (layout LIFT_FADE_SIN; cpu.rs `deriv_in`).
+        let fade = min(n_len / (length(y.r) * speed * LIFT_FADE_SIN), 1.0);
+        ld = select(p.ld, 0.0, p.cda > 0.0) * fade;
         // Positive bank turns the lift to the right of the air-relative velocity.
         acc = acc + ld * drag_body * (p.cos_bank * lift_up - p.sin_bank * nhat);
     }

@@ -395,4 +395,12 @@ fn gpu_and_cpu_agree_with_lift_and_bank() {
             format!("vehicle.bank_deg={bank}").as_str(),
         ]);
     }
+    // Steep and lift-down, where the flight turns vertical before the drogue: the lift fades
+    // there (layout LIFT_FADE_SIN). Without the fade it flipped across the vertical, ~30,000
+    // steps a sample, and the engines' steps parted.
+    assert_f64_agreement(&[
+        "vehicle.lift_to_drag=0.4",
+        "vehicle.bank_deg=180.0",
+        "entry.flight_path_angle_deg=-16.0",
+    ]);
 }

@@ -571,3 +571,28 @@ fn a_drogue_triggered_at_mach_5_opens_and_a_bare_fall_takes_any_trigger() {
         "{err}"
     );
 }
+
+/// A lift below the horizon on a steep entry turns the flight vertical before the drogue,
+/// where the bank's reference plane is undefined: the lift fades there, and the flight takes
+/// about the steps of a lift-up one (measured 169 against 196 at L/D 0.4, -16 deg; without
+/// the fade 29,635, a trial). Bound 1.5 times the lift-up flight's.
+#[test]
+fn a_lift_down_entry_turning_vertical_takes_no_more_steps_than_a_lift_up_one() {
+    let steps = |bank: &str| {
+        let cfg = config_with(&[
+            "vehicle.lift_to_drag=0.4",
+            bank,
+            "entry.flight_path_angle_deg=-16.0",
+        ]);
+        let (sc, params, inputs) = sample_inputs(&cfg, 1, true);
+        let o = &outputs(&cpu(), &sc, &params, &inputs)[0];
+        assert_eq!(o.status, ST_LANDED);
+        o.metrics[metric("steps")].unwrap()
+    };
+    let (down, up) = (
+        steps("vehicle.bank_deg=180.0"),
+        steps("vehicle.bank_deg=0.0"),
+    );
+    eprintln!("steps: lift down {down}, lift up {up}");
+    assert!(down < 1.5 * up, "lift down {down} steps, lift up {up}");
+}

@@ -218,7 +218,7 @@ impl SampleModel<'_> {
         // velocity, is also undefined in the near-vertical fall beneath a canopy, where a
         // constant bank with the lift below the horizon chattered about the vertical and took
         // ten times the steps.)
-        let ld = if canopy.cda > 0.0 { 0.0 } else { inp[I_LD] };
+        let mut ld = if canopy.cda > 0.0 { 0.0 } else { inp[I_LD] };
         let mut acc = [0.0; 3];
         if speed > 0.0 {
             let vhat = scale(vrel, 1.0 / speed);
@@ -227,8 +227,12 @@ impl SampleModel<'_> {
             }
             if ld != 0.0 {
                 let n = cross(*r, vrel);
-                let nhat = scale(n, 1.0 / norm(n));
+                let n_len = norm(n);
+                let nhat = scale(n, 1.0 / n_len.max(1e-30));
                 let lift_up = cross(vhat, nhat);
+                // Faded within 10 deg of vertical flight (layout LIFT_FADE_SIN): |n| / (|r| V)
+                // is the sine of the angle between r and the relative velocity.
+                ld *= (n_len / (norm(*r) * speed * LIFT_FADE_SIN)).min(1.0);
                 let (cb, sb) = (inp[I_COS_BANK], inp[I_SIN_BANK]);
                 for k in 0..3 {
                     // Positive bank turns the lift to the right of the air-relative velocity.

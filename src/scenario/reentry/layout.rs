@@ -166,6 +166,11 @@ pub const NO_STOP: f64 = 1e30;
 /// ~300 s descent dynamically would triple a trajectory's steps (tests/parachutes.rs compares
 /// the two).
 pub const QS_SETTLE_S: f64 = 10.0;
+/// The lift fades linearly to zero within this sine (10 deg) of a vertical flight (relative to
+/// the air), where the bank angle's reference, the vertical plane of the flight, is undefined:
+/// a constant bank with the lift below the horizon otherwise flipped the lift back and forth
+/// across the vertical, at up to 100 times the steps.
+pub const LIFT_FADE_SIN: f64 = 0.173_648_177_666_930_33;
 /// rk4 while the main is flown dynamically [s]: at the opening the drag rate 2 D / V reaches
 /// ~30 /s (a 36 m^2 canopy at ~40 m/s), and RK4 is stable for rate x step <= 2.785.
 pub const RK4_MAIN_STEP_S: f64 = 0.02;
@@ -221,6 +226,7 @@ pub fn wgsl_layout() -> String {
         ("WINDOW_MARGIN", WINDOW_MARGIN),
         ("NO_STOP", NO_STOP),
         ("QS_SETTLE_S", QS_SETTLE_S),
+        ("LIFT_FADE_SIN", LIFT_FADE_SIN),
         ("RK4_MAIN_STEP_S", RK4_MAIN_STEP_S),
     ]));
     s.push_str(&Dims::wgsl());

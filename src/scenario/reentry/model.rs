@@ -605,8 +605,7 @@ impl Model {
             (p[P_RADIUS] >= MIN_PLANET_RADIUS_M, P_RADIUS),
             (p[P_MU] >= 0.0, P_MU),
             (
-                self.g_switch
-                    || (p[P_DROGUE] > 0.0 && (!self.chutes || p[P_DROGUE] <= DROGUE_MAX_MACH)),
+                self.g_switch || (p[P_DROGUE] > 0.0 && p[P_DROGUE] <= DROGUE_MAX_MACH),
                 P_DROGUE,
             ),
             (!self.g_switch || p[P_GSW] > 0.0, P_GSW),
@@ -642,7 +641,11 @@ impl Model {
             .map(|&(_, i)| i)
             .or_else(|| (0..N_PARAMS).find(|&i| !p[i].is_finite() && !is_unused(self, i)))?;
         let why = if bad == P_DROGUE && p[bad] > DROGUE_MAX_MACH {
-            format!(" (above Mach {DROGUE_MAX_MACH}, where no parachute model holds)")
+            if self.chutes {
+                format!(" (above Mach {DROGUE_MAX_MACH}, where no parachute model holds)")
+            } else {
+                format!(" (above Mach {DROGUE_MAX_MACH}: the descent's tolerance would fly the heat pulse)")
+            }
         } else if [P_DIAM, P_DROGUE_CDA, P_MAIN_CDA, P_MASS, P_RN].contains(&bad) && p[bad] > 0.0 {
             " (larger than any capsule's: a unit slip?)".to_string()
         } else if [P_DROGUE_DELAY, P_MAIN_DELAY].contains(&bad) && p[bad] > 0.0 {
