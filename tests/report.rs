@@ -752,3 +752,43 @@ fn a_cruise_run_this_build_would_not_fly_is_reported_without_its_tracks() {
     );
     assert!(!out.join("report").join("heliocentric.svg").exists());
 }
+
+/// Impacts before the drogue (a 3,000-5,000 kg capsule: about a third hit the ground) beside
+/// landings under a canopy: the run's summary says how many, and the
+/// footprint's descent caption takes its medians over the landings under a canopy and counts
+/// the impacts (it read "drogue open 117 s, touchdown 114 s", an entry analyst's trial).
+#[test]
+fn impacts_before_the_drogue_are_named_in_the_summary_and_the_caption() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("heavy");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", REENTRY, "--samples", "300", "--backend", "cpu"])
+        .args(["--set", "dispersions.\"vehicle.mass_kg\".low=3000"])
+        .args(["--set", "dispersions.\"vehicle.mass_kg\".high=5000"])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let note = stdout
+        .lines()
+        .find(|l| l.contains("landings came before the drogue opened"))
+        .unwrap_or_else(|| panic!("no impact note: {stdout}"));
+    let impacts: usize = note
+        .trim_start_matches("  note: ")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(impacts > 0 && impacts < 300, "{note}");
+    let rep = report(&opts(&out)).expect("report");
+    let html = std::fs::read_to_string(rep.dir.join("report.html")).unwrap();
+    assert!(
+        html.contains(&format!(
+            "medians of the landings under a canopy; {impacts} more hit the ground before the \
+             drogue opened"
+        )),
+        "caption"
+    );
+}

@@ -691,6 +691,29 @@ fn print_statistics(
             at_entry.join(" and ")
         );
     }
+    // Landings before the drogue opened, beside others under it: impacts, which `landed`
+    // counts too (a heavy capsule's 998 of 1,000 hit the ground at ~577 m/s, and only the
+    // counts said "landed 1000": an entry analyst's trial). A bare fall opens none.
+    let count = |name: &str| {
+        summary
+            .iter()
+            .find(|r| r.metric == name)
+            .map_or(0, |r| r.count)
+    };
+    let (landed, opened) = (count("landing_lat_deg"), count("drogue_time_s"));
+    if 0 < opened && opened < landed {
+        let fastest = summary
+            .iter()
+            .find(|r| r.metric == "touchdown_speed_m_s")
+            .and_then(|r| r.max)
+            .unwrap_or(f64::NAN);
+        say!(
+            "  note: {} of the {landed} landings came before the drogue opened: impacts, at up \
+             to {fastest:.0} m/s (touchdown_speed_m_s; `landed` is any arrival at the terrain, \
+             and those samples' drogue_time_s is null)",
+            landed - opened
+        );
+    }
 }
 
 fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f64) {

@@ -888,17 +888,34 @@ fn reentry_figures(
                 "too few points for an ellipse".to_string(),
             ),
         };
-        // The descent's timeline: medians over the landed samples alone, one population for
-        // the three events (summary.parquet's cover every sample that has the value: a timeout
-        // has a drogue time and no touchdown).
+        // The descent's timeline: medians over the samples that landed under a canopy, one
+        // population for the three events (summary.parquet's cover every sample that has the
+        // value: a timeout has a drogue time and no touchdown, and an impact before the drogue
+        // a touchdown and no drogue time: a heavy capsule's caption read "drogue open 117 s,
+        // touchdown 114 s", an entry analyst's trial).
+        let drogue_at = ctx.t.f64s("drogue_time_s").ok();
+        let under_canopy = |k: usize| {
+            ctx.status[k] == "landed" && drogue_at.as_ref().is_some_and(|d| d[k].is_some())
+        };
+        let impacts = (0..ctx.t.rows)
+            .filter(|&k| ctx.status[k] == "landed" && !under_canopy(k))
+            .count();
         let med = |m: &str| {
             let col = ctx.t.f64s(m).ok()?;
             let mut v: Vec<f64> = (0..ctx.t.rows)
-                .filter(|&k| ctx.status[k] == "landed")
+                .filter(|&k| under_canopy(k))
                 .filter_map(|k| col[k])
                 .collect();
             v.sort_by(f64::total_cmp);
             (!v.is_empty()).then(|| crate::stats::percentile_sorted(&v, 0.5))
+        };
+        let whose = if impacts > 0 {
+            format!(
+                "medians of the landings under a canopy; {impacts} more hit the ground before \
+                 the drogue opened"
+            )
+        } else {
+            "medians of the landings".to_string()
         };
         let timeline = match (
             med("drogue_time_s"),
@@ -906,15 +923,12 @@ fn reentry_figures(
             med("time_of_flight_s"),
         ) {
             (Some(d), Some(m), Some(t)) => format!(
-                " Descent (medians of the landings): drogue open {d:.0} s after entry, main \
-                 {m:.0} s, touchdown {t:.0} s ({:.1} min).",
+                " Descent ({whose}): drogue open {d:.0} s after entry, main {m:.0} s, \
+                 touchdown {t:.0} s ({:.1} min).",
                 t / 60.0
             ),
             (Some(d), None, Some(t)) => {
-                format!(
-                    " Descent (medians of the landings): drogue open {d:.0} s after entry, \
-                     touchdown {t:.0} s."
-                )
+                format!(" Descent ({whose}): drogue open {d:.0} s after entry, touchdown {t:.0} s.")
             }
             _ => String::new(),
         };
