@@ -458,3 +458,51 @@ fn results_of_an_aim_now_refused_are_still_read() {
     let sc = dispersa::run::scenario_of_results(&raw, None).expect("read");
     assert_eq!(sc.kind(), "reentry");
 }
+
+/// A delivery wide enough that some samples pass above the interface: they are failed (there
+/// is no flight to propagate), and the run's summary counts them, with the probability of no
+/// capture counting them beside the skip-outs (an entry analyst's trial: 39 % missed beside a
+/// P(skip-out) of 5.8 %, and nothing said).
+#[test]
+fn deliveries_that_miss_the_interface_are_counted_in_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("wide");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", BPLANE_CONFIG, "--samples", "200", "--backend", "cpu"])
+        .args([
+            "--set",
+            "entry.delivery_covariance=[[250000.0, 0.0, 0.0], [0.0, 250000.0, 0.0], [0.0, 0.0, 25.0]]",
+        ])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The misses, counted from the file.
+    let file = std::fs::File::open(out.join("samples.parquet")).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut missed = 0;
+    for batch in reader {
+        let batch = batch.unwrap();
+        let why = batch
+            .column_by_name("failure_reason")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow_array::StringArray>()
+            .unwrap();
+        missed += (0..why.len())
+            .filter(|&k| why.is_valid(k) && why.value(k).ends_with(MISSED_INTERFACE))
+            .count();
+    }
+    assert!(missed > 0, "the wide delivery misses on some samples");
+    assert!(
+        stdout.contains(&format!(
+            "note: {missed} of the failed samples are deliveries whose hyperbola passes above \
+             the entry interface"
+        )),
+        "{stdout}"
+    );
+}

@@ -531,13 +531,33 @@ fn print_report(r: &RunReport) {
     if let Some(all) = &r.engines_joined {
         say!("the run's samples were computed by: {all} (its files name them all)");
     }
-    let first = first_failure(r).map(|(k, why)| {
+    let failures = failures(r);
+    let first = failures.first.as_ref().map(|(k, why)| {
         format!(
             "  first failed: sample {k}: {why} (failure_reason in {})",
             r.samples_at.display()
         )
     });
     print_statistics(&r.status_counts, &r.summary, first);
+    // Deliveries that never reach the atmosphere are failed (no flight to propagate), so they
+    // are in no probability; said, with what P(skip-out) would be counting them (an entry
+    // analyst's trial: 39 % of a wide delivery missed, beside a P(skip-out) of 5.8 %).
+    if failures.missed > 0 {
+        let count = |name: &str| {
+            r.status_counts
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(0, |(_, c)| *c)
+        };
+        let flown = r.samples - count("failed") + failures.missed;
+        let p = (count("skipped_out") + failures.missed) as f64 / flown as f64;
+        say!(
+            "  note: {} of the failed samples are deliveries whose hyperbola passes above the \
+             entry interface: never captured, they are in no probability; counted with the \
+             skip-outs, P(no capture) would be {p:.5}",
+            failures.missed
+        );
+    }
     match r.out_dir.parent() {
         // Nothing to draw: the caller says so.
         _ if r.all_failed() => {}
@@ -554,15 +574,37 @@ fn print_report(r: &RunReport) {
 /// run's own, or a shard's parts), if any failed: the counts alone said "failed 9" (a review of
 /// the cruise's trial cap, whose failed samples leave the statistics). Batch by batch, keeping
 /// only the first: the whole columns cost 40 bytes a sample (400 MB at 10 million, a review).
-fn first_failure(r: &crate::run::RunReport) -> Option<(i64, String)> {
+struct Failures {
+    /// The first failed sample and its `failure_reason`.
+    first: Option<(i64, String)>,
+    /// Failed samples whose delivery missed the interface (B-plane mode).
+    missed: u64,
+}
+
+/// The run's failed samples read back from its samples (a run's own, or a shard's parts): the
+/// first and its reason (the counts alone said "failed 9", a review of the cruise's trial cap),
+/// and how many missed the interface. Batch by batch, the two columns alone (the whole columns
+/// cost 40 bytes a sample, 400 MB at 10 million, a review); the count needs them all.
+fn failures(r: &crate::run::RunReport) -> Failures {
+    use crate::scenario::reentry::MISSED_INTERFACE;
     use arrow_array::{Array, Int64Array, StringArray};
-    let failed = r.status_counts.iter().find(|(n, _)| n == "failed")?.1;
+    let mut out = Failures {
+        first: None,
+        missed: 0,
+    };
+    let failed = r
+        .status_counts
+        .iter()
+        .find(|(n, _)| n == "failed")
+        .map_or(0, |(_, c)| *c);
     if failed == 0 {
-        return None;
+        return out;
     }
-    let files = crate::output::parts::sample_files(&r.out_dir).ok()?;
-    let mut first = None;
-    crate::output::for_each_batch(&files, &["sample", "failure_reason"], |b| {
+    let Ok(files) = crate::output::parts::sample_files(&r.out_dir) else {
+        return out;
+    };
+    let missed_reason = format!("unphysical input: {MISSED_INTERFACE}");
+    let _ = crate::output::for_each_batch(&files, &["sample", "failure_reason"], |b| {
         let sample = b
             .column_by_name("sample")
             .and_then(|c| c.as_any().downcast_ref::<Int64Array>());
@@ -570,18 +612,16 @@ fn first_failure(r: &crate::run::RunReport) -> Option<(i64, String)> {
             .column_by_name("failure_reason")
             .and_then(|c| c.as_any().downcast_ref::<StringArray>());
         if let (Some(sample), Some(why)) = (sample, why) {
-            first = (0..why.len())
-                .find(|&k| why.is_valid(k))
-                .map(|k| (sample.value(k), why.value(k).to_string()));
+            for k in (0..why.len()).filter(|&k| why.is_valid(k)) {
+                if out.first.is_none() {
+                    out.first = Some((sample.value(k), why.value(k).to_string()));
+                }
+                out.missed += (why.value(k) == missed_reason) as u64;
+            }
         }
-        Ok(if first.is_some() {
-            std::ops::ControlFlow::Break(())
-        } else {
-            std::ops::ControlFlow::Continue(())
-        })
-    })
-    .ok()?;
-    first
+        Ok(std::ops::ControlFlow::Continue(()))
+    });
+    out
 }
 
 /// The status counts (then `first_failed`, a line naming the first failed sample, if given) and

@@ -14,6 +14,10 @@ use crate::physics::constants::*;
 use crate::physics::table::UniformTable;
 use crate::physics::{atmosphere, earth_orientation, epoch, geodesy};
 
+/// Why a B-plane sample is failed whose delivery never reaches the atmosphere.
+pub const MISSED_INTERFACE: &str =
+    "the sampled delivery's hyperbola passes above the entry interface";
+
 /// Every scalar a dispersion may target, by its dotted config path.
 pub const PARAM_NAMES: [&str; 32] = [
     "planet.mu_m3_s2",
@@ -569,9 +573,7 @@ impl Model {
     /// why, for the `failure_reason` column.
     pub fn unphysical(&self, p: &Params) -> Option<String> {
         if self.bplane_epoch_jd.is_some() && p[P_FPA].is_nan() {
-            return Some(
-                "the sampled delivery's hyperbola passes above the entry interface".to_string(),
-            );
+            return Some(MISSED_INTERFACE.to_string());
         }
         let exp = self.atm_model == ATM_EXPONENTIAL;
         let main = self.has_main;
