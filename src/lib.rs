@@ -1,8 +1,8 @@
 //! dispersa: GPU-accelerated Monte Carlo dispersion analysis for spacecraft trajectories.
 //!
 //! Data flow, one module each: `config` (TOML) -> `scenario` (typed, validated) -> `sampling`
-//! (per-sample inputs) -> `pipeline` (draw, pack) -> `engine` (`gpu` | `cpu`, stepping with
-//! `integrator` and the shaders' `wgsl` prelude) -> the scenario's outputs -> `output` (Parquet
+//! (per-sample inputs) -> `pipeline` (draw, pack) -> `engine` (`gpu` | `cpu`, running the
+//! scenarios' kernels and CPU twins, which step with `integrator`) -> the scenario's outputs -> `output` (Parquet
 //! part files) -> `dataset` (the written samples read back) -> `stats` -> `output` (summary and
 //! sensitivity) -> `report` (figures and report.html from the Parquet). `run` orchestrates
 //! (durable part files, resume, shards), `merge` joins shards, `corridor` sweeps the entry

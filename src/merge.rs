@@ -171,8 +171,8 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
             }
             Err(m) => return Err(MergeError::Input(m)),
         }
-        // manifest::verify also refused any Parquet file the shard's manifest does not list
-        // (copied in, left from another run), before any is read.
+        // manifest::verify also refused any part or statistics file the shard's manifest does
+        // not list (copied in, left from another run), before any is read.
         let shard_parts: Vec<Part> = parts::list(dir, false, &mut |_| {})?;
         let range = shard_range(whole.samples, k, n);
         parts::check_covers(&shard_parts, &range).map_err(|m| {

@@ -320,7 +320,7 @@ impl Model {
         let checks = [
             (p[P_WET] > 0.0, P_WET),
             (p[P_PROP] >= 0.0 && p[P_PROP] < p[P_WET], P_PROP),
-            (p[P_ISP] > 0.0, P_ISP),
+            (p[P_ISP] > 0.0 && p[P_ISP] <= MAX_ISP_S, P_ISP),
             (p[P_ISCALE] > 0.0, P_ISCALE),
             (p[P_PTHR] > 0.0, P_PTHR),
             (!solar || (p[P_DEG] < 1.0 && p[P_DEG] >= 0.0), P_DEG),
@@ -329,7 +329,8 @@ impl Model {
             (p[P_PERR2].abs() < 90.0, P_PERR2),
             (p[P_TSCALE] > 0.0, P_TSCALE),
             (
-                p[P_THRUST] > 0.0 || (p[P_THRUST] == 0.0 && self.cfg.propulsion.thrusters == 0),
+                (p[P_THRUST] >= MIN_THRUST_MN && p[P_THRUST] <= MAX_THRUST_MN)
+                    || (p[P_THRUST] == 0.0 && self.cfg.propulsion.thrusters == 0),
                 P_THRUST,
             ),
             (p[P_P1AU] >= 0.0, P_P1AU),
