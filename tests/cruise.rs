@@ -1350,3 +1350,43 @@ fn the_stalled_reason_is_read_from_the_final_state() {
         "{why}"
     );
 }
+
+/// More safe-mode outages than `missed_thrust.max_events` holds fail the sample, with the
+/// reason: they were dropped silently, and a heavy-tailed spacing (Weibull shape 0.2) lost up
+/// to 140 days of outages a sample (a cruise trial). With room for them all, none fails.
+#[test]
+fn outages_beyond_max_events_fail_the_sample_and_say_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |max_events: &str| {
+        let out = tmp.path().join(format!("mt{max_events}"));
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args([
+                "run",
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/configs/tianwen2_cruise_311p.toml"
+                ),
+                "--samples",
+                "30",
+                "--backend",
+                "cpu",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .args(["--set", "missed_thrust.between_shape=0.2"])
+            .args(["--set", "missed_thrust.between_scale_days=5.0"])
+            .args(["--set", "missed_thrust.duration_shape=0.2"])
+            .args(["--set", "missed_thrust.duration_scale_days=0.1"])
+            .args(["--set", &format!("missed_thrust.max_events={max_events}")])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let tight = run("28");
+    assert!(
+        tight.contains("more safe-mode outages than missed_thrust.max_events = 28 holds"),
+        "{tight}"
+    );
+    let roomy = run("256");
+    assert!(roomy.contains(", failed 0"), "{roomy}");
+}

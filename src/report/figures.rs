@@ -1235,7 +1235,9 @@ impl Plot for CometDistance {
             .configure_mesh()
             .x_desc("epoch [calendar year, TDB]")
             .y_desc("distance to 311P [km]")
-            .x_label_formatter(&|v| format!("{v:.0}"))
+            // A tick between whole years keeps its fraction: rounded, half-year ticks read
+            // "2032 2032 2032" (a cruise trial).
+            .x_label_formatter(&year_label)
             .y_label_formatter(&|v| format!("{v:.0e}"))
             .axis_desc_style((FONT, 17))
             .label_style((FONT, 14))
@@ -1354,9 +1356,25 @@ impl Plot for WindProfile {
     }
 }
 
+/// A calendar year's tick label: whole years bare, others to a tenth of a year.
+fn year_label(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn year_ticks_between_whole_years_keep_their_fraction() {
+        assert_eq!(year_label(&2032.0), "2032");
+        assert_eq!(year_label(&2032.5), "2032.5");
+        assert_ne!(year_label(&2031.5), year_label(&2032.0));
+    }
 
     #[test]
     fn angle_ticks_read_differently_on_a_fine_sweep() {

@@ -235,7 +235,9 @@ impl Scenario for Cruise {
     }
     fn failed_in_flight(&self, state: &[f64]) -> Option<String> {
         let qlaw = self.model.guidance == GUIDE_QLAW;
-        sun_pass(state).or_else(|| stalled(&self.model, qlaw, state))
+        outage_overflow(&self.model, state)
+            .or_else(|| sun_pass(state))
+            .or_else(|| stalled(&self.model, qlaw, state))
     }
     fn refuses(&self, precision: Precision) -> Option<String> {
         if precision == Precision::F32 {

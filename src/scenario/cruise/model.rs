@@ -434,7 +434,7 @@ impl Model {
                 shape: m.duration_shape,
                 scale: m.duration_scale_days,
             };
-            let (events, _) = missed_thrust_outages(
+            let (events, dropped) = missed_thrust_outages(
                 seed,
                 index,
                 &between,
@@ -454,6 +454,12 @@ impl Model {
             for (k, e) in events.iter().enumerate() {
                 row[I_OUT + 2 * k] = e.start_days * DAY_S;
                 row[I_OUT + 2 * k + 1] = e.end_days * DAY_S;
+            }
+            // More outages than the row holds: the sample is failed before any engine, with
+            // its reason (outputs.rs `outage_overflow`). They were dropped silently, and a
+            // heavy-tailed spacing lost up to 140 days of outages a sample (a cruise trial).
+            if dropped > 0 {
+                row[I_MASS0] = f64::NAN;
             }
         }
         if let (Some(z), true) = (normals, self.n_gm > 0) {

@@ -58,6 +58,17 @@ const _: () = assert!(
 );
 
 /// Why a flight that ended in `s` is failed for passing too near the Sun, if it did.
+/// Why a sample is failed that never flew although its inputs were in range: its safe-mode
+/// outages overflowed `missed_thrust.max_events` (model.rs `pack_input` fails it so).
+pub fn outage_overflow(model: &Model, s: &[f64]) -> Option<String> {
+    (s[S_STEPS] == 0.0 && !s[S_M].is_finite()).then(|| {
+        format!(
+            "more safe-mode outages than missed_thrust.max_events = {} holds: raise it",
+            model.max_events
+        )
+    })
+}
+
 pub fn sun_pass(s: &[f64]) -> Option<String> {
     let least = s[S_RMIN] / AU_M;
     (least < SUN_FLOOR_AU).then(|| {
