@@ -1936,3 +1936,43 @@ fn a_users_own_parquet_beside_a_run_is_no_bar_to_its_report() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// The cruise trial's slips that ran with exit 0 and nothing said: an Isp given as an exhaust
+/// speed in km/s, an array in W, constant power that can never run a thruster (a bus of 600
+/// kW), a flyby B-plane angle of 720 deg, thrust-noise nodes farther apart than the noise's
+/// correlation time; and the degradation's message says what the fraction is.
+#[test]
+fn cruise_power_and_noise_slips_name_their_keys() {
+    for (sets, says) in [
+        (
+            vec!["propulsion.isp_s=3.0"],
+            "`propulsion.isp_s`: 3 s is below any thruster's specific impulse",
+        ),
+        (
+            vec!["propulsion.array_power_1au_kw=14000.0"],
+            "`propulsion.array_power_1au_kw`: 14000 kW is above any spacecraft's array",
+        ),
+        (
+            vec![
+                "propulsion.power_model=\"constant\"",
+                "propulsion.bus_power_kw=600.0",
+            ],
+            "under constant power no thruster could ever run",
+        ),
+        (
+            vec!["departure.bplane_angle_deg=720.0"],
+            "`departure.bplane_angle_deg`: must be within [-360, 360]",
+        ),
+        (
+            vec!["propulsion.thrust_noise.node_spacing_days=100.0"],
+            "`propulsion.thrust_noise.node_spacing_days`: 100 days is above correlation_days",
+        ),
+        (
+            vec!["propulsion.degradation_per_year=1.5"],
+            "must be below 1 (a fraction of the power lost a year",
+        ),
+    ] {
+        let args: Vec<&str> = sets.iter().flat_map(|s| ["--set", *s]).collect();
+        expect_bad(Some(CRUISE), &args, says);
+    }
+}

@@ -560,10 +560,14 @@ fn a_drogue_triggered_at_mach_5_opens_and_a_bare_fall_marks_up_to_mach_5() {
         .expect("loads");
         ReentryConfig::from_raw(&raw)
     };
-    assert!(with("5.0").is_ok(), "a bare fall's marker at Mach 5 refused");
+    assert!(
+        with("5.0").is_ok(),
+        "a bare fall's marker at Mach 5 refused"
+    );
     let err = with("6.0").expect_err("a bare fall's marker at Mach 6");
     assert!(
-        err.to_string().contains("`events.drogue_mach`: Mach 6 is above 5"),
+        err.to_string()
+            .contains("`events.drogue_mach`: Mach 6 is above 5"),
         "{err}"
     );
     // With parachutes the same number is refused, naming the key.

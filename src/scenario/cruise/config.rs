@@ -381,6 +381,10 @@ pub const MAX_THRUST_MN: f64 = 10_000.0;
 pub const MIN_THRUST_MN: f64 = 1.0;
 /// The highest specific impulse accepted [s].
 pub const MAX_ISP_S: f64 = 30_000.0;
+/// The lowest [s]: below it, an exhaust speed given in km/s (3 for 3,000 s).
+pub const MIN_ISP_S: f64 = 100.0;
+/// The largest solar array's power at 1 au accepted [kW]: above it, a power given in W.
+pub const MAX_ARRAY_KW: f64 = 1_000.0;
 /// The fastest hyperbolic excess speed at the Earth accepted [km/s]: the Sun's escape speed at
 /// 1 au plus the Earth's orbital speed, as the reentry's B-plane delivery (`entry.vinf_km_s`).
 pub const MAX_VINF_IN_KM_S: f64 = 73.0;
@@ -599,7 +603,12 @@ impl CruiseConfig {
                         "required when mode = \"flyby\"",
                     )
                 })?;
-                finite("departure.bplane_angle_deg", b)?;
+                if finite("departure.bplane_angle_deg", b)?.abs() > 360.0 {
+                    return Err(ConfigError::key(
+                        "departure.bplane_angle_deg",
+                        "must be within [-360, 360]",
+                    ));
+                }
                 // The heliocentric phase starts on the sphere of influence at the hyperbolic
                 // speed there (Model::departure_state): without the Earth pulling from then on,
                 // the spacecraft would leave ~90 m/s faster than its v_inf.
@@ -736,6 +745,16 @@ impl CruiseConfig {
                 ),
             ));
         }
+        if p.isp_s > 0.0 && p.isp_s < MIN_ISP_S {
+            return Err(ConfigError::key(
+                "propulsion.isp_s",
+                format!(
+                    "{} s is below any thruster's specific impulse ({MIN_ISP_S} s; ion engines \
+                     give 1,500-4,000 s): was an exhaust speed in km/s given? The unit is s",
+                    p.isp_s
+                ),
+            ));
+        }
         if positive("propulsion.isp_s", p.isp_s)? > MAX_ISP_S {
             return Err(ConfigError::key(
                 "propulsion.isp_s",
@@ -747,14 +766,41 @@ impl CruiseConfig {
             ));
         }
         positive("propulsion.power_per_thruster_kw", p.power_per_thruster_kw)?;
-        non_negative("propulsion.array_power_1au_kw", p.array_power_1au_kw)?;
+        if non_negative("propulsion.array_power_1au_kw", p.array_power_1au_kw)? > MAX_ARRAY_KW {
+            return Err(ConfigError::key(
+                "propulsion.array_power_1au_kw",
+                format!(
+                    "{} kW is above any spacecraft's array ({MAX_ARRAY_KW} kW; Dawn's gave 10 \
+                     kW): was it given in W? The unit is kW",
+                    p.array_power_1au_kw
+                ),
+            ));
+        }
+        // Under constant power no thruster can ever run when the array, less the bus, is below
+        // one thruster's draw or the minimum: every sample would coast its whole flight, with
+        // nothing said (a cruise trial's bus of 600 kW for 0.6).
+        if p.power_model == PowerModel::Constant && p.thrusters > 0 {
+            let spare = p.array_power_1au_kw - p.bus_power_kw;
+            let needs = p.power_per_thruster_kw.max(p.min_power_kw);
+            if spare < needs {
+                return Err(ConfigError::key(
+                    "propulsion.array_power_1au_kw",
+                    format!(
+                        "{} kW less the bus's {} kW leaves {spare} kW, below the {needs} kW one \
+                         thruster needs (power_per_thruster_kw, min_power_kw): under constant \
+                         power no thruster could ever run (check the units: kW)",
+                        p.array_power_1au_kw, p.bus_power_kw
+                    ),
+                ));
+            }
+        }
         // Read by solar power alone.
         if p.power_model == PowerModel::Solar {
             let deg = non_negative("propulsion.degradation_per_year", p.degradation_per_year)?;
             if deg >= 1.0 {
                 return Err(ConfigError::key(
                     "propulsion.degradation_per_year",
-                    "must be below 1",
+                    "must be below 1 (a fraction of the power lost a year: 0.02 is 2 %)",
                 ));
             }
         }
@@ -793,6 +839,19 @@ impl CruiseConfig {
                 "propulsion.thrust_noise.node_spacing_days",
                 n.node_spacing_days,
             )?;
+            // Interpolated between nodes farther apart than the correlation time, nearly
+            // independent, the noise's variance shrinks between them (to half midway).
+            if n.node_spacing_days > n.correlation_days {
+                return Err(ConfigError::key(
+                    "propulsion.thrust_noise.node_spacing_days",
+                    format!(
+                        "{} days is above correlation_days ({}): between nodes that far apart \
+                         the interpolated noise loses up to half its variance; space them at \
+                         most one correlation time apart",
+                        n.node_spacing_days, n.correlation_days
+                    ),
+                ));
+            }
         }
         let g = &self.guidance;
         if g.mode == GuidanceMode::Inertial {
