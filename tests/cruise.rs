@@ -1390,3 +1390,20 @@ fn outages_beyond_max_events_fail_the_sample_and_say_why() {
     let roomy = run("256");
     assert!(roomy.contains(", failed 0"), "{roomy}");
 }
+
+/// A coast (no thrusters) with no propellant loaded flies to its time limit: it ended at t = 0
+/// as `propellant_exhausted` (a cruise trial), though it spends nothing.
+#[test]
+fn a_coast_with_no_propellant_flies_to_its_time_limit() {
+    let sc = cruise_with(&[
+        "spacecraft.propellant_kg=0.0".into(),
+        "propulsion.thrusters=0".into(),
+        "propulsion.thrust_mn=0.0".into(),
+        "integrator.time_limit_days=200.0".into(),
+    ]);
+    let (outs, _) = run(&common::cpu(), &sc, 2, false);
+    for o in &outs {
+        assert_eq!(o.status, ST_TIMEOUT, "a coast runs to its time limit");
+        assert_eq!(metric(o, "propellant_used_kg"), 0.0);
+    }
+}

@@ -407,7 +407,14 @@ impl Model {
         row[I_V0..I_V0 + 3].copy_from_slice(&dep.v);
         row[I_T0] = dep.t0_s;
         row[I_MASS0] = if valid { p[P_WET] } else { f64::NAN };
-        row[I_PROP0] = p[P_PROP];
+        // A coast (no thrusters) spends nothing and cannot run dry: with no propellant loaded
+        // it ended at t = 0 as exhausted (a cruise trial). The engines take the dry mass as
+        // I_MASS0 - I_PROP0 and nothing else reads I_PROP0.
+        row[I_PROP0] = if self.cfg.propulsion.thrusters == 0 {
+            p[P_WET]
+        } else {
+            p[P_PROP]
+        };
         row[I_THRUST] = p[P_THRUST] * 1e-3 * p[P_TSCALE];
         // The flow follows the nominal thrust: a thrust bias is a loss of efficiency.
         row[I_MDOT] = p[P_THRUST] * 1e-3 / (p[P_ISP] * p[P_ISCALE] * G0_M_S2);
