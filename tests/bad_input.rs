@@ -1890,7 +1890,7 @@ fn odd_values_name_their_keys() {
     expect_bad(
         Some(CRUISE),
         &["--set", "missed_thrust.duration_scale_days=7e6"],
-        "`missed_thrust.duration_scale_days`: 7000000 days is above 365 days",
+        "`missed_thrust.duration_scale_days`: with duration_shape = ",
     );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a_file");
@@ -1975,4 +1975,15 @@ fn cruise_power_and_noise_slips_name_their_keys() {
         let args: Vec<&str> = sets.iter().flat_map(|s| ["--set", *s]).collect();
         expect_bad(Some(CRUISE), &args, says);
     }
+}
+
+/// A tiny Weibull shape makes the outages long on average though their scale is short: judged
+/// by the mean (shape 0.05 lost 979 of 1,000 days to outages, a cruise trial).
+#[test]
+fn outages_long_on_average_are_refused_whatever_their_scale() {
+    expect_bad(
+        Some(CRUISE),
+        &["--set", "missed_thrust.duration_shape=0.05"],
+        "`missed_thrust.duration_scale_days`: with duration_shape = 0.05, outages last",
+    );
 }
