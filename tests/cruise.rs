@@ -1407,3 +1407,18 @@ fn a_coast_with_no_propellant_flies_to_its_time_limit() {
         assert_eq!(metric(o, "propellant_used_kg"), 0.0);
     }
 }
+
+/// A sampled propellant load at or above the wet mass fails, and its `failure_reason` says why
+/// (it named the value alone, a cruise trial).
+#[test]
+fn a_sampled_propellant_above_the_wet_mass_fails_and_says_why() {
+    let sc = cruise_with(&[]);
+    let mut p = sc.nominal().to_vec();
+    let i = |name: &str| sc.param_names().iter().position(|n| *n == name).unwrap();
+    p[i("spacecraft.propellant_kg")] = p[i("spacecraft.wet_mass_kg")] + 1.0;
+    let why = sc.unphysical(&p).expect("unphysical");
+    assert!(
+        why.contains("(not below the wet mass, spacecraft.wet_mass_kg = "),
+        "{why}"
+    );
+}

@@ -369,6 +369,12 @@ impl Model {
         };
         let floor = if bad == P_RP_ALT && p[bad] < MIN_PERIAPSIS_ALTITUDE_KM {
             format!(" (below the {MIN_PERIAPSIS_ALTITUDE_KM} km floor of the drag-free flyby)")
+        } else if bad == P_PROP && p[bad] >= p[P_WET] {
+            // Said why: the value alone read as arbitrary (a cruise trial).
+            format!(
+                " (not below the wet mass, spacecraft.wet_mass_kg = {}: no dry mass left)",
+                crate::config::full(p[P_WET])
+            )
         } else {
             String::new()
         };
