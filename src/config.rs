@@ -388,23 +388,27 @@ impl RawConfig {
             Err(TypedError::Other(e)) => Err(e),
             Err(TypedError::Missing(first)) => {
                 let others = other_missing_keys::<T>(&self.table, &first);
-                let message = if others.is_empty() {
-                    "required but missing".to_string()
-                } else {
-                    format!(
-                        "required but missing; so {} {}",
-                        if others.len() == 1 { "is" } else { "are" },
-                        others
-                            .iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
-                Err(ConfigError::key(first, message))
+                Err(ConfigError::key(
+                    first,
+                    format!("required but missing{}", so_are_missing(&others)),
+                ))
             }
         }
     }
+}
+
+/// "; so is `a`" or "; so are `a`, `b`" after a missing key's message, naming the other keys
+/// missing beside it; empty when there are none.
+pub fn so_are_missing(others: &[String]) -> String {
+    if others.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = others.iter().map(|k| format!("`{k}`")).collect();
+    format!(
+        "; so {} {}",
+        if others.len() == 1 { "is" } else { "are" },
+        names.join(", ")
+    )
 }
 
 /// Why a table did not deserialize: a required key it lacks (its dotted path), or any other

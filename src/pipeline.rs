@@ -94,26 +94,7 @@ impl Samples {
             scenario.nominal(),
             n_normals,
         )?;
-        // A bounded dispersion whose whole range is unphysical would fail every sample: bad
-        // input, refused here (a new-user trial's mass from -5 to -1 kg ran and failed them
-        // all). Its ends and middle are tried with every other parameter nominal; where they
-        // all fail, the run's first draws decide, since a limit may couple two parameters
-        // (propellant below the wet mass: both dispersed, most samples can be valid).
         let nominal_params = scenario.nominal();
-        let mut suspect = None;
-        if scenario.unphysical(nominal_params).is_none() {
-            for (i, low, high) in sampler.bounded() {
-                let at = |x: f64| {
-                    let mut p = nominal_params.to_vec();
-                    p[i] = x;
-                    scenario.unphysical(&p)
-                };
-                if let (Some(why), Some(_), Some(_)) = (at(low), at(0.5 * (low + high)), at(high)) {
-                    suspect = Some((i, low, high, why));
-                    break;
-                }
-            }
-        }
         match dispersed {
             Some(d) => {
                 sampler.columns = d.sampler.columns;
@@ -131,9 +112,12 @@ impl Samples {
             seed,
             nominal,
         };
-        // Any other dispersion (a normal's mean, a Weibull's scale, a correlated group's
-        // means) is judged by the run's first draws: when every one is unphysical, the
-        // parameter whose draws alone are all refused is named.
+        // Dispersions that would fail every sample are bad input, refused here (a new-user
+        // trial's mass from -5 to -1 kg ran and failed them all), judged by the run's first
+        // draws, since a limit may couple two parameters (propellant below the wet mass: both
+        // dispersed, most samples can be valid). A bounded dispersion whose ends and middle
+        // all fail with every other parameter nominal is named with its range; any other (a
+        // normal's mean, a Weibull's scale, a correlated group's means) by its draws.
         if !nominal && scenario.unphysical(nominal_params).is_none() {
             let drawn = samples.draw(scenario, 0..SUSPECT_DRAWS, None);
             if drawn
@@ -141,6 +125,17 @@ impl Samples {
                 .iter()
                 .all(|p| scenario.unphysical(p).is_some())
             {
+                let suspect = samples.sampler.bounded().find_map(|(i, low, high)| {
+                    let at = |x: f64| {
+                        let mut p = nominal_params.to_vec();
+                        p[i] = x;
+                        scenario.unphysical(&p)
+                    };
+                    match (at(low), at(0.5 * (low + high)), at(high)) {
+                        (Some(why), Some(_), Some(_)) => Some((i, low, high, why)),
+                        _ => None,
+                    }
+                });
                 if let Some((i, low, high, why)) = suspect {
                     let path = scenario.param_names()[i];
                     return Err(ConfigError::key(

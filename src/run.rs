@@ -1030,7 +1030,7 @@ fn write_chunk(
             .enumerate()
             .map(|(j, (p, s))| {
                 (*s == failed).then(|| match sc.unphysical(p) {
-                    Some(why) => format!("unphysical input: {why}"),
+                    Some(why) => crate::scenario::unphysical_input(&why),
                     None => sc
                         .failed_in_flight(&states[j * len..(j + 1) * len])
                         .unwrap_or_else(|| FAILED_IN_FLIGHT.to_string()),

@@ -543,12 +543,7 @@ fn print_report(r: &RunReport) {
     // are in no probability; said, with what P(skip-out) would be counting them (an entry
     // analyst's trial: 39 % of a wide delivery missed, beside a P(skip-out) of 5.8 %).
     if failures.missed > 0 {
-        let count = |name: &str| {
-            r.status_counts
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or(0, |(_, c)| *c)
-        };
+        let count = |name: &str| status_count(&r.status_counts, name);
         let flown = r.samples - count("failed") + failures.missed;
         let p = (count("skipped_out") + failures.missed) as f64 / flown as f64;
         say!(
@@ -570,10 +565,14 @@ fn print_report(r: &RunReport) {
     }
 }
 
-/// The first failed sample of a run and its `failure_reason`, read back from its samples (a
-/// run's own, or a shard's parts), if any failed: the counts alone said "failed 9" (a review of
-/// the cruise's trial cap, whose failed samples leave the statistics). Batch by batch, keeping
-/// only the first: the whole columns cost 40 bytes a sample (400 MB at 10 million, a review).
+/// The count of status `name` in a run's (status, count) list; 0 where it is absent.
+fn status_count(counts: &[(String, u64)], name: &str) -> u64 {
+    counts
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or(0, |(_, c)| *c)
+}
+
 struct Failures {
     /// The first failed sample and its `failure_reason`.
     first: Option<(i64, String)>,
@@ -592,18 +591,13 @@ fn failures(r: &crate::run::RunReport) -> Failures {
         first: None,
         missed: 0,
     };
-    let failed = r
-        .status_counts
-        .iter()
-        .find(|(n, _)| n == "failed")
-        .map_or(0, |(_, c)| *c);
-    if failed == 0 {
+    if status_count(&r.status_counts, "failed") == 0 {
         return out;
     }
     let Ok(files) = crate::output::parts::sample_files(&r.out_dir) else {
         return out;
     };
-    let missed_reason = format!("unphysical input: {MISSED_INTERFACE}");
+    let missed_reason = crate::scenario::unphysical_input(MISSED_INTERFACE);
     let _ = crate::output::for_each_batch(&files, &["sample", "failure_reason"], |b| {
         let sample = b
             .column_by_name("sample")
@@ -643,10 +637,7 @@ fn print_statistics(
     // The statistics below are of the others (a run's and a merge's alike): a cap or a model
     // that fails some flights biases them (a cap of trial steps fails the longest first).
     let total: u64 = status_counts.iter().map(|(_, c)| c).sum();
-    let failed = status_counts
-        .iter()
-        .find(|(n, _)| n == "failed")
-        .map_or(0, |(_, c)| *c);
+    let failed = status_count(status_counts, "failed");
     if failed > 0 && failed < total {
         say!(
             "  the statistics below are of the {} samples that did not fail: the {failed} \

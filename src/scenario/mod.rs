@@ -40,6 +40,12 @@ pub enum Probability {
 /// non-finite (or whose integration could not go on) in flight.
 pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
 
+/// The `failure_reason` of a sample failed before any engine, from `Scenario::unphysical`'s
+/// reason.
+pub fn unphysical_input(why: &str) -> String {
+    format!("unphysical input: {why}")
+}
+
 pub trait Scenario: Sync {
     /// `run.scenario` name, recorded in the metadata.
     fn kind(&self) -> &'static str;

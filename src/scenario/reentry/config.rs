@@ -648,16 +648,13 @@ impl ReentryConfig {
             .collect();
         if let [first, rest @ ..] = absent.as_slice() {
             if !rest.is_empty() {
+                let rest: Vec<String> = rest.iter().map(|k| format!("entry.{k}")).collect();
                 return Err(ConfigError::key(
                     format!("entry.{first}"),
                     format!(
-                        "required when mode = \"{}\"; so {} {}",
+                        "required when mode = \"{}\"{}",
                         e.mode,
-                        if rest.len() == 1 { "is" } else { "are" },
-                        rest.iter()
-                            .map(|k| format!("`entry.{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        crate::config::so_are_missing(&rest)
                     ),
                 ));
             }
