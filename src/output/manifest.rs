@@ -127,9 +127,10 @@ fn is_read_as_the_runs(name: &str) -> bool {
 }
 
 /// Check a finished directory: every file its manifest lists is there with the listed
-/// checksum, and every Parquet file in it is listed. `Ok(false)`: there is no manifest (a
-/// directory written before manifests), so nothing could be checked. The message names the
-/// first file that is missing, altered or not the run's, or a manifest that lists nothing.
+/// checksum, and every file a reader takes as the run's ([`is_read_as_the_runs`]) is listed.
+/// `Ok(false)`: there is no manifest (a directory written before manifests), so nothing could
+/// be checked. The message names the first file that is missing, altered or not the run's, or
+/// a manifest that lists nothing.
 pub fn verify(dir: &Path) -> Result<bool, String> {
     let entries = read(dir)?;
     let path = dir.join(MANIFEST);
