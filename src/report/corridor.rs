@@ -1,0 +1,200 @@
+//! The entry corridor's figures (`dispersa corridor`'s output): the per-angle maxima against
+//! their limits and the probabilities of capture and of each limit's breach.
+
+use super::data::Table;
+use super::figures::{Boundary, CorridorProbabilities, Curve, CurvePanel, ProbSeries, TwoPanels};
+use super::{sig, AnyPlot, Figure, ReportError};
+use crate::scenario::reentry::ReentryConfig;
+use plotters::style::RGBColor;
+
+pub(super) fn corridor_figures(
+    t: &Table,
+    cfg: &ReentryConfig,
+    figs: &mut Vec<Figure>,
+) -> Result<(), ReportError> {
+    let fpa: Vec<f64> = t
+        .f64s("fpa_deg")?
+        .into_iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect();
+    let col = |n: &str| -> Result<Vec<f64>, ReportError> {
+        Ok(t.f64s(n)?.into_iter().map(|v| v.unwrap_or(0.0)).collect())
+    };
+    let series = |name: &str, key: &str, color: RGBColor| -> Result<ProbSeries, ReportError> {
+        Ok(ProbSeries {
+            name: name.to_string(),
+            color,
+            p: col(key)?,
+            lo: col(&format!("{key}_ci_low"))?,
+            hi: col(&format!("{key}_ci_high"))?,
+        })
+    };
+    let risk: f64 = t
+        .meta("dispersa.risk")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.00135);
+    let num = |k: &str| t.meta(k).and_then(|s| s.parse::<f64>().ok());
+    let skip_c = RGBColor(31, 119, 180);
+    let g_c = RGBColor(214, 39, 40);
+    let q_c = RGBColor(255, 127, 14);
+    let boundaries = vec![
+        Boundary {
+            name: "skip-out boundary".into(),
+            color: skip_c,
+            deg: num("dispersa.corridor.shallow_boundary_deg"),
+            low: num("dispersa.corridor.shallow_boundary_low_deg"),
+            high: num("dispersa.corridor.shallow_boundary_high_deg"),
+        },
+        Boundary {
+            name: "limit boundary".into(),
+            color: RGBColor(120, 20, 20),
+            deg: num("dispersa.corridor.steep_boundary_deg"),
+            low: num("dispersa.corridor.steep_boundary_low_deg"),
+            high: num("dispersa.corridor.steep_boundary_high_deg"),
+        },
+    ];
+    let n = t.meta("dispersa.samples_per_point").unwrap_or("?");
+    let width = match t.meta("dispersa.corridor.width_deg") {
+        Some(w) if w.parse::<f64>().is_ok() => format!("width {w} deg"),
+        _ => "no width: no corridor was found in the range (the notes say why)".to_string(),
+    };
+    // The caveats travel with the figure file, not only with the page.
+    let caveats: String = t
+        .meta("dispersa.corridor.notes")
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let mut c = l.chars();
+            let first = c
+                .next()
+                .map(|f| f.to_uppercase().to_string())
+                .unwrap_or_default();
+            format!(" {first}{}.", c.as_str())
+        })
+        .collect();
+    figs.push(Figure {
+        name: "corridor".into(),
+        title: "Entry corridor: probabilities against the flight path angle".into(),
+        caption: format!(
+            "{n} dispersed samples per angle; bars are 95% Wilson intervals, and where no sample \
+             had the event a grey tick marks its upper bound (3.84 / (n + 3.84) for n samples \
+             flown). The corridor lies \
+             between the vertical lines, where each probability stays below the black risk line \
+             ({risk}); {width}. Where the intervals pin a boundary down on both sides, \
+             a shaded column shows how far it could move; where they do not, its line is \
+             dashed: the point estimates place it, the intervals do not confirm it.{caveats}"
+        ),
+        plot: AnyPlot::Corridor(CorridorProbabilities {
+            fpa: fpa.clone(),
+            series: vec![
+                series("P(skip-out)", "p_skip_out", skip_c)?,
+                series(
+                    &format!("P(peak g > {} g0)", sig(cfg.events.g_limit)),
+                    "p_g_exceed",
+                    g_c,
+                )?,
+                series(
+                    &format!(
+                        "P(peak heat flux > {} W/cm^2)",
+                        sig(cfg.events.heat_flux_limit_w_cm2)
+                    ),
+                    "p_heat_exceed",
+                    q_c,
+                )?,
+            ],
+            risk,
+            boundaries,
+        }),
+    });
+    let curves = |m: &str| -> Result<Vec<Curve>, ReportError> {
+        Ok(vec![
+            Curve {
+                name: "median".into(),
+                color: RGBColor(31, 119, 180),
+                y: t.f64s(&format!("{m}_p50"))?,
+            },
+            // The percentile after the maximum, so that it is drawn over it: with few samples
+            // an angle the two nearly coincide (an audit found the percentile hidden).
+            Curve {
+                name: "maximum".into(),
+                color: RGBColor(90, 90, 90),
+                y: t.f64s(&format!("{m}_max"))?,
+            },
+            Curve {
+                name: "99.865th percentile".into(),
+                color: RGBColor(255, 127, 14),
+                y: t.f64s(&format!("{m}_p99865"))?,
+            },
+        ])
+    };
+    // Type-7 percentiles: with n samples the 99.865th interpolates between the two largest
+    // values while (n - 1) x 0.00135 < 1, that is below 742 samples; n counts the samples that
+    // flew (an angle's `samples`; failed ones are left out).
+    let flown = t
+        .f64s("samples")
+        .ok()
+        .and_then(|v| v.into_iter().flatten().reduce(f64::min))
+        .map(|n| n as u64);
+    let near_max = match flown {
+        Some(n) if n < 742 => format!(
+            " With {n} samples an angle (the fewest that flew) the 99.865th percentile lies \
+             between the two largest values, on or near the maximum."
+        ),
+        _ => String::new(),
+    };
+    figs.push(Figure {
+        name: "corridor_peaks".into(),
+        title: "Peak deceleration and heat flux across the corridor".into(),
+        caption: format!(
+            "Percentiles over each angle's samples (skip-outs included with their peaks before \
+             leaving); red: the configured limits.{near_max} {} {}",
+            crossing(&fpa, &t.f64s("peak_g_max")?, cfg.events.g_limit, "Peak g"),
+            crossing(
+                &fpa,
+                &t.f64s("peak_heat_flux_w_cm2_max")?,
+                cfg.events.heat_flux_limit_w_cm2,
+                "Peak heat flux"
+            )
+        ),
+        plot: AnyPlot::Panels(TwoPanels {
+            fpa,
+            left: CurvePanel {
+                y_desc: "peak deceleration [g0]".into(),
+                curves: curves("peak_g")?,
+                limit: Some(cfg.events.g_limit),
+            },
+            right: CurvePanel {
+                y_desc: "peak heat flux [W/cm^2]".into(),
+                curves: curves("peak_heat_flux_w_cm2")?,
+                limit: Some(cfg.events.heat_flux_limit_w_cm2),
+            },
+        }),
+    });
+    Ok(())
+}
+
+/// Where a per-angle maximum exceeds its limit, in words.
+fn crossing(fpa: &[f64], max: &[Option<f64>], limit: f64, what: &str) -> String {
+    let over: Vec<f64> = fpa
+        .iter()
+        .zip(max)
+        .filter_map(|(&a, m)| m.filter(|m| *m > limit).map(|_| a))
+        .collect();
+    let top = max
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    match (over.first(), over.last()) {
+        (Some(lo), Some(hi)) => format!(
+            "{what} exceeds its limit {} in some samples from {lo:.2} to {hi:.2} deg.",
+            sig(limit)
+        ),
+        _ => format!(
+            "{what} stays below its limit {} at every angle (highest {}).",
+            sig(limit),
+            sig(top)
+        ),
+    }
+}
