@@ -8,9 +8,15 @@
 //! moves by the east miss measured on the landing's parallel: a change of entry longitude
 //! turns the whole trajectory about the polar axis.
 //!
-//! Bplane mode: the aim point (B.T, B.R) is moved by Newton's method, the landing's east/north
-//! miss against B differenced by [`B_STEP_KM`] on both axes each pass. B moves the entry point,
-//! the flight path angle and the azimuth at once, so no rigid shift approximates it.
+//! Bplane mode: the aim point is moved by Newton's method in polar terms, |B| and the B-plane
+//! angle, the landing's east/north miss differenced by [`B_STEP_KM`] in each. B moves the entry
+//! point, the flight path angle and the azimuth at once, so no rigid shift approximates it. The
+//! landings of one |B| form a ring about the asymptote, walked by the angle; |B| sets the flight
+//! path angle and so the downrange, steeply near the skip-out edge. In (B.T, B.R) a move along the
+//! ring is a chord that leaves it outwards (735 km of arc at |B| = 16,850 km is 16 km of |B|, past
+//! the skip-out edge): Newton there stopped 157-460 km short of targets at 60-65 N that polar
+//! steps reach. The aimed nominal's margin to the skip-out edge, in km of |B| and in the
+//! delivery's sigmas, is reported ([`SkipMargin`]).
 
 use crate::config::{ConfigError, RawConfig};
 use crate::engine::Engine;
@@ -32,9 +38,14 @@ pub const MAX_PASSES: usize = 16;
 /// and over thousands of km the meridians' convergence breaks it (a target 15,344 km off moved
 /// the latitude past the pole in one pass). A target an ocean away takes a pass per 3,000 km.
 pub const MAX_MOVE_KM: f64 = 3000.0;
-/// The B-plane difference step [km]: the landing moves ~1 km per km of B near the aim and bends
-/// over hundreds of km, so 1 km is linear to ~1e-3, and far above the landing's 1.5 m error.
-pub const B_STEP_KM: f64 = 1.0;
+/// The B-plane difference step [km], in |B| and along the B-plane angle's arc. Near the skip-out
+/// edge the landing moves up to ~1,800 km per km of |B| (16 deg of latitude a km at 75 N on the
+/// shipped asymptote) and that slope changes by ~1 deg/km a km: 50 m keeps a difference within ~2 %
+/// of the slope there, and elsewhere moves the landing 50 m or more, against its 1.5 m
+/// integration error. (1 km was 7 times off near the edge, and Newton's step went the wrong way.)
+pub const B_STEP_KM: f64 = 0.05;
+/// The skip-out edge is located to this, outwards in |B| from the aim [km].
+pub const SKIP_EDGE_TOL_KM: f64 = 0.01;
 
 /// One pass: the aim flown and where the nominal landed against the target.
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +121,8 @@ pub struct Aimed {
     pub notes: Vec<String>,
     /// The aimed nominal, what an analyst checks before taking the aim.
     pub nominal: AimedNominal,
+    /// In bplane mode, how far the aim lies inside the skip-out edge.
+    pub skip_margin: Option<SkipMargin>,
 }
 
 /// The aimed nominal trajectory: its entry state (in bplane mode the one the aim maps to),
@@ -197,74 +210,17 @@ pub fn aim_with(
         if pass.miss_m() <= AIM_TOLERANCE_M {
             let notes = aim_notes(&raw, keys, aim, passes[0].aim, cfg.entry.bplane());
             let nominal = aimed_nominal(&cfg, flown);
+            let skip_margin = cfg.entry.bplane().then(|| skip_margin(&cfg, aim)).flatten();
             return Ok(Aimed {
                 keys,
                 passes,
                 notes,
                 nominal,
+                skip_margin,
             });
         }
         let next = if cfg.entry.bplane() {
-            // Newton on (B.T, B.R): the Jacobian of (east, north) by forward differences.
-            let mut jac = [[0.0; 2]; 2];
-            for k in 0..2 {
-                let mut probe = cfg.clone();
-                let mut a = aim;
-                a[k] += B_STEP_KM;
-                set_aim(&mut probe, a);
-                let (m, _) = miss(&probe).map_err(|err| {
-                    let what = format!(
-                        "the {B_STEP_KM} km difference probe of {} after pass {}",
-                        keys[k],
-                        passes.len()
-                    );
-                    after_passes(err, &what, &passes, keys)
-                })?;
-                jac[0][k] = (m[0] - e) / B_STEP_KM;
-                jac[1][k] = (m[1] - n) / B_STEP_KM;
-            }
-            let det = jac[0][0] * jac[1][1] - jac[0][1] * jac[1][0];
-            if det.abs() < 1e-12 {
-                break;
-            }
-            let full = [
-                -(jac[1][1] * e - jac[0][1] * n) / det,
-                -(-jac[1][0] * e + jac[0][0] * n) / det,
-            ];
-            // Damped: the step halved (up to DAMPING times) while the aim it reaches does not
-            // land or lands farther off; far from the target the full step can leave the
-            // corridor (a target 700 km off skipped out on the first step).
-            let mut scale = 1.0;
-            let mut closer = false;
-            for _ in 0..DAMPING {
-                let mut probe = cfg.clone();
-                set_aim(
-                    &mut probe,
-                    [aim[0] + scale * full[0], aim[1] + scale * full[1]],
-                );
-                match miss(&probe) {
-                    Ok((m, _)) if m[0].hypot(m[1]) < e.hypot(n) => {
-                        closer = true;
-                        break;
-                    }
-                    _ => scale *= 0.5,
-                }
-            }
-            // No step along Newton's direction lands closer: stop here rather than take the
-            // smallest one anyway (the miss grew on every pass from 284 to 1,417 km, a new
-            // user's trial of an unreachable target).
-            if !closer {
-                return Err(AimError::Failed(format!(
-                    "after pass {}: no step towards the target, down to 1/{} of Newton's, lands \
-                     closer than {:.1} km: the target is out of reach of this asymptote, or the \
-                     landing does not follow the aim smoothly here{}",
-                    passes.len(),
-                    1u32 << DAMPING,
-                    e.hypot(n),
-                    closest(&passes, keys)
-                )));
-            }
-            [aim[0] + scale * full[0], aim[1] + scale * full[1]]
+            bplane_step(&cfg, aim, [e, n], &passes, keys, &miss)?
         } else {
             // Move the entry point by the miss, turned around, in its own east/north plane (at
             // most MAX_MOVE_KM).
@@ -420,8 +376,166 @@ fn aim_notes(
         .collect()
 }
 
+/// One damped Newton step of a B-plane aim, in |B| and the B-plane angle (module doc), from the
+/// aim's miss `r` (east, north) [km]: the step halved (up to [`DAMPING`] times) while the aim it
+/// reaches does not land or lands farther off; far from the target the full step can leave the
+/// corridor (a target 700 km off skipped out on the first step).
+fn bplane_step(
+    cfg: &ReentryConfig,
+    aim: [f64; 2],
+    r: [f64; 2],
+    passes: &[Pass],
+    keys: [&'static str; 2],
+    miss: &MissFn<'_>,
+) -> Result<[f64; 2], AimError> {
+    let (b, theta) = polar(aim);
+    let fly = |b: f64, theta: f64| {
+        let mut probe = cfg.clone();
+        set_aim(&mut probe, cartesian(b, theta));
+        miss(&probe).map(|(m, _)| [m[0], m[1]])
+    };
+    // Columns: d(east, north) / d|B| and / d(arc), [km/km]. The |B| probe goes inwards first
+    // (steeper, away from the skip-out edge), the other way when it does not land.
+    let mut jac = [[0.0; 2]; 2];
+    for (k, what) in ["|B|", "the B-plane angle"].into_iter().enumerate() {
+        let sign = if k == 0 { -1.0 } else { 1.0 };
+        let at = |s: f64| {
+            let h = s * B_STEP_KM;
+            let m = if k == 0 {
+                fly(b + h, theta)
+            } else {
+                fly(b, theta + h / b)
+            };
+            m.map(|m| [(m[0] - r[0]) / h, (m[1] - r[1]) / h])
+        };
+        let col = at(sign).or_else(|_| at(-sign)).map_err(|err| {
+            let what = format!(
+                "the {B_STEP_KM} km difference probes of {what} after pass {}",
+                passes.len()
+            );
+            after_passes(err, &what, passes, keys)
+        })?;
+        (jac[0][k], jac[1][k]) = (col[0], col[1]);
+    }
+    let det = jac[0][0] * jac[1][1] - jac[0][1] * jac[1][0];
+    let full = if det.abs() > 1e-12 {
+        [
+            -(jac[1][1] * r[0] - jac[0][1] * r[1]) / det,
+            -(-jac[1][0] * r[0] + jac[0][0] * r[1]) / det,
+        ]
+    } else {
+        [f64::NAN; 2]
+    };
+    let at_scale = |scale: f64| {
+        let nb = b + scale * full[0];
+        (nb, theta + scale * full[1] / nb.max(1e-9))
+    };
+    let mut closer = None;
+    let mut scale = 1.0;
+    for _ in 0..DAMPING {
+        let (nb, nt) = at_scale(scale);
+        if full.iter().all(|x| x.is_finite()) && nb > 0.0 {
+            if let Ok(m) = fly(nb, nt) {
+                if m[0].hypot(m[1]) < r[0].hypot(r[1]) {
+                    closer = Some(cartesian(nb, nt));
+                    break;
+                }
+            }
+        }
+        scale *= 0.5;
+    }
+    // No step along Newton's direction lands closer: stop here rather than take the smallest one
+    // anyway (the miss grew on every pass from 284 to 1,417 km, a new user's trial).
+    closer.ok_or_else(|| {
+        AimError::Failed(format!(
+            "after pass {}: no step towards the target, down to 1/{} of Newton's, lands closer \
+             than {:.1} km: the target is out of reach of this asymptote, or the landing does not \
+             follow the aim smoothly here{}",
+            passes.len(),
+            1u32 << DAMPING,
+            r[0].hypot(r[1]),
+            closest(passes, keys)
+        ))
+    })
+}
+
+/// |B| [km] and the B-plane angle [rad] of (B.T, B.R), the angle from T towards R.
+fn polar(aim: [f64; 2]) -> (f64, f64) {
+    (aim[0].hypot(aim[1]), aim[1].atan2(aim[0]))
+}
+
+/// (B.T, B.R) [km] of |B| and the B-plane angle.
+fn cartesian(b: f64, theta: f64) -> [f64; 2] {
+    [b * theta.cos(), b * theta.sin()]
+}
+
+/// How far a B-plane aim lies inside the skip-out edge: the least |B| beyond the aim, the angle
+/// held, at which the nominal no longer lands (it skips out, or passes above the interface).
+#[derive(Debug, Clone)]
+pub struct SkipMargin {
+    /// |B| at the edge less the aim's [km], to [`SKIP_EDGE_TOL_KM`].
+    pub gap_km: f64,
+    /// How the flight beyond the edge ended, e.g. "skipped_out".
+    pub beyond: String,
+    /// The delivery covariance's sigma of |B| at the aim's angle [km], where it has one.
+    pub sigma_km: Option<f64>,
+}
+
+impl SkipMargin {
+    /// The share of deliveries beyond the edge, from the delivery's B alone (normal, one-sided):
+    /// the density, the mass and the other dispersions move the edge as well.
+    pub fn share_beyond(&self) -> Option<f64> {
+        self.sigma_km
+            .map(|s| 0.5 * statrs::function::erf::erfc(self.gap_km / s / std::f64::consts::SQRT_2))
+    }
+}
+
+/// The aim's [`SkipMargin`]: |B| stepped outwards from 1/4 km, doubling, until the nominal does
+/// not land, then the edge bisected. None where it lands up to 1,024 km out.
+fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> Option<SkipMargin> {
+    let (b, theta) = polar(aim);
+    // Ok where the nominal lands, else how it ended.
+    let lands = |gap: f64| {
+        let mut probe = cfg.clone();
+        set_aim(&mut probe, cartesian(b + gap, theta));
+        match nominal(&probe) {
+            Ok((_, o)) if o.status == ST_LANDED => Ok(()),
+            Ok((_, o)) => Err(STATUS_NAMES[o.status as usize].to_string()),
+            Err(_) => Err(STATUS_NAMES[ST_FAILED as usize].to_string()),
+        }
+    };
+    let (mut lo, mut hi) = (0.0, 0.25);
+    let mut beyond = loop {
+        match lands(hi) {
+            Ok(()) if hi < 1024.0 => (lo, hi) = (hi, 2.0 * hi),
+            Ok(()) => return None,
+            Err(how) => break how,
+        }
+    };
+    while hi - lo > SKIP_EDGE_TOL_KM {
+        let mid = 0.5 * (lo + hi);
+        match lands(mid) {
+            Ok(()) => lo = mid,
+            Err(how) => (hi, beyond) = (mid, how),
+        }
+    }
+    let sigma_km = cfg.entry.delivery_covariance.as_ref().map(|c| {
+        let (ct, st) = (theta.cos(), theta.sin());
+        (ct * ct * c[0][0] + 2.0 * ct * st * c[0][1] + st * st * c[1][1]).sqrt()
+    });
+    Some(SkipMargin {
+        gap_km: hi,
+        beyond,
+        sigma_km,
+    })
+}
+
 /// Halvings of a B-plane Newton step at most, each one nominal trajectory.
 const DAMPING: usize = 6;
+
+/// The nominal's landing east and north of the target [km] and its latitude [deg], with its
+/// flight, for an aimed config; an error where it does not land.
+type MissFn<'a> = dyn Fn(&ReentryConfig) -> Result<([f64; 3], Flight), AimError> + 'a;
 
 /// One flight of the nominal: its parameters (in bplane mode, with the entry state derived
 /// from the aim) and its outputs.

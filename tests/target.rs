@@ -273,11 +273,12 @@ fn dispersa_target_warns_of_an_aim_that_breaks_the_limits() {
     assert!(shipped.nominal.entry[3] > -15.0 && shipped.nominal.entry[3] < -5.0);
 }
 
-/// An aim whose difference probe skips out names the probe, not a pass, and the closest aim
-/// flown before it (a review: the probe's aim was named as if it were a pass, and the four
-/// passes before it were forgotten).
+/// A B-plane target out of reach (60 N 100 W, across the pole from the shipped asymptote's
+/// ring of landings) stops when no damped Newton step lands closer, naming the closest aim: it
+/// once took the smallest step anyway, and the miss grew on every pass from 284 to 1,417 km (a
+/// new user's trial).
 #[test]
-fn a_failed_aim_names_what_failed_and_the_closest_aim() {
+fn an_unreachable_bplane_target_stops_where_no_step_lands_closer() {
     let bplane = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/configs/tianwen2_reentry_bplane.toml"
@@ -286,33 +287,11 @@ fn a_failed_aim_names_what_failed_and_the_closest_aim() {
         .map(String::from)
         .to_vec();
     let err = dispersa::target::aim(std::path::Path::new(bplane), &sets)
-        .expect_err("unreachable in bplane mode")
-        .to_string();
-    assert!(
-        err.contains("difference probe of b_t_km after pass"),
-        "{err}"
-    );
-    assert!(err.contains("; the closest aim, pass "), "{err}");
-}
-
-/// A B-plane target out of reach stops when no damped Newton step lands closer, naming the
-/// closest aim: it took the smallest step anyway, and the miss grew on every pass from 284 to
-/// 1,417 km (a new user's trial, 55 N on the shipped asymptote).
-#[test]
-fn an_unreachable_bplane_target_stops_where_no_step_lands_closer() {
-    let bplane = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/configs/tianwen2_reentry_bplane.toml"
-    );
-    let sets: Vec<String> = ["landing.target_lat_deg=55", "landing.target_lon_deg=111.4"]
-        .map(String::from)
-        .to_vec();
-    let err = dispersa::target::aim(std::path::Path::new(bplane), &sets)
         .expect_err("out of reach")
         .to_string();
     assert!(
-        err.contains("after pass 2: no step towards the target, down to 1/64 of Newton's"),
+        err.contains(": no step towards the target, down to 1/64 of Newton's"),
         "{err}"
     );
-    assert!(err.contains("; the closest aim, pass 2: "), "{err}");
+    assert!(err.contains("; the closest aim, pass "), "{err}");
 }
