@@ -9,7 +9,7 @@ use crate::output::{claim_out_dir, field, DirKind, OutputError, RunDir};
 use crate::pipeline::{provenance, Samples};
 use crate::run::RunError;
 use crate::scenario::reentry::{
-    Reentry, ReentryConfig, M_PEAK_G, M_PEAK_Q, PARAM_NAMES, ST_FAILED, ST_SKIPPED_OUT,
+    Reentry, ReentryConfig, M_PEAK_G, M_PEAK_Q, PARAM_NAMES, ST_FAILED, ST_SKIPPED_OUT, ST_TIMEOUT,
 };
 use crate::stats::{percentile_sorted, wilson, Proportion};
 use arrow_array::{ArrayRef, Float64Array, Int64Array};
@@ -46,6 +46,10 @@ pub struct CorridorPoint {
     pub trials: u64,
     /// The samples that failed (unphysical inputs, or in flight), left out.
     pub failed: u64,
+    /// The samples stopped by the time limit before landing or skipping out, left out: nothing
+    /// says whether they would have skipped out, and their peaks may be cut (a 150 s limit read
+    /// P(skip-out) 0 at angles that skip out 99 % of the time, an entry analyst's trial).
+    pub timed_out: u64,
     pub skip: Proportion,
     pub g_exceed: Proportion,
     pub heat_exceed: Proportion,
@@ -242,8 +246,12 @@ fn point_stats(
     g_limit: f64,
     q_limit: f64,
 ) -> CorridorPoint {
-    let ok: Vec<_> = outs.iter().filter(|o| o.status != ST_FAILED).collect();
+    let ok: Vec<_> = outs
+        .iter()
+        .filter(|o| o.status != ST_FAILED && o.status != ST_TIMEOUT)
+        .collect();
     let trials = ok.len() as u64;
+    let timed_out = outs.iter().filter(|o| o.status == ST_TIMEOUT).count() as u64;
     let count = |f: &dyn Fn(&crate::scenario::SampleOutputs) -> bool| {
         ok.iter().filter(|o| f(o)).count() as u64
     };
@@ -266,7 +274,8 @@ fn point_stats(
     CorridorPoint {
         fpa_deg: fpa,
         trials,
-        failed: outs.len() as u64 - trials,
+        failed: outs.len() as u64 - trials - timed_out,
+        timed_out,
         skip: wilson(count(&|o| o.status == ST_SKIPPED_OUT), trials),
         g_exceed: wilson(count(&g_over), trials),
         heat_exceed: wilson(count(&q_over), trials),
@@ -323,6 +332,7 @@ fn write_corridor(
         // Signed, as every count dispersa writes (output::samples_schema).
         field("samples", DataType::Int64, false, Some("samples")),
         field("failed", DataType::Int64, false, Some("samples")),
+        field("timed_out", DataType::Int64, false, Some("samples")),
     ];
     for p in [
         "p_skip_out",
@@ -354,6 +364,9 @@ fn write_corridor(
         )),
         Arc::new(Int64Array::from_iter_values(
             pts.iter().map(|p| p.failed as i64),
+        )),
+        Arc::new(Int64Array::from_iter_values(
+            pts.iter().map(|p| p.timed_out as i64),
         )),
     ];
     let props: [fn(&CorridorPoint) -> &Proportion; 4] = [
@@ -451,6 +464,22 @@ impl Corridor {
                  angle; `failed` beside it)"
             ));
         }
+        let timed_out: u64 = self.points.iter().map(|p| p.timed_out).sum();
+        if timed_out > 0 {
+            let worst = self
+                .points
+                .iter()
+                .max_by_key(|p| p.timed_out)
+                .expect("a point timed out");
+            notes.push(format!(
+                "{timed_out} samples reached integrator.time_limit_s before landing or skipping \
+                 out (most at {:.3} deg: {} of {}) and are left out of the probabilities and \
+                 percentiles (the `timed_out` column): raise the time limit",
+                worst.fpa_deg,
+                worst.timed_out,
+                worst.trials + worst.failed + worst.timed_out
+            ));
+        }
         if let (Some(sh), Some(st)) = (self.shallow.deg, self.steep.deg) {
             if sh < st {
                 notes.push(format!(
@@ -460,7 +489,7 @@ impl Corridor {
                 ));
             }
         }
-        if self.shallow.low_deg.is_none() || self.steep.high_deg.is_none() {
+        if (self.shallow.low_deg.is_none() || self.steep.high_deg.is_none()) && flown > 0 {
             let n = flown;
             // Wilson's 95% upper bound for zero events in n trials is z^2 / (n + z^2): it falls
             // to the risk at n = z^2 (1 - risk) / risk.

@@ -157,3 +157,28 @@ fn failed_samples_are_counted_and_noted() {
         c.notes(0.00135)
     );
 }
+
+/// Samples the time limit stopped before they landed or skipped out are neither: they are left
+/// out of the probabilities, counted in `timed_out`, and noted. They were counted as flights that
+/// did not skip out: a 150 s limit read P(skip-out) 0 at -5.5 deg, which skips out 99 % of the
+/// time (an entry analyst's trial).
+#[test]
+fn timed_out_samples_are_left_out_and_noted() {
+    let c = run("-5.5:-4.5:1", 50, 0.00135, &["integrator.time_limit_s=150"]);
+    let (steep, shallow) = (&c.points[0], &c.points[1]);
+    // At -5.5 deg the skip-out climbs back above the interface after 150 s: every one stops.
+    assert_eq!(steep.timed_out, 50 - steep.failed);
+    assert_eq!(steep.trials, 0);
+    assert!(steep.skip.p.is_nan(), "{}", steep.skip.p);
+    // At -4.5 deg they are out within 150 s.
+    assert_eq!(shallow.timed_out, 0);
+    assert!(shallow.skip.p > 0.9, "{}", shallow.skip.p);
+    let notes = c.notes(0.00135);
+    assert!(
+        notes.iter().any(|n| n.starts_with(&format!(
+            "{} samples reached integrator.time_limit_s",
+            steep.timed_out
+        ))),
+        "{notes:?}"
+    );
+}

@@ -792,3 +792,27 @@ fn impacts_before_the_drogue_are_named_in_the_summary_and_the_caption() {
         "caption"
     );
 }
+
+/// Flights the time limit stopped are in the statistics with the values of their flight so far:
+/// the run's summary says so (a 30 s limit read peak g p50 10.9 for a true 45.7, with nothing
+/// said but the counts, an entry analyst's trial).
+#[test]
+fn timed_out_samples_are_named_in_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("short");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", REENTRY, "--samples", "20", "--backend", "cpu"])
+        .args(["--set", "integrator.time_limit_s=30"])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("timeout 20, failed 0"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "note: 20 samples reached the integrator's time limit before they ended (`timeout`)"
+        ),
+        "{stdout}"
+    );
+}
