@@ -44,7 +44,7 @@ SCENARIOS = {  # metrics compared with summary.parquet, and (column, unit) pairs
                 "final_distance_km": "km", "final_relative_speed_m_s": "m/s", "final_x_au": "au",
                 "closest_approach_km": "km", "propulsion_thrust_scale": "1"}),
 }
-CORRIDOR_UNITS = {"fpa_deg": "deg", "samples": "samples", "failed": "samples",
+CORRIDOR_UNITS = {"fpa_deg": "deg", "samples": "samples", "failed": "samples", "timed_out": "samples",
                   "p_": "probability", "peak_g_": "g0",
                   "peak_heat_flux_w_cm2_": "W/cm^2", "heat_load_j_cm2_": "J/cm^2"}
 
@@ -248,14 +248,15 @@ def check_corridor(d):
     probs = ["p_skip_out", "p_g_exceed", "p_heat_exceed", "p_limit_exceed"]
     pcts = [f"{m}_{q}" for m in ("peak_g", "peak_heat_flux_w_cm2", "heat_load_j_cm2")
             for q in ("p50", "p99865", "max")]
-    needed = ["fpa_deg", "samples", "failed", *[p + s for p in probs for s in ("", "_ci_low", "_ci_high")], *pcts]
+    needed = ["fpa_deg", "samples", "failed", "timed_out", *[p + s for p in probs for s in ("", "_ci_low", "_ci_high")], *pcts]
     for col in needed:
         assert col in df.columns, f"corridor.parquet: column {col} missing"
     assert df.height > 0 and df["fpa_deg"].n_unique() == df.height, "fpa_deg: empty or repeated"
     for p in probs:
         lo, hi = pl.col(p + "_ci_low"), pl.col(p + "_ci_high")
         ordered = (0 <= lo) & (lo <= pl.col(p)) & (pl.col(p) <= hi) & (hi <= 1)
-        bad = df.filter(~ordered.fill_null(False))  # a null probability fails too
+        # A null probability fails too, but where no sample flew (all failed or timed out).
+        bad = df.filter((pl.col("samples") > 0) & ~ordered.fill_null(False))
         assert bad.height == 0, \
             f"{p}: not 0 <= ci_low <= p <= ci_high <= 1 at fpa {bad['fpa_deg'].to_list()} deg"
     for m in ("peak_g", "peak_heat_flux_w_cm2", "heat_load_j_cm2"):
