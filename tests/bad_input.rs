@@ -1871,6 +1871,16 @@ fn odd_values_name_their_keys() {
             "`atmosphere.perturbation.node_spacing_km`: 1000000 km is above top_km",
         ),
         (
+            "atmosphere.perturbation.correlation_length_km=0.1",
+            "`atmosphere.perturbation.node_spacing_km`: 1 km is above \
+             atmosphere.perturbation.correlation_length_km (0.1 km)",
+        ),
+        (
+            "winds.perturbation.correlation_length_km=0.5",
+            "`winds.node_spacing_km`: 1 km is above winds.perturbation.correlation_length_km \
+             (0.5 km)",
+        ),
+        (
             "correlated.0.mean=[1.0, 2.0]",
             "`correlated` is an array; --set cannot reach inside one",
         ),
