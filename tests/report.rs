@@ -816,3 +816,51 @@ fn timed_out_samples_are_named_in_the_summary() {
         "{stdout}"
     );
 }
+
+/// Landings within the main's settling time of its opening (a main triggered metres above the
+/// terrain) take the canopy as fully open at once: the run's summary counts them (one touched
+/// down at 6.7 m/s 1.1 s after its main opened, where the drogue's descent arrives at ~35 m/s,
+/// with nothing said: an entry analyst's trial).
+#[test]
+fn late_mains_are_named_in_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("late_main.toml");
+    let text = std::fs::read_to_string(REENTRY).unwrap()
+        + "\n[dispersions.\"parachutes.main_deploy_altitude_km\"]\ndist = \"normal\"\nsigma = 0.5\n";
+    std::fs::write(&cfg, text).unwrap();
+    let out = tmp.path().join("late");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", cfg.to_str().unwrap(), "--samples", "300"])
+        .args(["--backend", "cpu", "--out", out.to_str().unwrap()])
+        .args(["--set", "parachutes.main_deploy_altitude_km=0.3"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let note = stdout
+        .lines()
+        .find(|l| l.contains("landings under the main touched down less than 10 s after"))
+        .unwrap_or_else(|| panic!("no late-main note: {stdout}"));
+    // Counted independently from the samples.
+    let b = common::first_batch(&out.join("samples.parquet"));
+    let col = |n: &str| {
+        b.column_by_name(n)
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow_array::Float64Array>()
+            .unwrap()
+            .clone()
+    };
+    use arrow_array::Array;
+    let (main, tof) = (col("main_time_s"), col("time_of_flight_s"));
+    let pairs: Vec<(f64, f64)> = (0..b.num_rows())
+        .filter(|&k| main.is_valid(k) && tof.is_valid(k))
+        .map(|k| (main.value(k), tof.value(k)))
+        .collect();
+    let late = pairs.iter().filter(|(m, t)| t - m < 10.0).count();
+    assert!(late > 0, "the test needs late mains");
+    assert!(
+        note.contains(&format!("note: {late} of the {} landings", pairs.len())),
+        "{note}"
+    );
+}
