@@ -454,6 +454,7 @@ fn integrate(sb: u32, p0: P) -> bool {
     var drogue_qdyn = states[sb + S_DROGUE_QDYN];
     var open_mach = states[sb + S_DROGUE_OPEN_MACH];
     var open_qdyn = states[sb + S_DROGUE_OPEN_QDYN];
+    var main_qdyn = states[sb + S_MAIN_OPEN_QDYN];
     var pend = u32(states[sb + S_PEND]);
     var ch = Chutes(u32(states[sb + S_CHUTE]), states[sb + S_T_NEXT],
                     u32(states[sb + S_NEXT_CHUTE]), states[sb + S_T_DROGUE],
@@ -547,10 +548,13 @@ fn integrate(sb: u32, p0: P) -> bool {
         if (opening) {
             e0.f = tr.f1;
             e0.aux = tr.aux1;
-            // The drogue's opening conditions (cpu.rs `advance`).
+            // The canopies' opening conditions (cpu.rs `advance`).
             if (ch.chute == CH_DROGUE) {
                 open_mach = tr.aux1.mach;
                 open_qdyn = tr.aux1.qdyn;
+            }
+            if (ch.chute == CH_MAIN) {
+                main_qdyn = tr.aux1.qdyn;
             }
             continue;
         }
@@ -634,6 +638,7 @@ fn integrate(sb: u32, p0: P) -> bool {
     states[sb + S_DROGUE_QDYN] = drogue_qdyn;
     states[sb + S_DROGUE_OPEN_MACH] = open_mach;
     states[sb + S_DROGUE_OPEN_QDYN] = open_qdyn;
+    states[sb + S_MAIN_OPEN_QDYN] = main_qdyn;
     states[sb + S_CHUTE] = real(ch.chute);
     states[sb + S_T_NEXT] = ch.t_next;
     states[sb + S_NEXT_CHUTE] = real(ch.next);

@@ -1997,3 +1997,47 @@ fn outages_long_on_average_are_refused_whatever_their_scale() {
         "`missed_thrust.duration_scale_days`: with duration_shape = 0.05, outages last",
     );
 }
+
+/// Settings that no measurement covers are flown with a note: RK4 at a long step (2 s read a
+/// heat load 26 % high on a 16 km/s, -60 deg entry), and an entry above the Tauber-Sutton
+/// table's last row, where its f(V) is held (an entry analyst's trial).
+#[test]
+fn unmeasured_settings_are_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("default.toml");
+    std::fs::write(&cfg, DEFAULT).unwrap();
+    let cfg = cfg.to_str().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", cfg, "--nominal", "--backend", "cpu"])
+        .args([
+            "--set",
+            "integrator.method=\"rk4\"",
+            "--set",
+            "integrator.step_s=2",
+        ])
+        .args(["--set", "entry.velocity_km_s=16.5"])
+        .args(["--out", dir.path().join("o").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("note: integrator.step_s = 2 s, above RK4's default 0.1 s"),
+        "{err}"
+    );
+    assert!(
+        err.contains("note: the nominal enters at 16.50 km/s, above the Tauber-Sutton"),
+        "{err}"
+    );
+    // The shipped config draws neither.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", cfg, "--nominal", "--backend", "cpu"])
+        .args(["--out", dir.path().join("p").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !err.contains("RK4's default") && !err.contains("Tauber-Sutton"),
+        "{err}"
+    );
+}

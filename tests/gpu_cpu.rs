@@ -281,6 +281,16 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
                 5.0
             }
         }
+        // The main's, read at the end of the drogue's descent (its trigger located on the
+        // descent's dense output, at descent_rtol): f64 measured 1.2e-8 Pa of ~640 Pa (the
+        // cd_table test; 1.5e-9-5.4e-9 in the others), f32 0.26 Pa. Bounds about 8 times over.
+        "main_open_dynamic_pressure_pa" => {
+            if f64_mode {
+                1e-7
+            } else {
+                2.0
+            }
+        }
         other => panic!("no bound for output {other}"),
     }
 }

@@ -619,6 +619,9 @@ impl SampleModel<'_> {
                     s[S_DROGUE_OPEN_MACH] = aux0.mach;
                     s[S_DROGUE_OPEN_QDYN] = aux0.qdyn_pa;
                 }
+                if chute == CH_MAIN {
+                    s[S_MAIN_OPEN_QDYN] = aux0.qdyn_pa;
+                }
             }
             let mut hs = if rk4 {
                 self.rk4_step(s)

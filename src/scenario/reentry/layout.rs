@@ -103,7 +103,8 @@ crate::layout! {
     S_T_PEAK_Q = S_T_PEAK + W_Q,
     S_DROGUE_OPEN_MACH = 168, // the Mach number where the drogue opened; -1 if it has not
     S_DROGUE_OPEN_QDYN = 169, // the dynamic pressure there [Pa]; -1 if it has not
-    STATE_LEN = 170,
+    S_MAIN_OPEN_QDYN = 170, // the dynamic pressure where the main opened [Pa]; -1 if it has not
+    STATE_LEN = 171,
 
     // ---- model constants buffer (same for every sample of a run) ----
     C_OMEGA = 0, // Earth rotation rate used [rad/s] (0 without rotation)

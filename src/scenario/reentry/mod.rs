@@ -13,6 +13,7 @@ pub use model::*;
 pub use outputs::*;
 
 use crate::config::{CorrelatedConfig, Dispersions, RunConfig};
+use crate::physics::constants::TAUBER_SUTTON_V_M_S;
 use crate::scenario::{Probability, SampleOutputs, Scenario};
 use crate::wgsl::{prelude, Precision};
 use cpu::SampleModel;
@@ -226,6 +227,31 @@ impl Scenario for Reentry {
             ("GSWITCH", m.g_switch as u32 as f64),
             ("CONV_POW", m.conv_pow as u32 as f64),
         ]
+    }
+    fn run_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        // Settings no measurement covers, flown without a word (an entry analyst's trial: RK4 at
+        // 2 s read a heat load 26 % high on a 16 km/s, -60 deg entry).
+        let i = &self.cfg.integrator;
+        if i.method == "rk4" && i.step_s > 0.1 {
+            notes.push(format!(
+                "integrator.step_s = {} s, above RK4's default 0.1 s: its error was measured at \
+                 0.02 s (README, \"Integration accuracy\"), and at longer steps a short heating \
+                 pulse is resolved by few of them, so its peaks and heat load drift: compare a few \
+                 samples with method = \"dopri5\"",
+                i.step_s
+            ));
+        }
+        let top_km_s = TAUBER_SUTTON_V_M_S[TAUBER_SUTTON_V_M_S.len() - 1] / 1000.0;
+        let v = self.nominal()[P_VEL];
+        if v > top_km_s {
+            notes.push(format!(
+                "the nominal enters at {v:.2} km/s, above the Tauber-Sutton radiative table's \
+                 last row ({top_km_s} km/s): its f(V) is held there, so the radiative heat flux \
+                 reads low beyond it"
+            ));
+        }
+        notes
     }
     fn steps_per_dispatch(&self) -> u32 {
         2000

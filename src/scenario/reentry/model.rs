@@ -699,6 +699,7 @@ impl Model {
         state[S_T_MAIN] = -1.0;
         state[S_DROGUE_OPEN_MACH] = -1.0;
         state[S_DROGUE_OPEN_QDYN] = -1.0;
+        state[S_MAIN_OPEN_QDYN] = -1.0;
         // Unphysical sampled inputs (NaN mass) are failed here, on the host, before any engine.
         let ok = input[I_MASS].is_finite();
         state[S_STATUS] = if ok { ST_RUNNING } else { ST_FAILED } as f64;

@@ -9,7 +9,7 @@ use crate::physics::geodesy::{crossrange_km, east_north_km, great_circle_km, wgs
 use crate::scenario::SampleOutputs;
 
 /// Output columns after the dispersed inputs: name and unit.
-pub const METRICS: [(&str, &str); 24] = [
+pub const METRICS: [(&str, &str); 25] = [
     ("peak_g", "g0 (9.80665 m/s^2)"),
     ("peak_heat_flux_w_cm2", "W/cm^2"),
     ("peak_conv_heat_flux_w_cm2", "W/cm^2"),
@@ -34,6 +34,7 @@ pub const METRICS: [(&str, &str); 24] = [
     ("miss_crossrange_km", "km"),
     ("drogue_open_mach", "1"),
     ("drogue_open_dynamic_pressure_pa", "Pa"),
+    ("main_open_dynamic_pressure_pa", "Pa"),
 ];
 pub const N_METRICS: usize = METRICS.len();
 const METRIC_NAMES: [&str; N_METRICS] = crate::scenario::column_names(&METRICS);
@@ -154,6 +155,7 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     }
     if s[S_T_MAIN] >= 0.0 {
         m[col("main_time_s")] = Some(s[S_T_MAIN]);
+        m[col("main_open_dynamic_pressure_pa")] = Some(s[S_MAIN_OPEN_QDYN]);
     }
     SampleOutputs { status, metrics: m }
 }
