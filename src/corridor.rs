@@ -436,15 +436,17 @@ impl Corridor {
                     .to_string(),
             );
         }
-        if !self.points.is_empty() && self.points.iter().all(|p| p.skip.p > risk) {
+        // The angles where samples flew (at one where all failed or timed out the
+        // probabilities are NaN, and hid these notes for every angle: a review).
+        let flew: Vec<&CorridorPoint> = self.points.iter().filter(|p| p.trials > 0).collect();
+        if !flew.is_empty() && flew.iter().all(|p| p.skip.p > risk) {
             notes.push(format!(
                 "every angle in the range skips out more often than the risk {risk}: there is no \
                  corridor here; it lies steeper (extend --fpa-deg downwards)"
             ));
         }
-        if !self.points.is_empty()
-            && self
-                .points
+        if !flew.is_empty()
+            && flew
                 .iter()
                 .all(|p| p.g_exceed.p.max(p.heat_exceed.p) > risk)
         {
@@ -453,8 +455,8 @@ impl Corridor {
                  {risk}: there is no corridor here; it lies shallower (extend --fpa-deg towards 0)"
             ));
         }
-        // The fewest samples that flew at an angle.
-        let flown = self.points.iter().map(|p| p.trials).min().unwrap_or(0);
+        // The fewest samples that flew at an angle where any did.
+        let flown = flew.iter().map(|p| p.trials).min().unwrap_or(0);
         let failed: u64 = self.points.iter().map(|p| p.failed).sum();
         if failed > 0 {
             notes.push(format!(

@@ -39,6 +39,8 @@ pub struct MergeReport {
     pub shards: u64,
     pub samples: u64,
     pub statistics: Statistics,
+    /// Every shard's part files, in index order.
+    pub files: Vec<PathBuf>,
 }
 
 pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
@@ -296,5 +298,6 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         shards: n,
         samples: whole.samples,
         statistics,
+        files,
     })
 }

@@ -22,6 +22,9 @@ pub struct Samples {
     pub sampler: Sampler,
     pub seed: u64,
     pub nominal: bool,
+    /// Of the run's first [`SUSPECT_DRAWS`] draws, how many are unphysical, and the first one's
+    /// reason (none drawn for a nominal run).
+    pub first_unphysical: (u64, Option<String>),
 }
 
 /// Below this many samples per thread a chunk is drawn on one thread: a thread's start costs
@@ -62,7 +65,7 @@ impl SampledChunk {
 }
 
 /// The draws that confirm a dispersion whose range looks wholly unphysical ([`Samples::new`]).
-const SUSPECT_DRAWS: u64 = 64;
+pub const SUSPECT_DRAWS: u64 = 64;
 
 impl Samples {
     /// The scenario's dispersions (or none, `nominal`), with the parameters the scenario derives
@@ -107,10 +110,11 @@ impl Samples {
                 }
             }
         }
-        let samples = Samples {
+        let mut samples = Samples {
             sampler,
             seed,
             nominal,
+            first_unphysical: (0, None),
         };
         // Dispersions that would fail every sample are bad input, refused here (a new-user
         // trial's mass from -5 to -1 kg ran and failed them all), judged by the run's first
@@ -120,11 +124,13 @@ impl Samples {
         // normal's mean, a Weibull's scale, a correlated group's means) by its draws.
         if !nominal && scenario.unphysical(nominal_params).is_none() {
             let drawn = samples.draw(scenario, 0..SUSPECT_DRAWS, None);
-            if drawn
+            let reasons: Vec<String> = drawn
                 .params
                 .iter()
-                .all(|p| scenario.unphysical(p).is_some())
-            {
+                .filter_map(|p| scenario.unphysical(p))
+                .collect();
+            samples.first_unphysical = (reasons.len() as u64, reasons.into_iter().next());
+            if samples.first_unphysical.0 == SUSPECT_DRAWS {
                 let suspect = samples.sampler.bounded().find_map(|(i, low, high)| {
                     let at = |x: f64| {
                         let mut p = nominal_params.to_vec();

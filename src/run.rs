@@ -160,6 +160,19 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     for note in scenario.run_notes() {
         eprintln!("dispersa: note: {note}");
     }
+    // Dispersions that fail many samples (not all: those are refused) run, and the statistics
+    // are of the rest: said before the work (a Weibull pointing error of scale 1,000 failed 99 %
+    // and exited 1 at the end, an entry analyst's trial).
+    if let (n, Some(why)) = &draws.first_unphysical {
+        if *n * 10 >= crate::pipeline::SUSPECT_DRAWS {
+            eprintln!(
+                "dispersa: note: {n} of the run's first {} draws are unphysical (the first: \
+                 {why}): such samples fail and are left out of the statistics; check the \
+                 dispersions' spreads",
+                crate::pipeline::SUSPECT_DRAWS
+            );
+        }
+    }
     let name = &run_cfg.name;
     let bad_name = name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']);
     if bad_name {

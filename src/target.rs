@@ -13,7 +13,7 @@
 //! point, the flight path angle and the azimuth at once, so no rigid shift approximates it. The
 //! landings of one |B| form a ring about the asymptote, walked by the angle; |B| sets the flight
 //! path angle and so the downrange, steeply near the skip-out edge. In (B.T, B.R) a move along the
-//! ring is a chord that leaves it outwards (735 km of arc at |B| = 16,850 km is 16 km of |B|, past
+//! ring is a tangent that leaves it outwards (735 km of arc at |B| = 16,850 km is 16 km of |B|, past
 //! the skip-out edge): Newton there stopped 157-460 km short of targets at 60-65 N that polar
 //! steps reach. The aimed nominal's margin to the skip-out edge, in km of |B| and in the
 //! delivery's sigmas, is reported ([`SkipMargin`]).
@@ -23,8 +23,8 @@ use crate::engine::Engine;
 use crate::physics::geodesy::{east_north_km, radii_of_curvature_m};
 use crate::pipeline::Samples;
 use crate::scenario::reentry::{
-    Reentry, ReentryConfig, M_LAT, M_LON, M_PEAK_G, M_PEAK_Q, P_AZ, P_FPA, P_LAT, P_LON, P_VEL,
-    STATUS_NAMES, ST_FAILED, ST_LANDED,
+    Reentry, ReentryConfig, M_LAT, M_LON, M_PEAK_G, M_PEAK_Q, PARAM_NAMES, P_AZ, P_FPA, P_LAT,
+    P_LON, P_VEL, STATUS_NAMES, ST_FAILED, ST_LANDED,
 };
 use crate::scenario::SampleOutputs;
 use std::path::Path;
@@ -395,18 +395,19 @@ fn bplane_step(
         miss(&probe).map(|(m, _)| [m[0], m[1]])
     };
     // Columns: d(east, north) / d|B| and / d(arc), [km/km]. The |B| probe goes inwards first
-    // (steeper, away from the skip-out edge), the other way when it does not land.
+    // (steeper, away from the skip-out edge), the other way when it does not land. The angle's
+    // probe is at most 1e-3 rad (near B = 0 an arc of 50 m is a large angle).
     let mut jac = [[0.0; 2]; 2];
+    let d_theta = (B_STEP_KM / b).min(1e-3);
     for (k, what) in ["|B|", "the B-plane angle"].into_iter().enumerate() {
         let sign = if k == 0 { -1.0 } else { 1.0 };
         let at = |s: f64| {
-            let h = s * B_STEP_KM;
-            let m = if k == 0 {
-                fly(b + h, theta)
+            let (m, arc) = if k == 0 {
+                (fly(b + s * B_STEP_KM, theta), s * B_STEP_KM)
             } else {
-                fly(b, theta + h / b)
+                (fly(b, theta + s * d_theta), s * b * d_theta)
             };
-            m.map(|m| [(m[0] - r[0]) / h, (m[1] - r[1]) / h])
+            m.map(|m| [(m[0] - r[0]) / arc, (m[1] - r[1]) / arc])
         };
         let col = at(sign).or_else(|_| at(-sign)).map_err(|err| {
             let what = format!(
@@ -418,23 +419,26 @@ fn bplane_step(
         (jac[0][k], jac[1][k]) = (col[0], col[1]);
     }
     let det = jac[0][0] * jac[1][1] - jac[0][1] * jac[1][0];
-    let full = if det.abs() > 1e-12 {
-        [
-            -(jac[1][1] * r[0] - jac[0][1] * r[1]) / det,
-            -(-jac[1][0] * r[0] + jac[0][0] * r[1]) / det,
-        ]
-    } else {
-        [f64::NAN; 2]
-    };
-    let at_scale = |scale: f64| {
-        let nb = b + scale * full[0];
-        (nb, theta + scale * full[1] / nb.max(1e-9))
-    };
+    if det.abs() <= 1e-12 {
+        return Err(AimError::Failed(format!(
+            "after pass {}: the landing does not move with the aim here (the differences of \
+             |B| and of the B-plane angle move it the same way){}",
+            passes.len(),
+            closest(passes, keys)
+        )));
+    }
+    let full = [
+        -(jac[1][1] * r[0] - jac[0][1] * r[1]) / det,
+        -(-jac[1][0] * r[0] + jac[0][0] * r[1]) / det,
+    ];
+    // The step in km of |B| and of arc at this |B|, the angle's from the arc at this |B| (the
+    // Jacobian's own).
+    let at_scale = |scale: f64| (b + scale * full[0], theta + scale * full[1] / b);
     let mut closer = None;
     let mut scale = 1.0;
     for _ in 0..DAMPING {
         let (nb, nt) = at_scale(scale);
-        if full.iter().all(|x| x.is_finite()) && nb > 0.0 {
+        if nb > 0.0 {
             if let Ok(m) = fly(nb, nt) {
                 if m[0].hypot(m[1]) < r[0].hypot(r[1]) {
                     closer = Some(cartesian(nb, nt));
@@ -473,16 +477,17 @@ fn cartesian(b: f64, theta: f64) -> [f64; 2] {
 /// held, at which the nominal no longer lands (it skips out, or passes above the interface).
 #[derive(Debug, Clone)]
 pub struct SkipMargin {
-    /// |B| at the edge less the aim's [km], to [`SKIP_EDGE_TOL_KM`].
+    /// |B| at the edge less the aim's [km], to [`SKIP_EDGE_TOL_KM`] (the last |B| that lands).
     pub gap_km: f64,
     /// How the flight beyond the edge ended, e.g. "skipped_out".
     pub beyond: String,
-    /// The delivery covariance's sigma of |B| at the aim's angle [km], where it has one.
+    /// The sigma of the dispersed B along |B| at the aim's angle [km]: the delivery
+    /// covariance's, or else measured on the run's draws; none where B is not dispersed.
     pub sigma_km: Option<f64>,
 }
 
 impl SkipMargin {
-    /// The share of deliveries beyond the edge, from the delivery's B alone (normal, one-sided):
+    /// The share of deliveries beyond the edge, from B's dispersion alone (normal, one-sided):
     /// the density, the mass and the other dispersions move the edge as well.
     pub fn share_beyond(&self) -> Option<f64> {
         self.sigma_km
@@ -519,15 +524,43 @@ fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> Option<SkipMargin> {
             Err(how) => (hi, beyond) = (mid, how),
         }
     }
-    let sigma_km = cfg.entry.delivery_covariance.as_ref().map(|c| {
-        let (ct, st) = (theta.cos(), theta.sin());
-        (ct * ct * c[0][0] + 2.0 * ct * st * c[0][1] + st * st * c[1][1]).sqrt()
-    });
+    let (ct, st) = (theta.cos(), theta.sin());
+    let sigma_km = match cfg.entry.delivery_covariance.as_ref() {
+        Some(c) => Some((ct * ct * c[0][0] + 2.0 * ct * st * c[0][1] + st * st * c[1][1]).sqrt()),
+        None => b_sigma_drawn(cfg, [ct, st]),
+    };
     Some(SkipMargin {
-        gap_km: hi,
+        gap_km: lo,
         beyond,
         sigma_km,
     })
+}
+
+/// Draws of the run's sampler that measure B's spread along |B| where it is dispersed by
+/// `[dispersions]` or `[[correlated]]` rather than the delivery covariance: the sigma to 1.1 %
+/// (1 / sqrt(2 n)). Without it the margin printed no sigma and no warning, and a 65 N aim with
+/// 2.5 km normals on B.T and B.R skipped out in 24.5 % of 400 samples (a review).
+const SIGMA_DRAWS: u64 = 4000;
+
+/// The standard deviation of B along `u` (the aim's direction in the B-plane) over the run's
+/// first [`SIGMA_DRAWS`] draws [km]; none where B is not dispersed.
+fn b_sigma_drawn(cfg: &ReentryConfig, u: [f64; 2]) -> Option<f64> {
+    let sc = Reentry::new(cfg.clone());
+    let drawn = Samples::new(&sc, cfg.run.seed, false)
+        .ok()?
+        .draw(&sc, 0..SIGMA_DRAWS, None);
+    let at = |name: &str| PARAM_NAMES.iter().position(|n| *n == name);
+    let (it, ir) = (at("entry.b_t_km")?, at("entry.b_r_km")?);
+    let x: Vec<f64> = drawn
+        .params
+        .iter()
+        .map(|p| p[it] * u[0] + p[ir] * u[1])
+        .filter(|x| x.is_finite())
+        .collect();
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    (sd > 0.0).then_some(sd)
 }
 
 /// Halvings of a B-plane Newton step at most, each one nominal trajectory.
@@ -548,4 +581,50 @@ fn nominal(cfg: &ReentryConfig) -> Result<Flight, AimError> {
         .fly(&sc, &Engine::cpu(), [0], None)
         .map_err(|e| AimError::Failed(format!("the CPU engine: {e}")))?;
     Ok((chunk.params.remove(0), out.remove(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A difference probe that lands nowhere (both ways) names the probe, not a pass, and the
+    /// closest aim flown before it (a review found the probe's aim named as if it were a pass).
+    /// The nominal is flown by a stand-in that lands only at the aim itself.
+    #[test]
+    fn a_failed_probe_names_itself_and_the_closest_aim() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/configs/tianwen2_reentry_bplane.toml"
+        );
+        let raw = RawConfig::load(Path::new(path), &[]).unwrap();
+        let cfg = ReentryConfig::from_raw(&raw).unwrap();
+        let aim = get_aim(&cfg);
+        let flight = nominal(&cfg).unwrap();
+        let lands_only_at_the_aim = |c: &ReentryConfig| -> Result<([f64; 3], Flight), AimError> {
+            if get_aim(c) == aim {
+                Ok(([3.0, 4.0, 0.0], flight.clone()))
+            } else {
+                Err(AimError::Failed(
+                    "ended skipped_out rather than landing".into(),
+                ))
+            }
+        };
+        let passes = [Pass {
+            aim,
+            miss_east_km: 3.0,
+            miss_north_km: 4.0,
+        }];
+        let keys = aim_keys(&cfg);
+        let err = bplane_step(&cfg, aim, [3.0, 4.0], &passes, keys, &lands_only_at_the_aim)
+            .expect_err("no probe lands")
+            .to_string();
+        assert!(
+            err.starts_with("the 0.05 km difference probes of |B| after pass 1: ended skipped_out"),
+            "{err}"
+        );
+        assert!(
+            err.contains("; the closest aim, pass 1: b_t_km = "),
+            "{err}"
+        );
+    }
 }

@@ -310,7 +310,7 @@ fn delivery_only_config() -> String {
 
 /// Targets near the skip-out edge, at 60 N and 65 N on the shipped asymptote: Newton on (B.T,
 /// B.R) stopped 157 and 460 km short ("out of reach"), because a move along the ring of
-/// landings is a chord in (B.T, B.R) that leaves the ring outwards, past the edge. In |B| and
+/// landings is a tangent in (B.T, B.R) that leaves the ring outwards, past the edge. In |B| and
 /// the B-plane angle both converge (a helper's sweep of the ring found them reachable, 4.1 and
 /// 1.9 km inside the edge). The margin `target` reports is checked against a dispersed run of
 /// the delivery alone: the share of samples that skip out is the normal tail it predicts.
@@ -358,6 +358,33 @@ fn dispersa_target_reaches_targets_near_the_skip_out_edge() {
         eprintln!("skipped out: {observed:.4} against {p:.4} +- {bound:.4}");
         assert!((observed - p).abs() < bound, "{observed} against {p}");
     }
+}
+
+/// Where B is dispersed by `[dispersions]` rather than the delivery covariance, the margin's
+/// sigma is measured on the run's draws: 2.5 km normals on B.T and B.R, independent, are
+/// 2.5 km along any direction (it printed no sigma and no warning, and a 65 N aim so dispersed
+/// skipped out in 24.5 % of 400 samples: a review).
+#[test]
+fn the_skip_margin_measures_b_dispersed_without_a_delivery_covariance() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b_normals.toml");
+    let text = delivery_only_config()
+        .lines()
+        .filter(|l| !l.starts_with("delivery_covariance"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n[dispersions.\"entry.b_t_km\"]\ndist = \"normal\"\nsigma = 2.5\n\
+           [dispersions.\"entry.b_r_km\"]\ndist = \"normal\"\nsigma = 2.5\n";
+    std::fs::write(&path, text).unwrap();
+    let sets = vec!["landing.target_lat_deg=65".to_string()];
+    let m = dispersa::target::aim(&path, &sets)
+        .expect("aims")
+        .skip_margin
+        .expect("a margin");
+    let sigma = m.sigma_km.expect("a sigma from the draws");
+    // 4,000 draws measure a sigma to 1.1 % (1 / sqrt(2 n)); bound 4 of those.
+    assert!((sigma / 2.5 - 1.0).abs() < 0.045, "{sigma}");
+    assert!(m.share_beyond().unwrap() > 0.1, "{m:?}");
 }
 
 #[test]

@@ -240,6 +240,7 @@ pub fn main_with(cli: Cli) -> i32 {
                         m.out.join("_sensitivity.parquet").display()
                     );
                     print_statistics(&m.statistics.status_counts, &m.statistics.summary, None);
+                    print_late_mains(&m.statistics.summary, &m.files);
                 }
                 0
             }
@@ -557,13 +558,8 @@ fn print_report(r: &RunReport) {
             failures.missed
         );
     }
-    if let Some((late, under_main)) = late_mains(r) {
-        say!(
-            "  note: {late} of the {under_main} landings under the main touched down less than \
-             {:.0} s after it opened: the canopies open to full area at once, with no inflation \
-             time, so their touchdown_speed_m_s may read low",
-            crate::scenario::reentry::QS_SETTLE_S
-        );
+    if let Ok(files) = crate::output::parts::sample_files(&r.out_dir) {
+        print_late_mains(&r.summary, &files);
     }
     match r.out_dir.parent() {
         // Nothing to draw: the caller says so.
@@ -577,13 +573,14 @@ fn print_report(r: &RunReport) {
     }
 }
 
-/// A B-plane aim's margin to the skip-out edge, and a warning where the delivery's B alone
+/// A B-plane aim's margin to the skip-out edge, and a warning where B's dispersion alone
 /// carries more than 0.135 % of the samples past it (an aim at 60 N on the shipped asymptote
-/// converged 4.1 km inside the edge, 1.6 sigma: 4 % of a dispersed run skipped out).
+/// converged 4.1 km inside the edge, 1.9 sigma: 2.7 % from B alone, and 4 % of a run with every
+/// dispersion skipped out).
 fn print_skip_margin(m: &crate::target::SkipMargin) {
     let sigmas = m.sigma_km.map_or(String::new(), |s| {
         format!(
-            " ({:.1} sigma of the delivery's B along |B| at this angle, {s:.2} km)",
+            " ({:.1} sigma of the dispersed B along |B| at this angle, {s:.2} km)",
             m.gap_km / s
         )
     });
@@ -595,7 +592,7 @@ fn print_skip_margin(m: &crate::target::SkipMargin) {
     );
     if let Some(p) = m.share_beyond().filter(|&p| p > 0.00135) {
         eprintln!(
-            "dispersa: warning: about {} % of deliveries pass that edge from the delivery's B \
+            "dispersa: warning: about {} % of deliveries pass that edge from B's dispersion \
              alone (normal, one-sided; the other dispersions move the edge too): a dispersed run \
              of this aim will have samples that do not land",
             crate::report::percent(100.0 * p, 1)
@@ -660,16 +657,18 @@ fn failures(r: &crate::run::RunReport) -> Failures {
 /// after the main opened, and the landings under the main: (late, all), where any came late. A
 /// main triggered 7 m above the terrain touched down at 6.7 m/s, where the drogue's descent
 /// arrives at ~35 m/s, with nothing said (an entry analyst's trial).
-fn late_mains(r: &crate::run::RunReport) -> Option<(u64, u64)> {
+fn late_mains(
+    summary: &[crate::output::SummaryRow],
+    files: &[std::path::PathBuf],
+) -> Option<(u64, u64)> {
     use arrow_array::{Array, Float64Array};
-    let opened = r.summary.iter().find(|row| row.metric == "main_time_s")?;
+    let opened = summary.iter().find(|row| row.metric == "main_time_s")?;
     if opened.count == 0 {
         return None;
     }
-    let files = crate::output::parts::sample_files(&r.out_dir).ok()?;
     let (mut late, mut all) = (0, 0);
     let cols = ["main_time_s", "time_of_flight_s"];
-    crate::output::for_each_batch(&files, &cols, |b| {
+    crate::output::for_each_batch(files, &cols, |b| {
         let col = |n: &str| {
             b.column_by_name(n)
                 .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
@@ -685,6 +684,18 @@ fn late_mains(r: &crate::run::RunReport) -> Option<(u64, u64)> {
     })
     .ok()?;
     (late > 0).then_some((late, all))
+}
+
+/// The note of [`late_mains`] over the sample files `files` (a run's, or a merge's shards').
+fn print_late_mains(summary: &[crate::output::SummaryRow], files: &[std::path::PathBuf]) {
+    if let Some((late, under_main)) = late_mains(summary, files) {
+        say!(
+            "  note: {late} of the {under_main} landings under the main touched down less than \
+             {:.0} s after it opened: the canopies open to full area at once, with no inflation \
+             time, so their touchdown_speed_m_s may read low",
+            crate::scenario::reentry::QS_SETTLE_S
+        );
+    }
 }
 
 /// The status counts (then `first_failed`, a line naming the first failed sample, if given) and
