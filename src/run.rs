@@ -168,7 +168,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
             eprintln!(
                 "dispersa: note: {n} of the run's first {} draws are unphysical (the first: \
                  {why}): such samples fail and are left out of the statistics; check the \
-                 dispersions' spreads",
+                 dispersions' centres and spreads",
                 crate::pipeline::SUSPECT_DRAWS
             );
         }
