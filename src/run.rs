@@ -1172,6 +1172,13 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
         ]);
     }
     m.extend(prep.scenario.metadata(info.precision));
+    // The run's notes travel with its files: a deadline beyond the time limit made the
+    // probabilities a lower bound, said on stderr alone, while summary.parquet and the report
+    // gave them as plain values with intervals (a cruise trial).
+    let notes = prep.scenario.run_notes();
+    if !notes.is_empty() {
+        m.push(("dispersa.run_notes".into(), notes.join("\n")));
+    }
     m
 }
 

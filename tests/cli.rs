@@ -466,8 +466,46 @@ fn a_cruise_time_limit_before_the_deadline_is_noted() {
         ) && late.contains("at least 4425 days"),
         "{late}"
     );
+    // The note travels with the run's files, as summary.parquet gave the probabilities as plain
+    // values with intervals (a cruise trial); the report reads it from the stored config.
+    let meta = dispersa::output::file_metadata(&dir.path().join("late/summary.parquet")).unwrap();
+    let noted = meta
+        .iter()
+        .find(|(k, _)| k == "dispersa.run_notes")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    assert!(
+        noted.contains("ends the flights at 2036-02-06T03:10:00 TDB"),
+        "{meta:?}"
+    );
     let shipped = stderr(&[], "shipped");
     assert!(!shipped.contains("time_limit_days"), "{shipped}");
+    let meta =
+        dispersa::output::file_metadata(&dir.path().join("shipped/summary.parquet")).unwrap();
+    assert!(
+        !meta.iter().any(|(k, _)| k == "dispersa.run_notes"),
+        "{meta:?}"
+    );
+    // A solar array that runs no thruster at 1 au, and RK4 at 1-day steps (a cruise trial's
+    // 0.5 kW array timed out every sample with no thrust; 5-day steps moved the time of flight
+    // by a median 15 days): both noted.
+    let weak = stderr(
+        &[
+            "propulsion.array_power_1au_kw=0.5",
+            "integrator.method=\"rk4\"",
+            "integrator.step_days=1.0",
+        ],
+        "weak",
+    );
+    assert!(
+        weak.contains("note: propulsion.array_power_1au_kw = 0.5 kW less the bus's")
+            && weak.contains("a thruster runs only within"),
+        "{weak}"
+    );
+    assert!(
+        weak.contains("note: integrator.step_days = 1, above RK4's default 0.1 day"),
+        "{weak}"
+    );
 }
 
 /// The README's configs from scratch (configs/examples) hold only the required keys and run as

@@ -585,6 +585,34 @@ fn a_sampled_periapsis_below_the_floor_fails_and_says_why() {
     assert_eq!(sc.model.unphysical(&p), None);
 }
 
+/// Under constant power a sampled array that, less the bus, cannot run one thruster fails its
+/// sample with the reason (the undispersed config is refused for it; a dispersed array timed
+/// out 39 samples of 100 with no thrust and no reason: a cruise trial). At exactly one
+/// thruster's power it flies; under solar power the same array is not judged here.
+#[test]
+fn a_sampled_array_that_runs_no_thruster_under_constant_power_fails_and_says_why() {
+    let sc = cruise_with(&["propulsion.power_model=\"constant\"".to_string()]);
+    let i = |name: &str| PARAM_NAMES.iter().position(|n| *n == name).unwrap();
+    let mut p = sc.nominal().to_vec();
+    assert_eq!(sc.model.unphysical(&p), None);
+    // 1.6 kW less the 0.6 kW bus leaves the 1 kW one thruster needs.
+    p[i("propulsion.array_power_1au_kw")] = 1.6;
+    assert_eq!(sc.model.unphysical(&p), None);
+    p[i("propulsion.array_power_1au_kw")] = 1.5;
+    let why = sc.model.unphysical(&p).expect("no thruster can run");
+    assert!(
+        why.starts_with(
+            "under constant power propulsion.array_power_1au_kw = 1.5 kW less \
+             propulsion.bus_power_kw = 0.6 kW leaves 0.9 kW, below the 1 kW one thruster needs"
+        ),
+        "{why}"
+    );
+    let solar = cruise_with(&[]);
+    let mut q = solar.nominal().to_vec();
+    q[i("propulsion.array_power_1au_kw")] = 1.5;
+    assert_eq!(solar.model.unphysical(&q), None);
+}
+
 /// A sampled thruster whose jet carries more than it draws (thrust_mn x thrust_scale^2 x g0 x
 /// isp_s x isp_scale / 2 above power_per_thruster_kw: an efficiency above 1) fails its sample,
 /// and the reason says so; the shipped thruster's 40 mN at 3,000 s carry 0.588 kW of its 1 kW.

@@ -864,3 +864,32 @@ fn late_mains_are_named_in_the_summary() {
         "{note}"
     );
 }
+
+/// The notes a run printed before it flew are in its report too, read from the config stored in
+/// the run (a time limit before a cruise's deadline made its probabilities a lower bound, said
+/// on stderr alone: a cruise trial). Here a reentry flown by RK4 at 2 s.
+#[test]
+fn a_runs_notes_are_in_its_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rk4");
+    run(&RunOptions {
+        samples: Some(20),
+        backend: BackendChoice::Cpu,
+        sets: vec![
+            "integrator.method=\"rk4\"".into(),
+            "integrator.step_s=2".into(),
+        ],
+        ..options(REENTRY, &out)
+    })
+    .expect("run succeeds");
+    let rep = report(&opts(&out)).expect("report");
+    assert!(
+        rep.notes
+            .iter()
+            .any(|n| n.starts_with("integrator.step_s = 2 s, above RK4's default 0.1 s")),
+        "{:?}",
+        rep.notes
+    );
+    let html = std::fs::read_to_string(rep.dir.join("report.html")).unwrap();
+    assert!(html.contains("above RK4&#39;s default") || html.contains("above RK4's default"));
+}

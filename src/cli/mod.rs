@@ -786,11 +786,22 @@ fn print_statistics(
     // nothing said but the counts: an entry analyst's trial).
     let timed_out = status_count(status_counts, "timeout");
     if timed_out > 0 {
+        // In the scenario's own terms (the reentry's wording misled a cruise trial, whose
+        // flights could not arrive however long they flew).
+        let cruise = summary.iter().any(|r| r.metric == "rendezvous_mjd_tdb");
+        let what = if cruise {
+            "so the margins read high, the times of flight early and the probabilities of \
+             arriving or running dry low; raise integrator.time_limit_days, unless the flights \
+             cannot arrive at all (thrust_on_days and final_distance_km say whether they were \
+             getting there)"
+        } else {
+            "so a peak or a load may be cut and a probability of exceeding a limit read low; \
+             raise integrator.time_limit_s"
+        };
         say!(
             "  note: {timed_out} samples reached the integrator's time limit before they ended \
              (`timeout`): their values are of the flight up to it, and are in the statistics \
-             above, so a peak or a load may be cut and a probability of exceeding a limit read \
-             low; raise integrator.time_limit_s (time_limit_days for the cruise)"
+             above, {what}"
         );
     }
     if short > 0 {

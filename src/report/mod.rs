@@ -291,6 +291,9 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
                 why.unwrap_or_default()
             ));
         }
+        // The notes the run printed before it flew (a time limit before the deadline makes the
+        // probabilities a lower bound), from the config stored in the run.
+        notes.extend(scenario.run_notes());
         match scenario.kind() {
             "reentry" => {
                 let rc = ReentryConfig::from_raw(&raw)?;

@@ -786,10 +786,12 @@ impl CruiseConfig {
                 return Err(ConfigError::key(
                     "propulsion.array_power_1au_kw",
                     format!(
-                        "{} kW less the bus's {} kW leaves {spare} kW, below the {needs} kW one \
+                        "{} kW less the bus's {} kW leaves {} kW, below the {needs} kW one \
                          thruster needs (power_per_thruster_kw, min_power_kw): under constant \
                          power no thruster could ever run (check the units: kW)",
-                        p.array_power_1au_kw, p.bus_power_kw
+                        p.array_power_1au_kw,
+                        p.bus_power_kw,
+                        crate::config::sig(spare)
                     ),
                 ));
             }

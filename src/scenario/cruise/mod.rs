@@ -67,6 +67,35 @@ impl Cruise {
             None => Ok(c),
         }
     }
+
+    /// Flights that stop before the deadline cannot be counted as arriving by it: with the
+    /// default 3,000-day limit and a deadline 10 years out, every sample timed out two years
+    /// early and the probabilities read as if measured to the deadline (a trial). The note goes
+    /// to the terminal, to summary.parquet's metadata and to the report.
+    pub fn deadline_note(&self) -> Option<String> {
+        let (Ok(epoch), Ok(deadline)) = (
+            self.cfg.departure_jd(),
+            crate::physics::epoch::parse_tdb_jd("target.deadline", &self.cfg.target.deadline),
+        ) else {
+            return None;
+        };
+        let limit = self.cfg.integrator.time_limit_days;
+        if epoch + limit >= deadline {
+            return None;
+        }
+        let iso =
+            |jd: f64| crate::physics::epoch::iso_from_mjd(crate::physics::epoch::mjd_from_jd(jd));
+        Some(format!(
+            "integrator.time_limit_days = {limit} ends the flights at {}, {:.0} days before \
+             target.deadline ({}): prob_rendezvous_by_deadline and prob_orbit_match_by_deadline \
+             count only what arrives by the time limit (a lower bound); raise the limit to at \
+             least {:.0} days to measure them to the deadline",
+            iso(epoch + limit),
+            deadline - epoch - limit,
+            self.cfg.target.deadline,
+            (deadline - epoch).ceil()
+        ))
+    }
 }
 
 impl Scenario for Cruise {
@@ -251,31 +280,41 @@ impl Scenario for Cruise {
         None
     }
     fn run_notes(&self) -> Vec<String> {
-        // Flights that stop before the deadline cannot be counted as arriving by it: with the
-        // default 3,000-day limit and a deadline 10 years out, every sample timed out two
-        // years early and the probabilities read as if measured to the deadline (a trial).
-        let (Ok(epoch), Ok(deadline)) = (
-            self.cfg.departure_jd(),
-            crate::physics::epoch::parse_tdb_jd("target.deadline", &self.cfg.target.deadline),
-        ) else {
-            return Vec::new();
-        };
-        let limit = self.cfg.integrator.time_limit_days;
-        if epoch + limit >= deadline {
-            return Vec::new();
+        let mut notes = Vec::new();
+        let p = &self.cfg.propulsion;
+        // A solar array that runs no thruster at 1 au, where the cruise starts, and runs one
+        // only nearer the Sun (a cruise trial's 0.5 kW array under a 0.6 kW bus timed out every
+        // sample with no thrust and nothing said; constant power is refused for it).
+        let needs = p.power_per_thruster_kw.max(p.min_power_kw);
+        if p.power_model == PowerModel::Solar
+            && p.thrusters > 0
+            && p.array_power_1au_kw - p.bus_power_kw < needs
+        {
+            let within = (p.array_power_1au_kw / (p.bus_power_kw + needs)).sqrt();
+            notes.push(format!(
+                "propulsion.array_power_1au_kw = {} kW less the bus's {} kW is below the {} kW \
+                 one thruster needs at 1 au: a thruster runs only within {} au of the Sun \
+                 (before the array degrades), so the flights may coast to the time limit",
+                p.array_power_1au_kw,
+                p.bus_power_kw,
+                crate::config::sig(needs),
+                crate::config::sig(within)
+            ));
         }
-        let iso =
-            |jd: f64| crate::physics::epoch::iso_from_mjd(crate::physics::epoch::mjd_from_jd(jd));
-        vec![format!(
-            "integrator.time_limit_days = {limit} ends the flights at {}, {:.0} days before \
-             target.deadline ({}): prob_rendezvous_by_deadline and prob_orbit_match_by_deadline \
-             count only what arrives by the time limit (a lower bound); raise the limit to at \
-             least {:.0} days to measure them to the deadline",
-            iso(epoch + limit),
-            deadline - epoch - limit,
-            self.cfg.target.deadline,
-            (deadline - epoch).ceil()
-        )]
+        // RK4 beyond the step its error was measured at (a cruise trial: 5-day steps moved the
+        // time of flight by a median 15 days against dopri5, with nothing said).
+        let i = &self.cfg.integrator;
+        if i.method == "rk4" && i.step_days > 0.1 {
+            notes.push(format!(
+                "integrator.step_days = {}, above RK4's default 0.1 day, at which its error was \
+                 measured (README, the cruise's integrator): at longer steps the arrival epoch \
+                 and the propellant drift (5 days moved the time of flight by a median 15 days \
+                 against dopri5); compare a few samples with method = \"dopri5\"",
+                i.step_days
+            ));
+        }
+        notes.extend(self.deadline_note());
+        notes
     }
     fn slower_on_software_adapters(&self) -> Option<String> {
         // Measured 2026-12-03 on the 2-core machine: `dispersa bench`, 500 dispersed samples of

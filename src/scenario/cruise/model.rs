@@ -355,6 +355,23 @@ impl Model {
                 (0..p.len()).find(|&i| !(p[i].is_finite() || unused(i)))
             });
         let Some(bad) = bad else {
+            // Under constant power, a sample whose array less its bus cannot run one thruster
+            // coasts its whole flight (the undispersed config is refused for it; a dispersed
+            // array timed out 39 samples of 100 with no thrust and no reason: a cruise trial).
+            let spare = p[P_P1AU] - p[P_BUS];
+            let needs = p[P_PTHR].max(p[P_PMIN]);
+            if !solar && self.cfg.propulsion.thrusters > 0 && spare < needs {
+                return Some(format!(
+                    "under constant power {} = {} kW less {} = {} kW leaves {} kW, below the \
+                     {} kW one thruster needs: no thruster could ever run",
+                    PARAM_NAMES[P_P1AU],
+                    crate::config::full(p[P_P1AU]),
+                    PARAM_NAMES[P_BUS],
+                    crate::config::full(p[P_BUS]),
+                    crate::config::sig(spare),
+                    crate::config::sig(needs)
+                ));
+            }
             // A sample whose thrusters' jets carry more than they draw (an efficiency above 1;
             // the undispersed config is refused for it: CruiseConfig::flight_checks).
             let jet = jet_power_kw(p[P_THRUST], p[P_TSCALE], p[P_ISP], p[P_ISCALE]);
