@@ -826,7 +826,14 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         (join, statistics)
     });
     let joined_sum = join.transpose()?;
-    let statistics = statistics?;
+    let mut statistics = statistics?;
+    // One undispersed flight is no draw from a population: its probabilities are 0 or 1, with
+    // no interval (a --nominal run gave "0 (95% CI 0 .. 0.79)", a cruise trial).
+    if prep.draws.nominal {
+        for row in &mut statistics.summary {
+            (row.ci_low, row.ci_high) = (None, None);
+        }
+    }
     let files = if join_parts {
         for p in &all {
             std::fs::remove_file(&p.path)

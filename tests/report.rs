@@ -893,3 +893,45 @@ fn a_runs_notes_are_in_its_report() {
     let html = std::fs::read_to_string(rep.dir.join("report.html")).unwrap();
     assert!(html.contains("above RK4&#39;s default") || html.contains("above RK4's default"));
 }
+
+/// A --nominal run's probabilities are its one flight's outcome, with no interval: the summary
+/// gave "0 (95% CI 0 .. 0.79)" for one deterministic trajectory (a cruise trial).
+#[test]
+fn a_nominal_runs_probabilities_have_no_interval() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("nominal");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", REENTRY, "--nominal", "--backend", "cpu"])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("prob_skip_out                0  (the undispersed flight)"),
+        "{stdout}"
+    );
+    use arrow_array::Array;
+    let b = common::first_batch(&out.join("summary.parquet"));
+    let metric = b
+        .column_by_name("metric")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow_array::StringArray>()
+        .unwrap()
+        .clone();
+    let lo = b.column_by_name("ci_low").unwrap().clone();
+    let k = (0..b.num_rows())
+        .find(|&k| metric.value(k) == "prob_skip_out")
+        .unwrap();
+    assert!(
+        lo.is_null(k),
+        "a nominal run's prob_skip_out has an interval"
+    );
+    let rep = report(&opts(&out)).expect("report");
+    let html = std::fs::read_to_string(rep.dir.join("report.html")).unwrap();
+    assert!(
+        !html.contains("(95% interval "),
+        "an interval in the report"
+    );
+}

@@ -778,6 +778,12 @@ fn print_statistics(
                 lo,
                 row.ci_high.unwrap_or(f64::NAN)
             ),
+            // A --nominal run's: the one flight's outcome, with no interval.
+            (None, None) if row.metric.starts_with("prob_") => say!(
+                "  {:<28} {:.0}  (the undispersed flight)",
+                row.metric,
+                row.mean.unwrap_or(f64::NAN)
+            ),
             _ => {}
         }
     }

@@ -181,7 +181,8 @@ pub fn page(p: &Page, figures: &[(&Figure, String)]) -> String {
         h.push_str(
             "<p>Each metric over the samples that have it. Rows <code>status_*</code>: count \
              in samples, mean the fraction of all samples. Rows <code>prob_*</code>: mean the \
-             probability, with its Wilson 95% interval. Rows <code>footprint_*</code> (a reentry's): \
+             probability, with its Wilson 95% interval (none for a --nominal run: one \
+             undispersed flight). Rows <code>footprint_*</code> (a reentry's): \
              the 99.73% ellipse's semi-axes, orientation from north, centre and the share of \
              landings inside it (README, \"Outputs\").</p>\n",
         );

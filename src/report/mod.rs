@@ -541,8 +541,13 @@ impl RunContext<'_> {
     /// "P(name) = p (95% CI lo to hi)" from summary.parquet.
     fn probability_text(&self, metric: &str) -> Option<String> {
         let p = self.summary_value(metric, "mean")?;
-        let lo = self.summary_value(metric, "ci_low")?;
-        let hi = self.summary_value(metric, "ci_high")?;
+        let (Some(lo), Some(hi)) = (
+            self.summary_value(metric, "ci_low"),
+            self.summary_value(metric, "ci_high"),
+        ) else {
+            // A --nominal run's: the one flight's outcome.
+            return Some(format!("{} (the undispersed flight)", sig(p)));
+        };
         // The trials: every sample that did not fail (not only those that reached the event).
         let over = self
             .summary_value(metric, "count")
