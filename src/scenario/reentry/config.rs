@@ -816,6 +816,18 @@ impl ReentryConfig {
                 format!("must be at most {MAX_ENTRY_ALTITUDE_KM} km"),
             ));
         }
+        self.validate_planet()?;
+        self.validate_atmosphere()?;
+        self.validate_vehicle()?;
+        self.validate_entry_and_heating()?;
+        self.validate_parachutes()?;
+        self.validate_winds()?;
+        self.validate_landing()?;
+        self.validate_events_and_integrator()
+    }
+
+    /// `[planet]`: the model and its constants.
+    fn validate_planet(&self) -> Result<(), ConfigError> {
         let p = &self.planet;
         match p.model {
             PlanetModel::Spherical => {
@@ -864,6 +876,11 @@ impl ReentryConfig {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `[atmosphere]` and its perturbation (checked against the entry interface).
+    fn validate_atmosphere(&self) -> Result<(), ConfigError> {
         let a = &self.atmosphere;
         match a.model {
             AtmosphereModel::Exponential => {
@@ -991,6 +1008,11 @@ impl ReentryConfig {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// `[vehicle]`: mass, size, aerodynamics.
+    fn validate_vehicle(&self) -> Result<(), ConfigError> {
         let v = &self.vehicle;
         positive("vehicle.mass_kg", v.mass_kg)?;
         at_most(
@@ -1054,6 +1076,11 @@ impl ReentryConfig {
                 ))
             }
         }
+        Ok(())
+    }
+
+    /// `[entry]` (its epoch and mode) and `[heating]`.
+    fn validate_entry_and_heating(&self) -> Result<(), ConfigError> {
         let e = &self.entry;
         // Parsed in full, as the model parses it (bplane mode orients the Earth by it): a
         // date that does not exist is bad input here, not a panic there.
@@ -1069,6 +1096,11 @@ impl ReentryConfig {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// The drogue trigger (`[parachutes]` or the old `events.drogue_mach`) and the canopies.
+    fn validate_parachutes(&self) -> Result<(), ConfigError> {
         let new_mach = self.parachutes.as_ref().and_then(|p| p.drogue_deploy_mach);
         if let Some(pc) = &self.parachutes {
             match (pc.drogue_trigger.as_str(), pc.g_switch_g) {
@@ -1188,6 +1220,11 @@ impl ReentryConfig {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `[winds]`: the mean profile and its perturbation.
+    fn validate_winds(&self) -> Result<(), ConfigError> {
         if let Some(w) = &self.winds {
             let rows: Vec<[f64; 2]> = w.profile.iter().map(|r| [r[0], 1.0]).collect();
             check_table("winds.profile", &rows, false)?;
@@ -1242,6 +1279,11 @@ impl ReentryConfig {
                 )?;
             }
         }
+        Ok(())
+    }
+
+    /// `[landing]`: the target and the terrain, against the entry interface and the main.
+    fn validate_landing(&self) -> Result<(), ConfigError> {
         match (self.landing.target_lat_deg, self.landing.target_lon_deg) {
             (Some(lat), Some(lon)) => {
                 within_deg("landing.target_lat_deg", lat, 90.0)?;
@@ -1299,6 +1341,11 @@ impl ReentryConfig {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// `[events]` limits and `[integrator]`.
+    fn validate_events_and_integrator(&self) -> Result<(), ConfigError> {
         positive("events.g_limit", self.events.g_limit)?;
         positive(
             "events.heat_flux_limit_w_cm2",
