@@ -544,6 +544,17 @@ impl CruiseConfig {
                 ));
             }
         }
+        self.validate_departure()?;
+        self.validate_spacecraft()?;
+        self.validate_propulsion()?;
+        self.validate_guidance()?;
+        self.validate_target()?;
+        self.validate_missed_thrust()?;
+        self.validate_integrator()
+    }
+
+    /// `[departure]`: the epoch and the flyby or the state.
+    fn validate_departure(&self) -> Result<(), ConfigError> {
         let d = &self.departure;
         let epoch = self.departure_jd()?;
         match d.mode {
@@ -700,6 +711,11 @@ impl CruiseConfig {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `[spacecraft]`: the masses.
+    fn validate_spacecraft(&self) -> Result<(), ConfigError> {
         let s = &self.spacecraft;
         positive("spacecraft.wet_mass_kg", s.wet_mass_kg)?;
         non_negative("spacecraft.propellant_kg", s.propellant_kg)?;
@@ -709,6 +725,11 @@ impl CruiseConfig {
                 "must be less than spacecraft.wet_mass_kg",
             ));
         }
+        Ok(())
+    }
+
+    /// `[propulsion]`: thrusters, power and thrust noise settings.
+    fn validate_propulsion(&self) -> Result<(), ConfigError> {
         let p = &self.propulsion;
         if p.thrusters < 0 || p.thrusters > super::layout::MAX_THRUSTERS {
             return Err(ConfigError::key(
@@ -855,6 +876,11 @@ impl CruiseConfig {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// `[guidance]`, with what it asks of the integrator.
+    fn validate_guidance(&self) -> Result<(), ConfigError> {
         let g = &self.guidance;
         if g.mode == GuidanceMode::Inertial {
             let dir = g.direction.ok_or_else(|| {
@@ -914,6 +940,13 @@ impl CruiseConfig {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// `[target]`: the body, the rendezvous and orbit tolerances, the deadline.
+    fn validate_target(&self) -> Result<(), ConfigError> {
+        let g = &self.guidance;
+        let epoch = self.departure_jd()?;
         let t = &self.target;
         positive("target.rendezvous_km", t.rendezvous_km)?;
         positive("target.rendezvous_m_s", t.rendezvous_m_s)?;
@@ -961,6 +994,11 @@ impl CruiseConfig {
                 "departure.epoch plus the time limit must end before 2051-01-01T00:00 TDB (the planets' elements hold for 1800-2050)",
             ));
         }
+        Ok(())
+    }
+
+    /// `[missed_thrust]`: the outages' distributions and their cap.
+    fn validate_missed_thrust(&self) -> Result<(), ConfigError> {
         if let Some(m) = &self.missed_thrust {
             positive("missed_thrust.between_shape", m.between_shape)?;
             positive("missed_thrust.between_scale_days", m.between_scale_days)?;
@@ -1030,6 +1068,11 @@ impl CruiseConfig {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// `[integrator]`, and the thrust noise's nodes over its time limit.
+    fn validate_integrator(&self) -> Result<(), ConfigError> {
         let i = &self.integrator;
         if i.method != "rk4" && i.method != "dopri5" {
             return Err(ConfigError::key(
