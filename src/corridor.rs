@@ -163,8 +163,14 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     if let Some(m) = crate::engine::refused_choice(opts.backend, opts.precision, &sc) {
         return Err(ConfigError::Cli(m).into());
     }
-    // After the config and its dispersions validate (run.rs::prepare).
-    raw.print_unused_override_notes(crate::config::Flights::SweptAngle);
+    // After the config and its dispersions validate (run.rs::prepare), printed and kept in the
+    // file's dispersa.run_notes, as a run's (a fuzzing trial found the RK4 and the 16 km/s
+    // notes missing here).
+    let mut run_notes = raw.unused_override_notes(crate::config::Flights::SweptAngle);
+    run_notes.extend(crate::scenario::Scenario::run_notes(&sc));
+    for note in &run_notes {
+        eprintln!("dispersa: note: {note}");
+    }
     let p_fpa = PARAM_NAMES
         .iter()
         .position(|p| *p == FPA)
@@ -219,6 +225,9 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     let mut metadata = provenance(&sc, &raw, seed, &info);
     // The integrator, epoch and density perturbation, as a run's files carry them.
     metadata.extend(crate::scenario::Scenario::metadata(&sc, info.precision));
+    if !run_notes.is_empty() {
+        metadata.push(("dispersa.run_notes".into(), run_notes.join("\n")));
+    }
     metadata.extend([
         ("dispersa.analysis".into(), "corridor".into()),
         ("dispersa.fpa_deg".into(), opts.fpa_deg.clone()),
@@ -464,6 +473,22 @@ impl Corridor {
                  the config names why in failure_reason) and are left out of the probabilities, \
                  which count the samples that flew (the `samples` column, at least {flown} an \
                  angle; `failed` beside it)"
+            ));
+        }
+        // Angles where no sample flew are in no boundary and no note above: said, since a
+        // boundary beside them may lie among them (a fuzzing trial's shallow boundary at -8.5
+        // deg bordered angles where nothing flew, with nothing said).
+        let none: Vec<String> = self
+            .points
+            .iter()
+            .filter(|p| p.trials == 0)
+            .map(|p| format!("{:.3}", p.fpa_deg))
+            .collect();
+        if !none.is_empty() {
+            notes.push(format!(
+                "no sample flew at {} deg (all failed or timed out): the boundaries and the \
+                 notes are over the other angles, and a boundary beside these may lie among them",
+                none.join(", ")
             ));
         }
         let timed_out: u64 = self.points.iter().map(|p| p.timed_out).sum();

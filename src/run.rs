@@ -105,6 +105,8 @@ impl RunReport {
 pub struct Prepared {
     pub raw: RawConfig,
     pub scenario: Box<dyn Scenario>,
+    /// The notes printed before the run flies, kept in its files' `dispersa.run_notes`.
+    pub notes: Vec<String>,
     /// How its samples are drawn (the sampler, the seed, nominal or not).
     pub draws: Samples,
     /// Samples of the whole run (of all shards).
@@ -151,27 +153,30 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let seed = opts.seed.unwrap_or(run_cfg.seed);
     let draws = Samples::new(scenario.as_ref(), seed, opts.nominal)?;
     // After the config and its dispersions validate: a note about a value that is then refused
-    // only distracts.
-    raw.print_unused_override_notes(if opts.nominal {
+    // only distracts. Every note goes to the run's files too (dispersa.run_notes): an override
+    // noted as unused on stderr alone stood in dispersa.config_overrides as if applied (a new
+    // user's trial).
+    let mut notes = raw.unused_override_notes(if opts.nominal {
         crate::config::Flights::Nominal
     } else {
         crate::config::Flights::Samples
     });
-    for note in scenario.run_notes() {
-        eprintln!("dispersa: note: {note}");
-    }
+    notes.extend(scenario.run_notes());
     // Dispersions that fail many samples (not all: those are refused) run, and the statistics
     // are of the rest: said before the work (a Weibull pointing error of scale 1,000 failed 99 %
     // and exited 1 at the end, an entry analyst's trial).
     if let (n, Some(why)) = &draws.first_unphysical {
         if *n * 10 >= crate::pipeline::SUSPECT_DRAWS {
-            eprintln!(
-                "dispersa: note: {n} of the run's first {} draws are unphysical (the first: \
-                 {why}): such samples fail and are left out of the statistics; check the \
-                 dispersions' centres and spreads",
+            notes.push(format!(
+                "{n} of the run's first {} draws are unphysical (the first: {why}): such samples \
+                 fail and are left out of the statistics; check the dispersions' centres and \
+                 spreads",
                 crate::pipeline::SUSPECT_DRAWS
-            );
+            ));
         }
+    }
+    for note in &notes {
+        eprintln!("dispersa: note: {note}");
     }
     let name = &run_cfg.name;
     let bad_name = name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']);
@@ -370,6 +375,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     Ok(Prepared {
         raw,
         scenario,
+        notes,
         draws,
         samples,
         range,
@@ -1182,9 +1188,8 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
     // The run's notes travel with its files: a deadline beyond the time limit made the
     // probabilities a lower bound, said on stderr alone, while summary.parquet and the report
     // gave them as plain values with intervals (a cruise trial).
-    let notes = prep.scenario.run_notes();
-    if !notes.is_empty() {
-        m.push(("dispersa.run_notes".into(), notes.join("\n")));
+    if !prep.notes.is_empty() {
+        m.push(("dispersa.run_notes".into(), prep.notes.join("\n")));
     }
     m
 }

@@ -543,7 +543,7 @@ fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> Option<SkipMargin> {
 const SIGMA_DRAWS: u64 = 4000;
 
 /// The standard deviation of B along `u` (the aim's direction in the B-plane) over the run's
-/// first [`SIGMA_DRAWS`] draws [km]; none where B is not dispersed.
+/// first [`SIGMA_DRAWS`] draws [km]; none where B is not dispersed (a spread under 1 mm).
 fn b_sigma_drawn(cfg: &ReentryConfig, u: [f64; 2]) -> Option<f64> {
     let sc = Reentry::new(cfg.clone());
     let drawn = Samples::new(&sc, cfg.run.seed, false)
@@ -560,7 +560,9 @@ fn b_sigma_drawn(cfg: &ReentryConfig, u: [f64; 2]) -> Option<f64> {
     let n = x.len() as f64;
     let mean = x.iter().sum::<f64>() / n;
     let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    (sd > 0.0).then_some(sd)
+    // Undispersed B draws the same value to rounding (a spread of ~1e-12 km read as "2.8e9
+    // sigma": a fuzzing trial); a millimetre is far below any delivery's spread.
+    (sd > 1e-6).then_some(sd)
 }
 
 /// Halvings of a B-plane Newton step at most, each one nominal trajectory.

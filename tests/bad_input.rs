@@ -2081,4 +2081,18 @@ fn dispersions_that_fail_many_draws_are_noted() {
         )),
         "{err}"
     );
+    // Kept in the run's files, as every note printed before the run flies (a new user's trial
+    // found this one, and an unused override's, on stderr alone).
+    let meta = dispersa::output::file_metadata(&dir.path().join("o/summary.parquet")).unwrap();
+    let kept = meta
+        .iter()
+        .find(|(k, _)| k == "dispersa.run_notes")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    assert!(
+        kept.contains(&format!(
+            "{failed} of the run's first 64 draws are unphysical"
+        )),
+        "{meta:?}"
+    );
 }

@@ -385,6 +385,20 @@ fn the_skip_margin_measures_b_dispersed_without_a_delivery_covariance() {
     // 4,000 draws measure a sigma to 1.1 % (1 / sqrt(2 n)); bound 4 of those.
     assert!((sigma / 2.5 - 1.0).abs() < 0.045, "{sigma}");
     assert!(m.share_beyond().unwrap() > 0.1, "{m:?}");
+    // Undispersed B has no sigma (rounding's ~1e-12 km spread read as "2.8e9 sigma": a
+    // fuzzing trial).
+    let path = dir.path().join("b_fixed.toml");
+    let text = delivery_only_config()
+        .lines()
+        .filter(|l| !l.starts_with("delivery_covariance"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, text).unwrap();
+    let m = dispersa::target::aim(&path, &sets)
+        .expect("aims")
+        .skip_margin
+        .expect("a margin");
+    assert_eq!(m.sigma_km, None, "{m:?}");
 }
 
 #[test]

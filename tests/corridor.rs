@@ -181,6 +181,13 @@ fn timed_out_samples_are_left_out_and_noted() {
         ))),
         "{notes:?}"
     );
+    // The angles where none flew are named: a boundary beside them may lie among them.
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("no sample flew at -5.500 deg (all failed or timed out)")),
+        "{notes:?}"
+    );
     // The notes about the angles that flew still hold (an angle where none flew hid them: a
     // review): every one that flew skips out.
     assert!(

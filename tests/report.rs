@@ -189,6 +189,38 @@ fn corridor_report_has_probability_curves_and_notes() {
     check_report(&r.dir, &r.figures);
 }
 
+/// Angles where no sample flew (all timed out) are not drawn as probability 0, and the caption
+/// names them (a fuzzing trial: null in corridor.parquet, 0 in the figure, the misreading the
+/// `timed_out` column is there to stop).
+#[test]
+fn a_corridor_report_does_not_draw_angles_where_none_flew() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("k");
+    corridor(&CorridorOptions {
+        config: REENTRY.into(),
+        fpa_deg: "-5.5:-4.5:1".into(),
+        samples_per_point: 20,
+        risk: 0.00135,
+        out: Some(dir.clone()),
+        backend: BackendChoice::Cpu,
+        precision: PrecisionChoice::Auto,
+        sets: vec!["integrator.time_limit_s=150".into()],
+        force: false,
+        quiet: true,
+    })
+    .expect("corridor");
+    let r = report(&opts(&dir)).expect("report");
+    let html = std::fs::read_to_string(r.dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("No sample flew at -5.500 deg (all failed or timed out"),
+        "caption"
+    );
+    // One angle drawn: the probability figure's x axis holds -4.5 alone.
+    let svg = std::fs::read_to_string(r.dir.join("corridor.svg")).unwrap();
+    assert!(svg.contains("P(skip-out)"), "legend");
+    check_report(&r.dir, &r.figures);
+}
+
 #[test]
 fn bad_report_input_exits_2_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();

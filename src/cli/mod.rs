@@ -239,6 +239,20 @@ pub fn main_with(cli: Cli) -> i32 {
                         m.out.join("_summary.parquet").display(),
                         m.out.join("_sensitivity.parquet").display()
                     );
+                    // The notes the shards' runs printed before they flew, as their files keep
+                    // them (a fuzzing trial found an RK4 note in _summary.parquet alone).
+                    let kept = m
+                        .files
+                        .first()
+                        .and_then(|f| crate::output::file_metadata(f).ok())
+                        .and_then(|md| {
+                            md.into_iter()
+                                .find(|(k, _)| k == "dispersa.run_notes")
+                                .map(|(_, v)| v)
+                        });
+                    for note in kept.iter().flat_map(|n| n.lines()) {
+                        say!("note: {note}");
+                    }
                     print_statistics(&m.statistics.status_counts, &m.statistics.summary, None);
                     print_late_mains(&m.statistics.summary, &m.files);
                 }

@@ -12,13 +12,47 @@ pub(super) fn corridor_figures(
     cfg: &ReentryConfig,
     figs: &mut Vec<Figure>,
 ) -> Result<(), ReportError> {
-    let fpa: Vec<f64> = t
+    let all_fpa: Vec<f64> = t
         .f64s("fpa_deg")?
         .into_iter()
         .map(|v| v.unwrap_or(f64::NAN))
         .collect();
+    // The angles where samples flew: at one where all failed or timed out the probabilities
+    // are null, and were drawn as 0 (a fuzzing trial's angles that all timed out read as
+    // never skipping out, the misreading the timed_out column is there to stop).
+    let flew: Vec<bool> = t
+        .f64s("samples")?
+        .into_iter()
+        .map(|n| n.is_some_and(|n| n > 0.0))
+        .collect();
+    let fpa: Vec<f64> = all_fpa
+        .iter()
+        .zip(&flew)
+        .filter(|(_, f)| **f)
+        .map(|(a, _)| *a)
+        .collect();
     let col = |n: &str| -> Result<Vec<f64>, ReportError> {
-        Ok(t.f64s(n)?.into_iter().map(|v| v.unwrap_or(0.0)).collect())
+        Ok(t.f64s(n)?
+            .into_iter()
+            .zip(&flew)
+            .filter(|(_, f)| **f)
+            .map(|(v, _)| v.unwrap_or(0.0))
+            .collect())
+    };
+    let none_flew: Vec<String> = all_fpa
+        .iter()
+        .zip(&flew)
+        .filter(|(_, f)| !**f)
+        .map(|(a, _)| format!("{a:.3}"))
+        .collect();
+    let gaps = if none_flew.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " No sample flew at {} deg (all failed or timed out: the `failed` and `timed_out` \
+             columns), which are not drawn.",
+            none_flew.join(", ")
+        )
     };
     let series = |name: &str, key: &str, color: RGBColor| -> Result<ProbSeries, ReportError> {
         Ok(ProbSeries {
@@ -83,7 +117,7 @@ pub(super) fn corridor_figures(
              between the vertical lines, where each probability stays below the black risk line \
              ({risk}); {width}. Where the intervals pin a boundary down on both sides, \
              a shaded column shows how far it could move; where they do not, its line is \
-             dashed: the point estimates place it, the intervals do not confirm it.{caveats}"
+             dashed: the point estimates place it, the intervals do not confirm it.{gaps}{caveats}"
         ),
         plot: AnyPlot::Corridor(CorridorProbabilities {
             fpa: fpa.clone(),
@@ -134,7 +168,12 @@ pub(super) fn corridor_figures(
     let flown = t
         .f64s("samples")
         .ok()
-        .and_then(|v| v.into_iter().flatten().reduce(f64::min))
+        .and_then(|v| {
+            v.into_iter()
+                .flatten()
+                .filter(|n| *n > 0.0)
+                .reduce(f64::min)
+        })
         .map(|n| n as u64);
     let near_max = match flown {
         Some(n) if n < 742 => format!(
@@ -148,17 +187,22 @@ pub(super) fn corridor_figures(
         title: "Peak deceleration and heat flux across the corridor".into(),
         caption: format!(
             "Percentiles over each angle's samples (skip-outs included with their peaks before \
-             leaving); red: the configured limits.{near_max} {} {}",
-            crossing(&fpa, &t.f64s("peak_g_max")?, cfg.events.g_limit, "Peak g"),
+             leaving); red: the configured limits.{near_max} {} {}{gaps}",
             crossing(
-                &fpa,
+                &all_fpa,
+                &t.f64s("peak_g_max")?,
+                cfg.events.g_limit,
+                "Peak g"
+            ),
+            crossing(
+                &all_fpa,
                 &t.f64s("peak_heat_flux_w_cm2_max")?,
                 cfg.events.heat_flux_limit_w_cm2,
                 "Peak heat flux"
             )
         ),
         plot: AnyPlot::Panels(TwoPanels {
-            fpa,
+            fpa: all_fpa.clone(),
             left: CurvePanel {
                 y_desc: "peak deceleration [g0]".into(),
                 curves: curves("peak_g")?,
@@ -192,7 +236,7 @@ fn crossing(fpa: &[f64], max: &[Option<f64>], limit: f64, what: &str) -> String 
             sig(limit)
         ),
         _ => format!(
-            "{what} stays below its limit {} at every angle (highest {}).",
+            "{what} stays below its limit {} at every angle where samples flew (highest {}).",
             sig(limit),
             sig(top)
         ),

@@ -292,8 +292,12 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             ));
         }
         // The notes the run printed before it flew (a time limit before the deadline makes the
-        // probabilities a lower bound), from the config stored in the run.
-        notes.extend(scenario.run_notes());
+        // probabilities a lower bound), as its files keep them; from the stored config for a
+        // run written before they did.
+        match t.meta("dispersa.run_notes") {
+            Some(kept) => notes.extend(kept.lines().map(String::from)),
+            None => notes.extend(scenario.run_notes()),
+        }
         match scenario.kind() {
             "reentry" => {
                 let rc = ReentryConfig::from_raw(&raw)?;

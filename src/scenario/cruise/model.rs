@@ -361,6 +361,12 @@ impl Model {
             let spare = p[P_P1AU] - p[P_BUS];
             let needs = p[P_PTHR].max(p[P_PMIN]);
             if !solar && self.cfg.propulsion.thrusters > 0 && spare < needs {
+                // Rounded, unless that makes the two read the same ("leaves 1 kW, below the 1
+                // kW": a fuzzing trial's 1.5999999999999999 kW array).
+                let (mut a, mut b) = (crate::config::sig(spare), crate::config::sig(needs));
+                if a == b {
+                    (a, b) = (crate::config::full(spare), crate::config::full(needs));
+                }
                 return Some(format!(
                     "under constant power {} = {} kW less {} = {} kW leaves {} kW, below the \
                      {} kW one thruster needs: no thruster could ever run",
@@ -368,8 +374,8 @@ impl Model {
                     crate::config::full(p[P_P1AU]),
                     PARAM_NAMES[P_BUS],
                     crate::config::full(p[P_BUS]),
-                    crate::config::sig(spare),
-                    crate::config::sig(needs)
+                    a,
+                    b
                 ));
             }
             // A sample whose thrusters' jets carry more than they draw (an efficiency above 1;
