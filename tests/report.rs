@@ -967,3 +967,49 @@ fn a_nominal_runs_probabilities_have_no_interval() {
         "an interval in the report"
     );
 }
+
+/// Landings under the drogue alone, where other samples' mains opened (a 50 s main delay: about
+/// half land first), are counted in the run's summary (30 of 64 landed before their main with
+/// nothing said: a fuzzing trial).
+#[test]
+fn landings_before_the_main_opened_are_named_in_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("delayed");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", REENTRY, "--samples", "64", "--backend", "cpu"])
+        .args(["--set", "parachutes.main_delay_s=50"])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    use arrow_array::Array;
+    let b = common::first_batch(&out.join("samples.parquet"));
+    let col = |n: &str| {
+        b.column_by_name(n)
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow_array::Float64Array>()
+            .unwrap()
+            .clone()
+    };
+    let (main, tof, drogue) = (
+        col("main_time_s"),
+        col("time_of_flight_s"),
+        col("drogue_time_s"),
+    );
+    let alone = (0..b.num_rows())
+        .filter(|&k| tof.is_valid(k) && drogue.is_valid(k) && !main.is_valid(k))
+        .count();
+    let under_main = (0..b.num_rows())
+        .filter(|&k| tof.is_valid(k) && main.is_valid(k))
+        .count();
+    assert!(alone > 0 && under_main > 0, "{alone} {under_main}");
+    assert!(
+        stdout.contains(&format!(
+            "note: {alone} landings came under the drogue alone, before their main opened \
+             (main_delay_s, or a trigger near the terrain), beside {under_main} under the main"
+        )),
+        "{stdout}"
+    );
+}
