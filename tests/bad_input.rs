@@ -1290,6 +1290,13 @@ fn bplane_inputs_name_their_keys() {
         "`entry.b_t_km`: the aim |B| = 16945.0 km passes above the entry interface: its \
          hyperbola's periapsis lies above 125 km where it would cross it",
     );
+    // The larger component is the key named (b_r_km = 1e308 was reported against b_t_km: a
+    // fuzzing trial).
+    expect_bad(
+        Some(BPLANE),
+        &["--set", "entry.b_r_km=1e308"],
+        "`entry.b_r_km`: the aim |B| = ",
+    );
     // Not positive definite (a B.T-B.R correlation above 1), and not 3 x 3.
     expect_bad(
         Some(BPLANE),
@@ -1874,6 +1881,10 @@ fn odd_values_name_their_keys() {
             "atmosphere.perturbation.correlation_length_km=0.1",
             "`atmosphere.perturbation.node_spacing_km`: 1 km is above \
              atmosphere.perturbation.correlation_length_km (0.1 km)",
+        ),
+        (
+            "winds.node_spacing_km=1e300",
+            "`winds.node_spacing_km`: 1e300 km is above 135 km",
         ),
         (
             "winds.perturbation.correlation_length_km=0.5",

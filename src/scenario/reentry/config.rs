@@ -724,8 +724,15 @@ impl ReentryConfig {
         let vinf = vinf * 1000.0;
         let b_max_km = crate::physics::bplane::b_for_periapsis_m(r, vinf, mu) / 1000.0;
         if bt.hypot(br) >= b_max_km {
+            // The larger component's key (b_r_km = 1e308 was reported against b_t_km: a
+            // fuzzing trial).
+            let key = if br.abs() > bt.abs() {
+                "entry.b_r_km"
+            } else {
+                "entry.b_t_km"
+            };
             return Err(ConfigError::key(
-                "entry.b_t_km",
+                key,
                 format!(
                     "the aim |B| = {:.1} km passes above the entry interface: at v_inf = {:.3} \
                      km/s it reaches {:.0} km altitude only for |B| < {b_max_km:.1} km",
@@ -1249,6 +1256,18 @@ impl ReentryConfig {
             }
             positive("winds.node_spacing_km", w.node_spacing_km)?;
             let top = w.profile[w.profile.len() - 1][0].max(self.entry.altitude_km + 10.0);
+            // Two nodes at least below the top (1e300 km was accepted: a fuzzing trial), as
+            // the density perturbation's spacing is held to its top_km.
+            if w.node_spacing_km > top {
+                return Err(ConfigError::key(
+                    "winds.node_spacing_km",
+                    format!(
+                        "{} km is above {top} km (the higher of winds.profile's top row and 10 \
+                         km above the entry interface): the profile needs two nodes or more",
+                        crate::config::full(w.node_spacing_km)
+                    ),
+                ));
+            }
             if top / w.node_spacing_km > 2000.0 {
                 return Err(ConfigError::key(
                     "winds.node_spacing_km",
