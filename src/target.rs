@@ -557,9 +557,7 @@ fn b_sigma_drawn(cfg: &ReentryConfig, u: [f64; 2]) -> Option<f64> {
         .map(|p| p[it] * u[0] + p[ir] * u[1])
         .filter(|x| x.is_finite())
         .collect();
-    let n = x.len() as f64;
-    let mean = x.iter().sum::<f64>() / n;
-    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let sd = crate::stats::summarize_owned(x)?.std;
     // Undispersed B draws the same value to rounding (a spread of ~1e-12 km read as "2.8e9
     // sigma": a fuzzing trial); a millimetre is far below any delivery's spread.
     (sd > 1e-6).then_some(sd)

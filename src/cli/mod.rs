@@ -241,20 +241,23 @@ pub fn main_with(cli: Cli) -> i32 {
                     );
                     // The notes the shards' runs printed before they flew, as their files keep
                     // them (a fuzzing trial found an RK4 note in _summary.parquet alone).
-                    let kept = m
+                    let md = m
                         .files
                         .first()
                         .and_then(|f| crate::output::file_metadata(f).ok())
-                        .and_then(|md| {
-                            md.into_iter()
-                                .find(|(k, _)| k == "dispersa.run_notes")
-                                .map(|(_, v)| v)
-                        });
+                        .unwrap_or_default();
+                    let kept = crate::output::meta_value(&md, "dispersa.run_notes");
                     for note in kept.iter().flat_map(|n| n.lines()) {
                         say!("note: {note}");
                     }
                     print_statistics(&m.statistics.status_counts, &m.statistics.summary, None);
-                    print_late_mains(&m.statistics.summary, &m.files);
+                    let back = read_back(
+                        &m.statistics.status_counts,
+                        &m.statistics.summary,
+                        &m.files,
+                        false,
+                    );
+                    print_late_mains(back.mains);
                 }
                 0
             }
@@ -550,8 +553,10 @@ fn print_report(r: &RunReport) {
     if let Some(all) = &r.engines_joined {
         say!("the run's samples were computed by: {all} (its files name them all)");
     }
-    let failures = failures(r);
-    let first = failures.first.as_ref().map(|(k, why)| {
+    let back = crate::output::parts::sample_files(&r.out_dir)
+        .map(|files| read_back(&r.status_counts, &r.summary, &files, true))
+        .unwrap_or_default();
+    let first = back.first.as_ref().map(|(k, why)| {
         format!(
             "  first failed: sample {k}: {why} (failure_reason in {})",
             r.samples_at.display()
@@ -561,20 +566,18 @@ fn print_report(r: &RunReport) {
     // Deliveries that never reach the atmosphere are failed (no flight to propagate), so they
     // are in no probability; said, with what P(skip-out) would be counting them (an entry
     // analyst's trial: 39 % of a wide delivery missed, beside a P(skip-out) of 5.8 %).
-    if failures.missed > 0 {
+    if back.missed > 0 {
         let count = |name: &str| status_count(&r.status_counts, name);
-        let flown = r.samples - count("failed") + failures.missed;
-        let p = (count("skipped_out") + failures.missed) as f64 / flown as f64;
+        let flown = r.samples - count("failed") + back.missed;
+        let p = (count("skipped_out") + back.missed) as f64 / flown as f64;
         say!(
             "  note: {} of the failed samples are deliveries whose hyperbola passes above the \
              entry interface: never captured, they are in no probability; counted with the \
              skip-outs, P(no capture) would be {p:.5}",
-            failures.missed
+            back.missed
         );
     }
-    if let Ok(files) = crate::output::parts::sample_files(&r.out_dir) {
-        print_late_mains(&r.summary, &files);
-    }
+    print_late_mains(back.mains);
     match r.out_dir.parent() {
         // Nothing to draw: the caller says so.
         _ if r.all_failed() => {}
@@ -622,32 +625,52 @@ fn status_count(counts: &[(String, u64)], name: &str) -> u64 {
         .map_or(0, |(_, c)| *c)
 }
 
-struct Failures {
-    /// The first failed sample and its `failure_reason`.
+/// What a run's (or a merge's) summary needs from its samples beyond the statistics, read back
+/// in one pass over the sample files, the columns it needs alone (whole columns cost 40 bytes a
+/// sample, 400 MB at 10 million, a review), and none where nothing is asked.
+#[derive(Default)]
+struct ReadBack {
+    /// The first failed sample and its `failure_reason` (the counts alone said "failed 9", a
+    /// review of the cruise's trial cap).
     first: Option<(i64, String)>,
     /// Failed samples whose delivery missed the interface (B-plane mode).
     missed: u64,
+    /// With a main canopy: (landings less than the main's settling time, layout QS_SETTLE_S,
+    /// after it opened; landings under the main; landings under the drogue alone). A main
+    /// triggered 7 m above the terrain touched down at 6.7 m/s, where the drogue's descent
+    /// arrives at ~35 m/s, and a 50 s main delay landed 30 of 64 before their main, with
+    /// nothing said (an entry analyst's and a fuzzing trial).
+    mains: Option<(u64, u64, u64)>,
 }
 
-/// The run's failed samples read back from its samples (a run's own, or a shard's parts): the
-/// first and its reason (the counts alone said "failed 9", a review of the cruise's trial cap),
-/// and how many missed the interface. Batch by batch, the two columns alone (the whole columns
-/// cost 40 bytes a sample, 400 MB at 10 million, a review); the count needs them all.
-fn failures(r: &crate::run::RunReport) -> Failures {
-    use crate::scenario::reentry::MISSED_INTERFACE;
-    use arrow_array::{Array, Int64Array, StringArray};
-    let mut out = Failures {
-        first: None,
-        missed: 0,
-    };
-    if status_count(&r.status_counts, "failed") == 0 {
+/// The [`ReadBack`] of the sample files `files` (a run's own, a shard's parts, or a merge's
+/// shards'): the failures where `failures` and any sample failed, the mains where one opened.
+fn read_back(
+    status_counts: &[(String, u64)],
+    summary: &[crate::output::SummaryRow],
+    files: &[std::path::PathBuf],
+    failures: bool,
+) -> ReadBack {
+    use crate::scenario::reentry::{MISSED_INTERFACE, QS_SETTLE_S};
+    use arrow_array::{Array, Float64Array, Int64Array, StringArray};
+    let mut out = ReadBack::default();
+    let failures = failures && status_count(status_counts, "failed") > 0;
+    let mains = summary
+        .iter()
+        .any(|row| row.metric == "main_time_s" && row.count > 0);
+    let mut cols = Vec::new();
+    if failures {
+        cols.extend(["sample", "failure_reason"]);
+    }
+    if mains {
+        cols.extend(["main_time_s", "time_of_flight_s", "drogue_time_s"]);
+    }
+    if cols.is_empty() {
         return out;
     }
-    let Ok(files) = crate::output::parts::sample_files(&r.out_dir) else {
-        return out;
-    };
     let missed_reason = crate::scenario::unphysical_input(MISSED_INTERFACE);
-    let _ = crate::output::for_each_batch(&files, &["sample", "failure_reason"], |b| {
+    let (mut late, mut under_main, mut drogue_only) = (0, 0, 0);
+    let read = crate::output::for_each_batch(files, &cols, |b| {
         let sample = b
             .column_by_name("sample")
             .and_then(|c| c.as_any().downcast_ref::<Int64Array>());
@@ -662,54 +685,36 @@ fn failures(r: &crate::run::RunReport) -> Failures {
                 out.missed += (why.value(k) == missed_reason) as u64;
             }
         }
-        Ok(std::ops::ControlFlow::Continue(()))
-    });
-    out
-}
-
-/// Landings less than the main's settling time (the opening's transient, layout QS_SETTLE_S)
-/// after the main opened, and the landings under the main: (late, all), where any came late. A
-/// main triggered 7 m above the terrain touched down at 6.7 m/s, where the drogue's descent
-/// arrives at ~35 m/s, with nothing said (an entry analyst's trial).
-/// Also the landings under the drogue alone, where other samples' mains opened (a main delay
-/// longer than some descents: 30 of 64 landed before their main opened, with nothing said, a
-/// fuzzing trial). Returns (late, under the main, under the drogue alone).
-fn late_mains(
-    summary: &[crate::output::SummaryRow],
-    files: &[std::path::PathBuf],
-) -> Option<(u64, u64, u64)> {
-    use arrow_array::{Array, Float64Array};
-    let opened = summary.iter().find(|row| row.metric == "main_time_s")?;
-    if opened.count == 0 {
-        return None;
-    }
-    let (mut late, mut all, mut drogue_only) = (0, 0, 0);
-    let cols = ["main_time_s", "time_of_flight_s", "drogue_time_s"];
-    crate::output::for_each_batch(files, &cols, |b| {
-        let col = |n: &str| {
+        let f64s = |n: &str| {
             b.column_by_name(n)
                 .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
         };
-        if let (Some(main), Some(tof), Some(drogue)) = (col(cols[0]), col(cols[1]), col(cols[2])) {
+        let (main, tof, drogue) = (
+            f64s("main_time_s"),
+            f64s("time_of_flight_s"),
+            f64s("drogue_time_s"),
+        );
+        if let (Some(main), Some(tof), Some(drogue)) = (main, tof, drogue) {
             for k in (0..main.len()).filter(|&k| tof.is_valid(k)) {
                 if main.is_valid(k) {
-                    all += 1;
-                    late += (tof.value(k) - main.value(k) < crate::scenario::reentry::QS_SETTLE_S)
-                        as u64;
+                    under_main += 1;
+                    late += (tof.value(k) - main.value(k) < QS_SETTLE_S) as u64;
                 } else {
                     drogue_only += drogue.is_valid(k) as u64;
                 }
             }
         }
         Ok(std::ops::ControlFlow::Continue(()))
-    })
-    .ok()?;
-    (late > 0 || drogue_only > 0).then_some((late, all, drogue_only))
+    });
+    if mains && read.is_ok() && (late > 0 || drogue_only > 0) {
+        out.mains = Some((late, under_main, drogue_only));
+    }
+    out
 }
 
-/// The note of [`late_mains`] over the sample files `files` (a run's, or a merge's shards').
-fn print_late_mains(summary: &[crate::output::SummaryRow], files: &[std::path::PathBuf]) {
-    let Some((late, under_main, drogue_only)) = late_mains(summary, files) else {
+/// The notes of [`ReadBack::mains`].
+fn print_late_mains(mains: Option<(u64, u64, u64)>) {
+    let Some((late, under_main, drogue_only)) = mains else {
         return;
     };
     if late > 0 {

@@ -72,7 +72,7 @@ impl Cruise {
     /// default 3,000-day limit and a deadline 10 years out, every sample timed out two years
     /// early and the probabilities read as if measured to the deadline (a trial). The note goes
     /// to the terminal, to summary.parquet's metadata and to the report.
-    pub fn deadline_note(&self) -> Option<String> {
+    fn deadline_note(&self) -> Option<String> {
         let (Ok(epoch), Ok(deadline)) = (
             self.cfg.departure_jd(),
             crate::physics::epoch::parse_tdb_jd("target.deadline", &self.cfg.target.deadline),
