@@ -1047,6 +1047,25 @@ fn parachute_and_landing_inputs_name_their_keys() {
         &[],
         "parachutes.main_delay_s",
     );
+    // A canopy's rated opening load: positive, and a main's only where there is a main.
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "parachutes.main_q_limit_pa=-650"],
+        "`parachutes.main_q_limit_pa`: must be positive",
+    );
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "parachutes.drogue_q_limit_pa=0"],
+        "`parachutes.drogue_q_limit_pa`: must be positive",
+    );
+    expect_bad(
+        Some(
+            &replace("main_cd_area_m2 = 36.0", "")
+                .replace("main_deploy_altitude_km = 1.8", "main_q_limit_pa = 650.0"),
+        ),
+        &[],
+        "`parachutes.main_q_limit_pa`: set for a drogue-only descent",
+    );
     // Profile altitudes given in metres (a new user's trial: accepted, and flown stretched).
     for (key, table) in [
         ("winds.profile", "[[0.0, 5.0, 0.0], [1500.0, 7.0, 0.0]]"),

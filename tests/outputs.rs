@@ -132,6 +132,9 @@ fn summary_equals_statistics_recomputed_from_samples() {
         &[
             "entry.flight_path_angle_deg=-6.5",
             "dispersions.\"entry.flight_path_angle_deg\".sigma=1.5",
+            // The canopies' rated opening loads, inside their spread: both kinds of flight.
+            "parachutes.drogue_q_limit_pa=1400",
+            "parachutes.main_q_limit_pa=640",
         ],
     );
     let (samples, kv) = read(&out.join("samples.parquet"));
@@ -213,6 +216,30 @@ fn summary_equals_statistics_recomputed_from_samples() {
     let lo = srow("prob_skip_out", "ci_low").unwrap();
     let hi = srow("prob_skip_out", "ci_high").unwrap();
     assert!(lo < skips / n_ok && skips / n_ok < hi);
+    // A limit's probability: the flights whose metric exceeds it, over the flights (a
+    // skip-out, whose canopies never opened, counts as not exceeding).
+    for (row, m, limit) in [
+        (
+            "prob_drogue_q_exceed",
+            "drogue_open_dynamic_pressure_pa",
+            1400.0,
+        ),
+        ("prob_main_q_exceed", "main_open_dynamic_pressure_pa", 640.0),
+        ("prob_g_exceed", "peak_g", 60.0),
+    ] {
+        let over = f64_col(&samples, m)
+            .iter()
+            .zip(&status)
+            .filter(|(x, s)| *s != "failed" && x.is_some_and(|x| x > limit))
+            .count() as f64;
+        if row != "prob_g_exceed" {
+            assert!(
+                0.0 < over && over < n_ok,
+                "{row}: the fixture exercises both kinds"
+            );
+        }
+        assert_eq!(srow(row, "mean").unwrap(), over / n_ok, "{row}");
+    }
     assert!(
         srow("footprint_semi_major_km", "mean").unwrap()
             >= srow("footprint_semi_minor_km", "mean").unwrap()

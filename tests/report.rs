@@ -121,6 +121,8 @@ fn reentry_report_has_footprint_histograms_and_tornados() {
     ] {
         assert!(r.figures.iter().any(|f| f == want), "missing {want}");
     }
+    // No canopy's opening load is rated in the config: no histogram of it.
+    assert!(!r.figures.iter().any(|f| f.ends_with("_open_q")));
     let html = check_report(&r.dir, &r.figures);
     // The limits are marked where the config puts them, and the summary table is on the page.
     assert!(html.contains("limit 60"), "g limit of the config");
@@ -130,6 +132,31 @@ fn reentry_report_has_footprint_histograms_and_tornados() {
     // A second report replaces the first without --force.
     let again = report(&opts(&run_dir)).expect("report again");
     assert_eq!(again.figures, r.figures);
+}
+
+/// A canopy's rated opening load draws the histogram of that load, with the limit and the
+/// probability beyond it.
+#[test]
+fn a_rated_opening_load_draws_its_histogram_with_the_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("r");
+    run(&RunOptions {
+        samples: Some(200),
+        sets: vec!["parachutes.main_q_limit_pa=640".into()],
+        ..options(REENTRY, &run_dir)
+    })
+    .expect("run succeeds");
+    let r = report(&opts(&run_dir)).expect("report");
+    assert!(r.figures.iter().any(|f| f == "hist_main_open_q"));
+    assert!(!r.figures.iter().any(|f| f == "hist_drogue_open_q"));
+    let html = check_report(&r.dir, &r.figures);
+    let at = html.find("id=\"fig-hist_main_open_q\"").unwrap();
+    let fig = &html[at..at + html[at..].find("</figure>").unwrap()];
+    assert!(fig.contains("limit 640"), "the limit drawn");
+    assert!(
+        fig.contains("P(beyond it) = "),
+        "the probability in the caption"
+    );
 }
 
 #[test]

@@ -368,6 +368,23 @@ pub(super) fn reentry_figures(
     ] {
         figs.extend(ctx.histogram(metric, label, name)?);
     }
+    // A canopy's opening load, where the config rates it (parachutes.*_q_limit_pa).
+    for (metric, label, name) in [
+        (
+            "drogue_open_dynamic_pressure_pa",
+            "dynamic pressure at the drogue's opening",
+            "hist_drogue_open_q",
+        ),
+        (
+            "main_open_dynamic_pressure_pa",
+            "dynamic pressure at the main's opening",
+            "hist_main_open_q",
+        ),
+    ] {
+        if ctx.limit(metric).is_some() {
+            figs.extend(ctx.histogram(metric, label, name)?);
+        }
+    }
     // With a target, the miss along and across the nominal track at the target: downrange_km
     // and crossrange_km are measured from each sample's own entry point and azimuth, which
     // hides what moves the landing (on the default run the azimuth's Spearman is 0.44 on the

@@ -379,6 +379,13 @@ pub struct ParachutesConfig {
     pub main_delay_s: f64,
     #[serde(default)]
     pub main_cd_area_m2: Option<f64>,
+    /// The drogue's rated opening load: `prob_drogue_q_exceed` in summary.parquet counts the
+    /// flights whose drogue opened above it (optional).
+    #[serde(default)]
+    pub drogue_q_limit_pa: Option<f64>,
+    /// The main's rated opening load, as the drogue's (optional; needs a main).
+    #[serde(default)]
+    pub main_q_limit_pa: Option<f64>,
 }
 
 /// Horizontal wind against altitude: a mean profile, and optionally an altitude-correlated random
@@ -1182,6 +1189,12 @@ impl ReentryConfig {
                 MAX_DROGUE_CDA_M2,
                 "m^2, more than any drogue (Orion's two give about 40 m^2): a unit slip?",
             )?;
+            if let Some(q) = pc.drogue_q_limit_pa {
+                positive("parachutes.drogue_q_limit_pa", q)?;
+            }
+            if let Some(q) = pc.main_q_limit_pa {
+                positive("parachutes.main_q_limit_pa", q)?;
+            }
             non_negative("parachutes.main_delay_s", pc.main_delay_s)?;
             at_most(
                 "parachutes.main_delay_s",
@@ -1212,7 +1225,15 @@ impl ReentryConfig {
                          slip?",
                     )?;
                 }
-                (None, None) => {}
+                (None, None) => {
+                    if pc.main_q_limit_pa.is_some() {
+                        return Err(ConfigError::key(
+                            "parachutes.main_q_limit_pa",
+                            "set for a drogue-only descent: give main_deploy_altitude_km and \
+                             main_cd_area_m2, or remove it",
+                        ));
+                    }
+                }
                 (Some(_), None) => {
                     return Err(ConfigError::key(
                         "parachutes.main_cd_area_m2",

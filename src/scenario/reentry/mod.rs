@@ -269,7 +269,7 @@ impl Scenario for Reentry {
         sample_outputs(&self.model, params(p), state)
     }
     fn probabilities(&self) -> Vec<Probability> {
-        vec![
+        let mut p = vec![
             Probability::Status {
                 name: "prob_skip_out",
                 status: ST_SKIPPED_OUT,
@@ -284,7 +284,29 @@ impl Scenario for Reentry {
                 metric: M_PEAK_Q,
                 limit: self.cfg.events.heat_flux_limit_w_cm2,
             },
-        ]
+        ];
+        // The canopies' rated opening loads, where given: over every flight, as the other
+        // limits (a flight whose canopy never opened did not exceed it).
+        if let Some(pc) = &self.cfg.parachutes {
+            let limits = [
+                (
+                    "prob_drogue_q_exceed",
+                    M_DROGUE_OPEN_Q,
+                    pc.drogue_q_limit_pa,
+                ),
+                ("prob_main_q_exceed", M_MAIN_OPEN_Q, pc.main_q_limit_pa),
+            ];
+            for (name, metric, limit) in limits {
+                if let Some(limit) = limit {
+                    p.push(Probability::Above {
+                        name,
+                        metric,
+                        limit,
+                    });
+                }
+            }
+        }
+        p
     }
     fn footprint(&self) -> Option<(usize, usize)> {
         Some((M_LAT, M_LON))
