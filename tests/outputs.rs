@@ -246,6 +246,47 @@ fn summary_equals_statistics_recomputed_from_samples() {
     );
 }
 
+/// A flight the time limit stopped has no outcome yet: the probabilities leave it out as the
+/// corridor does (a 150 s limit on a -5.5 deg entry read P(skip-out) 0 where 0.9 skip out: a
+/// review). Here the shallow ones skip out before the limit and the others time out under
+/// their canopies.
+#[test]
+fn timed_out_samples_are_left_out_of_the_probabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    run_to(
+        &out,
+        100,
+        BackendChoice::Cpu,
+        &[
+            "entry.flight_path_angle_deg=-5.8",
+            "dispersions.\"entry.flight_path_angle_deg\".sigma=1.0",
+            "integrator.time_limit_s=300",
+        ],
+    );
+    let (samples, _) = read(&out.join("samples.parquet"));
+    let (summary, _) = read(&out.join("summary.parquet"));
+    let status = str_col(&samples, "status");
+    let n = |name: &str| status.iter().filter(|s| *s == name).count();
+    let (skips, timeouts) = (n("skipped_out"), n("timeout"));
+    assert!(skips > 0 && timeouts > 0, "the fixture has both");
+    let ended = status.len() - n("failed") - timeouts;
+    let metrics = str_col(&summary, "metric");
+    let row = metrics.iter().position(|m| m == "prob_skip_out").unwrap();
+    let count = summary
+        .column_by_name("count")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow_array::Int64Array>()
+        .unwrap()
+        .value(row);
+    assert_eq!(count as usize, ended);
+    assert_eq!(
+        f64_col(&summary, "mean")[row].unwrap(),
+        skips as f64 / ended as f64
+    );
+}
+
 /// One sample has a mean and no sample standard deviation: `std` is null (as DuckDB's
 /// stddev_samp), where it was 0.0 (a review, 2026-12-05).
 #[test]

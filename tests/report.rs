@@ -852,8 +852,8 @@ fn impacts_before_the_drogue_are_named_in_the_summary_and_the_caption() {
     );
 }
 
-/// Flights the time limit stopped are in the statistics with the values of their flight so far:
-/// the run's summary says so (a 30 s limit read peak g p50 10.9 for a true 45.7, with nothing
+/// Flights the time limit stopped are in the percentiles with the values of their flight so far,
+/// and in no probability: the run's summary says so (a 30 s limit read peak g p50 10.9 for a true 45.7, with nothing
 /// said but the counts, an entry analyst's trial).
 #[test]
 fn timed_out_samples_are_named_in_the_summary() {
@@ -872,6 +872,11 @@ fn timed_out_samples_are_named_in_the_summary() {
         stdout.contains(
             "note: 20 samples reached the integrator's time limit before they ended (`timeout`)"
         ),
+        "{stdout}"
+    );
+    // With no flight ended, no probability: said, not "NaN" (a review).
+    assert!(
+        stdout.contains("prob_skip_out                none: no sample ended its flight"),
         "{stdout}"
     );
 }

@@ -814,6 +814,11 @@ fn print_statistics(
                 lo,
                 row.ci_high.unwrap_or(f64::NAN)
             ),
+            // No flight to count: every sample failed (or timed out, where that leaves the
+            // outcome open); said rather than "NaN" (a review).
+            (None, None) if row.metric.starts_with("prob_") && row.count == 0 => {
+                say!("  {:<28} none: no sample ended its flight", row.metric)
+            }
             // A --nominal run's: the one flight's outcome, with no interval.
             (None, None) if row.metric.starts_with("prob_") => say!(
                 "  {:<28} {:.0}  (the undispersed flight)",
@@ -837,13 +842,14 @@ fn print_statistics(
              cannot arrive at all (thrust_on_days and final_distance_km say whether they were \
              getting there)"
         } else {
-            "so a peak or a load may be cut and a probability of exceeding a limit read low; \
-             raise integrator.time_limit_s"
+            "so a peak or a load may be cut; the probabilities leave them out (whether they \
+             would have skipped out or passed a limit is not known), so they are of the other \
+             flights; raise integrator.time_limit_s"
         };
         say!(
             "  note: {timed_out} samples reached the integrator's time limit before they ended \
-             (`timeout`): their values are of the flight up to it, and are in the statistics \
-             above, {what}"
+             (`timeout`): the values they have are of the flight up to it, and are in the \
+             percentiles above, {what}"
         );
     }
     if short > 0 {

@@ -552,11 +552,17 @@ impl RunContext<'_> {
             // A --nominal run's: the one flight's outcome.
             return Some(format!("{} (the undispersed flight)", sig(p)));
         };
-        // The trials: every sample that did not fail (not only those that reached the event).
+        // The trials: every sample that did not fail (not only those that reached the event),
+        // nor time out where that leaves the outcome open (Scenario::undecided_status).
+        let ended = if self.scenario.undecided_status().is_some() {
+            "that neither failed nor timed out"
+        } else {
+            "that did not fail"
+        };
         let over = self
             .summary_value(metric, "count")
             .map_or(String::new(), |n| {
-                format!(" over the {n:.0} samples that did not fail")
+                format!(" over the {n:.0} samples {ended}")
             });
         Some(format!(
             "{}{over} (95% interval {} to {})",

@@ -130,6 +130,14 @@ pub trait Scenario: Sync {
     fn metrics(&self) -> &[(&'static str, &'static str)];
     fn status_names(&self) -> &[&'static str];
     fn failed_status(&self) -> u32;
+    /// A status whose samples the probabilities leave out of their denominators as they do the
+    /// failed ones: flights stopped before their outcome was known (the reentry's timeouts,
+    /// which might yet have skipped out: a 150 s limit on a -5.5 deg entry read P(skip-out) 0
+    /// where 0.9 skip out, a review). None where such a flight's state is an outcome (the
+    /// cruise's: not arrived by the time limit is not arrived by a deadline before it).
+    fn undecided_status(&self) -> Option<u32> {
+        None
+    }
     fn outputs(&self, params: &[f64], state: &[f64]) -> SampleOutputs;
     fn probabilities(&self) -> Vec<Probability>;
     /// Metric indices of landing latitude and longitude, for the 99.73% footprint ellipse.

@@ -120,7 +120,9 @@ impl<'a> Accumulator<'a> {
 
     pub fn add(&mut self, o: &SampleOutputs) {
         self.status_counts[o.status as usize] += 1;
-        if o.status == self.scenario.failed_status() {
+        if o.status == self.scenario.failed_status()
+            || Some(o.status) == self.scenario.undecided_status()
+        {
             return;
         }
         for (hits, p) in self.probability_hits.iter_mut().zip(&self.probabilities) {
@@ -223,7 +225,11 @@ impl<'a> Accumulator<'a> {
             rows.push(row);
         }
         let failed = self.scenario.failed_status() as usize;
-        let trials = total - self.status_counts[failed];
+        let undecided = self
+            .scenario
+            .undecided_status()
+            .map_or(0, |s| self.status_counts[s as usize]);
+        let trials = total - self.status_counts[failed] - undecided;
         for (p, &k) in self.probabilities.iter().zip(&self.probability_hits) {
             let name = match p {
                 Probability::Status { name, .. }

@@ -265,6 +265,9 @@ impl Scenario for Reentry {
     fn failed_status(&self) -> u32 {
         ST_FAILED
     }
+    fn undecided_status(&self) -> Option<u32> {
+        Some(ST_TIMEOUT)
+    }
     fn outputs(&self, p: &[f64], state: &[f64]) -> SampleOutputs {
         sample_outputs(&self.model, params(p), state)
     }
