@@ -168,6 +168,8 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     // notes missing here).
     let mut run_notes = raw.unused_override_notes(crate::config::Flights::SweptAngle);
     run_notes.extend(crate::scenario::Scenario::run_notes(&sc));
+    // The sweep's draws are the run's (a review found the note missing here).
+    run_notes.extend(draws.unphysical_note(total as u64));
     for note in &run_notes {
         eprintln!("dispersa: note: {note}");
     }

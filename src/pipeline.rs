@@ -68,6 +68,31 @@ impl SampledChunk {
 pub const SUSPECT_DRAWS: u64 = 64;
 
 impl Samples {
+    /// The note, before the work, of dispersions that fail many samples (not all: those are
+    /// refused): 10 % or more of the first [`SUSPECT_DRAWS`] draws, which a run of `flown`
+    /// samples flies only in part when smaller (a 3-sample run read "13 of the run's first 64",
+    /// a review). A Weibull pointing error of scale 1,000 failed 99 % and exited 1 at the end
+    /// with nothing said before (an entry analyst's trial).
+    pub fn unphysical_note(&self, flown: u64) -> Option<String> {
+        let (n, Some(why)) = &self.first_unphysical else {
+            return None;
+        };
+        if *n * 10 < SUSPECT_DRAWS {
+            return None;
+        }
+        let of = if flown < SUSPECT_DRAWS {
+            format!("the first {SUSPECT_DRAWS} draws of this seed (this run flies {flown})")
+        } else {
+            format!("the run's first {SUSPECT_DRAWS} draws")
+        };
+        Some(format!(
+            "{n} of {of} are unphysical (the first: {why}): such samples fail and are left out \
+             of the statistics; check the dispersions' centres and spreads"
+        ))
+    }
+}
+
+impl Samples {
     /// The scenario's dispersions (or none, `nominal`), with the parameters the scenario derives
     /// appended to the input columns after the dispersed ones.
     pub fn new(scenario: &dyn Scenario, seed: u64, nominal: bool) -> Result<Self, ConfigError> {

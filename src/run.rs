@@ -162,19 +162,8 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         crate::config::Flights::Samples
     });
     notes.extend(scenario.run_notes());
-    // Dispersions that fail many samples (not all: those are refused) run, and the statistics
-    // are of the rest: said before the work (a Weibull pointing error of scale 1,000 failed 99 %
-    // and exited 1 at the end, an entry analyst's trial).
-    if let (n, Some(why)) = &draws.first_unphysical {
-        if *n * 10 >= crate::pipeline::SUSPECT_DRAWS {
-            notes.push(format!(
-                "{n} of the run's first {} draws are unphysical (the first: {why}): such samples \
-                 fail and are left out of the statistics; check the dispersions' centres and \
-                 spreads",
-                crate::pipeline::SUSPECT_DRAWS
-            ));
-        }
-    }
+    // Dispersions that fail many samples run, and the statistics are of the rest: said first.
+    notes.extend(draws.unphysical_note(samples));
     for note in &notes {
         eprintln!("dispersa: note: {note}");
     }

@@ -2125,4 +2125,30 @@ fn dispersions_that_fail_many_draws_are_noted() {
         )),
         "{meta:?}"
     );
+    // A corridor draws the same way and says the same, of its own draws (a review found the
+    // note missing there), and its report shows the notes it keeps.
+    let c = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["corridor", cfg.to_str().unwrap(), "--fpa-deg=-9:-8:1"])
+        .args(["--samples-per-point", "16", "--backend", "cpu"])
+        .args(["--set", "dispersions.\"vehicle.mass_kg\".low=-30"])
+        .args(["--out", dir.path().join("c").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&c.stderr);
+    assert!(c.status.success(), "{err}");
+    // Its draws leave out the swept angle's dispersion, so their count is its own.
+    let note = "of the first 64 draws of this seed (this run flies 32) are unphysical";
+    assert!(err.contains(note), "{err}");
+    let rep = dispersa::report::report(&dispersa::report::ReportOptions {
+        run_dir: dir.path().join("c"),
+        out: None,
+        trajectories: None,
+        force: false,
+    })
+    .expect("report");
+    assert!(
+        rep.notes.iter().any(|n| n.contains(note)),
+        "{:?}",
+        rep.notes
+    );
 }

@@ -331,13 +331,17 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             title = format!("dispersa corridor report: {}", cfg.run.name);
         }
         facts.extend(corridor_facts(&t));
-        notes.extend(
-            t.meta("dispersa.corridor.notes")
-                .unwrap_or("")
-                .lines()
-                .filter(|l| !l.is_empty())
-                .map(|l| format!("corridor: {l}")),
-        );
+        // Its own notes, and the notes before its flights that it keeps as a run does (a
+        // review found them in the file and not on the page).
+        for key in ["dispersa.run_notes", "dispersa.corridor.notes"] {
+            notes.extend(
+                t.meta(key)
+                    .unwrap_or("")
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(|l| format!("corridor: {l}")),
+            );
+        }
         corridor::corridor_figures(&t, &cfg, &mut figs)?;
     }
     facts.push((
