@@ -642,3 +642,28 @@ fn a_lift_down_entry_turning_vertical_takes_no_more_steps_than_a_lift_up_one() {
     eprintln!("steps: lift down {down}, lift up {up}");
     assert!(down < 1.5 * up, "lift down {down} steps, lift up {up}");
 }
+
+/// The g-switch replaces the Mach trigger: a Mach number given beside it is named as unused
+/// before the run (set to 2, the drogue opened at Mach 3.8 with nothing said: an entry
+/// analyst's trial); under the Mach trigger no such note.
+#[test]
+fn a_mach_number_beside_a_g_switch_is_noted_as_unused() {
+    let gsw = config_with(&[
+        "parachutes.drogue_trigger=\"g_switch\"",
+        "parachutes.g_switch_g=3.0",
+    ]);
+    let (sc, _, _) = sample_inputs(&gsw, 1, true);
+    let notes = sc.run_notes();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("parachutes.drogue_deploy_mach = 1.5 is not used")),
+        "{notes:?}"
+    );
+    let (sc, _, _) = sample_inputs(&config_with(&[]), 1, true);
+    assert!(
+        !sc.run_notes().iter().any(|n| n.contains("is not used")),
+        "{:?}",
+        sc.run_notes()
+    );
+}

@@ -242,6 +242,22 @@ impl Scenario for Reentry {
                 i.step_s
             ));
         }
+        // The g-switch replaces the Mach trigger: a Mach number beside it was flown as if absent
+        // with nothing said (an entry analyst's trial: set to 2, the drogue opened at Mach 3.8).
+        // A note, not a refusal: `--set parachutes.drogue_trigger="g_switch"` on a config that
+        // gives the Mach number cannot remove it.
+        let mach_key = match &self.cfg.parachutes {
+            Some(p) if p.drogue_deploy_mach.is_some() => Some(config::DROGUE_KEY),
+            _ => self.cfg.events.drogue_mach.map(|_| config::OLD_DROGUE_KEY),
+        };
+        if let Some(key) = mach_key.filter(|_| self.cfg.g_switch()) {
+            notes.push(format!(
+                "{key} = {} is not used: drogue_trigger = \"g_switch\" times the drogue (from \
+                 g_switch_g, then drogue_delay_s), and drogue_open_mach gives the Mach number \
+                 it opened at",
+                self.cfg.drogue_deploy_mach()
+            ));
+        }
         let top_km_s = TAUBER_SUTTON_V_M_S[TAUBER_SUTTON_V_M_S.len() - 1] / 1000.0;
         let v = self.nominal()[P_VEL];
         if v > top_km_s {
