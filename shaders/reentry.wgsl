@@ -608,18 +608,19 @@ fn integrate(sb: u32, p0: P) -> bool {
             status = ST_SKIPPED_OUT;
         }
         steps = steps + 1.0;
-        if (status != ST_RUNNING) {
-            // Not committed: the finishing pass locates the event inside this step.
-            ev = here;
-            break;
-        }
         // The maxima of the entry: watched until a canopy opens (its opening load is not
-        // modelled: canopies open to full area at once).
+        // modelled: canopies open to full area at once). The event's step too: a maximum at
+        // a hypersonic impact lies in it, and the finishing pass searches it up to the event.
         if (ch.chute == CH_NONE) {
             wg = watch_step(W_G, wg, here, e0.aux, tr);
             wq = watch_step(W_Q, wq, here, e0.aux, tr);
             wqc = watch_step(W_QC, wqc, here, e0.aux, tr);
             wqr = watch_step(W_QR, wqr, here, e0.aux, tr);
+        }
+        if (status != ST_RUNNING) {
+            // Not committed: the finishing pass locates the event inside this step.
+            ev = here;
+            break;
         }
         y = tr.y1;
         t = t1;
@@ -700,8 +701,11 @@ fn finish(sb: u32, p0: P) {
             at = b + select(PK_B2, PK_B1, slot == 0u);
             live = states[at + BR_H] > 0.0;
             if (slot == 0u) {
-                states[sb + S_PEAK + w] = states[b + PK_EXACT];
-                states[sb + S_T_PEAK + w] = states[b + PK_EXACT_T];
+                // Not beyond the flight's end (the event, located above, or the time limit):
+                // there the last step's end is an extrapolation below the ground.
+                let inside = states[b + PK_EXACT_T] <= states[sb + S_T];
+                states[sb + S_PEAK + w] = select(NO_PEAK, states[b + PK_EXACT], inside);
+                states[sb + S_T_PEAK + w] = select(0.0, states[b + PK_EXACT_T], inside);
             }
         }
         if (!live) {
@@ -726,7 +730,8 @@ fn finish(sb: u32, p0: P) {
         } else {
             // Each window is one step, searched a little beyond its ends.
             let m = max_in_window(w, tr.t0 - WINDOW_MARGIN * tr.h,
-                                  tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, tr, p);
+                                  min(tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, states[sb + S_T]),
+                                  tr, p);
             if (m.y > states[sb + S_PEAK + w]) {
                 states[sb + S_PEAK + w] = m.y;
                 states[sb + S_T_PEAK + w] = m.x;

@@ -681,15 +681,18 @@ impl SampleModel<'_> {
                 status = ST_SKIPPED_OUT;
             }
             s[S_STEPS] += 1.0;
+            // The maxima of the entry: watched until a canopy opens (its opening load is not
+            // modelled: canopies open to full area at once). The event's step too: a maximum
+            // at a hypersonic impact lies in it (a flight ending at its peak g was read at the
+            // step before: an entry analyst's trial), and the finishing pass searches it up to
+            // the event.
+            if chute == CH_NONE {
+                self.watch_step(s, &tr, &aux0);
+            }
             if status != ST_RUNNING {
                 // Not committed: the finishing pass locates the event inside this step.
                 set_bracket(s, S_EV, t, hs, &y);
                 break;
-            }
-            // The maxima of the entry: watched until a canopy opens (its opening load is not
-            // modelled: canopies open to full area at once).
-            if chute == CH_NONE {
-                self.watch_step(s, &tr, &aux0);
             }
             y = tr.y1;
             t = t1;
@@ -778,11 +781,21 @@ impl SampleModel<'_> {
             s[S_Y..S_Y + N_Y].copy_from_slice(&y);
             s[S_T] = tr.t_at(th);
         }
+        // The flight ends at the located event (or the time limit): a maximum beyond it would
+        // be the last step's extrapolation below the ground (a hypersonic impact's peak g read
+        // 2 % high, 25 ms after touchdown: an entry analyst's trial).
+        let t_end = s[S_T];
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
-            let (mut best, mut best_t) = (s[b + PK_EXACT], s[b + PK_EXACT_T]);
+            let (mut best, mut best_t) = if s[b + PK_EXACT_T] <= t_end {
+                (s[b + PK_EXACT], s[b + PK_EXACT_T])
+            } else {
+                // The last step's end, beyond the event: its window (B1, the step predicted
+                // highest, where the value still rises at the event) ends at the event.
+                (NO_PEAK, 0.0)
+            };
             // Each window is one recorded step, a little beyond its ends (the dense output
-            // extrapolates a fraction of a step with little loss).
+            // extrapolates a fraction of a step with little loss), and not beyond the flight.
             for at in [b + PK_B1, b + PK_B2] {
                 if s[at + BR_H] <= 0.0 {
                     continue;
@@ -796,7 +809,7 @@ impl SampleModel<'_> {
                         )
                     },
                     tr.t0 - WINDOW_MARGIN * tr.h,
-                    tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h,
+                    (tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h).min(t_end),
                 );
                 if v > best {
                     best = v;

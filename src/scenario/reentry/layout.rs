@@ -157,6 +157,8 @@ pub const WINDOW_MARGIN: f64 = 0.25;
 
 /// "No canopy change planned" in S_T_NEXT.
 pub const NO_STOP: f64 = 1e30;
+/// A watched maximum not yet found, below any value (the finishing pass's windows then set it).
+pub const NO_PEAK: f64 = -1e30;
 /// The main is flown dynamically for this long after it opens, then quasi-steadily: falling at
 /// the terminal speed of the local density along the effective gravity and drifting with the
 /// air. Under the main the vertical speed relaxes to terminal at the rate 2 g / V_t (~4 /s for
@@ -227,6 +229,7 @@ pub fn wgsl_layout() -> String {
         ("MIN_STEP_S", MIN_STEP_S),
         ("WINDOW_MARGIN", WINDOW_MARGIN),
         ("NO_STOP", NO_STOP),
+        ("NO_PEAK", NO_PEAK),
         ("QS_SETTLE_S", QS_SETTLE_S),
         ("LIFT_FADE_SIN", LIFT_FADE_SIN),
         ("RK4_MAIN_STEP_S", RK4_MAIN_STEP_S),
