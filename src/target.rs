@@ -176,12 +176,11 @@ pub fn aim_with(
         let (p, o) = nominal(cfg)?;
         if o.status != ST_LANDED {
             let a = get_aim(cfg);
-            // A failed flight says why (a B-plane aim above the interface said nothing).
+            // A failed flight says why, as a run's failure_reason does (a B-plane aim above the
+            // interface said nothing; nor did a drogue opened hypersonic, an entry analyst's
+            // trial).
             let why = (o.status == ST_FAILED)
-                .then(|| {
-                    let sc = Reentry::new(cfg.clone());
-                    sc.model.unphysical(p.as_slice().try_into().ok()?)
-                })
+                .then(|| failure_reason(cfg, &p))
                 .flatten()
                 .map_or(String::new(), |w| format!(" ({w})"));
             return Err(AimError::Failed(format!(
@@ -581,6 +580,23 @@ fn nominal(cfg: &ReentryConfig) -> Result<Flight, AimError> {
         .fly(&sc, &Engine::cpu(), [0], None)
         .map_err(|e| AimError::Failed(format!("the CPU engine: {e}")))?;
     Ok((chunk.params.remove(0), out.remove(0)))
+}
+
+/// Why the nominal with parameters `p` failed: its inputs, or its flight (flown again on the
+/// CPU engine for its final state, as a run reads it).
+fn failure_reason(cfg: &ReentryConfig, p: &[f64]) -> Option<String> {
+    use crate::scenario::Scenario;
+    let sc = Reentry::new(cfg.clone());
+    if let Some(w) = sc.model.unphysical(p.try_into().ok()?) {
+        return Some(w);
+    }
+    let chunk = Samples::new(&sc, cfg.run.seed, true)
+        .ok()?
+        .draw(&sc, [0], None);
+    let engine = Engine::cpu();
+    let (mut runner, _) = engine.runner(&sc, 1).ok()?;
+    let state = runner.propagate(&sc, &chunk.inputs, 1, &|_| {}).ok()?;
+    sc.failed_in_flight(&state)
 }
 
 #[cfg(test)]

@@ -295,3 +295,23 @@ fn an_unreachable_bplane_target_stops_where_no_step_lands_closer() {
     );
     assert!(err.contains("; the closest aim, pass "), "{err}");
 }
+
+/// A nominal that fails in flight says why, as a run's failure_reason does: a g-switch at 3 g
+/// with no timer opens the drogue inside the deceleration pulse (an entry analyst's trial got
+/// "ended failed rather than landing" alone).
+#[test]
+fn a_nominal_that_fails_in_flight_says_why() {
+    let err = dispersa::target::aim(
+        std::path::Path::new(DEFAULT_CONFIG),
+        &[
+            "parachutes.drogue_trigger=\"g_switch\"".into(),
+            "parachutes.g_switch_g=3.0".into(),
+        ],
+    )
+    .expect_err("the drogue opens in the pulse")
+    .to_string();
+    assert!(
+        err.contains("ended failed rather than landing (the drogue opened at"),
+        "{err}"
+    );
+}
