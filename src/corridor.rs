@@ -473,8 +473,8 @@ impl Corridor {
             notes.push(format!(
                 "{failed} samples failed (unphysical inputs, or in flight: a `dispersa run` of \
                  the config names why in failure_reason) and are left out of the probabilities, \
-                 which count the samples that flew (the `samples` column, at least {flown} an \
-                 angle; `failed` beside it)"
+                 which count the samples that flew (the `samples` column, at least {flown} at \
+                 each angle where any flew; `failed` beside it)"
             ));
         }
         // Angles where no sample flew are in no boundary and no note above: said, since a

@@ -25,34 +25,24 @@ pub(super) fn corridor_figures(
         .into_iter()
         .map(|n| n.is_some_and(|n| n > 0.0))
         .collect();
-    let fpa: Vec<f64> = all_fpa
-        .iter()
-        .zip(&flew)
-        .filter(|(_, f)| **f)
-        .map(|(a, _)| *a)
-        .collect();
+    // NaN where none flew: not drawn, and the curves break there rather than join the angles
+    // either side (an entry analyst's trial read a straight P(skip-out) across three angles
+    // where every sample failed).
+    let fpa = all_fpa.clone();
     let col = |n: &str| -> Result<Vec<f64>, ReportError> {
         Ok(t.f64s(n)?
             .into_iter()
             .zip(&flew)
-            .filter(|(_, f)| **f)
-            .map(|(v, _)| v.unwrap_or(0.0))
+            .map(|(v, &f)| if f { v.unwrap_or(0.0) } else { f64::NAN })
             .collect())
     };
-    let none_flew: Vec<String> = all_fpa
-        .iter()
-        .zip(&flew)
-        .filter(|(_, f)| !**f)
-        .map(|(a, _)| format!("{a:.3}"))
-        .collect();
-    let gaps = if none_flew.is_empty() {
+    let gaps = if flew.iter().all(|f| *f) {
         String::new()
     } else {
-        format!(
-            " No sample flew at {} deg (all failed or timed out: the `failed` and `timed_out` \
-             columns), which are not drawn.",
-            none_flew.join(", ")
-        )
+        // The angles themselves are in the caveats below (the corridor's notes).
+        " Angles where no sample flew (all failed or timed out: the `failed` and `timed_out` \
+         columns) are not drawn."
+            .to_string()
     };
     let series = |name: &str, key: &str, color: RGBColor| -> Result<ProbSeries, ReportError> {
         Ok(ProbSeries {

@@ -926,6 +926,10 @@ impl Plot for CorridorProbabilities {
                 .zip(s.p.iter().zip(s.lo.iter().zip(&s.hi)))
                 .enumerate()
             {
+                if p.is_nan() {
+                    // No sample flew at this angle.
+                    continue;
+                }
                 if p == 0.0 && h.is_finite() {
                     zero_bound[k] = Some(zero_bound[k].map_or(h, |b: f64| b.max(h)));
                 } else {
@@ -937,17 +941,24 @@ impl Plot for CorridorProbabilities {
             }
             any_bar |= !bars.is_empty();
             chart.draw_series(bars).map_err(e)?;
+            // One line for each run of angles where samples flew (NaN: none did).
             let pts: Vec<(f64, f64)> = self
                 .fpa
                 .iter()
                 .zip(&s.p)
-                .map(|(&x, &p)| (x, clamp(p)))
+                .map(|(&x, &p)| (x, if p.is_nan() { p } else { clamp(p) }))
                 .collect();
+            for run in pts.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
+                chart
+                    .draw_series(LineSeries::new(run.to_vec(), c.stroke_width(2)))
+                    .map_err(e)?;
+            }
             chart
-                .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
-                .map_err(e)?;
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))
+                .draw_series(
+                    pts.iter()
+                        .filter(|p| !p.1.is_nan())
+                        .map(|&p| Circle::new(p, 3, c.filled())),
+                )
                 .map_err(e)?;
             legend.push((s.name.clone(), Mark::Line(c)));
         }
@@ -1368,6 +1379,35 @@ fn year_label(v: &f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An angle where no sample flew (NaN) breaks the curve: no line joins the angles either
+    /// side of it (an entry analyst's trial read a straight P(skip-out) across three angles
+    /// where every sample failed).
+    #[test]
+    fn a_corridor_curve_breaks_where_no_sample_flew() {
+        let polylines = |p: Vec<f64>| {
+            let n = p.len();
+            let plot = CorridorProbabilities {
+                fpa: (0..n).map(|k| -12.0 + k as f64).collect(),
+                series: vec![ProbSeries {
+                    name: "P(skip-out)".into(),
+                    color: RGBColor(1, 2, 3),
+                    lo: p.iter().map(|x| x * 0.5).collect(),
+                    hi: p.iter().map(|x| (x * 1.5).min(1.0)).collect(),
+                    p,
+                }],
+                risk: 0.00135,
+                boundaries: vec![],
+            };
+            let svg = render_svg(&plot, "t", None).unwrap();
+            svg.matches("<polyline fill=\"none\" opacity=\"1\" stroke=\"#010203\" stroke-width=\"2\" points=\"")
+                .count()
+        };
+        let whole = polylines(vec![0.01, 0.1, 0.2, 0.5, 1.0]);
+        let gap = polylines(vec![0.01, f64::NAN, f64::NAN, 0.5, 1.0]);
+        assert!(whole >= 1);
+        assert_eq!(gap, whole + 1, "two runs of angles, two lines");
+    }
 
     #[test]
     fn year_ticks_between_whole_years_keep_their_fraction() {
