@@ -455,6 +455,8 @@ fn integrate(sb: u32, p0: P) -> bool {
     var open_mach = states[sb + S_DROGUE_OPEN_MACH];
     var open_qdyn = states[sb + S_DROGUE_OPEN_QDYN];
     var main_qdyn = states[sb + S_MAIN_OPEN_QDYN];
+    var open_alt = states[sb + S_DROGUE_OPEN_ALT];
+    var main_alt = states[sb + S_MAIN_OPEN_ALT];
     var pend = u32(states[sb + S_PEND]);
     var ch = Chutes(u32(states[sb + S_CHUTE]), states[sb + S_T_NEXT],
                     u32(states[sb + S_NEXT_CHUTE]), states[sb + S_T_DROGUE],
@@ -552,9 +554,11 @@ fn integrate(sb: u32, p0: P) -> bool {
             if (ch.chute == CH_DROGUE) {
                 open_mach = tr.aux1.mach;
                 open_qdyn = tr.aux1.qdyn;
+                open_alt = tr.aux1.alt;
             }
             if (ch.chute == CH_MAIN) {
                 main_qdyn = tr.aux1.qdyn;
+                main_alt = tr.aux1.alt;
             }
             continue;
         }
@@ -640,6 +644,8 @@ fn integrate(sb: u32, p0: P) -> bool {
     states[sb + S_DROGUE_OPEN_MACH] = open_mach;
     states[sb + S_DROGUE_OPEN_QDYN] = open_qdyn;
     states[sb + S_MAIN_OPEN_QDYN] = main_qdyn;
+    states[sb + S_DROGUE_OPEN_ALT] = open_alt;
+    states[sb + S_MAIN_OPEN_ALT] = main_alt;
     states[sb + S_CHUTE] = real(ch.chute);
     states[sb + S_T_NEXT] = ch.t_next;
     states[sb + S_NEXT_CHUTE] = real(ch.next);

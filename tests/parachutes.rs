@@ -667,3 +667,47 @@ fn a_mach_number_beside_a_g_switch_is_noted_as_unused() {
         sc.run_notes()
     );
 }
+
+/// Where each canopy opened: with no delays, the drogue where its Mach number was reached
+/// (the trigger's altitude) and the main at its trigger, main_deploy_altitude_km above the
+/// terrain; with a main delay, lower, by about the drogue's descent rate times the delay.
+#[test]
+fn the_canopies_open_where_their_triggers_and_delays_put_them() {
+    let alt = |sets: &[&str]| {
+        let cfg = config_with(sets);
+        let (sc, params, inputs) = sample_inputs(&cfg, 1, true);
+        let o = outputs(&cpu(), &sc, &params, &inputs).remove(0);
+        assert_eq!(o.status, ST_LANDED);
+        let m = |n: &str| o.metrics[metric(n)].unwrap();
+        (
+            m("drogue_altitude_km"),
+            m("drogue_open_altitude_km"),
+            m("main_open_altitude_km"),
+            cfg.landing.terrain_height_m / 1000.0
+                + cfg
+                    .parachutes
+                    .as_ref()
+                    .unwrap()
+                    .main_deploy_altitude_km
+                    .unwrap(),
+        )
+    };
+    let (trigger, drogue, main, main_level) = alt(&[CALM]);
+    // The drogue opens at its trigger (delay 0): the trigger's altitude is read on the located
+    // root's dense output, the opening's from the step taken to that time; measured 1e-5 m
+    // apart, bound 1 mm.
+    assert!(
+        (drogue - trigger).abs() < 1e-6,
+        "{drogue} km against {trigger}"
+    );
+    // The main's trigger located on the descent's dense output (descent_rtol 1e-5 over a ~35
+    // m/s fall: the located altitude within millimetres); bound 1 m.
+    assert!(
+        (main - main_level).abs() < 1e-3,
+        "{main} km against {main_level}"
+    );
+    let (_, _, late, _) = alt(&[CALM, "parachutes.main_delay_s=10.0"]);
+    // 10 s under the drogue at ~35-40 m/s: 350-400 m lower.
+    let drop_m = (main - late) * 1000.0;
+    assert!((300.0..450.0).contains(&drop_m), "{drop_m} m in 10 s");
+}

@@ -618,9 +618,11 @@ impl SampleModel<'_> {
                 if chute == CH_DROGUE {
                     s[S_DROGUE_OPEN_MACH] = aux0.mach;
                     s[S_DROGUE_OPEN_QDYN] = aux0.qdyn_pa;
+                    s[S_DROGUE_OPEN_ALT] = aux0.alt_m;
                 }
                 if chute == CH_MAIN {
                     s[S_MAIN_OPEN_QDYN] = aux0.qdyn_pa;
+                    s[S_MAIN_OPEN_ALT] = aux0.alt_m;
                 }
             }
             let mut hs = if rk4 {

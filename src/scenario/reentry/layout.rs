@@ -104,7 +104,9 @@ crate::layout! {
     S_DROGUE_OPEN_MACH = 168, // the Mach number where the drogue opened; -1 if it has not
     S_DROGUE_OPEN_QDYN = 169, // the dynamic pressure there [Pa]; -1 if it has not
     S_MAIN_OPEN_QDYN = 170, // the dynamic pressure where the main opened [Pa]; -1 if it has not
-    STATE_LEN = 171,
+    S_DROGUE_OPEN_ALT = 171, // the geodetic altitude where the drogue opened [m]
+    S_MAIN_OPEN_ALT = 172, // the geodetic altitude where the main opened [m]
+    STATE_LEN = 173,
 
     // ---- model constants buffer (same for every sample of a run) ----
     C_OMEGA = 0, // Earth rotation rate used [rad/s] (0 without rotation)

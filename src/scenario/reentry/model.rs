@@ -700,6 +700,8 @@ impl Model {
         state[S_DROGUE_OPEN_MACH] = -1.0;
         state[S_DROGUE_OPEN_QDYN] = -1.0;
         state[S_MAIN_OPEN_QDYN] = -1.0;
+        state[S_DROGUE_OPEN_ALT] = -1.0;
+        state[S_MAIN_OPEN_ALT] = -1.0;
         // Unphysical sampled inputs (NaN mass) are failed here, on the host, before any engine.
         let ok = input[I_MASS].is_finite();
         state[S_STATUS] = if ok { ST_RUNNING } else { ST_FAILED } as f64;

@@ -9,7 +9,7 @@ use crate::physics::geodesy::{crossrange_km, east_north_km, great_circle_km, wgs
 use crate::scenario::SampleOutputs;
 
 /// Output columns after the dispersed inputs: name and unit.
-pub const METRICS: [(&str, &str); 25] = [
+pub const METRICS: [(&str, &str); 27] = [
     ("peak_g", "g0 (9.80665 m/s^2)"),
     ("peak_heat_flux_w_cm2", "W/cm^2"),
     ("peak_conv_heat_flux_w_cm2", "W/cm^2"),
@@ -35,6 +35,8 @@ pub const METRICS: [(&str, &str); 25] = [
     ("drogue_open_mach", "1"),
     ("drogue_open_dynamic_pressure_pa", "Pa"),
     ("main_open_dynamic_pressure_pa", "Pa"),
+    ("drogue_open_altitude_km", "km"),
+    ("main_open_altitude_km", "km"),
 ];
 pub const N_METRICS: usize = METRICS.len();
 const METRIC_NAMES: [&str; N_METRICS] = crate::scenario::column_names(&METRICS);
@@ -154,10 +156,12 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
         m[col("drogue_time_s")] = Some(s[S_T_DROGUE]);
         m[col("drogue_open_mach")] = Some(s[S_DROGUE_OPEN_MACH]);
         m[col("drogue_open_dynamic_pressure_pa")] = Some(s[S_DROGUE_OPEN_QDYN]);
+        m[col("drogue_open_altitude_km")] = Some(s[S_DROGUE_OPEN_ALT] / 1000.0);
     }
     if s[S_T_MAIN] >= 0.0 {
         m[col("main_time_s")] = Some(s[S_T_MAIN]);
         m[col("main_open_dynamic_pressure_pa")] = Some(s[S_MAIN_OPEN_QDYN]);
+        m[col("main_open_altitude_km")] = Some(s[S_MAIN_OPEN_ALT] / 1000.0);
     }
     SampleOutputs { status, metrics: m }
 }
