@@ -36,6 +36,23 @@ pub(super) fn corridor_figures(
             .map(|(v, &f)| if f { v.unwrap_or(0.0) } else { f64::NAN })
             .collect())
     };
+    // The angles where none flew, named in the peaks figure's caption (the probability
+    // figure's carries the corridor's notes, which name them).
+    let none_flew: Vec<String> = all_fpa
+        .iter()
+        .zip(&flew)
+        .filter(|(_, f)| !**f)
+        .map(|(a, _)| format!("{a:.3}"))
+        .collect();
+    let gaps_named = if none_flew.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " No sample flew at {} deg (all failed or timed out: the `failed` and `timed_out` \
+             columns), which are not drawn.",
+            none_flew.join(", ")
+        )
+    };
     let gaps = if flew.iter().all(|f| *f) {
         String::new()
     } else {
@@ -177,7 +194,7 @@ pub(super) fn corridor_figures(
         title: "Peak deceleration and heat flux across the corridor".into(),
         caption: format!(
             "Percentiles over each angle's samples (skip-outs included with their peaks before \
-             leaving); red: the configured limits.{near_max} {} {}{gaps}",
+             leaving); red: the configured limits.{near_max} {} {}{gaps_named}",
             crossing(
                 &all_fpa,
                 &t.f64s("peak_g_max")?,

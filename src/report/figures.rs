@@ -1079,17 +1079,18 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) 
     }
     for c in &p.curves {
         let col = c.color;
-        let pts: Vec<(f64, f64)> = fpa
-            .iter()
-            .zip(&c.y)
-            .filter_map(|(&x, y)| y.map(|y| (x, y)))
-            .collect();
-        chart
-            .draw_series(LineSeries::new(pts.clone(), col.stroke_width(2)))
-            .map_err(e)?;
-        chart
-            .draw_series(pts.iter().map(|&q| Circle::new(q, 3, col.filled())))
-            .map_err(e)?;
+        // One line for each run of angles with a value (none where no sample flew: joined
+        // across, such angles read as flown, a review).
+        let runs = fpa.iter().zip(&c.y).collect::<Vec<_>>();
+        for run in runs.split(|(_, y)| y.is_none()).filter(|r| !r.is_empty()) {
+            let pts: Vec<(f64, f64)> = run.iter().map(|(&x, y)| (x, y.unwrap())).collect();
+            chart
+                .draw_series(LineSeries::new(pts.clone(), col.stroke_width(2)))
+                .map_err(e)?;
+            chart
+                .draw_series(pts.iter().map(|&q| Circle::new(q, 3, col.filled())))
+                .map_err(e)?;
+        }
     }
     Ok(())
 }
@@ -1407,6 +1408,39 @@ mod tests {
         let gap = polylines(vec![0.01, f64::NAN, f64::NAN, 0.5, 1.0]);
         assert!(whole >= 1);
         assert_eq!(gap, whole + 1, "two runs of angles, two lines");
+    }
+
+    /// The corridor's peaks panels break their curves where no sample flew, as the
+    /// probability figure does (a review found them joined across).
+    #[test]
+    fn a_peaks_panel_curve_breaks_where_no_sample_flew() {
+        let polylines = |y: Vec<Option<f64>>| {
+            let panel = |y: Vec<Option<f64>>| CurvePanel {
+                y_desc: "y".into(),
+                curves: vec![Curve {
+                    name: "median".into(),
+                    color: RGBColor(1, 2, 3),
+                    y,
+                }],
+                limit: None,
+            };
+            let plot = TwoPanels {
+                fpa: (0..y.len()).map(|k| -12.0 + k as f64).collect(),
+                left: panel(y.clone()),
+                right: panel(y),
+            };
+            let svg = render_svg(&plot, "t", None).unwrap();
+            svg.matches("stroke=\"#010203\" stroke-width=\"2\" points=\"")
+                .count()
+        };
+        let whole = polylines(vec![Some(1.0), Some(2.0), Some(3.0), Some(4.0)]);
+        let gap = polylines(vec![Some(1.0), None, Some(3.0), Some(4.0)]);
+        assert!(whole >= 2);
+        assert_eq!(
+            gap,
+            whole + 2,
+            "two runs of angles in each of the two panels"
+        );
     }
 
     #[test]
