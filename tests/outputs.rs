@@ -246,12 +246,14 @@ fn summary_equals_statistics_recomputed_from_samples() {
     );
 }
 
-/// A flight the time limit stopped has no outcome yet: the probabilities leave it out as the
-/// corridor does (a 150 s limit on a -5.5 deg entry read P(skip-out) 0 where 0.9 skip out: a
-/// review). Here the shallow ones skip out before the limit and the others time out under
-/// their canopies.
+/// A flight the time limit stopped counts in a probability where what it flew decides it,
+/// and is left out of it otherwise. Leaving every timeout in read P(skip-out) 0 where 0.9 skip
+/// out (a 150 s limit on a -5.5 deg entry), and leaving every one out biased the opening loads'
+/// probabilities, whose slow descents time out with their canopies open (two reviews). Here
+/// the shallow entries skip out before the 700 s limit and the others time out under their
+/// canopies, most with the main open: the rows are recomputed from the samples' columns.
 #[test]
-fn timed_out_samples_are_left_out_of_the_probabilities() {
+fn timed_out_samples_count_where_their_flight_decides_the_outcome() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     run_to(
@@ -261,30 +263,68 @@ fn timed_out_samples_are_left_out_of_the_probabilities() {
         &[
             "entry.flight_path_angle_deg=-5.8",
             "dispersions.\"entry.flight_path_angle_deg\".sigma=1.0",
-            "integrator.time_limit_s=300",
+            "integrator.time_limit_s=700",
+            "parachutes.main_q_limit_pa=640",
         ],
     );
     let (samples, _) = read(&out.join("samples.parquet"));
     let (summary, _) = read(&out.join("summary.parquet"));
     let status = str_col(&samples, "status");
-    let n = |name: &str| status.iter().filter(|s| *s == name).count();
-    let (skips, timeouts) = (n("skipped_out"), n("timeout"));
-    assert!(skips > 0 && timeouts > 0, "the fixture has both");
-    let ended = status.len() - n("failed") - timeouts;
+    let (drogue, main_q, g) = (
+        f64_col(&samples, "drogue_time_s"),
+        f64_col(&samples, "main_open_dynamic_pressure_pa"),
+        f64_col(&samples, "peak_g"),
+    );
+    let timeouts = status.iter().filter(|s| *s == "timeout").count();
+    let main_open = (0..status.len())
+        .filter(|&k| status[k] == "timeout" && main_q[k].is_some())
+        .count();
+    assert!(
+        timeouts > 0 && main_open > 0 && main_open < timeouts,
+        "the fixture's mix"
+    );
     let metrics = str_col(&summary, "metric");
-    let row = metrics.iter().position(|m| m == "prob_skip_out").unwrap();
-    let count = summary
+    let counts = summary
         .column_by_name("count")
         .unwrap()
         .as_any()
         .downcast_ref::<arrow_array::Int64Array>()
         .unwrap()
-        .value(row);
-    assert_eq!(count as usize, ended);
-    assert_eq!(
-        f64_col(&summary, "mean")[row].unwrap(),
-        skips as f64 / ended as f64
+        .clone();
+    let means = f64_col(&summary, "mean");
+    // (row, whether sample k counts, whether it has the event)
+    type Rule<'a> = (
+        &'a str,
+        Box<dyn Fn(usize) -> bool + 'a>,
+        Box<dyn Fn(usize) -> bool + 'a>,
     );
+    let timeout = |k: usize| status[k] == "timeout";
+    let rules: Vec<Rule> = vec![
+        (
+            "prob_skip_out",
+            Box::new(|k| !timeout(k) || drogue[k].is_some()),
+            Box::new(|k| status[k] == "skipped_out"),
+        ),
+        (
+            "prob_g_exceed",
+            Box::new(|k| !timeout(k) || drogue[k].is_some() || g[k].unwrap() > 60.0),
+            Box::new(|k| g[k].is_some_and(|x| x > 60.0)),
+        ),
+        (
+            "prob_main_q_exceed",
+            Box::new(|k| !timeout(k) || main_q[k].is_some()),
+            Box::new(|k| main_q[k].is_some_and(|x| x > 640.0)),
+        ),
+    ];
+    for (row, counts_in, hit) in &rules {
+        let r = metrics.iter().position(|m| m == row).unwrap();
+        let n = (0..status.len()).filter(|&k| counts_in(k)).count();
+        let h = (0..status.len())
+            .filter(|&k| counts_in(k) && hit(k))
+            .count();
+        assert_eq!(counts.value(r) as usize, n, "{row} count");
+        assert_eq!(means[r].unwrap(), h as f64 / n as f64, "{row}");
+    }
 }
 
 /// One sample has a mean and no sample standard deviation: `std` is null (as DuckDB's

@@ -876,7 +876,7 @@ fn timed_out_samples_are_named_in_the_summary() {
     );
     // With no flight ended, no probability: said, not "NaN" (a review).
     assert!(
-        stdout.contains("prob_skip_out                none: no sample ended its flight"),
+        stdout.contains("prob_skip_out                none: no flight has an outcome for it"),
         "{stdout}"
     );
 }
@@ -1044,4 +1044,30 @@ fn landings_before_the_main_opened_are_named_in_the_summary() {
         )),
         "{stdout}"
     );
+}
+
+/// A main canopy configured that opens in no sample (every landing before its 600 s delay ran
+/// out) is named in the run's summary: its load's probability read 0 with nothing said (a
+/// review). The shipped config, whose mains open, gets no such note.
+#[test]
+fn a_main_that_opened_in_no_sample_is_named_in_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_with = |name: &str, sets: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
+        c.args(["run", REENTRY, "--samples", "20", "--backend", "cpu"]);
+        for s in sets {
+            c.args(["--set", s]);
+        }
+        let o = c
+            .args(["--out", tmp.path().join(name).to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let note = "note: the config has a main canopy, but it opened in no sample: all 20 landings";
+    let late = run_with("late", &["parachutes.main_delay_s=600"]);
+    assert!(late.contains(note), "{late}");
+    let shipped = run_with("shipped", &[]);
+    assert!(!shipped.contains("opened in no sample"), "{shipped}");
 }

@@ -257,7 +257,7 @@ pub fn main_with(cli: Cli) -> i32 {
                         &m.files,
                         false,
                     );
-                    print_late_mains(back.mains);
+                    print_late_mains(back.mains, back.no_main_opened);
                 }
                 0
             }
@@ -577,7 +577,7 @@ fn print_report(r: &RunReport) {
             back.missed
         );
     }
-    print_late_mains(back.mains);
+    print_late_mains(back.mains, back.no_main_opened);
     match r.out_dir.parent() {
         // Nothing to draw: the caller says so.
         _ if r.all_failed() => {}
@@ -641,6 +641,9 @@ struct ReadBack {
     /// arrives at ~35 m/s, and a 50 s main delay landed 30 of 64 before their main, with
     /// nothing said (an entry analyst's and a fuzzing trial).
     mains: Option<(u64, u64, u64)>,
+    /// With a main canopy configured and opened in no sample: the landings (all under the
+    /// drogue alone).
+    no_main_opened: Option<u64>,
 }
 
 /// The [`ReadBack`] of the sample files `files` (a run's own, a shard's parts, or a merge's
@@ -658,6 +661,13 @@ fn read_back(
     let mains = summary
         .iter()
         .any(|row| row.metric == "main_time_s" && row.count > 0);
+    // A main configured that opened in no sample: its columns are null and its load's
+    // probability 0, as a drogue-only config's (a 600 s main delay read P(main load beyond
+    // its limit) 0 with nothing said: a review).
+    let landed = status_count(status_counts, "landed");
+    if !mains && landed > 0 && main_configured(files) {
+        out.no_main_opened = Some(landed);
+    }
     let mut cols = Vec::new();
     if failures {
         cols.extend(["sample", "failure_reason"]);
@@ -712,8 +722,45 @@ fn read_back(
     out
 }
 
+/// Whether the run whose sample files are `files` configured a main canopy (its stored config,
+/// with its overrides).
+fn main_configured(files: &[std::path::PathBuf]) -> bool {
+    let Some(md) = files
+        .first()
+        .and_then(|f| crate::output::file_metadata(f).ok())
+    else {
+        return false;
+    };
+    let (Some(text), overrides) = (
+        crate::output::meta_value(&md, "dispersa.config"),
+        crate::output::meta_value(&md, "dispersa.config_overrides"),
+    ) else {
+        return false;
+    };
+    let overrides: Vec<String> = overrides
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    crate::config::RawConfig::parse(text, "the stored config", &overrides)
+        .and_then(|raw| crate::scenario::reentry::ReentryConfig::from_raw(&raw))
+        .is_ok_and(|c| {
+            c.parachutes
+                .is_some_and(|p| p.main_deploy_altitude_km.is_some())
+        })
+}
+
 /// The notes of [`ReadBack::mains`].
-fn print_late_mains(mains: Option<(u64, u64, u64)>) {
+fn print_late_mains(mains: Option<(u64, u64, u64)>, no_main_opened: Option<u64>) {
+    if let Some(landed) = no_main_opened {
+        say!(
+            "  note: the config has a main canopy, but it opened in no sample: all {landed} \
+             landings came under the drogue alone (main_delay_s, or a trigger the descent never \
+             reached), so the main's columns are null and the probability of its opening load \
+             beyond a limit is 0"
+        );
+    }
     let Some((late, under_main, drogue_only)) = mains else {
         return;
     };
@@ -814,10 +861,10 @@ fn print_statistics(
                 lo,
                 row.ci_high.unwrap_or(f64::NAN)
             ),
-            // No flight to count: every sample failed (or timed out, where that leaves the
-            // outcome open); said rather than "NaN" (a review).
+            // No flight to count: every sample failed, or timed out before its outcome was
+            // known; said rather than "NaN" (a review).
             (None, None) if row.metric.starts_with("prob_") && row.count == 0 => {
-                say!("  {:<28} none: no sample ended its flight", row.metric)
+                say!("  {:<28} none: no flight has an outcome for it", row.metric)
             }
             // A --nominal run's: the one flight's outcome, with no interval.
             (None, None) if row.metric.starts_with("prob_") => say!(
@@ -842,9 +889,10 @@ fn print_statistics(
              cannot arrive at all (thrust_on_days and final_distance_km say whether they were \
              getting there)"
         } else {
-            "so a peak or a load may be cut; the probabilities leave them out (whether they \
-             would have skipped out or passed a limit is not known), so they are of the other \
-             flights; raise integrator.time_limit_s"
+            "so a peak or a load may be cut; each probability leaves out those whose outcome \
+             for it was still open at the limit (a limit not passed before the drogue opened, \
+             a canopy not yet open: its `count` in summary.parquet says how many it is over); \
+             raise integrator.time_limit_s"
         };
         say!(
             "  note: {timed_out} samples reached the integrator's time limit before they ended \
@@ -911,15 +959,24 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
         "q_p50_W/cm2"
     );
     for p in &c.points {
+        // An angle where no sample flew has no probability and no percentile: "none", as a
+        // run prints it, not NaN (a review).
+        let f = |x: f64, d: usize| {
+            if x.is_finite() {
+                format!("{x:.d$}")
+            } else {
+                "none".to_string()
+            }
+        };
         say!(
-            "{:>9.3} {:>8} {:>10.5} {:>10.5} {:>10.5} {:>9.2} {:>11.1}",
+            "{:>9.3} {:>8} {:>10} {:>10} {:>10} {:>9} {:>11}",
             p.fpa_deg,
             p.trials,
-            p.skip.p,
-            p.g_exceed.p,
-            p.heat_exceed.p,
-            p.peak_g[0].unwrap_or(f64::NAN),
-            p.peak_heat[0].unwrap_or(f64::NAN)
+            f(p.skip.p, 5),
+            f(p.g_exceed.p, 5),
+            f(p.heat_exceed.p, 5),
+            f(p.peak_g[0].unwrap_or(f64::NAN), 2),
+            f(p.peak_heat[0].unwrap_or(f64::NAN), 1)
         );
     }
     let show = |b: crate::corridor::Boundary| match (b.deg, b.low_deg, b.high_deg) {

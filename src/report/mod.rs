@@ -546,9 +546,15 @@ impl RunContext<'_> {
         s.f64s(column).ok()?.get(k).copied().flatten()
     }
 
-    /// "P(name) = p (95% CI lo to hi)" from summary.parquet.
+    /// "P(name) = p (95% CI lo to hi)" from summary.parquet; where no flight has an outcome,
+    /// says so (an all-timeout run's histograms dropped the sentence, a review).
     fn probability_text(&self, metric: &str) -> Option<String> {
-        let p = self.summary_value(metric, "mean")?;
+        let Some(p) = self.summary_value(metric, "mean") else {
+            return self
+                .summary_value(metric, "count")
+                .filter(|n| *n == 0.0)
+                .map(|_| "none: no flight has an outcome for it".to_string());
+        };
         let (Some(lo), Some(hi)) = (
             self.summary_value(metric, "ci_low"),
             self.summary_value(metric, "ci_high"),
@@ -557,16 +563,26 @@ impl RunContext<'_> {
             return Some(format!("{} (the undispersed flight)", sig(p)));
         };
         // The trials: every sample that did not fail (not only those that reached the event),
-        // nor time out where that leaves the outcome open (Scenario::undecided_status).
-        let ended = if self.scenario.undecided_status().is_some() {
-            "that neither failed nor timed out"
-        } else {
-            "that did not fail"
-        };
+        // less the flights the time limit stopped before their outcome was known
+        // (Scenario::decided).
+        let flown = self.summary_value("status_failed", "count").map(|f| {
+            let all: f64 = self
+                .scenario
+                .status_names()
+                .iter()
+                .filter_map(|s| self.summary_value(&format!("status_{s}"), "count"))
+                .sum();
+            all - f
+        });
         let over = self
             .summary_value(metric, "count")
-            .map_or(String::new(), |n| {
-                format!(" over the {n:.0} samples {ended}")
+            .map_or(String::new(), |n| match flown {
+                Some(f) if n < f => format!(
+                    " over the {n:.0} samples with an outcome for it (failed ones, and {:.0} \
+                     the time limit stopped before it was known, are left out)",
+                    f - n
+                ),
+                _ => format!(" over the {n:.0} samples that did not fail"),
             });
         Some(format!(
             "{}{over} (95% interval {} to {})",

@@ -36,6 +36,21 @@ pub enum Probability {
     },
 }
 
+impl Probability {
+    /// Whether sample `o` has the event.
+    pub fn hit(&self, o: &SampleOutputs) -> bool {
+        match *self {
+            Probability::Status { status, .. } => o.status == status,
+            Probability::Above { metric, limit, .. } => {
+                o.metrics[metric].is_some_and(|x| x > limit)
+            }
+            Probability::AtMost { metric, limit, .. } => {
+                o.metrics[metric].is_some_and(|x| x <= limit)
+            }
+        }
+    }
+}
+
 /// The `failure_reason` of a sample whose inputs were in range but whose state became
 /// non-finite (or whose integration could not go on) in flight.
 pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
@@ -130,13 +145,16 @@ pub trait Scenario: Sync {
     fn metrics(&self) -> &[(&'static str, &'static str)];
     fn status_names(&self) -> &[&'static str];
     fn failed_status(&self) -> u32;
-    /// A status whose samples the probabilities leave out of their denominators as they do the
-    /// failed ones: flights stopped before their outcome was known (the reentry's timeouts,
-    /// which might yet have skipped out: a 150 s limit on a -5.5 deg entry read P(skip-out) 0
-    /// where 0.9 skip out, a review). None where such a flight's state is an outcome (the
-    /// cruise's: not arrived by the time limit is not arrived by a deadline before it).
-    fn undecided_status(&self) -> Option<u32> {
-        None
+    /// Whether a sample that did not fail has an outcome for probability `p` (one of
+    /// [`Scenario::probabilities`]): one whose flight was stopped before it was known is left
+    /// out of that probability's denominator, as a failed one is. True by default, where such a
+    /// flight's state is an outcome (the cruise's: not arrived by the time limit is not arrived
+    /// by a deadline before it). The reentry's timeouts: a 150 s limit on a -5.5 deg entry read
+    /// P(skip-out) 0 where 0.9 skip out (a review), and leaving every timeout out biased the
+    /// opening loads' probabilities, whose slow descents time out with their canopies open and
+    /// their loads known (a second review).
+    fn decided(&self, _p: &Probability, _o: &SampleOutputs) -> bool {
+        true
     }
     fn outputs(&self, params: &[f64], state: &[f64]) -> SampleOutputs;
     fn probabilities(&self) -> Vec<Probability>;

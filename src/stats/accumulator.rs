@@ -103,6 +103,8 @@ pub struct Accumulator<'a> {
     pub status_names: Vec<&'static str>,
     pub status_counts: Vec<u64>,
     probability_hits: Vec<u64>,
+    /// Each probability's denominator: the samples with an outcome for it.
+    probability_trials: Vec<u64>,
     probabilities: Vec<Probability>,
 }
 
@@ -114,28 +116,21 @@ impl<'a> Accumulator<'a> {
             status_names: scenario.status_names().to_vec(),
             status_counts: vec![0; scenario.status_names().len()],
             probability_hits: vec![0; probabilities.len()],
+            probability_trials: vec![0; probabilities.len()],
             probabilities,
         }
     }
 
     pub fn add(&mut self, o: &SampleOutputs) {
         self.status_counts[o.status as usize] += 1;
-        if o.status == self.scenario.failed_status()
-            || Some(o.status) == self.scenario.undecided_status()
-        {
+        if o.status == self.scenario.failed_status() {
             return;
         }
-        for (hits, p) in self.probability_hits.iter_mut().zip(&self.probabilities) {
-            let hit = match *p {
-                Probability::Status { status, .. } => o.status == status,
-                Probability::Above { metric, limit, .. } => {
-                    o.metrics[metric].is_some_and(|x| x > limit)
-                }
-                Probability::AtMost { metric, limit, .. } => {
-                    o.metrics[metric].is_some_and(|x| x <= limit)
-                }
-            };
-            *hits += hit as u64;
+        for (k, p) in self.probabilities.iter().enumerate() {
+            if self.scenario.decided(p, o) {
+                self.probability_trials[k] += 1;
+                self.probability_hits[k] += p.hit(o) as u64;
+            }
         }
     }
 
@@ -224,13 +219,12 @@ impl<'a> Accumulator<'a> {
             }
             rows.push(row);
         }
-        let failed = self.scenario.failed_status() as usize;
-        let undecided = self
-            .scenario
-            .undecided_status()
-            .map_or(0, |s| self.status_counts[s as usize]);
-        let trials = total - self.status_counts[failed] - undecided;
-        for (p, &k) in self.probabilities.iter().zip(&self.probability_hits) {
+        for ((p, &k), &trials) in self
+            .probabilities
+            .iter()
+            .zip(&self.probability_hits)
+            .zip(&self.probability_trials)
+        {
             let name = match p {
                 Probability::Status { name, .. }
                 | Probability::Above { name, .. }

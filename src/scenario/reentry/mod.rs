@@ -281,8 +281,8 @@ impl Scenario for Reentry {
     fn failed_status(&self) -> u32 {
         ST_FAILED
     }
-    fn undecided_status(&self) -> Option<u32> {
-        Some(ST_TIMEOUT)
+    fn decided(&self, p: &Probability, o: &SampleOutputs) -> bool {
+        outputs::decided(p, o, self.model.chutes)
     }
     fn outputs(&self, p: &[f64], state: &[f64]) -> SampleOutputs {
         sample_outputs(&self.model, params(p), state)

@@ -6,7 +6,7 @@ use super::layout::*;
 use super::model::{Model, Params, P_AZ, P_LAT, P_LON};
 use crate::physics::geodesy::cartesian_to_geodetic_m;
 use crate::physics::geodesy::{crossrange_km, east_north_km, great_circle_km, wgs84_geodetic_deg};
-use crate::scenario::SampleOutputs;
+use crate::scenario::{Probability, SampleOutputs};
 
 /// Output columns after the dispersed inputs: name and unit.
 pub const METRICS: [(&str, &str); 27] = [
@@ -52,6 +52,40 @@ pub const M_LAT: usize = col("landing_lat_deg");
 pub const M_LON: usize = col("landing_lon_deg");
 
 pub const STATUS_NAMES: [&str; 5] = ["running", "landed", "skipped_out", "timeout", "failed"];
+
+/// Whether a sample that did not fail has an outcome for probability `p`. A flight that landed
+/// or skipped out has one. A flight the time limit stopped has one where what it flew decides
+/// it:
+/// - a limit it already passed: a hit, whatever follows;
+/// - a canopy's opening load: once that canopy has opened (a slow descent times out under
+///   its canopies with both loads known: leaving every timeout out read P(main load beyond
+///   640 Pa) 0.625 where the whole flights give 0.469, a review);
+/// - skip-out and the peaks (watched until the first canopy opens): once the drogue has
+///   opened, or, with no parachutes, once the drogue's Mach number is reached, below which
+///   the fall can neither skip out nor meet another pulse.
+pub fn decided(p: &Probability, o: &SampleOutputs, chutes: bool) -> bool {
+    if o.status != ST_TIMEOUT {
+        return true;
+    }
+    match *p {
+        Probability::Above { metric, limit, .. } => {
+            if o.metrics[metric].is_some_and(|x| x > limit) {
+                return true;
+            }
+            if metric == M_DROGUE_OPEN_Q || metric == M_MAIN_OPEN_Q {
+                return o.metrics[metric].is_some();
+            }
+        }
+        // Neither is a reentry probability's kind but skip-out's: as the peaks'.
+        Probability::Status { .. } | Probability::AtMost { .. } => {}
+    }
+    let past = if chutes {
+        col("drogue_time_s")
+    } else {
+        col("drogue_altitude_km")
+    };
+    o.metrics[past].is_some()
+}
 
 /// The watched maxima's names, in W_* order, for messages.
 const WATCH_NAMES: [&str; N_WATCH] = [
