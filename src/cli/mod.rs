@@ -890,9 +890,10 @@ fn print_statistics(
              getting there)"
         } else {
             "so a peak or a load may be cut; each probability leaves out those whose outcome \
-             for it was still open at the limit (a limit not passed before the drogue opened, \
-             a canopy not yet open: its `count` in summary.parquet says how many it is over); \
-             raise integrator.time_limit_s"
+             for it was still open at the limit (skip-out and the peaks before the drogue \
+             opened, or with no parachutes at all; a canopy's load before it opened), which \
+             biases it where those flights differ from the rest: its `count` in \
+             summary.parquet says how many it is over; raise integrator.time_limit_s"
         };
         say!(
             "  note: {timed_out} samples reached the integrator's time limit before they ended \
