@@ -209,7 +209,7 @@ pub fn aim_with(
         if pass.miss_m() <= AIM_TOLERANCE_M {
             let notes = aim_notes(&raw, keys, aim, passes[0].aim, cfg.entry.bplane());
             let nominal = aimed_nominal(&cfg, flown);
-            let skip_margin = cfg.entry.bplane().then(|| skip_margin(&cfg, aim)).flatten();
+            let skip_margin = cfg.entry.bplane().then(|| skip_margin(&cfg, aim));
             return Ok(Aimed {
                 keys,
                 passes,
@@ -494,9 +494,13 @@ impl SkipMargin {
     }
 }
 
+/// How far out in |B| the skip-out edge is sought [km].
+pub const SKIP_EDGE_REACH_KM: f64 = 1024.0;
+
 /// The aim's [`SkipMargin`]: |B| stepped outwards from 1/4 km, doubling, until the nominal does
-/// not land, then the edge bisected. None where it lands up to 1,024 km out.
-fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> Option<SkipMargin> {
+/// not land, then the edge bisected. Where it lands up to [`SKIP_EDGE_REACH_KM`] out, a margin
+/// of infinity with no edge (said so; nothing was printed, a review).
+fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> SkipMargin {
     let (b, theta) = polar(aim);
     // Ok where the nominal lands, else how it ended.
     let lands = |gap: f64| {
@@ -511,8 +515,14 @@ fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> Option<SkipMargin> {
     let (mut lo, mut hi) = (0.0, 0.25);
     let mut beyond = loop {
         match lands(hi) {
-            Ok(()) if hi < 1024.0 => (lo, hi) = (hi, 2.0 * hi),
-            Ok(()) => return None,
+            Ok(()) if hi < SKIP_EDGE_REACH_KM => (lo, hi) = (hi, 2.0 * hi),
+            Ok(()) => {
+                return SkipMargin {
+                    gap_km: f64::INFINITY,
+                    beyond: String::new(),
+                    sigma_km: None,
+                }
+            }
             Err(how) => break how,
         }
     };
@@ -528,11 +538,11 @@ fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> Option<SkipMargin> {
         Some(c) => Some((ct * ct * c[0][0] + 2.0 * ct * st * c[0][1] + st * st * c[1][1]).sqrt()),
         None => b_sigma_drawn(cfg, [ct, st]),
     };
-    Some(SkipMargin {
+    SkipMargin {
         gap_km: lo,
         beyond,
         sigma_km,
-    })
+    }
 }
 
 /// Draws of the run's sampler that measure B's spread along |B| where it is dispersed by

@@ -617,3 +617,19 @@ fn deliveries_that_miss_the_interface_are_counted_in_the_summary() {
         "{stdout}"
     );
 }
+
+/// An aim whose nominal still lands with |B| 1,024 km further out (a steep entry at 30 S) has no
+/// skip-out edge within reach: the margin says so, and no share beyond it is claimed (nothing
+/// was printed, a review).
+#[test]
+fn an_aim_with_no_skip_out_edge_within_reach_says_so() {
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/tianwen2_reentry_bplane.toml"
+    ));
+    let aimed =
+        dispersa::target::aim(path, &["landing.target_lat_deg=-30".into()]).expect("aims at 30 S");
+    let m = aimed.skip_margin.expect("a margin in bplane mode");
+    assert!(m.gap_km.is_infinite(), "{m:?}");
+    assert_eq!(m.share_beyond().unwrap_or(0.0), 0.0);
+}

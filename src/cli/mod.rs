@@ -595,6 +595,14 @@ fn print_report(r: &RunReport) {
 /// converged 4.1 km inside the edge, 1.9 sigma: 2.7 % from B alone, and 4 % of a run with every
 /// dispersion skipped out).
 fn print_skip_margin(m: &crate::target::SkipMargin) {
+    if m.gap_km.is_infinite() {
+        say!(
+            "the nominal still lands with |B| {:.0} km beyond the aim at this angle: no skip-out \
+             edge within that reach",
+            crate::target::SKIP_EDGE_REACH_KM
+        );
+        return;
+    }
     let sigmas = m.sigma_km.map_or(String::new(), |s| {
         format!(
             " ({:.1} sigma of the dispersed B along |B| at this angle, {s:.2} km)",
