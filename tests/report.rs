@@ -1068,6 +1068,19 @@ fn a_main_that_opened_in_no_sample_is_named_in_the_summary() {
     let note = "note: the config has a main canopy, but it opened in no sample: all 20 landings";
     let late = run_with("late", &["parachutes.main_delay_s=600"]);
     assert!(late.contains(note), "{late}");
+    // The load's probability named only where its row exists.
+    assert!(!late.contains("prob_main_q_exceed is 0"), "{late}");
+    let rated = run_with(
+        "rated",
+        &[
+            "parachutes.main_delay_s=600",
+            "parachutes.main_q_limit_pa=640",
+        ],
+    );
+    assert!(
+        rated.contains("so the main's columns are null, and prob_main_q_exceed is 0"),
+        "{rated}"
+    );
     let shipped = run_with("shipped", &[]);
     assert!(!shipped.contains("opened in no sample"), "{shipped}");
 }

@@ -257,7 +257,7 @@ pub fn main_with(cli: Cli) -> i32 {
                         &m.files,
                         false,
                     );
-                    print_late_mains(back.mains, back.no_main_opened);
+                    print_late_mains(back.mains, back.no_main_opened, &m.statistics.summary);
                 }
                 0
             }
@@ -577,7 +577,7 @@ fn print_report(r: &RunReport) {
             back.missed
         );
     }
-    print_late_mains(back.mains, back.no_main_opened);
+    print_late_mains(back.mains, back.no_main_opened, &r.summary);
     match r.out_dir.parent() {
         // Nothing to draw: the caller says so.
         _ if r.all_failed() => {}
@@ -760,13 +760,23 @@ fn main_configured(files: &[std::path::PathBuf]) -> bool {
 }
 
 /// The notes of [`ReadBack::mains`].
-fn print_late_mains(mains: Option<(u64, u64, u64)>, no_main_opened: Option<u64>) {
+fn print_late_mains(
+    mains: Option<(u64, u64, u64)>,
+    no_main_opened: Option<u64>,
+    summary: &[crate::output::SummaryRow],
+) {
     if let Some(landed) = no_main_opened {
+        // The load's probability only where its limit is set (a docs check found the clause
+        // printed with no such row).
+        let limit = if summary.iter().any(|r| r.metric == "prob_main_q_exceed") {
+            ", and prob_main_q_exceed is 0 however low its limit"
+        } else {
+            ""
+        };
         say!(
             "  note: the config has a main canopy, but it opened in no sample: all {landed} \
              landings came under the drogue alone (main_delay_s, or a trigger the descent never \
-             reached), so the main's columns are null and the probability of its opening load \
-             beyond a limit is 0"
+             reached), so the main's columns are null{limit}"
         );
     }
     let Some((late, under_main, drogue_only)) = mains else {
