@@ -450,20 +450,33 @@ impl Corridor {
         // The angles where samples flew (at one where all failed or timed out the
         // probabilities are NaN, and hid these notes for every angle: a review).
         let flew: Vec<&CorridorPoint> = self.points.iter().filter(|p| p.trials > 0).collect();
+        // Where to look for the corridor: beyond the range only if the range's end on that side
+        // flew (with a 150 s limit every angle but the shallowest timed out, and the advice to
+        // extend the range steeper contradicted the note to raise the time limit, a review).
+        let ends_flew = (
+            self.points.first().is_some_and(|p| p.trials > 0),
+            self.points.last().is_some_and(|p| p.trials > 0),
+        );
+        let look = |end_flew: bool, beyond: &str| {
+            if end_flew {
+                format!("there is no corridor here; it lies {beyond}")
+            } else {
+                "the corridor may lie among the angles where no sample flew (below)".to_string()
+            }
+        };
         if !flew.is_empty() && flew.iter().all(|p| p.skip.p > risk) {
             notes.push(format!(
-                "every angle in the range skips out more often than the risk {risk}: there is no \
-                 corridor here; it lies steeper (extend --fpa-deg downwards)"
+                "every angle where samples flew skips out more often than the risk {risk}: {}",
+                look(ends_flew.0, "steeper (extend --fpa-deg downwards)")
             ));
         }
-        if !flew.is_empty()
-            && flew
-                .iter()
-                .all(|p| p.g_exceed.p.max(p.heat_exceed.p) > risk)
-        {
+        // The steep boundary's own probability, either limit in a sample: the two apart can
+        // each sit at the risk while their union exceeds it (a review).
+        if !flew.is_empty() && flew.iter().all(|p| p.limit_exceed.p > risk) {
             notes.push(format!(
-                "every angle in the range exceeds the g or heat limit more often than the risk \
-                 {risk}: there is no corridor here; it lies shallower (extend --fpa-deg towards 0)"
+                "every angle where samples flew exceeds the g or the heat limit (either, in a \
+                 sample) more often than the risk {risk}: {}",
+                look(ends_flew.1, "shallower (extend --fpa-deg towards 0)")
             ));
         }
         // The fewest samples that flew at an angle where any did.
@@ -518,12 +531,16 @@ impl Corridor {
                 ));
             }
         }
-        if (self.shallow.low_deg.is_none() || self.steep.high_deg.is_none()) && flown > 0 {
+        // Wilson's 95% upper bound for zero events in n trials is z^2 / (n + z^2): it falls to
+        // the risk at n = z^2 (1 - risk) / risk. Only where n is short of that (the note came
+        // with 200 samples against the 73 a 5 % risk needs, a review).
+        let z2 = 1.959_963_984_540_054f64.powi(2);
+        let bound = z2 / (flown as f64 + z2);
+        if (self.shallow.low_deg.is_none() || self.steep.high_deg.is_none())
+            && flown > 0
+            && bound > risk
+        {
             let n = flown;
-            // Wilson's 95% upper bound for zero events in n trials is z^2 / (n + z^2): it falls
-            // to the risk at n = z^2 (1 - risk) / risk.
-            let z2 = 1.959_963_984_540_054f64.powi(2);
-            let bound = z2 / (n as f64 + z2);
             let need = (z2 * (1.0 - risk) / risk).ceil();
             notes.push(format!(
                 "with {n} samples per angle even zero events only bound a probability below \
@@ -537,7 +554,9 @@ impl Corridor {
     /// Shallow minus steep boundary [deg], when both exist and the shallow one is not the
     /// steeper (then no angle meets both risks: there is no corridor, and no width).
     pub fn width_deg(&self) -> Option<f64> {
-        let w = self.shallow.deg? - self.steep.deg?;
+        // To 1e-9 deg: the difference of two swept angles carries their rounding (0.8 read
+        // 0.7999999999999998, a review).
+        let w = ((self.shallow.deg? - self.steep.deg?) * 1e9).round() / 1e9;
         (w >= 0.0).then_some(w)
     }
 }

@@ -108,9 +108,9 @@ fn a_range_that_only_skips_out_says_where_the_corridor_lies() {
     );
     let notes = c.notes(0.05);
     assert!(
-        notes
-            .iter()
-            .any(|n| n.contains("every angle in the range skips out") && n.contains("steeper")),
+        notes.iter().any(
+            |n| n.contains("every angle where samples flew skips out") && n.contains("steeper")
+        ),
         "{notes:?}"
     );
 }
@@ -193,7 +193,44 @@ fn timed_out_samples_are_left_out_and_noted() {
     assert!(
         notes
             .iter()
-            .any(|n| n.starts_with("every angle in the range skips out more often")),
+            .any(|n| n.starts_with("every angle where samples flew skips out more often")),
         "{notes:?}"
     );
+}
+
+/// The sample-count note comes only where the samples cannot confirm the risk: at a 5 % risk
+/// 73 samples suffice, and with 200 an angle the note said 200 "only bound a probability below
+/// 0.0188, above the risk 0.05" (a review). The width is rounded to 1e-9 deg (0.8 read
+/// 0.7999999999999998), and the steep boundary's note reads the probability of either limit.
+#[test]
+fn the_corridors_notes_say_only_what_holds() {
+    let c = run("-5.5:-4:0.5", 200, 0.05, &[]);
+    let notes = c.notes(0.05);
+    assert!(
+        !notes
+            .iter()
+            .any(|n| n.contains("even zero events only bound")),
+        "{notes:?}"
+    );
+    // Fewer than 73 an angle: the note is due.
+    let c = run("-5.5:-4:0.5", 40, 0.05, &[]);
+    assert!(
+        c.notes(0.05)
+            .iter()
+            .any(|n| n.contains("--samples-per-point 73 or more")),
+        "{:?}",
+        c.notes(0.05)
+    );
+    let b = |deg: f64| dispersa::corridor::Boundary {
+        deg: Some(deg),
+        low_deg: None,
+        high_deg: None,
+    };
+    let w = dispersa::corridor::Corridor {
+        points: vec![],
+        shallow: b(-4.7),
+        steep: b(-5.5),
+    }
+    .width_deg();
+    assert_eq!(w, Some(0.8));
 }

@@ -968,12 +968,13 @@ fn print_statistics(
 fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f64) {
     say!("wrote {}", dir.join("corridor.parquet").display());
     say!(
-        "{:>9} {:>8} {:>10} {:>10} {:>10} {:>9} {:>11}",
+        "{:>9} {:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>11}",
         "fpa_deg",
         "samples",
         "p_skip",
         "p_g>lim",
         "p_q>lim",
+        "p_either",
         "g_p50",
         "q_p50_W/cm2"
     );
@@ -988,12 +989,13 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
             }
         };
         say!(
-            "{:>9.3} {:>8} {:>10} {:>10} {:>10} {:>9} {:>11}",
+            "{:>9.3} {:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>11}",
             p.fpa_deg,
             p.trials,
             f(p.skip.p, 5),
             f(p.g_exceed.p, 5),
             f(p.heat_exceed.p, 5),
+            f(p.limit_exceed.p, 5),
             f(p.peak_g[0].unwrap_or(f64::NAN), 2),
             f(p.peak_heat[0].unwrap_or(f64::NAN), 1)
         );
@@ -1011,7 +1013,7 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
         show(c.shallow)
     );
     say!(
-        "risk {risk}: steep boundary (g or heat limit) {}",
+        "risk {risk}: steep boundary (g or heat limit, either in a sample: p_either) {}",
         show(c.steep)
     );
     if let Some(w) = c.width_deg() {
