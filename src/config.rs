@@ -138,6 +138,19 @@ impl RawConfig {
                          is not used"
                         ))
                     }
+                    // Its dispersion too: the angle is held at each swept value (a corridor
+                    // trial's sigma was ignored with nothing said).
+                    Flights::SweptAngle
+                        if parts.first().is_some_and(|p| p == "dispersions")
+                            && parts
+                                .get(1)
+                                .is_some_and(|p| p == "entry.flight_path_angle_deg") =>
+                    {
+                        Some(format!(
+                            "--set {key}: the corridor holds the entry angle at each value of \
+                             --fpa-deg, so the angle's dispersion is not used"
+                        ))
+                    }
                     Flights::SweptAngle => self.dispersed_nominal_note(key, &parts, flights),
                 });
             notes.extend(note);

@@ -361,6 +361,21 @@ mean = [12.0, -10.0]
             .any(|n| n.starts_with("--set entry.flight_path_angle_deg:") && n.contains("sweeps")),
         "{swept:?}"
     );
+    // And its dispersion, which the corridor replaces by the swept values (ignored with
+    // nothing said: a corridor trial).
+    let sigma = RawConfig::parse(
+        text,
+        "t",
+        &["dispersions.\"entry.flight_path_angle_deg\".sigma=0.5".to_string()],
+    )
+    .unwrap()
+    .unused_override_notes(Flights::SweptAngle);
+    assert!(
+        sigma
+            .iter()
+            .any(|n| n.contains("the angle's dispersion is not used")),
+        "{sigma:?}"
+    );
     let notes = raw.unused_override_notes(Flights::Samples);
     let noted = |key: &str| {
         notes
