@@ -22,6 +22,8 @@ pub struct Statistics {
     pub sensitivity: Vec<Sensitivity>,
     /// (status name, count) for every status.
     pub status_counts: Vec<(String, u64)>,
+    /// The scenario's notes on the outcome (`Scenario::summary_notes`).
+    pub notes: Vec<String>,
 }
 
 /// The Arrow schema of a samples file.
@@ -261,8 +263,17 @@ pub fn statistics(
             rows.join().expect("the sensitivity thread does not panic"),
         )
     });
+    let summary = summary?;
+    let count = |m: &str| {
+        summary
+            .iter()
+            .find(|r| r.metric == m)
+            .map_or(0, |r| r.count)
+    };
+    let notes = sc.summary_notes(&count);
     Ok(Statistics {
-        summary: summary?,
+        summary,
+        notes,
         sensitivity,
         status_counts: acc
             .status_names

@@ -90,6 +90,8 @@ pub struct RunReport {
     /// (status name, count) for every status.
     pub status_counts: Vec<(String, u64)>,
     pub summary: Vec<SummaryRow>,
+    /// The scenario's notes on the outcome (`Scenario::summary_notes`).
+    pub notes: Vec<String>,
 }
 
 impl RunReport {
@@ -916,6 +918,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         gather_seconds,
         status_counts: statistics.status_counts,
         summary: statistics.summary,
+        notes: statistics.notes,
     })
 }
 

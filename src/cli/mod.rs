@@ -257,7 +257,10 @@ pub fn main_with(cli: Cli) -> i32 {
                         &m.files,
                         false,
                     );
-                    print_late_mains(back.mains, back.no_main_opened, &m.statistics.summary);
+                    print_late_mains(back.mains);
+                    for note in &m.statistics.notes {
+                        say!("  note: {note}");
+                    }
                 }
                 0
             }
@@ -577,7 +580,10 @@ fn print_report(r: &RunReport) {
             back.missed
         );
     }
-    print_late_mains(back.mains, back.no_main_opened, &r.summary);
+    print_late_mains(back.mains);
+    for note in &r.notes {
+        say!("  note: {note}");
+    }
     match r.out_dir.parent() {
         // Nothing to draw: the caller says so.
         _ if r.all_failed() => {}
@@ -649,9 +655,6 @@ struct ReadBack {
     /// arrives at ~35 m/s, and a 50 s main delay landed 30 of 64 before their main, with
     /// nothing said (an entry analyst's and a fuzzing trial).
     mains: Option<(u64, u64, u64)>,
-    /// With a main canopy configured and opened in no sample: the landings (all under the
-    /// drogue alone).
-    no_main_opened: Option<u64>,
 }
 
 /// The [`ReadBack`] of the sample files `files` (a run's own, a shard's parts, or a merge's
@@ -669,13 +672,6 @@ fn read_back(
     let mains = summary
         .iter()
         .any(|row| row.metric == "main_time_s" && row.count > 0);
-    // A main configured that opened in no sample: its columns are null and its load's
-    // probability 0, as a drogue-only config's (a 600 s main delay read P(main load beyond
-    // its limit) 0 with nothing said: a review).
-    let landed = status_count(status_counts, "landed");
-    if !mains && landed > 0 && main_configured(files) {
-        out.no_main_opened = Some(landed);
-    }
     let mut cols = Vec::new();
     if failures {
         cols.extend(["sample", "failure_reason"]);
@@ -730,55 +726,8 @@ fn read_back(
     out
 }
 
-/// Whether the run whose sample files are `files` configured a main canopy (its stored config,
-/// with its overrides).
-fn main_configured(files: &[std::path::PathBuf]) -> bool {
-    let Some(md) = files
-        .first()
-        .and_then(|f| crate::output::file_metadata(f).ok())
-    else {
-        return false;
-    };
-    let (Some(text), overrides) = (
-        crate::output::meta_value(&md, "dispersa.config"),
-        crate::output::meta_value(&md, "dispersa.config_overrides"),
-    ) else {
-        return false;
-    };
-    let overrides: Vec<String> = overrides
-        .unwrap_or("")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect();
-    crate::config::RawConfig::parse(text, "the stored config", &overrides)
-        .and_then(|raw| crate::scenario::reentry::ReentryConfig::from_raw(&raw))
-        .is_ok_and(|c| {
-            c.parachutes
-                .is_some_and(|p| p.main_deploy_altitude_km.is_some())
-        })
-}
-
 /// The notes of [`ReadBack::mains`].
-fn print_late_mains(
-    mains: Option<(u64, u64, u64)>,
-    no_main_opened: Option<u64>,
-    summary: &[crate::output::SummaryRow],
-) {
-    if let Some(landed) = no_main_opened {
-        // The load's probability only where its limit is set (a docs check found the clause
-        // printed with no such row).
-        let limit = if summary.iter().any(|r| r.metric == "prob_main_q_exceed") {
-            ", and prob_main_q_exceed is 0 however low its limit"
-        } else {
-            ""
-        };
-        say!(
-            "  note: the config has a main canopy, but it opened in no sample: all {landed} \
-             landings came under the drogue alone (main_delay_s, or a trigger the descent never \
-             reached), so the main's columns are null{limit}"
-        );
-    }
+fn print_late_mains(mains: Option<(u64, u64, u64)>) {
     let Some((late, under_main, drogue_only)) = mains else {
         return;
     };
@@ -978,16 +927,16 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
         "g_p50",
         "q_p50_W/cm2"
     );
+    // An angle where no sample flew has no probability and no percentile: "none", as a run
+    // prints it, not NaN (a review).
+    let f = |x: f64, d: usize| {
+        if x.is_finite() {
+            format!("{x:.d$}")
+        } else {
+            "none".to_string()
+        }
+    };
     for p in &c.points {
-        // An angle where no sample flew has no probability and no percentile: "none", as a
-        // run prints it, not NaN (a review).
-        let f = |x: f64, d: usize| {
-            if x.is_finite() {
-                format!("{x:.d$}")
-            } else {
-                "none".to_string()
-            }
-        };
         say!(
             "{:>9.3} {:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>11}",
             p.fpa_deg,

@@ -112,6 +112,12 @@ pub trait Scenario: Sync {
     fn run_notes(&self) -> Vec<String> {
         Vec::new()
     }
+    /// What a finished run (or merge) of this config should say of its outcome, from the
+    /// summary's counts: `count(row)` is summary.parquet's `count` of a metric or a `status_*`
+    /// row (0 where there is none).
+    fn summary_notes(&self, _count: &dyn Fn(&str) -> u64) -> Vec<String> {
+        Vec::new()
+    }
     fn state_len(&self) -> usize;
     fn initial_state(&self, input: &[f64], state: &mut [f64]);
     /// The f64 CPU reference: advance one sample by at most `max_steps`; true when finished.

@@ -269,6 +269,28 @@ impl Scenario for Reentry {
         }
         notes
     }
+    fn summary_notes(&self, count: &dyn Fn(&str) -> u64) -> Vec<String> {
+        // A main configured that opened in no sample: its columns are null and its load's
+        // probability 0, as a drogue-only config's (a 600 s main delay read P(main load beyond
+        // its limit) 0 with nothing said: a review).
+        let landed = count("status_landed");
+        if !self.model.has_main || landed == 0 || count("main_time_s") > 0 {
+            return Vec::new();
+        }
+        let limit = self
+            .cfg
+            .parachutes
+            .as_ref()
+            .and_then(|p| p.main_q_limit_pa)
+            .map_or("", |_| {
+                ", and prob_main_q_exceed is 0 however low its limit"
+            });
+        vec![format!(
+            "the config has a main canopy, but it opened in no sample: all {landed} landings \
+             came under the drogue alone (main_delay_s, or a trigger the descent never \
+             reached), so the main's columns are null{limit}"
+        )]
+    }
     fn steps_per_dispatch(&self) -> u32 {
         2000
     }
