@@ -173,16 +173,13 @@ pub fn aim_with(
     // The nominal's landing east and north of the target [km] and its latitude [deg], with the
     // flight itself (its parameters and outputs: the converged pass's are reported).
     let miss = |cfg: &ReentryConfig| -> Result<([f64; 3], Flight), AimError> {
-        let (p, o) = nominal(cfg)?;
+        let ((p, o), why) = fly_nominal(cfg)?;
         if o.status != ST_LANDED {
             let a = get_aim(cfg);
             // A failed flight says why, as a run's failure_reason does (a B-plane aim above the
             // interface said nothing; nor did a drogue opened hypersonic, an entry analyst's
             // trial).
-            let why = (o.status == ST_FAILED)
-                .then(|| failure_reason(cfg, &p))
-                .flatten()
-                .map_or(String::new(), |w| format!(" ({w})"));
+            let why = why.map_or(String::new(), |w| format!(" ({w})"));
             return Err(AimError::Failed(format!(
                 "the nominal trajectory aimed at {} = {:.6}, {} = {:.6} ended {} rather than \
                  landing{why}",
@@ -585,28 +582,30 @@ type Flight = (Vec<f64>, SampleOutputs);
 
 /// The undispersed trajectory of a config on the CPU reference.
 fn nominal(cfg: &ReentryConfig) -> Result<Flight, AimError> {
-    let sc = Reentry::new(cfg.clone());
-    let (mut chunk, mut out) = Samples::new(&sc, cfg.run.seed, true)?
-        .fly(&sc, &Engine::cpu(), [0], None)
-        .map_err(|e| AimError::Failed(format!("the CPU engine: {e}")))?;
-    Ok((chunk.params.remove(0), out.remove(0)))
+    fly_nominal(cfg).map(|(flight, _)| flight)
 }
 
-/// Why the nominal with parameters `p` failed: its inputs, or its flight (flown again on the
-/// CPU engine for its final state, as a run reads it).
-fn failure_reason(cfg: &ReentryConfig, p: &[f64]) -> Option<String> {
+/// [`nominal`], and where it failed, why: its inputs, or its flight, read from its final state
+/// as a run's failure_reason is.
+fn fly_nominal(cfg: &ReentryConfig) -> Result<(Flight, Option<String>), AimError> {
     use crate::scenario::Scenario;
     let sc = Reentry::new(cfg.clone());
-    if let Some(w) = sc.model.unphysical(p.try_into().ok()?) {
-        return Some(w);
-    }
-    let chunk = Samples::new(&sc, cfg.run.seed, true)
-        .ok()?
-        .draw(&sc, [0], None);
+    let mut chunk = Samples::new(&sc, cfg.run.seed, true)?.draw(&sc, [0], None);
     let engine = Engine::cpu();
-    let (mut runner, _) = engine.runner(&sc, 1).ok()?;
-    let state = runner.propagate(&sc, &chunk.inputs, 1, &|_| {}).ok()?;
-    sc.failed_in_flight(&state)
+    let state = engine
+        .runner(&sc, 1)
+        .and_then(|(mut runner, _)| runner.propagate(&sc, &chunk.inputs, 1, &|_| {}))
+        .map_err(|e| AimError::Failed(format!("the CPU engine: {e}")))?;
+    let o = chunk.outputs(&sc, &state).remove(0);
+    let p = chunk.params.remove(0);
+    let why = (o.status == ST_FAILED)
+        .then(|| {
+            sc.model
+                .unphysical(p.as_slice().try_into().ok()?)
+                .or_else(|| sc.failed_in_flight(&state))
+        })
+        .flatten();
+    Ok(((p, o), why))
 }
 
 #[cfg(test)]

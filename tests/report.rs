@@ -51,6 +51,13 @@ fn opts(dir: &Path) -> ReportOptions {
     }
 }
 
+/// The stdout of a `dispersa` command that must succeed.
+fn stdout_of(c: &mut Command) -> String {
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
 /// Width and height from a PNG's IHDR chunk.
 fn png_size(path: &Path) -> (u32, u32) {
     let b = std::fs::read(path).unwrap();
@@ -820,15 +827,13 @@ fn a_cruise_run_this_build_would_not_fly_is_reported_without_its_tracks() {
 fn impacts_before_the_drogue_are_named_in_the_summary_and_the_caption() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("heavy");
-    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
-        .args(["run", REENTRY, "--samples", "300", "--backend", "cpu"])
-        .args(["--set", "dispersions.\"vehicle.mass_kg\".low=3000"])
-        .args(["--set", "dispersions.\"vehicle.mass_kg\".high=5000"])
-        .args(["--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["run", REENTRY, "--samples", "300", "--backend", "cpu"])
+            .args(["--set", "dispersions.\"vehicle.mass_kg\".low=3000"])
+            .args(["--set", "dispersions.\"vehicle.mass_kg\".high=5000"])
+            .args(["--out", out.to_str().unwrap()]),
+    );
     let note = stdout
         .lines()
         .find(|l| l.contains("landings came before the drogue opened"))
@@ -852,21 +857,20 @@ fn impacts_before_the_drogue_are_named_in_the_summary_and_the_caption() {
     );
 }
 
-/// Flights the time limit stopped are in the percentiles with the values of their flight so far,
-/// and in no probability: the run's summary says so (a 30 s limit read peak g p50 10.9 for a true 45.7, with nothing
-/// said but the counts, an entry analyst's trial).
+/// Flights the time limit stopped are in the percentiles with the values of their flight so
+/// far, and in a probability only where what they reached settles it: the run's summary says so
+/// (a 30 s limit read peak g p50 10.9 for a true 45.7, with nothing said but the counts, an
+/// entry analyst's trial).
 #[test]
 fn timed_out_samples_are_named_in_the_summary() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("short");
-    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
-        .args(["run", REENTRY, "--samples", "20", "--backend", "cpu"])
-        .args(["--set", "integrator.time_limit_s=30"])
-        .args(["--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["run", REENTRY, "--samples", "20", "--backend", "cpu"])
+            .args(["--set", "integrator.time_limit_s=30"])
+            .args(["--out", out.to_str().unwrap()]),
+    );
     assert!(stdout.contains("timeout 20, failed 0"), "{stdout}");
     assert!(
         stdout.contains(
@@ -893,14 +897,12 @@ fn late_mains_are_named_in_the_summary() {
         + "\n[dispersions.\"parachutes.main_deploy_altitude_km\"]\ndist = \"normal\"\nsigma = 0.5\n";
     std::fs::write(&cfg, text).unwrap();
     let out = tmp.path().join("late");
-    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
-        .args(["run", cfg.to_str().unwrap(), "--samples", "300"])
-        .args(["--backend", "cpu", "--out", out.to_str().unwrap()])
-        .args(["--set", "parachutes.main_deploy_altitude_km=0.3"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["run", cfg.to_str().unwrap(), "--samples", "300"])
+            .args(["--backend", "cpu", "--out", out.to_str().unwrap()])
+            .args(["--set", "parachutes.main_deploy_altitude_km=0.3"]),
+    );
     let note = stdout
         .lines()
         .find(|l| l.contains("landings under the main touched down less than 10 s after"))
@@ -964,13 +966,11 @@ fn a_runs_notes_are_in_its_report() {
 fn a_nominal_runs_probabilities_have_no_interval() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("nominal");
-    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
-        .args(["run", REENTRY, "--nominal", "--backend", "cpu"])
-        .args(["--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["run", REENTRY, "--nominal", "--backend", "cpu"])
+            .args(["--out", out.to_str().unwrap()]),
+    );
     assert!(
         stdout.contains("prob_skip_out                0  (the undispersed flight)"),
         "{stdout}"
@@ -1007,14 +1007,12 @@ fn a_nominal_runs_probabilities_have_no_interval() {
 fn landings_before_the_main_opened_are_named_in_the_summary() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("delayed");
-    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
-        .args(["run", REENTRY, "--samples", "64", "--backend", "cpu"])
-        .args(["--set", "parachutes.main_delay_s=50"])
-        .args(["--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["run", REENTRY, "--samples", "64", "--backend", "cpu"])
+            .args(["--set", "parachutes.main_delay_s=50"])
+            .args(["--out", out.to_str().unwrap()]),
+    );
     use arrow_array::Array;
     let b = common::first_batch(&out.join("samples.parquet"));
     let col = |n: &str| {
@@ -1058,12 +1056,7 @@ fn a_main_that_opened_in_no_sample_is_named_in_the_summary() {
         for s in sets {
             c.args(["--set", s]);
         }
-        let o = c
-            .args(["--out", tmp.path().join(name).to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8_lossy(&o.stdout).to_string()
+        stdout_of(c.args(["--out", tmp.path().join(name).to_str().unwrap()]))
     };
     let note = "note: the config has a main canopy, but it opened in no sample: all 20 landings";
     let late = run_with("late", &["parachutes.main_delay_s=600"]);
