@@ -120,6 +120,7 @@ impl Samples {
             correlated,
             scenario.param_names(),
             scenario.nominal(),
+            &scenario.fixed_params(),
             n_normals,
         )?;
         let nominal_params = scenario.nominal();

@@ -236,20 +236,33 @@ fn dispersion_on_a_path_that_does_not_exist() {
         "vehicle.mass_lb",
     );
     // The list offered is of what this config can disperse: a state-mode entry's has no
-    // B-plane keys, which it would refuse (a trial).
-    let (_, err, _, _dir) = run_with(
-        Some(&replace(
-            "[dispersions.\"vehicle.mass_kg\"]",
-            "[dispersions.\"vehicle.mass_lb\"]",
-        )),
-        &[],
-    );
-    assert!(
-        err.contains("this config's dispersable parameters: ")
-            && err.contains("entry.flight_path_angle_deg")
-            && !err.contains("entry.b_t_km"),
-        "{err}"
-    );
+    // B-plane keys, which it would refuse (a trial). Nor does it name what the config fixes,
+    // which it would refuse too: WGS84's constants (listed, then refused, until 2026-12-06)
+    // and, in bplane mode, the derived entry state.
+    let misspelt = "[dispersions.\"vehicle.mass_lb\"]";
+    let from = "[dispersions.\"vehicle.mass_kg\"]";
+    for (config, listed, unlisted) in [
+        (
+            replace(from, misspelt),
+            "entry.flight_path_angle_deg",
+            "entry.b_t_km",
+        ),
+        (
+            bplane_replace(from, misspelt),
+            "entry.b_t_km",
+            "entry.flight_path_angle_deg",
+        ),
+    ] {
+        let (_, err, _, _dir) = run_with(Some(&config), &[]);
+        assert!(
+            err.contains("this config's dispersable parameters: ")
+                && err.contains(listed)
+                && !err.contains(unlisted)
+                && !err.contains("planet.radius_m")
+                && !err.contains("planet.mu_m3_s2"),
+            "{err}"
+        );
+    }
 }
 
 /// A truncated normal centred outside its bounds draws every sample at a bound: a nose radius

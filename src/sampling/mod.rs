@@ -61,14 +61,16 @@ impl Sampler {
 
     /// Build from the config's dispersions. `index_of` maps a dotted path to the scenario's
     /// parameter index, `names` lists them all (for the error message), `nominal` holds their
-    /// nominal values (NaN: not used by this config). `n_normals` extra standard normals are
-    /// drawn after the dispersions.
+    /// nominal values (NaN: not used by this config), `fixed` those used at a value that no
+    /// dispersion may set (the message does not list them). `n_normals` extra standard normals
+    /// are drawn after the dispersions.
     pub fn new(
         seed: u64,
         dispersions: &Dispersions,
         correlated: &[CorrelatedConfig],
         names: &[&str],
         nominal: &[f64],
+        fixed: &[usize],
         n_normals: usize,
     ) -> Result<Self, ConfigError> {
         let index_of = |key: &str, path: &str| -> Result<usize, ConfigError> {
@@ -78,8 +80,9 @@ impl Sampler {
                 let usable: Vec<&str> = names
                     .iter()
                     .zip(nominal)
-                    .filter(|(_, v)| !v.is_nan())
-                    .map(|(n, _)| *n)
+                    .enumerate()
+                    .filter(|(i, (_, v))| !v.is_nan() && !fixed.contains(i))
+                    .map(|(_, (n, _))| *n)
                     .collect();
                 ConfigError::key(
                     key,

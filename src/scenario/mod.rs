@@ -95,6 +95,13 @@ pub trait Scenario: Sync {
     fn derived_params(&self) -> Vec<usize> {
         Vec::new()
     }
+    /// Parameters this config's models use at values that no dispersion may set (indices into
+    /// `param_names`): the derived ones, and constants that the config's model fixes. The
+    /// config refuses their dispersion; a misspelt path's message leaves them out of the list
+    /// of dispersable parameters.
+    fn fixed_params(&self) -> Vec<usize> {
+        self.derived_params()
+    }
     /// The config key that disperses the derived parameters' inputs besides `[dispersions]`
     /// (a B-plane delivery's covariance), for a message about draws that all fail.
     fn derived_dispersion_key(&self) -> Option<&'static str> {

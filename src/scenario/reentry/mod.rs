@@ -126,6 +126,13 @@ impl Scenario for Reentry {
             Vec::new()
         }
     }
+    fn fixed_params(&self) -> Vec<usize> {
+        let mut fixed = self.derived_params();
+        if self.cfg.planet.model == PlanetModel::Wgs84J2 {
+            fixed.extend([P_MU, P_RADIUS]);
+        }
+        fixed
+    }
     fn derived_dispersion_key(&self) -> Option<&'static str> {
         self.cfg
             .entry
