@@ -264,11 +264,14 @@ struct Watch {
     b1: Bracket,
     p2: real,
     b2: Bracket,
+    p3: real,
+    b3: Bracket,
 };
 
 fn load_watch(b: u32) -> Watch {
     return Watch(states[b + PK_EXACT], states[b + PK_EXACT_T], states[b + PK_P1],
-        load_bracket(b + PK_B1), states[b + PK_P2], load_bracket(b + PK_B2));
+        load_bracket(b + PK_B1), states[b + PK_P2], load_bracket(b + PK_B2), states[b + PK_P3],
+        load_bracket(b + PK_B3));
 }
 
 fn store_watch(b: u32, wt: Watch) {
@@ -278,6 +281,8 @@ fn store_watch(b: u32, wt: Watch) {
     store_bracket(b + PK_B1, wt.b1);
     states[b + PK_P2] = wt.p2;
     store_bracket(b + PK_B2, wt.b2);
+    states[b + PK_P3] = wt.p3;
+    store_bracket(b + PK_B3, wt.b3);
 }
 
 fn watch_start(v: real, t: real, w0: Watch) -> Watch {
@@ -286,25 +291,33 @@ fn watch_start(v: real, t: real, w0: Watch) -> Watch {
     wt.exact_t = t;
     wt.p1 = v;
     wt.p2 = v;
+    wt.p3 = v;
     return wt;
 }
 
 // Where the maximum of w lies (cpu.rs `watch_step`): each step's largest value is predicted by
 // the parabolas through w at its start (a0), its end and each of two inner stages of the trial
-// (approximate states: the loop evaluates nothing beyond the trial). B1 is the step predicted
-// highest, B2 the runner-up among all the others.
+// (approximate states: the loop evaluates nothing beyond the trial). B1, B2 and B3 are the steps
+// predicted highest, second and third.
 fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, tr: Trial) -> Watch {
     var wt = w0;
     let v1 = watch(w, tr.aux1);
     let pr = integ_predicted_max(tr, watch(w, a0), watch(w, tr.auxc), watch(w, tr.auxd), v1);
     if (pr > wt.p1) {
+        wt.b3 = wt.b2;
+        wt.p3 = wt.p2;
         wt.b2 = wt.b1;
         wt.p2 = wt.p1;
         wt.p1 = pr;
         wt.b1 = here;
     } else if (pr > wt.p2) {
+        wt.b3 = wt.b2;
+        wt.p3 = wt.p2;
         wt.p2 = pr;
         wt.b2 = here;
+    } else if (pr > wt.p3) {
+        wt.p3 = pr;
+        wt.b3 = here;
     }
     if (v1 > wt.exact) {
         wt.exact = v1;
@@ -673,7 +686,7 @@ fn bracket_trial(at: u32, p: P) -> Trial {
 }
 
 // The finishing pass's windows, in order: the terminal event's step, then each watched
-// maximum's B1 and B2 steps.
+// maximum's B1, B2 and B3 steps.
 const WIN_EVENT: u32 = 0u;
 const WIN_PEAKS: u32 = 1u;
 
@@ -691,10 +704,10 @@ fn finish(sb: u32, p0: P) {
         states[sb + S_DROGUE_QDYN] = lt.qdyn;
         states[sb + S_PEND] = 0.0;
     }
-    for (var k = 0u; k < WIN_PEAKS + 2u * N_WATCH; k = k + 1u) {
-        // Peak windows: watch w, slot 0 (B1) or 1 (B2).
-        let w = (k - WIN_PEAKS) / 2u;
-        let slot = (k - WIN_PEAKS) % 2u;
+    for (var k = 0u; k < WIN_PEAKS + 3u * N_WATCH; k = k + 1u) {
+        // Peak windows: watch w, slot 0 (B1), 1 (B2) or 2 (B3).
+        let w = (k - WIN_PEAKS) / 3u;
+        let slot = (k - WIN_PEAKS) % 3u;
         let b = sb + S_PK + PK_LEN * w;
         var at: u32;
         var live: bool;
@@ -704,8 +717,9 @@ fn finish(sb: u32, p0: P) {
             live = terminal;
             p = with_canopy(p0, chute);
         } else {
-            at = b + select(PK_B2, PK_B1, slot == 0u);
-            live = states[at + BR_H] > 0.0;
+            at = b + select(select(PK_B3, PK_B2, slot == 1u), PK_B1, slot == 0u);
+            live = states[at + BR_H] > 0.0 && (slot < 2u
+                || states[b + PK_P3] > states[sb + S_PEAK + w] * (1.0 - THIRD_WINDOW_GAP));
             if (slot == 0u) {
                 // Not beyond the flight's end (the event, located above, or the time limit):
                 // there the last step's end is an extrapolation below the ground.

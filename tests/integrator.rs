@@ -171,7 +171,8 @@ fn every_sample_of_the_default_run_locates_its_peaks_within_the_budget() {
     // tolerances against rtol 1e-12, peaks only: a located maximum is as good as the steps its
     // windows search (docs/DESIGN.md, "Call sites, not calls"), and a miss is a sample in
     // thousands. Measured 2026-12-04, worst of 10,000: peak g 3.9e-5, total 5.0e-5, convective
-    // 1.3e-5, radiative 4.6e-5. Excluding the step right after B1 from B2 missed 2.0e-4 there
+    // 1.3e-5, radiative 4.6e-5; 2026-12-06, with the third window (below): 3.9e-5, 3.1e-5,
+    // 1.3e-5, 4.6e-5. Excluding the step right after B1 from B2 missed 2.0e-4 there
     // (sample 6371); ranking steps by a dense-output midpoint instead of the trial's stages,
     // 7.9e-4 (a sample among the first 4,000). Budget: the 2e-4.
     let cfg = config_with(&[]);
@@ -209,4 +210,38 @@ fn every_sample_of_the_default_run_locates_its_peaks_within_the_budget() {
     for (m, w) in worst.iter().enumerate() {
         assert!(*w <= 2e-4, "peak metric {m}: {w:e} over the budget 2e-4");
     }
+}
+
+#[test]
+fn a_pulse_with_two_near_equal_humps_is_located_on_the_higher() {
+    // Sample 6309 of seed 2: the density's perturbation gives its radiative pulse two humps,
+    // 1.2 s apart and within 5e-4 of each other. Searching only the two steps ranked highest,
+    // both fell on the lower hump (4.7e-4 low, at 33.6 s against 32.4 s); the third step,
+    // searched where its prediction is close, holds the higher (3.8e-6 on 2026-12-06). Found
+    // among 50,000 samples of seeds 1-5, with one more of 2.1e-4 (seed 4; 1.0e-4 since).
+    // Budget: the 2e-4.
+    use dispersa::scenario::Scenario;
+    let k = 6309;
+    let run_one = |sets: &[&str]| {
+        let mut all = vec!["run.seed=2"];
+        all.extend_from_slice(sets);
+        let cfg = config_with(&all);
+        let (sc, params, inputs) = sample_inputs(&cfg, k + 1, false);
+        let len = sc.input_len();
+        outputs(&cpu(), &sc, &params[k..], &inputs[k * len..]).remove(0)
+    };
+    let x = run_one(&[]);
+    let y = run_one(&[
+        "integrator.rtol=1e-12",
+        "integrator.descent_rtol=1e-12",
+        "integrator.atol=1e-9",
+    ]);
+    let m = col("peak_rad_heat_flux_w_cm2");
+    let (p, q) = (x.metrics[m].unwrap(), y.metrics[m].unwrap());
+    let rel = ((p - q) / q).abs();
+    eprintln!("sample {k} of seed 2: radiative peak {p} against converged {q} ({rel:.2e})");
+    assert!(
+        rel <= 2e-4,
+        "radiative peak {rel:e} off, over the budget 2e-4"
+    );
 }

@@ -587,6 +587,7 @@ impl SampleModel<'_> {
                 s[b + PK_EXACT_T] = t;
                 s[b + PK_P1] = s[b + PK_EXACT];
                 s[b + PK_P2] = s[b + PK_EXACT];
+                s[b + PK_P3] = s[b + PK_EXACT];
             }
             if aux0.mach <= drogue_mach || aux0.g_load >= gsw {
                 // Already slow at the start: the drogue is triggered at the initial state.
@@ -725,20 +726,31 @@ impl SampleModel<'_> {
     /// finishing pass searches the step predicted highest (B1) and the runner-up among all the
     /// others (B2), the step right after B1 included: near a kink of a tabulated model the
     /// parabolas overshoot, and a step can be ranked first while the maximum lies in the next
-    /// one, beyond B1's window (tests/integrator.rs). Steps without a canopy only.
+    /// one, beyond B1's window (tests/integrator.rs). It also searches the third (B3) where its
+    /// prediction comes within [`THIRD_WINDOW_GAP`] of what B1 and B2 located: where the
+    /// density's perturbation gives a pulse two humps within 5e-4 of each other, B1 and B2 can
+    /// both fall on the lower one (2 samples in 50,000, 4.7e-4 and 2.1e-4 low). Steps without
+    /// a canopy only.
     fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, a0: &Aux) {
         for w in 0..N_WATCH {
             let b = S_PK + PK_LEN * w;
             let p = tr.predicted_max(watch(w, a0), |a| watch(w, a));
             if p > s[b + PK_P1] {
                 // The old best becomes the runner-up.
+                s.copy_within(b + PK_B2..b + PK_B2 + BR_LEN, b + PK_B3);
+                s[b + PK_P3] = s[b + PK_P2];
                 s.copy_within(b + PK_B1..b + PK_B1 + BR_LEN, b + PK_B2);
                 s[b + PK_P2] = s[b + PK_P1];
                 s[b + PK_P1] = p;
                 set_bracket(s, b + PK_B1, tr.t0, tr.h, &tr.y0);
             } else if p > s[b + PK_P2] {
+                s.copy_within(b + PK_B2..b + PK_B2 + BR_LEN, b + PK_B3);
+                s[b + PK_P3] = s[b + PK_P2];
                 s[b + PK_P2] = p;
                 set_bracket(s, b + PK_B2, tr.t0, tr.h, &tr.y0);
+            } else if p > s[b + PK_P3] {
+                s[b + PK_P3] = p;
+                set_bracket(s, b + PK_B3, tr.t0, tr.h, &tr.y0);
             }
             let v1 = watch(w, &tr.aux1);
             if v1 > s[b + PK_EXACT] {
@@ -798,8 +810,10 @@ impl SampleModel<'_> {
             };
             // Each window is one recorded step, a little beyond its ends (the dense output
             // extrapolates a fraction of a step with little loss), and not beyond the flight.
-            for at in [b + PK_B1, b + PK_B2] {
-                if s[at + BR_H] <= 0.0 {
+            for (slot, at) in [b + PK_B1, b + PK_B2, b + PK_B3].into_iter().enumerate() {
+                // B3 after B1 and B2 (the shader's order): `best` is what they located.
+                let close = s[b + PK_P3] > best * (1.0 - THIRD_WINDOW_GAP);
+                if s[at + BR_H] <= 0.0 || (slot == 2 && !close) {
                     continue;
                 }
                 let tr = self.bracket_trial(s, at, CH_NONE).0;
