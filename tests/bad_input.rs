@@ -238,28 +238,34 @@ fn dispersion_on_a_path_that_does_not_exist() {
     // The list offered is of what this config can disperse: a state-mode entry's has no
     // B-plane keys, which it would refuse (a trial). Nor does it name what the config fixes,
     // which it would refuse too: WGS84's constants (listed, then refused, until 2026-12-06)
-    // and, in bplane mode, the derived entry state.
+    // and, in bplane mode, the derived entry state and what the delivery covariance disperses.
     let misspelt = "[dispersions.\"vehicle.mass_lb\"]";
     let from = "[dispersions.\"vehicle.mass_kg\"]";
+    let fixed = ["planet.radius_m", "planet.mu_m3_s2"];
+    let bplane_fixed = [
+        "planet.radius_m",
+        "entry.flight_path_angle_deg",
+        "entry.b_t_km",
+        "entry.b_r_km",
+        "entry.tof_offset_s",
+    ];
     for (config, listed, unlisted) in [
         (
             replace(from, misspelt),
             "entry.flight_path_angle_deg",
-            "entry.b_t_km",
+            &["entry.b_t_km", fixed[0], fixed[1]][..],
         ),
         (
             bplane_replace(from, misspelt),
-            "entry.b_t_km",
-            "entry.flight_path_angle_deg",
+            "entry.vinf_km_s",
+            &bplane_fixed[..],
         ),
     ] {
         let (_, err, _, _dir) = run_with(Some(&config), &[]);
         assert!(
             err.contains("this config's dispersable parameters: ")
                 && err.contains(listed)
-                && !err.contains(unlisted)
-                && !err.contains("planet.radius_m")
-                && !err.contains("planet.mu_m3_s2"),
+                && unlisted.iter().all(|u| !err.contains(u)),
             "{err}"
         );
     }

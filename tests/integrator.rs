@@ -165,21 +165,20 @@ fn rk4_agrees_with_dopri5_at_the_converged_tolerance() {
     assert!(worst_land < 0.1, "rk4 landing {worst_land} m off");
 }
 
-#[test]
-fn every_sample_of_the_default_run_locates_its_peaks_within_the_budget() {
-    // The 10,000 samples that `dispersa run configs/tianwen2_reentry.toml` flies, default
-    // tolerances against rtol 1e-12, peaks only: a located maximum is as good as the steps its
-    // windows search (docs/DESIGN.md, "Call sites, not calls"), and a miss is a sample in
-    // thousands. Measured 2026-12-04, worst of 10,000: peak g 3.9e-5, total 5.0e-5, convective
-    // 1.3e-5, radiative 4.6e-5; 2026-12-06, with the third window (below): 3.9e-5, 3.1e-5,
-    // 1.3e-5, 4.6e-5. Excluding the step right after B1 from B2 missed 2.0e-4 there
-    // (sample 6371); ranking steps by a dense-output midpoint instead of the trial's stages,
-    // 7.9e-4 (a sample among the first 4,000). Budget: the issue's 2e-4.
-    let cfg = config_with(&[]);
+/// The default run's samples (`seed` None: the config's seed) at the default tolerances against
+/// rtol 1e-12, peaks only; asserts the issue's budget of 2e-4 on each.
+fn peaks_of_a_run_within_the_budget(seed: Option<u64>) {
+    let seed = seed.map(|s| format!("run.seed={s}"));
+    let with_seed = |sets: &[&str]| {
+        let mut all: Vec<&str> = seed.iter().map(|s| s.as_str()).collect();
+        all.extend_from_slice(sets);
+        config_with(&all)
+    };
+    let cfg = with_seed(&[]);
     let n = cfg.run.samples as usize;
     let (sc, params, inputs) = sample_inputs(&cfg, n, false);
     let a = outputs(&cpu(), &sc, &params, &inputs);
-    let tight = config_with(&[
+    let tight = with_seed(&[
         "integrator.rtol=1e-12",
         "integrator.descent_rtol=1e-12",
         "integrator.atol=1e-9",
@@ -202,13 +201,40 @@ fn every_sample_of_the_default_run_locates_its_peaks_within_the_budget() {
         }
     }
     eprintln!(
-        "default run vs converged, worst of {compared}: peak g, total, convective, radiative \
-         {:.2e} {:.2e} {:.2e} {:.2e}",
-        worst[0], worst[1], worst[2], worst[3]
+        "seed {}: default run vs converged, worst of {compared}: peak g, total, convective, \
+         radiative {:.2e} {:.2e} {:.2e} {:.2e}",
+        seed.as_deref().unwrap_or("of the config"),
+        worst[0],
+        worst[1],
+        worst[2],
+        worst[3]
     );
     assert!(compared * 10 >= n * 9, "{compared} of {n} landed in both");
     for (m, w) in worst.iter().enumerate() {
         assert!(*w <= 2e-4, "peak metric {m}: {w:e} over the budget 2e-4");
+    }
+}
+
+#[test]
+fn every_sample_of_the_default_run_locates_its_peaks_within_the_budget() {
+    // The 10,000 samples that `dispersa run configs/tianwen2_reentry.toml` flies: a located
+    // maximum is as good as the steps its windows search (docs/DESIGN.md, "Call sites, not
+    // calls"), and a miss is a sample in thousands. Measured 2026-12-04, worst of 10,000: peak
+    // g 3.9e-5, total 5.0e-5, convective 1.3e-5, radiative 4.6e-5; 2026-12-06, with the third
+    // window (below): 3.9e-5, 3.1e-5, 1.3e-5, 4.6e-5. Excluding the step right after B1 from
+    // B2 missed 2.0e-4 there (sample 6371); ranking steps by a dense-output midpoint instead of
+    // the trial's stages, 7.9e-4 (a sample among the first 4,000).
+    peaks_of_a_run_within_the_budget(None);
+}
+
+#[test]
+fn five_more_seeds_locate_their_peaks_within_the_budget() {
+    // 50,000 more samples. Measured 2026-12-06, worst over the five: peak g 6.6e-5, total
+    // 5.7e-5, convective 3.8e-5, radiative 1.7e-4 (seed 5, at the converged maximum's time:
+    // the state's own error). With two windows, seeds 2 and 4 missed: radiative 4.7e-4 and
+    // 2.1e-4.
+    for seed in 1..=5 {
+        peaks_of_a_run_within_the_budget(Some(seed));
     }
 }
 

@@ -736,7 +736,7 @@ impl SampleModel<'_> {
             let b = S_PK + PK_LEN * w;
             let p = tr.predicted_max(watch(w, a0), |a| watch(w, a));
             if p > s[b + PK_P1] {
-                // The old best becomes the runner-up.
+                // The old best becomes the runner-up, the old runner-up the third.
                 s.copy_within(b + PK_B2..b + PK_B2 + BR_LEN, b + PK_B3);
                 s[b + PK_P3] = s[b + PK_P2];
                 s.copy_within(b + PK_B1..b + PK_B1 + BR_LEN, b + PK_B2);

@@ -131,6 +131,14 @@ impl Scenario for Reentry {
         if self.cfg.planet.model == PlanetModel::Wgs84J2 {
             fixed.extend([P_MU, P_RADIUS]);
         }
+        // The delivery covariance disperses these itself.
+        if self.cfg.entry.delivery_covariance.is_some() {
+            fixed.extend(
+                DELIVERY_PATHS
+                    .iter()
+                    .filter_map(|p| PARAM_NAMES.iter().position(|n| n == p)),
+            );
+        }
         fixed
     }
     fn derived_dispersion_key(&self) -> Option<&'static str> {
