@@ -271,6 +271,39 @@ fn dispersion_on_a_path_that_does_not_exist() {
     }
 }
 
+/// A config without `[parachutes]` flies no canopy, yet the drogue's delay and drag area had a
+/// nominal of 0: listed as dispersable, and dispersed with nothing reading them (a review).
+#[test]
+fn a_bare_falls_canopy_keys_cannot_be_dispersed() {
+    let bare = include_str!("../configs/bench/ballistic_exponential.toml");
+    assert!(!bare.contains("[parachutes]"), "test fixture out of date");
+    for path in ["parachutes.drogue_cd_area_m2", "parachutes.drogue_delay_s"] {
+        let dist = format!("dispersions.\"{path}\".dist=\"normal\"");
+        let sigma = format!("dispersions.\"{path}\".sigma=1");
+        expect_bad(
+            Some(bare),
+            &["--set", &dist, "--set", &sigma],
+            &format!("`{path}` is not used by this config's models (it has no [parachutes] table)"),
+        );
+    }
+    let (_, err, _, _dir) = run_with(
+        Some(bare),
+        &[
+            "--set",
+            "dispersions.\"vehicle.mass_lb\".dist=\"normal\"",
+            "--set",
+            "dispersions.\"vehicle.mass_lb\".sigma=1",
+        ],
+    );
+    assert!(
+        err.contains("this config's dispersable parameters: ")
+            && err.contains("vehicle.mass_kg")
+            && !err.contains("parachutes.drogue_cd_area_m2")
+            && !err.contains("parachutes.drogue_delay_s"),
+        "{err}"
+    );
+}
+
 /// A truncated normal centred outside its bounds draws every sample at a bound: a nose radius
 /// set to 0.42 m under the shipped bounds of 0.195-0.225 flew 0.2244-0.2250 with nothing said,
 /// in runs and corridors alike (a new user's trial); so did a mean of its own far outside.

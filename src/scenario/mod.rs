@@ -95,10 +95,10 @@ pub trait Scenario: Sync {
     fn derived_params(&self) -> Vec<usize> {
         Vec::new()
     }
-    /// Parameters this config's models use at values that no dispersion may set (indices into
-    /// `param_names`): the derived ones, and constants that the config's model fixes. The
-    /// config refuses their dispersion; a misspelt path's message leaves them out of the list
-    /// of dispersable parameters.
+    /// Parameters that no dispersion may set (indices into `param_names`), though they have a
+    /// nominal value: the derived ones, constants that the config's model fixes, and values
+    /// its models never read. The config refuses their dispersion; a misspelt path's message
+    /// leaves them out of the list of dispersable parameters.
     fn fixed_params(&self) -> Vec<usize> {
         self.derived_params()
     }

@@ -1115,6 +1115,22 @@ impl ReentryConfig {
 
     /// The drogue trigger (`[parachutes]` or the old `events.drogue_mach`) and the canopies.
     fn validate_parachutes(&self) -> Result<(), ConfigError> {
+        if self.parachutes.is_none() {
+            // A bare fall flies no canopy: these two have a nominal of 0 (no delay, no area),
+            // which the sampler would disperse with nothing read (the other canopy keys have
+            // none, and it refuses them itself).
+            for (key, path) in self.dispersed_paths() {
+                if path == "parachutes.drogue_delay_s" || path == "parachutes.drogue_cd_area_m2" {
+                    return Err(ConfigError::key(
+                        key,
+                        format!(
+                            "`{path}` is not used by this config's models (it has no \
+                             [parachutes] table), so it cannot be dispersed"
+                        ),
+                    ));
+                }
+            }
+        }
         let new_mach = self.parachutes.as_ref().and_then(|p| p.drogue_deploy_mach);
         if let Some(pc) = &self.parachutes {
             match (pc.drogue_trigger.as_str(), pc.g_switch_g) {

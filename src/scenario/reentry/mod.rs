@@ -131,6 +131,9 @@ impl Scenario for Reentry {
         if self.cfg.planet.model == PlanetModel::Wgs84J2 {
             fixed.extend([P_MU, P_RADIUS]);
         }
+        if self.cfg.parachutes.is_none() {
+            fixed.extend([P_DROGUE_DELAY, P_DROGUE_CDA]);
+        }
         // The delivery covariance disperses these itself.
         if self.cfg.entry.delivery_covariance.is_some() {
             fixed.extend(
