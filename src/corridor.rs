@@ -69,6 +69,24 @@ pub struct Boundary {
     pub high_deg: Option<f64>,
 }
 
+impl Boundary {
+    /// The boundary as the corridor's summary prints it: the angle and its Wilson range, or
+    /// "none in range", with the range where its Wilson intervals still allow one (a boundary
+    /// the point estimate misses by a sample or two).
+    pub fn describe(&self) -> String {
+        let side = |x: Option<f64>| x.map_or("none".to_string(), |v| format!("{v:.3}"));
+        match (self.deg, self.low_deg, self.high_deg) {
+            (Some(d), lo, hi) => format!("{d:.3} deg (range {} .. {})", side(lo), side(hi)),
+            (None, None, None) => "none in range".to_string(),
+            (None, lo, hi) => format!(
+                "none in range by the point estimate (its Wilson range allows {} .. {} deg)",
+                side(lo),
+                side(hi)
+            ),
+        }
+    }
+}
+
 pub struct Corridor {
     pub points: Vec<CorridorPoint>,
     /// Shallowest angle with P(skip-out) <= risk.

@@ -234,3 +234,25 @@ fn the_corridors_notes_say_only_what_holds() {
     .width_deg();
     assert_eq!(w, Some(0.8));
 }
+
+/// A boundary that the point estimate misses, by a sample or two, can still lie within its
+/// Wilson range; the summary said only "none in range" (the range was in the file's metadata
+/// alone: a corridor user's trial).
+#[test]
+fn a_boundary_missed_by_its_estimate_prints_its_wilson_range() {
+    use dispersa::corridor::Boundary;
+    let b = |deg, low_deg, high_deg| Boundary {
+        deg,
+        low_deg,
+        high_deg,
+    };
+    assert_eq!(
+        b(Some(-5.75), Some(-6.0), Some(-5.5)).describe(),
+        "-5.750 deg (range -6.000 .. -5.500)"
+    );
+    assert_eq!(b(None, None, None).describe(), "none in range");
+    assert_eq!(
+        b(None, None, Some(-5.5)).describe(),
+        "none in range by the point estimate (its Wilson range allows none .. -5.500 deg)"
+    );
+}

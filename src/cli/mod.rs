@@ -949,21 +949,13 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
             f(p.peak_heat[0].unwrap_or(f64::NAN), 1)
         );
     }
-    let show = |b: crate::corridor::Boundary| match (b.deg, b.low_deg, b.high_deg) {
-        (Some(d), lo, hi) => format!(
-            "{d:.3} deg (range {} .. {})",
-            lo.map_or("none".into(), |v| format!("{v:.3}")),
-            hi.map_or("none".into(), |v| format!("{v:.3}"))
-        ),
-        _ => "none in range".into(),
-    };
     say!(
         "risk {risk}: shallow boundary (skip-out) {}",
-        show(c.shallow)
+        c.shallow.describe()
     );
     say!(
         "risk {risk}: steep boundary (g or heat limit, either in a sample: p_either) {}",
-        show(c.steep)
+        c.steep.describe()
     );
     if let Some(w) = c.width_deg() {
         say!("corridor width {w:.3} deg");
