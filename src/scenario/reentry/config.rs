@@ -749,25 +749,6 @@ impl ReentryConfig {
                 ),
             ));
         }
-        // The derived entry state is the model's: a parameter of it cannot be dispersed.
-        let derived = STATE_ENTRY_KEYS.map(|k| format!("entry.{k}"));
-        for (key, path) in self.dispersed_paths() {
-            if derived.contains(path) {
-                return Err(ConfigError::key(
-                    key,
-                    format!(
-                        "`{path}` is derived from the delivery in mode = \"bplane\"; disperse \
-                         the delivery instead (entry.delivery_covariance)"
-                    ),
-                ));
-            }
-            if e.delivery_covariance.is_some() && DELIVERY_PATHS.contains(&path.as_str()) {
-                return Err(ConfigError::key(
-                    key,
-                    format!("`{path}` is dispersed by entry.delivery_covariance already"),
-                ));
-            }
-        }
         if let Some(c) = &e.delivery_covariance {
             let key = "entry.delivery_covariance";
             if c.len() != 3 || c.iter().any(|r| r.len() != 3) {
@@ -831,6 +812,7 @@ impl ReentryConfig {
             ));
         }
         self.validate_planet()?;
+        self.refuse_undispersable()?;
         self.validate_atmosphere()?;
         self.validate_vehicle()?;
         self.validate_entry_and_heating()?;
@@ -838,6 +820,71 @@ impl ReentryConfig {
         self.validate_winds()?;
         self.validate_landing()?;
         self.validate_events_and_integrator()
+    }
+
+    /// The parameter paths this config refuses to disperse, each with why: values that its
+    /// models fix, derive or never read, though each has a nominal value (those without one the
+    /// sampler refuses itself). The one list behind the refusal here and the misspelt-path
+    /// message's list of dispersable parameters (`Scenario::fixed_params`).
+    pub fn undispersable(&self) -> Vec<(String, String)> {
+        let mut refused = Vec::new();
+        // A dispersed radius would be each sample's ellipsoid (tried by a new user: accepted,
+        // and the landing followed it).
+        if self.planet.model == PlanetModel::Wgs84J2 {
+            for path in ["planet.mu_m3_s2", "planet.radius_m"] {
+                refused.push((
+                    path.to_string(),
+                    format!(
+                        "`{path}` can be dispersed only for planet.model = \"spherical\"; WGS84 \
+                         constants are fixed"
+                    ),
+                ));
+            }
+        }
+        if self.entry.bplane() {
+            // The derived entry state is the model's.
+            for k in STATE_ENTRY_KEYS {
+                let path = format!("entry.{k}");
+                let why = format!(
+                    "`{path}` is derived from the delivery in mode = \"bplane\"; disperse the \
+                     delivery instead (entry.delivery_covariance)"
+                );
+                refused.push((path, why));
+            }
+            if self.entry.delivery_covariance.is_some() {
+                for path in DELIVERY_PATHS {
+                    refused.push((
+                        path.to_string(),
+                        format!("`{path}` is dispersed by entry.delivery_covariance already"),
+                    ));
+                }
+            }
+        }
+        // A bare fall flies no canopy: these two have a nominal of 0 (no delay, no area), which
+        // the sampler would disperse with nothing reading them.
+        if self.parachutes.is_none() {
+            for path in ["parachutes.drogue_delay_s", "parachutes.drogue_cd_area_m2"] {
+                refused.push((
+                    path.to_string(),
+                    format!(
+                        "`{path}` is not used by this config's models (it has no [parachutes] \
+                         table), so it cannot be dispersed"
+                    ),
+                ));
+            }
+        }
+        refused
+    }
+
+    /// A dispersion of a path in [`Self::undispersable`], named with why.
+    fn refuse_undispersable(&self) -> Result<(), ConfigError> {
+        let refused = self.undispersable();
+        for (key, path) in self.dispersed_paths() {
+            if let Some((_, why)) = refused.iter().find(|(p, _)| p == path) {
+                return Err(ConfigError::key(key, why.clone()));
+            }
+        }
+        Ok(())
     }
 
     /// `[planet]`: the model and its constants.
@@ -872,19 +919,6 @@ impl ReentryConfig {
                         return Err(ConfigError::key(
                             k,
                             "only for model = \"spherical\"; WGS84 constants are fixed",
-                        ));
-                    }
-                }
-                // Nor can they be dispersed: a dispersed radius would be each sample's
-                // ellipsoid (tried by a new user: accepted, and the landing followed it).
-                for (key, path) in self.dispersed_paths() {
-                    if path == "planet.mu_m3_s2" || path == "planet.radius_m" {
-                        return Err(ConfigError::key(
-                            key,
-                            format!(
-                                "`{path}` can be dispersed only for planet.model = \"spherical\"; \
-                                 WGS84 constants are fixed"
-                            ),
                         ));
                     }
                 }
@@ -1115,22 +1149,6 @@ impl ReentryConfig {
 
     /// The drogue trigger (`[parachutes]` or the old `events.drogue_mach`) and the canopies.
     fn validate_parachutes(&self) -> Result<(), ConfigError> {
-        if self.parachutes.is_none() {
-            // A bare fall flies no canopy: these two have a nominal of 0 (no delay, no area),
-            // which the sampler would disperse with nothing read (the other canopy keys have
-            // none, and it refuses them itself).
-            for (key, path) in self.dispersed_paths() {
-                if path == "parachutes.drogue_delay_s" || path == "parachutes.drogue_cd_area_m2" {
-                    return Err(ConfigError::key(
-                        key,
-                        format!(
-                            "`{path}` is not used by this config's models (it has no \
-                             [parachutes] table), so it cannot be dispersed"
-                        ),
-                    ));
-                }
-            }
-        }
         let new_mach = self.parachutes.as_ref().and_then(|p| p.drogue_deploy_mach);
         if let Some(pc) = &self.parachutes {
             match (pc.drogue_trigger.as_str(), pc.g_switch_g) {

@@ -127,22 +127,12 @@ impl Scenario for Reentry {
         }
     }
     fn fixed_params(&self) -> Vec<usize> {
-        let mut fixed = self.derived_params();
-        if self.cfg.planet.model == PlanetModel::Wgs84J2 {
-            fixed.extend([P_MU, P_RADIUS]);
-        }
-        if self.cfg.parachutes.is_none() {
-            fixed.extend([P_DROGUE_DELAY, P_DROGUE_CDA]);
-        }
-        // The delivery covariance disperses these itself.
-        if self.cfg.entry.delivery_covariance.is_some() {
-            fixed.extend(
-                DELIVERY_PATHS
-                    .iter()
-                    .filter_map(|p| PARAM_NAMES.iter().position(|n| n == p)),
-            );
-        }
-        fixed
+        // The config's own list (the derived entry state among it).
+        self.cfg
+            .undispersable()
+            .iter()
+            .filter_map(|(path, _)| PARAM_NAMES.iter().position(|n| n == path))
+            .collect()
     }
     fn derived_dispersion_key(&self) -> Option<&'static str> {
         self.cfg

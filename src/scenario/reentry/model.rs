@@ -60,8 +60,8 @@ const fn param(path: &str) -> usize {
 }
 pub type Params = [f64; N_PARAMS];
 
-pub const P_MU: usize = param("planet.mu_m3_s2");
-pub const P_RADIUS: usize = param("planet.radius_m");
+const P_MU: usize = param("planet.mu_m3_s2");
+const P_RADIUS: usize = param("planet.radius_m");
 const P_DSCALE: usize = param("atmosphere.density_scale");
 const P_RHO0: usize = param("atmosphere.rho0_kg_m3");
 const P_H: usize = param("atmosphere.scale_height_m");
@@ -79,8 +79,8 @@ pub const P_AZ: usize = param("entry.azimuth_deg");
 pub const P_LAT: usize = param("entry.latitude_deg");
 pub const P_LON: usize = param("entry.longitude_deg");
 const P_DROGUE: usize = param("parachutes.drogue_deploy_mach");
-pub const P_DROGUE_DELAY: usize = param("parachutes.drogue_delay_s");
-pub const P_DROGUE_CDA: usize = param("parachutes.drogue_cd_area_m2");
+const P_DROGUE_DELAY: usize = param("parachutes.drogue_delay_s");
+const P_DROGUE_CDA: usize = param("parachutes.drogue_cd_area_m2");
 const P_MAIN_ALT: usize = param("parachutes.main_deploy_altitude_km");
 const P_MAIN_DELAY: usize = param("parachutes.main_delay_s");
 const P_MAIN_CDA: usize = param("parachutes.main_cd_area_m2");
