@@ -319,6 +319,9 @@ fn timed_out_samples_count_where_their_flight_decides_the_outcome() {
             Box::new(|k| main_q[k].is_some_and(|x| x > 640.0)),
         ),
     ];
+    let (mins, maxs) = (f64_col(&summary, "min"), f64_col(&summary, "max"));
+    let flown = status.iter().filter(|s| *s != "failed").count();
+    let mut some_open = false;
     for (row, counts_in, hit) in &rules {
         let r = metrics.iter().position(|m| m == row).unwrap();
         let n = (0..status.len()).filter(|&k| counts_in(k)).count();
@@ -327,7 +330,18 @@ fn timed_out_samples_count_where_their_flight_decides_the_outcome() {
             .count();
         assert_eq!(counts.value(r) as usize, n, "{row} count");
         assert_eq!(means[r].unwrap(), h as f64 / n as f64, "{row}");
+        // Its bounds over every flight that did not fail: the open ones all without the
+        // event, or all with it.
+        let open = flown - n;
+        some_open |= open > 0;
+        assert_eq!(mins[r].unwrap(), h as f64 / flown as f64, "{row} min");
+        assert_eq!(
+            maxs[r].unwrap(),
+            (h + open) as f64 / flown as f64,
+            "{row} max"
+        );
     }
+    assert!(some_open, "the fixture leaves some outcome open");
 }
 
 /// With no parachutes nothing marks the end of the pulse (the drogue's Mach number can come

@@ -748,6 +748,17 @@ fn print_late_mains(mains: Option<(u64, u64, u64)>) {
     }
 }
 
+/// A probability's range over every flight that did not fail, where the time limit left some
+/// flights' outcome open (summary.parquet's `min` and `max` of its row); nothing where none is.
+fn open_bounds(row: &crate::output::SummaryRow) -> String {
+    match (row.min, row.max) {
+        (Some(lo), Some(hi)) if hi > lo => {
+            format!("; {lo:.5} .. {hi:.5} whatever the flights the time limit left open would do")
+        }
+        _ => String::new(),
+    }
+}
+
 /// The status counts (then `first_failed`, a line naming the first failed sample, if given) and
 /// each metric's percentiles.
 fn print_statistics(
@@ -822,17 +833,21 @@ fn print_statistics(
                 )
             }
             (None, Some(lo)) => say!(
-                "  {:<28} {:.5}  (95% CI {:.5} .. {:.5})",
+                "  {:<28} {:.5}  (95% CI {:.5} .. {:.5}){}",
                 row.metric,
                 row.mean.unwrap_or(f64::NAN),
                 lo,
-                row.ci_high.unwrap_or(f64::NAN)
+                row.ci_high.unwrap_or(f64::NAN),
+                open_bounds(row)
             ),
             // No flight to count: every sample failed, or timed out before its outcome was
             // known; said rather than "NaN" (a review).
-            (None, None) if row.metric.starts_with("prob_") && row.count == 0 => {
-                say!("  {:<28} none: no flight has an outcome for it", row.metric)
-            }
+            // No flight to count, but some the time limit left open: what they could make it.
+            (None, None) if row.metric.starts_with("prob_") && row.count == 0 => say!(
+                "  {:<28} none: no flight has an outcome for it{}",
+                row.metric,
+                open_bounds(row)
+            ),
             // A --nominal run's: the one flight's outcome, with no interval.
             (None, None) if row.metric.starts_with("prob_") => say!(
                 "  {:<28} {:.0}  (the undispersed flight)",
@@ -860,7 +875,8 @@ fn print_statistics(
              for it was still open at the limit (skip-out and the peaks before the drogue \
              opened, or with no parachutes at all; a canopy's load before it opened), which \
              biases it where those flights differ from the rest: its `count` in \
-             summary.parquet says how many it is over; raise integrator.time_limit_s"
+             summary.parquet says how many it is over, and its `min` and `max` how far the \
+             open ones could move it (printed beside it); raise integrator.time_limit_s"
         };
         say!(
             "  note: {timed_out} samples reached the integrator's time limit before they ended \

@@ -105,6 +105,9 @@ pub struct Accumulator<'a> {
     probability_hits: Vec<u64>,
     /// Each probability's denominator: the samples with an outcome for it.
     probability_trials: Vec<u64>,
+    /// The samples that did not fail and have no outcome for it: the flights the time limit
+    /// stopped before what they flew decided it.
+    probability_open: Vec<u64>,
     probabilities: Vec<Probability>,
 }
 
@@ -117,6 +120,7 @@ impl<'a> Accumulator<'a> {
             status_counts: vec![0; scenario.status_names().len()],
             probability_hits: vec![0; probabilities.len()],
             probability_trials: vec![0; probabilities.len()],
+            probability_open: vec![0; probabilities.len()],
             probabilities,
         }
     }
@@ -130,6 +134,8 @@ impl<'a> Accumulator<'a> {
             if self.scenario.decided(p, o) {
                 self.probability_trials[k] += 1;
                 self.probability_hits[k] += p.hit(o) as u64;
+            } else {
+                self.probability_open[k] += 1;
             }
         }
     }
@@ -219,11 +225,12 @@ impl<'a> Accumulator<'a> {
             }
             rows.push(row);
         }
-        for ((p, &k), &trials) in self
+        for (((p, &k), &trials), &open) in self
             .probabilities
             .iter()
             .zip(&self.probability_hits)
             .zip(&self.probability_trials)
+            .zip(&self.probability_open)
         {
             let name = match p {
                 Probability::Status { name, .. }
@@ -231,11 +238,18 @@ impl<'a> Accumulator<'a> {
                 | Probability::AtMost { name, .. } => name,
             };
             let w = stats::wilson(k, trials);
+            // The least and the most the probability can be over every flight that did not
+            // fail, whatever the open ones would have done: none of them, or all, with the
+            // event. Equal to the mean when none is open.
+            let flown = (trials + open) as f64;
+            let bound = |hits: u64| (flown > 0.0).then(|| hits as f64 / flown);
             rows.push(SummaryRow {
                 metric: name.to_string(),
                 unit: "probability".into(),
                 count: trials,
                 mean: Some(w.p).filter(|x| x.is_finite()),
+                min: bound(k),
+                max: bound(k + open),
                 ci_low: Some(w.ci_low).filter(|x| x.is_finite()),
                 ci_high: Some(w.ci_high).filter(|x| x.is_finite()),
                 ..Default::default()
