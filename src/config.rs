@@ -31,9 +31,55 @@ impl ConfigError {
     pub fn key(key: impl Into<String>, message: impl Into<String>) -> Self {
         ConfigError::Key {
             key: key.into(),
-            message: message.into(),
+            message: long_numbers_shortened(&message.into()),
         }
     }
+}
+
+/// Digits a number in a message may run to before it is written in scientific form: a u64
+/// (a seed, a count) has at most 20.
+const MAX_MESSAGE_DIGITS: usize = 20;
+
+/// `message` with each number of more than [`MAX_MESSAGE_DIGITS`] digits written in
+/// scientific form, as the shortest text that reads back the same f64: Rust prints an f64
+/// such as 1e300 with all 301 digits, and a message quoting a mistyped value (`mass_kg =
+/// 1e300`) ran to 300 digits (a fuzzing trial). A run of digits touching a letter or an
+/// underscore (a name, a hash) is left as it is.
+pub fn long_numbers_shortened(message: &str) -> String {
+    let b = message.as_bytes();
+    let word = |c: u8| c.is_ascii_alphabetic() || c == b'_';
+    let mut out = String::with_capacity(message.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() || (i > 0 && (word(b[i - 1]) || b[i - 1].is_ascii_digit())) {
+            i += 1;
+            continue;
+        }
+        // A number: digits, then a point and more digits.
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i + 1 < b.len() && b[i] == b'.' && b[i + 1].is_ascii_digit() {
+            i += 1;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+        }
+        let text = &message[start..i];
+        let digits = text.bytes().filter(u8::is_ascii_digit).count();
+        let touches_word = i < b.len() && word(b[i]);
+        if digits > MAX_MESSAGE_DIGITS && !touches_word {
+            if let Ok(x) = text.parse::<f64>() {
+                out.push_str(&message[copied..start]);
+                out.push_str(&format!("{x:e}"));
+                copied = i;
+            }
+        }
+    }
+    out.push_str(&message[copied..]);
+    out
 }
 
 /// The largest config file read [bytes]; the shipped ones are under 10 KiB.

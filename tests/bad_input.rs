@@ -189,6 +189,41 @@ fn non_finite_number() {
     );
 }
 
+/// A mistyped huge or tiny value is quoted in scientific form, not as the 300 digits of
+/// Rust's f64 display (a fuzzing trial): in the messages dispersa writes and in the TOML
+/// reader's type errors alike.
+#[test]
+fn huge_and_tiny_values_are_quoted_in_scientific_form() {
+    for (set, key, quoted) in [
+        ("vehicle.mass_kg=1e300", "vehicle.mass_kg", "1e300"),
+        (
+            "entry.velocity_km_s=-2.5e250",
+            "entry.velocity_km_s",
+            "-2.5e250",
+        ),
+        (
+            "vehicle.nose_radius_m=1e-300",
+            "vehicle.nose_radius_m",
+            "1e-300",
+        ),
+        ("run.chunk_size=1e300", "run.chunk_size", "1e300"),
+    ] {
+        let (code, err, out, _dir) = run_with(Some(DEFAULT), &["--set", set]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(key) && err.contains(quoted), "{err}");
+        assert!(err.len() < 400, "a short message: {err}");
+        assert!(!out.exists() || is_empty(&out), "nothing written");
+    }
+    // A u64 (20 digits) and digits inside a word stay as they are.
+    let o = dispersa::config::long_numbers_shortened(
+        "seed 18446744073709551615; id 1234567890123456789012345abc; 0.000000000000000000000125",
+    );
+    assert_eq!(
+        o,
+        "seed 18446744073709551615; id 1234567890123456789012345abc; 1.25e-22"
+    );
+}
+
 #[test]
 fn non_positive_values() {
     expect_bad(
