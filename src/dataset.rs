@@ -299,8 +299,17 @@ fn first_pass<'a>(
     let mut columns: Vec<&str> = inputs.iter().map(String::as_str).collect();
     columns.extend(metrics);
     columns.push("status");
+    // The failed samples that had no flight are known by their failure_reason.
+    let no_flight_reason = sc.no_flight_reason();
+    if no_flight_reason.is_some() {
+        columns.push("failure_reason");
+    }
     for_each_batch(files, &columns, |batch| {
         let status = string_column(batch, "status")?;
+        let why = match no_flight_reason {
+            Some(_) => Some(string_column(batch, "failure_reason")?),
+            None => None,
+        };
         let outs: Vec<&Float64Array> = metrics
             .iter()
             .map(|m| crate::output::float_column(batch, m))
@@ -319,6 +328,9 @@ fn first_pass<'a>(
                     .iter()
                     .map(|c| c.is_valid(r).then(|| c.value(r)))
                     .collect(),
+                no_flight: why.is_some_and(|w| {
+                    w.is_valid(r) && Some(w.value(r)) == no_flight_reason.as_deref()
+                }),
             };
             acc.add(&o);
             status_names.push(names[index]);

@@ -576,14 +576,13 @@ fn results_of_an_aim_now_refused_are_still_read() {
 /// P(skip-out) of 5.8 %, and nothing said).
 #[test]
 fn deliveries_that_miss_the_interface_are_counted_in_the_summary() {
+    const WIDE: &str =
+        "entry.delivery_covariance=[[250000.0, 0.0, 0.0], [0.0, 250000.0, 0.0], [0.0, 0.0, 25.0]]";
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("wide");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .args(["run", BPLANE_CONFIG, "--samples", "200", "--backend", "cpu"])
-        .args([
-            "--set",
-            "entry.delivery_covariance=[[250000.0, 0.0, 0.0], [0.0, 250000.0, 0.0], [0.0, 0.0, 25.0]]",
-        ])
+        .args(["--set", WIDE])
         .args(["--out", out.to_str().unwrap()])
         .output()
         .unwrap();
@@ -614,6 +613,56 @@ fn deliveries_that_miss_the_interface_are_counted_in_the_summary() {
             "note: {missed} of the failed samples are deliveries whose hyperbola passes above \
              the entry interface"
         )),
+        "{stdout}"
+    );
+    // summary.parquet's P(no capture): the skip-outs and the misses, over the samples that did
+    // not fail and the misses (no timeout at this config's limit), read back from the files
+    // (a report's and a merge's path) the same as the run's.
+    let statuses = |name: &str| stdout.split(&format!("{name} ")).nth(1).unwrap();
+    let count = |name: &str| -> usize {
+        statuses(name)
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(count("timeout"), 0, "{stdout}");
+    let flown = 200 - count("failed") + missed;
+    let want = (count("skipped_out") + missed) as f64 / flown as f64;
+    let raw = RawConfig::load(Path::new(BPLANE_CONFIG), &[WIDE.to_string()]).unwrap();
+    let sc = dispersa::run::scenario_of_results(&raw, None).unwrap();
+    let files = dispersa::output::parts::sample_files(&out).unwrap();
+    let back = dispersa::dataset::statistics(sc.as_ref(), &files, None, false).unwrap();
+    let b = common::first_batch(&out.join("summary.parquet"));
+    let col = |n: &str| b.column_by_name(n).unwrap().clone();
+    let (m, c, v) = (col("metric"), col("count"), col("mean"));
+    let m = m
+        .as_any()
+        .downcast_ref::<arrow_array::StringArray>()
+        .unwrap();
+    let c = c
+        .as_any()
+        .downcast_ref::<arrow_array::Int64Array>()
+        .unwrap();
+    let v = v.as_any().downcast_ref::<Float64Array>().unwrap();
+    let written: Vec<(String, i64, f64)> = (0..b.num_rows())
+        .map(|k| (m.value(k).to_string(), c.value(k), v.value(k)))
+        .collect();
+    let row = written
+        .iter()
+        .find(|r| r.0 == "prob_no_capture")
+        .expect("a prob_no_capture row");
+    assert_eq!(row.1 as usize, flown);
+    assert!((row.2 - want).abs() < 1e-15, "{} against {want}", row.2);
+    let reread = back
+        .summary
+        .iter()
+        .find(|r| r.metric == "prob_no_capture")
+        .unwrap();
+    assert_eq!((reread.count, reread.mean), (row.1 as u64, Some(row.2)));
+    assert!(
+        stdout.contains(&format!("P(no capture) is {want:.5}")),
         "{stdout}"
     );
 }

@@ -570,13 +570,16 @@ fn print_report(r: &RunReport) {
     // are in no probability; said, with what P(skip-out) would be counting them (an entry
     // analyst's trial: 39 % of a wide delivery missed, beside a P(skip-out) of 5.8 %).
     if back.missed > 0 {
-        let count = |name: &str| status_count(&r.status_counts, name);
-        let flown = r.samples - count("failed") + back.missed;
-        let p = (count("skipped_out") + back.missed) as f64 / flown as f64;
+        let p = r
+            .summary
+            .iter()
+            .find(|row| row.metric == "prob_no_capture")
+            .and_then(|row| row.mean)
+            .unwrap_or(f64::NAN);
         say!(
             "  note: {} of the failed samples are deliveries whose hyperbola passes above the \
-             entry interface: never captured, they are in no probability; counted with the \
-             skip-outs, P(no capture) would be {p:.5}",
+             entry interface: never captured, they are in no other probability; counted with \
+             the skip-outs, P(no capture) is {p:.5} (prob_no_capture)",
             back.missed
         );
     }
@@ -780,9 +783,14 @@ fn print_statistics(
     let total: u64 = status_counts.iter().map(|(_, c)| c).sum();
     let failed = status_count(status_counts, "failed");
     if failed > 0 && failed < total {
+        let but = if summary.iter().any(|r| r.metric == "prob_no_capture") {
+            " (but prob_no_capture, for the deliveries never captured)"
+        } else {
+            ""
+        };
         say!(
             "  the statistics below are of the {} samples that did not fail: the {failed} \
-             failed ones are in no percentile and no probability",
+             failed ones are in no percentile and no probability{but}",
             total - failed
         );
     }

@@ -14,6 +14,11 @@ use crate::wgsl::Precision;
 pub struct SampleOutputs {
     pub status: u32,
     pub metrics: Vec<Option<f64>>,
+    /// A failed sample that had no flight because its inputs leave none, which is itself an
+    /// outcome a probability counts ([`Probability::StatusOrNoFlight`]): a B-plane delivery
+    /// whose hyperbola passes above the entry interface, never captured
+    /// ([`Scenario::no_flight_reason`] is its `failure_reason`).
+    pub no_flight: bool,
 }
 
 /// A probability reported in summary.parquet with its Wilson interval, over the samples whose
@@ -34,6 +39,10 @@ pub enum Probability {
         metric: usize,
         limit: f64,
     },
+    /// Fraction of samples with this status or with no flight
+    /// ([`SampleOutputs::no_flight`]), over the samples that did not fail and those with no
+    /// flight: P(no capture), skip-outs and deliveries that never reach the atmosphere.
+    StatusOrNoFlight { name: &'static str, status: u32 },
 }
 
 impl Probability {
@@ -41,6 +50,7 @@ impl Probability {
     pub fn hit(&self, o: &SampleOutputs) -> bool {
         match *self {
             Probability::Status { status, .. } => o.status == status,
+            Probability::StatusOrNoFlight { status, .. } => o.no_flight || o.status == status,
             Probability::Above { metric, limit, .. } => {
                 o.metrics[metric].is_some_and(|x| x > limit)
             }
@@ -168,6 +178,11 @@ pub trait Scenario: Sync {
     /// their loads known (a second review).
     fn decided(&self, _p: &Probability, _o: &SampleOutputs) -> bool {
         true
+    }
+    /// The `failure_reason` of a sample with no flight ([`SampleOutputs::no_flight`]), where
+    /// this config can have such samples: how results read back from the files find them.
+    fn no_flight_reason(&self) -> Option<String> {
+        None
     }
     fn outputs(&self, params: &[f64], state: &[f64]) -> SampleOutputs;
     fn probabilities(&self) -> Vec<Probability>;

@@ -128,6 +128,15 @@ impl<'a> Accumulator<'a> {
     pub fn add(&mut self, o: &SampleOutputs) {
         self.status_counts[o.status as usize] += 1;
         if o.status == self.scenario.failed_status() {
+            // No flight: an outcome for the probabilities that count it, and nothing else.
+            if o.no_flight {
+                for (k, p) in self.probabilities.iter().enumerate() {
+                    if let Probability::StatusOrNoFlight { .. } = p {
+                        self.probability_trials[k] += 1;
+                        self.probability_hits[k] += 1;
+                    }
+                }
+            }
             return;
         }
         for (k, p) in self.probabilities.iter().enumerate() {
@@ -234,6 +243,7 @@ impl<'a> Accumulator<'a> {
         {
             let name = match p {
                 Probability::Status { name, .. }
+                | Probability::StatusOrNoFlight { name, .. }
                 | Probability::Above { name, .. }
                 | Probability::AtMost { name, .. } => name,
             };

@@ -143,6 +143,7 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
         return SampleOutputs {
             status: ST_FAILED,
             metrics: m,
+            no_flight: false,
         };
     }
     let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
@@ -205,5 +206,9 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     m[col("closest_approach_mjd_tdb")] = Some(mjd_from_jd(model.epoch_jd + ca_t / DAY_S));
     m[col("steps")] = Some(s[S_STEPS]);
     m[col("rejected_steps")] = Some(s[S_REJECTED]);
-    SampleOutputs { status, metrics: m }
+    SampleOutputs {
+        status,
+        metrics: m,
+        no_flight: false,
+    }
 }

@@ -314,6 +314,11 @@ impl Scenario for Reentry {
     fn decided(&self, p: &Probability, o: &SampleOutputs) -> bool {
         outputs::decided(p, o, self.model.chutes)
     }
+    fn no_flight_reason(&self) -> Option<String> {
+        self.model
+            .bplane_epoch_jd
+            .map(|_| crate::scenario::unphysical_input(model::MISSED_INTERFACE))
+    }
     fn outputs(&self, p: &[f64], state: &[f64]) -> SampleOutputs {
         sample_outputs(&self.model, params(p), state)
     }
@@ -354,6 +359,14 @@ impl Scenario for Reentry {
                     });
                 }
             }
+        }
+        // A B-plane delivery can miss the atmosphere altogether: P(no capture) counts those
+        // beside the skip-outs (P(skip-out) is over the flights alone).
+        if self.model.bplane_epoch_jd.is_some() {
+            p.push(Probability::StatusOrNoFlight {
+                name: "prob_no_capture",
+                status: ST_SKIPPED_OUT,
+            });
         }
         p
     }

@@ -3,7 +3,7 @@
 
 use super::config::DROGUE_MAX_MACH;
 use super::layout::*;
-use super::model::{Model, Params, P_AZ, P_LAT, P_LON};
+use super::model::{Model, Params, P_AZ, P_FPA, P_LAT, P_LON};
 use crate::physics::geodesy::cartesian_to_geodetic_m;
 use crate::physics::geodesy::{crossrange_km, east_north_km, great_circle_km, wgs84_geodetic_deg};
 use crate::scenario::{Probability, SampleOutputs};
@@ -136,9 +136,13 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     let mut m = vec![None; N_METRICS];
     if status == ST_FAILED || status == ST_RUNNING || drogue_misopened(s, model.g_switch).is_some()
     {
+        // No flight: a B-plane delivery that never reaches the interface (Model::unphysical's
+        // first reason).
+        let no_flight = status == ST_FAILED && model.bplane_epoch_jd.is_some() && p[P_FPA].is_nan();
         return SampleOutputs {
             status: ST_FAILED,
             metrics: m,
+            no_flight,
         };
     }
     m[col("peak_g")] = Some(s[S_PEAK_G]);
@@ -189,7 +193,11 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
         m[col("main_open_dynamic_pressure_pa")] = Some(s[S_MAIN_OPEN_QDYN]);
         m[col("main_open_altitude_km")] = Some(s[S_MAIN_OPEN_ALT] / 1000.0);
     }
-    SampleOutputs { status, metrics: m }
+    SampleOutputs {
+        status,
+        metrics: m,
+        no_flight: false,
+    }
 }
 
 /// Geodetic latitude/longitude [deg] of an inertial position at time t after the epoch: the
