@@ -380,10 +380,21 @@ fn every_draw_unphysical(scenario: &dyn Scenario, drawn: &[Vec<f64>]) -> ConfigE
                 "none finite".to_string()
             };
             let path = scenario.param_names()[i];
+            // The table that disperses it: its own, or a correlated group's (named by a key
+            // the config has: it named `dispersions."path"`, which the config lacked, for a
+            // group's mean, a cruise trial).
+            let (_, groups) = scenario.dispersions();
+            let (key, about) = match groups
+                .iter()
+                .position(|g| g.paths.iter().any(|p| p == path))
+            {
+                Some(k) => (format!("correlated[{k}]"), format!("its path `{path}`: ")),
+                None => (format!("dispersions.\"{path}\""), String::new()),
+            };
             return ConfigError::key(
-                format!("dispersions.\"{path}\""),
+                key,
                 format!(
-                    "each of the run's first {SUSPECT_DRAWS} draws ({range}) is unphysical ({} \
+                    "{about}each of the run's first {SUSPECT_DRAWS} draws ({range}) is unphysical ({} \
                      is refused): every sample would fail; check the distribution's centre and \
                      spread",
                     reasons[0].as_deref().unwrap_or("")

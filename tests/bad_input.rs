@@ -913,10 +913,10 @@ fn cruise_bad_inputs_name_their_keys() {
             "--set",
             "guidance.mode=\"open_loop\"",
             "--set",
-            "integrator.max_trials=500",
+            "integrator.max_trials=600",
         ],
         "`guidance.mode`: \"open_loop\" replays the nominal flight under the Q-law, and that \
-         flight failed (stalled: 500 trial steps (",
+         flight failed (stalled: 600 trial steps (",
     );
     // The trial cap: a whole number from 100.
     for bad in ["integrator.max_trials=50", "integrator.max_trials=1000.5"] {
@@ -2237,5 +2237,86 @@ fn dispersions_that_fail_many_draws_are_noted() {
         rep.notes.iter().any(|n| n.contains(note)),
         "{:?}",
         rep.notes
+    );
+}
+
+/// A dispersed cruise parameter is held to the unit-slip bounds its fixed key is (a cruise
+/// trial: an array centred on 14,000 kW, an Isp centred on 30 s and a 1,600-tonne spacecraft
+/// flew with nothing said); a draw below the Isp floor fails the sample naming why.
+#[test]
+fn dispersed_cruise_parameters_meet_the_fixed_keys_bounds() {
+    for (set, key, says) in [
+        (
+            "dispersions.\"propulsion.array_power_1au_kw\".mean=14000",
+            "dispersions.\"propulsion.array_power_1au_kw\"",
+            "was it given in W?",
+        ),
+        (
+            "spacecraft.wet_mass_kg=1600000",
+            "spacecraft.wet_mass_kg",
+            "was it given in grams?",
+        ),
+    ] {
+        expect_bad(Some(CRUISE), &["--set", set], key);
+        let (_, err, _, _dir) = run_with(Some(CRUISE), &["--set", set]);
+        assert!(err.contains(says), "{err}");
+    }
+    // An Isp dispersion centred on an exhaust speed in km/s.
+    let isp = format!(
+        "{CRUISE}\n[dispersions.\"propulsion.isp_s\"]\ndist = \"normal\"\nmean = 30.0\nsigma = 1.0\n"
+    );
+    expect_bad(Some(&isp), &[], "dispersions.\"propulsion.isp_s\"");
+    let (_, err, _, _dir) = run_with(Some(&isp), &[]);
+    assert!(
+        err.contains("below any thruster's specific impulse, 100 s: was an exhaust speed in km/s"),
+        "{err}"
+    );
+}
+
+/// A step cap that max_trials steps cannot carry to the time limit is refused before any
+/// flight (0.001 days failed every sample as "stalled" after 102 days: a cruise trial).
+#[test]
+fn a_cruise_step_cap_too_short_for_the_time_limit_is_refused() {
+    expect_bad(
+        Some(CRUISE),
+        &["--set", "integrator.max_step_days=0.001"],
+        "`integrator.max_step_days`: 0.001 days a step, for integrator.max_trials = 100000 \
+         trial steps, reach at most 100 days of flight, short of integrator.time_limit_days = \
+         5500",
+    );
+    // Raising max_trials to carry it is accepted (the run itself is not flown here).
+    let raw = dispersa::config::RawConfig::load(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/configs/tianwen2_cruise_311p.toml"
+        )),
+        &[
+            "integrator.max_step_days=0.001".into(),
+            "integrator.max_trials=6000000".into(),
+        ],
+    )
+    .unwrap();
+    dispersa::run::build_scenario(&raw).expect("accepted");
+}
+
+/// A correlated group whose draws are all unphysical is named by the group, which the config
+/// has, not by a `dispersions` table it lacks (a cruise trial).
+#[test]
+fn an_unphysical_correlated_group_is_named_by_the_group() {
+    let text = cruise_replace(
+        "[dispersions.\"propulsion.thrust_scale\"]\ndist = \"normal\"\nsigma = 0.015",
+        "",
+    );
+    let text = text.replacen(
+        "[dispersions.\"propulsion.isp_scale\"]\ndist = \"normal\"\nsigma = 0.01",
+        "[[correlated]]\npaths = [\"propulsion.thrust_scale\", \"propulsion.isp_scale\"]\n\
+         mean = [-5.0, 1.0]\ncovariance = [[0.000225, 0.0001], [0.0001, 0.0001]]",
+        1,
+    );
+    expect_bad(
+        Some(&text),
+        &[],
+        "config key `correlated[0]`: its path `propulsion.thrust_scale`: each of the run's \
+         first 64 draws",
     );
 }

@@ -115,7 +115,8 @@ fn nominal_run_prints_a_summary_and_the_adapters_command_lists_lavapipe() {
 fn a_run_where_every_sample_failed_exits_1_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("all_failed");
-    // Every cruise stalls at a cap of 100 trial steps, in flight, so fails. (A dispersion
+    // Every cruise stalls at a cap of 600 trial steps (the flights take 1,772-5,049), in
+    // flight, so fails. (A dispersion
     // whose draws are all unphysical is refused as bad input before any work,
     // tests/bad_input.rs.)
     let cruise = concat!(
@@ -132,7 +133,7 @@ fn a_run_where_every_sample_failed_exits_1_and_says_so() {
             "cpu",
             "--quiet",
             "--set",
-            "integrator.max_trials=100",
+            "integrator.max_trials=600",
             "--out",
             out.to_str().unwrap(),
         ])

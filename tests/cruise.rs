@@ -1297,10 +1297,11 @@ fn a_flight_into_the_sun_is_failed_and_says_why() {
 /// engines, and says why. (Without a cap a state start retrograde in the ecliptic, where the
 /// Q-law is singular, took about a million trials, 2.8 s of a core, before its time limit; the
 /// config now refuses that start, tests/bad_input.rs.) The nominal takes about 2,400 trials;
-/// capped at 500, it stops early.
+/// capped at 600 (enough 10-day steps to reach the 5,500-day time limit, which the config
+/// requires), it stops early.
 #[test]
 fn a_flight_at_the_trial_cap_is_failed_and_says_why() {
-    let sc = cruise_with(&["integrator.max_trials=500".into()]);
+    let sc = cruise_with(&["integrator.max_trials=600".into()]);
     for (name, engine) in [
         ("cpu", common::cpu()),
         ("gpu", common::gpu(PrecisionChoice::F64)),
@@ -1308,10 +1309,10 @@ fn a_flight_at_the_trial_cap_is_failed_and_says_why() {
         let (outs, states) = run(&engine, &sc, 1, true);
         assert_eq!(outs[0].status, ST_FAILED, "{name}");
         let s = &states[0];
-        assert_eq!(s[S_STEPS] + s[S_REJECTED], 500.0, "{name}");
+        assert_eq!(s[S_STEPS] + s[S_REJECTED], 600.0, "{name}");
         let why = sc.failed_in_flight(s).expect("a reason");
         assert!(
-            why.starts_with("stalled: 500 trial steps (") && why.contains("integrator.max_trials"),
+            why.starts_with("stalled: 600 trial steps (") && why.contains("integrator.max_trials"),
             "{name}: {why}"
         );
     }

@@ -383,6 +383,9 @@ pub const MIN_THRUST_MN: f64 = 1.0;
 pub const MAX_ISP_S: f64 = 30_000.0;
 /// The lowest [s]: below it, an exhaust speed given in km/s (3 for 3,000 s).
 pub const MIN_ISP_S: f64 = 100.0;
+/// The heaviest wet mass accepted [kg]: above it, a mass given in grams. Cassini-Huygens, the
+/// heaviest interplanetary spacecraft flown, launched at about 5,700 kg.
+pub const MAX_WET_MASS_KG: f64 = 50_000.0;
 /// The largest solar array's power at 1 au accepted [kW]: above it, a power given in W.
 pub const MAX_ARRAY_KW: f64 = 1_000.0;
 /// The fastest hyperbolic excess speed at the Earth accepted [km/s]: the Sun's escape speed at
@@ -717,7 +720,17 @@ impl CruiseConfig {
     /// `[spacecraft]`: the masses.
     fn validate_spacecraft(&self) -> Result<(), ConfigError> {
         let s = &self.spacecraft;
-        positive("spacecraft.wet_mass_kg", s.wet_mass_kg)?;
+        if positive("spacecraft.wet_mass_kg", s.wet_mass_kg)? > MAX_WET_MASS_KG {
+            return Err(ConfigError::key(
+                "spacecraft.wet_mass_kg",
+                format!(
+                    "{} kg is above {MAX_WET_MASS_KG} kg, more than any spacecraft's \
+                     (Cassini-Huygens launched at about 5,700 kg): was it given in grams? The \
+                     unit is kg",
+                    s.wet_mass_kg
+                ),
+            ));
+        }
         non_negative("spacecraft.propellant_kg", s.propellant_kg)?;
         if s.propellant_kg >= s.wet_mass_kg {
             return Err(ConfigError::key(
@@ -1119,6 +1132,26 @@ impl CruiseConfig {
                     "{}: must be a whole number from 100 to 1e8 (default {DEFAULT_MAX_TRIALS:.0}; \
                      the shipped config's 10,000 flights took 1,772-5,049 trial steps)",
                     i.max_trials
+                ),
+            ));
+        }
+        // Every kept step is at most max_step_days long, so max_trials of them reach at most
+        // their product: a flight still going there fails as stalled (0.001 days failed every
+        // sample of a run after 102 days of flight, naming neither key: a cruise trial).
+        let reach_days = i.max_trials * i.max_step_days;
+        if i.method == "dopri5" && reach_days < i.time_limit_days {
+            return Err(ConfigError::key(
+                "integrator.max_step_days",
+                format!(
+                    "{} days a step, for integrator.max_trials = {} trial steps, reach at most \
+                     {} days of flight, short of integrator.time_limit_days = {}: a flight \
+                     still going there would fail as stalled; lengthen the step (default {}) \
+                     or raise max_trials",
+                    i.max_step_days,
+                    i.max_trials,
+                    crate::config::sig(reach_days),
+                    i.time_limit_days,
+                    default_max_step_days()
                 ),
             ));
         }

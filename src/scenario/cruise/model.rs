@@ -318,9 +318,12 @@ impl Model {
         let state = self.cfg.departure.mode == DepartureMode::State;
         let solar = self.cfg.propulsion.power_model == PowerModel::Solar;
         let checks = [
-            (p[P_WET] > 0.0, P_WET),
+            // The bounds on the unit slips that the fixed keys are refused for
+            // (CruiseConfig::validate), here for every draw: a dispersion centred on a slip
+            // (an array of 14,000 kW, an Isp of 30 s) flew with nothing said (a cruise trial).
+            (p[P_WET] > 0.0 && p[P_WET] <= MAX_WET_MASS_KG, P_WET),
             (p[P_PROP] >= 0.0 && p[P_PROP] < p[P_WET], P_PROP),
-            (p[P_ISP] > 0.0 && p[P_ISP] <= MAX_ISP_S, P_ISP),
+            (p[P_ISP] >= MIN_ISP_S && p[P_ISP] <= MAX_ISP_S, P_ISP),
             (p[P_ISCALE] > 0.0, P_ISCALE),
             (p[P_PTHR] > 0.0, P_PTHR),
             (!solar || (p[P_DEG] < 1.0 && p[P_DEG] >= 0.0), P_DEG),
@@ -333,7 +336,7 @@ impl Model {
                     || (p[P_THRUST] == 0.0 && self.cfg.propulsion.thrusters == 0),
                 P_THRUST,
             ),
-            (p[P_P1AU] >= 0.0, P_P1AU),
+            (p[P_P1AU] >= 0.0 && p[P_P1AU] <= MAX_ARRAY_KW, P_P1AU),
             (p[P_BUS] >= 0.0, P_BUS),
             (p[P_PMIN] >= 0.0, P_PMIN),
             (p[P_DUTY] > 0.0 && p[P_DUTY] <= 1.0, P_DUTY),
@@ -390,7 +393,20 @@ impl Model {
                 )
             });
         };
-        let floor = if bad == P_RP_ALT && p[bad] < MIN_PERIAPSIS_ALTITUDE_KM {
+        let floor = if bad == P_WET && p[bad] > MAX_WET_MASS_KG {
+            format!(
+                " (above {MAX_WET_MASS_KG} kg, more than any spacecraft's: was it given in grams?)"
+            )
+        } else if bad == P_ISP && p[bad] > 0.0 && p[bad] < MIN_ISP_S {
+            format!(
+                " (below any thruster's specific impulse, {MIN_ISP_S} s: was an exhaust speed \
+                 in km/s given?)"
+            )
+        } else if bad == P_ISP && p[bad] > MAX_ISP_S {
+            format!(" (above any thruster's specific impulse, {MAX_ISP_S} s)")
+        } else if bad == P_P1AU && p[bad] > MAX_ARRAY_KW {
+            format!(" (above any spacecraft's array, {MAX_ARRAY_KW} kW: was it given in W?)")
+        } else if bad == P_RP_ALT && p[bad] < MIN_PERIAPSIS_ALTITUDE_KM {
             format!(" (below the {MIN_PERIAPSIS_ALTITUDE_KM} km floor of the drag-free flyby)")
         } else if bad == P_PROP && p[bad] >= p[P_WET] {
             // Said why: the value alone read as arbitrary (a cruise trial).
