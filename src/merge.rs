@@ -55,6 +55,9 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
             "{shown}: {what} (give the --out of the `dispersa run --shard K/N` runs)"
         )));
     }
+    if let Some(why) = crate::output::shards_without_marker(out) {
+        return Err(MergeError::Input(why));
+    }
     if written_by_dispersa(out) != Some(DirKind::Shards) {
         return Err(MergeError::Input(format!(
             "{shown}: not a shard dataset (its {MARKER} marker does not say `kind = \"shards\"`); \

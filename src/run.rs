@@ -925,12 +925,17 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
 /// An engine failure, naming the chunk it struck and what was kept.
 fn chunk_error(e: impl std::fmt::Display, c: &SampledChunk, prep: &Prepared) -> RunError {
     let first = c.indices.first().copied().unwrap_or(0);
+    // A shard's --out is the dataset above its directory, with its --shard (the shard's own
+    // directory, which this named, is refused as --out: a batch trial).
+    let out = match (prep.shard, prep.out_dir.parent()) {
+        (Some([k, n]), Some(dataset)) => format!("{} --shard {k}/{n}", dataset.display()),
+        _ => prep.out_dir.display().to_string(),
+    };
     OutputError::Io {
         action: format!(
             "propagating samples {first}..{} (the finished chunks are kept: continue with \
-             `--resume`, on this or another --backend, to the same --out {})",
+             `--resume`, on this or another --backend, to the same --out {out})",
             first + c.n() as u64,
-            prep.out_dir.display()
         ),
         source: std::io::Error::other(e.to_string()),
     }

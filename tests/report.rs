@@ -346,6 +346,23 @@ fn report_refuses_to_replace_a_directory_that_is_not_a_report() {
     o.force = true;
     assert!(report(&o).unwrap_err().to_string().contains("Parquet"));
     assert!(second.join("samples.parquet").exists());
+
+    // A run's report is made again in place; the report of another run is not replaced
+    // without --force (a batch trial's second report replaced the first's, unsaid).
+    let mine = tmp.path().join("mine");
+    let mut o = opts(&run_dir);
+    o.out = Some(mine.clone());
+    report(&o).expect("a first report");
+    report(&o).expect("the same run's report made again");
+    let mut theirs = opts(&second);
+    theirs.out = Some(mine.clone());
+    let before = std::fs::read(mine.join("report.html")).unwrap();
+    let e = report(&theirs).unwrap_err();
+    assert_eq!(e.exit_code(), 2, "{e}");
+    assert!(e.to_string().contains("holds the report of"), "{e}");
+    assert_eq!(std::fs::read(mine.join("report.html")).unwrap(), before);
+    theirs.force = true;
+    report(&theirs).expect("with --force");
 }
 
 #[test]

@@ -386,6 +386,10 @@ fn a_shard_resumed_on_another_engine_is_merged_with_both_named() {
     };
     let o = shard("0/2", "gpu", &["--precision", "f64"], true);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    // The resume it asks for is the dataset's with the shard (it named the shard's own
+    // directory, which --out refuses: a batch trial).
+    let asked = format!("to the same --out {} --shard 0/2", out.display());
+    assert!(err(&o).contains(&asked), "{}", err(&o));
     let o = shard("0/2", "cpu", &["--resume"], false);
     assert!(o.status.success(), "{}", err(&o));
     let o = shard("1/2", "gpu", &["--precision", "f64"], false);
@@ -526,4 +530,48 @@ fn a_merge_refuses_a_shard_whose_rerun_was_interrupted() {
     );
     std::fs::remove_dir(out.join(".shard=1.partial")).unwrap();
     assert!(merge(&out).status.success());
+}
+
+/// A dataset copied with a glob (`cp -r OUT/* DEST`) leaves its own marker behind: merge and
+/// report say so and how to copy it, where they said the marker "does not say" its kind and
+/// that the folder held no run (a batch trial).
+#[test]
+fn a_dataset_copied_without_its_marker_is_named_so() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("ds");
+    for k in ["0/2", "1/2"] {
+        let o = run_out(
+            &["--backend", "cpu", "--samples", "300", "--shard", k],
+            &out,
+        );
+        assert!(o.status.success(), "{}", err(&o));
+    }
+    assert!(merge(&out).status.success());
+    // The glob's copy: every entry but the dot files.
+    let copy = d.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for e in std::fs::read_dir(&out).unwrap().flatten() {
+        let name = e.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &copy.join(&name));
+        } else {
+            std::fs::copy(e.path(), copy.join(&name)).unwrap();
+        }
+    }
+    let before = listing(&copy);
+    for o in [
+        merge(&copy),
+        dispersa(&["report"]).arg(&copy).output().unwrap(),
+    ] {
+        assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+        assert!(
+            err(&o).contains("holds the shard=K directories of a sharded run but not the dataset's .dispersa marker"),
+            "{}",
+            err(&o)
+        );
+    }
+    assert_eq!(listing(&copy), before, "nothing written");
 }

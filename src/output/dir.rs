@@ -109,6 +109,10 @@ struct Marker {
     kind: String,
     version: String,
     identity: Option<Identity>,
+    /// A report's: the directory it reports (absolute), so that a report of another run is
+    /// not replaced without --force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
 }
 
 /// Write `dir`'s marker (through a temporary file, so a reader never sees half of one).
@@ -117,10 +121,20 @@ pub fn write_marker(
     kind: DirKind,
     identity: Option<&Identity>,
 ) -> Result<(), OutputError> {
+    write_marker_of(dir, kind, identity, None)
+}
+
+fn write_marker_of(
+    dir: &Path,
+    kind: DirKind,
+    identity: Option<&Identity>,
+    source: Option<&Path>,
+) -> Result<(), OutputError> {
     let marker = Marker {
         kind: kind.name().into(),
         version: env!("CARGO_PKG_VERSION").into(),
         identity: identity.cloned(),
+        source: source.map(|s| s.display().to_string()),
     };
     let text = format!(
         "# written by dispersa: --force may replace this directory\n{}",
@@ -173,6 +187,17 @@ pub fn finished_by(dir: &Path, identity: &Identity) -> Option<Option<String>> {
 }
 
 /// The kind `dir`'s `.dispersa` marker names, if it has one.
+/// The directory a report in `dir` reports, as its marker records it (None for a report
+/// written before the markers recorded it, or for no report).
+pub fn report_source(dir: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
+    let marker: Marker = toml::from_str(&text).ok()?;
+    (marker.kind == DirKind::Report.name())
+        .then_some(marker.source)
+        .flatten()
+        .map(PathBuf::from)
+}
+
 fn marker_kind(dir: &Path) -> Option<DirKind> {
     let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
     KINDS
@@ -195,6 +220,31 @@ pub fn written_by_dispersa(dir: &Path) -> Option<DirKind> {
     } else {
         None
     }
+}
+
+/// Why `dir` is no dataset though it holds a shard dataset's `shard=K` directories: it lacks
+/// the dataset's own marker, as a dataset copied with a glob (`cp -r OUT/* DEST`) does, which
+/// leaves the dot files behind (a batch trial was told the marker "does not say" its kind).
+/// None where it has a marker or no shard directory.
+pub fn shards_without_marker(dir: &Path) -> Option<String> {
+    if dir.join(MARKER).exists() {
+        return None;
+    }
+    let shard_dir = |e: &std::fs::DirEntry| {
+        e.file_name().to_string_lossy().starts_with("shard=") && e.path().join(MARKER).is_file()
+    };
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .any(|e| shard_dir(&e))
+        .then(|| {
+            format!(
+                "{}: holds the shard=K directories of a sharded run but not the dataset's {MARKER} \
+                 marker (copied without its dot files, as `cp -r OUT/* DEST` does?): copy the \
+                 dataset's directory itself (`cp -r OUT DEST`), or its {MARKER} file too",
+                dir.display()
+            )
+        })
 }
 
 /// A run or a corridor somewhere below `dir` (not `dir` itself; reports may be nested, as a
@@ -627,7 +677,13 @@ impl RunDir {
     /// temporaries to the same directory (no live writer can own one under the lock) are
     /// removed here, and the marker is written.
     pub fn create(final_dir: &Path, kind: DirKind) -> Result<Self, OutputError> {
-        Self::fresh(final_dir, kind, None)
+        Self::fresh(final_dir, kind, None, None)
+    }
+
+    /// As [`RunDir::create`], for a report of the directory `source` (absolute), which its
+    /// marker records ([`report_source`]).
+    pub fn create_report(final_dir: &Path, source: &Path) -> Result<Self, OutputError> {
+        Self::fresh(final_dir, DirKind::Report, None, Some(source))
     }
 
     /// As [`RunDir::create`], for a run that `--resume` can continue: the directory is kept
@@ -637,13 +693,14 @@ impl RunDir {
         kind: DirKind,
         identity: &Identity,
     ) -> Result<Self, OutputError> {
-        Self::fresh(final_dir, kind, Some(identity))
+        Self::fresh(final_dir, kind, Some(identity), None)
     }
 
     fn fresh(
         final_dir: &Path,
         kind: DirKind,
         identity: Option<&Identity>,
+        source: Option<&Path>,
     ) -> Result<Self, OutputError> {
         let (parent, name) = parent_and_name(final_dir);
         std::fs::create_dir_all(&parent).map_err(io(format!("creating {}", parent.display())))?;
@@ -658,7 +715,7 @@ impl RunDir {
             }
         }
         std::fs::create_dir(&tmp).map_err(io(format!("creating {}", tmp.display())))?;
-        write_marker(&tmp, kind, identity)?;
+        write_marker_of(&tmp, kind, identity, source)?;
         Ok(RunDir {
             tmp,
             final_dir: final_dir.to_path_buf(),

@@ -11,8 +11,8 @@ use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, String
 use arrow_schema::{DataType, Field, Schema};
 pub use dir::{
     check_not_inside_output, claim_dataset, claim_out_dir, finished_by, lock_out_dir, partial_dir,
-    read_identity, shard_dirs, write_marker, written_by_dispersa, DirKind, Identity, OutLock,
-    RunDir, MARKER,
+    read_identity, report_source, shard_dirs, shards_without_marker, write_marker,
+    written_by_dispersa, DirKind, Identity, OutLock, RunDir, MARKER,
 };
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};

@@ -172,6 +172,9 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             dir.display()
         )));
     }
+    if let Some(why) = crate::output::shards_without_marker(dir) {
+        return Err(ReportError::Input(why));
+    }
     if !dataset && !samples.is_file() && !corridor.is_file() {
         // One shard of a sharded run: the report is of the merged dataset.
         if let Some(parent) = dir.parent().filter(|_| {
@@ -225,6 +228,18 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         return Err(ReportError::Input(format!(
             "--out {}: holds a run's Parquet files; a report there would replace them",
             out.display()
+        )));
+    }
+    // A report of this same directory is replaced as it is made again; one of another run is
+    // not without --force (a batch trial's report of one run replaced another's unsaid).
+    let source = absolute(dir);
+    let theirs = crate::output::report_source(&out).filter(|s| *s != source);
+    if let (Some(theirs), false) = (&theirs, opts.force) {
+        return Err(ReportError::Input(format!(
+            "--out {}: holds the report of {}, another directory than {}; --force replaces it",
+            out.display(),
+            theirs.display(),
+            dir.display()
         )));
     }
     let replace = opts.force || is_old_report(&out);
@@ -349,7 +364,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         format!("dispersa {}", env!("CARGO_PKG_VERSION")),
     ));
 
-    let run_dir = RunDir::create(&out, crate::output::DirKind::Report)?;
+    let run_dir = RunDir::create_report(&out, &source)?;
     let mut rendered = Vec::new();
     for f in &figs {
         let draw_err = |message: String| ReportError::Draw {
