@@ -280,6 +280,11 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     let tmp_sens = out.join("_sensitivity.parquet.tmp");
     let mut summary_meta = metadata.clone();
     summary_meta.push(crate::run::tolerance_bounds_note());
+    // The shards merged, for a report to check them against (manifest::check_shards).
+    summary_meta.push((
+        manifest::SHARD_MANIFESTS_KEY.into(),
+        manifest::shard_manifests(&found)?,
+    ));
     write_summary(&tmp_summary, &statistics.summary, &summary_meta)?;
     write_sensitivity(&tmp_sens, &statistics.sensitivity, &metadata)?;
     for (tmp, name) in [

@@ -575,3 +575,47 @@ fn a_dataset_copied_without_its_marker_is_named_so() {
     }
     assert_eq!(listing(&copy), before, "nothing written");
 }
+
+/// A merged dataset's report reads the shards the merge joined: one removed, computed again
+/// or swapped in from another dataset since is named, and nothing is drawn (a batch trial's
+/// report drew 1,500 samples' histograms beside the merged table of 3,000).
+#[test]
+fn a_report_refuses_shards_other_than_those_merged() {
+    let d = tempfile::tempdir().unwrap();
+    let dataset = |name: &str, samples: &str| {
+        let out = d.path().join(name);
+        for k in ["0/2", "1/2"] {
+            let o = run_out(
+                &["--backend", "cpu", "--samples", samples, "--shard", k],
+                &out,
+            );
+            assert!(o.status.success(), "{}", err(&o));
+        }
+        assert!(merge(&out).status.success());
+        out
+    };
+    let (a, b) = (dataset("a", "300"), dataset("b", "200"));
+    let report = |dir: &Path| dispersa(&["report"]).arg(dir).output().unwrap();
+    let o = report(&a);
+    assert!(o.status.success(), "{}", err(&o));
+    // Shard 1 swapped for the other dataset's.
+    let swapped = d.path().join("swapped");
+    copy_dir(&a, &swapped);
+    std::fs::remove_dir_all(swapped.join("_report")).unwrap();
+    std::fs::remove_dir_all(swapped.join("shard=1")).unwrap();
+    copy_dir(&b.join("shard=1"), &swapped.join("shard=1"));
+    // Shard 0 removed.
+    let cut = d.path().join("cut");
+    copy_dir(&a, &cut);
+    std::fs::remove_dir_all(cut.join("_report")).unwrap();
+    std::fs::remove_dir_all(cut.join("shard=0")).unwrap();
+    for (dir, says) in [
+        (&swapped, "shard=1 is not the one the merge joined"),
+        (&cut, "shard=0, which the merge joined, is missing"),
+    ] {
+        let o = report(dir);
+        assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+        assert!(err(&o).contains(says), "{}", err(&o));
+        assert!(!dir.join("_report").exists(), "nothing drawn");
+    }
+}

@@ -181,3 +181,61 @@ pub fn verify(dir: &Path) -> Result<bool, String> {
     }
     Ok(true)
 }
+
+/// The key of a merged dataset's `_summary.parquet` metadata that records the shards it was
+/// merged from: `shard=K SHA256` of each shard's manifest, in shard order, joined by "; ".
+pub const SHARD_MANIFESTS_KEY: &str = "dispersa.shard_manifests";
+
+/// [`SHARD_MANIFESTS_KEY`]'s value for the shard directories `shards` (shard index to
+/// directory).
+pub fn shard_manifests(shards: &BTreeMap<u64, std::path::PathBuf>) -> Result<String, OutputError> {
+    let mut out = Vec::with_capacity(shards.len());
+    for (k, dir) in shards {
+        out.push(format!("shard={k} {}", sha256_file(&dir.join(MANIFEST))?));
+    }
+    Ok(out.join("; "))
+}
+
+/// The shards of the dataset in `dataset` against those its merge recorded (`recorded`, the
+/// value of [`SHARD_MANIFESTS_KEY`]): the message names the first shard missing, added or
+/// changed since (a report drew a removed or swapped-in shard's samples beside the merged
+/// statistics of the old ones: a batch trial).
+pub fn check_shards(
+    dataset: &Path,
+    recorded: &str,
+    shards: &BTreeMap<u64, std::path::PathBuf>,
+) -> Result<(), String> {
+    let now = shard_manifests(shards).map_err(|e| e.to_string())?;
+    if now == recorded {
+        return Ok(());
+    }
+    let entries = |text: &str| -> BTreeMap<String, String> {
+        text.split("; ")
+            .filter_map(|e| e.split_once(' '))
+            .map(|(k, s)| (k.to_string(), s.to_string()))
+            .collect()
+    };
+    let (was, is) = (entries(recorded), entries(&now));
+    let what = was
+        .iter()
+        .find_map(|(k, s)| match is.get(k) {
+            None => Some(format!("{k}, which the merge joined, is missing")),
+            Some(t) if t != s => Some(format!(
+                "{k} is not the one the merge joined (its {MANIFEST} changed since: computed \
+                 again, or copied in)"
+            )),
+            _ => None,
+        })
+        .or_else(|| {
+            is.keys()
+                .find(|k| !was.contains_key(*k))
+                .map(|k| format!("{k} was not among the shards the merge joined"))
+        })
+        .unwrap_or_else(|| "its shards differ from those the merge joined".into());
+    Err(format!(
+        "{}: {what}; its merged statistics describe other samples: run `dispersa merge {}` \
+         again (once every shard is there)",
+        dataset.display(),
+        dataset.display()
+    ))
+}

@@ -199,6 +199,14 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let mut verified = crate::output::manifest::verify(dir).map_err(ReportError::Input)?;
     let (sample_files, stats_prefix) = if dataset {
         let (shards, _) = crate::output::shard_dirs(dir).map_err(ReportError::Input)?;
+        // The shards the merge joined, as it recorded them (datasets merged before it did
+        // are not checked).
+        let merged = crate::output::file_metadata(&dir.join("_summary.parquet"))?;
+        let key = crate::output::manifest::SHARD_MANIFESTS_KEY;
+        if let Some(recorded) = crate::output::meta_value(&merged, key) {
+            crate::output::manifest::check_shards(dir, recorded, &shards)
+                .map_err(ReportError::Input)?;
+        }
         let mut files = Vec::new();
         for shard in shards.values() {
             verified &= crate::output::manifest::verify(shard).map_err(ReportError::Input)?;
