@@ -82,6 +82,39 @@ pub fn long_numbers_shortened(message: &str) -> String {
     out
 }
 
+/// Whether two configs, each a file's text and its `--set` overrides, set the same values:
+/// the overrides applied in order, whatever their order, spelling or repetition where the
+/// result is the same, and a whole number equal to the same number written with a point (the
+/// typed config reads both alike; a whole-number key refuses a point). Comments and layout do
+/// not count. Configs that do not parse are compared as text.
+pub fn same_settings(a: (&str, &[String]), b: (&str, &[String])) -> bool {
+    match (
+        RawConfig::parse(a.0, "", a.1),
+        RawConfig::parse(b.0, "", b.1),
+    ) {
+        (Ok(x), Ok(y)) => same_table(&x.table, &y.table),
+        _ => a == b,
+    }
+}
+
+fn same_table(x: &toml::Table, y: &toml::Table) -> bool {
+    x.len() == y.len()
+        && x.iter()
+            .all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+}
+
+fn same_value(a: &toml::Value, b: &toml::Value) -> bool {
+    use toml::Value::{Array, Float, Integer, Table};
+    match (a, b) {
+        (Integer(i), Float(f)) | (Float(f), Integer(i)) => *i as f64 == *f,
+        (Array(x), Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
+        }
+        (Table(x), Table(y)) => same_table(x, y),
+        _ => a == b,
+    }
+}
+
 /// The largest config file read [bytes]; the shipped ones are under 10 KiB.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 

@@ -619,3 +619,39 @@ fn a_report_refuses_shards_other_than_those_merged() {
         assert!(!dir.join("_report").exists(), "nothing drawn");
     }
 }
+
+/// Shards are one run when their overrides set the same values, whatever their order or
+/// spelling (`50` and `50.0`); a different value is refused, named (the same overrides in
+/// another order were refused as another run's: a batch trial).
+#[test]
+fn shards_with_the_same_overrides_in_another_spelling_are_one_run() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("ds");
+    let shard = |k: &str, sets: &[&str]| {
+        let mut args = vec!["--backend", "cpu", "--samples", "200", "--shard", k];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        run_out(&args, &out)
+    };
+    let a = ["events.g_limit=50", "events.heat_flux_limit_w_cm2=1400"];
+    let o = shard("0/2", &a);
+    assert!(o.status.success(), "{}", err(&o));
+    let o = shard(
+        "1/2",
+        &[
+            "events.heat_flux_limit_w_cm2 = 1400.0",
+            "events.g_limit=50.0",
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(merge(&out).status.success());
+    // Another value: refused, naming the overrides.
+    let o = shard("1/2", &["events.g_limit=51"]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("the --set overrides differ"),
+        "{}",
+        err(&o)
+    );
+}

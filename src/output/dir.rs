@@ -69,10 +69,16 @@ impl Identity {
     /// How `other` differs from this one, named as the user knows it; `None` if it does not.
     /// `same_run` ignores which shard of the run each is.
     pub fn difference(&self, other: &Identity, same_run: bool) -> Option<String> {
-        if self.config != other.config {
-            return Some("the config file's text differs".into());
-        }
-        if self.overrides != other.overrides {
+        // Compared by the values they set, not as typed: the same overrides in another order
+        // or spelling (`50` and `50.0`) were refused as another run's (a batch trial).
+        let (mine, theirs) = (
+            (self.config.as_str(), self.overrides.as_slice()),
+            (other.config.as_str(), other.overrides.as_slice()),
+        );
+        if !crate::config::same_settings(mine, theirs) {
+            if self.config != other.config {
+                return Some("the config file's values differ".into());
+            }
             return Some(format!(
                 "the --set overrides differ ({:?} against {:?})",
                 other.overrides, self.overrides
