@@ -23,8 +23,8 @@ use crate::engine::Engine;
 use crate::physics::geodesy::{east_north_km, radii_of_curvature_m};
 use crate::pipeline::Samples;
 use crate::scenario::reentry::{
-    Reentry, ReentryConfig, M_LAT, M_LON, M_PEAK_G, M_PEAK_Q, PARAM_NAMES, P_AZ, P_FPA, P_LAT,
-    P_LON, P_VEL, STATUS_NAMES, ST_FAILED, ST_LANDED,
+    Reentry, ReentryConfig, M_DROGUE_TIME, M_LAT, M_LON, M_PEAK_G, M_PEAK_Q, M_TOUCHDOWN_SPEED,
+    PARAM_NAMES, P_AZ, P_FPA, P_LAT, P_LON, P_VEL, STATUS_NAMES, ST_FAILED, ST_LANDED,
 };
 use crate::scenario::SampleOutputs;
 use std::path::Path;
@@ -301,6 +301,20 @@ fn aimed_nominal(cfg: &ReentryConfig, (p, o): Flight) -> AimedNominal {
             "the aimed nominal's peak heat flux, {peak_q:.0} W/cm^2, is above \
              events.heat_flux_limit_w_cm2 = {} W/cm^2",
             ev.heat_flux_limit_w_cm2
+        ));
+    }
+    // A target reached by an impact: parachutes configured, none opened (a heavy capsule and a
+    // g-switch above the pulse were aimed with nothing said: an entry analyst's trial).
+    if cfg.parachutes.is_some() && o.metrics[M_DROGUE_TIME].is_none() {
+        let speed = o.metrics[M_TOUCHDOWN_SPEED].unwrap_or(f64::NAN);
+        let g_switch = cfg
+            .parachutes
+            .as_ref()
+            .is_some_and(|p| p.drogue_trigger == "g_switch");
+        warnings.push(format!(
+            "the aimed nominal opens no canopy: it hits the ground at {speed:.0} m/s (it never \
+             meets the drogue's trigger, {})",
+            crate::scenario::reentry::drogue_trigger_key(g_switch)
         ));
     }
     AimedNominal {

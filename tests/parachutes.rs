@@ -711,3 +711,81 @@ fn the_canopies_open_where_their_triggers_and_delays_put_them() {
     let drop_m = (main - late) * 1000.0;
     assert!((300.0..450.0).contains(&drop_m), "{drop_m} m in 10 s");
 }
+
+/// Parachutes that open in no sample: every landing is an impact, said after the run (a heavy
+/// capsule's 200 landings at 9.3 km/s, and a g-switch above the pulse, were called landings
+/// "under the drogue alone": an entry analyst's trial); `dispersa target` warns that its aim
+/// is an impact.
+#[test]
+fn parachutes_that_never_open_are_said_and_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
+    let never = [
+        "parachutes.drogue_trigger=\"g_switch\"",
+        "parachutes.g_switch_g=100",
+    ];
+    let mut args = vec!["run", config, "--nominal", "--backend", "cpu"];
+    for s in &never {
+        args.extend(["--set", s]);
+    }
+    let out = dir.path().join("never");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(&args)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        text.contains(
+            "no drogue opened in any sample: the landing is an impact of the bare capsule"
+        ) && text.contains("parachutes.g_switch_g")
+            && !text.contains("under the drogue alone"),
+        "{text}"
+    );
+    let sets: Vec<String> = never.iter().map(|s| s.to_string()).collect();
+    let aimed = dispersa::target::aim(std::path::Path::new(config), &sets).expect("aims");
+    assert!(
+        aimed
+            .nominal
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("the aimed nominal opens no canopy: it hits the ground at")),
+        "{:?}",
+        aimed.nominal.warnings
+    );
+    // The shipped config's canopies open: no such warning.
+    let shipped = dispersa::target::aim(std::path::Path::new(config), &[]).expect("aims");
+    assert!(
+        shipped.nominal.warnings.is_empty(),
+        "{:?}",
+        shipped.nominal.warnings
+    );
+}
+
+/// A wind profile row between the nodes the wind is sampled at, which they miss, is noted
+/// (a 100 m/s layer at 1.4 km between nodes at 1 and 2 km changed nothing, unsaid: an entry
+/// analyst's trial); the shipped profile's rows are within 1 m/s of its nodes.
+#[test]
+fn a_wind_layer_between_the_nodes_is_noted() {
+    let layer =
+        config_with(&["winds.profile=[[0.0, 0, 0], [1.0, 0, 0], [1.4, 100, 0], [2.0, 0, 0]]"]);
+    let (sc, _, _) = sample_inputs(&layer, 1, true);
+    let notes = sc.run_notes();
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "winds.profile rows at 1.4 km lie between the nodes every 1 km that the wind is \
+             sampled at, which miss them by up to 100 m/s"
+        )),
+        "{notes:?}"
+    );
+    let (sc, _, _) = sample_inputs(&config_with(&[]), 1, true);
+    assert!(
+        !sc.run_notes()
+            .iter()
+            .any(|n| n.starts_with("winds.profile")),
+        "{:?}",
+        sc.run_notes()
+    );
+}
