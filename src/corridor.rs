@@ -89,9 +89,11 @@ impl Boundary {
 
 pub struct Corridor {
     pub points: Vec<CorridorPoint>,
-    /// Shallowest angle with P(skip-out) <= risk.
+    /// The shallowest angle of the unbroken run from the steepest with P(skip-out) <= risk
+    /// ([`boundary`]).
     pub shallow: Boundary,
-    /// Steepest angle with P(limit exceeded) <= risk.
+    /// The steepest angle of the unbroken run from the shallowest with P(limit exceeded) <=
+    /// risk.
     pub steep: Boundary,
 }
 
@@ -315,22 +317,37 @@ fn point_stats(
     }
 }
 
-/// Shallow boundary: the shallowest (largest) angle with P(skip-out) <= risk; steep boundary:
-/// the steepest (most negative) angle with P(limit exceeded) <= risk. The range comes from the
-/// Wilson intervals: the same rule applied to ci_low (optimistic) and to ci_high (conservative).
-fn boundary(points: &[CorridorPoint], risk: f64, shallow: bool) -> Boundary {
-    let pick = |f: &dyn Fn(&Proportion) -> f64| -> Option<f64> {
-        let ok = points.iter().filter(|p| {
-            let prop = if shallow { &p.skip } else { &p.limit_exceed };
-            p.trials > 0 && f(prop) <= risk
-        });
+/// Each boundary is the edge of an unbroken run of passing angles from its safe end. The
+/// shallow boundary: walking from the steepest angle flown towards shallower ones, the last
+/// angle before the first whose P(skip-out) exceeds the risk. The steep boundary: walking from
+/// the shallowest towards steeper ones, the last before the first whose P(limit exceeded)
+/// exceeds it. So every angle between a boundary and its safe end passes: the steepest passing
+/// angle anywhere reported a corridor through an angle that failed (1 of 150 samples beyond a
+/// limit at -11.35 deg inside a steep boundary at -11.45: a review-package trial). An angle
+/// where none flew (all failed or timed out) ends the walk too: nothing says it passes. The
+/// range comes from the Wilson intervals: the same rule applied to ci_low (optimistic) and to
+/// ci_high (conservative).
+pub fn boundary(points: &[CorridorPoint], risk: f64, shallow: bool) -> Boundary {
+    let mut walk: Vec<&CorridorPoint> = points.iter().collect();
+    // From the safe end: skip-out is safe at steep angles, the limits at shallow ones.
+    walk.sort_by(|a, b| {
         if shallow {
-            ok.map(|p| p.fpa_deg)
-                .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+            a.fpa_deg.total_cmp(&b.fpa_deg)
         } else {
-            ok.map(|p| p.fpa_deg)
-                .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))))
+            b.fpa_deg.total_cmp(&a.fpa_deg)
         }
+    });
+    let pick = |f: &dyn Fn(&Proportion) -> f64| -> Option<f64> {
+        let mut last = None;
+        for p in &walk {
+            let prop = if shallow { &p.skip } else { &p.limit_exceed };
+            let v = f(prop);
+            if p.trials == 0 || v.is_nan() || v > risk {
+                break;
+            }
+            last = Some(p.fpa_deg);
+        }
+        last
     };
     let point = pick(&|p| p.p);
     let optimistic = pick(&|p| p.ci_low);
@@ -464,6 +481,50 @@ impl Corridor {
                  steeper: extend --fpa-deg downwards"
                     .to_string(),
             );
+        }
+        // Angles beyond a boundary that pass again: the boundary stops at the first angle
+        // that fails, walking from its safe end, so it says where that was and that more
+        // samples an angle would tell a fluke from a real edge.
+        for (b, shallow, what) in [
+            (&self.steep, false, "P(either limit exceeded)"),
+            (&self.shallow, true, "P(skip-out)"),
+        ] {
+            let Some(edge) = b.deg else { continue };
+            let beyond = |p: &&CorridorPoint| {
+                if shallow {
+                    p.fpa_deg > edge
+                } else {
+                    p.fpa_deg < edge
+                }
+            };
+            let prop = |p: &CorridorPoint| if shallow { p.skip.p } else { p.limit_exceed.p };
+            let outside: Vec<&CorridorPoint> = self.points.iter().filter(beyond).collect();
+            // The first failing angle next to the edge, and the passing ones past it.
+            let first = if shallow {
+                outside.first()
+            } else {
+                outside.last()
+            };
+            let again: Vec<String> = outside
+                .iter()
+                .filter(|p| p.trials > 0 && prop(p) <= risk)
+                .map(|p| format!("{:.3}", p.fpa_deg))
+                .collect();
+            if let (Some(first), false) = (first, again.is_empty()) {
+                let why = if first.trials == 0 {
+                    "no sample flew".to_string()
+                } else {
+                    format!("{what} is {:.5}, above the risk", prop(first))
+                };
+                notes.push(format!(
+                    "the {} boundary stops at {edge:.3} deg, before {:.3} deg, where {why}; \
+                     beyond it {} deg pass again: more samples an angle (--samples-per-point) \
+                     would tell a fluke from the edge",
+                    if shallow { "shallow" } else { "steep" },
+                    first.fpa_deg,
+                    again.join(", ")
+                ));
+            }
         }
         // The angles where samples flew (at one where all failed or timed out the
         // probabilities are NaN, and hid these notes for every angle: a review).

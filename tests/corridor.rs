@@ -256,3 +256,68 @@ fn a_boundary_missed_by_its_estimate_prints_its_wilson_range() {
         "none in range by the point estimate (its Wilson range allows none .. -5.500 deg)"
     );
 }
+
+/// A boundary is the edge of an unbroken run of passing angles from its safe end: an angle
+/// that fails inside it ends it there, and the angles that pass again beyond are noted. The
+/// steepest passing angle anywhere made a corridor through an angle with 1 of 150 samples
+/// beyond a limit (a review-package trial).
+#[test]
+fn a_boundary_stops_at_the_first_failing_angle_from_its_safe_end() {
+    use dispersa::corridor::{boundary, Corridor, CorridorPoint};
+    use dispersa::stats::wilson;
+    // Angles -11.50 .. -11.00; beyond a limit: 1 sample at -11.50 and at -11.35; skip-outs:
+    // 1 at -11.00.
+    let point = |fpa: f64, over: u64, skips: u64| CorridorPoint {
+        fpa_deg: fpa,
+        trials: 150,
+        failed: 0,
+        timed_out: 0,
+        skip: wilson(skips, 150),
+        g_exceed: wilson(over, 150),
+        heat_exceed: wilson(0, 150),
+        limit_exceed: wilson(over, 150),
+        peak_g: [None; 3],
+        peak_heat: [None; 3],
+        heat_load: [None; 3],
+    };
+    let points: Vec<CorridorPoint> = (0..11)
+        .map(|k| {
+            let fpa = -11.5 + 0.05 * k as f64;
+            let over = u64::from(k == 0 || k == 3);
+            point(fpa, over, u64::from(k == 10))
+        })
+        .collect();
+    let risk = 0.00135;
+    let steep = boundary(&points, risk, false);
+    let shallow = boundary(&points, risk, true);
+    assert!(
+        (steep.deg.unwrap() - -11.30).abs() < 1e-9,
+        "{:?}",
+        steep.deg
+    );
+    assert!(
+        (shallow.deg.unwrap() - -11.05).abs() < 1e-9,
+        "{:?}",
+        shallow.deg
+    );
+    let c = Corridor {
+        points,
+        shallow,
+        steep,
+    };
+    let notes = c.notes(risk);
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "the steep boundary stops at -11.300 deg, before -11.350 deg, where P(either limit \
+             exceeded) is 0.00667, above the risk; beyond it -11.450, -11.400 deg pass again"
+        )),
+        "{notes:?}"
+    );
+    // Nothing passes beyond the shallow boundary: no such note for it.
+    assert!(
+        !notes
+            .iter()
+            .any(|n| n.starts_with("the shallow boundary stops")),
+        "{notes:?}"
+    );
+}
