@@ -136,6 +136,15 @@ fn reentry_report_has_footprint_histograms_and_tornados() {
     assert!(html.contains("footprint_semi_major_km"));
     // Every column of summary.parquet, the tolerance bounds among them.
     assert!(html.contains("upper bound 99.865%/95%") && html.contains("<th>std</th>"));
+    // 300 samples leave the tolerance bounds blank: said under the table and beside each
+    // percentile drawn (they were blank unsaid, and the percentile read as a bound: a
+    // review-package trial).
+    assert!(
+        html.contains("need at least 2218 values of a metric")
+            && html
+                .contains("The 99.865th percentile is an estimate from these samples, not a bound"),
+        "the blank tolerance bounds said"
+    );
     // A second report replaces the first without --force.
     let again = report(&opts(&run_dir)).expect("report again");
     assert_eq!(again.figures, r.figures);

@@ -129,6 +129,22 @@ fn summary_table(t: &Table) -> String {
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody></table>\n");
+    // Blank tolerance bounds, said on the page (the run's stdout and the file's metadata alone
+    // said why: a review-package trial).
+    let col = |name: &str| cols.iter().position(|c| c.0 == name).expect("a column");
+    let (p50, tol) = (col("p50"), col("tolerance_upper_99865_95"));
+    // The metrics' rows (the probabilities', the statuses' and the footprint's have no p50).
+    let blank = (0..t.rows)
+        .filter(|&k| data[p50][k].is_some() && data[tol][k].is_none())
+        .count();
+    if blank > 0 {
+        h.push_str(&format!(
+            "<p class=\"note\">The tolerance bounds (one-sided 99.865 % at 95 % confidence, from \
+             order statistics) need at least {} values of a metric: {blank} rows have fewer and \
+             are blank. Their p99.865 is an estimate, not a bound.</p>\n",
+            crate::stats::TOLERANCE_MIN_SAMPLES
+        ));
+    }
     h
 }
 

@@ -712,7 +712,13 @@ impl RunContext<'_> {
         let n_text = if n < 30.0 {
             format!(" Only {n:.0} samples: correlations below about {noise:.2} are noise.")
         } else {
-            format!(" Over {n:.0} samples; |correlation| below about {noise:.3} is noise.")
+            // Two standard errors: about 1 input in 20 with no effect crosses it by chance
+            // (nose radius against the crossrange miss did, in two runs: a review-package
+            // trial).
+            format!(
+                " Over {n:.0} samples; |correlation| below about {noise:.3} is noise, and about \
+                 1 input in 20 with no effect at all crosses that line by chance."
+            )
         };
         Ok(Some(Figure {
             name: format!("sensitivity_{output}"),
@@ -748,6 +754,25 @@ impl RunContext<'_> {
         );
         if let Some(p) = self.summary_value(metric, "p99865") {
             markers.push(Marker::guide(p, format!("99.865th percentile {}", sig(p))));
+            // The percentile is an estimate; the bound a review reads is the tolerance bound,
+            // said beside it (a review-package trial read 50.45 g at 2,000 samples, where
+            // 3,000 gave a bound of 53.48 g, and the table's bound was blank unsaid).
+            caption.push_str(
+                &match self.summary_value(metric, "tolerance_upper_99865_95") {
+                    Some(t) => format!(
+                    " The 99.865th percentile is an estimate from these samples; the one-sided \
+                     99.865 % upper tolerance bound at 95 % confidence is {} \
+                     (tolerance_upper_99865_95).",
+                    sig(t)
+                ),
+                    None => format!(
+                    " The 99.865th percentile is an estimate from these samples, not a bound: the \
+                     one-sided 99.865 % upper tolerance bound at 95 % confidence needs at least \
+                     {} values, so the summary leaves it blank.",
+                    crate::stats::TOLERANCE_MIN_SAMPLES
+                ),
+                },
+            );
         }
         match self.limit(metric) {
             Some((limit, prob)) => {
