@@ -560,3 +560,35 @@ fn the_minimal_example_configs_run() {
         assert!(stdout.contains(status), "{name}: {stdout}");
     }
 }
+
+/// `--seed` beside `--set run.seed` of another value: --seed wins, said (the override stood in
+/// the files' dispersa.config_overrides as if applied: a batch trial).
+#[test]
+fn a_seed_flag_beside_a_seed_override_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("seeded");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml"),
+            "--samples",
+            "4",
+            "--backend",
+            "cpu",
+            "--seed",
+            "6",
+            "--set",
+            "run.seed=5",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("--seed 6 takes the place of --set run.seed = 5"),
+        "{err}"
+    );
+}
