@@ -166,10 +166,10 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     notes.extend(scenario.run_notes());
     // Both given: --seed wins, and the override stays in the files' dispersa.config_overrides
     // as if applied (a batch trial), so it is said.
-    let seed_set = raw
-        .overrides
-        .iter()
-        .any(|o| o.split_once('=').is_some_and(|(k, _)| k.trim() == "run.seed"));
+    let seed_set = raw.overrides.iter().any(|o| {
+        o.split_once('=')
+            .is_some_and(|(k, _)| k.trim() == "run.seed")
+    });
     if seed_set && seed != run_cfg.seed {
         notes.push(format!(
             "--seed {seed} takes the place of --set run.seed = {} (dispersa.seed in the files \

@@ -2320,3 +2320,44 @@ fn an_unphysical_correlated_group_is_named_by_the_group() {
          first 64 draws",
     );
 }
+
+/// Dispersions of parameters that nothing reads are refused, as a cd under a Cd table is: the
+/// bank angle with no lift (and none dispersed), the main's delay with no main canopy (both
+/// ran, and the tornado ranked them: a from-scratch trial). A heat-flux limit in W/m^2 is
+/// refused as a unit slip (15e6 read P(beyond it) 0, unsaid).
+#[test]
+fn dispersions_that_nothing_reads_and_a_heat_limit_in_w_m2_are_refused() {
+    let bank = format!(
+        "{DEFAULT}\n[dispersions.\"vehicle.bank_deg\"]\ndist = \"uniform\"\nlow = -180.0\nhigh = 180.0\n"
+    );
+    expect_bad(
+        Some(&bank),
+        &[],
+        "`vehicle.bank_deg` turns the lift, and vehicle.lift_to_drag is 0 and not dispersed",
+    );
+    // With the lift dispersed, the bank angle matters: accepted.
+    let lifted = format!(
+        "{bank}\n[dispersions.\"vehicle.lift_to_drag\"]\ndist = \"normal\"\nmean = 0.0\nsigma = 0.01\n"
+    );
+    let (code, err, _, _dir) = run_with(Some(&lifted), &[]);
+    assert_eq!(code, 0, "{err}");
+    // A drogue-only descent: no main's altitude, area or area dispersion.
+    let drogue_only = replace("main_deploy_altitude_km", "# main_deploy_altitude_km")
+        .replacen("main_cd_area_m2 = 36.0", "# main_cd_area_m2", 1)
+        .replacen(
+            "[dispersions.\"parachutes.main_cd_area_m2\"]\ndist = \"normal\"\nsigma = 1.8",
+            "[dispersions.\"parachutes.main_delay_s\"]\ndist = \"uniform\"\nlow = 0.0\nhigh = 2.0\n#",
+            1,
+        );
+    let no_main = drogue_only;
+    expect_bad(
+        Some(&no_main),
+        &[],
+        "`parachutes.main_delay_s` is not used by this config's models",
+    );
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "events.heat_flux_limit_w_cm2=15e6"],
+        "was it given in W/m^2",
+    );
+}

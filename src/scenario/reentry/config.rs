@@ -860,6 +860,19 @@ impl ReentryConfig {
                 }
             }
         }
+        // The bank angle turns the lift: with none, and none dispersed, it is read by nothing
+        // (a dispersion of it ran, and the tornado ranked it: a from-scratch trial).
+        let lift_dispersed = self
+            .dispersed_paths()
+            .any(|(_, p)| p == "vehicle.lift_to_drag");
+        if self.vehicle.lift_to_drag == 0.0 && !lift_dispersed {
+            refused.push((
+                "vehicle.bank_deg".to_string(),
+                "`vehicle.bank_deg` turns the lift, and vehicle.lift_to_drag is 0 and not \
+                 dispersed: nothing reads it, so it cannot be dispersed"
+                    .to_string(),
+            ));
+        }
         // A bare fall flies no canopy: these two have a nominal of 0 (no delay, no area), which
         // the sampler would disperse with nothing reading them.
         if self.parachutes.is_none() {
@@ -1421,10 +1434,21 @@ impl ReentryConfig {
     /// `[events]` limits and `[integrator]`.
     fn validate_events_and_integrator(&self) -> Result<(), ConfigError> {
         positive("events.g_limit", self.events.g_limit)?;
-        positive(
+        let q = positive(
             "events.heat_flux_limit_w_cm2",
             self.events.heat_flux_limit_w_cm2,
         )?;
+        // A limit in W/m^2 is 10,000 times the one meant, and no sample would reach it (15e6
+        // read P(heat flux beyond its limit) 0, unsaid: a from-scratch trial).
+        if q > MAX_HEAT_FLUX_LIMIT_W_CM2 {
+            return Err(ConfigError::key(
+                "events.heat_flux_limit_w_cm2",
+                format!(
+                    "{q} W/cm^2 is above {MAX_HEAT_FLUX_LIMIT_W_CM2} W/cm^2, beyond any entry \
+                     flown: was it given in W/m^2 (10,000 times larger)? The unit is W/cm^2"
+                ),
+            ));
+        }
         let i = &self.integrator;
         if i.method != "rk4" && i.method != "dopri5" {
             return Err(ConfigError::key(
@@ -1524,6 +1548,8 @@ pub const MAX_MAIN_CDA_M2: f64 = 10_000.0;
 /// The same for the mass (Orion's crew module, about 10,000 kg at entry), the nose radius (its
 /// heat shield's, about 6 m) and a canopy's delay (Genesis's g-switch timer, about a minute).
 pub const MAX_MASS_KG: f64 = 20_000.0;
+/// The highest heat-flux limit accepted [W/cm^2]: above it, a limit given in W/m^2.
+pub const MAX_HEAT_FLUX_LIMIT_W_CM2: f64 = 100_000.0;
 pub const MAX_NOSE_RADIUS_M: f64 = 20.0;
 pub const MAX_DELAY_S: f64 = 600.0;
 

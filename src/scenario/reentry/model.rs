@@ -833,7 +833,11 @@ fn nominal_params(cfg: &ReentryConfig) -> Params {
     p[P_MAIN_ALT] = pc
         .and_then(|c| c.main_deploy_altitude_km)
         .unwrap_or(f64::NAN);
-    p[P_MAIN_DELAY] = pc.map_or(f64::NAN, |c| c.main_delay_s);
+    // Without a main canopy its delay is read by nothing: NaN, so that it cannot be dispersed
+    // (a dispersion of it ran, and the tornado ranked it: a from-scratch trial).
+    p[P_MAIN_DELAY] = pc
+        .filter(|c| c.main_deploy_altitude_km.is_some())
+        .map_or(f64::NAN, |c| c.main_delay_s);
     p[P_MAIN_CDA] = pc.and_then(|c| c.main_cd_area_m2).unwrap_or(f64::NAN);
     p[P_TERRAIN] = cfg.landing.terrain_height_m;
     p[P_GSW] = pc.and_then(|c| c.g_switch_g).unwrap_or(f64::NAN);
