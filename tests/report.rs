@@ -1103,3 +1103,36 @@ fn a_main_that_opened_in_no_sample_is_named_in_the_summary() {
     let shipped = run_with("shipped", &[]);
     assert!(!shipped.contains("opened in no sample"), "{shipped}");
 }
+
+/// Landings on a line (a non-rotating spherical Earth, only along-track inputs dispersed, and
+/// narrowly) have no ellipse, and the caption says why, not "too few points" (a from-scratch
+/// trial's 1,000 landings read so).
+#[test]
+fn a_footprint_on_a_line_says_why_it_has_no_ellipse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("line");
+    let ballistic = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/bench/ballistic_exponential.toml"
+    );
+    run(&RunOptions {
+        samples: Some(300),
+        backend: BackendChoice::Cpu,
+        sets: [
+            "dispersions.\"entry.velocity_km_s\".low=12.0",
+            "dispersions.\"entry.velocity_km_s\".high=12.0001",
+            "dispersions.\"entry.flight_path_angle_deg\".sigma=0.0001",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ..options(ballistic, &run_dir)
+    })
+    .expect("run succeeds");
+    let r = report(&opts(&run_dir)).expect("report");
+    let html = check_report(&r.dir, &r.figures);
+    assert!(
+        html.contains("no ellipse: its minor semi-axis would be under a metre")
+            && !html.contains("too few points"),
+        "the caption says why"
+    );
+}

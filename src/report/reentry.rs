@@ -179,6 +179,18 @@ pub(super) fn reentry_figures(
                     e.semi_major_km, e.semi_minor_km, e.orientation_deg
                 ),
             ),
+            // Say which: fewer than 3 landings, or landings on a line (a spherical Earth that
+            // does not turn, dispersed along the track only, landed within 0.08 m of one: its
+            // caption said "too few points", a from-scratch trial).
+            None if pts.len() >= 3 => (
+                Vec::new(),
+                None,
+                String::new(),
+                "no ellipse: its minor semi-axis would be under a metre (the landings lie on a \
+                 line, as when only along-track inputs are dispersed over a non-rotating Earth, \
+                 or at one point)"
+                    .to_string(),
+            ),
             None => (
                 Vec::new(),
                 None,
