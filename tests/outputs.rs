@@ -686,3 +686,24 @@ fn the_units_are_in_the_key_value_metadata_too() {
     assert_eq!(listed.len(), with_unit);
     assert_eq!(listed["peak_g"], "g0 (9.80665 m/s^2)");
 }
+
+/// The density perturbation's and the winds' settings, defaults included, are in the files'
+/// metadata (its top_km and the winds' node spacing were in none: a from-scratch trial).
+#[test]
+fn the_perturbations_settings_are_recorded_with_their_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    run_to(&out, 4, BackendChoice::Cpu, &[]);
+    let (_, kv) = read(&out.join("samples.parquet"));
+    assert!(
+        kv["dispersa.density_perturbation"].contains(" top_km=150 "),
+        "{}",
+        kv["dispersa.density_perturbation"]
+    );
+    let winds = &kv["dispersa.winds"];
+    assert!(
+        winds.contains("node_spacing_km=1 ")
+            && winds.contains("perturbation: gauss_markov correlation_length_km=3 "),
+        "{winds}"
+    );
+}

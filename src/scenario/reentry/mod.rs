@@ -398,16 +398,34 @@ impl Scenario for Reentry {
         let i = &self.cfg.integrator;
         let pert = match &self.cfg.atmosphere.perturbation {
             Some(p) => format!(
-                "gauss_markov correlation_length_km={} node_spacing_km={} sigma={:?} (not applied in --nominal runs)",
-                p.correlation_length_km, p.node_spacing_km, p.sigma
+                "gauss_markov correlation_length_km={} node_spacing_km={} top_km={} sigma={:?} (not applied in --nominal runs)",
+                p.correlation_length_km, p.node_spacing_km, p.top_km, p.sigma
             ),
             None => "none".into(),
         };
-        vec![
+        let mut m = vec![
             ("dispersa.integrator".into(), i.describe(precision)),
             ("dispersa.epoch".into(), self.cfg.entry.epoch.clone()),
             ("dispersa.density_perturbation".into(), pert),
-        ]
+        ];
+        // The winds' defaults are recorded as the density perturbation's are (the node spacing
+        // was in no metadata: a from-scratch trial).
+        if let Some(w) = &self.cfg.winds {
+            let pert = w.perturbation.as_ref().map_or("none".to_string(), |p| {
+                format!(
+                    "gauss_markov correlation_length_km={} sigma={:?} (not applied in --nominal runs)",
+                    p.correlation_length_km, p.sigma
+                )
+            });
+            m.push((
+                "dispersa.winds".into(),
+                format!(
+                    "profile={:?} node_spacing_km={} perturbation: {pert}",
+                    w.profile, w.node_spacing_km
+                ),
+            ));
+        }
+        m
     }
 }
 
