@@ -91,7 +91,7 @@ pub fn bench(
     }
     say!("config {}  samples {samples}  repeats {repeats} (median; includes building the kernel, sampling, Parquet output and statistics)", config.display());
     say!("host share: the part of the wall time spent neither building the kernel nor propagating");
-    say!("draw, write, gather us: the sampling, writing (Parquet) and gathering (in-flight statistics, GPU engines) stages' busy time a trajectory, each on a thread beside the propagation; the host feeds no engine faster than 1e6 / the largest");
+    say!("draw, write, gather us: the sampling, writing (Parquet) and gathering (in-flight statistics, GPU engines) stages' busy time a trajectory, each on a thread beside the propagation; the host feeds no engine faster than 1e6 / the largest of the three trajectories a second");
     say!(
         "{:<7} {:<9} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}  adapter",
         "backend",
@@ -103,6 +103,10 @@ pub fn bench(
         "write us",
         "gather us"
     );
+    // Rows whose kernel build is a third or more of their wall time: at this sample count their
+    // rate ranks the build, paid once a run, more than the propagation (1,000 samples put the
+    // GPU below the CPU engine on lavapipe, unsaid: a review-package trial).
+    let mut build_bound = Vec::new();
     for engine in &engines {
         let refused = match engine {
             Engine::Gpu { precision, .. } => prep.scenario.refuses(*precision),
@@ -140,6 +144,15 @@ pub fn bench(
             v[v.len() / 2]
         };
         let info = engine.info();
+        let (rate, built) = (median(rates.clone()), median(build.clone()));
+        if gpu_row(engine) && built * rate >= samples as f64 / 3.0 {
+            build_bound.push(format!(
+                "{} {} (build {built:.2} s of {:.2} s)",
+                info.backend,
+                info.precision.name(),
+                samples as f64 / rate
+            ));
+        }
         // The CPU engine builds no kernel and gathers nothing beside the propagation: "-", as
         // the README's table has it, not a measured 0.00.
         let gpu = matches!(engine, Engine::Gpu { .. });
@@ -165,6 +178,18 @@ pub fn bench(
             info.driver
         );
     }
+    if !build_bound.is_empty() {
+        say!(
+            "note: building the kernel is a third or more of the wall time of {}: at {samples} \
+             samples these rates rank the build, paid once a run, more than the propagation; \
+             compare engines with more --samples",
+            build_bound.join(", ")
+        );
+    }
     let _ = std::fs::remove_dir_all(&out);
     Ok(())
+}
+
+fn gpu_row(engine: &Engine) -> bool {
+    matches!(engine, Engine::Gpu { .. })
 }
