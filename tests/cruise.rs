@@ -1451,3 +1451,27 @@ fn a_sampled_propellant_above_the_wet_mass_fails_and_says_why() {
         "{why}"
     );
 }
+
+/// A coast (no thrusters) of a config that disperses `[propulsion]`'s numbers notes that nothing
+/// reads them (they ran unsaid, and the tornado ranked them: a from-scratch trial); with
+/// thrusters, no such note.
+#[test]
+fn a_coast_notes_its_unread_thrust_dispersions() {
+    let coast = cruise_with(&[
+        "propulsion.thrusters=0".into(),
+        "propulsion.thrust_mn=0".into(),
+    ]);
+    let notes = coast.run_notes();
+    assert!(
+        notes.iter().any(|n| n
+            .starts_with("propulsion.thrusters = 0 (a coast): nothing reads the dispersed")
+            && n.contains("propulsion.thrust_scale")),
+        "{notes:?}"
+    );
+    let thrusting = cruise_with(&[]);
+    assert!(
+        !thrusting.run_notes().iter().any(|n| n.contains("a coast")),
+        "{:?}",
+        thrusting.run_notes()
+    );
+}

@@ -556,6 +556,27 @@ impl CruiseConfig {
         self.validate_integrator()
     }
 
+    /// With no thrusters (a coast) nothing reads `[propulsion]`'s numbers: the paths of those
+    /// the config disperses, for a note (a coast with its thrust scale dispersed ran, unsaid,
+    /// and the tornado ranked it: a from-scratch trial). A note, not a refusal: `--set
+    /// propulsion.thrusters=0` on a config that disperses them is a coast's what-if.
+    pub fn coast_thrust_dispersions(&self) -> Vec<String> {
+        if self.propulsion.thrusters != 0 {
+            return Vec::new();
+        }
+        let grouped = self.correlated.iter().flat_map(|c| c.paths.iter());
+        let mut paths: Vec<String> = self
+            .dispersions
+            .keys()
+            .chain(grouped)
+            .filter(|p| p.starts_with("propulsion."))
+            .cloned()
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
     /// `[departure]`: the epoch and the flyby or the state.
     fn validate_departure(&self) -> Result<(), ConfigError> {
         let d = &self.departure;

@@ -281,6 +281,14 @@ impl Scenario for Cruise {
     }
     fn run_notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
+        let unread = self.cfg.coast_thrust_dispersions();
+        if !unread.is_empty() {
+            notes.push(format!(
+                "propulsion.thrusters = 0 (a coast): nothing reads the dispersed {}, so their \
+                 columns and sensitivities describe draws that changed no flight",
+                unread.join(", ")
+            ));
+        }
         let p = &self.cfg.propulsion;
         // A solar array that runs no thruster at 1 au, where the cruise starts, and runs one
         // only nearer the Sun (a cruise trial's 0.5 kW array under a 0.6 kW bus timed out every
