@@ -339,7 +339,10 @@ pub fn boundary(points: &[CorridorPoint], risk: f64, shallow: bool) -> Boundary 
     });
     let pick = |f: &dyn Fn(&Proportion) -> f64| -> Option<f64> {
         let mut last = None;
-        for p in &walk {
+        // Angles where none flew at the safe end itself are passed over: nothing says they
+        // fail, and stopping there left no boundary at all (a review).
+        let flown = walk.iter().skip_while(|p| p.trials == 0);
+        for p in flown {
             let prop = if shallow { &p.skip } else { &p.limit_exceed };
             let v = f(prop);
             if p.trials == 0 || v.is_nan() || v > risk {

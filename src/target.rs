@@ -325,8 +325,9 @@ fn aimed_nominal(cfg: &ReentryConfig, (p, o): Flight) -> AimedNominal {
             .as_ref()
             .is_some_and(|p| p.drogue_trigger == "g_switch");
         warnings.push(format!(
-            "the aimed nominal opens no canopy: it hits the ground at {speed:.0} m/s (it never \
-             meets the drogue's trigger, {})",
+            "the aimed nominal opens no canopy: it hits the ground at {speed:.0} m/s (the \
+             drogue's trigger, {}, is not met, or parachutes.drogue_delay_s outlasts the \
+             descent)",
             crate::scenario::reentry::drogue_trigger_key(g_switch)
         ));
     }

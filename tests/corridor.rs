@@ -320,4 +320,19 @@ fn a_boundary_stops_at_the_first_failing_angle_from_its_safe_end() {
             .any(|n| n.starts_with("the shallow boundary stops")),
         "{notes:?}"
     );
+    // An angle where none flew at the steep boundary's safe end (the shallowest) is passed
+    // over, not taken for its end (it left no boundary at all: a review).
+    let mut points = c.points;
+    points.push(CorridorPoint {
+        trials: 0,
+        skip: wilson(0, 0),
+        limit_exceed: wilson(0, 0),
+        ..point(-10.95, 0, 0)
+    });
+    let steep = boundary(&points, risk, false);
+    assert!(
+        (steep.deg.unwrap() - -11.30).abs() < 1e-9,
+        "{:?}",
+        steep.deg
+    );
 }

@@ -372,6 +372,12 @@ fn report_refuses_to_replace_a_directory_that_is_not_a_report() {
     assert_eq!(std::fs::read(mine.join("report.html")).unwrap(), before);
     theirs.force = true;
     report(&theirs).expect("with --force");
+    // A run moved after its report: its own report, inside it, is made again (the stored
+    // path is the old one: a review).
+    report(&opts(&second)).expect("the second run's own report");
+    let moved = tmp.path().join("moved");
+    std::fs::rename(&second, &moved).unwrap();
+    report(&opts(&moved)).expect("the moved run's report made again");
 }
 
 #[test]

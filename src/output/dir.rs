@@ -192,7 +192,6 @@ pub fn finished_by(dir: &Path, identity: &Identity) -> Option<Option<String>> {
     read_identity(dir).map(|theirs| theirs.difference(identity, false))
 }
 
-/// The kind `dir`'s `.dispersa` marker names, if it has one.
 /// The directory a report in `dir` reports, as its marker records it (None for a report
 /// written before the markers recorded it, or for no report).
 pub fn report_source(dir: &Path) -> Option<PathBuf> {
@@ -204,6 +203,7 @@ pub fn report_source(dir: &Path) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// The kind `dir`'s `.dispersa` marker names, if it has one.
 fn marker_kind(dir: &Path) -> Option<DirKind> {
     let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
     KINDS

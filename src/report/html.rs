@@ -134,8 +134,10 @@ fn summary_table(t: &Table) -> String {
     let col = |name: &str| cols.iter().position(|c| c.0 == name).expect("a column");
     let (p50, tol) = (col("p50"), col("tolerance_upper_99865_95"));
     // The metrics' rows (the probabilities', the statuses' and the footprint's have no p50).
+    // Blank for want of values, not for a summary written before the columns (a review).
+    let short = |k: usize| count[k].is_some_and(|c| c < crate::stats::TOLERANCE_MIN_SAMPLES as f64);
     let blank = (0..t.rows)
-        .filter(|&k| data[p50][k].is_some() && data[tol][k].is_none())
+        .filter(|&k| data[p50][k].is_some() && data[tol][k].is_none() && short(k))
         .count();
     if blank > 0 {
         h.push_str(&format!(

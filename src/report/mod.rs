@@ -240,8 +240,11 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     }
     // A report of this same directory is replaced as it is made again; one of another run is
     // not without --force (a batch trial's report of one run replaced another's unsaid).
+    // A report inside the directory it reports (the default `report`, `_report`) moves with
+    // it, so a run moved or copied is not refused for its own report (a review).
     let source = absolute(dir);
-    let theirs = crate::output::report_source(&out).filter(|s| *s != source);
+    let inside = absolute(&out).starts_with(&source);
+    let theirs = crate::output::report_source(&out).filter(|s| *s != source && !inside);
     if let (Some(theirs), false) = (&theirs, opts.force) {
         return Err(ReportError::Input(format!(
             "--out {}: holds the report of {}, another directory than {}; --force replaces it",
@@ -757,8 +760,13 @@ impl RunContext<'_> {
             // The percentile is an estimate; the bound a review reads is the tolerance bound,
             // said beside it (a review-package trial read 50.45 g at 2,000 samples, where
             // 3,000 gave a bound of 53.48 g, and the table's bound was blank unsaid).
+            let short = self
+                .summary_value(metric, "count")
+                .is_some_and(|c| c < crate::stats::TOLERANCE_MIN_SAMPLES as f64);
             caption.push_str(
                 &match self.summary_value(metric, "tolerance_upper_99865_95") {
+                    // A summary written before the bounds were: nothing to add (a review).
+                    None if !short => String::new(),
                     Some(t) => format!(
                     " The 99.865th percentile is an estimate from these samples; the one-sided \
                      99.865 % upper tolerance bound at 95 % confidence is {} \

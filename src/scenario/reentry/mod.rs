@@ -295,8 +295,9 @@ impl Scenario for Reentry {
             };
             return vec![format!(
                 "the config has parachutes, but no drogue opened in any sample: {which} of the \
-                 bare capsule (touchdown_speed_m_s), which never met the drogue's trigger ({}); \
-                 a peak reached at touchdown (time_peak_g_s = time_of_flight_s) is cut there",
+                 bare capsule (touchdown_speed_m_s), whose drogue never opened (its trigger, {}, \
+                 was not met, or parachutes.drogue_delay_s outlasted the descent); a peak \
+                 reached at touchdown (time_peak_g_s = time_of_flight_s) is cut there",
                 drogue_trigger_key(self.model.g_switch)
             )];
         }

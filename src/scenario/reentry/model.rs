@@ -568,11 +568,23 @@ impl Model {
         }
     }
 
+    /// Whether a B-plane sample's delivery misses the entry interface: no entry state (a NaN
+    /// angle) from a hyperbola that exists (a v_inf in range and a positive mu: without one a
+    /// NaN angle is the bad input's, named below, not a miss, and not "never captured": a
+    /// review).
+    pub fn missed_interface(&self, p: &Params) -> bool {
+        self.bplane_epoch_jd.is_some()
+            && p[P_FPA].is_nan()
+            && p[P_VINF] > 0.0
+            && p[P_VINF] <= MAX_VINF_KM_S
+            && p[P_MU] > 0.0
+    }
+
     /// The first parameter of a sample outside its physical range (`path = value`), or None.
     /// Such a sample is failed before any engine (pack_input gives it a NaN mass); this names
     /// why, for the `failure_reason` column.
     pub fn unphysical(&self, p: &Params) -> Option<String> {
-        if self.bplane_epoch_jd.is_some() && p[P_FPA].is_nan() {
+        if self.missed_interface(p) {
             return Some(MISSED_INTERFACE.to_string());
         }
         let exp = self.atm_model == ATM_EXPONENTIAL;

@@ -3,7 +3,7 @@
 
 use super::config::DROGUE_MAX_MACH;
 use super::layout::*;
-use super::model::{Model, Params, P_AZ, P_FPA, P_LAT, P_LON};
+use super::model::{Model, Params, P_AZ, P_LAT, P_LON};
 use crate::physics::geodesy::cartesian_to_geodetic_m;
 use crate::physics::geodesy::{crossrange_km, east_north_km, great_circle_km, wgs84_geodetic_deg};
 use crate::scenario::{Probability, SampleOutputs};
@@ -140,7 +140,7 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     {
         // No flight: a B-plane delivery that never reaches the interface (Model::unphysical's
         // first reason).
-        let no_flight = status == ST_FAILED && model.bplane_epoch_jd.is_some() && p[P_FPA].is_nan();
+        let no_flight = status == ST_FAILED && model.missed_interface(p);
         return SampleOutputs {
             status: ST_FAILED,
             metrics: m,
