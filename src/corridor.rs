@@ -324,7 +324,8 @@ fn point_stats(
 /// exceeds it. So every angle between a boundary and its safe end passes: the steepest passing
 /// angle anywhere reported a corridor through an angle that failed (1 of 150 samples beyond a
 /// limit at -11.35 deg inside a steep boundary at -11.45: a review-package trial). An angle
-/// where none flew (all failed or timed out) ends the walk too: nothing says it passes. The
+/// where none flew (all failed or timed out) ends the walk too, nothing saying it passes, but
+/// at the safe end itself such angles are passed over. The
 /// range comes from the Wilson intervals: the same rule applied to ci_low (optimistic) and to
 /// ci_high (conservative).
 pub fn boundary(points: &[CorridorPoint], risk: f64, shallow: bool) -> Boundary {
