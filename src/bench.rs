@@ -144,8 +144,11 @@ pub fn bench(
             v[v.len() / 2]
         };
         let info = engine.info();
-        let (rate, built) = (median(rates.clone()), median(build.clone()));
-        if gpu_row(engine) && built * rate >= samples as f64 / 3.0 {
+        // The CPU engine builds no kernel and gathers nothing beside the propagation: "-", as
+        // the README's table has it, not a measured 0.00.
+        let gpu = matches!(engine, Engine::Gpu { .. });
+        let (rate, built) = (median(rates), median(build.clone()));
+        if gpu && built * rate >= samples as f64 / 3.0 {
             build_bound.push(format!(
                 "{} {} (build {built:.2} s of {:.2} s)",
                 info.backend,
@@ -153,9 +156,6 @@ pub fn bench(
                 samples as f64 / rate
             ));
         }
-        // The CPU engine builds no kernel and gathers nothing beside the propagation: "-", as
-        // the README's table has it, not a measured 0.00.
-        let gpu = matches!(engine, Engine::Gpu { .. });
         let shown = |v: Vec<f64>| {
             if gpu {
                 format!("{:.2}", median(v))
@@ -167,7 +167,7 @@ pub fn bench(
             "{:<7} {:<9} {:>10.0} {:>9.1}% {:>8} {:>8.2} {:>8.2} {:>9}  {} [{}] {}",
             info.backend,
             info.precision.name(),
-            median(rates),
+            rate,
             100.0 * median(host),
             shown(build),
             median(draw),
@@ -188,8 +188,4 @@ pub fn bench(
     }
     let _ = std::fs::remove_dir_all(&out);
     Ok(())
-}
-
-fn gpu_row(engine: &Engine) -> bool {
-    matches!(engine, Engine::Gpu { .. })
 }

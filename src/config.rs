@@ -86,7 +86,7 @@ pub fn long_numbers_shortened(message: &str) -> String {
 /// the overrides applied in order, whatever their order, spelling or repetition where the
 /// result is the same, and a whole number equal to the same number written with a point (the
 /// typed config reads both alike; a whole-number key refuses a point). Comments and layout do
-/// not count. Configs that do not parse are compared as text.
+/// not count. Configs that do not parse are the same only as identical text.
 pub fn same_settings(a: (&str, &[String]), b: (&str, &[String])) -> bool {
     // The same text and overrides are the same run, a `nan` value included (NaN is unequal to
     // itself: a review).
@@ -98,7 +98,8 @@ pub fn same_settings(a: (&str, &[String]), b: (&str, &[String])) -> bool {
         RawConfig::parse(b.0, "", b.1),
     ) {
         (Ok(x), Ok(y)) => same_table(&x.table, &y.table),
-        _ => a == b,
+        // Not identical (above), and one does not parse: another run.
+        _ => false,
     }
 }
 
@@ -872,6 +873,23 @@ pub struct CorrelatedConfig {
 }
 
 pub type Dispersions = BTreeMap<String, DispersionConfig>;
+
+/// Every dispersed parameter path of a config, with the config key that disperses it: a single
+/// dispersion (`dispersions."path"`), or a correlated group (`correlated[g].paths`).
+pub fn dispersed_paths<'a>(
+    dispersions: &'a Dispersions,
+    correlated: &'a [CorrelatedConfig],
+) -> impl Iterator<Item = (String, &'a String)> + 'a {
+    let single = dispersions
+        .keys()
+        .map(|k| (format!("dispersions.\"{k}\""), k));
+    let grouped = correlated.iter().enumerate().flat_map(|(g, c)| {
+        c.paths
+            .iter()
+            .map(move |k| (format!("correlated[{g}].paths"), k))
+    });
+    single.chain(grouped)
+}
 
 /// Reject NaN and infinities, naming the key.
 pub fn finite(key: &str, value: f64) -> Result<f64, ConfigError> {

@@ -196,11 +196,9 @@ pub fn aim_with(
     };
     let mut passes: Vec<Pass> = Vec::new();
     loop {
-        let converging = passes.len() >= 2 && {
-            let [.., a, b] = passes.as_slice() else {
-                unreachable!()
-            };
-            b.miss_m() <= 0.9 * a.miss_m()
+        let converging = match passes.as_slice() {
+            [.., a, b] => b.miss_m() <= 0.9 * a.miss_m(),
+            _ => false,
         };
         if passes.len() >= MAX_PASSES && !(converging && passes.len() < MAX_PASSES_CONVERGING) {
             break;

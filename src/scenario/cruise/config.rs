@@ -564,14 +564,12 @@ impl CruiseConfig {
         if self.propulsion.thrusters != 0 {
             return Vec::new();
         }
-        let grouped = self.correlated.iter().flat_map(|c| c.paths.iter());
-        let mut paths: Vec<String> = self
-            .dispersions
-            .keys()
-            .chain(grouped)
-            .filter(|p| p.starts_with("propulsion."))
-            .cloned()
-            .collect();
+        let mut paths: Vec<String> =
+            crate::config::dispersed_paths(&self.dispersions, &self.correlated)
+                .map(|(_, p)| p)
+                .filter(|p| p.starts_with("propulsion."))
+                .cloned()
+                .collect();
         paths.sort();
         paths.dedup();
         paths

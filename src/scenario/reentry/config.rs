@@ -780,16 +780,7 @@ impl ReentryConfig {
     /// Every dispersed parameter path, with the config key that disperses it (a single
     /// dispersion, or a correlated group).
     fn dispersed_paths(&self) -> impl Iterator<Item = (String, &String)> {
-        let dispersed = self
-            .dispersions
-            .keys()
-            .map(|k| (format!("dispersions.\"{k}\""), k));
-        let grouped = self.correlated.iter().enumerate().flat_map(|(g, c)| {
-            c.paths
-                .iter()
-                .map(move |k| (format!("correlated[{g}].paths"), k))
-        });
-        dispersed.chain(grouped)
+        crate::config::dispersed_paths(&self.dispersions, &self.correlated)
     }
 
     /// Checks beyond types: signs, ranges, consistency. Dispersions are checked by the sampler.
@@ -862,10 +853,7 @@ impl ReentryConfig {
         }
         // The bank angle turns the lift: with none, and none dispersed, it is read by nothing
         // (a dispersion of it ran, and the tornado ranked it: a from-scratch trial).
-        let lift_dispersed = self
-            .dispersed_paths()
-            .any(|(_, p)| p == "vehicle.lift_to_drag");
-        if self.vehicle.lift_to_drag == 0.0 && !lift_dispersed {
+        if self.vehicle.lift_to_drag == 0.0 && !self.disperses("vehicle.lift_to_drag") {
             refused.push((
                 "vehicle.bank_deg".to_string(),
                 "`vehicle.bank_deg` turns the lift, and vehicle.lift_to_drag is 0 and not \

@@ -201,17 +201,7 @@ impl Scenario for Reentry {
         let m = &self.model;
         let bisect = |n: usize| (n.max(2) - 1).next_power_of_two().trailing_zeros().max(1) as f64;
         let v = &self.cfg.vehicle;
-        let lift = v.lift_to_drag != 0.0
-            || self
-                .cfg
-                .dispersions
-                .keys()
-                .any(|k| k == "vehicle.lift_to_drag")
-            || self
-                .cfg
-                .correlated
-                .iter()
-                .any(|c| c.paths.iter().any(|k| k == "vehicle.lift_to_drag"));
+        let lift = v.lift_to_drag != 0.0 || self.cfg.disperses("vehicle.lift_to_drag");
         // The kernel's Cd modes: 0 constant, 1 table rows by bisection, 2 uniform table.
         let cd_mode = match (m.cd_mode, m.cd_uniform) {
             (CD_CONSTANT, _) => 0,
