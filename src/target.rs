@@ -6,7 +6,11 @@
 //! a rigid shift (the Earth's rotation, the winds and the meridians' convergence make it
 //! differ by a few per cent), so each pass cuts the miss by a factor of ~20-100. The longitude
 //! moves by the east miss measured on the landing's parallel: a change of entry longitude
-//! turns the whole trajectory about the polar axis.
+//! turns the whole trajectory about the polar axis. Near a pole the rigid shift fails (the
+//! azimuth is held from the local north, which turns as the entry point moves): once a pass of
+//! it closes less than [`RIGID_SHARE`] of its move, or would carry the entry point past the
+//! pole, the aim takes Newton's steps in km east and north of the entry point, the landing's
+//! miss differenced by [`STATE_STEP_KM`] in each, along great circles that may cross the pole.
 //!
 //! Bplane mode: the aim point is moved by Newton's method in polar terms, |B| and the B-plane
 //! angle, the landing's east/north miss differenced by [`B_STEP_KM`] in each. B moves the entry
@@ -20,7 +24,7 @@
 
 use crate::config::{ConfigError, RawConfig};
 use crate::engine::Engine;
-use crate::physics::geodesy::{east_north_km, radii_of_curvature_m};
+use crate::physics::geodesy::{east_north_km, moved_deg, radii_of_curvature_m};
 use crate::pipeline::Samples;
 use crate::scenario::reentry::{
     Reentry, ReentryConfig, M_DROGUE_TIME, M_LAT, M_LON, M_PEAK_G, M_PEAK_Q, M_TOUCHDOWN_SPEED,
@@ -34,14 +38,24 @@ use std::path::Path;
 pub const AIM_TOLERANCE_M: f64 = 10.0;
 /// Passes before giving up.
 pub const MAX_PASSES: usize = 16;
-/// Passes before giving up on an aim whose miss still falls by a tenth or more a pass: near a
-/// pole a state-mode aim closes about a fifth of its miss a pass (85 N: 8.8, 6.8, 5.3, 4.1,
-/// 3.2 km, and gave up at 16 passes on a reachable target, a review-package trial).
+/// Passes before giving up on an aim whose miss still falls by a tenth or more a pass. Added
+/// when a state-mode aim near a pole closed about a fifth of its miss a pass (85 N: 8.8, 6.8,
+/// 5.3, 4.1, 3.2 km, and gave up at 16 passes on a reachable target, a review-package trial);
+/// Newton's step now takes that aim in 7 passes ([`RIGID_SHARE`]), and this stays a backstop.
 pub const MAX_PASSES_CONVERGING: usize = 64;
 /// The most a state-mode pass moves the entry point [km]: the rigid shift holds near the aim,
 /// and over thousands of km the meridians' convergence breaks it (a target 15,344 km off moved
 /// the latitude past the pole in one pass). A target an ocean away takes a pass per 3,000 km.
 pub const MAX_MOVE_KM: f64 = 3000.0;
+/// A state-mode aim leaves the rigid shift for Newton's step once a pass of it closes less than
+/// this share of the distance it moved the entry point. The shift closes 95-99 % near the aim
+/// away from the poles (module doc); near one the meridians' convergence turns the landing's
+/// response, and a target at 85 S took 10 passes to close from 2,167 km to 46 km, and 85 N 43
+/// passes for its last 8 km, before Newton's step.
+pub const RIGID_SHARE: f64 = 0.8;
+/// The state-mode Newton step's difference probe [km]: a kilometre moves the landing by about as
+/// much, against its 1.5 m integration error (README "Integration accuracy"): the slope to 0.2 %.
+pub const STATE_STEP_KM: f64 = 1.0;
 /// The B-plane difference step [km], in |B| and along the B-plane angle's arc. Near the skip-out
 /// edge the landing moves up to ~1,800 km per km of |B| (16 deg of latitude a km at 75 N on the
 /// shipped asymptote) and that slope changes by ~1 deg/km a km: 50 m keeps a difference within ~2 %
@@ -195,6 +209,7 @@ pub fn aim_with(
         Ok(([e, n, lat], (p, o)))
     };
     let mut passes: Vec<Pass> = Vec::new();
+    let mut newton = false;
     loop {
         let converging = match passes.as_slice() {
             [.., a, b] => b.miss_m() <= 0.9 * a.miss_m(),
@@ -226,28 +241,19 @@ pub fn aim_with(
                 skip_margin,
             });
         }
-        let next = if cfg.entry.bplane() {
-            bplane_step(&cfg, aim, [e, n], &passes, keys, &miss)?
-        } else {
-            // Move the entry point by the miss, turned around, in its own east/north plane (at
-            // most MAX_MOVE_KM).
-            let cap = (MAX_MOVE_KM / e.hypot(n)).min(1.0);
-            let (e, n) = (e * cap, n * cap);
-            let (m_radius, _) = radii_of_curvature_m(aim[0]);
-            let lat = aim[0] - (1000.0 * n / m_radius).to_degrees();
-            if lat.abs() >= 90.0 {
-                break;
+        // The rigid shift until a pass of it closes less than RIGID_SHARE of the distance it
+        // moved the entry point, or would carry it past a pole; Newton's step from then on.
+        newton |= matches!(passes.as_slice(), [.., a, b]
+            if a.miss_m() - b.miss_m() < RIGID_SHARE * a.miss_m().min(1000.0 * MAX_MOVE_KM));
+        let rigid = (!cfg.entry.bplane() && !newton)
+            .then(|| rigid_shift(aim, [e, n], landed_lat))
+            .flatten();
+        let next = match rigid {
+            Some(next) => next,
+            None => {
+                newton = true;
+                newton_step(&cfg, aim, [e, n], &passes, keys, &miss)?
             }
-            // A change of the entry longitude turns the trajectory about the polar axis, so
-            // the landing's longitude changes by as much: the east miss is turned into degrees
-            // on the landing's parallel, not the entry point's (at the entry's, a target at
-            // 86 N closed less than half its miss a pass and gave up at 56 m, a new user's
-            // trial). Longitude kept in [-180, 180).
-            let (_, n_landed) = radii_of_curvature_m(landed_lat);
-            let parallel_m = (n_landed * landed_lat.to_radians().cos()).max(1.0);
-            let turn = (1000.0 * e / parallel_m).to_degrees().clamp(-180.0, 180.0);
-            let lon = aim[1] - turn;
-            [lat, (lon + 180.0).rem_euclid(360.0) - 180.0]
         };
         set_aim(&mut cfg, next);
     }
@@ -255,10 +261,31 @@ pub fn aim_with(
     let best = closest(&passes, keys);
     Err(AimError::Failed(format!(
         "no aim within {AIM_TOLERANCE_M} m after {} passes (last miss {last:.1} m{best}): the \
-         landing does not follow the aim closely enough here (near a pole the entry point's \
-         longitude moves the landing little), or the target cannot be reached",
+         landing does not follow the aim closely enough here, or the target cannot be reached",
         passes.len()
     )))
+}
+
+/// A state-mode pass's rigid shift (module doc): the entry point moved by the miss `r` (east,
+/// north) [km], turned around, at most [`MAX_MOVE_KM`]; None where it would pass a pole.
+fn rigid_shift(aim: [f64; 2], r: [f64; 2], landed_lat: f64) -> Option<[f64; 2]> {
+    let cap = (MAX_MOVE_KM / r[0].hypot(r[1])).min(1.0);
+    let (e, n) = (r[0] * cap, r[1] * cap);
+    let (m_radius, _) = radii_of_curvature_m(aim[0]);
+    let lat = aim[0] - (1000.0 * n / m_radius).to_degrees();
+    if lat.abs() >= 90.0 {
+        return None;
+    }
+    // A change of the entry longitude turns the trajectory about the polar axis, so the
+    // landing's longitude changes by as much: the east miss is turned into degrees on the
+    // landing's parallel, not the entry point's (at the entry's, a target at 86 N closed less
+    // than half its miss a pass and gave up at 56 m, a new user's trial). Longitude kept in
+    // [-180, 180).
+    let (_, n_landed) = radii_of_curvature_m(landed_lat);
+    let parallel_m = (n_landed * landed_lat.to_radians().cos()).max(1.0);
+    let turn = (1000.0 * e / parallel_m).to_degrees().clamp(-180.0, 180.0);
+    let lon = aim[1] - turn;
+    Some([lat, (lon + 180.0).rem_euclid(360.0) - 180.0])
 }
 
 /// The closest aim flown, which may serve where the tolerance is only missed: "; the closest
@@ -398,11 +425,13 @@ fn aim_notes(
         .collect()
 }
 
-/// One damped Newton step of a B-plane aim, in |B| and the B-plane angle (module doc), from the
-/// aim's miss `r` (east, north) [km]: the step halved (up to [`DAMPING`] times) while the aim it
-/// reaches does not land or lands farther off; far from the target the full step can leave the
-/// corridor (a target 700 km off skipped out on the first step).
-fn bplane_step(
+/// Newton's step of an aim (module doc), in km along two directions. In bplane mode: |B| and
+/// the arc along the B-plane angle at this |B|, the |B| probe inwards first (steeper, away from
+/// the skip-out edge), the angle's at most 1e-3 rad (near B = 0 an arc of 50 m is a large
+/// angle). In state mode, where the rigid shift fails: east and north of the entry point, along
+/// the great circles that leave it ([`moved_deg`]), which cross a pole where degrees of latitude
+/// cannot.
+fn newton_step(
     cfg: &ReentryConfig,
     aim: [f64; 2],
     r: [f64; 2],
@@ -410,79 +439,118 @@ fn bplane_step(
     keys: [&'static str; 2],
     miss: &MissFn<'_>,
 ) -> Result<[f64; 2], AimError> {
-    let (b, theta) = polar(aim);
-    let fly = |b: f64, theta: f64| {
-        let mut probe = cfg.clone();
-        set_aim(&mut probe, cartesian(b, theta));
-        miss(&probe).map(|(m, _)| [m[0], m[1]])
-    };
-    // Columns: d(east, north) / d|B| and / d(arc), [km/km]. The |B| probe goes inwards first
-    // (steeper, away from the skip-out edge), the other way when it does not land. The angle's
-    // probe is at most 1e-3 rad (near B = 0 an arc of 50 m is a large angle).
-    let mut jac = [[0.0; 2]; 2];
-    let d_theta = (B_STEP_KM / b).min(1e-3);
-    for (k, what) in ["|B|", "the B-plane angle"].into_iter().enumerate() {
-        let sign = if k == 0 { -1.0 } else { 1.0 };
-        let at = |s: f64| {
-            let (m, arc) = if k == 0 {
-                (fly(b + s * B_STEP_KM, theta), s * B_STEP_KM)
-            } else {
-                (fly(b, theta + s * d_theta), s * b * d_theta)
-            };
-            m.map(|m| [(m[0] - r[0]) / arc, (m[1] - r[1]) / arc])
+    if cfg.entry.bplane() {
+        let (b, theta) = polar(aim);
+        let chart = |d: [f64; 2]| (b + d[0] > 0.0).then(|| cartesian(b + d[0], theta + d[1] / b));
+        let newton = Newton {
+            names: ["|B|", "the B-plane angle"],
+            probes_km: [-B_STEP_KM, B_STEP_KM.min(1e-3 * b)],
+            max_move_km: f64::INFINITY,
+            out_of_reach: "the target is out of reach of this asymptote",
         };
-        let col = at(sign).or_else(|_| at(-sign)).map_err(|err| {
-            let what = format!(
-                "the {B_STEP_KM} km difference probes of {what} after pass {}",
-                passes.len()
-            );
-            after_passes(err, &what, passes, keys)
-        })?;
-        (jac[0][k], jac[1][k]) = (col[0], col[1]);
+        newton.step(cfg, &chart, r, passes, keys, miss)
+    } else {
+        let chart = |d: [f64; 2]| {
+            let (lat, lon) = moved_deg(aim[0], aim[1], d[0], d[1]);
+            Some([lat, lon])
+        };
+        let newton = Newton {
+            names: ["the entry point east", "the entry point north"],
+            probes_km: [STATE_STEP_KM; 2],
+            max_move_km: MAX_MOVE_KM,
+            out_of_reach: "the target cannot be reached from this entry speed, angle and azimuth",
+        };
+        newton.step(cfg, &chart, r, passes, keys, miss)
     }
-    let det = jac[0][0] * jac[1][1] - jac[0][1] * jac[1][0];
-    if det.abs() <= 1e-12 {
-        return Err(AimError::Failed(format!(
-            "after pass {}: the landing does not move with the aim here (the differences of \
-             |B| and of the B-plane angle move it the same way){}",
-            passes.len(),
-            closest(passes, keys)
-        )));
-    }
-    let full = [
-        -(jac[1][1] * r[0] - jac[0][1] * r[1]) / det,
-        -(-jac[1][0] * r[0] + jac[0][0] * r[1]) / det,
-    ];
-    // The step in km of |B| and of arc at this |B|, the angle's from the arc at this |B| (the
-    // Jacobian's own).
-    let at_scale = |scale: f64| (b + scale * full[0], theta + scale * full[1] / b);
-    let mut closer = None;
-    let mut scale = 1.0;
-    for _ in 0..DAMPING {
-        let (nb, nt) = at_scale(scale);
-        if nb > 0.0 {
-            if let Ok(m) = fly(nb, nt) {
+}
+
+/// One damped Newton step of an aim in a chart about it: two coordinates in km (`chart` maps
+/// them to the aim's keys, None where they leave its domain), the landing's east/north miss
+/// differenced along each by `probes_km` (the other way where that probe does not land). The
+/// step is capped at `max_move_km` and halved (up to [`DAMPING`] times) while the aim it reaches
+/// does not land or lands farther off; far from the target the full step can leave the corridor
+/// (a target 700 km off skipped out on the first step).
+struct Newton {
+    names: [&'static str; 2],
+    probes_km: [f64; 2],
+    max_move_km: f64,
+    out_of_reach: &'static str,
+}
+
+impl Newton {
+    fn step(
+        &self,
+        cfg: &ReentryConfig,
+        chart: &dyn Fn([f64; 2]) -> Option<[f64; 2]>,
+        r: [f64; 2],
+        passes: &[Pass],
+        keys: [&'static str; 2],
+        miss: &MissFn<'_>,
+    ) -> Result<[f64; 2], AimError> {
+        let fly = |d: [f64; 2]| -> Result<[f64; 2], AimError> {
+            let Some(at) = chart(d) else {
+                return Err(AimError::Failed("leaves the aim's domain".into()));
+            };
+            let mut probe = cfg.clone();
+            set_aim(&mut probe, at);
+            miss(&probe).map(|(m, _)| [m[0], m[1]])
+        };
+        // Columns: d(east, north) / d(coordinate), [km/km].
+        let mut jac = [[0.0; 2]; 2];
+        for k in 0..2 {
+            let at = |s: f64| {
+                let mut d = [0.0; 2];
+                d[k] = s * self.probes_km[k];
+                fly(d).map(|m| [(m[0] - r[0]) / d[k], (m[1] - r[1]) / d[k]])
+            };
+            let col = at(1.0).or_else(|_| at(-1.0)).map_err(|err| {
+                let what = format!(
+                    "the {} km difference probes of {} after pass {}",
+                    self.probes_km[k].abs(),
+                    self.names[k],
+                    passes.len()
+                );
+                after_passes(err, &what, passes, keys)
+            })?;
+            (jac[0][k], jac[1][k]) = (col[0], col[1]);
+        }
+        let det = jac[0][0] * jac[1][1] - jac[0][1] * jac[1][0];
+        if det.abs() <= 1e-12 {
+            return Err(AimError::Failed(format!(
+                "after pass {}: the landing does not move with the aim here (the differences of \
+                 {} and of {} move it the same way){}",
+                passes.len(),
+                self.names[0],
+                self.names[1],
+                closest(passes, keys)
+            )));
+        }
+        let full = [
+            -(jac[1][1] * r[0] - jac[0][1] * r[1]) / det,
+            -(-jac[1][0] * r[0] + jac[0][0] * r[1]) / det,
+        ];
+        let mut scale = (self.max_move_km / full[0].hypot(full[1])).min(1.0);
+        for _ in 0..DAMPING {
+            let d = full.map(|x| scale * x);
+            if let (Some(at), Ok(m)) = (chart(d), fly(d)) {
                 if m[0].hypot(m[1]) < r[0].hypot(r[1]) {
-                    closer = Some(cartesian(nb, nt));
-                    break;
+                    return Ok(at);
                 }
             }
+            scale *= 0.5;
         }
-        scale *= 0.5;
-    }
-    // No step along Newton's direction lands closer: stop here rather than take the smallest one
-    // anyway (the miss grew on every pass from 284 to 1,417 km, a new user's trial).
-    closer.ok_or_else(|| {
-        AimError::Failed(format!(
+        // No step along Newton's direction lands closer: stop here rather than take the smallest
+        // one anyway (the miss grew on every pass from 284 to 1,417 km, a new user's trial).
+        Err(AimError::Failed(format!(
             "after pass {}: no step towards the target, down to 1/{} of Newton's, lands closer \
-             than {:.1} km: the target is out of reach of this asymptote, or the landing does not \
-             follow the aim smoothly here{}",
+             than {:.1} km: {}, or the landing does not follow the aim smoothly here{}",
             passes.len(),
             1u32 << DAMPING,
             r[0].hypot(r[1]),
+            self.out_of_reach,
             closest(passes, keys)
-        ))
-    })
+        )))
+    }
 }
 
 /// |B| [km] and the B-plane angle [rad] of (B.T, B.R), the angle from T towards R.
@@ -666,7 +734,7 @@ mod tests {
             miss_north_km: 4.0,
         }];
         let keys = aim_keys(&cfg);
-        let err = bplane_step(&cfg, aim, [3.0, 4.0], &passes, keys, &lands_only_at_the_aim)
+        let err = newton_step(&cfg, aim, [3.0, 4.0], &passes, keys, &lands_only_at_the_aim)
             .expect_err("no probe lands")
             .to_string();
         assert!(
