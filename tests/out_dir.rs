@@ -9,6 +9,11 @@ use std::process::{Command, Output};
 const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
 
 fn run(cwd: &Path, out: &str, force: bool) -> Output {
+    run_with(cwd, out, force, &[])
+}
+
+/// [`run`] with more arguments.
+fn run_with(cwd: &Path, out: &str, force: bool, more: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
     c.current_dir(cwd).args([
         "run",
@@ -24,7 +29,7 @@ fn run(cwd: &Path, out: &str, force: bool) -> Output {
     if force {
         c.arg("--force");
     }
-    c.output().unwrap()
+    c.args(more).output().unwrap()
 }
 
 fn err(o: &Output) -> String {
@@ -128,11 +133,80 @@ fn a_kill_inside_the_swap_is_recovered_by_the_next_start() {
     // Killed after the new run was in place but before the old one was removed (the name
     // earlier builds gave it).
     std::fs::create_dir(d.join(".r.partial-424243.replaced")).unwrap();
-    std::fs::write(d.join(".r.partial-424243.replaced/old.txt"), "x").unwrap();
+    for f in [".dispersa", "samples.parquet"] {
+        std::fs::copy(
+            d.join("r").join(f),
+            d.join(".r.partial-424243.replaced").join(f),
+        )
+        .unwrap();
+    }
     let o = run(d, "r", true);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(err(&o).contains("removed"), "{}", err(&o));
     assert!(!d.join(".r.partial-424243.replaced").exists());
+}
+
+/// What a bad-input trial lost: folders of the user's under dispersa's temporary names beside
+/// --out were renamed onto it or deleted, --force deleted the config being run and notes kept in
+/// the run's directory, and a refusal left the parents of --out that it had made. Each is now
+/// refused (exit 2) or undone, and the user's files are where they were.
+#[test]
+fn nothing_dispersa_did_not_write_is_moved_or_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for temp in [".o.replaced", ".o.partial", ".o.partial-mydata"] {
+        std::fs::create_dir(d.join(temp)).unwrap();
+        std::fs::write(d.join(temp).join("thesis.txt"), "keep me").unwrap();
+        let o = run(d, "o", false);
+        assert_eq!(o.status.code(), Some(2), "{temp}: {}", err(&o));
+        assert!(
+            err(&o).contains(&format!("{temp} beside it bears the name dispersa gives")),
+            "{}",
+            err(&o)
+        );
+        assert!(!d.join("o").exists(), "{temp} renamed onto o");
+        assert_eq!(
+            std::fs::read_to_string(d.join(temp).join("thesis.txt")).unwrap(),
+            "keep me"
+        );
+        std::fs::remove_dir_all(d.join(temp)).unwrap();
+    }
+    // An empty one is a kill's leftover (between the directory's creation and its marker): taken.
+    std::fs::create_dir(d.join(".o.partial")).unwrap();
+    let o = run(d, "o", false);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // --force on a run's directory that also holds the user's files, beside and in its report.
+    std::fs::copy(CONFIG, d.join("o/my.toml")).unwrap();
+    std::fs::create_dir(d.join("o/report")).unwrap();
+    std::fs::write(
+        d.join("o/report/.dispersa"),
+        "kind = \"report\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("o/report/report.html"), "<html/>").unwrap();
+    std::fs::write(d.join("o/report/NOTES.md"), "keep me").unwrap();
+    let o = run(d, "o", true);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("also holds what dispersa did not write")
+            && err(&o).contains("my.toml")
+            && err(&o).contains("NOTES.md")
+            && !err(&o).contains("report.html"),
+        "{}",
+        err(&o)
+    );
+    assert!(d.join("o/my.toml").exists() && d.join("o/report/NOTES.md").exists());
+    std::fs::remove_file(d.join("o/my.toml")).unwrap();
+    std::fs::remove_file(d.join("o/report/NOTES.md")).unwrap();
+    let o = run(d, "o", true);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // A refusal after the lock removes the parents of --out that it made; one that exists stays.
+    std::fs::create_dir(d.join("kept")).unwrap();
+    for out in ["a/b/o", "kept/c/o"] {
+        let o = run_with(d, out, false, &["--precision", "f32"]);
+        assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    }
+    assert!(!d.join("a").exists() && !d.join("kept/c").exists() && d.join("kept").is_dir());
 }
 
 #[test]

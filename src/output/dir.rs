@@ -283,10 +283,30 @@ fn nested_run(dir: &Path, depth: usize) -> Option<PathBuf> {
 /// whether it wrote the directory or refused its input. A process that opened the file before
 /// it went and locks it afterwards finds the path gone or another file there, and opens it again
 /// ([`lock_out_dir`]): two processes never both hold the lock of one directory.
+///
+/// It also removes the directories above `--out` that taking it created, where they are still
+/// empty: a command refused after the lock left them behind (exit 2 with `a/b` made for
+/// `--out a/b/o`, a bad-input trial), and a finished one has filled them.
 #[derive(Debug)]
 pub struct OutLock {
     file: File,
     path: PathBuf,
+    /// Directories created for the lock (dropped after the lock file is removed).
+    _created: MadeDirs,
+}
+
+/// Directories created, deepest first: each removed when dropped while empty, until one is not.
+#[derive(Debug)]
+struct MadeDirs(Vec<PathBuf>);
+
+impl Drop for MadeDirs {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            if std::fs::remove_dir(dir).is_err() {
+                break;
+            }
+        }
+    }
 }
 
 impl Drop for OutLock {
@@ -333,6 +353,14 @@ fn parent_and_name(out: &Path) -> (PathBuf, String) {
 pub fn lock_out_dir(out: &Path) -> Result<OutLock, String> {
     let shown = out.display();
     let (parent, name) = parent_and_name(out);
+    // Removed again if this fails, and when the lock is dropped if still empty.
+    let created = MadeDirs(
+        parent
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+            .map(Path::to_path_buf)
+            .collect(),
+    );
     std::fs::create_dir_all(&parent).map_err(|e| {
         // A file on the way is named as such ("File exists" named the wrong problem).
         match parent.ancestors().find(|a| a.exists()) {
@@ -384,6 +412,7 @@ pub fn lock_out_dir(out: &Path) -> Result<OutLock, String> {
             return Ok(OutLock {
                 file,
                 path: lock_path,
+                _created: created,
             });
         }
     }
@@ -422,6 +451,7 @@ pub fn claim_out_dir(
     }
     let (parent, name) = parent_and_name(out);
     let lock = lock_out_dir(out)?;
+    check_temporaries(&parent, &name, out)?;
     for note in recover_swap(&parent, &name, out)? {
         notice(note);
     }
@@ -481,20 +511,101 @@ pub fn check_not_inside_output(out: &Path, kind: DirKind) -> Result<(), String> 
     Ok(())
 }
 
+/// Whether `name`, beside `--out NAME`, is one of the temporary names dispersa writes there and
+/// later removes or renames: `.NAME.partial` (and earlier builds' `.NAME.partial-...`) and
+/// `.NAME.replaced`.
+fn is_temporary(file: &str, name: &str) -> bool {
+    file == format!(".{name}.partial")
+        || file == format!(".{name}.replaced")
+        || file.starts_with(&format!(".{name}.partial-"))
+}
+
+/// Refuse (the message, for the user) a directory beside `out` that bears one of dispersa's
+/// temporary names ([`is_temporary`]) but that dispersa did not write: no marker and not empty
+/// (an empty one is a kill's leftover between its creation and its marker), or not a directory.
+/// Such a name was renamed onto `out` or deleted unread (a folder of the user's named
+/// `.o.replaced` became `o`, and another deleted, a bad-input trial).
+fn check_temporaries(parent: &Path, name: &str, out: &Path) -> Result<(), String> {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().to_string();
+        if !is_temporary(&file, name) {
+            continue;
+        }
+        let path = e.path();
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        let empty = is_dir && std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none());
+        if !is_dir || !(empty || written_by_dispersa(&path).is_some()) {
+            return Err(format!(
+                "--out {}: {} beside it bears the name dispersa gives its temporary directories \
+                 there, but dispersa did not write it (no {MARKER} marker), and it would be \
+                 renamed or removed; move or rename it, or choose another --out",
+                out.display(),
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What inside `dir`, a marked dispersa output, dispersa did not write, as far as it can tell
+/// (a report's pages and figures, the files its checksum manifest lists or, in a directory
+/// without one, Parquet files; its marker and manifest; shard directories; marked directories
+/// inside, looked into in turn): `--force` would delete them with it (a trial's config and
+/// notes in a run's directory went without a word). Nothing for a directory without a marker
+/// (from before the markers, recognised by its files).
+fn foreign_entries(dir: &Path, depth: usize) -> Vec<PathBuf> {
+    let mut foreign = Vec::new();
+    let Some(kind) = marker_kind(dir) else {
+        return foreign;
+    };
+    let listed = super::manifest::read(dir).ok().filter(|m| !m.is_empty());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return foreign;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let path = e.path();
+        if name == MARKER || name == super::manifest::MANIFEST {
+            continue;
+        }
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            if marker_kind(&path).is_some() && depth > 0 {
+                foreign.extend(foreign_entries(&path, depth - 1));
+            } else if !(name.starts_with("shard=")
+                || (name.starts_with(".shard=") && name.ends_with(".partial")))
+            {
+                foreign.push(path);
+            }
+            continue;
+        }
+        let ext = path.extension().map(|x| x.to_string_lossy().to_string());
+        let ext = ext.as_deref().unwrap_or("");
+        let ours = match &listed {
+            Some(m) => m.contains_key(&name),
+            None => ext == "parquet",
+        } || (kind == DirKind::Report && matches!(ext, "png" | "svg" | "html"));
+        if !ours {
+            foreign.push(path);
+        }
+    }
+    foreign.sort();
+    foreign
+}
+
 /// A kill between the two renames of [`RunDir::commit`] leaves the old directory aside
 /// (`.NAME.replaced`; earlier builds: `.NAME.partial-PID.replaced`): put it back when `out` is
 /// missing, else (the new one is in place) remove it.
 fn recover_swap(parent: &Path, name: &str, out: &Path) -> Result<Vec<String>, String> {
-    let legacy = format!(".{name}.partial-");
-    let aside_name = format!(".{name}.replaced");
     let mut notes = Vec::new();
     let Ok(entries) = std::fs::read_dir(parent) else {
         return Ok(notes);
     };
     for e in entries.flatten() {
         let file = e.file_name().to_string_lossy().to_string();
-        let is_aside =
-            file == aside_name || (file.starts_with(&legacy) && file.ends_with(".replaced"));
+        let is_aside = is_temporary(&file, name) && file.ends_with(".replaced");
         if !is_aside {
             continue;
         }
@@ -579,6 +690,23 @@ fn check_target(out: &Path, replace: bool) -> Result<(), String> {
         return Err(format!(
             "--out {shown} exists and is not empty (an earlier dispersa output); pass --force \
              to replace it"
+        ));
+    }
+    let foreign = foreign_entries(out, 4);
+    if !foreign.is_empty() {
+        const SHOWN: usize = 5;
+        let mut names: Vec<String> = foreign
+            .iter()
+            .take(SHOWN)
+            .map(|p| p.display().to_string())
+            .collect();
+        if foreign.len() > SHOWN {
+            names.push(format!("and {} more", foreign.len() - SHOWN));
+        }
+        return Err(format!(
+            "--out {shown} is a dispersa output but also holds what dispersa did not write ({}), \
+             which --force would delete with it; move them out, or choose another --out",
+            names.join(", ")
         ));
     }
     Ok(())
