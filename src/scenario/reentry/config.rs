@@ -472,7 +472,8 @@ fn default_atol() -> f64 {
     DEFAULT_ATOL
 }
 /// The descent's tolerance: against converged solutions on 1,002 samples (tests/integrator.rs)
-/// it leaves landing 1.8 m and time of flight 0.012 s (budgets 50 m and 0.05 s). Before the
+/// it leaves landing 1.3 m and time of flight 0.007 s (budgets 50 m and 0.05 s; README
+/// "Integration accuracy", 2026-12-06). Before the
 /// parachutes it took a median of 181 accepted steps where rtol 5e-8 throughout took 246
 /// (1e-6: 201, 3e-3 s); with them and the winds, 230 where 5e-8 takes 330 (2026-12-06).
 pub const DEFAULT_DESCENT_RTOL: f64 = 1e-5;
