@@ -131,8 +131,10 @@ pub enum Flights {
     Samples,
     /// Dispersed samples at each swept entry angle (`corridor`).
     SweptAngle,
-    /// The undispersed nominal alone (`run --nominal`, `target`).
+    /// The undispersed nominal alone (`run --nominal`).
     Nominal,
+    /// The undispersed nominal, aimed for a dispersed run of the config (`target`).
+    Aim,
 }
 
 /// The config as read: the original text (for provenance) and the parsed table after overrides.
@@ -216,6 +218,8 @@ impl RawConfig {
                 .or_else(|| self.other_mode_note(key, &parts))
                 .or_else(|| match flights {
                     Flights::Nominal => Self::nominal_note(key, &parts),
+                    Flights::Aim => Self::nominal_note(key, &parts)
+                        .or_else(|| self.dispersed_nominal_note(key, &parts, flights)),
                     Flights::Samples => self.dispersed_nominal_note(key, &parts, flights),
                     Flights::SweptAngle if parts.join(".") == "entry.flight_path_angle_deg" => {
                         Some(format!(
@@ -353,8 +357,24 @@ impl RawConfig {
             return None;
         }
         let path = parts.join(".");
+        // The aim's own keys: `target` says how their dispersions' centres move with the aim.
+        const AIM_KEYS: [&str; 4] = [
+            "entry.latitude_deg",
+            "entry.longitude_deg",
+            "entry.b_t_km",
+            "entry.b_r_km",
+        ];
+        if flights == Flights::Aim && AIM_KEYS.contains(&path.as_str()) {
+            return None;
+        }
         let unused = if flights == Flights::SweptAngle {
             "so the corridor's dispersed samples do not use this value"
+        } else if flights == Flights::Aim {
+            // The aim is flown with the value; a dispersed run with the same --set lands about
+            // its own centre (21 km short on a trial's 60 kg aim of a 39-41 kg uniform).
+            "so the aim printed is for this value, but a dispersed run of the config does not \
+             use it and lands about the aim of the dispersion's own centre: aim with that \
+             centre, or move the dispersion to this value"
         } else {
             "so the dispersed samples do not use this value (a --nominal run does)"
         };

@@ -178,7 +178,7 @@ pub fn aim_with(
     let mut cfg = ReentryConfig::from_raw(&raw)?;
     // The starting aim must reach the interface (the config's bound is the equator's).
     Reentry::checked(cfg.clone())?;
-    raw.print_unused_override_notes(crate::config::Flights::Nominal);
+    raw.print_unused_override_notes(crate::config::Flights::Aim);
     let (Some(t_lat), Some(t_lon)) = (cfg.landing.target_lat_deg, cfg.landing.target_lon_deg)
     else {
         return Err(ConfigError::key(
