@@ -201,8 +201,31 @@ impl RawConfig {
     /// - for dispersed samples, a nominal value whose dispersion draws without it (uniform and
     ///   Weibull, a normal with its own `mean`, a lognormal with its own `median`, a correlated
     ///   group with its own `mean`); for the corridor, the entry angle it sweeps.
+    ///
+    /// And, first, a key set twice to different values: the last one is used (a trial's two
+    /// masses, the first dropped with nothing said).
     pub fn unused_override_notes(&self, flights: Flights) -> Vec<String> {
         let mut notes = Vec::new();
+        let mut last: BTreeMap<Vec<String>, (&str, usize)> = BTreeMap::new();
+        for spec in &self.overrides {
+            let (key, value) = spec.split_once('=').unwrap_or((spec, ""));
+            if let Some(parts) = split_dotted_key(key.trim()) {
+                let seen = last.entry(parts).or_insert((value.trim(), 0));
+                if seen.0 != value.trim() {
+                    seen.1 += 1;
+                }
+                seen.0 = value.trim();
+            }
+        }
+        for (parts, (value, changes)) in &last {
+            if *changes > 0 {
+                notes.push(format!(
+                    "--set {} is given {} values; the last one, {value}, is used",
+                    parts.join("."),
+                    changes + 1
+                ));
+            }
+        }
         for spec in &self.overrides {
             // The key as `apply_override` reads it (quoted segments, spaces about the dots).
             let key = spec
@@ -443,6 +466,15 @@ impl RawConfig {
         for note in self.unused_override_notes(flights) {
             eprintln!("dispersa: note: {note}");
         }
+    }
+
+    /// Whether a `--set` override sets the value at `path` (`run.seed`), however its key is
+    /// spelt (spaces about the dots, quoted segments).
+    pub fn overrides_path(&self, path: &str) -> bool {
+        self.overrides.iter().any(|spec| {
+            let key = spec.split_once('=').map_or(spec.as_str(), |(k, _)| k);
+            split_dotted_key(key.trim()).is_some_and(|parts| parts.join(".") == path)
+        })
     }
 
     /// Which scenario the file describes: `run.scenario`, else inferred from its tables.

@@ -166,15 +166,19 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
     notes.extend(scenario.run_notes());
     // Both given: --seed wins, and the override stays in the files' dispersa.config_overrides
     // as if applied (a batch trial), so it is said.
-    let seed_set = raw.overrides.iter().any(|o| {
-        o.split_once('=')
-            .is_some_and(|(k, _)| k.trim() == "run.seed")
-    });
-    if seed_set && seed != run_cfg.seed {
+    if raw.overrides_path("run.seed") && seed != run_cfg.seed {
         notes.push(format!(
             "--seed {seed} takes the place of --set run.seed = {} (dispersa.seed in the files \
              says {seed})",
             run_cfg.seed
+        ));
+    }
+    // So is --samples beside --set run.samples (a bad-input trial: 10 flown, 5 asked, unsaid).
+    let samples_set = raw.overrides_path("run.samples") && !opts.nominal;
+    if samples_set && opts.samples.is_some_and(|n| n != run_cfg.samples as u64) {
+        notes.push(format!(
+            "--samples {samples} takes the place of --set run.samples = {}",
+            run_cfg.samples
         ));
     }
     // Dispersions that fail many samples run, and the statistics are of the rest: said first.
@@ -423,6 +427,9 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     let info = engine.info();
     let sc = prep.scenario.as_ref();
     let mut notice = |m: String| eprintln!("dispersa: {m}");
+    for note in sc.precision_notes(info.precision) {
+        notice(format!("note: {note}"));
+    }
     let kind = if prep.shard.is_some() {
         DirKind::Shard
     } else {

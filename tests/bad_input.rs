@@ -679,10 +679,11 @@ fn force_replaces_an_earlier_run_only_once_the_new_one_is_complete() {
     let cfg = dir.path().join("c.toml");
     std::fs::write(&cfg, DEFAULT).unwrap();
     let out = dir.path().join("run");
-    // An earlier output of dispersa's (its marker), with a file of the user's in it.
+    // An earlier output of dispersa's (its marker and its samples; a file of the user's in it
+    // is refused, tests/out_dir.rs).
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join(".dispersa"), "kind = \"run\"\n").unwrap();
-    std::fs::write(out.join("old.txt"), "previous run").unwrap();
+    std::fs::write(out.join("samples.parquet"), "previous run").unwrap();
     // A stale temporary of an interrupted run is swept.
     std::fs::create_dir(dir.path().join(".run.partial-999999")).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
@@ -706,7 +707,7 @@ fn force_replaces_an_earlier_run_only_once_the_new_one_is_complete() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(out.join("samples.parquet").exists() && !out.join("old.txt").exists());
+    assert!(std::fs::read(out.join("samples.parquet")).unwrap() != b"previous run");
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())

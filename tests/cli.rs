@@ -561,34 +561,73 @@ fn the_minimal_example_configs_run() {
     }
 }
 
-/// `--seed` beside `--set run.seed` of another value: --seed wins, said (the override stood in
-/// the files' dispersa.config_overrides as if applied: a batch trial).
+/// A flag beside the override it takes the place of, however the key is spelt, and a key set
+/// twice to different values are said (a bad-input trial: --samples 10 beside run.samples=5, and
+/// two masses, ran with nothing said).
 #[test]
-fn a_seed_flag_beside_a_seed_override_is_said() {
+fn flags_beside_their_overrides_and_keys_set_twice_are_said() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("seeded");
     let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .args([
             "run",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml"),
+            CONFIG,
             "--samples",
             "4",
             "--backend",
             "cpu",
             "--seed",
             "6",
-            "--set",
-            "run.seed=5",
-            "--quiet",
-            "--out",
         ])
-        .arg(&out)
+        .args(["--set", " run . seed =5", "--set", "run.samples=5"])
+        .args(["--set", "vehicle.mass_kg=40", "--set", "vehicle.mass_kg=41"])
+        .args([
+            "--set",
+            "vehicle.cd_scale=1.0",
+            "--set",
+            "vehicle.cd_scale=1.0",
+        ])
+        .arg("--quiet")
+        .arg("--out")
+        .arg(dir.path().join("o"))
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
+    for says in [
+        "--seed 6 takes the place of --set run.seed = 5",
+        "--samples 4 takes the place of --set run.samples = 5",
+        "--set vehicle.mass_kg is given 2 values; the last one, 41, is used",
+    ] {
+        assert!(err.contains(says), "{says}: {err}");
+    }
+    // The same value twice changes nothing.
+    assert!(!err.contains("vehicle.cd_scale is given"), "{err}");
+}
+
+/// In f32 a tolerance under the precision's floor is raised to it, and the run says so (a
+/// bad-input trial's rtol 1e-10 was raised with nothing said but the files' metadata); in f64
+/// nothing is said. On the adapter (lavapipe in CI): a GPU test.
+#[test]
+fn a_tolerance_raised_to_the_f32_floor_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |precision: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["run", CONFIG, "--samples", "8", "--backend", "gpu"])
+            .args(["--precision", precision, "--set", "integrator.rtol=1e-10"])
+            .args(["--quiet", "--out"])
+            .arg(dir.path().join(precision))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(o.status.success(), "{err}");
+        err
+    };
+    let f32 = run("f32");
     assert!(
-        err.contains("--seed 6 takes the place of --set run.seed = 5"),
-        "{err}"
+        f32.contains(
+            "flies at 1e-5 in f32, that precision's floor (configured integrator.rtol 1e-10)"
+        ),
+        "{f32}"
     );
+    assert!(!run("f64").contains("precision's floor"));
 }

@@ -129,6 +129,11 @@ pub trait Scenario: Sync {
     fn run_notes(&self) -> Vec<String> {
         Vec::new()
     }
+    /// What a run of this config in `precision` should know of it, printed as notes (a tolerance
+    /// the precision cannot fly, raised to its floor).
+    fn precision_notes(&self, _precision: Precision) -> Vec<String> {
+        Vec::new()
+    }
     /// What a finished run (or merge) of this config should say of its outcome, from the
     /// summary's counts: `count(row)` is summary.parquet's `count` of a metric or a `status_*`
     /// row (0 where there is none).
