@@ -1899,6 +1899,57 @@ fn unit_slips_are_named_as_such() {
             ],
             "`atmosphere.scale_height_m`: 7.2 m is below any planet's",
         ),
+        // A bad-input trial's slips, each of which flew with exit 0 (every sample skipped out,
+        // timed out, or landed at 11.7 km/s).
+        (
+            DEFAULT,
+            vec![
+                "planet.model=\"spherical\"",
+                "planet.mu_m3_s2=3.986e5",
+                "planet.radius_m=6371000.0",
+            ],
+            "`planet.mu_m3_s2`: 398600 m^3/s^2 is below any world's with an atmosphere to enter \
+             (Pluto's, the smallest, is 8.7e11; the Earth's 3.986e14): was it given in km^3/s^2?",
+        ),
+        (
+            DEFAULT,
+            vec![
+                "atmosphere.model=\"exponential\"",
+                "atmosphere.rho0_kg_m3=1225.0",
+                "atmosphere.scale_height_m=7200.0",
+            ],
+            "`atmosphere.rho0_kg_m3`: 1225 kg/m^3 is above any planet's air",
+        ),
+        (
+            DEFAULT,
+            vec!["vehicle.cd_table=[[0.0, 700.0], [40.0, 1500.0]]"],
+            "`vehicle.cd_table`: row 0: C_D 700 is outside 0.01-10",
+        ),
+        (
+            DEFAULT,
+            vec!["vehicle.cd_table=[[0.0, 0.0007], [40.0, 0.0015]]"],
+            "`vehicle.cd_table`: row 0: C_D 0.0007 is outside 0.01-10",
+        ),
+        (
+            DEFAULT,
+            vec!["vehicle.diameter_m=0.00075"],
+            "`vehicle.diameter_m`: 0.00075 m is below 0.05 m",
+        ),
+        (
+            DEFAULT,
+            vec!["atmosphere.density_scale=0.001"],
+            "`atmosphere.density_scale`: 0.001 is less than 0.1 times",
+        ),
+        (
+            DEFAULT,
+            vec!["events.g_limit=60000"],
+            "`events.g_limit`: 60000 is above 1000 g",
+        ),
+        (
+            CRUISE,
+            vec!["propulsion.power_per_thruster_kw=1000.0"],
+            "`propulsion.power_per_thruster_kw`: 1000 kW is above any electric thruster's draw",
+        ),
         (
             CRUISE,
             vec!["propulsion.thrust_mn=40000.0"],

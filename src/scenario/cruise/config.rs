@@ -386,6 +386,9 @@ pub const MIN_ISP_S: f64 = 100.0;
 /// The heaviest wet mass accepted [kg]: above it, a mass given in grams. Cassini-Huygens, the
 /// heaviest interplanetary spacecraft flown, launched at about 5,700 kg.
 pub const MAX_WET_MASS_KG: f64 = 50_000.0;
+/// The most power one thruster is taken to draw [kW]: the most powerful electric thrusters
+/// flown or tested draw about 100 kW (the X3 Hall thruster); above it, a power given in W.
+pub const MAX_THRUSTER_KW: f64 = 200.0;
 /// The largest solar array's power at 1 au accepted [kW]: above it, a power given in W.
 pub const MAX_ARRAY_KW: f64 = 1_000.0;
 /// The fastest hyperbolic excess speed at the Earth accepted [km/s]: the Sun's escape speed at
@@ -818,7 +821,18 @@ impl CruiseConfig {
                 ),
             ));
         }
-        positive("propulsion.power_per_thruster_kw", p.power_per_thruster_kw)?;
+        if positive("propulsion.power_per_thruster_kw", p.power_per_thruster_kw)? > MAX_THRUSTER_KW
+        {
+            return Err(ConfigError::key(
+                "propulsion.power_per_thruster_kw",
+                format!(
+                    "{} kW is above any electric thruster's draw ({MAX_THRUSTER_KW} kW; the X3 \
+                     Hall thruster draws about 100 kW, Dawn's ion engines 2.6 kW): was it given \
+                     in W? The unit is kW",
+                    p.power_per_thruster_kw
+                ),
+            ));
+        }
         if non_negative("propulsion.array_power_1au_kw", p.array_power_1au_kw)? > MAX_ARRAY_KW {
             return Err(ConfigError::key(
                 "propulsion.array_power_1au_kw",

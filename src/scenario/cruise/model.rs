@@ -325,7 +325,7 @@ impl Model {
             (p[P_PROP] >= 0.0 && p[P_PROP] < p[P_WET], P_PROP),
             (p[P_ISP] >= MIN_ISP_S && p[P_ISP] <= MAX_ISP_S, P_ISP),
             (p[P_ISCALE] > 0.0, P_ISCALE),
-            (p[P_PTHR] > 0.0, P_PTHR),
+            (p[P_PTHR] > 0.0 && p[P_PTHR] <= MAX_THRUSTER_KW, P_PTHR),
             (!solar || (p[P_DEG] < 1.0 && p[P_DEG] >= 0.0), P_DEG),
             // Applied through their tangents (config.rs says why).
             (p[P_PERR1].abs() < 90.0, P_PERR1),

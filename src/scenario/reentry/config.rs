@@ -20,6 +20,17 @@ pub const MIN_SCALE_HEIGHT_M: f64 = 1_000.0;
 /// The largest `atmosphere.density_scale` accepted: the density's day-to-day departures are
 /// tens of per cent.
 pub const MAX_DENSITY_SCALE: f64 = 10.0;
+/// The smallest, as far below (0.001 flew hypersonic impacts, with a note at the end only: a
+/// bad-input trial).
+pub const MIN_DENSITY_SCALE: f64 = 0.1;
+/// The smallest spherical planet's gravitational parameter accepted [m^3/s^2], but 0 (gravity
+/// off, the analytic tests' vacuum fall): Pluto's, the smallest world with an atmosphere, is
+/// 8.7e11. Below it, a unit slip (km^3/s^2: the Earth's 3.986e5 skipped every sample out, exit 0).
+pub const MIN_MU_M3_S2: f64 = 1e11;
+/// The densest exponential atmosphere's base density accepted [kg/m^3]: Venus's surface air,
+/// the densest of any planet's, is about 65. Above it, a unit slip (g/m^3: 1,225 for the Earth's
+/// 1.225 timed every sample out, exit 0).
+pub const MAX_RHO0_KG_M3: f64 = 100.0;
 /// The highest entry interface accepted [km].
 pub const MAX_ENTRY_ALTITUDE_KM: f64 = 1000.0;
 /// The highest main-canopy trigger above the terrain [km]: drogues open near 30 km.
@@ -897,7 +908,16 @@ impl ReentryConfig {
                 let mu = p.mu_m3_s2.ok_or_else(|| {
                     ConfigError::key("planet.mu_m3_s2", "required when model = \"spherical\"")
                 })?;
-                non_negative("planet.mu_m3_s2", mu)?;
+                if non_negative("planet.mu_m3_s2", mu)? > 0.0 && mu < MIN_MU_M3_S2 {
+                    return Err(ConfigError::key(
+                        "planet.mu_m3_s2",
+                        format!(
+                            "{mu} m^3/s^2 is below any world's with an atmosphere to enter \
+                             (Pluto's, the smallest, is 8.7e11; the Earth's 3.986e14): was it \
+                             given in km^3/s^2? The unit is m^3/s^2 (0 turns gravity off)"
+                        ),
+                    ));
+                }
                 let r = p.radius_m.ok_or_else(|| {
                     ConfigError::key("planet.radius_m", "required when model = \"spherical\"")
                 })?;
@@ -940,7 +960,16 @@ impl ReentryConfig {
                         "required when model = \"exponential\"",
                     )
                 })?;
-                non_negative("atmosphere.rho0_kg_m3", rho0)?;
+                if non_negative("atmosphere.rho0_kg_m3", rho0)? > MAX_RHO0_KG_M3 {
+                    return Err(ConfigError::key(
+                        "atmosphere.rho0_kg_m3",
+                        format!(
+                            "{rho0} kg/m^3 is above any planet's air ({MAX_RHO0_KG_M3}; Venus's \
+                             surface, the densest, is about 65, the Earth's sea level 1.225): \
+                             was it given in g/m^3? The unit is kg/m^3"
+                        ),
+                    ));
+                }
                 let h = a.scale_height_m.ok_or_else(|| {
                     ConfigError::key(
                         "atmosphere.scale_height_m",
@@ -968,14 +997,19 @@ impl ReentryConfig {
                 }
             }
         }
-        if non_negative("atmosphere.density_scale", a.density_scale)? > MAX_DENSITY_SCALE {
+        let scale = non_negative("atmosphere.density_scale", a.density_scale)?;
+        let beyond = if scale < MIN_DENSITY_SCALE {
+            Some(format!("less than {MIN_DENSITY_SCALE}"))
+        } else {
+            (scale > MAX_DENSITY_SCALE).then(|| format!("more than {MAX_DENSITY_SCALE}"))
+        };
+        if let Some(beyond) = beyond {
             return Err(ConfigError::key(
                 "atmosphere.density_scale",
                 format!(
-                    "{} is more than {MAX_DENSITY_SCALE} times the model's density, which no day \
-                     of the Earth's atmosphere departs by; for another atmosphere set the model's \
-                     own (model = \"exponential\", rho0_kg_m3)",
-                    a.density_scale
+                    "{scale} is {beyond} times the model's density, which no day of the Earth's \
+                     atmosphere departs by; for another atmosphere set the model's own (model = \
+                     \"exponential\", rho0_kg_m3)"
                 ),
             ));
         }
@@ -1072,7 +1106,16 @@ impl ReentryConfig {
             "kg, more than any capsule (Orion's crew module is about 10,000 kg; was it given in \
              grams?)",
         )?;
-        positive("vehicle.diameter_m", v.diameter_m)?;
+        if positive("vehicle.diameter_m", v.diameter_m)? < MIN_DIAMETER_M {
+            return Err(ConfigError::key(
+                "vehicle.diameter_m",
+                format!(
+                    "{} m is below {MIN_DIAMETER_M} m, smaller than any entry capsule (Deep \
+                     Space 2's Mars probes were 0.35 m): was it given in km? The unit is m",
+                    v.diameter_m
+                ),
+            ));
+        }
         at_most(
             "vehicle.diameter_m",
             v.diameter_m,
@@ -1102,10 +1145,20 @@ impl ReentryConfig {
         within_deg("vehicle.bank_deg", v.bank_deg, 360.0)?;
         match (&v.cd, &v.cd_table) {
             (Some(cd), None) => {
-                positive("vehicle.cd", *cd)?;
+                if let Some(why) = cd_out_of_range(positive("vehicle.cd", *cd)?) {
+                    return Err(ConfigError::key("vehicle.cd", why));
+                }
             }
             (None, Some(t)) => {
                 check_table("vehicle.cd_table", t, false)?;
+                for (i, row) in t.iter().enumerate() {
+                    if let Some(why) = cd_out_of_range(row[1]) {
+                        return Err(ConfigError::key(
+                            "vehicle.cd_table",
+                            format!("row {i}: {why}"),
+                        ));
+                    }
+                }
                 if t[0][0] < 0.0 {
                     return Err(ConfigError::key(
                         "vehicle.cd_table",
@@ -1422,7 +1475,13 @@ impl ReentryConfig {
 
     /// `[events]` limits and `[integrator]`.
     fn validate_events_and_integrator(&self) -> Result<(), ConfigError> {
-        positive("events.g_limit", self.events.g_limit)?;
+        at_most(
+            "events.g_limit",
+            positive("events.g_limit", self.events.g_limit)?,
+            MAX_G_LIMIT,
+            "g, beyond any entry flown (Galileo's probe peaked near 230 g): was it given in \
+             m/s^2 (9.81 times larger)? The unit is g",
+        )?;
         let q = positive(
             "events.heat_flux_limit_w_cm2",
             self.events.heat_flux_limit_w_cm2,
@@ -1541,6 +1600,28 @@ pub const MAX_MASS_KG: f64 = 20_000.0;
 pub const MAX_HEAT_FLUX_LIMIT_W_CM2: f64 = 100_000.0;
 pub const MAX_NOSE_RADIUS_M: f64 = 20.0;
 pub const MAX_DELAY_S: f64 = 600.0;
+
+/// The smallest entry capsule's diameter accepted [m]: below it, a unit slip (km).
+pub const MIN_DIAMETER_M: f64 = 0.05;
+/// The drag coefficients accepted: from a slender cone's (about 0.05 hypersonic) to above a
+/// flat plate's (2), each with a margin of five or more. Outside them, a slip (a table a
+/// thousand times too large timed every sample out, one a thousand times too small landed at
+/// 11.7 km/s: a bad-input trial).
+pub const MIN_CD: f64 = 0.01;
+pub const MAX_CD: f64 = 10.0;
+/// The highest `events.g_limit` accepted [g]: Galileo's probe peaked near 230 g, and above
+/// 1,000 g no entry flies; a limit in m/s^2 (60,000 for about 6,000 g) counted no sample.
+pub const MAX_G_LIMIT: f64 = 1_000.0;
+
+/// Why a drag coefficient is outside [`MIN_CD`, `MAX_CD`], or None.
+fn cd_out_of_range(cd: f64) -> Option<String> {
+    (!(MIN_CD..=MAX_CD).contains(&cd)).then(|| {
+        format!(
+            "C_D {cd} is outside {MIN_CD}-{MAX_CD}: capsules fly at 0.7-1.7, a slender cone at \
+             about 0.05, a flat plate at 2"
+        )
+    })
+}
 
 /// `value` at most `max`, or an error naming `key`, the value and `what` follows it.
 fn at_most(key: &str, value: f64, max: f64, what: &str) -> Result<(), ConfigError> {

@@ -3,10 +3,11 @@
 
 use super::config::{
     AtmosphereModel, PerturbationConfig, PlanetModel, ReentryConfig, WindsConfig, CONVECTIVE_DKR,
-    DROGUE_MAX_MACH, LIFT_TO_DRAG_MAX, MAX_DELAY_S, MAX_DENSITY_SCALE, MAX_DIAMETER_M,
+    DROGUE_MAX_MACH, LIFT_TO_DRAG_MAX, MAX_CD, MAX_DELAY_S, MAX_DENSITY_SCALE, MAX_DIAMETER_M,
     MAX_DROGUE_CDA_M2, MAX_ENTRY_ALTITUDE_KM, MAX_ENTRY_SPEED_KM_S, MAX_MAIN_ALTITUDE_KM,
-    MAX_MAIN_CDA_M2, MAX_MASS_KG, MAX_NOSE_RADIUS_M, MAX_VINF_KM_S, MIN_PLANET_RADIUS_M,
-    MIN_SCALE_HEIGHT_M, TERRAIN_MAX_M, TERRAIN_MIN_M,
+    MAX_MAIN_CDA_M2, MAX_MASS_KG, MAX_NOSE_RADIUS_M, MAX_RHO0_KG_M3, MAX_VINF_KM_S, MIN_CD,
+    MIN_DENSITY_SCALE, MIN_DIAMETER_M, MIN_MU_M3_S2, MIN_PLANET_RADIUS_M, MIN_SCALE_HEIGHT_M,
+    TERRAIN_MAX_M, TERRAIN_MIN_M,
 };
 use super::layout::*;
 use crate::physics::bplane::{radec_unit, Hyperbola};
@@ -591,11 +592,17 @@ impl Model {
         let main = self.has_main;
         let checks = [
             (p[P_MASS] > 0.0 && p[P_MASS] <= MAX_MASS_KG, P_MASS),
-            (p[P_DIAM] > 0.0 && p[P_DIAM] <= MAX_DIAMETER_M, P_DIAM),
+            (
+                p[P_DIAM] >= MIN_DIAMETER_M && p[P_DIAM] <= MAX_DIAMETER_M,
+                P_DIAM,
+            ),
             (p[P_RN] > 0.0 && p[P_RN] <= MAX_NOSE_RADIUS_M, P_RN),
             (p[P_CD_SCALE] > 0.0, P_CD_SCALE),
             (p[P_LD].abs() <= LIFT_TO_DRAG_MAX, P_LD),
-            (self.cd_mode == CD_TABLE || p[P_CD] > 0.0, P_CD),
+            (
+                self.cd_mode == CD_TABLE || (MIN_CD..=MAX_CD).contains(&p[P_CD]),
+                P_CD,
+            ),
             (p[P_VEL] > 0.0 && p[P_VEL] <= MAX_ENTRY_SPEED_KM_S, P_VEL),
             (
                 self.bplane_epoch_jd.is_none() || (p[P_VINF] > 0.0 && p[P_VINF] <= MAX_VINF_KM_S),
@@ -611,13 +618,13 @@ impl Model {
             ),
             (p[P_LAT].abs() <= 90.0, P_LAT),
             (
-                p[P_DSCALE] >= 0.0 && p[P_DSCALE] <= MAX_DENSITY_SCALE,
+                p[P_DSCALE] >= MIN_DENSITY_SCALE && p[P_DSCALE] <= MAX_DENSITY_SCALE,
                 P_DSCALE,
             ),
             (!exp || p[P_H] >= MIN_SCALE_HEIGHT_M, P_H),
-            (!exp || p[P_RHO0] >= 0.0, P_RHO0),
+            (!exp || (0.0..=MAX_RHO0_KG_M3).contains(&p[P_RHO0]), P_RHO0),
             (p[P_RADIUS] >= MIN_PLANET_RADIUS_M, P_RADIUS),
-            (p[P_MU] >= 0.0, P_MU),
+            (p[P_MU] == 0.0 || p[P_MU] >= MIN_MU_M3_S2, P_MU),
             (
                 self.g_switch || (p[P_DROGUE] > 0.0 && p[P_DROGUE] <= DROGUE_MAX_MACH),
                 P_DROGUE,
