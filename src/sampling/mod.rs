@@ -245,6 +245,9 @@ pub fn check_centres(
     Ok(())
 }
 
+/// The smallest Weibull shape accepted ([`parse_dist`]).
+pub const MIN_WEIBULL_SHAPE: f64 = 0.1;
+
 fn parse_dist(key: &str, d: &DispersionConfig, nominal: f64) -> Result<Dist, ConfigError> {
     let field = |name: &str, v: Option<f64>| -> Result<f64, ConfigError> {
         let v = v.ok_or_else(|| {
@@ -347,7 +350,19 @@ fn parse_dist(key: &str, d: &DispersionConfig, nominal: f64) -> Result<Dist, Con
         }
         "weibull" => {
             unused(&["shape", "scale"])?;
-            Ok(Dist::Weibull { shape: positive("shape", d.shape)?, scale: positive("scale", d.scale)? })
+            let shape = positive("shape", d.shape)?;
+            // Below it the tail runs beyond any range: the one-in-a-million draw is already
+            // 2.5e11 times the scale at 0.1, and a shape of 1e-9 drew infinities (a trial).
+            if shape < MIN_WEIBULL_SHAPE {
+                return Err(ConfigError::key(
+                    format!("{key}.shape"),
+                    format!(
+                        "{shape:e} is below {MIN_WEIBULL_SHAPE}: the draws would span more than \
+                         ten orders of magnitude (a pointing error's Weibull has a shape near 2)"
+                    ),
+                ));
+            }
+            Ok(Dist::Weibull { shape, scale: positive("scale", d.scale)? })
         }
         other => Err(ConfigError::key(
             format!("{key}.dist"),
