@@ -22,7 +22,8 @@ pub struct Statistics {
     pub sensitivity: Vec<Sensitivity>,
     /// (status name, count) for every status.
     pub status_counts: Vec<(String, u64)>,
-    /// The scenario's notes on the outcome (`Scenario::summary_notes`).
+    /// The notes on the outcome (`Scenario::summary_notes`, and a footprint its ellipse does not
+    /// describe).
     pub notes: Vec<String>,
 }
 
@@ -270,7 +271,8 @@ pub fn statistics(
             .find(|r| r.metric == m)
             .map_or(0, |r| r.count)
     };
-    let notes = sc.summary_notes(&count);
+    let mut notes = sc.summary_notes(&count);
+    notes.extend(footprint_note(&summary));
     Ok(Statistics {
         summary,
         notes,
@@ -281,6 +283,46 @@ pub fn statistics(
             .map(|n| n.to_string())
             .zip(acc.status_counts.iter().copied())
             .collect(),
+    })
+}
+
+/// The widest footprint whose ellipse the README vouches for [km]: the plane tangent at its
+/// centre holds for footprints tens to a few hundred km across.
+pub const WIDE_FOOTPRINT_KM: f64 = 500.0;
+/// The containment below which a footprint is far from normal: its Wilson interval's upper end
+/// under this, where a normal footprint's share is 0.9973 (0.9962-0.9981 at 10,000 landings).
+pub const LOW_CONTAINMENT: f64 = 0.99;
+
+/// A note where the 99.73 % ellipse does not describe the footprint: the landings it holds are
+/// clearly fewer than 99.73 % (a heavy tail: skip-outs' neighbours flying long), or it is wider
+/// than the tangent plane serves (a trial's shallow entries, a quarter of them skipping out, were
+/// summed up as a 3,954 x 60 km ellipse holding 97.6 %, with nothing said).
+fn footprint_note(summary: &[SummaryRow]) -> Option<String> {
+    let row = |m: &str| summary.iter().find(|r| r.metric == m);
+    let c = row("footprint_containment")?;
+    let (p, lo, hi) = (c.mean?, c.ci_low?, c.ci_high?);
+    let a = row("footprint_semi_major_km").and_then(|r| r.mean)?;
+    let mut why = Vec::new();
+    if hi < LOW_CONTAINMENT {
+        why.push(format!(
+            "it holds {:.2} % of the landings (95 % interval {:.2}-{:.2} %), not 99.73 %",
+            100.0 * p,
+            100.0 * lo,
+            100.0 * hi
+        ));
+    }
+    if a > WIDE_FOOTPRINT_KM {
+        why.push(format!(
+            "its semi-major axis, {a:.0} km, is beyond the few hundred km the tangent plane \
+             serves"
+        ));
+    }
+    (!why.is_empty()).then(|| {
+        format!(
+            "the 99.73 % footprint ellipse does not describe these landings: {}; quote the \
+             landing and miss-distance percentiles and tolerance bounds instead",
+            why.join(", and ")
+        )
     })
 }
 
@@ -346,4 +388,40 @@ fn first_pass<'a>(
         Ok(std::ops::ControlFlow::Continue(()))
     })?;
     Ok((acc, sens))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(p: f64, lo: f64, hi: f64, a: f64) -> Vec<SummaryRow> {
+        vec![
+            SummaryRow {
+                metric: "footprint_containment".into(),
+                mean: Some(p),
+                ci_low: Some(lo),
+                ci_high: Some(hi),
+                ..Default::default()
+            },
+            SummaryRow {
+                metric: "footprint_semi_major_km".into(),
+                mean: Some(a),
+                ..Default::default()
+            },
+        ]
+    }
+
+    /// The note's two reasons, each alone, and neither for a footprint a normal one would give
+    /// (the default config's 10,000 landings: 0.9968, 0.9955-0.9977, 8.4 km).
+    #[test]
+    fn the_footprint_note_speaks_for_a_heavy_tail_or_a_wide_footprint_only() {
+        assert_eq!(footprint_note(&rows(0.9968, 0.9955, 0.9977, 8.4)), None);
+        let tail = footprint_note(&rows(0.976, 0.971, 0.980, 120.0)).unwrap();
+        assert!(tail.contains("it holds 97.60 % of the landings (95 % interval 97.10-98.00 %)"));
+        assert!(!tail.contains("semi-major"), "{tail}");
+        let wide = footprint_note(&rows(0.9968, 0.9955, 0.9977, 900.0)).unwrap();
+        assert!(wide.contains("its semi-major axis, 900 km") && !wide.contains("it holds"));
+        // No containment (under 3 landings, or no area): nothing to say.
+        assert_eq!(footprint_note(&rows(0.5, 0.1, 0.9, 900.0)[1..]), None);
+    }
 }

@@ -90,7 +90,8 @@ pub struct RunReport {
     /// (status name, count) for every status.
     pub status_counts: Vec<(String, u64)>,
     pub summary: Vec<SummaryRow>,
-    /// The scenario's notes on the outcome (`Scenario::summary_notes`).
+    /// The notes on the outcome (`Scenario::summary_notes`, and a footprint its ellipse does not
+    /// describe).
     pub notes: Vec<String>,
 }
 
