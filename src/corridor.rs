@@ -74,12 +74,18 @@ impl Boundary {
     /// "none in range", with the range where its Wilson intervals still allow one (a boundary
     /// the point estimate misses by a sample or two).
     pub fn describe(&self) -> String {
-        let side = |x: Option<f64>| x.map_or("none".to_string(), |v| format!("{v:.3}"));
+        // "none": no angle qualifies on that side ("range none .. -5.750" read as cryptic, an
+        // entry analyst's trial).
+        let side = |x: Option<f64>| x.map_or("no angle".to_string(), |v| format!("{v:.3}"));
         match (self.deg, self.low_deg, self.high_deg) {
-            (Some(d), lo, hi) => format!("{d:.3} deg (range {} .. {})", side(lo), side(hi)),
+            (Some(d), lo, hi) => format!(
+                "{d:.3} deg (95 % Wilson range {} .. {})",
+                side(lo),
+                side(hi)
+            ),
             (None, None, None) => "none in range".to_string(),
             (None, lo, hi) => format!(
-                "none in range by the point estimate (its Wilson range allows {} .. {} deg)",
+                "none in range by the point estimate (its 95 % Wilson range allows {} .. {} deg)",
                 side(lo),
                 side(hi)
             ),
@@ -459,6 +465,10 @@ fn write_corridor(
         ));
     }
     md.push(("dispersa.corridor.width_deg".into(), fmt(c.width_deg())));
+    md.push((
+        "dispersa.corridor.width_is_a_lower_bound".into(),
+        c.width_is_a_lower_bound().to_string(),
+    ));
     md.push(("dispersa.corridor.notes".into(), c.notes(risk).join("\n")));
     crate::output::write_table(path, schema, cols, &md)
 }
@@ -632,6 +642,18 @@ impl Corridor {
             ));
         }
         notes
+    }
+
+    /// Whether a boundary is the end of the range tried ([`Corridor::notes`] says which), so that
+    /// the corridor may be wider than [`Corridor::width_deg`] (an entry analyst's trial read a
+    /// width of 0.25 deg from a scan that ended at the shallow boundary).
+    pub fn width_is_a_lower_bound(&self) -> bool {
+        let (first, last) = (
+            self.points.first().map(|p| p.fpa_deg),
+            self.points.last().map(|p| p.fpa_deg),
+        );
+        (self.shallow.deg.is_some() && self.shallow.deg == last)
+            || (self.steep.deg.is_some() && self.steep.deg == first)
     }
 
     /// Shallow minus steep boundary [deg], when both exist and the shallow one is not the

@@ -42,6 +42,11 @@ fn corridor_boundaries_bracket_the_nominal_angle() {
         "corridor {steep} .. {shallow}"
     );
     assert!((c.width_deg().unwrap() - (shallow - steep)).abs() < 1e-12);
+    // Both boundaries inside the range: the width is the corridor's.
+    assert!(
+        steep > -14.0 && shallow < -4.0 && !c.width_is_a_lower_bound(),
+        "{steep} .. {shallow}"
+    );
     // Skip-out probability falls as the entry steepens.
     let p: Vec<f64> = c.points.iter().map(|p| p.skip.p).collect();
     assert!(p.first().unwrap() < p.last().unwrap());
@@ -248,12 +253,12 @@ fn a_boundary_missed_by_its_estimate_prints_its_wilson_range() {
     };
     assert_eq!(
         b(Some(-5.75), Some(-6.0), Some(-5.5)).describe(),
-        "-5.750 deg (range -6.000 .. -5.500)"
+        "-5.750 deg (95 % Wilson range -6.000 .. -5.500)"
     );
     assert_eq!(b(None, None, None).describe(), "none in range");
     assert_eq!(
         b(None, None, Some(-5.5)).describe(),
-        "none in range by the point estimate (its Wilson range allows none .. -5.500 deg)"
+        "none in range by the point estimate (its 95 % Wilson range allows no angle .. -5.500 deg)"
     );
 }
 
@@ -334,5 +339,22 @@ fn a_boundary_stops_at_the_first_failing_angle_from_its_safe_end() {
         (steep.deg.unwrap() - -11.30).abs() < 1e-9,
         "{:?}",
         steep.deg
+    );
+}
+
+/// A scan that ends at a boundary gives a width the corridor may exceed: it is said to be a
+/// lower bound (an entry analyst's trial read a width of 0.25 deg from `-12:-11:0.25`, whose
+/// shallow boundary was the range's end, with only a separate note to say so).
+#[test]
+fn a_width_bounded_by_the_range_end_is_a_lower_bound() {
+    let c = run("-12:-11:0.25", 80, 0.05, &[]);
+    assert_eq!(c.shallow.deg, Some(-11.0), "{:?}", c.shallow);
+    assert!(c.width_is_a_lower_bound());
+    assert!(
+        c.notes(0.05)
+            .iter()
+            .any(|n| n.contains("the shallowest angle tried")),
+        "{:?}",
+        c.notes(0.05)
     );
 }

@@ -982,7 +982,11 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
         c.steep.describe()
     );
     if let Some(w) = c.width_deg() {
-        say!("corridor width {w:.3} deg");
+        if c.width_is_a_lower_bound() {
+            say!("corridor width at least {w:.3} deg (a boundary is the end of the range tried)");
+        } else {
+            say!("corridor width {w:.3} deg");
+        }
     }
     for n in c.notes(risk) {
         say!("note: {n}");

@@ -518,6 +518,10 @@ fn corridor_facts(t: &Table) -> Vec<(String, String)> {
                 "dispersa.corridor.steep_boundary_deg",
             ),
             ("corridor width [deg]", "dispersa.corridor.width_deg"),
+            (
+                "the width a lower bound (a boundary at the range's end)",
+                "dispersa.corridor.width_is_a_lower_bound",
+            ),
         ],
     )
 }
