@@ -79,6 +79,16 @@ fn check_report(dir: &Path, figures: &[String]) -> String {
         html.matches("<figure class=\"dispersa-figure\"").count(),
         figures.len()
     );
+    // What was flown: the stored config's text, escaped, and its overrides (an entry analyst's
+    // trial found nothing on the page to hand a review board but the run's name and seed).
+    let flown = &html[html
+        .find("<h2 id=\"config\">What was flown</h2>")
+        .expect("the config")..];
+    assert!(
+        flown.contains("[run]") && flown.contains("<pre>"),
+        "{flown}"
+    );
+    assert!(flown.contains("--set ") || flown.contains("no <code>--set</code> overrides"));
     // Self-contained: nothing to fetch (the SVG namespace URI is a name, not a request).
     for banned in ["<script", "<link", "<img", "src=", "url(", "@import"] {
         assert!(!html.contains(banned), "report.html holds {banned}");

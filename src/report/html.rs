@@ -181,7 +181,10 @@ pub fn page(p: &Page, figures: &[(&Figure, String)]) -> String {
         ));
     }
     if p.summary.is_some() {
-        h.push_str("<a href=\"#summary\">summary table</a>");
+        h.push_str("<a href=\"#summary\">summary table</a> ");
+    }
+    if !p.flown.is_empty() {
+        h.push_str("<a href=\"#config\">what was flown</a>");
     }
     h.push_str("</nav>\n<h2>Figures</h2>\n");
     for (f, svg) in figures {
@@ -209,7 +212,37 @@ pub fn page(p: &Page, figures: &[(&Figure, String)]) -> String {
         h.push_str(&summary_table(t));
         h.push_str("</div>\n");
     }
+    h.push_str(&flown_section(&p.flown));
     h.push_str("</body>\n</html>\n");
+    h
+}
+
+/// What was flown: each config's `--set` overrides and its text, as the files keep them (the
+/// text folded away, the overrides shown).
+fn flown_section(flown: &[(String, crate::config::RawConfig)]) -> String {
+    if flown.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from("<h2 id=\"config\">What was flown</h2>\n");
+    for (what, raw) in flown {
+        let sets = if raw.overrides.is_empty() {
+            "no <code>--set</code> overrides".to_string()
+        } else {
+            let list: Vec<String> = raw
+                .overrides
+                .iter()
+                .map(|o| format!("<code>--set {}</code>", esc(o)))
+                .collect();
+            format!("the overrides {}", list.join(", "))
+        };
+        h.push_str(&format!(
+            "<p>The config of {} (as its files keep it), with {sets}:</p>\n<details>\
+             <summary>the config file ({} lines)</summary>\n<pre>{}</pre>\n</details>\n",
+            esc(what),
+            raw.text.lines().count(),
+            esc(&raw.text)
+        ));
+    }
     h
 }
 

@@ -137,6 +137,11 @@ pub struct Page {
     /// summary.parquet, when there is one.
     pub summary: Option<Table>,
     pub notes: Vec<String>,
+    /// What was flown: the config file's text and the `--set` overrides applied to it, as the
+    /// files keep them (the page named only the run, the seed and the adapter, too little to
+    /// hand a review board on its own: an entry analyst's trial). One per file read: a run's,
+    /// a corridor's.
+    pub flown: Vec<(String, RawConfig)>,
 }
 
 pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
@@ -272,6 +277,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let mut summary = None;
     let mut title = String::from("dispersa report");
     let mut cruise_run = false;
+    let mut flown = Vec::new();
     if let Some(sample_files) = &sample_files {
         let t = Table::read_all(sample_files)?;
         let sum_path = dir.join(format!("{stats_prefix}summary.parquet"));
@@ -285,6 +291,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             .then(|| Table::read(&sens_path))
             .transpose()?;
         let raw = config_of(&t)?;
+        flown.push(("the run".to_string(), raw.clone()));
         let scenario = scenario_of_results(&raw, t.meta("dispersa.git_commit"))?;
         title = format!("dispersa report: {}", scenario.run_config().name);
         facts.extend(run_facts(&t));
@@ -351,6 +358,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     if corridor.is_file() {
         let t = Table::read(&corridor)?;
         let raw = config_of(&t)?;
+        flown.push(("the corridor".to_string(), raw.clone()));
         let cfg = ReentryConfig::from_raw(&raw)
             .map_err(|e| crate::run::stored_config_error(e, t.meta("dispersa.git_commit")))?;
         if !samples.is_file() {
@@ -404,6 +412,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         facts,
         summary,
         notes: notes.clone(),
+        flown,
     };
     let html = html::page(&page, &rendered);
     std::fs::write(run_dir.tmp.join("report.html"), html).map_err(|e| OutputError::Io {
