@@ -514,6 +514,13 @@ fn sensitivity_parquet_ranks_what_drives_the_outputs() {
         .collect();
     assert_eq!(open_mach.len(), 11);
     assert!(open_mach.iter().all(|&k| rho[k].is_none()));
+    // So does the main at its trigger altitude above the ground (3.1 km within 17 mm: an
+    // entry analyst's trial found its rows ranked).
+    let open_alt: Vec<usize> = (0..outputs.len())
+        .filter(|&k| outputs[k] == "main_open_altitude_km")
+        .collect();
+    assert_eq!(open_alt.len(), 11);
+    assert!(open_alt.iter().all(|&k| rho[k].is_none()));
     // Opened 5 s after the trigger, its Mach number is the flight's (1.30 +- 0.009 on 600
     // samples, mostly the density perturbation's, which is no input column): ranked again.
     run_to(

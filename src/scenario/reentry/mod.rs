@@ -142,11 +142,16 @@ impl Scenario for Reentry {
             .then_some("entry.delivery_covariance")
     }
     fn fixed_outputs(&self) -> Vec<&'static str> {
+        let mut fixed = Vec::new();
         if self.cfg.drogue_opens_at_fixed_mach() {
-            vec!["drogue_open_mach"]
-        } else {
-            Vec::new()
+            fixed.push("drogue_open_mach");
         }
+        // Its sensitivities ranked the integrator's 4 micrometres of spread (an entry
+        // analyst's trial).
+        if self.cfg.main_opens_at_fixed_altitude() {
+            fixed.push("main_open_altitude_km");
+        }
+        fixed
     }
     fn state_len(&self) -> usize {
         STATE_LEN
