@@ -72,6 +72,12 @@ fn nominal_run_prints_a_summary_and_the_adapters_command_lists_lavapipe() {
     assert!(stdout.contains("landed 1"), "{stdout}");
     assert!(stdout.contains("peak_g"), "{stdout}");
     assert!(!stdout.contains("came at the entry interface"), "{stdout}");
+    // One flight: its values, with no percentile range nor tolerance note (an entry analyst's
+    // trial read the value three times as a range).
+    assert!(
+        !stdout.contains("p00135") && !stdout.contains("tolerance bounds"),
+        "{stdout}"
+    );
     // An interface inside the heating pulse: its peaks at t = 0 are pointed out (they were
     // reported with nothing said, an entry analyst's trial).
     let low = dir.path().join("low_interface");

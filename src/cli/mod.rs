@@ -824,6 +824,13 @@ fn print_statistics(
                         t
                     }
                 };
+                // One value (a --nominal run's flight): no spread to print (it printed the value
+                // three times as a range, and a note on tolerance bounds: an entry analyst's
+                // trial).
+                if row.count == 1 {
+                    say!("  {:<28} {:>16} {}", row.metric, f4(p50), row.unit);
+                    continue;
+                }
                 let tol = match (row.tolerance_lower, row.tolerance_upper) {
                     (Some(lo), Some(hi)) => format!("  tol [{}, {}]", f4(lo), f4(hi)),
                     _ => {

@@ -96,7 +96,13 @@ pub(super) fn corridor_figures(
     ];
     let n = t.meta("dispersa.samples_per_point").unwrap_or("?");
     let width = match t.meta("dispersa.corridor.width_deg") {
-        Some(w) if w.parse::<f64>().is_ok() => format!("width {w} deg"),
+        Some(w) if w.parse::<f64>().is_ok() => {
+            if t.meta("dispersa.corridor.width_is_a_lower_bound") == Some("true") {
+                format!("width at least {w} deg (a boundary is the end of the range tried)")
+            } else {
+                format!("width {w} deg")
+            }
+        }
         _ => "no width: no corridor was found in the range (the notes say why)".to_string(),
     };
     // The caveats travel with the figure file, not only with the page.

@@ -975,7 +975,8 @@ impl Plot for CorridorProbabilities {
         chart
             .draw_series(LineSeries::new(
                 [(x0, self.risk), (x1, self.risk)],
-                BLACK.stroke_width(1),
+                // As wide as its legend's mark: at 1 px over the grid it read grey (a trial).
+                BLACK.stroke_width(2),
             ))
             .map_err(e)?;
         legend.push((format!("acceptable risk {}", self.risk), Mark::Line(BLACK)));
