@@ -413,6 +413,40 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
     execute(&prep, &engine, quiet)
 }
 
+/// One dataset is one precision: a shard whose engine computes in another precision than a
+/// finished shard of its dataset is refused before it flies (the merge refused the mix only
+/// once every shard had run: a cluster trial's nodes differed in their adapters). The message
+/// names the other shard's precision, to pass as --precision.
+fn other_shards_precision(shard_dir: &Path, k: u64, mine: &str) -> Result<(), String> {
+    let Some(dataset) = shard_dir.parent() else {
+        return Ok(());
+    };
+    let Ok((shards, _)) = crate::output::shard_dirs(dataset) else {
+        return Ok(());
+    };
+    for (j, dir) in shards.into_iter().filter(|(j, _)| *j != k) {
+        let theirs = parts::sample_files(&dir)
+            .ok()
+            .and_then(|files| files.into_iter().next())
+            .and_then(|f| crate::output::file_metadata(&f).ok())
+            .and_then(|kv| crate::output::meta_value(&kv, "dispersa.precision").map(String::from));
+        if let Some(theirs) = theirs.filter(|t| t != mine) {
+            return Err(format!(
+                "--shard {k}: shard {j} of {} was computed in {theirs}, and this one would be in \
+                 {mine} (one dataset is one precision: the merge refuses a mix); pass \
+                 --precision {theirs}{}",
+                dataset.display(),
+                if theirs == "f64" {
+                    ", or --backend cpu where the adapter has no f64"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Run a prepared job on an engine.
 ///
 /// Finished chunks are written into durable part files in the run's partial directory, a part
@@ -430,6 +464,10 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     let mut notice = |m: String| eprintln!("dispersa: {m}");
     for note in sc.precision_notes(info.precision) {
         notice(format!("note: {note}"));
+    }
+    if let Some([k, _]) = prep.shard {
+        other_shards_precision(&prep.out_dir, k, info.precision.name())
+            .map_err(ConfigError::Cli)?;
     }
     let kind = if prep.shard.is_some() {
         DirKind::Shard

@@ -282,24 +282,43 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
     );
 }
 
-/// Shards of two precisions are not one dataset: the merge refuses them (it labelled the whole
-/// dataset with shard 0's precision), and joins the backends and adapters of shards that
-/// differ in those alone.
+/// Shards of two precisions are not one dataset: a shard is refused before it flies where a
+/// finished shard of its dataset is of the other precision (the merge alone refused the mix, once
+/// every shard had run: a cluster trial), and the merge refuses a mix copied together (it
+/// labelled the whole dataset with shard 0's precision); it joins the backends and adapters of
+/// shards that differ in those alone.
 #[test]
 fn shards_of_two_precisions_are_refused_and_mixed_engines_named() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("mixed");
-    let shard = |k: &str, engine: &[&str]| {
-        let o = dispersa(&["run", CONFIG, "--quiet", "--samples", "600", "--shard", k])
+    let run_shard = |out: &Path, k: &str, engine: &[&str]| {
+        dispersa(&["run", CONFIG, "--quiet", "--samples", "600", "--shard", k])
             .args(engine)
             .arg("--out")
-            .arg(&out)
+            .arg(out)
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let shard = |k: &str, engine: &[&str]| {
+        let o = run_shard(&out, k, engine);
         assert!(o.status.success(), "shard {k}: {}", err(&o));
     };
     shard("0/2", &["--backend", "cpu"]);
-    shard("1/2", &["--backend", "gpu", "--precision", "f32"]);
+    let f32 = ["--backend", "gpu", "--precision", "f32"];
+    let o = run_shard(&out, "1/2", &f32);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("shard 0 of")
+            && err(&o).contains("was computed in f64, and this one would be in f32"),
+        "{}",
+        err(&o)
+    );
+    assert!(!out.join("shard=1").exists() && !out.join(".shard=1.partial").exists());
+    // The same shard flown into a dataset of its own, and copied beside shard 0.
+    let other = dir.path().join("other");
+    let o = run_shard(&other, "1/2", &f32);
+    assert!(o.status.success(), "{}", err(&o));
+    copy_dir(&other.join("shard=1"), &out.join("shard=1"));
     // The f32 shard names the tolerances it flew: rtol floored at 1e-5 (its metadata quoted
     // the configured 1e-6 until 2026-12-06), descent_rtol 1e-4 as configured.
     let kv = dispersa::output::file_metadata(&parts(&out.join("shard=1"))[0]).unwrap();
