@@ -273,6 +273,7 @@ pub fn statistics(
     };
     let mut notes = sc.summary_notes(&count);
     notes.extend(footprint_note(&summary));
+    notes.extend(timeout_note(&summary, count("status_timeout")));
     Ok(Statistics {
         summary,
         notes,
@@ -324,6 +325,39 @@ fn footprint_note(summary: &[SummaryRow]) -> Option<String> {
             why.join(", and ")
         )
     })
+}
+
+/// The note on flights the time limit stopped: their values are of the flight so far, in every
+/// statistic (a 30 s limit read peak g p50 10.9 for a true 45.7, and P(peak g beyond its limit)
+/// 0, with nothing said but the counts: an entry analyst's trial). In the scenario's own terms
+/// (the reentry's wording misled a cruise trial, whose flights could not arrive however long
+/// they flew). Kept with the statistics, so that a report says it too (the run alone did: a
+/// cruise analyst's trial).
+pub fn timeout_note(summary: &[SummaryRow], timed_out: u64) -> Option<String> {
+    if timed_out == 0 {
+        return None;
+    }
+    let cruise = summary.iter().any(|r| r.metric == "rendezvous_mjd_tdb");
+    let what = if cruise {
+        "so the margins read high and the times of flight early; the probabilities leave out \
+         those whose outcome was still open at the limit (running dry; arriving by the \
+         deadline where the limit ends before it), and their `min` and `max` in summary.parquet \
+         bound them over those flights (printed beside them); raise \
+         integrator.time_limit_days, unless the flights cannot arrive at all (thrust_on_days \
+         and final_distance_km say whether they were getting there)"
+    } else {
+        "so a peak or a load may be cut; each probability leaves out those whose outcome for it \
+         was still open at the limit (skip-out and the peaks before the drogue opened, or with no \
+         parachutes at all; a canopy's load before it opened), which biases it where those \
+         flights differ from the rest: its `count` in summary.parquet says how many it is over, \
+         and its `min` and `max` how far the open ones could move it (printed beside it); raise \
+         integrator.time_limit_s"
+    };
+    Some(format!(
+        "{timed_out} samples reached the integrator's time limit before they ended \
+         (`timeout`): the values they have are of the flight up to it, and are in the \
+         percentiles, {what}"
+    ))
 }
 
 /// The counts and the first samples' inputs and outputs, in one pass over the files.

@@ -280,6 +280,7 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     let tmp_sens = out.join("_sensitivity.parquet.tmp");
     let mut summary_meta = metadata.clone();
     summary_meta.push(crate::run::tolerance_bounds_note());
+    summary_meta.extend(crate::run::outcome_notes_meta(&statistics.notes));
     // The shards merged, for a report to check them against (manifest::check_shards).
     summary_meta.push((
         manifest::SHARD_MANIFESTS_KEY.into(),

@@ -901,6 +901,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     };
     let mut summary_meta = metadata.clone();
     summary_meta.push(tolerance_bounds_note());
+    summary_meta.extend(outcome_notes_meta(&statistics.notes));
     // A shard's own statistics start with `_`, so that dataset readers skip them.
     let prefix = if prep.shard.is_some() { "_" } else { "" };
     let summary_name = format!("{prefix}summary.parquet");
@@ -1251,6 +1252,16 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
 }
 
 pub use crate::scenario::FAILED_IN_FLIGHT;
+
+/// summary.parquet's `dispersa.outcome_notes`: the notes on the outcome (`Statistics::notes`),
+/// which a report shows as the run printed them (it showed the notes before the flights alone:
+/// a cruise analyst's trial found the timeouts' note missing from the page). None without notes.
+pub fn outcome_notes_meta(notes: &[String]) -> Option<(String, String)> {
+    (!notes.is_empty()).then(|| (OUTCOME_NOTES_KEY.to_string(), notes.join("\n")))
+}
+
+/// The metadata key of [`outcome_notes_meta`].
+pub const OUTCOME_NOTES_KEY: &str = "dispersa.outcome_notes";
 
 /// summary.parquet's `dispersa.tolerance_bounds` metadata: what its tolerance columns are (a
 /// run's, a shard's and a merged dataset's alike).

@@ -1475,3 +1475,41 @@ fn a_coast_notes_its_unread_thrust_dispersions() {
         thrusting.run_notes()
     );
 }
+
+/// A flight the time limit stopped has not decided whether it runs dry, nor, where the limit
+/// ends before the deadline, whether it arrives by it: left out of those probabilities, whose
+/// `min` and `max` then bound them over it (14 timeouts of 400 at the shipped 5,500 days all ran
+/// dry by 7,300, and counted as not running dry read P(propellant exhausted) 0.0025 for 0.0375:
+/// a cruise analyst's trial). A timeout settles prob_timeout, and a deadline the limit reaches.
+#[test]
+fn a_timeout_leaves_running_dry_open() {
+    let decided = |sc: &Cruise| {
+        let n = sc.metrics().len();
+        let timeout = SampleOutputs {
+            status: ST_TIMEOUT,
+            metrics: vec![None; n],
+            no_flight: false,
+        };
+        sc.probabilities()
+            .iter()
+            .map(|p| (p.name().to_string(), sc.decided(p, &timeout)))
+            .collect::<Vec<_>>()
+    };
+    let shipped = decided(&cruise_with(&[]));
+    let get = |d: &[(String, bool)], n: &str| d.iter().find(|(k, _)| k == n).unwrap().1;
+    assert!(!get(&shipped, "prob_propellant_exhausted"));
+    assert!(get(&shipped, "prob_timeout"));
+    assert!(get(&shipped, "prob_rendezvous_by_deadline"));
+    // A limit that ends before the deadline: the deadline's probabilities are open too.
+    let short = decided(&cruise_with(&["integrator.time_limit_days=1000".into()]));
+    assert!(!get(&short, "prob_rendezvous_by_deadline"));
+    assert!(!get(&short, "prob_orbit_match_by_deadline"));
+    // An arrival decides them all.
+    let sc = cruise_with(&[]);
+    let arrived = SampleOutputs {
+        status: ST_ARRIVED,
+        metrics: vec![None; sc.metrics().len()],
+        no_flight: false,
+    };
+    assert!(sc.probabilities().iter().all(|p| sc.decided(p, &arrived)));
+}

@@ -925,6 +925,13 @@ fn timed_out_samples_are_named_in_the_summary() {
         stdout.contains("prob_skip_out                none: no flight has an outcome for it"),
         "{stdout}"
     );
+    // The report says it too (the run alone did: a cruise analyst's trial).
+    let rep = report(&opts(&out)).expect("report");
+    let html = std::fs::read_to_string(rep.dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("20 samples reached the integrator"),
+        "no timeout note on the page"
+    );
 }
 
 /// Landings within the main's settling time of its opening (a main triggered metres above the

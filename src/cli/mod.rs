@@ -872,33 +872,6 @@ fn print_statistics(
             _ => {}
         }
     }
-    // Flights the time limit stopped keep the values of their flight so far, in every statistic
-    // (a 30 s limit read peak g p50 10.9 for a true 45.7, and P(peak g beyond its limit) 0, with
-    // nothing said but the counts: an entry analyst's trial).
-    let timed_out = status_count(status_counts, "timeout");
-    if timed_out > 0 {
-        // In the scenario's own terms (the reentry's wording misled a cruise trial, whose
-        // flights could not arrive however long they flew).
-        let cruise = summary.iter().any(|r| r.metric == "rendezvous_mjd_tdb");
-        let what = if cruise {
-            "so the margins read high, the times of flight early and the probabilities of \
-             arriving or running dry low; raise integrator.time_limit_days, unless the flights \
-             cannot arrive at all (thrust_on_days and final_distance_km say whether they were \
-             getting there)"
-        } else {
-            "so a peak or a load may be cut; each probability leaves out those whose outcome \
-             for it was still open at the limit (skip-out and the peaks before the drogue \
-             opened, or with no parachutes at all; a canopy's load before it opened), which \
-             biases it where those flights differ from the rest: its `count` in \
-             summary.parquet says how many it is over, and its `min` and `max` how far the \
-             open ones could move it (printed beside it); raise integrator.time_limit_s"
-        };
-        say!(
-            "  note: {timed_out} samples reached the integrator's time limit before they ended \
-             (`timeout`): the values they have are of the flight up to it, and are in the \
-             percentiles above, {what}"
-        );
-    }
     if short > 0 {
         say!(
             "  note: tolerance bounds (one-sided 99.865 % at 95 % confidence, tol [lower, upper]) \

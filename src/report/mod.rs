@@ -331,6 +331,14 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             Some(kept) => notes.extend(kept.lines().map(String::from)),
             None => notes.extend(scenario.run_notes()),
         }
+        // And its notes on the outcome, as the run or merge printed them (the timeouts' note
+        // was missing from the page: a cruise analyst's trial).
+        if let Some(kept) = sum
+            .as_ref()
+            .and_then(|s| s.meta(crate::run::OUTCOME_NOTES_KEY))
+        {
+            notes.extend(kept.lines().filter(|l| !l.is_empty()).map(String::from));
+        }
         match scenario.kind() {
             "reentry" => {
                 let rc = ReentryConfig::from_raw(&raw)?;

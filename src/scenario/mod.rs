@@ -46,6 +46,16 @@ pub enum Probability {
 }
 
 impl Probability {
+    /// Its row's name in summary.parquet.
+    pub fn name(&self) -> &'static str {
+        match *self {
+            Probability::Status { name, .. }
+            | Probability::StatusOrNoFlight { name, .. }
+            | Probability::Above { name, .. }
+            | Probability::AtMost { name, .. } => name,
+        }
+    }
+
     /// Whether sample `o` has the event.
     pub fn hit(&self, o: &SampleOutputs) -> bool {
         match *self {

@@ -241,12 +241,7 @@ impl<'a> Accumulator<'a> {
             .zip(&self.probability_trials)
             .zip(&self.probability_open)
         {
-            let name = match p {
-                Probability::Status { name, .. }
-                | Probability::StatusOrNoFlight { name, .. }
-                | Probability::Above { name, .. }
-                | Probability::AtMost { name, .. } => name,
-            };
+            let name = p.name();
             let w = stats::wilson(k, trials);
             // The least and the most the probability can be over every flight that did not
             // fail, whatever the open ones would have done: none of them, or all, with the
