@@ -1966,6 +1966,21 @@ fn unit_slips_are_named_as_such() {
         ),
         (
             CRUISE,
+            vec!["spacecraft.wet_mass_kg=1.6", "spacecraft.propellant_kg=0.5"],
+            "`spacecraft.wet_mass_kg`: 1.6 kg is below 5 kg",
+        ),
+        (
+            CRUISE,
+            vec!["target.rendezvous_m_s=10000.0"],
+            "`target.rendezvous_m_s`: 10000 m/s is above 1000 m/s: a pass that fast is a flyby",
+        ),
+        (
+            CRUISE,
+            vec!["guidance.approach_km=1e12"],
+            "`guidance.approach_km`: 1000000000000 km is beyond 75000000 km (0.5 au)",
+        ),
+        (
+            CRUISE,
             vec!["propulsion.power_per_thruster_kw=1000.0"],
             "`propulsion.power_per_thruster_kw`: 1000 kW is above any electric thruster's draw",
         ),

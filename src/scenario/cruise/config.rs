@@ -386,6 +386,14 @@ pub const MIN_ISP_S: f64 = 100.0;
 /// The heaviest wet mass accepted [kg]: above it, a mass given in grams. Cassini-Huygens, the
 /// heaviest interplanetary spacecraft flown, launched at about 5,700 kg.
 pub const MAX_WET_MASS_KG: f64 = 50_000.0;
+/// The lightest accepted [kg]: below it, a mass given in tonnes (1.6 for 1,600 kg flew a 1.6 kg
+/// craft on 160 mN, a cruise analyst's trial). Electric-propulsion cubesats weigh 10-25 kg.
+pub const MIN_WET_MASS_KG: f64 = 5.0;
+/// The fastest relative speed a rendezvous may be declared at [m/s]: faster is a flyby (a
+/// cruise analyst's trial "arrived" at 10 km/s).
+pub const MAX_RENDEZVOUS_M_S: f64 = 1_000.0;
+/// The farthest the approach law may take over [km]: 0.5 au (1e12 km was accepted).
+pub const MAX_APPROACH_KM: f64 = 7.5e7;
 /// The most power one thruster is taken to draw [kW]: the most powerful electric thrusters
 /// flown or tested draw about 100 kW (the X3 Hall thruster); above it, a power given in W.
 pub const MAX_THRUSTER_KW: f64 = 200.0;
@@ -742,7 +750,18 @@ impl CruiseConfig {
     /// `[spacecraft]`: the masses.
     fn validate_spacecraft(&self) -> Result<(), ConfigError> {
         let s = &self.spacecraft;
-        if positive("spacecraft.wet_mass_kg", s.wet_mass_kg)? > MAX_WET_MASS_KG {
+        if positive("spacecraft.wet_mass_kg", s.wet_mass_kg)? < MIN_WET_MASS_KG {
+            return Err(ConfigError::key(
+                "spacecraft.wet_mass_kg",
+                format!(
+                    "{} kg is below {MIN_WET_MASS_KG} kg, lighter than any spacecraft with \
+                     electric propulsion (cubesats weigh 10-25 kg): was it given in tonnes? The \
+                     unit is kg",
+                    s.wet_mass_kg
+                ),
+            ));
+        }
+        if s.wet_mass_kg > MAX_WET_MASS_KG {
             return Err(ConfigError::key(
                 "spacecraft.wet_mass_kg",
                 format!(
@@ -970,7 +989,17 @@ impl CruiseConfig {
                 "must be at most 10",
             ));
         }
-        positive("guidance.approach_km", g.approach_km)?;
+        if positive("guidance.approach_km", g.approach_km)? > MAX_APPROACH_KM {
+            return Err(ConfigError::key(
+                "guidance.approach_km",
+                format!(
+                    "{} km is beyond {MAX_APPROACH_KM} km (0.5 au): the approach law steers the \
+                     last leg to the comet, not the cruise (the shipped config hands over at \
+                     2e7 km)",
+                    g.approach_km
+                ),
+            ));
+        }
         positive("guidance.approach_tau_days", g.approach_tau_days)?;
         let i = &self.integrator;
         if g.mode.has_approach_law()
@@ -995,7 +1024,16 @@ impl CruiseConfig {
         let epoch = self.departure_jd()?;
         let t = &self.target;
         positive("target.rendezvous_km", t.rendezvous_km)?;
-        positive("target.rendezvous_m_s", t.rendezvous_m_s)?;
+        if positive("target.rendezvous_m_s", t.rendezvous_m_s)? > MAX_RENDEZVOUS_M_S {
+            return Err(ConfigError::key(
+                "target.rendezvous_m_s",
+                format!(
+                    "{} m/s is above {MAX_RENDEZVOUS_M_S} m/s: a pass that fast is a flyby, not a \
+                     rendezvous (the shipped config asks for 10 m/s)",
+                    t.rendezvous_m_s
+                ),
+            ));
+        }
         if t.rendezvous_km >= g.approach_km {
             return Err(ConfigError::key(
                 "target.rendezvous_km",

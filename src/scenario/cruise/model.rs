@@ -321,7 +321,10 @@ impl Model {
             // The bounds on the unit slips that the fixed keys are refused for
             // (CruiseConfig::validate), here for every draw: a dispersion centred on a slip
             // (an array of 14,000 kW, an Isp of 30 s) flew with nothing said (a cruise trial).
-            (p[P_WET] > 0.0 && p[P_WET] <= MAX_WET_MASS_KG, P_WET),
+            (
+                p[P_WET] >= MIN_WET_MASS_KG && p[P_WET] <= MAX_WET_MASS_KG,
+                P_WET,
+            ),
             (p[P_PROP] >= 0.0 && p[P_PROP] < p[P_WET], P_PROP),
             (p[P_ISP] >= MIN_ISP_S && p[P_ISP] <= MAX_ISP_S, P_ISP),
             (p[P_ISCALE] > 0.0, P_ISCALE),
