@@ -336,6 +336,27 @@ impl EntryConfig {
         self.mode == "bplane"
     }
 
+    /// The entry state's keys that the mode needs, with their values.
+    fn mode_keys(&self) -> [(&'static str, Option<f64>); 5] {
+        if self.bplane() {
+            [
+                ("vinf_km_s", self.vinf_km_s),
+                ("asymptote_ra_deg", self.asymptote_ra_deg),
+                ("asymptote_dec_deg", self.asymptote_dec_deg),
+                ("b_t_km", self.b_t_km),
+                ("b_r_km", self.b_r_km),
+            ]
+        } else {
+            [
+                ("velocity_km_s", self.velocity_km_s),
+                ("flight_path_angle_deg", self.flight_path_angle_deg),
+                ("azimuth_deg", self.azimuth_deg),
+                ("latitude_deg", self.latitude_deg),
+                ("longitude_deg", self.longitude_deg),
+            ]
+        }
+    }
+
     fn given(&self, key: &str) -> bool {
         match key {
             "velocity_km_s" => self.velocity_km_s.is_some(),
@@ -650,6 +671,74 @@ impl ReentryConfig {
             .unwrap_or(f64::NAN)
     }
 
+    /// Every key that the config's choices require and that it lacks, named in one message where
+    /// there are two or more (one alone is left to its own check, which says more): a config
+    /// written from scratch learned them a round at a time, seven rounds for a spherical planet,
+    /// an exponential atmosphere and a state entry (a from-scratch trial).
+    fn choices_missing(&self) -> Result<(), ConfigError> {
+        let mut missing: Vec<(String, String)> = Vec::new();
+        let mut need = |key: &str, given: bool, with: &str| {
+            if !given {
+                missing.push((key.to_string(), with.to_string()));
+            }
+        };
+        if self.planet.model == PlanetModel::Spherical {
+            let with = "model = \"spherical\"";
+            need("planet.mu_m3_s2", self.planet.mu_m3_s2.is_some(), with);
+            need("planet.radius_m", self.planet.radius_m.is_some(), with);
+        }
+        if self.atmosphere.model == AtmosphereModel::Exponential {
+            let with = "model = \"exponential\"";
+            need(
+                "atmosphere.rho0_kg_m3",
+                self.atmosphere.rho0_kg_m3.is_some(),
+                with,
+            );
+            let h = self.atmosphere.scale_height_m.is_some();
+            need("atmosphere.scale_height_m", h, with);
+        }
+        let v = &self.vehicle;
+        need(
+            "vehicle.cd",
+            v.cd.is_some() || v.cd_table.is_some(),
+            "no vehicle.cd_table",
+        );
+        let e = &self.entry;
+        if matches!(e.mode.as_str(), "state" | "bplane") {
+            let with = format!("mode = \"{}\"", e.mode);
+            for (k, v) in e.mode_keys() {
+                need(&format!("entry.{k}"), v.is_some(), &with);
+            }
+        }
+        let mach = self.parachutes.as_ref().and_then(|p| p.drogue_deploy_mach);
+        if !self.g_switch() {
+            let (key, with) = if self.parachutes.is_some() {
+                (DROGUE_KEY, "drogue_trigger = \"mach\"")
+            } else {
+                (OLD_DROGUE_KEY, "no [parachutes] table")
+            };
+            need(
+                key,
+                mach.is_some() || self.events.drogue_mach.is_some(),
+                with,
+            );
+        }
+        if let [(first, with), rest @ ..] = missing.as_slice() {
+            if !rest.is_empty() {
+                let rest: Vec<String> = rest
+                    .iter()
+                    .map(|(k, w)| format!("`{k}` (with {w})"))
+                    .collect();
+                let verb = if rest.len() == 1 { "is" } else { "are" };
+                return Err(ConfigError::key(
+                    first,
+                    format!("required with {with}; so {verb} {}", rest.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The entry state's keys for the chosen mode: each present and in range, and none of the
     /// other mode's.
     fn validate_entry_mode(&self) -> Result<(), ConfigError> {
@@ -681,23 +770,7 @@ impl ReentryConfig {
             finite(&key, v)
         };
         // Every key the mode needs and the config lacks, named at once.
-        let needed: &[(&str, Option<f64>)] = if e.bplane() {
-            &[
-                ("vinf_km_s", e.vinf_km_s),
-                ("asymptote_ra_deg", e.asymptote_ra_deg),
-                ("asymptote_dec_deg", e.asymptote_dec_deg),
-                ("b_t_km", e.b_t_km),
-                ("b_r_km", e.b_r_km),
-            ]
-        } else {
-            &[
-                ("velocity_km_s", e.velocity_km_s),
-                ("flight_path_angle_deg", e.flight_path_angle_deg),
-                ("azimuth_deg", e.azimuth_deg),
-                ("latitude_deg", e.latitude_deg),
-                ("longitude_deg", e.longitude_deg),
-            ]
-        };
+        let needed = e.mode_keys();
         let absent: Vec<&str> = needed
             .iter()
             .filter(|(_, v)| v.is_none())
@@ -827,6 +900,7 @@ impl ReentryConfig {
                 format!("must be at most {MAX_ENTRY_ALTITUDE_KM} km"),
             ));
         }
+        self.choices_missing()?;
         self.validate_planet()?;
         self.refuse_undispersable()?;
         self.validate_atmosphere()?;
