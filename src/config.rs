@@ -206,23 +206,26 @@ impl RawConfig {
     /// masses, the first dropped with nothing said).
     pub fn unused_override_notes(&self, flights: Flights) -> Vec<String> {
         let mut notes = Vec::new();
-        let mut last: BTreeMap<Vec<String>, (&str, usize)> = BTreeMap::new();
+        // Each key's distinct values, as apply_override parses them (40 and 40.0 are one, as
+        // same_settings reads them: a review), and the last one given.
+        let mut given: BTreeMap<Vec<String>, (Vec<toml::Value>, &str)> = BTreeMap::new();
         for spec in &self.overrides {
             let (key, value) = spec.split_once('=').unwrap_or((spec, ""));
             if let Some(parts) = split_dotted_key(key.trim()) {
-                let seen = last.entry(parts).or_insert((value.trim(), 0));
-                if seen.0 != value.trim() {
-                    seen.1 += 1;
+                let (values, last) = given.entry(parts).or_default();
+                let v = override_value(value.trim());
+                if !values.iter().any(|w| same_value(w, &v)) {
+                    values.push(v);
                 }
-                seen.0 = value.trim();
+                *last = value.trim();
             }
         }
-        for (parts, (value, changes)) in &last {
-            if *changes > 0 {
+        for (parts, (values, last)) in &given {
+            if values.len() > 1 {
                 notes.push(format!(
-                    "--set {} is given {} values; the last one, {value}, is used",
+                    "--set {} is given {} values; the last one, {last}, is used",
                     parts.join("."),
-                    changes + 1
+                    values.len()
                 ));
             }
         }
@@ -804,6 +807,15 @@ fn split_dotted_key(key: &str) -> Option<Vec<String>> {
 
 /// `dotted.key=value`: the value is read as a TOML value (number, bool, array, quoted string);
 /// anything that is not valid TOML is taken as a bare string.
+/// A `--set` value as TOML reads it, else as a string (an unquoted word).
+fn override_value(text: &str) -> toml::Value {
+    format!("v = {text}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(text.to_string()))
+}
+
 fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError> {
     let (key, value) = spec.split_once('=').ok_or_else(|| {
         ConfigError::Cli(format!(
@@ -812,11 +824,7 @@ fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError
     })?;
     let key = key.trim();
     let value_text = value.trim();
-    let parsed: toml::Value = format!("v = {value_text}")
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(value_text.to_string()));
+    let parsed = override_value(value_text);
     let parts = split_dotted_key(key).ok_or_else(|| {
         ConfigError::Cli(format!(
             "--set {spec}: unbalanced `\"` in the key (quote a dispersion's parameter path \

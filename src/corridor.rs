@@ -212,6 +212,9 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         .map_err(ConfigError::Cli)?;
     let mut notice = |m: String| eprintln!("dispersa: {m}");
     let engine = Engine::select(opts.backend, opts.precision, &mut notice)?;
+    for note in crate::scenario::Scenario::precision_notes(&sc, engine.info().precision) {
+        notice(format!("note: {note}"));
+    }
     let n_per = opts.samples_per_point as usize;
     let total = angles.len() * n_per;
     let (mut runner, chunk) = engine.runner(&sc, engine.default_chunk(&sc).min(total))?;

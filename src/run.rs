@@ -410,6 +410,16 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
         prep.scenario.as_ref(),
         &mut notice,
     );
+    let precision = engine.info().precision;
+    // Once a command (dispersa bench runs `execute` a measurement at a time: a review).
+    for note in prep.scenario.precision_notes(precision) {
+        notice(format!("note: {note}"));
+    }
+    // Not with --force, which computes the shard again: an f32 dataset recomputed shard by
+    // shard in f64 was refused at every shard (a review); the merge still refuses a mix.
+    if let (Some([k, _]), false) = (prep.shard, opts.force) {
+        other_shards_precision(&prep.out_dir, k, precision.name()).map_err(ConfigError::Cli)?;
+    }
     execute(&prep, &engine, quiet)
 }
 
@@ -462,13 +472,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     let info = engine.info();
     let sc = prep.scenario.as_ref();
     let mut notice = |m: String| eprintln!("dispersa: {m}");
-    for note in sc.precision_notes(info.precision) {
-        notice(format!("note: {note}"));
-    }
-    if let Some([k, _]) = prep.shard {
-        other_shards_precision(&prep.out_dir, k, info.precision.name())
-            .map_err(ConfigError::Cli)?;
-    }
+
     let kind = if prep.shard.is_some() {
         DirKind::Shard
     } else {

@@ -590,8 +590,10 @@ fn flags_beside_their_overrides_and_keys_set_twice_are_said() {
             "--set",
             "vehicle.cd_scale=1.0",
             "--set",
-            "vehicle.cd_scale=1.0",
+            "vehicle.cd_scale=1",
         ])
+        .args(["--set", "vehicle.bank_deg=0", "--set", "vehicle.bank_deg=5"])
+        .args(["--set", "vehicle.bank_deg=0"])
         .arg("--quiet")
         .arg("--out")
         .arg(dir.path().join("o"))
@@ -606,8 +608,13 @@ fn flags_beside_their_overrides_and_keys_set_twice_are_said() {
     ] {
         assert!(err.contains(says), "{says}: {err}");
     }
-    // The same value twice changes nothing.
+    // The same value twice changes nothing, however it is written (1.0 and 1: a review), and
+    // the values are counted once each.
     assert!(!err.contains("vehicle.cd_scale is given"), "{err}");
+    assert!(
+        err.contains("--set vehicle.bank_deg is given 2 values; the last one, 0, is used"),
+        "{err}"
+    );
 }
 
 /// In f32 a tolerance under the precision's floor is raised to it, and the run says so (a

@@ -198,8 +198,24 @@ fn nothing_dispersa_did_not_write_is_moved_or_deleted() {
     assert!(d.join("o/my.toml").exists() && d.join("o/report/NOTES.md").exists());
     std::fs::remove_file(d.join("o/my.toml")).unwrap();
     std::fs::remove_file(d.join("o/report/NOTES.md")).unwrap();
+    // What dispersa's own killed commands and a file manager leave are not the user's: a report
+    // stopped by Ctrl-C leaves its lock and an empty temporary in the run (a review).
+    std::fs::write(d.join("o/.report.lock"), "").unwrap();
+    std::fs::create_dir(d.join("o/.report.partial")).unwrap();
+    std::fs::write(d.join("o/.DS_Store"), "").unwrap();
     let o = run(d, "o", true);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // A run killed under builds that wrote `.NAME.partial-PID` without a marker left Parquet
+    // files alone there: taken as dispersa's (a review).
+    std::fs::create_dir(d.join(".o.partial-4242")).unwrap();
+    std::fs::copy(
+        d.join("o/samples.parquet"),
+        d.join(".o.partial-4242/samples.parquet"),
+    )
+    .unwrap();
+    let o = run(d, "o", true);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(!d.join(".o.partial-4242").exists());
     // A refusal after the lock removes the parents of --out that it made; one that exists stays.
     std::fs::create_dir(d.join("kept")).unwrap();
     for out in ["a/b/o", "kept/c/o"] {
@@ -207,6 +223,11 @@ fn nothing_dispersa_did_not_write_is_moved_or_deleted() {
         assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     }
     assert!(!d.join("a").exists() && !d.join("kept/c").exists() && d.join("kept").is_dir());
+    // Also where making them failed partway (a name too long for the file system).
+    let long = format!("x1/{}/o", "a".repeat(300));
+    let o = run(d, &long, false);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(!d.join("x1").exists(), "x1 left behind");
 }
 
 #[test]

@@ -544,9 +544,10 @@ fn print_report(r: &RunReport) {
         "nothing left to fly".to_string()
     };
     say!(
-        "wrote {} ({} samples{resumed} in {:.1} s, {rate}; {} {} [{}], {})",
+        "wrote {} ({} sample{}{resumed} in {:.1} s, {rate}; {} {} [{}], {})",
         r.out_dir.display(),
         r.samples,
+        if r.samples == 1 { "" } else { "s" },
         r.seconds,
         r.engine.backend,
         r.engine.adapter,

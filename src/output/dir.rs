@@ -301,10 +301,10 @@ struct MadeDirs(Vec<PathBuf>);
 
 impl Drop for MadeDirs {
     fn drop(&mut self) {
+        // Each one tried: past one never made (a creation that failed partway: a review found
+        // `x1` left of `x1/<300 a's>/o`); one that is not empty stays, and so do those above it.
         for dir in &self.0 {
-            if std::fs::remove_dir(dir).is_err() {
-                break;
-            }
+            let _ = std::fs::remove_dir(dir);
         }
     }
 }
@@ -536,8 +536,15 @@ fn check_temporaries(parent: &Path, name: &str, out: &Path) -> Result<(), String
         }
         let path = e.path();
         let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-        let empty = is_dir && std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none());
-        if !is_dir || !(empty || written_by_dispersa(&path).is_some()) {
+        // Empty (killed between its creation and its marker), marked, or Parquet files alone
+        // (a run killed under builds that wrote `.NAME.partial-PID` without a marker: a review).
+        let ours = std::fs::read_dir(&path).is_ok_and(|d| {
+            d.flatten().all(|f| {
+                f.path().extension().is_some_and(|x| x == "parquet")
+                    && f.file_type().is_ok_and(|t| t.is_file())
+            })
+        });
+        if !is_dir || !(ours || written_by_dispersa(&path).is_some()) {
             return Err(format!(
                 "--out {}: {} beside it bears the name dispersa gives its temporary directories \
                  there, but dispersa did not write it (no {MARKER} marker), and it would be \
@@ -548,6 +555,24 @@ fn check_temporaries(parent: &Path, name: &str, out: &Path) -> Result<(), String
         }
     }
     Ok(())
+}
+
+/// Names that dispersa's own work, or a file manager, leaves inside an output: the lock and the
+/// temporaries of a command killed there (`dispersa report RUN` stopped by Ctrl-C leaves
+/// `.report.lock` and `.report.partial` in RUN, and --force then refused RUN: a review), a marker
+/// or a manifest being written, and the Finder's `.DS_Store` and `._*` files.
+fn own_leftover(name: &str) -> bool {
+    let temporary = name.starts_with('.')
+        && (name.ends_with(".lock")
+            || name.ends_with(".partial")
+            || name.ends_with(".replaced")
+            || name.contains(".partial-")
+            || name.contains(".creating-"));
+    temporary
+        || name.starts_with(MARKER)
+        || name.starts_with(super::manifest::MANIFEST)
+        || name == ".DS_Store"
+        || name.starts_with("._")
 }
 
 /// What inside `dir`, a marked dispersa output, dispersa did not write, as far as it can tell
@@ -568,7 +593,7 @@ fn foreign_entries(dir: &Path, depth: usize) -> Vec<PathBuf> {
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
         let path = e.path();
-        if name == MARKER || name == super::manifest::MANIFEST {
+        if name == MARKER || name == super::manifest::MANIFEST || own_leftover(&name) {
             continue;
         }
         if e.file_type().is_ok_and(|t| t.is_dir()) {
