@@ -550,6 +550,27 @@ impl RawConfig {
     }
 }
 
+/// The keys a config's choices require and it lacks, `(key, the choice)`, named in one message
+/// where there are two or more (one alone is left to its own check, which says more): a config
+/// written from scratch learned them a round at a time (seven rounds for a spherical planet, an
+/// exponential atmosphere and a state entry: a from-scratch trial).
+pub fn choices_missing(missing: &[(String, String)]) -> Result<(), ConfigError> {
+    if let [(first, with), rest @ ..] = missing {
+        if !rest.is_empty() {
+            let rest: Vec<String> = rest
+                .iter()
+                .map(|(k, w)| format!("`{k}` (with {w})"))
+                .collect();
+            let verb = if rest.len() == 1 { "is" } else { "are" };
+            return Err(ConfigError::key(
+                first,
+                format!("required with {with}; so {verb} {}", rest.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// "; so is `a`" or "; so are `a`, `b`" after a missing key's message, naming the other keys
 /// missing beside it; empty when there are none.
 pub fn so_are_missing(others: &[String]) -> String {

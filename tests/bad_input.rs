@@ -2476,4 +2476,17 @@ fn keys_the_choices_require_are_named_at_once() {
          \"state\"), `entry.latitude_deg` (with mode = \"state\"), `entry.longitude_deg` (with \
          mode = \"state\"), `events.drogue_mach` (with no [parachutes] table)",
     );
+    // The cruise's: a state departure's two vectors and inertial guidance's direction.
+    expect_bad(
+        Some(CRUISE),
+        &[
+            "--set",
+            "departure.mode=\"state\"",
+            "--set",
+            "guidance.mode=\"inertial\"",
+        ],
+        "`departure.position_au`: required with mode = \"state\"; so are \
+         `departure.velocity_km_s` (with mode = \"state\"), `guidance.direction` (with mode = \
+         \"inertial\")",
+    );
 }

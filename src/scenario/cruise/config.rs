@@ -558,6 +558,7 @@ impl CruiseConfig {
                 ));
             }
         }
+        self.choices_missing()?;
         self.validate_departure()?;
         self.validate_spacecraft()?;
         self.validate_propulsion()?;
@@ -584,6 +585,43 @@ impl CruiseConfig {
         paths.sort();
         paths.dedup();
         paths
+    }
+
+    /// Every key that the config's choices require and that it lacks, named at once
+    /// ([`crate::config::choices_missing`]): the departure mode's, inertial guidance's direction.
+    fn choices_missing(&self) -> Result<(), ConfigError> {
+        let d = &self.departure;
+        let mut missing = Vec::new();
+        let (with, keys) = match d.mode {
+            DepartureMode::Flyby => (
+                "mode = \"flyby\"",
+                vec![
+                    ("departure.vinf_in_km_s", d.vinf_in_km_s.is_some()),
+                    (
+                        "departure.periapsis_altitude_km",
+                        d.periapsis_altitude_km.is_some(),
+                    ),
+                    ("departure.bplane_angle_deg", d.bplane_angle_deg.is_some()),
+                ],
+            ),
+            DepartureMode::State => (
+                "mode = \"state\"",
+                vec![
+                    ("departure.position_au", d.position_au.is_some()),
+                    ("departure.velocity_km_s", d.velocity_km_s.is_some()),
+                ],
+            ),
+        };
+        for (k, given) in keys {
+            if !given {
+                missing.push((k.to_string(), with.to_string()));
+            }
+        }
+        let g = &self.guidance;
+        if g.mode == GuidanceMode::Inertial && g.direction.is_none() {
+            missing.push(("guidance.direction".into(), "mode = \"inertial\"".into()));
+        }
+        crate::config::choices_missing(&missing)
     }
 
     /// `[departure]`: the epoch and the flyby or the state.

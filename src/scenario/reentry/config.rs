@@ -671,10 +671,8 @@ impl ReentryConfig {
             .unwrap_or(f64::NAN)
     }
 
-    /// Every key that the config's choices require and that it lacks, named in one message where
-    /// there are two or more (one alone is left to its own check, which says more): a config
-    /// written from scratch learned them a round at a time, seven rounds for a spherical planet,
-    /// an exponential atmosphere and a state entry (a from-scratch trial).
+    /// Every key that the config's choices require and that it lacks, named at once
+    /// ([`crate::config::choices_missing`]).
     fn choices_missing(&self) -> Result<(), ConfigError> {
         let mut missing: Vec<(String, String)> = Vec::new();
         let mut need = |key: &str, given: bool, with: &str| {
@@ -723,20 +721,7 @@ impl ReentryConfig {
                 with,
             );
         }
-        if let [(first, with), rest @ ..] = missing.as_slice() {
-            if !rest.is_empty() {
-                let rest: Vec<String> = rest
-                    .iter()
-                    .map(|(k, w)| format!("`{k}` (with {w})"))
-                    .collect();
-                let verb = if rest.len() == 1 { "is" } else { "are" };
-                return Err(ConfigError::key(
-                    first,
-                    format!("required with {with}; so {verb} {}", rest.join(", ")),
-                ));
-            }
-        }
-        Ok(())
+        crate::config::choices_missing(&missing)
     }
 
     /// The entry state's keys for the chosen mode: each present and in range, and none of the
