@@ -826,8 +826,6 @@ fn split_dotted_key(key: &str) -> Option<Vec<String>> {
         .then(|| parts.into_iter().map(|p| p.trim().to_string()).collect())
 }
 
-/// `dotted.key=value`: the value is read as a TOML value (number, bool, array, quoted string);
-/// anything that is not valid TOML is taken as a bare string.
 /// A `--set` value as TOML reads it, else as a string (an unquoted word).
 fn override_value(text: &str) -> toml::Value {
     format!("v = {text}")
@@ -837,6 +835,8 @@ fn override_value(text: &str) -> toml::Value {
         .unwrap_or_else(|| toml::Value::String(text.to_string()))
 }
 
+/// `dotted.key=value`: the value is read as a TOML value (number, bool, array, quoted string);
+/// anything that is not valid TOML is taken as a bare string.
 fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError> {
     let (key, value) = spec.split_once('=').ok_or_else(|| {
         ConfigError::Cli(format!(

@@ -415,9 +415,13 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
     for note in prep.scenario.precision_notes(precision) {
         notice(format!("note: {note}"));
     }
-    // Not with --force, which computes the shard again: an f32 dataset recomputed shard by
-    // shard in f64 was refused at every shard (a review); the merge still refuses a mix.
-    if let (Some([k, _]), false) = (prep.shard, opts.force) {
+    // Not with --force and a --precision named, which recomputes the shard in that precision on
+    // purpose: an f32 dataset recomputed shard by shard in f64 was refused at every shard (a
+    // review). An array job's --force alone (the deploy files pass it) is still checked: on
+    // nodes whose adapters differ, auto picks differently (a second review). The merge refuses
+    // a mix either way.
+    let recompute = opts.force && opts.precision != crate::engine::PrecisionChoice::Auto;
+    if let (Some([k, _]), false) = (prep.shard, recompute) {
         other_shards_precision(&prep.out_dir, k, precision.name()).map_err(ConfigError::Cli)?;
     }
     execute(&prep, &engine, quiet)
@@ -1246,8 +1250,8 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
         ]);
     }
     m.extend(prep.scenario.metadata(info.precision));
-    // The run's notes travel with its files: a deadline beyond the time limit made the
-    // probabilities a lower bound, said on stderr alone, while summary.parquet and the report
+    // The run's notes travel with its files: a deadline beyond the time limit, which leaves the
+    // probabilities by it open for timeouts, was said on stderr alone, while summary.parquet and the report
     // gave them as plain values with intervals (a cruise trial).
     if !prep.notes.is_empty() {
         m.push(("dispersa.run_notes".into(), prep.notes.join("\n")));

@@ -1501,9 +1501,31 @@ fn a_timeout_leaves_running_dry_open() {
     assert!(get(&shipped, "prob_timeout"));
     assert!(get(&shipped, "prob_rendezvous_by_deadline"));
     // A limit that ends before the deadline: the deadline's probabilities are open too.
-    let short = decided(&cruise_with(&["integrator.time_limit_days=1000".into()]));
+    let short_sc = cruise_with(&["integrator.time_limit_days=1000".into()]);
+    let short = decided(&short_sc);
     assert!(!get(&short, "prob_rendezvous_by_deadline"));
     assert!(!get(&short, "prob_orbit_match_by_deadline"));
+    // Unless the timeout met the event before the limit: a hit (a review).
+    let mut matched = SampleOutputs {
+        status: ST_TIMEOUT,
+        metrics: vec![None; short_sc.metrics().len()],
+        no_flight: false,
+    };
+    let k = short_sc
+        .metrics()
+        .iter()
+        .position(|(n, _)| *n == "orbit_match_mjd_tdb")
+        .unwrap();
+    matched.metrics[k] = Some(61_000.0);
+    let p = short_sc
+        .probabilities()
+        .into_iter()
+        .find(|p| p.name() == "prob_orbit_match_by_deadline")
+        .unwrap();
+    assert!(short_sc.decided(&p, &matched) && p.hit(&matched));
+    // A coast cannot run dry: decided.
+    let coast = decided(&cruise_with(&["propulsion.thrusters=0".into()]));
+    assert!(get(&coast, "prob_propellant_exhausted"));
     // An arrival decides them all.
     let sc = cruise_with(&[]);
     let arrived = SampleOutputs {

@@ -203,6 +203,14 @@ fn nothing_dispersa_did_not_write_is_moved_or_deleted() {
     std::fs::write(d.join("o/.report.lock"), "").unwrap();
     std::fs::create_dir(d.join("o/.report.partial")).unwrap();
     std::fs::write(d.join("o/.DS_Store"), "").unwrap();
+    // But not while a command there holds its lock: --force would pull the directory from
+    // under it (a second review).
+    let held = std::fs::File::open(d.join("o/.report.lock")).unwrap();
+    held.try_lock().unwrap();
+    let o = run(d, "o", true);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains(".report.lock"), "{}", err(&o));
+    drop(held);
     let o = run(d, "o", true);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     // A run killed under builds that wrote `.NAME.partial-PID` without a marker left Parquet

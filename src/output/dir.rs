@@ -536,15 +536,7 @@ fn check_temporaries(parent: &Path, name: &str, out: &Path) -> Result<(), String
         }
         let path = e.path();
         let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-        // Empty (killed between its creation and its marker), marked, or Parquet files alone
-        // (a run killed under builds that wrote `.NAME.partial-PID` without a marker: a review).
-        let ours = std::fs::read_dir(&path).is_ok_and(|d| {
-            d.flatten().all(|f| {
-                f.path().extension().is_some_and(|x| x == "parquet")
-                    && f.file_type().is_ok_and(|t| t.is_file())
-            })
-        });
-        if !is_dir || !(ours || written_by_dispersa(&path).is_some()) {
+        if !is_dir || !temporary_of_ours(&path, file.starts_with(&format!(".{name}.partial-"))) {
             return Err(format!(
                 "--out {}: {} beside it bears the name dispersa gives its temporary directories \
                  there, but dispersa did not write it (no {MARKER} marker), and it would be \
@@ -557,22 +549,54 @@ fn check_temporaries(parent: &Path, name: &str, out: &Path) -> Result<(), String
     Ok(())
 }
 
-/// Names that dispersa's own work, or a file manager, leaves inside an output: the lock and the
-/// temporaries of a command killed there (`dispersa report RUN` stopped by Ctrl-C leaves
-/// `.report.lock` and `.report.partial` in RUN, and --force then refused RUN: a review), a marker
-/// or a manifest being written, and the Finder's `.DS_Store` and `._*` files.
-fn own_leftover(name: &str) -> bool {
+/// Whether `dir`, under one of dispersa's temporary names, is dispersa's: empty (killed between
+/// its creation and its marker) or marked; with `legacy` (an earlier build's `.NAME.partial-PID`,
+/// written without a marker) also Parquet files alone (a review: such a killed run was refused).
+fn temporary_of_ours(dir: &Path, legacy: bool) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    let files: Vec<std::fs::DirEntry> = entries.flatten().collect();
+    files.is_empty()
+        || written_by_dispersa(dir).is_some()
+        || (legacy
+            && files.iter().all(|f| {
+                f.path().extension().is_some_and(|x| x == "parquet")
+                    && f.file_type().is_ok_and(|t| t.is_file())
+            }))
+}
+
+/// Whether `path` (named `name`, inside an output) is what dispersa's own work or a file
+/// manager leaves there: the lock of a command killed there while no one holds it, and its
+/// temporaries when they are dispersa's ([`temporary_of_ours`]) (`dispersa report RUN` stopped
+/// by Ctrl-C leaves `.report.lock` and `.report.partial` in RUN, and --force then refused RUN:
+/// a review; a lock still held is a command at work, which --force must not pull the directory
+/// from under: a second review); a marker or a manifest being written; the Finder's
+/// `.DS_Store` and `._*` files.
+fn own_leftover(path: &Path, name: &str) -> bool {
+    let is_file = path.is_file();
+    if name.starts_with('.') && name.ends_with(".lock") && is_file {
+        return std::fs::File::open(path).is_ok_and(|f| match f.try_lock() {
+            Ok(()) => {
+                let _ = f.unlock();
+                true
+            }
+            Err(_) => false,
+        });
+    }
     let temporary = name.starts_with('.')
-        && (name.ends_with(".lock")
-            || name.ends_with(".partial")
+        && (name.ends_with(".partial")
             || name.ends_with(".replaced")
             || name.contains(".partial-")
             || name.contains(".creating-"));
-    temporary
-        || name.starts_with(MARKER)
-        || name.starts_with(super::manifest::MANIFEST)
-        || name == ".DS_Store"
-        || name.starts_with("._")
+    if temporary && path.is_dir() {
+        return temporary_of_ours(path, name.contains(".partial-"));
+    }
+    is_file
+        && (name.starts_with(MARKER)
+            || name.starts_with(super::manifest::MANIFEST)
+            || name == ".DS_Store"
+            || name.starts_with("._"))
 }
 
 /// What inside `dir`, a marked dispersa output, dispersa did not write, as far as it can tell
@@ -593,7 +617,7 @@ fn foreign_entries(dir: &Path, depth: usize) -> Vec<PathBuf> {
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
         let path = e.path();
-        if name == MARKER || name == super::manifest::MANIFEST || own_leftover(&name) {
+        if name == MARKER || name == super::manifest::MANIFEST || own_leftover(&path, &name) {
             continue;
         }
         if e.file_type().is_ok_and(|t| t.is_dir()) {

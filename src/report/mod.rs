@@ -324,8 +324,8 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
                 why.unwrap_or_default()
             ));
         }
-        // The notes the run printed before it flew (a time limit before the deadline makes the
-        // probabilities a lower bound), as its files keep them; from the stored config for a
+        // The notes the run printed before it flew (a time limit before the deadline leaves the
+        // probabilities by it open for timeouts), as its files keep them; from the stored config for a
         // run written before they did.
         match t.meta("dispersa.run_notes") {
             Some(kept) => notes.extend(kept.lines().map(String::from)),

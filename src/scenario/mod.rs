@@ -185,9 +185,10 @@ pub trait Scenario: Sync {
     fn failed_status(&self) -> u32;
     /// Whether a sample that did not fail has an outcome for probability `p` (one of
     /// [`Scenario::probabilities`]): one whose flight was stopped before it was known is left
-    /// out of that probability's denominator, as a failed one is. True by default, where such a
-    /// flight's state is an outcome (the cruise's: not arrived by the time limit is not arrived
-    /// by a deadline before it). The reentry's timeouts: a 150 s limit on a -5.5 deg entry read
+    /// out of that probability's denominator, as a failed one is, and its `min` and `max` bound it
+    /// over such flights. True by default. The cruise's timeouts: open for running dry, and for a
+    /// deadline the limit ends before unless the event came first. The reentry's timeouts: a
+    /// 150 s limit on a -5.5 deg entry read
     /// P(skip-out) 0 where 0.9 skip out (a review), and leaving every timeout out biased the
     /// opening loads' probabilities, whose slow descents time out with their canopies open and
     /// their loads known (a second review).

@@ -22,6 +22,8 @@ use cpu::CruiseSample;
 pub struct Cruise {
     pub cfg: CruiseConfig,
     pub model: Model,
+    /// Whether the time limit reaches `target.deadline` ([`Cruise::deadline_note`] otherwise).
+    limit_reaches_deadline: bool,
     /// Open-loop guidance: why the nominal Q-law flight that records the profile failed, if
     /// it did ([`Cruise::checked`] refuses such a config).
     pub recording_failed: Option<String>,
@@ -44,11 +46,14 @@ impl Cruise {
                 );
             }
         }
-        Cruise {
+        let mut c = Cruise {
             cfg,
             model,
+            limit_reaches_deadline: true,
             recording_failed,
-        }
+        };
+        c.limit_reaches_deadline = c.deadline_note().is_none();
+        c
     }
 
     /// [`Cruise::new`], refusing a config that cannot fly ([`CruiseConfig::flight_checks`]) and
@@ -88,7 +93,8 @@ impl Cruise {
         Some(format!(
             "integrator.time_limit_days = {limit} ends the flights at {}, {:.0} days before \
              target.deadline ({}): prob_rendezvous_by_deadline and prob_orbit_match_by_deadline \
-             count only what arrives by the time limit (a lower bound); raise the limit to at \
+             are over the flights whose outcome the limit settles, and their min and max bound \
+             them over the rest (timeouts that had not yet met the comet); raise the limit to at \
              least {:.0} days to measure them to the deadline",
             iso(epoch + limit),
             deadline - epoch - limit,
@@ -231,16 +237,21 @@ impl Scenario for Cruise {
     /// A flight the time limit stopped has not decided whether it runs dry: with the shipped
     /// 5,500 days, 14 of 400 timeouts all ran dry by 7,300 days, and counted as not running dry
     /// they read P(propellant exhausted) 0.0025 for a true 0.0375 (a cruise analyst's trial).
-    /// Left open, the probability's `min` and `max` bound it over them. A deadline's
-    /// probabilities are decided by a timeout only where the limit reaches the deadline (then it
-    /// did not arrive by it); before it, they are open too ([`Cruise::deadline_note`]).
+    /// Left open, the probability's `min` and `max` bound it over them. A coast cannot run dry:
+    /// decided. A deadline's probabilities are decided by a timeout where the limit reaches the
+    /// deadline (it did not arrive by it), or where it reached the event before the limit (an
+    /// orbit matched: a hit, a review); otherwise they are open too ([`Cruise::deadline_note`]).
     fn decided(&self, p: &Probability, o: &SampleOutputs) -> bool {
         if o.status != ST_TIMEOUT {
             return true;
         }
         match *p {
-            Probability::Status { status, .. } => status != ST_PROPELLANT_EXHAUSTED,
-            Probability::AtMost { .. } => self.deadline_note().is_none(),
+            Probability::Status { status, .. } => {
+                status != ST_PROPELLANT_EXHAUSTED || self.cfg.propulsion.thrusters == 0
+            }
+            Probability::AtMost { metric, .. } => {
+                self.limit_reaches_deadline || o.metrics[metric].is_some()
+            }
             _ => true,
         }
     }
