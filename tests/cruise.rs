@@ -1498,6 +1498,7 @@ fn a_timeout_leaves_running_dry_open() {
     let shipped = decided(&cruise_with(&[]));
     let get = |d: &[(String, bool)], n: &str| d.iter().find(|(k, _)| k == n).unwrap().1;
     assert!(!get(&shipped, "prob_propellant_exhausted"));
+    assert!(!get(&shipped, "prob_arrived"));
     assert!(get(&shipped, "prob_timeout"));
     assert!(get(&shipped, "prob_rendezvous_by_deadline"));
     // A limit that ends before the deadline: the deadline's probabilities are open too.

@@ -246,9 +246,12 @@ impl Scenario for Cruise {
             return true;
         }
         match *p {
-            Probability::Status { status, .. } => {
-                status != ST_PROPELLANT_EXHAUSTED || self.cfg.propulsion.thrusters == 0
-            }
+            // Nor whether it arrives (prob_arrived).
+            Probability::Status { status, .. } => match status {
+                ST_PROPELLANT_EXHAUSTED => self.cfg.propulsion.thrusters == 0,
+                ST_ARRIVED => false,
+                _ => true,
+            },
             Probability::AtMost { metric, .. } => {
                 self.limit_reaches_deadline || o.metrics[metric].is_some()
             }
@@ -266,6 +269,13 @@ impl Scenario for Cruise {
                 name: "prob_orbit_match_by_deadline",
                 metric: M_ORBIT_MATCH_MJD,
                 limit: crate::physics::epoch::mjd_from_jd(self.model.deadline_jd),
+            },
+            // Whether the flight arrives at all, with its interval: the deadline's probabilities
+            // are 0 where the deadline lies before every arrival, as the shipped one does, and
+            // status_arrived has no interval (a cruise analyst's trial).
+            Probability::Status {
+                name: "prob_arrived",
+                status: ST_ARRIVED,
             },
             Probability::Status {
                 name: "prob_propellant_exhausted",
