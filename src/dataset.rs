@@ -339,10 +339,11 @@ pub fn timeout_note(summary: &[SummaryRow], timed_out: u64) -> Option<String> {
     }
     let cruise = summary.iter().any(|r| r.metric == "rendezvous_mjd_tdb");
     let what = if cruise {
-        "so the margins read high and the times of flight early; the probabilities leave out \
-         those whose outcome was still open at the limit (running dry; arriving by the \
-         deadline where the limit ends before it), and their `min` and `max` in summary.parquet \
-         bound them over those flights (printed beside them); raise \
+        "so the propellant margins read high (the times of flight and the rendezvous columns \
+         leave them out, and prob_arrived counts them as not arriving within the limit); the \
+         probabilities leave out those whose outcome was still open at the limit (running dry; \
+         arriving by the deadline where the limit ends before it), and their `min` and `max` in \
+         summary.parquet bound them over those flights (printed beside them); raise \
          integrator.time_limit_days, unless the flights cannot arrive at all (thrust_on_days \
          and final_distance_km say whether they were getting there)"
     } else {

@@ -350,6 +350,18 @@ fn a_width_bounded_by_the_range_end_is_a_lower_bound() {
     let c = run("-12:-11:0.25", 80, 0.05, &[]);
     assert_eq!(c.shallow.deg, Some(-11.0), "{:?}", c.shallow);
     assert!(c.width_is_a_lower_bound());
+    // Zero events in 80 samples bound a probability below 3.84 / 83.84 = 0.046 (95 % Wilson),
+    // under the risk 0.05: both boundaries are confirmed on their conservative side. At the
+    // default risk, 0.00135, they cannot be, and the width is the point estimates' (a review
+    // board read "at least 5 deg" from 200 samples an angle as if confirmed).
+    assert!(c.boundaries_confirmed(), "{:?} {:?}", c.shallow, c.steep);
+    let strict = run("-12:-11:0.25", 80, 0.00135, &[]);
+    assert!(
+        !strict.boundaries_confirmed(),
+        "{:?} {:?}",
+        strict.shallow,
+        strict.steep
+    );
     assert!(
         c.notes(0.05)
             .iter()

@@ -963,11 +963,23 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
         c.steep.describe()
     );
     if let Some(w) = c.width_deg() {
-        if c.width_is_a_lower_bound() {
-            say!("corridor width at least {w:.3} deg (a boundary is the end of the range tried)");
+        let at_least = if c.width_is_a_lower_bound() {
+            " at least"
         } else {
-            say!("corridor width {w:.3} deg");
-        }
+            ""
+        };
+        let why = match (c.width_is_a_lower_bound(), c.boundaries_confirmed()) {
+            (true, true) => " (a boundary is the end of the range tried)",
+            (true, false) => {
+                " (a boundary is the end of the range tried; by the point estimates, which the \
+                 intervals do not confirm: see the notes)"
+            }
+            (false, false) => {
+                " (by the point estimates, which the intervals do not confirm: see the notes)"
+            }
+            (false, true) => "",
+        };
+        say!("corridor width{at_least} {w:.3} deg{why}");
     }
     for n in c.notes(risk) {
         say!("note: {n}");

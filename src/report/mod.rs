@@ -140,7 +140,8 @@ pub struct Page {
     /// What was flown: the config file's text and the `--set` overrides applied to it, as the
     /// files keep them (the page named only the run, the seed and the adapter, too little to
     /// hand a review board on its own: an entry analyst's trial). One per file read: a run's,
-    /// a corridor's.
+    /// a corridor's, named with the sample count and seed it flew (the file's `samples = 10000`
+    /// read as flown beside a run of 4,000: a review board's trial).
     pub flown: Vec<(String, RawConfig)>,
 }
 
@@ -291,7 +292,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             .then(|| Table::read(&sens_path))
             .transpose()?;
         let raw = config_of(&t)?;
-        flown.push(("the run".to_string(), raw.clone()));
+        flown.push((flown_as("the run", &t), raw.clone()));
         let scenario = scenario_of_results(&raw, t.meta("dispersa.git_commit"))?;
         title = format!("dispersa report: {}", scenario.run_config().name);
         facts.extend(run_facts(&t));
@@ -366,7 +367,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     if corridor.is_file() {
         let t = Table::read(&corridor)?;
         let raw = config_of(&t)?;
-        flown.push(("the corridor".to_string(), raw.clone()));
+        flown.push((flown_as("the corridor", &t), raw.clone()));
         let cfg = ReentryConfig::from_raw(&raw)
             .map_err(|e| crate::run::stored_config_error(e, t.meta("dispersa.git_commit")))?;
         if !samples.is_file() {
@@ -468,6 +469,28 @@ fn is_old_report(dir: &Path) -> bool {
         })
 }
 
+/// `what` with the sample count and the seed the file says it flew (--samples and --seed take
+/// the place of the config's own), as the "What was flown" section names it.
+fn flown_as(what: &str, t: &Table) -> String {
+    let count = match (
+        t.meta("dispersa.samples_per_point"),
+        t.meta("dispersa.samples"),
+    ) {
+        (Some(n), _) => Some(format!("{n} samples per angle")),
+        (None, Some(n)) => Some(format!("{n} samples")),
+        _ => None,
+    };
+    let parts: Vec<String> = count
+        .into_iter()
+        .chain(t.meta("dispersa.seed").map(|s| format!("seed {s}")))
+        .collect();
+    if parts.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what}, flown with {}", parts.join(", "))
+    }
+}
+
 /// The config a file was made from (its text and --set overrides are in its metadata).
 fn config_of(t: &Table) -> Result<RawConfig, ReportError> {
     let text = t.meta("dispersa.config").ok_or_else(|| {
@@ -538,6 +561,10 @@ fn corridor_facts(t: &Table) -> Vec<(String, String)> {
             (
                 "the width a lower bound (a boundary at the range's end)",
                 "dispersa.corridor.width_is_a_lower_bound",
+            ),
+            (
+                "both boundaries confirmed by their Wilson intervals",
+                "dispersa.corridor.boundaries_confirmed",
             ),
         ],
     )

@@ -246,12 +246,11 @@ impl Scenario for Cruise {
             return true;
         }
         match *p {
-            // Nor whether it arrives (prob_arrived).
-            Probability::Status { status, .. } => match status {
-                ST_PROPELLANT_EXHAUSTED => self.cfg.propulsion.thrusters == 0,
-                ST_ARRIVED => false,
-                _ => true,
-            },
+            // It did not arrive within the limit, which prob_arrived counts: left open, 9
+            // timeouts 2e8 km from the comet read P(arrived) 1.000 (a review board's trial).
+            Probability::Status { status, .. } => {
+                status != ST_PROPELLANT_EXHAUSTED || self.cfg.propulsion.thrusters == 0
+            }
             Probability::AtMost { metric, .. } => {
                 self.limit_reaches_deadline || o.metrics[metric].is_some()
             }
@@ -270,9 +269,9 @@ impl Scenario for Cruise {
                 metric: M_ORBIT_MATCH_MJD,
                 limit: crate::physics::epoch::mjd_from_jd(self.model.deadline_jd),
             },
-            // Whether the flight arrives at all, with its interval: the deadline's probabilities
-            // are 0 where the deadline lies before every arrival, as the shipped one does, and
-            // status_arrived has no interval (a cruise analyst's trial).
+            // Whether the flight arrives within the time limit, with its interval: the deadline's
+            // probabilities are 0 where the deadline lies before every arrival, as the shipped
+            // one does, and status_arrived has no interval (a cruise analyst's trial).
             Probability::Status {
                 name: "prob_arrived",
                 status: ST_ARRIVED,
