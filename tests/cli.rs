@@ -644,3 +644,29 @@ fn a_tolerance_raised_to_the_f32_floor_is_said() {
     );
     assert!(!run("f64").contains("precision's floor"));
 }
+
+/// Where every metric has its tolerance bounds, the printout says what `tol [lower, upper]` is
+/// (it was said only beside blank ones: a review board read it unexplained).
+#[test]
+fn the_tolerance_bounds_are_named_where_all_are_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/configs/bench/ballistic_exponential.toml"
+            ),
+        ])
+        .args(["--samples", "2300", "--backend", "cpu", "--out"])
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("  tol ["), "{out}");
+    assert!(
+        out.contains("tol [lower, upper]: one-sided 99.865 % tolerance bounds at 95 % confidence"),
+        "{out}"
+    );
+}

@@ -795,7 +795,7 @@ fn print_statistics(
             total - failed
         );
     }
-    let mut short = 0;
+    let (mut short, mut bounded) = (0, 0);
     for row in summary {
         if row.metric.starts_with("footprint") {
             if let Some(m) = row.mean {
@@ -833,7 +833,10 @@ fn print_statistics(
                     continue;
                 }
                 let tol = match (row.tolerance_lower, row.tolerance_upper) {
-                    (Some(lo), Some(hi)) => format!("  tol [{}, {}]", f4(lo), f4(hi)),
+                    (Some(lo), Some(hi)) => {
+                        bounded += 1;
+                        format!("  tol [{}, {}]", f4(lo), f4(hi))
+                    }
                     _ => {
                         short += 1;
                         String::new()
@@ -878,6 +881,12 @@ fn print_statistics(
             "  note: tolerance bounds (one-sided 99.865 % at 95 % confidence, tol [lower, upper]) \
              need at least {} values of a metric; {short} metrics have fewer (null in summary.parquet)",
             crate::stats::TOLERANCE_MIN_SAMPLES
+        );
+    } else if bounded > 0 {
+        // Said where every bound is printed too (a review board read `tol [..]` unexplained).
+        say!(
+            "  tol [lower, upper]: one-sided 99.865 % tolerance bounds at 95 % confidence, from \
+             order statistics (summary.parquet's tolerance_*_99865_95)"
         );
     }
     // A peak at the interface: the pulse began above it (an interface set inside the heating

@@ -130,7 +130,8 @@ pub(super) fn corridor_figures(
         name: "corridor".into(),
         title: "Entry corridor: probabilities against the flight path angle".into(),
         caption: format!(
-            "{n} dispersed samples per angle, each flown at that angle exactly (the entry angle's \
+            "{n} dispersed samples per angle, each flown at that angle exactly (the inertial flight \
+             path angle at the entry interface, from the geocentric horizon; the entry angle's \
              own dispersion is not drawn: the delivery's angle error must fit inside the \
              corridor); bars are 95% Wilson intervals, and where no sample \
              had the event a grey tick marks its upper bound (3.84 / (n + 3.84) for n samples \
