@@ -175,6 +175,15 @@ fn reentry_report_has_footprint_histograms_and_tornados() {
             "no caveat: {plain}"
         );
     }
+    // The table's caveats a review board looked for: the Wilson interval's coverage near rare
+    // events, what min/max are on a probability's row, and the ellipse's intervals.
+    for says in [
+        "its coverage dips to about 84 %",
+        "min/max its least and greatest value whatever the flights the time limit left open",
+        "bootstrap 95% intervals",
+    ] {
+        assert!(html.contains(says), "no {says}");
+    }
     // A second report replaces the first without --force.
     let again = report(&opts(&run_dir)).expect("report again");
     assert_eq!(again.figures, r.figures);

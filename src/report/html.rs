@@ -203,9 +203,13 @@ pub fn page(p: &Page, figures: &[(&Figure, String)]) -> String {
             "<p>Each metric over the samples that have it. Rows <code>status_*</code>: count \
              in samples, mean the fraction of all samples. Rows <code>prob_*</code>: mean the \
              probability, with its Wilson 95% interval (none for a --nominal run: one \
-             undispersed flight). Rows <code>footprint_*</code> (a reentry's): \
-             the 99.73% ellipse's semi-axes, orientation from north, centre and the share of \
-             landings inside it (README, \"Outputs\").</p>\n",
+             undispersed flight; its coverage dips to about 84 % for a probability near 0.17 / \
+             n, so read a rare event's upper end with that in mind), and min/max its least and \
+             greatest value whatever the flights the time limit left open would do. Rows \
+             <code>footprint_*</code> (a reentry's): \
+             the 99.73% ellipse's semi-axes (ci_low/ci_high: bootstrap 95% intervals), \
+             orientation from north, centre and the share of landings inside it (with its \
+             Wilson interval, on the points that fitted the ellipse) (README, \"Outputs\").</p>\n",
         );
         // Sixteen columns: the table scrolls sideways rather than widen the page.
         h.push_str("<div class=\"wide\">");
