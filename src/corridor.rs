@@ -103,6 +103,26 @@ pub struct Corridor {
     pub steep: Boundary,
 }
 
+/// "width [at least] W deg (why)": "at least" where a boundary is the end of the range tried,
+/// and said where the Wilson intervals do not confirm the boundaries, so that the printout and
+/// the figure's caption (read from the file's metadata) say it alike.
+pub fn width_words(w: &str, lower_bound: bool, confirmed: bool) -> String {
+    let mut why = Vec::new();
+    if lower_bound {
+        why.push("a boundary is the end of the range tried");
+    }
+    if !confirmed {
+        why.push("by the point estimates, which the intervals do not confirm");
+    }
+    let at_least = if lower_bound { " at least" } else { "" };
+    let why = if why.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", why.join("; "))
+    };
+    format!("width{at_least} {w} deg{why}")
+}
+
 /// Parse "START:STOP:STEP" into the angles, inclusive of STOP (to 1e-9 of a step).
 pub fn parse_range(spec: &str) -> Result<Vec<f64>, ConfigError> {
     let bad = |m: &str| {
@@ -661,6 +681,17 @@ impl Corridor {
         );
         (self.shallow.deg.is_some() && self.shallow.deg == last)
             || (self.steep.deg.is_some() && self.steep.deg == first)
+    }
+
+    /// The width as the printout and the figure's caption say it ([`width_words`]).
+    pub fn describe_width(&self) -> Option<String> {
+        self.width_deg().map(|w| {
+            width_words(
+                &format!("{w:.3}"),
+                self.width_is_a_lower_bound(),
+                self.boundaries_confirmed(),
+            )
+        })
     }
 
     /// Whether the Wilson intervals confirm both boundaries on their conservative side (an angle

@@ -273,7 +273,7 @@ pub fn statistics(
     };
     let mut notes = sc.summary_notes(&count);
     notes.extend(footprint_note(&summary));
-    notes.extend(timeout_note(&summary, count("status_timeout")));
+    notes.extend(timeout_note(sc.kind() == "cruise", count("status_timeout")));
     Ok(Statistics {
         summary,
         notes,
@@ -333,11 +333,10 @@ fn footprint_note(summary: &[SummaryRow]) -> Option<String> {
 /// (the reentry's wording misled a cruise trial, whose flights could not arrive however long
 /// they flew). Kept with the statistics, so that a report says it too (the run alone did: a
 /// cruise analyst's trial).
-pub fn timeout_note(summary: &[SummaryRow], timed_out: u64) -> Option<String> {
+pub fn timeout_note(cruise: bool, timed_out: u64) -> Option<String> {
     if timed_out == 0 {
         return None;
     }
-    let cruise = summary.iter().any(|r| r.metric == "rendezvous_mjd_tdb");
     let what = if cruise {
         "so the propellant margins read high (the times of flight and the rendezvous columns \
          leave them out, and prob_arrived counts them as not arriving within the limit); the \

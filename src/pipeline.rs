@@ -365,6 +365,7 @@ fn unphysical_bound(
         .iter()
         .filter(|p| scenario.unphysical(p).is_none())
         .collect();
+    let first = physical.first()?;
     for (i, low, high) in sampler.bounded() {
         for (name, x) in [("low", low), ("high", high)] {
             let at = |p: &Vec<f64>| {
@@ -372,8 +373,7 @@ fn unphysical_bound(
                 p[i] = x;
                 scenario.unphysical(&p)
             };
-            let first = physical.first()?;
-            if let (Some(why), true) = (at(first), physical.iter().all(|p| at(p).is_some())) {
+            if let Some(why) = at(first).filter(|_| physical[1..].iter().all(|p| at(p).is_some())) {
                 let path = scenario.param_names()[i];
                 return Some(ConfigError::key(
                     format!("dispersions.\"{path}\".{name}"),

@@ -289,13 +289,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
                 crate::engine::PrecisionChoice::F32 => Some("f32"),
                 crate::engine::PrecisionChoice::Auto => None,
             };
-            let done = parts::sample_files(&out_dir)
-                .ok()
-                .and_then(|files| files.into_iter().next())
-                .and_then(|f| crate::output::file_metadata(&f).ok())
-                .and_then(|kv| {
-                    crate::output::meta_value(&kv, "dispersa.precision").map(str::to_string)
-                });
+            let done = finished_precision(&out_dir);
             if let (Some(asked), Some(done)) = (asked, done) {
                 if asked != done {
                     return Err(ConfigError::Cli(format!(
@@ -439,12 +433,7 @@ fn other_shards_precision(shard_dir: &Path, k: u64, mine: &str) -> Result<(), St
         return Ok(());
     };
     for (j, dir) in shards.into_iter().filter(|(j, _)| *j != k) {
-        let theirs = parts::sample_files(&dir)
-            .ok()
-            .and_then(|files| files.into_iter().next())
-            .and_then(|f| crate::output::file_metadata(&f).ok())
-            .and_then(|kv| crate::output::meta_value(&kv, "dispersa.precision").map(String::from));
-        if let Some(theirs) = theirs.filter(|t| t != mine) {
+        if let Some(theirs) = finished_precision(&dir).filter(|t| t != mine) {
             return Err(format!(
                 "--shard {k}: shard {j} of {} was computed in {theirs}, and this one would be in \
                  {mine} (one dataset is one precision: the merge refuses a mix); pass \
@@ -459,6 +448,14 @@ fn other_shards_precision(shard_dir: &Path, k: u64, mine: &str) -> Result<(), St
         }
     }
     Ok(())
+}
+
+/// The precision a finished run (or shard) directory's samples were computed in, from its
+/// first sample file's metadata.
+fn finished_precision(dir: &Path) -> Option<String> {
+    let first = parts::sample_files(dir).ok()?.into_iter().next()?;
+    let kv = crate::output::file_metadata(&first).ok()?;
+    crate::output::meta_value(&kv, "dispersa.precision").map(str::to_string)
 }
 
 /// Run a prepared job on an engine.
@@ -476,7 +473,6 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     let info = engine.info();
     let sc = prep.scenario.as_ref();
     let mut notice = |m: String| eprintln!("dispersa: {m}");
-
     let kind = if prep.shard.is_some() {
         DirKind::Shard
     } else {

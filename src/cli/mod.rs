@@ -971,24 +971,8 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
         "risk {risk}: steep boundary (g or heat limit, either in a sample: p_either) {}",
         c.steep.describe()
     );
-    if let Some(w) = c.width_deg() {
-        let at_least = if c.width_is_a_lower_bound() {
-            " at least"
-        } else {
-            ""
-        };
-        let why = match (c.width_is_a_lower_bound(), c.boundaries_confirmed()) {
-            (true, true) => " (a boundary is the end of the range tried)",
-            (true, false) => {
-                " (a boundary is the end of the range tried; by the point estimates, which the \
-                 intervals do not confirm: see the notes)"
-            }
-            (false, false) => {
-                " (by the point estimates, which the intervals do not confirm: see the notes)"
-            }
-            (false, true) => "",
-        };
-        say!("corridor width{at_least} {w:.3} deg{why}");
+    if let Some(w) = c.describe_width() {
+        say!("corridor {w}");
     }
     for n in c.notes(risk) {
         say!("note: {n}");

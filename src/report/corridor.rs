@@ -96,19 +96,12 @@ pub(super) fn corridor_figures(
     ];
     let n = t.meta("dispersa.samples_per_point").unwrap_or("?");
     let width = match t.meta("dispersa.corridor.width_deg") {
-        Some(w) if w.parse::<f64>().is_ok() => {
-            let lower = t.meta("dispersa.corridor.width_is_a_lower_bound") == Some("true");
-            let unconfirmed = t.meta("dispersa.corridor.boundaries_confirmed") == Some("false");
-            let mut s = if lower {
-                format!("width at least {w} deg (a boundary is the end of the range tried)")
-            } else {
-                format!("width {w} deg")
-            };
-            if unconfirmed {
-                s.push_str(", by the point estimates, which the intervals do not confirm");
-            }
-            s
-        }
+        Some(w) if w.parse::<f64>().is_ok() => crate::corridor::width_words(
+            w,
+            t.meta("dispersa.corridor.width_is_a_lower_bound") == Some("true"),
+            // A file from before the key: taken as confirmed, as it was read then.
+            t.meta("dispersa.corridor.boundaries_confirmed") != Some("false"),
+        ),
         _ => "no width: no corridor was found in the range (the notes say why)".to_string(),
     };
     // The caveats travel with the figure file, not only with the page.
