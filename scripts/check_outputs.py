@@ -130,6 +130,32 @@ def check_run(d):
             f"precision {metas[0]['dispersa.precision']}, adapter {metas[0]['dispersa.adapter']}")
 
 
+def check_trajectories(d):
+    """A reentry report's trajectories.parquet: read three ways, with the run's config, a unit on
+    every number, and each sample's flight ending where samples.parquet ends it (joined in
+    DuckDB; 1e-6 relative: the engines' agreement in f64)."""
+    path = d / "report" / "trajectories.parquet"
+    t, _ = read_three(path)
+    meta = file_meta(path)
+    assert meta["dispersa.config"] == file_meta(d / "samples.parquet")["dispersa.config"], \
+        "trajectories.parquet: another config than the run's"
+    for col in t.column_names:
+        assert col in ("trajectory", "sample", "canopy") or unit(t, col), \
+            f"trajectories.parquet: {col} has no unit"
+    ends = CON.execute(
+        "with last as (select trajectory, sample, max(t_s) as t, arg_max(heat_load_j_cm2, t_s) "
+        "as q from read_parquet($path) group by trajectory, sample) "
+        "select trajectory, t, s.time_of_flight_s, q, s.heat_load_j_cm2 from last "
+        "join read_parquet($samples) s using (sample) order by sample",
+        {"path": str(path), "samples": str(d / "samples.parquet")}).fetchall()
+    assert ends, "trajectories.parquet: no sample's flight"
+    for name, t_end, tof, q_end, q in ends:
+        assert tof is None or close(t_end, tof, 1e-6), f"{name}: ends at {t_end} s, not {tof}"
+        assert close(q_end, q, 1e-6), f"{name}: heat load {q_end}, not {q}"
+    flights = sql("select count(distinct trajectory) from read_parquet($path)", path)[0]
+    return f"{flights} flights, {t.num_rows} rows, {len(ends)} ends match samples.parquet"
+
+
 def check_summary(summary, source, path, metrics, t):
     """The status counts and the metrics' statistics in `summary` against DuckDB over `source`
     (a read_parquet call on $path)."""
@@ -309,6 +335,8 @@ def main():
     try:
         for check in checks:
             print(f"outputs ok, {check(d)}")
+        if (d / "report" / "trajectories.parquet").exists():
+            print(f"outputs ok, trajectories: {check_trajectories(d)}")
         if (d / "_manifest.sha256").exists() and not (d / "_summary.parquet").exists():
             print(f"outputs ok, {check_manifest(d)} files match {d / '_manifest.sha256'}")
     except AssertionError as e:

@@ -125,9 +125,10 @@ pub enum Command {
         /// Output directory [default: RUN_DIR/report, replaced if it holds a report]
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Cruise runs: sample trajectories re-propagated, beside the nominal, for the
-        /// heliocentric and comet-distance figures, at most 12 (the figure's legend names
-        /// each); 0 leaves both figures out [default: 4]
+        /// Samples flown again on the f64 CPU reference beside the nominal, at most 12 (the
+        /// figures' legends name each): a reentry's flight profile and entry pulse, with
+        /// their time histories in trajectories.parquet; a cruise's heliocentric and
+        /// comet-distance figures. 0 leaves them out, the nominal's included [default: 4]
         #[arg(long, allow_negative_numbers = true, value_parser = parse_trajectories)]
         trajectories: Option<usize>,
         /// Replace a non-empty --out directory that dispersa wrote (an earlier report is
@@ -490,7 +491,7 @@ fn parse_probability(s: &str) -> Result<f64, String> {
     }
 }
 
-/// The report's cruise trajectories: 0 to [`crate::report::MAX_TRAJECTORIES`].
+/// The report's flights flown again: 0 to [`crate::report::MAX_TRAJECTORIES`].
 fn parse_trajectories(s: &str) -> Result<usize, String> {
     let max = crate::report::MAX_TRAJECTORIES;
     match s.trim().parse::<usize>() {

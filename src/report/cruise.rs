@@ -8,7 +8,6 @@ use crate::physics::comet::comet_311p_state;
 use crate::physics::ephemeris::{body_state, Body};
 use crate::physics::epoch::mjd_from_jd;
 use crate::physics::kepler::AU_M;
-use crate::pipeline::Samples;
 use crate::scenario::Scenario;
 
 /// Calendar year (decimal, TDB) of an MJD: years of 365.25 days from J2000.
@@ -175,13 +174,6 @@ fn heliocentric(
     let stored = |e| crate::run::stored_config_error(e, ctx.t.meta("dispersa.git_commit"));
     let cruise = Cruise::new(CruiseConfig::from_raw(raw).map_err(stored)?);
     let sc: &dyn Scenario = &cruise;
-    let seed: u64 = ctx
-        .t
-        .meta("dispersa.seed")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(sc.run_config().seed);
-    let was_nominal = ctx.t.meta("dispersa.nominal") == Some("true");
-    let status = &ctx.status;
     let final_xyz = [
         ctx.t.f64s("final_x_au")?,
         ctx.t.f64s("final_y_au")?,
@@ -193,34 +185,7 @@ fn heliocentric(
     // The end points compared: a failed sample's is null (a failed --nominal run's caption
     // claimed agreement it had not checked, a new user's trial).
     let mut compared = 0;
-    // The first samples that flew: a failed one (an unphysical input) has no trajectory, and
-    // its end point is null in samples.parquet (an audit found one drawn where the Earth is).
-    let runs: Vec<(String, bool, u64)> = std::iter::once(("nominal".to_string(), true, 0))
-        .chain(
-            (0..ctx.t.rows as u64)
-                .filter(|&k| !was_nominal && ctx.ok[k as usize])
-                .take(n_tracks)
-                .map(|k| (format!("sample {k} ({})", status[k as usize]), false, k)),
-        )
-        .collect();
-    let (dispersed, undispersed) = (
-        Samples::new(sc, seed, false).map_err(stored)?,
-        Samples::new(sc, seed, true).map_err(stored)?,
-    );
-    for (label, nominal, index) in runs {
-        let draws = if nominal { &undispersed } else { &dispersed };
-        let drawn = draws.draw(sc, [index], None);
-        // Inputs that this build finds unphysical, though the build that wrote the run flew
-        // them (a check added since): their start is not finite, and a track of NaNs hung
-        // the plotting (a review).
-        if let Some(why) = drawn.params.first().and_then(|p| sc.unphysical(p)) {
-            notes.push(format!(
-                "{label} is not drawn: this build finds its inputs unphysical ({why}), though \
-                 the build that wrote the run flew them"
-            ));
-            continue;
-        }
-        let input = drawn.inputs;
+    for super::Replay { label, row, input } in super::replays(ctx, sc, n_tracks, notes)? {
         let mut state = vec![0.0; sc.state_len()];
         sc.initial_state(&input, &mut state);
         let sample = CruiseSample {
@@ -248,10 +213,7 @@ fn heliocentric(
             continue;
         }
         distances.push((label.clone(), dist));
-        // Row `index` of samples.parquet is this trajectory: the samples of a dispersed run, or
-        // the nominal of a --nominal run (its row 0).
-        if !nominal || was_nominal {
-            let k = index as usize;
+        if let Some(k) = row {
             if let (Some(x), Some(y), Some(z)) = (final_xyz[0][k], final_xyz[1][k], final_xyz[2][k])
             {
                 let d = [

@@ -1115,6 +1115,100 @@ impl Plot for TwoPanels {
     }
 }
 
+/// One panel of a [`Tracks`] figure: each track's (x, y) points, and where the panel's vertical
+/// guides stand (the nominal's parachute openings).
+pub struct TrackPanel {
+    pub x_desc: String,
+    pub y_desc: String,
+    /// One line a track, in the figure's label order.
+    pub lines: Vec<Vec<(f64, f64)>>,
+}
+
+/// Flown time histories side by side in two panels, one colour a track, the legend beside them.
+pub struct Tracks {
+    pub labels: Vec<String>,
+    pub left: TrackPanel,
+    pub right: TrackPanel,
+}
+
+fn draw_track_panel<DB: DrawingBackend>(area: &Area<DB>, p: &TrackPanel) -> DrawResult {
+    let pts = || {
+        p.lines
+            .iter()
+            .flatten()
+            .filter(|q| q.0.is_finite() && q.1.is_finite())
+    };
+    let lo_hi = |f: fn(&(f64, f64)) -> f64| {
+        let lo = pts().map(f).fold(f64::INFINITY, f64::min);
+        let hi = pts().map(f).fold(f64::NEG_INFINITY, f64::max);
+        if lo.is_finite() {
+            (lo.min(0.0), hi.max(lo + 1e-9))
+        } else {
+            (0.0, 1.0)
+        }
+    };
+    let (x0, x1) = lo_hi(|q| q.0);
+    let (y0, y1) = lo_hi(|q| q.1);
+    let y1 = y1 + 0.05 * (y1 - y0);
+    let mut chart = ChartBuilder::on(area)
+        .margin(MARGIN)
+        .margin_right(MARGIN_RIGHT)
+        .x_label_area_size(X_LABELS)
+        .y_label_area_size(Y_LABELS)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(p.x_desc.as_str())
+        .y_desc(p.y_desc.as_str())
+        .x_labels(6)
+        // Decimals as the axis' span needs them ("120.0" read as a precision the ticks lack).
+        .x_label_formatter(&|v| fmt_tick(*v, (x1 - x0) / 10.0))
+        .y_label_formatter(&|v| fmt_tick(*v, (y1 - y0) / 10.0))
+        .axis_desc_style((FONT, 16))
+        .label_style((FONT, 13))
+        .draw()
+        .map_err(e)?;
+    // The nominal (the first track) last, on top.
+    for (k, line) in p.lines.iter().enumerate().rev() {
+        let c = TRACK_COLOURS[k % TRACK_COLOURS.len()];
+        let line: Vec<(f64, f64)> = line
+            .iter()
+            .copied()
+            .filter(|q| q.0.is_finite() && q.1.is_finite())
+            .collect();
+        chart
+            .draw_series(LineSeries::new(
+                line,
+                c.stroke_width(if k == 0 { 2 } else { 1 }),
+            ))
+            .map_err(e)?;
+    }
+    Ok(())
+}
+
+impl Plot for Tracks {
+    fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
+        let legend: Vec<(String, Mark)> = self
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                (
+                    l.clone(),
+                    Mark::Line(TRACK_COLOURS[k % TRACK_COLOURS.len()]),
+                )
+            })
+            .collect();
+        let (panels, legend_area) = legend_strip(area, &legend, LEGEND_W)?;
+        let w = panels.dim_in_pixel().0 as i32;
+        let (l, r) = panels.split_horizontally(w / 2);
+        draw_track_panel(&l, &self.left)?;
+        draw_track_panel(&r, &self.right)?;
+        draw_legend(&legend_area, &legend)
+    }
+}
+
 /// The ecliptic plane seen from the north, Sun at the centre: orbits and sample trajectories.
 pub struct Heliocentric {
     pub earth: Vec<(f64, f64)>,

@@ -10,6 +10,7 @@ mod corridor;
 mod cruise;
 pub mod data;
 pub mod figures;
+mod flights;
 mod html;
 mod reentry;
 pub mod wind_drift;
@@ -30,9 +31,9 @@ use std::path::{Path, PathBuf};
 /// the scatter is a solid blot and the SVG grows by ~100 bytes a point.
 pub const MAX_FOOTPRINT_POINTS: usize = 5000;
 
-/// Trajectories a cruise report re-propagates unless told otherwise.
+/// Samples a run's report flies again beside the nominal unless told otherwise.
 pub const DEFAULT_TRAJECTORIES: usize = 4;
-/// The most cruise trajectories the heliocentric figure draws (its legend names each).
+/// The most samples a report flies again (its figures' legends name each).
 pub const MAX_TRAJECTORIES: usize = 12;
 
 #[derive(Debug, Clone)]
@@ -40,8 +41,9 @@ pub struct ReportOptions {
     pub run_dir: PathBuf,
     /// Output directory [default: RUN_DIR/report].
     pub out: Option<PathBuf>,
-    /// Cruise runs: sample trajectories re-propagated for the heliocentric plot [default:
-    /// [`DEFAULT_TRAJECTORIES`]]. Given for another kind of run, a note says it is not used.
+    /// Samples flown again beside the nominal: a reentry's flight figures and
+    /// trajectories.parquet, a cruise's heliocentric plot [default: [`DEFAULT_TRAJECTORIES`]].
+    /// Given for a corridor alone, a note says it is not used.
     pub trajectories: Option<usize>,
     pub force: bool,
 }
@@ -88,6 +90,7 @@ pub enum AnyPlot {
     Heliocentric(Heliocentric),
     Wind(figures::WindProfile),
     Distance(figures::CometDistance),
+    Tracks(figures::Tracks),
 }
 
 impl AnyPlot {
@@ -101,6 +104,7 @@ impl AnyPlot {
             AnyPlot::Heliocentric(p) => figures::render_svg(p, title, caption),
             AnyPlot::Wind(p) => figures::render_svg(p, title, caption),
             AnyPlot::Distance(p) => figures::render_svg(p, title, caption),
+            AnyPlot::Tracks(p) => figures::render_svg(p, title, caption),
         }
     }
 
@@ -117,6 +121,7 @@ impl AnyPlot {
             AnyPlot::Heliocentric(p) => go(p, title, caption, path),
             AnyPlot::Wind(p) => go(p, title, caption, path),
             AnyPlot::Distance(p) => go(p, title, caption, path),
+            AnyPlot::Tracks(p) => go(p, title, caption, path),
         }
     }
 }
@@ -277,7 +282,8 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let mut facts = vec![("run directory".to_string(), dir.display().to_string())];
     let mut summary = None;
     let mut title = String::from("dispersa report");
-    let mut cruise_run = false;
+    let mut flown_again = Vec::new();
+    let mut run_meta = std::collections::HashMap::new();
     let mut flown = Vec::new();
     if let Some(sample_files) = &sample_files {
         let t = Table::read_all(sample_files)?;
@@ -292,6 +298,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             .then(|| Table::read(&sens_path))
             .transpose()?;
         let raw = config_of(&t)?;
+        run_meta = t.metadata.clone();
         flown.push((flown_as("the run", &t), raw.clone()));
         let scenario = scenario_of_results(&raw, t.meta("dispersa.git_commit"))?;
         title = format!("dispersa report: {}", scenario.run_config().name);
@@ -344,6 +351,12 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             "reentry" => {
                 let rc = ReentryConfig::from_raw(&raw)?;
                 reentry::reentry_figures(&ctx, &rc, &mut figs, &mut notes)?;
+                // `--trajectories 0` leaves the flights out, the nominal's included (as the
+                // cruise's).
+                let n = opts.trajectories.unwrap_or(DEFAULT_TRAJECTORIES);
+                if n > 0 {
+                    flown_again = flights::flight_figures(&ctx, &raw, n, &mut figs, &mut notes)?;
+                }
                 if let Some(w) = &rc.winds {
                     figs.push(reentry::wind_figure(
                         w,
@@ -353,7 +366,6 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
                 }
             }
             "cruise" => {
-                cruise_run = true;
                 let n = opts.trajectories.unwrap_or(DEFAULT_TRAJECTORIES);
                 cruise::cruise_figures(&ctx, &raw, n, &mut figs, &mut notes)?
             }
@@ -361,8 +373,8 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         }
         summary = sum;
     }
-    if opts.trajectories.is_some() && !cruise_run {
-        notes.push("--trajectories is for cruise runs; this report does not use it".into());
+    if opts.trajectories.is_some() && sample_files.is_none() {
+        notes.push("--trajectories is for runs' samples; this report does not use it".into());
     }
     if corridor.is_file() {
         let t = Table::read(&corridor)?;
@@ -387,12 +399,31 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         }
         corridor::corridor_figures(&t, &cfg, &mut figs)?;
     }
+    if !flown_again.is_empty() {
+        let rows: usize = flown_again.iter().map(|f| f.points.len()).sum();
+        facts.push((
+            "time histories".into(),
+            format!(
+                "{} ({} flights, {rows} rows: four a kept step, the flights drawn in the \
+                 flight profile)",
+                flights::TRAJECTORIES,
+                flown_again.len()
+            ),
+        ));
+    }
     facts.push((
         "report by".into(),
         format!("dispersa {}", env!("CARGO_PKG_VERSION")),
     ));
 
     let run_dir = RunDir::create_report(&out, &source)?;
+    if !flown_again.is_empty() {
+        flights::write_trajectories(
+            &run_dir.tmp.join(flights::TRAJECTORIES),
+            &flown_again,
+            &flights::metadata(&run_meta, &source),
+        )?;
+    }
     let mut rendered = Vec::new();
     for f in &figs {
         let draw_err = |message: String| ReportError::Draw {
@@ -452,7 +483,8 @@ fn absolute(p: &Path) -> PathBuf {
     }
 }
 
-/// A directory an earlier `dispersa report` wrote: report.html and nothing but figure files.
+/// A directory an earlier `dispersa report` wrote: report.html and nothing but figure files
+/// and its flights' time histories.
 fn is_old_report(dir: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return false;
@@ -462,6 +494,7 @@ fn is_old_report(dir: &Path) -> bool {
             let path = e.path();
             path.is_file()
                 && (e.file_name() == crate::output::MARKER
+                    || e.file_name() == flights::TRAJECTORIES
                     || matches!(
                         path.extension().and_then(|x| x.to_str()),
                         Some("html" | "svg" | "png")
@@ -578,6 +611,70 @@ struct RunContext<'a> {
     /// Each sample's status, read once, and whether it did not fail.
     status: Vec<String>,
     ok: Vec<bool>,
+}
+
+/// A trajectory the report flies again on the f64 CPU reference: its label, its row of
+/// samples.parquet (None for the nominal of a dispersed run, which has none), and its input row.
+struct Replay {
+    pub label: String,
+    pub row: Option<usize>,
+    pub input: Vec<f64>,
+}
+
+/// The nominal and the run's first `n` samples that did not fail, drawn again with the run's
+/// seed and sample streams (a --nominal run's one row is the nominal). A sample's inputs that
+/// this build finds unphysical, though the build that wrote the run flew them (a check added
+/// since), are left out with a note: their start is not finite, and a track of NaNs hung the
+/// plotting (a review).
+fn replays(
+    ctx: &RunContext,
+    sc: &dyn Scenario,
+    n: usize,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Replay>, ReportError> {
+    use crate::pipeline::Samples;
+    let stored = |e| crate::run::stored_config_error(e, ctx.t.meta("dispersa.git_commit"));
+    let seed: u64 = ctx
+        .t
+        .meta("dispersa.seed")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(sc.run_config().seed);
+    let was_nominal = ctx.t.meta("dispersa.nominal") == Some("true");
+    // The first samples that flew: a failed one (an unphysical input) has no trajectory, and
+    // its end point is null in samples.parquet (an audit found one drawn where the Earth is).
+    let picked: Vec<(String, bool, usize)> = std::iter::once(("nominal".to_string(), true, 0))
+        .chain(
+            (0..ctx.t.rows)
+                .filter(|&k| !was_nominal && ctx.ok[k])
+                .take(n)
+                .map(|k| (format!("sample {k} ({})", ctx.status[k]), false, k)),
+        )
+        .collect();
+    let (dispersed, undispersed) = (
+        Samples::new(sc, seed, false).map_err(stored)?,
+        Samples::new(sc, seed, true).map_err(stored)?,
+    );
+    let mut out = Vec::new();
+    for (label, nominal, index) in picked {
+        let draws = if nominal { &undispersed } else { &dispersed };
+        let drawn = draws.draw(sc, [index as u64], None);
+        if let Some(why) = drawn.params.first().and_then(|p| sc.unphysical(p)) {
+            notes.push(format!(
+                "{label} is not drawn: this build finds its inputs unphysical ({why}), though \
+                 the build that wrote the run flew them"
+            ));
+            continue;
+        }
+        // Row `index` of samples.parquet is this trajectory: the samples of a dispersed run, or
+        // the nominal of a --nominal run (its row 0).
+        let row = (!nominal || was_nominal).then_some(index);
+        out.push(Replay {
+            label,
+            row,
+            input: drawn.inputs,
+        });
+    }
+    Ok(out)
 }
 
 impl RunContext<'_> {

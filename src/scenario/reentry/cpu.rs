@@ -451,6 +451,22 @@ impl SampleModel<'_> {
         )
     }
 
+    /// The states at fractions `thetas` of the step of length `h` from (t0, y0) under canopy
+    /// mode `chute`, on that step's dense output (the step flown again: its values do not
+    /// depend on the tolerance, which only decides whether a step is kept).
+    pub fn dense_in_step(
+        &self,
+        chute: u32,
+        t0: f64,
+        y0: &[f64; N_Y],
+        h: f64,
+        thetas: &[f64],
+    ) -> Vec<[f64; N_Y]> {
+        let (f0, _) = self.flight(chute).rhs(t0, y0);
+        let tr = self.trial(chute, t0, y0, &f0, h, false);
+        thetas.iter().map(|&th| tr.dense(th)).collect()
+    }
+
     /// The fixed step of rk4 in a phase of the flight [s].
     fn rk4_step(&self, s: &[f64]) -> f64 {
         if s[S_CHUTE] == CH_MAIN as f64 {

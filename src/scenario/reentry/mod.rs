@@ -3,6 +3,7 @@
 
 mod config;
 pub mod cpu;
+pub mod history;
 mod layout;
 mod model;
 mod outputs;

@@ -1,0 +1,357 @@
+//! The reentry run's flights in time: the nominal and the run's first samples flown again on the
+//! f64 CPU reference, drawn as the flight profile and the entry pulse, checked against
+//! samples.parquet, and written to the report's trajectories.parquet.
+
+use super::figures::{TrackPanel, Tracks};
+use super::{replays, AnyPlot, Figure, ReportError, RunContext};
+use crate::config::RawConfig;
+use crate::output::{field, write_table, OutputError};
+use crate::physics::geodesy::great_circle_km;
+use crate::scenario::reentry::history::{canopy_name, fly, Point};
+use crate::scenario::reentry::*;
+use crate::scenario::Scenario;
+use arrow_array::{ArrayRef, Float64Array, Int64Array, StringArray};
+use arrow_schema::{DataType, Schema};
+use std::path::Path;
+use std::sync::Arc;
+
+/// One flight flown again: its label, its row of samples.parquet (None: the nominal of a
+/// dispersed run), its time history, and the engine's final state row.
+pub struct Flown {
+    pub label: String,
+    pub row: Option<usize>,
+    pub points: Vec<Point>,
+    pub state: Vec<f64>,
+    /// The drogue's trigger Mach number it flew (-1 under a g-switch).
+    drogue_mach: f64,
+}
+
+/// Landing points further apart than this, between a flight flown again and its row of
+/// samples.parquet, are noted: the GPU-vs-CPU agreement in f64 (tests/gpu_cpu.rs, 1 m).
+const AGREE_M: f64 = 1.0;
+
+/// Fly the nominal and the first `n` samples that did not fail again, check their ends against
+/// samples.parquet, and add the flight profile and the entry pulse figures.
+pub(super) fn flight_figures(
+    ctx: &RunContext,
+    raw: &RawConfig,
+    n: usize,
+    figs: &mut Vec<Figure>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Flown>, ReportError> {
+    let stored = |e| crate::run::stored_config_error(e, ctx.t.meta("dispersa.git_commit"));
+    let reentry = Reentry::new(ReentryConfig::from_raw(raw).map_err(stored)?);
+    let sc: &dyn Scenario = &reentry;
+    let mut flown = Vec::new();
+    for r in replays(ctx, sc, n, notes)? {
+        let h = fly(&reentry.model, &r.input);
+        if h.points.iter().any(|p| !p.altitude_km.is_finite()) || h.points.len() < 2 {
+            notes.push(format!(
+                "{} is not drawn: its flight is not finite",
+                r.label
+            ));
+            continue;
+        }
+        flown.push(Flown {
+            label: r.label,
+            row: r.row,
+            points: h.points,
+            state: h.state,
+            drogue_mach: r.input[I_DROGUE_MACH],
+        });
+    }
+    let Some(nominal) = flown.first().filter(|f| f.label == "nominal") else {
+        return Ok(flown);
+    };
+    let check = agreement(ctx, &flown, notes)?;
+    let labels: Vec<String> = flown.iter().map(|f| f.label.clone()).collect();
+    let who = if flown.len() > 1 {
+        format!(
+            "The nominal (bold) and the run's first {} samples that did not fail",
+            flown.len() - 1
+        )
+    } else {
+        "The nominal".to_string()
+    };
+    let line = |f: &Flown, x: fn(&Point) -> f64, y: fn(&Point) -> f64| -> Vec<(f64, f64)> {
+        f.points.iter().map(|p| (x(p), y(p))).collect()
+    };
+    figs.push(Figure {
+        name: "flight_profile".into(),
+        title: "The flight from the interface".into(),
+        caption: format!(
+            "{who}, flown again on the f64 CPU reference with the run's config and seed: \
+             altitude above the ellipsoid against time since the interface, and against the \
+             speed relative to the air (the Earth's rotation and the wind). Four points a kept \
+             step (its end and three on its dense output), joined by straight lines. \
+             {timeline}{check}",
+            timeline = timeline(&nominal.state, &nominal.points),
+        ),
+        plot: AnyPlot::Tracks(Tracks {
+            labels: labels.clone(),
+            left: TrackPanel {
+                x_desc: "time since the interface [s]".into(),
+                y_desc: "altitude [km]".into(),
+                lines: flown
+                    .iter()
+                    .map(|f| line(f, |p| p.t_s, |p| p.altitude_km))
+                    .collect(),
+            },
+            right: TrackPanel {
+                x_desc: "speed relative to the air [km/s]".into(),
+                y_desc: "altitude [km]".into(),
+                lines: flown
+                    .iter()
+                    .map(|f| line(f, |p| p.air_speed_m_s / 1000.0, |p| p.altitude_km))
+                    .collect(),
+            },
+        }),
+    });
+    // The pulse: until the first canopy opens, or without parachutes until the drogue's Mach
+    // number (the subsonic fall's minutes would squeeze the pulse into a sliver).
+    let chutes = reentry.cfg.parachutes.is_some();
+    let pulse = |f: &Flown, y: fn(&Point) -> f64| -> Vec<(f64, f64)> {
+        let end = f
+            .points
+            .iter()
+            .position(|p| p.canopy != CH_NONE || (!chutes && p.mach < f.drogue_mach))
+            .map_or(f.points.len(), |k| k + 1);
+        f.points[..end].iter().map(|p| (p.t_s, y(p))).collect()
+    };
+    let s = &nominal.state;
+    figs.push(Figure {
+        name: "entry_pulse".into(),
+        title: "Deceleration and heat flux in the entry".into(),
+        caption: format!(
+            "{who}: the deceleration (drag and lift, in g0) and the total stagnation-point heat \
+             flux (convective and radiative), {until}, at four points a kept step. Straight \
+             lines between them cut the tops off the peaks a little; the peaks in \
+             samples.parquet are located on each step's dense output (the nominal's: {g:.2} g \
+             at {tg:.1} s, {q:.1} W/cm^2 at {tq:.1} s).",
+            until = if chutes {
+                "until the first canopy opens"
+            } else {
+                "until the drogue's Mach number (events.drogue_mach)"
+            },
+            g = s[S_PEAK_G],
+            tg = s[S_T_PEAK_G],
+            q = s[S_PEAK_Q],
+            tq = s[S_T_PEAK_Q],
+        ),
+        plot: AnyPlot::Tracks(Tracks {
+            labels,
+            left: TrackPanel {
+                x_desc: "time since the interface [s]".into(),
+                y_desc: "deceleration [g0]".into(),
+                lines: flown.iter().map(|f| pulse(f, |p| p.g_load)).collect(),
+            },
+            right: TrackPanel {
+                x_desc: "time since the interface [s]".into(),
+                y_desc: "total heat flux [W/cm^2]".into(),
+                lines: flown
+                    .iter()
+                    .map(|f| pulse(f, |p| p.q_conv_w_cm2 + p.q_rad_w_cm2))
+                    .collect(),
+            },
+        }),
+    });
+    Ok(flown)
+}
+
+/// The nominal's parachute timeline and end, for the caption.
+fn timeline(s: &[f64], points: &[Point]) -> String {
+    let mut parts = Vec::new();
+    if s[S_T_DROGUE] >= 0.0 {
+        parts.push(format!(
+            "drogue open at {:.1} s ({:.1} km, Mach {:.2})",
+            s[S_T_DROGUE],
+            s[S_DROGUE_OPEN_ALT] / 1000.0,
+            s[S_DROGUE_OPEN_MACH]
+        ));
+    }
+    if s[S_T_MAIN] >= 0.0 {
+        parts.push(format!(
+            "main open at {:.1} s ({:.2} km)",
+            s[S_T_MAIN],
+            s[S_MAIN_OPEN_ALT] / 1000.0
+        ));
+    }
+    let end = points.last().expect("a flight has points");
+    let status = STATUS_NAMES[s[S_STATUS] as usize].replace('_', " ");
+    parts.push(format!(
+        "{status} at {:.1} s ({:.1} min){}",
+        end.t_s,
+        end.t_s / 60.0,
+        if status == "landed" {
+            format!(", {:.1} m/s relative to the air", end.air_speed_m_s)
+        } else {
+            String::new()
+        }
+    ));
+    format!("The nominal's timeline: {}.", parts.join("; "))
+}
+
+/// The flights' ends against their rows of samples.parquet: the landing point, the time of
+/// flight and the heat load. Returns the caption's sentence; a note where they disagree.
+fn agreement(
+    ctx: &RunContext,
+    flown: &[Flown],
+    notes: &mut Vec<String>,
+) -> Result<String, ReportError> {
+    let (lat, lon, tof, heat) = (
+        ctx.t.f64s("landing_lat_deg")?,
+        ctx.t.f64s("landing_lon_deg")?,
+        ctx.t.f64s("time_of_flight_s")?,
+        ctx.t.f64s("heat_load_j_cm2")?,
+    );
+    let (mut worst_m, mut worst_s, mut worst_heat, mut compared) = (0.0f64, 0.0f64, 0.0f64, 0);
+    for f in flown {
+        let Some(k) = f.row else { continue };
+        let end = f.points.last().expect("a flight has points");
+        if let (Some(a), Some(o), Some(t)) = (lat[k], lon[k], tof[k]) {
+            worst_m = worst_m.max(1000.0 * great_circle_km(a, o, end.lat_deg, end.lon_deg));
+            worst_s = worst_s.max((t - end.t_s).abs());
+            compared += 1;
+        }
+        if let Some(q) = heat[k] {
+            worst_heat = worst_heat.max((q - end.heat_load_j_cm2).abs() / q.abs().max(1e-300));
+        }
+    }
+    if compared == 0 {
+        return Ok(String::new());
+    }
+    let f64_run = ctx.t.meta("dispersa.precision") != Some("f32");
+    if f64_run && worst_m > AGREE_M {
+        notes.push(format!(
+            "the flights flown again for the report land up to {worst_m:.1} m from their \
+             landing points in samples.parquet (the engines agree within {AGREE_M} m in f64): \
+             the run and this report's CPU reference disagree"
+        ));
+    }
+    let metres = if worst_m < 0.01 {
+        "better than a centimetre".to_string()
+    } else {
+        format!("within {worst_m:.2} m")
+    };
+    Ok(format!(
+        " Their landing points agree with samples.parquet {metres}, their times of flight \
+         within {worst_s:.1e} s and their heat loads within {worst_heat:.1e} relative."
+    ))
+}
+
+/// The report's file of the flights' time histories.
+pub(super) const TRAJECTORIES: &str = "trajectories.parquet";
+
+/// trajectories.parquet's key-value metadata: the run's config, overrides, scenario and seed
+/// (what was flown again), and this build and the engine that flew it (the f64 CPU reference).
+pub(super) fn metadata(
+    run: &std::collections::HashMap<String, String>,
+    source: &Path,
+) -> Vec<(String, String)> {
+    let kept = [
+        "dispersa.scenario",
+        "dispersa.config",
+        "dispersa.config_overrides",
+        "dispersa.seed",
+    ];
+    let mut m: Vec<(String, String)> = kept
+        .iter()
+        .filter_map(|k| run.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    for (k, v) in [
+        ("dispersa.version", env!("CARGO_PKG_VERSION")),
+        ("dispersa.git_commit", env!("DISPERSA_GIT_COMMIT")),
+        ("dispersa.backend", "cpu"),
+        ("dispersa.adapter", "f64 CPU reference (dispersa report)"),
+        ("dispersa.precision", "f64"),
+    ] {
+        m.push((k.to_string(), v.to_string()));
+    }
+    m.push(("dispersa.source".to_string(), source.display().to_string()));
+    m
+}
+
+/// trajectories.parquet: one row per point of each flight, in flight order.
+pub(super) fn write_trajectories(
+    path: &Path,
+    flown: &[Flown],
+    metadata: &[(String, String)],
+) -> Result<(), OutputError> {
+    let rows = || {
+        flown
+            .iter()
+            .flat_map(|f| f.points.iter().map(move |p| (f, p)))
+    };
+    let f64s = |v: fn(&Point) -> f64| -> ArrayRef {
+        Arc::new(Float64Array::from(
+            rows().map(|(_, p)| v(p)).collect::<Vec<_>>(),
+        ))
+    };
+    let schema = Arc::new(Schema::new(vec![
+        field("trajectory", DataType::Utf8, false, None),
+        field("sample", DataType::Int64, true, None),
+        field("t_s", DataType::Float64, false, Some("s")),
+        field("altitude_km", DataType::Float64, false, Some("km")),
+        field("lat_deg", DataType::Float64, false, Some("deg")),
+        field("lon_deg", DataType::Float64, false, Some("deg")),
+        field("inertial_speed_m_s", DataType::Float64, false, Some("m/s")),
+        field(
+            "flight_path_angle_deg",
+            DataType::Float64,
+            false,
+            Some("deg"),
+        ),
+        field("air_speed_m_s", DataType::Float64, false, Some("m/s")),
+        field("mach", DataType::Float64, false, Some("1")),
+        field("dynamic_pressure_pa", DataType::Float64, false, Some("Pa")),
+        field(
+            "g_load",
+            DataType::Float64,
+            false,
+            Some("g0 (9.80665 m/s^2)"),
+        ),
+        field(
+            "conv_heat_flux_w_cm2",
+            DataType::Float64,
+            false,
+            Some("W/cm^2"),
+        ),
+        field(
+            "rad_heat_flux_w_cm2",
+            DataType::Float64,
+            false,
+            Some("W/cm^2"),
+        ),
+        field("heat_load_j_cm2", DataType::Float64, false, Some("J/cm^2")),
+        field("canopy", DataType::Utf8, false, None),
+    ]));
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(
+            rows().map(|(f, _)| f.label.as_str()).collect::<Vec<_>>(),
+        )),
+        Arc::new(Int64Array::from(
+            rows()
+                .map(|(f, _)| f.row.map(|k| k as i64))
+                .collect::<Vec<_>>(),
+        )),
+        f64s(|p| p.t_s),
+        f64s(|p| p.altitude_km),
+        f64s(|p| p.lat_deg),
+        f64s(|p| p.lon_deg),
+        f64s(|p| p.inertial_speed_m_s),
+        f64s(|p| p.flight_path_angle_deg),
+        f64s(|p| p.air_speed_m_s),
+        f64s(|p| p.mach),
+        f64s(|p| p.dynamic_pressure_pa),
+        f64s(|p| p.g_load),
+        f64s(|p| p.q_conv_w_cm2),
+        f64s(|p| p.q_rad_w_cm2),
+        f64s(|p| p.heat_load_j_cm2),
+        Arc::new(StringArray::from(
+            rows()
+                .map(|(_, p)| canopy_name(p.canopy))
+                .collect::<Vec<_>>(),
+        )),
+    ];
+    write_table(path, schema, cols, metadata)
+}
