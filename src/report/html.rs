@@ -215,6 +215,19 @@ pub fn page(p: &Page, figures: &[(&Figure, String)]) -> String {
         h.push_str("<div class=\"wide\">");
         h.push_str(&summary_table(t));
         h.push_str("</div>\n");
+        let metrics = t.strings("metric").unwrap_or_default();
+        let said: Vec<String> = p
+            .conventions
+            .iter()
+            .filter(|(m, _)| metrics.iter().any(|x| x == m))
+            .map(|(m, what)| format!("<code>{}</code>: {}", esc(m), esc(what)))
+            .collect();
+        if !said.is_empty() {
+            h.push_str(&format!(
+                "<p class=\"note\">Conventions: {}.</p>\n",
+                said.join("; ")
+            ));
+        }
     }
     h.push_str(&flown_section(&p.flown));
     h.push_str("</body>\n</html>\n");

@@ -148,6 +148,9 @@ pub struct Page {
     /// a corridor's, named with the sample count and seed it flew (the file's `samples = 10000`
     /// read as flown beside a run of 4,000: a review board's trial).
     pub flown: Vec<(String, RawConfig)>,
+    /// What some of the summary's metrics mean beyond their names and units (their frames and
+    /// signs), said under its table.
+    pub conventions: Vec<(&'static str, &'static str)>,
 }
 
 pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
@@ -283,6 +286,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let mut summary = None;
     let mut title = String::from("dispersa report");
     let mut flown_again = Vec::new();
+    let mut conventions = Vec::new();
     let mut run_meta = std::collections::HashMap::new();
     let mut flown = Vec::new();
     if let Some(sample_files) = &sample_files {
@@ -351,6 +355,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             "reentry" => {
                 let rc = ReentryConfig::from_raw(&raw)?;
                 reentry::reentry_figures(&ctx, &rc, &mut figs, &mut notes)?;
+                conventions = reentry::CONVENTIONS.to_vec();
                 // `--trajectories 0` leaves the flights out, the nominal's included (as the
                 // cruise's).
                 let n = opts.trajectories.unwrap_or(DEFAULT_TRAJECTORIES);
@@ -453,6 +458,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         summary,
         notes: notes.clone(),
         flown,
+        conventions,
     };
     let html = html::page(&page, &rendered);
     std::fs::write(run_dir.tmp.join("report.html"), html).map_err(|e| OutputError::Io {
@@ -866,6 +872,27 @@ impl RunContext<'_> {
             format!(
                 " Over {n:.0} samples; |correlation| below about {noise:.3} is noise, and about \
                  1 input in 20 with no effect at all crosses that line by chance."
+            )
+        };
+        // A bar and a dot of opposite signs, both above the noise: the input moves with others
+        // (a correlated entry point's latitude and azimuth), so what it goes with (the bar) is
+        // not what it does (the dot). A review board read such a pair unflagged.
+        let opposed: Vec<&str> = rows
+            .iter()
+            .filter(|r| {
+                r.2.is_some_and(|s| s * r.1 < 0.0 && s.abs() > noise && r.1.abs() > noise)
+            })
+            .map(|r| r.0.as_str())
+            .collect();
+        let n_text = if opposed.is_empty() {
+            n_text
+        } else {
+            format!(
+                "{n_text} For {}, the bar and the dot have opposite signs: where an input is \
+                 drawn correlated with others, its rank correlation with the output (the bar) \
+                 carries their effects too, while the dot is its own effect with the others \
+                 held; where it is drawn alone, its effect is not monotonic.",
+                opposed.join(", ")
             )
         };
         Ok(Some(Figure {

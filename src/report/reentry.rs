@@ -8,6 +8,46 @@ use super::{
 use crate::scenario::reentry::ReentryConfig;
 use crate::stats::ellipse::landing_ellipse;
 
+/// Frames and signs of the reentry's metrics that their names and units leave open, said under
+/// the report's summary table (a review board found them in the README alone).
+pub(super) const CONVENTIONS: [(&str, &str); 8] = [
+    (
+        "touchdown_speed_m_s",
+        "against the ground (the Earth-fixed frame) at touchdown, the wind's drift included",
+    ),
+    (
+        "downrange_km",
+        "along the great circle (mean-radius sphere) from the sample's entry point",
+    ),
+    (
+        "crossrange_km",
+        "from the great circle through the entry point along the inertial entry azimuth, \
+         positive to the right (the Earth's rotation alone moves a landing a few km from it)",
+    ),
+    (
+        "miss_distance_km",
+        "from the target, azimuthal equidistant about it on WGS84",
+    ),
+    (
+        "miss_downrange_km",
+        "along the nominal ground track's heading at the target, positive beyond the target",
+    ),
+    (
+        "miss_crossrange_km",
+        "across that heading, positive to the right",
+    ),
+    (
+        "landing_lat_deg",
+        "geodetic, on the config's Earth (WGS84 unless a sphere is configured), as every \
+         latitude here",
+    ),
+    (
+        "drogue_altitude_km",
+        "above the ellipsoid, as every altitude here (the main's trigger alone is above the \
+         terrain)",
+    ),
+];
+
 /// What a distribution's models leave out or bias, for its caption (a review board's trial found
 /// P(peak g > 60 g) = 0 while a third of the mains opened above 60 g by hand, and the heat flux
 /// tabled without Sutton-Graves' bias at 12 km/s): the watched maxima end at the first canopy,
