@@ -100,6 +100,107 @@ impl AimError {
     }
 }
 
+/// `text`, a config file's, with the aim's two `[entry]` keys set to `aim` as `target` prints
+/// them (6 decimals): each key's value replaced where the `[entry]` table has it, its comment
+/// and the rest of the file kept; a key the table lacks is added after its last key. Err where
+/// the file has no `[entry]` table (a dotted or inline one) or where the result does not read
+/// back with those values.
+pub fn aimed_config(text: &str, keys: [&str; 2], aim: [f64; 2]) -> Result<String, String> {
+    let values = aim.map(|v| format!("{v:.6}"));
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let header = |l: &str| -> Option<String> {
+        let t = l.trim();
+        t.starts_with('[').then(|| {
+            t.trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
+    };
+    let mut table = String::new();
+    let mut entry_at = None;
+    let mut last_key_in_entry = None;
+    let mut found = [false; 2];
+    for (i, line) in lines.iter_mut().enumerate() {
+        if let Some(h) = header(line) {
+            table = if line.trim().starts_with("[[") {
+                format!("[{h}]")
+            } else {
+                h
+            };
+            if table == "entry" {
+                entry_at = Some(i);
+            }
+            continue;
+        }
+        if table != "entry" {
+            continue;
+        }
+        let Some((key, rest)) = line.split_once('=') else {
+            continue;
+        };
+        if key.trim().is_empty() || key.trim().starts_with('#') {
+            continue;
+        }
+        last_key_in_entry = Some(i);
+        let Some(k) = keys.iter().position(|k| *k == key.trim()) else {
+            continue;
+        };
+        // The value's token (a number) after the '=', its spacing and comment kept.
+        let lead = rest.len() - rest.trim_start().len();
+        let token = rest[lead..]
+            .find(|c: char| c.is_whitespace() || c == '#')
+            .unwrap_or(rest.len() - lead);
+        *line = format!(
+            "{key}={}{}{}",
+            &rest[..lead],
+            values[k],
+            &rest[lead + token..]
+        );
+        found[k] = true;
+    }
+    let Some(entry_at) = entry_at else {
+        return Err(
+            "the config has no [entry] table to write the aim into (its entry keys are dotted \
+             or inline): set the printed lines by hand"
+                .to_string(),
+        );
+    };
+    let after = last_key_in_entry.unwrap_or(entry_at);
+    let missing: Vec<String> = (0..2)
+        .filter(|&k| !found[k])
+        .map(|k| format!("{} = {}", keys[k], values[k]))
+        .collect();
+    for (j, l) in missing.into_iter().enumerate() {
+        lines.insert(after + 1 + j, l);
+    }
+    let mut out = lines.join("\n");
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    // Read back: the entry table holds the aim (a key set twice, or set in a way this edit
+    // missed, fails here rather than in the user's next run).
+    let table: toml::Table = out
+        .parse()
+        .map_err(|e| format!("the aimed config does not parse: {e}"))?;
+    for k in 0..2 {
+        let got = table
+            .get("entry")
+            .and_then(|e| e.get(keys[k]))
+            .and_then(|v| v.as_float());
+        if got != Some(values[k].parse::<f64>().expect("a number")) {
+            return Err(format!(
+                "entry.{} does not read back as {} from the aimed config: set the printed \
+                 lines by hand",
+                keys[k], values[k]
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// The `[entry]` keys that the aim moves, for the config's mode.
 pub fn aim_keys(cfg: &ReentryConfig) -> [&'static str; 2] {
     if cfg.entry.bplane() {
@@ -704,6 +805,27 @@ fn fly_nominal(cfg: &ReentryConfig) -> Result<(Flight, Option<String>), AimError
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_aim_is_written_into_the_entry_table_and_read_back() {
+        let text = "[run]\nname = \"x\"\n\n[entry]\nlatitude_deg = 40.0   # kept\nazimuth_deg = 70.0\n\n[events]\ng_limit = 60.0\n";
+        let out = aimed_config(text, ["latitude_deg", "longitude_deg"], [41.5, 105.25]).unwrap();
+        // Replaced in place with its comment; the missing key added after the table's last.
+        assert!(out.contains("latitude_deg = 41.500000   # kept\n"), "{out}");
+        assert!(
+            out.contains("azimuth_deg = 70.0\nlongitude_deg = 105.250000\n\n[events]"),
+            "{out}"
+        );
+        // A config whose entry keys are dotted has no table to write into: said, not guessed.
+        let dotted = "entry.latitude_deg = 40.0\nentry.longitude_deg = 100.0\n";
+        let err = aimed_config(dotted, ["latitude_deg", "longitude_deg"], [1.0, 2.0]).unwrap_err();
+        assert!(err.contains("no [entry] table"), "{err}");
+        // A key written in a form the edit does not read (quoted) would be set twice: the
+        // read-back refuses it rather than hand the user a file that does not load.
+        let quoted = "[entry]\n\"latitude_deg\" = 1.0\nlongitude_deg = 2.0\n";
+        let err = aimed_config(quoted, ["latitude_deg", "longitude_deg"], [1.0, 2.0]).unwrap_err();
+        assert!(err.contains("does not parse"), "{err}");
+    }
+
     use super::*;
 
     /// A difference probe that lands nowhere (both ways) names the probe, not a pass, and the

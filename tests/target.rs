@@ -368,3 +368,54 @@ fn a_nominal_that_fails_in_flight_says_why() {
         "{err}"
     );
 }
+
+/// `target --write` writes the config with the aim set and nothing else changed, and the written
+/// config needs no second aim: `target` on it lands within the aim's tolerance at its first
+/// pass. An existing file is not replaced without --force (exit 2, the file as it was).
+#[test]
+fn dispersa_target_writes_the_aimed_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let off = dir.path().join("off.toml");
+    let text = entry_off_the_aim();
+    std::fs::write(&off, &text).unwrap();
+    let aimed = dir.path().join("aimed.toml");
+    let target = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .arg("target")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = target(&[off.as_os_str(), "--write".as_ref(), aimed.as_os_str()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("wrote "), "{out}");
+    let written = std::fs::read_to_string(&aimed).unwrap();
+    // Only the two aim lines differ, their comments kept.
+    let (a, b): (Vec<&str>, Vec<&str>) = (text.lines().collect(), written.lines().collect());
+    assert_eq!(a.len(), b.len());
+    let changed: Vec<(&str, &str)> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| (*x, *y))
+        .collect();
+    assert_eq!(changed.len(), 2, "{changed:?}");
+    for (was, now) in &changed {
+        let key = |l: &str| l.split('=').next().unwrap().trim().to_string();
+        let comment = |l: &str| l.split_once('#').map(|c| c.1.to_string());
+        assert_eq!(key(was), key(now));
+        assert!(["latitude_deg", "longitude_deg"].contains(&key(now).as_str()));
+        assert_eq!(comment(was), comment(now));
+    }
+    // The written aim lands at once (its values are the printed ones, to 6 decimals: 0.1 m).
+    let again = dispersa::target::aim(&aimed, &[]).expect("aims");
+    assert_eq!(again.passes.len(), 1, "{} passes", again.passes.len());
+    assert!(again.passes[0].miss_m() <= dispersa::target::AIM_TOLERANCE_M);
+    // Not replaced without --force.
+    let o = target(&[off.as_os_str(), "--write".as_ref(), aimed.as_os_str()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--write") && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(&aimed).unwrap(), written);
+}

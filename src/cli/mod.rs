@@ -116,6 +116,13 @@ pub enum Command {
         /// Override a config value: --set events.g_limit=50 (repeatable)
         #[arg(long = "set", value_name = "DOTTED.KEY=VALUE")]
         sets: Vec<String>,
+        /// Also write a copy of CONFIG with the aim set in its [entry] table (comments and
+        /// everything else kept), once the aim converges
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+        /// Replace an existing --write FILE (CONFIG itself included)
+        #[arg(long)]
+        force: bool,
     },
     /// Figures of a finished run or corridor: report.html (self-contained) plus each figure as
     /// SVG and PNG, written to RUN_DIR/report (a merged shard dataset's: OUT/_report).
@@ -338,7 +345,18 @@ pub fn main_with(cli: Cli) -> i32 {
                 }
             }
         }
-        Command::Target { config, sets } => {
+        Command::Target {
+            config,
+            sets,
+            write,
+            force,
+        } => {
+            if let Some(out) = &write {
+                if let Err(why) = writable_aim(out, force) {
+                    eprintln!("error: --write {}: {why}", out.display());
+                    return 2;
+                }
+            }
             // Each pass printed as it is flown (a failed aim printed none of its passes, a new
             // user's trial).
             let mut on_pass = |k: usize, p: &crate::target::Pass, keys: [&str; 2]| {
@@ -391,7 +409,27 @@ pub fn main_with(cli: Cli) -> i32 {
                     for note in notes {
                         eprintln!("dispersa: note: {note}");
                     }
-                    0
+                    match &write {
+                        Some(out) => match write_aim(&config, out, keys, last.aim) {
+                            Ok(()) => {
+                                say!("wrote {} (the aim set in [entry])", out.display());
+                                if !sets.is_empty() {
+                                    eprintln!(
+                                        "dispersa: note: the --set overrides the aim flew with \
+                                         are not in {}: give them again with it, or put them in \
+                                         the file",
+                                        out.display()
+                                    );
+                                }
+                                0
+                            }
+                            Err((code, why)) => {
+                                eprintln!("error: --write {}: {why}", out.display());
+                                code
+                            }
+                        },
+                        None => 0,
+                    }
                 }
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -463,6 +501,49 @@ pub fn main_with(cli: Cli) -> i32 {
             }
         }
     }
+}
+
+/// Whether `target --write` may write `out`: its directory exists, and it does not unless
+/// `force` (checked before the aim flies, so that a refusal costs nothing and writes nothing).
+fn writable_aim(out: &std::path::Path, force: bool) -> Result<(), String> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(format!("its directory {} does not exist", parent.display()));
+    }
+    if out.is_dir() {
+        return Err("is a directory".into());
+    }
+    if out.exists() && !force {
+        return Err("exists; pass --force to replace it".into());
+    }
+    Ok(())
+}
+
+/// Write `config`'s text with the aim set ([`crate::target::aimed_config`]) to `out`, through a
+/// temporary file beside it renamed into place. Err: the exit code (2 where the config's form
+/// leaves the aim unwritable, 1 for the file system) and why.
+fn write_aim(
+    config: &std::path::Path,
+    out: &std::path::Path,
+    keys: [&str; 2],
+    aim: [f64; 2],
+) -> Result<(), (i32, String)> {
+    let text = std::fs::read_to_string(config)
+        .map_err(|e| (1, format!("reading {}: {e}", config.display())))?;
+    let aimed = crate::target::aimed_config(&text, keys, aim).map_err(|why| (2, why))?;
+    let name = out
+        .file_name()
+        .map_or("aimed".into(), |n| n.to_string_lossy().to_string());
+    let tmp = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    std::fs::write(&tmp, aimed)
+        .and_then(|()| std::fs::rename(&tmp, out))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            (1, format!("writing: {e}"))
+        })
 }
 
 /// A whole number from 0 to 2^64 - 1 (a sample count, a seed); a negative one is named as such
