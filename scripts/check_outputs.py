@@ -130,28 +130,43 @@ def check_run(d):
             f"precision {metas[0]['dispersa.precision']}, adapter {metas[0]['dispersa.adapter']}")
 
 
+# trajectories.parquet's time column, and its last row's columns against samples.parquet's.
+TRAJECTORY_ENDS = {
+    "reentry": ("t_s", {"t_s": "time_of_flight_s", "heat_load_j_cm2": "heat_load_j_cm2"}),
+    "cruise": ("t_days", {"mass_kg": "final_mass_kg", "thrust_on_days": "thrust_on_days",
+                          "x_au": "final_x_au", "missed_thrust_days": "missed_thrust_days"}),
+}
+
+
 def check_trajectories(d):
-    """A reentry report's trajectories.parquet: read three ways, with the run's config, a unit on
-    every number, and each sample's flight ending where samples.parquet ends it (joined in
-    DuckDB; 1e-6 relative: the engines' agreement in f64)."""
+    """A report's trajectories.parquet: read three ways, with the run's config, a unit on every
+    number, and each sample's flight ending where samples.parquet ends it (joined in DuckDB;
+    1e-6 relative: the engines' agreement in f64)."""
     path = d / "report" / "trajectories.parquet"
     t, _ = read_three(path)
     meta = file_meta(path)
-    assert meta["dispersa.config"] == file_meta(d / "samples.parquet")["dispersa.config"], \
+    run_meta = file_meta(d / "samples.parquet")
+    assert meta["dispersa.config"] == run_meta["dispersa.config"], \
         "trajectories.parquet: another config than the run's"
     for col in t.column_names:
         assert col in ("trajectory", "sample", "canopy") or unit(t, col), \
             f"trajectories.parquet: {col} has no unit"
+    time, pairs = TRAJECTORY_ENDS[run_meta["dispersa.scenario"]]
+    last = ", ".join(f"arg_max({c}, {time}) as {c}" for c in pairs if c != time)
     ends = CON.execute(
-        "with last as (select trajectory, sample, max(t_s) as t, arg_max(heat_load_j_cm2, t_s) "
-        "as q from read_parquet($path) group by trajectory, sample) "
-        "select trajectory, t, s.time_of_flight_s, q, s.heat_load_j_cm2 from last "
+        f"with last as (select trajectory, sample, max({time}) as {time}, {last} "
+        "from read_parquet($path) group by trajectory, sample) "
+        f"select trajectory, {', '.join('last.' + c for c in pairs)}, "
+        f"{', '.join('s.' + c for c in pairs.values())} from last "
         "join read_parquet($samples) s using (sample) order by sample",
         {"path": str(path), "samples": str(d / "samples.parquet")}).fetchall()
     assert ends, "trajectories.parquet: no sample's flight"
-    for name, t_end, tof, q_end, q in ends:
-        assert tof is None or close(t_end, tof, 1e-6), f"{name}: ends at {t_end} s, not {tof}"
-        assert close(q_end, q, 1e-6), f"{name}: heat load {q_end}, not {q}"
+    n = len(pairs)
+    for row in ends:
+        for k, (mine, theirs) in enumerate(pairs.items()):
+            got, want = row[1 + k], row[1 + n + k]
+            assert want is None or close(got, want, 1e-6), \
+                f"{row[0]}: {mine} {got} at its end, samples.parquet's {theirs} {want}"
     flights = sql("select count(distinct trajectory) from read_parquet($path)", path)[0]
     return f"{flights} flights, {t.num_rows} rows, {len(ends)} ends match samples.parquet"
 

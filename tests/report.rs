@@ -182,7 +182,7 @@ fn reentry_report_has_footprint_histograms_and_tornados() {
         assert!(html.contains(says), "no {says}");
     }
     assert!(
-        html.contains("trajectories.parquet (4 flights, "),
+        html.contains("trajectories.parquet: the 4 flights drawn, "),
         "the time histories named"
     );
     // The frames and signs the columns' names leave open, under the table (a review board found
@@ -336,6 +336,38 @@ fn cruise_report_reproduces_the_run_trajectories() {
     assert!(r.notes.is_empty(), "{:?}", r.notes);
     let html = check_report(&r.dir, &r.figures);
     assert!(html.contains("agree with samples.parquet"));
+    // Their time histories: each sample's last row is its row of samples.parquet's end (the
+    // same CPU engine: bit for bit, to the units' conversions).
+    use dispersa::report::data::Table;
+    let t = Table::read(&r.dir.join("trajectories.parquet")).unwrap();
+    let s = Table::read(&run_dir.join("samples.parquet")).unwrap();
+    let label = t.strings("trajectory").unwrap();
+    let sample = t.f64s("sample").unwrap();
+    let mut names: Vec<&str> = label.iter().map(String::as_str).collect();
+    names.dedup();
+    assert_eq!(names.len(), 4, "the nominal and samples 0..3: {names:?}");
+    for (mine, theirs) in [
+        ("mass_kg", "final_mass_kg"),
+        ("x_au", "final_x_au"),
+        ("thrust_on_days", "thrust_on_days"),
+    ] {
+        let v = t.f64s(mine).unwrap();
+        let want = s.f64s(theirs).unwrap();
+        for name in &names[1..] {
+            let last = (0..t.rows).rfind(|&i| label[i] == *name).unwrap();
+            let k = sample[last].unwrap() as usize;
+            let (got, want) = (v[last].unwrap(), want[k].unwrap());
+            assert!(
+                (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                "{name}: {mine} {got}, samples.parquet {want}"
+            );
+        }
+    }
+    let days = t.f64s("t_days").unwrap();
+    assert!(
+        (1..t.rows).all(|i| label[i] != label[i - 1] || days[i] > days[i - 1]),
+        "time runs on"
+    );
 }
 
 #[test]

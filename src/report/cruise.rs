@@ -2,6 +2,7 @@
 //! re-propagated on the f64 CPU reference and checked against the run's samples.
 
 use super::figures::{Heliocentric, Histogram, Marker};
+use super::tracks::TrackTable;
 use super::{AnyPlot, Figure, ReportError, RunContext};
 use crate::config::RawConfig;
 use crate::physics::comet::comet_311p_state;
@@ -21,7 +22,7 @@ pub(super) fn cruise_figures(
     n_tracks: usize,
     figs: &mut Vec<Figure>,
     notes: &mut Vec<String>,
-) -> Result<(), ReportError> {
+) -> Result<Option<TrackTable>, ReportError> {
     let arrival: Vec<f64> = ctx.values("rendezvous_mjd_tdb")?;
     if arrival.is_empty() {
         // Said, not left out silently (a trial found both figures gone without a word).
@@ -130,7 +131,10 @@ pub(super) fn cruise_figures(
     };
     // No trajectory to draw: every one this build would fly again it finds unphysical (the
     // notes say which); the comet-distance axes of no track never ended (a review).
-    if let Some((plot, caption, distance)) = flown.filter(|(p, _, _)| !p.tracks.is_empty()) {
+    let mut table = None;
+    if let Some((plot, caption, distance, rows)) = flown.filter(|(p, _, _, _)| !p.tracks.is_empty())
+    {
+        table = Some(rows);
         figs.push(Figure {
             name: "heliocentric".into(),
             title: "Heliocentric trajectories, ecliptic plane".into(),
@@ -159,7 +163,7 @@ pub(super) fn cruise_figures(
     ] {
         figs.extend(ctx.tornado(out, label)?);
     }
-    Ok(())
+    Ok(table)
 }
 
 /// Re-propagate the nominal and the run's first samples on the f64 CPU reference (same config,
@@ -169,8 +173,18 @@ fn heliocentric(
     raw: &RawConfig,
     n_tracks: usize,
     notes: &mut Vec<String>,
-) -> Result<(Heliocentric, String, super::figures::CometDistance), ReportError> {
-    use crate::scenario::cruise::{cpu::CruiseSample, Cruise, CruiseConfig, S_R, S_T};
+) -> Result<
+    (
+        Heliocentric,
+        String,
+        super::figures::CometDistance,
+        TrackTable,
+    ),
+    ReportError,
+> {
+    use crate::scenario::cruise::{
+        cpu::CruiseSample, Cruise, CruiseConfig, S_M, S_MISSED, S_R, S_T, S_THRUST_ON, S_V,
+    };
     let stored = |e| crate::run::stored_config_error(e, ctx.t.meta("dispersa.git_commit"));
     let cruise = Cruise::new(CruiseConfig::from_raw(raw).map_err(stored)?);
     let sc: &dyn Scenario = &cruise;
@@ -185,6 +199,44 @@ fn heliocentric(
     // The end points compared: a failed sample's is null (a failed --nominal run's caption
     // claimed agreement it had not checked, a new user's trial).
     let mut compared = 0;
+    let mut table = TrackTable::new(
+        "one every 4 trial steps, and the start and the end",
+        &[
+            ("t_days", "day"),
+            ("epoch_mjd_tdb", "day (MJD, TDB)"),
+            ("x_au", "au"),
+            ("y_au", "au"),
+            ("z_au", "au"),
+            ("vx_km_s", "km/s"),
+            ("vy_km_s", "km/s"),
+            ("vz_km_s", "km/s"),
+            ("sun_distance_au", "au"),
+            ("comet_distance_km", "km"),
+            ("mass_kg", "kg"),
+            ("thrust_on_days", "day"),
+            ("missed_thrust_days", "day"),
+        ],
+        &[],
+    );
+    let epoch_jd = cruise.model.epoch_jd;
+    let track_row = |s: &[f64], comet_km: f64| -> [f64; 13] {
+        let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
+        [
+            s[S_T] / 86_400.0,
+            mjd_from_jd(epoch_jd + s[S_T] / 86_400.0),
+            r[0] / AU_M,
+            r[1] / AU_M,
+            r[2] / AU_M,
+            s[S_V] / 1e3,
+            s[S_V + 1] / 1e3,
+            s[S_V + 2] / 1e3,
+            crate::physics::vec3::norm(r) / AU_M,
+            comet_km,
+            s[S_M],
+            s[S_THRUST_ON] / 86_400.0,
+            s[S_MISSED] / 86_400.0,
+        ]
+    };
     for super::Replay { label, row, input } in super::replays(ctx, sc, n_tracks, notes)? {
         let mut state = vec![0.0; sc.state_len()];
         sc.initial_state(&input, &mut state);
@@ -197,12 +249,15 @@ fn heliocentric(
             |s: &[f64]| sample.comet_distance([s[S_R], s[S_R + 1], s[S_R + 2]], s[S_T]) / 1e3;
         let mut pts = vec![(state[S_R] / AU_M, state[S_R + 1] / AU_M)];
         let mut dist = vec![(year(&state), dist_km(&state))];
+        let mut rows = vec![track_row(&state, dist_km(&state))];
         while !sc.advance_cpu(&input, &mut state, 4) {
             pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
             dist.push((year(&state), dist_km(&state)));
+            rows.push(track_row(&state, dist_km(&state)));
         }
         pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
         dist.push((year(&state), dist_km(&state)));
+        rows.push(track_row(&state, dist_km(&state)));
         // Only finite points reach the axes, whose key points never end on a NaN range.
         pts.retain(|p| p.0.is_finite() && p.1.is_finite());
         dist.retain(|p| p.0.is_finite() && p.1.is_finite());
@@ -224,6 +279,14 @@ fn heliocentric(
                 let km = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt() * AU_M / 1000.0;
                 worst_km = worst_km.max(km);
                 compared += 1;
+            }
+        }
+        // The points where the flight's time moved (a trial not kept leaves it where it was).
+        let mut t_last = f64::NEG_INFINITY;
+        for r in rows.iter().filter(|r| r.iter().all(|v| v.is_finite())) {
+            if r[0] > t_last {
+                t_last = r[0];
+                table.push(&label, row, r, &[]);
             }
         }
         tracks.push((label, pts));
@@ -298,5 +361,6 @@ fn heliocentric(
                 .then_some(cruise.cfg.guidance.approach_km),
             rendezvous_km: cruise.cfg.target.rendezvous_km,
         },
+        table,
     ))
 }

@@ -3,17 +3,13 @@
 //! samples.parquet, and written to the report's trajectories.parquet.
 
 use super::figures::{TrackPanel, Tracks};
+use super::tracks::TrackTable;
 use super::{replays, AnyPlot, Figure, ReportError, RunContext};
 use crate::config::RawConfig;
-use crate::output::{field, write_table, OutputError};
 use crate::physics::geodesy::great_circle_km;
 use crate::scenario::reentry::history::{canopy_name, fly, Point};
 use crate::scenario::reentry::*;
 use crate::scenario::Scenario;
-use arrow_array::{ArrayRef, Float64Array, Int64Array, StringArray};
-use arrow_schema::{DataType, Schema};
-use std::path::Path;
-use std::sync::Arc;
 
 /// One flight flown again: its label, its row of samples.parquet (None: the nominal of a
 /// dispersed run), its time history, and the engine's final state row.
@@ -239,119 +235,50 @@ fn agreement(
     ))
 }
 
-/// The report's file of the flights' time histories.
-pub(super) const TRAJECTORIES: &str = "trajectories.parquet";
-
-/// trajectories.parquet's key-value metadata: the run's config, overrides, scenario and seed
-/// (what was flown again), and this build and the engine that flew it (the f64 CPU reference).
-pub(super) fn metadata(
-    run: &std::collections::HashMap<String, String>,
-    source: &Path,
-) -> Vec<(String, String)> {
-    let kept = [
-        "dispersa.scenario",
-        "dispersa.config",
-        "dispersa.config_overrides",
-        "dispersa.seed",
-    ];
-    let mut m: Vec<(String, String)> = kept
-        .iter()
-        .filter_map(|k| run.get(*k).map(|v| (k.to_string(), v.clone())))
-        .collect();
-    for (k, v) in [
-        ("dispersa.version", env!("CARGO_PKG_VERSION")),
-        ("dispersa.git_commit", env!("DISPERSA_GIT_COMMIT")),
-        ("dispersa.backend", "cpu"),
-        ("dispersa.adapter", "f64 CPU reference (dispersa report)"),
-        ("dispersa.precision", "f64"),
-    ] {
-        m.push((k.to_string(), v.to_string()));
+/// The flights' points as trajectories.parquet's rows.
+pub(super) fn table(flown: &[Flown]) -> TrackTable {
+    let mut t = TrackTable::new(
+        "four a kept step: its end and three on its dense output",
+        &[
+            ("t_s", "s"),
+            ("altitude_km", "km"),
+            ("lat_deg", "deg"),
+            ("lon_deg", "deg"),
+            ("inertial_speed_m_s", "m/s"),
+            ("flight_path_angle_deg", "deg"),
+            ("air_speed_m_s", "m/s"),
+            ("mach", "1"),
+            ("dynamic_pressure_pa", "Pa"),
+            ("g_load", "g0 (9.80665 m/s^2)"),
+            ("conv_heat_flux_w_cm2", "W/cm^2"),
+            ("rad_heat_flux_w_cm2", "W/cm^2"),
+            ("heat_load_j_cm2", "J/cm^2"),
+        ],
+        &["canopy"],
+    );
+    for f in flown {
+        for p in &f.points {
+            t.push(
+                &f.label,
+                f.row,
+                &[
+                    p.t_s,
+                    p.altitude_km,
+                    p.lat_deg,
+                    p.lon_deg,
+                    p.inertial_speed_m_s,
+                    p.flight_path_angle_deg,
+                    p.air_speed_m_s,
+                    p.mach,
+                    p.dynamic_pressure_pa,
+                    p.g_load,
+                    p.q_conv_w_cm2,
+                    p.q_rad_w_cm2,
+                    p.heat_load_j_cm2,
+                ],
+                &[canopy_name(p.canopy)],
+            );
+        }
     }
-    m.push(("dispersa.source".to_string(), source.display().to_string()));
-    m
-}
-
-/// trajectories.parquet: one row per point of each flight, in flight order.
-pub(super) fn write_trajectories(
-    path: &Path,
-    flown: &[Flown],
-    metadata: &[(String, String)],
-) -> Result<(), OutputError> {
-    let rows = || {
-        flown
-            .iter()
-            .flat_map(|f| f.points.iter().map(move |p| (f, p)))
-    };
-    let f64s = |v: fn(&Point) -> f64| -> ArrayRef {
-        Arc::new(Float64Array::from(
-            rows().map(|(_, p)| v(p)).collect::<Vec<_>>(),
-        ))
-    };
-    let schema = Arc::new(Schema::new(vec![
-        field("trajectory", DataType::Utf8, false, None),
-        field("sample", DataType::Int64, true, None),
-        field("t_s", DataType::Float64, false, Some("s")),
-        field("altitude_km", DataType::Float64, false, Some("km")),
-        field("lat_deg", DataType::Float64, false, Some("deg")),
-        field("lon_deg", DataType::Float64, false, Some("deg")),
-        field("inertial_speed_m_s", DataType::Float64, false, Some("m/s")),
-        field(
-            "flight_path_angle_deg",
-            DataType::Float64,
-            false,
-            Some("deg"),
-        ),
-        field("air_speed_m_s", DataType::Float64, false, Some("m/s")),
-        field("mach", DataType::Float64, false, Some("1")),
-        field("dynamic_pressure_pa", DataType::Float64, false, Some("Pa")),
-        field(
-            "g_load",
-            DataType::Float64,
-            false,
-            Some("g0 (9.80665 m/s^2)"),
-        ),
-        field(
-            "conv_heat_flux_w_cm2",
-            DataType::Float64,
-            false,
-            Some("W/cm^2"),
-        ),
-        field(
-            "rad_heat_flux_w_cm2",
-            DataType::Float64,
-            false,
-            Some("W/cm^2"),
-        ),
-        field("heat_load_j_cm2", DataType::Float64, false, Some("J/cm^2")),
-        field("canopy", DataType::Utf8, false, None),
-    ]));
-    let cols: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(
-            rows().map(|(f, _)| f.label.as_str()).collect::<Vec<_>>(),
-        )),
-        Arc::new(Int64Array::from(
-            rows()
-                .map(|(f, _)| f.row.map(|k| k as i64))
-                .collect::<Vec<_>>(),
-        )),
-        f64s(|p| p.t_s),
-        f64s(|p| p.altitude_km),
-        f64s(|p| p.lat_deg),
-        f64s(|p| p.lon_deg),
-        f64s(|p| p.inertial_speed_m_s),
-        f64s(|p| p.flight_path_angle_deg),
-        f64s(|p| p.air_speed_m_s),
-        f64s(|p| p.mach),
-        f64s(|p| p.dynamic_pressure_pa),
-        f64s(|p| p.g_load),
-        f64s(|p| p.q_conv_w_cm2),
-        f64s(|p| p.q_rad_w_cm2),
-        f64s(|p| p.heat_load_j_cm2),
-        Arc::new(StringArray::from(
-            rows()
-                .map(|(_, p)| canopy_name(p.canopy))
-                .collect::<Vec<_>>(),
-        )),
-    ];
-    write_table(path, schema, cols, metadata)
+    t
 }

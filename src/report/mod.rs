@@ -13,6 +13,7 @@ pub mod figures;
 mod flights;
 mod html;
 mod reentry;
+mod tracks;
 pub mod wind_drift;
 
 pub use crate::config::sig;
@@ -285,7 +286,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let mut facts = vec![("run directory".to_string(), dir.display().to_string())];
     let mut summary = None;
     let mut title = String::from("dispersa report");
-    let mut flown_again = Vec::new();
+    let mut tracks: Option<tracks::TrackTable> = None;
     let mut conventions = Vec::new();
     let mut run_meta = std::collections::HashMap::new();
     let mut flown = Vec::new();
@@ -360,7 +361,8 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
                 // cruise's).
                 let n = opts.trajectories.unwrap_or(DEFAULT_TRAJECTORIES);
                 if n > 0 {
-                    flown_again = flights::flight_figures(&ctx, &raw, n, &mut figs, &mut notes)?;
+                    let flown = flights::flight_figures(&ctx, &raw, n, &mut figs, &mut notes)?;
+                    tracks = (!flown.is_empty()).then(|| flights::table(&flown));
                 }
                 if let Some(w) = &rc.winds {
                     figs.push(reentry::wind_figure(
@@ -372,7 +374,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             }
             "cruise" => {
                 let n = opts.trajectories.unwrap_or(DEFAULT_TRAJECTORIES);
-                cruise::cruise_figures(&ctx, &raw, n, &mut figs, &mut notes)?
+                tracks = cruise::cruise_figures(&ctx, &raw, n, &mut figs, &mut notes)?;
             }
             other => notes.push(format!("no figures are defined for scenario {other:?}")),
         }
@@ -404,15 +406,15 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         }
         corridor::corridor_figures(&t, &cfg, &mut figs)?;
     }
-    if !flown_again.is_empty() {
-        let rows: usize = flown_again.iter().map(|f| f.points.len()).sum();
+    if let Some(t) = &tracks {
         facts.push((
             "time histories".into(),
             format!(
-                "{} ({} flights, {rows} rows: four a kept step, the flights drawn in the \
-                 flight profile)",
-                flights::TRAJECTORIES,
-                flown_again.len()
+                "{}: the {} flights drawn, {} rows ({})",
+                tracks::TRAJECTORIES,
+                t.flights(),
+                t.rows(),
+                t.rows_are
             ),
         ));
     }
@@ -422,11 +424,10 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     ));
 
     let run_dir = RunDir::create_report(&out, &source)?;
-    if !flown_again.is_empty() {
-        flights::write_trajectories(
-            &run_dir.tmp.join(flights::TRAJECTORIES),
-            &flown_again,
-            &flights::metadata(&run_meta, &source),
+    if let Some(t) = &tracks {
+        t.write(
+            &run_dir.tmp.join(tracks::TRAJECTORIES),
+            &tracks::metadata(&run_meta, &source),
         )?;
     }
     let mut rendered = Vec::new();
@@ -500,7 +501,7 @@ fn is_old_report(dir: &Path) -> bool {
             let path = e.path();
             path.is_file()
                 && (e.file_name() == crate::output::MARKER
-                    || e.file_name() == flights::TRAJECTORIES
+                    || e.file_name() == tracks::TRAJECTORIES
                     || matches!(
                         path.extension().and_then(|x| x.to_str()),
                         Some("html" | "svg" | "png")
