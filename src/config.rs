@@ -810,7 +810,7 @@ fn readable_type_error(path: &str, inner: &str, table: &toml::Table) -> String {
 
 /// Split a TOML dotted key, honouring quoted segments: `dispersions."vehicle.mass_kg".sigma`,
 /// TOML's single quotes (literal keys) as well as double. None where a quote is left open.
-fn split_dotted_key(key: &str) -> Option<Vec<String>> {
+pub(crate) fn split_dotted_key(key: &str) -> Option<Vec<String>> {
     let mut parts = vec![String::new()];
     let mut quote: Option<char> = None;
     for ch in key.chars() {
@@ -827,7 +827,7 @@ fn split_dotted_key(key: &str) -> Option<Vec<String>> {
 }
 
 /// A `--set` value as TOML reads it, else as a string (an unquoted word).
-fn override_value(text: &str) -> toml::Value {
+pub(crate) fn override_value(text: &str) -> toml::Value {
     format!("v = {text}")
         .parse::<toml::Table>()
         .ok()

@@ -100,101 +100,141 @@ impl AimError {
     }
 }
 
-/// `text`, a config file's, with the aim's two `[entry]` keys set to `aim` as `target` prints
-/// them (6 decimals): each key's value replaced where the `[entry]` table has it, its comment
-/// and the rest of the file kept; a key the table lacks is added after its last key. Err where
-/// the file has no `[entry]` table (a dotted or inline one) or where the result does not read
-/// back with those values.
-pub fn aimed_config(text: &str, keys: [&str; 2], aim: [f64; 2]) -> Result<String, String> {
-    let values = aim.map(|v| format!("{v:.6}"));
-    let mut lines: Vec<String> = text.lines().map(String::from).collect();
-    let header = |l: &str| -> Option<String> {
-        let t = l.trim();
-        t.starts_with('[').then(|| {
-            t.trim_start_matches('[')
-                .split(']')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        })
-    };
-    let mut table = String::new();
-    let mut entry_at = None;
-    let mut last_key_in_entry = None;
-    let mut found = [false; 2];
-    for (i, line) in lines.iter_mut().enumerate() {
-        if let Some(h) = header(line) {
-            table = if line.trim().starts_with("[[") {
-                format!("[{h}]")
-            } else {
-                h
-            };
-            if table == "entry" {
-                entry_at = Some(i);
-            }
+/// `text`, a config file's, with the `--set` overrides `sets` that the aim flew with and the
+/// aim's two `[entry]` keys set to `aim` as `target` prints them (6 decimals): what was flown,
+/// so that the file lands where the aim did. See [`config_with`].
+pub fn aimed_config(
+    text: &str,
+    keys: [&str; 2],
+    aim: [f64; 2],
+    sets: &[String],
+) -> Result<String, String> {
+    let mut edits = Vec::new();
+    for spec in sets {
+        let (key, value) = spec.split_once('=').unwrap_or((spec, ""));
+        let parts = crate::config::split_dotted_key(key.trim())
+            .ok_or_else(|| format!("--set {spec}: cannot be written into the file"))?;
+        // The aim's own keys are written with the aim.
+        if parts.len() == 2 && parts[0] == "entry" && keys.contains(&parts[1].as_str()) {
             continue;
         }
-        if table != "entry" {
-            continue;
-        }
-        let Some((key, rest)) = line.split_once('=') else {
-            continue;
-        };
-        if key.trim().is_empty() || key.trim().starts_with('#') {
-            continue;
-        }
-        last_key_in_entry = Some(i);
-        let Some(k) = keys.iter().position(|k| *k == key.trim()) else {
-            continue;
-        };
-        // The value's token (a number) after the '=', its spacing and comment kept.
-        let lead = rest.len() - rest.trim_start().len();
-        let token = rest[lead..]
-            .find(|c: char| c.is_whitespace() || c == '#')
-            .unwrap_or(rest.len() - lead);
-        *line = format!(
-            "{key}={}{}{}",
-            &rest[..lead],
-            values[k],
-            &rest[lead + token..]
-        );
-        found[k] = true;
+        let v = crate::config::override_value(value.trim());
+        let literal = v.to_string();
+        edits.push((parts, v, literal));
     }
-    let Some(entry_at) = entry_at else {
-        return Err(
-            "the config has no [entry] table to write the aim into (its entry keys are dotted \
-             or inline): set the printed lines by hand"
-                .to_string(),
-        );
-    };
-    let after = last_key_in_entry.unwrap_or(entry_at);
-    let missing: Vec<String> = (0..2)
-        .filter(|&k| !found[k])
-        .map(|k| format!("{} = {}", keys[k], values[k]))
-        .collect();
-    for (j, l) in missing.into_iter().enumerate() {
-        lines.insert(after + 1 + j, l);
-    }
-    let mut out = lines.join("\n");
-    if text.ends_with('\n') {
-        out.push('\n');
-    }
-    // Read back: the entry table holds the aim (a key set twice, or set in a way this edit
-    // missed, fails here rather than in the user's next run).
-    let table: toml::Table = out
-        .parse()
-        .map_err(|e| format!("the aimed config does not parse: {e}"))?;
     for k in 0..2 {
-        let got = table
-            .get("entry")
-            .and_then(|e| e.get(keys[k]))
-            .and_then(|v| v.as_float());
-        if got != Some(values[k].parse::<f64>().expect("a number")) {
+        let literal = format!("{:.6}", aim[k]);
+        let v: f64 = literal.parse().expect("a number");
+        edits.push((
+            vec!["entry".to_string(), keys[k].to_string()],
+            toml::Value::Float(v),
+            literal,
+        ));
+    }
+    config_with(text, &edits)
+}
+
+/// `text` with each (key path, value, its TOML text) of `edits` set, as a person would edit it: the key's line
+/// in its `[table]` has its value replaced (its spacing and comment kept); a key its table lacks
+/// is added after the table's last key; a table the file lacks is added at its end. Line
+/// endings are kept. The result is read back: every edited key must hold its value, or the edit
+/// is refused (a key in an inline or dotted table, which this does not rewrite).
+pub fn config_with(
+    text: &str,
+    edits: &[(Vec<String>, toml::Value, String)],
+) -> Result<String, String> {
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    // Which table each line belongs to (its dotted path), headers included.
+    let header = |l: &str| -> Option<Vec<String>> {
+        let t = l.trim();
+        if !t.starts_with('[') {
+            return None;
+        }
+        let inner = t.trim_start_matches('[');
+        let inner = &inner[..inner.find(']').unwrap_or(inner.len())];
+        crate::config::split_dotted_key(inner.trim())
+            .map(|p| p.into_iter().map(|s| s.trim().to_string()).collect())
+    };
+    let key_of = |l: &str| -> Option<String> {
+        let (k, _) = l.split_once('=')?;
+        let k = k.trim();
+        (!k.is_empty() && !k.starts_with('#') && !k.starts_with('[')).then(|| k.to_string())
+    };
+    for (path, _, literal) in edits {
+        let (table, key) = path.split_at(path.len() - 1);
+        let (table, key) = (table.to_vec(), key[0].clone());
+        if table.is_empty() {
             return Err(format!(
-                "entry.{} does not read back as {} from the aimed config: set the printed \
-                 lines by hand",
-                keys[k], values[k]
+                "{key}: a top-level key cannot be written into the file"
+            ));
+        }
+        let mut current: Option<Vec<String>> = None;
+        let (mut at_header, mut last_key, mut done) = (None, None, false);
+        for (i, line) in lines.iter_mut().enumerate() {
+            if let Some(h) = header(line) {
+                current = (!line.trim().starts_with("[[")).then_some(h);
+                if current.as_ref() == Some(&table) {
+                    at_header = Some(i);
+                }
+                continue;
+            }
+            if current.as_ref() != Some(&table) {
+                continue;
+            }
+            let Some(k) = key_of(line) else { continue };
+            last_key = Some(i);
+            if k != key {
+                continue;
+            }
+            let (lhs, rest) = line.split_once('=').expect("a key line");
+            // The value's token after the '=' (a number, a bare word or a quoted string
+            // without '#'), its spacing and comment kept.
+            let lead = rest.len() - rest.trim_start().len();
+            let body = &rest[lead..];
+            let end = body
+                .find('#')
+                .map_or(body.len(), |c| body[..c].trim_end().len());
+            *line = format!("{lhs}={}{literal}{}", &rest[..lead], &body[end..]);
+            done = true;
+        }
+        if done {
+            continue;
+        }
+        let new_line = format!("{key} = {literal}");
+        match last_key.or(at_header) {
+            Some(i) => lines.insert(i + 1, new_line),
+            None => {
+                lines.push(String::new());
+                lines.push(format!("[{}]", table.join(".")));
+                lines.push(new_line);
+            }
+        }
+    }
+    let mut out = lines.join(eol);
+    if text.ends_with('\n') {
+        out.push_str(eol);
+    }
+    // Read back: each edited key holds its value.
+    let parsed: toml::Table = out
+        .parse()
+        .map_err(|e| format!("the edited config does not parse: {e}"))?;
+    for (path, value, _) in edits {
+        let mut node = Some(&parsed);
+        let mut got = None;
+        for (k, part) in path.iter().enumerate() {
+            let v = node.and_then(|t| t.get(part));
+            if k + 1 == path.len() {
+                got = v;
+            } else {
+                node = v.and_then(|v| v.as_table());
+            }
+        }
+        if got != Some(value) {
+            return Err(format!(
+                "{} does not read back as {value} from the edited config (it is set in a form \
+                 this edit does not rewrite: an inline or dotted table)",
+                path.join(".")
             ));
         }
     }
@@ -806,9 +846,39 @@ fn fly_nominal(cfg: &ReentryConfig) -> Result<(Flight, Option<String>), AimError
 #[cfg(test)]
 mod tests {
     #[test]
+    fn the_overrides_are_written_where_a_person_would_and_line_endings_kept() {
+        let text = "[entry]\r\nlatitude_deg = 40.0 # aim\r\n\r\n[landing]\r\ntarget_lon_deg = 111.4   # site\r\n";
+        let sets = [
+            "landing.target_lon_deg=111.6".to_string(),
+            "events.g_limit=50".to_string(),
+            "entry.latitude_deg=3".to_string(),
+        ];
+        let out = aimed_config(
+            text,
+            ["latitude_deg", "longitude_deg"],
+            [41.5, 105.25],
+            &sets,
+        )
+        .unwrap();
+        // In place, comment and CRLF kept; a new table at the end; the aim wins over its own
+        // override.
+        assert!(
+            out.contains("target_lon_deg = 111.6   # site\r\n"),
+            "{out:?}"
+        );
+        assert!(
+            out.contains("latitude_deg = 41.500000 # aim\r\n"),
+            "{out:?}"
+        );
+        assert!(out.ends_with("[events]\r\ng_limit = 50\r\n"), "{out:?}");
+        assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
+    }
+
+    #[test]
     fn the_aim_is_written_into_the_entry_table_and_read_back() {
         let text = "[run]\nname = \"x\"\n\n[entry]\nlatitude_deg = 40.0   # kept\nazimuth_deg = 70.0\n\n[events]\ng_limit = 60.0\n";
-        let out = aimed_config(text, ["latitude_deg", "longitude_deg"], [41.5, 105.25]).unwrap();
+        let out =
+            aimed_config(text, ["latitude_deg", "longitude_deg"], [41.5, 105.25], &[]).unwrap();
         // Replaced in place with its comment; the missing key added after the table's last.
         assert!(out.contains("latitude_deg = 41.500000   # kept\n"), "{out}");
         assert!(
@@ -817,12 +887,14 @@ mod tests {
         );
         // A config whose entry keys are dotted has no table to write into: said, not guessed.
         let dotted = "entry.latitude_deg = 40.0\nentry.longitude_deg = 100.0\n";
-        let err = aimed_config(dotted, ["latitude_deg", "longitude_deg"], [1.0, 2.0]).unwrap_err();
-        assert!(err.contains("no [entry] table"), "{err}");
+        let err =
+            aimed_config(dotted, ["latitude_deg", "longitude_deg"], [1.0, 2.0], &[]).unwrap_err();
+        assert!(err.contains("does not parse"), "{err}");
         // A key written in a form the edit does not read (quoted) would be set twice: the
         // read-back refuses it rather than hand the user a file that does not load.
         let quoted = "[entry]\n\"latitude_deg\" = 1.0\nlongitude_deg = 2.0\n";
-        let err = aimed_config(quoted, ["latitude_deg", "longitude_deg"], [1.0, 2.0]).unwrap_err();
+        let err =
+            aimed_config(quoted, ["latitude_deg", "longitude_deg"], [1.0, 2.0], &[]).unwrap_err();
         assert!(err.contains("does not parse"), "{err}");
     }
 

@@ -234,7 +234,7 @@ fn flights_end_where_the_run_ended(run_dir: &Path) {
     assert_eq!(
         names,
         [
-            "nominal",
+            "nominal (landed)",
             "sample 0 (landed)",
             "sample 1 (landed)",
             "sample 2 (landed)"
@@ -259,7 +259,7 @@ fn flights_end_where_the_run_ended(run_dir: &Path) {
         seq.dedup();
         assert_eq!(seq, ["none", "drogue", "main"], "{name}");
         let Some(k) = sample[first] else {
-            assert_eq!(name, "nominal");
+            assert_eq!(name, "nominal (landed)");
             continue;
         };
         let k = k as usize;
@@ -1349,11 +1349,50 @@ fn a_bar_and_a_dot_of_opposite_signs_are_explained() {
         .expect("the crossrange miss's tornado");
     let fig = &html[at..at + html[at..].find("</figure>").unwrap()];
     assert!(
-        fig.contains("For entry_longitude_deg, the bar and the dot have opposite signs"),
+        fig.contains(
+            "For entry_longitude_deg, the bar and the dot have opposite signs: drawn correlated"
+        ),
         "{fig}"
     );
     // Where they agree, nothing is said.
     let at = html.find("id=\"fig-sensitivity_peak_g\"").unwrap();
     let fig = &html[at..at + html[at..].find("</figure>").unwrap()];
     assert!(!fig.contains("opposite signs"), "{fig}");
+}
+
+/// A flight that the run's outputs fail (here a g-switch that opens the drogue at Mach 40, in
+/// the pulse) is drawn only to the drogue's opening, labelled failed, with no peaks cited from
+/// samples.parquet, which has none (a trial found it drawn to the ground as a landing).
+#[test]
+fn a_failed_nominal_is_drawn_to_its_failure_and_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("r");
+    run(&RunOptions {
+        nominal: true,
+        sets: vec![
+            "parachutes.drogue_trigger=\"g_switch\"".into(),
+            "parachutes.g_switch_g=3".into(),
+        ],
+        ..options(REENTRY, &run_dir)
+    })
+    .expect("run succeeds");
+    let r = report(&opts(&run_dir)).expect("report");
+    let html = check_report(&r.dir, &r.figures);
+    assert!(
+        html.contains("it failed there (the drogue opened at Mach"),
+        "the timeline"
+    );
+    assert!(html.contains("the nominal failed ("), "no peaks cited");
+    use dispersa::report::data::Table;
+    let t = Table::read(&r.dir.join("trajectories.parquet")).unwrap();
+    assert!(t
+        .strings("trajectory")
+        .unwrap()
+        .iter()
+        .all(|l| l == "nominal (failed)"));
+    let canopy = t.strings("canopy").unwrap();
+    assert!(
+        canopy.iter().all(|c| c == "none"),
+        "drawn no further than the opening"
+    );
 }

@@ -419,3 +419,36 @@ fn dispersa_target_writes_the_aimed_config() {
     assert!(err.contains("--write") && err.contains("--force"), "{err}");
     assert_eq!(std::fs::read_to_string(&aimed).unwrap(), written);
 }
+
+/// The --set overrides that an aim flew with go into the written file with it: a B-plane aim at
+/// a target moved by --set lands on it from the written file alone, at its first pass (a
+/// trial's written file kept the old target and missed it by 16 km).
+#[test]
+fn dispersa_target_writes_the_overrides_it_flew_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/tianwen2_reentry_bplane.toml"
+    );
+    let aimed = dir.path().join("aimed.toml");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "target",
+            config,
+            "--set",
+            "landing.target_lon_deg=111.6",
+            "--write",
+        ])
+        .arg(&aimed)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        out.contains("and the --set overrides it flew with"),
+        "{out}"
+    );
+    let again = dispersa::target::aim(&aimed, &[]).expect("aims");
+    assert_eq!(again.passes.len(), 1, "{} passes", again.passes.len());
+    assert!(again.passes[0].miss_m() <= dispersa::target::AIM_TOLERANCE_M);
+}

@@ -116,8 +116,8 @@ pub enum Command {
         /// Override a config value: --set events.g_limit=50 (repeatable)
         #[arg(long = "set", value_name = "DOTTED.KEY=VALUE")]
         sets: Vec<String>,
-        /// Also write a copy of CONFIG with the aim set in its [entry] table (comments and
-        /// everything else kept), once the aim converges
+        /// Also write a copy of CONFIG with the aim set in its [entry] table and the --set
+        /// overrides in theirs (comments and everything else kept), once the aim converges
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
         /// Replace an existing --write FILE (CONFIG itself included)
@@ -352,7 +352,20 @@ pub fn main_with(cli: Cli) -> i32 {
             force,
         } => {
             if let Some(out) = &write {
-                if let Err(why) = writable_aim(out, force) {
+                // Refused before anything flies: a FILE that may not be written, or a config
+                // whose form the edit cannot rewrite (tried with a stand-in aim, both modes'
+                // keys).
+                let form = std::fs::read_to_string(&config)
+                    .map_err(|e| e.to_string())
+                    .and_then(|text| {
+                        [["latitude_deg", "longitude_deg"], ["b_t_km", "b_r_km"]]
+                            .into_iter()
+                            .try_for_each(|keys| {
+                                crate::target::aimed_config(&text, keys, [0.0; 2], &sets)
+                                    .map(|_| ())
+                            })
+                    });
+                if let Err(why) = writable_aim(out, force).and(form) {
                     eprintln!("error: --write {}: {why}", out.display());
                     return 2;
                 }
@@ -410,17 +423,17 @@ pub fn main_with(cli: Cli) -> i32 {
                         eprintln!("dispersa: note: {note}");
                     }
                     match &write {
-                        Some(out) => match write_aim(&config, out, keys, last.aim) {
+                        Some(out) => match write_aim(&config, out, keys, last.aim, &sets) {
                             Ok(()) => {
-                                say!("wrote {} (the aim set in [entry])", out.display());
-                                if !sets.is_empty() {
-                                    eprintln!(
-                                        "dispersa: note: the --set overrides the aim flew with \
-                                         are not in {}: give them again with it, or put them in \
-                                         the file",
-                                        out.display()
-                                    );
-                                }
+                                say!(
+                                    "wrote {} (the aim set in [entry]{})",
+                                    out.display(),
+                                    if sets.is_empty() {
+                                        ""
+                                    } else {
+                                        ", and the --set overrides it flew with"
+                                    }
+                                );
                                 0
                             }
                             Err((code, why)) => {
@@ -530,16 +543,22 @@ fn write_aim(
     out: &std::path::Path,
     keys: [&str; 2],
     aim: [f64; 2],
+    sets: &[String],
 ) -> Result<(), (i32, String)> {
     let text = std::fs::read_to_string(config)
         .map_err(|e| (1, format!("reading {}: {e}", config.display())))?;
-    let aimed = crate::target::aimed_config(&text, keys, aim).map_err(|why| (2, why))?;
+    let aimed = crate::target::aimed_config(&text, keys, aim, sets).map_err(|why| (2, why))?;
+    // A link is followed (its file replaced, the link kept), and a replaced file keeps its
+    // permissions (a trial's read-only config came back writable, a link as a plain file).
+    let out = out.canonicalize().unwrap_or_else(|_| out.to_path_buf());
     let name = out
         .file_name()
         .map_or("aimed".into(), |n| n.to_string_lossy().to_string());
     let tmp = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let kept = std::fs::metadata(&out).ok().map(|m| m.permissions());
     std::fs::write(&tmp, aimed)
-        .and_then(|()| std::fs::rename(&tmp, out))
+        .and_then(|()| kept.map_or(Ok(()), |p| std::fs::set_permissions(&tmp, p)))
+        .and_then(|()| std::fs::rename(&tmp, &out))
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             (1, format!("writing: {e}"))
@@ -578,8 +597,7 @@ fn parse_trajectories(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if n <= max => Ok(n),
         _ => Err(format!(
-            "{s:?} is not a whole number from 0 to {max} (the heliocentric figure's legend names \
-             each trajectory)"
+            "{s:?} is not a whole number from 0 to {max} (the figures' legends name each flight)"
         )),
     }
 }

@@ -1169,8 +1169,9 @@ fn draw_track_panel<DB: DrawingBackend>(area: &Area<DB>, p: &TrackPanel) -> Draw
         .label_style((FONT, 13))
         .draw()
         .map_err(e)?;
-    // The nominal (the first track) last, on top.
-    for (k, line) in p.lines.iter().enumerate().rev() {
+    // The nominal (the first track) first and wider, under the samples: drawn on top it hid
+    // every sample that flew close to it (a trial).
+    for (k, line) in p.lines.iter().enumerate() {
         let c = TRACK_COLOURS[k % TRACK_COLOURS.len()];
         let line: Vec<(f64, f64)> = line
             .iter()
@@ -1180,7 +1181,7 @@ fn draw_track_panel<DB: DrawingBackend>(area: &Area<DB>, p: &TrackPanel) -> Draw
         chart
             .draw_series(LineSeries::new(
                 line,
-                c.stroke_width(if k == 0 { 2 } else { 1 }),
+                c.stroke_width(if k == 0 { 3 } else { 1 }),
             ))
             .map_err(e)?;
     }

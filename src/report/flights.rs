@@ -20,6 +20,9 @@ pub struct Flown {
     pub state: Vec<f64>,
     /// The drogue's trigger Mach number it flew (-1 under a g-switch).
     drogue_mach: f64,
+    /// Why the run's outputs fail this flight, where they do (a drogue opened where its
+    /// outputs cannot be trusted): drawn to the drogue's opening, no peaks cited.
+    failed: Option<String>,
 }
 
 /// Landing points further apart than this, between a flight flown again and its row of
@@ -40,7 +43,15 @@ pub(super) fn flight_figures(
     let sc: &dyn Scenario = &reentry;
     let mut flown = Vec::new();
     for r in replays(ctx, sc, n, notes)? {
-        let h = fly(&reentry.model, &r.input);
+        let mut h = fly(&reentry.model, &r.input);
+        // Failed by the outputs though flown to its end: a drogue opened hypersonic or before a
+        // peak (a trial's g-switch nominal was drawn to the ground with peaks samples.parquet
+        // does not have). Drawn as far as the opening, as the outputs take it.
+        let failed = drogue_misopened(&h.state, reentry.model.g_switch);
+        if failed.is_some() {
+            let t_open = h.state[S_T_DROGUE];
+            h.points.retain(|p| p.t_s <= t_open);
+        }
         if h.points.iter().any(|p| !p.altitude_km.is_finite()) || h.points.len() < 2 {
             notes.push(format!(
                 "{} is not drawn: its flight is not finite",
@@ -48,26 +59,43 @@ pub(super) fn flight_figures(
             ));
             continue;
         }
+        // The nominal's label names how it ended, as the samples' do.
+        let label = if r.row.is_none() || r.label == "nominal" {
+            let status = if failed.is_some() {
+                "failed"
+            } else {
+                STATUS_NAMES[h.state[S_STATUS] as usize]
+            };
+            format!("nominal ({status})")
+        } else {
+            r.label
+        };
         flown.push(Flown {
-            label: r.label,
+            label,
             row: r.row,
             points: h.points,
             state: h.state,
             drogue_mach: r.input[I_DROGUE_MACH],
+            failed,
         });
     }
-    let Some(nominal) = flown.first().filter(|f| f.label == "nominal") else {
+    let Some(nominal) = flown.first().filter(|f| f.label.starts_with("nominal")) else {
         return Ok(flown);
     };
     let check = agreement(ctx, &flown, notes)?;
     let labels: Vec<String> = flown.iter().map(|f| f.label.clone()).collect();
-    let who = if flown.len() > 1 {
-        format!(
-            "The nominal (bold) and the run's first {} samples that did not fail",
-            flown.len() - 1
-        )
-    } else {
-        "The nominal".to_string()
+    let who = match flown.len() - 1 {
+        0 => "The nominal".to_string(),
+        1 => "The nominal (bold) and the run's first sample that did not fail".to_string(),
+        k => format!("The nominal (bold) and the run's first {k} samples that did not fail"),
+    };
+    let cfg = &reentry.cfg;
+    let rotating = reentry.model.consts[C_OMEGA] != 0.0;
+    let air = match (rotating, cfg.winds.is_some()) {
+        (true, true) => " (the Earth's rotation and the wind)",
+        (true, false) => " (the Earth's rotation)",
+        (false, true) => " (the wind)",
+        (false, false) => "",
     };
     let line = |f: &Flown, x: fn(&Point) -> f64, y: fn(&Point) -> f64| -> Vec<(f64, f64)> {
         f.points.iter().map(|p| (x(p), y(p))).collect()
@@ -78,10 +106,9 @@ pub(super) fn flight_figures(
         caption: format!(
             "{who}, flown again on the f64 CPU reference with the run's config and seed: \
              altitude above the ellipsoid against time since the interface, and against the \
-             speed relative to the air (the Earth's rotation and the wind). Four points a kept \
-             step (its end and three on its dense output), joined by straight lines. \
-             {timeline}{check}",
-            timeline = timeline(&nominal.state, &nominal.points),
+             speed relative to the air{air}. Four points a kept step (its end and three on \
+             its dense output), joined by straight lines. {timeline}{check}",
+            timeline = timeline(nominal, reentry.model.consts[C_OMEGA]),
         ),
         plot: AnyPlot::Tracks(Tracks {
             labels: labels.clone(),
@@ -105,16 +132,31 @@ pub(super) fn flight_figures(
     });
     // The pulse: until the first canopy opens, or without parachutes until the drogue's Mach
     // number (the subsonic fall's minutes would squeeze the pulse into a sliver).
-    let chutes = reentry.cfg.parachutes.is_some();
+    let chutes = cfg.parachutes.is_some();
     let pulse = |f: &Flown, y: fn(&Point) -> f64| -> Vec<(f64, f64)> {
+        // The last point without a canopy is the opening's instant (the step before it ends
+        // there): nothing after it, where the canopy's drag adds at once.
         let end = f
             .points
             .iter()
             .position(|p| p.canopy != CH_NONE || (!chutes && p.mach < f.drogue_mach))
-            .map_or(f.points.len(), |k| k + 1);
+            .map_or(f.points.len(), |k| if chutes { k } else { k + 1 });
         f.points[..end].iter().map(|p| (p.t_s, y(p))).collect()
     };
     let s = &nominal.state;
+    let opened = flown
+        .iter()
+        .any(|f| f.points.iter().any(|p| p.canopy != CH_NONE));
+    let peaks = match &nominal.failed {
+        Some(why) => format!("; the nominal failed ({why}), so samples.parquet has none of its"),
+        None => format!(
+            " (the nominal's: {} g at {:.1} s, {} W/cm^2 at {:.1} s)",
+            crate::config::sig(s[S_PEAK_G]),
+            s[S_T_PEAK_G],
+            crate::config::sig(s[S_PEAK_Q]),
+            s[S_T_PEAK_Q]
+        ),
+    };
     figs.push(Figure {
         name: "entry_pulse".into(),
         title: "Deceleration and heat flux in the entry".into(),
@@ -122,17 +164,12 @@ pub(super) fn flight_figures(
             "{who}: the deceleration (drag and lift, in g0) and the total stagnation-point heat \
              flux (convective and radiative), {until}, at four points a kept step. Straight \
              lines between them cut the tops off the peaks a little; the peaks in \
-             samples.parquet are located on each step's dense output (the nominal's: {g:.2} g \
-             at {tg:.1} s, {q:.1} W/cm^2 at {tq:.1} s).",
-            until = if chutes {
-                "until the first canopy opens"
-            } else {
-                "until the drogue's Mach number (events.drogue_mach)"
+             samples.parquet are located on each step's dense output{peaks}.",
+            until = match (chutes, opened) {
+                (true, true) => "until the first canopy opens",
+                (true, false) => "to the end (no canopy opened in these flights)",
+                (false, _) => "until the drogue's Mach number (events.drogue_mach)",
             },
-            g = s[S_PEAK_G],
-            tg = s[S_T_PEAK_G],
-            q = s[S_PEAK_Q],
-            tq = s[S_T_PEAK_Q],
         ),
         plot: AnyPlot::Tracks(Tracks {
             labels,
@@ -154,8 +191,10 @@ pub(super) fn flight_figures(
     Ok(flown)
 }
 
-/// The nominal's parachute timeline and end, for the caption.
-fn timeline(s: &[f64], points: &[Point]) -> String {
+/// The nominal's parachute timeline and end, for the caption; `omega`: the Earth's rotation
+/// rate, for the touchdown speed against the ground (`touchdown_speed_m_s`).
+fn timeline(nominal: &Flown, omega: f64) -> String {
+    let s = &nominal.state;
     let mut parts = Vec::new();
     if s[S_T_DROGUE] >= 0.0 {
         parts.push(format!(
@@ -165,6 +204,12 @@ fn timeline(s: &[f64], points: &[Point]) -> String {
             s[S_DROGUE_OPEN_MACH]
         ));
     }
+    if let Some(why) = &nominal.failed {
+        return format!(
+            "The nominal's timeline: {}; it failed there ({why}), and is drawn to that point.",
+            parts.join("; ")
+        );
+    }
     if s[S_T_MAIN] >= 0.0 {
         parts.push(format!(
             "main open at {:.1} s ({:.2} km)",
@@ -172,23 +217,32 @@ fn timeline(s: &[f64], points: &[Point]) -> String {
             s[S_MAIN_OPEN_ALT] / 1000.0
         ));
     }
-    let end = points.last().expect("a flight has points");
+    let end = nominal.points.last().expect("a flight has points");
     let status = STATUS_NAMES[s[S_STATUS] as usize].replace('_', " ");
+    let ground = if status == "landed" {
+        // As touchdown_speed_m_s: the inertial velocity less the rotation's there.
+        let (r, v) = (&s[S_R..S_R + 3], &s[S_V..S_V + 3]);
+        let g = [v[0] + omega * r[1], v[1] - omega * r[0], v[2]];
+        let speed = (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt();
+        format!(
+            ", {speed:.1} m/s against the ground (touchdown_speed_m_s; {:.1} m/s relative to \
+             the air)",
+            end.air_speed_m_s
+        )
+    } else {
+        String::new()
+    };
     parts.push(format!(
-        "{status} at {:.1} s ({:.1} min){}",
+        "{status} at {:.1} s ({:.1} min){ground}",
         end.t_s,
-        end.t_s / 60.0,
-        if status == "landed" {
-            format!(", {:.1} m/s relative to the air", end.air_speed_m_s)
-        } else {
-            String::new()
-        }
+        end.t_s / 60.0
     ));
     format!("The nominal's timeline: {}.", parts.join("; "))
 }
 
-/// The flights' ends against their rows of samples.parquet: the landing point, the time of
-/// flight and the heat load. Returns the caption's sentence; a note where they disagree.
+/// The flights' ends against their rows of samples.parquet: the landing point and the time of
+/// flight of those that landed, the heat load of every one. Returns the caption's sentence; a
+/// note where a landing disagrees.
 fn agreement(
     ctx: &RunContext,
     flown: &[Flown],
@@ -200,21 +254,20 @@ fn agreement(
         ctx.t.f64s("time_of_flight_s")?,
         ctx.t.f64s("heat_load_j_cm2")?,
     );
-    let (mut worst_m, mut worst_s, mut worst_heat, mut compared) = (0.0f64, 0.0f64, 0.0f64, 0);
+    let (mut worst_m, mut worst_s, mut worst_heat) = (0.0f64, 0.0f64, 0.0f64);
+    let (mut landed, mut heated) = (0, 0);
     for f in flown {
         let Some(k) = f.row else { continue };
         let end = f.points.last().expect("a flight has points");
         if let (Some(a), Some(o), Some(t)) = (lat[k], lon[k], tof[k]) {
             worst_m = worst_m.max(1000.0 * great_circle_km(a, o, end.lat_deg, end.lon_deg));
             worst_s = worst_s.max((t - end.t_s).abs());
-            compared += 1;
+            landed += 1;
         }
         if let Some(q) = heat[k] {
             worst_heat = worst_heat.max((q - end.heat_load_j_cm2).abs() / q.abs().max(1e-300));
+            heated += 1;
         }
-    }
-    if compared == 0 {
-        return Ok(String::new());
     }
     let f64_run = ctx.t.meta("dispersa.precision") != Some("f32");
     if f64_run && worst_m > AGREE_M {
@@ -224,14 +277,54 @@ fn agreement(
              the run and this report's CPU reference disagree"
         ));
     }
-    let metres = if worst_m < 0.01 {
-        "better than a centimetre".to_string()
-    } else {
-        format!("within {worst_m:.2} m")
+    let within = |x: f64, unit: &str| {
+        if x == 0.0 {
+            "exactly".to_string()
+        } else if x >= 0.01 {
+            format!("within {x:.2}{unit}")
+        } else {
+            format!("within {x:.1e}{unit}")
+        }
     };
+    let one = landed.max(heated) <= 1;
+    let s_ = if one { "" } else { "s" };
+    let mut said = Vec::new();
+    if landed > 0 {
+        let metres = if worst_m < 0.01 {
+            "better than a centimetre".to_string()
+        } else {
+            format!("within {worst_m:.2} m")
+        };
+        said.push((format!("landing point{s_}"), metres));
+        said.push((format!("time{s_} of flight"), within(worst_s, " s")));
+    }
+    if heated > 0 {
+        said.push((format!("heat load{s_}"), within(worst_heat, " relative")));
+    }
+    if said.is_empty() {
+        return Ok(String::new());
+    }
+    let whose = if one { "Its" } else { "Their" };
+    let verb = if one { "agrees" } else { "agree" };
+    let list: Vec<String> = said
+        .iter()
+        .enumerate()
+        .map(|(k, (noun, how))| {
+            let whose = if k == 0 { whose } else { &whose.to_lowercase() };
+            let verb = if k == 0 {
+                format!(" {verb}")
+            } else {
+                String::new()
+            };
+            format!("{whose} {noun}{verb} {how}")
+        })
+        .collect();
     Ok(format!(
-        " Their landing points agree with samples.parquet {metres}, their times of flight \
-         within {worst_s:.1e} s and their heat loads within {worst_heat:.1e} relative."
+        " {} with samples.parquet.",
+        match list.len() {
+            1 => list[0].clone(),
+            n => format!("{} and {}", list[..n - 1].join(", "), list[n - 1]),
+        }
     ))
 }
 

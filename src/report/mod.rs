@@ -151,7 +151,7 @@ pub struct Page {
     pub flown: Vec<(String, RawConfig)>,
     /// What some of the summary's metrics mean beyond their names and units (their frames and
     /// signs), said under its table.
-    pub conventions: Vec<(&'static str, &'static str)>,
+    pub conventions: Vec<(&'static str, String)>,
 }
 
 pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
@@ -356,7 +356,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             "reentry" => {
                 let rc = ReentryConfig::from_raw(&raw)?;
                 reentry::reentry_figures(&ctx, &rc, &mut figs, &mut notes)?;
-                conventions = reentry::CONVENTIONS.to_vec();
+                conventions = reentry::conventions(&rc);
                 // `--trajectories 0` leaves the flights out, the nominal's included (as the
                 // cruise's).
                 let n = opts.trajectories.unwrap_or(DEFAULT_TRAJECTORIES);
@@ -410,9 +410,12 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         facts.push((
             "time histories".into(),
             format!(
-                "{}: the {} flights drawn, {} rows ({})",
+                "{}: {} drawn, {} rows ({})",
                 tracks::TRAJECTORIES,
-                t.flights(),
+                match t.flights() {
+                    1 => "the 1 flight".to_string(),
+                    n => format!("the {n} flights"),
+                },
                 t.rows(),
                 t.rows_are
             ),
@@ -885,17 +888,34 @@ impl RunContext<'_> {
             })
             .map(|r| r.0.as_str())
             .collect();
-        let n_text = if opposed.is_empty() {
-            n_text
-        } else {
-            format!(
-                "{n_text} For {}, the bar and the dot have opposite signs: where an input is \
-                 drawn correlated with others, its rank correlation with the output (the bar) \
-                 carries their effects too, while the dot is its own effect with the others \
-                 held; where it is drawn alone, its effect is not monotonic.",
-                opposed.join(", ")
-            )
-        };
+        // Which of the two readings holds: an input of a [[correlated]] group, or one drawn
+        // alone (a trial asked the caption to say which, as the config knows).
+        let grouped: Vec<String> = self
+            .scenario
+            .dispersions()
+            .1
+            .iter()
+            .flat_map(|g| g.paths.iter().map(|p| p.replace('.', "_")))
+            .collect();
+        let (together, alone): (Vec<&str>, Vec<&str>) = opposed
+            .iter()
+            .partition(|i| grouped.iter().any(|g| g == *i));
+        let mut n_text = n_text;
+        if !together.is_empty() {
+            n_text += &format!(
+                " For {}, the bar and the dot have opposite signs: drawn correlated with other \
+                 inputs ([[correlated]]), its rank correlation with the output (the bar) carries \
+                 their effects too, while the dot is its own effect with the others held.",
+                together.join(", ")
+            );
+        }
+        if !alone.is_empty() {
+            n_text += &format!(
+                " For {}, the bar and the dot have opposite signs though it is drawn alone: its \
+                 effect is not monotonic, or the linear model misreads it.",
+                alone.join(", ")
+            );
+        }
         Ok(Some(Figure {
             name: format!("sensitivity_{output}"),
             title: format!("What drives {label}"),

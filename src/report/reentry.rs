@@ -9,44 +9,88 @@ use crate::scenario::reentry::ReentryConfig;
 use crate::stats::ellipse::landing_ellipse;
 
 /// Frames and signs of the reentry's metrics that their names and units leave open, said under
-/// the report's summary table (a review board found them in the README alone).
-pub(super) const CONVENTIONS: [(&str, &str); 8] = [
-    (
-        "touchdown_speed_m_s",
-        "against the ground (the Earth-fixed frame) at touchdown, the wind's drift included",
-    ),
-    (
-        "downrange_km",
-        "along the great circle (mean-radius sphere) from the sample's entry point",
-    ),
-    (
-        "crossrange_km",
-        "from the great circle through the entry point along the inertial entry azimuth, \
-         positive to the right (the Earth's rotation alone moves a landing a few km from it)",
-    ),
-    (
-        "miss_distance_km",
-        "from the target, azimuthal equidistant about it on WGS84",
-    ),
-    (
-        "miss_downrange_km",
-        "along the nominal ground track's heading at the target, positive beyond the target",
-    ),
-    (
-        "miss_crossrange_km",
-        "across that heading, positive to the right",
-    ),
-    (
-        "landing_lat_deg",
-        "geodetic, on the config's Earth (WGS84 unless a sphere is configured), as every \
-         latitude here",
-    ),
-    (
-        "drogue_altitude_km",
-        "above the ellipsoid, as every altitude here (the main's trigger alone is above the \
-         terrain)",
-    ),
-];
+/// the report's summary table (a review board found them in the README alone), for this
+/// config's Earth (an ellipsoid or a sphere, turning or not), winds and parachutes.
+pub(super) fn conventions(cfg: &ReentryConfig) -> Vec<(&'static str, String)> {
+    use crate::scenario::reentry::{Model, C_E2, C_OMEGA};
+    let model = Model::new(cfg);
+    let ellipsoid = model.consts[C_E2] > 0.0;
+    let rotating = model.consts[C_OMEGA] != 0.0;
+    let surface = if ellipsoid {
+        "the ellipsoid"
+    } else {
+        "the config's sphere"
+    };
+    vec![
+        (
+            "touchdown_speed_m_s",
+            format!(
+                "against the ground (the Earth-fixed frame) at touchdown{}",
+                if cfg.winds.is_some() {
+                    ", the wind's drift included"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        (
+            "downrange_km",
+            "along the great circle (mean-radius sphere) from the sample's entry point".into(),
+        ),
+        (
+            "crossrange_km",
+            format!(
+                "from the great circle through the entry point along the inertial entry \
+                 azimuth, positive to the right{}",
+                if rotating {
+                    " (the Earth's rotation alone moves a landing a few km from it)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        (
+            "miss_distance_km",
+            format!(
+                "from the target, azimuthal equidistant about it on WGS84{}",
+                if ellipsoid {
+                    ""
+                } else {
+                    " (whatever the config's Earth)"
+                }
+            ),
+        ),
+        (
+            "miss_downrange_km",
+            "along the heading at the target of the great circle from the nominal entry point, \
+             positive beyond the target"
+                .into(),
+        ),
+        (
+            "miss_crossrange_km",
+            "across that heading, positive to the right".into(),
+        ),
+        (
+            "landing_lat_deg",
+            if ellipsoid {
+                "geodetic (WGS84), as every latitude here".into()
+            } else {
+                "on the config's sphere (geocentric), as every latitude here".into()
+            },
+        ),
+        (
+            "drogue_altitude_km",
+            format!(
+                "above {surface}, as every altitude here{}",
+                if cfg.parachutes.is_some() {
+                    " (the main's trigger alone is above the terrain)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+    ]
+}
 
 /// What a distribution's models leave out or bias, for its caption (a review board's trial found
 /// P(peak g > 60 g) = 0 while a third of the mains opened above 60 g by hand, and the heat flux
