@@ -837,7 +837,7 @@ pub(crate) fn override_value(text: &str) -> toml::Value {
 
 /// `dotted.key=value`: the value is read as a TOML value (number, bool, array, quoted string);
 /// anything that is not valid TOML is taken as a bare string.
-fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError> {
+pub(crate) fn apply_override(table: &mut toml::Table, spec: &str) -> Result<(), ConfigError> {
     let (key, value) = spec.split_once('=').ok_or_else(|| {
         ConfigError::Cli(format!(
             "--set {spec}: expected dotted.key=value, e.g. --set run.seed=7"

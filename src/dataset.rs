@@ -179,7 +179,7 @@ pub fn statistics(
             let derived_names: Vec<String> = sc
                 .derived_params()
                 .iter()
-                .map(|&i| sc.param_names()[i].replace('.', "_"))
+                .map(|&i| crate::scenario::column_name(sc.param_names()[i]))
                 .collect();
             let derived: Vec<bool> = inputs.iter().map(|n| derived_names.contains(n)).collect();
             if derived.iter().all(|&d| d) {

@@ -626,7 +626,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         .columns
         .iter()
         .map(|p| ColumnSpec {
-            name: p.replace('.', "_"),
+            name: crate::scenario::column_name(p),
             unit: unit_of_path(p),
         })
         .collect();

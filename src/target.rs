@@ -102,141 +102,91 @@ impl AimError {
 
 /// `text`, a config file's, with the `--set` overrides `sets` that the aim flew with and the
 /// aim's two `[entry]` keys set to `aim` as `target` prints them (6 decimals): what was flown,
-/// so that the file lands where the aim did. See [`config_with`].
+/// so that the file lands where the aim did. Edited as a person would (`toml_edit`): each
+/// key's value replaced in place with its comment, a missing key or table added, every other
+/// line kept. Read back: the file must parse to exactly the config that was flown (the file's
+/// table with the overrides applied as `--set` applies them, and the aim), or the edit is
+/// refused naming why.
 pub fn aimed_config(
     text: &str,
     keys: [&str; 2],
     aim: [f64; 2],
     sets: &[String],
 ) -> Result<String, String> {
-    let mut edits = Vec::new();
+    use toml_edit::{DocumentMut, Item, Value};
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e| format!("the config does not parse: {e}"))?;
+    let mut flown: toml::Table = text
+        .parse()
+        .map_err(|e| format!("the config does not parse: {e}"))?;
+    let mut edits: Vec<(Vec<String>, Value)> = Vec::new();
     for spec in sets {
+        crate::config::apply_override(&mut flown, spec).map_err(|e| e.to_string())?;
         let (key, value) = spec.split_once('=').unwrap_or((spec, ""));
         let parts = crate::config::split_dotted_key(key.trim())
-            .ok_or_else(|| format!("--set {spec}: cannot be written into the file"))?;
-        // The aim's own keys are written with the aim.
-        if parts.len() == 2 && parts[0] == "entry" && keys.contains(&parts[1].as_str()) {
-            continue;
-        }
-        let v = crate::config::override_value(value.trim());
-        let literal = v.to_string();
-        edits.push((parts, v, literal));
+            .ok_or_else(|| format!("--set {spec}: unbalanced quotes in the key"))?;
+        let literal = crate::config::override_value(value.trim()).to_string();
+        let v: Value = literal.parse().map_err(|e| format!("--set {spec}: {e}"))?;
+        edits.push((parts, v));
     }
+    let entry = flown
+        .entry("entry")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
     for k in 0..2 {
         let literal = format!("{:.6}", aim[k]);
-        let v: f64 = literal.parse().expect("a number");
+        let x: f64 = literal.parse().expect("a number");
+        if let Some(t) = entry.as_table_mut() {
+            t.insert(keys[k].to_string(), toml::Value::Float(x));
+        }
         edits.push((
             vec!["entry".to_string(), keys[k].to_string()],
-            toml::Value::Float(v),
-            literal,
+            literal.parse().expect("a float literal"),
         ));
     }
-    config_with(text, &edits)
-}
-
-/// `text` with each (key path, value, its TOML text) of `edits` set, as a person would edit it: the key's line
-/// in its `[table]` has its value replaced (its spacing and comment kept); a key its table lacks
-/// is added after the table's last key; a table the file lacks is added at its end. Line
-/// endings are kept. The result is read back: every edited key must hold its value, or the edit
-/// is refused (a key in an inline or dotted table, which this does not rewrite).
-pub fn config_with(
-    text: &str,
-    edits: &[(Vec<String>, toml::Value, String)],
-) -> Result<String, String> {
-    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let mut lines: Vec<String> = text.lines().map(String::from).collect();
-    // Which table each line belongs to (its dotted path), headers included.
-    let header = |l: &str| -> Option<Vec<String>> {
-        let t = l.trim();
-        if !t.starts_with('[') {
-            return None;
-        }
-        let inner = t.trim_start_matches('[');
-        let inner = &inner[..inner.find(']').unwrap_or(inner.len())];
-        crate::config::split_dotted_key(inner.trim())
-            .map(|p| p.into_iter().map(|s| s.trim().to_string()).collect())
-    };
-    let key_of = |l: &str| -> Option<String> {
-        let (k, _) = l.split_once('=')?;
-        let k = k.trim();
-        (!k.is_empty() && !k.starts_with('#') && !k.starts_with('[')).then(|| k.to_string())
-    };
-    for (path, _, literal) in edits {
-        let (table, key) = path.split_at(path.len() - 1);
-        let (table, key) = (table.to_vec(), key[0].clone());
-        if table.is_empty() {
-            return Err(format!(
-                "{key}: a top-level key cannot be written into the file"
-            ));
-        }
-        let mut current: Option<Vec<String>> = None;
-        let (mut at_header, mut last_key, mut done) = (None, None, false);
-        for (i, line) in lines.iter_mut().enumerate() {
-            if let Some(h) = header(line) {
-                current = (!line.trim().starts_with("[[")).then_some(h);
-                if current.as_ref() == Some(&table) {
-                    at_header = Some(i);
-                }
-                continue;
+    for (path, value) in edits {
+        let (last, tables) = path.split_last().expect("a key");
+        let mut item: &mut Item = doc.as_item_mut();
+        for part in tables {
+            if item.get(part).is_none() {
+                let t = item
+                    .as_table_like_mut()
+                    .ok_or_else(|| format!("{}: `{part}` is not a table", path.join(".")))?;
+                t.insert(part, Item::Table(toml_edit::Table::new()));
             }
-            if current.as_ref() != Some(&table) {
-                continue;
-            }
-            let Some(k) = key_of(line) else { continue };
-            last_key = Some(i);
-            if k != key {
-                continue;
-            }
-            let (lhs, rest) = line.split_once('=').expect("a key line");
-            // The value's token after the '=' (a number, a bare word or a quoted string
-            // without '#'), its spacing and comment kept.
-            let lead = rest.len() - rest.trim_start().len();
-            let body = &rest[lead..];
-            let end = body
-                .find('#')
-                .map_or(body.len(), |c| body[..c].trim_end().len());
-            *line = format!("{lhs}={}{literal}{}", &rest[..lead], &body[end..]);
-            done = true;
+            item = item
+                .get_mut(part)
+                .ok_or_else(|| format!("{}: `{part}` is not a table", path.join(".")))?;
         }
-        if done {
-            continue;
-        }
-        let new_line = format!("{key} = {literal}");
-        match last_key.or(at_header) {
-            Some(i) => lines.insert(i + 1, new_line),
+        let t = item
+            .as_table_like_mut()
+            .ok_or_else(|| format!("{}: not inside a table", path.join(".")))?;
+        match t.get_mut(last).and_then(|i| i.as_value_mut()) {
+            // In place: the old value's spacing and comment kept.
+            Some(old) => {
+                let decor = old.decor().clone();
+                *old = value;
+                *old.decor_mut() = decor;
+            }
             None => {
-                lines.push(String::new());
-                lines.push(format!("[{}]", table.join(".")));
-                lines.push(new_line);
+                t.insert(last, Item::Value(value));
             }
         }
     }
-    let mut out = lines.join(eol);
-    if text.ends_with('\n') {
-        out.push_str(eol);
+    let mut out = doc.to_string();
+    // Its line endings: toml_edit writes '\n'.
+    if text.contains("\r\n") && !out.contains("\r\n") {
+        out = out.replace('\n', "\r\n");
     }
-    // Read back: each edited key holds its value.
-    let parsed: toml::Table = out
+    let written: toml::Table = out
         .parse()
         .map_err(|e| format!("the edited config does not parse: {e}"))?;
-    for (path, value, _) in edits {
-        let mut node = Some(&parsed);
-        let mut got = None;
-        for (k, part) in path.iter().enumerate() {
-            let v = node.and_then(|t| t.get(part));
-            if k + 1 == path.len() {
-                got = v;
-            } else {
-                node = v.and_then(|v| v.as_table());
-            }
-        }
-        if got != Some(value) {
-            return Err(format!(
-                "{} does not read back as {value} from the edited config (it is set in a form \
-                 this edit does not rewrite: an inline or dotted table)",
-                path.join(".")
-            ));
-        }
+    if written != flown {
+        return Err(
+            "the edited config does not read back as the config flown: set the printed lines \
+             by hand"
+                .into(),
+        );
     }
     Ok(out)
 }
@@ -874,6 +824,36 @@ mod tests {
         assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
     }
 
+    /// The shipped config's multi-line arrays (its Cd table, its wind profile) are not tables:
+    /// an override of a key after one is written in its own table (a review found a line edit
+    /// that took an array's second line for a header and wrote the key inside the array), and
+    /// a key set twice is written as the last value, as --set uses it.
+    #[test]
+    fn the_shipped_config_takes_overrides_after_its_arrays_and_repeated_keys() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let sets = [
+            "vehicle.lift_to_drag=0.1".to_string(),
+            "winds.node_spacing_km=2".to_string(),
+            "events.g_limit=50".to_string(),
+            "events.g_limit=55".to_string(),
+        ];
+        let keys = ["latitude_deg", "longitude_deg"];
+        let out = aimed_config(&text, keys, [40.0, 104.0], &sets).unwrap();
+        let t: toml::Table = out.parse().unwrap();
+        assert_eq!(t["vehicle"]["lift_to_drag"].as_float(), Some(0.1));
+        assert_eq!(t["events"]["g_limit"].as_integer(), Some(55));
+        // Only the edited lines differ.
+        let changed = text
+            .lines()
+            .zip(out.lines())
+            .filter(|(a, b)| a != b)
+            .count();
+        assert_eq!(text.lines().count(), out.lines().count());
+        // The aim's two lines, lift_to_drag, node_spacing_km and g_limit (set twice).
+        assert_eq!(changed, 5, "{out}");
+    }
+
     #[test]
     fn the_aim_is_written_into_the_entry_table_and_read_back() {
         let text = "[run]\nname = \"x\"\n\n[entry]\nlatitude_deg = 40.0   # kept\nazimuth_deg = 70.0\n\n[events]\ng_limit = 60.0\n";
@@ -885,17 +865,22 @@ mod tests {
             out.contains("azimuth_deg = 70.0\nlongitude_deg = 105.250000\n\n[events]"),
             "{out}"
         );
-        // A config whose entry keys are dotted has no table to write into: said, not guessed.
+        // Dotted keys and quoted keys are edited where they are.
         let dotted = "entry.latitude_deg = 40.0\nentry.longitude_deg = 100.0\n";
+        let out = aimed_config(dotted, ["latitude_deg", "longitude_deg"], [1.0, 2.0], &[]).unwrap();
+        assert_eq!(
+            out,
+            "entry.latitude_deg = 1.000000\nentry.longitude_deg = 2.000000\n"
+        );
+        let quoted = "[entry]\n\"latitude_deg\" = 1.0 # q\nlongitude_deg = 2.0\n";
+        let out = aimed_config(quoted, ["latitude_deg", "longitude_deg"], [3.0, 4.0], &[]).unwrap();
+        assert!(out.contains("\"latitude_deg\" = 3.000000 # q\n"), "{out}");
+        // An override --set refuses (inside an array of tables) is refused here too.
+        let groups = "[entry]\nlatitude_deg = 1.0\n[[correlated]]\npaths = []\n";
+        let sets = ["correlated.paths=[]".to_string()];
         let err =
-            aimed_config(dotted, ["latitude_deg", "longitude_deg"], [1.0, 2.0], &[]).unwrap_err();
-        assert!(err.contains("does not parse"), "{err}");
-        // A key written in a form the edit does not read (quoted) would be set twice: the
-        // read-back refuses it rather than hand the user a file that does not load.
-        let quoted = "[entry]\n\"latitude_deg\" = 1.0\nlongitude_deg = 2.0\n";
-        let err =
-            aimed_config(quoted, ["latitude_deg", "longitude_deg"], [1.0, 2.0], &[]).unwrap_err();
-        assert!(err.contains("does not parse"), "{err}");
+            aimed_config(groups, ["latitude_deg", "longitude_deg"], [3.0, 4.0], &sets).unwrap_err();
+        assert!(err.contains("array"), "{err}");
     }
 
     use super::*;

@@ -452,3 +452,42 @@ fn dispersa_target_writes_the_overrides_it_flew_with() {
     assert_eq!(again.passes.len(), 1, "{} passes", again.passes.len());
     assert!(again.passes[0].miss_m() <= dispersa::target::AIM_TOLERANCE_M);
 }
+
+/// `--write` onto a link writes the file it points to and keeps the link; a replaced file keeps
+/// its permissions (a trial's read-only config came back writable, its link a plain file).
+#[cfg(unix)]
+#[test]
+fn dispersa_target_writes_through_a_link_and_keeps_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let off = dir.path().join("off.toml");
+    std::fs::write(&off, entry_off_the_aim()).unwrap();
+    let real = dir.path().join("real.toml");
+    std::fs::write(&real, "old").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let link = dir.path().join("link.toml");
+    std::os::unix::fs::symlink("real.toml", &link).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .arg("target")
+        .arg(&off)
+        .arg("--write")
+        .arg(&link)
+        .arg("--force")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&real).unwrap().contains("[entry]"));
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o444);
+    // No temporary left beside it.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(left.is_empty());
+}

@@ -423,7 +423,7 @@ pub fn main_with(cli: Cli) -> i32 {
                         eprintln!("dispersa: note: {note}");
                     }
                     match &write {
-                        Some(out) => match write_aim(&config, out, keys, last.aim, &sets) {
+                        Some(out) => match write_aim(&config, out, keys, last.aim, &sets, force) {
                             Ok(()) => {
                                 say!(
                                     "wrote {} (the aim set in [entry]{})",
@@ -535,34 +535,72 @@ fn writable_aim(out: &std::path::Path, force: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Write `config`'s text with the aim set ([`crate::target::aimed_config`]) to `out`, through a
-/// temporary file beside it renamed into place. Err: the exit code (2 where the config's form
-/// leaves the aim unwritable, 1 for the file system) and why.
+/// Write `config`'s text with the aim and the overrides set ([`crate::target::aimed_config`])
+/// to `out`, through a temporary file of its own beside it (created new, synced), put in
+/// place by a link that fails if `out` appeared meanwhile, or, with `force`, by a rename. A
+/// link at `out` is followed (dangling too): its file is written, the link kept; a replaced
+/// file keeps its permissions. Err: the exit code (2 where the config's form leaves the aim
+/// unwritable or `out` appeared during the flight, 1 for the file system) and why.
 fn write_aim(
     config: &std::path::Path,
     out: &std::path::Path,
     keys: [&str; 2],
     aim: [f64; 2],
     sets: &[String],
+    force: bool,
 ) -> Result<(), (i32, String)> {
+    use std::io::Write;
     let text = std::fs::read_to_string(config)
         .map_err(|e| (1, format!("reading {}: {e}", config.display())))?;
     let aimed = crate::target::aimed_config(&text, keys, aim, sets).map_err(|why| (2, why))?;
-    // A link is followed (its file replaced, the link kept), and a replaced file keeps its
-    // permissions (a trial's read-only config came back writable, a link as a plain file).
-    let out = out.canonicalize().unwrap_or_else(|_| out.to_path_buf());
+    let mut out = out.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::read_link(&out) {
+            Ok(to) => out = out.parent().map_or(to.clone(), |p| p.join(&to)),
+            Err(_) => break,
+        }
+    }
     let name = out
         .file_name()
         .map_or("aimed".into(), |n| n.to_string_lossy().to_string());
     let tmp = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
     let kept = std::fs::metadata(&out).ok().map(|m| m.permissions());
-    std::fs::write(&tmp, aimed)
-        .and_then(|()| kept.map_or(Ok(()), |p| std::fs::set_permissions(&tmp, p)))
-        .and_then(|()| std::fs::rename(&tmp, &out))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            (1, format!("writing: {e}"))
-        })
+    let io = |e: std::io::Error| (1, format!("writing: {e}"));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(aimed.as_bytes())?;
+        f.sync_all()?;
+        if let Some(p) = kept {
+            std::fs::set_permissions(&tmp, p)?;
+        }
+        Ok(())
+    })();
+    let placed = written.and_then(|()| {
+        if force {
+            return std::fs::rename(&tmp, &out);
+        }
+        match std::fs::hard_link(&tmp, &out) {
+            // A file system without links: checked, then renamed.
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists && !out.exists() => {
+                std::fs::rename(&tmp, &out)
+            }
+            other => other,
+        }
+    });
+    let _ = std::fs::remove_file(&tmp);
+    placed.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            (
+                2,
+                "appeared while the aim flew; pass --force to replace it".into(),
+            )
+        } else {
+            io(e)
+        }
+    })
 }
 
 /// A whole number from 0 to 2^64 - 1 (a sample count, a seed); a negative one is named as such

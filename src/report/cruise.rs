@@ -281,13 +281,17 @@ fn heliocentric(
                 compared += 1;
             }
         }
-        // The points where the flight's time moved (a trial not kept leaves it where it was).
-        let mut t_last = f64::NEG_INFINITY;
+        // One row a time: a trial not kept leaves the time where it was, and of rows at one
+        // time the last (the end state: its located event) is kept.
+        let mut kept: Vec<&[f64; 13]> = Vec::new();
         for r in rows.iter().filter(|r| r.iter().all(|v| v.is_finite())) {
-            if r[0] > t_last {
-                t_last = r[0];
-                table.push(&label, row, r, &[]);
+            match kept.last_mut() {
+                Some(last) if last[0] >= r[0] => *last = r,
+                _ => kept.push(r),
             }
+        }
+        for r in kept {
+            table.push(&label, row, r, &[]);
         }
         tracks.push((label, pts));
     }

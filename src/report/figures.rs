@@ -1115,8 +1115,7 @@ impl Plot for TwoPanels {
     }
 }
 
-/// One panel of a [`Tracks`] figure: each track's (x, y) points, and where the panel's vertical
-/// guides stand (the nominal's parachute openings).
+/// One panel of a [`Tracks`] figure: each track's (x, y) points.
 pub struct TrackPanel {
     pub x_desc: String,
     pub y_desc: String,

@@ -47,16 +47,30 @@ pub(super) fn flight_figures(
         // Failed by the outputs though flown to its end: a drogue opened hypersonic or before a
         // peak (a trial's g-switch nominal was drawn to the ground with peaks samples.parquet
         // does not have). Drawn as far as the opening, as the outputs take it.
-        let failed = drogue_misopened(&h.state, reentry.model.g_switch);
-        if failed.is_some() {
+        let misopened = sc.failed_in_flight(&h.state);
+        if misopened.is_some() {
             let t_open = h.state[S_T_DROGUE];
             h.points.retain(|p| p.t_s <= t_open);
         }
+        // Or failed by the engine (a state no longer finite): its maxima were never located.
+        let failed = misopened.or_else(|| {
+            (h.state[S_STATUS] == ST_FAILED as f64)
+                .then(|| crate::scenario::FAILED_IN_FLIGHT.to_string())
+        });
         if h.points.iter().any(|p| !p.altitude_km.is_finite()) || h.points.len() < 2 {
             notes.push(format!(
-                "{} is not drawn: its flight is not finite",
-                r.label
+                "{} is not drawn: {}",
+                r.label,
+                if failed.is_some() {
+                    "it failed at its first step"
+                } else {
+                    "its flight is not finite"
+                }
             ));
+            if r.row.is_none() || r.label == "nominal" {
+                // No nominal, no figures (and no time histories said to be drawn).
+                return Ok(Vec::new());
+            }
             continue;
         }
         // The nominal's label names how it ended, as the samples' do.
@@ -205,10 +219,15 @@ fn timeline(nominal: &Flown, omega: f64) -> String {
         ));
     }
     if let Some(why) = &nominal.failed {
-        return format!(
-            "The nominal's timeline: {}; it failed there ({why}), and is drawn to that point.",
-            parts.join("; ")
-        );
+        let end = nominal.points.last().map_or(0.0, |p| p.t_s);
+        return if parts.is_empty() {
+            format!("The nominal failed ({why}); it is drawn to its last kept step, {end:.1} s.")
+        } else {
+            format!(
+                "The nominal's timeline: {}; it failed there ({why}), and is drawn to that point.",
+                parts.join("; ")
+            )
+        };
     }
     if s[S_T_MAIN] >= 0.0 {
         parts.push(format!(
@@ -221,9 +240,7 @@ fn timeline(nominal: &Flown, omega: f64) -> String {
     let status = STATUS_NAMES[s[S_STATUS] as usize].replace('_', " ");
     let ground = if status == "landed" {
         // As touchdown_speed_m_s: the inertial velocity less the rotation's there.
-        let (r, v) = (&s[S_R..S_R + 3], &s[S_V..S_V + 3]);
-        let g = [v[0] + omega * r[1], v[1] - omega * r[0], v[2]];
-        let speed = (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt();
+        let speed = ground_speed_m_s(omega, &s[S_R..S_R + 3], &s[S_V..S_V + 3]);
         format!(
             ", {speed:.1} m/s against the ground (touchdown_speed_m_s; {:.1} m/s relative to \
              the air)",

@@ -652,22 +652,27 @@ fn replays(
     let was_nominal = ctx.t.meta("dispersa.nominal") == Some("true");
     // The first samples that flew: a failed one (an unphysical input) has no trajectory, and
     // its end point is null in samples.parquet (an audit found one drawn where the Earth is).
-    let picked: Vec<(String, bool, usize)> = std::iter::once(("nominal".to_string(), true, 0))
-        .chain(
-            (0..ctx.t.rows)
-                .filter(|&k| !was_nominal && ctx.ok[k])
-                .take(n)
-                .map(|k| (format!("sample {k} ({})", ctx.status[k]), false, k)),
-        )
-        .collect();
+    // Each row's sample index from its `sample` column (the row order of a dataset's files is
+    // theirs), drawn again by that index.
+    let ids = ctx.t.f64s("sample")?;
+    let picked: Vec<(String, bool, usize, u64)> =
+        std::iter::once(("nominal".to_string(), true, 0, 0))
+            .chain(
+                (0..ctx.t.rows)
+                    .filter(|&k| !was_nominal && ctx.ok[k])
+                    .filter_map(|k| Some((k, ids[k]? as u64)))
+                    .take(n)
+                    .map(|(k, id)| (format!("sample {id} ({})", ctx.status[k]), false, k, id)),
+            )
+            .collect();
     let (dispersed, undispersed) = (
         Samples::new(sc, seed, false).map_err(stored)?,
         Samples::new(sc, seed, true).map_err(stored)?,
     );
     let mut out = Vec::new();
-    for (label, nominal, index) in picked {
+    for (label, nominal, index, id) in picked {
         let draws = if nominal { &undispersed } else { &dispersed };
-        let drawn = draws.draw(sc, [index as u64], None);
+        let drawn = draws.draw(sc, [id], None);
         if let Some(why) = drawn.params.first().and_then(|p| sc.unphysical(p)) {
             notes.push(format!(
                 "{label} is not drawn: this build finds its inputs unphysical ({why}), though \
@@ -895,7 +900,7 @@ impl RunContext<'_> {
             .dispersions()
             .1
             .iter()
-            .flat_map(|g| g.paths.iter().map(|p| p.replace('.', "_")))
+            .flat_map(|g| g.paths.iter().map(|p| crate::scenario::column_name(p)))
             .collect();
         let (together, alone): (Vec<&str>, Vec<&str>) = opposed
             .iter()

@@ -75,6 +75,12 @@ impl Probability {
 /// non-finite (or whose integration could not go on) in flight.
 pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
 
+/// The samples.parquet (and sensitivity.parquet) column of a dispersed parameter's dotted
+/// path: `entry.longitude_deg` -> `entry_longitude_deg`.
+pub fn column_name(path: &str) -> String {
+    path.replace('.', "_")
+}
+
 /// The `failure_reason` of a sample failed before any engine, from `Scenario::unphysical`'s
 /// reason.
 pub fn unphysical_input(why: &str) -> String {

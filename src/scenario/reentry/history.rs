@@ -4,7 +4,9 @@
 //!
 //! The flight is the engine's own ([`SampleModel::advance`], one trial a call): the same steps,
 //! events and end point as a run's CPU engine, so the last point is the sample's outputs' state.
-//! The points inside a step are on its dense output (order 4 for dopri5).
+//! The points inside a step are on its dense output (order 4 for dopri5; rk4's Hermite cubic),
+//! from the step flown again over the same interval (its length as the difference of its ends,
+//! which can differ from the length taken in the last bit: the values agree to rounding).
 
 use super::cpu::SampleModel;
 use super::layout::*;
@@ -36,8 +38,7 @@ pub struct Point {
     pub q_conv_w_cm2: f64,
     pub q_rad_w_cm2: f64,
     pub heat_load_j_cm2: f64,
-    /// The canopy flown up to this instant: CH_NONE, CH_DROGUE, or CH_MAIN (its quasi-steady
-    /// fall included).
+    /// The canopy mode flown up to this instant (CH_*; [`canopy_name`] names it).
     pub canopy: u32,
 }
 
@@ -77,17 +78,16 @@ pub fn fly(model: &Model, input: &[f64]) -> History {
     }
     let status = s[S_STATUS] as u32;
     let chute = s[S_CHUTE] as u32;
-    if status == ST_LANDED || status == ST_SKIPPED_OUT {
-        // The event, located inside the step its bracket recorded (from the last kept end).
+    // The event, located inside the step its bracket recorded (from the last kept end; one
+    // located at that end adds nothing). A timeout is found before a trial, where the last kept
+    // end is already recorded, and a failed flight stops at its last kept step.
+    if (status == ST_LANDED || status == ST_SKIPPED_OUT) && s[S_T] > t0 {
         let h = s[S_EV + BR_H];
-        if s[S_EV + BR_T0] == t0 && h > 0.0 && s[S_T] > t0 {
+        if s[S_EV + BR_T0] == t0 && h > 0.0 {
             inside(chute, t0, &y0, h, (s[S_T] - t0) / h, &mut points);
         }
         points.push(point(&sample, s[S_T], &y_of(&s), chute));
-    } else if status == ST_TIMEOUT && s[S_T] > t0 {
-        points.push(point(&sample, s[S_T], &y_of(&s), chute));
     }
-    // A failed flight stops at its last kept step.
     History { points, state: s }
 }
 
@@ -119,7 +119,7 @@ fn point(sample: &SampleModel, t: f64, y: &[f64; N_Y], chute: u32) -> Point {
         q_conv_w_cm2: d.aux.q_conv_w_cm2,
         q_rad_w_cm2: d.aux.q_rad_w_cm2,
         heat_load_j_cm2: y[6],
-        canopy: if chute == CH_MAIN_QS { CH_MAIN } else { chute },
+        canopy: chute,
     }
 }
 

@@ -166,12 +166,11 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
         m[col("downrange_km")] = Some(great_circle_km(p[P_LAT], p[P_LON], lat, lon));
         m[col("crossrange_km")] = Some(crossrange_km(p[P_LAT], p[P_LON], p[P_AZ], lat, lon));
         m[col("time_of_flight_s")] = Some(t);
-        // Against the ground (the Earth-fixed frame): the inertial velocity less the
-        // rotation's at the touchdown point.
-        let w = model.consts[C_OMEGA];
-        let (r, v) = (&s[S_R..S_R + 3], &s[S_V..S_V + 3]);
-        let g = [v[0] + w * r[1], v[1] - w * r[0], v[2]];
-        m[col("touchdown_speed_m_s")] = Some((g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt());
+        m[col("touchdown_speed_m_s")] = Some(ground_speed_m_s(
+            model.consts[C_OMEGA],
+            &s[S_R..S_R + 3],
+            &s[S_V..S_V + 3],
+        ));
         // From the target, azimuthal equidistant about it: along the ground track's heading there
         // (from the nominal entry point) and across it, positive to the right.
         if let Some((t_lat, t_lon, heading)) = model.target {
@@ -200,6 +199,13 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
         metrics: m,
         no_flight: false,
     }
+}
+
+/// Speed [m/s] against the ground (the Earth-fixed frame, turning at `omega` [rad/s] about z):
+/// the inertial velocity `v` less the rotation's at `r`.
+pub fn ground_speed_m_s(omega: f64, r: &[f64], v: &[f64]) -> f64 {
+    let g = [v[0] + omega * r[1], v[1] - omega * r[0], v[2]];
+    (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt()
 }
 
 /// Geodetic latitude/longitude [deg] of an inertial position at time t after the epoch: the
