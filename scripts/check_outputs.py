@@ -138,14 +138,14 @@ TRAJECTORY_ENDS = {
 }
 
 
-def check_trajectories(d):
-    """A report's trajectories.parquet: read three ways, with the run's config, a unit on every
-    number, and each sample's flight ending where samples.parquet ends it (joined in DuckDB;
-    1e-6 relative: the engines' agreement in f64)."""
-    path = d / "report" / "trajectories.parquet"
+def check_trajectories(path, samples, run_file):
+    """A report's trajectories.parquet at `path`: read three ways, with the run's config (as
+    `run_file` keeps it), a unit on every number, and each sample's flight ending where the
+    samples (`samples`, a file or a glob) end it (joined in DuckDB; 1e-6 relative: the engines'
+    agreement in f64)."""
     t, _ = read_three(path)
     meta = file_meta(path)
-    run_meta = file_meta(d / "samples.parquet")
+    run_meta = file_meta(run_file)
     assert meta["dispersa.config"] == run_meta["dispersa.config"], \
         "trajectories.parquet: another config than the run's"
     for col in t.column_names:
@@ -159,7 +159,7 @@ def check_trajectories(d):
         f"select trajectory, {', '.join('last.' + c for c in pairs)}, "
         f"{', '.join('s.' + c for c in pairs.values())} from last "
         "join read_parquet($samples) s using (sample) order by sample",
-        {"path": str(path), "samples": str(d / "samples.parquet")}).fetchall()
+        {"path": str(path), "samples": str(samples)}).fetchall()
     assert ends, "trajectories.parquet: no sample's flight"
     n = len(pairs)
     for row in ends:
@@ -351,7 +351,13 @@ def main():
         for check in checks:
             print(f"outputs ok, {check(d)}")
         if (d / "report" / "trajectories.parquet").exists():
-            print(f"outputs ok, trajectories: {check_trajectories(d)}")
+            said = check_trajectories(d / "report" / "trajectories.parquet",
+                                      d / "samples.parquet", d / "samples.parquet")
+            print(f"outputs ok, trajectories: {said}")
+        if (d / "_report" / "trajectories.parquet").exists():
+            said = check_trajectories(d / "_report" / "trajectories.parquet",
+                                      d / "shard=*" / "part-*.parquet", d / "_summary.parquet")
+            print(f"outputs ok, the dataset's trajectories: {said}")
         if (d / "_manifest.sha256").exists() and not (d / "_summary.parquet").exists():
             print(f"outputs ok, {check_manifest(d)} files match {d / '_manifest.sha256'}")
     except AssertionError as e:
