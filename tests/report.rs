@@ -346,6 +346,8 @@ fn cruise_report_reproduces_the_run_trajectories() {
     let mut names: Vec<&str> = label.iter().map(String::as_str).collect();
     names.dedup();
     assert_eq!(names.len(), 4, "the nominal and samples 0..3: {names:?}");
+    // The nominal named with how it ended, as the samples are.
+    assert!(names[0].starts_with("nominal ("), "{names:?}");
     for (mine, theirs) in [
         ("mass_kg", "final_mass_kg"),
         ("x_au", "final_x_au"),

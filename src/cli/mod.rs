@@ -133,9 +133,9 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Samples flown again on the f64 CPU reference beside the nominal, at most 12 (the
-        /// figures' legends name each): a reentry's flight profile and entry pulse, with
-        /// their time histories in trajectories.parquet; a cruise's heliocentric and
-        /// comet-distance figures. 0 leaves them out, the nominal's included [default: 4]
+        /// figures' legends name each): a reentry's flight profile and entry pulse, a
+        /// cruise's heliocentric and comet-distance figures, and their time histories in
+        /// trajectories.parquet. 0 leaves them out, the nominal's included [default: 4]
         #[arg(long, allow_negative_numbers = true, value_parser = parse_trajectories)]
         trajectories: Option<usize>,
         /// Replace a non-empty --out directory that dispersa wrote (an earlier report is
@@ -332,10 +332,15 @@ pub fn main_with(cli: Cli) -> i32 {
                         eprintln!("dispersa: note: {n}");
                     }
                     say!(
-                        "wrote {} ({} figures: {})",
+                        "wrote {} ({} figures: {}){}",
                         r.dir.join("report.html").display(),
                         r.figures.len(),
-                        r.figures.join(", ")
+                        r.figures.join(", "),
+                        if r.tables.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", and {} there", r.tables.join(", "))
+                        }
                     );
                     0
                 }

@@ -183,7 +183,8 @@ fn heliocentric(
     ReportError,
 > {
     use crate::scenario::cruise::{
-        cpu::CruiseSample, Cruise, CruiseConfig, S_M, S_MISSED, S_R, S_T, S_THRUST_ON, S_V,
+        cpu::CruiseSample, Cruise, CruiseConfig, S_M, S_MISSED, S_R, S_STATUS, S_T, S_THRUST_ON,
+        S_V,
     };
     let stored = |e| crate::run::stored_config_error(e, ctx.t.meta("dispersa.git_commit"));
     let cruise = Cruise::new(CruiseConfig::from_raw(raw).map_err(stored)?);
@@ -258,6 +259,17 @@ fn heliocentric(
         pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
         dist.push((year(&state), dist_km(&state)));
         rows.push(track_row(&state, dist_km(&state)));
+        // The nominal's label names how it ended, as the samples' do (its outcome is in no
+        // file of a dispersed run: a trial).
+        let label = if row.is_none() || label == "nominal" {
+            let status = match sc.failed_in_flight(&state) {
+                Some(_) => "failed",
+                None => sc.status_names()[state[S_STATUS] as usize],
+            };
+            format!("nominal ({status})")
+        } else {
+            label
+        };
         // Only finite points reach the axes, whose key points never end on a NaN range.
         pts.retain(|p| p.0.is_finite() && p.1.is_finite());
         dist.retain(|p| p.0.is_finite() && p.1.is_finite());

@@ -133,6 +133,9 @@ pub struct ReportSummary {
     pub dir: PathBuf,
     pub figures: Vec<String>,
     pub notes: Vec<String>,
+    /// The tables written beside the figures (trajectories.parquet, where flights were flown
+    /// again).
+    pub tables: Vec<String>,
 }
 
 /// What the report page shows besides figures.
@@ -474,6 +477,10 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         dir: out,
         figures: figs.iter().map(|f| f.name.clone()).collect(),
         notes,
+        tables: tracks
+            .iter()
+            .map(|_| tracks::TRAJECTORIES.to_string())
+            .collect(),
     })
 }
 
