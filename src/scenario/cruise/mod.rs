@@ -320,8 +320,9 @@ impl Scenario for Cruise {
         let unread = self.cfg.coast_thrust_dispersions();
         if !unread.is_empty() {
             notes.push(format!(
-                "propulsion.thrusters = 0 (a coast): nothing reads the dispersed {}, so their \
-                 columns and sensitivities describe draws that changed no flight",
+                "propulsion.thrusters = 0 (a coast): nothing reads the dispersed {}, so in a \
+                 dispersed run their columns and sensitivities describe draws that changed no \
+                 flight (a --nominal run draws none)",
                 unread.join(", ")
             ));
         }
