@@ -238,38 +238,33 @@ fn heliocentric(
             s[S_MISSED] / 86_400.0,
         ]
     };
-    for super::Replay { label, row, input } in super::replays(ctx, sc, n_tracks, notes)? {
+    for replay in super::replays(ctx, sc, n_tracks, notes)? {
+        let (row, input) = (replay.row, &replay.input);
         let mut state = vec![0.0; sc.state_len()];
-        sc.initial_state(&input, &mut state);
+        sc.initial_state(input, &mut state);
         let sample = CruiseSample {
             model: &cruise.model,
-            input: &input,
+            input,
         };
-        let year = |s: &[f64]| year_of_mjd(mjd_from_jd(cruise.model.epoch_jd + s[S_T] / 86_400.0));
-        let dist_km =
-            |s: &[f64]| sample.comet_distance([s[S_R], s[S_R + 1], s[S_R + 2]], s[S_T]) / 1e3;
-        let mut pts = vec![(state[S_R] / AU_M, state[S_R + 1] / AU_M)];
-        let mut dist = vec![(year(&state), dist_km(&state))];
-        let mut rows = vec![track_row(&state, dist_km(&state))];
-        while !sc.advance_cpu(&input, &mut state, 4) {
-            pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
-            dist.push((year(&state), dist_km(&state)));
-            rows.push(track_row(&state, dist_km(&state)));
+        let row_of = |s: &[f64]| {
+            track_row(
+                s,
+                sample.comet_distance([s[S_R], s[S_R + 1], s[S_R + 2]], s[S_T]) / 1e3,
+            )
+        };
+        let mut rows = vec![row_of(&state)];
+        while !sc.advance_cpu(input, &mut state, 4) {
+            rows.push(row_of(&state));
         }
-        pts.push((state[S_R] / AU_M, state[S_R + 1] / AU_M));
-        dist.push((year(&state), dist_km(&state)));
-        rows.push(track_row(&state, dist_km(&state)));
-        // The nominal's label names how it ended, as the samples' do (its outcome is in no
-        // file of a dispersed run: a trial).
-        let label = if row.is_none() || label == "nominal" {
-            let status = match sc.failed_in_flight(&state) {
-                Some(_) => "failed",
-                None => sc.status_names()[state[S_STATUS] as usize],
-            };
-            format!("nominal ({status})")
-        } else {
-            label
-        };
+        rows.push(row_of(&state));
+        let label = replay.ended(match sc.failed_in_flight(&state) {
+            Some(_) => "failed",
+            None => sc.status_names()[state[S_STATUS] as usize],
+        });
+        // The figures' points from the rows: the ecliptic plane (x, y), and the distance to
+        // the comet against the calendar year of the row's epoch.
+        let mut pts: Vec<(f64, f64)> = rows.iter().map(|r| (r[2], r[3])).collect();
+        let mut dist: Vec<(f64, f64)> = rows.iter().map(|r| (year_of_mjd(r[1]), r[9])).collect();
         // Only finite points reach the axes, whose key points never end on a NaN range.
         pts.retain(|p| p.0.is_finite() && p.1.is_finite());
         dist.retain(|p| p.0.is_finite() && p.1.is_finite());

@@ -5,7 +5,6 @@
 use super::figures::{TrackPanel, Tracks};
 use super::tracks::TrackTable;
 use super::{replays, AnyPlot, Figure, ReportError, RunContext};
-use crate::config::RawConfig;
 use crate::physics::geodesy::great_circle_km;
 use crate::scenario::reentry::history::{canopy_name, fly, Point};
 use crate::scenario::reentry::*;
@@ -15,6 +14,8 @@ use crate::scenario::Scenario;
 /// dispersed run), its time history, and the engine's final state row.
 pub struct Flown {
     pub label: String,
+    /// The undispersed flight.
+    nominal: bool,
     pub row: Option<usize>,
     pub points: Vec<Point>,
     pub state: Vec<f64>,
@@ -33,14 +34,12 @@ const AGREE_M: f64 = 1.0;
 /// samples.parquet, and add the flight profile and the entry pulse figures.
 pub(super) fn flight_figures(
     ctx: &RunContext,
-    raw: &RawConfig,
+    reentry: &Reentry,
     n: usize,
     figs: &mut Vec<Figure>,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Flown>, ReportError> {
-    let stored = |e| crate::run::stored_config_error(e, ctx.t.meta("dispersa.git_commit"));
-    let reentry = Reentry::new(ReentryConfig::from_raw(raw).map_err(stored)?);
-    let sc: &dyn Scenario = &reentry;
+    let sc: &dyn Scenario = reentry;
     let mut flown = Vec::new();
     for r in replays(ctx, sc, n, notes)? {
         let mut h = fly(&reentry.model, &r.input);
@@ -67,25 +66,20 @@ pub(super) fn flight_figures(
                     "its flight is not finite"
                 }
             ));
-            if r.row.is_none() || r.label == "nominal" {
+            if r.nominal {
                 // No nominal, no figures (and no time histories said to be drawn).
                 return Ok(Vec::new());
             }
             continue;
         }
-        // The nominal's label names how it ended, as the samples' do.
-        let label = if r.row.is_none() || r.label == "nominal" {
-            let status = if failed.is_some() {
-                "failed"
-            } else {
-                STATUS_NAMES[h.state[S_STATUS] as usize]
-            };
-            format!("nominal ({status})")
+        let status = if failed.is_some() {
+            "failed"
         } else {
-            r.label
+            STATUS_NAMES[h.state[S_STATUS] as usize]
         };
         flown.push(Flown {
-            label,
+            label: r.ended(status),
+            nominal: r.nominal,
             row: r.row,
             points: h.points,
             state: h.state,
@@ -93,7 +87,7 @@ pub(super) fn flight_figures(
             failed,
         });
     }
-    let Some(nominal) = flown.first().filter(|f| f.label.starts_with("nominal")) else {
+    let Some(nominal) = flown.first().filter(|f| f.nominal) else {
         return Ok(flown);
     };
     let check = agreement(ctx, &flown, notes)?;

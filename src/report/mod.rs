@@ -357,14 +357,15 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         }
         match scenario.kind() {
             "reentry" => {
-                let rc = ReentryConfig::from_raw(&raw)?;
-                reentry::reentry_figures(&ctx, &rc, &mut figs, &mut notes)?;
-                conventions = reentry::conventions(&rc);
+                let sc = crate::scenario::reentry::Reentry::new(ReentryConfig::from_raw(&raw)?);
+                let rc = &sc.cfg;
+                reentry::reentry_figures(&ctx, rc, &mut figs, &mut notes)?;
+                conventions = reentry::conventions(&sc);
                 // `--trajectories 0` leaves the flights out, the nominal's included (as the
                 // cruise's).
                 let n = opts.trajectories.unwrap_or(DEFAULT_TRAJECTORIES);
                 if n > 0 {
-                    let flown = flights::flight_figures(&ctx, &raw, n, &mut figs, &mut notes)?;
+                    let flown = flights::flight_figures(&ctx, &sc, n, &mut figs, &mut notes)?;
                     tracks = (!flown.is_empty()).then(|| flights::table(&flown));
                 }
                 if let Some(w) = &rc.winds {
@@ -636,6 +637,21 @@ struct Replay {
     pub label: String,
     pub row: Option<usize>,
     pub input: Vec<f64>,
+    /// The undispersed flight (a --nominal run's one row included).
+    pub nominal: bool,
+}
+
+impl Replay {
+    /// The label a flown flight is drawn and written under: the nominal's names how it ended
+    /// (`status`), as the samples' labels do from samples.parquet (its outcome is in no file
+    /// of a dispersed run: a trial).
+    fn ended(&self, status: &str) -> String {
+        if self.nominal {
+            format!("nominal ({status})")
+        } else {
+            self.label.clone()
+        }
+    }
 }
 
 /// The nominal and the run's first `n` samples that did not fail, drawn again with the run's
@@ -694,6 +710,7 @@ fn replays(
             label,
             row,
             input: drawn.inputs,
+            nominal,
         });
     }
     Ok(out)

@@ -5,15 +5,15 @@ use super::figures::Footprint;
 use super::{
     percent, tally, wind_drift, AnyPlot, Figure, ReportError, RunContext, MAX_FOOTPRINT_POINTS,
 };
-use crate::scenario::reentry::ReentryConfig;
+use crate::scenario::reentry::{Reentry, ReentryConfig};
 use crate::stats::ellipse::landing_ellipse;
 
 /// Frames and signs of the reentry's metrics that their names and units leave open, said under
 /// the report's summary table (a review board found them in the README alone), for this
 /// config's Earth (an ellipsoid or a sphere, turning or not), winds and parachutes.
-pub(super) fn conventions(cfg: &ReentryConfig) -> Vec<(&'static str, String)> {
-    use crate::scenario::reentry::{Model, C_E2, C_OMEGA};
-    let model = Model::new(cfg);
+pub(super) fn conventions(sc: &Reentry) -> Vec<(&'static str, String)> {
+    use crate::scenario::reentry::{C_E2, C_OMEGA};
+    let (cfg, model) = (&sc.cfg, &sc.model);
     let ellipsoid = model.consts[C_E2] > 0.0;
     let rotating = model.consts[C_OMEGA] != 0.0;
     let surface = if ellipsoid {
