@@ -7,7 +7,7 @@
 //! values again, so the same results.
 
 use crate::output::{for_each_batch, for_each_present, string_column, OutputError, SummaryRow};
-use crate::scenario::{SampleOutputs, Scenario};
+use crate::scenario::{RowSummary, SampleOutputs, Scenario};
 use crate::stats;
 use crate::stats::accumulator::{footprint_bootstrap, Accumulator, SensitivityData};
 use crate::stats::ellipse::FootprintBootstrap;
@@ -271,7 +271,17 @@ pub fn statistics(
             .find(|r| r.metric == m)
             .map_or(0, |r| r.count)
     };
-    let mut notes = sc.summary_notes(&count);
+    let row = |m: &str| {
+        summary
+            .iter()
+            .find(|r| r.metric == m)
+            .map_or(RowSummary::default(), |r| RowSummary {
+                count: r.count,
+                min: r.min,
+                p50: r.p50,
+            })
+    };
+    let mut notes = sc.summary_notes(&row);
     notes.extend(footprint_note(&summary));
     notes.extend(timeout_note(sc.kind() == "cruise", count("status_timeout")));
     Ok(Statistics {

@@ -1235,6 +1235,42 @@ fn the_deadline_is_in_the_metadata_on_the_mjd_scale() {
     assert!((mjd - (66_154.0 + 69.184 / DAY_S)).abs() < 3e-8, "{mjd}");
 }
 
+/// Arrivals that all come after the deadline are said, with how far (the shipped spacecraft
+/// meets 311P in 2039 against the planned ~2035, and a run printed P = 0 with nothing more);
+/// one that comes before it, or none at all, says nothing.
+#[test]
+fn arrivals_all_after_the_deadline_are_noted_with_the_earliest() {
+    use dispersa::scenario::RowSummary;
+    let sc = cruise_with(&["target.deadline=\"2035-12-31T00:00:00 TDB\"".into()]);
+    // MJD 66154 is 2040-01-01 and 64692 is 2035-12-31 (TDB).
+    let rows = |first: f64, count: u64| {
+        move |m: &str| match m {
+            "rendezvous_mjd_tdb" => RowSummary {
+                count,
+                min: Some(first),
+                p50: Some(first + 200.0),
+            },
+            _ => RowSummary::default(),
+        }
+    };
+    let notes = sc.summary_notes(&rows(66_154.0, 98));
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("every rendezvous came after target.deadline (2035-12-31)")
+            && notes[0].contains("the earliest of the 98 on 2040-01-01, 1462 days after it")
+            && notes[0].contains("the median on 2040-07-19"),
+        "{}",
+        notes[0]
+    );
+    let one = sc.summary_notes(&rows(66_154.0, 1));
+    assert!(
+        one.len() == 1 && one[0].contains("the rendezvous came on 2040-01-01, 1462 days after"),
+        "{one:?}"
+    );
+    assert!(sc.summary_notes(&rows(64_000.0, 98)).is_empty());
+    assert!(sc.summary_notes(&rows(66_154.0, 0)).is_empty());
+}
+
 /// Outages are drawn from the epoch, and a flyby's flight starts 2.2 days later, on the sphere
 /// of influence: outages over by then are dropped. With frequent short outages several end
 /// before the start, and the engines, which move past one ended outage a step, took a negative

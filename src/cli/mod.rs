@@ -985,8 +985,17 @@ fn print_statistics(
                         String::new()
                     }
                 };
+                // An epoch's percentiles as calendar dates too (a cruise analyst read MJD
+                // 66274.3 and had to convert it to tell it from the deadline).
+                let dates = match (row.unit.contains("MJD"), row.p00135, row.p99865) {
+                    (true, Some(lo), Some(hi)) => {
+                        let date = crate::physics::epoch::date_from_mjd;
+                        format!(": p50 {} [{}, {}]", date(p50), date(lo), date(hi))
+                    }
+                    _ => String::new(),
+                };
                 say!(
-                    "  {:<28} p50 {:>12}  [p00135 {}, p99865 {}]{tol} {}",
+                    "  {:<28} p50 {:>12}  [p00135 {}, p99865 {}]{tol} {}{dates}",
                     row.metric,
                     f4(p50),
                     f4(row.p00135.unwrap_or(f64::NAN)),

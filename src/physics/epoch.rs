@@ -128,6 +128,12 @@ pub fn iso_from_mjd(mjd: f64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02} TDB")
 }
 
+/// "YYYY-MM-DD" (TDB) of a Modified Julian Date (TDB), the day of [`iso_from_mjd`].
+pub fn date_from_mjd(mjd: f64) -> String {
+    let iso = iso_from_mjd(mjd);
+    iso.split('T').next().unwrap_or(&iso).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

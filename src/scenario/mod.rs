@@ -75,6 +75,14 @@ impl Probability {
 /// non-finite (or whose integration could not go on) in flight.
 pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
 
+/// What [`Scenario::summary_notes`] reads of a summary.parquet row.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RowSummary {
+    pub count: u64,
+    pub min: Option<f64>,
+    pub p50: Option<f64>,
+}
+
 /// The samples.parquet (and sensitivity.parquet) column of a dispersed parameter's dotted
 /// path: `entry.longitude_deg` -> `entry_longitude_deg`.
 pub fn column_name(path: &str) -> String {
@@ -151,9 +159,9 @@ pub trait Scenario: Sync {
         Vec::new()
     }
     /// What a finished run (or merge) of this config should say of its outcome, from the
-    /// summary's counts: `count(row)` is summary.parquet's `count` of a metric or a `status_*`
-    /// row (0 where there is none).
-    fn summary_notes(&self, _count: &dyn Fn(&str) -> u64) -> Vec<String> {
+    /// summary: `row(name)` is summary.parquet's row of a metric or a `status_*` count (count
+    /// 0 and no values where there is none).
+    fn summary_notes(&self, _row: &dyn Fn(&str) -> RowSummary) -> Vec<String> {
         Vec::new()
     }
     fn state_len(&self) -> usize;

@@ -15,7 +15,7 @@ pub use model::*;
 pub use outputs::*;
 
 use crate::config::{ConfigError, CorrelatedConfig, Dispersions, RunConfig};
-use crate::scenario::{Probability, SampleOutputs, Scenario};
+use crate::scenario::{Probability, RowSummary, SampleOutputs, Scenario};
 use crate::wgsl::{prelude, Precision};
 use cpu::CruiseSample;
 
@@ -360,6 +360,48 @@ impl Scenario for Cruise {
         }
         notes.extend(self.deadline_note());
         notes
+    }
+    /// Every arrival after the deadline: the deadline's probabilities read 0 from the flights,
+    /// not from too few samples (the shipped spacecraft meets 311P in 2039, the mission plans
+    /// ~2035, and a run printed P = 0 with nothing said of how far the arrivals were).
+    fn summary_notes(&self, row: &dyn Fn(&str) -> RowSummary) -> Vec<String> {
+        let deadline = crate::physics::epoch::mjd_from_jd(self.model.deadline_jd);
+        let date = crate::physics::epoch::date_from_mjd;
+        [
+            (
+                "rendezvous",
+                "rendezvous_mjd_tdb",
+                "prob_rendezvous_by_deadline",
+            ),
+            (
+                "orbit match",
+                "orbit_match_mjd_tdb",
+                "prob_orbit_match_by_deadline",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(what, metric, prob)| {
+            let r = row(metric);
+            let (first, p50) = (r.min?, r.p50?);
+            (r.count > 0 && first > deadline).then(|| match r.count {
+                1 => format!(
+                    "the {what} came on {}, {:.0} days after target.deadline ({}), so {prob} \
+                     is 0",
+                    date(first),
+                    first - deadline,
+                    date(deadline)
+                ),
+                n => format!(
+                    "every {what} came after target.deadline ({}), so {prob} is 0: the earliest \
+                     of the {n} on {}, {:.0} days after it, the median on {}",
+                    date(deadline),
+                    date(first),
+                    first - deadline,
+                    date(p50)
+                ),
+            })
+        })
+        .collect()
     }
     fn slower_on_software_adapters(&self) -> Option<String> {
         // Measured 2026-12-03 on the 2-core machine: `dispersa bench`, 500 dispersed samples of

@@ -15,7 +15,7 @@ pub use outputs::*;
 
 use crate::config::{CorrelatedConfig, Dispersions, RunConfig};
 use crate::physics::constants::TAUBER_SUTTON_V_M_S;
-use crate::scenario::{Probability, SampleOutputs, Scenario};
+use crate::scenario::{Probability, RowSummary, SampleOutputs, Scenario};
 use crate::wgsl::{prelude, Precision};
 use cpu::SampleModel;
 
@@ -274,7 +274,8 @@ impl Scenario for Reentry {
         notes.extend(self.wind_rows_between_nodes());
         notes
     }
-    fn summary_notes(&self, count: &dyn Fn(&str) -> u64) -> Vec<String> {
+    fn summary_notes(&self, row: &dyn Fn(&str) -> RowSummary) -> Vec<String> {
+        let count = |m: &str| row(m).count;
         // A main configured that opened in no sample: its columns are null and its load's
         // probability 0, as a drogue-only config's (a 600 s main delay read P(main load beyond
         // its limit) 0 with nothing said: a review).
