@@ -748,8 +748,9 @@ fn finish(sb: u32, p0: P) {
             store_y(sb + S_Y, yl);
             states[sb + S_T] = tr.t0 + th * tr.h;
         } else {
-            // Each window is one step, searched a little beyond its ends.
-            let m = max_in_window(w, tr.t0 - WINDOW_MARGIN * tr.h,
+            // Each window is one step, searched a little beyond its ends, but neither before
+            // the entry nor after the flight's end.
+            let m = max_in_window(w, max(tr.t0 - WINDOW_MARGIN * tr.h, 0.0),
                                   min(tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, states[sb + S_T]),
                                   tr, p);
             if (m.y > states[sb + S_PEAK + w]) {

@@ -825,7 +825,9 @@ impl SampleModel<'_> {
                 (NO_PEAK, 0.0)
             };
             // Each window is one recorded step, a little beyond its ends (the dense output
-            // extrapolates a fraction of a step with little loss), and not beyond the flight.
+            // extrapolates a fraction of a step with little loss), and not beyond the flight:
+            // neither after its end nor before the entry (a skip-out after one 2 s step rising
+            // from the interface read its peaks at t = -0.5 s: an entry analyst's trial).
             for (slot, at) in [b + PK_B1, b + PK_B2, b + PK_B3].into_iter().enumerate() {
                 // B3 after B1 and B2 (the shader's order): `best` is what they located.
                 let close = s[b + PK_P3] > best * (1.0 - THIRD_WINDOW_GAP);
@@ -840,7 +842,7 @@ impl SampleModel<'_> {
                             &self.flight(CH_NONE).rhs(t, &tr.dense((t - tr.t0) / tr.h)).1,
                         )
                     },
-                    tr.t0 - WINDOW_MARGIN * tr.h,
+                    (tr.t0 - WINDOW_MARGIN * tr.h).max(0.0),
                     (tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h).min(t_end),
                 );
                 if v > best {
