@@ -2453,6 +2453,44 @@ fn dispersions_that_nothing_reads_and_a_heat_limit_in_w_m2_are_refused() {
         &["--set", "events.heat_flux_limit_w_cm2=15e6"],
         "was it given in W/m^2",
     );
+    // A g-switch times the drogue: its Mach number is read by nothing (a dispersion of it ran
+    // with a note, and the tornados ranked its noise: an entry analyst's trial).
+    let mach = format!(
+        "{DEFAULT}\n[dispersions.\"parachutes.drogue_deploy_mach\"]\ndist = \"uniform\"\nlow = 1.4\nhigh = 1.6\n"
+    );
+    expect_bad(
+        Some(&mach),
+        &[
+            "--set",
+            "parachutes.drogue_trigger=\"g_switch\"",
+            "--set",
+            "parachutes.g_switch_g=3",
+        ],
+        "`parachutes.drogue_deploy_mach` is not used: drogue_trigger = \"g_switch\" times the \
+         drogue",
+    );
+    // Under the Mach trigger it is read: accepted.
+    let (code, err, _, _dir) = run_with(Some(&mach), &[]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// A mass in grams or a diameter in the wrong unit, within each key's own bounds, is noted by
+/// the ballistic coefficient it gives (a 16.3 kg capsule given as 16,300 flew into the ground at
+/// 7.7 km/s with nothing said: an entry analyst's trial); the shipped capsule's is not.
+#[test]
+fn a_ballistic_coefficient_no_capsule_has_is_noted() {
+    let noted = "the nominal's ballistic coefficient m / (Cd A) is";
+    for (set, beta) in [
+        ("vehicle.mass_kg=16300", "24597 kg/m^2"),
+        ("vehicle.diameter_m=7.5", "0.6036 kg/m^2"),
+    ] {
+        let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--nominal", "--set", set]);
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains(&format!("{noted} {beta}")), "{set}: {err}");
+    }
+    let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--nominal"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains(noted), "{err}");
 }
 
 /// Every key the config's choices require and it lacks is named in one message (a config written

@@ -945,6 +945,17 @@ impl ReentryConfig {
                     .to_string(),
             ));
         }
+        // The g-switch times the drogue: its Mach number is read by nothing (a dispersion of it
+        // ran, with a note, and the tornados ranked its noise: an entry analyst's trial).
+        if self.g_switch() {
+            refused.push((
+                DROGUE_KEY.to_string(),
+                format!(
+                    "`{DROGUE_KEY}` is not used: drogue_trigger = \"g_switch\" times the drogue \
+                     (from g_switch_g, then drogue_delay_s), so it cannot be dispersed"
+                ),
+            ));
+        }
         // A bare fall flies no canopy: these two have a nominal of 0 (no delay, no area), which
         // the sampler would disperse with nothing reading them.
         if self.parachutes.is_none() {

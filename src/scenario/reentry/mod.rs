@@ -19,6 +19,11 @@ use crate::scenario::{Probability, RowSummary, SampleOutputs, Scenario};
 use crate::wgsl::{prelude, Precision};
 use cpu::SampleModel;
 
+/// The nominal ballistic coefficients [kg/m^2] a run flies without a note: a factor of 10 and
+/// more round the capsules of REFERENCE.md (Stardust's ~60, Hayabusa's ~120).
+/// A slip of units (grams, centimetres) moves it by 1,000 or 10,000.
+const BALLISTIC_COEFFICIENT_NOTED: (f64, f64) = (5.0, 5000.0);
+
 /// The reentry scenario: a validated config and the model built from it.
 pub struct Reentry {
     pub cfg: ReentryConfig,
@@ -260,6 +265,21 @@ impl Scenario for Reentry {
                  g_switch_g, then drogue_delay_s), and drogue_open_mach gives the Mach number \
                  it opened at",
                 self.cfg.drogue_deploy_mach()
+            ));
+        }
+        // A mass in grams (16,300 for a 16.3 kg capsule) flew 1,000 times too heavy with
+        // nothing said, at 7.7 km/s into the ground, and a diameter in metres for centimetres
+        // the same way (an entry analyst's trial). Stardust's is about 60 kg/m^2 (REFERENCE.md:
+        // 46 kg, 0.8128 m, Cd ~1.5), Hayabusa's about 120 (16.3 kg, 0.40 m, Cd ~1.1).
+        let beta = self.model.ballistic_coefficient(self.nominal());
+        if !(BALLISTIC_COEFFICIENT_NOTED.0..=BALLISTIC_COEFFICIENT_NOTED.1).contains(&beta) {
+            notes.push(format!(
+                "the nominal's ballistic coefficient m / (Cd A) is {} kg/m^2 (Cd at the highest \
+                 Mach number), outside {}-{} (Stardust's is about 60, Hayabusa's about 120): \
+                 are vehicle.mass_kg (kg) and vehicle.diameter_m (m) in their units?",
+                crate::config::sig(beta),
+                BALLISTIC_COEFFICIENT_NOTED.0,
+                BALLISTIC_COEFFICIENT_NOTED.1
             ));
         }
         let top_km_s = TAUBER_SUTTON_V_M_S[TAUBER_SUTTON_V_M_S.len() - 1] / 1000.0;

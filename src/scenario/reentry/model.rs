@@ -244,6 +244,14 @@ pub struct Model {
 }
 
 impl Model {
+    /// The ballistic coefficient m / (Cd A) of parameters `p` [kg/m^2], with the hypersonic Cd
+    /// (a table's row at its highest Mach number) times cd_scale.
+    pub fn ballistic_coefficient(&self, p: &[f64]) -> f64 {
+        let cd = self.cd_values.last().copied().unwrap_or(p[P_CD]) * p[P_CD_SCALE];
+        let area = std::f64::consts::PI * 0.25 * p[P_DIAM] * p[P_DIAM];
+        p[P_MASS] / (cd * area)
+    }
+
     pub fn new(cfg: &ReentryConfig) -> Model {
         let bplane_epoch_jd = cfg.entry.bplane().then(|| {
             epoch::parse_tdb_jd("entry.epoch", &cfg.entry.epoch).expect("validated epoch")
