@@ -157,6 +157,20 @@ pub fn parse_range(spec: &str) -> Result<Vec<f64>, ConfigError> {
         .collect())
 }
 
+/// A STOP that the grid from START by STEP does not reach is left out: said, with the last angle
+/// flown (-16:-6:3 flew -16 to -7 with nothing said of -6: an entry analyst's trial).
+pub fn stop_off_the_grid(spec: &str, angles: &[f64]) -> Option<String> {
+    let stop: f64 = spec.split(':').nth(1)?.trim().parse().ok()?;
+    let last = *angles.last()?;
+    let step = spec.split(':').nth(2)?.trim().parse::<f64>().ok()?;
+    ((stop - last).abs() > 1e-9 * step).then(|| {
+        format!(
+            "--fpa-deg {spec}: STOP {stop} is not on the grid from START by STEP; the last \
+             angle flown is {last}"
+        )
+    })
+}
+
 /// The most trajectories (angles x samples per point) one corridor flies: ~10 GB of outputs.
 pub const MAX_CORRIDOR_TRAJECTORIES: u64 = 10_000_000;
 
@@ -216,6 +230,7 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     run_notes.extend(crate::scenario::Scenario::run_notes(&sc));
     // The sweep's draws are the run's (a review found the note missing here).
     run_notes.extend(draws.unphysical_note(total as u64));
+    run_notes.extend(stop_off_the_grid(&opts.fpa_deg, &angles));
     for note in &run_notes {
         eprintln!("dispersa: note: {note}");
     }

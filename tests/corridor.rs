@@ -1,6 +1,6 @@
 //! The entry corridor: boundaries bracket the nominal, and move the way the physics says.
 
-use dispersa::corridor::{corridor, parse_range, CorridorOptions};
+use dispersa::corridor::{corridor, parse_range, stop_off_the_grid, CorridorOptions};
 use dispersa::engine::{BackendChoice, PrecisionChoice};
 
 const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
@@ -99,6 +99,18 @@ fn angle_ranges_are_checked() {
         "-14:-6:0.001",
     ] {
         assert!(parse_range(bad).is_err(), "{bad}");
+    }
+    // A STOP off the grid is left out, and said with the last angle flown (an entry analyst's
+    // trial: -16:-6:3 flew -16 to -7 with nothing said of -6); on the grid, nothing is said.
+    let spec = "-16:-6:3";
+    let note = stop_off_the_grid(spec, &parse_range(spec).unwrap()).expect("a note");
+    assert!(note.ends_with("the last angle flown is -7"), "{note}");
+    for on in ["-14:-6:0.25", "-8:-4:0.1", "-10:-10:1"] {
+        assert_eq!(
+            stop_off_the_grid(on, &parse_range(on).unwrap()),
+            None,
+            "{on}"
+        );
     }
 }
 

@@ -529,8 +529,19 @@ fn report_refuses_to_replace_a_directory_that_is_not_a_report() {
     let mut o = opts(&run_dir);
     o.out = Some(second.clone());
     o.force = true;
-    assert!(report(&o).unwrap_err().to_string().contains("Parquet"));
+    let e = report(&o).unwrap_err().to_string();
+    assert!(
+        e.contains("holds a run's Parquet files (samples.parquet)"),
+        "{e}"
+    );
     assert!(second.join("samples.parquet").exists());
+    // Nor over a corridor, named as one (it was called a run's: an entry analyst's trial).
+    let swept = tmp.path().join("swept");
+    std::fs::create_dir(&swept).unwrap();
+    std::fs::write(swept.join("corridor.parquet"), b"").unwrap();
+    o.out = Some(swept.clone());
+    let e = report(&o).unwrap_err().to_string();
+    assert!(e.contains("holds a corridor's Parquet files"), "{e}");
 
     // A run's report is made again in place; the report of another run is not replaced
     // without --force (a batch trial's second report replaced the first's, unsaid).

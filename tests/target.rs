@@ -418,6 +418,20 @@ fn dispersa_target_writes_the_aimed_config() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("--write") && err.contains("--force"), "{err}");
     assert_eq!(std::fs::read_to_string(&aimed).unwrap(), written);
+    // A directory no file can be created in is refused before the aim flies (it flew every
+    // pass, then failed with exit 1: an entry analyst's trial). /proc refuses even root.
+    let o = target(&[
+        off.as_os_str(),
+        "--write".as_ref(),
+        "/proc/aimed.toml".as_ref(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot be written in /proc"), "{err}");
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("pass"),
+        "flew before refusing"
+    );
 }
 
 /// The --set overrides that an aim flew with go into the written file with it: a B-plane aim at

@@ -537,6 +537,15 @@ fn writable_aim(out: &std::path::Path, force: bool) -> Result<(), String> {
     if out.exists() && !force {
         return Err("exists; pass --force to replace it".into());
     }
+    // A directory the file cannot be created in (read-only, not ours) fails here, before the
+    // flights, not after them with exit 1 (an entry analyst's trial).
+    let probe = parent.join(format!(".dispersa-write-probe-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|e| format!("cannot be written in {}: {e}", parent.display()))?;
+    let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 

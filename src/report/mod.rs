@@ -247,14 +247,18 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             dir.display()
         )));
     }
-    if ["samples.parquet", "corridor.parquet"]
-        .iter()
-        .any(|f| out.join(f).exists())
-    {
-        return Err(ReportError::Input(format!(
-            "--out {}: holds a run's Parquet files; a report there would replace them",
-            out.display()
-        )));
+    // Named by what it holds (a corridor's was called a run's: an entry analyst's trial).
+    for (file, what) in [
+        ("samples.parquet", "a run's"),
+        ("corridor.parquet", "a corridor's"),
+    ] {
+        if out.join(file).exists() {
+            return Err(ReportError::Input(format!(
+                "--out {}: holds {what} Parquet files ({file}); a report there would replace \
+                 them",
+                out.display()
+            )));
+        }
     }
     // A report of this same directory is replaced as it is made again; one of another run is
     // not without --force (a batch trial's report of one run replaced another's unsaid).
