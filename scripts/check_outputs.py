@@ -148,6 +148,11 @@ def check_trajectories(path, samples, run_file):
     run_meta = file_meta(run_file)
     assert meta["dispersa.config"] == run_meta["dispersa.config"], \
         "trajectories.parquet: another config than the run's"
+    # The run's own build and engine, copied beside the report's.
+    for key in ("git_commit", "samples", "nominal", "backend", "precision"):
+        if f"dispersa.{key}" in run_meta:
+            assert meta.get(f"dispersa.run_{key}") == run_meta[f"dispersa.{key}"], \
+                f"trajectories.parquet: dispersa.run_{key} is not the run's dispersa.{key}"
     for col in t.column_names:
         assert col in ("trajectory", "sample", "canopy") or unit(t, col), \
             f"trajectories.parquet: {col} has no unit"

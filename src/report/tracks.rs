@@ -100,7 +100,8 @@ impl TrackTable {
 }
 
 /// trajectories.parquet's key-value metadata: the run's config, overrides, scenario and seed
-/// (what was flown again), and this build and the engine that flew it (the f64 CPU reference).
+/// (what was flown again), the run's build, sample count and engine (`dispersa.run_*`), and
+/// this build and the engine that flew it again (the f64 CPU reference).
 pub fn metadata(run: &HashMap<String, String>, source: &Path) -> Vec<(String, String)> {
     let kept = [
         "dispersa.scenario",
@@ -112,6 +113,21 @@ pub fn metadata(run: &HashMap<String, String>, source: &Path) -> Vec<(String, St
         .iter()
         .filter_map(|k| run.get(*k).map(|v| (k.to_string(), v.clone())))
         .collect();
+    // The run's own build and engine beside this one's, under `dispersa.run_*`: a report made
+    // by another build than the run's could not be told from the file (a notebook user's trial).
+    for k in [
+        "version",
+        "git_commit",
+        "samples",
+        "nominal",
+        "backend",
+        "adapter",
+        "precision",
+    ] {
+        if let Some(v) = run.get(&format!("dispersa.{k}")) {
+            m.push((format!("dispersa.run_{k}"), v.clone()));
+        }
+    }
     for (k, v) in [
         ("dispersa.version", env!("CARGO_PKG_VERSION")),
         ("dispersa.git_commit", env!("DISPERSA_GIT_COMMIT")),
