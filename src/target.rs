@@ -230,7 +230,8 @@ pub struct Aimed {
     pub notes: Vec<String>,
     /// The aimed nominal, what an analyst checks before taking the aim.
     pub nominal: AimedNominal,
-    /// In bplane mode, how far the aim lies inside the skip-out edge.
+    /// How far the aim lies inside the skip-out edge: in |B| (bplane mode) or in the flight
+    /// path angle (state mode).
     pub skip_margin: Option<SkipMargin>,
 }
 
@@ -323,7 +324,7 @@ pub fn aim_with(
         if pass.miss_m() <= AIM_TOLERANCE_M {
             let notes = aim_notes(&raw, keys, aim, passes[0].aim, cfg.entry.bplane());
             let nominal = aimed_nominal(&cfg, flown);
-            let skip_margin = cfg.entry.bplane().then(|| skip_margin(&cfg, aim));
+            let skip_margin = Some(skip_margin(&cfg, aim));
             return Ok(Aimed {
                 keys,
                 passes,
@@ -654,103 +655,162 @@ fn cartesian(b: f64, theta: f64) -> [f64; 2] {
     [b * theta.cos(), b * theta.sin()]
 }
 
-/// How far a B-plane aim lies inside the skip-out edge: the least |B| beyond the aim, the angle
-/// held, at which the nominal no longer lands (it skips out, or passes above the interface).
+/// What the skip-out margin is measured along: |B| outwards at the aim's B-plane angle (bplane
+/// mode), or the entry flight path angle towards the horizontal (state mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarginAxis {
+    B,
+    FlightPathAngle,
+}
+
+impl MarginAxis {
+    /// The unit of [`SkipMargin::gap`] and [`SkipMargin::sigma`].
+    pub fn unit(self) -> &'static str {
+        match self {
+            MarginAxis::B => "km",
+            MarginAxis::FlightPathAngle => "deg",
+        }
+    }
+}
+
+/// How far an aim lies inside the skip-out edge: the least move along [`MarginAxis`] from the
+/// aim at which the nominal no longer lands (it skips out, or passes above the interface).
 #[derive(Debug, Clone)]
 pub struct SkipMargin {
-    /// |B| at the edge less the aim's [km], to [`SKIP_EDGE_TOL_KM`] (the last |B| that lands).
-    pub gap_km: f64,
+    pub axis: MarginAxis,
+    /// The edge less the aim, in the axis's unit, to [`SKIP_EDGE_TOL_KM`] or
+    /// [`SKIP_EDGE_TOL_DEG`] (the last value that lands); infinite where no edge was found.
+    pub gap: f64,
     /// How the flight beyond the edge ended, e.g. "skipped_out".
     pub beyond: String,
-    /// The sigma of the dispersed B along |B| at the aim's angle [km]: the delivery
-    /// covariance's, or else measured on the run's draws; none where B is not dispersed.
-    pub sigma_km: Option<f64>,
+    /// The sigma of the dispersed B along |B| at the aim's angle [km] (the delivery
+    /// covariance's, or else measured on the run's draws), or of the dispersed flight path
+    /// angle [deg] (measured on the draws); none where it is not dispersed.
+    pub sigma: Option<f64>,
 }
 
 impl SkipMargin {
-    /// The share of deliveries beyond the edge, from B's dispersion alone (normal, one-sided):
-    /// the density, the mass and the other dispersions move the edge as well.
+    /// The share of samples beyond the edge, from the axis's dispersion alone (normal,
+    /// one-sided): the density, the mass and the other dispersions move the edge as well.
     pub fn share_beyond(&self) -> Option<f64> {
-        self.sigma_km
-            .map(|s| 0.5 * statrs::function::erf::erfc(self.gap_km / s / std::f64::consts::SQRT_2))
+        self.sigma
+            .map(|s| 0.5 * statrs::function::erf::erfc(self.gap / s / std::f64::consts::SQRT_2))
     }
 }
 
 /// How far out in |B| the skip-out edge is sought [km].
 pub const SKIP_EDGE_REACH_KM: f64 = 1024.0;
+/// How far towards the horizontal the skip-out edge is sought in state mode [deg].
+pub const SKIP_EDGE_REACH_DEG: f64 = 10.24;
+/// The state mode's edge is located to this [deg] (about 0.1 km of |B| on the shipped asymptote).
+pub const SKIP_EDGE_TOL_DEG: f64 = 1e-3;
 
-/// The aim's [`SkipMargin`]: |B| stepped outwards from 1/4 km, doubling, until the nominal does
-/// not land, then the edge bisected. Where it lands up to [`SKIP_EDGE_REACH_KM`] out, a margin
-/// of infinity with no edge (said so; nothing was printed, a review).
-fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> SkipMargin {
-    let (b, theta) = polar(aim);
-    // Ok where the nominal lands, else how it ended.
-    let lands = |gap: f64| {
-        let mut probe = cfg.clone();
-        set_aim(&mut probe, cartesian(b + gap, theta));
-        match nominal(&probe) {
-            Ok((_, o)) if o.status == ST_LANDED => Ok(()),
-            Ok((_, o)) => Err(STATUS_NAMES[o.status as usize].to_string()),
-            Err(_) => Err(STATUS_NAMES[ST_FAILED as usize].to_string()),
-        }
-    };
-    let (mut lo, mut hi) = (0.0, 0.25);
+/// Where `lands(gap)` stops holding: stepped outwards from `first`, doubling, up to `reach`, then
+/// bisected to `tol`. (gap, how the flight beyond it ended); infinite where it lands up to
+/// `reach` (said so; nothing was printed, a review).
+fn edge(
+    lands: impl Fn(f64) -> Result<(), String>,
+    first: f64,
+    reach: f64,
+    tol: f64,
+) -> (f64, String) {
+    let (mut lo, mut hi) = (0.0, first);
     let mut beyond = loop {
         match lands(hi) {
-            Ok(()) if hi < SKIP_EDGE_REACH_KM => (lo, hi) = (hi, 2.0 * hi),
-            Ok(()) => {
-                return SkipMargin {
-                    gap_km: f64::INFINITY,
-                    beyond: String::new(),
-                    sigma_km: None,
-                }
-            }
+            Ok(()) if hi < reach => (lo, hi) = (hi, (2.0 * hi).min(reach)),
+            Ok(()) => return (f64::INFINITY, String::new()),
             Err(how) => break how,
         }
     };
-    while hi - lo > SKIP_EDGE_TOL_KM {
+    while hi - lo > tol {
         let mid = 0.5 * (lo + hi);
         match lands(mid) {
             Ok(()) => lo = mid,
             Err(how) => (hi, beyond) = (mid, how),
         }
     }
-    let (ct, st) = (theta.cos(), theta.sin());
-    let sigma_km = match cfg.entry.delivery_covariance.as_ref() {
-        Some(c) => Some((ct * ct * c[0][0] + 2.0 * ct * st * c[0][1] + st * st * c[1][1]).sqrt()),
-        None => b_sigma_drawn(cfg, [ct, st]),
-    };
-    SkipMargin {
-        gap_km: lo,
-        beyond,
-        sigma_km,
+    (lo, beyond)
+}
+
+/// Ok where `cfg`'s nominal lands, else how it ended.
+fn nominal_lands(cfg: &ReentryConfig) -> Result<(), String> {
+    match nominal(cfg) {
+        Ok((_, o)) if o.status == ST_LANDED => Ok(()),
+        Ok((_, o)) => Err(STATUS_NAMES[o.status as usize].to_string()),
+        Err(_) => Err(STATUS_NAMES[ST_FAILED as usize].to_string()),
     }
 }
 
-/// Draws of the run's sampler that measure B's spread along |B| where it is dispersed by
-/// `[dispersions]` or `[[correlated]]` rather than the delivery covariance: the sigma to 1.1 %
-/// (1 / sqrt(2 n)). Without it the margin printed no sigma and no warning, and a 65 N aim with
-/// 2.5 km normals on B.T and B.R skipped out in 24.5 % of 400 samples (a review).
+/// The aim's [`SkipMargin`]: in bplane mode along |B| from 1/4 km out, in state mode along the
+/// flight path angle from 0.01 deg shallower (an aim 2,455 km downrange at -9 deg, at the edge
+/// the corridor finds, was printed with no margin: an entry analyst's trial).
+fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> SkipMargin {
+    if !cfg.entry.bplane() {
+        let fpa = cfg.entry.flight_path_angle_deg.unwrap_or(f64::NAN);
+        let lands = |gap: f64| {
+            let mut probe = cfg.clone();
+            probe.entry.flight_path_angle_deg = Some(fpa + gap);
+            nominal_lands(&probe)
+        };
+        // Not up to the horizontal itself: the entry state must descend.
+        let reach = SKIP_EDGE_REACH_DEG.min(-fpa - SKIP_EDGE_TOL_DEG);
+        let (gap, beyond) = edge(lands, 0.01_f64.min(reach), reach, SKIP_EDGE_TOL_DEG);
+        return SkipMargin {
+            axis: MarginAxis::FlightPathAngle,
+            gap,
+            beyond,
+            sigma: sigma_drawn(cfg, |p| p[P_FPA]),
+        };
+    }
+    let (b, theta) = polar(aim);
+    let lands = |gap: f64| {
+        let mut probe = cfg.clone();
+        set_aim(&mut probe, cartesian(b + gap, theta));
+        nominal_lands(&probe)
+    };
+    let (gap, beyond) = edge(lands, 0.25, SKIP_EDGE_REACH_KM, SKIP_EDGE_TOL_KM);
+    let (ct, st) = (theta.cos(), theta.sin());
+    let sigma = match cfg.entry.delivery_covariance.as_ref() {
+        Some(c) => Some((ct * ct * c[0][0] + 2.0 * ct * st * c[0][1] + st * st * c[1][1]).sqrt()),
+        None => {
+            let at = |name: &str| PARAM_NAMES.iter().position(|n| *n == name);
+            match (at("entry.b_t_km"), at("entry.b_r_km")) {
+                (Some(it), Some(ir)) => sigma_drawn(cfg, |p| p[it] * ct + p[ir] * st),
+                _ => None,
+            }
+        }
+    };
+    SkipMargin {
+        axis: MarginAxis::B,
+        gap,
+        beyond,
+        sigma,
+    }
+}
+
+/// Draws of the run's sampler that measure a dispersed value's spread (B along |B| where it is
+/// dispersed by `[dispersions]` or `[[correlated]]` rather than the delivery covariance, the
+/// flight path angle): the sigma to 1.1 % (1 / sqrt(2 n)). Without it the margin printed no
+/// sigma and no warning, and a 65 N aim with 2.5 km normals on B.T and B.R skipped out in
+/// 24.5 % of 400 samples (a review).
 const SIGMA_DRAWS: u64 = 4000;
 
-/// The standard deviation of B along `u` (the aim's direction in the B-plane) over the run's
-/// first [`SIGMA_DRAWS`] draws [km]; none where B is not dispersed (a spread under 1 mm).
-fn b_sigma_drawn(cfg: &ReentryConfig, u: [f64; 2]) -> Option<f64> {
+/// The standard deviation of `value` of the run's first [`SIGMA_DRAWS`] draws' parameters;
+/// none where it is not dispersed (a spread under 1e-6 of its unit).
+fn sigma_drawn(cfg: &ReentryConfig, value: impl Fn(&[f64]) -> f64) -> Option<f64> {
     let sc = Reentry::new(cfg.clone());
     let drawn = Samples::new(&sc, cfg.run.seed, false)
         .ok()?
         .draw(&sc, 0..SIGMA_DRAWS, None);
-    let at = |name: &str| PARAM_NAMES.iter().position(|n| *n == name);
-    let (it, ir) = (at("entry.b_t_km")?, at("entry.b_r_km")?);
     let x: Vec<f64> = drawn
         .params
         .iter()
-        .map(|p| p[it] * u[0] + p[ir] * u[1])
+        .map(|p| value(p))
         .filter(|x| x.is_finite())
         .collect();
     let sd = crate::stats::summarize_owned(x)?.std;
-    // Undispersed B draws the same value to rounding (a spread of ~1e-12 km read as "2.8e9
-    // sigma": a fuzzing trial); a millimetre is far below any delivery's spread.
+    // An undispersed value draws the same value to rounding (a spread of ~1e-12 km read as
+    // "2.8e9 sigma": a fuzzing trial); a millimetre or a microdegree is far below any spread.
     (sd > 1e-6).then_some(sd)
 }
 

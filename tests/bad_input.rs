@@ -2474,23 +2474,33 @@ fn dispersions_that_nothing_reads_and_a_heat_limit_in_w_m2_are_refused() {
     assert_eq!(code, 0, "{err}");
 }
 
-/// A mass in grams or a diameter in the wrong unit, within each key's own bounds, is noted by
-/// the ballistic coefficient it gives (a 16.3 kg capsule given as 16,300 flew into the ground at
-/// 7.7 km/s with nothing said: an entry analyst's trial); the shipped capsule's is not.
+/// Unit slips within a key's own bounds are noted: a mass in grams or a diameter in the wrong
+/// unit by the ballistic coefficient it gives (a 16.3 kg capsule given as 16,300 flew into the
+/// ground at 7.7 km/s with nothing said), a correlation length in metres by its length beyond
+/// any atmosphere (an entry analyst's trial); the shipped config has neither note.
 #[test]
-fn a_ballistic_coefficient_no_capsule_has_is_noted() {
-    let noted = "the nominal's ballistic coefficient m / (Cd A) is";
-    for (set, beta) in [
-        ("vehicle.mass_kg=16300", "24597 kg/m^2"),
-        ("vehicle.diameter_m=7.5", "0.6036 kg/m^2"),
+fn unit_slips_within_a_keys_bounds_are_noted() {
+    let beta = "the nominal's ballistic coefficient m / (Cd A) is";
+    let deep = "is longer than the atmosphere is deep";
+    for (set, said) in [
+        ("vehicle.mass_kg=16300", format!("{beta} 24597 kg/m^2")),
+        ("vehicle.diameter_m=7.5", format!("{beta} 0.6036 kg/m^2")),
+        (
+            "winds.perturbation.correlation_length_km=3000",
+            format!("winds.perturbation.correlation_length_km = 3000 km {deep}"),
+        ),
+        (
+            "atmosphere.perturbation.correlation_length_km=10000",
+            format!("atmosphere.perturbation.correlation_length_km = 10000 km {deep}"),
+        ),
     ] {
         let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--nominal", "--set", set]);
         assert_eq!(code, 0, "{err}");
-        assert!(err.contains(&format!("{noted} {beta}")), "{set}: {err}");
+        assert!(err.contains(&said), "{set}: {err}");
     }
     let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--nominal"]);
     assert_eq!(code, 0, "{err}");
-    assert!(!err.contains(noted), "{err}");
+    assert!(!err.contains(beta) && !err.contains(deep), "{err}");
 }
 
 /// Every key the config's choices require and it lacks is named in one message (a config written

@@ -328,14 +328,14 @@ fn dispersa_target_reaches_targets_near_the_skip_out_edge() {
         eprintln!(
             "{lat} N: {} passes, gap {:.3} km ({}), sigma {:?}, share {:?}",
             aimed.passes.len(),
-            m.gap_km,
+            m.gap,
             m.beyond,
-            m.sigma_km,
+            m.sigma,
             m.share_beyond()
         );
         assert_eq!(m.beyond, "skipped_out");
         // The sweep's edges: 4.1 and 1.9 km beyond these aims.
-        assert!(gap_lo < m.gap_km && m.gap_km < gap_hi, "{}", m.gap_km);
+        assert!(gap_lo < m.gap && m.gap < gap_hi, "{}", m.gap);
         if lat != 65.0 {
             continue;
         }
@@ -381,7 +381,7 @@ fn the_skip_margin_measures_b_dispersed_without_a_delivery_covariance() {
         .expect("aims")
         .skip_margin
         .expect("a margin");
-    let sigma = m.sigma_km.expect("a sigma from the draws");
+    let sigma = m.sigma.expect("a sigma from the draws");
     // 4,000 draws measure a sigma to 1.1 % (1 / sqrt(2 n)); bound 4 of those.
     assert!((sigma / 2.5 - 1.0).abs() < 0.045, "{sigma}");
     assert!(m.share_beyond().unwrap() > 0.1, "{m:?}");
@@ -398,7 +398,7 @@ fn the_skip_margin_measures_b_dispersed_without_a_delivery_covariance() {
         .expect("aims")
         .skip_margin
         .expect("a margin");
-    assert_eq!(m.sigma_km, None, "{m:?}");
+    assert_eq!(m.sigma, None, "{m:?}");
 }
 
 #[test]
@@ -679,6 +679,6 @@ fn an_aim_with_no_skip_out_edge_within_reach_says_so() {
     let aimed =
         dispersa::target::aim(path, &["landing.target_lat_deg=-30".into()]).expect("aims at 30 S");
     let m = aimed.skip_margin.expect("a margin in bplane mode");
-    assert!(m.gap_km.is_infinite(), "{m:?}");
+    assert!(m.gap.is_infinite(), "{m:?}");
     assert_eq!(m.share_beyond().unwrap_or(0.0), 0.0);
 }

@@ -505,3 +505,38 @@ fn dispersa_target_writes_through_a_link_and_keeps_permissions() {
         .collect();
     assert!(left.is_empty());
 }
+
+/// In state mode the aim's margin to the skip-out edge is measured along the flight path angle
+/// (an aim at -9 deg, at the edge the corridor finds, was printed with none: an entry analyst's
+/// trial): the nominal lands at the edge and skips out just beyond it, and the sigma is the
+/// dispersed angle's.
+#[test]
+fn the_state_mode_margin_is_the_flight_path_angle_to_the_skip_out_edge() {
+    let sets = ["entry.flight_path_angle_deg=-6.0".to_string()];
+    let aimed = dispersa::target::aim(std::path::Path::new(DEFAULT_CONFIG), &sets).expect("aims");
+    let m = aimed.skip_margin.expect("a margin in state mode too");
+    assert_eq!(m.axis, dispersa::target::MarginAxis::FlightPathAngle);
+    assert_eq!(m.beyond, "skipped_out");
+    assert!(m.gap > 0.0 && m.gap < 2.0, "{m:?}");
+    // The aimed entry point with the angle at the edge, and just beyond it.
+    let (lat, lon) = (
+        aimed.passes.last().unwrap().aim[0],
+        aimed.passes.last().unwrap().aim[1],
+    );
+    let status_at = |fpa: f64| {
+        let cfg = config_with(&[
+            &format!("entry.flight_path_angle_deg={fpa}"),
+            &format!("entry.latitude_deg={lat}"),
+            &format!("entry.longitude_deg={lon}"),
+        ]);
+        let (sc, params, inputs) = sample_inputs(&cfg, 1, true);
+        outputs(&cpu(), &sc, &params, &inputs)[0].status
+    };
+    let tol = dispersa::target::SKIP_EDGE_TOL_DEG;
+    assert_eq!(status_at(-6.0 + m.gap), ST_LANDED);
+    assert_eq!(status_at(-6.0 + m.gap + 2.0 * tol), ST_SKIPPED_OUT);
+    // The shipped dispersion of the angle is a 0.05 deg normal; 4,000 draws measure a sigma to
+    // 1.1 % (1 / sqrt(2 n)), bound 4 of those.
+    let sigma = m.sigma.expect("the angle is dispersed");
+    assert!((sigma / 0.05 - 1.0).abs() < 0.045, "{sigma}");
+}

@@ -752,36 +752,53 @@ fn print_report(r: &RunReport) {
     }
 }
 
-/// A B-plane aim's margin to the skip-out edge, and a warning where B's dispersion alone
+/// An aim's margin to the skip-out edge, and a warning where the dispersion along it alone
 /// carries more than 0.135 % of the samples past it (an aim at 60 N on the shipped asymptote
 /// converged 4.1 km inside the edge, 1.9 sigma: 2.7 % from B alone, and 4 % of a run with every
 /// dispersion skipped out).
 fn print_skip_margin(m: &crate::target::SkipMargin) {
-    if m.gap_km.is_infinite() {
-        say!(
-            "the nominal still lands with |B| {:.0} km beyond the aim at this angle: no skip-out \
-             edge within that reach",
-            crate::target::SKIP_EDGE_REACH_KM
-        );
+    use crate::target::MarginAxis;
+    let unit = m.axis.unit();
+    let dispersed = match m.axis {
+        MarginAxis::B => "the dispersed B along |B| at this angle",
+        MarginAxis::FlightPathAngle => "the dispersed flight path angle",
+    };
+    if m.gap.is_infinite() {
+        let reach = match m.axis {
+            MarginAxis::B => format!("with |B| {:.0} km beyond the aim at this angle", {
+                crate::target::SKIP_EDGE_REACH_KM
+            }),
+            MarginAxis::FlightPathAngle => "at every shallower flight path angle tried".into(),
+        };
+        say!("the nominal still lands {reach}: no skip-out edge within that reach");
         return;
     }
-    let sigmas = m.sigma_km.map_or(String::new(), |s| {
-        format!(
-            " ({:.1} sigma of the dispersed B along |B| at this angle, {s:.2} km)",
-            m.gap_km / s
-        )
+    let sigmas = m.sigma.map_or(String::new(), |s| {
+        format!(" ({:.1} sigma of {dispersed}, {s:.3} {unit})", m.gap / s)
     });
-    say!(
-        "the aim lies {:.2} km inside the edge in |B| beyond which the nominal no longer lands \
-         ({}){sigmas}",
-        m.gap_km,
-        m.beyond
-    );
+    match m.axis {
+        MarginAxis::B => say!(
+            "the aim lies {:.3} km inside the edge in |B| beyond which the nominal no longer \
+             lands ({}){sigmas}",
+            m.gap,
+            m.beyond
+        ),
+        MarginAxis::FlightPathAngle => say!(
+            "the entry lies {:.3} deg of flight path angle inside the skip-out edge: that much \
+             shallower, the nominal no longer lands ({}){sigmas}",
+            m.gap,
+            m.beyond
+        ),
+    }
     if let Some(p) = m.share_beyond().filter(|&p| p > 0.00135) {
+        let what = match m.axis {
+            MarginAxis::B => "deliveries pass that edge from B's dispersion",
+            MarginAxis::FlightPathAngle => "samples pass that edge from the angle's dispersion",
+        };
         eprintln!(
-            "dispersa: warning: about {} % of deliveries pass that edge from B's dispersion \
-             alone (normal, one-sided; the other dispersions move the edge too): a dispersed run \
-             of this aim will have samples that do not land",
+            "dispersa: warning: about {} % of {what} alone (normal, one-sided; the other \
+             dispersions move the edge too): a dispersed run of this aim will have samples that \
+             do not land",
             crate::report::percent(100.0 * p, 1)
         );
     }

@@ -24,6 +24,10 @@ use cpu::SampleModel;
 /// A slip of units (grams, centimetres) moves it by 1,000 or 10,000.
 const BALLISTIC_COEFFICIENT_NOTED: (f64, f64) = (5.0, 5000.0);
 
+/// A perturbation's correlation length [km] beyond which it is noted: more than the deepest
+/// atmosphere a config can give (1,000 km, the interface's upper bound).
+const LONGEST_CORRELATION_KM: f64 = config::MAX_ENTRY_ALTITUDE_KM;
+
 /// The reentry scenario: a validated config and the model built from it.
 pub struct Reentry {
     pub cfg: ReentryConfig,
@@ -281,6 +285,36 @@ impl Scenario for Reentry {
                 BALLISTIC_COEFFICIENT_NOTED.0,
                 BALLISTIC_COEFFICIENT_NOTED.1
             ));
+        }
+        // A correlation length in metres for kilometres (3,000 for 3 km) draws one offset for
+        // the whole profile with nothing said (an entry analyst's trial); longer than any
+        // atmosphere, it is noted (a deliberate bias can say so by a shorter length).
+        let lengths = [
+            (
+                "atmosphere.perturbation.correlation_length_km",
+                self.cfg
+                    .atmosphere
+                    .perturbation
+                    .as_ref()
+                    .map(|p| p.correlation_length_km),
+            ),
+            (
+                "winds.perturbation.correlation_length_km",
+                self.cfg
+                    .winds
+                    .as_ref()
+                    .and_then(|w| w.perturbation.as_ref())
+                    .map(|p| p.correlation_length_km),
+            ),
+        ];
+        for (key, length) in lengths {
+            if let Some(l) = length.filter(|&l| l > LONGEST_CORRELATION_KM) {
+                notes.push(format!(
+                    "{key} = {} km is longer than the atmosphere is deep: each sample's \
+                     perturbation is one offset over the whole profile (was it given in m?)",
+                    crate::config::sig(l)
+                ));
+            }
         }
         let top_km_s = TAUBER_SUTTON_V_M_S[TAUBER_SUTTON_V_M_S.len() - 1] / 1000.0;
         let v = self.nominal()[P_VEL];
