@@ -149,7 +149,7 @@ def check_trajectories(path, samples, run_file):
     assert meta["dispersa.config"] == run_meta["dispersa.config"], \
         "trajectories.parquet: another config than the run's"
     # The run's own build and engine, copied beside the report's.
-    for key in ("git_commit", "samples", "nominal", "backend", "precision"):
+    for key in ("version", "git_commit", "samples", "nominal", "backend", "adapter", "precision"):
         if f"dispersa.{key}" in run_meta:
             assert meta.get(f"dispersa.run_{key}") == run_meta[f"dispersa.{key}"], \
                 f"trajectories.parquet: dispersa.run_{key} is not the run's dispersa.{key}"

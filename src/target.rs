@@ -232,7 +232,7 @@ pub struct Aimed {
     pub nominal: AimedNominal,
     /// How far the aim lies inside the skip-out edge: in |B| (bplane mode) or in the flight
     /// path angle (state mode).
-    pub skip_margin: Option<SkipMargin>,
+    pub skip_margin: SkipMargin,
 }
 
 /// The aimed nominal trajectory: its entry state (in bplane mode the one the aim maps to),
@@ -324,7 +324,7 @@ pub fn aim_with(
         if pass.miss_m() <= AIM_TOLERANCE_M {
             let notes = aim_notes(&raw, keys, aim, passes[0].aim, cfg.entry.bplane());
             let nominal = aimed_nominal(&cfg, flown);
-            let skip_margin = Some(skip_margin(&cfg, aim));
+            let skip_margin = skip_margin(&cfg, aim);
             return Ok(Aimed {
                 keys,
                 passes,
@@ -679,22 +679,32 @@ impl MarginAxis {
 pub struct SkipMargin {
     pub axis: MarginAxis,
     /// The edge less the aim, in the axis's unit, to [`SKIP_EDGE_TOL_KM`] or
-    /// [`SKIP_EDGE_TOL_DEG`] (the last value that lands); infinite where no edge was found.
+    /// [`SKIP_EDGE_TOL_DEG`] (the last value that lands); infinite where none was found within
+    /// `reach`.
     pub gap: f64,
+    /// How far from the aim the edge was sought, in the axis's unit.
+    pub reach: f64,
     /// How the flight beyond the edge ended, e.g. "skipped_out".
     pub beyond: String,
     /// The sigma of the dispersed B along |B| at the aim's angle [km] (the delivery
     /// covariance's, or else measured on the run's draws), or of the dispersed flight path
     /// angle [deg] (measured on the draws); none where it is not dispersed.
     pub sigma: Option<f64>,
+    /// The dispersed values' mean less the aim's, in the axis's unit (0 for the delivery
+    /// covariance, drawn about the aim): a normal with its own `mean`, or a uniform's bounds
+    /// off the config's value, centre the draws elsewhere (a review).
+    pub offset: f64,
 }
 
 impl SkipMargin {
     /// The share of samples beyond the edge, from the axis's dispersion alone (normal,
-    /// one-sided): the density, the mass and the other dispersions move the edge as well.
+    /// one-sided, about the draws' mean): the density, the mass and the other dispersions move
+    /// the edge as well.
     pub fn share_beyond(&self) -> Option<f64> {
-        self.sigma
-            .map(|s| 0.5 * statrs::function::erf::erfc(self.gap / s / std::f64::consts::SQRT_2))
+        self.sigma.map(|s| {
+            let z = (self.gap - self.offset) / s;
+            0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2)
+        })
     }
 }
 
@@ -752,14 +762,23 @@ fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> SkipMargin {
             probe.entry.flight_path_angle_deg = Some(fpa + gap);
             nominal_lands(&probe)
         };
-        // Not up to the horizontal itself: the entry state must descend.
+        // Not up to the horizontal itself: the entry state must descend. An entry within a
+        // step of it has no room to search (a review: a probe steeper than the aim was read
+        // as "shallower").
         let reach = SKIP_EDGE_REACH_DEG.min(-fpa - SKIP_EDGE_TOL_DEG);
-        let (gap, beyond) = edge(lands, 0.01_f64.min(reach), reach, SKIP_EDGE_TOL_DEG);
+        let (gap, beyond) = if reach >= 0.01 {
+            edge(lands, 0.01, reach, SKIP_EDGE_TOL_DEG)
+        } else {
+            (0.0, "the horizontal".to_string())
+        };
+        let drawn = moments_drawn(cfg, |p| p[P_FPA]);
         return SkipMargin {
             axis: MarginAxis::FlightPathAngle,
             gap,
+            reach: reach.max(0.0),
             beyond,
-            sigma: sigma_drawn(cfg, |p| p[P_FPA]),
+            sigma: drawn.map(|d| d.1),
+            offset: drawn.map_or(0.0, |d| d.0 - fpa),
         };
     }
     let (b, theta) = polar(aim);
@@ -770,21 +789,27 @@ fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> SkipMargin {
     };
     let (gap, beyond) = edge(lands, 0.25, SKIP_EDGE_REACH_KM, SKIP_EDGE_TOL_KM);
     let (ct, st) = (theta.cos(), theta.sin());
-    let sigma = match cfg.entry.delivery_covariance.as_ref() {
-        Some(c) => Some((ct * ct * c[0][0] + 2.0 * ct * st * c[0][1] + st * st * c[1][1]).sqrt()),
+    let (sigma, offset) = match cfg.entry.delivery_covariance.as_ref() {
+        Some(c) => (
+            Some((ct * ct * c[0][0] + 2.0 * ct * st * c[0][1] + st * st * c[1][1]).sqrt()),
+            0.0,
+        ),
         None => {
             let at = |name: &str| PARAM_NAMES.iter().position(|n| *n == name);
-            match (at("entry.b_t_km"), at("entry.b_r_km")) {
-                (Some(it), Some(ir)) => sigma_drawn(cfg, |p| p[it] * ct + p[ir] * st),
+            let drawn = match (at("entry.b_t_km"), at("entry.b_r_km")) {
+                (Some(it), Some(ir)) => moments_drawn(cfg, |p| p[it] * ct + p[ir] * st),
                 _ => None,
-            }
+            };
+            (drawn.map(|d| d.1), drawn.map_or(0.0, |d| d.0 - b))
         }
     };
     SkipMargin {
         axis: MarginAxis::B,
         gap,
+        reach: SKIP_EDGE_REACH_KM,
         beyond,
         sigma,
+        offset,
     }
 }
 
@@ -795,9 +820,9 @@ fn skip_margin(cfg: &ReentryConfig, aim: [f64; 2]) -> SkipMargin {
 /// 24.5 % of 400 samples (a review).
 const SIGMA_DRAWS: u64 = 4000;
 
-/// The standard deviation of `value` of the run's first [`SIGMA_DRAWS`] draws' parameters;
-/// none where it is not dispersed (a spread under 1e-6 of its unit).
-fn sigma_drawn(cfg: &ReentryConfig, value: impl Fn(&[f64]) -> f64) -> Option<f64> {
+/// The mean and the standard deviation of `value` of the run's first [`SIGMA_DRAWS`] draws'
+/// parameters; none where it is not dispersed (a spread under 1e-6 of its unit).
+fn moments_drawn(cfg: &ReentryConfig, value: impl Fn(&[f64]) -> f64) -> Option<(f64, f64)> {
     let sc = Reentry::new(cfg.clone());
     let drawn = Samples::new(&sc, cfg.run.seed, false)
         .ok()?
@@ -808,10 +833,10 @@ fn sigma_drawn(cfg: &ReentryConfig, value: impl Fn(&[f64]) -> f64) -> Option<f64
         .map(|p| value(p))
         .filter(|x| x.is_finite())
         .collect();
-    let sd = crate::stats::summarize_owned(x)?.std;
+    let m = crate::stats::summarize_owned(x)?;
     // An undispersed value draws the same value to rounding (a spread of ~1e-12 km read as
     // "2.8e9 sigma": a fuzzing trial); a millimetre or a microdegree is far below any spread.
-    (sd > 1e-6).then_some(sd)
+    (m.std > 1e-6).then_some((m.mean, m.std))
 }
 
 /// Halvings of a B-plane Newton step at most, each one nominal trajectory.

@@ -324,7 +324,7 @@ fn dispersa_target_reaches_targets_near_the_skip_out_edge() {
         let aimed = dispersa::target::aim(&path, &sets).expect("aims near the edge");
         let last = aimed.passes.last().unwrap();
         assert!(last.miss_m() <= dispersa::target::AIM_TOLERANCE_M);
-        let m = aimed.skip_margin.expect("a margin in bplane mode");
+        let m = aimed.skip_margin;
         eprintln!(
             "{lat} N: {} passes, gap {:.3} km ({}), sigma {:?}, share {:?}",
             aimed.passes.len(),
@@ -379,8 +379,7 @@ fn the_skip_margin_measures_b_dispersed_without_a_delivery_covariance() {
     let sets = vec!["landing.target_lat_deg=65".to_string()];
     let m = dispersa::target::aim(&path, &sets)
         .expect("aims")
-        .skip_margin
-        .expect("a margin");
+        .skip_margin;
     let sigma = m.sigma.expect("a sigma from the draws");
     // 4,000 draws measure a sigma to 1.1 % (1 / sqrt(2 n)); bound 4 of those.
     assert!((sigma / 2.5 - 1.0).abs() < 0.045, "{sigma}");
@@ -396,8 +395,7 @@ fn the_skip_margin_measures_b_dispersed_without_a_delivery_covariance() {
     std::fs::write(&path, text).unwrap();
     let m = dispersa::target::aim(&path, &sets)
         .expect("aims")
-        .skip_margin
-        .expect("a margin");
+        .skip_margin;
     assert_eq!(m.sigma, None, "{m:?}");
 }
 
@@ -678,7 +676,7 @@ fn an_aim_with_no_skip_out_edge_within_reach_says_so() {
     ));
     let aimed =
         dispersa::target::aim(path, &["landing.target_lat_deg=-30".into()]).expect("aims at 30 S");
-    let m = aimed.skip_margin.expect("a margin in bplane mode");
+    let m = aimed.skip_margin;
     assert!(m.gap.is_infinite(), "{m:?}");
     assert_eq!(m.share_beyond().unwrap_or(0.0), 0.0);
 }

@@ -2,6 +2,11 @@
 
 use std::process::Command;
 
+const CRUISE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/configs/tianwen2_cruise_311p.toml"
+);
+
 const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tianwen2_reentry.toml");
 
 #[test]
@@ -125,10 +130,7 @@ fn a_run_where_every_sample_failed_exits_1_and_says_so() {
     // flight, so fails. (A dispersion
     // whose draws are all unphysical is refused as bad input before any work,
     // tests/bad_input.rs.)
-    let cruise = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/configs/tianwen2_cruise_311p.toml"
-    );
+    let cruise = CRUISE;
     let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .args([
             "run",
@@ -160,10 +162,7 @@ fn a_run_where_every_sample_failed_exits_1_and_says_so() {
 fn a_run_with_failed_samples_names_the_first_reason() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("some_failed");
-    let cruise = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/configs/tianwen2_cruise_311p.toml"
-    );
+    let cruise = CRUISE;
     let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .args([
             "run",
@@ -459,10 +458,7 @@ fn microbench_lanes_beyond_the_adapter_are_refused() {
 /// years early, and nothing said so: a trial). The shipped config's limit reaches its deadline.
 #[test]
 fn a_cruise_time_limit_before_the_deadline_is_noted() {
-    let cruise = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/configs/tianwen2_cruise_311p.toml"
-    );
+    let cruise = CRUISE;
     let dir = tempfile::tempdir().unwrap();
     let stderr = |sets: &[&str], out: &str| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
@@ -669,4 +665,55 @@ fn the_tolerance_bounds_are_named_where_all_are_printed() {
         out.contains("tol [lower, upper]: one-sided 99.865 % tolerance bounds at 95 % confidence"),
         "{out}"
     );
+}
+
+/// Every arrival after the deadline is said with the dates, read from the run's own summary
+/// (the shipped spacecraft meets 311P years after the planned ~2035, and a run printed
+/// P(rendezvous by deadline) = 0 with nothing more): the earliest date in the note is the
+/// earliest rendezvous in samples.parquet, and the printed epochs carry their dates.
+#[test]
+fn a_cruise_whose_arrivals_all_miss_the_deadline_says_when_they_came() {
+    use arrow_array::{Array, StringArray};
+    let cruise = CRUISE;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("late");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", cruise, "--samples", "8", "--backend", "cpu", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let f = std::fs::File::open(out.join("samples.parquet")).unwrap();
+    let mut dates: Vec<String> = Vec::new();
+    for b in parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap()
+    {
+        let b = b.unwrap();
+        let c = b.column_by_name("rendezvous_epoch_tdb").unwrap();
+        let c = c.as_any().downcast_ref::<StringArray>().unwrap();
+        dates.extend(
+            (0..c.len())
+                .filter(|&i| c.is_valid(i))
+                .map(|i| c.value(i)[..10].to_string()),
+        );
+    }
+    let first = dates.iter().min().expect("some arrivals");
+    assert!(first.as_str() > "2035-12-31", "{first}");
+    assert!(
+        stdout.contains(&format!(
+            "note: every rendezvous came after target.deadline (2035-12-31), so \
+             prob_rendezvous_by_deadline is 0: the earliest of the {} on {first}",
+            dates.len()
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("day (MJD, TDB): p50 20"), "{stdout}");
 }

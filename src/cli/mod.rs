@@ -421,9 +421,7 @@ pub fn main_with(cli: Cli) -> i32 {
                     for w in &nominal.warnings {
                         eprintln!("dispersa: warning: {w}");
                     }
-                    if let Some(m) = skip_margin {
-                        print_skip_margin(&m);
-                    }
+                    print_skip_margin(&skip_margin);
                     for note in notes {
                         eprintln!("dispersa: note: {note}");
                     }
@@ -538,15 +536,43 @@ fn writable_aim(out: &std::path::Path, force: bool) -> Result<(), String> {
         return Err("exists; pass --force to replace it".into());
     }
     // A directory the file cannot be created in (read-only, not ours) fails here, before the
-    // flights, not after them with exit 1 (an entry analyst's trial).
-    let probe = parent.join(format!(".dispersa-write-probe-{}", std::process::id()));
+    // flights, not after them with exit 1 (an entry analyst's trial). The directory is the one
+    // the file goes to, a link's target's (a review).
+    let to = through_links(out);
+    let dir = match to.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let probe = dir.join(format!(
+        ".{}.partial-{}",
+        file_name_of(&to),
+        std::process::id()
+    ));
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&probe)
-        .map_err(|e| format!("cannot be written in {}: {e}", parent.display()))?;
+        .map_err(|e| format!("cannot be written in {}: {e}", dir.display()))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
+}
+
+/// `out` with its links followed (dangling too, 40 at most): where a file written there goes.
+fn through_links(out: &std::path::Path) -> std::path::PathBuf {
+    let mut out = out.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::read_link(&out) {
+            Ok(to) => out = out.parent().map_or(to.clone(), |p| p.join(&to)),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// The file name of `path`, or "aimed".
+fn file_name_of(path: &std::path::Path) -> String {
+    path.file_name()
+        .map_or("aimed".into(), |n| n.to_string_lossy().to_string())
 }
 
 /// Write `config`'s text with the aim and the overrides set ([`crate::target::aimed_config`])
@@ -567,17 +593,12 @@ fn write_aim(
     let text = std::fs::read_to_string(config)
         .map_err(|e| (1, format!("reading {}: {e}", config.display())))?;
     let aimed = crate::target::aimed_config(&text, keys, aim, sets).map_err(|why| (2, why))?;
-    let mut out = out.to_path_buf();
-    for _ in 0..40 {
-        match std::fs::read_link(&out) {
-            Ok(to) => out = out.parent().map_or(to.clone(), |p| p.join(&to)),
-            Err(_) => break,
-        }
-    }
-    let name = out
-        .file_name()
-        .map_or("aimed".into(), |n| n.to_string_lossy().to_string());
-    let tmp = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let out = through_links(out);
+    let tmp = out.with_file_name(format!(
+        ".{}.partial-{}",
+        file_name_of(&out),
+        std::process::id()
+    ));
     let kept = std::fs::metadata(&out).ok().map(|m| m.permissions());
     let io = |e: std::io::Error| (1, format!("writing: {e}"));
     let written = (|| {
@@ -758,33 +779,47 @@ fn print_report(r: &RunReport) {
 /// dispersion skipped out).
 fn print_skip_margin(m: &crate::target::SkipMargin) {
     use crate::target::MarginAxis;
-    let unit = m.axis.unit();
-    let dispersed = match m.axis {
-        MarginAxis::B => "the dispersed B along |B| at this angle",
-        MarginAxis::FlightPathAngle => "the dispersed flight path angle",
+    // B is located to 10 m, the angle to 0.001 deg.
+    let (decimals, dispersed) = match m.axis {
+        MarginAxis::B => (2, "the dispersed B along |B| at this angle"),
+        MarginAxis::FlightPathAngle => (3, "the dispersed flight path angle"),
     };
+    let unit = m.axis.unit();
     if m.gap.is_infinite() {
-        let reach = match m.axis {
-            MarginAxis::B => format!("with |B| {:.0} km beyond the aim at this angle", {
-                crate::target::SKIP_EDGE_REACH_KM
-            }),
-            MarginAxis::FlightPathAngle => "at every shallower flight path angle tried".into(),
-        };
-        say!("the nominal still lands {reach}: no skip-out edge within that reach");
+        match m.axis {
+            MarginAxis::B => say!(
+                "the nominal still lands with |B| {:.0} km beyond the aim at this angle: no \
+                 skip-out edge within that reach",
+                m.reach
+            ),
+            MarginAxis::FlightPathAngle => say!(
+                "the nominal still lands with the entry flight path angle up to {:.2} deg \
+                 shallower: no skip-out edge within that reach",
+                m.reach
+            ),
+        }
         return;
     }
     let sigmas = m.sigma.map_or(String::new(), |s| {
-        format!(" ({:.1} sigma of {dispersed}, {s:.3} {unit})", m.gap / s)
+        let centre = if m.offset.abs() > 1e-3 * s {
+            format!(", drawn about {:+.decimals$} {unit} from the aim", m.offset)
+        } else {
+            String::new()
+        };
+        format!(
+            " ({:.1} sigma of {dispersed}, {s:.decimals$} {unit}{centre})",
+            (m.gap - m.offset) / s
+        )
     });
     match m.axis {
         MarginAxis::B => say!(
-            "the aim lies {:.3} km inside the edge in |B| beyond which the nominal no longer \
+            "the aim lies {:.2} km inside the edge in |B| beyond which the nominal no longer \
              lands ({}){sigmas}",
             m.gap,
             m.beyond
         ),
         MarginAxis::FlightPathAngle => say!(
-            "the entry lies {:.3} deg of flight path angle inside the skip-out edge: that much \
+            "the entry lies {:.3} deg of flight path angle inside the edge beyond which, \
              shallower, the nominal no longer lands ({}){sigmas}",
             m.gap,
             m.beyond
@@ -997,8 +1032,15 @@ fn print_statistics(
                 // One value (a --nominal run's flight): no spread to print (it printed the value
                 // three times as a range, and a note on tolerance bounds: an entry analyst's
                 // trial).
+                let date = crate::physics::epoch::date_from_mjd;
+                let epoch = row.unit.contains("MJD");
                 if row.count == 1 {
-                    say!("  {:<28} {:>16} {}", row.metric, f4(p50), row.unit);
+                    let on = if epoch {
+                        format!(": {}", date(p50))
+                    } else {
+                        String::new()
+                    };
+                    say!("  {:<28} {:>16} {}{on}", row.metric, f4(p50), row.unit);
                     continue;
                 }
                 let tol = match (row.tolerance_lower, row.tolerance_upper) {
@@ -1013,9 +1055,8 @@ fn print_statistics(
                 };
                 // An epoch's percentiles as calendar dates too (a cruise analyst read MJD
                 // 66274.3 and had to convert it to tell it from the deadline).
-                let dates = match (row.unit.contains("MJD"), row.p00135, row.p99865) {
+                let dates = match (epoch, row.p00135, row.p99865) {
                     (true, Some(lo), Some(hi)) => {
-                        let date = crate::physics::epoch::date_from_mjd;
                         format!(": p50 {} [{}, {}]", date(p50), date(lo), date(hi))
                     }
                     _ => String::new(),

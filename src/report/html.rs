@@ -135,7 +135,7 @@ fn summary_table(t: &Table) -> String {
     let (p50, tol) = (col("p50"), col("tolerance_upper_99865_95"));
     // The metrics' rows (the probabilities', the statuses' and the footprint's have no p50).
     // Blank for want of values, not for a summary written before the columns (a review).
-    let short = |k: usize| count[k].is_some_and(|c| c < crate::stats::TOLERANCE_MIN_SAMPLES as f64);
+    let short = |k: usize| count[k].is_some_and(crate::stats::short_of_tolerance);
     let blank = (0..t.rows)
         .filter(|&k| data[p50][k].is_some() && data[tol][k].is_none() && short(k))
         .count();

@@ -988,7 +988,7 @@ impl RunContext<'_> {
             // 3,000 gave a bound of 53.48 g, and the table's bound was blank unsaid).
             let short = self
                 .summary_value(metric, "count")
-                .is_some_and(|c| c < crate::stats::TOLERANCE_MIN_SAMPLES as f64);
+                .is_some_and(crate::stats::short_of_tolerance);
             caption.push_str(
                 &match self.summary_value(metric, "tolerance_upper_99865_95") {
                     // A summary written before the bounds were: nothing to add (a review).

@@ -44,6 +44,11 @@ pub const TOLERANCE_CONFIDENCE: f64 = 0.95;
 /// 1 - (1 - 0.00135)^n >= 0.95, n >= 2,218.
 pub const TOLERANCE_MIN_SAMPLES: usize = 2218;
 
+/// Whether a metric of `count` values (summary.parquet's `count`) is too short for the bounds.
+pub fn short_of_tolerance(count: f64) -> bool {
+    count < TOLERANCE_MIN_SAMPLES as f64
+}
+
 /// The order statistic of a nonparametric one-sided tolerance bound (Wilks): the largest k
 /// such that the k-th largest of n values exceeds the (1 - tail) quantile with probability at
 /// least `confidence`, i.e. P(Binomial(n, tail) >= k) >= confidence. `None` when even the

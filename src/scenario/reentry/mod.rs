@@ -277,10 +277,15 @@ impl Scenario for Reentry {
         // 46 kg, 0.8128 m, Cd ~1.5), Hayabusa's about 120 (16.3 kg, 0.40 m, Cd ~1.1).
         let beta = self.model.ballistic_coefficient(self.nominal());
         if !(BALLISTIC_COEFFICIENT_NOTED.0..=BALLISTIC_COEFFICIENT_NOTED.1).contains(&beta) {
+            let cd = if self.cfg.vehicle.cd_table.is_some() {
+                "the Cd table's highest-Mach row"
+            } else {
+                "vehicle.cd"
+            };
             notes.push(format!(
-                "the nominal's ballistic coefficient m / (Cd A) is {} kg/m^2 (Cd at the highest \
-                 Mach number), outside {}-{} (Stardust's is about 60, Hayabusa's about 120): \
-                 are vehicle.mass_kg (kg) and vehicle.diameter_m (m) in their units?",
+                "the nominal's ballistic coefficient m / (Cd A) is {} kg/m^2 (Cd: {cd} times \
+                 cd_scale), outside {}-{} (Stardust's is about 60, Hayabusa's about 120): are \
+                 vehicle.mass_kg (kg) and vehicle.diameter_m (m) in their units?",
                 crate::config::sig(beta),
                 BALLISTIC_COEFFICIENT_NOTED.0,
                 BALLISTIC_COEFFICIENT_NOTED.1
