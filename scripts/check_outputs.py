@@ -154,7 +154,7 @@ def check_trajectories(path, samples, run_file):
             assert meta.get(f"dispersa.run_{key}") == run_meta[f"dispersa.{key}"], \
                 f"trajectories.parquet: dispersa.run_{key} is not the run's dispersa.{key}"
     for col in t.column_names:
-        assert col in ("trajectory", "sample", "canopy") or unit(t, col), \
+        assert col in ("trajectory", "sample", "status", "canopy") or unit(t, col), \
             f"trajectories.parquet: {col} has no unit"
     time, pairs = TRAJECTORY_ENDS[run_meta["dispersa.scenario"]]
     last = ", ".join(f"arg_max({c}, {time}) as {c}" for c in pairs if c != time)
@@ -172,6 +172,12 @@ def check_trajectories(path, samples, run_file):
             got, want = row[1 + k], row[1 + n + k]
             assert want is None or close(got, want, 1e-6), \
                 f"{row[0]}: {mine} {got} at its end, samples.parquet's {theirs} {want}"
+    # Each sample's flight ended as samples.parquet says it did.
+    differ = CON.execute(
+        "select distinct t.trajectory, t.status, s.status from read_parquet($path) t "
+        "join read_parquet($samples) s using (sample) where t.status <> s.status",
+        {"path": str(path), "samples": str(samples)}).fetchall()
+    assert not differ, f"trajectories.parquet: statuses other than samples.parquet's: {differ}"
     flights = sql("select count(distinct trajectory) from read_parquet($path)", path)[0]
     return f"{flights} flights, {t.num_rows} rows, {len(ends)} ends match samples.parquet"
 

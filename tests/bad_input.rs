@@ -2493,6 +2493,10 @@ fn unit_slips_within_a_keys_bounds_are_noted() {
             "atmosphere.perturbation.correlation_length_km=10000",
             format!("atmosphere.perturbation.correlation_length_km = 10000 km {deep}"),
         ),
+        (
+            "entry.flight_path_angle_deg=-0.209",
+            "was it given in radians? -0.209 rad is -11.97 deg".to_string(),
+        ),
     ] {
         let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--nominal", "--set", set]);
         assert_eq!(code, 0, "{err}");
@@ -2500,7 +2504,24 @@ fn unit_slips_within_a_keys_bounds_are_noted() {
     }
     let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--nominal"]);
     assert_eq!(code, 0, "{err}");
-    assert!(!err.contains(beta) && !err.contains(deep), "{err}");
+    assert!(
+        !err.contains(beta) && !err.contains(deep) && !err.contains("radians"),
+        "{err}"
+    );
+    // Altitudes in metres beyond their key's bound are refused with the hint (an entry
+    // analyst's 200000 for 200 km was told the bound alone).
+    for (set, said) in [
+        (
+            "entry.altitude_km=125000",
+            "(was it given in m? 125000 m is 125 km)",
+        ),
+        (
+            "parachutes.main_deploy_altitude_km=3000",
+            "(was it given in m? 3000 m is 3 km)",
+        ),
+    ] {
+        expect_bad(Some(DEFAULT), &["--set", set], said);
+    }
 }
 
 /// Every key the config's choices require and it lacks is named in one message (a config written

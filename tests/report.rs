@@ -353,6 +353,20 @@ fn cruise_report_reproduces_the_run_trajectories() {
     assert_eq!(names.len(), 4, "the nominal and samples 0..3: {names:?}");
     // The nominal named with how it ended, as the samples are.
     assert!(names[0].starts_with("nominal ("), "{names:?}");
+    // Each row's status is its sample's in samples.parquet, and the label's (a notebook user
+    // filtered on the label's text: a trial).
+    let status = t.strings("status").unwrap();
+    let ended = s.strings("status").unwrap();
+    for i in 0..t.rows {
+        assert!(
+            label[i].ends_with(&format!("({})", status[i])),
+            "{}",
+            label[i]
+        );
+        if let Some(k) = sample[i] {
+            assert_eq!(status[i], ended[k as usize], "{}", label[i]);
+        }
+    }
     for (mine, theirs) in [
         ("mass_kg", "final_mass_kg"),
         ("x_au", "final_x_au"),

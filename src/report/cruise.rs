@@ -257,10 +257,11 @@ fn heliocentric(
             rows.push(row_of(&state));
         }
         rows.push(row_of(&state));
-        let label = replay.ended(match sc.failed_in_flight(&state) {
+        let status = match sc.failed_in_flight(&state) {
             Some(_) => "failed",
             None => sc.status_names()[state[S_STATUS] as usize],
-        });
+        };
+        let label = replay.ended(status);
         // The figures' points from the rows: the ecliptic plane (x, y), and the distance to
         // the comet against the calendar year of the row's epoch.
         let mut pts: Vec<(f64, f64)> = rows.iter().map(|r| (r[2], r[3])).collect();
@@ -298,7 +299,7 @@ fn heliocentric(
             }
         }
         for r in kept {
-            table.push(&label, row, r, &[]);
+            table.push(&label, row, status, r, &[]);
         }
         tracks.push((label, pts));
     }

@@ -14,6 +14,9 @@ use crate::scenario::Scenario;
 /// dispersed run), its time history, and the engine's final state row.
 pub struct Flown {
     pub label: String,
+    /// How it ended, as samples.parquet's `status` names it ("failed" where the run's outputs
+    /// fail it).
+    pub status: &'static str,
     /// The undispersed flight.
     nominal: bool,
     pub row: Option<usize>,
@@ -79,6 +82,7 @@ pub(super) fn flight_figures(
         };
         flown.push(Flown {
             label: r.ended(status),
+            status,
             nominal: r.nominal,
             row: r.row,
             points: h.points,
@@ -365,6 +369,7 @@ pub(super) fn table(flown: &[Flown]) -> TrackTable {
             t.push(
                 &f.label,
                 f.row,
+                f.status,
                 &[
                     p.t_s,
                     p.altitude_km,

@@ -12,14 +12,15 @@ use std::sync::Arc;
 /// The report's file of the flights' time histories.
 pub const TRAJECTORIES: &str = "trajectories.parquet";
 
-/// The rows of trajectories.parquet as they are recorded: the flight's label and its row of
-/// samples.parquet (None: the nominal of a dispersed run), then the scenario's numbers (name,
-/// unit) and texts.
+/// The rows of trajectories.parquet as they are recorded: the flight's label, its row of
+/// samples.parquet (None: the nominal of a dispersed run) and how it ended (its `status`, as
+/// samples.parquet names it), then the scenario's numbers (name, unit) and texts.
 pub struct TrackTable {
     /// What a row is, for the report's facts ("four a kept step").
     pub rows_are: &'static str,
     labels: Vec<String>,
     samples: Vec<Option<i64>>,
+    statuses: Vec<&'static str>,
     floats: Vec<(&'static str, &'static str, Vec<f64>)>,
     texts: Vec<(&'static str, Vec<&'static str>)>,
 }
@@ -34,17 +35,19 @@ impl TrackTable {
             rows_are,
             labels: Vec::new(),
             samples: Vec::new(),
+            statuses: Vec::new(),
             floats: floats.iter().map(|&(n, u)| (n, u, Vec::new())).collect(),
             texts: texts.iter().map(|&n| (n, Vec::new())).collect(),
         }
     }
 
-    /// One point of flight `label`: a number for each float column and a text for each text
-    /// column, in their order.
+    /// One point of flight `label`, which ended `status`: a number for each float column and a
+    /// text for each text column, in their order.
     pub fn push(
         &mut self,
         label: &str,
         sample: Option<usize>,
+        status: &'static str,
         floats: &[f64],
         texts: &[&'static str],
     ) {
@@ -52,6 +55,7 @@ impl TrackTable {
         assert_eq!(texts.len(), self.texts.len(), "a value a text column");
         self.labels.push(label.to_string());
         self.samples.push(sample.map(|k| k as i64));
+        self.statuses.push(status);
         for (c, v) in self.floats.iter_mut().zip(floats) {
             c.2.push(*v);
         }
@@ -82,10 +86,12 @@ impl TrackTable {
         let mut fields = vec![
             field("trajectory", DataType::Utf8, false, None),
             field("sample", DataType::Int64, true, None),
+            field("status", DataType::Utf8, false, None),
         ];
         let mut cols: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(self.labels.clone())),
             Arc::new(Int64Array::from(self.samples.clone())),
+            Arc::new(StringArray::from(self.statuses.clone())),
         ];
         for (name, unit, values) in &self.floats {
             fields.push(field(name, DataType::Float64, false, Some(unit)));

@@ -291,6 +291,23 @@ impl Scenario for Reentry {
                 BALLISTIC_COEFFICIENT_NOTED.1
             ));
         }
+        // An angle in radians reads as a grazing angle in degrees (-0.209 for -12 deg flew and
+        // skipped out with nothing said: an entry analyst's trial).
+        if let Some(fpa) = self
+            .cfg
+            .entry
+            .flight_path_angle_deg
+            .filter(|f| f.abs() < 1.0)
+        {
+            if !self.cfg.entry.bplane() {
+                notes.push(format!(
+                    "entry.flight_path_angle_deg = {fpa} deg grazes the interface (Apollo 11 entered at \
+                     -6.5 deg, Stardust at -8.2, Hayabusa at about -12): was it given in radians? \
+                     {fpa} rad is {} deg",
+                    crate::config::sig(fpa.to_degrees())
+                ));
+            }
+        }
         // A correlation length in metres for kilometres (3,000 for 3 km) draws one offset for
         // the whole profile with nothing said (an entry analyst's trial); longer than any
         // atmosphere, it is noted (a deliberate bias can say so by a shorter length).
