@@ -2173,6 +2173,16 @@ fn cruise_power_and_noise_slips_name_their_keys() {
             ],
             "under constant power no thruster could ever run",
         ),
+        // Under solar power too (it was a note, and every sample coasted to its time limit:
+        // a cruise analyst's trial), and a minimum power in W.
+        (
+            vec!["propulsion.bus_power_kw=600.0"],
+            "`propulsion.bus_power_kw`: 600 kW is more than the whole array gives at 1 au",
+        ),
+        (
+            vec!["propulsion.min_power_kw=1000.0"],
+            "`propulsion.min_power_kw`: 1000 kW is above any electric thruster's draw",
+        ),
         (
             vec!["departure.bplane_angle_deg=720.0"],
             "`departure.bplane_angle_deg`: must be within [-360, 360]",

@@ -1414,6 +1414,19 @@ fn the_stalled_reason_is_read_from_the_final_state() {
         why.contains("the Q-law's hysteresis band is narrow (guidance.eta_hysteresis = 0.0005)"),
         "{why}"
     );
+    // A Q-law that never coasts once thrusting is named (eta_cut 0 stalled every flight with
+    // the generic reason: a cruise analyst's trial); so is a band as wide as the cut.
+    for sets in [["0.0", "0.0"], ["0.25", "0.25"]] {
+        let never = cruise_with(&[
+            format!("guidance.eta_cut={}", sets[0]),
+            format!("guidance.eta_hysteresis={}", sets[1]),
+        ]);
+        let why = never.failed_in_flight(&s).expect("the cap");
+        assert!(
+            why.contains("the Q-law never coasts once thrusting (guidance.eta_cut = "),
+            "{sets:?}: {why}"
+        );
+    }
 }
 
 /// More safe-mode outages than `missed_thrust.max_events` holds fail the sample, with the

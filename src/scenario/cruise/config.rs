@@ -930,8 +930,30 @@ impl CruiseConfig {
                 ));
             }
         }
-        non_negative("propulsion.bus_power_kw", p.bus_power_kw)?;
-        non_negative("propulsion.min_power_kw", p.min_power_kw)?;
+        // A bus or a minimum in W for kW (600 for 0.6, 1000 for 1) was accepted under solar
+        // power, with a note, and every sample coasted to its time limit (a cruise analyst's
+        // trial): refused as the array's and the thruster's powers are.
+        if non_negative("propulsion.bus_power_kw", p.bus_power_kw)? > p.array_power_1au_kw {
+            return Err(ConfigError::key(
+                "propulsion.bus_power_kw",
+                format!(
+                    "{} kW is more than the whole array gives at 1 au \
+                     (propulsion.array_power_1au_kw = {} kW), which powers the bus: was it \
+                     given in W? The unit is kW",
+                    p.bus_power_kw, p.array_power_1au_kw
+                ),
+            ));
+        }
+        if non_negative("propulsion.min_power_kw", p.min_power_kw)? > MAX_THRUSTER_KW {
+            return Err(ConfigError::key(
+                "propulsion.min_power_kw",
+                format!(
+                    "{} kW is above any electric thruster's draw ({MAX_THRUSTER_KW} kW), and \
+                     one thruster runs on it: was it given in W? The unit is kW",
+                    p.min_power_kw
+                ),
+            ));
+        }
         let duty = positive("propulsion.duty_cycle", p.duty_cycle)?;
         if duty > 1.0 {
             return Err(ConfigError::key(

@@ -112,9 +112,25 @@ pub fn stalled(model: &Model, qlaw: bool, s: &[f64]) -> Option<String> {
             )
         })
     };
+    // A Q-law that never coasts thrusts on as it nears its target orbit (the shipped nominal
+    // with eta_cut = 0 stalled 1,837 days out, thrusting throughout, its errors in e, i and the
+    // node under 0.004, 0.02 deg and 0.07 deg; with a cut of 0.01-0.05 it ran dry: a cruise
+    // analyst's trial).
+    // A band as wide as the cut does the same once the engine has started.
+    let never_coasts = || {
+        let cut = model.qlaw.as_ref().map_or(f64::NAN, |q| q.eta_cut);
+        (qlaw && cut - band <= 0.0).then(|| {
+            format!(
+                "the Q-law never coasts once thrusting (guidance.eta_cut = {cut} less \
+                 eta_hysteresis = {band} is not above 0): it thrusts on as the orbit nears its \
+                 target, where the step control can stall (the shipped cruise coasts below \
+                 0.25 - 0.07)"
+            )
+        })
+    };
     let cap = model.consts[C_MAX_TRIALS];
     if s[S_STEPS] + s[S_REJECTED] >= cap {
-        let why = singular.or_else(narrow).unwrap_or_else(|| {
+        let why = singular.or_else(narrow).or_else(never_coasts).unwrap_or_else(|| {
             "without arriving, running out of propellant or reaching the time limit (for scale: \
              the shipped config's 10,000 flights took 1,772-5,049)"
                 .into()
