@@ -363,11 +363,20 @@ pub fn timeout_note(cruise: bool, timed_out: u64) -> Option<String> {
          and its `min` and `max` how far the open ones could move it (printed beside it); raise \
          integrator.time_limit_s"
     };
-    Some(format!(
-        "{timed_out} samples reached the integrator's time limit before they ended \
-         (`timeout`): the values they have are of the flight up to it, and are in the \
-         percentiles, {what}"
-    ))
+    // One (a --nominal run's) said in the singular, its values not "in the percentiles" (a
+    // cruise analyst's trial read "1 samples").
+    let (who, values) = if timed_out == 1 {
+        (
+            "1 sample reached the integrator's time limit before it ended".to_string(),
+            "its values are of the flight up to it, and are in the statistics",
+        )
+    } else {
+        (
+            format!("{timed_out} samples reached the integrator's time limit before they ended"),
+            "the values they have are of the flight up to it, and are in the percentiles",
+        )
+    };
+    Some(format!("{who} (`timeout`): {values}, {what}"))
 }
 
 /// The counts and the first samples' inputs and outputs, in one pass over the files.

@@ -2183,6 +2183,15 @@ fn cruise_power_and_noise_slips_name_their_keys() {
             vec!["propulsion.min_power_kw=1000.0"],
             "`propulsion.min_power_kw`: 1000 kW is above any electric thruster's draw",
         ),
+        // An outage spacing whose mean gap is ~1e20 days (outages vanished unsaid: a trial).
+        (
+            vec!["missed_thrust.between_shape=0.05"],
+            "`missed_thrust.between_shape`: 0.05 is below 0.1",
+        ),
+        (
+            vec!["guidance.eta_hysteresis=0.3"],
+            "`guidance.eta_hysteresis`: 0.3 must be at most eta_cut = 0.25",
+        ),
         (
             vec!["departure.bplane_angle_deg=720.0"],
             "`departure.bplane_angle_deg`: must be within [-360, 360]",

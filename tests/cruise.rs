@@ -1262,6 +1262,16 @@ fn arrivals_all_after_the_deadline_are_noted_with_the_earliest() {
         "{}",
         notes[0]
     );
+    // An open-loop replay's timeouts: a longer limit does not help (the timeout note advised
+    // one: a cruise analyst's trial).
+    let open_loop = cruise_with(&["guidance.mode=\"open_loop\"".into()]);
+    let timeouts = |m: &str| RowSummary {
+        count: u64::from(m == "status_timeout"),
+        ..RowSummary::default()
+    };
+    assert!(open_loop.summary_notes(&timeouts)[0]
+        .contains("a longer time limit does not make it arrive"));
+    assert!(sc.summary_notes(&timeouts).is_empty());
     let one = sc.summary_notes(&rows(66_154.0, 1));
     assert!(
         one.len() == 1 && one[0].contains("the rendezvous came on 2040-01-01, 1462 days after"),

@@ -1024,9 +1024,14 @@ impl CruiseConfig {
         }
         let hy = finite("guidance.eta_hysteresis", g.eta_hysteresis)?;
         if !(0.0..=e).contains(&hy) {
+            // Its lower bound said apart: above 0 where the Q-law cuts under dopri5 (below).
             return Err(ConfigError::key(
                 "guidance.eta_hysteresis",
-                format!("{hy} must be in [0, eta_cut = {e}]"),
+                if hy < 0.0 {
+                    format!("{hy} must be at least 0")
+                } else {
+                    format!("{hy} must be at most eta_cut = {e} (the band lies below the cut)")
+                },
             ));
         }
         finite("guidance.phasing_days", g.phasing_days)?;
@@ -1144,9 +1149,26 @@ impl CruiseConfig {
     /// `[missed_thrust]`: the outages' distributions and their cap.
     fn validate_missed_thrust(&self) -> Result<(), ConfigError> {
         if let Some(m) = &self.missed_thrust {
-            positive("missed_thrust.between_shape", m.between_shape)?;
+            // The outages' Weibull shapes are held to the dispersions' floor: below it the
+            // draws span more than ten orders of magnitude (a between_shape of 0.05 put the
+            // mean gap near 1e20 days, so outages vanished with nothing said: a cruise trial).
+            for (key, shape) in [
+                ("missed_thrust.between_shape", m.between_shape),
+                ("missed_thrust.duration_shape", m.duration_shape),
+            ] {
+                if positive(key, shape)? < crate::sampling::MIN_WEIBULL_SHAPE {
+                    return Err(ConfigError::key(
+                        key,
+                        format!(
+                            "{shape} is below {}: the draws would span more than ten orders of \
+                             magnitude (the shipped config assumes 0.9 between outages and 1.5 \
+                             for their length)",
+                            crate::sampling::MIN_WEIBULL_SHAPE
+                        ),
+                    ));
+                }
+            }
             positive("missed_thrust.between_scale_days", m.between_scale_days)?;
-            positive("missed_thrust.duration_shape", m.duration_shape)?;
             positive("missed_thrust.duration_scale_days", m.duration_scale_days)?;
             // Outages of years are no safe-mode outages but a dead engine (a fuzzing trial's
             // 7e6 days: 19,000 years); judged by the mean, which a tiny shape also makes long

@@ -365,9 +365,22 @@ impl Scenario for Cruise {
     /// not from too few samples (the shipped spacecraft meets 311P in 2039, the mission plans
     /// ~2035, and a run printed P = 0 with nothing said of how far the arrivals were).
     fn summary_notes(&self, row: &dyn Fn(&str) -> RowSummary) -> Vec<String> {
+        let mut notes = Vec::new();
+        // An open-loop replay coasts once its recorded commands end: a longer time limit, which
+        // the timeout note advises, cannot bring a flight that missed the comet back (a cruise
+        // analyst's trial: the nominal replay passed the comet at 1,086 km and coasted away).
+        if self.cfg.guidance.mode == GuidanceMode::OpenLoop && row("status_timeout").count > 0 {
+            notes.push(
+                "guidance.mode = \"open_loop\" replays the Q-law nominal's recorded commands and \
+                 coasts once they end: a timeout that had not met the comet by then coasts on, \
+                 and a longer time limit does not make it arrive (final_distance_km and \
+                 final_relative_speed_m_s say how far it passed)"
+                    .to_string(),
+            );
+        }
         let deadline = crate::physics::epoch::mjd_from_jd(self.model.deadline_jd);
         let date = crate::physics::epoch::date_from_mjd;
-        [
+        let late = [
             (
                 "rendezvous",
                 "rendezvous_mjd_tdb",
@@ -400,8 +413,9 @@ impl Scenario for Cruise {
                     date(p50)
                 ),
             })
-        })
-        .collect()
+        });
+        notes.extend(late);
+        notes
     }
     fn slower_on_software_adapters(&self) -> Option<String> {
         // Measured 2026-12-03 on the 2-core machine: `dispersa bench`, 500 dispersed samples of
