@@ -793,6 +793,20 @@ fn a_state_departure_refuses_the_earth_and_the_flyby_dispersions() {
     );
     let (_, err, _, _dir) = run_with(Some(CRUISE), &["--set", state, "--set", &near, "--set", v]);
     assert!(err.contains("sphere of influence"), "{err}");
+    // The flyby's hand-over point, on the sphere about the Earth's centre, may lie nearer the
+    // barycentre (920,415 km, a cruise analyst's trial, was refused): 921,000 km is not.
+    let handover = at(9.21e8);
+    let (_, err, _, _dir) = run_with(
+        Some(CRUISE),
+        &["--set", state, "--set", &handover, "--set", v, "--nominal"],
+    );
+    assert!(!err.contains("sphere of influence"), "{err}");
+    let inside = at(9.19e8);
+    let (_, err, _, _dir) = run_with(
+        Some(CRUISE),
+        &["--set", state, "--set", &inside, "--set", v, "--nominal"],
+    );
+    assert!(err.contains("sphere of influence"), "{err}");
     // A zero or radial velocity: no orbit plane (the Q-law stopped the program on a NaN).
     let far_x = at(2e9);
     for bad_v in [

@@ -397,6 +397,9 @@ pub const MAX_APPROACH_KM: f64 = 7.5e7;
 /// The most power one thruster is taken to draw [kW]: the most powerful electric thrusters
 /// flown or tested draw about 100 kW (the X3 Hall thruster); above it, a power given in W.
 pub const MAX_THRUSTER_KW: f64 = 200.0;
+/// How far the Earth's centre can lie from the Earth-Moon barycentre [m]: the Moon's apogee
+/// (405,500 km) times its share of the system's mass (1 / 82.3), rounded up.
+pub const EARTH_FROM_BARYCENTRE_M: f64 = 5.0e6;
 /// The largest solar array's power at 1 au accepted [kW]: above it, a power given in W.
 pub const MAX_ARRAY_KW: f64 = 1_000.0;
 /// The fastest hyperbolic excess speed at the Earth accepted [km/s]: the Sun's escape speed at
@@ -765,16 +768,22 @@ impl CruiseConfig {
                         .map(|k| (r[k] * AU_M - re[k]).powi(2))
                         .sum::<f64>()
                         .sqrt();
-                    let soi = crate::physics::constants::EARTH_SOI_M;
+                    // The flyby hands over on the sphere about the Earth's centre, which lies
+                    // up to ~4,900 km from the barycentre (the Moon's 405,500 km apogee times
+                    // its 1/82.3 share of the mass): its hand-over state, given as a state
+                    // departure, was refused at 920,415 km (a cruise analyst's trial).
+                    let soi = crate::physics::constants::EARTH_SOI_M - EARTH_FROM_BARYCENTRE_M;
                     if d_m < soi {
                         return Err(ConfigError::key(
                             "departure.position_au",
                             format!(
                                 "is {:.0} km from the Earth-Moon barycentre (whose gravity the \
                                  integration applies) at departure.epoch, inside the Earth's sphere of \
-                                 influence ({:.0} km), which a heliocentric state cannot start \
+                                 influence ({:.0} km from the Earth's centre, at least {:.0} km \
+                                 from the barycentre), which a heliocentric state cannot start \
                                  in; start outside it, or use mode = \"flyby\"",
                                 d_m / 1e3,
+                                crate::physics::constants::EARTH_SOI_M / 1e3,
                                 soi / 1e3
                             ),
                         ));
