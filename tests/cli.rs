@@ -506,7 +506,7 @@ fn a_cruise_time_limit_before_the_deadline_is_noted() {
     );
     // A solar array that runs no thruster at 1 au, and RK4 at 1-day steps (a cruise trial's
     // 0.5 kW array timed out every sample with no thrust; 5-day steps moved the time of flight
-    // by a median 15 days): both noted.
+    // by a median 14 days): both noted.
     let weak = stderr(
         &[
             "propulsion.array_power_1au_kw=0.5",

@@ -397,6 +397,10 @@ pub const MAX_APPROACH_KM: f64 = 7.5e7;
 /// The most power one thruster is taken to draw [kW]: the most powerful electric thrusters
 /// flown or tested draw about 100 kW (the X3 Hall thruster); above it, a power given in W.
 pub const MAX_THRUSTER_KW: f64 = 200.0;
+/// A bus draw [kW] above which, where it is also above the array's, it is taken for one given
+/// in W: a probe's bus draws a few kW at most (0.6 kW assumed for Tianwen-2), and a W value of
+/// one is hundreds or thousands.
+pub const MAX_BUS_KW: f64 = 50.0;
 /// How far the Earth's centre can lie from the Earth-Moon barycentre [m]: the Moon's apogee
 /// (405,500 km) times its share of the system's mass (1 / 82.3), rounded up.
 pub const EARTH_FROM_BARYCENTRE_M: f64 = 5.0e6;
@@ -942,14 +946,17 @@ impl CruiseConfig {
         // A bus or a minimum in W for kW (600 for 0.6, 1000 for 1) was accepted under solar
         // power, with a note, and every sample coasted to its time limit (a cruise analyst's
         // trial): refused as the array's and the thruster's powers are.
-        if non_negative("propulsion.bus_power_kw", p.bus_power_kw)? > p.array_power_1au_kw {
+        // A bus above the array but small (a 0.6 kW bus on a 0.5 kW array) is a design the run
+        // notes: a thruster runs only nearer the Sun.
+        let bus = non_negative("propulsion.bus_power_kw", p.bus_power_kw)?;
+        if bus > p.array_power_1au_kw && bus > MAX_BUS_KW {
             return Err(ConfigError::key(
                 "propulsion.bus_power_kw",
                 format!(
-                    "{} kW is more than the whole array gives at 1 au \
-                     (propulsion.array_power_1au_kw = {} kW), which powers the bus: was it \
-                     given in W? The unit is kW",
-                    p.bus_power_kw, p.array_power_1au_kw
+                    "{bus} kW is more than the whole array gives at 1 au \
+                     (propulsion.array_power_1au_kw = {} kW), which powers the bus, and more \
+                     than {MAX_BUS_KW} kW: was it given in W? The unit is kW",
+                    p.array_power_1au_kw
                 ),
             ));
         }

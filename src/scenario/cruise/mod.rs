@@ -347,14 +347,16 @@ impl Scenario for Cruise {
             ));
         }
         // RK4 beyond the step its error was measured at (a cruise trial: 5-day steps moved the
-        // time of flight by a median 15 days against dopri5, with nothing said).
+        // time of flight by a median 15 days against dopri5, with nothing said; 14.2 days over
+        // 37 arrivals on 2026-12-07, with approach_tau_days = 25).
         let i = &self.cfg.integrator;
         if i.method == "rk4" && i.step_days > 0.1 {
             notes.push(format!(
                 "integrator.step_days = {}, above RK4's default 0.1 day, at which its error was \
                  measured (README, the cruise's integrator): at longer steps the arrival epoch \
-                 and the propellant drift (5 days moved the time of flight by a median 15 days \
-                 against dopri5); compare a few samples with method = \"dopri5\"",
+                 and the propellant drift (5 days, with the approach_tau_days = 25 they need, \
+                 moved the time of flight by a median 14 days against dopri5; 1 day by 0.08); \
+                 compare a few samples with method = \"dopri5\"",
                 i.step_days
             ));
         }
