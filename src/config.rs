@@ -530,6 +530,31 @@ impl RawConfig {
         }
     }
 
+    /// Where a missing key belongs to a dispersion that only a `--set` names (the file has no
+    /// such table), the likely cause: a misspelt path, whose table the override created (a
+    /// cruise analyst's `dispersions."propulsion.thrust_mN".sigma=1` was told only that `dist`
+    /// was missing).
+    fn created_by_set(&self, missing: &str) -> String {
+        let Some(rest) = missing.strip_prefix("dispersions.\"") else {
+            return String::new();
+        };
+        let Some((path, _)) = rest.split_once('"') else {
+            return String::new();
+        };
+        let in_file = self.text.contains(&format!("dispersions.\"{path}\""));
+        let by_set = self
+            .overrides
+            .iter()
+            .any(|o| o.starts_with(&format!("dispersions.\"{path}\".")));
+        if in_file || !by_set {
+            return String::new();
+        }
+        format!(
+            " (the config disperses no `{path}`: a --set of one of a dispersion's fields makes a \
+             new table, which needs its `dist`; is the path spelt as the config's keys are?)"
+        )
+    }
+
     /// Deserialize into a typed config; errors name the dotted key. A missing key is reported
     /// with every other key the tables require that the config lacks, found by filling each in
     /// turn with a stand-in value and deserializing again, so that a config written from
@@ -542,8 +567,12 @@ impl RawConfig {
             Err(TypedError::Missing(first)) => {
                 let others = other_missing_keys::<T>(&self.table, &first);
                 Err(ConfigError::key(
-                    first,
-                    format!("required but missing{}", so_are_missing(&others)),
+                    &first,
+                    format!(
+                        "required but missing{}{}",
+                        so_are_missing(&others),
+                        self.created_by_set(&first)
+                    ),
                 ))
             }
         }

@@ -2599,3 +2599,21 @@ fn keys_the_choices_require_are_named_at_once() {
          \"inertial\")",
     );
 }
+
+/// A `--set` of a field of a dispersion the config does not have makes a new table without its
+/// `dist`: the message points at the path's spelling (a cruise analyst's misspelt
+/// `dispersions."propulsion.thrust_mN".sigma=1` was told only that `dist` was missing).
+#[test]
+fn a_set_on_a_misspelt_dispersion_names_the_path() {
+    expect_bad(
+        Some(CRUISE),
+        &["--set", "dispersions.\"propulsion.thrust_mN\".sigma=1"],
+        "required but missing (the config disperses no `propulsion.thrust_mN`",
+    );
+    // A dispersion the file has keeps the plain message for a field it lacks.
+    let (_, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &["--set", "dispersions.\"vehicle.mass_kg\".dist=\"weibull\""],
+    );
+    assert!(!err.contains("the config disperses no"), "{err}");
+}
