@@ -341,6 +341,13 @@ fn cruise_report_reproduces_the_run_trajectories() {
     );
     let html = check_report(&r.dir, &r.figures);
     assert!(html.contains("agree with samples.parquet"));
+    // The summary table gives an epoch's statistics as dates too, as the printed summary does.
+    let row = html
+        .split("<tr><td>rendezvous_mjd_tdb</td>")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("the rendezvous row");
+    assert!(row.matches("<br><small>20").count() >= 7, "{row}");
     // Their time histories: each sample's last row is its row of samples.parquet's end (the
     // same CPU engine: bit for bit, to the units' conversions).
     use dispersa::report::data::Table;

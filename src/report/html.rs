@@ -123,8 +123,24 @@ fn summary_table(t: &Table) -> String {
                 }
             }
         };
-        for col in &data {
-            h.push_str(&format!("<td>{}</td>", col[k].map_or(String::new(), fmt)));
+        for (c, col) in data.iter().enumerate() {
+            // An epoch's calendar date under it (not under its spread, a duration): the
+            // printed summary gives them, and a reader of the page converted MJDs by hand (a
+            // cruise analyst's trial).
+            let date = |x: f64| {
+                if mjd && c != std_col {
+                    format!(
+                        "<br><small>{}</small>",
+                        crate::physics::epoch::date_from_mjd(x)
+                    )
+                } else {
+                    String::new()
+                }
+            };
+            h.push_str(&format!(
+                "<td>{}</td>",
+                col[k].map_or(String::new(), |x| format!("{}{}", fmt(x), date(x)))
+            ));
         }
         h.push_str("</tr>\n");
     }
