@@ -8,9 +8,10 @@ use hifitime::{Epoch, TimeScale, Unit};
 /// The time scales an epoch may name; one without a name is TDB.
 pub const SCALES: [&str; 4] = ["TDB", "TT", "TAI", "UTC"];
 
-/// The epoch of "YYYY-MM-DDThh:mm:ss[.fff]" followed by " TDB" (or nothing: TDB), " TT",
-/// " TAI", or " UTC" / "Z"; or followed by an offset from UTC ("+08:00"), on UTC; in the years
-/// 1900-2200. The message names `key` and what is wrong.
+/// The epoch of "YYYY-MM-DDThh:mm:ss[.fff]" (or "YYYY-MM-DD", its midnight) followed by " TDB"
+/// (or nothing: TDB), " TT", " TAI", or " UTC" / "Z" (a scale's name in any case); or followed
+/// by an offset from UTC ("+08:00"), on UTC; in the years 1900-2200. The message names `key`
+/// and what is wrong.
 pub fn parse_epoch(key: &str, s: &str) -> Result<Epoch, ConfigError> {
     let epoch = parse_any_year(key, s)?;
     let (year, ..) = epoch.to_gregorian(TimeScale::TDB);
@@ -60,17 +61,27 @@ fn parse_any_year(key: &str, s: &str) -> Result<Epoch, ConfigError> {
     } else {
         match t.rsplit_once(' ') {
             // A scale's name: letters, then letters or digits ("UT1", "GPST").
+            // Named in any case ("tdb" was refused: a cruise analyst's trial).
             Some((c, sc))
                 if sc.starts_with(|ch: char| ch.is_ascii_alphabetic())
                     && sc.chars().all(|ch| ch.is_ascii_alphanumeric()) =>
             {
-                if !SCALES.contains(&sc) {
-                    return Err(bad(&format!("names the time scale {sc:?}")));
+                match SCALES.iter().find(|k| k.eq_ignore_ascii_case(sc)) {
+                    Some(k) => (c, *k, true),
+                    None => return Err(bad(&format!("names the time scale {sc:?}"))),
                 }
-                (c, sc, true)
             }
             _ => (t, "TDB", false),
         }
+    };
+    // A date alone is its midnight on the scale ("2035-12-31" was refused: a cruise analyst's
+    // trial).
+    let midnight;
+    let core = if core.len() == 10 && core.as_bytes()[4] == b'-' && core.as_bytes()[7] == b'-' {
+        midnight = format!("{core}T00:00:00");
+        midnight.as_str()
+    } else {
+        core
     };
     // An offset from UTC (ISO 8601's "+08:00") is civil time: it reads on UTC, and on no other
     // scale (hifitime would apply it to TDB as readily, 69 s from what was meant in 2027).
@@ -197,6 +208,11 @@ mod tests {
         assert!((tt_minus_utc("2000-01-01") - 64.184).abs() < 1e-4);
         assert!((tt_minus_utc("2030-01-01") - 69.184).abs() < 1e-4);
         assert!(parse_tdb_jd("k", "2027-11-20T00:00:00 GMT").is_err());
+        // A date alone is its midnight, and a scale's name reads in any case.
+        assert_eq!(jd("2035-12-31"), jd("2035-12-31T00:00:00 TDB"));
+        assert_eq!(jd("2035-12-31 utc"), jd("2035-12-31T00:00:00 UTC"));
+        assert_eq!(jd("2027-11-20T03:00:00 tdb"), jd("2027-11-20T03:00:00 TDB"));
+        assert!(parse_tdb_jd("k", "2035-12").is_err());
         // A scale with a digit in its name is a scale still, named as such (UT1 read as a
         // malformed date-time until 2026-12-05).
         let e = parse_tdb_jd("k", "2027-11-20T00:00:00 UT1").unwrap_err();
