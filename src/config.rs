@@ -541,11 +541,20 @@ impl RawConfig {
         let Some((path, _)) = rest.split_once('"') else {
             return String::new();
         };
-        let in_file = self.text.contains(&format!("dispersions.\"{path}\""));
-        let by_set = self
-            .overrides
-            .iter()
-            .any(|o| o.starts_with(&format!("dispersions.\"{path}\".")));
+        // The file's own tables, parsed (a path in a comment is none), and the overrides' keys
+        // split as `--set` reads them (quotes of either kind, spaces about the dots).
+        let in_file = self
+            .text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| t.get("dispersions")?.as_table()?.get(path).cloned())
+            .is_some();
+        let by_set = self.overrides.iter().any(|o| {
+            let key = o.split_once('=').map_or(o.as_str(), |(k, _)| k);
+            split_dotted_key(key).is_some_and(|parts| {
+                parts.len() >= 2 && parts[0] == "dispersions" && parts[1] == path
+            })
+        });
         if in_file || !by_set {
             return String::new();
         }

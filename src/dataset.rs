@@ -447,6 +447,18 @@ fn first_pass<'a>(
 mod tests {
     use super::*;
 
+    #[test]
+    fn one_timeout_is_said_in_the_singular() {
+        let one = timeout_note(true, 1).unwrap();
+        assert!(
+            one.starts_with("1 sample reached the integrator's time limit before it ended"),
+            "{one}"
+        );
+        let two = timeout_note(false, 2).unwrap();
+        assert!(two.starts_with("2 samples reached"), "{two}");
+        assert_eq!(timeout_note(true, 0), None);
+    }
+
     fn rows(p: f64, lo: f64, hi: f64, a: f64) -> Vec<SummaryRow> {
         vec![
             SummaryRow {

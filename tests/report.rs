@@ -348,6 +348,9 @@ fn cruise_report_reproduces_the_run_trajectories() {
         .and_then(|r| r.split("</tr>").next())
         .expect("the rendezvous row");
     assert!(row.matches("<br><small>20").count() >= 7, "{row}");
+    // Not under the spread (std, the cell after the mean), a duration.
+    let std_cell = row.split("<td>").nth(4).expect("the std cell");
+    assert!(!std_cell.contains("<small>"), "{row}");
     // Their time histories: each sample's last row is its row of samples.parquet's end (the
     // same CPU engine: bit for bit, to the units' conversions).
     use dispersa::report::data::Table;

@@ -45,16 +45,16 @@ fn parse_any_year(key: &str, s: &str) -> Result<Epoch, ConfigError> {
         ConfigError::key(
             key,
             format!(
-                "{s:?} {why}; write an ISO 8601 date-time like 2027-11-20T03:00:00 TDB (time \
-                 scales: TDB, the default, TT, TAI, UTC or Z; or an offset from UTC such as \
-                 +08:00)"
+                "{s:?} {why}; write an ISO 8601 date-time like 2027-11-20T03:00:00 TDB, or a \
+                 date alone for its midnight (time scales: TDB, the default, TT, TAI, UTC or Z; \
+                 or an offset from UTC such as +08:00)"
             ),
         )
     };
     let t = s.trim();
     // ISO's "Z" follows the seconds' last digit; a name ending in Z ("XYZ") is a scale's.
     let zulu = t
-        .strip_suffix('Z')
+        .strip_suffix(['Z', 'z'])
         .filter(|c| c.ends_with(|ch: char| ch.is_ascii_digit()));
     let (core, scale, named) = if let Some(c) = zulu {
         (c, "UTC", true)
@@ -212,6 +212,7 @@ mod tests {
         assert_eq!(jd("2035-12-31"), jd("2035-12-31T00:00:00 TDB"));
         assert_eq!(jd("2035-12-31 utc"), jd("2035-12-31T00:00:00 UTC"));
         assert_eq!(jd("2027-11-20T03:00:00 tdb"), jd("2027-11-20T03:00:00 TDB"));
+        assert_eq!(jd("2027-11-20T03:00:00z"), jd("2027-11-20T03:00:00Z"));
         assert!(parse_tdb_jd("k", "2035-12").is_err());
         // A scale with a digit in its name is a scale still, named as such (UT1 read as a
         // malformed date-time until 2026-12-05).

@@ -262,6 +262,7 @@ fn heliocentric(
             None => sc.status_names()[state[S_STATUS] as usize],
         };
         let label = replay.ended(status);
+        let status = replay.status(status);
         // The figures' points from the rows: the ecliptic plane (x, y), and the distance to
         // the comet against the calendar year of the row's epoch.
         let mut pts: Vec<(f64, f64)> = rows.iter().map(|r| (r[2], r[3])).collect();
@@ -299,7 +300,7 @@ fn heliocentric(
             }
         }
         for r in kept {
-            table.push(&label, row, status, r, &[]);
+            table.push(&label, row, &status, r, &[]);
         }
         tracks.push((label, pts));
     }

@@ -14,9 +14,9 @@ use crate::scenario::Scenario;
 /// dispersed run), its time history, and the engine's final state row.
 pub struct Flown {
     pub label: String,
-    /// How it ended, as samples.parquet's `status` names it ("failed" where the run's outputs
-    /// fail it).
-    pub status: &'static str,
+    /// How it ended, as its label names it: a sample's status in samples.parquet, the
+    /// nominal's as flown again ("failed" where the run's outputs fail it).
+    pub status: String,
     /// The undispersed flight.
     nominal: bool,
     pub row: Option<usize>,
@@ -82,7 +82,7 @@ pub(super) fn flight_figures(
         };
         flown.push(Flown {
             label: r.ended(status),
-            status,
+            status: r.status(status),
             nominal: r.nominal,
             row: r.row,
             points: h.points,
@@ -369,7 +369,7 @@ pub(super) fn table(flown: &[Flown]) -> TrackTable {
             t.push(
                 &f.label,
                 f.row,
-                f.status,
+                &f.status,
                 &[
                     p.t_s,
                     p.altitude_km,

@@ -643,6 +643,8 @@ struct Replay {
     pub input: Vec<f64>,
     /// The undispersed flight (a --nominal run's one row included).
     pub nominal: bool,
+    /// A sample's status in samples.parquet, which its label names (none for the nominal).
+    pub recorded: Option<String>,
 }
 
 impl Replay {
@@ -655,6 +657,13 @@ impl Replay {
         } else {
             self.label.clone()
         }
+    }
+
+    /// The status trajectories.parquet gives the flight, as its label names it: a sample's from
+    /// samples.parquet (the flight flown again can end otherwise near a boundary, on an f32 or
+    /// GPU run or another build's: a review), the nominal's as flown again (`status`).
+    fn status(&self, status: &str) -> String {
+        self.recorded.clone().unwrap_or_else(|| status.to_string())
     }
 }
 
@@ -715,6 +724,7 @@ fn replays(
             row,
             input: drawn.inputs,
             nominal,
+            recorded: (!nominal).then(|| ctx.status[index].clone()),
         });
     }
     Ok(out)

@@ -20,7 +20,7 @@ pub struct TrackTable {
     pub rows_are: &'static str,
     labels: Vec<String>,
     samples: Vec<Option<i64>>,
-    statuses: Vec<&'static str>,
+    statuses: Vec<String>,
     floats: Vec<(&'static str, &'static str, Vec<f64>)>,
     texts: Vec<(&'static str, Vec<&'static str>)>,
 }
@@ -47,7 +47,7 @@ impl TrackTable {
         &mut self,
         label: &str,
         sample: Option<usize>,
-        status: &'static str,
+        status: &str,
         floats: &[f64],
         texts: &[&'static str],
     ) {
@@ -55,7 +55,7 @@ impl TrackTable {
         assert_eq!(texts.len(), self.texts.len(), "a value a text column");
         self.labels.push(label.to_string());
         self.samples.push(sample.map(|k| k as i64));
-        self.statuses.push(status);
+        self.statuses.push(status.to_string());
         for (c, v) in self.floats.iter_mut().zip(floats) {
             c.2.push(*v);
         }

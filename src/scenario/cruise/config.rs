@@ -913,6 +913,33 @@ impl CruiseConfig {
                 ),
             ));
         }
+        // A bus or a minimum in W for kW (600 for 0.6, 1000 for 1) was accepted under solar
+        // power, with a note, and every sample coasted to its time limit (a cruise analyst's
+        // trial): refused as the array's and the thruster's powers are.
+        // A bus above the array but small (a 0.6 kW bus on a 0.5 kW array) is a design the run
+        // notes: a thruster runs only nearer the Sun.
+        let bus = non_negative("propulsion.bus_power_kw", p.bus_power_kw)?;
+        if bus > p.array_power_1au_kw && bus > MAX_BUS_KW {
+            return Err(ConfigError::key(
+                "propulsion.bus_power_kw",
+                format!(
+                    "{bus} kW is more than the whole array gives at 1 au \
+                     (propulsion.array_power_1au_kw = {} kW), which powers the bus, and more \
+                     than {MAX_BUS_KW} kW: was it given in W? The unit is kW",
+                    p.array_power_1au_kw
+                ),
+            ));
+        }
+        if non_negative("propulsion.min_power_kw", p.min_power_kw)? > MAX_THRUSTER_KW {
+            return Err(ConfigError::key(
+                "propulsion.min_power_kw",
+                format!(
+                    "{} kW, the least power at which one thruster runs, is above any electric \
+                     thruster's draw ({MAX_THRUSTER_KW} kW): was it given in W? The unit is kW",
+                    p.min_power_kw
+                ),
+            ));
+        }
         // Under constant power no thruster can ever run when the array, less the bus, is below
         // one thruster's draw or the minimum: every sample would coast its whole flight, with
         // nothing said (a cruise trial's bus of 600 kW for 0.6).
@@ -942,33 +969,6 @@ impl CruiseConfig {
                     "must be below 1 (a fraction of the power lost a year: 0.02 is 2 %)",
                 ));
             }
-        }
-        // A bus or a minimum in W for kW (600 for 0.6, 1000 for 1) was accepted under solar
-        // power, with a note, and every sample coasted to its time limit (a cruise analyst's
-        // trial): refused as the array's and the thruster's powers are.
-        // A bus above the array but small (a 0.6 kW bus on a 0.5 kW array) is a design the run
-        // notes: a thruster runs only nearer the Sun.
-        let bus = non_negative("propulsion.bus_power_kw", p.bus_power_kw)?;
-        if bus > p.array_power_1au_kw && bus > MAX_BUS_KW {
-            return Err(ConfigError::key(
-                "propulsion.bus_power_kw",
-                format!(
-                    "{bus} kW is more than the whole array gives at 1 au \
-                     (propulsion.array_power_1au_kw = {} kW), which powers the bus, and more \
-                     than {MAX_BUS_KW} kW: was it given in W? The unit is kW",
-                    p.array_power_1au_kw
-                ),
-            ));
-        }
-        if non_negative("propulsion.min_power_kw", p.min_power_kw)? > MAX_THRUSTER_KW {
-            return Err(ConfigError::key(
-                "propulsion.min_power_kw",
-                format!(
-                    "{} kW is above any electric thruster's draw ({MAX_THRUSTER_KW} kW), and \
-                     one thruster runs on it: was it given in W? The unit is kW",
-                    p.min_power_kw
-                ),
-            ));
         }
         let duty = positive("propulsion.duty_cycle", p.duty_cycle)?;
         if duty > 1.0 {

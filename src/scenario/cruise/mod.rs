@@ -27,14 +27,19 @@ pub struct Cruise {
     /// Open-loop guidance: why the nominal Q-law flight that records the profile failed, if
     /// it did ([`Cruise::checked`] refuses such a config).
     pub recording_failed: Option<String>,
+    /// Open-loop guidance: whether the recording flight reached the time limit, so that its
+    /// profile ends there and a longer limit lengthens it (a review).
+    recording_timed_out: bool,
 }
 
 impl Cruise {
     pub fn new(cfg: CruiseConfig) -> Self {
         let mut model = Model::new(&cfg);
         let mut recording_failed = None;
+        let mut recording_timed_out = false;
         if cfg.guidance.mode == GuidanceMode::OpenLoop {
             let end = cpu::record_open_loop(&mut model);
+            recording_timed_out = end[S_STATUS] == ST_TIMEOUT as f64;
             // A recording that failed (stalled, or not finite) would end the profile in a coast
             // there, which every sample would replay and time out on, with no reason given (a
             // review). The recording flew under the Q-law.
@@ -51,6 +56,7 @@ impl Cruise {
             model,
             limit_reaches_deadline: true,
             recording_failed,
+            recording_timed_out,
         };
         c.limit_reaches_deadline = c.deadline_note().is_none();
         c
@@ -371,14 +377,21 @@ impl Scenario for Cruise {
         // An open-loop replay coasts once its recorded commands end: a longer time limit, which
         // the timeout note advises, cannot bring a flight that missed the comet back (a cruise
         // analyst's trial: the nominal replay passed the comet at 1,086 km and coasted away).
-        if self.cfg.guidance.mode == GuidanceMode::OpenLoop && row("status_timeout").count > 0 {
-            notes.push(
+        // Where the recording itself reached the limit, a longer one lengthens the profile too.
+        let open_loop = self.cfg.guidance.mode == GuidanceMode::OpenLoop;
+        if open_loop && row("status_timeout").count > 0 {
+            notes.push(if self.recording_timed_out {
+                "guidance.mode = \"open_loop\" replays the Q-law nominal's recorded commands, and \
+                 that recording flight itself reached integrator.time_limit_days: the profile \
+                 ends at the limit, and a longer one lengthens it"
+                    .to_string()
+            } else {
                 "guidance.mode = \"open_loop\" replays the Q-law nominal's recorded commands and \
                  coasts once they end: a timeout that had not met the comet by then coasts on, \
                  and a longer time limit does not make it arrive (final_distance_km and \
                  final_relative_speed_m_s say how far it passed)"
-                    .to_string(),
-            );
+                    .to_string()
+            });
         }
         let deadline = crate::physics::epoch::mjd_from_jd(self.model.deadline_jd);
         let date = crate::physics::epoch::date_from_mjd;

@@ -340,8 +340,11 @@ impl Model {
                 P_THRUST,
             ),
             (p[P_P1AU] >= 0.0 && p[P_P1AU] <= MAX_ARRAY_KW, P_P1AU),
-            (p[P_BUS] >= 0.0, P_BUS),
-            (p[P_PMIN] >= 0.0, P_PMIN),
+            (
+                p[P_BUS] >= 0.0 && !(p[P_BUS] > p[P_P1AU] && p[P_BUS] > MAX_BUS_KW),
+                P_BUS,
+            ),
+            (p[P_PMIN] >= 0.0 && p[P_PMIN] <= MAX_THRUSTER_KW, P_PMIN),
             (p[P_DUTY] > 0.0 && p[P_DUTY] <= 1.0, P_DUTY),
             (
                 state
@@ -409,6 +412,13 @@ impl Model {
             format!(" (above any thruster's specific impulse, {MAX_ISP_S} s)")
         } else if bad == P_P1AU && p[bad] > MAX_ARRAY_KW {
             format!(" (above any spacecraft's array, {MAX_ARRAY_KW} kW: was it given in W?)")
+        } else if bad == P_BUS && p[bad] > MAX_BUS_KW {
+            format!(
+                " (above the array's {} kW at 1 au and above {MAX_BUS_KW} kW: was it given in W?)",
+                crate::config::full(p[P_P1AU])
+            )
+        } else if bad == P_PMIN && p[bad] > MAX_THRUSTER_KW {
+            format!(" (above any thruster's draw, {MAX_THRUSTER_KW} kW: was it given in W?)")
         } else if bad == P_RP_ALT && p[bad] < MIN_PERIAPSIS_ALTITUDE_KM {
             format!(" (below the {MIN_PERIAPSIS_ALTITUDE_KM} km floor of the drag-free flyby)")
         } else if bad == P_PROP && p[bad] >= p[P_WET] {

@@ -130,7 +130,7 @@ pub fn stalled(model: &Model, qlaw: bool, s: &[f64]) -> Option<String> {
     };
     let cap = model.consts[C_MAX_TRIALS];
     if s[S_STEPS] + s[S_REJECTED] >= cap {
-        let why = singular.or_else(narrow).or_else(never_coasts).unwrap_or_else(|| {
+        let why = singular.or_else(never_coasts).or_else(narrow).unwrap_or_else(|| {
             "without arriving, running out of propellant or reaching the time limit (for scale: \
              the shipped config's 10,000 flights took 1,772-5,049)"
                 .into()

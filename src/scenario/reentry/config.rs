@@ -882,7 +882,7 @@ impl ReentryConfig {
         if e_alt > MAX_ENTRY_ALTITUDE_KM {
             // A value in metres is 1,000 times the kilometres (an entry analyst's trial gave
             // 200000 for 200 km and was told only the bound).
-            let metres = in_metres(e_alt, MAX_ENTRY_ALTITUDE_KM);
+            let metres = in_metres(e_alt, 50.0, MAX_ENTRY_ALTITUDE_KM);
             return Err(ConfigError::key(
                 "entry.altitude_km",
                 format!("must be at most {MAX_ENTRY_ALTITUDE_KM} km{metres}"),
@@ -1388,7 +1388,7 @@ impl ReentryConfig {
                                  drogue at ~32 km, main at ~3 km); the main is triggered only \
                                  once the drogue is open, so give at most \
                                  {MAX_MAIN_ALTITUDE_KM} km{}",
-                                in_metres(h, MAX_MAIN_ALTITUDE_KM)
+                                in_metres(h, 0.1, MAX_MAIN_ALTITUDE_KM)
                             ),
                         ));
                     }
@@ -1710,17 +1710,17 @@ fn cd_out_of_range(cd: f64) -> Option<String> {
     })
 }
 
-/// `value` at most `max`, or an error naming `key`, the value and `what` follows it.
-/// " (was it given in m? ...)" where an altitude [km] above `max_km` is one in range given in
-/// metres; empty otherwise.
-fn in_metres(km: f64, max_km: f64) -> String {
-    if km / 1000.0 <= max_km {
+/// " (was it given in m? ...)" where an altitude [km] above its bound is, read as metres, one
+/// within `[min_km, max_km]`; empty otherwise (1500 for an interface is no 1.5 km one: a review).
+fn in_metres(km: f64, min_km: f64, max_km: f64) -> String {
+    if (min_km..=max_km).contains(&(km / 1000.0)) {
         format!(" (was it given in m? {km} m is {} km)", km / 1000.0)
     } else {
         String::new()
     }
 }
 
+/// `value` at most `max`, or an error naming `key`, the value and `what` follows it.
 fn at_most(key: &str, value: f64, max: f64, what: &str) -> Result<(), ConfigError> {
     if value > max {
         return Err(ConfigError::key(

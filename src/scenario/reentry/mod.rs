@@ -293,17 +293,14 @@ impl Scenario for Reentry {
         }
         // An angle in radians reads as a grazing angle in degrees (-0.209 for -12 deg flew and
         // skipped out with nothing said: an entry analyst's trial).
-        if let Some(fpa) = self
-            .cfg
-            .entry
-            .flight_path_angle_deg
-            .filter(|f| f.abs() < 1.0)
-        {
+        // Not 0 nor a climb, which no value in radians explains.
+        let radians = |f: &f64| (-1.0..-0.02).contains(f);
+        if let Some(fpa) = self.cfg.entry.flight_path_angle_deg.filter(radians) {
             if !self.cfg.entry.bplane() {
                 notes.push(format!(
-                    "entry.flight_path_angle_deg = {fpa} deg grazes the interface (Apollo 11 entered at \
-                     -6.5 deg, Stardust at -8.2, Hayabusa at about -12): was it given in radians? \
-                     {fpa} rad is {} deg",
+                    "entry.flight_path_angle_deg = {fpa} deg grazes the interface (Apollo 11 \
+                     entered at -6.5 deg, Stardust at -8.2, Hayabusa at about -12): was it given \
+                     in radians? {fpa} rad is {} deg",
                     crate::config::sig(fpa.to_degrees())
                 ));
             }
