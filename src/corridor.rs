@@ -648,10 +648,15 @@ impl Corridor {
                 .iter()
                 .max_by_key(|p| p.timed_out)
                 .expect("a point timed out");
+            let (who, are) = if timed_out == 1 {
+                ("1 sample".to_string(), "is")
+            } else {
+                (format!("{timed_out} samples"), "are")
+            };
             notes.push(format!(
-                "{timed_out} samples reached integrator.time_limit_s before landing or skipping \
-                 out (most at {:.3} deg: {} of {}) and are left out of the probabilities and \
-                 percentiles (the `timed_out` column): raise the time limit",
+                "{who} reached integrator.time_limit_s before landing or skipping out (most at \
+                 {:.3} deg: {} of {}) and {are} left out of the probabilities and percentiles \
+                 (the `timed_out` column): raise the time limit",
                 worst.fpa_deg,
                 worst.timed_out,
                 worst.trials + worst.failed + worst.timed_out
