@@ -265,12 +265,6 @@ pub fn statistics(
         )
     });
     let summary = summary?;
-    let count = |m: &str| {
-        summary
-            .iter()
-            .find(|r| r.metric == m)
-            .map_or(0, |r| r.count)
-    };
     let row = |m: &str| {
         summary
             .iter()
@@ -281,6 +275,7 @@ pub fn statistics(
                 p50: r.p50,
             })
     };
+    let count = |m: &str| row(m).count;
     let mut notes = sc.summary_notes(&row);
     notes.extend(footprint_note(&summary));
     notes.extend(timeout_note(sc.kind() == "cruise", count("status_timeout")));

@@ -522,10 +522,7 @@ pub fn main_with(cli: Cli) -> i32 {
 /// Whether `target --write` may write `out`: its directory exists, and it does not unless
 /// `force` (checked before the aim flies, so that a refusal costs nothing and writes nothing).
 fn writable_aim(out: &std::path::Path, force: bool) -> Result<(), String> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
-    };
+    let parent = dir_of(out);
     if !parent.is_dir() {
         return Err(format!("its directory {} does not exist", parent.display()));
     }
@@ -538,23 +535,32 @@ fn writable_aim(out: &std::path::Path, force: bool) -> Result<(), String> {
     // A directory the file cannot be created in (read-only, not ours) fails here, before the
     // flights, not after them with exit 1 (an entry analyst's trial). The directory is the one
     // the file goes to, a link's target's (a review).
+    // The probe is the temporary file `write_aim` writes there.
     let to = through_links(out);
-    let dir = match to.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let probe = dir.join(format!(
-        ".{}.partial-{}",
-        file_name_of(&to),
-        std::process::id()
-    ));
+    let probe = partial_of(&to);
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&probe)
-        .map_err(|e| format!("cannot be written in {}: {e}", dir.display()))?;
+        .map_err(|e| format!("cannot be written in {}: {e}", dir_of(&to).display()))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
+}
+
+/// The directory `path` is in ("." for a bare file name).
+fn dir_of(path: &std::path::Path) -> &std::path::Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    }
+}
+
+/// The temporary file beside `to` that `target --write` writes before putting it in place.
+fn partial_of(to: &std::path::Path) -> std::path::PathBuf {
+    let name = to
+        .file_name()
+        .map_or("aimed".into(), |n| n.to_string_lossy().to_string());
+    to.with_file_name(format!(".{name}.partial-{}", std::process::id()))
 }
 
 /// `out` with its links followed (dangling too, 40 at most): where a file written there goes.
@@ -567,12 +573,6 @@ fn through_links(out: &std::path::Path) -> std::path::PathBuf {
         }
     }
     out
-}
-
-/// The file name of `path`, or "aimed".
-fn file_name_of(path: &std::path::Path) -> String {
-    path.file_name()
-        .map_or("aimed".into(), |n| n.to_string_lossy().to_string())
 }
 
 /// Write `config`'s text with the aim and the overrides set ([`crate::target::aimed_config`])
@@ -594,11 +594,7 @@ fn write_aim(
         .map_err(|e| (1, format!("reading {}: {e}", config.display())))?;
     let aimed = crate::target::aimed_config(&text, keys, aim, sets).map_err(|why| (2, why))?;
     let out = through_links(out);
-    let tmp = out.with_file_name(format!(
-        ".{}.partial-{}",
-        file_name_of(&out),
-        std::process::id()
-    ));
+    let tmp = partial_of(&out);
     let kept = std::fs::metadata(&out).ok().map(|m| m.permissions());
     let io = |e: std::io::Error| (1, format!("writing: {e}"));
     let written = (|| {

@@ -69,7 +69,7 @@ pub(super) fn flight_figures(
                     "its flight is not finite"
                 }
             ));
-            if r.nominal {
+            if r.is_nominal() {
                 // No nominal, no figures (and no time histories said to be drawn).
                 return Ok(Vec::new());
             }
@@ -83,7 +83,7 @@ pub(super) fn flight_figures(
         flown.push(Flown {
             label: r.ended(status),
             status: r.status(status),
-            nominal: r.nominal,
+            nominal: r.is_nominal(),
             row: r.row,
             points: h.points,
             state: h.state,

@@ -641,18 +641,22 @@ struct Replay {
     pub label: String,
     pub row: Option<usize>,
     pub input: Vec<f64>,
-    /// The undispersed flight (a --nominal run's one row included).
-    pub nominal: bool,
-    /// A sample's status in samples.parquet, which its label names (none for the nominal).
+    /// A sample's status in samples.parquet, which its label names; none for the undispersed
+    /// flight (a --nominal run's one row included).
     pub recorded: Option<String>,
 }
 
 impl Replay {
+    /// The undispersed flight.
+    fn is_nominal(&self) -> bool {
+        self.recorded.is_none()
+    }
+
     /// The label a flown flight is drawn and written under: the nominal's names how it ended
     /// (`status`), as the samples' labels do from samples.parquet (its outcome is in no file
     /// of a dispersed run: a trial).
     fn ended(&self, status: &str) -> String {
-        if self.nominal {
+        if self.is_nominal() {
             format!("nominal ({status})")
         } else {
             self.label.clone()
@@ -723,7 +727,6 @@ fn replays(
             label,
             row,
             input: drawn.inputs,
-            nominal,
             recorded: (!nominal).then(|| ctx.status[index].clone()),
         });
     }

@@ -102,9 +102,9 @@ pub fn stalled(model: &Model, qlaw: bool, s: &[f64]) -> Option<String> {
     // A narrow hysteresis band lets the engine switch at nearly every step (at 0.0005 the
     // shipped nominal took 50,500 trials; with none it stalled: a new user's trial).
     let band = model.consts[C_ETA_HYST];
+    let cut = model.qlaw.as_ref().map(|q| q.eta_cut);
     let narrow = || {
-        let cut = model.qlaw.as_ref().map_or(0.0, |q| q.eta_cut);
-        (qlaw && cut > 0.0 && band < 0.01).then(|| {
+        (qlaw && cut.is_some_and(|c| c > 0.0) && band < 0.01).then(|| {
             format!(
                 "the Q-law's hysteresis band is narrow (guidance.eta_hysteresis = {band}): the \
                  engine can switch between thrust and coast at nearly every step (0.02 is the \
@@ -118,15 +118,13 @@ pub fn stalled(model: &Model, qlaw: bool, s: &[f64]) -> Option<String> {
     // analyst's trial).
     // A band as wide as the cut does the same once the engine has started.
     let never_coasts = || {
-        let cut = model.qlaw.as_ref().map_or(f64::NAN, |q| q.eta_cut);
-        (qlaw && cut - band <= 0.0).then(|| {
-            format!(
-                "the Q-law never coasts once thrusting (guidance.eta_cut = {cut} less \
-                 eta_hysteresis = {band} is not above 0): it thrusts on as the orbit nears its \
-                 target, where the step control can stall (the shipped cruise coasts below \
-                 0.25 - 0.07)"
-            )
-        })
+        let cut = cut.filter(|c| qlaw && c - band <= 0.0)?;
+        Some(format!(
+            "the Q-law never coasts once thrusting (guidance.eta_cut = {cut} less \
+             eta_hysteresis = {band} is not above 0): it thrusts on as the orbit nears its \
+             target, where the step control can stall (the shipped cruise coasts below 0.25 - \
+             0.07)"
+        ))
     };
     let cap = model.consts[C_MAX_TRIALS];
     if s[S_STEPS] + s[S_REJECTED] >= cap {
