@@ -198,6 +198,8 @@ fn watch(w: u32, a: Aux) -> real {
         return a.q_conv + a.q_rad;
     } else if (w == W_QC) {
         return a.q_conv;
+    } else if (w == W_QD) {
+        return a.qdyn;
     }
     return a.q_rad;
 }
@@ -479,6 +481,11 @@ fn integrate(sb: u32, p0: P) -> bool {
     var wq = load_watch(sb + S_PK + PK_LEN * W_Q);
     var wqc = load_watch(sb + S_PK + PK_LEN * W_QC);
     var wqr = load_watch(sb + S_PK + PK_LEN * W_QR);
+    // The dynamic pressure's watch, where it is not derived from the deceleration's (QD_WATCH).
+    var wqd: Watch;
+    if (QD_WATCH == 1u) {
+        wqd = load_watch(sb + S_PK + PK_LEN * W_QD);
+    }
     var status = ST_RUNNING;
     var p = with_canopy(p0, ch.chute);
     var e0 = rhs(t, y, p);
@@ -490,6 +497,9 @@ fn integrate(sb: u32, p0: P) -> bool {
         wq = watch_start(watch(W_Q, e0.aux), t, wq);
         wqc = watch_start(watch(W_QC, e0.aux), t, wqc);
         wqr = watch_start(watch(W_QR, e0.aux), t, wqr);
+        if (QD_WATCH == 1u) {
+            wqd = watch_start(watch(W_QD, e0.aux), t, wqd);
+        }
         if (e0.aux.mach <= p.drogue_mach || e0.aux.g_load >= p.gsw) {
             // Already slow at the start: the drogue is triggered at the initial state.
             drogue_done = 1.0;
@@ -633,6 +643,9 @@ fn integrate(sb: u32, p0: P) -> bool {
             wq = watch_step(W_Q, wq, here, e0.aux, tr);
             wqc = watch_step(W_QC, wqc, here, e0.aux, tr);
             wqr = watch_step(W_QR, wqr, here, e0.aux, tr);
+            if (QD_WATCH == 1u) {
+                wqd = watch_step(W_QD, wqd, here, e0.aux, tr);
+            }
         }
         if (status != ST_RUNNING) {
             // Not committed: the finishing pass locates the event inside this step.
@@ -674,6 +687,9 @@ fn integrate(sb: u32, p0: P) -> bool {
     store_watch(sb + S_PK + PK_LEN * W_Q, wq);
     store_watch(sb + S_PK + PK_LEN * W_QC, wqc);
     store_watch(sb + S_PK + PK_LEN * W_QR, wqr);
+    if (QD_WATCH == 1u) {
+        store_watch(sb + S_PK + PK_LEN * W_QD, wqd);
+    }
     states[sb + S_STATUS] = real(status);
     return status == ST_RUNNING;
 }
@@ -719,7 +735,8 @@ fn finish(sb: u32, p0: P) {
         } else {
             at = b + select(select(PK_B3, PK_B2, slot == 1u), PK_B1, slot == 0u);
             live = states[at + BR_H] > 0.0 && (slot < 2u
-                || states[b + PK_P3] > states[sb + S_PEAK + w] * (1.0 - THIRD_WINDOW_GAP));
+                || states[b + PK_P3] > states[sb + S_PEAK + w] * (1.0 - THIRD_WINDOW_GAP))
+                && (w != W_QD || QD_WATCH == 1u);
             if (slot == 0u) {
                 // Not beyond the flight's end (the event, located above, or the time limit):
                 // there the last step's end is an extrapolation below the ground.
@@ -758,6 +775,14 @@ fn finish(sb: u32, p0: P) {
                 states[sb + S_T_PEAK + w] = m.x;
             }
         }
+    }
+    if (QD_WATCH == 0u) {
+        // The drag alone with Cd fixed: the dynamic pressure is the deceleration times
+        // g0 m / (Cd A), at its time (cpu.rs `finish`).
+        let pg = states[sb + S_PEAK_G];
+        states[sb + S_PEAK_QD] = select(pg * consts[C_G0] * p0.mass / (p0.cd * p0.cd_scale * p0.area),
+                                        NO_PEAK, pg == NO_PEAK);
+        states[sb + S_T_PEAK_QD] = states[sb + S_T_PEAK_G];
     }
     states[sb + S_FINISHED] = 1.0;
 }

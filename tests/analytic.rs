@@ -207,6 +207,29 @@ fn allen_eggers_peak_deceleration_and_velocity_at_peak() {
         );
         assert!(rel < 5e-3, "issue requirement: 0.5%");
         assert!(v_rel < v_step, "speed at peak {v_at_peak} vs {v_want}");
+        // Here (a constant Cd, no lift, no gravity) the dynamic pressure is the deceleration
+        // times m / (Cd A): Allen-Eggers' peak in pascals, with the same horizon error, at the
+        // same time. The two maxima are located on the same dense output by the same search,
+        // on curves proportional to within rounding: measured the same time to the bit; bound
+        // 1e-4 s, the golden section's last bracket (tests/gpu_cpu.rs, time_peak_g_s).
+        let q_want = inputs[I_MASS] / (1.5 * inputs[I_AREA]) * want * 9.80665;
+        let q_rel = (s[S_PEAK_QD] - q_want).abs() / q_want;
+        eprintln!(
+            "fpa {fpa}: peak dynamic pressure {:.1} Pa vs {q_want:.1} ({q_rel:.2e}), at {:.4} s \
+             (peak g at {:.4} s)",
+            s[S_PEAK_QD], s[S_T_PEAK_QD], s[S_T_PEAK_G]
+        );
+        assert!(
+            q_rel < 3.0 * curvature,
+            "peak dynamic pressure {} vs Allen-Eggers {q_want}: {q_rel:e}",
+            s[S_PEAK_QD]
+        );
+        assert!(
+            (s[S_T_PEAK_QD] - s[S_T_PEAK_G]).abs() < 1e-4,
+            "peak dynamic pressure at {} s, peak g at {} s",
+            s[S_T_PEAK_QD],
+            s[S_T_PEAK_G]
+        );
         // And the GPU gives the same peak: the same fixed RK4 steps, so only rounding
         // differs (the shader's own f64 exp and sqrt against the CPU's), accumulated over the
         // steps to the peak (1.8e4, 6.5e3 and 3.9e3 at -10, -30, -60 deg). Measured 5.1e-11,
@@ -264,10 +287,22 @@ fn check_impact_peaks(engine: &Engine) {
     let tof = m("time_of_flight_s");
     // The last window's grid ends at the located impact: the same time to rounding (1e-12 s
     // at 10 s); bound 1e-9 s.
-    for t in ["time_peak_g_s", "time_peak_heat_s"] {
+    for t in [
+        "time_peak_g_s",
+        "time_peak_heat_s",
+        "time_peak_dynamic_pressure_s",
+    ] {
         assert!((m(t) - tof).abs() < 1e-9, "{t} {} against {tof}", m(t));
     }
     let v = m("touchdown_speed_m_s");
+    // The dynamic pressure at the impact, 0.5 rho0 V^2 (no wind, no rotation: the ground speed
+    // is the air speed); rounding alone, as the convective peak below.
+    let q_rel =
+        (m("peak_dynamic_pressure_pa") - 0.5 * 3.0e-4 * v * v).abs() / (0.5 * 3.0e-4 * v * v);
+    assert!(
+        q_rel < 1e-12,
+        "peak dynamic pressure {q_rel:e} off 0.5 rho V^2 at touchdown"
+    );
     let q = SUTTON_GRAVES_K * (3.0e-4f64 / 0.5).sqrt() * v.powi(3) / 1.0e4;
     let rel = (m("peak_conv_heat_flux_w_cm2") - q).abs() / q;
     eprintln!("impact at {v:.3} m/s after {tof:.4} s: convective peak off by {rel:.2e}");

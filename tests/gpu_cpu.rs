@@ -58,6 +58,7 @@ fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
             metric("peak_heat_flux_w_cm2"),
             metric("peak_conv_heat_flux_w_cm2"),
             metric("peak_rad_heat_flux_w_cm2"),
+            metric("peak_dynamic_pressure_pa"),
         ] {
             let (a, b) = (x.metrics[m].unwrap(), y.metrics[m].unwrap());
             assert!(
@@ -90,6 +91,7 @@ fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
         let peak_of = match *name {
             "time_peak_g_s" => Some(M_PEAK_G),
             "time_peak_heat_s" => Some(M_PEAK_Q),
+            "time_peak_dynamic_pressure_s" => Some(metric("peak_dynamic_pressure_pa")),
             _ => None,
         };
         let worst = pairs
@@ -118,9 +120,11 @@ fn compare(precision: PrecisionChoice, sets: &[&str]) -> (f64, f64, f64, f64) {
     }
     eprintln!("{precision:?}: near-tied peak times (not compared): {ties}");
     // Rare: measured 2 of the 512 (sample, peak) pairs in f32 on lavapipe, none in f64
-    // (2026-12-05); at most 4, room for an adapter that rounds otherwise. (At most 1 in 50 until
-    // then, which let the time bound pass whatever the times were on 10 samples.)
-    assert!(ties <= 4, "{ties} near-tied peak times");
+    // (2026-12-05); 4 of the 768 since the dynamic pressure's time is compared too (its peak
+    // ties where peak g's does, on the same 2 samples: 2026-12-07). At most 8, room for an
+    // adapter that rounds otherwise. (At most 1 in 50 until 2026-12-05, which let the time
+    // bound pass whatever the times were on 10 samples.)
+    assert!(ties <= 8, "{ties} near-tied peak times");
     eprintln!("{precision:?}: max rel peak g {pg:.3e}, peak heat {pq:.3e}, landing {landing:.3e} m, tof {tof:.3e} s");
     (pg, pq, landing, tof)
 }
@@ -182,7 +186,9 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
         // section, whose comparisons of values equal to rounding can go either way: its last
         // bracket is 2/16 x 0.618^14 ~ 1.5e-4 of a two-step window (0.2 s), 3e-5 s; measured 0
         // (8.5e-6 s in an earlier build), bound 3x the bracket.
-        "time_peak_g_s" | "time_peak_heat_s" => {
+        // f32 measured 1.3 s in time of peak dynamic pressure, beside two near-ties, the
+        // samples of peak g's: with Cd flat above Mach 10 the two curves are proportional.
+        "time_peak_g_s" | "time_peak_heat_s" | "time_peak_dynamic_pressure_s" => {
             if f64_mode {
                 1e-4
             } else {
@@ -298,6 +304,15 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
                 4e-11
             } else {
                 0.02
+            }
+        }
+        // f64 measured 2.2e-7 Pa of ~25,000 (the relative rounding of peak g); f32 170 Pa
+        // (6.8e-3 relative, as peak g's 0.27 g of 40).
+        "peak_dynamic_pressure_pa" => {
+            if f64_mode {
+                3e-6
+            } else {
+                450.0
             }
         }
         other => panic!("no bound for output {other}"),

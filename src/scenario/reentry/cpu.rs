@@ -373,12 +373,13 @@ impl System<N_Y> for Flight<'_> {
     }
 }
 
-/// The watched quantity `w` (W_G, W_Q, W_QC, W_QR) of an evaluation.
+/// The watched quantity `w` (W_G, W_Q, W_QC, W_QR, W_QD) of an evaluation.
 pub fn watch(w: usize, a: &Aux) -> f64 {
     match w {
         W_G => a.g_load,
         W_Q => a.q_conv_w_cm2 + a.q_rad_w_cm2,
         W_QC => a.q_conv_w_cm2,
+        W_QD => a.qdyn_pa,
         _ => a.q_rad_w_cm2,
     }
 }
@@ -748,7 +749,7 @@ impl SampleModel<'_> {
     /// both fall on the lower one (2 samples in 50,000, 4.7e-4 and 2.1e-4 low). Steps without
     /// a canopy only.
     fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, a0: &Aux) {
-        for w in 0..N_WATCH {
+        for w in self.watched() {
             let b = S_PK + PK_LEN * w;
             let p = tr.predicted_max(watch(w, a0), |a| watch(w, a));
             if p > s[b + PK_P1] {
@@ -774,6 +775,12 @@ impl SampleModel<'_> {
                 s[b + PK_EXACT_T] = tr.t0 + tr.h;
             }
         }
+    }
+
+    /// The maxima watched while stepping: all, or all but the dynamic pressure, which the
+    /// finishing pass then derives from the deceleration's (`Model::watch_qdyn`).
+    fn watched(&self) -> std::ops::Range<usize> {
+        0..if self.model.watch_qdyn { N_WATCH } else { W_QD }
     }
 
     /// The trial step a bracket recorded under canopy mode `chute`, recomputed (bit for bit
@@ -815,7 +822,7 @@ impl SampleModel<'_> {
         // be the last step's extrapolation below the ground (a hypersonic impact's peak g read
         // 2 % high, 25 ms after touchdown: an entry analyst's trial).
         let t_end = s[S_T];
-        for w in 0..N_WATCH {
+        for w in self.watched() {
             let b = S_PK + PK_LEN * w;
             let (mut best, mut best_t) = if s[b + PK_EXACT_T] <= t_end {
                 (s[b + PK_EXACT], s[b + PK_EXACT_T])
@@ -852,6 +859,18 @@ impl SampleModel<'_> {
             }
             s[S_PEAK + w] = best;
             s[S_T_PEAK + w] = best_t;
+        }
+        if !self.model.watch_qdyn {
+            // The drag alone with Cd fixed: the dynamic pressure is the deceleration times
+            // g0 m / (Cd A), at its time (the shader's expression, in its order).
+            let i = self.input;
+            s[S_PEAK_QD] = if s[S_PEAK_G] == NO_PEAK {
+                NO_PEAK
+            } else {
+                s[S_PEAK_G] * self.model.consts[C_G0] * i[I_MASS]
+                    / (i[I_CD] * i[I_CD_SCALE] * i[I_AREA])
+            };
+            s[S_T_PEAK_QD] = s[S_T_PEAK_G];
         }
         s[S_FINISHED] = 1.0;
     }

@@ -63,18 +63,22 @@ crate::layout! {
     S_EV = 21, // bracket of the terminal event (ground, skip-out)
     S_DROGUE_ALT = 30, // [m] at the drogue's trigger; meaningful when S_DROGUE_DONE = 1
     S_DROGUE_QDYN = 31, // [Pa]
-    // Watched maxima: deceleration, total, convective and radiative heat flux. Each has a
+    // Watched maxima: deceleration, total, convective and radiative heat flux, dynamic
+    // pressure. Each has a
     // block of PK_LEN slots at S_PK + PK_LEN w: the largest value at a step end and its time;
     // the step whose predicted maximum is the largest (B1; each step's maximum is predicted by
     // the parabolas through the watched value at its start and end and at each of two inner
     // stages of its trial), the runner-up among the other steps (B2) and the third (B3). The
     // finishing pass searches B1 and B2, and B3 where its prediction is close (cpu.rs
-    // `watch_step`).
-    N_WATCH = 4,
+    // `watch_step`). The dynamic pressure (W_QD) is watched only where it is not the
+    // deceleration times a constant (`Model::watch_qdyn`); otherwise its block is unused and the
+    // finishing pass derives it from the deceleration's.
+    N_WATCH = 5,
     W_G = 0,
     W_Q = 1,
     W_QC = 2,
     W_QR = 3,
+    W_QD = 4,
     // A parachute trigger detected at the end of a step, to be located (by the shader at the
     // start of its next dispatch): which (0 none, 1 drogue, 2 main) and the step's dense output.
     S_PEND = 32,
@@ -96,20 +100,22 @@ crate::layout! {
     PK_P3 = 22, // the third-highest predicted maximum
     PK_B3 = 23, // bracket: the third
     PK_LEN = 32,
-    S_PEAK = 200, // 4: the located maxima, in watch order
-    S_T_PEAK = 204, // 4: their times [s]
+    S_PEAK = 232, // N_WATCH: the located maxima, in watch order
+    S_T_PEAK = 237, // N_WATCH: their times [s]
     S_PEAK_G = S_PEAK + W_G,
     S_PEAK_Q = S_PEAK + W_Q,
     S_PEAK_QC = S_PEAK + W_QC,
     S_PEAK_QR = S_PEAK + W_QR,
+    S_PEAK_QD = S_PEAK + W_QD,
     S_T_PEAK_G = S_T_PEAK + W_G,
     S_T_PEAK_Q = S_T_PEAK + W_Q,
-    S_DROGUE_OPEN_MACH = 208, // the Mach number where the drogue opened; -1 if it has not
-    S_DROGUE_OPEN_QDYN = 209, // the dynamic pressure there [Pa]; -1 if it has not
-    S_MAIN_OPEN_QDYN = 210, // the dynamic pressure where the main opened [Pa]; -1 if it has not
-    S_DROGUE_OPEN_ALT = 211, // the geodetic altitude where the drogue opened [m]
-    S_MAIN_OPEN_ALT = 212, // the geodetic altitude where the main opened [m]
-    STATE_LEN = 213,
+    S_T_PEAK_QD = S_T_PEAK + W_QD,
+    S_DROGUE_OPEN_MACH = 242, // the Mach number where the drogue opened; -1 if it has not
+    S_DROGUE_OPEN_QDYN = 243, // the dynamic pressure there [Pa]; -1 if it has not
+    S_MAIN_OPEN_QDYN = 244, // the dynamic pressure where the main opened [Pa]; -1 if it has not
+    S_DROGUE_OPEN_ALT = 245, // the geodetic altitude where the drogue opened [m]
+    S_MAIN_OPEN_ALT = 246, // the geodetic altitude where the main opened [m]
+    STATE_LEN = 247,
 
     // ---- model constants buffer (same for every sample of a run) ----
     C_OMEGA = 0, // Earth rotation rate used [rad/s] (0 without rotation)

@@ -215,8 +215,7 @@ impl Scenario for Reentry {
     fn gpu_overrides(&self) -> Vec<(&'static str, f64)> {
         let m = &self.model;
         let bisect = |n: usize| (n.max(2) - 1).next_power_of_two().trailing_zeros().max(1) as f64;
-        let v = &self.cfg.vehicle;
-        let lift = v.lift_to_drag != 0.0 || self.cfg.disperses("vehicle.lift_to_drag");
+        let lift = m.may_lift();
         // The kernel's Cd modes: 0 constant, 1 table rows by bisection, 2 uniform table.
         let cd_mode = match (m.cd_mode, m.cd_uniform) {
             (CD_CONSTANT, _) => 0,
@@ -236,6 +235,7 @@ impl Scenario for Reentry {
             ("CD_STEPS", bisect(m.n_cd)),
             ("N_TS", m.n_ts as f64),
             ("HAS_LIFT", lift as u32 as f64),
+            ("QD_WATCH", m.watch_qdyn as u32 as f64),
             ("CHUTES", m.chutes as u32 as f64),
             ("GSWITCH", m.g_switch as u32 as f64),
             ("CONV_POW", m.conv_pow as u32 as f64),

@@ -241,9 +241,26 @@ pub struct Model {
     pub bplane_epoch_jd: Option<f64>,
     /// Convective heating is a general power of V (Detra-Kemp-Riddell), not Sutton-Graves' V^3.
     pub conv_pow: bool,
+    /// The dynamic pressure is watched as a maximum of its own (the kernel's QD_WATCH). Without
+    /// a Cd table or lift, the watched deceleration (the drag alone, before any canopy) is the
+    /// dynamic pressure times Cd A / (m g0) with Cd fixed, so their maxima fall at the same
+    /// time and the finishing pass derives one from the other: the watch costs the ballistic
+    /// bench about 10 % (docs/PERFORMANCE.md). With a Cd table the two can peak apart: with a
+    /// Cd rising through the pulse's Mach numbers, located in the deceleration's windows it
+    /// came out 2 s early and 0.8 % low.
+    pub watch_qdyn: bool,
+}
+
+fn may_lift(cfg: &ReentryConfig) -> bool {
+    cfg.vehicle.lift_to_drag != 0.0 || cfg.disperses("vehicle.lift_to_drag")
 }
 
 impl Model {
+    /// Some sample may fly with lift (the kernel's HAS_LIFT).
+    pub fn may_lift(&self) -> bool {
+        may_lift(&self.cfg)
+    }
+
     /// The ballistic coefficient m / (Cd A) of parameters `p` [kg/m^2], with the hypersonic Cd
     /// (a table's row at its highest Mach number) times cd_scale.
     pub fn ballistic_coefficient(&self, p: &[f64]) -> f64 {
@@ -411,6 +428,7 @@ impl Model {
                 .is_some_and(|p| p.main_deploy_altitude_km.is_some()),
             bplane_epoch_jd,
             conv_pow,
+            watch_qdyn: cd_mode != CD_CONSTANT || may_lift(cfg),
         }
     }
 

@@ -9,7 +9,7 @@ use crate::physics::geodesy::{crossrange_km, east_north_km, great_circle_km, wgs
 use crate::scenario::{Probability, SampleOutputs};
 
 /// Output columns after the dispersed inputs: name and unit.
-pub const METRICS: [(&str, &str); 27] = [
+pub const METRICS: [(&str, &str); 29] = [
     ("peak_g", "g0 (9.80665 m/s^2)"),
     ("peak_heat_flux_w_cm2", "W/cm^2"),
     ("peak_conv_heat_flux_w_cm2", "W/cm^2"),
@@ -37,6 +37,8 @@ pub const METRICS: [(&str, &str); 27] = [
     ("main_open_dynamic_pressure_pa", "Pa"),
     ("drogue_open_altitude_km", "km"),
     ("main_open_altitude_km", "km"),
+    ("peak_dynamic_pressure_pa", "Pa"),
+    ("time_peak_dynamic_pressure_s", "s"),
 ];
 pub const N_METRICS: usize = METRICS.len();
 const METRIC_NAMES: [&str; N_METRICS] = crate::scenario::column_names(&METRICS);
@@ -87,6 +89,7 @@ const WATCH_NAMES: [&str; N_WATCH] = [
     "total heat flux",
     "convective heat flux",
     "radiative heat flux",
+    "dynamic pressure",
 ];
 
 /// Why a sample's drogue opened where its outputs cannot be trusted, if it did; such a sample
@@ -154,6 +157,8 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     m[col("heat_load_j_cm2")] = Some(s[S_HEAT_LOAD]);
     m[col("time_peak_g_s")] = Some(s[S_T_PEAK_G]);
     m[col("time_peak_heat_s")] = Some(s[S_T_PEAK_Q]);
+    m[col("peak_dynamic_pressure_pa")] = Some(s[S_PEAK_QD]);
+    m[col("time_peak_dynamic_pressure_s")] = Some(s[S_T_PEAK_QD]);
     if s[S_DROGUE_DONE] == 1.0 {
         m[col("drogue_altitude_km")] = Some(s[S_DROGUE_ALT] / 1000.0);
         m[col("drogue_dynamic_pressure_pa")] = Some(s[S_DROGUE_QDYN]);
