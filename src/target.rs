@@ -27,8 +27,9 @@ use crate::engine::Engine;
 use crate::physics::geodesy::{east_north_km, moved_deg, radii_of_curvature_m};
 use crate::pipeline::Samples;
 use crate::scenario::reentry::{
-    Reentry, ReentryConfig, M_DROGUE_TIME, M_LAT, M_LON, M_PEAK_G, M_PEAK_Q, M_TOUCHDOWN_SPEED,
-    PARAM_NAMES, P_AZ, P_FPA, P_LAT, P_LON, P_VEL, STATUS_NAMES, ST_FAILED, ST_LANDED,
+    Reentry, ReentryConfig, M_DROGUE_TIME, M_LAT, M_LON, M_PEAK_G, M_PEAK_Q, M_PEAK_QD,
+    M_TOUCHDOWN_SPEED, PARAM_NAMES, P_AZ, P_FPA, P_LAT, P_LON, P_VEL, STATUS_NAMES, ST_FAILED,
+    ST_LANDED,
 };
 use crate::scenario::SampleOutputs;
 use std::path::Path;
@@ -246,6 +247,7 @@ pub struct AimedNominal {
     pub entry: [f64; 5],
     pub peak_g: f64,
     pub peak_heat_flux_w_cm2: f64,
+    pub peak_dynamic_pressure_pa: f64,
     pub warnings: Vec<String>,
 }
 
@@ -433,6 +435,14 @@ fn aimed_nominal(cfg: &ReentryConfig, (p, o): Flight) -> AimedNominal {
             ev.heat_flux_limit_w_cm2
         ));
     }
+    let peak_qdyn = o.metrics[M_PEAK_QD].unwrap_or(f64::NAN);
+    if let Some(limit) = ev.dynamic_pressure_limit_pa.filter(|&l| peak_qdyn > l) {
+        warnings.push(format!(
+            "the aimed nominal's peak dynamic pressure, {peak_qdyn:.0} Pa, is above \
+             events.dynamic_pressure_limit_pa = {} Pa",
+            crate::config::sig(limit)
+        ));
+    }
     // A target reached by an impact: parachutes configured, none opened (a heavy capsule and a
     // g-switch above the pulse were aimed with nothing said: an entry analyst's trial).
     if cfg.parachutes.is_some() && o.metrics[M_DROGUE_TIME].is_none() {
@@ -452,6 +462,7 @@ fn aimed_nominal(cfg: &ReentryConfig, (p, o): Flight) -> AimedNominal {
         entry: [p[P_LAT], p[P_LON], p[P_VEL], p[P_FPA], p[P_AZ]],
         peak_g,
         peak_heat_flux_w_cm2: peak_q,
+        peak_dynamic_pressure_pa: peak_qdyn,
         warnings,
     }
 }

@@ -1175,6 +1175,12 @@ fn parachute_and_landing_inputs_name_their_keys() {
         &[],
         "parachutes.main_delay_s",
     );
+    // The structure's rated peak dynamic pressure: positive.
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "events.dynamic_pressure_limit_pa=-30000"],
+        "`events.dynamic_pressure_limit_pa`: must be positive",
+    );
     // A canopy's rated opening load: positive, and a main's only where there is a main.
     expect_bad(
         Some(DEFAULT),

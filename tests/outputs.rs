@@ -140,6 +140,8 @@ fn summary_equals_statistics_recomputed_from_samples() {
             // The canopies' rated opening loads, inside their spread: both kinds of flight.
             "parachutes.drogue_q_limit_pa=1400",
             "parachutes.main_q_limit_pa=640",
+            // The structure's peak dynamic pressure, likewise inside its spread.
+            "events.dynamic_pressure_limit_pa=15000",
         ],
     );
     let (samples, kv) = read(&out.join("samples.parquet"));
@@ -230,6 +232,11 @@ fn summary_equals_statistics_recomputed_from_samples() {
             1400.0,
         ),
         ("prob_main_q_exceed", "main_open_dynamic_pressure_pa", 640.0),
+        (
+            "prob_dynamic_pressure_exceed",
+            "peak_dynamic_pressure_pa",
+            15000.0,
+        ),
         ("prob_g_exceed", "peak_g", 60.0),
     ] {
         let over = f64_col(&samples, m)

@@ -297,29 +297,37 @@ fn flights_end_where_the_run_ended(run_dir: &Path) {
     }
 }
 
-/// A canopy's rated opening load draws the histogram of that load, with the limit and the
-/// probability beyond it.
+/// A canopy's rated opening load, and the structure's rated peak dynamic pressure, draw the
+/// histogram of that load, with the limit and the probability beyond it.
 #[test]
 fn a_rated_opening_load_draws_its_histogram_with_the_limit() {
     let tmp = tempfile::tempdir().unwrap();
     let run_dir = tmp.path().join("r");
     run(&RunOptions {
         samples: Some(200),
-        sets: vec!["parachutes.main_q_limit_pa=640".into()],
+        sets: vec![
+            "parachutes.main_q_limit_pa=640".into(),
+            "events.dynamic_pressure_limit_pa=30000".into(),
+        ],
         ..options(REENTRY, &run_dir)
     })
     .expect("run succeeds");
     let r = report(&opts(&run_dir)).expect("report");
-    assert!(r.figures.iter().any(|f| f == "hist_main_open_q"));
     assert!(!r.figures.iter().any(|f| f == "hist_drogue_open_q"));
     let html = check_report(&r.dir, &r.figures);
-    let at = html.find("id=\"fig-hist_main_open_q\"").unwrap();
-    let fig = &html[at..at + html[at..].find("</figure>").unwrap()];
-    assert!(fig.contains("limit 640"), "the limit drawn");
-    assert!(
-        fig.contains("P(beyond it) = "),
-        "the probability in the caption"
-    );
+    for (name, limit) in [("hist_main_open_q", "640"), ("hist_peak_qdyn", "30000")] {
+        assert!(r.figures.iter().any(|f| f == name), "{name}");
+        let at = html.find(&format!("id=\"fig-{name}\"")).unwrap();
+        let fig = &html[at..at + html[at..].find("</figure>").unwrap()];
+        assert!(
+            fig.contains(&format!("limit {limit}")),
+            "{name}: the limit drawn"
+        );
+        assert!(
+            fig.contains("P(beyond it) = "),
+            "{name}: the probability in the caption"
+        );
+    }
 }
 
 #[test]

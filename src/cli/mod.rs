@@ -412,11 +412,13 @@ pub fn main_with(cli: Cli) -> i32 {
                     say!(
                     "the aimed nominal: entry at {:.4} {ns}, {:.4} {ew}, {v:.4} km/s inertial, \
                      flight path angle {fpa:.4} deg (inertial, from the geocentric horizon), \
-                     azimuth {az:.3} deg; peak {:.2} g, peak heat flux {:.1} W/cm^2",
+                     azimuth {az:.3} deg; peak {:.2} g, peak heat flux {:.1} W/cm^2, peak dynamic \
+                     pressure {:.1} kPa",
                     lat.abs(),
                     lon.abs(),
                     nominal.peak_g,
-                    nominal.peak_heat_flux_w_cm2
+                    nominal.peak_heat_flux_w_cm2,
+                    nominal.peak_dynamic_pressure_pa / 1000.0
                 );
                     for w in &nominal.warnings {
                         eprintln!("dispersa: warning: {w}");

@@ -500,8 +500,14 @@ pub(super) fn reentry_figures(
         }
         figs.extend(hist);
     }
-    // A canopy's opening load, where the config rates it (parachutes.*_q_limit_pa).
+    // The structure's peak dynamic pressure (events.dynamic_pressure_limit_pa) and a canopy's
+    // opening load (parachutes.*_q_limit_pa), where the config rates them.
     for (metric, label, name) in [
+        (
+            "peak_dynamic_pressure_pa",
+            "peak dynamic pressure of the entry",
+            "hist_peak_qdyn",
+        ),
         (
             "drogue_open_dynamic_pressure_pa",
             "dynamic pressure at the drogue's opening",

@@ -383,6 +383,10 @@ pub struct EventsConfig {
     pub drogue_mach: Option<f64>,
     pub g_limit: f64,
     pub heat_flux_limit_w_cm2: f64,
+    /// The structure's rated peak dynamic pressure [Pa], for P(peak dynamic pressure beyond it)
+    /// in summary.parquet; optional.
+    #[serde(default)]
+    pub dynamic_pressure_limit_pa: Option<f64>,
 }
 
 /// The parachute sequence. The drogue is triggered when the Mach number falls to
@@ -1583,6 +1587,9 @@ impl ReentryConfig {
                      flown: was it given in W/m^2 (10,000 times larger)? The unit is W/cm^2"
                 ),
             ));
+        }
+        if let Some(q) = self.events.dynamic_pressure_limit_pa {
+            positive("events.dynamic_pressure_limit_pa", q)?;
         }
         let i = &self.integrator;
         if i.method != "rk4" && i.method != "dopri5" {

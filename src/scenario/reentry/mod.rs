@@ -428,6 +428,15 @@ impl Scenario for Reentry {
                 limit: self.cfg.events.heat_flux_limit_w_cm2,
             },
         ];
+        // The structure's rated peak dynamic pressure, where given: decided as peak g is
+        // (watched until the first canopy opens).
+        if let Some(limit) = self.cfg.events.dynamic_pressure_limit_pa {
+            p.push(Probability::Above {
+                name: "prob_dynamic_pressure_exceed",
+                metric: M_PEAK_QD,
+                limit,
+            });
+        }
         // The canopies' rated opening loads, where given: over every flight, as the other
         // limits (a flight whose canopy never opened did not exceed it).
         if let Some(pc) = &self.cfg.parachutes {

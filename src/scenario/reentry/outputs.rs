@@ -48,6 +48,7 @@ const fn col(name: &str) -> usize {
 }
 pub const M_PEAK_G: usize = col("peak_g");
 pub const M_PEAK_Q: usize = col("peak_heat_flux_w_cm2");
+pub const M_PEAK_QD: usize = col("peak_dynamic_pressure_pa");
 pub const M_DROGUE_OPEN_Q: usize = col("drogue_open_dynamic_pressure_pa");
 pub const M_MAIN_OPEN_Q: usize = col("main_open_dynamic_pressure_pa");
 pub const M_LAT: usize = col("landing_lat_deg");
