@@ -767,9 +767,13 @@ fn finish(sb: u32, p0: P) {
         } else {
             // Each window is one step, searched a little beyond its ends, but neither before
             // the entry nor after the flight's end.
+            // The dynamic pressure's windows end at the drogue's opening too (cpu.rs `finish`).
+            var t_hi = states[sb + S_T];
+            if (w == W_QD && states[sb + S_T_DROGUE] >= 0.0) {
+                t_hi = min(t_hi, states[sb + S_T_DROGUE]);
+            }
             let m = max_in_window(w, max(tr.t0 - WINDOW_MARGIN * tr.h, 0.0),
-                                  min(tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, states[sb + S_T]),
-                                  tr, p);
+                                  min(tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, t_hi), tr, p);
             if (m.y > states[sb + S_PEAK + w]) {
                 states[sb + S_PEAK + w] = m.y;
                 states[sb + S_T_PEAK + w] = m.x;

@@ -824,6 +824,15 @@ impl SampleModel<'_> {
         let t_end = s[S_T];
         for w in self.watched() {
             let b = S_PK + PK_LEN * w;
+            // The dynamic pressure may still rise where the drogue opens (a slow entry, its Cd
+            // falling through Mach 5-1; `drogue_misopened` leaves it out): its windows end
+            // there too, so its peak is the largest before the opening, not the dense output
+            // extrapolated beyond it.
+            let t_hi = if w == W_QD && s[S_T_DROGUE] >= 0.0 {
+                t_end.min(s[S_T_DROGUE])
+            } else {
+                t_end
+            };
             let (mut best, mut best_t) = if s[b + PK_EXACT_T] <= t_end {
                 (s[b + PK_EXACT], s[b + PK_EXACT_T])
             } else {
@@ -850,7 +859,7 @@ impl SampleModel<'_> {
                         )
                     },
                     (tr.t0 - WINDOW_MARGIN * tr.h).max(0.0),
-                    (tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h).min(t_end),
+                    (tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h).min(t_hi),
                 );
                 if v > best {
                     best = v;

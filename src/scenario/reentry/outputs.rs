@@ -124,7 +124,13 @@ pub fn drogue_misopened(s: &[f64], g_switch: bool) -> Option<String> {
             }
         ));
     }
-    let w = (0..N_WATCH).find(|&w| s[S_T_PEAK + w] >= t_open - 1e-6 * t_open.max(1.0))?;
+    // Not the dynamic pressure: the drogue's opening load is its value there
+    // (drogue_open_dynamic_pressure_pa), and on a slow entry, whose Cd falls through Mach 5-1,
+    // it can still rise where a g-switch opens the drogue after the deceleration's peak (its
+    // windows end at the opening: cpu.rs `finish`).
+    let w = (0..N_WATCH)
+        .filter(|&w| w != W_QD)
+        .find(|&w| s[S_T_PEAK + w] >= t_open - 1e-6 * t_open.max(1.0))?;
     let advice = if g_switch {
         "a longer parachutes.drogue_delay_s"
     } else {
