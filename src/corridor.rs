@@ -9,7 +9,8 @@ use crate::output::{claim_out_dir, field, DirKind, OutputError, RunDir};
 use crate::pipeline::{provenance, Samples};
 use crate::run::RunError;
 use crate::scenario::reentry::{
-    Reentry, ReentryConfig, M_PEAK_G, M_PEAK_Q, PARAM_NAMES, ST_FAILED, ST_SKIPPED_OUT, ST_TIMEOUT,
+    Reentry, ReentryConfig, M_PEAK_G, M_PEAK_Q, M_PEAK_QD, PARAM_NAMES, ST_FAILED, ST_SKIPPED_OUT,
+    ST_TIMEOUT,
 };
 use crate::stats::{percentile_sorted, wilson, Proportion};
 use arrow_array::{ArrayRef, Float64Array, Int64Array};
@@ -274,11 +275,16 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     if let Some(m) = runner.note(&sc) {
         notice(m);
     }
-    let (g_limit, q_limit) = (sc.cfg.events.g_limit, sc.cfg.events.heat_flux_limit_w_cm2);
+    let ev = &sc.cfg.events;
+    let limits = Limits {
+        g: ev.g_limit,
+        heat_flux: ev.heat_flux_limit_w_cm2,
+        dynamic_pressure: ev.dynamic_pressure_limit_pa,
+    };
     let points: Vec<CorridorPoint> = angles
         .iter()
         .zip(&per_point)
-        .map(|(&fpa, outs)| point_stats(fpa, outs, g_limit, q_limit))
+        .map(|(&fpa, outs)| point_stats(fpa, outs, &limits))
         .collect();
     let shallow = boundary(&points, opts.risk, true);
     let steep = boundary(&points, opts.risk, false);
@@ -315,12 +321,17 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     Ok((corridor, out_dir))
 }
 
-fn point_stats(
-    fpa: f64,
-    outs: &[crate::scenario::SampleOutputs],
-    g_limit: f64,
-    q_limit: f64,
-) -> CorridorPoint {
+/// The `[events]` limits an angle's flights are held to: the steep boundary's.
+struct Limits {
+    g: f64,
+    heat_flux: f64,
+    /// `events.dynamic_pressure_limit_pa`, where given (an analyst's structural limit, ignored
+    /// without a word until a review: the steep boundary at -11 deg where half the flights at
+    /// -10 were beyond 27 kPa).
+    dynamic_pressure: Option<f64>,
+}
+
+fn point_stats(fpa: f64, outs: &[crate::scenario::SampleOutputs], lim: &Limits) -> CorridorPoint {
     let ok: Vec<_> = outs
         .iter()
         .filter(|o| o.status != ST_FAILED && o.status != ST_TIMEOUT)
@@ -331,9 +342,13 @@ fn point_stats(
         ok.iter().filter(|o| f(o)).count() as u64
     };
     let g_over =
-        |o: &crate::scenario::SampleOutputs| o.metrics[M_PEAK_G].is_some_and(|g| g > g_limit);
+        |o: &crate::scenario::SampleOutputs| o.metrics[M_PEAK_G].is_some_and(|g| g > lim.g);
     let q_over =
-        |o: &crate::scenario::SampleOutputs| o.metrics[M_PEAK_Q].is_some_and(|q| q > q_limit);
+        |o: &crate::scenario::SampleOutputs| o.metrics[M_PEAK_Q].is_some_and(|q| q > lim.heat_flux);
+    let qdyn_over = |o: &crate::scenario::SampleOutputs| {
+        lim.dynamic_pressure
+            .is_some_and(|l| o.metrics[M_PEAK_QD].is_some_and(|q| q > l))
+    };
     let pct = |m: usize| -> [Option<f64>; 3] {
         let mut v: Vec<f64> = ok.iter().filter_map(|o| o.metrics[m]).collect();
         if v.is_empty() {
@@ -354,7 +369,7 @@ fn point_stats(
         skip: wilson(count(&|o| o.status == ST_SKIPPED_OUT), trials),
         g_exceed: wilson(count(&g_over), trials),
         heat_exceed: wilson(count(&q_over), trials),
-        limit_exceed: wilson(count(&|o| g_over(o) || q_over(o)), trials),
+        limit_exceed: wilson(count(&|o| g_over(o) || q_over(o) || qdyn_over(o)), trials),
         peak_g: pct(M_PEAK_G),
         peak_heat: pct(M_PEAK_Q),
         heat_load: pct(4),
@@ -542,7 +557,7 @@ impl Corridor {
         // that fails, walking from its safe end, so it says where that was and that more
         // samples an angle would tell a fluke from a real edge.
         for (b, shallow, what) in [
-            (&self.steep, false, "P(either limit exceeded)"),
+            (&self.steep, false, "P(any limit exceeded)"),
             (&self.shallow, true, "P(skip-out)"),
         ] {
             let Some(edge) = b.deg else { continue };
@@ -605,12 +620,12 @@ impl Corridor {
                 look(ends_flew.0, "steeper (extend --fpa-deg downwards)")
             ));
         }
-        // The steep boundary's own probability, either limit in a sample: the two apart can
-        // each sit at the risk while their union exceeds it (a review).
+        // The steep boundary's own probability, any limit in a sample: each apart can sit at
+        // the risk while their union exceeds it (a review).
         if !flew.is_empty() && flew.iter().all(|p| p.limit_exceed.p > risk) {
             notes.push(format!(
-                "every angle where samples flew exceeds the g or the heat limit (either, in a \
-                 sample) more often than the risk {risk}: {}",
+                "every angle where samples flew exceeds a limit of [events] (any, in a sample) \
+                 more often than the risk {risk}: {}",
                 look(ends_flew.1, "shallower (extend --fpa-deg towards 0)")
             ));
         }

@@ -1181,6 +1181,11 @@ fn parachute_and_landing_inputs_name_their_keys() {
         &["--set", "events.dynamic_pressure_limit_pa=-30000"],
         "`events.dynamic_pressure_limit_pa`: must be positive",
     );
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "events.dynamic_pressure_limit_pa=30"],
+        "`events.dynamic_pressure_limit_pa`: 30 Pa is below 100 Pa, under the peak of any entry",
+    );
     // A canopy's rated opening load: positive, and a main's only where there is a main.
     expect_bad(
         Some(DEFAULT),

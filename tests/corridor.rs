@@ -153,6 +153,29 @@ fn crossed_boundaries_are_no_corridor() {
     );
 }
 
+/// A structural limit (`events.dynamic_pressure_limit_pa`) holds the steep boundary too: the
+/// nominal -10 deg entry peaks near 27 kPa, so a 25 kPa limit moves the boundary shallower
+/// than -10 deg, where the g and heat limits alone put it at -11 deg or steeper (a review: the
+/// limit was ignored without a word).
+#[test]
+fn a_dynamic_pressure_limit_moves_the_steep_boundary() {
+    let without = run("-12:-8:1", 100, 0.00135, &[]);
+    let with = run(
+        "-12:-8:1",
+        100,
+        0.00135,
+        &["events.dynamic_pressure_limit_pa=25000"],
+    );
+    let (a, b) = (without.steep.deg.unwrap(), with.steep.deg.unwrap());
+    assert!(a <= -11.0, "without the limit: steep boundary {a}");
+    assert!(b > -10.0, "with it: steep boundary {b}");
+    // Each angle's p_limit_exceed counts the limit; the g and heat columns do not change.
+    for (p, q) in without.points.iter().zip(&with.points) {
+        assert_eq!(p.g_exceed.p, q.g_exceed.p);
+        assert!(q.limit_exceed.p >= p.limit_exceed.p);
+    }
+}
+
 /// Failed samples (here a drogue area dispersed wide enough to draw negative areas) are left
 /// out of an angle's probabilities, counted in `failed` beside `samples`, and noted.
 #[test]
@@ -218,7 +241,7 @@ fn timed_out_samples_are_left_out_and_noted() {
 /// The sample-count note comes only where the samples cannot confirm the risk: at a 5 % risk
 /// 73 samples suffice, and with 200 an angle the note said 200 "only bound a probability below
 /// 0.0188, above the risk 0.05" (a review). The width is rounded to 1e-9 deg (0.8 read
-/// 0.7999999999999998), and the steep boundary's note reads the probability of either limit.
+/// 0.7999999999999998), and the steep boundary's note reads the probability of any limit.
 #[test]
 fn the_corridors_notes_say_only_what_holds() {
     let c = run("-5.5:-4:0.5", 200, 0.05, &[]);
@@ -325,7 +348,7 @@ fn a_boundary_stops_at_the_first_failing_angle_from_its_safe_end() {
     let notes = c.notes(risk);
     assert!(
         notes.iter().any(|n| n.starts_with(
-            "the steep boundary stops at -11.300 deg, before -11.350 deg, where P(either limit \
+            "the steep boundary stops at -11.300 deg, before -11.350 deg, where P(any limit \
              exceeded) is 0.00667, above the risk; beyond it -11.450, -11.400 deg pass again"
         )),
         "{notes:?}"

@@ -1154,7 +1154,7 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
         "p_skip",
         "p_g>lim",
         "p_q>lim",
-        "p_either",
+        "p_any",
         "g_p50",
         "q_p50_W/cm2"
     );
@@ -1185,7 +1185,7 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
         c.shallow.describe()
     );
     say!(
-        "risk {risk}: steep boundary (g or heat limit, either in a sample: p_either) {}",
+        "risk {risk}: steep boundary (any limit of [events] in a sample: p_any) {}",
         c.steep.describe()
     );
     if let Some(w) = c.describe_width() {

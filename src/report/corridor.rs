@@ -129,9 +129,9 @@ pub(super) fn corridor_figures(
              corridor); bars are 95% Wilson intervals, and where no sample \
              had the event a grey tick marks its upper bound (3.84 / (n + 3.84) for n samples \
              flown). The corridor lies \
-             between the vertical lines, where P(skip-out) and the probability of either limit \
-             in a sample (p_limit_exceed in corridor.parquet, at least the larger of the two \
-             drawn) stay below the black risk line ({risk}) at every angle from each boundary \
+             between the vertical lines, where P(skip-out) and the probability of any limit of \
+             [events] in a sample (p_limit_exceed in corridor.parquet, at least the larger of \
+             the two drawn) stay below the black risk line ({risk}) at every angle from each boundary \
              to its safe end; {width}. Where the intervals pin a boundary down on both sides, \
              a shaded column shows how far it could move; where they do not, its line is \
              dashed: the point estimates place it, the intervals do not confirm it.{gaps}{caveats}"

@@ -106,6 +106,13 @@ fn model_caveat(metric: &str, cfg: &ReentryConfig) -> String {
              each opening is in drogue_open_dynamic_pressure_pa and main_open_dynamic_pressure_pa.",
         );
     }
+    if metric == "peak_dynamic_pressure_pa" && cfg.parachutes.is_some() {
+        s.push_str(
+            " The peak is the entry's: watched until the first canopy opens; the dynamic pressure \
+             at each opening is in drogue_open_dynamic_pressure_pa and \
+             main_open_dynamic_pressure_pa.",
+        );
+    }
     if metric == "peak_heat_flux_w_cm2" || metric == "heat_load_j_cm2" {
         if cfg.heating.convective == "sutton_graves" {
             s.push_str(
@@ -520,7 +527,11 @@ pub(super) fn reentry_figures(
         ),
     ] {
         if ctx.limit(metric).is_some() {
-            figs.extend(ctx.histogram(metric, label, name)?);
+            let mut hist = ctx.histogram(metric, label, name)?;
+            if let Some(f) = &mut hist {
+                f.caption.push_str(&model_caveat(metric, cfg));
+            }
+            figs.extend(hist);
         }
     }
     // With a target, the miss along and across the nominal track at the target: downrange_km

@@ -1589,7 +1589,18 @@ impl ReentryConfig {
             ));
         }
         if let Some(q) = self.events.dynamic_pressure_limit_pa {
-            positive("events.dynamic_pressure_limit_pa", q)?;
+            // A limit in kPa is 1,000 times below the one meant, and every sample would exceed
+            // it (30 read P(beyond it) 1, unsaid: a review).
+            if positive("events.dynamic_pressure_limit_pa", q)? < MIN_DYNAMIC_PRESSURE_LIMIT_PA {
+                return Err(ConfigError::key(
+                    "events.dynamic_pressure_limit_pa",
+                    format!(
+                        "{q} Pa is below {MIN_DYNAMIC_PRESSURE_LIMIT_PA} Pa, under the peak of any \
+                         entry (a ballistic coefficient of 5 kg/m^2 at 2 g): was it given in kPa \
+                         (1,000 times smaller)? The unit is Pa"
+                    ),
+                ));
+            }
         }
         let i = &self.integrator;
         if i.method != "rk4" && i.method != "dopri5" {
@@ -1692,6 +1703,8 @@ pub const MAX_MAIN_CDA_M2: f64 = 10_000.0;
 pub const MAX_MASS_KG: f64 = 20_000.0;
 /// The highest heat-flux limit accepted [W/cm^2]: above it, a limit given in W/m^2.
 pub const MAX_HEAT_FLUX_LIMIT_W_CM2: f64 = 100_000.0;
+/// The lowest peak dynamic pressure limit accepted [Pa]: below it, a limit given in kPa.
+pub const MIN_DYNAMIC_PRESSURE_LIMIT_PA: f64 = 100.0;
 pub const MAX_NOSE_RADIUS_M: f64 = 20.0;
 pub const MAX_DELAY_S: f64 = 600.0;
 

@@ -245,7 +245,7 @@ pub struct Model {
     /// a Cd table or lift, the watched deceleration (the drag alone, before any canopy) is the
     /// dynamic pressure times Cd A / (m g0) with Cd fixed, so their maxima fall at the same
     /// time and the finishing pass derives one from the other: the watch costs the ballistic
-    /// bench about 10 % (docs/PERFORMANCE.md). With a Cd table the two can peak apart: with a
+    /// bench 12 % (docs/PERFORMANCE.md). With a Cd table the two can peak apart: with a
     /// Cd rising through the pulse's Mach numbers, located in the deceleration's windows it
     /// came out 2 s early and 0.8 % low.
     pub watch_qdyn: bool,
