@@ -484,7 +484,7 @@ fn integrate(sb: u32, p0: P) -> bool {
     // The dynamic pressure's watch, where it is not derived from the deceleration's (QD_WATCH).
     var wqd: Watch;
     if (QD_WATCH == 1u) {
-        wqd = load_watch(sb + S_PK + PK_LEN * W_QD);
+        wqd = load_watch(sb + S_PK_QD);
     }
     var status = ST_RUNNING;
     var p = with_canopy(p0, ch.chute);
@@ -688,7 +688,7 @@ fn integrate(sb: u32, p0: P) -> bool {
     store_watch(sb + S_PK + PK_LEN * W_QC, wqc);
     store_watch(sb + S_PK + PK_LEN * W_QR, wqr);
     if (QD_WATCH == 1u) {
-        store_watch(sb + S_PK + PK_LEN * W_QD, wqd);
+        store_watch(sb + S_PK_QD, wqd);
     }
     states[sb + S_STATUS] = real(status);
     return status == ST_RUNNING;
@@ -724,7 +724,10 @@ fn finish(sb: u32, p0: P) {
         // Peak windows: watch w, slot 0 (B1), 1 (B2) or 2 (B3).
         let w = (k - WIN_PEAKS) / 3u;
         let slot = (k - WIN_PEAKS) % 3u;
-        let b = sb + S_PK + PK_LEN * w;
+        // The dynamic pressure's block is the row's last (cpu.rs `watch_block`); a row without
+        // its watch ends before it, and none of it is read.
+        let b = sb + select(S_PK + PK_LEN * w, S_PK_QD, w == W_QD);
+        let watched = w != W_QD || QD_WATCH == 1u;
         var at: u32;
         var live: bool;
         var p = p0;
@@ -734,10 +737,9 @@ fn finish(sb: u32, p0: P) {
             p = with_canopy(p0, chute);
         } else {
             at = b + select(select(PK_B3, PK_B2, slot == 1u), PK_B1, slot == 0u);
-            live = states[at + BR_H] > 0.0 && (slot < 2u
-                || states[b + PK_P3] > states[sb + S_PEAK + w] * (1.0 - THIRD_WINDOW_GAP))
-                && (w != W_QD || QD_WATCH == 1u);
-            if (slot == 0u) {
+            live = watched && states[at + BR_H] > 0.0 && (slot < 2u
+                || states[b + PK_P3] > states[sb + S_PEAK + w] * (1.0 - THIRD_WINDOW_GAP));
+            if (slot == 0u && watched) {
                 // Not beyond the flight's end (the event, located above, or the time limit):
                 // there the last step's end is an extrapolation below the ground.
                 let inside = states[b + PK_EXACT_T] <= states[sb + S_T];
@@ -865,7 +867,7 @@ fn reentry_step(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i >= dims.n) {
         return;
     }
-    let sb = i * STATE_LEN;
+    let sb = i * STATE_STRIDE;
     if (states[sb + S_STATUS] != real(ST_RUNNING)) {
         return;
     }
@@ -878,7 +880,7 @@ fn reentry_finish(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i >= dims.n) {
         return;
     }
-    let sb = i * STATE_LEN;
+    let sb = i * STATE_STRIDE;
     let st = u32(states[sb + S_STATUS]);
     if (st == ST_RUNNING || st == ST_FAILED || states[sb + S_FINISHED] != 0.0) {
         return;

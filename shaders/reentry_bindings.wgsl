@@ -13,6 +13,7 @@ override CD_STEPS: u32 = 1u;     // bisection steps for Cd table rows
 override N_TS: u32 = 2u;         // uniform Tauber-Sutton table points
 override HAS_LIFT: u32 = 0u;     // 1: some sample may have lift
 override QD_WATCH: u32 = 0u;     // 1: the dynamic pressure is a watched maximum (else derived from g's)
+override STATE_STRIDE: u32 = 0u; // a sample's state row: STATE_LEN with QD_WATCH, S_PK_QD without
 override CHUTES: u32 = 0u;       // 1: the parachute sequence is flown
 override GSWITCH: u32 = 0u;      // 1: the drogue is triggered by a g-switch
 override CONV_POW: u32 = 0u;     // convective heating: 0 Sutton-Graves (V^3), 1 a general power

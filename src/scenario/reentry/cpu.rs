@@ -598,8 +598,8 @@ impl SampleModel<'_> {
         let terrain = self.input[I_TERRAIN];
         let main_level = self.input[I_MAIN_LEVEL];
         if s[S_STEPS] == 0.0 && s[S_REJECTED] == 0.0 {
-            for w in 0..N_WATCH {
-                let b = S_PK + PK_LEN * w;
+            for w in self.watched() {
+                let b = watch_block(w);
                 s[b + PK_EXACT] = watch(w, &aux0);
                 s[b + PK_EXACT_T] = t;
                 s[b + PK_P1] = s[b + PK_EXACT];
@@ -750,7 +750,7 @@ impl SampleModel<'_> {
     /// a canopy only.
     fn watch_step(&self, s: &mut [f64], tr: &Trial<N_Y, Aux>, a0: &Aux) {
         for w in self.watched() {
-            let b = S_PK + PK_LEN * w;
+            let b = watch_block(w);
             let p = tr.predicted_max(watch(w, a0), |a| watch(w, a));
             if p > s[b + PK_P1] {
                 // The old best becomes the runner-up, the old runner-up the third.
@@ -823,7 +823,7 @@ impl SampleModel<'_> {
         // 2 % high, 25 ms after touchdown: an entry analyst's trial).
         let t_end = s[S_T];
         for w in self.watched() {
-            let b = S_PK + PK_LEN * w;
+            let b = watch_block(w);
             // The dynamic pressure may still rise where the drogue opens (a slow entry, its Cd
             // falling through Mach 5-1; `drogue_misopened` leaves it out): its windows end
             // there too, so its peak is the largest before the opening, not the dense output

@@ -64,15 +64,15 @@ crate::layout! {
     S_DROGUE_ALT = 30, // [m] at the drogue's trigger; meaningful when S_DROGUE_DONE = 1
     S_DROGUE_QDYN = 31, // [Pa]
     // Watched maxima: deceleration, total, convective and radiative heat flux, dynamic
-    // pressure. Each has a
-    // block of PK_LEN slots at S_PK + PK_LEN w: the largest value at a step end and its time;
-    // the step whose predicted maximum is the largest (B1; each step's maximum is predicted by
+    // pressure. Each has a block of PK_LEN slots at S_PK + PK_LEN w (the dynamic pressure's
+    // at S_PK_QD: `watch_block`): the largest value at a step end and its time; the step
+    // whose predicted maximum is the largest (B1; each step's maximum is predicted by
     // the parabolas through the watched value at its start and end and at each of two inner
     // stages of its trial), the runner-up among the other steps (B2) and the third (B3). The
     // finishing pass searches B1 and B2, and B3 where its prediction is close (cpu.rs
     // `watch_step`). The dynamic pressure (W_QD) is watched only where it is not the
-    // deceleration times a constant (`Model::watch_qdyn`); otherwise its block is unused and the
-    // finishing pass derives it from the deceleration's.
+    // deceleration times a constant (`Model::watch_qdyn`); otherwise the row ends before its
+    // block and the finishing pass derives it from the deceleration's.
     N_WATCH = 5,
     W_G = 0,
     W_Q = 1,
@@ -100,8 +100,8 @@ crate::layout! {
     PK_P3 = 22, // the third-highest predicted maximum
     PK_B3 = 23, // bracket: the third
     PK_LEN = 32,
-    S_PEAK = 232, // N_WATCH: the located maxima, in watch order
-    S_T_PEAK = 237, // N_WATCH: their times [s]
+    S_PEAK = 200, // N_WATCH: the located maxima, in watch order
+    S_T_PEAK = 205, // N_WATCH: their times [s]
     S_PEAK_G = S_PEAK + W_G,
     S_PEAK_Q = S_PEAK + W_Q,
     S_PEAK_QC = S_PEAK + W_QC,
@@ -110,12 +110,15 @@ crate::layout! {
     S_T_PEAK_G = S_T_PEAK + W_G,
     S_T_PEAK_Q = S_T_PEAK + W_Q,
     S_T_PEAK_QD = S_T_PEAK + W_QD,
-    S_DROGUE_OPEN_MACH = 242, // the Mach number where the drogue opened; -1 if it has not
-    S_DROGUE_OPEN_QDYN = 243, // the dynamic pressure there [Pa]; -1 if it has not
-    S_MAIN_OPEN_QDYN = 244, // the dynamic pressure where the main opened [Pa]; -1 if it has not
-    S_DROGUE_OPEN_ALT = 245, // the geodetic altitude where the drogue opened [m]
-    S_MAIN_OPEN_ALT = 246, // the geodetic altitude where the main opened [m]
-    STATE_LEN = 247,
+    S_DROGUE_OPEN_MACH = 210, // the Mach number where the drogue opened; -1 if it has not
+    S_DROGUE_OPEN_QDYN = 211, // the dynamic pressure there [Pa]; -1 if it has not
+    S_MAIN_OPEN_QDYN = 212, // the dynamic pressure where the main opened [Pa]; -1 if it has not
+    S_DROGUE_OPEN_ALT = 213, // the geodetic altitude where the drogue opened [m]
+    S_MAIN_OPEN_ALT = 214, // the geodetic altitude where the main opened [m]
+    // The dynamic pressure's watch block, last: a row without that watch ends here
+    // (`Model::state_len`), 32 values shorter.
+    S_PK_QD = 215,
+    STATE_LEN = 247, // the longest row
 
     // ---- model constants buffer (same for every sample of a run) ----
     C_OMEGA = 0, // Earth rotation rate used [rad/s] (0 without rotation)
@@ -157,6 +160,15 @@ crate::layout! {
     C_TS_F_END = 32, // the Tauber-Sutton f held above the uniform table's last velocity
     CONSTS_FIXED = 33,
 
+}
+
+/// Where watched maximum `w`'s block (PK_*) starts in the state row.
+pub const fn watch_block(w: usize) -> usize {
+    if w == W_QD {
+        S_PK_QD
+    } else {
+        S_PK + PK_LEN * w
+    }
 }
 
 /// ln-density floor standing for "zero density" (exp of anything below -700 is taken as 0).

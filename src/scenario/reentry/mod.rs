@@ -164,7 +164,7 @@ impl Scenario for Reentry {
         fixed
     }
     fn state_len(&self) -> usize {
-        STATE_LEN
+        self.model.state_len()
     }
     fn initial_state(&self, input: &[f64], state: &mut [f64]) {
         self.model.initial_state(input, state)
@@ -236,6 +236,7 @@ impl Scenario for Reentry {
             ("N_TS", m.n_ts as f64),
             ("HAS_LIFT", lift as u32 as f64),
             ("QD_WATCH", m.watch_qdyn as u32 as f64),
+            ("STATE_STRIDE", m.state_len() as f64),
             ("CHUTES", m.chutes as u32 as f64),
             ("GSWITCH", m.g_switch as u32 as f64),
             ("CONV_POW", m.conv_pow as u32 as f64),

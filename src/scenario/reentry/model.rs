@@ -256,6 +256,15 @@ fn may_lift(cfg: &ReentryConfig) -> bool {
 }
 
 impl Model {
+    /// A sample's state row: without the dynamic pressure's watch it ends before its block.
+    pub fn state_len(&self) -> usize {
+        if self.watch_qdyn {
+            STATE_LEN
+        } else {
+            S_PK_QD
+        }
+    }
+
     /// Some sample may fly with lift (the kernel's HAS_LIFT).
     pub fn may_lift(&self) -> bool {
         may_lift(&self.cfg)
