@@ -142,7 +142,8 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     }
     let mut files: Vec<PathBuf> = Vec::new();
     let mut engines: Vec<(u64, Vec<(String, String)>)> = Vec::new();
-    let mut types: Option<Vec<(String, arrow_schema::DataType)>> = None;
+    // The first part's columns, and its shard.
+    let mut types: Option<(Vec<(String, arrow_schema::DataType)>, u64)> = None;
     for (&k, dir) in &found {
         let theirs = read_identity(dir).ok_or_else(|| {
             MergeError::Input(format!(
@@ -196,31 +197,59 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
             // uint64, and a merge beside this build's int64 parts was accepted, with a dataset
             // that polars and check_outputs.py then refused (a review).
             let typed = crate::dataset::column_types(&p.path)?;
-            let first = types.get_or_insert_with(|| typed.clone());
+            let (first, k0) = types.get_or_insert_with(|| (typed.clone(), k));
             let sample = typed.iter().find(|(n, _)| n == "sample").map(|(_, t)| t);
-            let other = if let Some(t) = sample.filter(|t| **t != arrow_schema::DataType::Int64) {
-                Some(format!(
-                    "column sample as {t}, where this build writes Int64"
-                ))
-            } else if typed != *first {
-                // The first column that differs, or (one list a prefix of the other) the count.
-                Some(
+            if let Some(t) = sample.filter(|t| **t != arrow_schema::DataType::Int64) {
+                return Err(MergeError::Input(format!(
+                    "{}: holds column sample as {t}, where this build writes Int64 (another \
+                     build of dispersa wrote it; before 2026-12-06 counts were uint64); run \
+                     shard {k} again with --force",
+                    p.path.display()
+                )));
+            }
+            if typed != *first {
+                // Which columns one has and the other lacks (a build that added outputs), else
+                // the first that differs in type. Either shard may be the older: the message
+                // names both (it told to run the newer one again, a stop's own trial).
+                let names = |v: &[(String, arrow_schema::DataType)]| -> Vec<String> {
+                    v.iter().map(|c| c.0.clone()).collect()
+                };
+                let (mine, theirs) = (names(&typed), names(first));
+                let only = |a: &[String], b: &[String]| -> Vec<String> {
+                    a.iter().filter(|n| !b.contains(n)).cloned().collect()
+                };
+                let (extra, missing) = (only(&mine, &theirs), only(&theirs, &mine));
+                let what = if !extra.is_empty() || !missing.is_empty() {
+                    let list = |v: &[String]| v.join(", ");
+                    match (extra.is_empty(), missing.is_empty()) {
+                        (false, true) => {
+                            format!("holds columns that shard {k0} lacks: {}", list(&extra))
+                        }
+                        (true, false) => format!("lacks shard {k0}'s columns {}", list(&missing)),
+                        _ => format!(
+                            "holds columns that shard {k0} lacks ({}), and lacks its {}",
+                            list(&extra),
+                            list(&missing)
+                        ),
+                    }
+                } else {
                     typed
                         .iter()
                         .zip(first.iter())
                         .find(|(a, b)| a != b)
                         .map_or_else(
-                            || "other columns".to_string(),
-                            |(a, _)| format!("column {} as {}", a.0, a.1),
-                        ),
-                )
-            } else {
-                None
-            };
-            if let Some(what) = other {
+                            || "holds its columns in another order".to_string(),
+                            |(a, b)| {
+                                format!(
+                                    "holds column {} as {}, where shard {k0} has {}",
+                                    a.0, a.1, b.1
+                                )
+                            },
+                        )
+                };
                 return Err(MergeError::Input(format!(
-                    "{}: holds {what} (another build of dispersa wrote it; before 2026-12-06 \
-                     counts were uint64); run shard {k} again with --force",
+                    "{} (shard {k}): {what}. Two builds of dispersa wrote these shards: run \
+                     the older build's shards again with this build and --force",
                     p.path.display()
                 )));
             }

@@ -111,6 +111,23 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Names and sizes of every file below `dir`: to show a refused command changed nothing.
+/// A copy of dataset `ds` at `to` whose shard 1's first part is rewritten by `change`, its
+/// checksum entered again: a shard as another build would have written it.
+fn with_part_rewritten(
+    ds: &Path,
+    to: &Path,
+    change: impl Fn(arrow_array::RecordBatch) -> arrow_array::RecordBatch,
+) {
+    copy_dir(ds, to);
+    let part = parts(&to.join("shard=1"))[0].clone();
+    common::rewrite_parquet(&part, change);
+    dispersa::output::manifest::append(
+        &to.join("shard=1"),
+        &part.file_name().unwrap().to_string_lossy(),
+    )
+    .unwrap();
+}
+
 fn listing(dir: &Path) -> Vec<(PathBuf, u64)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -234,18 +251,39 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
     // part rewritten so, its checksum entered again): refused by name, where the merge was
     // accepted with a dataset polars and check_outputs.py refused (a review).
     let bad = d.join("uint64");
-    copy_dir(&ds, &bad);
-    let part = parts(&bad.join("shard=1"))[0].clone();
-    common::rewrite_parquet(&part, common::sample_as_uint64);
-    dispersa::output::manifest::append(
-        &bad.join("shard=1"),
-        &part.file_name().unwrap().to_string_lossy(),
-    )
-    .unwrap();
+    with_part_rewritten(&ds, &bad, common::sample_as_uint64);
     let o = merge(&bad);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(
         err(&o).contains("holds column sample as UInt64, where this build writes Int64"),
+        "{}",
+        err(&o)
+    );
+    assert!(!bad.join("_summary.parquet").exists());
+
+    // A shard of a build with fewer outputs (simulated: a part without the peak dynamic
+    // pressure's columns, its checksum entered again): both shards' columns named, and no
+    // advice to run again the shard that is the newer (it told shard 1 to be run again when
+    // shard 0 was the older: a stop's own trial).
+    let bad = d.join("fewer_columns");
+    with_part_rewritten(&ds, &bad, |r| {
+        let keep: Vec<usize> = (0..r.num_columns())
+            .filter(|&i| !r.schema().field(i).name().contains("peak_dynamic_pressure"))
+            .collect();
+        r.project(&keep).unwrap()
+    });
+    let o = merge(&bad);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains(
+            "(shard 1): lacks shard 0's columns peak_dynamic_pressure_pa, \
+             time_peak_dynamic_pressure_s."
+        ),
+        "{}",
+        err(&o)
+    );
+    assert!(
+        err(&o).contains("run the older build's shards again with this build and --force"),
         "{}",
         err(&o)
     );
