@@ -298,6 +298,10 @@ def check_corridor(d):
     t, df = read_three(path)
     meta = file_meta(path)
     probs = ["p_skip_out", "p_g_exceed", "p_heat_exceed", "p_limit_exceed"]
+    # The dynamic pressure's limit is optional: its probability is null without it, and files
+    # of builds before 2026-12-07 have neither it nor its percentiles.
+    if "p_dynamic_pressure_exceed" in df.columns and df["p_dynamic_pressure_exceed"].null_count() < df.height:
+        probs.append("p_dynamic_pressure_exceed")
     pcts = [f"{m}_{q}" for m in ("peak_g", "peak_heat_flux_w_cm2", "heat_load_j_cm2")
             for q in ("p50", "p99865", "max")]
     needed = ["fpa_deg", "samples", "failed", "timed_out", *[p + s for p in probs for s in ("", "_ci_low", "_ci_high")], *pcts]

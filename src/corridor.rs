@@ -54,11 +54,14 @@ pub struct CorridorPoint {
     pub skip: Proportion,
     pub g_exceed: Proportion,
     pub heat_exceed: Proportion,
-    /// g or heat-flux limit exceeded.
+    /// The peak dynamic pressure above `events.dynamic_pressure_limit_pa`; None without it.
+    pub qdyn_exceed: Option<Proportion>,
+    /// Any limit of `[events]` exceeded in a sample: the steep boundary's probability.
     pub limit_exceed: Proportion,
     pub peak_g: [Option<f64>; 3],
     pub peak_heat: [Option<f64>; 3],
     pub heat_load: [Option<f64>; 3],
+    pub peak_qdyn: [Option<f64>; 3],
 }
 
 /// A corridor boundary: the angle by the point estimates, and the range the Wilson intervals
@@ -369,10 +372,14 @@ fn point_stats(fpa: f64, outs: &[crate::scenario::SampleOutputs], lim: &Limits) 
         skip: wilson(count(&|o| o.status == ST_SKIPPED_OUT), trials),
         g_exceed: wilson(count(&g_over), trials),
         heat_exceed: wilson(count(&q_over), trials),
+        qdyn_exceed: lim
+            .dynamic_pressure
+            .map(|_| wilson(count(&qdyn_over), trials)),
         limit_exceed: wilson(count(&|o| g_over(o) || q_over(o) || qdyn_over(o)), trials),
         peak_g: pct(M_PEAK_G),
         peak_heat: pct(M_PEAK_Q),
         heat_load: pct(4),
+        peak_qdyn: pct(M_PEAK_QD),
     }
 }
 
@@ -443,10 +450,12 @@ fn write_corridor(
         field("failed", DataType::Int64, false, Some("samples")),
         field("timed_out", DataType::Int64, false, Some("samples")),
     ];
+    // The dynamic pressure's probability is null without its limit.
     for p in [
         "p_skip_out",
         "p_g_exceed",
         "p_heat_exceed",
+        "p_dynamic_pressure_exceed",
         "p_limit_exceed",
     ] {
         fields.push(f(p, "probability"));
@@ -457,6 +466,7 @@ fn write_corridor(
         ("peak_g", "g0 (9.80665 m/s^2)"),
         ("peak_heat_flux_w_cm2", "W/cm^2"),
         ("heat_load_j_cm2", "J/cm^2"),
+        ("peak_dynamic_pressure_pa", "Pa"),
     ] {
         for s in ["p50", "p99865", "max"] {
             fields.push(f(&format!("{m}_{s}"), unit));
@@ -478,25 +488,37 @@ fn write_corridor(
             pts.iter().map(|p| p.timed_out as i64),
         )),
     ];
-    let props: [fn(&CorridorPoint) -> &Proportion; 4] = [
-        |p| &p.skip,
-        |p| &p.g_exceed,
-        |p| &p.heat_exceed,
-        |p| &p.limit_exceed,
+    let props: [fn(&CorridorPoint) -> Option<&Proportion>; 5] = [
+        |p| Some(&p.skip),
+        |p| Some(&p.g_exceed),
+        |p| Some(&p.heat_exceed),
+        |p| p.qdyn_exceed.as_ref(),
+        |p| Some(&p.limit_exceed),
     ];
     for get in props {
-        let fin = |x: f64| Some(x).filter(|v| v.is_finite());
+        let fin = |x: Option<f64>| x.filter(|v| v.is_finite());
         cols.push(Arc::new(Float64Array::from(
-            pts.iter().map(|p| fin(get(p).p)).collect::<Vec<_>>(),
+            pts.iter()
+                .map(|p| fin(get(p).map(|q| q.p)))
+                .collect::<Vec<_>>(),
         )));
         cols.push(Arc::new(Float64Array::from(
-            pts.iter().map(|p| fin(get(p).ci_low)).collect::<Vec<_>>(),
+            pts.iter()
+                .map(|p| fin(get(p).map(|q| q.ci_low)))
+                .collect::<Vec<_>>(),
         )));
         cols.push(Arc::new(Float64Array::from(
-            pts.iter().map(|p| fin(get(p).ci_high)).collect::<Vec<_>>(),
+            pts.iter()
+                .map(|p| fin(get(p).map(|q| q.ci_high)))
+                .collect::<Vec<_>>(),
         )));
     }
-    let pcts: [Percentiles; 3] = [|p| p.peak_g, |p| p.peak_heat, |p| p.heat_load];
+    let pcts: [Percentiles; 4] = [
+        |p| p.peak_g,
+        |p| p.peak_heat,
+        |p| p.heat_load,
+        |p| p.peak_qdyn,
+    ];
     for get in pcts {
         for k in 0..3 {
             cols.push(Arc::new(Float64Array::from(

@@ -169,10 +169,14 @@ fn a_dynamic_pressure_limit_moves_the_steep_boundary() {
     let (a, b) = (without.steep.deg.unwrap(), with.steep.deg.unwrap());
     assert!(a <= -11.0, "without the limit: steep boundary {a}");
     assert!(b > -10.0, "with it: steep boundary {b}");
-    // Each angle's p_limit_exceed counts the limit; the g and heat columns do not change.
+    // Each angle's p_limit_exceed counts the limit, which has a column of its own; the g and
+    // heat columns do not change.
     for (p, q) in without.points.iter().zip(&with.points) {
         assert_eq!(p.g_exceed.p, q.g_exceed.p);
-        assert!(q.limit_exceed.p >= p.limit_exceed.p);
+        assert!(p.qdyn_exceed.is_none());
+        let qd = q.qdyn_exceed.expect("the limit's probability").p;
+        assert!(q.limit_exceed.p >= qd.max(q.g_exceed.p).max(q.heat_exceed.p));
+        assert!(q.peak_qdyn[0].is_some());
     }
 }
 
@@ -315,10 +319,12 @@ fn a_boundary_stops_at_the_first_failing_angle_from_its_safe_end() {
         skip: wilson(skips, 150),
         g_exceed: wilson(over, 150),
         heat_exceed: wilson(0, 150),
+        qdyn_exceed: None,
         limit_exceed: wilson(over, 150),
         peak_g: [None; 3],
         peak_heat: [None; 3],
         heat_load: [None; 3],
+        peak_qdyn: [None; 3],
     };
     let points: Vec<CorridorPoint> = (0..11)
         .map(|k| {

@@ -84,7 +84,7 @@ pub enum Command {
         /// Dispersed samples at each angle
         #[arg(long, default_value_t = 500, allow_negative_numbers = true, value_parser = parse_samples)]
         samples_per_point: u64,
-        /// Acceptable probability of skip-out, and of exceeding the g or heat-flux limit
+        /// Acceptable probability of skip-out, and of exceeding a limit of [events] (g, heat flux, and dynamic pressure where given)
         #[arg(long, default_value_t = 0.00135, allow_negative_numbers = true, value_parser = parse_probability)]
         risk: f64,
         /// Output directory [default: results/<run.name>_corridor]
@@ -1147,13 +1147,20 @@ fn print_statistics(
 
 fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f64) {
     say!("wrote {}", dir.join("corridor.parquet").display());
+    // The dynamic pressure's column where its limit is given.
+    let qdyn = c.points.iter().any(|p| p.qdyn_exceed.is_some());
     say!(
-        "{:>9} {:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>11}",
+        "{:>9} {:>8} {:>10} {:>10} {:>10} {}{:>10} {:>9} {:>11}",
         "fpa_deg",
         "samples",
         "p_skip",
         "p_g>lim",
-        "p_q>lim",
+        "p_heat>lim",
+        if qdyn {
+            format!("{:>10} ", "p_qdyn>lim")
+        } else {
+            String::new()
+        },
         "p_any",
         "g_p50",
         "q_p50_W/cm2"
@@ -1169,12 +1176,14 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
     };
     for p in &c.points {
         say!(
-            "{:>9.3} {:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>11}",
+            "{:>9.3} {:>8} {:>10} {:>10} {:>10} {}{:>10} {:>9} {:>11}",
             p.fpa_deg,
             p.trials,
             f(p.skip.p, 5),
             f(p.g_exceed.p, 5),
             f(p.heat_exceed.p, 5),
+            p.qdyn_exceed
+                .map_or(String::new(), |q| format!("{:>10} ", f(q.p, 5))),
             f(p.limit_exceed.p, 5),
             f(p.peak_g[0].unwrap_or(f64::NAN), 2),
             f(p.peak_heat[0].unwrap_or(f64::NAN), 1)

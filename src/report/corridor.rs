@@ -130,15 +130,15 @@ pub(super) fn corridor_figures(
              had the event a grey tick marks its upper bound (3.84 / (n + 3.84) for n samples \
              flown). The corridor lies \
              between the vertical lines, where P(skip-out) and the probability of any limit of \
-             [events] in a sample (p_limit_exceed in corridor.parquet, at least the larger of \
-             the two drawn) stay below the black risk line ({risk}) at every angle from each boundary \
+             [events] in a sample (p_limit_exceed in corridor.parquet, at least the largest of \
+             those drawn) stay below the black risk line ({risk}) at every angle from each boundary \
              to its safe end; {width}. Where the intervals pin a boundary down on both sides, \
              a shaded column shows how far it could move; where they do not, its line is \
              dashed: the point estimates place it, the intervals do not confirm it.{gaps}{caveats}"
         ),
         plot: AnyPlot::Corridor(CorridorProbabilities {
             fpa: fpa.clone(),
-            series: vec![
+            series: [
                 series("P(skip-out)", "p_skip_out", skip_c)?,
                 series(
                     &format!("P(peak g > {} g0)", sig(cfg.events.g_limit)),
@@ -153,7 +153,19 @@ pub(super) fn corridor_figures(
                     "p_heat_exceed",
                     q_c,
                 )?,
-            ],
+            ]
+            .into_iter()
+            // The structure's limit, where given (its boundary line stood over curves that
+            // all read 0: a review); a file of an earlier build has no such column.
+            .chain(cfg.events.dynamic_pressure_limit_pa.and_then(|l| {
+                series(
+                    &format!("P(peak dynamic pressure > {} Pa)", sig(l)),
+                    "p_dynamic_pressure_exceed",
+                    RGBColor(148, 103, 189),
+                )
+                .ok()
+            }))
+            .collect(),
             risk,
             boundaries,
         }),
