@@ -99,19 +99,17 @@ pub(super) fn conventions(sc: &Reentry) -> Vec<(&'static str, String)> {
 /// Stardust (docs/VALIDATION.md), and Tauber-Sutton's range.
 fn model_caveat(metric: &str, cfg: &ReentryConfig) -> String {
     let mut s = String::new();
-    if metric == "peak_g" && cfg.parachutes.is_some() {
-        s.push_str(
-            " Peak g is the entry's: the maxima are watched until the first canopy opens, which \
+    let peak = match metric {
+        "peak_g" => Some("Peak g"),
+        "peak_dynamic_pressure_pa" => Some("The peak dynamic pressure"),
+        _ => None,
+    };
+    if let Some(peak) = peak.filter(|_| cfg.parachutes.is_some()) {
+        s.push_str(&format!(
+            " {peak} is the entry's: the maxima are watched until the first canopy opens, which \
              opens to full area at once, so no opening load is modelled; the dynamic pressure at \
-             each opening is in drogue_open_dynamic_pressure_pa and main_open_dynamic_pressure_pa.",
-        );
-    }
-    if metric == "peak_dynamic_pressure_pa" && cfg.parachutes.is_some() {
-        s.push_str(
-            " The peak is the entry's: watched until the first canopy opens; the dynamic pressure \
-             at each opening is in drogue_open_dynamic_pressure_pa and \
-             main_open_dynamic_pressure_pa.",
-        );
+             each opening is in drogue_open_dynamic_pressure_pa and main_open_dynamic_pressure_pa."
+        ));
     }
     if metric == "peak_heat_flux_w_cm2" || metric == "heat_load_j_cm2" {
         if cfg.heating.convective == "sutton_graves" {
@@ -492,47 +490,50 @@ pub(super) fn reentry_figures(
     } else {
         notes.push("no sample landed, so there is no landing footprint".to_string());
     }
-    for (metric, label, name) in [
-        ("peak_g", "peak deceleration", "hist_peak_g"),
+    // Every run's peaks and heat load, then the structure's peak dynamic pressure
+    // (events.dynamic_pressure_limit_pa) and a canopy's opening load (parachutes.*_q_limit_pa)
+    // where the config rates them.
+    for (metric, label, name, rated_only) in [
+        ("peak_g", "peak deceleration", "hist_peak_g", false),
         (
             "peak_heat_flux_w_cm2",
             "peak stagnation heat flux (convective + radiative)",
             "hist_peak_heat_flux",
+            false,
         ),
-        ("heat_load_j_cm2", "stagnation heat load", "hist_heat_load"),
-    ] {
-        let mut hist = ctx.histogram(metric, label, name)?;
-        if let Some(f) = &mut hist {
-            f.caption.push_str(&model_caveat(metric, cfg));
-        }
-        figs.extend(hist);
-    }
-    // The structure's peak dynamic pressure (events.dynamic_pressure_limit_pa) and a canopy's
-    // opening load (parachutes.*_q_limit_pa), where the config rates them.
-    for (metric, label, name) in [
+        (
+            "heat_load_j_cm2",
+            "stagnation heat load",
+            "hist_heat_load",
+            false,
+        ),
         (
             "peak_dynamic_pressure_pa",
             "peak dynamic pressure of the entry",
             "hist_peak_qdyn",
+            true,
         ),
         (
             "drogue_open_dynamic_pressure_pa",
             "dynamic pressure at the drogue's opening",
             "hist_drogue_open_q",
+            true,
         ),
         (
             "main_open_dynamic_pressure_pa",
             "dynamic pressure at the main's opening",
             "hist_main_open_q",
+            true,
         ),
     ] {
-        if ctx.limit(metric).is_some() {
-            let mut hist = ctx.histogram(metric, label, name)?;
-            if let Some(f) = &mut hist {
-                f.caption.push_str(&model_caveat(metric, cfg));
-            }
-            figs.extend(hist);
+        if rated_only && ctx.limit(metric).is_none() {
+            continue;
         }
+        let mut hist = ctx.histogram(metric, label, name)?;
+        if let Some(f) = &mut hist {
+            f.caption.push_str(&model_caveat(metric, cfg));
+        }
+        figs.extend(hist);
     }
     // With a target, the miss along and across the nominal track at the target: downrange_km
     // and crossrange_km are measured from each sample's own entry point and azimuth, which

@@ -84,13 +84,13 @@ pub fn decided(p: &Probability, o: &SampleOutputs, chutes: bool) -> bool {
     }
 }
 
-/// The watched maxima's names, in W_* order, for messages.
-const WATCH_NAMES: [&str; N_WATCH] = [
+/// The names of the watched maxima that `drogue_misopened` holds to their peak, in W_* order:
+/// all but the dynamic pressure (W_QD, the last).
+const WATCH_NAMES: [&str; W_QD] = [
     "deceleration",
     "total heat flux",
     "convective heat flux",
     "radiative heat flux",
-    "dynamic pressure",
 ];
 
 /// Why a sample's drogue opened where its outputs cannot be trusted, if it did; such a sample
@@ -128,9 +128,7 @@ pub fn drogue_misopened(s: &[f64], g_switch: bool) -> Option<String> {
     // (drogue_open_dynamic_pressure_pa), and on a slow entry, whose Cd falls through Mach 5-1,
     // it can still rise where a g-switch opens the drogue after the deceleration's peak (its
     // windows end at the opening: cpu.rs `finish`).
-    let w = (0..N_WATCH)
-        .filter(|&w| w != W_QD)
-        .find(|&w| s[S_T_PEAK + w] >= t_open - 1e-6 * t_open.max(1.0))?;
+    let w = (0..W_QD).find(|&w| s[S_T_PEAK + w] >= t_open - 1e-6 * t_open.max(1.0))?;
     let advice = if g_switch {
         "a longer parachutes.drogue_delay_s"
     } else {
