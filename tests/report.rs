@@ -442,6 +442,72 @@ fn corridor_report_has_probability_curves_and_notes() {
             .any(|label| label.trim() == "0"),
         "no label 0 at the floor"
     );
+    // The peaks figure has the dynamic pressure's panel too, with no limit line where no limit
+    // is given (the g and heat limits' lines only), and says so.
+    let peaks = std::fs::read_to_string(r.dir.join("corridor_peaks.svg")).unwrap();
+    assert!(peaks.contains("peak dynamic pressure [kPa]"), "third panel");
+    assert_eq!(
+        peaks.matches(LIMIT_LINE).count(),
+        2 + 1,
+        "limit lines and the legend's"
+    );
+    let html = std::fs::read_to_string(r.dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("Peak dynamic pressure: no limit given"),
+        "caption"
+    );
+    check_report(&r.dir, &r.figures);
+}
+
+/// The stroke of a configured limit's line in a figure's SVG (each panel's with a limit, and
+/// the legend's mark).
+const LIMIT_LINE: &str = "stroke=\"#D62728\" stroke-width=\"3\"";
+
+/// With `events.dynamic_pressure_limit_pa` given, the corridor's peaks figure draws it in the
+/// dynamic pressure's panel and names the angles where a sample's peak exceeds it, the ones
+/// corridor.parquet's per-angle maxima give (a review: the corridor counted the limit and
+/// the figure did not show it).
+#[test]
+fn a_corridor_report_draws_the_dynamic_pressure_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("k");
+    let limit = 25000.0;
+    let (c, _) = corridor(&CorridorOptions {
+        config: REENTRY.into(),
+        fpa_deg: "-12:-8:1".into(),
+        samples_per_point: 20,
+        risk: 0.00135,
+        out: Some(dir.clone()),
+        backend: BackendChoice::Cpu,
+        precision: PrecisionChoice::Auto,
+        sets: vec![format!("events.dynamic_pressure_limit_pa={limit}")],
+        force: false,
+        quiet: true,
+    })
+    .expect("corridor");
+    let over: Vec<f64> = c
+        .points
+        .iter()
+        .filter(|p| p.peak_qdyn[2].is_some_and(|m| m > limit))
+        .map(|p| p.fpa_deg)
+        .collect();
+    // The nominal -10 deg entry peaks near 27 kPa: some angles exceed 25 kPa, not all.
+    assert!(!over.is_empty() && over.len() < c.points.len(), "{over:?}");
+    let r = report(&opts(&dir)).expect("report");
+    let peaks = std::fs::read_to_string(r.dir.join("corridor_peaks.svg")).unwrap();
+    assert!(peaks.contains("peak dynamic pressure [kPa]"), "third panel");
+    assert_eq!(
+        peaks.matches(LIMIT_LINE).count(),
+        3 + 1,
+        "limit lines and the legend's"
+    );
+    let html = std::fs::read_to_string(r.dir.join("report.html")).unwrap();
+    let said = format!(
+        "Peak dynamic pressure exceeds its limit 25000 Pa in some samples from {:.2} to {:.2} deg.",
+        over[0],
+        over[over.len() - 1]
+    );
+    assert!(html.contains(&said), "caption lacks: {said}");
     check_report(&r.dir, &r.figures);
 }
 

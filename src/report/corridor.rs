@@ -2,7 +2,7 @@
 //! their limits and the probabilities of capture and of each limit's breach.
 
 use super::data::Table;
-use super::figures::{Boundary, CorridorProbabilities, Curve, CurvePanel, ProbSeries, TwoPanels};
+use super::figures::{Boundary, CorridorProbabilities, Curve, CurvePanel, Panels, ProbSeries};
 use super::{sig, AnyPlot, Figure, ReportError};
 use crate::scenario::reentry::ReentryConfig;
 use plotters::style::RGBColor;
@@ -170,24 +170,31 @@ pub(super) fn corridor_figures(
             boundaries,
         }),
     });
-    let curves = |m: &str| -> Result<Vec<Curve>, ReportError> {
+    // Each percentile column times `scale` (the dynamic pressure is drawn in kPa).
+    let curves = |m: &str, scale: f64| -> Result<Vec<Curve>, ReportError> {
+        let y = |k: &str| -> Result<Vec<Option<f64>>, ReportError> {
+            Ok(t.f64s(&format!("{m}_{k}"))?
+                .into_iter()
+                .map(|v| v.map(|v| v * scale))
+                .collect())
+        };
         Ok(vec![
             Curve {
                 name: "median".into(),
                 color: RGBColor(31, 119, 180),
-                y: t.f64s(&format!("{m}_p50"))?,
+                y: y("p50")?,
             },
             // The percentile after the maximum, so that it is drawn over it: with few samples
             // an angle the two nearly coincide (an audit found the percentile hidden).
             Curve {
                 name: "maximum".into(),
                 color: RGBColor(90, 90, 90),
-                y: t.f64s(&format!("{m}_max"))?,
+                y: y("max")?,
             },
             Curve {
                 name: "99.865th percentile".into(),
                 color: RGBColor(255, 127, 14),
-                y: t.f64s(&format!("{m}_p99865"))?,
+                y: y("p99865")?,
             },
         ])
     };
@@ -211,44 +218,77 @@ pub(super) fn corridor_figures(
         ),
         _ => String::new(),
     };
+    let mut panels = vec![
+        CurvePanel {
+            y_desc: "peak deceleration [g0]".into(),
+            curves: curves("peak_g", 1.0)?,
+            limit: Some(cfg.events.g_limit),
+        },
+        CurvePanel {
+            y_desc: "peak heat flux [W/cm^2]".into(),
+            curves: curves("peak_heat_flux_w_cm2", 1.0)?,
+            limit: Some(cfg.events.heat_flux_limit_w_cm2),
+        },
+    ];
+    let mut said = vec![
+        crossing(
+            &all_fpa,
+            &t.f64s("peak_g_max")?,
+            cfg.events.g_limit,
+            "Peak g",
+            "g0",
+        ),
+        crossing(
+            &all_fpa,
+            &t.f64s("peak_heat_flux_w_cm2_max")?,
+            cfg.events.heat_flux_limit_w_cm2,
+            "Peak heat flux",
+            "W/cm^2",
+        ),
+    ];
+    // The structure's load, whose percentiles corridor.parquet carries (a file of an earlier
+    // build has none, and its figure keeps two panels); its limit line and its words where
+    // events.dynamic_pressure_limit_pa is given.
+    let qdyn_limit = cfg.events.dynamic_pressure_limit_pa;
+    if let (Ok(q), Ok(q_max)) = (
+        curves("peak_dynamic_pressure_pa", 1e-3),
+        t.f64s("peak_dynamic_pressure_pa_max"),
+    ) {
+        panels.push(CurvePanel {
+            y_desc: "peak dynamic pressure [kPa]".into(),
+            curves: q,
+            limit: qdyn_limit.map(|l| l * 1e-3),
+        });
+        said.push(match qdyn_limit {
+            Some(l) => crossing(&all_fpa, &q_max, l, "Peak dynamic pressure", "Pa"),
+            None => "Peak dynamic pressure: no limit given (events.dynamic_pressure_limit_pa), \
+                     so none is drawn."
+                .to_string(),
+        });
+    }
+    let title = if panels.len() > 2 {
+        "Peak deceleration, heat flux and dynamic pressure across the corridor"
+    } else {
+        "Peak deceleration and heat flux across the corridor"
+    };
     figs.push(Figure {
         name: "corridor_peaks".into(),
-        title: "Peak deceleration and heat flux across the corridor".into(),
+        title: title.into(),
         caption: format!(
             "Percentiles over each angle's samples (skip-outs included with their peaks before \
-             leaving); red: the configured limits.{near_max} {} {}{gaps_named}",
-            crossing(
-                &all_fpa,
-                &t.f64s("peak_g_max")?,
-                cfg.events.g_limit,
-                "Peak g"
-            ),
-            crossing(
-                &all_fpa,
-                &t.f64s("peak_heat_flux_w_cm2_max")?,
-                cfg.events.heat_flux_limit_w_cm2,
-                "Peak heat flux"
-            )
+             leaving); red: the configured limits.{near_max} {}{gaps_named}",
+            said.join(" ")
         ),
-        plot: AnyPlot::Panels(TwoPanels {
+        plot: AnyPlot::Panels(Panels {
             fpa: all_fpa.clone(),
-            left: CurvePanel {
-                y_desc: "peak deceleration [g0]".into(),
-                curves: curves("peak_g")?,
-                limit: Some(cfg.events.g_limit),
-            },
-            right: CurvePanel {
-                y_desc: "peak heat flux [W/cm^2]".into(),
-                curves: curves("peak_heat_flux_w_cm2")?,
-                limit: Some(cfg.events.heat_flux_limit_w_cm2),
-            },
+            panels,
         }),
     });
     Ok(())
 }
 
 /// Where a per-angle maximum exceeds its limit, in words.
-fn crossing(fpa: &[f64], max: &[Option<f64>], limit: f64, what: &str) -> String {
+fn crossing(fpa: &[f64], max: &[Option<f64>], limit: f64, what: &str, unit: &str) -> String {
     let over: Vec<f64> = fpa
         .iter()
         .zip(max)
@@ -261,11 +301,12 @@ fn crossing(fpa: &[f64], max: &[Option<f64>], limit: f64, what: &str) -> String 
         .fold(f64::NEG_INFINITY, f64::max);
     match (over.first(), over.last()) {
         (Some(lo), Some(hi)) => format!(
-            "{what} exceeds its limit {} in some samples from {lo:.2} to {hi:.2} deg.",
+            "{what} exceeds its limit {} {unit} in some samples from {lo:.2} to {hi:.2} deg.",
             sig(limit)
         ),
         _ => format!(
-            "{what} stays below its limit {} at every angle where samples flew (highest {}).",
+            "{what} stays below its limit {} {unit} at every angle where samples flew (highest \
+             {} {unit}).",
             sig(limit),
             sig(top)
         ),

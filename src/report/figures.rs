@@ -1044,11 +1044,11 @@ pub struct CurvePanel {
     pub limit: Option<f64>,
 }
 
-/// Two panels side by side.
-pub struct TwoPanels {
+/// Panels side by side against the same angles, the legend (the first panel's curves) at the
+/// right.
+pub struct Panels {
     pub fpa: Vec<f64>,
-    pub left: CurvePanel,
-    pub right: CurvePanel,
+    pub panels: Vec<CurvePanel>,
 }
 
 fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) -> DrawResult {
@@ -1096,17 +1096,24 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) 
     Ok(())
 }
 
-impl Plot for TwoPanels {
+impl Plot for Panels {
     fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult {
         let w = area.dim_in_pixel().0 as i32;
-        let legend_w = 200;
+        // Narrower beside three panels, so that each keeps room for its curves.
+        let legend_w = if self.panels.len() > 2 { 170 } else { 200 };
         let (panels, legend_area) = area.split_horizontally(w - legend_w);
-        let (l, r) = panels.split_horizontally((w - legend_w) / 2);
-        draw_panel(&l, &self.fpa, &self.left)?;
-        draw_panel(&r, &self.fpa, &self.right)?;
+        for (a, p) in panels
+            .split_evenly((1, self.panels.len().max(1)))
+            .iter()
+            .zip(&self.panels)
+        {
+            draw_panel(a, &self.fpa, p)?;
+        }
         let mut legend: Vec<(String, Mark)> = self
-            .left
-            .curves
+            .panels
+            .first()
+            .map(|p| p.curves.as_slice())
+            .unwrap_or_default()
             .iter()
             .map(|c| (c.name.clone(), Mark::Line(c.color)))
             .collect();
@@ -1519,10 +1526,9 @@ mod tests {
                 }],
                 limit: None,
             };
-            let plot = TwoPanels {
+            let plot = Panels {
                 fpa: (0..y.len()).map(|k| -12.0 + k as f64).collect(),
-                left: panel(y.clone()),
-                right: panel(y),
+                panels: vec![panel(y.clone()), panel(y.clone()), panel(y)],
             };
             let svg = render_svg(&plot, "t", None).unwrap();
             svg.matches("stroke=\"#010203\" stroke-width=\"2\" points=\"")
@@ -1530,11 +1536,11 @@ mod tests {
         };
         let whole = polylines(vec![Some(1.0), Some(2.0), Some(3.0), Some(4.0)]);
         let gap = polylines(vec![Some(1.0), None, Some(3.0), Some(4.0)]);
-        assert!(whole >= 2);
+        assert!(whole >= 3);
         assert_eq!(
             gap,
-            whole + 2,
-            "two runs of angles in each of the two panels"
+            whole + 3,
+            "two runs of angles in each of the three panels"
         );
     }
 

@@ -24,7 +24,7 @@ use crate::scenario::reentry::ReentryConfig;
 use crate::scenario::{Probability, Scenario};
 use data::{ReadError, Table};
 use figures::{
-    CorridorProbabilities, Footprint, Heliocentric, Histogram, Marker, Plot, Tornado, TwoPanels,
+    CorridorProbabilities, Footprint, Heliocentric, Histogram, Marker, Panels, Plot, Tornado,
 };
 use std::path::{Path, PathBuf};
 
@@ -87,7 +87,7 @@ pub enum AnyPlot {
     Histogram(Histogram),
     Tornado(Tornado),
     Corridor(CorridorProbabilities),
-    Panels(TwoPanels),
+    Panels(Panels),
     Heliocentric(Heliocentric),
     Wind(figures::WindProfile),
     Distance(figures::CometDistance),
