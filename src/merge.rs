@@ -247,9 +247,35 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
                             },
                         )
                 };
+                // Each side's build (its git commit), and which to run again: the shard this
+                // binary did not write, where it wrote the other.
+                let commit_of = |shard: u64| {
+                    engines
+                        .iter()
+                        .find(|(s, _)| *s == shard)
+                        .and_then(|(_, kv)| crate::output::meta_value(kv, "dispersa.git_commit"))
+                        .unwrap_or("unknown")
+                        .to_string()
+                };
+                let mine = crate::output::meta_value(
+                    &engines.last().expect("this part's metadata").1,
+                    "dispersa.git_commit",
+                )
+                .unwrap_or("unknown")
+                .to_string();
+                let first_commit = commit_of(*k0);
+                let this = env!("DISPERSA_GIT_COMMIT");
+                let advice = if mine == this && first_commit != this {
+                    format!("run shard {k0} again with this build and --force")
+                } else if first_commit == this && mine != this {
+                    format!("run shard {k} again with this build and --force")
+                } else {
+                    "run the older build's shards again with this build and --force".to_string()
+                };
                 return Err(MergeError::Input(format!(
-                    "{} (shard {k}): {what}. Two builds of dispersa wrote these shards: run \
-                     the older build's shards again with this build and --force",
+                    "{} (shard {k}): {what}. Two builds of dispersa wrote these shards (shard \
+                     {k} build {mine}, shard {k0} build {first_commit}; this binary is build \
+                     {this}, `dispersa --version`): {advice}",
                     p.path.display()
                 )));
             }

@@ -128,6 +128,14 @@ fn with_part_rewritten(
     .unwrap();
 }
 
+/// A part as a build before the peak dynamic pressure's outputs wrote it.
+fn without_qdyn(r: arrow_array::RecordBatch) -> arrow_array::RecordBatch {
+    let keep: Vec<usize> = (0..r.num_columns())
+        .filter(|&i| !r.schema().field(i).name().contains("peak_dynamic_pressure"))
+        .collect();
+    r.project(&keep).unwrap()
+}
+
 fn listing(dir: &Path) -> Vec<(PathBuf, u64)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -266,12 +274,7 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
     // advice to run again the shard that is the newer (it told shard 1 to be run again when
     // shard 0 was the older: a stop's own trial).
     let bad = d.join("fewer_columns");
-    with_part_rewritten(&ds, &bad, |r| {
-        let keep: Vec<usize> = (0..r.num_columns())
-            .filter(|&i| !r.schema().field(i).name().contains("peak_dynamic_pressure"))
-            .collect();
-        r.project(&keep).unwrap()
-    });
+    with_part_rewritten(&ds, &bad, without_qdyn);
     let o = merge(&bad);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(
@@ -282,8 +285,42 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
         "{}",
         err(&o)
     );
+    // Both builds of the same commit here (the part was rewritten, not rebuilt): which is
+    // older is not known, and the message says to run the older one's shards again.
+    let this = env!("DISPERSA_GIT_COMMIT");
     assert!(
-        err(&o).contains("run the older build's shards again with this build and --force"),
+        err(&o).contains(&format!(
+            "(shard 1 build {this}, shard 0 build {this}; this binary is build {this}"
+        )) && err(&o).contains("run the older build's shards again with this build and --force"),
+        "{}",
+        err(&o)
+    );
+    assert!(!bad.join("_summary.parquet").exists());
+
+    // The same part as another build would have written it, its commit named in its metadata:
+    // the message names that build, and says to run that shard again (this binary wrote the
+    // other).
+    let bad = d.join("older_build");
+    copy_dir(&ds, &bad);
+    let part = parts(&bad.join("shard=1"))[0].clone();
+    common::rewrite_parquet_with(&part, without_qdyn, |kv| {
+        for e in kv.iter_mut() {
+            if e.key == "dispersa.git_commit" {
+                e.value = Some("0123456789ab".into());
+            }
+        }
+    });
+    dispersa::output::manifest::append(
+        &bad.join("shard=1"),
+        &part.file_name().unwrap().to_string_lossy(),
+    )
+    .unwrap();
+    let o = merge(&bad);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains(&format!(
+            "(shard 1 build 0123456789ab, shard 0 build {this}; this binary is build {this}"
+        )) && err(&o).contains("run shard 1 again with this build and --force"),
         "{}",
         err(&o)
     );

@@ -167,7 +167,7 @@ pub fn rewrite_parquet(
 }
 
 /// [`rewrite_parquet`], with the key-value metadata passed through `change_kv` too.
-fn rewrite_parquet_with(
+pub fn rewrite_parquet_with(
     path: &std::path::Path,
     change: impl Fn(arrow_array::RecordBatch) -> arrow_array::RecordBatch,
     change_kv: impl Fn(&mut Vec<parquet::file::metadata::KeyValue>),
