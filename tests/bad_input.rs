@@ -1721,6 +1721,37 @@ fn corridor_and_report_options_name_themselves() {
         assert_eq!(o.status.code(), Some(2), "--trajectories {n}: {err}");
         assert!(err.contains("--trajectories"), "{err}");
     }
+    // `--samples`: a list of distinct indices, at most 12, and not beside --trajectories.
+    for (list, must) in [
+        ("3,3", "sample 3 is given twice"),
+        (
+            "1,2,3,4,5,6,7,8,9,10,11,12,13",
+            "13 samples given; at most 12",
+        ),
+        ("-1", "is not a sample index"),
+        ("4;5", "is not a sample index"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["report", dir.path().to_str().unwrap(), "--samples", list])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "--samples {list}: {err}");
+        assert!(err.contains(must), "--samples {list}: {err}");
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "report",
+            dir.path().to_str().unwrap(),
+            "--samples",
+            "1",
+            "--trajectories",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be used with"));
 }
 
 /// An output inside another dispersa output is refused, but for the layout's own (a report in
@@ -2389,6 +2420,7 @@ fn dispersions_that_fail_many_draws_are_noted() {
         run_dir: dir.path().join("c"),
         out: None,
         trajectories: None,
+        samples: vec![],
         force: false,
     })
     .expect("report");

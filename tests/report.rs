@@ -47,6 +47,7 @@ fn opts(dir: &Path) -> ReportOptions {
         run_dir: dir.to_path_buf(),
         out: None,
         trajectories: Some(3),
+        samples: vec![],
         force: false,
     }
 }
@@ -197,6 +198,122 @@ fn reentry_report_has_footprint_histograms_and_tornados() {
     // A second report replaces the first without --force (its trajectories.parquet too).
     let again = report(&opts(&run_dir)).expect("report again");
     assert_eq!(again.figures, r.figures);
+}
+
+/// `--samples` flies the samples asked for (an analyst's worst cases) instead of the first
+/// ones, in the order given; a failed one is said and left out; a sample the run does not
+/// hold, or any sample of a --nominal run, is refused with exit 2 and no report written.
+#[test]
+fn the_samples_asked_for_are_the_ones_flown_again() {
+    use dispersa::report::data::Table;
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("r");
+    // A drogue area dispersed wide enough to draw some negative areas: failed samples.
+    run(&RunOptions {
+        samples: Some(60),
+        backend: BackendChoice::Cpu,
+        sets: vec!["dispersions.\"parachutes.drogue_cd_area_m2\".sigma=0.25".into()],
+        ..options(REENTRY, &run_dir)
+    })
+    .expect("run succeeds");
+    let s = Table::read(&run_dir.join("samples.parquet")).unwrap();
+    let status = s.strings("status").unwrap();
+    let failed = status
+        .iter()
+        .position(|st| st == "failed")
+        .expect("a failed sample") as u64;
+    // The highest peak g among those that flew, and one more, asked for in that order.
+    let g: Vec<f64> = s
+        .f64s("peak_g")
+        .unwrap()
+        .into_iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect();
+    let worst = (0..g.len())
+        .filter(|&k| status[k] != "failed")
+        .max_by(|&a, &b| g[a].total_cmp(&g[b]))
+        .unwrap() as u64;
+    let other = (0..g.len() as u64)
+        .find(|&k| k != worst && status[k as usize] != "failed")
+        .unwrap();
+    let r = report(&ReportOptions {
+        trajectories: None,
+        samples: vec![worst, failed, other],
+        ..opts(&run_dir)
+    })
+    .expect("report");
+    let t = Table::read(&r.dir.join("trajectories.parquet")).unwrap();
+    let mut flown: Vec<u64> = Vec::new();
+    for v in t.f64s("sample").unwrap().into_iter().flatten() {
+        if flown.last() != Some(&(v as u64)) {
+            flown.push(v as u64);
+        }
+    }
+    assert_eq!(
+        flown,
+        [worst, other],
+        "the samples flown, in the order asked"
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with(&format!("sample {failed} is not drawn: it failed"))),
+        "{:?}",
+        r.notes
+    );
+    // The flight flown again peaks where samples.parquet says.
+    // Before any canopy: an opening can load the capsule more than the entry's peak.
+    let canopy = t.strings("canopy").unwrap();
+    let peak = t
+        .f64s("sample")
+        .unwrap()
+        .into_iter()
+        .zip(t.f64s("g_load").unwrap())
+        .zip(&canopy)
+        .filter(|((s, _), c)| *s == Some(worst as f64) && *c == "none")
+        .filter_map(|((_, v), _)| v)
+        .fold(0.0f64, f64::max);
+    // The track's points are its kept steps' stages, not the located maximum: within 2 %.
+    assert!(
+        (peak / g[worst as usize] - 1.0).abs() < 0.02,
+        "{peak} against {}",
+        g[worst as usize]
+    );
+
+    // Not in the run: refused, nothing written.
+    let out = tmp.path().join("bad");
+    let e = report(&ReportOptions {
+        out: Some(out.clone()),
+        trajectories: None,
+        samples: vec![60],
+        ..opts(&run_dir)
+    })
+    .unwrap_err();
+    assert_eq!(e.exit_code(), 2, "{e}");
+    assert!(
+        e.to_string()
+            .contains("sample 60 is not in this run (its 60 rows hold samples 0 to 59)"),
+        "{e}"
+    );
+    assert!(!out.exists(), "a report was written");
+
+    // A --nominal run has none to choose from.
+    let nom = tmp.path().join("nom");
+    run(&RunOptions {
+        nominal: true,
+        backend: BackendChoice::Cpu,
+        ..options(REENTRY, &nom)
+    })
+    .expect("run succeeds");
+    let e = report(&ReportOptions {
+        trajectories: None,
+        samples: vec![0],
+        ..opts(&nom)
+    })
+    .unwrap_err();
+    assert_eq!(e.exit_code(), 2, "{e}");
+    assert!(e.to_string().contains("this is a --nominal run"), "{e}");
+    assert!(!nom.join("report").exists(), "a report was written");
 }
 
 /// The report's trajectories.parquet: the nominal and samples 0..3 flown again on the CPU

@@ -138,6 +138,11 @@ pub enum Command {
         /// trajectories.parquet. 0 leaves them out, the nominal's included [default: 4]
         #[arg(long, allow_negative_numbers = true, value_parser = parse_trajectories)]
         trajectories: Option<usize>,
+        /// These samples flown again instead of the first ones, by their `sample` index in
+        /// samples.parquet, comma-separated (at most 12): e.g. the run's worst cases, found in
+        /// a notebook. A failed one is noted and left out
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_sample_list, conflicts_with = "trajectories")]
+        samples: Option<SampleList>,
         /// Replace a non-empty --out directory that dispersa wrote (an earlier report is
         /// replaced without it; a directory dispersa did not write never is)
         #[arg(long)]
@@ -318,12 +323,14 @@ pub fn main_with(cli: Cli) -> i32 {
             run_dir,
             out,
             trajectories,
+            samples,
             force,
         } => {
             let opts = crate::report::ReportOptions {
                 run_dir,
                 out,
                 trajectories,
+                samples: samples.map(|l| l.0).unwrap_or_default(),
                 force,
             };
             match crate::report::report(&opts) {
@@ -672,6 +679,33 @@ fn parse_trajectories(s: &str) -> Result<usize, String> {
         )),
     }
 }
+
+/// The report's `--samples`: 1 to [`crate::report::MAX_TRAJECTORIES`] distinct sample indices,
+/// comma-separated.
+fn parse_sample_list(s: &str) -> Result<SampleList, String> {
+    let max = crate::report::MAX_TRAJECTORIES;
+    let mut out: Vec<u64> = Vec::new();
+    for item in s.split(',') {
+        let id: u64 = item.trim().parse().map_err(|_| {
+            format!("{item:?} is not a sample index (a whole number from 0, as samples.parquet's `sample` column holds)")
+        })?;
+        if out.contains(&id) {
+            return Err(format!("sample {id} is given twice"));
+        }
+        out.push(id);
+    }
+    if out.len() > max {
+        return Err(format!(
+            "{} samples given; at most {max} (the figures' legends name each flight)",
+            out.len()
+        ));
+    }
+    Ok(SampleList(out))
+}
+
+/// `--samples`' list, one value to clap (a `Vec` would be read as repeated values).
+#[derive(Debug, Clone)]
+pub struct SampleList(pub Vec<u64>);
 
 /// A count of at least 1 (a median of no measurements is no measurement).
 fn parse_count(s: &str) -> Result<usize, String> {

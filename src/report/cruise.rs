@@ -19,7 +19,7 @@ pub(super) fn year_of_mjd(mjd: f64) -> f64 {
 pub(super) fn cruise_figures(
     ctx: &RunContext,
     raw: &RawConfig,
-    n_tracks: usize,
+    flights: &super::Flights,
     figs: &mut Vec<Figure>,
     notes: &mut Vec<String>,
 ) -> Result<Option<TrackTable>, ReportError> {
@@ -124,8 +124,8 @@ pub(super) fn cruise_figures(
             }),
         });
     }
-    let flown = if n_tracks > 0 {
-        Some(heliocentric(ctx, raw, n_tracks, notes)?)
+    let flown = if flights.any() {
+        Some(heliocentric(ctx, raw, flights, notes)?)
     } else {
         None
     };
@@ -171,7 +171,7 @@ pub(super) fn cruise_figures(
 fn heliocentric(
     ctx: &RunContext,
     raw: &RawConfig,
-    n_tracks: usize,
+    flights: &super::Flights,
     notes: &mut Vec<String>,
 ) -> Result<
     (
@@ -238,7 +238,7 @@ fn heliocentric(
             s[S_MISSED] / 86_400.0,
         ]
     };
-    for replay in super::replays(ctx, sc, n_tracks, notes)? {
+    for replay in super::replays(ctx, sc, flights, notes)? {
         let (row, input) = (replay.row, &replay.input);
         let mut state = vec![0.0; sc.state_len()];
         sc.initial_state(input, &mut state);

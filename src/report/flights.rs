@@ -38,13 +38,13 @@ const AGREE_M: f64 = 1.0;
 pub(super) fn flight_figures(
     ctx: &RunContext,
     reentry: &Reentry,
-    n: usize,
+    flights: &super::Flights,
     figs: &mut Vec<Figure>,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Flown>, ReportError> {
     let sc: &dyn Scenario = reentry;
     let mut flown = Vec::new();
-    for r in replays(ctx, sc, n, notes)? {
+    for r in replays(ctx, sc, flights, notes)? {
         let mut h = fly(&reentry.model, &r.input);
         // Failed by the outputs though flown to its end: a drogue opened hypersonic or before a
         // peak (a trial's g-switch nominal was drawn to the ground with peaks samples.parquet

@@ -46,7 +46,26 @@ pub struct ReportOptions {
     /// trajectories.parquet, a cruise's heliocentric plot [default: [`DEFAULT_TRAJECTORIES`]].
     /// Given for a corridor alone, a note says it is not used.
     pub trajectories: Option<usize>,
+    /// These samples flown again instead of the first ones (`--samples`, by their `sample`
+    /// index; at most [`MAX_TRAJECTORIES`]); empty for the first `trajectories`.
+    pub samples: Vec<u64>,
     pub force: bool,
+}
+
+/// Which samples a report flies again beside the nominal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flights {
+    /// The first n that did not fail.
+    First(usize),
+    /// These, by their `sample` index.
+    These(Vec<u64>),
+}
+
+impl Flights {
+    /// Whether any flight is flown (the nominal's with the samples').
+    pub fn any(&self) -> bool {
+        *self != Flights::First(0)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,6 +178,11 @@ pub struct Page {
 
 pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let dir = &opts.run_dir;
+    let flights = if opts.samples.is_empty() {
+        Flights::First(opts.trajectories.unwrap_or(DEFAULT_TRAJECTORIES))
+    } else {
+        Flights::These(opts.samples.clone())
+    };
     let partial = crate::output::partial_dir(dir);
     if !dir.exists() && partial.is_dir() {
         return Err(ReportError::Input(format!(
@@ -367,9 +391,9 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
                 conventions = reentry::conventions(&sc);
                 // `--trajectories 0` leaves the flights out, the nominal's included (as the
                 // cruise's).
-                let n = opts.trajectories.unwrap_or(DEFAULT_TRAJECTORIES);
-                if n > 0 {
-                    let flown = flights::flight_figures(&ctx, &sc, n, &mut figs, &mut notes)?;
+                if flights.any() {
+                    let flown =
+                        flights::flight_figures(&ctx, &sc, &flights, &mut figs, &mut notes)?;
                     tracks = (!flown.is_empty()).then(|| flights::table(&flown));
                 }
                 if let Some(w) = &rc.winds {
@@ -381,15 +405,21 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
                 }
             }
             "cruise" => {
-                let n = opts.trajectories.unwrap_or(DEFAULT_TRAJECTORIES);
-                tracks = cruise::cruise_figures(&ctx, &raw, n, &mut figs, &mut notes)?;
+                tracks = cruise::cruise_figures(&ctx, &raw, &flights, &mut figs, &mut notes)?;
             }
             other => notes.push(format!("no figures are defined for scenario {other:?}")),
         }
         summary = sum;
     }
-    if opts.trajectories.is_some() && sample_files.is_none() {
-        notes.push("--trajectories is for runs' samples; this report does not use it".into());
+    if (opts.trajectories.is_some() || !opts.samples.is_empty()) && sample_files.is_none() {
+        let which = if opts.samples.is_empty() {
+            "--trajectories"
+        } else {
+            "--samples"
+        };
+        notes.push(format!(
+            "{which} is for runs' samples; this report does not use it"
+        ));
     }
     if corridor.is_file() {
         let t = Table::read(&corridor)?;
@@ -679,7 +709,7 @@ impl Replay {
 fn replays(
     ctx: &RunContext,
     sc: &dyn Scenario,
-    n: usize,
+    flights: &Flights,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Replay>, ReportError> {
     use crate::pipeline::Samples;
@@ -690,21 +720,61 @@ fn replays(
         .and_then(|s| s.parse().ok())
         .unwrap_or(sc.run_config().seed);
     let was_nominal = ctx.t.meta("dispersa.nominal") == Some("true");
-    // The first samples that flew: a failed one (an unphysical input) has no trajectory, and
-    // its end point is null in samples.parquet (an audit found one drawn where the Earth is).
     // Each row's sample index from its `sample` column (the row order of a dataset's files is
     // theirs), drawn again by that index.
     let ids = ctx.t.f64s("sample")?;
-    let picked: Vec<(String, bool, usize, u64)> =
-        std::iter::once(("nominal".to_string(), true, 0, 0))
+    let label = |k: usize, id: u64| (format!("sample {id} ({})", ctx.status[k]), false, k, id);
+    let nominal = std::iter::once(("nominal".to_string(), true, 0, 0));
+    let picked: Vec<(String, bool, usize, u64)> = match flights {
+        // The first samples that flew: a failed one (an unphysical input) has no trajectory,
+        // and its end point is null in samples.parquet (an audit found one drawn where the
+        // Earth is).
+        Flights::First(n) => nominal
             .chain(
                 (0..ctx.t.rows)
                     .filter(|&k| !was_nominal && ctx.ok[k])
                     .filter_map(|k| Some((k, ids[k]? as u64)))
-                    .take(n)
-                    .map(|(k, id)| (format!("sample {id} ({})", ctx.status[k]), false, k, id)),
+                    .take(*n)
+                    .map(|(k, id)| label(k, id)),
             )
-            .collect();
+            .collect(),
+        // The ones asked for: each must be a sample of this run; a failed one is said and
+        // left out, as it has no trajectory.
+        Flights::These(wanted) => {
+            if was_nominal {
+                return Err(ReportError::Input(
+                    "--samples: this is a --nominal run, whose one flight is the nominal; it \
+                     holds no dispersed samples to choose from"
+                        .into(),
+                ));
+            }
+            let mut rows = Vec::new();
+            for &id in wanted {
+                let Some(k) = ids.iter().position(|v| *v == Some(id as f64)) else {
+                    let present = ids.iter().flatten();
+                    let (lo, hi) = present
+                        .clone()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                            (a.min(*v), b.max(*v))
+                        });
+                    return Err(ReportError::Input(format!(
+                        "--samples: sample {id} is not in this run (its {} rows hold samples \
+                         {lo} to {hi})",
+                        present.count()
+                    )));
+                };
+                if ctx.ok[k] {
+                    rows.push(label(k, id));
+                } else {
+                    notes.push(format!(
+                        "sample {id} is not drawn: it failed (failure_reason in samples.parquet \
+                         says why), so it has no trajectory"
+                    ));
+                }
+            }
+            nominal.chain(rows).collect()
+        }
+    };
     let (dispersed, undispersed) = (
         Samples::new(sc, seed, false).map_err(stored)?,
         Samples::new(sc, seed, true).map_err(stored)?,
