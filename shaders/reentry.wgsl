@@ -745,6 +745,10 @@ fn finish(sb: u32, p0: P) {
                 let inside = states[b + PK_EXACT_T] <= states[sb + S_T];
                 states[sb + S_PEAK + w] = select(NO_PEAK, states[b + PK_EXACT], inside);
                 states[sb + S_T_PEAK + w] = select(0.0, states[b + PK_EXACT_T], inside);
+                if (w < N_AT_PEAK) {
+                    states[sb + S_AT_PEAK + 2u * w] = NO_PEAK;
+                    states[sb + S_AT_PEAK + 2u * w + 1u] = NO_PEAK;
+                }
             }
         }
         if (!live) {
@@ -774,11 +778,23 @@ fn finish(sb: u32, p0: P) {
             if (w == W_QD && states[sb + S_T_DROGUE] >= 0.0) {
                 t_hi = min(t_hi, states[sb + S_T_DROGUE]);
             }
-            let m = max_in_window(w, max(tr.t0 - WINDOW_MARGIN * tr.h, 0.0),
-                                  min(tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, t_hi), tr, p);
-            if (m.y > states[sb + S_PEAK + w]) {
+            let lo = max(tr.t0 - WINDOW_MARGIN * tr.h, 0.0);
+            let hi = min(tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, t_hi);
+            let m = max_in_window(w, lo, hi, tr, p);
+            let raised = m.y > states[sb + S_PEAK + w];
+            if (raised) {
                 states[sb + S_PEAK + w] = m.y;
                 states[sb + S_T_PEAK + w] = m.x;
+            }
+            // The altitude and Mach number at the peak g and heat flux, on the dense output of
+            // the window that located it, or of the first that holds a step end's maximum
+            // no window raised (cpu.rs `finish`).
+            let a = sb + S_AT_PEAK + 2u * w;
+            let tp = states[sb + S_T_PEAK + w];
+            if (w < N_AT_PEAK && (raised || (states[a] == NO_PEAK && tp >= lo && tp <= hi))) {
+                let aux = rhs(tp, integ_dense(tr, (tp - tr.t0) / tr.h), p).aux;
+                states[a] = aux.alt;
+                states[a + 1u] = aux.mach;
             }
         }
     }

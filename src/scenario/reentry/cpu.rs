@@ -840,6 +840,11 @@ impl SampleModel<'_> {
                 // highest, where the value still rises at the event) ends at the event.
                 (NO_PEAK, 0.0)
             };
+            // The altitude and Mach number at the peak g and the peak heat flux: read on the
+            // dense output of the window that located the maximum, or, for a maximum at a
+            // step's end that no window raised, of the first window that holds its time.
+            let at_peak = (w < N_AT_PEAK).then_some(S_AT_PEAK + 2 * w);
+            let mut found = [NO_PEAK; 2];
             // Each window is one recorded step, a little beyond its ends (the dense output
             // extrapolates a fraction of a step with little loss), and not beyond the flight:
             // neither after its end nor before the entry (a skip-out after one 2 s step rising
@@ -851,23 +856,29 @@ impl SampleModel<'_> {
                     continue;
                 }
                 let tr = self.bracket_trial(s, at, CH_NONE).0;
-                let (t, v) = max_in_window(
-                    |t| {
-                        watch(
-                            w,
-                            &self.flight(CH_NONE).rhs(t, &tr.dense((t - tr.t0) / tr.h)).1,
-                        )
-                    },
+                let aux_at = |t: f64| self.flight(CH_NONE).rhs(t, &tr.dense((t - tr.t0) / tr.h)).1;
+                let (lo, hi) = (
                     (tr.t0 - WINDOW_MARGIN * tr.h).max(0.0),
                     (tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h).min(t_hi),
                 );
-                if v > best {
+                let (t, v) = max_in_window(|t| watch(w, &aux_at(t)), lo, hi);
+                let raised = v > best;
+                if raised {
                     best = v;
                     best_t = t;
+                }
+                if at_peak.is_some()
+                    && (raised || (found[0] == NO_PEAK && best_t >= lo && best_t <= hi))
+                {
+                    let a = aux_at(best_t);
+                    found = [a.alt_m, a.mach];
                 }
             }
             s[S_PEAK + w] = best;
             s[S_T_PEAK + w] = best_t;
+            if let Some(a) = at_peak {
+                s[a..a + 2].copy_from_slice(&found);
+            }
         }
         if !self.model.watch_qdyn {
             // The drag alone with Cd fixed: the dynamic pressure is the deceleration times

@@ -115,10 +115,15 @@ crate::layout! {
     S_MAIN_OPEN_QDYN = 212, // the dynamic pressure where the main opened [Pa]; -1 if it has not
     S_DROGUE_OPEN_ALT = 213, // the geodetic altitude where the drogue opened [m]
     S_MAIN_OPEN_ALT = 214, // the geodetic altitude where the main opened [m]
+    // Where the peak g and the peak total heat flux were located: the geodetic altitude [m]
+    // and the Mach number there, a pair for each of W_G and W_Q (N_AT_PEAK of them) at
+    // S_AT_PEAK + 2 w; NO_PEAK where no window held the located time (cpu.rs `finish`).
+    S_AT_PEAK = 215, // 4
+    N_AT_PEAK = 2,
     // The dynamic pressure's watch block, last: a row without that watch ends here
     // (`Model::state_len`), 32 values shorter.
-    S_PK_QD = 215,
-    STATE_LEN = 247, // the longest row
+    S_PK_QD = 219,
+    STATE_LEN = 251, // the longest row
 
     // ---- model constants buffer (same for every sample of a run) ----
     C_OMEGA = 0, // Earth rotation rate used [rad/s] (0 without rotation)

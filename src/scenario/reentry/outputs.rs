@@ -9,7 +9,7 @@ use crate::physics::geodesy::{crossrange_km, east_north_km, great_circle_km, wgs
 use crate::scenario::{Probability, SampleOutputs};
 
 /// Output columns after the dispersed inputs: name and unit.
-pub const METRICS: [(&str, &str); 29] = [
+pub const METRICS: [(&str, &str); 33] = [
     ("peak_g", "g0 (9.80665 m/s^2)"),
     ("peak_heat_flux_w_cm2", "W/cm^2"),
     ("peak_conv_heat_flux_w_cm2", "W/cm^2"),
@@ -39,6 +39,10 @@ pub const METRICS: [(&str, &str); 29] = [
     ("main_open_altitude_km", "km"),
     ("peak_dynamic_pressure_pa", "Pa"),
     ("time_peak_dynamic_pressure_s", "s"),
+    ("altitude_peak_g_km", "km"),
+    ("mach_peak_g", "1"),
+    ("altitude_peak_heat_km", "km"),
+    ("mach_peak_heat", "1"),
 ];
 pub const N_METRICS: usize = METRICS.len();
 const METRIC_NAMES: [&str; N_METRICS] = crate::scenario::column_names(&METRICS);
@@ -164,6 +168,18 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     m[col("time_peak_heat_s")] = Some(s[S_T_PEAK_Q]);
     m[col("peak_dynamic_pressure_pa")] = Some(s[S_PEAK_QD]);
     m[col("time_peak_dynamic_pressure_s")] = Some(s[S_T_PEAK_QD]);
+    // Where the peak g and the peak heat flux were located (geodetic altitude, Mach number
+    // relative to the air); null where no window held the located time.
+    for (w, alt, mach) in [
+        (W_G, "altitude_peak_g_km", "mach_peak_g"),
+        (W_Q, "altitude_peak_heat_km", "mach_peak_heat"),
+    ] {
+        let a = S_AT_PEAK + 2 * w;
+        if s[a] != NO_PEAK && s[S_PEAK + w] != NO_PEAK {
+            m[col(alt)] = Some(s[a] / 1000.0);
+            m[col(mach)] = Some(s[a + 1]);
+        }
+    }
     if s[S_DROGUE_DONE] == 1.0 {
         m[col("drogue_altitude_km")] = Some(s[S_DROGUE_ALT] / 1000.0);
         m[col("drogue_dynamic_pressure_pa")] = Some(s[S_DROGUE_QDYN]);
