@@ -778,23 +778,21 @@ fn finish(sb: u32, p0: P) {
             if (w == W_QD && states[sb + S_T_DROGUE] >= 0.0) {
                 t_hi = min(t_hi, states[sb + S_T_DROGUE]);
             }
-            let lo = max(tr.t0 - WINDOW_MARGIN * tr.h, 0.0);
-            let hi = min(tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, t_hi);
-            let m = max_in_window(w, lo, hi, tr, p);
-            let raised = m.y > states[sb + S_PEAK + w];
-            if (raised) {
-                states[sb + S_PEAK + w] = m.y;
-                states[sb + S_T_PEAK + w] = m.x;
-            }
             // The altitude and Mach number at the peak g and heat flux, on the dense output of
             // the window that located it, or of the first that holds a step end's maximum
-            // no window raised (cpu.rs `finish`).
-            let a = sb + S_AT_PEAK + 2u * w;
-            let tp = states[sb + S_T_PEAK + w];
-            if (w < N_AT_PEAK && (raised || (states[a] == NO_PEAK && tp >= lo && tp <= hi))) {
-                let aux = rhs(tp, integ_dense(tr, (tp - tr.t0) / tr.h), p).aux;
-                states[a] = aux.alt;
-                states[a + 1u] = aux.mach;
+            // no window raised (cpu.rs `finish`): the search's probe.
+            let a = sb + S_AT_PEAK + 2u * min(w, N_AT_PEAK - 1u);
+            let m = max_in_window(w, max(tr.t0 - WINDOW_MARGIN * tr.h, 0.0),
+                                  min(tr.t0 + (1.0 + WINDOW_MARGIN) * tr.h, t_hi), tr, p,
+                                  states[sb + S_PEAK + w], states[sb + S_T_PEAK + w],
+                                  w < N_AT_PEAK && states[a] == NO_PEAK);
+            if (m.v > states[sb + S_PEAK + w]) {
+                states[sb + S_PEAK + w] = m.v;
+                states[sb + S_T_PEAK + w] = m.x;
+            }
+            if (w < N_AT_PEAK && m.got) {
+                states[a] = m.alt;
+                states[a + 1u] = m.mach;
             }
         }
     }
@@ -809,43 +807,55 @@ fn finish(sb: u32, p0: P) {
     states[sb + S_FINISHED] = 1.0;
 }
 
-// Watched quantity w at time t on the dense output of `tr`.
-fn watch_on(w: u32, t: real, tr: Trial, p: P) -> real {
-    return watch(w, rhs(t, integ_dense(tr, (t - tr.t0) / tr.h), p).aux);
-}
+// What `max_in_window` located: the maximum (x, v), and the altitude and Mach number read at
+// `at_x` (`got` where the probe asked for them: cpu.rs `finish`).
+struct WindowMax {
+    x: real,
+    v: real,
+    at_x: real,
+    alt: real,
+    mach: real,
+    got: bool,
+};
 
 // integrator::max_in_window: w on a grid of MAX_GRID + 1 points over [a, b], then golden
-// section between the best point's neighbours; returns (x, w(x)) of the best evaluated. One
-// evaluation site per loop keeps the inlined kernel small.
-fn max_in_window(w: u32, a: real, b: real, tr: Trial, p: P) -> vec2<real> {
+// section between the best point's neighbours; (x, w(x)) of the best evaluated. Then one
+// probe: the state where the peak now lies, for its altitude and Mach number (cpu.rs
+// `finish`): at the window's maximum where it beats `best` (the maximum so far), else at
+// `tp` (the maximum's time so far) where `want` and the window holds it. One loop with one
+// evaluation site, of a fixed trip count (the probe evaluates even where it is not wanted),
+// keeps the inlined kernel small.
+fn max_in_window(w: u32, a: real, b: real, tr: Trial, p: P, best: real, tp: real, want: bool)
+    -> WindowMax {
     let dx = (b - a) / real(MAX_GRID);
+    let n_grid = MAX_GRID + 1u;
+    let n_search = n_grid + GOLDEN_ITERATIONS + 2u;
     var bx = a;
     var bv: real = -1.0e30;
     var j = 0u;
-    for (var i = 0u; i <= MAX_GRID; i = i + 1u) {
-        let x = a + real(i) * dx;
-        let v = watch_on(w, x, tr, p);
-        if (v > bv) {
-            bx = x;
-            bv = v;
-            j = i;
-        }
-    }
-    var lo = a + real(max(j, 1u) - 1u) * dx;
-    var hi = a + real(min(j + 1u, MAX_GRID)) * dx;
-    var c = hi - GOLDEN * (hi - lo);
-    var d = lo + GOLDEN * (hi - lo);
+    var lo = a;
+    var hi = b;
+    var c = a;
+    var d = b;
     var fc: real = 0.0;
     var fd: real = 0.0;
     var gx: real = 0.0;
     var gv: real = -1.0e30;
-    // Iterations 0 and 1 evaluate c and d; each later one the new inner point.
-    for (var k = 0u; k < GOLDEN_ITERATIONS + 2u; k = k + 1u) {
-        var x = c;
-        var is_c = k == 0u;
-        if (k == 1u) {
+    var out: WindowMax;
+    for (var i = 0u; i <= n_search; i = i + 1u) {
+        var x = a + real(i) * dx;
+        var is_c = false;
+        if (i == n_grid) {
+            // The golden section's bracket, about the grid's best point.
+            lo = a + real(max(j, 1u) - 1u) * dx;
+            hi = a + real(min(j + 1u, MAX_GRID)) * dx;
+            c = hi - GOLDEN * (hi - lo);
+            d = lo + GOLDEN * (hi - lo);
+            x = c;
+            is_c = true;
+        } else if (i == n_grid + 1u) {
             x = d;
-        } else if (k >= 2u) {
+        } else if (i > n_grid + 1u && i < n_search) {
             if (fc >= fd) {
                 hi = d;
                 d = c;
@@ -860,19 +870,39 @@ fn max_in_window(w: u32, a: real, b: real, tr: Trial, p: P) -> vec2<real> {
                 d = lo + GOLDEN * (hi - lo);
                 x = d;
             }
+        } else if (i == n_search) {
+            if (gv > bv) {
+                bx = gx;
+                bv = gv;
+            }
+            out.x = bx;
+            out.v = bv;
+            let raised = bv > best;
+            out.got = raised || (want && tp >= a && tp <= b);
+            x = select(tp, bx, raised);
+            out.at_x = x;
         }
-        let v = watch_on(w, x, tr, p);
-        fc = select(fc, v, is_c);
-        fd = select(v, fd, is_c);
-        if (v > gv) {
-            gx = x;
-            gv = v;
+        let aux = rhs(x, integ_dense(tr, (x - tr.t0) / tr.h), p).aux;
+        let v = watch(w, aux);
+        if (i < n_grid) {
+            if (v > bv) {
+                bx = x;
+                bv = v;
+                j = i;
+            }
+        } else if (i < n_search) {
+            fc = select(fc, v, is_c);
+            fd = select(v, fd, is_c);
+            if (v > gv) {
+                gx = x;
+                gv = v;
+            }
+        } else {
+            out.alt = aux.alt;
+            out.mach = aux.mach;
         }
     }
-    if (gv > bv) {
-        return vec2<real>(gx, gv);
-    }
-    return vec2<real>(bx, bv);
+    return out;
 }
 
 // Two entry points, built as two pipelines (engine/gpu/kernel.rs): the stepping pass, dispatched

@@ -16,12 +16,14 @@
 //! The driver's loop limit: llvmpipe ends every loop of an invocation once the invocation (with
 //! its SIMD group) has run 65,535 loop iterations in all (those of loops it did not unroll),
 //! and the invocation goes on with wrong values. The contract's canary reports it
-//! (counters[1]); a stepping dispatch that reports it is undone (the states are copied aside
-//! before each dispatch) and taken again with half the steps, down to the scenario's
-//! `min_steps_per_dispatch`, and the chunks after it keep the smaller count. A finishing pass
-//! that reports it, or a dispatch at the least count, is an error.
+//! (counters[1]); a stepping dispatch that reports it is undone, the chunk started again from
+//! its initial states (which the host keeps until the chunk is done) with half the steps a
+//! dispatch, down to the scenario's `min_steps_per_dispatch`, and the chunks after it keep the
+//! smaller count. (Until 2026-12-07 the states were copied aside before every dispatch to undo
+//! that one alone: a copy of the whole state buffer a dispatch, for a rare event.) A finishing
+//! pass that reports it, or a dispatch at the least count, is an error.
 
-use super::{from_real_bytes, real_size, to_real_bytes, GpuContext, GpuError};
+use super::{real_size, to_real_bytes, GpuContext, GpuError};
 use crate::engine::Precision;
 use crate::scenario::Scenario;
 
@@ -71,8 +73,6 @@ pub struct GpuKernel {
     dims_buf: wgpu::Buffer,
     inputs: wgpu::Buffer,
     states: wgpu::Buffer,
-    /// The states before the current stepping dispatch, to take it again when it was cut short.
-    states_before: wgpu::Buffer,
     counters: wgpu::Buffer,
     states_staging: wgpu::Buffer,
     counters_staging: wgpu::Buffer,
@@ -150,12 +150,6 @@ impl GpuKernel {
         let state_bytes = (capacity * state_len) as u64 * rs;
         let states =
             ctx.storage_buffer(&label("states"), state_bytes, wgpu::BufferUsages::COPY_SRC);
-        let states_before = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some(&label("states before the dispatch")),
-            size: state_bytes.max(16),
-            usage: wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
         let counters = ctx.storage_buffer(
             &label("counters"),
             COUNTERS_BYTES,
@@ -224,7 +218,6 @@ impl GpuKernel {
             dims_buf,
             inputs,
             states,
-            states_before,
             counters,
             states_staging,
             counters_staging,
@@ -260,8 +253,8 @@ impl GpuKernel {
             0,
             &to_real_bytes(&inputs[..n * self.in_stride], self.precision),
         );
-        ctx.queue
-            .write_buffer(&self.states, 0, &to_real_bytes(&states, self.precision));
+        let initial = to_real_bytes(&states, self.precision);
+        ctx.queue.write_buffer(&self.states, 0, &initial);
         self.dims[0] = n as u32;
         ctx.queue
             .write_buffer(&self.dims_buf, 0, bytemuck::cast_slice(&self.dims));
@@ -270,20 +263,13 @@ impl GpuKernel {
         loop {
             ctx.queue
                 .write_buffer(&self.counters, 0, bytemuck::cast_slice(&COUNTERS_START));
-            ctx.queue.submit([
-                ctx.copy_commands(
-                    "states aside",
-                    &self.states,
-                    &self.states_before,
-                    state_bytes,
-                ),
-                ctx.dispatch_commands("steps", &self.step, &self.bind, groups),
-            ]);
+            ctx.queue
+                .submit([ctx.dispatch_commands("steps", &self.step, &self.bind, groups)]);
             let [running, cut] = self.read_counters(ctx)?;
             ctx.check_errors(&format!("running the {} kernel", scenario.kind()))?;
             if cut > 0 {
-                // The driver's loop limit cut some invocation short (module doc): undo the
-                // dispatch and take it again with half the steps.
+                // The driver's loop limit cut some invocation short (module doc): start the
+                // chunk again from its initial states, with half the steps a dispatch.
                 let steps = self.dims[2];
                 if steps <= self.min_steps {
                     return Err(GpuError::Runtime(format!(
@@ -295,12 +281,8 @@ impl GpuKernel {
                 }
                 self.dims[2] = (steps / 2).max(self.min_steps);
                 self.retaken += 1;
-                ctx.queue.submit([ctx.copy_commands(
-                    "states back",
-                    &self.states_before,
-                    &self.states,
-                    state_bytes,
-                )]);
+                ctx.queue.write_buffer(&self.states, 0, &initial);
+                progress(0);
                 ctx.queue
                     .write_buffer(&self.dims_buf, 0, bytemuck::cast_slice(&self.dims));
                 continue;
@@ -325,9 +307,11 @@ impl GpuKernel {
                 )));
             }
         }
+        // Read back into the rows the chunk started from (no fresh allocation to fault in).
+        drop(initial);
         let precision = self.precision;
-        let states = ctx.read_back_with(&self.states, &self.states_staging, state_bytes, |b| {
-            from_real_bytes(b, precision)
+        ctx.read_back_with(&self.states, &self.states_staging, state_bytes, |b| {
+            super::fill_from_real_bytes(&mut states, b, precision)
         })?;
         ctx.check_errors(&format!("finishing the {} kernel", scenario.kind()))?;
         Ok(states)

@@ -56,6 +56,30 @@ pub fn from_real_bytes(bytes: &[u8], precision: Precision) -> Vec<f64> {
     }
 }
 
+/// The shader's `real` bytes into `dst` (as many values as both hold), in place: a chunk's
+/// state rows are read back into the rows the host uploaded, not into a fresh allocation.
+pub fn fill_from_real_bytes(dst: &mut [f64], bytes: &[u8], precision: Precision) {
+    match precision {
+        Precision::F64 => match bytemuck::try_cast_slice::<u8, f64>(bytes) {
+            Ok(v) => {
+                let k = v.len().min(dst.len());
+                dst[..k].copy_from_slice(&v[..k]);
+            }
+            // A mapping not aligned to 8 bytes (wgpu aligns them; kept for safety).
+            Err(_) => {
+                for (d, c) in dst.iter_mut().zip(bytes.chunks_exact(8)) {
+                    *d = f64::from_ne_bytes(c.try_into().expect("8 bytes"));
+                }
+            }
+        },
+        Precision::F32 => {
+            for (d, c) in dst.iter_mut().zip(bytes.chunks_exact(4)) {
+                *d = f64::from(f32::from_ne_bytes(c.try_into().expect("4 bytes")));
+            }
+        }
+    }
+}
+
 pub fn real_size(precision: Precision) -> u64 {
     match precision {
         Precision::F64 => 8,
