@@ -939,6 +939,12 @@ fn end_columns_agree(outs: &[SampleOutputs], rdv_km: f64, rdv_m_s: f64) {
             "sample {}: closest approach {ca} km beyond the end {fd} km",
             380 + k
         );
+        // The arrivals' margin: the margin where the flight met the comet, null otherwise.
+        let k_rdv = METRICS
+            .iter()
+            .position(|(m, _)| *m == "rendezvous_margin_kg")
+            .unwrap();
+        let margin = o.metrics[k_rdv];
         if o.status == ST_ARRIVED {
             arrived += 1;
             assert!(
@@ -946,6 +952,9 @@ fn end_columns_agree(outs: &[SampleOutputs], rdv_km: f64, rdv_m_s: f64) {
                 "sample {}: arrived at {fd} km, {fv} m/s",
                 380 + k
             );
+            assert_eq!(margin, Some(metric(o, "propellant_margin_kg")));
+        } else {
+            assert_eq!(margin, None, "sample {}: {:?}", 380 + k, o.status);
         }
     }
     assert!(arrived >= 60, "{arrived} arrivals to check");

@@ -11,7 +11,7 @@ use crate::physics::kepler::{state_to_elements, wrap_pi, AU_M, SUN_MU_M3_S2};
 use crate::physics::vec3::{add, norm};
 use crate::scenario::SampleOutputs;
 
-pub const METRICS: [(&str, &str); 30] = [
+pub const METRICS: [(&str, &str); 31] = [
     ("time_of_flight_days", "day"),
     ("rendezvous_mjd_tdb", "day (MJD, TDB)"),
     ("propellant_used_kg", "kg"),
@@ -42,6 +42,7 @@ pub const METRICS: [(&str, &str); 30] = [
     ("final_relative_speed_m_s", "m/s"),
     ("orbit_match_mjd_tdb", "day (MJD, TDB)"),
     ("coast_days", "day"),
+    ("rendezvous_margin_kg", "kg"),
 ];
 const METRIC_NAMES: [&str; METRICS.len()] = crate::scenario::column_names(&METRICS);
 /// A column's index by its name, at compile time: a misspelt name fails the build.
@@ -170,6 +171,9 @@ pub fn sample_outputs(model: &Model, p: &[f64], s: &[f64]) -> SampleOutputs {
     if status == ST_ARRIVED {
         m[col("time_of_flight_days")] = Some(t / DAY_S);
         m[col("rendezvous_mjd_tdb")] = Some(mjd_from_jd(jd));
+        // The margin of the flights that met the comet alone: `propellant_margin_kg` also holds
+        // the unfinished flights a time limit stopped, whose margins read high.
+        m[col("rendezvous_margin_kg")] = Some(prop - used);
     }
     // Distance and relative speed to 311P at the end: the engines' own table, read at the
     // engines' time in seconds. (Read from the daily table at the absolute Julian date, whose
