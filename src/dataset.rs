@@ -344,7 +344,8 @@ pub fn timeout_note(cruise: bool, timed_out: u64) -> Option<String> {
     }
     let what = if cruise {
         "so the propellant margins read high (rendezvous_margin_kg holds the \
-         arrivals' alone; the times of flight and the rendezvous columns leave them out, and \
+         arrivals' alone, which leaves out these flights: they may be the ones with the least \
+         left; the times of flight and the rendezvous columns leave them out, and \
          prob_arrived counts them as not arriving within the limit); the \
          probabilities leave out those whose outcome was still open at the limit (running dry; \
          arriving by the deadline where the limit ends before it), and their `min` and `max` in \

@@ -309,6 +309,29 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
     let written_by =
         crate::output::meta_value(&metadata, "dispersa.git_commit").map(str::to_string);
     let scenario = scenario_of_results(&raw, written_by.as_deref())?;
+    // Shards all of another build, whose outputs lack columns this build computes statistics
+    // of (a merge of an earlier build's shards with a newer binary failed with exit 1 reading
+    // the first missing column: a review): named, with what to do.
+    if let Some((first, _)) = &types {
+        let have: Vec<&str> = first.iter().map(|(n, _)| n.as_str()).collect();
+        let missing: Vec<&str> = scenario
+            .metrics()
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| !have.contains(n))
+            .collect();
+        if !missing.is_empty() {
+            return Err(MergeError::Input(format!(
+                "{shown}: the shards were written by build {}, whose outputs lack columns this \
+                 build ({}) computes: {}; merge them with that build's binary (`dispersa \
+                 --version` names a binary's build), or compute the shards again with this one \
+                 (--force)",
+                written_by.as_deref().unwrap_or("unknown"),
+                env!("DISPERSA_GIT_COMMIT"),
+                missing.join(", ")
+            )));
+        }
+    }
     let statistics = crate::dataset::statistics(scenario.as_ref(), &files, None, false)?;
     metadata.retain(|(k, _)| k.starts_with("dispersa.") && k != "dispersa.shard");
     metadata.retain(|(k, _)| k != "dispersa.shard_samples");

@@ -620,7 +620,7 @@ fn a_corridor_report_draws_the_dynamic_pressure_limit() {
     );
     let html = std::fs::read_to_string(r.dir.join("report.html")).unwrap();
     let said = format!(
-        "Peak dynamic pressure exceeds its limit 25000 Pa in some samples from {:.2} to {:.2} deg.",
+        "Peak dynamic pressure exceeds its limit 25 kPa in some samples from {:.2} to {:.2} deg.",
         over[0],
         over[over.len() - 1]
     );

@@ -326,6 +326,37 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
     );
     assert!(!bad.join("_summary.parquet").exists());
 
+    // Every shard of another build, without this build's newer columns: refused by name
+    // with exit 2 (it failed with exit 1 reading the first missing column: a review).
+    let bad = d.join("all_older");
+    copy_dir(&ds, &bad);
+    for k in 0..4 {
+        let shard = bad.join(format!("shard={k}"));
+        for part in parts(&shard) {
+            common::rewrite_parquet_with(&part, without_qdyn, |kv| {
+                for e in kv.iter_mut() {
+                    if e.key == "dispersa.git_commit" {
+                        e.value = Some("0123456789ab".into());
+                    }
+                }
+            });
+            dispersa::output::manifest::append(
+                &shard,
+                &part.file_name().unwrap().to_string_lossy(),
+            )
+            .unwrap();
+        }
+    }
+    let o = merge(&bad);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("the shards were written by build 0123456789ab, whose outputs lack")
+            && err(&o).contains("peak_dynamic_pressure_pa, time_peak_dynamic_pressure_s"),
+        "{}",
+        err(&o)
+    );
+    assert!(!bad.join("_summary.parquet").exists());
+
     let o = merge(&one);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("not a shard dataset"), "{}", err(&o));

@@ -237,6 +237,7 @@ pub(super) fn corridor_figures(
             cfg.events.g_limit,
             "Peak g",
             "g0",
+            1.0,
         ),
         crossing(
             &all_fpa,
@@ -244,6 +245,7 @@ pub(super) fn corridor_figures(
             cfg.events.heat_flux_limit_w_cm2,
             "Peak heat flux",
             "W/cm^2",
+            1.0,
         ),
     ];
     // The structure's load, whose percentiles corridor.parquet carries (a file of an earlier
@@ -260,7 +262,7 @@ pub(super) fn corridor_figures(
             limit: qdyn_limit.map(|l| l * 1e-3),
         });
         said.push(match qdyn_limit {
-            Some(l) => crossing(&all_fpa, &q_max, l, "Peak dynamic pressure", "Pa"),
+            Some(l) => crossing(&all_fpa, &q_max, l, "Peak dynamic pressure", "kPa", 1e-3),
             None => "Peak dynamic pressure: no limit given (events.dynamic_pressure_limit_pa), \
                      so none is drawn."
                 .to_string(),
@@ -288,7 +290,16 @@ pub(super) fn corridor_figures(
 }
 
 /// Where a per-angle maximum exceeds its limit, in words.
-fn crossing(fpa: &[f64], max: &[Option<f64>], limit: f64, what: &str, unit: &str) -> String {
+/// `scale` converts the values and the limit to `unit`, the panel's (the dynamic pressure's
+/// kPa from corridor.parquet's Pa).
+fn crossing(
+    fpa: &[f64],
+    max: &[Option<f64>],
+    limit: f64,
+    what: &str,
+    unit: &str,
+    scale: f64,
+) -> String {
     let over: Vec<f64> = fpa
         .iter()
         .zip(max)
@@ -302,13 +313,13 @@ fn crossing(fpa: &[f64], max: &[Option<f64>], limit: f64, what: &str, unit: &str
     match (over.first(), over.last()) {
         (Some(lo), Some(hi)) => format!(
             "{what} exceeds its limit {} {unit} in some samples from {lo:.2} to {hi:.2} deg.",
-            sig(limit)
+            sig(limit * scale)
         ),
         _ => format!(
             "{what} stays below its limit {} {unit} at every angle where samples flew (highest \
              {} {unit}).",
-            sig(limit),
-            sig(top)
+            sig(limit * scale),
+            sig(top * scale)
         ),
     }
 }

@@ -351,10 +351,10 @@ fn heliocentric(
         "Seen from ecliptic north, Sun at the centre, from {start}; dots mark where \
          each trajectory ends. {} re-propagated on the f64 CPU reference with the run's \
          config and seed.{check}",
-        if tracks.len() > 1 {
-            "The nominal and the run's first samples that did not fail were"
-        } else {
-            "The nominal was"
+        match (tracks.len() > 1, flights) {
+            (false, _) => "The nominal was",
+            (true, super::Flights::These(_)) => "The nominal and the samples --samples named were",
+            (true, _) => "The nominal and the run's first samples that did not fail were",
         }
     );
     Ok((

@@ -1054,7 +1054,26 @@ pub struct Panels {
 fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) -> DrawResult {
     let ys = p.curves.iter().flat_map(|c| c.y.iter().flatten().copied());
     let ymax = ys.chain(p.limit).fold(0.0f64, f64::max).max(1e-9) * 1.1;
+    // Decimals enough to tell the ticks apart on a small range (a dynamic pressure of 1-3 kPa
+    // read 0, 0, 1, 2, 2: a review).
+    let y_decimals = if ymax < 1.0 {
+        2
+    } else if ymax < 20.0 {
+        1
+    } else {
+        0
+    };
+    // On a narrow panel (three side by side) whole angles are labelled without their decimals,
+    // so that the labels do not run together ("-14.0-12.0-10.0": a review).
+    let narrow = area.dim_in_pixel().0 < 300;
     let (x0, x1, _) = angle_range(fpa);
+    let x_label = |v: &f64| {
+        if narrow && (v - v.round()).abs() < 1e-9 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.*}", angle_decimals(x0, x1))
+        }
+    };
     let mut chart = ChartBuilder::on(area)
         .margin(MARGIN)
         .margin_right(MARGIN_RIGHT)
@@ -1067,8 +1086,8 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, fpa: &[f64], p: &CurvePanel) 
         .x_desc("entry flight path angle [deg]")
         .y_desc(p.y_desc.as_str())
         .x_labels(6)
-        .x_label_formatter(&|v| format!("{v:.*}", angle_decimals(x0, x1)))
-        .y_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&|v| format!("{v:.y_decimals$}"))
         .axis_desc_style((FONT, 16))
         .label_style((FONT, 13))
         .draw()

@@ -96,10 +96,16 @@ pub(super) fn flight_figures(
     };
     let check = agreement(ctx, &flown, notes)?;
     let labels: Vec<String> = flown.iter().map(|f| f.label.clone()).collect();
-    let who = match flown.len() - 1 {
-        0 => "The nominal".to_string(),
-        1 => "The nominal (bold) and the run's first sample that did not fail".to_string(),
-        k => format!("The nominal (bold) and the run's first {k} samples that did not fail"),
+    let who = match (flown.len() - 1, flights) {
+        (0, _) => "The nominal".to_string(),
+        (1, super::Flights::These(_)) => {
+            "The nominal (bold) and the sample --samples named".to_string()
+        }
+        (k, super::Flights::These(_)) => {
+            format!("The nominal (bold) and the {k} samples --samples named, in its order")
+        }
+        (1, _) => "The nominal (bold) and the run's first sample that did not fail".to_string(),
+        (k, _) => format!("The nominal (bold) and the run's first {k} samples that did not fail"),
     };
     let cfg = &reentry.cfg;
     let rotating = reentry.model.consts[C_OMEGA] != 0.0;

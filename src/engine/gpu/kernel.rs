@@ -331,8 +331,9 @@ impl GpuKernel {
         self.retaken = 0;
     }
 
-    /// Stepping dispatches that the driver's loop limit cut short and that were undone and
-    /// taken again with fewer steps, since the kernel was built or its count last set.
+    /// Stepping dispatches that the driver's loop limit cut short (each undone, its chunk
+    /// started again from its initial states with fewer steps a dispatch), since the kernel was
+    /// built or its count last set.
     pub fn dispatches_retaken(&self) -> u32 {
         self.retaken
     }
@@ -343,9 +344,10 @@ impl GpuKernel {
         (self.retaken > 0).then(|| {
             format!(
                 "the driver's loop limit (llvmpipe ends an invocation's loops after 65,535 \
-                 iterations in all) cut {} of the {kind} kernel's dispatches short; each was \
-                 undone and taken again with half the steps ({} a dispatch at first, {} now): \
-                 the results are unaffected, the run only took longer",
+                 iterations in all) cut {} of the {kind} kernel's dispatches short; each time \
+                 its chunk was started again from its initial states with half the steps a \
+                 dispatch ({} at first, {} now): the results are unaffected, the run only took \
+                 longer",
                 self.retaken, self.first_steps, self.dims[2]
             )
         })
