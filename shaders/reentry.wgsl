@@ -807,12 +807,11 @@ fn finish(sb: u32, p0: P) {
     states[sb + S_FINISHED] = 1.0;
 }
 
-// What `max_in_window` located: the maximum (x, v), and the altitude and Mach number read at
-// `at_x` (`got` where the probe asked for them: cpu.rs `finish`).
+// What `max_in_window` located: the maximum (x, v), and the altitude and Mach number the probe
+// read (`got` where it asked for them: cpu.rs `finish`).
 struct WindowMax {
     x: real,
     v: real,
-    at_x: real,
     alt: real,
     mach: real,
     got: bool,
@@ -880,7 +879,6 @@ fn max_in_window(w: u32, a: real, b: real, tr: Trial, p: P, best: real, tp: real
             let raised = bv > best;
             out.got = raised || (want && tp >= a && tp <= b);
             x = select(tp, bx, raised);
-            out.at_x = x;
         }
         let aux = rhs(x, integ_dense(tr, (x - tr.t0) / tr.h), p).aux;
         let v = watch(w, aux);

@@ -200,7 +200,7 @@ pub fn field(name: &str, dt: DataType, nullable: bool, unit: Option<&str>) -> Fi
 /// ZSTD compression and the run's key-value metadata, for every Parquet file of a run. Level 1:
 /// against level 3, 200,000 ballistic samples wrote 2.4 % more bytes (34.4 against 33.6 MB) in
 /// 3 % less wall time on lavapipe, where the host's CPU is the kernel's (docs/PERFORMANCE.md,
-/// "The new outputs' cost, and the host's copies").
+/// "The altitude and Mach number at the peaks, the host's copies, and ZSTD level 1").
 /// Dictionary encoding only for `status`: the other columns are floats or epochs that hardly
 /// repeat, and hashing every value into a dictionary the writer then abandons was 4 % of the
 /// CPU time of a 100,000-sample f32 run on lavapipe (perf), where the host's share counts.

@@ -47,13 +47,9 @@ pub fn to_real_bytes(values: &[f64], precision: Precision) -> std::borrow::Cow<'
 
 /// The shader's `real` bytes as f64 values.
 pub fn from_real_bytes(bytes: &[u8], precision: Precision) -> Vec<f64> {
-    match precision {
-        Precision::F64 => bytemuck::pod_collect_to_vec::<u8, f64>(bytes),
-        Precision::F32 => bytemuck::pod_collect_to_vec::<u8, f32>(bytes)
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-    }
+    let mut values = vec![0.0; bytes.len() / real_size(precision) as usize];
+    fill_from_real_bytes(&mut values, bytes, precision);
+    values
 }
 
 /// The shader's `real` bytes into `dst` (as many values as both hold), in place: a chunk's
