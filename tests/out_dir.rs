@@ -329,3 +329,49 @@ fn a_samples_file_not_in_the_manifest_or_an_emptied_manifest_is_refused_by_repor
     );
     assert!(!d.join("r/report").exists(), "no report drawn");
 }
+
+/// An output that --force could not move aside when the run is done (here an immutable one)
+/// is refused before the work, with exit 2 and nothing written beside it (a review: the whole
+/// run was computed, then failed with exit 1 and left a `.partial`). Needs `chattr +i`, so root
+/// on a file system with the attribute; where it cannot be set the test says so and returns.
+#[test]
+fn an_output_that_cannot_be_moved_aside_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run(d, "old", false);
+    assert!(o.status.success(), "{}", err(&o));
+    let chattr = |flag: &str| {
+        Command::new("chattr")
+            .args([flag, d.join("old").to_str().unwrap()])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !chattr("+i") {
+        eprintln!("chattr +i is not available here: not tested");
+        return;
+    }
+    let o = run(d, "old", true);
+    let listed: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        chattr("-i"),
+        "chattr -i failed: remove {} by hand",
+        d.display()
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("cannot be moved aside"), "{}", err(&o));
+    assert!(
+        !err(&o).contains("samples/s"),
+        "ran before refusing: {}",
+        err(&o)
+    );
+    // The old run alone: no `.old.partial`, no `.old.replaced`.
+    let mut listed = listed;
+    listed.sort();
+    assert_eq!(listed, ["old"], "{listed:?}");
+    // Movable again, the same command replaces it.
+    let o = run(d, "old", true);
+    assert!(o.status.success(), "{}", err(&o));
+}

@@ -719,7 +719,7 @@ fn check_target(out: &Path, replace: bool) -> Result<(), String> {
     }
     let non_empty = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some());
     if !non_empty {
-        return Ok(());
+        return check_movable(out);
     }
     if written_by_dispersa(out).is_none() {
         return Err(format!(
@@ -758,7 +758,33 @@ fn check_target(out: &Path, replace: bool) -> Result<(), String> {
             names.join(", ")
         ));
     }
-    Ok(())
+    check_movable(out)
+}
+
+/// `--force` replaces `out` by renaming it aside once the new output is complete
+/// ([`RunDir::commit`]). Try that rename now, and put the directory back, so that one which
+/// cannot be moved (an immutable one, or one on a file system that refuses) is refused before
+/// the work rather than after it (a review: the whole run was computed, then lost with exit 1).
+/// The name aside is the commit's, so a kill between the two renames is recovered as one inside
+/// the commit is ([`recover_swap`]).
+fn check_movable(out: &Path) -> Result<(), String> {
+    let (parent, name) = parent_and_name(out);
+    let aside = parent.join(format!(".{name}.replaced"));
+    if let Err(err) = std::fs::rename(out, &aside) {
+        return Err(format!(
+            "--out {} cannot be moved aside ({err}), which --force does to replace it once the \
+             new output is complete; make it movable, remove it yourself, or choose another --out",
+            out.display()
+        ));
+    }
+    std::fs::rename(&aside, out).map_err(|err| {
+        format!(
+            "putting {} back after a trial move to {}: {err}; the next dispersa command on it \
+             restores it",
+            out.display(),
+            aside.display()
+        )
+    })
 }
 
 /// A shard's dataset directory `out`: created and marked by the first shard to start, and
