@@ -751,16 +751,11 @@ fn replays(
             let mut rows = Vec::new();
             for &id in wanted {
                 let Some(k) = ids.iter().position(|v| *v == Some(id as f64)) else {
-                    let present = ids.iter().flatten();
-                    let (lo, hi) = present
-                        .clone()
-                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                            (a.min(*v), b.max(*v))
-                        });
+                    let present: Vec<u64> = ids.iter().flatten().map(|v| *v as u64).collect();
                     return Err(ReportError::Input(format!(
-                        "--samples: sample {id} is not in this run (its {} rows hold samples \
-                         {lo} to {hi})",
-                        present.count()
+                        "--samples: sample {id} is not in this run (its {} rows hold {})",
+                        present.len(),
+                        held_samples(present)
                     )));
                 };
                 if ctx.ok[k] {
@@ -1147,8 +1142,62 @@ fn tally<'a>(statuses: impl Iterator<Item = &'a str>) -> String {
         .join(", ")
 }
 
+/// The sample indices a run holds, as runs of consecutive ones ("samples 0 to 999 and 2000 to
+/// 2999"): a merged dataset with a shard missing has a gap that the lowest and highest alone
+/// hide (a review). At most four runs are named, then how many more.
+fn held_samples(mut ids: Vec<u64>) -> String {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for id in ids {
+        match runs.last_mut() {
+            Some((_, hi)) if *hi + 1 == id => *hi = id,
+            _ => runs.push((id, id)),
+        }
+    }
+    const SHOWN: usize = 4;
+    let mut named: Vec<String> = runs
+        .iter()
+        .take(SHOWN)
+        .map(|&(lo, hi)| match hi - lo {
+            0 => format!("{lo}"),
+            1 => format!("{lo}, {hi}"),
+            _ => format!("{lo} to {hi}"),
+        })
+        .collect();
+    if runs.len() > SHOWN {
+        let more = runs.len() - SHOWN;
+        named.push(format!(
+            "{more} more run{}",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    let list = match named.len() {
+        0 => return "no samples".into(),
+        1 => named.remove(0),
+        n => format!("{} and {}", named[..n - 1].join(", "), named[n - 1]),
+    };
+    let one = runs.len() == 1 && runs[0].0 == runs[0].1;
+    format!("{} {list}", if one { "sample" } else { "samples" })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn held_samples_names_the_runs_with_their_gaps() {
+        assert_eq!(super::held_samples(vec![]), "no samples");
+        assert_eq!(super::held_samples(vec![7]), "sample 7");
+        assert_eq!(super::held_samples(vec![3, 2, 4, 3]), "samples 2 to 4");
+        assert_eq!(
+            super::held_samples((0..1000).chain(2000..3000).collect()),
+            "samples 0 to 999 and 2000 to 2999"
+        );
+        assert_eq!(
+            super::held_samples(vec![0, 1, 5, 9, 10, 11, 20, 30]),
+            "samples 0, 1, 5, 9 to 11, 20 and 1 more run"
+        );
+    }
+
     use super::*;
 
     #[test]
