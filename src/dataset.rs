@@ -342,16 +342,36 @@ pub fn timeout_note(cruise: bool, timed_out: u64) -> Option<String> {
     if timed_out == 0 {
         return None;
     }
+    let one = timed_out == 1;
+    let (this, it, they_may, the_flights, they_were) = if one {
+        (
+            "this flight",
+            "it",
+            "it may be the one",
+            "the flight",
+            "it was",
+        )
+    } else {
+        (
+            "these flights",
+            "them",
+            "they may be the ones",
+            "the flights",
+            "they were",
+        )
+    };
     let what = if cruise {
-        "so the propellant margins read high (rendezvous_margin_kg holds the \
-         arrivals' alone, which leaves out these flights: they may be the ones with the least \
-         left; the times of flight and the rendezvous columns leave them out, and \
-         prob_arrived counts them as not arriving within the limit); the \
-         probabilities leave out those whose outcome was still open at the limit (running dry; \
-         arriving by the deadline where the limit ends before it), and their `min` and `max` in \
-         summary.parquet bound them over those flights (printed beside them); raise \
-         integrator.time_limit_days, unless the flights cannot arrive at all (thrust_on_days \
-         and final_distance_km say whether they were getting there)"
+        format!(
+            "so the propellant margins read high (rendezvous_margin_kg holds the arrivals' \
+             alone, which leaves out {this}: {they_may} with the least left; the times of \
+             flight and the rendezvous columns leave {it} out, and prob_arrived counts {it} as \
+             not arriving within the limit); the probabilities leave out those whose outcome \
+             was still open at the limit (running dry; arriving by the deadline where the limit \
+             ends before it), and their `min` and `max` in summary.parquet bound them over \
+             those flights (printed beside them); raise integrator.time_limit_days, unless \
+             {the_flights} cannot arrive at all (thrust_on_days and final_distance_km say \
+             whether {they_were} getting there)"
+        )
     } else {
         "so a peak or a load may be cut; each probability leaves out those whose outcome for it \
          was still open at the limit (skip-out and the peaks before the drogue opened, or with no \
@@ -359,6 +379,7 @@ pub fn timeout_note(cruise: bool, timed_out: u64) -> Option<String> {
          flights differ from the rest: its `count` in summary.parquet says how many it is over, \
          and its `min` and `max` how far the open ones could move it (printed beside it); raise \
          integrator.time_limit_s"
+            .to_string()
     };
     // One (a --nominal run's) said in the singular, its values not "in the percentiles" (a
     // cruise analyst's trial read "1 samples").
@@ -451,8 +472,21 @@ mod tests {
             one.starts_with("1 sample reached the integrator's time limit before it ended"),
             "{one}"
         );
+        // The cruise's own words about that flight, in the singular too (a review read "these
+        // flights: they may be the ones" of one).
+        assert!(
+            one.contains("leaves out this flight: it may be the one")
+                && one.contains("unless the flight cannot arrive")
+                && !one.contains("these flights"),
+            "{one}"
+        );
         let two = timeout_note(false, 2).unwrap();
         assert!(two.starts_with("2 samples reached"), "{two}");
+        let many = timeout_note(true, 3).unwrap();
+        assert!(
+            many.contains("leaves out these flights: they may be the ones"),
+            "{many}"
+        );
         assert_eq!(timeout_note(true, 0), None);
     }
 
