@@ -103,22 +103,21 @@ impl<'a> InFlight<'a> {
         }
     }
 
-    /// One chunk's samples as written: each sample's outputs, the input columns, the output
-    /// columns (None: null) and the status names.
+    /// One chunk's samples as written: each sample's outputs, the input columns and the output
+    /// columns (None: null).
     pub fn add(
         &mut self,
         outputs: &[SampleOutputs],
         inputs: &[Vec<f64>],
         columns: &[Vec<Option<f64>>],
-        status: &[&str],
     ) {
         for o in outputs {
             self.acc.add(o);
         }
         let sc = self.sc;
         if !self.sens.full() {
-            let failed = sc.status_names()[sc.failed_status() as usize];
-            self.sens.add(inputs, columns, status, failed);
+            let keep: Vec<bool> = outputs.iter().map(|o| sc.in_sensitivities(o)).collect();
+            self.sens.add(inputs, columns, &keep);
         }
         if let (Some(b), Some((la, lo))) = (self.bootstrap.as_mut(), sc.footprint()) {
             for (a, o) in columns[la].iter().zip(&columns[lo]) {
@@ -364,8 +363,8 @@ pub fn timeout_note(cruise: bool, timed_out: u64) -> Option<String> {
         format!(
             "so the propellant margins read high (rendezvous_margin_kg holds the arrivals' \
              alone, which leaves out {this}: {they_may} with the least left; the times of \
-             flight and the rendezvous columns leave {it} out, and prob_arrived counts {it} as \
-             not arriving within the limit); the probabilities leave out those whose outcome \
+             flight, the rendezvous columns and the sensitivities leave {it} out, and \
+             prob_arrived counts {it} as not arriving within the limit); the probabilities leave out those whose outcome \
              was still open at the limit (running dry; arriving by the deadline where the limit \
              ends before it), and their `min` and `max` in summary.parquet bound them over \
              those flights (printed beside them); raise integrator.time_limit_days, unless \
@@ -405,7 +404,6 @@ fn first_pass<'a>(
     metrics: &[&str],
 ) -> Result<(Accumulator<'a>, SensitivityData), OutputError> {
     let names = sc.status_names();
-    let failed = names[sc.failed_status() as usize];
     let mut acc = Accumulator::new(sc);
     let mut sens = SensitivityData::new(inputs.len(), metrics.len());
     // One pass for the counts and the first samples' inputs and outputs.
@@ -427,7 +425,7 @@ fn first_pass<'a>(
             .iter()
             .map(|m| crate::output::float_column(batch, m))
             .collect::<Result<_, _>>()?;
-        let mut status_names = Vec::with_capacity(batch.num_rows());
+        let mut keep = Vec::with_capacity(batch.num_rows());
         for r in 0..batch.num_rows() {
             let name = status.value(r);
             let index = names.iter().position(|n| *n == name).ok_or_else(|| {
@@ -446,7 +444,7 @@ fn first_pass<'a>(
                 }),
             };
             acc.add(&o);
-            status_names.push(names[index]);
+            keep.push(sc.in_sensitivities(&o));
         }
         if !sens.full() {
             let in_cols: Vec<Vec<f64>> = inputs
@@ -454,7 +452,7 @@ fn first_pass<'a>(
                 .map(|n| crate::output::float_column(batch, n).map(|c| c.values().to_vec()))
                 .collect::<Result<_, _>>()?;
             let out_cols: Vec<Vec<Option<f64>>> = outs.iter().map(|c| c.iter().collect()).collect();
-            sens.add(&in_cols, &out_cols, &status_names, failed);
+            sens.add(&in_cols, &out_cols, &keep);
         }
         Ok(std::ops::ControlFlow::Continue(()))
     })?;

@@ -768,9 +768,9 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Gathered>(1);
                 let stage = scope.spawn(move || {
                     let mut busy = 0.0;
-                    for (outputs, ins, outs, status) in rx {
+                    for (outputs, ins, outs) in rx {
                         let t0 = Instant::now();
-                        g.add(&outputs, &ins, &outs, &status);
+                        g.add(&outputs, &ins, &outs);
                         busy += t0.elapsed().as_secs_f64();
                     }
                     (g, busy)
@@ -1057,12 +1057,11 @@ impl OpenPart {
     }
 }
 
-/// A chunk's outputs, input columns, output columns and statuses, for the gathering thread.
+/// A chunk's outputs, input columns and output columns, for the gathering thread.
 type Gathered = (
     Vec<crate::scenario::SampleOutputs>,
     Vec<Vec<f64>>,
     Vec<Vec<Option<f64>>>,
-    Vec<&'static str>,
 );
 
 /// A propagated chunk's outputs into the open part file.
@@ -1096,7 +1095,7 @@ fn write_chunk(
     // writer's own work (returned, so that the writer's busy time leaves it out).
     let mut waited = 0.0;
     if let Some(g) = gather {
-        let msg = (outputs, in_cols.clone(), out_cols.clone(), status.clone());
+        let msg = (outputs, in_cols.clone(), out_cols.clone());
         let t0 = Instant::now();
         // A send fails only if the gathering thread is gone, which it is not before the end.
         let _ = g.send(msg);

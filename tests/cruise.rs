@@ -1544,6 +1544,23 @@ fn a_coast_notes_its_unread_thrust_dispersions() {
     );
 }
 
+/// A cruise the time limit stopped is left out of the sensitivities: its propellant and times
+/// are of the flight so far (the propellant tornado ranked them beside the arrivals': a cruise
+/// analyst's trial). A failed one too; an arrival and a flight that ran dry are in them.
+#[test]
+fn a_timeout_is_left_out_of_the_sensitivities() {
+    let sc = cruise_with(&[]);
+    let with = |status: u32| SampleOutputs {
+        status,
+        metrics: vec![Some(1.0); sc.metrics().len()],
+        no_flight: false,
+    };
+    assert!(!sc.in_sensitivities(&with(ST_TIMEOUT)));
+    assert!(!sc.in_sensitivities(&with(ST_FAILED)));
+    assert!(sc.in_sensitivities(&with(ST_ARRIVED)));
+    assert!(sc.in_sensitivities(&with(ST_PROPELLANT_EXHAUSTED)));
+}
+
 /// A flight the time limit stopped has not decided whether it runs dry, nor, where the limit
 /// ends before the deadline, whether it arrives by it: left out of those probabilities, whose
 /// `min` and `max` then bound them over it (14 timeouts of 400 at the shipped 5,500 days all ran

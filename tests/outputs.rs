@@ -115,6 +115,17 @@ fn str_col(b: &RecordBatch, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// A count column (int64, every value present).
+fn i64_col(b: &RecordBatch, name: &str) -> Vec<i64> {
+    b.column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow_array::Int64Array>()
+        .unwrap()
+        .values()
+        .to_vec()
+}
+
 fn f64_col(b: &RecordBatch, name: &str) -> Vec<Option<f64>> {
     b.column_by_name(name)
         .unwrap()
@@ -296,13 +307,7 @@ fn timed_out_samples_count_where_their_flight_decides_the_outcome() {
         "the fixture's mix"
     );
     let metrics = str_col(&summary, "metric");
-    let counts = summary
-        .column_by_name("count")
-        .unwrap()
-        .as_any()
-        .downcast_ref::<arrow_array::Int64Array>()
-        .unwrap()
-        .clone();
+    let counts = i64_col(&summary, "count");
     let means = f64_col(&summary, "mean");
     // (row, whether sample k counts, whether it has the event)
     type Rule<'a> = (
@@ -340,7 +345,7 @@ fn timed_out_samples_count_where_their_flight_decides_the_outcome() {
         let h = (0..status.len())
             .filter(|&k| counts_in(k) && hit(k))
             .count();
-        assert_eq!(counts.value(r) as usize, n, "{row} count");
+        assert_eq!(counts[r] as usize, n, "{row} count");
         assert_eq!(means[r].unwrap(), h as f64 / n as f64, "{row}");
         // Its bounds over every flight that did not fail: the open ones all without the
         // event, or all with it.
@@ -354,6 +359,60 @@ fn timed_out_samples_count_where_their_flight_decides_the_outcome() {
         );
     }
     assert!(some_open, "the fixture leaves some outcome open");
+}
+
+/// The sensitivities leave out a timeout stopped before its drogue opened, whose peaks may be
+/// of the flight so far, and keep one stopped under a canopy, which has flown its pulse (the
+/// cruise's propellant tornado ranked unfinished flights beside the arrivals: a cruise analyst's
+/// trial). A limit at the drogue's median opening time stops every flight, about half of them
+/// before it.
+#[test]
+fn sensitivities_leave_out_the_timeouts_whose_values_are_not_the_flights() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    run_to(
+        &out,
+        100,
+        BackendChoice::Cpu,
+        &["integrator.time_limit_s=91.7"],
+    );
+    let (samples, _) = read(&out.join("samples.parquet"));
+    let status = str_col(&samples, "status");
+    let drogue = f64_col(&samples, "drogue_time_s");
+    let stopped_early = (0..status.len())
+        .filter(|&k| status[k] == "timeout" && drogue[k].is_none())
+        .count();
+    let stopped_late = (0..status.len())
+        .filter(|&k| status[k] == "timeout" && drogue[k].is_some())
+        .count();
+    assert!(
+        stopped_early > 10 && stopped_late > 10,
+        "the fixture's mix: {stopped_early}, {stopped_late}"
+    );
+    let (sens, _) = read(&out.join("sensitivity.parquet"));
+    let outputs = str_col(&sens, "output");
+    let count = i64_col(&sens, "count");
+    for metric in ["peak_g", "heat_load_j_cm2", "time_peak_heat_s"] {
+        let col = f64_col(&samples, metric);
+        let kept = (0..status.len())
+            .filter(|&k| {
+                status[k] != "failed"
+                    && (status[k] != "timeout" || drogue[k].is_some())
+                    && col[k].is_some()
+            })
+            .count();
+        assert!(
+            col.iter().filter(|v| v.is_some()).count() > kept,
+            "{metric}: the timeouts left out hold values"
+        );
+        let rows: Vec<usize> = (0..outputs.len())
+            .filter(|&k| outputs[k] == metric)
+            .collect();
+        assert!(!rows.is_empty());
+        for k in rows {
+            assert_eq!(count[k] as usize, kept, "{metric} sensitivity count");
+        }
+    }
 }
 
 /// With no parachutes nothing marks the end of the pulse (the drogue's Mach number can come

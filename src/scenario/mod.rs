@@ -73,6 +73,10 @@ impl Probability {
 
 /// The `failure_reason` of a sample whose inputs were in range but whose state became
 /// non-finite (or whose integration could not go on) in flight.
+/// The status of a flight the integrator's time limit stopped, in every scenario: its values are
+/// of the flight so far.
+pub const TIMEOUT: &str = "timeout";
+
 pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
 
 /// What [`Scenario::summary_notes`] reads of a summary.parquet row.
@@ -208,6 +212,13 @@ pub trait Scenario: Sync {
     /// their loads known (a second review).
     fn decided(&self, _p: &Probability, _o: &SampleOutputs) -> bool {
         true
+    }
+    /// Whether a flight's outputs enter sensitivity.parquet: not a failed one's, and a
+    /// timeout's only where its values are those of the whole flight. By default no timeout's:
+    /// the cruise's propellant tornado ranked the unfinished flights' propellant beside the
+    /// arrivals' (a cruise analyst's trial).
+    fn in_sensitivities(&self, o: &SampleOutputs) -> bool {
+        o.status != self.failed_status() && self.status_names()[o.status as usize] != TIMEOUT
     }
     /// The `failure_reason` of a sample with no flight ([`SampleOutputs::no_flight`]), where
     /// this config can have such samples: how results read back from the files find them.

@@ -49,7 +49,9 @@ pub struct SummaryRow {
 /// settle to +-0.005 long before; the cap bounds the memory and the sorting of huge runs).
 pub const SENSITIVITY_SAMPLES: usize = 200_000;
 
-/// Inputs and outputs (NaN where undefined or failed) of the samples kept for sensitivity.
+/// Inputs and outputs of the samples kept for sensitivity: NaN where undefined, and for every
+/// output of a flight that the scenario leaves out ([`crate::scenario::Scenario::in_sensitivities`]:
+/// a failed one, and a timeout whose values are of the flight so far).
 pub struct SensitivityData {
     pub inputs: Vec<Vec<f64>>,
     pub outputs: Vec<Vec<f64>>,
@@ -72,21 +74,15 @@ impl SensitivityData {
         self.outputs.first().map_or(0, |c| c.len()) >= SENSITIVITY_SAMPLES
     }
 
-    pub fn add(
-        &mut self,
-        inputs: &[Vec<f64>],
-        outputs: &[Vec<Option<f64>>],
-        status: &[&str],
-        failed: &str,
-    ) {
+    pub fn add(&mut self, inputs: &[Vec<f64>], outputs: &[Vec<Option<f64>>], keep: &[bool]) {
         let have = self.outputs.first().map_or(0, |c| c.len());
-        let take = status.len().min(SENSITIVITY_SAMPLES.saturating_sub(have));
+        let take = keep.len().min(SENSITIVITY_SAMPLES.saturating_sub(have));
         for (dst, src) in self.inputs.iter_mut().zip(inputs) {
             dst.extend_from_slice(&src[..take]);
         }
         for (dst, src) in self.outputs.iter_mut().zip(outputs) {
-            dst.extend(src[..take].iter().zip(status).map(|(v, s)| {
-                if *s == failed {
+            dst.extend(src[..take].iter().zip(keep).map(|(v, keep)| {
+                if !keep {
                     f64::NAN
                 } else {
                     self.nan_values |= v.is_some_and(f64::is_nan);

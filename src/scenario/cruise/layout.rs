@@ -97,7 +97,7 @@ pub const STATUS_NAMES: [&str; 5] = [
     "running",
     "arrived",
     "propellant_exhausted",
-    "timeout",
+    crate::scenario::TIMEOUT,
     "failed",
 ];
 

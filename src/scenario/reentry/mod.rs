@@ -404,6 +404,16 @@ impl Scenario for Reentry {
     fn decided(&self, p: &Probability, o: &SampleOutputs) -> bool {
         outputs::decided(p, o, self.model.chutes)
     }
+    /// A timeout whose drogue opened before the limit has flown its pulse: its peaks are the
+    /// flight's (the maxima are watched until the first canopy opens), its heat load within
+    /// 2.1e-4 (200 default samples stopped at 120 s, about 28 s after their drogues opened,
+    /// against the same flown to the ground), and what comes after (the main's opening, the
+    /// landing) is null. One stopped before its drogue, or with no parachutes, is left out, as
+    /// the probabilities leave it out (`outputs::decided`).
+    fn in_sensitivities(&self, o: &SampleOutputs) -> bool {
+        o.status != ST_FAILED
+            && (o.status != ST_TIMEOUT || (self.model.chutes && o.metrics[M_DROGUE_TIME].is_some()))
+    }
     fn no_flight_reason(&self) -> Option<String> {
         self.model
             .bplane_epoch_jd

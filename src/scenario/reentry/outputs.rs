@@ -60,7 +60,13 @@ pub const M_LON: usize = col("landing_lon_deg");
 pub const M_DROGUE_TIME: usize = col("drogue_time_s");
 pub const M_TOUCHDOWN_SPEED: usize = col("touchdown_speed_m_s");
 
-pub const STATUS_NAMES: [&str; 5] = ["running", "landed", "skipped_out", "timeout", "failed"];
+pub const STATUS_NAMES: [&str; 5] = [
+    "running",
+    "landed",
+    "skipped_out",
+    crate::scenario::TIMEOUT,
+    "failed",
+];
 
 /// Whether a sample that did not fail has an outcome for probability `p`. A flight that landed
 /// or skipped out has one. A flight the time limit stopped has one where what it flew settles
