@@ -166,6 +166,9 @@ pub(super) fn cruise_figures(
     Ok(table)
 }
 
+/// One row of a cruise's time history: its numbers and its texts (trajectories.parquet).
+type Row = ([f64; 16], [&'static str; 2]);
+
 /// Re-propagate the nominal and the run's first samples on the f64 CPU reference (same config,
 /// seed and sample streams as the run) and check each end point against samples.parquet.
 fn heliocentric(
@@ -183,8 +186,8 @@ fn heliocentric(
     ReportError,
 > {
     use crate::scenario::cruise::{
-        cpu::CruiseSample, Cruise, CruiseConfig, S_M, S_MISSED, S_R, S_STATUS, S_T, S_THRUST_ON,
-        S_V,
+        cpu::{CruiseSample, EngineNow},
+        Cruise, CruiseConfig, S_M, S_MISSED, S_R, S_STATUS, S_T, S_THRUST_ON, S_V,
     };
     let stored = |e| crate::run::stored_config_error(e, ctx.t.meta("dispersa.git_commit"));
     let cruise = Cruise::new(CruiseConfig::from_raw(raw).map_err(stored)?);
@@ -216,13 +219,16 @@ fn heliocentric(
             ("mass_kg", "kg"),
             ("thrust_on_days", "day"),
             ("missed_thrust_days", "day"),
+            ("thrusters_on", "1"),
+            ("thrust_n", "N"),
+            ("mass_flow_mg_s", "mg/s"),
         ],
-        &[],
+        &["engine", "guidance_stage"],
     );
     let epoch_jd = cruise.model.epoch_jd;
-    let track_row = |s: &[f64], comet_km: f64| -> [f64; 13] {
+    let track_row = |s: &[f64], comet_km: f64, e: EngineNow| -> Row {
         let r = [s[S_R], s[S_R + 1], s[S_R + 2]];
-        [
+        let floats = [
             s[S_T] / 86_400.0,
             mjd_from_jd(epoch_jd + s[S_T] / 86_400.0),
             r[0] / AU_M,
@@ -236,7 +242,12 @@ fn heliocentric(
             s[S_M],
             s[S_THRUST_ON] / 86_400.0,
             s[S_MISSED] / 86_400.0,
-        ]
+            e.thrusters,
+            e.thrust_n,
+            e.mdot_kg_s * 1e6,
+        ];
+        let stage = if e.approach { "approach" } else { "cruise" };
+        (floats, [e.state, stage])
     };
     for replay in super::replays(ctx, sc, flights, notes)? {
         let (row, input) = (replay.row, &replay.input);
@@ -250,6 +261,7 @@ fn heliocentric(
             track_row(
                 s,
                 sample.comet_distance([s[S_R], s[S_R + 1], s[S_R + 2]], s[S_T]) / 1e3,
+                sample.engine_from(s),
             )
         };
         let mut rows = vec![row_of(&state)];
@@ -265,8 +277,11 @@ fn heliocentric(
         let status = replay.status(status);
         // The figures' points from the rows: the ecliptic plane (x, y), and the distance to
         // the comet against the calendar year of the row's epoch.
-        let mut pts: Vec<(f64, f64)> = rows.iter().map(|r| (r[2], r[3])).collect();
-        let mut dist: Vec<(f64, f64)> = rows.iter().map(|r| (year_of_mjd(r[1]), r[9])).collect();
+        let mut pts: Vec<(f64, f64)> = rows.iter().map(|(r, _)| (r[2], r[3])).collect();
+        let mut dist: Vec<(f64, f64)> = rows
+            .iter()
+            .map(|(r, _)| (year_of_mjd(r[1]), r[9]))
+            .collect();
         // Only finite points reach the axes, whose key points never end on a NaN range.
         pts.retain(|p| p.0.is_finite() && p.1.is_finite());
         dist.retain(|p| p.0.is_finite() && p.1.is_finite());
@@ -292,15 +307,15 @@ fn heliocentric(
         }
         // One row a time: a trial not kept leaves the time where it was, and of rows at one
         // time the last (the end state: its located event) is kept.
-        let mut kept: Vec<&[f64; 13]> = Vec::new();
-        for r in rows.iter().filter(|r| r.iter().all(|v| v.is_finite())) {
+        let mut kept: Vec<&Row> = Vec::new();
+        for r in rows.iter().filter(|r| r.0.iter().all(|v| v.is_finite())) {
             match kept.last_mut() {
-                Some(last) if last[0] >= r[0] => *last = r,
+                Some(last) if last.0[0] >= r.0[0] => *last = r,
                 _ => kept.push(r),
             }
         }
-        for r in kept {
-            table.push(&label, row, &status, r, &[]);
+        for (floats, texts) in kept {
+            table.push(&label, row, &status, floats, texts);
         }
         tracks.push((label, pts));
     }

@@ -81,6 +81,34 @@ impl Held {
     }
 }
 
+/// The mode of one step, as [`CruiseSample::step_mode`] decides it at the step's start.
+struct StepMode {
+    held: Held,
+    /// The mode code held (S_MODE).
+    mode0: f64,
+    /// The guidance wants thrust (powered or not, in an outage or not).
+    wants: bool,
+    /// An outage covers the step's start.
+    outage: bool,
+}
+
+/// What the engines do at a state, over the step that would start there
+/// ([`CruiseSample::engine_from`]).
+#[derive(Debug, Clone, Copy)]
+pub struct EngineNow {
+    /// Thrusters the available power runs.
+    pub thrusters: f64,
+    /// Thrust [N] and mass flow [kg/s]: 0 unless thrusting.
+    pub thrust_n: f64,
+    pub mdot_kg_s: f64,
+    /// "thrust", "coast" (the guidance's choice, or the approach law's at no throttle), "no
+    /// power" (the guidance wants thrust and the power runs no thruster) or "outage" (wanted
+    /// and powered, in a missed-thrust outage).
+    pub state: &'static str,
+    /// The approach stage's relative-motion law is in force.
+    pub approach: bool,
+}
+
 /// The integrated state: position [m], velocity [m/s], mass [kg].
 pub const N_Y: usize = 7;
 
@@ -447,22 +475,37 @@ impl CruiseSample<'_> {
 
     /// Acceleration [m/s^2] and mass flow [kg/s] under a held mode.
     fn accel(&self, r: [f64; 3], v: [f64; 3], m: f64, t: f64, held: Held) -> ([f64; 3], f64) {
-        let mut a = self.gravity(r, t);
-        let mut mdot = 0.0;
-        if held.on {
-            let duty = self.input[I_DUTY];
-            let (dir, throttle) = self.command(r, v, m, t, held);
-            if throttle <= 0.0 {
-                return (a, 0.0);
-            }
-            // The noise's factor held at zero: no noise reverses the thrust (a sigma near 1
-            // would, in its tail).
-            let noise = (1.0 + self.thrust_noise(t)).max(0.0);
-            let thrust = throttle * held.n_on * self.input[I_THRUST] * duty * noise;
-            mdot = throttle * held.n_on * self.input[I_MDOT] * duty;
-            a = add(a, self.point(dir), thrust / m);
+        let a = self.gravity(r, t);
+        match self.thrust(r, v, m, t, held) {
+            Some((dir, thrust, mdot)) => (add(a, dir, thrust / m), mdot),
+            None => (a, 0.0),
         }
-        (a, mdot)
+    }
+
+    /// The thrust under a held mode, where there is any: its direction (a unit vector), its
+    /// magnitude [N] and the mass flow [kg/s].
+    fn thrust(
+        &self,
+        r: [f64; 3],
+        v: [f64; 3],
+        m: f64,
+        t: f64,
+        held: Held,
+    ) -> Option<([f64; 3], f64, f64)> {
+        if !held.on {
+            return None;
+        }
+        let duty = self.input[I_DUTY];
+        let (dir, throttle) = self.command(r, v, m, t, held);
+        if throttle <= 0.0 {
+            return None;
+        }
+        // The noise's factor held at zero: no noise reverses the thrust (a sigma near 1
+        // would, in its tail).
+        let noise = (1.0 + self.thrust_noise(t)).max(0.0);
+        let thrust = throttle * held.n_on * self.input[I_THRUST] * duty * noise;
+        let mdot = throttle * held.n_on * self.input[I_MDOT] * duty;
+        Some((self.point(dir), thrust, mdot))
     }
 
     /// The osculating orbit matches the target's within the tolerances: physics::qlaw::arrived,
@@ -722,6 +765,77 @@ impl CruiseSample<'_> {
         (0..max_steps).any(|_| self.step(s, None, &mut first_eval))
     }
 
+    /// The mode held over the step that starts at state `s`: the outage that covers its start,
+    /// the open-loop profile's segment, and the mode the last step's end decided (S_MODE, set by
+    /// [`Self::set_initial_mode`] for the first step). Moves the state's outage and segment
+    /// indices on to the step's start.
+    fn step_mode(&self, s: &mut [f64]) -> StepMode {
+        let t = s[S_T];
+        let outage = self.in_outage(t, &mut s[S_OUT_IDX]);
+        let mut held = Held::from_state(s);
+        if self.model.guidance == GUIDE_OPEN_LOOP {
+            let mut k = s[S_OL_IDX] as usize;
+            if k + 1 < self.model.n_ol && t >= self.ol_segment(k + 1)[0] {
+                k += 1;
+                s[S_OL_IDX] = k as f64;
+            }
+            let seg = self.ol_segment(k);
+            held.on = seg[1] != 0.0;
+            held.ol_dir = [seg[2], seg[3], seg[4]];
+            held.ol_throttle = seg[5];
+        }
+        let mut mode0 = s[S_MODE];
+        if self.model.guidance == GUIDE_OPEN_LOOP {
+            mode0 = mode_code((mode0 * 0.5).floor(), held.on);
+        }
+        s[S_MODE] = mode0;
+        held.approach = mode0 >= APPROACH_MODE;
+        let base = mode0 - if held.approach { APPROACH_MODE } else { 0.0 };
+        let n_on = (base * 0.5).floor();
+        let wants = base - 2.0 * n_on != 0.0;
+        held.n_on = n_on;
+        held.on = n_on > 0.0 && wants && !outage;
+        StepMode {
+            held,
+            mode0,
+            wants,
+            outage,
+        }
+    }
+
+    /// What the engines do from state `s` on, over the step that would start there (`s` itself
+    /// is not changed): for the report's time histories (trajectories.parquet).
+    pub fn engine_from(&self, s: &[f64]) -> EngineNow {
+        let mut c = s.to_vec();
+        let StepMode {
+            held,
+            wants,
+            outage,
+            ..
+        } = self.step_mode(&mut c);
+        let y: [f64; N_Y] = std::array::from_fn(|i| c[S_R + i]);
+        let (r, v, m) = split(&y);
+        let thrust = self.thrust(r, v, m, s[S_T], held);
+        let (thrust_n, mdot_kg_s) = thrust.map_or((0.0, 0.0), |(_, f, mdot)| (f, mdot));
+        EngineNow {
+            thrusters: held.n_on,
+            thrust_n,
+            mdot_kg_s,
+            // Held on at no throttle: the approach law's coast near the comet.
+            state: if thrust.is_some() {
+                "thrust"
+            } else if !wants || held.on {
+                "coast"
+            } else if held.n_on == 0.0 {
+                "no power"
+            } else {
+                debug_assert!(outage);
+                "outage"
+            },
+            approach: held.approach,
+        }
+    }
+
     /// One trial step (kept or not); true when the sample has finished. With `record`, a kept
     /// step appends its open-loop segment [t_start, on, direction at the step's middle in
     /// radial/transverse/normal]. `first_eval` carries the right-hand side that the previous
@@ -761,32 +875,13 @@ impl CruiseSample<'_> {
             s[S_STATUS] = ST_FAILED as f64;
             return true;
         }
-        // The mode held over this step.
-        let outage = self.in_outage(t, &mut s[S_OUT_IDX]);
-        let mut held = Held::from_state(s);
-        if self.model.guidance == GUIDE_OPEN_LOOP {
-            let mut k = s[S_OL_IDX] as usize;
-            if k + 1 < self.model.n_ol && t >= self.ol_segment(k + 1)[0] {
-                k += 1;
-                s[S_OL_IDX] = k as f64;
-            }
-            let seg = self.ol_segment(k);
-            held.on = seg[1] != 0.0;
-            held.ol_dir = [seg[2], seg[3], seg[4]];
-            held.ol_throttle = seg[5];
-        }
-        // Set by set_initial_mode for the first step, by the previous step for the others.
-        let mut mode0 = s[S_MODE];
-        if self.model.guidance == GUIDE_OPEN_LOOP {
-            mode0 = mode_code((mode0 * 0.5).floor(), held.on);
-        }
-        s[S_MODE] = mode0;
-        held.approach = mode0 >= APPROACH_MODE;
-        let base = mode0 - if held.approach { APPROACH_MODE } else { 0.0 };
-        let n_on = (base * 0.5).floor();
-        let wants = base - 2.0 * n_on != 0.0;
-        held.n_on = n_on;
-        held.on = n_on > 0.0 && wants && !outage;
+        let StepMode {
+            held,
+            mode0,
+            wants,
+            outage,
+        } = self.step_mode(s);
+        let n_on = held.n_on;
 
         // The step: the controller's (or rk4's fixed one), ending exactly on the next stop.
         let rk4 = self.model.method == Method::Rk4;
