@@ -1065,7 +1065,7 @@ fn print_statistics(
                 // three times as a range, and a note on tolerance bounds: an entry analyst's
                 // trial).
                 let date = crate::physics::epoch::date_from_mjd;
-                let epoch = row.unit.contains("MJD");
+                let epoch = crate::physics::epoch::is_epoch_unit(&row.unit);
                 if row.count == 1 {
                     let on = if epoch {
                         format!(": {}", date(p50))

@@ -128,6 +128,15 @@ pub fn parse_tdb_jd(key: &str, s: &str) -> Result<f64, ConfigError> {
     Ok(parse_epoch(key, s)?.to_jde_tdb_days())
 }
 
+/// The unit of an epoch column (Modified Julian Date in TDB): the one mark by which the printed
+/// summary and the report's table know an epoch, to give its calendar date.
+pub const MJD_TDB_UNIT: &str = "day (MJD, TDB)";
+
+/// Whether a column of unit `unit` is an epoch ([`MJD_TDB_UNIT`]).
+pub fn is_epoch_unit(unit: &str) -> bool {
+    unit == MJD_TDB_UNIT
+}
+
 pub fn mjd_from_jd(jd: f64) -> f64 {
     jd - 2_400_000.5
 }

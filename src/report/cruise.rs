@@ -207,7 +207,7 @@ fn heliocentric(
         "one every 4 trial steps, and the start and the end",
         &[
             ("t_days", "day"),
-            ("epoch_mjd_tdb", "day (MJD, TDB)"),
+            ("epoch_mjd_tdb", crate::physics::epoch::MJD_TDB_UNIT),
             ("x_au", "au"),
             ("y_au", "au"),
             ("z_au", "au"),

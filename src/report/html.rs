@@ -106,7 +106,9 @@ fn summary_table(t: &Table) -> String {
         // A spread at f64 rounding of the values (a constant output's 3e-16) is none.
         let level = data[0][k].map_or(0.0, f64::abs);
         let spread = data[std_col][k].filter(|s| s.is_finite() && *s > 1e-12 * level);
-        let mjd = metric[k].contains("_mjd");
+        let mjd = unit
+            .get(k)
+            .is_some_and(|u| crate::physics::epoch::is_epoch_unit(u));
         let fine = spread.map_or(0, |s| (1 - s.log10().floor() as i32).max(0) as usize);
         let fmt = |x: f64| {
             if deg {

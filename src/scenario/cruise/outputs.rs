@@ -6,14 +6,14 @@ use super::layout::*;
 use super::model::{Model, P_PROP, P_WET};
 use crate::integrator::Method;
 use crate::physics::ephemeris::DAY_S;
-use crate::physics::epoch::mjd_from_jd;
+use crate::physics::epoch::{mjd_from_jd, MJD_TDB_UNIT};
 use crate::physics::kepler::{state_to_elements, wrap_pi, AU_M, SUN_MU_M3_S2};
 use crate::physics::vec3::{add, norm};
 use crate::scenario::SampleOutputs;
 
 pub const METRICS: [(&str, &str); 31] = [
     ("time_of_flight_days", "day"),
-    ("rendezvous_mjd_tdb", "day (MJD, TDB)"),
+    ("rendezvous_mjd_tdb", MJD_TDB_UNIT),
     ("propellant_used_kg", "kg"),
     ("final_mass_kg", "kg"),
     ("propellant_margin_kg", "kg"),
@@ -28,7 +28,7 @@ pub const METRICS: [(&str, &str); 31] = [
     ("flyby_vinf_out_km_s", "km/s"),
     ("min_sun_distance_au", "au"),
     ("max_sun_distance_au", "au"),
-    ("final_epoch_mjd_tdb", "day (MJD, TDB)"),
+    ("final_epoch_mjd_tdb", MJD_TDB_UNIT),
     ("final_x_au", "au"),
     ("final_y_au", "au"),
     ("final_z_au", "au"),
@@ -36,11 +36,11 @@ pub const METRICS: [(&str, &str); 31] = [
     ("final_vy_km_s", "km/s"),
     ("final_vz_km_s", "km/s"),
     ("closest_approach_km", "km"),
-    ("closest_approach_mjd_tdb", "day (MJD, TDB)"),
+    ("closest_approach_mjd_tdb", MJD_TDB_UNIT),
     ("steps", "1"),
     ("rejected_steps", "1"),
     ("final_relative_speed_m_s", "m/s"),
-    ("orbit_match_mjd_tdb", "day (MJD, TDB)"),
+    ("orbit_match_mjd_tdb", MJD_TDB_UNIT),
     ("coast_days", "day"),
     ("rendezvous_margin_kg", "kg"),
 ];
