@@ -7,6 +7,7 @@
 use crate::config::{ConfigError, RawConfig};
 use crate::dataset::Statistics;
 use crate::output::parts::{self, Part};
+use crate::output::samples_text;
 use crate::output::{
     lock_out_dir, manifest, read_identity, shard_dirs, write_sensitivity, write_summary,
     written_by_dispersa, DirKind, OutputError, MARKER,
@@ -183,10 +184,9 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         let range = shard_range(whole.samples, k, n);
         parts::check_covers(&shard_parts, &range).map_err(|m| {
             MergeError::Input(format!(
-                "{}: {m} (shard {k}/{n} is samples {}..{})",
+                "{}: {m} (shard {k}/{n} is samples {})",
                 dir.display(),
-                range.start,
-                range.end
+                samples_text(&range)
             ))
         })?;
         // Every part's engine: a shard resumed on another engine names both only in the parts

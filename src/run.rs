@@ -997,9 +997,9 @@ fn chunk_error(e: impl std::fmt::Display, c: &SampledChunk, prep: &Prepared) -> 
     };
     OutputError::Io {
         action: format!(
-            "propagating samples {first}..{} (the finished chunks are kept: continue with \
-             `--resume`, on this or another --backend, to the same --out {out})",
-            first + c.n() as u64,
+            "propagating samples {} (the finished chunks are kept: continue with `--resume`, \
+             on this or another --backend, to the same --out {out})",
+            crate::output::samples_text(&(first..first + c.n() as u64)),
         ),
         source: std::io::Error::other(e.to_string()),
     }
@@ -1240,7 +1240,7 @@ fn metadata(prep: &Prepared, info: &EngineInfo, chunk: usize) -> Vec<(String, St
             ("dispersa.shard".into(), format!("{k}/{n}")),
             (
                 "dispersa.shard_samples".into(),
-                format!("{}..{}", prep.range.start, prep.range.end),
+                crate::output::samples_text(&prep.range),
             ),
         ]);
     }

@@ -262,7 +262,7 @@ fn an_engine_failure_names_its_chunk_keeps_the_rest_and_the_run_resumes_on_anoth
     let o = run(&["--backend", "gpu", "--precision", "f64"], true);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(
-        err(&o).contains("samples 139264..147456") && err(&o).contains("--resume"),
+        err(&o).contains("samples 139264 to 147455") && err(&o).contains("--resume"),
         "{}",
         err(&o)
     );

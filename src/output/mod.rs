@@ -5,6 +5,7 @@
 mod dir;
 pub mod manifest;
 pub mod parts;
+pub use parts::samples_text;
 
 pub use crate::stats::accumulator::SummaryRow;
 use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};

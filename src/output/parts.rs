@@ -117,6 +117,16 @@ pub fn list(
 
 /// Whether `parts` (in index order) hold exactly the samples of `range`, each once; else what
 /// is missing or doubled.
+/// A block of sample indices as people write one: first to last, both included ("1000 to
+/// 1999"; Rust's end-exclusive `1000..2000` in the metadata read as one more sample).
+pub fn samples_text(range: &std::ops::Range<u64>) -> String {
+    match range.end.saturating_sub(range.start) {
+        0 => "none".to_string(),
+        1 => format!("{}", range.start),
+        _ => format!("{} to {}", range.start, range.end - 1),
+    }
+}
+
 pub fn check_covers(parts: &[Part], range: &std::ops::Range<u64>) -> Result<(), String> {
     let mut cursor = range.start;
     for p in parts {
@@ -129,7 +139,10 @@ pub fn check_covers(parts: &[Part], range: &std::ops::Range<u64>) -> Result<(), 
         cursor += p.rows;
     }
     if cursor != range.end {
-        return Err(format!("samples {cursor}..{} are missing", range.end));
+        return Err(format!(
+            "samples {} are missing",
+            samples_text(&(cursor..range.end))
+        ));
     }
     Ok(())
 }
@@ -325,6 +338,15 @@ fn encode_again(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sample blocks are written first to last (the metadata's `1000..2000` read as 1,001
+    /// samples).
+    #[test]
+    fn sample_blocks_are_written_first_to_last() {
+        assert_eq!(samples_text(&(1000..2000)), "1000 to 1999");
+        assert_eq!(samples_text(&(7..8)), "7");
+        assert_eq!(samples_text(&(5..5)), "none");
+    }
     use crate::output::{ColumnSpec, SamplesWriter, ROW_GROUP_ROWS};
     use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, StringArray};
 
