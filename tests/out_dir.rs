@@ -32,6 +32,14 @@ fn run_with(cwd: &Path, out: &str, force: bool, more: &[&str]) -> Output {
     c.args(more).output().unwrap()
 }
 
+/// `chattr FLAG PATH` (the immutable attribute, `+i` or `-i`), and whether it took.
+fn chattr(flag: &str, path: &Path) -> bool {
+    Command::new("chattr")
+        .args([flag, path.to_str().unwrap()])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
 }
@@ -340,12 +348,7 @@ fn an_output_that_cannot_be_moved_aside_is_refused_before_any_work() {
     let d = dir.path();
     let o = run(d, "old", false);
     assert!(o.status.success(), "{}", err(&o));
-    let chattr = |flag: &str| {
-        Command::new("chattr")
-            .args([flag, d.join("old").to_str().unwrap()])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
+    let chattr = |flag: &str| chattr(flag, &d.join("old"));
     if !chattr("+i") {
         eprintln!("chattr +i is not available here: not tested");
         return;
@@ -374,4 +377,45 @@ fn an_output_that_cannot_be_moved_aside_is_refused_before_any_work() {
     // Movable again, the same command replaces it.
     let o = run(d, "old", true);
     assert!(o.status.success(), "{}", err(&o));
+}
+
+/// An old output that --force moved aside but could not delete entirely (an immutable file in
+/// it) is said at once, the new run being in place, and named for what it is by the next start,
+/// which refuses until it is removed (a new-user trial: it was left unmarked and silent, and
+/// every later run refused it as a directory "dispersa did not write"). Needs `chattr +i`, as
+/// above.
+#[test]
+fn an_old_output_that_cannot_be_deleted_is_said_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run(d, "old", false);
+    assert!(o.status.success(), "{}", err(&o));
+    let file = d.join("old/samples.parquet");
+    if !chattr("+i", &file) {
+        eprintln!("chattr +i is not available here: not tested");
+        return;
+    }
+    let aside = d.join(".old.replaced");
+    let first = run(d, "old", true);
+    let second = run(d, "old", true);
+    let stuck = aside.join("samples.parquet");
+    let unlocked = chattr("-i", &stuck) || chattr("-i", &file);
+    assert!(unlocked, "chattr -i failed: remove {} by hand", d.display());
+    assert!(first.status.success(), "{}", err(&first));
+    assert!(
+        err(&first).contains("warning") && err(&first).contains("could not be removed entirely"),
+        "{}",
+        err(&first)
+    );
+    assert_eq!(second.status.code(), Some(2), "{}", err(&second));
+    assert!(
+        err(&second).contains("holds what an earlier run replaced")
+            && !err(&second).contains("did not write"),
+        "{}",
+        err(&second)
+    );
+    // Removable again, the next start removes it and runs.
+    let third = run(d, "old", true);
+    assert!(third.status.success(), "{}", err(&third));
+    assert!(!aside.exists(), "{} left", aside.display());
 }

@@ -537,6 +537,17 @@ fn check_temporaries(parent: &Path, name: &str, out: &Path) -> Result<(), String
         let path = e.path();
         let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
         if !is_dir || !temporary_of_ours(&path, file.starts_with(&format!(".{name}.partial-"))) {
+            // An earlier build left what it could not remove aside unmarked (`RunDir::commit`).
+            if is_dir && file.ends_with(".replaced") {
+                return Err(format!(
+                    "--out {}: {} beside it bears the name dispersa gives an old output that \
+                     --force moves aside, but holds no {MARKER} marker, so dispersa cannot tell \
+                     it is its own (builds before 2026-12-07 left an old output that they could \
+                     not remove entirely so); look into it, then remove it or move it away",
+                    out.display(),
+                    path.display()
+                ));
+            }
             return Err(format!(
                 "--out {}: {} beside it bears the name dispersa gives its temporary directories \
                  there, but dispersa did not write it (no {MARKER} marker), and it would be \
@@ -644,6 +655,19 @@ fn foreign_entries(dir: &Path, depth: usize) -> Vec<PathBuf> {
     foreign
 }
 
+/// Remove an old output moved aside (`.NAME.replaced`). Where that fails part-way (an
+/// immutable file inside: a new-user trial), what is left is marked again as dispersa's, so
+/// that the next start names it for what it is: unmarked, it was refused as a directory
+/// "dispersa did not write".
+fn remove_old_output(aside: &Path) -> std::io::Result<()> {
+    let marker = std::fs::read(aside.join(MARKER)).ok();
+    std::fs::remove_dir_all(aside).inspect_err(|_| {
+        if let Some(m) = marker {
+            let _ = std::fs::write(aside.join(MARKER), m);
+        }
+    })
+}
+
 /// A kill between the two renames of [`RunDir::commit`] leaves the old directory aside
 /// (`.NAME.replaced`; earlier builds: `.NAME.partial-PID.replaced`): put it back when `out` is
 /// missing, else (the new one is in place) remove it.
@@ -673,8 +697,15 @@ fn recover_swap(parent: &Path, name: &str, out: &Path) -> Result<Vec<String>, St
                 aside.display()
             ));
         } else {
-            std::fs::remove_dir_all(&aside)
-                .map_err(|err| format!("removing {}: {err}", aside.display()))?;
+            remove_old_output(&aside).map_err(|err| {
+                format!(
+                    "{} holds what an earlier run replaced at {}, and it cannot be removed \
+                     ({err}); remove it by hand (make what is immutable in it mutable first), \
+                     then run again",
+                    aside.display(),
+                    out.display()
+                )
+            })?;
             notes.push(format!(
                 "removed {}: what {} held before an earlier run replaced it (that run was \
                  stopped before removing it)",
@@ -761,8 +792,8 @@ fn check_target(out: &Path, replace: bool) -> Result<(), String> {
     check_movable(out)
 }
 
-/// `--force` replaces `out` by renaming it aside once the new output is complete
-/// ([`RunDir::commit`]). Try that rename now, and put the directory back, so that one which
+/// `--force` (or a report, which replaces an earlier report without it) replaces `out` by
+/// renaming it aside once the new output is complete ([`RunDir::commit`]). Try that rename now, and put the directory back, so that one which
 /// cannot be moved (an immutable one, or one on a file system that refuses) is refused before
 /// the work rather than after it (a review: the whole run was computed, then lost with exit 1).
 /// The name aside is the commit's, so a kill between the two renames is recovered as one inside
@@ -772,8 +803,8 @@ fn check_movable(out: &Path) -> Result<(), String> {
     let aside = parent.join(format!(".{name}.replaced"));
     if let Err(err) = std::fs::rename(out, &aside) {
         return Err(format!(
-            "--out {} cannot be moved aside ({err}), which --force does to replace it once the \
-             new output is complete; make it movable, remove it yourself, or choose another --out",
+            "--out {} cannot be moved aside ({err}), which replacing it takes once the new \
+             output is complete; make it movable, remove it yourself, or choose another --out",
             out.display()
         ));
     }
@@ -1001,7 +1032,18 @@ impl RunDir {
             ))(e));
         }
         if had_old {
-            let _ = std::fs::remove_dir_all(&aside);
+            // What cannot be removed (an immutable file inside: a new-user trial) stays aside,
+            // said.
+            if let Err(err) = remove_old_output(&aside) {
+                eprintln!(
+                    "dispersa: warning: the new output is in place, but what {} held before, \
+                     moved aside to {}, could not be removed entirely ({err}); remove it by hand \
+                     before the next run to {}",
+                    self.final_dir.display(),
+                    aside.display(),
+                    self.final_dir.display()
+                );
+            }
         }
         self.committed = true;
         Ok(())
