@@ -376,8 +376,9 @@ pub fn timeout_note(cruise: bool, timed_out: u64) -> Option<String> {
          was still open at the limit (skip-out and the peaks before the drogue opened, or with no \
          parachutes at all; a canopy's load before it opened), which biases it where those \
          flights differ from the rest: its `count` in summary.parquet says how many it is over, \
-         and its `min` and `max` how far the open ones could move it (printed beside it); raise \
-         integrator.time_limit_s"
+         and its `min` and `max` how far the open ones could move it (printed beside it); the \
+         sensitivities leave out those stopped before their drogue opened (every one, with no \
+         parachutes); raise integrator.time_limit_s"
             .to_string()
     };
     // One (a --nominal run's) said in the singular, its values not "in the percentiles" (a

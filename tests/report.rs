@@ -1688,3 +1688,62 @@ fn a_failed_nominal_is_drawn_to_its_failure_and_named() {
         "drawn no further than the opening"
     );
 }
+
+/// A tornado with nothing to draw is said, with why (a trial found every tornado of a run
+/// whose flights all timed out before their drogue gone without a word): 60 s stops every
+/// flight before its pulse has passed, so no flight is in the sensitivities.
+#[test]
+fn tornados_not_drawn_are_said_with_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    run(&RunOptions {
+        samples: Some(20),
+        backend: BackendChoice::Cpu,
+        sets: vec!["integrator.time_limit_s=60".into()],
+        ..options(REENTRY, &dir)
+    })
+    .expect("run succeeds");
+    let r = report(&ReportOptions {
+        trajectories: Some(0),
+        ..opts(&dir)
+    })
+    .expect("report");
+    assert!(
+        !r.figures.iter().any(|f| f.starts_with("sensitivity_")),
+        "{:?}",
+        r.figures
+    );
+    let said: Vec<&String> = r.notes.iter().filter(|n| n.contains("tornado")).collect();
+    assert_eq!(said.len(), 1, "{:?}", r.notes);
+    assert!(
+        said[0].contains("peak deceleration, peak heat flux, heat load")
+            && said[0].contains("0 of the flights are in the sensitivities"),
+        "{}",
+        said[0]
+    );
+    // A run whose flights land draws them all, and says nothing of them.
+    run(&RunOptions {
+        samples: Some(20),
+        backend: BackendChoice::Cpu,
+        force: true,
+        ..options(REENTRY, &dir)
+    })
+    .expect("run succeeds");
+    let r = report(&ReportOptions {
+        trajectories: Some(0),
+        force: true,
+        ..opts(&dir)
+    })
+    .expect("report");
+    let drawn = r
+        .figures
+        .iter()
+        .filter(|f| f.starts_with("sensitivity_"))
+        .count();
+    assert_eq!(drawn, 5, "{:?}", r.figures);
+    assert!(
+        !r.notes.iter().any(|n| n.contains("tornado")),
+        "{:?}",
+        r.notes
+    );
+}

@@ -27,9 +27,7 @@ pub(super) fn cruise_figures(
     if arrival.is_empty() {
         // Said, not left out silently (a trial found both figures gone without a word).
         notes.push(
-            "no sample reached the rendezvous: the rendezvous-date histogram and the time of \
-             flight's sensitivities are not drawn"
-                .into(),
+            "no sample reached the rendezvous: the rendezvous-date histogram is not drawn".into(),
         );
     } else {
         let mut markers = Vec::new();
@@ -157,12 +155,14 @@ pub(super) fn cruise_figures(
             plot: AnyPlot::Distance(distance),
         });
     }
-    for (out, label) in [
-        ("time_of_flight_days", "time of flight"),
-        ("propellant_used_kg", "propellant used"),
-    ] {
-        figs.extend(ctx.tornado(out, label)?);
-    }
+    ctx.tornados(
+        &[
+            ("time_of_flight_days", "time of flight"),
+            ("propellant_used_kg", "propellant used"),
+        ],
+        figs,
+        notes,
+    )?;
     Ok(table)
 }
 

@@ -798,6 +798,15 @@ fn replays(
     Ok(out)
 }
 
+/// What [`RunContext::tornado`] made of an output: its figure, or the flights its sensitivity
+/// rows are over where none has a coefficient, or nothing where the run has no
+/// sensitivity.parquet.
+enum TornadoOutcome {
+    Drawn(Box<Figure>),
+    Over(f64),
+    NoFile,
+}
+
 impl RunContext<'_> {
     /// How the samples that have a metric ended, e.g. "landed 9990, skipped_out 10".
     fn status_mix(&self, name: &str) -> Result<String, ReportError> {
@@ -907,10 +916,69 @@ impl RunContext<'_> {
             })
     }
 
+    /// The tornados of `outputs` (name, label), those with no coefficient to draw said in one
+    /// note with why (a trial found every tornado gone without a word where every flight timed
+    /// out before its values were the whole flight's).
+    fn tornados(
+        &self,
+        outputs: &[(&str, &str)],
+        figs: &mut Vec<Figure>,
+        notes: &mut Vec<String>,
+    ) -> Result<(), ReportError> {
+        let mut few = Vec::new();
+        let mut flat = Vec::new();
+        for &(output, label) in outputs {
+            match self.tornado(output, label)? {
+                TornadoOutcome::Drawn(f) => figs.push(*f),
+                TornadoOutcome::Over(n) if n < 3.0 => few.push((label, n)),
+                TornadoOutcome::Over(_) => flat.push(label),
+                TornadoOutcome::NoFile => {}
+            }
+        }
+        // A --nominal run's one flight has no sensitivities to draw, by design: nothing said.
+        if self.t.meta("dispersa.nominal") == Some("true") {
+            return Ok(());
+        }
+        let list = |l: Vec<&str>| match l.len() {
+            1 => l[0].to_string(),
+            n => format!("{} and {}", l[..n - 1].join(", "), l[n - 1]),
+        };
+        if !few.is_empty() {
+            let (lo, hi) = few.iter().fold((f64::INFINITY, 0.0f64), |(a, b), f| {
+                (a.min(f.1), b.max(f.1))
+            });
+            let counted = if lo == hi {
+                format!("{lo:.0}")
+            } else {
+                format!("{lo:.0} to {hi:.0}")
+            };
+            notes.push(format!(
+                "the sensitivity tornado{} of {} {} not drawn: {counted} of the flights {} in the \
+                 sensitivities, fewer than the 3 a rank correlation needs (failed flights, and \
+                 timeouts whose values are not the whole flight's, are left out)",
+                if few.len() > 1 { "s" } else { "" },
+                list(few.iter().map(|f| f.0).collect()),
+                if few.len() > 1 { "are" } else { "is" },
+                if lo == 1.0 && hi == 1.0 { "is" } else { "are" },
+            ));
+        }
+        if !flat.is_empty() {
+            notes.push(format!(
+                "the sensitivity tornado{} of {} {} not drawn: the output does not vary beyond \
+                 rounding or the integrator's tolerance over the flights in the sensitivities \
+                 (its rows in sensitivity.parquet are null)",
+                if flat.len() > 1 { "s" } else { "" },
+                list(flat.clone()),
+                if flat.len() > 1 { "are" } else { "is" },
+            ));
+        }
+        Ok(())
+    }
+
     /// A tornado of every input against `output`, strongest (|Spearman|) first.
-    fn tornado(&self, output: &str, label: &str) -> Result<Option<Figure>, ReportError> {
+    fn tornado(&self, output: &str, label: &str) -> Result<TornadoOutcome, ReportError> {
         let Some(s) = self.sens else {
-            return Ok(None);
+            return Ok(TornadoOutcome::NoFile);
         };
         let (inputs, outputs) = (s.strings("input")?, s.strings("output")?);
         let (rho, src) = (s.f64s("spearman")?, s.f64s("src")?);
@@ -929,7 +997,7 @@ impl RunContext<'_> {
             }
         }
         if rows.is_empty() {
-            return Ok(None);
+            return Ok(TornadoOutcome::Over(n));
         }
         rows.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         // What the drawing leaves out or bends, said in the caption (an audit of the report).
@@ -1027,7 +1095,7 @@ impl RunContext<'_> {
                 alone.join(", ")
             );
         }
-        Ok(Some(Figure {
+        Ok(TornadoOutcome::Drawn(Box::new(Figure {
             name: format!("sensitivity_{output}"),
             title: format!("What drives {label}"),
             caption: format!(
@@ -1039,7 +1107,7 @@ impl RunContext<'_> {
                 x_desc: format!("correlation with {output} (dimensionless)"),
                 rows,
             }),
-        }))
+        })))
     }
 
     /// A histogram of a metric with its limit and its 99.865th percentile marked.

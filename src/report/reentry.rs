@@ -550,15 +550,13 @@ pub(super) fn reentry_figures(
             ("crossrange_km", "crossrange"),
         ]
     };
-    for (out, label) in [
+    let outputs: Vec<(&str, &str)> = [
         ("peak_g", "peak deceleration"),
         ("peak_heat_flux_w_cm2", "peak heat flux"),
         ("heat_load_j_cm2", "heat load"),
     ]
     .into_iter()
     .chain(range)
-    {
-        figs.extend(ctx.tornado(out, label)?);
-    }
-    Ok(())
+    .collect();
+    ctx.tornados(&outputs, figs, notes)
 }
