@@ -523,12 +523,15 @@ fn cruise_report_reproduces_the_run_trajectories() {
     let mut thrusting = 0;
     for i in 0..t.rows {
         assert!(
-            ["thrust", "coast", "no power", "outage"].contains(&engine[i].as_str())
+            ["thrust", "coast", "no power", "outage", "ended"].contains(&engine[i].as_str())
                 && ["cruise", "approach"].contains(&stage[i].as_str()),
             "row {i}: {} {}",
             engine[i],
             stage[i]
         );
+        // Every flight's last row has ended, and only that row.
+        let last = i + 1 == t.rows || label[i + 1] != label[i];
+        assert_eq!(engine[i] == "ended", last, "row {i}");
         let (f, mdot) = (f[i].unwrap(), mdot[i].unwrap());
         assert_eq!(
             engine[i] == "thrust",
@@ -546,7 +549,7 @@ fn cruise_report_reproduces_the_run_trajectories() {
             (ve / (3000.0 * 9.80665) - 1.0).abs() < 0.1,
             "row {i}: {ve} m/s"
         );
-        if i + 1 < t.rows && label[i + 1] == label[i] {
+        if !last {
             assert!(on[i + 1].unwrap() > on[i].unwrap(), "row {i}: thrust time");
             assert!(m[i + 1].unwrap() < m[i].unwrap(), "row {i}: mass");
         }

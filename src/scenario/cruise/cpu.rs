@@ -102,8 +102,8 @@ pub struct EngineNow {
     pub thrust_n: f64,
     pub mdot_kg_s: f64,
     /// "thrust", "coast" (the guidance's choice, or the approach law's at no throttle), "no
-    /// power" (the guidance wants thrust and the power runs no thruster) or "outage" (wanted
-    /// and powered, in a missed-thrust outage).
+    /// power" (the guidance wants thrust and the power runs no thruster), "outage" (wanted
+    /// and powered, in a missed-thrust outage), or "ended" (the flight's end: no step follows).
     pub state: &'static str,
     /// The approach stage's relative-motion law is in force.
     pub approach: bool,
@@ -815,14 +815,20 @@ impl CruiseSample<'_> {
         } = self.step_mode(&mut c);
         let y: [f64; N_Y] = std::array::from_fn(|i| c[S_R + i]);
         let (r, v, m) = split(&y);
-        let thrust = self.thrust(r, v, m, s[S_T], held);
+        // A flight that has ended takes no further step.
+        let ended = s[S_STATUS] != ST_RUNNING as f64;
+        let thrust = (!ended)
+            .then(|| self.thrust(r, v, m, s[S_T], held))
+            .flatten();
         let (thrust_n, mdot_kg_s) = thrust.map_or((0.0, 0.0), |(_, f, mdot)| (f, mdot));
         EngineNow {
             thrusters: held.n_on,
             thrust_n,
             mdot_kg_s,
             // Held on at no throttle: the approach law's coast near the comet.
-            state: if thrust.is_some() {
+            state: if ended {
+                "ended"
+            } else if thrust.is_some() {
                 "thrust"
             } else if !wants || held.on {
                 "coast"
