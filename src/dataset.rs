@@ -116,8 +116,12 @@ impl<'a> InFlight<'a> {
         }
         let sc = self.sc;
         if !self.sens.full() {
-            let keep: Vec<bool> = outputs.iter().map(|o| sc.in_sensitivities(o)).collect();
-            self.sens.add(inputs, columns, &keep);
+            let failed: Vec<bool> = outputs
+                .iter()
+                .map(|o| o.status == sc.failed_status())
+                .collect();
+            let kept: Vec<bool> = outputs.iter().map(|o| sc.in_sensitivities(o)).collect();
+            self.sens.add(inputs, columns, &failed, &kept);
         }
         if let (Some(b), Some((la, lo))) = (self.bootstrap.as_mut(), sc.footprint()) {
             for (a, o) in columns[la].iter().zip(&columns[lo]) {
@@ -193,9 +197,12 @@ pub fn statistics(
                 &inputs,
                 &sens.inputs,
                 &derived,
-                &out_names,
-                &sens.outputs,
-                &fixed,
+                stats::sensitivity::Outputs {
+                    names: &out_names,
+                    values: &sens.outputs,
+                    kept: &sens.kept,
+                    fixed: &fixed,
+                },
                 workers.min(2),
             )
         });
@@ -426,7 +433,8 @@ fn first_pass<'a>(
             .iter()
             .map(|m| crate::output::float_column(batch, m))
             .collect::<Result<_, _>>()?;
-        let mut keep = Vec::with_capacity(batch.num_rows());
+        let mut failed = Vec::with_capacity(batch.num_rows());
+        let mut kept = Vec::with_capacity(batch.num_rows());
         for r in 0..batch.num_rows() {
             let name = status.value(r);
             let index = names.iter().position(|n| *n == name).ok_or_else(|| {
@@ -445,7 +453,8 @@ fn first_pass<'a>(
                 }),
             };
             acc.add(&o);
-            keep.push(sc.in_sensitivities(&o));
+            failed.push(o.status == sc.failed_status());
+            kept.push(sc.in_sensitivities(&o));
         }
         if !sens.full() {
             let in_cols: Vec<Vec<f64>> = inputs
@@ -453,7 +462,7 @@ fn first_pass<'a>(
                 .map(|n| crate::output::float_column(batch, n).map(|c| c.values().to_vec()))
                 .collect::<Result<_, _>>()?;
             let out_cols: Vec<Vec<Option<f64>>> = outs.iter().map(|c| c.iter().collect()).collect();
-            sens.add(&in_cols, &out_cols, &keep);
+            sens.add(&in_cols, &out_cols, &failed, &kept);
         }
         Ok(std::ops::ControlFlow::Continue(()))
     })?;

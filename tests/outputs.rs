@@ -392,6 +392,15 @@ fn sensitivities_leave_out_the_timeouts_whose_values_are_not_the_flights() {
     let (sens, _) = read(&out.join("sensitivity.parquet"));
     let outputs = str_col(&sens, "output");
     let count = i64_col(&sens, "count");
+    // The summary keeps every flight's values, the timeouts' included (they are in its
+    // percentiles, as the timeout note says): a review found the sensitivities' rule leaking
+    // into the summary, which reads its values from the same first samples.
+    let (summary, _) = read(&out.join("summary.parquet"));
+    let (metrics, summary_count, mean) = (
+        str_col(&summary, "metric"),
+        i64_col(&summary, "count"),
+        f64_col(&summary, "mean"),
+    );
     for metric in ["peak_g", "heat_load_j_cm2", "time_peak_heat_s"] {
         let col = f64_col(&samples, metric);
         let kept = (0..status.len())
@@ -404,6 +413,22 @@ fn sensitivities_leave_out_the_timeouts_whose_values_are_not_the_flights() {
         assert!(
             col.iter().filter(|v| v.is_some()).count() > kept,
             "{metric}: the timeouts left out hold values"
+        );
+        let flown: Vec<f64> = (0..status.len())
+            .filter(|&k| status[k] != "failed")
+            .filter_map(|k| col[k])
+            .collect();
+        let r = metrics.iter().position(|m| m == metric).unwrap();
+        assert_eq!(
+            summary_count[r] as usize,
+            flown.len(),
+            "{metric} summary count"
+        );
+        let m = flown.iter().sum::<f64>() / flown.len() as f64;
+        // The mean summed in another order: f64 rounding of 100 values.
+        assert!(
+            (mean[r].unwrap() - m).abs() <= 1e-12 * m.abs(),
+            "{metric} mean"
         );
         let rows: Vec<usize> = (0..outputs.len())
             .filter(|&k| outputs[k] == metric)

@@ -49,12 +49,15 @@ pub struct SummaryRow {
 /// settle to +-0.005 long before; the cap bounds the memory and the sorting of huge runs).
 pub const SENSITIVITY_SAMPLES: usize = 200_000;
 
-/// Inputs and outputs of the samples kept for sensitivity: NaN where undefined, and for every
-/// output of a flight that the scenario leaves out ([`crate::scenario::Scenario::in_sensitivities`]:
-/// a failed one, and a timeout whose values are of the flight so far).
+/// Inputs and outputs (NaN where undefined or failed) of the first samples, for the
+/// sensitivities and, where they hold every sample, the summary's passes over each metric; and
+/// which samples the sensitivities take ([`crate::scenario::Scenario::in_sensitivities`]: not a
+/// timeout whose values are of the flight so far, which the summary keeps).
 pub struct SensitivityData {
     pub inputs: Vec<Vec<f64>>,
     pub outputs: Vec<Vec<f64>>,
+    /// Per sample: whether the sensitivities take it.
+    pub kept: Vec<bool>,
     /// Whether an output of a sample that did not fail was a NaN value, which `outputs`
     /// cannot tell from an undefined one.
     pub nan_values: bool,
@@ -65,6 +68,7 @@ impl SensitivityData {
         SensitivityData {
             inputs: vec![Vec::new(); n_inputs],
             outputs: vec![Vec::new(); n_outputs],
+            kept: Vec::new(),
             nan_values: false,
         }
     }
@@ -74,15 +78,24 @@ impl SensitivityData {
         self.outputs.first().map_or(0, |c| c.len()) >= SENSITIVITY_SAMPLES
     }
 
-    pub fn add(&mut self, inputs: &[Vec<f64>], outputs: &[Vec<Option<f64>>], keep: &[bool]) {
+    /// A chunk's samples: their input and output columns, whether each failed, and whether
+    /// the sensitivities take it.
+    pub fn add(
+        &mut self,
+        inputs: &[Vec<f64>],
+        outputs: &[Vec<Option<f64>>],
+        failed: &[bool],
+        kept: &[bool],
+    ) {
         let have = self.outputs.first().map_or(0, |c| c.len());
-        let take = keep.len().min(SENSITIVITY_SAMPLES.saturating_sub(have));
+        let take = failed.len().min(SENSITIVITY_SAMPLES.saturating_sub(have));
         for (dst, src) in self.inputs.iter_mut().zip(inputs) {
             dst.extend_from_slice(&src[..take]);
         }
+        self.kept.extend_from_slice(&kept[..take]);
         for (dst, src) in self.outputs.iter_mut().zip(outputs) {
-            dst.extend(src[..take].iter().zip(keep).map(|(v, keep)| {
-                if !keep {
+            dst.extend(src[..take].iter().zip(failed).map(|(v, failed)| {
+                if *failed {
                     f64::NAN
                 } else {
                     self.nan_values |= v.is_some_and(f64::is_nan);

@@ -92,8 +92,19 @@ fn standardise(x: &[f64]) -> Option<Vec<f64>> {
     (s > 0.0).then(|| x.iter().map(|v| (v - m) / s).collect())
 }
 
+/// The outputs [`sensitivities`] ranks: their names and values (one a sample, NaN where
+/// undefined), the samples it takes (`kept`) and those the configuration fixes (`fixed`).
+#[derive(Clone, Copy)]
+pub struct Outputs<'a> {
+    pub names: &'a [String],
+    pub values: &'a [Vec<f64>],
+    pub kept: &'a [bool],
+    pub fixed: &'a [bool],
+}
+
 /// Sensitivities of every output to every input. `inputs[j]` and `outputs[k]` hold one value per
-/// sample (NaN where an output is undefined); `names` label them. An input that is `derived`
+/// sample (NaN where an output is undefined); `names` label them; a sample counts only where it
+/// is `kept` (the scenario's `in_sensitivities`). An input that is `derived`
 /// (a function of the others, as bplane mode's entry state is of the sampled delivery) has its
 /// Spearman correlation but stays out of the regression, whose design it would make singular
 /// (its SRC is None). An output that is `fixed` (by the configuration, its spread the
@@ -104,12 +115,19 @@ pub fn sensitivities(
     input_names: &[String],
     inputs: &[Vec<f64>],
     derived: &[bool],
-    output_names: &[String],
-    outputs: &[Vec<f64>],
-    fixed: &[bool],
+    out: Outputs,
     workers: usize,
 ) -> Vec<Sensitivity> {
-    let whole = |y: &[f64]| y.iter().all(|v| v.is_finite());
+    let Outputs {
+        names: output_names,
+        values: outputs,
+        kept,
+        fixed,
+    } = out;
+    // A sample counts where the output is defined and the sample is kept (`kept`: not a timeout
+    // whose values are of the flight so far).
+    let counts = |y: &[f64], i: usize| y[i].is_finite() && kept[i];
+    let whole = |y: &[f64]| (0..y.len()).all(|i| counts(y, i));
     // Ranks of each input over every sample, and the regression's factorisation over every
     // sample, shared by the outputs defined on every sample (the same matrix: the same
     // factors).
@@ -130,7 +148,7 @@ pub fn sensitivities(
             let (kept_y, kept_xs): (Vec<f64>, Vec<Vec<f64>>) = if whole {
                 (Vec::new(), Vec::new())
             } else {
-                let keep: Vec<usize> = (0..y_all.len()).filter(|&i| y_all[i].is_finite()).collect();
+                let keep: Vec<usize> = (0..y_all.len()).filter(|&i| counts(y_all, i)).collect();
                 (
                     keep.iter().map(|&i| y_all[i]).collect(),
                     inputs
@@ -262,9 +280,12 @@ mod tests {
             &["x".into()],
             std::slice::from_ref(&x),
             &[false],
-            &["y".into()],
-            &[y],
-            &[false],
+            Outputs {
+                names: &["y".into()],
+                values: &[y],
+                kept: &[true; 50],
+                fixed: &[false],
+            },
             1,
         );
         assert!(rows[0].spearman.is_none() && rows[0].src.is_none() && rows[0].r2.is_none());
@@ -274,9 +295,12 @@ mod tests {
                 &["x".into()],
                 std::slice::from_ref(&x),
                 &[false],
-                &["y".into()],
-                std::slice::from_ref(&y),
-                &[fixed],
+                Outputs {
+                    names: &["y".into()],
+                    values: std::slice::from_ref(&y),
+                    kept: &[true; 50],
+                    fixed: &[fixed],
+                },
                 1,
             )
         };
@@ -310,9 +334,12 @@ mod tests {
             &names,
             &xs,
             &[false, false, true],
-            &["y".into()],
-            std::slice::from_ref(&y),
-            &[false],
+            Outputs {
+                names: &["y".into()],
+                values: std::slice::from_ref(&y),
+                kept: &[true; 300],
+                fixed: &[false],
+            },
             1,
         );
         let (alone, _) = regression(Design::new(&xs[..2], &[false, false]).as_ref(), 2, &y);
