@@ -152,6 +152,20 @@ fn a_kill_inside_the_swap_is_recovered_by_the_next_start() {
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(err(&o).contains("removed"), "{}", err(&o));
     assert!(!d.join(".r.partial-424243.replaced").exists());
+    // Killed inside the trial move that --force makes before the work: --out absent, put back.
+    std::fs::rename(d.join("r"), d.join(".r.moving")).unwrap();
+    let o = run(d, "r", false);
+    assert!(err(&o).contains("restored"), "{}", err(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(d.join("r/samples.parquet").exists() && !d.join(".r.moving").exists());
+    // The same with a directory made at --out meanwhile: both kept, and the choice left to
+    // the user (under the commit's name the moved one would have been deleted: a review).
+    std::fs::rename(d.join("r"), d.join(".r.moving")).unwrap();
+    std::fs::create_dir(d.join("r")).unwrap();
+    let o = run(d, "r", true);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("keep the one you want"), "{}", err(&o));
+    assert!(d.join(".r.moving/samples.parquet").exists());
 }
 
 /// What a bad-input trial lost: folders of the user's under dispersa's temporary names beside
@@ -395,7 +409,7 @@ fn an_old_output_that_cannot_be_deleted_is_said_and_named() {
         eprintln!("chattr +i is not available here: not tested");
         return;
     }
-    let aside = d.join(".old.replaced");
+    let aside = d.join(".old.leftover");
     let first = run(d, "old", true);
     let second = run(d, "old", true);
     let stuck = aside.join("samples.parquet");
@@ -409,7 +423,7 @@ fn an_old_output_that_cannot_be_deleted_is_said_and_named() {
     );
     assert_eq!(second.status.code(), Some(2), "{}", err(&second));
     assert!(
-        err(&second).contains("holds what an earlier run replaced")
+        err(&second).contains("holds what is left of an output that an earlier run replaced")
             && !err(&second).contains("did not write"),
         "{}",
         err(&second)

@@ -512,11 +512,14 @@ pub fn check_not_inside_output(out: &Path, kind: DirKind) -> Result<(), String> 
 }
 
 /// Whether `name`, beside `--out NAME`, is one of the temporary names dispersa writes there and
-/// later removes or renames: `.NAME.partial` (and earlier builds' `.NAME.partial-...`) and
-/// `.NAME.replaced`.
+/// later removes or renames: `.NAME.partial` (and earlier builds' `.NAME.partial-...`),
+/// `.NAME.replaced` (an old output during the swap), `.NAME.moving` (during the trial move) and
+/// `.NAME.leftover` (what could not be removed of an old output).
 fn is_temporary(file: &str, name: &str) -> bool {
     file == format!(".{name}.partial")
         || file == format!(".{name}.replaced")
+        || file == format!(".{name}.moving")
+        || file == format!(".{name}.leftover")
         || file.starts_with(&format!(".{name}.partial-"))
 }
 
@@ -537,13 +540,14 @@ fn check_temporaries(parent: &Path, name: &str, out: &Path) -> Result<(), String
         let path = e.path();
         let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
         if !is_dir || !temporary_of_ours(&path, file.starts_with(&format!(".{name}.partial-"))) {
-            // An earlier build left what it could not remove aside unmarked (`RunDir::commit`).
-            if is_dir && file.ends_with(".replaced") {
+            // What could not be removed of an old output can be left unmarked (one from before
+            // the markers, or an earlier build's: `RunDir::commit`).
+            if is_dir && (file.ends_with(".replaced") || file.ends_with(".leftover")) {
                 return Err(format!(
                     "--out {}: {} beside it bears the name dispersa gives an old output that \
                      --force moves aside, but holds no {MARKER} marker, so dispersa cannot tell \
-                     it is its own (builds before 2026-12-07 left an old output that they could \
-                     not remove entirely so); look into it, then remove it or move it away",
+                     it is its own (what could not be removed of an old output can be left so); \
+                     look into it, then remove it or move it away",
                     out.display(),
                     path.display()
                 ));
@@ -598,6 +602,8 @@ fn own_leftover(path: &Path, name: &str) -> bool {
     let temporary = name.starts_with('.')
         && (name.ends_with(".partial")
             || name.ends_with(".replaced")
+            || name.ends_with(".moving")
+            || name.ends_with(".leftover")
             || name.contains(".partial-")
             || name.contains(".creating-"));
     if temporary && path.is_dir() {
@@ -670,48 +676,94 @@ fn remove_old_output(aside: &Path) -> std::io::Result<()> {
 
 /// A kill between the two renames of [`RunDir::commit`] leaves the old directory aside
 /// (`.NAME.replaced`; earlier builds: `.NAME.partial-PID.replaced`): put it back when `out` is
-/// missing, else (the new one is in place) remove it.
+/// missing, else (the new one is in place) remove it. A kill inside [`check_movable`]'s trial
+/// leaves `out` itself at `.NAME.moving`: put back, and never removed. What a commit could not
+/// remove (`.NAME.leftover`) is removed, or refused until it is removed by hand.
 fn recover_swap(parent: &Path, name: &str, out: &Path) -> Result<Vec<String>, String> {
     let mut notes = Vec::new();
     let Ok(entries) = std::fs::read_dir(parent) else {
         return Ok(notes);
     };
-    for e in entries.flatten() {
-        let file = e.file_name().to_string_lossy().to_string();
-        let is_aside = is_temporary(&file, name) && file.ends_with(".replaced");
-        if !is_aside {
-            continue;
-        }
-        let aside = e.path();
-        if !out.exists() {
-            std::fs::rename(&aside, out).map_err(|err| {
-                format!(
-                    "restoring {} from {}: {err}",
-                    out.display(),
-                    aside.display()
-                )
-            })?;
-            notes.push(format!(
-                "restored {} from {}: an earlier run was stopped while replacing it",
+    // `out` put back from `aside`, and the note that says so.
+    let restore = |aside: &Path, why: &str| -> Result<String, String> {
+        std::fs::rename(aside, out).map_err(|err| {
+            format!(
+                "restoring {} from {}: {err}",
                 out.display(),
                 aside.display()
-            ));
-        } else {
+            )
+        })?;
+        Ok(format!(
+            "restored {} from {}: {why}",
+            out.display(),
+            aside.display()
+        ))
+    };
+    let (replaced, moving, leftover) = (
+        format!(".{name}.replaced"),
+        format!(".{name}.moving"),
+        format!(".{name}.leftover"),
+    );
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().to_string();
+        let aside = e.path();
+        if file == moving {
+            // `out` itself, moved by the trial of [`check_movable`]: put back, never removed
+            // (something made `out` again meanwhile: both are the user's to sort out).
+            if out.exists() {
+                return Err(format!(
+                    "{} is {} as it was before a trial move that was not undone, and {} exists \
+                     again beside it; keep the one you want as {}, then run again",
+                    aside.display(),
+                    out.display(),
+                    out.display(),
+                    out.display()
+                ));
+            }
+            notes.push(restore(
+                &aside,
+                "an earlier command was stopped while checking that it could be moved",
+            )?);
+        } else if file == leftover {
+            // What an earlier commit could not remove entirely: never restored.
             remove_old_output(&aside).map_err(|err| {
                 format!(
-                    "{} holds what an earlier run replaced at {}, and it cannot be removed \
-                     ({err}); remove it by hand (make what is immutable in it mutable first), \
-                     then run again",
+                    "{} holds what is left of an output that an earlier run replaced at {}, \
+                     which could not be removed ({err}); remove it by hand (make what is \
+                     immutable in it mutable first), then run again",
                     aside.display(),
                     out.display()
                 )
             })?;
             notes.push(format!(
-                "removed {}: what {} held before an earlier run replaced it (that run was \
-                 stopped before removing it)",
-                aside.display(),
-                out.display()
+                "removed {}: what was left of an output that an earlier run replaced",
+                aside.display()
             ));
+        } else if file == replaced
+            || (file.starts_with(&format!(".{name}.partial-")) && file.ends_with(".replaced"))
+        {
+            if !out.exists() {
+                notes.push(restore(
+                    &aside,
+                    "an earlier run was stopped while replacing it",
+                )?);
+            } else {
+                remove_old_output(&aside).map_err(|err| {
+                    format!(
+                        "{} holds what an earlier run replaced at {}, and it cannot be removed \
+                         ({err}); remove it by hand (make what is immutable in it mutable \
+                         first), then run again",
+                        aside.display(),
+                        out.display()
+                    )
+                })?;
+                notes.push(format!(
+                    "removed {}: what {} held before an earlier run replaced it (that run was \
+                     stopped before removing it)",
+                    aside.display(),
+                    out.display()
+                ));
+            }
         }
     }
     Ok(notes)
@@ -796,11 +848,12 @@ fn check_target(out: &Path, replace: bool) -> Result<(), String> {
 /// renaming it aside once the new output is complete ([`RunDir::commit`]). Try that rename now, and put the directory back, so that one which
 /// cannot be moved (an immutable one, or one on a file system that refuses) is refused before
 /// the work rather than after it (a review: the whole run was computed, then lost with exit 1).
-/// The name aside is the commit's, so a kill between the two renames is recovered as one inside
-/// the commit is ([`recover_swap`]).
+/// The name aside (`.NAME.moving`) is the trial's own: a kill between the two renames is undone
+/// by the next start ([`recover_swap`]), which never removes it (a review: under the commit's
+/// name, a directory made at `out` meanwhile would have had it deleted).
 fn check_movable(out: &Path) -> Result<(), String> {
     let (parent, name) = parent_and_name(out);
-    let aside = parent.join(format!(".{name}.replaced"));
+    let aside = parent.join(format!(".{name}.moving"));
     if let Err(err) = std::fs::rename(out, &aside) {
         return Err(format!(
             "--out {} cannot be moved aside ({err}), which replacing it takes once the new \
@@ -811,7 +864,7 @@ fn check_movable(out: &Path) -> Result<(), String> {
     std::fs::rename(&aside, out).map_err(|err| {
         format!(
             "putting {} back after a trial move to {}: {err}; the next dispersa command on it \
-             restores it",
+             restores it where nothing has taken its place",
             out.display(),
             aside.display()
         )
@@ -1032,15 +1085,21 @@ impl RunDir {
             ))(e));
         }
         if had_old {
-            // What cannot be removed (an immutable file inside: a new-user trial) stays aside,
-            // said.
+            // What cannot be removed (an immutable file inside: a new-user trial) is said, and
+            // kept under a name of its own, which the next start never restores as `out`
+            // (`.NAME.replaced` would be, were `out` gone: a review).
             if let Err(err) = remove_old_output(&aside) {
+                let leftover = parent.join(format!(".{name}.leftover"));
+                let kept = match std::fs::rename(&aside, &leftover) {
+                    Ok(()) => leftover,
+                    Err(_) => aside,
+                };
                 eprintln!(
                     "dispersa: warning: the new output is in place, but what {} held before, \
                      moved aside to {}, could not be removed entirely ({err}); remove it by hand \
                      before the next run to {}",
                     self.final_dir.display(),
-                    aside.display(),
+                    kept.display(),
                     self.final_dir.display()
                 );
             }
