@@ -115,8 +115,6 @@ pub fn list(
     Ok(parts)
 }
 
-/// Whether `parts` (in index order) hold exactly the samples of `range`, each once; else what
-/// is missing or doubled.
 /// A block of sample indices as people write one: first to last, both included ("1000 to
 /// 1999"; Rust's end-exclusive `1000..2000` in the metadata read as one more sample).
 pub fn samples_text(range: &std::ops::Range<u64>) -> String {
@@ -127,6 +125,8 @@ pub fn samples_text(range: &std::ops::Range<u64>) -> String {
     }
 }
 
+/// Whether `parts` (in index order) hold exactly the samples of `range`, each once; else what
+/// is missing or doubled.
 pub fn check_covers(parts: &[Part], range: &std::ops::Range<u64>) -> Result<(), String> {
     let mut cursor = range.start;
     for p in parts {
@@ -138,10 +138,17 @@ pub fn check_covers(parts: &[Part], range: &std::ops::Range<u64>) -> Result<(), 
         }
         cursor += p.rows;
     }
-    if cursor != range.end {
+    if cursor < range.end {
         return Err(format!(
             "samples {} are missing",
             samples_text(&(cursor..range.end))
+        ));
+    }
+    if cursor > range.end {
+        return Err(format!(
+            "the parts hold samples beyond {}, the last of {}",
+            range.end.saturating_sub(1),
+            samples_text(range)
         ));
     }
     Ok(())

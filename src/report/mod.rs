@@ -799,8 +799,8 @@ fn replays(
 }
 
 /// What [`RunContext::tornado`] made of an output: its figure, or the flights its sensitivity
-/// rows are over where none has a coefficient, or nothing where the run has no
-/// sensitivity.parquet.
+/// rows are over where none has a coefficient, or nothing where the run's sensitivity.parquet
+/// has no rows of it (none at all, or an earlier build's).
 enum TornadoOutcome {
     Drawn(Box<Figure>),
     Over(f64),
@@ -953,13 +953,14 @@ impl RunContext<'_> {
                 format!("{lo:.0} to {hi:.0}")
             };
             notes.push(format!(
-                "the sensitivity tornado{} of {} {} not drawn: {counted} of the flights {} in the \
-                 sensitivities, fewer than the 3 a rank correlation needs (failed flights, and \
-                 timeouts whose values are not the whole flight's, are left out)",
+                "the sensitivity tornado{} of {} {} not drawn: the output has a value on \
+                 {counted} of the flights in the sensitivities, fewer than the 3 a rank \
+                 correlation needs (an output is defined only where its event came, a landing \
+                 or a rendezvous; failed flights, and timeouts whose values are not the whole \
+                 flight's, are left out)",
                 if few.len() > 1 { "s" } else { "" },
                 list(few.iter().map(|f| f.0).collect()),
                 if few.len() > 1 { "are" } else { "is" },
-                if lo == 1.0 && hi == 1.0 { "is" } else { "are" },
             ));
         }
         if !flat.is_empty() {
@@ -987,14 +988,20 @@ impl RunContext<'_> {
         let mut rows: Vec<(String, f64, Option<f64>)> = Vec::new();
         let mut model_r2 = None;
         let mut n = 0.0f64;
+        let mut seen = false;
         for k in 0..inputs.len() {
             if outputs[k] == output {
+                seen = true;
                 if let Some(r) = rho[k] {
                     rows.push((inputs[k].clone(), r, src[k]));
                 }
                 model_r2 = model_r2.or(r2[k]);
                 n = n.max(count[k].unwrap_or(0.0));
             }
+        }
+        if !seen {
+            // A sensitivity.parquet of an earlier build, without this output.
+            return Ok(TornadoOutcome::NoFile);
         }
         if rows.is_empty() {
             return Ok(TornadoOutcome::Over(n));

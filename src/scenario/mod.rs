@@ -71,12 +71,12 @@ impl Probability {
     }
 }
 
-/// The `failure_reason` of a sample whose inputs were in range but whose state became
-/// non-finite (or whose integration could not go on) in flight.
 /// The status of a flight the integrator's time limit stopped, in every scenario: its values are
 /// of the flight so far.
 pub const TIMEOUT: &str = "timeout";
 
+/// The `failure_reason` of a sample whose inputs were in range but whose state became
+/// non-finite (or whose integration could not go on) in flight.
 pub const FAILED_IN_FLIGHT: &str = "non-finite state in flight";
 
 /// What [`Scenario::summary_notes`] reads of a summary.parquet row.
