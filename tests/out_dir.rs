@@ -166,6 +166,15 @@ fn a_kill_inside_the_swap_is_recovered_by_the_next_start() {
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("keep the one you want"), "{}", err(&o));
     assert!(d.join(".r.moving/samples.parquet").exists());
+    // Killed inside the swap, and an empty directory made at --out since: the old output aside
+    // is kept, as it may be the only copy (a review: it was deleted, being taken for replaced).
+    std::fs::remove_dir(d.join("r")).unwrap();
+    std::fs::rename(d.join(".r.moving"), d.join(".r.replaced")).unwrap();
+    std::fs::create_dir(d.join("r")).unwrap();
+    let o = run(d, "r", true);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("keep the one you want"), "{}", err(&o));
+    assert!(d.join(".r.replaced/samples.parquet").exists());
 }
 
 /// What a bad-input trial lost: folders of the user's under dispersa's temporary names beside

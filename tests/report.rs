@@ -1720,7 +1720,7 @@ fn tornados_not_drawn_are_said_with_why() {
     assert_eq!(said.len(), 1, "{:?}", r.notes);
     assert!(
         said[0].contains("peak deceleration, peak heat flux, heat load")
-            && said[0].contains("has a value on 0 of the flights in the sensitivities"),
+            && said[0].contains("each output has a value on 0 of the flights in the sensitivities"),
         "{}",
         said[0]
     );

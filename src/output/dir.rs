@@ -5,7 +5,10 @@
 //! Beside `--out NAME` in its parent: `.NAME.lock` (the advisory lock, removed by its holder
 //! when the command ends; a killed process leaves it, and the next takes it over), `.NAME.partial`
 //! (a run in progress, or one interrupted: `--resume` continues it) and, for a moment while
-//! swapping, `.NAME.replaced` (the directory being replaced). Every directory dispersa writes
+//! swapping, `.NAME.replaced` (the directory being replaced); for a moment before the work,
+//! `.NAME.moving` (`--out` itself, moved and put back to check that it can be); and, where the
+//! old directory could not be removed entirely, `.NAME.leftover` (what is left of it, until the
+//! user removes it). Every directory dispersa writes
 //! holds a [`MARKER`] file naming what it is (and, for a run or a shard, which run: its
 //! [`Identity`]), and `--force` replaces nothing else.
 
@@ -544,9 +547,10 @@ fn check_temporaries(parent: &Path, name: &str, out: &Path) -> Result<(), String
             // the markers, or an earlier build's: `RunDir::commit`).
             if is_dir && (file.ends_with(".replaced") || file.ends_with(".leftover")) {
                 return Err(format!(
-                    "--out {}: {} beside it bears the name dispersa gives an old output that \
-                     --force moves aside, but holds no {MARKER} marker, so dispersa cannot tell \
-                     it is its own (what could not be removed of an old output can be left so); \
+                    "--out {}: {} beside it bears the name dispersa gives an old output that it \
+                     replaces (.NAME.replaced while it swaps them, .NAME.leftover for what it \
+                     could not remove), but holds no {MARKER} marker, so dispersa cannot tell it \
+                     is its own (what could not be removed of an old output can be left so); \
                      look into it, then remove it or move it away",
                     out.display(),
                     path.display()
@@ -747,6 +751,17 @@ fn recover_swap(parent: &Path, name: &str, out: &Path) -> Result<Vec<String>, St
                     &aside,
                     "an earlier run was stopped while replacing it",
                 )?);
+            } else if written_by_dispersa(out).is_none() {
+                // Not the new output in place (an empty directory made at `out` after a kill
+                // between the swap's renames): the moved one may be the only copy (a review).
+                return Err(format!(
+                    "{} holds the output that an earlier run was replacing at {}, and {} exists \
+                     again but is no dispersa output; keep the one you want as {}, then run again",
+                    aside.display(),
+                    out.display(),
+                    out.display(),
+                    out.display()
+                ));
             } else {
                 remove_old_output(&aside).map_err(|err| {
                     format!(

@@ -144,6 +144,9 @@ pub fn check_covers(parts: &[Part], range: &std::ops::Range<u64>) -> Result<(), 
             samples_text(&(cursor..range.end))
         ));
     }
+    if cursor > range.end && range.is_empty() {
+        return Err("the parts hold samples where none are wanted".to_string());
+    }
     if cursor > range.end {
         return Err(format!(
             "the parts hold samples beyond {}, the last of {}",

@@ -953,14 +953,18 @@ impl RunContext<'_> {
                 format!("{lo:.0} to {hi:.0}")
             };
             notes.push(format!(
-                "the sensitivity tornado{} of {} {} not drawn: the output has a value on \
-                 {counted} of the flights in the sensitivities, fewer than the 3 a rank \
-                 correlation needs (an output is defined only where its event came, a landing \
-                 or a rendezvous; failed flights, and timeouts whose values are not the whole \
-                 flight's, are left out)",
+                "the sensitivity tornado{} of {} {} not drawn: {} a value on {counted} of the \
+                 flights in the sensitivities, fewer than the 3 a rank correlation needs (an \
+                 output is defined only where its event came, a landing or a rendezvous; failed \
+                 flights, and timeouts whose values are not the whole flight's, are left out)",
                 if few.len() > 1 { "s" } else { "" },
                 list(few.iter().map(|f| f.0).collect()),
                 if few.len() > 1 { "are" } else { "is" },
+                if few.len() > 1 {
+                    "each output has"
+                } else {
+                    "the output has"
+                },
             ));
         }
         if !flat.is_empty() {
