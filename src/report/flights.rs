@@ -340,13 +340,7 @@ fn agreement(
             format!("{whose} {noun}{verb} {how}")
         })
         .collect();
-    Ok(format!(
-        " {} with samples.parquet.",
-        match list.len() {
-            1 => list[0].clone(),
-            n => format!("{} and {}", list[..n - 1].join(", "), list[n - 1]),
-        }
-    ))
+    Ok(format!(" {} with samples.parquet.", super::and_list(&list)))
 }
 
 /// The flights' points as trajectories.parquet's rows.

@@ -939,10 +939,6 @@ impl RunContext<'_> {
         if self.t.meta("dispersa.nominal") == Some("true") {
             return Ok(());
         }
-        let list = |l: Vec<&str>| match l.len() {
-            1 => l[0].to_string(),
-            n => format!("{} and {}", l[..n - 1].join(", "), l[n - 1]),
-        };
         if !few.is_empty() {
             let (lo, hi) = few.iter().fold((f64::INFINITY, 0.0f64), |(a, b), f| {
                 (a.min(f.1), b.max(f.1))
@@ -958,7 +954,7 @@ impl RunContext<'_> {
                  output is defined only where its event came, a landing or a rendezvous; failed \
                  flights, and timeouts whose values are not the whole flight's, are left out)",
                 if few.len() > 1 { "s" } else { "" },
-                list(few.iter().map(|f| f.0).collect()),
+                and_list(&few.iter().map(|f| f.0).collect::<Vec<_>>()),
                 if few.len() > 1 { "are" } else { "is" },
                 if few.len() > 1 {
                     "each output has"
@@ -973,7 +969,7 @@ impl RunContext<'_> {
                  rounding or the integrator's tolerance over the flights in the sensitivities \
                  (its rows in sensitivity.parquet are null)",
                 if flat.len() > 1 { "s" } else { "" },
-                list(flat.clone()),
+                and_list(&flat),
                 if flat.len() > 1 { "are" } else { "is" },
             ));
         }
@@ -1221,6 +1217,18 @@ fn tally<'a>(statuses: impl Iterator<Item = &'a str>) -> String {
         .join(", ")
 }
 
+/// Items in words: "a", "a and b", "a, b and c" (empty: "").
+pub(super) fn and_list<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", rest.join(", "), last.as_ref())
+        }
+    }
+}
+
 /// The sample indices a run holds, as runs of consecutive ones ("samples 0 to 999 and 2000 to
 /// 2999"): a merged dataset with a shard missing has a gap that the lowest and highest alone
 /// hide (a review). At most four runs are named, then how many more.
@@ -1239,9 +1247,8 @@ fn held_samples(mut ids: Vec<u64>) -> String {
         .iter()
         .take(SHOWN)
         .map(|&(lo, hi)| match hi - lo {
-            0 => format!("{lo}"),
             1 => format!("{lo}, {hi}"),
-            _ => format!("{lo} to {hi}"),
+            _ => crate::output::samples_text(&(lo..hi + 1)),
         })
         .collect();
     if runs.len() > SHOWN {
@@ -1251,11 +1258,10 @@ fn held_samples(mut ids: Vec<u64>) -> String {
             if more == 1 { "" } else { "s" }
         ));
     }
-    let list = match named.len() {
-        0 => return "no samples".into(),
-        1 => named.remove(0),
-        n => format!("{} and {}", named[..n - 1].join(", "), named[n - 1]),
-    };
+    if named.is_empty() {
+        return "no samples".into();
+    }
+    let list = and_list(&named);
     let one = runs.len() == 1 && runs[0].0 == runs[0].1;
     format!("{} {list}", if one { "sample" } else { "samples" })
 }
