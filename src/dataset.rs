@@ -116,12 +116,8 @@ impl<'a> InFlight<'a> {
         }
         let sc = self.sc;
         if !self.sens.full() {
-            let failed: Vec<bool> = outputs
-                .iter()
-                .map(|o| o.status == sc.failed_status())
-                .collect();
             let kept: Vec<bool> = outputs.iter().map(|o| sc.in_sensitivities(o)).collect();
-            self.sens.add(inputs, columns, &failed, &kept);
+            self.sens.add(inputs, columns, &kept);
         }
         if let (Some(b), Some((la, lo))) = (self.bootstrap.as_mut(), sc.footprint()) {
             for (a, o) in columns[la].iter().zip(&columns[lo]) {
@@ -433,7 +429,6 @@ fn first_pass<'a>(
             .iter()
             .map(|m| crate::output::float_column(batch, m))
             .collect::<Result<_, _>>()?;
-        let mut failed = Vec::with_capacity(batch.num_rows());
         let mut kept = Vec::with_capacity(batch.num_rows());
         for r in 0..batch.num_rows() {
             let name = status.value(r);
@@ -453,7 +448,6 @@ fn first_pass<'a>(
                 }),
             };
             acc.add(&o);
-            failed.push(o.status == sc.failed_status());
             kept.push(sc.in_sensitivities(&o));
         }
         if !sens.full() {
@@ -462,7 +456,7 @@ fn first_pass<'a>(
                 .map(|n| crate::output::float_column(batch, n).map(|c| c.values().to_vec()))
                 .collect::<Result<_, _>>()?;
             let out_cols: Vec<Vec<Option<f64>>> = outs.iter().map(|c| c.iter().collect()).collect();
-            sens.add(&in_cols, &out_cols, &failed, &kept);
+            sens.add(&in_cols, &out_cols, &kept);
         }
         Ok(std::ops::ControlFlow::Continue(()))
     })?;

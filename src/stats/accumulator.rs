@@ -78,29 +78,20 @@ impl SensitivityData {
         self.outputs.first().map_or(0, |c| c.len()) >= SENSITIVITY_SAMPLES
     }
 
-    /// A chunk's samples: their input and output columns, whether each failed, and whether
-    /// the sensitivities take it.
-    pub fn add(
-        &mut self,
-        inputs: &[Vec<f64>],
-        outputs: &[Vec<Option<f64>>],
-        failed: &[bool],
-        kept: &[bool],
-    ) {
+    /// A chunk's samples: their input and output columns, and whether the sensitivities take
+    /// each. A failed sample's outputs are all null (`Scenario::outputs`; the summary read
+    /// from the files counts on it too), so they are NaN here.
+    pub fn add(&mut self, inputs: &[Vec<f64>], outputs: &[Vec<Option<f64>>], kept: &[bool]) {
         let have = self.outputs.first().map_or(0, |c| c.len());
-        let take = failed.len().min(SENSITIVITY_SAMPLES.saturating_sub(have));
+        let take = kept.len().min(SENSITIVITY_SAMPLES.saturating_sub(have));
         for (dst, src) in self.inputs.iter_mut().zip(inputs) {
             dst.extend_from_slice(&src[..take]);
         }
         self.kept.extend_from_slice(&kept[..take]);
         for (dst, src) in self.outputs.iter_mut().zip(outputs) {
-            dst.extend(src[..take].iter().zip(failed).map(|(v, failed)| {
-                if *failed {
-                    f64::NAN
-                } else {
-                    self.nan_values |= v.is_some_and(f64::is_nan);
-                    v.unwrap_or(f64::NAN)
-                }
+            dst.extend(src[..take].iter().map(|v| {
+                self.nan_values |= v.is_some_and(f64::is_nan);
+                v.unwrap_or(f64::NAN)
             }));
         }
     }
