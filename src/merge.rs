@@ -257,7 +257,8 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
                         .unwrap_or("unknown")
                         .to_string()
                 };
-                let mine = crate::output::meta_value(
+                // This part's own (the shard's first part may be another build's: resumed).
+                let part_commit = crate::output::meta_value(
                     &engines.last().expect("this part's metadata").1,
                     "dispersa.git_commit",
                 )
@@ -265,16 +266,16 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
                 .to_string();
                 let first_commit = commit_of(*k0);
                 let this = env!("DISPERSA_GIT_COMMIT");
-                let advice = if mine == this && first_commit != this {
+                let advice = if part_commit == this && first_commit != this {
                     format!("run shard {k0} again with this build and --force")
-                } else if first_commit == this && mine != this {
+                } else if first_commit == this && part_commit != this {
                     format!("run shard {k} again with this build and --force")
                 } else {
                     "run the older build's shards again with this build and --force".to_string()
                 };
                 return Err(MergeError::Input(format!(
                     "{} (shard {k}): {what}. Two builds of dispersa wrote these shards (shard \
-                     {k} build {mine}, shard {k0} build {first_commit}; this binary is build \
+                     {k} build {part_commit}, shard {k0} build {first_commit}; this binary is build \
                      {this}, `dispersa --version`): {advice}",
                     p.path.display()
                 )));

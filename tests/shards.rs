@@ -128,6 +128,15 @@ fn with_part_rewritten(
     .unwrap();
 }
 
+/// A part's metadata as another build (commit 0123456789ab) would have written it.
+fn as_older_build(kv: &mut [parquet::file::metadata::KeyValue]) {
+    for e in kv.iter_mut() {
+        if e.key == "dispersa.git_commit" {
+            e.value = Some("0123456789ab".into());
+        }
+    }
+}
+
 /// A part as a build before the peak dynamic pressure's outputs wrote it.
 fn without_qdyn(r: arrow_array::RecordBatch) -> arrow_array::RecordBatch {
     let keep: Vec<usize> = (0..r.num_columns())
@@ -303,13 +312,7 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
     let bad = d.join("older_build");
     copy_dir(&ds, &bad);
     let part = parts(&bad.join("shard=1"))[0].clone();
-    common::rewrite_parquet_with(&part, without_qdyn, |kv| {
-        for e in kv.iter_mut() {
-            if e.key == "dispersa.git_commit" {
-                e.value = Some("0123456789ab".into());
-            }
-        }
-    });
+    common::rewrite_parquet_with(&part, without_qdyn, |kv| as_older_build(kv));
     dispersa::output::manifest::append(
         &bad.join("shard=1"),
         &part.file_name().unwrap().to_string_lossy(),
@@ -333,13 +336,7 @@ fn four_shards_merged_equal_one_run_and_bad_shards_are_refused() {
     for k in 0..4 {
         let shard = bad.join(format!("shard={k}"));
         for part in parts(&shard) {
-            common::rewrite_parquet_with(&part, without_qdyn, |kv| {
-                for e in kv.iter_mut() {
-                    if e.key == "dispersa.git_commit" {
-                        e.value = Some("0123456789ab".into());
-                    }
-                }
-            });
+            common::rewrite_parquet_with(&part, without_qdyn, |kv| as_older_build(kv));
             dispersa::output::manifest::append(
                 &shard,
                 &part.file_name().unwrap().to_string_lossy(),
