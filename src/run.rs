@@ -165,6 +165,16 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         crate::config::Flights::Samples
     });
     notes.extend(scenario.run_notes());
+    if !opts.nominal {
+        let (dispersions, correlated) = scenario.dispersions();
+        notes.extend(crate::sampling::off_centre_notes(
+            dispersions,
+            correlated,
+            scenario.param_names(),
+            scenario.nominal(),
+            |p| raw.overrides_path(p),
+        ));
+    }
     // Both given: --seed wins, and the override stays in the files' dispersa.config_overrides
     // as if applied (a batch trial), so it is said.
     if raw.overrides_path("run.seed") && seed != run_cfg.seed {

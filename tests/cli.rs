@@ -213,6 +213,28 @@ fn a_run_with_failed_samples_names_the_first_reason() {
         ),
         "{text}"
     );
+    // --quiet leaves out the summary, not the failures: one line on stderr (12 % of a run
+    // failed with exit 0 and nothing said, an entry analyst's trial).
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["run", cruise, "--samples", "20", "--backend", "cpu"])
+        .args(["--set", "integrator.max_trials=2500", "--quiet", "--out"])
+        .arg(dir.path().join("quiet"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(
+        err.contains(&format!(
+            "dispersa: note: {failed} of the 20 samples failed (the first, sample 2: stalled: \
+             2500 trial steps ("
+        )),
+        "{err}"
+    );
 }
 
 #[test]
@@ -434,6 +456,99 @@ mean = [12.0, -10.0]
         );
     }
     assert_eq!(nominal.len(), 5, "vehicle.cd is used: {nominal:?}");
+}
+
+/// A dispersion drawn about another value than the config's is said, before the run, and kept
+/// in the files' run notes: a 40 kg capsule under a uniform of 45-55 kg ran with nothing said,
+/// while `--nominal`, `target` and the report's nominal flew 40 kg (an entry analyst's trial).
+#[test]
+fn dispersions_drawn_about_another_value_than_the_config_are_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::fs::read_to_string(CONFIG).unwrap();
+    let mass = "[dispersions.\"vehicle.mass_kg\"]\ndist = \"uniform\"\nlow = 39.0\nhigh = 41.0";
+    let cd = "[dispersions.\"vehicle.cd_scale\"]\n";
+    assert!(shipped.contains(mass) && shipped.contains(cd));
+    let text = shipped
+        .replacen(
+            mass,
+            &mass.replace("39.0", "45.0").replace("41.0", "55.0"),
+            1,
+        )
+        .replacen(cd, &format!("{cd}mean = 1.05\n"), 1);
+    let path = dir.path().join("off.toml");
+    std::fs::write(&path, text).unwrap();
+    let run = |config: &std::path::Path, sets: &[&str], out: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_dispersa"));
+        c.args([
+            "run",
+            "--samples",
+            "8",
+            "--backend",
+            "cpu",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path().join(out))
+        .arg(config);
+        for s in sets {
+            match s.strip_prefix("--") {
+                Some(_) => c.arg(s),
+                None => c.args(["--set", s]),
+            };
+        }
+        let o = c.output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(o.status.success(), "{err}");
+        (err, dir.path().join(out))
+    };
+    let mass_note = "dispersions.\"vehicle.mass_kg\" (uniform) draws from 45 to 55, which leaves \
+                     out vehicle.mass_kg = 40";
+    let cd_note = "dispersions.\"vehicle.cd_scale\" (truncated_normal) draws about its own mean, \
+                   1.05, not about vehicle.cd_scale = 1";
+    let (err, out) = run(&path, &[], "off");
+    assert!(err.contains(mass_note) && err.contains(cd_note), "{err}");
+    let kept = dispersa::output::file_metadata(&out.join("summary.parquet")).unwrap();
+    let kept = &kept
+        .iter()
+        .find(|(k, _)| k == "dispersa.run_notes")
+        .unwrap()
+        .1;
+    assert!(kept.contains(mass_note) && kept.contains(cd_note), "{kept}");
+    // A value that a --set gives is said by the override's own note, once.
+    let (err, _) = run(&path, &["vehicle.mass_kg=50"], "set");
+    assert!(!err.contains(mass_note) && err.contains(cd_note), "{err}");
+    assert!(err.contains("--set vehicle.mass_kg: "), "{err}");
+    // The shipped config draws about its values; a nominal run draws nothing.
+    let (err, _) = run(std::path::Path::new(CONFIG), &[], "shipped");
+    assert!(
+        !err.contains("draws about its own") && !err.contains("leaves out"),
+        "{err}"
+    );
+    let (err, _) = run(&path, &["--nominal"], "nominal");
+    assert!(!err.contains(mass_note) && !err.contains(cd_note), "{err}");
+    // A correlated group's own mean, each path by name; an equal value (as `target` writes
+    // it, to 6 decimals) and a Weibull, whose draws are not about the value, are not noted.
+    use dispersa::config::{CorrelatedConfig, DispersionConfig, Dispersions};
+    let group = CorrelatedConfig {
+        paths: vec!["a".into(), "b".into()],
+        covariance: vec![vec![1.0, 0.0], vec![0.0, 1.0]],
+        mean: Some(vec![40.080001, 2.5]),
+    };
+    let weibull: DispersionConfig =
+        toml::from_str("dist = \"weibull\"\nshape = 2.0\nscale = 1.0").unwrap();
+    let singles = Dispersions::from([("c".to_string(), weibull)]);
+    let notes = dispersa::sampling::off_centre_notes(
+        &singles,
+        &[group],
+        &["a", "b", "c"],
+        &[40.080001, 2.0, 0.0],
+        |_| false,
+    );
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with("correlated[0] draws b about its own mean, 2.5, not about b = 2,"),
+        "{notes:?}"
+    );
 }
 
 /// Too many microbenchmark lanes for the adapter is bad input, named with the adapter's limit
