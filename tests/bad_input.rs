@@ -1218,7 +1218,7 @@ fn parachute_and_landing_inputs_name_their_keys() {
             Some(DEFAULT),
             &["--set", &format!("{key}={table}")],
             &format!(
-                "`{key}`: row 1: {} km is above the atmosphere",
+                "`{key}`: row 2: {} km is above the atmosphere",
                 if key == "winds.profile" {
                     1500
                 } else if key.starts_with("winds") {
@@ -2005,12 +2005,12 @@ fn unit_slips_are_named_as_such() {
         (
             DEFAULT,
             vec!["vehicle.cd_table=[[0.0, 700.0], [40.0, 1500.0]]"],
-            "`vehicle.cd_table`: row 0: C_D 700 is outside 0.01-10",
+            "`vehicle.cd_table`: row 1 ([0.0, 700.0]): C_D 700 is outside 0.01-10",
         ),
         (
             DEFAULT,
             vec!["vehicle.cd_table=[[0.0, 0.0007], [40.0, 0.0015]]"],
-            "`vehicle.cd_table`: row 0: C_D 0.0007 is outside 0.01-10",
+            "`vehicle.cd_table`: row 1 ([0.0, 0.0007]): C_D 0.0007 is outside 0.01-10",
         ),
         (
             DEFAULT,
@@ -2114,11 +2114,11 @@ fn odd_values_name_their_keys() {
         ),
         (
             "vehicle.cd_table=[[-1.0, 0.7], [1.0, 1.0], [40.0, 1.5]]",
-            "`vehicle.cd_table`: row 0: Mach -1 is negative",
+            "`vehicle.cd_table`: row 1: Mach -1 is negative",
         ),
         (
             "atmosphere.perturbation.sigma=[[-10.0, 0.05], [125.0, 0.2]]",
-            "`atmosphere.perturbation.sigma`: row 0: -10 km: altitudes start at 0 km",
+            "`atmosphere.perturbation.sigma`: row 1: -10 km: altitudes start at 0 km",
         ),
         (
             "atmosphere.density_scale=1e6",
@@ -2691,5 +2691,47 @@ fn a_set_on_a_misspelt_dispersion_names_the_path() {
     assert!(
         err.contains("the config disperses no `vehicle.mas_kg`"),
         "{err}"
+    );
+}
+
+/// A table's rows are counted from 1 and shown, and a wind row given as a speed and a direction
+/// is told what the columns are ("row 4: east and north must be ... at most 200 m/s" for a
+/// fifth row of [5.0, 30.0, 270.0], an entry analyst's trial).
+#[test]
+fn table_rows_are_counted_from_one_and_a_wind_direction_is_named() {
+    expect_bad(
+        Some(DEFAULT),
+        &[
+            "--set",
+            "winds.profile=[[0.0, 5.0, 0.0], [2.0, 6.0, 1.0], [5.0, 30.0, 270.0]]",
+        ],
+        "`winds.profile`: row 3 ([5.0, 30.0, 270.0]): east and north must be finite, at most \
+         200 m/s (the rows are [altitude_km, east_m_s, north_m_s]: wind components, not a speed \
+         and a direction)",
+    );
+    expect_bad(
+        Some(DEFAULT),
+        &[
+            "--set",
+            "winds.profile=[[0.0, 5.0, 0.0], [2.0, 6.0, 900.0]]",
+        ],
+        "`winds.profile`: row 2 ([2.0, 6.0, 900.0]): east and north must be finite, at most 200 \
+         m/s",
+    );
+    let (_, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &[
+            "--set",
+            "winds.profile=[[0.0, 5.0, 0.0], [2.0, 6.0, 900.0]]",
+        ],
+    );
+    assert!(!err.contains("not a speed and a direction"), "{err}");
+    expect_bad(
+        Some(DEFAULT),
+        &[
+            "--set",
+            "vehicle.cd_table=[[0.0, 0.7], [2.0, 1.0], [1.0, 1.5]]",
+        ],
+        "`vehicle.cd_table`: row 3 ([1.0, 1.5]): first column must be strictly ascending",
     );
 }

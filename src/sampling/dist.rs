@@ -246,7 +246,8 @@ impl MultiNormal {
         for (i, row) in cov.iter().enumerate() {
             if row.len() != n {
                 return Err(format!(
-                    "covariance matrix is not square: it has {n} rows but row {i} has {} entries",
+                    "covariance matrix is not square: it has {n} rows but row {} has {} entries",
+                    i + 1,
                     row.len()
                 ));
             }

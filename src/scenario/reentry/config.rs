@@ -1174,9 +1174,10 @@ impl ReentryConfig {
                 return Err(ConfigError::key(
                     "atmosphere.perturbation.sigma",
                     format!(
-                        "row {i}: {} is more than 1 (sigma is the standard deviation of ln \
-                         density: 1 is already a factor e at one sigma, and 5 flies most \
+                        "row {} ({r:?}): {} is more than 1 (sigma is the standard deviation of \
+                         ln density: 1 is already a factor e at one sigma, and 5 flies most \
                          samples through near vacuum)",
+                        i + 1,
                         r[1]
                     ),
                 ));
@@ -1245,7 +1246,7 @@ impl ReentryConfig {
                     if let Some(why) = cd_out_of_range(row[1]) {
                         return Err(ConfigError::key(
                             "vehicle.cd_table",
-                            format!("row {i}: {why}"),
+                            format!("row {} ({row:?}): {why}", i + 1),
                         ));
                     }
                 }
@@ -1253,7 +1254,7 @@ impl ReentryConfig {
                     return Err(ConfigError::key(
                         "vehicle.cd_table",
                         format!(
-                            "row 0: Mach {} is negative; Mach numbers start at 0",
+                            "row 1: Mach {} is negative; Mach numbers start at 0",
                             t[0][0]
                         ),
                     ));
@@ -1445,7 +1446,17 @@ impl ReentryConfig {
                 {
                     return Err(ConfigError::key(
                         "winds.profile",
-                        format!("row {i}: east and north must be finite, at most 200 m/s"),
+                        format!(
+                            "row {} ({r:?}): east and north must be finite, at most 200 m/s{}",
+                            i + 1,
+                            // 270 reads as a direction in degrees (a trial's row).
+                            if r[1].abs().max(r[2].abs()) <= 360.0 {
+                                " (the rows are [altitude_km, east_m_s, north_m_s]: wind \
+                                 components, not a speed and a direction)"
+                            } else {
+                                ""
+                            }
+                        ),
                     ));
                 }
             }
@@ -1481,10 +1492,13 @@ impl ReentryConfig {
             if let Some(p) = &w.perturbation {
                 check_table("winds.perturbation.sigma", &p.sigma, true)?;
                 altitudes_km("winds.perturbation.sigma", p.sigma.iter().map(|r| r[0]))?;
-                if let Some((i, _)) = p.sigma.iter().enumerate().find(|(_, r)| r[1] > 200.0) {
+                if let Some((i, r)) = p.sigma.iter().enumerate().find(|(_, r)| r[1] > 200.0) {
                     return Err(ConfigError::key(
                         "winds.perturbation.sigma",
-                        format!("row {i}: at most 200 m/s, as the mean profile"),
+                        format!(
+                            "row {} ({r:?}): at most 200 m/s, as the mean profile",
+                            i + 1
+                        ),
                     ));
                 }
                 positive(
@@ -1764,8 +1778,9 @@ fn altitudes_km(key: &str, altitudes: impl Iterator<Item = f64>) -> Result<(), C
             return Err(ConfigError::key(
                 key,
                 format!(
-                    "row {i}: {h} km: altitudes start at 0 km or above (the profile is held \
-                     below its first row)"
+                    "row {}: {h} km: altitudes start at 0 km or above (the profile is held \
+                     below its first row)",
+                    i + 1
                 ),
             ));
         }
@@ -1773,8 +1788,9 @@ fn altitudes_km(key: &str, altitudes: impl Iterator<Item = f64>) -> Result<(), C
             return Err(ConfigError::key(
                 key,
                 format!(
-                    "row {i}: {h} km is above the atmosphere's top ({PROFILE_TOP_KM} km); \
-                     altitudes are in km (was it given in metres?)"
+                    "row {}: {h} km is above the atmosphere's top ({PROFILE_TOP_KM} km); \
+                     altitudes are in km (was it given in metres?)",
+                    i + 1
                 ),
             ));
         }
@@ -1791,7 +1807,7 @@ fn check_table(key: &str, rows: &[[f64; 2]], allow_zero: bool) -> Result<(), Con
         if !r[0].is_finite() || !r[1].is_finite() {
             return Err(ConfigError::key(
                 key,
-                format!("row {i}: values must be finite"),
+                format!("row {} ({r:?}): values must be finite", i + 1),
             ));
         }
         if r[1] < 0.0 || (!allow_zero && r[1] == 0.0) {
@@ -1802,13 +1818,16 @@ fn check_table(key: &str, rows: &[[f64; 2]], allow_zero: bool) -> Result<(), Con
             };
             return Err(ConfigError::key(
                 key,
-                format!("row {i}: second value must be {want}"),
+                format!("row {} ({r:?}): second value must be {want}", i + 1),
             ));
         }
         if i > 0 && r[0] <= rows[i - 1][0] {
             return Err(ConfigError::key(
                 key,
-                format!("row {i}: first column must be strictly ascending"),
+                format!(
+                    "row {} ({r:?}): first column must be strictly ascending",
+                    i + 1
+                ),
             ));
         }
     }
