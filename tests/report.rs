@@ -1750,3 +1750,57 @@ fn tornados_not_drawn_are_said_with_why() {
         r.notes
     );
 }
+
+/// A B-plane run's tornados draw the sampled inputs. The entry state derived from the delivery
+/// (flight path angle, latitude, speed, azimuth) is named in the caption with its rank
+/// correlation: its four bars, one effect four times, ranked above the delivery itself and
+/// pushed sampled inputs off the chart (an entry analyst's trial).
+#[test]
+fn a_bplane_tornado_names_the_derived_entry_state_and_draws_the_sampled_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    run(&RunOptions {
+        samples: Some(300),
+        backend: BackendChoice::Cpu,
+        ..options(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/configs/tianwen2_reentry_bplane.toml"
+            ),
+            &dir,
+        )
+    })
+    .expect("run succeeds");
+    let r = report(&ReportOptions {
+        trajectories: Some(0),
+        ..opts(&dir)
+    })
+    .expect("report");
+    let html = std::fs::read_to_string(r.dir.join("report.html")).unwrap();
+    let name = "sensitivity_miss_downrange_km";
+    let at = html.find(&format!("id=\"fig-{name}\"")).expect(name);
+    let fig = &html[at..at + html[at..].find("</figure>").unwrap()];
+    let caption = &fig[fig.find("<figcaption>").unwrap()..];
+    assert!(
+        caption.contains("Not drawn, as they are derived from the sampled delivery (Spearman): "),
+        "{caption}"
+    );
+    let svg = std::fs::read_to_string(r.dir.join(format!("{name}.svg"))).unwrap();
+    // A bar's label is a text of its own (the caption is drawn into the figure too).
+    let bar = |input: &str| svg.lines().any(|l| l.trim() == input);
+    for derived in [
+        "entry_flight_path_angle_deg",
+        "entry_latitude_deg",
+        "entry_velocity_km_s",
+        "entry_azimuth_deg",
+    ] {
+        assert!(
+            caption.contains(&format!("{derived} ")),
+            "{derived}: {caption}"
+        );
+        assert!(!bar(derived), "{derived} drawn");
+    }
+    // The delivery itself is drawn, and every drawn input is in the regression (a dot).
+    assert!(bar("entry_b_t_km") && bar("entry_b_r_km") && bar("entry_tof_offset_s"));
+    assert!(!caption.contains("Inputs without a dot"), "{caption}");
+}

@@ -1007,9 +1007,30 @@ impl RunContext<'_> {
             return Ok(TornadoOutcome::Over(n));
         }
         rows.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        // A B-plane delivery's entry state is a function of the sampled delivery: its four
+        // columns ranked above the delivery itself, each one effect again, and pushed sampled
+        // inputs off the chart (an entry analyst's trial). They are named in the caption, not
+        // drawn (kept where they are all there is).
+        let derived: Vec<String> = self
+            .scenario
+            .derived_params()
+            .iter()
+            .map(|&i| crate::scenario::column_name(self.scenario.param_names()[i]))
+            .collect();
+        let (sampled, held): (Vec<_>, Vec<_>) =
+            rows.iter().cloned().partition(|r| !derived.contains(&r.0));
+        let mut held_text = String::new();
+        if !sampled.is_empty() && !held.is_empty() {
+            rows = sampled;
+            let listed: Vec<String> = held.iter().map(|r| format!("{} {:.3}", r.0, r.1)).collect();
+            held_text = format!(
+                " Not drawn, as they are derived from the sampled delivery (Spearman): {}.",
+                listed.join(", ")
+            );
+        }
         // What the drawing leaves out or bends, said in the caption (an audit of the report).
         let regressed = rows.iter().filter(|r| r.2.is_some()).count();
-        let mut drawn = String::new();
+        let mut drawn = held_text;
         if rows.len() > 12 {
             drawn += &format!(" The 12 strongest of {} inputs are drawn.", rows.len());
         }
