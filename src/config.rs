@@ -423,12 +423,19 @@ impl RawConfig {
         let num = |v: Option<&toml::Value>| {
             v.and_then(|x| x.as_float().or_else(|| x.as_integer().map(|i| i as f64)))
         };
-        if let Some(d) = self
-            .table
-            .get("dispersions")
+        // A value's dispersion under its old spelling too (a --set of the drogue's Mach number
+        // beside `dispersions."events.drogue_mach"` was noted by nothing: a review).
+        let other = RENAMED_PATHS.iter().find_map(|&(new, old)| {
+            (new == path)
+                .then_some(old)
+                .or((old == path).then_some(new))
+        });
+        let dispersions = self.table.get("dispersions");
+        let written = dispersions
             .and_then(|t| t.get(path))
-            .and_then(|d| d.as_table())
-        {
+            .map(|d| (path, d))
+            .or_else(|| other.and_then(|o| dispersions?.get(o).map(|d| (o, d))));
+        if let Some((path, d)) = written.and_then(|(p, d)| d.as_table().map(|d| (p, d))) {
             let dist = d.get("dist").and_then(|v| v.as_str()).unwrap_or("");
             let (own, centre) = match dist {
                 "uniform" => (
@@ -455,7 +462,9 @@ impl RawConfig {
                 .get("paths")
                 .and_then(|p| p.as_array())?
                 .iter()
-                .position(|x| x.as_str() == Some(path))?;
+                .position(|x| {
+                    x.as_str() == Some(path) || (other.is_some() && x.as_str() == other)
+                })?;
             let mean = group.get("mean")?;
             Some((
                 format!("correlated[{g}] draws it about its own mean"),
@@ -992,6 +1001,10 @@ pub struct CorrelatedConfig {
 }
 
 pub type Dispersions = BTreeMap<String, DispersionConfig>;
+
+/// Parameter paths renamed, with the old spelling that configs may still use: (new, old).
+pub const RENAMED_PATHS: [(&str, &str); 1] =
+    [("parachutes.drogue_deploy_mach", "events.drogue_mach")];
 
 /// Every dispersed parameter path of a config, with the config key that disperses it: a single
 /// dispersion (`dispersions."path"`), or a correlated group (`correlated[g].paths`).

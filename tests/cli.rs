@@ -235,6 +235,33 @@ fn a_run_with_failed_samples_names_the_first_reason() {
         )),
         "{err}"
     );
+    // And the notes on the outcome: flights that all timed out exited 0 with nothing said (a
+    // review).
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            CONFIG,
+            "--samples",
+            "4",
+            "--backend",
+            "cpu",
+            "--quiet",
+        ])
+        .args(["--set", "integrator.time_limit_s=60", "--out"])
+        .arg(dir.path().join("timeouts"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(
+        err.contains("dispersa: note: 4 samples reached the integrator's time limit"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -502,9 +529,9 @@ fn dispersions_drawn_about_another_value_than_the_config_are_noted() {
         (err, dir.path().join(out))
     };
     let mass_note = "dispersions.\"vehicle.mass_kg\" (uniform) draws from 45 to 55, which leaves \
-                     out vehicle.mass_kg = 40";
+                     out the nominal vehicle.mass_kg = 40: every sample";
     let cd_note = "dispersions.\"vehicle.cd_scale\" (truncated_normal) draws about its own mean, \
-                   1.05, not about vehicle.cd_scale = 1";
+                   1.05, not about the nominal vehicle.cd_scale = 1: the samples";
     let (err, out) = run(&path, &[], "off");
     assert!(err.contains(mass_note) && err.contains(cd_note), "{err}");
     let kept = dispersa::output::file_metadata(&out.join("summary.parquet")).unwrap();
@@ -526,27 +553,47 @@ fn dispersions_drawn_about_another_value_than_the_config_are_noted() {
     );
     let (err, _) = run(&path, &["--nominal"], "nominal");
     assert!(!err.contains(mass_note) && !err.contains(cd_note), "{err}");
-    // A correlated group's own mean, each path by name; an equal value (as `target` writes
-    // it, to 6 decimals) and a Weibull, whose draws are not about the value, are not noted.
+    // A correlated group's own mean, each path by name; a mean within what `target` prints
+    // (6 decimals) of the value, and a Weibull, whose draws are not about the value, are not
+    // noted; a value too small for the plain decimal form is written as a float.
     use dispersa::config::{CorrelatedConfig, DispersionConfig, Dispersions};
     let group = CorrelatedConfig {
-        paths: vec!["a".into(), "b".into()],
-        covariance: vec![vec![1.0, 0.0], vec![0.0, 1.0]],
-        mean: Some(vec![40.080001, 2.5]),
+        paths: vec!["a".into(), "b".into(), "d".into()],
+        covariance: vec![
+            vec![1.0, 0.0, 0.0],
+            vec![0.0, 1.0, 0.0],
+            vec![0.0, 0.0, 1.0],
+        ],
+        mean: Some(vec![40.0800004, 2.5, 2.0]),
     };
     let weibull: DispersionConfig =
         toml::from_str("dist = \"weibull\"\nshape = 2.0\nscale = 1.0").unwrap();
-    let singles = Dispersions::from([("c".to_string(), weibull)]);
+    let tiny: DispersionConfig =
+        toml::from_str("dist = \"normal\"\nmean = 2e-7\nsigma = 1e-8").unwrap();
+    let singles = Dispersions::from([("c".to_string(), weibull), ("e".to_string(), tiny)]);
     let notes = dispersa::sampling::off_centre_notes(
         &singles,
         &[group],
-        &["a", "b", "c"],
-        &[40.080001, 2.0, 0.0],
+        &["a", "b", "c", "d", "e"],
+        &[40.08, 2.0, 0.0, 2.00001, 1.0],
         |_| false,
     );
-    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes.len(), 3, "{notes:?}");
     assert!(
-        notes[0].starts_with("correlated[0] draws b about its own mean, 2.5, not about b = 2,"),
+        notes[0].starts_with(
+            "dispersions.\"e\" (normal) draws about its own mean, 2e-7, not about the nominal \
+             e = 1:"
+        ),
+        "{notes:?}"
+    );
+    assert!(
+        notes[1].starts_with(
+            "correlated[0] draws b about its own mean, 2.5, not about the nominal b = 2:"
+        ),
+        "{notes:?}"
+    );
+    assert!(
+        notes[2].starts_with("correlated[0] draws d about its own mean, 2,"),
         "{notes:?}"
     );
 }

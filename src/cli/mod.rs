@@ -52,7 +52,7 @@ pub enum Command {
         /// Replace an existing output directory that dispersa wrote (never one it did not)
         #[arg(long)]
         force: bool,
-        /// No progress bar and no summary on stdout (notes, and failed samples in one line, still go to stderr)
+        /// No progress bar and no summary on stdout (the notes, and how many samples failed, still go to stderr)
         #[arg(long)]
         quiet: bool,
         /// Continue the interrupted run to the same --out (same config, --set, --seed,
@@ -70,7 +70,7 @@ pub enum Command {
     Merge {
         /// The --out of the `dispersa run --shard K/N` runs
         out: PathBuf,
-        /// No summary on stdout
+        /// No summary on stdout (the notes, and how many samples failed, still go to stderr)
         #[arg(long)]
         quiet: bool,
     },
@@ -102,7 +102,7 @@ pub enum Command {
         /// Replace an existing output directory that dispersa wrote (never one it did not)
         #[arg(long)]
         force: bool,
-        /// No progress bar and no table on stdout
+        /// No progress bar and no table on stdout (the notes still go to stderr)
         #[arg(long)]
         quiet: bool,
     },
@@ -217,7 +217,16 @@ pub fn main_with(cli: Cli) -> i32 {
                     if !quiet {
                         print_report(&report);
                     } else {
-                        quiet_failures(&report);
+                        let files =
+                            crate::output::parts::sample_files(&report.out_dir).unwrap_or_default();
+                        quiet_outcome(
+                            &report.status_counts,
+                            &report.summary,
+                            &files,
+                            report.samples,
+                            &report.samples_at,
+                            &report.notes,
+                        );
                     }
                     if report.all_failed() {
                         // The outputs are written (they hold every sample's inputs), but a run
@@ -276,6 +285,15 @@ pub fn main_with(cli: Cli) -> i32 {
                     for note in &m.statistics.notes {
                         say!("  note: {note}");
                     }
+                } else {
+                    quiet_outcome(
+                        &m.statistics.status_counts,
+                        &m.statistics.summary,
+                        &m.files,
+                        m.samples,
+                        &m.out,
+                        &m.statistics.notes,
+                    );
                 }
                 0
             }
@@ -312,6 +330,10 @@ pub fn main_with(cli: Cli) -> i32 {
                 Ok((c, dir)) => {
                     if !quiet {
                         print_corridor(&c, &dir, risk);
+                    } else {
+                        for note in c.notes(risk) {
+                            eprintln!("dispersa: note: {note}");
+                        }
                     }
                     0
                 }
@@ -735,26 +757,35 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     ))
 }
 
-/// The failed samples of a run whose summary `--quiet` leaves out, on stderr in one line: a
-/// run with 12 % of its samples failed exited 0 with nothing said (an entry analyst's trial).
-/// A run where every sample failed says so anyway, as an error.
-fn quiet_failures(r: &RunReport) {
-    let failed = status_count(&r.status_counts, "failed");
-    if failed == 0 || r.all_failed() {
-        return;
+/// What `--quiet` still says, on stderr: how many samples failed, with the first one's reason,
+/// and the notes on the outcome (timeouts, a footprint the ellipse does not describe). A run
+/// with 12 % of its samples failed exited 0 with nothing said (an entry analyst's trial), and
+/// one whose flights all timed out, or a merge of failed shards, did too (a review). Every
+/// sample failed is said anyway, as an error.
+fn quiet_outcome(
+    status_counts: &[(String, u64)],
+    summary: &[crate::output::SummaryRow],
+    files: &[std::path::PathBuf],
+    samples: u64,
+    samples_at: &std::path::Path,
+    notes: &[String],
+) {
+    let failed = status_count(status_counts, "failed");
+    if failed > 0 && failed < samples {
+        let first = read_back(status_counts, summary, files, true)
+            .first
+            .map_or(String::new(), |(k, why)| {
+                format!(" (the first, sample {k}: {why})")
+            });
+        eprintln!(
+            "dispersa: note: {failed} of the {samples} samples failed{first}; the statistics are \
+             of the rest, and failure_reason in {} says why each failed",
+            samples_at.display()
+        );
     }
-    let first = crate::output::parts::sample_files(&r.out_dir)
-        .map(|files| read_back(&r.status_counts, &r.summary, &files, true).first)
-        .unwrap_or_default()
-        .map_or(String::new(), |(k, why)| {
-            format!(" (the first, sample {k}: {why})")
-        });
-    eprintln!(
-        "dispersa: note: {failed} of the {} samples failed{first}; the statistics are of the \
-         rest, and failure_reason in {} says why each failed",
-        r.samples,
-        r.samples_at.display()
-    );
+    for note in notes {
+        eprintln!("dispersa: note: {note}");
+    }
 }
 
 fn print_report(r: &RunReport) {

@@ -247,14 +247,14 @@ pub fn check_centres(
 
 /// Notes on dispersions whose draws are not about the value the config gives: a `mean`
 /// (`median`) of their own, or a uniform's range that leaves the value out. The samples are
-/// then flown about another value than the nominal that `--nominal`, `dispersa target` and the
-/// report's nominal trajectory fly. A mass of 40 kg under a uniform of 45-55 kg ran with
+/// then flown about another value than the nominal (what a `--nominal` run, `dispersa target`
+/// and a report's nominal trajectory fly). A mass of 40 kg under a uniform of 45-55 kg ran with
 /// nothing said, and `target` aimed the 40 kg capsule: the dispersed run's downrange miss was
 /// then 10.9 km on average (an entry analyst's trial). Not refused: a centre of its own is how
 /// a config states a bias. The paths that `skip` names are left out: the aim's keys, whose
 /// centres `target` says how to move, and values a `--set` gives, which its own note covers
-/// (`RawConfig::unused_override_notes`). Weibull draws are not about the value (a pointing error's
-/// magnitude) and are not noted.
+/// (`RawConfig::unused_override_notes`). Weibull draws are not about the value (a pointing
+/// error's magnitude) and are not noted.
 pub fn off_centre_notes(
     dispersions: &Dispersions,
     correlated: &[CorrelatedConfig],
@@ -262,6 +262,7 @@ pub fn off_centre_notes(
     nominal: &[f64],
     skip: impl Fn(&str) -> bool,
 ) -> Vec<String> {
+    use crate::config::full;
     let value_of = |path: &str| {
         names
             .iter()
@@ -269,10 +270,8 @@ pub fn off_centre_notes(
             .map(|i| nominal[i])
             .filter(|v| v.is_finite() && !skip(path))
     };
-    // Equal to the value, allowing for its own decimal writing (targets print 6 decimals).
-    let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-300);
-    let flown = "the value that --nominal, `dispersa target` and the report's nominal \
-                 trajectory fly";
+    // Equal to the value within what `dispersa target` prints (6 decimals), relative above 1.
+    let same = |a: f64, b: f64| (a - b).abs() <= 5e-7 * a.abs().max(b.abs()).max(1.0);
     let mut notes = Vec::new();
     for (path, d) in dispersions {
         let Some(v) = value_of(path) else { continue };
@@ -287,18 +286,24 @@ pub fn off_centre_notes(
         if let Some((what, c)) = own {
             if !same(c, v) {
                 notes.push(format!(
-                    "dispersions.\"{path}\" ({}) draws about its own {what}, {c}, not about \
-                     {path} = {v}, {flown}: leave out {what} to draw about the value, or set the \
-                     value to {c}",
-                    d.dist
+                    "dispersions.\"{path}\" ({}) draws about its own {what}, {}, not about the \
+                     nominal {path} = {}: the samples are flown about another value than a \
+                     --nominal run flies (leave out {what} to draw about the nominal)",
+                    d.dist,
+                    full(c),
+                    full(v)
                 ));
             }
         }
         if let ("uniform", Some(low), Some(high)) = (d.dist.as_str(), d.low, d.high) {
             if !(low..=high).contains(&v) {
                 notes.push(format!(
-                    "dispersions.\"{path}\" (uniform) draws from {low} to {high}, which leaves \
-                     out {path} = {v}, {flown}: every sample is flown to one side of it"
+                    "dispersions.\"{path}\" (uniform) draws from {} to {}, which leaves out the \
+                     nominal {path} = {}: every sample is flown to one side of what a --nominal \
+                     run flies",
+                    full(low),
+                    full(high),
+                    full(v)
                 ));
             }
         }
@@ -308,9 +313,11 @@ pub fn off_centre_notes(
         for (path, &m) in c.paths.iter().zip(mean) {
             match value_of(path) {
                 Some(v) if !same(m, v) => notes.push(format!(
-                    "correlated[{g}] draws {path} about its own mean, {m}, not about {path} = \
-                     {v}, {flown}: leave out the group's mean to draw about the values, or set \
-                     the value to {m}"
+                    "correlated[{g}] draws {path} about its own mean, {}, not about the nominal \
+                     {path} = {}: the samples are flown about another value than a --nominal \
+                     run flies (leave out the group's mean to draw about the nominal values)",
+                    full(m),
+                    full(v)
                 )),
                 _ => {}
             }
