@@ -2734,4 +2734,26 @@ fn table_rows_are_counted_from_one_and_a_wind_direction_is_named() {
         ],
         "`vehicle.cd_table`: row 3 ([1.0, 1.5]): first column must be strictly ascending",
     );
+    // An east component of 250 m/s, or a NaN, is no direction (a review).
+    for row in ["[2.0, 250.0, 0.0]", "[2.0, nan, 1.0]"] {
+        let (code, err, _, _dir) = run_with(
+            Some(DEFAULT),
+            &["--set", &format!("winds.profile=[[0.0, 5.0, 0.0], {row}]")],
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("row 2 (") && !err.contains("not a speed and a direction"),
+            "{err}"
+        );
+    }
+    // The wind profile's altitudes are checked as a table of their own: the row shown is the
+    // row written (a stand-in [1.0, 1.0] was shown, a review).
+    expect_bad(
+        Some(DEFAULT),
+        &[
+            "--set",
+            "winds.profile=[[0.0, 5.0, 0.0], [2.0, 6.0, 1.0], [1.0, 7.0, 0.0]]",
+        ],
+        "`winds.profile`: row 3 ([1.0, 7.0, 0.0]): first column must be strictly ascending",
+    );
 }

@@ -237,7 +237,8 @@ impl MultiNormal {
     /// Cholesky-Banachiewicz factorisation (Golub & Van Loan, "Matrix
     /// Computations", sec. 4.2): every pivot must be strictly positive, so a
     /// singular (semi-definite) matrix, e.g. a correlation of exactly 1, is
-    /// rejected.
+    /// rejected. Rows, entries and pivots are counted from 1 in the messages, as a config's
+    /// tables are.
     pub fn new(mean: Vec<f64>, cov: Vec<Vec<f64>>) -> Result<Self, String> {
         let n = cov.len();
         if n == 0 {
@@ -259,11 +260,15 @@ impl MultiNormal {
             ));
         }
         if let Some(i) = mean.iter().position(|m| !m.is_finite()) {
-            return Err(format!("mean entry {i} is not finite"));
+            return Err(format!("mean entry {} is not finite", i + 1));
         }
         for (i, row) in cov.iter().enumerate() {
             if let Some(j) = row.iter().position(|c| !c.is_finite()) {
-                return Err(format!("covariance entry ({i}, {j}) is not finite"));
+                return Err(format!(
+                    "covariance entry ({}, {}) is not finite",
+                    i + 1,
+                    j + 1
+                ));
             }
         }
         for i in 0..n {
@@ -275,8 +280,10 @@ impl MultiNormal {
                     .max((cov[i][i] * cov[j][j]).abs().sqrt());
                 if (cij - cji).abs() > 1e-12 * scale {
                     return Err(format!(
-                        "covariance matrix is not symmetric: entry ({i}, {j}) = {cij:e} \
-                         but entry ({j}, {i}) = {cji:e}"
+                        "covariance matrix is not symmetric: entry ({a}, {b}) = {cij:e} \
+                         but entry ({b}, {a}) = {cji:e}",
+                        a = i + 1,
+                        b = j + 1
                     ));
                 }
             }
@@ -290,7 +297,7 @@ impl MultiNormal {
                     // NaN (from overflow in the dot product) also fails.
                     if s.is_nan() || s <= 0.0 {
                         return Err(format!(
-                            "covariance matrix is not positive definite: Cholesky pivot {i} \
+                            "covariance matrix is not positive definite: Cholesky pivot {k} \
                              is {s:e} (the leading {k}x{k} block is not positive definite)",
                             k = i + 1
                         ));

@@ -143,8 +143,8 @@ pub const LIFT_TO_DRAG_MAX: f64 = 1.0;
 /// for the located opening's error (reentry/outputs.rs).
 pub const DROGUE_MAX_MACH: f64 = 5.0;
 /// The drogue's trigger Mach number as a parameter path, and its old spelling.
-pub const DROGUE_KEY: &str = "parachutes.drogue_deploy_mach";
-pub const OLD_DROGUE_KEY: &str = "events.drogue_mach";
+pub const DROGUE_KEY: &str = crate::config::RENAMED_PATHS[0].0;
+pub const OLD_DROGUE_KEY: &str = crate::config::RENAMED_PATHS[0].1;
 
 fn default_trigger() -> String {
     "mach".into()
@@ -1435,8 +1435,12 @@ impl ReentryConfig {
     /// `[winds]`: the mean profile and its perturbation.
     fn validate_winds(&self) -> Result<(), ConfigError> {
         if let Some(w) = &self.winds {
+            // The altitudes as a table of their own (its second column a stand-in), each row
+            // shown as written (a stand-in row shown was a row the user never wrote: a review).
             let rows: Vec<[f64; 2]> = w.profile.iter().map(|r| [r[0], 1.0]).collect();
-            check_table("winds.profile", &rows, false)?;
+            check_table_showing("winds.profile", &rows, false, |i| {
+                format!("{:?}", w.profile[i])
+            })?;
             altitudes_km("winds.profile", w.profile.iter().map(|r| r[0]))?;
             for (i, r) in w.profile.iter().enumerate() {
                 if !r[1].is_finite()
@@ -1449,8 +1453,9 @@ impl ReentryConfig {
                         format!(
                             "row {} ({r:?}): east and north must be finite, at most 200 m/s{}",
                             i + 1,
-                            // 270 reads as a direction in degrees (a trial's row).
-                            if r[1].abs().max(r[2].abs()) <= 360.0 {
+                            // [altitude, speed, direction in degrees] (a trial's row: [5.0,
+                            // 30.0, 270.0]).
+                            if (0.0..=200.0).contains(&r[1]) && r[2] > 200.0 && r[2] <= 360.0 {
                                 " (the rows are [altitude_km, east_m_s, north_m_s]: wind \
                                  components, not a speed and a direction)"
                             } else {
@@ -1800,6 +1805,16 @@ fn altitudes_km(key: &str, altitudes: impl Iterator<Item = f64>) -> Result<(), C
 
 /// A table of [x, y] rows: finite, strictly ascending x; y positive (or >= 0 when `allow_zero`).
 fn check_table(key: &str, rows: &[[f64; 2]], allow_zero: bool) -> Result<(), ConfigError> {
+    check_table_showing(key, rows, allow_zero, |i| format!("{:?}", rows[i]))
+}
+
+/// [`check_table`], a message showing row `i` as `show(i)` does (rows counted from 1).
+fn check_table_showing(
+    key: &str,
+    rows: &[[f64; 2]],
+    allow_zero: bool,
+    show: impl Fn(usize) -> String,
+) -> Result<(), ConfigError> {
     if rows.is_empty() {
         return Err(ConfigError::key(key, "must have at least one row"));
     }
@@ -1807,7 +1822,7 @@ fn check_table(key: &str, rows: &[[f64; 2]], allow_zero: bool) -> Result<(), Con
         if !r[0].is_finite() || !r[1].is_finite() {
             return Err(ConfigError::key(
                 key,
-                format!("row {} ({r:?}): values must be finite", i + 1),
+                format!("row {} ({}): values must be finite", i + 1, show(i)),
             ));
         }
         if r[1] < 0.0 || (!allow_zero && r[1] == 0.0) {
@@ -1818,15 +1833,16 @@ fn check_table(key: &str, rows: &[[f64; 2]], allow_zero: bool) -> Result<(), Con
             };
             return Err(ConfigError::key(
                 key,
-                format!("row {} ({r:?}): second value must be {want}", i + 1),
+                format!("row {} ({}): second value must be {want}", i + 1, show(i)),
             ));
         }
         if i > 0 && r[0] <= rows[i - 1][0] {
             return Err(ConfigError::key(
                 key,
                 format!(
-                    "row {} ({r:?}): first column must be strictly ascending",
-                    i + 1
+                    "row {} ({}): first column must be strictly ascending",
+                    i + 1,
+                    show(i)
                 ),
             ));
         }
