@@ -1752,9 +1752,9 @@ fn tornados_not_drawn_are_said_with_why() {
 }
 
 /// A B-plane run's tornados draw the sampled inputs. The entry state derived from the delivery
-/// (flight path angle, latitude, speed, azimuth) is named in the caption with its rank
-/// correlation: its four bars, one effect four times, ranked above the delivery itself and
-/// pushed sampled inputs off the chart (an entry analyst's trial).
+/// (speed, flight path angle, azimuth, latitude, longitude) is named in the caption with its
+/// rank correlations: its bars, one effect again and again, ranked above the delivery itself
+/// and pushed sampled inputs off the chart (an entry analyst's trial).
 #[test]
 fn a_bplane_tornado_names_the_derived_entry_state_and_draws_the_sampled_inputs() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1793,6 +1793,7 @@ fn a_bplane_tornado_names_the_derived_entry_state_and_draws_the_sampled_inputs()
         "entry_latitude_deg",
         "entry_velocity_km_s",
         "entry_azimuth_deg",
+        "entry_longitude_deg",
     ] {
         assert!(
             caption.contains(&format!("{derived} ")),

@@ -1007,10 +1007,11 @@ impl RunContext<'_> {
             return Ok(TornadoOutcome::Over(n));
         }
         rows.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        // A B-plane delivery's entry state is a function of the sampled delivery: its four
-        // columns ranked above the delivery itself, each one effect again, and pushed sampled
-        // inputs off the chart (an entry analyst's trial). They are named in the caption, not
-        // drawn (kept where they are all there is).
+        // A B-plane delivery's entry state is a function of the sampled delivery: its five
+        // columns (speed, angle, azimuth, latitude, longitude) ranked above the delivery
+        // itself, one effect again and again, and pushed sampled inputs off the chart (an
+        // entry analyst's trial). They are named in the caption, not drawn (kept where they
+        // are all there is).
         let derived: Vec<String> = self
             .scenario
             .derived_params()
