@@ -136,7 +136,29 @@ pub fn shard_range(samples: u64, k: u64, n: u64) -> Range<u64> {
     at(k)..at(k + 1)
 }
 
+/// [`validate`] and [`claim`].
 pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
+    claim(validate(opts)?, opts)
+}
+
+/// A run's inputs and options checked, nothing on disk yet.
+struct Validated {
+    raw: RawConfig,
+    scenario: Box<dyn Scenario>,
+    notes: Vec<String>,
+    draws: Samples,
+    samples: u64,
+    range: Range<u64>,
+    shard: Option<[u64; 2]>,
+    out: PathBuf,
+    out_dir: PathBuf,
+    partial: PathBuf,
+    identity: Identity,
+    resume: bool,
+}
+
+/// Every check of bad input that needs nothing made on disk.
+fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
     let raw = RawConfig::load(&opts.config, &opts.sets)?;
     let scenario = build_scenario(&raw)?;
     let run_cfg = scenario.run_config();
@@ -362,30 +384,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
             )));
         }
     }
-    if shard.is_some() {
-        crate::output::claim_dataset(&out, &identity).map_err(ConfigError::Cli)?;
-    }
-    let mut notice = |m: String| eprintln!("dispersa: {m}");
-    let kind = if shard.is_some() {
-        DirKind::Shard
-    } else {
-        DirKind::Run
-    };
-    let lock = crate::output::claim_out_dir(&out_dir, kind, opts.force || resume, &mut notice)
-        .map_err(ConfigError::Cli)?;
-    if !resume && !opts.force {
-        let done = parts::list(&partial, false, &mut |_| {}).unwrap_or_default();
-        if !done.is_empty() {
-            let n: u64 = done.iter().map(|p| p.rows).sum();
-            return Err(ConfigError::Cli(format!(
-                "--out {}: an interrupted run is in {} ({n} samples finished); pass --resume \
-                 to continue it, or --force to discard it and start again",
-                out_dir.display(),
-                partial.display()
-            )));
-        }
-    }
-    Ok(Prepared {
+    Ok(Validated {
         raw,
         scenario,
         notes,
@@ -393,17 +392,62 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared, ConfigError> {
         samples,
         range,
         shard,
+        out,
         out_dir,
+        partial,
         identity,
         resume,
+    })
+}
+
+/// A validated run's directories claimed: a shard's dataset (made where there is none) and
+/// the run's own directory, locked.
+fn claim(v: Validated, opts: &RunOptions) -> Result<Prepared, ConfigError> {
+    if v.shard.is_some() {
+        crate::output::claim_dataset(&v.out, &v.identity).map_err(ConfigError::Cli)?;
+    }
+    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let kind = if v.shard.is_some() {
+        DirKind::Shard
+    } else {
+        DirKind::Run
+    };
+    let lock = crate::output::claim_out_dir(&v.out_dir, kind, opts.force || v.resume, &mut notice)
+        .map_err(ConfigError::Cli)?;
+    if !v.resume && !opts.force {
+        let done = parts::list(&v.partial, false, &mut |_| {}).unwrap_or_default();
+        if !done.is_empty() {
+            let n: u64 = done.iter().map(|p| p.rows).sum();
+            return Err(ConfigError::Cli(format!(
+                "--out {}: an interrupted run is in {} ({n} samples finished); pass --resume \
+                 to continue it, or --force to discard it and start again",
+                v.out_dir.display(),
+                v.partial.display()
+            )));
+        }
+    }
+    Ok(Prepared {
+        raw: v.raw,
+        scenario: v.scenario,
+        notes: v.notes,
+        draws: v.draws,
+        samples: v.samples,
+        range: v.range,
+        shard: v.shard,
+        out_dir: v.out_dir,
+        identity: v.identity,
+        resume: v.resume,
         _lock: lock,
     })
 }
 
 pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
-    let prep = prepare(opts)?;
+    let valid = validate(opts)?;
+    // The engine before any directory is made: a shard refused here (f32 on the CPU, no such
+    // adapter) left its new dataset marked, and the corrected command with other options was
+    // then refused as another run's (a batch user's trial).
     if let Some(m) =
-        crate::engine::refused_choice(opts.backend, opts.precision, prep.scenario.as_ref())
+        crate::engine::refused_choice(opts.backend, opts.precision, valid.scenario.as_ref())
     {
         return Err(ConfigError::Cli(m).into());
     }
@@ -411,9 +455,10 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
     let mut notice = |m: String| eprintln!("dispersa: {m}");
     let engine = Engine::select(opts.backend, opts.precision, &mut notice)?.fitting(
         opts.backend,
-        prep.scenario.as_ref(),
+        valid.scenario.as_ref(),
         &mut notice,
     );
+    let prep = claim(valid, opts)?;
     let precision = engine.info().precision;
     // Once a command (dispersa bench runs `execute` a measurement at a time: a review).
     for note in prep.scenario.precision_notes(precision) {

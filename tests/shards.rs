@@ -595,6 +595,36 @@ fn a_refused_shard_leaves_nothing_behind() {
         assert_eq!(o.status.code(), Some(2), "{}", err(&o));
         assert!(!out.exists(), "a refused shard left {}", out.display());
     }
+    // Nor does an engine refused or not found: f32 on the CPU (exit 2), a named adapter that
+    // is not there (exit 1: a pod without its driver). Both left the dataset marked, and the
+    // corrected command with another seed was refused (a batch user's trial).
+    for (engine, code) in [
+        (&["--backend", "cpu", "--precision", "f32"][..], 2),
+        (&["--backend", "gpu"][..], 1),
+    ] {
+        let o = dispersa(&[
+            "run",
+            CONFIG,
+            "--quiet",
+            "--shard",
+            "0/2",
+            "--samples",
+            "600",
+        ])
+        .args(["--seed", "7"])
+        .args(engine)
+        .env("WGPU_ADAPTER_NAME", "no adapter has this name")
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+        assert_eq!(o.status.code(), Some(code), "{}", err(&o));
+        assert!(
+            !out.exists(),
+            "a shard refused its engine left {}",
+            out.display()
+        );
+    }
     let shard0 = ["--samples", "600", "--shard", "0/2"];
     let o = run_out(&shard0, &out);
     assert!(o.status.success(), "{}", err(&o));
