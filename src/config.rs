@@ -87,21 +87,37 @@ pub fn long_numbers_shortened(message: &str) -> String {
 /// result is the same, and a whole number equal to the same number written with a point (the
 /// typed config reads both alike; a whole-number key refuses a point). Comments and layout do
 /// not count. Configs that do not parse are the same only as identical text.
+///
+/// [`RUN_KEYS_APART`] are left out: a run's identity compares its effective seed and sample
+/// count itself (`--set run.seed=7` beside shards of `--seed 7` was refused), and the chunk
+/// size changes no result (each sample draws from its own stream), so that a run killed for
+/// memory resumes with a smaller one, as the README advises (a batch user's trial).
 pub fn same_settings(a: (&str, &[String]), b: (&str, &[String])) -> bool {
     // The same text and overrides are the same run, a `nan` value included (NaN is unequal to
     // itself: a review).
     if a == b {
         return true;
     }
+    let without_apart = |mut t: toml::Table| {
+        if let Some(toml::Value::Table(run)) = t.get_mut("run") {
+            for k in RUN_KEYS_APART {
+                run.remove(k);
+            }
+        }
+        t
+    };
     match (
         RawConfig::parse(a.0, "", a.1),
         RawConfig::parse(b.0, "", b.1),
     ) {
-        (Ok(x), Ok(y)) => same_table(&x.table, &y.table),
+        (Ok(x), Ok(y)) => same_table(&without_apart(x.table), &without_apart(y.table)),
         // Not identical (above), and one does not parse: another run.
         _ => false,
     }
 }
+
+/// The `[run]` keys that [`same_settings`] leaves out.
+pub const RUN_KEYS_APART: [&str; 3] = ["seed", "samples", "chunk_size"];
 
 fn same_table(x: &toml::Table, y: &toml::Table) -> bool {
     x.len() == y.len()

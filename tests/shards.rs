@@ -807,3 +807,49 @@ fn shards_with_the_same_overrides_in_another_spelling_are_one_run() {
         err(&o)
     );
 }
+
+/// Shards of one run may differ in what changes no result: the chunk size (the README's
+/// advice to a pod killed for memory, `--set run.chunk_size=16384`, was refused beside the
+/// shards already made, and on `--resume`), and the seed given as `--set run.seed` rather
+/// than `--seed` (a batch user's trial). A seed that differs is still another run.
+#[test]
+fn shards_may_differ_in_chunk_size_and_in_how_the_seed_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ds");
+    let o = run_out(&["--shard", "0/2", "--samples", "600", "--seed", "7"], &out);
+    assert!(o.status.success(), "{}", err(&o));
+    let other = run_out(
+        &["--shard", "1/2", "--samples", "600", "--set", "run.seed=8"],
+        &out,
+    );
+    assert_eq!(other.status.code(), Some(2), "{}", err(&other));
+    assert!(
+        err(&other).contains("the seed differs (8 against 7)"),
+        "{}",
+        err(&other)
+    );
+    let o = run_out(
+        &[
+            "--shard",
+            "1/2",
+            "--samples",
+            "600",
+            "--set",
+            "run.seed=7",
+            "--set",
+            "run.chunk_size=128",
+        ],
+        &out,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let m = merge(&out);
+    assert!(m.status.success(), "{}", err(&m));
+    // Both chunk sizes are named in the merged files (dispersa.chunk_size joins them).
+    let kv = dispersa::output::file_metadata(&out.join("_summary.parquet")).unwrap();
+    let chunks = &kv
+        .iter()
+        .find(|(k, _)| k == "dispersa.chunk_size")
+        .unwrap()
+        .1;
+    assert!(chunks.contains("128"), "{chunks}");
+}
