@@ -274,13 +274,21 @@ pub fn main_with(cli: Cli) -> i32 {
                     for note in kept.iter().flat_map(|n| n.lines()) {
                         say!("note: {note}");
                     }
-                    print_statistics(&m.statistics.status_counts, &m.statistics.summary, None);
+                    // The first failure's reason, as a run gives it (the merge gave the count
+                    // alone: a batch user's trial).
                     let back = read_back(
                         &m.statistics.status_counts,
                         &m.statistics.summary,
                         &m.files,
-                        false,
+                        true,
                     );
+                    let first = back.first.as_ref().map(|(k, why)| {
+                        format!(
+                            "  first failed: sample {k}: {why} (failure_reason in {})",
+                            m.out.display()
+                        )
+                    });
+                    print_statistics(&m.statistics.status_counts, &m.statistics.summary, first);
                     print_late_mains(back.mains);
                     for note in &m.statistics.notes {
                         say!("  note: {note}");

@@ -174,7 +174,8 @@ pub fn verify(dir: &Path) -> Result<bool, String> {
         if &actual != sum {
             return Err(format!(
                 "{}: its checksum differs from the one in {MANIFEST}: the file was altered or \
-                 corrupted after it was written (sha256 {actual}, expected {sum})",
+                 corrupted after it was written (sha256 {actual}, expected {sum}); run it again \
+                 with the options it was started with and --force",
                 path.display()
             ));
         }
