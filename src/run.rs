@@ -384,6 +384,13 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
             )));
         }
     }
+    // A shard of another run is refused here, before the engine is sought: an existing
+    // dataset is only read (a missing or empty one is made by `claim`), and a wrong-run shard
+    // on a node without its adapter exited 1, which a cluster retries, rather than 2 (a
+    // review).
+    if shard.is_some() && !resume && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        crate::output::claim_dataset(&out, &identity).map_err(ConfigError::Cli)?;
+    }
     Ok(Validated {
         raw,
         scenario,

@@ -172,10 +172,16 @@ pub fn verify(dir: &Path) -> Result<bool, String> {
         }
         let actual = sha256_file(&path).map_err(|e| e.to_string())?;
         if &actual != sum {
+            // A merged dataset's own files (`_summary.parquet`) are written again by a merge;
+            // a run's or a shard's by running it again (a review).
+            let again = if name.starts_with('_') {
+                "merge the shards again (`dispersa merge`)"
+            } else {
+                "run it again with the options it was started with and --force"
+            };
             return Err(format!(
                 "{}: its checksum differs from the one in {MANIFEST}: the file was altered or \
-                 corrupted after it was written (sha256 {actual}, expected {sum}); run it again \
-                 with the options it was started with and --force",
+                 corrupted after it was written (sha256 {actual}, expected {sum}); {again}",
                 path.display()
             ));
         }
