@@ -331,6 +331,14 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
                     )));
                 }
             }
+            // Its files as written: a requeue on an altered file exited 0, and only the merge
+            // then refused it (a batch user's trial).
+            crate::output::manifest::verify(&out_dir).map_err(|e| {
+                ConfigError::Cli(format!(
+                    "--resume: {} is a finished run of this job, but {e}",
+                    out_dir.display()
+                ))
+            })?;
             return Err(ConfigError::Finished(format!(
                 "{} is a finished run of this job: nothing to resume",
                 out_dir.display()

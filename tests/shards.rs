@@ -642,6 +642,20 @@ fn a_refused_shard_leaves_nothing_behind() {
     assert_eq!(resume(&["--precision", "f64"]).status.code(), Some(0));
     assert_eq!(resume(&[]).status.code(), Some(0));
     assert!(err(&resume(&[])).contains("nothing to resume"));
+    // Not where a file of it was altered since: a requeue exited 0 on it, and only the merge
+    // refused it (a batch user's trial). --force below computes it again.
+    let part = parts(&out.join("shard=0"))[0].clone();
+    let mut bytes = std::fs::read(&part).unwrap();
+    bytes[200] ^= 0xff;
+    std::fs::write(&part, bytes).unwrap();
+    let o = resume(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("is a finished run of this job, but")
+            && err(&o).contains("its checksum differs"),
+        "{}",
+        err(&o)
+    );
     // With --force as well, a finished shard is computed again (the cluster scripts add
     // --resume to a shard that holds a marker, and a --force among their arguments was
     // ignored: a cluster trial), here in f32 as asked.
