@@ -232,13 +232,9 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     // notes missing here).
     let mut run_notes = raw.unused_override_notes(crate::config::Flights::SweptAngle);
     run_notes.extend(crate::scenario::Scenario::run_notes(&sc));
-    run_notes.extend(crate::sampling::off_centre_notes(
-        &sc.cfg.dispersions,
-        &sc.cfg.correlated,
-        &PARAM_NAMES,
-        crate::scenario::Scenario::nominal(&sc),
-        |p| p == FPA || raw.overrides_path(p),
-    ));
+    run_notes.extend(crate::scenario::off_centre_notes(&sc, |p| {
+        p == FPA || raw.overrides_path(p)
+    }));
     // The sweep's draws are the run's (a review found the note missing here).
     run_notes.extend(draws.unphysical_note(total as u64));
     run_notes.extend(stop_off_the_grid(&opts.fpa_deg, &angles));

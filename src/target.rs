@@ -275,13 +275,9 @@ pub fn aim_with(
     raw.print_unused_override_notes(crate::config::Flights::Aim);
     // The other keys' dispersions about centres of their own (the aim's: `aim_notes`).
     let own = aim_keys(&cfg).map(|k| format!("entry.{k}"));
-    for note in crate::sampling::off_centre_notes(
-        &cfg.dispersions,
-        &cfg.correlated,
-        crate::scenario::Scenario::param_names(&checked),
-        crate::scenario::Scenario::nominal(&checked),
-        |p| own.iter().any(|k| k == p) || raw.overrides_path(p),
-    ) {
+    for note in crate::scenario::off_centre_notes(&checked, |p| {
+        own.iter().any(|k| k == p) || raw.overrides_path(p)
+    }) {
         eprintln!("dispersa: note: {note}");
     }
     let (Some(t_lat), Some(t_lon)) = (cfg.landing.target_lat_deg, cfg.landing.target_lon_deg)

@@ -89,6 +89,18 @@ pub struct RowSummary {
 
 /// The samples.parquet (and sensitivity.parquet) column of a dispersed parameter's dotted
 /// path: `entry.longitude_deg` -> `entry_longitude_deg`.
+/// [`crate::sampling::off_centre_notes`] on a scenario's own dispersions and nominal values.
+pub fn off_centre_notes(sc: &dyn Scenario, skip: impl Fn(&str) -> bool) -> Vec<String> {
+    let (dispersions, correlated) = sc.dispersions();
+    crate::sampling::off_centre_notes(
+        dispersions,
+        correlated,
+        sc.param_names(),
+        sc.nominal(),
+        skip,
+    )
+}
+
 pub fn column_name(path: &str) -> String {
     path.replace('.', "_")
 }
