@@ -282,12 +282,7 @@ pub fn main_with(cli: Cli) -> i32 {
                         &m.files,
                         true,
                     );
-                    let first = back.first.as_ref().map(|(k, why)| {
-                        format!(
-                            "  first failed: sample {k}: {why} (failure_reason in {})",
-                            m.out.display()
-                        )
-                    });
+                    let first = back.first_failed_line(&m.out);
                     print_statistics(&m.statistics.status_counts, &m.statistics.summary, first);
                     print_late_mains(back.mains);
                     for note in &m.statistics.notes {
@@ -828,12 +823,7 @@ fn print_report(r: &RunReport) {
     let back = crate::output::parts::sample_files(&r.out_dir)
         .map(|files| read_back(&r.status_counts, &r.summary, &files, true))
         .unwrap_or_default();
-    let first = back.first.as_ref().map(|(k, why)| {
-        format!(
-            "  first failed: sample {k}: {why} (failure_reason in {})",
-            r.samples_at.display()
-        )
-    });
+    let first = back.first_failed_line(&r.samples_at);
     print_statistics(&r.status_counts, &r.summary, first);
     // Deliveries that never reach the atmosphere are failed (no flight to propagate), so they
     // are in no probability; said, with what P(skip-out) would be counting them (an entry
@@ -958,6 +948,19 @@ struct ReadBack {
     /// arrives at ~35 m/s, and a 50 s main delay landed 30 of 64 before their main, with
     /// nothing said (an entry analyst's and a fuzzing trial).
     mains: Option<(u64, u64, u64)>,
+}
+
+impl ReadBack {
+    /// The summary's line under the counts that names the first failed sample and its reason,
+    /// with where the reasons are (`at`): a run's or a merged dataset's samples.
+    fn first_failed_line(&self, at: &std::path::Path) -> Option<String> {
+        self.first.as_ref().map(|(k, why)| {
+            format!(
+                "  first failed: sample {k}: {why} (failure_reason in {})",
+                at.display()
+            )
+        })
+    }
 }
 
 /// The [`ReadBack`] of the sample files `files` (a run's own, a shard's parts, or a merge's
