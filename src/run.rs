@@ -188,14 +188,9 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
     });
     notes.extend(scenario.run_notes());
     if !opts.nominal {
-        let (dispersions, correlated) = scenario.dispersions();
-        notes.extend(crate::sampling::off_centre_notes(
-            dispersions,
-            correlated,
-            scenario.param_names(),
-            scenario.nominal(),
-            |p| raw.overrides_path(p),
-        ));
+        notes.extend(crate::scenario::off_centre_notes(scenario.as_ref(), |p| {
+            raw.overrides_path(p)
+        }));
     }
     // Both given: --seed wins, and the override stays in the files' dispersa.config_overrides
     // as if applied (a batch trial), so it is said.
@@ -277,6 +272,13 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
     // --force among their arguments was then ignored, a cluster trial); an interrupted run is
     // continued, which a requeued task of a forced run needs.
     let resume = opts.resume && (partial.is_dir() || !opts.force);
+    // A shard of another run is named as such first, from the dataset's own identity where
+    // there is one (an existing dataset is only read here; a missing or empty one is made by
+    // `claim`): a resume of it too. Before the engine is sought: a wrong-run shard on a node
+    // without its adapter exited 1, which a cluster retries, rather than 2 (a review).
+    if shard.is_some() && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        crate::output::claim_dataset(&out, &identity).map_err(ConfigError::Cli)?;
+    }
     // A resume continues a run that was accepted when it began (--resume refuses anything
     // else): one that a build before this check flew goes on drawing as it did, and a finished
     // one still exits 0 for a cluster's requeue (a review found it refused with exit 2). A
@@ -304,13 +306,6 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
                 out_dir.display(),
                 out_dir.display()
             )));
-        }
-        if shard.is_some() {
-            // The dataset's own identity first, where there is one: a shard of another run is
-            // named as such (an empty or missing --out is not marked here).
-            if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
-                crate::output::claim_dataset(&out, &identity).map_err(ConfigError::Cli)?;
-            }
         }
         if !partial.is_dir() && crate::output::finished_by(&out_dir, &identity) == Some(None) {
             // One run is one precision, finished or not: a resubmission that asks for another
@@ -391,13 +386,6 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
                 bytes_text(free as f64)
             )));
         }
-    }
-    // A shard of another run is refused here, before the engine is sought: an existing
-    // dataset is only read (a missing or empty one is made by `claim`), and a wrong-run shard
-    // on a node without its adapter exited 1, which a cluster retries, rather than 2 (a
-    // review).
-    if shard.is_some() && !resume && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
-        crate::output::claim_dataset(&out, &identity).map_err(ConfigError::Cli)?;
     }
     Ok(Validated {
         raw,
