@@ -94,15 +94,27 @@ pub fn long_numbers_shortened(message: &str) -> String {
 /// user's trial). `run.seed` is not left out: the footprint's bootstrap draws from the config's
 /// own seed, so `--set run.seed=7` and `--seed 7` give other intervals (a review).
 pub fn same_settings(a: (&str, &[String]), b: (&str, &[String])) -> bool {
+    settings_difference(a, b).is_none()
+}
+
+/// How two configs differ, as [`same_settings`] compares them: `None` when they set the same
+/// values, else the first key (in key order) whose value differs, shown as "`key` (a's value
+/// against b's)", or a sentence where one does not parse. A cluster user whose shards were
+/// refused as another run's was told only that the config files' values differ (a batch trial).
+pub fn settings_difference(a: (&str, &[String]), b: (&str, &[String])) -> Option<String> {
     // The same text and overrides are the same run, a `nan` value included (NaN is unequal to
     // itself: a review).
     if a == b {
-        return true;
+        return None;
     }
     let without_apart = |mut t: toml::Table| {
         if let Some(toml::Value::Table(run)) = t.get_mut("run") {
             for k in RUN_KEYS_APART {
                 run.remove(k);
+            }
+            // A `[run]` of those keys alone is no `[run]`.
+            if run.is_empty() {
+                t.remove("run");
             }
         }
         t
@@ -111,19 +123,54 @@ pub fn same_settings(a: (&str, &[String]), b: (&str, &[String])) -> bool {
         RawConfig::parse(a.0, "", a.1),
         RawConfig::parse(b.0, "", b.1),
     ) {
-        (Ok(x), Ok(y)) => same_table(&without_apart(x.table), &without_apart(y.table)),
+        (Ok(x), Ok(y)) => table_difference(
+            &without_apart(x.table),
+            &without_apart(y.table),
+            &mut Vec::new(),
+        ),
         // Not identical (above), and one does not parse: another run.
-        _ => false,
+        _ => Some("one of the two configs does not parse".into()),
     }
 }
 
 /// The `[run]` keys that [`same_settings`] leaves out.
 pub const RUN_KEYS_APART: [&str; 2] = ["samples", "chunk_size"];
 
-fn same_table(x: &toml::Table, y: &toml::Table) -> bool {
-    x.len() == y.len()
-        && x.iter()
-            .all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+/// The first key under `path` whose value differs between `x` and `y`, as
+/// [`settings_difference`] shows it.
+fn table_difference(x: &toml::Table, y: &toml::Table, path: &mut Vec<String>) -> Option<String> {
+    let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+    for k in keys {
+        path.push(k.clone());
+        let found = match (x.get(k), y.get(k)) {
+            (Some(toml::Value::Table(p)), Some(toml::Value::Table(q))) => {
+                table_difference(p, q, path)
+            }
+            (Some(v), Some(w)) if same_value(v, w) => None,
+            (v, w) => {
+                let shown = |v: Option<&toml::Value>| {
+                    v.map_or("not set".to_string(), |v| {
+                        let text = v.to_string();
+                        match text.char_indices().nth(60) {
+                            Some((cut, _)) => format!("{}...", &text[..cut]),
+                            None => text,
+                        }
+                    })
+                };
+                Some(format!(
+                    "`{}` ({} against {})",
+                    path.join("."),
+                    shown(v),
+                    shown(w)
+                ))
+            }
+        };
+        path.pop();
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
 }
 
 fn same_value(a: &toml::Value, b: &toml::Value) -> bool {
@@ -133,7 +180,11 @@ fn same_value(a: &toml::Value, b: &toml::Value) -> bool {
         (Array(x), Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
         }
-        (Table(x), Table(y)) => same_table(x, y),
+        (Table(x), Table(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+        }
         _ => a == b,
     }
 }

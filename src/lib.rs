@@ -25,6 +25,7 @@ pub mod corridor;
 pub mod dataset;
 pub mod engine;
 pub mod integrator;
+pub mod interrupt;
 pub mod merge;
 pub mod output;
 pub mod physics;

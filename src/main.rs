@@ -8,5 +8,6 @@ fn main() {
         std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
     }
     let cli = dispersa::cli::Cli::parse();
+    dispersa::interrupt::install();
     std::process::exit(dispersa::cli::main_with(cli));
 }

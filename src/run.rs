@@ -542,6 +542,11 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         RunDir::create_resumable(&prep.out_dir, kind, &prep.identity)?
     };
     let dir = run_dir.tmp.clone();
+    crate::interrupt::set_hint(Some(format!(
+        "the samples of the run's closed parts are kept in {}; the same command with --resume \
+         computes only the rest",
+        dir.display()
+    )));
     let joined = dir.join("samples.parquet");
     // What an interrupted run left: its finished samples (joined already, or as parts).
     let mut done: Vec<Part> = Vec::new();
@@ -985,6 +990,10 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         .collect();
     manifest::write_known(&dir, &listed, &known)?;
     run_dir.commit()?;
+    crate::interrupt::set_hint(Some(format!(
+        "the run was complete, in {}",
+        prep.out_dir.display()
+    )));
     // A shard computed (again) after a merge: the dataset's merged statistics no longer
     // describe its shards, so they go, with a word (the report would have read them as they
     // were).

@@ -466,3 +466,42 @@ fn a_resume_refuses_parts_with_other_column_types() {
     assert!(part.exists(), "the partial run was discarded");
     assert!(!out.exists());
 }
+
+/// SIGTERM (a scheduler's stop) and SIGINT (Ctrl-C) print where the finished parts are kept
+/// and that `--resume` continues, then the process dies by the signal as it did with no
+/// handler: a batch log showed exit 143 and nothing else (a batch user's trial). The resume
+/// then finishes the run.
+#[test]
+fn a_stopped_run_says_where_its_parts_are_and_dies_by_the_signal() {
+    use std::os::unix::process::ExitStatusExt as _;
+    for (flag, number, name) in [("-TERM", 15, "SIGTERM"), ("-INT", 2, "SIGINT")] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("r");
+        let child = command(&out, 2_000_000, &[]).spawn().unwrap();
+        let partial = dir.path().join(".r.partial");
+        let t0 = Instant::now();
+        while durable_parts(&partial) == 0 {
+            assert!(t0.elapsed().as_secs() < 120, "no part was written");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let killed = Command::new("kill")
+            .args([flag, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.signal(), Some(number), "{name}: {:?}", o.status);
+        let said = err(&o);
+        assert!(
+            said.contains(&format!(
+                "dispersa: stopped by {name}: the samples of the run's closed parts are kept in {}",
+                partial.display()
+            )) && said.contains("--resume"),
+            "{name}: {said}"
+        );
+        // What it names is what the README says: --resume goes on from there.
+        let o = command(&out, 2_000_000, &["--resume"]).output().unwrap();
+        assert!(o.status.success(), "{name}: {}", err(&o));
+        assert!(out.join("samples.parquet").is_file());
+    }
+}

@@ -820,6 +820,13 @@ fn shards_with_the_same_overrides_in_another_spelling_are_one_run() {
         "{}",
         err(&o)
     );
+    // And the key whose value differs, this shard's value first (a batch trial: the refusal
+    // named no key).
+    assert!(
+        err(&o).contains("first at `events.g_limit` (51 against 50)"),
+        "{}",
+        err(&o)
+    );
 }
 
 /// Shards of one run may differ in what changes no result: the chunk size (the README's
@@ -903,4 +910,33 @@ fn shards_may_differ_in_chunk_size_but_not_in_how_the_seed_is_given() {
             "{merged} differs from the unsharded {single}"
         );
     }
+}
+
+/// A refusal as another run's names the first key whose value differs (a batch trial: "the
+/// config file's values differ" named none), and the comparison is by value: layout, comments,
+/// `40` against `40.0`, the sample count and an override that sets the file's value do not
+/// count.
+#[test]
+fn another_runs_config_is_named_by_its_first_differing_key() {
+    use dispersa::config::settings_difference;
+    let mine = "[vehicle]\nmass_kg = 46.0\nnose_radius_m = 0.2\n[run]\nsamples = 10\n";
+    let same =
+        "# another layout\n[run]\nsamples = 99\n[vehicle]\nnose_radius_m = 0.2\nmass_kg = 46\n";
+    assert_eq!(settings_difference((same, &[]), (mine, &[])), None);
+    let heavier = mine.replace("46.0", "40.0");
+    assert_eq!(
+        settings_difference((&heavier, &[]), (mine, &[])).as_deref(),
+        Some("`vehicle.mass_kg` (40.0 against 46.0)")
+    );
+    // An override that restores the file's value is the same run; one key unset is named.
+    let restored = ["vehicle.mass_kg=46".to_string()];
+    assert_eq!(
+        settings_difference((&heavier, &restored), (mine, &[])),
+        None
+    );
+    let without_nose = "[vehicle]\nmass_kg = 46.0\n";
+    assert_eq!(
+        settings_difference((without_nose, &[]), (mine, &[])).as_deref(),
+        Some("`vehicle.nose_radius_m` (not set against 0.2)")
+    );
 }

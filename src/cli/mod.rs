@@ -232,7 +232,7 @@ pub fn main_with(cli: Cli) -> i32 {
                         // The outputs are written (they hold every sample's inputs), but a run
                         // with nothing to summarise is no success.
                         eprintln!(
-                            "error: every one of the {} samples failed; nothing to summarise. \
+                            "dispersa: error: every one of the {} samples failed; nothing to summarise. \
                              Their inputs, and why each failed (the failure_reason column), are \
                              in {}",
                             report.samples,
@@ -248,7 +248,7 @@ pub fn main_with(cli: Cli) -> i32 {
                     0
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("dispersa: error: {e}");
                     e.exit_code()
                 }
             }
@@ -301,7 +301,7 @@ pub fn main_with(cli: Cli) -> i32 {
                 0
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("dispersa: error: {e}");
                 e.exit_code()
             }
         },
@@ -341,7 +341,7 @@ pub fn main_with(cli: Cli) -> i32 {
                     0
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("dispersa: error: {e}");
                     e.exit_code()
                 }
             }
@@ -379,7 +379,7 @@ pub fn main_with(cli: Cli) -> i32 {
                     0
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("dispersa: error: {e}");
                     e.exit_code()
                 }
             }
@@ -405,7 +405,7 @@ pub fn main_with(cli: Cli) -> i32 {
                             })
                     });
                 if let Err(why) = writable_aim(out, force).and(form) {
-                    eprintln!("error: --write {}: {why}", out.display());
+                    eprintln!("dispersa: error: --write {}: {why}", out.display());
                     return 2;
                 }
             }
@@ -476,7 +476,7 @@ pub fn main_with(cli: Cli) -> i32 {
                                 0
                             }
                             Err((code, why)) => {
-                                eprintln!("error: --write {}: {why}", out.display());
+                                eprintln!("dispersa: error: --write {}: {why}", out.display());
                                 code
                             }
                         },
@@ -484,7 +484,7 @@ pub fn main_with(cli: Cli) -> i32 {
                     }
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("dispersa: error: {e}");
                     e.exit_code()
                 }
             }
@@ -514,7 +514,7 @@ pub fn main_with(cli: Cli) -> i32 {
         } => match crate::bench::bench_all(config.as_deref(), samples, repeats, backend) {
             Ok(()) => 0,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("dispersa: error: {e}");
                 e.exit_code()
             }
         },
@@ -531,14 +531,14 @@ pub fn main_with(cli: Cli) -> i32 {
             let ctx = match gpu::GpuContext::new() {
                 Ok(ctx) => ctx,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("dispersa: error: {e}");
                     return 1;
                 }
             };
             let most = gpu::max_lanes(&ctx);
             if u64::from(opts.lanes) > most {
                 eprintln!(
-                    "error: --lanes {}: this adapter takes at most {most} (its dispatch and \
+                    "dispersa: error: --lanes {}: this adapter takes at most {most} (its dispatch and \
                      storage-binding limits)",
                     opts.lanes
                 );
@@ -547,7 +547,7 @@ pub fn main_with(cli: Cli) -> i32 {
             match gpu::microbench(&ctx, &opts) {
                 Ok(()) => 0,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("dispersa: error: {e}");
                     1
                 }
             }

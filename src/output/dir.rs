@@ -78,12 +78,12 @@ impl Identity {
             (self.config.as_str(), self.overrides.as_slice()),
             (other.config.as_str(), other.overrides.as_slice()),
         );
-        if !crate::config::same_settings(mine, theirs) {
+        if let Some(key) = crate::config::settings_difference(theirs, mine) {
             if self.config != other.config {
-                return Some("the config file's values differ".into());
+                return Some(format!("the config file's values differ, first at {key}"));
             }
             return Some(format!(
-                "the --set overrides differ ({:?} against {:?})",
+                "the --set overrides differ ({:?} against {:?}), first at {key}",
                 other.overrides, self.overrides
             ));
         }
