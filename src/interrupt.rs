@@ -17,6 +17,12 @@ pub fn set_hint(hint: Option<String>) {
     }
 }
 
+/// What [`set_hint`] last set: a run's failure (exit 1) says it too, where a full disk or a
+/// lost GPU stopped it (a trial's full disk named the manifest and nothing of `--resume`).
+pub fn hint() -> Option<String> {
+    HINT.lock().ok().and_then(|h| h.clone())
+}
+
 /// The line printed for signal `name` with `hint`.
 pub fn message(name: &str, hint: Option<&str>) -> String {
     match hint {
@@ -42,7 +48,7 @@ pub fn install() {
                     SIGTERM => "SIGTERM",
                     _ => "SIGHUP",
                 };
-                let hint = HINT.lock().ok().and_then(|h| h.clone());
+                let hint = hint();
                 // A progress bar may hold a terminal's line: start a new one there.
                 use std::io::IsTerminal as _;
                 let newline = if std::io::stderr().is_terminal() {

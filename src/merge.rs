@@ -365,8 +365,15 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         manifest::SHARD_MANIFESTS_KEY.into(),
         manifest::shard_manifests(&found)?,
     ));
-    write_summary(&tmp_summary, &statistics.summary, &summary_meta)?;
-    write_sensitivity(&tmp_sens, &statistics.sensitivity, &metadata)?;
+    // A file cut short (a full disk) is not left beside the dataset (a batch trial found
+    // `_summary.parquet.tmp` there until the next merge).
+    let written = write_summary(&tmp_summary, &statistics.summary, &summary_meta)
+        .and_then(|_| write_sensitivity(&tmp_sens, &statistics.sensitivity, &metadata));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp_summary);
+        let _ = std::fs::remove_file(&tmp_sens);
+        return Err(e.into());
+    }
     for (tmp, name) in [
         (&tmp_summary, "_summary.parquet"),
         (&tmp_sens, "_sensitivity.parquet"),

@@ -418,9 +418,8 @@ fn claim(v: Validated, opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let lock = crate::output::claim_out_dir(&v.out_dir, kind, opts.force || v.resume, &mut notice)
         .map_err(ConfigError::Cli)?;
     if !v.resume && !opts.force {
-        let done = parts::list(&v.partial, false, &mut |_| {}).unwrap_or_default();
-        if !done.is_empty() {
-            let n: u64 = done.iter().map(|p| p.rows).sum();
+        let n = parts::listed_samples(&v.partial);
+        if n > 0 {
             return Err(ConfigError::Cli(format!(
                 "--out {}: an interrupted run is in {} ({n} samples finished); pass --resume \
                  to continue it, or --force to discard it and start again",

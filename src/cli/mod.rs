@@ -249,6 +249,13 @@ pub fn main_with(cli: Cli) -> i32 {
                 }
                 Err(e) => {
                     eprintln!("dispersa: error: {e}");
+                    // A runtime failure (a full disk, a lost GPU) after the run's directory
+                    // was made: where its closed parts are, and that --resume goes on.
+                    if e.exit_code() == 1 {
+                        if let Some(hint) = crate::interrupt::hint() {
+                            eprintln!("dispersa: note: {hint}");
+                        }
+                    }
                     e.exit_code()
                 }
             }

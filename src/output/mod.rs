@@ -238,6 +238,9 @@ pub struct ColumnSpec {
 /// Streams samples.parquet: `sample`, the dispersed inputs, the outputs, `status`.
 pub struct SamplesWriter {
     writer: ArrowWriter<File>,
+    /// The file written (a part's temporary name, or samples.parquet's), for the messages: a
+    /// full disk was reported on "samples.parquet" while a part was written (a trial).
+    path: PathBuf,
     schema: Arc<Schema>,
     n_inputs: usize,
     n_outputs: usize,
@@ -286,6 +289,7 @@ impl SamplesWriter {
             })?;
         Ok(SamplesWriter {
             writer,
+            path: path.to_path_buf(),
             schema,
             n_inputs: inputs.len(),
             n_outputs: outputs.len(),
@@ -327,14 +331,15 @@ impl SamplesWriter {
         self.writer
             .write(&batch)
             .map_err(|source| OutputError::Parquet {
-                action: "writing samples.parquet".into(),
+                action: format!("writing {}", self.path.display()),
                 source,
             })
     }
 
     pub fn finish(self) -> Result<(), OutputError> {
+        let path = self.path;
         self.writer.close().map_err(|source| OutputError::Parquet {
-            action: "closing samples.parquet".into(),
+            action: format!("closing {}", path.display()),
             source,
         })?;
         Ok(())

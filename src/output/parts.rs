@@ -115,6 +115,18 @@ pub fn list(
     Ok(parts)
 }
 
+/// The samples of `dir`'s parts that its manifest lists (those a `--resume` keeps, but for a
+/// checksum that fails), from their footers; nothing is removed or checked. A part written but
+/// never entered (a full disk stopped the manifest's line) counts no sample: the refusal to
+/// start over it once said "300 samples finished" where `--resume` then found none (a trial).
+pub fn listed_samples(dir: &Path) -> u64 {
+    let sums = manifest::read(dir).unwrap_or_default();
+    sums.keys()
+        .filter(|name| part_first(name).is_some())
+        .filter_map(|name| rows_of(&dir.join(name)).ok())
+        .sum()
+}
+
 /// A block of sample indices as people write one: first to last, both included ("1000 to
 /// 1999"; Rust's end-exclusive `1000..2000` in the metadata read as one more sample).
 pub fn samples_text(range: &std::ops::Range<u64>) -> String {
