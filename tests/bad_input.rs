@@ -2551,6 +2551,18 @@ fn dispersions_that_nothing_reads_and_a_heat_limit_in_w_m2_are_refused() {
         &["--set", "events.heat_flux_limit_w_cm2=15e6"],
         "was it given in W/m^2",
     );
+    // A canopy's rated opening load in kPa, as the peak dynamic pressure's (a config author's
+    // trial: 5 for 5 kPa was accepted, and every opening counted beyond it).
+    for key in ["drogue_q_limit_pa", "main_q_limit_pa"] {
+        expect_bad(
+            Some(DEFAULT),
+            &["--set", &format!("parachutes.{key}=5")],
+            &format!(
+                "`parachutes.{key}`: 5 Pa is below 20 Pa, under any canopy's opening (a main \
+                 opens at a few hundred Pa under its drogue): was it given in kPa"
+            ),
+        );
+    }
     // A g-switch times the drogue: its Mach number is read by nothing (a dispersion of it ran
     // with a note, and the tornados ranked its noise: an entry analyst's trial).
     let mach = format!(
@@ -2595,6 +2607,11 @@ fn unit_slips_within_a_keys_bounds_are_noted() {
             "entry.flight_path_angle_deg=-0.209",
             "was it given in radians? -0.209 rad is -11.97 deg".to_string(),
         ),
+        // A nose radius in cm, under the 20 m bound (a config author's trial).
+        (
+            "vehicle.nose_radius_m=19",
+            "vehicle.nose_radius_m = 19 m is 25.33 times vehicle.diameter_m (0.75 m)".to_string(),
+        ),
     ] {
         let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--nominal", "--set", set]);
         assert_eq!(code, 0, "{err}");
@@ -2603,9 +2620,19 @@ fn unit_slips_within_a_keys_bounds_are_noted() {
     let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--nominal"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        !err.contains(beta) && !err.contains(deep) && !err.contains("radians"),
+        !err.contains(beta)
+            && !err.contains(deep)
+            && !err.contains("radians")
+            && !err.contains("times vehicle.diameter_m"),
         "{err}"
     );
+    // Apollo's proportions (a nose radius 1.2 times the diameter) have no note.
+    let (code, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &["--nominal", "--set", "vehicle.nose_radius_m=0.9"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("times vehicle.diameter_m"), "{err}");
     // Altitudes in metres beyond their key's bound are refused with the hint (an entry
     // analyst's 200000 for 200 km was told the bound alone).
     for (set, said) in [

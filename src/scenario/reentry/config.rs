@@ -1369,11 +1369,24 @@ impl ReentryConfig {
                 MAX_DROGUE_CDA_M2,
                 "m^2, more than any drogue (Orion's two give about 40 m^2): a unit slip?",
             )?;
-            if let Some(q) = pc.drogue_q_limit_pa {
-                positive("parachutes.drogue_q_limit_pa", q)?;
-            }
-            if let Some(q) = pc.main_q_limit_pa {
-                positive("parachutes.main_q_limit_pa", q)?;
+            // A rated load in kPa (5 for 5 kPa) was accepted, and every opening counted as
+            // beyond it (a config author's trial), where events.dynamic_pressure_limit_pa
+            // refused the same slip.
+            for (key, q) in [
+                ("parachutes.drogue_q_limit_pa", pc.drogue_q_limit_pa),
+                ("parachutes.main_q_limit_pa", pc.main_q_limit_pa),
+            ] {
+                let Some(q) = q else { continue };
+                if positive(key, q)? < MIN_CANOPY_Q_LIMIT_PA {
+                    return Err(ConfigError::key(
+                        key,
+                        format!(
+                            "{q} Pa is below {MIN_CANOPY_Q_LIMIT_PA} Pa, under any canopy's \
+                             opening (a main opens at a few hundred Pa under its drogue): \
+                             was it given in kPa (1,000 times smaller)? The unit is Pa"
+                        ),
+                    ));
+                }
             }
             non_negative("parachutes.main_delay_s", pc.main_delay_s)?;
             at_most(
@@ -1724,6 +1737,9 @@ pub const MAX_MASS_KG: f64 = 20_000.0;
 pub const MAX_HEAT_FLUX_LIMIT_W_CM2: f64 = 100_000.0;
 /// The lowest peak dynamic pressure limit accepted [Pa]: below it, a limit given in kPa.
 pub const MIN_DYNAMIC_PRESSURE_LIMIT_PA: f64 = 100.0;
+/// The lowest canopy opening-load limit accepted [Pa]: below it, a limit given in kPa (a
+/// canopy opening at 20 Pa falls at about 6 m/s at sea level).
+pub const MIN_CANOPY_Q_LIMIT_PA: f64 = 20.0;
 pub const MAX_NOSE_RADIUS_M: f64 = 20.0;
 pub const MAX_DELAY_S: f64 = 600.0;
 

@@ -24,6 +24,10 @@ use cpu::SampleModel;
 /// A slip of units (grams, centimetres) moves it by 1,000 or 10,000.
 const BALLISTIC_COEFFICIENT_NOTED: (f64, f64) = (5.0, 5000.0);
 
+/// The ratio of nose radius to diameter above which the nose radius is noted: three times
+/// the largest of the capsules above; a radius in cm on any capsule's diameter is 25 and more.
+const NOSE_TO_DIAMETER_NOTED: f64 = 4.0;
+
 /// A perturbation's correlation length [km] beyond which it is noted: more than the deepest
 /// atmosphere a config can give (1,000 km, the interface's upper bound).
 const LONGEST_CORRELATION_KM: f64 = config::MAX_ENTRY_ALTITUDE_KM;
@@ -290,6 +294,22 @@ impl Scenario for Reentry {
                 crate::config::sig(beta),
                 BALLISTIC_COEFFICIENT_NOTED.0,
                 BALLISTIC_COEFFICIENT_NOTED.1
+            ));
+        }
+        // A nose radius in cm (20 for 0.2 m) passed the 20 m bound with nothing said, and moved
+        // the heat between its convective and radiative parts so that their total barely
+        // changed (a config author's trial). Blunt capsules' nose radii are 0.25-1.2 times
+        // their diameter (REFERENCE.md: Stardust's 0.2286 m on 0.8128 m; Apollo's heat shield
+        // about 4.7 m on 3.9 m, recalled).
+        let v = &self.cfg.vehicle;
+        if v.nose_radius_m > NOSE_TO_DIAMETER_NOTED * v.diameter_m {
+            notes.push(format!(
+                "vehicle.nose_radius_m = {} m is {} times vehicle.diameter_m ({} m), where blunt \
+                 capsules' are 0.25-1.2 times (Stardust's 0.28, Apollo's about 1.2): was it \
+                 given in cm? The unit is m",
+                v.nose_radius_m,
+                crate::config::sig(v.nose_radius_m / v.diameter_m),
+                v.diameter_m
             ));
         }
         // An angle in radians reads as a grazing angle in degrees (-0.209 for -12 deg flew and
