@@ -2784,3 +2784,35 @@ fn table_rows_are_counted_from_one_and_a_wind_direction_is_named() {
         "`winds.profile`: row 3 ([1.0, 7.0, 0.0]): first column must be strictly ascending",
     );
 }
+
+/// A main whose trigger altitude lies above where the drogues open follows each drogue by
+/// `main_delay_s`, wherever it opened: said after the run (a config author's main at 29 km above
+/// drogues opening near 26.6 km opened at Mach 1.1 with nothing said). The shipped config's
+/// main, at 1.8 km above the terrain, has no such note.
+#[test]
+fn a_main_triggered_above_the_drogues_is_noted() {
+    let said =
+        "the main opened main_delay_s after the drogue, wherever it was, not at its altitude";
+    // The default's drogue opens near 31.9 km above the ellipsoid: 30 km above a 2.5 km terrain
+    // is above it.
+    let (code, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &[
+            "--nominal",
+            "--set",
+            "parachutes.main_deploy_altitude_km=30",
+            "--set",
+            "landing.terrain_height_m=2500",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("in at least half the flights (the median drogue opening was at")
+            && err.contains("below the main's trigger at 32.5 km above the ellipsoid")
+            && err.contains(said),
+        "{err}"
+    );
+    let (code, err, _, _dir) = run_with(Some(DEFAULT), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains(said), "{err}");
+}

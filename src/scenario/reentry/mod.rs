@@ -392,8 +392,11 @@ impl Scenario for Reentry {
                 drogue_trigger_key(self.model.g_switch)
             )];
         }
-        if !self.model.has_main || landed == 0 || count("main_time_s") > 0 {
+        if !self.model.has_main || landed == 0 {
             return Vec::new();
+        }
+        if count("main_time_s") > 0 {
+            return self.main_above_drogue_note(row).into_iter().collect();
         }
         let limit = self
             .cfg
@@ -569,6 +572,38 @@ impl Scenario for Reentry {
 }
 
 impl Reentry {
+    /// A note where drogues opened below the main's trigger altitude: the main then follows
+    /// the drogue by `main_delay_s` wherever it opened, not at its altitude. A main set at 29 km
+    /// above drogues opening near 26.6 km opened at Mach 1.1 with nothing said (a config
+    /// author's trial). Judged on the nominal trigger altitude and terrain against the lowest
+    /// and the median drogue opening.
+    fn main_above_drogue_note(&self, row: &dyn Fn(&str) -> RowSummary) -> Option<String> {
+        let main_km = self.cfg.parachutes.as_ref()?.main_deploy_altitude_km?;
+        let trigger_km = main_km + self.cfg.landing.terrain_height_m / 1000.0;
+        let drogue = row("drogue_open_altitude_km");
+        let (lowest, median) = (drogue.min?, drogue.p50?);
+        if lowest >= trigger_km {
+            return None;
+        }
+        let share = if median < trigger_km {
+            "at least half the flights (the median drogue opening"
+        } else {
+            "some flights (the lowest drogue opening"
+        };
+        let at = if median < trigger_km { median } else { lowest };
+        Some(format!(
+            "in {share} was at {} km, below the main's trigger at {} km above the ellipsoid: \
+             parachutes.main_deploy_altitude_km {} plus the terrain's {} m), the main opened \
+             main_delay_s after the drogue, wherever it was, not at its altitude \
+             (main_open_altitude_km, main_open_dynamic_pressure_pa): was the main's altitude \
+             meant lower?",
+            crate::config::sig(at),
+            crate::config::sig(trigger_km),
+            main_km,
+            self.cfg.landing.terrain_height_m
+        ))
+    }
+
     /// A note where the wind profile has rows between the nodes the wind is sampled at that
     /// the nodes miss by more than 1 m/s (each 1 m/s over the descent moves the landing about
     /// 0.66 km): a layer narrower than `winds.node_spacing_km` is smoothed away. A 100 m/s row at
