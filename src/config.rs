@@ -880,6 +880,24 @@ fn quoted_path(path: &str, table: &toml::Table) -> String {
 /// "expected f64" as "expected a number", and
 /// a dispersion whose parameter path was not quoted (`dispersions.entry.x.sigma`, read as
 /// nested tables) shown how to quote it.
+/// The name serde's "unknown field `x`, expected one of `a`, `b`" (or "unknown variant")
+/// lists that is nearest `x`, within two edits: a misspelt `[vehicel]` was told the thirteen
+/// table names and no more (a config author's trial), where `--set` paths and flags get a hint.
+fn near_miss(msg: &str) -> Option<String> {
+    let rest = msg
+        .strip_prefix("unknown field `")
+        .or_else(|| msg.strip_prefix("unknown variant `"))?;
+    let (given, listed) = rest.split_once('`')?;
+    listed
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|name| (strsim::damerau_levenshtein(given, name), name))
+        .filter(|&(d, name)| d > 0 && d <= 2 && d < name.len())
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, name)| name.to_string())
+}
+
 fn readable_type_error(path: &str, inner: &str, table: &toml::Table) -> String {
     let mut msg = inner
         .lines()
@@ -903,6 +921,9 @@ fn readable_type_error(path: &str, inner: &str, table: &toml::Table) -> String {
         if msg.ends_with(rust) || msg.contains(&format!("{rust};")) {
             msg = msg.replacen(rust, said, 1);
         }
+    }
+    if let Some(near) = near_miss(&msg) {
+        msg.push_str(&format!("; did you mean `{near}`?"));
     }
     // serde's path prints a quoted key unquoted, so the nested form is told by the table: a
     // dispersion's key holds a dot, a nested table's first segment does not.
@@ -1127,7 +1148,7 @@ pub fn tolerances(
         if !(1e-13..=rtol_max).contains(&v) {
             return Err(ConfigError::key(
                 key,
-                format!("{v:e} must be within [1e-13, {rtol_max:e}]"),
+                format!("{} must be within [1e-13, {rtol_max:e}]", full(v)),
             ));
         }
     }

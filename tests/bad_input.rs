@@ -2816,3 +2816,44 @@ fn a_main_triggered_above_the_drogues_is_noted() {
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains(said), "{err}");
 }
+
+/// Messages a config author's trial found wanting: a misspelt table or key named the valid
+/// names but not the nearest one, a tolerance of 0 printed as `0e0`, and a time limit in ms
+/// was told to lengthen rk4's steps under dopri5.
+#[test]
+fn misspelt_names_get_the_nearest_and_slips_the_unit() {
+    let text = DEFAULT.replacen("[vehicle]", "[vehicel]", 1);
+    assert_ne!(text, DEFAULT, "test fixture out of date");
+    expect_bad(Some(&text), &[], "; did you mean `vehicle`?");
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "vehicle.mas_kg=46"],
+        "unknown field `mas_kg`, expected one of `mass_kg`,",
+    );
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "vehicle.mas_kg=46"],
+        "; did you mean `mass_kg`?",
+    );
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "atmosphere.model=\"us77\""],
+        "; did you mean `us76`?",
+    );
+    // No near name: no guess.
+    let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--set", "vehicle.colour=1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("did you mean"), "{err}");
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "integrator.rtol=0"],
+        "`integrator.rtol`: 0 must be within [1e-13, 1e-3]",
+    );
+    expect_bad(
+        Some(DEFAULT),
+        &["--set", "integrator.time_limit_s=3600000"],
+        "`integrator.time_limit_s`: 3600000 s is 41.67 days, beyond any descent: shorten it (a \
+         capsule lands about 15 minutes after the interface under parachutes; was it given in \
+         ms? The unit is s)",
+    );
+}

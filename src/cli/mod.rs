@@ -1104,20 +1104,28 @@ fn print_statistics(
             total - failed
         );
     }
+    // The names' column as wide as the longest name (`main_open_dynamic_pressure_pa` and the
+    // footprint's rows broke the alignment at 28: a config author's trial).
+    let w = summary
+        .iter()
+        .map(|r| r.metric.len())
+        .max()
+        .unwrap_or(0)
+        .max(28);
     let (mut short, mut bounded) = (0, 0);
     for row in summary {
         if row.metric.starts_with("footprint") {
             if let Some(m) = row.mean {
                 match (row.ci_low, row.ci_high) {
                     (Some(lo), Some(hi)) => say!(
-                        "  {:<28} {:.4} {} (95% CI {:.4} .. {:.4})",
+                        "  {:<w$} {:.4} {} (95% CI {:.4} .. {:.4})",
                         row.metric,
                         m,
                         row.unit,
                         lo,
                         hi
                     ),
-                    _ => say!("  {:<28} {:.3} {}", row.metric, m, row.unit),
+                    _ => say!("  {:<w$} {:.3} {}", row.metric, m, row.unit),
                 }
             }
             continue;
@@ -1145,7 +1153,7 @@ fn print_statistics(
                     } else {
                         String::new()
                     };
-                    say!("  {:<28} {:>16} {}{on}", row.metric, f4(p50), row.unit);
+                    say!("  {:<w$} {:>16} {}{on}", row.metric, f4(p50), row.unit);
                     continue;
                 }
                 let tol = match (row.tolerance_lower, row.tolerance_upper) {
@@ -1167,7 +1175,7 @@ fn print_statistics(
                     _ => String::new(),
                 };
                 say!(
-                    "  {:<28} p50 {:>12}  [p00135 {}, p99865 {}]{tol} {}{dates}",
+                    "  {:<w$} p50 {:>12}  [p00135 {}, p99865 {}]{tol} {}{dates}",
                     row.metric,
                     f4(p50),
                     f4(row.p00135.unwrap_or(f64::NAN)),
@@ -1176,7 +1184,7 @@ fn print_statistics(
                 )
             }
             (None, Some(lo)) => say!(
-                "  {:<28} {:.5}  (95% CI {:.5} .. {:.5}){}",
+                "  {:<w$} {:.5}  (95% CI {:.5} .. {:.5}){}",
                 row.metric,
                 row.mean.unwrap_or(f64::NAN),
                 lo,
@@ -1187,13 +1195,13 @@ fn print_statistics(
             // known; said rather than "NaN" (a review).
             // No flight to count, but some the time limit left open: what they could make it.
             (None, None) if row.metric.starts_with("prob_") && row.count == 0 => say!(
-                "  {:<28} none: no flight has an outcome for it{}",
+                "  {:<w$} none: no flight has an outcome for it{}",
                 row.metric,
                 open_bounds(row)
             ),
             // A --nominal run's: the one flight's outcome, with no interval.
             (None, None) if row.metric.starts_with("prob_") => say!(
-                "  {:<28} {:.0}  (the undispersed flight)",
+                "  {:<w$} {:.0}  (the undispersed flight)",
                 row.metric,
                 row.mean.unwrap_or(f64::NAN)
             ),

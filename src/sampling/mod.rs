@@ -438,8 +438,9 @@ fn parse_dist(key: &str, d: &DispersionConfig, nominal: f64) -> Result<Dist, Con
                 return Err(ConfigError::key(
                     format!("{key}.shape"),
                     format!(
-                        "{shape:e} is below {MIN_WEIBULL_SHAPE}: the draws would span more than \
-                         ten orders of magnitude (a pointing error's Weibull has a shape near 2)"
+                        "{} is below {MIN_WEIBULL_SHAPE}: the draws would span more than ten \
+                         orders of magnitude (a pointing error's Weibull has a shape near 2)",
+                        crate::config::full(shape)
                     ),
                 ));
             }

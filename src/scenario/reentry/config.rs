@@ -1683,10 +1683,29 @@ impl ReentryConfig {
                 ),
             ));
         }
-        if i.time_limit_s / i.step_s.min(i.descent_step_s) > 1e7 {
+        // Under dopri5 the same bound (about 23 days at the default steps) stands for a limit
+        // no descent needs; its message named rk4's steps, which dopri5 has none of, and not
+        // the likely slip (a trial's 3,600,000 for 3,600 s).
+        let step = i.step_s.min(i.descent_step_s);
+        if i.time_limit_s / step > 1e7 {
+            let fix = if i.method == "rk4" {
+                format!(
+                    "over 1e7 steps of {} s per trajectory: shorten it or lengthen the steps",
+                    crate::config::full(step)
+                )
+            } else {
+                format!(
+                    "{} days, beyond any descent: shorten it",
+                    crate::config::sig(i.time_limit_s / 86_400.0)
+                )
+            };
             return Err(ConfigError::key(
                 "integrator.time_limit_s",
-                "over 1e7 steps per trajectory: shorten the time limit or lengthen the steps",
+                format!(
+                    "{} s is {fix} (a capsule lands about 15 minutes after the interface under \
+                     parachutes; was it given in ms? The unit is s)",
+                    crate::config::full(i.time_limit_s)
+                ),
             ));
         }
         Ok(())
