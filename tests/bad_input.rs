@@ -2857,3 +2857,41 @@ fn misspelt_names_get_the_nearest_and_slips_the_unit() {
          ms? The unit is s)",
     );
 }
+
+/// A Cd table that leaves out the subsonic fall or the hypersonic pulse holds its end rows'
+/// Cd there: noted (a config author's table from Mach 2 ran with nothing said). The shipped
+/// table (Mach 0 to 40) has neither note.
+#[test]
+fn a_cd_table_short_of_the_flight_is_noted() {
+    let set = |t: &str| format!("vehicle.cd_table={t}");
+    let (code, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &[
+            "--nominal",
+            "--set",
+            &set("[[2.0, 1.35], [3.0, 1.42], [40.0, 1.5]]"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("vehicle.cd_table starts at Mach 2: below it (the subsonic fall) the Cd is held at its first row's 1.35"),
+        "{err}"
+    );
+    let (code, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &[
+            "--nominal",
+            "--set",
+            &set("[[0.0, 0.7], [1.0, 1.05], [3.0, 1.42]]"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("vehicle.cd_table ends at Mach 3: above it (the entry pulse")
+            && !err.contains("starts at Mach"),
+        "{err}"
+    );
+    let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--nominal"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("vehicle.cd_table"), "{err}");
+}

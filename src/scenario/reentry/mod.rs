@@ -24,6 +24,10 @@ use cpu::SampleModel;
 /// A slip of units (grams, centimetres) moves it by 1,000 or 10,000.
 const BALLISTIC_COEFFICIENT_NOTED: (f64, f64) = (5.0, 5000.0);
 
+/// The Mach numbers a Cd table must start at or below, and end at or above, to pass without a
+/// note (the shipped one runs from 0 to 40).
+const CD_TABLE_NOTED_MACH: (f64, f64) = (0.5, 5.0);
+
 /// The ratio of nose radius to diameter above which the nose radius is noted: three times
 /// the largest of the capsules above; a radius in cm on any capsule's diameter is 25 and more.
 const NOSE_TO_DIAMETER_NOTED: f64 = 4.0;
@@ -295,6 +299,28 @@ impl Scenario for Reentry {
                 BALLISTIC_COEFFICIENT_NOTED.0,
                 BALLISTIC_COEFFICIENT_NOTED.1
             ));
+        }
+        // A Cd table that leaves out the subsonic fall or the hypersonic pulse holds its end
+        // rows' Cd there, with nothing said (a config author's trial: a table from Mach 2).
+        // Tables often end near Mach 10, where a blunt body's Cd no longer changes; one ending
+        // below Mach 5 leaves the pulse's drag to a supersonic value.
+        if let Some(t) = self.cfg.vehicle.cd_table.as_ref() {
+            if let (Some(first), Some(last)) = (t.first(), t.last()) {
+                if first[0] > CD_TABLE_NOTED_MACH.0 {
+                    notes.push(format!(
+                        "vehicle.cd_table starts at Mach {}: below it (the subsonic fall) the Cd \
+                         is held at its first row's {}",
+                        first[0], first[1]
+                    ));
+                }
+                if last[0] < CD_TABLE_NOTED_MACH.1 {
+                    notes.push(format!(
+                        "vehicle.cd_table ends at Mach {}: above it (the entry pulse, near Mach \
+                         40 at 12 km/s) the Cd is held at its last row's {}",
+                        last[0], last[1]
+                    ));
+                }
+            }
         }
         // A nose radius in cm (20 for 0.2 m) passed the 20 m bound with nothing said, and moved
         // the heat between its convective and radiative parts so that their total barely
