@@ -362,8 +362,11 @@ pub struct Histogram {
 }
 
 /// Bin edges and counts: sqrt(n) bins (10 to 80) over the data's range, each at least
-/// `min_width` wide (a run whose values are all alike still gets a visible bar).
-pub fn bins(values: &[f64], min_width: f64) -> Vec<(f64, f64, u64)> {
+/// `min_width` wide (a run whose values are all alike still gets a visible bar). An `edge`
+/// within a bin's width of the data (a limit) is made one of the bins' edges, so that no bar
+/// holds values on both sides of it: a bin of 49.9-50.4 g drawn across the 50 g line read as
+/// four exceedances where the caption counted two (a config author's trial).
+pub fn bins(values: &[f64], min_width: f64, edge: Option<f64>) -> Vec<(f64, f64, u64)> {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     if finite.is_empty() {
         return Vec::new();
@@ -377,7 +380,15 @@ pub fn bins(values: &[f64], min_width: f64) -> Vec<(f64, f64, u64)> {
     }
     let nb = (((hi - lo) / width).floor() as usize + 1).min(nb);
     // Centre the bins on the data when they are wider than it needs.
-    let start = 0.5 * (lo + hi) - 0.5 * nb as f64 * width;
+    let mut start = 0.5 * (lo + hi) - 0.5 * nb as f64 * width;
+    let mut nb = nb;
+    if let Some(e) = edge.filter(|e| lo - width < *e && *e < hi + width) {
+        // The bins shifted onto the edge, one more where the shift uncovers an end.
+        let first = ((lo - e) / width).floor();
+        let last = ((hi - e) / width).floor();
+        start = e + first * width;
+        nb = (last - first) as usize + 1;
+    }
     let mut counts = vec![0u64; nb];
     for v in finite {
         let k = (((v - start) / width).max(0.0) as usize).min(nb - 1);
@@ -433,7 +444,8 @@ impl Plot for Histogram {
             };
         }
         // A bar is at least 1/150 of the axis wide, so a lone value stays visible.
-        let bins = bins(&self.values, (hi - lo) / 150.0);
+        let limit = self.markers.iter().find(|m| m.color == LIMIT).map(|m| m.x);
+        let bins = bins(&self.values, (hi - lo) / 150.0, limit);
         if let (Some(a), Some(b)) = (bins.first(), bins.last()) {
             lo = lo.min(a.0);
             hi = hi.max(b.1);
@@ -1580,19 +1592,41 @@ mod tests {
     #[test]
     fn bins_hold_every_value() {
         let v: Vec<f64> = (0..1000).map(|k| (k as f64 * 0.37).sin()).collect();
-        let b = bins(&v, 0.0);
+        let b = bins(&v, 0.0, None);
         assert_eq!(b.len(), 31);
         assert_eq!(b.iter().map(|x| x.2).sum::<u64>(), 1000);
         assert!(b.windows(2).all(|w| (w[0].1 - w[1].0).abs() < 1e-12));
     }
 
+    /// A limit among the values is a bin edge: every bar lies on one side of it, and every
+    /// value is still counted once. A limit far from the values moves nothing.
+    #[test]
+    fn no_bar_straddles_a_limit() {
+        let v: Vec<f64> = (0..300)
+            .map(|k| 45.0 + 5.0 * (k as f64 * 0.61).sin())
+            .collect();
+        for limit in [49.96, 47.123, 40.5, 50.2] {
+            let b = bins(&v, 0.0, Some(limit));
+            assert_eq!(b.iter().map(|x| x.2).sum::<u64>(), 300, "{limit}");
+            assert!(
+                b.iter().all(|x| x.1 <= limit + 1e-9 || x.0 >= limit - 1e-9),
+                "{limit}: {b:?}"
+            );
+            for x in &v {
+                let k = b.iter().position(|y| y.0 <= *x && *x < y.1 + 1e-12);
+                assert!(k.is_some(), "{limit}: {x} in no bin");
+            }
+        }
+        assert_eq!(bins(&v, 0.0, Some(1e6)), bins(&v, 0.0, None));
+    }
+
     #[test]
     fn a_lone_value_gets_one_bar_of_the_minimum_width() {
-        let b = bins(&[42.0], 0.2);
+        let b = bins(&[42.0], 0.2, None);
         assert_eq!(b.len(), 1);
         assert!((b[0].1 - b[0].0 - 0.2).abs() < 1e-12 && b[0].0 < 42.0 && 42.0 < b[0].1);
         assert_eq!(b[0].2, 1);
-        let b = bins(&[1.0, 1.05, 1.1], 0.5);
+        let b = bins(&[1.0, 1.05, 1.1], 0.5, None);
         assert_eq!(b.iter().map(|x| x.2).sum::<u64>(), 3);
         assert!(b.iter().all(|x| (x.1 - x.0 - 0.5).abs() < 1e-12));
     }
