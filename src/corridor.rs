@@ -236,7 +236,7 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         p == FPA || raw.overrides_path(p)
     }));
     // The sweep's draws are the run's (a review found the note missing here).
-    run_notes.extend(draws.unphysical_note(total as u64));
+    run_notes.extend(draws.unphysical_notes(&sc, total as u64));
     run_notes.extend(stop_off_the_grid(&opts.fpa_deg, &angles));
     for note in &run_notes {
         eprintln!("dispersa: note: {note}");

@@ -25,6 +25,9 @@ pub struct Samples {
     /// Of the run's first [`SUSPECT_DRAWS`] draws, how many are unphysical, and the first one's
     /// reason (none drawn for a nominal run).
     pub first_unphysical: (u64, Option<String>),
+    /// Normal dispersions whose 3-sigma end is unphysical with every other parameter nominal:
+    /// parameter index, which end ("-" or "+"), and why it is unphysical.
+    pub unphysical_tails: Vec<(usize, &'static str, String)>,
 }
 
 /// Below this many samples per thread a chunk is drawn on one thread: a thread's start costs
@@ -73,7 +76,23 @@ impl Samples {
     /// samples flies only in part when smaller (a 3-sample run read "13 of the run's first 64",
     /// a review). A Weibull pointing error of scale 1,000 failed 99 % and exited 1 at the end
     /// with nothing said before (an entry analyst's trial).
-    pub fn unphysical_note(&self, flown: u64) -> Option<String> {
+    pub fn unphysical_notes(&self, scenario: &dyn Scenario, flown: u64) -> Vec<String> {
+        let mut notes: Vec<String> = self.unphysical_note(flown).into_iter().collect();
+        if notes.is_empty() {
+            let names = scenario.param_names();
+            notes.extend(self.unphysical_tails.iter().map(|(i, side, why)| {
+                format!(
+                    "dispersions.\"{}\": its mean {side} 3 sigma is unphysical ({why}): the \
+                     draws beyond it (at least 0.13 % of them) fail; is its sigma in the key's \
+                     unit?",
+                    names[*i]
+                )
+            }));
+        }
+        notes
+    }
+
+    fn unphysical_note(&self, flown: u64) -> Option<String> {
         let (n, Some(why)) = &self.first_unphysical else {
             return None;
         };
@@ -141,6 +160,7 @@ impl Samples {
             seed,
             nominal,
             first_unphysical: (0, None),
+            unphysical_tails: Vec::new(),
         };
         // Dispersions that would fail every sample are bad input, refused here (a new-user
         // trial's mass from -5 to -1 kg ran and failed them all), judged by the run's first
@@ -184,6 +204,22 @@ impl Samples {
             if let Some(err) = unphysical_bound(scenario, &samples.sampler, &drawn.params) {
                 return Err(err);
             }
+            // A sigma in another unit than its key's (5 km/s meant as 5 m/s on a 12 km/s
+            // entry) fails only the draws past its unphysical end, 1 in 20 of a trial's run,
+            // too few for the note above, with nothing said (a config author's trial).
+            samples.unphysical_tails = samples
+                .sampler
+                .normals()
+                .filter_map(|(i, mean, sigma)| {
+                    [("-", mean - 3.0 * sigma), ("+", mean + 3.0 * sigma)]
+                        .into_iter()
+                        .find_map(|(side, end)| {
+                            let mut p = nominal_params.to_vec();
+                            p[i] = end;
+                            scenario.unphysical(&p).map(|why| (i, side, why))
+                        })
+                })
+                .collect();
         }
         Ok(samples)
     }

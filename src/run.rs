@@ -210,7 +210,7 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
         ));
     }
     // Dispersions that fail many samples run, and the statistics are of the rest: said first.
-    notes.extend(draws.unphysical_note(samples));
+    notes.extend(draws.unphysical_notes(scenario.as_ref(), samples));
     for note in &notes {
         eprintln!("dispersa: note: {note}");
     }

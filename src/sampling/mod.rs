@@ -59,6 +59,15 @@ impl Sampler {
         })
     }
 
+    /// The unbounded single normals: parameter index, mean and sigma (the tails a note on
+    /// unphysical 3-sigma ends probes).
+    pub fn normals(&self) -> impl Iterator<Item = (usize, f64, f64)> + '_ {
+        self.singles.iter().filter_map(|(i, d)| match *d {
+            Dist::Normal { mean, sigma } => Some((*i, mean, sigma)),
+            _ => None,
+        })
+    }
+
     /// Build from the config's dispersions. `index_of` maps a dotted path to the scenario's
     /// parameter index, `names` lists them all (for the error message), `nominal` holds their
     /// nominal values (NaN: not used by this config), `fixed` those used at a value that no
