@@ -98,8 +98,8 @@ pub fn same_settings(a: (&str, &[String]), b: (&str, &[String])) -> bool {
 }
 
 /// How two configs differ, as [`same_settings`] compares them: `None` when they set the same
-/// values, else the first key (in key order) whose value differs, shown as "`key` (a's value
-/// against b's)", or a sentence where one does not parse. A cluster user whose shards were
+/// values, else the first key (in key order) whose value differs, as "first at `key` (a's value
+/// against b's)", or "one of the two does not parse". A cluster user whose shards were
 /// refused as another run's was told only that the config files' values differ (a batch trial).
 pub fn settings_difference(a: (&str, &[String]), b: (&str, &[String])) -> Option<String> {
     // The same text and overrides are the same run, a `nan` value included (NaN is unequal to
@@ -129,7 +129,7 @@ pub fn settings_difference(a: (&str, &[String]), b: (&str, &[String])) -> Option
             &mut Vec::new(),
         ),
         // Not identical (above), and one does not parse: another run.
-        _ => Some("one of the two configs does not parse".into()),
+        _ => Some("one of the two does not parse".into()),
     }
 }
 
@@ -158,7 +158,7 @@ fn table_difference(x: &toml::Table, y: &toml::Table, path: &mut Vec<String>) ->
                     })
                 };
                 Some(format!(
-                    "`{}` ({} against {})",
+                    "first at `{}` ({} against {})",
                     path.join("."),
                     shown(v),
                     shown(w)

@@ -403,6 +403,31 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
     })
 }
 
+/// What is kept of a run stopped now (a signal, or a runtime failure): its finished outputs,
+/// the samples of the closed parts its partial directory's manifest lists, or nothing.
+fn stop_hint(partial: &Path, out: &Path, identity: &crate::output::Identity) -> String {
+    if !partial.is_dir() {
+        return if crate::output::finished_by(out, identity) == Some(None) {
+            format!("the run was complete, in {}", out.display())
+        } else {
+            "nothing of the run was written yet".to_string()
+        };
+    }
+    match parts::listed_samples(partial) {
+        Ok(0) => format!(
+            "no part of the run was closed yet, so {} keeps no sample: the same command starts \
+             it over",
+            partial.display()
+        ),
+        Ok(n) => format!(
+            "the {n} samples of the run's closed parts are kept in {}; the same command with \
+             --resume computes only the rest",
+            partial.display()
+        ),
+        Err(why) => format!("the partial run is in {} ({why})", partial.display()),
+    }
+}
+
 /// A validated run's directories claimed: a shard's dataset (made where there is none) and
 /// the run's own directory, locked.
 fn claim(v: Validated, opts: &RunOptions) -> Result<Prepared, ConfigError> {
@@ -418,7 +443,14 @@ fn claim(v: Validated, opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let lock = crate::output::claim_out_dir(&v.out_dir, kind, opts.force || v.resume, &mut notice)
         .map_err(ConfigError::Cli)?;
     if !v.resume && !opts.force {
-        let n = parts::listed_samples(&v.partial);
+        let n = parts::listed_samples(&v.partial).map_err(|why| {
+            ConfigError::Cli(format!(
+                "--out {}: an interrupted run is in {}, whose {why}; pass --force to discard it \
+                 and start again",
+                v.out_dir.display(),
+                v.partial.display()
+            ))
+        })?;
         if n > 0 {
             return Err(ConfigError::Cli(format!(
                 "--out {}: an interrupted run is in {} ({n} samples finished); pass --resume \
@@ -461,6 +493,14 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
         &mut notice,
     );
     let prep = claim(valid, opts)?;
+    // What a stop (a signal) or a runtime failure says of the run's files, as they are then
+    // (`dispersa bench` runs `execute` in a scratch directory, with no such word: a review).
+    let (partial, out, identity) = (
+        crate::output::partial_dir(&prep.out_dir),
+        prep.out_dir.clone(),
+        prep.identity.clone(),
+    );
+    crate::interrupt::set_hint(Some(Box::new(move || stop_hint(&partial, &out, &identity))));
     let precision = engine.info().precision;
     // Once a command (dispersa bench runs `execute` a measurement at a time: a review).
     for note in prep.scenario.precision_notes(precision) {
@@ -541,11 +581,6 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         RunDir::create_resumable(&prep.out_dir, kind, &prep.identity)?
     };
     let dir = run_dir.tmp.clone();
-    crate::interrupt::set_hint(Some(format!(
-        "the samples of the run's closed parts are kept in {}; the same command with --resume \
-         computes only the rest",
-        dir.display()
-    )));
     let joined = dir.join("samples.parquet");
     // What an interrupted run left: its finished samples (joined already, or as parts).
     let mut done: Vec<Part> = Vec::new();
@@ -989,10 +1024,6 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         .collect();
     manifest::write_known(&dir, &listed, &known)?;
     run_dir.commit()?;
-    crate::interrupt::set_hint(Some(format!(
-        "the run was complete, in {}",
-        prep.out_dir.display()
-    )));
     // A shard computed (again) after a merge: the dataset's merged statistics no longer
     // describe its shards, so they go, with a word (the report would have read them as they
     // were).

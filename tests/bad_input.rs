@@ -726,7 +726,12 @@ fn integrator_steps_are_bounded() {
     // The shipped config is adaptive; the fixed-step keys (method "rk4") are checked too.
     let rk4 = |key: &str| replace("max_step_s = 20.0", &format!("max_step_s = 20.0\n{key}"));
     expect_bad(Some(&rk4("step_s = 5.0")), &[], "integrator.step_s");
-    expect_bad(Some(&rk4("step_s = 1e-7")), &[], "integrator.time_limit_s");
+    // Too many of them for the time limit, under rk4 (dopri5 takes none of them).
+    expect_bad(
+        Some(&rk4("step_s = 1e-7")),
+        &["--set", "integrator.method=\"rk4\""],
+        "integrator.time_limit_s",
+    );
     expect_bad(
         Some(&rk4("descent_step_s = 60.0")),
         &[],
@@ -2852,9 +2857,27 @@ fn misspelt_names_get_the_nearest_and_slips_the_unit() {
     expect_bad(
         Some(DEFAULT),
         &["--set", "integrator.time_limit_s=3600000"],
-        "`integrator.time_limit_s`: 3600000 s is 41.67 days, beyond any descent: shorten it (a \
-         capsule lands about 15 minutes after the interface under parachutes; was it given in \
-         ms? The unit is s)",
+        "`integrator.time_limit_s`: 3600000 s is 41.67 days, beyond any descent (at most \
+         1000000 s; a capsule lands about 15 minutes after the interface under parachutes): was \
+         it given in ms? The unit is s",
+    );
+    // rk4's steps are rk4's: a small one under dopri5 changes nothing (a review found it
+    // refusing the default limit), and under rk4 it is the steps that are named.
+    let (code, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &["--nominal", "--set", "integrator.step_s=0.0001"],
+    );
+    assert_eq!(code, 0, "{err}");
+    expect_bad(
+        Some(DEFAULT),
+        &[
+            "--set",
+            "integrator.method=\"rk4\"",
+            "--set",
+            "integrator.step_s=0.0001",
+        ],
+        "s is over 1e7 rk4 steps of 0.0001 s per trajectory: shorten it, or lengthen \
+         integrator.step_s and descent_step_s",
     );
 }
 

@@ -1386,7 +1386,7 @@ fn timed_out_samples_are_named_in_the_summary() {
     );
     // With no flight ended, no probability: said, not "NaN" (a review).
     assert!(
-        stdout.contains("prob_skip_out                none: no flight has an outcome for it"),
+        line_of(&stdout, "prob_skip_out").starts_with("none: no flight has an outcome for it"),
         "{stdout}"
     );
     // The report says it too (the run alone did: a cruise analyst's trial).
@@ -1485,7 +1485,7 @@ fn a_nominal_runs_probabilities_have_no_interval() {
             .args(["--out", out.to_str().unwrap()]),
     );
     assert!(
-        stdout.contains("prob_skip_out                0  (the undispersed flight)"),
+        line_of(&stdout, "prob_skip_out") == "0  (the undispersed flight)",
         "{stdout}"
     );
     use arrow_array::Array;
@@ -1804,4 +1804,17 @@ fn a_bplane_tornado_names_the_derived_entry_state_and_draws_the_sampled_inputs()
     // The delivery itself is drawn, and every drawn input is in the regression (a dot).
     assert!(bar("entry_b_t_km") && bar("entry_b_r_km") && bar("entry_tof_offset_s"));
     assert!(!caption.contains("Inputs without a dot"), "{caption}");
+}
+
+/// What the summary on stdout prints after a metric's name (the names' column is as wide as
+/// the longest name), trimmed; empty where the metric has no line.
+fn line_of(stdout: &str, metric: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| {
+            l.trim_start()
+                .strip_prefix(metric)
+                .filter(|r| r.starts_with(' '))
+        })
+        .map_or(String::new(), |r| r.trim().to_string())
 }

@@ -176,6 +176,19 @@ fn resume_refuses_what_is_not_an_interrupted_run_of_this_job() {
         .map(|e| e.file_name())
         .collect();
     assert_eq!(before, after, "a refused command changed the partial run");
+    // Nor when its manifest cannot be read: its parts are not discarded without --force (a
+    // review found them started over).
+    let manifest_path = partial.join("_manifest.sha256");
+    let good = std::fs::read(&manifest_path).unwrap();
+    std::fs::write(&manifest_path, b"not a manifest line\nnor this\n").unwrap();
+    let o = command(&out, 2_000_000, &[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("whose manifest cannot be read") && err(&o).contains("--force"),
+        "{}",
+        err(&o)
+    );
+    std::fs::write(&manifest_path, good).unwrap();
     // A finished run of this job has nothing to resume: said, exit 0, the run untouched (a
     // cluster's requeued task succeeds on it). Another job's finished run is refused.
     let done = dir.path().join("done");
@@ -492,11 +505,18 @@ fn a_stopped_run_says_where_its_parts_are_and_dies_by_the_signal() {
         let o = child.wait_with_output().unwrap();
         assert_eq!(o.status.signal(), Some(number), "{name}: {:?}", o.status);
         let said = err(&o);
+        // The samples kept are counted when the signal comes: whole parts of 65,536.
+        let kept = format!(
+            " samples of the run's closed parts are kept in {}; the same command with --resume \
+             computes only the rest",
+            partial.display()
+        );
+        let count = said
+            .split_once(&format!("dispersa: stopped by {name}: the "))
+            .and_then(|(_, rest)| rest.split_once(&kept))
+            .map(|(n, _)| n.parse::<u64>());
         assert!(
-            said.contains(&format!(
-                "dispersa: stopped by {name}: the samples of the run's closed parts are kept in {}",
-                partial.display()
-            )) && said.contains("--resume"),
+            matches!(count, Some(Ok(n)) if n > 0 && n % 65_536 == 0),
             "{name}: {said}"
         );
         // What it names is what the README says: --resume goes on from there.

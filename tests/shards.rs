@@ -926,7 +926,7 @@ fn another_runs_config_is_named_by_its_first_differing_key() {
     let heavier = mine.replace("46.0", "40.0");
     assert_eq!(
         settings_difference((&heavier, &[]), (mine, &[])).as_deref(),
-        Some("`vehicle.mass_kg` (40.0 against 46.0)")
+        Some("first at `vehicle.mass_kg` (40.0 against 46.0)")
     );
     // An override that restores the file's value is the same run; one key unset is named.
     let restored = ["vehicle.mass_kg=46".to_string()];
@@ -937,6 +937,54 @@ fn another_runs_config_is_named_by_its_first_differing_key() {
     let without_nose = "[vehicle]\nmass_kg = 46.0\n";
     assert_eq!(
         settings_difference((without_nose, &[]), (mine, &[])).as_deref(),
-        Some("`vehicle.nose_radius_m` (not set against 0.2)")
+        Some("first at `vehicle.nose_radius_m` (not set against 0.2)")
+    );
+}
+
+/// A refusal names what differs: the files' values, the overrides, or both. Two files that set
+/// the same values (one with a comment more) under other overrides differ in the overrides (a
+/// review found the file blamed).
+#[test]
+fn a_refusal_names_the_files_or_the_overrides_as_they_differ() {
+    use dispersa::output::Identity;
+    let id = |config: &str, sets: &[&str]| Identity {
+        config: config.to_string(),
+        overrides: sets.iter().map(|s| s.to_string()).collect(),
+        seed: 1,
+        samples: 10,
+        nominal: false,
+        shard: None,
+    };
+    let file = "[vehicle]\nmass_kg = 46.0\n";
+    let commented = "# a comment\n[vehicle]\nmass_kg = 46.0\n";
+    let heavier = "[vehicle]\nmass_kg = 47.0\n";
+    let dataset = id(file, &["vehicle.mass_kg=46"]);
+    assert_eq!(
+        dataset
+            .difference(&id(commented, &["vehicle.mass_kg=47"]), false)
+            .as_deref(),
+        Some(
+            "the --set overrides differ ([\"vehicle.mass_kg=47\"] against \
+             [\"vehicle.mass_kg=46\"]), first at `vehicle.mass_kg` (47 against 46)"
+        )
+    );
+    assert_eq!(
+        id(file, &[])
+            .difference(&id(heavier, &[]), false)
+            .as_deref(),
+        Some("the config file's values differ, first at `vehicle.mass_kg` (47.0 against 46.0)")
+    );
+    assert_eq!(
+        id(file, &["vehicle.cd=1"])
+            .difference(&id(heavier, &["vehicle.cd=2"]), false)
+            .as_deref(),
+        Some(
+            "the config file's values differ, first at `vehicle.mass_kg` (47.0 against 46.0), \
+             and the --set overrides differ ([\"vehicle.cd=2\"] against [\"vehicle.cd=1\"])"
+        )
+    );
+    assert_eq!(
+        dataset.difference(&id(commented, &["vehicle.mass_kg=46.0"]), false),
+        None
     );
 }

@@ -78,14 +78,25 @@ impl Identity {
             (self.config.as_str(), self.overrides.as_slice()),
             (other.config.as_str(), other.overrides.as_slice()),
         );
-        if let Some(key) = crate::config::settings_difference(theirs, mine) {
-            if self.config != other.config {
-                return Some(format!("the config file's values differ, first at {key}"));
-            }
-            return Some(format!(
-                "the --set overrides differ ({:?} against {:?}), first at {key}",
+        if let Some(merged) = crate::config::settings_difference(theirs, mine) {
+            // Named by what differs: the files' own values (a file with another comment and the
+            // same values was blamed for an override's difference: a review), the overrides,
+            // or both.
+            let files = crate::config::settings_difference(
+                (other.config.as_str(), &[]),
+                (self.config.as_str(), &[]),
+            );
+            let sets = format!(
+                "the --set overrides differ ({:?} against {:?})",
                 other.overrides, self.overrides
-            ));
+            );
+            return Some(match files {
+                Some(f) if self.overrides != other.overrides => {
+                    format!("the config file's values differ, {f}, and {sets}")
+                }
+                Some(f) => format!("the config file's values differ, {f}"),
+                None => format!("{sets}, {merged}"),
+            });
         }
         if self.seed != other.seed {
             return Some(format!(

@@ -115,16 +115,26 @@ pub fn list(
     Ok(parts)
 }
 
-/// The samples of `dir`'s parts that its manifest lists (those a `--resume` keeps, but for a
-/// checksum that fails), from their footers; nothing is removed or checked. A part written but
-/// never entered (a full disk stopped the manifest's line) counts no sample: the refusal to
-/// start over it once said "300 samples finished" where `--resume` then found none (a trial).
-pub fn listed_samples(dir: &Path) -> u64 {
-    let sums = manifest::read(dir).unwrap_or_default();
-    sums.keys()
+/// The samples that `dir`'s manifest lists (its parts', or the joined samples.parquet's where
+/// that is listed: what a `--resume` keeps, but for a checksum that fails), from the files'
+/// footers; nothing is removed or checked. A part written but never entered (a full disk
+/// stopped the manifest's line) counts no sample: the refusal to start over it once said "300
+/// samples finished" where `--resume` then found none (a trial). A directory with no manifest
+/// holds none; one whose manifest cannot be read is an error, said as "manifest ...".
+pub fn listed_samples(dir: &Path) -> Result<u64, String> {
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let sums = manifest::read(dir).map_err(|m| format!("manifest cannot be read: {m}"))?;
+    if sums.contains_key("samples.parquet") {
+        return rows_of(&dir.join("samples.parquet"))
+            .map_err(|e| format!("manifest lists samples.parquet, which cannot be read: {e}"));
+    }
+    Ok(sums
+        .keys()
         .filter(|name| part_first(name).is_some())
         .filter_map(|name| rows_of(&dir.join(name)).ok())
-        .sum()
+        .sum())
 }
 
 /// A block of sample indices as people write one: first to last, both included ("1000 to

@@ -362,10 +362,15 @@ pub struct Histogram {
 }
 
 /// Bin edges and counts: sqrt(n) bins (10 to 80) over the data's range, each at least
-/// `min_width` wide (a run whose values are all alike still gets a visible bar). An `edge`
-/// within a bin's width of the data (a limit) is made one of the bins' edges, so that no bar
-/// holds values on both sides of it: a bin of 49.9-50.4 g drawn across the 50 g line read as
-/// four exceedances where the caption counted two (a config author's trial).
+/// `min_width` wide (a run whose values are all alike still gets a visible bar).
+///
+/// An `edge` within a bin's width of the data (a limit) is made one of the bins' edges, so that
+/// no bar holds values on both sides of it: a bin of 49.9-50.4 g drawn across the 50 g line
+/// read as four exceedances where the caption counted two (a config author's trial). Those bins
+/// are closed on the right, (a, b]: a value at the limit is not beyond it (the probabilities
+/// count values above it) and is drawn left of its line, as a cruise's propellant used to the
+/// last gram of its load is (a review). Each value's side is decided by the sign of its
+/// difference from the edge, which rounding cannot flip.
 pub fn bins(values: &[f64], min_width: f64, edge: Option<f64>) -> Vec<(f64, f64, u64)> {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     if finite.is_empty() {
@@ -378,17 +383,28 @@ pub fn bins(values: &[f64], min_width: f64, edge: Option<f64>) -> Vec<(f64, f64,
     if width.is_nan() || width <= 0.0 {
         return vec![(lo - 0.5, hi + 0.5, finite.len() as u64)];
     }
+    let near = |e: &f64| width.is_finite() && lo - width < *e && *e < hi + width;
+    if let Some(e) = edge.filter(near) {
+        // Bin k is (e + k w, e + (k + 1) w].
+        let k_of = |v: f64| ((v - e) / width).ceil() - 1.0;
+        let (first, last) = (k_of(lo), k_of(hi));
+        let nb = (last - first) as usize + 1;
+        let mut counts = vec![0u64; nb];
+        for v in finite {
+            counts[((k_of(v) - first).max(0.0) as usize).min(nb - 1)] += 1;
+        }
+        return counts
+            .into_iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let k = first + k as f64;
+                (e + k * width, e + (k + 1.0) * width, c)
+            })
+            .collect();
+    }
     let nb = (((hi - lo) / width).floor() as usize + 1).min(nb);
     // Centre the bins on the data when they are wider than it needs.
-    let mut start = 0.5 * (lo + hi) - 0.5 * nb as f64 * width;
-    let mut nb = nb;
-    if let Some(e) = edge.filter(|e| lo - width < *e && *e < hi + width) {
-        // The bins shifted onto the edge, one more where the shift uncovers an end.
-        let first = ((lo - e) / width).floor();
-        let last = ((hi - e) / width).floor();
-        start = e + first * width;
-        nb = (last - first) as usize + 1;
-    }
+    let start = 0.5 * (lo + hi) - 0.5 * nb as f64 * width;
     let mut counts = vec![0u64; nb];
     for v in finite {
         let k = (((v - start) / width).max(0.0) as usize).min(nb - 1);
@@ -1598,26 +1614,46 @@ mod tests {
         assert!(b.windows(2).all(|w| (w[0].1 - w[1].0).abs() < 1e-12));
     }
 
-    /// A limit among the values is a bin edge: every bar lies on one side of it, and every
-    /// value is still counted once. A limit far from the values moves nothing.
+    /// A limit among the values is a bin edge: the bars right of its line hold exactly the
+    /// values above it, those left of it the others (a value at the limit is not beyond it),
+    /// whatever the rounding of values a few ulps from it; each bar's count is the values in
+    /// its (a, b]. A limit far from the values moves nothing.
     #[test]
     fn no_bar_straddles_a_limit() {
-        let v: Vec<f64> = (0..300)
+        let mut v: Vec<f64> = (0..300)
             .map(|k| 45.0 + 5.0 * (k as f64 * 0.61).sin())
             .collect();
-        for limit in [49.96, 47.123, 40.5, 50.2] {
-            let b = bins(&v, 0.0, Some(limit));
-            assert_eq!(b.iter().map(|x| x.2).sum::<u64>(), 300, "{limit}");
-            assert!(
-                b.iter().all(|x| x.1 <= limit + 1e-9 || x.0 >= limit - 1e-9),
-                "{limit}: {b:?}"
+        for limit in [49.96f64, 47.123, 40.5, 50.2, 131.0 / 3.0] {
+            let mut w = v.clone();
+            // The limit itself (a propellant used to the last gram) and its neighbours.
+            let (below, above) = (
+                f64::from_bits(limit.to_bits() - 1),
+                f64::from_bits(limit.to_bits() + 1),
             );
-            for x in &v {
-                let k = b.iter().position(|y| y.0 <= *x && *x < y.1 + 1e-12);
-                assert!(k.is_some(), "{limit}: {x} in no bin");
+            w.extend([limit, limit, below, above, above]);
+            let b = bins(&w, 0.0, Some(limit));
+            assert_eq!(
+                b.iter().map(|x| x.2).sum::<u64>(),
+                w.len() as u64,
+                "{limit}"
+            );
+            let right: u64 = b.iter().filter(|x| x.0 >= limit).map(|x| x.2).sum();
+            let left: u64 = b.iter().filter(|x| x.1 <= limit).map(|x| x.2).sum();
+            let beyond = w.iter().filter(|&&x| x > limit).count() as u64;
+            assert_eq!(right, beyond, "{limit}: {b:?}");
+            assert_eq!(left, w.len() as u64 - beyond, "{limit}: {b:?}");
+            // Away from the limit, a bar holds the values in its (a, b].
+            for x in &b {
+                let held = w.iter().filter(|&&y| x.0 < y && y <= x.1).count() as u64;
+                let off = (x.0 - limit).abs().min((x.1 - limit).abs());
+                if off > 1e-9 {
+                    assert_eq!(x.2, held, "{limit}: {x:?}");
+                }
             }
         }
+        v.push(f64::NAN);
         assert_eq!(bins(&v, 0.0, Some(1e6)), bins(&v, 0.0, None));
+        assert_eq!(bins(&v, 0.0, Some(f64::NAN)), bins(&v, 0.0, None));
     }
 
     #[test]

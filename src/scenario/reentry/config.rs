@@ -1683,28 +1683,31 @@ impl ReentryConfig {
                 ),
             ));
         }
-        // Under dopri5 the same bound (about 23 days at the default steps) stands for a limit
-        // no descent needs; its message named rk4's steps, which dopri5 has none of, and not
-        // the likely slip (a trial's 3,600,000 for 3,600 s).
-        let step = i.step_s.min(i.descent_step_s);
-        if i.time_limit_s / step > 1e7 {
-            let fix = if i.method == "rk4" {
-                format!(
-                    "over 1e7 steps of {} s per trajectory: shorten it or lengthen the steps",
-                    crate::config::full(step)
-                )
-            } else {
-                format!(
-                    "{} days, beyond any descent: shorten it",
-                    crate::config::sig(i.time_limit_s / 86_400.0)
-                )
-            };
+        // A limit beyond any descent: under rk4 it is also too many steps (a too-small step
+        // turns a run into a hang, said as such); under dopri5 the bound was rk4's step count,
+        // which dopri5 does not take, and a trial's 3,600,000 (ms for 3,600 s) was told to
+        // lengthen the steps (a review found a small step_s refusing dopri5's default limit).
+        if i.time_limit_s > MAX_TIME_LIMIT_S {
             return Err(ConfigError::key(
                 "integrator.time_limit_s",
                 format!(
-                    "{} s is {fix} (a capsule lands about 15 minutes after the interface under \
-                     parachutes; was it given in ms? The unit is s)",
-                    crate::config::full(i.time_limit_s)
+                    "{} s is {} days, beyond any descent (at most {MAX_TIME_LIMIT_S} s; a capsule \
+                     lands about 15 minutes after the interface under parachutes): was it given \
+                     in ms? The unit is s",
+                    crate::config::full(i.time_limit_s),
+                    crate::config::sig(i.time_limit_s / 86_400.0)
+                ),
+            ));
+        }
+        let step = i.step_s.min(i.descent_step_s);
+        if i.method == "rk4" && i.time_limit_s / step > 1e7 {
+            return Err(ConfigError::key(
+                "integrator.time_limit_s",
+                format!(
+                    "{} s is over 1e7 rk4 steps of {} s per trajectory: shorten it, or lengthen \
+                     integrator.step_s and descent_step_s",
+                    crate::config::full(i.time_limit_s),
+                    crate::config::full(step)
                 ),
             ));
         }
@@ -1760,6 +1763,10 @@ pub const MIN_DYNAMIC_PRESSURE_LIMIT_PA: f64 = 100.0;
 /// canopy opening at 20 Pa falls at about 6 m/s at sea level).
 pub const MIN_CANOPY_Q_LIMIT_PA: f64 = 20.0;
 pub const MAX_NOSE_RADIUS_M: f64 = 20.0;
+/// The longest reentry time limit accepted [s] (11.6 days; a descent takes about 15 minutes):
+/// beyond it, a limit given in ms. The bound that rk4's 1e7 steps of its default 0.1 s set, and
+/// that dopri5 kept.
+pub const MAX_TIME_LIMIT_S: f64 = 1e6;
 pub const MAX_DELAY_S: f64 = 600.0;
 
 /// The smallest entry capsule's diameter accepted [m]: below it, a unit slip (km).
