@@ -2937,3 +2937,26 @@ fn a_normal_whose_3_sigma_end_is_unphysical_is_noted() {
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("3 sigma is unphysical"), "{err}");
 }
+
+/// A misspelt dispersion path is told the nearest dispersable one, or the old spelling it is
+/// near (`events.drog_mach` was told the nineteen paths and no more: a review).
+#[test]
+fn a_misspelt_dispersion_gets_the_nearest_path() {
+    let with = |path: &str| {
+        format!("{DEFAULT}\n[dispersions.\"{path}\"]\ndist = \"uniform\"\nlow = 1.4\nhigh = 1.6\n")
+    };
+    expect_bad(
+        Some(&with("events.drog_mach")),
+        &[],
+        "no parameter `events.drog_mach` to disperse (did you mean `events.drogue_mach`, the old \
+         spelling of `parachutes.drogue_deploy_mach`?)",
+    );
+    expect_bad(
+        Some(&with("vehicle.mas_kg")),
+        &[],
+        "no parameter `vehicle.mas_kg` to disperse (did you mean `vehicle.mass_kg`?)",
+    );
+    let (code, err, _, _dir) = run_with(Some(&with("vehicle.colour")), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("did you mean"), "{err}");
+}

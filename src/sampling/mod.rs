@@ -93,11 +93,32 @@ impl Sampler {
                     .filter(|(i, (_, v))| !v.is_nan() && !fixed.contains(i))
                     .map(|(_, (n, _))| *n)
                     .collect();
+                // The nearest usable path within two edits, or the old spelling of one
+                // (`events.drog_mach` was told the nineteen paths and no more: a review).
+                let renamed = crate::config::RENAMED_PATHS
+                    .iter()
+                    .map(|&(new, old)| (old, new));
+                let candidates = usable
+                    .iter()
+                    .map(|&n| (n, n))
+                    .chain(renamed.filter(|(_, new)| usable.contains(new)));
+                let near = candidates
+                    .map(|(spelt, now)| (strsim::damerau_levenshtein(path, spelt), spelt, now))
+                    .filter(|&(d, _, _)| d <= 2)
+                    .min_by_key(|&(d, _, _)| d)
+                    .map(|(_, spelt, now)| {
+                        if spelt == now {
+                            format!(" (did you mean `{now}`?)")
+                        } else {
+                            format!(" (did you mean `{spelt}`, the old spelling of `{now}`?)")
+                        }
+                    })
+                    .unwrap_or_default();
                 ConfigError::key(
                     key,
                     format!(
-                        "no parameter `{path}` to disperse; this config's dispersable parameters: \
-                         {}",
+                        "no parameter `{path}` to disperse{near}; this config's dispersable \
+                         parameters: {}",
                         usable.join(", ")
                     ),
                 )
