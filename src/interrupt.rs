@@ -37,14 +37,6 @@ pub fn hint() -> Option<String> {
     HINT.lock().ok().and_then(|h| h.as_ref().map(|f| f()))
 }
 
-/// The line printed for signal `name` with `hint`.
-pub fn message(name: &str, hint: Option<&str>) -> String {
-    match hint {
-        Some(h) => format!("dispersa: stopped by {name}: {h}"),
-        None => format!("dispersa: stopped by {name}"),
-    }
-}
-
 /// Whether `sig` was set to be ignored when the process started.
 #[cfg(unix)]
 fn ignored(sig: i32) -> bool {
@@ -82,18 +74,18 @@ pub fn install() {
                 let (done, wait) = std::sync::mpsc::channel();
                 let writer = std::thread::Builder::new().spawn(move || {
                     use std::io::{IsTerminal as _, Write as _};
-                    let hint = hint();
                     // A progress bar may hold a terminal's line: start a new one there.
                     let newline = if std::io::stderr().is_terminal() {
                         "\n"
                     } else {
                         ""
                     };
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "{newline}{}",
-                        message(name, hint.as_deref())
-                    );
+                    // The signal's name first: the hint reads the manifest and the parts'
+                    // footers, which on a large run or a slow file system can outlast the wait
+                    // (a review found the whole line lost at 5,000 parts).
+                    let _ = write!(std::io::stderr(), "{newline}dispersa: stopped by {name}");
+                    let rest = hint().map_or(String::new(), |h| format!(": {h}"));
+                    let _ = writeln!(std::io::stderr(), "{rest}");
                     let _ = done.send(());
                 });
                 if writer.is_ok() {

@@ -123,6 +123,10 @@ pub struct Prepared {
     pub identity: Identity,
     /// Continue the interrupted run in the output directory's partial directory.
     pub resume: bool,
+    /// Whether a stop (a signal) or a runtime failure says what the run's files keep, once its
+    /// partial directory is made (`dispersa run`; not `bench`'s scratch runs, whose directory
+    /// no command resumes: a review).
+    pub stop_hint: bool,
     /// The output directory's lock, held until the run is dropped.
     _lock: crate::output::OutLock,
 }
@@ -404,24 +408,29 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
 }
 
 /// What is kept of a run stopped now (a signal, or a runtime failure): its finished outputs,
-/// the samples of the closed parts its partial directory's manifest lists, or nothing.
+/// the samples its partial directory's manifest lists, or nothing.
 fn stop_hint(partial: &Path, out: &Path, identity: &crate::output::Identity) -> String {
     if !partial.is_dir() {
         return if crate::output::finished_by(out, identity) == Some(None) {
             format!("the run was complete, in {}", out.display())
         } else {
-            "nothing of the run was written yet".to_string()
+            "nothing of the run was kept".to_string()
         };
     }
     match parts::listed_samples(partial) {
-        Ok(0) => format!(
+        Ok(parts::Listed::Parts(0)) => format!(
             "no part of the run was closed yet, so {} keeps no sample: the same command starts \
              it over",
             partial.display()
         ),
-        Ok(n) => format!(
+        Ok(parts::Listed::Parts(n)) => format!(
             "the {n} samples of the run's closed parts are kept in {}; the same command with \
              --resume computes only the rest",
+            partial.display()
+        ),
+        Ok(parts::Listed::Joined(n)) => format!(
+            "all {n} samples were finished and joined in {}; the same command with --resume \
+             writes the statistics",
             partial.display()
         ),
         Err(why) => format!("the partial run is in {} ({why})", partial.display()),
@@ -443,14 +452,16 @@ fn claim(v: Validated, opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let lock = crate::output::claim_out_dir(&v.out_dir, kind, opts.force || v.resume, &mut notice)
         .map_err(ConfigError::Cli)?;
     if !v.resume && !opts.force {
-        let n = parts::listed_samples(&v.partial).map_err(|why| {
-            ConfigError::Cli(format!(
+        let n = parts::listed_samples(&v.partial)
+            .map(|l| l.samples())
+            .map_err(|why| {
+                ConfigError::Cli(format!(
                 "--out {}: an interrupted run is in {}, whose {why}; pass --force to discard it \
                  and start again",
                 v.out_dir.display(),
                 v.partial.display()
             ))
-        })?;
+            })?;
         if n > 0 {
             return Err(ConfigError::Cli(format!(
                 "--out {}: an interrupted run is in {} ({n} samples finished); pass --resume \
@@ -471,6 +482,7 @@ fn claim(v: Validated, opts: &RunOptions) -> Result<Prepared, ConfigError> {
         out_dir: v.out_dir,
         identity: v.identity,
         resume: v.resume,
+        stop_hint: false,
         _lock: lock,
     })
 }
@@ -492,15 +504,8 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
         valid.scenario.as_ref(),
         &mut notice,
     );
-    let prep = claim(valid, opts)?;
-    // What a stop (a signal) or a runtime failure says of the run's files, as they are then
-    // (`dispersa bench` runs `execute` in a scratch directory, with no such word: a review).
-    let (partial, out, identity) = (
-        crate::output::partial_dir(&prep.out_dir),
-        prep.out_dir.clone(),
-        prep.identity.clone(),
-    );
-    crate::interrupt::set_hint(Some(Box::new(move || stop_hint(&partial, &out, &identity))));
+    let mut prep = claim(valid, opts)?;
+    prep.stop_hint = true;
     let precision = engine.info().precision;
     // Once a command (dispersa bench runs `execute` a measurement at a time: a review).
     for note in prep.scenario.precision_notes(precision) {
@@ -581,6 +586,13 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         RunDir::create_resumable(&prep.out_dir, kind, &prep.identity)?
     };
     let dir = run_dir.tmp.clone();
+    // What a stop or a runtime failure says of the run's files, as they are then: set once
+    // the partial directory is made, since a --force start deletes the old one first (a stop
+    // in it was told of samples being deleted: a review).
+    if prep.stop_hint {
+        let (partial, out, identity) = (dir.clone(), prep.out_dir.clone(), prep.identity.clone());
+        crate::interrupt::set_hint(Some(Box::new(move || stop_hint(&partial, &out, &identity))));
+    }
     let joined = dir.join("samples.parquet");
     // What an interrupted run left: its finished samples (joined already, or as parts).
     let mut done: Vec<Part> = Vec::new();

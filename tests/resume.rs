@@ -490,13 +490,37 @@ fn a_stopped_run_says_where_its_parts_are_and_dies_by_the_signal() {
     for (flag, number, name) in [("-TERM", 15, "SIGTERM"), ("-INT", 2, "SIGINT")] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("r");
-        let child = command(&out, 2_000_000, &[]).spawn().unwrap();
+        let mut c = command(&out, 2_000_000, &[]);
+        // The run starts with SIGINT and SIGTERM at their defaults whatever this test inherited
+        // (a background job's SIGINT is ignored), and with SIGHUP ignored, as under nohup.
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            use std::os::unix::process::CommandExt as _;
+            c.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGTERM, libc::SIG_DFL);
+                libc::signal(libc::SIGHUP, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let mut child = c.spawn().unwrap();
         let partial = dir.path().join(".r.partial");
         let t0 = Instant::now();
         while durable_parts(&partial) == 0 {
             assert!(t0.elapsed().as_secs() < 120, "no part was written");
             std::thread::sleep(Duration::from_millis(50));
         }
+        // A signal ignored at start stays ignored (nohup keeps its meaning: a review).
+        let hup = Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(hup.success());
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "SIGHUP stopped a run that ignored it"
+        );
         let killed = Command::new("kill")
             .args([flag, &child.id().to_string()])
             .status()

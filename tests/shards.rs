@@ -979,9 +979,19 @@ fn a_refusal_names_the_files_or_the_overrides_as_they_differ() {
             .difference(&id(heavier, &["vehicle.cd=2"]), false)
             .as_deref(),
         Some(
-            "the config file's values differ, first at `vehicle.mass_kg` (47.0 against 46.0), \
-             and the --set overrides differ ([\"vehicle.cd=2\"] against [\"vehicle.cd=1\"])"
+            "the config file's values and the --set overrides differ ([\"vehicle.cd=2\"] \
+             against [\"vehicle.cd=1\"]), first at `vehicle.cd` (2 against 1)"
         )
+    );
+    // A key both override alike is not the difference, and overrides that set the same value
+    // in other spellings are the same (a review).
+    let a = "[vehicle]\nmass_kg = 40.0\n[integrator]\nrtol = 5e-8\n";
+    let b = "[vehicle]\nmass_kg = 41.0\n[integrator]\nrtol = 1e-7\n";
+    assert_eq!(
+        id(b, &["integrator.rtol=1e-8"])
+            .difference(&id(a, &["integrator.rtol=1.0e-8"]), false)
+            .as_deref(),
+        Some("the config file's values differ, first at `vehicle.mass_kg` (40.0 against 41.0)")
     );
     assert_eq!(
         dataset.difference(&id(commented, &["vehicle.mass_kg=46.0"]), false),

@@ -251,7 +251,9 @@ pub fn main_with(cli: Cli) -> i32 {
                     eprintln!("dispersa: error: {e}");
                     // A runtime failure (a full disk, a lost GPU) after the run's directory
                     // was made: where its closed parts are, and that --resume goes on.
-                    if e.exit_code() == 1 {
+                    // Not where the error gives that advice itself (an engine's failure names
+                    // the chunk and --resume: a review found the two contradicting at chunk 0).
+                    if e.exit_code() == 1 && !e.to_string().contains("--resume") {
                         if let Some(hint) = crate::interrupt::hint() {
                             eprintln!("dispersa: note: {hint}");
                         }

@@ -79,23 +79,29 @@ impl Identity {
             (other.config.as_str(), other.overrides.as_slice()),
         );
         if let Some(merged) = crate::config::settings_difference(theirs, mine) {
-            // Named by what differs: the files' own values (a file with another comment and the
-            // same values was blamed for an override's difference: a review), the overrides,
-            // or both.
-            let files = crate::config::settings_difference(
-                (other.config.as_str(), &[]),
-                (self.config.as_str(), &[]),
-            );
-            let sets = format!(
-                "the --set overrides differ ({:?} against {:?})",
-                other.overrides, self.overrides
-            );
-            return Some(match files {
-                Some(f) if self.overrides != other.overrides => {
-                    format!("the config file's values differ, {f}, and {sets}")
-                }
-                Some(f) => format!("the config file's values differ, {f}"),
-                None => format!("{sets}, {merged}"),
+            // The first key whose effective value differs, blamed on what differs: the files'
+            // own values, the overrides (compared by the values they set, `1e-8` and `1.0e-8`
+            // alike), or both. A file with one more comment was blamed for an override's
+            // difference, and a key both overrode alike was named where the file's other key
+            // differed (two reviews).
+            let empty: &[String] = &[];
+            let files_differ = crate::config::settings_difference(
+                (other.config.as_str(), empty),
+                (self.config.as_str(), empty),
+            )
+            .is_some();
+            let sets_differ = crate::config::settings_difference(
+                ("", other.overrides.as_slice()),
+                ("", self.overrides.as_slice()),
+            )
+            .is_some();
+            let sets = format!("{:?} against {:?}", other.overrides, self.overrides);
+            return Some(match (files_differ, sets_differ) {
+                (true, false) => format!("the config file's values differ, {merged}"),
+                (false, _) => format!("the --set overrides differ ({sets}), {merged}"),
+                (true, true) => format!(
+                    "the config file's values and the --set overrides differ ({sets}), {merged}"
+                ),
             });
         }
         if self.seed != other.seed {

@@ -115,26 +115,46 @@ pub fn list(
     Ok(parts)
 }
 
-/// The samples that `dir`'s manifest lists (its parts', or the joined samples.parquet's where
-/// that is listed: what a `--resume` keeps, but for a checksum that fails), from the files'
-/// footers; nothing is removed or checked. A part written but never entered (a full disk
-/// stopped the manifest's line) counts no sample: the refusal to start over it once said "300
-/// samples finished" where `--resume` then found none (a trial). A directory with no manifest
-/// holds none; one whose manifest cannot be read is an error, said as "manifest ...".
-pub fn listed_samples(dir: &Path) -> Result<u64, String> {
+/// What a partial directory's manifest lists, as a `--resume` would keep it (but for a
+/// checksum that fails).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    /// The samples of the listed parts (a listed part that is gone counts none).
+    Parts(u64),
+    /// The samples of the joined samples.parquet, listed and readable.
+    Joined(u64),
+}
+
+impl Listed {
+    pub fn samples(self) -> u64 {
+        match self {
+            Listed::Parts(n) | Listed::Joined(n) => n,
+        }
+    }
+}
+
+/// What `dir`'s manifest lists, from the files' footers; nothing is removed or checked. A part
+/// written but never entered (a full disk stopped the manifest's line) counts no sample: the
+/// refusal to start over it once said "300 samples finished" where `--resume` then found none
+/// (a trial). A listed samples.parquet that cannot be read is passed over for the parts, as
+/// `--resume` does. A directory with no manifest lists nothing; one whose manifest cannot be
+/// read is an error, said as "manifest ...".
+pub fn listed_samples(dir: &Path) -> Result<Listed, String> {
     if !dir.is_dir() {
-        return Ok(0);
+        return Ok(Listed::Parts(0));
     }
     let sums = manifest::read(dir).map_err(|m| format!("manifest cannot be read: {m}"))?;
     if sums.contains_key("samples.parquet") {
-        return rows_of(&dir.join("samples.parquet"))
-            .map_err(|e| format!("manifest lists samples.parquet, which cannot be read: {e}"));
+        if let Ok(n) = rows_of(&dir.join("samples.parquet")) {
+            return Ok(Listed::Joined(n));
+        }
     }
-    Ok(sums
-        .keys()
-        .filter(|name| part_first(name).is_some())
-        .filter_map(|name| rows_of(&dir.join(name)).ok())
-        .sum())
+    Ok(Listed::Parts(
+        sums.keys()
+            .filter(|name| part_first(name).is_some())
+            .filter_map(|name| rows_of(&dir.join(name)).ok())
+            .sum(),
+    ))
 }
 
 /// A block of sample indices as people write one: first to last, both included ("1000 to
