@@ -715,6 +715,14 @@ pub struct SkipMargin {
 }
 
 impl SkipMargin {
+    /// Whether the draws' mean lies off the aim by more than their sampling noise (3 standard
+    /// errors of a mean of [`SIGMA_DRAWS`] draws): below it, "drawn about +0.001 deg from the
+    /// aim" read as a bias (a config author's trial).
+    pub fn drawn_off_the_aim(&self) -> bool {
+        self.sigma
+            .is_some_and(|s| self.offset.abs() > 3.0 * s / (SIGMA_DRAWS as f64).sqrt())
+    }
+
     /// The share of samples beyond the edge, from the axis's dispersion alone (normal,
     /// one-sided, about the draws' mean): the density, the mass and the other dispersions move
     /// the edge as well.

@@ -895,7 +895,7 @@ fn print_skip_margin(m: &crate::target::SkipMargin) {
         return;
     }
     let sigmas = m.sigma.map_or(String::new(), |s| {
-        let centre = if m.offset.abs() > 1e-3 * s {
+        let centre = if m.drawn_off_the_aim() {
             format!(", drawn about {:+.decimals$} {unit} from the aim", m.offset)
         } else {
             String::new()
