@@ -417,7 +417,7 @@ fn stop_hint(partial: &Path, out: &Path, identity: &crate::output::Identity) -> 
             "nothing of the run was kept".to_string()
         };
     }
-    match parts::listed_samples(partial) {
+    match parts::listed_samples(partial, false) {
         Ok(parts::Listed::Parts(0)) => format!(
             "no part of the run was closed yet, so {} keeps no sample: the same command starts \
              it over",
@@ -452,7 +452,7 @@ fn claim(v: Validated, opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let lock = crate::output::claim_out_dir(&v.out_dir, kind, opts.force || v.resume, &mut notice)
         .map_err(ConfigError::Cli)?;
     if !v.resume && !opts.force {
-        let n = parts::listed_samples(&v.partial)
+        let n = parts::listed_samples(&v.partial, true)
             .map(|l| l.samples())
             .map_err(|why| {
                 ConfigError::Cli(format!(

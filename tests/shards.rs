@@ -997,4 +997,15 @@ fn a_refusal_names_the_files_or_the_overrides_as_they_differ() {
         dataset.difference(&id(commented, &["vehicle.mass_kg=46.0"]), false),
         None
     );
+    // A whole table set is not one key of it set: against the file it drops the file's other
+    // keys, and the overrides are named with the files (a review found the file alone blamed).
+    let two = "[vehicle]\nmass_kg = 46.0\ncd = 1.5\n[integrator]\nrtol = 5e-8\n";
+    let other_rtol = two.replace("5e-8", "1e-7");
+    let said = id(two, &["vehicle={mass_kg=46.0}"])
+        .difference(&id(&other_rtol, &["vehicle.mass_kg=46.0"]), false)
+        .unwrap();
+    assert!(
+        said.starts_with("the config file's values and the --set overrides differ"),
+        "{said}"
+    );
 }

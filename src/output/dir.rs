@@ -80,8 +80,8 @@ impl Identity {
         );
         if let Some(merged) = crate::config::settings_difference(theirs, mine) {
             // The first key whose effective value differs, blamed on what differs: the files'
-            // own values, the overrides (compared by the values they set, `1e-8` and `1.0e-8`
-            // alike), or both. A file with one more comment was blamed for an override's
+            // own values, the overrides (compared by the values they set on this file, `1e-8`
+            // and `1.0e-8` alike, and one that sets the file's own value is none), or both. A file with one more comment was blamed for an override's
             // difference, and a key both overrode alike was named where the file's other key
             // differed (two reviews).
             let empty: &[String] = &[];
@@ -90,9 +90,12 @@ impl Identity {
                 (self.config.as_str(), empty),
             )
             .is_some();
+            // Both lists applied to the same file: on an empty one, a whole table set
+            // (`planet={model=...}`) and one key of it set alike, where against a file the
+            // first drops the file's other keys (a review).
             let sets_differ = crate::config::settings_difference(
-                ("", other.overrides.as_slice()),
-                ("", self.overrides.as_slice()),
+                (self.config.as_str(), other.overrides.as_slice()),
+                (self.config.as_str(), self.overrides.as_slice()),
             )
             .is_some();
             let sets = format!("{:?} against {:?}", other.overrides, self.overrides);

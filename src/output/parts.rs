@@ -136,17 +136,21 @@ impl Listed {
 /// What `dir`'s manifest lists, from the files' footers; nothing is removed or checked. A part
 /// written but never entered (a full disk stopped the manifest's line) counts no sample: the
 /// refusal to start over it once said "300 samples finished" where `--resume` then found none
-/// (a trial). A listed samples.parquet that cannot be read is passed over for the parts, as
-/// `--resume` does. A directory with no manifest lists nothing; one whose manifest cannot be
-/// read is an error, said as "manifest ...".
-pub fn listed_samples(dir: &Path) -> Result<Listed, String> {
+/// (a trial). A listed samples.parquet that cannot be read, or with `verify` whose checksum
+/// fails, is passed over for the parts, as `--resume` does (a stop's line does not verify: a
+/// large file's checksum would outlast the line's wait). A directory with no manifest lists
+/// nothing; one whose manifest cannot be read is an error, said as "manifest ...".
+pub fn listed_samples(dir: &Path, verify: bool) -> Result<Listed, String> {
     if !dir.is_dir() {
         return Ok(Listed::Parts(0));
     }
     let sums = manifest::read(dir).map_err(|m| format!("manifest cannot be read: {m}"))?;
-    if sums.contains_key("samples.parquet") {
-        if let Ok(n) = rows_of(&dir.join("samples.parquet")) {
-            return Ok(Listed::Joined(n));
+    if let Some(sum) = sums.get("samples.parquet") {
+        let joined = dir.join("samples.parquet");
+        let intact = !verify || manifest::sha256_file(&joined).is_ok_and(|a| a == *sum);
+        match rows_of(&joined) {
+            Ok(n) if intact => return Ok(Listed::Joined(n)),
+            _ => {}
         }
     }
     Ok(Listed::Parts(
