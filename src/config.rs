@@ -180,11 +180,7 @@ fn same_value(a: &toml::Value, b: &toml::Value) -> bool {
         (Array(x), Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
         }
-        (Table(x), Table(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
-        }
+        (Table(x), Table(y)) => table_difference(x, y, &mut Vec::new()).is_none(),
         _ => a == b,
     }
 }
@@ -590,10 +586,7 @@ impl RawConfig {
         } else {
             // A misspelt [entry] or [departure] is the likely cause: name it.
             let near = self.table.keys().find_map(|k| {
-                ["entry", "departure"]
-                    .into_iter()
-                    .find(|t| strsim::damerau_levenshtein(k, t) <= 2)
-                    .map(|t| format!(" (is [{k}] a misspelt [{t}]?)"))
+                nearest(k, ["entry", "departure"]).map(|t| format!(" (is [{k}] a misspelt [{t}]?)"))
             });
             Err(ConfigError::key(
                 "run.scenario",
@@ -875,29 +868,34 @@ fn quoted_path(path: &str, table: &toml::Table) -> String {
         .unwrap_or_else(|| path.to_string())
 }
 
-/// A deserializer's message in the config's terms: toml's second line ("in `table`", which
-/// repeats the key) dropped, "expected struct EventsConfig" said as "expected a table" and
-/// "expected f64" as "expected a number", and
-/// a dispersion whose parameter path was not quoted (`dispersions.entry.x.sigma`, read as
-/// nested tables) shown how to quote it.
 /// The name serde's "unknown field `x`, expected one of `a`, `b`" (or "unknown variant")
-/// lists that is nearest `x`, within two edits: a misspelt `[vehicel]` was told the thirteen
-/// table names and no more (a config author's trial), where `--set` paths and flags get a hint.
+/// lists that is nearest `x` ([`nearest`]): a misspelt `[vehicel]` was told the thirteen table
+/// names and no more (a config author's trial), where `--set` paths and flags get a hint.
 fn near_miss(msg: &str) -> Option<String> {
     let rest = msg
         .strip_prefix("unknown field `")
         .or_else(|| msg.strip_prefix("unknown variant `"))?;
     let (given, listed) = rest.split_once('`')?;
-    listed
-        .split('`')
-        .skip(1)
-        .step_by(2)
+    nearest(given, listed.split('`').skip(1).step_by(2)).map(str::to_string)
+}
+
+/// The one of `names` nearest `given` within two edits (and fewer edits than the name has
+/// letters), the first of the nearest; none where `given` is one of them. The "did you mean"
+/// of a misspelt table, key, choice or dispersion path.
+pub fn nearest<'a>(given: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    names
+        .into_iter()
         .map(|name| (strsim::damerau_levenshtein(given, name), name))
         .filter(|&(d, name)| d > 0 && d <= 2 && d < name.len())
         .min_by_key(|&(d, _)| d)
-        .map(|(_, name)| name.to_string())
+        .map(|(_, name)| name)
 }
 
+/// A deserializer's message in the config's terms: toml's second line ("in `table`", which
+/// repeats the key) dropped, "expected struct EventsConfig" said as "expected a table" and
+/// "expected f64" as "expected a number", and
+/// a dispersion whose parameter path was not quoted (`dispersions.entry.x.sigma`, read as
+/// nested tables) shown how to quote it; an unknown name is given the nearest ([`near_miss`]).
 fn readable_type_error(path: &str, inner: &str, table: &toml::Table) -> String {
     let mut msg = inner
         .lines()

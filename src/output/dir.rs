@@ -81,9 +81,9 @@ impl Identity {
         if let Some(merged) = crate::config::settings_difference(theirs, mine) {
             // The first key whose effective value differs, blamed on what differs: the files'
             // own values, the overrides (compared by the values they set on this file, `1e-8`
-            // and `1.0e-8` alike, and one that sets the file's own value is none), or both. A file with one more comment was blamed for an override's
-            // difference, and a key both overrode alike was named where the file's other key
-            // differed (two reviews).
+            // and `1.0e-8` alike, and one that sets the file's own value is none), or both. A
+            // file with one more comment was blamed for an override's difference, and a key
+            // both overrode alike was named where the file's other key differed (two reviews).
             let empty: &[String] = &[];
             let files_differ = crate::config::settings_difference(
                 (other.config.as_str(), empty),

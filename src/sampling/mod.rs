@@ -95,23 +95,18 @@ impl Sampler {
                     .collect();
                 // The nearest usable path within two edits, or the old spelling of one
                 // (`events.drog_mach` was told the nineteen paths and no more: a review).
-                let renamed = crate::config::RENAMED_PATHS
+                let renamed: Vec<(&str, &str)> = crate::config::RENAMED_PATHS
                     .iter()
-                    .map(|&(new, old)| (old, new));
-                let candidates = usable
-                    .iter()
-                    .map(|&n| (n, n))
-                    .chain(renamed.filter(|(_, new)| usable.contains(new)));
-                let near = candidates
-                    .map(|(spelt, now)| (strsim::damerau_levenshtein(path, spelt), spelt, now))
-                    .filter(|&(d, _, _)| d <= 2)
-                    .min_by_key(|&(d, _, _)| d)
-                    .map(|(_, spelt, now)| {
-                        if spelt == now {
-                            format!(" (did you mean `{now}`?)")
-                        } else {
-                            format!(" (did you mean `{spelt}`, the old spelling of `{now}`?)")
+                    .map(|&(new, old)| (old, new))
+                    .filter(|(_, new)| usable.contains(new))
+                    .collect();
+                let spellings = usable.iter().copied().chain(renamed.iter().map(|r| r.0));
+                let near = crate::config::nearest(path, spellings)
+                    .map(|spelt| match renamed.iter().find(|r| r.0 == spelt) {
+                        Some((old, new)) => {
+                            format!(" (did you mean `{old}`, the old spelling of `{new}`?)")
                         }
+                        None => format!(" (did you mean `{spelt}`?)"),
                     })
                     .unwrap_or_default();
                 ConfigError::key(

@@ -87,8 +87,6 @@ pub struct RowSummary {
     pub p50: Option<f64>,
 }
 
-/// The samples.parquet (and sensitivity.parquet) column of a dispersed parameter's dotted
-/// path: `entry.longitude_deg` -> `entry_longitude_deg`.
 /// [`crate::sampling::off_centre_notes`] on a scenario's own dispersions and nominal values.
 pub fn off_centre_notes(sc: &dyn Scenario, skip: impl Fn(&str) -> bool) -> Vec<String> {
     let (dispersions, correlated) = sc.dispersions();
@@ -101,6 +99,8 @@ pub fn off_centre_notes(sc: &dyn Scenario, skip: impl Fn(&str) -> bool) -> Vec<S
     )
 }
 
+/// The samples.parquet (and sensitivity.parquet) column of a dispersed parameter's dotted
+/// path: `entry.longitude_deg` -> `entry_longitude_deg`.
 pub fn column_name(path: &str) -> String {
     path.replace('.', "_")
 }

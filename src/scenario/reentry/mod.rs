@@ -28,8 +28,9 @@ const BALLISTIC_COEFFICIENT_NOTED: (f64, f64) = (5.0, 5000.0);
 /// note (the shipped one runs from 0 to 40).
 const CD_TABLE_NOTED_MACH: (f64, f64) = (0.5, 5.0);
 
-/// The ratio of nose radius to diameter above which the nose radius is noted: three times
-/// the largest of the capsules above; a radius in cm on any capsule's diameter is 25 and more.
+/// The ratio of nose radius to diameter above which the nose radius is noted: over three times
+/// Apollo's 1.2, the largest of the capsules the note names; a radius in cm on any capsule's
+/// diameter is 25 and more.
 const NOSE_TO_DIAMETER_NOTED: f64 = 4.0;
 
 /// A perturbation's correlation length [km] beyond which it is noted: more than the deepest
@@ -611,12 +612,14 @@ impl Reentry {
         if lowest >= trigger_km {
             return None;
         }
-        let share = if median < trigger_km {
-            "at least half the flights (the median drogue opening"
+        let (share, at) = if median < trigger_km {
+            (
+                "at least half the flights (the median drogue opening",
+                median,
+            )
         } else {
-            "some flights (the lowest drogue opening"
+            ("some flights (the lowest drogue opening", lowest)
         };
-        let at = if median < trigger_km { median } else { lowest };
         Some(format!(
             "in {share} was at {} km, below the main's trigger at {} km above the ellipsoid: \
              parachutes.main_deploy_altitude_km {} plus the terrain's {} m), the main opened \
