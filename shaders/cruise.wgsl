@@ -271,7 +271,7 @@ fn comet_d2(y: Y, t: real) -> real {
     return dot(d, d);
 }
 
-// cpu.rs `range_rate` in the step's commit: (r - r_311P) . (v - v_311P).
+// cpu.rs `range_rate`, a closure in the step's commit: (r - r_311P) . (v - v_311P).
 fn comet_range_rate(y: Y, t: real) -> real {
     let n = dims.n_bodies;
     return dot(y.r - body_position(n, t), y.v - body_velocity(n, t));

@@ -1,11 +1,18 @@
 // The integrators, written once for every scenario: the WGSL twin of src/integrator.rs (same
-// methods, controller and locators; change both to change the integrator).
+// methods, controller, root and parabola locators; change both to change the integrator).
 //
 // The scenario supplies, before this file: `struct Y` (the integrated state) with
 // `y_add(a, b)`, `y_scale(s, a)`, `y_err_norm(e, y0, y1, rtol, atol)`; `struct P` (one sample's
 // parameters); `struct Aux` (observables of a state); `struct Eval { f: Y, aux: Aux }`; and
 // `fn rhs(t: real, y: Y, p: P) -> Eval`. `METHOD` is an override constant (METHOD_DOPRI5 or
 // METHOD_RK4).
+//
+// What a scenario uses of this file, and all that it may assume of the method: integ_trial
+// (a Trial's y1, f1, aux1, err and its two inner stages auxc at thc and auxd at thd), integ_dense
+// (the step's interpolant on theta in [0, 1]), integ_dense_vector and integ_with_dense_vector
+// (DENSE_VECTORS vectors, to keep a dense output between dispatches), integ_decide and
+// integ_ln_prev (the controller), the root bracket and integ_predicted_max. The scenarios'
+// maximum and event searches run on integ_dense, so another pair leaves them unchanged.
 //
 // dopri5: Dormand-Prince 5(4), FSAL, 6 evaluations a step, Hairer's continuous extension, PI
 // step-size control. rk4: classical RK4, cubic Hermite dense output (fixed step).
@@ -103,6 +110,45 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
         y_scale(701980252875.0 / 199316789632.0, k5))),
         y_add(y_scale(-1453857185.0 / 822651844.0, k6),
         y_scale(69997945.0 / 29380423.0, k7))));
+    return tr;
+}
+
+// The dense output's vector k (0 .. DENSE_VECTORS - 1, from integrator::DENSE_VECTORS), for a
+// scenario that keeps a step's dense output between dispatches: it stores and loads these, in
+// order, and needs to know nothing of the interpolant.
+fn integ_dense_vector(tr: Trial, k: u32) -> Y {
+    switch k {
+        case 0u: {
+            return tr.d2;
+        }
+        case 1u: {
+            return tr.d3;
+        }
+        case 2u: {
+            return tr.d4;
+        }
+        default: {
+            return tr.d5;
+        }
+    }
+}
+
+fn integ_with_dense_vector(tr0: Trial, k: u32, v: Y) -> Trial {
+    var tr = tr0;
+    switch k {
+        case 0u: {
+            tr.d2 = v;
+        }
+        case 1u: {
+            tr.d3 = v;
+        }
+        case 2u: {
+            tr.d4 = v;
+        }
+        default: {
+            tr.d5 = v;
+        }
+    }
     return tr;
 }
 

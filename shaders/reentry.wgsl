@@ -107,13 +107,13 @@ fn altitude_of(r: vec3<real>, p: P) -> real {
 
 // Velocity of the air at r, given its geodetic frame g = (altitude, cos lat, sin lat): the
 // Earth's rotation (the inertial frame is Earth-fixed at t = 0) plus the wind along the local
-// east and north (cpu.rs `air_at`).
+// east and north (cpu.rs `air_at_geodetic`, `wind_at`).
 fn air_at(r: vec3<real>, g: vec3<real>, p: P) -> vec3<real> {
     return air_at_lag(r, g, p, 0.0);
 }
 
 // As air_at, with the wind taken `lag_m` higher: a quasi-steady canopy carries the wind
-// V_t^2 / g above it (cpu.rs `air_at_lagged`).
+// V_t^2 / g above it (cpu.rs `deriv_in`).
 fn air_at_lag(r: vec3<real>, g: vec3<real>, p: P, lag_m: real) -> vec3<real> {
     let w = consts[C_OMEGA];
     var air = vec3<real>(-w * r.y, w * r.x, 0.0);
@@ -139,7 +139,7 @@ fn rhs(t: real, y: Y, p: P) -> Eval {
     let rho = select(0.0, rexp(air.ln_rho), air.ln_rho >= -700.0);
     let grav = gravity(y.r, p.mu, p.aeq, consts[C_J2]);
     // Quasi-steady under a canopy: the wind lags by V_t / g, so it is taken V_t^2 / g =
-    // 2 m / (rho CdA) higher (cpu.rs `air_at_lagged`); one wind look-up either way.
+    // 2 m / (rho CdA) higher (cpu.rs `deriv_in`); one wind look-up either way.
     var lag: real = 0.0;
     if (CHUTES == 1u && N_WIND > 0u) {
         lag = select(0.0, 2.0 * p.mass / (rho * p.cda), p.qs != 0u);
@@ -328,7 +328,7 @@ fn watch_step(w: u32, w0: Watch, here: Bracket, a0: Aux, tr: Trial) -> Watch {
     return wt;
 }
 
-// The canopy plan (cpu.rs `plan_canopy`, `open_canopy`): the canopy flown, when it changes
+// The canopy plan (cpu.rs `locate_trigger`, `open_canopy`): the canopy flown, when it changes
 // next and to what, when the drogue and the main opened, and whether the main was triggered.
 struct Chutes {
     chute: u32,
@@ -369,10 +369,11 @@ fn store_trig(at: u32, tg: Trig) {
     states[at + TG_G0] = tg.g0;
     states[at + TG_G1] = tg.g1;
     store_y(at + TG_Y0, tg.tr.y0);
-    store_y(at + TG_D, tg.tr.d2);
-    store_y(at + TG_D + 7u, tg.tr.d3);
-    store_y(at + TG_D + 14u, tg.tr.d4);
-    store_y(at + TG_D + 21u, tg.tr.d5);
+    // The integrator's dense output, whatever its form: DENSE_VECTORS vectors (a fixed trip
+    // count, unrolled).
+    for (var k = 0u; k < DENSE_VECTORS; k = k + 1u) {
+        store_y(at + TG_D + k * N_Y, integ_dense_vector(tg.tr, k));
+    }
 }
 
 fn load_trig(at: u32) -> Trig {
@@ -384,15 +385,14 @@ fn load_trig(at: u32) -> Trig {
     tg.tr.t0 = tg.t0;
     tg.tr.h = tg.h;
     tg.tr.y0 = load_y(at + TG_Y0);
-    tg.tr.d2 = load_y(at + TG_D);
-    tg.tr.d3 = load_y(at + TG_D + 7u);
-    tg.tr.d4 = load_y(at + TG_D + 14u);
-    tg.tr.d5 = load_y(at + TG_D + 21u);
+    for (var k = 0u; k < DENSE_VECTORS; k = k + 1u) {
+        tg.tr = integ_with_dense_vector(tg.tr, k, load_y(at + TG_D + k * N_Y));
+    }
     return tg;
 }
 
 // Altitude, Mach number, dynamic pressure and (with a g-switch) the deceleration [g0] at a
-// state, without a canopy (cpu.rs `alt_qdyn`, `entry_g`).
+// state, without a canopy (cpu.rs `air_state`, `entry_g`).
 fn air_state(y: Y, p: P) -> vec4<real> {
     let geo = geodetic_of(y.r, p);
     let air = atmosphere(geo.x, p.ib, p.ln_dscale, p.ln_rho0, p.inv_h, p.a_exp);
@@ -724,7 +724,7 @@ fn finish(sb: u32, p0: P) {
         // Peak windows: watch w, slot 0 (B1), 1 (B2) or 2 (B3).
         let w = (k - WIN_PEAKS) / 3u;
         let slot = (k - WIN_PEAKS) % 3u;
-        // The dynamic pressure's block is the row's last (cpu.rs `watch_block`); a row without
+        // The dynamic pressure's block is the row's last (layout.rs `watch_block`); a row without
         // its watch ends before it, and none of it is read.
         let b = sb + select(S_PK + PK_LEN * w, S_PK_QD, w == W_QD);
         let watched = w != W_QD || QD_WATCH == 1u;

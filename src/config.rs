@@ -338,8 +338,10 @@ impl RawConfig {
     }
 
     fn other_method_note(&self, key: &str, parts: &[String]) -> Option<String> {
-        const RK4_ONLY: [&str; 3] = ["step_s", "descent_step_s", "step_days"];
-        const DOPRI5_ONLY: [&str; 6] = [
+        use crate::integrator::Method;
+        // The keys only a fixed-step method reads, and those only an adaptive one reads.
+        const FIXED_ONLY: [&str; 3] = ["step_s", "descent_step_s", "step_days"];
+        const ADAPTIVE_ONLY: [&str; 6] = [
             "rtol",
             "atol",
             "descent_rtol",
@@ -351,23 +353,31 @@ impl RawConfig {
         if table != "integrator" {
             return None;
         }
-        let wants = if RK4_ONLY.contains(&field.as_str()) {
-            "rk4"
-        } else if DOPRI5_ONLY.contains(&field.as_str()) {
-            "dopri5"
+        let wants_adaptive = if FIXED_ONLY.contains(&field.as_str()) {
+            false
+        } else if ADAPTIVE_ONLY.contains(&field.as_str()) {
+            true
         } else {
             return None;
         };
-        let method = self
+        let name = self
             .table
             .get("integrator")
             .and_then(|i| i.get("method"))
             .and_then(|m| m.as_str())
-            .unwrap_or("dopri5");
-        (wants != method).then(|| {
+            .unwrap_or(Method::DEFAULT.name());
+        // An unknown method is refused by the config's own check.
+        let method = Method::from_name(name)?;
+        (method.is_adaptive() != wants_adaptive).then(|| {
+            let wants: Vec<String> = Method::ALL
+                .iter()
+                .filter(|m| m.is_adaptive() == wants_adaptive)
+                .map(|m| format!("\"{}\"", m.name()))
+                .collect();
             format!(
-                "--set {key}: applies to integrator.method = \"{wants}\"; this run integrates \
-                 with \"{method}\", so it is not used"
+                "--set {key}: applies to integrator.method = {}; this run integrates with \
+                 \"{name}\", so it is not used",
+                wants.join(" or ")
             )
         })
     }

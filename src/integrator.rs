@@ -1,6 +1,9 @@
 //! The integrators, written once for every scenario. This file is the f64 reference;
-//! `shaders/integrator.wgsl` is its WGSL twin (same methods, same controller, same locators).
-//! To change the integrator, change these two files.
+//! `shaders/integrator.wgsl` is its WGSL twin (same methods, controller, root bracket and
+//! maximum prediction; in WGSL the maximum search itself is the scenarios', on the dense
+//! output). To change the integrator, or add a method, change these two files: the scenarios
+//! use only a trial's end state, error, inner stages and interpolant, the method names
+//! ([`Method`]) and the dense output's size ([`DENSE_VECTORS`]).
 //!
 //! A scenario supplies a right-hand side ([`System`]); the integrator takes trial steps, decides
 //! whether to keep them, proposes the next step and offers each step's dense output, on which the
@@ -34,11 +37,21 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method, in the order the configs' error messages list them.
+    pub const ALL: [Method; 2] = [Method::Dopri5, Method::Rk4];
+    /// The method a config gets when it names none; the host's own legs (the cruise's
+    /// departure, the comet's table) fly it too.
+    pub const DEFAULT: Method = Method::Dopri5;
+
     pub fn name(self) -> &'static str {
         match self {
             Method::Dopri5 => "dopri5",
             Method::Rk4 => "rk4",
         }
+    }
+    /// The method a config's `integrator.method` names, if any.
+    pub fn from_name(name: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.name() == name)
     }
     /// Code passed to the shaders.
     pub fn code(self) -> u32 {
@@ -47,7 +60,46 @@ impl Method {
             Method::Rk4 => METHOD_RK4,
         }
     }
+    /// The method a shader code stands for (the default for a code that is none).
+    pub fn from_code(code: u32) -> Method {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.code() == code)
+            .unwrap_or(Method::DEFAULT)
+    }
+    /// Whether the method controls its step by an error estimate (tolerances, a largest step)
+    /// rather than taking the configured fixed steps.
+    pub const fn is_adaptive(self) -> bool {
+        match self {
+            Method::Dopri5 => true,
+            Method::Rk4 => false,
+        }
+    }
+    /// The methods as a config's error message lists them: `"dopri5" (adaptive), "rk4"
+    /// (fixed step)`.
+    pub fn supported() -> String {
+        Method::ALL
+            .iter()
+            .map(|m| {
+                let kind = if m.is_adaptive() {
+                    "adaptive"
+                } else {
+                    "fixed step"
+                };
+                format!("\"{}\" ({kind})", m.name())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
+
+// The default must control its step: the configs' defaults and the host's legs give it tolerances.
+const _: () = assert!(Method::DEFAULT.is_adaptive());
+
+/// How many vectors of the state's length a trial's dense output holds beyond y0 (Hairer's
+/// rcont 2..5 for dopri5). A scenario that keeps a step's dense output between dispatches
+/// reserves this many (the reentry's `TG_D`); the shader reads it from the generated prelude.
+pub const DENSE_VECTORS: usize = 4;
 
 pub const METHOD_DOPRI5: u32 = 0;
 pub const METHOD_RK4: u32 = 1;
@@ -112,7 +164,7 @@ pub struct Trial<const N: usize, A: Copy> {
     /// Weighted RMS norm of the error estimate (0 for RK4): the step is kept when <= 1.
     pub err: f64,
     /// Dense output coefficients (Hairer's rcont 2..5).
-    dense: [[f64; N]; 4],
+    dense: [[f64; N]; DENSE_VECTORS],
 }
 
 impl<const N: usize, A: Copy> Trial<N, A> {
@@ -317,8 +369,8 @@ fn hermite_coefficients<const N: usize>(
     y1: &[f64; N],
     f0: &[f64; N],
     f1: &[f64; N],
-) -> [[f64; N]; 4] {
-    let mut d = [[0.0; N]; 4];
+) -> [[f64; N]; DENSE_VECTORS] {
+    let mut d = [[0.0; N]; DENSE_VECTORS];
     for i in 0..N {
         let dy = y1[i] - y0[i];
         let bspl = h * f0[i] - dy;
@@ -613,6 +665,7 @@ pub fn wgsl_constants() -> String {
         ("ROOT_ITERATIONS", ROOT_ITERATIONS),
         ("MAX_GRID", MAX_GRID),
         ("GOLDEN_ITERATIONS", GOLDEN_ITERATIONS),
+        ("DENSE_VECTORS", DENSE_VECTORS),
     ]);
     s.push_str(&crate::wgsl::declare_real(&[
         ("GOLDEN", GOLDEN),

@@ -105,7 +105,7 @@ fn propagate_table() -> CometTable {
         while t < t_node {
             let hs = h.min(t_node - t);
             let (f0, _) = sys.rhs(t, &y);
-            let tr = trial(Method::Dopri5, &sys, t, &y, &f0, hs, tol);
+            let tr = trial(Method::DEFAULT, &sys, t, &y, &f0, hs, tol);
             let (accept, h_next) = ctrl.decide(tr.err, hs);
             if accept {
                 y = tr.y1;

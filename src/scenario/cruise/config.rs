@@ -306,7 +306,7 @@ pub struct CruiseIntegratorConfig {
 }
 
 fn default_method() -> String {
-    "dopri5".into()
+    crate::integrator::Method::DEFAULT.name().into()
 }
 /// Default relative tolerance, by measurement: 8 years of a Sun-only orbit end 0.77 km from
 /// the Kepler solution (bound 1 km; rtol 1e-9: 49 km, 1e-10: 6.5 km), and against converged
@@ -353,22 +353,27 @@ impl Default for CruiseIntegratorConfig {
 
 impl CruiseIntegratorConfig {
     pub fn method(&self) -> crate::integrator::Method {
-        if self.method == "rk4" {
-            crate::integrator::Method::Rk4
-        } else {
-            crate::integrator::Method::Dopri5
-        }
+        crate::integrator::Method::from_name(&self.method)
+            .unwrap_or(crate::integrator::Method::DEFAULT)
     }
     /// The configuration as one line, for the run's metadata.
     pub fn describe(&self) -> String {
-        match self.method() {
-            crate::integrator::Method::Rk4 => format!(
-                "rk4 step_days={} time_limit_days={}",
-                self.step_days, self.time_limit_days
+        let method = self.method();
+        match method.is_adaptive() {
+            false => format!(
+                "{} step_days={} time_limit_days={}",
+                method.name(),
+                self.step_days,
+                self.time_limit_days
             ),
-            crate::integrator::Method::Dopri5 => format!(
-                "dopri5 rtol={} atol={} max_step_days={} time_limit_days={} max_trials={}",
-                self.rtol, self.atol, self.max_step_days, self.time_limit_days, self.max_trials
+            true => format!(
+                "{} rtol={} atol={} max_step_days={} time_limit_days={} max_trials={}",
+                method.name(),
+                self.rtol,
+                self.atol,
+                self.max_step_days,
+                self.time_limit_days,
+                self.max_trials
             ),
         }
     }
@@ -499,7 +504,7 @@ impl CruiseConfig {
         // 50,500 trials, 0.01 in 4,400. RK4 flies it (1.1 million steps); tangential and
         // inertial guidance have no cut.
         if qlaw
-            && self.integrator.method() == crate::integrator::Method::Dopri5
+            && self.integrator.method().is_adaptive()
             && g.eta_hysteresis == 0.0
             && g.eta_cut > 0.0
         {
@@ -1256,12 +1261,13 @@ impl CruiseConfig {
     /// `[integrator]`, and the thrust noise's nodes over its time limit.
     fn validate_integrator(&self) -> Result<(), ConfigError> {
         let i = &self.integrator;
-        if i.method != "rk4" && i.method != "dopri5" {
+        if crate::integrator::Method::from_name(&i.method).is_none() {
             return Err(ConfigError::key(
                 "integrator.method",
                 format!(
-                    "unknown method {:?}; supported: \"dopri5\" (adaptive), \"rk4\" (fixed step)",
-                    i.method
+                    "unknown method {:?}; supported: {}",
+                    i.method,
+                    crate::integrator::Method::supported()
                 ),
             ));
         }
@@ -1308,7 +1314,7 @@ impl CruiseConfig {
         // their product: a flight still going there fails as stalled (0.001 days failed every
         // sample of a run after 102 days of flight, naming neither key: a cruise trial).
         let reach_days = i.max_trials * i.max_step_days;
-        if i.method == "dopri5" && reach_days < i.time_limit_days {
+        if i.method().is_adaptive() && reach_days < i.time_limit_days {
             return Err(ConfigError::key(
                 "integrator.max_step_days",
                 format!(

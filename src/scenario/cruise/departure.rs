@@ -188,7 +188,7 @@ pub fn fly_leg(
     while t < t_end && trials < 1_000_000 {
         let last = step >= t_end - t;
         let hh = if last { t_end - t } else { step };
-        let tr = trial(Method::Dopri5, &sys, t, &y, &f, hh, tol);
+        let tr = trial(Method::DEFAULT, &sys, t, &y, &f, hh, tol);
         trials += 1;
         let (kept, next) = ctl.decide(tr.err, hh);
         if kept {

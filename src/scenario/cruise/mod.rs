@@ -356,7 +356,7 @@ impl Scenario for Cruise {
         // time of flight by a median 15 days against dopri5, with nothing said; 14.2 days over
         // 37 arrivals on 2026-12-07, with approach_tau_days = 25).
         let i = &self.cfg.integrator;
-        if i.method == "rk4" && i.step_days > 0.1 {
+        if !i.method().is_adaptive() && i.step_days > 0.1 {
             notes.push(format!(
                 "integrator.step_days = {}, above RK4's default 0.1 day, at which its error was \
                  measured (README, the cruise's integrator): at longer steps the arrival epoch \

@@ -495,7 +495,7 @@ pub struct IntegratorConfig {
 }
 
 fn default_method() -> String {
-    "dopri5".into()
+    crate::integrator::Method::DEFAULT.name().into()
 }
 /// Default tolerances: chosen by measurement against converged solutions so that the
 /// accuracy budget of README "Integration accuracy" holds with margin (tests/integrator.rs).
@@ -551,23 +551,24 @@ impl Default for IntegratorConfig {
 
 impl IntegratorConfig {
     pub fn method(&self) -> crate::integrator::Method {
-        if self.method == "rk4" {
-            crate::integrator::Method::Rk4
-        } else {
-            crate::integrator::Method::Dopri5
-        }
+        crate::integrator::Method::from_name(&self.method)
+            .unwrap_or(crate::integrator::Method::DEFAULT)
     }
 
     /// The settings the method flies at `precision`, as one line, for the run's metadata: the
     /// relative tolerances as flown, at least the precision's floor (1e-5 in f32), with the
     /// configured ones beside any that the floor raised.
     pub fn describe(&self, precision: crate::wgsl::Precision) -> String {
-        match self.method() {
-            crate::integrator::Method::Rk4 => format!(
-                "rk4 step_s={} descent_step_s={} time_limit_s={}",
-                self.step_s, self.descent_step_s, self.time_limit_s
+        let method = self.method();
+        match method.is_adaptive() {
+            false => format!(
+                "{} step_s={} descent_step_s={} time_limit_s={}",
+                method.name(),
+                self.step_s,
+                self.descent_step_s,
+                self.time_limit_s
             ),
-            crate::integrator::Method::Dopri5 => {
+            true => {
                 let floor = precision.rtol_floor();
                 let flown = |v: f64| {
                     if v < floor {
@@ -577,7 +578,8 @@ impl IntegratorConfig {
                     }
                 };
                 format!(
-                    "dopri5 rtol={} atol={} descent_rtol={} max_step_s={} time_limit_s={}",
+                    "{} rtol={} atol={} descent_rtol={} max_step_s={} time_limit_s={}",
+                    method.name(),
                     flown(self.rtol),
                     self.atol,
                     flown(self.descent_rtol),
@@ -1635,12 +1637,13 @@ impl ReentryConfig {
             }
         }
         let i = &self.integrator;
-        if i.method != "rk4" && i.method != "dopri5" {
+        if crate::integrator::Method::from_name(&i.method).is_none() {
             return Err(ConfigError::key(
                 "integrator.method",
                 format!(
-                    "unknown method {:?}; supported: \"dopri5\" (adaptive), \"rk4\" (fixed step)",
-                    i.method
+                    "unknown method {:?}; supported: {}",
+                    i.method,
+                    crate::integrator::Method::supported()
                 ),
             ));
         }
@@ -1700,7 +1703,7 @@ impl ReentryConfig {
             ));
         }
         let step = i.step_s.min(i.descent_step_s);
-        if i.method == "rk4" && i.time_limit_s / step > 1e7 {
+        if !i.method().is_adaptive() && i.time_limit_s / step > 1e7 {
             return Err(ConfigError::key(
                 "integrator.time_limit_s",
                 format!(

@@ -390,11 +390,7 @@ fn finite_eval(f: &[f64; N_Y], a: &Aux) -> bool {
 
 impl SampleModel<'_> {
     fn method(&self) -> Method {
-        if self.model.method == integrator::METHOD_RK4 {
-            Method::Rk4
-        } else {
-            Method::Dopri5
-        }
+        Method::from_code(self.model.method)
     }
 
     /// The system flown under canopy mode `chute`.

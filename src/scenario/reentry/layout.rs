@@ -58,11 +58,11 @@ crate::layout! {
     // step's dense output by the finishing pass. BR_* are offsets within a bracket.
     BR_T0 = 0,
     BR_H = 1,
-    BR_Y0 = 2, // 7
-    BR_LEN = 9,
-    S_EV = 21, // bracket of the terminal event (ground, skip-out)
-    S_DROGUE_ALT = 30, // [m] at the drogue's trigger; meaningful when S_DROGUE_DONE = 1
-    S_DROGUE_QDYN = 31, // [Pa]
+    BR_Y0 = 2, // N_Y
+    BR_LEN = BR_Y0 + N_Y,
+    S_EV = S_MAIN_DONE + 1, // bracket of the terminal event (ground, skip-out)
+    S_DROGUE_ALT = S_EV + BR_LEN, // [m] at the drogue's trigger; meaningful when S_DROGUE_DONE = 1
+    S_DROGUE_QDYN = S_DROGUE_ALT + 1, // [Pa]
     // Watched maxima: deceleration, total, convective and radiative heat flux, dynamic
     // pressure. Each has a block of PK_LEN slots at S_PK + PK_LEN w (the dynamic pressure's
     // at S_PK_QD: `watch_block`): the largest value at a step end and its time; the step
@@ -81,27 +81,28 @@ crate::layout! {
     W_QD = 4,
     // A parachute trigger detected at the end of a step, to be located (by the shader at the
     // start of its next dispatch): which (0 none, 1 drogue, 2 main) and the step's dense output.
-    S_PEND = 32,
-    S_TG = 33,
+    S_PEND = S_DROGUE_QDYN + 1,
+    S_TG = S_PEND + 1,
     TG_T0 = 0,
     TG_H = 1,
     TG_G0 = 2, // the trigger function (less its level) at the step's start and end
     TG_G1 = 3,
-    TG_Y0 = 4, // 7
-    TG_D = 11, // 28: the dense output's d2, d3, d4, d5
-    TG_LEN = 39,
-    S_PK = 72,
+    TG_Y0 = 4, // N_Y
+    TG_D = TG_Y0 + N_Y, // the integrator's dense output: DENSE_VECTORS vectors of N_Y
+    TG_LEN = TG_D + crate::integrator::DENSE_VECTORS * N_Y,
+    S_PK = S_TG + TG_LEN,
     PK_EXACT = 0,
     PK_EXACT_T = 1,
     PK_P1 = 2, // the largest predicted step maximum
     PK_B1 = 3, // bracket: the step predicted highest
-    PK_P2 = 12, // the runner-up's predicted maximum
-    PK_B2 = 13, // bracket: the runner-up
-    PK_P3 = 22, // the third-highest predicted maximum
-    PK_B3 = 23, // bracket: the third
-    PK_LEN = 32,
-    S_PEAK = 200, // N_WATCH: the located maxima, in watch order
-    S_T_PEAK = 205, // N_WATCH: their times [s]
+    PK_P2 = PK_B1 + BR_LEN, // the runner-up's predicted maximum
+    PK_B2 = PK_P2 + 1, // bracket: the runner-up
+    PK_P3 = PK_B2 + BR_LEN, // the third-highest predicted maximum
+    PK_B3 = PK_P3 + 1, // bracket: the third
+    PK_LEN = PK_B3 + BR_LEN,
+    // The blocks of every watch but the dynamic pressure's (W_QD, last) come first.
+    S_PEAK = S_PK + PK_LEN * (N_WATCH - 1), // N_WATCH: the located maxima, in watch order
+    S_T_PEAK = S_PEAK + N_WATCH, // N_WATCH: their times [s]
     S_PEAK_G = S_PEAK + W_G,
     S_PEAK_Q = S_PEAK + W_Q,
     S_PEAK_QC = S_PEAK + W_QC,
@@ -110,20 +111,20 @@ crate::layout! {
     S_T_PEAK_G = S_T_PEAK + W_G,
     S_T_PEAK_Q = S_T_PEAK + W_Q,
     S_T_PEAK_QD = S_T_PEAK + W_QD,
-    S_DROGUE_OPEN_MACH = 210, // the Mach number where the drogue opened; -1 if it has not
-    S_DROGUE_OPEN_QDYN = 211, // the dynamic pressure there [Pa]; -1 if it has not
-    S_MAIN_OPEN_QDYN = 212, // the dynamic pressure where the main opened [Pa]; -1 if it has not
-    S_DROGUE_OPEN_ALT = 213, // the geodetic altitude where the drogue opened [m]
-    S_MAIN_OPEN_ALT = 214, // the geodetic altitude where the main opened [m]
+    S_DROGUE_OPEN_MACH = S_T_PEAK + N_WATCH, // the Mach number where the drogue opened; -1 if it has not
+    S_DROGUE_OPEN_QDYN = S_DROGUE_OPEN_MACH + 1, // the dynamic pressure there [Pa]; -1 if it has not
+    S_MAIN_OPEN_QDYN = S_DROGUE_OPEN_QDYN + 1, // the dynamic pressure where the main opened [Pa]; -1 if it has not
+    S_DROGUE_OPEN_ALT = S_MAIN_OPEN_QDYN + 1, // the geodetic altitude where the drogue opened [m]
+    S_MAIN_OPEN_ALT = S_DROGUE_OPEN_ALT + 1, // the geodetic altitude where the main opened [m]
     // Where the peak g and the peak total heat flux were located: the geodetic altitude [m]
     // and the Mach number there, a pair for each of W_G and W_Q (N_AT_PEAK of them) at
     // S_AT_PEAK + 2 w; NO_PEAK where no window held the located time (cpu.rs `finish`).
-    S_AT_PEAK = 215, // 4
+    S_AT_PEAK = S_MAIN_OPEN_ALT + 1, // 2 N_AT_PEAK
     N_AT_PEAK = 2,
     // The dynamic pressure's watch block, last: a row without that watch ends here
-    // (`Model::state_len`), 32 values shorter.
-    S_PK_QD = 219,
-    STATE_LEN = 251, // the longest row
+    // (`Model::state_len`), PK_LEN values shorter.
+    S_PK_QD = S_AT_PEAK + 2 * N_AT_PEAK,
+    STATE_LEN = S_PK_QD + PK_LEN, // the longest row
 
     // ---- model constants buffer (same for every sample of a run) ----
     C_OMEGA = 0, // Earth rotation rate used [rad/s] (0 without rotation)
@@ -272,4 +273,112 @@ pub fn wgsl_layout() -> String {
     s.push_str(&Dims::wgsl());
     s.push_str(&crate::integrator::wgsl_constants());
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Blocks (start, length) tile [from, to) in order, with no gap and no overlap.
+    fn tile(name: &str, from: usize, to: usize, blocks: &[(&str, usize, usize)]) {
+        let mut at = from;
+        for &(block, start, len) in blocks {
+            assert_eq!(
+                start, at,
+                "{name}: {block} starts at {start}, not where the last ended"
+            );
+            at = start + len;
+        }
+        assert_eq!(at, to, "{name}: the blocks end at {at}, not at {to}");
+    }
+
+    /// The state row's slots, the trigger's and a watch's blocks follow one another without
+    /// a gap or an overlap, whatever the integrator's dense output takes (DENSE_VECTORS): a
+    /// slot added or a block resized moves every later one, and the shader reads the same
+    /// numbers from the generated prelude.
+    #[test]
+    fn the_state_row_is_tiled_by_its_blocks() {
+        let one = |name, start| (name, start, 1);
+        tile(
+            "state row",
+            0,
+            STATE_LEN,
+            &[
+                ("S_Y", S_Y, N_Y),
+                one("S_T", S_T),
+                one("S_H", S_H),
+                one("S_ERR_PREV", S_ERR_PREV),
+                one("S_STATUS", S_STATUS),
+                one("S_STEPS", S_STEPS),
+                one("S_REJECTED", S_REJECTED),
+                one("S_DROGUE_DONE", S_DROGUE_DONE),
+                one("S_FINISHED", S_FINISHED),
+                one("S_CHUTE", S_CHUTE),
+                one("S_T_NEXT", S_T_NEXT),
+                one("S_NEXT_CHUTE", S_NEXT_CHUTE),
+                one("S_T_DROGUE", S_T_DROGUE),
+                one("S_T_MAIN", S_T_MAIN),
+                one("S_MAIN_DONE", S_MAIN_DONE),
+                ("S_EV", S_EV, BR_LEN),
+                one("S_DROGUE_ALT", S_DROGUE_ALT),
+                one("S_DROGUE_QDYN", S_DROGUE_QDYN),
+                one("S_PEND", S_PEND),
+                ("S_TG", S_TG, TG_LEN),
+                ("S_PK", S_PK, PK_LEN * (N_WATCH - 1)),
+                ("S_PEAK", S_PEAK, N_WATCH),
+                ("S_T_PEAK", S_T_PEAK, N_WATCH),
+                one("S_DROGUE_OPEN_MACH", S_DROGUE_OPEN_MACH),
+                one("S_DROGUE_OPEN_QDYN", S_DROGUE_OPEN_QDYN),
+                one("S_MAIN_OPEN_QDYN", S_MAIN_OPEN_QDYN),
+                one("S_DROGUE_OPEN_ALT", S_DROGUE_OPEN_ALT),
+                one("S_MAIN_OPEN_ALT", S_MAIN_OPEN_ALT),
+                ("S_AT_PEAK", S_AT_PEAK, 2 * N_AT_PEAK),
+                ("S_PK_QD", S_PK_QD, PK_LEN),
+            ],
+        );
+        tile(
+            "trigger",
+            0,
+            TG_LEN,
+            &[
+                one("TG_T0", TG_T0),
+                one("TG_H", TG_H),
+                one("TG_G0", TG_G0),
+                one("TG_G1", TG_G1),
+                ("TG_Y0", TG_Y0, N_Y),
+                ("TG_D", TG_D, crate::integrator::DENSE_VECTORS * N_Y),
+            ],
+        );
+        tile(
+            "watch",
+            0,
+            PK_LEN,
+            &[
+                one("PK_EXACT", PK_EXACT),
+                one("PK_EXACT_T", PK_EXACT_T),
+                one("PK_P1", PK_P1),
+                ("PK_B1", PK_B1, BR_LEN),
+                one("PK_P2", PK_P2),
+                ("PK_B2", PK_B2, BR_LEN),
+                one("PK_P3", PK_P3),
+                ("PK_B3", PK_B3, BR_LEN),
+            ],
+        );
+        tile(
+            "bracket",
+            0,
+            BR_LEN,
+            &[
+                one("BR_T0", BR_T0),
+                one("BR_H", BR_H),
+                ("BR_Y0", BR_Y0, N_Y),
+            ],
+        );
+        // The watched quantities' blocks, in watch order, the dynamic pressure's last.
+        for w in 0..N_WATCH - 1 {
+            assert_eq!(watch_block(w), S_PK + PK_LEN * w);
+        }
+        assert_eq!(watch_block(W_QD), S_PK_QD);
+        assert_eq!(W_QD, N_WATCH - 1);
+    }
 }

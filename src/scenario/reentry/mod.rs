@@ -256,7 +256,7 @@ impl Scenario for Reentry {
         // Settings no measurement covers, flown without a word (an entry analyst's trial: RK4 at
         // 2 s read a heat load 26 % high on a 16 km/s, -60 deg entry).
         let i = &self.cfg.integrator;
-        if i.method == "rk4" && i.step_s > 0.1 {
+        if !i.method().is_adaptive() && i.step_s > 0.1 {
             notes.push(format!(
                 "integrator.step_s = {} s, above RK4's default 0.1 s: its error was measured at \
                  0.02 s (README, \"Integration accuracy\"), and at longer steps a short heating \
@@ -550,7 +550,7 @@ impl Scenario for Reentry {
         .map(|(k, v, _)| (k, v))
         .map(|(k, v)| format!("integrator.{k} {v:e}"))
         .collect();
-        if i.method() != crate::integrator::Method::Dopri5 || raised.is_empty() {
+        if !i.method().is_adaptive() || raised.is_empty() {
             return Vec::new();
         }
         // A trial's rtol 1e-10 in f32 was raised with nothing said but the files' metadata.
