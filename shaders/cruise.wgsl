@@ -443,7 +443,7 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
                 status = ST_TIMEOUT;
                 break;
             }
-            if (METHOD != METHOD_RK4 && steps + rejected >= consts[C_MAX_TRIALS]) {
+            if (integ_adaptive() && steps + rejected >= consts[C_MAX_TRIALS]) {
                 status = ST_FAILED;
                 break;
             }
@@ -473,7 +473,7 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
 
             // The step: the controller's (or rk4's fixed one), ending exactly on the next stop.
             hs = min(h, consts[C_MAX_STEP]);
-            if (METHOD == METHOD_RK4) {
+            if (!integ_adaptive()) {
                 hs = consts[C_DT];
             }
             let stop = next_stop(ib, t, p.on, out_idx, ol_idx, t_switch);
@@ -488,10 +488,10 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
             h_next = d.y;
             ln_err = d.z;
             if (d.x == 0.0) {
-                if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
+                if (!integ_adaptive() || h_next < MIN_STEP_S) {
                     status = ST_FAILED;
                     // The step the control asked for, for the failure's reason.
-                    if (METHOD != METHOD_RK4) {
+                    if (integ_adaptive()) {
                         h = h_next;
                     }
                     break;
@@ -704,7 +704,7 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
         // The phase to gain (cpu.rs, after the step's commit).
         ph = phase_cs(y1.r, t_end);
         psi = unwrap_phase(ph, p);
-        if (METHOD != METHOD_RK4) {
+        if (integ_adaptive()) {
             err_prev = max(tr.err, ERR_PREV_START);
             ln_prev = integ_ln_prev(tr.err, ln_err, ln_start);
             h = h_next;

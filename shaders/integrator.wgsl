@@ -8,7 +8,8 @@
 // METHOD_RK4).
 //
 // What a scenario uses of this file, and all that it may assume of the method: integ_trial
-// (a Trial's y1, f1, aux1, err and its two inner stages auxc at thc and auxd at thd), integ_dense
+// (a Trial's y1, f1, aux1, err and its two inner stages auxc at thc and auxd at thd), integ_adaptive,
+// integ_dense
 // (the step's interpolant on theta in [0, 1]), integ_dense_vector and integ_with_dense_vector
 // (DENSE_VECTORS vectors, to keep a dense output between dispatches), integ_decide and
 // integ_ln_prev (the controller), the root bracket and integ_predicted_max. The scenarios'
@@ -111,6 +112,12 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
         y_add(y_scale(-1453857185.0 / 822651844.0, k6),
         y_scale(69997945.0 / 29380423.0, k7))));
     return tr;
+}
+
+// Whether the method controls its step by its error estimate (integrator::Method::is_adaptive);
+// otherwise the scenario's step loop takes its configured fixed steps.
+fn integ_adaptive() -> bool {
+    return METHOD != METHOD_RK4;
 }
 
 // The dense output's vector k (0 .. DENSE_VECTORS - 1, from integrator::DENSE_VECTORS), for a

@@ -553,7 +553,7 @@ fn integrate(sb: u32, p0: P) -> bool {
             p = with_canopy(p0, ch.chute);
         } else {
             hs = min(h, consts[C_MAX_STEP]);
-            if (METHOD == METHOD_RK4) {
+            if (!integ_adaptive()) {
                 hs = select(consts[C_DT], consts[C_DT_DESCENT], descending(ch, drogue_done));
                 if (ch.chute == CH_MAIN) {
                     hs = RK4_MAIN_STEP_S;
@@ -589,7 +589,7 @@ fn integrate(sb: u32, p0: P) -> bool {
         let d = integ_decide(finite, tr.err, ln_prev, hs);
         let h_next = d.y;
         if (d.x == 0.0) {
-            if (METHOD == METHOD_RK4 || h_next < MIN_STEP_S) {
+            if (!integ_adaptive() || h_next < MIN_STEP_S) {
                 status = ST_FAILED;
                 break;
             }
@@ -624,7 +624,7 @@ fn integrate(sb: u32, p0: P) -> bool {
             // finishing pass locates it.
             drogue_done = 1.0;
         }
-        if (METHOD != METHOD_RK4) {
+        if (integ_adaptive()) {
             err_prev = max(tr.err, ERR_PREV_START);
             ln_prev = integ_ln_prev(tr.err, d.z, ln_start);
         }

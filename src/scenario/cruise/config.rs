@@ -1089,7 +1089,7 @@ impl CruiseConfig {
         positive("guidance.approach_tau_days", g.approach_tau_days)?;
         let i = &self.integrator;
         if g.mode.has_approach_law()
-            && i.method() == crate::integrator::Method::Rk4
+            && !i.method().is_adaptive()
             && g.approach_tau_days < 5.0 * i.step_days
         {
             return Err(ConfigError::key(
@@ -1346,7 +1346,7 @@ impl CruiseConfig {
         // Named after the step, with the time limit it is over (a trial set only the step and
         // was told about the time limit); the least step rounded up at 3 significant digits, so
         // that the step suggested is accepted (a review found one rounded down and refused).
-        let rk4 = i.method() == crate::integrator::Method::Rk4;
+        let rk4 = !i.method().is_adaptive();
         if rk4 && i.time_limit_days / i.step_days > 1e6 {
             let least = i.time_limit_days / 1e6;
             let scale = 10f64.powi(2 - least.log10().floor() as i32);

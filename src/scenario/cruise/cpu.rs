@@ -22,7 +22,7 @@ use super::layout::*;
 use super::model::*;
 use super::PowerModel;
 use crate::integrator::{
-    golden_max_n, trial, Controller, Method, RootBracket, System, Tolerance, Trial, ERR_NONFINITE,
+    golden_max_n, trial, Controller, RootBracket, System, Tolerance, Trial, ERR_NONFINITE,
 };
 use crate::physics::qlaw::{
     arrived, match_ratios, qlaw_direction, qlaw_steering, MatchTolerance, QLawTarget,
@@ -877,7 +877,7 @@ impl CruiseSample<'_> {
             s[S_STATUS] = ST_TIMEOUT as f64;
             return true;
         }
-        if self.model.method != Method::Rk4 && s[S_STEPS] + s[S_REJECTED] >= self.c(C_MAX_TRIALS) {
+        if self.model.method.is_adaptive() && s[S_STEPS] + s[S_REJECTED] >= self.c(C_MAX_TRIALS) {
             s[S_STATUS] = ST_FAILED as f64;
             return true;
         }
@@ -890,7 +890,7 @@ impl CruiseSample<'_> {
         let n_on = held.n_on;
 
         // The step: the controller's (or rk4's fixed one), ending exactly on the next stop.
-        let rk4 = self.model.method == Method::Rk4;
+        let rk4 = !self.model.method.is_adaptive();
         let mut hs = if rk4 {
             self.c(C_DT)
         } else {

@@ -4,7 +4,6 @@ use super::config::SUN_FLOOR_AU;
 use super::cpu::CruiseSample;
 use super::layout::*;
 use super::model::{Model, P_PROP, P_WET};
-use crate::integrator::Method;
 use crate::physics::ephemeris::DAY_S;
 use crate::physics::epoch::{mjd_from_jd, MJD_TDB_UNIT};
 use crate::physics::kepler::{state_to_elements, wrap_pi, AU_M, SUN_MU_M3_S2};
@@ -85,7 +84,7 @@ pub fn sun_pass(s: &[f64]) -> Option<String> {
 /// of inclination of a flight under the Q-law (`qlaw`: the model's guidance, or the recording
 /// of an open-loop profile), the reason names the Q-law's singularity.
 pub fn stalled(model: &Model, qlaw: bool, s: &[f64]) -> Option<String> {
-    if model.method == Method::Rk4 {
+    if !model.method.is_adaptive() {
         return None;
     }
     let at = format!("{:.1} days after the departure", s[S_T] / DAY_S);

@@ -579,7 +579,7 @@ impl SampleModel<'_> {
             }
             return true;
         }
-        let rk4 = self.method() == Method::Rk4;
+        let rk4 = !self.method().is_adaptive();
         let mut y: [f64; N_Y] = s[S_Y..S_Y + N_Y].try_into().expect("state");
         let mut t = s[S_T];
         let mut chute = s[S_CHUTE] as u32;
