@@ -302,3 +302,70 @@ fn a_pulse_with_two_near_equal_humps_is_located_on_the_higher() {
         "radiative peak {rel:e} off, over the budget 2e-4"
     );
 }
+
+/// The integrator is swapped in its two files (README, "Layout"): outside `src/integrator.rs`
+/// and `shaders/integrator.wgsl`, no code names a method or the dense output's coefficients.
+/// The scenarios ask `Method::is_adaptive` / `integ_adaptive` and keep a dense output as
+/// `DENSE_VECTORS` vectors; a scenario that named `rk4` would fly a second fixed-step method
+/// as adaptive. Comments are left out (they may say which methods exist).
+#[test]
+fn no_code_outside_the_integrator_names_a_method() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let named = [
+        "Method::Dopri5",
+        "Method::Rk4",
+        "METHOD_DOPRI5",
+        "METHOD_RK4",
+        "\"dopri5\"",
+        "\"rk4\"",
+        ".d2",
+        ".d3",
+        ".d4",
+        ".d5",
+    ];
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("src"), root.join("shaders")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "wgsl") {
+                files.push(path);
+            }
+        }
+    }
+    let own = [
+        root.join("src/integrator.rs"),
+        root.join("shaders/integrator.wgsl"),
+    ];
+    assert!(files.len() > 40, "found only {} source files", files.len());
+    let mut found = Vec::new();
+    for path in files.iter().filter(|p| !own.contains(p)) {
+        let text = std::fs::read_to_string(path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap();
+            for name in named {
+                // `.d2` as a field, not the start of a longer name (`.d2_x`).
+                let hit = code.match_indices(name).any(|(at, _)| {
+                    !name.starts_with(".d")
+                        || !code[at + name.len()..]
+                            .starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                if hit {
+                    found.push(format!(
+                        "{}:{}: {}",
+                        path.strip_prefix(root).unwrap().display(),
+                        i + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "methods named outside the integrator:\n{}",
+        found.join("\n")
+    );
+}
