@@ -1,6 +1,6 @@
 // Buffers of the cruise kernel; layout constants (I_*, S_*, C_*) come from the host prelude.
 override WG: u32 = 64u;        // workgroup size
-override METHOD: u32 = 0u;     // integrator: METHOD_DOPRI5, METHOD_RK4
+override METHOD: u32 = 0u;     // integrator: a Method::code (integrator.rs)
 
 struct Dims {
     n: u32,            // samples in this chunk

@@ -30,7 +30,7 @@ struct Trial {
     auxd: Aux,
     thd: real,
     err: real,    // weighted RMS error norm (0 for rk4); kept when <= 1
-    d2: Y,        // dense output coefficients (Hairer's rcont 2..5)
+    d2: Y,        // dense output coefficients, DENSE_VECTORS (dopri5: Hairer's rcont 2..5)
     d3: Y,
     d4: Y,
     d5: Y,
@@ -114,6 +114,18 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
     return tr;
 }
 
+// The PI controller's weight of a step's error for METHOD (integrator::Method::step_alpha).
+fn integ_step_alpha() -> real {
+    switch METHOD {
+        case METHOD_RK4: {
+            return STEP_ALPHA_RK4;
+        }
+        default: {
+            return STEP_ALPHA_DOPRI5;
+        }
+    }
+}
+
 // Whether the method controls its step by its error estimate (integrator::Method::is_adaptive);
 // otherwise the scenario's step loop takes its configured fixed steps.
 fn integ_adaptive() -> bool {
@@ -166,8 +178,8 @@ fn integ_dense(tr: Trial, theta: real) -> Y {
 }
 
 // PI step-size control (STEP_SAFETY, factors in [STEP_FAC_MIN, STEP_FAC_MAX], STEP_BETA and
-// STEP_ALPHA: integrator.rs declares them), in the working precision with the prelude's exp
-// and log, the next step rounded down by integ_quantize: integrator::Controller::decide
+// the method's exponent from integ_step_alpha: integrator.rs declares them), in the working
+// precision with the prelude's exp and log, the next step rounded down by integ_quantize: integrator::Controller::decide
 // (step_factor). Both of its cases in one log and one exponential (llvmpipe would run both
 // sides of a branch): the error clamped to [ERR_MIN, ERR_MAX] is each case's own clamp where
 // that case applies, and the previous kept error's log,
@@ -176,7 +188,8 @@ fn integ_dense(tr: Trial, theta: real) -> Y {
 fn integ_next_step(err: real, ln_prev: real, h: real) -> vec3<real> {
     let kept = err <= 1.0;
     let ln_e = rlog(clamp(err, ERR_MIN, ERR_MAX));
-    let x = select(-STEP_ALPHA * ln_e, STEP_BETA * ln_prev - STEP_ALPHA * ln_e, kept);
+    let alpha = integ_step_alpha();
+    let x = select(-alpha * ln_e, STEP_BETA * ln_prev - alpha * ln_e, kept);
     let fac = clamp(STEP_SAFETY * rexp(x), STEP_FAC_MIN, select(real(1.0), STEP_FAC_MAX, kept));
     return vec3<real>(select(real(0.0), real(1.0), kept), integ_quantize(h * fac), ln_e);
 }

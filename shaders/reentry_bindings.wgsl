@@ -2,7 +2,7 @@
 // codes come from the generated prelude (scenario::reentry::layout); the model switches and
 // table sizes are override constants set by the host when the pipeline is built.
 override WG: u32 = 64u;          // workgroup size
-override METHOD: u32 = 0u;       // integrator: METHOD_DOPRI5, METHOD_RK4
+override METHOD: u32 = 0u;       // integrator: a Method::code (integrator.rs)
 override SPHERICAL: u32 = 0u;    // 1: altitude above a sphere
 override ATM_MODEL: u32 = 0u;    // 0 US76 table, 1 exponential
 override N_PERT: u32 = 0u;       // density perturbation nodes per sample (0: none)

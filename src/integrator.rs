@@ -75,6 +75,14 @@ impl Method {
             Method::Rk4 => false,
         }
     }
+    /// The PI controller's weight of a step's error: 1 / (q + 1) less 0.75 STEP_BETA for a pair
+    /// whose error estimate is of order q. A fixed-step method has no controller; its value
+    /// is never used.
+    pub const fn step_alpha(self) -> f64 {
+        match self {
+            Method::Dopri5 | Method::Rk4 => STEP_ALPHA,
+        }
+    }
     /// The methods as a config's error message lists them: `"dopri5" (adaptive), "rk4"
     /// (fixed step)`.
     pub fn supported() -> String {
@@ -161,9 +169,11 @@ pub struct Trial<const N: usize, A: Copy> {
     pub thc: f64,
     pub auxd: A,
     pub thd: f64,
-    /// Weighted RMS norm of the error estimate (0 for RK4): the step is kept when <= 1.
+    /// Weighted RMS norm of the error estimate (0 for a fixed-step method): the step is kept
+    /// when <= 1.
     pub err: f64,
-    /// Dense output coefficients (Hairer's rcont 2..5).
+    /// Dense output coefficients, DENSE_VECTORS of them (dopri5: Hairer's rcont 2..5; rk4: the
+    /// cubic Hermite's, the last 0), read only by [`Trial::dense`].
     dense: [[f64; N]; DENSE_VECTORS],
 }
 
@@ -395,23 +405,29 @@ fn hermite_coefficients<const N: usize>(
 /// agree to rounding as fixed steps do.
 #[derive(Debug, Clone, Copy)]
 pub struct Controller {
+    /// The method whose error estimates it takes: the exponent on the error is the pair's
+    /// ([`Method::step_alpha`]).
+    pub method: Method,
     pub err_prev: f64,
 }
 
 pub const ERR_PREV_START: f64 = 1e-4;
 
 impl Controller {
-    pub fn new() -> Self {
-        Controller {
-            err_prev: ERR_PREV_START,
-        }
+    pub fn new(method: Method) -> Self {
+        Controller::resume(method, ERR_PREV_START)
+    }
+
+    /// A controller whose previous kept error was `err_prev` (kept between dispatches).
+    pub fn resume(method: Method, err_prev: f64) -> Self {
+        Controller { method, err_prev }
     }
 
     /// Whether a step with error norm `err` is kept, and the next step length (before the
     /// caller's limits). A rejected step's state is not committed and the caller goes on with
     /// the shorter step.
     pub fn decide(&mut self, err: f64, h: f64) -> (bool, f64) {
-        let (accept, fac) = step_factor(err, self.err_prev);
+        let (accept, fac) = step_factor(err, self.err_prev, self.method.step_alpha());
         if accept {
             self.err_prev = err.max(ERR_PREV_START);
         }
@@ -421,7 +437,7 @@ impl Controller {
 
 impl Default for Controller {
     fn default() -> Self {
-        Self::new()
+        Self::new(Method::DEFAULT)
     }
 }
 
@@ -458,7 +474,8 @@ pub fn quantize_step(h: f64) -> f64 {
 pub const STEP_SAFETY: f64 = 0.9;
 /// The PI controller's weight of the previous kept error (its I term).
 pub const STEP_BETA: f64 = 0.04;
-/// The PI controller's weight of this error: 1/5 (the pair's order 4, plus 1) less 0.75 beta.
+/// The PI controller's weight of this error for dopri5: 1/5 (its estimate's order 4, plus 1)
+/// less 0.75 beta ([`Method::step_alpha`]).
 pub const STEP_ALPHA: f64 = 0.2 - 0.75 * STEP_BETA;
 /// The smallest and largest factors on a step (a rejected step's largest is 1).
 pub const STEP_FAC_MIN: f64 = 0.2;
@@ -474,15 +491,15 @@ pub const ERR_NONFINITE: f64 = 1e31;
 /// The shader (`integ_next_step`) computes both cases with one log of the error clamped to
 /// [ERR_MIN, ERR_MAX] (each case's own clamp where it applies) and one exponential, and
 /// carries the previous error's log from step to step: the same values.
-pub fn step_factor(err: f64, err_prev: f64) -> (bool, f64) {
+pub fn step_factor(err: f64, err_prev: f64, alpha: f64) -> (bool, f64) {
     if err.is_nan() || err > 1.0 {
         // Also a NaN error: shrink hard.
         let e = if err <= ERR_MAX { err } else { ERR_MAX };
-        let fac = (STEP_SAFETY * (-STEP_ALPHA * e.ln()).exp()).clamp(STEP_FAC_MIN, 1.0);
+        let fac = (STEP_SAFETY * (-alpha * e.ln()).exp()).clamp(STEP_FAC_MIN, 1.0);
         return (false, fac);
     }
     let e = err.max(ERR_MIN);
-    let fac = STEP_SAFETY * (STEP_BETA * err_prev.ln() - STEP_ALPHA * e.ln()).exp();
+    let fac = STEP_SAFETY * (STEP_BETA * err_prev.ln() - alpha * e.ln()).exp();
     (true, fac.clamp(STEP_FAC_MIN, STEP_FAC_MAX))
 }
 
@@ -673,13 +690,24 @@ pub fn wgsl_constants() -> String {
         ("STEP_BINS", STEP_BINS),
         ("STEP_SAFETY", STEP_SAFETY),
         ("STEP_BETA", STEP_BETA),
-        ("STEP_ALPHA", STEP_ALPHA),
         ("STEP_FAC_MIN", STEP_FAC_MIN),
         ("STEP_FAC_MAX", STEP_FAC_MAX),
         ("ERR_MIN", ERR_MIN),
         ("ERR_MAX", ERR_MAX),
         ("ERR_NONFINITE", ERR_NONFINITE),
     ]));
+    // Each method's exponent, for `integ_step_alpha`.
+    let alphas: Vec<(String, f64)> = Method::ALL
+        .iter()
+        .map(|m| {
+            (
+                format!("STEP_ALPHA_{}", m.name().to_uppercase()),
+                m.step_alpha(),
+            )
+        })
+        .collect();
+    let alphas: Vec<(&str, f64)> = alphas.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+    s.push_str(&crate::wgsl::declare_real(&alphas));
     s
 }
 

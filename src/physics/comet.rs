@@ -96,7 +96,7 @@ fn propagate_table() -> CometTable {
         atol: 1e-6,
     };
     let sys = Heliocentric;
-    let mut ctrl = Controller::new();
+    let mut ctrl = Controller::new(Method::DEFAULT);
     let mut nodes = Vec::with_capacity(n_nodes);
     nodes.push((r0, v0));
     let (mut t, mut h) = (0.0, dt);

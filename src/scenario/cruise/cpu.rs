@@ -915,9 +915,7 @@ impl CruiseSample<'_> {
         let tr = trial(self.model.method, &sys, t, &y0, &f0, hs, tol);
         let finite = tr.y1.iter().chain(tr.f1.iter()).all(|x| x.is_finite());
         // The controller's memory is committed with the step (not on a cut-back below).
-        let mut ctrl = Controller {
-            err_prev: s[S_ERR_PREV],
-        };
+        let mut ctrl = Controller::resume(self.model.method, s[S_ERR_PREV]);
         let (mut accept, mut h_next) = (finite, hs);
         if !rk4 {
             (accept, h_next) = ctrl.decide(if finite { tr.err } else { ERR_NONFINITE }, hs);

@@ -182,7 +182,7 @@ pub fn fly_leg(
     let mut y = [r0[0], r0[1], r0[2], v0[0], v0[1], v0[2]];
     let (mut f, _) = sys.rhs(0.0, &y);
     let (mut t, mut step) = (0.0, 1.0);
-    let mut ctl = Controller::new();
+    let mut ctl = Controller::new(Method::DEFAULT);
     let mut trials = 0u32;
     // A fixed bound on the trials: the shipped leg takes about 230 (211 with the Earth alone).
     while t < t_end && trials < 1_000_000 {

@@ -613,9 +613,7 @@ impl SampleModel<'_> {
                 }
             }
         }
-        let mut ctrl = integrator::Controller {
-            err_prev: s[S_ERR_PREV],
-        };
+        let mut ctrl = integrator::Controller::resume(self.method(), s[S_ERR_PREV]);
         let mut h = s[S_H];
         let t_limit = self.c(C_T_LIMIT);
         let mut status = ST_RUNNING;
