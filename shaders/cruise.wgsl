@@ -345,10 +345,25 @@ fn golden_min_in_step(obj: u32, tr: Trial, t: real, a: real, b: real) -> vec2<re
     return best;
 }
 
+// A Y at `sb` of the state storage: the row's (r, v, m) when sb is a row's start (the
+// integrator's contract: load_y, store_y, Y_LEN; the cruise keeps no dense output, and
+// stores its state itself).
+const Y_LEN: u32 = 7u;
+
 fn load_y(sb: u32) -> Y {
     return Y(vec3<real>(states[sb + S_R], states[sb + S_R + 1u], states[sb + S_R + 2u]),
              vec3<real>(states[sb + S_V], states[sb + S_V + 1u], states[sb + S_V + 2u]),
              states[sb + S_M]);
+}
+
+fn store_y(sb: u32, y: Y) {
+    states[sb + S_R] = y.r.x;
+    states[sb + S_R + 1u] = y.r.y;
+    states[sb + S_R + 2u] = y.r.z;
+    states[sb + S_V] = y.v.x;
+    states[sb + S_V + 1u] = y.v.y;
+    states[sb + S_V + 2u] = y.v.z;
+    states[sb + S_M] = y.m;
 }
 
 @compute @workgroup_size(WG)

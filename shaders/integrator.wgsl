@@ -3,14 +3,21 @@
 //
 // The scenario supplies, before this file: `struct Y` (the integrated state) with
 // `y_add(a, b)`, `y_scale(s, a)`, `y_err_norm(e, y0, y1, rtol, atol)`; `struct P` (one sample's
-// parameters); `struct Aux` (observables of a state); `struct Eval { f: Y, aux: Aux }`; and
-// `fn rhs(t: real, y: Y, p: P) -> Eval`. `METHOD` is an override constant (METHOD_DOPRI5 or
+// parameters); `struct Aux` (observables of a state); `struct Eval { f: Y, aux: Aux }`;
+// `fn rhs(t: real, y: Y, p: P) -> Eval`; and `load_y(at)`, `store_y(at, y)` with `Y_LEN`, a Y's
+// values in the scenario's state storage. `METHOD` is an override constant (METHOD_DOPRI5 or
 // METHOD_RK4).
 //
-// What a scenario uses of this file, and all that it may assume of the method: integ_trial
-// (a Trial's y1, f1, aux1, err and its two inner stages auxc at thc and auxd at thd), integ_adaptive,
-// integ_dense
-// (the step's interpolant on theta in [0, 1]), integ_dense_vector and integ_with_dense_vector
+// Generated with the constants, from integrator.rs's own match over the methods (so that no
+// method is left out here): integ_adaptive(), whether METHOD controls its step by its error
+// estimate (Method::is_adaptive; otherwise the step loops take their configured fixed
+// steps), and integ_step_alpha(), the PI controller's exponent for METHOD
+// (Method::step_alpha).
+//
+// What a scenario uses of this file, and all that it may assume of the method: integ_trial (a
+// Trial's y1, f1, aux1, err and its two inner stages auxc at thc and auxd at thd),
+// integ_adaptive, integ_dense (the step's interpolant on theta in [0, 1], and a quarter step
+// either side: the maximum search's window margin), integ_store_dense and integ_load_dense
 // (DENSE_VECTORS vectors, to keep a dense output between dispatches), integ_decide and
 // integ_ln_prev (the controller), the root bracket and integ_predicted_max. The scenarios'
 // maximum and event searches run on integ_dense, so another pair leaves them unchanged.
@@ -114,61 +121,23 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
     return tr;
 }
 
-// The PI controller's weight of a step's error for METHOD (integrator::Method::step_alpha).
-fn integ_step_alpha() -> real {
-    switch METHOD {
-        case METHOD_RK4: {
-            return STEP_ALPHA_RK4;
-        }
-        default: {
-            return STEP_ALPHA_DOPRI5;
-        }
-    }
+// A step's dense output kept in the scenario's storage between dispatches: DENSE_VECTORS
+// vectors of Y (integrator::DENSE_VECTORS) from `at`, Y_LEN apart, through the scenario's
+// store_y and load_y; the scenario reserves DENSE_VECTORS * Y_LEN values there and needs to
+// know nothing of the interpolant. Written out, without a loop or a switch: either costs
+// Mesa's compiler time in every kernel build.
+fn integ_store_dense(at: u32, tr: Trial) {
+    store_y(at, tr.d2);
+    store_y(at + Y_LEN, tr.d3);
+    store_y(at + 2u * Y_LEN, tr.d4);
+    store_y(at + 3u * Y_LEN, tr.d5);
 }
 
-// Whether the method controls its step by its error estimate (integrator::Method::is_adaptive);
-// otherwise the scenario's step loop takes its configured fixed steps.
-fn integ_adaptive() -> bool {
-    return METHOD != METHOD_RK4;
-}
-
-// The dense output's vector k (0 .. DENSE_VECTORS - 1, from integrator::DENSE_VECTORS), for a
-// scenario that keeps a step's dense output between dispatches: it stores and loads these, in
-// order, and needs to know nothing of the interpolant.
-fn integ_dense_vector(tr: Trial, k: u32) -> Y {
-    switch k {
-        case 0u: {
-            return tr.d2;
-        }
-        case 1u: {
-            return tr.d3;
-        }
-        case 2u: {
-            return tr.d4;
-        }
-        default: {
-            return tr.d5;
-        }
-    }
-}
-
-fn integ_with_dense_vector(tr0: Trial, k: u32, v: Y) -> Trial {
-    var tr = tr0;
-    switch k {
-        case 0u: {
-            tr.d2 = v;
-        }
-        case 1u: {
-            tr.d3 = v;
-        }
-        case 2u: {
-            tr.d4 = v;
-        }
-        default: {
-            tr.d5 = v;
-        }
-    }
-    return tr;
+fn integ_load_dense(at: u32, tr: ptr<function, Trial>) {
+    (*tr).d2 = load_y(at);
+    (*tr).d3 = load_y(at + Y_LEN);
+    (*tr).d4 = load_y(at + 2u * Y_LEN);
+    (*tr).d5 = load_y(at + 3u * Y_LEN);
 }
 
 fn integ_dense(tr: Trial, theta: real) -> Y {
@@ -198,7 +167,7 @@ fn integ_next_step(err: real, ln_prev: real, h: real) -> vec3<real> {
 // (integrator::Controller::decide): rk4 keeps every finite trial at its fixed step; dopri5
 // asks the controller, a trial that is not finite counting as an error of ERR_NONFINITE.
 fn integ_decide(finite: bool, err: real, ln_prev: real, hs: real) -> vec3<real> {
-    if (METHOD == METHOD_RK4) {
+    if (!integ_adaptive()) {
         return vec3<real>(select(real(0.0), real(1.0), finite), hs, 0.0);
     }
     return integ_next_step(select(ERR_NONFINITE, err, finite), ln_prev, hs);

@@ -214,6 +214,9 @@ fn y_finite(y: Y) -> bool {
         && is_finite(y.v.y) && is_finite(y.v.z) && is_finite(y.q);
 }
 
+// A Y's values in the state row (the integrator's contract: load_y, store_y, Y_LEN).
+const Y_LEN: u32 = N_Y;
+
 fn load_y(at: u32) -> Y {
     return Y(vec3<real>(states[at], states[at + 1u], states[at + 2u]),
              vec3<real>(states[at + 3u], states[at + 4u], states[at + 5u]), states[at + 6u]);
@@ -369,11 +372,8 @@ fn store_trig(at: u32, tg: Trig) {
     states[at + TG_G0] = tg.g0;
     states[at + TG_G1] = tg.g1;
     store_y(at + TG_Y0, tg.tr.y0);
-    // The integrator's dense output, whatever its form: DENSE_VECTORS vectors (a fixed trip
-    // count, unrolled).
-    for (var k = 0u; k < DENSE_VECTORS; k = k + 1u) {
-        store_y(at + TG_D + k * N_Y, integ_dense_vector(tg.tr, k));
-    }
+    // The integrator's dense output, whatever its form.
+    integ_store_dense(at + TG_D, tg.tr);
 }
 
 fn load_trig(at: u32) -> Trig {
@@ -382,12 +382,12 @@ fn load_trig(at: u32) -> Trig {
     tg.h = states[at + TG_H];
     tg.g0 = states[at + TG_G0];
     tg.g1 = states[at + TG_G1];
-    tg.tr.t0 = tg.t0;
-    tg.tr.h = tg.h;
-    tg.tr.y0 = load_y(at + TG_Y0);
-    for (var k = 0u; k < DENSE_VECTORS; k = k + 1u) {
-        tg.tr = integ_with_dense_vector(tg.tr, k, load_y(at + TG_D + k * N_Y));
-    }
+    var tr: Trial;
+    tr.t0 = tg.t0;
+    tr.h = tg.h;
+    tr.y0 = load_y(at + TG_Y0);
+    integ_load_dense(at + TG_D, &tr);
+    tg.tr = tr;
     return tg;
 }
 

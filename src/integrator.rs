@@ -1,9 +1,11 @@
 //! The integrators, written once for every scenario. This file is the f64 reference;
 //! `shaders/integrator.wgsl` is its WGSL twin (same methods, controller, root bracket and
 //! maximum prediction; in WGSL the maximum search itself is the scenarios', on the dense
-//! output). To change the integrator, or add a method, change these two files: the scenarios
-//! use only a trial's end state, error, inner stages and interpolant, the method names
-//! ([`Method`]) and the dense output's size ([`DENSE_VECTORS`]).
+//! output). To change the integrator, or add an adaptive pair, change these two files: the
+//! scenarios use only a trial's end state, error, inner stages and interpolant (on the step
+//! and a quarter step either side), the method names ([`Method`]) and the dense output's size
+//! ([`DENSE_VECTORS`]). A fixed-step method would also meet the reentry's bounds on fixed
+//! steps, which are RK4's stability limits (`RK4_MAIN_STEP_S`, `RK4_MAX_DESCENT_STEP_S`).
 //!
 //! A scenario supplies a right-hand side ([`System`]); the integrator takes trial steps, decides
 //! whether to keep them, proposes the next step and offers each step's dense output, on which the
@@ -80,7 +82,7 @@ impl Method {
     /// is never used.
     pub const fn step_alpha(self) -> f64 {
         match self {
-            Method::Dopri5 | Method::Rk4 => STEP_ALPHA,
+            Method::Dopri5 | Method::Rk4 => STEP_ALPHA_DOPRI5,
         }
     }
     /// The methods as a config's error message lists them: `"dopri5" (adaptive), "rk4"
@@ -435,12 +437,6 @@ impl Controller {
     }
 }
 
-impl Default for Controller {
-    fn default() -> Self {
-        Self::new(Method::DEFAULT)
-    }
-}
-
 /// Steps are rounded down to STEP_BINS equal divisions of their binary octave: to a multiple
 /// of 2^floor(log2 h) / STEP_BINS (so by at most 1/STEP_BINS of the step, 1/(2 STEP_BINS) on
 /// average). Every operation is exact in binary floating point.
@@ -476,7 +472,7 @@ pub const STEP_SAFETY: f64 = 0.9;
 pub const STEP_BETA: f64 = 0.04;
 /// The PI controller's weight of this error for dopri5: 1/5 (its estimate's order 4, plus 1)
 /// less 0.75 beta ([`Method::step_alpha`]).
-pub const STEP_ALPHA: f64 = 0.2 - 0.75 * STEP_BETA;
+pub const STEP_ALPHA_DOPRI5: f64 = 0.2 - 0.75 * STEP_BETA;
 /// The smallest and largest factors on a step (a rejected step's largest is 1).
 pub const STEP_FAC_MIN: f64 = 0.2;
 pub const STEP_FAC_MAX: f64 = 10.0;
@@ -696,18 +692,31 @@ pub fn wgsl_constants() -> String {
         ("ERR_MAX", ERR_MAX),
         ("ERR_NONFINITE", ERR_NONFINITE),
     ]));
-    // Each method's exponent, for `integ_step_alpha`.
-    let alphas: Vec<(String, f64)> = Method::ALL
+    // Whether METHOD is adaptive, and its controller's exponent, as functions of the override
+    // constant, written from the methods' own match arms (a branch on an override constant is
+    // folded when the pipeline is built).
+    let adaptive: Vec<String> = Method::ALL
         .iter()
-        .map(|m| {
-            (
-                format!("STEP_ALPHA_{}", m.name().to_uppercase()),
-                m.step_alpha(),
-            )
-        })
+        .filter(|m| m.is_adaptive())
+        .map(|m| format!("METHOD == {}u", m.code()))
         .collect();
-    let alphas: Vec<(&str, f64)> = alphas.iter().map(|(n, v)| (n.as_str(), *v)).collect();
-    s.push_str(&crate::wgsl::declare_real(&alphas));
+    s.push_str(&format!(
+        "fn integ_adaptive() -> bool {{\n    return {};\n}}\n",
+        if adaptive.is_empty() {
+            "false".to_string()
+        } else {
+            adaptive.join(" || ")
+        }
+    ));
+    s.push_str("fn integ_step_alpha() -> real {\n    var a: real = 0.0;\n");
+    for m in Method::ALL {
+        s.push_str(&format!(
+            "    if (METHOD == {}u) {{\n        a = {:?};\n    }}\n",
+            m.code(),
+            m.step_alpha()
+        ));
+    }
+    s.push_str("    return a;\n}\n");
     s
 }
 
