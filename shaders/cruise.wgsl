@@ -346,8 +346,7 @@ fn golden_min_in_step(obj: u32, tr: Trial, t: real, a: real, b: real) -> vec2<re
 }
 
 // A Y at `sb` of the state storage: the row's (r, v, m) when sb is a row's start (the
-// integrator's contract: load_y, store_y, Y_LEN; the cruise keeps no dense output, and
-// stores its state itself).
+// integrator's contract: load_y, store_y, Y_LEN; the cruise keeps no dense output).
 const Y_LEN: u32 = 7u;
 
 fn load_y(sb: u32) -> Y {
@@ -730,13 +729,7 @@ fn cruise_step(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
     }
 
-    states[sb + S_R] = y.r.x;
-    states[sb + S_R + 1u] = y.r.y;
-    states[sb + S_R + 2u] = y.r.z;
-    states[sb + S_V] = y.v.x;
-    states[sb + S_V + 1u] = y.v.y;
-    states[sb + S_V + 2u] = y.v.z;
-    states[sb + S_M] = y.m;
+    store_y(sb, y);
     states[sb + S_T] = t;
     states[sb + S_THRUST_ON] = thrust_on;
     states[sb + S_MISSED] = missed;
