@@ -125,7 +125,9 @@ fn integ_trial(t0: real, y0: Y, k1: Y, h: real, p: P, rtol: real, atol: real) ->
 // vectors of Y (integrator::DENSE_VECTORS) from `at`, Y_LEN apart, through the scenario's
 // store_y and load_y; the scenario reserves DENSE_VECTORS * Y_LEN values there and needs to
 // know nothing of the interpolant. Written out, without a loop or a switch: either costs
-// Mesa's compiler time in every kernel build.
+// Mesa's compiler time in every kernel build. The four vectors below are integrator.rs's count.
+const_assert DENSE_VECTORS == 4u;
+
 fn integ_store_dense(at: u32, tr: Trial) {
     store_y(at, tr.d2);
     store_y(at + Y_LEN, tr.d3);
@@ -148,8 +150,8 @@ fn integ_dense(tr: Trial, theta: real) -> Y {
 
 // PI step-size control (STEP_SAFETY, factors in [STEP_FAC_MIN, STEP_FAC_MAX], STEP_BETA and
 // the method's exponent from integ_step_alpha: integrator.rs declares them), in the working
-// precision with the prelude's exp and log, the next step rounded down by integ_quantize: integrator::Controller::decide
-// (step_factor). Both of its cases in one log and one exponential (llvmpipe would run both
+// precision with the prelude's exp and log, the next step rounded down by integ_quantize:
+// integrator::Controller::decide (step_factor). Both of its cases in one log and one exponential (llvmpipe would run both
 // sides of a branch): the error clamped to [ERR_MIN, ERR_MAX] is each case's own clamp where
 // that case applies, and the previous kept error's log,
 // `ln_prev`, is carried by the caller (integ_ln_prev). Returns (1 if kept else 0, next step,

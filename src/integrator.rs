@@ -55,6 +55,16 @@ impl Method {
     pub fn from_name(name: &str) -> Option<Method> {
         Method::ALL.into_iter().find(|m| m.name() == name)
     }
+    /// The method a config's `integrator.method` names, or the configs' message for a name that
+    /// is none, listing the supported ones.
+    pub fn parse(name: &str) -> Result<Method, String> {
+        Method::from_name(name).ok_or_else(|| {
+            format!(
+                "unknown method {name:?}; supported: {}",
+                Method::supported()
+            )
+        })
+    }
     /// Code passed to the shaders.
     pub fn code(self) -> u32 {
         match self {
@@ -108,7 +118,8 @@ const _: () = assert!(Method::DEFAULT.is_adaptive());
 
 /// How many vectors of the state's length a trial's dense output holds beyond y0 (Hairer's
 /// rcont 2..5 for dopri5). A scenario that keeps a step's dense output between dispatches
-/// reserves this many (the reentry's `TG_D`); the shader reads it from the generated prelude.
+/// reserves this many (the reentry's `TG_D`); `integrator.wgsl` writes its vectors out one by
+/// one and asserts this count from the generated prelude.
 pub const DENSE_VECTORS: usize = 4;
 
 pub const METHOD_DOPRI5: u32 = 0;
@@ -700,13 +711,10 @@ pub fn wgsl_constants() -> String {
         .filter(|m| m.is_adaptive())
         .map(|m| format!("METHOD == {}u", m.code()))
         .collect();
+    // Never empty: the default method is adaptive (asserted above).
     s.push_str(&format!(
         "fn integ_adaptive() -> bool {{\n    return {};\n}}\n",
-        if adaptive.is_empty() {
-            "false".to_string()
-        } else {
-            adaptive.join(" || ")
-        }
+        adaptive.join(" || ")
     ));
     s.push_str("fn integ_step_alpha() -> real {\n    var a: real = 0.0;\n");
     for m in Method::ALL {

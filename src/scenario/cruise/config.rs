@@ -1261,16 +1261,8 @@ impl CruiseConfig {
     /// `[integrator]`, and the thrust noise's nodes over its time limit.
     fn validate_integrator(&self) -> Result<(), ConfigError> {
         let i = &self.integrator;
-        if crate::integrator::Method::from_name(&i.method).is_none() {
-            return Err(ConfigError::key(
-                "integrator.method",
-                format!(
-                    "unknown method {:?}; supported: {}",
-                    i.method,
-                    crate::integrator::Method::supported()
-                ),
-            ));
-        }
+        crate::integrator::Method::parse(&i.method)
+            .map_err(|why| ConfigError::key("integrator.method", why))?;
         positive("integrator.time_limit_days", i.time_limit_days)?;
         if let Some(leg_days) = self.flyby_leg_days() {
             if i.time_limit_days <= leg_days {

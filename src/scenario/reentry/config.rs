@@ -1637,16 +1637,8 @@ impl ReentryConfig {
             }
         }
         let i = &self.integrator;
-        if crate::integrator::Method::from_name(&i.method).is_none() {
-            return Err(ConfigError::key(
-                "integrator.method",
-                format!(
-                    "unknown method {:?}; supported: {}",
-                    i.method,
-                    crate::integrator::Method::supported()
-                ),
-            ));
-        }
+        crate::integrator::Method::parse(&i.method)
+            .map_err(|why| ConfigError::key("integrator.method", why))?;
         positive("integrator.time_limit_s", i.time_limit_s)?;
         {
             // Above 1e-3 peaks and landing points lose their meaning.
