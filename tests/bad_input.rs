@@ -261,6 +261,52 @@ fn non_positive_values() {
     expect_bad(Some(DEFAULT), &["--samples", "0"], "--samples");
 }
 
+/// An entry speed under the drogue's Mach trigger at the interface (a speed in the wrong unit)
+/// is refused before anything is written, naming the key; it flew every sample to a drogue
+/// opened at 0.00 s, failed after the run with advice to lower the trigger (a bad-input
+/// trial). 0.8 km/s is Mach 1.9 against still air at 125 km, but the default entry heads east,
+/// with the air: Mach 1.1 against it.
+#[test]
+fn an_entry_speed_under_the_drogue_trigger() {
+    for v in ["0.3", "0.8"] {
+        expect_bad(
+            Some(&replace(
+                "velocity_km_s = 12.0",
+                &format!("velocity_km_s = {v}"),
+            )),
+            &[],
+            "`entry.velocity_km_s`",
+        );
+    }
+    let (code, err, _, _dir) = run_with(
+        Some(&replace("velocity_km_s = 12.0", "velocity_km_s = 0.3")),
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "under parachutes.drogue_deploy_mach = 1.5: the drogue would open at the \
+                      interface (the unit is km/s)"
+        ),
+        "{err}"
+    );
+    // A g-switch has no Mach trigger: the same speed is not refused for it.
+    let g_switch = replace("velocity_km_s = 12.0", "velocity_km_s = 0.8");
+    let (_, err, _, _dir) = run_with(
+        Some(&g_switch),
+        &[
+            "--set",
+            "parachutes.drogue_trigger=\"g_switch\"",
+            "--set",
+            "parachutes.g_switch_g=3.0",
+        ],
+    );
+    assert!(
+        !err.contains("the drogue would open at the interface"),
+        "{err}"
+    );
+}
+
 #[test]
 fn dispersion_on_a_path_that_does_not_exist() {
     expect_bad(

@@ -677,6 +677,15 @@ impl ReentryConfig {
             .unwrap_or(f64::NAN)
     }
 
+    /// The key the config gives the drogue's trigger Mach number under: `DROGUE_KEY`, or its
+    /// old spelling `OLD_DROGUE_KEY` (None: neither, as under a g-switch).
+    pub fn drogue_mach_key(&self) -> Option<&'static str> {
+        match &self.parachutes {
+            Some(p) if p.drogue_deploy_mach.is_some() => Some(DROGUE_KEY),
+            _ => self.events.drogue_mach.map(|_| OLD_DROGUE_KEY),
+        }
+    }
+
     /// Every key that the config's choices require and that it lacks, named at once
     /// ([`crate::config::choices_missing`]).
     fn choices_missing(&self) -> Result<(), ConfigError> {

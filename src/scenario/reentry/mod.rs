@@ -72,6 +72,34 @@ impl Reentry {
                 ));
             }
         }
+        // A speed in m/s's stead (0.3 for 300 m/s, or a typo) flew every sample to a drogue
+        // opened at entry, failed after the run with advice about the trigger (a bad-input
+        // trial).
+        let mut p = sc.model.nominal;
+        if let Some(jd) = sc.model.bplane_epoch_jd {
+            entry_state_from_delivery(&mut p, jd, sc.model.consts[C_E2]);
+        }
+        if let Some(why) = sc.model.below_trigger(&p) {
+            // In bplane mode the speed is the hyperbola's at the interface, 11 km/s and more
+            // at any v_inf: named by the key that sets it all the same.
+            let (key, v) = match sc
+                .cfg
+                .entry
+                .vinf_km_s
+                .filter(|_| sc.model.bplane_epoch_jd.is_some())
+            {
+                Some(vinf) => (
+                    "entry.vinf_km_s",
+                    format!(
+                        "{} (entering at {:.3} km/s)",
+                        crate::config::full(vinf),
+                        p[P_VEL]
+                    ),
+                ),
+                None => ("entry.velocity_km_s", crate::config::full(p[P_VEL])),
+            };
+            return Err(crate::config::ConfigError::key(key, format!("{v} {why}")));
+        }
         Ok(sc)
     }
 }
@@ -269,11 +297,7 @@ impl Scenario for Reentry {
         // with nothing said (an entry analyst's trial: set to 2, the drogue opened at Mach 3.8).
         // A note, not a refusal: `--set parachutes.drogue_trigger="g_switch"` on a config that
         // gives the Mach number cannot remove it.
-        let mach_key = match &self.cfg.parachutes {
-            Some(p) if p.drogue_deploy_mach.is_some() => Some(config::DROGUE_KEY),
-            _ => self.cfg.events.drogue_mach.map(|_| config::OLD_DROGUE_KEY),
-        };
-        if let Some(key) = mach_key.filter(|_| self.cfg.g_switch()) {
+        if let Some(key) = self.cfg.drogue_mach_key().filter(|_| self.cfg.g_switch()) {
             notes.push(format!(
                 "{key} = {} is not used: drogue_trigger = \"g_switch\" times the drogue (from \
                  g_switch_g, then drogue_delay_s), and drogue_open_mach gives the Mach number \

@@ -496,17 +496,7 @@ impl Model {
             entry_state_from_delivery(p, jd, self.consts[C_E2]);
         }
         let a_eq = p[P_RADIUS];
-        let e2 = self.consts[C_E2];
-        let (lat, lon) = (p[P_LAT].to_radians(), p[P_LON].to_radians());
-        let r0 = geodesy::geodetic_to_cartesian_m(lat, lon, p[P_ALT] * 1000.0, a_eq, e2);
-        let (up, north, east) = geocentric_frame(r0);
-        let (sg, cg) = p[P_FPA].to_radians().sin_cos();
-        let (sa, ca) = p[P_AZ].to_radians().sin_cos();
-        let speed = p[P_VEL] * 1000.0;
-        let mut v0 = [0.0; 3];
-        for k in 0..3 {
-            v0[k] = speed * (sg * up[k] + cg * (ca * north[k] + sa * east[k]));
-        }
+        let (r0, v0) = self.entry_state(p);
         row[I_R0..I_R0 + 3].copy_from_slice(&r0);
         row[I_V0..I_V0 + 3].copy_from_slice(&v0);
         let valid = self.unphysical(p).is_none();
@@ -604,6 +594,69 @@ impl Model {
         }
     }
 
+    /// The inertial entry position and velocity [m, m/s] of parameters `p` (in bplane mode,
+    /// once the entry state is derived into them).
+    fn entry_state(&self, p: &Params) -> ([f64; 3], [f64; 3]) {
+        let (lat, lon) = (p[P_LAT].to_radians(), p[P_LON].to_radians());
+        let r0 = geodesy::geodetic_to_cartesian_m(
+            lat,
+            lon,
+            p[P_ALT] * 1000.0,
+            p[P_RADIUS],
+            self.consts[C_E2],
+        );
+        let (up, north, east) = geocentric_frame(r0);
+        let (sg, cg) = p[P_FPA].to_radians().sin_cos();
+        let (sa, ca) = p[P_AZ].to_radians().sin_cos();
+        let speed = p[P_VEL] * 1000.0;
+        let mut v0 = [0.0; 3];
+        for k in 0..3 {
+            v0[k] = speed * (sg * up[k] + cg * (ca * north[k] + sa * east[k]));
+        }
+        (r0, v0)
+    }
+
+    /// The entry's Mach number at the interface: the speed relative to the rotating air
+    /// (without the wind, which is drawn with the sample's profile) over the speed of sound at
+    /// the interface's altitude, from the engines' own atmosphere (the table's linear speed of
+    /// sound, or the isothermal one of the exponential model).
+    pub fn entry_mach(&self, p: &Params) -> f64 {
+        let (r0, v0) = self.entry_state(p);
+        let w = self.consts[C_OMEGA];
+        let vrel = [v0[0] + w * r0[1], v0[1] - w * r0[0], v0[2]];
+        let speed = (vrel[0] * vrel[0] + vrel[1] * vrel[1] + vrel[2] * vrel[2]).sqrt();
+        let a_sound = if self.atm_model == ATM_EXPONENTIAL {
+            (AIR_GAMMA * G0_M_S2 * p[P_H]).sqrt()
+        } else {
+            let t = &self.consts[self.off_atm..];
+            let (h0, dh) = (self.consts[C_ATM_H0], self.consts[C_ATM_DH]);
+            atmosphere::uniform_lerp(p[P_ALT] * 1000.0, h0, dh, self.n_atm, |i| t[2 * i + 1])
+        };
+        speed / a_sound
+    }
+
+    /// Why an entry is too slow to fly, if it is: at the interface already below the drogue's
+    /// Mach trigger, so that the drogue opens there, before any peak (`drogue_misopened`'s
+    /// failure after a whole flight, which advised a lower trigger where the speed was in the
+    /// wrong unit: a bad-input trial's 0.3 km/s). Not under a g-switch, which has no Mach
+    /// trigger. The text follows the speed's value.
+    pub fn below_trigger(&self, p: &Params) -> Option<String> {
+        if self.g_switch {
+            return None;
+        }
+        let mach = self.entry_mach(p);
+        // Rounded down, so that it never reads as the trigger's own value.
+        let shown = (mach * 100.0).floor() / 100.0;
+        (mach < p[P_DROGUE]).then(|| {
+            format!(
+                "enters at Mach {shown:.2} against the air, under {} = {}: the drogue would open \
+                 at the interface (the unit is km/s)",
+                self.cfg.drogue_mach_key().unwrap_or(PARAM_NAMES[P_DROGUE]),
+                crate::config::full(p[P_DROGUE]),
+            )
+        })
+    }
+
     /// Whether a B-plane sample's delivery misses the entry interface: no entry state (a NaN
     /// angle) from a hyperbola that exists (a v_inf in range and a positive mu: without one a
     /// NaN angle is the bad input's, named below, not a miss, and not "never captured": a
@@ -616,7 +669,8 @@ impl Model {
             && p[P_MU] > 0.0
     }
 
-    /// The first parameter of a sample outside its physical range (`path = value`), or None.
+    /// The first parameter of a sample outside its physical range (`path = value`), or an
+    /// entry too slow to fly ([`Model::below_trigger`]), or None.
     /// Such a sample is failed before any engine (pack_input gives it a NaN mass); this names
     /// why, for the `failure_reason` column.
     pub fn unphysical(&self, p: &Params) -> Option<String> {
@@ -695,7 +749,15 @@ impl Model {
             .iter()
             .find(|(ok, _)| !ok)
             .map(|&(_, i)| i)
-            .or_else(|| (0..N_PARAMS).find(|&i| !p[i].is_finite() && !is_unused(self, i)))?;
+            .or_else(|| (0..N_PARAMS).find(|&i| !p[i].is_finite() && !is_unused(self, i)));
+        let Some(bad) = bad else {
+            let why = self.below_trigger(p)?;
+            return Some(format!(
+                "{} = {} {why}",
+                PARAM_NAMES[P_VEL],
+                crate::config::full(p[P_VEL])
+            ));
+        };
         let why = if bad == P_DROGUE && p[bad] > DROGUE_MAX_MACH {
             if self.chutes {
                 format!(" (above Mach {DROGUE_MAX_MACH}, where no parachute model holds)")
