@@ -91,8 +91,7 @@ pub fn long_numbers_shortened(message: &str) -> String {
 /// [`RUN_KEYS_APART`] are left out: a run's identity compares its effective sample count
 /// itself, and the chunk size changes no result (each sample draws from its own stream), so
 /// that a run killed for memory resumes with a smaller one, as the README advises (a batch
-/// user's trial). `run.seed` is not left out: the footprint's bootstrap draws from the config's
-/// own seed, so `--set run.seed=7` and `--seed 7` give other intervals (a review).
+/// user's trial). `run.seed` is not left out: it is the run's seed (`--seed` sets it last).
 pub fn same_settings(a: (&str, &[String]), b: (&str, &[String])) -> bool {
     settings_difference(a, b).is_none()
 }
@@ -557,10 +556,7 @@ impl RawConfig {
     /// Whether a `--set` override sets the value at `path` (`run.seed`), however its key is
     /// spelt (spaces about the dots, quoted segments).
     pub fn overrides_path(&self, path: &str) -> bool {
-        self.overrides.iter().any(|spec| {
-            let key = spec.split_once('=').map_or(spec.as_str(), |(k, _)| k);
-            split_dotted_key(key.trim()).is_some_and(|parts| parts.join(".") == path)
-        })
+        self.overrides.iter().any(|spec| override_sets(spec, path))
     }
 
     /// Which scenario the file describes: `run.scenario`, else inferred from its tables.
@@ -977,6 +973,12 @@ pub(crate) fn override_value(text: &str) -> toml::Value {
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(text.to_string()))
+}
+
+/// Whether the `--set` override `spec` sets the value at `path`, however its key is spelt.
+pub fn override_sets(spec: &str, path: &str) -> bool {
+    let key = spec.split_once('=').map_or(spec, |(k, _)| k);
+    split_dotted_key(key.trim()).is_some_and(|parts| parts.join(".") == path)
 }
 
 /// `dotted.key=value`: the value is read as a TOML value (number, bool, array, quoted string);

@@ -100,9 +100,11 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         let hint = if stopped.is_empty() {
             still
         } else {
+            // The seed is given as --seed, which sets run.seed last.
             let sets: String = whole
                 .overrides
                 .iter()
+                .filter(|o| !crate::config::override_sets(o, "run.seed"))
                 .map(|o| format!(" --set '{o}'"))
                 .collect();
             format!(

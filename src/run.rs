@@ -163,7 +163,19 @@ struct Validated {
 
 /// Every check of bad input that needs nothing made on disk.
 fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
-    let raw = RawConfig::load(&opts.config, &opts.sets)?;
+    // `--seed N` is `--set run.seed=N` given last: the one seed that draws the samples, seeds
+    // the footprint's bootstrap (from the config's run.seed) and names the run. As a seed of
+    // its own beside the config's, `--seed 7` and `--set run.seed=7` were two runs, with other
+    // bootstrap intervals (a review). The notes read the overrides as the user gave them.
+    let given = RawConfig::load(&opts.config, &opts.sets)?;
+    let raw = match opts.seed {
+        Some(seed) => {
+            let mut sets = opts.sets.clone();
+            sets.push(format!("run.seed={seed}"));
+            RawConfig::parse(&given.text, &opts.config.display().to_string(), &sets)?
+        }
+        None => given.clone(),
+    };
     let scenario = build_scenario(&raw)?;
     let run_cfg = scenario.run_config();
     let samples = match (opts.nominal, opts.samples) {
@@ -179,13 +191,13 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
         (false, Some(n)) => n,
         (false, None) => run_cfg.samples as u64,
     };
-    let seed = opts.seed.unwrap_or(run_cfg.seed);
+    let seed = run_cfg.seed;
     let draws = Samples::new(scenario.as_ref(), seed, opts.nominal)?;
     // After the config and its dispersions validate: a note about a value that is then refused
     // only distracts. Every note goes to the run's files too (dispersa.run_notes): an override
     // noted as unused on stderr alone stood in dispersa.config_overrides as if applied (a new
     // user's trial).
-    let mut notes = raw.unused_override_notes(if opts.nominal {
+    let mut notes = given.unused_override_notes(if opts.nominal {
         crate::config::Flights::Nominal
     } else {
         crate::config::Flights::Samples
@@ -193,16 +205,21 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
     notes.extend(scenario.run_notes());
     if !opts.nominal {
         notes.extend(crate::scenario::off_centre_notes(scenario.as_ref(), |p| {
-            raw.overrides_path(p)
+            given.overrides_path(p)
         }));
     }
-    // Both given: --seed wins, and the override stays in the files' dispersa.config_overrides
-    // as if applied (a batch trial), so it is said.
-    if raw.overrides_path("run.seed") && seed != run_cfg.seed {
+    // Both given: --seed wins, and the other stays in the files' dispersa.config_overrides
+    // before it (a batch trial), so it is said.
+    let set_seed = given
+        .table
+        .get("run")
+        .and_then(|r| r.get("seed"))
+        .and_then(|s| s.as_integer());
+    if given.overrides_path("run.seed") && set_seed.is_some_and(|s| s as u64 != seed) {
         notes.push(format!(
             "--seed {seed} takes the place of --set run.seed = {} (dispersa.seed in the files \
              says {seed})",
-            run_cfg.seed
+            set_seed.unwrap_or_default()
         ));
     }
     // So is --samples beside --set run.samples (a bad-input trial: 10 flown, 5 asked, unsaid).

@@ -1601,6 +1601,12 @@ fn small_bad_inputs_of_issue_10_are_refused_before_any_work() {
         &["--seed", "-1"],
         "'--seed <SEED>': \"-1\" is not a whole number",
     );
+    // Nor one that run.seed, a TOML integer, cannot hold: --seed is run.seed set last.
+    expect_bad(
+        Some(DEFAULT),
+        &["--seed", "9223372036854775808"],
+        "is not a whole number from 0 to 9223372036854775807 (as run.seed)",
+    );
     // A sample count says it must be at least 1, not "from 0".
     let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .args(["run", "configs/tianwen2_reentry.toml", "--samples", "1e3"])

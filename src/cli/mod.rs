@@ -27,8 +27,8 @@ pub enum Command {
         /// Number of samples (overrides run.samples, which the config still sets)
         #[arg(long, allow_negative_numbers = true, value_parser = parse_samples)]
         samples: Option<u64>,
-        /// Random seed (overrides run.seed, which the config still sets)
-        #[arg(long, allow_negative_numbers = true, value_parser = parse_whole)]
+        /// Random seed: the same as --set run.seed=N given last
+        #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
         seed: Option<u64>,
         /// Output directory [default: results/<run.name>]
         #[arg(long)]
@@ -679,12 +679,15 @@ fn write_aim(
     })
 }
 
-/// A whole number from 0 to 2^64 - 1 (a sample count, a seed); a negative one is named as such
-/// rather than taken for a flag.
-fn parse_whole(s: &str) -> Result<u64, String> {
-    s.trim()
-        .parse::<u64>()
-        .map_err(|_| format!("{s:?} is not a whole number from 0 to 18446744073709551615"))
+/// A seed: a whole number from 0 to 2^63 - 1, which `run.seed` can hold (a TOML integer).
+fn parse_seed(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<i64>() {
+        Ok(n) if n >= 0 => Ok(n as u64),
+        _ => Err(format!(
+            "{s:?} is not a whole number from 0 to {} (as run.seed)",
+            i64::MAX
+        )),
+    }
 }
 
 /// A sample count: a whole number of at least 1.

@@ -57,7 +57,8 @@ impl DirKind {
 /// merge joins, must all have the same (shards: but for `shard`'s first number).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
-    /// The config file's text, and the `--set` overrides, in order.
+    /// The config file's text, and the `--set` overrides, in order (a `--seed` last, as
+    /// `run.seed`).
     pub config: String,
     pub overrides: Vec<String>,
     pub seed: u64,
@@ -72,6 +73,14 @@ impl Identity {
     /// How `other` differs from this one, named as the user knows it; `None` if it does not.
     /// `same_run` ignores which shard of the run each is.
     pub fn difference(&self, other: &Identity, same_run: bool) -> Option<String> {
+        // First, as `--seed` is typed: it is `run.seed` set last, which the settings below would
+        // name as an override.
+        if self.seed != other.seed {
+            return Some(format!(
+                "the seed differs ({} against {})",
+                other.seed, self.seed
+            ));
+        }
         // Compared by the values they set, not as typed: the same overrides in another order
         // or spelling (`50` and `50.0`) were refused as another run's (a batch trial).
         let (mine, theirs) = (
@@ -106,12 +115,6 @@ impl Identity {
                     "the config file's values and the --set overrides differ ({sets}), {merged}"
                 ),
             });
-        }
-        if self.seed != other.seed {
-            return Some(format!(
-                "the seed differs ({} against {})",
-                other.seed, self.seed
-            ));
         }
         if self.samples != other.samples {
             return Some(format!(

@@ -11,9 +11,8 @@ use crate::stats::ellipse::{bootstrap_group, FootprintBootstrap, BOOT_RESAMPLES}
 
 /// The footprint's bootstrap for a run of `samples` samples (`None` for a scenario without a
 /// footprint): [`BOOT_RESAMPLES`] resamples of [`bootstrap_group`] points a unit, seeded
-/// from the config's `run.seed` (not a `--seed` given on the command line: the resamples are
-/// the same for every sample seed of one config, and a merge, which reads the config stored
-/// with the shards, draws those of the run).
+/// from the run's seed, the config's `run.seed` (which `--seed` sets: a merge, which reads the
+/// config and overrides stored with the shards, draws those of the run).
 pub fn footprint_bootstrap(sc: &dyn Scenario, samples: u64) -> Option<FootprintBootstrap> {
     sc.footprint()?;
     let seed = sc.run_config().seed ^ 0x9E37_79B9_7F4A_7C15;
