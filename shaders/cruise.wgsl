@@ -347,7 +347,7 @@ fn golden_min_in_step(obj: u32, tr: Trial, t: real, a: real, b: real) -> vec2<re
 
 // A Y at `sb` of the state storage: the row's (r, v, m) when sb is a row's start (the
 // integrator's contract: load_y, store_y, Y_LEN; the cruise keeps no dense output).
-const Y_LEN: u32 = 7u;
+const Y_LEN: u32 = N_Y;
 
 fn load_y(sb: u32) -> Y {
     return Y(vec3<real>(states[sb + S_R], states[sb + S_R + 1u], states[sb + S_R + 2u]),

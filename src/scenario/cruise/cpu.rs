@@ -109,9 +109,6 @@ pub struct EngineNow {
     pub approach: bool,
 }
 
-/// The integrated state: position [m], velocity [m/s], mass [kg].
-pub const N_Y: usize = 7;
-
 /// A right-hand side already evaluated, f(t, y) under a held mode: dopri5's last evaluation of
 /// a kept step is the next step's first (FSAL), and a trial taken again after a rejection or a
 /// cut-back starts where the last one did. Reused only when time, state and the mode's

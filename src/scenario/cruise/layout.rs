@@ -34,6 +34,7 @@ layout! {
     S_R = 0,
     S_V = 3,
     S_M = 6,
+    N_Y = 7,         // the integrated state (r, v, m) from S_R
     S_T = 7,         // time since departure.epoch [s]
     S_THRUST_ON = 8, // [s]
     S_MISSED = 9,    // thrust lost to outages [s]
@@ -162,6 +163,9 @@ pub const APPROACH_MODE: f64 = 64.0;
 /// The most thrusters a config may have: the mode code 2 x 16 + 1 stays below APPROACH_MODE.
 pub const MAX_THRUSTERS: i64 = 16;
 const _: () = assert!(2 * MAX_THRUSTERS + 1 < APPROACH_MODE as i64);
+// The integrated state is (r, v, m), contiguous from S_R: N_Y values, which the kernel's
+// load_y and store_y move (Y_LEN) and the CPU twin's arrays hold.
+const _: () = assert!(S_V == S_R + 3 && S_M == S_V + 3 && N_Y == S_M + 1 - S_R);
 /// Fraction of the available acceleration the approach's braking profile plans with: far from
 /// the comet the closing speed commanded at distance d is about sqrt(2 APPROACH_ACCEL_SHARE
 /// a_max d), and the profile never asks for more deceleration (cpu.rs `approach_command`).
