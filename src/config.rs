@@ -88,10 +88,11 @@ pub fn long_numbers_shortened(message: &str) -> String {
 /// typed config reads both alike; a whole-number key refuses a point). Comments and layout do
 /// not count. Configs that do not parse are the same only as identical text.
 ///
-/// [`RUN_KEYS_APART`] are left out: a run's identity compares its effective sample count
-/// itself, and the chunk size changes no result (each sample draws from its own stream), so
-/// that a run killed for memory resumes with a smaller one, as the README advises (a batch
-/// user's trial). `run.seed` is not left out: it is the run's seed (`--seed` sets it last).
+/// [`RUN_KEYS_APART`] are left out: a run's identity compares its effective sample count and
+/// seed itself (`--seed` sets `run.seed` last, where a run started before 2026-12-07 kept it
+/// apart: such a run resumes), and the chunk size changes no result (each sample draws from
+/// its own stream), so that a run killed for memory resumes with a smaller one, as the README
+/// advises (a batch user's trial).
 pub fn same_settings(a: (&str, &[String]), b: (&str, &[String])) -> bool {
     settings_difference(a, b).is_none()
 }
@@ -133,7 +134,7 @@ pub fn settings_difference(a: (&str, &[String]), b: (&str, &[String])) -> Option
 }
 
 /// The `[run]` keys that [`same_settings`] leaves out.
-pub const RUN_KEYS_APART: [&str; 2] = ["samples", "chunk_size"];
+pub const RUN_KEYS_APART: [&str; 3] = ["samples", "seed", "chunk_size"];
 
 /// The first key under `path` whose value differs between `x` and `y`, as
 /// [`settings_difference`] shows it.
@@ -440,9 +441,12 @@ impl RawConfig {
         let (_, what) = DRAWN.iter().find(|(prefix, _)| {
             parts.len() > prefix.len() && prefix.iter().zip(parts).all(|(a, b)| a == b)
         })?;
+        // The value is checked all the same, as for a dispersed run (a nominal run must be one
+        // that `report` reads): a nominal refused a slot count and then called it unused (a
+        // cruise analyst's trial).
         Some(format!(
-            "--set {key}: this nominal flight draws none of {what}, so it does not use it \
-             (a dispersed run of the config does)"
+            "--set {key}: this nominal flight draws none of {what}, so it does not use it; \
+             it is checked as for a dispersed run of the config, which does"
         ))
     }
 

@@ -215,7 +215,8 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     }
     // The angle is the swept variable: its own dispersion does not apply.
     cfg.dispersions.remove(FPA);
-    let sc = Reentry::new(cfg);
+    // The checks that refuse a run's flight (an entry under the drogue's trigger).
+    let sc = Reentry::checked(cfg)?;
     let seed = sc.cfg.run.seed;
     let draws = Samples::new(&sc, seed, false)?;
     crate::sampling::check_centres(

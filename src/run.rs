@@ -168,6 +168,12 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
     // its own beside the config's, `--seed 7` and `--set run.seed=7` were two runs, with other
     // bootstrap intervals (a review). The notes read the overrides as the user gave them.
     let given = RawConfig::load(&opts.config, &opts.sets)?;
+    // The flag overrides a seed the config gives; it does not supply a missing one, as
+    // --samples does not (the README): the config's own refusal names every missing key.
+    let has_seed = given.table.get("run").and_then(|r| r.get("seed")).is_some();
+    if opts.seed.is_some() && !has_seed {
+        build_scenario(&given)?;
+    }
     let raw = match opts.seed {
         Some(seed) => {
             let mut sets = opts.sets.clone();
@@ -1244,7 +1250,7 @@ fn write_chunk(
                 (*s == failed).then(|| match sc.unphysical(p) {
                     Some(why) => crate::scenario::unphysical_input(&why),
                     None => sc
-                        .failed_in_flight(&states[j * len..(j + 1) * len])
+                        .failed_in_flight_with(p, &states[j * len..(j + 1) * len])
                         .unwrap_or_else(|| FAILED_IN_FLIGHT.to_string()),
                 })
             })

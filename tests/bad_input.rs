@@ -265,7 +265,9 @@ fn non_positive_values() {
 /// is refused before anything is written, naming the key; it flew every sample to a drogue
 /// opened at 0.00 s, failed after the run with advice to lower the trigger (a bad-input
 /// trial). 0.8 km/s is Mach 1.9 against still air at 125 km, but the default entry heads east,
-/// with the air: Mach 1.1 against it.
+/// with the air: Mach 1.09 against it. A g-switch has no Mach trigger, and without parachutes
+/// the trigger opens nothing: such slow entries are not refused (a review found a slow entry
+/// without a drogue refused).
 #[test]
 fn an_entry_speed_under_the_drogue_trigger() {
     for v in ["0.3", "0.8"] {
@@ -285,12 +287,12 @@ fn an_entry_speed_under_the_drogue_trigger() {
     assert_eq!(code, 2);
     assert!(
         err.contains(
-            "under parachutes.drogue_deploy_mach = 1.5: the drogue would open at the \
+            "0.3 enters at Mach 0.34 against the air, at or under \
+                      parachutes.drogue_deploy_mach = 1.5: the drogue would open at the \
                       interface (the unit is km/s)"
         ),
         "{err}"
     );
-    // A g-switch has no Mach trigger: the same speed is not refused for it.
     let g_switch = replace("velocity_km_s = 12.0", "velocity_km_s = 0.8");
     let (_, err, _, _dir) = run_with(
         Some(&g_switch),
@@ -305,6 +307,27 @@ fn an_entry_speed_under_the_drogue_trigger() {
         !err.contains("the drogue would open at the interface"),
         "{err}"
     );
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            "configs/validation/hayabusa.toml",
+            "--nominal",
+            "--quiet",
+        ])
+        .args(["--backend", "cpu", "--set", "entry.velocity_km_s=0.5"])
+        .args([
+            "--set",
+            "entry.altitude_km=100",
+            "--set",
+            "entry.flight_path_angle_deg=-45",
+        ])
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
 }
 
 #[test]
@@ -1601,6 +1624,15 @@ fn small_bad_inputs_of_issue_10_are_refused_before_any_work() {
         &["--seed", "-1"],
         "'--seed <SEED>': \"-1\" is not a whole number",
     );
+    // --seed overrides the config's seed; it does not supply a missing one, as --samples
+    // does not (the README; a review found it filling one in).
+    let minimal = include_str!("../configs/examples/minimal_reentry.toml");
+    assert!(minimal.contains("\nseed = 1 "), "test fixture out of date");
+    expect_bad(
+        Some(&minimal.replacen("\nseed = 1 ", "\n# seed = 1 ", 1)),
+        &["--seed", "3"],
+        "`run.seed`",
+    );
     // Nor one that run.seed, a TOML integer, cannot hold: --seed is run.seed set last.
     expect_bad(
         Some(DEFAULT),
@@ -2669,6 +2701,18 @@ fn unit_slips_within_a_keys_bounds_are_noted() {
             "vehicle.nose_radius_m=19",
             "vehicle.nose_radius_m = 19 m is 25.33 times vehicle.diameter_m (0.75 m)".to_string(),
         ),
+        // A wind table's altitudes in m: its lowest rows alone were flown (an entry analyst's
+        // trial: an 8.5 km miss).
+        (
+            "winds.profile=[[0.0, 5.0, 0.0], [300.0, 7.0, 0.0], [900.0, 20.0, 2.0]]",
+            "winds.profile's altitudes reach 900 km, far above the entry interface (125 km), \
+             where no flight goes: were they given in m? The unit is km"
+                .to_string(),
+        ),
+        (
+            "winds.perturbation.sigma=[[0.0, 2.0], [600.0, 5.0]]",
+            "winds.perturbation.sigma's altitudes reach 600 km".to_string(),
+        ),
     ] {
         let (code, err, _, _dir) = run_with(Some(DEFAULT), &["--nominal", "--set", set]);
         assert_eq!(code, 0, "{err}");
@@ -2680,7 +2724,8 @@ fn unit_slips_within_a_keys_bounds_are_noted() {
         !err.contains(beta)
             && !err.contains(deep)
             && !err.contains("radians")
-            && !err.contains("times vehicle.diameter_m"),
+            && !err.contains("times vehicle.diameter_m")
+            && !err.contains("given in m?"),
         "{err}"
     );
     // Apollo's proportions (a nose radius 1.2 times the diameter) have no note.

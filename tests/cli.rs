@@ -461,7 +461,11 @@ mean = [12.0, -10.0]
         assert!(
             nominal
                 .iter()
-                .any(|n| n.starts_with(&format!("--set {key}:")) && n.contains(what)),
+                .any(|n| n.starts_with(&format!("--set {key}:"))
+                    && n.contains(what)
+                    && n.ends_with(
+                        "it is checked as for a dispersed run of the config, which does"
+                    )),
             "{key}: {nominal:?}"
         );
     }

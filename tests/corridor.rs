@@ -411,3 +411,38 @@ fn a_width_bounded_by_the_range_end_is_a_lower_bound() {
         c.notes(0.05)
     );
 }
+
+/// `--quiet` writes the corridor's outcome to stderr, as the README says: its boundaries and
+/// width with the notes (a batch user's stderr held only the caveat about the sample count).
+#[test]
+fn a_quiet_corridor_says_its_boundaries_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "corridor",
+            "configs/tianwen2_reentry.toml",
+            "--fpa-deg=-12:-5:1",
+        ])
+        .args([
+            "--samples-per-point",
+            "20",
+            "--backend",
+            "cpu",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path().join("c"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(o.stdout.is_empty(), "nothing on stdout");
+    for says in [
+        "dispersa: note: risk 0.00135: shallow boundary (skip-out) -6.000 deg",
+        "dispersa: note: risk 0.00135: steep boundary (any limit of [events] in a sample: p_any) \
+         -11.000 deg",
+        "dispersa: note: corridor width 5.000 deg",
+    ] {
+        assert!(err.contains(says), "{says}: {err}");
+    }
+}

@@ -1623,3 +1623,74 @@ fn a_timeout_leaves_running_dry_open() {
     };
     assert!(sc.probabilities().iter().all(|p| sc.decided(p, &arrived)));
 }
+
+/// A probability over the flights the time limit settled has a 95 % interval that covers the
+/// open ones either way: from the Wilson lower end with none of them having the event to the
+/// upper end with all. Over the settled flights alone, P(propellant exhausted) read 0.0021
+/// (0.0004-0.0117) and 0.038 once the timeouts flew on, and P(rendezvous by a deadline past
+/// the limit) read 1 (0.98-1) with 208 of 500 arrived (a cruise analyst's trial).
+#[test]
+fn a_probability_with_open_flights_has_an_interval_covering_them() {
+    use arrow_array::{Array, Float64Array, Int64Array, StringArray};
+    use dispersa::stats::wilson;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            CONFIG,
+            "--samples",
+            "60",
+            "--backend",
+            "cpu",
+            "--quiet",
+        ])
+        .args(["--set", "integrator.time_limit_days=4500"])
+        .args(["--set", "target.deadline=\"2042-01-01\""])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let b = common::first_batch(&out.join("summary.parquet"));
+    let col = |n: &str| b.column_by_name(n).unwrap().clone();
+    let (metric, count) = (col("metric"), col("count"));
+    let metric = metric.as_any().downcast_ref::<StringArray>().unwrap();
+    let count = count.as_any().downcast_ref::<Int64Array>().unwrap();
+    let f = |n: &str| {
+        let c = col(n);
+        let c = c.as_any().downcast_ref::<Float64Array>().unwrap().clone();
+        move |i: usize| c.is_valid(i).then(|| c.value(i))
+    };
+    let (mean, min, max, lo, hi) = (f("mean"), f("min"), f("max"), f("ci_low"), f("ci_high"));
+    let row = |name: &str| {
+        (0..b.num_rows())
+            .find(|&i| metric.value(i) == name)
+            .unwrap()
+    };
+    let timeouts = count.value(row("status_timeout")) as u64;
+    assert!(timeouts > 0, "the fixture's limit should stop some flights");
+    for name in ["prob_rendezvous_by_deadline", "prob_propellant_exhausted"] {
+        let i = row(name);
+        let settled = count.value(i) as u64;
+        let hits = (mean(i).unwrap() * settled as f64).round() as u64;
+        // The timeouts are the open flights (every other sample ended).
+        let flown = settled + timeouts;
+        assert_eq!(lo(i).unwrap(), wilson(hits, flown).ci_low, "{name}");
+        assert_eq!(
+            hi(i).unwrap(),
+            wilson(hits + timeouts, flown).ci_high,
+            "{name}"
+        );
+        assert!(
+            lo(i) <= min(i) && max(i) <= hi(i),
+            "{name}: the bounds inside the interval"
+        );
+        assert!(lo(i) <= mean(i) && mean(i) <= hi(i), "{name}");
+    }
+    // prob_arrived has no open flight (a timeout has not arrived): its Wilson interval alone.
+    let i = row("prob_arrived");
+    let n = count.value(i) as u64;
+    let hits = (mean(i).unwrap() * n as f64).round() as u64;
+    assert_eq!(lo(i).unwrap(), wilson(hits, n).ci_low);
+}

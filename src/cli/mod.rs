@@ -244,7 +244,8 @@ pub fn main_with(cli: Cli) -> i32 {
                 }
                 // `--resume` of a run this job finished: said, and no failure.
                 Err(e) if e.exit_code() == 0 => {
-                    eprintln!("dispersa: {e}");
+                    // A note, as the README's levels say (a log filter on them missed it).
+                    eprintln!("dispersa: note: {e}");
                     0
                 }
                 Err(e) => {
@@ -343,7 +344,9 @@ pub fn main_with(cli: Cli) -> i32 {
                     if !quiet {
                         print_corridor(&c, &dir, risk);
                     } else {
-                        for note in c.notes(risk) {
+                        // The outcome, as the README's --quiet says: the boundaries and the
+                        // width too (a batch user's stderr held no corridor: a trial).
+                        for note in corridor_outcome(&c, risk).into_iter().chain(c.notes(risk)) {
                             eprintln!("dispersa: note: {note}");
                         }
                     }
@@ -1265,6 +1268,22 @@ fn print_statistics(
     }
 }
 
+/// A corridor's boundaries at `risk` and its width, a line each.
+fn corridor_outcome(c: &crate::corridor::Corridor, risk: f64) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "risk {risk}: shallow boundary (skip-out) {}",
+            c.shallow.describe()
+        ),
+        format!(
+            "risk {risk}: steep boundary (any limit of [events] in a sample: p_any) {}",
+            c.steep.describe()
+        ),
+    ];
+    lines.extend(c.describe_width().map(|w| format!("corridor {w}")));
+    lines
+}
+
 fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f64) {
     say!("wrote {}", dir.join("corridor.parquet").display());
     // The dynamic pressure's column where its limit is given.
@@ -1309,16 +1328,8 @@ fn print_corridor(c: &crate::corridor::Corridor, dir: &std::path::Path, risk: f6
             f(p.peak_heat[0].unwrap_or(f64::NAN), 1)
         );
     }
-    say!(
-        "risk {risk}: shallow boundary (skip-out) {}",
-        c.shallow.describe()
-    );
-    say!(
-        "risk {risk}: steep boundary (any limit of [events] in a sample: p_any) {}",
-        c.steep.describe()
-    );
-    if let Some(w) = c.describe_width() {
-        say!("corridor {w}");
+    for line in corridor_outcome(c, risk) {
+        say!("{line}");
     }
     for n in c.notes(risk) {
         say!("note: {n}");

@@ -245,8 +245,6 @@ pub trait Scenario: Sync {
     fn target(&self) -> Option<(f64, f64)> {
         None
     }
-    /// Text columns derived from epoch metrics: (column name, metric index of an MJD TDB);
-    /// written as ISO 8601 after the numeric outputs.
     /// Why a sample with these parameters is failed before any engine (a parameter outside
     /// its physical range), if it is: for the `failure_reason` column.
     fn unphysical(&self, _params: &[f64]) -> Option<String> {
@@ -257,6 +255,13 @@ pub trait Scenario: Sync {
     fn failed_in_flight(&self, _state: &[f64]) -> Option<String> {
         None
     }
+    /// [`Self::failed_in_flight`] for the `failure_reason` column, where the sample's
+    /// parameters `params` may say why more precisely.
+    fn failed_in_flight_with(&self, _params: &[f64], state: &[f64]) -> Option<String> {
+        self.failed_in_flight(state)
+    }
+    /// Text columns derived from epoch metrics: (column name, metric index of an MJD TDB);
+    /// written as ISO 8601 after the numeric outputs.
     fn iso_epochs(&self) -> &[(&'static str, usize)] {
         &[]
     }

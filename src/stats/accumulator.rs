@@ -247,6 +247,21 @@ impl<'a> Accumulator<'a> {
             // event. Equal to the mean when none is open.
             let flown = (trials + open) as f64;
             let bound = |hits: u64| (flown > 0.0).then(|| hits as f64 / flown);
+            // The interval likewise covers the open flights either way: from the Wilson lower
+            // end with none of them having the event to the upper end with all. Over the
+            // settled flights alone it excluded the value a longer time limit then gave (a
+            // cruise analyst's trial: P(propellant exhausted) 0.0021, interval 0.0004-0.0117,
+            // and 0.038 once the 20 timeouts had flown on), and a probability by a deadline
+            // past the limit read 1 with an interval of 0.98-1. The same as `w`'s when none is
+            // open. None where no flight settled it (no mean either: the bounds alone say it).
+            let (ci_low, ci_high) = if open == 0 || trials == 0 {
+                (w.ci_low, w.ci_high)
+            } else {
+                (
+                    stats::wilson(k, trials + open).ci_low,
+                    stats::wilson(k + open, trials + open).ci_high,
+                )
+            };
             rows.push(SummaryRow {
                 metric: name.to_string(),
                 unit: "probability".into(),
@@ -254,8 +269,8 @@ impl<'a> Accumulator<'a> {
                 mean: Some(w.p).filter(|x| x.is_finite()),
                 min: bound(k),
                 max: bound(k + open),
-                ci_low: Some(w.ci_low).filter(|x| x.is_finite()),
-                ci_high: Some(w.ci_high).filter(|x| x.is_finite()),
+                ci_low: Some(ci_low).filter(|x| x.is_finite()),
+                ci_high: Some(ci_high).filter(|x| x.is_finite()),
                 ..Default::default()
             });
         }

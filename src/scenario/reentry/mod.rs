@@ -74,31 +74,54 @@ impl Reentry {
         }
         // A speed in m/s's stead (0.3 for 300 m/s, or a typo) flew every sample to a drogue
         // opened at entry, failed after the run with advice about the trigger (a bad-input
-        // trial).
-        let mut p = sc.model.nominal;
-        if let Some(jd) = sc.model.bplane_epoch_jd {
-            entry_state_from_delivery(&mut p, jd, sc.model.consts[C_E2]);
-        }
-        if let Some(why) = sc.model.below_trigger(&p) {
-            // In bplane mode the speed is the hyperbola's at the interface, 11 km/s and more
-            // at any v_inf: named by the key that sets it all the same.
-            let (key, v) = match sc
-                .cfg
-                .entry
-                .vinf_km_s
-                .filter(|_| sc.model.bplane_epoch_jd.is_some())
-            {
-                Some(vinf) => (
-                    "entry.vinf_km_s",
-                    format!(
-                        "{} (entering at {:.3} km/s)",
-                        crate::config::full(vinf),
-                        p[P_VEL]
+        // trial). The nominal's Mach number at the interface, as the engines take it for the
+        // undispersed flight (the rotating air and the mean wind, from its own input row), at
+        // or under a Mach trigger: refused. Without parachutes the trigger opens nothing (it
+        // starts the descent's tolerance), and such an entry flies.
+        if sc.model.chutes && !sc.model.g_switch {
+            let mut p = sc.model.nominal;
+            let mut row = vec![0.0; sc.model.input_len()];
+            sc.model.pack_input(&mut p, None, &mut row);
+            let r0 = [row[I_R0], row[I_R0 + 1], row[I_R0 + 2]];
+            let v0 = [row[I_V0], row[I_V0 + 1], row[I_V0 + 2]];
+            let mach = SampleModel {
+                model: &sc.model,
+                input: &row,
+            }
+            .deriv(&r0, &v0)
+            .aux
+            .mach;
+            if mach <= row[I_DROGUE_MACH] {
+                // In bplane mode the speed is the hyperbola's at the interface, 11 km/s and
+                // more at any v_inf: named by the key that sets it all the same.
+                let bplane = sc
+                    .cfg
+                    .entry
+                    .vinf_km_s
+                    .filter(|_| sc.model.bplane_epoch_jd.is_some());
+                let (key, v) = match bplane {
+                    Some(vinf) => (
+                        "entry.vinf_km_s",
+                        format!(
+                            "{} (entering at {:.3} km/s)",
+                            crate::config::full(vinf),
+                            p[P_VEL]
+                        ),
                     ),
-                ),
-                None => ("entry.velocity_km_s", crate::config::full(p[P_VEL])),
-            };
-            return Err(crate::config::ConfigError::key(key, format!("{v} {why}")));
+                    None => ("entry.velocity_km_s", crate::config::full(p[P_VEL])),
+                };
+                // Rounded down, so that it never reads as the trigger's own value.
+                let shown = (mach * 100.0).floor() / 100.0;
+                return Err(crate::config::ConfigError::key(
+                    key,
+                    format!(
+                        "{v} enters at Mach {shown:.2} against the air, at or under {} = {}: \
+                         the drogue would open at the interface (the unit is km/s)",
+                        sc.cfg.drogue_mach_key().unwrap_or(config::DROGUE_KEY),
+                        crate::config::full(row[I_DROGUE_MACH]),
+                    ),
+                ));
+            }
         }
         Ok(sc)
     }
@@ -165,6 +188,10 @@ impl Scenario for Reentry {
     }
     fn failed_in_flight(&self, state: &[f64]) -> Option<String> {
         outputs::drogue_misopened(state, self.model.g_switch)
+    }
+    fn failed_in_flight_with(&self, p: &[f64], state: &[f64]) -> Option<String> {
+        let why = self.failed_in_flight(state)?;
+        Some(self.model.drogue_at_entry(params(p), state).unwrap_or(why))
     }
     fn derived_params(&self) -> Vec<usize> {
         if self.cfg.entry.bplane() {
@@ -404,6 +431,33 @@ impl Scenario for Reentry {
                     "{key} = {} km is longer than the atmosphere is deep: each sample's \
                      perturbation is one offset over the whole profile (was it given in m?)",
                     crate::config::sig(l)
+                ));
+            }
+        }
+        // A wind table's altitudes in metres (0, 300, 600, 900 for 0.9 km) stretch it far
+        // above the interface, and the flight sees its lowest rows alone (an entry analyst's
+        // trial: 5 m/s all the way down, an 8.5 km miss, nothing said). Rows past twice the
+        // interface's altitude are never flown, and are noted.
+        let interface_km = self.nominal()[P_ALT];
+        let tables = self.cfg.winds.as_ref().map(|w| {
+            [
+                ("winds.profile", w.profile.last().map(|r| r[0])),
+                (
+                    "winds.perturbation.sigma",
+                    w.perturbation
+                        .as_ref()
+                        .and_then(|p| p.sigma.last())
+                        .map(|r| r[0]),
+                ),
+            ]
+        });
+        for (key, top) in tables.into_iter().flatten() {
+            if let Some(top) = top.filter(|&t| t > 2.0 * interface_km) {
+                notes.push(format!(
+                    "{key}'s altitudes reach {} km, far above the entry interface ({} km), \
+                     where no flight goes: were they given in m? The unit is km",
+                    crate::config::sig(top),
+                    crate::config::sig(interface_km)
                 ));
             }
         }

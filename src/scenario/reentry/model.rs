@@ -616,43 +616,22 @@ impl Model {
         (r0, v0)
     }
 
-    /// The entry's Mach number at the interface: the speed relative to the rotating air
-    /// (without the wind, which is drawn with the sample's profile) over the speed of sound at
-    /// the interface's altitude, from the engines' own atmosphere (the table's linear speed of
-    /// sound, or the isothermal one of the exponential model).
-    pub fn entry_mach(&self, p: &Params) -> f64 {
-        let (r0, v0) = self.entry_state(p);
-        let w = self.consts[C_OMEGA];
-        let vrel = [v0[0] + w * r0[1], v0[1] - w * r0[0], v0[2]];
-        let speed = (vrel[0] * vrel[0] + vrel[1] * vrel[1] + vrel[2] * vrel[2]).sqrt();
-        let a_sound = if self.atm_model == ATM_EXPONENTIAL {
-            (AIR_GAMMA * G0_M_S2 * p[P_H]).sqrt()
-        } else {
-            let t = &self.consts[self.off_atm..];
-            let (h0, dh) = (self.consts[C_ATM_H0], self.consts[C_ATM_DH]);
-            atmosphere::uniform_lerp(p[P_ALT] * 1000.0, h0, dh, self.n_atm, |i| t[2 * i + 1])
-        };
-        speed / a_sound
-    }
-
-    /// Why an entry is too slow to fly, if it is: at the interface already below the drogue's
-    /// Mach trigger, so that the drogue opens there, before any peak (`drogue_misopened`'s
-    /// failure after a whole flight, which advised a lower trigger where the speed was in the
-    /// wrong unit: a bad-input trial's 0.3 km/s). Not under a g-switch, which has no Mach
-    /// trigger. The text follows the speed's value.
-    pub fn below_trigger(&self, p: &Params) -> Option<String> {
-        if self.g_switch {
-            return None;
-        }
-        let mach = self.entry_mach(p);
-        // Rounded down, so that it never reads as the trigger's own value.
-        let shown = (mach * 100.0).floor() / 100.0;
-        (mach < p[P_DROGUE]).then(|| {
+    /// Why a sample's drogue opened at entry, if it did: under a Mach trigger, triggered at
+    /// the interface, where the entry was already slower (a speed in the wrong unit, 0.3 for
+    /// 300 m/s: a bad-input trial). Its flight then fails as `drogue_misopened`'s, whose
+    /// advice of a lower trigger misled; `state` is the sample's final state.
+    pub fn drogue_at_entry(&self, p: &Params, state: &[f64]) -> Option<String> {
+        let trigger_t = state[S_T_DROGUE] - p[P_DROGUE_DELAY];
+        let at_entry = self.chutes && !self.g_switch && state[S_T_DROGUE] >= 0.0;
+        (at_entry && trigger_t <= 0.0).then(|| {
             format!(
-                "enters at Mach {shown:.2} against the air, under {} = {}: the drogue would open \
-                 at the interface (the unit is km/s)",
+                "the entry was already under the drogue's trigger ({} = {}) at the interface, \
+                 so the drogue opened at {:.2} s, before any peak: is {} = {} in km/s?",
                 self.cfg.drogue_mach_key().unwrap_or(PARAM_NAMES[P_DROGUE]),
                 crate::config::full(p[P_DROGUE]),
+                state[S_T_DROGUE],
+                PARAM_NAMES[P_VEL],
+                crate::config::full(p[P_VEL]),
             )
         })
     }
@@ -669,8 +648,7 @@ impl Model {
             && p[P_MU] > 0.0
     }
 
-    /// The first parameter of a sample outside its physical range (`path = value`), or an
-    /// entry too slow to fly ([`Model::below_trigger`]), or None.
+    /// The first parameter of a sample outside its physical range (`path = value`), or None.
     /// Such a sample is failed before any engine (pack_input gives it a NaN mass); this names
     /// why, for the `failure_reason` column.
     pub fn unphysical(&self, p: &Params) -> Option<String> {
@@ -749,15 +727,7 @@ impl Model {
             .iter()
             .find(|(ok, _)| !ok)
             .map(|&(_, i)| i)
-            .or_else(|| (0..N_PARAMS).find(|&i| !p[i].is_finite() && !is_unused(self, i)));
-        let Some(bad) = bad else {
-            let why = self.below_trigger(p)?;
-            return Some(format!(
-                "{} = {} {why}",
-                PARAM_NAMES[P_VEL],
-                crate::config::full(p[P_VEL])
-            ));
-        };
+            .or_else(|| (0..N_PARAMS).find(|&i| !p[i].is_finite() && !is_unused(self, i)))?;
         let why = if bad == P_DROGUE && p[bad] > DROGUE_MAX_MACH {
             if self.chutes {
                 format!(" (above Mach {DROGUE_MAX_MACH}, where no parachute model holds)")
