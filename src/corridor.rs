@@ -215,8 +215,10 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     }
     // The angle is the swept variable: its own dispersion does not apply.
     cfg.dispersions.remove(FPA);
-    // The checks that refuse a run's flight (an entry under the drogue's trigger).
-    let sc = Reentry::checked(cfg)?;
+    // Not `Reentry::checked`: its entry-speed check judges the config's own angle, which the
+    // sweep replaces, and the Mach number at the interface moves with it (a review: refused at
+    // -12 deg, though it flew at -45).
+    let sc = Reentry::new(cfg);
     let seed = sc.cfg.run.seed;
     let draws = Samples::new(&sc, seed, false)?;
     crate::sampling::check_centres(

@@ -898,7 +898,7 @@ fn fly_nominal(cfg: &ReentryConfig) -> Result<(Flight, Option<String>), AimError
         .then(|| {
             sc.model
                 .unphysical(p.as_slice().try_into().ok()?)
-                .or_else(|| sc.failed_in_flight(&state))
+                .or_else(|| sc.failed_in_flight_with(&p, &state))
         })
         .flatten();
     Ok(((p, o), why))

@@ -307,6 +307,16 @@ fn an_entry_speed_under_the_drogue_trigger() {
         !err.contains("the drogue would open at the interface"),
         "{err}"
     );
+    // Nor with a delay: the drogue opens later, and a flight whose peaks come first lands (a
+    // review); whether it does is the flight's to say.
+    let (_, err, _, _dir) = run_with(
+        Some(&replace("velocity_km_s = 12.0", "velocity_km_s = 0.3")),
+        &["--set", "parachutes.drogue_delay_s=3"],
+    );
+    assert!(
+        !err.contains("the drogue would open at the interface"),
+        "{err}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .args([
@@ -2728,6 +2738,13 @@ fn unit_slips_within_a_keys_bounds_are_noted() {
             && !err.contains("given in m?"),
         "{err}"
     );
+    // Nor the shipped wind tables beside a low interface (a review: twice 15 km is below them).
+    let (code, err, _, _dir) = run_with(
+        Some(DEFAULT),
+        &["--nominal", "--set", "entry.altitude_km=15"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("given in m?"), "{err}");
     // Apollo's proportions (a nose radius 1.2 times the diameter) have no note.
     let (code, err, _, _dir) = run_with(
         Some(DEFAULT),

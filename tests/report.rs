@@ -1818,3 +1818,39 @@ fn line_of(stdout: &str, metric: &str) -> String {
         })
         .map_or(String::new(), |r| r.trim().to_string())
 }
+
+/// A probability with flights the time limit left open: the caption gives its bounds over
+/// them and says that its interval covers every flight that did not fail (it gave the
+/// interval as if over the settled flights alone: a review).
+#[test]
+fn a_probability_with_open_flights_is_captioned_with_its_bounds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("open");
+    let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args([
+            "run",
+            REENTRY,
+            "--samples",
+            "100",
+            "--backend",
+            "cpu",
+            "--quiet",
+        ])
+        .args([
+            "--set",
+            "integrator.time_limit_s=91.5",
+            "--set",
+            "events.g_limit=46",
+        ])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rep = report(&opts(&out)).expect("report");
+    let html = std::fs::read_to_string(rep.dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("whatever the flights left out would do, and 95% interval ")
+            && html.contains(" over every flight that did not fail"),
+        "the caption of a probability with open flights"
+    );
+}

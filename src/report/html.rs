@@ -223,7 +223,8 @@ pub fn page(p: &Page, figures: &[(&Figure, String)]) -> String {
              probability, with its Wilson 95% interval (none for a --nominal run: one \
              undispersed flight; its coverage dips to about 84 % for a probability near 0.17 / \
              n, so read a rare event's upper end with that in mind), and min/max its least and \
-             greatest value whatever the flights the time limit left open would do. Rows \
+             greatest value whatever the flights the time limit left open would do (the \
+             interval then covers those flights either way). Rows \
              <code>footprint_*</code> (a reentry's): \
              the 99.73% ellipse's semi-axes (ci_low/ci_high: bootstrap 95% intervals), \
              orientation from north, centre and the share of landings inside it (with its \

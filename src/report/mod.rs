@@ -885,12 +885,25 @@ impl RunContext<'_> {
                 ),
                 _ => format!(" over the {n:.0} samples that did not fail"),
             });
-        Some(format!(
-            "{}{over} (95% interval {} to {})",
-            sig(p),
-            sig(lo),
-            sig(hi)
-        ))
+        // With flights left open, the interval covers them either way (summary.parquet's
+        // ci_low/ci_high), and so do min and max: said, with the bounds (a review).
+        let open = match (
+            flown,
+            self.summary_value(metric, "count"),
+            self.summary_value(metric, "min"),
+            self.summary_value(metric, "max"),
+        ) {
+            (Some(f), Some(n), Some(a), Some(b)) if n < f => format!(
+                "; {} to {} whatever the flights left out would do, and 95% interval {} to {} \
+                 over every flight that did not fail",
+                sig(a),
+                sig(b),
+                sig(lo),
+                sig(hi)
+            ),
+            _ => format!(" (95% interval {} to {})", sig(lo), sig(hi)),
+        };
+        Some(format!("{}{over}{open}", sig(p)))
     }
 
     /// The limit the scenario checks `metric` against, if any.

@@ -36,6 +36,9 @@ const NOSE_TO_DIAMETER_NOTED: f64 = 4.0;
 /// A perturbation's correlation length [km] beyond which it is noted: more than the deepest
 /// atmosphere a config can give (1,000 km, the interface's upper bound).
 const LONGEST_CORRELATION_KM: f64 = config::MAX_ENTRY_ALTITUDE_KM;
+/// A wind table reaching above this and twice the interface's altitude is noted as one in
+/// metres [km]: above any interface's atmosphere (the shipped ones reach 125-150 km).
+const WIND_TOP_NOTED_KM: f64 = 200.0;
 
 /// The reentry scenario: a validated config and the model built from it.
 pub struct Reentry {
@@ -76,8 +79,10 @@ impl Reentry {
         // opened at entry, failed after the run with advice about the trigger (a bad-input
         // trial). The nominal's Mach number at the interface, as the engines take it for the
         // undispersed flight (the rotating air and the mean wind, from its own input row), at
-        // or under a Mach trigger: refused. Without parachutes the trigger opens nothing (it
-        // starts the descent's tolerance), and such an entry flies.
+        // or under a Mach trigger with no delay: refused. Without parachutes the trigger opens
+        // nothing (it starts the descent's tolerance), and such an entry flies.
+        // With a delay the drogue opens later, and a flight whose peaks come first lands (a
+        // review): such a run's samples say so in flight if it fails.
         if sc.model.chutes && !sc.model.g_switch {
             let mut p = sc.model.nominal;
             let mut row = vec![0.0; sc.model.input_len()];
@@ -91,7 +96,7 @@ impl Reentry {
             .deriv(&r0, &v0)
             .aux
             .mach;
-            if mach <= row[I_DROGUE_MACH] {
+            if mach <= row[I_DROGUE_MACH] && row[I_DROGUE_DELAY] == 0.0 {
                 // In bplane mode the speed is the hyperbola's at the interface, 11 km/s and
                 // more at any v_inf: named by the key that sets it all the same.
                 let bplane = sc
@@ -191,7 +196,11 @@ impl Scenario for Reentry {
     }
     fn failed_in_flight_with(&self, p: &[f64], state: &[f64]) -> Option<String> {
         let why = self.failed_in_flight(state)?;
-        Some(self.model.drogue_at_entry(params(p), state).unwrap_or(why))
+        let more = self
+            .model
+            .drogue_at_entry(params(p), state)
+            .unwrap_or_default();
+        Some(why + &more)
     }
     fn derived_params(&self) -> Vec<usize> {
         if self.cfg.entry.bplane() {
@@ -437,7 +446,8 @@ impl Scenario for Reentry {
         // A wind table's altitudes in metres (0, 300, 600, 900 for 0.9 km) stretch it far
         // above the interface, and the flight sees its lowest rows alone (an entry analyst's
         // trial: 5 m/s all the way down, an 8.5 km miss, nothing said). Rows past twice the
-        // interface's altitude are never flown, and are noted.
+        // interface's altitude, and past WIND_TOP_NOTED_KM (so that the shipped tables beside
+        // a low interface are not), are never flown, and are noted.
         let interface_km = self.nominal()[P_ALT];
         let tables = self.cfg.winds.as_ref().map(|w| {
             [
@@ -452,7 +462,7 @@ impl Scenario for Reentry {
             ]
         });
         for (key, top) in tables.into_iter().flatten() {
-            if let Some(top) = top.filter(|&t| t > 2.0 * interface_km) {
+            if let Some(top) = top.filter(|&t| t > (2.0 * interface_km).max(WIND_TOP_NOTED_KM)) {
                 notes.push(format!(
                     "{key}'s altitudes reach {} km, far above the entry interface ({} km), \
                      where no flight goes: were they given in m? The unit is km",

@@ -616,20 +616,22 @@ impl Model {
         (r0, v0)
     }
 
-    /// Why a sample's drogue opened at entry, if it did: under a Mach trigger, triggered at
-    /// the interface, where the entry was already slower (a speed in the wrong unit, 0.3 for
-    /// 300 m/s: a bad-input trial). Its flight then fails as `drogue_misopened`'s, whose
-    /// advice of a lower trigger misled; `state` is the sample's final state.
+    /// What to add to a misopened drogue's failure (`drogue_misopened`'s reason), if the
+    /// drogue was triggered at the interface under a Mach trigger: the entry was already slower
+    /// there (a speed in the wrong unit, 0.3 for 300 m/s: a bad-input trial), where the
+    /// reason alone advised a lower trigger. `state` is the sample's final state; the trigger's
+    /// time is the opening's less the delay, to f32's rounding of the delay (relative 1e-6:
+    /// the f32 engine stores the delay as f32).
     pub fn drogue_at_entry(&self, p: &Params, state: &[f64]) -> Option<String> {
-        let trigger_t = state[S_T_DROGUE] - p[P_DROGUE_DELAY];
-        let at_entry = self.chutes && !self.g_switch && state[S_T_DROGUE] >= 0.0;
-        (at_entry && trigger_t <= 0.0).then(|| {
+        let t_open = state[S_T_DROGUE];
+        let trigger_t = t_open - p[P_DROGUE_DELAY];
+        let at_entry = self.chutes && !self.g_switch && t_open >= 0.0;
+        (at_entry && trigger_t <= 1e-6 * t_open.max(1.0)).then(|| {
             format!(
-                "the entry was already under the drogue's trigger ({} = {}) at the interface, \
-                 so the drogue opened at {:.2} s, before any peak: is {} = {} in km/s?",
+                "; it was triggered at the interface, where the entry was already under {} = \
+                 {}: is {} = {} in km/s?",
                 self.cfg.drogue_mach_key().unwrap_or(PARAM_NAMES[P_DROGUE]),
                 crate::config::full(p[P_DROGUE]),
-                state[S_T_DROGUE],
                 PARAM_NAMES[P_VEL],
                 crate::config::full(p[P_VEL]),
             )
