@@ -215,9 +215,22 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     }
     // The angle is the swept variable: its own dispersion does not apply.
     cfg.dispersions.remove(FPA);
-    // Not `Reentry::checked`: its entry-speed check judges the config's own angle, which the
-    // sweep replaces, and the Mach number at the interface moves with it (a review: refused at
-    // -12 deg, though it flew at -45).
+    // `Reentry::checked`'s entry-speed check (an entry under the drogue's Mach trigger at the
+    // interface) at the sweep's two ends, not at the config's own angle, which the sweep
+    // replaces (a review: refused at -12 deg, though it flew at -45). The Mach number there is
+    // monotonic in the angle (the air's velocity is horizontal), so the ends decide: refused
+    // where every swept angle would be; where only some are, theirs fail in flight, noted.
+    let at = |fpa: f64| {
+        let mut c = cfg.clone();
+        c.entry.flight_path_angle_deg = Some(fpa);
+        Reentry::checked(c).err()
+    };
+    let ends = (angles.first().copied(), angles.last().copied());
+    if let (Some(a), Some(b)) = ends {
+        if let (Some(e), Some(_)) = (at(a), at(b)) {
+            return Err(e.into());
+        }
+    }
     let sc = Reentry::new(cfg);
     let seed = sc.cfg.run.seed;
     let draws = Samples::new(&sc, seed, false)?;

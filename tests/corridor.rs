@@ -446,3 +446,35 @@ fn a_quiet_corridor_says_its_boundaries_on_stderr() {
         assert!(err.contains(says), "{says}: {err}");
     }
 }
+
+/// An entry under the drogue's Mach trigger at the interface at every swept angle is refused as
+/// a run is (exit 2, the key named, nothing written), judged at the sweep's two ends, not at
+/// the config's own angle, which the sweep replaces (a review: refused at -12 deg though the
+/// sweep from -60 to -40 flew).
+#[test]
+fn a_corridor_under_the_drogue_trigger_at_every_angle_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |fpa: &str, sets: &[&str], out: &str| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"));
+        c.args(["corridor", "configs/tianwen2_reentry.toml", fpa])
+            .args(["--samples-per-point", "5", "--backend", "cpu", "--quiet"]);
+        for s in sets {
+            c.args(["--set", s]);
+        }
+        c.arg("--out").arg(dir.path().join(out)).output().unwrap()
+    };
+    let o = run("--fpa-deg=-12:-5:1", &["entry.velocity_km_s=0.3"], "slow");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`entry.velocity_km_s`: 0.3 enters at Mach"),
+        "{err}"
+    );
+    assert!(!dir.path().join("slow").exists());
+    let o = run(
+        "--fpa-deg=-60:-40:10",
+        &["entry.velocity_km_s=0.7", "entry.altitude_km=30"],
+        "steep",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
