@@ -279,6 +279,16 @@ fn every_output_bound(precision: PrecisionChoice, name: &str) -> f64 {
                 3e-2
             }
         }
+        // Its vertical part, from the same state: f64 rounding (measured 5.1e-13 m/s); f32's
+        // altitude error moves it only through the density, not the wind's shear (measured
+        // 2.0e-4 m/s): 2e-9 and 3e-3.
+        "touchdown_vertical_speed_m_s" => {
+            if f64_mode {
+                2e-9
+            } else {
+                3e-3
+            }
+        }
         // f64: `compare` compares only samples on the same steps (and counts the others), so
         // the bound 0 here is met by construction; the check is that count.
         // f32 runs at rtol 1e-5 against the reference's 5e-8 (about 110 steps against 250):

@@ -580,13 +580,13 @@ fn sensitivity_parquet_ranks_what_drives_the_outputs() {
     let (s, _) = read(&out.join("sensitivity.parquet"));
     let (inputs, outputs) = (str_col(&s, "input"), str_col(&s, "output"));
     let rho = f64_col(&s, "spearman");
-    // One row per (dispersed input, output): 11 inputs x 33 outputs in the default config (14
+    // One row per (dispersed input, output): 11 inputs x 34 outputs in the default config (14
     // physical outputs, the integrator's steps and rejected_steps, the canopies' opening times,
-    // the touchdown speed, the three miss distances, the drogue's opening Mach number, dynamic
-    // pressure and altitude, the main's opening dynamic pressure and altitude, the peak
-    // dynamic pressure and its time, and the altitude and Mach number at peak g and at peak
-    // heat flux).
-    assert_eq!(s.num_rows(), 11 * 33);
+    // the touchdown speed and sink rate, the three miss distances, the drogue's opening Mach
+    // number, dynamic pressure and altitude, the main's opening dynamic pressure and altitude,
+    // the peak dynamic pressure and its time, and the altitude and Mach number at peak g and
+    // at peak heat flux).
+    assert_eq!(s.num_rows(), 11 * 34);
     let find = |i: &str, o: &str| {
         let k = inputs
             .iter()

@@ -53,6 +53,30 @@ fn touchdown_speed_is_the_terminal_velocity_under_the_main() {
     // 2 g / V_t, ~2.5e-4 m/s: 6e-5). Budget 3.6e-4; measured 2.0e-5. Bound 5e-4.
     assert!(rel < 5e-4, "touchdown speed {v} m/s against {expected} m/s");
     assert!(rel < 0.02, "the issue's 2 %");
+    // In still air the fall is along the effective gravity, which is the geodetic vertical to
+    // its deflection by J2 gravity (arcseconds: cos 1e-5 ~ 1 - 5e-11): the sink rate is the
+    // speed. Bound 1e-8.
+    let sink = o.metrics[metric("touchdown_vertical_speed_m_s")].unwrap();
+    assert!(
+        (sink / v - 1.0).abs() < 1e-8,
+        "sink rate {sink} against speed {v} m/s"
+    );
+    // In the shipped wind the ground speed adds the drift; the sink rate is still the terminal
+    // speed's (the wind is horizontal), within the same budget (5e-4; measured 2.5e-5).
+    let windy = config_with(&[]);
+    let (sc, params, inputs) = sample_inputs(&windy, 1, true);
+    let o = &outputs(&cpu(), &sc, &params, &inputs)[0];
+    let sink = o.metrics[metric("touchdown_vertical_speed_m_s")].unwrap();
+    let ground = o.metrics[metric("touchdown_speed_m_s")].unwrap();
+    assert!(
+        ground > 1.2 * sink,
+        "the drift: {ground} against {sink} m/s"
+    );
+    let rel = (sink - expected).abs() / expected;
+    assert!(
+        rel < 5e-4,
+        "sink rate {sink} against {expected} m/s: {rel:.1e}"
+    );
     // Canopies opened in order, the drogue near Stardust's ~32 km.
     let (td, tm) = (
         o.metrics[metric("drogue_time_s")].unwrap(),

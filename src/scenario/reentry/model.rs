@@ -62,7 +62,7 @@ const fn param(path: &str) -> usize {
 pub type Params = [f64; N_PARAMS];
 
 const P_MU: usize = param("planet.mu_m3_s2");
-const P_RADIUS: usize = param("planet.radius_m");
+pub const P_RADIUS: usize = param("planet.radius_m");
 const P_DSCALE: usize = param("atmosphere.density_scale");
 const P_RHO0: usize = param("atmosphere.rho0_kg_m3");
 const P_H: usize = param("atmosphere.scale_height_m");
