@@ -170,8 +170,8 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
     let given = RawConfig::load(&opts.config, &opts.sets)?;
     // The flag overrides a seed the config gives; it does not supply a missing one, as
     // --samples does not (the README): the config's own refusal names every missing key.
-    let has_seed = given.table.get("run").and_then(|r| r.get("seed")).is_some();
-    if opts.seed.is_some() && !has_seed {
+    let set_seed = given.table.get("run").and_then(|r| r.get("seed"));
+    if opts.seed.is_some() && set_seed.is_none() {
         build_scenario(&given)?;
     }
     let raw = match opts.seed {
@@ -216,11 +216,7 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
     }
     // Both given: --seed wins, and the other stays in the files' dispersa.config_overrides
     // before it (a batch trial), so it is said.
-    let set_seed = given
-        .table
-        .get("run")
-        .and_then(|r| r.get("seed"))
-        .and_then(|s| s.as_integer());
+    let set_seed = set_seed.and_then(|s| s.as_integer());
     if given.overrides_path("run.seed") && set_seed.is_some_and(|s| s as u64 != seed) {
         notes.push(format!(
             "--seed {seed} takes the place of --set run.seed = {} (dispersa.seed in the files \

@@ -52,28 +52,30 @@ impl Reentry {
         Reentry { cfg, model }
     }
 
-    /// [`Reentry::new`], refusing a bplane aim whose undispersed hyperbola passes above the
+    /// [`Reentry::new`], refusing a nominal entry at or under the drogue's Mach trigger at the
+    /// interface (below), and a bplane aim whose undispersed hyperbola passes above the
     /// entry interface. The config's own check bounds |B| with the interface over the equator,
     /// where it lies highest; where the hyperbola meets it, the bound is lower, and an aim
     /// between the two (16,930-16,949 km on the shipped asymptote) was accepted and every
     /// sample failed (a new-user trial).
     pub fn checked(cfg: ReentryConfig) -> Result<Self, crate::config::ConfigError> {
         let sc = Reentry::new(cfg);
-        if let Some(jd) = sc.model.bplane_epoch_jd {
-            let mut p = sc.model.nominal;
-            entry_state_from_delivery(&mut p, jd, sc.model.consts[C_E2]);
-            if p[P_FPA].is_nan() {
-                return Err(crate::config::ConfigError::key(
-                    "entry.b_t_km",
-                    format!(
-                        "the aim |B| = {:.1} km passes above the entry interface: its \
-                         hyperbola's periapsis lies above {} km where it would cross it; aim \
-                         closer to the Earth (a smaller |B|)",
-                        p[P_BT].hypot(p[P_BR]),
-                        sc.cfg.entry.altitude_km
-                    ),
-                ));
-            }
+        // The nominal's input row, as the engines fly the undispersed flight: in bplane mode its
+        // entry state derived from the delivery first (into `p`).
+        let mut p = sc.model.nominal;
+        let mut row = vec![0.0; sc.model.input_len()];
+        sc.model.pack_input(&mut p, None, &mut row);
+        if sc.model.bplane_epoch_jd.is_some() && p[P_FPA].is_nan() {
+            return Err(crate::config::ConfigError::key(
+                "entry.b_t_km",
+                format!(
+                    "the aim |B| = {:.1} km passes above the entry interface: its \
+                     hyperbola's periapsis lies above {} km where it would cross it; aim \
+                     closer to the Earth (a smaller |B|)",
+                    p[P_BT].hypot(p[P_BR]),
+                    sc.cfg.entry.altitude_km
+                ),
+            ));
         }
         // A speed in m/s's stead (0.3 for 300 m/s, or a typo) flew every sample to a drogue
         // opened at entry, failed after the run with advice about the trigger (a bad-input
@@ -84,9 +86,6 @@ impl Reentry {
         // With a delay the drogue opens later, and a flight whose peaks come first lands (a
         // review): such a run's samples say so in flight if it fails.
         if sc.model.chutes && !sc.model.g_switch {
-            let mut p = sc.model.nominal;
-            let mut row = vec![0.0; sc.model.input_len()];
-            sc.model.pack_input(&mut p, None, &mut row);
             let r0 = [row[I_R0], row[I_R0 + 1], row[I_R0 + 2]];
             let v0 = [row[I_V0], row[I_V0 + 1], row[I_V0 + 2]];
             let mach = SampleModel {

@@ -236,20 +236,25 @@ pub fn sample_outputs(model: &Model, p: &Params, s: &[f64]) -> SampleOutputs {
     }
 }
 
-/// Speed [m/s] against the ground (the Earth-fixed frame, turning at `omega` [rad/s] about z):
-/// the inertial velocity `v` less the rotation's at `r`.
+/// Velocity [m/s] against the ground (the Earth-fixed frame, turning at `omega` [rad/s] about
+/// z), in inertial axes: the inertial velocity `v` less the rotation's at `r`.
+fn ground_velocity(omega: f64, r: &[f64], v: &[f64]) -> [f64; 3] {
+    [v[0] + omega * r[1], v[1] - omega * r[0], v[2]]
+}
+
+/// Speed [m/s] against the ground ([`ground_velocity`]'s length).
 pub fn ground_speed_m_s(omega: f64, r: &[f64], v: &[f64]) -> f64 {
-    let g = [v[0] + omega * r[1], v[1] - omega * r[0], v[2]];
+    let g = ground_velocity(omega, r, v);
     (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt()
 }
 
 /// The sink rate at touchdown [m/s, positive down]: the ground-relative velocity
-/// (`ground_speed_m_s`'s) along the geodetic vertical at the touchdown point, the landing
+/// ([`ground_velocity`]) along the geodetic vertical at the touchdown point, the landing
 /// load's speed, which the ground speed mixes with the wind's drift (an analyst's trial:
 /// 9.0 m/s against the ground, 4.5 m/s of it down under the main).
 pub fn sink_rate_m_s(model: &Model, p: &Params, s: &[f64]) -> f64 {
-    let (omega, r, v) = (model.consts[C_OMEGA], &s[S_R..S_R + 3], &s[S_V..S_V + 3]);
-    let g = [v[0] + omega * r[1], v[1] - omega * r[0], v[2]];
+    let (r, v) = (&s[S_R..S_R + 3], &s[S_V..S_V + 3]);
+    let g = ground_velocity(model.consts[C_OMEGA], r, v);
     let (_, cp, sp) = crate::physics::geodesy::geodetic_frame(
         [r[0], r[1], r[2]],
         p[P_RADIUS],
