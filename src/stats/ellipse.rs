@@ -98,7 +98,8 @@ pub struct Footprint {
 /// about the target and the bootstrap's, (4) the count inside the ellipse. The sums run in the
 /// points' order, as [`landing_ellipse`] over slices does. `bootstrap`: none, one fed no point
 /// yet (pass 3 feeds it), or one fed these very points in this order already (a run's, as its
-/// chunks were written): the same intervals either way.
+/// chunks were written): the same intervals either way. Pass 3 draws it again in smaller
+/// groups where its groups leave fewer than [`BOOT_UNITS`] units ([`bootstrap_group`]).
 pub fn footprint<E>(
     pass: &mut Pass<'_, E>,
     probability: f64,
@@ -148,15 +149,20 @@ pub fn footprint<E>(
     let (mut tee, mut tnn, mut ten) = (0.0, 0.0, 0.0);
     let mut drawn = None;
     let mut boot = None;
+    // The groups were sized from the run's sample count, before its landings were known; where
+    // few landed, they hold too few units for the interval (22 landings of 200,000 samples
+    // were one group of 48: an interval of zero width at its upper end, a review), and the
+    // landings are drawn again in groups sized by their own count.
+    let group = bootstrap_group(n);
     match bootstrap {
-        Some(b) if b.count == n => drawn = Some(b),
+        Some(b) if b.count == n && b.group <= group => drawn = Some(b),
         Some(b) => {
             assert!(
-                b.count == 0 || !b.strict,
+                b.count == 0 || b.count == n || !b.strict,
                 "the footprint's bootstrap was fed {} points; the pass holds {n}",
                 b.count
             );
-            boot = Some(b.restarted());
+            boot = Some(b.restarted(b.group.min(group)));
         }
         None => {}
     }
@@ -217,16 +223,15 @@ pub const BOOT_RESAMPLES: usize = 1000;
 /// samples ([`bootstrap_group`]).
 pub const BOOT_UNITS: u64 = 4096;
 
-/// Landing points per resampled unit of the footprint bootstrap for a run of `samples`
-/// samples: one up to 2 x [`BOOT_UNITS`] samples, then `samples / BOOT_UNITS`, so that a run
-/// whose samples all land has between 4,096 and 8,191 units (fewer when some do not: the
-/// groups are sized by the sample count, which is known before the first chunk). The points of a run are independent draws, so groups of
+/// Landing points per resampled unit of the footprint bootstrap for `samples` points: one up
+/// to 2 x [`BOOT_UNITS`], then `samples / BOOT_UNITS`, so that there are between 4,096 and
+/// 8,191 units. A run sizes them from its sample count, known before its first chunk, and
+/// [`footprint`] draws the landings again in groups sized by their own count where fewer
+/// landed than that gives units for. The points of a run are independent draws, so groups of
 /// consecutive points are too, and the axes are a smooth function of the moments' means: the
 /// bootstrap of the groups' moment sums has the points' variance (each group's sum has m times
 /// a point's) with thousands of units, and costs 1 / m of the points' (the
-/// `grouped_bootstrap_spread_matches_the_asymptotic_standard_error` test). Set by the run's
-/// sample count, known before its first chunk, so that the bootstrap can be drawn while the
-/// chunks are propagated.
+/// `grouped_bootstrap_spread_matches_the_asymptotic_standard_error` test).
 pub fn bootstrap_group(samples: u64) -> usize {
     if samples < 2 * BOOT_UNITS {
         1
@@ -284,9 +289,9 @@ impl FootprintBootstrap {
         self
     }
 
-    /// The same resamples and seed, fed no point yet.
-    fn restarted(&self) -> Self {
-        Self::new(self.resamples, self.seed, self.group)
+    /// The same resamples and seed in units of `group` points, fed no point yet.
+    fn restarted(&self, group: usize) -> Self {
+        Self::new(self.resamples, self.seed, group)
     }
 
     /// Points fed so far.
@@ -1002,6 +1007,56 @@ mod tests {
                     "group {group}, {name}: {got} against {want}"
                 );
             }
+        }
+    }
+
+    /// A run sizes the bootstrap's groups from its sample count; where few of its samples
+    /// landed, the footprint draws the landings again in groups sized by their own count. 40
+    /// landings fed in flight in groups of 48 (a 200,000-sample run's) were one unit, so every
+    /// resample was the same ellipse rescaled and the interval ended at the estimate (a
+    /// review); drawn again one landing a unit, the interval is the one a bootstrap fed no
+    /// point yet draws, and holds the estimate well inside: the axes' relative spread is about
+    /// 1 / sqrt(2 n) = 0.11 here, so the upper end lies near 1.2 times the estimate; the bound
+    /// of 1.05 is 3 of that spread's standard deviations below.
+    #[test]
+    fn few_landings_of_a_large_run_are_bootstrapped_one_a_unit() {
+        use rand_distr::{Distribution, StandardNormal};
+        use rand_pcg::rand_core::SeedableRng;
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(5);
+        let (lat, lon): (Vec<f64>, Vec<f64>) = (0..40)
+            .map(|_| {
+                let e: f64 = StandardNormal.sample(&mut rng);
+                let nn: f64 = StandardNormal.sample(&mut rng);
+                (42.0 + 2.0 * nn / 111.0, 111.4 + 6.0 * e / 82.7)
+            })
+            .unzip();
+        let ci = |boot: FootprintBootstrap| {
+            let mut pass = slices_pass(&lat, &lon);
+            let f = footprint(&mut pass, 0.9973, None, Some(boot))
+                .unwrap_or_else(|never: std::convert::Infallible| match never {});
+            (
+                f.ellipse.expect("an ellipse"),
+                f.axes_ci.expect("intervals"),
+            )
+        };
+        let group = bootstrap_group(200_000);
+        assert_eq!(group, 48);
+        let mut in_flight = FootprintBootstrap::new(BOOT_RESAMPLES, 9, group).strict();
+        for (&a, &b) in lat.iter().zip(&lon) {
+            in_flight.add(a, b);
+        }
+        let (e, got) = ci(in_flight);
+        let (_, fresh) = ci(FootprintBootstrap::new(BOOT_RESAMPLES, 9, 1));
+        assert_eq!(got, fresh);
+        let ((lo_major, hi_major), (lo_minor, hi_minor)) = got;
+        for (name, lo, hi, axis) in [
+            ("semi-major", lo_major, hi_major, e.semi_major_km),
+            ("semi-minor", lo_minor, hi_minor, e.semi_minor_km),
+        ] {
+            assert!(
+                lo < axis && hi > 1.05 * axis,
+                "{name}: [{lo}, {hi}] about {axis}"
+            );
         }
     }
 
