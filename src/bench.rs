@@ -70,13 +70,13 @@ pub fn bench(
     };
     let prep = prepare(&opts)?;
     let mut engines = Vec::new();
-    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let mut notice = crate::run::stderr_notice;
     if backends != BackendChoice::Cpu {
         for p in [PrecisionChoice::F64, PrecisionChoice::F32] {
             match Engine::select(BackendChoice::Gpu, p, &mut notice) {
                 Ok(e) => engines.push(e),
                 Err(e) if backends == BackendChoice::Auto => {
-                    eprintln!("dispersa: skipping gpu {p:?}: {e}")
+                    eprintln!("dispersa: warning: skipping gpu {p:?}: {e}")
                 }
                 Err(e) => return Err(e.into()),
             }

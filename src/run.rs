@@ -184,6 +184,11 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
     };
     let scenario = build_scenario(&raw)?;
     let run_cfg = scenario.run_config();
+    if let (true, Some(s)) = (opts.nominal, opts.seed) {
+        // Nothing is drawn: the seed, which a cruise analyst gave beside --nominal, is unused,
+        // as --samples is (below).
+        eprintln!("dispersa: note: --nominal draws nothing at random; --seed {s} is not used");
+    }
     let samples = match (opts.nominal, opts.samples) {
         (true, Some(n)) if n != 1 => {
             eprintln!(
@@ -462,7 +467,7 @@ fn claim(v: Validated, opts: &RunOptions) -> Result<Prepared, ConfigError> {
     if v.shard.is_some() {
         crate::output::claim_dataset(&v.out, &v.identity).map_err(ConfigError::Cli)?;
     }
-    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let mut notice = stderr_notice;
     let kind = if v.shard.is_some() {
         DirKind::Shard
     } else {
@@ -506,6 +511,19 @@ fn claim(v: Validated, opts: &RunOptions) -> Result<Prepared, ConfigError> {
     })
 }
 
+/// A message for the user on stderr, as every one is written (README, "Command line"):
+/// `dispersa: ` and its kind, `note: ` where the message names none.
+pub fn stderr_notice(m: String) {
+    let named = ["note: ", "warning: ", "error: "]
+        .iter()
+        .any(|k| m.starts_with(k));
+    if named {
+        eprintln!("dispersa: {m}");
+    } else {
+        eprintln!("dispersa: note: {m}");
+    }
+}
+
 pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
     let valid = validate(opts)?;
     // The engine before any directory is made: a shard refused here (f32 on the CPU, no such
@@ -517,7 +535,7 @@ pub fn run(opts: &RunOptions) -> Result<RunReport, RunError> {
         return Err(ConfigError::Cli(m).into());
     }
     let quiet = opts.quiet;
-    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let mut notice = stderr_notice;
     let engine = Engine::select(opts.backend, opts.precision, &mut notice)?.fitting(
         opts.backend,
         valid.scenario.as_ref(),
@@ -593,7 +611,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
     let start = Instant::now();
     let info = engine.info();
     let sc = prep.scenario.as_ref();
-    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let mut notice = stderr_notice;
     let kind = if prep.shard.is_some() {
         DirKind::Shard
     } else {

@@ -100,16 +100,27 @@ fn nominal_run_prints_a_summary_and_the_adapters_command_lists_lavapipe() {
         ),
         "{stdout}"
     );
-    // --samples beside --nominal is not silently dropped.
+    // --samples and --seed beside --nominal are not silently dropped (the seed: a cruise
+    // analyst's trial).
     let again = dir.path().join("nominal_samples");
     let o = Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .args(["run", CONFIG, "--nominal", "--samples", "100", "--quiet"])
-        .args(["--out", again.to_str().unwrap()])
+        .args(["--seed", "4", "--out", again.to_str().unwrap()])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("--samples 100 is not used"), "{stderr}");
+    assert!(stderr.contains("--seed 4 is not used"), "{stderr}");
+    // Every message on stderr names its kind (README, "Command line").
+    assert!(
+        stderr
+            .lines()
+            .all(|l| ["dispersa: note: ", "dispersa: warning: "]
+                .iter()
+                .any(|k| l.starts_with(k))),
+        "{stderr}"
+    );
     let a = Command::new(env!("CARGO_BIN_EXE_dispersa"))
         .arg("adapters")
         .output()

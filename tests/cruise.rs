@@ -1221,6 +1221,11 @@ fn auto_backend_prefers_the_cpu_engine_to_a_software_adapter() {
         notices.iter().any(|m| m.contains("software adapter")),
         software
     );
+    // Named a note, as every message on stderr names its kind (a cruise analyst's trial).
+    assert!(
+        notices.iter().all(|m| m.starts_with("note: ")),
+        "{notices:?}"
+    );
     let explicit = common::gpu(PrecisionChoice::F64).fitting(BackendChoice::Gpu, &sc, &mut |_| {});
     assert!(matches!(explicit, Engine::Gpu { .. }));
 }

@@ -231,11 +231,16 @@ pub fn main_with(cli: Cli) -> i32 {
                     if report.all_failed() {
                         // The outputs are written (they hold every sample's inputs), but a run
                         // with nothing to summarise is no success.
+                        // The statistics' files are written too, with no values (a cruise
+                        // analyst's trial read "nothing to summarise" as none written).
+                        let what = if report.samples == 1 {
+                            "the one sample failed".to_string()
+                        } else {
+                            format!("every one of the {} samples failed", report.samples)
+                        };
                         eprintln!(
-                            "dispersa: error: every one of the {} samples failed; nothing to summarise. \
-                             Their inputs, and why each failed (the failure_reason column), are \
-                             in {}",
-                            report.samples,
+                            "dispersa: error: {what}, so the statistics hold no values; the \
+                             inputs, and why each failed (the failure_reason column), are in {}",
                             report.samples_at.display()
                         );
                         return 1;

@@ -103,7 +103,7 @@ impl Engine {
             Ok(c) => c,
             Err(e) if backend == BackendChoice::Auto => {
                 notice(format!(
-                    "{e}; using the CPU backend (f64 reference, slower)"
+                    "warning: {e}; using the CPU backend (f64 reference, slower)"
                 ));
                 return Ok(cpu());
             }
@@ -118,7 +118,7 @@ impl Engine {
             PrecisionChoice::Auto => match gpu::check_f64_builtins(&ctx) {
                 Ok(()) => Precision::F64,
                 Err(e) => {
-                    notice(format!("{e}; computing in f32"));
+                    notice(format!("warning: {e}; computing in f32"));
                     Precision::F32
                 }
             },
@@ -147,7 +147,7 @@ impl Engine {
                         .flatten()
                 });
                 if let Some(why) = why {
-                    notice(format!("{why}; using the CPU backend"));
+                    notice(format!("note: {why}; using the CPU backend"));
                     return Engine::cpu();
                 }
             }

@@ -300,7 +300,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         )));
     }
     let replace = opts.force || is_old_report(&out);
-    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let mut notice = crate::run::stderr_notice;
     let _lock =
         crate::output::claim_out_dir(&out, crate::output::DirKind::Report, replace, &mut notice)
             .map_err(ReportError::Input)?;

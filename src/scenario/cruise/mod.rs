@@ -314,8 +314,8 @@ impl Scenario for Cruise {
         if precision == Precision::F32 {
             return Some(
                 "the heliocentric cruise needs f64: in f32 a position near 2 au is rounded to \
-                 ~30 km at every step, which swamps what the thrust changes in a step (metres); \
-                 use an adapter with SHADER_F64 or --backend cpu"
+                 ~30 km at every step, which swamps what the thrust changes in a step (metres), \
+                 so it runs in f64 only: on an adapter with SHADER_F64, or on the CPU engine"
                     .to_string(),
             );
         }
