@@ -644,6 +644,19 @@ fn a_cruise_time_limit_before_the_deadline_is_noted() {
         ) && late.contains("at least 4425 days"),
         "{late}"
     );
+    // A deadline beyond the planets' elements: no advice the config would refuse (a cruise
+    // analyst's trial was told to raise a limit it could not).
+    let beyond = stderr(
+        &[
+            "integrator.time_limit_days=3000",
+            "target.deadline=\"2051-01-02T00:00:00 TDB\"",
+        ],
+        "beyond",
+    );
+    assert!(
+        beyond.contains("the limit can reach ") && !beyond.contains("raise the limit"),
+        "{beyond}"
+    );
     // The note travels with the run's files, as summary.parquet gave the probabilities as plain
     // values with intervals (a cruise trial); the report reads it from the stored config.
     let meta = dispersa::output::file_metadata(&dir.path().join("late/summary.parquet")).unwrap();

@@ -443,6 +443,12 @@ pub const MIN_PERIAPSIS_ALTITUDE_KM: f64 = 125.0;
 /// The end of 2050 (JD, TDB), where Standish's Table 1 elements stop holding.
 const JD_2050_END: f64 = 2_470_172.5;
 
+/// The longest `integrator.time_limit_days` from a departure at `epoch_jd` (TDB), to the
+/// end of the planets' elements, in whole days.
+pub fn max_limit_days(epoch_jd: f64) -> f64 {
+    (JD_2050_END - epoch_jd).floor()
+}
+
 impl CruiseConfig {
     /// `departure.epoch` as a Julian Date (TDB), within the span the cruise flies in:
     /// 311P's ephemeris starts at its elements' epoch, and the planets' elements hold for
@@ -571,6 +577,12 @@ impl CruiseConfig {
             }
         }
         self.choices_missing()?;
+        // First: the departure's span, the outages' count and the thrust noise's nodes are
+        // each checked over it (an infinite limit was refused as too many outages).
+        positive(
+            "integrator.time_limit_days",
+            self.integrator.time_limit_days,
+        )?;
         self.validate_departure()?;
         self.validate_spacecraft()?;
         self.validate_propulsion()?;
@@ -1158,10 +1170,18 @@ impl CruiseConfig {
                 "must be after departure.epoch",
             ));
         }
-        if epoch + self.integrator.time_limit_days > JD_2050_END {
+        // A limit that is not a number is named as such by the integrator's checks (an
+        // infinite one was refused here as ending too late: a cruise analyst's trial).
+        let limit = self.integrator.time_limit_days;
+        if limit.is_finite() && epoch + limit > JD_2050_END {
             return Err(ConfigError::key(
                 "integrator.time_limit_days",
-                "departure.epoch plus the time limit must end before 2051-01-01T00:00 TDB (the planets' elements hold for 1800-2050)",
+                format!(
+                    "departure.epoch plus the time limit must end by 2051-01-01T00:00 TDB (the \
+                     planets' elements hold for 1800-2050): at most {} days from this \
+                     departure, got {limit}",
+                    max_limit_days(epoch)
+                ),
             ));
         }
         Ok(())

@@ -96,16 +96,30 @@ impl Cruise {
         }
         let iso =
             |jd: f64| crate::physics::epoch::iso_from_mjd(crate::physics::epoch::mjd_from_jd(jd));
+        let short = deadline - epoch - limit;
+        let short = if short < 1.5 {
+            format!("{short:.2} days")
+        } else {
+            format!("{short:.0} days")
+        };
+        // The limit can reach the deadline only within the planets' elements (a cruise
+        // analyst's trial was advised a limit that the config then refused).
+        let (needed, most) = ((deadline - epoch).ceil(), config::max_limit_days(epoch));
+        let advice = if needed <= most {
+            format!("raise the limit to at least {needed:.0} days to measure them to the deadline")
+        } else {
+            format!(
+                "the limit can reach {most:.0} days at most (the planets' elements end with \
+                 2050), so a deadline after that is not measured"
+            )
+        };
         Some(format!(
-            "integrator.time_limit_days = {limit} ends the flights at {}, {:.0} days before \
+            "integrator.time_limit_days = {limit} ends the flights at {}, {short} before \
              target.deadline ({}): prob_rendezvous_by_deadline and prob_orbit_match_by_deadline \
              are over the flights whose outcome the limit settles, and their min and max bound \
-             them over the rest (timeouts that had not yet met the comet); raise the limit to at \
-             least {:.0} days to measure them to the deadline",
+             them over the rest (timeouts that had not yet met the comet); {advice}",
             iso(epoch + limit),
-            deadline - epoch - limit,
             self.cfg.target.deadline,
-            (deadline - epoch).ceil()
         ))
     }
 }
