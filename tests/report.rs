@@ -1389,6 +1389,25 @@ fn timed_out_samples_are_named_in_the_summary() {
         line_of(&stdout, "prob_skip_out").starts_with("none: no flight has an outcome for it"),
         "{stdout}"
     );
+    // Its interval in summary.parquet spans what the open flights could make it, 0 to 1, as
+    // the README says (it was null: an entry analyst's trial), with no mean.
+    {
+        use arrow_array::{Array, Float64Array, StringArray};
+        let b = common::first_batch(&out.join("summary.parquet"));
+        let metric = b.column_by_name("metric").unwrap();
+        let metric = metric.as_any().downcast_ref::<StringArray>().unwrap();
+        let k = (0..b.num_rows())
+            .find(|&k| metric.value(k) == "prob_skip_out")
+            .expect("its row");
+        let cell = |c: &str| {
+            let a = b.column_by_name(c).unwrap();
+            let a = a.as_any().downcast_ref::<Float64Array>().unwrap();
+            (!a.is_null(k)).then(|| a.value(k))
+        };
+        assert_eq!(cell("mean"), None);
+        assert_eq!((cell("ci_low"), cell("ci_high")), (Some(0.0), Some(1.0)));
+        assert_eq!((cell("min"), cell("max")), (Some(0.0), Some(1.0)));
+    }
     // The report says it too (the run alone did: a cruise analyst's trial).
     let rep = report(&opts(&out)).expect("report");
     let html = std::fs::read_to_string(rep.dir.join("report.html")).unwrap();

@@ -1196,20 +1196,20 @@ fn print_statistics(
                     row.unit
                 )
             }
+            // No flight to count: every sample failed, or timed out before its outcome was
+            // known; said rather than "NaN" (a review). Where the time limit left some open,
+            // what they could make it (the interval, 0 to 1 then, says no more).
+            (None, _) if row.metric.starts_with("prob_") && row.count == 0 => say!(
+                "  {:<w$} none: no flight has an outcome for it{}",
+                row.metric,
+                open_bounds(row)
+            ),
             (None, Some(lo)) => say!(
                 "  {:<w$} {:.5}  (95% CI {:.5} .. {:.5}){}",
                 row.metric,
                 row.mean.unwrap_or(f64::NAN),
                 lo,
                 row.ci_high.unwrap_or(f64::NAN),
-                open_bounds(row)
-            ),
-            // No flight to count: every sample failed, or timed out before its outcome was
-            // known; said rather than "NaN" (a review).
-            // No flight to count, but some the time limit left open: what they could make it.
-            (None, None) if row.metric.starts_with("prob_") && row.count == 0 => say!(
-                "  {:<w$} none: no flight has an outcome for it{}",
-                row.metric,
                 open_bounds(row)
             ),
             // A --nominal run's: the one flight's outcome, with no interval.

@@ -253,8 +253,9 @@ impl<'a> Accumulator<'a> {
             // cruise analyst's trial: P(propellant exhausted) 0.0021, interval 0.0004-0.0117,
             // and 0.038 once the 20 timeouts had flown on), and a probability by a deadline
             // past the limit read 1 with an interval of 0.98-1. The same as `w`'s when none is
-            // open. None where no flight settled it (no mean either: the bounds alone say it).
-            let (ci_low, ci_high) = if open == 0 || trials == 0 {
+            // open. Where none settled it, from 0 to 1 as the bounds (it was null, which the
+            // README does not say: an entry analyst's trial), with no mean.
+            let (ci_low, ci_high) = if open == 0 {
                 (w.ci_low, w.ci_high)
             } else {
                 (
