@@ -1522,6 +1522,15 @@ fn bplane_inputs_name_their_keys() {
         &["--set", "entry.asymptote_dec_deg=95.0"],
         "entry.asymptote_dec_deg",
     );
+    // Along the pole the B-plane's T axis has no direction (it landed 146 deg of longitude
+    // from an aim 1e-8 deg off it: an entry analyst's trial).
+    for pole in ["90.0", "-90.0"] {
+        expect_bad(
+            Some(BPLANE),
+            &["--set", &format!("entry.asymptote_dec_deg={pole}")],
+            "T axis (S x z) has no direction",
+        );
+    }
     // An aim whose hyperbola passes above the entry interface.
     expect_bad(
         Some(BPLANE),

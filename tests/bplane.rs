@@ -165,6 +165,49 @@ fn sampled_entry_states_reproduce_the_aim_and_the_mapped_covariance() {
     assert!((0.03..0.07).contains(&sd_fpa), "fpa sigma {sd_fpa}");
 }
 
+/// A later arrival meets the entry interface where the Earth has turned to by then: its
+/// longitude moves west by the rotation rate times the offset, its latitude and angles stay.
+/// On a planet that does not rotate it meets the same point (the frame turned with the offset
+/// there too, an entry analyst's trial: a 5 s sigma spread the entry 1.7 km east-west).
+#[test]
+fn the_time_of_flight_offset_turns_the_entry_point_only_on_a_rotating_planet() {
+    let [_, _, tof] = delivery();
+    for rotating in [true, false] {
+        let sc = Reentry::new(bplane_config(&[format!("planet.rotation={rotating}")]));
+        let p0 = sc.nominal().to_vec();
+        let mut late = p0.clone();
+        late[tof] += 100.0;
+        let (a, b) = (entry_of(&sc, &p0), entry_of(&sc, &late));
+        let lon = DERIVED_ENTRY
+            .iter()
+            .position(|&i| i == index("entry.longitude_deg"))
+            .unwrap();
+        // The rotation rate over 100 s: 7.292115e-5 rad/s, 0.41781 deg. Allowance 1e-6 deg:
+        // the frame's precession over 100 s moves it by about 1e-8 deg.
+        let want = if rotating {
+            -7.292_115e-5_f64.to_degrees() * 100.0
+        } else {
+            0.0
+        };
+        assert!(
+            ((b[lon] - a[lon]) - want).abs() < 1e-6,
+            "rotating {rotating}: {a:?} {b:?}"
+        );
+        if !rotating {
+            assert_eq!(a, b, "the same frame, the same entry state");
+        }
+        for k in (0..5).filter(|&k| k != lon) {
+            // The same point of the hyperbola on the same ellipsoid: the other values move
+            // only with the frame's precession over 100 s (measured 1.5e-8 deg in latitude,
+            // 1.2e-8 deg in azimuth).
+            assert!(
+                (b[k] - a[k]).abs() < 1e-7,
+                "rotating {rotating}, {k}: {a:?} {b:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_state_delivered_as_its_bplane_aim_maps_back_to_itself() {
     // The default config's entry state, turned into EME2000 at its epoch and delivered as an

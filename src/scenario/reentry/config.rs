@@ -813,6 +813,19 @@ impl ReentryConfig {
         within_deg("entry.asymptote_ra_deg", ra, 360.0)?;
         let dec = required("asymptote_dec_deg", e.asymptote_dec_deg)?;
         within_deg("entry.asymptote_dec_deg", dec, 90.0)?;
+        // T = unit(S x z) has no direction for an asymptote along the pole: the frame fell
+        // back to another axis, and an aim at +90 landed 146 deg of longitude from one at
+        // 89.99999999, with the right ascension ignored (an entry analyst's trial).
+        if dec.to_radians().cos() < 1e-9 {
+            return Err(ConfigError::key(
+                "entry.asymptote_dec_deg",
+                format!(
+                    "{dec} puts the asymptote along the Earth's pole, where the B-plane's T axis \
+                     (S x z) has no direction and B.T, B.R mean nothing; the B-plane convention \
+                     needs a declination off +-90"
+                ),
+            ));
+        }
         let bt = required("b_t_km", e.b_t_km)?;
         let br = required("b_r_km", e.b_r_km)?;
         if bt == 0.0 && br == 0.0 {

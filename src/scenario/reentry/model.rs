@@ -293,7 +293,7 @@ impl Model {
         consts[C_E2_EP] = consts[C_E2] / consts[C_E2_B];
         consts[C_G0] = G0_M_S2;
         if let Some(jd) = bplane_epoch_jd {
-            entry_state_from_delivery(&mut nominal, jd, consts[C_E2]);
+            entry_state_from_delivery(&mut nominal, jd, consts[C_E2], rotation);
         }
         let conv_pow = cfg.heating.convective == CONVECTIVE_DKR;
         (consts[C_CONV_K], consts[C_CONV_V], consts[C_CONV_N]) = if conv_pow {
@@ -493,7 +493,7 @@ impl Model {
     pub fn pack_input(&self, p: &mut Params, pert_z: Option<&[f64]>, row: &mut [f64]) {
         debug_assert_eq!(row.len(), self.input_len());
         if let Some(jd) = self.bplane_epoch_jd {
-            entry_state_from_delivery(p, jd, self.consts[C_E2]);
+            entry_state_from_delivery(p, jd, self.consts[C_E2], self.consts[C_OMEGA] != 0.0);
         }
         let a_eq = p[P_RADIUS];
         let (r0, v0) = self.entry_state(p);
@@ -800,11 +800,14 @@ impl Model {
 /// interface's geodetic altitude: the hyperbola of the asymptote and aim point
 /// (physics::bplane), turned into the Earth-fixed frame of the epoch plus the time-of-flight
 /// offset (physics::earth_orientation). The model's inertial frame is Earth-fixed at that
-/// instant, so the state needs no other rotation. An aim that passes above the interface gets
-/// a NaN flight path angle, which fails the sample.
-pub fn entry_state_from_delivery(p: &mut Params, epoch_jd_tdb: f64, e2: f64) {
+/// instant, so the state needs no other rotation. On a planet that does not rotate
+/// (`rotating` false) the frame is the epoch's whatever the offset: a later arrival meets the
+/// same entry point (it moved by the Earth's rotation rate, an entry analyst's trial). An aim
+/// that passes above the interface gets a NaN flight path angle, which fails the sample.
+pub fn entry_state_from_delivery(p: &mut Params, epoch_jd_tdb: f64, e2: f64, rotating: bool) {
     let a = p[P_RADIUS];
-    let m = earth_orientation::eme2000_to_earth_fixed(epoch_jd_tdb + p[P_TOF] / 86_400.0);
+    let offset_days = if rotating { p[P_TOF] / 86_400.0 } else { 0.0 };
+    let m = earth_orientation::eme2000_to_earth_fixed(epoch_jd_tdb + offset_days);
     let hyp = Hyperbola::from_bplane(
         radec_unit(p[P_RA], p[P_DEC]),
         p[P_VINF] * 1000.0,
