@@ -254,6 +254,20 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     // The sweep's draws are the run's (a review found the note missing here).
     run_notes.extend(draws.unphysical_notes(&sc, total as u64));
     run_notes.extend(stop_off_the_grid(&opts.fpa_deg, &angles));
+    // A sweep in radians (-0.24:-0.08 for -14 to -5 deg) skipped out at every angle with
+    // nothing asked, where `run` asks of such an angle (an entry analyst's trial): said where
+    // the steepest angle swept would be.
+    let steepest = angles.iter().copied().fold(f64::INFINITY, f64::min);
+    let radians = |a: &f64| crate::scenario::reentry::fpa_in_radians_note("", *a).is_some();
+    if angles.iter().all(radians) {
+        run_notes.extend(crate::scenario::reentry::fpa_in_radians_note(
+            &format!(
+                "--fpa-deg {}: every angle swept, the steepest {steepest} deg, grazes",
+                opts.fpa_deg
+            ),
+            steepest,
+        ));
+    }
     for note in &run_notes {
         eprintln!("dispersa: note: {note}");
     }
@@ -265,10 +279,10 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("{}_corridor", sc.cfg.run.name)));
-    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let mut notice = crate::run::stderr_notice;
     let _lock = claim_out_dir(&out_dir, DirKind::Corridor, opts.force, &mut notice)
         .map_err(ConfigError::Cli)?;
-    let mut notice = |m: String| eprintln!("dispersa: {m}");
+    let mut notice = crate::run::stderr_notice;
     let engine = Engine::select(opts.backend, opts.precision, &mut notice)?;
     for note in crate::scenario::Scenario::precision_notes(&sc, engine.info().precision) {
         notice(format!("note: {note}"));

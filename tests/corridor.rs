@@ -447,6 +447,39 @@ fn a_quiet_corridor_says_its_boundaries_on_stderr() {
     }
 }
 
+/// A sweep in radians is asked about, as a run's angle is: every angle of -0.24:-0.08 skipped
+/// out with nothing asked (an entry analyst's trial). A sweep in degrees is not.
+#[test]
+fn a_sweep_in_radians_is_asked_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = |range: &str, out: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["corridor", "configs/tianwen2_reentry.toml"])
+            .arg(format!("--fpa-deg={range}"))
+            .args([
+                "--samples-per-point",
+                "2",
+                "--backend",
+                "cpu",
+                "--quiet",
+                "--out",
+            ])
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(o.status.success(), "{err}");
+        err
+    };
+    let rad = stderr("-0.24:-0.16:0.08", "rad");
+    assert!(
+        rad.contains("was it given in radians? -0.24 rad is -13.75 deg"),
+        "{rad}"
+    );
+    let deg = stderr("-12:-11:1", "deg");
+    assert!(!deg.contains("radians"), "{deg}");
+}
+
 /// An entry under the drogue's Mach trigger at the interface at every swept angle is refused as
 /// a run is (exit 2, the key named, nothing written), judged at the sweep's two ends, not at
 /// the config's own angle, which the sweep replaces (a review: refused at -12 deg though the

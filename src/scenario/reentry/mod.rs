@@ -398,17 +398,11 @@ impl Scenario for Reentry {
                 v.diameter_m
             ));
         }
-        // An angle in radians reads as a grazing angle in degrees (-0.209 for -12 deg flew and
-        // skipped out with nothing said: an entry analyst's trial).
-        // Not 0 nor a climb, which no value in radians explains.
-        let radians = |f: &f64| (-1.0..-0.02).contains(f);
-        if let Some(fpa) = self.cfg.entry.flight_path_angle_deg.filter(radians) {
+        if let Some(fpa) = self.cfg.entry.flight_path_angle_deg {
             if !self.cfg.entry.bplane() {
-                notes.push(format!(
-                    "entry.flight_path_angle_deg = {fpa} deg grazes the interface (Apollo 11 \
-                     entered at -6.5 deg, Stardust at -8.2, Hayabusa at about -12): was it given \
-                     in radians? {fpa} rad is {} deg",
-                    crate::config::sig(fpa.to_degrees())
+                notes.extend(fpa_in_radians_note(
+                    &format!("entry.flight_path_angle_deg = {fpa} deg grazes"),
+                    fpa,
                 ));
             }
         }
@@ -766,4 +760,18 @@ pub fn drogue_trigger_key(g_switch: bool) -> &'static str {
     } else {
         "parachutes.drogue_deploy_mach"
     }
+}
+
+/// An entry angle in radians reads as a grazing angle in degrees (-0.209 for -12 deg flew and
+/// skipped out with nothing said: an entry analyst's trial): the note for `fpa` [deg], whose
+/// sentence starts with `what` (a config's angle, or the corridor's sweep), where it lies in
+/// (-1, -0.02). Not 0 nor a climb, which no value in radians explains.
+pub fn fpa_in_radians_note(what: &str, fpa: f64) -> Option<String> {
+    (-1.0..-0.02).contains(&fpa).then(|| {
+        format!(
+            "{what} the interface (Apollo 11 entered at -6.5 deg, Stardust at -8.2, Hayabusa \
+             at about -12): was it given in radians? {fpa} rad is {} deg",
+            crate::config::sig(fpa.to_degrees())
+        )
+    })
 }
