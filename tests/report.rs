@@ -1266,6 +1266,9 @@ fn landings_on_one_point_have_no_ellipse_and_no_containment() {
     };
     assert!(mean.is_null(row("footprint_containment")));
     assert!(mean.value(row("footprint_semi_major_km")) < 1e-3);
+    // Nor do its axes have a direction: the orientation is null too (it read 90 deg: a
+    // statistics review).
+    assert!(mean.is_null(row("footprint_orientation_deg")));
     let rep = report(&opts(&out)).expect("report");
     let html = check_report(&rep.dir, &rep.figures);
     assert!(

@@ -327,7 +327,9 @@ impl<'a> Accumulator<'a> {
                 (
                     "footprint_orientation_deg",
                     az,
-                    ellipse.map(|e| e.orientation_deg),
+                    ellipse
+                        .filter(|e| e.has_direction())
+                        .map(|e| e.orientation_deg),
                     none,
                 ),
                 (
@@ -360,7 +362,9 @@ impl<'a> Accumulator<'a> {
                     (
                         "footprint_target_orientation_deg",
                         az,
-                        about.map(|e| e.orientation_deg),
+                        about
+                            .filter(|e| e.has_direction())
+                            .map(|e| e.orientation_deg),
                         none,
                     ),
                 ]);

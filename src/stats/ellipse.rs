@@ -671,6 +671,13 @@ impl Ellipse {
         self.semi_minor_km >= 1e-3
     }
 
+    /// Whether its axes have a direction: a major axis of at least 1 m, as [`Self::has_area`]
+    /// asks of the minor (landings along one line have a direction and no area; identical
+    /// ones neither, and their orientation of 90 deg meant nothing: a statistics review).
+    pub fn has_direction(&self) -> bool {
+        self.semi_major_km >= 1e-3
+    }
+
     /// (x/a)^2 + (y/b)^2 of a point in the ellipse's axes on the tangent plane at the centre:
     /// at most 1 inside the ellipse.
     pub fn radius2(&self, lat_deg: f64, lon_deg: f64) -> f64 {
