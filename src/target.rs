@@ -27,9 +27,9 @@ use crate::engine::Engine;
 use crate::physics::geodesy::{east_north_km, moved_deg, radii_of_curvature_m};
 use crate::pipeline::Samples;
 use crate::scenario::reentry::{
-    Reentry, ReentryConfig, M_DROGUE_TIME, M_LAT, M_LON, M_PEAK_G, M_PEAK_Q, M_PEAK_QD,
-    M_TOUCHDOWN_SPEED, PARAM_NAMES, P_AZ, P_FPA, P_LAT, P_LON, P_VEL, STATUS_NAMES, ST_FAILED,
-    ST_LANDED,
+    Reentry, ReentryConfig, M_DROGUE_OPEN_Q, M_DROGUE_TIME, M_LAT, M_LON, M_MAIN_OPEN_Q,
+    M_MAIN_TIME, M_PEAK_G, M_PEAK_Q, M_PEAK_QD, M_TOUCHDOWN_SPEED, PARAM_NAMES, P_AZ, P_FPA, P_LAT,
+    P_LON, P_VEL, STATUS_NAMES, ST_FAILED, ST_LANDED,
 };
 use crate::scenario::SampleOutputs;
 use std::path::Path;
@@ -330,6 +330,11 @@ pub fn aim_with(
         };
         passes.push(pass);
         on_pass(passes.len(), &pass, keys);
+        if passes.len() == 1 {
+            if let Some(note) = target_in_radians_note(t_lat, t_lon, pass.miss_m()) {
+                eprintln!("dispersa: note: {note}");
+            }
+        }
         if pass.miss_m() <= AIM_TOLERANCE_M {
             let notes = aim_notes(&raw, keys, aim, passes[0].aim, cfg.entry.bplane());
             let nominal = aimed_nominal(&cfg, flown);
@@ -421,6 +426,23 @@ fn after_passes(err: AimError, what: &str, passes: &[Pass], keys: [&'static str;
     }
 }
 
+/// A target given in radians (0.733, 1.944 for 42.0 N, 111.4 E) was aimed into the Gulf of
+/// Guinea, with only the aimed entry's limit warnings to say so (an entry analyst's trial):
+/// asked where the config's own aim lands over 2,000 km from a target whose two values both
+/// lie within radians' range.
+fn target_in_radians_note(lat: f64, lon: f64, miss_m: f64) -> Option<String> {
+    let radians = lat.abs() <= std::f64::consts::FRAC_PI_2 && lon.abs() <= std::f64::consts::TAU;
+    (radians && miss_m > 2.0e6).then(|| {
+        format!(
+            "landing.target_lat_deg = {lat}, target_lon_deg = {lon} lie {:.0} km from where the \
+             config's aim lands: were they given in radians? They are {} deg and {} deg",
+            miss_m / 1000.0,
+            crate::config::sig(lat.to_degrees()),
+            crate::config::sig(lon.to_degrees())
+        )
+    })
+}
+
 /// The aimed nominal's entry state, peaks, and the limits it breaks, from its flight.
 fn aimed_nominal(cfg: &ReentryConfig, (p, o): Flight) -> AimedNominal {
     let (peak_g, peak_q) = (
@@ -464,6 +486,39 @@ fn aimed_nominal(cfg: &ReentryConfig, (p, o): Flight) -> AimedNominal {
              descent)",
             crate::scenario::reentry::drogue_trigger_key(g_switch)
         ));
+    }
+    // The canopies' rated opening loads and a main that never opens, as the run's outputs say
+    // them (an aim whose drogue opened at 1,344 Pa against a 1,000 Pa rating, and one that
+    // landed under the drogue alone, were printed with nothing said: an entry analyst's trial).
+    if let Some(pc) = &cfg.parachutes {
+        for (q, limit, key) in [
+            (M_DROGUE_OPEN_Q, pc.drogue_q_limit_pa, "drogue_q_limit_pa"),
+            (M_MAIN_OPEN_Q, pc.main_q_limit_pa, "main_q_limit_pa"),
+        ] {
+            let (Some(q), Some(limit)) = (o.metrics[q], limit) else {
+                continue;
+            };
+            if q > limit {
+                warnings.push(format!(
+                    "the aimed nominal's {} opens at {q:.0} Pa, above parachutes.{key} = {} Pa",
+                    if key.starts_with("drogue") {
+                        "drogue"
+                    } else {
+                        "main"
+                    },
+                    crate::config::sig(limit)
+                ));
+            }
+        }
+        let main = pc.main_deploy_altitude_km.is_some();
+        if main && o.metrics[M_DROGUE_TIME].is_some() && o.metrics[M_MAIN_TIME].is_none() {
+            let speed = o.metrics[M_TOUCHDOWN_SPEED].unwrap_or(f64::NAN);
+            warnings.push(format!(
+                "the aimed nominal lands under the drogue alone at {speed:.0} m/s, before its \
+                 main opens (parachutes.main_delay_s outlasts the fall, or the main's trigger \
+                 lies near the terrain)"
+            ));
+        }
     }
     AimedNominal {
         entry: [p[P_LAT], p[P_LON], p[P_VEL], p[P_FPA], p[P_AZ]],
@@ -906,6 +961,19 @@ fn fly_nominal(cfg: &ReentryConfig) -> Result<(Flight, Option<String>), AimError
 
 #[cfg(test)]
 mod tests {
+    /// A target in radians far from the aim's landing is asked about; the same miss of a
+    /// target in degrees, or a radian-sized target the aim lands near, is not.
+    #[test]
+    fn a_target_in_radians_far_from_the_aim_is_asked_about() {
+        let note = super::target_in_radians_note(0.733, 1.944, 11.5e6).expect("a note");
+        assert!(
+            note.contains("11500 km") && note.contains("They are 42 deg and 111.4 deg"),
+            "{note}"
+        );
+        assert_eq!(super::target_in_radians_note(42.0, 111.4, 11.5e6), None);
+        assert_eq!(super::target_in_radians_note(0.5, 1.0, 50e3), None);
+    }
+
     #[test]
     fn the_overrides_are_written_where_a_person_would_and_line_endings_kept() {
         let text = "[entry]\r\nlatitude_deg = 40.0 # aim\r\n\r\n[landing]\r\ntarget_lon_deg = 111.4   # site\r\n";

@@ -872,6 +872,27 @@ fn parachutes_that_never_open_are_said_and_warned_of() {
         "{:?}",
         shipped.nominal.warnings
     );
+    // A drogue rated below its opening load, and a main whose delay outlasts the fall, are
+    // warned of too, as the run's outputs say them (an entry analyst's trial: both aimed with
+    // nothing said).
+    for (set, says) in [
+        (
+            "parachutes.drogue_q_limit_pa=1000",
+            "the aimed nominal's drogue opens at ",
+        ),
+        (
+            "parachutes.main_delay_s=600",
+            "the aimed nominal lands under the drogue alone at ",
+        ),
+    ] {
+        let aimed =
+            dispersa::target::aim(std::path::Path::new(config), &[set.to_string()]).expect("aims");
+        assert!(
+            aimed.nominal.warnings.iter().any(|w| w.starts_with(says)),
+            "{set}: {:?}",
+            aimed.nominal.warnings
+        );
+    }
 }
 
 /// A wind profile row between the nodes the wind is sampled at, which they miss, is noted

@@ -59,6 +59,7 @@ pub const M_MAIN_OPEN_Q: usize = col("main_open_dynamic_pressure_pa");
 pub const M_LAT: usize = col("landing_lat_deg");
 pub const M_LON: usize = col("landing_lon_deg");
 pub const M_DROGUE_TIME: usize = col("drogue_time_s");
+pub const M_MAIN_TIME: usize = col("main_time_s");
 pub const M_TOUCHDOWN_SPEED: usize = col("touchdown_speed_m_s");
 
 pub const STATUS_NAMES: [&str; 5] = [
