@@ -175,6 +175,27 @@ pub fn stop_off_the_grid(spec: &str, angles: &[f64]) -> Option<String> {
     })
 }
 
+/// A risk that reads as a slip, noted (an entry analyst's trial ran 0.9973, a confidence
+/// level, and 0.135, the default's percentage, silently as 99.73 % and 13.5 % risks): from 0.5,
+/// a confidence for its complement; from 0.1, a percentage for its hundredth.
+fn risk_note(risk: f64) -> Option<String> {
+    if risk >= 0.5 {
+        Some(format!(
+            "--risk {risk} accepts an angle where a sample fails that often: was it given as a \
+             confidence level? The risk is its complement, {}",
+            crate::config::sig(1.0 - risk)
+        ))
+    } else if risk >= 0.1 {
+        Some(format!(
+            "--risk {risk} is {} %: was it given in percent? {risk} % is {}",
+            crate::config::sig(risk * 100.0),
+            crate::config::sig(risk / 100.0)
+        ))
+    } else {
+        None
+    }
+}
+
 /// The most trajectories (angles x samples per point) one corridor flies: ~10 GB of outputs.
 pub const MAX_CORRIDOR_TRAJECTORIES: u64 = 10_000_000;
 
@@ -254,6 +275,7 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     // The sweep's draws are the run's (a review found the note missing here).
     run_notes.extend(draws.unphysical_notes(&sc, total as u64));
     run_notes.extend(stop_off_the_grid(&opts.fpa_deg, &angles));
+    run_notes.extend(risk_note(opts.risk));
     // A sweep in radians (-0.24:-0.08 for -14 to -5 deg) skipped out at every angle with
     // nothing asked, where `run` asks of such an angle (an entry analyst's trial): said where
     // the steepest angle swept would be.
@@ -799,5 +821,25 @@ impl Corridor {
         // 0.7999999999999998, a review).
         let w = ((self.shallow.deg? - self.steep.deg?) * 1e9).round() / 1e9;
         (w >= 0.0).then_some(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::risk_note;
+
+    /// A confidence level or a percentage given as the risk is asked about; a risk as the
+    /// default's, or a plain 5 %, is not.
+    #[test]
+    fn a_risk_that_reads_as_a_slip_is_noted() {
+        let conf = risk_note(0.9973).expect("a note");
+        assert!(
+            conf.contains("confidence level") && conf.contains("its complement, 0.0027"),
+            "{conf}"
+        );
+        let pct = risk_note(0.135).expect("a note");
+        assert!(pct.contains("in percent? 0.135 % is 0.00135"), "{pct}");
+        assert_eq!(risk_note(0.00135), None);
+        assert_eq!(risk_note(0.05), None);
     }
 }

@@ -2782,6 +2782,12 @@ fn unit_slips_within_a_keys_bounds_are_noted() {
             "parachutes.main_deploy_altitude_km=3000",
             "(was it given in m? 3000 m is 3 km)",
         ),
+        // A radius for an altitude, the README's own example (an entry analyst's trial).
+        (
+            "entry.altitude_km=6503.137",
+            "given as a radius from the Earth's centre? the interface is an altitude above the \
+             ellipsoid: 6503.137 km less the equatorial radius 6,378.137 km is 125 km)",
+        ),
     ] {
         expect_bad(Some(DEFAULT), &["--set", set], said);
     }

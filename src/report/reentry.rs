@@ -279,10 +279,17 @@ pub(super) fn reentry_figures(
                 }
             ),
             (true, false) => format!("1 in {stride} of {} landing points drawn", pts.len()),
-            (false, true) => format!(
-                "{} landing points, the {n_out} outside the ellipse as triangles",
-                pts.len()
-            ),
+            (false, true) => match n_out {
+                0 => format!("{} landing points, none outside the ellipse", pts.len()),
+                1 => format!(
+                    "{} landing points, the 1 outside the ellipse as a triangle",
+                    pts.len()
+                ),
+                _ => format!(
+                    "{} landing points, the {n_out} outside the ellipse as triangles",
+                    pts.len()
+                ),
+            },
             (false, false) => format!("{} landing point(s)", pts.len()),
         };
         let (outline, centre, label, ell_text) = match ellipse {

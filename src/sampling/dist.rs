@@ -298,7 +298,8 @@ impl MultiNormal {
                     if s.is_nan() || s <= 0.0 {
                         return Err(format!(
                             "covariance matrix is not positive definite: Cholesky pivot {k} \
-                             is {s:e} (the leading {k}x{k} block is not positive definite)",
+                             is {} (the leading {k}x{k} block is not positive definite)",
+                            crate::config::sig(s),
                             k = i + 1
                         ));
                     }

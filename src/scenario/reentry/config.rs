@@ -911,9 +911,21 @@ impl ReentryConfig {
             // A value in metres is 1,000 times the kilometres (an entry analyst's trial gave
             // 200000 for 200 km and was told only the bound).
             let metres = in_metres(e_alt, 50.0, MAX_ENTRY_ALTITUDE_KM);
+            // A radius for an altitude (6,503.137 km, the README's own example of a + 125 km)
+            // was told only the bound (an entry analyst's trial).
+            let radius = if metres.is_empty() && (6_300.0..7_400.0).contains(&e_alt) {
+                format!(
+                    " (was it given as a radius from the Earth's centre? the interface is an \
+                     altitude above the ellipsoid: {e_alt} km less the equatorial radius \
+                     6,378.137 km is {} km)",
+                    crate::config::sig(e_alt - 6_378.137)
+                )
+            } else {
+                String::new()
+            };
             return Err(ConfigError::key(
                 "entry.altitude_km",
-                format!("must be at most {MAX_ENTRY_ALTITUDE_KM} km{metres}"),
+                format!("must be at most {MAX_ENTRY_ALTITUDE_KM} km{metres}{radius}"),
             ));
         }
         self.choices_missing()?;
