@@ -863,6 +863,13 @@ fn degenerate_runs_still_get_a_report() {
     let rep = report(&opts(&r1)).expect("report of one sample");
     assert!(rep.figures.iter().any(|f| f == "footprint"));
     let html = check_report(&rep.dir, &rep.figures);
+    // Its histograms give the one value, with no percentile called an estimate from the
+    // samples (an entry analyst's trial).
+    assert!(
+        html.contains("The undispersed flight of a --nominal run (landed 1): one value, ")
+            && !html.contains("99.865th percentile"),
+        "the nominal's histogram captions"
+    );
     // The wind figure of a --nominal run draws no sigma bands, and says why (its caption said
     // "none in --nominal runs" beside the bands, a new-user trial).
     assert!(

@@ -104,7 +104,12 @@ pub(super) fn cruise_figures(
                  not the distance to a line; {dry} of them ran dry"
             )
         };
-        if let Some(p) = ctx.summary_value("propellant_used_kg", "p99865") {
+        // Not for a --nominal run's one flight, which has no distribution.
+        let nominal = ctx.t.meta("dispersa.nominal") == Some("true");
+        if let Some(p) = ctx
+            .summary_value("propellant_used_kg", "p99865")
+            .filter(|_| !nominal)
+        {
             markers.push(Marker::guide(p, format!("99.865th percentile {p:.1} kg")));
         }
         figs.push(Figure {

@@ -1169,7 +1169,18 @@ impl RunContext<'_> {
             values.len(),
             self.status_mix(metric)?
         );
-        if let Some(p) = self.summary_value(metric, "p99865") {
+        // A --nominal run's one undispersed flight has no distribution: its value alone, with
+        // no percentile marked as "an estimate from these samples" (an entry analyst's trial).
+        let nominal = self.t.meta("dispersa.nominal") == Some("true");
+        if nominal {
+            caption = format!(
+                "The undispersed flight of a --nominal run ({}): one value, {}, with no \
+                 distribution to estimate a percentile or a bound from.",
+                self.status_mix(metric)?,
+                sig(values[0])
+            );
+        }
+        if let Some(p) = self.summary_value(metric, "p99865").filter(|_| !nominal) {
             markers.push(Marker::guide(p, format!("99.865th percentile {}", sig(p))));
             // The percentile is an estimate; the bound a review reads is the tolerance bound,
             // said beside it (a review-package trial read 50.45 g at 2,000 samples, where
