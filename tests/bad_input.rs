@@ -2771,6 +2771,20 @@ fn unit_slips_within_a_keys_bounds_are_noted() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("times vehicle.diameter_m"), "{err}");
+    // A g limit in m/s^2 under the bound (60 g as 588.4) flies with a note; the ballistic
+    // benchmark's 200 g, set to count no sample, has none (an entry analyst's trial).
+    for (g, said) in [("588.4", true), ("200", false)] {
+        let (code, err, _, _dir) = run_with(
+            Some(DEFAULT),
+            &["--nominal", "--set", &format!("events.g_limit={g}")],
+        );
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            err.contains("was it given in m/s^2? 588.4 m/s^2 is 60 g"),
+            said,
+            "{g}: {err}"
+        );
+    }
     // Altitudes in metres beyond their key's bound are refused with the hint (an entry
     // analyst's 200000 for 200 km was told the bound alone).
     for (set, said) in [

@@ -1809,6 +1809,10 @@ pub const MAX_CD: f64 = 10.0;
 /// The highest `events.g_limit` accepted [g]: Galileo's probe peaked near 230 g, and above
 /// 1,000 g no entry flies; a limit in m/s^2 (60,000 for about 6,000 g) counted no sample.
 pub const MAX_G_LIMIT: f64 = 1_000.0;
+/// An `events.g_limit` above this [g] is accepted with a note asking whether it was given in
+/// m/s^2: above Galileo's 230 g, and above the 200 g that the ballistic benchmark sets to
+/// count no sample.
+pub const G_LIMIT_NOTED: f64 = 250.0;
 
 /// Why a drag coefficient is outside [`MIN_CD`, `MAX_CD`], or None.
 fn cd_out_of_range(cd: f64) -> Option<String> {

@@ -398,6 +398,16 @@ impl Scenario for Reentry {
                 v.diameter_m
             ));
         }
+        // A limit in m/s^2 under the bound (588.4 for 60 g) was accepted with nothing said, and
+        // no sample exceeded it (an entry analyst's trial); above Galileo's 230 g it is asked.
+        let g = self.cfg.events.g_limit;
+        if g > G_LIMIT_NOTED {
+            notes.push(format!(
+                "events.g_limit = {g} g is above any entry flown (Galileo's probe peaked near \
+                 230 g; Stardust's capsule near 34 g): was it given in m/s^2? {g} m/s^2 is {} g",
+                crate::config::sig(g / crate::physics::constants::G0_M_S2)
+            ));
+        }
         if let Some(fpa) = self.cfg.entry.flight_path_angle_deg {
             if !self.cfg.entry.bplane() {
                 notes.extend(fpa_in_radians_note(
