@@ -176,16 +176,17 @@ pub fn stop_off_the_grid(spec: &str, angles: &[f64]) -> Option<String> {
 }
 
 /// A risk that reads as a slip, noted (an entry analyst's trial ran 0.9973, a confidence
-/// level, and 0.135, the default's percentage, silently as 99.73 % and 13.5 % risks): from 0.5,
-/// a confidence for its complement; from 0.1, a percentage for its hundredth.
+/// level, and 0.135, the default's percentage, silently as 99.73 % and 13.5 % risks): above
+/// 0.5, a confidence for its complement; from 0.12, a percentage for its hundredth (a plain
+/// 10 % risk is not asked about: a review).
 fn risk_note(risk: f64) -> Option<String> {
-    if risk >= 0.5 {
+    if risk > 0.5 {
         Some(format!(
             "--risk {risk} accepts an angle where a sample fails that often: was it given as a \
              confidence level? The risk is its complement, {}",
             crate::config::sig(1.0 - risk)
         ))
-    } else if risk >= 0.1 {
+    } else if risk >= 0.12 {
         Some(format!(
             "--risk {risk} is {} %: was it given in percent? {risk} % is {}",
             crate::config::sig(risk * 100.0),
@@ -268,7 +269,13 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     // file's dispersa.run_notes, as a run's (a fuzzing trial found the RK4 and the 16 km/s
     // notes missing here).
     let mut run_notes = raw.unused_override_notes(crate::config::Flights::SweptAngle);
-    run_notes.extend(crate::scenario::Scenario::run_notes(&sc));
+    // Not the config's own angle's radians note: the sweep replaces that angle, and its own
+    // note is below (a review found both, or the config's beside a sweep in degrees).
+    run_notes.extend(
+        crate::scenario::Scenario::run_notes(&sc)
+            .into_iter()
+            .filter(|n| !n.starts_with("entry.flight_path_angle_deg = ")),
+    );
     run_notes.extend(crate::scenario::off_centre_notes(&sc, |p| {
         p == FPA || raw.overrides_path(p)
     }));
@@ -841,5 +848,7 @@ mod tests {
         assert!(pct.contains("in percent? 0.135 % is 0.00135"), "{pct}");
         assert_eq!(risk_note(0.00135), None);
         assert_eq!(risk_note(0.05), None);
+        assert_eq!(risk_note(0.1), None);
+        assert!(risk_note(0.5).is_some_and(|n| n.contains("in percent")));
     }
 }

@@ -83,7 +83,10 @@ pub fn install() {
                     // The signal's name first: the hint reads the manifest and the parts'
                     // footers, which on a large run or a slow file system can outlast the wait
                     // (a review found the whole line lost at 5,000 parts).
-                    let _ = write!(std::io::stderr(), "{newline}dispersa: stopped by {name}");
+                    let _ = write!(
+                        std::io::stderr(),
+                        "{newline}dispersa: error: stopped by {name}"
+                    );
                     let rest = hint().map_or(String::new(), |h| format!(": {h}"));
                     let _ = writeln!(std::io::stderr(), "{rest}");
                     let _ = done.send(());

@@ -184,11 +184,6 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
     };
     let scenario = build_scenario(&raw)?;
     let run_cfg = scenario.run_config();
-    if let (true, Some(s)) = (opts.nominal, opts.seed) {
-        // Nothing is drawn: the seed, which a cruise analyst gave beside --nominal, is unused,
-        // as --samples is (below).
-        eprintln!("dispersa: note: --nominal draws nothing at random; --seed {s} is not used");
-    }
     let samples = match (opts.nominal, opts.samples) {
         (true, Some(n)) if n != 1 => {
             eprintln!(
@@ -214,6 +209,20 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
         crate::config::Flights::Samples
     });
     notes.extend(scenario.run_notes());
+    // Nothing is drawn: the seed, which a cruise analyst gave beside --nominal, is unused (in
+    // the files' notes too, as every note is: a review).
+    if opts.nominal {
+        if let Some(s) = opts.seed {
+            notes.push(format!(
+                "--nominal draws nothing at random; --seed {s} is not used"
+            ));
+        } else if given.overrides_path("run.seed") {
+            notes.push(format!(
+                "--nominal draws nothing at random; --set run.seed = {} is not used",
+                run_cfg.seed
+            ));
+        }
+    }
     if !opts.nominal {
         notes.extend(crate::scenario::off_centre_notes(scenario.as_ref(), |p| {
             given.overrides_path(p)

@@ -504,9 +504,10 @@ fn too_many_thrust_noise_nodes_names_the_time_limit_too() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("`integrator.time_limit_days`"), "{err}");
     // With the most it can be from the shipped departure (2027-11-20: 8,442 days to the end
-    // of 2050), and an infinite limit named as not a number (it was refused as too long: a
-    // cruise analyst's trial).
-    assert!(err.contains("at most 8442 days"), "{err}");
+    // of 2050, above the 20 years, 7,305 days, that every cruise is held to: a review), and an
+    // infinite limit named as not a number (it was refused as too long: a cruise analyst's
+    // trial).
+    assert!(err.contains("at most 7305 days"), "{err}");
     let (code, err, _, _dir) = run_with(Some(cruise), &["--set", "integrator.time_limit_days=inf"]);
     assert_eq!(code, 2, "{err}");
     assert!(

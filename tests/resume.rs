@@ -538,7 +538,7 @@ fn a_stopped_run_says_where_its_parts_are_and_dies_by_the_signal() {
             partial.display()
         );
         let count = said
-            .split_once(&format!("dispersa: stopped by {name}: the "))
+            .split_once(&format!("dispersa: error: stopped by {name}: the "))
             .and_then(|(_, rest)| rest.split_once(&kept))
             .map(|(n, _)| n.parse::<u64>());
         assert!(

@@ -238,9 +238,12 @@ pub fn main_with(cli: Cli) -> i32 {
                         } else {
                             format!("every one of the {} samples failed", report.samples)
                         };
+                        // The status counts are there, and a probability the failures settle
+                        // (bplane mode's prob_no_capture: a review).
                         eprintln!(
-                            "dispersa: error: {what}, so the statistics hold no values; the \
-                             inputs, and why each failed (the failure_reason column), are in {}",
+                            "dispersa: error: {what}: summary.parquet holds the status counts \
+                             but no metric or footprint values; the inputs, and why each \
+                             failed (the failure_reason column), are in {}",
                             report.samples_at.display()
                         );
                         return 1;

@@ -272,10 +272,10 @@ pub(super) fn reentry_figures(
                 "1 in {stride} of the {} landing points inside the ellipse drawn, and {} outside \
                  it (triangles)",
                 inside.len(),
-                if n_out == 1 {
-                    "the 1".to_string()
-                } else {
-                    format!("all {n_out}")
+                match n_out {
+                    0 => "none".to_string(),
+                    1 => "the 1".to_string(),
+                    _ => format!("all {n_out}"),
                 }
             ),
             (true, false) => format!("1 in {stride} of {} landing points drawn", pts.len()),

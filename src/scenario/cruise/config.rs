@@ -443,11 +443,14 @@ pub const MIN_PERIAPSIS_ALTITUDE_KM: f64 = 125.0;
 /// The end of 2050 (JD, TDB), where Standish's Table 1 elements stop holding.
 const JD_2050_END: f64 = 2_470_172.5;
 
-/// The longest `integrator.time_limit_days` from a departure at `epoch_jd` (TDB), to the
-/// end of the planets' elements, in whole days.
+/// The longest `integrator.time_limit_days` accepted for a departure at `epoch_jd` (TDB), in
+/// whole days: to the end of the planets' elements, and at most [`MAX_LIMIT_DAYS`].
 pub fn max_limit_days(epoch_jd: f64) -> f64 {
-    (JD_2050_END - epoch_jd).floor()
+    (JD_2050_END - epoch_jd).floor().min(MAX_LIMIT_DAYS)
 }
+
+/// The longest time limit of any cruise: 20 years [days].
+pub const MAX_LIMIT_DAYS: f64 = 20.0 * 365.25;
 
 impl CruiseConfig {
     /// `departure.epoch` as a Julian Date (TDB), within the span the cruise flies in:
@@ -1178,8 +1181,8 @@ impl CruiseConfig {
                 "integrator.time_limit_days",
                 format!(
                     "departure.epoch plus the time limit must end by 2051-01-01T00:00 TDB (the \
-                     planets' elements hold for 1800-2050): at most {} days from this \
-                     departure, got {limit}",
+                     planets' elements hold for 1800-2050), and a cruise flies at most 20 \
+                     years: at most {} days from this departure, got {limit}",
                     max_limit_days(epoch)
                 ),
             ));
@@ -1349,7 +1352,7 @@ impl CruiseConfig {
                 "must be at most 5 days",
             ));
         }
-        if i.time_limit_days > 20.0 * 365.25 {
+        if i.time_limit_days > MAX_LIMIT_DAYS {
             return Err(ConfigError::key(
                 "integrator.time_limit_days",
                 format!("{} days: at most 20 years", i.time_limit_days),

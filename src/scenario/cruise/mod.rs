@@ -109,8 +109,8 @@ impl Cruise {
             format!("raise the limit to at least {needed:.0} days to measure them to the deadline")
         } else {
             format!(
-                "the limit can reach {most:.0} days at most (the planets' elements end with \
-                 2050), so a deadline after that is not measured"
+                "the limit can reach {most:.0} days at most (20 years, and the planets' \
+                 elements end with 2050), so a deadline after that is not measured"
             )
         };
         Some(format!(

@@ -913,12 +913,13 @@ impl ReentryConfig {
             let metres = in_metres(e_alt, 50.0, MAX_ENTRY_ALTITUDE_KM);
             // A radius for an altitude (6,503.137 km, the README's own example of a + 125 km)
             // was told only the bound (an entry analyst's trial).
-            let radius = if metres.is_empty() && (6_300.0..7_400.0).contains(&e_alt) {
+            let above = e_alt - 6_378.137;
+            let radius = if metres.is_empty() && above > 50.0 && above <= MAX_ENTRY_ALTITUDE_KM {
                 format!(
                     " (was it given as a radius from the Earth's centre? the interface is an \
                      altitude above the ellipsoid: {e_alt} km less the equatorial radius \
                      6,378.137 km is {} km)",
-                    crate::config::sig(e_alt - 6_378.137)
+                    crate::config::sig(above)
                 )
             } else {
                 String::new()
