@@ -775,6 +775,12 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         crate::output::join_engine_labels(&mut metadata, &sources);
     }
     let engines_joined = crate::output::joined_value(&metadata, "dispersa.adapter");
+    // The inputs derived from others (bplane mode's entry state) are NaN where there is none.
+    let derived: Vec<&str> = sc
+        .derived_params()
+        .into_iter()
+        .map(|i| sc.param_names()[i])
+        .collect();
     let input_cols: Vec<ColumnSpec> = prep
         .draws
         .sampler
@@ -783,6 +789,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         .map(|p| ColumnSpec {
             name: crate::scenario::column_name(p),
             unit: unit_of_path(p),
+            may_be_nan: derived.contains(&p.as_str()),
         })
         .collect();
     let output_cols: Vec<ColumnSpec> = sc
@@ -791,6 +798,7 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         .map(|(n, u)| ColumnSpec {
             name: n.to_string(),
             unit: u.to_string(),
+            may_be_nan: false,
         })
         .collect();
     let mut text_cols: Vec<ColumnSpec> = sc
@@ -799,11 +807,13 @@ pub fn execute(prep: &Prepared, engine: &Engine, quiet: bool) -> Result<RunRepor
         .map(|(n, _)| ColumnSpec {
             name: n.to_string(),
             unit: "ISO 8601, TDB".into(),
+            may_be_nan: false,
         })
         .collect();
     text_cols.push(ColumnSpec {
         name: "failure_reason".into(),
         unit: "text".into(),
+        may_be_nan: false,
     });
     // Each column's unit in the file's key-value metadata too, one `column=unit` a line: the
     // fields' own unit metadata lives in ARROW:schema, which DuckDB's parquet_schema() and

@@ -688,6 +688,7 @@ fn samples_parquet_is_written_in_bounded_row_groups_and_read_back_by_column() {
     let spec = |n: &str| ColumnSpec {
         name: n.into(),
         unit: "1".into(),
+        may_be_nan: false,
     };
     let mut w =
         SamplesWriter::create(&path, &[spec("x")], &[spec("a"), spec("b")], &[], &[]).unwrap();

@@ -206,7 +206,16 @@ pub fn field(name: &str, dt: DataType, nullable: bool, unit: Option<&str>) -> Fi
 /// repeat, and hashing every value into a dictionary the writer then abandons was 4 % of the
 /// CPU time of a 100,000-sample f32 run on lavapipe (perf), where the host's share counts.
 pub fn properties(metadata: &[(String, String)]) -> WriterProperties {
-    WriterProperties::builder()
+    properties_with(metadata, &[])
+}
+
+/// [`properties`], with no statistics for the columns `nan_columns` (float columns that may
+/// hold NaN). The writer's min and max leave NaN out, and the format has no count of them to
+/// say it is there, so DuckDB took the statistics to mean no NaN: in a bplane run whose 412
+/// of 1,200 deliveries missed the interface, `where isnan(entry_flight_path_angle_deg)` counted
+/// 0 (pyarrow and polars 412; a notebook user's trial). Without statistics it reads them.
+pub fn properties_with(metadata: &[(String, String)], nan_columns: &[String]) -> WriterProperties {
+    let mut b = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(1).expect("valid zstd level"),
         ))
@@ -218,8 +227,14 @@ pub fn properties(metadata: &[(String, String)]) -> WriterProperties {
                 .iter()
                 .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
                 .collect(),
-        ))
-        .build()
+        ));
+    for c in nan_columns {
+        b = b.set_column_statistics_enabled(
+            ColumnPath::from(c.as_str()),
+            parquet::file::properties::EnabledStatistics::None,
+        );
+    }
+    b.build()
 }
 
 /// A schema with the run's metadata on it as well: readers that restore the Arrow schema from
@@ -229,10 +244,13 @@ pub fn with_run_metadata(schema: Schema, metadata: &[(String, String)]) -> Arc<S
     Arc::new(schema.with_metadata(metadata.iter().cloned().collect()))
 }
 
-/// One Float64 column of samples.parquet: name, unit.
+/// One Float64 column of samples.parquet: name, unit, and whether it may hold NaN (bplane
+/// mode's entry state of a delivery that misses the interface), which gets no statistics
+/// ([`properties_with`]).
 pub struct ColumnSpec {
     pub name: String,
     pub unit: String,
+    pub may_be_nan: bool,
 }
 
 /// Streams samples.parquet: `sample`, the dispersed inputs, the outputs, `status`.
@@ -282,11 +300,18 @@ impl SamplesWriter {
     ) -> Result<Self, OutputError> {
         let schema = with_run_metadata(samples_schema(inputs, outputs, texts), metadata);
         let file = File::create(path).map_err(io(format!("creating {}", path.display())))?;
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties(metadata)))
-            .map_err(|source| OutputError::Parquet {
+        let nan: Vec<String> = inputs
+            .iter()
+            .filter(|c| c.may_be_nan)
+            .map(|c| c.name.clone())
+            .collect();
+        let props = properties_with(metadata, &nan);
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|source| {
+            OutputError::Parquet {
                 action: format!("starting {}", path.display()),
                 source,
-            })?;
+            }
+        })?;
         Ok(SamplesWriter {
             writer,
             path: path.to_path_buf(),

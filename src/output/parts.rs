@@ -6,7 +6,7 @@
 //! with its checksum survived a kill -9 or a power loss whole. `--resume` continues from them;
 //! a shard keeps them as its data; an unsharded run joins them into samples.parquet.
 
-use super::{io, manifest, properties, OutputError};
+use super::{io, manifest, OutputError};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ARROW_SCHEMA_META_KEY;
@@ -341,11 +341,25 @@ fn encode_again(
 ) -> Result<(), OutputError> {
     let mut writer: Option<ArrowWriter<std::fs::File>> = None;
     let mut schema = None;
+    let mut no_statistics: Vec<String> = Vec::new();
     for part in parts {
         let file = std::fs::File::open(&part.path)
             .map_err(io(format!("opening {}", part.path.display())))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(pq(format!("reading {}", part.path.display())))?
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(pq(format!("reading {}", part.path.display())))?;
+        // The columns the parts were written without statistics (those that may hold NaN:
+        // `properties_with`), written so again.
+        if no_statistics.is_empty() {
+            if let Some(rg) = builder.metadata().row_groups().first() {
+                no_statistics = rg
+                    .columns()
+                    .iter()
+                    .filter(|c| c.statistics().is_none())
+                    .map(|c| c.column_path().string())
+                    .collect();
+            }
+        }
+        let reader = builder
             .with_batch_size(super::ROW_GROUP_ROWS)
             .build()
             .map_err(pq(format!("reading {}", part.path.display())))?;
@@ -363,8 +377,9 @@ fn encode_again(
             if writer.is_none() {
                 let f = std::fs::File::create(tmp)
                     .map_err(io(format!("creating {}", tmp.display())))?;
+                let props = super::properties_with(metadata, &no_statistics);
                 writer = Some(
-                    ArrowWriter::try_new(f, s.clone(), Some(properties(metadata)))
+                    ArrowWriter::try_new(f, s.clone(), Some(props))
                         .map_err(pq(format!("starting {}", dest.display())))?,
                 );
             }
@@ -412,6 +427,7 @@ mod tests {
         let spec = |n: &str, u: &str| ColumnSpec {
             name: n.into(),
             unit: u.into(),
+            may_be_nan: false,
         };
         let path = dir.join(part_name(first));
         let meta = vec![("dispersa.seed".to_string(), "7".to_string())];
