@@ -470,6 +470,32 @@ fn shards_of_two_precisions_are_refused_and_mixed_engines_named() {
     // The report names both engines too (it named shard 0's, a new-user trial).
     let html = std::fs::read_to_string(out.join("_report").join("report.html")).unwrap();
     assert!(html.contains("cpu; gpu"), "the report names one backend");
+    // Not inside the dataset where its readers would take the report's files for data (a
+    // notebook user's trial: --out DATASET/figs stopped pyarrow's dataset): refused, exit 2,
+    // nothing made; a folder starting with `_` is skipped by them, and taken.
+    let figs = out.join("figs");
+    let o = dispersa(&[
+        "report",
+        out.to_str().unwrap(),
+        "--out",
+        figs.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("lies inside the dataset"), "{}", err(&o));
+    assert!(!figs.exists());
+    let hidden = out.join("_figs");
+    let o = dispersa(&[
+        "report",
+        out.to_str().unwrap(),
+        "--out",
+        hidden.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    std::fs::remove_dir_all(&hidden).unwrap();
     shard("1/2", &["--backend", "cpu", "--force"]);
     assert!(!out.join("_summary.parquet").exists() && !out.join("_sensitivity.parquet").exists());
     assert!(

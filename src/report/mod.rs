@@ -262,6 +262,28 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     // In a shard dataset the report goes to `_report`, which dataset readers skip.
     let default_name = if dataset { "_report" } else { "report" };
     let out = opts.out.clone().unwrap_or_else(|| dir.join(default_name));
+    // Inside a dataset, only where its readers skip: a folder whose name starts with `_` or
+    // `.`. Elsewhere pyarrow's dataset and pandas' read_parquet of the folder took the
+    // report's files for data and stopped (a notebook user's trial: --out DATASET/figs).
+    if dataset {
+        if let Ok(rel) = absolute(&out).strip_prefix(absolute(dir)) {
+            let first = rel
+                .components()
+                .next()
+                .map(|c| c.as_os_str().to_string_lossy());
+            if first.is_some_and(|f| !f.starts_with('_') && !f.starts_with('.')) {
+                return Err(ReportError::Input(format!(
+                    "--out {}: lies inside the dataset {}, whose readers (pyarrow's dataset, \
+                     pandas.read_parquet of the folder) would take the report's files for data; \
+                     leave --out out (the report goes to {}) or name a folder outside the \
+                     dataset, or one inside whose name starts with `_`",
+                    out.display(),
+                    dir.display(),
+                    dir.join(default_name).display()
+                )));
+            }
+        }
+    }
     // Replacing the output directory must never take a run with it.
     if absolute(dir).starts_with(absolute(&out)) {
         return Err(ReportError::Input(format!(
