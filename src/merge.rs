@@ -130,11 +130,17 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         .map(|k| k.to_string())
         .collect();
     if !pending.is_empty() {
+        // The shards named, not K (a cluster user's trial read the placeholders).
+        let each = |f: &dyn Fn(&str) -> String| -> String {
+            pending.iter().map(|k| f(k)).collect::<Vec<_>>().join(", ")
+        };
         return Err(MergeError::Input(format!(
-            "{shown}: shard {} has an interrupted run beside its finished one (.shard=K.partial, \
-             a --force rerun stopped part-way): finish it with `dispersa run ... --shard K/{n} \
-             --resume`, or remove .shard=K.partial to merge the finished one",
-            pending.join(", ")
+            "{shown}: shard {} has an interrupted run beside its finished one ({}: a --force \
+             rerun stopped part-way): finish it with {}, or remove {} to merge the finished one",
+            pending.join(", "),
+            each(&|k| format!(".shard={k}.partial")),
+            each(&|k| format!("`dispersa run ... --shard {k}/{n} --resume`")),
+            each(&|k| format!(".shard={k}.partial")),
         )));
     }
     if let Some(extra) = found.keys().find(|&&k| k >= n) {

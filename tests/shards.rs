@@ -720,6 +720,14 @@ fn a_merge_refuses_a_shard_whose_rerun_was_interrupted() {
         "{}",
         err(&o)
     );
+    // With the shard's own names, not placeholders (a cluster user's trial).
+    assert!(
+        err(&o).contains("(.shard=1.partial: a --force rerun")
+            && err(&o).contains("`dispersa run ... --shard 1/2 --resume`")
+            && !err(&o).contains("shard=K"),
+        "{}",
+        err(&o)
+    );
     std::fs::remove_dir(out.join(".shard=1.partial")).unwrap();
     assert!(merge(&out).status.success());
 }

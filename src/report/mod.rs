@@ -385,7 +385,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
                 format!("{n_failed} of the {} samples failed", t.rows)
             };
             notes.push(format!(
-                "{all}; the figures leave failed samples out (failure_reason in samples.parquet \
+                "{all}; the figures leave failed samples out (the samples' failure_reason column \
                  says why{})",
                 why.unwrap_or_default()
             ));
@@ -784,7 +784,7 @@ fn replays(
                     rows.push(label(k, id));
                 } else {
                     notes.push(format!(
-                        "sample {id} is not drawn: it failed (failure_reason in samples.parquet \
+                        "sample {id} is not drawn: it failed (the samples' failure_reason column \
                          says why), so it has no trajectory"
                     ));
                 }
