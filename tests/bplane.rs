@@ -721,6 +721,31 @@ fn deliveries_that_miss_the_interface_are_counted_in_the_summary() {
         stdout.contains(&format!("P(no capture) is {want:.5}")),
         "{stdout}"
     );
+    // The same 200 samples as two shards, merged: the merge's summary says it too (it left it
+    // out: a cluster user's trial).
+    let dataset = tmp.path().join("wide_shards");
+    for k in ["0/2", "1/2"] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+            .args(["run", BPLANE_CONFIG, "--samples", "200", "--backend", "cpu"])
+            .args(["--set", WIDE, "--shard", k, "--quiet"])
+            .args(["--out", dataset.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dispersa"))
+        .args(["merge", dataset.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let merged = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        merged.contains(&format!(
+            "note: {missed} of the failed samples are deliveries whose hyperbola passes above \
+             the entry interface"
+        )) && merged.contains(&format!("P(no capture) is {want:.5}")),
+        "{merged}"
+    );
 }
 
 /// An aim whose nominal still lands with |B| 1,024 km further out (a steep entry at 30 S) has no

@@ -302,6 +302,7 @@ pub fn main_with(cli: Cli) -> i32 {
                     );
                     let first = back.first_failed_line(&m.out);
                     print_statistics(&m.statistics.status_counts, &m.statistics.summary, first);
+                    print_missed(back.missed, &m.statistics.summary);
                     print_late_mains(back.mains);
                     for note in &m.statistics.notes {
                         say!("  note: {note}");
@@ -848,23 +849,7 @@ fn print_report(r: &RunReport) {
         .unwrap_or_default();
     let first = back.first_failed_line(&r.samples_at);
     print_statistics(&r.status_counts, &r.summary, first);
-    // Deliveries that never reach the atmosphere are failed (no flight to propagate), so they
-    // are in no probability; said, with what P(skip-out) would be counting them (an entry
-    // analyst's trial: 39 % of a wide delivery missed, beside a P(skip-out) of 5.8 %).
-    if back.missed > 0 {
-        let p = r
-            .summary
-            .iter()
-            .find(|row| row.metric == "prob_no_capture")
-            .and_then(|row| row.mean)
-            .unwrap_or(f64::NAN);
-        say!(
-            "  note: {} of the failed samples are deliveries whose hyperbola passes above the \
-             entry interface: never captured, they are in no other probability; counted with \
-             the skip-outs, P(no capture) is {p:.5} (prob_no_capture)",
-            back.missed
-        );
-    }
+    print_missed(back.missed, &r.summary);
     print_late_mains(back.mains);
     for note in &r.notes {
         say!("  note: {note}");
@@ -1053,6 +1038,26 @@ fn read_back(
         out.mains = Some((late, under_main, drogue_only));
     }
     out
+}
+
+/// Deliveries that never reach the atmosphere are failed (no flight to propagate), so they are
+/// in no probability; said, with what P(skip-out) would be counting them (an entry analyst's
+/// trial: 39 % of a wide delivery missed, beside a P(skip-out) of 5.8 %). By a run and by a
+/// merge (whose summary left it out: a cluster user's trial).
+fn print_missed(missed: u64, summary: &[crate::output::SummaryRow]) {
+    if missed == 0 {
+        return;
+    }
+    let p = summary
+        .iter()
+        .find(|row| row.metric == "prob_no_capture")
+        .and_then(|row| row.mean)
+        .unwrap_or(f64::NAN);
+    say!(
+        "  note: {missed} of the failed samples are deliveries whose hyperbola passes above the \
+         entry interface: never captured, they are in no other probability; counted with the \
+         skip-outs, P(no capture) is {p:.5} (prob_no_capture)"
+    );
 }
 
 /// The notes of [`ReadBack::mains`].
