@@ -267,6 +267,14 @@ fn validate(opts: &RunOptions) -> Result<Validated, ConfigError> {
         .unwrap_or_else(|| Path::new("results").join(name));
     let shard = match opts.shard {
         None => None,
+        // The nominal is one flight (it read "4 shards of 1 samples would leave shards empty":
+        // a cluster user's trial).
+        Some((k, n)) if opts.nominal => {
+            return Err(ConfigError::Cli(format!(
+                "--shard {k}/{n}: --nominal flies the one undispersed flight, which is not split \
+                 into shards; drop --shard"
+            )))
+        }
         Some((_, 0)) => return Err(ConfigError::Cli("--shard K/N: N must be positive".into())),
         Some((k, n)) if k >= n => {
             return Err(ConfigError::Cli(format!(

@@ -651,9 +651,27 @@ fn a_refused_shard_leaves_nothing_behind() {
             out.display()
         );
     }
+    // --nominal is one flight: no shards of it (it read "4 shards of 1 samples would leave
+    // shards empty": a cluster user's trial).
+    let o = run_out(&["--nominal", "--shard", "0/4"], &out);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("--nominal flies the one undispersed flight"),
+        "{}",
+        err(&o)
+    );
+    assert!(!out.exists());
     let shard0 = ["--samples", "600", "--shard", "0/2"];
     let o = run_out(&shard0, &out);
     assert!(o.status.success(), "{}", err(&o));
+    // A shard of another count is named so, not by its indices alone (a cluster user's trial).
+    let o = run_out(&["--samples", "600", "--shard", "1/3"], &out);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("the shard count differs (3 against 2: shard 1/3 against shard 0/2)"),
+        "{}",
+        err(&o)
+    );
     // Finished in f64, a resubmission in f32 is refused (it was told "nothing to resume" and
     // the merge then wrote f64 results: a cluster trial); in the same precision, or auto, it
     // exits 0.

@@ -131,7 +131,16 @@ impl Identity {
             (Some([_, a]), Some([_, b])) if same_run => a != b,
             (a, b) => a != b,
         };
-        differs.then(|| format!("{} against {}", shown(other.shard), shown(self.shard)))
+        // Shards of another count are named so, not by their indices alone ("shard 0/3
+        // against shard 0/4", a cluster user's trial).
+        differs.then(|| match (self.shard, other.shard) {
+            (Some([_, a]), Some([_, b])) if a != b => format!(
+                "the shard count differs ({b} against {a}: {} against {})",
+                shown(other.shard),
+                shown(self.shard)
+            ),
+            _ => format!("{} against {}", shown(other.shard), shown(self.shard)),
+        })
     }
 }
 
