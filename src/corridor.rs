@@ -274,7 +274,7 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     run_notes.extend(
         crate::scenario::Scenario::run_notes(&sc)
             .into_iter()
-            .filter(|n| !n.starts_with("entry.flight_path_angle_deg = ")),
+            .filter(|n| !n.starts_with(crate::scenario::reentry::CONFIG_FPA_NOTE)),
     );
     run_notes.extend(crate::scenario::off_centre_notes(&sc, |p| {
         p == FPA || raw.overrides_path(p)
@@ -287,8 +287,10 @@ pub fn corridor(opts: &CorridorOptions) -> Result<(Corridor, PathBuf), RunError>
     // nothing asked, where `run` asks of such an angle (an entry analyst's trial): said where
     // the steepest angle swept would be.
     let steepest = angles.iter().copied().fold(f64::INFINITY, f64::min);
-    let radians = |a: &f64| crate::scenario::reentry::fpa_in_radians_note("", *a).is_some();
-    if angles.iter().all(radians) {
+    if angles
+        .iter()
+        .all(|&a| crate::scenario::reentry::fpa_looks_like_radians(a))
+    {
         run_notes.extend(crate::scenario::reentry::fpa_in_radians_note(
             &format!(
                 "--fpa-deg {}: every angle swept, the steepest {steepest} deg, grazes",

@@ -134,13 +134,13 @@ pub fn merge(out: &Path) -> Result<MergeReport, MergeError> {
         let each = |f: &dyn Fn(&str) -> String| -> String {
             pending.iter().map(|k| f(k)).collect::<Vec<_>>().join(", ")
         };
+        let partials = each(&|k| format!(".shard={k}.partial"));
         return Err(MergeError::Input(format!(
-            "{shown}: shard {} has an interrupted run beside its finished one ({}: a --force \
-             rerun stopped part-way): finish it with {}, or remove {} to merge the finished one",
+            "{shown}: shard {} has an interrupted run beside its finished one ({partials}: a \
+             --force rerun stopped part-way): finish it with {}, or remove {partials} to merge \
+             the finished one",
             pending.join(", "),
-            each(&|k| format!(".shard={k}.partial")),
             each(&|k| format!("`dispersa run ... --shard {k}/{n} --resume`")),
-            each(&|k| format!(".shard={k}.partial")),
         )));
     }
     if let Some(extra) = found.keys().find(|&&k| k >= n) {

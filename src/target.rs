@@ -491,21 +491,22 @@ fn aimed_nominal(cfg: &ReentryConfig, (p, o): Flight) -> AimedNominal {
     // them (an aim whose drogue opened at 1,344 Pa against a 1,000 Pa rating, and one that
     // landed under the drogue alone, were printed with nothing said: an entry analyst's trial).
     if let Some(pc) = &cfg.parachutes {
-        for (q, limit, key) in [
-            (M_DROGUE_OPEN_Q, pc.drogue_q_limit_pa, "drogue_q_limit_pa"),
-            (M_MAIN_OPEN_Q, pc.main_q_limit_pa, "main_q_limit_pa"),
+        for (canopy, q, limit, key) in [
+            (
+                "drogue",
+                M_DROGUE_OPEN_Q,
+                pc.drogue_q_limit_pa,
+                "drogue_q_limit_pa",
+            ),
+            ("main", M_MAIN_OPEN_Q, pc.main_q_limit_pa, "main_q_limit_pa"),
         ] {
             let (Some(q), Some(limit)) = (o.metrics[q], limit) else {
                 continue;
             };
             if q > limit {
                 warnings.push(format!(
-                    "the aimed nominal's {} opens at {q:.0} Pa, above parachutes.{key} = {} Pa",
-                    if key.starts_with("drogue") {
-                        "drogue"
-                    } else {
-                        "main"
-                    },
+                    "the aimed nominal's {canopy} opens at {q:.0} Pa, above parachutes.{key} = \
+                     {} Pa",
                     crate::config::sig(limit)
                 ));
             }

@@ -411,7 +411,7 @@ impl Scenario for Reentry {
         if let Some(fpa) = self.cfg.entry.flight_path_angle_deg {
             if !self.cfg.entry.bplane() {
                 notes.extend(fpa_in_radians_note(
-                    &format!("entry.flight_path_angle_deg = {fpa} deg grazes"),
+                    &format!("{CONFIG_FPA_NOTE}{fpa} deg grazes"),
                     fpa,
                 ));
             }
@@ -772,12 +772,21 @@ pub fn drogue_trigger_key(g_switch: bool) -> &'static str {
     }
 }
 
-/// An entry angle in radians reads as a grazing angle in degrees (-0.209 for -12 deg flew and
-/// skipped out with nothing said: an entry analyst's trial): the note for `fpa` [deg], whose
-/// sentence starts with `what` (a config's angle, or the corridor's sweep), where it lies in
-/// (-1, -0.02). Not 0 nor a climb, which no value in radians explains.
+/// Whether an entry angle `fpa` [deg] reads as one given in radians: in (-1, -0.02), a grazing
+/// angle in degrees (-0.209 for -12 deg flew and skipped out with nothing said: an entry
+/// analyst's trial). Not 0 nor a climb, which no value in radians explains.
+pub fn fpa_looks_like_radians(fpa: f64) -> bool {
+    (-1.0..-0.02).contains(&fpa)
+}
+
+/// The start of the note [`Reentry`]'s run notes give for the config's own entry angle where
+/// [`fpa_looks_like_radians`] (the corridor, which sweeps the angle, leaves it out).
+pub const CONFIG_FPA_NOTE: &str = "entry.flight_path_angle_deg = ";
+
+/// The note for an entry angle `fpa` [deg] that [`fpa_looks_like_radians`], whose sentence starts
+/// with `what` (a config's angle, or the corridor's sweep).
 pub fn fpa_in_radians_note(what: &str, fpa: f64) -> Option<String> {
-    (-1.0..-0.02).contains(&fpa).then(|| {
+    fpa_looks_like_radians(fpa).then(|| {
         format!(
             "{what} the interface (Apollo 11 entered at -6.5 deg, Stardust at -8.2, Hayabusa \
              at about -12): was it given in radians? {fpa} rad is {} deg",
